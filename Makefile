@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# Entry points. The build itself is CMake; this file only names the steps
+# (install packages, configure, build, run) so one command does all of them.
+
+RELEASE_DIR := build/release
+DEMO_CONFIG := examples/demo/app-config.yaml
+
+.PHONY: all deps build run check bench fuzz clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(RELEASE_DIR) -j $$(nproc)
+
+run: build
+	$(RELEASE_DIR)/greenroom serve --config $(DEMO_CONFIG)
+
+check: deps
+	./scripts/check.sh
+
+bench: build
+	./bench/run-all.sh
+
+fuzz: deps
+	./scripts/fuzz.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Builds greenroom with AddressSanitizer and UndefinedBehaviorSanitizer and
+# runs every test suite, then prints one line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+build_dir=build/check
+log=$build_dir/ctest.log
+
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1
+cmake --build "$build_dir" -j "$(nproc)" || exit 1
+
+ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure "$@" 2>&1 | tee "$log"
+
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -n 1)
+if [ -z "$total" ]; then
+    echo "check: ctest ran no test"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "$((total - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages that building, running and testing greenroom
+# need. Installs only what is missing, so a second run changes nothing.
+set -eu
+
+packages="
+build-essential cmake pkg-config clang libclang-rt-14-dev
+libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libpq-dev
+libmd4c-dev libmd4c-html0-dev libgit2-dev libcurl4-openssl-dev libssl-dev
+libcmocka-dev git curl
+postgresql postgresql-client
+nodejs
+"
+
+missing=""
+for package in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+echo "install-deps: installing:$missing"
+sudo_cmd=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -q
+# shellcheck disable=SC2086
+$sudo_cmd apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* The plugin registry: how features (built in or loaded) plug into the host. */
+#ifndef GR_HOST_REGISTRY_REGISTRY_H
+#define GR_HOST_REGISTRY_REGISTRY_H
+
+#include <stddef.h>
+
+typedef struct gr_host gr_host;
+
+/** A subcommand a plugin adds to the CLI (`greenroom <name> ...`). */
+typedef struct {
+    const char *name;    /* e.g. "catalog" */
+    const char *summary; /* one line for `greenroom help` */
+    const char *usage;   /* full help text for `greenroom help <name>` and --help */
+    /* Runs the command; argv[0] is `name`. Returns the process exit status
+     * (0 success, 1 failure found, 2 usage or configuration error). */
+    int (*run)(int argc, char **argv);
+} gr_cli_command;
+
+/*
+ * A plugin definition. The host calls the hooks in this order while serving:
+ * init (routes, migrations, jobs), start (threads), then at shutdown stop
+ * (threads end; the database is still open) and destroy. Every hook may be
+ * NULL. `state` is what init stored in *state_out, owned by the plugin.
+ */
+typedef struct {
+    const char *id;          /* lower-case, also the prefix of its routes: /api/<id> */
+    const char *description; /* one line, for `greenroom plugin list` */
+    int (*init)(gr_host *host, void **state_out);
+    int (*start)(void *state);
+    void (*stop)(void *state);
+    void (*destroy)(void *state);
+    const gr_cli_command *commands; /* array ended by an entry with a NULL name, or NULL */
+} gr_plugin_def;
+
+/** Returns the built-in plugins, ended by an entry with a NULL id (borrowed, static). */
+const gr_plugin_def *gr_builtin_plugins(void);
+
+/** Finds the CLI command `name` among the built-in plugins, or NULL. */
+const gr_cli_command *gr_registry_find_command(const char *name);
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* The greenroom command line: dispatches to host and plugin commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "host/registry/registry.h"
+
+static const char main_usage[] =
+    "usage: greenroom <command> [options]\n"
+    "\n"
+    "greenroom is an internal developer portal that speaks Backstage's formats and APIs.\n"
+    "\n"
+    "Options:\n"
+    "  --version        print the version and exit\n"
+    "  --help           print this help and exit\n"
+    "\n"
+    "Commands:\n";
+
+static void main_print_commands(FILE *out)
+{
+    fputs(main_usage, out);
+    fputs("  help [COMMAND]   print help for a command\n", out);
+    for (const gr_plugin_def *plugin = gr_builtin_plugins(); plugin->id != NULL; plugin++) {
+        if (plugin->commands == NULL)
+            continue;
+        for (const gr_cli_command *command = plugin->commands; command->name != NULL; command++)
+            fprintf(out, "  %-16s %s\n", command->name, command->summary);
+    }
+}
+
+static int main_help(int argc, char **argv)
+{
+    const gr_cli_command *command;
+
+    if (argc < 2) {
+        main_print_commands(stdout);
+        return 0;
+    }
+    command = gr_registry_find_command(argv[1]);
+    if (command == NULL) {
+        fprintf(stderr, "greenroom: unknown command '%s'; run 'greenroom help' for the list\n",
+                argv[1]);
+        return 2;
+    }
+    fputs(command->usage, stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const gr_cli_command *command;
+
+    if (argc < 2) {
+        main_print_commands(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("greenroom %s\n", GR_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return main_help(1, argv);
+    if (strcmp(argv[1], "help") == 0)
+        return main_help(argc - 1, argv + 1);
+
+    command = gr_registry_find_command(argv[1]);
+    if (command == NULL) {
+        fprintf(stderr, "greenroom: unknown command '%s'; run 'greenroom help' for the list\n",
+                argv[1]);
+        return 2;
+    }
+    if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        fputs(command->usage, stdout);
+        return 0;
+    }
+    return command->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* Test harness: temporary folders, running the binary, a real server on loopback. */
+#include "gr_test.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+
+void gr_test_output_free(gr_test_output *output)
+{
+    free(output->out);
+    free(output->err);
+    output->out = NULL;
+    output->err = NULL;
+}
+
+char *gr_test_tmpdir(const char *prefix)
+{
+    const char *base = getenv("TMPDIR");
+    char *path = gr_xasprintf("%s/gr-%s-XXXXXX", base ? base : "/tmp", prefix);
+
+    if (mkdtemp(path) == NULL) {
+        fprintf(stderr, "mkdtemp %s failed: %s\n", path, strerror(errno));
+        abort();
+    }
+    return path;
+}
+
+static int rmtree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void gr_test_rmtree(const char *path)
+{
+    nftw(path, rmtree_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void make_parents(char *path)
+{
+    for (char *p = path + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+}
+
+void gr_test_write_file(const char *dir, const char *name, const char *text)
+{
+    char *path = gr_xasprintf("%s/%s", dir, name);
+    FILE *file;
+
+    make_parents(path);
+    file = fopen(path, "wb");
+    if (file == NULL || fwrite(text, 1, strlen(text), file) != strlen(text)) {
+        fprintf(stderr, "writing %s failed: %s\n", path, strerror(errno));
+        abort();
+    }
+    fclose(file);
+    free(path);
+}
+
+const char *gr_test_binary(void)
+{
+    const char *bin = getenv("GREENROOM_BIN");
+
+    if (bin == NULL) {
+        fprintf(stderr, "GREENROOM_BIN is not set; run the tests through ctest\n");
+        abort();
+    }
+    return bin;
+}
+
+static void read_all(int fd, gr_buf *buf)
+{
+    char chunk[4096];
+    ssize_t got;
+
+    while ((got = read(fd, chunk, sizeof(chunk))) > 0)
+        gr_buf_append(buf, chunk, (size_t)got);
+}
+
+static char **build_argv(const char *const *argv)
+{
+    size_t count = 0;
+    char **full;
+
+    while (argv[count] != NULL)
+        count++;
+    full = gr_xcalloc(count + 2, sizeof(char *));
+    full[0] = (char *)gr_test_binary();
+    for (size_t i = 0; i < count; i++)
+        full[i + 1] = (char *)argv[i];
+    return full;
+}
+
+gr_test_output gr_test_run(const char *cwd, const char *const *argv)
+{
+    gr_test_output result = {0};
+    gr_buf out = GR_BUF_INIT;
+    gr_buf err = GR_BUF_INIT;
+    char **full = build_argv(argv);
+    char *err_path = gr_xasprintf("/tmp/gr-test-stderr-%d-%ld", getpid(), (long)time(NULL));
+    int out_pipe[2];
+    int status = 0;
+    pid_t pid;
+
+    if (pipe(out_pipe) != 0)
+        abort();
+    pid = fork();
+    if (pid == 0) {
+        int err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        dup2(out_pipe[1], 1);
+        dup2(err_fd, 2);
+        close(out_pipe[0]);
+        if (cwd != NULL && chdir(cwd) != 0)
+            _exit(127);
+        execv(full[0], full);
+        _exit(127);
+    }
+    close(out_pipe[1]);
+    read_all(out_pipe[0], &out);
+    close(out_pipe[0]);
+    waitpid(pid, &status, 0);
+
+    {
+        int err_fd = open(err_path, O_RDONLY);
+
+        if (err_fd >= 0) {
+            read_all(err_fd, &err);
+            close(err_fd);
+        }
+        unlink(err_path);
+    }
+
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out_len = out.len;
+    result.out = gr_buf_detach(&out);
+    result.err = gr_buf_detach(&err);
+    free(full);
+    free(err_path);
+    return result;
+}
+
+int gr_test_free_port(void)
+{
+    struct sockaddr_in addr = {0};
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port;
+
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        abort();
+    }
+    port = ntohs(addr.sin_port);
+    close(fd);
+    return port;
+}
+
+static void print_file(const char *path)
+{
+    FILE *file = fopen(path, "r");
+    char line[1024];
+
+    if (file == NULL)
+        return;
+    while (fgets(line, sizeof(line), file) != NULL)
+        fputs(line, stderr);
+    fclose(file);
+}
+
+int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
+                         int timeout_ms)
+{
+    char port_text[16];
+    char *ready_url;
+    pid_t pid;
+
+    memset(server, 0, sizeof(*server));
+    server->port = gr_test_free_port();
+    server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
+    server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
+    snprintf(port_text, sizeof(port_text), "%d", server->port);
+
+    pid = fork();
+    if (pid == 0) {
+        int log_fd = open(server->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        dup2(log_fd, 1);
+        dup2(log_fd, 2);
+        setenv("GREENROOM_PORT", port_text, 1);
+        if (cwd != NULL && chdir(cwd) != 0)
+            _exit(127);
+        execl(gr_test_binary(), gr_test_binary(), "serve", "--config", config_path,
+              (char *)NULL);
+        _exit(127);
+    }
+    server->pid = pid;
+
+    ready_url = gr_xasprintf("%s/.backstage/health/v1/readiness", server->base_url);
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        gr_test_output res = gr_test_http("GET", ready_url, NULL, NULL);
+        int status = res.status;
+        int child_status;
+
+        gr_test_output_free(&res);
+        if (status == 200) {
+            free(ready_url);
+            return 0;
+        }
+        if (waitpid(pid, &child_status, WNOHANG) == pid) {
+            server->pid = 0;
+            break;
+        }
+        poll(NULL, 0, 20);
+    }
+    free(ready_url);
+    fprintf(stderr, "server did not become ready; its log:\n");
+    print_file(server->log_path);
+    gr_test_server_stop(server);
+    return -1;
+}
+
+int gr_test_server_stop(gr_test_server *server)
+{
+    int status = 0;
+    int result = -1;
+
+    if (server->pid > 0) {
+        kill(server->pid, SIGTERM);
+        if (waitpid(server->pid, &status, 0) == server->pid && WIFEXITED(status))
+            result = WEXITSTATUS(status);
+        server->pid = 0;
+    }
+    if (server->log_path != NULL)
+        unlink(server->log_path);
+    free(server->base_url);
+    free(server->log_path);
+    server->base_url = NULL;
+    server->log_path = NULL;
+    return result;
+}
+
+static size_t collect(char *data, size_t size, size_t count, void *payload)
+{
+    gr_buf_append(payload, data, size * count);
+    return size * count;
+}
+
+gr_test_output gr_test_http(const char *method, const char *url, const char *const *headers,
+                            const char *body)
+{
+    gr_test_output result = {0};
+    gr_buf out = GR_BUF_INIT;
+    gr_buf head = GR_BUF_INIT;
+    struct curl_slist *list = NULL;
+    CURL *curl = curl_easy_init();
+    long code = 0;
+
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++)
+        list = curl_slist_append(list, headers[i]);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (body != NULL) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+
+    result.status = (int)code;
+    result.out_len = out.len;
+    result.out = gr_buf_detach(&out);
+    result.err = gr_buf_detach(&head);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    return result;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Test harness: temporary folders, running the binary, a real server on loopback. */
+#ifndef GR_TEST_H
+#define GR_TEST_H
+
+#include <stddef.h>
+
+/** Result of a finished process or HTTP exchange; free with gr_test_output_free(). */
+typedef struct {
+    int status;   /* exit status, or HTTP status code */
+    char *out;    /* stdout, or the response body */
+    char *err;    /* stderr, or the response headers */
+    size_t out_len;
+} gr_test_output;
+
+void gr_test_output_free(gr_test_output *output);
+
+/** Creates a fresh empty folder under $TMPDIR; caller frees the path. */
+char *gr_test_tmpdir(const char *prefix);
+
+/** Removes a folder tree made by gr_test_tmpdir(). */
+void gr_test_rmtree(const char *path);
+
+/** Writes `text` to dir/name, creating parent folders. Aborts the test on failure. */
+void gr_test_write_file(const char *dir, const char *name, const char *text);
+
+/** Path of the greenroom binary under test ($GREENROOM_BIN). Borrowed. */
+const char *gr_test_binary(void);
+
+/**
+ * Runs the greenroom binary with `argv` (NULL-terminated, without argv[0])
+ * in folder `cwd` (NULL: current). Captures stdout and stderr.
+ */
+gr_test_output gr_test_run(const char *cwd, const char *const *argv);
+
+/** A greenroom server process started by the test. */
+typedef struct {
+    int pid;
+    int port;
+    char *base_url; /* http://127.0.0.1:PORT */
+    char *log_path; /* its stderr */
+} gr_test_server;
+
+/**
+ * Starts `greenroom serve --config CONFIG` in `cwd` on a free port (passed as
+ * GREENROOM_PORT in the environment; the config must use ${GREENROOM_PORT})
+ * and waits until readiness answers 200 (at most `timeout_ms`).
+ * Returns 0, or -1 when it did not become ready (its log is printed).
+ */
+int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
+                         int timeout_ms);
+
+/** Sends SIGTERM, waits for exit; returns the exit status (or -1). */
+int gr_test_server_stop(gr_test_server *server);
+
+/**
+ * Sends one HTTP request. `headers` is NULL-terminated ("Name: value") or NULL;
+ * `body` may be NULL. status holds the HTTP status (0 on a transport error).
+ */
+gr_test_output gr_test_http(const char *method, const char *url, const char *const *headers,
+                            const char *body);
+
+/** Returns a free TCP port on 127.0.0.1. */
+int gr_test_free_port(void);
+
+#endif
