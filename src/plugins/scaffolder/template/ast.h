@@ -82,6 +82,7 @@ typedef struct {
     gr_tmpl_filter_fn external;   /* set for filters registered by plugins */
     void *payload;
     const char *rejected; /* why templates may not use it, or NULL */
+    bool keyword_args;    /* reads keyword arguments by name; others get them as one object */
 } gr_tmpl_filter;
 
 struct gr_tmpl_engine {

@@ -67,6 +67,9 @@ static int load_json(const char *path, json_t **out)
     json_error_t error;
 
     *out = json_load_file(path, JSON_DECODE_ANY, &error);
+    /* Integers past 64 bits are valid JSON; template numbers are doubles anyway. */
+    if (*out == NULL && json_error_code(&error) == json_error_numeric_overflow)
+        *out = json_load_file(path, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &error);
     if (*out == NULL)
         return gr_error_set(GR_EINVALID, "%s:%d:%d: invalid JSON: %s", path, error.line,
                             error.column, error.text);
@@ -131,7 +134,7 @@ static int case_options(json_t *spec, gr_tmpl_options *options)
     options->trim_blocks = json_is_true(json_object_get(spec, "trimBlocks"));
     options->lstrip_blocks = json_is_true(json_object_get(spec, "lstripBlocks"));
     options->throw_on_undefined = json_is_true(json_object_get(spec, "throwOnUndefined"));
-    options->strict_values = true;
+    options->strict_values = json_is_true(json_object_get(spec, "strictValues"));
     return GR_OK;
 }
 

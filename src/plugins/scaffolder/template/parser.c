@@ -521,8 +521,16 @@ static gr_node *parse_unary(parser *p, bool no_filters)
         return NULL;
     if (skip_value(p, GR_TOK_OPERATOR, "-") || skip_value(p, GR_TOK_OPERATOR, "+")) {
         gr_node *target = parse_unary(p, true);
+        gr_node_type type = token.text[0] == '-' ? GR_NODE_NEG : GR_NODE_POS;
 
         node = NULL;
+        if (target != NULL && target->type == type) {
+            /* Nunjucks emits `--x` or `++x`, which JavaScript rejects. */
+            leave(p);
+            return fail_at(p, GR_EINVALID, token.line, token.col,
+                           "invalid expression '%c%c': put the second operand in parentheses",
+                           token.text[0], token.text[0]);
+        }
         if (target != NULL) {
             node = new_node(p, token.text[0] == '-' ? GR_NODE_NEG : GR_NODE_POS, token.line,
                             token.col);

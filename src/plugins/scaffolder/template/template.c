@@ -75,6 +75,7 @@ void gr_tmpl__add_filter(gr_tmpl_engine *engine, const char *name, gr_builtin_fi
 
     filter->builtin = fn;
     filter->rejected = rejected;
+    filter->keyword_args = strcmp(name, "int") == 0 || strcmp(name, "sort") == 0;
 }
 
 static bool valid_filter_name(const char *name)
@@ -154,11 +155,38 @@ static int call_external(gr_filter_call *call, const gr_tmpl_filter *filter, gr_
     return status;
 }
 
+/*
+ * Nunjucks passes keyword arguments to a filter as one trailing object
+ * (marked __keywords), unless the filter names its parameters (int, sort).
+ */
+static int call_with_keyword_object(gr_filter_call *call, const gr_tmpl_filter *filter,
+                                    gr_tv *out)
+{
+    gr_filter_call positional = *call;
+    json_t *keywords = json_object();
+    int status;
+
+    for (size_t i = 0; i < call->nkw; i++)
+        json_object_set_new(keywords, call->kw_names[i], gr_tv_to_json(&call->kw_values[i]));
+    json_object_set_new(keywords, "__keywords", json_true());
+    positional.args = gr_xcalloc(call->nargs + 1, sizeof(*positional.args));
+    memcpy(positional.args, call->args, call->nargs * sizeof(*call->args));
+    positional.args[call->nargs] = gr_tv_take_json(keywords);
+    positional.nargs = call->nargs + 1;
+    positional.nkw = 0;
+    status = filter->builtin(&positional, out);
+    gr_tv_release(&positional.args[call->nargs]);
+    free(positional.args);
+    return status;
+}
+
 int gr_tmpl__call_filter(gr_filter_call *call, const gr_tmpl_filter *filter, gr_tv *out)
 {
-    if (filter->builtin != NULL)
-        return filter->builtin(call, out);
-    return call_external(call, filter, out);
+    if (filter->builtin == NULL)
+        return call_external(call, filter, out);
+    if (call->nkw > 0 && !filter->keyword_args)
+        return call_with_keyword_object(call, filter, out);
+    return filter->builtin(call, out);
 }
 
 /* ---- compile and render ----------------------------------------------- */

@@ -959,6 +959,10 @@ void gr_js_append_case(gr_buf *buf, const char *str, size_t len, bool upper)
 
     while (pos < len) {
         uint32_t c = gr_utf8_next(str, len, &pos);
-        gr_utf8_put(buf, upper ? gr_js_to_upper(c) : gr_js_to_lower(c));
+
+        if (upper && c == 0xDF)
+            gr_buf_puts(buf, "SS"); /* the sharp s has no one-letter upper case */
+        else
+            gr_utf8_put(buf, upper ? gr_js_to_upper(c) : gr_js_to_lower(c));
     }
 }
