@@ -590,8 +590,11 @@ static int eval_binary(gr_tmpl_eval *e, const gr_node *node, gr_tv *left, gr_tv 
         }
         return GR_OK;
     }
-    if (out->kind == GR_TV_STRING)
-        return gr_tmpl__check_length(e, node, json_string_length(out->json));
+    if (out->kind == GR_TV_STRING &&
+        gr_tmpl__check_length(e, node, json_string_length(out->json)) != GR_OK) {
+        gr_tv_release(out);
+        return GR_ELIMIT;
+    }
     return GR_OK;
 }
 
@@ -697,12 +700,11 @@ static bool eval_loop_field(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
     return true;
 }
 
-static int eval_expr(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
+static int eval_node(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
 {
     gr_tv value = GR_TV_UNDEF;
     int status;
 
-    *out = GR_TV_UNDEF;
     switch (node->type) {
     case GR_NODE_LITERAL:
         *out = gr_tv_copy(&node->literal);
@@ -785,6 +787,18 @@ static int eval_expr(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
     default:
         return eval_two(e, node, out);
     }
+}
+
+/* Evaluates an expression; on failure `*out` is left undefined, whatever the step that failed. */
+static int eval_expr(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
+{
+    int status;
+
+    *out = GR_TV_UNDEF;
+    status = eval_node(e, node, out);
+    if (status != GR_OK)
+        gr_tv_release(out);
+    return status;
 }
 
 /* ---- statements ------------------------------------------------------- */

@@ -182,11 +182,18 @@ static int call_with_keyword_object(gr_filter_call *call, const gr_tmpl_filter *
 
 int gr_tmpl__call_filter(gr_filter_call *call, const gr_tmpl_filter *filter, gr_tv *out)
 {
+    int status;
+
+    *out = GR_TV_UNDEF;
     if (filter->builtin == NULL)
-        return call_external(call, filter, out);
-    if (call->nkw > 0 && !filter->keyword_args)
-        return call_with_keyword_object(call, filter, out);
-    return filter->builtin(call, out);
+        status = call_external(call, filter, out);
+    else if (call->nkw > 0 && !filter->keyword_args)
+        status = call_with_keyword_object(call, filter, out);
+    else
+        status = filter->builtin(call, out);
+    if (status != GR_OK)
+        gr_tv_release(out);
+    return status;
 }
 
 /* ---- compile and render ----------------------------------------------- */

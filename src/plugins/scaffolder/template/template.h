@@ -34,10 +34,10 @@ typedef struct gr_tmpl gr_tmpl;
 
 /** The delimiters of `{{ output }}` tags. Block `{% %}` and comment `{# #}` tags never change. */
 typedef enum {
+    /* `${{ expr }}`: template.yaml values and fetch:template skeleton files (the default). */
+    GR_TMPL_DELIMITERS_BACKSTAGE,
     /* `{{ expr }}`: plain Nunjucks, and Backstage's cookiecutter compatibility mode. */
     GR_TMPL_DELIMITERS_NUNJUCKS,
-    /* `${{ expr }}`: template.yaml values and fetch:template skeleton files. */
-    GR_TMPL_DELIMITERS_BACKSTAGE,
 } gr_tmpl_delimiters;
 
 typedef struct {
