@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -37,7 +38,7 @@ static inline char *render_with(const gr_tmpl_options *options, const char *sour
 #define assert_renders(source, context, expected)                                                  \
     do {                                                                                           \
         int status_;                                                                               \
-        char *out_ = render_with(NULL, (source), (context), &status_);                            \
+        char *out_ = render_with(NULL, (source), (context), &status_);                             \
         if (status_ != GR_OK)                                                                      \
             fail_msg("render failed for %s: %s", (source), gr_error_last());                       \
         assert_string_equal(out_, (expected));                                                     \
@@ -48,9 +49,9 @@ static inline char *render_with(const gr_tmpl_options *options, const char *sour
 #define assert_render_fails(source, context, code, part)                                           \
     do {                                                                                           \
         int status_;                                                                               \
-        char *out_ = render_with(NULL, (source), (context), &status_);                            \
+        char *out_ = render_with(NULL, (source), (context), &status_);                             \
         if (status_ == GR_OK)                                                                      \
-            fail_msg("render of %s gave \"%s\", expected an error", (source), out_);              \
+            fail_msg("render of %s gave \"%s\", expected an error", (source), out_);               \
         assert_int_equal(status_, (code));                                                         \
         if (strstr(gr_error_last(), (part)) == NULL)                                               \
             fail_msg("error \"%s\" does not contain \"%s\"", gr_error_last(), (part));             \

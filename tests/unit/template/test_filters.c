@@ -60,8 +60,8 @@ static void filters_g_to_r(void **state)
          "[\"a\",\"b\"]|[{\"key\":\"k\",\"value\":1}]"},
         {"${{ \"AbC\" | lower }}|${{ \"AbC\" | upper }}", NULL, "abc|ABC"},
         {"${{ \"a\\nb\\r\\nc\" | nl2br }}", NULL, "a<br />\nb<br />\nc"},
-        {"${{ [0, 1, \"\", \"a\"] | select | dump }}|${{ [1, 2, 3] | reject(\"odd\") | dump }}", NULL,
-         "[1,\"a\"]|[2]"},
+        {"${{ [0, 1, \"\", \"a\"] | select | dump }}|${{ [1, 2, 3] | reject(\"odd\") | dump }}",
+         NULL, "[1,\"a\"]|[2]"},
         {"${{ users | selectattr(\"admin\") | join(\",\", \"name\") }}|${{ users | "
          "rejectattr(\"admin\") | join(\",\", \"name\") }}",
          users, "ann|bob,cy"},
@@ -139,10 +139,10 @@ static void filters_integrations(void **state)
 
     (void)state;
     assert_int_equal(gr_tmpl_set_integrations(engine, hosts), GR_OK);
-    assert_int_equal(gr_tmpl_render_string(engine, "t",
-                                           "${{ \"git.example.com?repo=r\" | parseRepoUrl | dump }}",
-                                           NULL, &out),
-                     GR_OK);
+    assert_int_equal(
+        gr_tmpl_render_string(
+            engine, "t", "${{ \"git.example.com?repo=r\" | parseRepoUrl | dump }}", NULL, &out),
+        GR_OK);
     assert_string_equal(out, "{\"host\":\"git.example.com\",\"repo\":\"r\"}");
     free(out);
     json_decref(hosts);
@@ -153,7 +153,8 @@ static void filters_errors(void **state)
 {
     (void)state;
     assert_render_fails("${{ [1] | random }}", NULL, GR_EINVALID, "filter 'random' is not allowed");
-    assert_render_fails("${{ 1 | nosuch }}", NULL, GR_EINVALID, "test:1:9: filter not found: nosuch");
+    assert_render_fails("${{ 1 | nosuch }}", NULL, GR_EINVALID,
+                        "test:1:9: filter not found: nosuch");
     assert_render_fails("${{ 5 | lower }}", NULL, GR_EINVALID, "expected a string, got number");
     assert_render_fails("${{ 5 | dictsort }}", NULL, GR_EINVALID, "val must be an object");
     assert_render_fails("${{ 5 | list }}", NULL, GR_EINVALID, "type not iterable");
@@ -180,12 +181,13 @@ static void filters_register(void **state)
     (void)state;
     assert_int_equal(gr_tmpl_register_filter(engine, "shout", shout, "!"), GR_OK);
     assert_int_equal(gr_tmpl_register_filter(engine, "9bad", shout, NULL), GR_EINVALID);
-    assert_int_equal(gr_tmpl_render_string(engine, "t", "${{ \"hi\" | shout(1, k=2) }}", NULL, &out),
-                     GR_OK);
+    assert_int_equal(
+        gr_tmpl_render_string(engine, "t", "${{ \"hi\" | shout(1, k=2) }}", NULL, &out), GR_OK);
     assert_string_equal(out, "hi!2");
     free(out);
-    assert_int_equal(gr_tmpl_render_string(engine, "t", "${{ \"hi\" | shout(nothing) }}", NULL, &out),
-                     GR_EINVALID);
+    assert_int_equal(
+        gr_tmpl_render_string(engine, "t", "${{ \"hi\" | shout(nothing) }}", NULL, &out),
+        GR_EINVALID);
     if (strstr(gr_error_last(), "t:1:12: filter shout: argument is undefined") == NULL)
         fail_msg("unexpected message: %s", gr_error_last());
     gr_tmpl_engine_free(engine);

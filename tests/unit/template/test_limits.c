@@ -129,11 +129,11 @@ static void limits_below_pass(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(limits_iterations),      cmocka_unit_test(limits_output_size),
-        cmocka_unit_test(limits_output_total),    cmocka_unit_test(limits_tag_depth),
+        cmocka_unit_test(limits_iterations),       cmocka_unit_test(limits_output_size),
+        cmocka_unit_test(limits_output_total),     cmocka_unit_test(limits_tag_depth),
         cmocka_unit_test(limits_expression_depth), cmocka_unit_test(limits_operator_count),
-        cmocka_unit_test(limits_elif_chain),      cmocka_unit_test(limits_source_size),
-        cmocka_unit_test(limits_value_depth),     cmocka_unit_test(limits_below_pass),
+        cmocka_unit_test(limits_elif_chain),       cmocka_unit_test(limits_source_size),
+        cmocka_unit_test(limits_value_depth),      cmocka_unit_test(limits_below_pass),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,9 @@ static void syntax_trim_and_lstrip_blocks(void **state)
 {
     gr_tmpl_options options = {.trim_blocks = true, .lstrip_blocks = true};
     int status;
-    char *out = render_with(&options, "<ul>\n  {% for x in [1,2] %}\n  <li>${{ x }}</li>\n"
-                                      "  {% endfor %}\n</ul>\n",
+    char *out = render_with(&options,
+                            "<ul>\n  {% for x in [1,2] %}\n  <li>${{ x }}</li>\n"
+                            "  {% endfor %}\n</ul>\n",
                             NULL, &status);
 
     (void)state;
@@ -48,14 +49,16 @@ static void syntax_raw_and_comments(void **state)
 {
     (void)state;
     assert_renders("{% raw %}${{ x }}{% endraw %}", NULL, "${{ x }}");
-    assert_renders("a{% raw %}{% raw %}b{% endraw %}{% endraw %}c", NULL, "a{% raw %}b{% endraw %}c");
+    assert_renders("a{% raw %}{% raw %}b{% endraw %}{% endraw %}c", NULL,
+                   "a{% raw %}b{% endraw %}c");
     assert_renders("a{# ${{ x }} #}b", NULL, "ab");
 }
 
 static void syntax_error_positions(void **state)
 {
     (void)state;
-    assert_render_fails("line one\n  {% if x %}open", NULL, GR_EINVALID, "test:2:6: if tag is not closed");
+    assert_render_fails("line one\n  {% if x %}open", NULL, GR_EINVALID,
+                        "test:2:6: if tag is not closed");
     assert_render_fails("${{ a + }}", NULL, GR_EINVALID, "test:1:9: unexpected token");
     assert_render_fails("${{ name ", NULL, GR_EINVALID, "expected variable end");
     assert_render_fails("{% frob %}", NULL, GR_EINVALID, "unknown block tag: frob");

@@ -117,7 +117,8 @@ static void values_render_input_types(void **state)
     json_t *out = render_input(
         "{\"port\": \"${{ parameters.n }}\", \"flag\": \"${{ parameters.on }}\", "
         "\"tags\": \"${{ parameters.tags }}\", \"text\": \"port ${{ parameters.n }}\", "
-        "\"spaced\": \" ${{ parameters.n }}\", \"repo\": \"${{ parameters.repoUrl | parseRepoUrl }}\", "
+        "\"spaced\": \" ${{ parameters.n }}\", \"repo\": \"${{ parameters.repoUrl | parseRepoUrl "
+        "}}\", "
         "\"gone\": \"${{ parameters.missing }}\", \"list\": [\"${{ parameters.missing }}\", 1], "
         "\"keep\": 5}",
         context, &status);
@@ -161,9 +162,12 @@ static void values_render_input_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(values_number_format),     cmocka_unit_test(values_parse_number),
-        cmocka_unit_test(values_equality),          cmocka_unit_test(values_output_forms),
-        cmocka_unit_test(values_undefined_lookups), cmocka_unit_test(values_render_input_types),
+        cmocka_unit_test(values_number_format),
+        cmocka_unit_test(values_parse_number),
+        cmocka_unit_test(values_equality),
+        cmocka_unit_test(values_output_forms),
+        cmocka_unit_test(values_undefined_lookups),
+        cmocka_unit_test(values_render_input_types),
         cmocka_unit_test(values_render_input_errors),
     };
 

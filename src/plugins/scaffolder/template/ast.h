@@ -12,35 +12,35 @@
 
 typedef enum {
     /* Statements. */
-    GR_NODE_LIST,   /* items: statements in order */
-    GR_NODE_DATA,   /* text, text_len: template text */
-    GR_NODE_OUTPUT, /* left: the expression to print */
-    GR_NODE_IF,     /* left: condition, right: body, other: else (LIST or IF) */
-    GR_NODE_FOR,    /* names: 1 or more, left: iterable, right: body, other: else */
-    GR_NODE_SET,    /* names: targets, left: value, or right: body to capture */
+    GR_NODE_LIST,         /* items: statements in order */
+    GR_NODE_DATA,         /* text, text_len: template text */
+    GR_NODE_OUTPUT,       /* left: the expression to print */
+    GR_NODE_IF,           /* left: condition, right: body, other: else (LIST or IF) */
+    GR_NODE_FOR,          /* names: 1 or more, left: iterable, right: body, other: else */
+    GR_NODE_SET,          /* names: targets, left: value, or right: body to capture */
     GR_NODE_FILTER_BLOCK, /* right: body; left: a FILTER node whose input is the body */
-    GR_NODE_SWITCH, /* left: subject, items: CASE nodes, other: default body */
-    GR_NODE_CASE,   /* left: value, right: body */
+    GR_NODE_SWITCH,       /* left: subject, items: CASE nodes, other: default body */
+    GR_NODE_CASE,         /* left: value, right: body */
     /* Expressions. */
-    GR_NODE_LITERAL,  /* literal */
-    GR_NODE_SYMBOL,   /* name */
-    GR_NODE_LOOKUP,   /* left[right] and left.name */
-    GR_NODE_CALL,     /* left(items, kwargs) */
-    GR_NODE_FILTER,   /* left | name(items, kwargs); filter */
-    GR_NODE_ARRAY,    /* [items] */
-    GR_NODE_DICT,     /* {names[i]: items[i]} */
-    GR_NODE_GROUP,    /* (items), whose value is the last item's */
+    GR_NODE_LITERAL,   /* literal */
+    GR_NODE_SYMBOL,    /* name */
+    GR_NODE_LOOKUP,    /* left[right] and left.name */
+    GR_NODE_CALL,      /* left(items, kwargs) */
+    GR_NODE_FILTER,    /* left | name(items, kwargs); filter */
+    GR_NODE_ARRAY,     /* [items] */
+    GR_NODE_DICT,      /* {names[i]: items[i]} */
+    GR_NODE_GROUP,     /* (items), whose value is the last item's */
     GR_NODE_INLINE_IF, /* right if left else other (other may be NULL) */
     GR_NODE_OR,
     GR_NODE_AND,
-    GR_NODE_NOT,      /* left */
-    GR_NODE_IN,       /* left in right */
-    GR_NODE_IS,       /* left is name(items) */
-    GR_NODE_NEG,      /* -left */
-    GR_NODE_POS,      /* +left */
-    GR_NODE_POW,      /* left ** right */
-    GR_NODE_FLOOR,    /* Math.floor(left), made from left // right */
-    GR_NODE_REGEX,    /* text: "body/flags" */
+    GR_NODE_NOT,   /* left */
+    GR_NODE_IN,    /* left in right */
+    GR_NODE_IS,    /* left is name(items) */
+    GR_NODE_NEG,   /* -left */
+    GR_NODE_POS,   /* +left */
+    GR_NODE_POW,   /* left ** right */
+    GR_NODE_FLOOR, /* Math.floor(left), made from left // right */
+    GR_NODE_REGEX, /* text: "body/flags" */
     /* Binary operators that Nunjucks emits as plain JavaScript operators. */
     GR_NODE_ADD,
     GR_NODE_SUB,

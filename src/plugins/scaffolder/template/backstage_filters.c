@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The filters Backstage's scaffolder adds: parseRepoUrl, parseEntityRef, pick, projectSlug. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,28 +13,6 @@
  * serialized), so a result that is undefined is an error there, and
  * undefined members of a result disappear.
  */
-
-static const gr_tv undefined_value = {.kind = GR_TV_UNDEFINED};
-
-static const gr_tv *arg(const gr_filter_call *call, size_t i)
-{
-    return i < call->nargs ? &call->args[i] : &undefined_value;
-}
-
-static int fail(const gr_filter_call *call, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int fail(const gr_filter_call *call, const char *fmt, ...)
-{
-    char message[GR_ERROR_MAX];
-    va_list args;
-
-    va_start(args, fmt);
-    vsnprintf(message, sizeof(message), fmt, args);
-    va_end(args);
-    return gr_tmpl__error(call->eval, call->node, GR_EINVALID, "filter %s: %s", call->node->name,
-                          message);
-}
 
 /* ---- parseRepoUrl ----------------------------------------------------- */
 
@@ -175,8 +152,8 @@ static int require_params(const gr_filter_call *call, const repo_url *url, const
         if (present)
             continue;
         format_url(&text, url);
-        status = fail(call, "Invalid repo URL passed to publisher: %s, missing %s",
-                      gr_buf_cstr(&text), *names);
+        status = gr_tmpl__filter_error(call, "Invalid repo URL passed to publisher: %s, missing %s",
+                                       gr_buf_cstr(&text), *names);
         gr_buf_free(&text);
         return status;
     }
@@ -218,8 +195,8 @@ static int check_repo_params(const gr_filter_call *call, const repo_url *url, co
 /* Parses a repository URL into an object with host and whichever of the parameters are set. */
 static int repo_url_object(gr_filter_call *call, json_t **out)
 {
-    static const char *const order[] = {"owner", "repo", "organization", "workspace", "project",
-                                        NULL};
+    static const char *const order[] = {"owner",     "repo",    "organization",
+                                        "workspace", "project", NULL};
     const gr_tmpl_engine *engine = gr_tmpl__engine(call->eval);
     repo_url url = {GR_BUF_INIT, GR_BUF_INIT, GR_BUF_INIT, GR_BUF_INIT};
     gr_buf text = GR_BUF_INIT;
@@ -229,16 +206,18 @@ static int repo_url_object(gr_filter_call *call, json_t **out)
 
     gr_tv_append_string(&text, call->value);
     if (!parse_repo_url(gr_buf_cstr(&text), text.len, &url)) {
-        status = fail(call, "Invalid repo URL passed to publisher, got %s, TypeError: Invalid URL",
-                      gr_buf_cstr(&text));
+        status = gr_tmpl__filter_error(
+            call, "Invalid repo URL passed to publisher, got %s, TypeError: Invalid URL",
+            gr_buf_cstr(&text));
         goto done;
     }
     type = json_object_get(engine->integrations, gr_buf_cstr(&url.host));
     if (!json_is_string(type)) {
-        status = fail(call,
-                      "No matching integration configuration for host %s, please check your "
-                      "integrations config",
-                      gr_buf_cstr(&url.host));
+        status = gr_tmpl__filter_error(
+            call,
+            "No matching integration configuration for host %s, please check your "
+            "integrations config",
+            gr_buf_cstr(&url.host));
         goto done;
     }
     status = check_repo_params(call, &url, json_string_value(type));
@@ -300,11 +279,9 @@ static int entity_ref_error(gr_filter_call *call, const char *problem)
 
     if (!gr_tv_append_json(&textual, call->value, ""))
         gr_buf_puts(&textual, "undefined");
-    status = fail(call, "Entity reference %s had missing or empty %s%s", gr_buf_cstr(&textual),
-                  problem,
-                  strcmp(problem, "kind") == 0
-                      ? " (e.g. did not start with \"component:\" or similar)"
-                      : "");
+    status = gr_tmpl__filter_error(
+        call, "Entity reference %s had missing or empty %s%s", gr_buf_cstr(&textual), problem,
+        strcmp(problem, "kind") == 0 ? " (e.g. did not start with \"component:\" or similar)" : "");
     gr_buf_free(&textual);
     return status;
 }
@@ -321,7 +298,7 @@ static gr_tv value_or(gr_tv value, const gr_tv *fallback)
 
 static int filter_parse_entity_ref(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *context = arg(call, 0);
+    const gr_tv *context = gr_tmpl__arg(call, 0);
     gr_tv default_kind = gr_tmpl__member_name(context, "defaultKind");
     gr_tv default_namespace = gr_tmpl__member_name(context, "defaultNamespace");
     gr_tv kind = GR_TV_UNDEF;
@@ -335,7 +312,7 @@ static int filter_parse_entity_ref(gr_filter_call *call, gr_tv *out)
         default_namespace = gr_tv_string("default", 7);
     }
     if (!gr_tv_truthy(call->value)) {
-        status = fail(call, "Entity reference must not be empty");
+        status = gr_tmpl__filter_error(call, "Entity reference must not be empty");
         goto done;
     }
     if (call->value->kind == GR_TV_STRING) {
@@ -352,16 +329,16 @@ static int filter_parse_entity_ref(gr_filter_call *call, gr_tv *out)
         name_at = colon_at + 1 > slash_at + 1 ? colon_at + 1 : slash_at + 1;
         if (colon_at == 0 || (slash_at != -1 && slash_at == colon_at + 1) ||
             (size_t)name_at == len) {
-            status = fail(call,
-                          "Entity reference \"%s\" was not on the form "
-                          "[<kind>:][<namespace>/]<name>",
-                          ref);
+            status = gr_tmpl__filter_error(call,
+                                           "Entity reference \"%s\" was not on the form "
+                                           "[<kind>:][<namespace>/]<name>",
+                                           ref);
             goto done;
         }
         kind = colon_at == -1 ? gr_tv_copy(&default_kind) : gr_tv_string(ref, (size_t)colon_at);
-        namespace = slash_at == -1 ? gr_tv_copy(&default_namespace)
-                                   : gr_tv_string(ref + colon_at + 1,
-                                                  (size_t)(slash_at - colon_at - 1));
+        namespace = slash_at == -1
+                        ? gr_tv_copy(&default_namespace)
+                        : gr_tv_string(ref + colon_at + 1, (size_t)(slash_at - colon_at - 1));
         name = gr_tv_string(ref + name_at, len - (size_t)name_at);
     } else {
         kind = value_or(gr_tmpl__member_name(call->value, "kind"), &default_kind);
@@ -400,7 +377,7 @@ done:
  */
 static int filter_pick(gr_filter_call *call, gr_tv *out)
 {
-    gr_tv path_value = gr_tv_to_string(arg(call, 0));
+    gr_tv path_value = gr_tv_to_string(gr_tmpl__arg(call, 0));
     size_t len;
     const char *path = gr_tv_str(&path_value, &len);
     gr_tv current = gr_tv_copy(call->value);
@@ -418,12 +395,14 @@ static int filter_pick(gr_filter_call *call, gr_tv *out)
             size_t inner_start = i + 1;
             size_t inner_end = end;
 
-            if (inner_end > inner_start + 1 && (path[inner_start] == '\'' || path[inner_start] == '"') &&
+            if (inner_end > inner_start + 1 &&
+                (path[inner_start] == '\'' || path[inner_start] == '"') &&
                 path[inner_end - 1] == path[inner_start]) {
                 inner_start++;
                 inner_end--;
             }
-            gr_buf_append(&key, path + inner_start, inner_end > inner_start ? inner_end - inner_start : 0);
+            gr_buf_append(&key, path + inner_start,
+                          inner_end > inner_start ? inner_end - inner_start : 0);
             i = end + 1;
         } else {
             size_t end = i;
@@ -443,7 +422,8 @@ static int filter_pick(gr_filter_call *call, gr_tv *out)
         current = next;
     }
     if (current.kind == GR_TV_UNDEFINED)
-        status = fail(call, "property '%s' is not defined, so the result is not valid JSON", path);
+        status = gr_tmpl__filter_error(
+            call, "property '%s' is not defined, so the result is not valid JSON", path);
     else
         *out = current;
     gr_tv_release(&path_value);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `greenroom template render`: renders a template file, or a batch of cases, with a JSON context. */
+/* `greenroom template render`: renders a template file, or a batch of cases, with a JSON context.
+ */
 #include "plugins/scaffolder/template/cli.h"
 
 #include <errno.h>
@@ -226,8 +227,8 @@ static int render_one(const render_args *args, gr_tmpl_engine *engine, json_t *c
     if (status == GR_OK) {
         gr_tmpl *tmpl = NULL;
 
-        status = gr_tmpl_compile(engine, args->template_path, gr_buf_cstr(&source), source.len,
-                                 &tmpl);
+        status =
+            gr_tmpl_compile(engine, args->template_path, gr_buf_cstr(&source), source.len, &tmpl);
         if (status == GR_OK)
             status = gr_tmpl_render(tmpl, context, &text, &text_len);
         gr_tmpl_free(tmpl);

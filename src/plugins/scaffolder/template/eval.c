@@ -53,8 +53,8 @@ int gr_tmpl__error(gr_tmpl_eval *eval, const gr_node *node, int code, const char
     va_start(args, fmt);
     vsnprintf(message, sizeof(message), fmt, args);
     va_end(args);
-    return gr_tmpl__fail(code, eval->tmpl->name, node ? node->line : 0, node ? node->col : 0,
-                         "%s", message);
+    return gr_tmpl__fail(code, eval->tmpl->name, node ? node->line : 0, node ? node->col : 0, "%s",
+                         message);
 }
 
 int gr_tmpl__error_wrap(gr_tmpl_eval *eval, const gr_node *node, int code, const char *fmt, ...)
@@ -67,6 +67,25 @@ int gr_tmpl__error_wrap(gr_tmpl_eval *eval, const gr_node *node, int code, const
     va_end(args);
     return gr_error_wrap(code, "%s:%d:%d: %s", eval->tmpl->name, node ? node->line + 1 : 1,
                          node ? node->col + 1 : 1, context);
+}
+
+const gr_tv *gr_tmpl__arg(const gr_filter_call *call, size_t i)
+{
+    static const gr_tv undefined_value = {.kind = GR_TV_UNDEFINED};
+
+    return i < call->nargs ? &call->args[i] : &undefined_value;
+}
+
+int gr_tmpl__filter_error(const gr_filter_call *call, const char *fmt, ...)
+{
+    char message[GR_ERROR_MAX];
+    va_list args;
+
+    va_start(args, fmt);
+    vsnprintf(message, sizeof(message), fmt, args);
+    va_end(args);
+    return gr_tmpl__error(call->eval, call->node, GR_EINVALID, "filter %s: %s", call->node->name,
+                          message);
 }
 
 int gr_tmpl__count(gr_tmpl_eval *eval, const gr_node *node, size_t count)
@@ -82,8 +101,8 @@ int gr_tmpl__count(gr_tmpl_eval *eval, const gr_node *node, size_t count)
 int gr_tmpl__check_length(gr_tmpl_eval *eval, const gr_node *node, size_t len)
 {
     if (len > GR_TMPL_MAX_OUTPUT)
-        return gr_tmpl__error(eval, node, GR_ELIMIT,
-                              "a string or the output would exceed %u bytes", GR_TMPL_MAX_OUTPUT);
+        return gr_tmpl__error(eval, node, GR_ELIMIT, "a string or the output would exceed %u bytes",
+                              GR_TMPL_MAX_OUTPUT);
     return GR_OK;
 }
 
@@ -323,9 +342,9 @@ static int not_callable(gr_tmpl_eval *e, const gr_node *node, const gr_tv *calle
     int status;
 
     describe_callee(&name, node->left);
-    status = gr_tmpl__error(e, node, GR_EINVALID, "Unable to call `%s`, which is %s",
-                            gr_buf_cstr(&name),
-                            gr_tv_truthy(callee) ? "not a function" : "undefined or falsey");
+    status =
+        gr_tmpl__error(e, node, GR_EINVALID, "Unable to call `%s`, which is %s", gr_buf_cstr(&name),
+                       gr_tv_truthy(callee) ? "not a function" : "undefined or falsey");
     gr_buf_free(&name);
     return status;
 }
@@ -526,8 +545,7 @@ static double js_pow(double base, double exponent)
     return pow(base, exponent);
 }
 
-static int eval_binary(gr_tmpl_eval *e, const gr_node *node, gr_tv *left, gr_tv *right,
-                       gr_tv *out)
+static int eval_binary(gr_tmpl_eval *e, const gr_node *node, gr_tv *left, gr_tv *right, gr_tv *out)
 {
     double x;
     double y;
@@ -822,8 +840,7 @@ static int render_output(gr_tmpl_eval *e, const gr_node *node)
     if (gr_tmpl__engine(e)->options.throw_on_undefined &&
         (value.kind == GR_TV_UNDEFINED || value.kind == GR_TV_NULL)) {
         gr_tv_release(&value);
-        return gr_tmpl__error(e, node, GR_EINVALID,
-                              "attempted to output null or undefined value");
+        return gr_tmpl__error(e, node, GR_EINVALID, "attempted to output null or undefined value");
     }
     if (value.kind == GR_TV_STRING) {
         status = emit(e, node, json_string_value(value.json), json_string_length(value.json));
@@ -965,7 +982,7 @@ static int loop_string(gr_tmpl_eval *e, const gr_node *node, scope *s, const gr_
 }
 
 static int loop_entries(gr_tmpl_eval *e, const gr_node *node, scope *s, const gr_tv *items,
-                       size_t *length)
+                        size_t *length)
 {
     size_t count;
     const char **keys = gr_tv_object_keys(items->json, &count);
@@ -1027,7 +1044,8 @@ static int render_filter_block(gr_tmpl_eval *e, const gr_node *node)
     return status;
 }
 
-/* JavaScript switch: the first case equal (===) to the subject runs, falling through empty bodies. */
+/* JavaScript switch: the first case equal (===) to the subject runs, falling through empty bodies.
+ */
 static int render_switch(gr_tmpl_eval *e, const gr_node *node)
 {
     gr_tv subject;

@@ -20,6 +20,13 @@ int gr_tmpl__error(gr_tmpl_eval *eval, const gr_node *node, int code, const char
 int gr_tmpl__error_wrap(gr_tmpl_eval *eval, const gr_node *node, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/** Returns the i-th argument after a filter's input (borrowed), or undefined. */
+const gr_tv *gr_tmpl__arg(const gr_filter_call *call, size_t i);
+
+/** Sets "NAME:LINE:COL: filter FILTER: MESSAGE" and returns GR_EINVALID. */
+int gr_tmpl__filter_error(const gr_filter_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /** Returns the engine of the template being rendered (borrowed). */
 const gr_tmpl_engine *gr_tmpl__engine(const gr_tmpl_eval *eval);
 

@@ -11,13 +11,6 @@
 #include "plugins/scaffolder/template/eval.h"
 
 static const gr_tv undefined_value = {.kind = GR_TV_UNDEFINED};
-
-/* The i-th argument after the filtered value, or undefined. */
-static const gr_tv *arg(const gr_filter_call *call, size_t i)
-{
-    return i < call->nargs ? &call->args[i] : &undefined_value;
-}
-
 /* The i-th argument, or the keyword argument `name` (for filters that accept keywords). */
 static const gr_tv *param(const gr_filter_call *call, size_t i, const char *name)
 {
@@ -29,24 +22,9 @@ static const gr_tv *param(const gr_filter_call *call, size_t i, const char *name
     return &undefined_value;
 }
 
-static int filter_error(const gr_filter_call *call, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int filter_error(const gr_filter_call *call, const char *fmt, ...)
-{
-    char message[GR_ERROR_MAX];
-    va_list args;
-
-    va_start(args, fmt);
-    vsnprintf(message, sizeof(message), fmt, args);
-    va_end(args);
-    return gr_tmpl__error(call->eval, call->node, GR_EINVALID, "filter %s: %s", call->node->name,
-                          message);
-}
-
 static int need_string(const gr_filter_call *call, const gr_tv *value)
 {
-    return filter_error(call, "expected a string, got %s", gr_tv_kind_name(value->kind));
+    return gr_tmpl__filter_error(call, "expected a string, got %s", gr_tv_kind_name(value->kind));
 }
 
 /* Nunjucks' normalize(): undefined, null and false become the default. */
@@ -66,16 +44,6 @@ static int finish_string(gr_filter_call *call, gr_buf *buf, gr_tv *out)
     }
     *out = gr_tv_string_buf(buf);
     return GR_OK;
-}
-
-static size_t char_count(const char *str, size_t len)
-{
-    size_t count = 0;
-
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)str[i] & 0xC0) != 0x80)
-            count++;
-    return count;
 }
 
 static void append_spaces(gr_buf *buf, double count)
@@ -204,8 +172,8 @@ static int filter_abs(gr_filter_call *call, gr_tv *out)
 static int filter_batch(gr_filter_call *call, gr_tv *out)
 {
     json_t *items = items_of(call->value);
-    double per_line = gr_tv_to_number(arg(call, 0));
-    const gr_tv *fill = arg(call, 1);
+    double per_line = gr_tv_to_number(gr_tmpl__arg(call, 0));
+    const gr_tv *fill = gr_tmpl__arg(call, 1);
     json_t *result = json_array();
     json_t *row = json_array();
     size_t index;
@@ -270,7 +238,8 @@ static int filter_capitalize(gr_filter_call *call, gr_tv *out)
 static int filter_center(gr_filter_call *call, gr_tv *out)
 {
     gr_buf buf = GR_BUF_INIT;
-    double width = gr_tv_truthy(arg(call, 0)) ? gr_tv_to_number(arg(call, 0)) : 80;
+    double width =
+        gr_tv_truthy(gr_tmpl__arg(call, 0)) ? gr_tv_to_number(gr_tmpl__arg(call, 0)) : 80;
     size_t len;
     const char *str;
     double spaces;
@@ -301,10 +270,10 @@ static int filter_center(gr_filter_call *call, gr_tv *out)
 
 static int filter_default(gr_filter_call *call, gr_tv *out)
 {
-    bool use_default = gr_tv_truthy(arg(call, 1)) ? !gr_tv_truthy(call->value)
-                                                  : call->value->kind == GR_TV_UNDEFINED;
+    bool use_default = gr_tv_truthy(gr_tmpl__arg(call, 1)) ? !gr_tv_truthy(call->value)
+                                                           : call->value->kind == GR_TV_UNDEFINED;
 
-    *out = gr_tv_copy(use_default ? arg(call, 0) : call->value);
+    *out = gr_tv_copy(use_default ? gr_tmpl__arg(call, 0) : call->value);
     return GR_OK;
 }
 
@@ -338,25 +307,26 @@ static int compare_pairs(const gr_tv *a, const gr_tv *b, void *payload)
 
 static int filter_dictsort(gr_filter_call *call, gr_tv *out)
 {
-    dictsort_order order = {.case_sensitive = gr_tv_truthy(arg(call, 0))};
-    const gr_tv *by = arg(call, 1);
+    dictsort_order order = {.case_sensitive = gr_tv_truthy(gr_tmpl__arg(call, 0))};
+    const gr_tv *by = gr_tmpl__arg(call, 1);
     json_t *pairs;
     const char **keys;
     size_t count;
 
     if (call->value->kind != GR_TV_OBJECT)
-        return filter_error(call, "dictsort filter: val must be an object");
+        return gr_tmpl__filter_error(call, "dictsort filter: val must be an object");
     if (by->kind == GR_TV_STRING && strcmp(json_string_value(by->json), "value") == 0)
         order.field = 1;
     else if (by->kind != GR_TV_UNDEFINED &&
              !(by->kind == GR_TV_STRING && strcmp(json_string_value(by->json), "key") == 0))
-        return filter_error(call, "dictsort filter: You can only sort by either key or value");
+        return gr_tmpl__filter_error(call,
+                                     "dictsort filter: You can only sort by either key or value");
 
     keys = gr_tv_object_keys(call->value->json, &count);
     pairs = json_array();
     for (size_t i = 0; i < count; i++)
-        json_array_append_new(pairs, json_pack("[sO]", keys[i],
-                                               json_object_get(call->value->json, keys[i])));
+        json_array_append_new(
+            pairs, json_pack("[sO]", keys[i], json_object_get(call->value->json, keys[i])));
     free(keys);
     *out = sorted_array(pairs, compare_pairs, &order);
     json_decref(pairs);
@@ -365,7 +335,7 @@ static int filter_dictsort(gr_filter_call *call, gr_tv *out)
 
 static int filter_dump(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *spaces = arg(call, 0);
+    const gr_tv *spaces = gr_tmpl__arg(call, 0);
     gr_buf buf = GR_BUF_INIT;
     char indent[11] = "";
 
@@ -427,7 +397,8 @@ static int filter_escape(gr_filter_call *call, gr_tv *out)
 static int need_indexable(const gr_filter_call *call)
 {
     if (call->value->kind == GR_TV_UNDEFINED || call->value->kind == GR_TV_NULL)
-        return filter_error(call, "cannot read an item of %s", gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "cannot read an item of %s",
+                                     gr_tv_kind_name(call->value->kind));
     return GR_OK;
 }
 
@@ -449,7 +420,7 @@ static int filter_float(gr_filter_call *call, gr_tv *out)
     gr_tv_append_string(&text, call->value);
     number = gr_tv_parse_float(gr_buf_cstr(&text), text.len);
     gr_buf_free(&text);
-    *out = isnan(number) ? gr_tv_copy(arg(call, 0)) : gr_tv_number(number);
+    *out = isnan(number) ? gr_tv_copy(gr_tmpl__arg(call, 0)) : gr_tv_number(number);
     return GR_OK;
 }
 
@@ -466,12 +437,12 @@ static int filter_groupby(gr_filter_call *call, gr_tv *out)
     json_array_foreach(items, index, item)
     {
         gr_tv value = gr_tv_from_json(item);
-        gr_tv key = attribute(&value, arg(call, 0));
+        gr_tv key = attribute(&value, gr_tmpl__arg(call, 0));
         gr_buf name = GR_BUF_INIT;
         json_t *group;
 
         if (key.kind == GR_TV_UNDEFINED && gr_tmpl__engine(call->eval)->options.throw_on_undefined)
-            status = filter_error(call, "groupby: attribute resolved to undefined");
+            status = gr_tmpl__filter_error(call, "groupby: attribute resolved to undefined");
         gr_tv_append_string(&name, &key);
         group = json_object_get(groups, gr_buf_cstr(&name));
         if (group == NULL) {
@@ -496,8 +467,8 @@ static int filter_groupby(gr_filter_call *call, gr_tv *out)
 
 static int filter_indent(gr_filter_call *call, gr_tv *out)
 {
-    double width = gr_tv_truthy(arg(call, 0)) ? gr_tv_to_number(arg(call, 0)) : 4;
-    bool indent_first = gr_tv_truthy(arg(call, 1));
+    double width = gr_tv_truthy(gr_tmpl__arg(call, 0)) ? gr_tv_to_number(gr_tmpl__arg(call, 0)) : 4;
+    bool indent_first = gr_tv_truthy(gr_tmpl__arg(call, 1));
     gr_buf buf = GR_BUF_INIT;
     size_t len;
     const char *str;
@@ -552,15 +523,16 @@ static int filter_int(gr_filter_call *call, gr_tv *out)
 
 static int filter_join(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *separator = arg(call, 0);
-    const gr_tv *attr = arg(call, 1);
+    const gr_tv *separator = gr_tmpl__arg(call, 0);
+    const gr_tv *attr = gr_tmpl__arg(call, 1);
     gr_buf sep = GR_BUF_INIT;
     gr_buf buf = GR_BUF_INIT;
     size_t index;
     json_t *item;
 
     if (call->value->kind != GR_TV_ARRAY)
-        return filter_error(call, "expected an array, got %s", gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "expected an array, got %s",
+                                     gr_tv_kind_name(call->value->kind));
     if (gr_tv_truthy(separator))
         gr_tv_append_string(&sep, separator);
     json_array_foreach(call->value->json, index, item)
@@ -629,7 +601,7 @@ static int filter_list(gr_filter_call *call, gr_tv *out)
         *out = gr_tv_take_json(result);
         return GR_OK;
     default:
-        return filter_error(call, "list filter: type not iterable");
+        return gr_tmpl__filter_error(call, "list filter: type not iterable");
     }
 }
 
@@ -685,7 +657,7 @@ static int filter_nl2br(gr_filter_call *call, gr_tv *out)
 
 static int select_items(gr_filter_call *call, gr_tv *out, bool expected)
 {
-    const gr_tv *test = arg(call, 0);
+    const gr_tv *test = gr_tmpl__arg(call, 0);
     const char *name = test->kind == GR_TV_STRING ? json_string_value(test->json) : "truthy";
     json_t *items;
     json_t *result = json_array();
@@ -694,15 +666,16 @@ static int select_items(gr_filter_call *call, gr_tv *out, bool expected)
     int status = GR_OK;
 
     if (call->value->kind == GR_TV_UNDEFINED || call->value->kind == GR_TV_NULL)
-        return filter_error(call, "cannot convert %s to an array",
-                            gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "cannot convert %s to an array",
+                                     gr_tv_kind_name(call->value->kind));
     items = items_of(call->value);
     json_array_foreach(items, index, item)
     {
         gr_tv value = gr_tv_from_json(item);
         bool passed = false;
 
-        status = gr_tmpl__test(call->eval, call->node, name, &value, arg(call, 1), 1, &passed);
+        status =
+            gr_tmpl__test(call->eval, call->node, name, &value, gr_tmpl__arg(call, 1), 1, &passed);
         gr_tv_release(&value);
         if (status != GR_OK)
             break;
@@ -735,12 +708,13 @@ static int select_by_attribute(gr_filter_call *call, gr_tv *out, bool expected)
     json_t *item;
 
     if (call->value->kind != GR_TV_ARRAY)
-        return filter_error(call, "expected an array, got %s", gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "expected an array, got %s",
+                                     gr_tv_kind_name(call->value->kind));
     result = json_array();
     json_array_foreach(call->value->json, index, item)
     {
         gr_tv value = gr_tv_from_json(item);
-        gr_tv picked = gr_tmpl__member(&value, arg(call, 0));
+        gr_tv picked = gr_tmpl__member(&value, gr_tmpl__arg(call, 0));
 
         if (gr_tv_truthy(&picked) == expected)
             json_array_append(result, item);
@@ -763,9 +737,9 @@ static int filter_rejectattr(gr_filter_call *call, gr_tv *out)
 
 static int filter_replace(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *old_value = arg(call, 0);
-    const gr_tv *new_value = arg(call, 1);
-    const gr_tv *max_value = arg(call, 2);
+    const gr_tv *old_value = gr_tmpl__arg(call, 0);
+    const gr_tv *new_value = gr_tmpl__arg(call, 1);
+    const gr_tv *max_value = gr_tmpl__arg(call, 2);
     double max_count = max_value->kind == GR_TV_UNDEFINED ? -1 : gr_tv_to_number(max_value);
     gr_tv subject = GR_TV_UNDEF;
     gr_tv old_text = GR_TV_UNDEF;
@@ -786,8 +760,8 @@ static int filter_replace(gr_filter_call *call, gr_tv *out)
         *out = gr_tv_copy(call->value);
         return GR_OK;
     }
-    subject = call->value->kind == GR_TV_NUMBER ? gr_tv_to_string(call->value)
-                                                : gr_tv_copy(call->value);
+    subject =
+        call->value->kind == GR_TV_NUMBER ? gr_tv_to_string(call->value) : gr_tv_copy(call->value);
     if (subject.kind != GR_TV_STRING) {
         gr_tv_release(&old_text);
         *out = subject;
@@ -800,7 +774,8 @@ static int filter_replace(gr_filter_call *call, gr_tv *out)
     if (old_len == 0) {
         /* Python's rule: "abc" | replace("", ".") gives ".a.b.c.". */
         size_t i = 0;
-        const char *separator = new_value->kind == GR_TV_UNDEFINED ? "," : gr_buf_cstr(&replacement);
+        const char *separator =
+            new_value->kind == GR_TV_UNDEFINED ? "," : gr_buf_cstr(&replacement);
 
         gr_buf_append(&buf, gr_buf_cstr(&replacement), replacement.len);
         while (i < len) {
@@ -869,8 +844,8 @@ static double js_round(double value)
 
 static int filter_round(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *precision = arg(call, 0);
-    const gr_tv *method = arg(call, 1);
+    const gr_tv *precision = gr_tmpl__arg(call, 0);
+    const gr_tv *method = gr_tmpl__arg(call, 1);
     double factor = pow(10, gr_tv_truthy(precision) ? gr_tv_to_number(precision) : 0);
     double value = gr_tv_to_number(call->value) * factor;
     const char *name = method->kind == GR_TV_STRING ? json_string_value(method->json) : "";
@@ -899,8 +874,8 @@ static int filter_safe(gr_filter_call *call, gr_tv *out)
 static int filter_slice(gr_filter_call *call, gr_tv *out)
 {
     json_t *items;
-    double slices = gr_tv_to_number(arg(call, 0));
-    const gr_tv *fill = arg(call, 1);
+    double slices = gr_tv_to_number(gr_tmpl__arg(call, 0));
+    const gr_tv *fill = gr_tmpl__arg(call, 1);
     json_t *result;
     double count;
     double size;
@@ -909,7 +884,8 @@ static int filter_slice(gr_filter_call *call, gr_tv *out)
     int status;
 
     if (call->value->kind != GR_TV_ARRAY)
-        return filter_error(call, "expected an array, got %s", gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "expected an array, got %s",
+                                     gr_tv_kind_name(call->value->kind));
     items = call->value->json;
     count = (double)json_array_size(items);
     size = floor(count / slices);
@@ -952,7 +928,7 @@ static int compare_sort(const gr_tv *a, const gr_tv *b, void *payload)
 
     if (by_attr && (x.kind == GR_TV_UNDEFINED || y.kind == GR_TV_UNDEFINED) &&
         gr_tmpl__engine(order->call->eval)->options.throw_on_undefined && order->status == GR_OK)
-        order->status = filter_error(order->call, "sort: attribute resolved to undefined");
+        order->status = gr_tmpl__filter_error(order->call, "sort: attribute resolved to undefined");
     if (!order->case_sensitive && x.kind == GR_TV_STRING && y.kind == GR_TV_STRING) {
         gr_tv lower_x = case_folded(&x, false);
         gr_tv lower_y = case_folded(&y, false);
@@ -988,8 +964,8 @@ static int filter_sort(gr_filter_call *call, gr_tv *out)
 static int filter_string(gr_filter_call *call, gr_tv *out)
 {
     if (call->value->kind == GR_TV_UNDEFINED || call->value->kind == GR_TV_NULL)
-        return filter_error(call, "cannot convert %s to a string",
-                            gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "cannot convert %s to a string",
+                                     gr_tv_kind_name(call->value->kind));
     *out = gr_tv_to_string(call->value);
     return GR_OK;
 }
@@ -1031,26 +1007,9 @@ static size_t match_tag(const char *str, size_t len, size_t pos)
 
 static void trim_js(const char **str, size_t *len)
 {
-    size_t start = 0;
-    size_t end = *len;
+    size_t start = gr_js_skip_space(*str, *len, 0);
+    size_t end = gr_js_trim_end(*str, start, *len);
 
-    while (start < end) {
-        size_t next = start;
-        if (!gr_js_is_space(gr_utf8_next(*str, end, &next)))
-            break;
-        start = next;
-    }
-    while (end > start) {
-        size_t back = end - 1;
-        size_t probe;
-
-        while (back > start && ((unsigned char)(*str)[back] & 0xC0) == 0x80)
-            back--;
-        probe = back;
-        if (!gr_js_is_space(gr_utf8_next(*str, end, &probe)))
-            break;
-        end = back;
-    }
     *str += start;
     *len = end - start;
 }
@@ -1125,7 +1084,7 @@ static int filter_striptags(gr_filter_call *call, gr_tv *out)
     text = gr_buf_cstr(&stripped);
     text_len = stripped.len;
     trim_js(&text, &text_len);
-    if (gr_tv_truthy(arg(call, 0))) {
+    if (gr_tv_truthy(gr_tmpl__arg(call, 0))) {
         tidy_lines(&buf, text, text_len);
     } else {
         size_t pos = 0;
@@ -1151,15 +1110,16 @@ static int filter_striptags(gr_filter_call *call, gr_tv *out)
 
 static int filter_sum(gr_filter_call *call, gr_tv *out)
 {
-    const gr_tv *attr = arg(call, 0);
-    const gr_tv *start = arg(call, 1);
+    const gr_tv *attr = gr_tmpl__arg(call, 0);
+    const gr_tv *start = gr_tmpl__arg(call, 1);
     gr_tv total = gr_tv_number(0);
     size_t index;
     json_t *item;
     gr_tv result;
 
     if (call->value->kind != GR_TV_ARRAY)
-        return filter_error(call, "expected an array, got %s", gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "expected an array, got %s",
+                                     gr_tv_kind_name(call->value->kind));
     json_array_foreach(call->value->json, index, item)
     {
         gr_tv value = gr_tv_from_json(item);
@@ -1228,8 +1188,9 @@ static int filter_trim(gr_filter_call *call, gr_tv *out)
 
 static int filter_truncate(gr_filter_call *call, gr_tv *out)
 {
-    double length = gr_tv_truthy(arg(call, 0)) ? gr_tv_to_number(arg(call, 0)) : 255;
-    const gr_tv *end = arg(call, 2);
+    double length =
+        gr_tv_truthy(gr_tmpl__arg(call, 0)) ? gr_tv_to_number(gr_tmpl__arg(call, 0)) : 255;
+    const gr_tv *end = gr_tmpl__arg(call, 2);
     gr_buf buf = GR_BUF_INIT;
     size_t len;
     const char *str;
@@ -1242,12 +1203,12 @@ static int filter_truncate(gr_filter_call *call, gr_tv *out)
     if (call->value->kind != GR_TV_STRING)
         return need_string(call, call->value);
     str = gr_tv_str(call->value, &len);
-    if ((double)char_count(str, len) <= length) {
+    if ((double)gr_utf8_count(str, len) <= length) {
         *out = gr_tv_copy(call->value);
         return GR_OK;
     }
     cut = gr_utf8_offset(str, len, length > 0 ? (size_t)length : 0);
-    if (!gr_tv_truthy(arg(call, 1))) {
+    if (!gr_tv_truthy(gr_tmpl__arg(call, 1))) {
         /* Cut at the last space at or before `length` characters, if any. */
         size_t space = cut < len ? cut : len - 1;
 
@@ -1332,8 +1293,8 @@ static int filter_urlencode(gr_filter_call *call, gr_tv *out)
         break;
     case GR_TV_UNDEFINED:
     case GR_TV_NULL:
-        return filter_error(call, "cannot convert %s to an object",
-                            gr_tv_kind_name(call->value->kind));
+        return gr_tmpl__filter_error(call, "cannot convert %s to an object",
+                                     gr_tv_kind_name(call->value->kind));
     default:
         break;
     }
@@ -1367,26 +1328,46 @@ void gr_tmpl__add_builtin_filters(gr_tmpl_engine *engine)
         const char *name;
         gr_builtin_filter_fn fn;
     } filters[] = {
-        {"abs", filter_abs},           {"batch", filter_batch},
-        {"capitalize", filter_capitalize}, {"center", filter_center},
-        {"default", filter_default},   {"d", filter_default},
-        {"dictsort", filter_dictsort}, {"dump", filter_dump},
-        {"escape", filter_escape},     {"e", filter_escape},
-        {"forceescape", filter_escape}, {"first", filter_first},
-        {"float", filter_float},       {"groupby", filter_groupby},
-        {"indent", filter_indent},     {"int", filter_int},
-        {"join", filter_join},         {"last", filter_last},
-        {"length", filter_length},     {"list", filter_list},
-        {"lower", filter_lower},       {"nl2br", filter_nl2br},
-        {"reject", filter_reject},     {"rejectattr", filter_rejectattr},
-        {"replace", filter_replace},   {"reverse", filter_reverse},
-        {"round", filter_round},       {"safe", filter_safe},
-        {"select", filter_select},     {"selectattr", filter_selectattr},
-        {"slice", filter_slice},       {"sort", filter_sort},
-        {"string", filter_string},     {"striptags", filter_striptags},
-        {"sum", filter_sum},           {"title", filter_title},
-        {"trim", filter_trim},         {"truncate", filter_truncate},
-        {"upper", filter_upper},       {"urlencode", filter_urlencode},
+        {"abs", filter_abs},
+        {"batch", filter_batch},
+        {"capitalize", filter_capitalize},
+        {"center", filter_center},
+        {"default", filter_default},
+        {"d", filter_default},
+        {"dictsort", filter_dictsort},
+        {"dump", filter_dump},
+        {"escape", filter_escape},
+        {"e", filter_escape},
+        {"forceescape", filter_escape},
+        {"first", filter_first},
+        {"float", filter_float},
+        {"groupby", filter_groupby},
+        {"indent", filter_indent},
+        {"int", filter_int},
+        {"join", filter_join},
+        {"last", filter_last},
+        {"length", filter_length},
+        {"list", filter_list},
+        {"lower", filter_lower},
+        {"nl2br", filter_nl2br},
+        {"reject", filter_reject},
+        {"rejectattr", filter_rejectattr},
+        {"replace", filter_replace},
+        {"reverse", filter_reverse},
+        {"round", filter_round},
+        {"safe", filter_safe},
+        {"select", filter_select},
+        {"selectattr", filter_selectattr},
+        {"slice", filter_slice},
+        {"sort", filter_sort},
+        {"string", filter_string},
+        {"striptags", filter_striptags},
+        {"sum", filter_sum},
+        {"title", filter_title},
+        {"trim", filter_trim},
+        {"truncate", filter_truncate},
+        {"upper", filter_upper},
+        {"urlencode", filter_urlencode},
         {"wordcount", filter_wordcount},
     };
 

@@ -25,8 +25,8 @@ int gr_tmpl__fail(int code, const char *name, int line, int col, const char *fmt
     return gr_error_set(code, "%s:%d:%d: %s", name, line + 1, col + 1, message);
 }
 
-void gr_tmpl__lexer_init(gr_lexer *lexer, gr_arena *arena, const char *name, const char *src, size_t len,
-                         const gr_tmpl_tags *tags, bool trim_blocks, bool lstrip_blocks)
+void gr_tmpl__lexer_init(gr_lexer *lexer, gr_arena *arena, const char *name, const char *src,
+                         size_t len, const gr_tmpl_tags *tags, bool trim_blocks, bool lstrip_blocks)
 {
     *lexer = (gr_lexer){
         .arena = arena,
@@ -42,11 +42,11 @@ void gr_tmpl__lexer_init(gr_lexer *lexer, gr_arena *arena, const char *name, con
 const char *gr_tmpl__token_name(gr_tok_type type)
 {
     static const char *const names[] = {
-        "end of file",  "data",          "comment",      "block-start", "block-end",
-        "variable-start", "variable-end", "string",       "int",         "float",
-        "boolean",      "none",          "symbol",       "regex",       "operator",
-        "left-paren",   "right-paren",   "left-bracket", "right-bracket", "left-curly",
-        "right-curly",  "comma",         "colon",        "tilde",       "pipe",
+        "end of file",    "data",         "comment",      "block-start",   "block-end",
+        "variable-start", "variable-end", "string",       "int",           "float",
+        "boolean",        "none",         "symbol",       "regex",         "operator",
+        "left-paren",     "right-paren",  "left-bracket", "right-bracket", "left-curly",
+        "right-curly",    "comma",        "colon",        "tilde",         "pipe",
     };
 
     return names[type];

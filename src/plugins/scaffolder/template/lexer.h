@@ -77,8 +77,9 @@ typedef struct {
     gr_tmpl_tags tags;
 } gr_lexer;
 
-void gr_tmpl__lexer_init(gr_lexer *lexer, gr_arena *arena, const char *name, const char *src, size_t len,
-                         const gr_tmpl_tags *tags, bool trim_blocks, bool lstrip_blocks);
+void gr_tmpl__lexer_init(gr_lexer *lexer, gr_arena *arena, const char *name, const char *src,
+                         size_t len, const gr_tmpl_tags *tags, bool trim_blocks,
+                         bool lstrip_blocks);
 
 /**
  * Reads the next token into `out` (GR_TOK_EOF at the end; whitespace inside

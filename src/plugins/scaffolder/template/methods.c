@@ -57,16 +57,6 @@ static size_t clamped_index(const gr_tv *value, size_t length, size_t fallback)
     return index > (double)length ? length : (size_t)index;
 }
 
-static size_t count_chars(const char *str, size_t len)
-{
-    size_t count = 0;
-
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)str[i] & 0xC0) != 0x80)
-            count++;
-    return count;
-}
-
 static gr_tv substring(const char *str, size_t len, size_t start, size_t end)
 {
     size_t from = gr_utf8_offset(str, len, start);
@@ -83,13 +73,14 @@ static double find_text(const char *str, size_t len, const char *needle, size_t 
     const char *found = NULL;
 
     if (!last) {
-        found = needle_len == 0 ? str + start : memmem(str + start, len - start, needle, needle_len);
+        found =
+            needle_len == 0 ? str + start : memmem(str + start, len - start, needle, needle_len);
     } else {
         for (size_t pos = 0; pos + needle_len <= len; pos++)
             if (memcmp(str + pos, needle, needle_len) == 0)
                 found = str + pos;
     }
-    return found ? (double)count_chars(str, (size_t)(found - str)) : -1;
+    return found ? (double)gr_utf8_count(str, (size_t)(found - str)) : -1;
 }
 
 static void append_replacement(gr_buf *buf, const char *replacement, size_t rep_len,
@@ -210,10 +201,10 @@ static gr_tv string_pad(const char *str, size_t len, const method_call *call, bo
 {
     double target = gr_tv_to_number(arg(call, 0));
     gr_tv fill = arg(call, 1)->kind == GR_TV_UNDEFINED ? gr_tv_string(" ", 1)
-                                                         : gr_tv_to_string(arg(call, 1));
+                                                       : gr_tv_to_string(arg(call, 1));
     size_t fill_len;
     const char *fill_str = gr_tv_str(&fill, &fill_len);
-    size_t have = count_chars(str, len);
+    size_t have = gr_utf8_count(str, len);
     gr_buf buf = GR_BUF_INIT;
     gr_buf padding = GR_BUF_INIT;
 
@@ -239,12 +230,12 @@ static gr_tv string_pad(const char *str, size_t len, const method_call *call, bo
     return gr_tv_string_buf(&buf);
 }
 
-static int string_method(const method_call *call, const gr_tv *target, const char *name,
-                         gr_tv *out, bool *found)
+static int string_method(const method_call *call, const gr_tv *target, const char *name, gr_tv *out,
+                         bool *found)
 {
     size_t len;
     const char *str = gr_tv_str(target, &len);
-    size_t chars = count_chars(str, len);
+    size_t chars = gr_utf8_count(str, len);
     gr_buf buf = GR_BUF_INIT;
     gr_tv text = GR_TV_UNDEF;
     size_t text_len = 0;
@@ -260,26 +251,9 @@ static int string_method(const method_call *call, const gr_tv *target, const cha
         *out = gr_tv_string_buf(&buf);
     } else if (strcmp(name, "trim") == 0 || strcmp(name, "trimStart") == 0 ||
                strcmp(name, "trimEnd") == 0) {
-        size_t start = 0;
-        size_t end = len;
+        size_t start = name[4] == 'E' ? 0 : gr_js_skip_space(str, len, 0);
+        size_t end = name[4] == 'S' ? len : gr_js_trim_end(str, start, len);
 
-        while (name[4] != 'E' && start < end) {
-            size_t next = start;
-            if (!gr_js_is_space(gr_utf8_next(str, end, &next)))
-                break;
-            start = next;
-        }
-        while (name[4] != 'S' && end > start) {
-            size_t back = end - 1;
-            size_t probe;
-
-            while (back > start && ((unsigned char)str[back] & 0xC0) == 0x80)
-                back--;
-            probe = back;
-            if (!gr_js_is_space(gr_utf8_next(str, end, &probe)))
-                break;
-            end = back;
-        }
         *out = gr_tv_string(str + start, end - start);
     } else if (strcmp(name, "startsWith") == 0) {
         size_t from = gr_utf8_offset(str, len, clamped_index(arg(call, 1), chars, 0));
@@ -329,8 +303,8 @@ static int string_method(const method_call *call, const gr_tv *target, const cha
         double times = trunc(gr_tv_to_number(arg(call, 0)));
         if (times < 0 || isinf(times)) {
             gr_tv_release(&text);
-            return gr_tmpl__error(call->eval, call->node, GR_EINVALID,
-                                  "Invalid count value: %g", times);
+            return gr_tmpl__error(call->eval, call->node, GR_EINVALID, "Invalid count value: %g",
+                                  times);
         }
         if (!isnan(times) && times * (double)len > GR_TMPL_MAX_OUTPUT) {
             gr_tv_release(&text);
@@ -358,8 +332,7 @@ static int string_method(const method_call *call, const gr_tv *target, const cha
 /* SameValueZero, used by Array.prototype.includes: like === but NaN equals NaN. */
 static bool same_value_zero(const gr_tv *a, const gr_tv *b)
 {
-    if (a->kind == GR_TV_NUMBER && b->kind == GR_TV_NUMBER && isnan(a->number) &&
-        isnan(b->number))
+    if (a->kind == GR_TV_NUMBER && b->kind == GR_TV_NUMBER && isnan(a->number) && isnan(b->number))
         return true;
     return gr_tv_strict_equal(a, b);
 }
@@ -373,7 +346,8 @@ static double array_find(json_t *array, const gr_tv *needle, bool same_zero, boo
     json_array_foreach(array, index, item)
     {
         gr_tv value = gr_tv_from_json(item);
-        bool equal = same_zero ? same_value_zero(&value, needle) : gr_tv_strict_equal(&value, needle);
+        bool equal =
+            same_zero ? same_value_zero(&value, needle) : gr_tv_strict_equal(&value, needle);
 
         gr_tv_release(&value);
         if (equal) {
@@ -385,8 +359,8 @@ static double array_find(json_t *array, const gr_tv *needle, bool same_zero, boo
     return found;
 }
 
-static int array_method(const method_call *call, const gr_tv *target, const char *name,
-                        gr_tv *out, bool *found)
+static int array_method(const method_call *call, const gr_tv *target, const char *name, gr_tv *out,
+                        bool *found)
 {
     json_t *array = target->json;
     size_t count = json_array_size(array);
@@ -492,8 +466,7 @@ static gr_tv number_to_fixed(double value, const gr_tv *digits_arg)
 }
 
 int gr_tmpl__call_method(gr_tmpl_eval *eval, const gr_node *node, const gr_tv *target,
-                         const char *name, const gr_tv *args, size_t nargs, gr_tv *out,
-                         bool *found)
+                         const char *name, const gr_tv *args, size_t nargs, gr_tv *out, bool *found)
 {
     method_call call = {.eval = eval, .node = node, .args = args, .nargs = nargs};
 

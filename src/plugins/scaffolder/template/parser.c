@@ -120,8 +120,8 @@ static void push_back(parser *p, const gr_token *token)
 
 static bool token_is(const gr_token *token, gr_tok_type type, const char *text)
 {
-    return token->type == type &&
-           (text == NULL || (token->len == strlen(text) && memcmp(token->text, text, token->len) == 0));
+    return token->type == type && (text == NULL || (token->len == strlen(text) &&
+                                                    memcmp(token->text, text, token->len) == 0));
 }
 
 static bool skip_value(parser *p, gr_tok_type type, const char *text)
@@ -262,7 +262,8 @@ static bool parse_signature(parser *p, gr_node *call)
             if (value == NULL)
                 break;
             if (arg->type != GR_NODE_SYMBOL) {
-                fail_at(p, GR_EINVALID, arg->line, arg->col, "keyword argument name must be a name");
+                fail_at(p, GR_EINVALID, arg->line, arg->col,
+                        "keyword argument name must be a name");
                 break;
             }
             kw_names = gr_xrealloc(kw_names, (nkw_names + 1) * sizeof(*kw_names));
@@ -303,8 +304,9 @@ static gr_node *parse_postfix(parser *p, gr_node *node)
             if (index == NULL)
                 return NULL;
             if (index->nitems != 1)
-                return fail_at(p, GR_EINVALID, line, col, "invalid index: write one expression "
-                                                          "between the brackets");
+                return fail_at(p, GR_EINVALID, line, col,
+                               "invalid index: write one expression "
+                               "between the brackets");
             node = new_binary(p, GR_NODE_LOOKUP, node, index->items[0]);
         } else if (ahead->type == GR_TOK_OPERATOR && token_is(ahead, GR_TOK_OPERATOR, ".")) {
             gr_node *key;
@@ -382,8 +384,8 @@ static gr_node *parse_aggregate(parser *p)
                 break;
             }
             keys = gr_xrealloc(keys, (nkeys + 1) * sizeof(*keys));
-            keys[nkeys++] = key->type == GR_NODE_SYMBOL ? key->name
-                                                        : json_string_value(key->literal.json);
+            keys[nkeys++] =
+                key->type == GR_NODE_SYMBOL ? key->name : json_string_value(key->literal.json);
             vec_push(&items, value);
         } else {
             gr_node *item = parse_expression(p);
@@ -626,9 +628,9 @@ static gr_node *parse_compare(parser *p)
         const char *op;
         gr_node_type type;
     } ops[] = {
-        {"==", GR_NODE_EQ}, {"===", GR_NODE_STRICT_EQ}, {"!=", GR_NODE_NE},
-        {"!==", GR_NODE_STRICT_NE}, {"<", GR_NODE_LT}, {">", GR_NODE_GT},
-        {"<=", GR_NODE_LE}, {">=", GR_NODE_GE},
+        {"==", GR_NODE_EQ},         {"===", GR_NODE_STRICT_EQ}, {"!=", GR_NODE_NE},
+        {"!==", GR_NODE_STRICT_NE}, {"<", GR_NODE_LT},          {">", GR_NODE_GT},
+        {"<=", GR_NODE_LE},         {">=", GR_NODE_GE},
     };
     gr_node *node = parse_concat(p);
 
@@ -994,8 +996,7 @@ static bool parse_names(parser *p, gr_node *node, const char *what)
         if (target == NULL)
             return false;
         if (target->type != GR_NODE_SYMBOL) {
-            fail_at(p, GR_EINVALID, target->line, target->col, "%s: variable name expected",
-                    what);
+            fail_at(p, GR_EINVALID, target->line, target->col, "%s: variable name expected", what);
             return false;
         }
         if (count == sizeof(names) / sizeof(names[0])) {
@@ -1170,7 +1171,7 @@ static bool in_list(const char *const *names, const gr_token *token)
 static gr_node *parse_statement(parser *p)
 {
     static const char *const unsupported[] = {
-        "extends", "include", "import", "from",   "block",    "macro",
+        "extends", "include", "import",    "from",     "block", "macro",
         "call",    "ifAsync", "asyncEach", "asyncAll", NULL,
     };
     const gr_token *token = peek(p);
@@ -1205,36 +1206,7 @@ static gr_node *parse_statement(parser *p)
                    TOKEN_ARGS(token));
 }
 
-static size_t strip_leading_space(const char *text, size_t len)
-{
-    size_t pos = 0;
-
-    while (pos < len) {
-        size_t next_pos = pos;
-        if (!gr_js_is_space(gr_utf8_next(text, len, &next_pos)))
-            break;
-        pos = next_pos;
-    }
-    return pos;
-}
-
-static size_t strip_trailing_space(const char *text, size_t len)
-{
-    while (len > 0) {
-        size_t start = len - 1;
-        size_t probe;
-
-        while (start > 0 && ((unsigned char)text[start] & 0xC0) == 0x80)
-            start--;
-        probe = start;
-        if (!gr_js_is_space(gr_utf8_next(text, len, &probe)))
-            break;
-        len = start;
-    }
-    return len;
-}
-
-/* Tells whether the token after some text asks to trim the space before it (`{%-`, `{{-`, `{#-`). */
+/* Tells whether the token after some text trims the space before it (`{%-`, `{{-`, `{#-`). */
 static bool trims_before(const parser *p, const gr_token *token)
 {
     size_t start_len;
@@ -1260,13 +1232,13 @@ static gr_node *parse_data(parser *p, const gr_token *token)
     size_t len = token->len;
 
     if (p->drop_leading_space) {
-        size_t skip_len = strip_leading_space(text, len);
+        size_t skip_len = gr_js_skip_space(text, len, 0);
         text += skip_len;
         len -= skip_len;
         p->drop_leading_space = false;
     }
     if (trims_before(p, peek(p)))
-        len = strip_trailing_space(text, len);
+        len = gr_js_trim_end(text, 0, len);
     node->text = text;
     node->text_len = len;
     return node;
@@ -1341,9 +1313,8 @@ int gr_tmpl__parse(const gr_tmpl_engine *engine, gr_arena *arena, const char *na
     gr_node *root;
 
     gr_tmpl__lexer_init(&p.lexer, arena, name, source, len,
-                        engine->options.delimiters == GR_TMPL_DELIMITERS_BACKSTAGE
-                            ? &backstage_tags
-                            : &nunjucks_tags,
+                        engine->options.delimiters == GR_TMPL_DELIMITERS_BACKSTAGE ? &backstage_tags
+                                                                                   : &nunjucks_tags,
                         engine->options.trim_blocks, engine->options.lstrip_blocks);
     root = parse_nodes(&p);
     if (root == NULL)

@@ -21,9 +21,9 @@ gr_tmpl_engine *gr_tmpl_engine_new(const gr_tmpl_options *options)
         engine->options = *options;
     else
         engine->options.delimiters = GR_TMPL_DELIMITERS_BACKSTAGE;
-    engine->integrations = json_pack("{s:s, s:s, s:s, s:s}", "github.com", "github", "gitlab.com",
-                                     "gitlab", "bitbucket.org", "bitbucketCloud", "dev.azure.com",
-                                     "azure");
+    engine->integrations =
+        json_pack("{s:s, s:s, s:s, s:s}", "github.com", "github", "gitlab.com", "gitlab",
+                  "bitbucket.org", "bitbucketCloud", "dev.azure.com", "azure");
     gr_tmpl__add_builtin_filters(engine);
     gr_tmpl__add_backstage_filters(engine);
     return engine;
@@ -159,8 +159,7 @@ static int call_external(gr_filter_call *call, const gr_tmpl_filter *filter, gr_
  * Nunjucks passes keyword arguments to a filter as one trailing object
  * (marked __keywords), unless the filter names its parameters (int, sort).
  */
-static int call_with_keyword_object(gr_filter_call *call, const gr_tmpl_filter *filter,
-                                    gr_tv *out)
+static int call_with_keyword_object(gr_filter_call *call, const gr_tmpl_filter *filter, gr_tv *out)
 {
     gr_filter_call positional = *call;
     json_t *keywords = json_object();
@@ -243,8 +242,8 @@ int gr_tmpl_compile(gr_tmpl_engine *engine, const char *name, const char *source
     if (name == NULL)
         name = "(template)";
     if (len > GR_TMPL_MAX_SOURCE)
-        return gr_error_set(GR_ELIMIT, "%s: template is %zu bytes, more than the limit of %u",
-                            name, len, GR_TMPL_MAX_SOURCE);
+        return gr_error_set(GR_ELIMIT, "%s: template is %zu bytes, more than the limit of %u", name,
+                            len, GR_TMPL_MAX_SOURCE);
     if (!valid_utf8(source, len, &bad))
         return gr_error_set(GR_EINVALID,
                             "%s: template is not valid UTF-8 text (bad byte at offset %zu); copy "

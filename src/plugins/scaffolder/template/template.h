@@ -115,9 +115,9 @@ int gr_tmpl_render_string(gr_tmpl_engine *engine, const char *name, const char *
                           json_t *context, char **out);
 
 /**
- * Renders every string in a JSON tree as Backstage renders step inputs:
- * a string that is one `${{ expression }}` and nothing else keeps the
- * expression's JSON type (number, boolean, object, array); other strings
+ * Renders every string in a JSON tree as Backstage renders step inputs.
+ * A string that is one `${{ expression }}` and nothing else keeps the
+ * expression's JSON type (number, boolean, object, array). Other strings
  * are rendered to strings. A string that renders to nothing is dropped
  * from its object (Backstage removes the key), or becomes null in an array.
  * A string whose template fails to compile or render stays as it is, with

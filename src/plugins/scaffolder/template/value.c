@@ -229,7 +229,7 @@ void gr_tv_format_number(double value, char out[GR_TV_NUMBER_MAX])
     *pos = '\0';
 }
 
-static size_t skip_js_space(const char *str, size_t len, size_t pos)
+size_t gr_js_skip_space(const char *str, size_t len, size_t pos)
 {
     while (pos < len) {
         size_t next = pos;
@@ -240,7 +240,7 @@ static size_t skip_js_space(const char *str, size_t len, size_t pos)
     return pos;
 }
 
-static size_t trim_js_space_end(const char *str, size_t start, size_t len)
+size_t gr_js_trim_end(const char *str, size_t start, size_t len)
 {
     while (len > start) {
         size_t back = len - 1;
@@ -337,8 +337,8 @@ static double parse_radix(const char *str, size_t len, int radix, size_t *end)
 
 double gr_tv_parse_number(const char *str, size_t len)
 {
-    size_t start = skip_js_space(str, len, 0);
-    size_t end = trim_js_space_end(str, start, len);
+    size_t start = gr_js_skip_space(str, len, 0);
+    size_t end = gr_js_trim_end(str, start, len);
     size_t pos = start;
     bool negative = false;
 
@@ -346,9 +346,10 @@ double gr_tv_parse_number(const char *str, size_t len)
         return 0;
     if (end - start > 2 && str[start] == '0') {
         char kind = str[start + 1];
-        int radix = (kind == 'x' || kind == 'X') ? 16 : (kind == 'o' || kind == 'O') ? 8
-                                                    : (kind == 'b' || kind == 'B')   ? 2
-                                                                                     : 0;
+        int radix = (kind == 'x' || kind == 'X')   ? 16
+                    : (kind == 'o' || kind == 'O') ? 8
+                    : (kind == 'b' || kind == 'B') ? 2
+                                                   : 0;
         if (radix != 0) {
             size_t used;
             double value = parse_radix(str + start + 2, end - start - 2, radix, &used);
@@ -368,7 +369,7 @@ double gr_tv_parse_number(const char *str, size_t len)
 
 double gr_tv_parse_float(const char *str, size_t len)
 {
-    size_t start = skip_js_space(str, len, 0);
+    size_t start = gr_js_skip_space(str, len, 0);
     size_t pos = start;
     size_t end;
     bool negative = false;
@@ -387,7 +388,7 @@ double gr_tv_parse_float(const char *str, size_t len)
 
 double gr_tv_parse_int(const char *str, size_t len, int radix)
 {
-    size_t pos = skip_js_space(str, len, 0);
+    size_t pos = gr_js_skip_space(str, len, 0);
     bool negative = false;
     size_t used;
     double value;
@@ -598,8 +599,8 @@ bool gr_tv_loose_equal(const gr_tv *a, const gr_tv *b)
     if (is_object_like(a) != is_object_like(b)) {
         /* ToPrimitive of an array or object is its string form. */
         converted = gr_tv_to_string(is_object_like(a) ? a : b);
-        equal = is_object_like(a) ? gr_tv_loose_equal(&converted, b)
-                                  : gr_tv_loose_equal(a, &converted);
+        equal =
+            is_object_like(a) ? gr_tv_loose_equal(&converted, b) : gr_tv_loose_equal(a, &converted);
         gr_tv_release(&converted);
         return equal;
     }
@@ -621,8 +622,8 @@ bool gr_tv_less(const gr_tv *a, const gr_tv *b, bool or_equal)
         int cmp = memcmp(json_string_value(left.json), json_string_value(right.json),
                          left_len < right_len ? left_len : right_len);
 
-        if (cmp == 0)
-            cmp = left_len < right_len ? -1 : left_len > right_len ? 1 : 0;
+        if (cmp == 0 && left_len != right_len)
+            cmp = left_len < right_len ? -1 : 1;
         result = or_equal ? cmp <= 0 : cmp < 0;
     } else {
         double x = gr_tv_to_number(&left);
@@ -667,7 +668,9 @@ static int compare_index_keys(const void *a, const void *b)
     unsigned long long x = strtoull(*(const char *const *)a, NULL, 10);
     unsigned long long y = strtoull(*(const char *const *)b, NULL, 10);
 
-    return x < y ? -1 : x > y ? 1 : 0;
+    if (x == y)
+        return 0;
+    return x < y ? -1 : 1;
 }
 
 const char **gr_tv_object_keys(json_t *object, size_t *count)
@@ -836,14 +839,22 @@ uint32_t gr_utf8_next(const char *str, size_t len, size_t *pos)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = *pos;
     uint32_t c = s[i];
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    int extra = 0;
+    static const uint32_t lead_masks[] = {0x7F, 0x1F, 0x0F, 0x07};
+
+    if (c >= 0xF0)
+        extra = 3;
+    else if (c >= 0xE0)
+        extra = 2;
+    else if (c >= 0xC0)
+        extra = 1;
 
     if (i + (size_t)extra >= len && extra > 0) {
         /* A truncated sequence: valid input never has one. */
         *pos = len;
         return 0xFFFD;
     }
-    c &= extra == 3 ? 0x07 : extra == 2 ? 0x0F : extra == 1 ? 0x1F : 0x7F;
+    c &= lead_masks[extra];
     for (int k = 1; k <= extra; k++)
         c = (c << 6) | (s[i + (size_t)k] & 0x3F);
     *pos = i + 1 + (size_t)extra;
@@ -887,6 +898,16 @@ size_t gr_utf8_js_length(const char *str, size_t len)
             units += c >= 0xF0 ? 2 : 1;
     }
     return units;
+}
+
+size_t gr_utf8_count(const char *str, size_t len)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)str[i] & 0xC0) != 0x80)
+            count++;
+    return count;
 }
 
 size_t gr_utf8_offset(const char *str, size_t len, size_t index)

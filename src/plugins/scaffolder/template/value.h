@@ -112,10 +112,17 @@ uint32_t gr_utf8_next(const char *str, size_t len, size_t *pos);
 void gr_utf8_put(gr_buf *buf, uint32_t code_point);
 /** Counts UTF-16 code units, which is what JavaScript's length returns. */
 size_t gr_utf8_js_length(const char *str, size_t len);
+/** Counts code points. */
+size_t gr_utf8_count(const char *str, size_t len);
 /** Returns the byte offset of the `index`-th code point, or `len` past the end. */
 size_t gr_utf8_offset(const char *str, size_t len, size_t index);
 /** Tells whether a code point is whitespace for JavaScript's \s and trim(). */
 bool gr_js_is_space(uint32_t code_point);
+/** Returns the offset of the first character at or after `pos` that is not JavaScript whitespace.
+ */
+size_t gr_js_skip_space(const char *str, size_t len, size_t pos);
+/** Returns the end of `str[start..len)` without its trailing JavaScript whitespace. */
+size_t gr_js_trim_end(const char *str, size_t start, size_t len);
 /** Converts a code point to upper or lower case (ASCII, Latin-1, Greek, Cyrillic). */
 uint32_t gr_js_to_upper(uint32_t code_point);
 uint32_t gr_js_to_lower(uint32_t code_point);
