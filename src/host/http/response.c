@@ -241,6 +241,8 @@ int gr_res_etag(gr_response *res, const char *etag)
         return 0;
     header = gr_req_header(req, "If-None-Match");
     res->not_modified = header != NULL && if_none_match_has(header, quoted);
+    if (res->not_modified && res->status == 0)
+        res->status = 304;
     return res->not_modified;
 }
 

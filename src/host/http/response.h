@@ -78,9 +78,10 @@ int gr_res_redirect(gr_response *res, int status, const char *location);
 /**
  * Sets the ETag of the response. `etag` is the opaque tag with or without
  * its quotes; a weak tag keeps its W/ prefix. Returns 1 when the request's
- * If-None-Match names this tag (weak comparison, or "*"): the server then
- * sends 304 without a body, so the handler may skip building one. Returns 0
- * otherwise, and for methods other than GET and HEAD.
+ * If-None-Match names this tag (weak comparison, or "*"): the response is
+ * then 304 without a body, and the handler may return 0 at once. A body set
+ * afterwards with a 2xx status is still replaced by 304. Returns 0 when the
+ * tag does not match, and for methods other than GET and HEAD.
  */
 int gr_res_etag(gr_response *res, const char *etag);
 
