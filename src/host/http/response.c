@@ -300,5 +300,10 @@ enum MHD_Result gr_http__send(gr_request *req)
     res->status = status;
     rc = MHD_queue_response(req->connection, (unsigned)status, mhd);
     MHD_destroy_response(mhd);
+    if (rc != MHD_YES) {
+        /* The log and metrics then show status 0: nothing was sent. */
+        res->status = 0;
+        req->bytes_sent = 0;
+    }
     return rc;
 }

@@ -365,6 +365,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return request_dispatch(req);
         return MHD_YES;
     }
+    /* libmicrohttpd calls again when queueing the response failed (the
+     * daemon is stopping); the handler must not run twice. */
+    if (req->dispatched)
+        return MHD_NO;
     if (*upload_data_size == 0)
         return request_dispatch(req);
 
@@ -490,12 +494,11 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
      * buffers, so it is the header limit plus room for the buffers. */
     return MHD_start_daemon(
         flags, (uint16_t)server->opts.port, NULL, NULL, on_request, server,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         server->opts.threads > 1 ? server->opts.threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT,
         server->opts.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)GR_HTTP_MAX_HEADER_BYTES + 32768, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_EXTERNAL_LOGGER,
-        server_mhd_log, server, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
 }
 
 int gr_http_server_start(gr_http_server *server)
