@@ -10,6 +10,7 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
+#include "host/yaml/yaml.h"
 
 static const char config_usage[] =
     "usage: greenroom config check [--config FILE]...\n"
@@ -46,15 +47,18 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-static int print_json(json_t *value)
+/* Writes `value` to stdout as one YAML document. Returns 0, or -1 after printing the error. */
+static int print_yaml(json_t *value)
 {
-    char *text = json_dumps(value, JSON_INDENT(2));
+    gr_buf out = GR_BUF_INIT;
+    int rc = gr_yaml_emit(value, &out);
 
-    if (text == NULL)
-        return -1;
-    puts(text);
-    free(text);
-    return 0;
+    if (rc == GR_OK)
+        fwrite(out.data, 1, out.len, stdout);
+    else
+        fprintf(stderr, "greenroom config: %s\n", gr_error_last());
+    gr_buf_free(&out);
+    return rc == GR_OK ? 0 : -1;
 }
 
 /* `config check`: exit 0 and the masked config when valid, 2 with the errors when not. */
@@ -80,9 +84,8 @@ static int run_check(int argc, char **argv)
         goto done;
     }
 
-    /* TODO: print YAML with gr_yaml_emit once the YAML module provides it. */
     masked = gr_config_masked(cfg);
-    status = print_json(masked) == 0 ? 0 : 1;
+    status = print_yaml(masked) == 0 ? 0 : 1;
 
 done:
     json_decref(masked);

@@ -48,8 +48,10 @@ static void apply_log_level_env(gr_config *cfg)
     if (level == NULL || level[0] == '\0')
         return;
     value = json_pack("{s{s{ss}}}", "backend", "log", "level", level);
-    if (value == NULL)
-        return; /* not UTF-8: validation of the file's level stands */
+    if (value == NULL) {
+        gr_warn("config", "GREENROOM_LOG_LEVEL is not valid UTF-8, so it is ignored");
+        return;
+    }
     origin = gr_config__origin_fill(value, gr_config__add_file(cfg, "GREENROOM_LOG_LEVEL"), 0, 0);
     gr_config__merge(cfg->root, cfg->origins, value, origin);
     json_decref(value);

@@ -16,7 +16,7 @@
  *     key by key, arrays and scalars replace the earlier value whole;
  *   - `${VAR}` in a string is replaced by the environment variable (trimmed),
  *     `${VAR:-text}` falls back to `text` when VAR is unset or empty, and
- *     `$${` writes a literal `${`; when a variable is unset the whole string
+ *     `$${` writes a literal `${`. When a variable is unset, the whole string
  *     is undefined, so its key is left out;
  *   - `{$env: VAR}`, `{$file: path}` (the file's text, trailing whitespace
  *     removed) and `{$include: path.yaml#a.b}` (a YAML or JSON file, or the
@@ -127,9 +127,10 @@ void gr_config_schema_markdown(const gr_config_schema *schema, gr_buf *out);
  *
  * Returns 0 and a caller-owned config in *out (free with gr_config_free()).
  * On error *out is NULL and gr_error_last() lists the problems, one per line,
- * as `file:line: key.path: message`: GR_ENOTFOUND when a named file does
- * not exist, GR_EINVALID for invalid YAML or values, GR_ELIMIT when a size
- * or depth limit is crossed, GR_EBACKEND when a file cannot be read.
+ * as `file:line: key.path: message`. The code is that of the first problem:
+ * GR_ENOTFOUND when a named file does not exist, GR_EINVALID for invalid
+ * YAML or values, GR_ELIMIT when a size or depth limit is crossed, and
+ * GR_EBACKEND when a file cannot be read.
  * Reads the environment, so it must not run while another thread sets it.
  */
 int gr_config_load(gr_config **out, const char *const *files, size_t count,
@@ -148,8 +149,9 @@ void gr_config_free(gr_config *cfg);
 
 /*
  * Accessors take a dotted key path with optional array indexes,
- * "catalog.locations[0].target". They return the fallback when the path is
- * absent, null or of another type. Configs are read-only after loading, so
+ * "catalog.locations[0].target". A key that contains '.' or '[' cannot be
+ * named in a path, so read its parent with gr_config_node(). Accessors
+ * return the fallback when the path is absent, null or of another type. Configs are read-only after loading, so
  * every accessor is thread-safe.
  */
 
@@ -169,10 +171,11 @@ double gr_config_double(const gr_config *cfg, const char *path, double fallback)
 const json_t *gr_config_node(const gr_config *cfg, const char *path);
 
 /**
- * Finds where the value at `path` was written. Stores the file (borrowed;
- * "default" for a filled-in default, or the environment variable's name
- * for an override) and the 1-based line (0 when the source has no lines).
- * Either output may be NULL. Returns 0, or GR_ENOTFOUND when the path is absent.
+ * Finds where the value at `path` was written. Stores the file name
+ * (borrowed) and the 1-based line. A filled-in default has the file
+ * "default", an override the environment variable's name, and both have
+ * line 0. Either output may be NULL. Returns 0, or GR_ENOTFOUND when the
+ * path is absent.
  */
 int gr_config_origin(const gr_config *cfg, const char *path, const char **file, int *line);
 

@@ -154,7 +154,7 @@ const gr_config_key gr_config_host_keys[] = {
         .types = GR_CONFIG_INTEGER,
         .default_json = "7007",
         .check = check_port,
-        .description = "TCP port to listen on (0 picks a free port).",
+        .description = "TCP port to listen on.",
     },
     {
         .path = "backend.database",
@@ -188,7 +188,7 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.database.connection.port",
         .types = GR_CONFIG_INTEGER,
         .check = check_port,
-        .description = "PostgreSQL server port; libpq's default 5432 applies when unset.",
+        .description = "PostgreSQL server port.",
     },
     {
         .path = "backend.database.connection.user",

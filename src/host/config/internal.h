@@ -12,9 +12,9 @@
 
 /*
  * The origin tree has the shape of the value tree. Each of its nodes is a
- * JSON array [file, line, column, children]: `file` indexes gr_config.files
- * (GR_CONFIG__FILE_DEFAULT for a filled-in default), `line` and `column`
- * are 1-based (0 when the source has no lines), and `children` is an object
+ * JSON array [file, line, column, children]. `file` indexes gr_config.files,
+ * or is GR_CONFIG__FILE_DEFAULT for a filled-in default. `line` and `column`
+ * are 1-based, and 0 when the source has no lines. `children` is an object
  * of member origins for an object value, an array of item origins for an
  * array value, and null for a scalar.
  */
@@ -82,6 +82,9 @@ void gr_config__path_key(gr_buf *path, const char *key);
 void gr_config__path_index(gr_buf *path, size_t index);
 /** Cuts a path back to `len` bytes. */
 void gr_config__path_cut(gr_buf *path, size_t len);
+
+/** Copies text[0..len) without leading and trailing whitespace; caller frees. */
+char *gr_config__trimmed(const char *text, size_t len);
 
 /**
  * Replaces `${VAR}`, `${VAR:-fallback}` and `$${` in text[0..len) into `out`.

@@ -169,8 +169,8 @@ void gr_config__error(gr_config__errors *errors, const gr_config *cfg, int code,
 
 int gr_config__errors_report(gr_config__errors *errors)
 {
-    /* The thread's error message holds GR_ERROR_MAX bytes: keep the whole
-     * lines that fit with room for the count of those left out. */
+    /* The thread's error message is at most GR_ERROR_MAX bytes long, so keep
+     * the whole lines that fit and leave room for the count of the others. */
     const size_t room = GR_ERROR_MAX - 64;
     const char *text = gr_buf_cstr(&errors->text);
     size_t keep = errors->text.len;

@@ -250,19 +250,15 @@ static const char *include_form(json_t *object)
 static void include_env(reader *r, const char *name, const gr_buf *path, json_t **out)
 {
     const char *value = getenv(name);
-    size_t start = 0;
-    size_t end;
+    char *trimmed;
 
     if (value == NULL) {
         note_undefined(r, path, gr_xstrdup(name));
         return;
     }
-    end = strlen(value);
-    while (start < end && strchr(" \t\r\n\f\v", value[start]) != NULL)
-        start++;
-    while (end > start && strchr(" \t\r\n\f\v", value[end - 1]) != NULL)
-        end--;
-    *out = json_stringn(value + start, end - start);
+    trimmed = gr_config__trimmed(value, strlen(value));
+    *out = json_string(trimmed);
+    free(trimmed);
     if (*out == NULL)
         gr_config__error(r->errors, r->cfg, GR_EINVALID, NULL, gr_buf_cstr(path),
                          "$env: environment variable %s is not valid UTF-8", name);

@@ -273,7 +273,7 @@ void gr_config__type_words(unsigned types, gr_buf *out)
     size_t total = 0;
     size_t written = 0;
 
-    /* A number includes the integers, so "integer or number" says "number". */
+    /* A number includes the integers, so "integer or number" is written "number". */
     if (types & GR_CONFIG_NUMBER)
         types &= ~(unsigned)GR_CONFIG_INTEGER;
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)

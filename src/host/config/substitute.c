@@ -11,8 +11,7 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Copies text[0..len) without leading and trailing whitespace; caller frees. */
-static char *trimmed_copy(const char *text, size_t len)
+char *gr_config__trimmed(const char *text, size_t len)
 {
     while (len > 0 && is_space(text[0])) {
         text++;
@@ -26,11 +25,11 @@ static char *trimmed_copy(const char *text, size_t len)
 /* Returns the trimmed value of variable `name`, or NULL when it is unset. Caller frees. */
 static char *env_value(const char *name, size_t len)
 {
-    char *key = trimmed_copy(name, len);
+    char *key = gr_config__trimmed(name, len);
     const char *value = getenv(key);
 
     free(key);
-    return value != NULL ? trimmed_copy(value, strlen(value)) : NULL;
+    return value != NULL ? gr_config__trimmed(value, strlen(value)) : NULL;
 }
 
 /*
@@ -48,15 +47,15 @@ static char *resolve(const char *expr, size_t len, char **name)
 
     if (separator == NULL || (value != NULL && value[0] != '\0')) {
         if (value == NULL)
-            *name = trimmed_copy(expr, name_len);
+            *name = gr_config__trimmed(expr, name_len);
         return value;
     }
     free(value);
-    fallback = trimmed_copy(separator + 2, len - name_len - 2);
+    fallback = gr_config__trimmed(separator + 2, len - name_len - 2);
     if (fallback[0] != '\0')
         return fallback;
     free(fallback);
-    *name = trimmed_copy(expr, name_len);
+    *name = gr_config__trimmed(expr, name_len);
     return NULL;
 }
 
