@@ -106,6 +106,9 @@ static int fence_step(fence_state *state, line_span line)
         return 0;
     if (c == '`' && memchr(line.text + indent + run, '`', line.len - indent - run) != NULL)
         return 0;
+    /* TODO: Python-Markdown opens a fence only when the info string is a
+     * language, {attributes} or known options (hl_lines, linenums, title);
+     * "```yaml tab=x" is text there, so lines inside it may become headings. */
     state->fence_char = c;
     state->fence_len = run;
     return 1;
@@ -334,9 +337,14 @@ static void collect_definitions(gr_techdocs__page *page, const line_list *lines,
             i += read_footnote(page, lines, i, first_line, 1) - 1;
             continue;
         }
-        if (is_reference_definition(line)) {
+        /* A definition cannot interrupt a paragraph, so only lines that
+         * start one count; a blank line after each keeps a malformed one
+         * from joining the next. */
+        if (is_reference_definition(line) &&
+            (i == 0 || is_blank(lines->lines[i - 1]) ||
+             is_reference_definition(lines->lines[i - 1]))) {
             gr_buf_append(&page->reference_definitions, line.text, line.len);
-            gr_buf_putc(&page->reference_definitions, '\n');
+            gr_buf_puts(&page->reference_definitions, "\n\n");
         }
     }
 }
