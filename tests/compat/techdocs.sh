@@ -44,7 +44,7 @@ for site in $sites; do
     echo "site $name"
 
     reason=$($python $helpers/prepare.py "$site/mkdocs.yml" "$copy/mkdocs.compare.yml" \
-        "$PWD/$helpers/dump_hook.py")
+        "$PWD/$helpers/dump_hook.py" "$PWD/$helpers/theme")
     status=$?
     echo "$reason" | sed '/^$/d; s/^/  mkdocs: /'
     if [ "$status" -eq 3 ]; then

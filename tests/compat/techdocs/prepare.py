@@ -2,7 +2,7 @@
 """Writes a copy of a site's mkdocs.yml that Debian's MkDocs 1.4 can build with
 the same Markdown features greenroom supports, so both builds compare.
 
-usage: prepare.py SRC_MKDOCS_YML OUT_MKDOCS_YML HOOK_PY
+usage: prepare.py SRC_MKDOCS_YML OUT_MKDOCS_YML HOOK_PY THEME_DIR
 Prints one line per dropped plugin or extension. Exits 3 when the site
 cannot be built by MkDocs at all (the reason is printed)."""
 import sys
@@ -43,7 +43,7 @@ def _name(entry):
 
 
 def main():
-    src, out, hook = sys.argv[1:4]
+    src, out, hook, theme = sys.argv[1:5]
     with open(src, encoding="utf-8") as handle:
         config = yaml.load(handle, Loader=TolerantLoader)
 
@@ -71,7 +71,8 @@ def main():
     config["markdown_extensions"] = extensions
     config["plugins"] = ["search"]
     config["hooks"] = [hook]
-    config["theme"] = {"name": "mkdocs"}
+    # A theme without files, so no theme asset can satisfy a link.
+    config["theme"] = {"name": None, "custom_dir": theme}
     for key in ("exclude_docs", "watch", "extra_css", "extra_javascript"):
         config.pop(key, None)
     with open(out, "w", encoding="utf-8") as handle:

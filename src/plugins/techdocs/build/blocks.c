@@ -74,7 +74,56 @@ static size_t leading_spaces(line_span line)
     return count;
 }
 
-/* Tracks fenced code: returns nonzero while `line` is part of a fence. */
+static int is_option_key(const char *text, size_t len)
+{
+    return (len == 8 && strncmp(text, "hl_lines", 8) == 0) ||
+           (len == 8 && strncmp(text, "linenums", 8) == 0) ||
+           (len == 5 && strncmp(text, "title", 5) == 0);
+}
+
+/* Python-Markdown opens a fence only when its info string is a language,
+ * {attributes}, or a language and the options superfences validates
+ * (hl_lines, linenums, title); anything else leaves the line as text. */
+static int valid_fence_info(const char *text, size_t len)
+{
+    size_t pos = 0;
+
+    while (pos < len && (text[pos] == ' ' || text[pos] == '\t'))
+        pos++;
+    while (len > pos && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (pos < len && text[pos] == '{')
+        return text[len - 1] == '}';
+    if (pos < len && text[pos] == '.')
+        pos++;
+    while (pos < len && (isalnum((unsigned char)text[pos]) || strchr("_#.+-", text[pos]) != NULL ||
+                         (unsigned char)text[pos] >= 0x80))
+        pos++;
+    while (pos < len) {
+        size_t key_from;
+        while (pos < len && (text[pos] == ' ' || text[pos] == '\t'))
+            pos++;
+        key_from = pos;
+        while (pos < len && (isalnum((unsigned char)text[pos]) || text[pos] == '_'))
+            pos++;
+        if (!is_option_key(text + key_from, pos - key_from))
+            return 0;
+        if (pos < len && text[pos] == '=') {
+            char quote = pos + 1 < len ? text[pos + 1] : 0;
+            const char *close;
+            if (quote != '"' && quote != '\'')
+                return 0;
+            close = memchr(text + pos + 2, quote, len - pos - 2);
+            if (close == NULL)
+                return 0;
+            pos = (size_t)(close - text) + 1;
+        }
+    }
+    return 1;
+}
+
+/* Tracks fenced code: returns 1 while `line` is part of a fence, -1 for a
+ * line md4c would open a fence at but Python-Markdown keeps as text, else 0. */
 typedef struct {
     char fence_char;
     size_t fence_len;
@@ -106,12 +155,30 @@ static int fence_step(fence_state *state, line_span line)
         return 0;
     if (c == '`' && memchr(line.text + indent + run, '`', line.len - indent - run) != NULL)
         return 0;
-    /* TODO: Python-Markdown opens a fence only when the info string is a
-     * language, {attributes} or known options (hl_lines, linenums, title);
-     * "```yaml tab=x" is text there, so lines inside it may become headings. */
+    if (!valid_fence_info(line.text + indent + run, line.len - indent - run))
+        return -1;
     state->fence_char = c;
     state->fence_len = run;
     return 1;
+}
+
+/* Python-Markdown leaves a fence without a closing line as text, where
+ * md4c would run it to the end; so an opening needs its closing line. */
+static int fence_step_closed(fence_state *state, const line_list *lines, size_t index)
+{
+    int was_open = state->fence_char != 0;
+    int result = fence_step(state, lines->lines[index]);
+
+    if (result == 1 && !was_open) {
+        fence_state probe = *state;
+        for (size_t i = index + 1; i < lines->count && probe.fence_char != 0; i++)
+            fence_step(&probe, lines->lines[i]);
+        if (probe.fence_char != 0) {
+            state->fence_char = 0;
+            return -1;
+        }
+    }
+    return result;
 }
 
 /* Counts the lines after `first` that belong to an indented body: indented
@@ -331,7 +398,7 @@ static void collect_definitions(gr_techdocs__page *page, const line_list *lines,
         size_t from;
         size_t len;
 
-        if (fence_step(&fence, line))
+        if (fence_step_closed(&fence, lines, i) == 1)
             continue;
         if (page->options->footnotes && match_footnote(line, &from, &len) != 0) {
             i += read_footnote(page, lines, i, first_line, 1) - 1;
@@ -578,7 +645,16 @@ int gr_techdocs__render_blocks(gr_techdocs__page *page, const char *text, size_t
 
         if (plain.len == 0)
             plain_line = first_line + (int)i;
-        if (fence_step(&fence, line)) {
+        int fenced = fence_step_closed(&fence, &lines, i);
+        if (fenced == -1) {
+            /* A backslash keeps md4c from opening the fence either. */
+            gr_buf_putc(&plain, '\\');
+            gr_buf_append(&plain, line.text, line.len);
+            gr_buf_putc(&plain, '\n');
+            i++;
+            continue;
+        }
+        if (fenced == 1) {
             gr_buf_append(&plain, line.text, line.len);
             gr_buf_putc(&plain, '\n');
             i++;
