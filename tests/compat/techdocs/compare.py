@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Compares a greenroom TechDocs build with MkDocs' build of the same site:
-page set, navigation titles and order, heading ids and link targets per page.
+page set, navigation titles and order, heading ids and link targets per page,
+and the locations and titles of the search index entries.
 
 usage: compare.py MKDOCS_DUMP_JSON GREENROOM_OUT_DIR
 Prints every difference and exits 1 when there is one."""
@@ -88,6 +89,20 @@ def main():
             differences.append(f"{src}: link targets differ: only in mkdocs {missing}, "
                                f"only in greenroom {extra}" if missing or extra else
                                f"{src}: link targets in a different order")
+
+    mkdocs_index = os.path.join(os.path.dirname(dump_path), "mkdocs-site", "search",
+                                "search_index.json")
+    if os.path.exists(mkdocs_index):
+        with open(mkdocs_index, encoding="utf-8") as handle:
+            # Text is left out: code highlighting and inline attribute lists,
+            # which greenroom does not render, change the words MkDocs indexes.
+            expected_docs = [(doc["location"], doc["title"]) for doc in json.load(handle)["docs"]]
+        actual_docs = [(doc["location"], doc["title"]) for doc in index["docs"]]
+        for position in range(max(len(expected_docs), len(actual_docs))):
+            left = expected_docs[position] if position < len(expected_docs) else None
+            right = actual_docs[position] if position < len(actual_docs) else None
+            if left != right:
+                differences.append(f"search entry {position}: mkdocs {left} != greenroom {right}")
 
     for line in differences:
         print(f"  DIFF {line}")
