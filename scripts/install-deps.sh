@@ -7,10 +7,11 @@ set -eu
 packages="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libpq-dev
-libmd4c-dev libmd4c-html0-dev libgit2-dev libcurl4-openssl-dev libssl-dev
+libmd4c-dev libmd4c-html0-dev libutf8proc-dev libgit2-dev libcurl4-openssl-dev libssl-dev
 libcmocka-dev git curl
 postgresql postgresql-client
 nodejs
+mkdocs python3-markdown python3-pymdownx mkdocs-material
 "
 
 missing=""

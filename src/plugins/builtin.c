@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/techdocs/build/cli.h"
 
 static const gr_plugin_def builtin_plugins[] = {
+    {
+        .id = "techdocs",
+        .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
+        .commands = gr_techdocs_commands,
+    },
     {.id = NULL},
 };
 
