@@ -101,7 +101,8 @@ static void secret_value_not_shown(void **state)
     assert_error_has("app.yaml:2: test.key: must be a string, found an array");
     fixture_write("app.yaml", "backend:\n  database:\n    connection:\n      password: 1234\n");
     assert_int_equal(fixture_load_bad("app.yaml"), GR_EINVALID);
-    assert_error_has("password: must be a string, found the integer 1234");
+    assert_error_has("password: must be a string, found an integer");
+    assert_null(strstr(gr_error_last(), "1234"));
 }
 
 static void strings_coerced(void **state)
@@ -402,8 +403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_keys_warn_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_key_in_two_files_warns_once, fixture_setup,
                                         fixture_teardown),
-        cmocka_unit_test_setup_teardown(defaults_fill_array_items, fixture_setup,
-                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(defaults_fill_array_items, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(null_value_takes_default, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(env_overrides_files, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(env_override_checked, fixture_setup, fixture_teardown),
