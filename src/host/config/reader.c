@@ -421,12 +421,11 @@ static void include_document(reader *r, const source *src, const char *target, c
     value = select_fragment(r, value, hash != NULL ? hash + 1 : "", rel, origin, path, &pointer,
                             &failed);
     if (value != NULL) {
-        source included = {
-            .doc = count > 0 ? docs[0] : NULL,
-            .file = gr_config__add_file(r->cfg, full),
-            .dir = dir = dir_of(full),
-        };
+        source included = {.doc = count > 0 ? docs[0] : NULL};
 
+        dir = dir_of(full);
+        included.file = gr_config__add_file(r->cfg, full);
+        included.dir = dir;
         r->chain[r->chain_len++] = real;
         transform(r, &included, value, &pointer, path, out, out_origin);
         r->chain[--r->chain_len] = NULL;

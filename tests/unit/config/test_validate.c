@@ -200,6 +200,23 @@ static void errors_listed_together(void **state)
     assert_error_has("app.yaml:7: test.enabled: must be a boolean");
 }
 
+static void many_errors_capped(void **state)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    (void)state;
+    gr_buf_puts(&text, "test:\n  items:\n");
+    for (int i = 0; i < 40; i++)
+        gr_buf_puts(&text, "    - label: no id here\n");
+    fixture_write("app.yaml", gr_buf_cstr(&text));
+    gr_buf_free(&text);
+
+    assert_int_equal(fixture_load_bad("app.yaml"), GR_EINVALID);
+    assert_error_has("app.yaml:3: test.items[0].id: missing required key\n");
+    assert_error_has("more errors not shown)");
+    assert_true(strlen(gr_error_last()) < GR_ERROR_MAX - 1);
+}
+
 static void unknown_keys_warn_once(void **state)
 {
     gr_config *cfg;
@@ -400,6 +417,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(pg_needs_connection, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(errors_listed_together, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(many_errors_capped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_keys_warn_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_key_in_two_files_warns_once, fixture_setup,
                                         fixture_teardown),
