@@ -168,7 +168,7 @@ static int parse_document(const char *name, const char *text, size_t len, gr_yam
 static void transform(reader *r, const source *src, json_t *in, gr_buf *pointer, gr_buf *path,
                       json_t **out, json_t **out_origin);
 
-/* Transforms a string: substitution; an unset variable leaves *out NULL. */
+/* Substitutes variables in a string. An unset variable leaves *out NULL. */
 static void transform_string(reader *r, json_t *in, const gr_buf *path, json_t **out)
 {
     gr_buf text = GR_BUF_INIT;
