@@ -5,9 +5,18 @@
 #include <string.h>
 
 #include "host/config/cli.h"
+#include "host/serve/serve.h"
 
 /* Commands of the host itself, which belong to no plugin. */
+static const gr_cli_command serve_command = {
+    .name = "serve",
+    .summary = "serve the portal and its APIs",
+    .usage = gr_serve_usage,
+    .run = gr_serve_main,
+};
+
 static const gr_cli_command *const host_commands[] = {
+    &serve_command,
     &gr_config_cli_command,
     NULL,
 };
