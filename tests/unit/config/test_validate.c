@@ -131,7 +131,7 @@ static void value_not_allowed(void **state)
 
     assert_int_equal(fixture_load_bad("app.yaml"), GR_EINVALID);
     assert_error_has("app.yaml:3: backend.database.client: must be one of better-sqlite3, "
-                     "sqlite3, pg; found \"mysql\"");
+                     "sqlite3, pg, postgres, postgresql; found \"mysql\"");
 }
 
 static void array_item_not_allowed(void **state)
