@@ -8,7 +8,7 @@ packages="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libpq-dev
 libmd4c-dev libmd4c-html0-dev libgit2-dev libcurl4-openssl-dev libssl-dev
-libcmocka-dev git curl
+libcmocka-dev git curl wrk
 postgresql postgresql-client
 nodejs
 "

@@ -208,27 +208,17 @@ static void request_id_init(gr_request *req)
     req->id[2 * sizeof(raw)] = '\0';
 }
 
-/* Reads what the headers tell before any body arrives. Returns nonzero when
- * a body follows. */
-static int request_begin(gr_request *req)
+/* Reads what the headers tell before any body arrives: the request id, the
+ * target, and whether the announced body crosses the limit. */
+static void request_begin(gr_request *req)
 {
     const char *length = gr_req_header(req, "Content-Length");
-    const char *encoding = gr_req_header(req, "Transfer-Encoding");
 
     request_id_init(req);
     if (gr_http__request_parse_target(req, req->url) != 0)
-        return 0;
-    if (length != NULL) {
-        char *end;
-        unsigned long long bytes = strtoull(length, &end, 10);
-
-        if (bytes > req->server->opts.max_body_bytes) {
-            req->body_too_large = 1;
-            return 0;
-        }
-        return bytes > 0;
-    }
-    return encoding != NULL;
+        return;
+    if (length != NULL && strtoull(length, NULL, 10) > req->server->opts.max_body_bytes)
+        req->body_too_large = 1;
 }
 
 static const char *status_error_name(int status)
@@ -361,7 +351,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!req->started) {
         req->started = 1;
         req->method = method;
-        if (!request_begin(req))
+        /* Answering on this first call would make libmicrohttpd close the
+         * connection (it cannot know that no body follows), so only
+         * rejections are sent now: those close the connection anyway. */
+        request_begin(req);
+        if (req->reject_status != 0 || req->body_too_large)
             return request_dispatch(req);
         return MHD_YES;
     }
