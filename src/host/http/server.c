@@ -208,13 +208,33 @@ static void request_id_init(gr_request *req)
     req->id[2 * sizeof(raw)] = '\0';
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *name,
+                                       const char *value)
+{
+    size_t *total = cls;
+
+    (void)kind;
+    *total += strlen(name) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
 /* Reads what the headers tell before any body arrives: the request id, the
- * target, and whether the announced body crosses the limit. */
+ * target, and whether the headers or the announced body cross their limits. */
 static void request_begin(gr_request *req)
 {
     const char *length = gr_req_header(req, "Content-Length");
+    size_t header_bytes = strlen(req->url) + strlen(req->method) + 12;
 
     request_id_init(req);
+    MHD_get_connection_values(req->connection, MHD_HEADER_KIND, add_header_size, &header_bytes);
+    if (header_bytes > GR_HTTP_MAX_HEADER_BYTES) {
+        req->reject_status = 431;
+        req->reject_message = gr_arena_printf(req->arena,
+                                              "The request headers are larger than the limit "
+                                              "of %d bytes",
+                                              GR_HTTP_MAX_HEADER_BYTES);
+        return;
+    }
     if (gr_http__request_parse_target(req, req->url) != 0)
         return;
     if (length != NULL && strtoull(length, NULL, 10) > req->server->opts.max_body_bytes)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -819,6 +820,104 @@ static void stream_sends_chunks(void **state)
     gr_test_output_free(&out);
 }
 
+static void limit_url_too_long_414(void **state)
+{
+    char *path = gr_xmalloc(GR_HTTP_MAX_URL_BYTES + 16);
+    gr_test_output out;
+
+    (void)state;
+    strcpy(path, "/etag?");
+    memset(path + 6, 'a', GR_HTTP_MAX_URL_BYTES);
+    path[GR_HTTP_MAX_URL_BYTES + 6] = '\0';
+    out = request("GET", path, NULL, NULL);
+    assert_int_equal(out.status, 414);
+    assert_non_null(strstr(out.out, "\"statusCode\":414"));
+    free(path);
+    gr_test_output_free(&out);
+}
+
+static void limit_query_params_400(void **state)
+{
+    gr_buf path = GR_BUF_INIT;
+    gr_test_output out;
+
+    (void)state;
+    gr_buf_puts(&path, "/api/test/query?");
+    for (int i = 0; i <= GR_HTTP_MAX_QUERY_PARAMS; i++)
+        gr_buf_puts(&path, "a=1&");
+    out = request("GET", gr_buf_cstr(&path), NULL, NULL);
+    assert_int_equal(out.status, 400);
+    assert_non_null(strstr(out.out, "too many parameters"));
+    gr_buf_free(&path);
+    gr_test_output_free(&out);
+}
+
+static void limit_decoded_nul_400(void **state)
+{
+    gr_test_output out = request("GET", "/files/a%00b", NULL, NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 400);
+    gr_test_output_free(&out);
+}
+
+static gr_test_output request_with_header_of(size_t size)
+{
+    char *header = gr_xmalloc(size + 8);
+    const char *headers[] = {header, NULL};
+    gr_test_output out;
+
+    strcpy(header, "X-Big: ");
+    memset(header + 7, 'b', size);
+    header[size + 7] = '\0';
+    out = request("GET", "/etag", headers, NULL);
+    free(header);
+    return out;
+}
+
+static void limit_headers_too_large(void **state)
+{
+    gr_test_output out = request_with_header_of(GR_HTTP_MAX_HEADER_BYTES);
+
+    (void)state;
+    assert_int_equal(out.status, 431);
+    assert_non_null(strstr(out.out, "\"statusCode\":431"));
+    gr_test_output_free(&out);
+
+    /* Past the connection's memory pool, libmicrohttpd answers by itself. */
+    out = request_with_header_of(4 * GR_HTTP_MAX_HEADER_BYTES);
+    assert_int_equal(out.status, 431);
+    gr_test_output_free(&out);
+
+    out = request_with_header_of(GR_HTTP_MAX_HEADER_BYTES - 1024);
+    assert_int_equal(out.status, 200);
+    gr_test_output_free(&out);
+}
+
+static size_t discard(char *data, size_t size, size_t count, void *payload)
+{
+    (void)data;
+    (void)payload;
+    return size * count;
+}
+
+static void keep_alive_reuses_connection(void **state)
+{
+    char *url = url_of("/etag");
+    CURL *curl = curl_easy_init();
+    long connects = -1;
+
+    (void)state;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+    assert_int_equal(connects, 0);
+    curl_easy_cleanup(curl);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -850,6 +949,11 @@ int main(void)
         cmocka_unit_test(auth_sets_identity),
         cmocka_unit_test(auth_skips_public),
         cmocka_unit_test(stream_sends_chunks),
+        cmocka_unit_test(limit_url_too_long_414),
+        cmocka_unit_test(limit_query_params_400),
+        cmocka_unit_test(limit_decoded_nul_400),
+        cmocka_unit_test(limit_headers_too_large),
+        cmocka_unit_test(keep_alive_reuses_connection),
     };
 
     return cmocka_run_group_tests(tests, server_setup, server_teardown);
