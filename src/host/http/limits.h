@@ -5,16 +5,16 @@
 
 /*
  * Every limit is checked before the request reaches a handler, so handlers
- * can rely on them. A crossed limit is answered with Backstage's error body.
+ * can rely on them. A crossed limit gets a response with Backstage's error body.
  */
 
 /** Maximum length of the request target (path and query), in bytes. Longer: 414. */
 #define GR_HTTP_MAX_URL_BYTES 8192
 
 /**
- * Maximum size of the request line and headers together, in bytes. libmicrohttpd
- * enforces it through its per-connection memory pool and answers 431 when a
- * request crosses it; the pool is sized to this plus the upload buffer.
+ * Maximum size of the request line and headers together, in bytes. Larger:
+ * 431. The connection's memory pool is this plus 32 KiB for libmicrohttpd's
+ * buffers, and libmicrohttpd itself sends 431 when a request overflows it.
  */
 #define GR_HTTP_MAX_HEADER_BYTES 32768
 

@@ -148,7 +148,8 @@ void gr_http__error_body(gr_response *res, int status, const char *name, const c
                              "message", message, "request", "method", res->req->method, "url",
                              mount_relative_url(res->req), "response", "statusCode", status);
 
-    /* json_pack fails only on invalid UTF-8, which a request url may contain. */
+    /* json_pack fails on a string that is not valid UTF-8. The url may be
+     * such a string, so it is left out; a bad message gives a plain-text body. */
     if (body == NULL)
         body = json_pack("{s:{s:s,s:s},s:{s:i}}", "error", "name", name, "message", message,
                          "response", "statusCode", status);

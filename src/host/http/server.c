@@ -257,7 +257,8 @@ static const char *status_error_name(int status)
     }
 }
 
-/* Answers a handler's or authenticator's error code from the thread's message. */
+/* Sets the error response for a handler's or authenticator's code, with the
+ * thread's error message. */
 static void respond_error(gr_response *res, int code)
 {
     const char *message = gr_error_last();
@@ -371,9 +372,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!req->started) {
         req->started = 1;
         req->method = method;
-        /* Answering on this first call would make libmicrohttpd close the
-         * connection (it cannot know that no body follows), so only
-         * rejections are sent now: those close the connection anyway. */
+        /* A response queued on this first call makes libmicrohttpd close
+         * the connection, because it cannot know yet that no body follows.
+         * So only rejections are sent now, and those close it anyway. */
         request_begin(req);
         if (req->reject_status != 0 || req->body_too_large)
             return request_dispatch(req);
@@ -469,7 +470,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         return;
     *con_cls = NULL;
 
-    /* Requests that libmicrohttpd answered itself (431, malformed) never
+    /* Requests that libmicrohttpd rejected itself (431, malformed) never
      * reached dispatch and have no status to record. */
     if (req->dispatched)
         request_record(req, code);
@@ -504,7 +505,7 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
         flags |= MHD_USE_IPv6;
     }
 
-    /* The pool holds the request line, the headers and the read and write
+    /* The pool contains the request line, the headers and the read and write
      * buffers, so it is the header limit plus room for the buffers. */
     return MHD_start_daemon(
         flags, (uint16_t)server->opts.port, NULL, NULL, on_request, server,
@@ -586,9 +587,10 @@ int gr_http_server_stop(gr_http_server *server)
     }
     gr_info("http", "stopping: no new connections, waiting for requests in flight");
 
-    /* Quiescing removes the socket from every thread's epoll set; shutting
-     * it down makes the kernel refuse new connections at once instead of
-     * leaving them in the backlog. It is closed after the daemon stops. */
+    /* Quiescing removes the socket from every thread's epoll set. Shutting
+     * it down then makes the kernel reject new connections at once, where
+     * they would otherwise wait in the backlog. The descriptor is closed
+     * only after the daemon stops, as libmicrohttpd requires. */
     listener = MHD_quiesce_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         shutdown(listener, SHUT_RDWR);

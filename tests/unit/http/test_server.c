@@ -884,7 +884,7 @@ static void limit_headers_too_large(void **state)
     assert_non_null(strstr(out.out, "\"statusCode\":431"));
     gr_test_output_free(&out);
 
-    /* Past the connection's memory pool, libmicrohttpd answers by itself. */
+    /* Past the connection's memory pool, libmicrohttpd sends its own 431. */
     out = request_with_header_of(4 * GR_HTTP_MAX_HEADER_BYTES);
     assert_int_equal(out.status, 431);
     gr_test_output_free(&out);
