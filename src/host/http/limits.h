@@ -13,10 +13,13 @@
 
 /**
  * Maximum size of the request line and headers together, in bytes. Larger:
- * 431. The connection's memory pool is this plus 32 KiB for libmicrohttpd's
- * buffers, and libmicrohttpd itself sends 431 when a request overflows it.
+ * 431. Node.js, which runs Backstage, has the same default limit (16 KiB).
+ * The connection's memory pool is twice this, for libmicrohttpd's buffers,
+ * and libmicrohttpd itself sends 431 when a request overflows the pool.
+ * libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a
+ * connection, so a larger pool costs throughput.
  */
-#define GR_HTTP_MAX_HEADER_BYTES 32768
+#define GR_HTTP_MAX_HEADER_BYTES 16384
 
 /** Default maximum request body, in bytes (1 MiB). Larger: 413. */
 #define GR_HTTP_DEFAULT_MAX_BODY_BYTES (1024 * 1024)

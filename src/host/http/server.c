@@ -506,13 +506,13 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
     }
 
     /* The pool contains the request line, the headers and the read and write
-     * buffers, so it is the header limit plus room for the buffers. */
+     * buffers, so it is the header limit plus as much for the buffers. */
     return MHD_start_daemon(
         flags, (uint16_t)server->opts.port, NULL, NULL, on_request, server,
         MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         server->opts.threads > 1 ? server->opts.threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT,
         server->opts.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)GR_HTTP_MAX_HEADER_BYTES + 32768, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
+        (size_t)GR_HTTP_MAX_HEADER_BYTES * 2, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
 }
 

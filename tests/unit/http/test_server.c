@@ -285,6 +285,23 @@ static int stream_get(gr_request *req, gr_response *res, void *payload)
                          gr_xcalloc(1, sizeof(stream_state)), stream_free);
 }
 
+static int accessors_get(gr_request *req, gr_response *res, void *payload)
+{
+    const char *first_name = "";
+    const char *first_value = "";
+
+    (void)payload;
+    gr_req_query_at(req, 0, &first_name, &first_value);
+    return gr_res_json(res, 200,
+                       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "method",
+                                 gr_req_method(req), "path", gr_req_path(req), "url",
+                                 gr_req_url(req), "route", gr_req_route(req), "client",
+                                 gr_req_client_addr(req), "first", first_name, "value",
+                                 first_value, "missing_param", gr_req_param(req, "nope") == NULL,
+                                 "past_end", gr_req_query_at(req, 9, &first_name,
+                                                             &first_value) == GR_ENOTFOUND));
+}
+
 static int is_ready(void *payload)
 {
     (void)payload;
@@ -312,6 +329,7 @@ static int server_setup(void **state)
         {"GET", "/no-response", GR_ROUTE_PUBLIC, no_response},
         {"GET", "/stream", GR_ROUTE_PUBLIC, stream_get},
         {"GET", "/api/test/whoami", 0, whoami},
+        {"GET", "/api/test/accessors/:id", GR_ROUTE_PUBLIC, accessors_get},
     };
     gr_http_options opts = {0};
 
@@ -618,6 +636,20 @@ static int is_hex_id(const char *id)
             return 0;
     }
     return 1;
+}
+
+static void request_accessors(void **state)
+{
+    gr_test_output out = request("GET", "/api/test/accessors/a%20b?x%20y=1%2B2&z", NULL, NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_string_equal(out.out, "{\"method\":\"GET\",\"path\":\"/api/test/accessors/a%20b\","
+                                 "\"url\":\"/api/test/accessors/a%20b?x%20y=1%2B2&z\","
+                                 "\"route\":\"/api/test/accessors/:id\",\"client\":"
+                                 "\"127.0.0.1\",\"first\":\"x y\",\"value\":\"1+2\","
+                                 "\"missing_param\":true,\"past_end\":true}");
+    gr_test_output_free(&out);
 }
 
 static void request_id_echoed(void **state)
@@ -938,6 +970,7 @@ int main(void)
         cmocka_unit_test(security_headers_present),
         cmocka_unit_test(security_csp_overridden),
         cmocka_unit_test(redirect_sets_location),
+        cmocka_unit_test(request_accessors),
         cmocka_unit_test(request_id_echoed),
         cmocka_unit_test(request_id_generated),
         cmocka_unit_test(request_log_line),
