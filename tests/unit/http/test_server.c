@@ -181,6 +181,8 @@ static int fail_get(gr_request *req, gr_response *res, void *payload)
     (void)payload;
     if (strcmp(code, "notfound") == 0)
         return gr_error_set(GR_ENOTFOUND, "No entity named 'x' found");
+    if (strncmp(code, "echo-", 5) == 0)
+        return gr_error_set(GR_EINVALID, "bad value '%s'", code + 5);
     if (strcmp(code, "conflict") == 0)
         return gr_res_error(res, GR_ECONFLICT, "Location %s already exists", "url:x");
     return gr_error_set(GR_ERROR, "database password=hunter2 rejected");
@@ -542,6 +544,22 @@ static void error_body_from_code(void **state)
     assert_int_equal(out.status, 409);
     assert_non_null(strstr(out.out, "\"name\":\"ConflictError\",\"message\":\"Location url:x "
                                     "already exists\""));
+    gr_test_output_free(&out);
+}
+
+static void error_invalid_utf8_repaired(void **state)
+{
+    gr_test_output out = request("GET", "/api/test/fail/echo-a%FFb", NULL, NULL);
+    json_t *body;
+
+    (void)state;
+    assert_int_equal(out.status, 400);
+    body = json_loads(out.out, 0, NULL);
+    assert_non_null(body);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(body, "error"), "message")),
+        "bad value 'a\xef\xbf\xbd" "b'");
+    json_decref(body);
     gr_test_output_free(&out);
 }
 
@@ -965,6 +983,7 @@ int main(void)
         cmocka_unit_test(body_over_limit_413),
         cmocka_unit_test(body_chunked_over_limit_413),
         cmocka_unit_test(error_body_from_code),
+        cmocka_unit_test(error_invalid_utf8_repaired),
         cmocka_unit_test(error_internal_hidden),
         cmocka_unit_test(etag_not_modified),
         cmocka_unit_test(security_headers_present),
