@@ -470,8 +470,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         return;
     *con_cls = NULL;
 
-    /* Requests that libmicrohttpd rejected itself (431, malformed) never
-     * reached dispatch and have no status to record. */
+    /* NOTE: requests that libmicrohttpd rejected itself (431 past the pool,
+     * malformed request lines) never reached dispatch, so they appear in
+     * neither the request log nor the metrics. */
     if (req->dispatched)
         request_record(req, code);
     gr_http__stream_free(req->response.stream);
