@@ -177,7 +177,14 @@ async function backstageVerdicts(files, root) {
       verdicts.set(key, { valid: false, errors: [`YAML: ${document.errors[0]}`], yamlError: true });
       continue;
     }
-    const json = document.toJSON();
+    let json;
+    try {
+      json = document.toJSON();
+    } catch (e) {
+      // Backstage's parseEntityYaml does not catch this: reading the file fails.
+      verdicts.set(key, { valid: false, errors: [`YAML: ${e.message}`], yamlError: true });
+      continue;
+    }
     if (json === null || json === undefined) {
       verdicts.delete(key);
       continue;
