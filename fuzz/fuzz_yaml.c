@@ -52,7 +52,8 @@ static void check_marks(const gr_yaml_doc *doc)
             const char *key = NULL, *last_key = NULL;
             size_t key_len = 0, last_len = 0;
             json_t *child = NULL, *last_child = NULL;
-            json_object_keylen_foreach((json_t *)value, key, key_len, child) {
+            json_object_keylen_foreach((json_t *)value, key, key_len, child)
+            {
                 last_key = key;
                 last_len = key_len;
                 last_child = child;
