@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* Structures and helpers shared by the files of the HTTP module only. */
+#ifndef GR_HOST_HTTP_INTERNAL_H
+#define GR_HOST_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "host/common/buf.h"
+#include "host/http/http.h"
+
+typedef struct http_stream http_stream;
+
+typedef struct {
+    const char *name;
+    const char *value;
+} http_header;
+
+struct gr_response {
+    gr_request *req;
+    int status; /* 0 until a handler or the server sets the response */
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    http_header headers[GR_HTTP_MAX_RESPONSE_HEADERS];
+    size_t header_count;
+    int not_modified; /* If-None-Match matched the ETag */
+    http_stream *stream;
+};
+
+struct gr_request {
+    gr_http_server *server;
+    struct MHD_Connection *connection;
+    gr_arena *arena;
+    const char *method; /* owned by libmicrohttpd, valid for the request */
+    char *url;          /* request target as sent (arena) */
+    char *path;         /* url up to '?' (arena) */
+    char **segments;    /* decoded path segments (arena) */
+    size_t segment_count;
+    const gr_route *route;
+    const char *params[GR_HTTP_MAX_PATH_PARAMS];
+    const char *wildcard;
+    char **query_names; /* decoded query parameters (arena) */
+    char **query_values;
+    size_t query_count;
+    gr_buf body;
+    int body_too_large;
+    int started; /* the access handler saw the headers */
+    int dispatched;
+    /* Status and message of an error found while reading the request. */
+    int reject_status;
+    const char *reject_message;
+    void *identity;
+    char *client_addr;
+    char id[GR_HTTP_MAX_REQUEST_ID + 1];
+    struct timespec start;
+    uint64_t bytes_sent;
+    gr_response response;
+};
+
+enum {
+    SERVER_CREATED,
+    SERVER_RUNNING,
+    SERVER_STOPPING,
+    SERVER_STOPPED,
+};
+
+struct gr_http_server {
+    gr_http_options opts;
+    char *bind_address;
+    gr_router *router;
+    gr_metrics *metrics;
+    gr_metric *unmatched_duration; /* duration histogram of requests without a route */
+    struct MHD_Daemon *daemon;
+    int port;
+    gr_http_authenticator authenticator;
+    void *authenticator_payload;
+    atomic_int state;
+
+    /* Requests between their first byte and their completion; stop waits for 0. */
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    unsigned in_flight;
+
+    /* Streamed responses, and the thread that resumes the ones waiting for data. */
+    http_stream *streams;
+    pthread_t poller;
+    int poller_started;
+    pthread_cond_t poller_wake;
+};
+
+/* Reads the request target: path segments and query. Sets req->reject_*
+ * and returns nonzero when the target is malformed or too long. */
+int gr_http__request_parse_target(gr_request *req, const char *url);
+
+/* Decodes %XX escapes (and '+' as a space when `plus_is_space`) from
+ * `len` bytes of `src` into `dst` (room for len + 1). Returns the decoded
+ * length, or -1 for a malformed escape or a decoded NUL. */
+long gr_http__percent_decode(char *dst, const char *src, size_t len, int plus_is_space);
+
+/* Builds Backstage's error body for `status` and `name` into the response. */
+void gr_http__error_body(gr_response *res, int status, const char *name, const char *message);
+
+/* Turns the response into a libmicrohttpd response and queues it. */
+enum MHD_Result gr_http__send(gr_request *req);
+
+/* Frees a stream that was never handed to libmicrohttpd, calling its free_fn. */
+void gr_http__stream_free(http_stream *stream);
+
+/* Creates the libmicrohttpd response for a streamed body, which from then
+ * on owns the stream. */
+struct MHD_Response *gr_http__stream_response(gr_request *req);
+
+/* Ends every stream (the server is stopping) and stops the poller thread. */
+void gr_http__streams_close(gr_http_server *server);
+
+/* Starts the thread that resumes streams waiting for data. */
+int gr_http__streams_start(gr_http_server *server);
+
+/* Registers the health and metrics routes. */
+int gr_http__builtin_routes(gr_http_server *server);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Size and count limits of the HTTP layer, with the status each one produces. */
+#ifndef GR_HOST_HTTP_LIMITS_H
+#define GR_HOST_HTTP_LIMITS_H
+
+/*
+ * Every limit is checked before the request reaches a handler, so handlers
+ * can rely on them. A crossed limit gets a response with Backstage's error body.
+ */
+
+/** Maximum length of the request target (path and query), in bytes. Longer: 414. */
+#define GR_HTTP_MAX_URL_BYTES 8192
+
+/**
+ * Maximum size of the request line and headers together, in bytes. Larger:
+ * 431. Node.js, which runs Backstage, has the same default limit (16 KiB).
+ * The connection's memory pool is twice this, for libmicrohttpd's buffers,
+ * and libmicrohttpd itself sends 431 when a request overflows the pool.
+ * libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a
+ * connection, so a larger pool costs throughput.
+ */
+#define GR_HTTP_MAX_HEADER_BYTES 16384
+
+/** Default maximum request body, in bytes (1 MiB). Larger: 413. */
+#define GR_HTTP_DEFAULT_MAX_BODY_BYTES (1024 * 1024)
+
+/** Maximum number of path segments in a request or a route pattern. More: 414. */
+#define GR_HTTP_MAX_PATH_SEGMENTS 64
+
+/** Maximum number of `:name` parameters in one route pattern. */
+#define GR_HTTP_MAX_PATH_PARAMS 16
+
+/** Maximum number of query parameters (each `key=value` pair counts). More: 400. */
+#define GR_HTTP_MAX_QUERY_PARAMS 256
+
+/** Maximum number of headers a handler may add to one response. */
+#define GR_HTTP_MAX_RESPONSE_HEADERS 32
+
+/** Maximum length of an incoming X-Request-Id that is reused; a longer one is replaced. */
+#define GR_HTTP_MAX_REQUEST_ID 64
+
+/** Default seconds an idle connection stays open before the server closes it. */
+#define GR_HTTP_DEFAULT_CONNECTION_TIMEOUT_S 30
+
+/** Default milliseconds gr_http_server_stop() waits for requests in flight. */
+#define GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS 10000
+
+/** Milliseconds between two calls to a stream reader that had no data. */
+#define GR_HTTP_STREAM_POLL_MS 100
+
+#endif

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* Parsing of the request target and the request accessors handlers use. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/common/error.h"
+#include "host/http/internal.h"
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long gr_http__percent_decode(char *dst, const char *src, size_t len, int plus_is_space)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+
+        if (c == '%') {
+            if (i + 2 >= len || hex_value(src[i + 1]) < 0 || hex_value(src[i + 2]) < 0)
+                return -1;
+            c = (char)(hex_value(src[i + 1]) * 16 + hex_value(src[i + 2]));
+            if (c == '\0')
+                return -1;
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            c = ' ';
+        }
+        dst[out++] = c;
+    }
+    dst[out] = '\0';
+    return (long)out;
+}
+
+static int reject(gr_request *req, int status, const char *message)
+{
+    req->reject_status = status;
+    req->reject_message = message;
+    return -1;
+}
+
+static int parse_path(gr_request *req)
+{
+    const char *path = req->path;
+    size_t len = strlen(path);
+    size_t count = 0;
+    const char *seg;
+
+    if (path[0] != '/')
+        return reject(req, 400, "The request path must start with '/'");
+
+    /* One trailing slash is ignored, as in route patterns. */
+    if (len > 1 && path[len - 1] == '/')
+        len--;
+    for (size_t i = 1; i < len; i++)
+        count += path[i] == '/';
+    count += len > 1;
+    if (count > GR_HTTP_MAX_PATH_SEGMENTS)
+        return reject(req, 414, "The request path has too many segments");
+
+    req->segments = gr_arena_alloc(req->arena, (count + 1) * sizeof(char *));
+    seg = path + 1;
+    for (size_t i = 0; i < count; i++) {
+        const char *end = memchr(seg, '/', (size_t)(path + len - seg));
+        size_t seg_len = end ? (size_t)(end - seg) : (size_t)(path + len - seg);
+        char *decoded = gr_arena_alloc(req->arena, seg_len + 1);
+
+        if (gr_http__percent_decode(decoded, seg, seg_len, 0) < 0)
+            return reject(req, 400, "The request path has a malformed percent-encoding");
+        req->segments[i] = decoded;
+        seg = end ? end + 1 : path + len;
+    }
+    req->segments[count] = NULL;
+    req->segment_count = count;
+    return 0;
+}
+
+/* Decodes one query name or value; a malformed escape is kept as written,
+ * as Node's query-string parser does. */
+static char *decode_query_part(gr_request *req, const char *text, size_t len)
+{
+    char *decoded = gr_arena_alloc(req->arena, len + 1);
+
+    if (gr_http__percent_decode(decoded, text, len, 1) < 0) {
+        memcpy(decoded, text, len);
+        decoded[len] = '\0';
+    }
+    return decoded;
+}
+
+static int parse_query(gr_request *req, const char *query)
+{
+    size_t count = 0;
+    const char *part = query;
+
+    for (const char *p = query; *p != '\0'; p++)
+        count += *p == '&';
+    count++;
+    if (count > GR_HTTP_MAX_QUERY_PARAMS)
+        return reject(req, 400, "The query string has too many parameters");
+
+    req->query_names = gr_arena_alloc(req->arena, count * sizeof(char *));
+    req->query_values = gr_arena_alloc(req->arena, count * sizeof(char *));
+    while (part != NULL) {
+        const char *end = strchr(part, '&');
+        size_t len = end ? (size_t)(end - part) : strlen(part);
+        const char *equals = memchr(part, '=', len);
+        size_t name_len = equals ? (size_t)(equals - part) : len;
+
+        if (len > 0) {
+            size_t i = req->query_count++;
+
+            req->query_names[i] = decode_query_part(req, part, name_len);
+            req->query_values[i] =
+                equals ? decode_query_part(req, equals + 1, len - name_len - 1) : "";
+        }
+        part = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+int gr_http__request_parse_target(gr_request *req, const char *url)
+{
+    const char *question;
+
+    if (strlen(url) > GR_HTTP_MAX_URL_BYTES)
+        return reject(req, 414, "The request URL is too long");
+
+    question = strchr(url, '?');
+    req->path = question ? gr_arena_strndup(req->arena, url, (size_t)(question - url))
+                         : req->url;
+    if (parse_path(req) != 0)
+        return -1;
+    if (question != NULL && question[1] != '\0')
+        return parse_query(req, question + 1);
+    return 0;
+}
+
+const char *gr_req_method(const gr_request *req)
+{
+    return req->method;
+}
+
+const char *gr_req_path(const gr_request *req)
+{
+    return req->path;
+}
+
+const char *gr_req_url(const gr_request *req)
+{
+    return req->url;
+}
+
+const char *gr_req_route(const gr_request *req)
+{
+    return req->route ? req->route->pattern : NULL;
+}
+
+const char *gr_req_param(const gr_request *req, const char *name)
+{
+    if (req->route == NULL)
+        return NULL;
+    if (strcmp(name, "*") == 0)
+        return req->wildcard;
+    for (size_t i = 0; i < req->route->param_count; i++) {
+        if (strcmp(req->route->param_names[i], name) == 0)
+            return req->params[i];
+    }
+    return NULL;
+}
+
+const char *gr_req_query(const gr_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->query_count; i++) {
+        if (strcmp(req->query_names[i], name) == 0)
+            return req->query_values[i];
+    }
+    return NULL;
+}
+
+const char **gr_req_query_all(gr_request *req, const char *name, size_t *count)
+{
+    const char **values = NULL;
+    size_t found = 0;
+
+    for (size_t i = 0; i < req->query_count; i++) {
+        if (strcmp(req->query_names[i], name) != 0)
+            continue;
+        if (values == NULL)
+            values = gr_arena_alloc(req->arena, (req->query_count - i) * sizeof(char *));
+        values[found++] = req->query_values[i];
+    }
+    *count = found;
+    return values;
+}
+
+const char **gr_req_query_split(gr_request *req, const char *name, char separator,
+                                size_t *count)
+{
+    size_t value_count = 0;
+    const char **values = gr_req_query_all(req, name, &value_count);
+    const char **pieces;
+    size_t capacity = 0;
+    size_t found = 0;
+
+    *count = 0;
+    if (values == NULL)
+        return NULL;
+    for (size_t i = 0; i < value_count; i++) {
+        capacity++;
+        for (const char *p = values[i]; *p != '\0'; p++)
+            capacity += *p == separator;
+    }
+
+    pieces = gr_arena_alloc(req->arena, capacity * sizeof(char *));
+    for (size_t i = 0; i < value_count; i++) {
+        const char *piece = values[i];
+
+        while (piece != NULL) {
+            const char *end = strchr(piece, separator);
+            size_t len = end ? (size_t)(end - piece) : strlen(piece);
+
+            if (len > 0)
+                pieces[found++] = gr_arena_strndup(req->arena, piece, len);
+            piece = end ? end + 1 : NULL;
+        }
+    }
+    *count = found;
+    return found > 0 ? pieces : NULL;
+}
+
+size_t gr_req_query_count(const gr_request *req)
+{
+    return req->query_count;
+}
+
+int gr_req_query_at(const gr_request *req, size_t index, const char **name, const char **value)
+{
+    if (index >= req->query_count)
+        return GR_ENOTFOUND;
+    *name = req->query_names[index];
+    *value = req->query_values[index];
+    return 0;
+}
+
+const char *gr_req_header(const gr_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+const char *gr_req_body(const gr_request *req, size_t *len)
+{
+    if (len != NULL)
+        *len = req->body.len;
+    return gr_buf_cstr(&req->body);
+}
+
+const char *gr_req_client_addr(gr_request *req)
+{
+    const union MHD_ConnectionInfo *info;
+    char text[INET6_ADDRSTRLEN];
+    const void *addr = NULL;
+    int family;
+
+    if (req->client_addr != NULL)
+        return req->client_addr;
+    info = MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL)
+        return "";
+    family = info->client_addr->sa_family;
+    if (family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr;
+    else if (family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)info->client_addr)->sin6_addr;
+    if (addr == NULL || inet_ntop(family, addr, text, sizeof(text)) == NULL)
+        return "";
+    req->client_addr = gr_arena_strdup(req->arena, text);
+    return req->client_addr;
+}
+
+const char *gr_req_id(const gr_request *req)
+{
+    return req->id;
+}
+
+gr_arena *gr_req_arena(gr_request *req)
+{
+    return req->arena;
+}
+
+void *gr_req_identity(const gr_request *req)
+{
+    return req->identity;
+}
+
+void gr_req_set_identity(gr_request *req, void *identity)
+{
+    req->identity = identity;
+}
