@@ -427,6 +427,7 @@ static int eval_call(gr_tmpl_eval *e, const gr_node *node, gr_tv *out)
 
     if (callee->type == GR_NODE_SYMBOL) {
         member = lookup(e, callee->name);
+        /* TODO: the cycler and joiner globals of Nunjucks. */
         if (member.kind == GR_TV_UNDEFINED && strcmp(callee->name, "range") == 0) {
             status = call_range(e, node, args, node->nitems, out);
             goto done;

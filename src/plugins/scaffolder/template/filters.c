@@ -1371,6 +1371,7 @@ void gr_tmpl__add_builtin_filters(gr_tmpl_engine *engine)
         {"wordcount", filter_wordcount},
     };
 
+    /* TODO: urlize, and jsonify for Backstage's cookiecutter compatibility mode. */
     for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
         gr_tmpl__add_filter(engine, filters[i].name, filters[i].fn, NULL);
     gr_tmpl__add_filter(engine, "random", NULL,
