@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host/auth/external_access.h"
+#include "host/auth/auth.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -109,9 +109,10 @@ static int serve_open_http(serve_state *state)
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;
-    if ((error = gr_auth_new(&state->auth, state->config)) < 0)
+    if ((error = gr_auth_new(&state->auth, state->config, state->host.db)) < 0)
         return error;
     gr_http_set_authenticator(state->host.http, gr_auth_authenticate, state->auth);
+    state->host.auth = state->auth;
     return 0;
 }
 
