@@ -406,7 +406,7 @@ static int authenticate_proxy(gr_auth *auth, gr_request *req, gr_identity *ident
             gr_audit_token_rejected(gr_arena_printf(gr_req_arena(req), "proxy:%s",
                                                     gr_auth_proxy_id(proxy)),
                                     gr_error_last(), gr_req_client_addr(req), gr_req_path(req));
-            rc = rc == GR_EBACKEND ? rc : gr_error_set(GR_EUNAUTH, "%s", gr_error_last());
+            rc = rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Invalid proxy credentials");
         }
         gr_auth_user_free(user);
         json_decref(claims);
@@ -433,7 +433,7 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
         gr_audit_token_rejected("token", gr_error_last(), gr_req_client_addr(req),
                                 gr_req_path(req));
         if (rc != GR_EBACKEND)
-            rc = gr_error_set(GR_EUNAUTH, "Invalid token: %s", gr_error_last());
+            rc = gr_error_wrap(GR_EUNAUTH, "Invalid token");
     }
     return rc;
 }
@@ -458,7 +458,7 @@ int gr_auth_authenticate(gr_request *req, void *payload)
             gr_audit_token_rejected("cookie", gr_error_last(), gr_req_client_addr(req),
                                     gr_req_path(req));
             if (rc != GR_EBACKEND)
-                rc = gr_error_set(GR_EUNAUTH, "Invalid session: %s", gr_error_last());
+                rc = gr_error_wrap(GR_EUNAUTH, "Invalid session");
         }
     }
     if (rc == GR_OK)

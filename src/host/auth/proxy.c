@@ -245,7 +245,7 @@ int gr_auth_proxy_verify(gr_auth_proxy *proxy, const char *value, int64_t now, j
     if (proxy->trust_user_header)
         return verify_trusted_value(value, claims);
     if ((rc = gr_jwt_parse(value, &jwt)) < 0)
-        return gr_error_set(GR_EUNAUTH, "%s", gr_error_last());
+        return gr_error_wrap(GR_EUNAUTH, "malformed proxy token");
     signer = json_string_value(json_object_get(jwt.header, "signer"));
     rc = gr_jwks_verify(proxy->keys, &jwt, now);
     if (rc == GR_OK)

@@ -76,7 +76,7 @@ int gr_auth_token_verify(gr_auth_keys *keys, const char *issuer, const char *tok
     int rc;
 
     if ((rc = gr_jwt_parse(token, &jwt)) < 0)
-        return gr_error_set(GR_EUNAUTH, "%s", gr_error_last());
+        return gr_error_wrap(GR_EUNAUTH, "malformed token");
     typ = json_string_value(json_object_get(jwt.header, "typ"));
     sub = json_string_value(json_object_get(jwt.payload, "sub"));
     if (strcmp(json_string_value(json_object_get(jwt.header, "alg")), "ES256") != 0)

@@ -125,8 +125,8 @@ const gr_config_key gr_auth_plugin_keys[] = {
     {
         .path = "auth.providers.guest.userEntityRef",
         .types = GR_CONFIG_STRING,
-        .default_json = "\"user:development/guest\"",
-        .description = "User entity ref that guests sign in as.",
+        .description = "User entity ref that guests sign in as; user:development/guest when "
+                       "unset.",
     },
     {
         .path = "auth.providers.guest.ownershipEntityRefs",
@@ -141,8 +141,8 @@ const gr_config_key gr_auth_plugin_keys[] = {
     {
         .path = "auth.providers.guest.dangerouslyAllowOutsideDevelopment",
         .types = GR_CONFIG_BOOLEAN,
-        .default_json = "false",
-        .description = "Allow guest sign-in when auth.environment is not development.",
+        .description = "Allow guest sign-in when auth.environment is not development (false "
+                       "when unset).",
     },
     {
         .path = "auth.providers.oidc",

@@ -347,7 +347,7 @@ static int oidc_verify_id_token(auth_oidc *oidc, const char *id_token, const cha
     int rc;
 
     if ((rc = gr_jwt_parse(id_token, &jwt)) < 0)
-        return gr_error_set(GR_EUNAUTH, "ID token: %s", gr_error_last());
+        return gr_error_wrap(GR_EUNAUTH, "ID token");
     rc = gr_jwks_verify(oidc->keys, &jwt, now);
     if (rc == GR_OK)
         rc = gr_jwt_check_claims(jwt.payload, &expect);

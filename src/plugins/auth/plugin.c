@@ -227,7 +227,7 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     int rc;
 
     if ((rc = gr_auth_session_verify(plugin->auth, req, &identity)) < 0)
-        return gr_error_set(GR_EUNAUTH, "Refresh failed: %s", gr_error_last());
+        return gr_error_wrap(GR_EUNAUTH, "Refresh failed");
     user = gr_auth_user_new(identity.subject, identity.ownership, identity.ownership_count);
     if ((rc = gr_auth_issue(plugin->auth, user, &token, NULL)) == GR_OK) {
         cookie = gr_auth_session_cookie(plugin->auth, token);
