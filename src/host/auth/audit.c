@@ -13,7 +13,7 @@ static time_t limiter_second;
 static unsigned limiter_count;
 static unsigned limiter_suppressed;
 
-/* Returns nonzero when a failure line may be written; *suppressed gets the lines dropped. */
+/* Returns nonzero when a failure line may be written, and the count of dropped lines in *suppressed. */
 static int limiter_allow(unsigned *suppressed)
 {
     time_t now = time(NULL);

@@ -71,7 +71,7 @@ const char *gr_auth_csrf_token(gr_request *req)
     return identity->csrf_token;
 }
 
-/* Reads field `name` of a form body; NULL when absent. The value is arena memory. */
+/* Reads field `name` of a form body into arena memory, or returns NULL when it is absent. */
 static const char *form_field(gr_request *req, const char *name)
 {
     const char *content_type = gr_req_header(req, "Content-Type");

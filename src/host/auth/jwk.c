@@ -77,7 +77,7 @@ json_t *gr_jwk_from_pkey(EVP_PKEY *key, const char *kid, const char *alg)
     return jwk;
 }
 
-/* Decodes base64url member `name` of `jwk`; NULL with an error set when it is missing. */
+/* Decodes base64url member `name` of `jwk`, or sets an error and returns NULL. */
 static unsigned char *jwk_member(const json_t *jwk, const char *name, size_t *len)
 {
     const char *text = json_string_value(json_object_get(jwk, name));

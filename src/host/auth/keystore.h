@@ -38,7 +38,7 @@ typedef int64_t (*gr_auth_clock_fn)(void *payload);
  */
 int gr_auth_keys_new(gr_auth_keys **out, gr_db *db, int64_t rotation_s, int64_t token_ttl_s);
 
-/** Frees the key store; the private key is erased. NULL-safe. */
+/** Frees the key store after erasing the private key. NULL-safe. */
 void gr_auth_keys_free(gr_auth_keys *keys);
 
 /** Replaces the clock (NULL restores the system clock). Not thread-safe: call before use. */

@@ -101,7 +101,7 @@ static char *lower_copy(const char *text)
     return copy;
 }
 
-/* Sets up the trusted-header mode; it needs both keys, so that it is never on by accident. */
+/* Sets up the trusted-header mode, which needs both keys so that it is never on by accident. */
 static int proxy_trusted_header(gr_auth_proxy *proxy, const json_t *config)
 {
     const char *user_header = config_string(config, "userHeader");

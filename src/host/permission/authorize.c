@@ -33,7 +33,7 @@ int gr_permission_authorize(const gr_permission_policy *policy, const gr_identit
     return gr_error_set(GR_EDENIED, "You are not allowed to %s", permission);
 }
 
-/* Answers one item of an authorize request; `entity` is looked up for resourceRef items. */
+/* Decides one item of an authorize request, looking up the entity of its resourceRef. */
 static json_t *authorize_item(const gr_permission_authorize_ctx *ctx, const gr_identity *identity,
                               const json_t *item, const char *path)
 {

@@ -44,7 +44,7 @@ gr_permission__cond gr_permission__join(gr_permission__cond *items, size_t count
 
     for (size_t i = 0; i < count; i++) {
         if (items[i].decided) {
-            /* false decides an AND, true decides an OR; the other value drops out */
+            /* false decides an AND and true decides an OR, while the other value drops out */
             if (items[i].value != all)
                 short_circuit = 1;
             continue;

@@ -365,7 +365,7 @@ static int permission_matches(const char *pattern, const char *name)
     return strcmp(pattern, name) == 0;
 }
 
-/* Checks the permission list of a rule; sets *all_basic when every entry is a basic permission. */
+/* Checks the permission list of a rule and sets *all_basic when every entry is basic. */
 static int check_permissions(const json_t *list, const char *where, int *all_basic)
 {
     size_t i;

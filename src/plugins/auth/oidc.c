@@ -93,7 +93,7 @@ void auth_oidc_clear(auth_oidc *oidc)
     pthread_mutex_destroy(&oidc->lock);
 }
 
-/* Reads the discovery document once; a failure is retried on the next sign-in. Locked. */
+/* Reads the discovery document once, or again on the next sign-in after a failure. Locked. */
 static int oidc_discover_locked(auth_oidc *oidc)
 {
     gr_buf body = GR_BUF_INIT;
