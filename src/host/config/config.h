@@ -151,8 +151,8 @@ void gr_config_free(gr_config *cfg);
  * Accessors take a dotted key path with optional array indexes,
  * "catalog.locations[0].target". A key that contains '.' or '[' cannot be
  * named in a path, so read its parent with gr_config_node(). Accessors
- * return the fallback when the path is absent, null or of another type. Configs are read-only after loading, so
- * every accessor is thread-safe.
+ * return the fallback when the path is absent, null or of another type. Configs are read-only after
+ * loading, so every accessor is thread-safe.
  */
 
 /** Returns the string at `path` (borrowed, lives as long as cfg) or `fallback`. */

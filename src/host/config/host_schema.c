@@ -3,6 +3,7 @@
 #include "host/config/host_schema.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,8 @@
 /*
  * Turns Backstage's string form of backend.listen ("7007", ":7007",
  * "0.0.0.0:7007", "[::1]:7007") into {host, port}. An empty host keeps
- * greenroom's default 127.0.0.1, where Backstage listens on every interface:
- * write 0.0.0.0 to do that.
+ * greenroom's default 127.0.0.1, where Backstage would listen on every
+ * interface, so a copied Backstage config stays local until it says 0.0.0.0.
  */
 static int check_listen(json_t **value, gr_buf *message)
 {
@@ -60,14 +61,27 @@ static int check_port(json_t **value, gr_buf *message)
     return 0;
 }
 
+static int check_pool_size(json_t **value, gr_buf *message)
+{
+    if (json_integer_value(*value) < 1) {
+        gr_buf_puts(message, "must be at least 1");
+        return -1;
+    }
+    return 0;
+}
+
 static int check_database(json_t **value, gr_buf *message)
 {
     const char *client = json_string_value(json_object_get(*value, "client"));
+    bool postgres =
+        client != NULL && (strcmp(client, "pg") == 0 || strcmp(client, "postgres") == 0 ||
+                           strcmp(client, "postgresql") == 0);
 
-    if (client != NULL && strcmp(client, "pg") == 0 &&
-        json_object_get(*value, "connection") == NULL) {
-        gr_buf_puts(message, "client pg needs a connection: a postgresql:// URL or an object with "
-                             "host, port, user, password and database");
+    if (postgres && json_object_get(*value, "connection") == NULL) {
+        gr_buf_printf(message,
+                      "client %s needs a connection: a postgresql:// URL or an object "
+                      "with host, port, user, password and database",
+                      client);
         return -1;
     }
     return 0;
@@ -100,7 +114,10 @@ static json_t *derive_app_url(const gr_config *cfg)
     return url != NULL ? json_string(url) : NULL;
 }
 
-static const char *const database_clients[] = {"better-sqlite3", "sqlite3", "pg", NULL};
+static const char *const database_clients[] = {"better-sqlite3", "sqlite3",    "pg",
+                                               "postgres",       "postgresql", NULL};
+static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "require",
+                                        "verify-ca", "verify-full", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const external_access_types[] = {"static", "legacy", "jwks", NULL};
 
@@ -168,7 +185,8 @@ const gr_config_key gr_config_host_keys[] = {
         .default_json = "\"better-sqlite3\"",
         .allowed = database_clients,
         .description = "Database engine: better-sqlite3 or sqlite3 for an embedded SQLite "
-                       "file (both names mean the same), pg for PostgreSQL.",
+                       "file (both names mean the same), pg for PostgreSQL (postgres and "
+                       "postgresql are accepted as other names for it).",
     },
     {
         .path = "backend.database.connection",
@@ -207,9 +225,27 @@ const gr_config_key gr_config_host_keys[] = {
         .description = "PostgreSQL database name.",
     },
     {
+        .path = "backend.database.connection.sslmode",
+        .types = GR_CONFIG_STRING,
+        .allowed = ssl_modes,
+        .description = "PostgreSQL TLS mode, passed to libpq as sslmode.",
+    },
+    {
+        .path = "backend.database.connection.application_name",
+        .types = GR_CONFIG_STRING,
+        .description = "Name PostgreSQL shows for greenroom's connections.",
+    },
+    {
         .path = "backend.database.connection.filename",
         .types = GR_CONFIG_STRING,
         .description = "SQLite database file, as an alternative to a string connection.",
+    },
+    {
+        .path = "backend.database.pool.max",
+        .types = GR_CONFIG_INTEGER,
+        .check = check_pool_size,
+        .description = "Maximum number of open database connections. When unset, the database "
+                       "layer chooses.",
     },
     {
         .path = "backend.reading.allow",
@@ -304,6 +340,14 @@ const gr_config_key gr_config_host_keys[] = {
         .types = GR_CONFIG_ARRAY,
         .description = "Limits on what these callers may do: a list of objects with plugin "
                        "and, optionally, permission, permissionAttribute.",
+    },
+    {
+        .path = "backend.auth.dangerouslyDisableDefaultAuthPolicy",
+        .types = GR_CONFIG_BOOLEAN,
+        .default_json = "false",
+        .description = "When true, every API route accepts callers without credentials. "
+                       "Only for local experiments: anyone who reaches the port can read and "
+                       "change everything.",
     },
     {
         .path = "backend.log.level",

@@ -21,9 +21,9 @@
 #define GR_CONFIG__FILE_DEFAULT (-1)
 
 struct gr_config {
-    json_t *root;      /* the merged, validated tree; always an object */
-    json_t *origins;   /* origin tree of root */
-    char **files;      /* names that origins refer to: paths and environment variables */
+    json_t *root;    /* the merged, validated tree; always an object */
+    json_t *origins; /* origin tree of root */
+    char **files;    /* names that origins refer to: paths and environment variables */
     size_t file_count;
     size_t files_read; /* files read so far, checked against GR_CONFIG_MAX_FILES */
     json_t *secrets;   /* object whose keys are the paths of values declared secret */
@@ -83,6 +83,9 @@ void gr_config__path_index(gr_buf *path, size_t index);
 /** Cuts a path back to `len` bytes. */
 void gr_config__path_cut(gr_buf *path, size_t len);
 
+/** Returns true when a key is named like a credential: password, token, secret, apiKey... */
+bool gr_config__secret_name(const char *name);
+
 /** Copies text[0..len) without leading and trailing whitespace; caller frees. */
 char *gr_config__trimmed(const char *text, size_t len);
 
@@ -112,8 +115,7 @@ void gr_config__apply_env(gr_config *cfg, gr_config__errors *errors, char *const
  * fills defaults, records secret paths, warns about unknown keys, and
  * reports wrong types, values outside the allowed set and missing keys.
  */
-void gr_config__validate(gr_config *cfg, const gr_config_schema *schema,
-                         gr_config__errors *errors);
+void gr_config__validate(gr_config *cfg, const gr_config_schema *schema, gr_config__errors *errors);
 
 /** Looks up the value and origin at a dotted path; either output may be NULL. */
 const json_t *gr_config__lookup(const gr_config *cfg, const char *path, const json_t **origin);
@@ -131,7 +133,7 @@ struct gr_config__schema_node {
 const gr_config__schema_node *gr_config__schema_root(const gr_config_schema *schema);
 /** Returns the child that matches object member `name` (exact before `*`), or NULL. */
 const gr_config__schema_node *gr_config__schema_member(const gr_config__schema_node *node,
-                                                        const char *name);
+                                                       const char *name);
 /** Returns the `[]` child, or NULL. */
 const gr_config__schema_node *gr_config__schema_items(const gr_config__schema_node *node);
 

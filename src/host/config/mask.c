@@ -8,11 +8,10 @@
 
 #define MASK "<secret>"
 
-/* Returns true when a key's name says that its value is a credential. */
-static bool secret_name(const char *name)
+bool gr_config__secret_name(const char *name)
 {
-    static const char *const words[] = {"password", "passwd", "token", "secret", "privatekey",
-                                        "apikey"};
+    static const char *const words[] = {"password", "passwd",     "token",
+                                        "secret",   "privatekey", "apikey"};
     size_t len = strlen(name);
 
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -66,16 +65,19 @@ static json_t *mask_value(const gr_config *cfg, const json_t *value, gr_buf *pat
     hide = hide || json_object_get(cfg->secrets, gr_buf_cstr(path)) != NULL;
     if (json_is_object(value)) {
         copy = json_object();
-        json_object_foreach((json_t *)value, name, member) {
+        json_object_foreach((json_t *)value, name, member)
+        {
             gr_config__path_key(path, name);
-            json_object_set_new(copy, name, mask_value(cfg, member, path, hide || secret_name(name)));
+            json_object_set_new(
+                copy, name, mask_value(cfg, member, path, hide || gr_config__secret_name(name)));
             gr_config__path_cut(path, path_len);
         }
         return copy;
     }
     if (json_is_array(value)) {
         copy = json_array();
-        json_array_foreach(value, index, member) {
+        json_array_foreach(value, index, member)
+        {
             gr_config__path_index(path, index);
             json_array_append_new(copy, mask_value(cfg, member, path, hide));
             gr_config__path_cut(path, path_len);

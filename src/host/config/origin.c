@@ -96,7 +96,8 @@ void gr_config__merge(json_t *dst, json_t *dst_origin, json_t *src, json_t *src_
     const char *key;
     json_t *value;
 
-    json_object_foreach(src, key, value) {
+    json_object_foreach(src, key, value)
+    {
         json_t *old = json_object_get(dst, key);
         json_t *old_origin = json_object_get(dst_children, key);
         json_t *new_origin = (json_t *)gr_config__origin_member(src_origin, key);
@@ -109,7 +110,8 @@ void gr_config__merge(json_t *dst, json_t *dst_origin, json_t *src, json_t *src_
         if (new_origin != NULL)
             json_object_set(dst_children, key, new_origin);
         else
-            json_object_set_new(dst_children, key, gr_config__origin_fill(value, GR_CONFIG__FILE_DEFAULT, 0, 0));
+            json_object_set_new(dst_children, key,
+                                gr_config__origin_fill(value, GR_CONFIG__FILE_DEFAULT, 0, 0));
     }
 }
 

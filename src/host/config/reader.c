@@ -160,7 +160,7 @@ static int parse_document(const char *name, const char *text, size_t len, gr_yam
         *docs = NULL;
         *count = 0;
         return gr_error_set(GR_EINVALID,
-                            "%s holds several YAML documents; a config file holds one", name);
+                            "%s contains several YAML documents, but a config file has one", name);
     }
     return GR_OK;
 }
@@ -168,7 +168,7 @@ static int parse_document(const char *name, const char *text, size_t len, gr_yam
 static void transform(reader *r, const source *src, json_t *in, gr_buf *pointer, gr_buf *path,
                       json_t **out, json_t **out_origin);
 
-/* Transforms a string: substitution; an unset variable leaves *out NULL. */
+/* Substitutes variables in a string. An unset variable leaves *out NULL. */
 static void transform_string(reader *r, json_t *in, const gr_buf *path, json_t **out)
 {
     gr_buf text = GR_BUF_INIT;
@@ -191,7 +191,8 @@ static void transform_object(reader *r, const source *src, json_t *in, gr_buf *p
     json_t *member;
 
     *out = json_object();
-    json_object_foreach(in, key, member) {
+    json_object_foreach(in, key, member)
+    {
         json_t *value = NULL;
         json_t *value_origin = NULL;
 
@@ -207,8 +208,8 @@ static void transform_object(reader *r, const source *src, json_t *in, gr_buf *p
     }
 }
 
-static void transform_array(reader *r, const source *src, json_t *in, gr_buf *pointer,
-                            gr_buf *path, json_t *origin, json_t **out)
+static void transform_array(reader *r, const source *src, json_t *in, gr_buf *pointer, gr_buf *path,
+                            json_t *origin, json_t **out)
 {
     json_t *children = gr_config__origin_children(origin, false);
     size_t pointer_len = pointer->len;
@@ -217,7 +218,8 @@ static void transform_array(reader *r, const source *src, json_t *in, gr_buf *po
     json_t *item;
 
     *out = json_array();
-    json_array_foreach(in, index, item) {
+    json_array_foreach(in, index, item)
+    {
         json_t *value = NULL;
         json_t *value_origin = NULL;
 
@@ -376,8 +378,8 @@ static json_t *select_fragment(reader *r, json_t *value, const char *fragment, c
 }
 
 /* Resolves `{$include: file#fragment}`. */
-static void include_document(reader *r, const source *src, const char *target,
-                             const json_t *origin, gr_buf *path, json_t **out, json_t **out_origin)
+static void include_document(reader *r, const source *src, const char *target, const json_t *origin,
+                             gr_buf *path, json_t **out, json_t **out_origin)
 {
     const char *hash = strchr(target, '#');
     char *rel = hash != NULL ? gr_xstrndup(target, (size_t)(hash - target)) : gr_xstrdup(target);
@@ -419,12 +421,11 @@ static void include_document(reader *r, const source *src, const char *target,
     value = select_fragment(r, value, hash != NULL ? hash + 1 : "", rel, origin, path, &pointer,
                             &failed);
     if (value != NULL) {
-        source included = {
-            .doc = count > 0 ? docs[0] : NULL,
-            .file = gr_config__add_file(r->cfg, full),
-            .dir = dir = dir_of(full),
-        };
+        source included = {.doc = count > 0 ? docs[0] : NULL};
 
+        dir = dir_of(full);
+        included.file = gr_config__add_file(r->cfg, full);
+        included.dir = dir;
         r->chain[r->chain_len++] = real;
         transform(r, &included, value, &pointer, path, out, out_origin);
         r->chain[--r->chain_len] = NULL;
@@ -468,8 +469,8 @@ static void transform_include(reader *r, const source *src, json_t *in, const ch
     if (!gr_config__substitute(json_string_value(operand), json_string_length(operand), &target,
                                &missing)) {
         gr_config__error(r->errors, r->cfg, GR_EINVALID, origin, gr_buf_cstr(path),
-                         "%s value is undefined because environment variable %s is not set",
-                         form, missing);
+                         "%s value is undefined because environment variable %s is not set", form,
+                         missing);
         goto done;
     }
 

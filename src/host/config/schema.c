@@ -63,8 +63,7 @@ static gr_config__schema_node *node_add_child(gr_config__schema_node *node, cons
     gr_config__schema_node *child = gr_xcalloc(1, sizeof(*child));
 
     child->segment = gr_xstrdup(segment);
-    node->children =
-        gr_xrealloc(node->children, (node->child_count + 1) * sizeof(*node->children));
+    node->children = gr_xrealloc(node->children, (node->child_count + 1) * sizeof(*node->children));
     node->children[node->child_count++] = child;
     return child;
 }
@@ -75,7 +74,7 @@ const gr_config__schema_node *gr_config__schema_root(const gr_config_schema *sch
 }
 
 const gr_config__schema_node *gr_config__schema_member(const gr_config__schema_node *node,
-                                                        const char *name)
+                                                       const char *name)
 {
     const gr_config__schema_node *child;
 
@@ -171,15 +170,14 @@ static int check_key(const char *owner, const gr_config_key *key)
                             key->path);
     free_segments(segments);
     if ((key->types & GR_CONFIG_ANY) == 0 || (key->types & ~(unsigned)GR_CONFIG_ANY) != 0)
-        return gr_error_set(GR_EINVALID, "%s: config key '%s' has no valid type", owner,
-                            key->path);
+        return gr_error_set(GR_EINVALID, "%s: config key '%s' has no valid type", owner, key->path);
     if (key->default_json == NULL)
         return GR_OK;
 
     fallback = json_loads(key->default_json, JSON_DECODE_ANY, NULL);
     if (fallback == NULL || !value_has_type(fallback, key->types))
-        rc = gr_error_set(GR_EINVALID, "%s: config key '%s' has a default that is not JSON of "
-                                       "its type: %s",
+        rc = gr_error_set(GR_EINVALID,
+                          "%s: config key '%s' has a default that is not JSON of its type: %s",
                           owner, key->path, key->default_json);
     json_decref(fallback);
     return rc;
@@ -266,9 +264,9 @@ void gr_config__type_words(unsigned types, gr_buf *out)
         unsigned type;
         const char *word;
     } words[] = {
-        {GR_CONFIG_STRING, "string"},   {GR_CONFIG_INTEGER, "integer"},
-        {GR_CONFIG_NUMBER, "number"},   {GR_CONFIG_BOOLEAN, "boolean"},
-        {GR_CONFIG_OBJECT, "object"},   {GR_CONFIG_ARRAY, "array"},
+        {GR_CONFIG_STRING, "string"}, {GR_CONFIG_INTEGER, "integer"},
+        {GR_CONFIG_NUMBER, "number"}, {GR_CONFIG_BOOLEAN, "boolean"},
+        {GR_CONFIG_OBJECT, "object"}, {GR_CONFIG_ARRAY, "array"},
     };
     size_t total = 0;
     size_t written = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Validation of a merged config against the schema: types, allowed values, defaults, unknown keys. */
+/* Validation of a merged config against the schema: types, allowed values, defaults, unknown keys.
+ */
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -31,14 +32,21 @@ static const json_t *place(const json_t *origin)
     return file == GR_CONFIG__FILE_DEFAULT ? NULL : origin;
 }
 
-/* Describes a value for a message: `the string "abc"`, `an object`. */
+/* Describes a value for a message: `the string "abc"`, `an object`, or for a secret only its type.
+ */
 static void describe(const json_t *value, bool secret, gr_buf *out)
 {
+    /* Indexed by json_type, whose order jansson fixes. */
+    static const char *const types[] = {"an object", "an array",  "a string",  "an integer",
+                                        "a number",  "a boolean", "a boolean", "null"};
+
+    if (secret) {
+        gr_buf_puts(out, types[json_typeof(value)]);
+        return;
+    }
     switch (json_typeof(value)) {
     case JSON_STRING:
-        if (secret)
-            gr_buf_puts(out, "a string");
-        else if (json_string_length(value) > 60)
+        if (json_string_length(value) > 60)
             gr_buf_printf(out, "the string \"%.57s...\"", json_string_value(value));
         else
             gr_buf_printf(out, "the string \"%s\"", json_string_value(value));
@@ -63,6 +71,19 @@ static void describe(const json_t *value, bool secret, gr_buf *out)
         gr_buf_puts(out, "null");
         break;
     }
+}
+
+/* Returns true when the last key of `path` is named like a credential. */
+static bool path_names_secret(const gr_buf *path)
+{
+    const char *text = gr_buf_cstr(path);
+    const char *last = strrchr(text, '.');
+    char *name =
+        gr_xstrndup(last != NULL ? last + 1 : text, strcspn(last != NULL ? last + 1 : text, "["));
+    bool secret = gr_config__secret_name(name);
+
+    free(name);
+    return secret;
 }
 
 static bool has_type(const json_t *value, unsigned types)
@@ -161,7 +182,8 @@ static bool check_allowed(validator *v, const gr_config_key *key, const json_t *
                          json_string_value(value));
         ok = false;
     }
-    json_array_foreach(value, index, item) {
+    json_array_foreach(value, index, item)
+    {
         if (is_allowed(key, item))
             continue;
         gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin), gr_buf_cstr(&v->path),
@@ -191,10 +213,9 @@ static bool check_declared(validator *v, const gr_config_key *key, json_t *value
         if (*replacement == NULL) {
             gr_config__type_words(key->types, &message);
             gr_buf_puts(&message, ", found ");
-            describe(value, key->secret, &message);
-            gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin),
-                             gr_buf_cstr(&v->path), "must be %s %s",
-                             strchr("aeiou", message.data[0]) != NULL ? "an" : "a",
+            describe(value, key->secret || path_names_secret(&v->path), &message);
+            gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin), gr_buf_cstr(&v->path),
+                             "must be %s %s", strchr("aeiou", message.data[0]) != NULL ? "an" : "a",
                              gr_buf_cstr(&message));
             ok = false;
             goto done;
@@ -209,8 +230,8 @@ static bool check_declared(validator *v, const gr_config_key *key, json_t *value
         json_t *checked = current;
 
         if (key->check(&checked, &message) != 0) {
-            gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin),
-                             gr_buf_cstr(&v->path), "%s", gr_buf_cstr(&message));
+            gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin), gr_buf_cstr(&v->path),
+                             "%s", gr_buf_cstr(&message));
             ok = false;
             goto done;
         }
@@ -345,7 +366,8 @@ static void validate_members(validator *v, const gr_config__schema_node *node, j
     json_t *member;
     void *iter;
 
-    json_object_foreach_safe(object, iter, name, member) {
+    json_object_foreach_safe(object, iter, name, member)
+    {
         const gr_config__schema_node *child = gr_config__schema_member(node, name);
         json_t *member_origin = json_object_get(children, name);
         json_t *replacement;
@@ -376,7 +398,8 @@ static void validate_items(validator *v, const gr_config__schema_node *node, jso
     size_t index;
     json_t *item;
 
-    json_array_foreach(array, index, item) {
+    json_array_foreach(array, index, item)
+    {
         json_t *item_origin = json_array_get(children, index);
         json_t *replacement;
 
@@ -469,7 +492,8 @@ static void set_path(gr_config *cfg, const char *path, json_t *value)
         if (!json_is_object(next)) {
             next = json_object();
             json_object_set_new(object, name, next);
-            json_object_set_new(children, name, gr_config__origin_new(GR_CONFIG__FILE_DEFAULT, 0, 0));
+            json_object_set_new(children, name,
+                                gr_config__origin_new(GR_CONFIG__FILE_DEFAULT, 0, 0));
         }
         origin = json_object_get(children, name);
         object = next;
@@ -514,11 +538,11 @@ static void derive_defaults(gr_config *cfg, const gr_config_schema *schema)
     }
 }
 
-void gr_config__validate(gr_config *cfg, const gr_config_schema *schema,
-                         gr_config__errors *errors)
+void gr_config__validate(gr_config *cfg, const gr_config_schema *schema, gr_config__errors *errors)
 {
     validator v = {.cfg = cfg, .errors = errors, .path = GR_BUF_INIT};
-    json_t *replacement = validate_node(&v, gr_config__schema_root(schema), cfg->root, cfg->origins);
+    json_t *replacement =
+        validate_node(&v, gr_config__schema_root(schema), cfg->root, cfg->origins);
 
     /* The root is an undeclared object, which is never replaced. */
     json_decref(replacement);

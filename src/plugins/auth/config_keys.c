@@ -78,13 +78,6 @@ static const char *const token_auth_methods[] = {"client_secret_basic", "client_
 
 const gr_config_key gr_auth_plugin_keys[] = {
     {
-        .path = "backend.auth.dangerouslyDisableDefaultAuthPolicy",
-        .types = GR_CONFIG_BOOLEAN,
-        .default_json = "false",
-        .description = "Serve every API route to callers without credentials. Never set this on "
-                       "a portal that other people can reach.",
-    },
-    {
         .path = "auth.environment",
         .types = GR_CONFIG_STRING,
         .default_json = "\"development\"",

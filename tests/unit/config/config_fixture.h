@@ -3,10 +3,12 @@
 #ifndef GR_TESTS_UNIT_CONFIG_FIXTURE_H
 #define GR_TESTS_UNIT_CONFIG_FIXTURE_H
 
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <limits.h>
@@ -14,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "support/gr_test.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/log/log.h"
+#include "support/gr_test.h"
 
 static const char *const fixture_colors[] = {"red", "green", NULL};
 

@@ -425,20 +425,17 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(include_cycle, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(include_depth_limit, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(include_rejects_extension, fixture_setup,
-                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(include_rejects_extension, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(include_rejects_adjacent_keys, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(include_bad_yaml, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(file_too_large, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(config_file_missing, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(config_invalid_yaml, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(config_several_documents, fixture_setup,
-                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(config_several_documents, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(config_top_level_list, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(config_empty_file, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(load_args_collects_files, fixture_setup,
-                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(load_args_collects_files, fixture_setup, fixture_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,7 +114,8 @@ static void markdown_lists_keys(void **state)
     assert_non_null(strstr(text, "## Keys read by the host\n"));
     assert_non_null(strstr(text, "### `backend.listen.port`\n"));
     assert_non_null(strstr(text, "- Type: integer\n- Default: `7007`\n"));
-    assert_non_null(strstr(text, "- Allowed values: `better-sqlite3`, `sqlite3`, `pg`\n"));
+    assert_non_null(strstr(
+        text, "- Allowed values: `better-sqlite3`, `sqlite3`, `pg`, `postgres`, `postgresql`\n"));
     assert_non_null(strstr(text, "## Keys read by the test plugin\n"));
     assert_non_null(strstr(text, "### `test.color`\n\n- Type: string or array\n"));
     assert_non_null(strstr(text, "### `test.key`\n\n- Type: string\n- Secret:"));
