@@ -13,9 +13,10 @@
 #define GR_AUTH_MAX_GROUP_DEPTH 16
 
 /*
- * How sign-in finds User entities. The catalog implements it and installs it
- * with gr_auth_set_user_lookup(). Entities are JSON as the catalog API returns
- * them, with "relations". Both functions run on server threads, several at once.
+ * How sign-in finds User entities, installed with gr_auth_set_user_lookup().
+ * The auth plugin installs one that reads the catalog's tables, unless another
+ * was installed first. Entities are JSON as the catalog API returns them, with
+ * "relations". Both functions run on server threads, several at once.
  */
 typedef struct {
     /*

@@ -16,6 +16,7 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/log/log.h"
+#include "plugins/auth/catalog_lookup.h"
 
 void auth_plugin_url_encode(gr_buf *out, const char *text)
 {
@@ -439,7 +440,7 @@ void gr_auth_plugin_destroy(void *state)
 int gr_auth_plugin_init(gr_host *host, void **state_out)
 {
     auth_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
-    int rc;
+    int rc = GR_OK;
 
     plugin->host = host;
     plugin->auth = host->auth;
@@ -447,8 +448,14 @@ int gr_auth_plugin_init(gr_host *host, void **state_out)
     if (plugin->auth == NULL || gr_auth_keys_get(plugin->auth) == NULL)
         rc = gr_error_set(GR_EINVALID, "the auth plugin needs the host's authentication and "
                                        "database");
-    else if ((rc = auth_guest_configure(plugin, host->config)) == GR_OK &&
-             (rc = auth_oidc_configure(plugin, host->config)) == GR_OK)
+    if (rc == GR_OK && gr_auth_user_lookup_get(plugin->auth) == NULL) {
+        gr_auth_user_lookup lookup;
+
+        gr_auth_catalog_lookup(host->db, &lookup);
+        gr_auth_set_user_lookup(plugin->auth, &lookup);
+    }
+    if (rc == GR_OK && (rc = auth_guest_configure(plugin, host->config)) == GR_OK &&
+        (rc = auth_oidc_configure(plugin, host->config)) == GR_OK)
         rc = auth_plugin_routes(plugin);
     if (rc < 0) {
         gr_auth_plugin_destroy(plugin);
