@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/catalog/cli_validate.h"
 
 static const gr_plugin_def builtin_plugins[] = {
+    {.id = "catalog",
+     .description = "software catalog: entities, relations and their validation",
+     .commands = gr_catalog_commands},
     {.id = NULL},
 };
 

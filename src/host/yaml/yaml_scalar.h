@@ -19,9 +19,9 @@ typedef enum {
 typedef struct {
     gr_yaml__type type;
     int boolean;
-    double number;      /* the JavaScript number (NaN and infinities included) */
-    int exact;          /* the literal is an integer that fits in long long */
-    long long integer;  /* its exact value when `exact` is set */
+    double number;     /* the JavaScript number (NaN and infinities included) */
+    int exact;         /* the literal is an integer that fits in long long */
+    long long integer; /* its exact value when `exact` is set */
 } gr_yaml__value;
 
 /** How the scalar was written: plain, or quoted / block (which are always strings untagged). */

@@ -45,6 +45,11 @@ static const format_rule url_rule = {"url-format", gr_model_is_valid_url, "an ab
 static const format_rule text_rule = {"non-empty-string", gr_model_is_non_empty_string,
                                       "a string with at least one non-space character"};
 
+static bool passes(const json_t *value, const format_rule *rule)
+{
+    return json_is_string(value) && rule->valid(json_string_value(value));
+}
+
 /* Reports `value` at `pointer` unless it is a string that passes `rule`. */
 static void require_format(gr_model_problems *problems, const char *pointer, const char *field,
                            const json_t *value, const format_rule *rule)
@@ -84,6 +89,10 @@ static void check_map(gr_model_problems *problems, const json_t *map, const char
         return;
     json_object_foreach((json_t *)map, key, value)
     {
+        /* Most keys and values are valid: build pointers only for problems. */
+        if (key_rule->valid(key) &&
+            (value_rule ? passes(value, value_rule) : json_is_string(value)))
+            continue;
         gr_buf_reset(&pointer);
         gr_buf_reset(&field);
         gr_buf_printf(&pointer, "/metadata/%s", member);
@@ -117,6 +126,8 @@ static void check_tags(gr_model_problems *problems, const json_t *tags)
 
     json_array_foreach(tags, i, tag)
     {
+        if (passes(tag, &tag_rule))
+            continue;
         char *pointer = gr_xasprintf("/metadata/tags/%zu", i);
         char *field = gr_xasprintf("tag %zu", i);
 
@@ -134,9 +145,16 @@ static void check_links(gr_model_problems *problems, const json_t *links)
 
     json_array_foreach(links, i, link)
     {
-        char *pointer = gr_xasprintf("/metadata/links/%zu/url", i);
-        char *field = gr_xasprintf("links.%zu.url", i);
+        const json_t *title = json_object_get(link, "title");
+        const json_t *icon = json_object_get(link, "icon");
+        char *pointer;
+        char *field;
 
+        if (passes(json_object_get(link, "url"), &url_rule) &&
+            (title == NULL || passes(title, &text_rule)) && (icon == NULL || passes(icon, &text_rule)))
+            continue;
+        pointer = gr_xasprintf("/metadata/links/%zu/url", i);
+        field = gr_xasprintf("links.%zu.url", i);
         require_format(problems, pointer, field, json_object_get(link, "url"), &url_rule);
         free(pointer);
         free(field);

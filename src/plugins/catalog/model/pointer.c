@@ -2,9 +2,15 @@
 /* JSON pointers (RFC 6901) built while walking an entity. */
 #include "plugins/catalog/model/pointer.h"
 
+#include <string.h>
+
 void gr_model_pointer_push(gr_buf *pointer, const char *segment)
 {
     gr_buf_putc(pointer, '/');
+    if (strpbrk(segment, "~/") == NULL) {
+        gr_buf_puts(pointer, segment);
+        return;
+    }
     for (const char *c = segment; *c != '\0'; c++) {
         if (*c == '~')
             gr_buf_puts(pointer, "~0");
@@ -17,7 +23,16 @@ void gr_model_pointer_push(gr_buf *pointer, const char *segment)
 
 void gr_model_pointer_push_index(gr_buf *pointer, size_t index)
 {
-    gr_buf_printf(pointer, "/%zu", index);
+    char digits[24];
+    size_t start = sizeof(digits);
+
+    /* Written by hand because this runs for every array item of every entity. */
+    do {
+        digits[--start] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index > 0);
+    digits[--start] = '/';
+    gr_buf_append(pointer, digits + start, sizeof(digits) - start);
 }
 
 void gr_model_pointer_pop(gr_buf *pointer, size_t len)

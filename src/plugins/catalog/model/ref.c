@@ -46,6 +46,7 @@ int gr_model_ref_parse(const char *text, const char *default_kind, const char *d
     const char *colon;
     const char *slash;
     const char *name;
+    const char *kind_or_default;
     char *kind = NULL;
     char *namespace = NULL;
     json_t *original = NULL;
@@ -80,9 +81,12 @@ int gr_model_ref_parse(const char *text, const char *default_kind, const char *d
                           form_hint);
         goto done;
     }
-    original = json_string(text);
-    rc = finish_ref(original, kind ? kind : default_kind, namespace ? namespace : default_namespace,
-                    name, out);
+    /* The JSON form of the text is only needed for an error message. */
+    kind_or_default = kind ? kind : default_kind;
+    if (kind_or_default == NULL || kind_or_default[0] == '\0')
+        original = json_string(text);
+    rc = finish_ref(original, kind_or_default, namespace ? namespace : default_namespace, name,
+                    out);
 
 done:
     json_decref(original);

@@ -63,19 +63,41 @@ static const kind_relations kind_table[] = {
      {{"owner", "Group", GR_RELATION_OWNED_BY, GR_RELATION_OWNER_OF}}},
 };
 
+/* Copies `text` to `*cursor` and advances it; returns the copy. */
+static char *copy_into(char **cursor, const char *text)
+{
+    size_t len = strlen(text) + 1;
+    char *copy = *cursor;
+
+    memcpy(copy, text, len);
+    *cursor += len;
+    return copy;
+}
+
+/*
+ * Adds one relation. Its six strings share one allocation, whose start is
+ * source.kind, because a large catalog emits millions of relations.
+ */
 static void add_relation(gr_model_relations *list, const gr_entity_ref *source, const char *type,
                          const gr_entity_ref *target)
 {
     gr_model_relation *relation;
+    size_t size = strlen(source->kind) + strlen(source->namespace) + strlen(source->name) +
+                  strlen(target->kind) + strlen(target->namespace) + strlen(target->name) + 6;
+    char *cursor = gr_xmalloc(size);
 
     if (list->count == list->cap) {
         list->cap = list->cap ? list->cap * 2 : 8;
         list->items = gr_xrealloc(list->items, list->cap * sizeof(*list->items));
     }
     relation = &list->items[list->count++];
-    gr_entity_ref_copy(&relation->source, source);
+    relation->source.kind = copy_into(&cursor, source->kind);
+    relation->source.namespace = copy_into(&cursor, source->namespace);
+    relation->source.name = copy_into(&cursor, source->name);
     relation->type = type;
-    gr_entity_ref_copy(&relation->target, target);
+    relation->target.kind = copy_into(&cursor, target->kind);
+    relation->target.namespace = copy_into(&cursor, target->namespace);
+    relation->target.name = copy_into(&cursor, target->name);
 }
 
 /* Parses one reference and adds both directions, or records why it does not parse. */
@@ -167,10 +189,8 @@ void gr_model_relations_free(gr_model_relations *list)
 {
     if (list == NULL)
         return;
-    for (size_t i = 0; i < list->count; i++) {
-        gr_entity_ref_free(&list->items[i].source);
-        gr_entity_ref_free(&list->items[i].target);
-    }
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i].source.kind);
     free(list->items);
     list->items = NULL;
     list->count = 0;

@@ -9,7 +9,11 @@
 #include "plugins/catalog/model/problems.h"
 #include "plugins/catalog/model/ref.h"
 
-/** One directed relation; `type` is a static string such as "ownedBy". */
+/**
+ * One directed relation; `type` is a static string such as "ownedBy". The
+ * strings of both references are owned by the list (one block per relation):
+ * copy them with gr_entity_ref_copy() to keep them, never free them singly.
+ */
 typedef struct {
     gr_entity_ref source;
     const char *type;

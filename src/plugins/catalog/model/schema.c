@@ -12,23 +12,90 @@
 #include "host/common/error.h"
 #include "plugins/catalog/model/pointer.h"
 
-/* Maximum nesting of schemas ($ref chains included) while validating one value. */
+/* Maximum nesting of schemas ($ref chains included) while compiling or validating. */
 #define SCHEMA_DEPTH_MAX 64
 
+enum {
+    TYPE_STRING = 1 << 0,
+    TYPE_NUMBER = 1 << 1,
+    TYPE_INTEGER = 1 << 2,
+    TYPE_BOOLEAN = 1 << 3,
+    TYPE_OBJECT = 1 << 4,
+    TYPE_ARRAY = 1 << 5,
+    TYPE_NULL = 1 << 6,
+};
+
+/*
+ * A regular expression of a "pattern" or "patternProperties" keyword. The
+ * pattern "^.+$" (any non-empty string without a line break) is common
+ * enough in entity schemas to be matched without the regex engine.
+ */
 typedef struct {
-    char *source;  /* the pattern as written in the schema */
-    regex_t regex; /* compiled POSIX extended form */
+    char *source;
+    regex_t regex;
+    int non_empty_line;
 } compiled_pattern;
 
+typedef struct {
+    const char *key;
+    gr_schema *node;
+} named_schema;
+
+typedef struct {
+    const compiled_pattern *pattern;
+    gr_schema *node;
+} pattern_schema;
+
+typedef struct {
+    gr_schema **items;
+    size_t count;
+} schema_list;
+
+/* One schema object (or boolean schema) with its keywords looked up once. */
+struct gr_schema {
+    int is_boolean;
+    int boolean_value;
+    char *ref;                /* absolute id, or NULL */
+    const gr_schema *target;  /* `ref` resolved once every schema is known */
+    const json_t *type;       /* the "type" value, kept for messages */
+    unsigned types;           /* TYPE_ bits; 0 when there is no "type" */
+    const json_t *enum_values;
+    const json_t *const_value;
+    long long min_length, max_length, min_items, max_items; /* -1 when absent */
+    int has_minimum, has_maximum;
+    double minimum, maximum;
+    const compiled_pattern *pattern;
+    gr_schema *items;
+    const char **required;
+    size_t required_count;
+    named_schema *properties;
+    size_t property_count;
+    pattern_schema *pattern_properties;
+    size_t pattern_property_count;
+    int additional_false;
+    gr_schema *additional;
+    schema_list all_of, any_of, one_of;
+    gr_schema *not_schema, *if_schema, *then_schema, *else_schema;
+};
+
+typedef struct {
+    char *id;
+    gr_schema *node;
+} schema_id;
+
 struct gr_schema_set {
-    json_t *schemas; /* array of every added schema (owned) */
-    json_t *ids;     /* object: absolute $id -> schema node */
-    compiled_pattern *patterns;
+    json_t *documents; /* array of every added schema text, parsed (owned) */
+    gr_schema **nodes; /* every compiled node, for freeing and resolving */
+    size_t node_count;
+    schema_id *ids;
+    size_t id_count;
+    compiled_pattern **patterns;
     size_t pattern_count;
 };
 
 typedef struct {
     const gr_schema_set *set;
+    const char *skip_ref;
     gr_buf pointer;
     gr_model_problems *problems;
     size_t added;
@@ -39,35 +106,48 @@ gr_schema_set *gr_schema_set_new(void)
 {
     gr_schema_set *set = gr_xcalloc(1, sizeof(*set));
 
-    set->schemas = json_array();
-    set->ids = json_object();
+    set->documents = json_array();
     return set;
+}
+
+static void free_node(gr_schema *node)
+{
+    free(node->ref);
+    free(node->required);
+    free(node->properties);
+    free(node->pattern_properties);
+    free(node->all_of.items);
+    free(node->any_of.items);
+    free(node->one_of.items);
+    free(node);
 }
 
 void gr_schema_set_free(gr_schema_set *set)
 {
     if (set == NULL)
         return;
+    for (size_t i = 0; i < set->node_count; i++)
+        free_node(set->nodes[i]);
+    free(set->nodes);
+    for (size_t i = 0; i < set->id_count; i++)
+        free(set->ids[i].id);
+    free(set->ids);
     for (size_t i = 0; i < set->pattern_count; i++) {
-        regfree(&set->patterns[i].regex);
-        free(set->patterns[i].source);
+        if (!set->patterns[i]->non_empty_line)
+            regfree(&set->patterns[i]->regex);
+        free(set->patterns[i]->source);
+        free(set->patterns[i]);
     }
     free(set->patterns);
-    json_decref(set->ids);
-    json_decref(set->schemas);
+    json_decref(set->documents);
     free(set);
 }
 
-const json_t *gr_schema_set_find(const gr_schema_set *set, const char *id)
+const gr_schema *gr_schema_set_find(const gr_schema_set *set, const char *id)
 {
-    return json_object_get(set->ids, id);
-}
-
-static const regex_t *find_pattern(const gr_schema_set *set, const char *source)
-{
-    for (size_t i = 0; i < set->pattern_count; i++) {
-        if (strcmp(set->patterns[i].source, source) == 0)
-            return &set->patterns[i].regex;
+    for (size_t i = 0; i < set->id_count; i++) {
+        if (strcmp(set->ids[i].id, id) == 0)
+            return set->ids[i].node;
     }
     return NULL;
 }
@@ -97,22 +177,43 @@ static char *translate_pattern(const char *source)
     return gr_buf_detach(&out);
 }
 
-static int add_pattern(gr_schema_set *set, const char *source, const char *source_name)
+static int compile_pattern(gr_schema_set *set, const char *source, const char *source_name,
+                           const compiled_pattern **out)
 {
+    compiled_pattern *pattern;
     char *translated;
-    int status;
+    int status = 0;
 
-    if (find_pattern(set, source) != NULL)
-        return GR_OK;
+    for (size_t i = 0; i < set->pattern_count; i++) {
+        if (strcmp(set->patterns[i]->source, source) == 0) {
+            *out = set->patterns[i];
+            return GR_OK;
+        }
+    }
+    pattern = gr_xcalloc(1, sizeof(*pattern));
+    pattern->non_empty_line = strcmp(source, "^.+$") == 0;
+    if (!pattern->non_empty_line) {
+        translated = translate_pattern(source);
+        status = regcomp(&pattern->regex, translated, REG_EXTENDED | REG_NOSUB);
+        free(translated);
+    }
+    if (status != 0) {
+        free(pattern);
+        return gr_error_set(GR_EINVALID, "%s: pattern \"%s\" does not compile", source_name,
+                            source);
+    }
+    pattern->source = gr_xstrdup(source);
     set->patterns = gr_xrealloc(set->patterns, (set->pattern_count + 1) * sizeof(*set->patterns));
-    translated = translate_pattern(source);
-    status = regcomp(&set->patterns[set->pattern_count].regex, translated, REG_EXTENDED | REG_NOSUB);
-    free(translated);
-    if (status != 0)
-        return gr_error_set(GR_EINVALID, "%s: pattern \"%s\" does not compile", source_name, source);
-    set->patterns[set->pattern_count].source = gr_xstrdup(source);
-    set->pattern_count++;
+    set->patterns[set->pattern_count++] = pattern;
+    *out = pattern;
     return GR_OK;
+}
+
+static int pattern_matches(const compiled_pattern *pattern, const char *text)
+{
+    if (pattern->non_empty_line)
+        return text[0] != '\0' && strpbrk(text, "\n\r") == NULL;
+    return regexec(&pattern->regex, text, 0, NULL, 0) == 0;
 }
 
 /* Makes "#name" absolute against `base`; other references are already absolute. */
@@ -123,72 +224,225 @@ static char *absolute_id(const char *base, const char *id)
     return gr_xstrdup(id);
 }
 
-/*
- * Walks one schema: registers every "$id", rewrites every "$ref" to an
- * absolute id and compiles every pattern.
- */
-static int index_node(gr_schema_set *set, json_t *node, const char *base, const char *source_name,
-                      int depth)
+static unsigned type_bit(const char *name)
 {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"string", TYPE_STRING}, {"number", TYPE_NUMBER}, {"integer", TYPE_INTEGER},
+                 {"boolean", TYPE_BOOLEAN}, {"object", TYPE_OBJECT}, {"array", TYPE_ARRAY},
+                 {"null", TYPE_NULL}};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i].name, name) == 0)
+            return names[i].bit;
+    }
+    return 0;
+}
+
+static long long integer_keyword(const json_t *schema, const char *key)
+{
+    const json_t *value = json_object_get(schema, key);
+
+    return json_is_integer(value) ? json_integer_value(value) : -1;
+}
+
+typedef struct {
+    gr_schema_set *set;
+    const char *source_name;
+} compiler;
+
+static int compile_node(compiler *c, const json_t *json, const char *base, int depth,
+                        gr_schema **out);
+
+static int compile_list(compiler *c, const json_t *array, const char *base, int depth,
+                        schema_list *out)
+{
+    size_t i;
+    json_t *item;
+    int rc;
+
+    if (!json_is_array(array))
+        return GR_OK;
+    out->items = gr_xcalloc(json_array_size(array) + 1, sizeof(*out->items));
+    json_array_foreach(array, i, item)
+    {
+        if ((rc = compile_node(c, item, base, depth + 1, &out->items[out->count])) != GR_OK)
+            return rc;
+        out->count++;
+    }
+    return GR_OK;
+}
+
+static int compile_optional(compiler *c, const json_t *json, const char *base, int depth,
+                            gr_schema **out)
+{
+    if (json == NULL)
+        return GR_OK;
+    return compile_node(c, json, base, depth + 1, out);
+}
+
+static void compile_types(gr_schema *node, const json_t *type)
+{
+    size_t i;
+    json_t *item;
+
+    node->type = type;
+    if (json_is_string(type))
+        node->types = type_bit(json_string_value(type));
+    json_array_foreach(type, i, item)
+    {
+        if (json_is_string(item))
+            node->types |= type_bit(json_string_value(item));
+    }
+    /* An unknown type name matches nothing, as in Ajv's strict type check. */
+    if (type != NULL && node->types == 0)
+        node->types = 1u << 30;
+}
+
+static int compile_object_keywords(compiler *c, gr_schema *node, const json_t *json,
+                                   const char *base, int depth)
+{
+    const json_t *value;
     const char *key;
     json_t *child;
+    size_t i;
+    int rc;
+
+    value = json_object_get(json, "required");
+    node->required = gr_xcalloc(json_array_size(value) + 1, sizeof(*node->required));
+    json_array_foreach(value, i, child)
+    {
+        if (json_is_string(child))
+            node->required[node->required_count++] = json_string_value(child);
+    }
+    value = json_object_get(json, "properties");
+    node->properties = gr_xcalloc(json_object_size(value) + 1, sizeof(*node->properties));
+    json_object_foreach((json_t *)value, key, child)
+    {
+        named_schema *named = &node->properties[node->property_count];
+
+        named->key = key;
+        if ((rc = compile_node(c, child, base, depth + 1, &named->node)) != GR_OK)
+            return rc;
+        node->property_count++;
+    }
+    value = json_object_get(json, "patternProperties");
+    node->pattern_properties =
+        gr_xcalloc(json_object_size(value) + 1, sizeof(*node->pattern_properties));
+    json_object_foreach((json_t *)value, key, child)
+    {
+        pattern_schema *entry = &node->pattern_properties[node->pattern_property_count];
+
+        if ((rc = compile_pattern(c->set, key, c->source_name, &entry->pattern)) != GR_OK)
+            return rc;
+        if ((rc = compile_node(c, child, base, depth + 1, &entry->node)) != GR_OK)
+            return rc;
+        node->pattern_property_count++;
+    }
+    value = json_object_get(json, "additionalProperties");
+    node->additional_false = json_is_false(value);
+    if (json_is_object(value))
+        return compile_node(c, value, base, depth + 1, &node->additional);
+    return GR_OK;
+}
+
+static int register_id(compiler *c, const char *id, gr_schema *node)
+{
+    gr_schema_set *set = c->set;
+
+    if (gr_schema_set_find(set, id) != NULL)
+        return gr_error_set(GR_EINVALID, "%s: schema id \"%s\" is defined twice", c->source_name,
+                            id);
+    set->ids = gr_xrealloc(set->ids, (set->id_count + 1) * sizeof(*set->ids));
+    set->ids[set->id_count].id = gr_xstrdup(id);
+    set->ids[set->id_count].node = node;
+    set->id_count++;
+    return GR_OK;
+}
+
+/*
+ * Compiles one schema node and everything below it: registers each "$id"
+ * (definitions with "$id": "#name" become "<base>#name"), makes each "$ref"
+ * absolute and compiles each pattern.
+ */
+static int compile_node(compiler *c, const json_t *json, const char *base, int depth,
+                        gr_schema **out)
+{
+    gr_schema *node = gr_xcalloc(1, sizeof(*node));
+    gr_schema_set *set = c->set;
     char *own_base = NULL;
+    const json_t *value;
+    const char *key;
+    json_t *child;
     int rc = GR_OK;
 
+    set->nodes = gr_xrealloc(set->nodes, (set->node_count + 1) * sizeof(*set->nodes));
+    set->nodes[set->node_count++] = node;
+    *out = node;
+    node->min_length = node->max_length = node->min_items = node->max_items = -1;
     if (depth > SCHEMA_DEPTH_MAX)
-        return gr_error_set(GR_ELIMIT, "%s: schema nested deeper than %d", source_name,
+        return gr_error_set(GR_ELIMIT, "%s: schema nested deeper than %d", c->source_name,
                             SCHEMA_DEPTH_MAX);
-    if (json_is_array(node)) {
-        size_t i;
-
-        json_array_foreach(node, i, child)
-        {
-            if ((rc = index_node(set, child, base, source_name, depth + 1)) != GR_OK)
-                return rc;
-        }
+    if (json_is_boolean(json)) {
+        node->is_boolean = 1;
+        node->boolean_value = json_is_true(json);
         return GR_OK;
     }
-    if (!json_is_object(node))
+    if (!json_is_object(json)) {
+        node->is_boolean = 1;
+        node->boolean_value = 1;
         return GR_OK;
+    }
 
-    if (json_is_string(json_object_get(node, "$id"))) {
-        own_base = absolute_id(base, json_string_value(json_object_get(node, "$id")));
-        if (json_object_get(set->ids, own_base) != NULL) {
-            rc = gr_error_set(GR_EINVALID, "%s: schema id \"%s\" is defined twice", source_name,
-                              own_base);
+    value = json_object_get(json, "$id");
+    if (json_is_string(value)) {
+        own_base = absolute_id(base, json_string_value(value));
+        if ((rc = register_id(c, own_base, node)) != GR_OK)
             goto done;
-        }
-        json_object_set(set->ids, own_base, node);
-        if (own_base[0] != '\0' && strchr(own_base, '#') == NULL)
+        if (strchr(own_base, '#') == NULL)
             base = own_base;
     }
-    if (json_is_string(json_object_get(node, "$ref"))) {
-        char *target = absolute_id(base, json_string_value(json_object_get(node, "$ref")));
-
-        json_object_set_new(node, "$ref", json_string(target));
-        free(target);
-    }
-    if (json_is_string(json_object_get(node, "pattern")) &&
-        (rc = add_pattern(set, json_string_value(json_object_get(node, "pattern")),
-                          source_name)) != GR_OK)
+    value = json_object_get(json, "$ref");
+    if (json_is_string(value))
+        node->ref = absolute_id(base, json_string_value(value));
+    compile_types(node, json_object_get(json, "type"));
+    node->enum_values = json_is_array(json_object_get(json, "enum")) ? json_object_get(json, "enum")
+                                                                     : NULL;
+    node->const_value = json_object_get(json, "const");
+    node->min_length = integer_keyword(json, "minLength");
+    node->max_length = integer_keyword(json, "maxLength");
+    node->min_items = integer_keyword(json, "minItems");
+    node->max_items = integer_keyword(json, "maxItems");
+    value = json_object_get(json, "minimum");
+    node->has_minimum = json_is_number(value);
+    node->minimum = json_number_value(value);
+    value = json_object_get(json, "maximum");
+    node->has_maximum = json_is_number(value);
+    node->maximum = json_number_value(value);
+    value = json_object_get(json, "pattern");
+    if (json_is_string(value) &&
+        (rc = compile_pattern(set, json_string_value(value), c->source_name, &node->pattern)) !=
+            GR_OK)
         goto done;
 
-    json_object_foreach(node, key, child)
-    {
-        if (strcmp(key, "patternProperties") == 0 && json_is_object(child)) {
-            const char *pattern;
-            json_t *sub;
+    if ((rc = compile_optional(c, json_object_get(json, "items"), base, depth, &node->items)) ||
+        (rc = compile_object_keywords(c, node, json, base, depth)) ||
+        (rc = compile_list(c, json_object_get(json, "allOf"), base, depth, &node->all_of)) ||
+        (rc = compile_list(c, json_object_get(json, "anyOf"), base, depth, &node->any_of)) ||
+        (rc = compile_list(c, json_object_get(json, "oneOf"), base, depth, &node->one_of)) ||
+        (rc = compile_optional(c, json_object_get(json, "not"), base, depth, &node->not_schema)) ||
+        (rc = compile_optional(c, json_object_get(json, "if"), base, depth, &node->if_schema)) ||
+        (rc = compile_optional(c, json_object_get(json, "then"), base, depth, &node->then_schema)) ||
+        (rc = compile_optional(c, json_object_get(json, "else"), base, depth, &node->else_schema)))
+        goto done;
 
-            json_object_foreach(child, pattern, sub)
-            {
-                if ((rc = add_pattern(set, pattern, source_name)) != GR_OK)
-                    goto done;
-            }
-        }
-        if (strcmp(key, "enum") == 0 || strcmp(key, "const") == 0 ||
-            strcmp(key, "examples") == 0 || strcmp(key, "default") == 0)
-            continue;
-        if ((rc = index_node(set, child, base, source_name, depth + 1)) != GR_OK)
+    /* Definitions are compiled for their "$id"; they are reached only through "$ref". */
+    json_object_foreach((json_t *)json_object_get(json, "definitions"), key, child)
+    {
+        gr_schema *unused;
+
+        if ((rc = compile_node(c, child, base, depth + 1, &unused)) != GR_OK)
             goto done;
     }
 
@@ -197,11 +451,24 @@ done:
     return rc;
 }
 
+/* Resolves every "$ref" that names a known id; the others are reported when validating. */
+static void resolve_refs(gr_schema_set *set)
+{
+    for (size_t i = 0; i < set->node_count; i++) {
+        gr_schema *node = set->nodes[i];
+
+        if (node->ref != NULL && node->target == NULL)
+            node->target = gr_schema_set_find(set, node->ref);
+    }
+}
+
 static int add_schema(gr_schema_set *set, const char *text, const char *forced_id,
                       const char *source_name)
 {
     json_error_t error;
     json_t *schema = json_loads(text, 0, &error);
+    compiler c = {set, source_name};
+    gr_schema *root;
     int rc;
 
     if (schema == NULL)
@@ -217,8 +484,10 @@ static int add_schema(gr_schema_set *set, const char *text, const char *forced_i
         json_decref(schema);
         return gr_error_set(GR_EINVALID, "%s: the schema has no \"$id\"", source_name);
     }
-    rc = index_node(set, schema, "", source_name, 0);
-    json_array_append_new(set->schemas, schema);
+    /* The parsed text stays alive: compiled nodes borrow its strings and values. */
+    json_array_append_new(set->documents, schema);
+    rc = compile_node(&c, schema, "", 0, &root);
+    resolve_refs(set);
     return rc;
 }
 
@@ -264,62 +533,49 @@ static size_t count_code_points(const char *text)
     return count;
 }
 
-static int is_integer_value(const json_t *value)
+static unsigned value_types(const json_t *value)
 {
-    if (json_is_integer(value))
-        return 1;
-    if (json_is_real(value)) {
+    switch (json_typeof(value)) {
+    case JSON_STRING:
+        return TYPE_STRING;
+    case JSON_INTEGER:
+        return TYPE_NUMBER | TYPE_INTEGER;
+    case JSON_REAL: {
         double number = json_real_value(value);
 
-        return isfinite(number) && floor(number) == number;
+        /* JavaScript has one number type: 2.0 is an integer there. */
+        if (isfinite(number) && floor(number) == number)
+            return TYPE_NUMBER | TYPE_INTEGER;
+        return TYPE_NUMBER;
     }
-    return 0;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return TYPE_BOOLEAN;
+    case JSON_OBJECT:
+        return TYPE_OBJECT;
+    case JSON_ARRAY:
+        return TYPE_ARRAY;
+    default:
+        return TYPE_NULL;
+    }
 }
 
-static int has_type(const json_t *value, const char *type)
-{
-    if (strcmp(type, "string") == 0)
-        return json_is_string(value);
-    if (strcmp(type, "object") == 0)
-        return json_is_object(value);
-    if (strcmp(type, "array") == 0)
-        return json_is_array(value);
-    if (strcmp(type, "boolean") == 0)
-        return json_is_boolean(value);
-    if (strcmp(type, "null") == 0)
-        return json_is_null(value);
-    if (strcmp(type, "number") == 0)
-        return json_is_number(value);
-    if (strcmp(type, "integer") == 0)
-        return is_integer_value(value);
-    return 0;
-}
-
-static int check_type(validation *state, const json_t *type, const json_t *value)
+static void report_type(validation *state, const gr_schema *node, const json_t *value)
 {
     gr_buf names = GR_BUF_INIT;
     size_t i;
     json_t *item;
-    int ok = 0;
 
-    if (json_is_string(type)) {
-        if (has_type(value, json_string_value(type)))
-            return 1;
-        report(state, "type", value, "must be %s", json_string_value(type));
-        return 0;
-    }
-    json_array_foreach(type, i, item)
+    if (json_is_string(node->type))
+        gr_buf_puts(&names, json_string_value(node->type));
+    json_array_foreach(node->type, i, item)
     {
-        if (json_is_string(item) && has_type(value, json_string_value(item)))
-            ok = 1;
         if (i > 0)
             gr_buf_putc(&names, ',');
         gr_buf_puts(&names, json_string_value(item) ? json_string_value(item) : "?");
     }
-    if (!ok)
-        report(state, "type", value, "must be %s", gr_buf_cstr(&names));
+    report(state, "type", value, "must be %s", gr_buf_cstr(&names));
     gr_buf_free(&names);
-    return ok;
 }
 
 /* JSON equality where 1 and 1.0 are equal, as in JavaScript. */
@@ -330,237 +586,214 @@ static int values_equal(const json_t *a, const json_t *b)
     return json_equal((json_t *)a, (json_t *)b);
 }
 
-static void check_node(validation *state, const json_t *schema, const json_t *value);
+static void check_node(validation *state, const gr_schema *node, const json_t *value);
 
-/* Runs `schema` on `value` without reporting; returns true when it holds. */
-static int holds(validation *state, const json_t *schema, const json_t *value)
+/* Runs `node` on `value` without reporting; returns true when it holds. */
+static int holds(validation *state, const gr_schema *node, const json_t *value)
 {
     gr_model_problems scratch = GR_MODEL_PROBLEMS_INIT;
-    validation probe = {state->set, GR_BUF_INIT, &scratch, 0, state->depth};
+    validation probe = {state->set, state->skip_ref, GR_BUF_INIT, &scratch, 0, state->depth};
 
     gr_buf_puts(&probe.pointer, gr_buf_cstr(&state->pointer));
-    check_node(&probe, schema, value);
+    check_node(&probe, node, value);
     gr_buf_free(&probe.pointer);
     gr_model_problems_free(&scratch);
     return probe.added == 0;
 }
 
-static void check_string(validation *state, const json_t *schema, const json_t *value)
+static void check_string(validation *state, const gr_schema *node, const json_t *value)
 {
     const char *text = json_string_value(value);
-    json_t *limit;
+    long long length;
 
-    limit = json_object_get(schema, "minLength");
-    if (json_is_integer(limit) && (json_int_t)count_code_points(text) < json_integer_value(limit))
-        report(state, "minLength", value, "must NOT have fewer than %lld characters",
-               (long long)json_integer_value(limit));
-    limit = json_object_get(schema, "maxLength");
-    if (json_is_integer(limit) && (json_int_t)count_code_points(text) > json_integer_value(limit))
-        report(state, "maxLength", value, "must NOT have more than %lld characters",
-               (long long)json_integer_value(limit));
-    limit = json_object_get(schema, "pattern");
-    if (json_is_string(limit)) {
-        const regex_t *regex = find_pattern(state->set, json_string_value(limit));
-
-        if (regex != NULL && regexec(regex, text, 0, NULL, 0) != 0)
-            report(state, "pattern", value, "must match pattern \"%s\"", json_string_value(limit));
+    if (node->min_length >= 0 || node->max_length >= 0) {
+        length = (long long)count_code_points(text);
+        if (node->min_length >= 0 && length < node->min_length)
+            report(state, "minLength", value, "must NOT have fewer than %lld characters",
+                   node->min_length);
+        if (node->max_length >= 0 && length > node->max_length)
+            report(state, "maxLength", value, "must NOT have more than %lld characters",
+                   node->max_length);
     }
+    if (node->pattern != NULL && !pattern_matches(node->pattern, text))
+        report(state, "pattern", value, "must match pattern \"%s\"", node->pattern->source);
 }
 
-static void check_number(validation *state, const json_t *schema, const json_t *value)
+static void check_number(validation *state, const gr_schema *node, const json_t *value)
 {
     double number = json_number_value(value);
-    json_t *limit;
 
-    limit = json_object_get(schema, "minimum");
-    if (json_is_number(limit) && number < json_number_value(limit))
-        report(state, "minimum", value, "must be >= %g", json_number_value(limit));
-    limit = json_object_get(schema, "maximum");
-    if (json_is_number(limit) && number > json_number_value(limit))
-        report(state, "maximum", value, "must be <= %g", json_number_value(limit));
+    if (node->has_minimum && number < node->minimum)
+        report(state, "minimum", value, "must be >= %g", node->minimum);
+    if (node->has_maximum && number > node->maximum)
+        report(state, "maximum", value, "must be <= %g", node->maximum);
 }
 
-static void check_array(validation *state, const json_t *schema, const json_t *value)
+static void check_array(validation *state, const gr_schema *node, const json_t *value)
 {
-    json_t *items = json_object_get(schema, "items");
-    json_t *limit;
+    long long size = (long long)json_array_size(value);
     size_t i;
     json_t *item;
 
-    limit = json_object_get(schema, "minItems");
-    if (json_is_integer(limit) && (json_int_t)json_array_size(value) < json_integer_value(limit))
-        report(state, "minItems", value, "must NOT have fewer than %lld items",
-               (long long)json_integer_value(limit));
-    limit = json_object_get(schema, "maxItems");
-    if (json_is_integer(limit) && (json_int_t)json_array_size(value) > json_integer_value(limit))
-        report(state, "maxItems", value, "must NOT have more than %lld items",
-               (long long)json_integer_value(limit));
-    if (!json_is_object(items) && !json_is_boolean(items))
+    if (node->min_items >= 0 && size < node->min_items)
+        report(state, "minItems", value, "must NOT have fewer than %lld items", node->min_items);
+    if (node->max_items >= 0 && size > node->max_items)
+        report(state, "maxItems", value, "must NOT have more than %lld items", node->max_items);
+    if (node->items == NULL)
         return;
     json_array_foreach(value, i, item)
     {
         size_t mark = state->pointer.len;
 
         gr_model_pointer_push_index(&state->pointer, i);
-        check_node(state, items, item);
+        check_node(state, node->items, item);
         gr_model_pointer_pop(&state->pointer, mark);
     }
 }
 
-static int matches_pattern_property(validation *state, const json_t *patterns, const char *key,
-                                    const json_t *child)
+static const gr_schema *find_property(const gr_schema *node, const char *key)
 {
-    const char *pattern;
-    json_t *sub;
-    int matched = 0;
-
-    json_object_foreach((json_t *)patterns, pattern, sub)
-    {
-        const regex_t *regex = find_pattern(state->set, pattern);
-
-        if (regex == NULL || regexec(regex, key, 0, NULL, 0) != 0)
-            continue;
-        matched = 1;
-        check_node(state, sub, child);
+    for (size_t i = 0; i < node->property_count; i++) {
+        if (strcmp(node->properties[i].key, key) == 0)
+            return node->properties[i].node;
     }
-    return matched;
+    return NULL;
 }
 
-static void check_object(validation *state, const json_t *schema, const json_t *value)
+static void check_object(validation *state, const gr_schema *node, const json_t *value)
 {
-    json_t *required = json_object_get(schema, "required");
-    json_t *properties = json_object_get(schema, "properties");
-    json_t *patterns = json_object_get(schema, "patternProperties");
-    json_t *additional = json_object_get(schema, "additionalProperties");
     const char *key;
     json_t *child;
-    size_t i;
-    json_t *name;
 
-    json_array_foreach(required, i, name)
-    {
-        if (json_is_string(name) && json_object_get(value, json_string_value(name)) == NULL)
+    for (size_t i = 0; i < node->required_count; i++) {
+        if (json_object_get(value, node->required[i]) == NULL)
             report(state, "required", NULL, "must have required property '%s'",
-                   json_string_value(name));
+                   node->required[i]);
     }
+    if (node->property_count == 0 && node->pattern_property_count == 0 &&
+        node->additional == NULL && !node->additional_false)
+        return;
     json_object_foreach((json_t *)value, key, child)
     {
-        json_t *property = json_object_get(properties, key);
+        const gr_schema *property = find_property(node, key);
         size_t mark = state->pointer.len;
         int known = property != NULL;
 
         gr_model_pointer_push(&state->pointer, key);
         if (property != NULL)
             check_node(state, property, child);
-        if (json_is_object(patterns) && matches_pattern_property(state, patterns, key, child))
+        for (size_t i = 0; i < node->pattern_property_count; i++) {
+            if (!pattern_matches(node->pattern_properties[i].pattern, key))
+                continue;
             known = 1;
-        if (!known && json_is_object(additional))
-            check_node(state, additional, child);
+            check_node(state, node->pattern_properties[i].node, child);
+        }
+        if (!known && node->additional != NULL)
+            check_node(state, node->additional, child);
         gr_model_pointer_pop(&state->pointer, mark);
-        if (!known && json_is_false(additional))
+        if (!known && node->additional_false)
             report(state, "additionalProperties", NULL,
                    "must NOT have additional properties (found '%s')", key);
     }
 }
 
-static void check_combinators(validation *state, const json_t *schema, const json_t *value)
+static void check_combinators(validation *state, const gr_schema *node, const json_t *value)
 {
-    json_t *list;
-    json_t *sub;
-    size_t i;
-
-    json_array_foreach(json_object_get(schema, "allOf"), i, sub) check_node(state, sub, value);
-
-    list = json_object_get(schema, "anyOf");
-    if (json_is_array(list)) {
+    for (size_t i = 0; i < node->all_of.count; i++)
+        check_node(state, node->all_of.items[i], value);
+    if (node->any_of.count > 0) {
         int any = 0;
 
-        json_array_foreach(list, i, sub) any = any || holds(state, sub, value);
+        for (size_t i = 0; i < node->any_of.count && !any; i++)
+            any = holds(state, node->any_of.items[i], value);
         if (!any)
             report(state, "anyOf", value, "must match a schema in anyOf");
     }
-    list = json_object_get(schema, "oneOf");
-    if (json_is_array(list)) {
+    if (node->one_of.count > 0) {
         int passing = 0;
 
-        json_array_foreach(list, i, sub) passing += holds(state, sub, value);
+        for (size_t i = 0; i < node->one_of.count; i++)
+            passing += holds(state, node->one_of.items[i], value);
         if (passing != 1)
             report(state, "oneOf", value, "must match exactly one schema in oneOf");
     }
-    sub = json_object_get(schema, "not");
-    if (sub != NULL && holds(state, sub, value))
+    if (node->not_schema != NULL && holds(state, node->not_schema, value))
         report(state, "not", value, "must NOT be valid");
-    sub = json_object_get(schema, "if");
-    if (sub != NULL) {
-        json_t *branch = json_object_get(schema, holds(state, sub, value) ? "then" : "else");
+    if (node->if_schema != NULL) {
+        const gr_schema *branch =
+            holds(state, node->if_schema, value) ? node->then_schema : node->else_schema;
 
         if (branch != NULL)
             check_node(state, branch, value);
     }
 }
 
-static void check_node(validation *state, const json_t *schema, const json_t *value)
+static void check_ref(validation *state, const gr_schema *node, const json_t *value)
 {
-    json_t *keyword;
+    const gr_schema *target = node->target;
 
-    if (json_is_true(schema))
+    if (state->skip_ref != NULL && strcmp(node->ref, state->skip_ref) == 0)
         return;
-    if (json_is_false(schema)) {
-        report(state, "false schema", value, "boolean schema is false");
+    if (target == NULL)
+        target = gr_schema_set_find(state->set, node->ref);
+    if (target != NULL)
+        check_node(state, target, value);
+    else
+        report(state, "$ref", NULL, "can't resolve reference %s", node->ref);
+}
+
+static void check_node(validation *state, const gr_schema *node, const json_t *value)
+{
+    unsigned types;
+
+    if (node->is_boolean) {
+        if (!node->boolean_value)
+            report(state, "false schema", value, "boolean schema is false");
         return;
     }
-    if (!json_is_object(schema))
-        return;
     if (state->depth >= SCHEMA_DEPTH_MAX) {
         report(state, "depth", NULL, "schema nesting deeper than %d", SCHEMA_DEPTH_MAX);
         return;
     }
     state->depth++;
 
-    keyword = json_object_get(schema, "$ref");
-    if (json_is_string(keyword)) {
-        const json_t *target = gr_schema_set_find(state->set, json_string_value(keyword));
-
-        if (target != NULL)
-            check_node(state, target, value);
-        else
-            report(state, "$ref", NULL, "can't resolve reference %s", json_string_value(keyword));
-    }
-    keyword = json_object_get(schema, "type");
-    if (keyword != NULL)
-        check_type(state, keyword, value);
-    keyword = json_object_get(schema, "enum");
-    if (json_is_array(keyword)) {
+    if (node->ref != NULL)
+        check_ref(state, node, value);
+    types = value_types(value);
+    if (node->types != 0 && (node->types & types) == 0)
+        report_type(state, node, value);
+    if (node->enum_values != NULL) {
         size_t i;
         json_t *allowed;
         int found = 0;
 
-        json_array_foreach(keyword, i, allowed) found = found || values_equal(allowed, value);
+        json_array_foreach(node->enum_values, i, allowed) found =
+            found || values_equal(allowed, value);
         if (!found)
             report(state, "enum", value, "must be equal to one of the allowed values");
     }
-    keyword = json_object_get(schema, "const");
-    if (keyword != NULL && !values_equal(keyword, value))
+    if (node->const_value != NULL && !values_equal(node->const_value, value))
         report(state, "const", value, "must be equal to constant");
 
-    if (json_is_string(value))
-        check_string(state, schema, value);
-    else if (json_is_number(value))
-        check_number(state, schema, value);
-    else if (json_is_array(value))
-        check_array(state, schema, value);
-    else if (json_is_object(value))
-        check_object(state, schema, value);
-    check_combinators(state, schema, value);
+    if (types & TYPE_STRING)
+        check_string(state, node, value);
+    else if (types & TYPE_NUMBER)
+        check_number(state, node, value);
+    else if (types & TYPE_ARRAY)
+        check_array(state, node, value);
+    else if (types & TYPE_OBJECT)
+        check_object(state, node, value);
+    check_combinators(state, node, value);
     state->depth--;
 }
 
-size_t gr_schema_validate(const gr_schema_set *set, const json_t *schema, const json_t *instance,
-                          const char *base_pointer, gr_model_problems *problems)
+size_t gr_schema_validate(const gr_schema_set *set, const gr_schema *schema,
+                          const json_t *instance, const char *skip_ref,
+                          gr_model_problems *problems)
 {
-    validation state = {set, GR_BUF_INIT, problems, 0, 0};
+    validation state = {set, skip_ref, GR_BUF_INIT, problems, 0, 0};
 
-    gr_buf_puts(&state.pointer, base_pointer ? base_pointer : "");
+    gr_buf_puts(&state.pointer, "");
     check_node(&state, schema, instance);
     gr_buf_free(&state.pointer);
     return state.added;

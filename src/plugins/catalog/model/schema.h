@@ -19,6 +19,9 @@
  */
 typedef struct gr_schema_set gr_schema_set;
 
+/** A compiled schema node; owned by its set. */
+typedef struct gr_schema gr_schema;
+
 /** Creates an empty set; caller frees with gr_schema_set_free(). */
 gr_schema_set *gr_schema_set_new(void);
 
@@ -41,15 +44,17 @@ int gr_schema_set_add_as(gr_schema_set *set, const char *text, const char *id,
                          const char *source_name);
 
 /** Finds the schema whose "$id" is `id`; borrowed, or NULL. */
-const json_t *gr_schema_set_find(const gr_schema_set *set, const char *id);
+const gr_schema *gr_schema_set_find(const gr_schema_set *set, const char *id);
 
 /**
- * Validates `instance` against `schema` (a node of a schema in `set`) and
- * appends one problem per failed keyword, with the keyword as the rule and
- * `base_pointer` prefixed to each instance path. Returns the number of
- * problems added. Thread-safe once every schema was added.
+ * Validates `instance` against `schema` (a schema of `set`) and appends one
+ * problem per failed keyword, with the keyword as the rule. A "$ref" to
+ * `skip_ref` (may be NULL) is not followed, so that a caller that already
+ * validated the Entity schema can skip it inside a kind's schema. Returns
+ * the number of problems added. Thread-safe once every schema was added.
  */
-size_t gr_schema_validate(const gr_schema_set *set, const json_t *schema, const json_t *instance,
-                          const char *base_pointer, gr_model_problems *problems);
+size_t gr_schema_validate(const gr_schema_set *set, const gr_schema *schema,
+                          const json_t *instance, const char *skip_ref,
+                          gr_model_problems *problems);
 
 #endif

@@ -49,31 +49,21 @@ static void check_root_fields(const json_t *entity, gr_model_problems *problems)
     }
 }
 
-/* Runs the kind's schema, adding only problems the Entity schema did not already report. */
+/* Runs the kind's schema; its "$ref" to the Entity schema was already checked. */
 static void check_kind(const gr_model *model, const gr_model__kind *kind, const json_t *entity,
                        gr_model_problems *problems)
 {
-    gr_model_problems found = GR_MODEL_PROBLEMS_INIT;
-    const json_t *schema = gr_schema_set_find(model->schemas, kind->schema_id);
+    const gr_schema *schema = gr_schema_set_find(model->schemas, kind->schema_id);
 
     if (schema == NULL || strcmp(kind->schema_id, "Entity") == 0)
         return;
-    gr_schema_validate(model->schemas, schema, entity, "", &found);
-    for (size_t i = 0; i < found.count; i++) {
-        gr_model_problem *problem = &found.items[i];
-
-        if (gr_model_problems_contains(problems, problem->pointer, problem->message))
-            continue;
-        gr_model_problems_add(problems, problem->pointer, problem->rule, problem->value, "%s",
-                              problem->message);
-    }
-    gr_model_problems_free(&found);
+    gr_schema_validate(model->schemas, schema, entity, "Entity", problems);
 }
 
 int gr_model_check_envelope(const gr_model *model, const json_t *entity,
                             gr_model_problems *problems)
 {
-    const json_t *envelope = gr_schema_set_find(model->schemas, "EntityEnvelope");
+    const gr_schema *envelope = gr_schema_set_find(model->schemas, "EntityEnvelope");
 
     if (!json_is_object(entity)) {
         gr_model_problems_add(problems, "", "envelope", NULL,
@@ -81,14 +71,15 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
                               json_type_name(entity));
         return GR_EINVALID;
     }
-    return gr_schema_validate(model->schemas, envelope, entity, "", problems) > 0 ? GR_EINVALID
-                                                                                  : GR_OK;
+    if (gr_schema_validate(model->schemas, envelope, entity, NULL, problems) > 0)
+        return GR_EINVALID;
+    return GR_OK;
 }
 
 int gr_model_validate(const gr_model *model, const json_t *entity, gr_model_problems *problems)
 {
     size_t before = problems->count;
-    const json_t *schema = gr_schema_set_find(model->schemas, "Entity");
+    const gr_schema *schema = gr_schema_set_find(model->schemas, "Entity");
     const char *kind;
     const char *api_version;
     const gr_model__kind *record;
@@ -96,7 +87,7 @@ int gr_model_validate(const gr_model *model, const json_t *entity, gr_model_prob
     if (gr_model_check_envelope(model, entity, problems) != GR_OK)
         return GR_EINVALID;
 
-    gr_schema_validate(model->schemas, schema, entity, "", problems);
+    gr_schema_validate(model->schemas, schema, entity, NULL, problems);
     check_root_fields(entity, problems);
     gr_model__check_fields(entity, problems);
 
