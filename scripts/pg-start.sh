@@ -52,6 +52,10 @@ as_server_user() {
 if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir"
 fi
+# The server programs fail when they cannot read the current folder, which
+# the postgres user may not be able to do in the caller's.
+stop_script="$(cd "$(dirname "$0")" && pwd)/pg-stop.sh"
+cd "$dir"
 
 as_server_user "$bin_dir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
     --no-locale >"$dir/initdb.log" 2>&1 || {
@@ -80,7 +84,6 @@ done
 echo "$port" >"$dir/port"
 
 if [ -n "$owner_pid" ]; then
-    stop_script="$(cd "$(dirname "$0")" && pwd)/pg-stop.sh"
     (
         while kill -0 "$owner_pid" 2>/dev/null; do
             sleep 1

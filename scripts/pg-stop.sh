@@ -12,9 +12,10 @@ dir=$1
 if [ ! -f "$dir/data/postmaster.pid" ]; then
     exit 0
 fi
+cd "$dir"
 bin_dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$bin_dir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    runuser -u postgres -- "$bin_dir/pg_ctl" -D data -m fast -w stop >/dev/null
 else
-    "$bin_dir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    "$bin_dir/pg_ctl" -D data -m fast -w stop >/dev/null
 fi

@@ -26,9 +26,9 @@ void gr_sched__lease_sql_free(gr_sched__lease_sql *sql);
 int gr_sched__lease_claim(gr_db *db, const gr_sched__lease_sql *sql, const char *job_id,
                           const char *owner, int64_t timeout_ms);
 
-/* Frees a lease `owner` holds and makes the job due at last_run_at +
- * interval; *delay_ms is the time from now until then. Returns 1, 0 when the
- * lease had passed to another owner meanwhile, or a negative error. */
+/* Frees the lease of `owner` and makes the job due at last_run_at +
+ * interval, storing the time from now until then in *delay_ms. Returns 1, 0
+ * when the lease had passed to another owner meanwhile, or a negative error. */
 int gr_sched__lease_release(gr_db *db, const gr_sched__lease_sql *sql, const char *job_id,
                             const char *owner, int64_t interval_ms, int64_t *delay_ms);
 

@@ -13,7 +13,7 @@
 #include "host/log/log.h"
 #include "host/sched/lease.h"
 
-/* Longest the scheduler thread sleeps without a reason to wake, in ms. */
+/* Maximum time the scheduler thread sleeps when no job is due, in ms. */
 #define IDLE_WAIT_MS 60000
 
 typedef enum {
@@ -268,7 +268,7 @@ static int64_t attempt(gr_sched *sched, sched_job *job)
     rc = gr_sched__lease_claim(sched->db, &sched->sql, job->id, sched->instance_id,
                                job->timeout_ms);
     if (rc == 0) {
-        /* Another instance holds the job or it is not due yet. */
+        /* Another instance has the lease, or the job is not due yet. */
         rc = gr_sched__lease_probe(sched->db, &sched->sql, job->id, &delay);
         if (rc == GR_OK)
             return clamp_delay(delay, job->interval_ms);

@@ -19,7 +19,7 @@
  * need not agree.
  *
  * Threads: one scheduler thread wakes jobs when they are due and watches
- * timeouts; GR_SCHED_WORKERS worker threads take leases and run the jobs.
+ * timeouts, and GR_SCHED_WORKERS worker threads take leases and run jobs.
  */
 
 typedef struct gr_sched gr_sched;
@@ -44,8 +44,8 @@ typedef int (*gr_sched_fn)(gr_sched_run *run, void *payload);
 #define GR_SCHED_ERROR_RETRY_MS 5000
 
 /**
- * Creates a scheduler over `db` (borrowed; it must outlive the scheduler)
- * and migrates its lease table. `instance_id` names this instance as lease
+ * Creates a scheduler over `db`, which is borrowed and must outlive the
+ * scheduler, and migrates its lease table. `instance_id` names this instance as lease
  * owner and must differ between instances sharing the database.
  * Returns 0 and *out (caller frees with gr_sched_free()), GR_EINVALID for an
  * empty id, or a database error.
@@ -54,8 +54,10 @@ int gr_sched_new(gr_sched **out, gr_db *db, const char *instance_id);
 
 /**
  * Registers a job. Its first attempt on this instance is `initial_delay_ms`
- * after gr_sched_start() (or after this call when already started); then it
- * is due every `interval_ms`. A run longer than `timeout_ms` loses its lease
+ * after gr_sched_start(), or after this call when already started. Then a
+ * run is due `interval_ms` after the previous run started, on whichever
+ * instance ran it. A job whose lease row shows a later due time (from an
+ * earlier process) waits for that. A run longer than `timeout_ms` loses its lease
  * and is asked to stop. `payload` is borrowed.
  * Returns 0, GR_EINVALID for bad arguments, or GR_ECONFLICT when the id is
  * taken. Thread-safe.
@@ -69,7 +71,7 @@ int gr_sched_start(gr_sched *sched);
 /**
  * Asks running jobs to stop, waits until they have returned and ends the
  * threads. Jobs not yet started are skipped. A job that never polls
- * gr_sched_run_stopping() delays this until it returns. Idempotent; a
+ * gr_sched_run_stopping() delays this until it returns. Idempotent. A
  * stopped scheduler cannot start again.
  */
 void gr_sched_stop(gr_sched *sched);

@@ -145,7 +145,7 @@ static int open_pg(gr_db *db, int pool_size)
 
 int gr_db_open(gr_db **out, const gr_db_options *opts)
 {
-    gr_db_engine engine;
+    gr_db_engine engine = GR_DB_SQLITE;
     gr_db *db = NULL;
     int rc;
 
@@ -245,7 +245,7 @@ static int wait_writer(gr_db *db, const struct timespec *deadline, gr_db_conn **
     return GR_OK;
 }
 
-/* Called with db->lock held; unlocks while it opens a new connection. */
+/* Called with db->lock held. The lock is released while a new connection opens. */
 static int take_pooled(gr_db *db, const struct timespec *deadline, gr_db_conn **out)
 {
     for (;;) {

@@ -56,12 +56,12 @@ typedef enum {
 #define GR_DB_BUSY_TIMEOUT_DEFAULT_MS 5000
 /** Default time gr_db_acquire() waits for a free connection, in ms. */
 #define GR_DB_ACQUIRE_TIMEOUT_DEFAULT_MS 30000
-/** Prepared statements kept per connection; the least recently used goes first. */
+/** Prepared statements cached per connection. When full, the least recently used is evicted. */
 #define GR_DB_STMT_CACHE_SIZE 64
 
 /** How to open a database. Zero values mean the defaults above. */
 typedef struct {
-    /* "sqlite", or Backstage's "better-sqlite3" and "sqlite3"; or "pg". */
+    /* "sqlite" (also Backstage's "better-sqlite3" and "sqlite3"), or "pg". NULL is SQLite. */
     const char *client;
     /* SQLite: file path (parent folders are created) or ":memory:". A
      * ":memory:" database has only the writer connection, so reads wait for
@@ -69,7 +69,7 @@ typedef struct {
     const char *path;
     /* PostgreSQL: libpq connection string, URI or key=value form. */
     const char *connection;
-    /* SQLite: reader connections; PostgreSQL: maximum connections. */
+    /* Reader connections on SQLite, maximum connections on PostgreSQL. */
     int pool_size;
     int busy_timeout_ms;
     int acquire_timeout_ms;
@@ -91,7 +91,7 @@ enum {
  * Opens a database. SQLite: WAL mode, one writer connection and
  * `pool_size` reader connections, each with foreign keys on,
  * synchronous=NORMAL and a busy timeout. PostgreSQL: a pool that connects
- * on demand; the first connection is made here, so a bad connection string
+ * on demand. The first connection is made here, so a bad connection string
  * fails at once.
  * Returns 0 and a handle in *out (caller frees with gr_db_close()),
  * GR_EINVALID for bad options, or GR_EBACKEND when the engine fails.
@@ -111,9 +111,9 @@ gr_db_engine gr_db_dialect(const gr_db *db);
  * Takes a connection from the pool. SQLite: GR_DB_WRITE waits for the one
  * writer connection, GR_DB_READ for a reader (reader connections refuse to
  * write). PostgreSQL: both take any pooled connection.
- * Waits at most acquire_timeout_ms; returns 0, GR_EBACKEND on timeout or a
- * failed reconnect, or GR_EINVALID when this thread already holds the
- * connection it waits for. Thread-safe.
+ * Waits at most acquire_timeout_ms. Returns 0, GR_EBACKEND on timeout or a
+ * failed reconnect, or GR_EINVALID when this thread has the SQLite writer
+ * already and requests it again. Thread-safe.
  */
 int gr_db_acquire(gr_db *db, gr_db_access access, gr_db_conn **out);
 
@@ -136,12 +136,17 @@ int gr_db_begin(gr_db_conn *conn);
 /** Commits the open transaction. Returns 0, GR_EINVALID when none is open, or an error. */
 int gr_db_commit(gr_db_conn *conn);
 
-/** Rolls back the open transaction; a no-op without one. Returns 0 or GR_EBACKEND. */
+/**
+ * Rolls back the open transaction, or does nothing without one. The thread's
+ * error message is kept, so error paths can call it. Returns 0 or GR_EBACKEND.
+ * After a failed statement inside a transaction, roll back: PostgreSQL
+ * rejects every other statement until then.
+ */
 int gr_db_rollback(gr_db_conn *conn);
 
 /**
- * Runs SQL without parameters; it may hold several statements separated by
- * semicolons. Rows it returns are discarded. Returns 0, GR_ECONFLICT on a
+ * Runs SQL without parameters. The text may contain several statements
+ * separated by semicolons. Rows it returns are discarded. Returns 0, GR_ECONFLICT on a
  * unique violation, or GR_EBACKEND.
  */
 int gr_db_exec(gr_db_conn *conn, const char *sql);
@@ -169,14 +174,17 @@ int gr_db_bind_blob(gr_db_stmt *stmt, int index, const void *data, size_t len);
 /**
  * Runs the statement or moves to its next row. Returns GR_DB_ROW,
  * GR_DB_DONE, GR_ECONFLICT on a unique violation, or GR_EBACKEND.
- * After GR_DB_DONE or an error, gr_db_reset() makes it runnable again.
+ * To run it again after GR_DB_DONE or an error, call gr_db_reset() first,
+ * because the engines differ in what another step does.
  */
 int gr_db_step(gr_db_stmt *stmt);
 
 /*
- * Column accessors for the current row; `column` is 0-based. Pointers are
- * borrowed and valid until the next step, reset or finalize. Text is NULL
- * for SQL NULL; numbers read 0 for NULL.
+ * Column accessors for the current row, with a 0-based `column`. Pointers
+ * are borrowed and valid until the next step, reset or finalize. Text is
+ * NULL for SQL NULL, and numbers read 0. On PostgreSQL the column count and
+ * names are known only after the first gr_db_step(). Binary columns are
+ * read with gr_db_column_blob(), because PostgreSQL returns them as hex text.
  */
 int gr_db_column_count(gr_db_stmt *stmt);
 const char *gr_db_column_name(gr_db_stmt *stmt, int column);

@@ -64,8 +64,8 @@ struct gr_db {
     /* SQLite only: the one connection that writes. */
     gr_db_conn *writer;
 
-    /* SQLite readers, or every PostgreSQL connection. `pool_len` are open;
-     * PostgreSQL opens more on demand up to `pool_max`. */
+    /* SQLite readers, or every PostgreSQL connection. `pool_len` are open,
+     * and PostgreSQL opens more on demand up to `pool_max`. */
     gr_db_conn **pool;
     int pool_len;
     int pool_max;

@@ -95,7 +95,8 @@ static void pg_conn_close(gr_db_conn *conn)
     conn->handle = NULL;
 }
 
-/* Reconnects a connection that lost its server; its prepared statements are gone. */
+/* Reconnects a lost server connection. Its prepared statements died with it, so the cache is
+ * emptied first. */
 static int pg_conn_check(gr_db_conn *conn)
 {
     if (!conn->broken && PQstatus(handle_of(conn)) == CONNECTION_OK)

@@ -39,8 +39,8 @@ static int sqlite_exec(gr_db_conn *conn, const char *sql)
     return GR_OK;
 }
 
-/* Switches the database file to write-ahead logging, so readers never wait
- * for the writer. Some file systems (network mounts) cannot do WAL. */
+/* Switches the database file to write-ahead logging, so readers do not wait
+ * for the writer. Some file systems, such as network mounts, cannot do WAL. */
 static int enable_wal(gr_db_conn *conn)
 {
     sqlite3_stmt *stmt = NULL;

@@ -27,13 +27,13 @@ typedef struct {
  * has not recorded yet, in order, each in its own transaction together with
  * its row in schema_migrations(component, version, description, applied_at).
  * Versions up to the highest recorded one count as applied. On PostgreSQL an
- * advisory lock makes instances that start together take turns; on SQLite
+ * advisory lock makes instances that start together take turns. On SQLite
  * each migration re-reads the version after BEGIN IMMEDIATE.
  * `migrations` is borrowed and ordered by version.
- * Returns 0; GR_EINVALID for a malformed list or when the database is at a
- * version newer than the list knows; or the failing migration's error,
- * prefixed with its component, version and description, after rolling it
- * back. Thread-safe.
+ * Returns 0, or GR_EINVALID for a malformed list or when the database is at
+ * a version newer than the last one in the list. When a migration fails, it
+ * is rolled back and its error is returned, prefixed with its component,
+ * version and description. Thread-safe.
  */
 int gr_db_migrate(gr_db *db, const char *component, const gr_db_migration *migrations,
                   size_t count);

@@ -35,7 +35,7 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* Waits until *counter reaches `target`; returns whether it did in time. */
+/* Waits until *counter reaches `target`. Returns false when it did not in time. */
 static bool wait_for(atomic_int *counter, int target, int64_t timeout_ms)
 {
     int64_t deadline = now_ms() + timeout_ms;

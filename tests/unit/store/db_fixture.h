@@ -145,7 +145,7 @@ static inline int db_fixture_open(const db_fixture *fixture, int pool_size, gr_d
     return gr_db_open(out, &opts);
 }
 
-/* Prepares the database of a test; `*state` holds the engine to use. */
+/* Prepares the database of a test. On entry `*state` points to the engine to use. */
 static inline int db_fixture_setup(void **state)
 {
     db_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
