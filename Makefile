@@ -16,8 +16,12 @@ build: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR_BUILD_TESTS=OFF >/dev/null
 	cmake --build $(RELEASE_DIR) -j $$(nproc)
 
+# The demo accepts API calls with a static token. Without one in the
+# environment, a random token is made for this run and printed.
 run: build
-	$(RELEASE_DIR)/greenroom serve --config $(DEMO_CONFIG)
+	@token="$${GREENROOM_DEMO_TOKEN:-$$(openssl rand -hex 16)}"; \
+	echo "demo API token: $$token  (curl -H 'Authorization: Bearer $$token' ...)"; \
+	GREENROOM_DEMO_TOKEN="$$token" $(RELEASE_DIR)/greenroom serve --config $(DEMO_CONFIG)
 
 check: deps
 	./scripts/check.sh

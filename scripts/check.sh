@@ -11,6 +11,14 @@ log=$build_dir/ctest.log
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" || exit 1
 
+# The optimised build that `make run` uses warns about things the debug build
+# cannot see (truncation, maybe-uninitialised), so it must compile too.
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build build/release -j "$(nproc)" >/dev/null || {
+    echo "check: the release build failed; run 'cmake --build build/release' to see why"
+    exit 1
+}
+
 ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure "$@" 2>&1 | tee "$log"
 
 total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)

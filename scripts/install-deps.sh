@@ -4,13 +4,36 @@
 # need. Installs only what is missing, so a second run changes nothing.
 set -eu
 
+# One package per line, so that additions merge cleanly.
 packages="
-build-essential cmake pkg-config clang libclang-rt-14-dev
-libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libpq-dev
-libmd4c-dev libmd4c-html0-dev libgit2-dev libcurl4-openssl-dev libssl-dev
-libcmocka-dev git curl
-postgresql postgresql-client
+build-essential
+cmake
+pkg-config
+clang
+libclang-rt-14-dev
+libmicrohttpd-dev
+libjansson-dev
+libyaml-dev
+libsqlite3-dev
+sqlite3
+libpq-dev
+libmd4c-dev
+libmd4c-html0-dev
+libutf8proc-dev
+libgit2-dev
+libcurl4-openssl-dev
+libssl-dev
+libcmocka-dev
+git
+curl
+wrk
+postgresql
+postgresql-client
 nodejs
+mkdocs
+python3-markdown
+python3-pymdownx
+mkdocs-material
 "
 
 missing=""
@@ -19,6 +42,11 @@ for package in $packages; do
         missing="$missing $package"
     fi
 done
+
+# Node.js may come from another source that bundles npm; Debian splits it out.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+fi
 
 if [ -z "$missing" ]; then
     exit 0

@@ -20,6 +20,8 @@ static void main_print_commands(FILE *out)
 {
     fputs(main_usage, out);
     fputs("  help [COMMAND]   print help for a command\n", out);
+    for (const gr_cli_command *const *command = gr_host_commands(); *command != NULL; command++)
+        fprintf(out, "  %-16s %s\n", (*command)->name, (*command)->summary);
     for (const gr_plugin_def *plugin = gr_builtin_plugins(); plugin->id != NULL; plugin++) {
         if (plugin->commands == NULL)
             continue;

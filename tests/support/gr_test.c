@@ -82,13 +82,20 @@ void gr_test_write_file(const char *dir, const char *name, const char *text)
 
 const char *gr_test_binary(void)
 {
+    static char resolved[4096];
     const char *bin = getenv("GREENROOM_BIN");
 
     if (bin == NULL) {
         fprintf(stderr, "GREENROOM_BIN is not set; run the tests through ctest\n");
         abort();
     }
-    return bin;
+    /* Tests change folders before exec, so a relative path must be made
+     * absolute first. */
+    if (realpath(bin, resolved) == NULL) {
+        fprintf(stderr, "GREENROOM_BIN=%s: %s\n", bin, strerror(errno));
+        abort();
+    }
+    return resolved;
 }
 
 static void read_all(int fd, gr_buf *buf)

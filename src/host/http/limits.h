@@ -5,18 +5,21 @@
 
 /*
  * Every limit is checked before the request reaches a handler, so handlers
- * can rely on them. A crossed limit is answered with Backstage's error body.
+ * can rely on them. A crossed limit gets a response with Backstage's error body.
  */
 
 /** Maximum length of the request target (path and query), in bytes. Longer: 414. */
 #define GR_HTTP_MAX_URL_BYTES 8192
 
 /**
- * Maximum size of the request line and headers together, in bytes. libmicrohttpd
- * enforces it through its per-connection memory pool and answers 431 when a
- * request crosses it; the pool is sized to this plus the upload buffer.
+ * Maximum size of the request line and headers together, in bytes. Larger:
+ * 431. Node.js, which runs Backstage, has the same default limit (16 KiB).
+ * The connection's memory pool is twice this, for libmicrohttpd's buffers,
+ * and libmicrohttpd itself sends 431 when a request overflows the pool.
+ * libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a
+ * connection, so a larger pool costs throughput.
  */
-#define GR_HTTP_MAX_HEADER_BYTES 32768
+#define GR_HTTP_MAX_HEADER_BYTES 16384
 
 /** Default maximum request body, in bytes (1 MiB). Larger: 413. */
 #define GR_HTTP_DEFAULT_MAX_BODY_BYTES (1024 * 1024)

@@ -13,7 +13,7 @@
  * X-Frame-Options, Referrer-Policy, Content-Security-Policy and X-Request-Id.
  * A handler replaces the default policy (`default-src 'self'` and stricter
  * rules) by setting Content-Security-Policy itself. Strings are copied into
- * the request arena unless a function says otherwise. Not thread-safe: only
+ * the request arena unless a function's contract states otherwise. Not thread-safe: only
  * the thread running the handler touches the response.
  */
 typedef struct gr_response gr_response;
@@ -61,7 +61,7 @@ int gr_res_json(gr_response *res, int status, json_t *body);
  *    "response":{"statusCode":404}}
  * with the status of gr_error_http_status(code). As in Backstage, the
  * request url is relative to the plugin's mount point `/api/<plugin>`. For
- * status 500 the message is logged and the body says only "Internal server
+ * status 500 the message is logged and the body contains only "Internal server
  * error", so internal details never reach clients. Returns `code`, so a
  * handler can `return gr_res_error(res, GR_ENOTFOUND, "...")`.
  */

@@ -10,8 +10,8 @@
 
 /*
  * Each node is one path position. Literal children are kept in an array
- * scanned linearly: real route tables fan out to a handful of names per
- * level, where a scan beats hashing. A node has at most one parameter child
+ * scanned linearly, because route tables fan out to a handful of names
+ * per level, where a scan costs little. A node has at most one parameter child
  * (routes at the same position share it and keep their own names) and at
  * most one wildcard child, which always ends a pattern.
  */
@@ -261,7 +261,7 @@ static const gr_route *node_route_for(const route_node *node, const char *method
 }
 
 /* Returns the route at `node` for the method, remembering the node for a
- * 405 answer when only the path matches. */
+ * 405 response when only the path matches. */
 static const gr_route *node_accept(const route_node *node, match_state *state)
 {
     const gr_route *route;

@@ -14,7 +14,7 @@ typedef struct gr_response gr_response;
 /**
  * Serves one request. Either sets a response through the gr_res_* functions
  * and returns 0, or returns a negative GR_E* code. When it returns an error
- * without having set a response, the server answers with the status that
+ * without having set a response, the server responds with the status that
  * gr_error_http_status() maps the code to and Backstage's error body built
  * from gr_error_last(). Runs on a server thread; several handlers run at once.
  */
@@ -45,8 +45,8 @@ enum {
 int gr_http_route(gr_http_server *server, const char *method, const char *pattern,
                   unsigned flags, gr_http_handler handler, void *payload);
 
-/* The trie below is what the server uses; it is public so that tests and the
- * fuzzer can drive matching without a network. */
+/* The server matches requests with the trie below. It is public so that
+ * tests and fuzz targets can drive matching without a network. */
 
 typedef struct gr_router gr_router;
 

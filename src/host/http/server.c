@@ -208,27 +208,37 @@ static void request_id_init(gr_request *req)
     req->id[2 * sizeof(raw)] = '\0';
 }
 
-/* Reads what the headers tell before any body arrives. Returns nonzero when
- * a body follows. */
-static int request_begin(gr_request *req)
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *name,
+                                       const char *value)
+{
+    size_t *total = cls;
+
+    (void)kind;
+    *total += strlen(name) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* Reads what the headers tell before any body arrives: the request id, the
+ * target, and whether the headers or the announced body cross their limits. */
+static void request_begin(gr_request *req)
 {
     const char *length = gr_req_header(req, "Content-Length");
-    const char *encoding = gr_req_header(req, "Transfer-Encoding");
+    size_t header_bytes = strlen(req->url) + strlen(req->method) + 12;
 
     request_id_init(req);
-    if (gr_http__request_parse_target(req, req->url) != 0)
-        return 0;
-    if (length != NULL) {
-        char *end;
-        unsigned long long bytes = strtoull(length, &end, 10);
-
-        if (bytes > req->server->opts.max_body_bytes) {
-            req->body_too_large = 1;
-            return 0;
-        }
-        return bytes > 0;
+    MHD_get_connection_values(req->connection, MHD_HEADER_KIND, add_header_size, &header_bytes);
+    if (header_bytes > GR_HTTP_MAX_HEADER_BYTES) {
+        req->reject_status = 431;
+        req->reject_message = gr_arena_printf(req->arena,
+                                              "The request headers are larger than the limit "
+                                              "of %d bytes",
+                                              GR_HTTP_MAX_HEADER_BYTES);
+        return;
     }
-    return encoding != NULL;
+    if (gr_http__request_parse_target(req, req->url) != 0)
+        return;
+    if (length != NULL && strtoull(length, NULL, 10) > req->server->opts.max_body_bytes)
+        req->body_too_large = 1;
 }
 
 static const char *status_error_name(int status)
@@ -247,7 +257,8 @@ static const char *status_error_name(int status)
     }
 }
 
-/* Answers a handler's or authenticator's error code from the thread's message. */
+/* Sets the error response for a handler's or authenticator's code, with the
+ * thread's error message. */
 static void respond_error(gr_response *res, int code)
 {
     const char *message = gr_error_last();
@@ -361,7 +372,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!req->started) {
         req->started = 1;
         req->method = method;
-        if (!request_begin(req))
+        /* A response queued on this first call makes libmicrohttpd close
+         * the connection, because it cannot know yet that no body follows.
+         * So only rejections are sent now, and those close it anyway. */
+        request_begin(req);
+        if (req->reject_status != 0 || req->body_too_large)
             return request_dispatch(req);
         return MHD_YES;
     }
@@ -455,8 +470,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         return;
     *con_cls = NULL;
 
-    /* Requests that libmicrohttpd answered itself (431, malformed) never
-     * reached dispatch and have no status to record. */
+    /* NOTE: requests that libmicrohttpd rejected itself (431 past the pool,
+     * malformed request lines) never reached dispatch, so they appear in
+     * neither the request log nor the metrics. */
     if (req->dispatched)
         request_record(req, code);
     gr_http__stream_free(req->response.stream);
@@ -490,14 +506,14 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
         flags |= MHD_USE_IPv6;
     }
 
-    /* The pool holds the request line, the headers and the read and write
-     * buffers, so it is the header limit plus room for the buffers. */
+    /* The pool contains the request line, the headers and the read and write
+     * buffers, so it is the header limit plus as much for the buffers. */
     return MHD_start_daemon(
         flags, (uint16_t)server->opts.port, NULL, NULL, on_request, server,
         MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         server->opts.threads > 1 ? server->opts.threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT,
         server->opts.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)GR_HTTP_MAX_HEADER_BYTES + 32768, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
+        (size_t)GR_HTTP_MAX_HEADER_BYTES * 2, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
 }
 
@@ -572,9 +588,10 @@ int gr_http_server_stop(gr_http_server *server)
     }
     gr_info("http", "stopping: no new connections, waiting for requests in flight");
 
-    /* Quiescing removes the socket from every thread's epoll set; shutting
-     * it down makes the kernel refuse new connections at once instead of
-     * leaving them in the backlog. It is closed after the daemon stops. */
+    /* Quiescing removes the socket from every thread's epoll set. Shutting
+     * it down then makes the kernel reject new connections at once, where
+     * they would otherwise wait in the backlog. The descriptor is closed
+     * only after the daemon stops, as libmicrohttpd requires. */
     listener = MHD_quiesce_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         shutdown(listener, SHUT_RDWR);

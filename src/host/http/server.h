@@ -34,7 +34,7 @@ typedef int (*gr_http_ready_fn)(void *payload);
  * Authenticates a request before its handler runs (routes without
  * GR_ROUTE_PUBLIC only). Returns 0 after storing the identity with
  * gr_req_set_identity(), or GR_EUNAUTH (401) or GR_EDENIED (403) with a
- * message set by gr_error_set(); any other code is answered like a
+ * message set by gr_error_set(); any other code is handled like a
  * handler's error. Runs on server threads, several at once.
  */
 typedef int (*gr_http_authenticator)(gr_request *req, void *payload);
@@ -78,10 +78,10 @@ int gr_http_server_start(gr_http_server *server);
 int gr_http_server_port(const gr_http_server *server);
 
 /**
- * Stops gracefully: readiness turns 503, the listening socket stops
- * accepting (new connections are refused), streams end, and requests in
- * flight get up to `shutdown_timeout_ms` to finish; connections still open
- * after that are closed. Responses sent meanwhile carry Connection: close.
+ * Stops gracefully. Readiness turns 503, new connections are refused, and
+ * streams end. Requests in flight get up to `shutdown_timeout_ms` to
+ * finish, and connections still open after that are closed. Responses
+ * sent meanwhile carry Connection: close.
  * Returns 0, or GR_ELIMIT when the wait timed out (requests were cut).
  * Safe to call twice and before start. Must not run on a server thread.
  */

@@ -14,8 +14,11 @@
  * libmicrohttpd would make its thread call again at once, so the connection
  * is suspended instead and a poller thread resumes it after
  * GR_HTTP_STREAM_POLL_MS. The server lock guards the list and the
- * `suspended` flags; a connection is only suspended by its own thread,
- * inside the reader, and only resumed after that, by the poller or by stop.
+ * `suspended` flags. A connection is suspended only by its own thread,
+ * inside the reader, and resumed only after that, by the poller or by stop.
+ *
+ * TODO: let a producer resume its stream as soon as it has data; live logs
+ * now reach clients up to GR_HTTP_STREAM_POLL_MS late.
  */
 struct http_stream {
     gr_http_server *server;

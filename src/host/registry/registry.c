@@ -4,8 +4,34 @@
 
 #include <string.h>
 
+#include "host/config/cli.h"
+#include "host/serve/serve.h"
+
+/* Commands of the host itself, which belong to no plugin. */
+static const gr_cli_command serve_command = {
+    .name = "serve",
+    .summary = "serve the portal and its APIs",
+    .usage = gr_serve_usage,
+    .run = gr_serve_main,
+};
+
+static const gr_cli_command *const host_commands[] = {
+    &serve_command,
+    &gr_config_cli_command,
+    NULL,
+};
+
+const gr_cli_command *const *gr_host_commands(void)
+{
+    return host_commands;
+}
+
 const gr_cli_command *gr_registry_find_command(const char *name)
 {
+    for (const gr_cli_command *const *command = host_commands; *command != NULL; command++) {
+        if (strcmp((*command)->name, name) == 0)
+            return *command;
+    }
     for (const gr_plugin_def *plugin = gr_builtin_plugins(); plugin->id != NULL; plugin++) {
         if (plugin->commands == NULL)
             continue;

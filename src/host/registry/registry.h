@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 typedef struct gr_host gr_host;
+struct gr_config_key; /* host/config/config.h */
 
 /** A subcommand a plugin adds to the CLI (`greenroom <name> ...`). */
 typedef struct {
@@ -31,12 +32,17 @@ typedef struct {
     void (*stop)(void *state);
     void (*destroy)(void *state);
     const gr_cli_command *commands; /* array ended by an entry with a NULL name, or NULL */
+    /* Config keys the plugin reads, ended by an entry with a NULL path, or NULL. */
+    const struct gr_config_key *config_keys;
 } gr_plugin_def;
 
 /** Returns the built-in plugins, ended by an entry with a NULL id (borrowed, static). */
 const gr_plugin_def *gr_builtin_plugins(void);
 
-/** Finds the CLI command `name` among the built-in plugins, or NULL. */
+/** Returns the host's own CLI commands (such as `config`), ended by a NULL pointer. */
+const gr_cli_command *const *gr_host_commands(void);
+
+/** Finds the CLI command `name` among the host's commands and the built-in plugins, or NULL. */
 const gr_cli_command *gr_registry_find_command(const char *name);
 
 #endif

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -180,6 +181,8 @@ static int fail_get(gr_request *req, gr_response *res, void *payload)
     (void)payload;
     if (strcmp(code, "notfound") == 0)
         return gr_error_set(GR_ENOTFOUND, "No entity named 'x' found");
+    if (strncmp(code, "echo-", 5) == 0)
+        return gr_error_set(GR_EINVALID, "bad value '%s'", code + 5);
     if (strcmp(code, "conflict") == 0)
         return gr_res_error(res, GR_ECONFLICT, "Location %s already exists", "url:x");
     return gr_error_set(GR_ERROR, "database password=hunter2 rejected");
@@ -284,6 +287,23 @@ static int stream_get(gr_request *req, gr_response *res, void *payload)
                          gr_xcalloc(1, sizeof(stream_state)), stream_free);
 }
 
+static int accessors_get(gr_request *req, gr_response *res, void *payload)
+{
+    const char *first_name = "";
+    const char *first_value = "";
+
+    (void)payload;
+    gr_req_query_at(req, 0, &first_name, &first_value);
+    return gr_res_json(res, 200,
+                       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "method",
+                                 gr_req_method(req), "path", gr_req_path(req), "url",
+                                 gr_req_url(req), "route", gr_req_route(req), "client",
+                                 gr_req_client_addr(req), "first", first_name, "value",
+                                 first_value, "missing_param", gr_req_param(req, "nope") == NULL,
+                                 "past_end", gr_req_query_at(req, 9, &first_name,
+                                                             &first_value) == GR_ENOTFOUND));
+}
+
 static int is_ready(void *payload)
 {
     (void)payload;
@@ -311,6 +331,7 @@ static int server_setup(void **state)
         {"GET", "/no-response", GR_ROUTE_PUBLIC, no_response},
         {"GET", "/stream", GR_ROUTE_PUBLIC, stream_get},
         {"GET", "/api/test/whoami", 0, whoami},
+        {"GET", "/api/test/accessors/:id", GR_ROUTE_PUBLIC, accessors_get},
     };
     gr_http_options opts = {0};
 
@@ -526,6 +547,22 @@ static void error_body_from_code(void **state)
     gr_test_output_free(&out);
 }
 
+static void error_invalid_utf8_repaired(void **state)
+{
+    gr_test_output out = request("GET", "/api/test/fail/echo-a%FFb", NULL, NULL);
+    json_t *body;
+
+    (void)state;
+    assert_int_equal(out.status, 400);
+    body = json_loads(out.out, 0, NULL);
+    assert_non_null(body);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(body, "error"), "message")),
+        "bad value 'a\xef\xbf\xbd" "b'");
+    json_decref(body);
+    gr_test_output_free(&out);
+}
+
 static void error_internal_hidden(void **state)
 {
     gr_test_output out = request("GET", "/api/test/fail/internal", NULL, NULL);
@@ -617,6 +654,20 @@ static int is_hex_id(const char *id)
             return 0;
     }
     return 1;
+}
+
+static void request_accessors(void **state)
+{
+    gr_test_output out = request("GET", "/api/test/accessors/a%20b?x%20y=1%2B2&z", NULL, NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_string_equal(out.out, "{\"method\":\"GET\",\"path\":\"/api/test/accessors/a%20b\","
+                                 "\"url\":\"/api/test/accessors/a%20b?x%20y=1%2B2&z\","
+                                 "\"route\":\"/api/test/accessors/:id\",\"client\":"
+                                 "\"127.0.0.1\",\"first\":\"x y\",\"value\":\"1+2\","
+                                 "\"missing_param\":true,\"past_end\":true}");
+    gr_test_output_free(&out);
 }
 
 static void request_id_echoed(void **state)
@@ -819,6 +870,104 @@ static void stream_sends_chunks(void **state)
     gr_test_output_free(&out);
 }
 
+static void limit_url_too_long_414(void **state)
+{
+    char *path = gr_xmalloc(GR_HTTP_MAX_URL_BYTES + 16);
+    gr_test_output out;
+
+    (void)state;
+    strcpy(path, "/etag?");
+    memset(path + 6, 'a', GR_HTTP_MAX_URL_BYTES);
+    path[GR_HTTP_MAX_URL_BYTES + 6] = '\0';
+    out = request("GET", path, NULL, NULL);
+    assert_int_equal(out.status, 414);
+    assert_non_null(strstr(out.out, "\"statusCode\":414"));
+    free(path);
+    gr_test_output_free(&out);
+}
+
+static void limit_query_params_400(void **state)
+{
+    gr_buf path = GR_BUF_INIT;
+    gr_test_output out;
+
+    (void)state;
+    gr_buf_puts(&path, "/api/test/query?");
+    for (int i = 0; i <= GR_HTTP_MAX_QUERY_PARAMS; i++)
+        gr_buf_puts(&path, "a=1&");
+    out = request("GET", gr_buf_cstr(&path), NULL, NULL);
+    assert_int_equal(out.status, 400);
+    assert_non_null(strstr(out.out, "too many parameters"));
+    gr_buf_free(&path);
+    gr_test_output_free(&out);
+}
+
+static void limit_decoded_nul_400(void **state)
+{
+    gr_test_output out = request("GET", "/files/a%00b", NULL, NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 400);
+    gr_test_output_free(&out);
+}
+
+static gr_test_output request_with_header_of(size_t size)
+{
+    char *header = gr_xmalloc(size + 8);
+    const char *headers[] = {header, NULL};
+    gr_test_output out;
+
+    strcpy(header, "X-Big: ");
+    memset(header + 7, 'b', size);
+    header[size + 7] = '\0';
+    out = request("GET", "/etag", headers, NULL);
+    free(header);
+    return out;
+}
+
+static void limit_headers_too_large(void **state)
+{
+    gr_test_output out = request_with_header_of(GR_HTTP_MAX_HEADER_BYTES);
+
+    (void)state;
+    assert_int_equal(out.status, 431);
+    assert_non_null(strstr(out.out, "\"statusCode\":431"));
+    gr_test_output_free(&out);
+
+    /* Past the connection's memory pool, libmicrohttpd sends its own 431. */
+    out = request_with_header_of(4 * GR_HTTP_MAX_HEADER_BYTES);
+    assert_int_equal(out.status, 431);
+    gr_test_output_free(&out);
+
+    out = request_with_header_of(GR_HTTP_MAX_HEADER_BYTES - 1024);
+    assert_int_equal(out.status, 200);
+    gr_test_output_free(&out);
+}
+
+static size_t discard(char *data, size_t size, size_t count, void *payload)
+{
+    (void)data;
+    (void)payload;
+    return size * count;
+}
+
+static void keep_alive_reuses_connection(void **state)
+{
+    char *url = url_of("/etag");
+    CURL *curl = curl_easy_init();
+    long connects = -1;
+
+    (void)state;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+    assert_int_equal(connects, 0);
+    curl_easy_cleanup(curl);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -834,11 +983,13 @@ int main(void)
         cmocka_unit_test(body_over_limit_413),
         cmocka_unit_test(body_chunked_over_limit_413),
         cmocka_unit_test(error_body_from_code),
+        cmocka_unit_test(error_invalid_utf8_repaired),
         cmocka_unit_test(error_internal_hidden),
         cmocka_unit_test(etag_not_modified),
         cmocka_unit_test(security_headers_present),
         cmocka_unit_test(security_csp_overridden),
         cmocka_unit_test(redirect_sets_location),
+        cmocka_unit_test(request_accessors),
         cmocka_unit_test(request_id_echoed),
         cmocka_unit_test(request_id_generated),
         cmocka_unit_test(request_log_line),
@@ -850,6 +1001,11 @@ int main(void)
         cmocka_unit_test(auth_sets_identity),
         cmocka_unit_test(auth_skips_public),
         cmocka_unit_test(stream_sends_chunks),
+        cmocka_unit_test(limit_url_too_long_414),
+        cmocka_unit_test(limit_query_params_400),
+        cmocka_unit_test(limit_decoded_nul_400),
+        cmocka_unit_test(limit_headers_too_large),
+        cmocka_unit_test(keep_alive_reuses_connection),
     };
 
     return cmocka_run_group_tests(tests, server_setup, server_teardown);

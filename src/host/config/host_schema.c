@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/* The config keys the host itself reads (listen address, database, logging, app identity). */
+#include "host/config/host_schema.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+
+/*
+ * Turns Backstage's string form of backend.listen ("7007", ":7007",
+ * "0.0.0.0:7007", "[::1]:7007") into {host, port}. An empty host keeps
+ * greenroom's default 127.0.0.1, where Backstage would listen on every
+ * interface, so a copied Backstage config stays local until it says 0.0.0.0.
+ */
+static int check_listen(json_t **value, gr_buf *message)
+{
+    const char *text = json_string_value(*value);
+    const char *colon;
+    char *host = NULL;
+    char *end = NULL;
+    long long port;
+    json_t *listen;
+
+    if (text == NULL)
+        return 0;
+    colon = strrchr(text, ':');
+    if (colon != NULL) {
+        host = gr_xstrndup(text, (size_t)(colon - text));
+        text = colon + 1;
+    }
+    errno = 0;
+    port = strtoll(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || port < 0 || port > 65535 ||
+        (host != NULL && strchr(host, ':') != NULL && host[0] != '[')) {
+        gr_buf_puts(message, "must be <port> or <host>:<port>, such as 127.0.0.1:7007");
+        free(host);
+        return -1;
+    }
+
+    listen = json_pack("{sI}", "port", (json_int_t)port);
+    if (host != NULL && host[0] == '[' && host[strlen(host) - 1] == ']')
+        json_object_set_new(listen, "host", json_stringn(host + 1, strlen(host) - 2));
+    else if (host != NULL && host[0] != '\0')
+        json_object_set_new(listen, "host", json_string(host));
+    free(host);
+    *value = listen;
+    return 0;
+}
+
+static int check_port(json_t **value, gr_buf *message)
+{
+    json_int_t port = json_integer_value(*value);
+
+    if (port < 0 || port > 65535) {
+        gr_buf_puts(message, "must be a TCP port from 0 to 65535");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_pool_size(json_t **value, gr_buf *message)
+{
+    if (json_integer_value(*value) < 1) {
+        gr_buf_puts(message, "must be at least 1");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_database(json_t **value, gr_buf *message)
+{
+    const char *client = json_string_value(json_object_get(*value, "client"));
+    bool postgres =
+        client != NULL && (strcmp(client, "pg") == 0 || strcmp(client, "postgres") == 0 ||
+                           strcmp(client, "postgresql") == 0);
+
+    if (postgres && json_object_get(*value, "connection") == NULL) {
+        gr_buf_printf(message,
+                      "client %s needs a connection: a postgresql:// URL or an object "
+                      "with host, port, user, password and database",
+                      client);
+        return -1;
+    }
+    return 0;
+}
+
+/* http://HOST:PORT from backend.listen, naming a wildcard address as localhost. */
+static json_t *derive_backend_url(const gr_config *cfg)
+{
+    const char *host = gr_config_string(cfg, "backend.listen.host", "127.0.0.1");
+    int64_t port = gr_config_int(cfg, "backend.listen.port", 7007);
+    char *url;
+    json_t *value;
+
+    if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+        host = "localhost";
+    if (strchr(host, ':') != NULL)
+        url = gr_xasprintf("http://[%s]:%lld", host, (long long)port);
+    else
+        url = gr_xasprintf("http://%s:%lld", host, (long long)port);
+    value = json_string(url);
+    free(url);
+    return value;
+}
+
+/* The UI is served by the backend, so the app's URL is the backend's. */
+static json_t *derive_app_url(const gr_config *cfg)
+{
+    const char *url = gr_config_string(cfg, "backend.baseUrl", NULL);
+
+    return url != NULL ? json_string(url) : NULL;
+}
+
+static const char *const database_clients[] = {"better-sqlite3", "sqlite3",    "pg",
+                                               "postgres",       "postgresql", NULL};
+static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "require",
+                                        "verify-ca", "verify-full", NULL};
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const external_access_types[] = {"static", "legacy", "jwks", NULL};
+
+const gr_config_key gr_config_host_keys[] = {
+    {
+        .path = "app.title",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"greenroom\"",
+        .description = "Name of the portal, shown in the page header and the browser title.",
+    },
+    {
+        .path = "app.baseUrl",
+        .types = GR_CONFIG_STRING,
+        .derive = derive_app_url,
+        .derived_text = "the value of backend.baseUrl",
+        .description = "URL where users open the portal. greenroom serves the web UI from the "
+                       "backend, so this is normally the same as backend.baseUrl.",
+    },
+    {
+        .path = "organization.name",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"My Company\"",
+        .description = "Name of the organization, shown on the home page and in page titles.",
+    },
+    {
+        .path = "backend.baseUrl",
+        .types = GR_CONFIG_STRING,
+        .derive = derive_backend_url,
+        .derived_text = "http://HOST:PORT from backend.listen (localhost for 0.0.0.0)",
+        .description = "Public URL of the backend, used to build absolute links and "
+                       "redirects. Set it when greenroom runs behind a proxy.",
+    },
+    {
+        .path = "backend.listen",
+        .types = GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .check = check_listen,
+        .description = "Address the HTTP server listens on: an object with host and port, "
+                       "or a string \"PORT\", \":PORT\" or \"HOST:PORT\". An empty host means "
+                       "127.0.0.1 (Backstage listens on every interface then); write 0.0.0.0 "
+                       "to listen on every interface.",
+    },
+    {
+        .path = "backend.listen.host",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"127.0.0.1\"",
+        .description = "IP address or host name to listen on. The default accepts connections "
+                       "from this machine only.",
+    },
+    {
+        .path = "backend.listen.port",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "7007",
+        .check = check_port,
+        .description = "TCP port to listen on.",
+    },
+    {
+        .path = "backend.database",
+        .types = GR_CONFIG_OBJECT,
+        .check = check_database,
+        .description = "The database that stores the catalog, search index, docs and tasks.",
+    },
+    {
+        .path = "backend.database.client",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"better-sqlite3\"",
+        .allowed = database_clients,
+        .description = "Database engine: better-sqlite3 or sqlite3 for an embedded SQLite "
+                       "file (both names mean the same), pg for PostgreSQL (postgres and "
+                       "postgresql are accepted as other names for it).",
+    },
+    {
+        .path = "backend.database.connection",
+        .types = GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "\"./data/greenroom.sqlite\"",
+        .description = "For SQLite, the database file (relative to the working directory) or "
+                       "\":memory:\". For PostgreSQL, a postgresql:// URL or an object with "
+                       "host, port, user, password and database. A password in a URL is "
+                       "masked by `greenroom config check`.",
+    },
+    {
+        .path = "backend.database.connection.host",
+        .types = GR_CONFIG_STRING,
+        .description = "PostgreSQL server host name or IP address.",
+    },
+    {
+        .path = "backend.database.connection.port",
+        .types = GR_CONFIG_INTEGER,
+        .check = check_port,
+        .description = "PostgreSQL server port.",
+    },
+    {
+        .path = "backend.database.connection.user",
+        .types = GR_CONFIG_STRING,
+        .description = "PostgreSQL user name.",
+    },
+    {
+        .path = "backend.database.connection.password",
+        .types = GR_CONFIG_STRING,
+        .secret = true,
+        .description = "PostgreSQL password.",
+    },
+    {
+        .path = "backend.database.connection.database",
+        .types = GR_CONFIG_STRING,
+        .description = "PostgreSQL database name.",
+    },
+    {
+        .path = "backend.database.connection.sslmode",
+        .types = GR_CONFIG_STRING,
+        .allowed = ssl_modes,
+        .description = "PostgreSQL TLS mode, passed to libpq as sslmode.",
+    },
+    {
+        .path = "backend.database.connection.application_name",
+        .types = GR_CONFIG_STRING,
+        .description = "Name PostgreSQL shows for greenroom's connections.",
+    },
+    {
+        .path = "backend.database.connection.filename",
+        .types = GR_CONFIG_STRING,
+        .description = "SQLite database file, as an alternative to a string connection.",
+    },
+    {
+        .path = "backend.database.pool.max",
+        .types = GR_CONFIG_INTEGER,
+        .check = check_pool_size,
+        .description = "Maximum number of open database connections. When unset, the database "
+                       "layer chooses.",
+    },
+    {
+        .path = "backend.reading.allow",
+        .types = GR_CONFIG_ARRAY,
+        .default_json = "[]",
+        .description = "Hosts that URL locations and $text/$json/$yaml placeholders may "
+                       "read from, besides the hosts of configured integrations.",
+    },
+    {
+        .path = "backend.reading.allow[].host",
+        .types = GR_CONFIG_STRING,
+        .required = true,
+        .description = "Host name, optionally with a port; a leading `*.` allows every "
+                       "subdomain.",
+    },
+    {
+        .path = "backend.reading.allow[].paths",
+        .types = GR_CONFIG_ARRAY,
+        .description = "Path prefixes that may be read on this host; every path when unset.",
+    },
+    {
+        .path = "backend.reading.allow[].paths[]",
+        .types = GR_CONFIG_STRING,
+        .description = "One path prefix, such as /docs/.",
+    },
+    {
+        .path = "backend.auth.externalAccess",
+        .types = GR_CONFIG_ARRAY,
+        .default_json = "[]",
+        .description = "Credentials that callers outside greenroom (scripts, other services) "
+                       "present as bearer tokens.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].type",
+        .types = GR_CONFIG_STRING,
+        .required = true,
+        .allowed = external_access_types,
+        .description = "static: a fixed token; legacy: a shared secret that signs tokens; "
+                       "jwks: tokens verified against a JSON Web Key Set.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options",
+        .types = GR_CONFIG_OBJECT,
+        .required = true,
+        .description = "Settings of this access method.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.token",
+        .types = GR_CONFIG_STRING,
+        .secret = true,
+        .description = "static: the token callers send.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.subject",
+        .types = GR_CONFIG_STRING,
+        .description = "static and legacy: the name callers are known by in logs and "
+                       "permission rules.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.secret",
+        .types = GR_CONFIG_STRING,
+        .secret = true,
+        .description = "legacy: the base64 shared secret that signs tokens.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.url",
+        .types = GR_CONFIG_STRING,
+        .description = "jwks: URL of the JSON Web Key Set.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.issuer",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "jwks: accepted token issuers.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.algorithm",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "jwks: accepted signing algorithms.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.audience",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "jwks: accepted token audiences.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].options.subjectPrefix",
+        .types = GR_CONFIG_STRING,
+        .description = "jwks: prefix added to the token's subject.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions",
+        .types = GR_CONFIG_ARRAY,
+        .description = "Limits on what these callers may do: a list of objects with plugin "
+                       "and, optionally, permission, permissionAttribute.",
+    },
+    {
+        .path = "backend.auth.dangerouslyDisableDefaultAuthPolicy",
+        .types = GR_CONFIG_BOOLEAN,
+        .default_json = "false",
+        .description = "When true, every API route accepts callers without credentials. "
+                       "Only for local experiments: anyone who reaches the port can read and "
+                       "change everything.",
+    },
+    {
+        .path = "backend.log.level",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"info\"",
+        .allowed = log_levels,
+        .description = "Lowest level of log lines written. The environment variable "
+                       "GREENROOM_LOG_LEVEL overrides it.",
+    },
+    {.path = NULL},
+};

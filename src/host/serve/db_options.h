@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Turns `backend.database` into options for gr_db_open(). */
+#ifndef GR_HOST_SERVE_DB_OPTIONS_H
+#define GR_HOST_SERVE_DB_OPTIONS_H
+
+#include "host/store/db.h"
+
+typedef struct gr_config gr_config;
+
+/** Strings that gr_db_options points into; freed after gr_db_open(). */
+typedef struct {
+    char *path;
+    char *connection;
+} gr_serve_db_storage;
+
+/**
+ * Fills `opts` from `backend.database`: `client` (better-sqlite3, sqlite3 or
+ * pg) and `connection` (a string — a file name for SQLite, a connection
+ * string for PostgreSQL — or an object with filename, or host, port, user,
+ * password and database). SQLite defaults to ./data/greenroom.sqlite.
+ * Returns 0, or GR_EINVALID naming the key.
+ */
+int gr_serve_db_options(const gr_config *cfg, gr_db_options *opts, gr_serve_db_storage *storage);
+
+void gr_serve_db_storage_free(gr_serve_db_storage *storage);
+
+#endif

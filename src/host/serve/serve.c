@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* `greenroom serve`: wires the host services and the plugins together. */
+#include "host/serve/serve.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/auth/external_access.h"
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/config/config.h"
+#include "host/host.h"
+#include "host/http/http.h"
+#include "host/log/log.h"
+#include "host/registry/registry.h"
+#include "host/sched/sched.h"
+#include "host/serve/db_options.h"
+#include "host/store/db.h"
+
+const char gr_serve_usage[] =
+    "usage: greenroom serve [--config FILE]...\n"
+    "\n"
+    "Serves the portal: the web UI, the REST APIs and background processing.\n"
+    "Several --config files are merged in order, later ones winning, as in\n"
+    "Backstage. Without any, greenroom listens on 127.0.0.1:7007 and keeps its\n"
+    "SQLite database under ./data/.\n"
+    "\n"
+    "Stops cleanly on SIGTERM or SIGINT: new connections are refused, requests\n"
+    "in flight finish, then the database is closed.\n"
+    "\n"
+    "Exit status: 0 after a clean stop, 1 when start-up fails, 2 for an invalid\n"
+    "configuration.\n";
+
+/** One started plugin and the state its init hook returned. */
+typedef struct {
+    const gr_plugin_def *def;
+    void *state;
+    int started;
+} serve_plugin;
+
+typedef struct {
+    struct gr_host host;
+    gr_config *config;
+    gr_auth *auth;
+    serve_plugin *plugins;
+    size_t plugin_count;
+    atomic_int ready;
+    char instance_id[33];
+    char *base_url;
+} serve_state;
+
+static int serve_is_ready(void *payload)
+{
+    serve_state *state = payload;
+
+    return atomic_load(&state->ready);
+}
+
+static void serve_make_instance_id(char *out, size_t size)
+{
+    unsigned char bytes[16];
+
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+        memset(bytes, 0, sizeof(bytes));
+    for (size_t i = 0; i < sizeof(bytes) && 2 * i + 2 < size; i++)
+        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+}
+
+static double serve_elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) * 1000.0 +
+           (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+static int serve_open_db(serve_state *state)
+{
+    gr_db_options opts;
+    gr_serve_db_storage storage;
+    int error;
+
+    if ((error = gr_serve_db_options(state->config, &opts, &storage)) < 0)
+        return error;
+    error = gr_db_open(&state->host.db, &opts);
+    gr_serve_db_storage_free(&storage);
+    return error;
+}
+
+static int serve_open_http(serve_state *state)
+{
+    gr_http_options opts;
+    int error;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.bind_address = gr_config_string(state->config, "backend.listen.host", "127.0.0.1");
+    opts.port = (int)gr_config_int(state->config, "backend.listen.port", 7007);
+    opts.ready = serve_is_ready;
+    opts.ready_payload = state;
+
+    if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
+        return error;
+    if ((error = gr_auth_new(&state->auth, state->config)) < 0)
+        return error;
+    gr_http_set_authenticator(state->host.http, gr_auth_authenticate, state->auth);
+    return 0;
+}
+
+static int serve_init_plugins(serve_state *state)
+{
+    const gr_plugin_def *defs = gr_builtin_plugins();
+    size_t count = 0;
+
+    while (defs[count].id != NULL)
+        count++;
+    state->plugins = gr_xcalloc(count + 1, sizeof(serve_plugin));
+
+    for (size_t i = 0; i < count; i++) {
+        serve_plugin *plugin = &state->plugins[state->plugin_count];
+        int error;
+
+        plugin->def = &defs[i];
+        if (plugin->def->init != NULL &&
+            (error = plugin->def->init(&state->host, &plugin->state)) < 0)
+            return gr_error_wrap(error, "plugin %s failed to start", plugin->def->id);
+        state->plugin_count++;
+    }
+    return 0;
+}
+
+static int serve_start_plugins(serve_state *state)
+{
+    for (size_t i = 0; i < state->plugin_count; i++) {
+        serve_plugin *plugin = &state->plugins[i];
+        int error;
+
+        if (plugin->def->start != NULL && (error = plugin->def->start(plugin->state)) < 0)
+            return gr_error_wrap(error, "plugin %s failed to start", plugin->def->id);
+        plugin->started = 1;
+    }
+    return 0;
+}
+
+/* Tears down in reverse order of start-up: stop hooks while the database is
+ * still open, then destroy hooks, then the host services. */
+static void serve_shutdown(serve_state *state)
+{
+    if (state->host.http != NULL)
+        gr_http_server_stop(state->host.http);
+    for (size_t i = state->plugin_count; i-- > 0;) {
+        serve_plugin *plugin = &state->plugins[i];
+
+        if (plugin->started && plugin->def->stop != NULL)
+            plugin->def->stop(plugin->state);
+    }
+    if (state->host.sched != NULL)
+        gr_sched_stop(state->host.sched);
+    for (size_t i = state->plugin_count; i-- > 0;) {
+        serve_plugin *plugin = &state->plugins[i];
+
+        if (plugin->def->destroy != NULL)
+            plugin->def->destroy(plugin->state);
+    }
+    gr_http_server_free(state->host.http);
+    gr_sched_free(state->host.sched);
+    gr_db_close(state->host.db);
+    gr_auth_free(state->auth);
+    gr_config_free(state->config);
+    free(state->plugins);
+    free(state->base_url);
+}
+
+static char *serve_base_url(const gr_config *cfg)
+{
+    const char *url = gr_config_string(cfg, "app.baseUrl", NULL);
+    size_t len;
+
+    if (url == NULL)
+        return gr_xasprintf("http://%s:%d", gr_config_string(cfg, "backend.listen.host",
+                                                           "127.0.0.1"),
+                            (int)gr_config_int(cfg, "backend.listen.port", 7007));
+    len = strlen(url);
+    while (len > 0 && url[len - 1] == '/')
+        len--;
+    return gr_xstrndup(url, len);
+}
+
+static int serve_start(serve_state *state, const struct timespec *started)
+{
+    int error;
+
+    if ((error = serve_open_db(state)) < 0)
+        return error;
+    if ((error = gr_sched_new(&state->host.sched, state->host.db, state->instance_id)) < 0)
+        return error;
+    if ((error = serve_open_http(state)) < 0)
+        return error;
+    if ((error = serve_init_plugins(state)) < 0)
+        return error;
+    if ((error = serve_start_plugins(state)) < 0)
+        return error;
+    if ((error = gr_sched_start(state->host.sched)) < 0)
+        return error;
+    if ((error = gr_http_server_start(state->host.http)) < 0)
+        return error;
+
+    atomic_store(&state->ready, 1);
+    {
+        char port[16];
+        char startup_ms[32];
+
+        snprintf(port, sizeof(port), "%d", gr_http_server_port(state->host.http));
+        snprintf(startup_ms, sizeof(startup_ms), "%.1f", serve_elapsed_ms(started));
+        gr_log_fields(GR_LOG_INFO, "host", "ready", "url", state->base_url, "port", port,
+                      "instance", state->instance_id, "startup_ms", startup_ms, NULL);
+    }
+    return 0;
+}
+
+/* Signals are blocked in every thread (threads inherit the mask of the
+ * thread that creates them) and taken here with sigwait, so no handler runs
+ * on a random thread. */
+static int serve_wait_for_signal(const sigset_t *signals)
+{
+    int received = 0;
+
+    sigwait(signals, &received);
+    return received;
+}
+
+int gr_serve_main(int argc, char **argv)
+{
+    serve_state state;
+    gr_config_schema *schema = NULL;
+    struct timespec started;
+    sigset_t signals;
+    int error;
+    int status = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    memset(&state, 0, sizeof(state));
+
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((error = gr_config_schema_builtin(&schema)) < 0 ||
+        (error = gr_config_load_args(&state.config, argc, argv, schema)) < 0) {
+        fprintf(stderr, "greenroom: %s\n", gr_error_last());
+        gr_config_schema_free(schema);
+        return 2;
+    }
+    gr_config_schema_free(schema);
+    gr_config_apply_log_level(state.config);
+
+    serve_make_instance_id(state.instance_id, sizeof(state.instance_id));
+    state.base_url = serve_base_url(state.config);
+    state.host.config = state.config;
+    state.host.instance_id = state.instance_id;
+    state.host.base_url = state.base_url;
+
+    if ((error = serve_start(&state, &started)) < 0) {
+        gr_log_fields(GR_LOG_ERROR, "host", "start-up failed", "error", gr_error_last(), NULL);
+        fprintf(stderr, "greenroom: %s\n", gr_error_last());
+        status = error == GR_EINVALID ? 2 : 1;
+    } else {
+        int received = serve_wait_for_signal(&signals);
+
+        gr_log_fields(GR_LOG_INFO, "host", "stopping", "signal", strsignal(received), NULL);
+        atomic_store(&state.ready, 0);
+    }
+
+    serve_shutdown(&state);
+    if (status == 0)
+        gr_log(GR_LOG_INFO, "host", "stopped");
+    return status;
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/* Builds a TechDocs site (mkdocs.yml + Markdown) into HTML fragments, navigation and search data. */
+#include "plugins/techdocs/build/build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/yaml/yaml.h"
+#include "plugins/techdocs/build/config.h"
+#include "plugins/techdocs/build/files.h"
+#include "plugins/techdocs/build/markdown.h"
+#include "plugins/techdocs/build/meta.h"
+#include "plugins/techdocs/build/nav.h"
+#include "plugins/techdocs/build/search.h"
+#include "plugins/techdocs/build/urls.h"
+
+/* What the build knows about one Markdown page. */
+typedef struct {
+    const gr_techdocs_file *file;
+    char *nav_title; /* the title given in nav, or NULL */
+    int in_section;  /* inside a nav section, so not the home page */
+    char *title;
+    char *url;
+    char *edit_url;
+} page_info;
+
+typedef struct {
+    const char *src_dir;
+    const char *out_dir;
+    char *config_name; /* "mkdocs.yml" or "mkdocs.yaml" */
+    char *docs_rel;    /* docs_dir relative to src_dir, for messages */
+    gr_yaml_doc *config_doc;
+    gr_techdocs_config config;
+    gr_techdocs_files files;
+    gr_techdocs_nav_item nav;
+    page_info *pages;
+    size_t page_count;
+    json_t *search_docs;
+    json_t *written; /* output paths, for techdocs_metadata.json */
+    EVP_MD_CTX *digest;
+    gr_techdocs_report *report;
+} site;
+
+static void report_add(gr_techdocs_report *report, gr_techdocs_warning_kind kind,
+                       const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void report_add(gr_techdocs_report *report, gr_techdocs_warning_kind kind,
+                       const char *file, int line, const char *fmt, ...)
+{
+    gr_techdocs_warning *warning;
+    va_list args;
+
+    if (report->warning_count == report->warning_cap) {
+        report->warning_cap = report->warning_cap ? report->warning_cap * 2 : 16;
+        report->warnings =
+            gr_xrealloc(report->warnings, report->warning_cap * sizeof(*warning));
+    }
+    warning = &report->warnings[report->warning_count++];
+    warning->kind = kind;
+    warning->file = gr_xstrdup(file);
+    warning->line = line;
+    va_start(args, fmt);
+    warning->message = gr_xvasprintf(fmt, args);
+    va_end(args);
+    if (kind == GR_TECHDOCS_WARNING_CONTENT)
+        report->content_warnings++;
+}
+
+static int read_file(const char *path, size_t max, char **out, size_t *len_out)
+{
+    FILE *file = fopen(path, "rb");
+    gr_buf buf = GR_BUF_INIT;
+    char chunk[65536];
+    size_t got;
+
+    *out = NULL;
+    if (file == NULL)
+        return gr_error_set(errno == ENOENT ? GR_ENOTFOUND : GR_EBACKEND, "%s: cannot open: %s",
+                            path, strerror(errno));
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0) {
+        if (buf.len + got > max) {
+            fclose(file);
+            gr_buf_free(&buf);
+            return gr_error_set(GR_ELIMIT, "%s: larger than %zu bytes", path, max);
+        }
+        gr_buf_append(&buf, chunk, got);
+    }
+    if (ferror(file)) {
+        fclose(file);
+        gr_buf_free(&buf);
+        return gr_error_set(GR_EBACKEND, "%s: read failed", path);
+    }
+    fclose(file);
+    gr_buf_puts(&buf, "");
+    *len_out = buf.len;
+    *out = gr_buf_detach(&buf);
+    return GR_OK;
+}
+
+static int make_parents(const char *path)
+{
+    char *copy = gr_xstrdup(path);
+    int rc = GR_OK;
+
+    for (char *p = copy + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc = gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", copy, strerror(errno));
+        *p = '/';
+        if (rc != GR_OK)
+            break;
+    }
+    free(copy);
+    return rc;
+}
+
+/* Writes `data` to out_dir/rel_path and records it for the metadata file. */
+static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
+{
+    char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
+    FILE *file = NULL;
+    int rc = make_parents(path);
+
+    if (rc == GR_OK) {
+        file = fopen(path, "wb");
+        if (file == NULL || fwrite(data, 1, len, file) != len)
+            rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
+        if (file != NULL && fclose(file) != 0 && rc == GR_OK)
+            rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
+    }
+    if (rc == GR_OK && listed) {
+        json_array_append_new(s->written, json_string(rel_path));
+        EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
+        EVP_DigestUpdate(s->digest, data, len);
+    }
+    free(path);
+    return rc;
+}
+
+static int write_json(site *s, const char *rel_path, json_t *value, int listed)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    int rc;
+
+    if (text == NULL)
+        return gr_error_set(GR_ERROR, "%s: cannot encode JSON", rel_path);
+    rc = write_output(s, rel_path, text, strlen(text), listed);
+    free(text);
+    return rc;
+}
+
+/* Reports a setting of mkdocs.yml with the line it is on. */
+static void config_warning(const char *pointer, const char *message, void *payload)
+{
+    site *s = payload;
+    gr_yaml_mark mark = {0};
+
+    gr_yaml_doc_find_mark(s->config_doc, pointer, &mark);
+    report_add(s->report, GR_TECHDOCS_WARNING_UNSUPPORTED, s->config_name, mark.line, "%s",
+               message);
+}
+
+static void nav_warning(const char *pointer, const char *message, void *payload)
+{
+    site *s = payload;
+    gr_yaml_mark mark = {0};
+
+    gr_yaml_doc_find_mark(s->config_doc, pointer, &mark);
+    report_add(s->report, GR_TECHDOCS_WARNING_CONTENT, s->config_name, mark.line, "%s", message);
+}
+
+static void walk_warning(const char *path, const char *message, void *payload)
+{
+    site *s = payload;
+
+    report_add(s->report, GR_TECHDOCS_WARNING_SKIPPED, path, 0, "%s", message);
+}
+
+static int load_config(site *s)
+{
+    char *path = gr_xasprintf("%s/mkdocs.yml", s->src_dir);
+    char *text = NULL;
+    size_t len = 0;
+    gr_yaml_doc **docs = NULL;
+    size_t count = 0;
+    int rc;
+
+    s->config_name = gr_xstrdup("mkdocs.yml");
+    rc = read_file(path, GR_TECHDOCS_MAX_SOURCE_BYTES, &text, &len);
+    if (rc == GR_ENOTFOUND) {
+        free(path);
+        free(s->config_name);
+        path = gr_xasprintf("%s/mkdocs.yaml", s->src_dir);
+        s->config_name = gr_xstrdup("mkdocs.yaml");
+        rc = read_file(path, GR_TECHDOCS_MAX_SOURCE_BYTES, &text, &len);
+    }
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "%s: no mkdocs.yml or mkdocs.yaml found", s->src_dir);
+    if (rc == GR_OK)
+        rc = gr_yaml_parse(path, text, len, NULL, &docs, &count);
+    if (rc == GR_OK && count != 1)
+        rc = gr_error_set(GR_EINVALID, "%s: must hold exactly one YAML document, found %zu",
+                          path, count);
+    if (rc == GR_OK) {
+        s->config_doc = docs[0];
+        docs[0] = NULL;
+        rc = gr_techdocs_config_read(gr_yaml_doc_root(s->config_doc), path, &s->config,
+                                     config_warning, s);
+    }
+    gr_yaml_docs_free(docs, count);
+    free(text);
+    free(path);
+    return rc;
+}
+
+/* Resolves docs_dir and rejects one outside the source folder. */
+static int resolve_docs_dir(site *s, char **docs_abs)
+{
+    char src_real[PATH_MAX];
+    char docs_real[PATH_MAX];
+    const char *docs_dir = s->config.docs_dir;
+    char *joined = docs_dir[0] == '/' ? gr_xstrdup(docs_dir)
+                                      : gr_xasprintf("%s/%s", s->src_dir, docs_dir);
+    size_t src_len;
+
+    *docs_abs = NULL;
+    if (realpath(s->src_dir, src_real) == NULL || realpath(joined, docs_real) == NULL) {
+        int rc = gr_error_set(GR_ENOTFOUND, "%s: docs_dir '%s' not found (%s)", s->config_name,
+                              docs_dir, strerror(errno));
+        free(joined);
+        return rc;
+    }
+    free(joined);
+    src_len = strlen(src_real);
+    if (strncmp(docs_real, src_real, src_len) != 0 ||
+        (docs_real[src_len] != '/' && docs_real[src_len] != '\0') || strcmp(src_real, "/") == 0)
+        return gr_error_set(GR_EINVALID,
+                            "%s: docs_dir '%s' is outside the site folder %s; keep the docs "
+                            "inside it",
+                            s->config_name, docs_dir, src_real);
+    s->docs_rel = gr_xstrdup(docs_real[src_len] ? docs_real + src_len + 1 : ".");
+    *docs_abs = gr_xstrdup(docs_real);
+    return GR_OK;
+}
+
+static page_info *find_page(site *s, const char *src_uri)
+{
+    for (size_t i = 0; i < s->page_count; i++) {
+        if (strcmp(s->pages[i].file->src_uri, src_uri) == 0)
+            return &s->pages[i];
+    }
+    return NULL;
+}
+
+/* Gives pages their nav titles; a page listed twice keeps the last one, as in MkDocs. */
+static void apply_nav_titles(site *s, const gr_techdocs_nav_item *item, int depth)
+{
+    for (size_t i = 0; i < item->child_count; i++) {
+        const gr_techdocs_nav_item *child = &item->children[i];
+        page_info *page;
+
+        if (child->kind == GR_TECHDOCS_NAV_SECTION) {
+            apply_nav_titles(s, child, depth + 1);
+            continue;
+        }
+        if (child->kind != GR_TECHDOCS_NAV_PAGE || (page = find_page(s, child->src_uri)) == NULL)
+            continue;
+        free(page->nav_title);
+        page->nav_title = child->title ? gr_xstrdup(child->title) : NULL;
+        page->in_section = depth > 0;
+    }
+}
+
+static int file_exists(const char *src_uri, void *payload)
+{
+    site *s = payload;
+
+    return gr_techdocs_files_find(&s->files, src_uri) != NULL;
+}
+
+static int check_utf8(const char *path, const char *text, size_t len)
+{
+    size_t pos = 0;
+
+    while (pos < len) {
+        utf8proc_int32_t codepoint;
+        utf8proc_ssize_t used = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
+                                                 (utf8proc_ssize_t)(len - pos), &codepoint);
+        if (used <= 0)
+            return gr_error_set(GR_EINVALID, "%s: byte %zu is not valid UTF-8; save the file "
+                                             "as UTF-8",
+                                path, pos);
+        pos += (size_t)used;
+    }
+    return GR_OK;
+}
+
+static void set_title(page_info *page, const gr_techdocs_meta *meta, const char *body, size_t len)
+{
+    int is_homepage;
+
+    if (page->nav_title != NULL) {
+        page->title = gr_xstrdup(page->nav_title);
+        return;
+    }
+    if (meta->title != NULL) {
+        page->title = gr_xstrdup(meta->title);
+        return;
+    }
+    page->title = gr_techdocs_markdown_title(body, len);
+    if (page->title != NULL)
+        return;
+    is_homepage = !page->in_section && strcmp(page->url, "./") == 0;
+    page->title = gr_techdocs_fallback_title(page->file->src_uri, is_homepage);
+}
+
+static void report_links(site *s, const page_info *page, const gr_techdocs_page_html *html)
+{
+    for (size_t i = 0; i < html->link_count; i++) {
+        const gr_techdocs_link *link = &html->links[i];
+        char *file;
+
+        if (link->status != GR_TECHDOCS_LINK_MISSING)
+            continue;
+        file = gr_xasprintf("%s/%s", s->docs_rel, page->file->src_uri);
+        report_add(s->report, GR_TECHDOCS_WARNING_CONTENT, file, link->line,
+                   "%s '%s' points to '%s', which is not found in the documentation files",
+                   link->is_image ? "image" : "link", link->url, link->target);
+        free(file);
+    }
+}
+
+static int build_page(site *s, page_info *page)
+{
+    const char *path = page->file->abs_path;
+    char *text = NULL;
+    size_t len = 0;
+    size_t skip = 0;
+    gr_techdocs_meta meta = {0};
+    gr_techdocs_page_html html = {0};
+    gr_techdocs_link_context links = {page->file->src_uri, file_exists, s};
+    char *dest = NULL;
+    const char *body;
+    size_t body_len;
+    int rc = read_file(path, GR_TECHDOCS_MAX_SOURCE_BYTES, &text, &len);
+
+    if (rc == GR_OK)
+        rc = check_utf8(path, text, len);
+    if (rc != GR_OK)
+        goto done;
+
+    /* MkDocs opens pages as utf-8-sig, which drops a byte order mark. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        skip = 3;
+    gr_techdocs_meta_split(text + skip, len - skip, &meta);
+    body = text + skip + meta.body_offset;
+    body_len = len - skip - meta.body_offset;
+    set_title(page, &meta, body, body_len);
+
+    rc = gr_techdocs_render_markdown(body, body_len, meta.body_line, &s->config.markdown, &links,
+                                     &html);
+    if (rc != GR_OK) {
+        rc = gr_error_wrap(rc, "%s", path);
+        goto done;
+    }
+    report_links(s, page, &html);
+    gr_techdocs_search_add_page(s->search_docs, strcmp(page->url, "./") == 0 ? "" : page->url,
+                                page->title, &html);
+    dest = gr_techdocs_dest_path(page->file->src_uri);
+    rc = write_output(s, dest, html.html, strlen(html.html), 1);
+    s->report->page_count++;
+
+done:
+    free(dest);
+    free(meta.title);
+    gr_techdocs_page_html_free(&html);
+    free(text);
+    return rc;
+}
+
+static int copy_file(site *s, const gr_techdocs_file *file)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+
+    /* NOTE: assets are read whole; docs assets are images and small
+     * downloads. A streaming copy would lift the size limit. */
+    rc = read_file(file->abs_path, (size_t)256 << 20, &data, &len);
+    if (rc == GR_OK)
+        rc = write_output(s, file->src_uri, data, len, 1);
+    if (rc == GR_OK)
+        s->report->file_count++;
+    free(data);
+    return rc;
+}
+
+static json_t *nav_json(site *s, const gr_techdocs_nav_item *item)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < item->child_count; i++) {
+        const gr_techdocs_nav_item *child = &item->children[i];
+        json_t *entry = NULL;
+
+        if (child->kind == GR_TECHDOCS_NAV_SECTION) {
+            entry = json_pack("{s:s, s:s, s:o}", "type", "section", "title", child->title,
+                              "children", nav_json(s, child));
+        } else if (child->kind == GR_TECHDOCS_NAV_LINK) {
+            entry = json_pack("{s:s, s:s?, s:s}", "type", "link", "title", child->title, "url",
+                              child->url);
+        } else {
+            const page_info *page = find_page(s, child->src_uri);
+            const char *title = child->title ? child->title : page->title;
+            entry = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "type", "page", "title", title, "url",
+                              page->url, "source", page->file->src_uri, "edit_url",
+                              page->edit_url);
+        }
+        if (entry != NULL)
+            json_array_append_new(list, entry);
+    }
+    return list;
+}
+
+static int write_metadata(site *s)
+{
+    unsigned char hash[EVP_MAX_MD_SIZE];
+    unsigned int hash_len = 0;
+    char etag[2 * EVP_MAX_MD_SIZE + 1];
+    struct timeval now;
+    json_t *metadata;
+    int rc;
+
+    EVP_DigestFinal_ex(s->digest, hash, &hash_len);
+    for (unsigned int i = 0; i < hash_len; i++)
+        snprintf(etag + 2 * i, 3, "%02x", hash[i]);
+    etag[2 * hash_len] = '\0';
+    gettimeofday(&now, NULL);
+    metadata = json_pack("{s:s, s:s?, s:I, s:O, s:s}", "site_name", s->config.site_name,
+                         "site_description", s->config.site_description, "build_timestamp",
+                         (json_int_t)now.tv_sec * 1000 + now.tv_usec / 1000, "files", s->written,
+                         "etag", etag);
+    rc = write_json(s, "techdocs_metadata.json", metadata, 0);
+    json_decref(metadata);
+    return rc;
+}
+
+static int write_site_data(site *s)
+{
+    json_t *nav = json_pack("{s:s, s:o}", "site_name", s->config.site_name, "items",
+                            nav_json(s, &s->nav));
+    json_t *index = gr_techdocs_search_index(json_incref(s->search_docs));
+    int rc = write_json(s, "techdocs_nav.json", nav, 1);
+
+    if (rc == GR_OK)
+        rc = write_json(s, "search/search_index.json", index, 1);
+    if (rc == GR_OK)
+        rc = write_metadata(s);
+    json_decref(nav);
+    json_decref(index);
+    return rc;
+}
+
+static void prepare_pages(site *s)
+{
+    s->pages = gr_xcalloc(s->files.count + 1, sizeof(page_info));
+    for (size_t i = 0; i < s->files.count; i++) {
+        const gr_techdocs_file *file = &s->files.items[i];
+        page_info *page;
+
+        if (!file->is_page)
+            continue;
+        page = &s->pages[s->page_count++];
+        page->file = file;
+        page->url = gr_techdocs_file_url(file->src_uri);
+        page->edit_url =
+            gr_techdocs_edit_url(s->config.repo_url, s->config.edit_uri, file->src_uri);
+    }
+    apply_nav_titles(s, &s->nav, 0);
+}
+
+/* Rejects an output folder inside docs_dir, which would feed the build itself. */
+static int check_out_dir(site *s, const char *docs_abs)
+{
+    char out_real[PATH_MAX];
+    size_t docs_len = strlen(docs_abs);
+
+    if (mkdir(s->out_dir, 0755) != 0 && errno != EEXIST)
+        return gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", s->out_dir,
+                            strerror(errno));
+    if (realpath(s->out_dir, out_real) == NULL)
+        return gr_error_set(GR_EBACKEND, "%s: %s", s->out_dir, strerror(errno));
+    if (strncmp(out_real, docs_abs, docs_len) == 0 &&
+        (out_real[docs_len] == '/' || out_real[docs_len] == '\0'))
+        return gr_error_set(GR_EINVALID, "%s: the output folder is inside docs_dir %s; choose "
+                                         "another one",
+                            s->out_dir, docs_abs);
+    return GR_OK;
+}
+
+static void site_free(site *s)
+{
+    for (size_t i = 0; i < s->page_count; i++) {
+        free(s->pages[i].nav_title);
+        free(s->pages[i].title);
+        free(s->pages[i].url);
+        free(s->pages[i].edit_url);
+    }
+    free(s->pages);
+    gr_techdocs_nav_free(&s->nav);
+    gr_techdocs_files_free(&s->files);
+    gr_techdocs_config_free(&s->config);
+    gr_yaml_doc_free(s->config_doc);
+    json_decref(s->search_docs);
+    json_decref(s->written);
+    EVP_MD_CTX_free(s->digest);
+    free(s->config_name);
+    free(s->docs_rel);
+}
+
+int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdocs_options *options,
+                      gr_techdocs_report *report)
+{
+    site s = {0};
+    char *docs_abs = NULL;
+    int rc;
+
+    memset(report, 0, sizeof(*report));
+    s.src_dir = src_dir;
+    s.out_dir = out_dir;
+    s.report = report;
+    s.search_docs = json_array();
+    s.written = json_array();
+    s.digest = EVP_MD_CTX_new();
+    if (s.digest == NULL || EVP_DigestInit_ex(s.digest, EVP_sha256(), NULL) != 1) {
+        rc = gr_error_set(GR_ERROR, "cannot start a SHA-256 digest");
+        goto done;
+    }
+
+    rc = load_config(&s);
+    if (rc == GR_OK)
+        rc = resolve_docs_dir(&s, &docs_abs);
+    if (rc == GR_OK)
+        rc = check_out_dir(&s, docs_abs);
+    if (rc == GR_OK)
+        rc = gr_techdocs_files_list(docs_abs, &s.files, walk_warning, &s);
+    if (rc == GR_OK)
+        rc = gr_techdocs_nav_build(s.config.nav, &s.files, &s.nav, nav_warning, &s);
+    if (rc != GR_OK)
+        goto done;
+
+    prepare_pages(&s);
+    for (size_t i = 0; i < s.page_count && rc == GR_OK; i++)
+        rc = build_page(&s, &s.pages[i]);
+    for (size_t i = 0; i < s.files.count && rc == GR_OK; i++) {
+        if (!s.files.items[i].is_page)
+            rc = copy_file(&s, &s.files.items[i]);
+    }
+    if (rc == GR_OK)
+        rc = write_site_data(&s);
+    if (rc == GR_OK && options != NULL && options->strict && report->content_warnings > 0)
+        rc = gr_error_set(GR_EINVALID, "%zu warnings in strict mode", report->content_warnings);
+
+done:
+    free(docs_abs);
+    site_free(&s);
+    return rc;
+}
+
+void gr_techdocs_report_free(gr_techdocs_report *report)
+{
+    if (report == NULL)
+        return;
+    for (size_t i = 0; i < report->warning_count; i++) {
+        free(report->warnings[i].file);
+        free(report->warnings[i].message);
+    }
+    free(report->warnings);
+    memset(report, 0, sizeof(*report));
+}

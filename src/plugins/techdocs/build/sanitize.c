@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* Removes scripts, event handlers and script URLs from raw HTML in Markdown. */
+#include "plugins/techdocs/build/sanitize.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/common/alloc.h"
+
+/* Decodes the character references browsers accept inside a URL scheme
+ * (numeric ones, &colon;, &tab;, &newline;) and drops whitespace and control
+ * characters, so "java&#x09;script:" is seen as "javascript:". */
+static size_t scheme_text(const char *url, size_t len, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    for (size_t i = 0; i < len && used + 1 < cap; i++) {
+        unsigned char c = (unsigned char)url[i];
+
+        if (c == '&') {
+            size_t end = i + 1;
+            while (end < len && end - i < 12 && url[end] != ';')
+                end++;
+            if (end < len && url[end] == ';') {
+                const char *name = url + i + 1;
+                size_t name_len = end - i - 1;
+                long value = -1;
+                if (name_len > 1 && name[0] == '#')
+                    value = (name[1] == 'x' || name[1] == 'X') ? strtol(name + 2, NULL, 16)
+                                                                : strtol(name + 1, NULL, 10);
+                else if (name_len == 5 && strncasecmp(name, "colon", 5) == 0)
+                    value = ':';
+                else if (name_len == 3 && strncasecmp(name, "tab", 3) == 0)
+                    value = '\t';
+                else if (name_len == 7 && strncasecmp(name, "newline", 7) == 0)
+                    value = '\n';
+                if (value >= 0) {
+                    c = value < 128 ? (unsigned char)value : 0x80;
+                    i = end;
+                }
+            }
+        }
+        if (c <= 0x20 || c == 0x7f)
+            continue;
+        out[used++] = (char)tolower(c);
+    }
+    out[used] = '\0';
+    return used;
+}
+
+int gr_techdocs_url_is_unsafe(const char *url, size_t len, int allow_data_image)
+{
+    char scheme[64];
+
+    scheme_text(url, len, scheme, sizeof(scheme));
+    if (strncmp(scheme, "javascript:", 11) == 0 || strncmp(scheme, "vbscript:", 9) == 0)
+        return 1;
+    if (strncmp(scheme, "data:", 5) == 0)
+        return !(allow_data_image && strncmp(scheme, "data:image/", 11) == 0);
+    return 0;
+}
+
+static int name_is(const char *name, size_t len, const char *expected)
+{
+    return strlen(expected) == len && strncasecmp(name, expected, len) == 0;
+}
+
+static int is_url_attribute(const char *name, size_t len)
+{
+    static const char *const names[] = {"href", "src", "action", "formaction", "xlink:href",
+                                        "srcdoc", "data", "background", "poster"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (name_is(name, len, names[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Writes one complete tag `<...>` without its unsafe attributes. */
+static void write_tag(const char *tag, size_t len, gr_buf *out)
+{
+    size_t pos = 1;
+
+    if (tag[pos] == '/') {
+        gr_buf_append(out, tag, len);
+        return;
+    }
+    while (pos < len && !isspace((unsigned char)tag[pos]) && tag[pos] != '>' && tag[pos] != '/')
+        pos++;
+    gr_buf_append(out, tag, pos);
+
+    while (pos < len) {
+        size_t start = pos;
+        size_t name_start;
+        size_t name_len;
+        size_t value_start = 0;
+        size_t value_len = 0;
+
+        while (pos < len && isspace((unsigned char)tag[pos]))
+            pos++;
+        if (pos >= len || tag[pos] == '>' || tag[pos] == '/') {
+            gr_buf_append(out, tag + start, len - start);
+            return;
+        }
+        name_start = pos;
+        while (pos < len && !isspace((unsigned char)tag[pos]) && tag[pos] != '=' &&
+               tag[pos] != '>' && !(tag[pos] == '/' && pos + 1 < len && tag[pos + 1] == '>'))
+            pos++;
+        name_len = pos - name_start;
+        while (pos < len && isspace((unsigned char)tag[pos]))
+            pos++;
+        if (pos < len && tag[pos] == '=') {
+            pos++;
+            while (pos < len && isspace((unsigned char)tag[pos]))
+                pos++;
+            if (pos < len && (tag[pos] == '"' || tag[pos] == '\'')) {
+                char quote = tag[pos++];
+                value_start = pos;
+                while (pos < len && tag[pos] != quote)
+                    pos++;
+                value_len = pos - value_start;
+                if (pos < len)
+                    pos++;
+            } else {
+                value_start = pos;
+                while (pos < len && !isspace((unsigned char)tag[pos]) && tag[pos] != '>')
+                    pos++;
+                value_len = pos - value_start;
+            }
+        }
+        if (name_len == 0) {
+            pos = name_start + 1;
+            continue;
+        }
+
+        int event_handler = name_len > 2 && strncasecmp(tag + name_start, "on", 2) == 0;
+        int bad_url = is_url_attribute(tag + name_start, name_len) &&
+                      gr_techdocs_url_is_unsafe(tag + value_start, value_len,
+                                                name_is(tag + name_start, name_len, "src"));
+        if (!event_handler && !bad_url)
+            gr_buf_append(out, tag + start, pos - start);
+    }
+}
+
+/* Returns the length of the tag name after "<" or "</". */
+static size_t tag_name(const char *tag, size_t len, size_t from)
+{
+    size_t end = from;
+
+    while (end < len && (isalnum((unsigned char)tag[end]) || tag[end] == '-' || tag[end] == ':'))
+        end++;
+    return end - from;
+}
+
+/* Handles a complete tag or comment held in `piece`. */
+static void handle_markup(gr_techdocs_sanitizer *sanitizer, const char *piece, size_t len,
+                          gr_buf *out)
+{
+    int closing = len > 1 && piece[1] == '/';
+    size_t name_from = closing ? 2 : 1;
+    size_t name_len = tag_name(piece, len, name_from);
+    int script = name_is(piece + name_from, name_len, "script");
+
+    if (script) {
+        /* A self-closing <script/> opens nothing in HTML, but drop it too. */
+        sanitizer->in_script = !closing;
+        return;
+    }
+    if (sanitizer->in_script)
+        return;
+    if (piece[1] == '!' || piece[1] == '?' || name_len == 0)
+        gr_buf_append(out, piece, len);
+    else
+        write_tag(piece, len, out);
+}
+
+/* Returns the length of the markup starting at `text` (a '<'), or 0 when it
+ * is not finished within `len` bytes. */
+static size_t markup_length(const char *text, size_t len)
+{
+    if (len >= 4 && strncmp(text, "<!--", 4) == 0) {
+        for (size_t i = 4; i + 2 < len; i++) {
+            if (text[i] == '-' && text[i + 1] == '-' && text[i + 2] == '>')
+                return i + 3;
+        }
+        return 0;
+    }
+
+    char quote = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (quote != 0) {
+            if (text[i] == quote)
+                quote = 0;
+        } else if (text[i] == '"' || text[i] == '\'') {
+            quote = text[i];
+        } else if (text[i] == '>') {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static int starts_markup(const char *text, size_t len)
+{
+    if (len < 2)
+        return len == 1; /* a lone '<' at the end may start a tag in the next piece */
+    return isalpha((unsigned char)text[1]) || text[1] == '/' || text[1] == '!' || text[1] == '?';
+}
+
+void gr_techdocs_sanitize_feed(gr_techdocs_sanitizer *sanitizer, const char *html, size_t len,
+                               gr_buf *out)
+{
+    gr_buf work = GR_BUF_INIT;
+    size_t pos = 0;
+
+    gr_buf_append(&work, sanitizer->pending.data ? sanitizer->pending.data : "",
+                  sanitizer->pending.len);
+    gr_buf_append(&work, html, len);
+    gr_buf_reset(&sanitizer->pending);
+
+    while (pos < work.len) {
+        const char *lt = memchr(work.data + pos, '<', work.len - pos);
+        size_t text_end = lt ? (size_t)(lt - work.data) : work.len;
+
+        if (!sanitizer->in_script)
+            gr_buf_append(out, work.data + pos, text_end - pos);
+        pos = text_end;
+        if (lt == NULL)
+            break;
+
+        if (!starts_markup(work.data + pos, work.len - pos)) {
+            if (!sanitizer->in_script)
+                gr_buf_putc(out, '<');
+            pos++;
+            continue;
+        }
+        size_t markup = markup_length(work.data + pos, work.len - pos);
+        if (markup == 0) {
+            gr_buf_append(&sanitizer->pending, work.data + pos, work.len - pos);
+            break;
+        }
+        handle_markup(sanitizer, work.data + pos, markup, out);
+        pos += markup;
+    }
+    gr_buf_free(&work);
+}
+
+void gr_techdocs_sanitize_finish(gr_techdocs_sanitizer *sanitizer, gr_buf *out)
+{
+    if (sanitizer->pending.len > 0 && !sanitizer->in_script)
+        gr_buf_put_html(out, sanitizer->pending.data);
+    gr_buf_free(&sanitizer->pending);
+    sanitizer->in_script = 0;
+}

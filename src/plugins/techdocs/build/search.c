@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The search index MkDocs' search plugin writes: search/search_index.json. */
+#include "plugins/techdocs/build/search.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+
+/* The named references greenroom's own HTML uses, plus common ones in
+ * Markdown. NOTE: other named references stay as written in the index. */
+static const struct {
+    const char *name;
+    const char *text;
+} named_references[] = {
+    {"amp", "&"},      {"lt", "<"},          {"gt", ">"},          {"quot", "\""},
+    {"apos", "'"},     {"nbsp", "\xC2\xA0"}, {"para", "\xC2\xB6"}, {"copy", "\xC2\xA9"},
+    {"reg", "\xC2\xAE"}, {"trade", "\xE2\x84\xA2"}, {"hellip", "\xE2\x80\xA6"},
+    {"mdash", "\xE2\x80\x94"}, {"ndash", "\xE2\x80\x93"}, {"laquo", "\xC2\xAB"},
+    {"raquo", "\xC2\xBB"}, {"beta", "\xCE\xB2"},
+};
+
+/* Appends `text` with character references decoded, as html.parser does
+ * with convert_charrefs. */
+static void append_decoded(gr_buf *out, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        const char *semi;
+        if (text[i] != '&' || (semi = memchr(text + i, ';', len - i)) == NULL ||
+            semi - (text + i) > 32) {
+            gr_buf_putc(out, text[i]);
+            continue;
+        }
+        const char *name = text + i + 1;
+        size_t name_len = (size_t)(semi - name);
+        int done = 0;
+        if (name_len > 1 && name[0] == '#') {
+            long value = (name[1] == 'x' || name[1] == 'X') ? strtol(name + 2, NULL, 16)
+                                                             : strtol(name + 1, NULL, 10);
+            utf8proc_uint8_t encoded[4];
+            if (value > 0 && value <= 0x10FFFF && utf8proc_codepoint_valid((utf8proc_int32_t)value)) {
+                utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)value, encoded);
+                gr_buf_append(out, encoded, (size_t)n);
+                done = 1;
+            }
+        } else {
+            for (size_t k = 0; k < sizeof(named_references) / sizeof(named_references[0]); k++) {
+                if (strlen(named_references[k].name) == name_len &&
+                    strncmp(named_references[k].name, name, name_len) == 0) {
+                    gr_buf_puts(out, named_references[k].text);
+                    done = 1;
+                    break;
+                }
+            }
+        }
+        if (done)
+            i = (size_t)(semi - text);
+        else
+            gr_buf_putc(out, text[i]);
+    }
+}
+
+/* Collapses whitespace as SearchIndex._add_entry does. */
+static char *clean_text(const char *text, size_t len)
+{
+    gr_buf out = GR_BUF_INIT;
+    int space = 0;
+
+    gr_buf_puts(&out, "");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        if (c == 0xC2 && i + 1 < len && (unsigned char)text[i + 1] == 0xA0) {
+            is_space = 1;
+            i++;
+        }
+        if (is_space) {
+            space = out.len > 0;
+            continue;
+        }
+        if (space)
+            gr_buf_putc(&out, ' ');
+        space = 0;
+        gr_buf_putc(&out, (char)c);
+    }
+    return gr_buf_detach(&out);
+}
+
+/* One heading's section while the page is walked. */
+typedef struct {
+    char *id;
+    gr_buf text; /* chunks joined by ' ' */
+    int chunks;
+} section;
+
+static int heading_level_of(const char *tag, size_t len, int *closing)
+{
+    size_t pos = 1;
+
+    *closing = 0;
+    if (pos < len && tag[pos] == '/') {
+        *closing = 1;
+        pos++;
+    }
+    if (pos + 1 < len && (tag[pos] == 'h' || tag[pos] == 'H') && tag[pos + 1] >= '1' &&
+        tag[pos + 1] <= '6' && (pos + 2 >= len || !isalnum((unsigned char)tag[pos + 2])))
+        return tag[pos + 1] - '0';
+    return 0;
+}
+
+static char *id_attribute(const char *tag, size_t len)
+{
+    for (size_t i = 1; i + 4 < len; i++) {
+        if (isspace((unsigned char)tag[i - 1]) && strncasecmp(tag + i, "id=\"", 4) == 0) {
+            const char *start = tag + i + 4;
+            const char *end = memchr(start, '"', len - i - 4);
+            if (end != NULL) {
+                gr_buf id = GR_BUF_INIT;
+                append_decoded(&id, start, (size_t)(end - start));
+                gr_buf_puts(&id, "");
+                return gr_buf_detach(&id);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void add_entry(json_t *docs, const char *title, const char *text, size_t len,
+                      const char *location)
+{
+    char *clean = clean_text(text, len);
+
+    json_array_append_new(docs, json_pack("{s:s?, s:s, s:s}", "title", title, "text", clean,
+                                          "location", location));
+    free(clean);
+}
+
+static const gr_techdocs_heading *find_heading(const gr_techdocs_page_html *page, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < page->heading_count; i++) {
+        if (strcmp(page->headings[i].id, id) == 0)
+            return &page->headings[i];
+    }
+    return NULL;
+}
+
+void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char *title,
+                                 const gr_techdocs_page_html *page)
+{
+    const char *html = page->html ? page->html : "";
+    size_t len = strlen(html);
+    size_t pos = 0;
+    gr_buf all = GR_BUF_INIT;
+    section *sections = NULL;
+    size_t section_count = 0;
+    int in_heading = 0;
+    int first_chunk = 1;
+
+    while (pos < len) {
+        const char *lt = memchr(html + pos, '<', len - pos);
+        size_t end = lt ? (size_t)(lt - html) : len;
+
+        if (end > pos) {
+            gr_buf chunk = GR_BUF_INIT;
+            append_decoded(&chunk, html + pos, end - pos);
+            if (!first_chunk)
+                gr_buf_putc(&all, '\n');
+            first_chunk = 0;
+            gr_buf_append(&all, chunk.data, chunk.len);
+            if (section_count > 0 && !in_heading) {
+                section *current = &sections[section_count - 1];
+                size_t chunk_len = chunk.len;
+                while (chunk_len > 0 && chunk.data[chunk_len - 1] == '\n')
+                    chunk_len--;
+                if (current->chunks++ > 0)
+                    gr_buf_putc(&current->text, ' ');
+                gr_buf_append(&current->text, chunk.data, chunk_len);
+            }
+            gr_buf_free(&chunk);
+        }
+        if (lt == NULL)
+            break;
+
+        const char *gt = memchr(lt, '>', len - end);
+        size_t tag_len = gt ? (size_t)(gt - lt) + 1 : len - end;
+        int closing;
+        int level = heading_level_of(lt, tag_len, &closing);
+        if (level > 0 && !closing) {
+            sections = gr_xrealloc(sections, (section_count + 1) * sizeof(section));
+            memset(&sections[section_count], 0, sizeof(section));
+            sections[section_count].id = id_attribute(lt, tag_len);
+            section_count++;
+            in_heading = 1;
+        } else if (level > 0) {
+            in_heading = 0;
+        }
+        pos = end + tag_len;
+    }
+
+    size_t all_len = all.len;
+    while (all_len > 0 && all.data[all_len - 1] == '\n')
+        all_len--;
+    add_entry(docs, title, gr_buf_cstr(&all), all_len, page_url);
+    for (size_t i = 0; i < section_count; i++) {
+        const gr_techdocs_heading *heading = find_heading(page, sections[i].id);
+        if (heading != NULL) {
+            char *location = gr_xasprintf("%s#%s", page_url, heading->id);
+            add_entry(docs, heading->title, gr_buf_cstr(&sections[i].text), sections[i].text.len,
+                      location);
+            free(location);
+        }
+        free(sections[i].id);
+        gr_buf_free(&sections[i].text);
+    }
+    free(sections);
+    gr_buf_free(&all);
+}
+
+json_t *gr_techdocs_search_index(json_t *docs)
+{
+    return json_pack("{s:{s:s, s:[s], s:i, s:b, s:s}, s:o}", "config", "indexing", "full", "lang",
+                     "en", "min_search_length", 3, "prebuild_index", 0, "separator", "[\\s\\-]+",
+                     "docs", docs);
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs `greenroom config check` on the files in tests/data/config and checks
+# its output, its exit status, that secrets are masked, and that it writes
+# nothing (no data folder) in the folder it runs in.
+set -u
+
+bin=${GREENROOM_BIN:?GREENROOM_BIN must name the greenroom binary}
+data=$(pwd)/tests/data/config
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    echo "--- stdout"
+    cat "$work/out"
+    echo "--- stderr"
+    cat "$work/err"
+    failures=$((failures + 1))
+}
+
+# Runs the binary in an empty folder; sets $status.
+run() {
+    (cd "$work/cwd" && "$bin" "$@") >"$work/out" 2>"$work/err"
+    status=$?
+}
+
+expect_status() {
+    [ "$status" -eq "$1" ] || fail "$2: exit status $status, expected $1"
+}
+
+expect_out() {
+    grep -qF -- "$1" "$work/out" || fail "$2: stdout lacks '$1'"
+}
+
+expect_err() {
+    grep -qF -- "$1" "$work/err" || fail "$2: stderr lacks '$1'"
+}
+
+expect_nowhere() {
+    if grep -qF -- "$1" "$work/out" "$work/err"; then
+        fail "$2: output shows '$1'"
+    fi
+}
+
+expect_nothing_written() {
+    if [ -n "$(ls -A "$work/cwd")" ]; then
+        fail "$1: the command wrote into its folder: $(ls -A "$work/cwd")"
+    fi
+}
+
+mkdir "$work/cwd"
+
+run config --help
+expect_status 0 "help"
+expect_out "usage: greenroom config check [--config FILE]..." "help"
+
+run help config
+expect_status 0 "help command"
+expect_out "greenroom config schema" "help command"
+
+run config check
+expect_status 0 "no config"
+expect_out "host: 127.0.0.1" "no config"
+expect_out "port: 7007" "no config"
+expect_out "connection: ./data/greenroom.sqlite" "no config"
+expect_nothing_written "no config"
+
+run config check --config "$data/base.yaml" --config="$data/local.yaml"
+expect_status 0 "valid files"
+expect_out "title: Local Portal" "valid files"
+expect_out "name: Example Org" "valid files"
+expect_out "port: 7101" "valid files"
+expect_out "host: local.example.com" "valid files"
+expect_nowhere "docs.example.com" "arrays replace"
+expect_out "host: db.example.com" "include"
+expect_out "password: <secret>" "secret from \$file"
+expect_out "token: <secret>" "static token"
+expect_out "subject: ci-bot" "static token subject"
+expect_nowhere "database-password-value" "masked password"
+expect_nowhere "static-token-value" "masked token"
+expect_err "base.yaml:21: kubernetes: unknown key" "unknown key warning"
+expect_nothing_written "valid files"
+
+APP_CONFIG_backend_listen_port=7008 run config check --config "$data/base.yaml"
+expect_status 0 "environment override"
+expect_out "port: 7008" "environment override"
+
+run config check --config "$data/bad-type.yaml"
+expect_status 2 "wrong type"
+expect_err "bad-type.yaml:3: backend.listen.port: must be an integer" "wrong type"
+expect_err "the configuration is invalid" "wrong type"
+expect_nothing_written "wrong type"
+
+run config check --config "$data/bad-value.yaml"
+expect_status 2 "value not allowed"
+expect_err "bad-value.yaml:3: backend.database.client: must be one of" "value not allowed"
+
+run config check --config "$data/bad-required.yaml"
+expect_status 2 "missing required key"
+expect_err "bad-required.yaml:4: backend.auth.externalAccess[0].type: missing required key" \
+    "missing required key"
+expect_nowhere "some-token-value" "missing required key"
+
+run config check --config "$data/bad-include.yaml"
+expect_status 2 "missing include"
+expect_err "bad-include.yaml:3: backend: \$include: cannot read" "missing include"
+
+run config check --config "$data/absent.yaml"
+expect_status 2 "missing file"
+expect_err "absent.yaml: No such file or directory" "missing file"
+
+APP_CONFIG_backend_listen_port='"x"' run config check
+expect_status 2 "invalid override"
+expect_err "APP_CONFIG_backend_listen_port: backend.listen.port: must be an integer" \
+    "invalid override"
+
+run config check --port 1
+expect_status 2 "unknown option"
+expect_err "unexpected argument '--port'" "unknown option"
+
+run config frobnicate
+expect_status 2 "unknown subcommand"
+
+run config
+expect_status 2 "no subcommand"
+expect_nothing_written "all runs"
+
+if [ "$failures" -ne 0 ]; then
+    echo "config_check: $failures failures"
+    exit 1
+fi
+echo "config_check: all passed"

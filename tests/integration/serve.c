@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration tests of `greenroom serve`: start-up, health, metrics, config errors, shutdown. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/gr_test.h"
+#include "host/common/alloc.h"
+
+static const char base_config[] =
+    "backend:\n"
+    "  listen:\n"
+    "    port: ${GREENROOM_PORT}\n"
+    "  database:\n"
+    "    client: better-sqlite3\n"
+    "    connection: ./data/test.sqlite\n"
+    "  auth:\n"
+    "    externalAccess:\n"
+    "      - type: static\n"
+    "        options:\n"
+    "          token: serve-test-token-1234\n"
+    "          subject: serve-test\n";
+
+static char *url_of(const gr_test_server *server, const char *path)
+{
+    return gr_xasprintf("%s%s", server->base_url, path);
+}
+
+static void serve_answers_health(void **state)
+{
+    char *dir = gr_test_tmpdir("serve-health");
+    gr_test_server server;
+    gr_test_output res;
+    char *url;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", base_config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+
+    url = url_of(&server, "/.backstage/health/v1/liveness");
+    res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"status\""));
+    gr_test_output_free(&res);
+    free(url);
+
+    url = url_of(&server, "/.backstage/health/v1/readiness");
+    res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    free(url);
+
+    url = url_of(&server, "/metrics");
+    res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "http_requests_total"));
+    assert_non_null(strstr(res.out, "process_resident_memory_bytes"));
+    gr_test_output_free(&res);
+    free(url);
+
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+static void serve_unknown_route_is_404(void **state)
+{
+    char *dir = gr_test_tmpdir("serve-404");
+    const char *const auth[] = {"Authorization: Bearer serve-test-token-1234", NULL};
+    gr_test_server server;
+    gr_test_output res;
+    char *url;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", base_config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+
+    url = url_of(&server, "/api/nothing-here/at-all");
+    res = gr_test_http("GET", url, auth, NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "\"NotFoundError\""));
+    assert_non_null(strstr(res.out, "\"statusCode\":404"));
+    gr_test_output_free(&res);
+    free(url);
+
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+static void serve_bad_config_exits_2(void **state)
+{
+    static const char *const cases[][2] = {
+        {"backend:\n  listen:\n    port: not-a-number\n", "backend.listen.port"},
+        {"backend:\n  listen: [unclosed\n", "app-config.yaml:"},
+        {"app:\n  $include: ./missing.yaml\n", "missing.yaml"},
+    };
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *dir = gr_test_tmpdir("serve-bad");
+        char *data_dir = gr_xasprintf("%s/data", dir);
+        struct stat st;
+        gr_test_output res;
+
+        gr_test_write_file(dir, "app-config.yaml", cases[i][0]);
+        res = gr_test_run(dir, argv);
+        if (res.status != 2 || strstr(res.err, cases[i][1]) == NULL)
+            fprintf(stderr, "case %zu: status %d, stderr: %s\n", i, res.status, res.err);
+        assert_int_equal(res.status, 2);
+        assert_non_null(strstr(res.err, cases[i][1]));
+        assert_int_not_equal(stat(data_dir, &st), 0);
+        gr_test_output_free(&res);
+        gr_test_rmtree(dir);
+        free(data_dir);
+        free(dir);
+    }
+}
+
+typedef struct {
+    const char *url;
+    int status;
+} slow_request;
+
+static void *send_request(void *payload)
+{
+    slow_request *request = payload;
+    gr_test_output res = gr_test_http("GET", request->url, NULL, NULL);
+
+    request->status = res.status;
+    gr_test_output_free(&res);
+    return NULL;
+}
+
+/* Requests sent while SIGTERM arrives either finish with a status or are
+ * refused at connect; none is cut off halfway, and the exit status is 0. */
+static void serve_stops_during_requests(void **state)
+{
+    enum { REQUESTS = 16 };
+    char *dir = gr_test_tmpdir("serve-stop");
+    gr_test_server server;
+    pthread_t threads[REQUESTS];
+    slow_request requests[REQUESTS];
+    char *url;
+    int pid;
+    int status = 0;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", base_config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+    url = url_of(&server, "/metrics");
+
+    for (int i = 0; i < REQUESTS; i++) {
+        requests[i].url = url;
+        requests[i].status = -1;
+        pthread_create(&threads[i], NULL, send_request, &requests[i]);
+    }
+    pid = server.pid;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < REQUESTS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_true(requests[i].status == 200 || requests[i].status == 0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    server.pid = 0;
+    gr_test_server_stop(&server);
+    free(url);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+/* A second start on the same database applies no migration again. */
+static void serve_restarts_on_existing_db(void **state)
+{
+    char *dir = gr_test_tmpdir("serve-restart");
+    gr_test_server server;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", base_config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(serve_answers_health),
+        cmocka_unit_test(serve_unknown_route_is_404),
+        cmocka_unit_test(serve_bad_config_exits_2),
+        cmocka_unit_test(serve_stops_during_requests),
+        cmocka_unit_test(serve_restarts_on_existing_db),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
