@@ -81,12 +81,17 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
             continue;
         snprintf(ticket, sizeof(ticket), "%s:%llu", catalog->instance_id,
                  (unsigned long long)atomic_fetch_add(&ticket_counter, 1));
-        changed = gr_catalog__exec(conn,
-                                   "INSERT INTO catalog_stitch_queue (entity_ref, ticket, "
-                                   "next_stitch_at, cause) VALUES (?, ?, ?, ?) "
-                                   "ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
-                                   "next_stitch_at = excluded.next_stitch_at, cause = excluded.cause",
-                                   "ssis", entries[i].ref, ticket, now, entries[i].cause);
+        /* A row marked again keeps its earlier due time, so an entity that
+         * every batch touches (a group owning thousands) is stitched about
+         * once per delay instead of once per batch. */
+        changed = gr_catalog__exec(
+            conn,
+            "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
+            "next_stitch_at = CASE WHEN catalog_stitch_queue.next_stitch_at < "
+            "excluded.next_stitch_at THEN catalog_stitch_queue.next_stitch_at ELSE "
+            "excluded.next_stitch_at END, cause = excluded.cause",
+            "ssis", entries[i].ref, ticket, now + GR_CATALOG_STITCH_DELAY_MS, entries[i].cause);
         if (changed < 0)
             rc = (int)changed;
     }
