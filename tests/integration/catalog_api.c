@@ -18,6 +18,7 @@
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/api/cursor.h"
 #include "unit/store/db_fixture.h"
+#include "catalog_api_auth.h"
 #include "unit/catalogapi/catalog_fixture.h"
 
 /* Response shapes captured from Backstage's catalog backend, relative to the repository. */
@@ -29,21 +30,12 @@ typedef struct {
     char *dir;
     gr_db *db;
     gr_http_server *server;
+    gr_auth *auth;
     char *base;
 } api_server;
 
 static api_server srv;
 
-/* Accepts the static token; stands in for the host's externalAccess authenticator. */
-static int static_token(gr_request *req, void *payload)
-{
-    const char *header = gr_req_header(req, "Authorization");
-
-    (void)payload;
-    if (header == NULL || strcmp(header, "Bearer " TOKEN) != 0)
-        return gr_error_set(GR_EUNAUTH, "Could not resolve credentials; illegal token");
-    return GR_OK;
-}
 
 static char *read_text(const char *path)
 {
@@ -121,7 +113,9 @@ static int group_setup(void **state)
     seed(srv.db);
     if (gr_http_server_new(&srv.server, &http_opts) != GR_OK)
         return -1;
-    gr_http_set_authenticator(srv.server, static_token, NULL);
+    srv.auth = catalog_api_auth(srv.server, srv.dir, TOKEN);
+    if (srv.auth == NULL)
+        return -1;
     if (gr_catalog_api_register_reads(srv.db, srv.server) != GR_OK ||
         gr_http_server_start(srv.server) != GR_OK)
         return -1;
@@ -133,6 +127,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     gr_http_server_free(srv.server);
+    gr_auth_free(srv.auth);
     gr_db_close(srv.db);
     gr_test_rmtree(srv.dir);
     free(srv.dir);

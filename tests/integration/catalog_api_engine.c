@@ -13,6 +13,7 @@
 #include "host/http/http.h"
 #include "plugins/catalog/api/api.h"
 #include "unit/engine/engine_fixture.h"
+#include "catalog_api_auth.h"
 
 #define TOKEN "catalog-api-engine-token"
 
@@ -43,18 +44,10 @@ static const char config[] =
 typedef struct {
     engine_fixture *engine;
     gr_http_server *server;
+    gr_auth *auth;
     char *base;
 } api_fixture;
 
-static int static_token(gr_request *req, void *payload)
-{
-    const char *header = gr_req_header(req, "Authorization");
-
-    (void)payload;
-    if (header == NULL || strcmp(header, "Bearer " TOKEN) != 0)
-        return gr_error_set(GR_EUNAUTH, "Could not resolve credentials; illegal token");
-    return GR_OK;
-}
 
 static int setup(void **state)
 {
@@ -71,7 +64,9 @@ static int setup(void **state)
     engine_idle(fixture->engine);
     if (gr_http_server_new(&fixture->server, NULL) != GR_OK)
         return -1;
-    gr_http_set_authenticator(fixture->server, static_token, NULL);
+    fixture->auth = catalog_api_auth(fixture->server, fixture->engine->dir, TOKEN);
+    if (fixture->auth == NULL)
+        return -1;
     if (gr_catalog_api_register(fixture->engine->catalog, fixture->server) != GR_OK ||
         gr_http_server_start(fixture->server) != GR_OK)
         return -1;
@@ -87,6 +82,7 @@ static int teardown(void **state)
     void *engine_state = fixture->engine;
 
     gr_http_server_free(fixture->server);
+    gr_auth_free(fixture->auth);
     free(fixture->base);
     free(fixture);
     return engine_teardown(&engine_state);

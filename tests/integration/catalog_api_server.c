@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "support/gr_test.h"
+#include "catalog_api_auth.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/store/db.h"
 #include "plugins/catalog/api/api.h"
+#include "plugins/catalog/engine/catalog.h"
 #include "unit/store/db_fixture.h"
 #include "unit/catalogapi/catalog_fixture.h"
 
@@ -29,9 +31,10 @@
  *       generated entities when it has no catalog tables yet), serves the
  *       catalog read routes on 127.0.0.1:PORT with bearer token TOKEN, prints
  *       "ready" and runs until SIGTERM or SIGINT.
- *
- * NOTE: the engine routes (locations, refresh, validate-entity, ancestry)
- * are not served here, because this program does not start the engine.
+ *   integration_catalog_api_server serve-engine DB PORT TOKEN CATALOG_FILE
+ *       runs the catalog engine on the SQLite file DB with CATALOG_FILE as
+ *       its configured location, waits until it is ingested and serves every
+ *       catalog route.
  */
 
 static const char *const words[] = {"payments", "billing", "checkout", "inventory", "search",
@@ -132,20 +135,6 @@ static void generate_catalog(gr_db *db, size_t count)
     }
 }
 
-/* Accepts `Authorization: Bearer <token>` with the configured static token. */
-static int check_token(gr_request *req, void *payload)
-{
-    const char *token = payload;
-    const char *header = gr_req_header(req, "Authorization");
-
-    if (header == NULL || strncmp(header, "Bearer ", 7) != 0)
-        return gr_error_set(GR_EUNAUTH, "Missing credentials");
-    if (strcmp(header + 7, token) != 0)
-        return gr_error_set(GR_EUNAUTH, "Could not resolve credentials; illegal token");
-    gr_req_set_identity(req, (void *)"test");
-    return GR_OK;
-}
-
 static int has_tables(gr_db *db)
 {
     gr_db_conn *conn = NULL;
@@ -171,7 +160,7 @@ static void on_signal(int sig)
 
 /* Opens the database, fills it when new, and starts a server. Returns 0 or -1. */
 static int start_server(const char *path, int port, const char *token, size_t count, gr_db **db,
-                        gr_http_server **server)
+                        gr_http_server **server, gr_auth **auth, const char *dir)
 {
     gr_db_options db_opts = {.client = "sqlite", .path = path};
     gr_http_options http_opts = {.port = port};
@@ -186,7 +175,9 @@ static int start_server(const char *path, int port, const char *token, size_t co
     }
     if (gr_http_server_new(server, &http_opts) != GR_OK)
         return -1;
-    gr_http_set_authenticator(*server, check_token, (void *)token);
+    *auth = catalog_api_auth(*server, dir, token);
+    if (*auth == NULL)
+        return -1;
     if (gr_catalog_api_register_reads(*db, *server) != GR_OK ||
         gr_http_server_start(*server) != GR_OK) {
         fprintf(stderr, "starting the server failed: %s\n", gr_error_last());
@@ -195,16 +186,78 @@ static int start_server(const char *path, int port, const char *token, size_t co
     return 0;
 }
 
-static int serve(int argc, char **argv)
+/* The configuration of serve-engine: one file location, every kind, reading from loopback. */
+static json_t *engine_config(const char *catalog_file)
 {
+    return json_pack("{s:{s:{s:[{s:s}]}},s:{s:[{s:[s,s,s,s,s,s,s,s]}],s:[{s:s,s:s}],"
+                     "s:[s,s]}}",
+                     "backend", "reading", "allow", "host", "127.0.0.1", "catalog", "rules",
+                     "allow", "Component", "API", "Location", "Group", "User", "System", "Domain",
+                     "Resource", "locations", "type", "file", "target", catalog_file,
+                     "allowedLocationTypes", "url", "file");
+}
+
+static int serve_engine(char **argv)
+{
+    gr_db_options db_opts = {.client = "sqlite", .path = argv[2]};
+    gr_http_options http_opts = {.port = atoi(argv[3])};
+    json_t *config = engine_config(argv[5]);
+    gr_catalog_options options = {.config = config};
+    gr_catalog *catalog = NULL;
     gr_db *db = NULL;
     gr_http_server *server = NULL;
-    size_t count = argc > 5 ? strtoul(argv[5], NULL, 10) : 1000;
+    gr_auth *auth = NULL;
+    char *dir = gr_test_tmpdir("catalog-api-serve");
     int rc;
 
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    rc = start_server(argv[2], atoi(argv[3]), argv[4], count, &db, &server);
+    rc = gr_db_open(&db, &db_opts);
+    options.db = db;
+    if (rc == GR_OK)
+        rc = gr_catalog_new(&catalog, &options);
+    if (rc == GR_OK)
+        rc = gr_catalog_wait_idle(catalog, 120000);
+    if (rc == GR_OK)
+        rc = gr_http_server_new(&server, &http_opts);
+    if (rc == GR_OK) {
+        auth = catalog_api_auth(server, dir, argv[4]);
+        rc = auth ? gr_catalog_api_register(catalog, server) : GR_EINVALID;
+    }
+    if (rc == GR_OK)
+        rc = gr_catalog_start(catalog);
+    if (rc == GR_OK)
+        rc = gr_http_server_start(server);
+    if (rc == GR_OK) {
+        printf("ready\n");
+        fflush(stdout);
+        while (!stopping)
+            pause();
+    } else {
+        fprintf(stderr, "serve-engine failed: %s\n", gr_error_last());
+    }
+    gr_http_server_free(server);
+    gr_auth_free(auth);
+    gr_catalog_free(catalog);
+    gr_db_close(db);
+    json_decref(config);
+    gr_test_rmtree(dir);
+    free(dir);
+    return rc == GR_OK ? 0 : 1;
+}
+
+static int serve(int argc, char **argv)
+{
+    gr_db *db = NULL;
+    gr_http_server *server = NULL;
+    gr_auth *auth = NULL;
+    size_t count = argc > 5 ? strtoul(argv[5], NULL, 10) : 1000;
+    char *dir = gr_test_tmpdir("catalog-api-serve");
+    int rc;
+
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    rc = start_server(argv[2], atoi(argv[3]), argv[4], count, &db, &server, &auth, dir);
     if (rc == 0) {
         printf("ready\n");
         fflush(stdout);
@@ -212,7 +265,10 @@ static int serve(int argc, char **argv)
             pause();
     }
     gr_http_server_free(server);
+    gr_auth_free(auth);
     gr_db_close(db);
+    gr_test_rmtree(dir);
+    free(dir);
     return rc == 0 ? 0 : 1;
 }
 
@@ -223,17 +279,18 @@ static void server_self_test(void **state)
     int port = gr_test_free_port();
     gr_db *db = NULL;
     gr_http_server *server = NULL;
-    const char *auth[] = {"Authorization: Bearer secret", NULL};
+    gr_auth *auth = NULL;
+    const char *headers[] = {"Authorization: Bearer secret-token", NULL};
     char *url;
     gr_test_output res;
 
     (void)state;
-    assert_int_equal(start_server(path, port, "secret", 200, &db, &server), 0);
+    assert_int_equal(start_server(path, port, "secret-token", 200, &db, &server, &auth, dir), 0);
     assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM catalog_final_entities"), 200);
 
     url = gr_xasprintf("http://127.0.0.1:%d/api/catalog/entities/by-name/group/default/team-1",
                        port);
-    res = gr_test_http("GET", url, auth, NULL);
+    res = gr_test_http("GET", url, headers, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "\"name\":\"team-1\""));
     gr_test_output_free(&res);
@@ -242,13 +299,14 @@ static void server_self_test(void **state)
     url = gr_xasprintf("http://127.0.0.1:%d/api/catalog/entities/by-query?filter=kind=component"
                        "&limit=5",
                        port);
-    res = gr_test_http("GET", url, auth, NULL);
+    res = gr_test_http("GET", url, headers, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "\"totalItems\":"));
     gr_test_output_free(&res);
     free(url);
 
     gr_http_server_free(server);
+    gr_auth_free(auth);
     gr_db_close(db);
     gr_test_rmtree(dir);
     free(path);
@@ -263,8 +321,11 @@ int main(int argc, char **argv)
 
     if (argc >= 5 && strcmp(argv[1], "serve") == 0)
         return serve(argc, argv);
+    if (argc == 6 && strcmp(argv[1], "serve-engine") == 0)
+        return serve_engine(argv);
     if (argc > 1) {
-        fprintf(stderr, "usage: %s [serve DB PORT TOKEN [COUNT]]\n", argv[0]);
+        fprintf(stderr, "usage: %s [serve DB PORT TOKEN [COUNT] | serve-engine DB PORT TOKEN FILE]\n",
+                argv[0]);
         return 2;
     }
     return cmocka_run_group_tests(tests, NULL, NULL);
