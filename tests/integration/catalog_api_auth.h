@@ -16,7 +16,8 @@
 /*
  * Loads an app-config with `backend.auth.externalAccess: [{type: static,
  * options: {token, subject: test}}]` from a file in `dir`, and installs the
- * host's static-token authenticator on `server`. Returns the gr_auth to free
+ * host's static-token authenticator on `server`. The log level follows
+ * GREENROOM_LOG_LEVEL. Returns the gr_auth to free
  * after the server, or NULL with the problem printed.
  */
 static inline gr_auth *catalog_api_auth(gr_http_server *server, const char *dir, const char *token)
@@ -41,6 +42,8 @@ static inline gr_auth *catalog_api_auth(gr_http_server *server, const char *dir,
         fprintf(stderr, "configuring the authenticator failed: %s\n", gr_error_last());
     else
         gr_http_set_authenticator(server, gr_auth_authenticate, auth);
+    if (config != NULL)
+        gr_config_apply_log_level(config);
     gr_config_free(config);
     gr_config_schema_free(schema);
     free(path);
