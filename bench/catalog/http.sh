@@ -34,7 +34,8 @@ GREENROOM_LOG_LEVEL=warn "$build_dir/tests/integration_catalog_api_server" serve
     "$token" "$entities" >"$log" 2>&1 &
 server_pid=$!
 cleanup() {
-    kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
     rm -f "$log"
 }
 trap cleanup EXIT INT TERM

@@ -30,9 +30,16 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gr-catalog-client-XXXXXX")
 server_pid=""
 files_pid=""
+# Stops the two servers by their PIDs; their exit statuses do not change the script's.
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [ -n "$files_pid" ] && kill "$files_pid" 2>/dev/null && wait "$files_pid" 2>/dev/null
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -n "$files_pid" ]; then
+        kill "$files_pid" 2>/dev/null || true
+        wait "$files_pid" 2>/dev/null || true
+    fi
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
