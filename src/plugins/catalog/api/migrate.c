@@ -6,7 +6,7 @@
 /*
  * Filters run as `entity_id IN (SELECT entity_id FROM catalog_search WHERE
  * key = ? AND value = ?)` and order fields as a walk over (key, value); with
- * entity_id in the index both are answered from the index alone. Facets
+ * entity_id in the index, both read the index alone. Facets
  * group by (key, original_value). Per-row tests of one entity's key (the
  * order field of the legacy list, "has a value for the order field") seek
  * (entity_id, key); without that index SQLite walks every value of the key.
