@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -223,4 +224,11 @@ bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_c
 bool gr_catalog__has_glob(const char *text)
 {
     return strpbrk(text, "*?[") != NULL;
+}
+
+void gr_catalog__sort(void *base, size_t count, size_t size,
+                      int (*compare)(const void *, const void *))
+{
+    if (base != NULL && count > 1)
+        qsort(base, count, size, compare);
 }
