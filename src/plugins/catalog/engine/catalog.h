@@ -95,9 +95,10 @@ int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *t
                             json_t **location_out, json_t **entities_out, json_t **exists_out);
 
 /**
- * Registers a location for an operator (the CLI): any of the types file,
- * url and git, whatever catalog.allowedLocationTypes says; a location that
- * exists already is made due for processing instead. *location_out as in
+ * Registers a location for an operator (the CLI). Any of the types file,
+ * url and git is accepted, whatever catalog.allowedLocationTypes lists. A
+ * location that exists already is made due for processing, with everything
+ * it leads to, instead. *location_out as in
  * gr_catalog_add_location() (may be NULL). Returns 0, GR_EINVALID or a
  * database error.
  */

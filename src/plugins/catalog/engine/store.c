@@ -515,8 +515,15 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
                          parent, &existing, &existing_count);
 
     while (rc == GR_OK && (a < existing_count || b < kept_count)) {
-        int c = a == existing_count ? 1 : b == kept_count ? -1 : strcmp(existing[a], kept[b]);
         int64_t changed = 0;
+        int c;
+
+        if (a == existing_count)
+            c = 1;
+        else if (b == kept_count)
+            c = -1;
+        else
+            c = strcmp(existing[a], kept[b]);
 
         if (c == 0) {
             a++;
