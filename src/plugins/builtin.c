@@ -2,7 +2,9 @@
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
 #include "plugins/catalog/cli_validate.h"
-#include "plugins/techdocs/build/cli.h"
+#include "plugins/techdocs/cli.h"
+#include "plugins/techdocs/plugin.h"
+#include "plugins/techdocs/settings.h"
 
 static const gr_plugin_def builtin_plugins[] = {
     {
@@ -12,8 +14,14 @@ static const gr_plugin_def builtin_plugins[] = {
     },
     {
         .id = "techdocs",
-        .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
+        .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and "
+                       "Markdown",
+        .init = gr_techdocs_plugin_init,
+        .start = gr_techdocs_plugin_start,
+        .stop = gr_techdocs_plugin_stop,
+        .destroy = gr_techdocs_plugin_destroy,
         .commands = gr_techdocs_commands,
+        .config_keys = gr_techdocs_config_keys,
     },
     {.id = NULL},
 };
