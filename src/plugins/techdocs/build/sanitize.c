@@ -19,7 +19,26 @@ static size_t scheme_text(const char *url, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < len && used + 1 < cap; i++) {
         unsigned char c = (unsigned char)url[i];
 
-        if (c == '&') {
+        if (c == '&' && i + 2 < len && url[i + 1] == '#') {
+            /* Browsers end a numeric reference at its last digit, ';' or not. */
+            int hex = url[i + 2] == 'x' || url[i + 2] == 'X';
+            size_t end = i + 2 + (size_t)hex;
+            long value = 0;
+
+            while (end < len && (hex ? isxdigit((unsigned char)url[end])
+                                     : isdigit((unsigned char)url[end]))) {
+                if (value < 0x110000)
+                    value = value * (hex ? 16 : 10) +
+                            (isdigit((unsigned char)url[end])
+                                 ? url[end] - '0'
+                                 : tolower((unsigned char)url[end]) - 'a' + 10);
+                end++;
+            }
+            if (end > i + 2 + (size_t)hex) {
+                c = value < 128 ? (unsigned char)value : 0x80;
+                i = end < len && url[end] == ';' ? end : end - 1;
+            }
+        } else if (c == '&') {
             size_t end = i + 1;
             while (end < len && end - i < 12 && url[end] != ';')
                 end++;
@@ -27,10 +46,7 @@ static size_t scheme_text(const char *url, size_t len, char *out, size_t cap)
                 const char *name = url + i + 1;
                 size_t name_len = end - i - 1;
                 long value = -1;
-                if (name_len > 1 && name[0] == '#')
-                    value = (name[1] == 'x' || name[1] == 'X') ? strtol(name + 2, NULL, 16)
-                                                                : strtol(name + 1, NULL, 10);
-                else if (name_len == 5 && strncasecmp(name, "colon", 5) == 0)
+                if (name_len == 5 && strncasecmp(name, "colon", 5) == 0)
                     value = ':';
                 else if (name_len == 3 && strncasecmp(name, "tab", 3) == 0)
                     value = '\t';
@@ -136,7 +152,8 @@ static void write_tag(const char *tag, size_t len, gr_buf *out)
             continue;
         }
 
-        int event_handler = name_len > 2 && strncasecmp(tag + name_start, "on", 2) == 0;
+        int event_handler = (name_len > 2 && strncasecmp(tag + name_start, "on", 2) == 0) ||
+                            name_is(tag + name_start, name_len, "srcdoc");
         int bad_url = is_url_attribute(tag + name_start, name_len) &&
                       gr_techdocs_url_is_unsafe(tag + value_start, value_len,
                                                 name_is(tag + name_start, name_len, "src"));
@@ -155,6 +172,38 @@ static size_t tag_name(const char *tag, size_t len, size_t from)
     return end - from;
 }
 
+/* A tag name ends at white space, '/' or '>'. Any other character (such as
+ * '<' in "<scr<script>") makes the piece text rather than a tag we check. */
+static int name_ends_tag(const char *piece, size_t len, size_t end)
+{
+    return end < len && (isspace((unsigned char)piece[end]) || piece[end] == '/' ||
+                         piece[end] == '>');
+}
+
+/* Elements dropped as tags (their content stays): <base> redirects every
+ * relative link, <meta> can refresh to a script URL, and SVG animation
+ * elements can set an href or an event handler to a script value. */
+static int drops_element(const char *name, size_t len)
+{
+    static const char *const names[] = {"base", "meta", "animate", "set", "animatemotion",
+                                        "animatetransform", "handler", "listener"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (name_is(name, len, names[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Appends `len` bytes of `text` HTML-escaped. */
+static void put_escaped(gr_buf *out, const char *text, size_t len)
+{
+    char *copy = gr_xstrndup(text, len);
+
+    gr_buf_put_html(out, copy);
+    free(copy);
+}
+
 /* Handles a complete tag or comment held in `piece`. */
 static void handle_markup(gr_techdocs_sanitizer *sanitizer, const char *piece, size_t len,
                           gr_buf *out)
@@ -171,8 +220,15 @@ static void handle_markup(gr_techdocs_sanitizer *sanitizer, const char *piece, s
     }
     if (sanitizer->in_script)
         return;
-    if (piece[1] == '!' || piece[1] == '?' || name_len == 0)
-        gr_buf_append(out, piece, len);
+    /* Comments, doctypes and processing instructions are dropped whole:
+     * browsers end a comment at "<!-->", "<!--->" or "--!>" too, so
+     * passing one through could let markup after those out. */
+    if (piece[1] == '!' || piece[1] == '?')
+        return;
+    if (name_len == 0 || !name_ends_tag(piece, len, name_from + name_len))
+        put_escaped(out, piece, len);
+    else if (drops_element(piece + name_from, name_len))
+        return;
     else
         write_tag(piece, len, out);
 }

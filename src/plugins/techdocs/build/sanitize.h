@@ -12,10 +12,14 @@
  * shows it; greenroom cleans at build time instead. The sanitizer is a
  * stream: raw HTML arrives in pieces (one tag at a time, or one line of an
  * HTML block) and a tag may span pieces. It drops <script> elements with their
- * content, every attribute whose name starts with "on", and href, src,
- * action, formaction, xlink:href, srcdoc and data attributes whose URL uses the
- * javascript:, vbscript: or data: scheme (data:image/ is kept on src). All
- * other markup passes through unchanged.
+ * content; comments, doctypes and processing instructions; the tags of
+ * <base>, <meta> and SVG animation elements; every attribute whose name
+ * starts with "on", srcdoc attributes, and href, src, action, formaction,
+ * xlink:href and data attributes whose URL uses the javascript:, vbscript:
+ * or data: scheme (data:image/ is kept on src), with numeric character
+ * references decoded with or without their ';'. Markup whose tag name holds
+ * another character than letters, digits, '-' and ':' is written as text.
+ * All other markup passes through unchanged.
  */
 typedef struct {
     gr_buf pending;   /* an unfinished tag or comment */
