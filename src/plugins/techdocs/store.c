@@ -16,6 +16,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "host/store/migrate.h"
+#include "plugins/techdocs/build/sanitize.h"
 #include "plugins/techdocs/files.h"
 #include "plugins/techdocs/mime.h"
 
@@ -77,6 +78,32 @@ void gr_techdocs_store_free(gr_techdocs_store *store)
         return;
     free(store->folder);
     free(store);
+}
+
+/* Reads one file of a site being published. HTML of sites built elsewhere
+ * goes through the sanitizer, because the docs pages embed it.
+ * TODO: a page built by MkDocs is a whole document with its theme; keep
+ * only its main content (Material's article.md-content__inner) so that the
+ * docs page does not embed a second header and nav. */
+static int load_site_file(const char *site_dir, const char *rel, int sanitize, unsigned char **data,
+                          size_t *size)
+{
+    char *path = gr_xasprintf("%s/%s", site_dir, rel);
+    size_t len = strlen(rel);
+    int rc = gr_techdocs_read_file(path, GR_TECHDOCS_MAX_SITE_FILE_BYTES, data, size);
+
+    free(path);
+    if (rc == GR_OK && sanitize && len > 5 && strcmp(rel + len - 5, ".html") == 0) {
+        gr_techdocs_sanitizer sanitizer = GR_TECHDOCS_SANITIZER_INIT;
+        gr_buf clean = GR_BUF_INIT;
+
+        gr_techdocs_sanitize_feed(&sanitizer, (const char *)*data, *size, &clean);
+        gr_techdocs_sanitize_finish(&sanitizer, &clean);
+        free(*data);
+        *size = clean.len;
+        *data = (unsigned char *)(clean.data ? gr_buf_detach(&clean) : gr_xstrdup(""));
+    }
+    return rc;
 }
 
 static void read_metadata(const char *site_dir, site_metadata *out)
@@ -209,7 +236,8 @@ static int insert_file(gr_db_conn *conn, const char *entity_ref, int64_t generat
 
 /* Writes files [*next, end of list) in one transaction until a batch limit is reached. */
 static int insert_batch(gr_techdocs_store *store, const char *entity_ref, int64_t generation,
-                        const char *site_dir, const gr_techdocs_paths *paths, size_t *next)
+                        const char *site_dir, const gr_techdocs_paths *paths, int sanitize,
+                        size_t *next)
 {
     gr_db_conn *conn = NULL;
     size_t files = 0;
@@ -220,15 +248,13 @@ static int insert_batch(gr_techdocs_store *store, const char *entity_ref, int64_
         rc = gr_db_begin(conn);
     while (rc == GR_OK && *next < paths->count && files < GR_TECHDOCS_PUBLISH_BATCH_FILES &&
            bytes < GR_TECHDOCS_PUBLISH_BATCH_BYTES) {
-        char *path = gr_xasprintf("%s/%s", site_dir, paths->paths[*next]);
         unsigned char *data = NULL;
         size_t size = 0;
 
-        rc = gr_techdocs_read_file(path, GR_TECHDOCS_MAX_SITE_FILE_BYTES, &data, &size);
+        rc = load_site_file(site_dir, paths->paths[*next], sanitize, &data, &size);
         if (rc == GR_OK)
             rc = insert_file(conn, entity_ref, generation, paths->paths[*next], data, size);
         free(data);
-        free(path);
         files++;
         bytes += size;
         (*next)++;
@@ -292,7 +318,8 @@ static int publish_database(gr_techdocs_store *store, const gr_techdocs_triplet 
     int rc = GR_OK;
 
     while (rc == GR_OK && next < paths->count)
-        rc = insert_batch(store, triplet->ref, generation, site_dir, paths, &next);
+        rc = insert_batch(store, triplet->ref, generation, site_dir, paths,
+                          strcmp(origin, "publish") == 0, &next);
     if (rc == GR_OK)
         rc = switch_generation(store, triplet, generation, origin, source_hash, metadata, 1);
     if (rc != GR_OK) {
@@ -313,21 +340,20 @@ static char *generation_dir(const gr_techdocs_store *store, const gr_techdocs_tr
                         triplet->name, (long long)generation);
 }
 
-static int copy_site(const char *site_dir, const gr_techdocs_paths *paths, const char *dest)
+static int copy_site(const char *site_dir, const gr_techdocs_paths *paths, int sanitize,
+                     const char *dest)
 {
     int rc = gr_techdocs_make_dirs(dest);
 
     for (size_t i = 0; rc == GR_OK && i < paths->count; i++) {
-        char *from = gr_xasprintf("%s/%s", site_dir, paths->paths[i]);
         char *to = gr_xasprintf("%s/%s", dest, paths->paths[i]);
         unsigned char *data = NULL;
         size_t size = 0;
 
-        rc = gr_techdocs_read_file(from, GR_TECHDOCS_MAX_SITE_FILE_BYTES, &data, &size);
+        rc = load_site_file(site_dir, paths->paths[i], sanitize, &data, &size);
         if (rc == GR_OK)
             rc = gr_techdocs_write_file(to, data, size);
         free(data);
-        free(from);
         free(to);
     }
     return rc;
@@ -387,7 +413,7 @@ static int publish_folder(gr_techdocs_store *store, const gr_techdocs_triplet *t
     /* A crashed publish may have left this generation's folder behind. */
     if (lstat(dest, &st) == 0)
         gr_techdocs_remove_tree(dest);
-    rc = copy_site(site_dir, paths, dest);
+    rc = copy_site(site_dir, paths, strcmp(origin, "publish") == 0, dest);
     if (rc == GR_OK)
         rc = swap_link(store, triplet, generation, &previous);
     if (rc == GR_OK)

@@ -74,7 +74,9 @@ void gr_techdocs_store_free(gr_techdocs_store *store);
 /**
  * Publishes every regular file under `site_dir` as the new content of the
  * site of `triplet`; names starting with '.' and symbolic links are left
- * out. `origin` is "build" or "publish"; `source_hash` may be NULL. The
+ * out. `origin` is "build" or "publish"; the HTML files of a "publish"
+ * site were made by another tool, so they are stored after going through
+ * the Markdown sanitizer. `source_hash` may be NULL. The
  * caller holds the build lease of the site (see lease.h), so that two
  * publishes of one site never interleave. Stores the new generation in
  * *generation_out (may be NULL). Returns GR_OK; GR_ELIMIT past

@@ -203,6 +203,37 @@ static void external_serves_published(void **state)
     free(dir);
 }
 
+static void publish_sanitizes_html(void **state)
+{
+    db_fixture *fixture = *state;
+    char *dir = gr_test_tmpdir("td-site");
+    gr_techdocs_settings settings = techdocs_test_settings(NULL);
+    gr_techdocs_service *service;
+    gr_techdocs_triplet triplet;
+    char *html;
+
+    gr_test_write_file(dir, "index.html",
+                       "<p onclick=\"alert(1)\">Made elsewhere</p><script>alert(2)</script>");
+    gr_test_write_file(dir, "app.js", "alert(3)");
+    settings.external = 1;
+    service = techdocs_start(fixture->db, &settings, "instance-a");
+    assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
+    assert_ok(gr_techdocs_store_publish(gr_techdocs_service_store(service), &triplet, dir,
+                                        "publish", NULL, NULL));
+
+    html = techdocs_read_text(service, &triplet, "index.html");
+    assert_string_equal(html, "<p>Made elsewhere</p>");
+    free(html);
+    html = techdocs_read_text(service, &triplet, "app.js");
+    assert_string_equal(html, "alert(3)");
+    free(html);
+
+    gr_techdocs_service_free(service);
+    gr_techdocs_triplet_free(&triplet);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 typedef struct {
     gr_techdocs_service *service;
     const gr_techdocs_triplet *triplet;
@@ -309,6 +340,7 @@ int main(void)
         DB_TEST_BOTH(view_builds_then_serves),    DB_TEST_BOTH(changed_source_rebuilds),
         DB_TEST_BOTH(failed_build_reports_error), DB_TEST_BOTH(external_serves_published),
         DB_TEST_BOTH(two_instances_build_once),   DB_TEST_BOTH(folder_store_switches_sites),
+        DB_TEST_BOTH(publish_sanitizes_html),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

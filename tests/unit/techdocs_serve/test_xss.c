@@ -6,12 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
@@ -19,224 +17,32 @@
 #include "host/common/error.h"
 #include "plugins/techdocs/build/build.h"
 #include "plugins/techdocs/files.h"
+#include "plugins/techdocs/html_check.h"
 #include "plugins/techdocs/render.h"
-
-/*
- * The checker reads HTML the way a browser's tokenizer does, independently
- * of the sanitizer: tags, attributes with quoted or bare values, '/' between
- * attributes, comments that end at "-->", "--!>" or right after "<!--" or
- * "<!---". It is stricter than a browser in one way: markup inside raw-text
- * elements (style, textarea, title) is checked too, because inside SVG or
- * MathML those elements hold markup.
- */
 
 typedef struct {
     gr_buf problems;
     int count;
+    const char *file;
+    const char *html;
 } findings;
 
-static void report(findings *found, const char *file, const char *html, const char *at,
-                   const char *what)
+static void collect(const char *at, const char *what, void *payload)
 {
-    size_t offset = (size_t)(at - html);
+    findings *found = payload;
+    size_t offset = (size_t)(at - found->html);
     size_t start = offset > 40 ? offset - 40 : 0;
 
-    gr_buf_printf(&found->problems, "%s: %s near \"%.100s\"\n", file, what, html + start);
+    gr_buf_printf(&found->problems, "%s: %s near \"%.100s\"\n", found->file, what,
+                  found->html + start);
     found->count++;
-}
-
-/* Decodes character references as an attribute value does (a numeric one
- * needs no ';'), then drops ASCII whitespace and control characters and
- * lowers the case: what a URL parser sees of the scheme. */
-static void scheme_view(const char *value, size_t len, char *out, size_t cap)
-{
-    static const struct {
-        const char *name;
-        char c;
-    } named[] = {{"colon;", ':'}, {"tab;", '\t'}, {"newline;", '\n'}, {"lpar;", '('},
-                 {"rpar;", ')'},  {"sol;", '/'},  {"period;", '.'}};
-    size_t used = 0;
-
-    for (size_t i = 0; i < len && used + 1 < cap; i++) {
-        unsigned long c = (unsigned char)value[i];
-
-        if (c == '&' && i + 1 < len && value[i + 1] == '#') {
-            size_t j = i + 2;
-            int hex = j < len && (value[j] == 'x' || value[j] == 'X');
-            unsigned long code = 0;
-
-            j += hex;
-            while (j < len && (hex ? isxdigit((unsigned char)value[j])
-                                   : isdigit((unsigned char)value[j]))) {
-                code = code * (hex ? 16 : 10) +
-                       (unsigned long)(isdigit((unsigned char)value[j])
-                                           ? value[j] - '0'
-                                           : tolower((unsigned char)value[j]) - 'a' + 10);
-                if (code > 0x10ffff)
-                    code = 0x10ffff;
-                j++;
-            }
-            if (j < len && value[j] == ';')
-                j++;
-            c = code;
-            i = j - 1;
-        } else if (c == '&') {
-            for (size_t n = 0; n < sizeof(named) / sizeof(named[0]); n++) {
-                size_t name_len = strlen(named[n].name);
-
-                if (i + 1 + name_len <= len &&
-                    strncasecmp(value + i + 1, named[n].name, name_len) == 0) {
-                    c = (unsigned char)named[n].c;
-                    i += name_len;
-                    break;
-                }
-            }
-        }
-        if (c <= 0x20 || c == 0x7f)
-            continue;
-        out[used++] = c < 128 ? (char)tolower((int)c) : '?';
-    }
-    out[used] = '\0';
-}
-
-static int url_runs_script(const char *value, size_t len)
-{
-    char scheme[64];
-
-    scheme_view(value, len, scheme, sizeof(scheme));
-    if (strncmp(scheme, "javascript:", 11) == 0 || strncmp(scheme, "vbscript:", 9) == 0)
-        return 1;
-    return strncmp(scheme, "data:", 5) == 0 && strncmp(scheme, "data:image/png", 14) != 0 &&
-           strncmp(scheme, "data:image/jpeg", 15) != 0 && strncmp(scheme, "data:image/gif", 14) != 0;
-}
-
-static int is_url_attribute(const char *name)
-{
-    static const char *const names[] = {"href",   "src",    "action", "formaction", "xlink:href",
-                                        "data",   "background", "poster", "values", "to",
-                                        "from",   "by",     "codebase", "cite", "ping",
-                                        "manifest", "icon", "longdesc", "dynsrc", "lowsrc"};
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(name, names[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Checks the attribute `name` = value[0..len) of element `tag`. */
-static void check_attribute(findings *found, const char *file, const char *html, const char *at,
-                            const char *tag, const char *name, const char *value, size_t len)
-{
-    if (strncmp(name, "on", 2) == 0)
-        report(found, file, html, at, "event-handler attribute");
-    else if (strcmp(name, "srcdoc") == 0)
-        report(found, file, html, at, "srcdoc attribute (a document in an attribute)");
-    else if (strcmp(name, "http-equiv") == 0 && strcmp(tag, "meta") == 0)
-        report(found, file, html, at, "meta http-equiv");
-    else if (strcmp(name, "attributename") == 0 && len >= 2 && strncasecmp(value, "on", 2) == 0)
-        report(found, file, html, at, "animation of an event handler");
-    else if (is_url_attribute(name) && url_runs_script(value, len))
-        report(found, file, html, at, "script URL");
-}
-
-/* Skips a comment starting at `p` ("<!"), returning the position after it. */
-static const char *skip_comment(const char *p)
-{
-    const char *end;
-
-    if (strncmp(p, "<!--", 4) != 0) {
-        end = strchr(p, '>');
-        return end ? end + 1 : p + strlen(p);
-    }
-    if (p[4] == '>')
-        return p + 5;
-    if (strncmp(p + 4, "->", 2) == 0)
-        return p + 6;
-    for (end = p + 4; *end != '\0'; end++) {
-        if (strncmp(end, "-->", 3) == 0)
-            return end + 3;
-        if (strncmp(end, "--!>", 4) == 0)
-            return end + 4;
-    }
-    return end;
-}
-
-static const char *read_name(const char *p, char *out, size_t cap)
-{
-    size_t used = 0;
-
-    while (*p != '\0' && !isspace((unsigned char)*p) && *p != '/' && *p != '>' && *p != '=') {
-        if (used + 1 < cap)
-            out[used++] = (char)tolower((unsigned char)*p);
-        p++;
-    }
-    out[used] = '\0';
-    return p;
-}
-
-/* Reads one tag starting at `p` ('<' then a letter or '/'); returns the position after it. */
-static const char *check_tag(findings *found, const char *file, const char *html, const char *p)
-{
-    const char *start = p;
-    int closing = p[1] == '/';
-    char tag[64];
-    char name[64];
-
-    p = read_name(p + 1 + closing, tag, sizeof(tag));
-    if (!closing && (strcmp(tag, "script") == 0 || strcmp(tag, "base") == 0))
-        report(found, file, html, start, strcmp(tag, "base") == 0 ? "base element" : "script element");
-    while (*p != '\0' && *p != '>') {
-        const char *value = "";
-        size_t len = 0;
-        const char *attr_at;
-
-        while (isspace((unsigned char)*p) || *p == '/')
-            p++;
-        if (*p == '>' || *p == '\0')
-            break;
-        attr_at = p;
-        p = read_name(p == attr_at && *p == '=' ? p + 1 : p, name, sizeof(name));
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p == '=') {
-            p++;
-            while (isspace((unsigned char)*p))
-                p++;
-            if (*p == '"' || *p == '\'') {
-                char quote = *p++;
-                const char *end = strchr(p, quote);
-
-                value = p;
-                len = end ? (size_t)(end - p) : strlen(p);
-                p = end ? end + 1 : p + len;
-            } else {
-                value = p;
-                while (*p != '\0' && !isspace((unsigned char)*p) && *p != '>')
-                    p++;
-                len = (size_t)(p - value);
-            }
-        }
-        if (!closing)
-            check_attribute(found, file, html, attr_at, tag, name, value, len);
-    }
-    return *p == '>' ? p + 1 : p;
 }
 
 static void check_html(findings *found, const char *file, const char *html)
 {
-    const char *p = html;
-
-    for (const char *s = strcasestr(html, "<script"); s != NULL; s = strcasestr(s + 1, "<script"))
-        report(found, file, html, s, "the text <script");
-    while ((p = strchr(p, '<')) != NULL) {
-        if (p[1] == '!')
-            p = skip_comment(p);
-        else if (isalpha((unsigned char)p[1]) || (p[1] == '/' && isalpha((unsigned char)p[2])))
-            p = check_tag(found, file, html, p);
-        else
-            p++;
-    }
+    found->file = file;
+    found->html = html;
+    gr_techdocs_html_check(html, collect, found);
 }
 
 /* Renders a page as the server shows it: layout, nav, table of contents, edit link. */
@@ -279,7 +85,7 @@ static void corpus_renders_inert(void **state)
     char *nav_path = gr_xasprintf("%s/techdocs_nav.json", site);
     gr_techdocs_report report;
     gr_techdocs_paths paths;
-    findings found = {GR_BUF_INIT, 0};
+    findings found = {GR_BUF_INIT, 0, NULL, NULL};
     json_t *nav;
     size_t pages = 0;
 
@@ -357,7 +163,7 @@ static void checker_finds_payloads(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
-        findings found = {GR_BUF_INIT, 0};
+        findings found = {GR_BUF_INIT, 0, NULL, NULL};
 
         check_html(&found, "case", unsafe[i]);
         if (found.count == 0)
@@ -365,7 +171,7 @@ static void checker_finds_payloads(void **state)
         gr_buf_free(&found.problems);
     }
     for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++) {
-        findings found = {GR_BUF_INIT, 0};
+        findings found = {GR_BUF_INIT, 0, NULL, NULL};
 
         check_html(&found, "case", safe[i]);
         if (found.count != 0)

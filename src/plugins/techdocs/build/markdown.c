@@ -230,8 +230,8 @@ static void parse_attribute_list(const char *text, size_t len, attribute_list *a
                 value_len -= 2;
             }
             plain = gr_xstrndup(value, value_len);
-            /* Event handlers are dropped here too, as for raw HTML. */
-            if (strncasecmp(key, "on", 2) != 0) {
+            /* Attributes the sanitizer drops from raw HTML are dropped here too. */
+            if (!gr_techdocs_attribute_is_unsafe(key, strlen(key), plain, value_len)) {
                 gr_buf_printf(&attrs->others, " %s=\"", key);
                 gr_buf_put_html(&attrs->others, plain);
                 gr_buf_putc(&attrs->others, '"');
