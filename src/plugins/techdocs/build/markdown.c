@@ -19,6 +19,8 @@ typedef struct {
     size_t chunk_len;
     int chunk_line;
     size_t search_from;
+    size_t counted_to; /* newlines of chunk[0, counted_to) are in counted_line */
+    int counted_line;
     gr_techdocs_sanitizer sanitizer;
     gr_buf pending; /* normal text not yet written, so a footnote reference or
                      * an attribute list split over callbacks is seen whole */
@@ -85,11 +87,21 @@ static int find_line(renderer *r, const char *needle)
     }
     if (found == NULL)
         return r->chunk_line;
-    if (base == r->chunk)
-        r->search_from = (size_t)(found - base) + 1;
-    for (const char *p = base; p < found; p++)
-        line += *p == '\n';
-    return line;
+    if (base != r->chunk) {
+        for (const char *p = base; p < found; p++)
+            line += *p == '\n';
+        return line;
+    }
+    /* Links come in document order, so counting resumes where it stopped. */
+    r->search_from = (size_t)(found - base) + 1;
+    if ((size_t)(found - base) < r->counted_to) {
+        r->counted_to = 0;
+        r->counted_line = r->chunk_line;
+    }
+    for (const char *p = base + r->counted_to; p < found; p++)
+        r->counted_line += *p == '\n';
+    r->counted_to = (size_t)(found - base);
+    return r->counted_line;
 }
 
 static void add_link(renderer *r, const char *url, const char *written, char *target_path,
@@ -650,6 +662,7 @@ int gr_techdocs__render_md4c(gr_techdocs__page *page, const char *text, size_t l
     r.chunk = text;
     r.chunk_len = len;
     r.chunk_line = first_line;
+    r.counted_line = first_line;
     gr_buf_append(&input, text, len);
     if (page->reference_definitions.len > 0) {
         gr_buf_puts(&input, "\n\n");
