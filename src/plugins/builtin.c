@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/auth/plugin.h"
 #include "plugins/catalog/cli_validate.h"
+#include "plugins/scaffolder/template/cli.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
 
 static const gr_plugin_def builtin_plugins[] = {
+    {
+        .id = "auth",
+        .description = "sign-in providers, identity tokens, sessions and the permission API",
+        .init = gr_auth_plugin_init,
+        .destroy = gr_auth_plugin_destroy,
+        .config_keys = gr_auth_plugin_keys,
+    },
     {
         .id = "catalog",
         .description = "software catalog: entities, relations and their validation",
@@ -22,6 +31,11 @@ static const gr_plugin_def builtin_plugins[] = {
         .destroy = gr_techdocs_plugin_destroy,
         .commands = gr_techdocs_commands,
         .config_keys = gr_techdocs_config_keys,
+    },
+    {
+        .id = "scaffolder",
+        .description = "software templates: the template engine and its commands",
+        .commands = gr_tmpl_cli_commands,
     },
     {.id = NULL},
 };
