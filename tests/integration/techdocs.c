@@ -70,7 +70,7 @@ static void td_begin(td_server *td, void **state)
     td->dir = gr_test_tmpdir("td-int");
     setup_source(td, "Hello from the shop.");
     source = gr_xasprintf("%s/source", td->dir);
-    techdocs_add_entity(td->db->db, "Component", "shop", source, "dir:.");
+    techdocs_add_entity(td->db->db, source);
     free(source);
 }
 

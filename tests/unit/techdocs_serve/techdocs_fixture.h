@@ -4,9 +4,8 @@
 #define GR_TEST_TECHDOCS_FIXTURE_H
 
 /*
- * Header-only, included after cmocka.h and db_fixture.h. The catalog
- * tables are created here with the columns the catalog engine's migration
- * gives them, so the service's lookups run real SQL on both engines.
+ * Header-only, included after cmocka.h and db_fixture.h. Entities reach
+ * the catalog through the real catalog engine, reading a file location.
  */
 
 #include <jansson.h>
@@ -15,18 +14,11 @@
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "plugins/catalog/engine/catalog.h"
 #include "plugins/techdocs/service.h"
 
 /* Generous bounds: the tests run under sanitizers on small machines. */
 #define TECHDOCS_WAIT_MS 20000
-
-static const char techdocs_catalog_sql[] =
-    "CREATE TABLE IF NOT EXISTS catalog_final_entities ("
-    " entity_id TEXT PRIMARY KEY, entity_ref TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,"
-    " final_entity TEXT, last_updated_at BIGINT NOT NULL, kind TEXT NOT NULL,"
-    " namespace TEXT NOT NULL, name TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS catalog_search ("
-    " entity_id TEXT NOT NULL, key TEXT NOT NULL, original_value TEXT, value TEXT)";
 
 /* Writes a small docs source (catalog-info.yaml, mkdocs.yml, two pages) into `dir`. */
 static inline void techdocs_write_source(const char *dir, const char *home_text)
@@ -36,7 +28,7 @@ static inline void techdocs_write_source(const char *dir, const char *home_text)
 
     gr_test_write_file(dir, "catalog-info.yaml",
                        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
-                       "metadata:\n  name: shop\n  annotations:\n"
+                       "metadata:\n  name: shop\n  title: Shop service\n  annotations:\n"
                        "    backstage.io/techdocs-ref: dir:.\n"
                        "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n");
     gr_test_write_file(dir, "mkdocs.yml",
@@ -48,48 +40,22 @@ static inline void techdocs_write_source(const char *dir, const char *home_text)
     free(index);
 }
 
-/* Inserts an entity whose docs are at `dir` (`ref` is the techdocs-ref value). */
-static inline void techdocs_add_entity(gr_db *db, const char *kind, const char *name,
-                                       const char *dir, const char *ref)
+/* Registers `dir`/catalog-info.yaml as a file location and lets the catalog
+ * engine ingest it, so the entity carries the annotations the engine sets. */
+static inline void techdocs_add_entity(gr_db *db, const char *dir)
 {
-    char *location = gr_xasprintf("file:%s/catalog-info.yaml", dir);
-    char *entity_ref = gr_xasprintf("%s:default/%s", kind, name);
-    json_t *entity = json_pack(
-        "{s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s}}", "apiVersion",
-        "backstage.io/v1alpha1", "kind", kind, "metadata", "name", name, "namespace", "default",
-        "uid", name, "annotations", "backstage.io/managed-by-location", location,
-        "backstage.io/techdocs-ref", ref, "spec", "type", "service", "lifecycle", "production",
-        "owner", "group:default/team-a");
-    char *text = json_dumps(entity, JSON_COMPACT);
-    gr_db_conn *conn = NULL;
-    gr_db_stmt *stmt = NULL;
-    char *lower_kind = gr_xstrdup(kind);
+    gr_catalog_options options = {db, NULL, "techdocs-test"};
+    gr_catalog *catalog = NULL;
+    char *target = gr_xasprintf("%s/catalog-info.yaml", dir);
 
-    for (char *p = lower_kind; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    for (char *p = entity_ref; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    db_fixture_exec(db, techdocs_catalog_sql);
-    assert_int_equal(gr_db_acquire(db, GR_DB_WRITE, &conn), GR_OK);
-    assert_int_equal(gr_db_prepare(conn,
-                                   "INSERT INTO catalog_final_entities (entity_id, entity_ref,"
-                                   " hash, final_entity, last_updated_at, kind, namespace, name)"
-                                   " VALUES (?, ?, 'h', ?, 0, ?, 'default', ?)",
-                                   &stmt),
-                     GR_OK);
-    gr_db_bind_text(stmt, 1, entity_ref);
-    gr_db_bind_text(stmt, 2, entity_ref);
-    gr_db_bind_text(stmt, 3, text);
-    gr_db_bind_text(stmt, 4, lower_kind);
-    gr_db_bind_text(stmt, 5, name);
-    assert_int_equal(gr_db_step(stmt), GR_DB_DONE);
-    gr_db_finalize(stmt);
-    gr_db_release(conn);
-    free(lower_kind);
-    free(text);
-    json_decref(entity);
-    free(entity_ref);
-    free(location);
+    if (gr_catalog_new(&catalog, &options) != GR_OK)
+        fail_msg("gr_catalog_new: %s", gr_error_last());
+    if (gr_catalog_import_location(catalog, "file", target, NULL) != GR_OK)
+        fail_msg("registering %s: %s", target, gr_error_last());
+    if (gr_catalog_wait_idle(catalog, TECHDOCS_WAIT_MS) != GR_OK)
+        fail_msg("the catalog did not ingest %s: %s", target, gr_error_last());
+    gr_catalog_free(catalog);
+    free(target);
 }
 
 /* Settings for tests: one worker, a long first-view wait, checks on every view. */

@@ -60,7 +60,7 @@ static void view_builds_then_serves(void **state)
     char *html;
 
     techdocs_write_source(dir, "Welcome to the shop.");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_add_entity(fixture->db, dir);
     settings.check_interval_ms = 60000;
     service = techdocs_start(fixture->db, &settings, "instance-a");
     assert_ok(gr_techdocs_triplet_init(&triplet, "default", "Component", "shop"));
@@ -102,7 +102,7 @@ static void changed_source_rebuilds(void **state)
     char *html;
 
     techdocs_write_source(dir, "First version.");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_add_entity(fixture->db, dir);
     service = techdocs_start(fixture->db, &settings, "instance-a");
     assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
 
@@ -136,10 +136,12 @@ static void failed_build_reports_error(void **state)
     gr_techdocs_service *service;
     gr_techdocs_triplet triplet;
     gr_techdocs_view view;
+    char *config = gr_xasprintf("%s/mkdocs.yml", dir);
 
-    gr_test_write_file(dir, "catalog-info.yaml", "kind: Component\n");
-    gr_test_write_file(dir, "docs/index.md", "# No config\n");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_write_source(dir, "Never built.");
+    unlink(config);
+    free(config);
+    techdocs_add_entity(fixture->db, dir);
     settings.check_interval_ms = 60000;
     service = techdocs_start(fixture->db, &settings, "instance-a");
     assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
@@ -174,7 +176,7 @@ static void external_serves_published(void **state)
     char *html;
 
     techdocs_write_source(dir, "Published by CI.");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_add_entity(fixture->db, dir);
     settings.external = 1;
     service = techdocs_start(fixture->db, &settings, "instance-a");
     assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
@@ -261,7 +263,7 @@ static void two_instances_build_once(void **state)
     pthread_t ids[2];
 
     techdocs_write_source(dir, "Built once.");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_add_entity(fixture->db, dir);
     assert_ok(db_fixture_open(fixture, 0, &other_db));
     first = techdocs_start(fixture->db, &settings, "instance-a");
     second = techdocs_start(other_db, &settings, "instance-b");
@@ -302,7 +304,7 @@ static void folder_store_switches_sites(void **state)
     char *html;
 
     techdocs_write_source(dir, "In a folder.");
-    techdocs_add_entity(fixture->db, "Component", "shop", dir, "dir:.");
+    techdocs_add_entity(fixture->db, dir);
     service = techdocs_start(fixture->db, &settings, "instance-a");
     assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
 
