@@ -13,6 +13,7 @@
 #include "../store/db_fixture.h"
 #include "techdocs_fixture.h"
 #include "plugins/techdocs/build/build.h"
+#include "plugins/techdocs/collator.h"
 #include "plugins/techdocs/lease.h"
 
 #define assert_ok(expr) assert_int_equal((expr), GR_OK)
@@ -205,6 +206,59 @@ static void external_serves_published(void **state)
     free(dir);
 }
 
+static int collect_document(const json_t *document, void *payload)
+{
+    json_array_append((json_t *)payload, (json_t *)document);
+    return 0;
+}
+
+static void collator_lists_sections(void **state)
+{
+    db_fixture *fixture = *state;
+    char *dir = gr_test_tmpdir("td-src");
+    gr_techdocs_settings settings = techdocs_test_settings(NULL);
+    gr_techdocs_service *service;
+    gr_techdocs_triplet triplet;
+    json_t *documents = json_array();
+    json_t *guide = NULL;
+    size_t i;
+    json_t *document;
+
+    techdocs_write_source(dir, "Collated text.");
+    techdocs_add_entity(fixture->db, dir);
+    service = techdocs_start(fixture->db, &settings, "instance-a");
+    assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
+    assert_true(run_check(service, &triplet));
+
+    assert_ok(gr_techdocs_collate(service, collect_document, documents));
+    assert_true(json_array_size(documents) >= 4);
+    json_array_foreach(documents, i, document)
+    {
+        if (strcmp(json_string_value(json_object_get(document, "path")), "guide/") == 0)
+            guide = document;
+    }
+    assert_non_null(guide);
+    assert_string_equal(json_string_value(json_object_get(guide, "title")), "Guide");
+    assert_string_equal(json_string_value(json_object_get(guide, "location")),
+                        "/docs/default/component/shop/guide/");
+    assert_string_equal(json_string_value(json_object_get(guide, "kind")), "Component");
+    assert_string_equal(json_string_value(json_object_get(guide, "name")), "shop");
+    assert_string_equal(json_string_value(json_object_get(guide, "entityTitle")), "Shop service");
+    assert_string_equal(json_string_value(json_object_get(guide, "componentType")), "service");
+    assert_string_equal(json_string_value(json_object_get(guide, "lifecycle")), "production");
+    assert_string_equal(json_string_value(json_object_get(guide, "owner")), "team-a");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(guide, "authorization"), "resourceRef")),
+                        "component:default/shop");
+    assert_non_null(strstr(json_string_value(json_object_get(guide, "text")), "Step one."));
+
+    json_decref(documents);
+    gr_techdocs_service_free(service);
+    gr_techdocs_triplet_free(&triplet);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 static void publish_sanitizes_html(void **state)
 {
     db_fixture *fixture = *state;
@@ -342,7 +396,7 @@ int main(void)
         DB_TEST_BOTH(view_builds_then_serves),    DB_TEST_BOTH(changed_source_rebuilds),
         DB_TEST_BOTH(failed_build_reports_error), DB_TEST_BOTH(external_serves_published),
         DB_TEST_BOTH(two_instances_build_once),   DB_TEST_BOTH(folder_store_switches_sites),
-        DB_TEST_BOTH(publish_sanitizes_html),
+        DB_TEST_BOTH(publish_sanitizes_html),     DB_TEST_BOTH(collator_lists_sections),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
