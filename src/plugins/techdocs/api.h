@@ -7,7 +7,7 @@
 #include "plugins/techdocs/service.h"
 
 /*
- * Routes (every one answers 404 NotFoundError when the catalog has no
+ * Routes (every one returns 404 NotFoundError when the catalog has no
  * entity of that namespace, kind and name):
  *   GET /api/techdocs/metadata/techdocs/:namespace/:kind/:name
  *       the site's techdocs_metadata.json

@@ -47,7 +47,7 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* Another instance holds the site: wait until it lets go, then report what it did. */
+/* Another instance has the lease: waits until it is released, then reports that build. */
 static void wait_for_other(gr_techdocs_service *service, gr_techdocs_job *job,
                            const char *owner, job_result *result)
 {

@@ -11,7 +11,7 @@
 #define GR_TECHDOCS_CACHE_SLOTS 1024
 /** Largest file the cache keeps, in bytes. */
 #define GR_TECHDOCS_CACHE_MAX_FILE_BYTES ((size_t)1 << 20)
-/** Maximum bytes of file content the cache holds at once. */
+/** Maximum bytes of file content in the cache at once. */
 #define GR_TECHDOCS_CACHE_MAX_BYTES ((size_t)64 << 20)
 
 typedef struct gr_techdocs_cache gr_techdocs_cache;

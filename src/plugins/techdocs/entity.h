@@ -46,7 +46,7 @@ void gr_techdocs_triplet_free(gr_techdocs_triplet *triplet);
  */
 int gr_techdocs_entity_load(gr_db *db, const gr_techdocs_triplet *triplet, json_t **out);
 
-/** Where an entity's docs source lives: type "dir" (a local folder) or "url". */
+/** The location of an entity's docs source: type "dir" (a local folder) or "url". */
 typedef struct {
     char *type;
     char *target;
@@ -56,10 +56,10 @@ typedef struct {
  * Resolves the techdocs-ref annotation of `entity` (borrowed) as Backstage's
  * getLocationForEntity does. `url:<url>` is returned as is. `dir:<path>` is
  * relative to the entity's source location (the backstage.io/source-location
- * annotation, else backstage.io/managed-by-location): under a `url` source it
- * becomes a `url` location resolved against that URL, under a `file` source
- * a `dir` location with an absolute path that must stay inside the folder
- * of that file. Returns GR_OK; GR_ENOTFOUND without the annotation;
+ * annotation, else backstage.io/managed-by-location). Under a `url` source
+ * it becomes a `url` location resolved against that URL. Under a `file`
+ * source it becomes a `dir` location with an absolute path, which must stay
+ * inside the folder of that file. Returns GR_OK; GR_ENOTFOUND without the annotation;
  * GR_EINVALID for a malformed annotation, another type, a source location
  * of an unsupported type or a path that leaves its folder. Free with
  * gr_techdocs_location_free().

@@ -21,7 +21,7 @@ static void report(findings *found, const char *at, const char *what)
 
 /* Decodes character references as an attribute value does (a numeric one
  * needs no ';'), then drops ASCII whitespace and control characters and
- * lowers the case: what a URL parser sees of the scheme. */
+ * lowers the case, giving the scheme as a URL parser reads it. */
 static void scheme_view(const char *value, size_t len, char *out, size_t cap)
 {
     static const struct {

@@ -9,11 +9,11 @@
 
 /*
  * A builder takes the row of a site with one statement that succeeds only
- * when nobody holds it or the holder's lease has expired, and frees it when
+ * when no owner has it or the owner's lease has expired, and frees it when
  * done. Times are milliseconds since the epoch on the database's clock.
  */
 
-/** What techdocs_builds records about a site. Free with gr_techdocs_build_state_free(). */
+/** The techdocs_builds row of a site. Free with gr_techdocs_build_state_free(). */
 typedef struct {
     int held;           /* a live lease: a build or check is running somewhere */
     int building;       /* held, and past the check: a new site is being built */

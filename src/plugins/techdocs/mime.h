@@ -5,7 +5,7 @@
 
 /**
  * Returns the Content-Type to serve the site file `path` with, as
- * Backstage's TechDocs publishers do: files a browser would render as a
+ * Backstage's TechDocs publishers do. Files a browser would render as a
  * document that can run script (HTML, XML, SVG, XSL, MathML, app caches,
  * WebVTT) are sent as "text/plain; charset=utf-8", because the portal
  * inserts page fragments itself after reading them. Other known extensions

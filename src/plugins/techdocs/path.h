@@ -8,9 +8,9 @@
 
 /**
  * Normalizes the decoded wildcard of a docs URL (`raw`, segments joined by
- * '/', may be NULL) into a path inside the site: empty and "." segments
- * are dropped, and a path that is empty or ended with '/' gets
- * "index.html" appended. Stores a copy in *out (caller frees). Returns
+ * '/', may be NULL) into a path inside the site. Empty and "." segments
+ * are dropped. A path that is empty or ended with '/' gets "index.html"
+ * appended. Stores a copy in *out (caller frees). Returns
  * GR_OK; GR_EDENIED for a ".." segment, including ones that came from
  * percent-encoded dots or slashes; GR_EINVALID for a backslash, a control
  * character or a path longer than GR_TECHDOCS_PATH_MAX.

@@ -34,7 +34,7 @@
 void gr_techdocs_render_layout(gr_buf *out, const char *title, const char *body,
                                int refresh_seconds);
 
-/** What one docs page shows. Every pointer is borrowed. */
+/** The parts of one docs page. Every pointer is borrowed. */
 typedef struct {
     const char *site_name;
     const char *entity_title; /* the entity's title or name */

@@ -15,8 +15,8 @@
 
 /*
  * With techdocs.builder local, a site is built the first time its docs are
- * viewed or synced, and its source is compared again (by content hash) at
- * most once per check interval; a changed source is rebuilt. Builds run on
+ * viewed or synced. Its source is compared again (by content hash) at most
+ * once per check interval, and a changed source is rebuilt. Builds run on
  * the service's worker threads. A site is claimed in techdocs_builds before
  * it is built, so instances sharing a database never build it twice at
  * once; an instance that finds the claim taken waits for the other's build.
@@ -63,7 +63,7 @@ gr_db *gr_techdocs_service_db(const gr_techdocs_service *service);
 /** Returns the store (borrowed). */
 gr_techdocs_store *gr_techdocs_service_store(const gr_techdocs_service *service);
 
-/** The state of a site as a page request sees it. */
+/** The state of a site for a page request. */
 typedef enum {
     GR_TECHDOCS_READY = 0, /* a site is published and served */
     GR_TECHDOCS_BUILDING,  /* no site yet; its first build is running */
@@ -71,7 +71,7 @@ typedef enum {
     GR_TECHDOCS_MISSING,   /* techdocs.builder external and nothing is published */
 } gr_techdocs_state;
 
-/** What gr_techdocs_service_view() found. Free with gr_techdocs_view_free(). */
+/** The result of gr_techdocs_service_view(). Free with gr_techdocs_view_free(). */
 typedef struct {
     gr_techdocs_state state;
     int rebuilding; /* READY, and a newer version is being built */

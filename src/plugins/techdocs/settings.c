@@ -151,7 +151,7 @@ const gr_config_key gr_techdocs_config_keys[] = {
         .types = GR_CONFIG_INTEGER,
         .default_json = "600000",
         .check = check_positive,
-        .description = "How long one instance holds a site while building it, in "
+        .description = "How long one instance keeps the lease of a site while building it, in "
                        "milliseconds. When an instance dies mid-build, another one builds "
                        "the site after this time; a build that runs longer may be repeated.",
     },

@@ -21,7 +21,7 @@
 /** Default minimum time between two checks of a site's source, in ms. */
 #define GR_TECHDOCS_CHECK_DEFAULT_MS 60000
 
-/** How the techdocs plugin runs. */
+/** The settings of the techdocs plugin. */
 typedef struct {
     int external;                    /* techdocs.builder: external */
     gr_techdocs_store_kind store;    /* techdocs.publisher.type */

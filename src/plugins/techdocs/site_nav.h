@@ -8,7 +8,7 @@
 #include "host/common/buf.h"
 
 /*
- * techdocs_nav.json holds {"site_name", "items"}; each item is a page
+ * techdocs_nav.json contains {"site_name", "items"}. Each item is a page
  * {"type":"page","title","url","source","edit_url"}, a link
  * {"type":"link","title","url"} or a section {"type":"section","title",
  * "children"}. Page URLs are relative to the site root ("./", "guide/").

@@ -26,7 +26,7 @@ struct gr_techdocs_store {
     char *folder;
 };
 
-/* What techdocs_metadata.json says about a site, for its row. */
+/* The fields of techdocs_metadata.json that the site row keeps. */
 typedef struct {
     char *etag;
     char *site_name;
@@ -82,8 +82,8 @@ void gr_techdocs_store_free(gr_techdocs_store *store)
 
 /* Reads one file of a site being published. HTML of sites built elsewhere
  * goes through the sanitizer, because the docs pages embed it.
- * TODO: a page built by MkDocs is a whole document with its theme; keep
- * only its main content (Material's article.md-content__inner) so that the
+ * TODO: a page built by MkDocs is a whole document with its theme. Keep
+ * only its main content (Material's article.md-content__inner), so that the
  * docs page does not embed a second header and nav. */
 static int load_site_file(const char *site_dir, const char *rel, int sanitize, unsigned char **data,
                           size_t *size)

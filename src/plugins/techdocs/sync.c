@@ -14,7 +14,7 @@
 
 /* One open stream: the job it follows and the bytes not yet sent. */
 typedef struct {
-    gr_techdocs_job *job; /* NULL when the answer was known at once */
+    gr_techdocs_job *job; /* NULL when the outcome was known at once */
     size_t cursor;
     gr_buf pending;
     size_t sent;
