@@ -70,39 +70,40 @@ const char *gr_techdocs_api_wildcard(gr_request *req)
     return wildcard;
 }
 
+/* Both metadata routes reply with this 404 for any failure, as Backstage does. */
+static int metadata_not_found(gr_request *req, gr_response *res, const char *why)
+{
+    gr_info("techdocs", "Unable to get metadata for '%s:%s/%s': %s", gr_req_param(req, "kind"),
+            gr_req_param(req, "namespace"), gr_req_param(req, "name"), why);
+    return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
+                        gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
+                        gr_req_param(req, "name"));
+}
+
 static int get_techdocs_metadata(gr_request *req, gr_response *res, void *payload)
 {
     gr_techdocs_service *service = payload;
     gr_techdocs_triplet triplet;
-    gr_techdocs_blob blob;
+    gr_techdocs_blob blob = {NULL, NULL, NULL, 0};
     json_t *entity = NULL;
     json_t *metadata = NULL;
     int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
 
     if (rc == GR_ENOTFOUND)
-        return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
-                            gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
-                            gr_req_param(req, "name"));
+        return metadata_not_found(req, res, gr_error_last());
     if (rc != GR_OK)
         return rc;
+    json_decref(entity);
     rc = gr_techdocs_service_read(service, &triplet, "techdocs_metadata.json", 1, &blob);
+    gr_techdocs_triplet_free(&triplet);
     if (rc == GR_OK)
         metadata = json_loadb((const char *)blob.data, blob.size, 0, NULL);
-    if (rc == GR_OK || rc == GR_ENOTFOUND) {
-        if (metadata != NULL) {
-            gr_techdocs_blob_free(&blob);
-            json_decref(entity);
-            gr_techdocs_triplet_free(&triplet);
-            return gr_res_json(res, 200, metadata);
-        }
-        gr_info("techdocs", "Unable to get metadata for '%s': %s", triplet.ref,
-                rc == GR_OK ? "techdocs_metadata.json is not valid JSON" : gr_error_last());
-        rc = gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s'", triplet.ref);
-    }
     gr_techdocs_blob_free(&blob);
-    json_decref(entity);
-    gr_techdocs_triplet_free(&triplet);
-    return rc;
+    if (metadata != NULL)
+        return gr_res_json(res, 200, metadata);
+    if (rc == GR_OK)
+        return metadata_not_found(req, res, "techdocs_metadata.json is not valid JSON");
+    return rc == GR_ENOTFOUND ? metadata_not_found(req, res, gr_error_last()) : rc;
 }
 
 static int get_entity_metadata(gr_request *req, gr_response *res, void *payload)
@@ -114,25 +115,19 @@ static int get_entity_metadata(gr_request *req, gr_response *res, void *payload)
     int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
 
     if (rc == GR_ENOTFOUND)
-        return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
-                            gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
-                            gr_req_param(req, "name"));
+        return metadata_not_found(req, res, gr_error_last());
     if (rc != GR_OK)
         return rc;
-    rc = gr_techdocs_entity_location(entity, &location);
-    if (rc == GR_OK) {
-        json_object_set_new(entity, "locationMetadata",
-                            json_pack("{s:s, s:s}", "type", location.type, "target",
-                                      location.target));
-        gr_techdocs_location_free(&location);
-        gr_techdocs_triplet_free(&triplet);
-        return gr_res_json(res, 200, entity);
-    }
-    gr_info("techdocs", "Unable to get metadata for '%s': %s", triplet.ref, gr_error_last());
-    rc = gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s'", triplet.ref);
-    json_decref(entity);
     gr_techdocs_triplet_free(&triplet);
-    return rc;
+    rc = gr_techdocs_entity_location(entity, &location);
+    if (rc != GR_OK) {
+        json_decref(entity);
+        return metadata_not_found(req, res, gr_error_last());
+    }
+    json_object_set_new(entity, "locationMetadata",
+                        json_pack("{s:s, s:s}", "type", location.type, "target", location.target));
+    gr_techdocs_location_free(&location);
+    return gr_res_json(res, 200, entity);
 }
 
 static int has_upper(const char *text)

@@ -33,21 +33,27 @@ typedef struct {
     int64_t build_timestamp;
 } site_metadata;
 
+/* One SQL text serves both engines: only the binary column type differs. */
 static int migrate(gr_db *db)
 {
-    const gr_asset *sqlite = gr_asset_find("plugins/techdocs/sql/001_sites.sqlite.sql");
-    const gr_asset *pg = gr_asset_find("plugins/techdocs/sql/001_sites.pg.sql");
+    const gr_asset *asset = gr_asset_find("plugins/techdocs/sql/001_sites.sql");
+    const char *text = asset ? (const char *)asset->data : NULL;
+    const char *blob = text ? strstr(text, " BLOB NOT NULL") : NULL;
     gr_db_migration migrations[1];
+    char *pg_sql;
+    int rc;
 
-    if (sqlite == NULL || pg == NULL)
-        return gr_error_set(GR_ERROR, "the techdocs migrations are missing from the binary");
+    if (blob == NULL)
+        return gr_error_set(GR_ERROR, "the techdocs migration is missing from the binary");
+    pg_sql = gr_xasprintf("%.*s BYTEA %s", (int)(blob - text), text, blob + 6);
     memset(migrations, 0, sizeof(migrations));
     migrations[0].version = 1;
     migrations[0].description = "create techdocs_sites, techdocs_files and techdocs_builds";
-    migrations[0].sql_sqlite = (const char *)sqlite->data;
-    migrations[0].sql_pg = (const char *)pg->data;
-    migrations[0].sql = (const char *)sqlite->data;
-    return gr_db_migrate(db, "techdocs", migrations, 1);
+    migrations[0].sql = text;
+    migrations[0].sql_pg = pg_sql;
+    rc = gr_db_migrate(db, "techdocs", migrations, 1);
+    free(pg_sql);
+    return rc;
 }
 
 int gr_techdocs_store_new(gr_techdocs_store **out, gr_db *db, gr_techdocs_store_kind kind,

@@ -332,9 +332,9 @@ static void two_instances_build_once(void **state)
 
     assert_int_equal(build_count(fixture->db, triplet.ref), 1);
     assert_int_equal(db_fixture_int64(fixture->db, "SELECT generation FROM techdocs_sites"), 1);
-    /* Both saw a new site: one built it, the other waited for that build. */
-    assert_true(threads[0].updated);
-    assert_true(threads[1].updated);
+    /* One built it. The other either waited for that build (and saw it) or
+     * came after it and found the site up to date. */
+    assert_true(threads[0].updated || threads[1].updated);
 
     gr_techdocs_service_free(first);
     gr_techdocs_service_free(second);
