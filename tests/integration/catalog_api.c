@@ -30,7 +30,7 @@ typedef struct {
     char *dir;
     gr_db *db;
     gr_http_server *server;
-    gr_auth *auth;
+    catalog_api_authenticator *auth;
     char *base;
 } api_server;
 
@@ -127,7 +127,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     gr_http_server_free(srv.server);
-    gr_auth_free(srv.auth);
+    catalog_api_auth_free(srv.auth);
     gr_db_close(srv.db);
     gr_test_rmtree(srv.dir);
     free(srv.dir);

@@ -44,7 +44,7 @@ static const char config[] =
 typedef struct {
     engine_fixture *engine;
     gr_http_server *server;
-    gr_auth *auth;
+    catalog_api_authenticator *auth;
     char *base;
 } api_fixture;
 
@@ -82,7 +82,7 @@ static int teardown(void **state)
     void *engine_state = fixture->engine;
 
     gr_http_server_free(fixture->server);
-    gr_auth_free(fixture->auth);
+    catalog_api_auth_free(fixture->auth);
     free(fixture->base);
     free(fixture);
     return engine_teardown(&engine_state);

@@ -160,7 +160,7 @@ static void on_signal(int sig)
 
 /* Opens the database, fills it when new, and starts a server. Returns 0 or -1. */
 static int start_server(const char *path, int port, const char *token, size_t count, gr_db **db,
-                        gr_http_server **server, gr_auth **auth, const char *dir)
+                        gr_http_server **server, catalog_api_authenticator **auth, const char *dir)
 {
     gr_db_options db_opts = {.client = "sqlite", .path = path};
     gr_http_options http_opts = {.port = port};
@@ -206,7 +206,7 @@ static int serve_engine(char **argv)
     gr_catalog *catalog = NULL;
     gr_db *db = NULL;
     gr_http_server *server = NULL;
-    gr_auth *auth = NULL;
+    catalog_api_authenticator *auth = NULL;
     char *dir = gr_test_tmpdir("catalog-api-serve");
     int rc;
 
@@ -237,7 +237,7 @@ static int serve_engine(char **argv)
         fprintf(stderr, "serve-engine failed: %s\n", gr_error_last());
     }
     gr_http_server_free(server);
-    gr_auth_free(auth);
+    catalog_api_auth_free(auth);
     gr_catalog_free(catalog);
     gr_db_close(db);
     json_decref(config);
@@ -250,7 +250,7 @@ static int serve(int argc, char **argv)
 {
     gr_db *db = NULL;
     gr_http_server *server = NULL;
-    gr_auth *auth = NULL;
+    catalog_api_authenticator *auth = NULL;
     size_t count = argc > 5 ? strtoul(argv[5], NULL, 10) : 1000;
     char *dir = gr_test_tmpdir("catalog-api-serve");
     int rc;
@@ -265,7 +265,7 @@ static int serve(int argc, char **argv)
             pause();
     }
     gr_http_server_free(server);
-    gr_auth_free(auth);
+    catalog_api_auth_free(auth);
     gr_db_close(db);
     gr_test_rmtree(dir);
     free(dir);
@@ -279,7 +279,7 @@ static void server_self_test(void **state)
     int port = gr_test_free_port();
     gr_db *db = NULL;
     gr_http_server *server = NULL;
-    gr_auth *auth = NULL;
+    catalog_api_authenticator *auth = NULL;
     const char *headers[] = {"Authorization: Bearer secret-token", NULL};
     char *url;
     gr_test_output res;
@@ -306,7 +306,7 @@ static void server_self_test(void **state)
     free(url);
 
     gr_http_server_free(server);
-    gr_auth_free(auth);
+    catalog_api_auth_free(auth);
     gr_db_close(db);
     gr_test_rmtree(dir);
     free(path);
