@@ -71,10 +71,10 @@ const char *gr_techdocs_api_wildcard(gr_request *req)
 }
 
 /* Both metadata routes reply with this 404 for any failure, as Backstage does. */
-static int metadata_not_found(gr_request *req, gr_response *res, const char *why)
+static int metadata_not_found(gr_request *req, gr_response *res, const char *reason)
 {
     gr_info("techdocs", "Unable to get metadata for '%s:%s/%s': %s", gr_req_param(req, "kind"),
-            gr_req_param(req, "namespace"), gr_req_param(req, "name"), why);
+            gr_req_param(req, "namespace"), gr_req_param(req, "name"), reason);
     return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
                         gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
                         gr_req_param(req, "name"));

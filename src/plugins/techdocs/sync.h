@@ -10,8 +10,9 @@
  * `event: <name>\ndata: <JSON>\n\n`:
  *   log     a JSON string, one per build log line
  *   finish  {"updated":true} after a new site was published, else
- *           {"updated":false}; the stream ends
- *   error   a JSON string with the failure; the stream ends
+ *           {"updated":false}, and the stream ends
+ *   error   a JSON string with the failure, and the stream ends
+ *
  * With techdocs.builder external, or when the site was checked within the
  * check interval, the stream is a single `finish` with updated false.
  */
