@@ -50,6 +50,9 @@ int gr_techdocs_api_load_entity(gr_request *req, gr_techdocs_service *service,
                                       gr_req_param(req, "kind"), gr_req_param(req, "name"));
 
     *entity = NULL;
+    /* TODO: check techdocs.entity.read and catalog.entity.read for the caller
+     * once the permission evaluator is exposed to plugins; any signed-in
+     * caller reads every site today. */
     if (rc == GR_OK)
         rc = gr_techdocs_entity_load(gr_techdocs_service_db(service), triplet, entity);
     if (rc != GR_OK)
