@@ -6,7 +6,9 @@
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/template/cli.h"
-#include "plugins/techdocs/build/cli.h"
+#include "plugins/techdocs/cli.h"
+#include "plugins/techdocs/plugin.h"
+#include "plugins/techdocs/settings.h"
 
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
@@ -18,8 +20,13 @@ static const gr_plugin_def builtin_auth = {
 
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
-    .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
+    .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
+    .init = gr_techdocs_plugin_init,
+    .start = gr_techdocs_plugin_start,
+    .stop = gr_techdocs_plugin_stop,
+    .destroy = gr_techdocs_plugin_destroy,
     .commands = gr_techdocs_commands,
+    .config_keys = gr_techdocs_config_keys,
 };
 
 static const gr_plugin_def builtin_scaffolder = {
