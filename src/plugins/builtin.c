@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/search/plugin.h"
 #include "plugins/techdocs/build/cli.h"
 
 static const gr_plugin_def builtin_plugins[] = {
@@ -8,6 +9,17 @@ static const gr_plugin_def builtin_plugins[] = {
         .id = "techdocs",
         .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
         .commands = gr_techdocs_commands,
+    },
+    {
+        .id = "search",
+        .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
+                       "full-text search",
+        .init = gr_search_plugin_init,
+        .start = gr_search_plugin_start,
+        .stop = gr_search_plugin_stop,
+        .destroy = gr_search_plugin_destroy,
+        .commands = gr_search_commands,
+        .config_keys = gr_search_config_keys,
     },
     {.id = NULL},
 };
