@@ -81,7 +81,11 @@ static const char *owner_name(const json_t *entity)
             const char *slash = strrchr(target, '/');
             const char *colon = strchr(target, ':');
 
-            return slash ? slash + 1 : colon ? colon + 1 : target;
+            if (slash != NULL)
+                return slash + 1;
+            if (colon != NULL)
+                return colon + 1;
+            return target;
         }
     }
     return "";
@@ -394,7 +398,8 @@ static void techdocs_poll(void *payload, gr_search *search)
     collator->last_scan = now;
 
     sites = scan(collator->publish_dir, &count);
-    qsort(sites, count, sizeof(*sites), compare_sites);
+    if (count > 1)
+        qsort(sites, count, sizeof(*sites), compare_sites);
     if (collator->scanned)
         notify_changes(search, collator->sites, collator->site_count, sites, count);
     sites_free(collator->sites, collator->site_count);

@@ -42,9 +42,9 @@ void gr_search__doc_free(gr_search__doc *doc)
     memset(doc, 0, sizeof(*doc));
 }
 
-/* Returns the length of the longest prefix of `text` that is valid UTF-8
- * and at most `max` bytes, ending at a character boundary; sets *valid to
- * 0 when invalid bytes come before that. */
+/* Returns the length of the longest valid UTF-8 prefix of `text` that ends
+ * at a character boundary within `max` bytes. Sets *valid to 0 when invalid
+ * bytes come before that point. */
 static size_t utf8_prefix(const char *text, size_t max, int *valid)
 {
     size_t len = strlen(text);

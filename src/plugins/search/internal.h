@@ -186,7 +186,7 @@ gr_search_sink *gr_search__sink_collect(gr_search *search, const char *type);
  * GR_SEARCH__BATCH documents; gr_search__sink_flush() writes the rest. */
 gr_search_sink *gr_search__sink_write(gr_search *search, const char *type, int64_t generation);
 int gr_search__sink_flush(gr_search_sink *sink);
-/* Returns the documents a collecting sink holds (borrowed) and their count. */
+/* Returns the documents a collecting sink contains (borrowed) and their count. */
 gr_search__doc *gr_search__sink_docs(gr_search_sink *sink, size_t *count);
 size_t gr_search__sink_written(const gr_search_sink *sink);
 void gr_search__sink_free(gr_search_sink *sink);

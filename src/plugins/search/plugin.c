@@ -27,12 +27,11 @@ const struct gr_config_key gr_search_config_keys[] = {
     {.path = "search.maxPageLimit",
      .types = GR_CONFIG_INTEGER,
      .default_json = "100",
-     .description = "Largest pageLimit a search query may ask for; larger ones are rejected "
-                    "with 400."},
+     .description = "Maximum pageLimit of a search query; larger ones are rejected with 400."},
     {.path = "search.maxTermLength",
      .types = GR_CONFIG_INTEGER,
      .default_json = "100",
-     .description = "Longest search term accepted, in characters; longer ones are rejected "
+     .description = "Maximum length of a search term, in characters; longer ones are rejected "
                     "with 400."},
     {.path = "search.pg.highlightOptions.useHighlight",
      .types = GR_CONFIG_BOOLEAN,
@@ -41,12 +40,13 @@ const struct gr_config_key gr_search_config_keys[] = {
     {.path = "search.pg.highlightOptions.maxWords",
      .types = GR_CONFIG_INTEGER,
      .default_json = "35",
-     .description = "Longest highlighted text fragment, in words (on SQLite at most 64)."},
+     .description = "Maximum length of a highlighted text fragment, in words (on SQLite at "
+                    "most 64)."},
     {.path = "search.pg.highlightOptions.minWords",
      .types = GR_CONFIG_INTEGER,
      .default_json = "15",
-     .description = "Shortest highlighted text fragment on PostgreSQL, in words; below "
-                    "maxWords."},
+     .description = "Minimum length of a highlighted text fragment on PostgreSQL, in words. "
+                    "It must be below maxWords."},
     {.path = "search.pg.highlightOptions.shortWord",
      .types = GR_CONFIG_INTEGER,
      .default_json = "3",

@@ -69,7 +69,8 @@ static size_t dedupe(gr_search__change *changes, size_t count)
 {
     size_t kept = 0;
 
-    qsort(changes, count, sizeof(*changes), compare_changes);
+    if (count > 1)
+        qsort(changes, count, sizeof(*changes), compare_changes);
     for (size_t i = 0; i < count; i++) {
         if (kept > 0 && compare_changes(&changes[kept - 1], &changes[i]) == 0) {
             free(changes[i].type);

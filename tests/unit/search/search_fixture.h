@@ -8,9 +8,9 @@
  * is its own program. Include it after cmocka.h.
  *
  * The catalog tables are made here with the catalog's layout
- * (catalog_final_entities, catalog_search), and entities are written to
- * them the way stitching leaves them: the final entity as JSON, its ref in
- * lower case, and lower-case key/value rows for annotations and spec.owner.
+ * (catalog_final_entities, catalog_search). Entities are written the way
+ * stitching leaves them: the final entity as JSON with its ref in lower
+ * case, plus lower-case key/value rows for annotations and spec.owner.
  */
 
 #include <jansson.h>
@@ -28,7 +28,7 @@
 
 typedef struct {
     db_fixture *db;
-    char *dir;          /* holds the config file and the TechDocs publish folder */
+    char *dir;          /* contains the config file and the TechDocs publish folder */
     char *publish_dir;  /* techdocs.publisher.local.publishDirectory */
     gr_config *config;
     gr_search *search;

@@ -165,7 +165,7 @@ typedef struct {
     char last_error[256];
 } reader_state;
 
-/* Queries continuously; every answer must hold the full set of 40 documents. */
+/* Queries continuously; every result set must count all 40 documents. */
 static void *reader_main(void *payload)
 {
     reader_state *reader = payload;
