@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/catalog/cli_validate.h"
+#include "plugins/scaffolder/template/cli.h"
 #include "plugins/search/plugin.h"
 #include "plugins/techdocs/build/cli.h"
 
 static const gr_plugin_def builtin_plugins[] = {
     {
+        .id = "catalog",
+        .description = "software catalog: entities, relations and their validation",
+        .commands = gr_catalog_commands,
+    },
+    {
         .id = "techdocs",
         .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
         .commands = gr_techdocs_commands,
+    },
+    {
+        .id = "scaffolder",
+        .description = "software templates: the template engine and its commands",
+        .commands = gr_tmpl_cli_commands,
     },
     {
         .id = "search",

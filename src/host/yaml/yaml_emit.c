@@ -10,7 +10,8 @@
 #include "host/yaml/yaml_emit.h"
 #include "host/yaml/yaml_scalar.h"
 
-/* libyaml rejects implicit keys longer than 1024 characters; longer keys use "? key". */
+/* libyaml rejects implicit keys longer than 1024 characters, so longer keys are written as "? key".
+ */
 #define MAX_IMPLICIT_KEY 1000
 
 /* Spaces added per nesting level. */
@@ -75,7 +76,7 @@ static int is_valid_utf8(const char *text, size_t len)
     return 1;
 }
 
-/* Checks that every character is printable; tabs and newlines only where allowed. */
+/* Checks that every character is printable, allowing tabs and newlines only when asked. */
 static int all_printable(const char *text, size_t len, int allow_tab, int allow_newline)
 {
     size_t pos = 0;
@@ -103,7 +104,7 @@ static int contains(const char *text, size_t len, const char *needle)
 
 /*
  * Decides whether `text` can be written as a plain scalar and read back as the
- * same string. This is stricter than YAML requires: anything doubtful is quoted.
+ * same string. It is stricter than YAML requires, so anything doubtful is quoted.
  */
 static int plain_is_safe(const char *text, size_t len, int is_key, int in_flow)
 {
@@ -113,7 +114,8 @@ static int plain_is_safe(const char *text, size_t len, int is_key, int in_flow)
         return 0;
     if (strchr("?:,[]{}#&*!|>'\"%@` \t", text[0]) != NULL)
         return 0;
-    if (text[0] == '-' && (len == 1 || text[1] == ' ' || memcmp(text, "---", len < 3 ? len : 3) == 0))
+    if (text[0] == '-' &&
+        (len == 1 || text[1] == ' ' || memcmp(text, "---", len < 3 ? len : 3) == 0))
         return 0;
     if (len >= 3 && memcmp(text, "...", 3) == 0)
         return 0;
@@ -149,7 +151,7 @@ static void put_escape(gr_buf *out, long cp)
         gr_buf_printf(out, "\\u%04lX", cp);
 }
 
-/* Writes a double-quoted scalar; `text` must be valid UTF-8. */
+/* Writes a double-quoted scalar. `text` must be valid UTF-8. */
 static void put_double_quoted(gr_buf *out, const char *text, size_t len)
 {
     size_t pos = 0;
@@ -227,7 +229,10 @@ static void put_literal(gr_buf *out, const char *text, size_t len, size_t indent
     gr_buf_putc(out, '|');
     if (text[0] == ' ' || text[0] == '\n')
         gr_buf_printf(out, "%d", INDENT_STEP);
-    gr_buf_puts(out, trailing == 0 ? "-" : trailing == 1 ? "" : "+");
+    if (trailing == 0)
+        gr_buf_putc(out, '-');
+    else if (trailing > 1)
+        gr_buf_putc(out, '+');
     gr_buf_putc(out, '\n');
     for (size_t i = 0; i < len; i++) {
         if (text[i] != '\n')
@@ -257,7 +262,7 @@ static void put_real(gr_buf *out, double number)
         gr_buf_puts(out, ".0");
 }
 
-/* Writes a scalar other than a string; returns 0 when `value` is a string or collection. */
+/* Writes a scalar other than a string. Returns 0 when `value` is a string or collection. */
 static int put_non_string(gr_buf *out, const json_t *value)
 {
     switch (json_typeof(value)) {
@@ -309,7 +314,8 @@ void gr_yaml__emit_flow(const json_t *value, gr_buf *out)
             return;
         }
         gr_buf_puts(out, "[ ");
-        json_array_foreach(value, index, child) {
+        json_array_foreach(value, index, child)
+        {
             gr_buf_puts(out, index ? ", " : "");
             gr_yaml__emit_flow(child, out);
         }
@@ -321,10 +327,15 @@ void gr_yaml__emit_flow(const json_t *value, gr_buf *out)
         return;
     }
     gr_buf_puts(out, "{ ");
-    json_object_keylen_foreach((json_t *)value, key, key_len, child) {
+    json_object_keylen_foreach((json_t *)value, key, key_len, child)
+    {
         gr_buf_puts(out, first ? "" : ", ");
         first = 0;
         put_flow_string(out, key, key_len);
+        /* The `yaml` package writes a pair without a value as its key alone, so the
+         * key of a Jinja-style "{{ name }}" reads "{ name }". */
+        if (json_is_null(child))
+            continue;
         gr_buf_puts(out, ": ");
         gr_yaml__emit_flow(child, out);
     }
@@ -344,16 +355,19 @@ static int check_utf8(const json_t *value)
     json_t *child;
     size_t index;
 
-    if (json_is_string(value) && !is_valid_utf8(json_string_value(value), json_string_length(value)))
+    if (json_is_string(value) &&
+        !is_valid_utf8(json_string_value(value), json_string_length(value)))
         return gr_error_set(GR_EINVALID, "cannot write YAML: a string is not valid UTF-8");
     if (json_is_array(value)) {
-        json_array_foreach(value, index, child) {
+        json_array_foreach(value, index, child)
+        {
             if (check_utf8(child) != GR_OK)
                 return GR_EINVALID;
         }
     }
     if (json_is_object(value)) {
-        json_object_keylen_foreach((json_t *)value, key, key_len, child) {
+        json_object_keylen_foreach((json_t *)value, key, key_len, child)
+        {
             if (!is_valid_utf8(key, key_len))
                 return gr_error_set(GR_EINVALID, "cannot write YAML: a key is not valid UTF-8");
             if (check_utf8(child) != GR_OK)
@@ -444,7 +458,8 @@ static void put_block(gr_buf *out, const json_t *value, size_t indent)
     int first = 1;
 
     if (json_is_array(value)) {
-        json_array_foreach(value, index, child) {
+        json_array_foreach(value, index, child)
+        {
             if (index > 0)
                 put_indent(out, indent);
             gr_buf_putc(out, '-');
@@ -452,7 +467,8 @@ static void put_block(gr_buf *out, const json_t *value, size_t indent)
         }
         return;
     }
-    json_object_keylen_foreach((json_t *)value, key, key_len, child) {
+    json_object_keylen_foreach((json_t *)value, key, key_len, child)
+    {
         if (!first)
             put_indent(out, indent);
         first = 0;

@@ -13,7 +13,14 @@
 #include "host/yaml/yaml_emit.h"
 #include "host/yaml/yaml_scalar.h"
 
-/* Which kinds of scalar key have been seen under one key string, for duplicate checks. */
+/*
+ * Maximum length of the text made for a mapping key that is a mapping or a
+ * sequence. Such keys are rare, and nesting them makes the text grow
+ * exponentially, because each level quotes its inner keys again.
+ */
+#define MAX_COLLECTION_KEY_BYTES 65536
+
+/* Kinds of scalar key seen under one key string, for duplicate checks. */
 enum {
     SEEN_STRING = 1,
     SEEN_NUMBER = 2,
@@ -21,7 +28,7 @@ enum {
     SEEN_BOOL = 8,
 };
 
-/* A child of an open collection; copied into the document arena when it closes. */
+/* A child of an open collection, copied into the document arena when the collection closes. */
 typedef struct {
     const char *key;
     size_t key_len;
@@ -105,19 +112,19 @@ typedef struct {
     /* Finished documents. */
     gr_yaml_doc **docs;
     size_t doc_count, doc_cap;
-} loader;
+} stream_loader;
 
-static int fail_at(loader *ld, int code, yaml_mark_t mark, const char *fmt, ...)
+static int fail_at(stream_loader *loader, int code, yaml_mark_t mark, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int fail_at(loader *ld, int code, yaml_mark_t mark, const char *fmt, ...)
+static int fail_at(stream_loader *loader, int code, yaml_mark_t mark, const char *fmt, ...)
 {
     va_list args;
 
     va_start(args, fmt);
     char *problem = gr_xvasprintf(fmt, args);
     va_end(args);
-    gr_error_set(code, "%s:%zu:%zu: %s", ld->source, mark.line + 1, mark.column + 1, problem);
+    gr_error_set(code, "%s:%zu:%zu: %s", loader->source, mark.line + 1, mark.column + 1, problem);
     free(problem);
     return code;
 }
@@ -143,35 +150,34 @@ static void apply_defaults(gr_yaml_limits *limits, const gr_yaml_limits *given)
 }
 
 /* Counts `nodes` values and `bytes` of scalar text against the stream's limits. */
-static int charge(loader *ld, yaml_mark_t mark, size_t nodes, size_t bytes)
+static int charge(stream_loader *loader, yaml_mark_t mark, size_t nodes, size_t bytes)
 {
-    ld->nodes += nodes;
-    ld->bytes += bytes;
-    if (ld->nodes > ld->limits.max_nodes)
-        return fail_at(ld, GR_ELIMIT,
-                       mark,
-                       "the document makes more than %zu values (aliases and merge keys "
-                       "count every copy); this limit stops alias bombs",
-                       ld->limits.max_nodes);
-    if (ld->bytes > ld->limits.max_total_scalar_bytes)
-        return fail_at(ld, GR_ELIMIT, mark,
-                       "the document makes more than %zu bytes of text (aliases and merge keys "
-                       "count every copy); this limit stops alias bombs",
-                       ld->limits.max_total_scalar_bytes);
+    loader->nodes += nodes;
+    loader->bytes += bytes;
+    if (loader->nodes > loader->limits.max_nodes)
+        return fail_at(loader, GR_ELIMIT, mark,
+                       "the text makes more than %zu values, counting each alias copy; "
+                       "split the file or use fewer aliases (this limit stops alias bombs)",
+                       loader->limits.max_nodes);
+    if (loader->bytes > loader->limits.max_total_scalar_bytes)
+        return fail_at(loader, GR_ELIMIT, mark,
+                       "the text makes more than %zu bytes of scalars, counting each alias "
+                       "copy; split the file or use fewer aliases (this limit stops alias bombs)",
+                       loader->limits.max_total_scalar_bytes);
     return GR_OK;
 }
 
-static int check_depth(loader *ld, yaml_mark_t mark, size_t depth)
+static int check_depth(stream_loader *loader, yaml_mark_t mark, size_t depth)
 {
-    if (depth <= ld->limits.max_depth)
+    if (depth <= loader->limits.max_depth)
         return GR_OK;
-    return fail_at(ld, GR_ELIMIT, mark, "values are nested deeper than the limit of %zu levels",
-                   ld->limits.max_depth);
+    return fail_at(loader, GR_ELIMIT, mark, "values are nested deeper than the limit of %zu levels",
+                   loader->limits.max_depth);
 }
 
-static gr_yaml__node *new_node(loader *ld, yaml_mark_t mark)
+static gr_yaml__node *new_node(stream_loader *loader, yaml_mark_t mark)
 {
-    gr_yaml__node *node = gr_arena_calloc(ld->arena, sizeof(*node));
+    gr_yaml__node *node = gr_arena_calloc(loader->arena, sizeof(*node));
 
     node->line = (int)mark.line + 1;
     node->column = (int)mark.column + 1;
@@ -180,17 +186,19 @@ static gr_yaml__node *new_node(loader *ld, yaml_mark_t mark)
 
 /* ---- Anchors ------------------------------------------------------------------------------ */
 
-static long define_anchor(loader *ld, const char *name)
+static long define_anchor(stream_loader *loader, const char *name)
 {
-    if (ld->anchor_count == ld->anchor_cap) {
-        ld->anchor_cap = ld->anchor_cap ? ld->anchor_cap * 2 : 8;
-        ld->anchors = gr_xrealloc(ld->anchors, ld->anchor_cap * sizeof(*ld->anchors));
+    if (loader->anchor_count == loader->anchor_cap) {
+        loader->anchor_cap = loader->anchor_cap ? loader->anchor_cap * 2 : 8;
+        loader->anchors =
+            gr_xrealloc(loader->anchors, loader->anchor_cap * sizeof(*loader->anchors));
     }
-    anchor *slot = &ld->anchors[ld->anchor_count];
+    anchor *slot = &loader->anchors[loader->anchor_count];
     memset(slot, 0, sizeof(*slot));
     slot->name = gr_xstrdup(name);
-    json_object_set_new_nocheck(ld->anchor_index, name, json_integer((json_int_t)ld->anchor_count));
-    return (long)ld->anchor_count++;
+    json_object_set_new_nocheck(loader->anchor_index, name,
+                                json_integer((json_int_t)loader->anchor_count));
+    return (long)loader->anchor_count++;
 }
 
 static int compare_size(const void *a, const void *b)
@@ -225,10 +233,10 @@ static void add_ref(frame *f, size_t slot)
 }
 
 /* Records an anchor's contents; `f` is its frame when it is a collection. */
-static void complete_anchor(loader *ld, long slot, const item *it, size_t nodes, size_t bytes,
-                            frame *f)
+static void complete_anchor(stream_loader *loader, long slot, const item *it, size_t nodes,
+                            size_t bytes, frame *f)
 {
-    anchor *target = &ld->anchors[slot];
+    anchor *target = &loader->anchors[slot];
 
     target->has_scalar = f ? f->has_scalar : 1;
     if (f != NULL && f->ref_count > 0) {
@@ -247,16 +255,16 @@ static void complete_anchor(loader *ld, long slot, const item *it, size_t nodes,
     }
 }
 
-static void free_anchors(loader *ld)
+static void free_anchors(stream_loader *loader)
 {
-    for (size_t i = 0; i < ld->anchor_count; i++) {
-        free(ld->anchors[i].name);
-        free(ld->anchors[i].key);
-        free(ld->anchors[i].refs);
-        json_decref(ld->anchors[i].value);
+    for (size_t i = 0; i < loader->anchor_count; i++) {
+        free(loader->anchors[i].name);
+        free(loader->anchors[i].key);
+        free(loader->anchors[i].refs);
+        json_decref(loader->anchors[i].value);
     }
-    ld->anchor_count = 0;
-    json_object_clear(ld->anchor_index);
+    loader->anchor_count = 0;
+    json_object_clear(loader->anchor_index);
 }
 
 /* ---- Adding values to collections --------------------------------------------------------- */
@@ -286,8 +294,8 @@ static open_child *find_open_child(frame *f, const char *key, size_t key_len)
     if (f->child_index == NULL) {
         f->child_index = json_object();
         for (size_t i = 0; i < f->count; i++)
-            json_object_setn_new_nocheck(f->child_index, f->children[i].key,
-                                         f->children[i].key_len, json_integer((json_int_t)i));
+            json_object_setn_new_nocheck(f->child_index, f->children[i].key, f->children[i].key_len,
+                                         json_integer((json_int_t)i));
     }
     json_t *position = json_object_getn(f->child_index, key, key_len);
     return position ? &f->children[json_integer_value(position)] : NULL;
@@ -313,7 +321,7 @@ static int seen_slot(const gr_yaml__value *value)
  * values are equal, as the `yaml` package compares them: 1 and 1.0 are, but
  * the string "1" and the number 1 are not (the later one replaces the earlier).
  */
-static int note_scalar_key(loader *ld, frame *f, open_child *child)
+static int note_scalar_key(stream_loader *loader, frame *f, open_child *child)
 {
     const gr_yaml__value *value = &f->key_value;
     int slot = seen_slot(value);
@@ -324,7 +332,7 @@ static int note_scalar_key(loader *ld, frame *f, open_child *child)
         gr_buf shown = GR_BUF_INIT;
         gr_yaml__emit_key_text(f->key, f->key_len, &shown);
         yaml_mark_t key_mark = {0, (size_t)f->key_line - 1, (size_t)f->key_column - 1};
-        int rc = fail_at(ld, GR_EINVALID, key_mark,
+        int rc = fail_at(loader, GR_EINVALID, key_mark,
                          "duplicate mapping key %s (first defined at line %d); "
                          "remove or rename one of them",
                          gr_buf_cstr(&shown), child->seen_line[slot]);
@@ -336,9 +344,9 @@ static int note_scalar_key(loader *ld, frame *f, open_child *child)
     return GR_OK;
 }
 
-static int add_pair(loader *ld, frame *f, item *it)
+static int add_pair(stream_loader *loader, frame *f, item *it)
 {
-    char *key = gr_arena_alloc(ld->arena, f->key_len + 1);
+    char *key = gr_arena_alloc(loader->arena, f->key_len + 1);
     open_child *child = NULL;
     int rc = GR_OK;
 
@@ -357,15 +365,15 @@ static int add_pair(loader *ld, frame *f, item *it)
     json_object_setn_new_nocheck(f->value, key, f->key_len, it->json);
     it->json = NULL;
     if (f->kind == KEY_SCALAR)
-        rc = note_scalar_key(ld, f, child);
+        rc = note_scalar_key(loader, f, child);
     return rc;
 }
 
 /* Merges one source mapping into `f`: keys already present win, as in YAML 1.1 merge. */
-static int merge_source(loader *ld, frame *f, json_t *source, const gr_yaml__node *node,
+static int merge_source(stream_loader *loader, frame *f, json_t *source, const gr_yaml__node *node,
                         yaml_mark_t mark)
 {
-    int rc = check_depth(ld, mark, ld->depth + node->height - 1);
+    int rc = check_depth(loader, mark, loader->depth + node->height - 1);
 
     if (rc != GR_OK)
         return rc;
@@ -385,13 +393,13 @@ static int merge_source(loader *ld, frame *f, json_t *source, const gr_yaml__nod
  * deep copy and an inline mapping is fresh), so the merged values are shared
  * with it instead of copied again.
  */
-static int add_merge(loader *ld, frame *f, item *it, yaml_mark_t mark)
+static int add_merge(stream_loader *loader, frame *f, item *it, yaml_mark_t mark)
 {
     json_t *value = it->json;
     int rc = GR_OK;
 
     if (json_is_object(value))
-        return merge_source(ld, f, value, it->node, mark);
+        return merge_source(loader, f, value, it->node, mark);
     for (size_t i = 0; json_is_array(value) && i < json_array_size(value); i++) {
         if (!json_is_object(json_array_get(value, i))) {
             value = NULL;
@@ -400,24 +408,39 @@ static int add_merge(loader *ld, frame *f, item *it, yaml_mark_t mark)
     }
     if (!json_is_array(value)) {
         yaml_mark_t at = {0, (size_t)it->node->line - 1, (size_t)it->node->column - 1};
-        return fail_at(ld, GR_EINVALID, at,
+        return fail_at(loader, GR_EINVALID, at,
                        "the merge key << needs a mapping, an alias of a mapping, or a sequence "
                        "of them; quote the key (\"<<\") to use it as an ordinary key");
     }
     for (size_t i = 0; rc == GR_OK && i < json_array_size(value); i++)
-        rc = merge_source(ld, f, json_array_get(value, i), it->node->children[i].node, mark);
+        rc = merge_source(loader, f, json_array_get(value, i), it->node->children[i].node, mark);
     return rc;
 }
 
 /* Turns a finished value into the pending key of mapping `f`. */
-static void take_key(frame *f, item *it)
+/*
+ * Turns a finished value into the pending key of mapping `f`. A collection
+ * key is written as flow YAML, and since nested collection keys quote the text
+ * of their inner keys again at each level, its length is checked and charged.
+ */
+static int take_key(stream_loader *loader, frame *f, item *it)
 {
+    yaml_mark_t mark = {0, (size_t)it->node->line - 1, (size_t)it->node->column - 1};
     gr_buf key = GR_BUF_INIT;
+    int rc = GR_OK;
 
-    if (it->key != NULL)
+    if (it->key != NULL) {
         gr_buf_append(&key, it->key, it->key_len);
-    else
+    } else {
         gr_yaml__emit_flow(it->json, &key);
+        if (key.len > MAX_COLLECTION_KEY_BYTES)
+            rc = fail_at(loader, GR_ELIMIT, mark,
+                         "a mapping key that is a collection makes a %zu-byte key, more than the "
+                         "limit of %d bytes",
+                         key.len, MAX_COLLECTION_KEY_BYTES);
+        if (rc == GR_OK)
+            rc = charge(loader, mark, 0, key.len);
+    }
     f->key_len = key.len;
     f->key = key.data ? gr_buf_detach(&key) : gr_xstrdup("");
     f->have_key = 1;
@@ -425,16 +448,17 @@ static void take_key(frame *f, item *it)
     f->key_value = it->scalar;
     f->key_line = it->node->line;
     f->key_column = it->node->column;
+    return rc;
 }
 
-static int add_value(loader *ld, item *it, yaml_mark_t mark)
+static int add_value(stream_loader *loader, item *it, yaml_mark_t mark)
 {
-    frame *f = ld->depth ? &ld->frames[ld->depth - 1] : NULL;
+    frame *f = loader->depth ? &loader->frames[loader->depth - 1] : NULL;
     int rc = GR_OK;
 
     if (f == NULL) {
-        ld->root = it->json;
-        ld->root_node = it->node;
+        loader->root = it->json;
+        loader->root_node = it->node;
         it->json = NULL;
         return GR_OK;
     }
@@ -444,14 +468,12 @@ static int add_value(loader *ld, item *it, yaml_mark_t mark)
         it->json = NULL;
         return GR_OK;
     }
-    if (!f->have_key) {
-        take_key(f, it);
-        return GR_OK;
-    }
+    if (!f->have_key)
+        return take_key(loader, f, it);
     if (f->kind == KEY_MERGE)
-        rc = add_merge(ld, f, it, mark);
+        rc = add_merge(loader, f, it, mark);
     else
-        rc = add_pair(ld, f, it);
+        rc = add_pair(loader, f, it);
     free(f->key);
     f->key = NULL;
     f->have_key = 0;
@@ -460,7 +482,7 @@ static int add_value(loader *ld, item *it, yaml_mark_t mark)
 
 /* ---- Events --------------------------------------------------------------------------------- */
 
-static int on_scalar(loader *ld, yaml_event_t *event)
+static int on_scalar(stream_loader *loader, yaml_event_t *event)
 {
     const char *text = (const char *)event->data.scalar.value;
     size_t len = event->data.scalar.length;
@@ -470,34 +492,36 @@ static int on_scalar(loader *ld, yaml_event_t *event)
     item it = {0};
     int rc;
 
-    if (len > ld->limits.max_scalar_bytes)
-        return fail_at(ld, GR_ELIMIT, event->start_mark,
+    if (len > loader->limits.max_scalar_bytes)
+        return fail_at(loader, GR_ELIMIT, event->start_mark,
                        "a scalar of %zu bytes is longer than the limit of %zu bytes", len,
-                       ld->limits.max_scalar_bytes);
-    rc = charge(ld, event->start_mark, 1, len);
+                       loader->limits.max_scalar_bytes);
+    rc = charge(loader, event->start_mark, 1, len);
     if (rc != GR_OK)
         return rc;
-    if (ld->depth > 0)
-        ld->frames[ld->depth - 1].has_scalar = 1;
+    if (loader->depth > 0)
+        loader->frames[loader->depth - 1].has_scalar = 1;
     rc = gr_yaml__resolve(text, len, tag, plain ? GR_YAML__PLAIN : GR_YAML__QUOTED, &it.scalar);
     if (rc != GR_OK)
-        return fail_at(ld, rc, event->start_mark, "%s", gr_error_last());
+        return fail_at(loader, rc, event->start_mark, "%s", gr_error_last());
 
     it.json = gr_yaml__value_json(&it.scalar, text, len);
-    it.node = new_node(ld, event->start_mark);
+    it.node = new_node(loader, event->start_mark);
     it.kind = KEY_SCALAR;
-    if (plain && tag == NULL && !ld->limits.no_merge_keys && len == 2 && memcmp(text, "<<", 2) == 0)
+    /* As in the `yaml` package, a plain << is a merge key whatever its tag. */
+    if (plain && !loader->limits.no_merge_keys && len == 2 && memcmp(text, "<<", 2) == 0)
         it.kind = KEY_MERGE;
     gr_yaml__value_key(&it.scalar, text, len, &key);
     it.key = gr_buf_cstr(&key);
     it.key_len = key.len;
-    if (ld->depth == 0)
-        ld->root_is_empty = plain && tag == NULL && len == 0 && event->data.scalar.anchor == NULL;
+    if (loader->depth == 0)
+        loader->root_is_empty =
+            plain && tag == NULL && len == 0 && event->data.scalar.anchor == NULL;
     if (event->data.scalar.anchor != NULL) {
-        long slot = define_anchor(ld, (const char *)event->data.scalar.anchor);
-        complete_anchor(ld, slot, &it, 1, len, NULL);
+        long slot = define_anchor(loader, (const char *)event->data.scalar.anchor);
+        complete_anchor(loader, slot, &it, 1, len, NULL);
     }
-    rc = add_value(ld, &it, event->start_mark);
+    rc = add_value(loader, &it, event->start_mark);
     json_decref(it.json);
     gr_buf_free(&key);
     return rc;
@@ -508,12 +532,12 @@ static int on_scalar(loader *ld, yaml_event_t *event)
  * for a collection the greatest weight inside it, where a nested alias of
  * anchor A weighs (uses of A) x (aliasCount of A) and an empty collection 0.
  */
-static size_t alias_weight(const loader *ld, const anchor *target)
+static size_t alias_weight(const stream_loader *loader, const anchor *target)
 {
     size_t weight = target->has_scalar ? 1 : 0;
 
     for (size_t i = 0; i < target->ref_count; i++) {
-        const anchor *inner = &ld->anchors[target->refs[i]];
+        const anchor *inner = &loader->anchors[target->refs[i]];
         size_t inner_weight = inner->uses * inner->alias_count;
         if (inner_weight > weight)
             weight = inner_weight;
@@ -522,10 +546,10 @@ static size_t alias_weight(const loader *ld, const anchor *target)
 }
 
 /* Returns true when the next value is a << value or an item of a << sequence. */
-static int in_merge_value(const loader *ld)
+static int in_merge_value(const stream_loader *loader)
 {
-    const frame *top = ld->depth ? &ld->frames[ld->depth - 1] : NULL;
-    const frame *below = ld->depth > 1 ? &ld->frames[ld->depth - 2] : NULL;
+    const frame *top = loader->depth ? &loader->frames[loader->depth - 1] : NULL;
+    const frame *below = loader->depth > 1 ? &loader->frames[loader->depth - 2] : NULL;
 
     if (top != NULL && top->is_map)
         return top->have_key && top->kind == KEY_MERGE;
@@ -539,86 +563,88 @@ static int in_merge_value(const loader *ld)
  * too: each use of an anchor must keep uses x aliasCount within the limit.
  * Merge sources do not count as uses there, so they do not here.
  */
-static int count_alias_use(loader *ld, anchor *target, const char *name, yaml_mark_t mark)
+static int count_alias_use(stream_loader *loader, anchor *target, const char *name,
+                           yaml_mark_t mark)
 {
-    if (in_merge_value(ld))
+    if (in_merge_value(loader))
         return GR_OK;
     target->uses++;
     if (target->alias_count == 0)
-        target->alias_count = alias_weight(ld, target);
+        target->alias_count = alias_weight(loader, target);
     if (target->alias_count > 0 &&
-        target->uses > ld->limits.max_alias_count / target->alias_count)
-        return fail_at(ld, GR_ELIMIT, mark,
-                       "alias *%s is used %zu times and holds %zu nested alias copies, more than "
-                       "the limit of %zu copies; this limit stops alias bombs",
-                       name, target->uses, target->alias_count, ld->limits.max_alias_count);
+        target->uses > loader->limits.max_alias_count / target->alias_count)
+        return fail_at(loader, GR_ELIMIT, mark,
+                       "alias *%s makes too many copies: %zu uses x %zu nested alias copies is "
+                       "more than %zu, the limit the `yaml` package also applies; write the value "
+                       "out instead of aliasing it (this limit stops alias bombs)",
+                       name, target->uses, target->alias_count, loader->limits.max_alias_count);
     return GR_OK;
 }
 
-static int on_alias(loader *ld, yaml_event_t *event)
+static int on_alias(stream_loader *loader, yaml_event_t *event)
 {
     const char *name = (const char *)event->data.alias.anchor;
-    json_t *slot = json_object_get(ld->anchor_index, name);
+    json_t *slot = json_object_get(loader->anchor_index, name);
     item it = {0};
     int rc;
 
     if (slot == NULL)
-        return fail_at(ld, GR_EINVALID, event->start_mark,
+        return fail_at(loader, GR_EINVALID, event->start_mark,
                        "alias *%s has no anchor &%s before it in this document", name, name);
-    anchor *target = &ld->anchors[json_integer_value(slot)];
+    anchor *target = &loader->anchors[json_integer_value(slot)];
     if (target->value == NULL)
-        return fail_at(ld, GR_EINVALID, event->start_mark,
+        return fail_at(loader, GR_EINVALID, event->start_mark,
                        "alias *%s is inside the value anchored as &%s; recursive aliases have "
                        "no JSON form",
                        name, name);
-    rc = count_alias_use(ld, target, name, event->start_mark);
+    rc = count_alias_use(loader, target, name, event->start_mark);
     if (rc == GR_OK)
-        rc = charge(ld, event->start_mark, target->nodes, target->bytes);
+        rc = charge(loader, event->start_mark, target->nodes, target->bytes);
     if (rc == GR_OK)
-        rc = check_depth(ld, event->start_mark, ld->depth + (size_t)target->node->height);
+        rc = check_depth(loader, event->start_mark, loader->depth + (size_t)target->node->height);
     if (rc != GR_OK)
         return rc;
 
-    if (ld->depth > 0)
-        add_ref(&ld->frames[ld->depth - 1], (size_t)json_integer_value(slot));
+    if (loader->depth > 0)
+        add_ref(&loader->frames[loader->depth - 1], (size_t)json_integer_value(slot));
     it.json = json_deep_copy(target->value);
-    it.node = new_node(ld, event->start_mark);
+    it.node = new_node(loader, event->start_mark);
     it.node->count = target->node->count;
     it.node->children = target->node->children;
     it.node->height = target->node->height;
     it.kind = KEY_OTHER;
     it.key = target->key;
     it.key_len = target->key_len;
-    if (ld->depth == 0)
-        ld->root_is_empty = 0;
-    rc = add_value(ld, &it, event->start_mark);
+    if (loader->depth == 0)
+        loader->root_is_empty = 0;
+    rc = add_value(loader, &it, event->start_mark);
     json_decref(it.json);
     return rc;
 }
 
-static int on_collection_start(loader *ld, yaml_event_t *event, int is_map)
+static int on_collection_start(stream_loader *loader, yaml_event_t *event, int is_map)
 {
     const char *anchor_name = is_map ? (const char *)event->data.mapping_start.anchor
                                      : (const char *)event->data.sequence_start.anchor;
-    int rc = check_depth(ld, event->start_mark, ld->depth + 1);
+    int rc = check_depth(loader, event->start_mark, loader->depth + 1);
 
     if (rc == GR_OK)
-        rc = charge(ld, event->start_mark, 1, 0);
+        rc = charge(loader, event->start_mark, 1, 0);
     if (rc != GR_OK)
         return rc;
-    if (ld->depth == ld->frame_cap) {
-        ld->frame_cap = ld->frame_cap ? ld->frame_cap * 2 : 16;
-        ld->frames = gr_xrealloc(ld->frames, ld->frame_cap * sizeof(*ld->frames));
+    if (loader->depth == loader->frame_cap) {
+        loader->frame_cap = loader->frame_cap ? loader->frame_cap * 2 : 16;
+        loader->frames = gr_xrealloc(loader->frames, loader->frame_cap * sizeof(*loader->frames));
     }
-    frame *f = &ld->frames[ld->depth++];
+    frame *f = &loader->frames[loader->depth++];
     memset(f, 0, sizeof(*f));
     f->is_map = is_map;
     f->value = is_map ? json_object() : json_array();
-    f->node = new_node(ld, event->start_mark);
+    f->node = new_node(loader, event->start_mark);
     f->node->height = 1;
-    f->anchor = anchor_name ? define_anchor(ld, anchor_name) : -1;
-    f->nodes_at_start = ld->nodes - 1;
-    f->bytes_at_start = ld->bytes;
+    f->anchor = anchor_name ? define_anchor(loader, anchor_name) : -1;
+    f->nodes_at_start = loader->nodes - 1;
+    f->bytes_at_start = loader->bytes;
     return GR_OK;
 }
 
@@ -690,16 +716,17 @@ static void order_like_javascript(frame *f)
     f->children = ordered;
 }
 
-static int on_collection_end(loader *ld, yaml_event_t *event)
+static int on_collection_end(stream_loader *loader, yaml_event_t *event)
 {
-    frame *f = &ld->frames[ld->depth - 1];
+    frame *f = &loader->frames[loader->depth - 1];
     item it = {0};
     int rc;
 
     if (f->is_map)
         order_like_javascript(f);
     f->node->count = f->count;
-    f->node->children = gr_arena_alloc(ld->arena, (f->count ? f->count : 1) * sizeof(gr_yaml__child));
+    f->node->children =
+        gr_arena_alloc(loader->arena, (f->count ? f->count : 1) * sizeof(gr_yaml__child));
     for (size_t i = 0; i < f->count; i++) {
         f->node->children[i].key = f->children[i].key;
         f->node->children[i].key_len = f->children[i].key_len;
@@ -712,65 +739,66 @@ static int on_collection_end(loader *ld, yaml_event_t *event)
     f->value = NULL;
     unique_refs(f);
     if (f->anchor >= 0)
-        complete_anchor(ld, f->anchor, &it, ld->nodes - f->nodes_at_start,
-                        ld->bytes - f->bytes_at_start, f);
-    if (ld->depth > 1) {
-        frame *parent = &ld->frames[ld->depth - 2];
+        complete_anchor(loader, f->anchor, &it, loader->nodes - f->nodes_at_start,
+                        loader->bytes - f->bytes_at_start, f);
+    if (loader->depth > 1) {
+        frame *parent = &loader->frames[loader->depth - 2];
         parent->has_scalar |= f->has_scalar;
         for (size_t i = 0; i < f->ref_count; i++)
             add_ref(parent, f->refs[i]);
     }
     free_frame(f);
-    ld->depth--;
-    if (ld->depth == 0)
-        ld->root_is_empty = 0;
-    rc = add_value(ld, &it, event->start_mark);
+    loader->depth--;
+    if (loader->depth == 0)
+        loader->root_is_empty = 0;
+    rc = add_value(loader, &it, event->start_mark);
     json_decref(it.json);
     return rc;
 }
 
 /* ---- Documents ------------------------------------------------------------------------------ */
 
-static void on_document_start(loader *ld, yaml_event_t *event)
+static void on_document_start(stream_loader *loader, yaml_event_t *event)
 {
-    ld->arena = gr_arena_new();
-    ld->doc_line = (int)event->start_mark.line + 1;
-    ld->root_is_empty = 0;
+    loader->arena = gr_arena_new();
+    loader->doc_line = (int)event->start_mark.line + 1;
+    loader->root_is_empty = 0;
 }
 
-static void on_document_end(loader *ld)
+static void on_document_end(stream_loader *loader)
 {
-    if (ld->root != NULL && !ld->root_is_empty) {
+    if (loader->root != NULL && !loader->root_is_empty) {
         gr_yaml_doc *doc = gr_xcalloc(1, sizeof(*doc));
-        doc->root = ld->root;
-        doc->marks = ld->root_node;
-        doc->arena = ld->arena;
-        doc->line = ld->doc_line;
-        doc->index = ld->doc_index;
-        if (ld->doc_count == ld->doc_cap) {
-            ld->doc_cap = ld->doc_cap ? ld->doc_cap * 2 : 4;
-            ld->docs = gr_xrealloc(ld->docs, ld->doc_cap * sizeof(*ld->docs));
+        doc->root = loader->root;
+        doc->marks = loader->root_node;
+        doc->arena = loader->arena;
+        doc->line = loader->doc_line;
+        doc->index = loader->doc_index;
+        if (loader->doc_count == loader->doc_cap) {
+            loader->doc_cap = loader->doc_cap ? loader->doc_cap * 2 : 4;
+            loader->docs = gr_xrealloc(loader->docs, loader->doc_cap * sizeof(*loader->docs));
         }
-        ld->docs[ld->doc_count++] = doc;
+        loader->docs[loader->doc_count++] = doc;
     } else {
-        json_decref(ld->root);
-        gr_arena_free(ld->arena);
+        json_decref(loader->root);
+        gr_arena_free(loader->arena);
     }
-    ld->root = NULL;
-    ld->root_node = NULL;
-    ld->arena = NULL;
-    ld->doc_index++;
-    free_anchors(ld);
+    loader->root = NULL;
+    loader->root_node = NULL;
+    loader->arena = NULL;
+    loader->doc_index++;
+    free_anchors(loader);
 }
 
 /* Converts a byte offset into the text into a 1-based line and character column. */
-static void offset_position(const loader *ld, size_t offset, size_t *line, size_t *column)
+static void offset_position(const stream_loader *loader, size_t offset, size_t *line,
+                            size_t *column)
 {
     *line = 1;
     *column = 1;
-    for (size_t i = 0; i < offset && i < ld->len; i++) {
-        unsigned char c = (unsigned char)ld->text[i];
-        if (c == '\n' || (c == '\r' && (i + 1 >= ld->len || ld->text[i + 1] != '\n'))) {
+    for (size_t i = 0; i < offset && i < loader->len; i++) {
+        unsigned char c = (unsigned char)loader->text[i];
+        if (c == '\n' || (c == '\r' && (i + 1 >= loader->len || loader->text[i + 1] != '\n'))) {
             (*line)++;
             *column = 1;
         } else if ((c & 0xC0) != 0x80 && c != '\r') {
@@ -779,82 +807,83 @@ static void offset_position(const loader *ld, size_t offset, size_t *line, size_
     }
 }
 
-static int libyaml_error(loader *ld)
+static int libyaml_error(stream_loader *loader)
 {
-    const yaml_parser_t *parser = &ld->parser;
+    const yaml_parser_t *parser = &loader->parser;
     const char *problem = parser->problem ? parser->problem : "malformed YAML";
 
     if (parser->error == YAML_MEMORY_ERROR)
-        return gr_error_set(GR_ERROR, "%s: out of memory while parsing YAML", ld->source);
+        return gr_error_set(GR_ERROR, "%s: out of memory while parsing YAML", loader->source);
     if (parser->error == YAML_READER_ERROR) {
         size_t line = 0, column = 0;
-        offset_position(ld, parser->problem_offset, &line, &column);
+        offset_position(loader, parser->problem_offset, &line, &column);
+        const char *advice = strstr(problem, "UTF-8") ? "; save the file as UTF-8" : "";
         if (parser->problem_value >= 0)
-            return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s (byte 0x%02X); the text must be UTF-8",
-                                ld->source, line, column, problem, parser->problem_value);
-        return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s; the text must be UTF-8", ld->source,
-                            line, column, problem);
+            return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s (byte 0x%02X)%s", loader->source, line,
+                                column, problem, parser->problem_value, advice);
+        return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s%s", loader->source, line, column, problem,
+                            advice);
     }
     if (parser->context != NULL)
         return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s (%s that starts at line %zu, column %zu)",
-                            ld->source, parser->problem_mark.line + 1,
+                            loader->source, parser->problem_mark.line + 1,
                             parser->problem_mark.column + 1, problem, parser->context,
                             parser->context_mark.line + 1, parser->context_mark.column + 1);
-    return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s", ld->source, parser->problem_mark.line + 1,
-                        parser->problem_mark.column + 1, problem);
+    return gr_error_set(GR_EINVALID, "%s:%zu:%zu: %s", loader->source,
+                        parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem);
 }
 
-static int on_event(loader *ld, yaml_event_t *event)
+static int on_event(stream_loader *loader, yaml_event_t *event)
 {
     switch (event->type) {
     case YAML_DOCUMENT_START_EVENT:
         /* TODO: a %YAML 1.1 directive makes the `yaml` package use its YAML 1.1 schema
          * (yes/no booleans, 0777 octals); this reader always applies the 1.2 core schema. */
-        on_document_start(ld, event);
+        on_document_start(loader, event);
         return GR_OK;
     case YAML_DOCUMENT_END_EVENT:
-        on_document_end(ld);
+        on_document_end(loader);
         return GR_OK;
     case YAML_SCALAR_EVENT:
-        return on_scalar(ld, event);
+        return on_scalar(loader, event);
     case YAML_ALIAS_EVENT:
-        return on_alias(ld, event);
+        return on_alias(loader, event);
     case YAML_SEQUENCE_START_EVENT:
-        return on_collection_start(ld, event, 0);
+        return on_collection_start(loader, event, 0);
     case YAML_MAPPING_START_EVENT:
-        return on_collection_start(ld, event, 1);
+        return on_collection_start(loader, event, 1);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
-        return on_collection_end(ld, event);
+        return on_collection_end(loader, event);
     default:
         return GR_OK;
     }
 }
 
-static void free_loader(loader *ld)
+static void free_loader(stream_loader *loader)
 {
-    for (size_t i = 0; i < ld->depth; i++)
-        free_frame(&ld->frames[i]);
-    free(ld->frames);
-    free_anchors(ld);
-    free(ld->anchors);
-    json_decref(ld->anchor_index);
-    json_decref(ld->root);
-    gr_arena_free(ld->arena);
-    gr_yaml_docs_free(ld->docs, ld->doc_count);
-    yaml_parser_delete(&ld->parser);
+    for (size_t i = 0; i < loader->depth; i++)
+        free_frame(&loader->frames[i]);
+    free(loader->frames);
+    free_anchors(loader);
+    free(loader->anchors);
+    json_decref(loader->anchor_index);
+    json_decref(loader->root);
+    gr_arena_free(loader->arena);
+    gr_yaml_docs_free(loader->docs, loader->doc_count);
+    yaml_parser_delete(&loader->parser);
 }
 
-static int run_parser(loader *ld)
+static int run_parser(stream_loader *loader)
 {
     yaml_event_t event;
     int done = 0;
     int rc = GR_OK;
 
     while (!done && rc == GR_OK) {
-        if (!yaml_parser_parse(&ld->parser, &event))
-            return libyaml_error(ld);
-        rc = on_event(ld, &event);
+        if (!yaml_parser_parse(&loader->parser, &event))
+            return libyaml_error(loader);
+        rc = on_event(loader, &event);
         done = event.type == YAML_STREAM_END_EVENT;
         yaml_event_delete(&event);
     }
@@ -864,38 +893,54 @@ static int run_parser(loader *ld)
 int gr_yaml_parse(const char *source_name, const char *text, size_t len,
                   const gr_yaml_limits *limits, gr_yaml_doc ***docs_out, size_t *count_out)
 {
-    loader ld;
+    char *with_newline = NULL;
+    stream_loader loader;
     int rc;
 
     *docs_out = NULL;
     *count_out = 0;
-    memset(&ld, 0, sizeof(ld));
-    ld.source = source_name;
-    apply_defaults(&ld.limits, limits);
-    if (len > ld.limits.max_input_bytes)
-        return gr_error_set(GR_ELIMIT, "%s: the text is %zu bytes, more than the limit of %zu bytes",
-                            source_name, len, ld.limits.max_input_bytes);
+    memset(&loader, 0, sizeof(loader));
+    loader.source = source_name;
+    apply_defaults(&loader.limits, limits);
+    if (len > loader.limits.max_input_bytes)
+        return gr_error_set(GR_ELIMIT,
+                            "%s: the text is %zu bytes, more than the limit of %zu bytes",
+                            source_name, len, loader.limits.max_input_bytes);
     /* libyaml skips a byte order mark only while guessing the encoding, which is
      * fixed to UTF-8 here so that UTF-16 input is rejected. */
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         text += 3;
         len -= 3;
     }
-    ld.text = text;
-    ld.len = len;
-    ld.anchor_index = json_object();
-    if (!yaml_parser_initialize(&ld.parser))
-        return gr_error_set(GR_ERROR, "%s: out of memory while parsing YAML", source_name);
-    yaml_parser_set_encoding(&ld.parser, YAML_UTF8_ENCODING);
-    yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text, len);
-
-    rc = run_parser(&ld);
-    if (rc == GR_OK) {
-        *docs_out = ld.docs;
-        *count_out = ld.doc_count;
-        ld.docs = NULL;
-        ld.doc_count = 0;
+    /* The `yaml` package ends the last line of a block scalar at the end of the
+     * text with a line feed even when the file lacks one; libyaml does not, so a
+     * missing final line break is added. */
+    if (len > 0 && text[len - 1] != '\n' && text[len - 1] != '\r') {
+        with_newline = gr_xmalloc(len + 1);
+        memcpy(with_newline, text, len);
+        with_newline[len] = '\n';
+        text = with_newline;
+        len++;
     }
-    free_loader(&ld);
+    loader.text = text;
+    loader.len = len;
+    loader.anchor_index = json_object();
+    if (!yaml_parser_initialize(&loader.parser)) {
+        free(with_newline);
+        json_decref(loader.anchor_index);
+        return gr_error_set(GR_ERROR, "%s: out of memory while parsing YAML", source_name);
+    }
+    yaml_parser_set_encoding(&loader.parser, YAML_UTF8_ENCODING);
+    yaml_parser_set_input_string(&loader.parser, (const unsigned char *)text, len);
+
+    rc = run_parser(&loader);
+    if (rc == GR_OK) {
+        *docs_out = loader.docs;
+        *count_out = loader.doc_count;
+        loader.docs = NULL;
+        loader.doc_count = 0;
+    }
+    free_loader(&loader);
+    free(with_newline);
     return rc;
 }

@@ -37,9 +37,9 @@ static size_t count_digits(const char *text, size_t len, size_t start, int base)
 
     while (i < len) {
         char c = text[i];
-        int ok = base == 16 ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                               (c >= 'A' && c <= 'F'))
-                            : (c >= '0' && c < '0' + base);
+        int ok = base == 16
+                     ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+                     : (c >= '0' && c < '0' + base);
         if (!ok)
             break;
         i++;
@@ -125,7 +125,7 @@ static int is_float_literal(const char *text, size_t len)
 static int is_special_float_literal(const char *text, size_t len)
 {
     static const char *const words[] = {
-        ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",  "+.inf",
+        ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF", "+.inf",
         "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", NULL,
     };
 

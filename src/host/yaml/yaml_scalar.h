@@ -19,9 +19,9 @@ typedef enum {
 typedef struct {
     gr_yaml__type type;
     int boolean;
-    double number;      /* the JavaScript number (NaN and infinities included) */
-    int exact;          /* the literal is an integer that fits in long long */
-    long long integer;  /* its exact value when `exact` is set */
+    double number;     /* the JavaScript number (NaN and infinities included) */
+    int exact;         /* the literal is an integer that fits in long long */
+    long long integer; /* its exact value when `exact` is set */
 } gr_yaml__value;
 
 /** How the scalar was written: plain, or quoted / block (which are always strings untagged). */
@@ -52,7 +52,7 @@ json_t *gr_yaml__value_json(const gr_yaml__value *value, const char *text, size_
  */
 void gr_yaml__value_key(const gr_yaml__value *value, const char *text, size_t len, gr_buf *out);
 
-/** Size of the gr_yaml__format_number() buffer: the longest output (about 27 bytes) with room the compiler can verify. */
+/** Size of the gr_yaml__format_number() buffer, including the NUL. */
 #define GR_YAML__NUMBER_MAX 64
 
 /** Formats a double like JavaScript's Number.prototype.toString(). */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <dirent.h>
@@ -29,8 +30,7 @@ static int round_trips(json_t *value, gr_buf *text)
     gr_buf_reset(text);
     if (gr_yaml_emit(value, text) != GR_OK)
         return 0;
-    if (gr_yaml_parse("emitted.yaml", gr_buf_cstr(text), text->len, NULL, &docs, &count) ==
-            GR_OK &&
+    if (gr_yaml_parse("emitted.yaml", gr_buf_cstr(text), text->len, NULL, &docs, &count) == GR_OK &&
         count == 1)
         same = json_equal(value, gr_yaml_doc_root(docs[0]));
     if (!same)
@@ -71,14 +71,27 @@ static void emit_quotes_typed_strings(void **state)
         const char *string;
         const char *yaml;
     } cases[] = {
-        {"yes", "yes\n"},           {"true", "\"true\"\n"},   {"1.0", "\"1.0\"\n"},
-        {"null", "\"null\"\n"},     {"", "\"\"\n"},           {"a: b", "\"a: b\"\n"},
-        {"a #b", "\"a #b\"\n"},     {"- x", "\"- x\"\n"},     {"-x", "-x\n"},
-        {"*x", "\"*x\"\n"},         {" lead", "\" lead\"\n"}, {"0x1F", "\"0x1F\"\n"},
-        {"~", "\"~\"\n"},           {"---", "\"---\"\n"},     {"tab\there", "\"tab\\there\"\n"},
-        {"http://x/y", "http://x/y\n"}, {"caf\xC3\xA9", "caf\xC3\xA9\n"},
-        {"two\nlines", "|-\n  two\n  lines\n"}, {"end\n", "|\n  end\n"},
-        {"keep\n\n", "|+\n  keep\n\n"}, {" indented\nx", "|2-\n   indented\n  x\n"},
+        {"yes", "yes\n"},
+        {"true", "\"true\"\n"},
+        {"1.0", "\"1.0\"\n"},
+        {"null", "\"null\"\n"},
+        {"", "\"\"\n"},
+        {"a: b", "\"a: b\"\n"},
+        {"a #b", "\"a #b\"\n"},
+        {"- x", "\"- x\"\n"},
+        {"-x", "-x\n"},
+        {"*x", "\"*x\"\n"},
+        {" lead", "\" lead\"\n"},
+        {"0x1F", "\"0x1F\"\n"},
+        {"~", "\"~\"\n"},
+        {"---", "\"---\"\n"},
+        {"tab\there", "\"tab\\there\"\n"},
+        {"http://x/y", "http://x/y\n"},
+        {"caf\xC3\xA9", "caf\xC3\xA9\n"},
+        {"two\nlines", "|-\n  two\n  lines\n"},
+        {"end\n", "|\n  end\n"},
+        {"keep\n\n", "|+\n  keep\n\n"},
+        {" indented\nx", "|2-\n   indented\n  x\n"},
         {"trailing \nspace", "\"trailing \\nspace\"\n"},
         {"bell\a", "\"bell\\a\"\n"},
     };
@@ -248,12 +261,9 @@ static void emit_corpus_round_trips(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(emit_block_layout),
-        cmocka_unit_test(emit_quotes_typed_strings),
-        cmocka_unit_test(emit_round_trip_table),
-        cmocka_unit_test(emit_long_key_explicit),
-        cmocka_unit_test(emit_invalid_utf8_rejected),
-        cmocka_unit_test(emit_corpus_round_trips),
+        cmocka_unit_test(emit_block_layout),          cmocka_unit_test(emit_quotes_typed_strings),
+        cmocka_unit_test(emit_round_trip_table),      cmocka_unit_test(emit_long_key_explicit),
+        cmocka_unit_test(emit_invalid_utf8_rejected), cmocka_unit_test(emit_corpus_round_trips),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

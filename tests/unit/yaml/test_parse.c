@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -138,7 +139,9 @@ static void stream_invalid_utf8_rejected(void **state)
     assert_error_contains("a: 1\nb: caf\xC3(\n", GR_EINVALID, "test.yaml:2:");
     assert_error_contains("a: 1\nb: caf\xC3(\n", GR_EINVALID, "UTF-8");
     assert_error_contains("a: \xFF\n", GR_EINVALID, "test.yaml:1:4:");
-    assert_error_contains("\xFF\xFE" "a: 1", GR_EINVALID, "test.yaml:1:1:");
+    assert_error_contains("\xFF\xFE"
+                          "a: 1",
+                          GR_EINVALID, "test.yaml:1:1:");
 }
 
 static void stream_nul_byte_rejected(void **state)
@@ -148,6 +151,34 @@ static void stream_nul_byte_rejected(void **state)
     (void)state;
     assert_int_equal(result.rc, GR_EINVALID);
     assert_non_null(strstr(gr_error_last(), "test.yaml:1:5:"));
+}
+
+static void stream_control_character_rejected(void **state)
+{
+    parsed result = parse_text("a: b\x01\n");
+
+    (void)state;
+    assert_int_equal(result.rc, GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "test.yaml:1:5: control characters are not allowed"));
+    assert_null(strstr(gr_error_last(), "UTF-8"));
+}
+
+static void block_scalar_at_end_of_text(void **state)
+{
+    parsed clip = parse_text("a: |\n  last line");
+    parsed strip = parse_text("a: |-\n  last line");
+    parsed keep = parse_text("a: |+\n  last line");
+
+    (void)state;
+    assert_int_equal(clip.rc, GR_OK);
+    assert_doc_json(&clip, 0, "{\"a\": \"last line\\n\"}");
+    assert_int_equal(strip.rc, GR_OK);
+    assert_doc_json(&strip, 0, "{\"a\": \"last line\"}");
+    assert_int_equal(keep.rc, GR_OK);
+    assert_doc_json(&keep, 0, "{\"a\": \"last line\\n\"}");
+    parsed_free(&clip);
+    parsed_free(&strip);
+    parsed_free(&keep);
 }
 
 static void syntax_error_position(void **state)
@@ -301,6 +332,16 @@ static void merge_quoted_key_is_plain(void **state)
     parsed_free(&result);
 }
 
+static void merge_key_tag_ignored(void **state)
+{
+    parsed result = parse_text("x:\n  !!str <<: {a: 1}\n");
+
+    (void)state;
+    assert_int_equal(result.rc, GR_OK);
+    assert_doc_json(&result, 0, "{\"x\": {\"a\": 1}}");
+    parsed_free(&result);
+}
+
 static void merge_disabled_by_option(void **state)
 {
     const char *text = "b: &b {a: 1}\nx:\n  <<: *b\n";
@@ -317,8 +358,9 @@ static void merge_disabled_by_option(void **state)
 static void duplicate_key_rejected(void **state)
 {
     (void)state;
-    assert_error_contains("name: a\nother: 1\nname: b\n", GR_EINVALID,
-                          "test.yaml:3:1: duplicate mapping key \"name\" (first defined at line 1)");
+    assert_error_contains(
+        "name: a\nother: 1\nname: b\n", GR_EINVALID,
+        "test.yaml:3:1: duplicate mapping key \"name\" (first defined at line 1)");
     assert_error_contains("a:\n  1: x\n  1.0: y\n", GR_EINVALID, "test.yaml:3:3: duplicate");
     assert_error_contains("{a: 1, a: 2}\n", GR_EINVALID, "duplicate");
     assert_error_contains("? ~\n: 1\n? null\n: 2\n", GR_EINVALID, "duplicate");
@@ -336,7 +378,8 @@ static void duplicate_different_type_replaces(void **state)
 
 static void keys_non_string_converted(void **state)
 {
-    parsed result = parse_text("1: a\ntrue: b\n~: c\n1.5: d\n0x10: e\n.inf: f\n[1, x]: g\n{k: v}: h\n");
+    parsed result =
+        parse_text("1: a\ntrue: b\n~: c\n1.5: d\n0x10: e\n.inf: f\n[1, x]: g\n{k: v}: h\n");
 
     (void)state;
     assert_int_equal(result.rc, GR_OK);
@@ -344,6 +387,32 @@ static void keys_non_string_converted(void **state)
                     "{\"1\": \"a\", \"16\": \"e\", \"true\": \"b\", \"\": \"c\", \"1.5\": \"d\", "
                     "\"Infinity\": \"f\", \"[ 1, x ]\": \"g\", \"{ k: v }\": \"h\"}");
     parsed_free(&result);
+}
+
+static void keys_template_placeholder(void **state)
+{
+    /* An unquoted Jinja-style placeholder is a flow mapping with one key. */
+    parsed result = parse_text("host: {{ hostname }}\n");
+
+    (void)state;
+    assert_int_equal(result.rc, GR_OK);
+    assert_doc_json(&result, 0, "{\"host\": {\"{ hostname }\": null}}");
+    parsed_free(&result);
+}
+
+static void keys_nested_collections_limited(void **state)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    (void)state;
+    for (int i = 0; i < 40; i++)
+        gr_buf_putc(&text, '{');
+    for (int i = 0; i < 40; i++)
+        gr_buf_putc(&text, '}');
+    parsed result = parse_with(text.data, text.len, NULL);
+    assert_int_equal(result.rc, GR_ELIMIT);
+    assert_non_null(strstr(gr_error_last(), "limit of 65536 bytes"));
+    gr_buf_free(&text);
 }
 
 static void keys_javascript_order(void **state)
@@ -357,7 +426,8 @@ static void keys_javascript_order(void **state)
 
     (void)state;
     assert_int_equal(result.rc, GR_OK);
-    json_object_foreach(gr_yaml_doc_root(result.docs[0]), key, value) {
+    json_object_foreach(gr_yaml_doc_root(result.docs[0]), key, value)
+    {
         assert_string_equal(key, order[i]);
         i++;
     }
@@ -497,9 +567,10 @@ static void marks_aliases_and_merges(void **state)
 
 static void json_input_parses(void **state)
 {
-    const char *json = "{\"apiVersion\": \"backstage.io/v1alpha1\", \"kind\":\"Component\",\n"
-                       "\t\"metadata\": {\"name\": \"x\", \"tags\": [\"a\", \"b\"], \"n\": -1.5e3,\n"
-                       "\t\"ok\": true, \"none\": null, \"esc\": \"a\\\"b\\u00e9\\n\"}}";
+    const char *json =
+        "{\"apiVersion\": \"backstage.io/v1alpha1\", \"kind\":\"Component\",\n"
+        "\t\"metadata\": {\"name\": \"x\", \"tags\": [\"a\", \"b\"], \"n\": -1.5e3,\n"
+        "\t\"ok\": true, \"none\": null, \"esc\": \"a\\\"b\\u00e9\\n\"}}";
     parsed result = parse_text(json);
     json_t *expected = json_loads(json, 0, NULL);
 
@@ -524,6 +595,8 @@ int main(void)
         cmocka_unit_test(stream_bom_accepted),
         cmocka_unit_test(stream_invalid_utf8_rejected),
         cmocka_unit_test(stream_nul_byte_rejected),
+        cmocka_unit_test(stream_control_character_rejected),
+        cmocka_unit_test(block_scalar_at_end_of_text),
         cmocka_unit_test(syntax_error_position),
         cmocka_unit_test(anchors_copy_values),
         cmocka_unit_test(anchors_redefined_latest_wins),
@@ -536,10 +609,13 @@ int main(void)
         cmocka_unit_test(merge_list_first_wins),
         cmocka_unit_test(merge_invalid_source_rejected),
         cmocka_unit_test(merge_quoted_key_is_plain),
+        cmocka_unit_test(merge_key_tag_ignored),
         cmocka_unit_test(merge_disabled_by_option),
         cmocka_unit_test(duplicate_key_rejected),
         cmocka_unit_test(duplicate_different_type_replaces),
         cmocka_unit_test(keys_non_string_converted),
+        cmocka_unit_test(keys_template_placeholder),
+        cmocka_unit_test(keys_nested_collections_limited),
         cmocka_unit_test(keys_javascript_order),
         cmocka_unit_test(depth_limit_enforced),
         cmocka_unit_test(depth_limit_counts_aliases),

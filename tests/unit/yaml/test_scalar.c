@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <math.h>
@@ -142,8 +143,7 @@ static json_t *parse_value(const char *yaml)
 
     if (asprintf(&text, "v: %s\n", yaml) < 0)
         return NULL;
-    if (gr_yaml_parse("case.yaml", text, strlen(text), NULL, &docs, &count) == GR_OK &&
-        count == 1)
+    if (gr_yaml_parse("case.yaml", text, strlen(text), NULL, &docs, &count) == GR_OK && count == 1)
         value = json_incref(json_object_get(gr_yaml_doc_root(docs[0]), "v"));
     gr_yaml_docs_free(docs, count);
     free(text);
@@ -214,10 +214,20 @@ static void format_number_like_javascript(void **state)
         double number;
         const char *text;
     } numbers[] = {
-        {0, "0"},          {-0.0, "0"},        {1, "1"},         {-1.5, "-1.5"},
-        {100, "100"},      {0.1, "0.1"},       {1e21, "1e+21"},  {1e20, "100000000000000000000"},
-        {1.5e-7, "1.5e-7"}, {0.000001, "0.000001"}, {123.456, "123.456"},
-        {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}, {NAN, "NaN"},
+        {0, "0"},
+        {-0.0, "0"},
+        {1, "1"},
+        {-1.5, "-1.5"},
+        {100, "100"},
+        {0.1, "0.1"},
+        {1e21, "1e+21"},
+        {1e20, "100000000000000000000"},
+        {1.5e-7, "1.5e-7"},
+        {0.000001, "0.000001"},
+        {123.456, "123.456"},
+        {INFINITY, "Infinity"},
+        {-INFINITY, "-Infinity"},
+        {NAN, "NaN"},
         {1.5e30, "1.5e+30"},
     };
     char text[GR_YAML__NUMBER_MAX];

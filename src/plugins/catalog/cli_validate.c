@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/* `greenroom catalog validate`: checks catalog files the way Backstage's catalog would. */
+#include "plugins/catalog/cli_validate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/yaml/yaml.h"
+#include "plugins/catalog/model/location.h"
+#include "plugins/catalog/model/model.h"
+#include "plugins/catalog/model/placeholder.h"
+#include "plugins/catalog/model/relations.h"
+
+/* Maximum size of one catalog file, in bytes. */
+#define VALIDATE_MAX_FILE_BYTES ((size_t)8 << 20)
+
+/* Maximum depth of folders searched below a folder given on the command line. */
+#define VALIDATE_MAX_FOLDER_DEPTH 32
+
+const char gr_catalog_usage[] =
+    "usage: greenroom catalog <subcommand> [options]\n"
+    "\n"
+    "Subcommands:\n"
+    "  validate PATH...   check catalog files as Backstage's catalog would; see\n"
+    "                     'greenroom catalog validate --help'\n";
+
+const char gr_catalog_validate_usage[] =
+    "usage: greenroom catalog validate [--format text|json] [--follow] [--root DIR] PATH...\n"
+    "\n"
+    "Checks catalog files the way Backstage's catalog does before it stores an entity:\n"
+    "YAML syntax, the entity envelope, metadata formats (name, namespace, labels,\n"
+    "annotations, tags, links), the schema of each kind (Component, API, Resource,\n"
+    "System, Domain, Group, User, Location in backstage.io/v1alpha1 and v1beta1;\n"
+    "Template in scaffolder.backstage.io/v1beta3), placeholders ($text, $json, $yaml)\n"
+    "and the entity references that become relations.\n"
+    "\n"
+    "PATH is a file or a folder. A file is always checked. A folder is searched,\n"
+    "recursively, for *.yaml, *.yml and *.json files, skipping hidden folders and\n"
+    "node_modules; a file found that way is checked only when one of its documents\n"
+    "has apiVersion and kind (so mkdocs.yml or package.json are left alone), or when\n"
+    "it is named catalog-info.yaml or catalog-info.yml.\n"
+    "\n"
+    "Options:\n"
+    "  --format text   one line per problem: FILE:LINE:COLUMN: ENTITY-REF: message (default)\n"
+    "  --format json   one JSON report on stdout: entities, their problems and relations\n"
+    "  --follow        also check the files that Location entities point to (file targets,\n"
+    "                  relative to the Location's file; * and ? globs; not URLs)\n"
+    "  --root DIR      folder that placeholders and followed targets must stay inside\n"
+    "                  (default: the current folder)\n"
+    "\n"
+    "Exit status: 0 when every entity is valid, 1 when any problem was found,\n"
+    "2 for a usage error or a PATH that does not exist.\n";
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON } output_format;
+
+typedef struct {
+    gr_model *model;
+    output_format format;
+    int follow;
+    char root[PATH_MAX];
+    json_t *visited;  /* object: real path -> true */
+    json_t *entities; /* JSON report: entities */
+    json_t *files;    /* JSON report: files with file-level problems */
+    size_t file_count;
+    size_t entity_count;
+    size_t invalid_count;
+} validation_run;
+
+static void validate_file(validation_run *run, const char *path, int discovered);
+
+static int has_extension(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+
+    return dot != NULL &&
+           (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0 || strcmp(dot, ".json") == 0);
+}
+
+static int is_catalog_info_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+
+    return strcmp(name, "catalog-info.yaml") == 0 || strcmp(name, "catalog-info.yml") == 0;
+}
+
+/* A document looks like an entity when its root is a mapping with apiVersion and kind. */
+static int holds_entity(gr_yaml_doc **docs, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        json_t *root = gr_yaml_doc_root(docs[i]);
+
+        if (json_object_get(root, "apiVersion") != NULL && json_object_get(root, "kind") != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+static int read_file(const char *path, char **text_out, size_t *len_out)
+{
+    FILE *file = fopen(path, "rb");
+    gr_buf text = GR_BUF_INIT;
+    char chunk[65536];
+    size_t got;
+    int rc = GR_OK;
+
+    if (file == NULL)
+        return gr_error_set(GR_EBACKEND, "cannot open: %s", strerror(errno));
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0) {
+        if (text.len + got > VALIDATE_MAX_FILE_BYTES) {
+            rc = gr_error_set(GR_ELIMIT, "the file is larger than %zu bytes",
+                              VALIDATE_MAX_FILE_BYTES);
+            break;
+        }
+        gr_buf_append(&text, chunk, got);
+    }
+    if (rc == GR_OK && ferror(file))
+        rc = gr_error_set(GR_EBACKEND, "cannot read: %s", strerror(errno));
+    fclose(file);
+    if (rc != GR_OK) {
+        gr_buf_free(&text);
+        return rc;
+    }
+    *len_out = text.len;
+    *text_out = text.data ? gr_buf_detach(&text) : gr_xstrdup("");
+    return GR_OK;
+}
+
+/* Reports a problem that belongs to a file, not to one entity. */
+static void report_file_problem(validation_run *run, const char *path, int line, int column,
+                                const char *message)
+{
+    run->invalid_count++;
+    if (run->format == FORMAT_TEXT) {
+        printf("%s:%d:%d: %s\n", path, line, column, message);
+        return;
+    }
+    json_array_append_new(run->files,
+                          json_pack("{s:s, s:[{s:i, s:i, s:s}]}", "file", path, "problems", "line",
+                                    line, "column", column, "message", message));
+}
+
+/* Splits "<path>:<line>:<column>: <message>" from the YAML reader into its parts. */
+static void report_yaml_error(validation_run *run, const char *path, const char *error)
+{
+    size_t prefix = strlen(path);
+    int line = 1;
+    int column = 1;
+    int used = 0;
+
+    if (strncmp(error, path, prefix) == 0 &&
+        sscanf(error + prefix, ":%d:%d: %n", &line, &column, &used) == 2 && used > 0)
+        error += prefix + (size_t)used;
+    report_file_problem(run, path, line, column, error);
+}
+
+static void mark_of(const gr_yaml_doc *doc, const char *pointer, int *line, int *column)
+{
+    gr_yaml_mark mark = {0, 0, 0, 0};
+
+    gr_yaml_doc_find_mark(doc, pointer, &mark);
+    *line = mark.line > 0 ? mark.line : gr_yaml_doc_line(doc);
+    *column = mark.column > 0 ? mark.column : 1;
+}
+
+static json_t *relations_json(const gr_model_relations *relations)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < relations->count; i++) {
+        char *source = gr_model_ref_format(&relations->items[i].source);
+        char *target = gr_model_ref_format(&relations->items[i].target);
+
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "source", source, "type",
+                                              relations->items[i].type, "target", target));
+        free(source);
+        free(target);
+    }
+    return list;
+}
+
+static void report_entity(validation_run *run, const char *path, const gr_yaml_doc *doc,
+                          const char *ref, const gr_model_problems *problems,
+                          const gr_model_relations *relations)
+{
+    json_t *list = NULL;
+    int line;
+    int column;
+
+    run->entity_count++;
+    if (problems->count > 0)
+        run->invalid_count++;
+    if (run->format == FORMAT_JSON)
+        list = json_array();
+    for (size_t i = 0; i < problems->count; i++) {
+        const gr_model_problem *problem = &problems->items[i];
+
+        mark_of(doc, problem->pointer, &line, &column);
+        if (run->format == FORMAT_TEXT) {
+            printf("%s:%d:%d: %s: %s%s%s (%s%s%s)\n", path, line, column, ref, problem->pointer,
+                   problem->pointer[0] ? ": " : "", problem->message, problem->rule,
+                   problem->value ? ", value " : "", problem->value ? problem->value : "");
+            continue;
+        }
+        json_array_append_new(list, json_pack("{s:i, s:i, s:s, s:s, s:s, s:s?}", "line", line,
+                                              "column", column, "pointer", problem->pointer,
+                                              "rule", problem->rule, "message", problem->message,
+                                              "value", problem->value));
+    }
+    if (run->format == FORMAT_JSON)
+        json_array_append_new(
+            run->entities,
+            json_pack("{s:s, s:i, s:i, s:s, s:b, s:o, s:o}", "file", path, "document",
+                      (int)gr_yaml_doc_index(doc), "line", gr_yaml_doc_line(doc), "ref", ref,
+                      "valid", problems->count == 0, "problems", list, "relations",
+                      problems->count == 0 ? relations_json(relations) : json_array()));
+}
+
+/* True when the real path of `path` lies inside the root folder. */
+static int inside_root(const validation_run *run, const char *path)
+{
+    char real[PATH_MAX];
+    size_t len = strlen(run->root);
+
+    if (realpath(path, real) == NULL)
+        return 0;
+    if (strcmp(run->root, "/") == 0)
+        return 1;
+    return strncmp(real, run->root, len) == 0 && (real[len] == '\0' || real[len] == '/');
+}
+
+/*
+ * Checks the file targets of a Location entity: each must exist (unless the
+ * Location is optional) and stay inside the root. With --follow the targets
+ * are validated after the Location itself.
+ */
+static void check_targets(validation_run *run, const char *path, const json_t *entity,
+                          gr_model_problems *problems, json_t *follow)
+{
+    gr_model_location_target *targets = NULL;
+    size_t count = 0;
+    const char *slash = strrchr(path, '/');
+    char *folder = slash ? gr_xstrndup(path, (size_t)(slash - path + 1)) : gr_xstrdup("");
+
+    gr_model_location_targets(entity, "file", &targets, &count, problems);
+    for (size_t i = 0; run->follow && i < count; i++) {
+        char *pattern;
+        glob_t matches;
+        int status;
+
+        if (strcmp(targets[i].type, "file") != 0)
+            continue;
+        pattern = targets[i].target[0] == '/' ? gr_xstrdup(targets[i].target)
+                                              : gr_xasprintf("%s%s", folder, targets[i].target);
+        /* NOTE: glob(3) treats "**" like "*", so "**" matches one folder level, not many. */
+        status = glob(pattern, 0, NULL, &matches);
+        if (status == GLOB_NOMATCH && !targets[i].optional)
+            gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
+                                  "location target %s matches no file", targets[i].target);
+        for (size_t m = 0; status == 0 && m < matches.gl_pathc; m++) {
+            if (inside_root(run, matches.gl_pathv[m]))
+                json_array_append_new(follow, json_string(matches.gl_pathv[m]));
+            else
+                gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
+                                      "location target %s is outside the root folder %s",
+                                      matches.gl_pathv[m], run->root);
+        }
+        if (status == 0)
+            globfree(&matches);
+        free(pattern);
+    }
+    gr_model_location_targets_free(targets, count);
+    free(folder);
+}
+
+/* Runs the catalog's steps on one document and reports it; adds followed targets to `follow`. */
+static void validate_document(validation_run *run, const char *path, const char *location_ref,
+                              gr_yaml_doc *doc, json_t *follow)
+{
+    gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
+    gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
+    /* TODO: placeholders that name a URL need a URL reader; this one reads local files only. */
+    gr_model_file_reader files = {run->root};
+    gr_model_placeholder_reader reader = {gr_model_file_read, &files, path};
+    json_t *entity = gr_yaml_doc_root(doc);
+    char *ref;
+
+    /* Backstage skips documents that are empty or hold only null. */
+    if (json_is_null(entity))
+        return;
+    ref = gr_model_entity_ref(entity);
+    if (gr_model_check_envelope(run->model, entity, &problems) != GR_OK)
+        goto done;
+    if (gr_model_annotate_location(entity, location_ref, location_ref, &problems) != GR_OK)
+        goto done;
+    if (gr_model_resolve_placeholders(entity, &reader, &problems) != GR_OK)
+        goto done;
+    if (gr_model_validate(run->model, entity, &problems) != GR_OK)
+        goto done;
+    if (strcmp(json_string_value(json_object_get(entity, "kind")), "Location") == 0)
+        check_targets(run, path, entity, &problems, follow);
+    gr_model_emit_relations(entity, &relations, &problems);
+
+done:
+    report_entity(run, path, doc, ref, &problems, &relations);
+    gr_model_relations_free(&relations);
+    gr_model_problems_free(&problems);
+    free(ref);
+}
+
+static void validate_file(validation_run *run, const char *path, int discovered)
+{
+    gr_yaml_limits limits = {0};
+    gr_yaml_doc **docs = NULL;
+    size_t count = 0;
+    char *text = NULL;
+    size_t len = 0;
+    char real[PATH_MAX];
+    char *location_ref = NULL;
+    json_t *follow = json_array();
+    size_t i;
+    json_t *target;
+
+    if (realpath(path, real) == NULL) {
+        report_file_problem(run, path, 1, 1, strerror(errno));
+        goto done;
+    }
+    if (json_object_get(run->visited, real) != NULL)
+        goto done;
+    json_object_set_new(run->visited, real, json_true());
+    if (read_file(path, &text, &len) != GR_OK) {
+        report_file_problem(run, path, 1, 1, gr_error_last());
+        goto done;
+    }
+    /* Backstage reads catalog files without YAML merge keys. */
+    limits.no_merge_keys = 1;
+    if (gr_yaml_parse(path, text, len, &limits, &docs, &count) != GR_OK) {
+        if (!discovered || is_catalog_info_name(path) ||
+            (strstr(text, "apiVersion") != NULL && strstr(text, "kind") != NULL))
+            report_yaml_error(run, path, gr_error_last());
+        goto done;
+    }
+    if (discovered && !is_catalog_info_name(path) && !holds_entity(docs, count))
+        goto done;
+
+    run->file_count++;
+    location_ref = gr_xasprintf("file:%s", real);
+    for (i = 0; i < count; i++)
+        validate_document(run, path, location_ref, docs[i], follow);
+    json_array_foreach(follow, i, target) validate_file(run, json_string_value(target), 0);
+
+done:
+    json_decref(follow);
+    gr_yaml_docs_free(docs, count);
+    free(location_ref);
+    free(text);
+}
+
+static int compare_names(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void search_folder(validation_run *run, const char *folder, int depth)
+{
+    struct dirent **entries = NULL;
+    int count = scandir(folder, &entries, NULL, compare_names);
+
+    if (count < 0) {
+        report_file_problem(run, folder, 1, 1, strerror(errno));
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        const char *name = entries[i]->d_name;
+        char *child = gr_xasprintf("%s%s%s", folder,
+                                   folder[strlen(folder) - 1] == '/' ? "" : "/", name);
+        struct stat info;
+
+        if (name[0] != '.' && strcmp(name, "node_modules") != 0 && stat(child, &info) == 0) {
+            if (S_ISDIR(info.st_mode) && depth < VALIDATE_MAX_FOLDER_DEPTH)
+                search_folder(run, child, depth + 1);
+            else if (S_ISREG(info.st_mode) && has_extension(name))
+                validate_file(run, child, 1);
+        }
+        free(child);
+        free(entries[i]);
+    }
+    free(entries);
+}
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+    va_list args;
+
+    fputs("greenroom catalog validate: ", stderr);
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fputs("\nrun 'greenroom catalog validate --help' for usage\n", stderr);
+}
+
+static void print_summary(validation_run *run)
+{
+    if (run->format == FORMAT_JSON) {
+        json_t *report = json_pack("{s:o, s:o, s:{s:i, s:i, s:i}}", "entities", run->entities,
+                                   "files", run->files, "summary", "files", (int)run->file_count,
+                                   "entities", (int)run->entity_count, "invalid",
+                                   (int)run->invalid_count);
+
+        run->entities = NULL;
+        run->files = NULL;
+        json_dumpf(report, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(report);
+        return;
+    }
+    fprintf(stderr, "%zu files checked, %zu entities, %zu invalid entities or unreadable files\n",
+            run->file_count, run->entity_count, run->invalid_count);
+}
+
+int gr_catalog_validate_run(int argc, char **argv)
+{
+    validation_run run = {0};
+    const char *root = ".";
+    char **paths = gr_xcalloc((size_t)argc + 1, sizeof(*paths));
+    size_t path_count = 0;
+    int only_paths = 0;
+    int status = 2;
+
+    run.format = FORMAT_TEXT;
+    /* argv[0] is "validate". */
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (only_paths || arg[0] != '-' || arg[1] == '\0') {
+            paths[path_count++] = argv[i];
+        } else if (strcmp(arg, "--") == 0) {
+            only_paths = 1;
+        } else if (strcmp(arg, "--format") == 0 && i + 1 < argc) {
+            arg = argv[++i];
+            if (strcmp(arg, "text") == 0) {
+                run.format = FORMAT_TEXT;
+            } else if (strcmp(arg, "json") == 0) {
+                run.format = FORMAT_JSON;
+            } else {
+                usage_error("unknown format '%s'; use text or json", arg);
+                goto done;
+            }
+        } else if (strcmp(arg, "--follow") == 0) {
+            run.follow = 1;
+        } else if (strcmp(arg, "--root") == 0 && i + 1 < argc) {
+            root = argv[++i];
+        } else {
+            usage_error("unknown or incomplete option '%s'", arg);
+            goto done;
+        }
+    }
+    if (path_count == 0) {
+        usage_error("%s", "no PATH given");
+        goto done;
+    }
+    if (realpath(root, run.root) == NULL) {
+        usage_error("cannot use the root folder '%s'", root);
+        goto done;
+    }
+    for (size_t i = 0; i < path_count; i++) {
+        struct stat info;
+
+        if (stat(paths[i], &info) != 0) {
+            usage_error("'%s' does not exist", paths[i]);
+            goto done;
+        }
+    }
+    if (gr_model_new(&run.model) != GR_OK) {
+        fprintf(stderr, "greenroom catalog validate: %s\n", gr_error_last());
+        goto done;
+    }
+
+    run.visited = json_object();
+    run.entities = json_array();
+    run.files = json_array();
+    for (size_t i = 0; i < path_count; i++) {
+        struct stat info;
+
+        if (stat(paths[i], &info) == 0 && S_ISDIR(info.st_mode))
+            search_folder(&run, paths[i], 0);
+        else
+            validate_file(&run, paths[i], 0);
+    }
+    print_summary(&run);
+    status = run.invalid_count > 0 ? 1 : 0;
+
+done:
+    json_decref(run.visited);
+    json_decref(run.entities);
+    json_decref(run.files);
+    gr_model_free(run.model);
+    free(paths);
+    return status;
+}
+
+/* The `catalog` command: dispatches its subcommands. */
+static int catalog_run(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(gr_catalog_usage, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "validate") == 0) {
+        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            fputs(gr_catalog_validate_usage, stdout);
+            return 0;
+        }
+        return gr_catalog_validate_run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "greenroom catalog: unknown subcommand '%s'\n%s", argv[1], gr_catalog_usage);
+    return 2;
+}
+
+const gr_cli_command gr_catalog_commands[] = {
+    {"catalog", "check and manage catalog entities (catalog validate PATH...)", gr_catalog_usage,
+     catalog_run},
+    {NULL, NULL, NULL, NULL},
+};

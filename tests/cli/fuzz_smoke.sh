@@ -1,0 +1,12 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every libFuzzer target for 10 seconds; any crash, leak or sanitizer
+# report fails the test. Skips when clang is not installed.
+set -eu
+cd "$(dirname "$0")/../.."
+
+if ! command -v clang >/dev/null 2>&1; then
+    echo "fuzz_smoke: skipped: clang is not installed"
+    exit 0
+fi
+exec ./scripts/fuzz.sh 10
