@@ -378,8 +378,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
         tsquery = gr_search_words_tsquery(&query->words);
         term_page_sql(search, &sql, query, generation, tsquery);
     } else {
-        gr_search__sql_puts(&sql, "SELECT d.id, d.doc_type, d.document, NULL, NULL, "
-                                  "count(*) OVER ()");
+        /* The (sort_key, id) index gives the order; the count is a separate query. */
+        gr_search__sql_puts(&sql, "SELECT d.id, d.doc_type, d.document, NULL, NULL, -1");
         match_from(&sql, query, generation, 0);
         gr_search__sql_printf(&sql, " ORDER BY d.sort_key, d.id LIMIT %d OFFSET %" PRId64,
                               query->limit, query->offset);
@@ -387,8 +387,11 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     rc = gr_search__run_page(conn, &sql, page, query->limit);
     gr_search__sql_free(&sql);
 
-    /* An empty page past the end still reports how many results there are. */
-    if (rc == 0 && page->count == 0 && query->offset > 0) {
+    /* A page that is neither full nor empty ends the results, so its end is
+     * the count; otherwise the matches are counted. */
+    if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
+        page->total = query->offset + (int64_t)page->count;
+    if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         if (tsquery != NULL) {
             gr_search__sql_puts(&sql, "WITH q AS (SELECT to_tsquery('pg_catalog.simple', ");
             gr_search__sql_param(&sql, tsquery);

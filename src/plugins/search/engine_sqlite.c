@@ -15,7 +15,9 @@
  * needs the indexed values, before the docs rows go.
  *
  * bm25 weights: a match in the title counts ten times a match in the text,
- * and the keywords (names, tags, owners) twice.
+ * and the keywords (names, tags, owners) twice. Matches with equal scores
+ * come in the order of FTS5's rank sort, which is the same for the same
+ * index, so pages neither repeat nor skip results.
  */
 #define SQLITE_BM25 "10.0, 1.0, 2.0"
 
@@ -209,63 +211,55 @@ static void match_from(gr_search__sql *sql, const gr_search__query *query, int64
     free(fields);
 }
 
-static void page_sql(gr_search *search, gr_search__sql *sql, const gr_search__query *query,
-                     int64_t generation, const char *fts_query)
+/* Lists documents without a term in (sort_key, id) order, which the index
+ * gives without sorting; the count is a separate query. */
+static void list_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation)
+{
+    gr_search__sql_puts(sql, "SELECT d.id, d.doc_type, d.document, NULL, NULL, -1");
+    match_from(sql, query, generation, NULL);
+    gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %d OFFSET %" PRId64,
+                          query->limit, query->offset);
+}
+
+/* Ranks the matches with bm25 through FTS5's rank column, so that FTS5 sorts
+ * them itself and highlight() and snippet() run only for the rows of the page. */
+static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__query *query,
+                      int64_t generation, const char *fts_query)
 {
     char max_words[16];
+    char *fields = gr_search__table(generation, "fields");
 
-    if (fts_query == NULL) {
-        gr_search__sql_puts(sql, "SELECT d.id, d.doc_type, d.document, NULL, NULL, "
-                                 "count(*) OVER ()");
-        match_from(sql, query, generation, NULL);
-        gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %d OFFSET %" PRId64,
-                              query->limit, query->offset);
-        return;
-    }
-
-    /* Rank and count every match, then highlight only the page: highlight()
-     * and snippet() need the MATCH of the same statement, so the page's rows
-     * are matched once more by rowid. */
-    gr_search__sql_printf(sql,
-                          "WITH matches AS MATERIALIZED (SELECT d.id AS id, "
-                          "bm25(search_g%" PRId64 "_fts, " SQLITE_BM25 ") AS score",
-                          generation);
-    match_from(sql, query, generation, fts_query);
-    /* count(*) OVER () cannot share a statement level with bm25(). */
-    gr_search__sql_printf(sql,
-                          "), top AS MATERIALIZED (SELECT id, score, count(*) OVER () AS total "
-                          "FROM matches ORDER BY score, id LIMIT %d OFFSET %" PRId64 ") ",
-                          query->limit, query->offset);
-
-    if (!search->highlight.enabled) {
-        gr_search__sql_printf(sql,
-                              "SELECT top.id, d.doc_type, d.document, NULL, NULL, top.total "
-                              "FROM top JOIN search_g%" PRId64 "_docs d ON d.id = top.id "
-                              "ORDER BY top.score, top.id",
-                              generation);
-        return;
-    }
     snprintf(max_words, sizeof(max_words), "%d",
              search->highlight.max_words > 64 ? 64 : search->highlight.max_words);
-    gr_search__sql_puts(sql, "SELECT top.id, d.doc_type, d.document, ");
-    gr_search__sql_printf(sql, "highlight(search_g%" PRId64 "_fts, 0, ", generation);
-    gr_search__sql_param(sql, query->pre_tag);
-    gr_search__sql_puts(sql, ", ");
-    gr_search__sql_param(sql, query->post_tag);
-    gr_search__sql_printf(sql, "), snippet(search_g%" PRId64 "_fts, 1, ", generation);
-    gr_search__sql_param(sql, query->pre_tag);
-    gr_search__sql_puts(sql, ", ");
-    gr_search__sql_param(sql, query->post_tag);
-    gr_search__sql_puts(sql, ", ");
-    gr_search__sql_param(sql, search->highlight.fragment_delimiter);
-    gr_search__sql_printf(sql, ", %s), top.total FROM top", max_words);
+    gr_search__sql_puts(sql, "SELECT d.id, d.doc_type, d.document, ");
+    if (search->highlight.enabled) {
+        gr_search__sql_printf(sql, "highlight(search_g%" PRId64 "_fts, 0, ", generation);
+        gr_search__sql_param(sql, query->pre_tag);
+        gr_search__sql_puts(sql, ", ");
+        gr_search__sql_param(sql, query->post_tag);
+        gr_search__sql_printf(sql, "), snippet(search_g%" PRId64 "_fts, 1, ", generation);
+        gr_search__sql_param(sql, query->pre_tag);
+        gr_search__sql_puts(sql, ", ");
+        gr_search__sql_param(sql, query->post_tag);
+        gr_search__sql_puts(sql, ", ");
+        gr_search__sql_param(sql, search->highlight.fragment_delimiter);
+        gr_search__sql_printf(sql, ", %s), -1", max_words);
+    } else {
+        gr_search__sql_puts(sql, "NULL, NULL, -1");
+    }
     gr_search__sql_printf(sql,
-                          " JOIN search_g%1$" PRId64 "_docs d ON d.id = top.id"
-                          " JOIN search_g%1$" PRId64 "_fts ON search_g%1$" PRId64
-                          "_fts.rowid = top.id WHERE search_g%1$" PRId64 "_fts MATCH ",
+                          " FROM search_g%1$" PRId64 "_fts JOIN search_g%1$" PRId64 "_docs d"
+                          " ON d.id = search_g%1$" PRId64 "_fts.rowid"
+                          " WHERE search_g%1$" PRId64 "_fts MATCH ",
                           generation);
     gr_search__sql_param(sql, fts_query);
-    gr_search__sql_puts(sql, " ORDER BY top.score, top.id");
+    gr_search__sql_printf(sql,
+                          " AND search_g%" PRId64 "_fts.rank MATCH 'bm25(" SQLITE_BM25 ")'",
+                          generation);
+    gr_search__where(sql, query, fields);
+    gr_search__sql_printf(sql, " ORDER BY search_g%" PRId64 "_fts.rank LIMIT %d OFFSET %" PRId64,
+                          generation, query->limit, query->offset);
+    free(fields);
 }
 
 static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
@@ -276,15 +270,20 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     int rc;
 
     memset(page, 0, sizeof(*page));
-    if (query->words.count > 0)
+    if (query->words.count > 0) {
         fts_query = gr_search_words_fts5(&query->words);
-
-    page_sql(search, &sql, query, generation, fts_query);
+        match_sql(search, &sql, query, generation, fts_query);
+    } else {
+        list_sql(&sql, query, generation);
+    }
     rc = gr_search__run_page(conn, &sql, page, query->limit);
     gr_search__sql_free(&sql);
 
-    /* An empty page past the end still reports how many results there are. */
-    if (rc == 0 && page->count == 0 && query->offset > 0) {
+    /* A page that is neither full nor empty ends the results, so its end is
+     * the count; otherwise the matches are counted. */
+    if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
+        page->total = query->offset + (int64_t)page->count;
+    if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         gr_search__sql_puts(&sql, "SELECT count(*)");
         match_from(&sql, query, generation, fts_query);
         rc = gr_search__run_count(conn, &sql, &page->total);
