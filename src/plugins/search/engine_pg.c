@@ -14,10 +14,10 @@
  * 'simple' configuration, so matching does not depend on extensions and
  * behaves as SQLite's unicode61 tokenizer does. The title has weight A,
  * keywords B and the text C, so a title match ranks above a text match.
- * ts_headline() works on the original text, and it folds accents only
- * with the gr_search configuration (simple plus the unaccent dictionary),
- * which setup creates when the unaccent extension exists or may be
- * created; otherwise highlights use 'simple' and miss accented words.
+ * ts_headline() works on the original text. It folds accents only with the
+ * gr_search configuration (simple plus the unaccent dictionary), which setup
+ * creates when the unaccent extension exists or may be created. Without it
+ * highlights use 'simple' and miss accented words.
  */
 
 /* Key of the advisory lock taken while the text search configuration is made ("grsc"). */

@@ -180,9 +180,9 @@ int gr_search_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_search_api_register(host->http, state->search)) < 0)
         return rc;
     /* TODO: register gr_search_on_entity_stitched with gr_catalog_on_stitched()
-     * once serve creates the catalog engine and hands it to other plugins;
-     * until then entity changes reach search through the scheduled rebuild.
-     * TODO: set the access hook (gr_search_set_access) from the permission
+     * once serve creates the catalog engine and hands it to other plugins.
+     * Until then entity changes reach search through the scheduled rebuild. */
+    /* TODO: set the access hook (gr_search_set_access) from the permission
      * evaluator's catalog.entity.read conditions, translated with
      * gr_catalog_filter_to_sql(); until then every caller reads everything. */
     rc = gr_sched_add(host->sched, "search:reindex", interval,

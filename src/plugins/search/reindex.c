@@ -262,7 +262,7 @@ static int catch_up_batch(gr_search *search, int64_t generation, pending_row *ro
     return rc;
 }
 
-/* Step 3: runs until search_pending holds nothing for `generation`. */
+/* Step 3: runs until search_pending has no row for `generation`. */
 static int catch_up(gr_search *search, int64_t generation, size_t *sources)
 {
     for (;;) {

@@ -23,7 +23,7 @@
  * gr_search_notify() or gr_search_on_entity_stitched() is applied by a
  * worker thread, normally within milliseconds.
  *
- * Threads: every function is thread-safe unless its contract says otherwise.
+ * Threads: every function is thread-safe unless its contract states otherwise.
  */
 
 typedef struct gr_search gr_search;
@@ -173,7 +173,7 @@ int gr_search_update(gr_search *search, const char *type, const char *source);
  */
 int gr_search_wait_idle(gr_search *search, int timeout_ms);
 
-/** What a rebuild did. */
+/** Counts and timing of a rebuild. */
 typedef struct {
     int64_t generation; /* the generation now active */
     size_t documents;   /* documents written by the full collation */
@@ -211,7 +211,7 @@ typedef struct {
     int page_limit;              /* 0 for GR_SEARCH_DEFAULT_PAGE_LIMIT */
 } gr_search_request;
 
-/** What the caller may read, decided by the permission layer. */
+/** The documents a caller may read, as the permission layer decides. */
 typedef enum {
     GR_SEARCH_ALLOW = 0,       /* every document */
     GR_SEARCH_DENY = 1,        /* only documents without a resource_ref */
@@ -260,7 +260,7 @@ void gr_search_set_access(gr_search *search, gr_search_access_fn fn, void *paylo
  * Returns 0; GR_EINVALID for a term longer than search.maxTermLength, an
  * unknown type, a bad cursor, a page limit above search.maxPageLimit, a
  * filter past the limits above, or text that is not UTF-8 (the message
- * says which); or a database error.
+ * names which); or a database error.
  */
 int gr_search_query(gr_search *search, const gr_search_request *request, const void *caller,
                     json_t **out);
