@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host/auth/external_access.h"
+#include "host/auth/auth.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -512,7 +512,7 @@ static void bench_engine(const char *label, gr_db *db, const char *dir,
         char *url;
 
         must(gr_http_server_new(&server, &http_options), "http server");
-        must(gr_auth_new(&auth, config), "auth");
+        must(gr_auth_new(&auth, config, db), "auth");
         gr_http_set_authenticator(server, gr_auth_authenticate, auth);
         must(gr_search_api_register(server, search), "route");
         must(gr_http_server_start(server), "http start");

@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "host/log/log.h"
 #include "host/sched/sched.h"
+#include "plugins/search/access.h"
 #include "plugins/search/api.h"
 #include "plugins/search/collator_catalog.h"
 #include "plugins/search/collator_techdocs.h"
@@ -182,9 +183,8 @@ int gr_search_plugin_init(gr_host *host, void **state_out)
     /* TODO: register gr_search_on_entity_stitched with gr_catalog_on_stitched()
      * once serve creates the catalog engine and hands it to other plugins.
      * Until then entity changes reach search through the scheduled rebuild. */
-    /* TODO: set the access hook (gr_search_set_access) from the permission
-     * evaluator's catalog.entity.read conditions, translated with
-     * gr_catalog_filter_to_sql(); until then every caller reads everything. */
+    gr_search_set_access(state->search, gr_search_permission_access,
+                         (void *)host->permissions);
     rc = gr_sched_add(host->sched, "search:reindex", interval,
                       never_built(host->db) ? REINDEX_FIRST_DELAY_MS : interval,
                       REINDEX_TIMEOUT_MS, run_reindex, state);

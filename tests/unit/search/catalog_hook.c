@@ -11,6 +11,9 @@
 
 #include "unit/engine/engine_fixture.h"
 
+#include "host/auth/identity.h"
+#include "host/permission/permission.h"
+#include "plugins/search/access.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
 
@@ -150,11 +153,105 @@ static void reindex_reads_engine_tables(void **state)
     gr_search_free(search);
 }
 
+static const char two_owners[] = "apiVersion: backstage.io/v1alpha1\n"
+                                 "kind: Component\n"
+                                 "metadata:\n"
+                                 "  name: orchard\n"
+                                 "  description: Sells fruit\n"
+                                 "spec:\n"
+                                 "  type: website\n"
+                                 "  lifecycle: production\n"
+                                 "  owner: team-a\n"
+                                 "---\n"
+                                 "apiVersion: backstage.io/v1alpha1\n"
+                                 "kind: Component\n"
+                                 "metadata:\n"
+                                 "  name: market\n"
+                                 "  description: Sells fruit too\n"
+                                 "  annotations:\n"
+                                 "    example.com/tier: Gold\n"
+                                 "spec:\n"
+                                 "  type: website\n"
+                                 "  lifecycle: production\n"
+                                 "  owner: team-b\n";
+
+static gr_permission_policy *policy_from(const char *text)
+{
+    json_t *json = json_loads(text, 0, NULL);
+    gr_permission_policy *policy = NULL;
+
+    if (json == NULL || gr_permission_policy_from_json(&policy, json) != 0)
+        fail_msg("policy: %s", gr_error_last());
+    json_decref(json);
+    return policy;
+}
+
+/* Counts the results of `term` for `caller`, and checks that the page agrees with the count. */
+static int64_t visible(gr_search *search, const char *term, const gr_identity *caller)
+{
+    gr_search_request request = {.term = term};
+    json_t *result = NULL;
+    int64_t count;
+
+    if (gr_search_query(search, &request, caller, &result) != 0)
+        fail_msg("query failed: %s", gr_error_last());
+    count = json_integer_value(json_object_get(result, "numberOfResults"));
+    assert_int_equal((int64_t)json_array_size(json_object_get(result, "results")), count);
+    json_decref(result);
+    return count;
+}
+
+static void permission_conditions_filter_results(void **state)
+{
+    engine_fixture *fixture = *state;
+    const char *const jane_refs[] = {"user:default/jane", "group:default/team-a"};
+    const char *const bob_refs[] = {"user:default/bob", "group:default/team-c"};
+    gr_identity jane = {.type = "user", .subject = "user:default/jane", .ownership = jane_refs,
+                        .ownership_count = 2};
+    gr_identity bob = {.type = "user", .subject = "user:default/bob", .ownership = bob_refs,
+                       .ownership_count = 2};
+    gr_permission_policy *owners = policy_from(
+        "{\"enabled\": true, \"rules\": [{\"allow\": [\"catalog.entity.read\"], "
+        "\"when\": {\"isEntityOwner\": true}}]}");
+    gr_permission_policy *gold = policy_from(
+        "{\"enabled\": true, \"rules\": [{\"allow\": [\"catalog.entity.read\"], "
+        "\"when\": {\"anyOf\": [{\"hasAnnotation\": {\"annotation\": \"example.com/tier\", "
+        "\"value\": \"Gold\"}}, {\"not\": {\"kindIs\": \"Component\"}}]}}]}");
+    gr_permission_policy *disabled = policy_from("{\"enabled\": false}");
+    gr_search *search = NULL;
+
+    engine_write(fixture, "catalog.yaml", two_owners);
+    engine_start(fixture, catalog_config);
+    engine_idle(fixture);
+    assert_int_equal(gr_search_new_builtin(&search, fixture->db->db, NULL, "test"), 0);
+    assert_int_equal(gr_search_reindex(search, NULL), 0);
+
+    gr_search_set_access(search, gr_search_permission_access, owners);
+    assert_int_equal(visible(search, "fruit", &jane), 1);
+    assert_int_equal(visible(search, "fruit", &bob), 0);
+    assert_int_equal(visible(search, "", &bob), 0);
+    assert_int_equal(visible(search, "fruit", NULL), 0);
+
+    gr_search_set_access(search, gr_search_permission_access, gold);
+    assert_int_equal(visible(search, "fruit", &bob), 1);
+    /* The location entity is not a component, so the not-kindIs branch admits it. */
+    assert_int_equal(visible(search, "", &bob), 2);
+
+    gr_search_set_access(search, gr_search_permission_access, disabled);
+    assert_int_equal(visible(search, "fruit", &bob), 2);
+
+    gr_search_free(search);
+    gr_permission_policy_free(owners);
+    gr_permission_policy_free(gold);
+    gr_permission_policy_free(disabled);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         ENGINE_TEST_BOTH(stitch_hook_keeps_index_fresh),
         ENGINE_TEST_BOTH(reindex_reads_engine_tables),
+        ENGINE_TEST_BOTH(permission_conditions_filter_results),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
