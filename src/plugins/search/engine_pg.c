@@ -23,14 +23,6 @@
 /* Key of the advisory lock taken while the text search configuration is made ("grsc"). */
 #define PG_SETUP_LOCK_KEY 0x67727363
 
-static int exec_free(gr_db_conn *conn, char *sql)
-{
-    int rc = gr_db_exec(conn, sql);
-
-    free(sql);
-    return rc;
-}
-
 /* Reads the first column of the first row as text into *out (caller frees;
  * NULL without a row). */
 static int query_text(gr_db_conn *conn, const char *sql, char **out)
@@ -95,9 +87,9 @@ static int make_config(gr_db_conn *conn, const char *schema, const char *unaccen
     int rc = gr_db_begin(conn);
 
     if (rc == 0)
-        rc = exec_free(conn, gr_xasprintf("SELECT pg_advisory_xact_lock(%d)", PG_SETUP_LOCK_KEY));
+        rc = gr_search__exec_free(conn, gr_xasprintf("SELECT pg_advisory_xact_lock(%d)", PG_SETUP_LOCK_KEY));
     if (rc == 0)
-        rc = exec_free(
+        rc = gr_search__exec_free(
             conn,
             gr_xasprintf("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_ts_config c JOIN "
                          "pg_namespace n ON n.oid = c.cfgnamespace WHERE c.cfgname = 'gr_search' "
@@ -148,7 +140,7 @@ static int pg_setup(gr_search *search, gr_db_conn *conn)
 static int pg_create_generation(gr_search *search, gr_db_conn *conn, int64_t generation)
 {
     (void)search;
-    return exec_free(
+    return gr_search__exec_free(
         conn,
         gr_xasprintf(
             "CREATE TABLE IF NOT EXISTS search_g%1$" PRId64 "_docs ("
@@ -173,7 +165,7 @@ static int pg_create_generation(gr_search *search, gr_db_conn *conn, int64_t gen
 
 static int pg_drop_generation(gr_db_conn *conn, int64_t generation)
 {
-    return exec_free(conn, gr_xasprintf("DROP TABLE IF EXISTS search_g%1$" PRId64 "_fields;"
+    return gr_search__exec_free(conn, gr_xasprintf("DROP TABLE IF EXISTS search_g%1$" PRId64 "_fields;"
                                         "DROP TABLE IF EXISTS search_g%1$" PRId64 "_docs",
                                         generation));
 }
@@ -183,32 +175,6 @@ static int step_done(gr_db_stmt *stmt)
     int rc = gr_db_step(stmt);
 
     return rc == GR_DB_DONE || rc == GR_DB_ROW ? 0 : rc;
-}
-
-static int insert_fields(gr_db_conn *conn, int64_t generation, int64_t id,
-                         const gr_search__doc *doc)
-{
-    char *sql = gr_xasprintf("INSERT INTO search_g%" PRId64 "_fields (doc_id, key, value) "
-                             "VALUES (?, ?, ?)",
-                             generation);
-    int rc = 0;
-
-    for (size_t i = 0; rc == 0 && i < doc->field_count; i++) {
-        gr_db_stmt *stmt = NULL;
-
-        rc = gr_db_prepare(conn, sql, &stmt);
-        if (rc == 0)
-            rc = gr_db_bind_int64(stmt, 1, id);
-        if (rc == 0)
-            rc = gr_db_bind_text(stmt, 2, doc->fields[i].key);
-        if (rc == 0)
-            rc = gr_db_bind_text(stmt, 3, doc->fields[i].value);
-        if (rc == 0)
-            rc = step_done(stmt);
-        gr_db_finalize(stmt);
-    }
-    free(sql);
-    return rc;
 }
 
 static int pg_insert(gr_search *search, gr_db_conn *conn, int64_t generation,
@@ -245,7 +211,7 @@ static int pg_insert(gr_search *search, gr_db_conn *conn, int64_t generation,
     for (size_t i = 0; i < 3; i++)
         free(folded[i]);
     if (rc == 0)
-        rc = insert_fields(conn, generation, id, doc);
+        rc = gr_search__insert_fields(conn, generation, id, doc);
     return rc;
 }
 
@@ -281,7 +247,7 @@ static int pg_delete_source(gr_db_conn *conn, int64_t generation, const char *ty
 /* Fresh statistics let the planner pick the GIN and filter indexes on the new tables. */
 static int pg_finish_generation(gr_db_conn *conn, int64_t generation)
 {
-    return exec_free(conn, gr_xasprintf("ANALYZE search_g%1$" PRId64 "_docs;"
+    return gr_search__exec_free(conn, gr_xasprintf("ANALYZE search_g%1$" PRId64 "_docs;"
                                         "ANALYZE search_g%1$" PRId64 "_fields",
                                         generation));
 }

@@ -21,14 +21,6 @@
  */
 #define SQLITE_BM25 "10.0, 1.0, 2.0"
 
-static int exec_free(gr_db_conn *conn, char *sql)
-{
-    int rc = gr_db_exec(conn, sql);
-
-    free(sql);
-    return rc;
-}
-
 static int sqlite_setup(gr_search *search, gr_db_conn *conn)
 {
     (void)search;
@@ -39,7 +31,7 @@ static int sqlite_setup(gr_search *search, gr_db_conn *conn)
 static int sqlite_create_generation(gr_search *search, gr_db_conn *conn, int64_t generation)
 {
     (void)search;
-    return exec_free(
+    return gr_search__exec_free(
         conn,
         gr_xasprintf(
             "CREATE TABLE IF NOT EXISTS search_g%1$" PRId64 "_docs ("
@@ -65,7 +57,7 @@ static int sqlite_create_generation(gr_search *search, gr_db_conn *conn, int64_t
 
 static int sqlite_drop_generation(gr_db_conn *conn, int64_t generation)
 {
-    return exec_free(conn, gr_xasprintf("DROP TABLE IF EXISTS search_g%1$" PRId64 "_fts;"
+    return gr_search__exec_free(conn, gr_xasprintf("DROP TABLE IF EXISTS search_g%1$" PRId64 "_fts;"
                                         "DROP TABLE IF EXISTS search_g%1$" PRId64 "_fields;"
                                         "DROP TABLE IF EXISTS search_g%1$" PRId64 "_docs",
                                         generation));
@@ -134,22 +126,8 @@ static int sqlite_insert(gr_search *search, gr_db_conn *conn, int64_t generation
         rc = 0;
     gr_db_finalize(stmt);
 
-    for (size_t i = 0; rc == 0 && i < doc->field_count; i++) {
-        sql = gr_xasprintf("INSERT INTO search_g%" PRId64 "_fields (doc_id, key, value) "
-                           "VALUES (?, ?, ?)",
-                           generation);
-        rc = gr_db_prepare(conn, sql, &stmt);
-        free(sql);
-        if (rc == 0)
-            rc = gr_db_bind_int64(stmt, 1, id);
-        if (rc == 0)
-            rc = gr_db_bind_text(stmt, 2, doc->fields[i].key);
-        if (rc == 0)
-            rc = gr_db_bind_text(stmt, 3, doc->fields[i].value);
-        if (rc == 0 && (rc = gr_db_step(stmt)) == GR_DB_DONE)
-            rc = 0;
-        gr_db_finalize(stmt);
-    }
+    if (rc == 0)
+        rc = gr_search__insert_fields(conn, generation, id, doc);
     return rc;
 }
 
@@ -186,7 +164,7 @@ static int sqlite_delete_source(gr_db_conn *conn, int64_t generation, const char
  * built generation faster. */
 static int sqlite_finish_generation(gr_db_conn *conn, int64_t generation)
 {
-    return exec_free(conn, gr_xasprintf("INSERT INTO search_g%1$" PRId64 "_fts (search_g%1$" PRId64
+    return gr_search__exec_free(conn, gr_xasprintf("INSERT INTO search_g%1$" PRId64 "_fts (search_g%1$" PRId64
                                         "_fts) VALUES ('optimize')",
                                         generation));
 }

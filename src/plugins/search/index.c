@@ -13,6 +13,47 @@ char *gr_search__table(int64_t generation, const char *part)
     return gr_xasprintf("search_g%" PRId64 "_%s", generation, part);
 }
 
+int gr_search__exec_free(gr_db_conn *conn, char *sql)
+{
+    int rc = gr_db_exec(conn, sql);
+
+    free(sql);
+    return rc;
+}
+
+static int step_done(gr_db_stmt *stmt)
+{
+    int rc = gr_db_step(stmt);
+
+    return rc == GR_DB_DONE || rc == GR_DB_ROW ? 0 : rc;
+}
+
+int gr_search__insert_fields(gr_db_conn *conn, int64_t generation, int64_t id,
+                         const gr_search__doc *doc)
+{
+    char *sql = gr_xasprintf("INSERT INTO search_g%" PRId64 "_fields (doc_id, key, value) "
+                             "VALUES (?, ?, ?)",
+                             generation);
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < doc->field_count; i++) {
+        gr_db_stmt *stmt = NULL;
+
+        rc = gr_db_prepare(conn, sql, &stmt);
+        if (rc == 0)
+            rc = gr_db_bind_int64(stmt, 1, id);
+        if (rc == 0)
+            rc = gr_db_bind_text(stmt, 2, doc->fields[i].key);
+        if (rc == 0)
+            rc = gr_db_bind_text(stmt, 3, doc->fields[i].value);
+        if (rc == 0)
+            rc = step_done(stmt);
+        gr_db_finalize(stmt);
+    }
+    free(sql);
+    return rc;
+}
+
 const gr_search_collator *gr_search__collator(const gr_search *search, const char *type)
 {
     for (size_t i = 0; i < search->collator_count; i++)

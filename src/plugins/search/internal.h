@@ -172,6 +172,13 @@ const char *gr_search__config_string(const gr_config *cfg, const char *path,
 /* Returns the name of a generation's table ("search_g3_docs"); caller frees. */
 char *gr_search__table(int64_t generation, const char *part);
 
+/* Runs SQL without parameters and frees it. */
+int gr_search__exec_free(gr_db_conn *conn, char *sql);
+
+/* Writes the filter rows of document `id` into the generation's fields table. */
+int gr_search__insert_fields(gr_db_conn *conn, int64_t generation, int64_t id,
+                             const gr_search__doc *doc);
+
 /* Finds a registered collator by type, or NULL. */
 const gr_search_collator *gr_search__collator(const gr_search *search, const char *type);
 
