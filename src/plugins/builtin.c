@@ -6,6 +6,7 @@
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/template/cli.h"
+#include "plugins/search/plugin.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
@@ -16,6 +17,18 @@ static const gr_plugin_def builtin_auth = {
     .init = gr_auth_plugin_init,
     .destroy = gr_auth_plugin_destroy,
     .config_keys = gr_auth_plugin_keys,
+};
+
+static const gr_plugin_def builtin_search = {
+    .id = "search",
+    .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
+                   "full-text search",
+    .init = gr_search_plugin_init,
+    .start = gr_search_plugin_start,
+    .stop = gr_search_plugin_stop,
+    .destroy = gr_search_plugin_destroy,
+    .commands = gr_search_commands,
+    .config_keys = gr_search_config_keys,
 };
 
 static const gr_plugin_def builtin_techdocs = {
@@ -38,6 +51,7 @@ static const gr_plugin_def builtin_scaffolder = {
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
+    &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
     NULL,
