@@ -2,7 +2,8 @@
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
 #include "plugins/catalog/cli_validate.h"
-#include "plugins/scaffolder/template/cli.h"
+#include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/plugin.h"
 #include "plugins/techdocs/build/cli.h"
 
 static const gr_plugin_def builtin_plugins[] = {
@@ -18,8 +19,13 @@ static const gr_plugin_def builtin_plugins[] = {
     },
     {
         .id = "scaffolder",
-        .description = "software templates: the template engine and its commands",
-        .commands = gr_tmpl_cli_commands,
+        .description = "software templates: forms, the task queue, actions and the template engine",
+        .init = gr_scaffolder_plugin_init,
+        .start = gr_scaffolder_plugin_start,
+        .stop = gr_scaffolder_plugin_stop,
+        .destroy = gr_scaffolder_plugin_destroy,
+        .commands = gr_scaffolder_commands,
+        .config_keys = gr_scaffolder_plugin_config_keys,
     },
     {.id = NULL},
 };
