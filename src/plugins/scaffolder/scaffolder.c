@@ -235,6 +235,7 @@ void gr_scaffolder_free(gr_scaffolder *scaffolder)
     if (scaffolder == NULL)
         return;
     gr_scaffolder_actions_free(scaffolder->actions);
+    free(scaffolder->catalog_owned);
     gr_tmpl_engine_free(scaffolder->engine);
     integrations_free(scaffolder->github, scaffolder->github_count);
     integrations_free(scaffolder->gitlab, scaffolder->gitlab_count);
