@@ -3,9 +3,11 @@
 #ifndef GR_HOST_HOST_H
 #define GR_HOST_HOST_H
 
+typedef struct gr_auth gr_auth;
 typedef struct gr_config gr_config;
 typedef struct gr_db gr_db;
 typedef struct gr_http_server gr_http_server;
+typedef struct gr_permission_policy gr_permission_policy;
 typedef struct gr_sched gr_sched;
 
 /*
@@ -20,6 +22,8 @@ struct gr_host {
     gr_sched *sched;          /* register periodic jobs here during init */
     const char *instance_id;  /* unique per process, used as lease owner */
     const char *base_url;     /* app.baseUrl, without a trailing slash */
+    gr_auth *auth;            /* identities, tokens, sessions (host/auth/auth.h) */
+    const gr_permission_policy *permissions; /* host/permission/permission.h */
 };
 
 #endif

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of plugins compiled into the binary. */
 #include "host/registry/registry.h"
+#include "plugins/auth/plugin.h"
 #include "plugins/catalog/cli_validate.h"
 #include "plugins/scaffolder/cli_run.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/techdocs/build/cli.h"
 
 static const gr_plugin_def builtin_plugins[] = {
+    {
+        .id = "auth",
+        .description = "sign-in providers, identity tokens, sessions and the permission API",
+        .init = gr_auth_plugin_init,
+        .destroy = gr_auth_plugin_destroy,
+        .config_keys = gr_auth_plugin_keys,
+    },
     {
         .id = "catalog",
         .description = "software catalog: entities, relations and their validation",

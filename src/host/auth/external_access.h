@@ -1,36 +1,34 @@
 /* SPDX-License-Identifier: MIT */
-/* Authentication of API requests by static external-access tokens. */
+/* Static external-access tokens from `backend.auth.externalAccess`. */
 #ifndef GR_HOST_AUTH_EXTERNAL_ACCESS_H
 #define GR_HOST_AUTH_EXTERNAL_ACCESS_H
 
+#include "host/auth/identity.h"
+
 typedef struct gr_config gr_config;
-typedef struct gr_request gr_request;
+typedef struct gr_auth_static_tokens gr_auth_static_tokens;
 
-/** The caller of a request, set on the request by the authenticator. */
-typedef struct {
-    const char *type;    /* "service" for static tokens, "user" for user tokens */
-    const char *subject; /* e.g. "external:ci-bot" or "user:default/jane" */
-} gr_identity;
-
-typedef struct gr_auth gr_auth;
+/** Minimum length of a static token, as Backstage requires. */
+#define GR_AUTH_STATIC_TOKEN_MIN_LEN 8
 
 /**
  * Reads `backend.auth.externalAccess` entries of type `static` (options.token,
- * options.subject) and `backend.auth.dangerouslyDisableDefaultAuthPolicy`.
- * Tokens shorter than 8 characters or with whitespace are rejected, as
- * Backstage rejects them. Returns 0 and *out (caller frees with
- * gr_auth_free()), or GR_EINVALID naming the entry.
+ * options.subject). Tokens shorter than GR_AUTH_STATIC_TOKEN_MIN_LEN or with
+ * whitespace are rejected, as Backstage rejects them; entries of other types
+ * are logged and ignored. Returns 0 and *out (caller frees with
+ * gr_auth_static_tokens_free()), or GR_EINVALID naming the entry.
  */
-int gr_auth_new(gr_auth **out, const gr_config *cfg);
+int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg);
 
-void gr_auth_free(gr_auth *auth);
+/** Frees the tokens, erasing them from memory first. NULL-safe. */
+void gr_auth_static_tokens_free(gr_auth_static_tokens *tokens);
 
 /**
- * The HTTP authenticator: accepts `Authorization: Bearer <token>` when the
- * token matches a static token (compared in constant time) and sets the
- * request's identity. Returns 0, or GR_EUNAUTH with a message that never
- * contains the presented token. Thread-safe.
+ * Returns the service identity ("service", "external:<subject>") whose token
+ * equals `presented` (compared in constant time for every entry), or NULL.
+ * The identity is borrowed from `tokens`. Thread-safe.
  */
-int gr_auth_authenticate(gr_request *req, void *auth);
+const gr_identity *gr_auth_static_tokens_match(const gr_auth_static_tokens *tokens,
+                                               const char *presented);
 
 #endif

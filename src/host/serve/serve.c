@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host/auth/external_access.h"
+#include "host/auth/auth.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -20,6 +20,7 @@
 #include "host/host.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
+#include "host/permission/permission.h"
 #include "host/registry/registry.h"
 #include "host/sched/sched.h"
 #include "host/serve/db_options.h"
@@ -50,6 +51,7 @@ typedef struct {
     struct gr_host host;
     gr_config *config;
     gr_auth *auth;
+    gr_permission_policy *permissions;
     serve_plugin *plugins;
     size_t plugin_count;
     atomic_int ready;
@@ -109,9 +111,13 @@ static int serve_open_http(serve_state *state)
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;
-    if ((error = gr_auth_new(&state->auth, state->config)) < 0)
+    if ((error = gr_auth_new(&state->auth, state->config, state->host.db)) < 0)
         return error;
     gr_http_set_authenticator(state->host.http, gr_auth_authenticate, state->auth);
+    state->host.auth = state->auth;
+    if ((error = gr_permission_policy_new(&state->permissions, state->config)) < 0)
+        return error;
+    state->host.permissions = state->permissions;
     return 0;
 }
 
@@ -174,6 +180,7 @@ static void serve_shutdown(serve_state *state)
     gr_sched_free(state->host.sched);
     gr_db_close(state->host.db);
     gr_auth_free(state->auth);
+    gr_permission_policy_free(state->permissions);
     gr_config_free(state->config);
     free(state->plugins);
     free(state->base_url);

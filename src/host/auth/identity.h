@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* The caller of a request, as the authenticator sets it. */
+#ifndef GR_HOST_AUTH_IDENTITY_H
+#define GR_HOST_AUTH_IDENTITY_H
+
+#include <stddef.h>
+
+/** Maximum number of ownership refs in one identity (the `ent` claim). */
+#define GR_AUTH_MAX_OWNERSHIP 256
+
+/*
+ * Set on every authenticated request with gr_req_set_identity(). Strings are
+ * borrowed: from the request arena for user identities, from the gr_auth for
+ * static service identities.
+ */
+typedef struct {
+    const char *type;    /* "user", "service" (static tokens) or "none" (anonymous) */
+    const char *subject; /* user entity ref, e.g. "user:default/jane"; or "external:ci-bot" */
+    /* Users: the user's own ref and the refs of the groups it belongs to. */
+    const char *const *ownership;
+    size_t ownership_count;
+    /* How the identity was presented: "token", "cookie", "static", "proxy:<provider>",
+     * or "anonymous". */
+    const char *source;
+    /* The user's identity token (presented or issued for a proxy identity), for
+     * forwarding to other services; NULL for service and anonymous identities. */
+    const char *token;
+    /* Cookie sessions only: the value a form post must echo (gr_auth_csrf_check()). */
+    const char *csrf_token;
+    /* Origin of app.baseUrl ("https://portal.example.com"), for the CSRF Origin check. */
+    const char *app_origin;
+} gr_identity;
+
+#endif

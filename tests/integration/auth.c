@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration tests of authentication on the real server: 401/403 bodies, guest, sessions, proxies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "support/gr_test.h"
+#include "auth_support.h"
+#include "host/auth/jwk.h"
+#include "host/auth/jwt.h"
+#include "host/common/alloc.h"
+
+#define STATIC_TOKEN "auth-test-static-token-1234"
+
+static const char base_config[] =
+    "backend:\n"
+    "  listen:\n"
+    "    port: ${GREENROOM_PORT}\n"
+    "  database:\n"
+    "    client: better-sqlite3\n"
+    "    connection: ./data/test.sqlite\n"
+    "  auth:\n"
+    "    externalAccess:\n"
+    "      - type: static\n"
+    "        options:\n"
+    "          token: " STATIC_TOKEN "\n"
+    "          subject: ci-bot\n";
+
+typedef struct {
+    char *dir;
+    gr_test_server server;
+} running;
+
+static void start(running *run, const char *prefix, const char *extra_config)
+{
+    char *config = gr_xasprintf("%s%s", base_config, extra_config);
+
+    run->dir = gr_test_tmpdir(prefix);
+    gr_test_write_file(run->dir, "app-config.yaml", config);
+    free(config);
+    assert_int_equal(gr_test_server_start(&run->server, run->dir, "app-config.yaml", 10000), 0);
+}
+
+static void stop(running *run)
+{
+    assert_int_equal(gr_test_server_stop(&run->server), 0);
+    gr_test_rmtree(run->dir);
+    free(run->dir);
+}
+
+static gr_test_output request(const running *run, const char *method, const char *path,
+                              const char *const *headers, const char *body)
+{
+    char *url = gr_xasprintf("%s%s", run->server.base_url, path);
+    gr_test_output res = gr_test_http(method, url, headers, body);
+
+    free(url);
+    return res;
+}
+
+static char *read_log(const running *run)
+{
+    FILE *file = fopen(run->server.log_path, "r");
+    char *text = gr_xcalloc(1, 1 << 20);
+
+    if (file != NULL) {
+        size_t n = fread(text, 1, (1 << 20) - 1, file);
+
+        text[n] = '\0';
+        fclose(file);
+    }
+    return text;
+}
+
+static void api_requires_identity(void **state)
+{
+    running run;
+    gr_test_output res;
+    const char *const bad[] = {"Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", NULL};
+    const char *const service[] = {"Authorization: Bearer " STATIC_TOKEN,
+                                   "Content-Type: application/json", NULL};
+    char *log;
+
+    (void)state;
+    start(&run, "auth-401", "");
+
+    res = request(&run, "GET", "/api/auth/v1/userinfo", NULL, NULL);
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(res.out, "\"name\":\"AuthenticationError\""));
+    assert_non_null(strstr(res.out, "\"message\":\"Missing credentials\""));
+    assert_non_null(strstr(res.out, "\"url\":\"/v1/userinfo\""));
+    assert_non_null(strstr(res.out, "\"statusCode\":401"));
+    gr_test_output_free(&res);
+
+    res = request(&run, "GET", "/api/auth/v1/userinfo", bad, NULL);
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(res.out, "Invalid token"));
+    assert_null(strstr(res.out, "c2ln"));
+    gr_test_output_free(&res);
+
+    res = request(&run, "POST", "/api/permission/authorize", NULL, "{\"items\":[]}");
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+
+    res = request(&run, "POST", "/api/permission/authorize", service,
+                  "{\"items\":[{\"id\":\"1\",\"permission\":{\"name\":\"catalog.entity.read\"}}]}");
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"result\":\"ALLOW\""));
+    gr_test_output_free(&res);
+
+    /* Health, JWKS and discovery stay public. */
+    res = request(&run, "GET", "/.backstage/health/v1/readiness", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/auth/.well-known/jwks.json", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"keys\""));
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/auth/.well-known/openid-configuration", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "/api/auth/.well-known/jwks.json"));
+    assert_non_null(strstr(res.out, "\"ES256\""));
+    gr_test_output_free(&res);
+
+    /* The rejected token is audited without its value. */
+    log = read_log(&run);
+    assert_non_null(strstr(log, "event=token_rejected"));
+    assert_null(strstr(log, "c2ln"));
+    free(log);
+    stop(&run);
+}
+
+static char *guest_sign_in(const running *run)
+{
+    gr_test_output res = request(run, "GET", "/api/auth/guest/start?redirect=/catalog", NULL, NULL);
+    char *location = header_value(res.err, "Location");
+    char *line = set_cookie_line(res.err, "greenroom-session");
+    char *cookie = set_cookie(res.err, "greenroom-session");
+
+    assert_int_equal(res.status, 302);
+    assert_non_null(location);
+    assert_int_equal(strncmp(location, run->server.base_url, strlen(run->server.base_url)), 0);
+    assert_non_null(strstr(location, "/catalog"));
+    assert_non_null(line);
+    assert_non_null(strstr(line, "HttpOnly"));
+    assert_non_null(strstr(line, "SameSite=Lax"));
+    assert_non_null(strstr(line, "Path=/"));
+    assert_null(strstr(line, "Secure"));
+    free(location);
+    free(line);
+    gr_test_output_free(&res);
+    return cookie;
+}
+
+static void guest_session_cookie(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    const char *xhr[] = {"X-Requested-With: XMLHttpRequest", NULL};
+    const char *headers[2] = {NULL, NULL};
+
+    (void)state;
+    start(&run, "auth-guest", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    headers[0] = cookie_header;
+
+    res = request(&run, "GET", "/api/auth/v1/userinfo", headers, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"sub\":\"user:development/guest\""));
+    assert_non_null(strstr(res.out, "\"ent\":[\"user:development/guest\"]"));
+    gr_test_output_free(&res);
+
+    /* Refresh returns Backstage's session response; it needs X-Requested-With. */
+    res = request(&run, "GET", "/api/auth/guest/refresh", NULL, NULL);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/auth/guest/refresh", xhr, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"backstageIdentity\""));
+    assert_non_null(strstr(res.out, "\"type\":\"user\""));
+    assert_non_null(strstr(res.out, "\"userEntityRef\":\"user:development/guest\""));
+    assert_non_null(strstr(res.out, "\"ownershipEntityRefs\":[\"user:development/guest\"]"));
+    assert_non_null(strstr(res.out, "\"providerInfo\""));
+    gr_test_output_free(&res);
+
+    /* The sign-in page links to the guest provider. */
+    res = request(&run, "GET", "/api/auth/sign-in?redirect=/docs", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "/api/auth/guest/start?redirect=%2Fdocs"));
+    gr_test_output_free(&res);
+
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
+static void guest_off_in_production(void **state)
+{
+    running run;
+    gr_test_output res;
+
+    (void)state;
+    start(&run, "auth-prod",
+          "auth:\n  environment: production\n  providers:\n    guest: {}\n");
+    res = request(&run, "GET", "/api/auth/guest/start", NULL, NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "Unknown auth provider 'guest'"));
+    assert_null(set_cookie(res.err, "greenroom-session"));
+    gr_test_output_free(&res);
+    stop(&run);
+
+    start(&run, "auth-prod-allowed",
+          "auth:\n  environment: production\n  providers:\n    guest:\n"
+          "      dangerouslyAllowOutsideDevelopment: true\n"
+          "      userEntityRef: user:default/demo\n");
+    res = request(&run, "GET", "/api/auth/guest/start", NULL, NULL);
+    assert_int_equal(res.status, 302);
+    gr_test_output_free(&res);
+    stop(&run);
+}
+
+static void guest_off_when_unconfigured(void **state)
+{
+    running run;
+    gr_test_output res;
+
+    (void)state;
+    start(&run, "auth-noguest", "");
+    res = request(&run, "GET", "/api/auth/guest/start", NULL, NULL);
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/auth/sign-in", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "/api/auth/guest/start"));
+    gr_test_output_free(&res);
+    stop(&run);
+}
+
+static void logout_checks_origin_and_csrf(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    char *origin_header;
+    char *line;
+
+    (void)state;
+    start(&run, "auth-logout", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    origin_header = gr_xasprintf("Origin: %s", run.server.base_url);
+
+    {
+        const char *evil[] = {cookie_header, "X-Requested-With: XMLHttpRequest",
+                              "Origin: http://evil.example", NULL};
+
+        res = request(&run, "POST", "/api/auth/guest/logout", evil, "");
+        assert_int_equal(res.status, 403);
+        assert_non_null(strstr(res.out, "\"name\":\"NotAllowedError\""));
+        assert_non_null(strstr(res.out, "\"statusCode\":403"));
+        gr_test_output_free(&res);
+    }
+    {
+        const char *form[] = {cookie_header, "Content-Type: application/x-www-form-urlencoded",
+                              origin_header, NULL};
+
+        res = request(&run, "POST", "/api/auth/guest/logout", form, "_csrf=forged");
+        assert_int_equal(res.status, 403);
+        assert_non_null(strstr(res.out, "CSRF"));
+        gr_test_output_free(&res);
+    }
+    {
+        const char *ok[] = {cookie_header, "X-Requested-With: XMLHttpRequest", origin_header,
+                            NULL};
+
+        res = request(&run, "POST", "/api/auth/guest/logout", ok, "");
+        assert_int_equal(res.status, 200);
+        line = set_cookie_line(res.err, "greenroom-session");
+        assert_non_null(line);
+        assert_non_null(strstr(line, "Max-Age=0"));
+        free(line);
+        gr_test_output_free(&res);
+    }
+
+    free(origin_header);
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
+static void permission_policy_on_route(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    const char *headers[3] = {NULL, "Content-Type: application/json", NULL};
+    char *log;
+
+    (void)state;
+    start(&run, "auth-perm",
+          "auth:\n  providers:\n    guest: {}\n"
+          "permission:\n  enabled: true\n  rules:\n"
+          "    - allow: [catalog.location.read]\n"
+          "    - allow: catalog.entity.read\n"
+          "      when: { isEntityOwner: true }\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    headers[0] = cookie_header;
+
+    res = request(&run, "POST", "/api/permission/authorize", headers,
+                  "{\"items\":["
+                  "{\"id\":\"a\",\"permission\":{\"name\":\"catalog.location.read\"}},"
+                  "{\"id\":\"b\",\"permission\":{\"name\":\"catalog.entity.delete\"}},"
+                  "{\"id\":\"c\",\"permission\":{\"name\":\"catalog.entity.read\"}}]}");
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "{\"id\":\"a\",\"result\":\"ALLOW\"}"));
+    assert_non_null(strstr(res.out, "{\"id\":\"b\",\"result\":\"DENY\"}"));
+    assert_non_null(strstr(res.out, "\"id\":\"c\",\"result\":\"CONDITIONAL\""));
+    assert_non_null(strstr(res.out, "\"rule\":\"IS_ENTITY_OWNER\""));
+    assert_non_null(strstr(res.out, "\"claims\":[\"user:development/guest\"]"));
+    gr_test_output_free(&res);
+
+    res = request(&run, "POST", "/api/permission/authorize", headers,
+                  "{\"items\":[{\"id\":\"x\",\"permission\":{\"name\":\"nope\"}}]}");
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "'nope' is not a known permission"));
+    gr_test_output_free(&res);
+
+    log = read_log(&run);
+    assert_non_null(strstr(log, "event=permission_denied"));
+    assert_non_null(strstr(log, "permission=catalog.entity.delete"));
+    assert_non_null(strstr(log, "event=sign_in provider=guest"));
+    free(log);
+
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
+static void bad_policy_exits_2(void **state)
+{
+    char *dir = gr_test_tmpdir("auth-badpolicy");
+    char *config = gr_xasprintf("%s%s", base_config,
+                                "permission:\n  enabled: true\n  rules:\n"
+                                "    - allow: catalog.entity.explode\n");
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    res = gr_test_run(dir, argv);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "permission.rules[0].allow[0]"));
+    gr_test_output_free(&res);
+    gr_test_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
+/* An identity-aware proxy (GCP IAP shape) whose key is a PEM file the test writes. */
+static void proxy_header_identity(void **state)
+{
+    running run;
+    gr_test_output res;
+    EVP_PKEY *key = NULL;
+    char *pem_path;
+    char *config;
+    FILE *file;
+    json_t *claims;
+    char *token = NULL;
+    char *header;
+    char *dir = gr_test_tmpdir("auth-proxy-key");
+    int64_t now = (int64_t)time(NULL);
+
+    (void)state;
+    assert_int_equal(gr_jwk_generate_es256(&key), 0);
+    pem_path = gr_xasprintf("%s/iap.pem", dir);
+    file = fopen(pem_path, "w");
+    PEM_write_PUBKEY(file, key);
+    fclose(file);
+    config = gr_xasprintf("auth:\n  providers:\n    gcpIap:\n      audience: /projects/1/x\n"
+                          "      publicKeyFile: %s\n"
+                          "      signIn:\n        resolvers:\n"
+                          "          - resolver: emailLocalPartMatchingUserEntityName\n"
+                          "            dangerouslyAllowSignInWithoutUserInCatalog: true\n",
+                          pem_path);
+    start(&run, "auth-proxy", config);
+
+    claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", "https://cloud.google.com/iap", "aud",
+                       "/projects/1/x", "email", "jane@example.com", "iat", (json_int_t)now,
+                       "exp", (json_int_t)now + 600);
+    assert_int_equal(gr_jwt_sign_es256(key, "k1", NULL, claims, &token), 0);
+    header = gr_xasprintf("x-goog-iap-jwt-assertion: %s", token);
+    {
+        const char *headers[] = {header, NULL};
+
+        res = request(&run, "GET", "/api/auth/v1/userinfo", headers, NULL);
+        assert_int_equal(res.status, 200);
+        assert_non_null(strstr(res.out, "\"sub\":\"user:default/jane\""));
+        gr_test_output_free(&res);
+    }
+    free(header);
+    free(token);
+
+    json_object_set_new(claims, "aud", json_string("/projects/2/x"));
+    assert_int_equal(gr_jwt_sign_es256(key, "k1", NULL, claims, &token), 0);
+    header = gr_xasprintf("x-goog-iap-jwt-assertion: %s", token);
+    {
+        const char *headers[] = {header, NULL};
+
+        res = request(&run, "GET", "/api/auth/v1/userinfo", headers, NULL);
+        assert_int_equal(res.status, 401);
+        if (strstr(res.out, "audience") == NULL)
+            fail_msg("401 body lacks the reason: %s", res.out);
+        gr_test_output_free(&res);
+    }
+
+    free(header);
+    free(token);
+    json_decref(claims);
+    EVP_PKEY_free(key);
+    stop(&run);
+    gr_test_rmtree(dir);
+    free(dir);
+    free(pem_path);
+    free(config);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(api_requires_identity),
+        cmocka_unit_test(guest_session_cookie),
+        cmocka_unit_test(guest_off_in_production),
+        cmocka_unit_test(guest_off_when_unconfigured),
+        cmocka_unit_test(logout_checks_origin_and_csrf),
+        cmocka_unit_test(permission_policy_on_route),
+        cmocka_unit_test(bad_policy_exits_2),
+        cmocka_unit_test(proxy_header_identity),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the auth integration tests: reading headers and cookies of responses. */
+#ifndef GR_TEST_AUTH_SUPPORT_H
+#define GR_TEST_AUTH_SUPPORT_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/common/alloc.h"
+
+/* Returns the value of response header `name` in `headers` (caller frees), or NULL. */
+static inline char *header_value(const char *headers, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *line = headers; line != NULL && *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+
+        if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
+            const char *value = line + len + 1;
+
+            while (*value == ' ')
+                value++;
+            return gr_xstrndup(value, end ? (size_t)(end - value) : strlen(value));
+        }
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+/* Returns "name=value" of the Set-Cookie header for cookie `name` (caller frees), or NULL. */
+static inline char *set_cookie(const char *headers, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *line = headers; line != NULL && *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+
+        if (strncasecmp(line, "Set-Cookie: ", 12) == 0 && strncmp(line + 12, name, len) == 0 &&
+            line[12 + len] == '=') {
+            const char *semi = strchr(line + 12, ';');
+
+            return gr_xstrndup(line + 12, (size_t)(semi - line - 12));
+        }
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+/* Returns the whole Set-Cookie line for cookie `name` (caller frees), or NULL. */
+static inline char *set_cookie_line(const char *headers, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *line = headers; line != NULL && *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+
+        if (strncasecmp(line, "Set-Cookie: ", 12) == 0 && strncmp(line + 12, name, len) == 0 &&
+            line[12 + len] == '=')
+            return gr_xstrndup(line + 12, end ? (size_t)(end - line - 12) : strlen(line + 12));
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+/* Returns the value of query parameter `name` in `url` (caller frees, still encoded), or NULL. */
+static inline char *query_value(const char *url, const char *name)
+{
+    const char *query = strchr(url, '?');
+    size_t len = strlen(name);
+
+    for (const char *p = query; p != NULL; p = strchr(p + 1, '&')) {
+        if (strncmp(p + 1, name, len) == 0 && p[1 + len] == '=') {
+            const char *value = p + 2 + len;
+
+            return gr_xstrndup(value, strcspn(value, "&"));
+        }
+    }
+    return NULL;
+}
+
+#endif
