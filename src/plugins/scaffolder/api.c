@@ -61,7 +61,8 @@ static int get_parameter_schema(gr_request *req, gr_response *res, void *payload
         json_decref(entity);
         return rc;
     }
-    if ((rc = gr_scaffolder_authorize_template(plugin, req, entity)) < 0) {
+    if ((rc = gr_scaffolder_authorize_entity(plugin, req, "scaffolder.template.parameter.read",
+                                             entity)) < 0) {
         json_decref(entity);
         return rc;
     }
@@ -183,6 +184,8 @@ static int get_tasks(gr_request *req, gr_response *res, void *payload)
     json_t *list = NULL;
     int rc;
 
+    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
+        return rc;
     if ((limit && filter.limit <= 0) || (offset && filter.offset < 0))
         return gr_error_set(GR_EINVALID, "limit must be a positive and offset a non-negative "
                                          "integer");
@@ -195,8 +198,10 @@ static int get_task(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
     json_t *task = NULL;
-    int rc = gr_task_get(plugin->host->db, gr_req_param(req, "taskId"), &task);
+    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read");
 
+    if (rc == 0)
+        rc = gr_task_get(plugin->host->db, gr_req_param(req, "taskId"), &task);
     if (rc < 0)
         return rc;
     return gr_res_json(res, 200, task);
@@ -220,6 +225,8 @@ static int get_events(gr_request *req, gr_response *res, void *payload)
     json_t *events = NULL;
     int rc;
 
+    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
+        return rc;
     if ((rc = gr_task_get(plugin->host->db, id, &task)) < 0)
         return rc;
     json_decref(task);
@@ -318,6 +325,8 @@ static int get_event_stream(gr_request *req, gr_response *res, void *payload)
     event_stream *stream;
     int rc;
 
+    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
+        return rc;
     if ((rc = gr_task_get(plugin->host->db, id, &task)) < 0)
         return rc;
     json_decref(task);
@@ -334,7 +343,10 @@ static int get_event_stream(gr_request *req, gr_response *res, void *payload)
 static int post_cancel(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
-    int rc = gr_task_cancel(plugin->host->db, gr_req_param(req, "taskId"));
+    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.cancel");
+
+    if (rc == 0)
+        rc = gr_task_cancel(plugin->host->db, gr_req_param(req, "taskId"));
 
     if (rc < 0)
         return rc;
@@ -345,7 +357,10 @@ static int post_retry(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
     const char *id = gr_req_param(req, "taskId");
-    int rc = gr_task_retry(plugin->host->db, id);
+    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.cancel");
+
+    if (rc == 0)
+        rc = gr_task_retry(plugin->host->db, id);
 
     if (rc < 0)
         return rc;

@@ -62,6 +62,31 @@ static void set_callbacks(git_remote_callbacks *callbacks, push_state *state)
     callbacks->payload = state;
 }
 
+/*
+ * Creates a remote without url.<base>.insteadOf rewriting: the push goes to
+ * the URL the action was given, and libgit2 1.5 leaks memory in that lookup.
+ */
+static int create_remote(git_remote **out, git_repository *repo, const char *name,
+                         const char *url)
+{
+    git_remote_create_options options;
+
+    git_remote_create_options_init(&options, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    options.repository = repo;
+    options.name = name;
+    options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+    if (name == NULL)
+        options.flags |= GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    return git_remote_create_with_opts(out, url, &options);
+}
+
+static int clone_remote(git_remote **out, git_repository *repo, const char *name,
+                        const char *url, void *payload)
+{
+    (void)payload;
+    return create_remote(out, repo, name, url);
+}
+
 static int push_branch(git_repository *repo, const gr_git_push *push)
 {
     git_remote *remote = NULL;
@@ -74,7 +99,7 @@ static int push_branch(git_repository *repo, const gr_git_push *push)
 
     git_push_options_init(&options, GIT_PUSH_OPTIONS_VERSION);
     set_callbacks(&options.callbacks, &state);
-    if (git_remote_create_anonymous(&remote, repo, push->remote_url) < 0)
+    if (create_remote(&remote, repo, NULL, push->remote_url) < 0)
         rc = git_fail("cannot use the remote URL");
     else if (git_remote_push(remote, &specs, &options) < 0)
         rc = git_fail("git push failed");
@@ -204,6 +229,7 @@ static int clone_base(git_repository **repo, const char *clone_dir, const char *
 
     git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
     options.checkout_branch = base_branch;
+    options.remote_cb = clone_remote;
     options.fetch_opts.callbacks.credentials = credentials;
     options.fetch_opts.callbacks.payload = &state;
     if (git_clone(repo, push->remote_url, clone_dir, &options) < 0) {

@@ -7,6 +7,7 @@
 
 #include "host/config/config.h"
 #include "host/host.h"
+#include "host/registry/registry.h"
 #include "plugins/scaffolder/scaffolder.h"
 #include "plugins/scaffolder/worker.h"
 

@@ -79,7 +79,7 @@ static json_t *iso_time(int64_t ms)
 {
     time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
-    char text[40];
+    char text[96];
 
     gmtime_r(&seconds, &tm);
     snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
