@@ -360,7 +360,7 @@ static int setup_template(gr_scaffolder_ctx *ctx, template_run *t)
         json_decref(hosts);
     }
     gr_tmpl_register_filter(t->engine, "jsonify", filter_jsonify, NULL);
-    t->context = json_pack("{s:O}", "values", values ? values : json_object());
+    t->context = json_pack("{s:o}", "values", values ? json_incref(values) : json_object());
     if (cookiecutter)
         json_object_set(t->context, "cookiecutter", json_object_get(t->context, "values"));
     return 0;

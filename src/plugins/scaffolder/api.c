@@ -485,7 +485,7 @@ static int run_dry(gr_scaffolder_plugin *plugin, gr_request *req, json_t *body, 
     *out = NULL;
     if ((rc = gr_scaffolder_template_check(entity)) < 0)
         goto done;
-    if (gr_scaffolder_validate_values(entity, values ? values : json_object(), &errors) < 0) {
+    if (gr_scaffolder_validate_values(entity, values ? values : json_null(), &errors) < 0) {
         *out = json_pack("{s:o}", "errors", errors);
         rc = GR_EINVALID;
         goto done;

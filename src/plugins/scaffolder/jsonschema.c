@@ -166,8 +166,10 @@ static void check_type(check *c, const json_t *type, const json_t *instance)
     if (!json_is_array(type))
         return;
     json_array_foreach(type, index, item) {
-        if (json_is_string(item) && type_matches(json_string_value(item), instance))
+        if (json_is_string(item) && type_matches(json_string_value(item), instance)) {
+            gr_buf_free(&names);
             return;
+        }
         if (index > 0)
             gr_buf_putc(&names, ',');
         put_js_string(&names, item);

@@ -369,18 +369,22 @@ static int check_actions(gr_run_state *run, const json_t *steps)
     return 0;
 }
 
+static json_t *object_or_empty(json_t *value)
+{
+    return json_is_object(value) ? json_incref(value) : json_object();
+}
+
 static json_t *make_context(const gr_scaffolder_run_params *params)
 {
     json_t *spec = (json_t *)params->spec;
-    json_t *parameters = json_object_get(spec, "parameters");
-    json_t *user = json_object_get(spec, "user");
+    json_t *info = json_object_get(spec, "templateInfo");
 
-    return json_pack("{s:O, s:{}, s:O, s:O, s:{s:{s:s}}, s:O}", "parameters",
-                     parameters ? parameters : json_object(), "steps", "secrets",
-                     params->secrets ? params->secrets : json_object(), "user",
-                     user ? user : json_object(), "context", "task", "id",
+    return json_pack("{s:o, s:{}, s:o, s:o, s:{s:{s:s}}, s:o}", "parameters",
+                     object_or_empty(json_object_get(spec, "parameters")), "steps", "secrets",
+                     object_or_empty((json_t *)params->secrets), "user",
+                     object_or_empty(json_object_get(spec, "user")), "context", "task", "id",
                      params->task_id ? params->task_id : "", "templateInfo",
-                     json_object_get(spec, "templateInfo") ?: json_null());
+                     info ? json_incref(info) : json_null());
 }
 
 static int make_workspace(gr_run_state *run)
@@ -424,10 +428,18 @@ static void finish(gr_run_state *run, int rc)
                            run->dropped_events, GR_SCAFFOLDER_MAX_EVENTS);
     if (rc == 0) {
         json_t *output = render(run, json_object_get(run->params->spec, "output"));
+        char *text = output ? json_dumps(output, JSON_COMPACT) : NULL;
 
-        result->status = GR_TASK_COMPLETED;
-        result->output = gr_scaffolder_mask_json(run->mask, output ? output : json_object());
+        if (text != NULL && strlen(text) > GR_SCAFFOLDER_MAX_OUTPUT_BYTES)
+            rc = gr_error_set(GR_ELIMIT, "the template output is larger than %d bytes",
+                              GR_SCAFFOLDER_MAX_OUTPUT_BYTES);
+        else if (output != NULL)
+            result->output = gr_scaffolder_mask_json(run->mask, output);
+        free(text);
         json_decref(output);
+    }
+    if (rc == 0) {
+        result->status = GR_TASK_COMPLETED;
     } else if (run->cancelled) {
         result->status = GR_TASK_CANCELLED;
     } else {
