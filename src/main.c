@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The greenroom command line: dispatches to host and plugin commands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "host/common/alloc.h"
 #include "host/registry/registry.h"
 
 static const char main_usage[] =
@@ -30,11 +32,27 @@ static void main_print_commands(FILE *out)
     }
 }
 
+/* `greenroom help catalog validate` runs `greenroom catalog validate --help`,
+ * since each command prints the help of its own subcommands. */
+static int main_subcommand_help(const gr_cli_command *command, int argc, char **argv)
+{
+    char **args = gr_xcalloc((size_t)argc + 2, sizeof(char *));
+    int status;
+
+    for (int i = 0; i < argc; i++)
+        args[i] = argv[i];
+    args[argc] = "--help";
+    status = command->run(argc + 1, args);
+    free(args);
+    return status;
+}
+
 static int main_help(int argc, char **argv)
 {
     const gr_cli_command *command;
 
-    if (argc < 2) {
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         main_print_commands(stdout);
         return 0;
     }
@@ -44,6 +62,8 @@ static int main_help(int argc, char **argv)
                 argv[1]);
         return 2;
     }
+    if (argc >= 3)
+        return main_subcommand_help(command, argc - 1, argv + 1);
     fputs(command->usage, stdout);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -46,9 +47,14 @@ const char gr_catalog_validate_usage[] =
     "\n"
     "PATH is a file or a folder. A file is always checked. A folder is searched,\n"
     "recursively, for *.yaml, *.yml and *.json files, skipping hidden folders and\n"
-    "node_modules; a file found that way is checked only when one of its documents\n"
-    "has apiVersion and kind (so mkdocs.yml or package.json are left alone), or when\n"
-    "it is named catalog-info.yaml or catalog-info.yml.\n"
+    "node_modules and template skeletons (folders named skeleton, whose files hold\n"
+    "${{ }} expressions until a template renders them); a file found that way is\n"
+    "checked only when one of its documents has apiVersion and kind (so mkdocs.yml\n"
+    "or package.json are left alone), or when it is named catalog-info.yaml or\n"
+    "catalog-info.yml.\n"
+    "\n"
+    "Placeholders that name a URL are not fetched: they are reported on stderr and\n"
+    "count as valid, because reading them needs the server's integrations.\n"
     "\n"
     "Options:\n"
     "  --format text   one line per problem: FILE:LINE:COLUMN: ENTITY-REF: message (default)\n"
@@ -56,7 +62,8 @@ const char gr_catalog_validate_usage[] =
     "  --follow        also check the files that Location entities point to (file targets,\n"
     "                  relative to the Location's file; * and ? globs; not URLs)\n"
     "  --root DIR      folder that placeholders and followed targets must stay inside\n"
-    "                  (default: the current folder)\n"
+    "                  (default: the current folder when every PATH is inside it,\n"
+    "                  else the folder of the first PATH)\n"
     "\n"
     "Exit status: 0 when every entity is valid, 1 when any problem was found,\n"
     "2 for a usage error or a PATH that does not exist.\n";
@@ -272,7 +279,8 @@ static void check_targets(validation_run *run, const char *path, const json_t *e
                 json_array_append_new(follow, json_string(matches.gl_pathv[m]));
             else
                 gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
-                                      "location target %s is outside the root folder %s",
+                                      "location target %s is outside the root folder %s; "
+                                      "widen it with --root",
                                       matches.gl_pathv[m], run->root);
         }
         if (status == 0)
@@ -283,15 +291,26 @@ static void check_targets(validation_run *run, const char *path, const json_t *e
     free(folder);
 }
 
+/* Reads placeholder files; URLs are skipped with a note, because fetching them
+ * needs the server's integrations and network access. */
+static int read_offline(void *payload, const char *base, const char *target, char **text_out,
+                        size_t *len_out)
+{
+    if (strstr(target, "://") != NULL) {
+        fprintf(stderr, "%s: note: placeholder URL %s was not read\n", base, target);
+        return GR_MODEL_READ_SKIPPED;
+    }
+    return gr_model_file_read(payload, base, target, text_out, len_out);
+}
+
 /* Runs the catalog's steps on one document and reports it; adds followed targets to `follow`. */
 static void validate_document(validation_run *run, const char *path, const char *location_ref,
                               gr_yaml_doc *doc, json_t *follow)
 {
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
     gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
-    /* TODO: placeholders that name a URL need a URL reader; this one reads local files only. */
     gr_model_file_reader files = {run->root};
-    gr_model_placeholder_reader reader = {gr_model_file_read, &files, path};
+    gr_model_placeholder_reader reader = {read_offline, &files, path};
     json_t *entity = gr_yaml_doc_root(doc);
     char *ref;
 
@@ -387,7 +406,10 @@ static void search_folder(validation_run *run, const char *folder, int depth)
         struct stat info;
 
         if (name[0] != '.' && strcmp(name, "node_modules") != 0 && stat(child, &info) == 0) {
-            if (S_ISDIR(info.st_mode) && depth < VALIDATE_MAX_FOLDER_DEPTH)
+            /* Template skeletons are not catalog files until a template renders them. */
+            int skeleton = S_ISDIR(info.st_mode) && strcmp(name, "skeleton") == 0;
+
+            if (S_ISDIR(info.st_mode) && !skeleton && depth < VALIDATE_MAX_FOLDER_DEPTH)
                 search_folder(run, child, depth + 1);
             else if (S_ISREG(info.st_mode) && has_extension(name))
                 validate_file(run, child, 1);
@@ -430,10 +452,46 @@ static void print_summary(validation_run *run)
             run->file_count, run->entity_count, run->invalid_count);
 }
 
+/* Chooses the root when --root is absent: the current folder when every PATH
+ * lies inside it, else the first PATH's folder (or the PATH itself when it is
+ * a folder). Writes the real path into `out` and returns NULL, or returns "."
+ * when a PATH cannot be resolved, so that the caller reports it. */
+static const char *default_root(char **paths, size_t count, char out[PATH_MAX])
+{
+    char cwd[PATH_MAX];
+    char real[PATH_MAX];
+    size_t cwd_len;
+    struct stat info;
+
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return ".";
+    cwd_len = strlen(cwd);
+    for (size_t i = 0; i < count; i++) {
+        if (realpath(paths[i], real) == NULL)
+            return ".";
+        if (strncmp(real, cwd, cwd_len) != 0 || (real[cwd_len] != '\0' && real[cwd_len] != '/'))
+            goto outside;
+    }
+    memcpy(out, cwd, cwd_len + 1);
+    return NULL;
+
+outside:
+    if (realpath(paths[0], real) == NULL)
+        return ".";
+    if (stat(real, &info) == 0 && !S_ISDIR(info.st_mode)) {
+        char *slash = strrchr(real, '/');
+
+        if (slash != NULL && slash != real)
+            *slash = '\0';
+    }
+    memcpy(out, real, strlen(real) + 1);
+    return NULL;
+}
+
 int gr_catalog_validate_run(int argc, char **argv)
 {
     validation_run run = {0};
-    const char *root = ".";
+    const char *root = NULL;
     char **paths = gr_xcalloc((size_t)argc + 1, sizeof(*paths));
     size_t path_count = 0;
     int only_paths = 0;
@@ -471,7 +529,9 @@ int gr_catalog_validate_run(int argc, char **argv)
         usage_error("%s", "no PATH given");
         goto done;
     }
-    if (realpath(root, run.root) == NULL) {
+    if (root == NULL)
+        root = default_root(paths, path_count, run.root);
+    if (root != NULL && realpath(root, run.root) == NULL) {
         usage_error("cannot use the root folder '%s'", root);
         goto done;
     }

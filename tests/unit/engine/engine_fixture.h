@@ -156,6 +156,16 @@ static inline json_t *engine_final(const engine_fixture *fixture, const char *re
     return entity;
 }
 
+/* Returns whether the final entity `ref` exists. */
+static inline int engine_exists(const engine_fixture *fixture, const char *ref)
+{
+    json_t *entity = engine_final(fixture, ref);
+    int exists = entity != NULL;
+
+    json_decref(entity);
+    return exists;
+}
+
 /* Reads one text value with one text parameter; caller frees; NULL when no row. */
 static inline char *engine_text(const engine_fixture *fixture, const char *sql, const char *param)
 {

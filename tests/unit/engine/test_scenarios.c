@@ -94,7 +94,7 @@ static void orphan_delete_strategy(void **state)
     engine_write(fixture, "a.yaml", one_component);
     make_all_due(fixture);
     engine_idle(fixture);
-    assert_null(engine_final(fixture, "component:default/beta"));
+    assert_false(engine_exists(fixture, "component:default/beta"));
     assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
                                            "WHERE entity_ref = ?",
                                   "component:default/beta"),
@@ -165,8 +165,13 @@ static void conflict_first_owner_wins(void **state)
         assert_non_null(strstr(errors, second_file));
         second = engine_final(fixture, ref);
         assert_non_null(second);
-        assert_non_null(strstr(json_dumps(json_object_get(second, "status"), 0) ?: "",
-                               "backstage.io/catalog-processing"));
+        {
+            char *status = json_dumps(json_object_get(second, "status"), 0);
+
+            assert_non_null(status);
+            assert_non_null(strstr(status, "backstage.io/catalog-processing"));
+            free(status);
+        }
         json_decref(second);
         free(type_target);
         free(errors);
@@ -197,7 +202,7 @@ static void broken_source_keeps_last_good(void **state)
     after = engine_final(fixture, "component:default/alpha");
     assert_non_null(after);
     assert_true(json_equal(before, after));
-    assert_non_null(engine_final(fixture, "component:default/beta"));
+    assert_true(engine_exists(fixture, "component:default/beta"));
     errors = engine_text(fixture,
                          "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE 'location:%' "
                          "AND errors LIKE '%YAML error%'",
@@ -322,15 +327,15 @@ static void user_location_removed(void **state)
     assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", target, 0, NULL, NULL, NULL),
                      GR_ECONFLICT);
     engine_idle(fixture);
-    assert_non_null(engine_final(fixture, "component:default/alpha"));
+    assert_true(engine_exists(fixture, "component:default/alpha"));
     assert_int_equal(calls, 3);
 
     rc = gr_catalog_remove_location(fixture->catalog,
                                     json_string_value(json_object_get(location, "id")));
     assert_int_equal(rc, GR_OK);
     engine_idle(fixture);
-    assert_null(engine_final(fixture, "component:default/alpha"));
-    assert_null(engine_final(fixture, "component:default/beta"));
+    assert_false(engine_exists(fixture, "component:default/alpha"));
+    assert_false(engine_exists(fixture, "component:default/beta"));
     assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state", NULL), 0);
     assert_int_equal(calls, 6);
     assert_int_equal(gr_catalog_history(fixture->catalog, "component:default/beta", &history),

@@ -63,7 +63,7 @@ static void git_branch_and_new_commit(void **state)
                           repo);
     engine_start(fixture, config);
     engine_idle(fixture);
-    assert_null(engine_final(fixture, "component:default/on-main"));
+    assert_false(engine_exists(fixture, "component:default/on-main"));
     entity = engine_final(fixture, "component:default/on-feature");
     assert_non_null(entity);
     assert_string_equal(description_of(entity), "first commit");
@@ -312,8 +312,10 @@ static void two_workers_never_share_rows(void **state)
     total = first.count + second.count;
     assert_int_equal(total, (size_t)rows);
     all = gr_xmalloc(total * sizeof(char *));
-    memcpy(all, first.ids, first.count * sizeof(char *));
-    memcpy(all + first.count, second.ids, second.count * sizeof(char *));
+    for (size_t i = 0; i < first.count; i++)
+        all[i] = first.ids[i];
+    for (size_t i = 0; i < second.count; i++)
+        all[first.count + i] = second.ids[i];
     qsort(all, total, sizeof(char *), compare_ids);
     for (size_t i = 1; i < total; i++)
         assert_string_not_equal(all[i - 1], all[i]);

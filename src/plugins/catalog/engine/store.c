@@ -71,7 +71,7 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
     entries = gr_xmalloc(marks->count * sizeof(*entries));
     for (size_t i = 0; i < marks->count; i++)
         entries[i] = (mark_entry){marks->refs[i], marks->causes[i], i};
-    qsort(entries, marks->count, sizeof(*entries), compare_marks);
+    gr_catalog__sort(entries, marks->count, sizeof(*entries), compare_marks);
     for (size_t i = 0; i < marks->count && rc == GR_OK; i++) {
         char ticket[96];
         int64_t changed;
@@ -215,7 +215,7 @@ static int read_parents(gr_db_conn *conn, const char *ref, gr_buf *out)
         parents[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    qsort(parents, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(parents, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         gr_buf_printf(out, "%s\n", parents[i] ? parents[i] : "");
         free(parents[i]);
@@ -254,7 +254,7 @@ static void sort_deferred(gr_catalog_result *result)
     order = gr_xmalloc(count * sizeof(*order));
     for (size_t i = 0; i < count; i++)
         order[i] = (deferred_order){i, result->deferred[i].ref};
-    qsort(order, count, sizeof(*order), compare_deferred_order);
+    gr_catalog__sort(order, count, sizeof(*order), compare_deferred_order);
     sorted = gr_xmalloc(count * sizeof(*sorted));
     for (size_t i = 0; i < count; i++) {
         gr_catalog_deferred *item = &result->deferred[order[i].index];
@@ -373,9 +373,9 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         }
         if (result->ok) {
             sort_deferred(result);
-            qsort(result->relations, result->relation_count, sizeof(*result->relations),
+            gr_catalog__sort(result->relations, result->relation_count, sizeof(*result->relations),
                   compare_relations);
-            qsort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
+            gr_catalog__sort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
                   compare_strings);
             rc = check_conflicts(conn, item);
         }
@@ -488,7 +488,7 @@ static int read_strings(gr_db_conn *conn, const char *sql, const char *param, ch
         list[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    qsort(list, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(list, count, sizeof(char *), compare_strings);
     *out = list;
     *count_out = count;
     return rc == GR_DB_DONE ? GR_OK : rc;
@@ -515,8 +515,15 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
                          parent, &existing, &existing_count);
 
     while (rc == GR_OK && (a < existing_count || b < kept_count)) {
-        int c = a == existing_count ? 1 : b == kept_count ? -1 : strcmp(existing[a], kept[b]);
         int64_t changed = 0;
+        int c;
+
+        if (a == existing_count)
+            c = 1;
+        else if (b == kept_count)
+            c = -1;
+        else
+            c = strcmp(existing[a], kept[b]);
 
         if (c == 0) {
             a++;
@@ -591,7 +598,7 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
-    qsort(existing, count, sizeof(*existing), compare_relation_rows);
+    gr_catalog__sort(existing, count, sizeof(*existing), compare_relation_rows);
 
     while (rc == GR_OK && (a < count || b < result->relation_count)) {
         const gr_catalog_relation *want = b < result->relation_count ? &result->relations[b] : NULL;

@@ -79,6 +79,7 @@ static json_t *resolve_one(resolution *state, const char *key, const json_t *tar
     json_t *value = NULL;
     json_error_t error;
     char *detail;
+    int read_status;
 
     if (!json_is_string(target)) {
         fail(state, key, target, "expected a string: a relative path or an absolute URL");
@@ -92,8 +93,15 @@ static json_t *resolve_one(resolution *state, const char *key, const json_t *tar
         return NULL;
     }
     state->resolved++;
-    if (state->reader->read(state->reader->payload, state->reader->base,
-                            json_string_value(target), &text, &len) != GR_OK) {
+    read_status = state->reader->read(state->reader->payload, state->reader->base,
+                                      json_string_value(target), &text, &len);
+    if (read_status == GR_MODEL_READ_SKIPPED) {
+        detail = gr_xasprintf("(not read: %s)", json_string_value(target));
+        value = json_string(detail);
+        free(detail);
+        return value;
+    }
+    if (read_status != GR_OK) {
         detail = gr_xasprintf("could not read it: %s", gr_error_last());
         fail(state, key, target, detail);
         free(detail);

@@ -19,8 +19,13 @@
  * relative to `base` (where the entity was read from). Stores the bytes in
  * `*text_out` (caller frees, NUL-terminated) and their count in `*len_out`.
  * Returns GR_OK, or an error code with gr_error_set() describing the failure.
+ * A reader that deliberately does not read a target (a validator offline
+ * facing a URL) returns GR_MODEL_READ_SKIPPED and stores nothing; the
+ * placeholder then becomes a string saying so, and no problem is added.
  * A reader for URLs or git repositories has the same shape.
  */
+#define GR_MODEL_READ_SKIPPED 1
+
 typedef int (*gr_model_read_fn)(void *payload, const char *base, const char *target,
                                  char **text_out, size_t *len_out);
 
