@@ -772,6 +772,127 @@ static void task_list_and_retry(void **state)
     free(id);
 }
 
+static gr_test_output page(const char *method, const char *path, const char *form)
+{
+    static const char *const headers[] = {"Authorization: Bearer " TOKEN,
+                                          "Content-Type: application/x-www-form-urlencoded",
+                                          NULL};
+    char *url = gr_xasprintf("%s%s", S->server.base_url, path);
+    gr_test_output out = gr_test_http(method, url, headers, form);
+
+    free(url);
+    return out;
+}
+
+static void gallery_lists_templates(void **state)
+{
+    gr_test_output out = page("GET", "/create?q=docs", NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_contains(out.err, "text/html");
+    assert_contains(out.out, "Documentation Template");
+    assert_contains(out.out, "href=\"/create/templates/default/docs-template\"");
+    assert_contains(out.out, "<h2>documentation</h2>");
+    if (strstr(out.out, "Spring Boot gRPC Service") != NULL)
+        fail_msg("the search did not filter: %s", out.out);
+    gr_test_output_free(&out);
+    out = page("GET", "/create?tag=java", NULL);
+    assert_contains(out.out, "Spring Boot gRPC Service");
+    gr_test_output_free(&out);
+}
+
+static void form_steps_to_task(void **state)
+{
+    gr_test_output out = page("GET", "/create/templates/default/docs-template", NULL);
+    char *location;
+    char *id;
+    json_t *task;
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "name=\"name\"");
+    assert_contains(out.out, "autofocus");
+    assert_contains(out.out, "<datalist id=\"d-owner\">");
+    gr_test_output_free(&out);
+
+    /* A missing required field keeps the form on its step with a message. */
+    out = page("POST", "/create/templates/default/docs-template",
+               "_step=0&_values=%7B%7D&_action=next&description=Made+here");
+    assert_int_equal(out.status, 400);
+    assert_contains(out.out, "is required");
+    gr_test_output_free(&out);
+
+    out = page("POST", "/create/templates/default/docs-template",
+               "_step=0&_values=%7B%7D&_action=next&name=ui-docs&description=Made+here"
+               "&owner=group%3Adefault%2Fteam");
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "name=\"repoUrl.host\"");
+    assert_contains(out.out, "<option value=\"github.com\"");
+    gr_test_output_free(&out);
+
+    out = page("POST", "/create/templates/default/docs-template",
+               "_step=1&_action=next&_values=%7B%22name%22%3A%22ui-docs%22%2C%22description%22"
+               "%3A%22Made+here%22%2C%22owner%22%3A%22group%3Adefault%2Fteam%22%7D"
+               "&repoUrl.host=github.com&repoUrl.owner=acme&repoUrl.repo=ui-docs");
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "<li aria-current=\"step\">Review</li>");
+    assert_contains(out.out, "github.com?owner=acme&amp;repo=ui-docs");
+    gr_test_output_free(&out);
+
+    out = page("POST", "/create/templates/default/docs-template",
+               "_step=2&_action=create&_values=%7B%22name%22%3A%22ui-docs%22%2C%22description"
+               "%22%3A%22Made+here%22%2C%22owner%22%3A%22group%3Adefault%2Fteam%22%2C%22repoUrl"
+               "%22%3A%22github.com%3Fowner%3Dacme%26repo%3Dui-docs%22%7D");
+    assert_int_equal(out.status, 303);
+    location = strstr(out.err, "/create/tasks/");
+    assert_non_null(location);
+    id = gr_xstrndup(location + strlen("/create/tasks/"), 36);
+    gr_test_output_free(&out);
+
+    task = wait_task(id);
+    assert_string_equal(json_string_value(json_object_get(task, "status")), "completed");
+    json_decref(task);
+    location = gr_xasprintf("/create/tasks/%s", id);
+    out = page("GET", location, NULL);
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "status-completed");
+    assert_contains(out.out, "href=\"https://github.com/acme/ui-docs\"");
+    assert_contains(out.out, "href=\"/catalog/default/component/ui-docs\"");
+    assert_contains(out.out, "Finished step Publish");
+    gr_test_output_free(&out);
+    free(location);
+    free(id);
+}
+
+static void running_task_page_refreshes(void **state)
+{
+    char *id = create_task("template:default/local-checks", "{\"mode\":\"wait\"}", NULL);
+    char *path = gr_xasprintf("/create/tasks/%s", id);
+    char *cancel = gr_xasprintf("/create/tasks/%s/cancel", id);
+    gr_test_output out = page("GET", path, NULL);
+    json_t *task;
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "<noscript><meta http-equiv=\"refresh\"");
+    assert_contains(out.out, "src=\"/create/static/task.js\"");
+    gr_test_output_free(&out);
+    out = page("POST", cancel, "");
+    assert_int_equal(out.status, 303);
+    gr_test_output_free(&out);
+    task = wait_task(id);
+    assert_string_equal(json_string_value(json_object_get(task, "status")), "cancelled");
+    json_decref(task);
+    out = page("GET", "/create/static/task.js", NULL);
+    assert_int_equal(out.status, 200);
+    assert_contains(out.out, "EventSource");
+    gr_test_output_free(&out);
+    free(cancel);
+    free(path);
+    free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -785,6 +906,9 @@ int main(void)
         cmocka_unit_test(event_stream_replays),
         cmocka_unit_test(dry_run_returns_files),
         cmocka_unit_test(task_list_and_retry),
+        cmocka_unit_test(gallery_lists_templates),
+        cmocka_unit_test(form_steps_to_task),
+        cmocka_unit_test(running_task_page_refreshes),
     };
     int failed = 0;
 

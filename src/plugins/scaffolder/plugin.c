@@ -211,7 +211,8 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_scaffolder_workers_new(&plugin->workers, plugin->scaffolder, host->instance_id,
                                         plugin->scaffolder->concurrency)) < 0)
         goto fail;
-    if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0)
+    if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0 ||
+        (rc = gr_scaffolder_ui_register(plugin, host->http)) < 0)
         goto fail;
     if (host->sched != NULL &&
         (rc = gr_sched_add(host->sched, "scaffolder.recover", RECOVER_INTERVAL_MS,
