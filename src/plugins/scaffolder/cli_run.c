@@ -200,6 +200,8 @@ int gr_scaffolder_cli_run(int argc, char **argv)
     json_t *entity = NULL;
     json_t *values = NULL;
     json_t *secrets = NULL;
+    char *work_dir = NULL;
+    bool work_made = false;
     int status = 2;
 
     if (parse_args(argc, argv, &args) < 0) {
@@ -218,10 +220,25 @@ int gr_scaffolder_cli_run(int argc, char **argv)
         goto done;
     }
     scaffolder->allow_any_local_remote = true;
+    /* The CLI's scratch folders (workspace, downloads, clones) go to a private temporary
+     * folder, not below the current folder. */
+    work_dir = gr_xasprintf("%s/greenroom-template-XXXXXX",
+                            getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(work_dir) == NULL) {
+        fprintf(stderr, "greenroom template run: cannot create a folder in %s\n",
+                getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        goto done;
+    }
+    work_made = true;
+    free(scaffolder->work_dir);
+    scaffolder->work_dir = gr_xstrdup(work_dir);
     for (size_t i = 0; i < args.root_count; i++)
         gr_scaffolder_add_template_root(scaffolder, args.roots[i]);
     status = run_template(scaffolder, &args, entity, values, secrets);
 done:
+    if (work_made)
+        gr_scaffolder_rmtree(work_dir);
+    free(work_dir);
     json_decref(entity);
     json_decref(values);
     json_decref(secrets);
