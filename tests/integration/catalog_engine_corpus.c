@@ -16,7 +16,10 @@
  * processors). Every file it checks becomes one config location here, with
  * rules that allow every kind. Then each entity it accepts must be in the
  * catalog with its relations, and each one it rejects must have a processing
- * error naming its file.
+ * error naming its file. The validator skips placeholders that name a URL
+ * (it notes them on stderr, per file); the engine does not fetch them for
+ * file locations, so an entity of such a file must be in the catalog or have
+ * a processing error naming the file.
  */
 
 #define CORPUS_DIR "../shared/corpus/catalog"
@@ -46,14 +49,24 @@ static int count_entries(const json_t *entities, const char *ref, int valid)
 }
 
 static void check_accepted(engine_fixture *fixture, const json_t *entry, const char *errors,
-                           int shared)
+                           int shared, const char *url_notes)
 {
     const char *ref = json_string_value(json_object_get(entry, "ref"));
     const char *file = json_string_value(json_object_get(entry, "file"));
-    json_t *entity = engine_final(fixture, ref);
+    json_t *entity;
     size_t index;
     json_t *relation;
+    char *note = gr_xasprintf("%s: note: placeholder URL", file);
 
+    if (strstr(url_notes, note) != NULL) {
+        /* The note is per file, so this entity may or may not use the URL. */
+        free(note);
+        if (!engine_exists(fixture, ref) && strstr(errors, file) == NULL)
+            fail_msg("%s from %s is neither in the catalog nor named by an error", ref, file);
+        return;
+    }
+    free(note);
+    entity = engine_final(fixture, ref);
     if (entity == NULL) {
         /* A Location whose targets cannot be read here (URLs of hosts that are
          * not configured) has errors instead, as in Backstage; an entity that
@@ -161,7 +174,7 @@ static void corpus_ingested(void **state)
         int shared = count_entries(entities, ref, -1) > 1;
 
         if (json_is_true(json_object_get(entry, "valid")))
-            check_accepted(fixture, entry, errors, shared);
+            check_accepted(fixture, entry, errors, shared, output.err ? output.err : "");
         else if (!shared || count_entries(entities, ref, 1) == 0)
             check_rejected(fixture, entry, errors);
     }
