@@ -97,8 +97,8 @@ static void make_skeleton(const char *dir)
 
         for (int line = 0; line < 40; line++)
             gr_buf_puts(&text, lines[(file + line) % (sizeof(lines) / sizeof(lines[0]))]);
-        path = gr_xasprintf("%s/skeleton/pkg%d/${{ values.name }}-%d.txt", dir, file % FOLDERS,
-                            file);
+        path =
+            gr_xasprintf("%s/skeleton/pkg%d/${{ values.name }}-%d.txt", dir, file % FOLDERS, file);
         write_or_die(path, text.data, text.len);
         free(path);
         gr_buf_free(&text);

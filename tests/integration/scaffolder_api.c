@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <signal.h>
@@ -25,10 +26,10 @@
 #include "unit/store/db_fixture.h"
 
 /*
- * One server per database engine serves every test of its group. GitHub and
- * GitLab are played by tests/data/scaffolder/scm_stand_in.py, a stand-in for
- * their REST calls written for these tests; the git pushes themselves go to
- * real bare repositories through git's own http-backend.
+ * One server per database engine serves every test of its group.
+ * tests/data/scaffolder/scm_stand_in.py stands in for the GitHub and GitLab
+ * REST calls and was written for these tests. The git pushes themselves go
+ * to real bare repositories through git's own http-backend.
  */
 
 #define TOKEN "scaffolder-test-token-1234"
@@ -39,9 +40,9 @@
 typedef struct {
     gr_db_engine engine;
     char *dir;
-    char *repos;       /* the stand-in's repositories */
-    char *db_path;     /* SQLite file */
-    char *pg_url;      /* PostgreSQL connection string with this run's schema */
+    char *repos;   /* the stand-in's repositories */
+    char *db_path; /* SQLite file */
+    char *pg_url;  /* PostgreSQL connection string with this run's schema */
     char *pg_schema;
     int stand_in_pid;
     int stand_in_port;
@@ -73,8 +74,8 @@ static int start_stand_in(suite *s)
 
         (void)out;
         execlp("python3", "python3", script, "--root", s->repos, "--token", SCM_TOKEN,
-               "--port-file", port_file, "--user", "acme", "--org", "roadiehq", "--org",
-               "RoadieHQ", "--org", "bramblecrate", (char *)NULL);
+               "--port-file", port_file, "--user", "acme", "--org", "roadiehq", "--org", "RoadieHQ",
+               "--org", "bramblecrate", (char *)NULL);
         _exit(127);
     }
     s->stand_in_pid = pid;
@@ -115,10 +116,10 @@ static void seed_repo(suite *s, const char *owner, const char *name, const char 
 static char *config_text(const suite *s)
 {
     char *corpus = realpath(CORPUS, NULL);
-    char *database = s->engine == GR_DB_SQLITE
-                         ? gr_xasprintf("    client: better-sqlite3\n    connection: %s\n",
-                                        s->db_path)
-                         : gr_xasprintf("    client: pg\n    connection: \"%s\"\n", s->pg_url);
+    char *database =
+        s->engine == GR_DB_SQLITE
+            ? gr_xasprintf("    client: better-sqlite3\n    connection: %s\n", s->db_path)
+            : gr_xasprintf("    client: pg\n    connection: \"%s\"\n", s->pg_url);
     char *text = gr_xasprintf(
         "app:\n"
         "  baseUrl: http://127.0.0.1:${GREENROOM_PORT}\n"
@@ -163,11 +164,11 @@ static json_t *make_engine_config(const suite *s)
 
     snprintf(api, sizeof(api), "http://127.0.0.1:%d/api/v3", s->stand_in_port);
     snprintf(api4, sizeof(api4), "http://127.0.0.1:%d/api/v4", s->stand_in_port);
-    return json_pack("{s:{s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:s}]}, s:{s:[{s:[s,s,s,s,s,s,s,s]}]}}",
-                     "integrations", "github", "host", "github.com", "token", SCM_TOKEN,
-                     "apiBaseUrl", api, "gitlab", "host", "gitlab.com", "token", SCM_TOKEN,
-                     "apiBaseUrl", api4, "catalog", "rules", "allow", "Component", "API",
-                     "Location", "Template", "Group", "User", "System", "Resource");
+    return json_pack(
+        "{s:{s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:s}]}, s:{s:[{s:[s,s,s,s,s,s,s,s]}]}}",
+        "integrations", "github", "host", "github.com", "token", SCM_TOKEN, "apiBaseUrl", api,
+        "gitlab", "host", "gitlab.com", "token", SCM_TOKEN, "apiBaseUrl", api4, "catalog", "rules",
+        "allow", "Component", "API", "Location", "Template", "Group", "User", "System", "Resource");
 }
 
 static int open_suite_db(const suite *s, gr_db **out)
@@ -257,7 +258,8 @@ static int suite_setup(gr_db_engine engine, void **state)
         fprintf(stderr, "the SCM stand-in did not start\n");
         return -1;
     }
-    seed_repo(s, "RoadieHQ", "software-templates", CORPUS "/RoadieHQ__software-templates__create-rfc");
+    seed_repo(s, "RoadieHQ", "software-templates",
+              CORPUS "/RoadieHQ__software-templates__create-rfc");
     seed_repo(s, "acme", "rfcs", NULL);
     seed_repo(s, "roadiehq", "payments", NULL);
     s->engine_config = make_engine_config(s);
@@ -330,9 +332,9 @@ static json_t *api(const char *method, const char *path, const char *body, int *
 static char *create_task(const char *template_ref, const char *values_json,
                          const char *secrets_json)
 {
-    char *body = gr_xasprintf("{\"templateRef\":\"%s\",\"values\":%s%s%s}", template_ref,
-                              values_json, secrets_json ? ",\"secrets\":" : "",
-                              secrets_json ? secrets_json : "");
+    char *body =
+        gr_xasprintf("{\"templateRef\":\"%s\",\"values\":%s%s%s}", template_ref, values_json,
+                     secrets_json ? ",\"secrets\":" : "", secrets_json ? secrets_json : "");
     int status = 0;
     json_t *res = api("POST", "/v2/tasks", body, &status);
     char *id;
@@ -390,9 +392,10 @@ static json_t *completion(const char *id)
     size_t index;
     json_t *event;
 
-    json_array_foreach(events, index, event)
-        if (strcmp(json_string_value(json_object_get(event, "type")), "completion") == 0)
-            body = json_incref(json_object_get(event, "body"));
+    json_array_foreach(
+        events, index,
+        event) if (strcmp(json_string_value(json_object_get(event, "type")), "completion") == 0)
+        body = json_incref(json_object_get(event, "body"));
     json_decref(events);
     if (body == NULL)
         fail_msg("task %s has no completion event", id);
@@ -411,8 +414,8 @@ static char *events_text(const char *id)
 /* Returns a file of a branch of a stand-in repository, or NULL. */
 static char *repo_file(const char *owner, const char *name, const char *ref, const char *path)
 {
-    char *command = gr_xasprintf("git --git-dir='%s/%s/%s.git' show '%s:%s' 2>/dev/null",
-                                 S->repos, owner, name, ref, path);
+    char *command = gr_xasprintf("git --git-dir='%s/%s/%s.git' show '%s:%s' 2>/dev/null", S->repos,
+                                 owner, name, ref, path);
     FILE *pipe = popen(command, "r");
     gr_buf out = GR_BUF_INIT;
     char chunk[4096];
@@ -439,8 +442,8 @@ static bool catalog_has(const char *entity_ref)
 
     process_catalog(S, NULL);
     if (open_suite_db(S, &db) != 0 || gr_db_acquire(db, GR_DB_READ, &conn) != 0 ||
-        gr_db_prepare(conn, "SELECT 1 FROM catalog_final_entities WHERE entity_ref = ?",
-                      &stmt) != 0)
+        gr_db_prepare(conn, "SELECT 1 FROM catalog_final_entities WHERE entity_ref = ?", &stmt) !=
+            0)
         fail_msg("reading the catalog failed: %s", gr_error_last());
     gr_db_bind_text(stmt, 1, entity_ref);
     found = gr_db_step(stmt) == GR_DB_ROW;
@@ -466,7 +469,8 @@ static void actions_listed(void **state)
 
     (void)state;
     assert_int_equal(status, 200);
-    json_array_foreach(list, index, action) {
+    json_array_foreach(list, index, action)
+    {
         if (strcmp(json_string_value(json_object_get(action, "id")), "fetch:template") == 0) {
             found = true;
             assert_non_null(json_object_get(json_object_get(action, "schema"), "input"));
@@ -480,8 +484,8 @@ static void actions_listed(void **state)
 static void parameter_schema_shape(void **state)
 {
     int status = 0;
-    json_t *schema = api("GET", "/v2/templates/default/template/docs-template/parameter-schema",
-                         NULL, &status);
+    json_t *schema =
+        api("GET", "/v2/templates/default/template/docs-template/parameter-schema", NULL, &status);
     json_t *steps = json_object_get(schema, "steps");
 
     (void)state;
@@ -491,11 +495,11 @@ static void parameter_schema_shape(void **state)
     assert_int_equal(json_array_size(steps), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(steps, 0), "title")),
                         "Fill in some steps");
-    assert_non_null(json_object_get(json_object_get(json_object_get(
-                                        json_object_get(json_array_get(steps, 0), "schema"),
-                                        "properties"),
-                                    "name"),
-                    "ui:field"));
+    assert_non_null(json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(json_array_get(steps, 0), "schema"), "properties"),
+            "name"),
+        "ui:field"));
     json_decref(schema);
     schema = api("GET", "/v2/templates/default/template/missing/parameter-schema", NULL, &status);
     assert_int_equal(status, 404);
@@ -526,13 +530,13 @@ static void invalid_values_rejected(void **state)
 typedef struct {
     const char *ref;
     const char *values;
-    const char *status;        /* expected final status */
-    const char *entity;        /* entity expected in the catalog afterwards, or NULL */
-    const char *repo_owner;    /* repository expected in the stand-in, or NULL */
+    const char *status;     /* expected final status */
+    const char *entity;     /* entity expected in the catalog afterwards, or NULL */
+    const char *repo_owner; /* repository expected in the stand-in, or NULL */
     const char *repo_name;
-    const char *branch;        /* its default branch: publish:github defaults to master */
-    const char *repo_file;     /* a file expected on that branch */
-    const char *error_part;    /* part of the failure message, or NULL */
+    const char *branch;     /* its default branch: publish:github defaults to master */
+    const char *repo_file;  /* a file expected on that branch */
+    const char *error_part; /* part of the failure message, or NULL */
 } corpus_case;
 
 static const corpus_case corpus_cases[] = {
@@ -583,8 +587,8 @@ static const corpus_case corpus_cases[] = {
      "\"group:default/platform-team\",\"lifecycle\":\"experimental\",\"features\":[\"postgres\"],"
      "\"repoUrl\":\"github.com?owner=bramblecrate&repo=crate-tracker\",\"visibility\":"
      "\"internal\"}",
-     "completed", "component:default/crate-tracker", "bramblecrate", "crate-tracker", "main", "go.mod",
-     NULL},
+     "completed", "component:default/crate-tracker", "bramblecrate", "crate-tracker", "main",
+     "go.mod", NULL},
     {"template:default/docs-site",
      "{\"name\":\"packing-handbook\",\"title\":\"Packing handbook\",\"owner\":"
      "\"group:default/platform-team\",\"sections\":[\"Start\"],\"includeRunbook\":true,"
@@ -775,8 +779,7 @@ static void task_list_and_retry(void **state)
 static gr_test_output page(const char *method, const char *path, const char *form)
 {
     static const char *const headers[] = {"Authorization: Bearer " TOKEN,
-                                          "Content-Type: application/x-www-form-urlencoded",
-                                          NULL};
+                                          "Content-Type: application/x-www-form-urlencoded", NULL};
     char *url = gr_xasprintf("%s%s", S->server.base_url, path);
     gr_test_output out = gr_test_http(method, url, headers, form);
 

@@ -125,7 +125,8 @@ static int catalog_fetch(gr_scaffolder_ctx *ctx, void *payload)
         size_t index;
         json_t *item;
 
-        json_array_foreach(refs, index, item) {
+        json_array_foreach(refs, index, item)
+        {
             rc = json_is_string(item)
                      ? fetch_one(ctx, json_string_value(item), optional, &entity)
                      : gr_error_set(GR_EINVALID, "entityRefs[%zu] must be a string", index);
@@ -157,7 +158,8 @@ static const json_t *pick_entity(const json_t *entities)
     size_t index;
     json_t *entity;
 
-    json_array_foreach(entities, index, entity) {
+    json_array_foreach(entities, index, entity)
+    {
         const char *kind = json_string_value(json_object_get(entity, "kind"));
         const char *name =
             json_string_value(json_object_get(json_object_get(entity, "metadata"), "name"));
@@ -189,8 +191,7 @@ static int catalog_register(gr_scaffolder_ctx *ctx, void *payload)
         return gr_error_set(GR_EINVALID, "catalogInfoUrl or repoContentsUrl must be given");
     if (catalog->register_location == NULL) {
         free(url);
-        return gr_error_set(GR_EBACKEND,
-                            "the catalog is not available to catalog:register here");
+        return gr_error_set(GR_EBACKEND, "the catalog is not available to catalog:register here");
     }
     gr_scaffolder_ctx_log(ctx, "Registering %s in the catalog", url);
     rc = catalog->register_location(catalog->payload, "url", url, &entities);

@@ -115,8 +115,9 @@ static int fetch_plain(gr_scaffolder_ctx *ctx, void *payload)
         return rc;
     }
     if (stat(source.path, &st) == 0 && !S_ISDIR(st.st_mode))
-        rc = gr_error_set(GR_EINVALID, "fetch:plain needs a folder, but %s is a file; use "
-                                       "fetch:plain:file",
+        rc = gr_error_set(GR_EINVALID,
+                          "fetch:plain needs a folder, but %s is a file; use "
+                          "fetch:plain:file",
                           url);
     else
         rc = copy_tree(ctx, source.path, dest);
@@ -162,8 +163,7 @@ static int filter_jsonify(void *payload, json_t *value, json_t *const *args, siz
     (void)payload;
     (void)args;
     (void)nargs;
-    text = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-                 : NULL;
+    text = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     *out = json_string(text ? text : "undefined");
     free(text);
     return 0;
@@ -173,7 +173,7 @@ static int filter_jsonify(void *payload, json_t *value, json_t *const *args, siz
 typedef struct {
     gr_scaffolder_ctx *ctx;
     gr_tmpl_engine *engine;
-    json_t *context;     /* {values} (and cookiecutter) */
+    json_t *context;       /* {values} (and cookiecutter) */
     const char *extension; /* ".njk", or NULL */
     json_t *no_render;     /* copyWithoutRender or copyWithoutTemplating globs */
     bool render_names;     /* copyWithoutTemplating: names are rendered anyway */
@@ -187,9 +187,9 @@ static bool matches_any(const json_t *globs, const char *path)
     size_t index;
     json_t *glob;
 
-    json_array_foreach(globs, index, glob)
-        if (json_is_string(glob) && gr_scaffolder_glob_match(json_string_value(glob), path))
-            return true;
+    json_array_foreach(globs, index, glob) if (json_is_string(glob) &&
+                                               gr_scaffolder_glob_match(json_string_value(glob),
+                                                                        path)) return true;
     return false;
 }
 
@@ -216,8 +216,8 @@ static int output_path(template_run *t, const gr_scaffolder_entry *entry, char *
         size_t len = strlen(path);
         size_t ext_len = strlen(t->extension);
 
-        *render_contents = !entry->is_dir && len > ext_len &&
-                           strcmp(path + len - ext_len, t->extension) == 0;
+        *render_contents =
+            !entry->is_dir && len > ext_len && strcmp(path + len - ext_len, t->extension) == 0;
         if (*render_contents)
             path[len - ext_len] = '\0';
         rc = render_text(t, entry->path, path, out);
@@ -246,13 +246,14 @@ static int template_file(template_run *t, const gr_scaffolder_entry *entry, cons
     rc = gr_scaffolder_read_file(from, FETCH_MAX_FILE_BYTES, &data);
     if (rc == 0 && (!render_contents || gr_scaffolder_is_binary(data.data, data.len))) {
         if (render_contents)
-            gr_scaffolder_ctx_log(t->ctx, "Copying file binary or symbolic link at %s, to "
-                                          "template output path.",
+            gr_scaffolder_ctx_log(t->ctx,
+                                  "Copying file binary or symbolic link at %s, to "
+                                  "template output path.",
                                   entry->path);
         rc = gr_scaffolder_ctx_charge(t->ctx, data.len);
         if (rc == 0)
-            rc = gr_scaffolder_write_file(target, data.data ? data.data : "", data.len,
-                                          entry->mode);
+            rc =
+                gr_scaffolder_write_file(target, data.data ? data.data : "", data.len, entry->mode);
     } else if (rc == 0) {
         gr_scaffolder_ctx_log(t->ctx, "Writing file %s to template output path with mode %o.",
                               entry->path, (unsigned)entry->mode | 0100000u);
@@ -293,8 +294,7 @@ static int template_entry(template_run *t, const gr_scaffolder_entry *entry)
         return 0;
     }
     if (!render_contents && t->extension == NULL)
-        gr_scaffolder_ctx_log(t->ctx, "Copying file/directory %s without processing.",
-                              entry->path);
+        gr_scaffolder_ctx_log(t->ctx, "Copying file/directory %s without processing.", entry->path);
     if (entry->is_dir)
         rc = gr_scaffolder_mkdirs(target);
     else
@@ -314,8 +314,9 @@ static int read_extension(gr_scaffolder_ctx *ctx, const char **out)
     } else if (json_is_string(value) && json_string_length(value) > 0) {
         *out = json_string_value(value);
         if ((*out)[0] != '.')
-            return gr_error_set(GR_EINVALID, "templateFileExtension must start with a dot, "
-                                             "got '%s'",
+            return gr_error_set(GR_EINVALID,
+                                "templateFileExtension must start with a dot, "
+                                "got '%s'",
                                 *out);
     }
     return 0;
@@ -382,8 +383,7 @@ static int fetch_template(gr_scaffolder_ctx *ctx, void *payload)
         goto done;
     }
     gr_scaffolder_ctx_log(ctx, "Fetching template content from remote URL");
-    if ((rc = gr_fetch_source_open(ctx, gr_scaffolder_ctx_string(ctx, "url", NULL), &source)) <
-        0)
+    if ((rc = gr_fetch_source_open(ctx, gr_scaffolder_ctx_string(ctx, "url", NULL), &source)) < 0)
         goto done;
     t.src = source.path;
     if ((rc = gr_scaffolder_walk(source.path, 0, &entries)) < 0)

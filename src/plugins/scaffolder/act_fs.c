@@ -55,8 +55,9 @@ static int move_path(const char *from, const char *to, bool overwrite)
     if (lstat(from, &st) != 0)
         rc = gr_error_set(GR_ENOTFOUND, "cannot rename %s: it does not exist", from);
     else if (lstat(to, &st) == 0 && !overwrite)
-        rc = gr_error_set(GR_ECONFLICT, "cannot rename to %s: the destination exists; set "
-                                        "overwrite: true to replace it",
+        rc = gr_error_set(GR_ECONFLICT,
+                          "cannot rename to %s: the destination exists; set "
+                          "overwrite: true to replace it",
                           to);
     else if (lstat(to, &st) == 0)
         rc = gr_scaffolder_rmtree(to);
@@ -77,7 +78,8 @@ static int fs_rename(gr_scaffolder_ctx *ctx, void *payload)
     json_t *file;
 
     (void)payload;
-    json_array_foreach(files, index, file) {
+    json_array_foreach(files, index, file)
+    {
         const char *from = json_string_value(json_object_get(file, "from"));
         const char *to = json_string_value(json_object_get(file, "to"));
         char *source = NULL;
@@ -157,7 +159,8 @@ static int fs_delete(gr_scaffolder_ctx *ctx, void *payload)
     (void)payload;
     if (!json_is_array(files))
         return gr_error_set(GR_EINVALID, "files must be an array");
-    json_array_foreach(files, index, file) {
+    json_array_foreach(files, index, file)
+    {
         size_t deleted = 0;
         int rc;
 
@@ -211,8 +214,8 @@ static int debug_log(gr_scaffolder_ctx *ctx, void *payload)
     (void)payload;
     if (message != NULL)
         gr_scaffolder_ctx_log(ctx, "%s", message);
-    if (json_is_true(list) || (json_is_string(list) &&
-                               strcmp(json_string_value(list), "with-filenames") == 0))
+    if (json_is_true(list) ||
+        (json_is_string(list) && strcmp(json_string_value(list), "with-filenames") == 0))
         list_workspace(ctx, false);
     else if (json_is_string(list) && strcmp(json_string_value(list), "with-contents") == 0)
         list_workspace(ctx, true);

@@ -15,14 +15,14 @@
 #include "plugins/scaffolder/workspace.h"
 
 #define COMMON_GIT_INPUTS                                                                          \
-    "\"sourcePath\":{\"type\":\"string\",\"title\":\"Source Path\",\"description\":\"Path "     \
-    "within the workspace that will be used as the repository root. If omitted, the entire "     \
-    "workspace will be published as the repository.\"},"                                         \
-    "\"gitCommitMessage\":{\"type\":\"string\",\"title\":\"Git Commit Message\"},"              \
-    "\"gitAuthorName\":{\"type\":\"string\",\"title\":\"Default Author Name\"},"                \
-    "\"gitAuthorEmail\":{\"type\":\"string\",\"title\":\"Default Author Email\"},"              \
-    "\"allowedHosts\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"title\":\"Hosts "   \
-    "the repository may be on\"},"                                                               \
+    "\"sourcePath\":{\"type\":\"string\",\"title\":\"Source Path\",\"description\":\"Path "        \
+    "within the workspace that will be used as the repository root. If omitted, the entire "       \
+    "workspace will be published as the repository.\"},"                                           \
+    "\"gitCommitMessage\":{\"type\":\"string\",\"title\":\"Git Commit Message\"},"                 \
+    "\"gitAuthorName\":{\"type\":\"string\",\"title\":\"Default Author Name\"},"                   \
+    "\"gitAuthorEmail\":{\"type\":\"string\",\"title\":\"Default Author Email\"},"                 \
+    "\"allowedHosts\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"title\":\"Hosts "      \
+    "the repository may be on\"},"                                                                 \
     "\"token\":{\"type\":[\"string\",\"boolean\"],\"title\":\"Authentication Token\"}"
 
 static const char publish_git_input[] =
@@ -30,8 +30,8 @@ static const char publish_git_input[] =
     "\"remoteUrl\":{\"type\":\"string\",\"title\":\"Remote URL\",\"description\":\"Git URL to "
     "push to: https, ssh, or a path allowed by scaffolder.publishGit.localRoots\"},"
     "\"defaultBranch\":{\"type\":\"string\",\"title\":\"Default Branch\"},"
-    "\"username\":{\"type\":\"string\",\"title\":\"User name sent with the token\"}," COMMON_GIT_INPUTS
-    "}}";
+    "\"username\":{\"type\":\"string\",\"title\":\"User name sent with the "
+    "token\"}," COMMON_GIT_INPUTS "}}";
 
 static const char publish_git_output[] =
     "{\"type\":\"object\",\"properties\":{\"remoteUrl\":{\"type\":\"string\"},\"commitHash\":{"
@@ -68,8 +68,7 @@ static const char publish_pr_input[] =
     "\"description\":{\"type\":\"string\",\"title\":\"Pull Request Description\"},"
     "\"draft\":{\"type\":\"boolean\",\"title\":\"Create as Draft\"},"
     "\"targetPath\":{\"type\":\"string\",\"title\":\"Repository Subdirectory\"},"
-    "\"commitMessage\":{\"type\":\"string\",\"title\":\"Commit Message\"}," COMMON_GIT_INPUTS
-    "}}";
+    "\"commitMessage\":{\"type\":\"string\",\"title\":\"Commit Message\"}," COMMON_GIT_INPUTS "}}";
 
 static const char publish_pr_output[] =
     "{\"type\":\"object\",\"properties\":{\"targetBranchName\":{\"type\":\"string\"},"
@@ -91,7 +90,7 @@ static const char publish_gitlab_output[] =
 
 /* The settings every publish action shares. Strings are borrowed from the input. */
 typedef struct {
-    char *source;  /* absolute path of sourcePath */
+    char *source; /* absolute path of sourcePath */
     gr_git_push push;
 } publish_common;
 
@@ -139,8 +138,9 @@ static int check_local_remote(const gr_scaffolder *services, const char *url)
     int rc = GR_EDENIED;
 
     if (real == NULL)
-        return gr_error_set(GR_ENOTFOUND, "local remote %s does not exist; create the bare "
-                                          "repository first",
+        return gr_error_set(GR_ENOTFOUND,
+                            "local remote %s does not exist; create the bare "
+                            "repository first",
                             url);
     if (services->allow_any_local_remote)
         rc = 0;
@@ -235,8 +235,9 @@ static int open_repo(gr_scaffolder_ctx *ctx, gr_scm_kind kind, gr_repo_url *repo
     rc = gr_scm_check_allowed_host(json_object_get(gr_scaffolder_ctx_input(ctx), "allowedHosts"),
                                    repo->host);
     if (rc == 0 && repo->kind != kind)
-        rc = gr_error_set(GR_EINVALID, "No matching integration configuration for host %s, "
-                                       "please check your integrations config",
+        rc = gr_error_set(GR_EINVALID,
+                          "No matching integration configuration for host %s, "
+                          "please check your integrations config",
                           repo->host);
     if (rc == 0 && (*token = pick_token(ctx, repo->integration)) == NULL)
         rc = gr_error_set(GR_EINVALID, "No token available for host: %s", repo->host);
@@ -251,12 +252,12 @@ static int rest_error(const char *what, long status, const json_t *response)
     const char *message = json_string_value(json_object_get(response, "message"));
     json_t *errors = json_object_get(response, "errors");
     char *details = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
-    int rc = gr_error_set(status == 404 ? GR_ENOTFOUND : status == 422 || status == 409
-                                                             ? GR_ECONFLICT
-                                                             : GR_EBACKEND,
-                          "%s failed with HTTP %ld: %s%s%s", what, status,
-                          message ? message : "no message", details ? " " : "",
-                          details ? details : "");
+    int rc =
+        gr_error_set(status == 404                    ? GR_ENOTFOUND
+                     : status == 422 || status == 409 ? GR_ECONFLICT
+                                                      : GR_EBACKEND,
+                     "%s failed with HTTP %ld: %s%s%s", what, status,
+                     message ? message : "no message", details ? " " : "", details ? details : "");
 
     free(details);
     return rc;
@@ -273,10 +274,14 @@ static json_t *github_repo_body(gr_scaffolder_ctx *ctx, const gr_repo_url *repo)
         const char *field;
         bool fallback;
     } flags[] = {
-        {"hasIssues", "has_issues", true},       {"hasWiki", "has_wiki", true},
-        {"hasProjects", "has_projects", true},   {"deleteBranchOnMerge", "delete_branch_on_merge", false},
-        {"allowMergeCommit", "allow_merge_commit", true}, {"allowSquashMerge", "allow_squash_merge", true},
-        {"allowRebaseMerge", "allow_rebase_merge", true}, {"allowAutoMerge", "allow_auto_merge", false},
+        {"hasIssues", "has_issues", true},
+        {"hasWiki", "has_wiki", true},
+        {"hasProjects", "has_projects", true},
+        {"deleteBranchOnMerge", "delete_branch_on_merge", false},
+        {"allowMergeCommit", "allow_merge_commit", true},
+        {"allowSquashMerge", "allow_squash_merge", true},
+        {"allowRebaseMerge", "allow_rebase_merge", true},
+        {"allowAutoMerge", "allow_auto_merge", false},
     };
 
     for (size_t i = 0; i < 2; i++) {
@@ -286,9 +291,9 @@ static json_t *github_repo_body(gr_scaffolder_ctx *ctx, const gr_repo_url *repo)
             json_object_set_new(body, optional_strings[i], json_string(value));
     }
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-        json_object_set_new(body, flags[i].field,
-                            json_boolean(gr_scaffolder_ctx_bool(ctx, flags[i].input,
-                                                                flags[i].fallback)));
+        json_object_set_new(
+            body, flags[i].field,
+            json_boolean(gr_scaffolder_ctx_bool(ctx, flags[i].input, flags[i].fallback)));
     return body;
 }
 
@@ -313,8 +318,8 @@ static int github_create_repo(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, c
         const char *type = json_string_value(json_object_get(user, "type"));
         bool org = type != NULL && strcmp(type, "Organization") == 0;
 
-        url = org ? gr_xasprintf("%s/orgs/%s/repos", api, owner)
-                  : gr_xasprintf("%s/user/repos", api);
+        url =
+            org ? gr_xasprintf("%s/orgs/%s/repos", api, owner) : gr_xasprintf("%s/user/repos", api);
         body = github_repo_body(ctx, repo);
         gr_scaffolder_ctx_log(ctx, "Creating repository %s/%s on %s", repo->owner, repo->repo,
                               repo->host);
@@ -363,8 +368,9 @@ static void github_settings(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, con
                            branch);
         if (gr_scm_request("PUT", url, GR_SCM_AUTH_GITHUB, token, body, &status, &response) < 0 ||
             status >= 300)
-            gr_scaffolder_ctx_log(ctx, "Skipping: default branch protection on '%s' failed "
-                                       "(HTTP %ld)",
+            gr_scaffolder_ctx_log(ctx,
+                                  "Skipping: default branch protection on '%s' failed "
+                                  "(HTTP %ld)",
                                   repo->repo, status);
         json_decref(response);
         json_decref(body);
@@ -392,8 +398,7 @@ static int publish_github(gr_scaffolder_ctx *ctx, void *payload)
     common.push.remote_url = json_string_value(json_object_get(created, "clone_url"));
     common.push.username = "x-access-token";
     common.push.password = token;
-    if (common.push.remote_url == NULL ||
-        !json_is_string(json_object_get(created, "html_url"))) {
+    if (common.push.remote_url == NULL || !json_is_string(json_object_get(created, "html_url"))) {
         rc = gr_error_set(GR_EBACKEND, "the created repository has no clone_url or html_url");
         goto done;
     }
@@ -443,13 +448,13 @@ static int make_clone_dir(gr_scaffolder_ctx *ctx, char **out)
 static int github_open_pull_request(gr_scaffolder_ctx *ctx, const gr_repo_url *repo,
                                     const char *token, const char *base, json_t **out)
 {
-    char *url = gr_xasprintf("%s/repos/%s/%s/pulls", repo->integration->api_base_url,
-                             repo->owner, repo->repo);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:b}", "title",
-                             gr_scaffolder_ctx_string(ctx, "title", ""), "head",
-                             gr_scaffolder_ctx_string(ctx, "branchName", ""), "base", base, "body",
-                             gr_scaffolder_ctx_string(ctx, "description", ""), "draft",
-                             gr_scaffolder_ctx_bool(ctx, "draft", false));
+    char *url = gr_xasprintf("%s/repos/%s/%s/pulls", repo->integration->api_base_url, repo->owner,
+                             repo->repo);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:b}", "title", gr_scaffolder_ctx_string(ctx, "title", ""),
+                  "head", gr_scaffolder_ctx_string(ctx, "branchName", ""), "base", base, "body",
+                  gr_scaffolder_ctx_string(ctx, "description", ""), "draft",
+                  gr_scaffolder_ctx_bool(ctx, "draft", false));
     long status = 0;
     int rc;
 
@@ -484,8 +489,8 @@ static int publish_github_pull_request(gr_scaffolder_ctx *ctx, void *payload)
     if ((rc = read_common(ctx, NULL, "commitMessage", &common)) < 0)
         goto done;
     common.push.branch = gr_scaffolder_ctx_string(ctx, "branchName", NULL);
-    common.push.message = gr_scaffolder_ctx_string(ctx, "commitMessage",
-                                                   gr_scaffolder_ctx_string(ctx, "title", ""));
+    common.push.message =
+        gr_scaffolder_ctx_string(ctx, "commitMessage", gr_scaffolder_ctx_string(ctx, "title", ""));
     url = gr_xasprintf("%s/repos/%s/%s", repo.integration->api_base_url, repo.owner, repo.repo);
     rc = gr_scm_request("GET", url, GR_SCM_AUTH_GITHUB, token, NULL, &status, &info);
     if (rc == 0 && status != 200)
@@ -503,8 +508,8 @@ static int publish_github_pull_request(gr_scaffolder_ctx *ctx, void *payload)
     }
     if ((rc = make_clone_dir(ctx, &clone_dir)) < 0)
         goto done;
-    gr_scaffolder_ctx_log(ctx, "Committing to branch %s of %s/%s", common.push.branch,
-                          repo.owner, repo.repo);
+    gr_scaffolder_ctx_log(ctx, "Committing to branch %s of %s/%s", common.push.branch, repo.owner,
+                          repo.repo);
     rc = gr_git_branch_commit_push(clone_dir, base, common.source,
                                    gr_scaffolder_ctx_string(ctx, "targetPath", ""), &common.push,
                                    &commit);
@@ -543,8 +548,9 @@ static int gitlab_namespace(const gr_repo_url *repo, const char *token, json_t *
 
     rc = gr_scm_request("GET", url, GR_SCM_AUTH_GITLAB, token, NULL, &status, &namespace);
     if (rc == 0 && status == 404)
-        rc = gr_error_set(GR_EINVALID, "The namespace %s is not found or the user doesn't have "
-                                       "permissions to access it",
+        rc = gr_error_set(GR_EINVALID,
+                          "The namespace %s is not found or the user doesn't have "
+                          "permissions to access it",
                           repo->owner);
     else if (rc == 0 && status != 200)
         rc = rest_error("looking up the namespace", status, namespace);
@@ -556,8 +562,8 @@ static int gitlab_namespace(const gr_repo_url *repo, const char *token, json_t *
     return rc;
 }
 
-static int gitlab_create_project(gr_scaffolder_ctx *ctx, const gr_repo_url *repo,
-                                 const char *token, const char *branch, json_t **out)
+static int gitlab_create_project(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, const char *token,
+                                 const char *branch, json_t **out)
 {
     char *url = gr_xasprintf("%s/projects", repo->integration->api_base_url);
     json_t *settings = json_object_get(gr_scaffolder_ctx_input(ctx), "settings");
@@ -579,8 +585,7 @@ static int gitlab_create_project(gr_scaffolder_ctx *ctx, const gr_repo_url *repo
     json_object_set_new(body, "default_branch", json_string(branch));
     if (json_is_array(topics))
         json_object_set(body, "topics", topics);
-    gr_scaffolder_ctx_log(ctx, "Creating project %s/%s on %s", repo->owner, repo->repo,
-                          repo->host);
+    gr_scaffolder_ctx_log(ctx, "Creating project %s/%s on %s", repo->owner, repo->repo, repo->host);
     rc = gr_scm_request("POST", url, GR_SCM_AUTH_GITLAB, token, body, &status, out);
     if (rc == 0 && status != 201 && status != 200) {
         rc = rest_error("creating the project", status, *out);

@@ -133,10 +133,10 @@ json_t *gr_scaffolder_actions_list(const gr_scaffolder_actions *actions)
             json_object_set(schema, "input", entry->input_schema);
         if (entry->output_schema)
             json_object_set(schema, "output", entry->output_schema);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:[], s:o}", "id", entry->def.id,
-                                              "description",
-                                              entry->def.description ? entry->def.description : "",
-                                              "examples", "schema", schema));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:[], s:o}", "id", entry->def.id, "description",
+                                        entry->def.description ? entry->def.description : "",
+                                        "examples", "schema", schema));
     }
     free(sorted);
     return list;

@@ -28,8 +28,8 @@ typedef int (*gr_scaffolder_action_fn)(gr_scaffolder_ctx *ctx, void *payload);
 
 /** An action definition. Strings are static data or outlive the registry. */
 typedef struct {
-    const char *id;          /* "fetch:template" */
-    const char *description; /* one or two sentences, listed by GET /v2/actions */
+    const char *id;            /* "fetch:template" */
+    const char *description;   /* one or two sentences, listed by GET /v2/actions */
     const char *input_schema;  /* JSON Schema of the input, as JSON text; NULL for none */
     const char *output_schema; /* JSON Schema of the output, as JSON text; NULL for none */
     /* The action changes nothing outside the workspace, so a dry run may run it. */

@@ -48,8 +48,8 @@ static json_t *parse_body(gr_request *req)
 static int get_parameter_schema(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
-    char *ref = gr_xasprintf("%s:%s/%s", gr_req_param(req, "kind"),
-                             gr_req_param(req, "namespace"), gr_req_param(req, "name"));
+    char *ref = gr_xasprintf("%s:%s/%s", gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
+                             gr_req_param(req, "name"));
     json_t *entity = NULL;
     int rc;
 
@@ -266,7 +266,8 @@ static void stream_poll(event_stream *stream)
                       stream->task_id, "error", gr_error_last(), NULL);
         return;
     }
-    json_array_foreach(events, index, event) {
+    json_array_foreach(events, index, event)
+    {
         const char *type = json_string_value(json_object_get(event, "type"));
         char *text = json_dumps(event, JSON_COMPACT);
 
@@ -379,7 +380,8 @@ static int write_contents(const char *dir, const json_t *contents)
     if (json_array_size(contents) > GR_SCAFFOLDER_MAX_FILES)
         return gr_error_set(GR_ELIMIT, "directoryContents has more than %d files",
                             GR_SCAFFOLDER_MAX_FILES);
-    json_array_foreach(contents, index, file) {
+    json_array_foreach(contents, index, file)
+    {
         const char *path = json_string_value(json_object_get(file, "path"));
         const char *base64 = json_string_value(json_object_get(file, "base64Content"));
         size_t len = base64 ? strlen(base64) : 0;
@@ -389,8 +391,9 @@ static int write_contents(const char *dir, const json_t *contents)
         int rc;
 
         if (path == NULL || base64 == NULL)
-            return gr_error_set(GR_EINVALID, "directoryContents[%zu] needs path and "
-                                             "base64Content",
+            return gr_error_set(GR_EINVALID,
+                                "directoryContents[%zu] needs path and "
+                                "base64Content",
                                 index);
         if ((rc = gr_scaffolder_path_resolve(dir, path, &target)) < 0)
             return gr_error_wrap(rc, "directoryContents[%zu]", index);
@@ -399,8 +402,9 @@ static int write_contents(const char *dir, const json_t *contents)
         if (decoded < 0) {
             free(data);
             free(target);
-            return gr_error_set(GR_EINVALID, "directoryContents[%zu].base64Content is not "
-                                             "base64",
+            return gr_error_set(GR_EINVALID,
+                                "directoryContents[%zu].base64Content is not "
+                                "base64",
                                 index);
         }
         /* EVP_DecodeBlock counts the padding bytes as data. */
@@ -408,9 +412,9 @@ static int write_contents(const char *dir, const json_t *contents)
             decoded--;
             len--;
         }
-        rc = gr_scaffolder_write_file(
-            target, data, (size_t)decoded,
-            json_is_true(json_object_get(file, "executable")) ? 0755 : 0644);
+        rc = gr_scaffolder_write_file(target, data, (size_t)decoded,
+                                      json_is_true(json_object_get(file, "executable")) ? 0755
+                                                                                        : 0644);
         free(data);
         free(target);
         if (rc < 0)
@@ -448,9 +452,9 @@ static int read_contents(const char *dir, json_t **out)
             encoded = gr_xmalloc(data.len / 3 * 4 + 8);
             EVP_EncodeBlock((unsigned char *)encoded, (const unsigned char *)(data.data ?: ""),
                             (int)data.len);
-            json_array_append_new(*out, json_pack("{s:s, s:b, s:s}", "path", entry->path,
-                                                  "executable", (entry->mode & 0100) != 0,
-                                                  "base64Content", encoded));
+            json_array_append_new(*out,
+                                  json_pack("{s:s, s:b, s:s}", "path", entry->path, "executable",
+                                            (entry->mode & 0100) != 0, "base64Content", encoded));
             free(encoded);
         }
         gr_buf_free(&data);
@@ -532,8 +536,8 @@ static int run_dry(gr_scaffolder_plugin *plugin, gr_request *req, json_t *body, 
             goto done;
         }
         *out = json_pack("{s:O, s:o, s:O, s:O, s:s}", "log", log, "directoryContents", files,
-                         "output", result.output, "steps", json_object_get(spec, "steps"),
-                         "status", gr_task_result_name(result.status));
+                         "output", result.output, "steps", json_object_get(spec, "steps"), "status",
+                         gr_task_result_name(result.status));
     }
 done:
     gr_scaffolder_result_clear(&result);

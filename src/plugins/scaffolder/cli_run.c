@@ -159,8 +159,7 @@ static int run_template(gr_scaffolder *scaffolder, const run_args *args, json_t 
         size_t index;
         json_t *error;
 
-        fprintf(stderr, "greenroom template run: %s: the values are invalid:\n",
-                args->values_path);
+        fprintf(stderr, "greenroom template run: %s: the values are invalid:\n", args->values_path);
         json_array_foreach(errors, index, error)
             fprintf(stderr, "  %s\n", json_string_value(json_object_get(error, "stack")));
         json_decref(errors);
@@ -222,8 +221,8 @@ int gr_scaffolder_cli_run(int argc, char **argv)
     scaffolder->allow_any_local_remote = true;
     /* The CLI's scratch folders (workspace, downloads, clones) go to a private temporary
      * folder, not below the current folder. */
-    work_dir = gr_xasprintf("%s/greenroom-template-XXXXXX",
-                            getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    work_dir =
+        gr_xasprintf("%s/greenroom-template-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(work_dir) == NULL) {
         fprintf(stderr, "greenroom template run: cannot create a folder in %s\n",
                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

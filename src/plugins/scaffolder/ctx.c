@@ -16,8 +16,7 @@ json_t *gr_scaffolder_ctx_input(gr_scaffolder_ctx *ctx)
     return ctx->input;
 }
 
-const char *gr_scaffolder_ctx_string(gr_scaffolder_ctx *ctx, const char *name,
-                                     const char *fallback)
+const char *gr_scaffolder_ctx_string(gr_scaffolder_ctx *ctx, const char *name, const char *fallback)
 {
     const char *value = json_string_value(json_object_get(ctx->input, name));
 
@@ -106,8 +105,8 @@ int gr_scaffolder_ctx_output(gr_scaffolder_ctx *ctx, const char *name, json_t *v
     free(text);
     if (size > GR_SCAFFOLDER_MAX_OUTPUT_BYTES) {
         json_object_del(ctx->output, name);
-        return gr_error_set(GR_ELIMIT, "output %s makes the step output larger than %d bytes",
-                            name, GR_SCAFFOLDER_MAX_OUTPUT_BYTES);
+        return gr_error_set(GR_ELIMIT, "output %s makes the step output larger than %d bytes", name,
+                            GR_SCAFFOLDER_MAX_OUTPUT_BYTES);
     }
     return 0;
 }

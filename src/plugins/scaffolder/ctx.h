@@ -17,10 +17,10 @@ typedef struct {
     const gr_scaffolder_run_params *params;
     gr_scaffolder_result *result;
     gr_scaffolder_mask *mask;
-    json_t *context;   /* the template context */
-    char *workspace;   /* absolute path */
+    json_t *context; /* the template context */
+    char *workspace; /* absolute path */
     bool own_workspace;
-    int64_t deadline_ms; /* monotonic clock */
+    int64_t deadline_ms;    /* monotonic clock */
     int64_t workspace_used; /* bytes, counted by gr_scaffolder_ctx_charge() */
     bool cancelled;
     bool timed_out;
@@ -44,8 +44,8 @@ int64_t gr_scaffolder__now_ms(void);
 void gr_scaffolder__emit(gr_run_state *run, const char *type, json_t *body);
 
 /** Sends a log event; `step_id` and `status` may be NULL. */
-void gr_scaffolder__log(gr_run_state *run, const char *step_id, const char *status,
-                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void gr_scaffolder__log(gr_run_state *run, const char *step_id, const char *status, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
 
 /** Returns true once the run is cancelled or out of time. */
 bool gr_scaffolder__stopping(gr_run_state *run);

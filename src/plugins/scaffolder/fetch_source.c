@@ -36,8 +36,8 @@ static bool is_below(const char *path, const char *root)
 }
 
 /* Checks that the real path of `path` lies in the template folder or an allowed root. */
-static int check_allowed(const gr_scaffolder *services, const char *template_dir,
-                         const char *path, const char *url, char **real_out)
+static int check_allowed(const gr_scaffolder *services, const char *template_dir, const char *path,
+                         const char *url, char **real_out)
 {
     char *real = realpath(path, NULL);
 

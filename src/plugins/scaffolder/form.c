@@ -72,9 +72,9 @@ const char *gr_form_get(const gr_form_fields *fields, const char *name)
     size_t index;
     json_t *pair;
 
-    json_array_foreach(fields, index, pair)
-        if (strcmp(json_string_value(json_array_get(pair, 0)), name) == 0)
-            return json_string_value(json_array_get(pair, 1));
+    json_array_foreach(fields, index,
+                       pair) if (strcmp(json_string_value(json_array_get(pair, 0)), name) ==
+                                 0) return json_string_value(json_array_get(pair, 1));
     return NULL;
 }
 
@@ -88,7 +88,8 @@ static json_t *step_properties(const json_t *step)
 
     json_object_foreach(json_object_get(step, "properties"), key, value)
         json_object_set(out, key, value);
-    json_object_foreach(json_object_get(step, "dependencies"), key, dependency) {
+    json_object_foreach(json_object_get(step, "dependencies"), key, dependency)
+    {
         json_t *branches = json_object_get(dependency, "oneOf");
         size_t index;
         json_t *branch;
@@ -98,12 +99,12 @@ static json_t *step_properties(const json_t *step)
         if (!json_is_array(branches))
             branches = json_object_get(dependency, "anyOf");
         json_array_foreach(branches, index, branch)
-            json_object_foreach(json_object_get(branch, "properties"), name, property)
-                if (json_object_get(out, name) == NULL)
-                    json_object_set(out, name, property);
-        json_object_foreach(json_object_get(dependency, "properties"), name, property)
-            if (json_object_get(out, name) == NULL)
+            json_object_foreach(json_object_get(branch, "properties"), name,
+                                property) if (json_object_get(out, name) == NULL)
                 json_object_set(out, name, property);
+        json_object_foreach(json_object_get(dependency, "properties"), name,
+                            property) if (json_object_get(out, name) == NULL)
+            json_object_set(out, name, property);
     }
     return out;
 }
@@ -113,9 +114,9 @@ static bool is_required(const json_t *step, const char *name)
     size_t index;
     json_t *item;
 
-    json_array_foreach(json_object_get(step, "required"), index, item)
-        if (json_is_string(item) && strcmp(json_string_value(item), name) == 0)
-            return true;
+    json_array_foreach(json_object_get(step, "required"), index,
+                       item) if (json_is_string(item) &&
+                                 strcmp(json_string_value(item), name) == 0) return true;
     return false;
 }
 
@@ -148,9 +149,7 @@ static bool value_selected(const json_t *current, const json_t *option)
     json_t *item;
 
     if (json_is_array(current)) {
-        json_array_foreach(current, index, item)
-            if (json_equal(item, option))
-                return true;
+        json_array_foreach(current, index, item) if (json_equal(item, option)) return true;
         return false;
     }
     return current != NULL && json_equal(current, option);
@@ -166,14 +165,15 @@ static void put_option_label(gr_buf *out, const json_t *names, size_t index, con
         put_value_text(out, value);
 }
 
-static void render_choice(gr_buf *out, const char *name, const json_t *options,
-                          const json_t *names, const json_t *current, const char *type)
+static void render_choice(gr_buf *out, const char *name, const json_t *options, const json_t *names,
+                          const json_t *current, const char *type)
 {
     size_t index;
     json_t *option;
 
     gr_buf_puts(out, "<div class=\"choices\">");
-    json_array_foreach(options, index, option) {
+    json_array_foreach(options, index, option)
+    {
         gr_buf_printf(out, "<label class=\"choice\"><input type=\"%s\" name=\"", type);
         gr_buf_put_html(out, name);
         gr_buf_puts(out, "\" value=\"");
@@ -185,8 +185,8 @@ static void render_choice(gr_buf *out, const char *name, const json_t *options,
     gr_buf_puts(out, "</div>");
 }
 
-static void render_select(gr_buf *out, const char *name, const json_t *options,
-                          const json_t *names, const json_t *current, bool required)
+static void render_select(gr_buf *out, const char *name, const json_t *options, const json_t *names,
+                          const json_t *current, bool required)
 {
     size_t index;
     json_t *option;
@@ -198,7 +198,8 @@ static void render_select(gr_buf *out, const char *name, const json_t *options,
     gr_buf_printf(out, "\"%s>", required ? " required" : "");
     if (!required)
         gr_buf_puts(out, "<option value=\"\"></option>");
-    json_array_foreach(options, index, option) {
+    json_array_foreach(options, index, option)
+    {
         gr_buf_puts(out, "<option value=\"");
         put_value_text(out, option);
         gr_buf_printf(out, "\"%s>", value_selected(current, option) ? " selected" : "");
@@ -235,10 +236,9 @@ static bool kind_matches(const json_t *kinds, const json_t *entity)
 
     if (kinds == NULL)
         return true;
-    json_array_foreach(kinds, index, item)
-        if (kind != NULL && json_is_string(item) &&
-            strcasecmp(json_string_value(item), kind) == 0)
-            return true;
+    json_array_foreach(kinds, index,
+                       item) if (kind != NULL && json_is_string(item) &&
+                                 strcasecmp(json_string_value(item), kind) == 0) return true;
     return false;
 }
 
@@ -252,7 +252,8 @@ static void render_datalist(gr_buf *out, const char *name, const json_t *propert
     gr_buf_puts(out, "<datalist id=\"d-");
     gr_buf_put_html(out, name);
     gr_buf_puts(out, "\">");
-    json_array_foreach(entities, index, entity) {
+    json_array_foreach(entities, index, entity)
+    {
         char *ref;
 
         if (!kind_matches(kinds, entity))
@@ -301,7 +302,8 @@ static void render_repo_part(gr_buf *out, const char *name, const char *part, co
         gr_buf_puts(out, "<select name=\"");
         gr_buf_put_html(out, name);
         gr_buf_printf(out, ".%s\">", part);
-        json_array_foreach(allowed, index, item) {
+        json_array_foreach(allowed, index, item)
+        {
             const char *text = json_string_value(item);
 
             if (text == NULL)
@@ -330,8 +332,7 @@ static void render_repo_picker(gr_buf *out, const char *name, const json_t *prop
     gr_buf_puts(out, "<div class=\"repo-picker\">");
     render_repo_part(out, name, "host", "Host", ui_option(property, "allowedHosts"), current);
     render_repo_part(out, name, "owner", "Owner", ui_option(property, "allowedOwners"), current);
-    render_repo_part(out, name, "repo", "Repository", ui_option(property, "allowedRepos"),
-                     current);
+    render_repo_part(out, name, "repo", "Repository", ui_option(property, "allowedRepos"), current);
     gr_buf_puts(out, "</div>");
 }
 
@@ -385,7 +386,8 @@ static void render_text_input(gr_buf *out, const char *name, const json_t *prope
         size_t index;
         json_t *item;
 
-        json_array_foreach(current, index, item) {
+        json_array_foreach(current, index, item)
+        {
             if (index > 0)
                 gr_buf_puts(out, ", ");
             put_value_text(out, item);
@@ -408,7 +410,8 @@ static void render_textarea(gr_buf *out, const char *name, const json_t *propert
     put_input_attributes(out, name, property, required);
     gr_buf_puts(out, ">");
     if (json_is_array(current))
-        json_array_foreach(current, index, item) {
+        json_array_foreach(current, index, item)
+        {
             put_value_text(out, item);
             gr_buf_putc(out, '\n');
         }
@@ -443,8 +446,8 @@ static void render_control(gr_buf *out, const char *name, const json_t *property
     } else if (strcmp(field, "EntityTagsPicker") == 0) {
         render_text_input(out, name, property, current, required, "text", NULL);
     } else if (strcmp(type, "array") == 0 && json_is_array(json_object_get(items, "enum"))) {
-        render_choice(out, name, json_object_get(items, "enum"), json_object_get(items, "enumNames"),
-                      current, "checkbox");
+        render_choice(out, name, json_object_get(items, "enum"),
+                      json_object_get(items, "enumNames"), current, "checkbox");
     } else if (strcmp(type, "array") == 0 || strcmp(type, "object") == 0 ||
                strcmp(widget, "textarea") == 0) {
         if (strcmp(type, "object") == 0 && current != NULL) {
@@ -499,7 +502,8 @@ void gr_form_render_step(gr_buf *out, const json_t *step, const json_t *values,
     const char *name;
     json_t *property;
 
-    json_object_foreach(properties, name, property) {
+    json_object_foreach(properties, name, property)
+    {
         const json_t *current = json_object_get(values, name);
         const char *title = ui_string(property, "title");
         bool required = is_required(step, name);
@@ -560,9 +564,9 @@ static json_t *all_values(const gr_form_fields *fields, const char *name)
     size_t index;
     json_t *pair;
 
-    json_array_foreach(fields, index, pair)
-        if (strcmp(json_string_value(json_array_get(pair, 0)), name) == 0)
-            json_array_append(list, json_array_get(pair, 1));
+    json_array_foreach(fields, index,
+                       pair) if (strcmp(json_string_value(json_array_get(pair, 0)), name) == 0)
+        json_array_append(list, json_array_get(pair, 1));
     return list;
 }
 
@@ -628,8 +632,7 @@ static json_t *read_repo_url(const gr_form_fields *fields, const char *name)
     return value;
 }
 
-static json_t *read_property(const char *name, const json_t *property,
-                             const gr_form_fields *fields)
+static json_t *read_property(const char *name, const json_t *property, const gr_form_fields *fields)
 {
     const char *type = ui_string(property, "type");
     const char *field = ui_string(property, "ui:field");
@@ -676,7 +679,8 @@ void gr_form_read_step(const json_t *step, const gr_form_fields *fields, json_t 
     const char *name;
     json_t *property;
 
-    json_object_foreach(properties, name, property) {
+    json_object_foreach(properties, name, property)
+    {
         json_t *value = read_property(name, property, fields);
 
         if (value != NULL)
@@ -693,7 +697,8 @@ void gr_form_render_review(gr_buf *out, const json_t *step, const json_t *values
     const char *name;
     json_t *property;
 
-    json_object_foreach(properties, name, property) {
+    json_object_foreach(properties, name, property)
+    {
         const json_t *value = json_object_get(values, name);
         const char *title = ui_string(property, "title");
         const char *widget = ui_string(property, "ui:widget");

@@ -9,20 +9,19 @@
 
 /*
  * One parameter step (a JSON Schema object) becomes a list of fields that
- * work without JavaScript. The ui options real templates use are read:
- *   ui:widget   textarea, password, hidden, radio, checkboxes, select
- *   ui:field    EntityPicker, OwnerPicker, OwnedEntityPicker and
- *               MultiEntityPicker (a list of catalog entities to pick from),
- *               EntityNamePicker (an entity-name pattern), EntityTagsPicker
- *               (comma-separated tags), RepoUrlPicker (host, owner and
- *               repository, with allowedHosts and allowedOwners)
- *   ui:options  rows, allowedHosts, allowedOwners, catalogFilter,
- *               allowedKinds, defaultKind
- *   ui:help, ui:autofocus, ui:placeholder, enumNames, default, description
+ * work without JavaScript. These ui options of real templates are read:
+ * - ui:widget: textarea, password, hidden, radio, checkboxes and select.
+ * - ui:field: EntityPicker, OwnerPicker, OwnedEntityPicker and
+ *   MultiEntityPicker offer a list of catalog entities. EntityNamePicker
+ *   takes an entity name, EntityTagsPicker comma-separated tags, and
+ *   RepoUrlPicker a host, an owner and a repository.
+ * - ui:options: rows, allowedHosts, allowedOwners, catalogFilter and
+ *   allowedKinds.
+ * - ui:help, ui:autofocus, ui:placeholder, enumNames, default and description.
  * Properties of `dependencies` branches (conditional fields) are shown as
- * extra optional fields, since a page without scripts cannot hide them.
- * Field names are the property names; RepoUrlPicker adds ".host", ".owner"
- * and ".repo" parts.
+ * extra optional fields, because a page without scripts cannot hide them.
+ * Field names are the property names. RepoUrlPicker adds the parts
+ * ".host", ".owner" and ".repo".
  */
 
 /** A decoded application/x-www-form-urlencoded body: [[name, value], ...]. */

@@ -21,11 +21,11 @@ typedef struct {
     char *rejected; /* the reason the remote gave for refusing the ref, or NULL */
 } push_state;
 
-static int git_fail(const char *what)
+static int git_fail(const char *action)
 {
     const git_error *error = git_error_last();
 
-    return gr_error_set(GR_EBACKEND, "%s: %s", what,
+    return gr_error_set(GR_EBACKEND, "%s: %s", action,
                         error && error->message ? error->message : "unknown git error");
 }
 
@@ -66,8 +66,7 @@ static void set_callbacks(git_remote_callbacks *callbacks, push_state *state)
  * Creates a remote without url.<base>.insteadOf rewriting: the push goes to
  * the URL the action was given, and libgit2 1.5 leaks memory in that lookup.
  */
-static int create_remote(git_remote **out, git_repository *repo, const char *name,
-                         const char *url)
+static int create_remote(git_remote **out, git_repository *repo, const char *name, const char *url)
 {
     git_remote_create_options options;
 
@@ -80,8 +79,8 @@ static int create_remote(git_remote **out, git_repository *repo, const char *nam
     return git_remote_create_with_opts(out, url, &options);
 }
 
-static int clone_remote(git_remote **out, git_repository *repo, const char *name,
-                        const char *url, void *payload)
+static int clone_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
+                        void *payload)
 {
     (void)payload;
     return create_remote(out, repo, name, url);
@@ -235,8 +234,7 @@ static int clone_base(git_repository **repo, const char *clone_dir, const char *
     if (git_clone(repo, push->remote_url, clone_dir, &options) < 0) {
         const git_error *error = git_error_last();
 
-        rc = gr_error_set(error && error->klass == GIT_ERROR_REFERENCE ? GR_ENOTFOUND
-                                                                        : GR_EBACKEND,
+        rc = gr_error_set(error && error->klass == GIT_ERROR_REFERENCE ? GR_ENOTFOUND : GR_EBACKEND,
                           "cannot clone %s (branch %s): %s", push->remote_url, base_branch,
                           error && error->message ? error->message : "unknown git error");
     }
@@ -244,8 +242,7 @@ static int clone_base(git_repository **repo, const char *clone_dir, const char *
 }
 
 int gr_git_branch_commit_push(const char *clone_dir, const char *base_branch, const char *src_dir,
-                              const char *target_path, const gr_git_push *push,
-                              char **commit_out)
+                              const char *target_path, const gr_git_push *push, char **commit_out)
 {
     git_repository *repo = NULL;
     git_reference *branch = NULL;

@@ -5,13 +5,13 @@
 
 /** What to commit and where to push it. Every string is borrowed. */
 typedef struct {
-    const char *remote_url;   /* any URL libgit2 pushes to: https, http, ssh, a path, file:// */
-    const char *branch;       /* branch to create and push */
-    const char *message;      /* commit message */
+    const char *remote_url; /* any URL libgit2 pushes to: https, http, ssh, a path, file:// */
+    const char *branch;     /* branch to create and push */
+    const char *message;    /* commit message */
     const char *author_name;
     const char *author_email;
-    const char *username;     /* basic-auth user for http(s), or NULL */
-    const char *password;     /* token for http(s), or NULL */
+    const char *username; /* basic-auth user for http(s), or NULL */
+    const char *password; /* token for http(s), or NULL */
 } gr_git_push;
 
 /**
@@ -33,7 +33,6 @@ int gr_git_init_commit_push(const char *dir, const gr_git_push *push, char **com
  * GR_ECONFLICT when nothing changed, or GR_EBACKEND.
  */
 int gr_git_branch_commit_push(const char *clone_dir, const char *base_branch, const char *src_dir,
-                              const char *target_path, const gr_git_push *push,
-                              char **commit_out);
+                              const char *target_path, const gr_git_push *push, char **commit_out);
 
 #endif

@@ -30,7 +30,8 @@ static void put_property(gr_buf *out, const json_t *path)
     json_t *item;
 
     gr_buf_puts(out, "instance");
-    json_array_foreach(path, index, item) {
+    json_array_foreach(path, index, item)
+    {
         if (json_is_integer(item)) {
             gr_buf_printf(out, "[%lld]", (long long)json_integer_value(item));
             continue;
@@ -165,7 +166,8 @@ static void check_type(check *c, const json_t *type, const json_t *instance)
     }
     if (!json_is_array(type))
         return;
-    json_array_foreach(type, index, item) {
+    json_array_foreach(type, index, item)
+    {
         if (json_is_string(item) && type_matches(json_string_value(item), instance)) {
             gr_buf_free(&names);
             return;
@@ -187,10 +189,9 @@ static void check_enum(check *c, const json_t *values, const json_t *instance)
 
     if (!json_is_array(values))
         return;
+    json_array_foreach(values, index, item) if (json_equal(item, instance)) return;
     json_array_foreach(values, index, item)
-        if (json_equal(item, instance))
-            return;
-    json_array_foreach(values, index, item) {
+    {
         if (index > 0)
             gr_buf_putc(&list, ',');
         put_js_string(&list, item);
@@ -217,14 +218,30 @@ static const char *translate_bracket(const char *p, gr_buf *out)
         if (*p == '\\' && p[1] != '\0') {
             p++;
             switch (*p) {
-            case 'd': gr_buf_puts(&body, "0-9"); break;
-            case 'w': gr_buf_puts(&body, "A-Za-z0-9_"); break;
-            case 's': gr_buf_puts(&body, "[:space:]"); break;
-            case 'n': gr_buf_putc(&body, '\n'); break;
-            case 't': gr_buf_putc(&body, '\t'); break;
-            case ']': bracket = true; break;
-            case '-': dash = true; break;
-            default: gr_buf_putc(&body, *p); break;
+            case 'd':
+                gr_buf_puts(&body, "0-9");
+                break;
+            case 'w':
+                gr_buf_puts(&body, "A-Za-z0-9_");
+                break;
+            case 's':
+                gr_buf_puts(&body, "[:space:]");
+                break;
+            case 'n':
+                gr_buf_putc(&body, '\n');
+                break;
+            case 't':
+                gr_buf_putc(&body, '\t');
+                break;
+            case ']':
+                bracket = true;
+                break;
+            case '-':
+                dash = true;
+                break;
+            default:
+                gr_buf_putc(&body, *p);
+                break;
             }
         } else if (*p == '-' && (p[1] == ']' || body.len == 0)) {
             dash = true;
@@ -257,15 +274,32 @@ static char *translate_pattern(const char *source)
         } else if (*p == '\\' && p[1] != '\0') {
             p++;
             switch (*p) {
-            case 'd': gr_buf_puts(&out, "[0-9]"); break;
-            case 'D': gr_buf_puts(&out, "[^0-9]"); break;
-            case 'w': gr_buf_puts(&out, "[A-Za-z0-9_]"); break;
-            case 'W': gr_buf_puts(&out, "[^A-Za-z0-9_]"); break;
-            case 's': gr_buf_puts(&out, "[[:space:]]"); break;
-            case 'S': gr_buf_puts(&out, "[^[:space:]]"); break;
-            case 'n': gr_buf_putc(&out, '\n'); break;
-            case 't': gr_buf_putc(&out, '\t'); break;
-            case 'b': case 'B':
+            case 'd':
+                gr_buf_puts(&out, "[0-9]");
+                break;
+            case 'D':
+                gr_buf_puts(&out, "[^0-9]");
+                break;
+            case 'w':
+                gr_buf_puts(&out, "[A-Za-z0-9_]");
+                break;
+            case 'W':
+                gr_buf_puts(&out, "[^A-Za-z0-9_]");
+                break;
+            case 's':
+                gr_buf_puts(&out, "[[:space:]]");
+                break;
+            case 'S':
+                gr_buf_puts(&out, "[^[:space:]]");
+                break;
+            case 'n':
+                gr_buf_putc(&out, '\n');
+                break;
+            case 't':
+                gr_buf_putc(&out, '\t');
+                break;
+            case 'b':
+            case 'B':
                 gr_buf_free(&out);
                 return NULL;
             default:
@@ -296,8 +330,7 @@ static char *translate_pattern(const char *source)
     return gr_buf_detach(&out);
 }
 
-static void check_pattern(check *c, const json_t *pattern, const char *text,
-                          const json_t *instance)
+static void check_pattern(check *c, const json_t *pattern, const char *text, const json_t *instance)
 {
     const char *source = json_string_value(pattern);
     char *translated;
@@ -357,8 +390,8 @@ static bool format_ok(const char *format, const char *text)
     if (strcmp(format, "date-time") == 0) {
         int y, mo, d, h, mi, s;
 
-        return sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) == 6 &&
-               mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s <= 60;
+        return sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) == 6 && mo >= 1 &&
+               mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s <= 60;
     }
     return true; /* unknown formats are annotations */
 }
@@ -380,8 +413,8 @@ static void check_string(check *c, const json_t *schema, const json_t *instance)
         check_pattern(c, value, text, instance);
     if ((value = json_object_get(schema, "format")) && json_is_string(value) &&
         !format_ok(json_string_value(value), text))
-        add_error(c, "format", json_incref(value), instance, "does not conform to the \"%s\" format",
-                  json_string_value(value));
+        add_error(c, "format", json_incref(value), instance,
+                  "does not conform to the \"%s\" format", json_string_value(value));
 }
 
 static void check_number(check *c, const json_t *schema, const json_t *instance)
@@ -440,24 +473,24 @@ static void check_array(check *c, const json_t *schema, const json_t *instance)
     } else if (json_is_array(items)) {
         json_t *additional = json_object_get(schema, "additionalItems");
 
-        json_array_foreach(instance, index, item) {
+        json_array_foreach(instance, index, item)
+        {
             if (index < json_array_size(items))
                 descend(c, json_integer((json_int_t)index), json_array_get(items, index), item);
             else if (json_is_false(additional))
-                add_error(c, "additionalItems", NULL, instance,
-                          "additionalItems not permitted");
+                add_error(c, "additionalItems", NULL, instance, "additionalItems not permitted");
             else if (json_is_object(additional))
                 descend(c, json_integer((json_int_t)index), additional, item);
         }
     }
     if ((value = json_object_get(schema, "minItems")) && json_is_number(value) &&
         (double)size < json_number_value(value))
-        add_error(c, "minItems", json_incref(value), instance,
-                  "does not meet minimum length of %g", json_number_value(value));
+        add_error(c, "minItems", json_incref(value), instance, "does not meet minimum length of %g",
+                  json_number_value(value));
     if ((value = json_object_get(schema, "maxItems")) && json_is_number(value) &&
         (double)size > json_number_value(value))
-        add_error(c, "maxItems", json_incref(value), instance,
-                  "does not meet maximum length of %g", json_number_value(value));
+        add_error(c, "maxItems", json_incref(value), instance, "does not meet maximum length of %g",
+                  json_number_value(value));
     if (json_is_true(json_object_get(schema, "uniqueItems"))) {
         for (size_t i = 0; i < size; i++)
             for (size_t k = i + 1; k < size; k++)
@@ -469,9 +502,8 @@ static void check_array(check *c, const json_t *schema, const json_t *instance)
     if ((value = json_object_get(schema, "contains")) != NULL) {
         bool found = false;
 
-        json_array_foreach(instance, index, item)
-            if (!found && probe(c, value, item) == 0)
-                found = true;
+        json_array_foreach(instance, index, item) if (!found && probe(c, value, item) == 0) found =
+            true;
         if (!found)
             add_error(c, "contains", NULL, instance, "must contain an item matching the schema");
     }
@@ -496,19 +528,19 @@ static void check_dependencies(check *c, const json_t *dependencies, const json_
     const char *key;
     json_t *dependency;
 
-    json_object_foreach((json_t *)dependencies, key, dependency) {
+    json_object_foreach((json_t *)dependencies, key, dependency)
+    {
         if (json_object_get(instance, key) == NULL)
             continue;
         if (json_is_array(dependency)) {
             size_t index;
             json_t *name;
 
-            json_array_foreach(dependency, index, name)
-                if (json_is_string(name) &&
-                    json_object_get(instance, json_string_value(name)) == NULL)
-                    add_error(c, "dependencies", json_incref(dependency), instance,
-                              "property %s not found, required by %s", json_string_value(name),
-                              key);
+            json_array_foreach(dependency, index,
+                               name) if (json_is_string(name) &&
+                                         json_object_get(instance, json_string_value(name)) == NULL)
+                add_error(c, "dependencies", json_incref(dependency), instance,
+                          "property %s not found, required by %s", json_string_value(name), key);
         } else if (json_is_object(dependency)) {
             validate(c, dependency, instance);
         }
@@ -526,12 +558,14 @@ static void check_object(check *c, const json_t *schema, const json_t *instance)
     json_t *required = json_object_get(schema, "required");
     json_t *name;
 
-    json_array_foreach(required, index, name) {
+    json_array_foreach(required, index, name)
+    {
         if (json_is_string(name) && json_object_get(instance, json_string_value(name)) == NULL)
             add_error(c, "required", json_incref(name), instance, "requires property \"%s\"",
                       json_string_value(name));
     }
-    json_object_foreach((json_t *)instance, key, value) {
+    json_object_foreach((json_t *)instance, key, value)
+    {
         json_t *property = json_object_get(properties, key);
         bool known = property != NULL;
         const char *pattern;
@@ -539,7 +573,8 @@ static void check_object(check *c, const json_t *schema, const json_t *instance)
 
         if (property != NULL)
             descend(c, json_string(key), property, value);
-        json_object_foreach(patterns, pattern, pattern_schema) {
+        json_object_foreach(patterns, pattern, pattern_schema)
+        {
             if (property_matches_pattern(pattern, key)) {
                 known = true;
                 descend(c, json_string(key), pattern_schema, value);
@@ -591,14 +626,11 @@ static void check_combinators(check *c, const json_t *schema, const json_t *inst
     size_t index;
 
     if ((list = json_object_get(schema, "allOf")) && json_is_array(list))
-        json_array_foreach(list, index, item)
-            validate(c, item, instance);
+        json_array_foreach(list, index, item) validate(c, item, instance);
     if ((list = json_object_get(schema, "anyOf")) && json_is_array(list)) {
         bool any = false;
 
-        json_array_foreach(list, index, item)
-            if (!any && probe(c, item, instance) == 0)
-                any = true;
+        json_array_foreach(list, index, item) if (!any && probe(c, item, instance) == 0) any = true;
         if (!any) {
             gr_buf names = GR_BUF_INIT;
 
@@ -611,9 +643,7 @@ static void check_combinators(check *c, const json_t *schema, const json_t *inst
     if ((list = json_object_get(schema, "oneOf")) && json_is_array(list)) {
         size_t matches = 0;
 
-        json_array_foreach(list, index, item)
-            if (probe(c, item, instance) == 0)
-                matches++;
+        json_array_foreach(list, index, item) if (probe(c, item, instance) == 0) matches++;
         if (matches != 1) {
             gr_buf names = GR_BUF_INIT;
 
@@ -722,7 +752,8 @@ char *gr_jsonschema_errors_text(const json_t *errors)
     size_t index;
     json_t *error;
 
-    json_array_foreach(errors, index, error) {
+    json_array_foreach(errors, index, error)
+    {
         if (index > 0)
             gr_buf_puts(&out, "; ");
         gr_buf_puts(&out, json_string_value(json_object_get(error, "stack")) ?: "invalid value");

@@ -63,11 +63,9 @@ void gr_scaffolder_mask_add_json(gr_scaffolder_mask *mask, const json_t *value)
     if (json_is_string(value)) {
         gr_scaffolder_mask_add(mask, json_string_value(value));
     } else if (json_is_object(value)) {
-        json_object_foreach((json_t *)value, key, item)
-            gr_scaffolder_mask_add_json(mask, item);
+        json_object_foreach((json_t *)value, key, item) gr_scaffolder_mask_add_json(mask, item);
     } else if (json_is_array(value)) {
-        json_array_foreach(value, index, item)
-            gr_scaffolder_mask_add_json(mask, item);
+        json_array_foreach(value, index, item) gr_scaffolder_mask_add_json(mask, item);
     }
 }
 
@@ -115,7 +113,8 @@ json_t *gr_scaffolder_mask_json(const gr_scaffolder_mask *mask, const json_t *va
     }
     if (json_is_object(value)) {
         copy = json_object();
-        json_object_foreach((json_t *)value, key, item) {
+        json_object_foreach((json_t *)value, key, item)
+        {
             char *masked_key = gr_scaffolder_mask_text(mask, key);
 
             json_object_set_new(copy, masked_key, gr_scaffolder_mask_json(mask, item));

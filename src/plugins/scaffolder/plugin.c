@@ -66,9 +66,8 @@ static int find_entity(gr_db *db, const char *ref, json_t **out)
 {
     char *lower = lower_copy(ref);
     json_t *list = NULL;
-    int rc = query_entities(db,
-                            "SELECT final_entity FROM catalog_final_entities WHERE entity_ref = ?",
-                            lower, &list);
+    int rc = query_entities(
+        db, "SELECT final_entity FROM catalog_final_entities WHERE entity_ref = ?", lower, &list);
 
     *out = NULL;
     if (rc == 0 && json_array_size(list) == 0)
@@ -122,8 +121,7 @@ static int catalog_register_location(void *payload, const char *type, const char
     if (rc == GR_ECONFLICT)
         rc = 0; /* registered before: the entities below still tell the entity ref */
     if (rc == 0)
-        rc = gr_catalog_add_location(plugin->catalog, type, target, 1, NULL, entities_out,
-                                     &exists);
+        rc = gr_catalog_add_location(plugin->catalog, type, target, 1, NULL, entities_out, &exists);
     json_decref(exists);
     return rc;
 }
@@ -170,8 +168,9 @@ static int recover_job(gr_sched_run *run, void *payload)
     (void)run;
     rc = gr_task_recover_expired(plugin->host->db, &count);
     if (rc == 0 && count > 0)
-        gr_warn("scaffolder", "marked %lld task(s) as failed: their instance stopped sending "
-                              "heartbeats",
+        gr_warn("scaffolder",
+                "marked %lld task(s) as failed: their instance stopped sending "
+                "heartbeats",
                 (long long)count);
     return rc;
 }

@@ -22,9 +22,12 @@
 const char *gr_task_result_name(gr_task_result result)
 {
     switch (result) {
-    case GR_TASK_COMPLETED: return "completed";
-    case GR_TASK_FAILED: return "failed";
-    case GR_TASK_CANCELLED: return "cancelled";
+    case GR_TASK_COMPLETED:
+        return "completed";
+    case GR_TASK_FAILED:
+        return "failed";
+    case GR_TASK_CANCELLED:
+        return "cancelled";
     }
     return "failed";
 }
@@ -63,8 +66,8 @@ void gr_scaffolder__emit(gr_run_state *run, const char *type, json_t *body)
     json_decref(masked);
 }
 
-void gr_scaffolder__log(gr_run_state *run, const char *step_id, const char *status,
-                        const char *fmt, ...)
+void gr_scaffolder__log(gr_run_state *run, const char *step_id, const char *status, const char *fmt,
+                        ...)
 {
     gr_buf message = GR_BUF_INIT;
     json_t *body;
@@ -218,7 +221,8 @@ static int each_items(gr_run_state *run, const json_t *step, json_t **out)
         size_t index;
         json_t *item;
 
-        json_array_foreach(value, index, item) {
+        json_array_foreach(value, index, item)
+        {
             char key[32];
 
             snprintf(key, sizeof(key), "%zu", index);
@@ -262,11 +266,11 @@ static int run_iterations(gr_run_state *run, const json_t *step, const gr_scaffo
 
         if (has_each) {
             json_t *pair = json_array_get(items, i);
-            json_t *each = json_pack("{s:O, s:O}", "key", json_array_get(pair, 0), "value",
-                                     json_array_get(pair, 1));
-            char *text = json_dumps(each, JSON_COMPACT | JSON_SORT_KEYS);
+            json_t *binding = json_pack("{s:O, s:O}", "key", json_array_get(pair, 0), "value",
+                                        json_array_get(pair, 1));
+            char *text = json_dumps(binding, JSON_COMPACT | JSON_SORT_KEYS);
 
-            json_object_set_new(run->context, "each", each);
+            json_object_set_new(run->context, "each", binding);
             gr_scaffolder__log(run, step_id, NULL, "Running step each: %s", text ? text : "");
             free(text);
         }
@@ -276,8 +280,9 @@ static int run_iterations(gr_run_state *run, const json_t *step, const gr_scaffo
         rc = run_action(run, action, step_id, input, step_output, has_each);
         json_decref(input);
         if (rc == 0 && gr_scaffolder__stopping(run))
-            rc = gr_error_set(GR_ELIMIT, "%s", run->cancelled ? "the task was cancelled"
-                                                              : "the task ran out of time");
+            rc = gr_error_set(GR_ELIMIT, "%s",
+                              run->cancelled ? "the task was cancelled"
+                                             : "the task ran out of time");
     }
     json_object_del(run->context, "each");
     json_decref(items);
@@ -295,16 +300,15 @@ static int run_step(gr_run_state *run, const json_t *step)
     const char *step_id = json_string_value(json_object_get(step, "id"));
     const char *name = json_string_value(json_object_get(step, "name"));
     const char *action_id = json_string_value(json_object_get(step, "action"));
-    const gr_scaffolder_action *action = gr_scaffolder_actions_find(run->services->actions,
-                                                                    action_id);
+    const gr_scaffolder_action *action =
+        gr_scaffolder_actions_find(run->services->actions, action_id);
     json_t *condition = json_object_get(step, "if");
     json_t *step_output = json_object();
     json_t *steps = json_object_get(run->context, "steps");
     int rc = 0;
 
     if (condition != NULL) {
-        json_t *value = json_is_string(condition) ? render(run, condition)
-                                                  : json_incref(condition);
+        json_t *value = json_is_string(condition) ? render(run, condition) : json_incref(condition);
         bool run_it = is_truthy(value);
 
         json_decref(value);
@@ -352,7 +356,8 @@ static int check_actions(gr_run_state *run, const json_t *steps)
     size_t index;
     json_t *step;
 
-    json_array_foreach(steps, index, step) {
+    json_array_foreach(steps, index, step)
+    {
         const char *action_id = json_string_value(json_object_get(step, "action"));
         const char *step_id = json_string_value(json_object_get(step, "id"));
         const char *name = json_string_value(json_object_get(step, "name"));
@@ -404,8 +409,8 @@ static int make_workspace(gr_run_state *run)
         char *base = realpath(run->services->work_dir, NULL);
 
         if (base == NULL)
-            return gr_error_set(GR_EBACKEND, "working directory %s: %s",
-                                run->services->work_dir, strerror(errno));
+            return gr_error_set(GR_EBACKEND, "working directory %s: %s", run->services->work_dir,
+                                strerror(errno));
         run->workspace = gr_xasprintf("%s/%s", base, run->params->task_id);
         free(base);
     }
@@ -483,7 +488,8 @@ int gr_scaffolder_run(gr_scaffolder *scaffolder, const gr_scaffolder_run_params 
         return rc;
     }
     out->steps = json_object();
-    json_array_foreach(steps, index, step) {
+    json_array_foreach(steps, index, step)
+    {
         const char *step_id = json_string_value(json_object_get(step, "id"));
 
         if (step_id != NULL)
@@ -499,7 +505,8 @@ int gr_scaffolder_run(gr_scaffolder *scaffolder, const gr_scaffolder_run_params 
                       (params->timeout_ms > 0 ? params->timeout_ms : scaffolder->timeout_ms);
 
     rc = check_actions(&run, steps);
-    json_array_foreach(steps, index, step) {
+    json_array_foreach(steps, index, step)
+    {
         if (rc < 0)
             break;
         if (gr_scaffolder__stopping(&run)) {

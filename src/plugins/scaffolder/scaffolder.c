@@ -91,8 +91,8 @@ static char *trim_slash(const char *url)
     return gr_xstrndup(url, len);
 }
 
-static void read_integrations(const json_t *list, gr_scm_kind kind,
-                              gr_scaffolder_integration **out, size_t *count)
+static void read_integrations(const json_t *list, gr_scm_kind kind, gr_scaffolder_integration **out,
+                              size_t *count)
 {
     const char *default_host = kind == GR_SCM_GITHUB ? "github.com" : "gitlab.com";
     bool has_default = false;
@@ -101,7 +101,8 @@ static void read_integrations(const json_t *list, gr_scm_kind kind,
 
     *out = gr_xcalloc(json_array_size(list) + 1, sizeof(**out));
     *count = 0;
-    json_array_foreach(list, index, item) {
+    json_array_foreach(list, index, item)
+    {
         gr_scaffolder_integration *entry = &(*out)[*count];
         const char *host = json_string_value(json_object_get(item, "host"));
         const char *api = json_string_value(json_object_get(item, "apiBaseUrl"));
@@ -153,9 +154,8 @@ static void read_strings(const gr_config *config, const char *path, char ***out,
 
     *out = gr_xcalloc(json_array_size(list) + 1, sizeof(char *));
     *count = 0;
-    json_array_foreach(list, index, item)
-        if (json_is_string(item))
-            (*out)[(*count)++] = gr_xstrdup(json_string_value(item));
+    json_array_foreach(list, index, item) if (json_is_string(item))(*out)[(*count)++] =
+        gr_xstrdup(json_string_value(item));
 }
 
 static void set_template_integrations(gr_scaffolder *scaffolder)
@@ -187,10 +187,10 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
         gr_scaffolder_free(scaffolder);
         return rc;
     }
-    read_integrations(config ? gr_config_node(config, "integrations.github") : NULL,
-                      GR_SCM_GITHUB, &scaffolder->github, &scaffolder->github_count);
-    read_integrations(config ? gr_config_node(config, "integrations.gitlab") : NULL,
-                      GR_SCM_GITLAB, &scaffolder->gitlab, &scaffolder->gitlab_count);
+    read_integrations(config ? gr_config_node(config, "integrations.github") : NULL, GR_SCM_GITHUB,
+                      &scaffolder->github, &scaffolder->github_count);
+    read_integrations(config ? gr_config_node(config, "integrations.gitlab") : NULL, GR_SCM_GITLAB,
+                      &scaffolder->gitlab, &scaffolder->gitlab_count);
     set_template_integrations(scaffolder);
     read_strings(config, "scaffolder.templateRoots", &scaffolder->template_roots,
                  &scaffolder->template_root_count);
@@ -203,10 +203,9 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
     timeout_s = config ? gr_config_int(config, "scaffolder.taskTimeoutSeconds",
                                        GR_SCAFFOLDER_DEFAULT_TIMEOUT_S)
                        : GR_SCAFFOLDER_DEFAULT_TIMEOUT_S;
-    scaffolder->workspace_bytes =
-        config ? gr_config_int(config, "scaffolder.limits.workspaceBytes",
-                               GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES)
-               : GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES;
+    scaffolder->workspace_bytes = config ? gr_config_int(config, "scaffolder.limits.workspaceBytes",
+                                                         GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES)
+                                         : GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES;
     scaffolder->concurrency =
         (int)(config ? gr_config_int(config, "scaffolder.concurrentTasksLimit", 10) : 10);
     if (timeout_s <= 0 || scaffolder->workspace_bytes <= 0 || scaffolder->concurrency < 0) {
@@ -216,9 +215,9 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
                             "must be positive, scaffolder.concurrentTasksLimit not negative");
     }
     scaffolder->timeout_ms = timeout_s * 1000;
-    scaffolder->author_name = gr_xstrdup(
-        config ? gr_config_string(config, "scaffolder.defaultAuthor.name", "Scaffolder")
-               : "Scaffolder");
+    scaffolder->author_name =
+        gr_xstrdup(config ? gr_config_string(config, "scaffolder.defaultAuthor.name", "Scaffolder")
+                          : "Scaffolder");
     scaffolder->author_email =
         gr_xstrdup(config ? gr_config_string(config, "scaffolder.defaultAuthor.email",
                                              "scaffolder@backstage.io")
@@ -264,8 +263,7 @@ void gr_scaffolder_add_template_root(gr_scaffolder *scaffolder, const char *dir)
 }
 
 const gr_scaffolder_integration *gr_scaffolder_integration_find(const gr_scaffolder *scaffolder,
-                                                                const char *host,
-                                                                gr_scm_kind *kind)
+                                                                const char *host, gr_scm_kind *kind)
 {
     for (size_t i = 0; i < scaffolder->github_count; i++)
         if (strcasecmp(scaffolder->github[i].host, host) == 0) {

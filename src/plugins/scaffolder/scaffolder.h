@@ -79,9 +79,9 @@ struct gr_scaffolder {
     gr_scaffolder_integration *gitlab;
     size_t gitlab_count;
     gr_scaffolder_catalog catalog;
-    void *catalog_owned; /* state behind `catalog` that the services free, or NULL */
-    char *work_dir;           /* workspaces are made below it */
-    char **template_roots;    /* folders file templates may read outside their own folder */
+    void *catalog_owned;   /* state behind `catalog` that the services free, or NULL */
+    char *work_dir;        /* workspaces are made below it */
+    char **template_roots; /* folders file templates may read outside their own folder */
     size_t template_root_count;
     char **local_remote_roots; /* folders publish:git may push to as local remotes */
     size_t local_remote_root_count;

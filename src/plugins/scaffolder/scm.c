@@ -138,7 +138,8 @@ int gr_scm_check_allowed_host(const json_t *allowed_hosts, const char *host)
 
     if (!json_is_array(allowed_hosts))
         return 0;
-    json_array_foreach(allowed_hosts, index, item) {
+    json_array_foreach(allowed_hosts, index, item)
+    {
         if (json_is_string(item) && strcasecmp(json_string_value(item), host) == 0)
             return 0;
         if (index > 0)
@@ -237,8 +238,8 @@ int gr_scm_request(const char *method, const char *url, gr_scm_auth auth, const 
 {
     response_sink sink = {GR_BUF_INIT, false};
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    const char *accept = auth == GR_SCM_AUTH_GITHUB ? "application/vnd.github+json"
-                                                    : "application/json";
+    const char *accept =
+        auth == GR_SCM_AUTH_GITHUB ? "application/vnd.github+json" : "application/json";
     int rc;
 
     *response = NULL;
@@ -287,8 +288,8 @@ typedef struct {
     const char *owner;
     const char *repo;
     const char *ref;
-    char *root;     /* local folder receiving the files */
-    char *single;   /* the file's local path when the URL names one file */
+    char *root;   /* local folder receiving the files */
+    char *single; /* the file's local path when the URL names one file */
     size_t files;
     size_t bytes;
     int64_t max_bytes;
@@ -297,8 +298,8 @@ typedef struct {
 static int download_file(download *d, const char *path, const char *local)
 {
     char *escaped_ref = gr_scm_escape(d->ref);
-    char *url = gr_xasprintf("%s/repos/%s/%s/contents/%s?ref=%s", d->github->api_base_url,
-                             d->owner, d->repo, path, escaped_ref);
+    char *url = gr_xasprintf("%s/repos/%s/%s/contents/%s?ref=%s", d->github->api_base_url, d->owner,
+                             d->repo, path, escaped_ref);
     response_sink sink = {GR_BUF_INIT, false};
     long status = 0;
     int rc;
@@ -325,8 +326,8 @@ static int download_file(download *d, const char *path, const char *local)
 static int download_path(download *d, const char *path, const char *local, int depth)
 {
     char *escaped_ref = gr_scm_escape(d->ref);
-    char *url = gr_xasprintf("%s/repos/%s/%s/contents/%s?ref=%s", d->github->api_base_url,
-                             d->owner, d->repo, path, escaped_ref);
+    char *url = gr_xasprintf("%s/repos/%s/%s/contents/%s?ref=%s", d->github->api_base_url, d->owner,
+                             d->repo, path, escaped_ref);
     json_t *listing = NULL;
     long status = 0;
     size_t index;
@@ -339,8 +340,7 @@ static int download_path(download *d, const char *path, const char *local, int d
         return gr_error_set(GR_ELIMIT, "%s is nested deeper than %d levels", path,
                             GR_SCAFFOLDER_MAX_DEPTH);
     }
-    rc = gr_scm_request("GET", url, GR_SCM_AUTH_GITHUB, d->github->token, NULL, &status,
-                        &listing);
+    rc = gr_scm_request("GET", url, GR_SCM_AUTH_GITHUB, d->github->token, NULL, &status, &listing);
     if (rc == 0 && status != 200)
         rc = gr_error_set(status == 404 ? GR_ENOTFOUND : GR_EBACKEND, "GET %s returned %ld", url,
                           status);
@@ -358,7 +358,8 @@ static int download_path(download *d, const char *path, const char *local, int d
 
         rc = gr_scaffolder_mkdirs(dir);
         free(dir);
-        json_array_foreach(listing, index, item) {
+        json_array_foreach(listing, index, item)
+        {
             const char *type = json_string_value(json_object_get(item, "type"));
             const char *name = json_string_value(json_object_get(item, "name"));
             char *child_path;
@@ -385,9 +386,9 @@ static int download_path(download *d, const char *path, const char *local, int d
                 rc = download_file(d, child_path, file);
                 free(file);
             } else {
-                rc = gr_error_set(GR_EINVALID,
-                                  "'%s' is a %s; only files and folders can be fetched",
-                                  child_path, type);
+                rc =
+                    gr_error_set(GR_EINVALID, "'%s' is a %s; only files and folders can be fetched",
+                                 child_path, type);
             }
             free(child_path);
             free(child_local);
@@ -460,8 +461,7 @@ int gr_scm_download(gr_scaffolder_ctx *ctx, const char *url, gr_fetch_source *ou
         goto done;
     temp = gr_xasprintf("%s/fetch-%s-XXXXXX", services->work_dir, gr_scaffolder_ctx_task_id(ctx));
     if (mkdtemp(temp) == NULL) {
-        rc = gr_error_set(GR_EBACKEND, "cannot create a download folder in %s",
-                          services->work_dir);
+        rc = gr_error_set(GR_EBACKEND, "cannot create a download folder in %s", services->work_dir);
         goto done;
     }
     d.owner = owner;

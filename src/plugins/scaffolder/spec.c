@@ -26,7 +26,8 @@ static int check_steps(const json_t *steps)
     if (json_array_size(steps) > GR_SCAFFOLDER_MAX_STEPS)
         return gr_error_set(GR_EINVALID, "spec.steps has %zu steps, more than the limit of %d",
                             json_array_size(steps), GR_SCAFFOLDER_MAX_STEPS);
-    json_array_foreach(steps, index, step) {
+    json_array_foreach(steps, index, step)
+    {
         json_t *id = json_object_get(step, "id");
 
         if (!json_is_object(step))
@@ -67,10 +68,8 @@ int gr_scaffolder_template_check(const json_t *entity)
         size_t index;
         json_t *step;
 
-        json_array_foreach(parameters, index, step)
-            if (!json_is_object(step))
-                return gr_error_set(GR_EINVALID, "spec.parameters[%zu] must be an object",
-                                    index);
+        json_array_foreach(parameters, index, step) if (!json_is_object(step)) return gr_error_set(
+            GR_EINVALID, "spec.parameters[%zu] must be an object", index);
     }
     return check_steps(json_object_get(spec, "steps"));
 }
@@ -102,7 +101,8 @@ json_t *gr_scaffolder_parameter_schema(const json_t *entity)
         json_object_set(out, "description", json_object_get(metadata, "description"));
     if (options != NULL)
         json_object_set(out, "ui:options", options);
-    json_array_foreach(steps, index, step) {
+    json_array_foreach(steps, index, step)
+    {
         json_t *item = json_object();
         json_t *step_title = json_object_get(step, "title");
 
@@ -130,13 +130,12 @@ int gr_scaffolder_validate_values(const json_t *entity, const json_t *values, js
     if (errors_out != NULL)
         *errors_out = NULL;
     if (!json_is_object(values)) {
-        json_array_append_new(errors, json_pack("{s:[], s:s, s:s, s:s, s:s}", "path", "property",
-                                                "instance", "message",
-                                                "is not of a type(s) object", "name", "type",
-                                                "stack", "instance is not of a type(s) object"));
+        json_array_append_new(errors,
+                              json_pack("{s:[], s:s, s:s, s:s, s:s}", "path", "property",
+                                        "instance", "message", "is not of a type(s) object", "name",
+                                        "type", "stack", "instance is not of a type(s) object"));
     } else {
-        json_array_foreach(steps, index, step)
-            gr_jsonschema_validate(step, values, errors);
+        json_array_foreach(steps, index, step) gr_jsonschema_validate(step, values, errors);
     }
     if (json_array_size(errors) > 0) {
         char *text = gr_jsonschema_errors_text(errors);
@@ -216,13 +215,15 @@ json_t *gr_scaffolder_task_spec(const json_t *entity, const json_t *values, cons
 
     json_object_set_new(task, "apiVersion", json_string(GR_SCAFFOLDER_API_VERSION));
     json_object_set_new(task, "steps", steps);
-    json_object_set_new(task, "output", json_is_object(json_object_get(spec, "output"))
-                                            ? json_deep_copy(json_object_get(spec, "output"))
-                                            : json_object());
+    json_object_set_new(task, "output",
+                        json_is_object(json_object_get(spec, "output"))
+                            ? json_deep_copy(json_object_get(spec, "output"))
+                            : json_object());
     json_object_set_new(task, "parameters", values ? json_deep_copy(values) : json_object());
     json_object_set_new(task, "templateInfo", template_info);
     json_object_set_new(task, "user",
-                        user ? json_deep_copy(user) : json_pack("{s:s}", "ref", "user:default/guest"));
+                        user ? json_deep_copy(user)
+                             : json_pack("{s:s}", "ref", "user:default/guest"));
     free(ref);
     free(base_url);
     return task;

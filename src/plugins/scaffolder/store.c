@@ -34,7 +34,7 @@
 #define EVENTS_TABLE(AUTO_ID)                                                                      \
     "CREATE TABLE scaffolder_task_events ("                                                        \
     "  id " AUTO_ID ","                                                                            \
-    "  task_id TEXT NOT NULL REFERENCES scaffolder_tasks (id) ON DELETE CASCADE,"                 \
+    "  task_id TEXT NOT NULL REFERENCES scaffolder_tasks (id) ON DELETE CASCADE,"                  \
     "  event_type TEXT NOT NULL,"                                                                  \
     "  body TEXT NOT NULL,"                                                                        \
     "  created_at BIGINT NOT NULL);"                                                               \
@@ -141,8 +141,7 @@ int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const c
     return rc;
 }
 
-#define TASK_COLUMNS                                                                               \
-    "id, spec, status, created_at, last_heartbeat_at, created_by, state"
+#define TASK_COLUMNS "id, spec, status, created_at, last_heartbeat_at, created_by, state"
 
 static json_t *task_from_row(gr_db_stmt *stmt)
 {
@@ -152,12 +151,12 @@ static json_t *task_from_row(gr_db_stmt *stmt)
     json_object_set_new(task, "spec", parse_json(gr_db_column_text(stmt, 1)));
     json_object_set_new(task, "status", json_string(gr_db_column_text(stmt, 2)));
     json_object_set_new(task, "createdAt", iso_time(gr_db_column_int64(stmt, 3)));
-    json_object_set_new(task, "lastHeartbeatAt", gr_db_column_is_null(stmt, 4)
-                                                     ? json_null()
-                                                     : iso_time(gr_db_column_int64(stmt, 4)));
-    json_object_set_new(task, "createdBy", gr_db_column_text(stmt, 5)
-                                               ? json_string(gr_db_column_text(stmt, 5))
-                                               : json_null());
+    json_object_set_new(task, "lastHeartbeatAt",
+                        gr_db_column_is_null(stmt, 4) ? json_null()
+                                                      : iso_time(gr_db_column_int64(stmt, 4)));
+    json_object_set_new(task, "createdBy",
+                        gr_db_column_text(stmt, 5) ? json_string(gr_db_column_text(stmt, 5))
+                                                   : json_null());
     json_object_set_new(task, "state", parse_json(gr_db_column_text(stmt, 6)));
     return task;
 }
@@ -187,7 +186,7 @@ int gr_task_get(gr_db *db, const char *id, json_t **out)
     return rc;
 }
 
-/* Appends " WHERE ..." for the filter and binds nothing; returns the parameter values. */
+/* Appends the WHERE clause of the filter and stores its parameter values in `params`. */
 static void filter_sql(const gr_task_filter *filter, gr_buf *sql, const char **params,
                        size_t *count)
 {
@@ -239,8 +238,8 @@ int gr_task_list(gr_db *db, const gr_task_filter *filter, json_t **out)
     gr_buf sql = GR_BUF_INIT;
     const char *params[8];
     size_t count;
-    int64_t limit = filter->limit > 0 && filter->limit < GR_TASK_LIST_MAX ? filter->limit
-                                                                         : GR_TASK_LIST_MAX;
+    int64_t limit =
+        filter->limit > 0 && filter->limit < GR_TASK_LIST_MAX ? filter->limit : GR_TASK_LIST_MAX;
     int64_t total = 0;
     json_t *tasks = json_array();
     int rc;
@@ -436,8 +435,9 @@ int gr_task_cancel(gr_db *db, const char *id)
     if (strcmp(status, "open") == 0) {
         const char *params[] = {id};
 
-        rc = exec_texts(db, "UPDATE scaffolder_tasks SET status = 'cancelled', secrets = NULL "
-                            "WHERE id = ? AND status = 'open'",
+        rc = exec_texts(db,
+                        "UPDATE scaffolder_tasks SET status = 'cancelled', secrets = NULL "
+                        "WHERE id = ? AND status = 'open'",
                         params, 1, &changes);
         if (rc == 0 && changes == 1) {
             json_t *body = json_pack("{s:s}", "message", "Run was cancelled");
@@ -453,13 +453,13 @@ int gr_task_cancel(gr_db *db, const char *id)
     {
         const char *params[] = {id};
 
-        rc = exec_texts(db, "UPDATE scaffolder_tasks SET cancel_requested = 1 "
-                            "WHERE id = ? AND status = 'processing'",
+        rc = exec_texts(db,
+                        "UPDATE scaffolder_tasks SET cancel_requested = 1 "
+                        "WHERE id = ? AND status = 'processing'",
                         params, 1, &changes);
     }
     if (rc == 0 && changes == 0)
-        return gr_error_set(GR_ECONFLICT, "Task %s has ended already and cannot be cancelled",
-                            id);
+        return gr_error_set(GR_ECONFLICT, "Task %s has ended already and cannot be cancelled", id);
     return rc;
 }
 
@@ -473,15 +473,17 @@ int gr_task_retry(gr_db *db, const char *id)
 
     if ((rc = read_status(db, id, status, sizeof(status))) < 0)
         return rc;
-    rc = exec_texts(db, "UPDATE scaffolder_tasks SET status = 'open', cancel_requested = 0, "
-                        "state = NULL, completed_at = NULL WHERE id = ? AND status IN "
-                        "('failed', 'cancelled')",
+    rc = exec_texts(db,
+                    "UPDATE scaffolder_tasks SET status = 'open', cancel_requested = 0, "
+                    "state = NULL, completed_at = NULL WHERE id = ? AND status IN "
+                    "('failed', 'cancelled')",
                     params, 1, &changes);
     if (rc < 0)
         return rc;
     if (changes == 0)
-        return gr_error_set(GR_ECONFLICT, "Task %s is %s; only failed or cancelled tasks can be "
-                                          "retried",
+        return gr_error_set(GR_ECONFLICT,
+                            "Task %s is %s; only failed or cancelled tasks can be "
+                            "retried",
                             id, status);
     body = json_pack("{s:s}", "message", "The task was opened again for a retry");
     rc = gr_task_add_event(db, id, "recovered", body);
@@ -554,10 +556,11 @@ int gr_task_recover_expired(gr_db *db, int64_t *count)
     }
     gr_db_finalize(stmt);
     gr_db_release(conn);
-    json_array_foreach(ids, index, id) {
+    json_array_foreach(ids, index, id)
+    {
         json_t *body = json_pack(
-            "{s:s, s:{s:s, s:s}}", "message", "Run completed with status: failed", "error",
-            "name", "Error", "message",
+            "{s:s, s:{s:s, s:s}}", "message", "Run completed with status: failed", "error", "name",
+            "Error", "message",
             "The task was marked as failed because the instance running it stopped sending "
             "heartbeats");
 

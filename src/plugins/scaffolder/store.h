@@ -52,7 +52,7 @@ typedef struct {
     const char *created_by;
     const char *const *statuses;
     size_t status_count;
-    int64_t limit;  /* default and maximum GR_TASK_LIST_MAX */
+    int64_t limit; /* default and maximum GR_TASK_LIST_MAX */
     int64_t offset;
 } gr_task_filter;
 

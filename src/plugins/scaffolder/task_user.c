@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Who runs a task: the caller's identity as the task's user, and the scaffolder permissions. */
+/* The user a task runs for, from the caller's identity, and the scaffolder permission checks. */
 #include "plugins/scaffolder/task_user.h"
 
 #include <stdlib.h>
@@ -72,7 +72,8 @@ int gr_scaffolder_authorize_template(gr_scaffolder_plugin *plugin, gr_request *r
     free(ref);
     if (rc < 0)
         return rc;
-    json_array_foreach(json_object_get(json_object_get(entity, "spec"), "steps"), index, step) {
+    json_array_foreach(json_object_get(json_object_get(entity, "spec"), "steps"), index, step)
+    {
         const char *action = json_string_value(json_object_get(step, "action"));
 
         if (action == NULL)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Who runs a task: the caller's identity as the task's user, and the scaffolder permissions. */
+/* The user a task runs for, from the caller's identity, and the scaffolder permission checks. */
 #ifndef GR_SCAFFOLDER_TASK_USER_H
 #define GR_SCAFFOLDER_TASK_USER_H
 
@@ -35,7 +35,6 @@ int gr_scaffolder_authorize_entity(gr_scaffolder_plugin *plugin, gr_request *req
  * Checks a basic permission (scaffolder.task.read or scaffolder.task.cancel)
  * for the caller. Returns 0 or GR_EDENIED.
  */
-int gr_scaffolder_authorize(gr_scaffolder_plugin *plugin, gr_request *req,
-                            const char *permission);
+int gr_scaffolder_authorize(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission);
 
 #endif

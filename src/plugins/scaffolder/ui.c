@@ -24,8 +24,8 @@
 
 /*
  * TODO: render these pages inside the portal's shell (plugins/ui) once a
- * plugin can reach the UI's page registry; until then they carry a small
- * shell of their own and the stylesheet below.
+ * plugin can reach the UI's page registry. Until then they carry a small
+ * shell of their own and the stylesheet plugins/scaffolder/ui/create.css.
  */
 
 /* Maximum number of catalog entities the pickers of one form offer. */
@@ -44,9 +44,10 @@ static void page_start(gr_buf *out, const char *title, bool refresh)
     if (refresh)
         gr_buf_printf(out, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>",
                       TASK_REFRESH_S);
-    gr_buf_puts(out, "</head><body><header class=\"top\"><a class=\"brand\" href=\"/\">greenroom</a>"
-                     "<nav><a href=\"/catalog\">Catalog</a><a href=\"/create\">Create</a>"
-                     "<a href=\"/create/tasks\">Tasks</a></nav></header><main><h1>");
+    gr_buf_puts(out,
+                "</head><body><header class=\"top\"><a class=\"brand\" href=\"/\">greenroom</a>"
+                "<nav><a href=\"/catalog\">Catalog</a><a href=\"/create\">Create</a>"
+                "<a href=\"/create/tasks\">Tasks</a></nav></header><main><h1>");
     gr_buf_put_html(out, title);
     gr_buf_puts(out, "</h1>");
 }
@@ -78,9 +79,9 @@ static bool has_tag(const json_t *entity, const char *tag)
     size_t index;
     json_t *item;
 
-    json_array_foreach(json_object_get(json_object_get(entity, "metadata"), "tags"), index, item)
-        if (json_is_string(item) && strcasecmp(json_string_value(item), tag) == 0)
-            return true;
+    json_array_foreach(json_object_get(json_object_get(entity, "metadata"), "tags"), index,
+                       item) if (json_is_string(item) &&
+                                 strcasecmp(json_string_value(item), tag) == 0) return true;
     return false;
 }
 
@@ -126,7 +127,8 @@ static void render_card(gr_buf *out, const json_t *entity)
         gr_buf_puts(out, "</p>");
     }
     gr_buf_puts(out, "<p class=\"tags\">");
-    json_array_foreach(json_object_get(metadata, "tags"), index, tag) {
+    json_array_foreach(json_object_get(metadata, "tags"), index, tag)
+    {
         if (!json_is_string(tag))
             continue;
         gr_buf_puts(out, "<a class=\"tag\" href=\"/create?tag=");
@@ -148,16 +150,17 @@ static json_t *group_templates(const json_t *templates, const char *query, const
     size_t index;
     json_t *entity;
 
-    json_array_foreach(templates, index, entity) {
+    json_array_foreach(templates, index, entity)
+    {
         const char *type =
             json_string_value(json_object_get(json_object_get(entity, "spec"), "type"));
         json_t *list;
         size_t t;
         json_t *item;
 
-        json_array_foreach(json_object_get(json_object_get(entity, "metadata"), "tags"), t, item)
-            if (json_is_string(item))
-                json_object_set_new(tags, json_string_value(item), json_true());
+        json_array_foreach(json_object_get(json_object_get(entity, "metadata"), "tags"), t,
+                           item) if (json_is_string(item))
+            json_object_set_new(tags, json_string_value(item), json_true());
         if (!gallery_matches(entity, query, tag))
             continue;
         type = type ? type : "other";
@@ -183,7 +186,8 @@ static void render_gallery_filters(gr_buf *out, const char *query, const char *t
     gr_buf_put_html(out, query ? query : "");
     gr_buf_puts(out, "\"> <select name=\"tag\" aria-label=\"Tag\"><option value=\"\">All tags"
                      "</option>");
-    json_object_foreach((json_t *)tags, name, unused) {
+    json_object_foreach((json_t *)tags, name, unused)
+    {
         gr_buf_puts(out, "<option");
         if (tag != NULL && strcasecmp(tag, name) == 0)
             gr_buf_puts(out, " selected");
@@ -218,15 +222,15 @@ static int gallery_page(gr_request *req, gr_response *res, void *payload)
     render_gallery_filters(&out, query, tag, tags);
     if (json_object_size(groups) == 0)
         gr_buf_puts(&out, "<p>No templates match.</p>");
-    json_object_foreach(groups, type, list) {
+    json_object_foreach(groups, type, list)
+    {
         size_t index;
         json_t *entity;
 
         gr_buf_puts(&out, "<section class=\"group\"><h2>");
         gr_buf_put_html(&out, type);
         gr_buf_puts(&out, "</h2><div class=\"cards\">");
-        json_array_foreach(list, index, entity)
-            render_card(&out, entity);
+        json_array_foreach(list, index, entity) render_card(&out, entity);
         gr_buf_puts(&out, "</div></section>");
     }
     json_decref(groups);
@@ -271,7 +275,8 @@ static json_t *field_errors(const json_t *errors)
     size_t index;
     json_t *error;
 
-    json_array_foreach(errors, index, error) {
+    json_array_foreach(errors, index, error)
+    {
         const char *name = json_string_value(json_object_get(error, "name"));
         const char *property = json_string_value(json_array_get(json_object_get(error, "path"), 0));
         const char *message = json_string_value(json_object_get(error, "message"));
@@ -310,7 +315,8 @@ static void render_progress(gr_buf *out, const form_state *state)
     json_t *step;
 
     gr_buf_puts(out, "<ol class=\"progress\">");
-    json_array_foreach(state->steps, index, step) {
+    json_array_foreach(state->steps, index, step)
+    {
         const char *title = json_string_value(json_object_get(step, "title"));
 
         gr_buf_printf(out, "<li%s>", index == state->step ? " aria-current=\"step\"" : "");
@@ -385,8 +391,8 @@ static int render_form(gr_response *res, form_state *state, const json_t *errors
 
 static int load_form_template(gr_scaffolder_plugin *plugin, gr_request *req, form_state *state)
 {
-    char *ref = gr_xasprintf("template:%s/%s", gr_req_param(req, "namespace"),
-                             gr_req_param(req, "name"));
+    char *ref =
+        gr_xasprintf("template:%s/%s", gr_req_param(req, "namespace"), gr_req_param(req, "name"));
     int rc = gr_scaffolder_find_template(plugin->host->db, ref, &state->entity);
 
     free(ref);
@@ -446,8 +452,8 @@ static int create_from_form(gr_response *res, form_state *state)
     user = gr_scaffolder_request_user(plugin, state->req);
     spec = gr_scaffolder_task_spec(state->entity, state->values, user);
     ref = gr_scaffolder_template_ref(state->entity);
-    rc = gr_task_create(plugin->host->db, spec, NULL, json_string_value(json_object_get(user, "ref")),
-                        ref, id);
+    rc = gr_task_create(plugin->host->db, spec, NULL,
+                        json_string_value(json_object_get(user, "ref")), ref, id);
     if (rc == 0) {
         char *location = gr_xasprintf("/create/tasks/%s", id);
 
@@ -529,7 +535,8 @@ static void render_steps(gr_buf *out, const json_t *task)
     json_t *step;
 
     gr_buf_puts(out, "<ol class=\"steps\" id=\"steps\">");
-    json_array_foreach(json_object_get(spec, "steps"), index, step) {
+    json_array_foreach(json_object_get(spec, "steps"), index, step)
+    {
         const char *id = json_string_value(json_object_get(step, "id"));
         const char *name = json_string_value(json_object_get(step, "name"));
         const char *status = json_string_value(json_object_get(states, id ? id : ""));
@@ -537,7 +544,9 @@ static void render_steps(gr_buf *out, const json_t *task)
         gr_buf_printf(out, "<li class=\"step status-%s\" data-step=\"", status_label(status));
         gr_buf_put_html(out, id ? id : "");
         gr_buf_puts(out, "\"><span class=\"name\">");
-        gr_buf_put_html(out, name ? name : id ? id : "");
+        if (name == NULL)
+            name = id ? id : "";
+        gr_buf_put_html(out, name);
         gr_buf_printf(out, "</span> <span class=\"status\">%s</span></li>", status_label(status));
     }
     gr_buf_puts(out, "</ol>");
@@ -549,7 +558,8 @@ static void render_log(gr_buf *out, const json_t *events, int64_t *last_id)
     json_t *event;
 
     gr_buf_puts(out, "<h2>Log</h2><pre class=\"log\" id=\"log\">");
-    json_array_foreach(events, index, event) {
+    json_array_foreach(events, index, event)
+    {
         const json_t *body = json_object_get(event, "body");
         const char *message = json_string_value(json_object_get(body, "message"));
         const char *step = json_string_value(json_object_get(body, "stepId"));
@@ -603,7 +613,8 @@ static void render_output(gr_buf *out, const json_t *output)
         json_array_size(json_object_get(output, "text")) == 0)
         return;
     gr_buf_puts(out, "<h2>Output</h2><ul class=\"output\">");
-    json_array_foreach(json_object_get(output, "links"), index, item) {
+    json_array_foreach(json_object_get(output, "links"), index, item)
+    {
         const char *url = json_string_value(json_object_get(item, "url"));
         const char *ref = json_string_value(json_object_get(item, "entityRef"));
         const char *title = json_string_value(json_object_get(item, "title"));
@@ -616,11 +627,14 @@ static void render_output(gr_buf *out, const json_t *output)
         else
             put_entity_href(out, ref);
         gr_buf_puts(out, "\">");
-        gr_buf_put_html(out, title ? title : url ? url : ref);
+        if (title == NULL)
+            title = url ? url : ref;
+        gr_buf_put_html(out, title);
         gr_buf_puts(out, "</a></li>");
     }
     gr_buf_puts(out, "</ul>");
-    json_array_foreach(json_object_get(output, "text"), index, item) {
+    json_array_foreach(json_object_get(output, "text"), index, item)
+    {
         const char *title = json_string_value(json_object_get(item, "title"));
         const char *content = json_string_value(json_object_get(item, "content"));
 
@@ -638,9 +652,9 @@ static const json_t *completion_body(const json_t *events)
     size_t index;
     json_t *event;
 
-    json_array_foreach(events, index, event)
-        if (strcmp(json_string_value(json_object_get(event, "type")) ?: "", "completion") == 0)
-            return json_object_get(event, "body");
+    json_array_foreach(events, index,
+                       event) if (strcmp(json_string_value(json_object_get(event, "type")) ?: "",
+                                         "completion") == 0) return json_object_get(event, "body");
     return NULL;
 }
 
@@ -667,8 +681,8 @@ static int task_page(gr_request *req, gr_response *res, void *payload)
     }
     status = json_string_value(json_object_get(task, "status"));
     running = status != NULL && (strcmp(status, "open") == 0 || strcmp(status, "processing") == 0);
-    template = json_object_get(json_object_get(json_object_get(task, "spec"), "templateInfo"),
-                               "entity");
+    template =
+        json_object_get(json_object_get(json_object_get(task, "spec"), "templateInfo"), "entity");
     page_start(&out, entity_title(template) ? entity_title(template) : "Task", running);
     gr_buf_printf(&out, "<p class=\"task-status status-%s\" id=\"task-status\">Task ",
                   status_label(status));
@@ -678,8 +692,8 @@ static int task_page(gr_request *req, gr_response *res, void *payload)
     done = completion_body(events);
     if (json_object_get(done, "error") != NULL) {
         gr_buf_puts(&out, "<p class=\"form-error\" role=\"alert\">");
-        gr_buf_put_html(&out, json_string_value(json_object_get(json_object_get(done, "error"),
-                                                                "message")));
+        gr_buf_put_html(
+            &out, json_string_value(json_object_get(json_object_get(done, "error"), "message")));
         gr_buf_puts(&out, "</p>");
     }
     render_output(&out, json_object_get(done, "output"));
@@ -741,7 +755,8 @@ static int tasks_page(gr_request *req, gr_response *res, void *payload)
     page_start(&out, filter.created_by ? "My tasks" : "Tasks", false);
     gr_buf_puts(&out, "<table class=\"tasks\"><thead><tr><th>Template</th><th>Status</th>"
                       "<th>Created</th></tr></thead><tbody>");
-    json_array_foreach(json_object_get(list, "tasks"), index, task) {
+    json_array_foreach(json_object_get(list, "tasks"), index, task)
+    {
         const char *id = json_string_value(json_object_get(task, "id"));
         const json_t *entity = json_object_get(
             json_object_get(json_object_get(task, "spec"), "templateInfo"), "entity");

@@ -128,7 +128,8 @@ static json_t *initial_state(const json_t *spec)
     size_t index;
     json_t *step;
 
-    json_array_foreach(json_object_get(spec, "steps"), index, step) {
+    json_array_foreach(json_object_get(spec, "steps"), index, step)
+    {
         const char *id = json_string_value(json_object_get(step, "id"));
 
         if (id != NULL)
@@ -154,9 +155,9 @@ static void run_claimed(worker_slot *slot, gr_task_claim *claim)
     gr_log_fields(GR_LOG_INFO, "scaffolder", "task started", "task", claim->id, NULL);
     gr_task_set_state(scaffolder->db, claim->id, state.state);
     if (gr_scaffolder_run(scaffolder, &params, &result) < 0) {
-        json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "message",
-                                 "Run completed with status: failed", "error", "name", "Error",
-                                 "message", gr_error_last());
+        json_t *body =
+            json_pack("{s:s, s:{s:s, s:s}}", "message", "Run completed with status: failed",
+                      "error", "name", "Error", "message", gr_error_last());
 
         gr_task_add_event(scaffolder->db, claim->id, "completion", body);
         json_decref(body);
@@ -188,8 +189,7 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&pool->lock);
 
-        rc = gr_task_claim_next(pool->scaffolder->db, pool->instance_id, GR_TASK_LEASE_MS,
-                                &claim);
+        rc = gr_task_claim_next(pool->scaffolder->db, pool->instance_id, GR_TASK_LEASE_MS, &claim);
         if (rc == GR_ENOTFOUND || rc < 0) {
             if (rc < 0 && rc != GR_ENOTFOUND)
                 gr_log_fields(GR_LOG_ERROR, "scaffolder", "claiming a task failed", "error",
@@ -232,8 +232,8 @@ static void heartbeat_once(gr_scaffolder_workers *pool)
         if (rc == GR_ECONFLICT || cancel)
             atomic_store(&slot->cancel, true);
         else if (rc < 0)
-            gr_log_fields(GR_LOG_WARN, "scaffolder", "task heartbeat failed", "task", id,
-                          "error", gr_error_last(), NULL);
+            gr_log_fields(GR_LOG_WARN, "scaffolder", "task heartbeat failed", "task", id, "error",
+                          gr_error_last(), NULL);
     }
 }
 
@@ -263,8 +263,7 @@ int gr_scaffolder_workers_start(gr_scaffolder_workers *workers)
     if (workers->started)
         return gr_error_set(GR_EINVALID, "the task workers are running already");
     for (int i = 0; i < workers->count; i++)
-        if (pthread_create(&workers->slots[i].thread, NULL, worker_main, &workers->slots[i]) !=
-            0) {
+        if (pthread_create(&workers->slots[i].thread, NULL, worker_main, &workers->slots[i]) != 0) {
             workers->count = i;
             workers->started = true;
             gr_scaffolder_workers_stop(workers);

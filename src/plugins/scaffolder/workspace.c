@@ -99,9 +99,8 @@ int gr_scaffolder_path_resolve(const char *root, const char *relative, char **ou
         /* An absolute path is fine only when it lies inside the root. */
         if (strncmp(relative, root, root_len) != 0 ||
             (relative[root_len] != '/' && relative[root_len] != '\0'))
-            return gr_error_set(GR_EINVALID,
-                                "path '%s' is outside the workspace; use a relative path",
-                                relative);
+            return gr_error_set(
+                GR_EINVALID, "path '%s' is outside the workspace; use a relative path", relative);
         relative += root_len;
     }
     rel = gr_xstrdup(relative);
@@ -156,8 +155,9 @@ static int rmtree_at(const char *path, int depth)
     int rc = 0;
 
     if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : gr_error_set(GR_EBACKEND, "cannot read %s: %s", path,
-                                                  strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : gr_error_set(GR_EBACKEND, "cannot read %s: %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode)) {
         if (unlink(path) != 0 && errno != ENOENT)
             return gr_error_set(GR_EBACKEND, "cannot remove %s: %s", path, strerror(errno));
@@ -241,9 +241,8 @@ static int walk_at(const char *root, const char *rel, int depth, unsigned flags,
         free(full);
         child = rel[0] ? gr_xasprintf("%s/%s", rel, entry->d_name) : gr_xstrdup(entry->d_name);
         if (S_ISLNK(st.st_mode) && !(flags & GR_WALK_KEEP_LINKS)) {
-            rc = gr_error_set(GR_EINVALID,
-                              "'%s' is a symbolic link; links are not allowed in a skeleton",
-                              child);
+            rc = gr_error_set(
+                GR_EINVALID, "'%s' is a symbolic link; links are not allowed in a skeleton", child);
             free(child);
             break;
         }
@@ -410,8 +409,7 @@ static size_t split_segments(char *path, char **segments, size_t max)
 {
     size_t count = 0;
 
-    for (char *token = strtok(path, "/"); token != NULL && count < max;
-         token = strtok(NULL, "/"))
+    for (char *token = strtok(path, "/"); token != NULL && count < max; token = strtok(NULL, "/"))
         segments[count++] = token;
     return count;
 }

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Stand-in for the GitHub and GitLab REST APIs, with real git pushes, for the scaffolder tests.
 
-It is written for the test suite and answers only the calls the publish actions and the
-catalog's URL reader make. Repositories are real bare repositories under --root; git's
+It is written for the test suite and serves only the calls that the publish actions and
+the catalog's URL reader make. Repositories are real bare repositories under --root; git's
 own `git http-backend` serves them over smart HTTP at /git/<owner>/<repo>.git, run as a
 CGI program per request. Every REST call needs the token given with --token (GitHub:
 "Authorization: token T"; GitLab: "PRIVATE-TOKEN: T"); git requests need HTTP basic auth
@@ -251,6 +251,7 @@ class Handler(BaseHTTPRequestHandler):
                              {"WWW-Authenticate": 'Basic realm="stand-in"'})
         url = urllib.parse.urlsplit(self.path)
         body = self.read_body()
+
         env = {
             "GIT_PROJECT_ROOT": self.server.root,
             "GIT_HTTP_EXPORT_ALL": "1",
@@ -267,6 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
         result = subprocess.run(["git", "http-backend"], input=body, env=env,
                                 capture_output=True, check=False)
+
         head, _, payload = result.stdout.partition(b"\r\n\r\n")
         status = 200
         headers = {}
@@ -276,6 +278,7 @@ class Handler(BaseHTTPRequestHandler):
                 status = int(value.strip().split()[0])
             elif key:
                 headers[key.strip()] = value.strip()
+
         content_type = headers.pop("Content-Type", "application/octet-stream")
         return self.send(status, payload, content_type, headers)
 

@@ -29,7 +29,7 @@ typedef struct {
     char *dir;       /* the test's temporary folder */
     char *workspace; /* dir/workspace, kept after the run */
     gr_scaffolder *scaffolder;
-    json_t *events;  /* [{type, body}] of the last run */
+    json_t *events; /* [{type, body}] of the last run */
     gr_scaffolder_result result;
 } run_fixture;
 
@@ -117,7 +117,8 @@ static inline char *log_text(run_fixture *f)
     size_t index;
     json_t *event;
 
-    json_array_foreach(f->events, index, event) {
+    json_array_foreach(f->events, index, event)
+    {
         const char *message =
             json_string_value(json_object_get(json_object_get(event, "body"), "message"));
 

@@ -254,19 +254,20 @@ static void if_and_each(void **state)
     char *log;
     json_t *skipped;
 
-    write_template(f, HEAD "  steps:\n"
-                           "    - id: skipped\n"
-                           "      if: ${{ parameters.flag }}\n"
-                           "      action: debug:log\n"
-                           "      input: {message: never}\n"
-                           "    - id: loop\n"
-                           "      each: ${{ parameters.items }}\n"
-                           "      action: catalog:write\n"
-                           "      input:\n"
-                           "        filePath: ${{ each.value }}.yaml\n"
-                           "        entity: {kind: Component, metadata: {name: '${{ each.value }}'}}\n"
-                           "  output:\n"
-                           "    text: [{title: n, content: '${{ parameters.items | length }}'}]\n");
+    write_template(f,
+                   HEAD "  steps:\n"
+                        "    - id: skipped\n"
+                        "      if: ${{ parameters.flag }}\n"
+                        "      action: debug:log\n"
+                        "      input: {message: never}\n"
+                        "    - id: loop\n"
+                        "      each: ${{ parameters.items }}\n"
+                        "      action: catalog:write\n"
+                        "      input:\n"
+                        "        filePath: ${{ each.value }}.yaml\n"
+                        "        entity: {kind: Component, metadata: {name: '${{ each.value }}'}}\n"
+                        "  output:\n"
+                        "    text: [{title: n, content: '${{ parameters.items | length }}'}]\n");
     assert_int_equal(run_with(f, "{\"flag\":false,\"items\":[\"a\",\"b\"]}", NULL, false),
                      GR_TASK_COMPLETED);
     log = log_text(f);
@@ -291,9 +292,10 @@ static void missing_action_fails_first(void **state)
     run_fixture *f = *state;
     char *log;
 
-    write_template(f, HEAD "  steps:\n"
-                           "    - {id: first, action: debug:log, input: {message: ran}}\n"
-                           "    - {id: enable-pages, name: Enable Pages, action: github:pages:enable}\n");
+    write_template(f, HEAD
+                   "  steps:\n"
+                   "    - {id: first, action: debug:log, input: {message: ran}}\n"
+                   "    - {id: enable-pages, name: Enable Pages, action: github:pages:enable}\n");
     assert_int_equal(run_with(f, "{}", NULL, false), GR_TASK_FAILED);
     assert_contains(f->result.error,
                     "step 'enable-pages' (Enable Pages): action 'github:pages:enable' is not "
@@ -365,7 +367,8 @@ static void long_log_line_cut(void **state)
                            "      action: debug:log\n"
                            "      input: {message: '${{ range(0, 40000) | join(\",\") }}'}\n");
     assert_int_equal(run_with(f, "{}", NULL, false), GR_TASK_COMPLETED);
-    json_array_foreach(f->events, index, event) {
+    json_array_foreach(f->events, index, event)
+    {
         const char *message =
             json_string_value(json_object_get(json_object_get(event, "body"), "message"));
 
@@ -466,10 +469,9 @@ static void cancel_stops_task(void **state)
     params.spec = spec;
     assert_int_equal(gr_scaffolder_run(f->scaffolder, &params, &result), 0);
     assert_int_equal(result.status, GR_TASK_CANCELLED);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(events, json_array_size(events) - 1),
-                                          "type")),
-        "cancelled");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(events, json_array_size(events) - 1), "type")),
+                        "cancelled");
     gr_scaffolder_result_clear(&result);
     json_decref(events);
     json_decref(spec);

@@ -15,9 +15,8 @@
 
 static json_t *sample_spec(void)
 {
-    return json_pack("{s:s, s:[{s:s, s:s}], s:{}}", "apiVersion",
-                     "scaffolder.backstage.io/v1beta3", "steps", "id", "a", "action", "debug:log",
-                     "parameters");
+    return json_pack("{s:s, s:[{s:s, s:s}], s:{}}", "apiVersion", "scaffolder.backstage.io/v1beta3",
+                     "steps", "id", "a", "action", "debug:log", "parameters");
 }
 
 static void create_then_get(void **state)
@@ -29,14 +28,12 @@ static void create_then_get(void **state)
     char id[GR_SCAFFOLDER_ID_SIZE];
 
     assert_int_equal(gr_task_store_migrate(f->db), 0);
-    assert_int_equal(gr_task_create(f->db, spec, secrets, "user:default/jane",
-                                    "template:default/t", id),
-                     0);
+    assert_int_equal(
+        gr_task_create(f->db, spec, secrets, "user:default/jane", "template:default/t", id), 0);
     assert_int_equal(strlen(id), 36);
     assert_int_equal(gr_task_get(f->db, id, &task), 0);
     assert_string_equal(json_string_value(json_object_get(task, "status")), "open");
-    assert_string_equal(json_string_value(json_object_get(task, "createdBy")),
-                        "user:default/jane");
+    assert_string_equal(json_string_value(json_object_get(task, "createdBy")), "user:default/jane");
     assert_true(json_equal(json_object_get(task, "spec"), spec));
     assert_null(json_object_get(task, "secrets"));
     assert_int_equal(strlen(json_string_value(json_object_get(task, "createdAt"))), 24);
@@ -195,8 +192,8 @@ static void events_after_id(void **state)
     json_decref(events);
     assert_int_equal(gr_task_events(f->db, id, first_id, &events), 0);
     assert_int_equal(json_array_size(events), 2);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_array_get(events, 0), "body"), "n")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(json_array_get(events, 0), "body"), "n")),
                      1);
     json_decref(events);
     json_decref(spec);
@@ -256,9 +253,9 @@ static void expired_claims_fail(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        DB_TEST_BOTH(create_then_get),   DB_TEST_BOTH(claims_are_exclusive),
-        DB_TEST_BOTH(concurrent_claims), DB_TEST_BOTH(heartbeat_and_cancel),
-        DB_TEST_BOTH(cancel_open_task),  DB_TEST_BOTH(events_after_id),
+        DB_TEST_BOTH(create_then_get),         DB_TEST_BOTH(claims_are_exclusive),
+        DB_TEST_BOTH(concurrent_claims),       DB_TEST_BOTH(heartbeat_and_cancel),
+        DB_TEST_BOTH(cancel_open_task),        DB_TEST_BOTH(events_after_id),
         DB_TEST_BOTH(list_filters_and_counts), DB_TEST_BOTH(expired_claims_fail),
     };
 

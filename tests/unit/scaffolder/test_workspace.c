@@ -120,8 +120,8 @@ static void mask_replaces_longest_first(void **state)
     free(text);
     masked = gr_scaffolder_mask_json(mask, body);
     assert_string_equal(json_string_value(json_object_get(masked, "message")), "use *** and ***");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(masked, "inner"), "***")), "*** here");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(masked, "inner"), "***")),
+                        "*** here");
     json_decref(masked);
     json_decref(body);
     json_decref(secrets);
