@@ -218,6 +218,8 @@ int gr_scaffolder_cli_run(int argc, char **argv)
         fprintf(stderr, "greenroom template run: %s\n", gr_error_last());
         goto done;
     }
+    /* TODO: open the configured database and a catalog engine, so that catalog:fetch and
+     * catalog:register work from the command line too; they fail with a message now. */
     scaffolder->allow_any_local_remote = true;
     /* The CLI's scratch folders (workspace, downloads, clones) go to a private temporary
      * folder, not below the current folder. */
