@@ -5,7 +5,8 @@
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
-#include "plugins/scaffolder/template/cli.h"
+#include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/plugin.h"
 #include "plugins/search/plugin.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
@@ -44,8 +45,13 @@ static const gr_plugin_def builtin_techdocs = {
 
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
-    .description = "software templates: the template engine and its commands",
-    .commands = gr_tmpl_cli_commands,
+    .description = "software templates: forms, the task queue, actions and the template engine",
+    .init = gr_scaffolder_plugin_init,
+    .start = gr_scaffolder_plugin_start,
+    .stop = gr_scaffolder_plugin_stop,
+    .destroy = gr_scaffolder_plugin_destroy,
+    .commands = gr_scaffolder_commands,
+    .config_keys = gr_scaffolder_plugin_config_keys,
 };
 
 static const gr_plugin_def *const builtin_plugins[] = {
