@@ -72,6 +72,7 @@ static void template_dotted_paths(void **state)
 {
     (void)state;
     expect("{{metadata.name}}/{{metadata.x.y}}", "{\"metadata\":{\"name\":\"svc\"}}", "svc/");
+    expect("{{a.1}}|{{a.5}}|{{#a.0}}first{{/a.0}}", "{\"a\":[\"x\",\"y\"]}", "y||first");
 }
 
 static void template_section_iterates(void **state)

@@ -407,6 +407,20 @@ typedef struct {
     gr_buf *out;
 } renderer;
 
+/* Steps into an object member, or into an array item when `name` is all digits. */
+static const json_t *child(const json_t *value, const char *name)
+{
+    char *end;
+    unsigned long index;
+
+    if (json_is_object(value))
+        return json_object_get(value, name);
+    if (!json_is_array(value) || !isdigit((unsigned char)name[0]))
+        return NULL;
+    index = strtoul(name, &end, 10);
+    return *end == '\0' ? json_array_get(value, index) : NULL;
+}
+
 static const json_t *lookup(const renderer *r, const node *n)
 {
     const json_t *value = NULL;
@@ -420,7 +434,7 @@ static const json_t *lookup(const renderer *r, const node *n)
             break;
     }
     for (size_t i = 1; i < n->path_len && value != NULL; i++)
-        value = json_is_object(value) ? json_object_get(value, n->path[i]) : NULL;
+        value = child(value, n->path[i]);
     return value;
 }
 

@@ -33,7 +33,7 @@
  *
  * A path is `.` (the current context) or names joined by dots. The first
  * name is looked up from the innermost context outwards, the rest inside
- * what it found. Numbers print in decimal, true prints "true", and false
+ * what it found; a name of digits picks an array item (`items.0`). Numbers print in decimal, true prints "true", and false
  * and null print nothing.
  */
 
