@@ -145,7 +145,7 @@ static int sync_provider(gr_catalog *catalog, const char *origin, const char *so
         return rc;
     rc = gr_catalog__prepare(conn, "SELECT type, target FROM catalog_locations WHERE origin = ?",
                              &stmt, "s", origin);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+    while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         const char *type = gr_db_column_text(stmt, 0);
         const char *target = gr_db_column_text(stmt, 1);
         json_t *entity = gr_catalog__location_entity(type, target);
