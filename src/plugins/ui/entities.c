@@ -543,8 +543,10 @@ static int facets_compute(gr_ui *ui, const char *kind, json_t **out)
     json_t *list;
     int error;
 
+    /* Kinds come from catalog_search, whose original values keep the case
+     * written in the files ("Component"). */
     json_object_set_new(facets, "kinds", list = json_array());
-    if ((error = facet_column(ui, NULL, "fe.kind", list)) < 0)
+    if ((error = facet_query(ui, NULL, "kind", list)) < 0)
         goto done;
     json_object_set_new(facets, "namespace", list = json_array());
     if ((error = facet_column(ui, kind, "fe.namespace", list)) < 0)

@@ -22,9 +22,11 @@
 #define GRAPH_MAX_ROOTS 10
 
 /* Graphviz keeps process-wide state and is not thread-safe, so every use in
- * the process goes through this one lock (which is why it cannot live in a
- * plugin's state). Layouts of small graphs take a few milliseconds. */
+ * the process goes through this one lock, and its context (loading its
+ * plugins takes tens of milliseconds) is made once and kept for the life of
+ * the process. Both are process-wide because Graphviz is. */
 static pthread_mutex_t graphviz_lock = PTHREAD_MUTEX_INITIALIZER;
+static GVC_t *graphviz_context;
 
 /* Relation pairs: a graph draws each pair once, in the forward direction. */
 static const struct {
@@ -234,7 +236,9 @@ static int layout(const graph_request *request, const graph_data *graph, gr_buf 
 
     pthread_mutex_lock(&graphviz_lock);
     agseterr(AGMAX);
-    gvc = gvContext();
+    if (graphviz_context == NULL)
+        graphviz_context = gvContext();
+    gvc = graphviz_context;
     g = agopen((char *)"relations", Agdirected, NULL);
     set(g, "rankdir", request->direction);
     set(g, "bgcolor", "transparent");
@@ -267,7 +271,6 @@ static int layout(const graph_request *request, const graph_data *graph, gr_buf 
         gvFreeRenderData(data);
     gvFreeLayout(gvc, g);
     agclose(g);
-    gvFreeContext(gvc);
     pthread_mutex_unlock(&graphviz_lock);
     return rc == 0 ? 0 : gr_error_set(GR_ERROR, "Graphviz could not lay out the graph");
 }

@@ -32,9 +32,9 @@ void gr_ui_page_crumb(gr_ui_page *page, const char *label, const char *href)
 {
     json_t *crumbs = json_object_get(page->context, "breadcrumbs");
 
-    json_array_append_new(crumbs, href != NULL
-                                      ? json_pack("{s:s, s:s}", "label", label, "href", href)
-                                      : json_pack("{s:s}", "label", label));
+    /* An explicit null stops templates from finding another crumb's href. */
+    json_array_append_new(crumbs, json_pack("{s:s, s:s?}", "label", label != NULL ? label : "",
+                                            "href", href));
 }
 
 const char *gr_ui_page_cookie(gr_ui_page *page, const char *name)
@@ -239,6 +239,18 @@ int gr_ui_page_check_post(gr_ui_page *page)
     return 0;
 }
 
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400: return "Invalid request";
+    case 401: return "Sign-in required";
+    case 403: return "Not allowed";
+    case 404: return "Not found";
+    case 409: return "Conflict";
+    default: return status >= 500 ? "Server error" : "Error";
+    }
+}
+
 int gr_ui__page_error(gr_ui_page *page, int code)
 {
     int status = gr_error_http_status(code);
@@ -252,8 +264,8 @@ int gr_ui__page_error(gr_ui_page *page, int code)
     }
     copy = gr_arena_strdup(page->arena, message);
     gr_ui__page_put(page, "error", json_pack("{s:i, s:s, s:s}", "status", status, "name",
-                                              gr_error_http_name(code), "message", copy));
-    if (gr_ui_page_render(page, status, "error", gr_error_http_name(code)) < 0)
+                                              status_title(status), "message", copy));
+    if (gr_ui_page_render(page, status, "error", status_title(status)) < 0)
         gr_res_body(page->res, status, "text/plain; charset=utf-8", copy, strlen(copy));
     return 0;
 }

@@ -12,6 +12,20 @@
 /* TODO: the search plugin (documents from the catalog, TechDocs and other
  * collators) will answer /search; until then it matches entity names,
  * titles and descriptions. */
+static json_t *page_link(const char *text, const char *name, const char *cursor)
+{
+    gr_buf href = GR_BUF_INIT;
+    json_t *link;
+
+    gr_buf_puts(&href, "/search?query=");
+    gr_template_put_uri(&href, text);
+    gr_buf_printf(&href, "&%s=", name);
+    gr_template_put_uri(&href, cursor);
+    link = json_string(gr_buf_cstr(&href));
+    gr_buf_free(&href);
+    return link;
+}
+
 static int search_page(gr_ui_page *page, void *payload)
 {
     const char *text = gr_req_query(page->req, "query");
@@ -38,11 +52,9 @@ static int search_page(gr_ui_page *page, void *payload)
     gr_ui__page_put(page, "total", json_integer(list.total));
     gr_ui__page_put(page, "searched", json_boolean(text != NULL && text[0] != '\0'));
     if (list.next != NULL)
-        gr_ui__page_put(page, "next", json_string(gr_arena_printf(page->arena, "?query=%s&after=%s",
-                                                                  text, list.next)));
+        gr_ui__page_put(page, "next", page_link(text, "after", list.next));
     if (list.prev != NULL)
-        gr_ui__page_put(page, "prev", json_string(gr_arena_printf(page->arena, "?query=%s&before=%s",
-                                                                  text, list.prev)));
+        gr_ui__page_put(page, "prev", page_link(text, "before", list.prev));
     gr_ui_list_page_free(&list);
     gr_ui_page_crumb(page, "Home", "/");
     gr_ui_page_crumb(page, "Search", NULL);

@@ -70,9 +70,9 @@ json_t *gr_ui_ref_view(const char *ref, const char *default_kind)
 
     lower = gr_model_ref_format(&parsed);
     href = href_of(parsed.kind, parsed.namespace, parsed.name);
-    view = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ref", lower, "kind", parsed.kind,
-                     "namespace", parsed.namespace, "name", parsed.name, "label",
-                     gr_buf_cstr(&label), "href", href);
+    view = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n, s:n}", "ref", lower, "kind",
+                     parsed.kind, "namespace", parsed.namespace, "name", parsed.name, "label",
+                     gr_buf_cstr(&label), "href", href, "title", "description", "type");
     free(lower);
     free(href);
     gr_buf_free(&label);
@@ -117,10 +117,14 @@ json_t *gr_ui_relation_targets(const json_t *entity, const char *type)
     return targets;
 }
 
+/* Missing values are stored as null rather than left out, because a
+ * template section looks a missing name up in the enclosing contexts. */
 static void set_string(json_t *view, const char *key, const json_t *value)
 {
     if (json_is_string(value) && json_string_length(value) > 0)
         json_object_set(view, key, (json_t *)value);
+    else
+        json_object_set_new(view, key, json_null());
 }
 
 static void set_ref(json_t *view, const char *key, const json_t *value, const char *default_kind)
@@ -128,8 +132,7 @@ static void set_ref(json_t *view, const char *key, const json_t *value, const ch
     json_t *ref = json_is_string(value) ? gr_ui_ref_view(json_string_value(value), default_kind)
                                         : NULL;
 
-    if (ref != NULL)
-        json_object_set_new(view, key, ref);
+    json_object_set_new(view, key, ref != NULL ? ref : json_null());
 }
 
 static json_t *links_view(const json_t *links)
@@ -217,8 +220,9 @@ json_t *gr_ui_entity_view(const json_t *entity)
     set_ref(view, "owner", json_object_get(spec, "owner"), "group");
     set_ref(view, "system", json_object_get(spec, "system"), "system");
     set_ref(view, "domain", json_object_get(spec, "domain"), "domain");
-    if (json_is_array(json_object_get(metadata, "tags")))
-        json_object_set(view, "tags", json_object_get(metadata, "tags"));
+    json_object_set_new(view, "tags", json_is_array(json_object_get(metadata, "tags"))
+                                          ? json_incref(json_object_get(metadata, "tags"))
+                                          : json_array());
     json_object_set_new(view, "links", links_view(json_object_get(metadata, "links")));
     json_object_set_new(view, "annotations", annotations_view(annotations));
     json_object_set_new(view, "orphan", json_boolean(orphan != NULL && strcmp(orphan, "true") == 0));

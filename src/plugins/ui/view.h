@@ -7,7 +7,8 @@
 
 /**
  * Returns the display form of `ref` (borrowed, any "kind:namespace/name"):
- * {ref (lower case), kind, namespace, name, label, href}. The label leaves
+ * {ref (lower case), kind, namespace, name, label, href}, with title,
+ * description and type null. The label leaves
  * out the namespace "default" and a kind equal to `default_kind` (may be
  * NULL). Returns a new object, or NULL when the reference cannot be parsed.
  */
