@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Relation graphs: an entity's neighbourhood laid out by Graphviz (libgvc) as SVG. */
 #include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,17 @@
  * plugins takes tens of milliseconds) is made once and kept for the life of
  * the process. Both are process-wide because Graphviz is. */
 static pthread_mutex_t graphviz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Only the dot layout and the core renderers (SVG) are used, linked in, so
+ * Graphviz loads no plugin from disk: text is measured with its built-in
+ * font metrics instead of pango and fontconfig. */
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
+static const lt_symlist_t graphviz_plugins[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+    {NULL, NULL},
+};
 static GVC_t *graphviz_context;
 
 /* Relation pairs: a graph draws each pair once, in the forward direction. */
@@ -237,7 +249,7 @@ static int layout(const graph_request *request, const graph_data *graph, gr_buf 
     pthread_mutex_lock(&graphviz_lock);
     agseterr(AGMAX);
     if (graphviz_context == NULL)
-        graphviz_context = gvContext();
+        graphviz_context = gvContextPlugins(graphviz_plugins, 0);
     gvc = graphviz_context;
     g = agopen((char *)"relations", Agdirected, NULL);
     set(g, "rankdir", request->direction);
@@ -422,6 +434,16 @@ static int diagram_render(gr_ui_page *page, void *payload)
     error = graph_context(page, &request);
     free(ref);
     return error;
+}
+
+void gr_ui__graph_release(void)
+{
+    pthread_mutex_lock(&graphviz_lock);
+    if (graphviz_context != NULL) {
+        gvFreeContext(graphviz_context);
+        graphviz_context = NULL;
+    }
+    pthread_mutex_unlock(&graphviz_lock);
 }
 
 int gr_ui__graph_init(gr_ui *ui)

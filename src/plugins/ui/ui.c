@@ -142,6 +142,7 @@ void gr_ui_plugin_destroy(void *state)
     if (ui == NULL)
         return;
     gr_ui__theme_free(ui);
+    gr_ui__graph_release();
     gr_catalog_free(ui->catalog);
     for (size_t i = 0; i < ui->nav_count; i++) {
         free((char *)ui->nav[i].label);

@@ -115,6 +115,8 @@ int gr_ui__apis_init(gr_ui *ui);
 int gr_ui__import_init(gr_ui *ui);
 int gr_ui__settings_init(gr_ui *ui);
 int gr_ui__graph_init(gr_ui *ui);
+/* graph.c: frees Graphviz's process-wide context at shutdown. */
+void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
 
 #endif
