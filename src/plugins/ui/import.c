@@ -103,6 +103,7 @@ static int import_analyze(gr_ui_page *page, void *payload)
         json_array_foreach(entities, i, entity)
             json_array_append_new(views, gr_ui_entity_view(entity));
         gr_ui__page_put(page, "entities", json_incref(views));
+        gr_ui__page_put(page, "reviewing", json_true());
         gr_ui__page_put(page, "exists", json_incref(exists));
     }
     gr_ui_page_crumb(page, "Catalog", "/catalog");
