@@ -355,14 +355,36 @@ typedef struct {
 static int append_list_row(gr_db_stmt *stmt, void *payload)
 {
     list_rows *rows = payload;
-    json_t *entity = parse_entity(gr_db_column_text(stmt, 1));
 
-    if (entity == NULL)
-        return 0;
-    json_array_append_new(rows->entities, entity);
-    json_array_append_new(rows->keys, json_pack("[ss]", gr_db_column_text(stmt, 2) ?: "",
+    json_array_append_new(rows->keys, json_pack("[ss]", gr_db_column_text(stmt, 1) ?: "",
                                                 gr_db_column_text(stmt, 0)));
     return 0;
+}
+
+/* Loads the entities of the page's keys, in key order. Sorting only the
+ * narrow keys and reading the (large) entity texts of one page afterwards
+ * keeps the sort cheap on big catalogs. */
+static int load_rows(gr_ui *ui, list_rows *rows)
+{
+    json_t *refs = json_array();
+    json_t *by_ref = NULL;
+    json_t *pair;
+    size_t i;
+    int error;
+
+    json_array_foreach(rows->keys, i, pair)
+        json_array_append(refs, json_array_get(pair, 1));
+    error = gr_ui_entities_get(ui, refs, &by_ref);
+    json_array_foreach(rows->keys, i, pair)
+    {
+        json_t *entity = json_object_get(by_ref, json_string_value(json_array_get(pair, 1)));
+
+        if (error == 0 && entity != NULL)
+            json_array_append(rows->entities, entity);
+    }
+    json_decref(refs);
+    json_decref(by_ref);
+    return error;
 }
 
 static int count_row(gr_db_stmt *stmt, void *payload)
@@ -424,8 +446,7 @@ int gr_ui_entity_list(gr_ui *ui, const gr_ui_list_query *query, gr_ui_list_page 
         goto done;
 
     sql_init(&sql);
-    gr_buf_printf(&sql.text, "SELECT fe.entity_ref, fe.final_entity, %s"
-                             " FROM catalog_final_entities fe", sort);
+    gr_buf_printf(&sql.text, "SELECT fe.entity_ref, %s FROM catalog_final_entities fe", sort);
     list_where(&sql, query);
     if (pair != NULL)
         where_keyset(&sql, sort, pair, ascending);
@@ -436,15 +457,13 @@ int gr_ui_entity_list(gr_ui *ui, const gr_ui_list_query *query, gr_ui_list_page 
     if (error < 0 || (error = list_count(ui, query, &page->total)) < 0)
         goto done;
 
-    more = json_array_size(rows.entities) > (size_t)limit;
-    if (more) {
-        json_array_remove(rows.entities, (size_t)limit);
+    more = json_array_size(rows.keys) > (size_t)limit;
+    if (more)
         json_array_remove(rows.keys, (size_t)limit);
-    }
-    if (backward) {
-        reverse(rows.entities);
+    if (backward)
         reverse(rows.keys);
-    }
+    if ((error = load_rows(ui, &rows)) < 0)
+        goto done;
     if (json_array_size(rows.keys) > 0) {
         size_t last = json_array_size(rows.keys) - 1;
 

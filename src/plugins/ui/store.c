@@ -11,15 +11,20 @@
 int gr_ui__store_migrate(gr_ui *ui)
 {
     const gr_asset *tables = gr_asset_find("plugins/ui/sql/001_ui.sql");
-    gr_db_migration migrations[1];
+    const gr_asset *indexes = gr_asset_find("plugins/ui/sql/002_ui_indexes.sql");
+    gr_db_migration migrations[2];
 
-    if (tables == NULL)
-        return gr_error_set(GR_ERROR, "the UI's migration plugins/ui/sql/001_ui.sql is missing");
+    if (tables == NULL || indexes == NULL)
+        return gr_error_set(GR_ERROR, "a migration of the UI under plugins/ui/sql is missing");
     memset(migrations, 0, sizeof(migrations));
     migrations[0].version = 1;
     migrations[0].description = "create ui_stars and ui_secrets";
     migrations[0].sql = (const char *)tables->data;
-    return gr_db_migrate(ui->db, "ui", migrations, 1);
+    /* Needs the catalog tables, which the engine's migrations made first. */
+    migrations[1].version = 2;
+    migrations[1].description = "index catalog_final_entities by kind and name";
+    migrations[1].sql = (const char *)indexes->data;
+    return gr_db_migrate(ui->db, "ui", migrations, 2);
 }
 
 static int hex_decode(const char *text, unsigned char *out, size_t size)
