@@ -4,8 +4,9 @@
 # and runs each one on its seed corpus fuzz/corpus/<name without fuzz_>/ for
 # SECONDS seconds. Usage: scripts/fuzz.sh [SECONDS]  (default 60).
 # Inputs that crash are saved as build/fuzz/artifacts/<target>-crash-*.
-# The common code's vsnprintf wrappers trip clang's -Wformat-nonliteral, so that
-# one warning is not an error here.
+# libmicrohttpd's error-log callback hands us a format string to vsnprintf,
+# which clang's -Wformat-nonliteral flags, so that one warning is not an error
+# here.
 set -eu
 cd "$(dirname "$0")/.."
 

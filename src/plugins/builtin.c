@@ -3,6 +3,7 @@
 #include "host/registry/registry.h"
 #include "plugins/catalog/cli_validate.h"
 #include "plugins/catalog/plugin.h"
+#include "plugins/scaffolder/template/cli.h"
 #include "plugins/techdocs/build/cli.h"
 #include "plugins/ui/ui.h"
 
@@ -18,6 +19,11 @@ static const gr_plugin_def builtin_plugins[] = {
         .id = "techdocs",
         .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
         .commands = gr_techdocs_commands,
+    },
+    {
+        .id = "scaffolder",
+        .description = "software templates: the template engine and its commands",
+        .commands = gr_tmpl_cli_commands,
     },
     /* After the catalog, whose tables its pages read. */
     {

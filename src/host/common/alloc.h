@@ -24,6 +24,6 @@ char *gr__xstrdup(const char *str, const char *file, int line);
 char *gr__xstrndup(const char *str, size_t len, const char *file, int line);
 char *gr__xasprintf(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-char *gr_xvasprintf(const char *fmt, va_list args);
+char *gr_xvasprintf(const char *fmt, va_list args) __attribute__((format(printf, 1, 0)));
 
 #endif

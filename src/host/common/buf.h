@@ -18,7 +18,7 @@ void gr_buf_append(gr_buf *buf, const void *data, size_t len);
 void gr_buf_puts(gr_buf *buf, const char *str);
 void gr_buf_putc(gr_buf *buf, char c);
 void gr_buf_printf(gr_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void gr_buf_vprintf(gr_buf *buf, const char *fmt, va_list args);
+void gr_buf_vprintf(gr_buf *buf, const char *fmt, va_list args) __attribute__((format(printf, 2, 0)));
 
 /** Appends `str` with &, <, >, " and ' replaced by HTML entities. */
 void gr_buf_put_html(gr_buf *buf, const char *str);

@@ -23,10 +23,10 @@
 
 /** Default maximum size of the input text, in bytes. */
 #define GR_YAML_DEFAULT_MAX_INPUT_BYTES ((size_t)8 << 20)
-/** Default maximum number of values produced per stream, counting every copy made for an alias or
- * a merge key. It stops "billion laughs" inputs, where nested aliases multiply. */
+/** Default maximum number of values produced per stream, counting every value copied for an
+ * alias. With the byte limit below it bounds the memory that aliases can make a stream use. */
 #define GR_YAML_DEFAULT_MAX_NODES ((size_t)1000000)
-/** Default maximum bytes of scalar text produced per stream, counting alias and merge copies. */
+/** Default maximum bytes of scalar text produced per stream, counting alias copies. */
 #define GR_YAML_DEFAULT_MAX_TOTAL_SCALAR_BYTES ((size_t)64 << 20)
 /** Default maximum nesting of mappings and sequences (the root collection is depth 1). */
 #define GR_YAML_DEFAULT_MAX_DEPTH 128
@@ -47,15 +47,16 @@ typedef struct {
     size_t max_depth;
     size_t max_scalar_bytes;
     size_t max_alias_count;
-    /* Nonzero turns `<<` merge keys off, so `<<` is an ordinary key as in the
-     * `yaml` package's default; merging is on by default (YAML 1.1 merge). */
+    /* Nonzero makes `<<` an ordinary key. Merge keys (YAML 1.1 merge) are on by
+     * default here, while Backstage's catalog turns them on only with its
+     * enableYamlMerge option. */
     int no_merge_keys;
 } gr_yaml_limits;
 
 /** One parsed YAML document: its JSON value and the source position of every value. */
 typedef struct gr_yaml_doc gr_yaml_doc;
 
-/** A position in the source text; lines and columns are 1-based, columns count characters. */
+/** A position in the source text. Lines and columns are 1-based, and columns count characters. */
 typedef struct {
     int line;
     int column;
@@ -72,6 +73,11 @@ typedef struct {
  * Anchored values are deep-copied at each alias, so callers may change any
  * tree. Empty documents (nothing between two `---`) are skipped; a document
  * holding only `~` or `null` is returned with a JSON null root.
+ *
+ * NOTE: libyaml, a YAML 1.1 parser, decides the syntax. It accepts a few
+ * layouts that the `yaml` package rejects (a flow collection continued at a
+ * lower indentation, "[?x]" as an explicit key) and reads a lone CR as a line
+ * break, where the `yaml` package keeps it in the text.
  *
  * On success stores a caller-owned array of `*count_out` documents in
  * `*docs_out` (free with gr_yaml_docs_free(); NULL when the count is 0).
@@ -113,13 +119,14 @@ void gr_yaml_docs_free(gr_yaml_doc **docs, size_t count);
 
 /**
  * Appends `value` (borrowed) to `out` as one block-style YAML document ending in
- * a newline. Strings that would read back as another type ("yes" stays plain,
- * "true", "1.0", "null", "" and "a: b" are quoted) are quoted, so
- * parsing the output yields a tree equal to `value`. Reals are written in
- * the shortest form that reads back to the same double.
+ * a newline. A string that would read back as another type ("true", "1.0",
+ * "null", "") or that YAML syntax would change ("a: b", " x") is double-quoted,
+ * multi-line text becomes a literal block where it reads back unchanged, and
+ * reals take the shortest form that reads back to the same double. Parsing the
+ * output yields a tree equal to any tree gr_yaml_parse() made.
  *
- * Returns GR_OK, or GR_EINVALID (message set) for a value YAML cannot hold as
- * given: a real that is not finite. Thread-safe.
+ * Returns GR_OK, or GR_EINVALID (message set) when a string or key is not
+ * valid UTF-8. Thread-safe.
  */
 int gr_yaml_emit(json_t *value, gr_buf *out);
 

@@ -11,6 +11,9 @@
 /**
  * Appends `value` as single-line flow YAML ("{ a: 1, b: [ x, y ] }"), the form
  * the `yaml` package gives a mapping key that is a collection.
+ * NOTE: the `yaml` package writes each scalar as it was spelled in the source
+ * (0x1f, Null, ''); this writes the resolved value (31, null, ""), so such keys
+ * can differ.
  */
 void gr_yaml__emit_flow(const json_t *value, gr_buf *out);
 

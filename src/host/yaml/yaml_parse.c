@@ -13,6 +13,13 @@
 #include "host/yaml/yaml_emit.h"
 #include "host/yaml/yaml_scalar.h"
 
+/*
+ * Maximum length of the text made for a mapping key that is a mapping or a
+ * sequence. Such keys are rare, and nesting them makes the text grow
+ * exponentially, because each level quotes its inner keys again.
+ */
+#define MAX_COLLECTION_KEY_BYTES 65536
+
 /* Kinds of scalar key seen under one key string, for duplicate checks. */
 enum {
     SEEN_STRING = 1,
@@ -149,13 +156,13 @@ static int charge(stream_loader *loader, yaml_mark_t mark, size_t nodes, size_t 
     loader->bytes += bytes;
     if (loader->nodes > loader->limits.max_nodes)
         return fail_at(loader, GR_ELIMIT, mark,
-                       "the document makes more than %zu values (aliases and merge keys "
-                       "count every copy); this limit stops alias bombs",
+                       "the text makes more than %zu values, counting each alias copy; "
+                       "split the file or use fewer aliases (this limit stops alias bombs)",
                        loader->limits.max_nodes);
     if (loader->bytes > loader->limits.max_total_scalar_bytes)
         return fail_at(loader, GR_ELIMIT, mark,
-                       "the document makes more than %zu bytes of text (aliases and merge keys "
-                       "count every copy); this limit stops alias bombs",
+                       "the text makes more than %zu bytes of scalars, counting each alias "
+                       "copy; split the file or use fewer aliases (this limit stops alias bombs)",
                        loader->limits.max_total_scalar_bytes);
     return GR_OK;
 }
@@ -411,14 +418,29 @@ static int add_merge(stream_loader *loader, frame *f, item *it, yaml_mark_t mark
 }
 
 /* Turns a finished value into the pending key of mapping `f`. */
-static void take_key(frame *f, item *it)
+/*
+ * Turns a finished value into the pending key of mapping `f`. A collection
+ * key is written as flow YAML, and since nested collection keys quote the text
+ * of their inner keys again at each level, its length is checked and charged.
+ */
+static int take_key(stream_loader *loader, frame *f, item *it)
 {
+    yaml_mark_t mark = {0, (size_t)it->node->line - 1, (size_t)it->node->column - 1};
     gr_buf key = GR_BUF_INIT;
+    int rc = GR_OK;
 
-    if (it->key != NULL)
+    if (it->key != NULL) {
         gr_buf_append(&key, it->key, it->key_len);
-    else
+    } else {
         gr_yaml__emit_flow(it->json, &key);
+        if (key.len > MAX_COLLECTION_KEY_BYTES)
+            rc = fail_at(loader, GR_ELIMIT, mark,
+                         "a mapping key that is a collection makes a %zu-byte key, more than the "
+                         "limit of %d bytes",
+                         key.len, MAX_COLLECTION_KEY_BYTES);
+        if (rc == GR_OK)
+            rc = charge(loader, mark, 0, key.len);
+    }
     f->key_len = key.len;
     f->key = key.data ? gr_buf_detach(&key) : gr_xstrdup("");
     f->have_key = 1;
@@ -426,6 +448,7 @@ static void take_key(frame *f, item *it)
     f->key_value = it->scalar;
     f->key_line = it->node->line;
     f->key_column = it->node->column;
+    return rc;
 }
 
 static int add_value(stream_loader *loader, item *it, yaml_mark_t mark)
@@ -445,10 +468,8 @@ static int add_value(stream_loader *loader, item *it, yaml_mark_t mark)
         it->json = NULL;
         return GR_OK;
     }
-    if (!f->have_key) {
-        take_key(f, it);
-        return GR_OK;
-    }
+    if (!f->have_key)
+        return take_key(loader, f, it);
     if (f->kind == KEY_MERGE)
         rc = add_merge(loader, f, it, mark);
     else
@@ -553,8 +574,9 @@ static int count_alias_use(stream_loader *loader, anchor *target, const char *na
     if (target->alias_count > 0 &&
         target->uses > loader->limits.max_alias_count / target->alias_count)
         return fail_at(loader, GR_ELIMIT, mark,
-                       "alias *%s is used %zu times and holds %zu nested alias copies, more than "
-                       "the limit of %zu copies; this limit stops alias bombs",
+                       "alias *%s makes too many copies: %zu uses x %zu nested alias copies is "
+                       "more than %zu, the limit the `yaml` package also applies; write the value "
+                       "out instead of aliasing it (this limit stops alias bombs)",
                        name, target->uses, target->alias_count, loader->limits.max_alias_count);
     return GR_OK;
 }

@@ -52,7 +52,7 @@ json_t *gr_yaml__value_json(const gr_yaml__value *value, const char *text, size_
  */
 void gr_yaml__value_key(const gr_yaml__value *value, const char *text, size_t len, gr_buf *out);
 
-/** Size of the gr_yaml__format_number() buffer: the longest output (about 27 bytes) with room the compiler can verify. */
+/** Size of the gr_yaml__format_number() buffer, including the NUL. */
 #define GR_YAML__NUMBER_MAX 64
 
 /** Formats a double like JavaScript's Number.prototype.toString(). */

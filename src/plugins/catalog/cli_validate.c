@@ -262,6 +262,7 @@ static void check_targets(validation_run *run, const char *path, const json_t *e
             continue;
         pattern = targets[i].target[0] == '/' ? gr_xstrdup(targets[i].target)
                                               : gr_xasprintf("%s%s", folder, targets[i].target);
+        /* NOTE: glob(3) treats "**" like "*", so "**" matches one folder level, not many. */
         status = glob(pattern, 0, NULL, &matches);
         if (status == GLOB_NOMATCH && !targets[i].optional)
             gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
@@ -288,6 +289,7 @@ static void validate_document(validation_run *run, const char *path, const char 
 {
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
     gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
+    /* TODO: placeholders that name a URL need a URL reader; this one reads local files only. */
     gr_model_file_reader files = {run->root};
     gr_model_placeholder_reader reader = {gr_model_file_read, &files, path};
     json_t *entity = gr_yaml_doc_root(doc);

@@ -242,7 +242,7 @@ function show(label, verdict) {
 }
 
 // A file that greenroom rejects whole for a YAML error matches when Backstage
-// found a YAML error in it too; its other documents are then not compared.
+// found a YAML error in it too. Its other documents are then not compared.
 function fileLevelMatch(key, backstage) {
   const file = key.slice(0, key.lastIndexOf('#'));
   for (const [otherKey, verdict] of backstage) {

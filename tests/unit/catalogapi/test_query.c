@@ -73,6 +73,7 @@ static char *select_names(gr_db *db, const json_t *predicate, int *rc_out)
     gr_buf names = GR_BUF_INIT;
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
+    char *result;
     int rc;
 
     gr_catalog_sql_puts(&sql, "SELECT fe.name FROM catalog_final_entities fe WHERE ");
@@ -96,8 +97,9 @@ static char *select_names(gr_db *db, const json_t *predicate, int *rc_out)
     gr_db_finalize(stmt);
     gr_db_release(conn);
     gr_catalog_sql_free(&sql);
-    return gr_xstrdup(gr_buf_cstr(&names));
-    /* names is freed by the caller through the copy */
+    result = gr_xstrdup(gr_buf_cstr(&names));
+    gr_buf_free(&names);
+    return result;
 }
 
 typedef struct {

@@ -400,6 +400,21 @@ static void keys_template_placeholder(void **state)
     parsed_free(&result);
 }
 
+static void keys_nested_collections_limited(void **state)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    (void)state;
+    for (int i = 0; i < 40; i++)
+        gr_buf_putc(&text, '{');
+    for (int i = 0; i < 40; i++)
+        gr_buf_putc(&text, '}');
+    parsed result = parse_with(text.data, text.len, NULL);
+    assert_int_equal(result.rc, GR_ELIMIT);
+    assert_non_null(strstr(gr_error_last(), "limit of 65536 bytes"));
+    gr_buf_free(&text);
+}
+
 static void keys_javascript_order(void **state)
 {
     /* 01 is the integer 1, so its key is "1". */
@@ -600,6 +615,7 @@ int main(void)
         cmocka_unit_test(duplicate_different_type_replaces),
         cmocka_unit_test(keys_non_string_converted),
         cmocka_unit_test(keys_template_placeholder),
+        cmocka_unit_test(keys_nested_collections_limited),
         cmocka_unit_test(keys_javascript_order),
         cmocka_unit_test(depth_limit_enforced),
         cmocka_unit_test(depth_limit_counts_aliases),

@@ -77,13 +77,38 @@ static void param_value(gr_catalog_sql *sql, const json_t *value)
 }
 
 /*
- * Opens `<id> IN (SELECT entity_id FROM catalog_search WHERE key = ?`; the
- * caller adds the value condition and closes it with close_subquery().
+ * Keys that most entities have, as in Backstage's catalog. A condition on
+ * them matches a large share of the catalog, so it is tested per candidate
+ * row (EXISTS), which lets an ordered scan stop after one page. Conditions
+ * on other keys usually match few entities and are collected once (IN).
+ */
+static int is_broad_key(const char *key)
+{
+    static const char *const broad[] = {"kind", "metadata.namespace", "spec.type",
+                                        "spec.lifecycle"};
+
+    for (size_t i = 0; i < sizeof(broad) / sizeof(broad[0]); i++) {
+        if (strcasecmp(key, broad[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Opens the subquery that finds the entities with a search row for `key`;
+ * the caller adds the value condition and closes it with close_subquery().
  */
 static void open_subquery(gr_catalog_sql *sql, const char *id_column, const char *key)
 {
-    gr_buf_printf(&sql->text, "%s IN (SELECT sf.entity_id FROM catalog_search sf WHERE sf.key = ",
-                  id_column);
+    if (is_broad_key(key))
+        gr_buf_printf(&sql->text,
+                      "EXISTS (SELECT 1 FROM catalog_search sf WHERE sf.entity_id = %s AND"
+                      " sf.key = ",
+                      id_column);
+    else
+        gr_buf_printf(&sql->text,
+                      "%s IN (SELECT sf.entity_id FROM catalog_search sf WHERE sf.key = ",
+                      id_column);
     param_lower(sql, key);
 }
 
@@ -318,4 +343,53 @@ int gr_catalog_filter_to_sql(const json_t *predicate, const char *id_column, gr_
         return GR_OK;
     }
     return node_sql(predicate, id_column, sql);
+}
+
+int gr_catalog_filter_split(const json_t *predicate, char **key, char **value, json_t **rest)
+{
+    const json_t *members = json_object_get(predicate, "$all");
+    const char *name;
+    json_t *item;
+
+    *key = NULL;
+    *value = NULL;
+    *rest = NULL;
+    if (!json_is_object(predicate) || json_object_get(predicate, "$not") != NULL ||
+        json_object_get(predicate, "$any") != NULL)
+        return 0;
+
+    if (members != NULL) {
+        size_t index;
+        json_t *member;
+
+        json_array_foreach(members, index, member)
+        {
+            json_t *member_rest = NULL;
+
+            if (!gr_catalog_filter_split(member, key, value, &member_rest))
+                continue;
+            *rest = json_deep_copy(predicate);
+            if (member_rest != NULL)
+                json_array_set_new(json_object_get(*rest, "$all"), index, member_rest);
+            else
+                json_array_remove(json_object_get(*rest, "$all"), index);
+            return 1;
+        }
+        return 0;
+    }
+
+    json_object_foreach((json_t *)predicate, name, item)
+    {
+        if (name[0] == '$' || json_is_object(item))
+            continue;
+        *key = gr_catalog_lower(gr_xstrdup(name));
+        *value = gr_catalog_predicate_value_text(item);
+        gr_catalog_lower(*value);
+        if (json_object_size(predicate) > 1) {
+            *rest = json_deep_copy(predicate);
+            json_object_del(*rest, name);
+        }
+        return 1;
+    }
+    return 0;
 }

@@ -54,6 +54,16 @@ void gr_catalog_sql_free(gr_catalog_sql *sql);
  */
 int gr_catalog_filter_to_sql(const json_t *predicate, const char *id_column, gr_catalog_sql *sql);
 
+/**
+ * Splits off one `key: value` equality that every match of `predicate` must
+ * satisfy (a top-level condition, or one inside a top-level $all), so a
+ * query can walk the (key, value) index for it and test the rest per row.
+ * Returns 1 with *key and *value in lower case (caller frees) and *rest the
+ * remaining predicate (caller frees; NULL when nothing remains), or 0 when
+ * there is no such condition.
+ */
+int gr_catalog_filter_split(const json_t *predicate, char **key, char **value, json_t **rest);
+
 /** Lower-cases ASCII letters of `text` in place and returns it. */
 char *gr_catalog_lower(char *text);
 

@@ -62,10 +62,16 @@ typedef struct {
     char *term;           /* trimmed full-text term in lower case, or NULL */
     json_t *text_fields;  /* lower-case keys the term is searched in (owned) */
     const json_t *after;  /* orderFieldValues, or NULL */
+    char *driver_key;     /* a key = value condition every match has (see gr_catalog_filter_split) */
+    char *driver_value;
+    json_t *rest;         /* the filter without the driver condition (owned, may be NULL) */
 } plan;
 
 static void plan_free(plan *p)
 {
+    free(p->driver_key);
+    free(p->driver_value);
+    json_decref(p->rest);
     free(p->sort_key);
     free(p->term);
     json_decref(p->text_fields);
@@ -99,6 +105,8 @@ static void plan_init(plan *p, const json_t *cursor)
     }
     p->backwards = json_is_true(json_object_get(cursor, "isPrevious"));
     p->after = json_object_get(cursor, "orderFieldValues");
+    if (p->filter != NULL)
+        gr_catalog_filter_split(p->filter, &p->driver_key, &p->driver_value, &p->rest);
 
     if (term != NULL)
         p->term = trim_lower(term);
@@ -154,7 +162,7 @@ static int term_in_sort_rows(const plan *p)
 }
 
 /* Appends the keyset condition that starts the page after (or before) orderFieldValues. */
-static void keyset_condition(const plan *p, gr_catalog_sql *sql)
+static void keyset_condition(const plan *p, const char *id_column, gr_catalog_sql *sql)
 {
     const char *op;
 
@@ -173,8 +181,7 @@ static void keyset_condition(const plan *p, gr_catalog_sql *sql)
     } else if (json_array_size(p->after) == 1) {
         const char *id = json_string_value(json_array_get(p->after, 0));
 
-        gr_buf_printf(&sql->text, " AND %s %s ", p->sort_key ? "s.entity_id" : "fe.entity_id",
-                      p->backwards ? "<" : ">");
+        gr_buf_printf(&sql->text, " AND %s %s ", id_column, p->backwards ? "<" : ">");
         gr_catalog_sql_param(sql, id ? id : "");
     }
 }
@@ -203,18 +210,32 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
         } else if (p->term != NULL) {
             full_text_condition(p, "s.entity_id", sql);
         }
-        keyset_condition(p, sql);
+        keyset_condition(p, "s.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY s.value %s, s.entity_id %s", dir, dir);
+    } else if (p->driver_key != NULL) {
+        /* The index on (key, value, entity_id) yields the driver's rows in id order. */
+        gr_catalog_sql_puts(sql, "WITH page AS (SELECT d.entity_id AS entity_id, NULL AS "
+                                 "sort_value FROM catalog_search d WHERE d.key = ");
+        gr_catalog_sql_param(sql, p->driver_key);
+        gr_catalog_sql_puts(sql, " AND d.value = ");
+        gr_catalog_sql_param(sql, p->driver_value);
+        gr_catalog_sql_puts(sql, " AND ");
+        rc = gr_catalog_filter_to_sql(p->rest, "d.entity_id", sql);
+        if (rc != GR_OK)
+            return rc;
+        if (p->term != NULL)
+            full_text_condition(p, "d.entity_id", sql);
+        keyset_condition(p, "d.entity_id", sql);
+        gr_buf_printf(&sql->text, " ORDER BY d.entity_id %s", dir);
     } else {
         gr_catalog_sql_puts(sql, "WITH page AS (SELECT fe.entity_id AS entity_id, NULL AS "
-                                 "sort_value FROM catalog_final_entities fe WHERE "
-                                 "fe.final_entity IS NOT NULL AND ");
+                                 "sort_value FROM catalog_final_entities fe WHERE ");
         rc = gr_catalog_filter_to_sql(p->filter, "fe.entity_id", sql);
         if (rc != GR_OK)
             return rc;
         if (p->term != NULL)
             full_text_condition(p, "fe.entity_id", sql);
-        keyset_condition(p, sql);
+        keyset_condition(p, "fe.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY fe.entity_id %s", dir);
     }
     gr_buf_printf(&sql->text, " LIMIT %lld", (long long)rows);
@@ -229,23 +250,53 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
     return GR_OK;
 }
 
-/* Builds the statement that counts every match of the query. */
+/* Whether every stitched entity has a search value for `key`, so ordering by it drops none. */
+static int always_present(const char *key)
+{
+    return strcmp(key, "metadata.name") == 0 || strcmp(key, "metadata.namespace") == 0 ||
+           strcmp(key, "metadata.uid") == 0 || strcmp(key, "kind") == 0;
+}
+
+/* Appends the condition that an entity has a value for the order field. */
+static void has_sort_value(const plan *p, const char *id_column, gr_catalog_sql *sql)
+{
+    if (p->sort_key == NULL || always_present(p->sort_key))
+        return;
+    gr_buf_printf(&sql->text,
+                  " AND EXISTS (SELECT 1 FROM catalog_search so WHERE so.entity_id = %s AND"
+                  " so.key = ",
+                  id_column);
+    gr_catalog_sql_param(sql, p->sort_key);
+    gr_catalog_sql_puts(sql, " AND so.value IS NOT NULL)");
+}
+
+/*
+ * Builds the statement that counts every match of the query. Search rows
+ * exist only for stitched entities, so the count never reads an entity.
+ */
 static int count_sql(const plan *p, gr_catalog_sql *sql)
 {
+    const char *id_column = p->driver_key ? "d.entity_id" : "fe.entity_id";
     int rc;
 
-    gr_catalog_sql_puts(sql, "SELECT COUNT(*) FROM catalog_final_entities fe"
-                             " WHERE fe.final_entity IS NOT NULL AND ");
-    if (p->sort_key != NULL) {
-        gr_catalog_sql_puts(sql, "fe.entity_id IN (SELECT so.entity_id FROM catalog_search so"
-                                 " WHERE so.key = ");
-        gr_catalog_sql_param(sql, p->sort_key);
-        gr_catalog_sql_puts(sql, " AND so.value IS NOT NULL) AND ");
+    if (p->driver_key != NULL) {
+        /* One row per (entity, key, value), so the driver's rows count entities. */
+        gr_catalog_sql_puts(sql, "SELECT COUNT(*) FROM catalog_search d WHERE d.key = ");
+        gr_catalog_sql_param(sql, p->driver_key);
+        gr_catalog_sql_puts(sql, " AND d.value = ");
+        gr_catalog_sql_param(sql, p->driver_value);
+        gr_catalog_sql_puts(sql, " AND ");
+        rc = gr_catalog_filter_to_sql(p->rest, id_column, sql);
+    } else {
+        gr_catalog_sql_puts(sql, "SELECT COUNT(*) FROM catalog_final_entities fe WHERE ");
+        rc = gr_catalog_filter_to_sql(p->filter, id_column, sql);
     }
-    rc = gr_catalog_filter_to_sql(p->filter, "fe.entity_id", sql);
-    if (rc == GR_OK && p->term != NULL)
-        full_text_condition(p, "fe.entity_id", sql);
-    return rc;
+    if (rc != GR_OK)
+        return rc;
+    has_sort_value(p, id_column, sql);
+    if (p->term != NULL)
+        full_text_condition(p, id_column, sql);
+    return GR_OK;
 }
 
 /* A row kept for building cursors: its sort value and entity id. */

@@ -151,11 +151,9 @@ static int facets_sql(char **keys, size_t count, const json_t *filter, gr_catalo
     }
     gr_catalog_sql_puts(sql, ") AND s.original_value IS NOT NULL");
     if (filter != NULL) {
-        gr_catalog_sql_puts(sql, " AND s.entity_id IN (SELECT fe.entity_id FROM"
-                                 " catalog_final_entities fe WHERE fe.final_entity IS NOT NULL"
-                                 " AND ");
-        rc = gr_catalog_filter_to_sql(filter, "fe.entity_id", sql);
-        gr_catalog_sql_puts(sql, ")");
+        /* Search rows exist only for stitched entities, so no entity is read. */
+        gr_catalog_sql_puts(sql, " AND ");
+        rc = gr_catalog_filter_to_sql(filter, "s.entity_id", sql);
     }
     gr_catalog_sql_puts(sql, " GROUP BY s.key, s.original_value ORDER BY s.key, s.original_value");
     return rc;
@@ -242,7 +240,7 @@ static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
         gr_catalog_sql_param(sql, key);
         free(key);
     }
-    gr_catalog_sql_puts(sql, " WHERE fe.final_entity IS NOT NULL AND ");
+    gr_catalog_sql_puts(sql, " WHERE ");
     rc = gr_catalog_filter_to_sql(list->filter, "fe.entity_id", sql);
     if (rc != GR_OK)
         return rc;
@@ -264,7 +262,8 @@ static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
         gr_buf_printf(&sql->text, " OFFSET %lld", (long long)list->offset);
 
     gr_catalog_sql_puts(sql, ") SELECT fe.final_entity FROM page JOIN catalog_final_entities fe"
-                             " ON fe.entity_id = page.entity_id ORDER BY ");
+                             " ON fe.entity_id = page.entity_id"
+                             " WHERE fe.final_entity IS NOT NULL ORDER BY ");
     for (size_t i = 0; i < orders; i++) {
         const char *order =
             json_string_value(json_object_get(json_array_get(list->order, i), "order"));

@@ -22,7 +22,7 @@
 #include "plugins/catalog/engine/store.h"
 
 /* Time wait_idle sleeps between checks while worker threads do the work, in ms. */
-#define IDLE_CHECK_MS 10
+#define IDLE_CHECK_MS 50
 /* Time a worker waits after a failed round before it tries again, in ms. */
 #define ERROR_BACKOFF_MS 1000
 
@@ -31,6 +31,26 @@ static const char *asset_text(const char *name)
     const gr_asset *asset = gr_asset_find(name);
 
     return asset ? (const char *)asset->data : NULL;
+}
+
+/*
+ * Settings of the SQLite writer connection for large transactions: a 64 MiB
+ * page cache, temporary data (statement journals) in memory instead of temp
+ * files, and checkpoints every 10000 pages, so that ingesting a large catalog
+ * does not rewrite the same pages many times. PostgreSQL needs nothing.
+ * NOTE: these belong with the connection setup of the store; they are set
+ * here because the catalog is the first heavy writer.
+ */
+static void tune_sqlite_writer(gr_db *db)
+{
+    gr_db_conn *conn = NULL;
+
+    if (gr_db_dialect(db) != GR_DB_SQLITE || gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
+        return;
+    if (gr_db_exec(conn, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+                         "PRAGMA wal_autocheckpoint=10000") != GR_OK)
+        gr_warn("catalog", "tuning the SQLite writer failed: %s", gr_error_last());
+    gr_db_release(conn);
 }
 
 static int migrate(gr_db *db)
@@ -194,6 +214,8 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
     if (rc == GR_OK)
         rc = migrate(catalog->db);
     if (rc == GR_OK)
+        tune_sqlite_writer(catalog->db);
+    if (rc == GR_OK)
         rc = store_config_locations(catalog);
     if (rc == GR_OK)
         rc = sync_provider(catalog, "config", GR_CATALOG_CONFIG_PROVIDER);
@@ -241,6 +263,7 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
 {
     gr_catalog_item *items = NULL;
     size_t count = 0;
+    size_t claimed;
     bool stitched = false;
     int rc;
 
@@ -256,10 +279,11 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     for (size_t i = 0; i < count; i++)
         gr_catalog__item_free(&items[i]);
     free(items);
+    claimed = count;
     if (rc != GR_OK)
         return rc;
 
-    rc = gr_catalog__stitch_batch(catalog, &stitched);
+    rc = gr_catalog__stitch_batch(catalog, claimed == 0, &stitched);
     if (rc != GR_OK)
         return rc;
     *did_work = *did_work || stitched;
@@ -418,6 +442,31 @@ int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
     return rc;
 }
 
+/* Counts what keeps the engine busy: due rows, leased rows and pending stitches. */
+static int count_pending(gr_catalog *catalog, int64_t *out)
+{
+    gr_db_conn *conn = NULL;
+    int64_t now = gr_catalog__now_ms();
+    int64_t due = 0, leased = 0, stitching = 0;
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__query_int(conn, &due,
+                               "SELECT COUNT(*) FROM catalog_refresh_state WHERE next_update_at <= ?",
+                               "i", now);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &leased,
+                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until >= ?",
+                                   "i", now);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &stitching, "SELECT COUNT(*) FROM catalog_stitch_queue",
+                                   NULL);
+    gr_db_release(conn);
+    *out = due + leased + stitching;
+    return rc;
+}
+
 static int count_orphans(gr_catalog *catalog, int64_t *out)
 {
     gr_db_conn *conn = NULL;
@@ -443,7 +492,7 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
     workers = catalog->thread_count > 0;
     pthread_mutex_unlock(&catalog->lock);
     for (;;) {
-        gr_catalog_counts counts;
+        int64_t pending = 0;
         int64_t orphans = 0;
         int rc;
 
@@ -456,12 +505,12 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
                     return rc;
             }
         }
-        rc = gr_catalog_counts_read(catalog, &counts);
-        if (rc == GR_OK && catalog->settings.orphan_delete)
+        rc = count_pending(catalog, &pending);
+        if (rc == GR_OK && pending == 0 && catalog->settings.orphan_delete)
             rc = count_orphans(catalog, &orphans);
         if (rc != GR_OK)
             return rc;
-        if (counts.due == 0 && counts.stitching == 0 && orphans == 0)
+        if (pending == 0 && orphans == 0)
             return GR_OK;
         if (orphans > 0) {
             pthread_mutex_lock(&catalog->lock);
@@ -471,10 +520,9 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
         }
         if (gr_catalog__now_ms() >= deadline)
             return gr_error_set(GR_ELIMIT,
-                                "the catalog did not become idle within %d ms (%lld due, %lld to "
-                                "stitch, %lld orphans)",
-                                timeout_ms, (long long)counts.due, (long long)counts.stitching,
-                                (long long)orphans);
+                                "the catalog did not become idle within %d ms (%lld rows to "
+                                "process or stitch, %lld orphans)",
+                                timeout_ms, (long long)pending, (long long)orphans);
         if (workers)
             sleep_ms(IDLE_CHECK_MS);
     }

@@ -18,9 +18,14 @@
 #define GR_CATALOG_USER_PROVIDER "DefaultLocationStore"
 
 /** Rows claimed for processing per batch. */
-#define GR_CATALOG_PROCESS_BATCH 200
+#define GR_CATALOG_PROCESS_BATCH 500
 /** Entities stitched per batch. */
-#define GR_CATALOG_STITCH_BATCH 500
+#define GR_CATALOG_STITCH_BATCH 1000
+/**
+ * Time a stitch waits after its first mark, in ms, while processing is busy;
+ * marks arriving meanwhile join it. An idle engine stitches at once.
+ */
+#define GR_CATALOG_STITCH_DELAY_MS 1000
 /** Time a claim protects a row from other workers, in ms. */
 #define GR_CATALOG_LEASE_MS 120000
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */

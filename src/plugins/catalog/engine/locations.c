@@ -35,7 +35,7 @@ static int query_locations(gr_catalog *catalog, const char *where, const char *t
 
     if (rc == GR_OK)
         rc = gr_catalog__prepare(conn, sql, &stmt, types, a, b);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW)
+    while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW)
         json_array_append_new(list, location_json(stmt));
     gr_db_finalize(stmt);
     gr_db_release(conn);
@@ -690,7 +690,7 @@ int gr_catalog_ancestry(gr_catalog *catalog, const char *entity_ref, json_t **ou
                                      "SELECT DISTINCT source_entity_ref FROM catalog_refs WHERE "
                                      "target_entity_ref = ? AND source_entity_ref IS NOT NULL",
                                      &stmt, "s", current);
-        while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
             const char *parent = gr_db_column_text(stmt, 0);
             bool seen = false;
 
@@ -747,7 +747,7 @@ int gr_catalog_history(gr_catalog *catalog, const char *entity_ref, json_t **out
                                  "SELECT id, entity_ref, entity_id, changed_at, cause, change, diff "
                                  "FROM catalog_history WHERE entity_ref = ? ORDER BY id",
                                  &stmt, "s", ref);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+    while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         json_t *diff = json_loads(gr_db_column_text(stmt, 6), 0, NULL);
 
         json_array_append_new(
@@ -782,7 +782,7 @@ int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out)
                                  "catalog_refresh_state WHERE errors IS NOT NULL AND errors <> '' "
                                  "AND errors <> '[]' ORDER BY entity_ref",
                                  &stmt, NULL);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+    while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         json_t *entity = json_loads(gr_db_column_text(stmt, 2), 0, NULL);
         json_t *errors = json_loads(gr_db_column_text(stmt, 3), 0, NULL);
         const char *location = json_string_value(json_object_get(

@@ -302,7 +302,8 @@ int gr_catalog__provider_full(gr_catalog *catalog, const char *source_key,
 
     for (size_t i = 0; i < count; i++)
         wanted[i] = items[i].ref;
-    qsort(wanted, count, sizeof(char *), compare_strings);
+    if (count > 1)
+        qsort(wanted, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < old.count; i++) {
         if (bsearch(&old.refs[i], wanted, count, sizeof(char *), compare_strings) == NULL)
             gr_catalog__marks_push(&removed, old.refs[i], NULL);

@@ -235,7 +235,8 @@ static size_t unique_count(char **list, size_t count)
 {
     size_t unique = 0;
 
-    qsort(list, count, sizeof(char *), compare_strings);
+    if (count > 1)
+        qsort(list, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
             unique++;
@@ -356,7 +357,8 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
             }
             row_count++;
         }
-        qsort(rows, row_count, sizeof(*rows), compare_ordered);
+        if (row_count > 1)
+            qsort(rows, row_count, sizeof(*rows), compare_ordered);
         out->items = gr_xcalloc(row_count + 1, sizeof(*out->items));
         for (size_t i = 0; i < row_count; i++) {
             bool duplicate = i > 0 && strcmp(rows[i].row.key, rows[i - 1].row.key) == 0 &&

@@ -53,7 +53,7 @@ static void stitch_item_free(stitch_item *item)
     json_decref(item->diff);
 }
 
-static int claim(gr_catalog *catalog, stitch_item **items_out, size_t *count_out)
+static int claim(gr_catalog *catalog, bool all, stitch_item **items_out, size_t *count_out)
 {
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
@@ -71,7 +71,8 @@ static int claim(gr_catalog *catalog, stitch_item **items_out, size_t *count_out
     sql = gr_xasprintf("SELECT entity_ref, ticket, cause FROM catalog_stitch_queue "
                        "WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?%s",
                        gr_db_sql_skip_locked(catalog->db));
-    rc = gr_catalog__prepare(conn, sql, &stmt, "ii", now, (int64_t)GR_CATALOG_STITCH_BATCH);
+    rc = gr_catalog__prepare(conn, sql, &stmt, "ii", all ? now + GR_CATALOG_STITCH_DELAY_MS : now,
+                             (int64_t)GR_CATALOG_STITCH_BATCH);
     free(sql);
     if (rc != GR_OK)
         goto done;
@@ -431,7 +432,7 @@ static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, bool *wr
     return rc;
 }
 
-int gr_catalog__stitch_batch(gr_catalog *catalog, bool *did_work)
+int gr_catalog__stitch_batch(gr_catalog *catalog, bool all, bool *did_work)
 {
     stitch_item *items = NULL;
     size_t count = 0;
@@ -441,7 +442,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, bool *did_work)
     int rc;
 
     *did_work = false;
-    rc = claim(catalog, &items, &count);
+    rc = claim(catalog, all, &items, &count);
     if (rc != GR_OK || count == 0)
         goto done;
     *did_work = true;

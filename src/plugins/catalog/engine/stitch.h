@@ -13,8 +13,10 @@
  * emits it, status.items from processing errors, relations (both
  * directions, sorted by type and target) and metadata.uid/etag. Entities
  * whose final form did not change write nothing but the queue row's removal.
+ * With `all`, rows are taken before their delay is over (the processing
+ * queue is empty, so no more marks are coming).
  * Stores whether a row was claimed in *did_work.
  */
-int gr_catalog__stitch_batch(gr_catalog *catalog, bool *did_work);
+int gr_catalog__stitch_batch(gr_catalog *catalog, bool all, bool *did_work);
 
 #endif

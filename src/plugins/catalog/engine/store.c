@@ -71,7 +71,8 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
     entries = gr_xmalloc(marks->count * sizeof(*entries));
     for (size_t i = 0; i < marks->count; i++)
         entries[i] = (mark_entry){marks->refs[i], marks->causes[i], i};
-    qsort(entries, marks->count, sizeof(*entries), compare_marks);
+    if (marks->count > 1)
+        qsort(entries, marks->count, sizeof(*entries), compare_marks);
     for (size_t i = 0; i < marks->count && rc == GR_OK; i++) {
         char ticket[96];
         int64_t changed;
@@ -81,12 +82,17 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
             continue;
         snprintf(ticket, sizeof(ticket), "%s:%llu", catalog->instance_id,
                  (unsigned long long)atomic_fetch_add(&ticket_counter, 1));
-        changed = gr_catalog__exec(conn,
-                                   "INSERT INTO catalog_stitch_queue (entity_ref, ticket, "
-                                   "next_stitch_at, cause) VALUES (?, ?, ?, ?) "
-                                   "ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
-                                   "next_stitch_at = excluded.next_stitch_at, cause = excluded.cause",
-                                   "ssis", entries[i].ref, ticket, now, entries[i].cause);
+        /* A row marked again keeps its earlier due time, so an entity that
+         * every batch touches (a group owning thousands) is stitched about
+         * once per delay instead of once per batch. */
+        changed = gr_catalog__exec(
+            conn,
+            "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
+            "next_stitch_at = CASE WHEN catalog_stitch_queue.next_stitch_at < "
+            "excluded.next_stitch_at THEN catalog_stitch_queue.next_stitch_at ELSE "
+            "excluded.next_stitch_at END, cause = excluded.cause",
+            "ssis", entries[i].ref, ticket, now + GR_CATALOG_STITCH_DELAY_MS, entries[i].cause);
         if (changed < 0)
             rc = (int)changed;
     }
@@ -209,7 +215,8 @@ static int read_parents(gr_db_conn *conn, const char *ref, gr_buf *out)
         parents[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    qsort(parents, count, sizeof(char *), compare_strings);
+    if (count > 1)
+        qsort(parents, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         gr_buf_printf(out, "%s\n", parents[i] ? parents[i] : "");
         free(parents[i]);
@@ -248,7 +255,8 @@ static void sort_deferred(gr_catalog_result *result)
     order = gr_xmalloc(count * sizeof(*order));
     for (size_t i = 0; i < count; i++)
         order[i] = (deferred_order){i, result->deferred[i].ref};
-    qsort(order, count, sizeof(*order), compare_deferred_order);
+    if (count > 1)
+        qsort(order, count, sizeof(*order), compare_deferred_order);
     sorted = gr_xmalloc(count * sizeof(*sorted));
     for (size_t i = 0; i < count; i++) {
         gr_catalog_deferred *item = &result->deferred[order[i].index];
@@ -367,10 +375,12 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         }
         if (result->ok) {
             sort_deferred(result);
-            qsort(result->relations, result->relation_count, sizeof(*result->relations),
-                  compare_relations);
-            qsort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
-                  compare_strings);
+            if (result->relation_count > 1)
+                qsort(result->relations, result->relation_count, sizeof(*result->relations),
+                      compare_relations);
+            if (result->refresh_key_count > 1)
+                qsort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
+                      compare_strings);
             rc = check_conflicts(conn, item);
         }
         text = gr_catalog__json_text(result->errors);
@@ -481,7 +491,8 @@ static int read_strings(gr_db_conn *conn, const char *sql, const char *param, ch
         list[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    qsort(list, count, sizeof(char *), compare_strings);
+    if (count > 1)
+        qsort(list, count, sizeof(char *), compare_strings);
     *out = list;
     *count_out = count;
     return rc == GR_DB_DONE ? GR_OK : rc;
@@ -584,7 +595,8 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
-    qsort(existing, count, sizeof(*existing), compare_relation_rows);
+    if (count > 1)
+        qsort(existing, count, sizeof(*existing), compare_relation_rows);
 
     while (rc == GR_OK && (a < count || b < result->relation_count)) {
         const gr_catalog_relation *want = b < result->relation_count ? &result->relations[b] : NULL;

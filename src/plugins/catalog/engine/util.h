@@ -23,7 +23,7 @@
 /** Returns the wall-clock time in milliseconds since the Unix epoch. */
 int64_t gr_catalog__now_ms(void);
 
-/** Writes a random (version 4) UUID into `out`. */
+/** Writes a time-ordered random UUID (version 7) into `out`. */
 void gr_catalog__uuid(char out[GR_CATALOG_UUID_SIZE]);
 
 /** Writes the lower-case hex SHA-1 of `data` into `out`. */

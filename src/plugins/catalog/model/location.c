@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the catalog does to an entity read from a location, and Location entity targets. */
+/* Location annotations stamped on entities read from a location, and Location entity targets. */
 #include "plugins/catalog/model/location.h"
 
 #include <stdlib.h>
@@ -7,13 +7,6 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
-
-static int is_falsy(const json_t *value)
-{
-    return value == NULL || json_is_null(value) || json_is_false(value) ||
-           (json_is_string(value) && json_string_length(value) == 0) ||
-           (json_is_number(value) && json_number_value(value) == 0);
-}
 
 int gr_model_annotate_location(json_t *entity, const char *location_ref, const char *origin_ref,
                                gr_model_problems *problems)
@@ -23,7 +16,7 @@ int gr_model_annotate_location(json_t *entity, const char *location_ref, const c
 
     if (!json_is_object(metadata))
         return GR_EINVALID;
-    if (is_falsy(annotations)) {
+    if (gr_model_is_falsy(annotations)) {
         annotations = json_object();
         json_object_set_new(metadata, "annotations", annotations);
     } else if (!json_is_object(annotations)) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the catalog does to an entity read from a location, and Location entity targets. */
+/* Location annotations stamped on entities read from a location, and Location entity targets. */
 #ifndef GR_PLUGINS_CATALOG_MODEL_LOCATION_H
 #define GR_PLUGINS_CATALOG_MODEL_LOCATION_H
 

@@ -74,3 +74,10 @@ char *gr_model_value_text(const json_t *value)
     free(text);
     return copy;
 }
+
+int gr_model_is_falsy(const json_t *value)
+{
+    return value == NULL || json_is_null(value) || json_is_false(value) ||
+           (json_is_string(value) && json_string_length(value) == 0) ||
+           (json_is_number(value) && json_number_value(value) == 0);
+}

@@ -41,6 +41,9 @@ int gr_model_problems_contains(const gr_model_problems *list, const char *pointe
 /** Formats `value` as compact JSON for a problem, cut at GR_MODEL_VALUE_MAX; caller frees. */
 char *gr_model_value_text(const json_t *value);
 
+/** Returns true for the values JavaScript treats as false: missing, null, false, 0 and "". */
+int gr_model_is_falsy(const json_t *value);
+
 /** Frees every problem and empties the list; the list itself stays usable. NULL-safe. */
 void gr_model_problems_free(gr_model_problems *list);
 

@@ -95,17 +95,6 @@ done:
     return rc;
 }
 
-static int is_empty_json(const json_t *value)
-{
-    if (value == NULL || json_is_null(value) || json_is_false(value))
-        return 1;
-    if (json_is_string(value))
-        return json_string_length(value) == 0;
-    if (json_is_number(value))
-        return json_number_value(value) == 0;
-    return 0;
-}
-
 int gr_model_ref_parse_json(const json_t *value, const char *default_kind,
                             const char *default_namespace, gr_entity_ref *out)
 {
@@ -114,7 +103,7 @@ int gr_model_ref_parse_json(const json_t *value, const char *default_kind,
     const json_t *member;
 
     out->kind = out->namespace = out->name = NULL;
-    if (is_empty_json(value))
+    if (gr_model_is_falsy(value))
         return gr_error_set(GR_EINVALID, "entity reference must not be empty");
     if (json_is_string(value))
         return gr_model_ref_parse(json_string_value(value), default_kind, default_namespace, out);

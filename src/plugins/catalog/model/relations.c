@@ -24,6 +24,7 @@ typedef struct {
     relation_field fields[8];
 } kind_relations;
 
+/* TODO: kinds added with gr_model_register_kind() cannot declare relation fields yet. */
 static const kind_relations kind_table[] = {
     {"Component",
      NULL,
@@ -119,13 +120,6 @@ static void emit_one(const gr_entity_ref *self, const relation_field *field, con
     gr_entity_ref_free(&target);
 }
 
-static int is_falsy(const json_t *value)
-{
-    return value == NULL || json_is_null(value) || json_is_false(value) ||
-           (json_is_string(value) && json_string_length(value) == 0) ||
-           (json_is_number(value) && json_number_value(value) == 0);
-}
-
 static void emit_field(const gr_entity_ref *self, const json_t *spec, const relation_field *field,
                        gr_model_relations *out, gr_model_problems *problems)
 {
@@ -133,7 +127,7 @@ static void emit_field(const gr_entity_ref *self, const json_t *spec, const rela
     gr_buf pointer = GR_BUF_INIT;
 
     /* Backstage skips falsy fields and flattens one level of list. */
-    if (is_falsy(value))
+    if (gr_model_is_falsy(value))
         return;
     gr_buf_puts(&pointer, "/spec");
     gr_model_pointer_push(&pointer, field->field);

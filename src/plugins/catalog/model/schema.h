@@ -8,13 +8,13 @@
 #include "plugins/catalog/model/problems.h"
 
 /*
- * Supported keywords: $id, $ref (to another schema's $id, or "#name" for a
- * definition carrying "$id": "#name"), type, enum, const, required,
+ * Supported keywords: $id and $ref, type, enum, const, required,
  * properties, patternProperties, additionalProperties, items (one schema),
  * minItems, maxItems, minLength, maxLength (counted in code points), pattern,
  * minimum, maximum, allOf, anyOf, oneOf, not, if/then/else. Other keywords
  * (title, description, default, examples, deprecated, UI hints) are
- * ignored, as Ajv ignores annotations. Error messages follow Ajv 8's wording
+ * ignored, as Ajv ignores annotations. A "$ref" names another schema's
+ * "$id", or "#name" for a definition whose "$id" is "#name". Error messages follow Ajv 8's wording
  * so that they read like Backstage's.
  */
 typedef struct gr_schema_set gr_schema_set;
@@ -31,14 +31,14 @@ void gr_schema_set_free(gr_schema_set *set);
 /**
  * Parses `text` (a JSON schema with a top-level "$id") and adds it to the set.
  * `source_name` names the text in errors. Returns GR_OK, or GR_EINVALID when
- * the text is not JSON, has no "$id", reuses an "$id" or holds a pattern that
+ * the text is not JSON, has no "$id", reuses an "$id" or contains a pattern that
  * does not compile. Not thread-safe: add every schema before validating.
  */
 int gr_schema_set_add(gr_schema_set *set, const char *text, const char *source_name);
 
 /**
- * Like gr_schema_set_add(), but registers the schema under `id` whatever its
- * own "$id" says (plugin schemas may reuse ids).
+ * Like gr_schema_set_add(), but registers the schema under `id` and ignores
+ * its own "$id", because plugin schemas may reuse ids.
  */
 int gr_schema_set_add_as(gr_schema_set *set, const char *text, const char *id,
                          const char *source_name);

@@ -27,6 +27,7 @@ CREATE TABLE catalog_refresh_state (
     pending_cause TEXT
 );
 CREATE INDEX catalog_refresh_state_next_update_at ON catalog_refresh_state (next_update_at);
+CREATE INDEX catalog_refresh_state_lease_until ON catalog_refresh_state (lease_until);
 
 CREATE TABLE catalog_refs (
     source_key TEXT,
