@@ -93,7 +93,7 @@ static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const
     fx->host.instance_id = "ui-test";
     fx->host.base_url = "http://127.0.0.1";
 
-    assert_int_equal(gr_catalog_plugin_init(&fx->host, &fx->catalog_state), 0);
+    assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
     assert_int_equal(gr_ui_plugin_start(fx->ui_state), 0);
     assert_int_equal(gr_http_server_start(fx->host.http), 0);
@@ -105,7 +105,7 @@ static inline void ui_fixture_stop(ui_fixture *fx)
 {
     gr_http_server_free(fx->host.http);
     gr_ui_plugin_destroy(fx->ui_state);
-    gr_catalog_plugin_destroy(fx->catalog_state);
+    gr_catalog_plugin.destroy(fx->catalog_state);
     gr_db_close(fx->host.db);
     gr_auth_free(fx->auth);
     gr_config_free(fx->config);

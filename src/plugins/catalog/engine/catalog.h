@@ -176,8 +176,9 @@ int gr_catalog_ancestry(gr_catalog *catalog, const char *entity_ref, json_t **ou
 int gr_catalog_history(gr_catalog *catalog, const char *entity_ref, json_t **out);
 
 /**
- * Lists entities whose last processing failed: an array of {entityRef,
- * entityId, location, errors: [{name, message}]}. Returns 0 or a database error.
+ * Lists entities whose last processing failed and that a location still
+ * emits (orphans are left out): an array of {entityRef, entityId, location,
+ * errors: [{name, message}]}. Returns 0 or a database error.
  */
 int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out);
 
@@ -189,7 +190,7 @@ typedef struct {
     int64_t final;     /* rows of catalog_final_entities */
     int64_t due;       /* rows due for processing now */
     int64_t stitching; /* rows of catalog_stitch_queue */
-    int64_t errors;    /* rows with processing errors */
+    int64_t errors;    /* rows with processing errors that a location still emits */
 } gr_catalog_counts;
 
 /** Reads the counts. Returns 0 or a database error. */

@@ -173,7 +173,8 @@ int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_ou
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
                                            "UPDATE catalog_refresh_state SET lease_owner = ?, "
-                                           "lease_until = ?, next_update_at = ? WHERE entity_id = ?",
+                                           "lease_until = ?, next_update_at = ?, "
+                                           "pending_cause = NULL WHERE entity_id = ?",
                                            "siis", catalog->instance_id, now + GR_CATALOG_LEASE_MS,
                                            next_update_at(catalog, now), items[i].entity_id);
         if (changed < 0)
@@ -410,7 +411,7 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
 
 /* Inserts or updates one child row; stores whether the child is kept in *kept. */
 static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_deferred *child,
-                       int64_t now, bool *kept, bool *existed, bool *queued)
+                       const char *cause, int64_t now, bool *kept, bool *existed, bool *queued)
 {
     gr_db_stmt *stmt = NULL;
     char *hash = NULL, *key = NULL;
@@ -443,10 +444,11 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         changed = gr_catalog__exec(conn,
                                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
                                    "unprocessed_entity, unprocessed_hash, location_key, "
-                                   "next_update_at, last_discovery_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                                   "next_update_at, last_discovery_at, pending_cause) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                                    "ON CONFLICT (entity_ref) DO NOTHING",
-                                   "sssssii", id, child->ref, child->json, child->hash,
-                                   child->location_key, now, now);
+                                   "sssssiis", id, child->ref, child->json, child->hash,
+                                   child->location_key, now, now, cause);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
     } else if (key != NULL && strcmp(key, child->location_key) != 0) {
@@ -457,9 +459,9 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         changed = gr_catalog__exec(conn,
                                    "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
                                    "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
-                                   "next_update_at = ? WHERE entity_ref = ?",
-                                   "sssiis", child->json, child->hash, child->location_key, now,
-                                   now, child->ref);
+                                   "next_update_at = ?, pending_cause = ? WHERE entity_ref = ?",
+                                   "sssiiss", child->json, child->hash, child->location_key, now,
+                                   now, cause, child->ref);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
     }
@@ -681,8 +683,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
     errors = gr_catalog__json_text(result->errors);
     changed = gr_catalog__exec(conn,
                                "UPDATE catalog_refresh_state SET processed_entity = ?, "
-                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL, "
-                               "pending_cause = NULL WHERE entity_id = ? AND lease_owner = ?",
+                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL "
+                               "WHERE entity_id = ? AND lease_owner = ?",
                                "sssss", processed, item->new_hash, errors, item->entity_id,
                                catalog->instance_id);
     free(processed);
@@ -698,7 +700,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
 
         if (item->conflicts[i])
             continue;
-        rc = write_child(catalog, conn, &result->deferred[i], now, &is_kept, &existed, queued);
+        rc = write_child(catalog, conn, &result->deferred[i], item->cause, now, &is_kept, &existed,
+                         queued);
         if (is_kept) {
             kept_existed[kept_count] = existed;
             kept[kept_count++] = result->deferred[i].ref;
@@ -736,8 +739,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         if (item->result_hash != NULL && strcmp(item->result_hash, item->new_hash) == 0) {
             changed = gr_catalog__exec(conn,
                                        "UPDATE catalog_refresh_state SET lease_owner = NULL, "
-                                       "lease_until = NULL, pending_cause = NULL "
-                                       "WHERE entity_id = ? AND lease_owner = ?",
+                                       "lease_until = NULL WHERE entity_id = ? AND lease_owner = ?",
                                        "ss", item->entity_id, catalog->instance_id);
             rc = changed < 0 ? (int)changed : GR_OK;
         } else if (!item->result.ok) {
@@ -745,7 +747,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
 
             changed = gr_catalog__exec(conn,
                                        "UPDATE catalog_refresh_state SET errors = ?, result_hash = ?, "
-                                       "lease_owner = NULL, lease_until = NULL, pending_cause = NULL "
+                                       "lease_owner = NULL, lease_until = NULL "
                                        "WHERE entity_id = ? AND lease_owner = ?",
                                        "ssss", errors, item->new_hash, item->entity_id,
                                        catalog->instance_id);
