@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "host/registry/registry.h"
+#include "plugins/catalog/cli_validate.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/template/cli.h"
 #include "plugins/techdocs/build/cli.h"
@@ -49,6 +50,12 @@ static void builtin_fill(void)
 {
     for (size_t i = 0; i < BUILTIN_COUNT; i++)
         builtin_plugins[i] = *builtin_order[i];
+    /* TODO: the catalog's CLI and config keys stay those of `catalog
+     * validate` until the engine's commands and keys replace them; only its
+     * life cycle (engine, workers, REST routes) is taken from the engine. */
+    builtin_plugins[0].description = "software catalog: entities, relations and their validation";
+    builtin_plugins[0].commands = gr_catalog_commands;
+    builtin_plugins[0].config_keys = NULL;
 }
 
 const gr_plugin_def *gr_builtin_plugins(void)
