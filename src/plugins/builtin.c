@@ -11,6 +11,7 @@
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
+#include "plugins/ui/ui.h"
 
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
@@ -54,12 +55,24 @@ static const gr_plugin_def builtin_scaffolder = {
     .config_keys = gr_scaffolder_plugin_config_keys,
 };
 
+static const gr_plugin_def builtin_ui = {
+    .id = "ui",
+    .description = "web UI: catalog, API docs, import, settings and relation graphs",
+    .init = gr_ui_plugin_init,
+    .start = gr_ui_plugin_start,
+    .destroy = gr_ui_plugin_destroy,
+    .config_keys = gr_ui_config_keys,
+};
+
+/* The UI comes last: its fallback /docs and /create pages give way to the
+ * pages TechDocs and the scaffolder registered before it. */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
+    &builtin_ui,
     NULL,
 };
 
