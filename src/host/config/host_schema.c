@@ -121,6 +121,37 @@ static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "r
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const external_access_types[] = {"static", "legacy", "jwks", NULL};
 
+/* Minimum length of a static external-access token, as Backstage requires. */
+#define HOST_STATIC_TOKEN_MIN_LEN 8
+
+/* A static entry needs a token without whitespace of at least 8 characters
+ * and a subject, so that `config check` rejects what `serve` would reject.
+ * The message never shows the token. */
+static int check_external_access(json_t **value, gr_buf *message)
+{
+    const json_t *options = json_object_get(*value, "options");
+    const char *type = json_string_value(json_object_get(*value, "type"));
+    const char *token;
+
+    if (type == NULL || strcmp(type, "static") != 0)
+        return 0;
+    token = json_string_value(json_object_get(options, "token"));
+    if (token == NULL) {
+        gr_buf_puts(message, "a static entry needs options.token (is its variable set?)");
+        return 1;
+    }
+    if (strlen(token) < HOST_STATIC_TOKEN_MIN_LEN || strpbrk(token, " \t\r\n") != NULL) {
+        gr_buf_printf(message, "options.token needs at least %d characters and no whitespace",
+                      HOST_STATIC_TOKEN_MIN_LEN);
+        return 1;
+    }
+    if (!json_is_string(json_object_get(options, "subject"))) {
+        gr_buf_puts(message, "a static entry needs options.subject, the caller's name");
+        return 1;
+    }
+    return 0;
+}
+
 const gr_config_key gr_config_host_keys[] = {
     {
         .path = "app.title",
@@ -300,6 +331,12 @@ const gr_config_key gr_config_host_keys[] = {
         .default_json = "[]",
         .description = "Credentials that callers outside greenroom (scripts, other services) "
                        "present as bearer tokens.",
+    },
+    {
+        .path = "backend.auth.externalAccess[]",
+        .types = GR_CONFIG_OBJECT,
+        .description = "One access method: `type` and its `options`.",
+        .check = check_external_access,
     },
     {
         .path = "backend.auth.externalAccess[].type",

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* Benchmark: time and peak memory to ingest and stitch a generated catalog from one file. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/log/log.h"
+#include "host/store/db.h"
+#include "plugins/catalog/engine/catalog.h"
+
+/*
+ * The generated catalog has every kind, with every reference resolving:
+ * per 100 entities about 1 group, 20 users, 50 components, 20 APIs,
+ * 7 resources, 1 system and a domain per 50 systems. Names and links come
+ * from the entity index only, so a given N always gives the same file.
+ */
+
+static const char usage[] =
+    "usage: bench_catalog_ingest [--entities N] [--workers N] [--pg URL] [--keep DIR]\n"
+    "\n"
+    "Generates a catalog of N entities (default 100000) in one YAML file, ingests it\n"
+    "through a file location into a fresh database (SQLite unless --pg names a\n"
+    "PostgreSQL server), and prints the seconds until every entity is stitched and the\n"
+    "peak resident memory. --workers sets catalog.processingWorkers (default 2).\n";
+
+typedef struct {
+    long domains, systems, groups, users, components, apis, resources;
+} mix;
+
+static mix mix_for(long n)
+{
+    mix m;
+
+    m.groups = n / 100 > 1 ? n / 100 : 1;
+    m.systems = n / 100 > 1 ? n / 100 : 1;
+    m.domains = m.systems / 50 > 1 ? m.systems / 50 : 1;
+    m.users = n / 5;
+    m.apis = n / 5;
+    m.resources = n * 7 / 100;
+    m.components = n - m.groups - m.systems - m.domains - m.users - m.apis - m.resources;
+    return m;
+}
+
+static void write_entity_header(FILE *out, const char *kind, const char *name)
+{
+    fprintf(out,
+            "---\napiVersion: backstage.io/v1alpha1\nkind: %s\nmetadata:\n  name: %s\n"
+            "  description: Generated %s %s for the ingestion benchmark.\n"
+            "  tags: [bench, %s]\n  annotations:\n    backstage.io/techdocs-ref: dir:.\n"
+            "  links:\n    - url: https://example.com/%s\n      title: Home\nspec:\n",
+            kind, name, kind, name, kind[0] == 'A' ? "api" : "core", name);
+}
+
+static int generate(const char *path, long n)
+{
+    FILE *out = fopen(path, "w");
+    mix m = mix_for(n);
+
+    if (out == NULL)
+        return -1;
+    for (long i = 0; i < m.domains; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "domain-%05ld", i);
+        write_entity_header(out, "Domain", name);
+        fprintf(out, "  owner: group-%05ld\n", i % m.groups);
+    }
+    for (long i = 0; i < m.systems; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "system-%05ld", i);
+        write_entity_header(out, "System", name);
+        fprintf(out, "  owner: group-%05ld\n  domain: domain-%05ld\n", i % m.groups,
+                i % m.domains);
+    }
+    for (long i = 0; i < m.groups; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "group-%05ld", i);
+        write_entity_header(out, "Group", name);
+        fprintf(out, "  type: team\n  children: []\n");
+        if (i > 0)
+            fprintf(out, "  parent: group-%05ld\n", (i - 1) / 10);
+    }
+    for (long i = 0; i < m.users; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "user-%06ld", i);
+        write_entity_header(out, "User", name);
+        fprintf(out, "  profile:\n    email: %s@example.com\n  memberOf: [group-%05ld]\n", name,
+                i % m.groups);
+    }
+    for (long i = 0; i < m.apis; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "api-%06ld", i);
+        write_entity_header(out, "API", name);
+        fprintf(out,
+                "  type: openapi\n  lifecycle: production\n  owner: group-%05ld\n"
+                "  system: system-%05ld\n  definition: |\n    openapi: 3.0.0\n"
+                "    info:\n      title: %s\n",
+                i % m.groups, i % m.systems, name);
+    }
+    for (long i = 0; i < m.resources; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "resource-%06ld", i);
+        write_entity_header(out, "Resource", name);
+        fprintf(out, "  type: database\n  owner: group-%05ld\n  system: system-%05ld\n",
+                i % m.groups, i % m.systems);
+    }
+    for (long i = 0; i < m.components; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "component-%06ld", i);
+        write_entity_header(out, "Component", name);
+        fprintf(out,
+                "  type: service\n  lifecycle: production\n  owner: group-%05ld\n"
+                "  system: system-%05ld\n  providesApis: [api-%06ld]\n"
+                "  consumesApis: [api-%06ld, api-%06ld]\n"
+                "  dependsOn: [resource:resource-%06ld%s",
+                i % m.groups, i % m.systems, i % m.apis, (i * 7 + 1) % m.apis,
+                (i * 13 + 2) % m.apis, i % m.resources, i > 0 ? ", component:" : "]\n");
+        if (i > 0)
+            fprintf(out, "component-%06ld]\n", (i - 1) / 2);
+    }
+    return fclose(out);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    long n = 100000;
+    int workers = 2;
+    const char *pg = NULL;
+    const char *keep = NULL;
+    char dir[] = "/tmp/gr-bench-catalog-XXXXXX";
+    char *file = NULL, *db_path = NULL;
+    gr_db_options db_options = {0};
+    gr_db *db = NULL;
+    gr_catalog *catalog = NULL;
+    gr_catalog_counts counts;
+    json_t *config = NULL;
+    struct timespec start;
+    struct rusage usage_info;
+    double elapsed;
+    int rc = 1;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--entities") == 0 && i + 1 < argc)
+            n = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+            workers = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
+            pg = argv[++i];
+        else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
+            keep = argv[++i];
+        else {
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (n < 100) {
+        fputs("bench_catalog_ingest: --entities must be at least 100\n", stderr);
+        return 2;
+    }
+    gr_log_set_level(GR_LOG_WARN);
+    if (keep != NULL) {
+        mkdir(keep, 0755);
+        snprintf(dir, sizeof(dir), "%s", keep);
+    } else if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    file = gr_xasprintf("%s/catalog.yaml", dir);
+    db_path = gr_xasprintf("%s/greenroom.sqlite", dir);
+    if (generate(file, n) != 0) {
+        perror(file);
+        goto done;
+    }
+    if (pg != NULL) {
+        db_options.client = "pg";
+        db_options.connection = pg;
+    } else {
+        db_options.client = "sqlite";
+        db_options.path = db_path;
+    }
+    if (gr_db_open(&db, &db_options) != GR_OK) {
+        fprintf(stderr, "bench_catalog_ingest: opening the database failed: %s\n", gr_error_last());
+        goto done;
+    }
+    config = json_pack("{s:{s:i, s:[{s:[s,s,s,s,s,s,s,s]}], s:[{s:s, s:s}]}}", "catalog",
+                       "processingWorkers", workers, "rules", "allow", "Component", "API",
+                       "Location", "Group", "User", "System", "Domain", "Resource", "locations",
+                       "type", "file", "target", file);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    {
+        gr_catalog_options options = {.db = db, .config = config, .instance_id = "bench"};
+
+        if (gr_catalog_new(&catalog, &options) != GR_OK || gr_catalog_start(catalog) != GR_OK) {
+            fprintf(stderr, "bench_catalog_ingest: starting the engine failed: %s\n",
+                    gr_error_last());
+            goto done;
+        }
+    }
+    if (gr_catalog_wait_idle(catalog, 3600 * 1000) != GR_OK) {
+        fprintf(stderr, "bench_catalog_ingest: %s\n", gr_error_last());
+        goto done;
+    }
+    elapsed = seconds_since(&start);
+    if (gr_catalog_counts_read(catalog, &counts) != GR_OK) {
+        fprintf(stderr, "bench_catalog_ingest: %s\n", gr_error_last());
+        goto done;
+    }
+    getrusage(RUSAGE_SELF, &usage_info);
+    printf("entities generated:  %ld\n", n);
+    printf("final entities:      %lld (including the location)\n", (long long)counts.final);
+    printf("processing errors:   %lld\n", (long long)counts.errors);
+    printf("workers:             %d on %ld processors, %s\n", workers,
+           sysconf(_SC_NPROCESSORS_ONLN), pg ? "PostgreSQL" : "SQLite");
+    printf("seconds to stitched: %.2f\n", elapsed);
+    printf("entities per second: %.0f\n", (double)counts.final / elapsed);
+    printf("peak RSS:            %.1f MiB\n", (double)usage_info.ru_maxrss / 1024.0);
+    rc = counts.final == n + 1 && counts.errors == 0 ? 0 : 1;
+done:
+    gr_catalog_free(catalog);
+    gr_db_close(db);
+    json_decref(config);
+    if (keep == NULL) {
+        unlink(file);
+        unlink(db_path);
+        {
+            char *wal = gr_xasprintf("%s-wal", db_path), *shm = gr_xasprintf("%s-shm", db_path);
+
+            unlink(wal);
+            unlink(shm);
+            free(wal);
+            free(shm);
+        }
+        rmdir(dir);
+    }
+    free(file);
+    free(db_path);
+    return rc;
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* Single entities, batches by ref, facet counts and the paginated legacy list in SQL. */
+#include "plugins/catalog/api/read.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "plugins/catalog/api/filter_sql.h"
+
+/* Runs a one-parameter lookup of final_entity and appends the text. */
+static int read_one(gr_db *db, const char *sql, const char *param, gr_buf *out)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, sql, &stmt);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, param);
+    if (rc == GR_OK)
+        rc = gr_db_step(stmt);
+    if (rc == GR_DB_ROW) {
+        gr_buf_puts(out, gr_db_column_text(stmt, 0));
+        rc = GR_OK;
+    } else if (rc == GR_DB_DONE) {
+        rc = GR_ENOTFOUND;
+    }
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return rc;
+}
+
+int gr_catalog_read_by_ref(gr_db *db, const char *entity_ref, gr_buf *out)
+{
+    return read_one(db,
+                    "SELECT final_entity FROM catalog_final_entities"
+                    " WHERE entity_ref = ? AND final_entity IS NOT NULL",
+                    entity_ref, out);
+}
+
+int gr_catalog_read_by_uid(gr_db *db, const char *uid, gr_buf *out)
+{
+    return read_one(db,
+                    "SELECT final_entity FROM catalog_final_entities"
+                    " WHERE entity_id = ? AND final_entity IS NOT NULL",
+                    uid, out);
+}
+
+/* Refs are looked up in chunks, so one statement has a bounded number of parameters. */
+#define REFS_PER_STATEMENT 200
+
+/* Looks up refs[from..to) and stores each found text at its slots in `texts`. */
+static int refs_chunk(gr_db_conn *conn, char **lower, size_t from, size_t to, size_t total,
+                      const json_t *filter, char **texts)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    gr_catalog_sql_puts(&sql, "SELECT fe.entity_ref, fe.final_entity FROM catalog_final_entities fe"
+                              " WHERE fe.final_entity IS NOT NULL AND fe.entity_ref IN (");
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            gr_catalog_sql_puts(&sql, ", ");
+        gr_catalog_sql_param(&sql, lower[i]);
+    }
+    gr_catalog_sql_puts(&sql, ") AND ");
+    rc = gr_catalog_filter_to_sql(filter, "fe.entity_id", &sql);
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        const char *ref = gr_db_column_text(stmt, 0);
+
+        /* A ref may be requested several times; every slot gets the entity. */
+        for (size_t i = 0; i < total; i++) {
+            if (texts[i] == NULL && strcmp(lower[i], ref) == 0)
+                texts[i] = gr_xstrdup(gr_db_column_text(stmt, 1));
+        }
+        rc = GR_OK;
+    }
+    if (rc == GR_DB_DONE)
+        rc = GR_OK;
+    gr_db_finalize(stmt);
+    gr_catalog_sql_free(&sql);
+    return rc;
+}
+
+int gr_catalog_read_by_refs(gr_db *db, const json_t *refs, const json_t *filter,
+                            const gr_catalog_fields *fields, gr_buf *out)
+{
+    size_t total = json_array_size(refs);
+    char **lower = NULL;
+    char **texts = NULL;
+    gr_db_conn *conn = NULL;
+    int rc = GR_OK;
+
+    if (total > GR_CATALOG_BY_REFS_MAX)
+        return gr_error_set(GR_ELIMIT, "Too many entityRefs; at most %d per request",
+                            GR_CATALOG_BY_REFS_MAX);
+    lower = gr_xcalloc(total + 1, sizeof(*lower));
+    texts = gr_xcalloc(total + 1, sizeof(*texts));
+    for (size_t i = 0; i < total; i++)
+        lower[i] = gr_catalog_lower(gr_xstrdup(json_string_value(json_array_get(refs, i))));
+
+    if (total > 0)
+        rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    for (size_t from = 0; rc == GR_OK && from < total; from += REFS_PER_STATEMENT) {
+        size_t to = from + REFS_PER_STATEMENT < total ? from + REFS_PER_STATEMENT : total;
+
+        rc = refs_chunk(conn, lower, from, to, total, filter, texts);
+    }
+    gr_db_release(conn);
+
+    gr_buf_putc(out, '[');
+    for (size_t i = 0; rc == GR_OK && i < total; i++) {
+        if (i > 0)
+            gr_buf_putc(out, ',');
+        if (texts[i] == NULL)
+            gr_buf_puts(out, "null");
+        else
+            rc = gr_catalog_fields_write(fields, texts[i], out);
+    }
+    gr_buf_putc(out, ']');
+
+    for (size_t i = 0; i < total; i++) {
+        free(lower[i]);
+        free(texts[i]);
+    }
+    free(lower);
+    free(texts);
+    return rc;
+}
+
+/* Builds the facet statement: rows of (key, original value, count). */
+static int facets_sql(char **keys, size_t count, const json_t *filter, gr_catalog_sql *sql)
+{
+    int rc = GR_OK;
+
+    gr_catalog_sql_puts(sql, "SELECT s.key, s.original_value, COUNT(*) FROM catalog_search s"
+                             " WHERE s.key IN (");
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            gr_catalog_sql_puts(sql, ", ");
+        gr_catalog_sql_param(sql, keys[i]);
+    }
+    gr_catalog_sql_puts(sql, ") AND s.original_value IS NOT NULL");
+    if (filter != NULL) {
+        /* Search rows exist only for stitched entities, so no entity is read. */
+        gr_catalog_sql_puts(sql, " AND ");
+        rc = gr_catalog_filter_to_sql(filter, "s.entity_id", sql);
+    }
+    gr_catalog_sql_puts(sql, " GROUP BY s.key, s.original_value ORDER BY s.key, s.original_value");
+    return rc;
+}
+
+int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count,
+                           const json_t *filter, json_t **out)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    char **keys = NULL;
+    json_t *lists = NULL;
+    json_t *result = json_object();
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    *out = NULL;
+    if (count > GR_CATALOG_FACETS_MAX) {
+        json_decref(result);
+        return gr_error_set(GR_ELIMIT, "Too many facets; at most %d per request",
+                            GR_CATALOG_FACETS_MAX);
+    }
+    keys = gr_xcalloc(count + 1, sizeof(*keys));
+    lists = json_object();
+    for (size_t i = 0; i < count; i++) {
+        keys[i] = gr_catalog_lower(gr_xstrdup(facets[i]));
+        if (json_object_get(lists, keys[i]) == NULL)
+            json_object_set_new(lists, keys[i], json_array());
+    }
+
+    rc = facets_sql(keys, count, filter, &sql);
+    if (rc == GR_OK)
+        rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        json_t *list = json_object_get(lists, gr_db_column_text(stmt, 0));
+
+        json_array_append_new(list, json_pack("{s:s,s:I}", "value", gr_db_column_text(stmt, 1),
+                                              "count", (json_int_t)gr_db_column_int64(stmt, 2)));
+        rc = GR_OK;
+    }
+    if (rc == GR_DB_DONE)
+        rc = GR_OK;
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+
+    for (size_t i = 0; rc == GR_OK && i < count; i++)
+        json_object_set_new(result, facets[i], json_deep_copy(json_object_get(lists, keys[i])));
+    if (rc == GR_OK)
+        *out = json_pack("{s:o}", "facets", result);
+    else
+        json_decref(result);
+
+    for (size_t i = 0; i < count; i++)
+        free(keys[i]);
+    free(keys);
+    json_decref(lists);
+    gr_catalog_sql_free(&sql);
+    return rc;
+}
+
+/* Builds the legacy list statement. */
+static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
+{
+    size_t orders = json_array_size(list->order);
+    int rc;
+
+    gr_catalog_sql_puts(sql, "WITH page AS (SELECT fe.entity_id AS entity_id, fe.entity_ref AS"
+                             " entity_ref");
+    for (size_t i = 0; i < orders; i++)
+        gr_buf_printf(&sql->text, ", o%zu.value AS v%zu", i, i);
+    gr_catalog_sql_puts(sql, " FROM catalog_final_entities fe");
+    for (size_t i = 0; i < orders; i++) {
+        char *key = gr_catalog_lower(gr_xstrdup(
+            json_string_value(json_object_get(json_array_get(list->order, i), "field"))));
+
+        gr_buf_printf(&sql->text,
+                      " LEFT JOIN catalog_search o%zu ON o%zu.entity_id = fe.entity_id AND"
+                      " o%zu.value IS NOT NULL AND o%zu.key = ",
+                      i, i, i, i);
+        gr_catalog_sql_param(sql, key);
+        free(key);
+    }
+    gr_catalog_sql_puts(sql, " WHERE ");
+    rc = gr_catalog_filter_to_sql(list->filter, "fe.entity_id", sql);
+    if (rc != GR_OK)
+        return rc;
+
+    gr_catalog_sql_puts(sql, " ORDER BY ");
+    for (size_t i = 0; i < orders; i++) {
+        const char *order =
+            json_string_value(json_object_get(json_array_get(list->order, i), "order"));
+
+        gr_buf_printf(&sql->text, "(o%zu.value IS NULL), o%zu.value %s, ", i, i,
+                      strcmp(order, "desc") == 0 ? "DESC" : "ASC");
+    }
+    gr_catalog_sql_puts(sql, orders ? "fe.entity_id" : "fe.entity_ref");
+    if (list->limit >= 0)
+        gr_buf_printf(&sql->text, " LIMIT %lld", (long long)list->limit + 1);
+    else if (list->offset > 0)
+        gr_catalog_sql_puts(sql, " LIMIT 9223372036854775807");
+    if (list->offset > 0)
+        gr_buf_printf(&sql->text, " OFFSET %lld", (long long)list->offset);
+
+    gr_catalog_sql_puts(sql, ") SELECT fe.final_entity FROM page JOIN catalog_final_entities fe"
+                             " ON fe.entity_id = page.entity_id"
+                             " WHERE fe.final_entity IS NOT NULL ORDER BY ");
+    for (size_t i = 0; i < orders; i++) {
+        const char *order =
+            json_string_value(json_object_get(json_array_get(list->order, i), "order"));
+
+        gr_buf_printf(&sql->text, "(page.v%zu IS NULL), page.v%zu %s, ", i, i,
+                      strcmp(order, "desc") == 0 ? "DESC" : "ASC");
+    }
+    gr_catalog_sql_puts(sql, orders ? "page.entity_id" : "page.entity_ref");
+    return GR_OK;
+}
+
+int gr_catalog_read_list(gr_db *db, const gr_catalog_list *list, const gr_catalog_fields *fields,
+                         gr_buf *out, int *more)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int64_t rows = 0;
+    int rc;
+
+    *more = 0;
+    if (json_array_size(list->order) > GR_CATALOG_ORDER_MAX)
+        return gr_error_set(GR_ELIMIT, "Too many order parameters; at most %d",
+                            GR_CATALOG_ORDER_MAX);
+    rc = list_sql(list, &sql);
+    if (rc == GR_OK)
+        rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        rc = GR_OK;
+        if (list->limit >= 0 && rows == list->limit) {
+            *more = 1;
+            break;
+        }
+        if (rows++ > 0)
+            gr_buf_putc(out, ',');
+        rc = gr_catalog_fields_write(fields, gr_db_column_text(stmt, 0), out);
+    }
+    if (rc == GR_DB_DONE)
+        rc = GR_OK;
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    gr_catalog_sql_free(&sql);
+    return rc;
+}

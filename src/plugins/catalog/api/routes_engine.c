@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog routes that go through the engine: locations, refresh, validation, deletes, lineage. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/auth/external_access.h"
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "plugins/catalog/api/api.h"
+#include "plugins/catalog/api/cursor.h"
+#include "plugins/catalog/api/request.h"
+#include "plugins/catalog/api/routes.h"
+#include "plugins/catalog/engine/catalog.h"
+
+/* Returns the caller's subject for the history ("external:ci-bot"), or NULL. */
+static const char *actor(gr_request *req)
+{
+    const gr_identity *identity = gr_req_identity(req);
+
+    return identity ? identity->subject : NULL;
+}
+
+/* Returns a location without the engine's `origin` member, as Backstage serves it. */
+static json_t *public_location(const json_t *location)
+{
+    json_t *copy = json_deep_copy(location);
+
+    json_object_del(copy, "origin");
+    return copy;
+}
+
+/* Formats "kind:namespace/name" from the path parameters (caller frees). */
+static char *path_ref(gr_request *req)
+{
+    return gr_xasprintf("%s:%s/%s", gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
+                        gr_req_param(req, "name"));
+}
+
+static int refresh_post(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *body = NULL;
+    const json_t *ref;
+    int rc;
+
+    rc = gr_catalog_api__body_object(req, &body);
+    if (rc != GR_OK)
+        return rc;
+    ref = json_object_get(body, "entityRef");
+    if (!json_is_string(ref))
+        rc = gr_error_set(GR_EINVALID, "request/body must have required property 'entityRef'");
+    if (rc == GR_OK)
+        rc = gr_catalog_refresh_as(payload, json_string_value(ref), actor(req));
+    if (rc == GR_OK)
+        gr_res_status(res, 200);
+    json_decref(body);
+    return rc;
+}
+
+/* Sends {errors: [...]} with status 400, as Backstage answers an invalid entity. */
+static int send_validation_errors(gr_response *res, json_t *errors)
+{
+    return gr_res_json(res, 400, json_pack("{s:o}", "errors", errors));
+}
+
+static int validate_post(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *body = NULL;
+    json_t *errors = NULL;
+    const json_t *entity;
+    const json_t *location;
+    int rc;
+
+    rc = gr_catalog_api__body_object(req, &body);
+    if (rc != GR_OK)
+        return rc;
+    entity = json_object_get(body, "entity");
+    location = json_object_get(body, "location");
+    if (entity == NULL)
+        rc = gr_error_set(GR_EINVALID, "request/body must have required property 'entity'");
+    else if (location == NULL)
+        rc = gr_error_set(GR_EINVALID, "request/body must have required property 'location'");
+    else if (!json_is_string(location))
+        rc = gr_error_set(GR_EINVALID, "request/body/location must be string");
+    if (rc != GR_OK)
+        goto done;
+
+    rc = gr_catalog_validate_entity(payload, entity, json_string_value(location), &errors);
+    if (rc == GR_OK) {
+        gr_res_status(res, 200);
+    } else if (rc == GR_EINVALID && errors != NULL) {
+        rc = send_validation_errors(res, errors);
+        errors = NULL;
+    } else if (rc == GR_EINVALID) {
+        rc = send_validation_errors(
+            res, json_pack("[{s:s,s:s}]", "name", "InputError", "message", gr_error_last()));
+    }
+done:
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+/* Reads {type, target} (and nothing else but `presence`) from a location body. */
+static int location_input(const json_t *input, const char **type, const char **target)
+{
+    const char *key;
+    json_t *value;
+
+    *type = json_string_value(json_object_get(input, "type"));
+    *target = json_string_value(json_object_get(input, "target"));
+    if (*type == NULL || *target == NULL)
+        return gr_error_set(GR_EINVALID, "Malformed request: the location needs string type and "
+                                         "target members");
+    json_object_foreach((json_t *)input, key, value)
+    {
+        if (strcmp(key, "type") != 0 && strcmp(key, "target") != 0 && strcmp(key, "presence") != 0)
+            return gr_error_set(GR_EINVALID, "Malformed request: unrecognized key '%s'", key);
+    }
+    return GR_OK;
+}
+
+/* Reads a dryRun value as the `yn` package does: yes, y, true, 1 and on are true. */
+static int is_yes(const char *value)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1", "on"};
+
+    for (size_t i = 0; value != NULL && i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(value, yes[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int locations_post(gr_request *req, gr_response *res, void *payload)
+{
+    int dry_run = is_yes(gr_req_query(req, "dryRun"));
+    json_t *body = NULL;
+    json_t *location = NULL;
+    json_t *entities = NULL;
+    json_t *exists = NULL;
+    const char *type;
+    const char *target;
+    json_t *out;
+    int rc;
+
+    rc = gr_catalog_api__body_required(req, &body);
+    if (rc == GR_OK)
+        rc = location_input(body, &type, &target);
+    if (rc == GR_OK)
+        rc = gr_catalog_add_location(payload, type, target, dry_run, &location, &entities,
+                                     &exists);
+    if (rc != GR_OK)
+        goto done;
+    out = json_pack("{s:o,s:o}", "location", public_location(location), "entities",
+                    entities ? json_incref(entities) : json_array());
+    if (exists != NULL)
+        json_object_set(out, "exists", exists);
+    rc = gr_res_json(res, 201, out);
+done:
+    json_decref(location);
+    json_decref(entities);
+    json_decref(exists);
+    json_decref(body);
+    return rc;
+}
+
+/* Returns the locations registered through the API, as {data: location} items. */
+static int user_locations(gr_catalog *catalog, json_t **out)
+{
+    json_t *all = NULL;
+    size_t index;
+    json_t *item;
+    int rc;
+
+    *out = NULL;
+    rc = gr_catalog_list_locations(catalog, &all);
+    if (rc != GR_OK)
+        return rc;
+    *out = json_array();
+    json_array_foreach(all, index, item)
+    {
+        const char *origin = json_string_value(json_object_get(item, "origin"));
+
+        /* Backstage lists only locations added through the API, not the configured ones. */
+        if (origin != NULL && strcmp(origin, "config") == 0)
+            continue;
+        json_array_append_new(*out, public_location(item));
+    }
+    json_decref(all);
+    return GR_OK;
+}
+
+static int locations_get(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *locations = NULL;
+    json_t *wrapped;
+    size_t index;
+    json_t *item;
+    int rc;
+
+    (void)req;
+    rc = user_locations(payload, &locations);
+    if (rc != GR_OK)
+        return rc;
+    wrapped = json_array();
+    json_array_foreach(locations, index, item)
+        json_array_append_new(wrapped, json_pack("{s:O}", "data", item));
+    json_decref(locations);
+    return gr_res_json(res, 200, wrapped);
+}
+
+/* Reads the cursor of POST /locations/by-query: base64 JSON {limit, afterId?}. */
+static int location_cursor(const char *encoded, int64_t *limit, char **after_id)
+{
+    size_t len = 0;
+    char *text = gr_catalog_base64_decode(encoded, &len);
+    json_t *cursor = text ? json_loadb(text, len, 0, NULL) : NULL;
+    const json_t *after;
+    int rc = GR_OK;
+
+    free(text);
+    if (!json_is_object(cursor)) {
+        json_decref(cursor);
+        return gr_error_set(GR_EINVALID, "Malformed cursor, unknown encoding");
+    }
+    if (!json_is_integer(json_object_get(cursor, "limit")) ||
+        json_integer_value(json_object_get(cursor, "limit")) < 1)
+        rc = gr_error_set(GR_EINVALID, "Malformed cursor: limit must be a positive integer");
+    after = json_object_get(cursor, "afterId");
+    if (rc == GR_OK) {
+        *limit = json_integer_value(json_object_get(cursor, "limit"));
+        *after_id = json_is_string(after) ? gr_xstrdup(json_string_value(after)) : NULL;
+    }
+    json_decref(cursor);
+    return rc;
+}
+
+static int locations_query_post(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *body = NULL;
+    json_t *locations = NULL;
+    json_t *items = json_array();
+    char *after_id = NULL;
+    int64_t limit = 1000;
+    const json_t *cursor;
+    size_t index;
+    json_t *item;
+    json_t *out;
+    int rc;
+
+    rc = gr_catalog_api__body_object(req, &body);
+    if (rc != GR_OK)
+        goto done;
+    cursor = json_object_get(body, "cursor");
+    if (cursor != NULL && (!json_is_string(cursor) || json_string_length(cursor) == 0)) {
+        rc = gr_error_set(GR_EINVALID, "Cursor cannot be empty");
+    } else if (cursor != NULL) {
+        rc = location_cursor(json_string_value(cursor), &limit, &after_id);
+    } else if (json_object_get(body, "limit") != NULL) {
+        limit = json_integer_value(json_object_get(body, "limit"));
+        if (!json_is_integer(json_object_get(body, "limit")) || limit < 1)
+            rc = gr_error_set(GR_EINVALID, "Limit must be a positive integer >= 1");
+    }
+    /* TODO: apply the `query` predicate to the locations; every location is listed now. */
+    if (rc == GR_OK)
+        rc = user_locations(payload, &locations);
+    if (rc != GR_OK)
+        goto done;
+
+    json_array_foreach(locations, index, item)
+    {
+        const char *id = json_string_value(json_object_get(item, "id"));
+
+        if (after_id != NULL && strcmp(id, after_id) <= 0)
+            continue;
+        json_array_append(items, item);
+    }
+    out = json_pack("{s:[],s:I,s:{}}", "items", "totalItems", (json_int_t)json_array_size(items),
+                    "pageInfo");
+    for (size_t i = 0; i < json_array_size(items) && (int64_t)i < limit; i++)
+        json_array_append(json_object_get(out, "items"), json_array_get(items, i));
+    if ((int64_t)json_array_size(items) > limit) {
+        const json_t *last = json_array_get(items, (size_t)limit - 1);
+        json_t *next = json_pack("{s:I,s:O}", "limit", (json_int_t)limit, "afterId",
+                                 json_object_get(last, "id"));
+        char *text = json_dumps(next, JSON_COMPACT);
+        char *encoded = gr_catalog_base64_encode(text, strlen(text));
+
+        json_object_set_new(json_object_get(out, "pageInfo"), "nextCursor",
+                            json_string(encoded));
+        free(encoded);
+        free(text);
+        json_decref(next);
+    }
+    rc = gr_res_json(res, 200, out);
+done:
+    free(after_id);
+    json_decref(items);
+    json_decref(locations);
+    json_decref(body);
+    return rc;
+}
+
+static int location_get(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *location = NULL;
+    int rc = gr_catalog_get_location(payload, gr_req_param(req, "id"), &location);
+
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, public_location(location));
+    json_decref(location);
+    return rc;
+}
+
+static int location_delete(gr_request *req, gr_response *res, void *payload)
+{
+    int rc = gr_catalog_remove_location(payload, gr_req_param(req, "id"));
+
+    if (rc == GR_OK)
+        gr_res_status(res, 204);
+    return rc;
+}
+
+static int location_by_entity_get(gr_request *req, gr_response *res, void *payload)
+{
+    char *ref = path_ref(req);
+    json_t *location = NULL;
+    int rc = gr_catalog_location_by_entity(payload, ref, &location);
+    const char *origin = json_string_value(json_object_get(location, "origin"));
+
+    /* Backstage keeps configured locations out of its locations table, so it finds none. */
+    if (rc == GR_OK && origin != NULL && strcmp(origin, "config") == 0)
+        rc = gr_error_set(GR_ENOTFOUND, "Found no location with type %s and target %s",
+                          json_string_value(json_object_get(location, "type")),
+                          json_string_value(json_object_get(location, "target")));
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, public_location(location));
+    json_decref(location);
+    free(ref);
+    return rc;
+}
+
+static int analyze_post(gr_request *req, gr_response *res, void *payload)
+{
+    json_t *body = NULL;
+    json_t *out = NULL;
+    const char *type;
+    const char *target;
+    int rc;
+
+    rc = gr_catalog_api__body_required(req, &body);
+    if (rc == GR_OK)
+        rc = location_input(json_object_get(body, "location"), &type, &target);
+    if (rc == GR_OK)
+        rc = gr_catalog_analyze_location(payload, type, target, &out);
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, out);
+    json_decref(body);
+    return rc;
+}
+
+static int entity_delete(gr_request *req, gr_response *res, void *payload)
+{
+    int rc = gr_catalog_delete_entity_as(payload, gr_req_param(req, "uid"), actor(req));
+
+    if (rc == GR_OK)
+        gr_res_status(res, 204);
+    return rc;
+}
+
+static int ancestry_get(gr_request *req, gr_response *res, void *payload)
+{
+    char *ref = path_ref(req);
+    json_t *out = NULL;
+    int rc = gr_catalog_ancestry(payload, ref, &out);
+
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, out);
+    free(ref);
+    return rc;
+}
+
+static int history_get(gr_request *req, gr_response *res, void *payload)
+{
+    char *ref = path_ref(req);
+    json_t *out = NULL;
+    int rc = gr_catalog_history(payload, ref, &out);
+
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, json_pack("{s:o}", "items", out));
+    free(ref);
+    return rc;
+}
+
+int gr_catalog_api__routes_engine(gr_http_server *server, gr_catalog *catalog)
+{
+    static const struct {
+        const char *method;
+        const char *pattern;
+        gr_http_handler handler;
+    } routes[] = {
+        {"POST", "/api/catalog/refresh", refresh_post},
+        {"POST", "/api/catalog/validate-entity", validate_post},
+        {"POST", "/api/catalog/analyze-location", analyze_post},
+        {"GET", "/api/catalog/locations", locations_get},
+        {"POST", "/api/catalog/locations", locations_post},
+        {"POST", "/api/catalog/locations/by-query", locations_query_post},
+        {"GET", "/api/catalog/locations/:id", location_get},
+        {"DELETE", "/api/catalog/locations/:id", location_delete},
+        {"GET", "/api/catalog/locations/by-entity/:kind/:namespace/:name", location_by_entity_get},
+        {"DELETE", "/api/catalog/entities/by-uid/:uid", entity_delete},
+        {"GET", "/api/catalog/entities/by-name/:kind/:namespace/:name/ancestry", ancestry_get},
+        {"GET", "/api/catalog/entities/by-name/:kind/:namespace/:name/history", history_get},
+    };
+
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        int rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
+                               catalog);
+
+        if (rc != GR_OK)
+            return rc;
+    }
+    return GR_OK;
+}
+
+int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server)
+{
+    gr_db *db = gr_catalog_db(catalog);
+    int rc = gr_catalog_api_register_reads(db, server);
+
+    if (rc != GR_OK)
+        return rc;
+    return gr_catalog_api__routes_engine(server, catalog);
+}

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog engine's life cycle: migrations, config locations, worker threads, idle waits. */
+#include "plugins/catalog/engine/catalog.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/common/alloc.h"
+#include "host/common/assets.h"
+#include "host/common/error.h"
+#include "host/log/log.h"
+#include "host/store/migrate.h"
+#include "plugins/catalog/engine/engine.h"
+#include "plugins/catalog/engine/process.h"
+#include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/stitch.h"
+#include "plugins/catalog/engine/store.h"
+
+/* Time wait_idle sleeps between checks while worker threads do the work, in ms. */
+#define IDLE_CHECK_MS 50
+/* Time a worker waits after a failed round before it tries again, in ms. */
+#define ERROR_BACKOFF_MS 1000
+
+static const char *asset_text(const char *name)
+{
+    const gr_asset *asset = gr_asset_find(name);
+
+    return asset ? (const char *)asset->data : NULL;
+}
+
+/*
+ * Settings of the SQLite writer connection for large transactions: a 64 MiB
+ * page cache, temporary data (statement journals) in memory instead of temp
+ * files, and checkpoints every 10000 pages, so that ingesting a large catalog
+ * does not rewrite the same pages many times. PostgreSQL needs nothing.
+ * NOTE: these belong with the connection setup of the store; they are set
+ * here because the catalog is the first heavy writer.
+ */
+static void tune_sqlite_writer(gr_db *db)
+{
+    gr_db_conn *conn = NULL;
+
+    if (gr_db_dialect(db) != GR_DB_SQLITE || gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
+        return;
+    if (gr_db_exec(conn, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+                         "PRAGMA wal_autocheckpoint=10000") != GR_OK)
+        gr_warn("catalog", "tuning the SQLite writer failed: %s", gr_error_last());
+    gr_db_release(conn);
+}
+
+static int migrate(gr_db *db)
+{
+    gr_db_migration migrations[] = {
+        {
+            .version = 1,
+            .description = "create the catalog tables",
+            .sql = asset_text("plugins/catalog/engine/sql/001_tables.sql"),
+        },
+        {
+            .version = 2,
+            .description = "create catalog_history",
+            .sql_sqlite = asset_text("plugins/catalog/engine/sql/002_history.sqlite.sql"),
+            .sql_pg = asset_text("plugins/catalog/engine/sql/002_history.pg.sql"),
+        },
+    };
+
+    migrations[1].sql = migrations[1].sql_sqlite;
+    if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL)
+        return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
+    return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
+}
+
+void gr_catalog__wake(gr_catalog *catalog)
+{
+    pthread_mutex_lock(&catalog->lock);
+    catalog->work_epoch++;
+    pthread_cond_broadcast(&catalog->wake);
+    pthread_mutex_unlock(&catalog->lock);
+}
+
+void gr_catalog__notify(gr_catalog *catalog, const char *entity_ref, int deleted)
+{
+    int count;
+
+    pthread_mutex_lock(&catalog->lock);
+    count = catalog->hook_count;
+    pthread_mutex_unlock(&catalog->lock);
+    for (int i = 0; i < count; i++)
+        catalog->hooks[i].fn(entity_ref, deleted, catalog->hooks[i].payload);
+}
+
+int gr_catalog_on_stitched(gr_catalog *catalog, gr_catalog_stitched_fn fn, void *payload)
+{
+    int rc = GR_OK;
+
+    pthread_mutex_lock(&catalog->lock);
+    if (catalog->hook_count == GR_CATALOG_MAX_HOOKS) {
+        rc = gr_error_set(GR_ELIMIT, "at most %d stitched hooks can be registered",
+                          GR_CATALOG_MAX_HOOKS);
+    } else {
+        catalog->hooks[catalog->hook_count].fn = fn;
+        catalog->hooks[catalog->hook_count].payload = payload;
+        catalog->hook_count++;
+    }
+    pthread_mutex_unlock(&catalog->lock);
+    return rc;
+}
+
+/* Records the config locations in catalog_locations (origin 'config'). */
+static int store_config_locations(gr_catalog *catalog)
+{
+    gr_db_conn *conn = NULL;
+    int64_t now = gr_catalog__now_ms();
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_begin(conn);
+    if (rc == GR_OK) {
+        int64_t changed = gr_catalog__exec(conn,
+                                           "DELETE FROM catalog_locations WHERE origin = 'config'",
+                                           NULL);
+        rc = changed < 0 ? (int)changed : GR_OK;
+    }
+    for (size_t i = 0; i < catalog->settings.location_count && rc == GR_OK; i++) {
+        const gr_catalog_config_location *location = &catalog->settings.locations[i];
+        char id[GR_CATALOG_UUID_SIZE];
+        char *name = gr_catalog__location_entity_name(location->type, location->target);
+        char *ref = gr_xasprintf("location:default/%s", name);
+        int64_t changed;
+
+        gr_catalog__uuid(id);
+        changed = gr_catalog__exec(conn,
+                                   "INSERT INTO catalog_locations (id, type, target, origin, "
+                                   "entity_ref, created_at) VALUES (?, ?, ?, 'config', ?, ?) "
+                                   "ON CONFLICT (type, target) DO NOTHING",
+                                   "ssssi", id, location->type, location->target, ref, now);
+        rc = changed < 0 ? (int)changed : GR_OK;
+        free(name);
+        free(ref);
+    }
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    else
+        gr_db_rollback(conn);
+    gr_db_release(conn);
+    return rc;
+}
+
+/* Applies one provider's full set of Location entities for the given origin. */
+static int sync_provider(gr_catalog *catalog, const char *origin, const char *source_key)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    gr_catalog_provided *items = NULL;
+    size_t count = 0;
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__prepare(conn, "SELECT type, target FROM catalog_locations WHERE origin = ?",
+                             &stmt, "s", origin);
+    while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        const char *type = gr_db_column_text(stmt, 0);
+        const char *target = gr_db_column_text(stmt, 1);
+        json_t *entity = gr_catalog__location_entity(type, target);
+        char *key = gr_xasprintf("%s:%s", type, target);
+
+        items = gr_xrealloc(items, (count + 1) * sizeof(*items));
+        gr_catalog__provided_init(&items[count++], entity, key);
+        free(key);
+        json_decref(entity);
+    }
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    if (rc == GR_DB_DONE)
+        rc = gr_catalog__provider_full(catalog, source_key, items, count, "config");
+    for (size_t i = 0; i < count; i++)
+        gr_catalog__provided_free(&items[i]);
+    free(items);
+    return rc;
+}
+
+int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
+{
+    gr_catalog *catalog = gr_xcalloc(1, sizeof(*catalog));
+    int rc;
+
+    *out = NULL;
+    catalog->db = options->db;
+    pthread_mutex_init(&catalog->lock, NULL);
+    pthread_cond_init(&catalog->wake, NULL);
+    if (options->instance_id != NULL) {
+        catalog->instance_id = gr_xstrdup(options->instance_id);
+    } else {
+        char id[GR_CATALOG_UUID_SIZE];
+
+        gr_catalog__uuid(id);
+        catalog->instance_id = gr_xasprintf("catalog-%s", id);
+    }
+    /* Without a C.UTF-8 locale, search values are lower-cased in ASCII only. */
+    catalog->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    git_libgit2_init();
+
+    rc = gr_catalog__settings_read(&catalog->settings, options->config);
+    if (rc == GR_OK)
+        rc = gr_model_new(&catalog->model);
+    if (rc == GR_OK)
+        rc = migrate(catalog->db);
+    if (rc == GR_OK)
+        tune_sqlite_writer(catalog->db);
+    if (rc == GR_OK)
+        rc = store_config_locations(catalog);
+    if (rc == GR_OK)
+        rc = sync_provider(catalog, "config", GR_CATALOG_CONFIG_PROVIDER);
+    if (rc == GR_OK)
+        rc = sync_provider(catalog, "user", GR_CATALOG_USER_PROVIDER);
+    if (rc != GR_OK) {
+        gr_catalog_free(catalog);
+        return rc;
+    }
+    *out = catalog;
+    return GR_OK;
+}
+
+gr_db *gr_catalog_db(const gr_catalog *catalog)
+{
+    return catalog->db;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        json_t *unprocessed = json_loads(items[i].unprocessed, 0, NULL);
+
+        if (unprocessed == NULL) {
+            memset(&items[i].result, 0, sizeof(items[i].result));
+            items[i].result.errors = json_array();
+            gr_catalog__error_push(items[i].result.errors, "InputError",
+                                   "The stored entity is not valid JSON", NULL, NULL);
+            continue;
+        }
+        gr_catalog__process(catalog, unprocessed, &items[i].result);
+        json_decref(unprocessed);
+    }
+}
+
+int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
+{
+    gr_catalog_item *items = NULL;
+    size_t count = 0;
+    size_t claimed;
+    bool stitched = false;
+    int rc;
+
+    *did_work = false;
+    rc = gr_catalog__claim(catalog, GR_CATALOG_PROCESS_BATCH, &items, &count);
+    if (rc == GR_OK && count > 0) {
+        *did_work = true;
+        process_batch(catalog, items, count);
+        rc = gr_catalog__prepare_items(catalog, items, count);
+        if (rc == GR_OK)
+            rc = gr_catalog__write_items(catalog, items, count);
+    }
+    for (size_t i = 0; i < count; i++)
+        gr_catalog__item_free(&items[i]);
+    free(items);
+    claimed = count;
+    if (rc != GR_OK)
+        return rc;
+
+    rc = gr_catalog__stitch_batch(catalog, claimed == 0, &stitched);
+    if (rc != GR_OK)
+        return rc;
+    *did_work = *did_work || stitched;
+
+    if (!*did_work && catalog->settings.orphan_delete) {
+        size_t deleted = 0;
+        bool dirty;
+
+        pthread_mutex_lock(&catalog->lock);
+        dirty = catalog->orphans_dirty;
+        catalog->orphans_dirty = false;
+        pthread_mutex_unlock(&catalog->lock);
+        if (dirty) {
+            rc = gr_catalog__delete_orphans(catalog, &deleted);
+            *did_work = deleted > 0;
+        }
+    }
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    gr_catalog *catalog = arg;
+
+    for (;;) {
+        bool did_work = false;
+        uint64_t epoch;
+        int rc;
+
+        pthread_mutex_lock(&catalog->lock);
+        if (catalog->stopping) {
+            pthread_mutex_unlock(&catalog->lock);
+            break;
+        }
+        epoch = catalog->work_epoch;
+        pthread_mutex_unlock(&catalog->lock);
+
+        rc = gr_catalog__work_once(catalog, &did_work);
+        if (rc != GR_OK) {
+            gr_warn("catalog", "processing round failed: %s", gr_error_last());
+            sleep_ms(ERROR_BACKOFF_MS);
+            continue;
+        }
+        if (did_work)
+            continue;
+
+        pthread_mutex_lock(&catalog->lock);
+        if (!catalog->stopping && catalog->work_epoch == epoch) {
+            struct timespec until;
+
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += GR_CATALOG_POLL_MS / 1000;
+            until.tv_nsec += (long)(GR_CATALOG_POLL_MS % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&catalog->wake, &catalog->lock, &until);
+        }
+        pthread_mutex_unlock(&catalog->lock);
+    }
+    return NULL;
+}
+
+int gr_catalog_start(gr_catalog *catalog)
+{
+    int count = catalog->settings.workers;
+
+    pthread_mutex_lock(&catalog->lock);
+    if (catalog->started) {
+        pthread_mutex_unlock(&catalog->lock);
+        return gr_error_set(GR_EINVALID, "the catalog engine is started already");
+    }
+    catalog->started = true;
+    catalog->stopping = false;
+    pthread_mutex_unlock(&catalog->lock);
+
+    catalog->threads = gr_xcalloc((size_t)count, sizeof(pthread_t));
+    for (int i = 0; i < count; i++) {
+        if (pthread_create(&catalog->threads[i], NULL, worker_main, catalog) != 0) {
+            gr_catalog_stop(catalog);
+            return gr_error_set(GR_ERROR, "starting catalog worker %d failed", i);
+        }
+        catalog->thread_count++;
+    }
+    gr_info("catalog", "started %d processing workers", count);
+    return GR_OK;
+}
+
+void gr_catalog_stop(gr_catalog *catalog)
+{
+    if (catalog == NULL)
+        return;
+    pthread_mutex_lock(&catalog->lock);
+    catalog->stopping = true;
+    pthread_cond_broadcast(&catalog->wake);
+    pthread_mutex_unlock(&catalog->lock);
+    for (int i = 0; i < catalog->thread_count; i++)
+        pthread_join(catalog->threads[i], NULL);
+    free(catalog->threads);
+    catalog->threads = NULL;
+    if (catalog->thread_count > 0)
+        gr_info("catalog", "stopped %d processing workers", catalog->thread_count);
+    catalog->thread_count = 0;
+    pthread_mutex_lock(&catalog->lock);
+    catalog->started = false;
+    pthread_mutex_unlock(&catalog->lock);
+}
+
+void gr_catalog_free(gr_catalog *catalog)
+{
+    if (catalog == NULL)
+        return;
+    gr_catalog_stop(catalog);
+    gr_model_free(catalog->model);
+    gr_catalog__settings_free(&catalog->settings);
+    if (catalog->ctype != (locale_t)0)
+        freelocale(catalog->ctype);
+    pthread_cond_destroy(&catalog->wake);
+    pthread_mutex_destroy(&catalog->lock);
+    free(catalog->instance_id);
+    git_libgit2_shutdown();
+    curl_global_cleanup();
+    free(catalog);
+}
+
+int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
+{
+    gr_db_conn *conn = NULL;
+    int64_t now = gr_catalog__now_ms();
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    memset(out, 0, sizeof(*out));
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__query_int(conn, &out->entities, "SELECT COUNT(*) FROM catalog_refresh_state",
+                               NULL);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &out->final,
+                                   "SELECT COUNT(*) FROM catalog_final_entities", NULL);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &out->due,
+                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE "
+                                   "(next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?)) "
+                                   "OR lease_until >= ?",
+                                   "iii", now, now, now);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &out->stitching,
+                                   "SELECT COUNT(*) FROM catalog_stitch_queue", NULL);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &out->errors,
+                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE errors IS NOT "
+                                   "NULL AND errors <> '' AND errors <> '[]'",
+                                   NULL);
+    gr_db_release(conn);
+    return rc;
+}
+
+/* Counts what keeps the engine busy: due rows, leased rows and pending stitches. */
+static int count_pending(gr_catalog *catalog, int64_t *out)
+{
+    gr_db_conn *conn = NULL;
+    int64_t now = gr_catalog__now_ms();
+    int64_t due = 0, leased = 0, stitching = 0;
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__query_int(conn, &due,
+                               "SELECT COUNT(*) FROM catalog_refresh_state WHERE next_update_at <= ?",
+                               "i", now);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &leased,
+                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until >= ?",
+                                   "i", now);
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &stitching, "SELECT COUNT(*) FROM catalog_stitch_queue",
+                                   NULL);
+    gr_db_release(conn);
+    *out = due + leased + stitching;
+    return rc;
+}
+
+static int count_orphans(gr_catalog *catalog, int64_t *out)
+{
+    gr_db_conn *conn = NULL;
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__query_int(conn, out,
+                               "SELECT COUNT(*) FROM catalog_refresh_state rs WHERE NOT EXISTS "
+                               "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = "
+                               "rs.entity_ref)",
+                               NULL);
+    gr_db_release(conn);
+    return rc;
+}
+
+int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
+{
+    int64_t deadline = gr_catalog__now_ms() + timeout_ms;
+    bool workers;
+
+    pthread_mutex_lock(&catalog->lock);
+    workers = catalog->thread_count > 0;
+    pthread_mutex_unlock(&catalog->lock);
+    for (;;) {
+        int64_t pending = 0;
+        int64_t orphans = 0;
+        int rc;
+
+        if (!workers) {
+            bool did_work = true;
+
+            while (did_work && gr_catalog__now_ms() < deadline) {
+                rc = gr_catalog__work_once(catalog, &did_work);
+                if (rc != GR_OK)
+                    return rc;
+            }
+        }
+        rc = count_pending(catalog, &pending);
+        if (rc == GR_OK && pending == 0 && catalog->settings.orphan_delete)
+            rc = count_orphans(catalog, &orphans);
+        if (rc != GR_OK)
+            return rc;
+        if (pending == 0 && orphans == 0)
+            return GR_OK;
+        if (orphans > 0) {
+            pthread_mutex_lock(&catalog->lock);
+            catalog->orphans_dirty = true;
+            pthread_mutex_unlock(&catalog->lock);
+            gr_catalog__wake(catalog);
+        }
+        if (gr_catalog__now_ms() >= deadline)
+            return gr_error_set(GR_ELIMIT,
+                                "the catalog did not become idle within %d ms (%lld rows to "
+                                "process or stitch, %lld orphans)",
+                                timeout_ms, (long long)pending, (long long)orphans);
+        if (workers)
+            sleep_ms(IDLE_CHECK_MS);
+    }
+}

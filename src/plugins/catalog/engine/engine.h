@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal state of the catalog engine, shared by its source files. */
+#ifndef GR_PLUGINS_CATALOG_ENGINE_ENGINE_H
+#define GR_PLUGINS_CATALOG_ENGINE_ENGINE_H
+
+#include <jansson.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/settings.h"
+#include "plugins/catalog/model/model.h"
+
+/** Source keys of the two location providers in catalog_refs, as Backstage names them. */
+#define GR_CATALOG_CONFIG_PROVIDER "ConfigLocationProvider"
+#define GR_CATALOG_USER_PROVIDER "DefaultLocationStore"
+
+/** Rows claimed for processing per batch. */
+#define GR_CATALOG_PROCESS_BATCH 500
+/** Entities stitched per batch. */
+#define GR_CATALOG_STITCH_BATCH 1000
+/**
+ * Time a stitch waits after its first mark, in ms, while processing is busy;
+ * marks arriving meanwhile join it. An idle engine stitches at once.
+ */
+#define GR_CATALOG_STITCH_DELAY_MS 1000
+/** Time a claim protects a row from other workers, in ms. */
+#define GR_CATALOG_LEASE_MS 120000
+/** Time a worker sleeps when there is no work, in ms, before it polls the database again. */
+#define GR_CATALOG_POLL_MS 1000
+/** Maximum depth of Location entities followed by a dry run. */
+#define GR_CATALOG_DRY_RUN_MAX_DEPTH 10
+/** Maximum number of entities a dry run returns. */
+#define GR_CATALOG_DRY_RUN_MAX_ENTITIES 10000
+/** Maximum depth of the chain of parents followed by refresh and ancestry. */
+#define GR_CATALOG_MAX_ANCESTOR_DEPTH 32
+
+struct gr_catalog {
+    gr_db *db;
+    gr_catalog_settings settings;
+    gr_model *model;
+    char *instance_id;
+    locale_t ctype; /* C.UTF-8 for lower-casing search values, or (locale_t)0 */
+
+    pthread_mutex_t lock;
+    pthread_cond_t wake;   /* signalled when work is queued or at stop */
+    uint64_t work_epoch;   /* bumped on every wake */
+    pthread_t *threads;
+    int thread_count;
+    bool started;
+    bool stopping;
+    bool orphans_dirty;    /* a write may have left orphans (orphanStrategy delete) */
+
+    struct {
+        gr_catalog_stitched_fn fn;
+        void *payload;
+    } hooks[GR_CATALOG_MAX_HOOKS];
+    int hook_count;
+};
+
+/** Wakes the workers: new work is due. */
+void gr_catalog__wake(gr_catalog *catalog);
+
+/** Calls the stitched hooks for one entity. */
+void gr_catalog__notify(gr_catalog *catalog, const char *entity_ref, int deleted);
+
+/**
+ * Runs one round of work on the calling thread: claims and processes a
+ * batch, stitches a batch, and deletes orphans when configured. Stores
+ * whether anything was done in *did_work. Returns 0 or an error.
+ */
+int gr_catalog__work_once(gr_catalog *catalog, bool *did_work);
+
+#endif

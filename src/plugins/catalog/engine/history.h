@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The history of final entities: JSON diffs between versions, stored with their cause. */
+#ifndef GR_PLUGINS_CATALOG_ENGINE_HISTORY_H
+#define GR_PLUGINS_CATALOG_ENGINE_HISTORY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "host/store/db.h"
+
+/**
+ * Compares two versions of an entity and returns an array of
+ * {path, old, new}, one per changed value; `path` is a JSON pointer.
+ * Objects are compared member by member and arrays of the same length item
+ * by item; other changes are reported whole. metadata.etag is left out
+ * because it follows from the rest. Caller releases.
+ */
+json_t *gr_catalog__diff(const json_t *old_entity, const json_t *new_entity);
+
+/**
+ * Appends one row to catalog_history on `conn`. `change` is "created",
+ * "updated" or "deleted"; `diff` is borrowed. Returns 0 or a database error.
+ */
+int gr_catalog__history_add(gr_db_conn *conn, const char *entity_ref, const char *entity_id,
+                            int64_t changed_at, const char *cause, const char *change,
+                            const json_t *diff);
+
+#endif

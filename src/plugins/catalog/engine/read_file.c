@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* The `file` location reader: one path, or every file a glob matches. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "plugins/catalog/engine/read.h"
+#include "plugins/catalog/engine/util.h"
+
+/* Maximum folder depth a glob walks below its fixed prefix. */
+#define GLOB_MAX_DEPTH 32
+
+/* Reads a whole regular file of at most `max` bytes. */
+static int read_whole(const char *path, size_t max, char **data_out, size_t *len_out)
+{
+    FILE *file = fopen(path, "rb");
+    struct stat st;
+    char *data = NULL;
+    size_t len;
+    int rc = GR_OK;
+
+    if (file == NULL)
+        return gr_error_set(errno == ENOENT || errno == ENOTDIR ? GR_ENOTFOUND : GR_EBACKEND,
+                            "file %s could not be read: %s", path, strerror(errno));
+    if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = gr_error_set(GR_EINVALID, "file %s is not a regular file", path);
+        goto done;
+    }
+    if ((size_t)st.st_size > max) {
+        rc = gr_error_set(GR_ELIMIT, "file %s is larger than the limit of %zu bytes", path, max);
+        goto done;
+    }
+    data = gr_xmalloc((size_t)st.st_size + 1);
+    len = fread(data, 1, (size_t)st.st_size, file);
+    if (ferror(file)) {
+        rc = gr_error_set(GR_EBACKEND, "file %s could not be read: %s", path, strerror(errno));
+        goto done;
+    }
+    data[len] = '\0';
+    *data_out = data;
+    *len_out = len;
+    data = NULL;
+done:
+    free(data);
+    fclose(file);
+    return rc;
+}
+
+typedef struct {
+    const char *pattern; /* the whole absolute glob */
+    char **paths;
+    size_t count;
+    size_t cap;
+    int rc;
+} glob_walk;
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(glob_walk *state, const char *dir, int depth)
+{
+    DIR *handle;
+    struct dirent *entry;
+
+    if (depth > GLOB_MAX_DEPTH || state->rc != GR_OK)
+        return;
+    handle = opendir(dir);
+    if (handle == NULL)
+        return;
+    while ((entry = readdir(handle)) != NULL && state->rc == GR_OK) {
+        struct stat st;
+        char *path;
+
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        path = gr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, entry->d_name);
+        /* Folders reached through symbolic links are not entered, so a link
+         * loop cannot make the walk endless; linked files are read. */
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(state, path, depth + 1);
+        } else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+                   gr_catalog__glob_match(state->pattern, path, false)) {
+            if (state->count == GR_CATALOG_MAX_GLOB_FILES) {
+                state->rc = gr_error_set(GR_ELIMIT, "file %s matches more than %d files",
+                                         state->pattern, GR_CATALOG_MAX_GLOB_FILES);
+            } else {
+                if (state->count == state->cap) {
+                    state->cap = state->cap ? state->cap * 2 : 16;
+                    state->paths = gr_xrealloc(state->paths, state->cap * sizeof(char *));
+                }
+                state->paths[state->count++] = path;
+                path = NULL;
+            }
+        }
+        free(path);
+    }
+    closedir(handle);
+}
+
+int gr_catalog__read_file(const gr_catalog_settings *settings, const char *target,
+                          gr_catalog_files *out)
+{
+    glob_walk state = {.pattern = target};
+    char *prefix = NULL;
+    char *data;
+    size_t len;
+    int rc;
+
+    if (target[0] != '/')
+        return gr_error_set(GR_EINVALID,
+                            "file %s does not exist; file targets must be absolute paths", target);
+    if (!gr_catalog__has_glob(target)) {
+        rc = read_whole(target, settings->read_max_bytes, &data, &len);
+        if (rc == GR_ENOTFOUND)
+            return gr_error_set(GR_ENOTFOUND, "file %s does not exist", target);
+        if (rc == GR_OK)
+            gr_catalog__files_push(out, gr_xstrdup(target), data, len);
+        return rc;
+    }
+
+    /* Walk from the deepest folder before the first glob character. */
+    prefix = gr_xstrndup(target, strcspn(target, "*?["));
+    *strrchr(prefix, '/') = '\0';
+    walk(&state, prefix[0] == '\0' ? "/" : prefix, 0);
+    rc = state.rc;
+    if (rc == GR_OK && state.count == 0)
+        rc = gr_error_set(GR_ENOTFOUND, "file %s does not exist", target);
+    if (rc == GR_OK)
+        qsort(state.paths, state.count, sizeof(char *), compare_paths);
+    for (size_t i = 0; i < state.count; i++) {
+        if (rc == GR_OK) {
+            rc = read_whole(state.paths[i], settings->read_max_bytes, &data, &len);
+            if (rc == GR_OK) {
+                gr_catalog__files_push(out, state.paths[i], data, len);
+                state.paths[i] = NULL;
+            }
+        }
+        free(state.paths[i]);
+    }
+    free(state.paths);
+    free(prefix);
+    return rc;
+}

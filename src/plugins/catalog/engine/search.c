@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* The flattened key/value rows of a final entity, by Backstage's buildEntitySearch rules. */
+#include "plugins/catalog/engine/search.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+
+/* Paths buildEntitySearch skips; name, namespace and uid are added back at the end. */
+static const char *const special_keys[] = {
+    "attachments",   "relations",          "status",       "metadata.name",
+    "metadata.namespace", "metadata.uid", "metadata.etag",
+};
+
+/* A row before lower-casing: `value` NULL stands for null, `is_true` for true. */
+typedef struct {
+    char *key;
+    char *value;
+} raw_row;
+
+typedef struct {
+    raw_row *items;
+    size_t count;
+    size_t cap;
+    char **seen_item_keys; /* lower-case "<path>.<item>" keys pushed for string items */
+    size_t seen_count;
+    size_t seen_cap;
+    locale_t ctype;
+} traversal;
+
+static void raw_push(traversal *state, const char *key, const char *value)
+{
+    if (state->count == state->cap) {
+        state->cap = state->cap ? state->cap * 2 : 32;
+        state->items = gr_xrealloc(state->items, state->cap * sizeof(*state->items));
+    }
+    state->items[state->count].key = gr_xstrdup(key);
+    state->items[state->count].value = value ? gr_xstrdup(value) : NULL;
+    state->count++;
+}
+
+static int utf8_decode(const unsigned char *s, uint32_t *out)
+{
+    if (s[0] < 0x80) {
+        *out = s[0];
+        return 1;
+    }
+    if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+        *out = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+        return 2;
+    }
+    if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *out = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        return 3;
+    }
+    if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+        (s[3] & 0xc0) == 0x80) {
+        *out = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+               ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        return 4;
+    }
+    *out = s[0];
+    return 1;
+}
+
+static void utf8_encode(gr_buf *out, uint32_t c)
+{
+    if (c < 0x80) {
+        gr_buf_putc(out, (char)c);
+    } else if (c < 0x800) {
+        gr_buf_putc(out, (char)(0xc0 | (c >> 6)));
+        gr_buf_putc(out, (char)(0x80 | (c & 0x3f)));
+    } else if (c < 0x10000) {
+        gr_buf_putc(out, (char)(0xe0 | (c >> 12)));
+        gr_buf_putc(out, (char)(0x80 | ((c >> 6) & 0x3f)));
+        gr_buf_putc(out, (char)(0x80 | (c & 0x3f)));
+    } else {
+        gr_buf_putc(out, (char)(0xf0 | (c >> 18)));
+        gr_buf_putc(out, (char)(0x80 | ((c >> 12) & 0x3f)));
+        gr_buf_putc(out, (char)(0x80 | ((c >> 6) & 0x3f)));
+        gr_buf_putc(out, (char)(0x80 | (c & 0x3f)));
+    }
+}
+
+char *gr_catalog__lower(const char *text, locale_t ctype)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    gr_buf out = GR_BUF_INIT;
+    bool ascii = true;
+
+    for (const unsigned char *q = p; *q != '\0' && ascii; q++)
+        ascii = *q < 0x80;
+    if (ascii || ctype == (locale_t)0) {
+        char *copy = gr_xstrdup(text);
+
+        for (char *c = copy; *c != '\0'; c++) {
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        }
+        return copy;
+    }
+    while (*p != '\0') {
+        uint32_t c;
+        int used = utf8_decode(p, &c);
+
+        utf8_encode(&out, (uint32_t)towlower_l((wint_t)c, ctype));
+        p += used;
+    }
+    return out.data ? gr_buf_detach(&out) : gr_xstrdup("");
+}
+
+/* Counts UTF-16 code units, as JavaScript's String length. */
+static size_t js_length(const char *text)
+{
+    size_t units = 0;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if ((*p & 0xc0) == 0x80)
+            continue;
+        units += (*p & 0xf8) == 0xf0 ? 2 : 1;
+    }
+    return units;
+}
+
+/* Formats a JSON scalar as JavaScript's String(value); NULL for null. */
+static char *js_string(const json_t *value)
+{
+    if (json_is_string(value))
+        return gr_xstrdup(json_string_value(value));
+    if (json_is_integer(value))
+        return gr_xasprintf("%lld", (long long)json_integer_value(value));
+    if (json_is_real(value)) {
+        double number = json_real_value(value);
+        char text[64];
+
+        if (isnan(number))
+            return gr_xstrdup("NaN");
+        if (isinf(number))
+            return gr_xstrdup(number > 0 ? "Infinity" : "-Infinity");
+        /* The shortest text that reads back as the same double. */
+        for (int digits = 1; digits <= 17; digits++) {
+            snprintf(text, sizeof(text), "%.*g", digits, number);
+            if (strtod(text, NULL) == number)
+                break;
+        }
+        return gr_xstrdup(text);
+    }
+    if (json_is_true(value))
+        return gr_xstrdup("true");
+    if (json_is_false(value))
+        return gr_xstrdup("false");
+    return NULL;
+}
+
+static bool is_special(const char *path)
+{
+    for (size_t i = 0; i < sizeof(special_keys) / sizeof(special_keys[0]); i++) {
+        if (strcmp(path, special_keys[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool seen_before(traversal *state, const char *lower_key)
+{
+    for (size_t i = 0; i < state->seen_count; i++) {
+        if (strcmp(state->seen_item_keys[i], lower_key) == 0)
+            return true;
+    }
+    if (state->seen_count == state->seen_cap) {
+        state->seen_cap = state->seen_cap ? state->seen_cap * 2 : 16;
+        state->seen_item_keys =
+            gr_xrealloc(state->seen_item_keys, state->seen_cap * sizeof(char *));
+    }
+    state->seen_item_keys[state->seen_count++] = gr_xstrdup(lower_key);
+    return false;
+}
+
+static void visit(traversal *state, const char *path, const json_t *current)
+{
+    if (is_special(path))
+        return;
+    if (!json_is_object(current) && !json_is_array(current)) {
+        char *text = js_string(current);
+
+        raw_push(state, path, text);
+        free(text);
+        return;
+    }
+    if (json_is_array(current)) {
+        size_t index;
+        const json_t *item;
+
+        json_array_foreach (current, index, item) {
+            visit(state, path, item);
+            if (json_is_string(item)) {
+                char *item_key = gr_xasprintf("%s.%s", path, json_string_value(item));
+                char *lower = gr_catalog__lower(item_key, state->ctype);
+
+                if (!seen_before(state, lower))
+                    raw_push(state, item_key, "true");
+                free(lower);
+                free(item_key);
+            }
+        }
+        return;
+    }
+    {
+        const char *key;
+        json_t *value;
+
+        json_object_foreach ((json_t *)current, key, value) {
+            char *sub = path[0] != '\0' ? gr_xasprintf("%s.%s", path, key) : gr_xstrdup(key);
+
+            visit(state, sub, value);
+            free(sub);
+        }
+    }
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t unique_count(char **list, size_t count)
+{
+    size_t unique = 0;
+
+    if (count > 1)
+        qsort(list, count, sizeof(char *), compare_strings);
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+            unique++;
+    }
+    return unique;
+}
+
+/* Fails like Backstage when two keys differ only in case. */
+static int check_key_case(traversal *state)
+{
+    char **exact = gr_xmalloc((state->count + 1) * sizeof(char *));
+    char **lower = gr_xmalloc((state->count + 1) * sizeof(char *));
+    int rc = GR_OK;
+
+    for (size_t i = 0; i < state->count; i++) {
+        exact[i] = state->items[i].key;
+        lower[i] = gr_catalog__lower(state->items[i].key, state->ctype);
+    }
+    if (unique_count(exact, state->count) != unique_count(lower, state->count)) {
+        gr_buf names = GR_BUF_INIT;
+
+        for (size_t i = 1; i < state->count; i++) {
+            if (strcmp(lower[i], lower[i - 1]) == 0 && names.len < 200) {
+                /* Equal lower-case keys: report each once. */
+                if (i >= 2 && strcmp(lower[i - 1], lower[i - 2]) == 0)
+                    continue;
+                gr_buf_printf(&names, "%s'%s'", names.len ? ", " : "", lower[i]);
+            }
+        }
+        rc = gr_error_set(GR_EINVALID, "Entity has duplicate keys that vary only in casing, %s",
+                          gr_buf_cstr(&names));
+        gr_buf_free(&names);
+    }
+    for (size_t i = 0; i < state->count; i++)
+        free(lower[i]);
+    free(exact);
+    free(lower);
+    return rc;
+}
+
+typedef struct {
+    size_t index;
+    gr_catalog_search_row row;
+} ordered_row;
+
+static int compare_ordered(const void *a, const void *b)
+{
+    const ordered_row *x = a;
+    const ordered_row *y = b;
+    int c = strcmp(x->row.key, y->row.key);
+
+    if (c == 0) {
+        if (x->row.value == NULL || y->row.value == NULL)
+            c = (x->row.value != NULL) - (y->row.value != NULL);
+        else
+            c = strcmp(x->row.value, y->row.value);
+    }
+    if (c == 0)
+        c = x->index < y->index ? -1 : x->index > y->index;
+    return c;
+}
+
+int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_search_rows *out)
+{
+    traversal state = {.ctype = ctype};
+    const json_t *metadata = json_object_get(entity, "metadata");
+    const json_t *namespace = json_object_get(metadata, "namespace");
+    ordered_row *rows = NULL;
+    size_t row_count = 0;
+    size_t index;
+    const json_t *relation;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    visit(&state, "", entity);
+    {
+        char *name = js_string(json_object_get(metadata, "name"));
+        char *ns = js_string(namespace);
+        char *uid = js_string(json_object_get(metadata, "uid"));
+
+        raw_push(&state, "metadata.name", name);
+        raw_push(&state, "metadata.namespace", ns);
+        raw_push(&state, "metadata.uid", uid);
+        free(name);
+        free(ns);
+        free(uid);
+    }
+    if (namespace == NULL || json_is_null(namespace) ||
+        (json_is_string(namespace) && json_string_length(namespace) == 0))
+        raw_push(&state, "metadata.namespace", "default");
+    json_array_foreach (json_object_get(entity, "relations"), index, relation) {
+        const char *type = json_string_value(json_object_get(relation, "type"));
+        char *key = gr_xasprintf("relations.%s", type ? type : "undefined");
+        char *target = js_string(json_object_get(relation, "targetRef"));
+
+        raw_push(&state, key, target);
+        free(key);
+        free(target);
+    }
+
+    rc = check_key_case(&state);
+    if (rc == GR_OK) {
+        rows = gr_xcalloc(state.count + 1, sizeof(*rows));
+        for (size_t i = 0; i < state.count; i++) {
+            char *key = gr_catalog__lower(state.items[i].key, ctype);
+            ordered_row *row = &rows[row_count];
+
+            if (js_length(key) > GR_CATALOG_SEARCH_MAX_KEY) {
+                free(key);
+                continue;
+            }
+            row->index = i;
+            row->row.key = key;
+            if (state.items[i].value != NULL &&
+                js_length(state.items[i].value) <= GR_CATALOG_SEARCH_MAX_VALUE) {
+                row->row.original = gr_xstrdup(state.items[i].value);
+                row->row.value = gr_catalog__lower(state.items[i].value, ctype);
+            }
+            row_count++;
+        }
+        if (row_count > 1)
+            qsort(rows, row_count, sizeof(*rows), compare_ordered);
+        out->items = gr_xcalloc(row_count + 1, sizeof(*out->items));
+        for (size_t i = 0; i < row_count; i++) {
+            bool duplicate = i > 0 && strcmp(rows[i].row.key, rows[i - 1].row.key) == 0 &&
+                             ((rows[i].row.value == NULL && rows[i - 1].row.value == NULL) ||
+                              (rows[i].row.value != NULL && rows[i - 1].row.value != NULL &&
+                               strcmp(rows[i].row.value, rows[i - 1].row.value) == 0));
+
+            if (duplicate) {
+                free(rows[i].row.key);
+                free(rows[i].row.original);
+                free(rows[i].row.value);
+                continue;
+            }
+            out->items[out->count++] = rows[i].row;
+        }
+        out->cap = row_count + 1;
+    }
+    for (size_t i = 0; i < state.count; i++) {
+        free(state.items[i].key);
+        free(state.items[i].value);
+    }
+    for (size_t i = 0; i < state.seen_count; i++)
+        free(state.seen_item_keys[i]);
+    free(state.seen_item_keys);
+    free(state.items);
+    free(rows);
+    return rc;
+}
+
+void gr_catalog__search_rows_free(gr_catalog_search_rows *rows)
+{
+    if (rows == NULL)
+        return;
+    for (size_t i = 0; i < rows->count; i++) {
+        free(rows->items[i].key);
+        free(rows->items[i].original);
+        free(rows->items[i].value);
+    }
+    free(rows->items);
+    memset(rows, 0, sizeof(*rows));
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* Short forms for running one statement with typed parameters. */
+#include "plugins/catalog/engine/sql.h"
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+
+int gr_catalog__bind(gr_db_stmt *stmt, const char *types, va_list args)
+{
+    int rc = GR_OK;
+
+    for (int i = 0; types != NULL && types[i] != '\0' && rc == GR_OK; i++) {
+        if (types[i] == 's')
+            rc = gr_db_bind_text(stmt, i + 1, va_arg(args, const char *));
+        else
+            rc = gr_db_bind_int64(stmt, i + 1, va_arg(args, int64_t));
+    }
+    return rc;
+}
+
+int gr_catalog__prepare(gr_db_conn *conn, const char *sql, gr_db_stmt **out, const char *types,
+                        ...)
+{
+    va_list args;
+    int rc = gr_db_prepare(conn, sql, out);
+
+    if (rc != GR_OK)
+        return rc;
+    va_start(args, types);
+    rc = gr_catalog__bind(*out, types, args);
+    va_end(args);
+    if (rc != GR_OK) {
+        gr_db_finalize(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int64_t gr_catalog__exec(gr_db_conn *conn, const char *sql, const char *types, ...)
+{
+    gr_db_stmt *stmt = NULL;
+    va_list args;
+    int64_t rc = gr_db_prepare(conn, sql, &stmt);
+
+    if (rc != GR_OK)
+        return rc;
+    va_start(args, types);
+    rc = gr_catalog__bind(stmt, types, args);
+    va_end(args);
+    if (rc == GR_OK) {
+        int step = gr_db_step(stmt);
+
+        while (step == GR_DB_ROW)
+            step = gr_db_step(stmt);
+        rc = step == GR_DB_DONE ? gr_db_changes(stmt) : step;
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+static int query_first(gr_db_conn *conn, char **text_out, int64_t *int_out, const char *sql,
+                       const char *types, va_list args)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_prepare(conn, sql, &stmt);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_catalog__bind(stmt, types, args);
+    if (rc == GR_OK) {
+        int step = gr_db_step(stmt);
+
+        if (step == GR_DB_ROW) {
+            if (text_out)
+                *text_out = gr_catalog__column_dup(stmt, 0);
+            if (int_out)
+                *int_out = gr_db_column_int64(stmt, 0);
+        } else {
+            rc = step == GR_DB_DONE ? GR_ENOTFOUND : step;
+        }
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+int gr_catalog__query_text(gr_db_conn *conn, char **out, const char *sql, const char *types, ...)
+{
+    va_list args;
+    int rc;
+
+    *out = NULL;
+    va_start(args, types);
+    rc = query_first(conn, out, NULL, sql, types, args);
+    va_end(args);
+    return rc;
+}
+
+int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const char *types, ...)
+{
+    va_list args;
+    int rc;
+
+    va_start(args, types);
+    rc = query_first(conn, NULL, out, sql, types, args);
+    va_end(args);
+    return rc;
+}
+
+char *gr_catalog__column_dup(gr_db_stmt *stmt, int column)
+{
+    const char *text = gr_db_column_text(stmt, column);
+
+    return text ? gr_xstrdup(text) : NULL;
+}

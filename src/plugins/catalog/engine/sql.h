@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Short forms for running one statement with typed parameters. */
+#ifndef GR_PLUGINS_CATALOG_ENGINE_SQL_H
+#define GR_PLUGINS_CATALOG_ENGINE_SQL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "host/store/db.h"
+
+/*
+ * `types` has one letter per parameter: 's' a string (NULL binds SQL NULL),
+ * 'i' an int64_t. Example:
+ *   gr_catalog__exec(conn, "UPDATE t SET a = ? WHERE id = ?", "is", (int64_t)1, id);
+ */
+
+/** Prepares `sql` and binds the parameters. Returns 0 or an error; finalize *out. */
+int gr_catalog__prepare(gr_db_conn *conn, const char *sql, gr_db_stmt **out, const char *types,
+                        ...);
+
+/** Binds parameters from `args` starting at index 1. */
+int gr_catalog__bind(gr_db_stmt *stmt, const char *types, va_list args);
+
+/** Runs a statement without rows. Returns the number of changed rows (>= 0) or an error. */
+int64_t gr_catalog__exec(gr_db_conn *conn, const char *sql, const char *types, ...);
+
+/**
+ * Runs a query and stores a copy of the first column of the first row in
+ * *out (caller frees; NULL for SQL NULL). Returns 0, GR_ENOTFOUND without a
+ * row, or an error.
+ */
+int gr_catalog__query_text(gr_db_conn *conn, char **out, const char *sql, const char *types, ...);
+
+/** Like gr_catalog__query_text() for an integer column. */
+int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const char *types,
+                          ...);
+
+/** Returns a copy of a text column (caller frees), or NULL for SQL NULL. */
+char *gr_catalog__column_dup(gr_db_stmt *stmt, int column);
+
+#endif

@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes of the processing loop: claims, results, children, refs, relations, stitch marks. */
+#include "plugins/catalog/engine/store.h"
+
+#include <openssl/rand.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/log/log.h"
+#include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/model/location.h"
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void gr_catalog__marks_push(gr_catalog_marks *marks, const char *ref, const char *cause)
+{
+    if (marks->count == marks->cap) {
+        marks->cap = marks->cap ? marks->cap * 2 : 16;
+        marks->refs = gr_xrealloc(marks->refs, marks->cap * sizeof(char *));
+        marks->causes = gr_xrealloc(marks->causes, marks->cap * sizeof(char *));
+    }
+    marks->refs[marks->count] = gr_xstrdup(ref);
+    marks->causes[marks->count] = cause ? gr_xstrdup(cause) : NULL;
+    marks->count++;
+}
+
+void gr_catalog__marks_free(gr_catalog_marks *marks)
+{
+    for (size_t i = 0; i < marks->count; i++) {
+        free(marks->refs[i]);
+        free(marks->causes[i]);
+    }
+    free(marks->refs);
+    free(marks->causes);
+    memset(marks, 0, sizeof(*marks));
+}
+
+typedef struct {
+    const char *ref;
+    const char *cause;
+    size_t index;
+} mark_entry;
+
+static int compare_marks(const void *a, const void *b)
+{
+    const mark_entry *x = a;
+    const mark_entry *y = b;
+    int c = strcmp(x->ref, y->ref);
+
+    if (c != 0)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_marks *marks)
+{
+    static _Atomic uint64_t ticket_counter;
+    mark_entry *entries;
+    int64_t now = gr_catalog__now_ms();
+    int rc = GR_OK;
+
+    if (marks->count == 0)
+        return GR_OK;
+    entries = gr_xmalloc(marks->count * sizeof(*entries));
+    for (size_t i = 0; i < marks->count; i++)
+        entries[i] = (mark_entry){marks->refs[i], marks->causes[i], i};
+    if (marks->count > 1)
+        qsort(entries, marks->count, sizeof(*entries), compare_marks);
+    for (size_t i = 0; i < marks->count && rc == GR_OK; i++) {
+        char ticket[96];
+        int64_t changed;
+
+        /* The last mark of a ref carries its cause. */
+        if (i + 1 < marks->count && strcmp(entries[i].ref, entries[i + 1].ref) == 0)
+            continue;
+        snprintf(ticket, sizeof(ticket), "%s:%llu", catalog->instance_id,
+                 (unsigned long long)atomic_fetch_add(&ticket_counter, 1));
+        /* A row marked again keeps its earlier due time, so an entity that
+         * every batch touches (a group owning thousands) is stitched about
+         * once per delay instead of once per batch. */
+        changed = gr_catalog__exec(
+            conn,
+            "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
+            "next_stitch_at = CASE WHEN catalog_stitch_queue.next_stitch_at < "
+            "excluded.next_stitch_at THEN catalog_stitch_queue.next_stitch_at ELSE "
+            "excluded.next_stitch_at END, cause = excluded.cause",
+            "ssis", entries[i].ref, ticket, now + GR_CATALOG_STITCH_DELAY_MS, entries[i].cause);
+        if (changed < 0)
+            rc = (int)changed;
+    }
+    free(entries);
+    return rc;
+}
+
+void gr_catalog__item_free(gr_catalog_item *item)
+{
+    free(item->entity_id);
+    free(item->entity_ref);
+    free(item->unprocessed);
+    free(item->result_hash);
+    free(item->location_key);
+    free(item->pending_cause);
+    free(item->cause);
+    free(item->conflicts);
+    gr_catalog__result_free(&item->result);
+    memset(item, 0, sizeof(*item));
+}
+
+static int64_t next_update_at(const gr_catalog *catalog, int64_t now)
+{
+    uint32_t random = 0;
+    int64_t span = catalog->settings.interval_max_ms - catalog->settings.interval_min_ms;
+
+    if (span > 0 && RAND_bytes((unsigned char *)&random, sizeof(random)) != 1)
+        random = (uint32_t)now;
+    return now + catalog->settings.interval_min_ms + (span > 0 ? (int64_t)(random % (uint64_t)span) : 0);
+}
+
+int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_out,
+                      size_t *count_out)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    gr_catalog_item *items = NULL;
+    size_t count = 0;
+    int64_t now = gr_catalog__now_ms();
+    char *sql;
+    int rc;
+
+    *items_out = NULL;
+    *count_out = 0;
+    if (catalog->settings.processing_disabled)
+        return GR_OK;
+    rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_begin(conn);
+    if (rc != GR_OK)
+        goto done;
+    sql = gr_xasprintf("SELECT entity_id, entity_ref, unprocessed_entity, result_hash, "
+                       "location_key, pending_cause FROM catalog_refresh_state "
+                       "WHERE next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+                       "ORDER BY next_update_at LIMIT ?%s",
+                       gr_db_sql_skip_locked(catalog->db));
+    rc = gr_catalog__prepare(conn, sql, &stmt, "iii", now, now, (int64_t)limit);
+    free(sql);
+    if (rc != GR_OK)
+        goto done;
+    items = gr_xcalloc((size_t)limit, sizeof(*items));
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        gr_catalog_item *item = &items[count++];
+
+        item->entity_id = gr_catalog__column_dup(stmt, 0);
+        item->entity_ref = gr_catalog__column_dup(stmt, 1);
+        item->unprocessed = gr_catalog__column_dup(stmt, 2);
+        item->result_hash = gr_catalog__column_dup(stmt, 3);
+        item->location_key = gr_catalog__column_dup(stmt, 4);
+        item->pending_cause = gr_catalog__column_dup(stmt, 5);
+    }
+    gr_db_finalize(stmt);
+    stmt = NULL;
+    if (rc != GR_DB_DONE)
+        goto done;
+    rc = GR_OK;
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        int64_t changed = gr_catalog__exec(conn,
+                                           "UPDATE catalog_refresh_state SET lease_owner = ?, "
+                                           "lease_until = ?, next_update_at = ? WHERE entity_id = ?",
+                                           "siis", catalog->instance_id, now + GR_CATALOG_LEASE_MS,
+                                           next_update_at(catalog, now), items[i].entity_id);
+        if (changed < 0)
+            rc = (int)changed;
+    }
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+done:
+    gr_db_finalize(stmt);
+    if (rc != GR_OK) {
+        gr_db_rollback(conn);
+        for (size_t i = 0; i < count; i++)
+            gr_catalog__item_free(&items[i]);
+        free(items);
+        items = NULL;
+        count = 0;
+    }
+    gr_db_release(conn);
+    *items_out = items;
+    *count_out = count;
+    return rc;
+}
+
+/* Reads the parents of `ref` ("key:<source_key>" for providers), sorted. */
+static int read_parents(gr_db_conn *conn, const char *ref, gr_buf *out)
+{
+    gr_db_stmt *stmt = NULL;
+    char **parents = NULL;
+    size_t count = 0;
+    int rc = gr_catalog__prepare(conn,
+                                 "SELECT COALESCE(source_entity_ref, 'key:' || source_key) "
+                                 "FROM catalog_refs WHERE target_entity_ref = ?",
+                                 &stmt, "s", ref);
+
+    if (rc != GR_OK)
+        return rc;
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        parents = gr_xrealloc(parents, (count + 1) * sizeof(char *));
+        parents[count++] = gr_catalog__column_dup(stmt, 0);
+    }
+    gr_db_finalize(stmt);
+    if (count > 1)
+        qsort(parents, count, sizeof(char *), compare_strings);
+    for (size_t i = 0; i < count; i++) {
+        gr_buf_printf(out, "%s\n", parents[i] ? parents[i] : "");
+        free(parents[i]);
+    }
+    free(parents);
+    return rc == GR_DB_DONE ? GR_OK : rc;
+}
+
+typedef struct {
+    size_t index;
+    const char *ref;
+} deferred_order;
+
+static int compare_deferred_order(const void *a, const void *b)
+{
+    const deferred_order *x = a;
+    const deferred_order *y = b;
+    int c = strcmp(x->ref, y->ref);
+
+    if (c != 0)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Sorts the children by ref and keeps the last of each ref, as later
+ * documents overwrite earlier ones in Backstage. */
+static void sort_deferred(gr_catalog_result *result)
+{
+    size_t count = result->deferred_count;
+    deferred_order *order;
+    gr_catalog_deferred *sorted;
+    size_t kept = 0;
+
+    if (count < 2)
+        return;
+    order = gr_xmalloc(count * sizeof(*order));
+    for (size_t i = 0; i < count; i++)
+        order[i] = (deferred_order){i, result->deferred[i].ref};
+    if (count > 1)
+        qsort(order, count, sizeof(*order), compare_deferred_order);
+    sorted = gr_xmalloc(count * sizeof(*sorted));
+    for (size_t i = 0; i < count; i++) {
+        gr_catalog_deferred *item = &result->deferred[order[i].index];
+
+        if (i + 1 < count && strcmp(order[i].ref, order[i + 1].ref) == 0) {
+            free(item->ref);
+            free(item->json);
+            free(item->location_key);
+            continue;
+        }
+        sorted[kept++] = *item;
+    }
+    free(order);
+    free(result->deferred);
+    result->deferred = sorted;
+    result->deferred_count = kept;
+    result->deferred_cap = count;
+}
+
+static int compare_relations(const void *a, const void *b)
+{
+    const gr_catalog_relation *x = a;
+    const gr_catalog_relation *y = b;
+    int c = strcmp(x->source, y->source);
+
+    if (c == 0)
+        c = strcmp(x->type, y->type);
+    if (c == 0)
+        c = strcmp(x->target, y->target);
+    return c;
+}
+
+/* Finds the id of the registered location `origin_ref` ("type:target"). */
+static char *location_cause(gr_db_conn *conn, const char *origin_ref)
+{
+    char *type = NULL, *target = NULL, *id = NULL, *cause;
+
+    if (origin_ref == NULL || gr_catalog__location_ref_parse(origin_ref, &type, &target) != GR_OK)
+        return gr_xstrdup("refresh");
+    if (gr_catalog__query_text(conn, &id,
+                               "SELECT id FROM catalog_locations WHERE type = ? AND target = ?",
+                               "ss", type, target) == GR_OK &&
+        id != NULL)
+        cause = gr_xasprintf("location:%s", id);
+    else
+        cause = gr_xasprintf("location:%s", origin_ref);
+    free(type);
+    free(target);
+    free(id);
+    return cause;
+}
+
+static char *origin_of(const char *unprocessed_json)
+{
+    json_t *entity = json_loads(unprocessed_json, 0, NULL);
+    const char *origin = json_string_value(json_object_get(
+        json_object_get(json_object_get(entity, "metadata"), "annotations"),
+        GR_ANNOTATION_ORIGIN_LOCATION));
+    char *copy = origin ? gr_xstrdup(origin) : NULL;
+
+    json_decref(entity);
+    return copy;
+}
+
+static int check_conflicts(gr_db_conn *conn, gr_catalog_item *item)
+{
+    gr_catalog_result *result = &item->result;
+    int rc = GR_OK;
+
+    item->conflicts = gr_xcalloc(result->deferred_count + 1, sizeof(bool));
+    for (size_t i = 0; i < result->deferred_count && rc == GR_OK; i++) {
+        gr_catalog_deferred *child = &result->deferred[i];
+        char *owner = NULL;
+
+        rc = gr_catalog__query_text(conn, &owner,
+                                    "SELECT location_key FROM catalog_refresh_state "
+                                    "WHERE entity_ref = ?",
+                                    "s", child->ref);
+        if (rc == GR_ENOTFOUND) {
+            rc = GR_OK;
+        } else if (rc == GR_OK && owner != NULL && strcmp(owner, child->location_key) != 0) {
+            char *message = gr_xasprintf(
+                "Entity %s from %s conflicts with the same entity from %s, which keeps it; "
+                "remove one of the two or give them different names",
+                child->ref, child->location_key, owner);
+
+            gr_catalog__error_push(result->errors, "ConflictError", message, NULL, NULL);
+            item->conflicts[i] = true;
+            free(message);
+        }
+        free(owner);
+    }
+    return rc;
+}
+
+int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
+{
+    gr_db_conn *conn = NULL;
+    int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        gr_catalog_item *item = &items[i];
+        gr_catalog_result *result = &item->result;
+        gr_buf input = GR_BUF_INIT;
+        char *text;
+
+        if (item->pending_cause != NULL) {
+            item->cause = gr_xstrdup(item->pending_cause);
+        } else {
+            char *origin = origin_of(item->unprocessed);
+
+            item->cause = location_cause(conn, origin);
+            free(origin);
+        }
+        if (result->ok) {
+            sort_deferred(result);
+            if (result->relation_count > 1)
+                qsort(result->relations, result->relation_count, sizeof(*result->relations),
+                      compare_relations);
+            if (result->refresh_key_count > 1)
+                qsort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
+                      compare_strings);
+            rc = check_conflicts(conn, item);
+        }
+        text = gr_catalog__json_text(result->errors);
+        gr_buf_printf(&input, "errors %s\n", text);
+        free(text);
+        if (result->ok && rc == GR_OK) {
+            text = gr_catalog__stable_json(result->entity);
+            gr_buf_printf(&input, "entity %s\n", text);
+            free(text);
+            for (size_t k = 0; k < result->deferred_count; k++)
+                gr_buf_printf(&input, "child %s %s %s\n", result->deferred[k].ref,
+                              result->deferred[k].hash, result->deferred[k].location_key);
+            for (size_t k = 0; k < result->relation_count; k++)
+                gr_buf_printf(&input, "relation %s %s %s\n", result->relations[k].source,
+                              result->relations[k].type, result->relations[k].target);
+            for (size_t k = 0; k < result->refresh_key_count; k++)
+                gr_buf_printf(&input, "key %s\n", result->refresh_keys[k]);
+            gr_buf_puts(&input, "parents\n");
+            rc = read_parents(conn, item->entity_ref, &input);
+        }
+        gr_catalog__sha1_hex(input.data, input.len, item->new_hash);
+        gr_buf_free(&input);
+    }
+    gr_db_release(conn);
+    return rc;
+}
+
+/* Inserts or updates one child row; stores whether the child is kept in *kept. */
+static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_deferred *child,
+                       int64_t now, bool *kept, bool *existed, bool *queued)
+{
+    gr_db_stmt *stmt = NULL;
+    char *hash = NULL, *key = NULL;
+    bool exists = false;
+    int64_t changed = 0;
+    int rc;
+
+    *kept = false;
+    rc = gr_catalog__prepare(conn,
+                             "SELECT unprocessed_hash, location_key FROM catalog_refresh_state "
+                             "WHERE entity_ref = ?",
+                             &stmt, "s", child->ref);
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_step(stmt);
+    if (rc == GR_DB_ROW) {
+        exists = true;
+        hash = gr_catalog__column_dup(stmt, 0);
+        key = gr_catalog__column_dup(stmt, 1);
+    }
+    gr_db_finalize(stmt);
+    if (rc != GR_DB_ROW && rc != GR_DB_DONE)
+        goto done;
+    rc = GR_OK;
+
+    if (!exists) {
+        char id[GR_CATALOG_UUID_SIZE];
+
+        gr_catalog__uuid(id);
+        changed = gr_catalog__exec(conn,
+                                   "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
+                                   "unprocessed_entity, unprocessed_hash, location_key, "
+                                   "next_update_at, last_discovery_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                                   "ON CONFLICT (entity_ref) DO NOTHING",
+                                   "sssssii", id, child->ref, child->json, child->hash,
+                                   child->location_key, now, now);
+        *kept = changed == 1;
+        *queued = *queued || changed == 1;
+    } else if (key != NULL && strcmp(key, child->location_key) != 0) {
+        /* Owned by another location: the conflict error is on the parent. */
+    } else if (key != NULL && hash != NULL && strcmp(hash, child->hash) == 0) {
+        *kept = true;
+    } else {
+        changed = gr_catalog__exec(conn,
+                                   "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
+                                   "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
+                                   "next_update_at = ? WHERE entity_ref = ?",
+                                   "sssiis", child->json, child->hash, child->location_key, now,
+                                   now, child->ref);
+        *kept = changed == 1;
+        *queued = *queued || changed == 1;
+    }
+    if (changed < 0)
+        rc = (int)changed;
+    *existed = exists;
+done:
+    (void)catalog;
+    free(hash);
+    free(key);
+    return rc;
+}
+
+static int read_strings(gr_db_conn *conn, const char *sql, const char *param, char ***out,
+                        size_t *count_out)
+{
+    gr_db_stmt *stmt = NULL;
+    size_t count = 0, cap = 0;
+    char **list = NULL;
+    int rc = gr_catalog__prepare(conn, sql, &stmt, "s", param);
+
+    if (rc != GR_OK)
+        return rc;
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            list = gr_xrealloc(list, cap * sizeof(char *));
+        }
+        list[count++] = gr_catalog__column_dup(stmt, 0);
+    }
+    gr_db_finalize(stmt);
+    if (count > 1)
+        qsort(list, count, sizeof(char *), compare_strings);
+    *out = list;
+    *count_out = count;
+    return rc == GR_DB_DONE ? GR_OK : rc;
+}
+
+static void strings_free(char **list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* Makes the refs of `parent` equal to the sorted `kept` list, marking
+ * children that lost or gained this parent for stitching. */
+static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, char **kept,
+                     const bool *kept_existed, size_t kept_count, const char *cause,
+                     gr_catalog_marks *marks)
+{
+    char **existing = NULL;
+    size_t existing_count = 0;
+    size_t a = 0, b = 0;
+    int rc = read_strings(conn, "SELECT target_entity_ref FROM catalog_refs "
+                                "WHERE source_entity_ref = ?",
+                         parent, &existing, &existing_count);
+
+    while (rc == GR_OK && (a < existing_count || b < kept_count)) {
+        int c = a == existing_count ? 1 : b == kept_count ? -1 : strcmp(existing[a], kept[b]);
+        int64_t changed = 0;
+
+        if (c == 0) {
+            a++;
+            b++;
+            continue;
+        }
+        if (c < 0) {
+            changed = gr_catalog__exec(conn,
+                                       "DELETE FROM catalog_refs WHERE source_entity_ref = ? "
+                                       "AND target_entity_ref = ?",
+                                       "ss", parent, existing[a]);
+            gr_catalog__marks_push(marks, existing[a], cause);
+            catalog->orphans_dirty = true;
+            a++;
+        } else {
+            changed = gr_catalog__exec(conn,
+                                       "INSERT INTO catalog_refs (source_key, source_entity_ref, "
+                                       "target_entity_ref) VALUES (NULL, ?, ?)",
+                                       "ss", parent, kept[b]);
+            /* A child that existed before may lose its orphan mark. */
+            if (kept_existed[b])
+                gr_catalog__marks_push(marks, kept[b], cause);
+            b++;
+        }
+        if (changed < 0)
+            rc = (int)changed;
+    }
+    strings_free(existing, existing_count);
+    return rc;
+}
+
+typedef struct {
+    char *source;
+    char *type;
+    char *target;
+} relation_row;
+
+static int compare_relation_rows(const void *a, const void *b)
+{
+    const relation_row *x = a;
+    const relation_row *y = b;
+    int c = strcmp(x->source, y->source);
+
+    if (c == 0)
+        c = strcmp(x->type, y->type);
+    if (c == 0)
+        c = strcmp(x->target, y->target);
+    return c;
+}
+
+static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_catalog_result *result,
+                          const char *cause, gr_catalog_marks *marks)
+{
+    gr_db_stmt *stmt = NULL;
+    relation_row *existing = NULL;
+    size_t count = 0, cap = 0, a = 0, b = 0;
+    int rc = gr_catalog__prepare(conn,
+                                 "SELECT source_entity_ref, type, target_entity_ref "
+                                 "FROM catalog_relations WHERE originating_entity_id = ?",
+                                 &stmt, "s", entity_id);
+
+    if (rc != GR_OK)
+        return rc;
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            existing = gr_xrealloc(existing, cap * sizeof(*existing));
+        }
+        existing[count++] = (relation_row){gr_catalog__column_dup(stmt, 0),
+                                           gr_catalog__column_dup(stmt, 1),
+                                           gr_catalog__column_dup(stmt, 2)};
+    }
+    gr_db_finalize(stmt);
+    rc = rc == GR_DB_DONE ? GR_OK : rc;
+    if (count > 1)
+        qsort(existing, count, sizeof(*existing), compare_relation_rows);
+
+    while (rc == GR_OK && (a < count || b < result->relation_count)) {
+        const gr_catalog_relation *want = b < result->relation_count ? &result->relations[b] : NULL;
+        int c;
+        int64_t changed = 0;
+
+        if (b > 0 && want != NULL && compare_relations(want, &result->relations[b - 1]) == 0) {
+            b++; /* duplicates in the desired list */
+            continue;
+        }
+        if (a == count) {
+            c = 1;
+        } else if (want == NULL) {
+            c = -1;
+        } else {
+            relation_row probe = {want->source, (char *)want->type, want->target};
+
+            c = compare_relation_rows(&existing[a], &probe);
+        }
+        if (c == 0) {
+            a++;
+            b++;
+            continue;
+        }
+        if (c < 0) {
+            changed = gr_catalog__exec(conn,
+                                       "DELETE FROM catalog_relations WHERE originating_entity_id = ? "
+                                       "AND source_entity_ref = ? AND type = ? AND target_entity_ref = ?",
+                                       "ssss", entity_id, existing[a].source, existing[a].type,
+                                       existing[a].target);
+            gr_catalog__marks_push(marks, existing[a].source, cause);
+            a++;
+        } else {
+            changed = gr_catalog__exec(conn,
+                                       "INSERT INTO catalog_relations (originating_entity_id, "
+                                       "source_entity_ref, type, target_entity_ref) "
+                                       "VALUES (?, ?, ?, ?)",
+                                       "ssss", entity_id, want->source, want->type, want->target);
+            gr_catalog__marks_push(marks, want->source, cause);
+            b++;
+        }
+        if (changed < 0)
+            rc = (int)changed;
+    }
+    for (size_t i = 0; i < count; i++) {
+        free(existing[i].source);
+        free(existing[i].type);
+        free(existing[i].target);
+    }
+    free(existing);
+    return rc;
+}
+
+static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
+                              const gr_catalog_result *result)
+{
+    int64_t changed = gr_catalog__exec(conn, "DELETE FROM catalog_refresh_keys WHERE entity_id = ?",
+                                       "s", entity_id);
+
+    for (size_t i = 0; i < result->refresh_key_count && changed >= 0; i++)
+        changed = gr_catalog__exec(conn,
+                                   "INSERT INTO catalog_refresh_keys (entity_id, key) VALUES (?, ?)",
+                                   "ss", entity_id, result->refresh_keys[i]);
+    return changed < 0 ? (int)changed : GR_OK;
+}
+
+static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
+                         int64_t now, gr_catalog_marks *marks, bool *queued)
+{
+    gr_catalog_result *result = &item->result;
+    char **kept = gr_xcalloc(result->deferred_count + 1, sizeof(char *));
+    bool *kept_existed = gr_xcalloc(result->deferred_count + 1, sizeof(bool));
+    size_t kept_count = 0;
+    char *processed;
+    char *errors;
+    int64_t changed;
+    int rc = GR_OK;
+
+    json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
+                        json_string(item->entity_id));
+    processed = gr_catalog__json_text(result->entity);
+    errors = gr_catalog__json_text(result->errors);
+    changed = gr_catalog__exec(conn,
+                               "UPDATE catalog_refresh_state SET processed_entity = ?, "
+                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL, "
+                               "pending_cause = NULL WHERE entity_id = ? AND lease_owner = ?",
+                               "sssss", processed, item->new_hash, errors, item->entity_id,
+                               catalog->instance_id);
+    free(processed);
+    free(errors);
+    if (changed <= 0) {
+        /* 0: the lease went to another worker, whose result wins. */
+        rc = changed < 0 ? (int)changed : GR_OK;
+        goto done;
+    }
+    for (size_t i = 0; i < result->deferred_count && rc == GR_OK; i++) {
+        bool is_kept = false;
+        bool existed = false;
+
+        if (item->conflicts[i])
+            continue;
+        rc = write_child(catalog, conn, &result->deferred[i], now, &is_kept, &existed, queued);
+        if (is_kept) {
+            kept_existed[kept_count] = existed;
+            kept[kept_count++] = result->deferred[i].ref;
+        }
+    }
+    if (rc == GR_OK)
+        rc = sync_refs(catalog, conn, item->entity_ref, kept, kept_existed, kept_count,
+                       item->cause, marks);
+    if (rc == GR_OK)
+        rc = sync_relations(conn, item->entity_id, result, item->cause, marks);
+    if (rc == GR_OK)
+        rc = write_refresh_keys(conn, item->entity_id, result);
+    gr_catalog__marks_push(marks, item->entity_ref, item->cause);
+done:
+    free(kept);
+    free(kept_existed);
+    return rc;
+}
+
+int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
+{
+    gr_catalog_marks marks = {0};
+    gr_db_conn *conn = NULL;
+    int64_t now = gr_catalog__now_ms();
+    bool queued = false;
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_begin(conn);
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        gr_catalog_item *item = &items[i];
+        int64_t changed;
+
+        if (item->result_hash != NULL && strcmp(item->result_hash, item->new_hash) == 0) {
+            changed = gr_catalog__exec(conn,
+                                       "UPDATE catalog_refresh_state SET lease_owner = NULL, "
+                                       "lease_until = NULL, pending_cause = NULL "
+                                       "WHERE entity_id = ? AND lease_owner = ?",
+                                       "ss", item->entity_id, catalog->instance_id);
+            rc = changed < 0 ? (int)changed : GR_OK;
+        } else if (!item->result.ok) {
+            char *errors = gr_catalog__json_text(item->result.errors);
+
+            changed = gr_catalog__exec(conn,
+                                       "UPDATE catalog_refresh_state SET errors = ?, result_hash = ?, "
+                                       "lease_owner = NULL, lease_until = NULL, pending_cause = NULL "
+                                       "WHERE entity_id = ? AND lease_owner = ?",
+                                       "ssss", errors, item->new_hash, item->entity_id,
+                                       catalog->instance_id);
+            free(errors);
+            if (changed == 1)
+                gr_catalog__marks_push(&marks, item->entity_ref, item->cause);
+            rc = changed < 0 ? (int)changed : GR_OK;
+        } else {
+            rc = write_ok_item(catalog, conn, item, now, &marks, &queued);
+        }
+    }
+    if (rc == GR_OK)
+        rc = gr_catalog__marks_flush(catalog, conn, &marks);
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    if (rc != GR_OK)
+        gr_db_rollback(conn);
+    gr_db_release(conn);
+    gr_catalog__marks_free(&marks);
+    if (rc == GR_OK)
+        gr_catalog__wake(catalog);
+    (void)queued;
+    return rc;
+}

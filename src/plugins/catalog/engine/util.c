@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers of the catalog engine: time, ids, hashes, location references, globs. */
+#include "plugins/catalog/engine/util.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+
+int64_t gr_catalog__now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void gr_catalog__uuid(char out[GR_CATALOG_UUID_SIZE])
+{
+    unsigned char bytes[16];
+    static const char hex[] = "0123456789abcdef";
+    uint64_t ms = (uint64_t)gr_catalog__now_ms();
+    size_t pos = 0;
+
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+        /* The OpenSSL generator only fails when it cannot seed itself; a
+         * clock-derived id is still unique enough for a row key. */
+        uint64_t seed = ms ^ (uint64_t)(uintptr_t)out;
+        for (size_t i = 0; i < sizeof(bytes); i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            bytes[i] = (unsigned char)(seed >> 56);
+        }
+    }
+    /* Version 7 (RFC 9562): the first 48 bits are the time in ms, so new
+     * rows land at the end of the primary key and uid indexes instead of
+     * on random pages, which keeps large ingestions fast. */
+    for (int i = 0; i < 6; i++)
+        bytes[i] = (unsigned char)(ms >> (40 - 8 * i));
+    bytes[6] = (unsigned char)((bytes[6] & 0x0f) | 0x70);
+    bytes[8] = (unsigned char)((bytes[8] & 0x3f) | 0x80);
+    for (size_t i = 0; i < sizeof(bytes); i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[pos++] = '-';
+        out[pos++] = hex[bytes[i] >> 4];
+        out[pos++] = hex[bytes[i] & 0x0f];
+    }
+    out[pos] = '\0';
+}
+
+void gr_catalog__sha1_hex(const void *data, size_t len, char out[GR_CATALOG_HASH_SIZE])
+{
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    static const char hex[] = "0123456789abcdef";
+
+    SHA1(data, len, digest);
+    for (size_t i = 0; i < SHA_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0x0f];
+    }
+    out[2 * SHA_DIGEST_LENGTH] = '\0';
+}
+
+char *gr_catalog__stable_json(const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+                                       JSON_REAL_PRECISION(17));
+
+    if (text == NULL)
+        text = gr_xstrdup("null");
+    return text;
+}
+
+void gr_catalog__stable_hash(const json_t *value, char out[GR_CATALOG_HASH_SIZE])
+{
+    char *text = gr_catalog__stable_json(value);
+
+    gr_catalog__sha1_hex(text, strlen(text), out);
+    free(text);
+}
+
+char *gr_catalog__json_text(const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+
+    if (text == NULL)
+        text = gr_xstrdup("null");
+    return text;
+}
+
+char *gr_catalog__ascii_lower(char *text)
+{
+    for (char *p = text; *p != '\0'; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    }
+    return text;
+}
+
+int gr_catalog__location_ref_parse(const char *ref, char **type, char **target)
+{
+    const char *colon = ref ? strchr(ref, ':') : NULL;
+
+    if (colon == NULL || colon == ref || colon[1] == '\0')
+        return gr_error_set(GR_EINVALID,
+                            "Invalid location reference '%s', expected 'type:target'",
+                            ref ? ref : "");
+    *type = gr_xstrndup(ref, (size_t)(colon - ref));
+    *target = gr_xstrdup(colon + 1);
+    return GR_OK;
+}
+
+char *gr_catalog__location_entity_name(const char *type, const char *target)
+{
+    char hash[GR_CATALOG_HASH_SIZE];
+    char *joined = gr_xasprintf("%s:%s", type, target);
+
+    gr_catalog__sha1_hex(joined, strlen(joined), hash);
+    free(joined);
+    return gr_xasprintf("generated-%s", hash);
+}
+
+static int fold(int c, bool ignore_case)
+{
+    if (ignore_case && c >= 'A' && c <= 'Z')
+        return c - 'A' + 'a';
+    return c;
+}
+
+/* Matches one bracket expression at `pattern` (just after '['). Stores the
+ * length of the expression including ']' in *used; returns -1 when the
+ * bracket is not closed, so that '[' is taken literally. */
+static int match_class(const char *pattern, int c, bool ignore_case, size_t *used)
+{
+    const char *p = pattern;
+    bool negate = false;
+    bool found = false;
+
+    if (*p == '!' || *p == '^') {
+        negate = true;
+        p++;
+    }
+    if (*p == ']') {
+        found = fold(']', ignore_case) == c;
+        p++;
+    }
+    while (*p != '\0' && *p != ']') {
+        int low = fold((unsigned char)*p, ignore_case);
+        int high = low;
+
+        if (p[1] == '-' && p[2] != '\0' && p[2] != ']') {
+            high = fold((unsigned char)p[2], ignore_case);
+            p += 3;
+        } else {
+            p++;
+        }
+        if (c >= low && c <= high)
+            found = true;
+    }
+    if (*p != ']')
+        return -1;
+    *used = (size_t)(p - pattern) + 1;
+    return found != negate;
+}
+
+bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
+{
+    while (*pattern != '\0') {
+        if (pattern[0] == '*' && pattern[1] == '*' &&
+            (pattern[2] == '/' || pattern[2] == '\0')) {
+            /* `**` matches no segment, or any run of whole segments. */
+            if (pattern[2] == '\0')
+                return true;
+            if (gr_catalog__glob_match(pattern + 3, text, ignore_case))
+                return true;
+            for (const char *t = text; *t != '\0'; t++) {
+                if (*t == '/' && gr_catalog__glob_match(pattern + 3, t + 1, ignore_case))
+                    return true;
+            }
+            return false;
+        }
+        if (*pattern == '*') {
+            while (*pattern == '*')
+                pattern++;
+            for (const char *t = text;; t++) {
+                if (gr_catalog__glob_match(pattern, t, ignore_case))
+                    return true;
+                if (*t == '\0' || *t == '/')
+                    return false;
+            }
+        }
+        if (*text == '\0')
+            return false;
+        if (*pattern == '?') {
+            if (*text == '/')
+                return false;
+        } else if (*pattern == '[') {
+            size_t used = 0;
+            int matched = match_class(pattern + 1, fold((unsigned char)*text, ignore_case),
+                                      ignore_case, &used);
+
+            if (matched >= 0) {
+                if (!matched || *text == '/')
+                    return false;
+                pattern += used + 1;
+                text++;
+                continue;
+            }
+            if (*text != '[')
+                return false;
+        } else if (fold((unsigned char)*pattern, ignore_case) !=
+                   fold((unsigned char)*text, ignore_case)) {
+            return false;
+        }
+        pattern++;
+        text++;
+    }
+    return *text == '\0';
+}
+
+bool gr_catalog__has_glob(const char *text)
+{
+    return strpbrk(text, "*?[") != NULL;
+}

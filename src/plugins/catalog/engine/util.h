@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers of the catalog engine: time, ids, hashes, location references, globs. */
+#ifndef GR_PLUGINS_CATALOG_ENGINE_UTIL_H
+#define GR_PLUGINS_CATALOG_ENGINE_UTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Length of a lower-case hex SHA-1 digest plus the NUL. */
+#define GR_CATALOG_HASH_SIZE 41
+/** Length of a UUID in text form plus the NUL. */
+#define GR_CATALOG_UUID_SIZE 37
+
+/* Annotations the engine writes besides the location ones of model/location.h,
+ * as in @backstage/catalog-model. */
+#define GR_ANNOTATION_VIEW_URL "backstage.io/view-url"
+#define GR_ANNOTATION_EDIT_URL "backstage.io/edit-url"
+#define GR_ANNOTATION_SOURCE_LOCATION "backstage.io/source-location"
+#define GR_ANNOTATION_ORPHAN "backstage.io/orphan"
+
+/** Returns the wall-clock time in milliseconds since the Unix epoch. */
+int64_t gr_catalog__now_ms(void);
+
+/** Writes a time-ordered random UUID (version 7) into `out`. */
+void gr_catalog__uuid(char out[GR_CATALOG_UUID_SIZE]);
+
+/** Writes the lower-case hex SHA-1 of `data` into `out`. */
+void gr_catalog__sha1_hex(const void *data, size_t len, char out[GR_CATALOG_HASH_SIZE]);
+
+/**
+ * Serializes `value` as compact JSON with object keys sorted, so that equal
+ * trees give equal text whatever their key order. Caller frees.
+ */
+char *gr_catalog__stable_json(const json_t *value);
+
+/** Writes the SHA-1 of gr_catalog__stable_json(value) into `out`. */
+void gr_catalog__stable_hash(const json_t *value, char out[GR_CATALOG_HASH_SIZE]);
+
+/** Serializes `value` as compact JSON in its own key order. Caller frees. */
+char *gr_catalog__json_text(const json_t *value);
+
+/** Lower-cases ASCII letters of `text` in place and returns it. */
+char *gr_catalog__ascii_lower(char *text);
+
+/**
+ * Splits a location reference "type:target" (as in the managed-by-location
+ * annotation) at the first ':'. Stores caller-owned copies. Returns 0, or
+ * GR_EINVALID when there is no ':' or either side is empty.
+ */
+int gr_catalog__location_ref_parse(const char *ref, char **type, char **target);
+
+/**
+ * Returns the name Backstage gives the Location entity of a registered
+ * location: "generated-" and the SHA-1 of "type:target". Caller frees.
+ */
+char *gr_catalog__location_entity_name(const char *type, const char *target);
+
+/**
+ * Matches `text` against a glob `pattern`: `*` is any run of characters
+ * without '/', `**` as a whole path segment any run of segments (also none),
+ * `?` one character but '/', `[abc]`, `[a-z]` and `[!a]` one character of a
+ * set. A leading '.' of a segment is matched like any other character.
+ */
+bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case);
+
+/** Returns true when `text` contains a glob special character (`*`, `?` or `[`). */
+bool gr_catalog__has_glob(const char *text);
+
+#endif

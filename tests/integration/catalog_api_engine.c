@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration tests of the catalog routes that go through the engine, over HTTP. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/http/http.h"
+#include "plugins/catalog/api/api.h"
+#include "unit/engine/engine_fixture.h"
+#include "catalog_api_auth.h"
+
+#define TOKEN "catalog-api-engine-token"
+
+static const char root_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Location\n"
+    "metadata:\n  name: root\n"
+    "spec:\n  targets:\n    - ./org.yaml\n";
+
+static const char org_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Group\n"
+    "metadata:\n  name: team-a\n"
+    "spec:\n  type: team\n  children: []\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n  name: shop\n"
+    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+
+static const char config[] =
+    "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:9\"}]}},"
+    " \"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"API\", \"Location\", \"Group\", "
+    "\"User\", \"System\", \"Domain\", \"Resource\"]}],"
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
+
+/* The engine, its catalog and a server with every catalog route. */
+typedef struct {
+    engine_fixture *engine;
+    gr_http_server *server;
+    catalog_api_authenticator *auth;
+    char *base;
+} api_fixture;
+
+
+static int setup(void **state)
+{
+    api_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
+
+    if (engine_setup(state) != 0) {
+        free(fixture);
+        return -1;
+    }
+    fixture->engine = *state;
+    engine_write(fixture->engine, "root.yaml", root_yaml);
+    engine_write(fixture->engine, "org.yaml", org_yaml);
+    engine_start(fixture->engine, config);
+    engine_idle(fixture->engine);
+    if (gr_http_server_new(&fixture->server, NULL) != GR_OK)
+        return -1;
+    fixture->auth = catalog_api_auth(fixture->server, fixture->engine->dir, TOKEN);
+    if (fixture->auth == NULL)
+        return -1;
+    if (gr_catalog_api_register(fixture->engine->catalog, fixture->server) != GR_OK ||
+        gr_http_server_start(fixture->server) != GR_OK)
+        return -1;
+    fixture->base =
+        gr_xasprintf("http://127.0.0.1:%d/api/catalog", gr_http_server_port(fixture->server));
+    *state = fixture;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    api_fixture *fixture = *state;
+    void *engine_state = fixture->engine;
+
+    gr_http_server_free(fixture->server);
+    catalog_api_auth_free(fixture->auth);
+    free(fixture->base);
+    free(fixture);
+    return engine_teardown(&engine_state);
+}
+
+static gr_test_output call(api_fixture *fixture, const char *method, const char *path,
+                           const char *body)
+{
+    const char *headers[] = {"Authorization: Bearer " TOKEN, "Content-Type: application/json",
+                             NULL};
+    char *url = gr_xasprintf("%s%s", fixture->base, path);
+    gr_test_output res = gr_test_http(method, url, headers, body);
+
+    free(url);
+    return res;
+}
+
+/* Checks status, error name and message (when given) of Backstage's error body. */
+static void assert_error(const gr_test_output *res, int status, const char *name,
+                         const char *message)
+{
+    json_t *body = json_loads(res->out, 0, NULL);
+    const json_t *error = json_object_get(body, "error");
+
+    assert_int_equal(res->status, status);
+    assert_non_null(body);
+    assert_string_equal(json_string_value(json_object_get(error, "name")), name);
+    if (message != NULL)
+        assert_string_equal(json_string_value(json_object_get(error, "message")), message);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(body, "response"), "statusCode")),
+        status);
+    json_decref(body);
+}
+
+static json_t *body_of(const gr_test_output *res)
+{
+    json_t *body = json_loads(res->out, JSON_DECODE_ANY, NULL);
+
+    if (body == NULL)
+        fail_msg("not JSON (status %d): %s", res->status, res->out);
+    return body;
+}
+
+static void locations_lifecycle(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res = call(fixture, "GET", "/locations", NULL);
+    json_t *body = body_of(&res);
+    char *path;
+    char *id;
+
+    /* Configured locations are not listed, as in Backstage. */
+    assert_int_equal(res.status, 200);
+    assert_int_equal(json_array_size(body), 0);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/locations?dryRun=true", "{\"type\":\"nope\",\"target\":\"x\"}");
+    assert_error(&res, 400, "InputError", NULL);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/locations",
+               "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/catalog-info.yaml\"}");
+    body = body_of(&res);
+    assert_int_equal(res.status, 201);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(body, "location"),
+                                                          "type")),
+                        "url");
+    assert_non_null(json_object_get(json_object_get(body, "location"), "entityRef"));
+    assert_null(json_object_get(json_object_get(body, "location"), "origin"));
+    assert_int_equal(json_array_size(json_object_get(body, "entities")), 0);
+    id = gr_xstrdup(json_string_value(json_object_get(json_object_get(body, "location"), "id")));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/locations",
+               "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/catalog-info.yaml\"}");
+    assert_error(&res, 409, "ConflictError",
+                 "Location url:http://127.0.0.1:9/catalog-info.yaml already exists");
+    gr_test_output_free(&res);
+
+    res = call(fixture, "GET", "/locations", NULL);
+    body = body_of(&res);
+    assert_int_equal(json_array_size(body), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(body, 0), "data"), "id")),
+        id);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    path = gr_xasprintf("/locations/%s", id);
+    res = call(fixture, "GET", path, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    res = call(fixture, "DELETE", path, NULL);
+    assert_int_equal(res.status, 204);
+    gr_test_output_free(&res);
+    res = call(fixture, "GET", path, NULL);
+    {
+        char *message = gr_xasprintf("Found no location with ID %s", id);
+
+        assert_error(&res, 404, "NotFoundError", message);
+        free(message);
+    }
+    gr_test_output_free(&res);
+    free(path);
+    free(id);
+
+    res = call(fixture, "POST", "/locations", "");
+    assert_error(&res, 400, "InputError", "Empty request body");
+    gr_test_output_free(&res);
+}
+
+static void location_by_entity_config(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res = call(fixture, "GET", "/locations/by-entity/component/default/shop", NULL);
+    char *message = engine_expand(fixture->engine, "Found no location with type file and target "
+                                                   "@DIR@/root.yaml");
+
+    assert_error(&res, 404, "NotFoundError", message);
+    free(message);
+    gr_test_output_free(&res);
+}
+
+static void validate_entity_route(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res =
+        call(fixture, "POST", "/validate-entity",
+             "{\"location\":\"url:http://127.0.0.1/catalog-info.yaml\",\"entity\":{"
+             "\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{"
+             "\"name\":\"fine\"},\"spec\":{\"type\":\"service\",\"lifecycle\":\"production\","
+             "\"owner\":\"team-a\"}}}");
+    json_t *body;
+
+    assert_int_equal(res.status, 200);
+    assert_int_equal(res.out_len, 0);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/validate-entity",
+               "{\"location\":\"url:http://127.0.0.1/catalog-info.yaml\",\"entity\":{"
+               "\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{"
+               "\"name\":\"Not A Valid Name!\"},\"spec\":{\"type\":\"service\"}}}");
+    body = body_of(&res);
+    assert_int_equal(res.status, 400);
+    assert_true(json_array_size(json_object_get(body, "errors")) > 0);
+    assert_non_null(json_object_get(json_array_get(json_object_get(body, "errors"), 0), "name"));
+    assert_non_null(
+        json_object_get(json_array_get(json_object_get(body, "errors"), 0), "message"));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/validate-entity", "{\"entity\":{\"kind\":\"Component\"}}");
+    assert_error(&res, 400, "InputError", "request/body must have required property 'location'");
+    gr_test_output_free(&res);
+}
+
+static void entity_routes(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res = call(fixture, "GET", "/entities/by-name/component/default/shop/ancestry",
+                              NULL);
+    json_t *body = body_of(&res);
+    char *uid;
+    char *path;
+
+    assert_int_equal(res.status, 200);
+    assert_string_equal(json_string_value(json_object_get(body, "rootEntityRef")),
+                        "component:default/shop");
+    assert_true(json_array_size(json_object_get(body, "items")) >= 2);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "GET", "/entities/by-name/component/default/shop/history", NULL);
+    body = body_of(&res);
+    assert_int_equal(res.status, 200);
+    assert_true(json_array_size(json_object_get(body, "items")) >= 1);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "POST", "/refresh", "{\"entityRef\":\"component:default/shop\"}");
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    res = call(fixture, "POST", "/refresh", "{}");
+    assert_error(&res, 400, "InputError", "request/body must have required property 'entityRef'");
+    gr_test_output_free(&res);
+
+    res = call(fixture, "GET", "/entities/by-name/component/default/shop", NULL);
+    body = body_of(&res);
+    uid = gr_xstrdup(
+        json_string_value(json_object_get(json_object_get(body, "metadata"), "uid")));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    path = gr_xasprintf("/entities/by-uid/%s", uid);
+    res = call(fixture, "DELETE", path, NULL);
+    assert_int_equal(res.status, 204);
+    gr_test_output_free(&res);
+    res = call(fixture, "GET", path, NULL);
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+    free(path);
+    free(uid);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(locations_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(location_by_entity_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
+    };
+
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+        ((struct CMUnitTest *)&tests[i])->initial_state = (void *)&db_fixture_sqlite;
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}

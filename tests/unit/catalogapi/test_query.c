@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for filters in SQL, pages with cursors, fields and facets, on SQLite and PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit/store/db_fixture.h"
+#include "catalog_fixture.h"
+#include "plugins/catalog/api/cursor.h"
+#include "plugins/catalog/api/filter_sql.h"
+#include "plugins/catalog/api/predicate.h"
+#include "plugins/catalog/api/query.h"
+#include "plugins/catalog/api/read.h"
+
+#define assert_ok(expr) assert_int_equal((expr), GR_OK)
+
+/* Entities in entity id order; names sort differently from ids on purpose. */
+static const char *const seed[] = {
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{\"name\":"
+    "\"m-service\",\"namespace\":\"default\",\"uid\":\"uid-01\",\"tags\":[\"java\",\"web\"],"
+    "\"annotations\":{\"backstage.io/techdocs-ref\":\"dir:.\"}},\"spec\":{\"type\":\"service\","
+    "\"lifecycle\":\"production\",\"owner\":\"team-a\"},\"relations\":[{\"type\":\"ownedBy\","
+    "\"targetRef\":\"group:default/team-a\"}]}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{\"name\":"
+    "\"b-website\",\"namespace\":\"default\",\"uid\":\"uid-02\",\"tags\":[\"js\"]},\"spec\":{"
+    "\"type\":\"website\",\"lifecycle\":\"experimental\",\"owner\":\"team-b\"},\"relations\":[{"
+    "\"type\":\"ownedBy\",\"targetRef\":\"group:default/team-b\"}]}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{\"name\":"
+    "\"z-library\",\"namespace\":\"other\",\"uid\":\"uid-03\"},\"spec\":{\"type\":\"library\","
+    "\"lifecycle\":\"production\",\"owner\":\"team-a\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"API\",\"metadata\":{\"name\":"
+    "\"payments-api\",\"namespace\":\"default\",\"uid\":\"uid-04\",\"tags\":[\"java\"]},\"spec\":"
+    "{\"type\":\"openapi\",\"lifecycle\":\"production\",\"owner\":\"team-a\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"API\",\"metadata\":{\"name\":"
+    "\"orders-api\",\"namespace\":\"default\",\"uid\":\"uid-05\",\"title\":\"Orders API\"},"
+    "\"spec\":{\"type\":\"grpc\",\"lifecycle\":\"deprecated\",\"owner\":\"team-b\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\",\"metadata\":{\"name\":"
+    "\"team-a\",\"namespace\":\"default\",\"uid\":\"uid-06\"},\"spec\":{\"type\":\"team\"},"
+    "\"relations\":[{\"type\":\"hasMember\",\"targetRef\":\"user:default/alice\"}]}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\",\"metadata\":{\"name\":"
+    "\"team-b\",\"namespace\":\"default\",\"uid\":\"uid-07\"},\"spec\":{\"type\":\"team\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"User\",\"metadata\":{\"name\":"
+    "\"alice\",\"namespace\":\"default\",\"uid\":\"uid-08\"},\"spec\":{\"memberOf\":[\"team-a\"]},"
+    "\"relations\":[{\"type\":\"memberOf\",\"targetRef\":\"group:default/team-a\"}]}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"User\",\"metadata\":{\"name\":\"bob\","
+    "\"namespace\":\"default\",\"uid\":\"uid-09\"},\"spec\":{}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Resource\",\"metadata\":{\"name\":"
+    "\"db\",\"namespace\":\"default\",\"uid\":\"uid-10\",\"annotations\":{"
+    "\"backstage.io/orphan\":\"true\"}},\"spec\":{\"type\":\"database\",\"owner\":\"team-b\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":"
+    "\"sys\",\"namespace\":\"default\",\"uid\":\"uid-11\"},\"spec\":{\"owner\":\"team-b\"}}",
+    "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{\"name\":"
+    "\"Upper-Case\",\"namespace\":\"default\",\"uid\":\"uid-12\"},\"spec\":{\"type\":\"Service\","
+    "\"lifecycle\":\"production\",\"owner\":\"team-a\"}}",
+};
+
+static void seed_catalog(db_fixture *fixture)
+{
+    catalog_fixture_schema(fixture->db);
+    catalog_fixture_insert(fixture->db, seed, sizeof(seed) / sizeof(seed[0]));
+}
+
+/* Returns the names (entity id order) that `predicate` selects, comma-joined; caller frees. */
+static char *select_names(gr_db *db, const json_t *predicate, int *rc_out)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    gr_buf names = GR_BUF_INIT;
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    char *result;
+    int rc;
+
+    gr_catalog_sql_puts(&sql, "SELECT fe.name FROM catalog_final_entities fe WHERE ");
+    rc = gr_catalog_filter_to_sql(predicate, "fe.entity_id", &sql);
+    gr_catalog_sql_puts(&sql, " ORDER BY fe.entity_id");
+    *rc_out = rc;
+    if (rc != GR_OK) {
+        gr_catalog_sql_free(&sql);
+        return NULL;
+    }
+    assert_ok(gr_db_acquire(db, GR_DB_READ, &conn));
+    if (gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt) != GR_OK)
+        fail_msg("%s: %s", gr_buf_cstr(&sql.text), gr_error_last());
+    assert_ok(gr_catalog_sql_bind(&sql, stmt, 1));
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        if (names.len > 0)
+            gr_buf_putc(&names, ',');
+        gr_buf_puts(&names, gr_db_column_text(stmt, 0));
+    }
+    assert_int_equal(rc, GR_DB_DONE);
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    gr_catalog_sql_free(&sql);
+    result = gr_xstrdup(gr_buf_cstr(&names));
+    gr_buf_free(&names);
+    return result;
+}
+
+typedef struct {
+    const char *predicate;
+    const char *names;
+} sql_case;
+
+static const sql_case sql_cases[] = {
+    {"{\"kind\":\"component\"}", "m-service,b-website,z-library,upper-case"},
+    {"{\"kind\":\"COMPONENT\"}", "m-service,b-website,z-library,upper-case"},
+    {"{\"spec.type\":\"service\"}", "m-service,upper-case"},
+    {"{\"kind\":\"component\",\"spec.type\":\"service\"}", "m-service,upper-case"},
+    {"{\"kind\":{\"$in\":[\"api\",\"GROUP\"]}}", "payments-api,orders-api,team-a,team-b"},
+    {"{\"kind\":{\"$in\":[]}}", ""},
+    {"{\"spec.lifecycle\":{\"$exists\":true}}",
+     "m-service,b-website,z-library,payments-api,orders-api,upper-case"},
+    {"{\"spec.lifecycle\":{\"$exists\":false}}", "team-a,team-b,alice,bob,db,sys"},
+    {"{\"$not\":{\"kind\":\"component\"}}",
+     "payments-api,orders-api,team-a,team-b,alice,bob,db,sys"},
+    {"{\"$any\":[{\"kind\":\"user\"},{\"kind\":\"group\"}]}", "team-a,team-b,alice,bob"},
+    {"{\"$all\":[{\"kind\":\"component\"},{\"$not\":{\"spec.lifecycle\":\"production\"}}]}",
+     "b-website"},
+    {"{\"$all\":[]}",
+     "m-service,b-website,z-library,payments-api,orders-api,team-a,team-b,alice,bob,db,sys,"
+     "upper-case"},
+    {"{\"$any\":[]}", ""},
+    {"{}",
+     "m-service,b-website,z-library,payments-api,orders-api,team-a,team-b,alice,bob,db,sys,"
+     "upper-case"},
+    {"{\"metadata.tags\":\"java\"}", "m-service,payments-api"},
+    {"{\"metadata.tags.java\":{\"$exists\":true}}", "m-service,payments-api"},
+    {"{\"metadata.tags.java\":true}", "m-service,payments-api"},
+    {"{\"metadata.tags\":{\"$contains\":\"JAVA\"}}", "m-service,payments-api"},
+    {"{\"metadata.annotations.backstage.io/techdocs-ref\":\"dir:.\"}", "m-service"},
+    {"{\"metadata.annotations.backstage.io/orphan\":\"true\"}", "db"},
+    {"{\"metadata.namespace\":\"other\"}", "z-library"},
+    {"{\"metadata.namespace\":\"default\",\"kind\":\"component\"}", "m-service,b-website,upper-case"},
+    {"{\"metadata.name\":{\"$hasPrefix\":\"pay\"}}", "payments-api"},
+    {"{\"metadata.name\":{\"$hasPrefix\":\"m_\"}}", ""},
+    {"{\"metadata.name\":{\"$hasPrefix\":\"\"}}",
+     "m-service,b-website,z-library,payments-api,orders-api,team-a,team-b,alice,bob,db,sys,"
+     "upper-case"},
+    {"{\"metadata.title\":\"orders api\"}", "orders-api"},
+    {"{\"metadata.uid\":\"uid-07\"}", "team-b"},
+    {"{\"relations.ownedby\":\"group:default/team-a\"}", "m-service"},
+    {"{\"relations\":{\"$contains\":{\"type\":\"ownedBy\",\"targetRef\":\"group:default/team-b\"}}}",
+     "b-website"},
+    {"{\"relations\":{\"$contains\":{\"type\":\"ownedBy\"}}}", "m-service,b-website"},
+    {"{\"relations\":{\"$contains\":{\"type\":\"memberOf\",\"targetRef\":{\"$in\":["
+     "\"group:default/team-a\",\"group:default/x\"]}}}}",
+     "alice"},
+    {"{\"spec.memberOf\":\"team-a\"}", "alice"},
+    {"{\"spec.owner\":\"team-b\",\"spec.type\":{\"$exists\":false}}", "sys"},
+    {"{\"no.such.key\":{\"$exists\":false}}",
+     "m-service,b-website,z-library,payments-api,orders-api,team-a,team-b,alice,bob,db,sys,"
+     "upper-case"},
+};
+
+static void sql_filter_results(void **state)
+{
+    db_fixture *fixture = *state;
+
+    seed_catalog(fixture);
+    for (size_t i = 0; i < sizeof(sql_cases) / sizeof(sql_cases[0]); i++) {
+        json_t *input = json_loads(sql_cases[i].predicate, 0, NULL);
+        json_t *predicate = NULL;
+        char *names;
+        int rc;
+
+        assert_non_null(input);
+        if (gr_catalog_predicate_check(input, &predicate) != GR_OK)
+            fail_msg("case %zu: %s", i, gr_error_last());
+        names = select_names(fixture->db, predicate, &rc);
+        if (rc != GR_OK)
+            fail_msg("case %zu (%s): %s", i, sql_cases[i].predicate, gr_error_last());
+        if (strcmp(names, sql_cases[i].names) != 0)
+            fail_msg("case %zu (%s): got [%s], expected [%s]", i, sql_cases[i].predicate, names,
+                     sql_cases[i].names);
+        free(names);
+        json_decref(predicate);
+        json_decref(input);
+    }
+}
+
+static void sql_filter_params(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *filters[] = {"kind=component,kind=api", "kind=user,spec.memberOf=team-a"};
+    json_t *predicate = NULL;
+    char *names;
+    int rc;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_filter_parse(filters, 2, &predicate));
+    names = select_names(fixture->db, predicate, &rc);
+    assert_ok(rc);
+    assert_string_equal(names, "m-service,b-website,z-library,payments-api,orders-api,alice,"
+                               "upper-case");
+    free(names);
+    json_decref(predicate);
+}
+
+static void sql_contains_object_rejected(void **state)
+{
+    db_fixture *fixture = *state;
+    json_t *predicate = json_loads("{\"spec\":{\"$contains\":{\"a\":\"b\"}}}", 0, NULL);
+    char *names;
+    int rc;
+
+    seed_catalog(fixture);
+    names = select_names(fixture->db, predicate, &rc);
+    assert_int_equal(rc, GR_EINVALID);
+    assert_null(names);
+    assert_string_equal(gr_error_last(),
+                        "Object form of $contains is not supported for field \"spec\"");
+    json_decref(predicate);
+}
+
+/* Collects metadata.name of every item of a page into `names`, comma-joined. */
+static void page_names(const gr_catalog_page *page, gr_buf *names)
+{
+    char *text = gr_xasprintf("[%s]", gr_buf_cstr(&page->items));
+    json_t *items = json_loads(text, 0, NULL);
+    size_t index;
+    json_t *item;
+
+    assert_non_null(items);
+    json_array_foreach(items, index, item)
+    {
+        if (names->len > 0)
+            gr_buf_putc(names, ',');
+        gr_buf_puts(names,
+                    json_string_value(json_object_get(json_object_get(item, "metadata"), "name")));
+    }
+    json_decref(items);
+    free(text);
+}
+
+/* Round-trips a cursor through its encoded form, as a client would. */
+static json_t *through_client(const json_t *cursor)
+{
+    char *encoded = gr_catalog_cursor_encode(cursor);
+    json_t *decoded = NULL;
+
+    assert_ok(gr_catalog_cursor_decode(encoded, &decoded));
+    free(encoded);
+    return decoded;
+}
+
+/* Pages forward through a query with `limit`; returns all names and the page count. */
+static char *walk_forward(gr_db *db, json_t *filter, json_t *order, int64_t limit, size_t *pages,
+                          int64_t *total)
+{
+    gr_catalog_query query = {0};
+    gr_buf names = GR_BUF_INIT;
+    char *result;
+
+    gr_catalog_query_first(&query, filter, order, NULL);
+    query.limit = limit;
+    *pages = 0;
+    for (;;) {
+        gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+        json_t *next;
+
+        if (gr_catalog_query_run(db, &query, NULL, &page) != GR_OK)
+            fail_msg("query: %s", gr_error_last());
+        if (*pages == 0)
+            *total = page.total;
+        else
+            assert_int_equal(page.total, *total);
+        assert_true(page.count <= (size_t)limit);
+        page_names(&page, &names);
+        (*pages)++;
+        next = page.next ? through_client(page.next) : NULL;
+        gr_catalog_page_free(&page);
+        gr_catalog_query_free(&query);
+        if (next == NULL)
+            break;
+        gr_catalog_query_continue(&query, next);
+        query.limit = limit;
+    }
+    result = gr_buf_detach(&names);
+    return result ? result : gr_xstrdup("");
+}
+
+static void cursor_pages_by_name(void **state)
+{
+    db_fixture *fixture = *state;
+    size_t pages = 0;
+    int64_t total = 0;
+    char *names;
+
+    seed_catalog(fixture);
+    names = walk_forward(fixture->db, NULL,
+                         json_loads("[{\"field\":\"metadata.name\",\"order\":\"asc\"}]", 0, NULL),
+                         5, &pages, &total);
+    assert_string_equal(names, "alice,b-website,bob,db,m-service,orders-api,payments-api,sys,"
+                               "team-a,team-b,Upper-Case,z-library");
+    assert_int_equal(pages, 3);
+    assert_int_equal(total, 12);
+    free(names);
+}
+
+static void cursor_pages_descending(void **state)
+{
+    db_fixture *fixture = *state;
+    size_t pages = 0;
+    int64_t total = 0;
+    char *names;
+
+    seed_catalog(fixture);
+    names = walk_forward(fixture->db, json_loads("{\"kind\":\"component\"}", 0, NULL),
+                         json_loads("[{\"field\":\"metadata.name\",\"order\":\"desc\"}]", 0, NULL),
+                         1, &pages, &total);
+    assert_string_equal(names, "z-library,Upper-Case,m-service,b-website");
+    assert_int_equal(pages, 4);
+    assert_int_equal(total, 4);
+    free(names);
+}
+
+static void cursor_pages_by_uid(void **state)
+{
+    db_fixture *fixture = *state;
+    size_t pages = 0;
+    int64_t total = 0;
+    char *names;
+
+    seed_catalog(fixture);
+    names = walk_forward(fixture->db, NULL, NULL, 4, &pages, &total);
+    assert_string_equal(names, "m-service,b-website,z-library,payments-api,orders-api,team-a,"
+                               "team-b,alice,bob,db,sys,Upper-Case");
+    /* Each page reads one row more than it returns, so the full third page is the last. */
+    assert_int_equal(pages, 3);
+    assert_int_equal(total, 12);
+    free(names);
+}
+
+static void cursor_order_field_missing(void **state)
+{
+    db_fixture *fixture = *state;
+    size_t pages = 0;
+    int64_t total = 0;
+    char *names;
+
+    seed_catalog(fixture);
+    /* Only entities with spec.lifecycle are returned and counted. */
+    names = walk_forward(fixture->db, NULL,
+                         json_loads("[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", 0, NULL),
+                         2, &pages, &total);
+    assert_string_equal(names,
+                        "orders-api,b-website,m-service,z-library,payments-api,Upper-Case");
+    assert_int_equal(total, 6);
+    free(names);
+}
+
+/* Runs one page of `query` and returns its names. */
+static char *run_names(gr_db *db, gr_catalog_query *query, gr_catalog_page *page)
+{
+    gr_buf names = GR_BUF_INIT;
+    char *result;
+
+    if (gr_catalog_query_run(db, query, NULL, page) != GR_OK)
+        fail_msg("query: %s", gr_error_last());
+    page_names(page, &names);
+    result = gr_buf_detach(&names);
+    return result ? result : gr_xstrdup("");
+}
+
+static void cursor_previous_pages(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_query query = {0};
+    gr_catalog_page first = GR_CATALOG_PAGE_INIT;
+    gr_catalog_page second = GR_CATALOG_PAGE_INIT;
+    gr_catalog_page back = GR_CATALOG_PAGE_INIT;
+    char *first_names;
+    char *second_names;
+    char *back_names;
+
+    seed_catalog(fixture);
+    gr_catalog_query_first(&query, NULL,
+                           json_loads("[{\"field\":\"metadata.name\",\"order\":\"asc\"}]", 0, NULL),
+                           NULL);
+    query.limit = 3;
+    first_names = run_names(fixture->db, &query, &first);
+    assert_string_equal(first_names, "alice,b-website,bob");
+    assert_null(first.prev);
+    assert_non_null(first.next);
+    gr_catalog_query_free(&query);
+
+    gr_catalog_query_continue(&query, through_client(first.next));
+    query.limit = 3;
+    second_names = run_names(fixture->db, &query, &second);
+    assert_string_equal(second_names, "db,m-service,orders-api");
+    assert_non_null(second.prev);
+    assert_non_null(second.next);
+    gr_catalog_query_free(&query);
+
+    gr_catalog_query_continue(&query, through_client(second.prev));
+    query.limit = 3;
+    back_names = run_names(fixture->db, &query, &back);
+    assert_string_equal(back_names, first_names);
+    /* Back on the first page there is no page before, but a next one. */
+    assert_null(back.prev);
+    assert_non_null(back.next);
+    gr_catalog_query_free(&query);
+
+    free(first_names);
+    free(second_names);
+    free(back_names);
+    gr_catalog_page_free(&first);
+    gr_catalog_page_free(&second);
+    gr_catalog_page_free(&back);
+}
+
+static void cursor_stable_under_inserts(void **state)
+{
+    db_fixture *fixture = *state;
+    static const char *const later[] = {
+        "{\"apiVersion\":\"v1\",\"kind\":\"Component\",\"metadata\":{\"name\":\"aa-early\","
+        "\"uid\":\"uid-00\"},\"spec\":{}}",
+        "{\"apiVersion\":\"v1\",\"kind\":\"Component\",\"metadata\":{\"name\":\"zz-late\","
+        "\"uid\":\"uid-99\"},\"spec\":{}}",
+    };
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    gr_buf all = GR_BUF_INIT;
+    char *names;
+
+    seed_catalog(fixture);
+    gr_catalog_query_first(&query, NULL,
+                           json_loads("[{\"field\":\"metadata.name\",\"order\":\"asc\"}]", 0, NULL),
+                           NULL);
+    query.limit = 6;
+    names = run_names(fixture->db, &query, &page);
+    gr_buf_puts(&all, names);
+    free(names);
+    gr_catalog_query_free(&query);
+
+    /* One entity sorts before the cursor and one after it. */
+    catalog_fixture_insert(fixture->db, later, 2);
+    gr_catalog_query_continue(&query, through_client(page.next));
+    query.limit = 100;
+    gr_catalog_page_free(&page);
+    names = run_names(fixture->db, &query, &page);
+    gr_buf_printf(&all, ",%s", names);
+    free(names);
+
+    assert_string_equal(gr_buf_cstr(&all), "alice,b-website,bob,db,m-service,orders-api,"
+                                           "payments-api,sys,team-a,team-b,Upper-Case,"
+                                           "z-library,zz-late");
+    /* The total is the one counted for the first page. */
+    assert_int_equal(page.total, 12);
+    gr_buf_free(&all);
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
+}
+
+static void query_offset_and_full_text(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    char *names;
+
+    seed_catalog(fixture);
+    gr_catalog_query_first(&query, json_loads("{\"kind\":\"component\"}", 0, NULL), NULL,
+                           json_loads("{\"term\":\" SERV \",\"fields\":[\"metadata.name\","
+                                      "\"spec.type\"]}",
+                                      0, NULL));
+    names = run_names(fixture->db, &query, &page);
+    assert_string_equal(names, "m-service,Upper-Case");
+    assert_int_equal(page.total, 2);
+    free(names);
+    gr_catalog_page_free(&page);
+
+    query.offset = 1;
+    names = run_names(fixture->db, &query, &page);
+    assert_string_equal(names, "Upper-Case");
+    free(names);
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
+}
+
+static void query_fields_selected(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
+    const char *values[] = {"kind, metadata.name", "metadata.annotations.backstage.io/techdocs-ref"};
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_fields_add(&fields, values, 2));
+    gr_catalog_query_first(&query, json_loads("{\"metadata.name\":\"m-service\"}", 0, NULL), NULL,
+                           NULL);
+    assert_ok(gr_catalog_query_run(fixture->db, &query, &fields, &page));
+    assert_string_equal(gr_buf_cstr(&page.items),
+                        "{\"kind\":\"Component\",\"metadata\":{\"name\":\"m-service\","
+                        "\"annotations\":{\"backstage.io/techdocs-ref\":\"dir:.\"}}}");
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
+    gr_catalog_fields_free(&fields);
+}
+
+static void facets_counted(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *facets[] = {"kind", "spec.type", "metadata.tags"};
+    json_t *filter = json_loads("{\"kind\":{\"$in\":[\"component\",\"api\"]}}", 0, NULL);
+    json_t *out = NULL;
+    char *text;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 1, NULL, &out));
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, "{\"facets\":{\"kind\":[{\"value\":\"API\",\"count\":2},"
+                              "{\"value\":\"Component\",\"count\":4},{\"value\":\"Group\","
+                              "\"count\":2},{\"value\":\"Resource\",\"count\":1},{\"value\":"
+                              "\"System\",\"count\":1},{\"value\":\"User\",\"count\":2}]}}");
+    free(text);
+    json_decref(out);
+
+    assert_ok(gr_catalog_read_facets(fixture->db, facets + 1, 2, filter, &out));
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, "{\"facets\":{\"spec.type\":[{\"value\":\"Service\",\"count\":1},"
+                              "{\"value\":\"grpc\",\"count\":1},{\"value\":\"library\",\"count\":"
+                              "1},{\"value\":\"openapi\",\"count\":1},{\"value\":\"service\","
+                              "\"count\":1},{\"value\":\"website\",\"count\":1}],"
+                              "\"metadata.tags\":[{\"value\":\"java\",\"count\":2},{\"value\":"
+                              "\"js\",\"count\":1},{\"value\":\"web\",\"count\":1}]}}");
+    free(text);
+    json_decref(out);
+    json_decref(filter);
+}
+
+static void by_refs_in_request_order(void **state)
+{
+    db_fixture *fixture = *state;
+    json_t *refs = json_loads("[\"group:default/team-b\",\"component:default/nope\","
+                              "\"Component:Default/M-Service\",\"group:default/team-b\"]",
+                              0, NULL);
+    json_t *filter = json_loads("{\"kind\":\"group\"}", 0, NULL);
+    gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
+    const char *values[] = {"metadata.name"};
+    gr_buf out = GR_BUF_INIT;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_fields_add(&fields, values, 1));
+    assert_ok(gr_catalog_read_by_refs(fixture->db, refs, NULL, &fields, &out));
+    assert_string_equal(gr_buf_cstr(&out), "[{\"metadata\":{\"name\":\"team-b\"}},null,"
+                                           "{\"metadata\":{\"name\":\"m-service\"}},"
+                                           "{\"metadata\":{\"name\":\"team-b\"}}]");
+    gr_buf_reset(&out);
+    assert_ok(gr_catalog_read_by_refs(fixture->db, refs, filter, &fields, &out));
+    assert_string_equal(gr_buf_cstr(&out), "[{\"metadata\":{\"name\":\"team-b\"}},null,null,"
+                                           "{\"metadata\":{\"name\":\"team-b\"}}]");
+    gr_buf_free(&out);
+    gr_catalog_fields_free(&fields);
+    json_decref(filter);
+    json_decref(refs);
+}
+
+static void legacy_list_pages(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_list list = {NULL, NULL, 3, 0};
+    json_t *order = json_loads("[{\"field\":\"spec.type\",\"order\":\"desc\"}]", 0, NULL);
+    gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
+    const char *values[] = {"metadata.name"};
+    gr_buf out = GR_BUF_INIT;
+    int more = 0;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_fields_add(&fields, values, 1));
+    /* Without an order the list is sorted by entity ref. */
+    assert_ok(gr_catalog_read_list(fixture->db, &list, &fields, &out, &more));
+    assert_string_equal(gr_buf_cstr(&out), "{\"metadata\":{\"name\":\"orders-api\"}},"
+                                           "{\"metadata\":{\"name\":\"payments-api\"}},"
+                                           "{\"metadata\":{\"name\":\"b-website\"}}");
+    assert_true(more);
+
+    /* Ordered by spec.type descending; entities without one follow by entity id. */
+    gr_buf_reset(&out);
+    list.order = order;
+    list.limit = 20;
+    list.offset = 4;
+    assert_ok(gr_catalog_read_list(fixture->db, &list, &fields, &out, &more));
+    assert_string_equal(gr_buf_cstr(&out), "{\"metadata\":{\"name\":\"Upper-Case\"}},"
+                                           "{\"metadata\":{\"name\":\"payments-api\"}},"
+                                           "{\"metadata\":{\"name\":\"z-library\"}},"
+                                           "{\"metadata\":{\"name\":\"orders-api\"}},"
+                                           "{\"metadata\":{\"name\":\"db\"}},"
+                                           "{\"metadata\":{\"name\":\"alice\"}},"
+                                           "{\"metadata\":{\"name\":\"bob\"}},"
+                                           "{\"metadata\":{\"name\":\"sys\"}}");
+    assert_false(more);
+    gr_buf_free(&out);
+    gr_catalog_fields_free(&fields);
+    json_decref(order);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        DB_TEST_BOTH(sql_filter_results),
+        DB_TEST_BOTH(sql_filter_params),
+        DB_TEST_BOTH(sql_contains_object_rejected),
+        DB_TEST_BOTH(cursor_pages_by_name),
+        DB_TEST_BOTH(cursor_pages_descending),
+        DB_TEST_BOTH(cursor_pages_by_uid),
+        DB_TEST_BOTH(cursor_order_field_missing),
+        DB_TEST_BOTH(cursor_previous_pages),
+        DB_TEST_BOTH(cursor_stable_under_inserts),
+        DB_TEST_BOTH(query_offset_and_full_text),
+        DB_TEST_BOTH(query_fields_selected),
+        DB_TEST_BOTH(facets_counted),
+        DB_TEST_BOTH(by_refs_in_request_order),
+        DB_TEST_BOTH(legacy_list_pages),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}

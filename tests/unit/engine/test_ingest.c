@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of ingestion from file locations: entities, relations, annotations, search rows. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "unit/engine/engine_fixture.h"
+
+static const char org_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Group\n"
+    "metadata:\n"
+    "  name: team-a\n"
+    "spec:\n"
+    "  type: team\n"
+    "  children: []\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: User\n"
+    "metadata:\n"
+    "  name: ada\n"
+    "spec:\n"
+    "  memberOf: [team-a]\n";
+
+static const char components_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: shop\n"
+    "  tags: [java, web]\n"
+    "  annotations:\n"
+    "    backstage.io/techdocs-ref: dir:.\n"
+    "spec:\n"
+    "  type: service\n"
+    "  lifecycle: production\n"
+    "  owner: team-a\n"
+    "  providesApis: [shop-api]\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: API\n"
+    "metadata:\n"
+    "  name: shop-api\n"
+    "spec:\n"
+    "  type: openapi\n"
+    "  lifecycle: production\n"
+    "  owner: team-a\n"
+    "  definition:\n"
+    "    $text: ../definitions/shop-api.yaml\n";
+
+static const char root_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Location\n"
+    "metadata:\n"
+    "  name: root\n"
+    "spec:\n"
+    "  targets:\n"
+    "    - ./org.yaml\n"
+    "    - ./components/*.yaml\n";
+
+static const char config_all_kinds[] =
+    "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"API\", \"Location\", \"Group\", "
+    "\"User\", \"System\", \"Domain\", \"Resource\", \"Template\"]}],"
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
+
+static void write_catalog(engine_fixture *fixture)
+{
+    engine_write(fixture, "root.yaml", root_yaml);
+    engine_write(fixture, "org.yaml", org_yaml);
+    engine_write(fixture, "components/shop.yaml", components_yaml);
+    engine_write(fixture, "definitions/shop-api.yaml", "openapi: 3.0.0\n");
+}
+
+static void ingest_entities(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *shop, *api, *group, *user;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+
+    shop = engine_final(fixture, "component:default/shop");
+    api = engine_final(fixture, "api:default/shop-api");
+    group = engine_final(fixture, "group:default/team-a");
+    user = engine_final(fixture, "user:default/ada");
+    assert_non_null(shop);
+    assert_non_null(api);
+    assert_non_null(group);
+    assert_non_null(user);
+    assert_true(engine_has_relation(shop, "ownedBy", "group:default/team-a"));
+    assert_true(engine_has_relation(shop, "providesApi", "api:default/shop-api"));
+    assert_true(engine_has_relation(group, "ownerOf", "component:default/shop"));
+    assert_true(engine_has_relation(group, "hasMember", "user:default/ada"));
+    assert_true(engine_has_relation(user, "memberOf", "group:default/team-a"));
+    assert_true(engine_has_relation(api, "apiProvidedBy", "component:default/shop"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(api, "spec"),
+                                                          "definition")),
+                        "openapi: 3.0.0\n");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(shop, "metadata"),
+                                                          "namespace")),
+                        "default");
+    assert_non_null(json_object_get(json_object_get(shop, "metadata"), "uid"));
+    assert_non_null(json_object_get(json_object_get(shop, "metadata"), "etag"));
+    assert_null(engine_annotation(shop, "backstage.io/orphan"));
+    {
+        char *expected = engine_expand(fixture, "file:@DIR@/components/shop.yaml");
+
+        assert_string_equal(engine_annotation(shop, "backstage.io/managed-by-location"), expected);
+        free(expected);
+        expected = engine_expand(fixture, "file:@DIR@/root.yaml");
+        assert_string_equal(engine_annotation(shop, "backstage.io/managed-by-origin-location"),
+                            expected);
+        free(expected);
+    }
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search s JOIN "
+                                  "catalog_final_entities f ON f.entity_id = s.entity_id WHERE "
+                                  "f.entity_ref = ? AND s.key = 'metadata.tags' AND s.value = 'java'",
+                                  "component:default/shop"),
+                     1);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search s JOIN "
+                                  "catalog_final_entities f ON f.entity_id = s.entity_id WHERE "
+                                  "f.entity_ref = ? AND s.key = 'relations.ownedby' AND "
+                                  "s.value = 'group:default/team-a'",
+                                  "component:default/shop"),
+                     1);
+    json_decref(shop);
+    json_decref(api);
+    json_decref(group);
+    json_decref(user);
+}
+
+static void default_rules_reject_groups(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *root;
+    char *errors;
+
+    write_catalog(fixture);
+    engine_start(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", "
+                          "\"target\": \"@DIR@/root.yaml\"}]}}");
+    engine_idle(fixture);
+
+    root = engine_final(fixture, "location:default/root");
+    assert_null(engine_final(fixture, "group:default/team-a"));
+    assert_null(engine_final(fixture, "component:default/shop"));
+    errors = engine_text(fixture, "SELECT errors FROM catalog_refresh_state WHERE entity_ref = ?",
+                         "location:default/root");
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "NotAllowedError"));
+    assert_non_null(strstr(errors, "group:default/team-a"));
+    /* A location that never processed cleanly has no final entity, as in Backstage. */
+    assert_null(root);
+    free(errors);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        ENGINE_TEST_BOTH(ingest_entities),
+        ENGINE_TEST_SQLITE(default_rules_reject_groups),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}
