@@ -32,6 +32,7 @@
 #define ENTITIES_PER_FILE 25
 #define INGEST_FILES 24
 #define KILL_FILES 40
+#define KILL_AFTER_FINAL 100
 /* The catalog engine's processing lease (GR_CATALOG_LEASE_MS) is two
  * minutes, so a takeover after SIGKILL needs that long and some margin. */
 #define TAKEOVER_TIMEOUT_S 300
@@ -520,7 +521,7 @@ static void write_while_ingesting(const multi_fixture *fixture, const gr_test_se
     }
 }
 
-/* Reads from every running instance; each must answer 200. */
+/* Reads entities from every running instance; each must return 200. */
 static void read_from_all(const multi_fixture *fixture, int count)
 {
     for (int i = 0; i < count; i++) {
@@ -611,10 +612,14 @@ static void instance_takes_over_leases(void **state)
     prepare_catalog_db(fixture, extra);
     start_instances(fixture, INSTANCES, extra);
 
+    /* Killed once part of the catalog is final and the instance holds leases. */
     held_sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_owner = '%s'",
                             fixture->instance_ids[0]);
-    for (deadline = time(NULL) + 60; held == 0 && time(NULL) < deadline; usleep(5 * 1000))
-        held = db_fixture_int64(fixture->db->db, held_sql);
+    for (deadline = time(NULL) + 60; held == 0 && time(NULL) < deadline; usleep(5 * 1000)) {
+        if (db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_final_entities") >=
+            KILL_AFTER_FINAL)
+            held = db_fixture_int64(fixture->db->db, held_sql);
+    }
     assert_true(held > 0);
     kill(fixture->servers[0].pid, SIGKILL);
     waitpid(fixture->servers[0].pid, NULL, 0);
