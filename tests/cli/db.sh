@@ -133,6 +133,17 @@ run db copy --from sqlite:data/greenroom.sqlite --to sqlite:copy.sqlite --force 
 expect_status 0 "forced copy"
 expect_out "replacing the rows of a non-empty target" "forced copy"
 
+# A source at an older schema version is not migrated by the copy.
+cp "$work/cwd/data/greenroom.sqlite" "$work/cwd/old.sqlite"
+sqlite3 "$work/cwd/old.sqlite" "DELETE FROM schema_migrations WHERE component = 'catalog' AND
+    version = (SELECT MAX(version) FROM schema_migrations WHERE component = 'catalog')"
+old_versions=$(sqlite3 "$work/cwd/old.sqlite" "SELECT COUNT(*) FROM schema_migrations")
+run db copy --from sqlite:old.sqlite --to sqlite:new.sqlite
+expect_status 1 "copy from an older source"
+expect_err "migrate the source with this greenroom first" "copy from an older source"
+[ "$(sqlite3 "$work/cwd/old.sqlite" "SELECT COUNT(*) FROM schema_migrations")" = "$old_versions" ] ||
+    fail "copy from an older source changed the source"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures checks failed"
     exit 1

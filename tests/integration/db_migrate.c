@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,11 @@ static gr_test_output run_db(const migrate_fixture *fixture, const char *subcomm
     if (res.status != 0)
         fprintf(stderr, "db %s: status %d\n%s%s", subcommand, res.status, res.out, res.err);
     return res;
+}
+
+static int compare_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static char *read_text(const char *path)
@@ -196,7 +202,104 @@ static char *sqlite_session_secret(const char *path)
     return secret;
 }
 
-/* SQLite to PostgreSQL with the binary, then a server on the copy. */
+#define COPY_TOKEN "db-copy-test-token"
+/* Entities in the catalog of copy_then_serve, besides its Location. */
+#define COPY_ENTITIES 4
+
+static const char copy_catalog[] =
+    "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n"
+    "spec:\n  type: team\n  children: []\n"
+    "---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: shop\n"
+    "spec:\n  owner: team-a\n"
+    "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cart\n"
+    "  annotations:\n    example.com/note: \"quotes ' and unicode \\u00fc\"\n"
+    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  system: shop\n"
+    "  providesApis: [cart-api]\n"
+    "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: cart-api\n"
+    "spec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  system: shop\n"
+    "  definition: 'openapi: 3.0.0'\n";
+
+/* Writes copy.yaml in `dir`: the catalog of `catalog_dir` on the database `database_yaml`. */
+static void write_copy_config(const char *dir, const char *catalog_dir, const char *database_yaml)
+{
+    char *text = gr_xasprintf(
+        "backend:\n  listen:\n    port: ${GREENROOM_PORT}\n  database:\n%s"
+        "  auth:\n    externalAccess:\n      - type: static\n        options:\n"
+        "          token: " COPY_TOKEN "\n          subject: copy-test\n"
+        "catalog:\n  rules:\n    - allow: [Component, API, System, Group, Location]\n"
+        "  locations:\n    - type: file\n      target: %s/catalog.yaml\n",
+        database_yaml, catalog_dir);
+
+    gr_test_write_file(dir, "copy.yaml", text);
+    free(text);
+}
+
+/* Returns the entities a server lists, as sorted "kind name" lines (caller frees). */
+static char *served_entities(const gr_test_server *server)
+{
+    const char *const headers[] = {"Authorization: Bearer " COPY_TOKEN, NULL};
+    char *url = gr_xasprintf("%s/api/catalog/entities?fields=kind,metadata.name,relations,"
+                             "metadata.annotations", server->base_url);
+    gr_test_output res = gr_test_http("GET", url, headers, NULL);
+    json_t *list = json_loads(res.out != NULL ? res.out : "", 0, NULL);
+    char **lines = gr_xcalloc(json_array_size(list) + 1, sizeof(char *));
+    gr_buf out = GR_BUF_INIT;
+    size_t count = json_array_size(list);
+
+    for (size_t i = 0; i < count; i++)
+        lines[i] = json_dumps(json_array_get(list, i), JSON_SORT_KEYS | JSON_COMPACT);
+    qsort(lines, count, sizeof(char *), compare_text);
+    for (size_t i = 0; i < count; i++) {
+        gr_buf_printf(&out, "%s\n", lines[i]);
+        free(lines[i]);
+    }
+    gr_buf_puts(&out, "");
+    free(lines);
+    json_decref(list);
+    gr_test_output_free(&res);
+    free(url);
+    return gr_buf_detach(&out);
+}
+
+/* Waits until the server lists COPY_ENTITIES entities besides Locations; returns them. */
+static char *wait_for_catalog(const gr_test_server *server)
+{
+    static const char location_kind[] = "\"kind\":\"Location\"";
+
+    for (int attempt = 0; attempt < 300; attempt++) {
+        char *entities = served_entities(server);
+        int found = 0;
+
+        for (const char *p = strstr(entities, "\"kind\":"); p != NULL;
+             p = strstr(p + 1, "\"kind\":"))
+            found += strncmp(p, location_kind, strlen(location_kind)) != 0;
+        if (found == COPY_ENTITIES)
+            return entities;
+        if (attempt == 299)
+            fail_msg("the catalog was not ingested within 30 s; the server lists:\n%s", entities);
+        free(entities);
+        usleep(100 * 1000);
+    }
+    return NULL;
+}
+
+/* Counts the rows of `table` in a SQLite file with the sqlite3 tool; -1 on failure. */
+static int sqlite_count(const char *path, const char *table)
+{
+    char *command = gr_xasprintf("sqlite3 '%s' 'SELECT COUNT(*) FROM %s'", path, table);
+    FILE *pipe = popen(command, "r");
+    char line[64] = "";
+    int count = -1;
+
+    if (pipe != NULL && fgets(line, sizeof(line), pipe) != NULL)
+        count = atoi(line);
+    if (pipe != NULL)
+        pclose(pipe);
+    free(command);
+    return count;
+}
+
+/* SQLite to PostgreSQL with the binary: a server on the copy serves the same catalog. */
 static void copy_then_serve(void **state)
 {
     migrate_fixture *fixture = *state;
@@ -204,23 +307,33 @@ static void copy_then_serve(void **state)
     char *sqlite_path = gr_xasprintf("%s/data/greenroom.sqlite", sqlite_dir);
     char *from = gr_xasprintf("sqlite:%s", sqlite_path);
     char *to = gr_xasprintf("pg:%s", fixture->db->url);
-    const char *const migrate_argv[] = {"db", "migrate", NULL};
+    char *pg_database = gr_xasprintf("    client: pg\n    connection: '%s'\n", fixture->db->url);
     const char *const copy_argv[] = {"db", "copy", "--from", from, "--to", to, NULL};
     char *source_secret;
+    char *before;
+    char *after;
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     gr_test_output res;
     gr_test_server server;
 
-    res = gr_test_run(sqlite_dir, migrate_argv);
-    assert_int_equal(res.status, 0);
-    gr_test_output_free(&res);
+    gr_test_write_file(sqlite_dir, "catalog.yaml", copy_catalog);
+    write_copy_config(sqlite_dir, sqlite_dir, "    client: better-sqlite3\n"
+                                              "    connection: ./data/greenroom.sqlite\n");
+    assert_int_equal(gr_test_server_start(&server, sqlite_dir, "copy.yaml", START_MS), 0);
+    before = wait_for_catalog(&server);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+
     res = gr_test_run(sqlite_dir, copy_argv);
     if (res.status != 0)
         fprintf(stderr, "%s%s", res.out, res.err);
     assert_int_equal(res.status, 0);
     assert_non_null(strstr(res.out, "copied auth_secrets: 1 row"));
+    assert_non_null(strstr(res.out, "copied catalog_final_entities: 5 rows"));
     gr_test_output_free(&res);
+
+    /* The copy only reads its source: the catalog there is still whole. */
+    assert_int_equal(sqlite_count(sqlite_path, "catalog_final_entities"), COPY_ENTITIES + 1);
 
     source_secret = sqlite_session_secret(sqlite_path);
     assert_non_null(source_secret);
@@ -232,17 +345,21 @@ static void copy_then_serve(void **state)
     gr_db_finalize(stmt);
     gr_db_release(conn);
 
-    /* TODO: copy a catalog and compare GET /api/catalog/entities on both
-     * databases once `greenroom serve` runs the catalog plugin. */
-    assert_int_equal(gr_test_server_start(&server, fixture->dir, "app-config.yaml", START_MS), 0);
+    write_copy_config(fixture->dir, sqlite_dir, pg_database);
+    assert_int_equal(gr_test_server_start(&server, fixture->dir, "copy.yaml", START_MS), 0);
+    after = served_entities(&server);
     assert_int_equal(gr_test_server_stop(&server), 0);
+    assert_string_equal(after, before);
 
+    free(before);
+    free(after);
     free(source_secret);
     gr_test_rmtree(sqlite_dir);
     free(sqlite_dir);
     free(sqlite_path);
     free(from);
     free(to);
+    free(pg_database);
 }
 
 #define MIGRATE_TEST(fn, engine)                                                                   \

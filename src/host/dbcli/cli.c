@@ -26,7 +26,10 @@ static const char db_usage[] =
     "Subcommands:\n"
     "  migrate   apply the schema migrations of the host and of every plugin to\n"
     "            the database of backend.database, then exit without serving;\n"
-    "            run it before starting a new version on several instances\n"
+    "            run it before starting a new version on several instances.\n"
+    "            Give it the config files the servers use: plugins without a\n"
+    "            migration hook are initialised, which applies their config\n"
+    "            (such as catalog.locations) as a server start would\n"
     "  status    print each component's schema version in that database\n"
     "  copy      copy every table of a SQLite database into another database,\n"
     "            such as a new PostgreSQL database when moving to several\n"
@@ -43,11 +46,14 @@ static const char db_usage[] =
     "  --batch-rows N    copy: rows per INSERT statement (1-10000, default 500)\n"
     "  --help            print this help and exit\n"
     "\n"
-    "copy migrates both databases to this version, checks that the target holds\n"
-    "no data (unless --force), empties the target's copies of the tables, then\n"
-    "copies each table in its own transaction and checks its row count. Tables\n"
-    "come from SQLite's schema, in foreign-key order. SQLite's full-text\n"
-    "indexes are not copied: rebuild the search index on the target.\n"
+    "copy checks that the target holds no data (unless --force), migrates it to\n"
+    "this version, checks that the source has the same schema versions, empties\n"
+    "the target's copies of the tables, then copies each table in its own\n"
+    "transaction and checks its row count. The source is only read: a source\n"
+    "from an older version must be migrated first, with `db migrate` and the\n"
+    "config it was served with. Tables come from SQLite's schema, in foreign-key\n"
+    "order. SQLite's full-text indexes are not copied: rebuild the search index\n"
+    "on the target.\n"
     "\n"
     "Exit status: 0 on success, 1 when the database work failed, 2 for wrong\n"
     "arguments or an invalid configuration.\n";
@@ -230,7 +236,7 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Migrates both sides, then copies. Returns the exit status. */
+/* Migrates the target, then copies. Returns the exit status. */
 static int copy_databases(gr_db *source, gr_db *target, const gr_config *cfg,
                           const copy_args *args)
 {
@@ -241,9 +247,8 @@ static int copy_databases(gr_db *source, gr_db *target, const gr_config *cfg,
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (gr_dbcli_copy_check_target(target, args->force, stdout) != GR_OK)
         return fail("checking the target");
-    printf("migrating the source database\n");
-    if (gr_dbcli_migrate_all(source, cfg, stdout) != GR_OK)
-        return fail("migrating the source");
+    /* The source is only read: migrating it would run plugin init hooks on
+     * it, and those apply the config (such as catalog.locations) to its data. */
     printf("migrating the target database\n");
     if (gr_dbcli_migrate_all(target, cfg, stdout) != GR_OK)
         return fail("migrating the target");

@@ -141,8 +141,9 @@ static int check_versions(copy_run *run)
         }
         if (rc == GR_OK && have != version)
             rc = gr_error_set(GR_EINVALID, "component %s is at schema version %" PRId64
-                              " in the source but %" PRId64 " in the target; migrate both "
-                              "with the same greenroom first", component, version, have);
+                              " in the source but %" PRId64 " in the target; migrate the "
+                              "source with this greenroom first (greenroom db migrate with "
+                              "the config it is served with)", component, version, have);
     }
     if (rc == GR_DB_DONE)
         rc = GR_OK;

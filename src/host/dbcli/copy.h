@@ -42,7 +42,8 @@ int gr_dbcli_copy_check_target(gr_db *target, int force, FILE *progress);
  * Copies the rows of every ordinary table of the SQLite database `source`
  * into `target` (PostgreSQL or SQLite). Both must be migrated to the same
  * versions first: each component's highest version in schema_migrations must
- * match, or it fails with GR_EINVALID naming the component.
+ * match, or it fails with GR_EINVALID naming the component. `source` is only
+ * read.
  *
  * Tables are read from SQLite's schema, so every store is covered without
  * a list here: schema_migrations, virtual tables and their shadow tables are

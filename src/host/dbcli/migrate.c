@@ -119,8 +119,8 @@ int gr_dbcli_migrate_all(gr_db *db, const gr_config *cfg, FILE *progress)
     if (progress != NULL)
         fprintf(progress, "migrated auth\n");
 
-    for (const gr_plugin_def *def = gr_builtin_plugins(); def->id != NULL; def++) {
-        if ((rc = migrate_plugin(&mh, def, progress)) < 0)
+    for (const gr_plugin_def *const *def = gr_builtin_plugins(); *def != NULL; def++) {
+        if ((rc = migrate_plugin(&mh, *def, progress)) < 0)
             goto done;
     }
 done:
