@@ -86,6 +86,9 @@ static int migrate_plugin(migrate_host *mh, const gr_plugin_def *def, FILE *prog
         return gr_error_wrap(rc, "plugin %s", def->id);
     if (def->destroy != NULL)
         def->destroy(state);
+    /* The plugin is gone, so are the services it published; later plugins
+     * must not find them. */
+    mh->host.service_count = 0;
     if (progress != NULL)
         fprintf(progress, "migrated plugin %s (through its init hook)\n", def->id);
     return GR_OK;

@@ -9,10 +9,13 @@
 #include "host/common/error.h"
 
 /* Ordinary tables only: pragma_table_list (SQLite 3.37 and later) marks FTS5
- * indexes "virtual" and their storage "shadow". */
+ * indexes "virtual" and their storage "shadow". The search plugin's tables
+ * (search_*) hold a derived index in an engine-specific layout, so they are
+ * not copied; `greenroom search reindex` rebuilds them on the target. */
 #define SQLITE_TABLES_SQL                                                                          \
     "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "                 \
-    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'search\\_%' ESCAPE '\\' "  \
+    "ORDER BY name"
 #define PG_TABLES_SQL                                                                              \
     "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "      \
     "AND table_type = 'BASE TABLE' ORDER BY table_name"
