@@ -433,6 +433,13 @@ int gr_test_server_stop(gr_test_server *server)
         if (waitpid(server->pid, &status, 0) == server->pid && WIFEXITED(status))
             result = WEXITSTATUS(status);
         server->pid = 0;
+        /* A server that did not stop cleanly shows why before its log goes. */
+        if (result != 0 && server->log_path != NULL) {
+            fprintf(stderr, "server stopped with %s %d; its log:\n",
+                    WIFSIGNALED(status) ? "signal" : "status",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : result);
+            print_file(server->log_path);
+        }
     }
     if (server->log_path != NULL)
         unlink(server->log_path);
