@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/config/cli.h"
+#include "host/plugin/plugin.h"
 #include "host/serve/serve.h"
 
 /* Commands of the host itself, which belong to no plugin. */
@@ -18,6 +19,7 @@ static const gr_cli_command serve_command = {
 static const gr_cli_command *const host_commands[] = {
     &serve_command,
     &gr_config_cli_command,
+    &gr_plugin_cli_command,
     NULL,
 };
 

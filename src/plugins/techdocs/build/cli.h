@@ -3,9 +3,13 @@
 #ifndef GR_PLUGINS_TECHDOCS_BUILD_CLI_H
 #define GR_PLUGINS_TECHDOCS_BUILD_CLI_H
 
-#include "host/registry/registry.h"
+/** Help text of `greenroom techdocs`. */
+extern const char gr_techdocs_usage[];
 
-/** The commands of the techdocs plugin, ended by an entry with a NULL name (static). */
-extern const gr_cli_command gr_techdocs_commands[];
+/**
+ * Runs `greenroom techdocs build ...`; argv[0] is "techdocs". Returns the
+ * exit status: 0 built, 1 build failed or strict warnings, 2 usage error.
+ */
+int gr_techdocs_main(int argc, char **argv);
 
 #endif
