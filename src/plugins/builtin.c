@@ -8,7 +8,7 @@
 #include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
-#include "plugins/catalog/cli_validate.h"
+#include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/template/cli.h"
 #include "plugins/techdocs/plugin.h"
 
@@ -32,11 +32,7 @@ static gr_plugin_def builtin_plugins[] = {
         .destroy = gr_auth_plugin_destroy,
         .config_keys = gr_auth_plugin_keys,
     },
-    {
-        .id = "catalog",
-        .description = "software catalog: entities, relations and their validation",
-        .commands = gr_catalog_commands,
-    },
+    {.id = "catalog"},  /* gr_catalog_plugin, copied by builtin_fill() */
     {.id = "techdocs"}, /* filled in from the ABI by builtin_fill() */
     {
         .id = "scaffolder",
@@ -54,6 +50,7 @@ static void builtin_fill(void)
 {
     const size_t count = sizeof(builtin_plugins) / sizeof(builtin_plugins[0]);
 
+    builtin_plugins[1] = gr_catalog_plugin;
     if (gr_plugin_adapter_def(gr_techdocs_plugin_init, techdocs_init, &builtin_plugins[2]) < 0) {
         fprintf(stderr, "greenroom: the techdocs plugin is invalid: %s\n", gr_error_last());
         abort();
