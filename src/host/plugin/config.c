@@ -94,8 +94,22 @@ static void problem(checker *c, const char *path, const char *message)
     const char *file = NULL;
     int line = 0;
 
-    if (c->cfg != NULL)
-        gr_config_origin(c->cfg, full, &file, &line);
+    if (c->cfg != NULL) {
+        /* A missing key has no origin: name the line of its nearest parent. */
+        char *at = gr_xstrdup(full);
+
+        while (gr_config_origin(c->cfg, at, &file, &line) != GR_OK) {
+            char *cut = strrchr(at, '.');
+            char *bracket = strrchr(at, '[');
+
+            if (bracket != NULL && (cut == NULL || bracket > cut))
+                cut = bracket;
+            if (cut == NULL)
+                break;
+            *cut = '\0';
+        }
+        free(at);
+    }
     if (c->count > 0)
         gr_buf_putc(&c->errors, '\n');
     if (file != NULL && line > 0)
