@@ -616,7 +616,27 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Fills children from parents and returns every entity, groups first, each sorted by name. */
+/* Sorts an array of strings in place, so the output is the same whatever the input order. */
+static void sort_array(json_t *array)
+{
+    size_t count = json_array_size(array);
+    const char **names = calloc(count + 1, sizeof(char *));
+    json_t *sorted = json_array();
+
+    for (size_t i = 0; i < count; i++)
+        names[i] = json_string_value(json_array_get(array, i));
+    if (count > 1)
+        qsort(names, count, sizeof(names[0]), compare_names);
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(sorted, json_string(names[i]));
+    json_array_clear(array);
+    json_array_extend(array, sorted);
+    json_decref(sorted);
+    free(names);
+}
+
+/* Fills children from parents and returns every entity, groups first, each sorted by name;
+ * the lists inside each entity are sorted too. */
 static json_t *collect_entities(org_index *index)
 {
     json_t *out = json_array();
@@ -640,8 +660,14 @@ static json_t *collect_entities(org_index *index)
             names[count++] = name;
         if (count > 1)
             qsort(names, count, sizeof(names[0]), compare_names);
-        for (size_t k = 0; k < count; k++)
+        for (size_t k = 0; k < count; k++) {
+            json_t *spec = json_object_get(json_object_get(table, names[k]), "spec");
+
+            sort_array(json_object_get(spec, "memberOf"));
+            sort_array(json_object_get(spec, "members"));
+            sort_array(json_object_get(spec, "children"));
             json_array_append(out, json_object_get(table, names[k]));
+        }
         free(names);
     }
     return out;
