@@ -15,8 +15,8 @@
 /*
  * The techdocs plugin is written against the plugin ABI (greenroom/plugin.h)
  * and turned into a gr_plugin_def by the adapter, as every built-in can be.
- * TODO: register auth, catalog, scaffolder (and search, UI and API docs when
- * they join this table) through the ABI as well; they use the internal
+ * TODO: register auth, catalog and scaffolder through the ABI as well, and
+ * search, UI and API docs when they join this table. They use the internal
  * gr_host directly today.
  */
 static int techdocs_init(gr_host *host, void **state)

@@ -124,10 +124,7 @@ static const char scorecards_config[] =
     "        - {id: system, type: field, field: spec.system, title: Has a system}\n"
     "        - {id: definition, type: api-definition, title: Definition parses}\n";
 
-typedef struct {
-    char *dir;
-    gr_test_server server;
-} fixture;
+typedef plugin_test_fixture fixture;
 
 /*
  * Starts a server whose catalog reads catalog.yaml and that loads
@@ -157,25 +154,6 @@ static void start(fixture *fx, const char *plugins_yaml, const char *catalog, co
     free(text);
 }
 
-static void stop(fixture *fx)
-{
-    assert_int_equal(gr_test_server_stop(&fx->server), 0);
-    gr_test_rmtree(fx->dir);
-    free(fx->dir);
-}
-
-static void expect(fixture *fx, const char *method, const char *path, int status,
-                   const char *text)
-{
-    gr_test_output res = plugin_test_request(&fx->server, method, path, NULL);
-
-    if (res.status != status)
-        fprintf(stderr, "%s %s returned %d: %s\n", method, path, res.status, res.out);
-    assert_int_equal(res.status, status);
-    if (text != NULL)
-        assert_true(plugin_test_has(res.out, text));
-    gr_test_output_free(&res);
-}
 
 static void wait_for(fixture *fx, const char *path, int status, const char *text)
 {
@@ -202,37 +180,37 @@ static void org_ldif_becomes_entities(void **state)
     start(&fx, plugins, "", "org.ldif", org_ldif);
     wait_for(&fx, "/api/catalog/entities/by-name/user/default/jane", 200, "jane@acme.com");
     /* A folded displayName, a base64 cn, DNs with spaces and upper case. */
-    expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200,
            "\"displayName\":\"Jane Doe\"");
     wait_for(&fx, "/api/catalog/entities/by-name/user/default/bob", 200,
              "\"displayName\":\"Bob Sm\xc3\xa9th\"");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/bob", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/bob", 200,
            "\"memberOf\":[\"team-a\"]");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/team-a", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/team-a", 200,
            "\"parent\":\"platform\"");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/platform", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/platform", 200,
            "\"children\":[\"team-a\"]");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/platform", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/platform", 200,
            "platform@acme.com");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/ops", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/ops", 200,
            "\"members\":[\"jane\"]");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200,
            "\"memberOf\":[\"ops\",\"platform\"]");
-    expect(&fx, "GET", "/api/org/status", 200, "\"users\":2,\"groups\":3,\"error\":null");
+    plugin_test_expect(&fx, "GET", "/api/org/status", 200, "\"users\":2,\"groups\":3,\"error\":null");
 
     /* bob leaves: the next run removes him. */
     gr_test_write_file(fx.dir, "org.ldif", org_ldif_smaller);
-    expect(&fx, "POST", "/api/org/refresh", 202, "scheduled");
+    plugin_test_expect(&fx, "POST", "/api/org/refresh", 202, "scheduled");
     wait_for(&fx, "/api/catalog/entities/by-name/user/default/bob", 404, NULL);
     wait_for(&fx, "/api/catalog/entities/by-name/group/default/platform", 404, NULL);
-    expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200, NULL);
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200, NULL);
 
     /* A broken export reports its error and leaves the catalog alone. */
     gr_test_write_file(fx.dir, "org.ldif", "dn: uid=x\ncn:: %%%%\n");
-    expect(&fx, "POST", "/api/org/refresh", 202, NULL);
+    plugin_test_expect(&fx, "POST", "/api/org/refresh", 202, NULL);
     wait_for(&fx, "/api/org/status", 200, "invalid base64 value of cn");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200, NULL);
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/user/default/jane", 200, NULL);
+    plugin_test_stop(&fx);
     free(plugins);
 }
 
@@ -245,18 +223,18 @@ static void org_csv_becomes_entities(void **state)
     start(&fx, plugins, "", "people.csv", org_csv);
     wait_for(&fx, "/api/catalog/entities/by-name/user/default/carol", 200,
              "\"memberOf\":[\"eng\",\"web\"]");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/web", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/web", 200,
            "\"displayName\":\"Web, Mobile and \\\"Apps\\\"\"");
-    expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/web", 200,
+    plugin_test_expect(&fx, "GET", "/api/catalog/entities/by-name/group/default/web", 200,
            "\"parent\":\"eng\"");
     wait_for(&fx, "/api/catalog/entities/by-name/user/default/dave", 200,
              "\"displayName\":\"Dave\\nSecond Line\"");
-    expect(&fx, "GET", "/api/org/status", 200, "\"format\":\"csv\"");
+    plugin_test_expect(&fx, "GET", "/api/org/status", 200, "\"format\":\"csv\"");
 
     gr_test_write_file(fx.dir, "people.csv", "id,type\nx,robot\n");
-    expect(&fx, "POST", "/api/org/refresh", 202, NULL);
+    plugin_test_expect(&fx, "POST", "/api/org/refresh", 202, NULL);
     wait_for(&fx, "/api/org/status", 200, "line 2: type 'robot' is invalid");
-    stop(&fx);
+    plugin_test_stop(&fx);
     free(plugins);
 }
 
@@ -272,35 +250,35 @@ static void scorecards_score_and_rank(void **state)
     start(&fx, plugins, scored_catalog, "org.ldif", org_ldif);
     /* good passes everything once team-a exists; bad fails all but lifecycle. */
     wait_for(&fx, "/api/catalog/entities/by-name/group/default/team-a", 200, NULL);
-    expect(&fx, "POST", "/api/scorecards/refresh", 202, NULL);
+    plugin_test_expect(&fx, "POST", "/api/scorecards/refresh", 202, NULL);
     wait_for(&fx, "/api/scorecards/entity/component/default/good", 200, "\"score\":100");
-    expect(&fx, "GET", "/api/scorecards/entity/component/default/good", 200, "\"failed\":[]");
+    plugin_test_expect(&fx, "GET", "/api/scorecards/entity/component/default/good", 200, "\"failed\":[]");
     wait_for(&fx, "/api/scorecards/entity/component/default/bad", 200, "\"score\":25");
-    expect(&fx, "GET", "/api/scorecards/entity/component/default/bad", 200,
+    plugin_test_expect(&fx, "GET", "/api/scorecards/entity/component/default/bad", 200,
            "\"failed\":[\"owner\",\"docs\",\"system\"]");
     wait_for(&fx, "/api/scorecards/entity/api/default/orders", 200, "\"score\":100");
     wait_for(&fx, "/api/scorecards/entity/api/default/broken", 200,
              "\"failed\":[\"system\",\"definition\"]");
-    expect(&fx, "GET", "/api/scorecards/entity/component/default/missing", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/api/scorecards/entity/component/default/missing", 404, NULL);
 
-    expect(&fx, "GET", "/api/scorecards/leaderboard?by=owner", 200,
+    plugin_test_expect(&fx, "GET", "/api/scorecards/leaderboard?by=owner", 200,
            "{\"key\":\"group:default/team-a\",\"entities\":3,\"averageScore\":83}");
-    expect(&fx, "GET", "/api/scorecards/leaderboard?by=owner", 200,
+    plugin_test_expect(&fx, "GET", "/api/scorecards/leaderboard?by=owner", 200,
            "{\"key\":\"group:default/nobody\",\"entities\":1,\"averageScore\":25}");
-    expect(&fx, "GET", "/api/scorecards/leaderboard?by=system", 200,
+    plugin_test_expect(&fx, "GET", "/api/scorecards/leaderboard?by=system", 200,
            "{\"key\":\"payments\",\"entities\":2,\"averageScore\":100}");
-    expect(&fx, "GET", "/api/scorecards/leaderboard?by=color", 400, "by must be owner or system");
-    expect(&fx, "GET", "/api/scorecards/checks", 200, "\"id\":\"definition\"");
+    plugin_test_expect(&fx, "GET", "/api/scorecards/leaderboard?by=color", 400, "by must be owner or system");
+    plugin_test_expect(&fx, "GET", "/api/scorecards/checks", 200, "\"id\":\"definition\"");
 
-    expect(&fx, "GET", "/scorecards", 200, "<h2>By owner</h2>");
-    expect(&fx, "GET", "/scorecards", 200,
+    plugin_test_expect(&fx, "GET", "/scorecards", 200, "<h2>By owner</h2>");
+    plugin_test_expect(&fx, "GET", "/scorecards", 200,
            "<a href=\"/catalog/default/group/team-a\">group:default/team-a</a>");
-    expect(&fx, "GET", "/catalog/default/component/bad/tabs/scorecards/scorecard", 200,
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/bad/tabs/scorecards/scorecard", 200,
            "<li class=\"failed\">failed: Has docs</li>");
-    expect(&fx, "GET", "/catalog/default/component/good/cards", 200,
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/good/cards", 200,
            "Score: <strong>100</strong> / 100");
     /* Users are not scored, so they have no scorecard tab. */
-    expect(&fx, "GET", "/catalog/default/user/jane/tabs/scorecards/scorecard", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/catalog/default/user/jane/tabs/scorecards/scorecard", 404, NULL);
 
     /* A change to an entity is scored again through the catalog's change hook. */
     {
@@ -312,7 +290,7 @@ static void scorecards_score_and_rank(void **state)
         free(changed);
     }
     wait_for(&fx, "/api/scorecards/entity/component/default/bad", 200, "\"score\":50");
-    stop(&fx);
+    plugin_test_stop(&fx);
     free(plugins);
     free(scorecards);
     free(path);

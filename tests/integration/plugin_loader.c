@@ -15,7 +15,7 @@
 
 #include "plugin_test.h"
 
-/** Longest a `serve` that must fail may run before the test gives up, in seconds. */
+/** Maximum time a `serve` that must fail may run before the test gives up, in seconds. */
 #define FAILING_SERVE_LIMIT_S 60
 
 /* Writes a config that loads `plugins_yaml` (the lines under `plugins:`). */

@@ -36,10 +36,7 @@ static const char catalog_yaml[] =
     "  name: team-a\n"
     "spec: {type: team, children: []}\n";
 
-typedef struct {
-    char *dir;
-    gr_test_server server;
-} fixture;
+typedef plugin_test_fixture fixture;
 
 /* Starts a server with the probe plugin; `extra` is appended to the config. */
 static void start(fixture *fx, const char *extra)
@@ -78,25 +75,6 @@ static void start(fixture *fx, const char *extra)
     free(probe);
 }
 
-static void stop(fixture *fx)
-{
-    assert_int_equal(gr_test_server_stop(&fx->server), 0);
-    gr_test_rmtree(fx->dir);
-    free(fx->dir);
-}
-
-static void expect(fixture *fx, const char *method, const char *path, int status,
-                   const char *text)
-{
-    gr_test_output res = plugin_test_request(&fx->server, method, path, NULL);
-
-    if (res.status != status)
-        fprintf(stderr, "%s %s returned %d: %s\n", method, path, res.status, res.out);
-    assert_int_equal(res.status, status);
-    if (text != NULL)
-        assert_true(plugin_test_has(res.out, text));
-    gr_test_output_free(&res);
-}
 
 static void config_reads_own_subtree(void **state)
 {
@@ -104,14 +82,14 @@ static void config_reads_own_subtree(void **state)
 
     (void)state;
     start(&fx, "");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"greeting\":\"<hi & bye>\"");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"limit\":42"); /* the declared default */
-    expect(&fx, "GET", "/api/probe/config", 200, "\"ratio\":0.25");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"flag\":true");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"count\":2");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"second\":\"second\"");
-    expect(&fx, "GET", "/api/probe/config", 200, "\"items\":[\"first\",\"second\"]");
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"greeting\":\"<hi & bye>\"");
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"limit\":42"); /* the declared default */
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"ratio\":0.25");
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"flag\":true");
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"count\":2");
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"second\":\"second\"");
+    plugin_test_expect(&fx, "GET", "/api/probe/config", 200, "\"items\":[\"first\",\"second\"]");
+    plugin_test_stop(&fx);
 }
 
 static void routes_need_identity(void **state)
@@ -127,12 +105,12 @@ static void routes_need_identity(void **state)
     assert_int_equal(res.status, 401);
     gr_test_output_free(&res);
     free(url);
-    expect(&fx, "GET", "/api/probe/declined", 404, "NotFoundError");
-    expect(&fx, "GET", "/api/probe/nothing", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/api/probe/declined", 404, "NotFoundError");
+    plugin_test_expect(&fx, "GET", "/api/probe/nothing", 404, NULL);
     /* Registering after setup is rejected with GR_PLUGIN_EINVALID (-3). */
-    expect(&fx, "GET", "/api/probe/late", 200, "\"code\":-3");
-    expect(&fx, "GET", "/api/probe/later", 404, NULL);
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/probe/late", 200, "\"code\":-3");
+    plugin_test_expect(&fx, "GET", "/api/probe/later", 404, NULL);
+    plugin_test_stop(&fx);
 }
 
 static void database_keeps_own_table(void **state)
@@ -141,11 +119,11 @@ static void database_keeps_own_table(void **state)
 
     (void)state;
     start(&fx, "");
-    expect(&fx, "GET", "/api/probe/hits", 200, "\"status\":0");
-    expect(&fx, "POST", "/api/probe/hits", 200, "\"status\":1");
-    expect(&fx, "POST", "/api/probe/hits", 200, "\"status\":2");
-    expect(&fx, "GET", "/api/probe/hits", 200, "\"status\":2");
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/probe/hits", 200, "\"status\":0");
+    plugin_test_expect(&fx, "POST", "/api/probe/hits", 200, "\"status\":1");
+    plugin_test_expect(&fx, "POST", "/api/probe/hits", 200, "\"status\":2");
+    plugin_test_expect(&fx, "GET", "/api/probe/hits", 200, "\"status\":2");
+    plugin_test_stop(&fx);
 }
 
 static void jobs_run_on_schedule(void **state)
@@ -164,7 +142,7 @@ static void jobs_run_on_schedule(void **state)
             poll(NULL, 0, 100);
     }
     assert_true(ticked);
-    stop(&fx);
+    plugin_test_stop(&fx);
 }
 
 static void fetch_follows_allow_list(void **state)
@@ -176,16 +154,16 @@ static void fetch_follows_allow_list(void **state)
     start(&fx, "");
     /* Allowed host and path: the request goes out (401, as it carries no token). */
     allowed = gr_xasprintf("/api/probe/fetch?url=%s/api/probe/config", fx.server.base_url);
-    expect(&fx, "GET", allowed, 200, "{\"code\":0,\"status\":401}");
+    plugin_test_expect(&fx, "GET", allowed, 200, "{\"code\":0,\"status\":401}");
     free(allowed);
     /* Same host, a path outside the allowed prefix. */
     allowed = gr_xasprintf("/api/probe/fetch?url=%s/api/catalog/entities", fx.server.base_url);
-    expect(&fx, "GET", allowed, 200, "\"code\":-4");
+    plugin_test_expect(&fx, "GET", allowed, 200, "\"code\":-4");
     free(allowed);
-    expect(&fx, "GET", "/api/probe/fetch?url=http://example.com/", 200, "\"code\":-4");
-    expect(&fx, "GET", "/api/probe/fetch?url=file:///etc/passwd", 200, "\"code\":-3");
-    expect(&fx, "GET", "/api/probe/fetch?url=not%20a%20url", 200, "\"code\":-3");
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/probe/fetch?url=http://example.com/", 200, "\"code\":-4");
+    plugin_test_expect(&fx, "GET", "/api/probe/fetch?url=file:///etc/passwd", 200, "\"code\":-3");
+    plugin_test_expect(&fx, "GET", "/api/probe/fetch?url=not%20a%20url", 200, "\"code\":-3");
+    plugin_test_stop(&fx);
 }
 
 static void page_escapes_and_lists_nav(void **state)
@@ -194,13 +172,13 @@ static void page_escapes_and_lists_nav(void **state)
 
     (void)state;
     start(&fx, "");
-    expect(&fx, "GET", "/probe?name=%3Cscript%3Ex%3C/script%3E", 200,
+    plugin_test_expect(&fx, "GET", "/probe?name=%3Cscript%3Ex%3C/script%3E", 200,
            "<p class=\"probe\">&lt;script&gt;x&lt;/script&gt;</p>");
-    expect(&fx, "GET", "/probe", 200, "<title>Probe &lt;page&gt;</title>");
-    expect(&fx, "GET", "/probe", 200, "<a href=\"/probe\" aria-current=\"page\">Probe</a>");
-    expect(&fx, "GET", "/probe", 200,
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<title>Probe &lt;page&gt;</title>");
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<a href=\"/probe\" aria-current=\"page\">Probe</a>");
+    plugin_test_expect(&fx, "GET", "/probe", 200,
            "<a href=\"/catalog/default/component/probe-target\">Component:default/probe-target</a>");
-    stop(&fx);
+    plugin_test_stop(&fx);
 }
 
 static void entity_views_follow_filters(void **state)
@@ -209,12 +187,12 @@ static void entity_views_follow_filters(void **state)
 
     (void)state;
     start(&fx, "");
-    expect(&fx, "GET", "/catalog/default/component/probe-target/tabs/probe/details", 200,
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/probe-target/tabs/probe/details", 200,
            "<pre class=\"probe-tab\">has a name</pre>");
     /* The tab is for components only; the card needs the probe/show annotation. */
-    expect(&fx, "GET", "/catalog/default/group/team-a/tabs/probe/details", 404, NULL);
-    expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200, "probe-card");
-    expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200,
+    plugin_test_expect(&fx, "GET", "/catalog/default/group/team-a/tabs/probe/details", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200, "probe-card");
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200,
            "/catalog/default/component/probe-target/tabs/probe/details");
     {
         gr_test_output res = plugin_test_request(&fx.server, "GET",
@@ -224,9 +202,9 @@ static void entity_views_follow_filters(void **state)
         assert_null(strstr(res.out, "probe-card"));
         gr_test_output_free(&res);
     }
-    expect(&fx, "GET", "/catalog/default/component/no-such/cards", 404, NULL);
-    expect(&fx, "GET", "/catalog/default/component/probe-target/tabs/probe/none", 404, NULL);
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/no-such/cards", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/probe-target/tabs/probe/none", 404, NULL);
+    plugin_test_stop(&fx);
 }
 
 static void catalog_reads_all_without_policy(void **state)
@@ -237,10 +215,10 @@ static void catalog_reads_all_without_policy(void **state)
     start(&fx, "");
     assert_true(plugin_test_wait(&fx.server, "/api/probe/entities?filter=kind=component", 200,
                                  "\"name\":\"hidden\"", 20000));
-    expect(&fx, "GET", "/api/probe/entities?filter=kind=component", 200,
+    plugin_test_expect(&fx, "GET", "/api/probe/entities?filter=kind=component", 200,
            "\"name\":\"probe-target\"");
-    expect(&fx, "GET", "/api/probe/admin", 200, "\"code\":0");
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/api/probe/admin", 200, "\"code\":0");
+    plugin_test_stop(&fx);
 }
 
 static void policy_limits_reads_and_permissions(void **state)
@@ -263,10 +241,10 @@ static void policy_limits_reads_and_permissions(void **state)
     assert_null(strstr(res.out, "\"name\":\"hidden\""));
     gr_test_output_free(&res);
     /* A hidden entity has no tabs for this caller; a plugin permission is denied. */
-    expect(&fx, "GET", "/catalog/default/component/hidden/cards", 404, NULL);
-    expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200, "probe-card");
-    expect(&fx, "GET", "/api/probe/admin", 403, "probe.admin");
-    stop(&fx);
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/hidden/cards", 404, NULL);
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/probe-target/cards", 200, "probe-card");
+    plugin_test_expect(&fx, "GET", "/api/probe/admin", 403, "probe.admin");
+    plugin_test_stop(&fx);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the plugin tests: plugin paths, configs, polling and checks on output. */
+/* Helpers shared by the plugin tests (cmocka programs): plugin paths, configs, polling, checks. */
 #ifndef GR_TEST_PLUGIN_TEST_H
 #define GR_TEST_PLUGIN_TEST_H
 
@@ -54,7 +54,7 @@ static inline gr_test_output plugin_test_request(const gr_test_server *server, c
 /**
  * Polls GET `path` every 100 ms until its status is `status` and its body
  * contains `text` (NULL: any body), for at most `timeout_ms`. Returns 1 on
- * success; 0 after printing the last answer.
+ * success; 0 after printing the last response.
  */
 static inline int plugin_test_wait(const gr_test_server *server, const char *path, int status,
                                    const char *text, int timeout_ms)
@@ -83,6 +83,34 @@ static inline int plugin_test_has(const char *haystack, const char *needle)
         return 1;
     fprintf(stderr, "expected '%s' in:\n%s\n", needle, haystack != NULL ? haystack : "(null)");
     return 0;
+}
+
+/** A server started by a test in a temporary folder of its own. */
+typedef struct {
+    char *dir;
+    gr_test_server server;
+} plugin_test_fixture;
+
+/** Stops the server, which must exit with status 0, and removes its folder. */
+static inline void plugin_test_stop(plugin_test_fixture *fx)
+{
+    assert_int_equal(gr_test_server_stop(&fx->server), 0);
+    gr_test_rmtree(fx->dir);
+    free(fx->dir);
+}
+
+/** Asserts that `method` `path` returns `status` and a body containing `text` (NULL: any). */
+static inline void plugin_test_expect(plugin_test_fixture *fx, const char *method,
+                                      const char *path, int status, const char *text)
+{
+    gr_test_output res = plugin_test_request(&fx->server, method, path, NULL);
+
+    if (res.status != status)
+        fprintf(stderr, "%s %s returned %d: %s\n", method, path, res.status, res.out);
+    assert_int_equal(res.status, status);
+    if (text != NULL)
+        assert_true(plugin_test_has(res.out, text));
+    gr_test_output_free(&res);
 }
 
 /** Reads a whole file into a new string, or NULL. */

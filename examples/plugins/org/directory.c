@@ -257,9 +257,10 @@ static int parse_ldif(const char *text, size_t len, json_t *records, error_out *
     int rc = 0;
 
     while (rc == 0) {
-        const char *eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-        size_t n = p < end ? (size_t)((eol != NULL ? eol : end) - p) : 0;
         bool at_end = p >= end;
+        const char *eol = at_end ? NULL : memchr(p, '\n', (size_t)(end - p));
+        const char *stop = eol != NULL ? eol : end;
+        size_t n = at_end ? 0 : (size_t)(stop - p);
 
         if (n > 0 && p[n - 1] == '\r')
             n--;

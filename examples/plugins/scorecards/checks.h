@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Scorecard checks: what each configured check asks of an entity, and the evaluation. */
+/* Scorecard checks: what each configured check requires of an entity, and the evaluation. */
 #ifndef SCORECARDS_CHECKS_H
 #define SCORECARDS_CHECKS_H
 
@@ -41,13 +41,13 @@ check_type check_type_parse(const char *name);
 bool check_applies(const check_def *check, const json_t *entity);
 
 /**
- * Runs one check on `entity`. `exists` answers owner lookups. Returns true
+ * Runs one check on `entity`. `exists` looks up owners. Returns true
  * when the entity passes.
  */
 bool check_run(const check_def *check, const json_t *entity, check_exists_fn exists,
                void *payload);
 
-/** Returns whether `list` (comma-separated, any case) holds `value`. */
+/** Returns whether `list` (comma-separated, any case) contains `value`. */
 bool check_in_list(const char *list, const char *value);
 
 /**

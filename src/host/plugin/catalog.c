@@ -100,7 +100,7 @@ int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref,
         if (entity == NULL || !gr_permission_criteria_match(decision.conditions, entity))
             decision.result = GR_PERMISSION_DENY;
     }
-    /* A hidden entity reads as missing, as the catalog API answers. */
+    /* A hidden entity reads as missing, as the catalog API responds. */
     if (decision.result == GR_PERMISSION_DENY)
         rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
     else
@@ -330,8 +330,8 @@ int gr_plugin__provider_apply_delta(gr_provider_run *run, const char *added_json
     int rc = GR_OK;
 
     /* TODO: removals in a delta need the engine's provider_remove inside its
-     * own transaction; until the engine exposes that, a provider that must
-     * remove entities applies a full mutation. */
+     * own transaction, which the engine does not expose yet. Until it does, a
+     * provider that must remove entities applies a full mutation. */
     if (removed_json != NULL && strcmp(removed_json, "[]") != 0)
         return gr_error_set(GR_EINVALID,
                             "provider %s: removals in a delta are not supported yet; apply a "

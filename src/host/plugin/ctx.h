@@ -16,6 +16,13 @@ typedef struct gr_host gr_host;
 
 /** Maximum length of a plugin id, in bytes. */
 #define GR_PLUGIN_ID_MAX 32
+/*
+ * NOTE: descriptor checks compare struct_size with sizeof, which equals the
+ * ABI 1.0 size of each struct. When a minor version appends members, the
+ * checks must compare with the 1.0 size instead and treat the members a
+ * smaller struct lacks as unset.
+ */
+
 /** Maximum number of registrations of one kind (routes excluded) per plugin. */
 #define GR_PLUGIN_MAX_ITEMS 64
 
@@ -134,7 +141,7 @@ bool gr_plugin__id_valid(const char *id);
 /** Makes a context for plugin `id` with no library. Caller frees with gr_plugin__ctx_free(). */
 gr_plugin_ctx *gr_plugin__ctx_new(const char *id);
 
-/** Frees a context and every registration it holds (not the library). NULL-safe. */
+/** Frees a context and every registration it owns (not the library). NULL-safe. */
 void gr_plugin__ctx_free(gr_plugin_ctx *ctx);
 
 /** Appends `item` (owned) to `list`; GR_ELIMIT past GR_PLUGIN_MAX_ITEMS. */
@@ -143,8 +150,8 @@ int gr_plugin__list_push(gr_plugin__list *list, void *item);
 /** Frees `list` and calls `free_item` on each item. */
 void gr_plugin__list_free(gr_plugin__list *list, void (*free_item)(void *item));
 
-/** Fails with GR_EINVALID unless `ctx` is inside its setup hook; `what` names the call. */
-int gr_plugin__check_setup(const gr_plugin_ctx *ctx, const char *what);
+/** Fails with GR_EINVALID unless `ctx` is inside its setup hook; `function` names the call. */
+int gr_plugin__check_setup(const gr_plugin_ctx *ctx, const char *function);
 
 /**
  * Checks the config of `ctx` (ctx->config, the object under `plugins[i].config`)

@@ -72,11 +72,11 @@ void gr_plugin__list_free(gr_plugin__list *list, void (*free_item)(void *item))
     list->count = 0;
 }
 
-int gr_plugin__check_setup(const gr_plugin_ctx *ctx, const char *what)
+int gr_plugin__check_setup(const gr_plugin_ctx *ctx, const char *function)
 {
     if (ctx == NULL || !ctx->in_setup)
         return gr_error_set(GR_EINVALID, "plugin %s: %s may only be called from setup",
-                            ctx != NULL ? ctx->id : "?", what);
+                            ctx != NULL ? ctx->id : "?", function);
     return GR_OK;
 }
 
