@@ -35,8 +35,13 @@ static int catalog_run(int argc, char **argv)
         fputs(catalog_usage, stdout);
         return 0;
     }
-    if (strcmp(sub, "validate") == 0)
+    if (strcmp(sub, "validate") == 0) {
+        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            fputs(gr_catalog_validate_usage, stdout);
+            return 0;
+        }
         return gr_catalog_validate_run(argc - 1, argv + 1);
+    }
     if (strcmp(sub, "import") == 0)
         return gr_catalog_cli_import(argc - 1, argv + 1);
     if (strcmp(sub, "export") == 0)
