@@ -405,11 +405,9 @@ static int loader_init(gr_host *host, void **state_out)
     int rc = gr_plugin__ui_routes(host);
 
     *state_out = loader;
-    if (rc < 0 || list == NULL)
-        return rc;
-    if (json_array_size(list) > GR_PLUGIN_MAX_LOADED)
-        return gr_error_set(GR_EINVALID, "plugins: more than %d entries", GR_PLUGIN_MAX_LOADED);
-    json_array_foreach (list, index, entry) {
+    if (rc == GR_OK && json_array_size(list) > GR_PLUGIN_MAX_LOADED)
+        rc = gr_error_set(GR_EINVALID, "plugins: more than %d entries", GR_PLUGIN_MAX_LOADED);
+    json_array_foreach (rc == GR_OK ? list : NULL, index, entry) {
         if ((rc = load_entry(loader, host, entry, (int)index)) < 0)
             break;
     }
