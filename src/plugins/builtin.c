@@ -1,65 +1,77 @@
 /* SPDX-License-Identifier: MIT */
-/* The table of plugins compiled into the binary. */
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
+/* The table of plugins compiled into the binary, in start-up order. */
+#include <stddef.h>
 
-#include "host/common/error.h"
 #include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
-#include "plugins/scaffolder/template/cli.h"
+#include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/plugin.h"
+#include "plugins/search/plugin.h"
+#include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
+#include "plugins/techdocs/settings.h"
 
-/*
- * The techdocs plugin is written against the plugin ABI (greenroom/plugin.h)
- * and turned into a gr_plugin_def by the adapter, as every built-in can be.
- * TODO: register auth, catalog and scaffolder through the ABI as well, and
- * search, UI and API docs when they join this table. They use the internal
- * gr_host directly today.
- */
-static int techdocs_init(gr_host *host, void **state)
-{
-    return gr_plugin_adapter_init(host, gr_techdocs_plugin_init, state);
-}
-
-static gr_plugin_def builtin_plugins[] = {
-    {
-        .id = "auth",
-        .description = "sign-in providers, identity tokens, sessions and the permission API",
-        .init = gr_auth_plugin_init,
-        .destroy = gr_auth_plugin_destroy,
-        .config_keys = gr_auth_plugin_keys,
-    },
-    {.id = "catalog"},  /* gr_catalog_plugin, copied by builtin_fill() */
-    {.id = "techdocs"}, /* filled in from the ABI by builtin_fill() */
-    {
-        .id = "scaffolder",
-        .description = "software templates: the template engine and its commands",
-        .commands = gr_tmpl_cli_commands,
-    },
-    {.id = NULL}, /* the loader, filled in by builtin_fill(); it must come last */
-    {.id = NULL},
+static const gr_plugin_def builtin_auth = {
+    .id = "auth",
+    .description = "sign-in providers, identity tokens, sessions and the permission API",
+    .init = gr_auth_plugin_init,
+    .destroy = gr_auth_plugin_destroy,
+    .config_keys = gr_auth_plugin_keys,
 };
 
-static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+static const gr_plugin_def builtin_search = {
+    .id = "search",
+    .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
+                   "full-text search",
+    .init = gr_search_plugin_init,
+    .start = gr_search_plugin_start,
+    .stop = gr_search_plugin_stop,
+    .destroy = gr_search_plugin_destroy,
+    .commands = gr_search_commands,
+    .config_keys = gr_search_config_keys,
+};
 
-/* Runs once: C cannot initialise the table from values computed at run time. */
-static void builtin_fill(void)
+static const gr_plugin_def builtin_techdocs = {
+    .id = "techdocs",
+    .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
+    .init = gr_techdocs_plugin_init,
+    .start = gr_techdocs_plugin_start,
+    .stop = gr_techdocs_plugin_stop,
+    .destroy = gr_techdocs_plugin_destroy,
+    .commands = gr_techdocs_commands,
+    .config_keys = gr_techdocs_config_keys,
+};
+
+static const gr_plugin_def builtin_scaffolder = {
+    .id = "scaffolder",
+    .description = "software templates: forms, the task queue, actions and the template engine",
+    .init = gr_scaffolder_plugin_init,
+    .start = gr_scaffolder_plugin_start,
+    .stop = gr_scaffolder_plugin_stop,
+    .destroy = gr_scaffolder_plugin_destroy,
+    .commands = gr_scaffolder_commands,
+    .config_keys = gr_scaffolder_plugin_config_keys,
+};
+
+/*
+ * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
+ * like shared-library plugins, with gr_plugin_adapter_def() making each
+ * gr_plugin_def. They use the internal gr_host directly today; the adapter
+ * is tested on its own in tests/integration/plugin_adapter.c.
+ */
+static const gr_plugin_def *const builtin_plugins[] = {
+    &builtin_auth,
+    &gr_catalog_plugin,
+    &builtin_search,
+    &builtin_techdocs,
+    &builtin_scaffolder,
+    &gr_plugin_loader_def, /* last: plugins register into the features above */
+    NULL,
+};
+
+const gr_plugin_def *const *gr_builtin_plugins(void)
 {
-    const size_t count = sizeof(builtin_plugins) / sizeof(builtin_plugins[0]);
-
-    builtin_plugins[1] = gr_catalog_plugin;
-    if (gr_plugin_adapter_def(gr_techdocs_plugin_init, techdocs_init, &builtin_plugins[2]) < 0) {
-        fprintf(stderr, "greenroom: the techdocs plugin is invalid: %s\n", gr_error_last());
-        abort();
-    }
-    builtin_plugins[count - 2] = gr_plugin_loader_def;
-}
-
-const gr_plugin_def *gr_builtin_plugins(void)
-{
-    pthread_once(&builtin_once, builtin_fill);
     return builtin_plugins;
 }

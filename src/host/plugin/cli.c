@@ -62,8 +62,9 @@ static int list_plugins(int argc, char **argv)
         return 2;
     }
     printf("%-16s %-10s %-8s %s\n", "ID", "VERSION", "ABI", "SOURCE");
-    for (const gr_plugin_def *def = gr_builtin_plugins(); def->id != NULL; def++)
-        printf("%-16s %-10s %-8s built-in: %s\n", def->id, GR_VERSION, "-", def->description);
+    for (const gr_plugin_def *const *def = gr_builtin_plugins(); *def != NULL; def++)
+        printf("%-16s %-10s %-8s built-in: %s\n", (*def)->id, GR_VERSION, "-",
+               (*def)->description);
     list = gr_config_node(cfg, "plugins");
     json_array_foreach (list, index, entry) {
         const char *path = json_string_value(json_object_get(entry, "path"));

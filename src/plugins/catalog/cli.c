@@ -23,6 +23,18 @@ static const char catalog_usage[] =
     "\n"
     "Run 'greenroom catalog <subcommand> --help' for the options of one subcommand.\n";
 
+/* Returns the help text of a subcommand, or NULL for an unknown one. */
+static const char *catalog_subcommand_usage(const char *sub)
+{
+    if (strcmp(sub, "validate") == 0)
+        return gr_catalog_validate_usage;
+    if (strcmp(sub, "import") == 0)
+        return gr_catalog_import_usage;
+    if (strcmp(sub, "export") == 0)
+        return gr_catalog_export_usage;
+    return NULL;
+}
+
 static int catalog_run(int argc, char **argv)
 {
     const char *sub = argc >= 2 ? argv[1] : NULL;
@@ -35,13 +47,16 @@ static int catalog_run(int argc, char **argv)
         fputs(catalog_usage, stdout);
         return 0;
     }
-    if (strcmp(sub, "validate") == 0) {
-        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            fputs(gr_catalog_validate_usage, stdout);
+    if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        const char *usage = catalog_subcommand_usage(sub);
+
+        if (usage != NULL) {
+            fputs(usage, stdout);
             return 0;
         }
-        return gr_catalog_validate_run(argc - 1, argv + 1);
     }
+    if (strcmp(sub, "validate") == 0)
+        return gr_catalog_validate_run(argc - 1, argv + 1);
     if (strcmp(sub, "import") == 0)
         return gr_catalog_cli_import(argc - 1, argv + 1);
     if (strcmp(sub, "export") == 0)

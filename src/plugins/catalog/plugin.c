@@ -86,6 +86,8 @@ static int catalog_init(gr_host *host, void **state_out)
     if (rc != GR_OK)
         return rc;
     rc = gr_catalog_api_register(catalog, host->http);
+    if (rc == GR_OK)
+        rc = gr_host_provide(host, GR_CATALOG_SERVICE, catalog);
     if (rc != GR_OK) {
         gr_catalog_free(catalog);
         return rc;

@@ -5,6 +5,9 @@
 
 #include "host/registry/registry.h"
 
+/** Name under which the catalog plugin publishes its gr_catalog (host.h, gr_host_lookup()). */
+#define GR_CATALOG_SERVICE "catalog"
+
 /** The catalog plugin, for the table of built-in plugins. */
 extern const gr_plugin_def gr_catalog_plugin;
 

@@ -1,31 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* The techdocs plugin, registered through the plugin ABI like a shared-library plugin. */
+/* The techdocs plugin's hooks: the service, its API routes and pages, its lifecycle. */
 #include "plugins/techdocs/plugin.h"
 
-#include "plugins/techdocs/build/cli.h"
+#include "host/common/error.h"
+#include "plugins/techdocs/api.h"
+#include "plugins/techdocs/pages.h"
+#include "plugins/techdocs/service.h"
 
-static const gr_plugin_command techdocs_commands[] = {
-    {
-        .name = "techdocs",
-        .summary = "build a TechDocs site from mkdocs.yml and Markdown",
-        .usage = gr_techdocs_usage,
-        .run = gr_techdocs_main,
-    },
-    {.name = NULL},
-};
-
-static const gr_plugin_info techdocs_info = {
-    .abi_version = GR_PLUGIN_ABI_VERSION,
-    .struct_size = sizeof(gr_plugin_info),
-    .id = "techdocs",
-    .version = GR_VERSION,
-    .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
-    .commands = techdocs_commands,
-};
-
-int gr_techdocs_plugin_init(const gr_host_api *host, const gr_plugin_info **out)
+int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
-    (void)host;
-    *out = &techdocs_info;
-    return GR_PLUGIN_OK;
+    gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id};
+    gr_techdocs_service *service = NULL;
+    int rc = gr_techdocs_service_new(&service, &options);
+
+    *state_out = NULL;
+    if (rc == GR_OK)
+        rc = gr_techdocs_api_register(host->http, service);
+    if (rc == GR_OK)
+        rc = gr_techdocs_pages_register(host->http, service);
+    if (rc != GR_OK) {
+        gr_techdocs_service_free(service);
+        return rc;
+    }
+    *state_out = service;
+    return GR_OK;
+}
+
+int gr_techdocs_plugin_start(void *state)
+{
+    return gr_techdocs_service_start(state);
+}
+
+void gr_techdocs_plugin_stop(void *state)
+{
+    gr_techdocs_service_stop(state);
+}
+
+void gr_techdocs_plugin_destroy(void *state)
+{
+    gr_techdocs_service_free(state);
 }

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* The techdocs plugin's entry point in the plugin ABI. */
+/* The techdocs plugin's hooks: the service, its API routes and pages, its lifecycle. */
 #ifndef GR_PLUGINS_TECHDOCS_PLUGIN_H
 #define GR_PLUGINS_TECHDOCS_PLUGIN_H
 
-#include "greenroom/plugin.h"
+#include "host/host.h"
+#include "host/registry/registry.h"
 
 /**
- * Returns the techdocs plugin's info (static) in *out, as a shared-library
- * plugin's gr_plugin_init() does. builtin.c turns it into a gr_plugin_def
- * through the adapter of host/plugin/plugin.h. Returns 0.
+ * Creates the TechDocs service on the host's database (migrations
+ * included) and registers the /api/techdocs routes and the /docs pages.
+ * Returns GR_OK and the plugin state in *state_out, or an error.
  */
-int gr_techdocs_plugin_init(const gr_host_api *host, const gr_plugin_info **out);
+int gr_techdocs_plugin_init(gr_host *host, void **state_out);
+
+/** Starts the build workers. Returns GR_OK or an error. */
+int gr_techdocs_plugin_start(void *state);
+
+/** Stops the build workers after their current build. */
+void gr_techdocs_plugin_stop(void *state);
+
+/** Frees the plugin state. NULL-safe. */
+void gr_techdocs_plugin_destroy(void *state);
 
 #endif
