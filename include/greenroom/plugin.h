@@ -272,8 +272,8 @@ typedef struct {
 /** A search collator: a job that adds documents of one type to the search index. */
 typedef struct {
     uint32_t struct_size;
-    const char *type; /* document type, such as "scorecard" */
-    int64_t interval_ms;
+    const char *type;    /* document type, such as "scorecard" */
+    int64_t interval_ms; /* unused in 1.0: search rebuilds every type on its own schedule */
     int (*run)(gr_collator_run *run, void *payload);
     void *payload;
 } gr_plugin_collator;
@@ -288,6 +288,9 @@ typedef struct {
      * object in *output_json (host->alloc'd, or NULL). */
     int (*run)(const char *input_json, char **output_json, void *payload);
     void *payload;
+    /* Nonzero when the action changes nothing outside the task's workspace,
+     * so that a dry run may run it; dry runs skip the other actions. */
+    int supports_dry_run;
 } gr_plugin_action;
 
 /** A permission the plugin checks, for `permission.rules` and the permission API. */
@@ -493,9 +496,16 @@ struct gr_host_api {
 
     /* -- Search -- */
 
-    /** Registers a search collator. Setup only. */
+    /**
+     * Registers a search collator, whose run adds every document of its type
+     * whenever search rebuilds the index. Setup only. GR_PLUGIN_EBACKEND when
+     * search does not run.
+     */
     int (*collator_add)(gr_plugin_ctx *ctx, const gr_plugin_collator *collator);
-    /** Adds one document to the index from a collator run; strings are copied. */
+    /**
+     * Adds one document from a collator run; strings are copied. `text` may
+     * be NULL. `location` is a path ("/scorecards") or an http(s) URL.
+     */
     int (*collator_document)(gr_collator_run *run, const char *title, const char *text,
                              const char *location);
 
@@ -547,7 +557,11 @@ struct gr_host_api {
 
     /* -- Scaffolder -- */
 
-    /** Registers a scaffolder action. Setup only. */
+    /**
+     * Registers a scaffolder action that templates name in `action:`. Its
+     * output object's members become the step's outputs. Setup only.
+     * GR_PLUGIN_EBACKEND when the scaffolder does not run.
+     */
     int (*action_add)(gr_plugin_ctx *ctx, const gr_plugin_action *action);
 
     /* New members go here, at the end, in a minor version. */

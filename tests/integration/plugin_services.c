@@ -221,6 +221,48 @@ static void catalog_reads_all_without_policy(void **state)
     plugin_test_stop(&fx);
 }
 
+static void collator_feeds_search(void **state)
+{
+    fixture fx;
+
+    (void)state;
+    start(&fx, "");
+    assert_true(plugin_test_wait(&fx.server, "/api/search/query?term=zyxwvut", 200,
+                                 "\"title\":\"Probe document\"", 20000));
+    plugin_test_expect(&fx, "GET", "/api/search/query?term=zyxwvut", 200, "\"type\":\"probe-doc\"");
+    plugin_test_expect(&fx, "GET", "/api/search/query?term=zyxwvut", 200, "\"location\":\"/probe\"");
+    plugin_test_stop(&fx);
+}
+
+static void action_runs_in_templates(void **state)
+{
+    static const char dry_run[] =
+        "{\"template\":{\"apiVersion\":\"scaffolder.backstage.io/v1beta3\","
+        "\"kind\":\"Template\",\"metadata\":{\"name\":\"probe-template\"},"
+        "\"spec\":{\"steps\":[{\"id\":\"p\",\"name\":\"Probe\",\"action\":\"probe:echo\","
+        "\"input\":{\"word\":\"hello\"}}],"
+        "\"output\":{\"said\":\"${{ steps.p.output.echo.word }}\"}}},"
+        "\"values\":{},\"directoryContents\":[]}";
+    const char *const headers[] = {"Authorization: Bearer " PLUGIN_TEST_TOKEN,
+                                   "Content-Type: application/json", NULL};
+    fixture fx;
+    char *url;
+    gr_test_output res;
+
+    (void)state;
+    start(&fx, "");
+    plugin_test_expect(&fx, "GET", "/api/scaffolder/v2/actions", 200, "\"id\":\"probe:echo\"");
+    plugin_test_expect(&fx, "GET", "/api/scaffolder/v2/actions", 200,
+                       "Returns its input as output.echo.");
+    url = gr_xasprintf("%s/api/scaffolder/v2/dry-run", fx.server.base_url);
+    res = gr_test_http("POST", url, headers, dry_run);
+    assert_int_equal(res.status, 200);
+    assert_true(plugin_test_has(res.out, "\"said\":\"hello\""));
+    gr_test_output_free(&res);
+    free(url);
+    plugin_test_stop(&fx);
+}
+
 static void policy_limits_reads_and_permissions(void **state)
 {
     fixture fx;
@@ -258,6 +300,8 @@ int main(void)
         cmocka_unit_test(page_escapes_and_lists_nav),
         cmocka_unit_test(entity_views_follow_filters),
         cmocka_unit_test(catalog_reads_all_without_policy),
+        cmocka_unit_test(collator_feeds_search),
+        cmocka_unit_test(action_runs_in_templates),
         cmocka_unit_test(policy_limits_reads_and_permissions),
     };
 

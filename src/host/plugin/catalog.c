@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Catalog services for plugins: permission-checked reads, change hooks, entity providers, processors. */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,31 +20,17 @@
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/model.h"
+#include "plugins/catalog/plugin.h"
 
 /** Maximum number of entities one provider run may supply. */
 #define PROVIDER_MAX_ENTITIES 200000
 /** Permission that catalog reads through the ABI are checked against. */
 #define READ_PERMISSION "catalog.entity.read"
 
-/* The engine of the running catalog plugin, set by gr_plugin_catalog_attach(). */
-static pthread_mutex_t catalog_lock = PTHREAD_MUTEX_INITIALIZER;
-static gr_catalog *attached_catalog;
-
-void gr_plugin_catalog_attach(gr_catalog *catalog)
+/* Returns the engine the catalog plugin published, or NULL when it does not run. */
+static gr_catalog *catalog_of(const gr_plugin_ctx *ctx)
 {
-    pthread_mutex_lock(&catalog_lock);
-    attached_catalog = catalog;
-    pthread_mutex_unlock(&catalog_lock);
-}
-
-static gr_catalog *catalog_get_attached(void)
-{
-    gr_catalog *catalog;
-
-    pthread_mutex_lock(&catalog_lock);
-    catalog = attached_catalog;
-    pthread_mutex_unlock(&catalog_lock);
-    return catalog;
+    return ctx->host != NULL ? gr_host_lookup(ctx->host, GR_CATALOG_SERVICE) : NULL;
 }
 
 /* ---- Reads ---- */
@@ -190,7 +175,7 @@ static void on_stitched(const char *entity_ref, int deleted, void *payload)
 int gr_plugin__catalog_on_change(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn fn,
                                  void *payload)
 {
-    gr_catalog *catalog = catalog_get_attached();
+    gr_catalog *catalog = catalog_of(ctx);
     gr_plugin__hook *hook;
     int rc;
 
@@ -294,7 +279,7 @@ static void free_items(gr_catalog_provided *items, size_t count)
 
 static int apply(gr_provider_run *run, const char *added_json, bool full)
 {
-    gr_catalog *catalog = catalog_get_attached();
+    gr_catalog *catalog = catalog_of(run->provider->ctx);
     gr_catalog_provided *items = NULL;
     size_t count = 0;
     char *cause;

@@ -176,6 +176,9 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host);
 bool gr_plugin__view_matches(const gr_plugin__view *view, const json_t *entity,
                              const char *entity_text);
 
+/** Frees an action record of ctx->actions. */
+void gr_plugin__action_free(void *item);
+
 /** Frees a permission record of ctx->permissions. */
 void gr_plugin__permission_free(void *item);
 

@@ -12,6 +12,10 @@
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
 #include "host/sched/sched.h"
+#include "plugins/scaffolder/action.h"
+#include "plugins/scaffolder/plugin.h"
+#include "plugins/search/plugin.h"
+#include "plugins/search/search.h"
 
 /* ---- Jobs ---- */
 
@@ -164,15 +168,30 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
 
 typedef struct {
     char *name; /* the document type */
+    gr_plugin_ctx *ctx;
     gr_plugin_collator def;
 } collator_record;
 
 struct gr_collator_run {
     collator_record *collator;
+    gr_search_sink *sink;
 };
+
+/* Runs on the search worker whenever the index of the type is rebuilt. */
+static int collate_all(void *payload, gr_search_sink *sink)
+{
+    collator_record *record = payload;
+    gr_collator_run run = {.collator = record, .sink = sink};
+
+    if (!record->ctx->set_up)
+        return GR_OK;
+    return record->def.run(&run, record->def.payload);
+}
 
 int gr_plugin__collator_add(gr_plugin_ctx *ctx, const gr_plugin_collator *def)
 {
+    gr_search *search = ctx->host != NULL ? gr_host_lookup(ctx->host, GR_SEARCH_SERVICE) : NULL;
+    gr_search_collator collator = {.collate_all = collate_all};
     collator_record *record;
     int rc;
 
@@ -182,40 +201,103 @@ int gr_plugin__collator_add(gr_plugin_ctx *ctx, const gr_plugin_collator *def)
         def->run == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: a collator needs a type and a function",
                             ctx->id);
+    if (search == NULL)
+        return gr_error_set(GR_EBACKEND,
+                            "plugin %s: search does not run, so collator %s cannot be added",
+                            ctx->id, def->type);
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->type);
+    record->ctx = ctx;
     record->def = *def;
     record->def.type = record->name;
-    /* TODO: hand the collator to the search plugin's gr_search_register_collator()
-     * once search runs in `serve`; until then it is kept here and never run. */
-    gr_log_fields(GR_LOG_WARN, ctx->id,
-                  "search collator registered, but no search engine runs in this build",
-                  "type", def->type, NULL);
     if ((rc = gr_plugin__list_push(&ctx->collators, record)) < 0) {
         free(record->name);
         free(record);
+        return rc;
     }
-    return rc;
+    /* The record stays owned by the context (free_payload is NULL); search
+     * stops before any plugin is destroyed, so it never reads a freed one.
+     * NOTE: the search plugin rebuilds every type on its own schedule, so
+     * def->interval_ms is not used. */
+    collator.type = record->name;
+    collator.payload = record;
+    return gr_search_register_collator(search, &collator);
 }
 
 int gr_plugin__collator_document(gr_collator_run *run, const char *title, const char *text,
                                  const char *location)
 {
-    if (run == NULL || title == NULL || text == NULL || location == NULL)
-        return gr_error_set(GR_EINVALID, "a search document needs a title, text and location");
-    return gr_error_set(GR_EBACKEND, "collator %s: no search engine runs in this build",
-                        run->collator->name);
+    gr_search_doc doc = {
+        .source = location,
+        .title = title,
+        .text = text,
+        .location = location,
+    };
+
+    if (run == NULL || title == NULL || location == NULL)
+        return gr_error_set(GR_EINVALID, "a search document needs a title and a location");
+    return gr_search_sink_add(run->sink, &doc);
 }
 
 /* ---- Scaffolder actions ---- */
 
 typedef struct {
     char *name; /* the action id */
+    gr_plugin_ctx *ctx;
+    char *description;
+    char *input_schema;
     gr_plugin_action def;
 } action_record;
 
+void gr_plugin__action_free(void *item)
+{
+    action_record *record = item;
+
+    free(record->name);
+    free(record->description);
+    free(record->input_schema);
+    free(record);
+}
+
+/* Runs on a scaffolder worker: the input goes out as JSON text, each member
+ * of the output object becomes a step output. */
+static int action_run(gr_scaffolder_ctx *task, void *payload)
+{
+    action_record *record = payload;
+    char *input = json_dumps(gr_scaffolder_ctx_input(task), JSON_COMPACT);
+    char *output_text = NULL;
+    json_t *output = NULL;
+    const char *key;
+    json_t *value;
+    int rc;
+
+    if (!record->ctx->set_up) {
+        free(input);
+        return gr_error_set(GR_EBACKEND, "plugin %s is not running", record->ctx->id);
+    }
+    gr_error_clear();
+    rc = record->def.run(input, &output_text, record->def.payload);
+    if (rc == GR_OK && output_text != NULL)
+        output = json_loads(output_text, 0, NULL);
+    /* json_is_object() is a macro that reads its argument twice, so the value is loaded first. */
+    if (rc == GR_OK && output_text != NULL && !json_is_object(output))
+        rc = gr_error_set(GR_EINVALID, "action %s returned output that is not a JSON object",
+                          record->name);
+    json_object_foreach (rc == GR_OK ? output : NULL, key, value) {
+        if ((rc = gr_scaffolder_ctx_output(task, key, json_incref(value))) < 0)
+            break;
+    }
+    json_decref(output);
+    free(output_text);
+    free(input);
+    return rc;
+}
+
 int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *def)
 {
+    gr_scaffolder_actions *actions =
+        ctx->host != NULL ? gr_host_lookup(ctx->host, GR_SCAFFOLDER_ACTIONS_SERVICE) : NULL;
+    gr_scaffolder_action action = {.run = action_run};
     action_record *record;
     int rc;
 
@@ -225,18 +307,26 @@ int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *def)
         def->run == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: an action needs an id and a function",
                             ctx->id);
+    if (actions == NULL)
+        return gr_error_set(GR_EBACKEND,
+                            "plugin %s: the scaffolder does not run, so action %s cannot be added",
+                            ctx->id, def->id);
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->id);
+    record->ctx = ctx;
+    record->description = gr_xstrdup(def->description != NULL ? def->description : "");
+    record->input_schema = def->input_schema != NULL ? gr_xstrdup(def->input_schema) : NULL;
     record->def = *def;
-    record->def.id = record->name;
-    /* TODO: register with the scaffolder's action registry once the
-     * scaffolder runs in `serve`; until then templates cannot use it. */
-    gr_log_fields(GR_LOG_WARN, ctx->id,
-                  "scaffolder action registered, but no scaffolder runs in this build", "action",
-                  def->id, NULL);
     if ((rc = gr_plugin__list_push(&ctx->actions, record)) < 0) {
-        free(record->name);
-        free(record);
+        gr_plugin__action_free(record);
+        return rc;
     }
-    return rc;
+    /* The scaffolder's workers stop before any plugin is destroyed, so the
+     * registry never reads a freed record. */
+    action.id = record->name;
+    action.description = record->description;
+    action.input_schema = record->input_schema;
+    action.payload = record;
+    action.supports_dry_run = def->supports_dry_run != 0;
+    return gr_scaffolder_actions_add(actions, &action);
 }

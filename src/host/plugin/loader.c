@@ -142,7 +142,7 @@ void gr_plugin__ctx_free(gr_plugin_ctx *ctx)
     gr_plugin__list_free(&ctx->providers, free_provider);
     gr_plugin__list_free(&ctx->processors, free_named);
     gr_plugin__list_free(&ctx->collators, free_named);
-    gr_plugin__list_free(&ctx->actions, free_named);
+    gr_plugin__list_free(&ctx->actions, gr_plugin__action_free);
     gr_plugin__list_free(&ctx->permissions, gr_plugin__permission_free);
     gr_plugin__list_free(&ctx->jobs, free_named);
     gr_plugin__list_free(&ctx->hooks, free_simple);

@@ -9,8 +9,6 @@
 #include "host/host.h"
 #include "host/registry/registry.h"
 
-typedef struct gr_catalog gr_catalog;
-
 /** Maximum number of entries under `plugins:`. */
 #define GR_PLUGIN_MAX_LOADED 64
 
@@ -63,12 +61,5 @@ int gr_plugin_adapter_def(gr_plugin_init_fn entry, int (*init)(gr_host *, void *
 int gr_plugin_adapter_start(void *state);
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
-
-/**
- * Makes the catalog engine available to plugins (providers, change hooks);
- * NULL detaches it. The catalog plugin calls this from its init and destroy
- * hooks. Thread-safe.
- */
-void gr_plugin_catalog_attach(gr_catalog *catalog);
 
 #endif

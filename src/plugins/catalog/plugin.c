@@ -8,7 +8,6 @@
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/log/log.h"
-#include "host/plugin/plugin.h"
 #include "plugins/catalog/cli.h"
 #include "plugins/catalog/engine/catalog.h"
 
@@ -93,7 +92,6 @@ static int catalog_init(gr_host *host, void **state_out)
         return rc;
     }
     *state_out = catalog;
-    gr_plugin_catalog_attach(catalog);
     return GR_OK;
 }
 
@@ -109,7 +107,6 @@ static void catalog_stop(void *state)
 
 static void catalog_destroy(void *state)
 {
-    gr_plugin_catalog_attach(NULL);
     gr_catalog_free(state);
 }
 
