@@ -26,7 +26,7 @@ extern "C" {
  *   failing host function also sets the thread's error message, read with
  *   host->error_last(). A failing plugin hook sets it with host->error_set().
  * - Strings the host returns are borrowed: they live as long as the contract
- *   says (the request, the config, the run) and must not be freed. Memory the
+ *   states (the request, the config, the run) and must not be freed. Memory the
  *   host gives to the plugin ("caller frees") is freed with host->free().
  * - Descriptors the plugin passes to a registration function are copied,
  *   strings included, so they may live on the stack. Payload pointers are
