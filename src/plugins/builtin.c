@@ -12,6 +12,7 @@
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
+#include "plugins/ui/ui.h"
 
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
@@ -55,7 +56,19 @@ static const gr_plugin_def builtin_scaffolder = {
     .config_keys = gr_scaffolder_plugin_config_keys,
 };
 
+static const gr_plugin_def builtin_ui = {
+    .id = "ui",
+    .description = "web UI: catalog, API docs, import, settings and relation graphs",
+    .init = gr_ui_plugin_init,
+    .start = gr_ui_plugin_start,
+    .destroy = gr_ui_plugin_destroy,
+    .config_keys = gr_ui_config_keys,
+};
+
 /*
+ * The UI comes after the features: its fallback /docs and /create pages give
+ * way to the pages TechDocs and the scaffolder registered before it. The
+ * plugin loader comes last, so shared-library plugins find every feature.
  * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
  * like shared-library plugins, with gr_plugin_adapter_def() making each
  * gr_plugin_def. They use the internal gr_host directly today; the adapter
@@ -67,6 +80,7 @@ static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
+    &builtin_ui,
     &gr_plugin_loader_def, /* last: plugins register into the features above */
     NULL,
 };
