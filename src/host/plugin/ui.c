@@ -13,12 +13,12 @@
 #include "host/plugin/services.h"
 
 /*
- * TODO: once the web UI plugin runs in `serve`, hand pages, sidebar entries,
- * tabs and cards to gr_ui_page_add(), gr_ui_nav_add() and gr_ui_tab_add(),
- * so they appear in its shell and on its entity pages. Until then the host
- * serves them itself: pages at their own path in the layout below, entity
- * tabs at /catalog/:namespace/:kind/:name/tabs/:plugin/:tab and the
- * overview cards at /catalog/:namespace/:kind/:name/cards.
+ * TODO: hand pages, sidebar entries, tabs and cards to gr_ui_page_add(),
+ * gr_ui_nav_add() and gr_ui_tab_add() once the web UI publishes its gr_ui
+ * with gr_host_provide(), so they appear in its shell and on its entity
+ * pages. Until then the host serves them itself: pages at their own path in
+ * the layout below, entity tabs at /catalog/:namespace/:kind/:name/tabs/
+ * :plugin/:tab and the overview cards at /catalog/:namespace/:kind/:name/cards.
  */
 
 /** Maximum number of sidebar entries and of tabs shown on one entity. */
