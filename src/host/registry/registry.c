@@ -6,6 +6,7 @@
 
 #include "host/config/cli.h"
 #include "host/dbcli/cli.h"
+#include "host/plugin/plugin.h"
 #include "host/serve/serve.h"
 
 /* Commands of the host itself, which belong to no plugin. */
@@ -20,6 +21,7 @@ static const gr_cli_command *const host_commands[] = {
     &serve_command,
     &gr_config_cli_command,
     &gr_dbcli_command,
+    &gr_plugin_cli_command,
     NULL,
 };
 
