@@ -52,6 +52,7 @@ typedef struct {
     const char *after;             /* cursor of the row the page starts after, or NULL */
     const char *before;            /* cursor of the row the page ends before, or NULL */
     int limit;
+    const json_t *access;          /* entities the caller may read (gr_ui_read_access()) */
 } gr_ui_list_query;
 
 /** One page of the catalog table. */
@@ -61,6 +62,14 @@ typedef struct {
     char *prev;       /* cursor for the previous page, or NULL on the first (caller frees) */
     int64_t total;    /* number of entities that match the filters */
 } gr_ui_list_page;
+
+/**
+ * Returns the catalog.entity.read access predicate of the page's caller
+ * (plugins/catalog/permission/access.h): NULL when every entity is
+ * readable, else a filter predicate released with the page. A failed
+ * evaluation gives the predicate that matches nothing.
+ */
+const json_t *gr_ui_read_access(gr_ui_page *page);
 
 /**
  * Reads the final entity `entity_ref` (any case). Returns 0 and *out
@@ -91,10 +100,12 @@ void gr_ui_list_page_free(gr_ui_list_page *page);
  * Computes the filter values of kind `kind` (NULL: every kind) with their
  * counts: {"kinds": [...], "type": [...], "owner": [...], "lifecycle": [...],
  * "tag": [...], "namespace": [...]}, each an array of {value, label, count}
- * sorted by value. Cached until the catalog generation changes.
- * Returns 0 and *out (caller releases) or a database error.
+ * sorted by value, over the entities `access` (may be NULL) matches.
+ * Without an access predicate the result is cached until the catalog
+ * generation changes. Returns 0 and *out (caller releases) or a database
+ * error.
  */
-int gr_ui_facets(gr_ui *ui, const char *kind, json_t **out);
+int gr_ui_facets(gr_ui *ui, const char *kind, const json_t *access, json_t **out);
 
 /**
  * Counts the entities whose owner is `owner_ref`, by kind: an array of

@@ -33,6 +33,7 @@ static int owned_entities(gr_ui_page *page, json_t **out)
     query.owned_by_count = json_array_size(refs);
     query.owned_only = 1;
     query.limit = HOME_CARD_ROWS;
+    query.access = gr_ui_read_access(page);
     error = gr_ui_entity_list(page->ui, &query, &list);
     json_decref(refs);
     if (error < 0)

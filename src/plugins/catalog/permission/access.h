@@ -77,8 +77,10 @@ typedef enum {
  * a message, so that the answer never shows that an unreadable entity
  * exists. A readable entity that the conditions of `permission` do not
  * cover gives GR_EDENIED, written to the audit log with `path`. Both
- * conditions run as SQL on a read connection of `db`. Returns 0,
- * GR_ENOTFOUND, GR_EDENIED, GR_EINVALID or a database error. Thread-safe.
+ * conditions run as SQL on a read connection of `db`. A NULL or disabled
+ * policy passes every check without reading `db`, so the caller's own
+ * lookup reports a missing entity. Returns 0, GR_ENOTFOUND, GR_EDENIED,
+ * GR_EINVALID or a database error. Thread-safe.
  */
 int gr_catalog_permission_check(gr_db *db, const gr_permission_policy *policy,
                                 const gr_identity *identity, const char *permission,
