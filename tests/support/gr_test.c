@@ -204,6 +204,14 @@ static void print_file(const char *path)
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms)
 {
+    const char *const configs[] = {config_path, NULL};
+
+    return gr_test_server_start_configs(server, cwd, configs, timeout_ms);
+}
+
+int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
+                                 const char *const *config_paths, int timeout_ms)
+{
     char port_text[16];
     char *ready_url;
     pid_t pid;
@@ -221,10 +229,21 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
         dup2(log_fd, 1);
         dup2(log_fd, 2);
         setenv("GREENROOM_PORT", port_text, 1);
+        size_t count = 0;
+        const char **argv;
+
         if (cwd != NULL && chdir(cwd) != 0)
             _exit(127);
-        execl(gr_test_binary(), gr_test_binary(), "serve", "--config", config_path,
-              (char *)NULL);
+        while (config_paths[count] != NULL)
+            count++;
+        argv = gr_xcalloc(2 * count + 3, sizeof(*argv));
+        argv[0] = gr_test_binary();
+        argv[1] = "serve";
+        for (size_t i = 0; i < count; i++) {
+            argv[2 + 2 * i] = "--config";
+            argv[3 + 2 * i] = config_paths[i];
+        }
+        execv(gr_test_binary(), (char *const *)argv);
         _exit(127);
     }
     server->pid = pid;

@@ -50,6 +50,13 @@ typedef struct {
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms);
 
+/**
+ * Like gr_test_server_start() with several config files (NULL-terminated),
+ * passed in order as `--config` arguments, later ones winning.
+ */
+int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
+                                 const char *const *config_paths, int timeout_ms);
+
 /** Sends SIGTERM, waits for exit; returns the exit status (or -1). */
 int gr_test_server_stop(gr_test_server *server);
 
