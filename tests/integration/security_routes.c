@@ -763,7 +763,48 @@ static void user_techdocs_filtered(void **state)
     gr_test_output_free(&res);
 }
 
-/* The catalog page, its filters and the entity page show readable entities only. */
+/*
+ * Fails when `html` links to an entity page of an entity the user may not
+ * read. Groups may be skipped, because a readable entity names its owner.
+ */
+static void assert_no_hidden_links(const char *html, const char *page, int skip_groups)
+{
+    gr_test_output res = call("GET", "/api/catalog/entities?fields=kind,metadata.name,"
+                                     "metadata.namespace",
+                              service_auth(), NULL);
+    json_t *list = body_json(&res);
+    json_t *entity;
+    size_t i;
+    size_t hidden = 0;
+
+    json_array_foreach(list, i, entity)
+    {
+        char *ref = entity_ref(entity);
+        char *link;
+
+        if (is_readable(ref) || (skip_groups && strncmp(ref, "group:", 6) == 0)) {
+            free(ref);
+            continue;
+        }
+        hidden++;
+        {
+            const char *colon = strchr(ref, ':');
+            const char *slash = strchr(colon, '/');
+
+            link = gr_xasprintf("href=\"/catalog/%.*s/%.*s/%s\"", (int)(slash - colon - 1),
+                                colon + 1, (int)(colon - ref), ref, slash + 1);
+        }
+        if (strstr(html, link) != NULL)
+            fail_msg("%s links to %s, which the user may not read", page, ref);
+        free(link);
+        free(ref);
+    }
+    assert_true(hidden > 10);
+    json_decref(list);
+    gr_test_output_free(&res);
+}
+
+/* The catalog page, its filters, the home page and the entity page show readable entities only. */
 static void user_ui_filtered(void **state)
 {
     gr_test_output res;
@@ -775,6 +816,17 @@ static void user_ui_filtered(void **state)
     assert_null(strstr(res.out, "service-chassis"));
     assert_null(strstr(res.out, "checkout-team"));
     assert_null(strstr(res.out, "basket-service"));
+    assert_no_hidden_links(res.out, "the catalog page", 1);
+    gr_test_output_free(&res);
+
+    res = call_session("GET", "/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_no_hidden_links(res.out, "the home page", 0);
+    gr_test_output_free(&res);
+
+    res = call_session("GET", "/search?query=service", NULL);
+    assert_int_equal(res.status, 200);
+    assert_no_hidden_links(res.out, "the search page", 1);
     gr_test_output_free(&res);
 
     res = call_session("GET", "/catalog/default/component/service-chassis", NULL);

@@ -166,7 +166,7 @@ static int put_entity_by_ref(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
+int gr_ui_entities_get(gr_ui *ui, const json_t *refs, const json_t *access, json_t **out)
 {
     json_t *result = json_object();
     sql_builder sql;
@@ -174,8 +174,8 @@ int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
     int error = 0;
 
     sql_init(&sql);
-    gr_buf_puts(&sql.text, "SELECT entity_ref, final_entity FROM catalog_final_entities"
-                           " WHERE entity_ref IN (");
+    gr_buf_puts(&sql.text, "SELECT fe.entity_ref, fe.final_entity FROM catalog_final_entities fe"
+                           " WHERE fe.entity_ref IN (");
     for (size_t i = 0; i < json_array_size(refs) && count < GR_UI_MAX_RELATED; i++) {
         const char *ref = json_string_value(json_array_get(refs, i));
 
@@ -186,6 +186,7 @@ int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
         sql_param(&sql, ref, 1);
     }
     gr_buf_putc(&sql.text, ')');
+    where_access(&sql, access, "fe.entity_id");
     if (count > 0)
         error = sql_each(ui, &sql, put_entity_by_ref, result);
     sql_free(&sql);
@@ -409,7 +410,7 @@ static int load_rows(gr_ui *ui, list_rows *rows)
 
     json_array_foreach(rows->keys, i, pair)
         json_array_append(refs, json_array_get(pair, 1));
-    error = gr_ui_entities_get(ui, refs, &by_ref);
+    error = gr_ui_entities_get(ui, refs, NULL, &by_ref);
     json_array_foreach(rows->keys, i, pair)
     {
         json_t *entity = json_object_get(by_ref, json_string_value(json_array_get(pair, 1)));
@@ -674,7 +675,7 @@ static int append_kind_count(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out)
+int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, const json_t *access, json_t **out)
 {
     json_t *counts = json_array();
     sql_builder sql;
@@ -685,6 +686,7 @@ int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out)
                            " JOIN catalog_final_entities fe ON fe.entity_id = s.entity_id"
                            " WHERE s.key = 'relations.ownedby' AND s.value = ");
     sql_param(&sql, owner_ref, 1);
+    where_access(&sql, access, "fe.entity_id");
     gr_buf_puts(&sql.text, " GROUP BY fe.kind ORDER BY fe.kind");
     error = sql_each(ui, &sql, append_kind_count, counts);
     sql_free(&sql);
@@ -702,7 +704,7 @@ static int append_text(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out)
+int gr_ui_recent_entities(gr_ui *ui, int limit, const json_t *access, json_t **out)
 {
     json_t *refs = json_array();
     json_t *by_ref = NULL;
@@ -718,7 +720,7 @@ int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out)
     error = sql_each(ui, &sql, append_text, refs);
     sql_free(&sql);
     if (error == 0)
-        error = gr_ui_entities_get(ui, refs, &by_ref);
+        error = gr_ui_entities_get(ui, refs, access, &by_ref);
     for (size_t i = 0; error == 0 && i < json_array_size(refs); i++) {
         json_t *entity = json_object_get(by_ref, json_string_value(json_array_get(refs, i)));
 

@@ -80,9 +80,10 @@ int gr_ui_entity_get(gr_ui *ui, const char *entity_ref, json_t **out);
 /**
  * Reads the entities named by the strings of `refs` (at most
  * GR_UI_MAX_RELATED) into a new object from lower-case reference to final
- * entity; unknown references are left out. Returns 0 or a database error.
+ * entity; unknown references and entities `access` (may be NULL) does not
+ * match are left out. Returns 0 or a database error.
  */
-int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out);
+int gr_ui_entities_get(gr_ui *ui, const json_t *refs, const json_t *access, json_t **out);
 
 /**
  * Returns a number that changes whenever a final entity changes or is
@@ -108,16 +109,18 @@ void gr_ui_list_page_free(gr_ui_list_page *page);
 int gr_ui_facets(gr_ui *ui, const char *kind, const json_t *access, json_t **out);
 
 /**
- * Counts the entities whose owner is `owner_ref`, by kind: an array of
- * {kind, count}. Returns 0 and *out (caller releases), or a database error.
+ * Counts the entities whose owner is `owner_ref` and that `access` (may be
+ * NULL) matches, by kind: an array of {kind, count}. Returns 0 and *out
+ * (caller releases), or a database error.
  */
-int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out);
+int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, const json_t *access, json_t **out);
 
 /**
- * Lists up to `limit` entities most recently changed, newest first, as final
- * entities. Returns 0 and *out (caller releases), or a database error.
+ * Lists up to `limit` entities most recently changed that `access` (may be
+ * NULL) matches, newest first, as final entities. Returns 0 and *out
+ * (caller releases), or a database error.
  */
-int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out);
+int gr_ui_recent_entities(gr_ui *ui, int limit, const json_t *access, json_t **out);
 
 /**
  * Reads the history of an entity from catalog_history, newest first:

@@ -54,7 +54,8 @@ static int home_page(gr_ui_page *page, void *payload)
     (void)payload;
     if ((error = gr_ui__starred_views(page, &stars)) < 0)
         goto done;
-    if ((error = gr_ui_recent_entities(page->ui, HOME_CARD_ROWS, &recent)) < 0)
+    if ((error = gr_ui_recent_entities(page->ui, HOME_CARD_ROWS, gr_ui_read_access(page),
+                                       &recent)) < 0)
         goto done;
     if (page->user_ref != NULL && (error = owned_entities(page, &owned)) < 0)
         goto done;
