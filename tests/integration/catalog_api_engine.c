@@ -44,6 +44,7 @@ static const char config[] =
 typedef struct {
     engine_fixture *engine;
     gr_http_server *server;
+    gr_catalog_api *api;
     catalog_api_authenticator *auth;
     char *base;
 } api_fixture;
@@ -67,7 +68,8 @@ static int setup(void **state)
     fixture->auth = catalog_api_auth(fixture->server, fixture->engine->dir, TOKEN);
     if (fixture->auth == NULL)
         return -1;
-    if (gr_catalog_api_register(fixture->engine->catalog, fixture->server) != GR_OK ||
+    if (gr_catalog_api_register(fixture->engine->catalog, fixture->server, NULL,
+                                &fixture->api) != GR_OK ||
         gr_http_server_start(fixture->server) != GR_OK)
         return -1;
     fixture->base =
@@ -82,6 +84,7 @@ static int teardown(void **state)
     void *engine_state = fixture->engine;
 
     gr_http_server_free(fixture->server);
+    gr_catalog_api_free(fixture->api);
     catalog_api_auth_free(fixture->auth);
     free(fixture->base);
     free(fixture);

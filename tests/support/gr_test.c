@@ -366,6 +366,14 @@ const char *gr_test_server_database(const gr_test_server *server)
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms)
 {
+    const char *const configs[] = {config_path, NULL};
+
+    return gr_test_server_start_configs(server, cwd, configs, timeout_ms);
+}
+
+int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
+                                 const char *const *config_paths, int timeout_ms)
+{
     char port_text[16];
     char *ready_url;
     pid_t pid;
@@ -375,7 +383,7 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
     server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
     server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
     snprintf(port_text, sizeof(port_text), "%d", server->port);
-    if (pg_prepare_server(server, cwd, config_path) != 0) {
+    if (pg_prepare_server(server, cwd, config_paths[0]) != 0) {
         gr_test_server_stop(server);
         return -1;
     }
@@ -387,14 +395,25 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
         dup2(log_fd, 1);
         dup2(log_fd, 2);
         setenv("GREENROOM_PORT", port_text, 1);
+        size_t count = 0;
+        const char **argv;
+
         if (cwd != NULL && chdir(cwd) != 0)
             _exit(127);
-        if (server->overlay_path != NULL)
-            execl(gr_test_binary(), gr_test_binary(), "serve", "--config", config_path,
-                  "--config", server->overlay_path, (char *)NULL);
-        else
-            execl(gr_test_binary(), gr_test_binary(), "serve", "--config", config_path,
-                  (char *)NULL);
+        while (config_paths[count] != NULL)
+            count++;
+        argv = gr_xcalloc(2 * count + 5, sizeof(*argv));
+        argv[0] = gr_test_binary();
+        argv[1] = "serve";
+        for (size_t i = 0; i < count; i++) {
+            argv[2 + 2 * i] = "--config";
+            argv[3 + 2 * i] = config_paths[i];
+        }
+        if (server->overlay_path != NULL) {
+            argv[2 + 2 * count] = "--config";
+            argv[3 + 2 * count] = server->overlay_path;
+        }
+        execv(gr_test_binary(), (char *const *)argv);
         _exit(127);
     }
     server->pid = pid;

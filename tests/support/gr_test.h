@@ -66,6 +66,14 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
  */
 const char *gr_test_server_database(const gr_test_server *server);
 
+/**
+ * Like gr_test_server_start() with several config files (NULL-terminated),
+ * passed in order as `--config` arguments, later ones winning. Under
+ * GR_TEST_DB=pg the database overlay comes last.
+ */
+int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
+                                 const char *const *config_paths, int timeout_ms);
+
 /** Sends SIGTERM, waits for exit; returns the exit status (or -1). */
 int gr_test_server_stop(gr_test_server *server);
 

@@ -410,6 +410,14 @@ const gr_config_key gr_config_host_keys[] = {
                        "change everything.",
     },
     {
+        .path = "backend.metrics.public",
+        .types = GR_CONFIG_BOOLEAN,
+        .default_json = "false",
+        .description = "When true, GET /metrics answers without credentials, for a Prometheus "
+                       "server on a trusted network. When false, a scraper sends a static "
+                       "token of backend.auth.externalAccess as a bearer token.",
+    },
+    {
         .path = "backend.log.level",
         .types = GR_CONFIG_STRING,
         .default_json = "\"info\"",

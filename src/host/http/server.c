@@ -285,6 +285,11 @@ static void request_set_params(gr_request *req, const gr_route_match *match)
     gr_buf_free(&rest);
 }
 
+void gr_http_server_routes(const gr_http_server *server, gr_route_visitor visit, void *payload)
+{
+    gr_router_each(server->router, visit, payload);
+}
+
 static void request_route(gr_request *req)
 {
     gr_http_server *server = req->server;

@@ -18,7 +18,8 @@
  *   GET /.backstage/health/v1/liveness   200 {"status":"ok"}
  *   GET /.backstage/health/v1/readiness  200 {"status":"ok"} when ready, else
  *       503 {"message":"Backend has not started yet","status":"error"}
- *   GET /metrics                          Prometheus text format
+ *   GET /metrics                          Prometheus text format; served without
+ *       credentials only when gr_http_options.metrics_public is set
  * Every request is written to the log as one line (module "http"): method,
  * path without the query string, route, status, duration_ms, bytes, and
  * the request id.
@@ -49,6 +50,7 @@ typedef struct {
     unsigned shutdown_timeout_ms;  /* default GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS */
     gr_http_ready_fn ready;        /* default: ready while running */
     void *ready_payload;
+    int metrics_public;            /* nonzero: GET /metrics needs no credentials */
 } gr_http_options;
 
 typedef struct gr_http_server gr_http_server;

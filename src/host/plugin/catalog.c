@@ -72,7 +72,7 @@ int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref,
     if (ctx->host == NULL || ctx->host->db == NULL || ref == NULL)
         return gr_error_set(GR_EINVALID, "catalog reads need a running server and a ref");
     key = lower_ref(ref);
-    rc = gr_catalog_read_by_ref(ctx->host->db, key, &text);
+    rc = gr_catalog_read_by_ref(ctx->host->db, key, NULL, &text);
     free(key);
     if (rc == GR_ENOTFOUND)
         rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);

@@ -17,8 +17,16 @@ static const gr_cli_command serve_command = {
     .run = gr_serve_main,
 };
 
+static const gr_cli_command routes_command = {
+    .name = "routes",
+    .summary = "list the HTTP routes and which ones are public",
+    .usage = gr_serve_routes_usage,
+    .run = gr_serve_routes_main,
+};
+
 static const gr_cli_command *const host_commands[] = {
     &serve_command,
+    &routes_command,
     &gr_config_cli_command,
     &gr_dbcli_command,
     &gr_plugin_cli_command,

@@ -9,7 +9,8 @@
 
 int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
-    gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id};
+    gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id,
+                                           host->permissions};
     gr_techdocs_service *service = NULL;
     int rc = gr_techdocs_service_new(&service, &options);
 

@@ -25,6 +25,7 @@ int gr_techdocs_service_new(gr_techdocs_service **out, const gr_techdocs_service
         return gr_error_set(GR_EINVALID, "the techdocs service needs an instance id");
     service = gr_xcalloc(1, sizeof(*service));
     service->db = options->db;
+    service->policy = options->policy;
     if (options->settings != NULL)
         service->settings = *options->settings;
     else
@@ -176,6 +177,11 @@ const gr_techdocs_settings *gr_techdocs_service_settings(const gr_techdocs_servi
 gr_db *gr_techdocs_service_db(const gr_techdocs_service *service)
 {
     return service->db;
+}
+
+const gr_permission_policy *gr_techdocs_service_policy(const gr_techdocs_service *service)
+{
+    return service->policy;
 }
 
 gr_techdocs_store *gr_techdocs_service_store(const gr_techdocs_service *service)

@@ -30,6 +30,7 @@ struct gr_techdocs_job {
 
 struct gr_techdocs_service {
     gr_db *db;
+    const gr_permission_policy *policy;
     gr_techdocs_settings settings;
     gr_techdocs_store *store;
     gr_techdocs_cache *cache;

@@ -328,8 +328,9 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
         ownership = gr_ui_ownership_refs(page->ui, page->user_ref);
     query_from_state(page, &state, ownership, &query);
     query.annotation = annotation;
+    query.access = gr_ui_read_access(page);
 
-    error = gr_ui_facets(page->ui, query.kind, &facets);
+    error = gr_ui_facets(page->ui, query.kind, query.access, &facets);
     if (error == 0 && (error = gr_ui_entity_list(page->ui, &query, &list)) == 0) {
         put_filters(page, &state, facets);
         put_table(page, base, &state, &list);
@@ -368,6 +369,7 @@ static int suggest(gr_ui_page *page, void *payload)
     memset(&query, 0, sizeof(query));
     query.text = text != NULL ? text : "";
     query.limit = 8;
+    query.access = gr_ui_read_access(page);
     if ((error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
         json_decref(items);
         return error;

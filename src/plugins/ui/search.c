@@ -42,6 +42,7 @@ static int search_page(gr_ui_page *page, void *payload)
     query.after = gr_req_query(page->req, "after");
     query.before = gr_req_query(page->req, "before");
     query.limit = 25;
+    query.access = gr_ui_read_access(page);
     if (text != NULL && text[0] != '\0' && (error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
         json_decref(results);
         return error;

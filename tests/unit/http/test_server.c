@@ -340,6 +340,7 @@ static int server_setup(void **state)
     opts.threads = 2;
     opts.max_body_bytes = 1024;
     opts.ready = is_ready;
+    opts.metrics_public = 1;
     assert_int_equal(gr_http_server_new(&server, &opts), 0);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         assert_int_equal(gr_http_route(server, routes[i].method, routes[i].pattern,
