@@ -24,7 +24,9 @@ static void main_print_commands(FILE *out)
     fputs("  help [COMMAND]   print help for a command\n", out);
     for (const gr_cli_command *const *command = gr_host_commands(); *command != NULL; command++)
         fprintf(out, "  %-16s %s\n", (*command)->name, (*command)->summary);
-    for (const gr_plugin_def *plugin = gr_builtin_plugins(); plugin->id != NULL; plugin++) {
+    for (const gr_plugin_def *const *entry = gr_builtin_plugins(); *entry != NULL; entry++) {
+        const gr_plugin_def *plugin = *entry;
+
         if (plugin->commands == NULL)
             continue;
         for (const gr_cli_command *command = plugin->commands; command->name != NULL; command++)

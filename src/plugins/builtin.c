@@ -1,38 +1,63 @@
 /* SPDX-License-Identifier: MIT */
-/* The table of plugins compiled into the binary. */
+/* The table of plugins compiled into the binary, in start-up order. */
+#include <stddef.h>
+
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
-#include "plugins/catalog/cli_validate.h"
+#include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/template/cli.h"
-#include "plugins/techdocs/build/cli.h"
+#include "plugins/search/plugin.h"
+#include "plugins/techdocs/cli.h"
+#include "plugins/techdocs/plugin.h"
+#include "plugins/techdocs/settings.h"
 
-static const gr_plugin_def builtin_plugins[] = {
-    {
-        .id = "auth",
-        .description = "sign-in providers, identity tokens, sessions and the permission API",
-        .init = gr_auth_plugin_init,
-        .destroy = gr_auth_plugin_destroy,
-        .config_keys = gr_auth_plugin_keys,
-    },
-    {
-        .id = "catalog",
-        .description = "software catalog: entities, relations and their validation",
-        .commands = gr_catalog_commands,
-    },
-    {
-        .id = "techdocs",
-        .description = "TechDocs: builds docs sites from mkdocs.yml and Markdown",
-        .commands = gr_techdocs_commands,
-    },
-    {
-        .id = "scaffolder",
-        .description = "software templates: the template engine and its commands",
-        .commands = gr_tmpl_cli_commands,
-    },
-    {.id = NULL},
+static const gr_plugin_def builtin_auth = {
+    .id = "auth",
+    .description = "sign-in providers, identity tokens, sessions and the permission API",
+    .init = gr_auth_plugin_init,
+    .destroy = gr_auth_plugin_destroy,
+    .config_keys = gr_auth_plugin_keys,
 };
 
-const gr_plugin_def *gr_builtin_plugins(void)
+static const gr_plugin_def builtin_search = {
+    .id = "search",
+    .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
+                   "full-text search",
+    .init = gr_search_plugin_init,
+    .start = gr_search_plugin_start,
+    .stop = gr_search_plugin_stop,
+    .destroy = gr_search_plugin_destroy,
+    .commands = gr_search_commands,
+    .config_keys = gr_search_config_keys,
+};
+
+static const gr_plugin_def builtin_techdocs = {
+    .id = "techdocs",
+    .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
+    .init = gr_techdocs_plugin_init,
+    .start = gr_techdocs_plugin_start,
+    .stop = gr_techdocs_plugin_stop,
+    .destroy = gr_techdocs_plugin_destroy,
+    .commands = gr_techdocs_commands,
+    .config_keys = gr_techdocs_config_keys,
+};
+
+static const gr_plugin_def builtin_scaffolder = {
+    .id = "scaffolder",
+    .description = "software templates: the template engine and its commands",
+    .commands = gr_tmpl_cli_commands,
+};
+
+static const gr_plugin_def *const builtin_plugins[] = {
+    &builtin_auth,
+    &gr_catalog_plugin,
+    &builtin_search,
+    &builtin_techdocs,
+    &builtin_scaffolder,
+    NULL,
+};
+
+const gr_plugin_def *const *gr_builtin_plugins(void)
 {
     return builtin_plugins;
 }

@@ -235,10 +235,10 @@ int gr_config_schema_builtin(gr_config_schema **out)
     gr_config_schema *schema = gr_config_schema_new();
     int rc = gr_config_schema_add(schema, "host", gr_config_host_keys);
 
-    for (const gr_plugin_def *plugin = gr_builtin_plugins(); rc == GR_OK && plugin->id != NULL;
-         plugin++) {
-        if (plugin->config_keys != NULL)
-            rc = gr_config_schema_add(schema, plugin->id, plugin->config_keys);
+    for (const gr_plugin_def *const *entry = gr_builtin_plugins(); rc == GR_OK && *entry != NULL;
+         entry++) {
+        if ((*entry)->config_keys != NULL)
+            rc = gr_config_schema_add(schema, (*entry)->id, (*entry)->config_keys);
     }
     if (rc != GR_OK) {
         gr_config_schema_free(schema);

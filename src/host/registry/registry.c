@@ -32,7 +32,9 @@ const gr_cli_command *gr_registry_find_command(const char *name)
         if (strcmp((*command)->name, name) == 0)
             return *command;
     }
-    for (const gr_plugin_def *plugin = gr_builtin_plugins(); plugin->id != NULL; plugin++) {
+    for (const gr_plugin_def *const *entry = gr_builtin_plugins(); *entry != NULL; entry++) {
+        const gr_plugin_def *plugin = *entry;
+
         if (plugin->commands == NULL)
             continue;
         for (const gr_cli_command *command = plugin->commands; command->name != NULL; command++) {

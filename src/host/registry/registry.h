@@ -36,8 +36,8 @@ typedef struct {
     const struct gr_config_key *config_keys;
 } gr_plugin_def;
 
-/** Returns the built-in plugins, ended by an entry with a NULL id (borrowed, static). */
-const gr_plugin_def *gr_builtin_plugins(void);
+/** Returns the built-in plugins, ended by a NULL pointer (borrowed, static). */
+const gr_plugin_def *const *gr_builtin_plugins(void);
 
 /** Returns the host's own CLI commands (such as `config`), ended by a NULL pointer. */
 const gr_cli_command *const *gr_host_commands(void);

@@ -123,10 +123,10 @@ static int serve_open_http(serve_state *state)
 
 static int serve_init_plugins(serve_state *state)
 {
-    const gr_plugin_def *defs = gr_builtin_plugins();
+    const gr_plugin_def *const *defs = gr_builtin_plugins();
     size_t count = 0;
 
-    while (defs[count].id != NULL)
+    while (defs[count] != NULL)
         count++;
     state->plugins = gr_xcalloc(count + 1, sizeof(serve_plugin));
 
@@ -134,7 +134,7 @@ static int serve_init_plugins(serve_state *state)
         serve_plugin *plugin = &state->plugins[state->plugin_count];
         int error;
 
-        plugin->def = &defs[i];
+        plugin->def = defs[i];
         if (plugin->def->init != NULL &&
             (error = plugin->def->init(&state->host, &plugin->state)) < 0)
             return gr_error_wrap(error, "plugin %s failed to start", plugin->def->id);

@@ -28,13 +28,6 @@
 /* Maximum depth of folders searched below a folder given on the command line. */
 #define VALIDATE_MAX_FOLDER_DEPTH 32
 
-const char gr_catalog_usage[] =
-    "usage: greenroom catalog <subcommand> [options]\n"
-    "\n"
-    "Subcommands:\n"
-    "  validate PATH...   check catalog files as Backstage's catalog would; see\n"
-    "                     'greenroom catalog validate --help'\n";
-
 const char gr_catalog_validate_usage[] =
     "usage: greenroom catalog validate [--format text|json] [--follow] [--root DIR] PATH...\n"
     "\n"
@@ -570,27 +563,3 @@ done:
     free(paths);
     return status;
 }
-
-/* The `catalog` command: dispatches its subcommands. */
-static int catalog_run(int argc, char **argv)
-{
-    if (argc < 2) {
-        fputs(gr_catalog_usage, stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "validate") == 0) {
-        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            fputs(gr_catalog_validate_usage, stdout);
-            return 0;
-        }
-        return gr_catalog_validate_run(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "greenroom catalog: unknown subcommand '%s'\n%s", argv[1], gr_catalog_usage);
-    return 2;
-}
-
-const gr_cli_command gr_catalog_commands[] = {
-    {"catalog", "check and manage catalog entities (catalog validate PATH...)", gr_catalog_usage,
-     catalog_run},
-    {NULL, NULL, NULL, NULL},
-};

@@ -5,9 +5,6 @@
 
 #include "host/registry/registry.h"
 
-/** Help text of `greenroom catalog`. */
-extern const char gr_catalog_usage[];
-
 /** Help text of `greenroom catalog validate`. */
 extern const char gr_catalog_validate_usage[];
 
@@ -17,8 +14,5 @@ extern const char gr_catalog_validate_usage[];
  * everything is valid, 1 when a problem was found, 2 for a usage error.
  */
 int gr_catalog_validate_run(int argc, char **argv);
-
-/** The CLI commands of the catalog plugin, ended by an entry with a NULL name. */
-extern const gr_cli_command gr_catalog_commands[];
 
 #endif

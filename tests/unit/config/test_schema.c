@@ -34,8 +34,8 @@ static const gr_config_key host_clash_keys[] = {
 };
 
 static const gr_config_key plugin_keys[] = {
-    {.path = "catalog.locations[].type", .types = GR_CONFIG_STRING, .required = true},
-    {.path = "catalog.locations[].target", .types = GR_CONFIG_STRING},
+    {.path = "inventory.locations[].type", .types = GR_CONFIG_STRING, .required = true},
+    {.path = "inventory.locations[].target", .types = GR_CONFIG_STRING},
     {.path = NULL},
 };
 
@@ -74,11 +74,11 @@ static void undeclared_plugin_keys_warn(void **state)
     gr_config *cfg = NULL;
 
     (void)state;
-    fixture_write("app.yaml", "catalog:\n  locations:\n    - type: file\n      target: a.yaml\n");
+    fixture_write("app.yaml", "inventory:\n  locations:\n    - type: file\n      target: a.yaml\n");
     assert_int_equal(gr_config_schema_builtin(&schema), GR_OK);
     assert_int_equal(gr_config_load(&cfg, files, 1, schema), GR_OK);
     assert_int_equal(fixture_warning_count, 1);
-    assert_warning_has("app.yaml:1: catalog: unknown key");
+    assert_warning_has("app.yaml:1: inventory: unknown key");
     gr_config_free(cfg);
     gr_config_schema_free(schema);
 }
@@ -90,12 +90,12 @@ static void plugin_keys_accepted(void **state)
     gr_config *cfg = NULL;
 
     (void)state;
-    fixture_write("app.yaml", "catalog:\n  locations:\n    - type: file\n      target: a.yaml\n"
+    fixture_write("app.yaml", "inventory:\n  locations:\n    - type: file\n      target: a.yaml\n"
                               "    - target: b.yaml\n");
     assert_int_equal(gr_config_schema_builtin(&schema), GR_OK);
-    assert_int_equal(gr_config_schema_add(schema, "catalog", plugin_keys), GR_OK);
+    assert_int_equal(gr_config_schema_add(schema, "inventory", plugin_keys), GR_OK);
     assert_int_equal(gr_config_load(&cfg, files, 1, schema), GR_EINVALID);
-    assert_error_has("app.yaml:5: catalog.locations[1].type: missing required key");
+    assert_error_has("app.yaml:5: inventory.locations[1].type: missing required key");
     assert_null(cfg);
     gr_config_schema_free(schema);
 }

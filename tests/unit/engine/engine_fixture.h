@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "support/gr_test.h"
@@ -155,6 +156,16 @@ static inline json_t *engine_final(const engine_fixture *fixture, const char *re
     return entity;
 }
 
+/* Returns whether the final entity `ref` exists. */
+static inline int engine_exists(const engine_fixture *fixture, const char *ref)
+{
+    json_t *entity = engine_final(fixture, ref);
+    int exists = entity != NULL;
+
+    json_decref(entity);
+    return exists;
+}
+
 /* Reads one text value with one text parameter; caller frees; NULL when no row. */
 static inline char *engine_text(const engine_fixture *fixture, const char *sql, const char *param)
 {
@@ -172,6 +183,23 @@ static inline char *engine_text(const engine_fixture *fixture, const char *sql, 
     gr_db_finalize(stmt);
     gr_db_release(conn);
     return text;
+}
+
+/* Joins the first column of every row of a query with ',' (portable group_concat). Caller frees. */
+static inline char *engine_join(const engine_fixture *fixture, const char *sql)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    gr_buf out = GR_BUF_INIT;
+
+    if (gr_db_acquire(fixture->db->db, GR_DB_READ, &conn) != GR_OK ||
+        gr_db_prepare(conn, sql, &stmt) != GR_OK)
+        fail_msg("%s: %s", sql, gr_error_last());
+    while (gr_db_step(stmt) == GR_DB_ROW)
+        gr_buf_printf(&out, "%s,", gr_db_column_text(stmt, 0) ? gr_db_column_text(stmt, 0) : "");
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return out.data ? gr_buf_detach(&out) : gr_xstrdup("");
 }
 
 /* Counts rows of a query with one optional text parameter. */

@@ -144,8 +144,8 @@ static void default_rules_reject_groups(void **state)
     engine_idle(fixture);
 
     root = engine_final(fixture, "location:default/root");
-    assert_null(engine_final(fixture, "group:default/team-a"));
-    assert_null(engine_final(fixture, "component:default/shop"));
+    assert_false(engine_exists(fixture, "group:default/team-a"));
+    assert_false(engine_exists(fixture, "component:default/shop"));
     errors = engine_text(fixture, "SELECT errors FROM catalog_refresh_state WHERE entity_ref = ?",
                          "location:default/root");
     assert_non_null(errors);

@@ -435,8 +435,10 @@ int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
                                    "SELECT COUNT(*) FROM catalog_stitch_queue", NULL);
     if (rc == GR_OK)
         rc = gr_catalog__query_int(conn, &out->errors,
-                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE errors IS NOT "
-                                   "NULL AND errors <> '' AND errors <> '[]'",
+                                   "SELECT COUNT(*) FROM catalog_refresh_state rs WHERE errors "
+                                   "IS NOT NULL AND errors <> '' AND errors <> '[]' AND EXISTS "
+                                   "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = "
+                                   "rs.entity_ref)",
                                    NULL);
     gr_db_release(conn);
     return rc;

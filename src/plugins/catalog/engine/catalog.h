@@ -95,9 +95,10 @@ int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *t
                             json_t **location_out, json_t **entities_out, json_t **exists_out);
 
 /**
- * Registers a location for an operator (the CLI): any of the types file,
- * url and git, whatever catalog.allowedLocationTypes says; a location that
- * exists already is made due for processing instead. *location_out as in
+ * Registers a location for an operator (the CLI). Any of the types file,
+ * url and git is accepted, whatever catalog.allowedLocationTypes lists. A
+ * location that exists already is made due for processing, with everything
+ * it leads to, instead. *location_out as in
  * gr_catalog_add_location() (may be NULL). Returns 0, GR_EINVALID or a
  * database error.
  */
@@ -178,8 +179,9 @@ int gr_catalog_ancestry(gr_catalog *catalog, const char *entity_ref, json_t **ou
 int gr_catalog_history(gr_catalog *catalog, const char *entity_ref, json_t **out);
 
 /**
- * Lists entities whose last processing failed: an array of {entityRef,
- * entityId, location, errors: [{name, message}]}. Returns 0 or a database error.
+ * Lists entities whose last processing failed and that a location still
+ * emits (orphans are left out): an array of {entityRef, entityId, location,
+ * errors: [{name, message}]}. Returns 0 or a database error.
  */
 int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out);
 
@@ -191,7 +193,7 @@ typedef struct {
     int64_t final;     /* rows of catalog_final_entities */
     int64_t due;       /* rows due for processing now */
     int64_t stitching; /* rows of catalog_stitch_queue */
-    int64_t errors;    /* rows with processing errors */
+    int64_t errors;    /* rows with processing errors that a location still emits */
 } gr_catalog_counts;
 
 /** Reads the counts. Returns 0 or a database error. */

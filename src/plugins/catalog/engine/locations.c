@@ -240,7 +240,8 @@ static int location_exists(gr_catalog *catalog, const char *type, const char *ta
 }
 
 /* Stores a user location and supplies its Location entity. `refresh_existing`
- * makes an existing location due instead of failing with GR_ECONFLICT. */
+ * makes an existing location and everything below it due instead of failing
+ * with GR_ECONFLICT. */
 static int store_location(gr_catalog *catalog, const char *type, const char *target,
                           bool refresh_existing, json_t **location_out)
 {
@@ -276,9 +277,13 @@ static int store_location(gr_catalog *catalog, const char *type, const char *tar
         rc = changed < 0 ? (int)changed : GR_OK;
     }
     if (rc == GR_OK && existing_id != NULL) {
+        /* Everything the location leads to is read again, not only its own file. */
         changed = gr_catalog__exec(conn,
                                    "UPDATE catalog_refresh_state SET next_update_at = ?, "
-                                   "result_hash = NULL WHERE entity_ref = ?",
+                                   "result_hash = NULL WHERE entity_ref IN (WITH RECURSIVE "
+                                   "tree(entity_ref) AS (SELECT CAST(? AS TEXT) UNION SELECT "
+                                   "r.target_entity_ref FROM tree t JOIN catalog_refs r ON "
+                                   "r.source_entity_ref = t.entity_ref) SELECT entity_ref FROM tree)",
                                    "is", gr_catalog__now_ms(), ref);
         rc = changed < 0 ? (int)changed : GR_OK;
     }
@@ -788,8 +793,10 @@ int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out)
     if (rc == GR_OK)
         rc = gr_catalog__prepare(conn,
                                  "SELECT entity_ref, entity_id, unprocessed_entity, errors FROM "
-                                 "catalog_refresh_state WHERE errors IS NOT NULL AND errors <> '' "
-                                 "AND errors <> '[]' ORDER BY entity_ref",
+                                 "catalog_refresh_state rs WHERE errors IS NOT NULL AND "
+                                 "errors <> '' AND errors <> '[]' AND EXISTS (SELECT 1 FROM "
+                                 "catalog_refs r WHERE r.target_entity_ref = rs.entity_ref) "
+                                 "ORDER BY entity_ref",
                                  &stmt, NULL);
     while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         json_t *entity = json_loads(gr_db_column_text(stmt, 2), 0, NULL);

@@ -255,6 +255,9 @@ static int placeholder_read(void *payload, const char *base, const char *target,
     if (strcmp(source->type, "file") == 0) {
         gr_model_file_reader reader = {.root = source->file_root};
 
+        /* TODO: Backstage reads a placeholder URL of an entity from a file
+         * through its URL reader; here it is rejected as any path outside the
+         * root. */
         return gr_model_file_read(&reader, base, target, text_out, len_out);
     }
     resolved = gr_catalog__resolve_target(source->type, base, target);

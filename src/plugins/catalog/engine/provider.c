@@ -302,10 +302,9 @@ int gr_catalog__provider_full(gr_catalog *catalog, const char *source_key,
 
     for (size_t i = 0; i < count; i++)
         wanted[i] = items[i].ref;
-    if (count > 1)
-        qsort(wanted, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(wanted, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < old.count; i++) {
-        if (bsearch(&old.refs[i], wanted, count, sizeof(char *), compare_strings) == NULL)
+        if (count == 0 || bsearch(&old.refs[i], wanted, count, sizeof(char *), compare_strings) == NULL)
             gr_catalog__marks_push(&removed, old.refs[i], NULL);
     }
     rc = gr_catalog__provider_remove(catalog, conn, source_key, removed.refs, removed.count, cause,

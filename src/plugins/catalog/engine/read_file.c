@@ -133,7 +133,7 @@ int gr_catalog__read_file(const gr_catalog_settings *settings, const char *targe
     if (rc == GR_OK && state.count == 0)
         rc = gr_error_set(GR_ENOTFOUND, "file %s does not exist", target);
     if (rc == GR_OK)
-        qsort(state.paths, state.count, sizeof(char *), compare_paths);
+        gr_catalog__sort(state.paths, state.count, sizeof(char *), compare_paths);
     for (size_t i = 0; i < state.count; i++) {
         if (rc == GR_OK) {
             rc = read_whole(state.paths[i], settings->read_max_bytes, &data, &len);

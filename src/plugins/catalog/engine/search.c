@@ -13,6 +13,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "plugins/catalog/engine/util.h"
 
 /* Paths buildEntitySearch skips; name, namespace and uid are added back at the end. */
 static const char *const special_keys[] = {
@@ -235,8 +236,7 @@ static size_t unique_count(char **list, size_t count)
 {
     size_t unique = 0;
 
-    if (count > 1)
-        qsort(list, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(list, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
             unique++;
@@ -357,8 +357,7 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
             }
             row_count++;
         }
-        if (row_count > 1)
-            qsort(rows, row_count, sizeof(*rows), compare_ordered);
+        gr_catalog__sort(rows, row_count, sizeof(*rows), compare_ordered);
         out->items = gr_xcalloc(row_count + 1, sizeof(*out->items));
         for (size_t i = 0; i < row_count; i++) {
             bool duplicate = i > 0 && strcmp(rows[i].row.key, rows[i - 1].row.key) == 0 &&

@@ -71,8 +71,7 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
     entries = gr_xmalloc(marks->count * sizeof(*entries));
     for (size_t i = 0; i < marks->count; i++)
         entries[i] = (mark_entry){marks->refs[i], marks->causes[i], i};
-    if (marks->count > 1)
-        qsort(entries, marks->count, sizeof(*entries), compare_marks);
+    gr_catalog__sort(entries, marks->count, sizeof(*entries), compare_marks);
     for (size_t i = 0; i < marks->count && rc == GR_OK; i++) {
         char ticket[96];
         int64_t changed;
@@ -173,7 +172,8 @@ int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_ou
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
                                            "UPDATE catalog_refresh_state SET lease_owner = ?, "
-                                           "lease_until = ?, next_update_at = ? WHERE entity_id = ?",
+                                           "lease_until = ?, next_update_at = ?, "
+                                           "pending_cause = NULL WHERE entity_id = ?",
                                            "siis", catalog->instance_id, now + GR_CATALOG_LEASE_MS,
                                            next_update_at(catalog, now), items[i].entity_id);
         if (changed < 0)
@@ -215,8 +215,7 @@ static int read_parents(gr_db_conn *conn, const char *ref, gr_buf *out)
         parents[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    if (count > 1)
-        qsort(parents, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(parents, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         gr_buf_printf(out, "%s\n", parents[i] ? parents[i] : "");
         free(parents[i]);
@@ -255,8 +254,7 @@ static void sort_deferred(gr_catalog_result *result)
     order = gr_xmalloc(count * sizeof(*order));
     for (size_t i = 0; i < count; i++)
         order[i] = (deferred_order){i, result->deferred[i].ref};
-    if (count > 1)
-        qsort(order, count, sizeof(*order), compare_deferred_order);
+    gr_catalog__sort(order, count, sizeof(*order), compare_deferred_order);
     sorted = gr_xmalloc(count * sizeof(*sorted));
     for (size_t i = 0; i < count; i++) {
         gr_catalog_deferred *item = &result->deferred[order[i].index];
@@ -375,12 +373,10 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         }
         if (result->ok) {
             sort_deferred(result);
-            if (result->relation_count > 1)
-                qsort(result->relations, result->relation_count, sizeof(*result->relations),
-                      compare_relations);
-            if (result->refresh_key_count > 1)
-                qsort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
-                      compare_strings);
+            gr_catalog__sort(result->relations, result->relation_count, sizeof(*result->relations),
+                  compare_relations);
+            gr_catalog__sort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
+                  compare_strings);
             rc = check_conflicts(conn, item);
         }
         text = gr_catalog__json_text(result->errors);
@@ -410,7 +406,7 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
 
 /* Inserts or updates one child row; stores whether the child is kept in *kept. */
 static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_deferred *child,
-                       int64_t now, bool *kept, bool *existed, bool *queued)
+                       const char *cause, int64_t now, bool *kept, bool *existed, bool *queued)
 {
     gr_db_stmt *stmt = NULL;
     char *hash = NULL, *key = NULL;
@@ -443,10 +439,11 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         changed = gr_catalog__exec(conn,
                                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
                                    "unprocessed_entity, unprocessed_hash, location_key, "
-                                   "next_update_at, last_discovery_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                                   "next_update_at, last_discovery_at, pending_cause) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                                    "ON CONFLICT (entity_ref) DO NOTHING",
-                                   "sssssii", id, child->ref, child->json, child->hash,
-                                   child->location_key, now, now);
+                                   "sssssiis", id, child->ref, child->json, child->hash,
+                                   child->location_key, now, now, cause);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
     } else if (key != NULL && strcmp(key, child->location_key) != 0) {
@@ -457,9 +454,9 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         changed = gr_catalog__exec(conn,
                                    "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
                                    "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
-                                   "next_update_at = ? WHERE entity_ref = ?",
-                                   "sssiis", child->json, child->hash, child->location_key, now,
-                                   now, child->ref);
+                                   "next_update_at = ?, pending_cause = ? WHERE entity_ref = ?",
+                                   "sssiiss", child->json, child->hash, child->location_key, now,
+                                   now, cause, child->ref);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
     }
@@ -491,8 +488,7 @@ static int read_strings(gr_db_conn *conn, const char *sql, const char *param, ch
         list[count++] = gr_catalog__column_dup(stmt, 0);
     }
     gr_db_finalize(stmt);
-    if (count > 1)
-        qsort(list, count, sizeof(char *), compare_strings);
+    gr_catalog__sort(list, count, sizeof(char *), compare_strings);
     *out = list;
     *count_out = count;
     return rc == GR_DB_DONE ? GR_OK : rc;
@@ -519,8 +515,15 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
                          parent, &existing, &existing_count);
 
     while (rc == GR_OK && (a < existing_count || b < kept_count)) {
-        int c = a == existing_count ? 1 : b == kept_count ? -1 : strcmp(existing[a], kept[b]);
         int64_t changed = 0;
+        int c;
+
+        if (a == existing_count)
+            c = 1;
+        else if (b == kept_count)
+            c = -1;
+        else
+            c = strcmp(existing[a], kept[b]);
 
         if (c == 0) {
             a++;
@@ -595,8 +598,7 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
-    if (count > 1)
-        qsort(existing, count, sizeof(*existing), compare_relation_rows);
+    gr_catalog__sort(existing, count, sizeof(*existing), compare_relation_rows);
 
     while (rc == GR_OK && (a < count || b < result->relation_count)) {
         const gr_catalog_relation *want = b < result->relation_count ? &result->relations[b] : NULL;
@@ -681,8 +683,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
     errors = gr_catalog__json_text(result->errors);
     changed = gr_catalog__exec(conn,
                                "UPDATE catalog_refresh_state SET processed_entity = ?, "
-                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL, "
-                               "pending_cause = NULL WHERE entity_id = ? AND lease_owner = ?",
+                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL "
+                               "WHERE entity_id = ? AND lease_owner = ?",
                                "sssss", processed, item->new_hash, errors, item->entity_id,
                                catalog->instance_id);
     free(processed);
@@ -698,7 +700,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
 
         if (item->conflicts[i])
             continue;
-        rc = write_child(catalog, conn, &result->deferred[i], now, &is_kept, &existed, queued);
+        rc = write_child(catalog, conn, &result->deferred[i], item->cause, now, &is_kept, &existed,
+                         queued);
         if (is_kept) {
             kept_existed[kept_count] = existed;
             kept[kept_count++] = result->deferred[i].ref;
@@ -736,8 +739,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         if (item->result_hash != NULL && strcmp(item->result_hash, item->new_hash) == 0) {
             changed = gr_catalog__exec(conn,
                                        "UPDATE catalog_refresh_state SET lease_owner = NULL, "
-                                       "lease_until = NULL, pending_cause = NULL "
-                                       "WHERE entity_id = ? AND lease_owner = ?",
+                                       "lease_until = NULL WHERE entity_id = ? AND lease_owner = ?",
                                        "ss", item->entity_id, catalog->instance_id);
             rc = changed < 0 ? (int)changed : GR_OK;
         } else if (!item->result.ok) {
@@ -745,7 +747,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
 
             changed = gr_catalog__exec(conn,
                                        "UPDATE catalog_refresh_state SET errors = ?, result_hash = ?, "
-                                       "lease_owner = NULL, lease_until = NULL, pending_cause = NULL "
+                                       "lease_owner = NULL, lease_until = NULL "
                                        "WHERE entity_id = ? AND lease_owner = ?",
                                        "ssss", errors, item->new_hash, item->entity_id,
                                        catalog->instance_id);

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,8 +27,9 @@ void gr_catalog__uuid(char out[GR_CATALOG_UUID_SIZE])
     size_t pos = 0;
 
     if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-        /* The OpenSSL generator only fails when it cannot seed itself; a
-         * clock-derived id is still unique enough for a row key. */
+        /* The OpenSSL generator fails only when it cannot seed itself. The
+         * fallback mixes the clock and an address, which is not secret but
+         * keeps ids of one process distinct. */
         uint64_t seed = ms ^ (uint64_t)(uintptr_t)out;
         for (size_t i = 0; i < sizeof(bytes); i++) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -223,4 +225,11 @@ bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_c
 bool gr_catalog__has_glob(const char *text)
 {
     return strpbrk(text, "*?[") != NULL;
+}
+
+void gr_catalog__sort(void *base, size_t count, size_t size,
+                      int (*compare)(const void *, const void *))
+{
+    if (base != NULL && count > 1)
+        qsort(base, count, size, compare);
 }

@@ -65,6 +65,10 @@ char *gr_catalog__location_entity_name(const char *type, const char *target);
  */
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case);
 
+/** Sorts like qsort(), and accepts an empty or NULL array (which qsort() must not get). */
+void gr_catalog__sort(void *base, size_t count, size_t size,
+                      int (*compare)(const void *, const void *));
+
 /** Returns true when `text` contains a glob special character (`*`, `?` or `[`). */
 bool gr_catalog__has_glob(const char *text);
 

@@ -111,34 +111,54 @@ static int read_file(const char *path, size_t max, char **out, size_t *len_out)
     return GR_OK;
 }
 
-static int make_parents(const char *path)
+/* Creates `dir`, and its missing parents only when mkdir reports ENOENT, so
+ * a site of many pages costs one mkdir per new folder rather than one per
+ * ancestor of every file. `dir` is modified while working and restored. */
+static int make_dir(char *dir)
 {
-    char *copy = gr_xstrdup(path);
-    int rc = GR_OK;
+    char *slash;
+    int rc;
 
-    for (char *p = copy + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            rc = gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", copy, strerror(errno));
-        *p = '/';
-        if (rc != GR_OK)
-            break;
-    }
-    free(copy);
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        return GR_OK;
+    if (errno != ENOENT || (slash = strrchr(dir, '/')) == NULL || slash == dir)
+        return gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", dir, strerror(errno));
+    *slash = '\0';
+    rc = make_dir(dir);
+    *slash = '/';
+    if (rc == GR_OK && mkdir(dir, 0755) != 0 && errno != EEXIST)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", dir, strerror(errno));
     return rc;
+}
+
+/* Opens `path` for writing, creating its folder when it is missing. */
+static FILE *open_output(const char *path, int *rc)
+{
+    FILE *file = fopen(path, "wb");
+    char *parent;
+    char *slash;
+
+    *rc = GR_OK;
+    if (file != NULL || errno != ENOENT)
+        return file;
+    parent = gr_xstrdup(path);
+    slash = strrchr(parent, '/');
+    if (slash != NULL && slash != parent) {
+        *slash = '\0';
+        *rc = make_dir(parent);
+    }
+    free(parent);
+    return *rc == GR_OK ? fopen(path, "wb") : NULL;
 }
 
 /* Writes `data` to out_dir/rel_path and records it for the metadata file. */
 static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
 {
     char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
-    FILE *file = NULL;
-    int rc = make_parents(path);
+    int rc = GR_OK;
+    FILE *file = open_output(path, &rc);
 
     if (rc == GR_OK) {
-        file = fopen(path, "wb");
         if (file == NULL || fwrite(data, 1, len, file) != len)
             rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
         if (file != NULL && fclose(file) != 0 && rc == GR_OK)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The `greenroom techdocs` command: builds a docs site like techdocs-cli generate. */
+/* The `greenroom techdocs build` command: builds a docs site like techdocs-cli generate. */
 #include "plugins/techdocs/build/cli.h"
 
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "host/common/error.h"
 #include "plugins/techdocs/build/build.h"
 
-static const char techdocs_usage[] =
+const char gr_techdocs_build_usage[] =
     "usage: greenroom techdocs build [SRC_DIR] [-o OUT_DIR] [--strict]\n"
     "\n"
     "Builds the TechDocs site whose mkdocs.yml is in SRC_DIR (default: the current\n"
@@ -50,7 +50,7 @@ static void print_report(const char *src_dir, const gr_techdocs_report *report, 
     }
 }
 
-static int run_build(int argc, char **argv)
+int gr_techdocs_build_main(int argc, char **argv)
 {
     const char *src_dir = NULL;
     const char *out_dir = "site";
@@ -67,7 +67,7 @@ static int run_build(int argc, char **argv)
             src_dir = argv[i];
         } else {
             fprintf(stderr, "greenroom techdocs build: unexpected argument '%s'\n%s", argv[i],
-                    techdocs_usage);
+                    gr_techdocs_build_usage);
             return 2;
         }
     }
@@ -84,26 +84,3 @@ static int run_build(int argc, char **argv)
     gr_techdocs_report_free(&report);
     return rc == GR_OK ? 0 : 1;
 }
-
-static int run_techdocs(int argc, char **argv)
-{
-    if (argc < 2 || strcmp(argv[1], "build") != 0) {
-        fprintf(stderr, "%s", techdocs_usage);
-        return 2;
-    }
-    if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-        fputs(techdocs_usage, stdout);
-        return 0;
-    }
-    return run_build(argc - 1, argv + 1);
-}
-
-const gr_cli_command gr_techdocs_commands[] = {
-    {
-        .name = "techdocs",
-        .summary = "build a TechDocs site from mkdocs.yml and Markdown",
-        .usage = techdocs_usage,
-        .run = run_techdocs,
-    },
-    {.name = NULL},
-};

@@ -19,6 +19,8 @@ typedef struct {
     size_t chunk_len;
     int chunk_line;
     size_t search_from;
+    size_t counted_to; /* newlines of chunk[0, counted_to) are in counted_line */
+    int counted_line;
     gr_techdocs_sanitizer sanitizer;
     gr_buf pending; /* normal text not yet written, so a footnote reference or
                      * an attribute list split over callbacks is seen whole */
@@ -55,12 +57,27 @@ static void put_code_escaped(gr_buf *out, const char *text, size_t len)
     }
 }
 
+/* Appends `len` bytes of `text` HTML-escaped, in runs, without a copy. */
 static void put_html_n(gr_buf *out, const char *text, size_t len)
 {
-    char *copy = gr_xstrndup(text, len);
+    size_t run = 0;
 
-    gr_buf_put_html(out, copy);
-    free(copy);
+    for (size_t i = 0; i < len; i++) {
+        const char *entity;
+
+        switch (text[i]) {
+        case '&': entity = "&amp;"; break;
+        case '<': entity = "&lt;"; break;
+        case '>': entity = "&gt;"; break;
+        case '"': entity = "&quot;"; break;
+        case '\'': entity = "&#39;"; break;
+        default: continue;
+        }
+        gr_buf_append(out, text + run, i - run);
+        gr_buf_puts(out, entity);
+        run = i + 1;
+    }
+    gr_buf_append(out, text + run, len - run);
 }
 
 /* Returns the line of the first occurrence of `needle` at or after the last
@@ -85,11 +102,21 @@ static int find_line(renderer *r, const char *needle)
     }
     if (found == NULL)
         return r->chunk_line;
-    if (base == r->chunk)
-        r->search_from = (size_t)(found - base) + 1;
-    for (const char *p = base; p < found; p++)
-        line += *p == '\n';
-    return line;
+    if (base != r->chunk) {
+        for (const char *p = base; p < found; p++)
+            line += *p == '\n';
+        return line;
+    }
+    /* Links come in document order, so counting resumes where it stopped. */
+    r->search_from = (size_t)(found - base) + 1;
+    if ((size_t)(found - base) < r->counted_to) {
+        r->counted_to = 0;
+        r->counted_line = r->chunk_line;
+    }
+    for (const char *p = base + r->counted_to; p < found; p++)
+        r->counted_line += *p == '\n';
+    r->counted_to = (size_t)(found - base);
+    return r->counted_line;
 }
 
 static void add_link(renderer *r, const char *url, const char *written, char *target_path,
@@ -230,8 +257,8 @@ static void parse_attribute_list(const char *text, size_t len, attribute_list *a
                 value_len -= 2;
             }
             plain = gr_xstrndup(value, value_len);
-            /* Event handlers are dropped here too, as for raw HTML. */
-            if (strncasecmp(key, "on", 2) != 0) {
+            /* Attributes the sanitizer drops from raw HTML are dropped here too. */
+            if (!gr_techdocs_attribute_is_unsafe(key, strlen(key), plain, value_len)) {
                 gr_buf_printf(&attrs->others, " %s=\"", key);
                 gr_buf_put_html(&attrs->others, plain);
                 gr_buf_putc(&attrs->others, '"');
@@ -650,6 +677,7 @@ int gr_techdocs__render_md4c(gr_techdocs__page *page, const char *text, size_t l
     r.chunk = text;
     r.chunk_len = len;
     r.chunk_line = first_line;
+    r.counted_line = first_line;
     gr_buf_append(&input, text, len);
     if (page->reference_definitions.len > 0) {
         gr_buf_puts(&input, "\n\n");

@@ -30,8 +30,18 @@ static void append_decoded(gr_buf *out, const char *text, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         const char *semi;
-        if (text[i] != '&' || (semi = memchr(text + i, ';', len - i)) == NULL ||
-            semi - (text + i) > 32) {
+        const char *amp = text[i] == '&' ? text + i : memchr(text + i, '&', len - i);
+
+        /* Text up to the next '&' goes in one append. */
+        if (amp == NULL) {
+            gr_buf_append(out, text + i, len - i);
+            break;
+        }
+        if (amp > text + i) {
+            gr_buf_append(out, text + i, (size_t)(amp - (text + i)));
+            i = (size_t)(amp - text);
+        }
+        if ((semi = memchr(text + i, ';', len - i)) == NULL || semi - (text + i) > 32) {
             gr_buf_putc(out, text[i]);
             continue;
         }
@@ -70,6 +80,9 @@ static char *clean_text(const char *text, size_t len)
     gr_buf out = GR_BUF_INIT;
     int space = 0;
 
+    size_t run = 0;
+    size_t run_len = 0;
+
     gr_buf_puts(&out, "");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
@@ -79,14 +92,21 @@ static char *clean_text(const char *text, size_t len)
             i++;
         }
         if (is_space) {
+            /* A run of text ends: write it in one append. */
+            gr_buf_append(&out, text + run, run_len);
+            run_len = 0;
             space = out.len > 0;
             continue;
         }
-        if (space)
-            gr_buf_putc(&out, ' ');
-        space = 0;
-        gr_buf_putc(&out, (char)c);
+        if (run_len == 0) {
+            if (space)
+                gr_buf_putc(&out, ' ');
+            space = 0;
+            run = i;
+        }
+        run_len++;
     }
+    gr_buf_append(&out, text + run, run_len);
     return gr_buf_detach(&out);
 }
 

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* GET /api/search/query: Backstage's query-string parameters in, its result set out. */
+#include "plugins/search/api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/arena.h"
+#include "host/common/error.h"
+#include "host/http/http.h"
+
+typedef struct {
+    gr_search_request request;
+    const char *types[GR_SEARCH_MAX_QUERY_TYPES + 1];
+    gr_search_filter filters[GR_SEARCH_MAX_FILTERS + 1];
+    gr_arena *arena;
+} parsed_query;
+
+/* Accepts "" (name[]) and digits (name[0]) as array suffixes. */
+static int is_array_suffix(const char *suffix)
+{
+    if (suffix[0] == '\0' || strcmp(suffix, "[]") == 0)
+        return 1;
+    if (suffix[0] != '[')
+        return 0;
+    suffix++;
+    while (*suffix >= '0' && *suffix <= '9')
+        suffix++;
+    return strcmp(suffix, "]") == 0;
+}
+
+static int add_type(parsed_query *query, const char *value)
+{
+    if (query->request.type_count >= GR_SEARCH_MAX_QUERY_TYPES)
+        return gr_error_set(GR_EINVALID, "Invalid query string: more than %d types",
+                            GR_SEARCH_MAX_QUERY_TYPES);
+    query->types[query->request.type_count++] = value;
+    return 0;
+}
+
+/* Parses filters[KEY], filters[KEY][] and filters[KEY][N]. */
+static int add_filter(parsed_query *query, const char *name, const char *value)
+{
+    const char *key = name + strlen("filters[");
+    const char *close = strchr(key, ']');
+    gr_search_filter *filter = NULL;
+    size_t key_len;
+
+    if (close == NULL || close == key || !is_array_suffix(close + 1))
+        return gr_error_set(GR_EINVALID, "Invalid query string: '%.80s' is not a filter; write "
+                                         "filters[key]=value or filters[key][]=value",
+                            name);
+    key_len = (size_t)(close - key);
+    for (size_t i = 0; i < query->request.filter_count; i++)
+        if (strlen(query->filters[i].key) == key_len &&
+            strncmp(query->filters[i].key, key, key_len) == 0)
+            filter = &query->filters[i];
+    if (filter == NULL) {
+        if (query->request.filter_count >= GR_SEARCH_MAX_FILTERS)
+            return gr_error_set(GR_EINVALID, "Invalid query string: more than %d filters",
+                                GR_SEARCH_MAX_FILTERS);
+        filter = &query->filters[query->request.filter_count++];
+        filter->key = gr_arena_strndup(query->arena, key, key_len);
+        filter->values = gr_arena_calloc(query->arena, GR_SEARCH_MAX_FILTER_VALUES * sizeof(char *));
+    }
+    if (filter->count >= GR_SEARCH_MAX_FILTER_VALUES)
+        return gr_error_set(GR_EINVALID, "Invalid query string: filter '%.64s' has more than "
+                                         "%d values",
+                            filter->key, GR_SEARCH_MAX_FILTER_VALUES);
+    filter->values[filter->count++] = value;
+    return 0;
+}
+
+static int set_page_limit(parsed_query *query, const char *value)
+{
+    char *end = NULL;
+    long limit;
+
+    errno = 0;
+    limit = strtol(value, &end, 10);
+    if (value[0] == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 1000000)
+        return gr_error_set(GR_EINVALID, "Invalid query string: pageLimit '%.32s' is not a "
+                                         "positive integer",
+                            value);
+    query->request.page_limit = (int)limit;
+    return 0;
+}
+
+static int parse_param(parsed_query *query, const char *name, const char *value)
+{
+    if (strcmp(name, "term") == 0) {
+        query->request.term = value;
+    } else if (strncmp(name, "types", 5) == 0 && is_array_suffix(name + 5)) {
+        if (value[0] != '\0')
+            return add_type(query, value);
+    } else if (strncmp(name, "filters[", 8) == 0) {
+        return add_filter(query, name, value);
+    } else if (strcmp(name, "pageCursor") == 0) {
+        query->request.page_cursor = value[0] != '\0' ? value : NULL;
+    } else if (strcmp(name, "pageLimit") == 0) {
+        return set_page_limit(query, value);
+    }
+    return 0;
+}
+
+static int handle_query(gr_request *req, gr_response *res, void *payload)
+{
+    gr_search *search = payload;
+    parsed_query *query = gr_arena_calloc(gr_req_arena(req), sizeof(*query));
+    size_t count = gr_req_query_count(req);
+    json_t *result = NULL;
+    int rc;
+
+    query->arena = gr_req_arena(req);
+    query->request.types = query->types;
+    query->request.filters = query->filters;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = NULL;
+        const char *value = NULL;
+
+        if (gr_req_query_at(req, i, &name, &value) == 0 &&
+            (rc = parse_param(query, name, value)) < 0)
+            return gr_res_error(res, rc, "%s", gr_error_last());
+    }
+
+    rc = gr_search_query(search, &query->request, gr_req_identity(req), &result);
+    if (rc < 0)
+        return gr_res_error(res, rc, "%s", gr_error_last());
+    return gr_res_json(res, 200, result);
+}
+
+int gr_search_api_register(gr_http_server *server, gr_search *search)
+{
+    return gr_http_route(server, "GET", "/api/search/query", 0, handle_query, search);
+}

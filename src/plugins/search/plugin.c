@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* The search plugin: config keys, start-up, the scheduled rebuild and the stitch hook. */
+#include "plugins/search/plugin.h"
+
+#include <stdlib.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/config/config.h"
+#include "host/host.h"
+#include "host/log/log.h"
+#include "host/sched/sched.h"
+#include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/plugin.h"
+#include "plugins/search/access.h"
+#include "plugins/search/api.h"
+#include "plugins/search/collator_catalog.h"
+#include "plugins/search/collator_techdocs.h"
+#include "plugins/search/internal.h"
+#include "plugins/search/schedule.h"
+
+/** Rebuild interval without a configured schedule, in ms (Backstage's collators run every 10 minutes). */
+#define REINDEX_DEFAULT_MS (10LL * 60 * 1000)
+/** Time a scheduled rebuild may take before it loses its lease, in ms. */
+#define REINDEX_TIMEOUT_MS (30LL * 60 * 1000)
+/** Delay of the first rebuild when the index has never been built, in ms. */
+#define REINDEX_FIRST_DELAY_MS 1000
+
+const struct gr_config_key gr_search_config_keys[] = {
+    {.path = "search.maxPageLimit",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "100",
+     .description = "Maximum pageLimit of a search query; larger ones are rejected with 400."},
+    {.path = "search.maxTermLength",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "100",
+     .description = "Maximum length of a search term, in characters; longer ones are rejected "
+                    "with 400."},
+    {.path = "search.pg.highlightOptions.useHighlight",
+     .types = GR_CONFIG_BOOLEAN,
+     .default_json = "true",
+     .description = "Whether results carry highlighted title and text (both engines)."},
+    {.path = "search.pg.highlightOptions.maxWords",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "35",
+     .description = "Maximum length of a highlighted text fragment, in words (on SQLite at "
+                    "most 64)."},
+    {.path = "search.pg.highlightOptions.minWords",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "15",
+     .description = "Minimum length of a highlighted text fragment on PostgreSQL, in words. "
+                    "It must be below maxWords."},
+    {.path = "search.pg.highlightOptions.shortWord",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "3",
+     .description = "On PostgreSQL, words of this length or less are dropped at the ends of a "
+                    "fragment unless they match."},
+    {.path = "search.pg.highlightOptions.highlightAll",
+     .types = GR_CONFIG_BOOLEAN,
+     .default_json = "false",
+     .description = "On PostgreSQL, highlight the whole text instead of a fragment."},
+    {.path = "search.pg.highlightOptions.maxFragments",
+     .types = GR_CONFIG_INTEGER,
+     .default_json = "0",
+     .description = "On PostgreSQL, the number of text fragments; 0 makes one fragment without "
+                    "fragment-based selection."},
+    {.path = "search.pg.highlightOptions.fragmentDelimiter",
+     .types = GR_CONFIG_STRING,
+     .default_json = "\" ... \"",
+     .description = "Text put between fragments, and where SQLite's snippet cuts the text."},
+    {.path = "search.collators.catalog.locationTemplate",
+     .types = GR_CONFIG_STRING,
+     .default_json = "\"" GR_SEARCH_CATALOG_LOCATION "\"",
+     .description = "Location of an entity's search result; :namespace, :kind and :name are "
+                    "replaced."},
+    {.path = "search.collators.catalog.schedule",
+     .types = GR_CONFIG_OBJECT,
+     .check = gr_search_schedule_check,
+     .description = "How often the whole index is rebuilt: {frequency: {minutes: 10}} or an "
+                    "ISO 8601 duration, with optional timeout and initialDelay. Changes reach "
+                    "the index within a second anyway; the rebuild repairs what was missed. "
+                    "The shortest frequency of all collators is used."},
+    {.path = "search.collators.techdocs.locationTemplate",
+     .types = GR_CONFIG_STRING,
+     .default_json = "\"" GR_SEARCH_TECHDOCS_LOCATION "\"",
+     .description = "Location of a TechDocs search result; :namespace, :kind, :name and :path "
+                    "are replaced."},
+    {.path = "search.collators.techdocs.schedule",
+     .types = GR_CONFIG_OBJECT,
+     .check = gr_search_schedule_check,
+     .description = "Rebuild schedule, as search.collators.catalog.schedule."},
+    {.path = "techdocs.legacyUseCaseSensitiveTripletPaths",
+     .types = GR_CONFIG_BOOLEAN,
+     .default_json = "false",
+     .description = "Keep the case of namespace, kind and name in TechDocs site folders "
+                    "instead of lower-casing them."},
+    {.path = NULL},
+};
+
+typedef struct {
+    gr_search *search;
+    gr_sched *sched;
+} plugin_state;
+
+int gr_search_new_builtin(gr_search **out, gr_db *db, const gr_config *config,
+                          const char *instance_id)
+{
+    gr_search_options options = {.db = db, .config = config, .instance_id = instance_id};
+    int rc = gr_search_new(out, &options);
+
+    if (rc == 0 && (rc = gr_search_register_catalog(*out)) == 0)
+        rc = gr_search_register_techdocs(*out);
+    if (rc < 0) {
+        gr_search_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int64_t gr_search_reindex_interval_ms(const gr_config *config)
+{
+    static const char *const paths[] = {"search.collators.catalog.schedule.frequency",
+                                        "search.collators.techdocs.schedule.frequency"};
+    int64_t interval = 0;
+
+    for (size_t i = 0; config != NULL && i < 2; i++) {
+        const json_t *frequency = gr_config_node(config, paths[i]);
+        int64_t ms;
+
+        if (frequency != NULL && gr_search_duration_ms(frequency, &ms, NULL) == 0 &&
+            (interval == 0 || ms < interval))
+            interval = ms;
+    }
+    return interval > 0 ? interval : REINDEX_DEFAULT_MS;
+}
+
+static int run_reindex(gr_sched_run *run, void *payload)
+{
+    plugin_state *state = payload;
+    int rc;
+
+    (void)run;
+    rc = gr_search_reindex(state->search, NULL);
+    if (rc == GR_ECONFLICT) {
+        gr_info("search", "scheduled rebuild skipped: %s", gr_error_last());
+        return 0;
+    }
+    return rc;
+}
+
+/* Returns 1 when the active generation was never filled by a rebuild. */
+static int never_built(gr_db *db)
+{
+    gr_db_conn *conn = NULL;
+    int64_t count = 0;
+    int rc = gr_db_acquire(db, GR_DB_READ, &conn);
+
+    if (rc == 0)
+        rc = gr_db_query_int64(conn,
+                               "SELECT count(*) FROM search_state WHERE id = 1 AND "
+                               "switched_at IS NULL",
+                               NULL, 0, &count);
+    gr_db_release(conn);
+    return rc == 0 && count > 0;
+}
+
+int gr_search_plugin_init(gr_host *host, void **state_out)
+{
+    plugin_state *state = gr_xcalloc(1, sizeof(*state));
+    int64_t interval = gr_search_reindex_interval_ms(host->config);
+    gr_catalog *catalog;
+    int rc;
+
+    *state_out = state;
+    if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) <
+        0)
+        return rc;
+    if ((rc = gr_search_api_register(host->http, state->search)) < 0)
+        return rc;
+    /* Entity changes reach the index through the catalog's stitch hook; the
+     * scheduled rebuild only repairs what a crash may have lost. */
+    catalog = gr_host_lookup(host, GR_CATALOG_SERVICE);
+    if (catalog != NULL &&
+        (rc = gr_catalog_on_stitched(catalog, gr_search_on_entity_stitched, state->search)) < 0)
+        return rc;
+    gr_search_set_access(state->search, gr_search_permission_access,
+                         (void *)host->permissions);
+    rc = gr_sched_add(host->sched, "search:reindex", interval,
+                      never_built(host->db) ? REINDEX_FIRST_DELAY_MS : interval,
+                      REINDEX_TIMEOUT_MS, run_reindex, state);
+    state->sched = host->sched;
+    return rc;
+}
+
+int gr_search_plugin_start(void *payload)
+{
+    plugin_state *state = payload;
+
+    return gr_search_start(state->search);
+}
+
+void gr_search_plugin_stop(void *payload)
+{
+    plugin_state *state = payload;
+
+    if (state->search != NULL)
+        gr_search_stop(state->search);
+}
+
+void gr_search_plugin_destroy(void *payload)
+{
+    plugin_state *state = payload;
+
+    if (state == NULL)
+        return;
+    gr_search_free(state->search);
+    free(state);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* The TechDocs REST API under /api/techdocs, as Backstage's techdocs-backend serves it. */
+#include "plugins/techdocs/api.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/log/log.h"
+#include "plugins/techdocs/path.h"
+#include "plugins/techdocs/sync.h"
+
+static void free_data(void *data)
+{
+    free(data);
+}
+
+int gr_techdocs_api_send_file(gr_request *req, gr_response *res, gr_techdocs_service *service,
+                              const gr_techdocs_triplet *triplet, const char *path)
+{
+    gr_techdocs_blob blob;
+    int rc = gr_techdocs_service_read(service, triplet, path, 0, &blob);
+
+    if (rc != GR_OK)
+        return rc;
+    gr_res_header(res, "Cache-Control", "no-cache");
+    if (gr_res_etag(res, blob.etag)) {
+        gr_res_header(res, "Content-Type", blob.content_type);
+        gr_techdocs_blob_free(&blob);
+        return GR_OK;
+    }
+    gr_techdocs_blob_free(&blob);
+    rc = gr_techdocs_service_read(service, triplet, path, 1, &blob);
+    if (rc != GR_OK)
+        return rc;
+    gr_arena_defer(gr_req_arena(req), free_data, blob.data);
+    gr_res_body_borrowed(res, 200, gr_arena_strdup(gr_req_arena(req), blob.content_type),
+                         blob.data, blob.size);
+    blob.data = NULL;
+    gr_techdocs_blob_free(&blob);
+    return GR_OK;
+}
+
+int gr_techdocs_api_load_entity(gr_request *req, gr_techdocs_service *service,
+                                gr_techdocs_triplet *triplet, json_t **entity)
+{
+    int rc = gr_techdocs_triplet_init(triplet, gr_req_param(req, "namespace"),
+                                      gr_req_param(req, "kind"), gr_req_param(req, "name"));
+
+    *entity = NULL;
+    /* TODO: check techdocs.entity.read and catalog.entity.read for the caller
+     * once the permission evaluator is exposed to plugins; any signed-in
+     * caller reads every site today. */
+    if (rc == GR_OK)
+        rc = gr_techdocs_entity_load(gr_techdocs_service_db(service), triplet, entity);
+    if (rc != GR_OK)
+        gr_techdocs_triplet_free(triplet);
+    return rc;
+}
+
+const char *gr_techdocs_api_wildcard(gr_request *req)
+{
+    const char *wildcard = gr_req_param(req, "*");
+    const char *path = gr_req_path(req);
+    size_t len = strlen(path);
+
+    if (wildcard == NULL)
+        wildcard = "";
+    if (len > 0 && path[len - 1] == '/' && wildcard[0] != '\0')
+        return gr_arena_printf(gr_req_arena(req), "%s/", wildcard);
+    return wildcard;
+}
+
+/* Both metadata routes reply with this 404 for any failure, as Backstage does. */
+static int metadata_not_found(gr_request *req, gr_response *res, const char *reason)
+{
+    gr_info("techdocs", "Unable to get metadata for '%s:%s/%s': %s", gr_req_param(req, "kind"),
+            gr_req_param(req, "namespace"), gr_req_param(req, "name"), reason);
+    return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
+                        gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
+                        gr_req_param(req, "name"));
+}
+
+static int get_techdocs_metadata(gr_request *req, gr_response *res, void *payload)
+{
+    gr_techdocs_service *service = payload;
+    gr_techdocs_triplet triplet;
+    gr_techdocs_blob blob = {NULL, NULL, NULL, 0};
+    json_t *entity = NULL;
+    json_t *metadata = NULL;
+    int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
+
+    if (rc == GR_ENOTFOUND)
+        return metadata_not_found(req, res, gr_error_last());
+    if (rc != GR_OK)
+        return rc;
+    json_decref(entity);
+    rc = gr_techdocs_service_read(service, &triplet, "techdocs_metadata.json", 1, &blob);
+    gr_techdocs_triplet_free(&triplet);
+    if (rc == GR_OK)
+        metadata = json_loadb((const char *)blob.data, blob.size, 0, NULL);
+    gr_techdocs_blob_free(&blob);
+    if (metadata != NULL)
+        return gr_res_json(res, 200, metadata);
+    if (rc == GR_OK)
+        return metadata_not_found(req, res, "techdocs_metadata.json is not valid JSON");
+    return rc == GR_ENOTFOUND ? metadata_not_found(req, res, gr_error_last()) : rc;
+}
+
+static int get_entity_metadata(gr_request *req, gr_response *res, void *payload)
+{
+    gr_techdocs_service *service = payload;
+    gr_techdocs_triplet triplet;
+    gr_techdocs_location location;
+    json_t *entity = NULL;
+    int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
+
+    if (rc == GR_ENOTFOUND)
+        return metadata_not_found(req, res, gr_error_last());
+    if (rc != GR_OK)
+        return rc;
+    gr_techdocs_triplet_free(&triplet);
+    rc = gr_techdocs_entity_location(entity, &location);
+    if (rc != GR_OK) {
+        json_decref(entity);
+        return metadata_not_found(req, res, gr_error_last());
+    }
+    json_object_set_new(entity, "locationMetadata",
+                        json_pack("{s:s, s:s}", "type", location.type, "target", location.target));
+    gr_techdocs_location_free(&location);
+    return gr_res_json(res, 200, entity);
+}
+
+static int has_upper(const char *text)
+{
+    for (; *text != '\0'; text++) {
+        if (isupper((unsigned char)*text))
+            return 1;
+    }
+    return 0;
+}
+
+/* Backstage stores sites under the lower-case triplet and redirects other spellings. */
+static int redirect_lower_case(gr_request *req, gr_response *res, const gr_techdocs_triplet *t)
+{
+    const char *url = gr_req_url(req);
+    const char *rest = strstr(url, "/static/docs/");
+    const char *after = rest;
+    char *location;
+    int rc;
+
+    for (int slashes = 0; after != NULL && *after != '\0'; after++) {
+        if (*after == '/' && ++slashes == 6)
+            break;
+    }
+    if (rest == NULL || after == NULL)
+        return gr_error_set(GR_ENOTFOUND, "Entity not found for %s", t->ref);
+    location = gr_xasprintf("%.*s/static/docs/%s/%s/%s%s", (int)(rest - url), url, t->namespace,
+                            t->kind, t->name, after);
+    rc = gr_res_redirect(res, 301, location);
+    free(location);
+    return rc;
+}
+
+static int get_static(gr_request *req, gr_response *res, void *payload)
+{
+    gr_techdocs_service *service = payload;
+    gr_techdocs_triplet triplet;
+    json_t *entity = NULL;
+    char *path = NULL;
+    int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
+
+    if (rc == GR_ENOTFOUND)
+        return gr_res_error(res, GR_ENOTFOUND, "Entity not found for %s:%s/%s",
+                            gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
+                            gr_req_param(req, "name"));
+    if (rc != GR_OK)
+        return rc;
+    json_decref(entity);
+    if (has_upper(gr_req_param(req, "namespace")) || has_upper(gr_req_param(req, "kind")) ||
+        has_upper(gr_req_param(req, "name"))) {
+        rc = redirect_lower_case(req, res, &triplet);
+        gr_techdocs_triplet_free(&triplet);
+        return rc;
+    }
+    rc = gr_techdocs_path_normalize(gr_techdocs_api_wildcard(req), &path);
+    if (rc == GR_OK)
+        rc = gr_techdocs_api_send_file(req, res, service, &triplet, path);
+    if (rc == GR_ENOTFOUND)
+        rc = gr_res_error(res, GR_ENOTFOUND, "File %s not found in the docs of %s", path,
+                          triplet.ref);
+    free(path);
+    gr_techdocs_triplet_free(&triplet);
+    return rc;
+}
+
+int gr_techdocs_api_register(gr_http_server *server, gr_techdocs_service *service)
+{
+    int rc = gr_http_route(server, "GET", "/api/techdocs/metadata/techdocs/:namespace/:kind/:name",
+                           0, get_techdocs_metadata, service);
+
+    if (rc == GR_OK)
+        rc = gr_http_route(server, "GET", "/api/techdocs/metadata/entity/:namespace/:kind/:name",
+                           0, get_entity_metadata, service);
+    if (rc == GR_OK)
+        rc = gr_http_route(server, "GET", "/api/techdocs/static/docs/:namespace/:kind/:name/*", 0,
+                           get_static, service);
+    if (rc == GR_OK)
+        rc = gr_http_route(server, "GET", "/api/techdocs/sync/:namespace/:kind/:name", 0,
+                           gr_techdocs_sync_handler, service);
+    return rc;
+}

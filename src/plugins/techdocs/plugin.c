@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* The techdocs plugin's hooks: the service, its API routes and pages, its lifecycle. */
+#include "plugins/techdocs/plugin.h"
+
+#include "host/common/error.h"
+#include "plugins/techdocs/api.h"
+#include "plugins/techdocs/pages.h"
+#include "plugins/techdocs/service.h"
+
+int gr_techdocs_plugin_init(gr_host *host, void **state_out)
+{
+    gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id};
+    gr_techdocs_service *service = NULL;
+    int rc = gr_techdocs_service_new(&service, &options);
+
+    *state_out = NULL;
+    if (rc == GR_OK)
+        rc = gr_techdocs_api_register(host->http, service);
+    if (rc == GR_OK)
+        rc = gr_techdocs_pages_register(host->http, service);
+    if (rc != GR_OK) {
+        gr_techdocs_service_free(service);
+        return rc;
+    }
+    *state_out = service;
+    return GR_OK;
+}
+
+int gr_techdocs_plugin_start(void *state)
+{
+    return gr_techdocs_service_start(state);
+}
+
+void gr_techdocs_plugin_stop(void *state)
+{
+    gr_techdocs_service_stop(state);
+}
+
+void gr_techdocs_plugin_destroy(void *state)
+{
+    gr_techdocs_service_free(state);
+}

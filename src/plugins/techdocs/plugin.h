@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* The techdocs plugin's hooks: the service, its API routes and pages, its lifecycle. */
+#ifndef GR_PLUGINS_TECHDOCS_PLUGIN_H
+#define GR_PLUGINS_TECHDOCS_PLUGIN_H
+
+#include "host/host.h"
+#include "host/registry/registry.h"
+
+/**
+ * Creates the TechDocs service on the host's database (migrations
+ * included) and registers the /api/techdocs routes and the /docs pages.
+ * Returns GR_OK and the plugin state in *state_out, or an error.
+ */
+int gr_techdocs_plugin_init(gr_host *host, void **state_out);
+
+/** Starts the build workers. Returns GR_OK or an error. */
+int gr_techdocs_plugin_start(void *state);
+
+/** Stops the build workers after their current build. */
+void gr_techdocs_plugin_stop(void *state);
+
+/** Frees the plugin state. NULL-safe. */
+void gr_techdocs_plugin_destroy(void *state);
+
+#endif

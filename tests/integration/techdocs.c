@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration tests of TechDocs on a real server: pages, API shapes, sync, publish, traversal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../unit/store/db_fixture.h"
+#include "../unit/techdocs_serve/techdocs_fixture.h"
+#include "host/common/buf.h"
+
+#define TOKEN "techdocs-test-token-1234"
+#define START_MS 20000
+
+static const char *const auth_headers[] = {"Authorization: Bearer " TOKEN, NULL};
+
+/* One server with its folder, config and database. */
+typedef struct {
+    db_fixture *db;
+    char *dir;
+    gr_test_server server;
+} td_server;
+
+/* Writes the config for the fixture's database and starts the server. `extra`
+ * is appended under `techdocs:`. */
+static void start_server(td_server *td, const char *extra)
+{
+    gr_buf config = GR_BUF_INIT;
+
+    gr_buf_puts(&config, "backend:\n  listen:\n    port: ${GREENROOM_PORT}\n  database:\n");
+    if (td->db->engine == GR_DB_SQLITE)
+        gr_buf_printf(&config, "    client: better-sqlite3\n    connection: '%s'\n",
+                      td->db->path);
+    else
+        gr_buf_printf(&config, "    client: pg\n    connection: '%s'\n", td->db->url);
+    gr_buf_puts(&config, "  auth:\n    externalAccess:\n      - type: static\n        options:\n"
+                         "          token: " TOKEN "\n          subject: techdocs-test\n"
+                         "techdocs:\n");
+    gr_buf_puts(&config, extra);
+    gr_test_write_file(td->dir, "app-config.yaml", gr_buf_cstr(&config));
+    gr_buf_free(&config);
+    if (gr_test_server_start(&td->server, td->dir, "app-config.yaml", START_MS) != 0)
+        fail_msg("the server did not start");
+}
+
+static void setup_source(td_server *td, const char *home_text)
+{
+    char *source = gr_xasprintf("%s/source", td->dir);
+
+    techdocs_write_source(source, home_text);
+    free(source);
+}
+
+static void td_begin(td_server *td, void **state)
+{
+    char *source;
+
+    memset(td, 0, sizeof(*td));
+    td->db = *state;
+    td->dir = gr_test_tmpdir("td-int");
+    setup_source(td, "Hello from the shop.");
+    source = gr_xasprintf("%s/source", td->dir);
+    techdocs_add_entity(td->db->db, source);
+    free(source);
+}
+
+static void td_end(td_server *td)
+{
+    assert_int_equal(gr_test_server_stop(&td->server), 0);
+    gr_test_rmtree(td->dir);
+    free(td->dir);
+}
+
+static gr_test_output get(td_server *td, const char *path, const char *const *headers)
+{
+    char *url = gr_xasprintf("%s%s", td->server.base_url, path);
+    gr_test_output res = gr_test_http("GET", url, headers ? headers : auth_headers, NULL);
+
+    free(url);
+    return res;
+}
+
+/* Sends `path` exactly as written (curl would resolve dot segments) and returns the status. */
+static int raw_status(td_server *td, const char *path, char **body)
+{
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(td->server.port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    char *request = gr_xasprintf("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                                 TOKEN "\r\nConnection: close\r\n\r\n",
+                                 path);
+    gr_buf response = GR_BUF_INIT;
+    char chunk[4096];
+    ssize_t got;
+    int status = 0;
+
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+    assert_int_equal(write(fd, request, strlen(request)), (ssize_t)strlen(request));
+    while ((got = read(fd, chunk, sizeof(chunk))) > 0)
+        gr_buf_append(&response, chunk, (size_t)got);
+    close(fd);
+    free(request);
+    if (response.data != NULL)
+        sscanf(response.data, "HTTP/1.1 %d", &status);
+    *body = gr_buf_detach(&response);
+    return status;
+}
+
+static json_t *parse_json(const char *text)
+{
+    json_error_t error;
+    json_t *value = json_loads(text, 0, &error);
+
+    if (value == NULL)
+        fail_msg("invalid JSON (%s): %s", error.text, text);
+    return value;
+}
+
+static void first_view_and_api_shapes(void **state)
+{
+    td_server td;
+    gr_test_output res;
+    json_t *body;
+    char *etag_header;
+    char etag[80] = "";
+    const char *if_none_match[3] = {"Authorization: Bearer " TOKEN, NULL, NULL};
+
+    td_begin(&td, state);
+    start_server(&td, "  build:\n    waitMs: 20000\n    checkIntervalMs: 600000\n");
+
+    /* The first view builds the site and shows its home page in the layout. */
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "Hello from the shop."));
+    assert_non_null(strstr(res.out, "<nav class=\"td-nav\""));
+    assert_non_null(strstr(res.out, "href=\"#setup\""));
+    assert_non_null(strstr(res.out, "https://github.com/example/shop/edit/main/docs/index.md"));
+    assert_non_null(strstr(res.out, "rel=\"next\" href=\"/docs/default/component/shop/guide/\""));
+    assert_non_null(strstr(res.out, "name=\"q\""));
+    assert_non_null(strstr(res.err, "script-src 'none'"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/shop/guide/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "Step one."));
+    assert_non_null(strstr(res.out, "rel=\"prev\" href=\"/docs/default/component/shop/\""));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/shop/guide", NULL);
+    assert_int_equal(res.status, 301);
+    assert_non_null(strstr(res.err, "/docs/default/component/shop/guide/"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/shop/?q=step", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "class=\"td-hits\""));
+    assert_non_null(strstr(res.out, "/docs/default/component/shop/guide/"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs", NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/metadata/techdocs/default/component/shop", NULL);
+    assert_int_equal(res.status, 200);
+    body = parse_json(res.out);
+    assert_string_equal(json_string_value(json_object_get(body, "site_name")), "Shop docs");
+    assert_true(json_is_array(json_object_get(body, "files")));
+    assert_true(json_is_integer(json_object_get(body, "build_timestamp")));
+    assert_true(json_is_string(json_object_get(body, "etag")));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/metadata/entity/default/component/shop", NULL);
+    assert_int_equal(res.status, 200);
+    body = parse_json(res.out);
+    assert_string_equal(json_string_value(json_object_get(body, "kind")), "Component");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(body, "locationMetadata"), "type")),
+        "dir");
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_object_get(body, "locationMetadata"), "target")),
+        "/source"));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/shop/index.html", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.err, "Content-Type: text/plain; charset=utf-8"));
+    assert_non_null(strstr(res.out, "Hello from the shop."));
+    etag_header = strstr(res.err, "ETag: ");
+    assert_non_null(etag_header);
+    sscanf(etag_header + 6, "%79[^\r\n]", etag);
+    gr_test_output_free(&res);
+
+    if_none_match[1] = gr_xasprintf("If-None-Match: %s", etag);
+    res = get(&td, "/api/techdocs/static/docs/default/component/shop/index.html", if_none_match);
+    assert_int_equal(res.status, 304);
+    gr_test_output_free(&res);
+    free((char *)if_none_match[1]);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/shop/techdocs_nav.json", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.err, "Content-Type: application/json; charset=utf-8"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/Default/Component/Shop/index.html", NULL);
+    assert_int_equal(res.status, 301);
+    assert_non_null(
+        strstr(res.err, "Location: /api/techdocs/static/docs/default/component/shop/index.html"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/shop/missing.html", NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "\"NotFoundError\""));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/metadata/techdocs/default/component/nobody", NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "\"NotFoundError\""));
+    gr_test_output_free(&res);
+
+    /* Checked moments ago, so sync answers at once. */
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.err, "text/event-stream"));
+    assert_string_equal(res.out, "event: finish\ndata: {\"updated\":false}\n\n");
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/metadata/techdocs/default/component/shop",
+              (const char *const[]){"X-No-Auth: 1", NULL});
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+
+    td_end(&td);
+}
+
+static void sync_streams_rebuild(void **state)
+{
+    td_server td;
+    gr_test_output res;
+
+    td_begin(&td, state);
+    start_server(&td, "  build:\n    checkIntervalMs: 1\n");
+
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "event: log\ndata: \"Building the docs of"));
+    assert_non_null(strstr(res.out, "event: finish\ndata: {\"updated\":true}\n\n"));
+    gr_test_output_free(&res);
+
+    /* Unchanged source: checked again, nothing rebuilt. */
+    usleep(5000);
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_non_null(strstr(res.out, "are up to date"));
+    assert_non_null(strstr(res.out, "event: finish\ndata: {\"updated\":false}\n\n"));
+    gr_test_output_free(&res);
+
+    setup_source(&td, "A changed page.");
+    usleep(5000);
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_non_null(strstr(res.out, "event: finish\ndata: {\"updated\":true}\n\n"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/shop/index.html", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "A changed page."));
+    gr_test_output_free(&res);
+    assert_int_equal(db_fixture_int64(td.db->db, "SELECT build_count FROM techdocs_builds"), 2);
+
+    td_end(&td);
+}
+
+static void sync_reports_build_error(void **state)
+{
+    td_server td;
+    gr_test_output res;
+    char *config;
+
+    td_begin(&td, state);
+    config = gr_xasprintf("%s/source/mkdocs.yml", td.dir);
+    unlink(config);
+    free(config);
+    start_server(&td, "  build:\n    waitMs: 20000\n");
+
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "event: error\ndata: \""));
+    assert_non_null(strstr(res.out, "no mkdocs.yml"));
+    assert_null(strstr(res.out, "event: finish"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 500);
+    assert_non_null(strstr(res.out, "no mkdocs.yml"));
+    gr_test_output_free(&res);
+
+    td_end(&td);
+}
+
+static void external_serves_cli_publish(void **state)
+{
+    td_server td;
+    gr_test_output res;
+    char *source;
+    char *site;
+
+    td_begin(&td, state);
+    start_server(&td, "  builder: external\n");
+    source = gr_xasprintf("%s/source", td.dir);
+    site = gr_xasprintf("%s/site", td.dir);
+
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "greenroom techdocs publish"));
+    gr_test_output_free(&res);
+    res = get(&td, "/api/techdocs/sync/default/component/shop", NULL);
+    assert_string_equal(res.out, "event: finish\ndata: {\"updated\":false}\n\n");
+    gr_test_output_free(&res);
+
+    res = gr_test_run(td.dir, (const char *const[]){"techdocs", "build", source, "-o", site, NULL});
+    assert_int_equal(res.status, 0);
+    gr_test_output_free(&res);
+    res = gr_test_run(td.dir, (const char *const[]){"techdocs", "publish", "--entity",
+                                                    "component:default/shop", "--config",
+                                                    "app-config.yaml", site, NULL});
+    if (res.status != 0)
+        fail_msg("publish failed: %s", res.err);
+    assert_non_null(strstr(res.err, "generation 1"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "Hello from the shop."));
+    gr_test_output_free(&res);
+    assert_int_equal(db_fixture_int64(td.db->db,
+                                      "SELECT COUNT(*) FROM techdocs_sites WHERE origin = 'publish'"),
+                     1);
+
+    res = gr_test_run(td.dir, (const char *const[]){"techdocs", "publish", "--entity", "shop",
+                                                    site, NULL});
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "--entity 'shop'"));
+    gr_test_output_free(&res);
+
+    free(source);
+    free(site);
+    td_end(&td);
+}
+
+static void traversal_is_rejected(void **state)
+{
+    static const char *const paths[] = {
+        "/api/techdocs/static/docs/default/component/shop/../../../../secret.txt",
+        "/api/techdocs/static/docs/default/component/shop/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "/api/techdocs/static/docs/default/component/shop/..%2f..%2f..%2fsecret.txt",
+        "/api/techdocs/static/docs/default/component/shop/%2E%2E%2F%2E%2E%2F%2E%2E%2Fsecret.txt",
+        "/api/techdocs/static/docs/default/component/shop/..%5c..%5c..%5csecret.txt",
+        "/api/techdocs/static/docs/default/component/%2e%2e/secret.txt",
+        "/api/techdocs/static/docs/default/component/shop/%00secret.txt",
+        "/docs/default/component/shop/../../../../secret.txt",
+        "/docs/default/component/shop/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+    };
+    td_server td;
+    char *secret_dir;
+    gr_test_output res;
+
+    td_begin(&td, state);
+    secret_dir = gr_xasprintf("%s/published", td.dir);
+    gr_test_write_file(secret_dir, "secret.txt", "TOP-SECRET-VALUE");
+    gr_test_write_file(secret_dir, "default/secret.txt", "TOP-SECRET-VALUE");
+    gr_test_write_file(secret_dir, "default/component/secret.txt", "TOP-SECRET-VALUE");
+    start_server(&td, "  publisher:\n    type: local\n    local:\n"
+                      "      publishDirectory: ./published\n  build:\n    waitMs: 20000\n");
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        char *body = NULL;
+        int status = raw_status(&td, paths[i], &body);
+
+        if (status == 200 || status == 0 || strstr(body, "TOP-SECRET-VALUE") != NULL)
+            fail_msg("%s: status %d, body %s", paths[i], status, body);
+        assert_true(status >= 400 && status < 500);
+        free(body);
+    }
+    free(secret_dir);
+    td_end(&td);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        DB_TEST_BOTH(first_view_and_api_shapes), DB_TEST_BOTH(sync_streams_rebuild),
+        DB_TEST_BOTH(sync_reports_build_error),  DB_TEST_BOTH(external_serves_cli_publish),
+        DB_TEST_BOTH(traversal_is_rejected),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}

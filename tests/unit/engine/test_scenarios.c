@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the catalog life cycle: orphans, conflicts, broken sources, deletions, no-op refreshes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "unit/engine/engine_fixture.h"
+
+static const char two_components[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: alpha\n"
+    "spec: {type: service, lifecycle: production, owner: team}\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: beta\n"
+    "spec: {type: service, lifecycle: production, owner: team}\n";
+
+static const char one_component[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: alpha\n"
+    "spec: {type: service, lifecycle: production, owner: team}\n";
+
+static const char location_config[] =
+    "{\"catalog\": {%s\"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/a.yaml\"}]}}";
+
+static char *config_with(const char *extra)
+{
+    return gr_xasprintf(location_config, extra);
+}
+
+/* Makes every entity due now, as if the refresh interval had passed. */
+static void make_all_due(engine_fixture *fixture)
+{
+    db_fixture_exec(fixture->db->db, "UPDATE catalog_refresh_state SET next_update_at = 0");
+}
+
+static void orphan_keeps_entity(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    json_t *beta;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    beta = engine_final(fixture, "component:default/beta");
+    assert_non_null(beta);
+    assert_null(engine_annotation(beta, "backstage.io/orphan"));
+    json_decref(beta);
+
+    engine_write(fixture, "a.yaml", one_component);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    beta = engine_final(fixture, "component:default/beta");
+    assert_non_null(beta);
+    assert_string_equal(engine_annotation(beta, "backstage.io/orphan"), "true");
+    json_decref(beta);
+    beta = engine_final(fixture, "component:default/alpha");
+    assert_non_null(beta);
+    assert_null(engine_annotation(beta, "backstage.io/orphan"));
+    json_decref(beta);
+
+    /* Emitted again, it loses the annotation. */
+    engine_write(fixture, "a.yaml", two_components);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    beta = engine_final(fixture, "component:default/beta");
+    assert_non_null(beta);
+    assert_null(engine_annotation(beta, "backstage.io/orphan"));
+    json_decref(beta);
+    free(config);
+}
+
+static void orphan_delete_strategy(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("\"orphanStrategy\": \"delete\", ");
+    json_t *history = NULL;
+    json_t *last;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_final_entities", NULL),
+                     3);
+
+    engine_write(fixture, "a.yaml", one_component);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    assert_false(engine_exists(fixture, "component:default/beta"));
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE entity_ref = ?",
+                                  "component:default/beta"),
+                     0);
+
+    /* Nothing is lost: the history keeps the last version. */
+    assert_int_equal(gr_catalog_history(fixture->catalog, "component:default/beta", &history),
+                     GR_OK);
+    assert_true(json_array_size(history) >= 2);
+    last = json_array_get(history, json_array_size(history) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "change")), "deleted");
+    assert_string_equal(json_string_value(json_object_get(last, "cause")), "orphan-cleanup");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(json_array_get(json_object_get(last, "diff"), 0), "old"),
+                            "metadata"),
+            "name")),
+        "beta");
+    json_decref(history);
+    free(config);
+}
+
+static void conflict_first_owner_wins(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *entity, *second;
+    char *errors;
+    char *first_file = engine_expand(fixture, "file:@DIR@/a.yaml");
+    char *second_file = engine_expand(fixture, "file:@DIR@/b.yaml");
+
+    engine_write(fixture, "a.yaml", one_component);
+    engine_write(fixture, "b.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "  description: the second copy\n"
+                 "spec: {type: website, lifecycle: production, owner: team}\n");
+    engine_start(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", \"target\": "
+                          "\"@DIR@/a.yaml\"}]}}");
+    engine_idle(fixture);
+    gr_catalog_free(fixture->catalog);
+    fixture->catalog = NULL;
+    engine_start(fixture, "{\"catalog\": {\"locations\": ["
+                          "{\"type\": \"file\", \"target\": \"@DIR@/a.yaml\"},"
+                          "{\"type\": \"file\", \"target\": \"@DIR@/b.yaml\"}]}}");
+    engine_idle(fixture);
+
+    entity = engine_final(fixture, "component:default/alpha");
+    assert_non_null(entity);
+    assert_string_equal(engine_annotation(entity, "backstage.io/managed-by-location"), first_file);
+    assert_null(json_object_get(json_object_get(entity, "metadata"), "description"));
+
+    {
+        char *name = NULL;
+        char *type_target = engine_expand(fixture, "file:@DIR@/b.yaml");
+        char *ref;
+
+        /* The Location entity of b.yaml carries the error naming both files. */
+        name = engine_text(fixture,
+                           "SELECT entity_ref FROM catalog_refresh_state WHERE unprocessed_entity "
+                           "LIKE '%b.yaml%' AND entity_ref LIKE 'location:%'",
+                           NULL);
+        assert_non_null(name);
+        ref = name;
+        errors = engine_text(fixture,
+                             "SELECT errors FROM catalog_refresh_state WHERE entity_ref = ?", ref);
+        assert_non_null(errors);
+        assert_non_null(strstr(errors, "ConflictError"));
+        assert_non_null(strstr(errors, first_file));
+        assert_non_null(strstr(errors, second_file));
+        second = engine_final(fixture, ref);
+        assert_non_null(second);
+        {
+            char *status = json_dumps(json_object_get(second, "status"), 0);
+
+            assert_non_null(status);
+            assert_non_null(strstr(status, "backstage.io/catalog-processing"));
+            free(status);
+        }
+        json_decref(second);
+        free(type_target);
+        free(errors);
+        free(name);
+    }
+    json_decref(entity);
+    free(first_file);
+    free(second_file);
+}
+
+static void broken_source_keeps_last_good(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    json_t *before, *after, *location;
+    char *errors;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    before = engine_final(fixture, "component:default/alpha");
+    assert_non_null(before);
+
+    engine_write(fixture, "a.yaml", "apiVersion: backstage.io/v1alpha1\nkind: [unclosed\n");
+    make_all_due(fixture);
+    engine_idle(fixture);
+
+    after = engine_final(fixture, "component:default/alpha");
+    assert_non_null(after);
+    assert_true(json_equal(before, after));
+    assert_true(engine_exists(fixture, "component:default/beta"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE 'location:%' "
+                         "AND errors LIKE '%YAML error%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "a.yaml"));
+    location = NULL;
+    {
+        char *ref = engine_text(fixture,
+                                "SELECT entity_ref FROM catalog_refresh_state WHERE errors LIKE "
+                                "'%YAML error%'",
+                                NULL);
+
+        location = engine_final(fixture, ref);
+        assert_non_null(location);
+        assert_int_equal(json_array_size(json_object_get(json_object_get(location, "status"),
+                                                         "items")),
+                         1);
+        free(ref);
+    }
+    json_decref(location);
+    json_decref(before);
+    json_decref(after);
+    free(errors);
+    free(config);
+}
+
+static void unchanged_input_writes_nothing(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *etags_before, *etags_after;
+    int64_t history_before, updated_before;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    etags_before = engine_join(fixture, "SELECT hash || CAST(last_updated_at AS TEXT) FROM "
+                                        "catalog_final_entities ORDER BY entity_ref");
+    history_before = engine_count(fixture, "SELECT COUNT(*) FROM catalog_history", NULL);
+    updated_before = engine_count(fixture, "SELECT COUNT(*) FROM catalog_search", NULL);
+
+    make_all_due(fixture);
+    engine_idle(fixture);
+    make_all_due(fixture);
+    engine_idle(fixture);
+
+    etags_after = engine_join(fixture, "SELECT hash || CAST(last_updated_at AS TEXT) FROM "
+                                       "catalog_final_entities ORDER BY entity_ref");
+    assert_string_equal(etags_before, etags_after);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_history", NULL),
+                     history_before);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_search", NULL),
+                     updated_before);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_stitch_queue", NULL), 0);
+    free(etags_before);
+    free(etags_after);
+    free(config);
+}
+
+static void change_recorded_in_history(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    json_t *history = NULL, *change, *diff;
+    int found = 0;
+
+    engine_write(fixture, "a.yaml", one_component);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "spec: {type: service, lifecycle: deprecated, owner: team}\n");
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/alpha"), GR_OK);
+    engine_idle(fixture);
+
+    assert_int_equal(gr_catalog_history(fixture->catalog, "Component:default/Alpha", &history),
+                     GR_OK);
+    assert_int_equal(json_array_size(history), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(history, 0), "change")),
+                        "created");
+    change = json_array_get(history, 1);
+    assert_string_equal(json_string_value(json_object_get(change, "change")), "updated");
+    assert_string_equal(json_string_value(json_object_get(change, "cause")), "refresh");
+    diff = json_object_get(change, "diff");
+    for (size_t i = 0; i < json_array_size(diff); i++) {
+        json_t *item = json_array_get(diff, i);
+
+        if (strcmp(json_string_value(json_object_get(item, "path")), "/spec/lifecycle") == 0) {
+            assert_string_equal(json_string_value(json_object_get(item, "old")), "production");
+            assert_string_equal(json_string_value(json_object_get(item, "new")), "deprecated");
+            found = 1;
+        }
+    }
+    assert_true(found);
+    json_decref(history);
+    free(config);
+}
+
+static void stitched_hook_called(const char *entity_ref, int deleted, void *payload)
+{
+    int *calls = payload;
+
+    (void)entity_ref;
+    (void)deleted;
+    (*calls)++;
+}
+
+static void user_location_removed(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *location = NULL, *entities = NULL, *history = NULL;
+    char *target = engine_expand(fixture, "@DIR@/a.yaml");
+    int calls = 0;
+    int rc;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, "{\"catalog\": {\"allowedLocationTypes\": [\"url\", \"file\"]}}");
+    assert_int_equal(gr_catalog_on_stitched(fixture->catalog, stitched_hook_called, &calls), GR_OK);
+    rc = gr_catalog_add_location(fixture->catalog, "file", target, 0, &location, &entities, NULL);
+    assert_int_equal(rc, GR_OK);
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", target, 0, NULL, NULL, NULL),
+                     GR_ECONFLICT);
+    engine_idle(fixture);
+    assert_true(engine_exists(fixture, "component:default/alpha"));
+    assert_int_equal(calls, 3);
+
+    rc = gr_catalog_remove_location(fixture->catalog,
+                                    json_string_value(json_object_get(location, "id")));
+    assert_int_equal(rc, GR_OK);
+    engine_idle(fixture);
+    assert_false(engine_exists(fixture, "component:default/alpha"));
+    assert_false(engine_exists(fixture, "component:default/beta"));
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state", NULL), 0);
+    assert_int_equal(calls, 6);
+    assert_int_equal(gr_catalog_history(fixture->catalog, "component:default/beta", &history),
+                     GR_OK);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(history, json_array_size(history) - 1), "change")),
+                        "deleted");
+    assert_int_equal(gr_catalog_remove_location(fixture->catalog, "no-such-id"), GR_ENOTFOUND);
+    json_decref(history);
+    json_decref(location);
+    json_decref(entities);
+    free(target);
+}
+
+static void add_location_type_rules(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *location = NULL, *entities = NULL, *exists = NULL;
+    char *target = engine_expand(fixture, "@DIR@/a.yaml");
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, NULL);
+    /* Backstage lets users register url locations only, unless configured. */
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", target, 0, NULL, NULL, NULL),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "[\"url\"]"));
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "url",
+                                             "https://unknown.example.com/catalog-info.yaml", 0,
+                                             NULL, NULL, NULL),
+                     GR_EDENIED);
+    engine_start(fixture, "{\"catalog\": {\"allowedLocationTypes\": [\"file\"]}}");
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", target, 1, &location,
+                                             &entities, &exists),
+                     GR_OK);
+    assert_int_equal(json_array_size(entities), 3);
+    assert_true(json_is_false(exists));
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state", NULL), 0);
+    json_decref(location);
+    json_decref(entities);
+    json_decref(exists);
+    free(target);
+}
+
+static void delete_entity_comes_back(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *uid, *uid_after;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    uid = engine_text(fixture, "SELECT entity_id FROM catalog_final_entities WHERE entity_ref = ?",
+                      "component:default/beta");
+    assert_non_null(uid);
+    assert_int_equal(gr_catalog_delete_entity_as(fixture->catalog, uid, "user:default/ada"), GR_OK);
+    assert_int_equal(gr_catalog_delete_entity(fixture->catalog, uid), GR_ENOTFOUND);
+    engine_idle(fixture);
+    /* Its location still emits it, so it is back with a new uid. */
+    uid_after = engine_text(fixture,
+                            "SELECT entity_id FROM catalog_final_entities WHERE entity_ref = ?",
+                            "component:default/beta");
+    assert_non_null(uid_after);
+    assert_string_not_equal(uid, uid_after);
+    free(uid);
+    free(uid_after);
+    free(config);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        ENGINE_TEST_BOTH(orphan_keeps_entity),
+        ENGINE_TEST_BOTH(orphan_delete_strategy),
+        ENGINE_TEST_BOTH(conflict_first_owner_wins),
+        ENGINE_TEST_BOTH(broken_source_keeps_last_good),
+        ENGINE_TEST_BOTH(unchanged_input_writes_nothing),
+        ENGINE_TEST_BOTH(change_recorded_in_history),
+        ENGINE_TEST_BOTH(user_location_removed),
+        ENGINE_TEST_SQLITE(add_location_type_rules),
+        ENGINE_TEST_BOTH(delete_entity_comes_back),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}

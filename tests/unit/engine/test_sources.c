@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of location sources (git repositories, URLs through an integration) and of leases. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "plugins/catalog/engine/store.h"
+#include "unit/engine/engine_fixture.h"
+
+static const char component_yaml[] =
+    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\n"
+    "  description: %s\nspec: {type: service, lifecycle: production, owner: team}\n";
+
+/* Runs a shell command in `dir`; fails the test when it fails. */
+static void run_in(const char *dir, const char *command)
+{
+    char *line = gr_xasprintf("cd '%s' && %s >/dev/null 2>&1", dir, command);
+
+    if (system(line) != 0)
+        fail_msg("command failed: %s", line);
+    free(line);
+}
+
+static void write_component(const char *dir, const char *file, const char *name,
+                            const char *description)
+{
+    char *text = gr_xasprintf(component_yaml, name, description);
+
+    gr_test_write_file(dir, file, text);
+    free(text);
+}
+
+static const char *description_of(const json_t *entity)
+{
+    return json_string_value(json_object_get(json_object_get(entity, "metadata"), "description"));
+}
+
+static void git_branch_and_new_commit(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *repo = gr_xasprintf("%s/repo", fixture->dir);
+    char *config;
+    json_t *entity;
+
+    gr_test_write_file(repo, ".keep", "");
+    run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
+                 "git config user.name test");
+    write_component(repo, "catalog-info.yaml", "on-main", "from main");
+    run_in(repo, "git add -A && git commit -q -m main");
+    run_in(repo, "git checkout -q -b feature");
+    write_component(repo, "catalog-info.yaml", "on-feature", "first commit");
+    run_in(repo, "git add -A && git commit -q -m feature && git checkout -q main");
+
+    config = gr_xasprintf("{\"catalog\": {\"locations\": [{\"type\": \"git\", \"target\": "
+                          "\"%s?ref=feature&path=catalog-info.yaml\"}]}}",
+                          repo);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    assert_false(engine_exists(fixture, "component:default/on-main"));
+    entity = engine_final(fixture, "component:default/on-feature");
+    assert_non_null(entity);
+    assert_string_equal(description_of(entity), "first commit");
+    json_decref(entity);
+
+    /* A new commit on the branch is read on the next refresh; the work tree stays on main. */
+    run_in(repo, "git checkout -q feature");
+    write_component(repo, "catalog-info.yaml", "on-feature", "second commit");
+    run_in(repo, "git commit -q -am second && git checkout -q main");
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/on-feature"), GR_OK);
+    engine_idle(fixture);
+    entity = engine_final(fixture, "component:default/on-feature");
+    assert_non_null(entity);
+    assert_string_equal(description_of(entity), "second commit");
+    json_decref(entity);
+    free(config);
+    free(repo);
+}
+
+static void git_missing_ref_is_error(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *repo = gr_xasprintf("%s/repo", fixture->dir);
+    char *config;
+    char *errors;
+
+    gr_test_write_file(repo, ".keep", "");
+    run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
+                 "git config user.name test && git add -A && git commit -q -m init");
+    config = gr_xasprintf("{\"catalog\": {\"locations\": [{\"type\": \"git\", \"target\": "
+                          "\"%s?ref=nope&path=catalog-info.yaml\"}]}}",
+                          repo);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    errors = engine_text(fixture, "SELECT errors FROM catalog_refresh_state", NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "ref 'nope' does not exist"));
+    free(errors);
+    free(config);
+    free(repo);
+}
+
+/* A stand-in for the GitHub raw-content host on 127.0.0.1, serving two paths. */
+typedef struct {
+    int listener;
+    int port;
+    char authorization[256];
+    int requests;
+    pthread_t thread;
+} fake_github;
+
+static void *fake_github_main(void *arg)
+{
+    fake_github *server = arg;
+
+    for (;;) {
+        char request[4096];
+        ssize_t len;
+        const char *auth;
+        char *body = NULL;
+        char *response;
+        int client = accept(server->listener, NULL, NULL);
+
+        if (client < 0)
+            break;
+        len = recv(client, request, sizeof(request) - 1, 0);
+        request[len > 0 ? len : 0] = '\0';
+        server->requests++;
+        auth = strstr(request, "Authorization: ");
+        if (auth != NULL)
+            snprintf(server->authorization, sizeof(server->authorization), "%.*s",
+                     (int)strcspn(auth, "\r\n"), auth);
+        if (strncmp(request, "GET /raw/org/repo/main/catalog-info.yaml ", 41) == 0) {
+            body = gr_xasprintf(component_yaml, "from-github", "served by the fake host");
+            response = gr_xasprintf("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+                                    "Connection: close\r\n\r\n%s",
+                                    strlen(body), body);
+        } else if (strncmp(request, "GET /raw/org/repo/main/moved.yaml ", 34) == 0) {
+            response = gr_xstrdup("HTTP/1.1 302 Found\r\nLocation: http://not-allowed.example/x\r\n"
+                                  "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        } else {
+            response = gr_xstrdup("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                                  "Connection: close\r\n\r\n");
+        }
+        if (send(client, response, strlen(response), 0) < 0)
+            perror("fake github send");
+        free(response);
+        free(body);
+        close(client);
+    }
+    return NULL;
+}
+
+static void fake_github_start(fake_github *server)
+{
+    struct sockaddr_in address = {.sin_family = AF_INET};
+    socklen_t size = sizeof(address);
+
+    memset(server, 0, sizeof(*server));
+    server->listener = socket(AF_INET, SOCK_STREAM, 0);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(server->listener, (struct sockaddr *)&address, sizeof(address)), 0);
+    assert_int_equal(listen(server->listener, 16), 0);
+    getsockname(server->listener, (struct sockaddr *)&address, &size);
+    server->port = ntohs(address.sin_port);
+    pthread_create(&server->thread, NULL, fake_github_main, server);
+}
+
+static void fake_github_stop(fake_github *server)
+{
+    shutdown(server->listener, SHUT_RDWR);
+    close(server->listener);
+    pthread_join(server->thread, NULL);
+}
+
+static void url_through_github_integration(void **state)
+{
+    engine_fixture *fixture = *state;
+    fake_github server;
+    char *config, *expected;
+    json_t *entity;
+    char *errors;
+
+    fake_github_start(&server);
+    config = gr_xasprintf(
+        "{\"integrations\": {\"github\": [{\"host\": \"127.0.0.1:%d\", \"token\": \"s3cret\", "
+        "\"rawBaseUrl\": \"http://127.0.0.1:%d/raw\"}]},"
+        " \"catalog\": {\"locations\": ["
+        "{\"type\": \"url\", \"target\": \"http://127.0.0.1:%d/org/repo/blob/main/catalog-info.yaml\"},"
+        "{\"type\": \"url\", \"target\": \"http://127.0.0.1:%d/org/repo/blob/main/moved.yaml\"},"
+        "{\"type\": \"url\", \"target\": \"http://unlisted.example/catalog-info.yaml\"}]}}",
+        server.port, server.port, server.port, server.port);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    entity = engine_final(fixture, "component:default/from-github");
+    assert_non_null(entity);
+    assert_string_equal(server.authorization, "Authorization: token s3cret");
+    expected = gr_xasprintf("http://127.0.0.1:%d/org/repo/blob/main/catalog-info.yaml",
+                            server.port);
+    assert_string_equal(engine_annotation(entity, "backstage.io/view-url"), expected);
+    free(expected);
+    expected = gr_xasprintf("url:http://127.0.0.1:%d/org/repo/tree/main/", server.port);
+    assert_string_equal(engine_annotation(entity, "backstage.io/source-location"), expected);
+    free(expected);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%moved.yaml%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "not an allowed host"));
+    free(errors);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%unlisted%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "is not allowed"));
+    free(errors);
+    json_decref(entity);
+    fake_github_stop(&server);
+    free(config);
+}
+
+typedef struct {
+    gr_catalog *catalog;
+    char **ids;
+    size_t count;
+    size_t cap;
+} claimer;
+
+static void *claim_all(void *arg)
+{
+    claimer *self = arg;
+
+    for (;;) {
+        gr_catalog_item *items = NULL;
+        size_t count = 0;
+
+        if (gr_catalog__claim(self->catalog, 7, &items, &count) != GR_OK)
+            fail_msg("claim failed: %s", gr_error_last());
+        for (size_t i = 0; i < count; i++) {
+            if (self->count == self->cap) {
+                self->cap = self->cap ? self->cap * 2 : 64;
+                self->ids = gr_xrealloc(self->ids, self->cap * sizeof(char *));
+            }
+            self->ids[self->count++] = gr_xstrdup(items[i].entity_id);
+            gr_catalog__item_free(&items[i]);
+        }
+        free(items);
+        if (count == 0)
+            break;
+    }
+    return NULL;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void two_workers_never_share_rows(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_buf file = GR_BUF_INIT;
+    claimer first = {0}, second = {0};
+    pthread_t threads[2];
+    gr_db *other_db = NULL;
+    gr_catalog *other = NULL;
+    char **all;
+    size_t total;
+    int64_t rows;
+
+    for (int i = 0; i < 300; i++)
+        gr_buf_printf(&file, "---\n" "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                             "metadata: {name: c%03d}\nspec: {type: service, lifecycle: x, owner: t}\n",
+                      i);
+    engine_write(fixture, "a.yaml", file.data);
+    gr_buf_free(&file);
+    engine_start(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", "
+                          "\"target\": \"@DIR@/a.yaml\"}]}}");
+    engine_idle(fixture);
+    db_fixture_exec(fixture->db->db, "UPDATE catalog_refresh_state SET next_update_at = 0, "
+                                     "lease_owner = NULL, lease_until = NULL");
+    rows = engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state", NULL);
+
+    /* A second instance with its own connections and the same config, as another
+     * process would have. */
+    assert_int_equal(db_fixture_open(fixture->db, 0, &other_db), GR_OK);
+    {
+        char *text = engine_expand(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", "
+                                            "\"target\": \"@DIR@/a.yaml\"}]}}");
+        json_t *config = json_loads(text, 0, NULL);
+        gr_catalog_options options = {.db = other_db, .config = config, .instance_id = "other"};
+
+        assert_int_equal(gr_catalog_new(&other, &options), GR_OK);
+        json_decref(config);
+        free(text);
+    }
+    first.catalog = fixture->catalog;
+    second.catalog = other;
+    pthread_create(&threads[0], NULL, claim_all, &first);
+    pthread_create(&threads[1], NULL, claim_all, &second);
+    pthread_join(threads[0], NULL);
+    pthread_join(threads[1], NULL);
+
+    total = first.count + second.count;
+    assert_int_equal(total, (size_t)rows);
+    all = gr_xmalloc(total * sizeof(char *));
+    for (size_t i = 0; i < first.count; i++)
+        all[i] = first.ids[i];
+    for (size_t i = 0; i < second.count; i++)
+        all[first.count + i] = second.ids[i];
+    qsort(all, total, sizeof(char *), compare_ids);
+    for (size_t i = 1; i < total; i++)
+        assert_string_not_equal(all[i - 1], all[i]);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE lease_owner = 'other'",
+                                  NULL),
+                     (int64_t)second.count);
+    for (size_t i = 0; i < total; i++)
+        free(all[i]);
+    free(all);
+    free(first.ids);
+    free(second.ids);
+    gr_catalog_free(other);
+    gr_db_close(other_db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        ENGINE_TEST_SQLITE(git_branch_and_new_commit),
+        ENGINE_TEST_SQLITE(git_missing_ref_is_error),
+        ENGINE_TEST_SQLITE(url_through_github_integration),
+        ENGINE_TEST_BOTH(two_workers_never_share_rows),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* Test fixture: a search service over a fresh database with catalog tables, on SQLite or PostgreSQL. */
+#ifndef GR_TEST_SEARCH_FIXTURE_H
+#define GR_TEST_SEARCH_FIXTURE_H
+
+/*
+ * Header-only, like db_fixture.h, because each .c under tests/unit/search/
+ * is its own program. Include it after cmocka.h.
+ *
+ * The catalog tables are made here with the catalog's layout
+ * (catalog_final_entities, catalog_search). Entities are written the way
+ * stitching leaves them: the final entity as JSON with its ref in lower
+ * case, plus lower-case key/value rows for annotations and spec.owner.
+ */
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit/store/db_fixture.h"
+#include "host/config/config.h"
+#include "plugins/search/entities.h"
+#include "plugins/search/plugin.h"
+#include "plugins/search/search.h"
+
+typedef struct {
+    db_fixture *db;
+    char *dir;          /* contains the config file and the TechDocs publish folder */
+    char *publish_dir;  /* techdocs.publisher.local.publishDirectory */
+    gr_config *config;
+    gr_search *search;
+} search_fixture;
+
+static const char catalog_tables_sql[] =
+    "CREATE TABLE IF NOT EXISTS catalog_final_entities (entity_id TEXT PRIMARY KEY,"
+    " entity_ref TEXT NOT NULL UNIQUE, hash TEXT NOT NULL, final_entity TEXT,"
+    " last_updated_at BIGINT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL,"
+    " name TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS catalog_search (entity_id TEXT NOT NULL, key TEXT NOT NULL,"
+    " original_value TEXT, value TEXT);"
+    "CREATE INDEX IF NOT EXISTS catalog_search_key_value ON catalog_search (key, value);"
+    "CREATE INDEX IF NOT EXISTS catalog_search_entity_id ON catalog_search (entity_id)";
+
+static inline int64_t fixture_now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Runs one statement with text parameters on the writer; fails the test on error. */
+static inline void fixture_run(gr_db *db, const char *sql, const char *const *params, int count)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_acquire(db, GR_DB_WRITE, &conn);
+
+    if (rc == 0)
+        rc = gr_db_prepare(conn, sql, &stmt);
+    for (int i = 0; rc == 0 && i < count; i++)
+        rc = gr_db_bind_text(stmt, i + 1, params[i]);
+    if (rc == 0 && gr_db_step(stmt) < 0)
+        rc = -1;
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    if (rc != 0)
+        fail_msg("%s: %s", sql, gr_error_last());
+}
+
+static inline void catalog_search_row(gr_db *db, const char *id, const char *key,
+                                      const char *value)
+{
+    char *lower_key = gr_search_ascii_lower(gr_xstrdup(key));
+    char *lower_value = gr_search_ascii_lower(gr_xstrdup(value));
+    const char *params[] = {id, lower_key, value, lower_value};
+
+    fixture_run(db,
+                "INSERT INTO catalog_search (entity_id, key, original_value, value) "
+                "VALUES (?, ?, ?, ?)",
+                params, 4);
+    free(lower_key);
+    free(lower_value);
+}
+
+/* Writes (or replaces) a final entity given as JSON text; returns its ref (caller frees). */
+static inline char *put_entity(gr_db *db, const char *json_text)
+{
+    json_error_t error;
+    json_t *entity = json_loads(json_text, 0, &error);
+    const char *kind;
+    const char *name;
+    const char *namespace_;
+    const char *owner;
+    const json_t *annotations;
+    const char *key;
+    json_t *value;
+    char *ref;
+
+    if (entity == NULL)
+        fail_msg("invalid test entity: %s", error.text);
+    kind = gr_search_entity_string(entity, "kind");
+    name = gr_search_entity_string(entity, "metadata.name");
+    namespace_ = gr_search_entity_string(entity, "metadata.namespace");
+    if (namespace_ == NULL)
+        namespace_ = "default";
+    ref = gr_search_ascii_lower(gr_xasprintf("%s:%s/%s", kind, namespace_, name));
+    {
+        char *lower_kind = gr_search_ascii_lower(gr_xstrdup(kind));
+        const char *params[] = {ref, ref, json_text, lower_kind, namespace_, name};
+
+        fixture_run(db, "DELETE FROM catalog_search WHERE entity_id = ?", params, 1);
+        fixture_run(db,
+                    "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, "
+                    "final_entity, last_updated_at, kind, namespace, name) "
+                    "VALUES (?, ?, 'h', ?, 0, ?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET "
+                    "final_entity = excluded.final_entity",
+                    params, 6);
+        free(lower_kind);
+    }
+    owner = gr_search_entity_string(entity, "spec.owner");
+    if (owner != NULL)
+        catalog_search_row(db, ref, "spec.owner", owner);
+    annotations = json_object_get(json_object_get(entity, "metadata"), "annotations");
+    json_object_foreach((json_t *)annotations, key, value) {
+        char *full = gr_xasprintf("metadata.annotations.%s", key);
+
+        catalog_search_row(db, ref, full, json_string_value(value));
+        free(full);
+    }
+    json_decref(entity);
+    return ref;
+}
+
+static inline void delete_entity(gr_db *db, const char *ref)
+{
+    const char *params[] = {ref};
+
+    fixture_run(db, "DELETE FROM catalog_search WHERE entity_id = ?", params, 1);
+    fixture_run(db, "DELETE FROM catalog_final_entities WHERE entity_id = ?", params, 1);
+}
+
+/* Writes a published TechDocs site's search index for default/<kind>/<name>. */
+static inline void put_site(const search_fixture *fixture, const char *kind, const char *name,
+                            const char *index_json)
+{
+    char *relative = gr_xasprintf("default/%s/%s/search/search_index.json", kind, name);
+
+    gr_test_write_file(fixture->publish_dir, relative, index_json);
+    free(relative);
+}
+
+static inline int search_fixture_setup(void **state)
+{
+    search_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
+    gr_config_schema *schema = NULL;
+    char *config_path;
+    char *config_text;
+    const char *files[1];
+
+    if (db_fixture_setup(state) != 0) {
+        free(fixture);
+        return -1;
+    }
+    fixture->db = *state;
+    db_fixture_exec(fixture->db->db, catalog_tables_sql);
+
+    fixture->dir = gr_test_tmpdir("search");
+    fixture->publish_dir = gr_xasprintf("%s/sites", fixture->dir);
+    config_text = gr_xasprintf("techdocs:\n  publisher:\n    local:\n"
+                               "      publishDirectory: %s\n",
+                               fixture->publish_dir);
+    gr_test_write_file(fixture->dir, "app-config.yaml", config_text);
+    free(config_text);
+    config_path = gr_xasprintf("%s/app-config.yaml", fixture->dir);
+    files[0] = config_path;
+    if (gr_config_schema_builtin(&schema) != 0 ||
+        gr_config_load(&fixture->config, files, 1, schema) != 0) {
+        fprintf(stderr, "loading the test config failed: %s\n", gr_error_last());
+        gr_config_schema_free(schema);
+        free(config_path);
+        return -1;
+    }
+    gr_config_schema_free(schema);
+    free(config_path);
+
+    if (gr_search_new_builtin(&fixture->search, fixture->db->db, fixture->config, "test") != 0) {
+        fprintf(stderr, "creating the search service failed: %s\n", gr_error_last());
+        return -1;
+    }
+    *state = fixture;
+    return 0;
+}
+
+static inline int search_fixture_teardown(void **state)
+{
+    search_fixture *fixture = *state;
+    void *db_state = fixture->db;
+
+    gr_search_free(fixture->search);
+    gr_config_free(fixture->config);
+    gr_test_rmtree(fixture->dir);
+    free(fixture->dir);
+    free(fixture->publish_dir);
+    free(fixture);
+    return db_fixture_teardown(&db_state);
+}
+
+/* Runs a query and fails the test on error; caller releases the result. */
+static inline json_t *query_ok(gr_search *search, const gr_search_request *request)
+{
+    json_t *result = NULL;
+
+    if (gr_search_query(search, request, NULL, &result) != 0)
+        fail_msg("query failed: %s", gr_error_last());
+    return result;
+}
+
+static inline json_t *query_term(gr_search *search, const char *term)
+{
+    gr_search_request request = {.term = term};
+
+    return query_ok(search, &request);
+}
+
+static inline int64_t result_count(const json_t *result)
+{
+    return json_integer_value(json_object_get(result, "numberOfResults"));
+}
+
+/* Returns document field `field` of result `index` (borrowed), or NULL. */
+static inline const char *result_field(const json_t *result, size_t index, const char *field)
+{
+    const json_t *item = json_array_get(json_object_get(result, "results"), index);
+
+    return json_string_value(json_object_get(json_object_get(item, "document"), field));
+}
+
+/* Returns 1 when some result of `term` has `location`. */
+static inline int has_location(gr_search *search, const char *term, const char *location)
+{
+    json_t *result = query_term(search, term);
+    const json_t *results = json_object_get(result, "results");
+    int found = 0;
+
+    for (size_t i = 0; i < json_array_size(results); i++)
+        if (strcmp(result_field(result, i, "location"), location) == 0)
+            found = 1;
+    json_decref(result);
+    return found;
+}
+
+#define SEARCH_TEST_BOTH(fn)                                                                       \
+    {"sqlite: " #fn, fn, search_fixture_setup, search_fixture_teardown,                            \
+     (void *)&db_fixture_sqlite},                                                                  \
+    {                                                                                              \
+        "pg: " #fn, fn, search_fixture_setup, search_fixture_teardown, (void *)&db_fixture_pg      \
+    }
+
+#endif
