@@ -6,8 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,42 +17,36 @@
 
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
-#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "host/store/db.h"
-#include "plugins/catalog/engine/catalog.h"
 
 /*
- * A child process runs the catalog engine on a SQLite file and ingests a
- * generated catalog of CRASH_ENTITIES entities from one file location. Its
- * stitch hook appends each entity ref to a log file after the engine
- * committed it. The parent kills the child with SIGKILL after a random delay,
- * CRASH_KILLS times, and after each kill opens the database itself and
- * checks that:
+ * `greenroom serve` (the real binary) ingests a generated catalog of
+ * CRASH_ENTITIES entities from one file location into SQLite. The test kills
+ * it with SIGKILL at a random moment after it is ready, CRASH_KILLS times.
+ * Just before each kill it reads the refs of the stitched entities from the
+ * database, and after the kill it checks that:
  *   - PRAGMA integrity_check returns "ok";
- *   - every ref in the log (stitched before the kill) is a final entity;
+ *   - every ref read before the kill is still a final entity;
  *   - the number of final entities never went down.
- * A last child runs until every generated entity is stitched, every row is
- * processed and the stitch queue is empty; the time that takes after the
- * last kill is printed. A row that a killed child had claimed is taken up
- * again only after its lease ends (GR_CATALOG_LEASE_MS, 120 s), so that
- * time can reach two minutes.
+ * A last server runs until every generated entity is stitched, every row is
+ * processed and the stitch queue is empty, and must then stop cleanly on
+ * SIGTERM. The time that takes is printed. A row that a killed server had
+ * claimed is taken up again only after its lease ends (GR_CATALOG_LEASE_MS,
+ * 120 s), so that time can reach two minutes.
  * The delays come from a seed printed at the start; GR_CRASH_SEED=N repeats
  * a run, GR_CRASH_KILLS=N sets the number of kills (0 ingests once), and
  * GR_CRASH_KEEP=1 keeps the folder with the database for a look.
  *
- * TODO: `greenroom serve` does not run the catalog engine yet (the catalog
- * plugin in src/plugins/builtin.c has no init hook), so the child is this
- * program forked, running the engine in-process as serve will. Kill the
- * real binary through gr_test_server_start() once serve ingests catalogs,
- * and add docs builds and template runs when serve runs them.
+ * TODO: serve also builds TechDocs sites and runs templates; kill it during
+ * those too and check that a site is either the old or the new one.
  */
 
 #define CRASH_ENTITIES 3000
 #define CRASH_KILLS 5
-#define CRASH_MIN_DELAY_MS 150
-#define CRASH_MAX_DELAY_MS 10000
+#define CRASH_MIN_DELAY_MS 50
+#define CRASH_MAX_DELAY_MS 3000
 /* Longer than GR_CATALOG_LEASE_MS (120 s) plus an ingestion under the sanitizers. */
 #define CRASH_FINISH_TIMEOUT_MS 300000
 #define CRASH_INTERVAL_S 20
@@ -63,8 +55,6 @@ typedef struct {
     char *dir;
     char *catalog_path;
     char *db_path;
-    char *log_path;
-    json_t *config;
     unsigned seed;
 } crash_fixture;
 
@@ -108,22 +98,34 @@ static size_t write_catalog(const char *path, size_t total)
     return count;
 }
 
+/* The app-config of the server: SQLite under data/, one file location, every kind allowed. */
+static const char config_format[] =
+    "backend:\n"
+    "  listen:\n"
+    "    port: ${GREENROOM_PORT}\n"
+    "  database:\n"
+    "    client: better-sqlite3\n"
+    "    connection: ./data/greenroom.sqlite\n"
+    "catalog:\n"
+    "  rules:\n"
+    "    - allow: [Component, API, Location, Group, User, System, Resource]\n"
+    "  locations:\n"
+    "    - type: file\n"
+    "      target: ./catalog-info.yaml\n"
+    "  processingInterval: {seconds: %d}\n";
+
 static int setup(void **state)
 {
     crash_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
     const char *seed = getenv("GR_CRASH_SEED");
+    char *config;
 
     fixture->dir = gr_test_tmpdir("crash-catalog");
     fixture->catalog_path = gr_xasprintf("%s/catalog-info.yaml", fixture->dir);
-    fixture->db_path = gr_xasprintf("%s/greenroom.sqlite", fixture->dir);
-    fixture->log_path = gr_xasprintf("%s/stitched.log", fixture->dir);
-    /* A short processing interval, so a row whose claim died with a child is due again as
-     * soon as its lease ends. */
-    fixture->config = json_pack("{s:{s:[{s:[s,s,s,s,s,s,s]}], s:[{s:s,s:s}], s:{s:i}}}",
-                                "catalog", "rules", "allow", "Component", "API", "Location",
-                                "Group", "User", "System", "Resource", "locations", "type", "file",
-                                "target", fixture->catalog_path, "processingInterval", "seconds",
-                                CRASH_INTERVAL_S);
+    fixture->db_path = gr_xasprintf("%s/data/greenroom.sqlite", fixture->dir);
+    config = gr_xasprintf(config_format, CRASH_INTERVAL_S);
+    gr_test_write_file(fixture->dir, "app-config.yaml", config);
+    free(config);
     fixture->seed = seed ? (unsigned)strtoul(seed, NULL, 10) : (unsigned)time(NULL);
     printf("crash_catalog: seed %u (set GR_CRASH_SEED to repeat)\n", fixture->seed);
     srand(fixture->seed);
@@ -140,72 +142,39 @@ static int teardown(void **state)
         printf("crash_catalog: kept %s\n", fixture->dir);
     else
         gr_test_rmtree(fixture->dir);
-    json_decref(fixture->config);
     free(fixture->dir);
     free(fixture->catalog_path);
     free(fixture->db_path);
-    free(fixture->log_path);
     free(fixture);
     return 0;
 }
 
-/* The stitch hook of the child: one line per committed entity, in one write() call. */
-static void log_stitched(const char *entity_ref, int deleted, void *payload)
+/* Starts `greenroom serve` in the fixture's folder; fails the test when it does not start. */
+static void server_start(const crash_fixture *fixture, gr_test_server *server)
 {
-    int fd = *(int *)payload;
-    char *line;
-
-    if (deleted)
-        return;
-    line = gr_xasprintf("%s\n", entity_ref);
-    if (write(fd, line, strlen(line)) < 0)
-        _exit(3);
-    free(line);
+    if (gr_test_server_start(server, fixture->dir, "app-config.yaml", 60000) != 0)
+        fail_msg("greenroom serve did not start");
 }
 
-/*
- * Runs in the forked child: starts the engine and runs until killed. Exits
- * nonzero when the engine fails to start.
- */
-static void child_run(const crash_fixture *fixture)
+/* Returns the refs of every final entity, read in this process. */
+static json_t *read_stitched(const crash_fixture *fixture)
 {
-    gr_db_options db_options = {.client = "sqlite", .path = fixture->db_path};
-    gr_catalog_options options = {.config = fixture->config, .instance_id = "crash-child"};
-    gr_catalog *catalog = NULL;
+    gr_db_options options = {.client = "sqlite", .path = fixture->db_path};
+    json_t *refs = json_array();
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
     gr_db *db = NULL;
-    int fd = open(fixture->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    int rc;
 
-    if (fd < 0 || gr_db_open(&db, &db_options) != GR_OK)
-        _exit(4);
-    options.db = db;
-    rc = gr_catalog_new(&catalog, &options);
-    if (rc == GR_OK)
-        rc = gr_catalog_on_stitched(catalog, log_stitched, &fd);
-    if (rc == GR_OK)
-        rc = gr_catalog_start(catalog);
-    if (rc == GR_OK) {
-        for (;;)
-            pause();
-    }
-    fprintf(stderr, "crash child: %s\n", gr_error_last());
-    gr_catalog_free(catalog);
+    assert_int_equal(gr_db_open(&db, &options), GR_OK);
+    if (gr_db_acquire(db, GR_DB_READ, &conn) != GR_OK ||
+        gr_db_prepare(conn, "SELECT entity_ref FROM catalog_final_entities", &stmt) != GR_OK)
+        fail_msg("reading the final entities: %s", gr_error_last());
+    while (gr_db_step(stmt) == GR_DB_ROW)
+        json_array_append_new(refs, json_string(gr_db_column_text(stmt, 0)));
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
     gr_db_close(db);
-    close(fd);
-    _exit(5);
-}
-
-static pid_t child_start(const crash_fixture *fixture)
-{
-    pid_t pid;
-
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        child_run(fixture);
-    return pid;
+    return refs;
 }
 
 /* Opens the database in this process and returns one text value of `sql` (caller frees). */
@@ -235,33 +204,12 @@ static int64_t query_count(gr_db *db, const char *sql)
     return count;
 }
 
-/* Returns the complete lines of the stitch log; a torn last line is dropped. */
-static json_t *read_log(const char *path)
-{
-    json_t *refs = json_array();
-    FILE *file = fopen(path, "r");
-    char line[512];
-
-    if (file == NULL)
-        return refs;
-    while (fgets(line, sizeof(line), file) != NULL) {
-        size_t len = strlen(line);
-
-        if (len == 0 || line[len - 1] != '\n')
-            break;
-        line[len - 1] = '\0';
-        json_array_append_new(refs, json_string(line));
-    }
-    fclose(file);
-    return refs;
-}
-
 /* Checks the database after a kill; returns the number of final entities. */
-static int64_t check_after_kill(const crash_fixture *fixture, int64_t before, int round)
+static int64_t check_after_kill(const crash_fixture *fixture, json_t *refs, int64_t before,
+                                int round)
 {
     gr_db_options options = {.client = "sqlite", .path = fixture->db_path};
     gr_db *db = NULL;
-    json_t *refs = read_log(fixture->log_path);
     char *integrity;
     int64_t final;
     size_t index;
@@ -284,40 +232,34 @@ static int64_t check_after_kill(const crash_fixture *fixture, int64_t before, in
     }
     final = query_count(db, "SELECT count(*) FROM catalog_final_entities");
     assert_true(final >= before);
-    printf("crash_catalog: round %d: %zu stitched refs logged, %lld final entities, ok\n", round,
-           json_array_size(refs), (long long)final);
-    json_decref(refs);
+    printf("crash_catalog: round %d: %zu entities stitched before the kill, %lld after, ok\n",
+           round, json_array_size(refs), (long long)final);
     gr_db_close(db);
     return final;
 }
 
-/* Opens the engine without workers after the last run and checks that everything is done. */
+/* Checks the database after the last server stopped: every entity processed and stitched. */
 static void check_finished(const crash_fixture *fixture, size_t written)
 {
-    gr_db_options db_options = {.client = "sqlite", .path = fixture->db_path};
-    gr_catalog_options options = {.config = fixture->config, .instance_id = "crash-check"};
-    gr_catalog *catalog = NULL;
-    gr_catalog_counts counts;
+    gr_db_options options = {.client = "sqlite", .path = fixture->db_path};
     gr_db *db = NULL;
     char *integrity;
 
-    assert_int_equal(gr_db_open(&db, &db_options), GR_OK);
-    options.db = db;
-    assert_int_equal(gr_catalog_new(&catalog, &options), GR_OK);
-    assert_int_equal(gr_catalog_counts_read(catalog, &counts), GR_OK);
+    assert_int_equal(gr_db_open(&db, &options), GR_OK);
     /* The generated entities and the Location entity of the configured location. */
-    assert_int_equal(counts.final, (int64_t)written + 1);
-    assert_int_equal(counts.entities, (int64_t)written + 1);
-    /* Rows come due again every CRASH_INTERVAL_S, and the last child was killed at any
-     * point of such a pass, so `due`, leases and the stitch queue are not checked. */
+    assert_int_equal(query_count(db, "SELECT count(*) FROM catalog_final_entities"),
+                     (int64_t)written + 1);
+    assert_int_equal(query_count(db, "SELECT count(*) FROM catalog_refresh_state"),
+                     (int64_t)written + 1);
     assert_int_equal(query_count(db, "SELECT count(*) FROM catalog_refresh_state"
                                      " WHERE processed_entity IS NULL"),
                      0);
-    assert_int_equal(counts.errors, 0);
+    assert_int_equal(query_count(db, "SELECT count(*) FROM catalog_refresh_state WHERE errors"
+                                     " IS NOT NULL AND errors <> '' AND errors <> '[]'"),
+                     0);
     integrity = query_text(db, "PRAGMA integrity_check", NULL);
     assert_string_equal(integrity, "ok");
     free(integrity);
-    gr_catalog_free(catalog);
     gr_db_close(db);
 }
 
@@ -330,9 +272,9 @@ static double seconds_since(const struct timespec *start)
 }
 
 /*
- * Polls the database while child `pid` runs, until every entity of the
+ * Polls the database while the server `pid` runs, until every entity of the
  * catalog file is stitched and nothing is queued. Returns 0, or -1 when the
- * child exits or CRASH_FINISH_TIMEOUT_MS passes first.
+ * server exits or CRASH_FINISH_TIMEOUT_MS passes first.
  */
 static int wait_finished(const crash_fixture *fixture, pid_t pid, size_t written,
                          const struct timespec *start)
@@ -354,7 +296,7 @@ static int wait_finished(const crash_fixture *fixture, pid_t pid, size_t written
             break;
         }
         if (waitpid(pid, NULL, WNOHANG) == pid) {
-            fprintf(stderr, "crash_catalog: the last child exited before it finished\n");
+            fprintf(stderr, "crash_catalog: the last server exited before it finished\n");
             break;
         }
         nanosleep(&pause, NULL);
@@ -369,38 +311,41 @@ static void kill_during_ingestion(void **state)
     size_t written = write_catalog(fixture->catalog_path, CRASH_ENTITIES);
     const char *kills_env = getenv("GR_CRASH_KILLS");
     int kills = kills_env ? atoi(kills_env) : CRASH_KILLS;
+    gr_test_server server;
     struct timespec start;
     int64_t final = 0;
-    int status = 0;
-    pid_t pid;
+    json_t *refs;
+    int status;
 
     for (int round = 1; round <= kills; round++) {
         int delay_ms = CRASH_MIN_DELAY_MS + rand() % (CRASH_MAX_DELAY_MS - CRASH_MIN_DELAY_MS);
         struct timespec pause = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
 
-        pid = child_start(fixture);
+        server_start(fixture, &server);
         nanosleep(&pause, NULL);
-        kill(pid, SIGKILL);
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        /* The child runs until killed, so any exit of its own is a failure to start. */
+        refs = read_stitched(fixture);
+        kill(server.pid, SIGKILL);
+        assert_int_equal(waitpid(server.pid, &status, 0), server.pid);
+        server.pid = 0;
+        gr_test_server_stop(&server);
+        /* The server runs until killed, so an exit of its own is a failure. */
         if (WIFEXITED(status))
-            fail_msg("round %d: the child exited with status %d", round, WEXITSTATUS(status));
-        assert_true(WIFSIGNALED(status));
-        printf("crash_catalog: round %d: killed after %d ms\n", round, delay_ms);
-        final = check_after_kill(fixture, final, round);
+            fail_msg("round %d: the server exited with status %d", round, WEXITSTATUS(status));
+        printf("crash_catalog: round %d: killed %d ms after it was ready\n", round, delay_ms);
+        final = check_after_kill(fixture, refs, final, round);
+        json_decref(refs);
     }
 
-    /* A row claimed by a killed child waits until its lease (GR_CATALOG_LEASE_MS) ends,
-     * so finishing can take that long; the time is printed as the recovery time. */
     clock_gettime(CLOCK_MONOTONIC, &start);
-    pid = child_start(fixture);
-    status = wait_finished(fixture, pid, written, &start);
-    printf("crash_catalog: the last run finished the ingestion in %.1f s\n",
+    server_start(fixture, &server);
+    status = wait_finished(fixture, server.pid, written, &start);
+    printf("crash_catalog: the last server finished the ingestion in %.1f s\n",
            seconds_since(&start));
-    kill(pid, SIGKILL);
-    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    refs = read_stitched(fixture);
+    assert_int_equal(gr_test_server_stop(&server), 0);
     assert_int_equal(status, 0);
-    check_after_kill(fixture, final, kills + 1);
+    check_after_kill(fixture, refs, final, kills + 1);
+    json_decref(refs);
     check_finished(fixture, written);
 }
 
