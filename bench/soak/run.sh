@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Soak test: drives `greenroom serve` (the release build) on loopback with a
-# mix of catalog reads by name, by query and facets, search queries,
-# TechDocs page renders and location registrations (bench/soak/soak.lua) for
-# a bounded time, then prints throughput, p99 latency, errors and the
-# server's resident memory sampled every few seconds.
+# Soak test: drives `greenroom serve` (the release build) on loopback for a
+# bounded time with a mix of catalog reads by name, by query and facets,
+# search queries, TechDocs page renders and location registrations
+# (bench/soak/soak.lua). It then prints throughput, p99 latency, errors and
+# the server's resident memory sampled every few seconds.
 #
 #   bench/soak/run.sh [--seconds N] [--entities N] [--connections N] [--sample N]
 #
