@@ -34,6 +34,10 @@ mkdocs
 python3-markdown
 python3-pymdownx
 mkdocs-material
+libgraphviz-dev
+graphviz
+chromium
+fonts-dejavu-core
 "
 
 missing=""

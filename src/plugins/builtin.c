@@ -5,11 +5,13 @@
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
-#include "plugins/scaffolder/template/cli.h"
+#include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/plugin.h"
 #include "plugins/search/plugin.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
+#include "plugins/ui/ui.h"
 
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
@@ -44,16 +46,33 @@ static const gr_plugin_def builtin_techdocs = {
 
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
-    .description = "software templates: the template engine and its commands",
-    .commands = gr_tmpl_cli_commands,
+    .description = "software templates: forms, the task queue, actions and the template engine",
+    .init = gr_scaffolder_plugin_init,
+    .start = gr_scaffolder_plugin_start,
+    .stop = gr_scaffolder_plugin_stop,
+    .destroy = gr_scaffolder_plugin_destroy,
+    .commands = gr_scaffolder_commands,
+    .config_keys = gr_scaffolder_plugin_config_keys,
 };
 
+static const gr_plugin_def builtin_ui = {
+    .id = "ui",
+    .description = "web UI: catalog, API docs, import, settings and relation graphs",
+    .init = gr_ui_plugin_init,
+    .start = gr_ui_plugin_start,
+    .destroy = gr_ui_plugin_destroy,
+    .config_keys = gr_ui_config_keys,
+};
+
+/* The UI comes last: its fallback /docs and /create pages give way to the
+ * pages TechDocs and the scaffolder registered before it. */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
+    &builtin_ui,
     NULL,
 };
 

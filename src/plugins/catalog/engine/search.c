@@ -360,10 +360,12 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
         gr_catalog__sort(rows, row_count, sizeof(*rows), compare_ordered);
         out->items = gr_xcalloc(row_count + 1, sizeof(*out->items));
         for (size_t i = 0; i < row_count; i++) {
-            bool duplicate = i > 0 && strcmp(rows[i].row.key, rows[i - 1].row.key) == 0 &&
-                             ((rows[i].row.value == NULL && rows[i - 1].row.value == NULL) ||
-                              (rows[i].row.value != NULL && rows[i - 1].row.value != NULL &&
-                               strcmp(rows[i].row.value, rows[i - 1].row.value) == 0));
+            /* Compare with the last row kept: rows[i - 1] may be a freed duplicate. */
+            const gr_catalog_search_row *kept = out->count ? &out->items[out->count - 1] : NULL;
+            bool duplicate = kept != NULL && strcmp(rows[i].row.key, kept->key) == 0 &&
+                             ((rows[i].row.value == NULL && kept->value == NULL) ||
+                              (rows[i].row.value != NULL && kept->value != NULL &&
+                               strcmp(rows[i].row.value, kept->value) == 0));
 
             if (duplicate) {
                 free(rows[i].row.key);

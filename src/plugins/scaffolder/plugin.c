@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* The scaffolder plugin: life-cycle hooks, its state, and where templates come from. */
+#include "plugins/scaffolder/plugin.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/http/http.h"
+#include "host/log/log.h"
+#include "host/sched/sched.h"
+#include "plugins/catalog/engine/catalog.h"
+#include "plugins/scaffolder/store.h"
+
+/* Time between two looks for tasks whose instance died, in milliseconds. */
+#define RECOVER_INTERVAL_MS 30000
+
+static char *lower_copy(const char *text)
+{
+    char *copy = gr_xstrdup(text);
+
+    for (char *p = copy; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return copy;
+}
+
+/* Reads final_entity JSON rows of catalog_final_entities. */
+static int query_entities(gr_db *db, const char *sql, const char *param, json_t **out)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    json_t *list = json_array();
+    int rc;
+
+    *out = NULL;
+    if ((rc = gr_db_acquire(db, GR_DB_READ, &conn)) < 0) {
+        json_decref(list);
+        return rc;
+    }
+    if ((rc = gr_db_prepare(conn, sql, &stmt)) == 0) {
+        if (param != NULL)
+            gr_db_bind_text(stmt, 1, param);
+        while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+            json_t *entity = json_loads(gr_db_column_text(stmt, 0) ?: "null", 0, NULL);
+
+            if (json_is_object(entity))
+                json_array_append_new(list, entity);
+            else
+                json_decref(entity);
+        }
+        rc = rc == GR_DB_DONE ? 0 : rc;
+    }
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    if (rc < 0) {
+        json_decref(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+static int find_entity(gr_db *db, const char *ref, json_t **out)
+{
+    char *lower = lower_copy(ref);
+    json_t *list = NULL;
+    int rc = query_entities(
+        db, "SELECT final_entity FROM catalog_final_entities WHERE entity_ref = ?", lower, &list);
+
+    *out = NULL;
+    if (rc == 0 && json_array_size(list) == 0)
+        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
+    if (rc == 0)
+        *out = json_incref(json_array_get(list, 0));
+    json_decref(list);
+    free(lower);
+    return rc;
+}
+
+int gr_scaffolder_find_template(gr_db *db, const char *ref, json_t **out)
+{
+    int rc = find_entity(db, ref, out);
+
+    if (rc == GR_ENOTFOUND)
+        return gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
+    return rc;
+}
+
+int gr_scaffolder_list_templates(gr_db *db, json_t **out)
+{
+    int rc = query_entities(db,
+                            "SELECT final_entity FROM catalog_final_entities "
+                            "WHERE kind = 'template' ORDER BY namespace, name",
+                            NULL, out);
+
+    return rc;
+}
+
+static int catalog_fetch_entity(void *payload, const char *ref, json_t **out)
+{
+    gr_scaffolder_plugin *plugin = payload;
+
+    return find_entity(plugin->host->db, ref, out);
+}
+
+static int catalog_register_location(void *payload, const char *type, const char *target,
+                                     json_t **entities_out)
+{
+    gr_scaffolder_plugin *plugin = payload;
+    json_t *location = NULL;
+    json_t *exists = NULL;
+    int rc;
+
+    *entities_out = NULL;
+    if (plugin->catalog == NULL)
+        return gr_error_set(GR_EBACKEND, "the catalog is not running on this instance");
+    rc = gr_catalog_add_location(plugin->catalog, type, target, 0, &location, NULL, NULL);
+    json_decref(location);
+    if (rc == GR_ECONFLICT)
+        rc = 0; /* registered before: the entities below still tell the entity ref */
+    if (rc == 0)
+        rc = gr_catalog_add_location(plugin->catalog, type, target, 1, NULL, entities_out, &exists);
+    json_decref(exists);
+    return rc;
+}
+
+/* The CLI and tests use this with their own engine handle and database. */
+typedef struct {
+    gr_db *db;
+    gr_catalog *catalog;
+} direct_catalog;
+
+static int direct_fetch(void *payload, const char *ref, json_t **out)
+{
+    return find_entity(((direct_catalog *)payload)->db, ref, out);
+}
+
+static int direct_register(void *payload, const char *type, const char *target,
+                           json_t **entities_out)
+{
+    direct_catalog *direct = payload;
+    gr_scaffolder_plugin plugin = {.catalog = direct->catalog};
+
+    return catalog_register_location(&plugin, type, target, entities_out);
+}
+
+void gr_scaffolder_use_catalog(gr_scaffolder *scaffolder, gr_db *db, void *catalog)
+{
+    direct_catalog *direct = gr_xcalloc(1, sizeof(*direct));
+
+    direct->db = db;
+    direct->catalog = catalog;
+    free(scaffolder->catalog_owned);
+    scaffolder->catalog_owned = direct;
+    scaffolder->catalog.fetch_entity = direct_fetch;
+    scaffolder->catalog.register_location = direct_register;
+    scaffolder->catalog.payload = direct;
+}
+
+static int recover_job(gr_sched_run *run, void *payload)
+{
+    gr_scaffolder_plugin *plugin = payload;
+    int64_t count = 0;
+    int rc;
+
+    (void)run;
+    rc = gr_task_recover_expired(plugin->host->db, &count);
+    if (rc == 0 && count > 0)
+        gr_warn("scaffolder",
+                "marked %lld task(s) as failed: their instance stopped sending "
+                "heartbeats",
+                (long long)count);
+    return rc;
+}
+
+/* Opens an engine handle without workers: locations it stores are processed by the catalog. */
+static void open_catalog(gr_scaffolder_plugin *plugin)
+{
+    gr_catalog_options options = {
+        .db = plugin->host->db,
+        .config = gr_config_node(plugin->host->config, ""),
+        .instance_id = plugin->host->instance_id,
+    };
+    gr_catalog *catalog = NULL;
+
+    if (gr_catalog_new(&catalog, &options) < 0) {
+        gr_warn("scaffolder", "catalog:register is not available: %s", gr_error_last());
+        return;
+    }
+    plugin->catalog = catalog;
+}
+
+int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
+{
+    gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    int rc;
+
+    *state_out = NULL;
+    plugin->host = host;
+    /* TODO: let other plugins add actions to plugin->scaffolder->actions with
+     * gr_scaffolder_actions_add() once the host offers a lookup of plugin states. */
+    if ((rc = gr_scaffolder_new(&plugin->scaffolder, host->config, host->db)) < 0)
+        goto fail;
+    if ((rc = gr_task_store_migrate(host->db)) < 0)
+        goto fail;
+    open_catalog(plugin);
+    plugin->scaffolder->catalog.fetch_entity = catalog_fetch_entity;
+    plugin->scaffolder->catalog.register_location = catalog_register_location;
+    plugin->scaffolder->catalog.payload = plugin;
+    if ((rc = gr_scaffolder_workers_new(&plugin->workers, plugin->scaffolder, host->instance_id,
+                                        plugin->scaffolder->concurrency)) < 0)
+        goto fail;
+    if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0 ||
+        (rc = gr_scaffolder_ui_register(plugin, host->http)) < 0)
+        goto fail;
+    if (host->sched != NULL &&
+        (rc = gr_sched_add(host->sched, "scaffolder.recover", RECOVER_INTERVAL_MS,
+                           RECOVER_INTERVAL_MS, RECOVER_INTERVAL_MS, recover_job, plugin)) < 0)
+        goto fail;
+    *state_out = plugin;
+    return 0;
+fail:
+    gr_scaffolder_plugin_destroy(plugin);
+    return rc;
+}
+
+int gr_scaffolder_plugin_start(void *state)
+{
+    gr_scaffolder_plugin *plugin = state;
+
+    return gr_scaffolder_workers_start(plugin->workers);
+}
+
+void gr_scaffolder_plugin_stop(void *state)
+{
+    gr_scaffolder_plugin *plugin = state;
+
+    gr_scaffolder_workers_stop(plugin->workers);
+}
+
+void gr_scaffolder_plugin_destroy(void *state)
+{
+    gr_scaffolder_plugin *plugin = state;
+
+    if (plugin == NULL)
+        return;
+    gr_scaffolder_workers_free(plugin->workers);
+    gr_catalog_free(plugin->catalog);
+    gr_scaffolder_free(plugin->scaffolder);
+    free(plugin);
+}

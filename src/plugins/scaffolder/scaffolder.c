@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* The scaffolder's shared services and settings, read from the app config. */
+#include "plugins/scaffolder/scaffolder.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/config/config.h"
+#include "plugins/scaffolder/plugin.h"
+
+const gr_config_key gr_scaffolder_plugin_config_keys[] = {
+    {
+        .path = "scaffolder.workingDirectory",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"./data/scaffolder\"",
+        .description = "Folder below which every task gets its own workspace folder, removed "
+                       "when the task ends.",
+    },
+    {
+        .path = "scaffolder.concurrentTasksLimit",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "10",
+        .description = "Number of tasks one instance runs at the same time; 0 runs none, so "
+                       "the instance only accepts tasks for others to run.",
+    },
+    {
+        .path = "scaffolder.taskTimeoutSeconds",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "3600",
+        .description = "Time limit of one task, in seconds. A task still running then fails.",
+    },
+    {
+        .path = "scaffolder.limits.workspaceBytes",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "536870912",
+        .description = "Maximum size of the files in one task's workspace, in bytes.",
+    },
+    {
+        .path = "scaffolder.defaultAuthor.name",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"Scaffolder\"",
+        .description = "Author name of the commits that publish actions make.",
+    },
+    {
+        .path = "scaffolder.defaultAuthor.email",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"scaffolder@backstage.io\"",
+        .description = "Author email of the commits that publish actions make.",
+    },
+    {
+        .path = "scaffolder.defaultCommitMessage",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"Initial commit\"",
+        .description = "Message of the first commit that publish actions make.",
+    },
+    {
+        .path = "scaffolder.templateRoots",
+        .types = GR_CONFIG_ARRAY,
+        .default_json = "[]",
+        .description = "Folders that templates read from local files may fetch from with "
+                       "relative URLs leading outside their own folder (such as "
+                       "../../skeletons/x). Without an entry, a file template reads only "
+                       "below its own folder.",
+    },
+    {.path = "scaffolder.templateRoots[]", .types = GR_CONFIG_STRING},
+    {
+        .path = "scaffolder.publishGit.localRoots",
+        .types = GR_CONFIG_ARRAY,
+        .default_json = "[]",
+        .description = "Folders under which publish:git may push to local repositories "
+                       "(a path or a file:// URL). Remote URLs need no entry.",
+    },
+    {.path = "scaffolder.publishGit.localRoots[]", .types = GR_CONFIG_STRING},
+    {.path = NULL},
+};
+
+const gr_config_key *gr_scaffolder_config_keys(void)
+{
+    return gr_scaffolder_plugin_config_keys;
+}
+
+static char *trim_slash(const char *url)
+{
+    size_t len = strlen(url);
+
+    while (len > 0 && url[len - 1] == '/')
+        len--;
+    return gr_xstrndup(url, len);
+}
+
+static void read_integrations(const json_t *list, gr_scm_kind kind, gr_scaffolder_integration **out,
+                              size_t *count)
+{
+    const char *default_host = kind == GR_SCM_GITHUB ? "github.com" : "gitlab.com";
+    bool has_default = false;
+    size_t index;
+    json_t *item;
+
+    *out = gr_xcalloc(json_array_size(list) + 1, sizeof(**out));
+    *count = 0;
+    json_array_foreach(list, index, item)
+    {
+        gr_scaffolder_integration *entry = &(*out)[*count];
+        const char *host = json_string_value(json_object_get(item, "host"));
+        const char *api = json_string_value(json_object_get(item, "apiBaseUrl"));
+        const char *base = json_string_value(json_object_get(item, "baseUrl"));
+        const char *token = json_string_value(json_object_get(item, "token"));
+
+        if (host == NULL)
+            continue;
+        entry->host = gr_xstrdup(host);
+        if (api != NULL)
+            entry->api_base_url = trim_slash(api);
+        else if (kind == GR_SCM_GITHUB)
+            entry->api_base_url = strcmp(host, "github.com") == 0
+                                      ? gr_xstrdup("https://api.github.com")
+                                      : gr_xasprintf("https://%s/api/v3", host);
+        else
+            entry->api_base_url = gr_xasprintf("https://%s/api/v4", host);
+        entry->base_url = base ? trim_slash(base) : gr_xasprintf("https://%s", host);
+        entry->token = token && token[0] ? gr_xstrdup(token) : NULL;
+        has_default = has_default || strcmp(host, default_host) == 0;
+        (*count)++;
+    }
+    if (!has_default) {
+        gr_scaffolder_integration *entry = &(*out)[(*count)++];
+
+        entry->host = gr_xstrdup(default_host);
+        entry->api_base_url = gr_xstrdup(kind == GR_SCM_GITHUB ? "https://api.github.com"
+                                                               : "https://gitlab.com/api/v4");
+        entry->base_url = gr_xasprintf("https://%s", default_host);
+    }
+}
+
+static void integrations_free(gr_scaffolder_integration *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(list[i].host);
+        free(list[i].api_base_url);
+        free(list[i].base_url);
+        free(list[i].token);
+    }
+    free(list);
+}
+
+static void read_strings(const gr_config *config, const char *path, char ***out, size_t *count)
+{
+    const json_t *list = config ? gr_config_node(config, path) : NULL;
+    size_t index;
+    json_t *item;
+
+    *out = gr_xcalloc(json_array_size(list) + 1, sizeof(char *));
+    *count = 0;
+    json_array_foreach(list, index, item) if (json_is_string(item))(*out)[(*count)++] =
+        gr_xstrdup(json_string_value(item));
+}
+
+static void set_template_integrations(gr_scaffolder *scaffolder)
+{
+    json_t *hosts = json_object();
+
+    for (size_t i = 0; i < scaffolder->github_count; i++)
+        json_object_set_new(hosts, scaffolder->github[i].host, json_string("github"));
+    for (size_t i = 0; i < scaffolder->gitlab_count; i++)
+        json_object_set_new(hosts, scaffolder->gitlab[i].host, json_string("gitlab"));
+    json_object_set_new(hosts, "bitbucket.org", json_string("bitbucketCloud"));
+    json_object_set_new(hosts, "dev.azure.com", json_string("azure"));
+    gr_tmpl_set_integrations(scaffolder->engine, hosts);
+    json_decref(hosts);
+}
+
+int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
+{
+    gr_scaffolder *scaffolder = gr_xcalloc(1, sizeof(*scaffolder));
+    int64_t timeout_s;
+    int rc;
+
+    *out = NULL;
+    scaffolder->config = config;
+    scaffolder->db = db;
+    scaffolder->actions = gr_scaffolder_actions_new();
+    scaffolder->engine = gr_tmpl_engine_new(NULL);
+    if ((rc = gr_scaffolder_actions_add_builtin(scaffolder->actions)) < 0) {
+        gr_scaffolder_free(scaffolder);
+        return rc;
+    }
+    read_integrations(config ? gr_config_node(config, "integrations.github") : NULL, GR_SCM_GITHUB,
+                      &scaffolder->github, &scaffolder->github_count);
+    read_integrations(config ? gr_config_node(config, "integrations.gitlab") : NULL, GR_SCM_GITLAB,
+                      &scaffolder->gitlab, &scaffolder->gitlab_count);
+    set_template_integrations(scaffolder);
+    read_strings(config, "scaffolder.templateRoots", &scaffolder->template_roots,
+                 &scaffolder->template_root_count);
+    read_strings(config, "scaffolder.publishGit.localRoots", &scaffolder->local_remote_roots,
+                 &scaffolder->local_remote_root_count);
+
+    scaffolder->work_dir = gr_xstrdup(
+        config ? gr_config_string(config, "scaffolder.workingDirectory", "./data/scaffolder")
+               : "./data/scaffolder");
+    timeout_s = config ? gr_config_int(config, "scaffolder.taskTimeoutSeconds",
+                                       GR_SCAFFOLDER_DEFAULT_TIMEOUT_S)
+                       : GR_SCAFFOLDER_DEFAULT_TIMEOUT_S;
+    scaffolder->workspace_bytes = config ? gr_config_int(config, "scaffolder.limits.workspaceBytes",
+                                                         GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES)
+                                         : GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES;
+    scaffolder->concurrency =
+        (int)(config ? gr_config_int(config, "scaffolder.concurrentTasksLimit", 10) : 10);
+    if (timeout_s <= 0 || scaffolder->workspace_bytes <= 0 || scaffolder->concurrency < 0) {
+        gr_scaffolder_free(scaffolder);
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.taskTimeoutSeconds and scaffolder.limits.workspaceBytes "
+                            "must be positive, scaffolder.concurrentTasksLimit not negative");
+    }
+    scaffolder->timeout_ms = timeout_s * 1000;
+    scaffolder->author_name =
+        gr_xstrdup(config ? gr_config_string(config, "scaffolder.defaultAuthor.name", "Scaffolder")
+                          : "Scaffolder");
+    scaffolder->author_email =
+        gr_xstrdup(config ? gr_config_string(config, "scaffolder.defaultAuthor.email",
+                                             "scaffolder@backstage.io")
+                          : "scaffolder@backstage.io");
+    scaffolder->commit_message = gr_xstrdup(
+        config ? gr_config_string(config, "scaffolder.defaultCommitMessage", "Initial commit")
+               : "Initial commit");
+    *out = scaffolder;
+    return 0;
+}
+
+void gr_scaffolder_free(gr_scaffolder *scaffolder)
+{
+    if (scaffolder == NULL)
+        return;
+    gr_scaffolder_actions_free(scaffolder->actions);
+    free(scaffolder->catalog_owned);
+    gr_tmpl_engine_free(scaffolder->engine);
+    integrations_free(scaffolder->github, scaffolder->github_count);
+    integrations_free(scaffolder->gitlab, scaffolder->gitlab_count);
+    for (size_t i = 0; i < scaffolder->template_root_count; i++)
+        free(scaffolder->template_roots[i]);
+    free(scaffolder->template_roots);
+    for (size_t i = 0; i < scaffolder->local_remote_root_count; i++)
+        free(scaffolder->local_remote_roots[i]);
+    free(scaffolder->local_remote_roots);
+    free(scaffolder->work_dir);
+    free(scaffolder->author_name);
+    free(scaffolder->author_email);
+    free(scaffolder->commit_message);
+    free(scaffolder);
+}
+
+void gr_scaffolder_add_template_root(gr_scaffolder *scaffolder, const char *dir)
+{
+    size_t count = scaffolder->template_root_count;
+
+    scaffolder->template_roots =
+        gr_xrealloc(scaffolder->template_roots, (count + 2) * sizeof(char *));
+    scaffolder->template_roots[count] = gr_xstrdup(dir);
+    scaffolder->template_roots[count + 1] = NULL;
+    scaffolder->template_root_count++;
+}
+
+const gr_scaffolder_integration *gr_scaffolder_integration_find(const gr_scaffolder *scaffolder,
+                                                                const char *host, gr_scm_kind *kind)
+{
+    for (size_t i = 0; i < scaffolder->github_count; i++)
+        if (strcasecmp(scaffolder->github[i].host, host) == 0) {
+            *kind = GR_SCM_GITHUB;
+            return &scaffolder->github[i];
+        }
+    for (size_t i = 0; i < scaffolder->gitlab_count; i++)
+        if (strcasecmp(scaffolder->gitlab[i].host, host) == 0) {
+            *kind = GR_SCM_GITLAB;
+            return &scaffolder->gitlab[i];
+        }
+    return NULL;
+}
+
+json_t *gr_scaffolder_tokens(const gr_scaffolder *scaffolder)
+{
+    json_t *tokens = json_array();
+
+    for (size_t i = 0; i < scaffolder->github_count; i++)
+        if (scaffolder->github[i].token)
+            json_array_append_new(tokens, json_string(scaffolder->github[i].token));
+    for (size_t i = 0; i < scaffolder->gitlab_count; i++)
+        if (scaffolder->gitlab[i].token)
+            json_array_append_new(tokens, json_string(scaffolder->gitlab[i].token));
+    return tokens;
+}

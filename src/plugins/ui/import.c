@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* The import page: enter a URL or path, review a dry run with per-entity errors, then register. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/error.h"
+#include "host/log/log.h"
+#include "plugins/catalog/engine/catalog.h"
+#include "plugins/ui/entities.h"
+#include "plugins/ui/ui_internal.h"
+#include "plugins/ui/view.h"
+
+/* A target starting with '/' is a file; anything else is read as a URL. */
+static const char *target_type(const char *target)
+{
+    return target[0] == '/' ? "file" : "url";
+}
+
+static const char *form_target(gr_ui_page *page)
+{
+    const char *target = gr_ui_page_form(page, "target");
+
+    while (target != NULL && (*target == ' ' || *target == '\t'))
+        target++;
+    return target != NULL && target[0] != '\0' ? target : NULL;
+}
+
+static int import_form(gr_ui_page *page, void *payload)
+{
+    (void)payload;
+    gr_ui_page_crumb(page, "Catalog", "/catalog");
+    gr_ui_page_crumb(page, "Register an existing component", NULL);
+    gr_ui__page_put(page, "canImport", json_boolean(page->ui->catalog != NULL));
+    return gr_ui_page_render(page, 200, "import", "Register an existing component");
+}
+
+/* Validates every entity the analysis found, so the page can list the
+ * problems of each one instead of the first problem only. */
+static json_t *validated_files(gr_ui_page *page, const char *location, const json_t *analysis)
+{
+    json_t *rows = json_array();
+    json_t *file;
+    size_t i;
+
+    json_array_foreach(json_object_get(analysis, "existingEntityFiles"), i, file)
+    {
+        const json_t *entity = json_object_get(file, "entity");
+        json_t *errors = NULL;
+        json_t *row = json_object();
+        json_t *view = gr_ui_entity_view(entity);
+
+        if (gr_catalog_validate_entity(page->ui->catalog, entity, location, &errors) < 0 &&
+            errors == NULL)
+            errors = json_pack("[{s:s, s:s}]", "name", "Error", "message", gr_error_last());
+        gr_error_clear();
+        json_object_set_new(row, "entity", view);
+        json_object_set_new(row, "errors", errors != NULL ? errors : json_array());
+        json_object_set(row, "location", json_object_get(file, "location"));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+static int import_analyze(gr_ui_page *page, void *payload)
+{
+    const char *target = form_target(page);
+    json_t *location = NULL;
+    json_t *entities = NULL;
+    json_t *exists = NULL;
+    json_t *analysis = NULL;
+    json_t *views = json_array();
+    json_t *entity;
+    size_t i;
+    int error;
+
+    (void)payload;
+    if ((error = gr_ui_page_check_post(page)) < 0)
+        goto done;
+    if (page->ui->catalog == NULL) {
+        error = gr_error_set(GR_EBACKEND, "The catalog engine is not available");
+        goto done;
+    }
+    if (target == NULL) {
+        error = gr_error_set(GR_EINVALID, "Enter the URL or path of a catalog-info.yaml file");
+        goto done;
+    }
+
+    gr_ui__page_put(page, "target", json_string(target));
+    error = gr_catalog_add_location(page->ui->catalog, target_type(target), target, 1, &location,
+                                    &entities, &exists);
+    if (error < 0) {
+        char *location_ref = gr_arena_printf(page->arena, "%s:%s", target_type(target), target);
+
+        /* The dry run stops at the first problem; the analysis lists all. */
+        gr_ui__page_put(page, "failure", json_string(gr_error_last()));
+        if (error != GR_EDENIED && gr_catalog_analyze_location(page->ui->catalog,
+                                                               target_type(target), target,
+                                                               &analysis) == 0)
+            gr_ui__page_put(page, "files", validated_files(page, location_ref, analysis));
+        gr_error_clear();
+        error = 0;
+    } else {
+        json_array_foreach(entities, i, entity)
+            json_array_append_new(views, gr_ui_entity_view(entity));
+        gr_ui__page_put(page, "entities", json_incref(views));
+        gr_ui__page_put(page, "reviewing", json_true());
+        gr_ui__page_put(page, "exists", json_incref(exists));
+    }
+    gr_ui_page_crumb(page, "Catalog", "/catalog");
+    gr_ui_page_crumb(page, "Register an existing component", "/catalog-import");
+    gr_ui_page_crumb(page, "Review", NULL);
+    gr_ui__page_put(page, "canImport", json_true());
+    error = gr_ui_page_render(page, 200, "import", "Review the location");
+
+done:
+    json_decref(location);
+    json_decref(entities);
+    json_decref(exists);
+    json_decref(analysis);
+    json_decref(views);
+    return error;
+}
+
+static int import_register(gr_ui_page *page, void *payload)
+{
+    const char *target = form_target(page);
+    json_t *location = NULL;
+    int error;
+
+    (void)payload;
+    if ((error = gr_ui_page_check_post(page)) < 0)
+        return error;
+    if (page->ui->catalog == NULL)
+        return gr_error_set(GR_EBACKEND, "The catalog engine is not available");
+    if (target == NULL)
+        return gr_error_set(GR_EINVALID, "Enter the URL or path of a catalog-info.yaml file");
+    if ((error = gr_catalog_add_location(page->ui->catalog, target_type(target), target, 0,
+                                         &location, NULL, NULL)) < 0)
+        return error;
+    gr_log_fields(GR_LOG_INFO, "ui", "location registered", "target", target, "subject",
+                  page->subject != NULL ? page->subject : "", NULL);
+
+    gr_ui__page_put(page, "registered", location);
+    gr_ui__page_put(page, "target", json_string(target));
+    gr_ui_page_crumb(page, "Catalog", "/catalog");
+    gr_ui_page_crumb(page, "Register an existing component", "/catalog-import");
+    gr_ui_page_crumb(page, "Registered", NULL);
+    return gr_ui_page_render(page, 200, "import", "Location registered");
+}
+
+int gr_ui__import_init(gr_ui *ui)
+{
+    int error;
+
+    if ((error = gr_ui_page_add(ui, "GET", "/catalog-import", import_form, NULL)) < 0 ||
+        (error = gr_ui_page_add(ui, "POST", "/catalog-import/analyze", import_analyze, NULL)) < 0)
+        return error;
+    return gr_ui_page_add(ui, "POST", "/catalog-import/register", import_register, NULL);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* One page being rendered: its request, identity, template context and the shell around it. */
+#ifndef GR_PLUGINS_UI_PAGE_H
+#define GR_PLUGINS_UI_PAGE_H
+
+#include <jansson.h>
+
+#include "host/common/arena.h"
+#include "host/http/http.h"
+#include "plugins/ui/ui.h"
+
+/*
+ * The context every template sees:
+ *   app         {title, organization}
+ *   assets      {css, js, logo}: URLs with a content hash
+ *   nav         [{label, path, icon, active}]
+ *   user        {subject, ref, name, signedIn}; ref only for user identities
+ *   theme       "auto", "light" or "dark" (from the gr_theme cookie)
+ *   csrf        the token that POST forms send back as `csrf`
+ *   title       the page title; breadcrumbs [{label, href}]
+ *   query       the text of the header's search box
+ * Pages add their own members next to these.
+ */
+struct gr_ui_page {
+    gr_ui *ui;
+    gr_request *req;
+    gr_response *res;
+    gr_arena *arena;
+    const char *subject;  /* identity subject, or NULL without an identity (borrowed) */
+    const char *user_ref; /* "user:<namespace>/<name>" for user identities, else NULL */
+    json_t *context;      /* root template context; released with the arena */
+};
+
+/** Returns the root template context (borrowed). */
+json_t *gr_ui_page_context(gr_ui_page *page);
+
+/** Appends a breadcrumb; `href` may be NULL for the current page. Strings are copied. */
+void gr_ui_page_crumb(gr_ui_page *page, const char *label, const char *href);
+
+/**
+ * Renders template `name` with the page context, wraps it in the layout with
+ * `title`, and sets the response: `status`, text/html, an ETag of the
+ * content (304 when If-None-Match matches), Cache-Control private/no-cache
+ * and Vary: Cookie. Returns 0 or the template's error.
+ */
+int gr_ui_page_render(gr_ui_page *page, int status, const char *name, const char *title);
+
+/** Answers 303 See Other to a local path (anything else becomes "/"). Returns 0. */
+int gr_ui_page_redirect(gr_ui_page *page, const char *location);
+
+/**
+ * Returns the value of field `name` of a POST form body
+ * (application/x-www-form-urlencoded), decoded, or NULL. Borrowed from the
+ * request arena.
+ */
+const char *gr_ui_page_form(gr_ui_page *page, const char *name);
+
+/**
+ * Checks a form post: the `csrf` field must be the caller's token and a
+ * present Origin header must be this server's. Returns 0, or GR_EDENIED.
+ */
+int gr_ui_page_check_post(gr_ui_page *page);
+
+/** Returns the value of cookie `name` of the request, or NULL (borrowed from the arena). */
+const char *gr_ui_page_cookie(gr_ui_page *page, const char *name);
+
+#endif

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* The web UI plugin: configuration, start-up, and the registries of sidebar entries, pages and tabs. */
+#include "plugins/ui/ui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/http/http.h"
+#include "host/log/log.h"
+#include "plugins/catalog/engine/catalog.h"
+#include "plugins/ui/ui_internal.h"
+
+static const char *const theme_modes[] = {"auto", "light", "dark", NULL};
+
+const gr_config_key gr_ui_config_keys[] = {
+    {
+        .path = "app.theme.dir",
+        .types = GR_CONFIG_STRING,
+        .description = "Folder with files that replace the built-in look: `<name>.html` "
+                       "replaces the page template of that name, `style.css` the stylesheet, "
+                       "and `logo.svg` or `logo.png` the logo. Relative to the working "
+                       "directory. Read once at start.",
+    },
+    {
+        .path = "app.theme.default",
+        .types = GR_CONFIG_STRING,
+        .default_json = "\"auto\"",
+        .allowed = theme_modes,
+        .description = "Theme for users who have not chosen one in Settings: `auto` follows "
+                       "the browser's preference (prefers-color-scheme).",
+    },
+    {.path = NULL},
+};
+
+static const gr_ui_nav_entry default_nav[] = {
+    {"Home", "/", "home", 10},
+    {"Catalog", "/catalog", "catalog", 20},
+    {"APIs", "/api-docs", "api", 30},
+    {"Docs", "/docs", "docs", 40},
+    {"Create", "/create", "create", 50},
+    {"Search", "/search", "search", 60},
+    {"Settings", "/settings", "settings", 1000},
+};
+
+static int nav_compare(const void *a, const void *b)
+{
+    const gr_ui_nav_entry *x = a;
+    const gr_ui_nav_entry *y = b;
+
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->label, y->label);
+}
+
+int gr_ui_nav_add(gr_ui *ui, const gr_ui_nav_entry *entry)
+{
+    gr_ui_nav_entry *copy;
+
+    if (entry->label == NULL || entry->path == NULL || entry->path[0] != '/')
+        return gr_error_set(GR_EINVALID, "a sidebar entry needs a label and a path starting "
+                                         "with '/'");
+    if (ui->nav_count == GR_UI_MAX_NAV)
+        return gr_error_set(GR_ELIMIT, "more than %d sidebar entries", GR_UI_MAX_NAV);
+
+    copy = &ui->nav[ui->nav_count++];
+    copy->label = gr_xstrdup(entry->label);
+    copy->path = gr_xstrdup(entry->path);
+    copy->icon = gr_xstrdup(entry->icon != NULL ? entry->icon : "");
+    copy->order = entry->order;
+    qsort(ui->nav, ui->nav_count, sizeof(ui->nav[0]), nav_compare);
+    return 0;
+}
+
+static int tab_compare(const void *a, const void *b)
+{
+    const gr_ui_tab *x = a;
+    const gr_ui_tab *y = b;
+
+    return x->order != y->order ? (x->order < y->order ? -1 : 1) : strcmp(x->id, y->id);
+}
+
+int gr_ui_tab_add(gr_ui *ui, const gr_ui_tab *tab)
+{
+    gr_ui_tab *copy;
+
+    if (tab->id == NULL || tab->label == NULL || tab->template_name == NULL ||
+        tab->render == NULL)
+        return gr_error_set(GR_EINVALID, "an entity tab needs an id, a label, a template and "
+                                         "a render function");
+    if (ui->tab_count == GR_UI_MAX_TABS)
+        return gr_error_set(GR_ELIMIT, "more than %d entity tabs", GR_UI_MAX_TABS);
+
+    copy = &ui->tabs[ui->tab_count++];
+    *copy = *tab;
+    copy->id = gr_xstrdup(tab->id);
+    copy->label = gr_xstrdup(tab->label);
+    copy->template_name = gr_xstrdup(tab->template_name);
+    qsort(ui->tabs, ui->tab_count, sizeof(ui->tabs[0]), tab_compare);
+    return 0;
+}
+
+static int ui_route_handler(gr_request *req, gr_response *res, void *payload)
+{
+    ui_route *route = payload;
+    gr_ui_page page;
+    int error;
+
+    if ((error = gr_ui__page_begin(route->ui, req, res, &page)) < 0)
+        return error;
+    if ((error = route->fn(&page, route->payload)) < 0)
+        return gr_ui__page_error(&page, error);
+    return 0;
+}
+
+int gr_ui_page_add(gr_ui *ui, const char *method, const char *pattern, gr_ui_page_fn fn,
+                   void *payload)
+{
+    ui_route *route;
+    int error;
+
+    if (ui->route_count == sizeof(ui->routes) / sizeof(ui->routes[0]))
+        return gr_error_set(GR_ELIMIT, "too many UI pages (maximum %zu)",
+                            sizeof(ui->routes) / sizeof(ui->routes[0]));
+    route = gr_xcalloc(1, sizeof(*route));
+    route->ui = ui;
+    route->fn = fn;
+    route->payload = payload;
+    if ((error = gr_http_route(ui->host->http, method, pattern, 0, ui_route_handler, route)) < 0) {
+        free(route);
+        return error;
+    }
+    ui->routes[ui->route_count++] = route;
+    return 0;
+}
+
+void gr_ui_plugin_destroy(void *state)
+{
+    gr_ui *ui = state;
+
+    if (ui == NULL)
+        return;
+    gr_ui__theme_free(ui);
+    gr_ui__graph_release();
+    gr_catalog_free(ui->catalog);
+    for (size_t i = 0; i < ui->nav_count; i++) {
+        free((char *)ui->nav[i].label);
+        free((char *)ui->nav[i].path);
+        free((char *)ui->nav[i].icon);
+    }
+    for (size_t i = 0; i < ui->tab_count; i++) {
+        free((char *)ui->tabs[i].id);
+        free((char *)ui->tabs[i].label);
+        free((char *)ui->tabs[i].template_name);
+    }
+    for (size_t i = 0; i < ui->route_count; i++)
+        free(ui->routes[i]);
+    for (size_t i = 0; i < UI_FACET_CACHE_SIZE; i++) {
+        free(ui->facet_cache[i].kind);
+        json_decref(ui->facet_cache[i].facets);
+    }
+    pthread_mutex_destroy(&ui->cache_lock);
+    free(ui);
+}
+
+static int ui_init_pages(gr_ui *ui)
+{
+    int (*const inits[])(gr_ui *) = {
+        gr_ui__home_init,   gr_ui__catalog_init,  gr_ui__entity_init, gr_ui__apis_init,
+        gr_ui__import_init, gr_ui__settings_init, gr_ui__graph_init,  gr_ui__search_init,
+    };
+    int error;
+
+    for (size_t i = 0; i < sizeof(default_nav) / sizeof(default_nav[0]); i++) {
+        if ((error = gr_ui_nav_add(ui, &default_nav[i])) < 0)
+            return error;
+    }
+    for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+        if ((error = inits[i](ui)) < 0)
+            return error;
+    }
+    return 0;
+}
+
+/* The UI writes (import, refresh, unregister, history) through an engine
+ * handle of its own whose workers never start: the writes land in the
+ * database, where the catalog plugin's workers, in this instance or
+ * another, pick them up. */
+static int ui_open_catalog(gr_ui *ui)
+{
+    gr_catalog_options options = {
+        .db = ui->db,
+        .config = gr_config_node(ui->config, ""),
+        .instance_id = ui->host->instance_id,
+    };
+
+    return gr_catalog_new(&ui->catalog, &options);
+}
+
+int gr_ui_plugin_init(gr_host *host, void **state_out)
+{
+    gr_ui *ui = gr_xcalloc(1, sizeof(*ui));
+    int error;
+
+    ui->host = host;
+    ui->db = host->db;
+    ui->config = host->config;
+    ui->theme_dir = gr_config_string(host->config, "app.theme.dir", NULL);
+    ui->default_theme = gr_config_string(host->config, "app.theme.default", "auto");
+    pthread_mutex_init(&ui->cache_lock, NULL);
+
+    if ((error = ui_open_catalog(ui)) < 0 || (error = gr_ui__store_migrate(ui)) < 0 || (error = gr_ui__store_csrf_key(ui)) < 0 ||
+        (error = gr_ui__theme_load(ui)) < 0 || (error = gr_ui__static_routes(ui)) < 0 ||
+        (error = ui_init_pages(ui)) < 0) {
+        gr_ui_plugin_destroy(ui);
+        return error;
+    }
+    gr_log_fields(GR_LOG_INFO, "ui", "ready", "theme_dir", ui->theme_dir ? ui->theme_dir : "",
+                  NULL);
+    *state_out = ui;
+    return 0;
+}
+
+int gr_ui_plugin_start(void *state)
+{
+    gr_ui *ui = state;
+
+    /* Features added their templates during init; every partial must exist now. */
+    return gr_template_check(ui->templates);
+}

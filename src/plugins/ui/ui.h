@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* The web UI plugin: server-rendered pages, the shell around them, and how features add pages. */
+#ifndef GR_PLUGINS_UI_UI_H
+#define GR_PLUGINS_UI_UI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "host/config/config.h"
+#include "host/host.h"
+#include "host/registry/registry.h"
+
+/*
+ * The UI renders every page on the server from templates embedded in the
+ * binary (the .html files under src/plugins/ui/templates), which an operator can replace
+ * from the folder named by `app.theme.dir`. Features add sidebar entries,
+ * pages and entity-page tabs through the functions below, during their init
+ * hook (after the UI's), and render their pages with gr_ui_page_render().
+ */
+
+typedef struct gr_ui gr_ui;
+typedef struct gr_ui_page gr_ui_page;
+
+/** Config keys the UI reads (app.theme.*), ended by an entry with a NULL path. */
+extern const gr_config_key gr_ui_config_keys[];
+
+/**
+ * Init hook of the "ui" plugin: migrations, templates (with the operator's
+ * overrides), static files and every built-in page. Must run after the
+ * catalog plugin's init, whose tables the pages read. Returns 0 and the
+ * state (a gr_ui) in *state_out, or an error naming the failed part.
+ */
+int gr_ui_plugin_init(gr_host *host, void **state_out);
+
+/** Start hook: checks that every template partial exists. Returns 0 or GR_EINVALID. */
+int gr_ui_plugin_start(void *state);
+
+/** Destroy hook. NULL-safe. */
+void gr_ui_plugin_destroy(void *state);
+
+/** Maximum number of sidebar entries. */
+#define GR_UI_MAX_NAV 32
+
+/** Maximum number of entity-page tabs. */
+#define GR_UI_MAX_TABS 32
+
+/** A sidebar entry. */
+typedef struct {
+    const char *label; /* e.g. "Catalog" */
+    const char *path;  /* e.g. "/catalog"; also marks the entry active below it */
+    const char *icon;  /* a name from the built-in icon set ("home", "catalog", ...) */
+    int order;         /* entries are sorted by order, then by label */
+} gr_ui_nav_entry;
+
+/**
+ * Adds a sidebar entry. Strings are copied. Returns 0, GR_EINVALID when the
+ * label or path is missing or the path does not start with '/', or
+ * GR_ELIMIT past GR_UI_MAX_NAV. Not thread-safe: call during init.
+ */
+int gr_ui_nav_add(gr_ui *ui, const gr_ui_nav_entry *entry);
+
+/**
+ * Renders a page: called with the page's context prepared (identity, shell,
+ * request); fills the context and calls gr_ui_page_render(). Returns 0 or a
+ * negative GR_E* code, which becomes an error page.
+ */
+typedef int (*gr_ui_page_fn)(gr_ui_page *page, void *payload);
+
+/**
+ * Registers a page at `pattern` (see gr_http_route() for patterns) for
+ * `method` ("GET" or "POST"). The route requires an identity. `payload` is
+ * borrowed for the life of the server. Returns the codes of gr_http_route().
+ */
+int gr_ui_page_add(gr_ui *ui, const char *method, const char *pattern, gr_ui_page_fn fn,
+                   void *payload);
+
+/**
+ * Compiles a template that pages can render or include, under `name`
+ * (a built-in template of that name is replaced). An operator's file
+ * `<app.theme.dir>/<name>.html`, when present, is used instead of `text`.
+ * Returns the codes of gr_template_add().
+ */
+int gr_ui_template_add(gr_ui *ui, const char *name, const char *text, size_t len);
+
+/**
+ * Decides whether an entity-page tab applies to `entity` (borrowed final
+ * entity). Returns nonzero to show the tab.
+ */
+typedef int (*gr_ui_tab_filter_fn)(const json_t *entity, void *payload);
+
+/** An entity-page tab, selected by `?tab=<id>`. */
+typedef struct {
+    const char *id;              /* lower case, e.g. "api" */
+    const char *label;           /* e.g. "Definition" */
+    const char *template_name;   /* template rendered inside the entity page */
+    int order;                   /* tabs are sorted by order */
+    gr_ui_tab_filter_fn applies; /* NULL shows the tab on every entity */
+    /* Adds the tab's data to the page context, where the entity already is
+     * as `entity` (raw) and `view` (display form). Returns 0 or an error. */
+    gr_ui_page_fn render;
+    void *payload;
+} gr_ui_tab;
+
+/** Adds an entity-page tab (strings copied). Returns 0, GR_EINVALID or GR_ELIMIT. */
+int gr_ui_tab_add(gr_ui *ui, const gr_ui_tab *tab);
+
+#endif

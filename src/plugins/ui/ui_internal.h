@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The UI plugin's state and the helpers its files share. */
+#ifndef GR_PLUGINS_UI_UI_INTERNAL_H
+#define GR_PLUGINS_UI_UI_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/common/buf.h"
+#include "host/config/config.h"
+#include "host/host.h"
+#include "host/store/db.h"
+#include "plugins/ui/page.h"
+#include "plugins/ui/template/template.h"
+#include "plugins/ui/ui.h"
+
+/** Static files the UI serves under /static/. */
+typedef enum {
+    UI_ASSET_CSS,
+    UI_ASSET_JS,
+    UI_ASSET_LOGO,
+    UI_ASSET_COUNT,
+} ui_asset_id;
+
+typedef struct {
+    char *data;         /* owned copy of the content */
+    size_t len;
+    const char *type;   /* Content-Type */
+    char *url;          /* "/static/style.<hash>.css" */
+    char *etag;         /* quoted content hash */
+} ui_asset;
+
+/** A registered page route. */
+typedef struct {
+    gr_ui *ui;
+    gr_ui_page_fn fn;
+    void *payload;
+} ui_route;
+
+/** Cached facet counts of the catalog index, keyed by catalog generation and kind. */
+typedef struct {
+    int64_t generation;
+    char *kind;
+    json_t *facets;
+} ui_facet_cache_entry;
+
+#define UI_FACET_CACHE_SIZE 16
+
+struct gr_ui {
+    gr_host *host;
+    gr_db *db;
+    const gr_config *config;
+    gr_template_set *templates;
+    const char *theme_dir; /* app.theme.dir, or NULL */
+    const char *default_theme;
+    ui_asset assets[UI_ASSET_COUNT];
+    gr_ui_nav_entry nav[GR_UI_MAX_NAV]; /* strings owned */
+    size_t nav_count;
+    gr_ui_tab tabs[GR_UI_MAX_TABS]; /* strings owned */
+    size_t tab_count;
+    ui_route *routes[64];
+    size_t route_count;
+    unsigned char csrf_key[32];
+    struct gr_catalog *catalog; /* engine handle for writes, or NULL */
+    pthread_mutex_t cache_lock;
+    ui_facet_cache_entry facet_cache[UI_FACET_CACHE_SIZE];
+    size_t facet_cache_next;
+};
+
+/* theme.c: templates and static files, built-in or from app.theme.dir. */
+int gr_ui__theme_load(gr_ui *ui);
+void gr_ui__theme_free(gr_ui *ui);
+int gr_ui__static_routes(gr_ui *ui);
+
+/* store.c: the UI's own tables. */
+int gr_ui__store_migrate(gr_ui *ui);
+int gr_ui__store_csrf_key(gr_ui *ui);
+int gr_ui__stars_list(gr_ui *ui, const char *subject, json_t **out);
+int gr_ui__star_set(gr_ui *ui, const char *subject, const char *entity_ref, int starred);
+int gr_ui__star_get(gr_ui *ui, const char *subject, const char *entity_ref, int *starred);
+
+/* settings.c: the caller's starred entities as entity views (caller releases *out). */
+int gr_ui__starred_views(gr_ui_page *page, json_t **out);
+
+/* catalog.c: renders a filtered entity table at `base` with `template_name`;
+ * `annotation` (may be NULL) keeps only entities that have it. */
+int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default_kind,
+                         const char *annotation, const char *template_name, const char *title);
+
+/* form.c: cookies, url-encoded forms, CSRF tokens. */
+char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len);
+const char *gr_ui__form_field(gr_arena *arena, const char *body, const char *name);
+const char *gr_ui__cookie(gr_arena *arena, const char *header, const char *name);
+void gr_ui__csrf_token(const gr_ui *ui, const char *subject, char out[65]);
+void gr_ui__sha256_hex(const void *data, size_t len, char out[65]);
+
+/* page.c */
+int gr_ui__page_begin(gr_ui *ui, gr_request *req, gr_response *res, gr_ui_page *page);
+int gr_ui__page_error(gr_ui_page *page, int code);
+void gr_ui__page_put(gr_ui_page *page, const char *key, json_t *value);
+/* Renders template `name` with the page context into a new JSON string in *out. */
+int gr_ui__page_fragment(gr_ui_page *page, const char *name, json_t **out);
+
+/* icons.c: inline SVG icons by name. */
+const char *gr_ui__icon(const char *name);
+
+/* Pages, one registration function per file. */
+int gr_ui__home_init(gr_ui *ui);
+int gr_ui__catalog_init(gr_ui *ui);
+int gr_ui__entity_init(gr_ui *ui);
+int gr_ui__entity_tabs_init(gr_ui *ui);
+int gr_ui__apis_init(gr_ui *ui);
+int gr_ui__import_init(gr_ui *ui);
+int gr_ui__settings_init(gr_ui *ui);
+int gr_ui__graph_init(gr_ui *ui);
+/* graph.c: frees Graphviz's process-wide context at shutdown. */
+void gr_ui__graph_release(void);
+int gr_ui__search_init(gr_ui *ui);
+
+#endif

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/* Page tests over HTTP: shell, catalog filters and paging, entity tabs, stars, CSRF, overrides. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ui_fixture.h"
+
+static void add_component(ui_fixture *fx, int index, const char *type, const char *owner)
+{
+    char *json = gr_xasprintf(
+        "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+        "\"metadata\":{\"name\":\"svc-%02d\",\"namespace\":\"default\",\"description\":\"Service "
+        "number %d\",\"tags\":[\"c\"]},"
+        "\"spec\":{\"type\":\"%s\",\"lifecycle\":\"production\",\"owner\":\"%s\","
+        "\"system\":\"shop\"},"
+        "\"relations\":[{\"type\":\"ownedBy\",\"targetRef\":\"group:default/%s\"},"
+        "{\"type\":\"partOf\",\"targetRef\":\"system:default/shop\"}]}",
+        index, index, type, owner, owner);
+
+    ui_fixture_add(fx, json);
+    free(json);
+}
+
+static void add_org(ui_fixture *fx)
+{
+    ui_fixture_add(fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\","
+                       "\"metadata\":{\"name\":\"team-a\",\"namespace\":\"default\"},"
+                       "\"spec\":{\"type\":\"team\",\"children\":[]},"
+                       "\"relations\":[{\"type\":\"hasMember\",\"targetRef\":\"user:default/jane\"}"
+                       "]}");
+    ui_fixture_add(fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"User\","
+                       "\"metadata\":{\"name\":\"jane\",\"namespace\":\"default\"},"
+                       "\"spec\":{\"profile\":{\"displayName\":\"Jane Doe\"},\"memberOf\":"
+                       "[\"team-a\"]},"
+                       "\"relations\":[{\"type\":\"memberOf\",\"targetRef\":\"group:default/team-a\"}"
+                       "]}");
+    ui_fixture_add(fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"System\","
+                       "\"metadata\":{\"name\":\"shop\",\"namespace\":\"default\"},"
+                       "\"spec\":{\"owner\":\"team-a\"},"
+                       "\"relations\":[{\"type\":\"ownedBy\",\"targetRef\":\"group:default/team-a\"}"
+                       ",{\"type\":\"hasPart\",\"targetRef\":\"component:default/svc-00\"}]}");
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t count = 0;
+
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+static void pages_shell_and_etag(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    char *etag_header;
+    const char *etag;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    res = ui_fixture_request(&fx, "GET", "/", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<title>Home | Test &lt;Portal&gt;</title>"));
+    assert_non_null(strstr(res.out, "<nav class=\"sidebar\" aria-label=\"Main\">"));
+    assert_non_null(strstr(res.out, "<main id=\"main\""));
+    assert_non_null(strstr(res.out, "role=\"search\""));
+    assert_non_null(strstr(res.out, "aria-current=\"page\""));
+    assert_null(strstr(res.out, "<script>"));
+    assert_non_null(strstr(res.err, "Content-Security-Policy"));
+    assert_non_null(strstr(res.err, "text/html; charset=utf-8"));
+    etag = strstr(res.err, "ETag: ");
+    assert_non_null(etag);
+    etag_header = gr_xasprintf("If-None-Match: %.*s", (int)strcspn(etag + 6, "\r\n"), etag + 6);
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/", NULL, NULL, etag_header);
+    assert_int_equal(res.status, 304);
+    gr_test_output_free(&res);
+    free(etag_header);
+    ui_fixture_stop(&fx);
+}
+
+static void pages_static_files_cached(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    const char *href;
+    char *path;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    res = ui_fixture_request(&fx, "GET", "/settings", NULL, NULL, NULL);
+    href = strstr(res.out, "/static/style.");
+    assert_non_null(href);
+    path = gr_xasprintf("%s%.*s", fx.base, (int)strcspn(href, "\""), href);
+    gr_test_output_free(&res);
+
+    res = gr_test_http("GET", path, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.err, "immutable"));
+    assert_non_null(strstr(res.out, "prefers-color-scheme"));
+    gr_test_output_free(&res);
+    free(path);
+    ui_fixture_stop(&fx);
+}
+
+static void catalog_filters_and_counts(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    for (int i = 0; i < 30; i++)
+        add_component(&fx, i, i % 3 == 0 ? "website" : "service", i % 2 ? "team-a" : "team-b");
+
+    res = ui_fixture_request(&fx, "GET", "/catalog", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, ">30 component entities"));
+    assert_non_null(strstr(res.out, "Component (30)"));
+    assert_non_null(strstr(res.out, "value=\"website\"> website <span class=\"count\">10</span>"));
+    assert_non_null(strstr(res.out, "rel=\"next\""));
+    assert_null(strstr(res.out, "rel=\"prev\""));
+    assert_int_equal(count_of(res.out, "<td><a href=\"/catalog/default/component/"), 20);
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Bkind%5D=component"
+                                         "&filters%5Btype%5D=website", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, ">10 component entities"));
+    assert_non_null(strstr(res.out, "value=\"website\" checked"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Bowners%5D=group%3Adefault%2Fteam-a"
+                                         "&filters%5Btext%5D=number%201", NULL, NULL, NULL);
+    /* team-a owns the odd services; "number 1" matches 1, 11, 13, 15, 17, 19. */
+    assert_non_null(strstr(res.out, ">6 component entities"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Bkind%5D=all", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, ">33 all entities"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
+static char *link_after(const char *html, const char *rel)
+{
+    char *needle = gr_xasprintf("rel=\"%s\"", rel);
+    const char *at = strstr(html, needle);
+    const char *start;
+    char *link;
+    char *out;
+    size_t n = 0;
+
+    free(needle);
+    assert_non_null(at);
+    start = at;
+    while (start > html && strncmp(start, "href=\"", 6) != 0)
+        start--;
+    start += 6;
+    link = gr_xstrndup(start, strcspn(start, "\""));
+    out = gr_xmalloc(strlen(link) + 1);
+    for (const char *p = link; *p != '\0'; p++) {
+        if (strncmp(p, "&amp;", 5) == 0) {
+            out[n++] = '&';
+            p += 4;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    free(link);
+    return out;
+}
+
+static void catalog_keyset_paging(void **state)
+{
+    ui_fixture fx;
+    gr_test_output first;
+    gr_test_output second;
+    gr_test_output back;
+    char *next;
+    char *prev;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    for (int i = 0; i < 45; i++)
+        add_component(&fx, i, "service", "team-a");
+
+    first = ui_fixture_request(&fx, "GET", "/catalog", NULL, NULL, NULL);
+    assert_non_null(strstr(first.out, "/component/svc-00\""));
+    assert_non_null(strstr(first.out, "/component/svc-19\""));
+    assert_null(strstr(first.out, "/component/svc-20\""));
+    next = link_after(first.out, "next");
+
+    second = ui_fixture_request(&fx, "GET", next, NULL, NULL, NULL);
+    assert_int_equal(second.status, 200);
+    assert_non_null(strstr(second.out, "/component/svc-20\""));
+    assert_non_null(strstr(second.out, "/component/svc-39\""));
+    assert_null(strstr(second.out, "/component/svc-19\""));
+    prev = link_after(second.out, "prev");
+
+    back = ui_fixture_request(&fx, "GET", prev, NULL, NULL, NULL);
+    assert_non_null(strstr(back.out, "/component/svc-00\""));
+    assert_non_null(strstr(back.out, "/component/svc-19\""));
+    assert_null(strstr(back.out, "rel=\"prev\""));
+    gr_test_output_free(&first);
+    gr_test_output_free(&second);
+    gr_test_output_free(&back);
+    free(next);
+    free(prev);
+
+    first = ui_fixture_request(&fx, "GET", "/catalog?sort=name&order=desc", NULL, NULL, NULL);
+    assert_non_null(strstr(first.out, "/component/svc-44\""));
+    assert_null(strstr(first.out, "/component/svc-00\""));
+    gr_test_output_free(&first);
+
+    first = ui_fixture_request(&fx, "GET", "/catalog?after=bm90LWpzb24", NULL, NULL, NULL);
+    assert_int_equal(first.status, 400);
+    assert_non_null(strstr(first.out, "Malformed page cursor"));
+    gr_test_output_free(&first);
+    ui_fixture_stop(&fx);
+}
+
+static void entity_page_tabs(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    add_component(&fx, 0, "service", "team-a");
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<dd>component:default/svc-00</dd>"));
+    assert_non_null(strstr(res.out, "?tab=overview\" aria-current=\"page\""));
+    assert_non_null(strstr(res.out, "?tab=inspector"));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/system/shop\""));
+    assert_null(strstr(res.out, "?tab=api"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00?tab=inspector", NULL,
+                             NULL, NULL);
+    assert_non_null(strstr(res.out, "kind: Component"));
+    assert_non_null(strstr(res.out, "ownedBy"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/system/shop?tab=diagram", NULL, NULL,
+                             NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<svg"));
+    assert_non_null(strstr(res.out, "xlink:href=\"/catalog/default/component/svc-00\""));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/group/team-a", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, "Members"));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/user/jane\""));
+    assert_non_null(strstr(res.out, "<strong>1</strong>component"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/nope", NULL, NULL, NULL);
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "No entity named"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
+static void star_needs_csrf(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    char *csrf;
+    char *body;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    add_component(&fx, 0, "service", "team-a");
+
+    res = ui_fixture_request(&fx, "POST", "/catalog/default/component/svc-00/star",
+                             "user:default/jane", "starred=1", NULL);
+    assert_int_equal(res.status, 403);
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00",
+                             "user:default/jane", NULL, NULL);
+    assert_non_null(strstr(res.out, "aria-pressed=\"false\""));
+    csrf = ui_fixture_csrf(res.out);
+    gr_test_output_free(&res);
+
+    body = gr_xasprintf("csrf=%s&starred=1", csrf);
+    res = ui_fixture_request(&fx, "POST", "/catalog/default/component/svc-00/star",
+                             "user:default/jane", body, "Origin: http://evil.test");
+    assert_int_equal(res.status, 403);
+    gr_test_output_free(&res);
+    res = ui_fixture_request(&fx, "POST", "/catalog/default/component/svc-00/star",
+                             "user:default/jane", body, NULL);
+    assert_int_equal(res.status, 303);
+    gr_test_output_free(&res);
+    free(body);
+
+    res = ui_fixture_request(&fx, "GET", "/", "user:default/jane", NULL, NULL);
+    assert_non_null(strstr(res.out, "Jane Doe"));
+    assert_non_null(strstr(res.out, "id=\"home-starred\""));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/component/svc-00\">svc-00</a>"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Buser%5D=starred", "user:default/jane",
+                             NULL, NULL);
+    assert_non_null(strstr(res.out, ">1 component entities"));
+    gr_test_output_free(&res);
+
+    /* Another user's stars are separate. */
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Buser%5D=starred", "user:default/bob",
+                             NULL, NULL);
+    assert_non_null(strstr(res.out, ">0 component entities"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Buser%5D=owned", "user:default/jane",
+                             NULL, NULL);
+    assert_non_null(strstr(res.out, ">1 component entities"));
+    gr_test_output_free(&res);
+    free(csrf);
+    ui_fixture_stop(&fx);
+}
+
+static void theme_cookie_and_override(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    char *csrf;
+    char *body;
+    char *extra;
+    char *theme_dir = gr_test_tmpdir("ui-theme");
+
+    (void)state;
+    gr_test_write_file(theme_dir, "home.html", "<p id=\"custom-home\">Welcome {{user.name}}</p>");
+    gr_test_write_file(theme_dir, "style.css", "body { color: rebeccapurple; }");
+    extra = gr_xasprintf("  theme:\n    dir: %s\n    default: dark\n", theme_dir);
+    ui_fixture_start(&fx, extra, "");
+    res = ui_fixture_request(&fx, "GET", "/", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<p id=\"custom-home\">Welcome"));
+    assert_non_null(strstr(res.out, "data-theme=\"dark\""));
+    csrf = ui_fixture_csrf(res.out);
+    gr_test_output_free(&res);
+
+    body = gr_xasprintf("csrf=%s&theme=light&return=%%2Fsettings", csrf);
+    res = ui_fixture_request(&fx, "POST", "/settings/theme", NULL, body, NULL);
+    assert_int_equal(res.status, 303);
+    assert_non_null(strstr(res.err, "gr_theme=light"));
+    assert_non_null(strstr(res.err, "Location: /settings"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/settings", NULL, NULL, "Cookie: gr_theme=light");
+    assert_non_null(strstr(res.out, "data-theme=\"light\""));
+    assert_non_null(strstr(res.out, "value=\"light\" checked"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/settings", NULL, NULL, "Cookie: gr_theme=\"><x>");
+    assert_non_null(strstr(res.out, "data-theme=\"dark\""));
+    gr_test_output_free(&res);
+    free(body);
+    free(csrf);
+    free(extra);
+    ui_fixture_stop(&fx);
+    gr_test_rmtree(theme_dir);
+    free(theme_dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pages_shell_and_etag),
+        cmocka_unit_test(pages_static_files_cached),
+        cmocka_unit_test(catalog_filters_and_counts),
+        cmocka_unit_test(catalog_keyset_paging),
+        cmocka_unit_test(entity_page_tabs),
+        cmocka_unit_test(star_needs_csrf),
+        cmocka_unit_test(theme_cookie_and_override),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
