@@ -148,6 +148,11 @@ static void first_view_and_api_shapes(void **state)
     assert_non_null(strstr(res.out, "rel=\"next\" href=\"/docs/default/component/shop/guide/\""));
     assert_non_null(strstr(res.out, "name=\"q\""));
     assert_non_null(strstr(res.err, "script-src 'none'"));
+    /* The portal layout frames the page: its sidebar, header search and docs stylesheet. */
+    assert_non_null(strstr(res.out, "<nav class=\"sidebar\" aria-label=\"Main\">"));
+    assert_non_null(strstr(res.out, "id=\"header-search\""));
+    assert_non_null(strstr(res.out, "href=\"/docs/techdocs.css\""));
+    assert_non_null(strstr(res.out, "<a href=\"/docs\">Documentation</a>"));
     gr_test_output_free(&res);
 
     res = get(&td, "/docs/default/component/shop/guide/", NULL);
@@ -169,6 +174,11 @@ static void first_view_and_api_shapes(void **state)
 
     res = get(&td, "/docs", NULL);
     assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<nav class=\"sidebar\" aria-label=\"Main\">"));
+    assert_non_null(strstr(res.out, "href=\"/docs/default/component/shop/\""));
+    assert_non_null(strstr(res.err, "script-src 'none'"));
+    /* The UI's fallback list gave way to the TechDocs list. */
+    assert_null(strstr(res.out, "Entities with the backstage.io/techdocs-ref annotation."));
     gr_test_output_free(&res);
 
     res = get(&td, "/api/techdocs/metadata/techdocs/default/component/shop", NULL);

@@ -6,6 +6,7 @@
 #include "plugins/techdocs/api.h"
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/service.h"
+#include "plugins/ui/ui.h"
 
 int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
@@ -17,7 +18,9 @@ int gr_techdocs_plugin_init(gr_host *host, void **state_out)
     if (rc == GR_OK)
         rc = gr_techdocs_api_register(host->http, service);
     if (rc == GR_OK)
-        rc = gr_techdocs_pages_register(host->http, service);
+        rc = gr_techdocs_pages_register(host->http, gr_host_lookup(host, GR_UI_SERVICE), service);
+    if (rc == GR_OK)
+        rc = gr_host_provide(host, GR_TECHDOCS_SERVICE, service);
     if (rc != GR_OK) {
         gr_techdocs_service_free(service);
         return rc;

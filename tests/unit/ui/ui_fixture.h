@@ -55,9 +55,10 @@ static inline int ui_fixture_authenticate(gr_request *req, void *payload)
     return gr_auth_authenticate(req, payload);
 }
 
-/* Starts the UI; `app_lines` are added under app: (indented by the caller)
- * and `root_yaml` at the top level. Both may be "". */
-static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const char *root_yaml)
+/* Initialises the catalog and UI plugins without starting them; `app_lines`
+ * are added under app: (indented by the caller) and `root_yaml` at the top
+ * level. Both may be "". Finish with ui_fixture_serve(). */
+static inline void ui_fixture_init(ui_fixture *fx, const char *app_lines, const char *root_yaml)
 {
     gr_config_schema *schema = NULL;
     gr_db_options db_options = {0};
@@ -95,10 +96,22 @@ static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const
 
     assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
+}
+
+/* Runs the UI's start hook and serves on a free loopback port. */
+static inline void ui_fixture_serve(ui_fixture *fx)
+{
     assert_int_equal(gr_ui_plugin_start(fx->ui_state), 0);
     assert_int_equal(gr_http_server_start(fx->host.http), 0);
     snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%d",
              gr_http_server_port(fx->host.http));
+}
+
+/* Starts the UI: ui_fixture_init() and ui_fixture_serve() in one. */
+static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const char *root_yaml)
+{
+    ui_fixture_init(fx, app_lines, root_yaml);
+    ui_fixture_serve(fx);
 }
 
 static inline void ui_fixture_stop(ui_fixture *fx)
