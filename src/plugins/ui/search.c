@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The search page over catalog entities, and the sign-in page. */
+/* The search page, and the sign-in page. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +9,8 @@
 #include "plugins/ui/ui_internal.h"
 #include "plugins/ui/view.h"
 
-/* TODO: the search plugin (documents from the catalog, TechDocs and other
- * collators) will answer /search; until then it matches entity names,
- * titles and descriptions. */
+/* Without the search plugin, /search matches entity names, titles and
+ * descriptions in the catalog. */
 static json_t *page_link(const char *text, const char *name, const char *cursor)
 {
     gr_buf href = GR_BUF_INIT;
@@ -26,23 +25,21 @@ static json_t *page_link(const char *text, const char *name, const char *cursor)
     return link;
 }
 
-static int search_page(gr_ui_page *page, void *payload)
+static int catalog_search(gr_ui_page *page, const char *text)
 {
-    const char *text = gr_req_query(page->req, "query");
     gr_ui_list_query query;
     gr_ui_list_page list = {0};
     json_t *results = json_array();
     json_t *entity;
     size_t i;
-    int error = 0;
+    int error;
 
-    (void)payload;
     memset(&query, 0, sizeof(query));
     query.text = text;
     query.after = gr_req_query(page->req, "after");
     query.before = gr_req_query(page->req, "before");
-    query.limit = 25;
-    if (text != NULL && text[0] != '\0' && (error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
+    query.limit = UI_SEARCH_PAGE_SIZE;
+    if ((error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
         json_decref(results);
         return error;
     }
@@ -50,12 +47,28 @@ static int search_page(gr_ui_page *page, void *payload)
         json_array_append_new(results, gr_ui_entity_view(entity));
     gr_ui__page_put(page, "results", results);
     gr_ui__page_put(page, "total", json_integer(list.total));
-    gr_ui__page_put(page, "searched", json_boolean(text != NULL && text[0] != '\0'));
     if (list.next != NULL)
         gr_ui__page_put(page, "next", page_link(text, "after", list.next));
     if (list.prev != NULL)
         gr_ui__page_put(page, "prev", page_link(text, "before", list.prev));
     gr_ui_list_page_free(&list);
+    return 0;
+}
+
+static int search_page(gr_ui_page *page, void *payload)
+{
+    const char *text = gr_req_query(page->req, "query");
+    int searched = text != NULL && text[0] != '\0';
+    int error = 0;
+
+    (void)payload;
+    if (page->ui->search != NULL)
+        error = gr_ui__search_documents(page, text != NULL ? text : "");
+    else if (searched)
+        error = catalog_search(page, text);
+    if (error < 0)
+        return error;
+    gr_ui__page_put(page, "searched", json_boolean(searched));
     gr_ui_page_crumb(page, "Home", "/");
     gr_ui_page_crumb(page, "Search", NULL);
     return gr_ui_page_render(page, 200, "search", "Search");

@@ -122,4 +122,12 @@ int gr_ui__graph_init(gr_ui *ui);
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
 
+/* Results per page of /search. */
+#define UI_SEARCH_PAGE_SIZE 25
+
+/* search_results.c: the search plugin's results for /search (filters, highlights, paging)
+ * put into the page context, and up to 8 type-ahead suggestions as a new JSON array. */
+int gr_ui__search_documents(gr_ui_page *page, const char *text);
+int gr_ui__search_suggest(gr_ui_page *page, const char *text, json_t **out);
+
 #endif

@@ -8,7 +8,19 @@
 
 #include "ui_fixture.h"
 
+#include "plugins/search/plugin.h"
+#include "plugins/search/search.h"
 #include "plugins/ui/page.h"
+
+static size_t count_items(const char *html)
+{
+    const char *list = strstr(html, "<ol class=\"search-results\">");
+    size_t count = 0;
+
+    for (const char *p = list; p != NULL && (p = strstr(p, "<li>")) != NULL; p++)
+        count++;
+    return count;
+}
 
 /* A page as a feature plugin renders one: its own HTML, heading, stylesheet and refresh. */
 static int feature_page(gr_ui_page *page, void *payload)
@@ -106,6 +118,177 @@ static void feature_page_in_layout(void **state)
     ui_fixture_stop(&fx);
 }
 
+static void add_service(ui_fixture *fx, int index, const char *lifecycle, const char *extra)
+{
+    char *json = gr_xasprintf(
+        "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+        "\"metadata\":{\"name\":\"ledger-%02d\",\"namespace\":\"default\","
+        "\"description\":\"Keeps the ledger of shop %d%s\"},"
+        "\"spec\":{\"type\":\"service\",\"lifecycle\":\"%s\",\"owner\":\"team-a\"},"
+        "\"relations\":[{\"type\":\"ownedBy\",\"targetRef\":\"group:default/team-a\"}]}",
+        index, index, extra, lifecycle);
+
+    ui_fixture_add(fx, json);
+    free(json);
+}
+
+/* Starts the UI with the search plugin's service over the fixture's catalog, indexed. */
+static gr_search *start_with_search(ui_fixture *fx)
+{
+    gr_search *search = NULL;
+
+    ui_fixture_init(fx, "", "");
+    for (int i = 0; i < 30; i++)
+        add_service(fx, i, i < 3 ? "experimental" : "production", "");
+    add_service(fx, 99, "production", " <script>alert(1)</script>");
+    ui_fixture_add(fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\","
+                       "\"metadata\":{\"name\":\"ledger-team\",\"namespace\":\"default\"},"
+                       "\"spec\":{\"type\":\"team\",\"children\":[]}}");
+    assert_int_equal(gr_search_new_builtin(&search, fx->host.db, fx->config, "ui-test"), 0);
+    assert_int_equal(gr_host_provide(&fx->host, GR_SEARCH_SERVICE, search), 0);
+    assert_int_equal(gr_search_reindex(search, NULL), 0);
+    ui_fixture_serve(fx);
+    return search;
+}
+
+static void search_page_highlights_results(void **state)
+{
+    ui_fixture fx;
+    gr_search *search = start_with_search(&fx);
+    gr_test_output res;
+
+    (void)state;
+    res = ui_fixture_request(&fx, "GET", "/search?query=ledger%2009", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/component/ledger-09\""));
+    assert_non_null(strstr(res.out, "<mark>"));
+    assert_non_null(strstr(res.out, "<span class=\"badge\">Software Catalog</span>"));
+    assert_non_null(strstr(res.out, "value=\"software-catalog\""));
+    assert_non_null(strstr(res.out, "<option value=\"production\">production</option>"));
+    gr_test_output_free(&res);
+
+    /* Highlighted text is escaped before the marks are added. */
+    res = ui_fixture_request(&fx, "GET", "/search?query=alert", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "<script>alert"));
+    assert_non_null(strstr(res.out, "&lt;script&gt;<mark>alert</mark>"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+    gr_search_free(search);
+}
+
+static void search_page_filters_types(void **state)
+{
+    ui_fixture fx;
+    gr_search *search = start_with_search(&fx);
+    gr_test_output res;
+
+    (void)state;
+    res = ui_fixture_request(&fx, "GET", "/search?query=ledger&lifecycle=experimental", NULL,
+                             NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, ">3 results<"));
+    assert_non_null(strstr(res.out, "<option value=\"experimental\" selected>"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/search?query=ledger&kind=group", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, ">1 results<"));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/group/ledger-team\""));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/search?query=ledger&type=techdocs", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, ">0 results<"));
+    assert_non_null(strstr(res.out, "value=\"techdocs\" checked"));
+    gr_test_output_free(&res);
+
+    /* Unknown filter values are ignored rather than sent to the index. */
+    res = ui_fixture_request(&fx, "GET", "/search?query=ledger&type=nope&kind=nope", NULL, NULL,
+                             NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, ">32 results<"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+    gr_search_free(search);
+}
+
+static char *next_link(const char *html)
+{
+    const char *at = strstr(html, "rel=\"next\"");
+    const char *start;
+    gr_buf link = GR_BUF_INIT;
+
+    assert_non_null(at);
+    start = at;
+    while (start > html && strncmp(start, "href=\"", 6) != 0)
+        start--;
+    start += 6;
+    for (const char *p = start; *p != '"'; p++) {
+        if (strncmp(p, "&amp;", 5) == 0) {
+            gr_buf_putc(&link, '&');
+            p += 4;
+        } else {
+            gr_buf_putc(&link, *p);
+        }
+    }
+    return gr_buf_detach(&link);
+}
+
+static void search_page_pages_results(void **state)
+{
+    ui_fixture fx;
+    gr_search *search = start_with_search(&fx);
+    gr_test_output first;
+    gr_test_output second;
+    char *next;
+
+    (void)state;
+    first = ui_fixture_request(&fx, "GET", "/search?query=ledger&kind=component", NULL, NULL,
+                               NULL);
+    assert_int_equal(first.status, 200);
+    assert_non_null(strstr(first.out, ">31 results<"));
+    assert_null(strstr(first.out, "rel=\"prev\""));
+    next = next_link(first.out);
+    assert_non_null(strstr(next, "pageCursor="));
+    assert_non_null(strstr(next, "kind=component"));
+
+    second = ui_fixture_request(&fx, "GET", next, NULL, NULL, NULL);
+    assert_int_equal(second.status, 200);
+    assert_non_null(strstr(second.out, "rel=\"prev\""));
+    assert_null(strstr(second.out, "rel=\"next\""));
+    assert_int_equal(count_items(second.out), 6);
+    gr_test_output_free(&first);
+    gr_test_output_free(&second);
+    free(next);
+    ui_fixture_stop(&fx);
+    gr_search_free(search);
+}
+
+static void suggest_uses_prefixes(void **state)
+{
+    ui_fixture fx;
+    gr_search *search = start_with_search(&fx);
+    gr_test_output res;
+    json_t *items;
+
+    (void)state;
+    res = ui_fixture_request(&fx, "GET", "/catalog-suggest?q=ledg", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    items = json_loads(res.out, 0, NULL);
+    assert_true(json_is_array(items));
+    assert_int_equal(json_array_size(items), 8);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(items, 0), "href")),
+                           "/catalog/default/"));
+    json_decref(items);
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog-suggest?q=", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_string_equal(res.out, "[]");
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+    gr_search_free(search);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +296,10 @@ int main(void)
         cmocka_unit_test(fallback_lists_without_plugins),
         cmocka_unit_test(fallback_gives_way_to_plugin),
         cmocka_unit_test(feature_page_in_layout),
+        cmocka_unit_test(search_page_highlights_results),
+        cmocka_unit_test(search_page_filters_types),
+        cmocka_unit_test(search_page_pages_results),
+        cmocka_unit_test(suggest_uses_prefixes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
