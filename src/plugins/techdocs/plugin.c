@@ -6,15 +6,27 @@
 #include "plugins/techdocs/api.h"
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/service.h"
+#include "plugins/search/collator_techdocs.h"
+#include "plugins/search/plugin.h"
 #include "plugins/ui/ui.h"
+
+/* Queues the search update of a site that a build just published, so that
+ * it is searchable within a second. */
+static void notify_search(const char *entity_ref, void *search)
+{
+    gr_search_notify(search, GR_SEARCH_TYPE_TECHDOCS, entity_ref);
+}
 
 int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
     gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id};
     gr_techdocs_service *service = NULL;
+    gr_search *search = gr_host_lookup(host, GR_SEARCH_SERVICE);
     int rc = gr_techdocs_service_new(&service, &options);
 
     *state_out = NULL;
+    if (rc == GR_OK && search != NULL)
+        gr_techdocs_service_on_published(service, notify_search, search);
     if (rc == GR_OK)
         rc = gr_techdocs_api_register(host->http, service);
     if (rc == GR_OK)

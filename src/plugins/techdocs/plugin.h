@@ -16,7 +16,8 @@
  * Creates the TechDocs service on the host's database (migrations
  * included), registers the /api/techdocs routes and the /docs pages (as
  * pages of the portal UI when the UI plugin is there), and publishes the
- * service as GR_TECHDOCS_SERVICE. Returns GR_OK and the plugin state in
+ * service as GR_TECHDOCS_SERVICE. Sites its builds publish are reported to
+ * the search service (GR_SEARCH_SERVICE) when search runs. Returns GR_OK and the plugin state in
  * *state_out, or an error.
  */
 int gr_techdocs_plugin_init(gr_host *host, void **state_out);
