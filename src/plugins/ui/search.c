@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The search page, and the sign-in page. */
+/* The search page: the search plugin's results, or catalog entities without it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,44 +74,7 @@ static int search_page(gr_ui_page *page, void *payload)
     return gr_ui_page_render(page, 200, "search", "Search");
 }
 
-/* The sign-in page is public: it lists the providers of auth.providers.
- * TODO: the sign-in flow (browser session cookie) decides the start URL of
- * each provider; this page links to Backstage's /api/auth/<provider>/start. */
-static int signin_page(gr_request *req, gr_response *res, void *payload)
-{
-    gr_ui *ui = payload;
-    gr_ui_page page;
-    const json_t *providers = gr_config_node(ui->config, "auth.providers");
-    const char *environment = gr_config_string(ui->config, "auth.environment", "development");
-    json_t *list = json_array();
-    const char *id;
-    json_t *value;
-    int error;
-
-    if ((error = gr_ui__page_begin(ui, req, res, &page)) < 0)
-        return error;
-    json_object_foreach((json_t *)providers, id, value)
-    {
-        gr_buf href = GR_BUF_INIT;
-
-        (void)value;
-        gr_buf_puts(&href, "/api/auth/");
-        gr_template_put_uri(&href, id);
-        gr_buf_puts(&href, "/start?env=");
-        gr_template_put_uri(&href, environment);
-        json_array_append_new(list, json_pack("{s:s, s:s}", "id", id, "href", gr_buf_cstr(&href)));
-        gr_buf_free(&href);
-    }
-    gr_ui__page_put(&page, "providers", list);
-    gr_ui__page_put(&page, "nav", json_array());
-    return gr_ui_page_render(&page, 200, "signin", "Sign in");
-}
-
 int gr_ui__search_init(gr_ui *ui)
 {
-    int error;
-
-    if ((error = gr_ui_page_add(ui, "GET", "/search", search_page, NULL)) < 0)
-        return error;
-    return gr_http_route(ui->host->http, "GET", "/signin", GR_ROUTE_PUBLIC, signin_page, ui);
+    return gr_ui_page_add(ui, "GET", "/search", search_page, NULL);
 }

@@ -121,6 +121,8 @@ int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
+/* signin.c: /signin and the redirect of signed-out page views to it. */
+int gr_ui__signin_init(gr_ui *ui);
 
 /* Results per page of /search. */
 #define UI_SEARCH_PAGE_SIZE 25
