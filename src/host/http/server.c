@@ -141,7 +141,7 @@ void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated
     server->unauthenticated_payload = payload;
 }
 
-/* Lets the unauthenticated hook answer a 401; returns nonzero when it did.
+/* Lets the unauthenticated hook respond in place of a 401; returns nonzero when it did.
  * The authenticator's message survives a hook that declines. */
 static int answer_unauthenticated(gr_request *req, gr_response *res)
 {

@@ -40,7 +40,7 @@ typedef int (*gr_http_ready_fn)(void *payload);
 typedef int (*gr_http_authenticator)(gr_request *req, void *payload);
 
 /**
- * Answers a request that the authenticator rejected with GR_EUNAUTH, in
+ * Responds to a request that the authenticator rejected with GR_EUNAUTH, in
  * place of the 401 error body: for example a redirect of a browser to a
  * sign-in page. Returns 0 after setting the response, or nonzero to keep the
  * 401. Runs on server threads, several at once.
@@ -77,8 +77,8 @@ void gr_http_set_authenticator(gr_http_server *server, gr_http_authenticator aut
                                void *payload);
 
 /**
- * Sets the function that may answer requests without a valid identity (see
- * gr_http_unauthenticated_fn); NULL keeps every such answer a 401.
+ * Sets the function that may respond to requests without a valid identity (see
+ * gr_http_unauthenticated_fn); NULL keeps every such response a 401.
  * `payload` is borrowed. Call before gr_http_server_start().
  */
 void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated_fn fn,
