@@ -348,6 +348,22 @@ static void built_site_searchable_within_second(void **state)
     td_end(&td);
 }
 
+static void prebuild_builds_unviewed_sites(void **state)
+{
+    td_server td;
+    int64_t elapsed;
+
+    td_begin(&td, state);
+    start_server(&td, "  build:\n    prebuild: true\n");
+    /* Nobody opens the docs: the prebuild pass builds them and search finds the pages. */
+    elapsed = search_finds(&td, "step", "/docs/default/component/shop/guide/", 20000);
+    assert_in_range(elapsed, 0, 20000);
+    assert_int_equal(db_fixture_int64(td.db->db, "SELECT COUNT(*) FROM techdocs_sites WHERE "
+                                                 "entity_ref = 'component:default/shop'"),
+                     1);
+    td_end(&td);
+}
+
 static void sync_reports_build_error(void **state)
 {
     td_server td;
@@ -475,6 +491,7 @@ int main(void)
         DB_TEST_BOTH(first_view_and_api_shapes), DB_TEST_BOTH(sync_streams_rebuild),
         DB_TEST_BOTH(sync_reports_build_error),  DB_TEST_BOTH(external_serves_cli_publish),
         DB_TEST_BOTH(traversal_is_rejected),    DB_TEST_BOTH(built_site_searchable_within_second),
+        DB_TEST_BOTH(prebuild_builds_unviewed_sites),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
