@@ -2,6 +2,7 @@
 /* The table of plugins compiled into the binary, in start-up order. */
 #include <stddef.h>
 
+#include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
@@ -65,11 +66,18 @@ static const gr_plugin_def builtin_ui = {
     .config_keys = gr_ui_config_keys,
 };
 
-/* Plugins find the services of the plugins before them (gr_host_lookup()).
+/*
+ * Plugins find the services of the plugins before them (gr_host_lookup()).
  * The UI reads the catalog and comes before the plugins whose pages it
  * frames: TechDocs and the scaffolder add their pages to it during init.
  * Its start hook, which runs after every init, finds the search service and
- * fills /docs and /create only when no plugin took them. */
+ * fills /docs and /create only when no plugin took them. The plugin loader
+ * comes last, so shared-library plugins find every feature.
+ * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
+ * like shared-library plugins, with gr_plugin_adapter_def() making each
+ * gr_plugin_def. They use the internal gr_host directly today; the adapter
+ * is tested on its own in tests/integration/plugin_adapter.c.
+ */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
@@ -77,6 +85,7 @@ static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
+    &gr_plugin_loader_def, /* last: plugins register into the features above */
     NULL,
 };
 
