@@ -194,7 +194,7 @@ static void fuzz_fields(gr_db *db, char *text)
     gr_buf out = GR_BUF_INIT;
 
     if (gr_catalog_fields_add(&fields, lines, count) == GR_OK &&
-        gr_catalog_read_by_ref(db, "component:default/payments", &entity) == GR_OK &&
+        gr_catalog_read_by_ref(db, "component:default/payments", NULL, &entity) == GR_OK &&
         gr_catalog_fields_write(&fields, gr_buf_cstr(&entity), &out) != GR_OK)
         fail("selecting fields of a stored entity failed", NULL);
     gr_catalog_fields_free(&fields);

@@ -60,6 +60,7 @@ static int server_port(void)
     gr_config_schema *schema = NULL;
     gr_config *config = NULL;
     gr_auth *auth = NULL;
+    gr_catalog_api *api = NULL;
     const char *files[1];
     gr_catalog *catalog;
     char *path;
@@ -75,12 +76,13 @@ static int server_port(void)
     if (gr_http_server_new(&server, &options) != GR_OK)
         fuzz_catalog_fail("creating the server");
     gr_http_set_authenticator(server, gr_auth_authenticate, auth);
-    if (gr_catalog_api_register(catalog, server) != GR_OK ||
+    if (gr_catalog_api_register(catalog, server, NULL, &api) != GR_OK ||
         gr_http_server_start(server) != GR_OK)
         fuzz_catalog_fail("starting the server");
     gr_config_schema_free(schema);
     free(path);
-    /* The config and the authenticator live as long as the server, until exit. */
+    /* The config, the authenticator and the routes' state live as long as the
+     * server, until exit. */
     return gr_http_server_port(server);
 }
 
