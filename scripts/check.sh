@@ -24,7 +24,7 @@ pg_dir=$build_dir/pg
 # TODO: scaffolder_api and security_routes fail on the PostgreSQL pass (a
 # template not found after ingestion; TechDocs search results shown to a user
 # the read permission hides); both pass on SQLite.
-pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs|crash_catalog|scaffolder_api|security_routes)$'
+pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs|crash_catalog|security_routes)$'
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" || exit 1

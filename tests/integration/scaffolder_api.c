@@ -171,11 +171,20 @@ static json_t *make_engine_config(const suite *s)
         "allow", "Component", "API", "Location", "Template", "Group", "User", "System", "Resource");
 }
 
+/*
+ * Opens the database the server uses. Under GR_TEST_DB=pg the harness gives
+ * the server of the SQLite group a PostgreSQL database of its own in place of
+ * the configured file, so the server has to be started before this is called.
+ */
 static int open_suite_db(const suite *s, gr_db **out)
 {
     gr_db_options options = {0};
+    const char *server_database = gr_test_server_database(&s->server);
 
-    if (s->engine == GR_DB_SQLITE) {
+    if (server_database != NULL) {
+        options.client = "pg";
+        options.connection = server_database;
+    } else if (s->engine == GR_DB_SQLITE) {
         options.client = "better-sqlite3";
         options.path = s->db_path;
     } else {
@@ -264,13 +273,14 @@ static int suite_setup(gr_db_engine engine, void **state)
     seed_repo(s, "roadiehq", "payments", NULL);
     s->engine_config = make_engine_config(s);
     S = s;
-    process_catalog(s, template_files);
 
     config = config_text(s);
     gr_test_write_file(s->dir, "app-config.yaml", config);
     free(config);
     if (gr_test_server_start(&s->server, s->dir, "app-config.yaml", 20000) != 0)
         return -1;
+    /* The templates go into the database the server reads, known only once it runs. */
+    process_catalog(s, template_files);
     *state = s;
     return 0;
 }
@@ -576,7 +586,7 @@ static const corpus_case corpus_cases[] = {
      "{\"name\":\"Payments\",\"description\":\"d\",\"type\":\"service\",\"lifecycle\":"
      "\"production\",\"owner\":\"group:default/team\",\"repoHost\":\"github.com\",\"repoOrg\":"
      "\"roadiehq\",\"repoSlug\":\"payments\"}",
-     "failed", NULL, NULL, NULL, NULL, NULL, "is not a valid git branch name"},
+     "completed", NULL, NULL, NULL, NULL, NULL, NULL},
     {"template:default/demo-template",
      "{\"name\":\"Dev\",\"mode\":\"dark\",\"topics\":[\"input-examples\"],\"repoUrl\":"
      "\"github.com?owner=acme&repo=demo-site\"}",
@@ -645,6 +655,45 @@ static void rfc_pull_request_branch(void **state)
     assert_contains(file, "# RFC-12 - Faster builds");
     assert_contains(file, "We build faster.");
     free(file);
+}
+
+/* Returns the first branch of a stand-in repository whose name starts with `prefix`, or NULL. */
+static char *repo_branch(const char *owner, const char *name, const char *prefix)
+{
+    char *command = gr_xasprintf("git --git-dir='%s/%s/%s.git' for-each-ref --count=1 "
+                                 "--format='%%(refname:short)' 'refs/heads/%s*'",
+                                 S->repos, owner, name, prefix);
+    FILE *pipe = popen(command, "r");
+    char line[256] = "";
+    char *branch = NULL;
+
+    if (pipe != NULL && fgets(line, sizeof(line), pipe) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        branch = line[0] != '\0' ? gr_xstrdup(line) : NULL;
+    }
+    if (pipe != NULL)
+        pclose(pipe);
+    free(command);
+    return branch;
+}
+
+static void catalog_pull_request_branch(void **state)
+{
+    const char *prefix = "onboard-to-catalog-";
+    char *branch = repo_branch("roadiehq", "payments", prefix);
+    char *file;
+
+    (void)state;
+    /* corpus_templates_run opened the pull request, and `now` put milliseconds in its name. */
+    assert_non_null(branch);
+    assert_int_equal(strlen(branch), strlen(prefix) + 13);
+    assert_int_equal(strspn(branch + strlen(prefix), "0123456789"), 13);
+    file = repo_file("roadiehq", "payments", branch, "catalog-info.yaml");
+    assert_non_null(file);
+    assert_contains(file, "name: Payments");
+    assert_contains(file, "github.com/project-slug: roadiehq/payments");
+    free(file);
+    free(branch);
 }
 
 static void secrets_never_shown(void **state)
@@ -909,6 +958,7 @@ int main(void)
         cmocka_unit_test(invalid_values_rejected),
         cmocka_unit_test(corpus_templates_run),
         cmocka_unit_test(rfc_pull_request_branch),
+        cmocka_unit_test(catalog_pull_request_branch),
         cmocka_unit_test(secrets_never_shown),
         cmocka_unit_test(cancel_running_task),
         cmocka_unit_test(event_stream_replays),

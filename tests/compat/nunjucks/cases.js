@@ -240,6 +240,7 @@ const cases = [
   ['parseEntityRef', '${{ values.owner | parseEntityRef | dump }} ${{ "team-b" | parseEntityRef({ defaultKind: "group" }) | dump }}'],
   ['parseEntityRef namespace', '${{ "team-c" | parseEntityRef({ defaultKind: "group", defaultNamespace: "ops" }) | pick("namespace") }}'],
   ['parseEntityRef errors', '${{ "team-b" | parseEntityRef | dump }}'],
+  ['now', "${{ '' | now }} ${{ 'ignored' | now | length }}"],
   ['pick nested', '${{ values | pick("tags[1]") }} ${{ {a: {b: {c: 5}}} | pick("a.b.c") }}'],
 
   // Errors

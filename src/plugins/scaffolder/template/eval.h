@@ -68,4 +68,7 @@ void gr_tmpl__add_filter(gr_tmpl_engine *engine, const char *name, gr_builtin_fi
 /** Registers parseRepoUrl, parseEntityRef, pick and projectSlug. */
 void gr_tmpl__add_backstage_filters(gr_tmpl_engine *engine);
 
+/** Registers `now`, which Roadie's hosted Backstage adds to Backstage's filters. */
+void gr_tmpl__add_now_filter(gr_tmpl_engine *engine);
+
 #endif

@@ -26,6 +26,7 @@ gr_tmpl_engine *gr_tmpl_engine_new(const gr_tmpl_options *options)
                   "bitbucket.org", "bitbucketCloud", "dev.azure.com", "azure");
     gr_tmpl__add_builtin_filters(engine);
     gr_tmpl__add_backstage_filters(engine);
+    gr_tmpl__add_now_filter(engine);
     return engine;
 }
 

@@ -63,8 +63,9 @@ typedef int (*gr_tmpl_filter_fn)(void *payload, json_t *value, json_t *const *ar
                                  json_t **out);
 
 /**
- * Creates an engine with Nunjucks' built-in filters and Backstage's
- * parseRepoUrl, parseEntityRef, pick and projectSlug. `options` may be NULL
+ * Creates an engine with Nunjucks' built-in filters, Backstage's
+ * parseRepoUrl, parseEntityRef, pick and projectSlug, and the `now` filter
+ * that Roadie's hosted Backstage adds. `options` may be NULL
  * for the Backstage delimiters with every flag off. Caller frees with
  * gr_tmpl_engine_free(), after every template compiled with it.
  */
