@@ -241,6 +241,48 @@ static const char *const template_files[] = {
     NULL,
 };
 
+/* A template that publishes to GitHub with collaborators, written into the suite's folder. */
+static const char collaborators_template[] =
+    "apiVersion: scaffolder.backstage.io/v1beta3\n"
+    "kind: Template\n"
+    "metadata:\n"
+    "  name: github-collaborators\n"
+    "spec:\n"
+    "  owner: group:default/team\n"
+    "  type: library\n"
+    "  parameters:\n"
+    "    properties: {}\n"
+    "  steps:\n"
+    "    - id: fetch\n"
+    "      action: fetch:template\n"
+    "      input:\n"
+    "        url: ./skeleton\n"
+    "    - id: publish\n"
+    "      action: publish:github\n"
+    "      input:\n"
+    "        repoUrl: github.com?owner=roadiehq&repo=shared-lib\n"
+    "        protectDefaultBranch: false\n"
+    "        collaborators:\n"
+    "          - user: jdoe\n"
+    "            access: push\n"
+    "          - team: platform\n"
+    "            access: admin\n"
+    "          - username: old-style\n"
+    "            access: pull\n";
+
+static char *write_collaborators_template(const suite *s)
+{
+    char *folder = gr_xasprintf("%s/collaborators", s->dir);
+    char *skeleton = gr_xasprintf("%s/skeleton", folder);
+
+    mkdir(folder, 0755);
+    mkdir(skeleton, 0755);
+    gr_test_write_file(folder, "template.yaml", collaborators_template);
+    gr_test_write_file(skeleton, "README.md", "# shared-lib\n");
+    free(skeleton);
+    return folder;
+}
+
 static int suite_setup(gr_db_engine engine, void **state)
 {
     suite *s = gr_xcalloc(1, sizeof(*s));
@@ -281,6 +323,15 @@ static int suite_setup(gr_db_engine engine, void **state)
         return -1;
     /* The templates go into the database the server reads, known only once it runs. */
     process_catalog(s, template_files);
+    {
+        char *folder = write_collaborators_template(s);
+        char *file = gr_xasprintf("%s/template.yaml", folder);
+        const char *const files[] = {file, NULL};
+
+        process_catalog(s, files);
+        free(file);
+        free(folder);
+    }
     *state = s;
     return 0;
 }
@@ -696,6 +747,55 @@ static void catalog_pull_request_branch(void **state)
     free(branch);
 }
 
+/* Returns the stand-in's record of a REST call with this method and path (caller releases). */
+static json_t *stand_in_request(const char *method, const char *path)
+{
+    char *url = gr_xasprintf("http://127.0.0.1:%d/_requests", S->stand_in_port);
+    gr_test_output out = gr_test_http("GET", url, NULL, NULL);
+    json_t *requests = out.out ? json_loads(out.out, 0, NULL) : NULL;
+    json_t *found = NULL;
+    size_t index;
+    json_t *request;
+
+    json_array_foreach(requests, index, request)
+    {
+        if (strcmp(json_string_value(json_object_get(request, "method")), method) == 0 &&
+            strcmp(json_string_value(json_object_get(request, "path")), path) == 0)
+            found = json_incref(request);
+    }
+    json_decref(requests);
+    gr_test_output_free(&out);
+    free(url);
+    return found;
+}
+
+static void assert_permission_requested(const char *path, const char *permission)
+{
+    json_t *request = stand_in_request("PUT", path);
+    json_t *body = json_object_get(request, "body");
+
+    if (request == NULL)
+        fail_msg("no PUT %s reached the GitHub stand-in", path);
+    assert_string_equal(json_string_value(json_object_get(body, "permission")), permission);
+    json_decref(request);
+}
+
+static void github_collaborators_granted(void **state)
+{
+    char *id = create_task("template:default/github-collaborators", "{}", NULL);
+    json_t *task = wait_task(id);
+
+    (void)state;
+    assert_string_equal(json_string_value(json_object_get(task, "status")), "completed");
+    assert_permission_requested("/api/v3/repos/roadiehq/shared-lib/collaborators/jdoe", "push");
+    assert_permission_requested("/api/v3/orgs/roadiehq/teams/platform/repos/roadiehq/shared-lib",
+                                "admin");
+    assert_permission_requested("/api/v3/repos/roadiehq/shared-lib/collaborators/old-style",
+                                "pull");
+    json_decref(task);
+    free(id);
+}
+
 static void secrets_never_shown(void **state)
 {
     char *id = create_task("template:default/local-checks", "{\"mode\":\"echo\"}",
@@ -959,6 +1059,7 @@ int main(void)
         cmocka_unit_test(corpus_templates_run),
         cmocka_unit_test(rfc_pull_request_branch),
         cmocka_unit_test(catalog_pull_request_branch),
+        cmocka_unit_test(github_collaborators_granted),
         cmocka_unit_test(secrets_never_shown),
         cmocka_unit_test(cancel_running_task),
         cmocka_unit_test(event_stream_replays),
