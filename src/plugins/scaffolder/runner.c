@@ -294,6 +294,36 @@ static void set_step_status(gr_run_state *run, const char *step_id, const char *
     json_object_set_new(run->result->steps, step_id, json_string(status));
 }
 
+/*
+ * Logs the step's input as a dry run shows it, rendered with every secret
+ * replaced by "[REDACTED]", as Backstage's dry run does before it runs or
+ * skips the action.
+ */
+static void log_dry_run_input(gr_run_state *run, const json_t *step, const char *action_id)
+{
+    json_t *secrets = json_incref(json_object_get(run->context, "secrets"));
+    json_t *redacted = json_object();
+    const char *key;
+    json_t *value;
+    json_t *input;
+    char *text;
+
+    json_object_foreach(secrets, key, value)
+        json_object_set_new(redacted, key, json_string("[REDACTED]"));
+    json_object_set_new(run->context, "secrets", redacted);
+    input = render(run, json_object_get(step, "input"));
+    text = input ? json_dumps(input, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : gr_xstrdup("{}");
+    gr_scaffolder__log(run, json_string_value(json_object_get(step, "id")), NULL,
+                       "Running %s in dry-run mode with inputs (secrets redacted): %s", action_id,
+                       text ? text : "{}");
+    if (secrets != NULL)
+        json_object_set_new(run->context, "secrets", secrets);
+    else
+        json_object_del(run->context, "secrets");
+    free(text);
+    json_decref(input);
+}
+
 /* Runs one step. Returns 0 when it completed or was skipped. */
 static int run_step(gr_run_state *run, const json_t *step)
 {
@@ -323,6 +353,8 @@ static int run_step(gr_run_state *run, const json_t *step)
     gr_scaffolder__log(run, step_id, "processing", "Beginning step %s", name);
     set_step_status(run, step_id, "processing");
 
+    if (run->params->dry_run)
+        log_dry_run_input(run, step, action->id);
     if (run->params->dry_run && !action->supports_dry_run) {
         const json_t *schema = NULL;
 
