@@ -259,6 +259,27 @@ static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__q
     free(fields);
 }
 
+/* Counts the matches. Without types, filters or a read condition nothing
+ * needs the documents table, and counting in the FTS5 index alone saves a
+ * row lookup per match. */
+static void count_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                      const char *fts_query)
+{
+    int plain = query->type_count == 0 && query->filter_count == 0 &&
+                (query->access == NULL || query->access->decision == GR_SEARCH_ALLOW);
+
+    if (fts_query == NULL || !plain) {
+        gr_search__sql_puts(sql, "SELECT count(*)");
+        match_from(sql, query, generation, fts_query);
+        return;
+    }
+    gr_search__sql_printf(sql,
+                          "SELECT count(*) FROM search_g%1$" PRId64 "_fts"
+                          " WHERE search_g%1$" PRId64 "_fts MATCH ",
+                          generation);
+    gr_search__sql_param(sql, fts_query);
+}
+
 static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
                         const gr_search__query *query, gr_search__page *page)
 {
@@ -281,8 +302,7 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
     if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
-        gr_search__sql_puts(&sql, "SELECT count(*)");
-        match_from(&sql, query, generation, fts_query);
+        count_sql(&sql, query, generation, fts_query);
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);
     }
