@@ -205,6 +205,41 @@ const gr_config_key gr_config_host_keys[] = {
         .description = "TCP port to listen on.",
     },
     {
+        .path = "backend.server.timeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "30",
+        .description = "Time a connection may stay silent after its request headers arrived, "
+                       "while it sends a body or waits between keep-alive requests: seconds, "
+                       "a string such as \"30s\" or \"2m\", or an object such as {minutes: 1}.",
+    },
+    {
+        .path = "backend.server.headersTimeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "10",
+        .description = "Time a new connection may stay silent before its request headers are "
+                       "complete, in the forms of backend.server.timeout. Connections opened "
+                       "without a request are closed after it.",
+    },
+    {
+        .path = "backend.server.maxConnections",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "1024",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections; more are closed at once. "
+                       "greenroom raises its open-file limit to fit them, up to the hard "
+                       "limit (ulimit -Hn).",
+    },
+    {
+        .path = "backend.server.maxConnectionsPerClient",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "64",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections from one IP address; more are "
+                       "closed at once, so one client cannot take every connection. Behind a "
+                       "reverse proxy every request comes from the proxy's address: raise it "
+                       "to the proxy's connection count.",
+    },
+    {
         .path = "backend.database",
         .types = GR_CONFIG_OBJECT,
         .check = check_database,
