@@ -512,6 +512,145 @@ static void proxy_header_identity(void **state)
     free(config);
 }
 
+/* Signs out the session of `cookie` the way the portal's scripts do; returns the status. */
+static int sign_out(const running *run, const char *cookie)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
+    const char *headers[] = {cookie_header, "X-Requested-With: XMLHttpRequest", origin_header,
+                             NULL};
+    gr_test_output res = request(run, "POST", "/api/auth/guest/logout", headers, "");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(origin_header);
+    free(cookie_header);
+    return status;
+}
+
+/* Returns the status of GET /api/auth/v1/userinfo with one header. */
+static int userinfo_status(const running *run, const char *header)
+{
+    const char *headers[] = {header, NULL};
+    gr_test_output res = request(run, "GET", "/api/auth/v1/userinfo", headers, NULL);
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    return status;
+}
+
+static void logout_revokes_session(void **state)
+{
+    running run;
+    char *cookie;
+    char *other;
+    char *cookie_header;
+    char *other_header;
+    char *bearer_header;
+
+    (void)state;
+    start(&run, "auth-revoke", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    other = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    other_header = gr_xasprintf("Cookie: %s", other);
+    bearer_header = gr_xasprintf("Authorization: Bearer %s", strchr(cookie, '=') + 1);
+
+    assert_int_equal(userinfo_status(&run, cookie_header), 200);
+    assert_int_equal(userinfo_status(&run, bearer_header), 200);
+    assert_int_equal(sign_out(&run, cookie), 200);
+
+    /* The copied cookie and its token are rejected from now on. */
+    assert_int_equal(userinfo_status(&run, cookie_header), 401);
+    assert_int_equal(userinfo_status(&run, bearer_header), 401);
+
+    /* Another session of the same user stays signed in. */
+    assert_int_equal(userinfo_status(&run, other_header), 200);
+
+    free(bearer_header);
+    free(other_header);
+    free(cookie_header);
+    free(other);
+    free(cookie);
+    stop(&run);
+}
+
+/* Returns the CSRF token of the forms of /settings for session `cookie` (caller frees). */
+static char *page_csrf(const running *run, const char *cookie)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    const char *headers[] = {cookie_header, NULL};
+    gr_test_output res = request(run, "GET", "/settings", headers, NULL);
+    const char *start = res.out ? strstr(res.out, "name=\"csrf\" value=\"") : NULL;
+    char *token = NULL;
+
+    assert_int_equal(res.status, 200);
+    assert_non_null(start);
+    start += strlen("name=\"csrf\" value=\"");
+    token = gr_xstrndup(start, strcspn(start, "\""));
+    gr_test_output_free(&res);
+    free(cookie_header);
+    return token;
+}
+
+/* Returns the status of an API write with session `cookie` and CSRF token `csrf`. */
+static int api_write_status(const running *run, const char *cookie, const char *csrf)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
+    char *csrf_header = gr_xasprintf("X-CSRF-Token: %s", csrf);
+    const char *headers[] = {cookie_header, origin_header, csrf_header,
+                             "Content-Type: application/json", NULL};
+    gr_test_output res = request(run, "POST", "/api/permission/authorize", headers,
+                                 "{\"items\":[]}");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(csrf_header);
+    free(origin_header);
+    free(cookie_header);
+    return status;
+}
+
+static void csrf_bound_to_session(void **state)
+{
+    running run;
+    char *first;
+    char *second;
+    char *first_csrf;
+    char *second_csrf;
+    char *again;
+
+    (void)state;
+    start(&run, "auth-csrf", "auth:\n  providers:\n    guest: {}\n");
+    first = guest_sign_in(&run);
+    second = guest_sign_in(&run);
+    first_csrf = page_csrf(&run, first);
+    second_csrf = page_csrf(&run, second);
+    again = page_csrf(&run, first);
+
+    /* Each sign-in of the same user gets its own token, stable within the session. */
+    assert_true(strlen(first_csrf) >= 32);
+    assert_string_not_equal(first_csrf, second_csrf);
+    assert_string_equal(first_csrf, again);
+
+    /* The host's API check accepts the page's token of the same session only. */
+    assert_int_equal(api_write_status(&run, first, first_csrf), 200);
+    assert_int_equal(api_write_status(&run, second, first_csrf), 403);
+    assert_int_equal(api_write_status(&run, second, second_csrf), 200);
+
+    /* After sign-out the session's token is dead together with its cookie. */
+    assert_int_equal(sign_out(&run, first), 200);
+    assert_int_equal(api_write_status(&run, first, first_csrf), 401);
+
+    free(again);
+    free(second_csrf);
+    free(first_csrf);
+    free(second);
+    free(first);
+    stop(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +659,8 @@ int main(void)
         cmocka_unit_test(guest_off_in_production),
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),
+        cmocka_unit_test(logout_revokes_session),
+        cmocka_unit_test(csrf_bound_to_session),
         cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),
