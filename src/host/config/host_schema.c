@@ -208,17 +208,18 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.server.timeout",
         .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
         .default_json = "30",
-        .description = "Time a connection may stay silent after its request headers arrived, "
-                       "while it sends a body or waits between keep-alive requests: seconds, "
-                       "a string such as \"30s\" or \"2m\", or an object such as {minutes: 1}.",
+        .description = "Time a connection may stay silent while a request is in progress, "
+                       "from its complete headers until the response is sent: seconds, a "
+                       "string such as \"30s\" or \"2m\", or an object such as {minutes: 1}.",
     },
     {
         .path = "backend.server.headersTimeout",
         .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
         .default_json = "10",
-        .description = "Time a new connection may stay silent before its request headers are "
-                       "complete, in the forms of backend.server.timeout. Connections opened "
-                       "without a request are closed after it.",
+        .description = "Time a connection may stay silent while it waits for complete request "
+                       "headers, as a new connection or kept alive between two requests, in the "
+                       "forms of backend.server.timeout. Connections opened without a request "
+                       "are closed after it.",
     },
     {
         .path = "backend.server.maxConnections",

@@ -39,13 +39,17 @@
 /** Maximum length of an incoming X-Request-Id that is reused; a longer one is replaced. */
 #define GR_HTTP_MAX_REQUEST_ID 64
 
-/** Default seconds an idle connection stays open before the server closes it. */
+/**
+ * Default seconds a connection may stay silent while a request is in
+ * progress, from its complete headers until the response is sent.
+ */
 #define GR_HTTP_DEFAULT_CONNECTION_TIMEOUT_S 30
 
 /**
- * Default seconds a connection may stay silent before its request headers are
- * complete. Shorter than the idle timeout, so that connections opened
- * without a request free their slot soon.
+ * Default seconds a connection may stay silent while it waits for complete
+ * request headers, new or kept alive between requests. Shorter than the
+ * request timeout, so that connections opened without a request free their
+ * slot soon.
  */
 #define GR_HTTP_DEFAULT_HEADERS_TIMEOUT_S 10
 
