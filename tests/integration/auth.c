@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "support/gr_test.h"
 #include "auth_support.h"
+#include "host/auth/base64url.h"
 #include "host/auth/jwk.h"
 #include "host/auth/jwt.h"
 #include "host/common/alloc.h"
@@ -651,6 +653,94 @@ static void csrf_bound_to_session(void **state)
     stop(&run);
 }
 
+/* base64 of the 32-byte legacy secret "legacy-secret-for-the-auth-tests" */
+#define LEGACY_SECRET_B64 "bGVnYWN5LXNlY3JldC1mb3ItdGhlLWF1dGgtdGVzdHM="
+#define LEGACY_SECRET "legacy-secret-for-the-auth-tests"
+
+/* Signs `payload` (JSON text) as an HS256 token with `secret` (caller frees). */
+static char *sign_hs256(const char *secret, const char *payload)
+{
+    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char *header_part = gr_base64url_encode((const unsigned char *)header, strlen(header));
+    char *payload_part = gr_base64url_encode((const unsigned char *)payload, strlen(payload));
+    char *input = gr_xasprintf("%s.%s", header_part, payload_part);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    char *mac_part;
+    char *token;
+
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)input, strlen(input),
+         mac, &mac_len);
+    mac_part = gr_base64url_encode(mac, mac_len);
+    token = gr_xasprintf("%s.%s", input, mac_part);
+    free(mac_part);
+    free(input);
+    free(payload_part);
+    free(header_part);
+    return token;
+}
+
+/* Returns the status of an authorize request with a legacy token of `payload`. */
+static int legacy_status(const running *run, const char *secret, const char *payload)
+{
+    char *token = sign_hs256(secret, payload);
+    char *auth_header = gr_xasprintf("Authorization: Bearer %s", token);
+    const char *headers[] = {auth_header, "Content-Type: application/json", NULL};
+    gr_test_output res = request(run, "POST", "/api/permission/authorize", headers,
+                                 "{\"items\":[]}");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(auth_header);
+    free(token);
+    return status;
+}
+
+static void legacy_token_accepted(void **state)
+{
+    running run;
+    char *valid = gr_xasprintf("{\"sub\":\"backstage-server\",\"exp\":%lld}",
+                               (long long)time(NULL) + 600);
+    char *other_sub = gr_xasprintf("{\"sub\":\"user:default/jane\",\"exp\":%lld}",
+                                   (long long)time(NULL) + 600);
+    char *expired = gr_xasprintf("{\"sub\":\"backstage-server\",\"exp\":%lld}",
+                                 (long long)time(NULL) - 600);
+    char *log;
+
+    (void)state;
+    start(&run, "auth-legacy",
+          "      - type: legacy\n"
+          "        options:\n"
+          "          secret: " LEGACY_SECRET_B64 "\n"
+          "          subject: old-backend\n");
+
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, valid), 200);
+    assert_int_equal(legacy_status(&run, "another-secret-of-32-bytes-long!", valid), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, other_sub), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, expired), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, "{\"sub\":\"backstage-server\"}"), 401);
+
+    /* The static entry beside it keeps working. */
+    {
+        const char *headers[] = {"Authorization: Bearer " STATIC_TOKEN,
+                                 "Content-Type: application/json", NULL};
+        gr_test_output res = request(&run, "POST", "/api/permission/authorize", headers,
+                                     "{\"items\":[]}");
+
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+    }
+
+    log = read_log(&run);
+    assert_non_null(strstr(log, "legacy token signature is invalid"));
+    assert_null(strstr(log, LEGACY_SECRET_B64));
+    free(log);
+    free(expired);
+    free(other_sub);
+    free(valid);
+    stop(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +751,7 @@ int main(void)
         cmocka_unit_test(logout_checks_origin_and_csrf),
         cmocka_unit_test(logout_revokes_session),
         cmocka_unit_test(csrf_bound_to_session),
+        cmocka_unit_test(legacy_token_accepted),
         cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),

@@ -11,6 +11,7 @@
 #include "host/auth/audit.h"
 #include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
+#include "host/auth/legacy_access.h"
 #include "host/auth/session.h"
 #include "host/auth/token.h"
 #include "host/common/alloc.h"
@@ -26,6 +27,7 @@ struct gr_auth {
     gr_db *db;
     gr_auth_keys *keys;
     gr_auth_static_tokens *static_tokens;
+    gr_auth_legacy_keys *legacy_keys;
     gr_auth_proxy *proxies[AUTH_MAX_PROXIES];
     size_t proxy_count;
     char *issuer;
@@ -48,6 +50,7 @@ void gr_auth_free(gr_auth *auth)
     for (size_t i = 0; i < auth->proxy_count; i++)
         gr_auth_proxy_free(auth->proxies[i]);
     gr_auth_static_tokens_free(auth->static_tokens);
+    gr_auth_legacy_keys_free(auth->legacy_keys);
     gr_auth_keys_free(auth->keys);
     free(auth->issuer);
     free(auth->app_url);
@@ -211,6 +214,7 @@ int gr_auth_new(gr_auth **out, const gr_config *cfg, gr_db *db)
 
     if ((rc = auth_read_lifetimes(auth, cfg, &rotation_s)) < 0 ||
         (rc = gr_auth_static_tokens_new(&auth->static_tokens, cfg)) < 0 ||
+        (rc = gr_auth_legacy_keys_new(&auth->legacy_keys, cfg)) < 0 ||
         (rc = auth_read_proxies(auth, cfg)) < 0)
         goto done;
     if (db != NULL && (rc = gr_auth_keys_new(&auth->keys, db, rotation_s, auth->token_ttl_s)) < 0)
@@ -471,15 +475,21 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
                                gr_identity *identity)
 {
     const gr_identity *service = gr_auth_static_tokens_match(auth->static_tokens, token);
+    int64_t now = auth->keys ? gr_auth_keys_now(auth->keys) : (int64_t)time(NULL);
     int rc;
 
     if (service != NULL) {
         *identity = *service;
         return GR_OK;
     }
-    if (auth->keys == NULL)
+    rc = gr_auth_legacy_keys_verify(auth->legacy_keys, token, now, &service);
+    if (rc == GR_OK) {
+        *identity = *service;
+        return GR_OK;
+    }
+    if (rc == 1 && auth->keys == NULL)
         rc = gr_error_set(GR_EUNAUTH, "Invalid token");
-    else
+    else if (rc == 1)
         rc = auth_verify_user_token(auth, req, token, identity);
     if (rc < 0) {
         gr_audit_token_rejected("token", gr_error_last(), gr_req_client_addr(req),

@@ -124,6 +124,20 @@ static const char *const external_access_types[] = {"static", "legacy", "jwks", 
 /* Minimum length of a static external-access token, as Backstage requires. */
 #define HOST_STATIC_TOKEN_MIN_LEN 8
 
+/* A legacy entry needs a secret and a subject; serve checks that the secret is base64. */
+static int check_legacy_access(const json_t *options, gr_buf *message)
+{
+    if (!json_is_string(json_object_get(options, "secret"))) {
+        gr_buf_puts(message, "a legacy entry needs options.secret (is its variable set?)");
+        return 1;
+    }
+    if (!json_is_string(json_object_get(options, "subject"))) {
+        gr_buf_puts(message, "a legacy entry needs options.subject, the caller's name");
+        return 1;
+    }
+    return 0;
+}
+
 /* A static entry needs a token without whitespace of at least 8 characters
  * and a subject, so that `config check` rejects what `serve` would reject.
  * The message never shows the token. */
@@ -133,6 +147,8 @@ static int check_external_access(json_t **value, gr_buf *message)
     const char *type = json_string_value(json_object_get(*value, "type"));
     const char *token;
 
+    if (type != NULL && strcmp(type, "legacy") == 0)
+        return check_legacy_access(options, message);
     if (type == NULL || strcmp(type, "static") != 0)
         return 0;
     token = json_string_value(json_object_get(options, "token"));
