@@ -507,7 +507,8 @@ static gr_test_output script_request(const running *run, const char *method, con
     char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
     const char *headers[] = {cookie_header, origin_header, "X-Requested-With: XMLHttpRequest",
                              NULL};
-    gr_test_output res = gr_test_http(method, url, headers, strcmp(method, "POST") == 0 ? "" : NULL);
+    const char *body = strcmp(method, "POST") == 0 ? "" : NULL;
+    gr_test_output res = gr_test_http(method, url, headers, body);
 
     free(origin_header);
     free(cookie_header);

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support/gr_test.h"
 #include "host/common/alloc.h"
+#include "support/gr_test.h"
 
 /* The flood is larger than the server's connection limit, so without the
  * per-client limit the flood alone would fill the server. */
@@ -28,8 +28,9 @@
 #define MAX_PER_CLIENT 20
 #define HEADERS_TIMEOUT_S 2
 
-/* A legitimate request must be answered within this many milliseconds while
- * the flood is held: far below the headers timeout, so no timeout helps. */
+/* Milliseconds within which a request of another client must get its
+ * response while the flood is held. It is far below the headers timeout, so
+ * a timeout freeing connections cannot make the test pass. */
 #define ANSWER_BOUND_MS 1000
 
 static const char config[] = "backend:\n"

@@ -59,7 +59,11 @@ static unsigned char *decode_secret(const char *text, size_t *out_len)
     for (size_t i = 0; i < padded_len; i++) {
         char c = i < len ? text[i] : '=';
 
-        padded[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+        if (c == '-')
+            c = '+';
+        else if (c == '_')
+            c = '/';
+        padded[i] = c;
     }
     padded[padded_len] = '\0';
     bytes = gr_xmalloc(padded_len / 4 * 3 + 1);
@@ -135,10 +139,9 @@ static const legacy_key *find_signer(const gr_auth_legacy_keys *keys, const gr_j
         const legacy_key *key = &keys->keys[i];
 
         HMAC(EVP_sha256(), key->secret, (int)key->secret_len,
-             (const unsigned char *)jwt->signing_input, strlen(jwt->signing_input), mac,
-             &mac_len);
-        if (mac_len == jwt->signature_len &&
-            CRYPTO_memcmp(mac, jwt->signature, mac_len) == 0 && found == NULL)
+             (const unsigned char *)jwt->signing_input, strlen(jwt->signing_input), mac, &mac_len);
+        if (mac_len == jwt->signature_len && CRYPTO_memcmp(mac, jwt->signature, mac_len) == 0 &&
+            found == NULL)
             found = key;
     }
     return found;
@@ -166,8 +169,7 @@ int gr_auth_legacy_keys_verify(const gr_auth_legacy_keys *keys, const char *toke
     else if ((rc = gr_jwt_check_claims(jwt.payload, &expect)) < 0)
         ;
     else if (sub == NULL || strcmp(sub, GR_AUTH_LEGACY_SUBJECT) != 0)
-        rc = gr_error_set(GR_EUNAUTH, "legacy token subject must be '%s'",
-                          GR_AUTH_LEGACY_SUBJECT);
+        rc = gr_error_set(GR_EUNAUTH, "legacy token subject must be '%s'", GR_AUTH_LEGACY_SUBJECT);
     else
         *identity = &signer->identity;
     gr_jwt_clear(&jwt);

@@ -29,11 +29,12 @@ void gr_auth_legacy_keys_free(gr_auth_legacy_keys *keys);
 
 /**
  * Verifies `token` when its header says HS256: the signature under one of
- * the secrets, "sub" GR_AUTH_LEGACY_SUBJECT, and "exp" after `now` (seconds;
- * 30 seconds of clock skew are allowed). Returns 0 with *identity ("service",
- * "external:<subject>", source "legacy"; borrowed from `keys`), 1 when no
- * legacy entry is configured or the token is not HS256, or GR_EUNAUTH with
- * the reason, which never contains the token. Thread-safe.
+ * the secrets, "sub" GR_AUTH_LEGACY_SUBJECT, and "exp" after `now` in seconds,
+ * with 30 seconds of clock skew allowed. Returns 0 with *identity, the
+ * matching entry's "service" identity "external:<subject>" (borrowed from
+ * `keys`). Returns 1 when no legacy entry is configured or the token is not
+ * HS256, and GR_EUNAUTH with a reason that never contains the token.
+ * Thread-safe.
  */
 int gr_auth_legacy_keys_verify(const gr_auth_legacy_keys *keys, const char *token, int64_t now,
                                const gr_identity **identity);

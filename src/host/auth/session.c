@@ -36,7 +36,7 @@ static int session_write(gr_db *db, const char *sql, const char *a, const char *
 }
 
 int gr_auth_sessions_create(gr_db *db, const char *subject, int64_t now, int64_t expires_at,
-                           char id[GR_AUTH_SESSION_ID_LEN + 1])
+                            char id[GR_AUTH_SESSION_ID_LEN + 1])
 {
     int rc;
 
@@ -59,8 +59,7 @@ int gr_auth_sessions_check(gr_db *db, const char *id, const char *subject, int64
 
     if ((rc = gr_db_acquire(db, GR_DB_READ, &conn)) < 0)
         return rc;
-    rc = gr_db_prepare(conn,
-                       "SELECT subject, expires_at FROM auth_sessions WHERE id = ?", &stmt);
+    rc = gr_db_prepare(conn, "SELECT subject, expires_at FROM auth_sessions WHERE id = ?", &stmt);
     if (rc == GR_OK && (rc = gr_db_bind_text(stmt, 1, id)) == GR_OK)
         rc = gr_db_step(stmt);
     if (rc == GR_DB_DONE)

@@ -22,7 +22,7 @@
  * `now` on the way. Returns 0 or a database error.
  */
 int gr_auth_sessions_create(gr_db *db, const char *subject, int64_t now, int64_t expires_at,
-                           char id[GR_AUTH_SESSION_ID_LEN + 1]);
+                            char id[GR_AUTH_SESSION_ID_LEN + 1]);
 
 /**
  * Checks that session `id` exists, belongs to `subject` and has not expired

@@ -39,8 +39,8 @@ int gr_auth_token_issue(gr_auth_keys *keys, const char *issuer, const char *user
  * "vnd.backstage.user", iss `issuer`, aud "backstage", exp in the future,
  * string sub and an array of string ent. On success fills `identity` with
  * type "user", subject, ownership and session_id (from "sid", NULL when
- * absent) allocated from `arena`, and token set to a copy of `token`. Returns 0, GR_EUNAUTH with the reason, or a database
- * error. The reason never contains the token.
+ * absent) allocated from `arena`, and token set to a copy of `token`.
+ * Returns 0, GR_EUNAUTH with the reason, or a database error. The reason never contains the token.
  */
 int gr_auth_token_verify(gr_auth_keys *keys, const char *issuer, const char *token,
                          gr_arena *arena, gr_identity *identity);

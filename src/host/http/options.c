@@ -7,7 +7,7 @@
 #include "host/config/config.h"
 #include "host/http/server.h"
 
-/* Longest timeout accepted, in seconds (one day). */
+/* Maximum timeout accepted, in seconds (one day). */
 #define OPTIONS_MAX_TIMEOUT_S 86400
 
 /* Reads the duration at `path` into *out when the key is set. Durations take
@@ -22,8 +22,9 @@ static int read_timeout(const gr_config *cfg, const char *path, unsigned *out)
     if ((rc = gr_auth_config_duration(cfg, path, 0, &seconds)) < 0)
         return rc;
     if (seconds < 1 || seconds > OPTIONS_MAX_TIMEOUT_S)
-        return gr_error_set(GR_EINVALID, "%s: %lld seconds is outside the allowed range of 1 to "
-                                         "%d seconds",
+        return gr_error_set(GR_EINVALID,
+                            "%s: %lld seconds is outside the allowed range of 1 to "
+                            "%d seconds",
                             path, (long long)seconds, OPTIONS_MAX_TIMEOUT_S);
     *out = (unsigned)seconds;
     return GR_OK;

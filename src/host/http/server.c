@@ -410,8 +410,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         req->started = 1;
         req->method = method;
         /* The daemon's timeout is the short one for connections that have
-         * not sent their headers yet; now that they are complete, the body
-         * and the response get the longer idle timeout until on_completed. */
+         * not sent their headers yet. Now that they are complete, the body
+         * and the response get the longer timeout until on_completed. */
         MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT,
                                   req->server->opts.connection_timeout_s);
         /* A response queued on this first call makes libmicrohttpd close
@@ -567,9 +567,9 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
 }
 
-/* Raises the soft open-file limit so that max_connections fit beside the
- * reserved files, up to the hard limit; lowers max_connections when the hard
- * limit is too small. */
+/* Raises the soft open-file limit, up to the hard limit, so that
+ * max_connections fit beside the reserved files. Lowers max_connections when
+ * the hard limit is too small. */
 static void server_fit_file_limit(gr_http_server *server)
 {
     rlim_t needed = (rlim_t)server->opts.max_connections + GR_HTTP_RESERVED_FILES;

@@ -239,7 +239,8 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     gr_res_header_add(res, "Set-Cookie", cookie);
     gr_res_header(res, "Cache-Control", "no-store");
     free(cookie);
-    rc = gr_res_json(res, 200, session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
+    rc = gr_res_json(res, 200,
+                     session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
     free(token);
     gr_auth_user_free(user);
     return rc;

@@ -114,9 +114,10 @@ static const char *page_theme(gr_ui_page *page)
     return page->ui->default_theme;
 }
 
-/* The CSRF token of the page's forms. A cookie session has one bound to the
- * session by the host, so it changes with each sign-in and dies with
- * sign-out; other callers get the UI's token of their subject. */
+/* Returns the CSRF token of the page's forms. A cookie session gets the
+ * host's token, which is bound to the session and so changes with each
+ * sign-in and dies with sign-out. Other callers get the UI's token of their
+ * subject. */
 static const char *page_csrf(const gr_ui *ui, gr_request *req, const char *subject)
 {
     const char *bound = gr_auth_csrf_token(req);

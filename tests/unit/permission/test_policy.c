@@ -19,7 +19,8 @@ static const gr_identity jane = {.type = "user", .subject = "user:default/jane",
                                  .ownership = jane_refs, .ownership_count = 2, .source = "token"};
 static const gr_identity admin = {.type = "user", .subject = "user:default/root",
                                   .ownership = admin_refs, .ownership_count = 2, .source = "token"};
-static const gr_identity bot = {.type = "service", .subject = "external:ci-bot", .source = "static"};
+static const gr_identity bot = {.type = "service", .subject = "external:ci-bot",
+                                .source = "static"};
 static const gr_identity other_bot = {.type = "service", .subject = "external:other",
                                       .source = "static"};
 
