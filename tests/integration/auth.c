@@ -741,6 +741,98 @@ static void legacy_token_accepted(void **state)
     stop(&run);
 }
 
+static void legacy_bad_secret_exits_2(void **state)
+{
+    char *dir = gr_test_tmpdir("auth-legacy-bad");
+    char *config = gr_xasprintf("%s%s", base_config,
+                                "      - type: legacy\n"
+                                "        options:\n"
+                                "          secret: 'not base64!'\n"
+                                "          subject: old-backend\n");
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    res = gr_test_run(dir, argv);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "backend.auth.externalAccess[1].options.secret"));
+    assert_null(strstr(res.err, "not base64!"));
+    gr_test_output_free(&res);
+    gr_test_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
+/* Two servers on one database, behind one public URL as a load balancer shows them. */
+static void logout_revokes_on_every_instance(void **state)
+{
+    static const char shared_config[] = "app:\n"
+                                        "  baseUrl: http://portal.test\n"
+                                        "backend:\n"
+                                        "  baseUrl: http://portal.test\n"
+                                        "  listen:\n"
+                                        "    port: ${GREENROOM_PORT}\n"
+                                        "  database:\n"
+                                        "    client: better-sqlite3\n"
+                                        "    connection: ./data/test.sqlite\n"
+                                        "auth:\n"
+                                        "  providers:\n"
+                                        "    guest: {}\n";
+    char *dir = gr_test_tmpdir("auth-two");
+    gr_test_server first;
+    gr_test_server second;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    char *url;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", shared_config);
+    assert_int_equal(gr_test_server_start(&first, dir, "app-config.yaml", 10000), 0);
+    assert_int_equal(gr_test_server_start(&second, dir, "app-config.yaml", 10000), 0);
+
+    url = gr_xasprintf("%s/api/auth/guest/start", first.base_url);
+    res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 302);
+    cookie = set_cookie(res.err, "greenroom-session");
+    assert_non_null(cookie);
+    gr_test_output_free(&res);
+    free(url);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+
+    {
+        const char *headers[] = {cookie_header, NULL};
+        const char *logout[] = {cookie_header, "X-Requested-With: XMLHttpRequest",
+                                "Origin: http://portal.test", NULL};
+
+        url = gr_xasprintf("%s/api/auth/v1/userinfo", second.base_url);
+        res = gr_test_http("GET", url, headers, NULL);
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        free(url);
+
+        url = gr_xasprintf("%s/api/auth/guest/logout", first.base_url);
+        res = gr_test_http("POST", url, logout, "");
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        free(url);
+
+        url = gr_xasprintf("%s/api/auth/v1/userinfo", second.base_url);
+        res = gr_test_http("GET", url, headers, NULL);
+        assert_int_equal(res.status, 401);
+        gr_test_output_free(&res);
+        free(url);
+    }
+
+    assert_int_equal(gr_test_server_stop(&second), 0);
+    assert_int_equal(gr_test_server_stop(&first), 0);
+    free(cookie_header);
+    free(cookie);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +844,8 @@ int main(void)
         cmocka_unit_test(logout_revokes_session),
         cmocka_unit_test(csrf_bound_to_session),
         cmocka_unit_test(legacy_token_accepted),
+        cmocka_unit_test(legacy_bad_secret_exits_2),
+        cmocka_unit_test(logout_revokes_on_every_instance),
         cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),
