@@ -73,8 +73,10 @@ int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg)
     {
         const char *type = json_string_value(json_object_get(entry, "type"));
 
+        if (type != NULL && strcmp(type, "legacy") == 0)
+            continue; /* read by legacy_access.c */
         if (type == NULL || strcmp(type, "static") != 0) {
-            /* TODO: legacy (HS256 shared secret) and jwks external access. */
+            /* TODO: jwks external access (tokens verified against a JSON Web Key Set). */
             gr_warn("auth",
                     "backend.auth.externalAccess[%zu]: type '%s' is not supported; "
                     "the entry is ignored",

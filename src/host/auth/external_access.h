@@ -14,8 +14,9 @@ typedef struct gr_auth_static_tokens gr_auth_static_tokens;
 /**
  * Reads `backend.auth.externalAccess` entries of type `static` (options.token,
  * options.subject). Tokens shorter than GR_AUTH_STATIC_TOKEN_MIN_LEN or with
- * whitespace are rejected, as Backstage rejects them; entries of other types
- * are logged and ignored. Returns 0 and *out (caller frees with
+ * whitespace are rejected, as Backstage rejects them. Entries of type
+ * `legacy` are left to legacy_access.h, and other types are logged and
+ * ignored. Returns 0 and *out (caller frees with
  * gr_auth_static_tokens_free()), or GR_EINVALID naming the entry.
  */
 int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg);

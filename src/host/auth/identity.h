@@ -25,6 +25,9 @@ typedef struct {
     /* The user's identity token (presented or issued for a proxy identity), for
      * forwarding to other services; NULL for service and anonymous identities. */
     const char *token;
+    /* User tokens: the sign-in session the token belongs to ("sid"), which
+     * signing out revokes; NULL for other identities. */
+    const char *session_id;
     /* Cookie sessions only: the value a form post must echo (gr_auth_csrf_check()). */
     const char *csrf_token;
     /* Origin of app.baseUrl ("https://portal.example.com"), for the CSRF Origin check. */

@@ -124,6 +124,20 @@ static const char *const external_access_types[] = {"static", "legacy", "jwks", 
 /* Minimum length of a static external-access token, as Backstage requires. */
 #define HOST_STATIC_TOKEN_MIN_LEN 8
 
+/* A legacy entry needs a secret and a subject; serve checks that the secret is base64. */
+static int check_legacy_access(const json_t *options, gr_buf *message)
+{
+    if (!json_is_string(json_object_get(options, "secret"))) {
+        gr_buf_puts(message, "a legacy entry needs options.secret (is its variable set?)");
+        return 1;
+    }
+    if (!json_is_string(json_object_get(options, "subject"))) {
+        gr_buf_puts(message, "a legacy entry needs options.subject, the caller's name");
+        return 1;
+    }
+    return 0;
+}
+
 /* A static entry needs a token without whitespace of at least 8 characters
  * and a subject, so that `config check` rejects what `serve` would reject.
  * The message never shows the token. */
@@ -133,6 +147,8 @@ static int check_external_access(json_t **value, gr_buf *message)
     const char *type = json_string_value(json_object_get(*value, "type"));
     const char *token;
 
+    if (type != NULL && strcmp(type, "legacy") == 0)
+        return check_legacy_access(options, message);
     if (type == NULL || strcmp(type, "static") != 0)
         return 0;
     token = json_string_value(json_object_get(options, "token"));
@@ -203,6 +219,42 @@ const gr_config_key gr_config_host_keys[] = {
         .default_json = "7007",
         .check = check_port,
         .description = "TCP port to listen on.",
+    },
+    {
+        .path = "backend.server.timeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "30",
+        .description = "Time a connection may stay silent while a request is in progress, "
+                       "from its complete headers until the response is sent: seconds, a "
+                       "string such as \"30s\" or \"2m\", or an object such as {minutes: 1}.",
+    },
+    {
+        .path = "backend.server.headersTimeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "10",
+        .description = "Time a connection may stay silent while it waits for complete request "
+                       "headers, as a new connection or kept alive between two requests, in the "
+                       "forms of backend.server.timeout. Connections opened without a request "
+                       "are closed after it.",
+    },
+    {
+        .path = "backend.server.maxConnections",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "1024",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections; more are closed at once. "
+                       "greenroom raises its open-file limit to fit them, up to the hard "
+                       "limit (ulimit -Hn).",
+    },
+    {
+        .path = "backend.server.maxConnectionsPerClient",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "64",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections from one IP address; more are "
+                       "closed at once, so one client cannot take every connection. Behind a "
+                       "reverse proxy every request comes from the proxy's address: raise it "
+                       "to the proxy's connection count.",
     },
     {
         .path = "backend.database",

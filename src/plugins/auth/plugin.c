@@ -220,10 +220,9 @@ static int handle_frame(gr_request *req, gr_response *res, void *payload)
     return unknown_provider(provider);
 }
 
-/* Refreshes a cookie session: a new token with the same identity.
+/* Refreshes a cookie session: a new token of the same session and identity.
  * TODO: enforce a maximum session age, because a valid session can be refreshed forever. */
-static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *res,
-                           const char *provider)
+static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *res)
 {
     gr_identity identity;
     gr_auth_user *user;
@@ -232,17 +231,16 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     int rc;
 
     if ((rc = gr_auth_session_verify(plugin->auth, req, &identity)) < 0)
-        return gr_error_wrap(GR_EUNAUTH, "Refresh failed");
+        return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
+    if ((rc = gr_auth_refresh(plugin->auth, &identity, &token, NULL)) < 0)
+        return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
     user = gr_auth_user_new(identity.subject, identity.ownership, identity.ownership_count);
-    if ((rc = gr_auth_issue(plugin->auth, user, &token, NULL)) == GR_OK) {
-        cookie = gr_auth_session_cookie(plugin->auth, token);
-        gr_res_header_add(res, "Set-Cookie", cookie);
-        gr_res_header(res, "Cache-Control", "no-store");
-        free(cookie);
-        rc = gr_res_json(res, 200,
-                         session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
-    }
-    (void)provider;
+    cookie = gr_auth_session_cookie(plugin->auth, token);
+    gr_res_header_add(res, "Set-Cookie", cookie);
+    gr_res_header(res, "Cache-Control", "no-store");
+    free(cookie);
+    rc = gr_res_json(res, 200,
+                     session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
     free(token);
     gr_auth_user_free(user);
     return rc;
@@ -270,7 +268,7 @@ static int handle_refresh(gr_request *req, gr_response *res, void *payload)
         gr_auth_user_free(user);
         return rc;
     }
-    return refresh_session(plugin, req, res, provider);
+    return refresh_session(plugin, req, res);
 }
 
 /* Protects sign-out from cross-site forgery. Scripts send X-Requested-With, which another
@@ -303,7 +301,8 @@ static int handle_logout(gr_request *req, gr_response *res, void *payload)
         if ((rc = logout_check(req, identity)) < 0)
             return rc;
     }
-    /* TODO: revoke the token too. Until then a copied token stays valid until it expires. */
+    if (has_session && (rc = gr_auth_sign_out(plugin->auth, identity)) < 0)
+        return rc;
     gr_audit_sign_out(gr_req_param(req, "provider"), has_session ? identity->subject : NULL,
                       gr_req_client_addr(req));
     cookie = gr_auth_session_cookie(plugin->auth, NULL);

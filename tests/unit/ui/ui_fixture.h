@@ -47,7 +47,7 @@ static inline int ui_fixture_authenticate(gr_request *req, void *payload)
     const char *user = gr_req_header(req, "X-Test-User");
 
     if (user != NULL) {
-        gr_identity *identity = gr_arena_alloc(gr_req_arena(req), sizeof(*identity));
+        gr_identity *identity = gr_arena_calloc(gr_req_arena(req), sizeof(*identity));
 
         identity->type = "user";
         identity->subject = gr_arena_strdup(gr_req_arena(req), user);
