@@ -8,11 +8,36 @@
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/cli_run.h"
 #include "plugins/scaffolder/plugin.h"
+#include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
+#include "plugins/search/search.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
+#include "plugins/techdocs/store.h"
 #include "plugins/ui/ui.h"
+
+/* `greenroom db migrate` calls these instead of init, so that it applies the
+ * schema without reading locations, starting threads or opening sockets. */
+static int search_migrate(gr_host *host)
+{
+    return gr_search_migrate(host->db);
+}
+
+static int techdocs_migrate(gr_host *host)
+{
+    return gr_techdocs_store_migrate(host->db);
+}
+
+static int scaffolder_migrate(gr_host *host)
+{
+    return gr_task_store_migrate(host->db);
+}
+
+static int ui_migrate(gr_host *host)
+{
+    return gr_ui_migrate(host->db);
+}
 
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
@@ -32,6 +57,7 @@ static const gr_plugin_def builtin_search = {
     .destroy = gr_search_plugin_destroy,
     .commands = gr_search_commands,
     .config_keys = gr_search_config_keys,
+    .migrate = search_migrate,
 };
 
 static const gr_plugin_def builtin_techdocs = {
@@ -43,6 +69,7 @@ static const gr_plugin_def builtin_techdocs = {
     .destroy = gr_techdocs_plugin_destroy,
     .commands = gr_techdocs_commands,
     .config_keys = gr_techdocs_config_keys,
+    .migrate = techdocs_migrate,
 };
 
 static const gr_plugin_def builtin_scaffolder = {
@@ -54,6 +81,7 @@ static const gr_plugin_def builtin_scaffolder = {
     .destroy = gr_scaffolder_plugin_destroy,
     .commands = gr_scaffolder_commands,
     .config_keys = gr_scaffolder_plugin_config_keys,
+    .migrate = scaffolder_migrate,
 };
 
 static const gr_plugin_def builtin_ui = {
@@ -64,6 +92,7 @@ static const gr_plugin_def builtin_ui = {
     .start = gr_ui_plugin_start,
     .destroy = gr_ui_plugin_destroy,
     .config_keys = gr_ui_config_keys,
+    .migrate = ui_migrate,
 };
 
 /*
