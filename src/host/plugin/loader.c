@@ -141,7 +141,7 @@ void gr_plugin__ctx_free(gr_plugin_ctx *ctx)
     gr_plugin__list_free(&ctx->tabs, gr_plugin__view_free);
     gr_plugin__list_free(&ctx->cards, gr_plugin__view_free);
     gr_plugin__list_free(&ctx->providers, free_provider);
-    gr_plugin__list_free(&ctx->processors, free_named);
+    gr_plugin__list_free(&ctx->processors, gr_plugin__processor_free);
     gr_plugin__list_free(&ctx->collators, free_named);
     gr_plugin__list_free(&ctx->actions, gr_plugin__action_free);
     gr_plugin__list_free(&ctx->permissions, gr_plugin__permission_free);
