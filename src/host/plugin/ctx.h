@@ -33,6 +33,7 @@ struct gr_html {
 
 /** One entity tab or card as registered (strings owned). */
 typedef struct {
+    gr_plugin_ctx *ctx; /* the plugin that registered it (borrowed) */
     char *id;
     char *label;
     int order;
