@@ -4,6 +4,7 @@
 
 #include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
+#include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/cli_run.h"
@@ -39,6 +40,8 @@ static int ui_migrate(gr_host *host)
     return gr_ui_migrate(host->db);
 }
 
+/* TODO: register auth through the plugin ABI; it needs identity and
+ * sign-in provider registration, which the ABI does not offer. */
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
     .description = "sign-in providers, identity tokens, sessions and the permission API",
@@ -47,6 +50,8 @@ static const gr_plugin_def builtin_auth = {
     .config_keys = gr_auth_plugin_keys,
 };
 
+/* TODO: register search through the plugin ABI; other plugins reach its
+ * gr_search service directly, which the ABI's collator_add does not replace. */
 static const gr_plugin_def builtin_search = {
     .id = "search",
     .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
@@ -60,6 +65,8 @@ static const gr_plugin_def builtin_search = {
     .migrate = search_migrate,
 };
 
+/* TODO: register TechDocs through the plugin ABI; its pages use the UI's
+ * templates and page context, which ABI pages (HTML strings) do not reach. */
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
     .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
@@ -72,6 +79,8 @@ static const gr_plugin_def builtin_techdocs = {
     .migrate = techdocs_migrate,
 };
 
+/* TODO: register the scaffolder through the plugin ABI; its form pages use
+ * the UI's templates and POST routes, and the ABI has GET pages only. */
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
     .description = "software templates: forms, the task queue, actions and the template engine",
@@ -84,6 +93,8 @@ static const gr_plugin_def builtin_scaffolder = {
     .migrate = scaffolder_migrate,
 };
 
+/* TODO: the UI hosts what plugins register, so it stays an internal
+ * definition until the ABI offers a layout provider. */
 static const gr_plugin_def builtin_ui = {
     .id = "ui",
     .description = "web UI: the portal layout, catalog, API docs, search, import, settings and "
@@ -98,19 +109,19 @@ static const gr_plugin_def builtin_ui = {
 /*
  * Plugins find the services of the plugins before them (gr_host_lookup()).
  * The UI reads the catalog and comes before the plugins whose pages it
- * frames: TechDocs and the scaffolder add their pages to it during init.
- * Its start hook, which runs after every init, finds the search service and
- * fills /docs and /create only when no plugin took them. The plugin loader
- * comes last, so shared-library plugins find every feature.
- * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
- * like shared-library plugins, with gr_plugin_adapter_def() making each
- * gr_plugin_def. They use the internal gr_host directly today; the adapter
- * is tested on its own in tests/integration/plugin_adapter.c.
+ * frames: api-docs adds its tab, TechDocs and the scaffolder their pages to
+ * it during init. Its start hook, which runs after every init, finds the
+ * search service and fills /docs and /create only when no plugin took them.
+ * The plugin loader comes last, so shared-library plugins find every feature.
+ * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
+ * (greenroom/plugin.h), like a shared-library plugin, and runs through the
+ * adapter. It is the model for moving the others.
  */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
     &builtin_ui,
+    &gr_apidocs_plugin,
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,

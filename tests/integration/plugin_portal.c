@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that the scorecards plugin's page, sidebar entry and entity tab appear in the portal. */
+/* Tests that plugin pages, sidebar entries and entity tabs appear in the portal: scorecards, api-docs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +25,22 @@ static const char catalog_yaml[] =
     "kind: Component\n"
     "metadata:\n"
     "  name: cart\n"
-    "spec: {type: service, lifecycle: production, owner: team-a}\n";
+    "spec: {type: service, lifecycle: production, owner: team-a}\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: API\n"
+    "metadata:\n"
+    "  name: orders\n"
+    "spec:\n"
+    "  type: openapi\n"
+    "  lifecycle: production\n"
+    "  owner: team-a\n"
+    "  definition: |\n"
+    "    openapi: 3.0.0\n"
+    "    info: {title: Orders, version: 1.0.0}\n"
+    "    paths:\n"
+    "      /orders:\n"
+    "        get: {summary: List orders, responses: {'200': {description: ok}}}\n";
 
 static void start(plugin_test_fixture *fx)
 {
@@ -34,7 +49,7 @@ static void start(plugin_test_fixture *fx)
                               "catalog:\n"
                               "  processingInterval: {seconds: 1}\n"
                               "  rules:\n"
-                              "    - allow: [Component, Group]\n"
+                              "    - allow: [Component, Group, API]\n"
                               "  locations:\n"
                               "    - type: file\n"
                               "      target: ./catalog.yaml\n"
@@ -112,12 +127,31 @@ static void entity_tab_in_page(void **state)
     plugin_test_stop(&fx);
 }
 
+/* The built-in api-docs plugin adds the Definition tab through the ABI, under its own id. */
+static void apidocs_tab_through_abi(void **state)
+{
+    plugin_test_fixture fx;
+
+    (void)state;
+    start(&fx);
+    assert_true(plugin_test_wait(&fx.server, "/catalog/default/api/orders?tab=api", 200,
+                                 "class=\"card plugin-view\" aria-label=\"Definition\"",
+                                 SETTLE_MS));
+    plugin_test_expect(&fx, "GET", "/catalog/default/api/orders?tab=api", 200,
+                       "<div class=\"apidoc\">");
+    plugin_test_expect(&fx, "GET", "/catalog/default/api/orders?tab=api", 200, "List orders");
+    plugin_test_expect(&fx, "GET", "/catalog/default/api/orders/tabs/api-docs/api", 200,
+                       "<div class=\"apidoc\">");
+    plugin_test_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(leaderboard_in_layout),
         cmocka_unit_test(sidebar_lists_entry),
         cmocka_unit_test(entity_tab_in_page),
+        cmocka_unit_test(apidocs_tab_through_abi),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,10 @@ static int portal_tab_render(gr_ui_page *page, void *payload)
 
 int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
 {
-    char *id = gr_xasprintf("%s-%s", view->ctx->id, view->id);
+    /* A shared-library plugin's tab ids are prefixed so they cannot take a
+     * built-in tab's address; built-ins keep theirs (api-docs keeps ?tab=api). */
+    char *id = view->ctx->path != NULL ? gr_xasprintf("%s-%s", view->ctx->id, view->id)
+                                       : gr_xstrdup(view->id);
     gr_ui_tab tab = {
         .id = id,
         .label = view->label,

@@ -21,8 +21,9 @@ int gr_plugin__portal_page(gr_ui *ui, gr_plugin__page *page);
 int gr_plugin__portal_nav(gr_ui *ui, const gr_plugin__nav *nav);
 
 /**
- * Adds `view` (borrowed until the server stops) as an entity-page tab with
- * the id "<plugin-id>-<tab-id>", shown where its filter matches. Returns the
+ * Adds `view` (borrowed until the server stops) as an entity-page tab,
+ * shown where its filter matches. Its id is "<plugin-id>-<tab-id>" for a
+ * shared-library plugin and the tab's own id for a built-in. Returns the
  * codes of gr_ui_tab_add(). Setup only.
  */
 int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view);
