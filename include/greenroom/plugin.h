@@ -269,13 +269,20 @@ typedef struct {
     void *payload;
 } gr_plugin_provider;
 
-/** A catalog processor, run on each entity of the given kinds while it is processed. */
+/**
+ * A catalog processor, called on each entity its filter matches after the
+ * entity passed validation and before relations are derived from its spec.
+ * It runs on the catalog's worker threads, several at once.
+ */
 typedef struct {
     uint32_t struct_size;
-    const char *name;
+    const char *name; /* unique within the plugin; errors name it "<plugin-id>:<name>" */
     gr_entity_filter filter;
     /* Stores a changed entity in *out_json (host->alloc'd; the host frees
-     * it) or leaves it NULL to keep the entity. */
+     * it) or leaves it NULL to keep the entity. A changed entity must stay
+     * valid and keep its kind, namespace and name. An error code, with a
+     * message from host->error_set(), fails the entity's processing and
+     * shows in its status. */
     int (*process)(const char *entity_json, char **out_json, void *payload);
     void *payload;
 } gr_plugin_processor;
