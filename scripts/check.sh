@@ -25,8 +25,6 @@ pg_dir=$build_dir/pg
 # databases themselves and read them directly: the db_* and techdocs tests
 # run each case on both engines, and multi_instance always runs on PostgreSQL.
 # crash_catalog checks the SQLite file's integrity itself.
-# TODO: scaffolder_api fails on the PostgreSQL pass (a template not found
-# after ingestion) and passes on SQLite.
 pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs|crash_catalog)$'
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1

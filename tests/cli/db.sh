@@ -97,7 +97,7 @@ run db migrate
 expect_status 0 "migrate"
 expect_out "migrated scheduler" "migrate"
 expect_out "migrated auth" "migrate"
-expect_out "migrated plugin auth" "migrate"
+expect_out "migrated plugin catalog" "migrate"
 expect_out "scheduler                   1" "migrate"
 expect_err "applied migration scheduler version 1" "migrate"
 [ -f "$work/cwd/data/greenroom.sqlite" ] || fail "migrate did not create ./data/greenroom.sqlite"

@@ -122,6 +122,9 @@ typedef struct {
  */
 int gr_search_new(gr_search **out, const gr_search_options *options);
 
+/** Applies the search migrations to `db` (borrowed) and nothing else. Returns 0 or the error. */
+int gr_search_migrate(gr_db *db);
+
 /**
  * Registers a collator; `collator` is copied and its payload is owned by
  * the service from now on, also when registration fails. Register before

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The built-in entity-page tabs: overview, definition, docs, history and inspector. */
+/* The built-in entity-page tabs: overview, docs, history and inspector. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,7 +7,6 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
-#include "plugins/apidocs/apidocs.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/ui/entities.h"
 #include "plugins/ui/ui_internal.h"
@@ -197,30 +196,7 @@ static int overview_render(gr_ui_page *page, void *payload)
     return error;
 }
 
-/* ---- definition, docs ---- */
-
-static int is_api(const json_t *entity, void *payload)
-{
-    const char *kind = json_string_value(json_object_get(entity, "kind"));
-
-    (void)payload;
-    return kind != NULL && strcasecmp(kind, "api") == 0;
-}
-
-static int api_render(gr_ui_page *page, void *payload)
-{
-    const json_t *spec = json_object_get(json_object_get(page->context, "entity"), "spec");
-    const char *type = json_string_value(json_object_get(spec, "type"));
-    const char *definition = json_string_value(json_object_get(spec, "definition"));
-    gr_buf html = GR_BUF_INIT;
-
-    (void)payload;
-    gr_apidocs_render(type != NULL ? type : "", definition != NULL ? definition : "", &html);
-    gr_ui__page_put(page, "definitionHtml", json_stringn_nocheck(html.data ? html.data : "",
-                                                                 html.len));
-    gr_buf_free(&html);
-    return 0;
-}
+/* ---- docs ---- */
 
 static int has_docs(const json_t *entity, void *payload)
 {
@@ -359,7 +335,7 @@ int gr_ui__entity_tabs_init(gr_ui *ui)
 {
     const gr_ui_tab tabs[] = {
         {"overview", "Overview", "entity-overview", 10, NULL, overview_render, NULL},
-        {"api", "Definition", "entity-api", 20, is_api, api_render, NULL},
+        /* The Definition tab (id "api", order 20) comes from the api-docs plugin. */
         {"docs", "Docs", "entity-docs", 30, has_docs, docs_render, NULL},
         {"history", "History", "entity-history", 80, NULL, history_render, NULL},
         {"inspector", "Inspector", "entity-inspector", 90, NULL, inspector_render, NULL},

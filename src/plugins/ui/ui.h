@@ -46,6 +46,12 @@ int gr_ui_plugin_init(gr_host *host, void **state_out);
  */
 int gr_ui_plugin_start(void *state);
 
+/**
+ * Applies the UI's migrations to `db` (borrowed). The catalog's migrations
+ * must have run first, because one indexes a catalog table. Returns 0 or the error.
+ */
+int gr_ui_migrate(gr_db *db);
+
 /** Destroy hook. NULL-safe. */
 void gr_ui_plugin_destroy(void *state);
 

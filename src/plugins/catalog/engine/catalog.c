@@ -53,7 +53,7 @@ static void tune_sqlite_writer(gr_db *db)
     gr_db_release(conn);
 }
 
-static int migrate(gr_db *db)
+int gr_catalog_migrate(gr_db *db)
 {
     gr_db_migration migrations[] = {
         {
@@ -212,7 +212,7 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
     if (rc == GR_OK)
         rc = gr_model_new(&catalog->model);
     if (rc == GR_OK)
-        rc = migrate(catalog->db);
+        rc = gr_catalog_migrate(catalog->db);
     if (rc == GR_OK)
         tune_sqlite_writer(catalog->db);
     if (rc == GR_OK)

@@ -10,6 +10,7 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
+#include "plugins/catalog/engine/processors_abi.h"
 #include "plugins/catalog/engine/read.h"
 #include "plugins/catalog/model/location.h"
 #include "plugins/catalog/model/placeholder.h"
@@ -614,6 +615,10 @@ void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_cata
     context.origin_ref = origin_ref;
     if (strcmp(json_string_value(json_object_get(entity, "kind")), "Location") == 0 &&
         read_location_targets(&context, entity, location_type, location_target) != GR_OK)
+        goto done;
+
+    /* Plugin processors (processors_abi.c), before relations so spec changes count. */
+    if (gr_catalog__abi_processors(catalog, &entity, ref, location_ref, out->errors) != GR_OK)
         goto done;
 
     /* Post-processing: relations from the spec. */
