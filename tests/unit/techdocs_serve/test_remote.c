@@ -314,13 +314,12 @@ static void url_fetch_copies_nav_pages(void **state)
 
     (void)state;
     file_server_start(&server);
-    config = json_pack("{s:{s:{s:[{s:s++}]}}}", "backend", "reading", "allow", "host",
-                       "127.0.0.1:", "", "");
-    json_object_set_new(
-        json_array_get(json_object_get(
-                           json_object_get(json_object_get(config, "backend"), "reading"), "allow"),
-                       0),
-        "host", json_sprintf("127.0.0.1:%d", server.port));
+    text = gr_xasprintf("{\"backend\": {\"reading\": {\"allow\": "
+                        "[{\"host\": \"127.0.0.1:%d\"}]}}}",
+                        server.port);
+    config = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(config);
     assert_int_equal(gr_catalog__settings_read(&reading, config), GR_OK);
     location.type = gr_xstrdup("url");
     location.target = gr_xasprintf("http://127.0.0.1:%d/site", server.port);
@@ -332,7 +331,7 @@ static void url_fetch_copies_nav_pages(void **state)
     free(text);
     assert_true(exists(dir, "docs/guide/setup.md"));
     assert_false(exists(dir, "docs/gone.md"));
-    /* mkdocs.yml, then mkdocs.yml's three relative nav pages; the absolute URL is not read. */
+    /* mkdocs.yml, then its three relative nav pages; the absolute nav URL is not read. */
     assert_int_equal(server.requests, 4);
 
     file_server_stop(&server);
