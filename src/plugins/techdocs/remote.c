@@ -2,6 +2,7 @@
 /* Copies of docs sources in url and git locations, fetched through the catalog's readers. */
 #include "plugins/techdocs/remote.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -166,12 +167,23 @@ done:
     return rc;
 }
 
-/* The URL of `file` in the folder URL `base`. */
+/* The URL of the relative path `file` in the folder URL `base`, with the
+ * bytes a URL path may not hold (spaces, '#', '?', '%', non-ASCII) percent-encoded. */
 static char *url_in(const char *base, const char *file)
 {
     size_t len = strlen(base);
+    gr_buf out = GR_BUF_INIT;
 
-    return gr_xasprintf("%s%s%s", base, len > 0 && base[len - 1] == '/' ? "" : "/", file);
+    gr_buf_puts(&out, base);
+    if (len == 0 || base[len - 1] != '/')
+        gr_buf_putc(&out, '/');
+    for (const unsigned char *p = (const unsigned char *)file; *p != '\0'; p++) {
+        if (isalnum(*p) || strchr("-._~/!$&'()*+,;=:@", *p) != NULL)
+            gr_buf_putc(&out, (char)*p);
+        else
+            gr_buf_printf(&out, "%%%02X", *p);
+    }
+    return gr_buf_detach(&out);
 }
 
 /* Collects the relative page paths of a `nav` value: strings, mapping values and list items. */

@@ -243,10 +243,12 @@ typedef struct {
 } file_server;
 
 static const char *const served[][2] = {
-    {"/site/mkdocs.yml", "site_name: Site\nnav:\n  - Home: index.md\n  - Guide:\n"
-                         "    - guide/setup.md\n    - gone.md\n  - https://example.com/\n"},
+    {"/site/mkdocs.yml",
+     "site_name: Site\nnav:\n  - Home: index.md\n  - Guide:\n"
+     "    - guide/setup.md\n    - gone.md\n  - My notes.md\n  - https://example.com/\n"},
     {"/site/docs/index.md", "# Home\n\nServed over HTTP.\n"},
     {"/site/docs/guide/setup.md", "# Setup\n"},
+    {"/site/docs/My%20notes.md", "# Notes\n"},
 };
 
 static void *file_server_main(void *payload)
@@ -331,8 +333,9 @@ static void url_fetch_copies_nav_pages(void **state)
     free(text);
     assert_true(exists(dir, "docs/guide/setup.md"));
     assert_false(exists(dir, "docs/gone.md"));
-    /* mkdocs.yml, then its three relative nav pages; the absolute nav URL is not read. */
-    assert_int_equal(server.requests, 4);
+    assert_true(exists(dir, "docs/My notes.md"));
+    /* mkdocs.yml, then its four relative nav pages; the absolute nav URL is not read. */
+    assert_int_equal(server.requests, 5);
 
     file_server_stop(&server);
     gr_techdocs_remove_tree(dir);
