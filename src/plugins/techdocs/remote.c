@@ -148,7 +148,7 @@ static int fetch_git(const gr_catalog_settings *reading, const char *base, const
     if (docs_dir == NULL)
         goto done;
     /* NOTE: a folder name with '*', '?' or '[' is read as a glob pattern, and
-     * the git reader holds every matched file in memory at once (up to
+     * the git reader keeps every matched file in memory at once (up to
      * GR_CATALOG_MAX_GLOB_FILES files of read_max_bytes each). */
     pattern = gr_xasprintf("%s/**", docs_dir);
     target = git_target_in(base, pattern);
