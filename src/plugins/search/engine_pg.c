@@ -340,8 +340,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     int rc;
 
     memset(page, 0, sizeof(*page));
-    if (query->words.count > 0) {
-        tsquery = gr_search_words_tsquery(&query->words);
+    tsquery = gr_search_terms_tsquery(&query->terms);
+    if (tsquery != NULL) {
         term_page_sql(search, &sql, query, generation, tsquery);
     } else {
         /* The (sort_key, id) index gives the order; the count is a separate query. */

@@ -169,6 +169,24 @@ static int sqlite_finish_generation(gr_db_conn *conn, int64_t generation)
                                         generation));
 }
 
+/* A term with excluded parts only lists the documents that match none of
+ * them; FTS5 has no NOT without something on its left. */
+static void where_not_excluded(gr_search__sql *sql, const gr_search__query *query,
+                               int64_t generation)
+{
+    char *excluded = gr_search_terms_fts5_excluded(&query->terms);
+
+    if (excluded == NULL)
+        return;
+    gr_search__sql_printf(sql,
+                          " AND d.id NOT IN (SELECT rowid FROM search_g%1$" PRId64 "_fts"
+                          " WHERE search_g%1$" PRId64 "_fts MATCH ",
+                          generation);
+    gr_search__sql_param(sql, excluded);
+    gr_search__sql_puts(sql, ")");
+    free(excluded);
+}
+
 /* Builds the FROM and WHERE part that both the page and the count use. */
 static void match_from(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
                        const char *fts_query)
@@ -184,6 +202,7 @@ static void match_from(gr_search__sql *sql, const gr_search__query *query, int64
         gr_search__sql_param(sql, fts_query);
     } else {
         gr_search__sql_printf(sql, " FROM search_g%" PRId64 "_docs d WHERE 1 = 1", generation);
+        where_not_excluded(sql, query, generation);
     }
     gr_search__where(sql, query, fields);
     free(fields);
@@ -240,6 +259,27 @@ static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__q
     free(fields);
 }
 
+/* Counts the matches. Without types, filters or a read condition nothing
+ * needs the documents table, and counting in the FTS5 index alone saves a
+ * row lookup per match. */
+static void count_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                      const char *fts_query)
+{
+    int plain = query->type_count == 0 && query->filter_count == 0 &&
+                (query->access == NULL || query->access->decision == GR_SEARCH_ALLOW);
+
+    if (fts_query == NULL || !plain) {
+        gr_search__sql_puts(sql, "SELECT count(*)");
+        match_from(sql, query, generation, fts_query);
+        return;
+    }
+    gr_search__sql_printf(sql,
+                          "SELECT count(*) FROM search_g%1$" PRId64 "_fts"
+                          " WHERE search_g%1$" PRId64 "_fts MATCH ",
+                          generation);
+    gr_search__sql_param(sql, fts_query);
+}
+
 static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
                         const gr_search__query *query, gr_search__page *page)
 {
@@ -248,8 +288,8 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     int rc;
 
     memset(page, 0, sizeof(*page));
-    if (query->words.count > 0) {
-        fts_query = gr_search_words_fts5(&query->words);
+    fts_query = gr_search_terms_fts5(&query->terms);
+    if (fts_query != NULL) {
         match_sql(search, &sql, query, generation, fts_query);
     } else {
         list_sql(&sql, query, generation);
@@ -262,8 +302,7 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
     if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
-        gr_search__sql_puts(&sql, "SELECT count(*)");
-        match_from(&sql, query, generation, fts_query);
+        count_sql(&sql, query, generation, fts_query);
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);
     }

@@ -9,6 +9,7 @@
 #include "host/common/buf.h"
 #include "host/store/db.h"
 #include "plugins/search/search.h"
+#include "plugins/search/terms.h"
 #include "plugins/search/words.h"
 
 /* SQL text and the text values of its `?` placeholders, in order. */
@@ -61,7 +62,7 @@ char *gr_search__lower(const char *text);
 
 /* A query after validation, in the form the engines run. */
 typedef struct {
-    gr_search_words words; /* empty: no term */
+    gr_search_terms terms; /* no parts: no term */
     const char **types;
     size_t type_count;
     gr_search_filter *filters; /* keys as given, values in lower case */

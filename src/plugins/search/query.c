@@ -129,6 +129,36 @@ static int copy_filters(const gr_search_request *request, gr_search__query *quer
     return 0;
 }
 
+/* Adds the term's `field:value` filters to the request's; filters on the
+ * same field are one filter whose values are alternatives. */
+static int add_term_filters(gr_search__query *query)
+{
+    const gr_search_terms *terms = &query->terms;
+    size_t first = query->filter_count;
+
+    for (size_t i = 0; i < terms->filter_count; i++) {
+        const gr_search_term_filter *in = &terms->filters[i];
+        gr_search_filter *out = NULL;
+
+        for (size_t j = first; j < query->filter_count && out == NULL; j++)
+            if (strcmp(query->filters[j].key, in->key) == 0)
+                out = &query->filters[j];
+        if (out == NULL) {
+            if (query->filter_count >= GR_SEARCH_MAX_FILTERS)
+                return gr_error_set(GR_EINVALID, "Invalid query string: more than %d filters",
+                                    GR_SEARCH_MAX_FILTERS);
+            query->filters = gr_xrealloc(query->filters,
+                                         (query->filter_count + 1) * sizeof(*query->filters));
+            out = &query->filters[query->filter_count++];
+            memset(out, 0, sizeof(*out));
+            out->key = in->key;
+        }
+        out->values = gr_xrealloc(out->values, (out->count + 1) * sizeof(char *));
+        out->values[out->count++] = gr_xstrdup(in->value);
+    }
+    return 0;
+}
+
 /* Checks the request and fills `query`; the page number goes to *page. */
 static int prepare(gr_search *search, const gr_search_request *request, gr_search__query *query,
                    int64_t *page)
@@ -155,7 +185,9 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
         return rc;
     if ((rc = copy_filters(request, query)) < 0)
         return rc;
-    if ((rc = gr_search_words_parse(term, &query->words)) < 0)
+    if ((rc = gr_search_terms_parse(term, &query->terms)) < 0)
+        return rc;
+    if ((rc = add_term_filters(query)) < 0)
         return rc;
 
     query->types = request->types;
@@ -167,9 +199,6 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
     return 0;
 }
 
-/* Runs the query on the active generation. A rebuild may drop the
- * generation between reading the state and querying, so a failure after
- * the active generation changed is retried once on the new one. */
 /*
  * Reads the active generation and queries it inside one read transaction, so
  * a rebuild that switches generations and drops the old tables meanwhile
@@ -275,7 +304,7 @@ int gr_search_query(gr_search *search, const gr_search_request *request, const v
 done:
     gr_search__page_free(&page);
     gr_search_access_free(&access);
-    gr_search_words_free(&query.words);
+    gr_search_terms_free(&query.terms);
     filters_free(query.filters, query.filter_count);
     return rc;
 }
