@@ -534,11 +534,19 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/*
+ * The worker threads use poll(), not epoll: libmicrohttpd 0.9.75 removes the
+ * listening socket from a worker's epoll set both in MHD_quiesce_daemon() and
+ * in the worker itself, without a lock, and aborts the process when the
+ * second removal fails. poll() has no such set; the connection limits keep
+ * each worker's descriptor list short. The inter-thread channel (ITC) lets
+ * quiescing wake the workers.
+ */
 static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
 {
     struct sockaddr_storage addr = {0};
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
 
@@ -664,7 +672,7 @@ int gr_http_server_stop(gr_http_server *server)
     }
     gr_info("http", "stopping: no new connections, waiting for requests in flight");
 
-    /* Quiescing removes the socket from every thread's epoll set. Shutting
+    /* Quiescing stops every thread from accepting on the socket. Shutting
      * it down then makes the kernel reject new connections at once, where
      * they would otherwise wait in the backlog. The descriptor is closed
      * only after the daemon stops, as libmicrohttpd requires. */
