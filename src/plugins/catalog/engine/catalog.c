@@ -20,6 +20,7 @@
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/stitch.h"
 #include "plugins/catalog/engine/store.h"
+#include "plugins/catalog/model/location.h"
 
 /* Time wait_idle sleeps between checks while worker threads do the work, in ms. */
 #define IDLE_CHECK_MS 50
@@ -254,6 +255,13 @@ static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t co
                                    "The stored entity is not valid JSON", NULL, NULL);
             continue;
         }
+        {
+            const char *origin = json_string_value(json_object_get(
+                json_object_get(json_object_get(unprocessed, "metadata"), "annotations"),
+                GR_ANNOTATION_ORIGIN_LOCATION));
+
+            items[i].origin = origin ? gr_xstrdup(origin) : NULL;
+        }
         gr_catalog__process(catalog, unprocessed, &items[i].result);
         json_decref(unprocessed);
     }
@@ -283,7 +291,16 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     if (rc != GR_OK)
         return rc;
 
-    rc = gr_catalog__stitch_batch(catalog, claimed == 0, &stitched);
+    {
+        int64_t now = gr_catalog__now_ms();
+        int64_t due_by = now;
+
+        if (claimed == 0)
+            due_by = now + GR_CATALOG_STITCH_DELAY_MS;
+        else if (claimed == GR_CATALOG_PROCESS_BATCH)
+            due_by = now + GR_CATALOG_STITCH_DELAY_MS - GR_CATALOG_STITCH_MAX_DELAY_MS;
+        rc = gr_catalog__stitch_batch(catalog, due_by, &stitched);
+    }
     if (rc != GR_OK)
         return rc;
     *did_work = *did_work || stitched;
@@ -444,45 +461,50 @@ int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
     return rc;
 }
 
-/* Counts what keeps the engine busy: due rows, leased rows and pending stitches. */
-static int count_pending(gr_catalog *catalog, int64_t *out)
+/* Stores in *out whether anything keeps the engine busy: due rows, leased rows or pending
+ * stitches. Each check stops at the first row, so polling stays cheap on a large catalog. */
+static int any_pending(gr_catalog *catalog, bool *out)
 {
+    static const char *const checks[] = {
+        "SELECT 1 FROM catalog_refresh_state WHERE next_update_at <= ? LIMIT 1",
+        "SELECT 1 FROM catalog_refresh_state WHERE lease_until >= ? LIMIT 1",
+        "SELECT 1 FROM catalog_stitch_queue LIMIT 1",
+    };
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
-    int64_t due = 0, leased = 0, stitching = 0;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
-    if (rc != GR_OK)
-        return rc;
-    rc = gr_catalog__query_int(conn, &due,
-                               "SELECT COUNT(*) FROM catalog_refresh_state WHERE next_update_at <= ?",
-                               "i", now);
-    if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &leased,
-                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until >= ?",
-                                   "i", now);
-    if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &stitching, "SELECT COUNT(*) FROM catalog_stitch_queue",
-                                   NULL);
+    *out = false;
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]) && rc == GR_OK && !*out; i++) {
+        int64_t found = 0;
+
+        rc = gr_catalog__query_int(conn, &found, checks[i], i < 2 ? "i" : NULL, now);
+        if (rc == GR_OK)
+            *out = true;
+        else if (rc == GR_ENOTFOUND)
+            rc = GR_OK;
+    }
     gr_db_release(conn);
-    *out = due + leased + stitching;
     return rc;
 }
 
-static int count_orphans(gr_catalog *catalog, int64_t *out)
+static int any_orphan(gr_catalog *catalog, bool *out)
 {
     gr_db_conn *conn = NULL;
+    int64_t found = 0;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
+    *out = false;
     if (rc != GR_OK)
         return rc;
-    rc = gr_catalog__query_int(conn, out,
-                               "SELECT COUNT(*) FROM catalog_refresh_state rs WHERE NOT EXISTS "
+    rc = gr_catalog__query_int(conn, &found,
+                               "SELECT 1 FROM catalog_refresh_state rs WHERE NOT EXISTS "
                                "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = "
-                               "rs.entity_ref)",
+                               "rs.entity_ref) LIMIT 1",
                                NULL);
     gr_db_release(conn);
-    return rc;
+    *out = rc == GR_OK;
+    return rc == GR_ENOTFOUND ? GR_OK : rc;
 }
 
 int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
@@ -494,8 +516,8 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
     workers = catalog->thread_count > 0;
     pthread_mutex_unlock(&catalog->lock);
     for (;;) {
-        int64_t pending = 0;
-        int64_t orphans = 0;
+        bool pending = false;
+        bool orphans = false;
         int rc;
 
         if (!workers) {
@@ -507,24 +529,30 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
                     return rc;
             }
         }
-        rc = count_pending(catalog, &pending);
-        if (rc == GR_OK && pending == 0 && catalog->settings.orphan_delete)
-            rc = count_orphans(catalog, &orphans);
+        rc = any_pending(catalog, &pending);
+        if (rc == GR_OK && !pending && catalog->settings.orphan_delete)
+            rc = any_orphan(catalog, &orphans);
         if (rc != GR_OK)
             return rc;
-        if (pending == 0 && orphans == 0)
+        if (!pending && !orphans)
             return GR_OK;
-        if (orphans > 0) {
+        if (orphans) {
             pthread_mutex_lock(&catalog->lock);
             catalog->orphans_dirty = true;
             pthread_mutex_unlock(&catalog->lock);
             gr_catalog__wake(catalog);
         }
-        if (gr_catalog__now_ms() >= deadline)
+        if (gr_catalog__now_ms() >= deadline) {
+            gr_catalog_counts counts;
+
+            if (gr_catalog_counts_read(catalog, &counts) != GR_OK)
+                memset(&counts, 0, sizeof(counts));
             return gr_error_set(GR_ELIMIT,
                                 "the catalog did not become idle within %d ms (%lld rows to "
-                                "process or stitch, %lld orphans)",
-                                timeout_ms, (long long)pending, (long long)orphans);
+                                "process, %lld to stitch%s)",
+                                timeout_ms, (long long)counts.due, (long long)counts.stitching,
+                                orphans ? ", orphans left" : "");
+        }
         if (workers)
             sleep_ms(IDLE_CHECK_MS);
     }

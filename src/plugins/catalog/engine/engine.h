@@ -26,6 +26,14 @@
  * marks arriving meanwhile join it. An idle engine stitches at once.
  */
 #define GR_CATALOG_STITCH_DELAY_MS 1000
+/**
+ * Maximum time a mark waits for its stitch while processing keeps a worker
+ * busy, in ms. A worker that processed a full batch processes the next one
+ * instead of stitching younger marks, so an entity that thousands of others
+ * point at (a group, a system) is stitched once after a bulk ingestion
+ * instead of after every batch.
+ */
+#define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */
 #define GR_CATALOG_LEASE_MS 120000
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */

@@ -107,6 +107,7 @@ void gr_catalog__item_free(gr_catalog_item *item)
     free(item->result_hash);
     free(item->location_key);
     free(item->pending_cause);
+    free(item->origin);
     free(item->cause);
     free(item->conflicts);
     gr_catalog__result_free(&item->result);
@@ -260,9 +261,7 @@ static void sort_deferred(gr_catalog_result *result)
         gr_catalog_deferred *item = &result->deferred[order[i].index];
 
         if (i + 1 < count && strcmp(order[i].ref, order[i + 1].ref) == 0) {
-            free(item->ref);
-            free(item->json);
-            free(item->location_key);
+            gr_catalog__deferred_free(item);
             continue;
         }
         sorted[kept++] = *item;
@@ -352,6 +351,7 @@ static int check_conflicts(gr_db_conn *conn, gr_catalog_item *item)
 
 int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
+    char *last_origin = NULL, *last_cause = NULL;
     gr_db_conn *conn = NULL;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
@@ -366,10 +366,19 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         if (item->pending_cause != NULL) {
             item->cause = gr_xstrdup(item->pending_cause);
         } else {
-            char *origin = origin_of(item->unprocessed);
+            char *origin = item->origin ? gr_xstrdup(item->origin) : origin_of(item->unprocessed);
 
-            item->cause = location_cause(conn, origin);
-            free(origin);
+            /* The items of a batch mostly share one origin: look its location up once. */
+            if (origin != NULL && last_origin != NULL && strcmp(origin, last_origin) == 0) {
+                item->cause = gr_xstrdup(last_cause);
+                free(origin);
+            } else {
+                item->cause = location_cause(conn, origin);
+                free(last_origin);
+                free(last_cause);
+                last_origin = origin;
+                last_cause = gr_xstrdup(item->cause);
+            }
         }
         if (result->ok) {
             sort_deferred(result);
@@ -400,14 +409,19 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         gr_catalog__sha1_hex(input.data, input.len, item->new_hash);
         gr_buf_free(&input);
     }
+    free(last_origin);
+    free(last_cause);
     gr_db_release(conn);
     return rc;
 }
 
 /* Inserts or updates one child row; stores whether the child is kept in *kept. */
-static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_deferred *child,
-                       const char *cause, int64_t now, bool *kept, bool *existed, bool *queued)
+static int write_child(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_result *result,
+                       size_t index, const char *cause, int64_t now, bool *kept, bool *existed,
+                       bool *queued)
 {
+    const gr_catalog_deferred *child = &result->deferred[index];
+    const char *json = NULL;
     gr_db_stmt *stmt = NULL;
     char *hash = NULL, *key = NULL;
     bool exists = false;
@@ -432,7 +446,13 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         goto done;
     rc = GR_OK;
 
-    if (!exists) {
+    if (exists && key != NULL && strcmp(key, child->location_key) != 0) {
+        /* Owned by another location: the conflict error is on the parent. */
+    } else if (exists && key != NULL && hash != NULL && strcmp(hash, child->hash) == 0) {
+        *kept = true;
+    } else if ((json = gr_catalog__deferred_json(result, index)) == NULL) {
+        rc = GR_EBACKEND;
+    } else if (!exists) {
         char id[GR_CATALOG_UUID_SIZE];
 
         gr_catalog__uuid(id);
@@ -442,20 +462,16 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
                                    "next_update_at, last_discovery_at, pending_cause) "
                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                                    "ON CONFLICT (entity_ref) DO NOTHING",
-                                   "sssssiis", id, child->ref, child->json, child->hash,
+                                   "sssssiis", id, child->ref, json, child->hash,
                                    child->location_key, now, now, cause);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
-    } else if (key != NULL && strcmp(key, child->location_key) != 0) {
-        /* Owned by another location: the conflict error is on the parent. */
-    } else if (key != NULL && hash != NULL && strcmp(hash, child->hash) == 0) {
-        *kept = true;
     } else {
         changed = gr_catalog__exec(conn,
                                    "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
                                    "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
                                    "next_update_at = ?, pending_cause = ? WHERE entity_ref = ?",
-                                   "sssiiss", child->json, child->hash, child->location_key, now,
+                                   "sssiiss", json, child->hash, child->location_key, now,
                                    now, cause, child->ref);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
@@ -700,8 +716,7 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
 
         if (item->conflicts[i])
             continue;
-        rc = write_child(catalog, conn, &result->deferred[i], item->cause, now, &is_kept, &existed,
-                         queued);
+        rc = write_child(catalog, conn, result, i, item->cause, now, &is_kept, &existed, queued);
         if (is_kept) {
             kept_existed[kept_count] = existed;
             kept[kept_count++] = result->deferred[i].ref;

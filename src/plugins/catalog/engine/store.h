@@ -16,6 +16,7 @@ typedef struct {
     char *result_hash;   /* previous, or NULL */
     char *location_key;
     char *pending_cause; /* set by a refresh request or a user, or NULL */
+    char *origin;        /* managed-by-origin-location of the unprocessed entity, or NULL */
     gr_catalog_result result;
     char new_hash[GR_CATALOG_HASH_SIZE];
     char *cause;         /* history cause of what this result changes */
