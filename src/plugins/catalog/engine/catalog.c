@@ -68,10 +68,16 @@ static int migrate(gr_db *db)
             .sql_sqlite = asset_text("plugins/catalog/engine/sql/002_history.sqlite.sql"),
             .sql_pg = asset_text("plugins/catalog/engine/sql/002_history.pg.sql"),
         },
+        {
+            .version = 3,
+            .description = "drop the index of relations by target",
+            .sql = asset_text("plugins/catalog/engine/sql/003_relations_index.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
-    if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL)
+    if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
+        migrations[2].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }

@@ -92,10 +92,12 @@ static int delete_one(gr_catalog *catalog, gr_db_conn *conn, const char *ref, co
                         "SELECT DISTINCT source_entity_ref FROM catalog_relations "
                         "WHERE originating_entity_id = ?",
                         id, cause, marks);
+    /* Relations come in pairs, so the sources of the relations pointing at this entity are
+     * the targets of the reverse relations starting at it. */
     if (rc == GR_OK)
         rc = mark_query(conn,
-                        "SELECT DISTINCT source_entity_ref FROM catalog_relations "
-                        "WHERE target_entity_ref = ?",
+                        "SELECT DISTINCT target_entity_ref FROM catalog_relations "
+                        "WHERE source_entity_ref = ?",
                         ref, cause, marks);
     if (rc == GR_OK)
         rc = mark_query(conn,

@@ -108,6 +108,7 @@ void gr_catalog__item_free(gr_catalog_item *item)
     free(item->location_key);
     free(item->pending_cause);
     free(item->origin);
+    free(item->processed);
     free(item->cause);
     free(item->conflicts);
     gr_catalog__result_free(&item->result);
@@ -360,7 +361,7 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         gr_catalog_item *item = &items[i];
         gr_catalog_result *result = &item->result;
-        gr_buf input = GR_BUF_INIT;
+        gr_catalog_sha1 input;
         char *text;
 
         if (item->pending_cause != NULL) {
@@ -388,26 +389,30 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
                   compare_strings);
             rc = check_conflicts(conn, item);
         }
+        gr_catalog__sha1_begin(&input);
         text = gr_catalog__json_text(result->errors);
-        gr_buf_printf(&input, "errors %s\n", text);
+        gr_buf_printf(&input.text, "errors %s\n", text);
         free(text);
         if (result->ok && rc == GR_OK) {
-            text = gr_catalog__stable_json(result->entity);
-            gr_buf_printf(&input, "entity %s\n", text);
-            free(text);
-            for (size_t k = 0; k < result->deferred_count; k++)
-                gr_buf_printf(&input, "child %s %s %s\n", result->deferred[k].ref,
+            /* The text is what gets stored: the same input always serializes the same way. */
+            json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
+                                json_string(item->entity_id));
+            item->processed = gr_catalog__json_text(result->entity);
+            gr_buf_printf(&input.text, "entity %s\n", item->processed);
+            for (size_t k = 0; k < result->deferred_count; k++) {
+                gr_buf_printf(&input.text, "child %s %s %s\n", result->deferred[k].ref,
                               result->deferred[k].hash, result->deferred[k].location_key);
+                gr_catalog__sha1_flush(&input);
+            }
             for (size_t k = 0; k < result->relation_count; k++)
-                gr_buf_printf(&input, "relation %s %s %s\n", result->relations[k].source,
+                gr_buf_printf(&input.text, "relation %s %s %s\n", result->relations[k].source,
                               result->relations[k].type, result->relations[k].target);
             for (size_t k = 0; k < result->refresh_key_count; k++)
-                gr_buf_printf(&input, "key %s\n", result->refresh_keys[k]);
-            gr_buf_puts(&input, "parents\n");
-            rc = read_parents(conn, item->entity_ref, &input);
+                gr_buf_printf(&input.text, "key %s\n", result->refresh_keys[k]);
+            gr_buf_puts(&input.text, "parents\n");
+            rc = read_parents(conn, item->entity_ref, &input.text);
         }
-        gr_catalog__sha1_hex(input.data, input.len, item->new_hash);
-        gr_buf_free(&input);
+        gr_catalog__sha1_end(&input, item->new_hash);
     }
     free(last_origin);
     free(last_cause);
@@ -590,8 +595,67 @@ static int compare_relation_rows(const void *a, const void *b)
     return c;
 }
 
+/* A relation row waiting to be inserted; the strings are borrowed from the batch's items. */
+typedef struct {
+    const char *entity_id;
+    const gr_catalog_relation *relation;
+} relation_insert;
+
+typedef struct {
+    relation_insert *items;
+    size_t count;
+    size_t cap;
+} relation_inserts;
+
+static void relation_inserts_push(relation_inserts *list, const char *entity_id,
+                                  const gr_catalog_relation *relation)
+{
+    if (list->count == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 1024;
+        list->items = gr_xrealloc(list->items, list->cap * sizeof(*list->items));
+    }
+    list->items[list->count].entity_id = entity_id;
+    list->items[list->count].relation = relation;
+    list->count++;
+}
+
+static int compare_relation_inserts(const void *a, const void *b)
+{
+    const relation_insert *x = a;
+    const relation_insert *y = b;
+    int c = compare_relations(x->relation, y->relation);
+
+    return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
+}
+
+/*
+ * Inserts the relations of a whole batch sorted by source, so that the
+ * index on source_entity_ref receives them in order and each of its pages
+ * is written once per batch rather than once per entity.
+ */
+static int insert_relations(gr_db_conn *conn, relation_inserts *list)
+{
+    int rc = GR_OK;
+
+    gr_catalog__sort(list->items, list->count, sizeof(*list->items), compare_relation_inserts);
+    for (size_t i = 0; i < list->count && rc == GR_OK; i++) {
+        const gr_catalog_relation *relation = list->items[i].relation;
+        int64_t changed = gr_catalog__exec(conn,
+                                           "INSERT INTO catalog_relations (originating_entity_id, "
+                                           "source_entity_ref, type, target_entity_ref) "
+                                           "VALUES (?, ?, ?, ?)",
+                                           "ssss", list->items[i].entity_id, relation->source,
+                                           relation->type, relation->target);
+
+        rc = changed < 0 ? (int)changed : GR_OK;
+    }
+    return rc;
+}
+
+/* Deletes the stored relations of an entity that its result no longer has and queues the new
+ * ones in `inserts`, marking the sources of both for stitching. */
 static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_catalog_result *result,
-                          const char *cause, gr_catalog_marks *marks)
+                          const char *cause, gr_catalog_marks *marks, relation_inserts *inserts)
 {
     gr_db_stmt *stmt = NULL;
     relation_row *existing = NULL;
@@ -648,11 +712,7 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
             gr_catalog__marks_push(marks, existing[a].source, cause);
             a++;
         } else {
-            changed = gr_catalog__exec(conn,
-                                       "INSERT INTO catalog_relations (originating_entity_id, "
-                                       "source_entity_ref, type, target_entity_ref) "
-                                       "VALUES (?, ?, ?, ?)",
-                                       "ssss", entity_id, want->source, want->type, want->target);
+            relation_inserts_push(inserts, entity_id, want);
             gr_catalog__marks_push(marks, want->source, cause);
             b++;
         }
@@ -682,28 +742,24 @@ static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
 }
 
 static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
-                         int64_t now, gr_catalog_marks *marks, bool *queued)
+                         int64_t now, gr_catalog_marks *marks, relation_inserts *inserts,
+                         bool *queued)
 {
     gr_catalog_result *result = &item->result;
     char **kept = gr_xcalloc(result->deferred_count + 1, sizeof(char *));
     bool *kept_existed = gr_xcalloc(result->deferred_count + 1, sizeof(bool));
     size_t kept_count = 0;
-    char *processed;
     char *errors;
     int64_t changed;
     int rc = GR_OK;
 
-    json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
-                        json_string(item->entity_id));
-    processed = gr_catalog__json_text(result->entity);
     errors = gr_catalog__json_text(result->errors);
     changed = gr_catalog__exec(conn,
                                "UPDATE catalog_refresh_state SET processed_entity = ?, "
                                "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL "
                                "WHERE entity_id = ? AND lease_owner = ?",
-                               "sssss", processed, item->new_hash, errors, item->entity_id,
+                               "sssss", item->processed, item->new_hash, errors, item->entity_id,
                                catalog->instance_id);
-    free(processed);
     free(errors);
     if (changed <= 0) {
         /* 0: the lease went to another worker, whose result wins. */
@@ -726,7 +782,7 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
         rc = sync_refs(catalog, conn, item->entity_ref, kept, kept_existed, kept_count,
                        item->cause, marks);
     if (rc == GR_OK)
-        rc = sync_relations(conn, item->entity_id, result, item->cause, marks);
+        rc = sync_relations(conn, item->entity_id, result, item->cause, marks, inserts);
     if (rc == GR_OK)
         rc = write_refresh_keys(conn, item->entity_id, result);
     gr_catalog__marks_push(marks, item->entity_ref, item->cause);
@@ -739,6 +795,7 @@ done:
 int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
     gr_catalog_marks marks = {0};
+    relation_inserts inserts = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     bool queued = false;
@@ -771,9 +828,11 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
                 gr_catalog__marks_push(&marks, item->entity_ref, item->cause);
             rc = changed < 0 ? (int)changed : GR_OK;
         } else {
-            rc = write_ok_item(catalog, conn, item, now, &marks, &queued);
+            rc = write_ok_item(catalog, conn, item, now, &marks, &inserts, &queued);
         }
     }
+    if (rc == GR_OK)
+        rc = insert_relations(conn, &inserts);
     if (rc == GR_OK)
         rc = gr_catalog__marks_flush(catalog, conn, &marks);
     if (rc == GR_OK)
@@ -782,6 +841,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         gr_db_rollback(conn);
     gr_db_release(conn);
     gr_catalog__marks_free(&marks);
+    free(inserts.items);
     if (rc == GR_OK)
         gr_catalog__wake(catalog);
     (void)queued;
