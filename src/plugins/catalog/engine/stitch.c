@@ -36,7 +36,7 @@ typedef struct {
     char *kind, *namespace, *name;
     gr_catalog_search_rows search;
     const char *change; /* "created" or "updated" */
-    json_t *diff;
+    char *diff; /* compact JSON, kept as text because a hub's diff tree is large */
 } stitch_item;
 
 static void stitch_item_free(stitch_item *item)
@@ -50,7 +50,7 @@ static void stitch_item_free(stitch_item *item)
     free(item->namespace);
     free(item->name);
     gr_catalog__search_rows_free(&item->search);
-    json_decref(item->diff);
+    free(item->diff);
 }
 
 static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, size_t *count_out)
@@ -327,12 +327,14 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
         gr_xstrdup(json_string_value(json_object_get(json_object_get(entity, "metadata"), "name"))));
     if (old_hash == NULL) {
         item->change = "created";
-        item->diff = json_array();
+        item->diff = gr_xstrdup("[]");
     } else {
         json_t *old_entity = json_loads(old_final ? old_final : "null", 0, NULL);
+        json_t *diff = gr_catalog__diff(old_entity, entity);
 
         item->change = "updated";
-        item->diff = gr_catalog__diff(old_entity, entity);
+        item->diff = gr_catalog__json_text(diff);
+        json_decref(diff);
         json_decref(old_entity);
     }
 done:
@@ -623,8 +625,8 @@ static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_
     if (rc == GR_OK)
         rc = update_search_rows(conn, item, pending);
     if (rc == GR_OK)
-        rc = gr_catalog__history_add(conn, item->ref, item->entity_id, now, item->cause,
-                                     item->change, item->diff);
+        rc = gr_catalog__history_add_text(conn, item->ref, item->entity_id, now, item->cause,
+                                          item->change, item->diff);
     *written = rc == GR_OK;
     return rc;
 }
