@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,14 @@ static const char *asset_text(const char *name)
     return asset ? (const char *)asset->data : NULL;
 }
 
+/* WAL pages after which the SQLite writer checkpoints by itself. */
+#define AUTOCHECKPOINT_PAGES 10000
+/* WAL pages after which the writer checkpoints by itself while the checkpointer thread runs:
+ * a fallback for when the thread falls behind. */
+#define AUTOCHECKPOINT_FALLBACK_PAGES 100000
+/* Time between two checkpoints of the checkpointer thread, in ms. */
+#define CHECKPOINT_INTERVAL_MS 250
+
 /*
  * Settings of the SQLite writer connection for large transactions: a 64 MiB
  * page cache, temporary data (statement journals) in memory instead of temp
@@ -45,13 +54,72 @@ static const char *asset_text(const char *name)
 static void tune_sqlite_writer(gr_db *db)
 {
     gr_db_conn *conn = NULL;
+    char sql[128];
 
     if (gr_db_dialect(db) != GR_DB_SQLITE || gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
         return;
-    if (gr_db_exec(conn, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
-                         "PRAGMA wal_autocheckpoint=10000") != GR_OK)
+    snprintf(sql, sizeof(sql),
+             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d",
+             AUTOCHECKPOINT_PAGES);
+    if (gr_db_exec(conn, sql) != GR_OK)
         gr_warn("catalog", "tuning the SQLite writer failed: %s", gr_error_last());
     gr_db_release(conn);
+}
+
+static void set_autocheckpoint(gr_db *db, int pages)
+{
+    gr_db_conn *conn = NULL;
+    char sql[64];
+
+    if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
+        return;
+    snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d", pages);
+    if (gr_db_exec(conn, sql) != GR_OK)
+        gr_warn("catalog", "setting the SQLite checkpoint size failed: %s", gr_error_last());
+    gr_db_release(conn);
+}
+
+/*
+ * Copies committed WAL pages into the database file from a reader
+ * connection, so that the writer connection, which every worker waits for,
+ * does not spend its time (about a fifth of a large ingestion) on
+ * checkpoints and their fsync calls. A passive checkpoint runs beside the
+ * writer and readers without blocking them. The thread runs after every
+ * wake of the workers (every commit of theirs) and at least every
+ * CHECKPOINT_INTERVAL_MS.
+ * NOTE: this belongs with the connection setup of the store, where every
+ * writer would benefit; it lives here because the catalog is the heaviest
+ * writer.
+ */
+static void *checkpointer_main(void *arg)
+{
+    gr_catalog *catalog = arg;
+
+    for (;;) {
+        struct timespec until;
+        gr_db_conn *conn = NULL;
+        bool stopping;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)CHECKPOINT_INTERVAL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&catalog->lock);
+        if (!catalog->stopping)
+            pthread_cond_timedwait(&catalog->wake, &catalog->lock, &until);
+        stopping = catalog->stopping;
+        pthread_mutex_unlock(&catalog->lock);
+        if (stopping)
+            break;
+        if (gr_db_acquire(catalog->db, GR_DB_READ, &conn) != GR_OK)
+            continue;
+        if (gr_db_exec(conn, "PRAGMA wal_checkpoint(PASSIVE)") != GR_OK)
+            gr_warn("catalog", "checkpointing the SQLite WAL failed: %s", gr_error_last());
+        gr_db_release(conn);
+    }
+    return NULL;
 }
 
 static int migrate(gr_db *db)
@@ -384,6 +452,11 @@ int gr_catalog_start(gr_catalog *catalog)
     catalog->stopping = false;
     pthread_mutex_unlock(&catalog->lock);
 
+    if (gr_db_dialect(catalog->db) == GR_DB_SQLITE &&
+        pthread_create(&catalog->checkpointer, NULL, checkpointer_main, catalog) == 0) {
+        catalog->checkpointer_started = true;
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_FALLBACK_PAGES);
+    }
     catalog->threads = gr_xcalloc((size_t)count, sizeof(pthread_t));
     for (int i = 0; i < count; i++) {
         if (pthread_create(&catalog->threads[i], NULL, worker_main, catalog) != 0) {
@@ -411,6 +484,11 @@ void gr_catalog_stop(gr_catalog *catalog)
     if (catalog->thread_count > 0)
         gr_info("catalog", "stopped %d processing workers", catalog->thread_count);
     catalog->thread_count = 0;
+    if (catalog->checkpointer_started) {
+        pthread_join(catalog->checkpointer, NULL);
+        catalog->checkpointer_started = false;
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_PAGES);
+    }
     pthread_mutex_lock(&catalog->lock);
     catalog->started = false;
     pthread_mutex_unlock(&catalog->lock);

@@ -57,6 +57,8 @@ struct gr_catalog {
     uint64_t work_epoch;   /* bumped on every wake */
     pthread_t *threads;
     int thread_count;
+    pthread_t checkpointer; /* SQLite only: copies the WAL into the database file */
+    bool checkpointer_started;
     bool started;
     bool stopping;
     bool orphans_dirty;    /* a write may have left orphans (orphanStrategy delete) */
