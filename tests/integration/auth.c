@@ -87,6 +87,7 @@ static void api_requires_identity(void **state)
     const char *const bad[] = {"Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", NULL};
     const char *const service[] = {"Authorization: Bearer " STATIC_TOKEN,
                                    "Content-Type: application/json", NULL};
+    const char *const html[] = {"Accept: text/html,application/xhtml+xml", NULL};
     char *log;
 
     (void)state;
@@ -114,6 +115,17 @@ static void api_requires_identity(void **state)
                   "{\"items\":[{\"id\":\"1\",\"permission\":{\"name\":\"catalog.entity.read\"}}]}");
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "\"result\":\"ALLOW\""));
+    gr_test_output_free(&res);
+
+    /* A browser opening a page goes to the sign-in page; API routes keep the 401. */
+    res = request(&run, "GET", "/catalog?filters%5Bkind%5D=api", html, NULL);
+    assert_int_equal(res.status, 302);
+    assert_non_null(
+        strstr(res.err, "Location: /signin?redirect=%2Fcatalog%3Ffilters%255Bkind%255D%3Dapi"));
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/catalog/entities", html, NULL);
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(res.out, "\"name\":\"AuthenticationError\""));
     gr_test_output_free(&res);
 
     /* Health, JWKS and discovery stay public. */
@@ -194,8 +206,13 @@ static void guest_session_cookie(void **state)
     assert_non_null(strstr(res.out, "\"providerInfo\""));
     gr_test_output_free(&res);
 
-    /* The sign-in page links to the guest provider. */
+    /* The auth plugin's sign-in page is the portal's /signin, which links to the guest
+     * provider. */
     res = request(&run, "GET", "/api/auth/sign-in?redirect=/docs", NULL, NULL);
+    assert_int_equal(res.status, 302);
+    assert_non_null(strstr(res.err, "Location: /signin?redirect=%2Fdocs"));
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/signin?redirect=/docs", NULL, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "/api/auth/guest/start?redirect=%2Fdocs"));
     gr_test_output_free(&res);
@@ -240,9 +257,10 @@ static void guest_off_when_unconfigured(void **state)
     res = request(&run, "GET", "/api/auth/guest/start", NULL, NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
-    res = request(&run, "GET", "/api/auth/sign-in", NULL, NULL);
+    res = request(&run, "GET", "/signin", NULL, NULL);
     assert_int_equal(res.status, 200);
     assert_null(strstr(res.out, "/api/auth/guest/start"));
+    assert_non_null(strstr(res.out, "No sign-in provider is configured"));
     gr_test_output_free(&res);
     stop(&run);
 }
@@ -300,13 +318,65 @@ static void logout_checks_origin_and_csrf(void **state)
     stop(&run);
 }
 
+/* A write to the API that a session cookie authenticates must come from the
+ * portal itself: a foreign page's text/plain post is rejected. */
+static void cookie_api_write_needs_origin(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    char *origin_header;
+    const char *body = "{\"entityRef\":\"component:default/none\"}";
+
+    (void)state;
+    start(&run, "auth-apiwrite", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    origin_header = gr_xasprintf("Origin: %s", run.server.base_url);
+    {
+        const char *evil[] = {cookie_header, "Content-Type: text/plain",
+                              "Origin: http://evil.example", NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", evil, body);
+        assert_int_equal(res.status, 403);
+        assert_non_null(strstr(res.out, "\"name\":\"NotAllowedError\""));
+        gr_test_output_free(&res);
+    }
+    {
+        const char *no_token[] = {cookie_header, "Content-Type: text/plain", origin_header,
+                                  NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", no_token, body);
+        assert_int_equal(res.status, 403);
+        gr_test_output_free(&res);
+    }
+    {
+        const char *portal[] = {cookie_header, "Content-Type: application/json", origin_header,
+                                "X-Requested-With: XMLHttpRequest", NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", portal, body);
+        assert_int_not_equal(res.status, 403);
+        assert_int_not_equal(res.status, 401);
+        gr_test_output_free(&res);
+    }
+    free(origin_header);
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
 static void permission_policy_on_route(void **state)
 {
     running run;
     gr_test_output res;
     char *cookie;
     char *cookie_header;
-    const char *headers[3] = {NULL, "Content-Type: application/json", NULL};
+    /* As the portal's own scripts send it: a session cookie authenticates an
+     * API write only with the portal's origin and X-Requested-With. */
+    const char *headers[5] = {NULL, "Content-Type: application/json",
+                              "X-Requested-With: XMLHttpRequest", NULL, NULL};
+    char *origin_header;
     char *log;
 
     (void)state;
@@ -318,7 +388,9 @@ static void permission_policy_on_route(void **state)
           "      when: { isEntityOwner: true }\n");
     cookie = guest_sign_in(&run);
     cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    origin_header = gr_xasprintf("Origin: %s", run.server.base_url);
     headers[0] = cookie_header;
+    headers[3] = origin_header;
 
     res = request(&run, "POST", "/api/permission/authorize", headers,
                   "{\"items\":["
@@ -345,6 +417,7 @@ static void permission_policy_on_route(void **state)
     assert_non_null(strstr(log, "event=sign_in provider=guest"));
     free(log);
 
+    free(origin_header);
     free(cookie_header);
     free(cookie);
     stop(&run);
@@ -447,6 +520,7 @@ int main(void)
         cmocka_unit_test(guest_off_in_production),
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),
+        cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),
         cmocka_unit_test(proxy_header_identity),

@@ -30,6 +30,7 @@ typedef struct {
     char *dir;
     gr_db *db;
     gr_http_server *server;
+    gr_catalog_api *api;
     catalog_api_authenticator *auth;
     char *base;
 } api_server;
@@ -116,7 +117,7 @@ static int group_setup(void **state)
     srv.auth = catalog_api_auth(srv.server, srv.dir, TOKEN);
     if (srv.auth == NULL)
         return -1;
-    if (gr_catalog_api_register_reads(srv.db, srv.server) != GR_OK ||
+    if (gr_catalog_api_register_reads(srv.db, srv.server, NULL, &srv.api) != GR_OK ||
         gr_http_server_start(srv.server) != GR_OK)
         return -1;
     srv.base = gr_xasprintf("http://127.0.0.1:%d/api/catalog", gr_http_server_port(srv.server));
@@ -127,6 +128,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     gr_http_server_free(srv.server);
+    gr_catalog_api_free(srv.api);
     catalog_api_auth_free(srv.auth);
     gr_db_close(srv.db);
     gr_test_rmtree(srv.dir);

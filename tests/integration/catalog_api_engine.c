@@ -44,6 +44,7 @@ static const char config[] =
 typedef struct {
     engine_fixture *engine;
     gr_http_server *server;
+    gr_catalog_api *api;
     catalog_api_authenticator *auth;
     char *base;
 } api_fixture;
@@ -67,7 +68,8 @@ static int setup(void **state)
     fixture->auth = catalog_api_auth(fixture->server, fixture->engine->dir, TOKEN);
     if (fixture->auth == NULL)
         return -1;
-    if (gr_catalog_api_register(fixture->engine->catalog, fixture->server) != GR_OK ||
+    if (gr_catalog_api_register(fixture->engine->catalog, fixture->server, NULL,
+                                &fixture->api) != GR_OK ||
         gr_http_server_start(fixture->server) != GR_OK)
         return -1;
     fixture->base =
@@ -82,6 +84,7 @@ static int teardown(void **state)
     void *engine_state = fixture->engine;
 
     gr_http_server_free(fixture->server);
+    gr_catalog_api_free(fixture->api);
     catalog_api_auth_free(fixture->auth);
     free(fixture->base);
     free(fixture);
@@ -242,6 +245,21 @@ static void validate_entity_route(void **state)
     gr_test_output_free(&res);
 }
 
+/* Analysing reads the source, so it follows the registration rules: a file
+ * path on the server is not readable through it. */
+static void analyze_location_rejects_file(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res =
+        call(fixture, "POST", "/analyze-location",
+             "{\"location\":{\"type\":\"file\",\"target\":\"/etc/hostname\"}}");
+
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "InputError"));
+    assert_null(strstr(res.out, "entity"));
+    gr_test_output_free(&res);
+}
+
 static void entity_routes(void **state)
 {
     api_fixture *fixture = *state;
@@ -296,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(locations_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(location_by_entity_config, setup, teardown),
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
     };
 

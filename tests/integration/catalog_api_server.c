@@ -160,7 +160,8 @@ static void on_signal(int sig)
 
 /* Opens the database, fills it when new, and starts a server. Returns 0 or -1. */
 static int start_server(const char *path, int port, const char *token, size_t count, gr_db **db,
-                        gr_http_server **server, catalog_api_authenticator **auth, const char *dir)
+                        gr_http_server **server, gr_catalog_api **api,
+                        catalog_api_authenticator **auth, const char *dir)
 {
     gr_db_options db_opts = {.client = "sqlite", .path = path};
     gr_http_options http_opts = {.port = port};
@@ -178,7 +179,7 @@ static int start_server(const char *path, int port, const char *token, size_t co
     *auth = catalog_api_auth(*server, dir, token);
     if (*auth == NULL)
         return -1;
-    if (gr_catalog_api_register_reads(*db, *server) != GR_OK ||
+    if (gr_catalog_api_register_reads(*db, *server, NULL, api) != GR_OK ||
         gr_http_server_start(*server) != GR_OK) {
         fprintf(stderr, "starting the server failed: %s\n", gr_error_last());
         return -1;
@@ -206,6 +207,7 @@ static int serve_engine(char **argv)
     gr_catalog *catalog = NULL;
     gr_db *db = NULL;
     gr_http_server *server = NULL;
+    gr_catalog_api *api = NULL;
     catalog_api_authenticator *auth = NULL;
     char *dir = gr_test_tmpdir("catalog-api-serve");
     int rc;
@@ -222,7 +224,7 @@ static int serve_engine(char **argv)
         rc = gr_http_server_new(&server, &http_opts);
     if (rc == GR_OK) {
         auth = catalog_api_auth(server, dir, argv[4]);
-        rc = auth ? gr_catalog_api_register(catalog, server) : GR_EINVALID;
+        rc = auth ? gr_catalog_api_register(catalog, server, NULL, &api) : GR_EINVALID;
     }
     if (rc == GR_OK)
         rc = gr_catalog_start(catalog);
@@ -237,6 +239,7 @@ static int serve_engine(char **argv)
         fprintf(stderr, "serve-engine failed: %s\n", gr_error_last());
     }
     gr_http_server_free(server);
+    gr_catalog_api_free(api);
     catalog_api_auth_free(auth);
     gr_catalog_free(catalog);
     gr_db_close(db);
@@ -250,6 +253,7 @@ static int serve(int argc, char **argv)
 {
     gr_db *db = NULL;
     gr_http_server *server = NULL;
+    gr_catalog_api *api = NULL;
     catalog_api_authenticator *auth = NULL;
     size_t count = argc > 5 ? strtoul(argv[5], NULL, 10) : 1000;
     char *dir = gr_test_tmpdir("catalog-api-serve");
@@ -257,7 +261,7 @@ static int serve(int argc, char **argv)
 
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    rc = start_server(argv[2], atoi(argv[3]), argv[4], count, &db, &server, &auth, dir);
+    rc = start_server(argv[2], atoi(argv[3]), argv[4], count, &db, &server, &api, &auth, dir);
     if (rc == 0) {
         printf("ready\n");
         fflush(stdout);
@@ -265,6 +269,7 @@ static int serve(int argc, char **argv)
             pause();
     }
     gr_http_server_free(server);
+    gr_catalog_api_free(api);
     catalog_api_auth_free(auth);
     gr_db_close(db);
     gr_test_rmtree(dir);
@@ -279,13 +284,14 @@ static void server_self_test(void **state)
     int port = gr_test_free_port();
     gr_db *db = NULL;
     gr_http_server *server = NULL;
+    gr_catalog_api *api = NULL;
     catalog_api_authenticator *auth = NULL;
     const char *headers[] = {"Authorization: Bearer secret-token", NULL};
     char *url;
     gr_test_output res;
 
     (void)state;
-    assert_int_equal(start_server(path, port, "secret-token", 200, &db, &server, &auth, dir), 0);
+    assert_int_equal(start_server(path, port, "secret-token", 200, &db, &server, &api, &auth, dir), 0);
     assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM catalog_final_entities"), 200);
 
     url = gr_xasprintf("http://127.0.0.1:%d/api/catalog/entities/by-name/group/default/team-1",
@@ -306,6 +312,7 @@ static void server_self_test(void **state)
     free(url);
 
     gr_http_server_free(server);
+    gr_catalog_api_free(api);
     catalog_api_auth_free(auth);
     gr_db_close(db);
     gr_test_rmtree(dir);

@@ -32,6 +32,8 @@ static const char base_config[] =
     "          token: serve-test-token-1234\n"
     "          subject: serve-test\n";
 
+static const char *const metrics_auth[] = {"Authorization: Bearer serve-test-token-1234", NULL};
+
 static char *url_of(const gr_test_server *server, const char *path)
 {
     return gr_xasprintf("%s%s", server->base_url, path);
@@ -63,6 +65,9 @@ static void serve_answers_health(void **state)
 
     url = url_of(&server, "/metrics");
     res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    res = gr_test_http("GET", url, metrics_auth, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "http_requests_total"));
     assert_non_null(strstr(res.out, "process_resident_memory_bytes"));
@@ -137,7 +142,7 @@ typedef struct {
 static void *send_request(void *payload)
 {
     slow_request *request = payload;
-    gr_test_output res = gr_test_http("GET", request->url, NULL, NULL);
+    gr_test_output res = gr_test_http("GET", request->url, metrics_auth, NULL);
 
     request->status = res.status;
     gr_test_output_free(&res);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Routes every server has: Backstage's health checks and Prometheus metrics. */
+/* Metrics name every route and its traffic, so they need credentials unless
+ * the operator makes them public; Backstage serves no metrics route by default. */
 #include <string.h>
 
 #include "host/http/internal.h"
@@ -55,6 +57,8 @@ int gr_http__builtin_routes(gr_http_server *server)
         rc = gr_http_route(server, "GET", "/.backstage/health/v1/readiness", GR_ROUTE_PUBLIC,
                            health_readiness, server);
     if (rc == 0)
-        rc = gr_http_route(server, "GET", "/metrics", GR_ROUTE_PUBLIC, metrics_get, server);
+        rc = gr_http_route(server, "GET", "/metrics",
+                           server->opts.metrics_public ? GR_ROUTE_PUBLIC : 0u, metrics_get,
+                           server);
     return rc;
 }

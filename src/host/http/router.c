@@ -83,6 +83,23 @@ void gr_router_free(gr_router *router)
     free(router);
 }
 
+static void node_each(const route_node *node, gr_route_visitor visit, void *payload)
+{
+    for (size_t i = 0; i < node->route_count; i++)
+        visit(node->routes[i], payload);
+    for (size_t i = 0; i < node->child_count; i++)
+        node_each(node->children[i], visit, payload);
+    if (node->param != NULL)
+        node_each(node->param, visit, payload);
+    if (node->wildcard != NULL)
+        node_each(node->wildcard, visit, payload);
+}
+
+void gr_router_each(const gr_router *router, gr_route_visitor visit, void *payload)
+{
+    node_each(&router->root, visit, payload);
+}
+
 static int method_is_valid(const char *method)
 {
     if (method == NULL || *method == '\0' || strlen(method) > 16)

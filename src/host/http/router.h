@@ -87,6 +87,22 @@ void gr_router_free(gr_router *router);
 int gr_router_add(gr_router *router, const char *method, const char *pattern, unsigned flags,
                   gr_http_handler handler, void *payload, gr_route **out);
 
+/** Called once per route by gr_router_each() and gr_http_server_routes(). */
+typedef void (*gr_route_visitor)(const gr_route *route, void *payload);
+
+/**
+ * Calls `visit` for every route of `router`, each once, in no fixed order.
+ * Thread-safe once no route is being added.
+ */
+void gr_router_each(const gr_router *router, gr_route_visitor visit, void *payload);
+
+/**
+ * Calls `visit` for every route registered on `server`, the built-in ones
+ * included, so that tools and tests can list what the server exposes and
+ * which routes skip authentication (GR_ROUTE_PUBLIC).
+ */
+void gr_http_server_routes(const gr_http_server *server, gr_route_visitor visit, void *payload);
+
 /**
  * Matches a request path, given as `count` percent-decoded segments, against
  * the routes for `method`. HEAD falls back to GET. Returns 0 with out->route

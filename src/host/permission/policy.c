@@ -21,6 +21,7 @@ static const gr_permission_def known_permissions[] = {
     {"catalog.location.read", NULL, "read"},
     {"catalog.location.create", NULL, "create"},
     {"catalog.location.delete", NULL, "delete"},
+    {"catalog.location.analyze", NULL, NULL},
     {"scaffolder.template.execute", GR_PERMISSION_CATALOG_ENTITY, "use"},
     {"scaffolder.template.parameter.read", "scaffolder-template", "read"},
     {"scaffolder.template.step.read", "scaffolder-template", "read"},

@@ -40,6 +40,18 @@ const char gr_serve_usage[] =
     "Exit status: 0 after a clean stop, 1 when start-up fails, 2 for an invalid\n"
     "configuration.\n";
 
+const char gr_serve_routes_usage[] =
+    "usage: greenroom routes [--config FILE]...\n"
+    "\n"
+    "Lists every HTTP route that `greenroom serve` would serve with the same\n"
+    "--config files, sorted, one per line: the method, the path pattern, and\n"
+    "`public` for a route served without credentials or `signed-in` for one that\n"
+    "needs an identity. It opens the database and initialises the plugins as\n"
+    "`serve` does, but listens on no port and starts no background work.\n"
+    "\n"
+    "Exit status: 0, 1 when the plugins fail to initialise, 2 for an invalid\n"
+    "configuration.\n";
+
 /** One started plugin and the state its init hook returned. */
 typedef struct {
     const gr_plugin_def *def;
@@ -108,6 +120,7 @@ static int serve_open_http(serve_state *state)
     opts.port = (int)gr_config_int(state->config, "backend.listen.port", 7007);
     opts.ready = serve_is_ready;
     opts.ready_payload = state;
+    opts.metrics_public = gr_config_bool(state->config, "backend.metrics.public", false);
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;
@@ -244,10 +257,33 @@ static int serve_wait_for_signal(const sigset_t *signals)
     return received;
 }
 
+/* Loads the configuration named by argv and fills the host fields that come from it.
+ * Returns 0, or 2 after printing the problem. */
+static int serve_configure(serve_state *state, int argc, char **argv)
+{
+    gr_config_schema *schema = NULL;
+    int error;
+
+    if ((error = gr_config_schema_builtin(&schema)) < 0 ||
+        (error = gr_config_load_args(&state->config, argc, argv, schema)) < 0) {
+        fprintf(stderr, "greenroom: %s\n", gr_error_last());
+        gr_config_schema_free(schema);
+        return 2;
+    }
+    gr_config_schema_free(schema);
+    gr_config_apply_log_level(state->config);
+
+    serve_make_instance_id(state->instance_id, sizeof(state->instance_id));
+    state->base_url = serve_base_url(state->config);
+    state->host.config = state->config;
+    state->host.instance_id = state->instance_id;
+    state->host.base_url = state->base_url;
+    return 0;
+}
+
 int gr_serve_main(int argc, char **argv)
 {
     serve_state state;
-    gr_config_schema *schema = NULL;
     struct timespec started;
     sigset_t signals;
     int error;
@@ -262,20 +298,8 @@ int gr_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((error = gr_config_schema_builtin(&schema)) < 0 ||
-        (error = gr_config_load_args(&state.config, argc, argv, schema)) < 0) {
-        fprintf(stderr, "greenroom: %s\n", gr_error_last());
-        gr_config_schema_free(schema);
-        return 2;
-    }
-    gr_config_schema_free(schema);
-    gr_config_apply_log_level(state.config);
-
-    serve_make_instance_id(state.instance_id, sizeof(state.instance_id));
-    state.base_url = serve_base_url(state.config);
-    state.host.config = state.config;
-    state.host.instance_id = state.instance_id;
-    state.host.base_url = state.base_url;
+    if ((status = serve_configure(&state, argc, argv)) != 0)
+        return status;
 
     if ((error = serve_start(&state, &started)) < 0) {
         gr_log_fields(GR_LOG_ERROR, "host", "start-up failed", "error", gr_error_last(), NULL);
@@ -291,5 +315,58 @@ int gr_serve_main(int argc, char **argv)
     serve_shutdown(&state);
     if (status == 0)
         gr_log(GR_LOG_INFO, "host", "stopped");
+    return status;
+}
+
+/* Collects "METHOD PATTERN public|signed-in" lines for gr_serve_routes_main(). */
+typedef struct {
+    char **lines;
+    size_t count;
+    size_t cap;
+} route_lines;
+
+static void collect_route(const gr_route *route, void *payload)
+{
+    route_lines *lines = payload;
+
+    if (lines->count == lines->cap) {
+        lines->cap = lines->cap ? lines->cap * 2 : 64;
+        lines->lines = gr_xrealloc(lines->lines, lines->cap * sizeof(*lines->lines));
+    }
+    lines->lines[lines->count++] =
+        gr_xasprintf("%s %s %s", route->method, route->pattern,
+                     (route->flags & GR_ROUTE_PUBLIC) ? "public" : "signed-in");
+}
+
+static int compare_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gr_serve_routes_main(int argc, char **argv)
+{
+    serve_state state;
+    route_lines lines = {NULL, 0, 0};
+    int error;
+    int status;
+
+    memset(&state, 0, sizeof(state));
+    if ((status = serve_configure(&state, argc, argv)) != 0)
+        return status;
+    if ((error = serve_open_db(&state)) < 0 ||
+        (error = gr_sched_new(&state.host.sched, state.host.db, state.instance_id)) < 0 ||
+        (error = serve_open_http(&state)) < 0 || (error = serve_init_plugins(&state)) < 0) {
+        fprintf(stderr, "greenroom: %s\n", gr_error_last());
+        status = error == GR_EINVALID ? 2 : 1;
+    } else {
+        gr_http_server_routes(state.host.http, collect_route, &lines);
+        qsort(lines.lines, lines.count, sizeof(*lines.lines), compare_lines);
+        for (size_t i = 0; i < lines.count; i++)
+            printf("%s\n", lines.lines[i]);
+    }
+    for (size_t i = 0; i < lines.count; i++)
+        free(lines.lines[i]);
+    free(lines.lines);
+    serve_shutdown(&state);
     return status;
 }

@@ -15,4 +15,15 @@ int gr_serve_main(int argc, char **argv);
 
 extern const char gr_serve_usage[];
 
+/**
+ * `greenroom routes`: loads the configuration as gr_serve_main() does,
+ * initialises the plugins without starting them or listening, and prints
+ * every registered route, sorted, one per line: method, pattern, and
+ * "public" or "signed-in". Returns the exit status: 0, 1 when the plugins
+ * fail to initialise, 2 for an invalid configuration.
+ */
+int gr_serve_routes_main(int argc, char **argv);
+
+extern const char gr_serve_routes_usage[];
+
 #endif

@@ -3,16 +3,22 @@
 #include "plugins/catalog/plugin.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
+#include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/log/log.h"
+#include "plugins/catalog/api/api.h"
 #include "plugins/catalog/cli.h"
 #include "plugins/catalog/engine/catalog.h"
 
-/* Provided by the REST API part of the catalog (routes under /api/catalog). */
-int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server);
+/* The plugin's state: the engine and the shared state of its REST routes. */
+typedef struct {
+    gr_catalog *catalog;
+    gr_catalog_api *api;
+} catalog_plugin;
 
 static const char *const orphan_strategies[] = {"keep", "delete", NULL};
 
@@ -79,35 +85,45 @@ static int catalog_init(gr_host *host, void **state_out)
         .config = gr_config_node(host->config, ""),
         .instance_id = host->instance_id,
     };
-    gr_catalog *catalog = NULL;
-    int rc = gr_catalog_new(&catalog, &options);
+    catalog_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    int rc = gr_catalog_new(&plugin->catalog, &options);
 
-    if (rc != GR_OK)
-        return rc;
-    rc = gr_catalog_api_register(catalog, host->http);
     if (rc == GR_OK)
-        rc = gr_host_provide(host, GR_CATALOG_SERVICE, catalog);
+        rc = gr_catalog_api_register(plugin->catalog, host->http, host->permissions,
+                                     &plugin->api);
+    if (rc == GR_OK)
+        rc = gr_host_provide(host, GR_CATALOG_SERVICE, plugin->catalog);
     if (rc != GR_OK) {
-        gr_catalog_free(catalog);
+        gr_catalog_api_free(plugin->api);
+        gr_catalog_free(plugin->catalog);
+        free(plugin);
         return rc;
     }
-    *state_out = catalog;
+    *state_out = plugin;
     return GR_OK;
 }
 
 static int catalog_start(void *state)
 {
-    return gr_catalog_start(state);
+    catalog_plugin *plugin = state;
+
+    return gr_catalog_start(plugin->catalog);
 }
 
 static void catalog_stop(void *state)
 {
-    gr_catalog_stop(state);
+    catalog_plugin *plugin = state;
+
+    gr_catalog_stop(plugin->catalog);
 }
 
 static void catalog_destroy(void *state)
 {
-    gr_catalog_free(state);
+    catalog_plugin *plugin = state;
+
+    gr_catalog_api_free(plugin->api);
+    gr_catalog_free(plugin->catalog);
+    free(plugin);
 }
 
 const gr_plugin_def gr_catalog_plugin = {

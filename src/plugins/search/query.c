@@ -170,22 +170,30 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
 /* Runs the query on the active generation. A rebuild may drop the
  * generation between reading the state and querying, so a failure after
  * the active generation changed is retried once on the new one. */
+/*
+ * Reads the active generation and queries it inside one read transaction, so
+ * a rebuild that switches generations and drops the old tables meanwhile
+ * cannot pull them away: SQLite readers keep their WAL snapshot, and on
+ * PostgreSQL the shared row lock on search_state holds the switch back until
+ * this query ends.
+ */
 static int run(gr_search *search, const gr_search__query *query, gr_search__page *page)
 {
     gr_db_conn *conn = NULL;
     int64_t generation = 0;
-    int64_t now_active = 0;
     int rc;
 
     if ((rc = gr_db_acquire(search->db, GR_DB_READ, &conn)) < 0)
         return rc;
-    rc = gr_search__state(conn, &generation, NULL, 0);
+    rc = gr_db_begin(conn);
+    if (rc == 0)
+        rc = gr_search__state(conn, &generation, NULL, 1);
     if (rc == 0)
         rc = search->engine->query(search, conn, generation, query, page);
-    if (rc < 0 && gr_search__state(conn, &now_active, NULL, 0) == 0 && now_active != generation) {
-        gr_search__page_free(page);
-        rc = search->engine->query(search, conn, now_active, query, page);
-    }
+    if (rc == 0)
+        rc = gr_db_commit(conn);
+    else
+        gr_db_rollback(conn);
     gr_db_release(conn);
     return rc;
 }

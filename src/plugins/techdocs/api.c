@@ -9,6 +9,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/techdocs/path.h"
 #include "plugins/techdocs/sync.h"
 
@@ -50,9 +51,15 @@ int gr_techdocs_api_load_entity(gr_request *req, gr_techdocs_service *service,
                                       gr_req_param(req, "kind"), gr_req_param(req, "name"));
 
     *entity = NULL;
-    /* TODO: check techdocs.entity.read and catalog.entity.read for the caller
-     * once the permission evaluator is exposed to plugins; any signed-in
-     * caller reads every site today. */
+    /* An entity the caller may not read is "not found", as the catalog
+     * answers; a readable one without techdocs.read is 403. */
+    if (rc == GR_OK)
+        rc = gr_catalog_permission_check(gr_techdocs_service_db(service),
+                                         gr_techdocs_service_policy(service), gr_req_identity(req),
+                                         "techdocs.read", GR_CATALOG_BY_REF, triplet->ref,
+                                         gr_req_path(req));
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", triplet->ref);
     if (rc == GR_OK)
         rc = gr_techdocs_entity_load(gr_techdocs_service_db(service), triplet, entity);
     if (rc != GR_OK)

@@ -25,6 +25,7 @@ int gr_techdocs_service_new(gr_techdocs_service **out, const gr_techdocs_service
         return gr_error_set(GR_EINVALID, "the techdocs service needs an instance id");
     service = gr_xcalloc(1, sizeof(*service));
     service->db = options->db;
+    service->policy = options->policy;
     if (options->settings != NULL)
         service->settings = *options->settings;
     else
@@ -168,6 +169,13 @@ void gr_techdocs_service_free(gr_techdocs_service *service)
     free(service);
 }
 
+void gr_techdocs_service_on_published(gr_techdocs_service *service, gr_techdocs_published_fn fn,
+                                      void *payload)
+{
+    service->on_published = fn;
+    service->on_published_payload = payload;
+}
+
 const gr_techdocs_settings *gr_techdocs_service_settings(const gr_techdocs_service *service)
 {
     return &service->settings;
@@ -176,6 +184,11 @@ const gr_techdocs_settings *gr_techdocs_service_settings(const gr_techdocs_servi
 gr_db *gr_techdocs_service_db(const gr_techdocs_service *service)
 {
     return service->db;
+}
+
+const gr_permission_policy *gr_techdocs_service_policy(const gr_techdocs_service *service)
+{
+    return service->policy;
 }
 
 gr_techdocs_store *gr_techdocs_service_store(const gr_techdocs_service *service)

@@ -26,6 +26,7 @@
  */
 
 typedef struct gr_techdocs_service gr_techdocs_service;
+typedef struct gr_permission_policy gr_permission_policy;
 
 /** How to create a service. */
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
     const gr_config *config;              /* borrowed, or NULL for the defaults */
     const gr_techdocs_settings *settings; /* copied; NULL reads them from `config` */
     const char *instance_id;              /* lease owner, unique per instance; copied */
+    const gr_permission_policy *policy;   /* borrowed; NULL: every caller reads every site */
 } gr_techdocs_service_options;
 
 /**
@@ -51,6 +53,17 @@ int gr_techdocs_service_start(gr_techdocs_service *service);
  */
 void gr_techdocs_service_stop(gr_techdocs_service *service);
 
+/** Receives the ref of a site that a build of the service published (borrowed). */
+typedef void (*gr_techdocs_published_fn)(const char *entity_ref, void *payload);
+
+/**
+ * Sets the function called on a build worker thread after each site that a
+ * build of this service published, so that search can index it at once.
+ * `payload` is borrowed. Call before gr_techdocs_service_start().
+ */
+void gr_techdocs_service_on_published(gr_techdocs_service *service, gr_techdocs_published_fn fn,
+                                      void *payload);
+
 /** Stops the service if needed and frees it. NULL-safe. */
 void gr_techdocs_service_free(gr_techdocs_service *service);
 
@@ -59,6 +72,9 @@ const gr_techdocs_settings *gr_techdocs_service_settings(const gr_techdocs_servi
 
 /** Returns the database (borrowed). */
 gr_db *gr_techdocs_service_db(const gr_techdocs_service *service);
+
+/** Returns the permission policy the sites are read under (borrowed; may be NULL). */
+const gr_permission_policy *gr_techdocs_service_policy(const gr_techdocs_service *service);
 
 /** Returns the store (borrowed). */
 gr_techdocs_store *gr_techdocs_service_store(const gr_techdocs_service *service);

@@ -328,8 +328,9 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
         ownership = gr_ui_ownership_refs(page->ui, page->user_ref);
     query_from_state(page, &state, ownership, &query);
     query.annotation = annotation;
+    query.access = gr_ui_read_access(page);
 
-    error = gr_ui_facets(page->ui, query.kind, &facets);
+    error = gr_ui_facets(page->ui, query.kind, query.access, &facets);
     if (error == 0 && (error = gr_ui_entity_list(page->ui, &query, &list)) == 0) {
         put_filters(page, &state, facets);
         put_table(page, base, &state, &list);
@@ -352,22 +353,31 @@ static int catalog_page(gr_ui_page *page, void *payload)
                                 "Software Catalog");
 }
 
-/* Type-ahead for the header search box: up to 8 entities whose name, title
- * or description contains the text, as JSON [{title, ref, href}]. */
+/* Type-ahead for the header search box, as JSON [{title, ref, href}]: the
+ * search plugin's first results, whose words match as prefixes, or without
+ * it up to 8 entities whose name, title or description contains the text. */
 static int suggest(gr_ui_page *page, void *payload)
 {
     const char *text = gr_req_query(page->req, "q");
     gr_ui_list_query query;
     gr_ui_list_page list;
-    json_t *items = json_array();
+    json_t *items = NULL;
     json_t *entity;
     size_t i;
     int error;
 
     (void)payload;
+    if (page->ui->search != NULL) {
+        if ((error = gr_ui__search_suggest(page, text != NULL ? text : "", &items)) < 0)
+            return error;
+        gr_res_header(page->res, "Cache-Control", "private, max-age=30");
+        return gr_res_json(page->res, 200, items);
+    }
+    items = json_array();
     memset(&query, 0, sizeof(query));
     query.text = text != NULL ? text : "";
     query.limit = 8;
+    query.access = gr_ui_read_access(page);
     if ((error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
         json_decref(items);
         return error;

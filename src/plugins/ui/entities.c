@@ -11,6 +11,8 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/store/db.h"
+#include "plugins/catalog/api/filter_sql.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/ui/ui_internal.h"
 
 /* SQL text with `?` placeholders and their text values in order. */
@@ -87,6 +89,38 @@ done:
     return error;
 }
 
+/* Appends " AND <access predicate over fe.entity_id>"; a predicate the
+ * filter SQL rejects hides every entity. */
+static void where_access(sql_builder *sql, const json_t *access, const char *id_column)
+{
+    gr_catalog_sql access_sql = GR_CATALOG_SQL_INIT;
+
+    if (access == NULL)
+        return;
+    gr_buf_puts(&sql->text, " AND ");
+    if (gr_catalog_filter_to_sql(access, id_column, &access_sql) < 0) {
+        gr_buf_puts(&sql->text, "1 = 0");
+        gr_catalog_sql_free(&access_sql);
+        return;
+    }
+    gr_buf_printf(&sql->text, "(%s)", gr_buf_cstr(&access_sql.text));
+    for (size_t i = 0; i < access_sql.count; i++)
+        json_array_append_new(sql->params, json_string(access_sql.params[i]));
+    gr_catalog_sql_free(&access_sql);
+}
+
+const json_t *gr_ui_read_access(gr_ui_page *page)
+{
+    json_t *access = NULL;
+
+    if (gr_catalog_access_get(page->ui->host->permissions, gr_req_identity(page->req),
+                              "catalog.entity.read", &access) < 0)
+        access = json_pack("{s:[]}", "$any");
+    if (access != NULL)
+        gr_arena_defer(page->arena, (void (*)(void *))json_decref, access);
+    return access;
+}
+
 static json_t *parse_entity(const char *text)
 {
     json_t *entity = text != NULL ? json_loads(text, 0, NULL) : NULL;
@@ -132,7 +166,7 @@ static int put_entity_by_ref(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
+int gr_ui_entities_get(gr_ui *ui, const json_t *refs, const json_t *access, json_t **out)
 {
     json_t *result = json_object();
     sql_builder sql;
@@ -140,8 +174,8 @@ int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
     int error = 0;
 
     sql_init(&sql);
-    gr_buf_puts(&sql.text, "SELECT entity_ref, final_entity FROM catalog_final_entities"
-                           " WHERE entity_ref IN (");
+    gr_buf_puts(&sql.text, "SELECT fe.entity_ref, fe.final_entity FROM catalog_final_entities fe"
+                           " WHERE fe.entity_ref IN (");
     for (size_t i = 0; i < json_array_size(refs) && count < GR_UI_MAX_RELATED; i++) {
         const char *ref = json_string_value(json_array_get(refs, i));
 
@@ -152,6 +186,7 @@ int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out)
         sql_param(&sql, ref, 1);
     }
     gr_buf_putc(&sql.text, ')');
+    where_access(&sql, access, "fe.entity_id");
     if (count > 0)
         error = sql_each(ui, &sql, put_entity_by_ref, result);
     sql_free(&sql);
@@ -281,6 +316,7 @@ static void list_where(sql_builder *sql, const gr_ui_list_query *query)
     }
     if (query->text != NULL && query->text[0] != '\0')
         where_text(sql, query->text);
+    where_access(sql, query->access, "fe.entity_id");
 }
 
 /* Cursors are base64url of the JSON array [sort value, entity ref]. */
@@ -374,7 +410,7 @@ static int load_rows(gr_ui *ui, list_rows *rows)
 
     json_array_foreach(rows->keys, i, pair)
         json_array_append(refs, json_array_get(pair, 1));
-    error = gr_ui_entities_get(ui, refs, &by_ref);
+    error = gr_ui_entities_get(ui, refs, NULL, &by_ref);
     json_array_foreach(rows->keys, i, pair)
     {
         json_t *entity = json_object_get(by_ref, json_string_value(json_array_get(pair, 1)));
@@ -506,7 +542,8 @@ static int append_facet_row(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-static int facet_query(gr_ui *ui, const char *kind, const char *key, json_t *out)
+static int facet_query(gr_ui *ui, const char *kind, const json_t *access, const char *key,
+                       json_t *out)
 {
     sql_builder sql;
     int error;
@@ -521,6 +558,7 @@ static int facet_query(gr_ui *ui, const char *kind, const char *key, json_t *out
     }
     gr_buf_puts(&sql.text, " WHERE s.key = ");
     sql_param(&sql, key, 0);
+    where_access(&sql, access, "s.entity_id");
     gr_buf_printf(&sql.text, " GROUP BY s.value ORDER BY s.value LIMIT %d",
                   GR_UI_MAX_FACET_VALUES);
     error = sql_each(ui, &sql, append_facet_row, out);
@@ -528,18 +566,21 @@ static int facet_query(gr_ui *ui, const char *kind, const char *key, json_t *out
     return error;
 }
 
-static int facet_column(gr_ui *ui, const char *kind, const char *column, json_t *out)
+static int facet_column(gr_ui *ui, const char *kind, const json_t *access, const char *column,
+                        json_t *out)
 {
     sql_builder sql;
     int error;
 
     sql_init(&sql);
-    gr_buf_printf(&sql.text, "SELECT %s, min(%s), count(*) FROM catalog_final_entities fe",
+    gr_buf_printf(&sql.text, "SELECT %s, min(%s), count(*) FROM catalog_final_entities fe"
+                             " WHERE 1 = 1",
                   column, column);
     if (kind != NULL) {
-        gr_buf_puts(&sql.text, " WHERE fe.kind = ");
+        gr_buf_puts(&sql.text, " AND fe.kind = ");
         sql_param(&sql, kind, 1);
     }
+    where_access(&sql, access, "fe.entity_id");
     gr_buf_printf(&sql.text, " GROUP BY %s ORDER BY %s LIMIT %d", column, column,
                   GR_UI_MAX_FACET_VALUES);
     error = sql_each(ui, &sql, append_facet_row, out);
@@ -547,7 +588,7 @@ static int facet_column(gr_ui *ui, const char *kind, const char *column, json_t 
     return error;
 }
 
-static int facets_compute(gr_ui *ui, const char *kind, json_t **out)
+static int facets_compute(gr_ui *ui, const char *kind, const json_t *access, json_t **out)
 {
     static const struct {
         const char *name;
@@ -565,14 +606,14 @@ static int facets_compute(gr_ui *ui, const char *kind, json_t **out)
     /* Kinds come from catalog_search, whose original values keep the case
      * written in the files ("Component"). */
     json_object_set_new(facets, "kinds", list = json_array());
-    if ((error = facet_query(ui, NULL, "kind", list)) < 0)
+    if ((error = facet_query(ui, NULL, access, "kind", list)) < 0)
         goto done;
     json_object_set_new(facets, "namespace", list = json_array());
-    if ((error = facet_column(ui, kind, "fe.namespace", list)) < 0)
+    if ((error = facet_column(ui, kind, access, "fe.namespace", list)) < 0)
         goto done;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_object_set_new(facets, keys[i].name, list = json_array());
-        if ((error = facet_query(ui, kind, keys[i].key, list)) < 0)
+        if ((error = facet_query(ui, kind, access, keys[i].key, list)) < 0)
             goto done;
     }
 
@@ -585,7 +626,7 @@ done:
     return 0;
 }
 
-int gr_ui_facets(gr_ui *ui, const char *kind, json_t **out)
+int gr_ui_facets(gr_ui *ui, const char *kind, const json_t *access, json_t **out)
 {
     int64_t generation = gr_ui_catalog_generation(ui);
     const char *key = kind != NULL ? kind : "";
@@ -593,6 +634,9 @@ int gr_ui_facets(gr_ui *ui, const char *kind, json_t **out)
     ui_facet_cache_entry *slot;
     int error;
 
+    /* Counts over a caller's readable entities are the caller's own. */
+    if (access != NULL)
+        return facets_compute(ui, kind, access, out);
     pthread_mutex_lock(&ui->cache_lock);
     for (size_t i = 0; i < UI_FACET_CACHE_SIZE && facets == NULL; i++) {
         ui_facet_cache_entry *entry = &ui->facet_cache[i];
@@ -607,7 +651,7 @@ int gr_ui_facets(gr_ui *ui, const char *kind, json_t **out)
         return 0;
     }
 
-    if ((error = facets_compute(ui, kind, &facets)) < 0)
+    if ((error = facets_compute(ui, kind, NULL, &facets)) < 0)
         return error;
     pthread_mutex_lock(&ui->cache_lock);
     slot = &ui->facet_cache[ui->facet_cache_next];
@@ -631,7 +675,7 @@ static int append_kind_count(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out)
+int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, const json_t *access, json_t **out)
 {
     json_t *counts = json_array();
     sql_builder sql;
@@ -642,6 +686,7 @@ int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out)
                            " JOIN catalog_final_entities fe ON fe.entity_id = s.entity_id"
                            " WHERE s.key = 'relations.ownedby' AND s.value = ");
     sql_param(&sql, owner_ref, 1);
+    where_access(&sql, access, "fe.entity_id");
     gr_buf_puts(&sql.text, " GROUP BY fe.kind ORDER BY fe.kind");
     error = sql_each(ui, &sql, append_kind_count, counts);
     sql_free(&sql);
@@ -659,7 +704,7 @@ static int append_text(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
-int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out)
+int gr_ui_recent_entities(gr_ui *ui, int limit, const json_t *access, json_t **out)
 {
     json_t *refs = json_array();
     json_t *by_ref = NULL;
@@ -675,7 +720,7 @@ int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out)
     error = sql_each(ui, &sql, append_text, refs);
     sql_free(&sql);
     if (error == 0)
-        error = gr_ui_entities_get(ui, refs, &by_ref);
+        error = gr_ui_entities_get(ui, refs, access, &by_ref);
     for (size_t i = 0; error == 0 && i < json_array_size(refs); i++) {
         json_t *entity = json_object_get(by_ref, json_string_value(json_array_get(refs, i)));
 

@@ -52,6 +52,7 @@ typedef struct {
     const char *after;             /* cursor of the row the page starts after, or NULL */
     const char *before;            /* cursor of the row the page ends before, or NULL */
     int limit;
+    const json_t *access;          /* entities the caller may read (gr_ui_read_access()) */
 } gr_ui_list_query;
 
 /** One page of the catalog table. */
@@ -63,6 +64,14 @@ typedef struct {
 } gr_ui_list_page;
 
 /**
+ * Returns the catalog.entity.read access predicate of the page's caller
+ * (plugins/catalog/permission/access.h): NULL when every entity is
+ * readable, else a filter predicate released with the page. A failed
+ * evaluation gives the predicate that matches nothing.
+ */
+const json_t *gr_ui_read_access(gr_ui_page *page);
+
+/**
  * Reads the final entity `entity_ref` (any case). Returns 0 and *out
  * (caller releases), GR_ENOTFOUND, or a database error.
  */
@@ -71,9 +80,10 @@ int gr_ui_entity_get(gr_ui *ui, const char *entity_ref, json_t **out);
 /**
  * Reads the entities named by the strings of `refs` (at most
  * GR_UI_MAX_RELATED) into a new object from lower-case reference to final
- * entity; unknown references are left out. Returns 0 or a database error.
+ * entity; unknown references and entities `access` (may be NULL) does not
+ * match are left out. Returns 0 or a database error.
  */
-int gr_ui_entities_get(gr_ui *ui, const json_t *refs, json_t **out);
+int gr_ui_entities_get(gr_ui *ui, const json_t *refs, const json_t *access, json_t **out);
 
 /**
  * Returns a number that changes whenever a final entity changes or is
@@ -91,22 +101,26 @@ void gr_ui_list_page_free(gr_ui_list_page *page);
  * Computes the filter values of kind `kind` (NULL: every kind) with their
  * counts: {"kinds": [...], "type": [...], "owner": [...], "lifecycle": [...],
  * "tag": [...], "namespace": [...]}, each an array of {value, label, count}
- * sorted by value. Cached until the catalog generation changes.
- * Returns 0 and *out (caller releases) or a database error.
+ * sorted by value, over the entities `access` (may be NULL) matches.
+ * Without an access predicate the result is cached until the catalog
+ * generation changes. Returns 0 and *out (caller releases) or a database
+ * error.
  */
-int gr_ui_facets(gr_ui *ui, const char *kind, json_t **out);
+int gr_ui_facets(gr_ui *ui, const char *kind, const json_t *access, json_t **out);
 
 /**
- * Counts the entities whose owner is `owner_ref`, by kind: an array of
- * {kind, count}. Returns 0 and *out (caller releases), or a database error.
+ * Counts the entities whose owner is `owner_ref` and that `access` (may be
+ * NULL) matches, by kind: an array of {kind, count}. Returns 0 and *out
+ * (caller releases), or a database error.
  */
-int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, json_t **out);
+int gr_ui_owned_counts(gr_ui *ui, const char *owner_ref, const json_t *access, json_t **out);
 
 /**
- * Lists up to `limit` entities most recently changed, newest first, as final
- * entities. Returns 0 and *out (caller releases), or a database error.
+ * Lists up to `limit` entities most recently changed that `access` (may be
+ * NULL) matches, newest first, as final entities. Returns 0 and *out
+ * (caller releases), or a database error.
  */
-int gr_ui_recent_entities(gr_ui *ui, int limit, json_t **out);
+int gr_ui_recent_entities(gr_ui *ui, int limit, const json_t *access, json_t **out);
 
 /**
  * Reads the history of an entity from catalog_history, newest first:

@@ -8,6 +8,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/ui/entities.h"
 #include "plugins/ui/ui_internal.h"
 #include "plugins/ui/view.h"
@@ -23,19 +24,48 @@ static int load_entity(gr_ui_page *page, char **ref_out, json_t **entity_out)
 
     for (char *p = ref; *p != '\0'; p++)
         *p = (char)tolower((unsigned char)*p);
-    if ((error = gr_ui_entity_get(page->ui, ref, entity_out)) < 0)
+    /* An entity the caller may not read is "not found", as in the catalog API. */
+    error = gr_catalog_permission_check(page->ui->db, page->ui->host->permissions,
+                                        gr_req_identity(page->req), "catalog.entity.read",
+                                        GR_CATALOG_BY_REF, ref, gr_req_path(page->req));
+    if (error == GR_ENOTFOUND)
+        return gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
+    if (error < 0 || (error = gr_ui_entity_get(page->ui, ref, entity_out)) < 0)
         return error;
     gr_arena_defer(page->arena, (void (*)(void *))json_decref, *entity_out);
     *ref_out = ref;
     return 0;
 }
 
-static int can_change(const gr_ui_page *page)
+/* Whether the page may show an action that needs `permission` on entity `ref`.
+ * The POST handlers check again, with an audit line when denied. */
+static int can_change(gr_ui_page *page, const char *ref, const char *permission)
 {
-    /* TODO: evaluate the permission policy (catalog.entity.refresh and
-     * catalog.entity.delete) once permissions exist; until then every
-     * signed-in identity may refresh and unregister. */
-    return page->subject != NULL && page->ui->catalog != NULL;
+    json_t *access = NULL;
+    int allowed;
+
+    if (page->subject == NULL || page->ui->catalog == NULL)
+        return 0;
+    if (gr_catalog_access_get(page->ui->host->permissions, gr_req_identity(page->req),
+                              permission, &access) < 0) {
+        gr_error_clear();
+        return 0;
+    }
+    allowed = access == NULL || gr_catalog_access_matches(page->ui->db, access,
+                                                          GR_CATALOG_BY_REF, ref) == 1;
+    json_decref(access);
+    gr_error_clear();
+    return allowed;
+}
+
+/* Checks `permission` on entity `ref` for a POST: 0, or GR_EDENIED (403) after an audit line. */
+static int require_change(gr_ui_page *page, const char *ref, const char *permission)
+{
+    if (page->subject == NULL || page->ui->catalog == NULL)
+        return gr_error_set(GR_EDENIED, "You may not change entities");
+    return gr_catalog_permission_check(page->ui->db, page->ui->host->permissions,
+                                       gr_req_identity(page->req), permission, GR_CATALOG_BY_REF,
+                                       ref, gr_req_path(page->req));
 }
 
 static json_t *tabs_context(gr_ui_page *page, const json_t *entity, const char *href,
@@ -92,7 +122,10 @@ static int entity_page(gr_ui_page *page, void *payload)
     gr_ui__page_put(page, "entityHeader", json_incref(view));
     gr_ui__page_put(page, "starred", json_boolean(starred));
     gr_ui__page_put(page, "starIcon", json_string(gr_ui__icon("star")));
-    gr_ui__page_put(page, "canChange", json_boolean(can_change(page)));
+    gr_ui__page_put(page, "canRefresh",
+                    json_boolean(can_change(page, ref, "catalog.entity.refresh")));
+    gr_ui__page_put(page, "canUnregister",
+                    json_boolean(can_change(page, ref, "catalog.entity.delete")));
     gr_ui__page_put(page, "tabs", tabs_context(page, entity, href, &tab));
     if (tab == NULL)
         return gr_error_set(GR_ENOTFOUND, "No tab applies to '%s'", ref);
@@ -159,9 +192,8 @@ static int refresh_post(gr_ui_page *page, void *payload)
     (void)payload;
     if ((error = gr_ui_page_check_post(page)) < 0)
         return error;
-    if (!can_change(page))
-        return gr_error_set(GR_EDENIED, "You may not refresh entities");
-    if ((error = load_entity(page, &ref, &entity)) < 0)
+    if ((error = load_entity(page, &ref, &entity)) < 0 ||
+        (error = require_change(page, ref, "catalog.entity.refresh")) < 0)
         return error;
     if ((error = gr_catalog_refresh_as(page->ui->catalog, ref, page->subject)) < 0)
         return error;
@@ -202,9 +234,8 @@ static int unregister_page(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if (!can_change(page))
-        return gr_error_set(GR_EDENIED, "You may not unregister entities");
     if ((error = load_entity(page, &ref, &entity)) < 0 ||
+        (error = require_change(page, ref, "catalog.entity.delete")) < 0 ||
         (error = unregister_plan(page, ref, &location)) < 0)
         return error;
     view = gr_ui_entity_view(entity);
@@ -227,14 +258,23 @@ static int unregister_post(gr_ui_page *page, void *payload)
     (void)payload;
     if ((error = gr_ui_page_check_post(page)) < 0)
         return error;
-    if (!can_change(page))
-        return gr_error_set(GR_EDENIED, "You may not unregister entities");
     if ((error = load_entity(page, &ref, &entity)) < 0 ||
+        (error = require_change(page, ref, "catalog.entity.delete")) < 0 ||
         (error = unregister_plan(page, ref, &location)) < 0)
         return error;
 
     if (location != NULL) {
         const char *id = json_string_value(json_object_get(location, "id"));
+
+        /* Removing the location takes its other entities too, as
+         * DELETE /api/catalog/locations/:id does. */
+        error = gr_catalog_permission_require(page->ui->host->permissions,
+                                              gr_req_identity(page->req),
+                                              "catalog.location.delete", gr_req_path(page->req));
+        if (error < 0) {
+            json_decref(location);
+            return error;
+        }
 
         error = gr_catalog_remove_location(page->ui->catalog, id);
         gr_log_fields(GR_LOG_INFO, "ui", "location unregistered", "location", id, "entity", ref,

@@ -139,7 +139,7 @@ static json_t *about_links(gr_ui_page *page, const json_t *entity)
 static int owned_counts(gr_ui_page *page, const char *ref, json_t *overview)
 {
     json_t *counts = NULL;
-    int error = gr_ui_owned_counts(page->ui, ref, &counts);
+    int error = gr_ui_owned_counts(page->ui, ref, gr_ui_read_access(page), &counts);
     json_t *item;
     size_t i;
 
@@ -172,7 +172,7 @@ static int overview_render(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    error = gr_ui_entities_get(page->ui, refs, &related);
+    error = gr_ui_entities_get(page->ui, refs, gr_ui_read_access(page), &related);
     for (size_t i = 0; error == 0 && i < sizeof(relation_cards) / sizeof(relation_cards[0]);
          i++) {
         const relation_card *card = &relation_cards[i];

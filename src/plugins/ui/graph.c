@@ -64,6 +64,7 @@ typedef struct {
     int depth;
     int selected[PAIR_COUNT]; /* which relation pairs to follow */
     const char *direction;    /* "LR" or "TB" */
+    const json_t *access;     /* entities the caller may read, or NULL for all */
 } graph_request;
 
 /** A graph being collected: nodes by ref, edges by "from|label|to". */
@@ -163,7 +164,7 @@ static int collect(gr_ui *ui, const graph_request *request, graph_data *graph)
         json_t *ref;
         size_t i;
 
-        if ((error = gr_ui_entities_get(ui, graph->frontier, &found)) < 0) {
+        if ((error = gr_ui_entities_get(ui, graph->frontier, request->access, &found)) < 0) {
             json_decref(next);
             break;
         }
@@ -306,6 +307,7 @@ static void request_read(gr_ui_page *page, graph_request *request)
     const char *direction = gr_req_query(page->req, "direction");
 
     request_defaults(request);
+    request->access = gr_ui_read_access(page);
     values = gr_req_query_split(page->req, "rootEntityRefs", ',', &count);
     if (values == NULL)
         values = gr_req_query_split(page->req, "rootEntityRefs[]", ',', &count);

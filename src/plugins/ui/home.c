@@ -33,6 +33,7 @@ static int owned_entities(gr_ui_page *page, json_t **out)
     query.owned_by_count = json_array_size(refs);
     query.owned_only = 1;
     query.limit = HOME_CARD_ROWS;
+    query.access = gr_ui_read_access(page);
     error = gr_ui_entity_list(page->ui, &query, &list);
     json_decref(refs);
     if (error < 0)
@@ -53,7 +54,8 @@ static int home_page(gr_ui_page *page, void *payload)
     (void)payload;
     if ((error = gr_ui__starred_views(page, &stars)) < 0)
         goto done;
-    if ((error = gr_ui_recent_entities(page->ui, HOME_CARD_ROWS, &recent)) < 0)
+    if ((error = gr_ui_recent_entities(page->ui, HOME_CARD_ROWS, gr_ui_read_access(page),
+                                       &recent)) < 0)
         goto done;
     if (page->user_ref != NULL && (error = owned_entities(page, &owned)) < 0)
         goto done;

@@ -6,6 +6,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/ui/entities.h"
 #include "plugins/ui/ui_internal.h"
 #include "plugins/ui/view.h"
@@ -61,6 +62,13 @@ static json_t *validated_files(gr_ui_page *page, const char *location, const jso
     return rows;
 }
 
+/* Registering a location needs catalog.location.create, as POST /api/catalog/locations. */
+static int require_import(gr_ui_page *page)
+{
+    return gr_catalog_permission_require(page->ui->host->permissions, gr_req_identity(page->req),
+                                         "catalog.location.create", gr_req_path(page->req));
+}
+
 static int import_analyze(gr_ui_page *page, void *payload)
 {
     const char *target = form_target(page);
@@ -74,7 +82,8 @@ static int import_analyze(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if ((error = gr_ui_page_check_post(page)) < 0)
+    if ((error = gr_ui_page_check_post(page)) < 0 ||
+        (error = require_import(page)) < 0)
         goto done;
     if (page->ui->catalog == NULL) {
         error = gr_error_set(GR_EBACKEND, "The catalog engine is not available");
@@ -128,7 +137,7 @@ static int import_register(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if ((error = gr_ui_page_check_post(page)) < 0)
+    if ((error = gr_ui_page_check_post(page)) < 0 || (error = require_import(page)) < 0)
         return error;
     if (page->ui->catalog == NULL)
         return gr_error_set(GR_EBACKEND, "The catalog engine is not available");

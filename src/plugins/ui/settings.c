@@ -20,7 +20,7 @@ int gr_ui__starred_views(gr_ui_page *page, json_t **out)
     if (page->subject == NULL)
         return 0;
     if ((error = gr_ui__stars_list(page->ui, page->subject, &refs)) < 0 ||
-        (error = gr_ui_entities_get(page->ui, refs, &by_ref)) < 0)
+        (error = gr_ui_entities_get(page->ui, refs, gr_ui_read_access(page), &by_ref)) < 0)
         goto done;
     for (size_t i = 0; i < json_array_size(refs); i++) {
         const char *ref = json_string_value(json_array_get(refs, i));

@@ -78,7 +78,7 @@ static inline gr_techdocs_settings techdocs_test_settings(const char *publish_di
 static inline gr_techdocs_service *techdocs_start(gr_db *db, const gr_techdocs_settings *settings,
                                                   const char *instance_id)
 {
-    gr_techdocs_service_options options = {db, NULL, settings, instance_id};
+    gr_techdocs_service_options options = {db, NULL, settings, instance_id, NULL};
     gr_techdocs_service *service = NULL;
 
     if (gr_techdocs_service_new(&service, &options) != GR_OK)

@@ -8,6 +8,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "plugins/catalog/api/filter_sql.h"
+#include "plugins/catalog/permission/access.h"
 
 void gr_catalog_query_first(gr_catalog_query *query, json_t *filter, json_t *order_fields,
                             json_t *full_text)
@@ -55,7 +56,7 @@ void gr_catalog_page_free(gr_catalog_page *page)
 
 /* What a query needs, read out of its cursor state. */
 typedef struct {
-    const json_t *filter;
+    json_t *filter;       /* the cursor's query ANDed with the access predicate (owned) */
     char *sort_key;       /* lower-case order field, or NULL for entity id order */
     int descending;       /* the order field sorts descending */
     int backwards;        /* fetching the page before orderFieldValues */
@@ -69,6 +70,7 @@ typedef struct {
 
 static void plan_free(plan *p)
 {
+    json_decref(p->filter);
     free(p->driver_key);
     free(p->driver_value);
     json_decref(p->rest);
@@ -90,7 +92,7 @@ static char *trim_lower(const char *text)
     return gr_catalog_lower(gr_xstrndup(text, len));
 }
 
-static void plan_init(plan *p, const json_t *cursor)
+static void plan_init(plan *p, const json_t *cursor, const json_t *access)
 {
     const json_t *sort = json_array_get(json_object_get(cursor, "orderFields"), 0);
     const json_t *full_text = json_object_get(cursor, "fullTextFilter");
@@ -98,7 +100,7 @@ static void plan_init(plan *p, const json_t *cursor)
     const char *term = json_string_value(json_object_get(full_text, "term"));
 
     memset(p, 0, sizeof(*p));
-    p->filter = json_object_get(cursor, "query");
+    p->filter = gr_catalog_access_and(json_object_get(cursor, "query"), access);
     if (sort != NULL) {
         p->sort_key = gr_catalog_lower(gr_xstrdup(json_string_value(json_object_get(sort, "field"))));
         p->descending = strcmp(json_string_value(json_object_get(sort, "order")), "desc") == 0;
@@ -442,7 +444,7 @@ int gr_catalog_query_run(gr_db *db, const gr_catalog_query *query, const gr_cata
     int more;
     int rc;
 
-    plan_init(&p, query->cursor);
+    plan_init(&p, query->cursor, query->access);
     rc = page_sql(&p, query, p.backwards ? query->limit : query->limit + 1, &page_stmt);
     if (rc == GR_OK && query->count && carried_total == NULL)
         rc = count_sql(&p, &count_stmt);

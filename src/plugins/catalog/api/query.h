@@ -37,6 +37,10 @@ typedef struct {
     int64_t limit;  /* rows per page, 0..GR_CATALOG_QUERY_MAX_LIMIT */
     int64_t offset; /* rows skipped; first requests only */
     int count;      /* compute totalItems (unless the cursor carries it) */
+    /* An access predicate (permission/access.h) ANDed with the cursor's
+     * query, or NULL; borrowed. It never goes into a cursor, so a client
+     * cannot drop it by editing one. */
+    const json_t *access;
 } gr_catalog_query;
 
 /** One page of results. */

@@ -9,18 +9,26 @@
 #include "host/common/error.h"
 #include "plugins/catalog/api/filter_sql.h"
 
-/* Runs a one-parameter lookup of final_entity and appends the text. */
-static int read_one(gr_db *db, const char *sql, const char *param, gr_buf *out)
+/* Looks up final_entity where `column` equals `value` and `filter` matches, and appends it. */
+static int read_one(gr_db *db, const char *column, const char *value, const json_t *filter,
+                    gr_buf *out)
 {
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     int rc;
 
-    rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    gr_buf_printf(&sql.text, "SELECT fe.final_entity FROM catalog_final_entities fe WHERE fe.%s = ",
+                  column);
+    gr_catalog_sql_param(&sql, value);
+    gr_catalog_sql_puts(&sql, " AND fe.final_entity IS NOT NULL AND ");
+    rc = gr_catalog_filter_to_sql(filter, "fe.entity_id", &sql);
     if (rc == GR_OK)
-        rc = gr_db_prepare(conn, sql, &stmt);
+        rc = gr_db_acquire(db, GR_DB_READ, &conn);
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, 1, param);
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
     if (rc == GR_OK)
         rc = gr_db_step(stmt);
     if (rc == GR_DB_ROW) {
@@ -31,23 +39,18 @@ static int read_one(gr_db *db, const char *sql, const char *param, gr_buf *out)
     }
     gr_db_finalize(stmt);
     gr_db_release(conn);
+    gr_catalog_sql_free(&sql);
     return rc;
 }
 
-int gr_catalog_read_by_ref(gr_db *db, const char *entity_ref, gr_buf *out)
+int gr_catalog_read_by_ref(gr_db *db, const char *entity_ref, const json_t *filter, gr_buf *out)
 {
-    return read_one(db,
-                    "SELECT final_entity FROM catalog_final_entities"
-                    " WHERE entity_ref = ? AND final_entity IS NOT NULL",
-                    entity_ref, out);
+    return read_one(db, "entity_ref", entity_ref, filter, out);
 }
 
-int gr_catalog_read_by_uid(gr_db *db, const char *uid, gr_buf *out)
+int gr_catalog_read_by_uid(gr_db *db, const char *uid, const json_t *filter, gr_buf *out)
 {
-    return read_one(db,
-                    "SELECT final_entity FROM catalog_final_entities"
-                    " WHERE entity_id = ? AND final_entity IS NOT NULL",
-                    uid, out);
+    return read_one(db, "entity_id", uid, filter, out);
 }
 
 /* Refs are looked up in chunks, so one statement has a bounded number of parameters. */

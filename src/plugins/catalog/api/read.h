@@ -22,13 +22,14 @@
 
 /**
  * Appends the stored JSON text of the entity with `entity_ref` (lower-case
- * "kind:namespace/name") to `out`. Returns 0, GR_ENOTFOUND without a message
- * (the caller words it), or GR_EBACKEND. Thread-safe.
+ * "kind:namespace/name") to `out`, when `filter` (may be NULL) matches it.
+ * Returns 0, GR_ENOTFOUND without a message (the caller words it), or
+ * GR_EBACKEND. Thread-safe.
  */
-int gr_catalog_read_by_ref(gr_db *db, const char *entity_ref, gr_buf *out);
+int gr_catalog_read_by_ref(gr_db *db, const char *entity_ref, const json_t *filter, gr_buf *out);
 
 /** Like gr_catalog_read_by_ref() but by uid (the entity id). */
-int gr_catalog_read_by_uid(gr_db *db, const char *uid, gr_buf *out);
+int gr_catalog_read_by_uid(gr_db *db, const char *uid, const json_t *filter, gr_buf *out);
 
 /**
  * Appends `[entity|null, ...]` for `refs` (an array of strings, compared in

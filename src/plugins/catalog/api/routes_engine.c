@@ -10,8 +10,11 @@
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/api/cursor.h"
 #include "plugins/catalog/api/request.h"
+#include "plugins/catalog/api/filter_sql.h"
 #include "plugins/catalog/api/routes.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/model/ref.h"
+#include "plugins/catalog/permission/access.h"
 
 /* Returns the caller's subject for the history ("external:ci-bot"), or NULL. */
 static const char *actor(gr_request *req)
@@ -37,8 +40,33 @@ static char *path_ref(gr_request *req)
                         gr_req_param(req, "name"));
 }
 
+/*
+ * Checks a catalog-entity permission on the entity `ref` names: an unknown
+ * or unreadable entity is "not found" (404) so that the answer never shows
+ * that it exists, a readable one the permission does not cover is 403.
+ */
+static int check_entity_ref(gr_request *req, const struct gr_catalog_api *api,
+                            const char *permission, const char *ref)
+{
+    gr_entity_ref parsed = GR_ENTITY_REF_INIT;
+    char *lower = NULL;
+    int rc = gr_model_ref_parse(ref, NULL, NULL, &parsed);
+
+    if (rc == GR_OK) {
+        lower = gr_model_ref_format(&parsed);
+        rc = gr_catalog_permission_check(api->db, api->policy, gr_req_identity(req), permission,
+                                         GR_CATALOG_BY_REF, lower, gr_req_path(req));
+    }
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
+    free(lower);
+    gr_entity_ref_free(&parsed);
+    return rc;
+}
+
 static int refresh_post(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *body = NULL;
     const json_t *ref;
     int rc;
@@ -50,7 +78,9 @@ static int refresh_post(gr_request *req, gr_response *res, void *payload)
     if (!json_is_string(ref))
         rc = gr_error_set(GR_EINVALID, "request/body must have required property 'entityRef'");
     if (rc == GR_OK)
-        rc = gr_catalog_refresh_as(payload, json_string_value(ref), actor(req));
+        rc = check_entity_ref(req, api, "catalog.entity.refresh", json_string_value(ref));
+    if (rc == GR_OK)
+        rc = gr_catalog_refresh_as(api->catalog, json_string_value(ref), actor(req));
     if (rc == GR_OK)
         gr_res_status(res, 200);
     json_decref(body);
@@ -65,13 +95,16 @@ static int send_validation_errors(gr_response *res, json_t *errors)
 
 static int validate_post(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *body = NULL;
     json_t *errors = NULL;
     const json_t *entity;
     const json_t *location;
     int rc;
 
-    rc = gr_catalog_api__body_object(req, &body);
+    rc = gr_catalog_api__require(req, api, "catalog.entity.validate");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__body_object(req, &body);
     if (rc != GR_OK)
         return rc;
     entity = json_object_get(body, "entity");
@@ -85,7 +118,7 @@ static int validate_post(gr_request *req, gr_response *res, void *payload)
     if (rc != GR_OK)
         goto done;
 
-    rc = gr_catalog_validate_entity(payload, entity, json_string_value(location), &errors);
+    rc = gr_catalog_validate_entity(api->catalog, entity, json_string_value(location), &errors);
     if (rc == GR_OK) {
         gr_res_status(res, 200);
     } else if (rc == GR_EINVALID && errors != NULL) {
@@ -134,6 +167,7 @@ static int is_yes(const char *value)
 
 static int locations_post(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     int dry_run = is_yes(gr_req_query(req, "dryRun"));
     json_t *body = NULL;
     json_t *location = NULL;
@@ -144,11 +178,13 @@ static int locations_post(gr_request *req, gr_response *res, void *payload)
     json_t *out;
     int rc;
 
-    rc = gr_catalog_api__body_required(req, &body);
+    rc = gr_catalog_api__require(req, api, "catalog.location.create");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__body_required(req, &body);
     if (rc == GR_OK)
         rc = location_input(body, &type, &target);
     if (rc == GR_OK)
-        rc = gr_catalog_add_location(payload, type, target, dry_run, &location, &entities,
+        rc = gr_catalog_add_location(api->catalog, type, target, dry_run, &location, &entities,
                                      &exists);
     if (rc != GR_OK)
         goto done;
@@ -193,14 +229,16 @@ static int user_locations(gr_catalog *catalog, json_t **out)
 
 static int locations_get(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *locations = NULL;
     json_t *wrapped;
     size_t index;
     json_t *item;
     int rc;
 
-    (void)req;
-    rc = user_locations(payload, &locations);
+    rc = gr_catalog_api__require(req, api, "catalog.location.read");
+    if (rc == GR_OK)
+        rc = user_locations(api->catalog, &locations);
     if (rc != GR_OK)
         return rc;
     wrapped = json_array();
@@ -238,6 +276,7 @@ static int location_cursor(const char *encoded, int64_t *limit, char **after_id)
 
 static int locations_query_post(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *body = NULL;
     json_t *locations = NULL;
     json_t *items = json_array();
@@ -249,7 +288,9 @@ static int locations_query_post(gr_request *req, gr_response *res, void *payload
     json_t *out;
     int rc;
 
-    rc = gr_catalog_api__body_object(req, &body);
+    rc = gr_catalog_api__require(req, api, "catalog.location.read");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__body_object(req, &body);
     if (rc != GR_OK)
         goto done;
     cursor = json_object_get(body, "cursor");
@@ -264,7 +305,7 @@ static int locations_query_post(gr_request *req, gr_response *res, void *payload
     }
     /* TODO: apply the `query` predicate to the locations; every location is listed now. */
     if (rc == GR_OK)
-        rc = user_locations(payload, &locations);
+        rc = user_locations(api->catalog, &locations);
     if (rc != GR_OK)
         goto done;
 
@@ -304,9 +345,12 @@ done:
 
 static int location_get(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *location = NULL;
-    int rc = gr_catalog_get_location(payload, gr_req_param(req, "id"), &location);
+    int rc = gr_catalog_api__require(req, api, "catalog.location.read");
 
+    if (rc == GR_OK)
+        rc = gr_catalog_get_location(api->catalog, gr_req_param(req, "id"), &location);
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, public_location(location));
     json_decref(location);
@@ -315,8 +359,11 @@ static int location_get(gr_request *req, gr_response *res, void *payload)
 
 static int location_delete(gr_request *req, gr_response *res, void *payload)
 {
-    int rc = gr_catalog_remove_location(payload, gr_req_param(req, "id"));
+    const struct gr_catalog_api *api = payload;
+    int rc = gr_catalog_api__require(req, api, "catalog.location.delete");
 
+    if (rc == GR_OK)
+        rc = gr_catalog_remove_location(api->catalog, gr_req_param(req, "id"));
     if (rc == GR_OK)
         gr_res_status(res, 204);
     return rc;
@@ -324,10 +371,18 @@ static int location_delete(gr_request *req, gr_response *res, void *payload)
 
 static int location_by_entity_get(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     char *ref = path_ref(req);
     json_t *location = NULL;
-    int rc = gr_catalog_location_by_entity(payload, ref, &location);
-    const char *origin = json_string_value(json_object_get(location, "origin"));
+    const char *origin = NULL;
+    int rc = gr_catalog_api__require(req, api, "catalog.location.read");
+
+    if (rc == GR_OK)
+        rc = check_entity_ref(req, api, "catalog.entity.read", ref);
+    if (rc == GR_OK)
+        rc = gr_catalog_location_by_entity(api->catalog, ref, &location);
+    if (rc == GR_OK)
+        origin = json_string_value(json_object_get(location, "origin"));
 
     /* Backstage keeps configured locations out of its locations table, so it finds none. */
     if (rc == GR_OK && origin != NULL && strcmp(origin, "config") == 0)
@@ -343,17 +398,20 @@ static int location_by_entity_get(gr_request *req, gr_response *res, void *paylo
 
 static int analyze_post(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     json_t *body = NULL;
     json_t *out = NULL;
     const char *type;
     const char *target;
     int rc;
 
-    rc = gr_catalog_api__body_required(req, &body);
+    rc = gr_catalog_api__require(req, api, "catalog.location.analyze");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__body_required(req, &body);
     if (rc == GR_OK)
         rc = location_input(json_object_get(body, "location"), &type, &target);
     if (rc == GR_OK)
-        rc = gr_catalog_analyze_location(payload, type, target, &out);
+        rc = gr_catalog_analyze_location(api->catalog, type, target, &out);
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, out);
     json_decref(body);
@@ -362,19 +420,89 @@ static int analyze_post(gr_request *req, gr_response *res, void *payload)
 
 static int entity_delete(gr_request *req, gr_response *res, void *payload)
 {
-    int rc = gr_catalog_delete_entity_as(payload, gr_req_param(req, "uid"), actor(req));
+    const struct gr_catalog_api *api = payload;
+    const char *uid = gr_req_param(req, "uid");
+    int rc = gr_catalog_permission_check(api->db, api->policy, gr_req_identity(req),
+                                         "catalog.entity.delete", GR_CATALOG_BY_UID, uid,
+                                         gr_req_path(req));
 
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "No entity with uid %s", uid);
+    if (rc == GR_OK)
+        rc = gr_catalog_delete_entity_as(api->catalog, uid, actor(req));
     if (rc == GR_OK)
         gr_res_status(res, 204);
     return rc;
 }
 
+/*
+ * Removes from an ancestry answer the entities that `access` does not
+ * match, and their refs from the parentEntityRefs of the others, so that
+ * the answer names no entity the caller may not read.
+ */
+static int readable_ancestry(gr_db *db, const json_t *access, json_t *ancestry)
+{
+    json_t *items = json_object_get(ancestry, "items");
+    json_t *hidden = json_object();
+    json_t *item;
+    size_t index = 0;
+    int rc = GR_OK;
+
+    while (rc >= GR_OK && index < json_array_size(items)) {
+        const json_t *entity = json_object_get(json_array_get(items, index), "entity");
+        const json_t *metadata = json_object_get(entity, "metadata");
+        const char *ns = json_string_value(json_object_get(metadata, "namespace"));
+        char *ref = gr_catalog_lower(gr_xasprintf(
+            "%s:%s/%s", json_string_value(json_object_get(entity, "kind")), ns ? ns : "default",
+            json_string_value(json_object_get(metadata, "name"))));
+
+        rc = gr_catalog_access_matches(db, access, GR_CATALOG_BY_REF, ref);
+        if (rc == 0) {
+            json_object_set_new(hidden, ref, json_true());
+            json_array_remove(items, index);
+        } else {
+            index++;
+        }
+        free(ref);
+    }
+    json_array_foreach(items, index, item)
+    {
+        json_t *parents = json_object_get(item, "parentEntityRefs");
+        size_t at = 0;
+
+        while (at < json_array_size(parents)) {
+            char *lower = gr_catalog_lower(gr_xstrdup(json_string_value(json_array_get(parents, at))));
+
+            if (json_object_get(hidden, lower) != NULL)
+                json_array_remove(parents, at);
+            else
+                at++;
+            free(lower);
+        }
+    }
+    json_decref(hidden);
+    return rc < 0 ? rc : GR_OK;
+}
+
 static int ancestry_get(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     char *ref = path_ref(req);
     json_t *out = NULL;
-    int rc = gr_catalog_ancestry(payload, ref, &out);
+    json_t *access = NULL;
+    int rc = check_entity_ref(req, api, "catalog.entity.read", ref);
 
+    if (rc == GR_OK)
+        rc = gr_catalog_ancestry(api->catalog, ref, &out);
+    if (rc == GR_OK)
+        rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc == GR_OK && access != NULL)
+        rc = readable_ancestry(api->db, access, out);
+    json_decref(access);
+    if (rc != GR_OK) {
+        json_decref(out);
+        out = NULL;
+    }
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, out);
     free(ref);
@@ -383,17 +511,26 @@ static int ancestry_get(gr_request *req, gr_response *res, void *payload)
 
 static int history_get(gr_request *req, gr_response *res, void *payload)
 {
+    const struct gr_catalog_api *api = payload;
     char *ref = path_ref(req);
     json_t *out = NULL;
-    int rc = gr_catalog_history(payload, ref, &out);
+    json_t *access = NULL;
+    int rc = gr_catalog_api__read_access(req, api, &access);
 
+    /* The history outlives a deleted entity. Only a caller who may read
+     * every entity sees it then; others need the entity to be readable now. */
+    if (rc == GR_OK && access != NULL)
+        rc = check_entity_ref(req, api, "catalog.entity.read", ref);
+    json_decref(access);
+    if (rc == GR_OK)
+        rc = gr_catalog_history(api->catalog, ref, &out);
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, json_pack("{s:o}", "items", out));
     free(ref);
     return rc;
 }
 
-int gr_catalog_api__routes_engine(gr_http_server *server, gr_catalog *catalog)
+int gr_catalog_api__routes_engine(gr_http_server *server, struct gr_catalog_api *api)
 {
     static const struct {
         const char *method;
@@ -416,7 +553,7 @@ int gr_catalog_api__routes_engine(gr_http_server *server, gr_catalog *catalog)
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                               catalog);
+                               api);
 
         if (rc != GR_OK)
             return rc;
@@ -424,12 +561,18 @@ int gr_catalog_api__routes_engine(gr_http_server *server, gr_catalog *catalog)
     return GR_OK;
 }
 
-int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server)
+int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server,
+                            const gr_permission_policy *policy, gr_catalog_api **out)
 {
-    gr_db *db = gr_catalog_db(catalog);
-    int rc = gr_catalog_api_register_reads(db, server);
+    int rc = gr_catalog_api_register_reads(gr_catalog_db(catalog), server, policy, out);
 
     if (rc != GR_OK)
         return rc;
-    return gr_catalog_api__routes_engine(server, catalog);
+    (*out)->catalog = catalog;
+    rc = gr_catalog_api__routes_engine(server, *out);
+    if (rc != GR_OK) {
+        gr_catalog_api_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/api/request.h"
 #include "plugins/catalog/api/routes.h"
+#include "plugins/catalog/permission/access.h"
 
 /* Entities fetched per step while streaming the unpaged list. */
 #define STREAM_PAGE 1000
@@ -214,19 +215,28 @@ static int send_all(gr_response *res, gr_db *db, json_t *filter, json_t *order,
 
 int gr_catalog_api__entities_get(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
+    const struct gr_catalog_api *api = payload;
+    gr_db *db = api->db;
     gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
     gr_catalog_list list = {NULL, NULL, -1, 0};
     size_t count = 0;
     const char **values = gr_req_query_all(req, "fields", &count);
     const char *after = gr_req_query(req, "after");
+    json_t *requested = NULL;
+    json_t *access = NULL;
     json_t *filter = NULL;
     json_t *order = NULL;
     int has_limit = 0;
     int has_offset = 0;
     int rc;
 
-    rc = gr_catalog_api__filter_param(req, &filter);
+    /* The list is built server-side page by page, so the access predicate
+     * can travel in the filter: no cursor of this route reaches the client. */
+    rc = gr_catalog_api__filter_param(req, &requested);
+    if (rc == GR_OK)
+        rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc == GR_OK)
+        filter = gr_catalog_access_and(requested, access);
     if (rc == GR_OK)
         rc = gr_catalog_fields_add(&fields, values, count);
     if (rc == GR_OK)
@@ -255,6 +265,8 @@ int gr_catalog_api__entities_get(gr_request *req, gr_response *res, void *payloa
     list.order = order;
     rc = send_page(req, res, db, &list, &fields);
 done:
+    json_decref(requested);
+    json_decref(access);
     json_decref(filter);
     json_decref(order);
     gr_catalog_fields_free(&fields);

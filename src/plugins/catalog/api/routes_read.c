@@ -16,6 +16,7 @@
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/api/request.h"
 #include "plugins/catalog/api/routes.h"
+#include "plugins/catalog/permission/access.h"
 
 /* Sends a body built in `body`, handing its memory to the request arena. */
 static int send_buf(gr_request *req, gr_response *res, int status, gr_buf *body)
@@ -42,17 +43,23 @@ static void put_cursor(gr_buf *out, const char *name, const json_t *cursor, int 
 }
 
 /* Runs a by-query request and sends {items, totalItems, pageInfo}. */
-static int send_query(gr_request *req, gr_response *res, gr_db *db, gr_catalog_query *query,
-                      const gr_catalog_fields *fields)
+static int send_query(gr_request *req, gr_response *res, const struct gr_catalog_api *api,
+                      gr_catalog_query *query, const gr_catalog_fields *fields)
 {
     gr_catalog_page page = GR_CATALOG_PAGE_INIT;
     gr_buf body = GR_BUF_INIT;
+    json_t *access = NULL;
     int first = 1;
     int rc;
 
     if (query->limit > GR_CATALOG_QUERY_MAX_LIMIT)
         query->limit = GR_CATALOG_QUERY_MAX_LIMIT;
-    rc = gr_catalog_query_run(db, query, fields, &page);
+    rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc != GR_OK)
+        goto done;
+    query->access = access;
+    rc = gr_catalog_query_run(api->db, query, fields, &page);
+    query->access = NULL;
     if (rc != GR_OK)
         goto done;
     gr_buf_puts(&body, "{\"items\":[");
@@ -63,6 +70,7 @@ static int send_query(gr_request *req, gr_response *res, gr_db *db, gr_catalog_q
     gr_buf_puts(&body, "}}");
     rc = send_buf(req, res, 200, &body);
 done:
+    json_decref(access);
     gr_buf_free(&body);
     gr_catalog_page_free(&page);
     return rc;
@@ -127,7 +135,6 @@ static json_t *full_text_param(gr_request *req)
 
 static int by_query_get(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
     gr_catalog_query query = {0};
     gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
     const char *cursor_text = gr_req_query(req, "cursor");
@@ -173,7 +180,7 @@ static int by_query_get(gr_request *req, gr_response *res, void *payload)
         query.offset = offset;
     }
     query.limit = limit;
-    rc = send_query(req, res, db, &query, &fields);
+    rc = send_query(req, res, payload, &query, &fields);
 done:
     gr_catalog_query_free(&query);
     gr_catalog_fields_free(&fields);
@@ -289,7 +296,6 @@ static int query_from_body(const json_t *body, gr_catalog_query *query)
 
 static int by_query_post(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
     gr_catalog_query query = {0};
     gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
     const json_t *cursor_value;
@@ -323,7 +329,7 @@ static int by_query_post(gr_request *req, gr_response *res, void *payload)
             goto done;
     }
     query.limit = limit;
-    rc = send_query(req, res, db, &query, &fields);
+    rc = send_query(req, res, payload, &query, &fields);
 done:
     json_decref(body);
     gr_catalog_query_free(&query);
@@ -333,12 +339,16 @@ done:
 
 static int by_uid_get(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
+    const struct gr_catalog_api *api = payload;
     const char *uid = gr_req_param(req, "uid");
     gr_buf body = GR_BUF_INIT;
+    json_t *access = NULL;
     int rc;
 
-    rc = gr_catalog_read_by_uid(db, uid, &body);
+    rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc == GR_OK)
+        rc = gr_catalog_read_by_uid(api->db, uid, access, &body);
+    json_decref(access);
     if (rc == GR_ENOTFOUND)
         rc = gr_error_set(GR_ENOTFOUND, "No entity with uid %s", uid);
     if (rc == GR_OK)
@@ -349,15 +359,19 @@ static int by_uid_get(gr_request *req, gr_response *res, void *payload)
 
 static int by_name_get(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
+    const struct gr_catalog_api *api = payload;
     const char *kind = gr_req_param(req, "kind");
     const char *namespace = gr_req_param(req, "namespace");
     const char *name = gr_req_param(req, "name");
     char *ref = gr_arena_printf(gr_req_arena(req), "%s:%s/%s", kind, namespace, name);
     gr_buf body = GR_BUF_INIT;
+    json_t *access = NULL;
     int rc;
 
-    rc = gr_catalog_read_by_ref(db, gr_catalog_lower(ref), &body);
+    rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc == GR_OK)
+        rc = gr_catalog_read_by_ref(api->db, gr_catalog_lower(ref), access, &body);
+    json_decref(access);
     if (rc == GR_ENOTFOUND)
         rc = gr_error_set(GR_ENOTFOUND,
                           "No entity named '%s' found, with kind '%s' in namespace '%s'", name,
@@ -398,7 +412,7 @@ static int refs_body(const json_t *body, json_t **query)
 
 static int by_refs_post(gr_request *req, gr_response *res, void *payload)
 {
-    gr_db *db = payload;
+    const struct gr_catalog_api *api = payload;
     gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
     size_t count = 0;
     const char **values = gr_req_query_all(req, "fields", &count);
@@ -406,12 +420,15 @@ static int by_refs_post(gr_request *req, gr_response *res, void *payload)
     json_t *param_filter = NULL;
     json_t *body_filter = NULL;
     json_t *filter = NULL;
+    json_t *access = NULL;
     gr_buf out = GR_BUF_INIT;
     int rc;
 
     rc = gr_catalog_api__body_object(req, &body);
     if (rc == GR_OK)
         rc = refs_body(body, &body_filter);
+    if (rc == GR_OK)
+        rc = gr_catalog_api__read_access(req, api, &access);
     if (rc == GR_OK)
         rc = gr_catalog_api__filter_param(req, &param_filter);
     if (rc == GR_OK)
@@ -421,17 +438,23 @@ static int by_refs_post(gr_request *req, gr_response *res, void *payload)
     if (rc != GR_OK)
         goto done;
 
-    if (param_filter != NULL && body_filter != NULL)
-        filter = json_pack("{s:[O,O]}", "$all", param_filter, body_filter);
-    else
-        filter = json_incref(param_filter ? param_filter : body_filter);
+    if (param_filter != NULL && body_filter != NULL) {
+        json_t *both = json_pack("{s:[O,O]}", "$all", param_filter, body_filter);
+
+        filter = gr_catalog_access_and(both, access);
+        json_decref(both);
+    } else {
+        filter = gr_catalog_access_and(param_filter ? param_filter : body_filter, access);
+    }
     gr_buf_puts(&out, "{\"items\":");
-    rc = gr_catalog_read_by_refs(db, json_object_get(body, "entityRefs"), filter, &fields, &out);
+    rc = gr_catalog_read_by_refs(api->db, json_object_get(body, "entityRefs"), filter, &fields,
+                                 &out);
     gr_buf_putc(&out, '}');
     if (rc == GR_OK)
         rc = send_buf(req, res, 200, &out);
 done:
     gr_buf_free(&out);
+    json_decref(access);
     json_decref(filter);
     json_decref(param_filter);
     json_decref(body_filter);
@@ -440,13 +463,22 @@ done:
     return rc;
 }
 
-static int send_facets(gr_response *res, gr_db *db, const char *const *facets, size_t count,
-                       const json_t *filter)
+/* Counts facets over the entities that match `filter` and that the caller may read. */
+static int send_facets(gr_request *req, gr_response *res, const struct gr_catalog_api *api,
+                       const char *const *facets, size_t count, const json_t *filter)
 {
     json_t *result = NULL;
+    json_t *access = NULL;
+    json_t *readable = NULL;
     int rc;
 
-    rc = gr_catalog_read_facets(db, facets, count, filter, &result);
+    rc = gr_catalog_api__read_access(req, api, &access);
+    if (rc == GR_OK) {
+        readable = gr_catalog_access_and(filter, access);
+        rc = gr_catalog_read_facets(api->db, facets, count, readable, &result);
+    }
+    json_decref(readable);
+    json_decref(access);
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, result);
     return rc;
@@ -469,7 +501,7 @@ static int facets_get(gr_request *req, gr_response *res, void *payload)
         return gr_error_set(GR_EINVALID, "Missing facet parameter");
     rc = gr_catalog_api__filter_param(req, &filter);
     if (rc == GR_OK)
-        rc = send_facets(res, payload, facets, kept, filter);
+        rc = send_facets(req, res, payload, facets, kept, filter);
     json_decref(filter);
     return rc;
 }
@@ -500,13 +532,13 @@ static int facets_post(gr_request *req, gr_response *res, void *payload)
     if (rc == GR_OK && json_object_get(body, "query") != NULL)
         rc = gr_catalog_predicate_check(json_object_get(body, "query"), &filter);
     if (rc == GR_OK)
-        rc = send_facets(res, payload, facets, kept, filter);
+        rc = send_facets(req, res, payload, facets, kept, filter);
     json_decref(filter);
     json_decref(body);
     return rc;
 }
 
-int gr_catalog_api__routes_read(gr_http_server *server, gr_db *db)
+int gr_catalog_api__routes_read(gr_http_server *server, struct gr_catalog_api *api)
 {
     static const struct {
         const char *method;
@@ -525,7 +557,7 @@ int gr_catalog_api__routes_read(gr_http_server *server, gr_db *db)
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                               db);
+                               api);
 
         if (rc != GR_OK)
             return rc;
@@ -533,11 +565,40 @@ int gr_catalog_api__routes_read(gr_http_server *server, gr_db *db)
     return GR_OK;
 }
 
-int gr_catalog_api_register_reads(gr_db *db, gr_http_server *server)
+int gr_catalog_api__read_access(gr_request *req, const struct gr_catalog_api *api, json_t **out)
 {
+    return gr_catalog_access_get(api->policy, gr_req_identity(req), "catalog.entity.read", out);
+}
+
+int gr_catalog_api__require(gr_request *req, const struct gr_catalog_api *api,
+                            const char *permission)
+{
+    return gr_catalog_permission_require(api->policy, gr_req_identity(req), permission,
+                                         gr_req_path(req));
+}
+
+void gr_catalog_api_free(gr_catalog_api *api)
+{
+    free(api);
+}
+
+int gr_catalog_api_register_reads(gr_db *db, gr_http_server *server,
+                                  const gr_permission_policy *policy, gr_catalog_api **out)
+{
+    gr_catalog_api *api;
     int rc = gr_catalog_api_migrate(db);
 
+    *out = NULL;
     if (rc != GR_OK)
         return rc;
-    return gr_catalog_api__routes_read(server, db);
+    api = gr_xcalloc(1, sizeof(*api));
+    api->db = db;
+    api->policy = policy;
+    rc = gr_catalog_api__routes_read(server, api);
+    if (rc != GR_OK) {
+        gr_catalog_api_free(api);
+        return rc;
+    }
+    *out = api;
+    return GR_OK;
 }
