@@ -405,6 +405,59 @@ static void delete_entity_comes_back(void **state)
     free(config);
 }
 
+/* Emits alpha and a beta whose spec.type is a number, so beta fails processing. */
+static const char alpha_and_broken_beta[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: alpha\n"
+    "spec: {type: service, lifecycle: production, owner: team}\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: beta\n"
+    "spec: {type: 5, lifecycle: production, owner: team}\n";
+
+static void orphan_error_removed(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    json_t *errors = NULL;
+    gr_catalog_counts counts;
+
+    engine_write(fixture, "a.yaml", alpha_and_broken_beta);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 1);
+    json_decref(errors);
+
+    /* The source stops emitting beta, so its error goes with it. */
+    engine_write(fixture, "a.yaml", one_component);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 0);
+    json_decref(errors);
+    assert_int_equal(gr_catalog_counts_read(fixture->catalog, &counts), GR_OK);
+    assert_int_equal(counts.errors, 0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE entity_ref = ? AND errors IS NOT NULL "
+                                           "AND errors <> '[]'",
+                                  "component:default/beta"),
+                     0);
+
+    /* Emitted again unchanged, it gets its error back. */
+    engine_write(fixture, "a.yaml", alpha_and_broken_beta);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 1);
+    json_decref(errors);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +470,7 @@ int main(void)
         ENGINE_TEST_BOTH(user_location_removed),
         ENGINE_TEST_SQLITE(add_location_type_rules),
         ENGINE_TEST_BOTH(delete_entity_comes_back),
+        ENGINE_TEST_BOTH(orphan_error_removed),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

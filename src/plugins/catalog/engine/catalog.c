@@ -141,11 +141,16 @@ static int migrate(gr_db *db)
             .description = "drop the index of relations by target",
             .sql = asset_text("plugins/catalog/engine/sql/003_relations_index.sql"),
         },
+        {
+            .version = 4,
+            .description = "drop the processing errors of orphaned entities",
+            .sql = asset_text("plugins/catalog/engine/sql/004_orphan_errors.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
-        migrations[2].sql == NULL)
+        migrations[2].sql == NULL || migrations[3].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }

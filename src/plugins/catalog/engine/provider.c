@@ -103,6 +103,19 @@ static int delete_one(gr_catalog *catalog, gr_db_conn *conn, const char *ref, co
         rc = mark_query(conn,
                         "SELECT target_entity_ref FROM catalog_refs WHERE source_entity_ref = ?",
                         ref, cause, marks);
+    /* Children that only this entity emits become orphans and lose their processing errors. */
+    if (rc == GR_OK) {
+        changed = gr_catalog__exec(
+            conn,
+            "UPDATE catalog_refresh_state SET errors = NULL, result_hash = NULL "
+            "WHERE errors IS NOT NULL AND entity_ref IN (SELECT target_entity_ref FROM "
+            "catalog_refs WHERE source_entity_ref = ?) AND NOT EXISTS (SELECT 1 FROM catalog_refs r "
+            "WHERE r.target_entity_ref = catalog_refresh_state.entity_ref AND "
+            "(r.source_entity_ref IS NULL OR r.source_entity_ref <> ?))",
+            "ss", ref, ref);
+        if (changed < 0)
+            rc = (int)changed;
+    }
     if (rc == GR_OK) {
         changed = gr_catalog__exec(conn, "DELETE FROM catalog_refs WHERE source_entity_ref = ? "
                                          "OR target_entity_ref = ?",

@@ -522,6 +522,19 @@ static void strings_free(char **list, size_t count)
     free(list);
 }
 
+/*
+ * Clears the processing errors of `ref` once no source emits it any more. The result hash goes
+ * too, so that the entity's errors are written again if a source emits it again unchanged.
+ */
+static int64_t drop_orphan_errors(gr_db_conn *conn, const char *ref)
+{
+    return gr_catalog__exec(conn,
+                            "UPDATE catalog_refresh_state SET errors = NULL, result_hash = NULL "
+                            "WHERE entity_ref = ? AND errors IS NOT NULL AND NOT EXISTS "
+                            "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = ?)",
+                            "ss", ref, ref);
+}
+
 /* Makes the refs of `parent` equal to the sorted `kept` list, marking
  * children that lost or gained this parent for stitching. */
 static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, char **kept,
@@ -556,6 +569,8 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
                                        "DELETE FROM catalog_refs WHERE source_entity_ref = ? "
                                        "AND target_entity_ref = ?",
                                        "ss", parent, existing[a]);
+            if (changed >= 0)
+                changed = drop_orphan_errors(conn, existing[a]);
             gr_catalog__marks_push(marks, existing[a], cause);
             catalog->orphans_dirty = true;
             a++;
@@ -741,6 +756,15 @@ static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
     return changed < 0 ? (int)changed : GR_OK;
 }
 
+/*
+ * SQL value of the errors and the result hash of a processed row: the bound value while a source
+ * emits the entity, else NULL. An orphan keeps no errors and no result hash, so that its errors
+ * are written again when a source emits it again.
+ */
+#define WHILE_EMITTED                                                                              \
+    "CASE WHEN EXISTS (SELECT 1 FROM catalog_refs r WHERE "                                        \
+    "r.target_entity_ref = catalog_refresh_state.entity_ref) THEN ? ELSE NULL END"
+
 static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
                          int64_t now, gr_catalog_marks *marks, relation_inserts *inserts,
                          bool *queued)
@@ -756,7 +780,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
     errors = gr_catalog__json_text(result->errors);
     changed = gr_catalog__exec(conn,
                                "UPDATE catalog_refresh_state SET processed_entity = ?, "
-                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL "
+                               "result_hash = " WHILE_EMITTED ", errors = " WHILE_EMITTED ", "
+                               "lease_owner = NULL, lease_until = NULL "
                                "WHERE entity_id = ? AND lease_owner = ?",
                                "sssss", item->processed, item->new_hash, errors, item->entity_id,
                                catalog->instance_id);
@@ -818,7 +843,8 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
             char *errors = gr_catalog__json_text(item->result.errors);
 
             changed = gr_catalog__exec(conn,
-                                       "UPDATE catalog_refresh_state SET errors = ?, result_hash = ?, "
+                                       "UPDATE catalog_refresh_state SET errors = "
+                                       WHILE_EMITTED ", result_hash = " WHILE_EMITTED ", "
                                        "lease_owner = NULL, lease_until = NULL "
                                        "WHERE entity_id = ? AND lease_owner = ?",
                                        "ssss", errors, item->new_hash, item->entity_id,
