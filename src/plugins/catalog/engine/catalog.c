@@ -17,6 +17,7 @@
 #include "host/log/log.h"
 #include "host/store/migrate.h"
 #include "plugins/catalog/engine/engine.h"
+#include "plugins/catalog/engine/instances.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/stitch.h"
@@ -146,11 +147,17 @@ static int migrate(gr_db *db)
             .description = "drop the processing errors of orphaned entities",
             .sql = asset_text("plugins/catalog/engine/sql/004_orphan_errors.sql"),
         },
+        {
+            .version = 5,
+            .description = "register catalog instances and the owners of stitch leases",
+            .sql = asset_text("plugins/catalog/engine/sql/005_instances.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
-        migrations[2].sql == NULL || migrations[3].sql == NULL)
+        migrations[2].sql == NULL || migrations[3].sql == NULL ||
+        migrations[4].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }
@@ -295,6 +302,8 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
         rc = migrate(catalog->db);
     if (rc == GR_OK)
         tune_sqlite_writer(catalog->db);
+    if (rc == GR_OK)
+        rc = gr_catalog__instances_register(catalog);
     if (rc == GR_OK)
         rc = store_config_locations(catalog);
     if (rc == GR_OK)
@@ -504,6 +513,7 @@ void gr_catalog_free(gr_catalog *catalog)
     if (catalog == NULL)
         return;
     gr_catalog_stop(catalog);
+    gr_catalog__instances_unregister(catalog);
     gr_model_free(catalog->model);
     gr_catalog__settings_free(&catalog->settings);
     if (catalog->ctype != (locale_t)0)

@@ -86,10 +86,10 @@ static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, s
     rc = rc == GR_DB_DONE ? GR_OK : rc;
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
-                                           "UPDATE catalog_stitch_queue SET next_stitch_at = ? "
-                                           "WHERE entity_ref = ? AND ticket = ?",
-                                           "iss", now + GR_CATALOG_LEASE_MS, items[i].ref,
-                                           items[i].ticket);
+                                           "UPDATE catalog_stitch_queue SET next_stitch_at = ?, "
+                                           "lease_owner = ? WHERE entity_ref = ? AND ticket = ?",
+                                           "isss", now + GR_CATALOG_LEASE_MS,
+                                           catalog->instance_id, items[i].ref, items[i].ticket);
         if (changed < 0)
             rc = (int)changed;
     }
