@@ -50,6 +50,7 @@ struct gr_catalog {
     gr_catalog_settings settings;
     gr_model *model;
     char *instance_id;
+    bool registered; /* in catalog_instances, so removed from it at free */
     locale_t ctype; /* C.UTF-8 for lower-casing search values, or (locale_t)0 */
 
     pthread_mutex_t lock;

@@ -188,6 +188,7 @@ int gr_catalog__instances_register(gr_catalog *catalog)
     else
         gr_db_rollback(conn);
     gr_db_release(conn);
+    catalog->registered = rc == GR_OK;
     return rc;
 }
 
@@ -195,6 +196,8 @@ void gr_catalog__instances_unregister(gr_catalog *catalog)
 {
     gr_db_conn *conn = NULL;
 
+    if (!catalog->registered)
+        return;
     if (gr_db_acquire(catalog->db, GR_DB_WRITE, &conn) != GR_OK ||
         gr_catalog__exec(conn, "DELETE FROM catalog_instances WHERE instance_id = ?", "s",
                          catalog->instance_id) < 0)

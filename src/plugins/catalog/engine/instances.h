@@ -13,7 +13,7 @@
  */
 int gr_catalog__instances_register(gr_catalog *catalog);
 
-/** Removes this instance from the registry (at a clean stop). Failures are logged only. */
+/** Removes this instance from the registry if it registered. Failures are logged only. */
 void gr_catalog__instances_unregister(gr_catalog *catalog);
 
 #endif
