@@ -31,14 +31,13 @@
  * of the build, and checks that:
  *   - PRAGMA integrity_check returns "ok";
  *   - every entity stitched and every site published before the kill is
- *     still there, the small site with all of its files;
- * and, after a restart in the same folder, that:
+ *     still there, the small site with all of its files.
+ * After a restart in the same folder, it checks that:
  *   - a sync of the large site builds it again and publishes it, once the
  *     dead server's build lease (techdocs.build.leaseMs) has expired;
  *   - the task the dead server ran is marked failed, with a completion
  *     event naming the missing heartbeats, once its claim
- *     (scaffolder.taskLeaseSeconds) has expired. Backstage fails such
- *     tasks too unless a template opts into its experimental recovery.
+ *     (scaffolder.taskLeaseSeconds) has expired.
  * The leases are short (3 and 4 s) so the test takes well under a minute.
  * GR_CRASH_SEED=N repeats the random delay; GR_CRASH_KEEP=1 keeps the folder.
  * The database is SQLite: PostgreSQL has no integrity_check.
@@ -455,7 +454,7 @@ static void kill_during_build_and_task(void **state)
     kill_server(fixture);
     printf("crash_work: killed %d ms after the build started (%s)\n", delay_ms,
            building == 1 ? "still building" : "build already over");
-    /* Unless the build beat the kill, it must have been under way. */
+    /* A build that finished before the kill would leave nothing to check. */
     assert_int_equal(building, 1);
     check_after_kill(db, refs, small_files);
     /* A site is published in one step: the killed build left no site row. */

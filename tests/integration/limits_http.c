@@ -13,15 +13,17 @@
 #include <time.h>
 
 #include "support/gr_test.h"
-#include "host/auth/jwks.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/http/limits.h"
 #include "host/permission/authorize.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/model/names.h"
+#include "plugins/catalog/model/problems.h"
 #include "plugins/scaffolder/scaffolder.h"
 #include "plugins/search/search.h"
+#include "plugins/techdocs/build/build.h"
+#include "plugins/techdocs/build/files.h"
 #include "plugins/techdocs/entity.h"
 #include "plugins/techdocs/path.h"
 #include "plugins/techdocs/settings.h"
@@ -30,7 +32,7 @@
  * One `greenroom serve` on SQLite serves every test. Each test sends the
  * request at the limit and one past it, and checks that only the second is
  * rejected, with the status and a message that names the limit. Handlers
- * answer GR_ELIMIT with 413 PayloadTooLargeError, query parameters included.
+ * return GR_ELIMIT as 413 PayloadTooLargeError, query parameters included.
  */
 
 #define TOKEN "limits-test-token-1234"
@@ -448,6 +450,128 @@ static void scaffolder_values_over_max(void **state)
     free(text);
 }
 
+static void catalog_problem_value_cut(void **state)
+{
+    char *name = repeated('a', GR_MODEL_VALUE_MAX + 80);
+    char *body = validate_body(name);
+    /* The quoted value is the JSON text, opening quote included, cut to the limit. */
+    char *quoted = gr_xasprintf("invalid metadata.name \\\"%.*s...:", GR_MODEL_VALUE_MAX - 1, name);
+    gr_test_output res = send("POST", "/api/catalog/validate-entity", body, NULL);
+
+    (void)state;
+    assert_int_equal(res.status, 400);
+    assert_non_null(res.out);
+    if (strstr(res.out, quoted) == NULL)
+        fail_msg("the problem does not quote the name cut to %d bytes: %.400s",
+                 GR_MODEL_VALUE_MAX, res.out);
+    gr_test_output_free(&res);
+    free(quoted);
+    free(body);
+    free(name);
+}
+
+/* Returns a validate-entity body whose annotation key has a prefix of `length` bytes. */
+static char *annotation_body(size_t length)
+{
+    char *prefix = repeated('d', length);
+    char *body = gr_xasprintf("{\"location\":\"url:https://example.com/catalog-info.yaml\","
+                              "\"entity\":{\"apiVersion\":\"backstage.io/v1alpha1\","
+                              "\"kind\":\"Component\",\"metadata\":{\"name\":\"shop\","
+                              "\"annotations\":{\"%s/key\":\"v\"}},"
+                              "\"spec\":{\"type\":\"service\",\"lifecycle\":\"production\","
+                              "\"owner\":\"team-a\"}}}",
+                              prefix);
+
+    /* A DNS subdomain is made of labels of at most 63 characters. */
+    for (size_t i = 60; i < length; i += 61)
+        body[strlen("{\"location\":\"url:https://example.com/catalog-info.yaml\","
+                    "\"entity\":{\"apiVersion\":\"backstage.io/v1alpha1\","
+                    "\"kind\":\"Component\",\"metadata\":{\"name\":\"shop\","
+                    "\"annotations\":{\"") +
+             i] = '.';
+    free(prefix);
+    return body;
+}
+
+static void catalog_annotation_prefix_over_max(void **state)
+{
+    char *at = annotation_body(GR_MODEL_DNS_SUBDOMAIN_MAX);
+    char *over = annotation_body(GR_MODEL_DNS_SUBDOMAIN_MAX + 1);
+
+    (void)state;
+    assert_int_equal(expect_no_limit("POST", "/api/catalog/validate-entity", at, "annotations"),
+                     200);
+    expect_error("POST", "/api/catalog/validate-entity", over, 400, "/metadata/annotations/");
+    free(at);
+    free(over);
+}
+
+/* Returns a dry-run body of a template with `steps` debug:log steps. */
+static char *dry_run_body(int steps, const char *each)
+{
+    gr_buf body = GR_BUF_INIT;
+
+    gr_buf_puts(&body, "{\"values\":{},\"directoryContents\":[],\"template\":{"
+                       "\"apiVersion\":\"scaffolder.backstage.io/v1beta3\","
+                       "\"kind\":\"Template\",\"metadata\":{\"name\":\"limits\"},"
+                       "\"spec\":{\"type\":\"service\",\"parameters\":{},\"steps\":[");
+    for (int i = 0; i < steps; i++)
+        gr_buf_printf(&body,
+                      "%s{\"id\":\"s%d\",\"action\":\"debug:log\",%s"
+                      "\"input\":{\"message\":\"step %d\"}}",
+                      i ? "," : "", i, each ? each : "", i);
+    gr_buf_puts(&body, "]}}}");
+    return gr_buf_detach(&body);
+}
+
+static void scaffolder_steps_over_max(void **state)
+{
+    char *at = dry_run_body(GR_SCAFFOLDER_MAX_STEPS, NULL);
+    char *over = dry_run_body(GR_SCAFFOLDER_MAX_STEPS + 1, NULL);
+
+    (void)state;
+    assert_int_equal(expect_no_limit("POST", "/api/scaffolder/v2/dry-run", at, "more than"), 200);
+    expect_error("POST", "/api/scaffolder/v2/dry-run", over, 400,
+                 "spec.steps has 201 steps, more than the limit of 200");
+    free(at);
+    free(over);
+}
+
+/* Returns `"each":[0,1,...],` with `count` items. */
+static char *each_list(int count)
+{
+    gr_buf each = GR_BUF_INIT;
+
+    gr_buf_puts(&each, "\"each\":[");
+    for (int i = 0; i < count; i++)
+        gr_buf_printf(&each, "%s%d", i ? "," : "", i);
+    gr_buf_puts(&each, "],");
+    return gr_buf_detach(&each);
+}
+
+static void scaffolder_each_over_max(void **state)
+{
+    char *at_each = each_list(GR_SCAFFOLDER_MAX_EACH);
+    char *over_each = each_list(GR_SCAFFOLDER_MAX_EACH + 1);
+    char *at = dry_run_body(1, at_each);
+    char *over = dry_run_body(1, over_each);
+    gr_test_output res;
+
+    (void)state;
+    assert_int_equal(expect_no_limit("POST", "/api/scaffolder/v2/dry-run", at, "more than"), 200);
+    res = send("POST", "/api/scaffolder/v2/dry-run", over, NULL);
+    /* A dry run returns 200 and reports the failed step in its log. */
+    assert_int_equal(res.status, 200);
+    assert_non_null(res.out);
+    if (strstr(res.out, "each has 1001 items, more than the limit of 1000") == NULL)
+        fail_msg("the dry run does not report the each limit: %.400s", res.out);
+    gr_test_output_free(&res);
+    free(at);
+    free(over);
+    free(at_each);
+    free(over_each);
+}
+
 /* Returns the X-Request-Id the server sent back for `id` (caller frees). */
 static char *echoed_request_id(const char *id)
 {
@@ -482,6 +606,90 @@ static void request_id_over_max(void **state)
     assert_true(strlen(echoed) <= GR_HTTP_MAX_REQUEST_ID);
     free(echoed);
     free(id);
+}
+
+/* Writes a docs source under the suite folder: mkdocs.yml and docs/index.md with `index`. */
+static char *write_docs(const char *name, const char *index)
+{
+    char *root = gr_xasprintf("%s/%s", S->dir, name);
+
+    gr_test_write_file(root, "mkdocs.yml", "site_name: Limits\n");
+    gr_test_write_file(root, "docs/index.md", index);
+    return root;
+}
+
+/* Runs `greenroom techdocs build` on `root`; returns its exit status and, if given, stderr. */
+static int build_docs(const char *root, char **err)
+{
+    char *out = gr_xasprintf("%s-site", root);
+    gr_test_output res = gr_test_run(S->dir, (const char *const[]){"techdocs", "build", root, "-o",
+                                                                    out, NULL});
+    int status = res.status;
+
+    if (err != NULL) {
+        *err = res.err;
+        res.err = NULL;
+    }
+    gr_test_output_free(&res);
+    free(out);
+    return status;
+}
+
+static void techdocs_page_over_max(void **state)
+{
+    char *page = repeated('x', GR_TECHDOCS_MAX_SOURCE_BYTES);
+    char *root;
+    char *err = NULL;
+
+    (void)state;
+    memcpy(page, "# Big\n", 6);
+    page[GR_TECHDOCS_MAX_SOURCE_BYTES - 1] = '\n';
+    root = write_docs("page-at", page);
+    assert_int_equal(build_docs(root, NULL), 0);
+    free(root);
+    free(page);
+    page = repeated('x', GR_TECHDOCS_MAX_SOURCE_BYTES + 1);
+    memcpy(page, "# Big\n", 6);
+    root = write_docs("page-over", page);
+    assert_int_equal(build_docs(root, &err), 1);
+    assert_non_null(err);
+    if (strstr(err, "docs/index.md: larger than 8388608 bytes") == NULL)
+        fail_msg("the build error does not name the page and the limit: %s", err);
+    free(err);
+    free(root);
+    free(page);
+}
+
+/* Writes a page `depth` folders below docs_dir of `root`. */
+static void write_deep_page(const char *root, int depth)
+{
+    gr_buf path = GR_BUF_INIT;
+
+    gr_buf_puts(&path, "docs");
+    for (int i = 0; i < depth; i++)
+        gr_buf_puts(&path, "/f");
+    gr_buf_puts(&path, "/deep.md");
+    gr_test_write_file(root, gr_buf_cstr(&path), "# Deep\n");
+    gr_buf_free(&path);
+}
+
+static void techdocs_folders_over_max(void **state)
+{
+    char *at = write_docs("deep-at", "# Home\n");
+    char *over = write_docs("deep-over", "# Home\n");
+    char *err = NULL;
+
+    (void)state;
+    write_deep_page(at, GR_TECHDOCS_MAX_DIR_DEPTH);
+    write_deep_page(over, GR_TECHDOCS_MAX_DIR_DEPTH + 1);
+    assert_int_equal(build_docs(at, NULL), 0);
+    assert_int_equal(build_docs(over, &err), 1);
+    assert_non_null(err);
+    if (strstr(err, "folders nest deeper than 32 levels") == NULL)
+        fail_msg("the build error does not name the folder limit: %s", err);
+    free(err);
+    free(at);
+    free(over);
 }
 
 /* Runs `greenroom config check` on `yaml`; checks the exit status 2 and `message` on stderr. */
@@ -556,6 +764,10 @@ int main(void)
         cmocka_unit_test(catalog_facets_over_max),
         cmocka_unit_test(catalog_order_over_max),
         cmocka_unit_test(catalog_entity_name_over_max),
+        cmocka_unit_test(catalog_problem_value_cut),
+        cmocka_unit_test(catalog_annotation_prefix_over_max),
+        cmocka_unit_test(scaffolder_steps_over_max),
+        cmocka_unit_test(scaffolder_each_over_max),
         cmocka_unit_test(search_types_over_max),
         cmocka_unit_test(search_filters_over_max),
         cmocka_unit_test(search_filter_values_over_max),
@@ -568,6 +780,8 @@ int main(void)
         cmocka_unit_test(techdocs_path_over_max),
         cmocka_unit_test(scaffolder_values_over_max),
         cmocka_unit_test(request_id_over_max),
+        cmocka_unit_test(techdocs_page_over_max),
+        cmocka_unit_test(techdocs_folders_over_max),
         cmocka_unit_test(config_static_token_too_short),
         cmocka_unit_test(config_techdocs_workers_over_max),
         cmocka_unit_test(config_techdocs_wait_over_max),
