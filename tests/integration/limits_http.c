@@ -24,6 +24,7 @@
 #include "plugins/search/search.h"
 #include "plugins/techdocs/build/build.h"
 #include "plugins/techdocs/build/files.h"
+#include "plugins/techdocs/build/markdown.h"
 #include "plugins/techdocs/entity.h"
 #include "plugins/techdocs/path.h"
 #include "plugins/techdocs/settings.h"
@@ -692,6 +693,43 @@ static void techdocs_folders_over_max(void **state)
     free(over);
 }
 
+/* Returns a page of `count` admonitions, each nested in the one before. */
+static char *nested_admonitions(int count)
+{
+    gr_buf page = GR_BUF_INIT;
+
+    gr_buf_puts(&page, "# Nested\n\n");
+    for (int i = 0; i < count; i++)
+        gr_buf_printf(&page, "%*s!!! note \"Level %d\"\n\n", i * 4, "", i);
+    gr_buf_printf(&page, "%*sThe innermost text.\n", count * 4, "");
+    return gr_buf_detach(&page);
+}
+
+static void techdocs_blocks_over_max(void **state)
+{
+    /* The page itself is the first level, so one admonition fewer fits. */
+    char *at_page = nested_admonitions(GR_TECHDOCS_MAX_BLOCK_DEPTH - 1);
+    char *over_page = nested_admonitions(GR_TECHDOCS_MAX_BLOCK_DEPTH);
+    char *at = write_docs("blocks-at", at_page);
+    char *over = write_docs("blocks-over", over_page);
+    char *err = NULL;
+
+    (void)state;
+    gr_test_write_file(at, "mkdocs.yml", "site_name: Limits\nmarkdown_extensions: [admonition]\n");
+    gr_test_write_file(over, "mkdocs.yml",
+                       "site_name: Limits\nmarkdown_extensions: [admonition]\n");
+    assert_int_equal(build_docs(at, NULL), 0);
+    assert_int_equal(build_docs(over, &err), 1);
+    assert_non_null(err);
+    if (strstr(err, "docs/index.md: line 66: blocks nest deeper than 32 levels") == NULL)
+        fail_msg("the build error does not name the line and the limit: %s", err);
+    free(err);
+    free(at);
+    free(over);
+    free(at_page);
+    free(over_page);
+}
+
 /* Runs `greenroom config check` on `yaml`; checks the exit status 2 and `message` on stderr. */
 static void expect_config_error(const char *yaml, const char *message)
 {
@@ -782,6 +820,7 @@ int main(void)
         cmocka_unit_test(request_id_over_max),
         cmocka_unit_test(techdocs_page_over_max),
         cmocka_unit_test(techdocs_folders_over_max),
+        cmocka_unit_test(techdocs_blocks_over_max),
         cmocka_unit_test(config_static_token_too_short),
         cmocka_unit_test(config_techdocs_workers_over_max),
         cmocka_unit_test(config_techdocs_wait_over_max),
