@@ -38,9 +38,7 @@
  * The delays come from a seed printed at the start; GR_CRASH_SEED=N repeats
  * a run, GR_CRASH_KILLS=N sets the number of kills (0 ingests once), and
  * GR_CRASH_KEEP=1 keeps the folder with the database for a look.
- *
- * TODO: serve also builds TechDocs sites and runs templates; kill it during
- * those too and check that a site is either the old or the new one.
+ * integration_crash_work kills the server during a docs build and a task.
  */
 
 #define CRASH_ENTITIES 3000
