@@ -532,6 +532,41 @@ static void restart_releases_dead_leases(void **state)
     free(config);
 }
 
+/* A NUL character written as the YAML escape \0 rejects the entity with an
+ * error naming the file and field, instead of storing a ref cut at the NUL. */
+static void nul_in_name_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *errors;
+
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                 "  name: \"nul\\0name\"\nspec: {type: service, lifecycle: production, "
+                 "owner: team}\n---\n"
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                 "  name: beta\n  annotations: {\"key\\0\": x}\n"
+                 "spec: {type: service, lifecycle: production, owner: team}\n");
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    assert_false(engine_exists(fixture, "component:default/nul"));
+    assert_false(engine_exists(fixture, "component:default/beta"));
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                      "WHERE entity_ref LIKE 'component:%'"),
+                     0);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND errors LIKE '%NUL character%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "a.yaml"));
+    assert_non_null(strstr(errors, "/metadata/name"));
+    assert_non_null(strstr(errors, "/metadata/annotations/key"));
+    free(errors);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +581,7 @@ int main(void)
         ENGINE_TEST_BOTH(delete_entity_comes_back),
         ENGINE_TEST_BOTH(orphan_error_removed),
         ENGINE_TEST_BOTH(restart_releases_dead_leases),
+        ENGINE_TEST_BOTH(nul_in_name_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

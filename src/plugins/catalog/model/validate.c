@@ -52,15 +52,17 @@ static void check_root_fields(const json_t *entity, gr_model_problems *problems)
 }
 
 /*
- * Reports every string that contains a NUL character. The catalog passes names, references and
- * annotations on as C strings, which would end at the NUL, so the whole entity is rejected.
- * The JSON and YAML parsers' depth limits bound the recursion.
+ * Reports every string and object key that contains a NUL character. The
+ * catalog passes names, references and annotations on as C strings, which
+ * would end at the NUL, so the whole entity is rejected. The JSON and YAML
+ * parsers' depth limits bound the recursion.
  */
 static void check_nul_characters(const json_t *value, gr_buf *pointer,
                                  gr_model_problems *problems)
 {
     size_t saved = pointer->len;
     const char *key;
+    size_t key_len;
     json_t *child;
     size_t index;
 
@@ -72,10 +74,16 @@ static void check_nul_characters(const json_t *value, gr_buf *pointer,
                                   pointer->len > 0 ? gr_buf_cstr(pointer) : "/");
         return;
     }
-    json_object_foreach((json_t *)value, key, child)
+    json_object_keylen_foreach((json_t *)value, key, key_len, child)
     {
         gr_model_pointer_push(pointer, key);
-        check_nul_characters(child, pointer, problems);
+        if (strlen(key) != key_len)
+            gr_model_problems_add(problems, gr_buf_cstr(pointer), "nul-character", NULL,
+                                  "invalid key at %s: it contains a NUL character (\\u0000); "
+                                  "remove it",
+                                  gr_buf_cstr(pointer));
+        else
+            check_nul_characters(child, pointer, problems);
         gr_model_pointer_pop(pointer, saved);
     }
     json_array_foreach(value, index, child)
@@ -101,6 +109,8 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
                             gr_model_problems *problems)
 {
     const gr_schema *envelope = gr_schema_set_find(model->schemas, "EntityEnvelope");
+    size_t before = problems->count;
+    gr_buf pointer = GR_BUF_INIT;
 
     if (!json_is_object(entity)) {
         gr_model_problems_add(problems, "", "envelope", NULL,
@@ -110,7 +120,9 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
     }
     if (gr_schema_validate(model->schemas, envelope, entity, NULL, problems) > 0)
         return GR_EINVALID;
-    return GR_OK;
+    check_nul_characters(entity, &pointer, problems);
+    gr_buf_free(&pointer);
+    return problems->count > before ? GR_EINVALID : GR_OK;
 }
 
 int gr_model_validate(const gr_model *model, const json_t *entity, gr_model_problems *problems)
@@ -120,14 +132,11 @@ int gr_model_validate(const gr_model *model, const json_t *entity, gr_model_prob
     const char *kind;
     const char *api_version;
     const gr_model__kind *record;
-    gr_buf pointer = GR_BUF_INIT;
 
     if (gr_model_check_envelope(model, entity, problems) != GR_OK)
         return GR_EINVALID;
 
     gr_schema_validate(model->schemas, schema, entity, NULL, problems);
-    check_nul_characters(entity, &pointer, problems);
-    gr_buf_free(&pointer);
     check_root_fields(entity, problems);
     gr_model__check_fields(entity, problems);
 
