@@ -60,6 +60,8 @@ struct gr_ui {
     size_t nav_count;
     gr_ui_tab tabs[GR_UI_MAX_TABS]; /* strings owned */
     size_t tab_count;
+    gr_ui_card cards[GR_UI_MAX_CARDS]; /* strings owned */
+    size_t card_count;
     ui_route *routes[64];
     size_t route_count;
     unsigned char csrf_key[32];
@@ -121,7 +123,7 @@ int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
-/* signin.c: /signin and the redirect of signed-out page views to it. */
+/* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
 
 /* Results per page of /search. */
