@@ -196,6 +196,8 @@ void gr_ui_plugin_destroy(void *state)
         free(ui->facet_cache[i].kind);
         json_decref(ui->facet_cache[i].facets);
     }
+    for (size_t i = 0; i < UI_SORT_KEY_COUNT; i++)
+        json_decref(ui->sort_gaps[i].ids);
     pthread_mutex_destroy(&ui->cache_lock);
     free(ui);
 }

@@ -9,20 +9,28 @@
 #include "ui_fixture.h"
 
 #include "plugins/ui/entities.h"
+#include "plugins/ui/ui_internal.h"
 
-/* Entities with their spec.system and spec.owner, "" for a missing field. */
+/* Entities with their spec.system (JSON) and spec.owner, "" for a missing field. The
+ * fixture numbers entity ids in the order it adds entities, which is the order here. */
 static const struct {
     const char *name;
     const char *system;
     const char *owner;
 } catalog[] = {
-    {"alpha", "shop", "team-b"}, {"bravo", "", "team-a"},     {"charlie", "Billing", "team-a"},
-    {"delta", "shop", ""},       {"echo", "billing", "team-c"}, {"foxtrot", "", "team-b"},
-    {"golf", "shop", "team-a"},  {"hotel", "ads", "team-a"},  {"india", "", ""},
+    {"alpha", "\"shop\"", "team-b"},
+    {"bravo", "", "team-a"},
+    {"charlie", "\"Billing\"", "team-a"},
+    {"delta", "\"shop\"", ""},
+    {"echo", "\"billing\"", "team-c"},
+    {"foxtrot", "", "team-b"},
+    {"golf", "\"shop\"", "team-a"},
+    {"hotel", "[\"zulu\", \"ads\"]", "team-a"},
+    {"india", "", ""},
 };
 
-/* The order by system, then by reference; missing systems sort first and
- * values compare without case. */
+/* The order by system, then by entity id: missing systems sort first,
+ * values compare without case, and a list sorts by its smallest value. */
 static const char *const by_system[] = {
     "component:default/bravo",   "component:default/foxtrot", "component:default/india",
     "component:default/hotel",   "component:default/charlie", "component:default/echo",
@@ -45,7 +53,7 @@ static void add_catalog(ui_fixture *fx)
 
         gr_buf_puts(&spec, "\"type\":\"service\"");
         if (catalog[i].system[0] != '\0')
-            gr_buf_printf(&spec, ",\"system\":\"%s\"", catalog[i].system);
+            gr_buf_printf(&spec, ",\"system\":%s", catalog[i].system);
         if (catalog[i].owner[0] != '\0')
             gr_buf_printf(&spec, ",\"owner\":\"%s\"", catalog[i].owner);
         json = gr_xasprintf("{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
@@ -197,12 +205,90 @@ static void sort_owner_pages(void **state)
     ui_fixture_stop(&fx);
 }
 
+/* An entity added after a sorted read is listed: the cache of entities without a
+ * value follows the catalog's changes. */
+static void sort_sees_new_entity(void **state)
+{
+    gr_ui_list_query query = {.sort = "system", .limit = 20};
+    gr_ui_list_page page;
+    ui_fixture fx;
+    char *ref;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_catalog(&fx);
+    assert_int_equal(gr_ui_entity_list(fx.ui_state, &query, &page), 0);
+    assert_int_equal(json_array_size(page.entities), CATALOG_SIZE);
+    gr_ui_list_page_free(&page);
+
+    ui_fixture_add(&fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+                        "\"metadata\":{\"name\":\"juliet\",\"namespace\":\"default\"},"
+                        "\"spec\":{\"type\":\"service\"}}");
+    assert_int_equal(gr_ui_entity_list(fx.ui_state, &query, &page), 0);
+    assert_int_equal(page.total, (int64_t)CATALOG_SIZE + 1);
+    assert_int_equal(json_array_size(page.entities), CATALOG_SIZE + 1);
+    ref = entity_ref(json_array_get(page.entities, 3));
+    assert_string_equal(ref, "component:default/juliet");
+    free(ref);
+    gr_ui_list_page_free(&page);
+    ui_fixture_stop(&fx);
+}
+
+/* With more entities lacking the field than the cached list holds, they are found by a
+ * scan; paging still lists each entity once, in order. */
+static void sort_pages_many_missing(void **state)
+{
+    const int without = UI_SORT_GAPS_MAX + 5;
+    char *previous = gr_xstrdup("");
+    char *cursor = NULL;
+    int seen = 0;
+    ui_fixture fx;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    for (int i = 0; i < without + 2; i++) {
+        char *json = gr_xasprintf(
+            "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+            "\"metadata\":{\"name\":\"svc-%04d\",\"namespace\":\"default\"},"
+            "\"spec\":{\"type\":\"service\"%s}}",
+            i, i >= without ? ",\"system\":\"core\"" : "");
+
+        ui_fixture_add(&fx, json);
+        free(json);
+    }
+    do {
+        gr_ui_list_query query = {.sort = "system", .limit = 300, .after = cursor};
+        gr_ui_list_page page;
+
+        assert_int_equal(gr_ui_entity_list(fx.ui_state, &query, &page), 0);
+        for (size_t i = 0; i < json_array_size(page.entities); i++) {
+            char *ref = entity_ref(json_array_get(page.entities, i));
+
+            /* Ids follow the names here, so the order is by name. */
+            if (strcmp(previous, ref) >= 0)
+                fail_msg("row %d: %s does not come after %s", seen, ref, previous);
+            free(previous);
+            previous = ref;
+            seen++;
+        }
+        free(cursor);
+        cursor = page.next != NULL ? gr_xstrdup(page.next) : NULL;
+        gr_ui_list_page_free(&page);
+    } while (cursor != NULL);
+    assert_int_equal(seen, without + 2);
+    assert_string_equal(previous, "component:default/svc-1006");
+    free(previous);
+    ui_fixture_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sort_name_pages),
         cmocka_unit_test(sort_system_pages),
         cmocka_unit_test(sort_owner_pages),
+        cmocka_unit_test(sort_sees_new_entity),
+        cmocka_unit_test(sort_pages_many_missing),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
