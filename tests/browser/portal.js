@@ -157,7 +157,7 @@ async function main() {
   await axe(page, "template form");
   await shot(page, "portal-template-form");
 
-  // Sign-out: the header's form ends the session, and the next page view asks to sign in.
+  // Sign-out: the header's form ends the session, and the next page view goes to sign-in.
   await page.goto(base + "/");
   await Promise.all([
     page.waitForURL(base + "/signin"),

@@ -111,7 +111,7 @@ int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
     return rc;
 }
 
-/* Renders a plugin's overview card into `out`; a declined card is left out. */
+/* Renders a plugin's overview card into `out`. A declined card is left out. */
 static int portal_card_render(gr_ui_page *page, gr_buf *out, void *payload)
 {
     const gr_plugin__view *view = payload;

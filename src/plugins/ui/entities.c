@@ -423,7 +423,7 @@ static int list_by_name(gr_ui *ui, const gr_ui_list_query *query, const json_t *
  * Reads the entities with a value of the sort key, by their smallest
  * value: the catalog API's index catalog_search_key_value_entity on (key,
  * value, entity_id) gives them in order, so the query stops after the page,
- * and its index on (entity_id, key, value) answers the smallest-value test.
+ * and its index on (entity_id, key, value) serves the smallest-value test.
  */
 static int list_present(gr_ui *ui, const gr_ui_list_query *query, const char *key,
                         const json_t *pair, int ascending, int limit, list_rows *rows)
@@ -502,8 +502,8 @@ static int list_missing(gr_ui *ui, const gr_ui_list_query *query, int index, con
 }
 
 /* Returns whether key row `a` comes before `b` in ascending order. Only
- * empty sort values can tie across the two lists; a missing value ("")
- * sorts before every other value in any collation. */
+ * empty sort values can tie across the two lists, because a missing value
+ * ("") sorts before every other value in any collation. */
 static int key_before(const json_t *a, const json_t *b)
 {
     const char *a_value = json_string_value(json_array_get(a, 0));
@@ -589,16 +589,73 @@ static int count_row(gr_db_stmt *stmt, void *payload)
     return 0;
 }
 
+/* Looks up the count of `key` at `generation`. Returns whether it was cached. */
+static int count_cached(gr_ui *ui, int64_t generation, const char *key, int64_t *total)
+{
+    int found = 0;
+
+    pthread_mutex_lock(&ui->cache_lock);
+    for (size_t i = 0; i < UI_COUNT_CACHE_SIZE && !found; i++) {
+        const ui_count_cache_entry *entry = &ui->count_cache[i];
+
+        if (entry->query != NULL && entry->generation == generation &&
+            strcmp(entry->query, key) == 0) {
+            *total = entry->count;
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&ui->cache_lock);
+    return found;
+}
+
+static void count_store(gr_ui *ui, int64_t generation, const char *key, int64_t total)
+{
+    ui_count_cache_entry *slot;
+
+    pthread_mutex_lock(&ui->cache_lock);
+    slot = &ui->count_cache[ui->count_cache_next];
+    ui->count_cache_next = (ui->count_cache_next + 1) % UI_COUNT_CACHE_SIZE;
+    free(slot->query);
+    slot->query = gr_xstrdup(key);
+    slot->generation = generation;
+    slot->count = total;
+    pthread_mutex_unlock(&ui->cache_lock);
+}
+
+/*
+ * Counts the entities that match the filters of `query`. Counting reads
+ * every matching index entry (about 10 ms for 100,000 entities), so counts
+ * are cached by query until the catalog generation changes. Queries of a
+ * user's stars are not cached, because starring does not change the
+ * generation.
+ */
 static int list_count(gr_ui *ui, const gr_ui_list_query *query, int64_t *total)
 {
+    int64_t generation = query->starred_by == NULL ? gr_ui_catalog_generation(ui) : 0;
     sql_builder sql;
+    char *params = NULL;
+    char *key = NULL;
     int error;
 
     sql_init(&sql);
     gr_buf_puts(&sql.text, "SELECT count(*) FROM catalog_final_entities fe");
     list_where(&sql, query);
+    if (query->starred_by == NULL) {
+        params = json_dumps(sql.params, JSON_COMPACT);
+        key = gr_xasprintf("%s\n%s", gr_buf_cstr(&sql.text), params);
+        if (count_cached(ui, generation, key, total)) {
+            error = 0;
+            goto done;
+        }
+    }
     error = sql_each(ui, &sql, count_row, total);
+    if (error == 0 && key != NULL)
+        count_store(ui, generation, key, *total);
+
+done:
     sql_free(&sql);
+    free(params);
+    free(key);
     return error;
 }
 

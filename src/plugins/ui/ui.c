@@ -107,7 +107,9 @@ static int card_compare(const void *a, const void *b)
     const gr_ui_card *x = a;
     const gr_ui_card *y = b;
 
-    return x->order != y->order ? (x->order < y->order ? -1 : 1) : strcmp(x->id, y->id);
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->id, y->id);
 }
 
 int gr_ui_card_add(gr_ui *ui, const gr_ui_card *card)
@@ -198,6 +200,8 @@ void gr_ui_plugin_destroy(void *state)
     }
     for (size_t i = 0; i < UI_SORT_KEY_COUNT; i++)
         json_decref(ui->sort_gaps[i].ids);
+    for (size_t i = 0; i < UI_COUNT_CACHE_SIZE; i++)
+        free(ui->count_cache[i].query);
     pthread_mutex_destroy(&ui->cache_lock);
     free(ui);
 }

@@ -48,6 +48,15 @@ typedef struct {
 
 #define UI_FACET_CACHE_SIZE 16
 
+/** A cached number of entities that match one catalog-table query at one catalog generation. */
+typedef struct {
+    int64_t generation;
+    char *query; /* the WHERE clause and its parameters */
+    int64_t count;
+} ui_count_cache_entry;
+
+#define UI_COUNT_CACHE_SIZE 16
+
 /** A sort of the catalog table by a search key (catalog_search.key) other than the name. */
 typedef struct {
     const char *name; /* the URL's sort=, e.g. "owner" */
@@ -62,13 +71,14 @@ extern const ui_sort_key gr_ui__sort_keys[UI_SORT_KEY_COUNT];
 /** The ids of the entities without a value of one sort key, at one catalog generation. */
 typedef struct {
     int64_t generation;
-    json_t *ids; /* sorted; NULL until first read */
+    json_t *ids; /* sorted ids, or NULL before the first read */
 } ui_sort_gaps_entry;
 
 /**
- * Most entities without a sort key's value that are kept as a list. Beyond
- * it the table finds them by a NOT EXISTS scan in id order, which is fast
- * when they are common and slow when few of them match the filters.
+ * Maximum number of entities without a sort key's value that the cache keeps
+ * as a list. Beyond it the table finds them by a NOT EXISTS scan in id
+ * order, which is fast when they are common and slow when few match the
+ * filters.
  */
 #define UI_SORT_GAPS_MAX 1000
 
@@ -95,6 +105,8 @@ struct gr_ui {
     ui_facet_cache_entry facet_cache[UI_FACET_CACHE_SIZE];
     size_t facet_cache_next;
     ui_sort_gaps_entry sort_gaps[UI_SORT_KEY_COUNT]; /* guarded by cache_lock */
+    ui_count_cache_entry count_cache[UI_COUNT_CACHE_SIZE]; /* guarded by cache_lock */
+    size_t count_cache_next;
 };
 
 /* theme.c: templates and static files, built-in or from app.theme.dir. */

@@ -236,7 +236,7 @@ static void signout_ends_session(void **state)
     free(header);
     gr_test_output_free(&res);
 
-    /* The old cookie is rejected: page views go to sign-in, the API answers 401. */
+    /* The old cookie is rejected: page views go to sign-in, and the API returns 401. */
     res = browse(&fx, "GET", "/", "text/html", session);
     assert_int_equal(res.status, 302);
     header = header_value(res.err, "Location");
