@@ -90,12 +90,19 @@ static int portal_tab_render(gr_ui_page *page, void *payload)
     return rc;
 }
 
+/* Returns the portal id of a tab or card (caller frees). A shared-library
+ * plugin's ids are prefixed so they cannot take a built-in's address or
+ * another plugin's id. Built-ins keep theirs (api-docs keeps ?tab=api). */
+static char *portal_view_id(const gr_plugin__view *view)
+{
+    if (view->ctx->path != NULL)
+        return gr_xasprintf("%s-%s", view->ctx->id, view->id);
+    return gr_xstrdup(view->id);
+}
+
 int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
 {
-    /* A shared-library plugin's tab ids are prefixed so they cannot take a
-     * built-in tab's address; built-ins keep theirs (api-docs keeps ?tab=api). */
-    char *id = view->ctx->path != NULL ? gr_xasprintf("%s-%s", view->ctx->id, view->id)
-                                       : gr_xstrdup(view->id);
+    char *id = portal_view_id(view);
     gr_ui_tab tab = {
         .id = id,
         .label = view->label,
@@ -134,9 +141,7 @@ static int portal_card_render(gr_ui_page *page, gr_buf *out, void *payload)
 
 int gr_plugin__portal_card(gr_ui *ui, gr_plugin__view *view)
 {
-    /* Prefixed as tab ids are, so two plugins' cards cannot share an id. */
-    char *id = view->ctx->path != NULL ? gr_xasprintf("%s-%s", view->ctx->id, view->id)
-                                       : gr_xstrdup(view->id);
+    char *id = portal_view_id(view);
     gr_ui_card card = {
         .id = id,
         .label = view->label,

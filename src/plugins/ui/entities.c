@@ -231,6 +231,9 @@ static int sort_index(const char *sort)
     return -1;
 }
 
+/* TODO: SQLite drives a filtered table from the first of these lists, so a
+ * broad filter listed first (type=service, a third of bench/ui's catalog)
+ * makes a page take 58 ms at 100,000 entities; put the smallest list first. */
 static void where_values(sql_builder *sql, const char *key, const char **values, size_t count)
 {
     if (count == 0)
@@ -624,8 +627,9 @@ static void count_store(gr_ui *ui, int64_t generation, const char *key, int64_t 
 
 /*
  * Counts the entities that match the filters of `query`. Counting reads
- * every matching index entry (about 10 ms for 100,000 entities), so counts
- * are cached by query until the catalog generation changes. Queries of a
+ * every matching index entry (9 ms for the 100,000 components of bench/ui
+ * on a shared 2-CPU machine), so counts are cached by query until the
+ * catalog generation changes. Queries of a
  * user's stars are not cached, because starring does not change the
  * generation.
  */
