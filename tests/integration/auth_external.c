@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* External access on the real server: accessRestrictions, and jwks tokens from a test issuer on 127.0.0.1. */
+/* External access on the real server: accessRestrictions, and jwks tokens of a test issuer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "support/gr_test.h"
 #include "host/auth/jwk.h"
 #include "host/auth/jwt.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
+#include "support/gr_test.h"
 
 #define OPEN_TOKEN "external-open-token-1"
 #define CATALOG_TOKEN "external-catalog-token-1"
@@ -40,7 +40,8 @@ static int serve_jwks(gr_request *req, gr_response *res, void *payload)
 {
     (void)req;
     (void)payload;
-    return gr_res_json(res, 200, json_pack("{s:[o]}", "keys", gr_jwk_from_pkey(idp.key, KID, "ES256")));
+    return gr_res_json(res, 200,
+                       json_pack("{s:[o]}", "keys", gr_jwk_from_pkey(idp.key, KID, "ES256")));
 }
 
 static int issuer_start(void **state)
@@ -75,9 +76,9 @@ static int issuer_stop(void **state)
 static char *issue(EVP_PKEY *key, const char *kid, const char *iss, const char *aud,
                    int64_t expires_in)
 {
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", iss, "aud", aud, "sub",
-                               "deploy-bot", "iat", (json_int_t)time(NULL), "exp",
-                               (json_int_t)(time(NULL) + expires_in));
+    json_t *claims =
+        json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", iss, "aud", aud, "sub", "deploy-bot", "iat",
+                  (json_int_t)time(NULL), "exp", (json_int_t)(time(NULL) + expires_in));
     char *token = NULL;
 
     assert_int_equal(gr_jwt_sign_es256(key ? key : idp.key, kid, NULL, claims, &token), GR_OK);

@@ -46,7 +46,7 @@ void gr_auth_free(gr_auth *auth);
  * The HTTP authenticator (gr_http_authenticator). Accepts, in this order:
  * `Authorization: Bearer` with a static token, a legacy HS256 service token,
  * a token of a jwks issuer, or a user identity token whose session is still
- * open (one database read per request); the
+ * open (one database read per request); then the
  * header of a configured identity-aware proxy; the session cookie; and, when
  * dangerouslyDisableDefaultAuthPolicy is set, no credentials at all. Sets a
  * gr_identity (request arena) on the request. Returns 0, GR_EUNAUTH with

@@ -28,7 +28,7 @@ int gr_auth_config_list_contains(const gr_auth_config_list *list, const char *te
     return 0;
 }
 
-/* Adds the parts of `text` between spaces and commas that the list lacks. */
+/* Adds each part of `text` between spaces and commas that is not in the list yet. */
 static int list_add_parts(gr_auth_config_list *list, const char *text, const char *path)
 {
     while (*text != '\0') {

@@ -16,7 +16,8 @@ typedef struct gr_auth_static_tokens gr_auth_static_tokens;
  * options.subject, accessRestrictions). Tokens shorter than
  * GR_AUTH_STATIC_TOKEN_MIN_LEN or with whitespace are rejected, as Backstage
  * rejects them. Entries of type `legacy` and `jwks` are left to
- * legacy_access.h and jwks_access.h, and other types are logged and ignored. Returns 0 and *out (caller frees with
+ * legacy_access.h and jwks_access.h, and other types are logged and
+ * ignored. Returns 0 and *out (caller frees with
  * gr_auth_static_tokens_free()), or GR_EINVALID naming the entry.
  */
 int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg);

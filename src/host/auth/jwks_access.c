@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* External access of type `jwks`: tokens of an outside issuer, verified with its JSON Web Key Set. */
+/* External access of type `jwks`: tokens of an outside issuer, verified with its JSON Web Key Set.
+ */
 #include "host/auth/jwks_access.h"
 
 #include <jansson.h>
@@ -58,13 +59,15 @@ void gr_auth_jwks_access_free(gr_auth_jwks_access *access)
 static int check_url(const char *url, const char *path)
 {
     if (url == NULL)
-        return gr_error_set(GR_EINVALID, "%s.options.url: missing; a jwks entry needs the URL "
-                                         "of the issuer's JSON Web Key Set",
+        return gr_error_set(GR_EINVALID,
+                            "%s.options.url: missing; a jwks entry needs the URL "
+                            "of the issuer's JSON Web Key Set",
                             path);
     if (url[0] == '\0' || strpbrk(url, " \t\r\n") != NULL ||
         (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return gr_error_set(GR_EINVALID, "%s.options.url: '%s' is not an http or https URL "
-                                         "without spaces",
+        return gr_error_set(GR_EINVALID,
+                            "%s.options.url: '%s' is not an http or https URL "
+                            "without spaces",
                             path, url);
     return GR_OK;
 }
@@ -78,8 +81,9 @@ static int check_algorithms(const gr_auth_config_list *algorithms, const char *p
                strcmp(supported_algorithms[k], algorithms->items[i]) != 0)
             k++;
         if (supported_algorithms[k] == NULL)
-            return gr_error_set(GR_EINVALID, "%s.options.algorithm: '%s' is not supported; use "
-                                             "ES256, ES384 or RS256",
+            return gr_error_set(GR_EINVALID,
+                                "%s.options.algorithm: '%s' is not supported; use "
+                                "ES256, ES384 or RS256",
                                 path, algorithms->items[i]);
     }
     return GR_OK;

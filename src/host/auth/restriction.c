@@ -133,8 +133,9 @@ int gr_auth_restrictions_read(const json_t *entry, const char *path, gr_auth_res
     if (items == NULL || json_is_null(items))
         return GR_OK;
     if (!json_is_array(items))
-        return gr_error_set(GR_EINVALID, "%s.accessRestrictions: must be a list of items such as "
-                                         "{plugin: catalog}",
+        return gr_error_set(GR_EINVALID,
+                            "%s.accessRestrictions: must be a list of items such as "
+                            "{plugin: catalog}",
                             path);
     if (json_array_size(items) > GR_AUTH_MAX_RESTRICTIONS)
         return gr_error_set(GR_EINVALID, "%s.accessRestrictions: more than %d items", path,
@@ -207,6 +208,8 @@ int gr_auth_restrictions_enter(gr_identity *identity, const char *request_path)
         }
     }
     list_plugins(restrictions, &plugins);
+    /* NOTE: the wording follows Backstage's NotAllowedError for restricted
+     * external tokens as recalled; it was not compared with a captured response. */
     rc = gr_error_set(GR_EDENIED, "This token's access is restricted to plugin(s) %s",
                       gr_buf_cstr(&plugins));
     gr_buf_free(&plugins);

@@ -16,8 +16,8 @@
 /** One accessRestrictions item: a plugin the token may call, and what it may do there. */
 struct gr_auth_restriction {
     char *plugin;
-    gr_auth_config_list permissions; /* permission names; empty allows every permission */
-    gr_auth_config_list actions;     /* permission actions; empty allows every action */
+    gr_auth_config_list permissions; /* permission names, or none to allow every permission */
+    gr_auth_config_list actions;     /* permission actions, or none to allow every action */
 };
 
 /**

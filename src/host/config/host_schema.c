@@ -139,7 +139,7 @@ static int check_legacy_access(const json_t *options, gr_buf *message)
     return 0;
 }
 
-/* A jwks entry needs the URL of the key set; serve checks its form and the algorithms. */
+/* A jwks entry needs the URL of the key set. Serve checks its form and the algorithms. */
 static int check_jwks_access(const json_t *options, gr_buf *message)
 {
     if (!json_is_string(json_object_get(options, "url"))) {
