@@ -657,29 +657,6 @@ static void csrf_bound_to_session(void **state)
 #define LEGACY_SECRET_B64 "bGVnYWN5LXNlY3JldC1mb3ItdGhlLWF1dGgtdGVzdHM="
 #define LEGACY_SECRET "legacy-secret-for-the-auth-tests"
 
-/* Signs `payload` (JSON text) as an HS256 token with `secret` (caller frees). */
-static char *sign_hs256(const char *secret, const char *payload)
-{
-    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    char *header_part = gr_base64url_encode((const unsigned char *)header, strlen(header));
-    char *payload_part = gr_base64url_encode((const unsigned char *)payload, strlen(payload));
-    char *input = gr_xasprintf("%s.%s", header_part, payload_part);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char *mac_part;
-    char *token;
-
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)input, strlen(input),
-         mac, &mac_len);
-    mac_part = gr_base64url_encode(mac, mac_len);
-    token = gr_xasprintf("%s.%s", input, mac_part);
-    free(mac_part);
-    free(input);
-    free(payload_part);
-    free(header_part);
-    return token;
-}
-
 /* Returns the status of an authorize request with a legacy token of `payload`. */
 static int legacy_status(const running *run, const char *secret, const char *payload)
 {

@@ -18,10 +18,14 @@
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "support/gr_test.h"
+#include "auth_support.h"
 
 #define OPEN_TOKEN "external-open-token-1"
 #define CATALOG_TOKEN "external-catalog-token-1"
 #define READER_TOKEN "external-reader-token-1"
+/* base64 of the legacy secret "external-legacy-secret-0123456789" */
+#define LEGACY_SECRET "external-legacy-secret-0123456789"
+#define LEGACY_SECRET_B64 "ZXh0ZXJuYWwtbGVnYWN5LXNlY3JldC0wMTIzNDU2Nzg5"
 #define ISSUER "https://issuer.test"
 #define AUDIENCE "greenroom"
 #define KID "issuer-key-1"
@@ -72,7 +76,7 @@ static int issuer_stop(void **state)
     return 0;
 }
 
-/* Signs a token of the issuer; `key` NULL signs with the key that the JWKS lists. */
+/* Signs a token of the issuer. `key` NULL signs with the key that the JWKS lists. */
 static char *issue(EVP_PKEY *key, const char *kid, const char *iss, const char *aud,
                    int64_t expires_in)
 {
@@ -123,6 +127,12 @@ static char *portal_config(void)
                         "          - plugin: search\n"
                         "            permissionAttribute:\n"
                         "              action: [read]\n"
+                        "      - type: legacy\n"
+                        "        options:\n"
+                        "          secret: " LEGACY_SECRET_B64 "\n"
+                        "          subject: old-backend\n"
+                        "        accessRestrictions:\n"
+                        "          - plugin: search\n"
                         "      - type: jwks\n"
                         "        options:\n"
                         "          url: %s\n"
@@ -182,6 +192,9 @@ static char *location_body(const running *run)
 
 static void restriction_limits_plugins(void **state)
 {
+    char *claims = gr_xasprintf("{\"sub\":\"backstage-server\",\"exp\":%lld}",
+                                (long long)time(NULL) + 600);
+    char *legacy = sign_hs256(LEGACY_SECRET, claims);
     running run;
     gr_test_output res;
 
@@ -207,6 +220,16 @@ static void restriction_limits_plugins(void **state)
     res = call(&run, "GET", "/api/search/query?term=x", READER_TOKEN, NULL);
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
+
+    res = call(&run, "GET", "/api/search/query?term=x", legacy, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    res = call(&run, "GET", "/api/catalog/entities", legacy, NULL);
+    assert_int_equal(res.status, 403);
+    assert_non_null(strstr(res.out, "restricted to plugin(s) 'search'"));
+    gr_test_output_free(&res);
+    free(legacy);
+    free(claims);
     stop(&run);
 }
 
@@ -230,7 +253,7 @@ static void restriction_limits_permissions(void **state)
     assert_non_null(strstr(res.out, "catalog.location.create"));
     gr_test_output_free(&res);
 
-    /* The plugin-only restriction leaves the catalog's permissions to the policy. */
+    /* A token without restrictions may still register the location. */
     res = call(&run, "POST", "/api/catalog/locations", OPEN_TOKEN, body);
     if (res.status != 201)
         print_error("%s\n", res.out);
@@ -296,7 +319,7 @@ static void jwks_bad_tokens_rejected(void **state)
     stop(&run);
 }
 
-/* Runs serve on a config whose externalAccess list ends with `entry`; returns the output. */
+/* Runs serve on a config whose externalAccess list ends with `entry`, and returns its output. */
 static gr_test_output serve_with_entry(const char *entry)
 {
     char *dir = gr_test_tmpdir("external-bad");
