@@ -70,16 +70,7 @@ static gr_test_output request(const running *run, const char *method, const char
 
 static char *read_log(const running *run)
 {
-    FILE *file = fopen(run->server.log_path, "r");
-    char *text = gr_xcalloc(1, 1 << 20);
-
-    if (file != NULL) {
-        size_t n = fread(text, 1, (1 << 20) - 1, file);
-
-        text[n] = '\0';
-        fclose(file);
-    }
-    return text;
+    return read_server_log(run->server.log_path);
 }
 
 static void api_requires_identity(void **state)

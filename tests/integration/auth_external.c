@@ -95,6 +95,8 @@ typedef struct {
     gr_test_server server;
 } running;
 
+/* The config of the portal. Its first jwks entry names a closed port of 127.0.0.1, so its
+ * key set can never be fetched. */
 static char *portal_config(void)
 {
     return gr_xasprintf("catalog:\n"
@@ -135,6 +137,10 @@ static char *portal_config(void)
                         "          - plugin: search\n"
                         "      - type: jwks\n"
                         "        options:\n"
+                        "          url: http://127.0.0.1:%d/jwks\n"
+                        "          issuer: " ISSUER "\n"
+                        "      - type: jwks\n"
+                        "        options:\n"
                         "          url: %s\n"
                         "          issuer: " ISSUER "\n"
                         "          audience: " AUDIENCE "\n"
@@ -142,7 +148,7 @@ static char *portal_config(void)
                         "          subjectPrefix: partner\n"
                         "        accessRestrictions:\n"
                         "          - plugin: catalog\n",
-                        idp.jwks_url);
+                        gr_test_free_port(), idp.jwks_url);
 }
 
 static void start(running *run, const char *prefix)
@@ -183,6 +189,11 @@ static gr_test_output call(const running *run, const char *method, const char *p
     free(authorization);
     free(url);
     return res;
+}
+
+static char *read_log(const running *run)
+{
+    return read_server_log(run->server.log_path);
 }
 
 static char *location_body(const running *run)
@@ -270,6 +281,7 @@ static void restriction_limits_permissions(void **state)
 
 static void jwks_token_accepted(void **state)
 {
+    char *log;
     running run;
     gr_test_output res;
     char *token = issue(NULL, KID, ISSUER, AUDIENCE, 600);
@@ -277,9 +289,14 @@ static void jwks_token_accepted(void **state)
     (void)state;
     start(&run, "external-jwks");
 
+    /* The first jwks entry cannot fetch its keys, and the second accepts the token. */
     res = call(&run, "GET", "/api/catalog/entities", token, NULL);
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
+    log = read_log(&run);
+    assert_non_null(strstr(log, "key set fetch failed"));
+    assert_null(strstr(log, token));
+    free(log);
 
     /* The entry's accessRestrictions apply to its tokens too. */
     res = call(&run, "GET", "/api/search/query?term=x", token, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the auth integration tests: response headers and cookies, HS256 tokens. */
+/* Helpers shared by the auth integration tests: response headers, cookies, logs, HS256 tokens. */
 #ifndef GR_TEST_AUTH_SUPPORT_H
 #define GR_TEST_AUTH_SUPPORT_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,6 +83,21 @@ static inline char *query_value(const char *url, const char *name)
         }
     }
     return NULL;
+}
+
+/* Returns the first MiB of the server log at `log_path` (caller frees), empty when unreadable. */
+static inline char *read_server_log(const char *log_path)
+{
+    FILE *file = fopen(log_path, "r");
+    char *text = gr_xcalloc(1, 1 << 20);
+
+    if (file != NULL) {
+        size_t n = fread(text, 1, (1 << 20) - 1, file);
+
+        text[n] = '\0';
+        fclose(file);
+    }
+    return text;
 }
 
 /* Signs `payload` (JSON text) as an HS256 token with `secret` (caller frees). */

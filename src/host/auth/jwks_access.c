@@ -171,7 +171,7 @@ static int audience_matches(const json_t *aud, const gr_auth_config_list *audien
     return 0;
 }
 
-/* Checks `jwt` against one entry. Returns 0, GR_EUNAUTH or GR_EBACKEND with the reason. */
+/* Checks `jwt` against one entry. Returns 0, GR_EUNAUTH, or the error of a failed key fetch. */
 static int entry_verify(const jwks_entry *entry, const gr_jwt *jwt, int64_t now)
 {
     gr_jwt_expect expect = {.now = now, .leeway_s = GR_AUTH_TOKEN_LEEWAY_S};
@@ -209,12 +209,10 @@ int gr_auth_jwks_access_verify(const gr_auth_jwks_access *access, const char *to
     for (size_t i = 0; i < access->count && accepted == NULL; i++) {
         const jwks_entry *entry = &access->entries[i];
 
+        /* gr_jwks_verify() logs a failed fetch, and the next entry may still accept. */
         rc = entry_verify(entry, &jwt, now);
-        if (rc < 0 && rc != GR_EUNAUTH) {
-            gr_log_fields(GR_LOG_WARN, "auth", "JSON Web Key Set fetch failed", "url", entry->url,
-                          "error", gr_error_last(), NULL);
+        if (rc < 0 && rc != GR_EUNAUTH)
             rc = gr_error_set(GR_EUNAUTH, "the key set of the token issuer is unavailable");
-        }
         if (rc == GR_OK)
             accepted = entry;
     }
