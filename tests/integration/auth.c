@@ -560,6 +560,19 @@ static void logout_revokes_session(void **state)
     /* Another session of the same user stays signed in. */
     assert_int_equal(userinfo_status(&run, other_header), 200);
 
+    /* A script signs out with the token alone. */
+    {
+        char *other_bearer = gr_xasprintf("Authorization: Bearer %s", strchr(other, '=') + 1);
+        const char *headers[] = {other_bearer, NULL};
+        gr_test_output res = request(&run, "POST", "/api/auth/guest/logout", headers, "");
+
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        assert_int_equal(userinfo_status(&run, other_bearer), 401);
+        assert_int_equal(userinfo_status(&run, other_header), 401);
+        free(other_bearer);
+    }
+
     free(bearer_header);
     free(other_header);
     free(cookie_header);

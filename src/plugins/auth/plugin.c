@@ -287,23 +287,43 @@ static int logout_check(gr_request *req, const gr_identity *identity)
     return GR_OK;
 }
 
+/* Returns the identity of a user token sent as `Authorization: Bearer` that
+ * has a sign-in session, or NULL. A browser never adds this header on its own,
+ * so a bearer sign-out needs no CSRF check. */
+static const gr_identity *bearer_session(auth_plugin *plugin, gr_request *req)
+{
+    const gr_identity *identity;
+
+    if (gr_req_header(req, "Authorization") == NULL ||
+        gr_auth_authenticate(req, plugin->auth) != GR_OK) {
+        gr_error_clear();
+        return NULL;
+    }
+    identity = gr_req_identity(req);
+    return identity != NULL && identity->session_id != NULL ? identity : NULL;
+}
+
 static int handle_logout(gr_request *req, gr_response *res, void *payload)
 {
     auth_plugin *plugin = payload;
-    gr_identity *identity = gr_arena_calloc(gr_req_arena(req), sizeof(*identity));
-    int has_session = gr_auth_session_verify(plugin->auth, req, identity) == GR_OK;
+    gr_identity *cookie_identity = gr_arena_calloc(gr_req_arena(req), sizeof(*cookie_identity));
+    const gr_identity *identity = NULL;
     char *cookie;
     int rc;
 
-    gr_error_clear();
-    if (has_session) {
-        gr_req_set_identity(req, identity);
-        if ((rc = logout_check(req, identity)) < 0)
+    if (gr_auth_session_verify(plugin->auth, req, cookie_identity) == GR_OK) {
+        gr_req_set_identity(req, cookie_identity);
+        if ((rc = logout_check(req, cookie_identity)) < 0)
             return rc;
+        identity = cookie_identity;
+    } else {
+        identity = bearer_session(plugin, req);
     }
-    if (has_session && (rc = gr_auth_sign_out(plugin->auth, identity)) < 0)
+    gr_error_clear();
+
+    if (identity != NULL && (rc = gr_auth_sign_out(plugin->auth, identity)) < 0)
         return rc;
-    gr_audit_sign_out(gr_req_param(req, "provider"), has_session ? identity->subject : NULL,
+    gr_audit_sign_out(gr_req_param(req, "provider"), identity != NULL ? identity->subject : NULL,
                       gr_req_client_addr(req));
     cookie = gr_auth_session_cookie(plugin->auth, NULL);
     gr_res_header_add(res, "Set-Cookie", cookie);
