@@ -150,17 +150,25 @@ static int pg_create_generation(gr_search *search, gr_db_conn *conn, int64_t gen
             " sort_key TEXT COLLATE \"C\" NOT NULL, tsv tsvector NOT NULL);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_source"
             " ON search_g%1$" PRId64 "_docs (doc_type, source);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
-            " ON search_g%1$" PRId64 "_docs (sort_key, id);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_tsv"
-            " ON search_g%1$" PRId64 "_docs USING GIN (tsv);"
             "CREATE TABLE IF NOT EXISTS search_g%1$" PRId64 "_fields ("
             " doc_id BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
-            " ON search_g%1$" PRId64 "_fields (key, value, doc_id);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_doc"
             " ON search_g%1$" PRId64 "_fields (doc_id)",
             generation));
+}
+
+/* The source and doc_id indexes stay in create_generation() because
+ * incremental updates replace sources of a generation that is being built. */
+static int pg_create_query_indexes(gr_db_conn *conn, int64_t generation)
+{
+    return gr_search__exec_free(
+        conn, gr_xasprintf("CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
+                           " ON search_g%1$" PRId64 "_docs (sort_key, id);"
+                           "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_tsv"
+                           " ON search_g%1$" PRId64 "_docs USING GIN (tsv);"
+                           "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
+                           " ON search_g%1$" PRId64 "_fields (key, value, doc_id)",
+                           generation));
 }
 
 static int pg_drop_generation(gr_db_conn *conn, int64_t generation)
@@ -304,7 +312,7 @@ static void term_page_sql(gr_search *search, gr_search__sql *sql, const gr_searc
     gr_search__sql_printf(sql, " ORDER BY score DESC, d.id LIMIT %d OFFSET %" PRId64 ") ",
                           query->limit, query->offset);
 
-    if (!search->highlight.enabled) {
+    if (!search->highlight.enabled || query->suggest) {
         gr_search__sql_printf(sql,
                               "SELECT top.id, d.doc_type, d.document, NULL, NULL, top.total "
                               "FROM top JOIN search_g%" PRId64 "_docs d ON d.id = top.id "
@@ -357,6 +365,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
      * the count; otherwise the matches are counted. */
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
+    if (rc == 0 && query->suggest)
+        page->total = query->offset + (int64_t)page->count;
     if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         if (tsquery != NULL) {
             gr_search__sql_puts(&sql, "WITH q AS (SELECT to_tsquery('pg_catalog.simple', ");
@@ -379,6 +389,7 @@ const gr_search__engine gr_search__pg_engine = {
     .drop_generation = pg_drop_generation,
     .insert = pg_insert,
     .delete_source = pg_delete_source,
+    .create_query_indexes = pg_create_query_indexes,
     .finish_generation = pg_finish_generation,
     .query = pg_query,
 };

@@ -41,18 +41,26 @@ static int sqlite_create_generation(gr_search *search, gr_db_conn *conn, int64_t
             " sort_key TEXT NOT NULL);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_source"
             " ON search_g%1$" PRId64 "_docs (doc_type, source);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
-            " ON search_g%1$" PRId64 "_docs (sort_key, id);"
             "CREATE TABLE IF NOT EXISTS search_g%1$" PRId64 "_fields ("
             " doc_id BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
-            " ON search_g%1$" PRId64 "_fields (key, value, doc_id);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_doc"
             " ON search_g%1$" PRId64 "_fields (doc_id);"
             "CREATE VIRTUAL TABLE IF NOT EXISTS search_g%1$" PRId64 "_fts USING fts5("
             " title, text, keywords, content='search_g%1$" PRId64 "_docs', content_rowid='id',"
             " tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
             generation));
+}
+
+/* The source and doc_id indexes stay in sqlite_create_generation() because
+ * incremental updates replace sources of a generation that is being built. */
+static int sqlite_create_query_indexes(gr_db_conn *conn, int64_t generation)
+{
+    return gr_search__exec_free(
+        conn, gr_xasprintf("CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
+                           " ON search_g%1$" PRId64 "_docs (sort_key, id);"
+                           "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
+                           " ON search_g%1$" PRId64 "_fields (key, value, doc_id)",
+                           generation));
 }
 
 static int sqlite_drop_generation(gr_db_conn *conn, int64_t generation)
@@ -229,7 +237,7 @@ static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__q
     snprintf(max_words, sizeof(max_words), "%d",
              search->highlight.max_words > 64 ? 64 : search->highlight.max_words);
     gr_search__sql_puts(sql, "SELECT d.id, d.doc_type, d.document, ");
-    if (search->highlight.enabled) {
+    if (search->highlight.enabled && !query->suggest) {
         gr_search__sql_printf(sql, "highlight(search_g%" PRId64 "_fts, 0, ", generation);
         gr_search__sql_param(sql, query->pre_tag);
         gr_search__sql_puts(sql, ", ");
@@ -259,9 +267,80 @@ static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__q
     free(fields);
 }
 
-/* Counts the matches. Without types, filters or a read condition nothing
- * needs the documents table, and counting in the FTS5 index alone saves a
- * row lookup per match. */
+/* The words of the included parts joined by spaces: the start of the folded
+ * title (sort_key) that a type-ahead term names. */
+static char *title_start(const gr_search_terms *terms)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    for (size_t i = 0; i < terms->count; i++)
+        for (size_t j = 0; j < terms->parts[i].count; j++)
+            gr_buf_printf(&out, "%s%s", out.len > 0 ? " " : "", terms->parts[i].words[j]);
+    return gr_buf_detach(&out);
+}
+
+/* One candidate list of a type-ahead query: at most `max` ids with their
+ * tier and order within the tier. */
+static void suggest_tier(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                         int tier, const char *fts_query, int64_t max)
+{
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          "SELECT * FROM (SELECT d.id AS id, %1$d AS tier, d.id AS ord"
+                          " FROM search_g%2$" PRId64 "_fts JOIN search_g%2$" PRId64 "_docs d"
+                          " ON d.id = search_g%2$" PRId64 "_fts.rowid"
+                          " WHERE search_g%2$" PRId64 "_fts MATCH ",
+                          tier, generation);
+    gr_search__sql_param(sql, fts_query);
+    gr_search__where(sql, query, fields);
+    gr_search__sql_printf(sql, " LIMIT %" PRId64 ")", max);
+    free(fields);
+}
+
+/*
+ * Type-ahead takes candidates from three cheap lookups that each stop after
+ * one page: (1) titles that start with the term, from the sort_key index in
+ * title order, so an exact name comes first; (2) other title matches; (3) any
+ * match, both in FTS5's rowid order. Ranking every match with bm25 costs
+ * about 1 us per match, which a common prefix makes milliseconds.
+ */
+static void suggest_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                        const char *unscored)
+{
+    int64_t max = query->offset + query->limit;
+    char *start = title_start(&query->terms);
+    char *end = gr_xasprintf("%s\xf4\x8f\xbf\xbf", start); /* after every title with that start */
+    char *in_title = gr_xasprintf("{title} : %s", unscored);
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          "SELECT d.id, d.doc_type, d.document, NULL, NULL, -1 FROM ("
+                          "SELECT id, min(tier) AS tier, ord FROM ("
+                          "SELECT * FROM (SELECT d.id AS id, 1 AS tier, d.sort_key AS ord"
+                          " FROM search_g%" PRId64 "_docs d WHERE d.sort_key >= ",
+                          generation);
+    gr_search__sql_param(sql, start);
+    gr_search__sql_puts(sql, " AND d.sort_key < ");
+    gr_search__sql_param(sql, end);
+    gr_search__where(sql, query, fields);
+    gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %" PRId64 ") UNION ALL ", max);
+    suggest_tier(sql, query, generation, 2, in_title, max);
+    gr_search__sql_puts(sql, " UNION ALL ");
+    suggest_tier(sql, query, generation, 3, unscored, max);
+    gr_search__sql_printf(sql,
+                          ") GROUP BY id) t JOIN search_g%" PRId64 "_docs d ON d.id = t.id"
+                          " ORDER BY t.tier, t.ord, t.id LIMIT %d OFFSET %" PRId64,
+                          generation, query->limit, query->offset);
+    free(start);
+    free(end);
+    free(in_title);
+    free(fields);
+}
+
+/* Counts the matches of `fts_query`, the unscored form. Without types,
+ * filters or a read condition nothing needs the documents table, and
+ * counting in the FTS5 index alone saves a row lookup per match. */
 static void count_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
                       const char *fts_query)
 {
@@ -285,28 +364,35 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
 {
     gr_search__sql sql = GR_SEARCH__SQL_INIT;
     char *fts_query = NULL;
+    char *unscored = NULL;
     int rc;
 
     memset(page, 0, sizeof(*page));
     fts_query = gr_search_terms_fts5(&query->terms);
-    if (fts_query != NULL) {
+    unscored = gr_search_terms_fts5_unscored(&query->terms);
+    if (fts_query != NULL && query->suggest && query->terms.count == query->terms.included) {
+        suggest_sql(&sql, query, generation, unscored);
+    } else if (fts_query != NULL) {
         match_sql(search, &sql, query, generation, fts_query);
     } else {
         list_sql(&sql, query, generation);
     }
     rc = gr_search__run_page(conn, &sql, page, query->limit);
     gr_search__sql_free(&sql);
+    if (rc == 0 && query->suggest)
+        page->total = query->offset + (int64_t)page->count;
 
     /* A page that is neither full nor empty ends the results, so its end is
      * the count; otherwise the matches are counted. */
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
     if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
-        count_sql(&sql, query, generation, fts_query);
+        count_sql(&sql, query, generation, unscored);
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);
     }
     free(fts_query);
+    free(unscored);
     return rc;
 }
 
@@ -316,6 +402,7 @@ const gr_search__engine gr_search__sqlite_engine = {
     .drop_generation = sqlite_drop_generation,
     .insert = sqlite_insert,
     .delete_source = sqlite_delete_source,
+    .create_query_indexes = sqlite_create_query_indexes,
     .finish_generation = sqlite_finish_generation,
     .query = sqlite_query,
 };

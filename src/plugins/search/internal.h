@@ -72,6 +72,7 @@ typedef struct {
     const gr_search_access *access;
     const char *pre_tag;
     const char *post_tag;
+    bool suggest; /* type-ahead: cheap lookups, no highlights, no count */
 } gr_search__query;
 
 /* One result row. Highlights are NULL when the field did not match. */
@@ -107,6 +108,10 @@ typedef struct {
                   const gr_search__doc *doc);
     int (*delete_source)(gr_db_conn *conn, int64_t generation, const char *type,
                          const char *source);
+    /* Creates the indexes that only queries use. A rebuild creates them after
+     * filling the tables, because building an index once is much faster than
+     * updating it row by row. Idempotent. */
+    int (*create_query_indexes)(gr_db_conn *conn, int64_t generation);
     int (*finish_generation)(gr_db_conn *conn, int64_t generation);
     int (*query)(gr_search *search, gr_db_conn *conn, int64_t generation,
                  const gr_search__query *query, gr_search__page *page);

@@ -74,6 +74,14 @@ void gr_search_terms_free(gr_search_terms *terms);
 char *gr_search_terms_fts5(const gr_search_terms *terms);
 
 /**
+ * Makes an FTS5 MATCH expression that matches the same rows as
+ * gr_search_terms_fts5() but writes a plain word as its prefix alone
+ * (`"pay"*`), for counting and for unranked lookups, where the extra exact
+ * form only adds work. Returns NULL when no part is included. Caller frees.
+ */
+char *gr_search_terms_fts5_unscored(const gr_search_terms *terms);
+
+/**
  * Makes an FTS5 expression that matches any excluded part, for a term with
  * excluded parts only. Returns NULL when nothing is excluded. Caller frees.
  */
