@@ -264,6 +264,27 @@ char *gr_search_terms_fts5_unscored(const gr_search_terms *terms)
     return fts5_expression(terms, false);
 }
 
+char *gr_search_terms_fts5_typeahead(const gr_search_terms *terms)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    if (terms->included == 0 || terms->included < terms->count)
+        return NULL;
+    gr_buf_putc(&out, '(');
+    for (size_t i = 0; i < terms->count; i++) {
+        const gr_search_part *part = &terms->parts[i];
+
+        if (i > 0)
+            gr_buf_puts(&out, " AND ");
+        if (part->count == 1 && !part->prefix && !part->quoted && i + 1 < terms->count)
+            gr_buf_printf(&out, "\"%s\"", part->words[0]);
+        else
+            fts5_part(&out, part, false);
+    }
+    gr_buf_putc(&out, ')');
+    return gr_buf_detach(&out);
+}
+
 char *gr_search_terms_fts5_excluded(const gr_search_terms *terms)
 {
     gr_buf out = GR_BUF_INIT;

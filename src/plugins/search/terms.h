@@ -82,6 +82,16 @@ char *gr_search_terms_fts5(const gr_search_terms *terms);
 char *gr_search_terms_fts5_unscored(const gr_search_terms *terms);
 
 /**
+ * Makes the FTS5 MATCH expression of a type-ahead term: like
+ * gr_search_terms_fts5_unscored(), but a plain word that another word
+ * follows is whole (`"team" AND "pay"*`), because typing went past it.
+ * Whole words avoid merging the doclists of every word they start, which
+ * costs milliseconds for a common word. Returns NULL when no part is
+ * included or a part is excluded. Caller frees.
+ */
+char *gr_search_terms_fts5_typeahead(const gr_search_terms *terms);
+
+/**
  * Makes an FTS5 expression that matches any excluded part, for a term with
  * excluded parts only. Returns NULL when nothing is excluded. Caller frees.
  */
