@@ -340,16 +340,78 @@ static void term_page_sql(gr_search *search, gr_search__sql *sql, const gr_searc
     free(text_options);
 }
 
+/* Appends one list of type-ahead candidates that match `tsquery`, without
+ * the titles of the first list, in id order. */
+static void suggest_matches(gr_search__sql *sql, const gr_search__query *query,
+                            int64_t generation, const char *tsquery, const char *start,
+                            const char *end)
+{
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          " UNION ALL SELECT * FROM (SELECT d.id, d.doc_type, d.document,"
+                          " NULL, NULL, -1 FROM search_g%" PRId64 "_docs d"
+                          " WHERE d.tsv @@ to_tsquery('pg_catalog.simple', ",
+                          generation);
+    gr_search__sql_param(sql, tsquery);
+    gr_search__sql_puts(sql, ") AND NOT (");
+    gr_search__title_starts(sql, start, end);
+    gr_search__sql_puts(sql, ")");
+    gr_search__where(sql, query, fields);
+    free(fields);
+}
+
+/* Type-ahead lists the same three lists as on SQLite (see engine_sqlite.c):
+ * titles that start with the term, other title matches (weight A), then the
+ * remaining matches. PostgreSQL's Append node stops when the page is full,
+ * so no list is ranked with ts_rank or counted. */
+static void suggest_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                        const char *any, const char *in_title)
+{
+    int64_t max = query->offset + query->limit;
+    char *start = gr_search__title_start(&query->terms);
+    char *end = gr_search__title_end(start);
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          "SELECT * FROM (SELECT d.id, d.doc_type, d.document, NULL, NULL, -1"
+                          " FROM search_g%" PRId64 "_docs d WHERE ",
+                          generation);
+    gr_search__title_starts(sql, start, end);
+    gr_search__where(sql, query, fields);
+    gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %" PRId64 ") AS starts", max);
+
+    suggest_matches(sql, query, generation, in_title, start, end);
+    gr_search__sql_printf(sql, " ORDER BY d.id LIMIT %" PRId64 ") AS titles", max);
+
+    suggest_matches(sql, query, generation, any, start, end);
+    gr_search__sql_puts(sql, " AND NOT d.tsv @@ to_tsquery('pg_catalog.simple', ");
+    gr_search__sql_param(sql, in_title);
+    gr_search__sql_printf(sql, ") ORDER BY d.id LIMIT %" PRId64 ") AS others LIMIT %d OFFSET %" PRId64,
+                          max, query->limit, query->offset);
+    free(start);
+    free(end);
+    free(fields);
+}
+
 static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
                     const gr_search__query *query, gr_search__page *page)
 {
     gr_search__sql sql = GR_SEARCH__SQL_INIT;
     char *tsquery = NULL;
+    char *any = NULL;
+    char *in_title = NULL;
     int rc;
 
     memset(page, 0, sizeof(*page));
     tsquery = gr_search_terms_tsquery(&query->terms);
-    if (tsquery != NULL) {
+    if (query->suggest) {
+        any = gr_search_terms_tsquery_typeahead(&query->terms, "");
+        in_title = gr_search_terms_tsquery_typeahead(&query->terms, "A");
+    }
+    if (any != NULL) {
+        suggest_sql(&sql, query, generation, any, in_title);
+    } else if (tsquery != NULL) {
         term_page_sql(search, &sql, query, generation, tsquery);
     } else {
         /* The (sort_key, id) index gives the order; the count is a separate query. */
@@ -367,7 +429,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
         page->total = query->offset + (int64_t)page->count;
     if (rc == 0 && query->suggest)
         page->total = query->offset + (int64_t)page->count;
-    if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
+    if (rc == 0 && !query->suggest &&
+        (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         if (tsquery != NULL) {
             gr_search__sql_puts(&sql, "WITH q AS (SELECT to_tsquery('pg_catalog.simple', ");
             gr_search__sql_param(&sql, tsquery);
@@ -379,6 +442,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);
     }
+    free(any);
+    free(in_title);
     free(tsquery);
     return rc;
 }

@@ -268,28 +268,6 @@ static void match_sql(gr_search *search, gr_search__sql *sql, const gr_search__q
     free(fields);
 }
 
-/* The words of the included parts joined by spaces: the start of the folded
- * title (sort_key) that a type-ahead term names. */
-static char *title_start(const gr_search_terms *terms)
-{
-    gr_buf out = GR_BUF_INIT;
-
-    for (size_t i = 0; i < terms->count; i++)
-        for (size_t j = 0; j < terms->parts[i].count; j++)
-            gr_buf_printf(&out, "%s%s", out.len > 0 ? " " : "", terms->parts[i].words[j]);
-    return gr_buf_detach(&out);
-}
-
-/* Appends the condition that the folded title starts with the type-ahead
- * term, which the (sort_key, id) index serves as a range. */
-static void title_starts(gr_search__sql *sql, const char *start, const char *end)
-{
-    gr_search__sql_puts(sql, "d.sort_key >= ");
-    gr_search__sql_param(sql, start);
-    gr_search__sql_puts(sql, " AND d.sort_key < ");
-    gr_search__sql_param(sql, end);
-}
-
 /* Appends one list of type-ahead candidates that FTS5 finds in rowid order,
  * without the titles of the first list. */
 static void suggest_matches(gr_search__sql *sql, const gr_search__query *query,
@@ -306,7 +284,7 @@ static void suggest_matches(gr_search__sql *sql, const gr_search__query *query,
                           generation);
     gr_search__sql_param(sql, fts_query);
     gr_search__sql_puts(sql, " AND NOT (");
-    title_starts(sql, start, end);
+    gr_search__title_starts(sql, start, end);
     gr_search__sql_puts(sql, ")");
     gr_search__where(sql, query, fields);
     free(fields);
@@ -324,8 +302,8 @@ static void suggest_sql(gr_search__sql *sql, const gr_search__query *query, int6
                         const char *typeahead)
 {
     int64_t max = query->offset + query->limit;
-    char *start = title_start(&query->terms);
-    char *end = gr_xasprintf("%s\xf4\x8f\xbf\xbf", start); /* U+10FFFF sorts after any title */
+    char *start = gr_search__title_start(&query->terms);
+    char *end = gr_search__title_end(start);
     char *in_title = gr_xasprintf("{title} : %s", typeahead);
     char *fields = gr_search__table(generation, "fields");
 
@@ -333,7 +311,7 @@ static void suggest_sql(gr_search__sql *sql, const gr_search__query *query, int6
                           "SELECT * FROM (SELECT d.id, d.doc_type, d.document, NULL, NULL, -1"
                           " FROM search_g%" PRId64 "_docs d WHERE ",
                           generation);
-    title_starts(sql, start, end);
+    gr_search__title_starts(sql, start, end);
     gr_search__where(sql, query, fields);
     gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %" PRId64 ")", max);
 
@@ -404,7 +382,8 @@ static int sqlite_query(gr_search *search, gr_db_conn *conn, int64_t generation,
      * the count; otherwise the matches are counted. */
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
-    if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
+    if (rc == 0 && !query->suggest &&
+        (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         count_sql(&sql, query, generation, unscored);
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);

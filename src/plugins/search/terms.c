@@ -322,3 +322,35 @@ char *gr_search_terms_tsquery(const gr_search_terms *terms)
     }
     return gr_buf_detach(&out);
 }
+
+/* Writes `word` with the prefix mark and the weight label of the type-ahead tsquery. */
+static void tsquery_lexeme(gr_buf *out, const char *word, bool prefix, const char *weight)
+{
+    gr_buf_puts(out, word);
+    if (prefix || weight[0] != '\0')
+        gr_buf_printf(out, ":%s%s", prefix ? "*" : "", weight);
+}
+
+char *gr_search_terms_tsquery_typeahead(const gr_search_terms *terms, const char *weight)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    if (terms->included == 0 || terms->included < terms->count)
+        return NULL;
+    for (size_t i = 0; i < terms->count; i++) {
+        const gr_search_part *part = &terms->parts[i];
+        bool plain = part->count == 1 && !part->prefix && !part->quoted;
+
+        gr_buf_puts(&out, i > 0 ? " & (" : "(");
+        for (size_t j = 0; j < part->count; j++) {
+            bool last = j + 1 == part->count;
+
+            if (j > 0)
+                gr_buf_puts(&out, " <-> ");
+            tsquery_lexeme(&out, part->words[j],
+                           last && (part->prefix || (plain && i + 1 == terms->count)), weight);
+        }
+        gr_buf_putc(&out, ')');
+    }
+    return gr_buf_detach(&out);
+}

@@ -104,4 +104,13 @@ char *gr_search_terms_fts5_excluded(const gr_search_terms *terms);
  */
 char *gr_search_terms_tsquery(const gr_search_terms *terms);
 
+/**
+ * Makes the tsquery of a type-ahead term, with the words that
+ * gr_search_terms_fts5_typeahead() makes whole or prefixes: `(team) &
+ * (pay:*)`. A nonempty `weight` ("A") restricts every word to the labels it
+ * names. Returns NULL when no part is included or a part is excluded.
+ * Caller frees.
+ */
+char *gr_search_terms_tsquery_typeahead(const gr_search_terms *terms, const char *weight);
+
 #endif

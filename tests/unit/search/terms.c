@@ -79,6 +79,29 @@ static void unscored_and_typeahead_forms(void **state)
     check_match_forms("-legacy", NULL, NULL);
 }
 
+static void typeahead_tsquery_labels_words(void **state)
+{
+    gr_search_terms terms;
+    char *any;
+    char *in_title;
+
+    (void)state;
+    assert_int_equal(gr_search_terms_parse("team-pay \"card ch\"*", &terms), 0);
+    any = gr_search_terms_tsquery_typeahead(&terms, "");
+    in_title = gr_search_terms_tsquery_typeahead(&terms, "A");
+    assert_string_equal(any, "(team) & (pay) & (card <-> ch:*)");
+    assert_string_equal(in_title, "(team:A) & (pay:A) & (card:A <-> ch:*A)");
+    free(any);
+    free(in_title);
+    gr_search_terms_free(&terms);
+
+    assert_int_equal(gr_search_terms_parse("team pay", &terms), 0);
+    any = gr_search_terms_tsquery_typeahead(&terms, "A");
+    assert_string_equal(any, "(team:A) & (pay:*A)");
+    free(any);
+    gr_search_terms_free(&terms);
+}
+
 static void phrases_keep_word_order(void **state)
 {
     (void)state;
@@ -171,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(words_are_anded_with_prefixes),
         cmocka_unit_test(unscored_and_typeahead_forms),
+        cmocka_unit_test(typeahead_tsquery_labels_words),
         cmocka_unit_test(phrases_keep_word_order),
         cmocka_unit_test(star_marks_prefix_only),
         cmocka_unit_test(minus_excludes),

@@ -123,15 +123,11 @@ static void excluded_word_applies(void **state)
     json_decref(result);
 }
 
-#define SQLITE_TEST(fn)                                                                            \
-    {"sqlite: " #fn, fn, search_fixture_setup, search_fixture_teardown, (void *)&db_fixture_sqlite}
-
 int main(void)
 {
-    /* The order of the lists is the SQLite engine's; PostgreSQL ranks type-ahead like any query. */
     const struct CMUnitTest tests[] = {
-        SQLITE_TEST(title_start_comes_first),
-        SQLITE_TEST(hyphenated_name_prefix),
+        SEARCH_TEST_BOTH(title_start_comes_first),
+        SEARCH_TEST_BOTH(hyphenated_name_prefix),
         SEARCH_TEST_BOTH(page_has_no_count),
         SEARCH_TEST_BOTH(filters_apply),
         SEARCH_TEST_BOTH(excluded_word_applies),
