@@ -361,7 +361,7 @@ static void suggest_matches(gr_search__sql *sql, const gr_search__query *query,
     free(fields);
 }
 
-/* Type-ahead lists the same three lists as on SQLite (see engine_sqlite.c):
+/* A type-ahead query reads the same three lists as on SQLite (engine_sqlite.c):
  * titles that start with the term, other title matches (weight A), then the
  * remaining matches. PostgreSQL's Append node stops when the page is full,
  * so no list is ranked with ts_rank or counted. */
