@@ -111,7 +111,7 @@ fi
 run db status
 expect_status 0 "status"
 expect_out "component" "status"
-expect_out "auth                        1" "status"
+expect_out "auth                        2" "status"
 
 # SQLite into SQLite: the target gets the source's session secret.
 run db copy --from sqlite:data/greenroom.sqlite --to sqlite:copy.sqlite

@@ -70,16 +70,7 @@ static gr_test_output request(const running *run, const char *method, const char
 
 static char *read_log(const running *run)
 {
-    FILE *file = fopen(run->server.log_path, "r");
-    char *text = gr_xcalloc(1, 1 << 20);
-
-    if (file != NULL) {
-        size_t n = fread(text, 1, (1 << 20) - 1, file);
-
-        text[n] = '\0';
-        fclose(file);
-    }
-    return text;
+    return read_server_log(run->server.log_path);
 }
 
 static void api_requires_identity(void **state)
@@ -656,29 +647,6 @@ static void csrf_bound_to_session(void **state)
 /* base64 of the 32-byte legacy secret "legacy-secret-for-the-auth-tests" */
 #define LEGACY_SECRET_B64 "bGVnYWN5LXNlY3JldC1mb3ItdGhlLWF1dGgtdGVzdHM="
 #define LEGACY_SECRET "legacy-secret-for-the-auth-tests"
-
-/* Signs `payload` (JSON text) as an HS256 token with `secret` (caller frees). */
-static char *sign_hs256(const char *secret, const char *payload)
-{
-    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    char *header_part = gr_base64url_encode((const unsigned char *)header, strlen(header));
-    char *payload_part = gr_base64url_encode((const unsigned char *)payload, strlen(payload));
-    char *input = gr_xasprintf("%s.%s", header_part, payload_part);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char *mac_part;
-    char *token;
-
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)input, strlen(input),
-         mac, &mac_len);
-    mac_part = gr_base64url_encode(mac, mac_len);
-    token = gr_xasprintf("%s.%s", input, mac_part);
-    free(mac_part);
-    free(input);
-    free(payload_part);
-    free(header_part);
-    return token;
-}
 
 /* Returns the status of an authorize request with a legacy token of `payload`. */
 static int legacy_status(const running *run, const char *secret, const char *payload)

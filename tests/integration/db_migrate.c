@@ -114,7 +114,7 @@ static void migrate_records_versions(void **state)
     assert_non_null(strstr(res.err, "applied migration auth version 1"));
     gr_test_output_free(&res);
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
-                                      "WHERE component IN ('scheduler', 'auth')"), 2);
+                                      "WHERE component IN ('scheduler', 'auth')"), 3);
 
     res = run_db(fixture, "status");
     assert_int_equal(res.status, 0);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that plugin pages, sidebar entries and entity tabs appear in the portal: scorecards, api-docs. */
+/* Tests that plugin pages, sidebar entries, entity tabs and cards appear in the portal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +127,42 @@ static void entity_tab_in_page(void **state)
     plugin_test_stop(&fx);
 }
 
+/* The plugin's overview card shows on the Overview tab where its filter matches. */
+static void overview_card_in_page(void **state)
+{
+    plugin_test_fixture fx;
+
+    (void)state;
+    start(&fx);
+    assert_true(plugin_test_wait(&fx.server, "/catalog/default/component/cart", 200,
+                                 "<p class=\"scorecard-score\">Score: <strong>", SETTLE_MS));
+    plugin_test_expect(&fx, "GET", "/catalog/default/component/cart", 200,
+                       "<section class=\"card feature-card\" data-card=\"scorecards-score\" "
+                       "aria-label=\"Scorecard\">");
+    /* Other tabs of the entity leave the card out. */
+    {
+        gr_test_output res = plugin_test_request(
+            &fx.server, "GET", "/catalog/default/component/cart?tab=inspector", NULL);
+
+        assert_int_equal(res.status, 200);
+        assert_null(strstr(res.out, "data-card=\"scorecards-score\""));
+        gr_test_output_free(&res);
+    }
+    /* The filter (kinds: Component) hides the card on the Group. */
+    assert_true(plugin_test_wait(&fx.server, "/catalog/default/group/team-a", 200, "team-a",
+                                 SETTLE_MS));
+    {
+        gr_test_output res =
+            plugin_test_request(&fx.server, "GET", "/catalog/default/group/team-a", NULL);
+
+        assert_int_equal(res.status, 200);
+        assert_non_null(strstr(res.out, "<h2 id=\"about\">About</h2>"));
+        assert_null(strstr(res.out, "data-card=\"scorecards-score\""));
+        gr_test_output_free(&res);
+    }
+    plugin_test_stop(&fx);
+}
+
 /* The built-in api-docs plugin adds the Definition tab through the ABI, under its own id. */
 static void apidocs_tab_through_abi(void **state)
 {
@@ -151,6 +187,7 @@ int main(void)
         cmocka_unit_test(leaderboard_in_layout),
         cmocka_unit_test(sidebar_lists_entry),
         cmocka_unit_test(entity_tab_in_page),
+        cmocka_unit_test(overview_card_in_page),
         cmocka_unit_test(apidocs_tab_through_abi),
     };
 

@@ -11,7 +11,10 @@
 #include "host/auth/audit.h"
 #include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
+#include "host/auth/jwks_access.h"
+#include "host/auth/jwt.h"
 #include "host/auth/legacy_access.h"
+#include "host/auth/restriction.h"
 #include "host/auth/session.h"
 #include "host/auth/token.h"
 #include "host/common/alloc.h"
@@ -28,6 +31,7 @@ struct gr_auth {
     gr_auth_keys *keys;
     gr_auth_static_tokens *static_tokens;
     gr_auth_legacy_keys *legacy_keys;
+    gr_auth_jwks_access *jwks_access;
     gr_auth_proxy *proxies[AUTH_MAX_PROXIES];
     size_t proxy_count;
     char *issuer;
@@ -51,6 +55,7 @@ void gr_auth_free(gr_auth *auth)
         gr_auth_proxy_free(auth->proxies[i]);
     gr_auth_static_tokens_free(auth->static_tokens);
     gr_auth_legacy_keys_free(auth->legacy_keys);
+    gr_auth_jwks_access_free(auth->jwks_access);
     gr_auth_keys_free(auth->keys);
     free(auth->issuer);
     free(auth->app_url);
@@ -215,6 +220,7 @@ int gr_auth_new(gr_auth **out, const gr_config *cfg, gr_db *db)
     if ((rc = auth_read_lifetimes(auth, cfg, &rotation_s)) < 0 ||
         (rc = gr_auth_static_tokens_new(&auth->static_tokens, cfg)) < 0 ||
         (rc = gr_auth_legacy_keys_new(&auth->legacy_keys, cfg)) < 0 ||
+        (rc = gr_auth_jwks_access_new(&auth->jwks_access, cfg)) < 0 ||
         (rc = auth_read_proxies(auth, cfg)) < 0)
         goto done;
     if (db != NULL && (rc = gr_auth_keys_new(&auth->keys, db, rotation_s, auth->token_ttl_s)) < 0)
@@ -471,11 +477,27 @@ static int authenticate_proxy(gr_auth *auth, gr_request *req, gr_identity *ident
     return 1;
 }
 
-static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token,
-                               gr_identity *identity)
+/* Returns whether `token` is a JWT whose "iss" is greenroom's own issuer. */
+static int token_is_ours(const gr_auth *auth, const char *token)
+{
+    gr_jwt jwt;
+    const char *iss;
+    int ours;
+
+    if (gr_jwt_parse(token, &jwt) < 0)
+        return 0;
+    iss = json_string_value(json_object_get(jwt.payload, "iss"));
+    ours = iss != NULL && strcmp(iss, auth->issuer) == 0;
+    gr_jwt_clear(&jwt);
+    return ours;
+}
+
+/* Tries the external-access methods in turn: static tokens, legacy HS256
+ * tokens, then tokens of jwks issuers. Returns 1 when none applies. */
+static int authenticate_external(gr_auth *auth, gr_request *req, const char *token, int64_t now,
+                                 gr_identity *identity)
 {
     const gr_identity *service = gr_auth_static_tokens_match(auth->static_tokens, token);
-    int64_t now = auth->keys ? gr_auth_keys_now(auth->keys) : (int64_t)time(NULL);
     int rc;
 
     if (service != NULL) {
@@ -483,10 +505,24 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
         return GR_OK;
     }
     rc = gr_auth_legacy_keys_verify(auth->legacy_keys, token, now, &service);
-    if (rc == GR_OK) {
+    if (rc == GR_OK)
         *identity = *service;
-        return GR_OK;
-    }
+    if (rc != 1)
+        return rc;
+    /* Our own user tokens never go to outside issuers' key sets. */
+    if (token_is_ours(auth, token))
+        return 1;
+    return gr_auth_jwks_access_verify(auth->jwks_access, token, now, gr_req_arena(req), identity);
+}
+
+static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token,
+                               gr_identity *identity)
+{
+    int64_t now = auth->keys ? gr_auth_keys_now(auth->keys) : (int64_t)time(NULL);
+    int rc = authenticate_external(auth, req, token, now, identity);
+
+    if (rc == GR_OK)
+        return gr_auth_restrictions_enter(identity, gr_req_path(req));
     if (rc == 1 && auth->keys == NULL)
         rc = gr_error_set(GR_EUNAUTH, "Invalid token");
     else if (rc == 1)

@@ -25,8 +25,8 @@ typedef struct gr_auth gr_auth;
 #define GR_AUTH_DEFAULT_KEY_ROTATION_S (6 * 3600)
 
 /**
- * Reads the auth configuration: backend.auth.externalAccess (static and
- * legacy tokens),
+ * Reads the auth configuration: backend.auth.externalAccess (static,
+ * legacy and jwks entries with their accessRestrictions),
  * backend.auth.dangerouslyDisableDefaultAuthPolicy, auth.environment,
  * auth.backstageTokenExpiration, auth.keyRotation,
  * auth.ownership.includeParentGroups, the proxy providers under
@@ -45,12 +45,14 @@ void gr_auth_free(gr_auth *auth);
 /**
  * The HTTP authenticator (gr_http_authenticator). Accepts, in this order:
  * `Authorization: Bearer` with a static token, a legacy HS256 service token,
- * or a user identity token whose session is still open (one database read per request); the
+ * a token of a jwks issuer, or a user identity token whose session is still
+ * open (one database read per request); then the
  * header of a configured identity-aware proxy; the session cookie; and, when
  * dangerouslyDisableDefaultAuthPolicy is set, no credentials at all. Sets a
- * gr_identity (request arena) on the request. Returns 0, or GR_EUNAUTH with
- * a message that never contains a credential; each rejected credential is
- * written to the audit log. Thread-safe.
+ * gr_identity (request arena) on the request. Returns 0, GR_EUNAUTH with
+ * a message that never contains a credential (each rejected credential is
+ * written to the audit log), or GR_EDENIED when the token's
+ * accessRestrictions do not list the plugin of the request path. Thread-safe.
  */
 int gr_auth_authenticate(gr_request *req, void *auth);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/auth/jwt.h"
+#include "host/auth/restriction.h"
 #include "host/auth/token.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -19,6 +20,7 @@ typedef struct {
     unsigned char *secret;
     size_t secret_len;
     gr_identity identity;
+    gr_auth_restrictions *restrictions;
 } legacy_key;
 
 struct gr_auth_legacy_keys {
@@ -34,6 +36,7 @@ void gr_auth_legacy_keys_free(gr_auth_legacy_keys *keys)
         OPENSSL_cleanse(keys->keys[i].secret, keys->keys[i].secret_len);
         free(keys->keys[i].secret);
         free((char *)keys->keys[i].identity.subject);
+        gr_auth_restrictions_free(keys->keys[i].restrictions);
     }
     free(keys->keys);
     free(keys);
@@ -79,23 +82,36 @@ static unsigned char *decode_secret(const char *text, size_t *out_len)
     return bytes;
 }
 
-static int add_legacy(gr_auth_legacy_keys *keys, size_t index, const json_t *options)
+static int add_legacy(gr_auth_legacy_keys *keys, size_t index, const json_t *item)
 {
+    const json_t *options = json_object_get(item, "options");
     const char *secret = json_string_value(json_object_get(options, "secret"));
     const char *subject = json_string_value(json_object_get(options, "subject"));
     legacy_key *entry = &keys->keys[keys->count];
+    gr_auth_restrictions *restrictions = NULL;
+    char *path;
+    int rc;
 
     if (secret == NULL || subject == NULL)
         return gr_error_set(GR_EINVALID,
                             "backend.auth.externalAccess[%zu]: a legacy entry needs "
                             "options.secret and options.subject",
                             index);
+    path = gr_xasprintf("backend.auth.externalAccess[%zu]", index);
+    rc = gr_auth_restrictions_read(item, path, &restrictions);
+    free(path);
+    if (rc < 0)
+        return rc;
     entry->secret = decode_secret(secret, &entry->secret_len);
-    if (entry->secret == NULL)
+    if (entry->secret == NULL) {
+        gr_auth_restrictions_free(restrictions);
         return gr_error_set(GR_EINVALID,
                             "backend.auth.externalAccess[%zu].options.secret: the secret must "
                             "be base64 of 1 to %d bytes",
                             index, GR_AUTH_LEGACY_MAX_SECRET_BYTES);
+    }
+    entry->restrictions = restrictions;
+    entry->identity.restrictions = restrictions;
     entry->identity.type = "service";
     entry->identity.subject = gr_xasprintf("external:%s", subject);
     entry->identity.source = "legacy";
@@ -118,7 +134,7 @@ int gr_auth_legacy_keys_new(gr_auth_legacy_keys **out, const gr_config *cfg)
 
         if (type == NULL || strcmp(type, "legacy") != 0)
             continue;
-        if ((rc = add_legacy(keys, index, json_object_get(entry, "options"))) < 0) {
+        if ((rc = add_legacy(keys, index, entry)) < 0) {
             gr_auth_legacy_keys_free(keys);
             return rc;
         }

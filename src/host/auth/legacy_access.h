@@ -18,7 +18,8 @@ typedef struct gr_auth_legacy_keys gr_auth_legacy_keys;
 
 /**
  * Reads `backend.auth.externalAccess` entries of type `legacy`:
- * options.secret (base64, standard or URL-safe alphabet) and options.subject.
+ * options.secret (base64, standard or URL-safe alphabet), options.subject
+ * and accessRestrictions.
  * Returns 0 and *out (caller frees with gr_auth_legacy_keys_free()), or
  * GR_EINVALID naming the entry.
  */

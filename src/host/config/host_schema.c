@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 
 /*
@@ -138,17 +139,32 @@ static int check_legacy_access(const json_t *options, gr_buf *message)
     return 0;
 }
 
+/* A jwks entry needs the URL of the key set. Serve checks its form and the algorithms. */
+static int check_jwks_access(const json_t *options, gr_buf *message)
+{
+    if (!json_is_string(json_object_get(options, "url"))) {
+        gr_buf_puts(message, "a jwks entry needs options.url, the issuer's JSON Web Key Set URL");
+        return 1;
+    }
+    return 0;
+}
+
 /* A static entry needs a token without whitespace of at least 8 characters
  * and a subject, so that `config check` rejects what `serve` would reject.
- * The message never shows the token. */
+ * The message never shows the token. Every type's accessRestrictions are
+ * checked as serve reads them. */
 static int check_external_access(json_t **value, gr_buf *message)
 {
     const json_t *options = json_object_get(*value, "options");
     const char *type = json_string_value(json_object_get(*value, "type"));
     const char *token;
 
+    if (gr_auth_restrictions_check(*value, message) != 0)
+        return 1;
     if (type != NULL && strcmp(type, "legacy") == 0)
         return check_legacy_access(options, message);
+    if (type != NULL && strcmp(type, "jwks") == 0)
+        return check_jwks_access(options, message);
     if (type == NULL || strcmp(type, "static") != 0)
         return 0;
     token = json_string_value(json_object_get(options, "token"));
@@ -414,7 +430,7 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.auth.externalAccess[].options.subject",
         .types = GR_CONFIG_STRING,
         .description = "static and legacy: the name callers are known by in logs and "
-                       "permission rules.",
+                       "permission rules, as `external:<subject>`.",
     },
     {
         .path = "backend.auth.externalAccess[].options.secret",
@@ -425,33 +441,66 @@ const gr_config_key gr_config_host_keys[] = {
     {
         .path = "backend.auth.externalAccess[].options.url",
         .types = GR_CONFIG_STRING,
-        .description = "jwks: URL of the JSON Web Key Set.",
+        .description = "jwks: http or https URL of the issuer's JSON Web Key Set, fetched when "
+                       "a token arrives and cached for an hour.",
     },
     {
         .path = "backend.auth.externalAccess[].options.issuer",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted token issuers.",
+        .description = "jwks: accepted values of the token's `iss` claim; unset accepts any.",
     },
     {
         .path = "backend.auth.externalAccess[].options.algorithm",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted signing algorithms.",
+        .description = "jwks: accepted signing algorithms, of ES256, ES384 and RS256; unset "
+                       "accepts all three.",
     },
     {
         .path = "backend.auth.externalAccess[].options.audience",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted token audiences.",
+        .description = "jwks: accepted values of the token's `aud` claim; unset accepts any.",
     },
     {
         .path = "backend.auth.externalAccess[].options.subjectPrefix",
         .types = GR_CONFIG_STRING,
-        .description = "jwks: prefix added to the token's subject.",
+        .description = "jwks: callers are known as `external:<subjectPrefix>:<sub>` instead of "
+                       "`external:<sub>`.",
     },
     {
         .path = "backend.auth.externalAccess[].accessRestrictions",
         .types = GR_CONFIG_ARRAY,
-        .description = "Limits on what these callers may do: a list of objects with plugin "
-                       "and, optionally, permission, permissionAttribute.",
+        .description = "Limits on what these callers may do. When set, the token may call only "
+                       "the listed plugins; other plugins answer 403.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[]",
+        .types = GR_CONFIG_OBJECT,
+        .description = "One plugin the token may call, and what it may do there.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].plugin",
+        .types = GR_CONFIG_STRING,
+        .required = true,
+        .description = "Plugin id, the path segment after /api/ (catalog, search, techdocs, "
+                       "scaffolder, ...). Each plugin may appear once per entry.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permission",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "Permission names the token may be granted in this plugin, such as "
+                       "catalog.entity.read; every other permission is denied. Unset allows "
+                       "every permission that the policy allows.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permissionAttribute",
+        .types = GR_CONFIG_OBJECT,
+        .description = "Attributes that the permissions granted in this plugin must have.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permissionAttribute.action",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "Permission actions allowed, of create, read, update and delete; "
+                       "permissions with another action or none are denied.",
     },
     {
         .path = "backend.auth.dangerouslyDisableDefaultAuthPolicy",

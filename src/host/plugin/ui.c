@@ -14,13 +14,12 @@
 #include "host/plugin/ui_portal.h"
 
 /*
- * When the web UI runs, pages, sidebar entries and entity tabs go to it
- * (ui_portal.c) and appear in its layout. Without it, and for overview cards
- * in every case, the host serves them itself: pages at their own path in
- * the layout below, entity tabs at /catalog/:namespace/:kind/:name/tabs/
- * :plugin/:tab and the overview cards at /catalog/:namespace/:kind/:name/cards.
- * TODO: show overview cards on the portal's overview tab; the UI has no
- * card registration to hand them to.
+ * When the web UI runs, pages, sidebar entries, entity tabs and overview
+ * cards go to it (ui_portal.c) and appear in its layout. Without it the host
+ * serves them itself: pages at their own path in the layout below, entity
+ * tabs at /catalog/:namespace/:kind/:name/tabs/:plugin/:tab and the overview
+ * cards at /catalog/:namespace/:kind/:name/cards. Those two routes are
+ * registered with the web UI running too.
  */
 
 /** Maximum number of sidebar entries and of tabs shown on one entity. */
@@ -358,9 +357,11 @@ static int view_add(gr_plugin_ctx *ctx, gr_plugin__list *list, const gr_plugin_e
         gr_plugin__view_free(view);
         return rc;
     }
-    if (list == &ctx->tabs && gr_plugin__portal(ctx) != NULL)
+    if (gr_plugin__portal(ctx) == NULL)
+        return GR_OK;
+    if (list == &ctx->tabs)
         return gr_plugin__portal_tab(gr_plugin__portal(ctx), view);
-    return GR_OK;
+    return gr_plugin__portal_card(gr_plugin__portal(ctx), view);
 }
 
 int gr_plugin__entity_tab_add(gr_plugin_ctx *ctx, const gr_plugin_entity_view *tab)

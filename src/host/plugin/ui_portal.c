@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hands plugin pages, sidebar entries and entity tabs to the web UI, so they appear in its layout. */
+/* Hands plugin pages, sidebar entries, entity tabs and cards to the web UI's layout. */
 #include "host/plugin/ui_portal.h"
 
 #include <stdlib.h>
@@ -51,7 +51,7 @@ int gr_plugin__portal_nav(gr_ui *ui, const gr_plugin__nav *nav)
     return gr_ui_nav_add(ui, &entry);
 }
 
-/* Decides whether a plugin tab shows on `entity`, by its filter and applies function. */
+/* Decides whether a plugin tab or card shows on `entity`, by its filter and applies function. */
 static int portal_tab_applies(const json_t *entity, void *payload)
 {
     const gr_plugin__view *view = payload;
@@ -90,12 +90,19 @@ static int portal_tab_render(gr_ui_page *page, void *payload)
     return rc;
 }
 
+/* Returns the portal id of a tab or card (caller frees). A shared-library
+ * plugin's ids are prefixed so they cannot take a built-in's address or
+ * another plugin's id. Built-ins keep theirs (api-docs keeps ?tab=api). */
+static char *portal_view_id(const gr_plugin__view *view)
+{
+    if (view->ctx->path != NULL)
+        return gr_xasprintf("%s-%s", view->ctx->id, view->id);
+    return gr_xstrdup(view->id);
+}
+
 int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
 {
-    /* A shared-library plugin's tab ids are prefixed so they cannot take a
-     * built-in tab's address; built-ins keep theirs (api-docs keeps ?tab=api). */
-    char *id = view->ctx->path != NULL ? gr_xasprintf("%s-%s", view->ctx->id, view->id)
-                                       : gr_xstrdup(view->id);
+    char *id = portal_view_id(view);
     gr_ui_tab tab = {
         .id = id,
         .label = view->label,
@@ -106,6 +113,44 @@ int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
         .payload = view,
     };
     int rc = gr_ui_tab_add(ui, &tab);
+
+    free(id);
+    return rc;
+}
+
+/* Renders a plugin's overview card into `out`. A declined card is left out. */
+static int portal_card_render(gr_ui_page *page, gr_buf *out, void *payload)
+{
+    const gr_plugin__view *view = payload;
+    char *text = json_dumps(json_object_get(gr_ui_page_context(page), "entity"), JSON_COMPACT);
+    gr_html html = {GR_BUF_INIT};
+    int rc;
+
+    rc = view->render(gr_ui_page_request(page), text != NULL ? text : "{}", &html,
+                      view->payload);
+    free(text);
+    if (rc == GR_PLUGIN_DECLINED)
+        rc = GR_UI_CARD_EMPTY;
+    else if (rc < 0 && gr_error_last()[0] == '\0')
+        rc = gr_error_set(rc, "plugin %s: card %s failed with %d", view->ctx->id, view->id, rc);
+    if (rc == GR_OK)
+        gr_buf_append(out, html.buf.data, html.buf.len);
+    gr_buf_free(&html.buf);
+    return rc;
+}
+
+int gr_plugin__portal_card(gr_ui *ui, gr_plugin__view *view)
+{
+    char *id = portal_view_id(view);
+    gr_ui_card card = {
+        .id = id,
+        .label = view->label,
+        .order = view->order,
+        .applies = portal_tab_applies,
+        .render = portal_card_render,
+        .payload = view,
+    };
+    int rc = gr_ui_card_add(ui, &card);
 
     free(id);
     return rc;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hands plugin pages, sidebar entries and entity tabs to the web UI, so they appear in its layout. */
+/* Hands plugin pages, sidebar entries, entity tabs and cards to the web UI's layout. */
 #ifndef GR_HOST_PLUGIN_UI_PORTAL_H
 #define GR_HOST_PLUGIN_UI_PORTAL_H
 
@@ -27,5 +27,12 @@ int gr_plugin__portal_nav(gr_ui *ui, const gr_plugin__nav *nav);
  * codes of gr_ui_tab_add(). Setup only.
  */
 int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view);
+
+/**
+ * Adds `view` (borrowed until the server stops) as a card on the entity
+ * Overview tab, shown where its filter matches, with an id made as a tab's
+ * is. Returns the codes of gr_ui_card_add(). Setup only.
+ */
+int gr_plugin__portal_card(gr_ui *ui, gr_plugin__view *view);
 
 #endif

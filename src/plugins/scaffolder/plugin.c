@@ -195,6 +195,7 @@ static void open_catalog(gr_scaffolder_plugin *plugin)
 int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
 {
     gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    int64_t recover_ms;
     int rc;
 
     *state_out = NULL;
@@ -217,9 +218,13 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0 ||
         (rc = gr_scaffolder_ui_register(plugin, host->http)) < 0)
         goto fail;
+    /* Looks at least twice per lease, so a dead instance's task fails soon after its claim. */
+    recover_ms = plugin->scaffolder->lease_ms / 2;
+    if (recover_ms > RECOVER_INTERVAL_MS)
+        recover_ms = RECOVER_INTERVAL_MS;
     if (host->sched != NULL &&
-        (rc = gr_sched_add(host->sched, "scaffolder.recover", RECOVER_INTERVAL_MS,
-                           RECOVER_INTERVAL_MS, RECOVER_INTERVAL_MS, recover_job, plugin)) < 0)
+        (rc = gr_sched_add(host->sched, "scaffolder.recover", recover_ms, recover_ms, recover_ms,
+                           recover_job, plugin)) < 0)
         goto fail;
     *state_out = plugin;
     return 0;

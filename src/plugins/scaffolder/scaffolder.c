@@ -10,6 +10,7 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "plugins/scaffolder/plugin.h"
+#include "plugins/scaffolder/worker.h"
 
 const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     {
@@ -31,6 +32,14 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
         .types = GR_CONFIG_INTEGER,
         .default_json = "3600",
         .description = "Time limit of one task, in seconds. A task still running then fails.",
+    },
+    {
+        .path = "scaffolder.taskLeaseSeconds",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "60",
+        .description = "How long a running task's claim lasts without a heartbeat, in seconds "
+                       "(at least 2). When the instance running a task dies, the task is marked "
+                       "failed once its claim has expired.",
     },
     {
         .path = "scaffolder.limits.workspaceBytes",
@@ -176,6 +185,7 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
 {
     gr_scaffolder *scaffolder = gr_xcalloc(1, sizeof(*scaffolder));
     int64_t timeout_s;
+    int64_t lease_s;
     int rc;
 
     *out = NULL;
@@ -208,6 +218,16 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
                                          : GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES;
     scaffolder->concurrency =
         (int)(config ? gr_config_int(config, "scaffolder.concurrentTasksLimit", 10) : 10);
+    lease_s = config ? gr_config_int(config, "scaffolder.taskLeaseSeconds", GR_TASK_LEASE_MS / 1000)
+                     : GR_TASK_LEASE_MS / 1000;
+    if (lease_s < 2) {
+        gr_scaffolder_free(scaffolder);
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.taskLeaseSeconds is %lld; it must be at least 2, because "
+                            "running tasks send a heartbeat every second",
+                            (long long)lease_s);
+    }
+    scaffolder->lease_ms = lease_s * 1000;
     if (timeout_s <= 0 || scaffolder->workspace_bytes <= 0 || scaffolder->concurrency < 0) {
         gr_scaffolder_free(scaffolder);
         return gr_error_set(GR_EINVALID,

@@ -87,6 +87,7 @@ struct gr_scaffolder {
     size_t local_remote_root_count;
     bool allow_any_local_remote; /* the CLI: an operator may push anywhere */
     int64_t timeout_ms;
+    int64_t lease_ms; /* scaffolder.taskLeaseSeconds, in ms */
     int64_t workspace_bytes;
     int concurrency;
     char *author_name;

@@ -6,6 +6,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
 #include "host/yaml/yaml.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/ui/entities.h"
@@ -159,6 +160,40 @@ static int owned_counts(gr_ui_page *page, const char *ref, json_t *overview)
     return 0;
 }
 
+/*
+ * Renders the cards that features added (gr_ui_card_add()) and apply to
+ * `entity` as a new array [{id, label, html}]. A card that fails is logged
+ * and shows a short notice, so one feature cannot take down the overview.
+ */
+static json_t *feature_cards(gr_ui_page *page, const json_t *entity)
+{
+    json_t *cards = json_array();
+
+    for (size_t i = 0; i < page->ui->card_count; i++) {
+        const gr_ui_card *card = &page->ui->cards[i];
+        gr_buf html = GR_BUF_INIT;
+        int error;
+
+        if (card->applies != NULL && !card->applies(entity, card->payload))
+            continue;
+        gr_error_clear();
+        error = card->render(page, &html, card->payload);
+        if (error < 0) {
+            gr_log_fields(GR_LOG_ERROR, "ui", "overview card failed", "card", card->id, "path",
+                          gr_req_path(page->req), "error", gr_error_last(), NULL);
+            gr_buf_reset(&html);
+            gr_buf_puts(&html, "<p class=\"muted\">This card failed to load; the error was "
+                               "logged.</p>");
+        }
+        if (error != GR_UI_CARD_EMPTY)
+            json_array_append_new(cards, json_pack("{s:s, s:s, s:s}", "id", card->id, "label",
+                                                   card->label, "html", gr_buf_cstr(&html)));
+        gr_buf_free(&html);
+    }
+    gr_error_clear();
+    return cards;
+}
+
 static int overview_render(gr_ui_page *page, void *payload)
 {
     const json_t *entity = json_object_get(page->context, "entity");
@@ -183,6 +218,7 @@ static int overview_render(gr_ui_page *page, void *payload)
     }
     json_object_set_new(overview, "cards", cards);
     json_object_set_new(overview, "links", about_links(page, entity));
+    json_object_set_new(overview, "featureCards", feature_cards(page, entity));
     if (error == 0 && kind != NULL &&
         (strcasecmp(kind, "group") == 0 || strcasecmp(kind, "user") == 0))
         error = owned_counts(page, ref, overview);

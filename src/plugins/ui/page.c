@@ -74,15 +74,19 @@ static json_t *nav_context(const gr_ui *ui, const char *path)
     return nav;
 }
 
-/* Describes the signed-in caller; user identities get their catalog name. */
+/* Describes the signed-in caller; user identities get their catalog name.
+ * Only a sign-in session can be signed out of, so "hasSession" is false for
+ * static tokens and proxy headers, which authenticate each request anew. */
 static json_t *user_context(gr_ui_page *page)
 {
+    const gr_identity *identity = gr_req_identity(page->req);
     json_t *user = json_object();
     json_t *entity = NULL;
 
     json_object_set_new(user, "signedIn", json_boolean(page->subject != NULL));
     if (page->subject == NULL)
         return user;
+    json_object_set_new(user, "hasSession", json_boolean(identity->session_id != NULL));
     json_object_set_new(user, "subject", json_string(page->subject));
     json_object_set_new(user, "name", json_string(page->subject));
     if (page->user_ref == NULL)

@@ -49,7 +49,7 @@ static void put_owned_component(search_fixture *fixture, const char *name, const
  * returns a policy that lets owners read their entities (caller frees). */
 static gr_permission_policy *seed_owned_sites(search_fixture *fixture)
 {
-    json_t *json = json_loads("{\"enabled\": true, \"rules\": [{\"allow\": "
+    json_t *json = json_loads("{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, {\"allow\": "
                               "[\"catalog.entity.read\"], \"when\": {\"isEntityOwner\": true}}]}",
                               0, NULL);
     gr_permission_policy *policy = NULL;
@@ -120,9 +120,14 @@ static void docs_hidden_with_term(void **state)
     assert_int_equal(docs_of(result, "vault"), 0);
     json_decref(result);
 
-    result = docs_query(fixture, "ledger", 0, NULL);
-    assert_int_equal(result_count(result), 0);
-    json_decref(result);
+    /* Without an identity, search.query is denied outright. */
+    {
+        gr_search_request request = {.term = "ledger"};
+
+        result = NULL;
+        assert_int_equal(gr_search_query(fixture->search, &request, NULL, &result), GR_EDENIED);
+        assert_null(result);
+    }
     gr_permission_policy_free(policy);
 }
 
@@ -167,12 +172,39 @@ static void docs_count_skips_hidden(void **state)
     gr_permission_policy_free(policy);
 }
 
+/* A caller denied search.query gets an error, not an empty result. */
+static void search_query_denied(void **state)
+{
+    search_fixture *fixture = *state;
+    gr_permission_policy *policy = seed_owned_sites(fixture);
+    json_t *json = json_loads("{\"enabled\": true, \"rules\": [{\"deny\": \"search.query\", "
+                              "\"when\": {\"isUser\": [\"user:default/bob\"]}}, "
+                              "{\"allow\": \"*\"}]}",
+                              0, NULL);
+    gr_permission_policy *deny_bob = NULL;
+    gr_search_request request = {.term = "ledger"};
+    json_t *result = NULL;
+
+    gr_permission_policy_free(policy);
+    assert_int_equal(gr_permission_policy_from_json(&deny_bob, json), 0);
+    json_decref(json);
+    gr_search_set_access(fixture->search, gr_search_permission_access, deny_bob);
+
+    assert_int_equal(gr_search_query(fixture->search, &request, &bob, &result), GR_EDENIED);
+    assert_null(result);
+    assert_int_equal(gr_search_query(fixture->search, &request, &jane, &result), 0);
+    assert_int_equal(result_count(result), 2 * SECTIONS);
+    json_decref(result);
+    gr_permission_policy_free(deny_bob);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         SEARCH_TEST_BOTH(docs_hidden_with_term),
         SEARCH_TEST_BOTH(docs_hidden_without_term),
         SEARCH_TEST_BOTH(docs_count_skips_hidden),
+        SEARCH_TEST_BOTH(search_query_denied),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
