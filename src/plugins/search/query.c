@@ -196,6 +196,7 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
     query->offset = *page * query->limit;
     query->pre_tag = search->pre_tag;
     query->post_tag = search->post_tag;
+    query->suggest = request->suggest != 0;
     return 0;
 }
 
@@ -262,7 +263,8 @@ static json_t *result_set(const gr_search *search, const gr_search__query *query
                               hit_json(search, &page->hits[i], query->offset + (int64_t)i + 1));
     json_object_set_new(out, "results", results);
     json_object_set_new(out, "numberOfResults", json_integer(page->total));
-    if (query->offset + (int64_t)page->count < page->total && page_number < GR_SEARCH_MAX_PAGE) {
+    if (!query->suggest && query->offset + (int64_t)page->count < page->total &&
+        page_number < GR_SEARCH_MAX_PAGE) {
         char *cursor = cursor_encode(page_number + 1);
 
         json_object_set_new(out, "nextPageCursor", json_string(cursor));

@@ -123,6 +123,8 @@ static int ensure_active(gr_search *search)
     if (rc == 0)
         rc = search->engine->create_generation(search, conn, active);
     if (rc == 0)
+        rc = search->engine->create_query_indexes(conn, active);
+    if (rc == 0)
         rc = gr_db_commit(conn);
     if (rc < 0)
         gr_db_rollback(conn);

@@ -204,11 +204,16 @@ void gr_search_terms_free(gr_search_terms *terms)
 
 /* Words hold only letters and digits, so they need no quoting beyond the
  * double quotes FTS5 puts around a string. A plain included word matches
- * exactly or as a prefix, so that the exact match scores twice. */
-static void fts5_part(gr_buf *out, const gr_search_part *part)
+ * exactly or as a prefix. When `scored`, both forms are written so that an
+ * exact match scores twice; otherwise the prefix alone matches the same rows
+ * at a lower cost. */
+static void fts5_part(gr_buf *out, const gr_search_part *part, bool scored)
 {
     if (part->count == 1 && !part->prefix && !part->excluded && !part->quoted) {
-        gr_buf_printf(out, "(\"%s\" OR \"%s\"*)", part->words[0], part->words[0]);
+        if (scored)
+            gr_buf_printf(out, "(\"%s\" OR \"%s\"*)", part->words[0], part->words[0]);
+        else
+            gr_buf_printf(out, "(\"%s\"*)", part->words[0]);
         return;
     }
     gr_buf_putc(out, '"');
@@ -219,7 +224,7 @@ static void fts5_part(gr_buf *out, const gr_search_part *part)
 
 /* Joins the parts whose exclusion mark is `excluded` with `joiner`. */
 static void fts5_join(gr_buf *out, const gr_search_terms *terms, bool excluded,
-                      const char *joiner)
+                      const char *joiner, bool scored)
 {
     size_t written = 0;
 
@@ -228,24 +233,55 @@ static void fts5_join(gr_buf *out, const gr_search_terms *terms, bool excluded,
             continue;
         if (written++ > 0)
             gr_buf_puts(out, joiner);
-        fts5_part(out, &terms->parts[i]);
+        fts5_part(out, &terms->parts[i], scored);
     }
 }
 
-char *gr_search_terms_fts5(const gr_search_terms *terms)
+static char *fts5_expression(const gr_search_terms *terms, bool scored)
 {
     gr_buf out = GR_BUF_INIT;
 
     if (terms->included == 0)
         return NULL;
     gr_buf_putc(&out, '(');
-    fts5_join(&out, terms, false, " AND ");
+    fts5_join(&out, terms, false, " AND ", scored);
     gr_buf_putc(&out, ')');
     if (terms->count > terms->included) {
         gr_buf_puts(&out, " NOT (");
-        fts5_join(&out, terms, true, " OR ");
+        fts5_join(&out, terms, true, " OR ", scored);
         gr_buf_putc(&out, ')');
     }
+    return gr_buf_detach(&out);
+}
+
+char *gr_search_terms_fts5(const gr_search_terms *terms)
+{
+    return fts5_expression(terms, true);
+}
+
+char *gr_search_terms_fts5_unscored(const gr_search_terms *terms)
+{
+    return fts5_expression(terms, false);
+}
+
+char *gr_search_terms_fts5_typeahead(const gr_search_terms *terms)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    if (terms->included == 0 || terms->included < terms->count)
+        return NULL;
+    gr_buf_putc(&out, '(');
+    for (size_t i = 0; i < terms->count; i++) {
+        const gr_search_part *part = &terms->parts[i];
+
+        if (i > 0)
+            gr_buf_puts(&out, " AND ");
+        if (part->count == 1 && !part->prefix && !part->quoted && i + 1 < terms->count)
+            gr_buf_printf(&out, "\"%s\"", part->words[0]);
+        else
+            fts5_part(&out, part, false);
+    }
+    gr_buf_putc(&out, ')');
     return gr_buf_detach(&out);
 }
 
@@ -255,7 +291,7 @@ char *gr_search_terms_fts5_excluded(const gr_search_terms *terms)
 
     if (terms->count == terms->included)
         return NULL;
-    fts5_join(&out, terms, true, " OR ");
+    fts5_join(&out, terms, true, " OR ", false);
     return gr_buf_detach(&out);
 }
 
@@ -283,6 +319,38 @@ char *gr_search_terms_tsquery(const gr_search_terms *terms)
         if (i > 0)
             gr_buf_puts(&out, " & ");
         tsquery_part(&out, &terms->parts[i]);
+    }
+    return gr_buf_detach(&out);
+}
+
+/* Writes `word` with the prefix mark and the weight label of the type-ahead tsquery. */
+static void tsquery_lexeme(gr_buf *out, const char *word, bool prefix, const char *weight)
+{
+    gr_buf_puts(out, word);
+    if (prefix || weight[0] != '\0')
+        gr_buf_printf(out, ":%s%s", prefix ? "*" : "", weight);
+}
+
+char *gr_search_terms_tsquery_typeahead(const gr_search_terms *terms, const char *weight)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    if (terms->included == 0 || terms->included < terms->count)
+        return NULL;
+    for (size_t i = 0; i < terms->count; i++) {
+        const gr_search_part *part = &terms->parts[i];
+        bool plain = part->count == 1 && !part->prefix && !part->quoted;
+
+        gr_buf_puts(&out, i > 0 ? " & (" : "(");
+        for (size_t j = 0; j < part->count; j++) {
+            bool last = j + 1 == part->count;
+
+            if (j > 0)
+                gr_buf_puts(&out, " <-> ");
+            tsquery_lexeme(&out, part->words[j],
+                           last && (part->prefix || (plain && i + 1 == terms->count)), weight);
+        }
+        gr_buf_putc(&out, ')');
     }
     return gr_buf_detach(&out);
 }

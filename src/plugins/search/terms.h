@@ -74,6 +74,24 @@ void gr_search_terms_free(gr_search_terms *terms);
 char *gr_search_terms_fts5(const gr_search_terms *terms);
 
 /**
+ * Makes an FTS5 MATCH expression that matches the same rows as
+ * gr_search_terms_fts5() but writes a plain word as its prefix alone
+ * (`"pay"*`), for counting and for unranked lookups, where the extra exact
+ * form only adds work. Returns NULL when no part is included. Caller frees.
+ */
+char *gr_search_terms_fts5_unscored(const gr_search_terms *terms);
+
+/**
+ * Makes the FTS5 MATCH expression of a type-ahead term: like
+ * gr_search_terms_fts5_unscored(), but a plain word that another word
+ * follows is whole (`"team" AND "pay"*`), because typing went past it.
+ * Whole words avoid merging the doclists of every word they start, which
+ * costs milliseconds for a common word. Returns NULL when no part is
+ * included or a part is excluded. Caller frees.
+ */
+char *gr_search_terms_fts5_typeahead(const gr_search_terms *terms);
+
+/**
  * Makes an FTS5 expression that matches any excluded part, for a term with
  * excluded parts only. Returns NULL when nothing is excluded. Caller frees.
  */
@@ -85,5 +103,14 @@ char *gr_search_terms_fts5_excluded(const gr_search_terms *terms);
  * term has no part. Caller frees.
  */
 char *gr_search_terms_tsquery(const gr_search_terms *terms);
+
+/**
+ * Makes the tsquery of a type-ahead term, with the words that
+ * gr_search_terms_fts5_typeahead() makes whole or prefixes: `(team) &
+ * (pay:*)`. A nonempty `weight` ("A") restricts every word to the labels it
+ * names. Returns NULL when no part is included or a part is excluded.
+ * Caller frees.
+ */
+char *gr_search_terms_tsquery_typeahead(const gr_search_terms *terms, const char *weight);
 
 #endif

@@ -225,6 +225,7 @@ static int run_query(gr_ui_page *page, const search_form *form, const char *curs
         filters[request.filter_count++] = (gr_search_filter){"lifecycle", lifecycles, 1};
     request.page_cursor = cursor != NULL && cursor[0] != '\0' ? cursor : NULL;
     request.page_limit = limit;
+    request.suggest = limit == SUGGEST_COUNT; /* only the header type-ahead asks for this many */
     return gr_search_query(page->ui->search, &request, gr_req_identity(page->req), result);
 }
 

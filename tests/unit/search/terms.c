@@ -44,6 +44,64 @@ static void words_are_anded_with_prefixes(void **state)
                "(payments | payments:*) & (a | a:*)");
 }
 
+/* Checks the forms for counting and for type-ahead of `term`. */
+static void check_match_forms(const char *term, const char *unscored, const char *typeahead)
+{
+    gr_search_terms terms;
+    char *got_unscored;
+    char *got_typeahead;
+
+    assert_int_equal(gr_search_terms_parse(term, &terms), 0);
+    got_unscored = gr_search_terms_fts5_unscored(&terms);
+    got_typeahead = gr_search_terms_fts5_typeahead(&terms);
+    if (unscored == NULL)
+        assert_null(got_unscored);
+    else
+        assert_string_equal(got_unscored, unscored);
+    if (typeahead == NULL)
+        assert_null(got_typeahead);
+    else
+        assert_string_equal(got_typeahead, typeahead);
+    free(got_unscored);
+    free(got_typeahead);
+    gr_search_terms_free(&terms);
+}
+
+static void unscored_and_typeahead_forms(void **state)
+{
+    (void)state;
+    check_match_forms("Pay Team", "((\"pay\"*) AND (\"team\"*))", "(\"pay\" AND (\"team\"*))");
+    check_match_forms("team-payments-0000", "((\"team\"*) AND (\"payments\"*) AND (\"0000\"*))",
+                      "(\"team\" AND \"payments\" AND (\"0000\"*))");
+    check_match_forms("\"card charges\" pay*", "(\"card charges\" AND \"pay\"*)",
+                      "(\"card charges\" AND \"pay\"*)");
+    check_match_forms("service -legacy", "((\"service\"*)) NOT (\"legacy\")", NULL);
+    check_match_forms("-legacy", NULL, NULL);
+}
+
+static void typeahead_tsquery_labels_words(void **state)
+{
+    gr_search_terms terms;
+    char *any;
+    char *in_title;
+
+    (void)state;
+    assert_int_equal(gr_search_terms_parse("team-pay \"card ch\"*", &terms), 0);
+    any = gr_search_terms_tsquery_typeahead(&terms, "");
+    in_title = gr_search_terms_tsquery_typeahead(&terms, "A");
+    assert_string_equal(any, "(team) & (pay) & (card <-> ch:*)");
+    assert_string_equal(in_title, "(team:A) & (pay:A) & (card:A <-> ch:*A)");
+    free(any);
+    free(in_title);
+    gr_search_terms_free(&terms);
+
+    assert_int_equal(gr_search_terms_parse("team pay", &terms), 0);
+    any = gr_search_terms_tsquery_typeahead(&terms, "A");
+    assert_string_equal(any, "(team:A) & (pay:*A)");
+    free(any);
+    gr_search_terms_free(&terms);
+}
+
 static void phrases_keep_word_order(void **state)
 {
     (void)state;
@@ -135,6 +193,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(words_are_anded_with_prefixes),
+        cmocka_unit_test(unscored_and_typeahead_forms),
+        cmocka_unit_test(typeahead_tsquery_labels_words),
         cmocka_unit_test(phrases_keep_word_order),
         cmocka_unit_test(star_marks_prefix_only),
         cmocka_unit_test(minus_excludes),
