@@ -253,15 +253,11 @@ static int locations_get(gr_request *req, gr_response *res, void *payload)
 /* Checks the `query` of a POST /locations/by-query body or cursor; *out is NULL without one. */
 static int location_query(const json_t *query, json_t **out)
 {
-    int rc;
-
     *out = NULL;
     if (query == NULL)
         return GR_OK;
-    rc = gr_catalog_predicate_check(query, out);
-    if (rc == GR_EINVALID)
-        return gr_error_set(GR_EINVALID, "Invalid query: %s", gr_error_last());
-    return rc;
+    /* The predicate's messages start with "Invalid query:" already. */
+    return gr_catalog_predicate_check(query, out);
 }
 
 /* Reads the cursor of POST /locations/by-query: base64 JSON {limit, afterId?, query?}. */
