@@ -53,7 +53,7 @@ static int get_parameter_schema(gr_request *req, gr_response *res, void *payload
     json_t *entity = NULL;
     int rc;
 
-    rc = gr_scaffolder_find_template(plugin->host->db, ref, &entity);
+    rc = gr_scaffolder_find_template(plugin, req, ref, &entity);
     free(ref);
     if (rc < 0)
         return rc;
@@ -136,7 +136,7 @@ static int post_task(gr_request *req, gr_response *res, void *payload)
     if (rc == 0 && strcmp(ref.kind, "template") != 0 && strcmp(ref.kind, "Template") != 0)
         rc = gr_error_set(GR_EINVALID, "templateRef %s does not name a Template", ref_text);
     if (rc == 0)
-        rc = gr_scaffolder_find_template(plugin->host->db, ref_text, &entity);
+        rc = gr_scaffolder_find_template(plugin, req, ref_text, &entity);
     if (rc == 0)
         rc = gr_scaffolder_template_check(entity);
     if (rc == 0)

@@ -11,11 +11,17 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/sched/sched.h"
+#include "host/auth/identity.h"
+#include "host/common/buf.h"
+#include "plugins/catalog/api/read.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/scaffolder/store.h"
 
 /* Time between two looks for tasks whose instance died, in milliseconds. */
 #define RECOVER_INTERVAL_MS 30000
+/* Catalog permission that decides which templates a caller may see and use. */
+#define READ_PERMISSION "catalog.entity.read"
 
 static char *lower_copy(const char *text)
 {
@@ -79,22 +85,69 @@ static int find_entity(gr_db *db, const char *ref, json_t **out)
     return rc;
 }
 
-int gr_scaffolder_find_template(gr_db *db, const char *ref, json_t **out)
+int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,
+                                json_t **out)
 {
-    int rc = find_entity(db, ref, out);
+    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
+    char *lower = lower_copy(ref);
+    json_t *access = NULL;
+    gr_buf text = GR_BUF_INIT;
+    int rc;
 
+    *out = NULL;
+    rc = gr_catalog_access_get(plugin->host->permissions, identity, READ_PERMISSION, &access);
+    if (rc == 0)
+        rc = gr_catalog_read_by_ref(plugin->host->db, lower, access, &text);
+    /* A hidden entity reads as missing, so the response never shows that it exists. */
     if (rc == GR_ENOTFOUND)
-        return gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
+        rc = gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
+    if (rc == 0) {
+        *out = json_loads(gr_buf_cstr(&text), 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = gr_error_set(GR_EBACKEND, "the stored entity %s is not a JSON object", ref);
+        }
+    }
+    gr_buf_free(&text);
+    json_decref(access);
+    free(lower);
     return rc;
 }
 
-int gr_scaffolder_list_templates(gr_db *db, json_t **out)
+int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, json_t **out)
 {
-    int rc = query_entities(db,
-                            "SELECT final_entity FROM catalog_final_entities "
-                            "WHERE kind = 'template' ORDER BY namespace, name",
-                            NULL, out);
+    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
+    json_t *kind = json_pack("{s:s}", "kind", "template");
+    json_t *access = NULL;
+    json_t *filter = NULL;
+    gr_buf text = GR_BUF_INIT;
+    int more = 0;
+    int rc;
 
+    *out = NULL;
+    rc = gr_catalog_access_get(plugin->host->permissions, identity, READ_PERMISSION, &access);
+    if (rc == 0) {
+        gr_catalog_list list = {.filter = NULL, .order = NULL, .limit = -1, .offset = 0};
+
+        filter = gr_catalog_access_and(kind, access);
+        list.filter = filter;
+        gr_buf_putc(&text, '[');
+        rc = gr_catalog_read_list(plugin->host->db, &list, NULL, &text, &more);
+        gr_buf_putc(&text, ']');
+    }
+    if (rc == 0) {
+        *out = json_loads(gr_buf_cstr(&text), 0, NULL);
+        if (!json_is_array(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = gr_error_set(GR_EBACKEND, "the stored Template entities are not valid JSON");
+        }
+    }
+    gr_buf_free(&text);
+    json_decref(filter);
+    json_decref(access);
+    json_decref(kind);
     return rc;
 }
 
