@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -151,6 +152,7 @@ int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, 
     return rc;
 }
 
+/* TODO: apply the task creator's catalog.entity.read to the reads of catalog:fetch. */
 static int catalog_fetch_entity(void *payload, const char *ref, json_t **out)
 {
     gr_scaffolder_plugin *plugin = payload;
@@ -245,6 +247,21 @@ static void open_catalog(gr_scaffolder_plugin *plugin)
     plugin->catalog = catalog;
 }
 
+/*
+ * Chooses how many dry runs may run at once. Each runs on an HTTP worker
+ * thread, and the server starts one per online CPU, so the default leaves
+ * one of them free for other requests.
+ */
+static int dry_run_limit(const gr_scaffolder *scaffolder)
+{
+    long cpus;
+
+    if (scaffolder->dry_run_limit > 0)
+        return scaffolder->dry_run_limit;
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 2 ? (int)(cpus - 1) : 1;
+}
+
 int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
 {
     gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
@@ -262,6 +279,8 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_task_store_migrate(host->db)) < 0)
         goto fail;
     open_catalog(plugin);
+    plugin->dry_run_limit = dry_run_limit(plugin->scaffolder);
+    atomic_init(&plugin->dry_runs, 0);
     plugin->scaffolder->catalog.fetch_entity = catalog_fetch_entity;
     plugin->scaffolder->catalog.register_location = catalog_register_location;
     plugin->scaffolder->catalog.payload = plugin;

@@ -4,6 +4,7 @@
 #define GR_SCAFFOLDER_PLUGIN_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "host/config/config.h"
 #include "host/host.h"
@@ -21,6 +22,8 @@ typedef struct {
     gr_scaffolder *scaffolder;
     gr_scaffolder_workers *workers;
     void *catalog; /* a gr_catalog handle for catalog:register, or NULL */
+    int dry_run_limit;      /* dry runs allowed at the same time */
+    atomic_int dry_runs;    /* dry runs running now */
 } gr_scaffolder_plugin;
 
 /* Hooks for the table of built-in plugins (see registry.h for their order). */
