@@ -152,9 +152,9 @@ static void heavy_dry_run_fails_fast(void **state)
 
 static void kept_error_in_log(void **state)
 {
-    char *body = dry_run_body(json_pack("[{s:s, s:s, s:{s:s}}]", "id", "log", "action",
-                                        "debug:log", "input", "message",
-                                        "before ${{ parameters.name | no_such_filter }} after"));
+    char *body =
+        dry_run_body(json_pack("[{s:s, s:s, s:{s:s}}]", "id", "log", "action", "debug:log", "input",
+                               "message", "before ${{ parameters.name | no_such_filter }} after"));
     gr_test_output res = post_dry_run(body);
 
     (void)state;

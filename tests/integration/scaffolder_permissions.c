@@ -79,29 +79,28 @@ static const char config_yaml[] =
     "      action: debug:log\n"                                                                    \
     "      input: { message: hello }\n"
 
-static const char catalog_yaml[] =
-    TEMPLATE("open-site", "") "---\n" TEMPLATE("docs-site", "  annotations:\n"
-                                                            "    example.com/hidden: \"true\"\n")
-    "---\n"
-    "apiVersion: backstage.io/v1alpha1\n"
-    "kind: Component\n"
-    "metadata:\n"
-    "  name: route-planner\n"
-    "  annotations:\n"
-    "    example.com/hidden: \"true\"\n"
-    "spec:\n"
-    "  type: service\n"
-    "  lifecycle: production\n"
-    "  owner: group:default/team\n"
-    "---\n"
-    "apiVersion: backstage.io/v1alpha1\n"
-    "kind: Component\n"
-    "metadata:\n"
-    "  name: open-service\n"
-    "spec:\n"
-    "  type: service\n"
-    "  lifecycle: production\n"
-    "  owner: group:default/team\n";
+static const char catalog_yaml[] = TEMPLATE("open-site", "") "---\n" TEMPLATE(
+    "docs-site", "  annotations:\n"
+                 "    example.com/hidden: \"true\"\n") "---\n"
+                                                       "apiVersion: backstage.io/v1alpha1\n"
+                                                       "kind: Component\n"
+                                                       "metadata:\n"
+                                                       "  name: route-planner\n"
+                                                       "  annotations:\n"
+                                                       "    example.com/hidden: \"true\"\n"
+                                                       "spec:\n"
+                                                       "  type: service\n"
+                                                       "  lifecycle: production\n"
+                                                       "  owner: group:default/team\n"
+                                                       "---\n"
+                                                       "apiVersion: backstage.io/v1alpha1\n"
+                                                       "kind: Component\n"
+                                                       "metadata:\n"
+                                                       "  name: open-service\n"
+                                                       "spec:\n"
+                                                       "  type: service\n"
+                                                       "  lifecycle: production\n"
+                                                       "  owner: group:default/team\n";
 
 typedef struct {
     char *dir;
@@ -169,8 +168,8 @@ static int suite_teardown(void **state)
     return 0;
 }
 
-static void expect_status(const char *token, const char *method, const char *path,
-                          const char *body, int status)
+static void expect_status(const char *token, const char *method, const char *path, const char *body,
+                          int status)
 {
     gr_test_output res = request(token, method, path, body);
 
@@ -233,7 +232,8 @@ static void kind_mismatch_hidden_missing(void **state)
     assert_int_equal(hidden.status, 404);
     assert_int_equal(missing.status, 404);
     assert_null(strstr(hidden.out, "Component"));
-    assert_non_null(strstr(hidden.out, "No template named 'component:default/route-planner' found"));
+    assert_non_null(
+        strstr(hidden.out, "No template named 'component:default/route-planner' found"));
     assert_non_null(strstr(missing.out, "No template named 'component:default/no-such' found"));
     gr_test_output_free(&hidden);
     gr_test_output_free(&missing);
@@ -288,12 +288,9 @@ static void form_hidden_not_found(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(catalog_hides_entity),
-        cmocka_unit_test(schema_hidden_not_found),
-        cmocka_unit_test(kind_mismatch_hidden_missing),
-        cmocka_unit_test(task_hidden_not_found),
-        cmocka_unit_test(gallery_lists_readable),
-        cmocka_unit_test(form_hidden_not_found),
+        cmocka_unit_test(catalog_hides_entity),         cmocka_unit_test(schema_hidden_not_found),
+        cmocka_unit_test(kind_mismatch_hidden_missing), cmocka_unit_test(task_hidden_not_found),
+        cmocka_unit_test(gallery_lists_readable),       cmocka_unit_test(form_hidden_not_found),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/auth/identity.h"
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/sched/sched.h"
-#include "host/auth/identity.h"
-#include "host/common/buf.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/permission/access.h"

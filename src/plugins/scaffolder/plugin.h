@@ -22,8 +22,8 @@ typedef struct {
     gr_scaffolder *scaffolder;
     gr_scaffolder_workers *workers;
     void *catalog; /* a gr_catalog handle for catalog:register, or NULL */
-    int dry_run_limit;      /* dry runs allowed at the same time */
-    atomic_int dry_runs;    /* dry runs running now */
+    int dry_run_limit;   /* dry runs allowed at the same time */
+    atomic_int dry_runs; /* dry runs running now */
 } gr_scaffolder_plugin;
 
 /* Hooks for the table of built-in plugins (see registry.h for their order). */

@@ -592,8 +592,8 @@ int gr_scaffolder_run(gr_scaffolder *scaffolder, const gr_scaffolder_run_params 
         .iterations_total = scaffolder->template_iterations,
         .deadline_ms = run.deadline_ms,
         .iterations_setting = "scaffolder.limits.templateIterations",
-        .deadline_setting = params->timeout_setting ? params->timeout_setting
-                                                    : "scaffolder.taskTimeoutSeconds",
+        .deadline_setting =
+            params->timeout_setting ? params->timeout_setting : "scaffolder.taskTimeoutSeconds",
         .on_kept_error = log_kept_error,
         .payload = &run,
     };

@@ -39,8 +39,8 @@ static void budget_shared_across_renders(void **state)
     int renders = 0;
 
     (void)state;
-    while (renders < 10 && (rc = gr_tmpl_render_string_budget(engine, "t", LOOP, NULL, &budget,
-                                                              &out)) == GR_OK) {
+    while (renders < 10 &&
+           (rc = gr_tmpl_render_string_budget(engine, "t", LOOP, NULL, &budget, &out)) == GR_OK) {
         assert_string_equal(out, "x");
         free(out);
         renders++;
@@ -78,7 +78,8 @@ static void budget_exhausted_fails_value(void **state)
     json_t *out = NULL;
 
     (void)state;
-    /* A budget too small for one render fails the call, where other template errors keep the text. */
+    /* A budget too small for one render fails the call, where other template errors keep the text.
+     */
     assert_int_equal(gr_tmpl_render_value_budget(engine, input, NULL, &budget, &out), GR_ELIMIT);
     assert_null(out);
     assert_true(budget.exhausted);

@@ -36,7 +36,7 @@ struct gr_tmpl_eval {
     scope *scope;
     gr_buf *out;
     size_t iterations;
-    gr_tmpl_budget *budget; /* may be NULL */
+    gr_tmpl_budget *budget;  /* may be NULL */
     size_t next_clock_check; /* value of `iterations` at which the deadline is checked next */
 };
 

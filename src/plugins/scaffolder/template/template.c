@@ -280,8 +280,8 @@ int gr_tmpl_render(const gr_tmpl *tmpl, json_t *context, char **out, size_t *out
     return gr_tmpl_render_budget(tmpl, context, NULL, out, out_len);
 }
 
-int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget,
-                          char **out, size_t *out_len)
+int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, char **out,
+                          size_t *out_len)
 {
     gr_buf buf = GR_BUF_INIT;
     int status = gr_tmpl__render(tmpl, context, budget, &buf);

@@ -43,11 +43,11 @@ typedef struct gr_tmpl_engine gr_tmpl_engine;
  * the text of other template errors. One budget serves one thread at a time.
  */
 typedef struct {
-    uint64_t iterations_left;  /* loop iterations and generated items still allowed */
-    uint64_t iterations_total; /* the budget's size, for messages */
-    int64_t deadline_ms;       /* CLOCK_MONOTONIC milliseconds; 0 for no deadline */
+    uint64_t iterations_left;       /* loop iterations and generated items still allowed */
+    uint64_t iterations_total;      /* the budget's size, for messages */
+    int64_t deadline_ms;            /* CLOCK_MONOTONIC milliseconds; 0 for no deadline */
     const char *iterations_setting; /* config key of the size, named in messages; may be NULL */
-    const char *deadline_setting;   /* config key of the time limit, named in messages; may be NULL */
+    const char *deadline_setting; /* config key of the time limit, named in messages; may be NULL */
     bool exhausted;
     /* Receives each template error that gr_tmpl_render_value() keeps the text for; may be NULL. */
     void (*on_kept_error)(void *payload, const char *message);
@@ -135,8 +135,8 @@ void gr_tmpl_free(gr_tmpl *tmpl);
 int gr_tmpl_render(const gr_tmpl *tmpl, json_t *context, char **out, size_t *out_len);
 
 /** Like gr_tmpl_render(), charging the work to `budget` (may be NULL). */
-int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget,
-                          char **out, size_t *out_len);
+int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, char **out,
+                          size_t *out_len);
 
 /** Compiles and renders `source` once (see gr_tmpl_compile() and gr_tmpl_render()). */
 int gr_tmpl_render_string(gr_tmpl_engine *engine, const char *name, const char *source,
