@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -28,7 +29,7 @@ static int is_space(char c)
 static const char *known_field(const char *key, size_t len)
 {
     for (size_t i = 0; i < sizeof(term_fields) / sizeof(term_fields[0]); i++)
-        if (strlen(term_fields[i]) == len && strncmp(term_fields[i], key, len) == 0)
+        if (strlen(term_fields[i]) == len && strncasecmp(term_fields[i], key, len) == 0)
             return term_fields[i];
     return NULL;
 }

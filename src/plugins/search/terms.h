@@ -15,8 +15,8 @@
  *   pay*            words starting with "pay"
  *   -legacy         documents holding the word (or "-the phrase") are left out
  *   kind:component  the document's field `kind` must be "component"; the
- *                   fields are those of GR_SEARCH_TERM_FIELDS, and a value
- *                   may be quoted (owner:"team a")
+ *                   fields are those of GR_SEARCH_TERM_FIELDS in any case,
+ *                   and a value may be quoted (owner:"team a")
  *
  * Everything else is text: words are folded as gr_search_fold() does, an
  * unknown `key:value` is the two words, and an unclosed quote runs to the

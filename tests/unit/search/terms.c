@@ -145,7 +145,7 @@ static void known_fields_filter(void **state)
     gr_search_terms terms;
 
     (void)state;
-    assert_int_equal(gr_search_terms_parse("kind:Component owner:\"Team A\" pay http:x", &terms),
+    assert_int_equal(gr_search_terms_parse("KIND:Component owner:\"Team A\" pay http:x", &terms),
                      0);
     assert_int_equal(terms.filter_count, 2);
     assert_string_equal(terms.filters[0].key, "kind");
