@@ -341,8 +341,8 @@ static int compare_doubles(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Times gr_search_query() on `term`; `suggest` asks for the UI's header
- * type-ahead (8 results, no count, no highlights). */
+/* Times gr_search_query() on `term`. With `suggest`, the query is the UI's
+ * header type-ahead (8 results, no count, no highlights). */
 static void time_queries(gr_search *search, const char *term, int suggest, int queries)
 {
     double *samples = gr_xcalloc((size_t)queries, sizeof(double));

@@ -55,8 +55,8 @@ static void start(running *run)
     run->dir = gr_test_tmpdir("http-connections");
     gr_test_write_file(run->dir, "app-config.yaml", config);
     assert_int_equal(gr_test_server_start(&run->server, run->dir, "app-config.yaml", 10000), 0);
-    /* The readiness checks came from 127.0.0.1 too; on a loaded machine the
-     * server may not have seen their connections close yet, and they would
+    /* The readiness checks also came from 127.0.0.1. On a loaded machine the
+     * server may not have seen their connections close yet, so they would
      * count against the per-client limit. */
     usleep(500 * 1000);
 }

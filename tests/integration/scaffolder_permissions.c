@@ -122,7 +122,8 @@ static gr_test_output request(const char *token, const char *method, const char 
     return res;
 }
 
-/* Waits until `path` answers 200 for the admin, as the catalog reads its location meanwhile. */
+/* Waits until `path` returns 200 for the admin, because the catalog may still be reading its
+ * location. */
 static bool wait_admin_ok(const char *path)
 {
     for (int waited = 0; waited < WAIT_MS; waited += 100) {
@@ -226,7 +227,7 @@ static void kind_mismatch_hidden_missing(void **state)
     /* A readable entity of the wrong kind is named as such. */
     expect_status(USER_TOKEN, "GET", open_path, NULL, 400);
     expect_status(ADMIN_TOKEN, "GET", hidden_path, NULL, 400);
-    /* A hidden one answers like a missing one, apart from the name in the message. */
+    /* A hidden one gets the same response as a missing one, apart from the name in the message. */
     hidden = request(USER_TOKEN, "GET", hidden_path, NULL);
     missing = request(USER_TOKEN, "GET", missing_path, NULL);
     assert_int_equal(hidden.status, 404);

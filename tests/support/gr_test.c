@@ -430,7 +430,7 @@ static pid_t server_spawn(const gr_test_server *server, const char *cwd,
     return pid;
 }
 
-/* True when the server's log says its port was taken between
+/* Returns whether the server's log reports that its port was taken between
  * gr_test_free_port() and its own bind, which parallel tests can cause. */
 static int server_lost_port(const gr_test_server *server)
 {
@@ -445,7 +445,7 @@ static int server_lost_port(const gr_test_server *server)
     return lost;
 }
 
-/* Returns 0 once readiness answers 200, 1 when the server exited because its
+/* Returns 0 once readiness returns 200, 1 when the server exited because its
  * port was taken, or -1 on any other failure. */
 static int server_wait_ready(gr_test_server *server, int timeout_ms)
 {

@@ -46,9 +46,9 @@ void gr_auth_free(gr_auth *auth);
  * The HTTP authenticator (gr_http_authenticator). Accepts, in this order:
  * `Authorization: Bearer` with a static token, a legacy HS256 service token,
  * a token of a jwks issuer, or a user identity token whose session is still
- * open (one database read per request); then the
- * header of a configured identity-aware proxy; the session cookie; and, when
- * dangerouslyDisableDefaultAuthPolicy is set, no credentials at all. Sets a
+ * open (one database read per request). Then it tries the header of a
+ * configured identity-aware proxy, then the session cookie. When
+ * dangerouslyDisableDefaultAuthPolicy is set, it accepts no credentials at all. Sets a
  * gr_identity (request arena) on the request. Returns 0, GR_EUNAUTH with
  * a message that never contains a credential (each rejected credential is
  * written to the audit log), or GR_EDENIED when the token's

@@ -37,9 +37,9 @@ extern const gr_config_key gr_scaffolder_plugin_config_keys[];
 
 /**
  * Finds the Template entity `ref` ("template:namespace/name", any case) in
- * the catalog as the caller of `req` sees it: an entity that the caller may
- * not read (catalog.entity.read) gives the same GR_ENOTFOUND as a missing
- * one. `req` NULL reads without a permission check. Returns 0 and a new
+ * the catalog with the read permission of the caller of `req`. An entity
+ * that the caller may not read (catalog.entity.read) gives the same
+ * GR_ENOTFOUND as a missing one. `req` NULL reads without a permission check. Returns 0 and a new
  * reference, GR_ENOTFOUND, or a database error. Thread-safe.
  */
 int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,

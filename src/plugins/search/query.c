@@ -201,11 +201,10 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
 }
 
 /*
- * Reads the active generation and queries it inside one read transaction, so
- * a rebuild that switches generations and drops the old tables meanwhile
- * cannot pull them away: SQLite readers keep their WAL snapshot, and on
- * PostgreSQL the shared row lock on search_state holds the switch back until
- * this query ends.
+ * Reads the active generation and queries it inside one read transaction,
+ * so a rebuild cannot drop that generation's tables during the query.
+ * SQLite readers keep their WAL snapshot. On PostgreSQL, the shared row lock
+ * on search_state delays the switch to a new generation until the query ends.
  */
 static int run(gr_search *search, const gr_search__query *query, gr_search__page *page)
 {

@@ -9,14 +9,15 @@
 /*
  * A term is read left to right into parts separated by white space:
  *
- *   pay team        every word must match, exactly or as the start of a
- *                   longer word (type-ahead), an exact match scoring higher
- *   "card charges"  the words must follow each other in this order
- *   pay*            words starting with "pay"
- *   -legacy         documents holding the word (or "-the phrase") are left out
- *   kind:component  the document's field `kind` must be "component"; the
- *                   fields are those of GR_SEARCH_TERM_FIELDS in any case,
- *                   and a value may be quoted (owner:"team a")
+ *   pay team        Every word must match, exactly or as the start of a
+ *                   longer word (type-ahead). An exact match scores higher.
+ *   "card charges"  The words must follow each other in this order.
+ *   pay*            Words starting with "pay" match.
+ *   -legacy         Documents containing the word (or "-the phrase") are
+ *                   left out.
+ *   kind:component  The document's field `kind` must be "component". The
+ *                   field names are those of GR_SEARCH_TERM_FIELDS, in any
+ *                   case, and a value may be quoted (owner:"team a").
  *
  * Everything else is text: words are folded as gr_search_fold() does, an
  * unknown `key:value` is the two words, and an unclosed quote runs to the

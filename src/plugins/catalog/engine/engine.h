@@ -29,9 +29,9 @@
 /**
  * Maximum time a mark waits for its stitch while processing keeps a worker
  * busy, in ms. A worker that processed a full batch processes the next one
- * instead of stitching younger marks, so an entity that thousands of others
- * point at (a group, a system) is stitched once after a bulk ingestion
- * instead of after every batch.
+ * before it stitches younger marks. So an entity that thousands of others
+ * point at (a group, a system) is stitched once after a bulk ingestion, not
+ * after every batch.
  */
 #define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */

@@ -365,7 +365,7 @@ static void deferred_push(gr_catalog_result *result, json_t *entity, const char 
     item->json = gr_catalog__json_text(entity);
     item->len = strlen(item->json);
     /* A document serializes the same way as long as its text does, so the hash of the stored
-     * text tells whether it changed. */
+     * text shows whether it changed. */
     gr_catalog__sha1_hex(item->json, item->len, item->hash);
     item->location_key = location_key_intern(result, location_key);
     if (result->deferred_held + item->len > GR_CATALOG_DEFERRED_MEMORY)
