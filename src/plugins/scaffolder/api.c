@@ -13,11 +13,11 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "plugins/catalog/model/ref.h"
+#include "plugins/scaffolder/creator.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/runner.h"
 #include "plugins/scaffolder/spec.h"
 #include "plugins/scaffolder/store.h"
-#include "plugins/scaffolder/creator.h"
 #include "plugins/scaffolder/task_user.h"
 #include "plugins/scaffolder/workspace.h"
 

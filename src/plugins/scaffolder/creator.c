@@ -75,7 +75,8 @@ void gr_scaffolder_creator_rebuild(const json_t *stored, gr_scaffolder_creator *
         rebuild_ownership(out);
     } else if (strcmp(type, "service") == 0) {
         out->identity.subject = json_string_value(json_object_get(stored, "subject"));
-        if (out->identity.subject == NULL || json_is_false(json_object_get(stored, "catalogEntityRead")))
+        if (out->identity.subject == NULL ||
+            json_is_false(json_object_get(stored, "catalogEntityRead")))
             return;
     } else if (strcmp(type, "none") != 0) {
         return;

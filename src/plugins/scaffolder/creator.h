@@ -15,7 +15,7 @@
  *   {"type": "none"}   an anonymous caller
  * A service whose accessRestrictions exclude catalog.entity.read also gets
  * "catalogEntityRead": false. Tokens and sessions are never stored, so a
- * stored task holds no credential.
+ * stored task contains no credential.
  */
 
 /**

@@ -56,7 +56,7 @@ typedef struct {
     /* Config key of timeout_ms, named in messages; NULL: scaffolder.taskTimeoutSeconds. */
     const char *timeout_setting;
     /* The task's creator, whose permissions decide what catalog:fetch may read (borrowed).
-     * NULL: nobody, which an enabled permission policy denies every read. */
+     * With NULL, an enabled permission policy denies every read. */
     const gr_identity *creator;
 } gr_scaffolder_run_params;
 

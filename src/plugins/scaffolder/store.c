@@ -146,8 +146,8 @@ int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const j
         created_by = json_string_value(json_object_get(creator, "userEntityRef"));
     gr_scaffolder_new_id(id_out);
     {
-        const char *params[] = {id_out, spec_text, secrets_text, created_by, creator_text,
-                                template_ref};
+        const char *params[] = {id_out,     spec_text,    secrets_text,
+                                created_by, creator_text, template_ref};
 
         rc = exec_texts(db, sql, params, 6, NULL);
     }

@@ -121,8 +121,10 @@ static void ownership_skips_non_strings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(user_round_trip),        cmocka_unit_test(service_round_trip),
-        cmocka_unit_test(anonymous_round_trip),   cmocka_unit_test(bad_forms_have_no_type),
+        cmocka_unit_test(user_round_trip),
+        cmocka_unit_test(service_round_trip),
+        cmocka_unit_test(anonymous_round_trip),
+        cmocka_unit_test(bad_forms_have_no_type),
         cmocka_unit_test(ownership_skips_non_strings),
     };
 

@@ -30,8 +30,7 @@ static void create_then_get(void **state)
     char id[GR_SCAFFOLDER_ID_SIZE];
 
     assert_int_equal(gr_task_store_migrate(f->db), 0);
-    assert_int_equal(
-        gr_task_create(f->db, spec, secrets, jane, "template:default/t", id), 0);
+    assert_int_equal(gr_task_create(f->db, spec, secrets, jane, "template:default/t", id), 0);
     assert_int_equal(strlen(id), 36);
     assert_int_equal(gr_task_get(f->db, id, &task), 0);
     assert_string_equal(json_string_value(json_object_get(task, "status")), "open");
@@ -47,8 +46,7 @@ static void create_then_get(void **state)
 }
 
 /* Stores an open task created by the user `ref`. */
-static int create_as(gr_db *db, const json_t *spec, const char *ref,
-                     char id[GR_SCAFFOLDER_ID_SIZE])
+static int create_as(gr_db *db, const json_t *spec, const char *ref, char id[GR_SCAFFOLDER_ID_SIZE])
 {
     json_t *creator = json_pack("{s:s, s:s, s:[s]}", "type", "user", "userEntityRef", ref,
                                 "ownershipEntityRefs", ref);
