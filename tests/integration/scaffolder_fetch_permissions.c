@@ -81,6 +81,10 @@ static const char config_yaml[] =
     "          - kindIs: [template, user, group]\n"
     "          - isEntityOwner: true\n";
 
+/* Turns the permission policy off, so every identity may read every entity. */
+static const char disabled_yaml[] = "permission:\n"
+                                    "  enabled: false\n";
+
 /* Keeps every task open, so that a later server claims it. */
 static const char paused_yaml[] = "scaffolder:\n"
                                   "  concurrentTasksLimit: 0\n";
@@ -204,6 +208,7 @@ static char *make_dir(const char *name)
 
     gr_test_write_file(dir, "app-config.yaml", config_yaml);
     gr_test_write_file(dir, "paused.yaml", paused_yaml);
+    gr_test_write_file(dir, "disabled.yaml", disabled_yaml);
     gr_test_write_file(dir, "catalog.yaml", catalog_yaml);
     return dir;
 }
@@ -420,11 +425,82 @@ static void restart_keeps_creator(void **state)
     free(dir);
 }
 
+/* A dry run of fetch-entity for `ref` as `sender`; returns the response body (caller frees). */
+static char *dry_run_fetch(const gr_test_server *server, const caller *sender, const char *ref)
+{
+    char *body =
+        gr_xasprintf("{\"template\":{\"apiVersion\":\"scaffolder.backstage.io/v1beta3\",\"kind\":"
+                     "\"Template\",\"metadata\":{\"name\":\"dry-fetch\"},\"spec\":{\"owner\":"
+                     "\"group:default/team-a\",\"type\":\"service\",\"steps\":[{\"id\":\"one\","
+                     "\"action\":\"catalog:fetch\",\"input\":{\"entityRef\":\"%s\"}}],"
+                     "\"output\":{\"entity\":\"${{ steps.one.output.entity }}\"}}},"
+                     "\"values\":{},\"directoryContents\":[]}",
+                     ref);
+    gr_test_output res = request(server, sender, "POST", "/api/scaffolder/v2/dry-run", body);
+    char *text;
+
+    if (res.status != 200)
+        fail_msg("dry run for %s: status %d, body %s", ref, res.status, res.out ? res.out : "");
+    text = gr_xstrdup(res.out);
+    gr_test_output_free(&res);
+    free(body);
+    return text;
+}
+
+static void dry_run_as_caller(void **state)
+{
+    char *dir = make_dir("scaffolder-fetch-dry");
+    gr_test_server server;
+    char *hidden;
+    char *allowed;
+
+    (void)state;
+    start(&server, dir, false);
+    hidden = dry_run_fetch(&server, &alice, BETA_REF);
+    allowed = dry_run_fetch(&server, &bob, BETA_REF);
+    assert_non_null(strstr(hidden, "\"status\":\"failed\""));
+    assert_non_null(strstr(hidden, "Entity " BETA_REF " not found"));
+    assert_null(strstr(hidden, "\"lifecycle\""));
+    assert_non_null(strstr(allowed, "\"status\":\"completed\""));
+    assert_non_null(strstr(allowed, "\"name\":\"beta-svc\""));
+    free(allowed);
+    free(hidden);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+static void disabled_policy_reads_all(void **state)
+{
+    const char *const configs[] = {"app-config.yaml", "disabled.yaml", NULL};
+    char *dir = make_dir("scaffolder-fetch-disabled");
+    gr_test_server server;
+    json_t *body;
+
+    (void)state;
+    assert_int_equal(gr_test_server_start_configs(&server, dir, configs, 30000), 0);
+    assert_true(wait_ok(&server, &ci, "/api/catalog/entities/by-name/component/default/beta-svc"));
+    assert_true(
+        wait_ok(&server, &ci, "/api/catalog/entities/by-name/template/default/fetch-entity"));
+    body = run_fetch(&server, &ci, BETA_REF, false);
+    expect_entity(body, "beta-svc");
+    json_decref(body);
+    assert_true(wait_ok(&server, &alice, "/api/catalog/entities/by-name/user/default/alice"));
+    body = run_fetch(&server, &alice, BETA_REF, false);
+    expect_entity(body, "beta-svc");
+    json_decref(body);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fetch_as_creator),
         cmocka_unit_test(restart_keeps_creator),
+        cmocka_unit_test(dry_run_as_caller),
+        cmocka_unit_test(disabled_policy_reads_all),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
