@@ -92,6 +92,12 @@ const gr_config_key gr_auth_plugin_keys[] = {
                        "or \"1h\". From 10 minutes to 24 hours; 1 hour when unset.",
     },
     {
+        .path = "auth.sessionMaxAge",
+        .types = DURATION_TYPES,
+        .description = "Longest time a sign-in session can be refreshed; after it the person "
+                       "signs in again. At least the token lifetime; 7 days when unset.",
+    },
+    {
         .path = "auth.keyRotation",
         .types = DURATION_TYPES,
         .description = "How long one signing key signs tokens before a new key is made; old "
