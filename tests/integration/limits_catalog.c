@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Integration tests that cross the catalog API's page size limits over HTTP. */
+/* Integration tests that cross the catalog API's page sizes over HTTP and the validate CLI's limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "plugins/catalog/api/api.h"
@@ -153,11 +154,94 @@ static void query_limit_over_max_lowered(void **state)
     free(next_path);
 }
 
+/* Runs `greenroom catalog validate --format json PATH` and returns its output. */
+static gr_test_output validate(const char *path)
+{
+    const char *argv[] = {"catalog", "validate", "--format", "json", path, NULL};
+
+    return gr_test_run(NULL, argv);
+}
+
+/* Writes a YAML file of `len` bytes: one component, then a comment that fills the rest. */
+static void write_yaml_of_size(const char *dir, const char *name, size_t len)
+{
+    static const char entity[] = "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                                 "metadata: {name: big}\n"
+                                 "spec: {type: service, lifecycle: production, owner: team}\n#";
+    char *text = gr_xmalloc(len + 1);
+
+    memset(text, 'x', len);
+    memcpy(text, entity, sizeof(entity) - 1);
+    text[len - 1] = '\n';
+    text[len] = '\0';
+    gr_test_write_file(dir, name, text);
+    free(text);
+}
+
+static void validate_file_over_max_rejected(void **state)
+{
+    char *at_max = gr_xasprintf("%s/at-max.yaml", srv.dir);
+    char *over_max = gr_xasprintf("%s/over-max.yaml", srv.dir);
+    gr_test_output out;
+
+    (void)state;
+    write_yaml_of_size(srv.dir, "at-max.yaml", (size_t)8 << 20);
+    write_yaml_of_size(srv.dir, "over-max.yaml", ((size_t)8 << 20) + 1);
+    out = validate(at_max);
+    assert_int_equal(out.status, 0);
+    gr_test_output_free(&out);
+
+    out = validate(over_max);
+    assert_int_equal(out.status, 1);
+    assert_non_null(strstr(out.out, over_max));
+    assert_non_null(strstr(out.out, "the file is larger than 8388608 bytes"));
+    gr_test_output_free(&out);
+    free(over_max);
+    free(at_max);
+}
+
+/* A folder more than 32 levels below the PATH given is not searched, with a note. */
+static void validate_folder_over_max_noted(void **state)
+{
+    gr_buf rel = GR_BUF_INIT;
+    char *root = gr_xasprintf("%s/deep", srv.dir);
+    char *text = NULL;
+    gr_test_output out;
+
+    (void)state;
+    gr_buf_puts(&rel, "deep");
+    for (int i = 1; i <= 33; i++) {
+        gr_buf_printf(&rel, "/d%d", i);
+        if (i >= 32) {
+            char *name = gr_xasprintf("%s/c%d.yaml", gr_buf_cstr(&rel), i);
+
+            text = gr_xasprintf("apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                                "metadata: {name: c%d}\n"
+                                "spec: {type: service, lifecycle: production, owner: team}\n",
+                                i);
+            gr_test_write_file(srv.dir, name, text);
+            free(text);
+            free(name);
+        }
+    }
+    out = validate(root);
+    assert_int_equal(out.status, 0);
+    assert_non_null(strstr(out.out, "component:default/c32"));
+    assert_null(strstr(out.out, "component:default/c33"));
+    assert_non_null(strstr(out.err, "/d33: note: not searched, because it is more than 32 "
+                                    "folders below the PATH given"));
+    gr_test_output_free(&out);
+    gr_buf_free(&rel);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(query_default_limit),
         cmocka_unit_test(query_limit_over_max_lowered),
+        cmocka_unit_test(validate_file_over_max_rejected),
+        cmocka_unit_test(validate_folder_over_max_noted),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
