@@ -19,14 +19,17 @@
 #include "host/auth/audit.h"
 #include "host/auth/auth.h"
 #include "host/auth/base64url.h"
+#include "host/auth/config_list.h"
 #include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
 #include "host/auth/fetch.h"
 #include "host/auth/jwk.h"
 #include "host/auth/jwks.h"
 #include "host/auth/jwt.h"
+#include "host/auth/legacy_access.h"
 #include "host/auth/proxy.h"
 #include "host/auth/resolver.h"
+#include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -300,8 +303,8 @@ static void jwk_member_over_max_rejected(void **state)
 
 static void proxy_user_over_max_rejected(void **state)
 {
-    json_t *config = json_pack("{s:s, s:b}", "userHeader", "X-Forwarded-User",
-                               "dangerouslyTrustUserHeader", 1);
+    json_t *config =
+        json_pack("{s:s, s:b}", "userHeader", "X-Forwarded-User", "dangerouslyTrustUserHeader", 1);
     gr_auth_proxy *proxy = NULL;
     json_t *claims = NULL;
     char *user = repeated('u', 320);
@@ -332,7 +335,8 @@ static void resolvers_over_max_rejected(void **state)
 
     (void)state;
     for (int i = 0; i < GR_AUTH_MAX_RESOLVERS; i++)
-        json_array_append_new(list, json_pack("{s:s}", "resolver", "emailMatchingUserEntityProfileEmail"));
+        json_array_append_new(
+            list, json_pack("{s:s}", "resolver", "emailMatchingUserEntityProfileEmail"));
     provider = json_pack("{s:{s:O}}", "signIn", "resolvers", list);
     assert_int_equal(gr_auth_resolvers_parse(provider, "auth.providers.oidc", NULL, &resolvers),
                      GR_OK);
@@ -340,12 +344,13 @@ static void resolvers_over_max_rejected(void **state)
     gr_auth_resolvers_clear(&resolvers);
     json_decref(provider);
 
-    json_array_append_new(list, json_pack("{s:s}", "resolver", "emailMatchingUserEntityProfileEmail"));
+    json_array_append_new(list,
+                          json_pack("{s:s}", "resolver", "emailMatchingUserEntityProfileEmail"));
     provider = json_pack("{s:{s:O}}", "signIn", "resolvers", list);
     assert_int_equal(gr_auth_resolvers_parse(provider, "auth.providers.oidc", NULL, &resolvers),
                      GR_EINVALID);
-    assert_non_null(strstr(gr_error_last(),
-                           "auth.providers.oidc.signIn.resolvers: at most 8 resolvers are allowed"));
+    assert_non_null(strstr(
+        gr_error_last(), "auth.providers.oidc.signIn.resolvers: at most 8 resolvers are allowed"));
     gr_auth_resolvers_clear(&resolvers);
     json_decref(provider);
     json_decref(list);
@@ -402,8 +407,8 @@ static void ownership_over_max_cut(void **state)
     (void)state;
     for (int i = 0; i <= GR_AUTH_MAX_OWNERSHIP; i++)
         refs[i] = gr_xasprintf("group:default/team-%d", i);
-    user = gr_auth_user_new("user:default/jane", (const char *const *)refs,
-                            GR_AUTH_MAX_OWNERSHIP + 1);
+    user =
+        gr_auth_user_new("user:default/jane", (const char *const *)refs, GR_AUTH_MAX_OWNERSHIP + 1);
     assert_int_equal(user->ownership_count, GR_AUTH_MAX_OWNERSHIP);
     assert_string_equal(user->ownership[0], "user:default/jane");
     assert_string_equal(user->ownership[GR_AUTH_MAX_OWNERSHIP - 1], "group:default/team-254");
@@ -481,6 +486,97 @@ static void token_ttl_outside_range_rejected(void **state)
     assert_non_null(strstr(gr_error_last(), "86401 seconds is outside the allowed range"));
 }
 
+/* Returns the code of reading a legacy entry whose secret decodes to `len` bytes. */
+static int legacy_secret_status(size_t len)
+{
+    unsigned char *secret = gr_xmalloc(len);
+    char *encoded;
+    char *yaml;
+    gr_config *cfg;
+    gr_auth_legacy_keys *keys = NULL;
+    int rc;
+
+    memset(secret, 0x5a, len);
+    encoded = gr_base64url_encode(secret, len);
+    yaml = gr_xasprintf("backend:\n  auth:\n    externalAccess:\n      - type: legacy\n"
+                        "        options:\n          secret: %s\n          subject: old-bot\n",
+                        encoded);
+    cfg = config_from(yaml);
+    rc = gr_auth_legacy_keys_new(&keys, cfg);
+    gr_auth_legacy_keys_free(keys);
+    gr_config_free(cfg);
+    free(yaml);
+    free(encoded);
+    free(secret);
+    return rc;
+}
+
+/* Secrets one and two bytes past the limit pass the check on the text's
+ * length, so the decoded length is checked as well. */
+static void legacy_secret_over_max_rejected(void **state)
+{
+    (void)state;
+    assert_int_equal(legacy_secret_status(GR_AUTH_LEGACY_MAX_SECRET_BYTES), GR_OK);
+    assert_int_equal(legacy_secret_status(GR_AUTH_LEGACY_MAX_SECRET_BYTES + 1), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "backend.auth.externalAccess[0].options.secret: the "
+                                            "secret must be base64 of 1 to 1024 bytes"));
+    assert_int_equal(legacy_secret_status(GR_AUTH_LEGACY_MAX_SECRET_BYTES + 2), GR_EINVALID);
+}
+
+static void config_list_over_max_rejected(void **state)
+{
+    json_t *values = json_array();
+    gr_auth_config_list list;
+    char value[16];
+
+    (void)state;
+    for (int i = 0; i < GR_AUTH_CONFIG_LIST_MAX; i++) {
+        snprintf(value, sizeof(value), "v%d", i);
+        json_array_append_new(values, json_string(value));
+    }
+    assert_int_equal(gr_auth_config_list_read(values, "opt", &list), GR_OK);
+    assert_true(gr_auth_config_list_contains(&list, "v63"));
+    gr_auth_config_list_clear(&list);
+
+    json_array_append_new(values, json_string("one-more"));
+    assert_int_equal(gr_auth_config_list_read(values, "opt", &list), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "opt: more than 64 values"));
+    gr_auth_config_list_clear(&list);
+    json_decref(values);
+}
+
+static void restrictions_over_max_rejected(void **state)
+{
+    json_t *items = json_array();
+    json_t *entry;
+    gr_auth_restrictions *restrictions = NULL;
+    char plugin[16];
+
+    (void)state;
+    for (int i = 0; i < GR_AUTH_MAX_RESTRICTIONS; i++) {
+        snprintf(plugin, sizeof(plugin), "plugin%d", i);
+        json_array_append_new(items, json_pack("{s:s}", "plugin", plugin));
+    }
+    entry = json_pack("{s:O}", "accessRestrictions", items);
+    if (gr_auth_restrictions_read(entry, "backend.auth.externalAccess[0]", &restrictions) != GR_OK)
+        fail_msg("restrictions: %s", gr_error_last());
+    assert_non_null(restrictions);
+    gr_auth_restrictions_free(restrictions);
+    restrictions = NULL;
+    json_decref(entry);
+
+    json_array_append_new(items, json_pack("{s:s}", "plugin", "one-more"));
+    entry = json_pack("{s:O}", "accessRestrictions", items);
+    assert_int_equal(
+        gr_auth_restrictions_read(entry, "backend.auth.externalAccess[0]", &restrictions),
+        GR_EINVALID);
+    assert_null(restrictions);
+    assert_non_null(strstr(gr_error_last(), "backend.auth.externalAccess[0].accessRestrictions: "
+                                            "more than 64 items"));
+    json_decref(entry);
+    json_decref(items);
+}
+
 /* ---- audit rate limit ------------------------------------------------------ */
 
 static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -546,6 +642,9 @@ int main(void)
         cmocka_unit_test(ownership_over_max_cut),
         cmocka_unit_test(static_token_under_min_rejected),
         cmocka_unit_test(token_ttl_outside_range_rejected),
+        cmocka_unit_test(legacy_secret_over_max_rejected),
+        cmocka_unit_test(config_list_over_max_rejected),
+        cmocka_unit_test(restrictions_over_max_rejected),
         cmocka_unit_test(audit_failures_over_max_suppressed),
     };
 

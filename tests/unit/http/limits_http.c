@@ -15,6 +15,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/config/config.h"
 #include "host/http/http.h"
 #include "host/http/metrics.h"
 
@@ -73,10 +74,10 @@ static void metric_labels_over_max(void **state)
     gr_metrics *metrics = gr_metrics_new();
 
     (void)state;
-    assert_int_equal(gr_metrics_register(metrics, "test_total", GR_METRIC_COUNTER, "Test.", NULL, 0),
-                     GR_OK);
-    assert_non_null(gr_metrics_series(metrics, "test_total", "a", "1", "b", "2", "c", "3", "d",
-                                      "4", "e", "5", "f", "6", "g", "7", "h", "8", NULL));
+    assert_int_equal(
+        gr_metrics_register(metrics, "test_total", GR_METRIC_COUNTER, "Test.", NULL, 0), GR_OK);
+    assert_non_null(gr_metrics_series(metrics, "test_total", "a", "1", "b", "2", "c", "3", "d", "4",
+                                      "e", "5", "f", "6", "g", "7", "h", "8", NULL));
     assert_null(gr_metrics_series(metrics, "test_total", "a", "1", "b", "2", "c", "3", "d", "4",
                                   "e", "5", "f", "6", "g", "7", "h", "8", "i", "9", NULL));
     assert_int_equal(gr_error_last_code(), GR_ELIMIT);
@@ -90,8 +91,8 @@ static void metric_series_over_max(void **state)
     char value[16];
 
     (void)state;
-    assert_int_equal(gr_metrics_register(metrics, "test_total", GR_METRIC_COUNTER, "Test.", NULL, 0),
-                     GR_OK);
+    assert_int_equal(
+        gr_metrics_register(metrics, "test_total", GR_METRIC_COUNTER, "Test.", NULL, 0), GR_OK);
     for (int i = 0; i < GR_METRICS_MAX_SERIES; i++) {
         snprintf(value, sizeof(value), "%d", i);
         if (gr_metrics_series(metrics, "test_total", "n", value, NULL) == NULL)
@@ -119,17 +120,53 @@ static void histogram_buckets_over_max(void **state)
     assert_int_equal(gr_metrics_register(metrics, "test_over_max", GR_METRIC_HISTOGRAM, "Test.",
                                          bounds, GR_METRICS_MAX_BUCKETS + 1),
                      GR_EINVALID);
-    assert_non_null(strstr(gr_error_last(), "histogram test_over_max needs 1 to 32 buckets, not 33"));
+    assert_non_null(
+        strstr(gr_error_last(), "histogram test_over_max needs 1 to 32 buckets, not 33"));
     gr_metrics_free(metrics);
+}
+
+/* Returns the code of reading backend.server.timeout set to `seconds`. */
+static int timeout_status(long long seconds)
+{
+    char *dir = gr_test_tmpdir("http-limits");
+    char *path = gr_xasprintf("%s/app.yaml", dir);
+    char *yaml = gr_xasprintf("backend:\n  server:\n    timeout: %lld\n", seconds);
+    const char *files[] = {path};
+    gr_config_schema *schema = gr_config_schema_new();
+    gr_config *cfg = NULL;
+    gr_http_options opts = {0};
+    int rc;
+
+    gr_test_write_file(dir, "app.yaml", yaml);
+    if (gr_config_load(&cfg, files, 1, schema) != GR_OK)
+        fail_msg("config: %s", gr_error_last());
+    rc = gr_http_options_read(cfg, &opts);
+    if (rc == GR_OK && opts.connection_timeout_s != (unsigned)seconds)
+        rc = GR_ERROR;
+    gr_config_free(cfg);
+    gr_config_schema_free(schema);
+    gr_test_rmtree(dir);
+    free(yaml);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+static void timeout_over_max_rejected(void **state)
+{
+    (void)state;
+    assert_int_equal(timeout_status(86400), GR_OK);
+    assert_int_equal(timeout_status(86401), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "backend.server.timeout: 86401 seconds is outside "
+                                            "the allowed range of 1 to 86400 seconds"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(response_headers_over_max),
-        cmocka_unit_test(metric_labels_over_max),
-        cmocka_unit_test(metric_series_over_max),
-        cmocka_unit_test(histogram_buckets_over_max),
+        cmocka_unit_test(response_headers_over_max), cmocka_unit_test(metric_labels_over_max),
+        cmocka_unit_test(metric_series_over_max),    cmocka_unit_test(histogram_buckets_over_max),
+        cmocka_unit_test(timeout_over_max_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
