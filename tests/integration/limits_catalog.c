@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Integration tests that cross the catalog API's page sizes over HTTP and the validate CLI's limits. */
+/* Integration tests that cross the catalog API's page sizes over HTTP and the validate CLI's
+ * limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,7 +96,8 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* GETs `path` below /api/catalog and returns the JSON body; fails unless 200. */
+/* GETs `path` below /api/catalog and returns the JSON body, failing the test unless the status is
+ * 200. */
 static json_t *get_json(const char *path)
 {
     const char *headers[] = {"Authorization: Bearer " TOKEN, NULL};
@@ -144,8 +146,8 @@ static void query_limit_over_max_lowered(void **state)
     assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), ENTITY_COUNT);
     assert_non_null(next_cursor(body));
 
-    next_path = gr_xasprintf("/entities/by-query?fields=metadata.name&cursor=%s",
-                             next_cursor(body));
+    next_path =
+        gr_xasprintf("/entities/by-query?fields=metadata.name&cursor=%s", next_cursor(body));
     json_decref(body);
     body = get_json(next_path);
     assert_int_equal(json_array_size(json_object_get(body, "items")), 1);

@@ -17,12 +17,11 @@ static const char config_locations[] =
     "{\"catalog\": {\"allowedLocationTypes\": [\"file\"],"
     " \"rules\": [{\"allow\": [\"Component\", \"Location\"]}]%s}}";
 
-static const char component_yaml[] =
-    "apiVersion: backstage.io/v1alpha1\n"
-    "kind: Component\n"
-    "metadata:\n"
-    "  name: %s\n"
-    "spec: {type: service, lifecycle: production, owner: team}\n";
+static const char component_yaml[] = "apiVersion: backstage.io/v1alpha1\n"
+                                     "kind: Component\n"
+                                     "metadata:\n"
+                                     "  name: %s\n"
+                                     "spec: {type: service, lifecycle: production, owner: team}\n";
 
 /* Writes l1.yaml .. l<levels>.yaml, each a Location that targets the next
  * file, and l<levels + 1>.yaml with the Component "leaf". */
@@ -56,7 +55,7 @@ static void hooks_over_max_rejected(void **state)
     assert_non_null(strstr(gr_error_last(), "at most 8 stitched hooks can be registered"));
 }
 
-/* Dry-runs @DIR@/l1.yaml; returns the code and the entity count in *count. */
+/* Dry-runs @DIR@/l1.yaml and returns the code, with the entity count in *count. */
 static int dry_run_chain(engine_fixture *fixture, size_t *count)
 {
     char *target = engine_expand(fixture, "@DIR@/l1.yaml");
@@ -160,9 +159,9 @@ static void search_value_over_max_nulled(void **state)
     char *at_max = repeated_text("\xc3\xa9", GR_CATALOG_SEARCH_MAX_VALUE);
     char *over_max = repeated_text("\xc3\xa9", GR_CATALOG_SEARCH_MAX_VALUE + 1);
     char *emoji = repeated_text("\xf0\x9f\x98\x80", GR_CATALOG_SEARCH_MAX_VALUE / 2 + 1);
-    json_t *entity = json_pack("{s:s, s:{s:s}, s:{s:s, s:s, s:s}}", "kind", "Component",
-                               "metadata", "name", "x", "spec", "atmax", at_max, "overmax",
-                               over_max, "emoji", emoji);
+    json_t *entity =
+        json_pack("{s:s, s:{s:s}, s:{s:s, s:s, s:s}}", "kind", "Component", "metadata", "name", "x",
+                  "spec", "atmax", at_max, "overmax", over_max, "emoji", emoji);
     gr_catalog_search_rows rows = {0};
     const gr_catalog_search_row *row;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests that cross the location readers' limits: file size, glob depth and count, redirects. */
+/* Unit tests that cross the location readers' limits: file size, glob depth and count, redirects.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,7 +39,7 @@ static void capture_log(gr_log_level level, const char *line, void *payload)
     pthread_mutex_unlock(&log_lock);
 }
 
-/* Redirects /hop/N to /hop/N-1; /hop/0 sends a small catalog file. */
+/* Redirects /hop/N to /hop/N-1, and /hop/0 sends a small catalog file. */
 static int hop_get(gr_request *req, gr_response *res, void *payload)
 {
     int n = atoi(gr_req_param(req, "n"));

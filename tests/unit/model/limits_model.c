@@ -168,9 +168,8 @@ static json_t *nested_instance(int levels)
 /* A recursive $ref makes the validation as deep as the instance. */
 static void schema_validation_over_max_reported(void **state)
 {
-    static const char schema_text[] =
-        "{\"$id\": \"test:recursive\", \"type\": \"object\","
-        " \"properties\": {\"a\": {\"$ref\": \"test:recursive\"}}}";
+    static const char schema_text[] = "{\"$id\": \"test:recursive\", \"type\": \"object\","
+                                      " \"properties\": {\"a\": {\"$ref\": \"test:recursive\"}}}";
     gr_schema_set *set = gr_schema_set_new();
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
     const gr_schema *schema;

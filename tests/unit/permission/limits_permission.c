@@ -13,7 +13,7 @@
 #include "host/common/error.h"
 #include "host/permission/permission.h"
 
-/* Returns a policy with `count` rules that allow search.query; caller frees. */
+/* Returns a policy with `count` rules that allow search.query. Caller frees. */
 static json_t *policy_with_rules(int count)
 {
     json_t *rules = json_array();

@@ -15,7 +15,7 @@
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
 
-/* Parses `text` with at most `max_nodes` values; returns the code. */
+/* Parses `text` with at most `max_nodes` values and returns the code. */
 static int parse_with_max_nodes(const char *text, size_t max_nodes)
 {
     gr_yaml_limits limits = {.max_nodes = max_nodes};
@@ -47,7 +47,7 @@ static void nodes_counts_alias_copies(void **state)
     assert_non_null(strstr(gr_error_last(), "counting each alias copy"));
 }
 
-/* Emits {key: 1} where the key is `len` letters; caller frees the text. */
+/* Emits {key: 1} where the key is `len` letters. Caller frees the text. */
 static char *emit_long_key(size_t len)
 {
     char *key = gr_xmalloc(len + 1);
