@@ -187,7 +187,7 @@ static int jwks_fetch_set(gr_jwks *jwks, int64_t now)
     return rc;
 }
 
-/* Checks that `kid` can be put into a key URL as it is; sets the error when it cannot. */
+/* Checks that `kid` can be put into a key URL as it is. Sets the error when it cannot. */
 static int kid_check(const char *kid)
 {
     size_t len = strlen(kid);

@@ -59,7 +59,7 @@ typedef struct {
     size_t count;
     size_t cap;
     int rc;
-    bool depth_warned; /* the folder depth limit was logged once for this walk */
+    bool depth_warned; /* whether the folder depth limit was logged for this walk */
 } glob_walk;
 
 static int compare_paths(const void *a, const void *b)
