@@ -2,11 +2,25 @@
 # SPDX-License-Identifier: MIT
 # Builds greenroom with AddressSanitizer and UndefinedBehaviorSanitizer and
 # runs every test suite, then prints one line: "N passed, N failed".
+#
+# Two ctest passes run: every test as configured (SQLite unless a test picks
+# PostgreSQL itself), then the integration tests again with GR_TEST_DB=pg,
+# where each `greenroom serve` a test starts gets its own PostgreSQL
+# database. Both passes share one PostgreSQL server from scripts/pg-start.sh,
+# exported as GR_TEST_PG_URL, which the unit tests' database fixture uses
+# too. Arguments go to both ctest runs (for example -R REGEX).
 set -u
 cd "$(dirname "$0")/.."
 
 build_dir=build/check
 log=$build_dir/ctest.log
+pg_log=$build_dir/ctest-pg.log
+pg_dir=$build_dir/pg
+
+# Integration tests left out of the PostgreSQL pass because they choose their
+# databases themselves and read them directly: the db_* and techdocs tests
+# run each case on both engines, and multi_instance always runs on PostgreSQL.
+pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs)$'
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" || exit 1
@@ -19,14 +33,44 @@ cmake --build build/release -j "$(nproc)" >/dev/null || {
     exit 1
 }
 
+# A server left over from an interrupted run is stopped first.
+scripts/pg-stop.sh "$pg_dir" >/dev/null 2>&1
+rm -rf "$pg_dir"
+pg_failed=0
+if pg_url=$(scripts/pg-start.sh --stop-with $$ "$pg_dir"); then
+    export GR_TEST_PG_URL="$pg_url"
+else
+    echo "check: scripts/pg-start.sh failed, so the PostgreSQL pass is skipped and counted as failed"
+    pg_failed=1
+fi
+
 ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure "$@" 2>&1 | tee "$log"
 
-total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
-failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -n 1)
-if [ -z "$total" ]; then
+: >"$pg_log"
+if [ "$pg_failed" -eq 0 ]; then
+    echo "check: integration tests again, each server on its own PostgreSQL database"
+    GR_TEST_DB=pg ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure -L integration \
+        -E "$pg_pass_exclude" "$@" 2>&1 | tee "$pg_log"
+    scripts/pg-stop.sh "$pg_dir" >/dev/null 2>&1
+    rm -rf "$pg_dir"
+fi
+
+# Prints "total failed" from a ctest log, or nothing when it ran no test.
+count() {
+    total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$1" | tail -n 1)
+    failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$1" | tail -n 1)
+    [ -n "$total" ] && echo "$total $failed"
+}
+
+sqlite_counts=$(count "$log")
+pg_counts=$(count "$pg_log")
+if [ -z "$sqlite_counts" ] && [ -z "$pg_counts" ]; then
     echo "check: ctest ran no test"
     echo "0 passed, 1 failed"
     exit 1
 fi
-echo "$((total - failed)) passed, $failed failed"
+set -- ${sqlite_counts:-0 0} ${pg_counts:-0 0}
+passed=$(($1 - $2 + $3 - $4))
+failed=$(($2 + $4 + pg_failed))
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,6 +23,7 @@ libutf8proc-dev
 libgit2-dev
 libcurl4-openssl-dev
 libssl-dev
+openssl
 libcmocka-dev
 git
 curl

@@ -2,6 +2,7 @@
 /* The table of plugins compiled into the binary, in start-up order. */
 #include <stddef.h>
 
+#include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
@@ -64,8 +65,15 @@ static const gr_plugin_def builtin_ui = {
     .config_keys = gr_ui_config_keys,
 };
 
-/* The UI comes last: its fallback /docs and /create pages give way to the
- * pages TechDocs and the scaffolder registered before it. */
+/*
+ * The UI comes after the features: its fallback /docs and /create pages give
+ * way to the pages TechDocs and the scaffolder registered before it. The
+ * plugin loader comes last, so shared-library plugins find every feature.
+ * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
+ * like shared-library plugins, with gr_plugin_adapter_def() making each
+ * gr_plugin_def. They use the internal gr_host directly today; the adapter
+ * is tested on its own in tests/integration/plugin_adapter.c.
+ */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
@@ -73,6 +81,7 @@ static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_techdocs,
     &builtin_scaffolder,
     &builtin_ui,
+    &gr_plugin_loader_def, /* last: plugins register into the features above */
     NULL,
 };
 

@@ -300,6 +300,54 @@ static void logout_checks_origin_and_csrf(void **state)
     stop(&run);
 }
 
+/* A write to the API that a session cookie authenticates must come from the
+ * portal itself: a foreign page's text/plain post is rejected. */
+static void cookie_api_write_needs_origin(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    char *origin_header;
+    const char *body = "{\"entityRef\":\"component:default/none\"}";
+
+    (void)state;
+    start(&run, "auth-apiwrite", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    origin_header = gr_xasprintf("Origin: %s", run.server.base_url);
+    {
+        const char *evil[] = {cookie_header, "Content-Type: text/plain",
+                              "Origin: http://evil.example", NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", evil, body);
+        assert_int_equal(res.status, 403);
+        assert_non_null(strstr(res.out, "\"name\":\"NotAllowedError\""));
+        gr_test_output_free(&res);
+    }
+    {
+        const char *no_token[] = {cookie_header, "Content-Type: text/plain", origin_header,
+                                  NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", no_token, body);
+        assert_int_equal(res.status, 403);
+        gr_test_output_free(&res);
+    }
+    {
+        const char *portal[] = {cookie_header, "Content-Type: application/json", origin_header,
+                                "X-Requested-With: XMLHttpRequest", NULL};
+
+        res = request(&run, "POST", "/api/catalog/refresh", portal, body);
+        assert_int_not_equal(res.status, 403);
+        assert_int_not_equal(res.status, 401);
+        gr_test_output_free(&res);
+    }
+    free(origin_header);
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
 static void permission_policy_on_route(void **state)
 {
     running run;
@@ -447,6 +495,7 @@ int main(void)
         cmocka_unit_test(guest_off_in_production),
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),
+        cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),
         cmocka_unit_test(proxy_header_identity),

@@ -245,6 +245,21 @@ static void validate_entity_route(void **state)
     gr_test_output_free(&res);
 }
 
+/* Analysing reads the source, so it follows the registration rules: a file
+ * path on the server is not readable through it. */
+static void analyze_location_rejects_file(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res =
+        call(fixture, "POST", "/analyze-location",
+             "{\"location\":{\"type\":\"file\",\"target\":\"/etc/hostname\"}}");
+
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "InputError"));
+    assert_null(strstr(res.out, "entity"));
+    gr_test_output_free(&res);
+}
+
 static void entity_routes(void **state)
 {
     api_fixture *fixture = *state;
@@ -299,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(locations_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(location_by_entity_config, setup, teardown),
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
     };
 

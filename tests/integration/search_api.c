@@ -271,7 +271,11 @@ static void query_rejects_bad_parameters(void **state)
 static void reindex_command_while_serving(void **state)
 {
     api_fixture *fixture = *state;
-    const char *const argv[] = {"search", "reindex", "--config", "app-config.yaml", NULL};
+    /* Under GR_TEST_DB=pg the server's database comes from an overlay config,
+     * which the command must read too. */
+    const char *overlay = fixture->server.overlay_path;
+    const char *const argv[] = {"search", "reindex", "--config", "app-config.yaml",
+                                overlay ? "--config" : NULL, overlay, NULL};
     gr_test_output out;
     int status = 0;
     json_t *body;

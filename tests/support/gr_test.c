@@ -20,6 +20,8 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/store/db.h"
 
 void gr_test_output_free(gr_test_output *output)
 {
@@ -201,6 +203,166 @@ static void print_file(const char *path)
     fclose(file);
 }
 
+/* PostgreSQL databases this program created for its servers, dropped at exit. */
+static char **pg_databases;
+static size_t pg_database_count;
+
+/* Runs one statement on the server of GR_TEST_PG_URL. Returns 0 or an error code. */
+static int pg_admin(const char *base_url, const char *sql)
+{
+    gr_db_options opts = {.client = "pg", .connection = base_url, .pool_size = 1};
+    gr_db *db = NULL;
+    gr_db_conn *conn = NULL;
+    int rc = gr_db_open(&db, &opts);
+
+    if (rc == GR_OK)
+        rc = gr_db_acquire(db, GR_DB_WRITE, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_exec(conn, sql);
+    gr_db_release(conn);
+    gr_db_close(db);
+    return rc;
+}
+
+static void pg_drop_databases(void)
+{
+    const char *base_url = getenv("GR_TEST_PG_URL");
+
+    for (size_t i = 0; i < pg_database_count; i++) {
+        char *sql = gr_xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_databases[i]);
+
+        if (base_url != NULL && pg_admin(base_url, sql) != GR_OK)
+            fprintf(stderr, "dropping test database %s failed: %s\n", pg_databases[i],
+                    gr_error_last());
+        free(sql);
+        free(pg_databases[i]);
+    }
+    free(pg_databases);
+    pg_databases = NULL;
+    pg_database_count = 0;
+}
+
+/* Replaces the database name of a postgresql:// URI, or appends dbname to key=value text. */
+static char *pg_url_with_database(const char *base_url, const char *name)
+{
+    const char *scheme_end = strstr(base_url, "://");
+    const char *path;
+    const char *query;
+
+    if (scheme_end == NULL)
+        return gr_xasprintf("%s dbname=%s", base_url, name);
+    path = strchr(scheme_end + 3, '/');
+    query = strchr(scheme_end + 3, '?');
+    if (path == NULL || (query != NULL && query < path))
+        path = query != NULL ? query : base_url + strlen(base_url);
+    return gr_xasprintf("%.*s/%s%s", (int)(path - base_url), base_url, name,
+                        query != NULL ? query : "");
+}
+
+/* Returns 1 when the config file at `path` selects PostgreSQL itself. */
+static int config_selects_pg(const char *path)
+{
+    static const char *const clients[] = {"pg", "postgres", "postgresql"};
+    FILE *file = fopen(path, "r");
+    char line[1024];
+    int found = 0;
+
+    while (file != NULL && !found && fgets(line, sizeof(line), file) != NULL) {
+        char *p = strstr(line, "client:");
+
+        if (p == NULL)
+            continue;
+        p += strlen("client:");
+        p += strspn(p, " \t'\"");
+        for (size_t i = 0; i < sizeof(clients) / sizeof(clients[0]) && !found; i++) {
+            size_t len = strlen(clients[i]);
+
+            found = strncmp(p, clients[i], len) == 0 && strchr(" \t'\"\r\n", p[len]) != NULL;
+        }
+    }
+    if (file != NULL)
+        fclose(file);
+    return found;
+}
+
+/* FNV-1a, to name a database after the folder a server runs in. */
+static unsigned hash_text(const char *text)
+{
+    unsigned hash = 2166136261u;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+        hash = (hash ^ *p) * 16777619u;
+    return hash;
+}
+
+/*
+ * Under GR_TEST_DB=pg, creates (once per program and folder) the database
+ * the server uses and writes the config file that selects it. Returns 0,
+ * also when nothing is to be done, or -1 after printing why.
+ */
+static int pg_prepare_server(gr_test_server *server, const char *cwd, const char *config_path)
+{
+    const char *mode = getenv("GR_TEST_DB");
+    const char *base_url = getenv("GR_TEST_PG_URL");
+    char folder[4096];
+    char *config_file;
+    char *name;
+    char *sql;
+    char *overlay;
+    char *overlay_name;
+    int selects_pg;
+    int rc;
+
+    if (mode == NULL || strcmp(mode, "pg") != 0)
+        return 0;
+    if (base_url == NULL || base_url[0] == '\0') {
+        fprintf(stderr, "GR_TEST_DB=pg needs GR_TEST_PG_URL (scripts/pg-start.sh prints it)\n");
+        return -1;
+    }
+    if (realpath(cwd != NULL ? cwd : ".", folder) == NULL) {
+        fprintf(stderr, "%s: %s\n", cwd != NULL ? cwd : ".", strerror(errno));
+        return -1;
+    }
+    config_file = config_path[0] == '/' ? gr_xstrdup(config_path)
+                                        : gr_xasprintf("%s/%s", folder, config_path);
+    selects_pg = config_selects_pg(config_file);
+    free(config_file);
+    if (selects_pg)
+        return 0;
+
+    name = gr_xasprintf("gr_test_%d_%08x", (int)getpid(), hash_text(folder));
+    sql = gr_xasprintf("CREATE DATABASE %s", name);
+    rc = pg_admin(base_url, sql);
+    free(sql);
+    if (rc != GR_OK && rc != GR_ECONFLICT && strstr(gr_error_last(), "already exists") == NULL) {
+        fprintf(stderr, "creating test database %s failed: %s\n", name, gr_error_last());
+        free(name);
+        return -1;
+    }
+    if (rc == GR_OK) {
+        if (pg_database_count == 0)
+            atexit(pg_drop_databases);
+        pg_databases = gr_xrealloc(pg_databases, (pg_database_count + 1) * sizeof(char *));
+        pg_databases[pg_database_count++] = gr_xstrdup(name);
+    }
+
+    server->database_url = pg_url_with_database(base_url, name);
+    overlay_name = gr_xasprintf("gr-test-pg-%d-%d.yaml", getpid(), server->port);
+    server->overlay_path = gr_xasprintf("/tmp/%s", overlay_name);
+    overlay = gr_xasprintf("backend:\n  database:\n    client: pg\n    connection: '%s'\n",
+                           server->database_url);
+    gr_test_write_file("/tmp", overlay_name, overlay);
+    free(overlay_name);
+    free(overlay);
+    free(name);
+    return 0;
+}
+
+const char *gr_test_server_database(const gr_test_server *server)
+{
+    return server->database_url;
+}
+
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms)
 {
@@ -212,6 +374,7 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
 int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
                                  const char *const *config_paths, int timeout_ms)
 {
+    const char *config_path = config_paths[0];
     char port_text[16];
     char *ready_url;
     pid_t pid;
@@ -221,6 +384,10 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
     server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
     server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
     snprintf(port_text, sizeof(port_text), "%d", server->port);
+    if (pg_prepare_server(server, cwd, config_path) != 0) {
+        gr_test_server_stop(server);
+        return -1;
+    }
 
     pid = fork();
     if (pid == 0) {
@@ -230,18 +397,23 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
         dup2(log_fd, 2);
         setenv("GREENROOM_PORT", port_text, 1);
         size_t count = 0;
+        size_t argc = 0;
         const char **argv;
 
         if (cwd != NULL && chdir(cwd) != 0)
             _exit(127);
         while (config_paths[count] != NULL)
             count++;
-        argv = gr_xcalloc(2 * count + 3, sizeof(*argv));
-        argv[0] = gr_test_binary();
-        argv[1] = "serve";
+        argv = gr_xcalloc(2 * count + 5, sizeof(*argv));
+        argv[argc++] = gr_test_binary();
+        argv[argc++] = "serve";
         for (size_t i = 0; i < count; i++) {
-            argv[2 + 2 * i] = "--config";
-            argv[3 + 2 * i] = config_paths[i];
+            argv[argc++] = "--config";
+            argv[argc++] = config_paths[i];
+        }
+        if (server->overlay_path != NULL) {
+            argv[argc++] = "--config";
+            argv[argc++] = server->overlay_path;
         }
         execv(gr_test_binary(), (char *const *)argv);
         _exit(127);
@@ -282,13 +454,26 @@ int gr_test_server_stop(gr_test_server *server)
         if (waitpid(server->pid, &status, 0) == server->pid && WIFEXITED(status))
             result = WEXITSTATUS(status);
         server->pid = 0;
+        /* A server that did not stop cleanly shows why before its log goes. */
+        if (result != 0 && server->log_path != NULL) {
+            fprintf(stderr, "server stopped with %s %d; its log:\n",
+                    WIFSIGNALED(status) ? "signal" : "status",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : result);
+            print_file(server->log_path);
+        }
     }
     if (server->log_path != NULL)
         unlink(server->log_path);
+    if (server->overlay_path != NULL)
+        unlink(server->overlay_path);
     free(server->base_url);
     free(server->log_path);
+    free(server->database_url);
+    free(server->overlay_path);
     server->base_url = NULL;
     server->log_path = NULL;
+    server->database_url = NULL;
+    server->overlay_path = NULL;
     return result;
 }
 

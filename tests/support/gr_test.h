@@ -37,22 +37,39 @@ gr_test_output gr_test_run(const char *cwd, const char *const *argv);
 typedef struct {
     int pid;
     int port;
-    char *base_url; /* http://127.0.0.1:PORT */
-    char *log_path; /* its stderr */
+    char *base_url;     /* http://127.0.0.1:PORT */
+    char *log_path;     /* its stderr */
+    char *database_url; /* PostgreSQL database given to it under GR_TEST_DB=pg, else NULL */
+    char *overlay_path; /* config file that selects that database, else NULL */
 } gr_test_server;
 
 /**
  * Starts `greenroom serve --config CONFIG` in `cwd` on a free port (passed as
  * GREENROOM_PORT in the environment; the config must use ${GREENROOM_PORT})
  * and waits until readiness answers 200 (at most `timeout_ms`).
+ *
+ * With GR_TEST_DB=pg in the environment, the server gets a PostgreSQL
+ * database on the server named by GR_TEST_PG_URL instead of the config's
+ * SQLite file, through a second --config file: one database per test
+ * program and `cwd`, so a restart in the same folder finds its data. The
+ * databases are dropped when the program exits. A config that chooses
+ * client pg itself is left alone.
  * Returns 0, or -1 when it did not become ready (its log is printed).
  */
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms);
 
 /**
+ * Returns the connection string of the PostgreSQL database the server was
+ * given under GR_TEST_DB=pg (borrowed), or NULL when it uses its config's
+ * database. Tests that read the server's database directly open this one.
+ */
+const char *gr_test_server_database(const gr_test_server *server);
+
+/**
  * Like gr_test_server_start() with several config files (NULL-terminated),
- * passed in order as `--config` arguments, later ones winning.
+ * passed in order as `--config` arguments, later ones winning. Under
+ * GR_TEST_DB=pg the first file decides whether the server gets a database.
  */
 int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
                                  const char *const *config_paths, int timeout_ms);

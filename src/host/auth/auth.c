@@ -438,6 +438,38 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
     return rc;
 }
 
+/* A browser sends the session cookie with any request, including one a
+ * foreign page makes (a form post, or fetch with a text/plain body, which
+ * needs no CORS preflight). So an API write authenticated by the cookie must
+ * come from the portal's origin and carry the CSRF token, as UI forms do.
+ * Bearer tokens are not sent by browsers on their own and need no check. */
+static int auth_check_api_write(gr_request *req)
+{
+    const gr_identity *identity = gr_req_identity(req);
+    const char *method = gr_req_method(req);
+    const char *origin = gr_req_header(req, "Origin");
+    int rc;
+
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+        strcmp(method, "OPTIONS") == 0)
+        return GR_OK;
+
+    /* A custom header cannot be set by a foreign page without a CORS
+     * preflight, which greenroom never grants, so the portal's own scripts
+     * may send X-Requested-With from the portal's origin instead of a token. */
+    if (gr_req_header(req, "X-Requested-With") != NULL && origin != NULL &&
+        identity->app_origin != NULL && strcasecmp(origin, identity->app_origin) == 0)
+        return GR_OK;
+
+    rc = gr_auth_csrf_check(req);
+
+    if (rc < 0)
+        gr_log_fields(GR_LOG_WARN, "auth", "API write with a session cookie rejected", "reason",
+                      gr_error_last(), "path", gr_req_path(req), "client",
+                      gr_req_client_addr(req), NULL);
+    return rc;
+}
+
 int gr_auth_authenticate(gr_request *req, void *payload)
 {
     gr_auth *auth = payload;
@@ -463,5 +495,7 @@ int gr_auth_authenticate(gr_request *req, void *payload)
     }
     if (rc == GR_OK)
         gr_req_set_identity(req, identity);
+    if (rc == GR_OK && identity->csrf_token != NULL && strncmp(gr_req_path(req), "/api/", 5) == 0)
+        rc = auth_check_api_write(req);
     return rc;
 }

@@ -262,6 +262,27 @@ const gr_config_key gr_config_host_keys[] = {
         .description = "PostgreSQL TLS mode, passed to libpq as sslmode.",
     },
     {
+        .path = "backend.database.connection.ssl",
+        .types = GR_CONFIG_BOOLEAN | GR_CONFIG_OBJECT,
+        .description = "PostgreSQL TLS, as Backstage's node-postgres options: true or an object "
+                       "verifies the server certificate and host name (libpq sslmode "
+                       "verify-full), against the system CA bundle unless `ca` is set; false "
+                       "turns TLS off. An explicit sslmode wins.",
+    },
+    {
+        .path = "backend.database.connection.ssl.rejectUnauthorized",
+        .types = GR_CONFIG_BOOLEAN,
+        .description = "Default true. false encrypts without verifying the server certificate (libpq "
+                       "sslmode require).",
+    },
+    {
+        .path = "backend.database.connection.ssl.ca",
+        .types = GR_CONFIG_STRING,
+        .description = "CA certificate that signs the server certificate: PEM text (for "
+                       "example from `$file: ca.pem`) or the name of a PEM file. Passed to libpq "
+                       "as sslrootcert.",
+    },
+    {
         .path = "backend.database.connection.application_name",
         .types = GR_CONFIG_STRING,
         .description = "Name PostgreSQL shows for greenroom's connections.",
@@ -275,8 +296,10 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.database.pool.max",
         .types = GR_CONFIG_INTEGER,
         .check = check_pool_size,
-        .description = "Maximum number of open database connections. When unset, the database "
-                       "layer chooses.",
+        .description = "Maximum number of open database connections per instance (SQLite: "
+                       "reader connections besides the one writer). When unset: 10 on "
+                       "PostgreSQL, 4 readers on SQLite. With several instances, keep "
+                       "instances times this below the server's max_connections.",
     },
     {
         .path = "backend.reading.allow",

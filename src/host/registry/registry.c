@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "host/config/cli.h"
+#include "host/dbcli/cli.h"
+#include "host/plugin/plugin.h"
 #include "host/serve/serve.h"
 
 /* Commands of the host itself, which belong to no plugin. */
@@ -26,6 +28,8 @@ static const gr_cli_command *const host_commands[] = {
     &serve_command,
     &routes_command,
     &gr_config_cli_command,
+    &gr_dbcli_command,
+    &gr_plugin_cli_command,
     NULL,
 };
 

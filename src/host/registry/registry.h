@@ -23,6 +23,8 @@ typedef struct {
  * init (routes, migrations, jobs), start (threads), then at shutdown stop
  * (threads end; the database is still open) and destroy. Every hook may be
  * NULL. `state` is what init stored in *state_out, owned by the plugin.
+ * `greenroom db migrate` calls only `migrate` when a plugin has it, and
+ * otherwise init followed by destroy.
  */
 typedef struct {
     const char *id;          /* lower-case, also the prefix of its routes: /api/<id> */
@@ -34,6 +36,11 @@ typedef struct {
     const gr_cli_command *commands; /* array ended by an entry with a NULL name, or NULL */
     /* Config keys the plugin reads, ended by an entry with a NULL path, or NULL. */
     const struct gr_config_key *config_keys;
+    /* Applies the plugin's database migrations and nothing else (no routes,
+     * jobs or threads). Only host->config and host->db are set. Returns 0 or
+     * the migration's error. Init must still apply them too, because serve
+     * does not call this hook. */
+    int (*migrate)(gr_host *host);
 } gr_plugin_def;
 
 /** Returns the built-in plugins, ended by a NULL pointer (borrowed, static). */

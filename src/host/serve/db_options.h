@@ -15,10 +15,14 @@ typedef struct {
 
 /**
  * Fills `opts` from `backend.database`: `client` (better-sqlite3, sqlite3 or
- * pg) and `connection` (a string — a file name for SQLite, a connection
+ * pg), `connection` (a string — a file name for SQLite, a connection
  * string for PostgreSQL — or an object with filename, or host, port, user,
- * password and database). SQLite defaults to ./data/greenroom.sqlite.
- * Returns 0, or GR_EINVALID naming the key.
+ * password, database, sslmode and Backstage's `ssl`) and `pool.max`.
+ * SQLite defaults to ./data/greenroom.sqlite.
+ * An inline `ssl.ca` certificate is kept in a memory file until the process
+ * exits, because libpq reads it by file name on every connect.
+ * Returns 0, GR_EINVALID naming the key, or GR_ELIMIT / GR_EBACKEND when an
+ * inline CA certificate cannot be stored. Thread-safe.
  */
 int gr_serve_db_options(const gr_config *cfg, gr_db_options *opts, gr_serve_db_storage *storage);
 

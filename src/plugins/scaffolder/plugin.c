@@ -199,9 +199,11 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
 
     *state_out = NULL;
     plugin->host = host;
-    /* TODO: let other plugins add actions to plugin->scaffolder->actions with
-     * gr_scaffolder_actions_add() once the host offers a lookup of plugin states. */
     if ((rc = gr_scaffolder_new(&plugin->scaffolder, host->config, host->db)) < 0)
+        goto fail;
+    /* Plugins initialised later add their actions to this registry. */
+    if ((rc = gr_host_provide(host, GR_SCAFFOLDER_ACTIONS_SERVICE, plugin->scaffolder->actions)) <
+        0)
         goto fail;
     if ((rc = gr_task_store_migrate(host->db)) < 0)
         goto fail;

@@ -11,6 +11,9 @@
 #include "plugins/scaffolder/scaffolder.h"
 #include "plugins/scaffolder/worker.h"
 
+/** Name under which the plugin publishes its gr_scaffolder_actions (gr_host_lookup()). */
+#define GR_SCAFFOLDER_ACTIONS_SERVICE "scaffolder.actions"
+
 /** The state of the plugin while serving. */
 typedef struct {
     gr_host *host;

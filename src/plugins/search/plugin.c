@@ -175,7 +175,8 @@ int gr_search_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) <
         0)
         return rc;
-    if ((rc = gr_search_api_register(host->http, state->search)) < 0)
+    if ((rc = gr_search_api_register(host->http, state->search)) < 0 ||
+        (rc = gr_host_provide(host, GR_SEARCH_SERVICE, state->search)) < 0)
         return rc;
     /* Entity changes reach the index through the catalog's stitch hook; the
      * scheduled rebuild only repairs what a crash may have lost. */

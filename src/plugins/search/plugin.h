@@ -7,6 +7,9 @@
 #include "host/registry/registry.h"
 #include "plugins/search/search.h"
 
+/** Name under which the search plugin publishes its gr_search (gr_host_lookup()). */
+#define GR_SEARCH_SERVICE "search"
+
 /** Every config key the search plugin reads, ended by an entry with a NULL path (static). */
 extern const struct gr_config_key gr_search_config_keys[];
 

@@ -161,6 +161,11 @@ static inline int search_fixture_setup(void **state)
     char *config_text;
     const char *files[1];
 
+    /* The PostgreSQL engine creates the unaccent extension, which belongs to
+     * a whole database, so two test programs sharing one database (the
+     * schemas of $GR_TEST_PG_URL) would drop it under each other. Each search
+     * test program therefore starts its own server. */
+    unsetenv("GR_TEST_PG_URL");
     if (db_fixture_setup(state) != 0) {
         free(fixture);
         return -1;

@@ -587,6 +587,15 @@ int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const cha
     json_t *generate = json_array();
     int rc = check_location_input(type, target);
 
+    /* The same rules as registering: analysing reads the source, so a type
+     * users may not register (such as file) must not be readable here. */
+    if (rc == GR_OK && !gr_catalog__type_allowed(&catalog->settings, type)) {
+        char *allowed = gr_catalog__allowed_types_text(&catalog->settings);
+
+        rc = gr_error_set(GR_EINVALID, "Analyzed locations must be of an allowed type %s",
+                          allowed);
+        free(allowed);
+    }
     if (rc == GR_OK && strcmp(type, "url") == 0 &&
         !gr_catalog__url_allowed(&catalog->settings, target))
         rc = gr_error_set(GR_EDENIED, "Reading from '%s' is not allowed", target);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* The plugin loader: shared-library plugins listed under `plugins:`, and built-ins written against the ABI. */
+#ifndef GR_HOST_PLUGIN_PLUGIN_H
+#define GR_HOST_PLUGIN_PLUGIN_H
+
+#include <stdbool.h>
+
+#include "greenroom/plugin.h"
+#include "host/host.h"
+#include "host/registry/registry.h"
+
+/** Maximum number of entries under `plugins:`. */
+#define GR_PLUGIN_MAX_LOADED 64
+
+/**
+ * The built-in definition that loads the shared-library plugins while
+ * serving: its init hook reads `plugins:`, opens each library, checks its
+ * ABI version and config and runs its setup; its start, stop and destroy
+ * hooks run theirs. It must come last among the built-ins, so that the
+ * features plugins register into are set up first.
+ */
+extern const gr_plugin_def gr_plugin_loader_def;
+
+/** `greenroom plugin list|new` (static). */
+extern const gr_cli_command gr_plugin_cli_command;
+
+/**
+ * Opens the shared library at `path` and calls its gr_plugin_init(): checks
+ * that the ABI major equals the host's and the minor is not newer, and that
+ * the info is complete. Does not run setup. Returns 0 and *out (free with
+ * gr_plugin_close()), or GR_ERROR with a message naming the file (and both
+ * versions on a mismatch).
+ */
+int gr_plugin_open(const char *path, gr_plugin_ctx **out);
+
+/** Frees a context from gr_plugin_open() and closes its library. NULL-safe. */
+void gr_plugin_close(gr_plugin_ctx *ctx);
+
+/*
+ * The adapter from the ABI to the internal gr_plugin_def, for built-in
+ * plugins written against greenroom/plugin.h. A built-in defines
+ *
+ *   static int x_init(gr_host *host, void **state)
+ *   {
+ *       return gr_plugin_adapter_init(host, x_plugin_init, state);
+ *   }
+ *
+ * and a gr_plugin_def with .init = x_init and the adapter's start, stop and
+ * destroy below. The state is the plugin's context.
+ */
+int gr_plugin_adapter_init(gr_host *host, gr_plugin_init_fn entry, void **state_out);
+
+/**
+ * Fills *out from the info that `entry` returns: id, description and CLI
+ * commands (converted into an array that lives as long as the process),
+ * `init` (the wrapper above) and the adapter's start, stop and destroy.
+ * Returns 0 or the error of `entry` or of the info check.
+ */
+int gr_plugin_adapter_def(gr_plugin_init_fn entry, int (*init)(gr_host *, void **),
+                          gr_plugin_def *out);
+int gr_plugin_adapter_start(void *state);
+void gr_plugin_adapter_stop(void *state);
+void gr_plugin_adapter_destroy(void *state);
+
+#endif

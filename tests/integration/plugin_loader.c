@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration tests of the plugin loader: ABI checks, failing and optional plugins, config, `plugin list`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plugin_test.h"
+
+/** Maximum time a `serve` that must fail may run before the test gives up, in seconds. */
+#define FAILING_SERVE_LIMIT_S 60
+
+/* Writes a config that loads `plugins_yaml` (the lines under `plugins:`). */
+static char *write_config(const char *prefix, const char *plugins_yaml)
+{
+    char *dir = gr_test_tmpdir(prefix);
+    char *text = gr_xasprintf("%splugins:\n%s", PLUGIN_TEST_BACKEND, plugins_yaml);
+
+    gr_test_write_file(dir, "app-config.yaml", text);
+    free(text);
+    return dir;
+}
+
+/* Runs `greenroom serve` on a config that must fail, with an alarm so a wrong start cannot hang the test. */
+static gr_test_output serve_failing(const char *dir)
+{
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+    gr_test_output res;
+
+    alarm(FAILING_SERVE_LIMIT_S);
+    res = gr_test_run(dir, argv);
+    alarm(0);
+    return res;
+}
+
+static void remove_dir(char *dir)
+{
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
+static void abi_major_mismatch_exits_1(void **state)
+{
+    char *path = plugin_test_path("fixture_abi_major");
+    char *yaml = gr_xasprintf("  - path: %s\n", path);
+    char *dir = write_config("plugin-abi-major", yaml);
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, path));
+    assert_true(plugin_test_has(res.err, "built for plugin ABI 2.0"));
+    assert_true(plugin_test_has(res.err, "provides ABI 1.0"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(path);
+}
+
+static void abi_minor_newer_exits_1(void **state)
+{
+    char *path = plugin_test_path("fixture_abi_minor");
+    char *yaml = gr_xasprintf("  - path: %s\n", path);
+    char *dir = write_config("plugin-abi-minor", yaml);
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "built for plugin ABI 1.1"));
+    assert_true(plugin_test_has(res.err, "provides ABI 1.0"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(path);
+}
+
+static void failing_setup_exits_1(void **state)
+{
+    char *path = plugin_test_path("fixture_failing");
+    char *yaml = gr_xasprintf("  - path: %s\n    config:\n      reason: the license server\n",
+                              path);
+    char *dir = write_config("plugin-failing", yaml);
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "plugin failing"));
+    assert_true(plugin_test_has(res.err, "failed to set up"));
+    assert_true(plugin_test_has(res.err, "cannot reach the license server"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(path);
+}
+
+static void missing_library_exits_1(void **state)
+{
+    char *dir = write_config("plugin-missing", "  - path: ./no-such-plugin.so\n");
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "no-such-plugin.so could not be loaded"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+}
+
+static void not_a_plugin_exits_1(void **state)
+{
+    char *dir = write_config("plugin-not", "  - path: ./plain.so\n");
+    char *source = gr_xasprintf("%s/plain.c", dir);
+    char *command = gr_xasprintf("cc -shared -fPIC -o %s/plain.so %s", dir, source);
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "plain.c", "int plain_value(void) { return 7; }\n");
+    assert_int_equal(system(command), 0);
+    res = serve_failing(dir);
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "does not export gr_plugin_init()"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(source);
+    free(command);
+}
+
+static void bad_plugin_config_exits_2(void **state)
+{
+    static const char *const cases[][2] = {
+        {"    config:\n      limit: 3\n", "plugins[0].config.greeting: missing"},
+        {"    config:\n      greeting: hi\n      limit: lots\n",
+         "plugins[0].config.limit: expected integer"},
+        {"    config:\n      greeting: hi\n      items: [a, 3]\n",
+         "plugins[0].config.items[1]: expected string"},
+    };
+    char *path = plugin_test_path("fixture_probe");
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *yaml = gr_xasprintf("  - path: %s\n%s", path, cases[i][0]);
+        char *dir = write_config("plugin-config", yaml);
+        gr_test_output res = serve_failing(dir);
+
+        assert_int_equal(res.status, 2);
+        assert_true(plugin_test_has(res.err, cases[i][1]));
+        assert_true(plugin_test_has(res.err, "app-config.yaml:"));
+        gr_test_output_free(&res);
+        remove_dir(dir);
+        free(yaml);
+    }
+    free(path);
+}
+
+static void optional_failures_are_skipped(void **state)
+{
+    char *failing = plugin_test_path("fixture_failing");
+    char *major = plugin_test_path("fixture_abi_major");
+    char *probe = plugin_test_path("fixture_probe");
+    char *yaml = gr_xasprintf("  - path: %s\n    optional: true\n"
+                              "  - path: %s\n    optional: true\n"
+                              "  - path: ./missing.so\n    optional: true\n"
+                              "  - path: %s\n    config:\n      greeting: still here\n",
+                              failing, major, probe);
+    char *dir = write_config("plugin-optional", yaml);
+    gr_test_server server;
+    gr_test_output res;
+    char *log;
+
+    (void)state;
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 15000), 0);
+    res = plugin_test_request(&server, "GET", "/api/probe/config", NULL);
+    assert_int_equal(res.status, 200);
+    assert_true(plugin_test_has(res.out, "\"greeting\":\"still here\""));
+    gr_test_output_free(&res);
+    /* The failed plugin's routes do not exist; its state was destroyed. */
+    res = plugin_test_request(&server, "GET", "/api/failing/anything", NULL);
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+
+    log = plugin_test_read(server.log_path);
+    assert_true(plugin_test_has(log, "optional plugin skipped"));
+    assert_true(plugin_test_has(log, "cannot reach the moon"));
+    assert_true(plugin_test_has(log, "built for plugin ABI 2.0"));
+    assert_true(plugin_test_has(log, "missing.so could not be loaded"));
+    free(log);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    remove_dir(dir);
+    free(yaml);
+    free(failing);
+    free(major);
+    free(probe);
+}
+
+static void relative_path_follows_config(void **state)
+{
+    char *probe = plugin_test_path("fixture_probe");
+    char *dir = gr_test_tmpdir("plugin-relative");
+    char *sub = gr_xasprintf("%s/conf", dir);
+    char *link = gr_xasprintf("%s/conf/probe.so", dir);
+    char *text = gr_xasprintf("%splugins:\n  - path: ./probe.so\n    config: {greeting: near}\n",
+                              PLUGIN_TEST_BACKEND);
+    gr_test_server server;
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "conf/app-config.yaml", text);
+    assert_int_equal(symlink(probe, link), 0);
+    /* The server runs in `dir`, the config and plugin sit in dir/conf. */
+    assert_int_equal(gr_test_server_start(&server, dir, "conf/app-config.yaml", 15000), 0);
+    res = plugin_test_request(&server, "GET", "/api/probe/config", NULL);
+    assert_int_equal(res.status, 200);
+    assert_true(plugin_test_has(res.out, "\"greeting\":\"near\""));
+    gr_test_output_free(&res);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    remove_dir(dir);
+    free(sub);
+    free(link);
+    free(text);
+    free(probe);
+}
+
+static void plugin_list_shows_versions(void **state)
+{
+    char *probe = plugin_test_path("fixture_probe");
+    char *yaml = gr_xasprintf("  - path: %s\n    config: {greeting: x}\n", probe);
+    char *dir = write_config("plugin-list", yaml);
+    const char *const argv[] = {"plugin", "list", "--config", "app-config.yaml", NULL};
+    gr_test_output res = gr_test_run(dir, argv);
+
+    (void)state;
+    assert_int_equal(res.status, 0);
+    assert_true(plugin_test_has(res.out, "probe            0.0.1      1.0"));
+    assert_true(plugin_test_has(res.out, "fixture_probe.so: calls every host service"));
+    assert_true(plugin_test_has(res.out, "techdocs"));
+    assert_true(plugin_test_has(res.out, "built-in"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(probe);
+}
+
+static void plugin_list_reports_bad_library(void **state)
+{
+    char *major = plugin_test_path("fixture_abi_major");
+    char *yaml = gr_xasprintf("  - path: %s\n", major);
+    char *dir = write_config("plugin-list-bad", yaml);
+    const char *const argv[] = {"plugin", "list", "--config", "app-config.yaml", NULL};
+    gr_test_output res = gr_test_run(dir, argv);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.out, "not loaded"));
+    assert_true(plugin_test_has(res.out, "built for plugin ABI 2.0"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(major);
+}
+
+static void plugin_command_usage(void **state)
+{
+    static const struct {
+        const char *argv[5];
+        int status;
+        const char *text;
+    } cases[] = {
+        {{"plugin", NULL}, 2, "a subcommand is required"},
+        {{"plugin", "frob", NULL}, 2, "unknown subcommand 'frob'"},
+        {{"plugin", "new", "Bad_Name", NULL}, 2, "'Bad_Name' is not a valid plugin id"},
+        {{"plugin", "new", NULL}, 2, "takes NAME"},
+        {{"plugin", "list", "--verbose", NULL}, 2, "unknown argument '--verbose'"},
+    };
+    const char *const help[] = {"plugin", "--help", NULL};
+    gr_test_output res;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        res = gr_test_run(NULL, cases[i].argv);
+        assert_int_equal(res.status, cases[i].status);
+        assert_true(plugin_test_has(res.err, cases[i].text));
+        gr_test_output_free(&res);
+    }
+    res = gr_test_run(NULL, help);
+    assert_int_equal(res.status, 0);
+    assert_true(plugin_test_has(res.out, "greenroom plugin new NAME [DIR]"));
+    gr_test_output_free(&res);
+}
+
+static void plugin_new_refuses_existing_dir(void **state)
+{
+    char *dir = gr_test_tmpdir("plugin-new-exists");
+    const char *const argv[] = {"plugin", "new", "demo", dir, NULL};
+    gr_test_output res = gr_test_run(NULL, argv);
+
+    (void)state;
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "choose a new folder"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(abi_major_mismatch_exits_1),
+        cmocka_unit_test(abi_minor_newer_exits_1),
+        cmocka_unit_test(failing_setup_exits_1),
+        cmocka_unit_test(missing_library_exits_1),
+        cmocka_unit_test(not_a_plugin_exits_1),
+        cmocka_unit_test(bad_plugin_config_exits_2),
+        cmocka_unit_test(optional_failures_are_skipped),
+        cmocka_unit_test(relative_path_follows_config),
+        cmocka_unit_test(plugin_list_shows_versions),
+        cmocka_unit_test(plugin_list_reports_bad_library),
+        cmocka_unit_test(plugin_command_usage),
+        cmocka_unit_test(plugin_new_refuses_existing_dir),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
