@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Builds every libFuzzer target (fuzz/CMakeLists.txt) with clang in build/fuzz
 # and runs each one on its seed corpus fuzz/corpus/<name without fuzz_>/ for
-# SECONDS seconds. Usage: scripts/fuzz.sh [SECONDS]  (default 60).
-# Inputs that crash are saved as build/fuzz/artifacts/<target>-crash-*.
+# SECONDS seconds. Usage: scripts/fuzz.sh [SECONDS [TARGET...]]  (default 60
+# seconds, every target; TARGET is a name such as fuzz_jwt).
+# Inputs that crash are saved as build/fuzz/artifacts/<target>-crash-*, and
+# an input that runs longer than 25 seconds counts as a failure (a hang).
+# Targets get /dev/null as standard input, so no input can make one wait there.
 # libmicrohttpd's error-log callback hands us a format string to vsnprintf,
 # which clang's -Wformat-nonliteral flags, so that one warning is not an error
 # here.
@@ -11,6 +14,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
+[ $# -gt 0 ] && shift
+only="$*"
 build_dir=build/fuzz
 
 if ! command -v clang >/dev/null 2>&1; then
@@ -33,14 +38,17 @@ ran=0
 for target in "$build_dir"/fuzz/fuzz_*; do
     [ -x "$target" ] && [ -f "$target" ] || continue
     name=$(basename "$target")
+    if [ -n "$only" ] && ! echo " $only " | grep -q " $name "; then
+        continue
+    fi
     seeds=fuzz/corpus/${name#fuzz_}
     # New inputs go to a work folder so the committed seeds stay small.
     work=$build_dir/corpus/$name
     mkdir -p "$work" "$seeds"
     echo "fuzz: running $name for $seconds s"
-    if ! "$target" -max_total_time="$seconds" -print_final_stats=1 \
+    if ! "$target" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
         -artifact_prefix="$build_dir/artifacts/$name-" "$work" "$seeds" \
-        >"$build_dir/$name.log" 2>&1; then
+        </dev/null >"$build_dir/$name.log" 2>&1; then
         echo "fuzz: $name failed; its log is $build_dir/$name.log" >&2
         tail -n 40 "$build_dir/$name.log" >&2
         status=1

@@ -58,7 +58,8 @@ static const gr_plugin_def builtin_scaffolder = {
 
 static const gr_plugin_def builtin_ui = {
     .id = "ui",
-    .description = "web UI: catalog, API docs, import, settings and relation graphs",
+    .description = "web UI: the portal layout, catalog, API docs, search, import, settings and "
+                   "relation graphs",
     .init = gr_ui_plugin_init,
     .start = gr_ui_plugin_start,
     .destroy = gr_ui_plugin_destroy,
@@ -66,9 +67,12 @@ static const gr_plugin_def builtin_ui = {
 };
 
 /*
- * The UI comes after the features: its fallback /docs and /create pages give
- * way to the pages TechDocs and the scaffolder registered before it. The
- * plugin loader comes last, so shared-library plugins find every feature.
+ * Plugins find the services of the plugins before them (gr_host_lookup()).
+ * The UI reads the catalog and comes before the plugins whose pages it
+ * frames: TechDocs and the scaffolder add their pages to it during init.
+ * Its start hook, which runs after every init, finds the search service and
+ * fills /docs and /create only when no plugin took them. The plugin loader
+ * comes last, so shared-library plugins find every feature.
  * TODO: register these built-ins through the plugin ABI (greenroom/plugin.h)
  * like shared-library plugins, with gr_plugin_adapter_def() making each
  * gr_plugin_def. They use the internal gr_host directly today; the adapter
@@ -77,10 +81,10 @@ static const gr_plugin_def builtin_ui = {
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
     &gr_catalog_plugin,
+    &builtin_ui,
     &builtin_search,
     &builtin_techdocs,
     &builtin_scaffolder,
-    &builtin_ui,
     &gr_plugin_loader_def, /* last: plugins register into the features above */
     NULL,
 };

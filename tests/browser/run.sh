@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Starts `greenroom serve` on the demo catalog and runs the browser tests
-# (run.js) against it with Debian's Chromium. Screenshots go to
+# against it with Debian's Chromium: run.js (pages, with an API token) and
+# portal.js (a signed-out visitor who signs in as guest). Screenshots go to
 # build/browser/. Prints "N passed, N failed" and exits 0 only when all pass.
 set -u
 cd "$(dirname "$0")/../.."
@@ -39,7 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-mkdir -p "$shots" "$work/data" "$work/profile" "$work/import"
+mkdir -p "$shots" "$work/data" "$work/profile" "$work/profile-portal" "$work/import"
 cat >"$work/import/catalog-info.yaml" <<'YAML'
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -85,10 +86,26 @@ fi
 sleep 2
 
 GREENROOM_URL=$base GREENROOM_TOKEN=$token IMPORT_FILE=$work/import/catalog-info.yaml \
-    SHOTS=$shots PROFILE=$work/profile node tests/browser/run.js
-status=$?
-if [ "$status" -ne 0 ]; then
+    SHOTS=$shots PROFILE=$work/profile node tests/browser/run.js | tee "$work/run.out"
+GREENROOM_URL=$base SHOTS=$shots PROFILE=$work/profile-portal \
+    node tests/browser/portal.js | tee "$work/portal.out"
+
+# Each script ends with its own "N passed, N failed" line; report the sum.
+total_passed=0
+total_failed=0
+for out in "$work/run.out" "$work/portal.out"; do
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    if [ -z "$line" ]; then
+        total_failed=$((total_failed + 1))
+        continue
+    fi
+    total_passed=$((total_passed + ${line%% passed*}))
+    rest=${line#*passed, }
+    total_failed=$((total_failed + ${rest%% failed}))
+done
+if [ "$total_failed" -ne 0 ]; then
     echo "browser: server log (last lines):"
     tail -n 20 "$work/server.log"
 fi
-exit $status
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

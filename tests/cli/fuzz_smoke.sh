@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Runs every libFuzzer target for 10 seconds; any crash, leak or sanitizer
-# report fails the test. Skips when clang is not installed.
+# Runs every libFuzzer target for 8 seconds; any crash, leak, hang or
+# sanitizer report fails the test. Skips when clang is not installed.
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -9,4 +9,4 @@ if ! command -v clang >/dev/null 2>&1; then
     echo "fuzz_smoke: skipped: clang is not installed"
     exit 0
 fi
-exec ./scripts/fuzz.sh 10
+exec ./scripts/fuzz.sh 8

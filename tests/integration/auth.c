@@ -87,6 +87,7 @@ static void api_requires_identity(void **state)
     const char *const bad[] = {"Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", NULL};
     const char *const service[] = {"Authorization: Bearer " STATIC_TOKEN,
                                    "Content-Type: application/json", NULL};
+    const char *const html[] = {"Accept: text/html,application/xhtml+xml", NULL};
     char *log;
 
     (void)state;
@@ -114,6 +115,17 @@ static void api_requires_identity(void **state)
                   "{\"items\":[{\"id\":\"1\",\"permission\":{\"name\":\"catalog.entity.read\"}}]}");
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "\"result\":\"ALLOW\""));
+    gr_test_output_free(&res);
+
+    /* A browser opening a page goes to the sign-in page; API routes keep the 401. */
+    res = request(&run, "GET", "/catalog?filters%5Bkind%5D=api", html, NULL);
+    assert_int_equal(res.status, 302);
+    assert_non_null(
+        strstr(res.err, "Location: /signin?redirect=%2Fcatalog%3Ffilters%255Bkind%255D%3Dapi"));
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/api/catalog/entities", html, NULL);
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(res.out, "\"name\":\"AuthenticationError\""));
     gr_test_output_free(&res);
 
     /* Health, JWKS and discovery stay public. */
@@ -194,8 +206,13 @@ static void guest_session_cookie(void **state)
     assert_non_null(strstr(res.out, "\"providerInfo\""));
     gr_test_output_free(&res);
 
-    /* The sign-in page links to the guest provider. */
+    /* The auth plugin's sign-in page is the portal's /signin, which links to the guest
+     * provider. */
     res = request(&run, "GET", "/api/auth/sign-in?redirect=/docs", NULL, NULL);
+    assert_int_equal(res.status, 302);
+    assert_non_null(strstr(res.err, "Location: /signin?redirect=%2Fdocs"));
+    gr_test_output_free(&res);
+    res = request(&run, "GET", "/signin?redirect=/docs", NULL, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "/api/auth/guest/start?redirect=%2Fdocs"));
     gr_test_output_free(&res);
@@ -240,9 +257,10 @@ static void guest_off_when_unconfigured(void **state)
     res = request(&run, "GET", "/api/auth/guest/start", NULL, NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
-    res = request(&run, "GET", "/api/auth/sign-in", NULL, NULL);
+    res = request(&run, "GET", "/signin", NULL, NULL);
     assert_int_equal(res.status, 200);
     assert_null(strstr(res.out, "/api/auth/guest/start"));
+    assert_non_null(strstr(res.out, "No sign-in provider is configured"));
     gr_test_output_free(&res);
     stop(&run);
 }

@@ -797,6 +797,11 @@ static void gallery_lists_templates(void **state)
     assert_contains(out.out, "Documentation Template");
     assert_contains(out.out, "href=\"/create/templates/default/docs-template\"");
     assert_contains(out.out, "<h2>documentation</h2>");
+    /* The portal layout frames the gallery; the UI's fallback list gave way. */
+    assert_contains(out.out, "<nav class=\"sidebar\" aria-label=\"Main\">");
+    assert_contains(out.out, "href=\"/create/static/create.css\"");
+    if (strstr(out.out, "Software templates in the catalog.") != NULL)
+        fail_msg("the UI's fallback list answered /create: %s", out.out);
     if (strstr(out.out, "Spring Boot gRPC Service") != NULL)
         fail_msg("the search did not filter: %s", out.out);
     gr_test_output_free(&out);

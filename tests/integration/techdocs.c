@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../unit/store/db_fixture.h"
@@ -148,6 +149,11 @@ static void first_view_and_api_shapes(void **state)
     assert_non_null(strstr(res.out, "rel=\"next\" href=\"/docs/default/component/shop/guide/\""));
     assert_non_null(strstr(res.out, "name=\"q\""));
     assert_non_null(strstr(res.err, "script-src 'none'"));
+    /* The portal layout frames the page: its sidebar, header search and docs stylesheet. */
+    assert_non_null(strstr(res.out, "<nav class=\"sidebar\" aria-label=\"Main\">"));
+    assert_non_null(strstr(res.out, "id=\"header-search\""));
+    assert_non_null(strstr(res.out, "href=\"/docs/techdocs.css\""));
+    assert_non_null(strstr(res.out, "<a href=\"/docs\">Documentation</a>"));
     gr_test_output_free(&res);
 
     res = get(&td, "/docs/default/component/shop/guide/", NULL);
@@ -169,6 +175,11 @@ static void first_view_and_api_shapes(void **state)
 
     res = get(&td, "/docs", NULL);
     assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<nav class=\"sidebar\" aria-label=\"Main\">"));
+    assert_non_null(strstr(res.out, "href=\"/docs/default/component/shop/\""));
+    assert_non_null(strstr(res.err, "script-src 'none'"));
+    /* The UI's fallback list gave way to the TechDocs list. */
+    assert_null(strstr(res.out, "Entities with the backstage.io/techdocs-ref annotation."));
     gr_test_output_free(&res);
 
     res = get(&td, "/api/techdocs/metadata/techdocs/default/component/shop", NULL);
@@ -281,6 +292,78 @@ static void sync_streams_rebuild(void **state)
     td_end(&td);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Polls search for `term` among docs pages until `location` shows up; returns
+ * the milliseconds that took, or -1 after `limit_ms`. */
+static int64_t search_finds(td_server *td, const char *term, const char *location, int limit_ms)
+{
+    char *path = gr_xasprintf("/api/search/query?term=%s&types%%5B0%%5D=techdocs", term);
+    char *needle = gr_xasprintf("\"location\":\"%s\"", location);
+    int64_t start = now_ms();
+    int64_t elapsed = -1;
+
+    while (now_ms() - start <= limit_ms) {
+        gr_test_output res = get(td, path, NULL);
+        int found = res.status == 200 && strstr(res.out, needle) != NULL;
+
+        gr_test_output_free(&res);
+        if (found) {
+            elapsed = now_ms() - start;
+            break;
+        }
+        usleep(20 * 1000);
+    }
+    free(needle);
+    free(path);
+    return elapsed;
+}
+
+static void built_site_searchable_within_second(void **state)
+{
+    td_server td;
+    gr_test_output res;
+    int64_t elapsed;
+
+    td_begin(&td, state);
+    start_server(&td, "  build:\n    waitMs: 20000\n");
+    /* The first view builds and publishes the site; search hears of it at once. */
+    res = get(&td, "/docs/default/component/shop/", NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    elapsed = search_finds(&td, "step", "/docs/default/component/shop/guide/", 5000);
+    assert_in_range(elapsed, 0, 1000);
+
+    res = get(&td, "/search?query=step&type=techdocs", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "href=\"/docs/default/component/shop/guide/\""));
+    assert_non_null(strstr(res.out, "<span class=\"badge\">Documentation</span>"));
+    gr_test_output_free(&res);
+    td_end(&td);
+}
+
+static void prebuild_builds_unviewed_sites(void **state)
+{
+    td_server td;
+    int64_t elapsed;
+
+    td_begin(&td, state);
+    start_server(&td, "  build:\n    prebuild: true\n");
+    /* Nobody opens the docs: the prebuild pass builds them and search finds the pages. */
+    elapsed = search_finds(&td, "step", "/docs/default/component/shop/guide/", 20000);
+    assert_in_range(elapsed, 0, 20000);
+    assert_int_equal(db_fixture_int64(td.db->db, "SELECT COUNT(*) FROM techdocs_sites WHERE "
+                                                 "entity_ref = 'component:default/shop'"),
+                     1);
+    td_end(&td);
+}
+
 static void sync_reports_build_error(void **state)
 {
     td_server td;
@@ -338,6 +421,9 @@ static void external_serves_cli_publish(void **state)
         fail_msg("publish failed: %s", res.err);
     assert_non_null(strstr(res.err, "generation 1"));
     gr_test_output_free(&res);
+    /* Another process published it: the search poller finds it in the database. */
+    assert_in_range(search_finds(&td, "step", "/docs/default/component/shop/guide/", 5000), 0,
+                    1000);
 
     res = get(&td, "/docs/default/component/shop/", NULL);
     assert_int_equal(res.status, 200);
@@ -404,7 +490,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(first_view_and_api_shapes), DB_TEST_BOTH(sync_streams_rebuild),
         DB_TEST_BOTH(sync_reports_build_error),  DB_TEST_BOTH(external_serves_cli_publish),
-        DB_TEST_BOTH(traversal_is_rejected),
+        DB_TEST_BOTH(traversal_is_rejected),    DB_TEST_BOTH(built_site_searchable_within_second),
+        DB_TEST_BOTH(prebuild_builds_unviewed_sites),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -374,7 +374,6 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
 int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
                                  const char *const *config_paths, int timeout_ms)
 {
-    const char *config_path = config_paths[0];
     char port_text[16];
     char *ready_url;
     pid_t pid;
@@ -384,7 +383,7 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
     server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
     server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
     snprintf(port_text, sizeof(port_text), "%d", server->port);
-    if (pg_prepare_server(server, cwd, config_path) != 0) {
+    if (pg_prepare_server(server, cwd, config_paths[0]) != 0) {
         gr_test_server_stop(server);
         return -1;
     }
@@ -397,7 +396,6 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
         dup2(log_fd, 2);
         setenv("GREENROOM_PORT", port_text, 1);
         size_t count = 0;
-        size_t argc = 0;
         const char **argv;
 
         if (cwd != NULL && chdir(cwd) != 0)
@@ -405,15 +403,15 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
         while (config_paths[count] != NULL)
             count++;
         argv = gr_xcalloc(2 * count + 5, sizeof(*argv));
-        argv[argc++] = gr_test_binary();
-        argv[argc++] = "serve";
+        argv[0] = gr_test_binary();
+        argv[1] = "serve";
         for (size_t i = 0; i < count; i++) {
-            argv[argc++] = "--config";
-            argv[argc++] = config_paths[i];
+            argv[2 + 2 * i] = "--config";
+            argv[3 + 2 * i] = config_paths[i];
         }
         if (server->overlay_path != NULL) {
-            argv[argc++] = "--config";
-            argv[argc++] = server->overlay_path;
+            argv[2 + 2 * count] = "--config";
+            argv[3 + 2 * count] = server->overlay_path;
         }
         execv(gr_test_binary(), (char *const *)argv);
         _exit(127);

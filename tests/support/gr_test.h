@@ -69,7 +69,7 @@ const char *gr_test_server_database(const gr_test_server *server);
 /**
  * Like gr_test_server_start() with several config files (NULL-terminated),
  * passed in order as `--config` arguments, later ones winning. Under
- * GR_TEST_DB=pg the first file decides whether the server gets a database.
+ * GR_TEST_DB=pg the database overlay comes last.
  */
 int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
                                  const char *const *config_paths, int timeout_ms);

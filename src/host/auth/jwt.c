@@ -228,14 +228,15 @@ static int audience_contains(const json_t *aud, const char *audience)
 static int check_time(const json_t *payload, const char *claim, int64_t limit, int must_exceed)
 {
     const json_t *value = json_object_get(payload, claim);
-    int64_t t;
+    double t;
 
     if (value == NULL)
         return GR_OK;
     if (!json_is_number(value))
         return gr_error_set(GR_EUNAUTH, "token claim '%s' is not a number", claim);
-    t = (int64_t)json_number_value(value);
-    if (must_exceed ? t <= limit : t > limit)
+    /* Compared as doubles, as JavaScript does: a real such as 1e300 does not fit in int64_t. */
+    t = json_number_value(value);
+    if (must_exceed ? t <= (double)limit : t > (double)limit)
         return gr_error_set(GR_EUNAUTH, must_exceed ? "token has expired"
                                                     : "token claim '%s' is in the future",
                             claim);

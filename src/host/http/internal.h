@@ -77,6 +77,8 @@ struct gr_http_server {
     int port;
     gr_http_authenticator authenticator;
     void *authenticator_payload;
+    gr_http_unauthenticated_fn unauthenticated;
+    void *unauthenticated_payload;
     atomic_int state;
 
     /* Requests between their first byte and their completion; stop waits for 0. */

@@ -134,6 +134,30 @@ void gr_http_set_authenticator(gr_http_server *server, gr_http_authenticator aut
     server->authenticator_payload = payload;
 }
 
+void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated_fn fn,
+                                 void *payload)
+{
+    server->unauthenticated = fn;
+    server->unauthenticated_payload = payload;
+}
+
+/* Lets the unauthenticated hook respond in place of a 401; returns nonzero when it did.
+ * The authenticator's message survives a hook that declines. */
+static int answer_unauthenticated(gr_request *req, gr_response *res)
+{
+    gr_http_server *server = req->server;
+    char *message;
+
+    if (server->unauthenticated == NULL || res->status != 0)
+        return 0;
+    message = gr_arena_strdup(req->arena, gr_error_last());
+    if (server->unauthenticated(req, res, server->unauthenticated_payload) == 0 &&
+        res->status != 0)
+        return 1;
+    gr_error_set(GR_EUNAUTH, "%s", message);
+    return 0;
+}
+
 gr_metrics *gr_http_server_metrics(gr_http_server *server)
 {
     return server->metrics;
@@ -319,6 +343,8 @@ static void request_route(gr_request *req)
     if (!(route->flags & GR_ROUTE_PUBLIC) && server->authenticator != NULL) {
         rc = server->authenticator(req, server->authenticator_payload);
         if (rc < 0) {
+            if (rc == GR_EUNAUTH && answer_unauthenticated(req, res))
+                return;
             if (res->status == 0)
                 respond_error(res, rc);
             return;

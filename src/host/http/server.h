@@ -40,6 +40,14 @@ typedef int (*gr_http_ready_fn)(void *payload);
  */
 typedef int (*gr_http_authenticator)(gr_request *req, void *payload);
 
+/**
+ * Responds to a request that the authenticator rejected with GR_EUNAUTH, in
+ * place of the 401 error body: for example a redirect of a browser to a
+ * sign-in page. Returns 0 after setting the response, or nonzero to keep the
+ * 401. Runs on server threads, several at once.
+ */
+typedef int (*gr_http_unauthenticated_fn)(gr_request *req, gr_response *res, void *payload);
+
 /** Server options; zero or NULL in a field selects its default. */
 typedef struct {
     const char *bind_address;      /* IPv4 or IPv6 literal; default "127.0.0.1" */
@@ -69,6 +77,14 @@ int gr_http_server_new(gr_http_server **out, const gr_http_options *opts);
  */
 void gr_http_set_authenticator(gr_http_server *server, gr_http_authenticator authenticator,
                                void *payload);
+
+/**
+ * Sets the function that may respond to requests without a valid identity (see
+ * gr_http_unauthenticated_fn); NULL keeps every such response a 401.
+ * `payload` is borrowed. Call before gr_http_server_start().
+ */
+void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated_fn fn,
+                                 void *payload);
 
 /**
  * Binds and starts serving. Returns 0, GR_EINVALID when already started, or

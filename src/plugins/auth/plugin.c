@@ -17,6 +17,7 @@
 #include "host/config/config.h"
 #include "host/log/log.h"
 #include "plugins/auth/catalog_lookup.h"
+#include "plugins/ui/ui.h"
 
 void auth_plugin_url_encode(gr_buf *out, const char *text)
 {
@@ -312,19 +313,41 @@ static int handle_logout(gr_request *req, gr_response *res, void *payload)
     return GR_OK;
 }
 
-static void put_provider_link(gr_buf *html, const char *id, const char *label,
-                              const char *redirect)
+const char *gr_auth_plugin_local_path(const char *requested)
+{
+    /* "//host" and "/\\host" would leave the site; CR and LF would split headers. */
+    if (requested == NULL || requested[0] != '/' || requested[1] == '/' || requested[1] == '\\' ||
+        strpbrk(requested, "\r\n") != NULL)
+        return "/";
+    return requested;
+}
+
+static void add_provider(json_t *list, const char *id, const char *label, const char *redirect)
 {
     gr_buf url = GR_BUF_INIT;
 
     gr_buf_printf(&url, "/api/auth/%s/start?redirect=", id);
     auth_plugin_url_encode(&url, redirect);
-    gr_buf_puts(html, "<li><a class=\"provider\" href=\"");
-    gr_buf_put_html(html, gr_buf_cstr(&url));
-    gr_buf_puts(html, "\">Sign in with ");
-    gr_buf_put_html(html, label);
-    gr_buf_puts(html, "</a></li>\n");
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", id, "label", label, "href",
+                                          gr_buf_cstr(&url)));
     gr_buf_free(&url);
+}
+
+json_t *gr_auth_plugin_providers(const auth_plugin *plugin, const char *redirect)
+{
+    static const char *const proxies[] = {"gcpIap", "awsalb", "cfaccess", "oauth2Proxy"};
+    json_t *list = json_array();
+
+    redirect = gr_auth_plugin_local_path(redirect);
+    if (plugin->oidc.enabled)
+        add_provider(list, "oidc", "single sign-on", redirect);
+    for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++) {
+        if (gr_auth_proxy_get(plugin->auth, proxies[i]) != NULL)
+            add_provider(list, proxies[i], proxies[i], redirect);
+    }
+    if (plugin->guest.enabled)
+        add_provider(list, "guest", "a guest account (development only)", redirect);
+    return list;
 }
 
 /* The default policy with the page's one inline stylesheet allowed by its hash. */
@@ -347,39 +370,48 @@ static const char *page_csp(gr_request *req, const char *html)
                            encoded);
 }
 
+/* With the portal UI, its /signin page is the one sign-in page: this route
+ * sends the browser there. Without it, this page lists the providers. */
 static int handle_sign_in_page(gr_request *req, gr_response *res, void *payload)
 {
     auth_plugin *plugin = payload;
     const gr_asset *page = gr_asset_find("plugins/auth/signin.html");
-    const char *requested = gr_req_query(req, "redirect");
-    const char *redirect = requested != NULL && requested[0] == '/' && requested[1] != '/' &&
-                                   requested[1] != '\\'
-                               ? requested
-                               : "/";
-    static const char *const proxies[] = {"gcpIap", "awsalb", "cfaccess", "oauth2Proxy"};
+    const char *redirect = gr_auth_plugin_local_path(gr_req_query(req, "redirect"));
+    json_t *providers;
+    json_t *provider;
     gr_buf list = GR_BUF_INIT;
     gr_buf html = GR_BUF_INIT;
     const char *marker;
     const char *text = (const char *)page->data;
+    size_t i;
 
-    if (plugin->oidc.enabled)
-        put_provider_link(&list, "oidc", "single sign-on", redirect);
-    for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++) {
-        if (gr_auth_proxy_get(plugin->auth, proxies[i]) != NULL)
-            put_provider_link(&list, proxies[i], proxies[i], redirect);
+    gr_res_header(res, "Cache-Control", "no-store");
+    if (gr_host_lookup(plugin->host, GR_UI_SERVICE) != NULL) {
+        gr_buf_puts(&list, "/signin?redirect=");
+        auth_plugin_url_encode(&list, redirect);
+        gr_res_redirect(res, 302, gr_buf_cstr(&list));
+        gr_buf_free(&list);
+        return GR_OK;
     }
-    if (plugin->guest.enabled)
-        put_provider_link(&list, "guest", "a guest account (development only)", redirect);
+    providers = gr_auth_plugin_providers(plugin, redirect);
+    json_array_foreach(providers, i, provider)
+    {
+        gr_buf_puts(&list, "<li><a class=\"provider\" href=\"");
+        gr_buf_put_html(&list, json_string_value(json_object_get(provider, "href")));
+        gr_buf_puts(&list, "\">Sign in with ");
+        gr_buf_put_html(&list, json_string_value(json_object_get(provider, "label")));
+        gr_buf_puts(&list, "</a></li>\n");
+    }
     if (list.len == 0)
         gr_buf_puts(&list, "<li>No sign-in provider is configured. Add one under "
                            "auth.providers in app-config.yaml.</li>\n");
+    json_decref(providers);
 
     marker = strstr(text, "{{providers}}");
     gr_res_header(res, "Content-Security-Policy", page_csp(req, text));
     gr_buf_append(&html, text, (size_t)(marker - text));
     gr_buf_puts(&html, gr_buf_cstr(&list));
     gr_buf_puts(&html, marker + strlen("{{providers}}"));
-    gr_res_header(res, "Cache-Control", "no-store");
     gr_res_body(res, 200, "text/html; charset=utf-8", html.data, html.len);
     gr_buf_free(&list);
     gr_buf_free(&html);
@@ -455,8 +487,9 @@ int gr_auth_plugin_init(gr_host *host, void **state_out)
         gr_auth_set_user_lookup(plugin->auth, &lookup);
     }
     if (rc == GR_OK && (rc = auth_guest_configure(plugin, host->config)) == GR_OK &&
-        (rc = auth_oidc_configure(plugin, host->config)) == GR_OK)
-        rc = auth_plugin_routes(plugin);
+        (rc = auth_oidc_configure(plugin, host->config)) == GR_OK &&
+        (rc = auth_plugin_routes(plugin)) == GR_OK)
+        rc = gr_host_provide(host, GR_AUTH_SERVICE, plugin);
     if (rc < 0) {
         gr_auth_plugin_destroy(plugin);
         return rc;

@@ -16,6 +16,9 @@
 
 #include "host/config/config.h"
 
+/** Name under which the auth plugin publishes its state (host.h, gr_host_lookup()). */
+#define GR_AUTH_SERVICE "auth"
+
 /** The config keys the auth plugin reads, ended by an entry whose path is NULL. */
 extern const struct gr_config_key gr_auth_plugin_keys[];
 
@@ -53,13 +56,25 @@ typedef struct {
 } auth_oidc;
 
 /** The plugin's state; routes receive it as payload. */
-typedef struct {
+typedef struct auth_plugin {
     gr_host *host;
     gr_auth *auth;
     auth_guest guest;
     auth_oidc oidc;
     gr_permission_authorize_ctx authorize;
 } auth_plugin;
+
+/**
+ * Lists the sign-in providers that are configured and allowed here, in the
+ * order a sign-in page shows them (OIDC, identity-aware proxies, guest), as
+ * a new array [{id, label, href}]. Each href starts the provider's sign-in
+ * and sends the browser to `redirect` after it, which must be a local path
+ * ("/" is used for anything else). Thread-safe.
+ */
+json_t *gr_auth_plugin_providers(const struct auth_plugin *plugin, const char *redirect);
+
+/** Returns `requested` when it is a local path a sign-in may return to, else "/". */
+const char *gr_auth_plugin_local_path(const char *requested);
 
 /* Shared helpers (plugin.c). */
 

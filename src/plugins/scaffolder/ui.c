@@ -21,26 +21,46 @@
 #include "plugins/scaffolder/spec.h"
 #include "plugins/scaffolder/store.h"
 #include "plugins/scaffolder/task_user.h"
+#include "plugins/ui/page.h"
 
 /*
- * TODO: render these pages inside the portal's shell (plugins/ui) once a
- * plugin can reach the UI's page registry. Until then they carry a small
- * shell of their own and the stylesheet plugins/scaffolder/ui/create.css.
+ * The pages are pages of the portal UI: its layout (sidebar, header,
+ * theme) frames them, with plugins/scaffolder/ui/create.css for what is
+ * particular to them. A server without the UI plugin serves them in a
+ * small shell of their own.
  */
 
 /* Maximum number of catalog entities the pickers of one form offer. */
 #define PICKER_MAX_ENTITIES 2000
 /* Seconds between two reloads of a running task's page without scripts. */
 #define TASK_REFRESH_S 2
+/* Path of the pages' stylesheet. */
+#define CREATE_STYLESHEET_URL "/create/static/create.css"
 
-static void page_start(gr_buf *out, const char *title, bool refresh)
+/* Where one /create page is answered. */
+typedef struct {
+    gr_scaffolder_plugin *plugin;
+    gr_request *req;
+    gr_response *res;
+    gr_ui_page *page; /* the portal page, or NULL when no UI frames the pages */
+    const char *title;
+    bool refresh;
+} create_page;
+
+/* Starts the page body: inside the portal only the title is kept for the
+ * layout; the own shell writes the document head, header and title. */
+static void page_start(create_page *cp, gr_buf *out, const char *title, bool refresh)
 {
+    cp->title = gr_arena_strdup(gr_req_arena(cp->req), title);
+    cp->refresh = refresh;
+    if (cp->page != NULL)
+        return;
     gr_buf_puts(out, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                      "<title>");
     gr_buf_put_html(out, title);
     gr_buf_puts(out, " - greenroom</title>"
-                     "<link rel=\"stylesheet\" href=\"/create/static/create.css\">");
+                     "<link rel=\"stylesheet\" href=\"" CREATE_STYLESHEET_URL "\">");
     if (refresh)
         gr_buf_printf(out, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>",
                       TASK_REFRESH_S);
@@ -52,13 +72,27 @@ static void page_start(gr_buf *out, const char *title, bool refresh)
     gr_buf_puts(out, "</h1>");
 }
 
-static int page_end(gr_response *res, gr_buf *out, int status)
+static int page_end(create_page *cp, gr_buf *out, int status)
 {
+    int rc = 0;
+
+    if (cp->page != NULL) {
+        gr_ui_page_add_stylesheet(cp->page, CREATE_STYLESHEET_URL);
+        if (cp->refresh)
+            gr_ui_page_refresh(cp->page, TASK_REFRESH_S, 1);
+        gr_ui_page_crumb(cp->page, "Home", "/");
+        gr_ui_page_crumb(cp->page, "Create", "/create");
+        gr_ui_page_crumb(cp->page, cp->title, NULL);
+        rc = gr_ui_page_render_html(cp->page, status, cp->title,
+                                    gr_buf_cstr(out), 0);
+        gr_buf_free(out);
+        return rc;
+    }
     gr_buf_puts(out, "</main></body></html>");
-    gr_res_body(res, status, "text/html; charset=utf-8", out->data, out->len);
-    gr_res_header(res, "Cache-Control", "private, no-cache");
+    gr_res_body(cp->res, status, "text/html; charset=utf-8", out->data, out->len);
+    gr_res_header(cp->res, "Cache-Control", "private, no-cache");
     gr_buf_free(out);
-    return 0;
+    return rc;
 }
 
 static const char *entity_title(const json_t *entity)
@@ -198,9 +232,10 @@ static void render_gallery_filters(gr_buf *out, const char *query, const char *t
     gr_buf_puts(out, "</select> <button type=\"submit\">Filter</button></form>");
 }
 
-static int gallery_page(gr_request *req, gr_response *res, void *payload)
+static int gallery_page(create_page *cp)
 {
-    gr_scaffolder_plugin *plugin = payload;
+    gr_scaffolder_plugin *plugin = cp->plugin;
+    gr_request *req = cp->req;
     const char *query = gr_req_query(req, "q");
     const char *tag = gr_req_query(req, "tag");
     json_t *templates = NULL;
@@ -216,7 +251,7 @@ static int gallery_page(gr_request *req, gr_response *res, void *payload)
         return rc;
     }
     groups = group_templates(templates, query, tag, tags);
-    page_start(&out, "Create a new component", false);
+    page_start(cp, &out, "Create a new component", false);
     gr_buf_puts(&out, "<p class=\"muted\">Create new software components using standard "
                       "templates.</p>");
     render_gallery_filters(&out, query, tag, tags);
@@ -236,7 +271,7 @@ static int gallery_page(gr_request *req, gr_response *res, void *payload)
     json_decref(groups);
     json_decref(tags);
     json_decref(templates);
-    return page_end(res, &out, 200);
+    return page_end(cp, &out, 200);
 }
 
 /* Loads every catalog entity the pickers may offer (at most PICKER_MAX_ENTITIES). */
@@ -294,6 +329,7 @@ static json_t *field_errors(const json_t *errors)
 typedef struct {
     gr_scaffolder_plugin *plugin;
     gr_request *req;
+    create_page *cp;
     json_t *entity;
     json_t *steps;  /* parameter steps */
     json_t *values; /* entered so far */
@@ -327,8 +363,7 @@ static void render_progress(gr_buf *out, const form_state *state)
                   state->step == json_array_size(state->steps) ? " aria-current=\"step\"" : "");
 }
 
-static int render_form(gr_response *res, form_state *state, const json_t *errors,
-                       const char *message)
+static int render_form(form_state *state, const json_t *errors, const char *message)
 {
     gr_buf out = GR_BUF_INIT;
     char *values = json_dumps(state->values, JSON_COMPACT);
@@ -336,7 +371,7 @@ static int render_form(gr_response *res, form_state *state, const json_t *errors
     size_t count = json_array_size(state->steps);
     char step_text[32];
 
-    page_start(&out, entity_title(state->entity), false);
+    page_start(state->cp, &out, entity_title(state->entity), false);
     render_progress(&out, state);
     if (message != NULL) {
         gr_buf_puts(&out, "<p class=\"form-error\" role=\"alert\">");
@@ -386,11 +421,13 @@ static int render_form(gr_response *res, form_state *state, const json_t *errors
                           "class=\"primary\">Create</button>");
     gr_buf_puts(&out, "</div></form>");
     free(values);
-    return page_end(res, &out, errors != NULL || message != NULL ? 400 : 200);
+    return page_end(state->cp, &out, errors != NULL || message != NULL ? 400 : 200);
 }
 
-static int load_form_template(gr_scaffolder_plugin *plugin, gr_request *req, form_state *state)
+static int load_form_template(create_page *cp, form_state *state)
 {
+    gr_scaffolder_plugin *plugin = cp->plugin;
+    gr_request *req = cp->req;
     char *ref =
         gr_xasprintf("template:%s/%s", gr_req_param(req, "namespace"), gr_req_param(req, "name"));
     int rc = gr_scaffolder_find_template(plugin->host->db, ref, &state->entity);
@@ -405,6 +442,7 @@ static int load_form_template(gr_scaffolder_plugin *plugin, gr_request *req, for
         state->steps = gr_scaffolder_parameter_steps(state->entity);
     state->plugin = plugin;
     state->req = req;
+    state->cp = cp;
     return rc;
 }
 
@@ -415,22 +453,23 @@ static void form_state_clear(form_state *state)
     json_decref(state->values);
 }
 
-static int form_page(gr_request *req, gr_response *res, void *payload)
+static int form_page(create_page *cp)
 {
     form_state state = {0};
-    int rc = load_form_template(payload, req, &state);
+    int rc = load_form_template(cp, &state);
 
     if (rc == 0) {
         state.values = json_object();
-        rc = render_form(res, &state, NULL, NULL);
+        rc = render_form(&state, NULL, NULL);
     }
     form_state_clear(&state);
     return rc;
 }
 
 /* Creates the task from a reviewed form and redirects to its page. */
-static int create_from_form(gr_response *res, form_state *state)
+static int create_from_form(form_state *state)
 {
+    gr_response *res = state->cp->res;
     gr_scaffolder_plugin *plugin = state->plugin;
     json_t *errors = NULL;
     json_t *user = NULL;
@@ -444,7 +483,7 @@ static int create_from_form(gr_response *res, form_state *state)
     if (gr_scaffolder_validate_values(state->entity, state->values, &errors) < 0) {
         char *text = gr_jsonschema_errors_text(errors);
 
-        rc = render_form(res, state, NULL, text);
+        rc = render_form(state, NULL, text);
         free(text);
         json_decref(errors);
         return rc;
@@ -467,8 +506,9 @@ static int create_from_form(gr_response *res, form_state *state)
     return rc;
 }
 
-static int form_post(gr_request *req, gr_response *res, void *payload)
+static int form_post(create_page *cp)
 {
+    gr_request *req = cp->req;
     form_state state = {0};
     gr_form_fields *fields = NULL;
     size_t len = 0;
@@ -479,7 +519,7 @@ static int form_post(gr_request *req, gr_response *res, void *payload)
 
     if ((rc = gr_auth_csrf_check(req)) < 0)
         return rc;
-    if ((rc = load_form_template(payload, req, &state)) < 0)
+    if ((rc = load_form_template(cp, &state)) < 0)
         goto done;
     fields = gr_form_parse(body, len);
     state.values = json_loads(gr_form_get(fields, "_values") ?: "{}", 0, NULL);
@@ -498,19 +538,19 @@ static int form_post(gr_request *req, gr_response *res, void *payload)
 
     if (strcmp(action, "back") == 0) {
         state.step = state.step > 0 ? state.step - 1 : 0;
-        rc = render_form(res, &state, NULL, NULL);
+        rc = render_form(&state, NULL, NULL);
     } else if (state.step < count) {
         json_t *errors = json_array();
 
         gr_jsonschema_validate(json_array_get(state.steps, state.step), state.values, errors);
         if (json_array_size(errors) == 0)
             state.step++;
-        rc = render_form(res, &state, json_array_size(errors) ? errors : NULL, NULL);
+        rc = render_form(&state, json_array_size(errors) ? errors : NULL, NULL);
         json_decref(errors);
     } else if (strcmp(action, "create") == 0) {
-        rc = create_from_form(res, &state);
+        rc = create_from_form(&state);
     } else {
-        rc = render_form(res, &state, NULL, NULL);
+        rc = render_form(&state, NULL, NULL);
     }
 done:
     json_decref(fields);
@@ -658,9 +698,10 @@ static const json_t *completion_body(const json_t *events)
     return NULL;
 }
 
-static int task_page(gr_request *req, gr_response *res, void *payload)
+static int task_page(create_page *cp)
 {
-    gr_scaffolder_plugin *plugin = payload;
+    gr_scaffolder_plugin *plugin = cp->plugin;
+    gr_request *req = cp->req;
     const char *id = gr_req_param(req, "taskId");
     json_t *task = NULL;
     json_t *events = NULL;
@@ -683,7 +724,7 @@ static int task_page(gr_request *req, gr_response *res, void *payload)
     running = status != NULL && (strcmp(status, "open") == 0 || strcmp(status, "processing") == 0);
     template =
         json_object_get(json_object_get(json_object_get(task, "spec"), "templateInfo"), "entity");
-    page_start(&out, entity_title(template) ? entity_title(template) : "Task", running);
+    page_start(cp, &out, entity_title(template) ? entity_title(template) : "Task", running);
     gr_buf_printf(&out, "<p class=\"task-status status-%s\" id=\"task-status\">Task ",
                   status_label(status));
     gr_buf_put_html(&out, id);
@@ -713,12 +754,14 @@ static int task_page(gr_request *req, gr_response *res, void *payload)
     }
     json_decref(events);
     json_decref(task);
-    return page_end(res, &out, 200);
+    return page_end(cp, &out, 200);
 }
 
-static int cancel_post(gr_request *req, gr_response *res, void *payload)
+static int cancel_post(create_page *cp)
 {
-    gr_scaffolder_plugin *plugin = payload;
+    gr_scaffolder_plugin *plugin = cp->plugin;
+    gr_request *req = cp->req;
+    gr_response *res = cp->res;
     const char *id = gr_req_param(req, "taskId");
     char *location;
     int rc;
@@ -735,9 +778,10 @@ static int cancel_post(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
-static int tasks_page(gr_request *req, gr_response *res, void *payload)
+static int tasks_page(create_page *cp)
 {
-    gr_scaffolder_plugin *plugin = payload;
+    gr_scaffolder_plugin *plugin = cp->plugin;
+    gr_request *req = cp->req;
     json_t *user = gr_scaffolder_request_user(plugin, req);
     gr_task_filter filter = {.created_by = json_string_value(json_object_get(user, "ref")),
                              .limit = 100};
@@ -752,7 +796,7 @@ static int tasks_page(gr_request *req, gr_response *res, void *payload)
         json_decref(user);
         return rc;
     }
-    page_start(&out, filter.created_by ? "My tasks" : "Tasks", false);
+    page_start(cp, &out, filter.created_by ? "My tasks" : "Tasks", false);
     gr_buf_puts(&out, "<table class=\"tasks\"><thead><tr><th>Template</th><th>Status</th>"
                       "<th>Created</th></tr></thead><tbody>");
     json_array_foreach(json_object_get(list, "tasks"), index, task)
@@ -774,7 +818,7 @@ static int tasks_page(gr_request *req, gr_response *res, void *payload)
     gr_buf_puts(&out, "</tbody></table>");
     json_decref(list);
     json_decref(user);
-    return page_end(res, &out, 200);
+    return page_end(cp, &out, 200);
 }
 
 static int static_file(gr_request *req, gr_response *res, void *payload)
@@ -799,35 +843,55 @@ static int static_file(gr_request *req, gr_response *res, void *payload)
     return 0;
 }
 
+/*
+ * Each page function has two entry points: one for a page of the portal UI
+ * and one for a plain route when the server runs without the UI.
+ */
+#define CREATE_ENTRY_POINTS(fn)                                                                    \
+    static int fn##_ui(gr_ui_page *page, void *payload)                                            \
+    {                                                                                              \
+        create_page cp = {payload, gr_ui_page_request(page), gr_ui_page_response(page), page,     \
+                          NULL, false};                                                            \
+        return fn(&cp);                                                                            \
+    }                                                                                              \
+    static int fn##_http(gr_request *req, gr_response *res, void *payload)                         \
+    {                                                                                              \
+        create_page cp = {payload, req, res, NULL, NULL, false};                                   \
+        return fn(&cp);                                                                            \
+    }
+
+CREATE_ENTRY_POINTS(gallery_page)
+CREATE_ENTRY_POINTS(form_page)
+CREATE_ENTRY_POINTS(form_post)
+CREATE_ENTRY_POINTS(tasks_page)
+CREATE_ENTRY_POINTS(task_page)
+CREATE_ENTRY_POINTS(cancel_post)
+
 int gr_scaffolder_ui_register(gr_scaffolder_plugin *plugin, gr_http_server *server)
 {
     const struct {
         const char *method;
         const char *pattern;
-        unsigned flags;
+        gr_ui_page_fn page;
         gr_http_handler handler;
     } routes[] = {
-        {"GET", "/create/templates/:namespace/:name", 0, form_page},
-        {"POST", "/create/templates/:namespace/:name", 0, form_post},
-        {"GET", "/create/tasks", 0, tasks_page},
-        {"GET", "/create/tasks/:taskId", 0, task_page},
-        {"POST", "/create/tasks/:taskId/cancel", 0, cancel_post},
-        {"GET", "/create/static/:file", GR_ROUTE_PUBLIC, static_file},
+        {"GET", "/create", gallery_page_ui, gallery_page_http},
+        {"GET", "/create/templates/:namespace/:name", form_page_ui, form_page_http},
+        {"POST", "/create/templates/:namespace/:name", form_post_ui, form_post_http},
+        {"GET", "/create/tasks", tasks_page_ui, tasks_page_http},
+        {"GET", "/create/tasks/:taskId", task_page_ui, task_page_http},
+        {"POST", "/create/tasks/:taskId/cancel", cancel_post_ui, cancel_post_http},
     };
-    int rc = 0;
+    gr_ui *ui = gr_host_lookup(plugin->host, GR_UI_SERVICE);
+    int rc = gr_http_route(server, "GET", "/create/static/:file", GR_ROUTE_PUBLIC, static_file,
+                           plugin);
 
-    for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(routes[0]); i++)
-        rc = gr_http_route(server, routes[i].method, routes[i].pattern, routes[i].flags,
-                           routes[i].handler, plugin);
-    if (rc < 0)
-        return rc;
-    /* The portal's own /create list wins when the UI plugin registered it first. */
-    rc = gr_http_route(server, "GET", "/create", 0, gallery_page, plugin);
-    if (rc == GR_ECONFLICT) {
-        gr_info("scaffolder", "GET /create is served by another plugin; the template gallery "
-                              "of the scaffolder is not registered");
-        gr_error_clear();
-        rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (ui != NULL)
+            rc = gr_ui_page_add(ui, routes[i].method, routes[i].pattern, routes[i].page, plugin);
+        else
+            rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
+                               plugin);
     }
     return rc;
 }

@@ -8,7 +8,9 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/serve/db_options.h"
+#include "plugins/search/collator_techdocs.h"
 #include "plugins/search/plugin.h"
+#include "plugins/techdocs/service.h"
 
 static const char search_usage[] =
     "usage: greenroom search reindex [--config FILE]...\n"
@@ -30,6 +32,7 @@ static const char search_usage[] =
 typedef struct {
     gr_config *config;
     gr_db *db;
+    gr_techdocs_service *techdocs; /* reads the published docs sites, not started */
     gr_search *search;
 } cli_context;
 
@@ -55,8 +58,19 @@ static int open_context(cli_context *context, int argc, char **argv)
     }
     rc = gr_db_open(&context->db, &options);
     gr_serve_db_storage_free(&storage);
+    if (rc == 0) {
+        gr_techdocs_service_options techdocs = {0};
+
+        techdocs.db = context->db;
+        techdocs.config = context->config;
+        techdocs.instance_id = "search-cli";
+
+        rc = gr_techdocs_service_new(&context->techdocs, &techdocs);
+    }
     if (rc == 0)
         rc = gr_search_new_builtin(&context->search, context->db, context->config, NULL);
+    if (rc == 0)
+        gr_search_attach_techdocs(context->search, context->techdocs);
     if (rc < 0) {
         fprintf(stderr, "greenroom search: %s\n", gr_error_last());
         return 1;
@@ -67,6 +81,7 @@ static int open_context(cli_context *context, int argc, char **argv)
 static void close_context(cli_context *context)
 {
     gr_search_free(context->search);
+    gr_techdocs_service_free(context->techdocs);
     gr_db_close(context->db);
     gr_config_free(context->config);
 }

@@ -4,34 +4,37 @@
 #define GR_PLUGINS_SEARCH_COLLATOR_TECHDOCS_H
 
 #include "plugins/search/search.h"
+#include "plugins/techdocs/service.h"
 
 /** Document type of TechDocs pages, as in Backstage. */
 #define GR_SEARCH_TYPE_TECHDOCS "techdocs"
 /** Default of search.collators.techdocs.locationTemplate. */
 #define GR_SEARCH_TECHDOCS_LOCATION "/docs/:namespace/:kind/:name/:path"
-/** Default of techdocs.publisher.local.publishDirectory. */
-#define GR_SEARCH_TECHDOCS_PUBLISH_DIR "data/techdocs"
-/** Maximum size of one site's search/search_index.json, in bytes. */
-#define GR_SEARCH_TECHDOCS_MAX_INDEX_BYTES ((size_t)64 << 20)
-/** Maximum number of sites the change poller watches. */
-#define GR_SEARCH_TECHDOCS_MAX_SITES 100000
-/** How often the change poller scans the publish directory, in ms. */
+/** How often the poller looks for sites published by other processes, in ms. */
 #define GR_SEARCH_TECHDOCS_POLL_MS 500
 
 /**
- * Registers the TechDocs collator. It reads the sites of entities that have
- * the backstage.io/techdocs-ref annotation from the local publish directory
- * (techdocs.publisher.local.publishDirectory), laid out as Backstage's
- * local publisher does: <dir>/<namespace>/<kind>/<name>/search/search_index.json,
- * with the triplet in lower case unless
- * techdocs.legacyUseCaseSensitiveTripletPaths is true. Every entry of
- * MkDocs' index ({location, title, text}) becomes a document located at
- * /docs/<namespace>/<kind>/<name>/<location>, with the entity's fields and
- * read permission. Sources are entity refs; the poller notices a site that
- * is published, rebuilt or removed within GR_SEARCH_TECHDOCS_POLL_MS.
+ * Registers the TechDocs collator. It reads the published sites through
+ * the TechDocs service attached with gr_search_attach_techdocs()
+ * (gr_techdocs_collate()), so it finds them wherever the publisher stores
+ * them; until a service is attached it emits nothing. Every entry of a
+ * site's search index ({location, title, text}) becomes a document located
+ * by search.collators.techdocs.locationTemplate, by default
+ * /docs/<namespace>/<kind>/<name>/<location> in lower case unless
+ * techdocs.legacyUseCaseSensitiveTripletPaths is true, with the entity's
+ * fields and read permission. Sources are entity refs. A site published by
+ * another process is noticed within GR_SEARCH_TECHDOCS_POLL_MS; the
+ * TechDocs plugin reports its own builds with gr_search_notify() at once.
  * Returns the code of gr_search_register_collator().
  */
 int gr_search_register_techdocs(gr_search *search);
+
+/**
+ * Lets the TechDocs collator of `search` read sites through `service`
+ * (borrowed; it must outlive the collator's use, NULL detaches). Call before
+ * gr_search_start(), because the worker thread reads it without a lock.
+ */
+void gr_search_attach_techdocs(gr_search *search, gr_techdocs_service *service);
 
 /**
  * Replaces the HTML character references that MkDocs' search index keeps

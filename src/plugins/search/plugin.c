@@ -18,6 +18,7 @@
 #include "plugins/search/collator_techdocs.h"
 #include "plugins/search/internal.h"
 #include "plugins/search/schedule.h"
+#include "plugins/techdocs/plugin.h"
 
 /** Rebuild interval without a configured schedule, in ms (Backstage's collators run every 10 minutes). */
 #define REINDEX_DEFAULT_MS (10LL * 60 * 1000)
@@ -92,14 +93,15 @@ const struct gr_config_key gr_search_config_keys[] = {
     {.path = "techdocs.legacyUseCaseSensitiveTripletPaths",
      .types = GR_CONFIG_BOOLEAN,
      .default_json = "false",
-     .description = "Keep the case of namespace, kind and name in TechDocs site folders "
-                    "instead of lower-casing them."},
+     .description = "Keep the case of namespace, kind and name in the locations of TechDocs "
+                    "search results instead of lower-casing them."},
     {.path = NULL},
 };
 
 typedef struct {
     gr_search *search;
     gr_sched *sched;
+    gr_host *host;
 } plugin_state;
 
 int gr_search_new_builtin(gr_search **out, gr_db *db, const gr_config *config,
@@ -172,6 +174,7 @@ int gr_search_plugin_init(gr_host *host, void **state_out)
     int rc;
 
     *state_out = state;
+    state->host = host;
     if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) <
         0)
         return rc;
@@ -196,7 +199,12 @@ int gr_search_plugin_init(gr_host *host, void **state_out)
 int gr_search_plugin_start(void *payload)
 {
     plugin_state *state = payload;
+    gr_techdocs_service *techdocs = gr_host_lookup(state->host, GR_TECHDOCS_SERVICE);
 
+    /* TechDocs initialises after search, so its service is found only now. */
+    if (techdocs == NULL)
+        gr_info("search", "the techdocs plugin is not running; docs pages are not indexed");
+    gr_search_attach_techdocs(state->search, techdocs);
     return gr_search_start(state->search);
 }
 

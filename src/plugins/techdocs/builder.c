@@ -123,6 +123,8 @@ static int build_and_publish(gr_techdocs_service *service, gr_techdocs_job *job,
         gr_techdocs_cache_forget(service->cache, job->triplet.ref);
         gr_techdocs__job_log(job, "Published the docs of %s (generation %lld)", job->triplet.ref,
                              (long long)generation);
+        if (service->on_published != NULL)
+            service->on_published(job->triplet.ref, service->on_published_payload);
     } else {
         gr_techdocs__job_log(job, "Failed to build the docs: %s", gr_error_last());
     }

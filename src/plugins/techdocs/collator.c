@@ -116,6 +116,47 @@ done:
     return rc;
 }
 
+int gr_techdocs_collate_site(gr_techdocs_service *service, const char *entity_ref,
+                             gr_techdocs_document_fn fn, void *payload)
+{
+    gr_techdocs_site site;
+    int rc = gr_techdocs_store_site(gr_techdocs_service_store(service), entity_ref, &site);
+
+    gr_techdocs_site_free(&site);
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        return GR_OK;
+    }
+    return rc == GR_OK ? collate_site(service, entity_ref, fn, payload) : rc;
+}
+
+int gr_techdocs_sites_published_since(gr_techdocs_service *service, int64_t after_ms,
+                                      gr_techdocs_site_fn fn, void *payload, int64_t *latest_ms)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_acquire(gr_techdocs_service_db(service), GR_DB_READ, &conn);
+
+    *latest_ms = after_ms;
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn,
+                           "SELECT entity_ref, published_at FROM techdocs_sites"
+                           " WHERE published_at > ? ORDER BY published_at",
+                           &stmt);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, 1, after_ms);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        int64_t published_at = gr_db_column_int64(stmt, 1);
+
+        if (published_at > *latest_ms)
+            *latest_ms = published_at;
+        rc = fn != NULL ? fn(gr_db_column_text(stmt, 0), payload) : GR_OK;
+    }
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return rc == GR_DB_DONE ? GR_OK : rc;
+}
+
 int gr_techdocs_collate(gr_techdocs_service *service, gr_techdocs_document_fn fn, void *payload)
 {
     char **refs = NULL;

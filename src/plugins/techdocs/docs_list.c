@@ -90,8 +90,7 @@ static void put_filter_form(gr_buf *out, const gr_techdocs_list_query *query)
     const char *values[] = {query->owner, query->kind, query->text};
     static const char *const labels[] = {"Owner", "Kind", "Text"};
 
-    gr_buf_puts(out, "<h1>Documentation</h1><form class=\"td-filters\" method=\"get\" "
-                     "action=\"/docs\">");
+    gr_buf_puts(out, "<form class=\"td-filters\" method=\"get\" action=\"/docs\">");
     for (int i = 0; i < 3; i++) {
         gr_buf_printf(out, "<label>%s <input name=\"%s\" value=\"", labels[i], names[i]);
         gr_buf_put_html(out, values[i] ? values[i] : "");

@@ -13,33 +13,71 @@
 #include "plugins/techdocs/docs_list.h"
 #include "plugins/techdocs/path.h"
 #include "plugins/techdocs/render.h"
+#include "plugins/ui/page.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
-/* Wraps `body` in the layout and sends it with the docs pages' policy. */
-static int send_page(gr_request *req, gr_response *res, int status, const char *title,
-                     const char *body, int refresh_seconds)
+/* Where one docs request is answered. */
+typedef struct {
+    gr_request *req;
+    gr_response *res;
+    gr_ui_page *page; /* the portal page, or NULL when no UI frames the docs */
+} docs_out;
+
+/* How a body is framed: its title and whether it starts with its own <h1>. */
+typedef struct {
+    int status;
+    const char *title;
+    const char *site_name; /* the site's name for the breadcrumbs, or NULL */
+    const char *site_url;
+    int own_heading;
+    int refresh_seconds; /* > 0 reloads the page, for notices that wait for a build */
+} docs_frame;
+
+/* Sends `body` inside the portal layout (or the plain one without the UI),
+ * always with the docs pages' policy: docs HTML never runs scripts. */
+static int send_page(docs_out *out, const docs_frame *frame, const char *body)
 {
     gr_buf page = GR_BUF_INIT;
     char *html;
 
-    gr_techdocs_render_layout(&page, title, body, refresh_seconds);
+    gr_res_header(out->res, "Content-Security-Policy", GR_TECHDOCS_PAGE_CSP);
+    if (out->page != NULL) {
+        gr_ui_page_add_stylesheet(out->page, GR_TECHDOCS_STYLESHEET_URL);
+        if (frame->refresh_seconds > 0)
+            gr_ui_page_refresh(out->page, frame->refresh_seconds, 0);
+        gr_ui_page_crumb(out->page, "Home", "/");
+        gr_ui_page_crumb(out->page, "Documentation", frame->site_name ? "/docs" : NULL);
+        if (frame->site_name != NULL)
+            gr_ui_page_crumb(out->page, frame->site_name, frame->site_url);
+        return gr_ui_page_render_html(out->page, frame->status, frame->title, body,
+                                      frame->own_heading ? GR_UI_PAGE_OWN_HEADING : 0);
+    }
+    if (!frame->own_heading) {
+        gr_buf_puts(&page, "<h1>");
+        gr_buf_put_html(&page, frame->title);
+        gr_buf_puts(&page, "</h1>");
+    }
+    gr_buf_puts(&page, body);
     html = gr_buf_detach(&page);
-    gr_arena_defer(gr_req_arena(req), free, html);
-    gr_res_header(res, "Content-Security-Policy", GR_TECHDOCS_PAGE_CSP);
-    gr_res_header(res, "Cache-Control", "no-store");
-    gr_res_body_borrowed(res, status, HTML_TYPE, html, strlen(html));
+    gr_techdocs_render_layout(&page, frame->title, html, frame->refresh_seconds);
+    free(html);
+    html = gr_buf_detach(&page);
+    gr_arena_defer(gr_req_arena(out->req), free, html);
+    gr_res_header(out->res, "Cache-Control", "no-store");
+    gr_res_body_borrowed(out->res, frame->status, HTML_TYPE, html, strlen(html));
     return GR_OK;
 }
 
-static int send_notice(gr_request *req, gr_response *res, int status, const char *heading,
-                       const char *message, int refresh_seconds)
+static int send_notice(docs_out *out, int status, const char *heading, const char *message,
+                       int refresh_seconds)
 {
+    docs_frame frame = {status, heading, NULL, NULL, 1, refresh_seconds};
     gr_buf body = GR_BUF_INIT;
     int rc;
 
     gr_techdocs_render_notice(&body, heading, message);
-    rc = send_page(req, res, status, heading, gr_buf_cstr(&body), refresh_seconds);
+    rc = send_page(out, &frame, gr_buf_cstr(&body));
     gr_buf_free(&body);
     return rc;
 }
@@ -61,22 +99,23 @@ static int get_stylesheet(gr_request *req, gr_response *res, void *payload)
     return GR_OK;
 }
 
-static int get_list(gr_request *req, gr_response *res, void *payload)
+static int serve_list(docs_out *out, gr_techdocs_service *service)
 {
-    gr_techdocs_service *service = payload;
+    docs_frame frame = {200, "Documentation", NULL, NULL, 0, 0};
     gr_techdocs_list_query query;
     gr_buf body = GR_BUF_INIT;
+    const char *offset = gr_req_query(out->req, "offset");
     int rc;
 
     memset(&query, 0, sizeof(query));
-    query.owner = gr_req_query(req, "owner");
-    query.kind = gr_req_query(req, "kind");
-    query.text = gr_req_query(req, "text");
-    query.offset = gr_req_query(req, "offset") ? atol(gr_req_query(req, "offset")) : 0;
+    query.owner = gr_req_query(out->req, "owner");
+    query.kind = gr_req_query(out->req, "kind");
+    query.text = gr_req_query(out->req, "text");
+    query.offset = offset ? atol(offset) : 0;
     query.limit = GR_TECHDOCS_LIST_PAGE_SIZE;
     rc = gr_techdocs_list_render(gr_techdocs_service_db(service), &query, &body);
     if (rc == GR_OK)
-        rc = send_page(req, res, 200, "Documentation", gr_buf_cstr(&body), 0);
+        rc = send_page(out, &frame, gr_buf_cstr(&body));
     gr_buf_free(&body);
     return rc;
 }
@@ -170,13 +209,13 @@ static const char *entity_title(const json_t *entity)
 }
 
 /* The site is published: renders the page, search results or the in-site 404. */
-static int send_site_page(gr_request *req, gr_response *res, gr_techdocs_service *service,
-                          page_request *page, const gr_techdocs_view *view)
+static int send_site_page(docs_out *out, gr_techdocs_service *service, page_request *page,
+                          const gr_techdocs_view *view)
 {
     gr_techdocs_page_parts parts;
-    const char *query = gr_req_query(req, "q");
+    docs_frame frame = {200, NULL, NULL, NULL, 1, 0};
+    const char *query = gr_req_query(out->req, "q");
     gr_buf body = GR_BUF_INIT;
-    int status = 200;
     int rc;
 
     memset(&parts, 0, sizeof(parts));
@@ -205,19 +244,21 @@ static int send_site_page(gr_request *req, gr_response *res, gr_techdocs_service
             parts.fragment = (const char *)page->fragment.data;
             parts.fragment_len = page->fragment.size;
         } else if (rc == GR_ENOTFOUND) {
-            status = 404;
+            frame.status = 404;
         } else {
             return rc;
         }
     }
     gr_techdocs_render_docs(&body, &parts);
-    rc = send_page(req, res, status, parts.site_name, gr_buf_cstr(&body), 0);
+    frame.title = parts.site_name;
+    frame.site_name = parts.site_name;
+    frame.site_url = page->base_url;
+    rc = send_page(out, &frame, gr_buf_cstr(&body));
     gr_buf_free(&body);
     return rc;
 }
 
-static int send_view(gr_request *req, gr_response *res, gr_techdocs_service *service,
-                     page_request *page)
+static int send_view(docs_out *out, gr_techdocs_service *service, page_request *page)
 {
     gr_techdocs_view view;
     char *message;
@@ -228,27 +269,26 @@ static int send_view(gr_request *req, gr_response *res, gr_techdocs_service *ser
         return rc;
     switch (view.state) {
     case GR_TECHDOCS_READY:
-        rc = send_site_page(req, res, service, page, &view);
+        rc = send_site_page(out, service, page, &view);
         break;
     case GR_TECHDOCS_BUILDING:
         message = gr_xasprintf("The docs of %s are being built for the first time. This page "
                                "reloads by itself every %d seconds until they are ready.",
                                page->triplet.ref, GR_TECHDOCS_REFRESH_SECONDS);
-        rc = send_notice(req, res, 200, "Building the docs", message,
-                         GR_TECHDOCS_REFRESH_SECONDS);
+        rc = send_notice(out, 200, "Building the docs", message, GR_TECHDOCS_REFRESH_SECONDS);
         free(message);
         break;
     case GR_TECHDOCS_FAILED:
         message = gr_xasprintf("Building the docs of %s failed: %s", page->triplet.ref,
                                view.error);
-        rc = send_notice(req, res, 500, "The docs could not be built", message, 0);
+        rc = send_notice(out, 500, "The docs could not be built", message, 0);
         free(message);
         break;
     default:
         message = gr_xasprintf("No docs are published for %s. Publish a built site with "
                                "'greenroom techdocs publish --entity %s SITE_DIR'.",
                                page->triplet.ref, page->triplet.ref);
-        rc = send_notice(req, res, 404, "No docs yet", message, 0);
+        rc = send_notice(out, 404, "No docs yet", message, 0);
         free(message);
         break;
     }
@@ -256,9 +296,9 @@ static int send_view(gr_request *req, gr_response *res, gr_techdocs_service *ser
     return rc;
 }
 
-static int get_docs_page(gr_request *req, gr_response *res, void *payload)
+static int serve_docs_page(docs_out *out, gr_techdocs_service *service)
 {
-    gr_techdocs_service *service = payload;
+    gr_request *req = out->req;
     page_request page;
     const char *raw = gr_techdocs_api_wildcard(req);
     const char *query = gr_req_query(req, "q");
@@ -267,19 +307,19 @@ static int get_docs_page(gr_request *req, gr_response *res, void *payload)
     memset(&page, 0, sizeof(page));
     if ((raw[0] == '\0' && !ends_with(gr_req_path(req), "/")) ||
         (raw[0] != '\0' && !ends_with(raw, "/") && !has_extension(raw)))
-        return redirect_to_folder(req, res);
+        return redirect_to_folder(req, out->res);
     rc = gr_techdocs_api_load_entity(req, service, &page.triplet, &page.entity);
     if (rc == GR_ENOTFOUND) {
-        return send_notice(req, res, 404, "Entity not found",
+        return send_notice(out, 404, "Entity not found",
                            "The catalog has no entity with this namespace, kind and name.", 0);
     }
     if (rc != GR_OK)
         return rc;
     rc = gr_techdocs_path_normalize(raw, &page.path);
     if (rc == GR_OK && !ends_with(page.path, ".html") && (query == NULL || query[0] == '\0')) {
-        rc = gr_techdocs_api_send_file(req, res, service, &page.triplet, page.path);
+        rc = gr_techdocs_api_send_file(req, out->res, service, &page.triplet, page.path);
         if (rc == GR_ENOTFOUND)
-            rc = send_notice(req, res, 404, "File not found",
+            rc = send_notice(out, 404, "File not found",
                              "These docs have no file at this address.", 0);
         page_request_free(&page);
         return rc;
@@ -292,7 +332,7 @@ static int get_docs_page(gr_request *req, gr_response *res, void *payload)
                                      "no docs.",
                                      page.triplet.ref);
 
-        rc = send_notice(req, res, 404, "No docs for this entity", message, 0);
+        rc = send_notice(out, 404, "No docs for this entity", message, 0);
         free(message);
         page_request_free(&page);
         return rc;
@@ -301,19 +341,55 @@ static int get_docs_page(gr_request *req, gr_response *res, void *payload)
         page.page_url = page_url_of(page.path);
         page.base_url = gr_xasprintf("/docs/%s/%s/%s/", page.triplet.namespace, page.triplet.kind,
                                      page.triplet.name);
-        rc = send_view(req, res, service, &page);
+        rc = send_view(out, service, &page);
     }
     page_request_free(&page);
     return rc;
 }
 
-int gr_techdocs_pages_register(gr_http_server *server, gr_techdocs_service *service)
-{
-    int rc = gr_http_route(server, "GET", "/docs", 0, get_list, service);
+/* Route handlers: inside the portal layout through the UI, or plain without it. */
 
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/docs/techdocs.css", GR_ROUTE_PUBLIC, get_stylesheet,
+static int list_page(gr_ui_page *page, void *payload)
+{
+    docs_out out = {gr_ui_page_request(page), gr_ui_page_response(page), page};
+
+    return serve_list(&out, payload);
+}
+
+static int docs_page(gr_ui_page *page, void *payload)
+{
+    docs_out out = {gr_ui_page_request(page), gr_ui_page_response(page), page};
+
+    return serve_docs_page(&out, payload);
+}
+
+static int get_list(gr_request *req, gr_response *res, void *payload)
+{
+    docs_out out = {req, res, NULL};
+
+    return serve_list(&out, payload);
+}
+
+static int get_docs_page(gr_request *req, gr_response *res, void *payload)
+{
+    docs_out out = {req, res, NULL};
+
+    return serve_docs_page(&out, payload);
+}
+
+int gr_techdocs_pages_register(gr_http_server *server, gr_ui *ui, gr_techdocs_service *service)
+{
+    int rc = gr_http_route(server, "GET", "/docs/techdocs.css", GR_ROUTE_PUBLIC, get_stylesheet,
                            NULL);
+
+    if (rc == GR_OK && ui != NULL) {
+        rc = gr_ui_page_add(ui, "GET", "/docs", list_page, service);
+        if (rc == GR_OK)
+            rc = gr_ui_page_add(ui, "GET", "/docs/:namespace/:kind/:name/*", docs_page, service);
+        return rc;
+    }
+    if (rc == GR_OK)
+        rc = gr_http_route(server, "GET", "/docs", 0, get_list, service);
     if (rc == GR_OK)
         rc = gr_http_route(server, "GET", "/docs/:namespace/:kind/:name/*", 0, get_docs_page,
                            service);

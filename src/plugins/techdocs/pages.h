@@ -5,6 +5,7 @@
 
 #include "host/http/http.h"
 #include "plugins/techdocs/service.h"
+#include "plugins/ui/ui.h"
 
 /*
  * Routes:
@@ -18,6 +19,9 @@
  *                              contents, the edit link, previous and next links
  *                              and a search box; `?q=` searches the site; files
  *                              other than pages (images) are served as they are
+ * With the portal UI, /docs and the site pages are UI pages: the portal
+ * layout (sidebar, header, theme) frames them, and breadcrumbs lead back to
+ * /docs. They keep GR_TECHDOCS_PAGE_CSP, so no script runs on them.
  */
 
 /** Entities listed per page of /docs. */
@@ -27,7 +31,11 @@
 /** Seconds between reloads of the "building" notice. */
 #define GR_TECHDOCS_REFRESH_SECONDS 3
 
-/** Registers the routes; `service` is borrowed for the server's life. Returns GR_OK or an error. */
-int gr_techdocs_pages_register(gr_http_server *server, gr_techdocs_service *service);
+/**
+ * Registers the routes: the pages through `ui` (borrowed; NULL serves them
+ * in a plain layout of their own) and the stylesheet on `server`.
+ * `service` is borrowed for the server's life. Returns GR_OK or an error.
+ */
+int gr_techdocs_pages_register(gr_http_server *server, gr_ui *ui, gr_techdocs_service *service);
 
 #endif

@@ -8,8 +8,6 @@
 #include "plugins/techdocs/site_nav.h"
 #include "plugins/techdocs/toc.h"
 
-/* TODO: replace with the portal layout of src/plugins/ui once it exists, so
- * docs pages share the header, sidebar and stylesheet of every page. */
 void gr_techdocs_render_layout(gr_buf *out, const char *title, const char *body,
                                int refresh_seconds)
 {

@@ -12,8 +12,8 @@
 /*
  * Every value is HTML-escaped here except the page fragment, which the
  * builder produced and sanitized. The parts are rendered first and then
- * wrapped by gr_techdocs_render_layout(), the one call to replace when the
- * portal's shared layout takes over.
+ * framed by the portal layout of the UI plugin, or by
+ * gr_techdocs_render_layout() when no UI is there.
  */
 
 /** Path of the stylesheet the layout links to (served by the plugin). */
@@ -26,8 +26,9 @@
     "form-action 'self'; frame-ancestors 'none'"
 
 /**
- * Wraps `body` (HTML, borrowed) in the portal page: document head with
- * `title` (text), the header with the main links, and `body` in <main>.
+ * Wraps `body` (HTML, borrowed) in a plain page for servers without the
+ * portal UI: document head with `title` (text), a header with the main
+ * links, and `body` in <main>.
  * `refresh_seconds` > 0 adds a meta refresh, for notices that wait for a
  * build.
  */

@@ -169,6 +169,13 @@ void gr_techdocs_service_free(gr_techdocs_service *service)
     free(service);
 }
 
+void gr_techdocs_service_on_published(gr_techdocs_service *service, gr_techdocs_published_fn fn,
+                                      void *payload)
+{
+    service->on_published = fn;
+    service->on_published_payload = payload;
+}
+
 const gr_techdocs_settings *gr_techdocs_service_settings(const gr_techdocs_service *service)
 {
     return &service->settings;

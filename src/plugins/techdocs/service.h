@@ -53,6 +53,17 @@ int gr_techdocs_service_start(gr_techdocs_service *service);
  */
 void gr_techdocs_service_stop(gr_techdocs_service *service);
 
+/** Receives the ref of a site that a build of the service published (borrowed). */
+typedef void (*gr_techdocs_published_fn)(const char *entity_ref, void *payload);
+
+/**
+ * Sets the function called on a build worker thread after each site that a
+ * build of this service published, so that search can index it at once.
+ * `payload` is borrowed. Call before gr_techdocs_service_start().
+ */
+void gr_techdocs_service_on_published(gr_techdocs_service *service, gr_techdocs_published_fn fn,
+                                      void *payload);
+
 /** Stops the service if needed and frees it. NULL-safe. */
 void gr_techdocs_service_free(gr_techdocs_service *service);
 

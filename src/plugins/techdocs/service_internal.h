@@ -35,6 +35,8 @@ struct gr_techdocs_service {
     gr_techdocs_store *store;
     gr_techdocs_cache *cache;
     char *instance_id;
+    gr_techdocs_published_fn on_published; /* set before start, read by workers */
+    void *on_published_payload;
 
     pthread_mutex_t lock;
     pthread_cond_t changed; /* a job was queued or finished, or the service stops */

@@ -164,6 +164,15 @@ const gr_config_key gr_techdocs_config_keys[] = {
                        "built site, in milliseconds. A view or a sync request after that "
                        "time hashes the docs folder and rebuilds when it changed.",
     },
+    {
+        .path = "techdocs.build.prebuild",
+        .types = GR_CONFIG_BOOLEAN,
+        .default_json = "false",
+        .description = "With the local builder, build the docs of every documented entity that "
+                       "has no site yet, a few seconds after start and then every minute, so "
+                       "search finds their pages before anyone opens them. Off: a site is "
+                       "built on its first view or sync, as in Backstage.",
+    },
     {.path = NULL},
 };
 
@@ -193,6 +202,7 @@ int gr_techdocs_settings_read(const gr_config *cfg, gr_techdocs_settings *out)
         cfg ? gr_config_int(cfg, "techdocs.build.checkIntervalMs", GR_TECHDOCS_CHECK_DEFAULT_MS)
             : GR_TECHDOCS_CHECK_DEFAULT_MS;
     out->cache_ttl_ms = cfg ? gr_config_int(cfg, "techdocs.cache.ttl", 0) : 0;
+    out->prebuild = cfg ? gr_config_bool(cfg, "techdocs.build.prebuild", 0) : 0;
     if (!out->external && strcmp(runner, "docker") == 0)
         gr_info("techdocs", "techdocs.generator.runIn is docker, but greenroom builds docs "
                             "in-process without MkDocs or a container");

@@ -31,6 +31,7 @@ typedef struct {
     int64_t lease_ms;
     int64_t check_interval_ms;
     int64_t cache_ttl_ms; /* 0: no cache of served files */
+    int prebuild;         /* techdocs.build.prebuild */
 } gr_techdocs_settings;
 
 /** The config keys of the techdocs plugin, ended by an entry with a NULL path. */

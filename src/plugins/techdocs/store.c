@@ -37,21 +37,25 @@ typedef struct {
 static int migrate(gr_db *db)
 {
     const gr_asset *asset = gr_asset_find("plugins/techdocs/sql/001_sites.sql");
+    const gr_asset *index = gr_asset_find("plugins/techdocs/sql/002_published_at.sql");
     const char *text = asset ? (const char *)asset->data : NULL;
     const char *blob = text ? strstr(text, " BLOB NOT NULL") : NULL;
-    gr_db_migration migrations[1];
+    gr_db_migration migrations[2];
     char *pg_sql;
     int rc;
 
-    if (blob == NULL)
-        return gr_error_set(GR_ERROR, "the techdocs migration is missing from the binary");
+    if (blob == NULL || index == NULL)
+        return gr_error_set(GR_ERROR, "the techdocs migrations are missing from the binary");
     pg_sql = gr_xasprintf("%.*s BYTEA %s", (int)(blob - text), text, blob + 6);
     memset(migrations, 0, sizeof(migrations));
     migrations[0].version = 1;
     migrations[0].description = "create techdocs_sites, techdocs_files and techdocs_builds";
     migrations[0].sql = text;
     migrations[0].sql_pg = pg_sql;
-    rc = gr_db_migrate(db, "techdocs", migrations, 1);
+    migrations[1].version = 2;
+    migrations[1].description = "index techdocs_sites by publish time";
+    migrations[1].sql = (const char *)index->data;
+    rc = gr_db_migrate(db, "techdocs", migrations, 2);
     free(pg_sql);
     return rc;
 }

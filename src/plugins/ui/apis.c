@@ -3,6 +3,7 @@
 #include "plugins/ui/ui_internal.h"
 
 #include "host/common/error.h"
+#include "host/log/log.h"
 
 static int apis_page(gr_ui_page *page, void *payload)
 {
@@ -13,8 +14,7 @@ static int apis_page(gr_ui_page *page, void *payload)
     return gr_ui__catalog_table(page, "/api-docs", "api", NULL, "api-docs", "APIs");
 }
 
-/* TODO: the TechDocs reader will serve /docs/:namespace/:kind/:name; this
- * page only lists the entities that have documentation. */
+/* Without the TechDocs plugin, /docs lists the entities that have documentation. */
 static int docs_page(gr_ui_page *page, void *payload)
 {
     (void)payload;
@@ -24,8 +24,7 @@ static int docs_page(gr_ui_page *page, void *payload)
                                 "Documentation");
 }
 
-/* TODO: the scaffolder will serve /create/templates/:namespace/:name; this
- * page only lists the templates. */
+/* Without the scaffolder, /create lists the templates of the catalog. */
 static int create_page(gr_ui_page *page, void *payload)
 {
     (void)payload;
@@ -37,7 +36,8 @@ static int create_page(gr_ui_page *page, void *payload)
 }
 
 /* Adds a fallback list page unless the feature plugin that owns the path
- * (TechDocs for /docs, the scaffolder for /create) registered it first. */
+ * (TechDocs for /docs, the scaffolder for /create) registered it during its
+ * init hook, which ran before the UI's start hook. */
 static int add_fallback_page(gr_ui *ui, const char *path, gr_ui_page_fn render)
 {
     int error = gr_ui_page_add(ui, "GET", path, render, NULL);
@@ -46,15 +46,21 @@ static int add_fallback_page(gr_ui *ui, const char *path, gr_ui_page_fn render)
         gr_error_clear();
         return 0;
     }
+    if (error == 0)
+        gr_info("ui", "no plugin serves %s; the UI lists the catalog's entities there", path);
     return error;
 }
 
 int gr_ui__apis_init(gr_ui *ui)
 {
-    int error;
+    return gr_ui_page_add(ui, "GET", "/api-docs", apis_page, NULL);
+}
 
-    if ((error = gr_ui_page_add(ui, "GET", "/api-docs", apis_page, NULL)) < 0 ||
-        (error = add_fallback_page(ui, "/docs", docs_page)) < 0)
-        return error;
-    return add_fallback_page(ui, "/create", create_page);
+int gr_ui__fallback_pages(gr_ui *ui)
+{
+    int error = add_fallback_page(ui, "/docs", docs_page);
+
+    if (error == 0)
+        error = add_fallback_page(ui, "/create", create_page);
+    return error;
 }

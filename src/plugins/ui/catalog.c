@@ -353,19 +353,27 @@ static int catalog_page(gr_ui_page *page, void *payload)
                                 "Software Catalog");
 }
 
-/* Type-ahead for the header search box: up to 8 entities whose name, title
- * or description contains the text, as JSON [{title, ref, href}]. */
+/* Type-ahead for the header search box, as JSON [{title, ref, href}]: the
+ * search plugin's first results, whose words match as prefixes, or without
+ * it up to 8 entities whose name, title or description contains the text. */
 static int suggest(gr_ui_page *page, void *payload)
 {
     const char *text = gr_req_query(page->req, "q");
     gr_ui_list_query query;
     gr_ui_list_page list;
-    json_t *items = json_array();
+    json_t *items = NULL;
     json_t *entity;
     size_t i;
     int error;
 
     (void)payload;
+    if (page->ui->search != NULL) {
+        if ((error = gr_ui__search_suggest(page, text != NULL ? text : "", &items)) < 0)
+            return error;
+        gr_res_header(page->res, "Cache-Control", "private, max-age=30");
+        return gr_res_json(page->res, 200, items);
+    }
+    items = json_array();
     memset(&query, 0, sizeof(query));
     query.text = text != NULL ? text : "";
     query.limit = 8;

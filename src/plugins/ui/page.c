@@ -163,18 +163,53 @@ int gr_ui__page_fragment(gr_ui_page *page, const char *name, json_t **out)
     return error;
 }
 
-int gr_ui_page_render(gr_ui_page *page, int status, const char *name, const char *title)
+gr_request *gr_ui_page_request(gr_ui_page *page)
 {
-    gr_buf body = GR_BUF_INIT;
+    return page->req;
+}
+
+gr_response *gr_ui_page_response(gr_ui_page *page)
+{
+    return page->res;
+}
+
+/* Appends `url` to the context array `key`, made on first use. */
+static void append_url(gr_ui_page *page, const char *key, const char *url)
+{
+    json_t *list = json_object_get(page->context, key);
+
+    if (list == NULL) {
+        list = json_array();
+        json_object_set_new(page->context, key, list);
+    }
+    json_array_append_new(list, json_string(url));
+}
+
+void gr_ui_page_add_stylesheet(gr_ui_page *page, const char *url)
+{
+    append_url(page, "stylesheets", url);
+}
+
+void gr_ui_page_add_script(gr_ui_page *page, const char *url)
+{
+    append_url(page, "scripts", url);
+}
+
+void gr_ui_page_refresh(gr_ui_page *page, int seconds, int without_script)
+{
+    gr_ui__page_put(page, "refresh",
+                    json_pack("{s:i, s:b}", "seconds", seconds, "noscript", without_script));
+}
+
+/* Renders the layout around the context's `body` and sets the response. */
+static int render_layout(gr_ui_page *page, int status, const char *title)
+{
     gr_buf html = GR_BUF_INIT;
     char hash[65];
     char *etag;
     int error;
 
     gr_ui__page_put(page, "title", json_string(title));
-    if ((error = gr_template_render(page->ui->templates, name, page->context, &body)) < 0)
-        goto done;
-    gr_ui__page_put(page, "body", json_stringn_nocheck(gr_buf_cstr(&body), body.len));
     if ((error = gr_template_render(page->ui->templates, "layout", page->context, &html)) < 0)
         goto done;
 
@@ -187,9 +222,31 @@ int gr_ui_page_render(gr_ui_page *page, int status, const char *name, const char
     gr_res_body(page->res, status, "text/html; charset=utf-8", html.data, html.len);
 
 done:
-    gr_buf_free(&body);
     gr_buf_free(&html);
     return error;
+}
+
+int gr_ui_page_render(gr_ui_page *page, int status, const char *name, const char *title)
+{
+    gr_buf body = GR_BUF_INIT;
+    int error;
+
+    gr_ui__page_put(page, "title", json_string(title));
+    error = gr_template_render(page->ui->templates, name, page->context, &body);
+    if (error == 0) {
+        gr_ui__page_put(page, "body", json_stringn_nocheck(gr_buf_cstr(&body), body.len));
+        error = render_layout(page, status, title);
+    }
+    gr_buf_free(&body);
+    return error;
+}
+
+int gr_ui_page_render_html(gr_ui_page *page, int status, const char *title, const char *html,
+                           unsigned flags)
+{
+    gr_ui__page_put(page, "body", json_string_nocheck(html));
+    gr_ui__page_put(page, "ownHeading", json_boolean(flags & GR_UI_PAGE_OWN_HEADING));
+    return render_layout(page, status, title);
 }
 
 int gr_ui_page_redirect(gr_ui_page *page, const char *location)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The search page over catalog entities, and the sign-in page. */
+/* The search page: the search plugin's results, or catalog entities without it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +9,8 @@
 #include "plugins/ui/ui_internal.h"
 #include "plugins/ui/view.h"
 
-/* TODO: the search plugin (documents from the catalog, TechDocs and other
- * collators) will answer /search; until then it matches entity names,
- * titles and descriptions. */
+/* Without the search plugin, /search matches entity names, titles and
+ * descriptions in the catalog. */
 static json_t *page_link(const char *text, const char *name, const char *cursor)
 {
     gr_buf href = GR_BUF_INIT;
@@ -26,24 +25,22 @@ static json_t *page_link(const char *text, const char *name, const char *cursor)
     return link;
 }
 
-static int search_page(gr_ui_page *page, void *payload)
+static int catalog_search(gr_ui_page *page, const char *text)
 {
-    const char *text = gr_req_query(page->req, "query");
     gr_ui_list_query query;
     gr_ui_list_page list = {0};
     json_t *results = json_array();
     json_t *entity;
     size_t i;
-    int error = 0;
+    int error;
 
-    (void)payload;
     memset(&query, 0, sizeof(query));
     query.text = text;
     query.after = gr_req_query(page->req, "after");
     query.before = gr_req_query(page->req, "before");
-    query.limit = 25;
+    query.limit = UI_SEARCH_PAGE_SIZE;
     query.access = gr_ui_read_access(page);
-    if (text != NULL && text[0] != '\0' && (error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
+    if ((error = gr_ui_entity_list(page->ui, &query, &list)) < 0) {
         json_decref(results);
         return error;
     }
@@ -51,55 +48,34 @@ static int search_page(gr_ui_page *page, void *payload)
         json_array_append_new(results, gr_ui_entity_view(entity));
     gr_ui__page_put(page, "results", results);
     gr_ui__page_put(page, "total", json_integer(list.total));
-    gr_ui__page_put(page, "searched", json_boolean(text != NULL && text[0] != '\0'));
     if (list.next != NULL)
         gr_ui__page_put(page, "next", page_link(text, "after", list.next));
     if (list.prev != NULL)
         gr_ui__page_put(page, "prev", page_link(text, "before", list.prev));
     gr_ui_list_page_free(&list);
+    return 0;
+}
+
+static int search_page(gr_ui_page *page, void *payload)
+{
+    const char *text = gr_req_query(page->req, "query");
+    int searched = text != NULL && text[0] != '\0';
+    int error = 0;
+
+    (void)payload;
+    if (page->ui->search != NULL)
+        error = gr_ui__search_documents(page, text != NULL ? text : "");
+    else if (searched)
+        error = catalog_search(page, text);
+    if (error < 0)
+        return error;
+    gr_ui__page_put(page, "searched", json_boolean(searched));
     gr_ui_page_crumb(page, "Home", "/");
     gr_ui_page_crumb(page, "Search", NULL);
     return gr_ui_page_render(page, 200, "search", "Search");
 }
 
-/* The sign-in page is public: it lists the providers of auth.providers.
- * TODO: the sign-in flow (browser session cookie) decides the start URL of
- * each provider; this page links to Backstage's /api/auth/<provider>/start. */
-static int signin_page(gr_request *req, gr_response *res, void *payload)
-{
-    gr_ui *ui = payload;
-    gr_ui_page page;
-    const json_t *providers = gr_config_node(ui->config, "auth.providers");
-    const char *environment = gr_config_string(ui->config, "auth.environment", "development");
-    json_t *list = json_array();
-    const char *id;
-    json_t *value;
-    int error;
-
-    if ((error = gr_ui__page_begin(ui, req, res, &page)) < 0)
-        return error;
-    json_object_foreach((json_t *)providers, id, value)
-    {
-        gr_buf href = GR_BUF_INIT;
-
-        (void)value;
-        gr_buf_puts(&href, "/api/auth/");
-        gr_template_put_uri(&href, id);
-        gr_buf_puts(&href, "/start?env=");
-        gr_template_put_uri(&href, environment);
-        json_array_append_new(list, json_pack("{s:s, s:s}", "id", id, "href", gr_buf_cstr(&href)));
-        gr_buf_free(&href);
-    }
-    gr_ui__page_put(&page, "providers", list);
-    gr_ui__page_put(&page, "nav", json_array());
-    return gr_ui_page_render(&page, 200, "signin", "Sign in");
-}
-
 int gr_ui__search_init(gr_ui *ui)
 {
-    int error;
-
-    if ((error = gr_ui_page_add(ui, "GET", "/search", search_page, NULL)) < 0)
-        return error;
-    return gr_http_route(ui->host->http, "GET", "/signin", GR_ROUTE_PUBLIC, signin_page, ui);
+    return gr_ui_page_add(ui, "GET", "/search", search_page, NULL);
 }

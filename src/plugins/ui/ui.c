@@ -10,6 +10,7 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/search/plugin.h"
 #include "plugins/ui/ui_internal.h"
 
 static const char *const theme_modes[] = {"auto", "light", "dark", NULL};
@@ -169,6 +170,7 @@ static int ui_init_pages(gr_ui *ui)
     int (*const inits[])(gr_ui *) = {
         gr_ui__home_init,   gr_ui__catalog_init,  gr_ui__entity_init, gr_ui__apis_init,
         gr_ui__import_init, gr_ui__settings_init, gr_ui__graph_init,  gr_ui__search_init,
+        gr_ui__signin_init,
     };
     int error;
 
@@ -210,9 +212,10 @@ int gr_ui_plugin_init(gr_host *host, void **state_out)
     ui->default_theme = gr_config_string(host->config, "app.theme.default", "auto");
     pthread_mutex_init(&ui->cache_lock, NULL);
 
-    if ((error = ui_open_catalog(ui)) < 0 || (error = gr_ui__store_migrate(ui)) < 0 || (error = gr_ui__store_csrf_key(ui)) < 0 ||
-        (error = gr_ui__theme_load(ui)) < 0 || (error = gr_ui__static_routes(ui)) < 0 ||
-        (error = ui_init_pages(ui)) < 0) {
+    if ((error = ui_open_catalog(ui)) < 0 || (error = gr_ui__store_migrate(ui)) < 0 ||
+        (error = gr_ui__store_csrf_key(ui)) < 0 || (error = gr_ui__theme_load(ui)) < 0 ||
+        (error = gr_ui__static_routes(ui)) < 0 || (error = ui_init_pages(ui)) < 0 ||
+        (error = gr_host_provide(host, GR_UI_SERVICE, ui)) < 0) {
         gr_ui_plugin_destroy(ui);
         return error;
     }
@@ -225,6 +228,13 @@ int gr_ui_plugin_init(gr_host *host, void **state_out)
 int gr_ui_plugin_start(void *state)
 {
     gr_ui *ui = state;
+    int error;
+
+    /* Every plugin's init hook has run: the paths they took are known, and
+     * so is the search service, which initialises after the UI. */
+    if ((error = gr_ui__fallback_pages(ui)) < 0)
+        return error;
+    ui->search = gr_host_lookup(ui->host, GR_SEARCH_SERVICE);
 
     /* Features added their templates during init; every partial must exist now. */
     return gr_template_check(ui->templates);

@@ -8,15 +8,22 @@
 
 #include "host/config/config.h"
 #include "host/host.h"
+#include "host/http/http.h"
 #include "host/registry/registry.h"
 
 /*
  * The UI renders every page on the server from templates embedded in the
  * binary (the .html files under src/plugins/ui/templates), which an operator can replace
- * from the folder named by `app.theme.dir`. Features add sidebar entries,
- * pages and entity-page tabs through the functions below, during their init
- * hook (after the UI's), and render their pages with gr_ui_page_render().
+ * from the folder named by `app.theme.dir`. The plugin publishes its gr_ui
+ * under GR_UI_SERVICE, and features look it up in their init hook, which
+ * runs after the UI's. They add sidebar entries, pages and entity-page tabs
+ * through the functions below. Their pages render inside the portal layout
+ * with gr_ui_page_render() (a template) or gr_ui_page_render_html() (HTML
+ * they built themselves).
  */
+
+/** Name under which the UI plugin publishes its gr_ui (host.h, gr_host_lookup()). */
+#define GR_UI_SERVICE "ui"
 
 typedef struct gr_ui gr_ui;
 typedef struct gr_ui_page gr_ui_page;
@@ -32,7 +39,11 @@ extern const gr_config_key gr_ui_config_keys[];
  */
 int gr_ui_plugin_init(gr_host *host, void **state_out);
 
-/** Start hook: checks that every template partial exists. Returns 0 or GR_EINVALID. */
+/**
+ * Start hook: registers the fallback list pages /docs and /create on the
+ * paths that no feature plugin took during init, finds the search service,
+ * and checks that every template partial exists. Returns 0 or an error.
+ */
 int gr_ui_plugin_start(void *state);
 
 /** Destroy hook. NULL-safe. */
@@ -69,10 +80,43 @@ typedef int (*gr_ui_page_fn)(gr_ui_page *page, void *payload);
 /**
  * Registers a page at `pattern` (see gr_http_route() for patterns) for
  * `method` ("GET" or "POST"). The route requires an identity. `payload` is
- * borrowed for the life of the server. Returns the codes of gr_http_route().
+ * borrowed for the life of the server. An error the page function returns
+ * becomes the portal's error page. Returns the codes of gr_http_route().
  */
 int gr_ui_page_add(gr_ui *ui, const char *method, const char *pattern, gr_ui_page_fn fn,
                    void *payload);
+
+/** Returns the request of a page (borrowed). */
+gr_request *gr_ui_page_request(gr_ui_page *page);
+
+/** Returns the response of a page (borrowed); set it directly for non-HTML responses. */
+gr_response *gr_ui_page_response(gr_ui_page *page);
+
+/** Adds a stylesheet link (URL copied) to the page's head, after the portal's stylesheet. */
+void gr_ui_page_add_stylesheet(gr_ui_page *page, const char *url);
+
+/** Adds a deferred script (URL copied) to the page's head, after the portal's script. */
+void gr_ui_page_add_script(gr_ui_page *page, const char *url);
+
+/**
+ * Makes the page reload itself every `seconds`; with `without_script` set
+ * only when the browser runs no scripts (a script keeps the page current).
+ */
+void gr_ui_page_refresh(gr_ui_page *page, int seconds, int without_script);
+
+/** Flags of gr_ui_page_render_html(). */
+enum {
+    /** The layout shows no <h1> title, because the HTML starts with its own. */
+    GR_UI_PAGE_OWN_HEADING = 1u << 0,
+};
+
+/**
+ * Wraps `html` (built and escaped by the caller; borrowed) in the portal
+ * layout with `title` and sets the response as gr_ui_page_render() does.
+ * Returns 0 or the layout template's error.
+ */
+int gr_ui_page_render_html(gr_ui_page *page, int status, const char *title, const char *html,
+                           unsigned flags);
 
 /**
  * Compiles a template that pages can render or include, under `name`

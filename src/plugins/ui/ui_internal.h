@@ -64,6 +64,7 @@ struct gr_ui {
     size_t route_count;
     unsigned char csrf_key[32];
     struct gr_catalog *catalog; /* engine handle for writes, or NULL */
+    struct gr_search *search;   /* the search plugin's service, found at start, or NULL */
     pthread_mutex_t cache_lock;
     ui_facet_cache_entry facet_cache[UI_FACET_CACHE_SIZE];
     size_t facet_cache_next;
@@ -112,11 +113,23 @@ int gr_ui__catalog_init(gr_ui *ui);
 int gr_ui__entity_init(gr_ui *ui);
 int gr_ui__entity_tabs_init(gr_ui *ui);
 int gr_ui__apis_init(gr_ui *ui);
+/* apis.c: the /docs and /create lists, on the paths no feature plugin took (start hook). */
+int gr_ui__fallback_pages(gr_ui *ui);
 int gr_ui__import_init(gr_ui *ui);
 int gr_ui__settings_init(gr_ui *ui);
 int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
+/* signin.c: /signin and the redirect of signed-out page views to it. */
+int gr_ui__signin_init(gr_ui *ui);
+
+/* Results per page of /search. */
+#define UI_SEARCH_PAGE_SIZE 25
+
+/* search_results.c: the search plugin's results for /search (filters, highlights, paging)
+ * put into the page context, and up to 8 type-ahead suggestions as a new JSON array. */
+int gr_ui__search_documents(gr_ui_page *page, const char *text);
+int gr_ui__search_suggest(gr_ui_page *page, const char *text, json_t **out);
 
 #endif

@@ -246,6 +246,20 @@ static int authenticate(gr_request *req, void *payload)
     return 0;
 }
 
+/* Redirects requests marked as browser page views; declines the others,
+ * one of them after overwriting the thread's error message. */
+static int unauthenticated(gr_request *req, gr_response *res, void *payload)
+{
+    const char *browser = gr_req_header(req, "X-Browser");
+
+    (void)payload;
+    if (browser != NULL && strcmp(browser, "page") == 0)
+        return gr_res_redirect(res, 302, "/signin");
+    if (browser != NULL && strcmp(browser, "clobber") == 0)
+        gr_error_set(GR_EINVALID, "hook message");
+    return 1;
+}
+
 typedef struct {
     int step;
 } stream_state;
@@ -347,6 +361,7 @@ static int server_setup(void **state)
                                        routes[i].flags, routes[i].handler, NULL),
                          0);
     gr_http_set_authenticator(server, authenticate, NULL);
+    gr_http_set_unauthenticated(server, unauthenticated, NULL);
     assert_int_equal(gr_http_server_start(server), 0);
     assert_true(gr_http_server_port(server) > 0);
     return 0;
@@ -831,6 +846,30 @@ static void auth_rejects_missing(void **state)
     gr_test_output_free(&out);
 }
 
+static void auth_hook_answers_401(void **state)
+{
+    static const char *const page[] = {"X-Browser: page", NULL};
+    static const char *const clobber[] = {"X-Browser: clobber", NULL};
+    static const char *const denied[] = {"X-Browser: page", "Authorization: Bearer denied", NULL};
+    gr_test_output out = request("GET", "/api/test/whoami", page, NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 302);
+    assert_header(out.err, "Location", "/signin");
+    gr_test_output_free(&out);
+
+    /* A hook that declines leaves the authenticator's 401 and message. */
+    out = request("GET", "/api/test/whoami", clobber, NULL);
+    assert_int_equal(out.status, 401);
+    assert_non_null(strstr(out.out, "\"message\":\"Missing credentials\""));
+    gr_test_output_free(&out);
+
+    /* Only 401s reach the hook: a 403 stays a 403. */
+    out = request("GET", "/api/test/whoami", denied, NULL);
+    assert_int_equal(out.status, 403);
+    gr_test_output_free(&out);
+}
+
 static void auth_sets_identity(void **state)
 {
     static const char *const good[] = {"Authorization: Bearer good", NULL};
@@ -1007,6 +1046,7 @@ int main(void)
         cmocka_unit_test(limit_decoded_nul_400),
         cmocka_unit_test(limit_headers_too_large),
         cmocka_unit_test(keep_alive_reuses_connection),
+        cmocka_unit_test(auth_hook_answers_401),
     };
 
     return cmocka_run_group_tests(tests, server_setup, server_teardown);

@@ -22,16 +22,19 @@
 
 #include "unit/store/db_fixture.h"
 #include "host/config/config.h"
+#include "plugins/search/collator_techdocs.h"
 #include "plugins/search/entities.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
+#include "plugins/techdocs/service.h"
 
 typedef struct {
     db_fixture *db;
-    char *dir;          /* contains the config file and the TechDocs publish folder */
-    char *publish_dir;  /* techdocs.publisher.local.publishDirectory */
+    char *dir;          /* contains the config file and the built sites */
     gr_config *config;
+    gr_techdocs_service *techdocs; /* stores the sites in the database, not started */
     gr_search *search;
+    int site_count;
 } search_fixture;
 
 static const char catalog_tables_sql[] =
@@ -143,14 +146,23 @@ static inline void delete_entity(gr_db *db, const char *ref)
     fixture_run(db, "DELETE FROM catalog_final_entities WHERE entity_id = ?", params, 1);
 }
 
-/* Writes a published TechDocs site's search index for default/<kind>/<name>. */
-static inline void put_site(const search_fixture *fixture, const char *kind, const char *name,
+/* Publishes a TechDocs site of default/<kind>/<name> with `index_json` as its search
+ * index, through the TechDocs store as `greenroom techdocs publish` does. */
+static inline void put_site(search_fixture *fixture, const char *kind, const char *name,
                             const char *index_json)
 {
-    char *relative = gr_xasprintf("default/%s/%s/search/search_index.json", kind, name);
+    char *site = gr_xasprintf("%s/site-%d", fixture->dir, fixture->site_count++);
+    gr_techdocs_triplet triplet;
 
-    gr_test_write_file(fixture->publish_dir, relative, index_json);
-    free(relative);
+    gr_test_write_file(site, "index.html", "<h1>Docs</h1>");
+    gr_test_write_file(site, "search/search_index.json", index_json);
+    if (gr_techdocs_triplet_init(&triplet, "default", kind, name) != 0)
+        fail_msg("invalid triplet: %s", gr_error_last());
+    if (gr_techdocs_store_publish(gr_techdocs_service_store(fixture->techdocs), &triplet, site,
+                                  "publish", NULL, NULL) != 0)
+        fail_msg("publishing the site failed: %s", gr_error_last());
+    gr_techdocs_triplet_free(&triplet);
+    free(site);
 }
 
 static inline int search_fixture_setup(void **state)
@@ -174,10 +186,7 @@ static inline int search_fixture_setup(void **state)
     db_fixture_exec(fixture->db->db, catalog_tables_sql);
 
     fixture->dir = gr_test_tmpdir("search");
-    fixture->publish_dir = gr_xasprintf("%s/sites", fixture->dir);
-    config_text = gr_xasprintf("techdocs:\n  publisher:\n    local:\n"
-                               "      publishDirectory: %s\n",
-                               fixture->publish_dir);
+    config_text = gr_xasprintf("techdocs:\n  publisher:\n    type: database\n");
     gr_test_write_file(fixture->dir, "app-config.yaml", config_text);
     free(config_text);
     config_path = gr_xasprintf("%s/app-config.yaml", fixture->dir);
@@ -192,10 +201,19 @@ static inline int search_fixture_setup(void **state)
     gr_config_schema_free(schema);
     free(config_path);
 
+    {
+        gr_techdocs_service_options techdocs = {fixture->db->db, fixture->config, NULL, "test", NULL};
+
+        if (gr_techdocs_service_new(&fixture->techdocs, &techdocs) != 0) {
+            fprintf(stderr, "creating the techdocs service failed: %s\n", gr_error_last());
+            return -1;
+        }
+    }
     if (gr_search_new_builtin(&fixture->search, fixture->db->db, fixture->config, "test") != 0) {
         fprintf(stderr, "creating the search service failed: %s\n", gr_error_last());
         return -1;
     }
+    gr_search_attach_techdocs(fixture->search, fixture->techdocs);
     *state = fixture;
     return 0;
 }
@@ -206,10 +224,10 @@ static inline int search_fixture_teardown(void **state)
     void *db_state = fixture->db;
 
     gr_search_free(fixture->search);
+    gr_techdocs_service_free(fixture->techdocs);
     gr_config_free(fixture->config);
     gr_test_rmtree(fixture->dir);
     free(fixture->dir);
-    free(fixture->publish_dir);
     free(fixture);
     return db_fixture_teardown(&db_state);
 }

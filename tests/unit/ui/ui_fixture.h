@@ -15,6 +15,7 @@
 #include "host/http/http.h"
 #include "host/store/db.h"
 #include "plugins/catalog/engine/search.h"
+#include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/ui/ui.h"
 #include "support/gr_test.h"
@@ -33,6 +34,7 @@ typedef struct {
     struct gr_host host;
     gr_auth *auth;
     void *catalog_state;
+    void *auth_state; /* the auth plugin's, or NULL */
     void *ui_state;
     char base[64];
     int next_id;
@@ -55,9 +57,12 @@ static inline int ui_fixture_authenticate(gr_request *req, void *payload)
     return gr_auth_authenticate(req, payload);
 }
 
-/* Starts the UI; `app_lines` are added under app: (indented by the caller)
- * and `root_yaml` at the top level. Both may be "". */
-static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const char *root_yaml)
+/* Initialises the catalog plugin, with `with_auth` the auth plugin, and the
+ * UI plugin without starting them; `app_lines` are added under app:
+ * (indented by the caller) and `root_yaml` at the top level. Both may be "".
+ * Finish with ui_fixture_serve(). */
+static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
+                                        const char *root_yaml, int with_auth)
 {
     gr_config_schema *schema = NULL;
     gr_db_options db_options = {0};
@@ -93,12 +98,32 @@ static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const
     fx->host.instance_id = "ui-test";
     fx->host.base_url = "http://127.0.0.1";
 
+    fx->host.auth = fx->auth;
+    if (with_auth)
+        assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
     assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
+}
+
+static inline void ui_fixture_init(ui_fixture *fx, const char *app_lines, const char *root_yaml)
+{
+    ui_fixture_init_with(fx, app_lines, root_yaml, 0);
+}
+
+/* Runs the UI's start hook and serves on a free loopback port. */
+static inline void ui_fixture_serve(ui_fixture *fx)
+{
     assert_int_equal(gr_ui_plugin_start(fx->ui_state), 0);
     assert_int_equal(gr_http_server_start(fx->host.http), 0);
     snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%d",
              gr_http_server_port(fx->host.http));
+}
+
+/* Starts the UI: ui_fixture_init() and ui_fixture_serve() in one. */
+static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const char *root_yaml)
+{
+    ui_fixture_init(fx, app_lines, root_yaml);
+    ui_fixture_serve(fx);
 }
 
 static inline void ui_fixture_stop(ui_fixture *fx)
@@ -106,6 +131,7 @@ static inline void ui_fixture_stop(ui_fixture *fx)
     gr_http_server_free(fx->host.http);
     gr_ui_plugin_destroy(fx->ui_state);
     gr_catalog_plugin.destroy(fx->catalog_state);
+    gr_auth_plugin_destroy(fx->auth_state);
     gr_db_close(fx->host.db);
     gr_auth_free(fx->auth);
     gr_config_free(fx->config);

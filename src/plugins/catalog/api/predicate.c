@@ -43,6 +43,15 @@ static int add_statement(json_t *conditions, const char *statement)
                           statement);
         goto done;
     }
+    /* gr_catalog_predicate_check() rejects such keys ('$' starts an operator there), so the
+     * cursor of the next page would fail to decode. */
+    if (strpbrk(key, "\r\n") != NULL || key[0] == '$') {
+        rc = gr_error_set(GR_EINVALID,
+                          "Invalid filter, the key '%s' must not start with '$' or contain line "
+                          "breaks",
+                          key);
+        goto done;
+    }
     values = json_object_get(conditions, key);
     if (values == NULL) {
         values = json_null();

@@ -36,7 +36,8 @@
  * inside a set ORs its values ($in). Several sets are ORed ($any). Empty
  * sets are skipped. `key` alone means the key exists.
  * On success *out is the predicate (caller frees) or NULL when no set had a
- * condition. Returns 0, or GR_EINVALID naming the statement without a key.
+ * condition. Returns 0, or GR_EINVALID naming the statement without a key or
+ * the key that starts with '$' or contains a line break.
  */
 int gr_catalog_filter_parse(const char *const *filters, size_t count, json_t **out);
 

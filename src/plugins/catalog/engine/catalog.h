@@ -154,9 +154,11 @@ int gr_catalog_validate_entity(gr_catalog *catalog, const json_t *entity, const 
 
 /**
  * Analyzes a location as POST /analyze-location does: reads `target` (type
- * "url", "file" or "git") and returns {existingEntityFiles: [{location,
- * isRegistered, entity}], generateEntities: [...]} in *out.
- * Returns 0, GR_EINVALID, GR_EDENIED or a read error.
+ * "url", "file" or "git", and one of catalog.allowedLocationTypes) and
+ * returns {existingEntityFiles: [{location, isRegistered, entity}],
+ * generateEntities: [...]} in *out.
+ * Returns 0, GR_EINVALID (also for a type that is not allowed), GR_EDENIED
+ * or a read error.
  */
 int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const char *target,
                                 json_t **out);
