@@ -852,9 +852,11 @@ static void user_ui_filtered(void **state)
     assert_int_equal(res.status, 403);
     gr_test_output_free(&res);
 
+    /* The type-ahead may suggest readable docs pages that mention the word. */
     res = call_session("GET", "/catalog-suggest?q=chassis", NULL);
     assert_int_equal(res.status, 200);
-    assert_string_equal(res.out, "[]");
+    assert_null(strstr(res.out, "component/service-chassis"));
+    assert_null(strstr(res.out, "component:default/service-chassis"));
     gr_test_output_free(&res);
 }
 
