@@ -164,9 +164,18 @@ static void build_request(const char *text, size_t len, gr_buf *out)
             body = next ? next + 1 : end;
             break;
         }
-        if (!is_framing_header(body, line_len)) {
-            put_token(out, body, line_len, 1);
-            gr_buf_puts(out, "\r\n");
+        /* The framing check looks at the line as sent, after the bytes that
+         * cannot stand in a header are dropped: "T\0ransfer-Encoding" is
+         * sent as Transfer-Encoding. */
+        {
+            gr_buf line = GR_BUF_INIT;
+
+            put_token(&line, body, line_len, 1);
+            if (line.len > 0 && !is_framing_header(line.data, line.len)) {
+                gr_buf_append(out, line.data, line.len);
+                gr_buf_puts(out, "\r\n");
+            }
+            gr_buf_free(&line);
         }
         body = next ? next + 1 : end;
     }

@@ -70,6 +70,35 @@ static void check_marks(const gr_yaml_doc *doc)
     gr_buf_free(&pointer);
 }
 
+/* Compares like json_equal(), which looks object keys up by C string and so
+ * finds keys holding a NUL byte (valid in YAML, kept by the parser) unequal
+ * even to themselves. */
+static int values_equal(const json_t *a, const json_t *b)
+{
+    const char *key;
+    size_t key_len;
+    json_t *value;
+
+    if (!json_is_object(a) || !json_is_object(b)) {
+        if (!json_is_array(a) || !json_is_array(b))
+            return json_equal(a, b);
+        if (json_array_size(a) != json_array_size(b))
+            return 0;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!values_equal(json_array_get(a, i), json_array_get(b, i)))
+                return 0;
+        return 1;
+    }
+    if (json_object_size(a) != json_object_size(b))
+        return 0;
+    json_object_keylen_foreach((json_t *)a, key, key_len, value)
+    {
+        if (!values_equal(value, json_object_getn(b, key, key_len)))
+            return 0;
+    }
+    return 1;
+}
+
 static void check_round_trip(json_t *root)
 {
     gr_yaml_limits generous = {0};
@@ -85,7 +114,7 @@ static void check_round_trip(json_t *root)
         fail("emitted YAML does not parse", &text);
     if (count != 1)
         fail("emitted YAML is not one document", &text);
-    if (!json_equal(root, gr_yaml_doc_root(docs[0])))
+    if (!values_equal(root, gr_yaml_doc_root(docs[0])))
         fail("emitted YAML parses to another value", &text);
     gr_yaml_docs_free(docs, count);
     gr_buf_free(&text);

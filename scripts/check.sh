@@ -3,12 +3,16 @@
 # Builds greenroom with AddressSanitizer and UndefinedBehaviorSanitizer and
 # runs every test suite, then prints one line: "N passed, N failed".
 #
-# Two ctest passes run: every test as configured (SQLite unless a test picks
-# PostgreSQL itself), then the integration tests again with GR_TEST_DB=pg,
-# where each `greenroom serve` a test starts gets its own PostgreSQL
-# database. Both passes share one PostgreSQL server from scripts/pg-start.sh,
-# exported as GR_TEST_PG_URL, which the unit tests' database fixture uses
-# too. Arguments go to both ctest runs (for example -R REGEX).
+# Two ctest passes run. The first runs every test as configured: servers
+# use SQLite, and the unit tests with a database fixture run each case on
+# SQLite and on PostgreSQL. The second runs the tests labelled `integration`
+# or `server` again with GR_TEST_DB=pg, so each server a test starts gets
+# its own PostgreSQL database: tests/support/gr_test.c does this for the C
+# programs and tests/support/test_db.sh for the shell scripts that start
+# `greenroom serve` (the `server` label in tests/CMakeLists.txt). The other
+# shell scripts start no server and run in the first pass only. Both passes
+# share one PostgreSQL server from scripts/pg-start.sh, exported as
+# GR_TEST_PG_URL. Arguments go to both ctest runs (for example -R REGEX).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -21,10 +25,7 @@ pg_dir=$build_dir/pg
 # databases themselves and read them directly: the db_* and techdocs tests
 # run each case on both engines, and multi_instance always runs on PostgreSQL.
 # crash_catalog checks the SQLite file's integrity itself.
-# TODO: scaffolder_api and security_routes fail on the PostgreSQL pass (a
-# template not found after ingestion; TechDocs search results shown to a user
-# the read permission hides); both pass on SQLite.
-pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs|crash_catalog|scaffolder_api|security_routes)$'
+pg_pass_exclude='^integration_(db_.*|multi_instance.*|techdocs|crash_catalog)$'
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DGR_SANITIZE=ON >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" || exit 1
@@ -52,9 +53,9 @@ ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure "$@" 2>&1 | tee 
 
 : >"$pg_log"
 if [ "$pg_failed" -eq 0 ]; then
-    echo "check: integration tests again, each server on its own PostgreSQL database"
-    GR_TEST_DB=pg ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure -L integration \
-        -E "$pg_pass_exclude" "$@" 2>&1 | tee "$pg_log"
+    echo "check: integration and server tests again, each server on its own PostgreSQL database"
+    GR_TEST_DB=pg ctest --test-dir "$build_dir" -j "$(nproc)" --output-on-failure \
+        -L '^(integration|server)$' -E "$pg_pass_exclude" "$@" 2>&1 | tee "$pg_log"
     scripts/pg-stop.sh "$pg_dir" >/dev/null 2>&1
     rm -rf "$pg_dir"
 fi

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +135,37 @@ static int generate(const char *path, long n)
     return fclose(out);
 }
 
+/* Reads a counter of /proc/self/io ("write_bytes", ...), or -1 when unknown. */
+static long long proc_io(const char *name)
+{
+    FILE *in = fopen("/proc/self/io", "r");
+    char line[128];
+    long long value = -1;
+    size_t len = strlen(name);
+
+    if (in == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), in) != NULL) {
+        if (strncmp(line, name, len) == 0 && line[len] == ':')
+            value = strtoll(line + len + 1, NULL, 10);
+    }
+    fclose(in);
+    return value;
+}
+
+/* Returns the size of a file in bytes, or 0 when it does not exist. */
+static long long file_size(const char *path)
+{
+    struct stat info;
+
+    return stat(path, &info) == 0 ? (long long)info.st_size : 0;
+}
+
+static double timeval_seconds(const struct timeval *value)
+{
+    return (double)value->tv_sec + (double)value->tv_usec / 1e6;
+}
+
 static double seconds_since(const struct timespec *start)
 {
     struct timespec now;
@@ -158,6 +190,7 @@ int main(int argc, char **argv)
     struct timespec start;
     struct rusage usage_info;
     double elapsed;
+    long long written_before, written;
     int rc = 1;
 
     for (int i = 1; i < argc; i++) {
@@ -208,6 +241,7 @@ int main(int argc, char **argv)
                        "Location", "Group", "User", "System", "Domain", "Resource", "locations",
                        "type", "file", "target", file);
 
+    written_before = proc_io("write_bytes");
     clock_gettime(CLOCK_MONOTONIC, &start);
     {
         gr_catalog_options options = {.db = db, .config = config, .instance_id = "bench"};
@@ -227,6 +261,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_catalog_ingest: %s\n", gr_error_last());
         goto done;
     }
+    written = proc_io("write_bytes");
     getrusage(RUSAGE_SELF, &usage_info);
     printf("entities generated:  %ld\n", n);
     printf("final entities:      %lld (including the location)\n", (long long)counts.final);
@@ -235,7 +270,20 @@ int main(int argc, char **argv)
            sysconf(_SC_NPROCESSORS_ONLN), pg ? "PostgreSQL" : "SQLite");
     printf("seconds to stitched: %.2f\n", elapsed);
     printf("entities per second: %.0f\n", (double)counts.final / elapsed);
+    printf("CPU seconds:         %.2f user, %.2f system\n", timeval_seconds(&usage_info.ru_utime),
+           timeval_seconds(&usage_info.ru_stime));
     printf("peak RSS:            %.1f MiB\n", (double)usage_info.ru_maxrss / 1024.0);
+    if (written >= 0 && written_before >= 0)
+        printf("written to disk:     %.0f MiB (%.1f KiB per entity)\n",
+               (double)(written - written_before) / 1048576.0,
+               (double)(written - written_before) / 1024.0 / (double)n);
+    if (pg == NULL) {
+        char *wal = gr_xasprintf("%s-wal", db_path);
+
+        printf("database size:       %.0f MiB (and %.0f MiB of WAL)\n",
+               (double)file_size(db_path) / 1048576.0, (double)file_size(wal) / 1048576.0);
+        free(wal);
+    }
     rc = counts.final == n + 1 && counts.errors == 0 ? 0 : 1;
 done:
     gr_catalog_free(catalog);

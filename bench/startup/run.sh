@@ -5,6 +5,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 build=${GR_BENCH_BUILD:-build/release}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)" --target greenroom bench_startup >/dev/null
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Prints p50/p99 times of the catalog index, entity pages and the relation
-# graph at 10,000 entities (override with BENCH_UI_ENTITIES), on the
-# release build.
+# graph at 10,000 entities (override with BENCH_UI_ENTITIES), 300 requests
+# per page (BENCH_UI_REQUESTS), on the release build.
 set -u
 cd "$(dirname "$0")/../.."
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1

@@ -38,7 +38,7 @@ extern "C" {
 /** ABI major version: a plugin built for another major is rejected. */
 #define GR_PLUGIN_ABI_MAJOR 1
 /** ABI minor version: a plugin built for a newer minor than the host's is rejected. */
-#define GR_PLUGIN_ABI_MINOR 0
+#define GR_PLUGIN_ABI_MINOR 1
 /** Packs a major and minor version into one number. */
 #define GR_PLUGIN_ABI_MAKE(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 /** The version of this header, stored in gr_plugin_info.abi_version. */
@@ -148,6 +148,15 @@ typedef struct {
     int (*run)(int argc, char **argv);
 } gr_plugin_command;
 
+/** One schema change of the plugin's own tables; the fields are frozen within major 1. */
+typedef struct {
+    int version;             /* > 0, strictly increasing */
+    const char *description; /* short, recorded with the version */
+    const char *sql;         /* for both engines, or NULL when both variants are given */
+    const char *sql_sqlite;  /* SQLite variant, or NULL */
+    const char *sql_pg;      /* PostgreSQL variant, or NULL */
+} gr_plugin_migration;
+
 /**
  * What gr_plugin_init() returns: static data of the plugin (borrowed by the
  * host until the library is closed). Grows only at the end; the host reads
@@ -176,19 +185,21 @@ typedef struct {
     void (*stop)(void *state);
     /* Frees the state. May be NULL. */
     void (*destroy)(void *state);
+
+    /* Members added in ABI 1.1; the host ignores them when struct_size ends before them. */
+
+    /*
+     * The plugin's schema changes, ordered by version, recorded under the
+     * component "plugin:<id>". The host applies the ones not yet applied
+     * before setup, and `greenroom db migrate` applies them without calling
+     * setup at all. NULL when the plugin has no tables.
+     */
+    const gr_plugin_migration *migrations;
+    size_t migration_count;
 } gr_plugin_info;
 
 /** The type of the one exported function. */
 typedef int (*gr_plugin_init_fn)(const gr_host_api *host, const gr_plugin_info **out);
-
-/** One schema change of the plugin's own tables; the fields are frozen within major 1. */
-typedef struct {
-    int version;             /* > 0, strictly increasing */
-    const char *description; /* short, recorded with the version */
-    const char *sql;         /* for both engines, or NULL when both variants are given */
-    const char *sql_sqlite;  /* SQLite variant, or NULL */
-    const char *sql_pg;      /* PostgreSQL variant, or NULL */
-} gr_plugin_migration;
 
 /**
  * Which entities a tab, card or processor applies to. Every field set must
@@ -258,13 +269,20 @@ typedef struct {
     void *payload;
 } gr_plugin_provider;
 
-/** A catalog processor, run on each entity of the given kinds while it is processed. */
+/**
+ * A catalog processor, called on each entity its filter matches after the
+ * entity passed validation and before relations are derived from its spec.
+ * It runs on the catalog's worker threads, several at once.
+ */
 typedef struct {
     uint32_t struct_size;
-    const char *name;
+    const char *name; /* unique within the plugin; errors name it "<plugin-id>:<name>" */
     gr_entity_filter filter;
     /* Stores a changed entity in *out_json (host->alloc'd; the host frees
-     * it) or leaves it NULL to keep the entity. */
+     * it) or leaves it NULL to keep the entity. A changed entity must stay
+     * valid and keep its kind, namespace and name. An error code, with a
+     * message from host->error_set(), fails the entity's processing and
+     * shows in its status. */
     int (*process)(const char *entity_json, char **out_json, void *payload);
     void *payload;
 } gr_plugin_processor;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Walks the demo portal as a person does, with Debian's Chromium and no API
 // token: guest sign-in from a signed-out page, search for an entity, its
-// page, its docs inside the portal, docs search results, /create and one
-// template form. Environment: GREENROOM_URL (base URL), SHOTS (folder for
-// screenshots), PROFILE (an empty folder for the browser profile).
+// page, its docs inside the portal, docs search results, /create, one
+// template form and sign-out. Environment: GREENROOM_URL (base URL), SHOTS
+// (folder for screenshots), PROFILE (an empty folder for the browser profile).
 "use strict";
 
 const fs = require("fs");
@@ -156,6 +156,17 @@ async function main() {
   check("template form shows its steps", (await page.locator("ol.progress li").count()) > 1);
   await axe(page, "template form");
   await shot(page, "portal-template-form");
+
+  // Sign-out: the header's form ends the session, and the next page view goes to sign-in.
+  await page.goto(base + "/");
+  await Promise.all([
+    page.waitForURL(base + "/signin"),
+    page.locator("form.sign-out button[type='submit']").click(),
+  ]);
+  check("sign-out goes to sign-in", page.url() === base + "/signin");
+  await page.goto(base + "/");
+  check("home after sign-out shows sign-in", page.url().startsWith(base + "/signin?redirect="),
+        page.url());
 
   check("no script errors", errors.length === 0, errors.join("; "));
   await context.close();

@@ -97,7 +97,7 @@ run db migrate
 expect_status 0 "migrate"
 expect_out "migrated scheduler" "migrate"
 expect_out "migrated auth" "migrate"
-expect_out "migrated plugin auth" "migrate"
+expect_out "migrated plugin catalog" "migrate"
 expect_out "scheduler                   1" "migrate"
 expect_err "applied migration scheduler version 1" "migrate"
 [ -f "$work/cwd/data/greenroom.sqlite" ] || fail "migrate did not create ./data/greenroom.sqlite"
@@ -111,7 +111,7 @@ fi
 run db status
 expect_status 0 "status"
 expect_out "component" "status"
-expect_out "auth                        1" "status"
+expect_out "auth                        2" "status"
 
 # SQLite into SQLite: the target gets the source's session secret.
 run db copy --from sqlite:data/greenroom.sqlite --to sqlite:copy.sqlite

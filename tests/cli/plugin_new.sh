@@ -8,8 +8,10 @@ set -u
 bin=${GREENROOM_BIN:?GREENROOM_BIN must name the greenroom binary}
 build=${GR_BUILD_DIR:?GR_BUILD_DIR must name the build folder}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../support/test_db.sh"
+trap 'gr_test_db_drop; rm -rf "$work"' EXIT
 failures=0
+gr_test_db_setup || exit 1
 
 fail() {
     echo "FAIL: $1"

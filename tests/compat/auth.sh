@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 
 bin=${GREENROOM_BIN:-build/check/greenroom}
 helpers=$PWD/tests/compat/auth
+. tests/support/test_db.sh
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "auth compat: node and npm are needed; run scripts/install-deps.sh"
@@ -29,9 +30,14 @@ cleanup() {
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     fi
+    gr_test_db_drop
     rm -rf "$work"
 }
 trap cleanup EXIT
+if ! gr_test_db_setup; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})')
 base="http://127.0.0.1:$port"

@@ -6,21 +6,13 @@
 # small catalog through the engine, and the results are checked against what
 # Backstage's catalog backend returns.
 #
-# The server is integration_catalog_api_server in serve-engine mode, which
-# runs the engine and registers every catalog route with a static token.
-# NOTE: `greenroom serve` does not start the catalog plugin yet; once it
-# does, this script should start the real binary instead.
+# The server is `greenroom serve` with a static token and one file location.
 set -eu
 
 suite=tests/compat/catalog-client
-build=${GR_BUILD_DIR:-build/check}
-server_bin=$build/tests/integration_catalog_api_server
+bin=${GREENROOM_BIN:-build/check/greenroom}
 token=compat-catalog-client-token
-
-if [ ! -x "$server_bin" ]; then
-    echo "catalog_client.sh: $server_bin is missing; build the tests first" >&2
-    exit 1
-fi
+. tests/support/test_db.sh
 # Installs the pinned packages once; `npm ci` runs again only when the lock
 # file is newer than the installed tree.
 if [ ! -d "$suite/node_modules" ] || [ "$suite/package-lock.json" -nt "$suite/node_modules/.package-lock.json" ]; then
@@ -40,9 +32,11 @@ cleanup() {
         kill "$files_pid" 2>/dev/null || true
         wait "$files_pid" 2>/dev/null || true
     fi
+    gr_test_db_drop
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
+gr_test_db_setup
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -147,13 +141,50 @@ python3 -m http.server "$files_port" --bind 127.0.0.1 --directory "$dir/files" \
 files_pid=$!
 
 port=$(free_port)
-"$server_bin" serve-engine "$dir/catalog.sqlite" "$port" "$token" "$dir/catalog.yaml" \
-    >"$dir/server.log" 2>&1 &
+cat >"$dir/app-config.yaml" <<CONFIG
+backend:
+  baseUrl: http://127.0.0.1:$port
+  listen: {host: 127.0.0.1, port: $port}
+  database: {client: better-sqlite3, connection: $dir/catalog.sqlite}
+  reading:
+    allow: [{host: 127.0.0.1}]
+  auth:
+    externalAccess:
+      - type: static
+        options: {token: $token, subject: catalog-client}
+catalog:
+  rules:
+    - allow: [Component, API, Location, Group, User, System, Domain, Resource]
+  allowedLocationTypes: [url, file]
+  locations:
+    - {type: file, target: $dir/catalog.yaml}
+CONFIG
+(cd "$dir" && exec "$bin" serve --config app-config.yaml) >"$dir/server.log" 2>&1 &
 server_pid=$!
+
+# Returns 0 once the catalog is processed: every entity of catalog.yaml is
+# listed, and checkout-api has the apiProvidedBy relation that needs its
+# provider component processed too.
+catalog_ready() {
+    python3 - "http://127.0.0.1:$port" "$token" <<'PY'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def get(path):
+    request = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    return json.load(urllib.request.urlopen(request, timeout=5))
+try:
+    entities = get("/api/catalog/entities?filter=kind=component,kind=api,kind=group,kind=user")
+    api = get("/api/catalog/entities/by-name/api/default/checkout-api")
+except Exception:
+    sys.exit(1)
+relations = [r["type"] for r in api.get("relations", [])]
+sys.exit(0 if len(entities) == 16 and "apiProvidedBy" in relations else 1)
+PY
+}
 waited=0
-until grep -q '^ready$' "$dir/server.log"; do
+until catalog_ready; do
     if ! kill -0 "$server_pid" 2>/dev/null || [ "$waited" -ge 600 ]; then
-        echo "catalog_client.sh: the server did not start; its log:" >&2
+        echo "catalog_client.sh: the server did not process the catalog; its log:" >&2
         cat "$dir/server.log" >&2
         exit 1
     fi

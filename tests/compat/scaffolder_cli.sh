@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Checks `greenroom template run`: a local template rendered and pushed to a
-# bare repository, dry runs, invalid values, a missing action and usage errors.
+# bare repository, dry runs (of every corpus template too), invalid values, a
+# missing action and usage errors.
 set -u
 
 bin=${GREENROOM_BIN:-build/check/greenroom}
@@ -110,8 +111,16 @@ check "files pushed" "$(git --git-dir="$tmp/remote.git" show main:src/main.go)" 
 
 printf '{"name": "dry-run", "remote": "%s/other.git"}\n' "$tmp" >"$tmp/dry.json"
 "$bin" template run "$tmp/tmpl/template.yaml" --values "$tmp/dry.json" --dry-run \
-    -o "$tmp/dry" >"$tmp/stdout" 2>"$tmp/stderr"
+    --secrets "$tmp/secrets.yaml" -o "$tmp/dry" >"$tmp/stdout" 2>"$tmp/stderr"
 check "dry run exits 0" "$?" 0
+contains "dry run shows inputs" "$tmp/stderr" "Running debug:log in dry-run mode with inputs"
+contains "dry run input redacts secrets" "$tmp/stderr" '"message": "using [REDACTED]"'
+if grep -q cli-secret-token "$tmp/stderr" "$tmp/stdout"; then
+    echo "FAIL secret printed by the dry run"
+    failures=$((failures + 1))
+else
+    echo "ok   dry run never prints the secret"
+fi
 contains "dry run skips publish" "$tmp/stderr" "Skipping because publish:git does not support dry-run"
 check "dry run renders" "$(cat "$tmp/dry/README.md")" "# dry-run"
 
@@ -128,6 +137,50 @@ printf '{"name": "x", "mode": "dark", "topics": ["input-examples"], "repoUrl": "
 check "missing action exits 1" "$?" 1
 contains "missing action named with its step" "$tmp/stderr" \
     "step 'enable-pages' (Enable Pages): action 'github:pages:enable' is not installed"
+
+# Every template of the corpus dry-runs with values its form would send. A dry run renders
+# every step's input for its log, so a string that fails to render shows as a warning.
+corpus_values() {
+    case $1 in
+    *__pr-with-catalog-entry) echo '{"name": "Payments", "description": "d", "type": "service", "lifecycle": "production", "owner": "group:default/team", "repoHost": "github.com", "repoOrg": "roadiehq", "repoSlug": "payments"}' ;;
+    *__aws-environment) echo '{"name": "Dev-Env", "short_name": "dev", "description": "d", "environment_type": "ecs", "deploymentRequiresApproval": false, "owner": "group:default/team", "account_type": "single-account", "region_type": "single-region", "category": "development", "classification": "private", "system": "demo", "level": 1, "providers": "awsenvironmentprovider:default/p", "repoUrl": "gitlab.com?owner=aws-environments&repo=dev-env"}' ;;
+    *__create-app-default-template) echo '{"name": "svc-one", "repoUrl": "github.com?owner=acme&repo=svc-one"}' ;;
+    *__docs-template) echo '{"name": "docs-site", "description": "Docs", "owner": "group:default/team", "repoUrl": "github.com?owner=acme&repo=docs-site"}' ;;
+    *__springboot-grpc-template) echo '{"component_id": "greeter", "java_package_name": "greeter", "owner": "group:default/team", "description": "Greets", "repoUrl": "github.com?owner=acme&repo=greeter"}' ;;
+    *__nodejs-backend) echo '{"orgName": "bramblecrate", "repoName": "node-api", "owner": "group:default/team", "system": "system:default/shop", "port": 3000, "ci": "../../../skeletons/github-actions/"}' ;;
+    *) return 1 ;;
+    esac
+}
+corpus=../shared/corpus/templates
+corpus_count=0
+for file in $(grep -rl '^kind: Template' "$corpus" | sort); do
+    name=${file#"$corpus"/}
+    name=${name%%/*}
+    corpus_count=$((corpus_count + 1))
+    case $name in
+    # The demo template needs github:pages:enable, which is checked above.
+    *__demo-template) continue ;;
+    # create-rfc fetches its skeleton from github.com, which the server test serves locally.
+    *__create-rfc) continue ;;
+    esac
+    if ! corpus_values "$name" >"$tmp/corpus.json"; then
+        echo "FAIL $file: no values for this corpus template; add them to corpus_values"
+        failures=$((failures + 1))
+        continue
+    fi
+    "$bin" template run "$file" --values "$tmp/corpus.json" --dry-run \
+        --template-root "$corpus" >"$tmp/stdout" 2>"$tmp/stderr"
+    check "$name dry run exits 0" "$?" 0
+    contains "$name dry run completes" "$tmp/stderr" "Run completed with status: completed"
+    if grep -q "template error" "$tmp/stderr"; then
+        echo "FAIL $name: a string did not render:"
+        grep "template error" "$tmp/stderr" | sed 's/^/    /'
+        failures=$((failures + 1))
+    else
+        echo "ok   $name renders every string"
+    fi
+done
+check "corpus templates found" "$([ "$corpus_count" -ge 8 ] && echo yes)" yes
 
 "$bin" template run "$tmp/tmpl/template.yaml" >"$tmp/stdout" 2>"$tmp/stderr"
 check "missing --values exits 2" "$?" 2

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "support/gr_test.h"
 #include "auth_support.h"
+#include "host/auth/base64url.h"
 #include "host/auth/jwk.h"
 #include "host/auth/jwt.h"
 #include "host/common/alloc.h"
@@ -68,16 +70,7 @@ static gr_test_output request(const running *run, const char *method, const char
 
 static char *read_log(const running *run)
 {
-    FILE *file = fopen(run->server.log_path, "r");
-    char *text = gr_xcalloc(1, 1 << 20);
-
-    if (file != NULL) {
-        size_t n = fread(text, 1, (1 << 20) - 1, file);
-
-        text[n] = '\0';
-        fclose(file);
-    }
-    return text;
+    return read_server_log(run->server.log_path);
 }
 
 static void api_requires_identity(void **state)
@@ -512,6 +505,315 @@ static void proxy_header_identity(void **state)
     free(config);
 }
 
+/* Signs out the session of `cookie` the way the portal's scripts do; returns the status. */
+static int sign_out(const running *run, const char *cookie)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
+    const char *headers[] = {cookie_header, "X-Requested-With: XMLHttpRequest", origin_header,
+                             NULL};
+    gr_test_output res = request(run, "POST", "/api/auth/guest/logout", headers, "");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(origin_header);
+    free(cookie_header);
+    return status;
+}
+
+/* Returns the status of GET /api/auth/v1/userinfo with one header. */
+static int userinfo_status(const running *run, const char *header)
+{
+    const char *headers[] = {header, NULL};
+    gr_test_output res = request(run, "GET", "/api/auth/v1/userinfo", headers, NULL);
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    return status;
+}
+
+static void logout_revokes_session(void **state)
+{
+    running run;
+    char *cookie;
+    char *other;
+    char *cookie_header;
+    char *other_header;
+    char *bearer_header;
+
+    (void)state;
+    start(&run, "auth-revoke", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    other = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    other_header = gr_xasprintf("Cookie: %s", other);
+    bearer_header = gr_xasprintf("Authorization: Bearer %s", strchr(cookie, '=') + 1);
+
+    assert_int_equal(userinfo_status(&run, cookie_header), 200);
+    assert_int_equal(userinfo_status(&run, bearer_header), 200);
+    assert_int_equal(sign_out(&run, cookie), 200);
+
+    /* The copied cookie and its token are rejected from now on. */
+    assert_int_equal(userinfo_status(&run, cookie_header), 401);
+    assert_int_equal(userinfo_status(&run, bearer_header), 401);
+
+    /* Another session of the same user stays signed in. */
+    assert_int_equal(userinfo_status(&run, other_header), 200);
+
+    /* A script signs out with the token alone. */
+    {
+        char *other_bearer = gr_xasprintf("Authorization: Bearer %s", strchr(other, '=') + 1);
+        const char *headers[] = {other_bearer, NULL};
+        gr_test_output res = request(&run, "POST", "/api/auth/guest/logout", headers, "");
+
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        assert_int_equal(userinfo_status(&run, other_bearer), 401);
+        assert_int_equal(userinfo_status(&run, other_header), 401);
+        free(other_bearer);
+    }
+
+    free(bearer_header);
+    free(other_header);
+    free(cookie_header);
+    free(other);
+    free(cookie);
+    stop(&run);
+}
+
+/* Returns the CSRF token of the forms of /settings for session `cookie` (caller frees). */
+static char *page_csrf(const running *run, const char *cookie)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    const char *headers[] = {cookie_header, NULL};
+    gr_test_output res = request(run, "GET", "/settings", headers, NULL);
+    const char *start = res.out ? strstr(res.out, "name=\"csrf\" value=\"") : NULL;
+    char *token = NULL;
+
+    assert_int_equal(res.status, 200);
+    assert_non_null(start);
+    start += strlen("name=\"csrf\" value=\"");
+    token = gr_xstrndup(start, strcspn(start, "\""));
+    gr_test_output_free(&res);
+    free(cookie_header);
+    return token;
+}
+
+/* Returns the status of an API write with session `cookie` and CSRF token `csrf`. */
+static int api_write_status(const running *run, const char *cookie, const char *csrf)
+{
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
+    char *csrf_header = gr_xasprintf("X-CSRF-Token: %s", csrf);
+    const char *headers[] = {cookie_header, origin_header, csrf_header,
+                             "Content-Type: application/json", NULL};
+    gr_test_output res = request(run, "POST", "/api/permission/authorize", headers,
+                                 "{\"items\":[]}");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(csrf_header);
+    free(origin_header);
+    free(cookie_header);
+    return status;
+}
+
+static void csrf_bound_to_session(void **state)
+{
+    running run;
+    char *first;
+    char *second;
+    char *first_csrf;
+    char *second_csrf;
+    char *again;
+
+    (void)state;
+    start(&run, "auth-csrf", "auth:\n  providers:\n    guest: {}\n");
+    first = guest_sign_in(&run);
+    second = guest_sign_in(&run);
+    first_csrf = page_csrf(&run, first);
+    second_csrf = page_csrf(&run, second);
+    again = page_csrf(&run, first);
+
+    /* Each sign-in of the same user gets its own token, stable within the session. */
+    assert_true(strlen(first_csrf) >= 32);
+    assert_string_not_equal(first_csrf, second_csrf);
+    assert_string_equal(first_csrf, again);
+
+    /* The host's API check accepts the page's token of the same session only. */
+    assert_int_equal(api_write_status(&run, first, first_csrf), 200);
+    assert_int_equal(api_write_status(&run, second, first_csrf), 403);
+    assert_int_equal(api_write_status(&run, second, second_csrf), 200);
+
+    /* After sign-out the session's token is dead together with its cookie. */
+    assert_int_equal(sign_out(&run, first), 200);
+    assert_int_equal(api_write_status(&run, first, first_csrf), 401);
+
+    free(again);
+    free(second_csrf);
+    free(first_csrf);
+    free(second);
+    free(first);
+    stop(&run);
+}
+
+/* base64 of the 32-byte legacy secret "legacy-secret-for-the-auth-tests" */
+#define LEGACY_SECRET_B64 "bGVnYWN5LXNlY3JldC1mb3ItdGhlLWF1dGgtdGVzdHM="
+#define LEGACY_SECRET "legacy-secret-for-the-auth-tests"
+
+/* Returns the status of an authorize request with a legacy token of `payload`. */
+static int legacy_status(const running *run, const char *secret, const char *payload)
+{
+    char *token = sign_hs256(secret, payload);
+    char *auth_header = gr_xasprintf("Authorization: Bearer %s", token);
+    const char *headers[] = {auth_header, "Content-Type: application/json", NULL};
+    gr_test_output res = request(run, "POST", "/api/permission/authorize", headers,
+                                 "{\"items\":[]}");
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    free(auth_header);
+    free(token);
+    return status;
+}
+
+static void legacy_token_accepted(void **state)
+{
+    running run;
+    char *valid = gr_xasprintf("{\"sub\":\"backstage-server\",\"exp\":%lld}",
+                               (long long)time(NULL) + 600);
+    char *other_sub = gr_xasprintf("{\"sub\":\"user:default/jane\",\"exp\":%lld}",
+                                   (long long)time(NULL) + 600);
+    char *expired = gr_xasprintf("{\"sub\":\"backstage-server\",\"exp\":%lld}",
+                                 (long long)time(NULL) - 600);
+    char *log;
+
+    (void)state;
+    start(&run, "auth-legacy",
+          "      - type: legacy\n"
+          "        options:\n"
+          "          secret: " LEGACY_SECRET_B64 "\n"
+          "          subject: old-backend\n");
+
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, valid), 200);
+    assert_int_equal(legacy_status(&run, "another-secret-of-32-bytes-long!", valid), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, other_sub), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, expired), 401);
+    assert_int_equal(legacy_status(&run, LEGACY_SECRET, "{\"sub\":\"backstage-server\"}"), 401);
+
+    /* The static entry beside it keeps working. */
+    {
+        const char *headers[] = {"Authorization: Bearer " STATIC_TOKEN,
+                                 "Content-Type: application/json", NULL};
+        gr_test_output res = request(&run, "POST", "/api/permission/authorize", headers,
+                                     "{\"items\":[]}");
+
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+    }
+
+    log = read_log(&run);
+    assert_non_null(strstr(log, "legacy token signature is invalid"));
+    assert_null(strstr(log, LEGACY_SECRET_B64));
+    free(log);
+    free(expired);
+    free(other_sub);
+    free(valid);
+    stop(&run);
+}
+
+static void legacy_bad_secret_exits_2(void **state)
+{
+    char *dir = gr_test_tmpdir("auth-legacy-bad");
+    char *config = gr_xasprintf("%s%s", base_config,
+                                "      - type: legacy\n"
+                                "        options:\n"
+                                "          secret: 'not base64!'\n"
+                                "          subject: old-backend\n");
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    res = gr_test_run(dir, argv);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "backend.auth.externalAccess[1].options.secret"));
+    assert_null(strstr(res.err, "not base64!"));
+    gr_test_output_free(&res);
+    gr_test_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
+/* Two servers on one database, behind one public URL as a load balancer shows them. */
+static void logout_revokes_on_every_instance(void **state)
+{
+    static const char shared_config[] = "app:\n"
+                                        "  baseUrl: http://portal.test\n"
+                                        "backend:\n"
+                                        "  baseUrl: http://portal.test\n"
+                                        "  listen:\n"
+                                        "    port: ${GREENROOM_PORT}\n"
+                                        "  database:\n"
+                                        "    client: better-sqlite3\n"
+                                        "    connection: ./data/test.sqlite\n"
+                                        "auth:\n"
+                                        "  providers:\n"
+                                        "    guest: {}\n";
+    char *dir = gr_test_tmpdir("auth-two");
+    gr_test_server first;
+    gr_test_server second;
+    gr_test_output res;
+    char *cookie;
+    char *cookie_header;
+    char *url;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", shared_config);
+    assert_int_equal(gr_test_server_start(&first, dir, "app-config.yaml", 10000), 0);
+    assert_int_equal(gr_test_server_start(&second, dir, "app-config.yaml", 10000), 0);
+
+    url = gr_xasprintf("%s/api/auth/guest/start", first.base_url);
+    res = gr_test_http("GET", url, NULL, NULL);
+    assert_int_equal(res.status, 302);
+    cookie = set_cookie(res.err, "greenroom-session");
+    assert_non_null(cookie);
+    gr_test_output_free(&res);
+    free(url);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+
+    {
+        const char *headers[] = {cookie_header, NULL};
+        const char *logout[] = {cookie_header, "X-Requested-With: XMLHttpRequest",
+                                "Origin: http://portal.test", NULL};
+
+        url = gr_xasprintf("%s/api/auth/v1/userinfo", second.base_url);
+        res = gr_test_http("GET", url, headers, NULL);
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        free(url);
+
+        url = gr_xasprintf("%s/api/auth/guest/logout", first.base_url);
+        res = gr_test_http("POST", url, logout, "");
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        free(url);
+
+        url = gr_xasprintf("%s/api/auth/v1/userinfo", second.base_url);
+        res = gr_test_http("GET", url, headers, NULL);
+        assert_int_equal(res.status, 401);
+        gr_test_output_free(&res);
+        free(url);
+    }
+
+    assert_int_equal(gr_test_server_stop(&second), 0);
+    assert_int_equal(gr_test_server_stop(&first), 0);
+    free(cookie_header);
+    free(cookie);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +822,11 @@ int main(void)
         cmocka_unit_test(guest_off_in_production),
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),
+        cmocka_unit_test(logout_revokes_session),
+        cmocka_unit_test(csrf_bound_to_session),
+        cmocka_unit_test(legacy_token_accepted),
+        cmocka_unit_test(legacy_bad_secret_exits_2),
+        cmocka_unit_test(logout_revokes_on_every_instance),
         cmocka_unit_test(cookie_api_write_needs_origin),
         cmocka_unit_test(permission_policy_on_route),
         cmocka_unit_test(bad_policy_exits_2),

@@ -497,6 +497,75 @@ static void oidc_provider_error_rejected(void **state)
     stop_portal(&run);
 }
 
+/* Sends `method` to `path` of the portal with the session cookie `session` and the
+ * headers of the portal's scripts. Returns the response. */
+static gr_test_output script_request(const running *run, const char *method, const char *path,
+                                     const char *session)
+{
+    char *url = gr_xasprintf("%s%s", run->server.base_url, path);
+    char *cookie_header = gr_xasprintf("Cookie: %s", session);
+    char *origin_header = gr_xasprintf("Origin: %s", run->server.base_url);
+    const char *headers[] = {cookie_header, origin_header, "X-Requested-With: XMLHttpRequest",
+                             NULL};
+    const char *body = strcmp(method, "POST") == 0 ? "" : NULL;
+    gr_test_output res = gr_test_http(method, url, headers, body);
+
+    free(origin_header);
+    free(cookie_header);
+    free(url);
+    return res;
+}
+
+static void oidc_logout_revokes_refresh(void **state)
+{
+    running run;
+    char *callback;
+    char *flow;
+    char *session;
+    char *refreshed;
+    gr_test_output res;
+
+    (void)state;
+    start_portal(&run, "oidc-logout");
+    browse_to_callback(&run, &callback, &flow);
+    res = call_back(callback, flow);
+    assert_int_equal(res.status, 302);
+    session = set_cookie(res.err, "greenroom-session");
+    assert_non_null(session);
+    gr_test_output_free(&res);
+
+    res = script_request(&run, "GET", "/api/auth/oidc/refresh", session);
+    assert_int_equal(res.status, 200);
+    refreshed = set_cookie(res.err, "greenroom-session");
+    assert_non_null(refreshed);
+    gr_test_output_free(&res);
+
+    res = script_request(&run, "POST", "/api/auth/oidc/logout", refreshed);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    /* Both cookies belong to the revoked session: refresh and API calls reject them. */
+    res = script_request(&run, "GET", "/api/auth/oidc/refresh", session);
+    assert_int_equal(res.status, 401);
+    assert_null(set_cookie(res.err, "greenroom-session"));
+    gr_test_output_free(&res);
+    res = script_request(&run, "GET", "/api/auth/oidc/refresh", refreshed);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    res = script_request(&run, "GET", "/api/auth/v1/userinfo", session);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    res = script_request(&run, "GET", "/api/auth/v1/userinfo", refreshed);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+
+    free(refreshed);
+    free(session);
+    free(callback);
+    free(flow);
+    stop_portal(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +573,7 @@ int main(void)
         cmocka_unit_test(oidc_bad_state_rejected),
         cmocka_unit_test(oidc_bad_nonce_rejected),
         cmocka_unit_test(oidc_provider_error_rejected),
+        cmocka_unit_test(oidc_logout_revokes_refresh),
     };
 
     return cmocka_run_group_tests(tests, idp_start, idp_stop);

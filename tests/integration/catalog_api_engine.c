@@ -308,6 +308,82 @@ static void entity_routes(void **state)
     free(uid);
 }
 
+/* Posts a by-query body and returns the response (caller frees with json_decref). */
+static json_t *query_locations(api_fixture *fixture, const char *request, int status)
+{
+    gr_test_output res = call(fixture, "POST", "/locations/by-query", request);
+    json_t *body = body_of(&res);
+
+    assert_int_equal(res.status, status);
+    gr_test_output_free(&res);
+    return body;
+}
+
+static const char *item_target(const json_t *body, size_t index)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(body, "items"), index), "target"));
+}
+
+static void locations_by_query_filter(void **state)
+{
+    api_fixture *fixture = *state;
+    const char *targets[] = {"http://127.0.0.1:9/a/catalog-info.yaml",
+                             "http://127.0.0.1:9/b/catalog-info.yaml",
+                             "http://127.0.0.1:9/c/other.yaml"};
+    json_t *body;
+    json_t *next;
+    char *request;
+
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        char *location = gr_xasprintf("{\"type\":\"url\",\"target\":\"%s\"}", targets[i]);
+        gr_test_output res = call(fixture, "POST", "/locations", location);
+
+        assert_int_equal(res.status, 201);
+        gr_test_output_free(&res);
+        free(location);
+    }
+
+    body = query_locations(fixture, "{\"query\":{\"target\":\"HTTP://127.0.0.1:9/B/catalog-info.yaml\"}}",
+                           200);
+    assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), 1);
+    assert_int_equal(json_array_size(json_object_get(body, "items")), 1);
+    assert_string_equal(item_target(body, 0), targets[1]);
+    json_decref(body);
+
+    body = query_locations(fixture, "{\"query\":{\"$not\":{\"target\":{\"$hasPrefix\":"
+                                    "\"http://127.0.0.1:9/c/\"}}}}",
+                           200);
+    assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), 2);
+    json_decref(body);
+
+    body = query_locations(fixture, "{\"query\":{\"type\":\"file\"}}", 200);
+    assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), 0);
+    assert_int_equal(json_array_size(json_object_get(body, "items")), 0);
+    json_decref(body);
+
+    /* The next page keeps the query and totalItems counts every match. */
+    body = query_locations(fixture, "{\"limit\":1,\"query\":{\"target\":{\"$hasPrefix\":"
+                                    "\"http://127.0.0.1:9/\"},\"type\":\"URL\"}}",
+                           200);
+    assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), 3);
+    assert_int_equal(json_array_size(json_object_get(body, "items")), 1);
+    next = json_object_get(json_object_get(body, "pageInfo"), "nextCursor");
+    assert_true(json_is_string(next));
+    request = gr_xasprintf("{\"cursor\":\"%s\"}", json_string_value(next));
+    json_decref(body);
+    body = query_locations(fixture, request, 200);
+    assert_int_equal(json_integer_value(json_object_get(body, "totalItems")), 3);
+    assert_int_equal(json_array_size(json_object_get(body, "items")), 1);
+    json_decref(body);
+    free(request);
+
+    body = query_locations(fixture, "{\"query\":{\"name\":\"x\"}}", 400);
+    json_decref(body);
+    body = query_locations(fixture, "{\"query\":[]}", 400);
+    json_decref(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
         cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(locations_by_query_filter, setup, teardown),
     };
 
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plugin_test.h"
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -113,7 +114,7 @@ static void migrate_records_versions(void **state)
     assert_non_null(strstr(res.err, "applied migration auth version 1"));
     gr_test_output_free(&res);
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
-                                      "WHERE component IN ('scheduler', 'auth')"), 2);
+                                      "WHERE component IN ('scheduler', 'auth')"), 3);
 
     res = run_db(fixture, "status");
     assert_int_equal(res.status, 0);
@@ -163,6 +164,65 @@ static void migrate_runs_concurrently(void **state)
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
                                       "WHERE component = 'scheduler'"), 1);
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM auth_secrets"), 1);
+}
+
+/* Log lines and outputs that only a plugin's init or setup produces. */
+static void assert_no_plugin_init(const gr_test_output *res)
+{
+    assert_null(strstr(res->out, "through its init hook"));
+    assert_null(strstr(res->err, "mod=ui msg=ready"));
+    assert_null(strstr(res->err, "plugin loaded"));
+}
+
+/* A location that the given config does not list survives `db migrate`. */
+static void migrate_keeps_locations(void **state)
+{
+    migrate_fixture *fixture = *state;
+    gr_test_output res = run_db(fixture, "migrate");
+
+    assert_int_equal(res.status, 0);
+    assert_non_null(strstr(res.out, "migrated plugin catalog"));
+    assert_no_plugin_init(&res);
+    gr_test_output_free(&res);
+    db_fixture_exec(fixture->db->db,
+                    "INSERT INTO catalog_locations (id, type, target, origin, entity_ref, "
+                    "created_at) VALUES ('kept-id', 'url', 'https://example.invalid/c.yaml', "
+                    "'config', 'location:default/generated-kept', 0)");
+
+    res = run_db(fixture, "migrate");
+    assert_int_equal(res.status, 0);
+    assert_no_plugin_init(&res);
+    gr_test_output_free(&res);
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_locations "
+                                      "WHERE id = 'kept-id'"), 1);
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
+                                      "WHERE component = 'ui'"), 2);
+}
+
+/* A shared-library plugin's declared migrations apply, and its setup never runs. */
+static void migrate_applies_plugin_tables(void **state)
+{
+    migrate_fixture *fixture = *state;
+    char *plugin = plugin_test_path("scorecards");
+    char *config = read_text(fixture->config);
+    gr_buf text = GR_BUF_INIT;
+    gr_test_output res;
+
+    /* No `checks`: setup would fail on it, so a success shows setup did not run. */
+    gr_buf_printf(&text, "%splugins:\n  - path: %s\n", config, plugin);
+    gr_test_write_file(fixture->dir, "app-config.yaml", text.data);
+    res = run_db(fixture, "migrate");
+    assert_int_equal(res.status, 0);
+    assert_non_null(strstr(res.out, "migrated plugin loader"));
+    assert_no_plugin_init(&res);
+    gr_test_output_free(&res);
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
+                                      "WHERE component = 'plugin:scorecards'"), 1);
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM scorecards_results"),
+                     0);
+    gr_buf_free(&text);
+    free(config);
+    free(plugin);
 }
 
 /* A database from a newer greenroom is left alone, and the error asks for a newer greenroom. */
@@ -373,6 +433,10 @@ int main(void)
         MIGRATE_TEST(migrate_leaves_serve_nothing, sqlite),
         MIGRATE_TEST(migrate_leaves_serve_nothing, pg),
         MIGRATE_TEST(migrate_runs_concurrently, pg),
+        MIGRATE_TEST(migrate_keeps_locations, sqlite),
+        MIGRATE_TEST(migrate_keeps_locations, pg),
+        MIGRATE_TEST(migrate_applies_plugin_tables, sqlite),
+        MIGRATE_TEST(migrate_applies_plugin_tables, pg),
         MIGRATE_TEST(migrate_rejects_newer_schema, sqlite),
         MIGRATE_TEST(migrate_rejects_newer_schema, pg),
         MIGRATE_TEST(copy_then_serve, pg),

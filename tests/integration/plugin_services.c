@@ -174,8 +174,12 @@ static void page_escapes_and_lists_nav(void **state)
     start(&fx, "");
     plugin_test_expect(&fx, "GET", "/probe?name=%3Cscript%3Ex%3C/script%3E", 200,
            "<p class=\"probe\">&lt;script&gt;x&lt;/script&gt;</p>");
-    plugin_test_expect(&fx, "GET", "/probe", 200, "<title>Probe &lt;page&gt;</title>");
-    plugin_test_expect(&fx, "GET", "/probe", 200, "<a href=\"/probe\" aria-current=\"page\">Probe</a>");
+    /* The portal's layout frames the page, with its own sidebar and header. */
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<title>Probe &lt;page&gt; | ");
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<h1>Probe &lt;page&gt;</h1>");
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<nav class=\"sidebar\" aria-label=\"Main\">");
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<a href=\"/probe\" aria-current=\"page\">");
+    plugin_test_expect(&fx, "GET", "/probe", 200, "<span>Probe</span></a></li>");
     plugin_test_expect(&fx, "GET", "/probe", 200,
            "<a href=\"/catalog/default/component/probe-target\">Component:default/probe-target</a>");
     plugin_test_stop(&fx);

@@ -9,8 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "greenroom/plugin.h"
 #include "host/common/alloc.h"
 #include "support/gr_test.h"
+
+#define PLUGIN_TEST_STR(x) #x
+#define PLUGIN_TEST_XSTR(x) PLUGIN_TEST_STR(x)
+/** The host's ABI version as `plugin list` and version errors print it: "1.1". */
+#define PLUGIN_TEST_ABI PLUGIN_TEST_XSTR(GR_PLUGIN_ABI_MAJOR) "." PLUGIN_TEST_XSTR(GR_PLUGIN_ABI_MINOR)
 
 /** Bearer token of the static credential every plugin test config declares. */
 #define PLUGIN_TEST_TOKEN "plugin-test-token-1234"

@@ -171,11 +171,20 @@ static json_t *make_engine_config(const suite *s)
         "allow", "Component", "API", "Location", "Template", "Group", "User", "System", "Resource");
 }
 
+/*
+ * Opens the database the server uses. Under GR_TEST_DB=pg the harness gives
+ * the server of the SQLite group a PostgreSQL database of its own in place of
+ * the configured file, so the server has to be started before this is called.
+ */
 static int open_suite_db(const suite *s, gr_db **out)
 {
     gr_db_options options = {0};
+    const char *server_database = gr_test_server_database(&s->server);
 
-    if (s->engine == GR_DB_SQLITE) {
+    if (server_database != NULL) {
+        options.client = "pg";
+        options.connection = server_database;
+    } else if (s->engine == GR_DB_SQLITE) {
         options.client = "better-sqlite3";
         options.path = s->db_path;
     } else {
@@ -232,6 +241,48 @@ static const char *const template_files[] = {
     NULL,
 };
 
+/* A template that publishes to GitHub with collaborators, written into the suite's folder. */
+static const char collaborators_template[] =
+    "apiVersion: scaffolder.backstage.io/v1beta3\n"
+    "kind: Template\n"
+    "metadata:\n"
+    "  name: github-collaborators\n"
+    "spec:\n"
+    "  owner: group:default/team\n"
+    "  type: library\n"
+    "  parameters:\n"
+    "    properties: {}\n"
+    "  steps:\n"
+    "    - id: fetch\n"
+    "      action: fetch:template\n"
+    "      input:\n"
+    "        url: ./skeleton\n"
+    "    - id: publish\n"
+    "      action: publish:github\n"
+    "      input:\n"
+    "        repoUrl: github.com?owner=roadiehq&repo=shared-lib\n"
+    "        protectDefaultBranch: false\n"
+    "        collaborators:\n"
+    "          - user: jdoe\n"
+    "            access: push\n"
+    "          - team: platform\n"
+    "            access: admin\n"
+    "          - username: old-style\n"
+    "            access: pull\n";
+
+static char *write_collaborators_template(const suite *s)
+{
+    char *folder = gr_xasprintf("%s/collaborators", s->dir);
+    char *skeleton = gr_xasprintf("%s/skeleton", folder);
+
+    mkdir(folder, 0755);
+    mkdir(skeleton, 0755);
+    gr_test_write_file(folder, "template.yaml", collaborators_template);
+    gr_test_write_file(skeleton, "README.md", "# shared-lib\n");
+    free(skeleton);
+    return folder;
+}
+
 static int suite_setup(gr_db_engine engine, void **state)
 {
     suite *s = gr_xcalloc(1, sizeof(*s));
@@ -264,13 +315,23 @@ static int suite_setup(gr_db_engine engine, void **state)
     seed_repo(s, "roadiehq", "payments", NULL);
     s->engine_config = make_engine_config(s);
     S = s;
-    process_catalog(s, template_files);
 
     config = config_text(s);
     gr_test_write_file(s->dir, "app-config.yaml", config);
     free(config);
     if (gr_test_server_start(&s->server, s->dir, "app-config.yaml", 20000) != 0)
         return -1;
+    /* The templates go into the database the server reads, known only once it runs. */
+    process_catalog(s, template_files);
+    {
+        char *folder = write_collaborators_template(s);
+        char *file = gr_xasprintf("%s/template.yaml", folder);
+        const char *const files[] = {file, NULL};
+
+        process_catalog(s, files);
+        free(file);
+        free(folder);
+    }
     *state = s;
     return 0;
 }
@@ -576,7 +637,7 @@ static const corpus_case corpus_cases[] = {
      "{\"name\":\"Payments\",\"description\":\"d\",\"type\":\"service\",\"lifecycle\":"
      "\"production\",\"owner\":\"group:default/team\",\"repoHost\":\"github.com\",\"repoOrg\":"
      "\"roadiehq\",\"repoSlug\":\"payments\"}",
-     "failed", NULL, NULL, NULL, NULL, NULL, "is not a valid git branch name"},
+     "completed", NULL, NULL, NULL, NULL, NULL, NULL},
     {"template:default/demo-template",
      "{\"name\":\"Dev\",\"mode\":\"dark\",\"topics\":[\"input-examples\"],\"repoUrl\":"
      "\"github.com?owner=acme&repo=demo-site\"}",
@@ -645,6 +706,94 @@ static void rfc_pull_request_branch(void **state)
     assert_contains(file, "# RFC-12 - Faster builds");
     assert_contains(file, "We build faster.");
     free(file);
+}
+
+/* Returns the first branch of a stand-in repository whose name starts with `prefix`, or NULL. */
+static char *repo_branch(const char *owner, const char *name, const char *prefix)
+{
+    char *command = gr_xasprintf("git --git-dir='%s/%s/%s.git' for-each-ref --count=1 "
+                                 "--format='%%(refname:short)' 'refs/heads/%s*'",
+                                 S->repos, owner, name, prefix);
+    FILE *pipe = popen(command, "r");
+    char line[256] = "";
+    char *branch = NULL;
+
+    if (pipe != NULL && fgets(line, sizeof(line), pipe) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        branch = line[0] != '\0' ? gr_xstrdup(line) : NULL;
+    }
+    if (pipe != NULL)
+        pclose(pipe);
+    free(command);
+    return branch;
+}
+
+static void catalog_pull_request_branch(void **state)
+{
+    const char *prefix = "onboard-to-catalog-";
+    char *branch = repo_branch("roadiehq", "payments", prefix);
+    char *file;
+
+    (void)state;
+    /* corpus_templates_run opened the pull request, and `now` put milliseconds in its name. */
+    assert_non_null(branch);
+    assert_int_equal(strlen(branch), strlen(prefix) + 13);
+    assert_int_equal(strspn(branch + strlen(prefix), "0123456789"), 13);
+    file = repo_file("roadiehq", "payments", branch, "catalog-info.yaml");
+    assert_non_null(file);
+    assert_contains(file, "name: Payments");
+    assert_contains(file, "github.com/project-slug: roadiehq/payments");
+    free(file);
+    free(branch);
+}
+
+/* Returns the stand-in's record of a REST call with this method and path (caller releases). */
+static json_t *stand_in_request(const char *method, const char *path)
+{
+    char *url = gr_xasprintf("http://127.0.0.1:%d/_requests", S->stand_in_port);
+    gr_test_output out = gr_test_http("GET", url, NULL, NULL);
+    json_t *requests = out.out ? json_loads(out.out, 0, NULL) : NULL;
+    json_t *found = NULL;
+    size_t index;
+    json_t *request;
+
+    json_array_foreach(requests, index, request)
+    {
+        if (strcmp(json_string_value(json_object_get(request, "method")), method) == 0 &&
+            strcmp(json_string_value(json_object_get(request, "path")), path) == 0)
+            found = json_incref(request);
+    }
+    json_decref(requests);
+    gr_test_output_free(&out);
+    free(url);
+    return found;
+}
+
+static void assert_permission_requested(const char *path, const char *permission)
+{
+    json_t *request = stand_in_request("PUT", path);
+    json_t *body = json_object_get(request, "body");
+
+    if (request == NULL)
+        fail_msg("no PUT %s reached the GitHub stand-in", path);
+    assert_string_equal(json_string_value(json_object_get(body, "permission")), permission);
+    json_decref(request);
+}
+
+static void github_collaborators_granted(void **state)
+{
+    char *id = create_task("template:default/github-collaborators", "{}", NULL);
+    json_t *task = wait_task(id);
+
+    (void)state;
+    assert_string_equal(json_string_value(json_object_get(task, "status")), "completed");
+    assert_permission_requested("/api/v3/repos/roadiehq/shared-lib/collaborators/jdoe", "push");
+    assert_permission_requested("/api/v3/orgs/roadiehq/teams/platform/repos/roadiehq/shared-lib",
+                                "admin");
+    assert_permission_requested("/api/v3/repos/roadiehq/shared-lib/collaborators/old-style",
+                                "pull");
+    json_decref(task);
+    free(id);
 }
 
 static void secrets_never_shown(void **state)
@@ -909,6 +1058,8 @@ int main(void)
         cmocka_unit_test(invalid_values_rejected),
         cmocka_unit_test(corpus_templates_run),
         cmocka_unit_test(rfc_pull_request_branch),
+        cmocka_unit_test(catalog_pull_request_branch),
+        cmocka_unit_test(github_collaborators_granted),
         cmocka_unit_test(secrets_never_shown),
         cmocka_unit_test(cancel_running_task),
         cmocka_unit_test(event_stream_replays),

@@ -444,6 +444,121 @@ static void external_serves_cli_publish(void **state)
     td_end(&td);
 }
 
+/* Runs a shell command in `dir`; fails the test when it fails. */
+static void run_in(const char *dir, const char *command)
+{
+    char *line = gr_xasprintf("cd '%s' && %s >/dev/null 2>&1", dir, command);
+
+    if (system(line) != 0)
+        fail_msg("command failed: %s", line);
+    free(line);
+}
+
+/* Waits until the catalog serves `path` (an entity by name) with status 200. */
+static void wait_for_entity(td_server *td, const char *path)
+{
+    int64_t deadline = now_ms() + START_MS;
+
+    for (;;) {
+        gr_test_output res = get(td, path, NULL);
+        int status = res.status;
+
+        gr_test_output_free(&res);
+        if (status == 200)
+            return;
+        if (now_ms() > deadline)
+            fail_msg("the catalog did not ingest %s in %d ms", path, START_MS);
+        usleep(100 * 1000);
+    }
+}
+
+/* A committed repository: "wiki" documents itself with dir:., "remote" points at a host
+ * backend.reading.allow does not list. The work tree then differs from the commit. */
+static char *make_docs_repo(const char *dir)
+{
+    char *repo = gr_xasprintf("%s/repo", dir);
+
+    gr_test_write_file(repo, "catalog-info.yaml",
+                       "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                       "metadata:\n  name: wiki\n  annotations:\n"
+                       "    backstage.io/techdocs-ref: dir:.\n"
+                       "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+                       "---\napiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                       "metadata:\n  name: remote\n  annotations:\n"
+                       "    backstage.io/techdocs-ref: url:https://docs.not-allowed.example/site/\n"
+                       "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n");
+    gr_test_write_file(repo, "mkdocs.yml", "site_name: Wiki\n");
+    gr_test_write_file(repo, "docs/index.md", "# Wiki\n\nCommitted home page.\n");
+    gr_test_write_file(repo, "docs/more/page.md", "# More\n\nA page in a subfolder.\n");
+    gr_test_write_file(repo, "docs/more/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
+                 "git config user.name test && git add -A && git commit -q -m docs");
+    gr_test_write_file(repo, "docs/index.md", "# Wiki\n\nUncommitted change.\n");
+    return repo;
+}
+
+static void git_location_docs_build(void **state)
+{
+    td_server td;
+    gr_test_output res;
+    json_t *metadata;
+    json_t *location;
+    char *repo;
+    char *extra;
+
+    td_begin(&td, state);
+    repo = make_docs_repo(td.dir);
+    extra = gr_xasprintf("  build:\n    waitMs: 20000\ncatalog:\n  locations:\n"
+                         "    - type: git\n      target: '%s?ref=main&path=catalog-info.yaml'\n",
+                         repo);
+    start_server(&td, extra);
+    wait_for_entity(&td, "/api/catalog/entities/by-name/component/default/wiki");
+    wait_for_entity(&td, "/api/catalog/entities/by-name/component/default/remote");
+
+    /* The docs are read from the commit, not from the work tree. */
+    res = get(&td, "/docs/default/component/wiki/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "Committed home page."));
+    assert_null(strstr(res.out, "Uncommitted change."));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/docs/default/component/wiki/more/page/", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "A page in a subfolder."));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/wiki/index.html", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "Committed home page."));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/static/docs/default/component/wiki/more/logo.svg", NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<svg"));
+    gr_test_output_free(&res);
+
+    res = get(&td, "/api/techdocs/metadata/entity/default/component/wiki", NULL);
+    assert_int_equal(res.status, 200);
+    metadata = parse_json(res.out);
+    location = json_object_get(metadata, "locationMetadata");
+    assert_string_equal(json_string_value(json_object_get(location, "type")), "git");
+    assert_non_null(strstr(json_string_value(json_object_get(location, "target")), "&path=."));
+    json_decref(metadata);
+    gr_test_output_free(&res);
+
+    /* A url: ref to a host that is not allowed fails the build with the reason on the page. */
+    res = get(&td, "/docs/default/component/remote/", NULL);
+    assert_int_equal(res.status, 500);
+    assert_non_null(strstr(res.out, "docs.not-allowed.example"));
+    assert_non_null(strstr(res.out, "is not allowed"));
+    assert_non_null(strstr(res.out, "backend.reading.allow"));
+    gr_test_output_free(&res);
+
+    free(extra);
+    free(repo);
+    td_end(&td);
+}
+
 static void traversal_is_rejected(void **state)
 {
     static const char *const paths[] = {
@@ -491,7 +606,7 @@ int main(void)
         DB_TEST_BOTH(first_view_and_api_shapes), DB_TEST_BOTH(sync_streams_rebuild),
         DB_TEST_BOTH(sync_reports_build_error),  DB_TEST_BOTH(external_serves_cli_publish),
         DB_TEST_BOTH(traversal_is_rejected),    DB_TEST_BOTH(built_site_searchable_within_second),
-        DB_TEST_BOTH(prebuild_builds_unviewed_sites),
+        DB_TEST_BOTH(prebuild_builds_unviewed_sites), DB_TEST_BOTH(git_location_docs_build),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -371,22 +371,47 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
     return gr_test_server_start_configs(server, cwd, configs, timeout_ms);
 }
 
-int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
-                                 const char *const *config_paths, int timeout_ms)
+/*
+ * Forks and execs the server. Everything is allocated before fork(): tests
+ * start servers from several threads, and a child of a threaded process may
+ * only call async-signal-safe functions (malloc could wait forever on a lock
+ * another thread held at the fork).
+ */
+static pid_t server_spawn(const gr_test_server *server, const char *cwd,
+                          const char *const *config_paths)
 {
-    char port_text[16];
-    char *ready_url;
+    extern char **environ;
+    size_t count = 0;
+    size_t env_count = 0;
+    const char **argv;
+    char **envp;
+    char *port_env = gr_xasprintf("GREENROOM_PORT=%d", server->port);
     pid_t pid;
 
-    memset(server, 0, sizeof(*server));
-    server->port = gr_test_free_port();
-    server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
-    server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
-    snprintf(port_text, sizeof(port_text), "%d", server->port);
-    if (pg_prepare_server(server, cwd, config_paths[0]) != 0) {
-        gr_test_server_stop(server);
-        return -1;
+    while (config_paths[count] != NULL)
+        count++;
+    argv = gr_xcalloc(2 * count + 5, sizeof(*argv));
+    argv[0] = gr_test_binary();
+    argv[1] = "serve";
+    for (size_t i = 0; i < count; i++) {
+        argv[2 + 2 * i] = "--config";
+        argv[3 + 2 * i] = config_paths[i];
     }
+    if (server->overlay_path != NULL) {
+        argv[2 + 2 * count] = "--config";
+        argv[3 + 2 * count] = server->overlay_path;
+    }
+    while (environ[env_count] != NULL)
+        env_count++;
+    envp = gr_xcalloc(env_count + 2, sizeof(*envp));
+    for (size_t i = 0, out = 0; i < env_count; i++)
+        if (strncmp(environ[i], "GREENROOM_PORT=", 15) != 0)
+            envp[out++] = environ[i];
+    for (size_t i = 0;; i++)
+        if (envp[i] == NULL) {
+            envp[i] = port_env;
+            break;
+        }
 
     pid = fork();
     if (pid == 0) {
@@ -394,31 +419,39 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
 
         dup2(log_fd, 1);
         dup2(log_fd, 2);
-        setenv("GREENROOM_PORT", port_text, 1);
-        size_t count = 0;
-        const char **argv;
-
         if (cwd != NULL && chdir(cwd) != 0)
             _exit(127);
-        while (config_paths[count] != NULL)
-            count++;
-        argv = gr_xcalloc(2 * count + 5, sizeof(*argv));
-        argv[0] = gr_test_binary();
-        argv[1] = "serve";
-        for (size_t i = 0; i < count; i++) {
-            argv[2 + 2 * i] = "--config";
-            argv[3 + 2 * i] = config_paths[i];
-        }
-        if (server->overlay_path != NULL) {
-            argv[2 + 2 * count] = "--config";
-            argv[3 + 2 * count] = server->overlay_path;
-        }
-        execv(gr_test_binary(), (char *const *)argv);
+        execve(argv[0], (char *const *)argv, envp);
         _exit(127);
     }
-    server->pid = pid;
+    free(argv);
+    free(envp);
+    free(port_env);
+    return pid;
+}
 
-    ready_url = gr_xasprintf("%s/.backstage/health/v1/readiness", server->base_url);
+/* Returns whether the server's log reports that its port was taken between
+ * gr_test_free_port() and its own bind, which parallel tests can cause. */
+static int server_lost_port(const gr_test_server *server)
+{
+    FILE *file = fopen(server->log_path, "r");
+    char line[1024];
+    int lost = 0;
+
+    while (file != NULL && !lost && fgets(line, sizeof(line), file) != NULL)
+        lost = strstr(line, "listening on") != NULL && strstr(line, "failed") != NULL;
+    if (file != NULL)
+        fclose(file);
+    return lost;
+}
+
+/* Returns 0 once readiness returns 200, 1 when the server exited because its
+ * port was taken, or -1 on any other failure. */
+static int server_wait_ready(gr_test_server *server, int timeout_ms)
+{
+    char *ready_url = gr_xasprintf("%s/.backstage/health/v1/readiness", server->base_url);
+    int rc = -1;
+
     for (int waited = 0; waited < timeout_ms; waited += 20) {
         gr_test_output res = gr_test_http("GET", ready_url, NULL, NULL);
         int status = res.status;
@@ -426,16 +459,51 @@ int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
 
         gr_test_output_free(&res);
         if (status == 200) {
-            free(ready_url);
-            return 0;
+            rc = 0;
+            break;
         }
-        if (waitpid(pid, &child_status, WNOHANG) == pid) {
+        if (waitpid(server->pid, &child_status, WNOHANG) == server->pid) {
             server->pid = 0;
+            rc = server_lost_port(server) ? 1 : -1;
             break;
         }
         poll(NULL, 0, 20);
     }
     free(ready_url);
+    return rc;
+}
+
+static void server_pick_port(gr_test_server *server)
+{
+    free(server->base_url);
+    free(server->log_path);
+    server->port = gr_test_free_port();
+    server->base_url = gr_xasprintf("http://127.0.0.1:%d", server->port);
+    server->log_path = gr_xasprintf("/tmp/gr-test-server-%d-%d.log", getpid(), server->port);
+}
+
+int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
+                                 const char *const *config_paths, int timeout_ms)
+{
+    int rc = 1;
+
+    memset(server, 0, sizeof(*server));
+    server_pick_port(server);
+    if (pg_prepare_server(server, cwd, config_paths[0]) != 0) {
+        gr_test_server_stop(server);
+        return -1;
+    }
+
+    for (int attempt = 0; rc == 1 && attempt < 5; attempt++) {
+        if (attempt > 0) {
+            unlink(server->log_path);
+            server_pick_port(server);
+        }
+        server->pid = server_spawn(server, cwd, config_paths);
+        rc = server_wait_ready(server, timeout_ms);
+    }
+    if (rc == 0)
+        return 0;
     fprintf(stderr, "server did not become ready; its log:\n");
     print_file(server->log_path);
     gr_test_server_stop(server);

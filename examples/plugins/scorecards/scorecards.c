@@ -686,8 +686,8 @@ static int setup(const gr_host_api *host, gr_plugin_ctx *ctx, void **out)
     self->kinds = host->config_string(ctx, "kinds", "Component,API,System,Resource");
     self->filter = kinds_filter(self->kinds);
     *out = self;
-    if ((rc = read_checks(self)) < 0 ||
-        (rc = host->db_migrate(ctx, migrations, sizeof(migrations) / sizeof(migrations[0]))) < 0)
+    /* The host applied `migrations` (declared in the info) before setup. */
+    if ((rc = read_checks(self)) < 0)
         return rc;
     if ((rc = host->catalog_on_change(ctx, on_change, self)) < 0)
         host->log(ctx, GR_PLUGIN_LOG_WARN,
@@ -753,6 +753,8 @@ static const gr_plugin_info scorecards_info = {
     .config_keys = config_keys,
     .setup = setup,
     .destroy = destroy,
+    .migrations = migrations,
+    .migration_count = sizeof(migrations) / sizeof(migrations[0]),
 };
 
 int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)

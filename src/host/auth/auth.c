@@ -11,6 +11,11 @@
 #include "host/auth/audit.h"
 #include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
+#include "host/auth/jwks_access.h"
+#include "host/auth/jwt.h"
+#include "host/auth/legacy_access.h"
+#include "host/auth/restriction.h"
+#include "host/auth/session.h"
 #include "host/auth/token.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -22,8 +27,11 @@
 
 struct gr_auth {
     const gr_config *cfg;
+    gr_db *db;
     gr_auth_keys *keys;
     gr_auth_static_tokens *static_tokens;
+    gr_auth_legacy_keys *legacy_keys;
+    gr_auth_jwks_access *jwks_access;
     gr_auth_proxy *proxies[AUTH_MAX_PROXIES];
     size_t proxy_count;
     char *issuer;
@@ -46,6 +54,8 @@ void gr_auth_free(gr_auth *auth)
     for (size_t i = 0; i < auth->proxy_count; i++)
         gr_auth_proxy_free(auth->proxies[i]);
     gr_auth_static_tokens_free(auth->static_tokens);
+    gr_auth_legacy_keys_free(auth->legacy_keys);
+    gr_auth_jwks_access_free(auth->jwks_access);
     gr_auth_keys_free(auth->keys);
     free(auth->issuer);
     free(auth->app_url);
@@ -198,6 +208,7 @@ int gr_auth_new(gr_auth **out, const gr_config *cfg, gr_db *db)
     int rc;
 
     auth->cfg = cfg;
+    auth->db = db;
     auth->environment = gr_config_string(cfg, "auth.environment", "development");
     auth->include_parent_groups =
         gr_config_bool(cfg, "auth.ownership.includeParentGroups", false);
@@ -208,6 +219,8 @@ int gr_auth_new(gr_auth **out, const gr_config *cfg, gr_db *db)
 
     if ((rc = auth_read_lifetimes(auth, cfg, &rotation_s)) < 0 ||
         (rc = gr_auth_static_tokens_new(&auth->static_tokens, cfg)) < 0 ||
+        (rc = gr_auth_legacy_keys_new(&auth->legacy_keys, cfg)) < 0 ||
+        (rc = gr_auth_jwks_access_new(&auth->jwks_access, cfg)) < 0 ||
         (rc = auth_read_proxies(auth, cfg)) < 0)
         goto done;
     if (db != NULL && (rc = gr_auth_keys_new(&auth->keys, db, rotation_s, auth->token_ttl_s)) < 0)
@@ -280,11 +293,58 @@ gr_auth_proxy *gr_auth_proxy_get(const gr_auth *auth, const char *id)
 
 int gr_auth_issue(gr_auth *auth, const gr_auth_user *user, char **token, int64_t *expires_at)
 {
+    char session_id[GR_AUTH_SESSION_ID_LEN + 1];
+    int64_t now;
+    int rc;
+
     if (auth->keys == NULL)
         return gr_error_set(GR_EINVALID, "identity tokens need the database");
+    now = gr_auth_keys_now(auth->keys);
+    rc = gr_auth_sessions_create(auth->db, user->user_ref, now, now + auth->token_ttl_s,
+                                 session_id);
+    if (rc < 0)
+        return rc;
     return gr_auth_token_issue(auth->keys, auth->issuer, user->user_ref,
                                (const char *const *)user->ownership, user->ownership_count,
+                               session_id, auth->token_ttl_s, token, expires_at);
+}
+
+int gr_auth_refresh(gr_auth *auth, const gr_identity *identity, char **token,
+                    int64_t *expires_at)
+{
+    int64_t now;
+    int rc;
+
+    if (auth->keys == NULL || identity->session_id == NULL)
+        return gr_error_set(GR_EUNAUTH, "only a sign-in session can be refreshed");
+    now = gr_auth_keys_now(auth->keys);
+    rc = gr_auth_sessions_extend(auth->db, identity->session_id, now + auth->token_ttl_s);
+    if (rc < 0)
+        return rc;
+    return gr_auth_token_issue(auth->keys, auth->issuer, identity->subject, identity->ownership,
+                               identity->ownership_count, identity->session_id,
                                auth->token_ttl_s, token, expires_at);
+}
+
+int gr_auth_sign_out(gr_auth *auth, const gr_identity *identity)
+{
+    if (auth->db == NULL || identity->session_id == NULL)
+        return GR_OK;
+    return gr_auth_sessions_revoke(auth->db, identity->session_id);
+}
+
+/* Verifies a user identity token and that its sign-in session is still open. */
+static int auth_verify_user_token(gr_auth *auth, gr_request *req, const char *token,
+                                  gr_identity *identity)
+{
+    int rc = gr_auth_token_verify(auth->keys, auth->issuer, token, gr_req_arena(req), identity);
+
+    if (rc < 0)
+        return rc;
+    if (identity->session_id == NULL)
+        return gr_error_set(GR_EUNAUTH, "token has no session id 'sid'; sign in again");
+    return gr_auth_sessions_check(auth->db, identity->session_id, identity->subject,
+                                  gr_auth_keys_now(auth->keys));
 }
 
 char *gr_auth_session_cookie(const gr_auth *auth, const char *token)
@@ -295,7 +355,9 @@ char *gr_auth_session_cookie(const gr_auth *auth, const char *token)
                                  auth->cookie_secure);
 }
 
-/* Derives the CSRF token of a browser identity from the shared secret. */
+/* Derives the CSRF token of a browser identity from the shared secret and
+ * `binding`: the session id for cookie sessions, so the token changes with
+ * each sign-in and stops working with sign-out. */
 static void auth_set_csrf(const gr_auth *auth, gr_request *req, gr_identity *identity,
                           const char *binding)
 {
@@ -322,11 +384,11 @@ int gr_auth_session_verify(gr_auth *auth, gr_request *req, gr_identity *identity
         return gr_error_set(GR_ENOTFOUND, "Missing credentials");
     if (auth->keys == NULL)
         return gr_error_set(GR_EUNAUTH, "sessions need the database");
-    rc = gr_auth_token_verify(auth->keys, auth->issuer, cookie, gr_req_arena(req), identity);
+    rc = auth_verify_user_token(auth, req, cookie, identity);
     if (rc < 0)
         return rc;
     identity->source = "cookie";
-    auth_set_csrf(auth, req, identity, cookie);
+    auth_set_csrf(auth, req, identity, identity->session_id);
     return GR_OK;
 }
 
@@ -415,8 +477,25 @@ static int authenticate_proxy(gr_auth *auth, gr_request *req, gr_identity *ident
     return 1;
 }
 
-static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token,
-                               gr_identity *identity)
+/* Returns whether `token` is a JWT whose "iss" is greenroom's own issuer. */
+static int token_is_ours(const gr_auth *auth, const char *token)
+{
+    gr_jwt jwt;
+    const char *iss;
+    int ours;
+
+    if (gr_jwt_parse(token, &jwt) < 0)
+        return 0;
+    iss = json_string_value(json_object_get(jwt.payload, "iss"));
+    ours = iss != NULL && strcmp(iss, auth->issuer) == 0;
+    gr_jwt_clear(&jwt);
+    return ours;
+}
+
+/* Tries the external-access methods in turn: static tokens, legacy HS256
+ * tokens, then tokens of jwks issuers. Returns 1 when none applies. */
+static int authenticate_external(gr_auth *auth, gr_request *req, const char *token, int64_t now,
+                                 gr_identity *identity)
 {
     const gr_identity *service = gr_auth_static_tokens_match(auth->static_tokens, token);
     int rc;
@@ -425,10 +504,29 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
         *identity = *service;
         return GR_OK;
     }
-    if (auth->keys == NULL)
+    rc = gr_auth_legacy_keys_verify(auth->legacy_keys, token, now, &service);
+    if (rc == GR_OK)
+        *identity = *service;
+    if (rc != 1)
+        return rc;
+    /* Our own user tokens never go to outside issuers' key sets. */
+    if (token_is_ours(auth, token))
+        return 1;
+    return gr_auth_jwks_access_verify(auth->jwks_access, token, now, gr_req_arena(req), identity);
+}
+
+static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token,
+                               gr_identity *identity)
+{
+    int64_t now = auth->keys ? gr_auth_keys_now(auth->keys) : (int64_t)time(NULL);
+    int rc = authenticate_external(auth, req, token, now, identity);
+
+    if (rc == GR_OK)
+        return gr_auth_restrictions_enter(identity, gr_req_path(req));
+    if (rc == 1 && auth->keys == NULL)
         rc = gr_error_set(GR_EUNAUTH, "Invalid token");
-    else
-        rc = gr_auth_token_verify(auth->keys, auth->issuer, token, gr_req_arena(req), identity);
+    else if (rc == 1)
+        rc = auth_verify_user_token(auth, req, token, identity);
     if (rc < 0) {
         gr_audit_token_rejected("token", gr_error_last(), gr_req_client_addr(req),
                                 gr_req_path(req));

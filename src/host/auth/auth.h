@@ -25,7 +25,8 @@ typedef struct gr_auth gr_auth;
 #define GR_AUTH_DEFAULT_KEY_ROTATION_S (6 * 3600)
 
 /**
- * Reads the auth configuration: backend.auth.externalAccess (static tokens),
+ * Reads the auth configuration: backend.auth.externalAccess (static,
+ * legacy and jwks entries with their accessRestrictions),
  * backend.auth.dangerouslyDisableDefaultAuthPolicy, auth.environment,
  * auth.backstageTokenExpiration, auth.keyRotation,
  * auth.ownership.includeParentGroups, the proxy providers under
@@ -43,12 +44,15 @@ void gr_auth_free(gr_auth *auth);
 
 /**
  * The HTTP authenticator (gr_http_authenticator). Accepts, in this order:
- * `Authorization: Bearer` with a static token or a user identity token; the
- * header of a configured identity-aware proxy; the session cookie; and, when
- * dangerouslyDisableDefaultAuthPolicy is set, no credentials at all. Sets a
- * gr_identity (request arena) on the request. Returns 0, or GR_EUNAUTH with
- * a message that never contains a credential; each rejected credential is
- * written to the audit log. Thread-safe.
+ * `Authorization: Bearer` with a static token, a legacy HS256 service token,
+ * a token of a jwks issuer, or a user identity token whose session is still
+ * open (one database read per request). Then it tries the header of a
+ * configured identity-aware proxy, then the session cookie. When
+ * dangerouslyDisableDefaultAuthPolicy is set, it accepts no credentials at all. Sets a
+ * gr_identity (request arena) on the request. Returns 0, GR_EUNAUTH with
+ * a message that never contains a credential (each rejected credential is
+ * written to the audit log), or GR_EDENIED when the token's
+ * accessRestrictions do not list the plugin of the request path. Thread-safe.
  */
 int gr_auth_authenticate(gr_request *req, void *auth);
 
@@ -80,11 +84,29 @@ int64_t gr_auth_token_ttl(const gr_auth *auth);
 bool gr_auth_include_parent_groups(const gr_auth *auth);
 
 /**
- * Issues an identity token for `user`. Returns 0 and *token (caller frees)
- * with *expires_at (may be NULL), GR_EINVALID without a key store, or a
- * signing error.
+ * Opens a sign-in session for `user` in the database and issues an identity
+ * token that carries its id. Returns 0 and *token (caller frees) with
+ * *expires_at (may be NULL), GR_EINVALID without a key store, or a database
+ * or signing error.
  */
 int gr_auth_issue(gr_auth *auth, const gr_auth_user *user, char **token, int64_t *expires_at);
+
+/**
+ * Extends the session of a verified user `identity` by the token lifetime and
+ * issues a new token of the same session, subject and ownership. Returns 0
+ * and *token (caller frees) with *expires_at (may be NULL), GR_EUNAUTH when
+ * the identity has no session or it was revoked, or a database or signing
+ * error.
+ */
+int gr_auth_refresh(gr_auth *auth, const gr_identity *identity, char **token,
+                    int64_t *expires_at);
+
+/**
+ * Revokes the session of `identity` on every instance: its tokens and cookie
+ * are rejected from then on. Succeeds without a session. Returns 0 or a
+ * database error.
+ */
+int gr_auth_sign_out(gr_auth *auth, const gr_identity *identity);
 
 /**
  * Builds the Set-Cookie value that stores `token` as the session (Path=/,

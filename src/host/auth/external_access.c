@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
@@ -15,6 +16,7 @@
 typedef struct {
     char *token;
     gr_identity identity;
+    gr_auth_restrictions *restrictions;
 } static_token;
 
 struct gr_auth_static_tokens {
@@ -30,16 +32,21 @@ void gr_auth_static_tokens_free(gr_auth_static_tokens *tokens)
         OPENSSL_cleanse(tokens->tokens[i].token, strlen(tokens->tokens[i].token));
         free(tokens->tokens[i].token);
         free((char *)tokens->tokens[i].identity.subject);
+        gr_auth_restrictions_free(tokens->tokens[i].restrictions);
     }
     free(tokens->tokens);
     free(tokens);
 }
 
-static int add_static(gr_auth_static_tokens *tokens, size_t index, const json_t *options)
+static int add_static(gr_auth_static_tokens *tokens, size_t index, const json_t *entry)
 {
+    const json_t *options = json_object_get(entry, "options");
     const char *token = json_string_value(json_object_get(options, "token"));
     const char *subject = json_string_value(json_object_get(options, "subject"));
-    static_token *entry;
+    gr_auth_restrictions *restrictions = NULL;
+    static_token *added;
+    char *path;
+    int rc;
 
     if (token == NULL || subject == NULL)
         return gr_error_set(GR_EINVALID,
@@ -52,11 +59,19 @@ static int add_static(gr_auth_static_tokens *tokens, size_t index, const json_t 
                             "needs at least %d characters and no whitespace",
                             index, GR_AUTH_STATIC_TOKEN_MIN_LEN);
 
-    entry = &tokens->tokens[tokens->count++];
-    entry->token = gr_xstrdup(token);
-    entry->identity.type = "service";
-    entry->identity.subject = gr_xasprintf("external:%s", subject);
-    entry->identity.source = "static";
+    path = gr_xasprintf("backend.auth.externalAccess[%zu]", index);
+    rc = gr_auth_restrictions_read(entry, path, &restrictions);
+    free(path);
+    if (rc < 0)
+        return rc;
+
+    added = &tokens->tokens[tokens->count++];
+    added->token = gr_xstrdup(token);
+    added->restrictions = restrictions;
+    added->identity.type = "service";
+    added->identity.subject = gr_xasprintf("external:%s", subject);
+    added->identity.source = "static";
+    added->identity.restrictions = restrictions;
     return GR_OK;
 }
 
@@ -73,15 +88,16 @@ int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg)
     {
         const char *type = json_string_value(json_object_get(entry, "type"));
 
+        if (type != NULL && (strcmp(type, "legacy") == 0 || strcmp(type, "jwks") == 0))
+            continue; /* read by legacy_access.c and jwks_access.c */
         if (type == NULL || strcmp(type, "static") != 0) {
-            /* TODO: legacy (HS256 shared secret) and jwks external access. */
             gr_warn("auth",
                     "backend.auth.externalAccess[%zu]: type '%s' is not supported; "
                     "the entry is ignored",
                     index, type ? type : "");
             continue;
         }
-        if ((rc = add_static(tokens, index, json_object_get(entry, "options"))) < 0) {
+        if ((rc = add_static(tokens, index, entry)) < 0) {
             gr_auth_static_tokens_free(tokens);
             return rc;
         }

@@ -13,9 +13,11 @@ typedef struct gr_auth_static_tokens gr_auth_static_tokens;
 
 /**
  * Reads `backend.auth.externalAccess` entries of type `static` (options.token,
- * options.subject). Tokens shorter than GR_AUTH_STATIC_TOKEN_MIN_LEN or with
- * whitespace are rejected, as Backstage rejects them; entries of other types
- * are logged and ignored. Returns 0 and *out (caller frees with
+ * options.subject, accessRestrictions). Tokens shorter than
+ * GR_AUTH_STATIC_TOKEN_MIN_LEN or with whitespace are rejected, as Backstage
+ * rejects them. Entries of type `legacy` and `jwks` are left to
+ * legacy_access.h and jwks_access.h, and other types are logged and
+ * ignored. Returns 0 and *out (caller frees with
  * gr_auth_static_tokens_free()), or GR_EINVALID naming the entry.
  */
 int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg);
@@ -24,7 +26,8 @@ int gr_auth_static_tokens_new(gr_auth_static_tokens **out, const gr_config *cfg)
 void gr_auth_static_tokens_free(gr_auth_static_tokens *tokens);
 
 /**
- * Returns the service identity ("service", "external:<subject>") whose token
+ * Returns the service identity ("service", "external:<subject>", with the
+ * entry's restrictions but no restriction entered yet) whose token
  * equals `presented` (compared in constant time for every entry), or NULL.
  * The identity is borrowed from `tokens`. Thread-safe.
  */

@@ -31,6 +31,16 @@ static const gr_db_migration auth_migrations[] = {
                " value TEXT NOT NULL,"
                " created_at BIGINT NOT NULL)",
     },
+    {
+        .version = 2,
+        .description = "create auth_sessions",
+        .sql = "CREATE TABLE auth_sessions ("
+               " id TEXT PRIMARY KEY,"
+               " subject TEXT NOT NULL,"
+               " created_at BIGINT NOT NULL,"
+               " expires_at BIGINT NOT NULL);"
+               "CREATE INDEX auth_sessions_expires ON auth_sessions (expires_at)",
+    },
 };
 
 typedef struct {

@@ -9,8 +9,8 @@
 #include "host/common/error.h"
 
 int gr_auth_token_issue(gr_auth_keys *keys, const char *issuer, const char *user_ref,
-                        const char *const *ownership, size_t count, int64_t ttl_s, char **out,
-                        int64_t *expires_at)
+                        const char *const *ownership, size_t count, const char *session_id,
+                        int64_t ttl_s, char **out, int64_t *expires_at)
 {
     int64_t now = gr_auth_keys_now(keys);
     json_t *ent;
@@ -29,6 +29,8 @@ int gr_auth_token_issue(gr_auth_keys *keys, const char *issuer, const char *user
     claims = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "iss", issuer, "sub", user_ref, "ent",
                        ent, "aud", GR_AUTH_TOKEN_AUDIENCE, "iat", (json_int_t)now, "exp",
                        (json_int_t)(now + ttl_s));
+    if (session_id != NULL)
+        json_object_set_new(claims, "sid", json_string(session_id));
     rc = gr_auth_keys_sign(keys, claims, GR_AUTH_TOKEN_TYPE, out);
     json_decref(claims);
     if (rc == GR_OK && expires_at != NULL)
@@ -73,12 +75,14 @@ int gr_auth_token_verify(gr_auth_keys *keys, const char *issuer, const char *tok
     };
     const char *typ;
     const char *sub;
+    const char *sid;
     int rc;
 
     if ((rc = gr_jwt_parse(token, &jwt)) < 0)
         return gr_error_wrap(GR_EUNAUTH, "malformed token");
     typ = json_string_value(json_object_get(jwt.header, "typ"));
     sub = json_string_value(json_object_get(jwt.payload, "sub"));
+    sid = json_string_value(json_object_get(jwt.payload, "sid"));
     if (strcmp(json_string_value(json_object_get(jwt.header, "alg")), "ES256") != 0)
         rc = gr_error_set(GR_EUNAUTH, "token algorithm must be ES256");
     else if (typ != NULL && strcmp(typ, GR_AUTH_TOKEN_TYPE) != 0)
@@ -97,6 +101,7 @@ int gr_auth_token_verify(gr_auth_keys *keys, const char *issuer, const char *tok
         identity->subject = gr_arena_strdup(arena, sub);
         identity->source = "token";
         identity->token = gr_arena_strdup(arena, token);
+        identity->session_id = sid != NULL ? gr_arena_strdup(arena, sid) : NULL;
     }
     gr_jwt_clear(&jwt);
     return rc;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 
 /*
@@ -124,15 +125,46 @@ static const char *const external_access_types[] = {"static", "legacy", "jwks", 
 /* Minimum length of a static external-access token, as Backstage requires. */
 #define HOST_STATIC_TOKEN_MIN_LEN 8
 
+/* A legacy entry needs a secret and a subject; serve checks that the secret is base64. */
+static int check_legacy_access(const json_t *options, gr_buf *message)
+{
+    if (!json_is_string(json_object_get(options, "secret"))) {
+        gr_buf_puts(message, "a legacy entry needs options.secret (is its variable set?)");
+        return 1;
+    }
+    if (!json_is_string(json_object_get(options, "subject"))) {
+        gr_buf_puts(message, "a legacy entry needs options.subject, the caller's name");
+        return 1;
+    }
+    return 0;
+}
+
+/* A jwks entry needs the URL of the key set. Serve checks its form and the algorithms. */
+static int check_jwks_access(const json_t *options, gr_buf *message)
+{
+    if (!json_is_string(json_object_get(options, "url"))) {
+        gr_buf_puts(message, "a jwks entry needs options.url, the issuer's JSON Web Key Set URL");
+        return 1;
+    }
+    return 0;
+}
+
 /* A static entry needs a token without whitespace of at least 8 characters
  * and a subject, so that `config check` rejects what `serve` would reject.
- * The message never shows the token. */
+ * The message never shows the token. Every type's accessRestrictions are
+ * checked as serve reads them. */
 static int check_external_access(json_t **value, gr_buf *message)
 {
     const json_t *options = json_object_get(*value, "options");
     const char *type = json_string_value(json_object_get(*value, "type"));
     const char *token;
 
+    if (gr_auth_restrictions_check(*value, message) != 0)
+        return 1;
+    if (type != NULL && strcmp(type, "legacy") == 0)
+        return check_legacy_access(options, message);
+    if (type != NULL && strcmp(type, "jwks") == 0)
+        return check_jwks_access(options, message);
     if (type == NULL || strcmp(type, "static") != 0)
         return 0;
     token = json_string_value(json_object_get(options, "token"));
@@ -203,6 +235,42 @@ const gr_config_key gr_config_host_keys[] = {
         .default_json = "7007",
         .check = check_port,
         .description = "TCP port to listen on.",
+    },
+    {
+        .path = "backend.server.timeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "30",
+        .description = "Time a connection may stay silent while a request is in progress, "
+                       "from its complete headers until the response is sent: seconds, a "
+                       "string such as \"30s\" or \"2m\", or an object such as {minutes: 1}.",
+    },
+    {
+        .path = "backend.server.headersTimeout",
+        .types = GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_OBJECT,
+        .default_json = "10",
+        .description = "Time a connection may stay silent while it waits for complete request "
+                       "headers, as a new connection or kept alive between two requests, in the "
+                       "forms of backend.server.timeout. Connections opened without a request "
+                       "are closed after it.",
+    },
+    {
+        .path = "backend.server.maxConnections",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "1024",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections; more are closed at once. "
+                       "greenroom raises its open-file limit to fit them, up to the hard "
+                       "limit (ulimit -Hn).",
+    },
+    {
+        .path = "backend.server.maxConnectionsPerClient",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "64",
+        .check = check_pool_size,
+        .description = "Maximum number of open connections from one IP address; more are "
+                       "closed at once, so one client cannot take every connection. Behind a "
+                       "reverse proxy every request comes from the proxy's address: raise it "
+                       "to the proxy's connection count.",
     },
     {
         .path = "backend.database",
@@ -362,7 +430,7 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.auth.externalAccess[].options.subject",
         .types = GR_CONFIG_STRING,
         .description = "static and legacy: the name callers are known by in logs and "
-                       "permission rules.",
+                       "permission rules, as `external:<subject>`.",
     },
     {
         .path = "backend.auth.externalAccess[].options.secret",
@@ -373,33 +441,66 @@ const gr_config_key gr_config_host_keys[] = {
     {
         .path = "backend.auth.externalAccess[].options.url",
         .types = GR_CONFIG_STRING,
-        .description = "jwks: URL of the JSON Web Key Set.",
+        .description = "jwks: http or https URL of the issuer's JSON Web Key Set, fetched when "
+                       "a token arrives and cached for an hour.",
     },
     {
         .path = "backend.auth.externalAccess[].options.issuer",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted token issuers.",
+        .description = "jwks: accepted values of the token's `iss` claim; unset accepts any.",
     },
     {
         .path = "backend.auth.externalAccess[].options.algorithm",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted signing algorithms.",
+        .description = "jwks: accepted signing algorithms, of ES256, ES384 and RS256; unset "
+                       "accepts all three.",
     },
     {
         .path = "backend.auth.externalAccess[].options.audience",
         .types = GR_CONFIG_STRING_OR_ARRAY,
-        .description = "jwks: accepted token audiences.",
+        .description = "jwks: accepted values of the token's `aud` claim; unset accepts any.",
     },
     {
         .path = "backend.auth.externalAccess[].options.subjectPrefix",
         .types = GR_CONFIG_STRING,
-        .description = "jwks: prefix added to the token's subject.",
+        .description = "jwks: callers are known as `external:<subjectPrefix>:<sub>` instead of "
+                       "`external:<sub>`.",
     },
     {
         .path = "backend.auth.externalAccess[].accessRestrictions",
         .types = GR_CONFIG_ARRAY,
-        .description = "Limits on what these callers may do: a list of objects with plugin "
-                       "and, optionally, permission, permissionAttribute.",
+        .description = "Limits on what these callers may do. When set, the token may call only "
+                       "the listed plugins; other plugins answer 403.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[]",
+        .types = GR_CONFIG_OBJECT,
+        .description = "One plugin the token may call, and what it may do there.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].plugin",
+        .types = GR_CONFIG_STRING,
+        .required = true,
+        .description = "Plugin id, the path segment after /api/ (catalog, search, techdocs, "
+                       "scaffolder, ...). Each plugin may appear once per entry.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permission",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "Permission names the token may be granted in this plugin, such as "
+                       "catalog.entity.read; every other permission is denied. Unset allows "
+                       "every permission that the policy allows.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permissionAttribute",
+        .types = GR_CONFIG_OBJECT,
+        .description = "Attributes that the permissions granted in this plugin must have.",
+    },
+    {
+        .path = "backend.auth.externalAccess[].accessRestrictions[].permissionAttribute.action",
+        .types = GR_CONFIG_STRING_OR_ARRAY,
+        .description = "Permission actions allowed, of create, read, update and delete; "
+                       "permissions with another action or none are denied.",
     },
     {
         .path = "backend.auth.dangerouslyDisableDefaultAuthPolicy",

@@ -11,22 +11,26 @@
 #include "host/config/config.h"
 #include "host/dbcli/schema.h"
 #include "host/host.h"
-#include "host/http/http.h"
-#include "host/permission/permission.h"
 #include "host/registry/registry.h"
 #include "host/sched/sched.h"
 
 /* Lease owner name of the scheduler made for migrations; it never takes a lease. */
 #define MIGRATE_INSTANCE_ID "greenroom-db-migrate"
 
-/* The services a plugin's init may use, built as serve builds them but never started. */
-typedef struct {
-    struct gr_host host;
-    gr_http_server *http;
-    gr_auth *auth;
-    gr_permission_policy *permissions;
-    char *base_url;
-} migrate_host;
+/* Runs the migrate hook of one plugin, with a host holding only the config and the database. */
+static int migrate_plugin(gr_host *host, const gr_plugin_def *def, FILE *progress)
+{
+    int rc;
+
+    /* A plugin without the hook has no tables of its own. */
+    if (def->migrate == NULL)
+        return GR_OK;
+    if ((rc = def->migrate(host)) < 0)
+        return gr_error_wrap(rc, "plugin %s", def->id);
+    if (progress != NULL)
+        fprintf(progress, "migrated plugin %s\n", def->id);
+    return GR_OK;
+}
 
 static char *migrate_base_url(const gr_config *cfg)
 {
@@ -43,79 +47,28 @@ static char *migrate_base_url(const gr_config *cfg)
     return gr_xstrndup(url, len);
 }
 
-/* Creates the HTTP server and the permission policy that plugin init hooks register with. */
-static int migrate_host_complete(migrate_host *mh)
-{
-    gr_http_options opts = {.port = 0};
-    int rc;
-
-    if (mh->http != NULL)
-        return GR_OK;
-    if ((rc = gr_http_server_new(&mh->http, &opts)) < 0)
-        return rc;
-    if ((rc = gr_permission_policy_new(&mh->permissions, mh->host.config)) < 0)
-        return rc;
-    mh->host.http = mh->http;
-    mh->host.auth = mh->auth;
-    mh->host.permissions = mh->permissions;
-    return GR_OK;
-}
-
-static int migrate_plugin(migrate_host *mh, const gr_plugin_def *def, FILE *progress)
-{
-    void *state = NULL;
-    int rc;
-
-    if (def->migrate != NULL) {
-        /* The hook sees only the config and the database. */
-        struct gr_host bare = {.config = mh->host.config, .db = mh->host.db,
-                               .instance_id = MIGRATE_INSTANCE_ID,
-                               .base_url = mh->base_url};
-
-        if ((rc = def->migrate(&bare)) < 0)
-            return gr_error_wrap(rc, "plugin %s", def->id);
-        if (progress != NULL)
-            fprintf(progress, "migrated plugin %s\n", def->id);
-        return GR_OK;
-    }
-    if (def->init == NULL)
-        return GR_OK;
-    if ((rc = migrate_host_complete(mh)) < 0)
-        return gr_error_wrap(rc, "preparing plugin %s", def->id);
-    if ((rc = def->init(&mh->host, &state)) < 0)
-        return gr_error_wrap(rc, "plugin %s", def->id);
-    if (def->destroy != NULL)
-        def->destroy(state);
-    /* The plugin is gone, so are the services it published; later plugins
-     * must not find them. */
-    mh->host.service_count = 0;
-    if (progress != NULL)
-        fprintf(progress, "migrated plugin %s (through its init hook)\n", def->id);
-    return GR_OK;
-}
-
 int gr_dbcli_migrate_all(gr_db *db, const gr_config *cfg, FILE *progress)
 {
-    migrate_host mh;
+    struct gr_host host;
     gr_sched *sched = NULL;
+    gr_auth *auth = NULL;
+    char *base_url = migrate_base_url(cfg);
     int rc;
 
-    memset(&mh, 0, sizeof(mh));
-    mh.base_url = migrate_base_url(cfg);
-    mh.host.config = cfg;
-    mh.host.db = db;
-    mh.host.instance_id = MIGRATE_INSTANCE_ID;
-    mh.host.base_url = mh.base_url;
+    memset(&host, 0, sizeof(host));
+    host.config = cfg;
+    host.db = db;
+    host.instance_id = MIGRATE_INSTANCE_ID;
+    host.base_url = base_url;
 
-    /* The host's components migrate when they are created. */
+    /* The host's components migrate when they are created; neither starts a thread. */
     if ((rc = gr_sched_new(&sched, db, MIGRATE_INSTANCE_ID)) < 0) {
         rc = gr_error_wrap(rc, "scheduler");
         goto done;
     }
-    mh.host.sched = sched;
     if (progress != NULL)
         fprintf(progress, "migrated scheduler\n");
-    if ((rc = gr_auth_new(&mh.auth, cfg, db)) < 0) {
+    if ((rc = gr_auth_new(&auth, cfg, db)) < 0) {
         rc = gr_error_wrap(rc, "auth");
         goto done;
     }
@@ -123,15 +76,13 @@ int gr_dbcli_migrate_all(gr_db *db, const gr_config *cfg, FILE *progress)
         fprintf(progress, "migrated auth\n");
 
     for (const gr_plugin_def *const *def = gr_builtin_plugins(); *def != NULL; def++) {
-        if ((rc = migrate_plugin(&mh, *def, progress)) < 0)
+        if ((rc = migrate_plugin(&host, *def, progress)) < 0)
             goto done;
     }
 done:
-    gr_http_server_free(mh.http);
     gr_sched_free(sched);
-    gr_auth_free(mh.auth);
-    gr_permission_policy_free(mh.permissions);
-    free(mh.base_url);
+    gr_auth_free(auth);
+    free(base_url);
     return rc;
 }
 

@@ -11,13 +11,11 @@ typedef struct gr_config gr_config;
 
 /**
  * Brings the schema of `db` to this binary's version: first the host's own
- * components (scheduler, auth), then every built-in plugin, in table order.
- * A plugin with a `migrate` hook gets only that call. A plugin without one
- * is initialised and destroyed at once, with a host whose HTTP server and
- * scheduler are never started, because its init applies its migrations.
- * Besides the schema, this creates what a first start creates: the auth
- * session secret, and whatever plugins store in init (such as the catalog's
- * configured locations).
+ * components (scheduler, auth), then every built-in plugin with a `migrate`
+ * hook, in table order. The loader's hook applies the migrations that the
+ * shared-library plugins under `plugins:` declare. No plugin's init or
+ * setup runs, so no location is read or deleted, no thread starts and no
+ * socket opens. Besides the schema, this creates the auth signing keys.
  * Writes one line per component to `progress` (NULL: nothing).
  * `db` and `cfg` are borrowed. Returns 0, or the first error, prefixed with
  * the component that failed. Not thread-safe against itself; run one at a

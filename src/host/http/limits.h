@@ -39,8 +39,36 @@
 /** Maximum length of an incoming X-Request-Id that is reused; a longer one is replaced. */
 #define GR_HTTP_MAX_REQUEST_ID 64
 
-/** Default seconds an idle connection stays open before the server closes it. */
+/**
+ * Default seconds a connection may stay silent while a request is in
+ * progress, from its complete headers until the response is sent.
+ */
 #define GR_HTTP_DEFAULT_CONNECTION_TIMEOUT_S 30
+
+/**
+ * Default seconds a connection may stay silent while it waits for complete
+ * request headers, new or kept alive between requests. Shorter than the
+ * request timeout, so that connections opened without a request free their
+ * slot soon.
+ */
+#define GR_HTTP_DEFAULT_HEADERS_TIMEOUT_S 10
+
+/**
+ * Default maximum number of open connections of the whole server. Past it,
+ * new connections are closed at once. The server raises its open-file limit
+ * to fit this number plus GR_HTTP_RESERVED_FILES.
+ */
+#define GR_HTTP_DEFAULT_MAX_CONNECTIONS 1024
+
+/**
+ * Default maximum number of open connections from one client IP address.
+ * Past it, new connections from that address are closed at once, so one
+ * client cannot take every slot. Browsers open 6 per host over HTTP/1.1.
+ */
+#define GR_HTTP_DEFAULT_MAX_CONNECTIONS_PER_CLIENT 64
+
+/** File descriptors kept for the database, logs and files beside the connections. */
+#define GR_HTTP_RESERVED_FILES 128
 
 /** Default milliseconds gr_http_server_stop() waits for requests in flight. */
 #define GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS 10000

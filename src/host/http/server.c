@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,12 @@ int gr_http_server_new(gr_http_server **out, const gr_http_options *opts)
         server->opts.max_body_bytes = GR_HTTP_DEFAULT_MAX_BODY_BYTES;
     if (server->opts.connection_timeout_s == 0)
         server->opts.connection_timeout_s = GR_HTTP_DEFAULT_CONNECTION_TIMEOUT_S;
+    if (server->opts.headers_timeout_s == 0)
+        server->opts.headers_timeout_s = GR_HTTP_DEFAULT_HEADERS_TIMEOUT_S;
+    if (server->opts.max_connections == 0)
+        server->opts.max_connections = GR_HTTP_DEFAULT_MAX_CONNECTIONS;
+    if (server->opts.max_connections_per_client == 0)
+        server->opts.max_connections_per_client = GR_HTTP_DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     if (server->opts.shutdown_timeout_ms == 0)
         server->opts.shutdown_timeout_ms = GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
@@ -395,7 +402,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     size_t max = 0;
 
     (void)cls;
-    (void)connection;
     (void)url;
     (void)version;
     if (req == NULL)
@@ -403,6 +409,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!req->started) {
         req->started = 1;
         req->method = method;
+        /* The daemon's timeout is the short one for connections that have
+         * not sent their headers yet. Now that they are complete, the body
+         * and the response get the longer timeout until on_completed. */
+        MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  req->server->opts.connection_timeout_s);
         /* A response queued on this first call makes libmicrohttpd close
          * the connection, because it cannot know yet that no body follows.
          * So only rejections are sent now, and those close it anyway. */
@@ -496,10 +507,14 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     gr_http_server *server = cls;
     gr_request *req = *con_cls;
 
-    (void)connection;
     if (req == NULL)
         return;
     *con_cls = NULL;
+
+    /* A kept-alive connection now waits for the headers of its next request. */
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  server->opts.headers_timeout_s);
 
     /* NOTE: requests that libmicrohttpd rejected itself (431 past the pool,
      * malformed request lines) never reached dispatch, so they appear in
@@ -519,11 +534,19 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/*
+ * The worker threads use poll(), not epoll: libmicrohttpd 0.9.75 removes the
+ * listening socket from a worker's epoll set both in MHD_quiesce_daemon() and
+ * in the worker itself, without a lock, and aborts the process when the
+ * second removal fails. poll() has no such set; the connection limits keep
+ * each worker's descriptor list short. The inter-thread channel (ITC) lets
+ * quiescing wake the workers.
+ */
 static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
 {
     struct sockaddr_storage addr = {0};
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
 
@@ -538,14 +561,41 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
     }
 
     /* The pool contains the request line, the headers and the read and write
-     * buffers, so it is the header limit plus as much for the buffers. */
+     * buffers, so it is the header limit plus as much for the buffers. The
+     * daemon's timeout applies until the headers are complete (on_request). */
     return MHD_start_daemon(
         flags, (uint16_t)server->opts.port, NULL, NULL, on_request, server,
-        MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         server->opts.threads > 1 ? server->opts.threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT,
-        server->opts.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        server->opts.headers_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        server->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        server->opts.max_connections_per_client, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)GR_HTTP_MAX_HEADER_BYTES * 2, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
+}
+
+/* Raises the soft open-file limit, up to the hard limit, so that
+ * max_connections fit beside the reserved files. Lowers max_connections when
+ * the hard limit is too small. */
+static void server_fit_file_limit(gr_http_server *server)
+{
+    rlim_t needed = (rlim_t)server->opts.max_connections + GR_HTTP_RESERVED_FILES;
+    struct rlimit limit;
+
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed)
+        return;
+    limit.rlim_cur = limit.rlim_max < needed ? limit.rlim_max : needed;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0 && getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    if (limit.rlim_cur >= needed)
+        return;
+    server->opts.max_connections = limit.rlim_cur > 2 * GR_HTTP_RESERVED_FILES
+                                       ? (unsigned)(limit.rlim_cur - GR_HTTP_RESERVED_FILES)
+                                       : (unsigned)(limit.rlim_cur / 2);
+    gr_warn("http", "the open-file limit is %llu, so at most %u connections are accepted; raise "
+                    "it (ulimit -n) to allow backend.server.maxConnections",
+            (unsigned long long)limit.rlim_cur, server->opts.max_connections);
 }
 
 int gr_http_server_start(gr_http_server *server)
@@ -558,6 +608,7 @@ int gr_http_server_start(gr_http_server *server)
         return gr_error_set(GR_EINVALID, "the HTTP server was already started");
 
     server_mhd_error[0] = '\0';
+    server_fit_file_limit(server);
     server->daemon = server_start_daemon(server);
     if (server->daemon == NULL) {
         atomic_store(&server->state, SERVER_STOPPED);
@@ -573,8 +624,10 @@ int gr_http_server_start(gr_http_server *server)
         gr_http_server_stop(server);
         return rc;
     }
-    gr_info("http", "listening on %s port %d with %u threads", server->bind_address, server->port,
-            server->opts.threads);
+    gr_info("http",
+            "listening on %s port %d with %u threads, at most %u connections (%u per client)",
+            server->bind_address, server->port, server->opts.threads,
+            server->opts.max_connections, server->opts.max_connections_per_client);
     return 0;
 }
 
@@ -619,7 +672,7 @@ int gr_http_server_stop(gr_http_server *server)
     }
     gr_info("http", "stopping: no new connections, waiting for requests in flight");
 
-    /* Quiescing removes the socket from every thread's epoll set. Shutting
+    /* Quiescing stops every thread from accepting on the socket. Shutting
      * it down then makes the kernel reject new connections at once, where
      * they would otherwise wait in the backlog. The descriptor is closed
      * only after the daemon stops, as libmicrohttpd requires. */

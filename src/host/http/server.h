@@ -55,6 +55,9 @@ typedef struct {
     unsigned threads;              /* default: the number of online CPUs */
     size_t max_body_bytes;         /* default GR_HTTP_DEFAULT_MAX_BODY_BYTES */
     unsigned connection_timeout_s; /* default GR_HTTP_DEFAULT_CONNECTION_TIMEOUT_S */
+    unsigned headers_timeout_s;    /* default GR_HTTP_DEFAULT_HEADERS_TIMEOUT_S */
+    unsigned max_connections;      /* default GR_HTTP_DEFAULT_MAX_CONNECTIONS */
+    unsigned max_connections_per_client; /* default GR_HTTP_DEFAULT_MAX_CONNECTIONS_PER_CLIENT */
     unsigned shutdown_timeout_ms;  /* default GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS */
     gr_http_ready_fn ready;        /* default: ready while running */
     void *ready_payload;
@@ -62,6 +65,15 @@ typedef struct {
 } gr_http_options;
 
 typedef struct gr_http_server gr_http_server;
+typedef struct gr_config gr_config;
+
+/**
+ * Reads the connection limits and timeouts of backend.server into `opts`:
+ * timeout, headersTimeout, maxConnections and maxConnectionsPerClient.
+ * Fields whose key is unset keep their value. `cfg` is borrowed.
+ * Returns 0, or GR_EINVALID naming the key at fault.
+ */
+int gr_http_options_read(const gr_config *cfg, gr_http_options *opts);
 
 /**
  * Creates a server with the built-in routes; it listens only after

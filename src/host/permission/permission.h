@@ -81,8 +81,10 @@ bool gr_permission_enabled(const gr_permission_policy *policy);
  * rule applies the result is DENY. Identity conditions (isUser,
  * isGroupMember, isService) are decided here; resource conditions make the
  * result CONDITIONAL. With the policy disabled every identity is allowed
- * everything, as Backstage's allow-all policy does. `identity` NULL is
- * always denied. Returns 0 and fills *out (clear with
+ * everything, as Backstage's allow-all policy does. Before any rule, a
+ * service identity with accessRestrictions is denied every permission that
+ * its restriction does not list (gr_auth_restrictions_permit()).
+ * `identity` NULL is always denied. Returns 0 and fills *out (clear with
  * gr_permission_decision_clear()), or GR_EINVALID for an unknown permission.
  * Thread-safe.
  */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -607,6 +608,10 @@ int gr_permission_evaluate(const gr_permission_policy *policy, const gr_identity
     if (def == NULL)
         return gr_error_set(GR_EINVALID, "'%s' is not a known permission", permission);
     if (identity == NULL || identity->type == NULL)
+        return GR_OK;
+    /* accessRestrictions of external access limit the caller before any
+     * policy, the allow-all one included, as in Backstage. */
+    if (!gr_auth_restrictions_permit(identity, def->name, def->action))
         return GR_OK;
     if (!policy->enabled) {
         out->result = GR_PERMISSION_ALLOW;

@@ -13,6 +13,7 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
+#include "host/plugin/migrate.h"
 #include "host/plugin/services.h"
 #include "host/store/db.h"
 #include "host/store/migrate.h"
@@ -31,9 +32,6 @@ static_assert((int)GR_PLUGIN_DB_SQLITE == (int)GR_DB_SQLITE && (int)GR_PLUGIN_DB
               "engines");
 static_assert((int)GR_PLUGIN_LOG_DEBUG == (int)GR_LOG_DEBUG && (int)GR_PLUGIN_LOG_ERROR == (int)GR_LOG_ERROR,
               "log levels");
-
-/** Maximum number of migrations of one plugin. */
-#define MAX_MIGRATIONS 1000
 
 static void *api_alloc(size_t size)
 {
@@ -99,28 +97,7 @@ static gr_db *ctx_db(const gr_plugin_ctx *ctx)
 static int api_db_migrate(gr_plugin_ctx *ctx, const gr_plugin_migration *migrations,
                           size_t count)
 {
-    gr_db_migration *copy;
-    char *component;
-    int rc;
-
-    if (ctx_db(ctx) == NULL)
-        return gr_error_set(GR_EBACKEND, "plugin %s: no database is open", ctx->id);
-    if (count > MAX_MIGRATIONS)
-        return gr_error_set(GR_ELIMIT, "plugin %s: more than %d migrations", ctx->id,
-                            MAX_MIGRATIONS);
-    copy = gr_xcalloc(count + 1, sizeof(*copy));
-    for (size_t i = 0; i < count; i++) {
-        copy[i].version = migrations[i].version;
-        copy[i].description = migrations[i].description;
-        copy[i].sql = migrations[i].sql;
-        copy[i].sql_sqlite = migrations[i].sql_sqlite;
-        copy[i].sql_pg = migrations[i].sql_pg;
-    }
-    component = gr_xasprintf("plugin:%s", ctx->id);
-    rc = gr_db_migrate(ctx_db(ctx), component, copy, count);
-    free(component);
-    free(copy);
-    return rc;
+    return gr_plugin__migrate(ctx->id, ctx_db(ctx), migrations, count);
 }
 
 static int api_db_engine(const gr_plugin_ctx *ctx)

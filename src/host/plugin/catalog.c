@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Catalog services for plugins: permission-checked reads, change hooks, entity providers, processors. */
+/* Catalog services for plugins: permission-checked reads, change hooks and entity providers. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,41 +341,5 @@ int gr_plugin__provider_add(gr_plugin_ctx *ctx, const gr_plugin_provider *def)
                       def->timeout_ms > 0 ? def->timeout_ms : def->interval_ms, provider_job,
                       provider);
     free(job_id);
-    return rc;
-}
-
-/* ---- Processors ---- */
-
-/* Named first, so that the context frees it by name. */
-typedef struct {
-    char *name;
-    gr_plugin_processor def;
-} processor_record;
-
-int gr_plugin__processor_add(gr_plugin_ctx *ctx, const gr_plugin_processor *def)
-{
-    processor_record *record;
-    int rc;
-
-    if ((rc = gr_plugin__check_setup(ctx, "processor_add")) < 0)
-        return rc;
-    if (def == NULL || def->struct_size < sizeof(gr_plugin_processor) || def->name == NULL ||
-        def->process == NULL)
-        return gr_error_set(GR_EINVALID, "plugin %s: a processor needs a name and a function",
-                            ctx->id);
-    record = gr_xcalloc(1, sizeof(*record));
-    record->name = gr_xstrdup(def->name);
-    record->def = *def;
-    /* TODO: the engine runs no plugin processors yet: it needs a hook in its
-     * processing step that calls the processors registered here, in order,
-     * on the entities their filter selects. */
-    gr_log_fields(GR_LOG_WARN, ctx->id,
-                  "catalog processor registered, but the engine does not run plugin processors "
-                  "yet",
-                  "processor", def->name, NULL);
-    if ((rc = gr_plugin__list_push(&ctx->processors, record)) < 0) {
-        free(record->name);
-        free(record);
-    }
     return rc;
 }

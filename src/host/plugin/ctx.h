@@ -33,6 +33,7 @@ struct gr_html {
 
 /** One entity tab or card as registered (strings owned). */
 typedef struct {
+    gr_plugin_ctx *ctx; /* the plugin that registered it (borrowed) */
     char *id;
     char *label;
     int order;
@@ -175,6 +176,9 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host);
 /** Checks whether an entity (JSON) matches the kinds, types and annotation of a view. */
 bool gr_plugin__view_matches(const gr_plugin__view *view, const json_t *entity,
                              const char *entity_text);
+
+/** Frees a processor record of ctx->processors. */
+void gr_plugin__processor_free(void *item);
 
 /** Frees an action record of ctx->actions. */
 void gr_plugin__action_free(void *item);

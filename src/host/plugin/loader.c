@@ -13,6 +13,7 @@
 #include "host/config/config.h"
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
+#include "host/plugin/migrate.h"
 #include "host/plugin/plugin.h"
 
 /* Smallest gr_plugin_info a 1.x plugin may return: everything up to destroy. */
@@ -140,7 +141,7 @@ void gr_plugin__ctx_free(gr_plugin_ctx *ctx)
     gr_plugin__list_free(&ctx->tabs, gr_plugin__view_free);
     gr_plugin__list_free(&ctx->cards, gr_plugin__view_free);
     gr_plugin__list_free(&ctx->providers, free_provider);
-    gr_plugin__list_free(&ctx->processors, free_named);
+    gr_plugin__list_free(&ctx->processors, gr_plugin__processor_free);
     gr_plugin__list_free(&ctx->collators, free_named);
     gr_plugin__list_free(&ctx->actions, gr_plugin__action_free);
     gr_plugin__list_free(&ctx->permissions, gr_plugin__permission_free);
@@ -266,6 +267,9 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
     int rc;
 
     ctx->host = host;
+    if ((rc = gr_plugin__migrate_declared(ctx, host->db)) < 0)
+        return gr_error_wrap(rc, "plugin %s (%s): migrations", ctx->id,
+                             ctx->path != NULL ? ctx->path : "built-in");
     if (ctx->info->setup == NULL) {
         ctx->set_up = true;
         return GR_OK;
@@ -457,6 +461,46 @@ static void loader_destroy(void *state)
     free(loader);
 }
 
+/*
+ * Applies the declared migrations of every plugin under `plugins:` without
+ * calling its setup: `greenroom db migrate` runs this instead of init. A
+ * plugin that applies migrations only through host->db_migrate() in setup
+ * gets them at its first `serve`. An optional plugin that fails to load is
+ * skipped with a warning, as serve skips it.
+ */
+static int loader_migrate(gr_host *host)
+{
+    const json_t *list = gr_config_node(host->config, "plugins");
+    size_t index;
+    const json_t *entry;
+    int rc = GR_OK;
+
+    if (json_array_size(list) > GR_PLUGIN_MAX_LOADED)
+        return gr_error_set(GR_EINVALID, "plugins: more than %d entries", GR_PLUGIN_MAX_LOADED);
+    json_array_foreach (list, index, entry) {
+        const char *path = json_string_value(json_object_get(entry, "path"));
+        bool optional = json_is_true(json_object_get(entry, "optional"));
+        char *resolved = gr_plugin__resolve_path(host->config, (int)index, path ? path : "");
+        gr_plugin_ctx *ctx = NULL;
+
+        rc = gr_plugin_open(resolved, &ctx);
+        if (rc == GR_OK)
+            rc = gr_plugin__migrate_declared(ctx, host->db);
+        if (rc < 0 && optional) {
+            gr_log_fields(GR_LOG_WARN, "plugin", "optional plugin skipped", "path", resolved,
+                          "error", gr_error_last(), NULL);
+            rc = GR_OK;
+        } else if (rc < 0) {
+            rc = gr_error_wrap(rc, "plugins[%zu] %s", index, resolved);
+        }
+        gr_plugin_close(ctx);
+        free(resolved);
+        if (rc < 0)
+            break;
+    }
+    return rc;
+}
+
 static const gr_config_key loader_keys[] = {
     {.path = "plugins", .types = GR_CONFIG_ARRAY, .default_json = "[]",
      .description = "Plugins loaded from shared libraries at start, in this order."},
@@ -479,6 +523,7 @@ const gr_plugin_def gr_plugin_loader_def = {
     .stop = loader_stop,
     .destroy = loader_destroy,
     .config_keys = loader_keys,
+    .migrate = loader_migrate,
 };
 
 /* ---- The adapter for built-ins written against the ABI ---- */

@@ -3,6 +3,7 @@
 #ifndef GR_HOST_PLUGIN_PLUGIN_H
 #define GR_HOST_PLUGIN_PLUGIN_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "greenroom/plugin.h"
@@ -20,6 +21,19 @@
  * features plugins register into are set up first.
  */
 extern const gr_plugin_def gr_plugin_loader_def;
+
+/**
+ * Runs the catalog processors that plugins registered with
+ * host->processor_add(), in load order and then registration order, on
+ * `*entity` (owned by the caller). Each processor whose filter matches gets
+ * the entity as JSON text; a changed entity it returns replaces *entity for
+ * the next one. Call only after every plugin's setup, as the catalog
+ * workers do; several threads may call it at once. Returns 0; or the
+ * failing processor's code with its message set and *failed set to
+ * "<plugin-id>:<name>" (caller frees). GR_EINVALID when a processor
+ * returns text that is not a JSON object.
+ */
+int gr_plugin_processors_run(json_t **entity, char **failed);
 
 /** `greenroom plugin list|new` (static). */
 extern const gr_cli_command gr_plugin_cli_command;

@@ -11,14 +11,15 @@
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
+#include "host/plugin/ui_portal.h"
 
 /*
- * TODO: hand pages, sidebar entries, tabs and cards to gr_ui_page_add(),
- * gr_ui_nav_add() and gr_ui_tab_add() once the web UI publishes its gr_ui
- * with gr_host_provide(), so they appear in its shell and on its entity
- * pages. Until then the host serves them itself: pages at their own path in
- * the layout below, entity tabs at /catalog/:namespace/:kind/:name/tabs/
- * :plugin/:tab and the overview cards at /catalog/:namespace/:kind/:name/cards.
+ * When the web UI runs, pages, sidebar entries, entity tabs and overview
+ * cards go to it (ui_portal.c) and appear in its layout. Without it the host
+ * serves them itself: pages at their own path in the layout below, entity
+ * tabs at /catalog/:namespace/:kind/:name/tabs/:plugin/:tab and the overview
+ * cards at /catalog/:namespace/:kind/:name/cards. Those two routes are
+ * registered with the web UI running too.
  */
 
 /** Maximum number of sidebar entries and of tabs shown on one entity. */
@@ -216,6 +217,8 @@ int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
         free(page);
         return rc;
     }
+    if (gr_plugin__portal(ctx) != NULL)
+        return gr_plugin__portal_page(gr_plugin__portal(ctx), page);
     return gr_http_route(ctx->host->http, "GET", page->path, 0, page_handler, page);
 }
 
@@ -241,8 +244,10 @@ int gr_plugin__nav_add(gr_plugin_ctx *ctx, const gr_plugin_nav *def)
         free(nav->path);
         free(nav->icon);
         free(nav);
+        return rc;
     }
-    return rc;
+    return gr_plugin__portal(ctx) != NULL ? gr_plugin__portal_nav(gr_plugin__portal(ctx), nav)
+                                          : GR_OK;
 }
 
 /* ---- Entity tabs and cards ---- */
@@ -339,6 +344,7 @@ static int view_add(gr_plugin_ctx *ctx, gr_plugin__list *list, const gr_plugin_e
         return rc;
     if ((rc = gr_plugin__view_copy(def, &view)) < 0)
         return gr_error_wrap(rc, "plugin %s", ctx->id);
+    view->ctx = ctx;
     for (size_t i = 0; i < list->count; i++) {
         if (strcmp(((gr_plugin__view *)list->items[i])->id, view->id) == 0) {
             rc = gr_error_set(GR_ECONFLICT, "plugin %s: %s '%s' is registered twice", ctx->id,
@@ -347,9 +353,15 @@ static int view_add(gr_plugin_ctx *ctx, gr_plugin__list *list, const gr_plugin_e
             return rc;
         }
     }
-    if ((rc = gr_plugin__list_push(list, view)) < 0)
+    if ((rc = gr_plugin__list_push(list, view)) < 0) {
         gr_plugin__view_free(view);
-    return rc;
+        return rc;
+    }
+    if (gr_plugin__portal(ctx) == NULL)
+        return GR_OK;
+    if (list == &ctx->tabs)
+        return gr_plugin__portal_tab(gr_plugin__portal(ctx), view);
+    return gr_plugin__portal_card(gr_plugin__portal(ctx), view);
 }
 
 int gr_plugin__entity_tab_add(gr_plugin_ctx *ctx, const gr_plugin_entity_view *tab)

@@ -23,8 +23,8 @@ typedef struct {
  * init (routes, migrations, jobs), start (threads), then at shutdown stop
  * (threads end; the database is still open) and destroy. Every hook may be
  * NULL. `state` is what init stored in *state_out, owned by the plugin.
- * `greenroom db migrate` calls only `migrate` when a plugin has it, and
- * otherwise init followed by destroy.
+ * `greenroom db migrate` calls only `migrate`, and nothing of a plugin
+ * without it.
  */
 typedef struct {
     const char *id;          /* lower-case, also the prefix of its routes: /api/<id> */
@@ -37,9 +37,10 @@ typedef struct {
     /* Config keys the plugin reads, ended by an entry with a NULL path, or NULL. */
     const struct gr_config_key *config_keys;
     /* Applies the plugin's database migrations and nothing else (no routes,
-     * jobs or threads). Only host->config and host->db are set. Returns 0 or
-     * the migration's error. Init must still apply them too, because serve
-     * does not call this hook. */
+     * jobs, threads or stored config). Only host->config, host->db,
+     * host->instance_id and host->base_url are set. Returns 0 or the
+     * migration's error. Init must still apply them too, because serve does
+     * not call this hook. NULL when the plugin has no tables. */
     int (*migrate)(gr_host *host);
 } gr_plugin_def;
 

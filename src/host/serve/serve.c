@@ -121,6 +121,8 @@ static int serve_open_http(serve_state *state)
     opts.ready = serve_is_ready;
     opts.ready_payload = state;
     opts.metrics_public = gr_config_bool(state->config, "backend.metrics.public", false);
+    if ((error = gr_http_options_read(state->config, &opts)) < 0)
+        return error;
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;

@@ -220,10 +220,9 @@ static int handle_frame(gr_request *req, gr_response *res, void *payload)
     return unknown_provider(provider);
 }
 
-/* Refreshes a cookie session: a new token with the same identity.
+/* Refreshes a cookie session: a new token of the same session and identity.
  * TODO: enforce a maximum session age, because a valid session can be refreshed forever. */
-static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *res,
-                           const char *provider)
+static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *res)
 {
     gr_identity identity;
     gr_auth_user *user;
@@ -232,17 +231,16 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     int rc;
 
     if ((rc = gr_auth_session_verify(plugin->auth, req, &identity)) < 0)
-        return gr_error_wrap(GR_EUNAUTH, "Refresh failed");
+        return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
+    if ((rc = gr_auth_refresh(plugin->auth, &identity, &token, NULL)) < 0)
+        return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
     user = gr_auth_user_new(identity.subject, identity.ownership, identity.ownership_count);
-    if ((rc = gr_auth_issue(plugin->auth, user, &token, NULL)) == GR_OK) {
-        cookie = gr_auth_session_cookie(plugin->auth, token);
-        gr_res_header_add(res, "Set-Cookie", cookie);
-        gr_res_header(res, "Cache-Control", "no-store");
-        free(cookie);
-        rc = gr_res_json(res, 200,
-                         session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
-    }
-    (void)provider;
+    cookie = gr_auth_session_cookie(plugin->auth, token);
+    gr_res_header_add(res, "Set-Cookie", cookie);
+    gr_res_header(res, "Cache-Control", "no-store");
+    free(cookie);
+    rc = gr_res_json(res, 200,
+                     session_response(user, NULL, token, gr_auth_token_ttl(plugin->auth)));
     free(token);
     gr_auth_user_free(user);
     return rc;
@@ -270,7 +268,7 @@ static int handle_refresh(gr_request *req, gr_response *res, void *payload)
         gr_auth_user_free(user);
         return rc;
     }
-    return refresh_session(plugin, req, res, provider);
+    return refresh_session(plugin, req, res);
 }
 
 /* Protects sign-out from cross-site forgery. Scripts send X-Requested-With, which another
@@ -289,22 +287,43 @@ static int logout_check(gr_request *req, const gr_identity *identity)
     return GR_OK;
 }
 
+/* Returns the identity of a user token sent as `Authorization: Bearer` that
+ * has a sign-in session, or NULL. A browser never adds this header on its own,
+ * so a bearer sign-out needs no CSRF check. */
+static const gr_identity *bearer_session(auth_plugin *plugin, gr_request *req)
+{
+    const gr_identity *identity;
+
+    if (gr_req_header(req, "Authorization") == NULL ||
+        gr_auth_authenticate(req, plugin->auth) != GR_OK) {
+        gr_error_clear();
+        return NULL;
+    }
+    identity = gr_req_identity(req);
+    return identity != NULL && identity->session_id != NULL ? identity : NULL;
+}
+
 static int handle_logout(gr_request *req, gr_response *res, void *payload)
 {
     auth_plugin *plugin = payload;
-    gr_identity *identity = gr_arena_calloc(gr_req_arena(req), sizeof(*identity));
-    int has_session = gr_auth_session_verify(plugin->auth, req, identity) == GR_OK;
+    gr_identity *cookie_identity = gr_arena_calloc(gr_req_arena(req), sizeof(*cookie_identity));
+    const gr_identity *identity = NULL;
     char *cookie;
     int rc;
 
-    gr_error_clear();
-    if (has_session) {
-        gr_req_set_identity(req, identity);
-        if ((rc = logout_check(req, identity)) < 0)
+    if (gr_auth_session_verify(plugin->auth, req, cookie_identity) == GR_OK) {
+        gr_req_set_identity(req, cookie_identity);
+        if ((rc = logout_check(req, cookie_identity)) < 0)
             return rc;
+        identity = cookie_identity;
+    } else {
+        identity = bearer_session(plugin, req);
     }
-    /* TODO: revoke the token too. Until then a copied token stays valid until it expires. */
-    gr_audit_sign_out(gr_req_param(req, "provider"), has_session ? identity->subject : NULL,
+    gr_error_clear();
+
+    if (identity != NULL && (rc = gr_auth_sign_out(plugin->auth, identity)) < 0)
+        return rc;
+    gr_audit_sign_out(gr_req_param(req, "provider"), identity != NULL ? identity->subject : NULL,
                       gr_req_client_addr(req));
     cookie = gr_auth_session_cookie(plugin->auth, NULL);
     gr_res_header_add(res, "Set-Cookie", cookie);

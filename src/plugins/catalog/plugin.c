@@ -126,6 +126,14 @@ static void catalog_destroy(void *state)
     free(plugin);
 }
 
+/* Applies the engine's and the API's migrations without reading catalog.locations. */
+static int catalog_migrate(gr_host *host)
+{
+    int rc = gr_catalog_migrate(host->db);
+
+    return rc < 0 ? rc : gr_catalog_api_migrate(host->db);
+}
+
 const gr_plugin_def gr_catalog_plugin = {
     .id = "catalog",
     .description = "software catalog: locations, processing, entities, relations and validation",
@@ -135,4 +143,5 @@ const gr_plugin_def gr_catalog_plugin = {
     .destroy = catalog_destroy,
     .commands = gr_catalog_cli_commands,
     .config_keys = catalog_config_keys,
+    .migrate = catalog_migrate,
 };

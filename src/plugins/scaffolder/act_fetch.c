@@ -195,7 +195,8 @@ static bool matches_any(const json_t *globs, const char *path)
 
 static int render_text(template_run *t, const char *name, const char *text, char **out)
 {
-    return gr_tmpl_render_string(t->engine, name, text, t->context, out);
+    return gr_tmpl_render_string_budget(t->engine, name, text, t->context,
+                                        gr_scaffolder_ctx_budget(t->ctx), out);
 }
 
 /* Backstage skips an entry whose rendered path lost a segment: "", "/x" or "a//b". */

@@ -50,6 +50,11 @@ static const char publish_github_input[] =
     "\"allowRebaseMerge\":{\"type\":\"boolean\"},\"allowAutoMerge\":{\"type\":\"boolean\"},"
     "\"hasProjects\":{\"type\":\"boolean\"},\"hasWiki\":{\"type\":\"boolean\"},"
     "\"hasIssues\":{\"type\":\"boolean\"},"
+    "\"collaborators\":{\"type\":\"array\",\"title\":\"Collaborators\",\"items\":{"
+    "\"type\":\"object\",\"required\":[\"access\"],\"properties\":{"
+    "\"access\":{\"type\":\"string\",\"enum\":[\"pull\",\"push\",\"admin\",\"maintain\","
+    "\"triage\"]},\"user\":{\"type\":\"string\"},\"team\":{\"type\":\"string\"},"
+    "\"username\":{\"type\":\"string\",\"deprecated\":true}}}},"
     "\"topics\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," COMMON_GIT_INPUTS "}}";
 
 static const char publish_repo_output[] =
@@ -337,6 +342,64 @@ static int github_create_repo(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, c
     return rc;
 }
 
+/*
+ * Grants each collaborator of the input its access: a user (or the older
+ * `username`) as a repository collaborator, a team of the owning organization
+ * through the team's repository permissions. A failed grant is logged and
+ * skipped, as Backstage does.
+ */
+static void github_collaborators(gr_scaffolder_ctx *ctx, const gr_repo_url *repo,
+                                 const char *token)
+{
+    const char *api = repo->integration->api_base_url;
+    json_t *collaborators = json_object_get(gr_scaffolder_ctx_input(ctx), "collaborators");
+    size_t index;
+    json_t *collaborator;
+
+    json_array_foreach(collaborators, index, collaborator)
+    {
+        const char *access = json_string_value(json_object_get(collaborator, "access"));
+        const char *team = json_string_value(json_object_get(collaborator, "team"));
+        const char *user = json_string_value(json_object_get(collaborator, "user"));
+        json_t *body = json_pack("{s:s}", "permission", access ? access : "");
+        json_t *response = NULL;
+        long status = 0;
+        char *owner = gr_scm_escape(repo->owner);
+        char *name = gr_scm_escape(repo->repo);
+        char *url = NULL;
+        char *escaped = NULL;
+
+        if (user == NULL)
+            user = json_string_value(json_object_get(collaborator, "username"));
+        if (team != NULL) {
+            escaped = gr_scm_escape(team);
+            url = gr_xasprintf("%s/orgs/%s/teams/%s/repos/%s/%s", api, owner, escaped, owner,
+                               name);
+        } else if (user != NULL) {
+            escaped = gr_scm_escape(user);
+            url = gr_xasprintf("%s/repos/%s/%s/collaborators/%s", api, owner, name, escaped);
+        }
+
+        if (url == NULL) {
+            gr_scaffolder_ctx_log(ctx, "Skipping collaborator %zu because it names no user or team",
+                                  index);
+        } else if (gr_scm_request("PUT", url, GR_SCM_AUTH_GITHUB, token, body, &status,
+                                  &response) < 0) {
+            gr_scaffolder_ctx_log(ctx, "Skipping %s access for %s: %s", access,
+                                  team != NULL ? team : user, gr_error_last());
+        } else if (status >= 300) {
+            gr_scaffolder_ctx_log(ctx, "Skipping %s access for %s (HTTP %ld)", access,
+                                  team != NULL ? team : user, status);
+        }
+        json_decref(response);
+        json_decref(body);
+        free(url);
+        free(escaped);
+        free(name);
+        free(owner);
+    }
+}
+
 /* Applies topics and branch protection; failures are logged, as Backstage does. */
 static void github_settings(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, const char *token,
                             const char *branch)
@@ -376,7 +439,7 @@ static void github_settings(gr_scaffolder_ctx *ctx, const gr_repo_url *repo, con
         json_decref(body);
         free(url);
     }
-    /* TODO: collaborators, teams, secrets and repository variables of publish:github. */
+    /* TODO: the `access` input, secrets and repository variables of publish:github. */
 }
 
 static int publish_github(gr_scaffolder_ctx *ctx, void *payload)
@@ -406,6 +469,7 @@ static int publish_github(gr_scaffolder_ctx *ctx, void *payload)
                           common.push.remote_url);
     if ((rc = gr_git_init_commit_push(common.source, &common.push, &commit)) < 0)
         goto done;
+    github_collaborators(ctx, &repo, token);
     github_settings(ctx, &repo, token, common.push.branch);
     {
         const char *html = json_string_value(json_object_get(created, "html_url"));

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "plugins/scaffolder/template/template.h"
+
 /*
  * An action is one step kind of a template (`action: fetch:template`). It
  * reads its rendered input, works inside the task's workspace, writes log
@@ -113,6 +115,12 @@ const json_t *gr_scaffolder_ctx_user(const gr_scaffolder_ctx *ctx);
 
 /** Returns the scaffolder services (integrations, catalog, settings). */
 const gr_scaffolder *gr_scaffolder_ctx_services(const gr_scaffolder_ctx *ctx);
+
+/**
+ * Returns the template budget of the run (borrowed), which an action that
+ * renders templates passes to the gr_tmpl_*_budget() calls.
+ */
+gr_tmpl_budget *gr_scaffolder_ctx_budget(gr_scaffolder_ctx *ctx);
 
 /**
  * Writes a log line of the step. Secrets of the task and integration tokens

@@ -20,8 +20,8 @@
 #include "plugins/scaffolder/task_user.h"
 #include "plugins/scaffolder/workspace.h"
 
-/* Time limit of a dry run, which runs while the request waits, in milliseconds. */
-#define DRY_RUN_TIMEOUT_MS 60000
+/* Seconds after which a client may retry a dry run rejected as one too many (Retry-After). */
+#define DRY_RUN_RETRY_AFTER_S 5
 /* Maximum total size of the files a dry run returns, in bytes. */
 #define DRY_RUN_MAX_RESULT_BYTES (8u * 1024 * 1024)
 /* Time between two reads of new events for an event stream, in milliseconds. */
@@ -53,7 +53,7 @@ static int get_parameter_schema(gr_request *req, gr_response *res, void *payload
     json_t *entity = NULL;
     int rc;
 
-    rc = gr_scaffolder_find_template(plugin->host->db, ref, &entity);
+    rc = gr_scaffolder_find_template(plugin, req, ref, &entity);
     free(ref);
     if (rc < 0)
         return rc;
@@ -136,7 +136,7 @@ static int post_task(gr_request *req, gr_response *res, void *payload)
     if (rc == 0 && strcmp(ref.kind, "template") != 0 && strcmp(ref.kind, "Template") != 0)
         rc = gr_error_set(GR_EINVALID, "templateRef %s does not name a Template", ref_text);
     if (rc == 0)
-        rc = gr_scaffolder_find_template(plugin->host->db, ref_text, &entity);
+        rc = gr_scaffolder_find_template(plugin, req, ref_text, &entity);
     if (rc == 0)
         rc = gr_scaffolder_template_check(entity);
     if (rc == 0)
@@ -522,11 +522,17 @@ static int run_dry(gr_scaffolder_plugin *plugin, gr_request *req, json_t *body, 
             .dry_run = true,
             .workspace = workspace,
             .sink = &sink,
-            .timeout_ms = DRY_RUN_TIMEOUT_MS,
+            .timeout_ms = plugin->scaffolder->dry_run_timeout_ms,
+            .timeout_setting = "scaffolder.dryRun.timeoutSeconds",
         };
 
         if ((rc = gr_scaffolder_run(plugin->scaffolder, &params, &result)) < 0)
             goto done;
+    }
+    /* A run stopped by a limit is the request's fault: 413 with the message naming the limit. */
+    if (result.limit_exceeded) {
+        rc = gr_error_set(GR_ELIMIT, "%s", result.error ? result.error : "a limit was exceeded");
+        goto done;
     }
     {
         json_t *files = NULL;
@@ -550,6 +556,33 @@ done:
     return rc;
 }
 
+/*
+ * Sends 429 in Backstage's error body with a Retry-After header, for a dry
+ * run beyond scaffolder.dryRun.concurrency.
+ */
+static int too_many_dry_runs(gr_scaffolder_plugin *plugin, gr_request *req, gr_response *res)
+{
+    char *message = gr_xasprintf("%d dry runs are running already, the limit of "
+                                 "scaffolder.dryRun.concurrency; retry in %d seconds",
+                                 plugin->dry_run_limit, DRY_RUN_RETRY_AFTER_S);
+    char retry_after[16];
+    char limit[16];
+    json_t *body;
+    int rc;
+
+    snprintf(limit, sizeof(limit), "%d", plugin->dry_run_limit);
+    gr_log_fields(GR_LOG_WARN, "scaffolder", "dry run rejected: too many at once", "path",
+                  gr_req_path(req), "limit", limit, NULL);
+    snprintf(retry_after, sizeof(retry_after), "%d", DRY_RUN_RETRY_AFTER_S);
+    gr_res_header(res, "Retry-After", retry_after);
+    body = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i}}", "error", "name",
+                     "TooManyRequestsError", "message", message, "request", "method",
+                     gr_req_method(req), "url", "/v2/dry-run", "response", "statusCode", 429);
+    rc = gr_res_json(res, 429, body);
+    free(message);
+    return rc;
+}
+
 static int post_dry_run(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
@@ -570,14 +603,20 @@ static int post_dry_run(gr_request *req, gr_response *res, void *payload)
         json_decref(body);
         return rc;
     }
+    /* Each dry run occupies an HTTP worker thread until it ends, so only a few run at once. */
+    if (atomic_fetch_add(&plugin->dry_runs, 1) >= plugin->dry_run_limit) {
+        atomic_fetch_sub(&plugin->dry_runs, 1);
+        json_decref(body);
+        return too_many_dry_runs(plugin, req, res);
+    }
     root = gr_xasprintf("%s/dry-run-XXXXXX", plugin->scaffolder->work_dir);
     if (mkdtemp(root) == NULL) {
-        free(root);
-        json_decref(body);
-        return gr_error_set(GR_EBACKEND, "cannot create a dry-run folder");
+        rc = gr_error_set(GR_EBACKEND, "cannot create a dry-run folder");
+    } else {
+        rc = run_dry(plugin, req, body, root, &result);
+        gr_scaffolder_rmtree(root);
     }
-    rc = run_dry(plugin, req, body, root, &result);
-    gr_scaffolder_rmtree(root);
+    atomic_fetch_sub(&plugin->dry_runs, 1);
     free(root);
     json_decref(body);
     if (rc == GR_EINVALID && result != NULL)

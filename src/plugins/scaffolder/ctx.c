@@ -70,6 +70,11 @@ const gr_scaffolder *gr_scaffolder_ctx_services(const gr_scaffolder_ctx *ctx)
     return ctx->run->services;
 }
 
+gr_tmpl_budget *gr_scaffolder_ctx_budget(gr_scaffolder_ctx *ctx)
+{
+    return &ctx->run->budget;
+}
+
 void gr_scaffolder_ctx_log(gr_scaffolder_ctx *ctx, const char *fmt, ...)
 {
     gr_buf message = GR_BUF_INIT;

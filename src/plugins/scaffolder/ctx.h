@@ -22,6 +22,8 @@ typedef struct {
     bool own_workspace;
     int64_t deadline_ms;    /* monotonic clock */
     int64_t workspace_used; /* bytes, counted by gr_scaffolder_ctx_charge() */
+    gr_tmpl_budget budget;  /* template work of the whole run */
+    const char *step_id;    /* the step running now, for log lines; may be NULL */
     bool cancelled;
     bool timed_out;
     size_t events;

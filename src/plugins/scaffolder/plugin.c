@@ -5,17 +5,24 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "host/auth/identity.h"
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/sched/sched.h"
+#include "plugins/catalog/api/read.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/scaffolder/store.h"
 
 /* Time between two looks for tasks whose instance died, in milliseconds. */
 #define RECOVER_INTERVAL_MS 30000
+/* Catalog permission that decides which templates a caller may see and use. */
+#define READ_PERMISSION "catalog.entity.read"
 
 static char *lower_copy(const char *text)
 {
@@ -79,25 +86,73 @@ static int find_entity(gr_db *db, const char *ref, json_t **out)
     return rc;
 }
 
-int gr_scaffolder_find_template(gr_db *db, const char *ref, json_t **out)
+int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,
+                                json_t **out)
 {
-    int rc = find_entity(db, ref, out);
+    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
+    char *lower = lower_copy(ref);
+    json_t *access = NULL;
+    gr_buf text = GR_BUF_INIT;
+    int rc;
 
+    *out = NULL;
+    rc = gr_catalog_access_get(plugin->host->permissions, identity, READ_PERMISSION, &access);
+    if (rc == 0)
+        rc = gr_catalog_read_by_ref(plugin->host->db, lower, access, &text);
+    /* A hidden entity reads as missing, so the response never shows that it exists. */
     if (rc == GR_ENOTFOUND)
-        return gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
+        rc = gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
+    if (rc == 0) {
+        *out = json_loads(gr_buf_cstr(&text), 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = gr_error_set(GR_EBACKEND, "the stored entity %s is not a JSON object", ref);
+        }
+    }
+    gr_buf_free(&text);
+    json_decref(access);
+    free(lower);
     return rc;
 }
 
-int gr_scaffolder_list_templates(gr_db *db, json_t **out)
+int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, json_t **out)
 {
-    int rc = query_entities(db,
-                            "SELECT final_entity FROM catalog_final_entities "
-                            "WHERE kind = 'template' ORDER BY namespace, name",
-                            NULL, out);
+    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
+    json_t *kind = json_pack("{s:s}", "kind", "template");
+    json_t *access = NULL;
+    json_t *filter = NULL;
+    gr_buf text = GR_BUF_INIT;
+    int more = 0;
+    int rc;
 
+    *out = NULL;
+    rc = gr_catalog_access_get(plugin->host->permissions, identity, READ_PERMISSION, &access);
+    if (rc == 0) {
+        gr_catalog_list list = {.filter = NULL, .order = NULL, .limit = -1, .offset = 0};
+
+        filter = gr_catalog_access_and(kind, access);
+        list.filter = filter;
+        gr_buf_putc(&text, '[');
+        rc = gr_catalog_read_list(plugin->host->db, &list, NULL, &text, &more);
+        gr_buf_putc(&text, ']');
+    }
+    if (rc == 0) {
+        *out = json_loads(gr_buf_cstr(&text), 0, NULL);
+        if (!json_is_array(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = gr_error_set(GR_EBACKEND, "the stored Template entities are not valid JSON");
+        }
+    }
+    gr_buf_free(&text);
+    json_decref(filter);
+    json_decref(access);
+    json_decref(kind);
     return rc;
 }
 
+/* TODO: apply the task creator's catalog.entity.read to the reads of catalog:fetch. */
 static int catalog_fetch_entity(void *payload, const char *ref, json_t **out)
 {
     gr_scaffolder_plugin *plugin = payload;
@@ -192,9 +247,25 @@ static void open_catalog(gr_scaffolder_plugin *plugin)
     plugin->catalog = catalog;
 }
 
+/*
+ * Chooses how many dry runs may run at once. Each runs on an HTTP worker
+ * thread, and the server starts one per online CPU, so the default leaves
+ * one of them free for other requests.
+ */
+static int dry_run_limit(const gr_scaffolder *scaffolder)
+{
+    long cpus;
+
+    if (scaffolder->dry_run_limit > 0)
+        return scaffolder->dry_run_limit;
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 2 ? (int)(cpus - 1) : 1;
+}
+
 int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
 {
     gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    int64_t recover_ms;
     int rc;
 
     *state_out = NULL;
@@ -208,6 +279,8 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_task_store_migrate(host->db)) < 0)
         goto fail;
     open_catalog(plugin);
+    plugin->dry_run_limit = dry_run_limit(plugin->scaffolder);
+    atomic_init(&plugin->dry_runs, 0);
     plugin->scaffolder->catalog.fetch_entity = catalog_fetch_entity;
     plugin->scaffolder->catalog.register_location = catalog_register_location;
     plugin->scaffolder->catalog.payload = plugin;
@@ -217,9 +290,13 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0 ||
         (rc = gr_scaffolder_ui_register(plugin, host->http)) < 0)
         goto fail;
+    /* Looks at least twice per lease, so a dead instance's task fails soon after its claim. */
+    recover_ms = plugin->scaffolder->lease_ms / 2;
+    if (recover_ms > RECOVER_INTERVAL_MS)
+        recover_ms = RECOVER_INTERVAL_MS;
     if (host->sched != NULL &&
-        (rc = gr_sched_add(host->sched, "scaffolder.recover", RECOVER_INTERVAL_MS,
-                           RECOVER_INTERVAL_MS, RECOVER_INTERVAL_MS, recover_job, plugin)) < 0)
+        (rc = gr_sched_add(host->sched, "scaffolder.recover", recover_ms, recover_ms, recover_ms,
+                           recover_job, plugin)) < 0)
         goto fail;
     *state_out = plugin;
     return 0;

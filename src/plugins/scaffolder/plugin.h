@@ -4,9 +4,11 @@
 #define GR_SCAFFOLDER_PLUGIN_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "host/config/config.h"
 #include "host/host.h"
+#include "host/http/http.h"
 #include "host/registry/registry.h"
 #include "plugins/scaffolder/scaffolder.h"
 #include "plugins/scaffolder/worker.h"
@@ -20,6 +22,8 @@ typedef struct {
     gr_scaffolder *scaffolder;
     gr_scaffolder_workers *workers;
     void *catalog; /* a gr_catalog handle for catalog:register, or NULL */
+    int dry_run_limit;   /* dry runs allowed at the same time */
+    atomic_int dry_runs; /* dry runs running now */
 } gr_scaffolder_plugin;
 
 /* Hooks for the table of built-in plugins (see registry.h for their order). */
@@ -33,17 +37,20 @@ extern const gr_config_key gr_scaffolder_plugin_config_keys[];
 
 /**
  * Finds the Template entity `ref` ("template:namespace/name", any case) in
- * the catalog. Returns 0 and a new reference, GR_ENOTFOUND, or a database
- * error.
+ * the catalog with the read permission of the caller of `req`. An entity
+ * that the caller may not read (catalog.entity.read) gives the same
+ * GR_ENOTFOUND as a missing one. `req` NULL reads without a permission check. Returns 0 and a new
+ * reference, GR_ENOTFOUND, or a database error. Thread-safe.
  */
-int gr_scaffolder_find_template(gr_db *db, const char *ref, json_t **out);
+int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,
+                                json_t **out);
 
 /**
- * Lists the Template entities of the catalog ordered by title or name.
- * Returns 0 and a new array (empty when the catalog has none or no tables
- * yet), or a database error.
+ * Lists the Template entities that the caller of `req` may read
+ * (catalog.entity.read), ordered by entity ref. `req` NULL lists all.
+ * Returns 0 and a new array, or a database error. Thread-safe.
  */
-int gr_scaffolder_list_templates(gr_db *db, json_t **out);
+int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, json_t **out);
 
 /**
  * Makes the catalog:* actions read entities from the catalog tables of `db`

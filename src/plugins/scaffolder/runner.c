@@ -157,15 +157,45 @@ static json_t *example_output(const json_t *schema, int depth)
     return json_string("<unknown>");
 }
 
-static json_t *render(gr_run_state *run, json_t *value)
+/*
+ * Renders `value` (may be NULL) into *out, NULL when it renders to nothing.
+ * A template error that leaves no value goes to the run's log. Only an
+ * exhausted template budget fails the call, with GR_ELIMIT.
+ */
+static int render(gr_run_state *run, json_t *value, json_t **out)
 {
-    json_t *out = NULL;
-
+    *out = NULL;
     if (value == NULL)
-        return NULL;
-    if (gr_tmpl_render_value(run->services->engine, value, run->context, &out) < 0)
-        return NULL;
-    return out;
+        return 0;
+    if (gr_tmpl_render_value_budget(run->services->engine, value, run->context, &run->budget,
+                                    out) == 0)
+        return 0;
+    *out = NULL;
+    if (run->budget.exhausted)
+        return GR_ELIMIT;
+    gr_scaffolder__log(run, run->step_id, NULL, "Template error: %s", gr_error_last());
+    return 0;
+}
+
+/* Shows a template error whose value keeps its text in the run's log, not only the server's. */
+static void log_kept_error(void *payload, const char *message)
+{
+    gr_run_state *run = payload;
+
+    gr_scaffolder__log(run, run->step_id, NULL, "Template error, the value keeps its text: %s",
+                       message);
+}
+
+/* Sets the error of a run that was cancelled or ran out of time. */
+static int stop_error(gr_run_state *run)
+{
+    if (run->cancelled)
+        return gr_error_set(GR_ELIMIT, "the task was cancelled");
+    return gr_error_set(GR_ELIMIT, "the run reached its time limit of %lld seconds (%s)",
+                        (long long)(run->params->timeout_ms > 0 ? run->params->timeout_ms
+                                                                : run->services->timeout_ms) /
+                            1000,
+                        run->budget.deadline_setting);
 }
 
 /* Runs the action of one iteration of a step. */
@@ -212,11 +242,16 @@ static int run_action(gr_run_state *run, const gr_scaffolder_action *action, con
 static int each_items(gr_run_state *run, const json_t *step, json_t **out)
 {
     json_t *each = json_object_get(step, "each");
-    json_t *value;
-    json_t *items = json_array();
+    json_t *value = NULL;
+    json_t *items;
+    int rc;
 
     *out = NULL;
-    value = json_is_string(each) ? render(run, each) : json_incref(each);
+    if (!json_is_string(each))
+        value = json_incref(each);
+    else if ((rc = render(run, each, &value)) < 0)
+        return rc;
+    items = json_array();
     if (json_is_array(value)) {
         size_t index;
         json_t *item;
@@ -274,15 +309,14 @@ static int run_iterations(gr_run_state *run, const json_t *step, const gr_scaffo
             gr_scaffolder__log(run, step_id, NULL, "Running step each: %s", text ? text : "");
             free(text);
         }
-        input = render(run, json_object_get(step, "input"));
+        if ((rc = render(run, json_object_get(step, "input"), &input)) < 0)
+            break;
         if (input == NULL)
             input = json_object();
         rc = run_action(run, action, step_id, input, step_output, has_each);
         json_decref(input);
         if (rc == 0 && gr_scaffolder__stopping(run))
-            rc = gr_error_set(GR_ELIMIT, "%s",
-                              run->cancelled ? "the task was cancelled"
-                                             : "the task ran out of time");
+            rc = stop_error(run);
     }
     json_object_del(run->context, "each");
     json_decref(items);
@@ -292,6 +326,52 @@ static int run_iterations(gr_run_state *run, const json_t *step, const gr_scaffo
 static void set_step_status(gr_run_state *run, const char *step_id, const char *status)
 {
     json_object_set_new(run->result->steps, step_id, json_string(status));
+}
+
+/*
+ * Logs the step's input as a dry run shows it, rendered with every secret
+ * replaced by "[REDACTED]", as Backstage's dry run does before it runs or
+ * skips the action.
+ */
+static int log_dry_run_input(gr_run_state *run, const json_t *step, const char *action_id)
+{
+    json_t *secrets = json_incref(json_object_get(run->context, "secrets"));
+    json_t *redacted = json_object();
+    const char *key;
+    json_t *value;
+    json_t *input = NULL;
+    char *text;
+    int rc;
+
+    json_object_foreach(secrets, key, value)
+        json_object_set_new(redacted, key, json_string("[REDACTED]"));
+    json_object_set_new(run->context, "secrets", redacted);
+    rc = render(run, json_object_get(step, "input"), &input);
+    text = input ? json_dumps(input, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : gr_xstrdup("{}");
+    gr_scaffolder__log(run, json_string_value(json_object_get(step, "id")), NULL,
+                       "Running %s in dry-run mode with inputs (secrets redacted): %s", action_id,
+                       text ? text : "{}");
+    if (secrets != NULL)
+        json_object_set_new(run->context, "secrets", secrets);
+    else
+        json_object_del(run->context, "secrets");
+    free(text);
+    json_decref(input);
+    return rc;
+}
+
+/* Marks a step failed with the current error, logs it and returns `rc`. */
+static int fail_step(gr_run_state *run, const char *step_id, const char *name, int rc,
+                     json_t *step_output)
+{
+    char *message = gr_xstrdup(gr_error_last());
+
+    gr_scaffolder__log(run, step_id, "failed", "%s", message);
+    set_step_status(run, step_id, "failed");
+    gr_error_set(rc, "step '%s' (%s) failed: %s", step_id, name, message);
+    free(message);
+    json_decref(step_output);
+    return rc;
 }
 
 /* Runs one step. Returns 0 when it completed or was skipped. */
@@ -307,10 +387,16 @@ static int run_step(gr_run_state *run, const json_t *step)
     json_t *steps = json_object_get(run->context, "steps");
     int rc = 0;
 
+    run->step_id = step_id;
     if (condition != NULL) {
-        json_t *value = json_is_string(condition) ? render(run, condition) : json_incref(condition);
-        bool run_it = is_truthy(value);
+        json_t *value = NULL;
+        bool run_it;
 
+        if (!json_is_string(condition))
+            value = json_incref(condition);
+        else if ((rc = render(run, condition, &value)) < 0)
+            return fail_step(run, step_id, name, rc, step_output);
+        run_it = is_truthy(value);
         json_decref(value);
         if (!run_it) {
             gr_scaffolder__log(run, step_id, "skipped",
@@ -323,6 +409,8 @@ static int run_step(gr_run_state *run, const json_t *step)
     gr_scaffolder__log(run, step_id, "processing", "Beginning step %s", name);
     set_step_status(run, step_id, "processing");
 
+    if (run->params->dry_run && (rc = log_dry_run_input(run, step, action->id)) < 0)
+        return fail_step(run, step_id, name, rc, step_output);
     if (run->params->dry_run && !action->supports_dry_run) {
         const json_t *schema = NULL;
 
@@ -334,16 +422,8 @@ static int run_step(gr_run_state *run, const json_t *step)
     } else {
         rc = run_iterations(run, step, action, step_id, step_output);
     }
-    if (rc < 0) {
-        char *message = gr_xstrdup(gr_error_last());
-
-        gr_scaffolder__log(run, step_id, "failed", "%s", message);
-        set_step_status(run, step_id, "failed");
-        gr_error_set(rc, "step '%s' (%s) failed: %s", step_id, name, message);
-        free(message);
-        json_decref(step_output);
-        return rc;
-    }
+    if (rc < 0)
+        return fail_step(run, step_id, name, rc, step_output);
     json_object_set_new(steps, step_id, json_pack("{s:o}", "output", step_output));
     gr_scaffolder__log(run, step_id, "completed", "Finished step %s", name);
     set_step_status(run, step_id, "completed");
@@ -431,11 +511,14 @@ static void finish(gr_run_state *run, int rc)
     if (run->dropped_events > 0)
         gr_scaffolder__log(run, NULL, NULL, "%zu log lines were dropped: a task keeps at most %d",
                            run->dropped_events, GR_SCAFFOLDER_MAX_EVENTS);
+    run->step_id = NULL;
     if (rc == 0) {
-        json_t *output = render(run, json_object_get(run->params->spec, "output"));
-        char *text = output ? json_dumps(output, JSON_COMPACT) : NULL;
+        json_t *output = NULL;
+        char *text;
 
-        if (text != NULL && strlen(text) > GR_SCAFFOLDER_MAX_OUTPUT_BYTES)
+        rc = render(run, json_object_get(run->params->spec, "output"), &output);
+        text = output ? json_dumps(output, JSON_COMPACT) : NULL;
+        if (rc == 0 && text != NULL && strlen(text) > GR_SCAFFOLDER_MAX_OUTPUT_BYTES)
             rc = gr_error_set(GR_ELIMIT, "the template output is larger than %d bytes",
                               GR_SCAFFOLDER_MAX_OUTPUT_BYTES);
         else if (output != NULL)
@@ -452,6 +535,7 @@ static void finish(gr_run_state *run, int rc)
 
         result->status = GR_TASK_FAILED;
         result->error = masked;
+        result->limit_exceeded = run->budget.exhausted || run->timed_out;
     }
     if (result->output == NULL)
         result->output = json_object();
@@ -503,6 +587,16 @@ int gr_scaffolder_run(gr_scaffolder *scaffolder, const gr_scaffolder_run_params 
     run.context = make_context(params);
     run.deadline_ms = gr_scaffolder__now_ms() +
                       (params->timeout_ms > 0 ? params->timeout_ms : scaffolder->timeout_ms);
+    run.budget = (gr_tmpl_budget){
+        .iterations_left = scaffolder->template_iterations,
+        .iterations_total = scaffolder->template_iterations,
+        .deadline_ms = run.deadline_ms,
+        .iterations_setting = "scaffolder.limits.templateIterations",
+        .deadline_setting =
+            params->timeout_setting ? params->timeout_setting : "scaffolder.taskTimeoutSeconds",
+        .on_kept_error = log_kept_error,
+        .payload = &run,
+    };
 
     rc = check_actions(&run, steps);
     json_array_foreach(steps, index, step)
@@ -510,10 +604,7 @@ int gr_scaffolder_run(gr_scaffolder *scaffolder, const gr_scaffolder_run_params 
         if (rc < 0)
             break;
         if (gr_scaffolder__stopping(&run)) {
-            rc = gr_error_set(GR_ELIMIT, "%s",
-                              run.cancelled
-                                  ? "the task was cancelled"
-                                  : "the task ran out of time (scaffolder.taskTimeoutSeconds)");
+            rc = stop_error(&run);
             break;
         }
         rc = run_step(&run, step);

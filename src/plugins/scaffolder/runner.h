@@ -53,6 +53,8 @@ typedef struct {
     const char *workspace;
     const gr_scaffolder_sink *sink;
     int64_t timeout_ms; /* 0: scaffolder.taskTimeoutSeconds */
+    /* Config key of timeout_ms, named in messages; NULL: scaffolder.taskTimeoutSeconds. */
+    const char *timeout_setting;
 } gr_scaffolder_run_params;
 
 /** The outcome of a run. Free with gr_scaffolder_result_clear(). */
@@ -61,6 +63,7 @@ typedef struct {
     json_t *output; /* rendered spec.output, masked; {} when none */
     json_t *steps;  /* {<step id>: "completed" | "failed" | "skipped" | "open"} */
     char *error;    /* the failure, masked; NULL unless failed */
+    bool limit_exceeded; /* failed on the template budget or the time limit */
 } gr_scaffolder_result;
 
 /**

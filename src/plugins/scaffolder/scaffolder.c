@@ -2,6 +2,7 @@
 /* The scaffolder's shared services and settings, read from the app config. */
 #include "plugins/scaffolder/scaffolder.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +11,7 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "plugins/scaffolder/plugin.h"
+#include "plugins/scaffolder/worker.h"
 
 const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     {
@@ -33,10 +35,44 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
         .description = "Time limit of one task, in seconds. A task still running then fails.",
     },
     {
+        .path = "scaffolder.taskLeaseSeconds",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "60",
+        .description = "How long a running task's claim lasts without a heartbeat, in seconds "
+                       "(at least 2). When the instance running a task dies, the task is marked "
+                       "failed once its claim has expired.",
+    },
+    {
         .path = "scaffolder.limits.workspaceBytes",
         .types = GR_CONFIG_INTEGER,
         .default_json = "536870912",
         .description = "Maximum size of the files in one task's workspace, in bytes.",
+    },
+    {
+        .path = "scaffolder.limits.templateIterations",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "10000000",
+        .description = "Maximum template work of one task or dry run: loop iterations and "
+                       "generated list items of every template it renders, counted together. "
+                       "A run that uses more fails with a message naming this key.",
+    },
+    {
+        .path = "scaffolder.dryRun.timeoutSeconds",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "30",
+        .description = "Time limit of one dry run (POST /api/scaffolder/v2/dry-run), in "
+                       "seconds. A dry run runs while its request waits and fails once the "
+                       "limit has passed, also in the middle of rendering a template.",
+    },
+    {
+        .path = "scaffolder.dryRun.concurrency",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = "0",
+        .description = "Number of dry runs one instance runs at the same time. Each one "
+                       "occupies an HTTP worker thread (there is one per CPU) while it runs, "
+                       "and further requests get 429 with a Retry-After header. 0 allows the "
+                       "number of CPUs less one, at least 1, so that one worker stays free for "
+                       "other requests.",
     },
     {
         .path = "scaffolder.defaultAuthor.name",
@@ -172,10 +208,42 @@ static void set_template_integrations(gr_scaffolder *scaffolder)
     json_decref(hosts);
 }
 
+/* Reads the template budget and the dry-run limits. */
+static int read_run_limits(gr_scaffolder *scaffolder, const gr_config *config)
+{
+    int64_t iterations = GR_SCAFFOLDER_DEFAULT_TEMPLATE_ITERATIONS;
+    int64_t dry_run_s = GR_SCAFFOLDER_DEFAULT_DRY_RUN_TIMEOUT_S;
+    int64_t dry_runs = 0;
+
+    if (config != NULL) {
+        iterations = gr_config_int(config, "scaffolder.limits.templateIterations", iterations);
+        dry_run_s = gr_config_int(config, "scaffolder.dryRun.timeoutSeconds", dry_run_s);
+        dry_runs = gr_config_int(config, "scaffolder.dryRun.concurrency", dry_runs);
+    }
+    if (iterations <= 0)
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.limits.templateIterations is %lld; it must be positive",
+                            (long long)iterations);
+    if (dry_run_s <= 0)
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.dryRun.timeoutSeconds is %lld; it must be positive",
+                            (long long)dry_run_s);
+    if (dry_runs < 0 || dry_runs > INT_MAX)
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.dryRun.concurrency is %lld; use 0 for the default or a "
+                            "positive number",
+                            (long long)dry_runs);
+    scaffolder->template_iterations = (uint64_t)iterations;
+    scaffolder->dry_run_timeout_ms = dry_run_s * 1000;
+    scaffolder->dry_run_limit = (int)dry_runs;
+    return 0;
+}
+
 int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
 {
     gr_scaffolder *scaffolder = gr_xcalloc(1, sizeof(*scaffolder));
     int64_t timeout_s;
+    int64_t lease_s;
     int rc;
 
     *out = NULL;
@@ -208,6 +276,20 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
                                          : GR_SCAFFOLDER_DEFAULT_WORKSPACE_BYTES;
     scaffolder->concurrency =
         (int)(config ? gr_config_int(config, "scaffolder.concurrentTasksLimit", 10) : 10);
+    if ((rc = read_run_limits(scaffolder, config)) < 0) {
+        gr_scaffolder_free(scaffolder);
+        return rc;
+    }
+    lease_s = config ? gr_config_int(config, "scaffolder.taskLeaseSeconds", GR_TASK_LEASE_MS / 1000)
+                     : GR_TASK_LEASE_MS / 1000;
+    if (lease_s < 2) {
+        gr_scaffolder_free(scaffolder);
+        return gr_error_set(GR_EINVALID,
+                            "scaffolder.taskLeaseSeconds is %lld; it must be at least 2, because "
+                            "running tasks send a heartbeat every second",
+                            (long long)lease_s);
+    }
+    scaffolder->lease_ms = lease_s * 1000;
     if (timeout_s <= 0 || scaffolder->workspace_bytes <= 0 || scaffolder->concurrency < 0) {
         gr_scaffolder_free(scaffolder);
         return gr_error_set(GR_EINVALID,

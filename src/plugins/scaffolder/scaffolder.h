@@ -34,6 +34,10 @@ typedef struct gr_db gr_db;
 #define GR_SCAFFOLDER_DEFAULT_TIMEOUT_S 3600
 /** Maximum wait of debug:wait, in milliseconds (ten minutes, as in Backstage). */
 #define GR_SCAFFOLDER_MAX_WAIT_MS (10 * 60 * 1000)
+/** Default template work of one run (scaffolder.limits.templateIterations): loop iterations. */
+#define GR_SCAFFOLDER_DEFAULT_TEMPLATE_ITERATIONS 10000000
+/** Default time limit of a dry run, in seconds (scaffolder.dryRun.timeoutSeconds). */
+#define GR_SCAFFOLDER_DEFAULT_DRY_RUN_TIMEOUT_S 30
 /** Maximum size of a task's values and secrets together, as JSON, in bytes. */
 #define GR_SCAFFOLDER_MAX_VALUES_BYTES (512 * 1024)
 
@@ -87,7 +91,11 @@ struct gr_scaffolder {
     size_t local_remote_root_count;
     bool allow_any_local_remote; /* the CLI: an operator may push anywhere */
     int64_t timeout_ms;
+    int64_t lease_ms; /* scaffolder.taskLeaseSeconds, in ms */
     int64_t workspace_bytes;
+    uint64_t template_iterations; /* scaffolder.limits.templateIterations */
+    int64_t dry_run_timeout_ms;   /* scaffolder.dryRun.timeoutSeconds, in ms */
+    int dry_run_limit;            /* scaffolder.dryRun.concurrency; 0: chosen from the CPUs */
     int concurrency;
     char *author_name;
     char *author_email;

@@ -246,7 +246,7 @@ static int gallery_page(create_page *cp)
     json_t *list;
     int rc;
 
-    if ((rc = gr_scaffolder_list_templates(plugin->host->db, &templates)) < 0) {
+    if ((rc = gr_scaffolder_list_templates(plugin, req, &templates)) < 0) {
         json_decref(tags);
         return rc;
     }
@@ -430,7 +430,7 @@ static int load_form_template(create_page *cp, form_state *state)
     gr_request *req = cp->req;
     char *ref =
         gr_xasprintf("template:%s/%s", gr_req_param(req, "namespace"), gr_req_param(req, "name"));
-    int rc = gr_scaffolder_find_template(plugin->host->db, ref, &state->entity);
+    int rc = gr_scaffolder_find_template(plugin, req, ref, &state->entity);
 
     free(ref);
     if (rc == 0)

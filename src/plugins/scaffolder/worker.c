@@ -189,7 +189,8 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&pool->lock);
 
-        rc = gr_task_claim_next(pool->scaffolder->db, pool->instance_id, GR_TASK_LEASE_MS, &claim);
+        rc = gr_task_claim_next(pool->scaffolder->db, pool->instance_id, pool->scaffolder->lease_ms,
+                                &claim);
         if (rc == GR_ENOTFOUND || rc < 0) {
             if (rc < 0 && rc != GR_ENOTFOUND)
                 gr_log_fields(GR_LOG_ERROR, "scaffolder", "claiming a task failed", "error",
@@ -227,7 +228,7 @@ static void heartbeat_once(gr_scaffolder_workers *pool)
         pthread_mutex_unlock(&pool->lock);
         if (id[0] == '\0')
             continue;
-        rc = gr_task_heartbeat(pool->scaffolder->db, id, pool->instance_id, GR_TASK_LEASE_MS,
+        rc = gr_task_heartbeat(pool->scaffolder->db, id, pool->instance_id, pool->scaffolder->lease_ms,
                                &cancel);
         if (rc == GR_ECONFLICT || cancel)
             atomic_store(&slot->cancel, true);

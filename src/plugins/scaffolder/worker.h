@@ -7,7 +7,7 @@
 
 #include "plugins/scaffolder/scaffolder.h"
 
-/** How long a claim lasts without a heartbeat, in milliseconds. */
+/** Default of how long a claim lasts without a heartbeat, in ms (scaffolder.taskLeaseSeconds). */
 #define GR_TASK_LEASE_MS 60000
 /** Time between two heartbeats of the running tasks, in milliseconds. */
 #define GR_TASK_HEARTBEAT_MS 10000

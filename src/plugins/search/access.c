@@ -144,6 +144,10 @@ int gr_search_permission_access(void *payload, const void *caller, const char *i
         out->decision = GR_SEARCH_ALLOW;
         return 0;
     }
+    /* search.query decides whether the caller may search at all; then each
+     * document follows its entity's catalog.entity.read. */
+    if ((rc = gr_permission_authorize(policy, caller, "search.query", NULL, NULL, NULL)) < 0)
+        return rc;
     memset(&decision, 0, sizeof(decision));
     if ((rc = gr_permission_evaluate(policy, caller, "catalog.entity.read", &decision)) < 0)
         return rc;

@@ -150,17 +150,25 @@ static int pg_create_generation(gr_search *search, gr_db_conn *conn, int64_t gen
             " sort_key TEXT COLLATE \"C\" NOT NULL, tsv tsvector NOT NULL);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_source"
             " ON search_g%1$" PRId64 "_docs (doc_type, source);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
-            " ON search_g%1$" PRId64 "_docs (sort_key, id);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_tsv"
-            " ON search_g%1$" PRId64 "_docs USING GIN (tsv);"
             "CREATE TABLE IF NOT EXISTS search_g%1$" PRId64 "_fields ("
             " doc_id BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
-            " ON search_g%1$" PRId64 "_fields (key, value, doc_id);"
             "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_doc"
             " ON search_g%1$" PRId64 "_fields (doc_id)",
             generation));
+}
+
+/* The source and doc_id indexes stay in create_generation() because
+ * incremental updates replace sources of a generation that is being built. */
+static int pg_create_query_indexes(gr_db_conn *conn, int64_t generation)
+{
+    return gr_search__exec_free(
+        conn, gr_xasprintf("CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_sort"
+                           " ON search_g%1$" PRId64 "_docs (sort_key, id);"
+                           "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_docs_tsv"
+                           " ON search_g%1$" PRId64 "_docs USING GIN (tsv);"
+                           "CREATE INDEX IF NOT EXISTS search_g%1$" PRId64 "_fields_key"
+                           " ON search_g%1$" PRId64 "_fields (key, value, doc_id)",
+                           generation));
 }
 
 static int pg_drop_generation(gr_db_conn *conn, int64_t generation)
@@ -304,7 +312,7 @@ static void term_page_sql(gr_search *search, gr_search__sql *sql, const gr_searc
     gr_search__sql_printf(sql, " ORDER BY score DESC, d.id LIMIT %d OFFSET %" PRId64 ") ",
                           query->limit, query->offset);
 
-    if (!search->highlight.enabled) {
+    if (!search->highlight.enabled || query->suggest) {
         gr_search__sql_printf(sql,
                               "SELECT top.id, d.doc_type, d.document, NULL, NULL, top.total "
                               "FROM top JOIN search_g%" PRId64 "_docs d ON d.id = top.id "
@@ -332,16 +340,78 @@ static void term_page_sql(gr_search *search, gr_search__sql *sql, const gr_searc
     free(text_options);
 }
 
+/* Appends one list of type-ahead candidates that match `tsquery`, without
+ * the titles of the first list, in id order. */
+static void suggest_matches(gr_search__sql *sql, const gr_search__query *query,
+                            int64_t generation, const char *tsquery, const char *start,
+                            const char *end)
+{
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          " UNION ALL SELECT * FROM (SELECT d.id, d.doc_type, d.document,"
+                          " NULL, NULL, -1 FROM search_g%" PRId64 "_docs d"
+                          " WHERE d.tsv @@ to_tsquery('pg_catalog.simple', ",
+                          generation);
+    gr_search__sql_param(sql, tsquery);
+    gr_search__sql_puts(sql, ") AND NOT (");
+    gr_search__title_starts(sql, start, end);
+    gr_search__sql_puts(sql, ")");
+    gr_search__where(sql, query, fields);
+    free(fields);
+}
+
+/* A type-ahead query reads the same three lists as on SQLite (engine_sqlite.c):
+ * titles that start with the term, other title matches (weight A), then the
+ * remaining matches. PostgreSQL's Append node stops when the page is full,
+ * so no list is ranked with ts_rank or counted. */
+static void suggest_sql(gr_search__sql *sql, const gr_search__query *query, int64_t generation,
+                        const char *any, const char *in_title)
+{
+    int64_t max = query->offset + query->limit;
+    char *start = gr_search__title_start(&query->terms);
+    char *end = gr_search__title_end(start);
+    char *fields = gr_search__table(generation, "fields");
+
+    gr_search__sql_printf(sql,
+                          "SELECT * FROM (SELECT d.id, d.doc_type, d.document, NULL, NULL, -1"
+                          " FROM search_g%" PRId64 "_docs d WHERE ",
+                          generation);
+    gr_search__title_starts(sql, start, end);
+    gr_search__where(sql, query, fields);
+    gr_search__sql_printf(sql, " ORDER BY d.sort_key, d.id LIMIT %" PRId64 ") AS starts", max);
+
+    suggest_matches(sql, query, generation, in_title, start, end);
+    gr_search__sql_printf(sql, " ORDER BY d.id LIMIT %" PRId64 ") AS titles", max);
+
+    suggest_matches(sql, query, generation, any, start, end);
+    gr_search__sql_puts(sql, " AND NOT d.tsv @@ to_tsquery('pg_catalog.simple', ");
+    gr_search__sql_param(sql, in_title);
+    gr_search__sql_printf(sql, ") ORDER BY d.id LIMIT %" PRId64 ") AS others LIMIT %d OFFSET %" PRId64,
+                          max, query->limit, query->offset);
+    free(start);
+    free(end);
+    free(fields);
+}
+
 static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
                     const gr_search__query *query, gr_search__page *page)
 {
     gr_search__sql sql = GR_SEARCH__SQL_INIT;
     char *tsquery = NULL;
+    char *any = NULL;
+    char *in_title = NULL;
     int rc;
 
     memset(page, 0, sizeof(*page));
-    if (query->words.count > 0) {
-        tsquery = gr_search_words_tsquery(&query->words);
+    tsquery = gr_search_terms_tsquery(&query->terms);
+    if (query->suggest) {
+        any = gr_search_terms_tsquery_typeahead(&query->terms, "");
+        in_title = gr_search_terms_tsquery_typeahead(&query->terms, "A");
+    }
+    if (any != NULL) {
+        suggest_sql(&sql, query, generation, any, in_title);
+    } else if (tsquery != NULL) {
         term_page_sql(search, &sql, query, generation, tsquery);
     } else {
         /* The (sort_key, id) index gives the order; the count is a separate query. */
@@ -357,7 +427,10 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
      * the count; otherwise the matches are counted. */
     if (rc == 0 && page->total < 0 && page->count > 0 && page->count < (size_t)query->limit)
         page->total = query->offset + (int64_t)page->count;
-    if (rc == 0 && (page->total < 0 || (page->count == 0 && query->offset > 0))) {
+    if (rc == 0 && query->suggest)
+        page->total = query->offset + (int64_t)page->count;
+    if (rc == 0 && !query->suggest &&
+        (page->total < 0 || (page->count == 0 && query->offset > 0))) {
         if (tsquery != NULL) {
             gr_search__sql_puts(&sql, "WITH q AS (SELECT to_tsquery('pg_catalog.simple', ");
             gr_search__sql_param(&sql, tsquery);
@@ -369,6 +442,8 @@ static int pg_query(gr_search *search, gr_db_conn *conn, int64_t generation,
         rc = gr_search__run_count(conn, &sql, &page->total);
         gr_search__sql_free(&sql);
     }
+    free(any);
+    free(in_title);
     free(tsquery);
     return rc;
 }
@@ -379,6 +454,7 @@ const gr_search__engine gr_search__pg_engine = {
     .drop_generation = pg_drop_generation,
     .insert = pg_insert,
     .delete_source = pg_delete_source,
+    .create_query_indexes = pg_create_query_indexes,
     .finish_generation = pg_finish_generation,
     .query = pg_query,
 };

@@ -143,6 +143,29 @@ void gr_search__where(gr_search__sql *sql, const gr_search__query *query, const 
     where_access(sql, query->access);
 }
 
+char *gr_search__title_start(const gr_search_terms *terms)
+{
+    gr_buf out = GR_BUF_INIT;
+
+    for (size_t i = 0; i < terms->count; i++)
+        for (size_t j = 0; j < terms->parts[i].count; j++)
+            gr_buf_printf(&out, "%s%s", out.len > 0 ? " " : "", terms->parts[i].words[j]);
+    return gr_buf_detach(&out);
+}
+
+char *gr_search__title_end(const char *start)
+{
+    return gr_xasprintf("%s\xf4\x8f\xbf\xbf", start); /* U+10FFFF sorts after any title */
+}
+
+void gr_search__title_starts(gr_search__sql *sql, const char *start, const char *end)
+{
+    gr_search__sql_puts(sql, "d.sort_key >= ");
+    gr_search__sql_param(sql, start);
+    gr_search__sql_puts(sql, " AND d.sort_key < ");
+    gr_search__sql_param(sql, end);
+}
+
 void gr_search__page_free(gr_search__page *page)
 {
     if (page == NULL)

@@ -9,6 +9,7 @@
 #include "host/common/buf.h"
 #include "host/store/db.h"
 #include "plugins/search/search.h"
+#include "plugins/search/terms.h"
 #include "plugins/search/words.h"
 
 /* SQL text and the text values of its `?` placeholders, in order. */
@@ -61,7 +62,7 @@ char *gr_search__lower(const char *text);
 
 /* A query after validation, in the form the engines run. */
 typedef struct {
-    gr_search_words words; /* empty: no term */
+    gr_search_terms terms; /* no parts: no term */
     const char **types;
     size_t type_count;
     gr_search_filter *filters; /* keys as given, values in lower case */
@@ -71,6 +72,7 @@ typedef struct {
     const gr_search_access *access;
     const char *pre_tag;
     const char *post_tag;
+    bool suggest; /* type-ahead: cheap lookups, no highlights, no count */
 } gr_search__query;
 
 /* One result row. Highlights are NULL when the field did not match. */
@@ -106,6 +108,10 @@ typedef struct {
                   const gr_search__doc *doc);
     int (*delete_source)(gr_db_conn *conn, int64_t generation, const char *type,
                          const char *source);
+    /* Creates the indexes that only queries use. A rebuild creates them after
+     * filling the tables, because building an index once costs less than
+     * updating it row by row. Idempotent. */
+    int (*create_query_indexes)(gr_db_conn *conn, int64_t generation);
     int (*finish_generation)(gr_db_conn *conn, int64_t generation);
     int (*query)(gr_search *search, gr_db_conn *conn, int64_t generation,
                  const gr_search__query *query, gr_search__page *page);
@@ -212,6 +218,17 @@ int gr_search__replace_source(gr_search *search, gr_db_conn *conn, int64_t gener
 /* Appends the conditions every engine shares: types, filters and access.
  * `docs` and `fields` are the generation's tables, aliased `d` in the query. */
 void gr_search__where(gr_search__sql *sql, const gr_search__query *query, const char *fields);
+
+/* Returns the words of a type-ahead term joined by spaces, which is how the
+ * folded title (sort_key) of a document whose title starts with the term
+ * starts. Caller frees. */
+char *gr_search__title_start(const gr_search_terms *terms);
+/* Returns `start` followed by U+10FFFF, which sorts after every sort_key that
+ * starts with `start` because sort_key holds only letters, digits and spaces.
+ * Bounds a range scan of the (sort_key, id) index. Caller frees. */
+char *gr_search__title_end(const char *start);
+/* Appends `d.sort_key` in [start, end), without a leading AND. */
+void gr_search__title_starts(gr_search__sql *sql, const char *start, const char *end);
 
 
 #endif

@@ -129,6 +129,36 @@ static int copy_filters(const gr_search_request *request, gr_search__query *quer
     return 0;
 }
 
+/* Adds the term's `field:value` filters to the request's; filters on the
+ * same field are one filter whose values are alternatives. */
+static int add_term_filters(gr_search__query *query)
+{
+    const gr_search_terms *terms = &query->terms;
+    size_t first = query->filter_count;
+
+    for (size_t i = 0; i < terms->filter_count; i++) {
+        const gr_search_term_filter *in = &terms->filters[i];
+        gr_search_filter *out = NULL;
+
+        for (size_t j = first; j < query->filter_count && out == NULL; j++)
+            if (strcmp(query->filters[j].key, in->key) == 0)
+                out = &query->filters[j];
+        if (out == NULL) {
+            if (query->filter_count >= GR_SEARCH_MAX_FILTERS)
+                return gr_error_set(GR_EINVALID, "Invalid query string: more than %d filters",
+                                    GR_SEARCH_MAX_FILTERS);
+            query->filters = gr_xrealloc(query->filters,
+                                         (query->filter_count + 1) * sizeof(*query->filters));
+            out = &query->filters[query->filter_count++];
+            memset(out, 0, sizeof(*out));
+            out->key = in->key;
+        }
+        out->values = gr_xrealloc(out->values, (out->count + 1) * sizeof(char *));
+        out->values[out->count++] = gr_xstrdup(in->value);
+    }
+    return 0;
+}
+
 /* Checks the request and fills `query`; the page number goes to *page. */
 static int prepare(gr_search *search, const gr_search_request *request, gr_search__query *query,
                    int64_t *page)
@@ -155,7 +185,9 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
         return rc;
     if ((rc = copy_filters(request, query)) < 0)
         return rc;
-    if ((rc = gr_search_words_parse(term, &query->words)) < 0)
+    if ((rc = gr_search_terms_parse(term, &query->terms)) < 0)
+        return rc;
+    if ((rc = add_term_filters(query)) < 0)
         return rc;
 
     query->types = request->types;
@@ -164,28 +196,33 @@ static int prepare(gr_search *search, const gr_search_request *request, gr_searc
     query->offset = *page * query->limit;
     query->pre_tag = search->pre_tag;
     query->post_tag = search->post_tag;
+    query->suggest = request->suggest != 0;
     return 0;
 }
 
-/* Runs the query on the active generation. A rebuild may drop the
- * generation between reading the state and querying, so a failure after
- * the active generation changed is retried once on the new one. */
+/*
+ * Reads the active generation and queries it inside one read transaction,
+ * so a rebuild cannot drop that generation's tables during the query.
+ * SQLite readers keep their WAL snapshot. On PostgreSQL, the shared row lock
+ * on search_state delays the switch to a new generation until the query ends.
+ */
 static int run(gr_search *search, const gr_search__query *query, gr_search__page *page)
 {
     gr_db_conn *conn = NULL;
     int64_t generation = 0;
-    int64_t now_active = 0;
     int rc;
 
     if ((rc = gr_db_acquire(search->db, GR_DB_READ, &conn)) < 0)
         return rc;
-    rc = gr_search__state(conn, &generation, NULL, 0);
+    rc = gr_db_begin(conn);
+    if (rc == 0)
+        rc = gr_search__state(conn, &generation, NULL, 1);
     if (rc == 0)
         rc = search->engine->query(search, conn, generation, query, page);
-    if (rc < 0 && gr_search__state(conn, &now_active, NULL, 0) == 0 && now_active != generation) {
-        gr_search__page_free(page);
-        rc = search->engine->query(search, conn, now_active, query, page);
-    }
+    if (rc == 0)
+        rc = gr_db_commit(conn);
+    else
+        gr_db_rollback(conn);
     gr_db_release(conn);
     return rc;
 }
@@ -225,7 +262,8 @@ static json_t *result_set(const gr_search *search, const gr_search__query *query
                               hit_json(search, &page->hits[i], query->offset + (int64_t)i + 1));
     json_object_set_new(out, "results", results);
     json_object_set_new(out, "numberOfResults", json_integer(page->total));
-    if (query->offset + (int64_t)page->count < page->total && page_number < GR_SEARCH_MAX_PAGE) {
+    if (!query->suggest && query->offset + (int64_t)page->count < page->total &&
+        page_number < GR_SEARCH_MAX_PAGE) {
         char *cursor = cursor_encode(page_number + 1);
 
         json_object_set_new(out, "nextPageCursor", json_string(cursor));
@@ -267,7 +305,7 @@ int gr_search_query(gr_search *search, const gr_search_request *request, const v
 done:
     gr_search__page_free(&page);
     gr_search_access_free(&access);
-    gr_search_words_free(&query.words);
+    gr_search_terms_free(&query.terms);
     filters_free(query.filters, query.filter_count);
     return rc;
 }

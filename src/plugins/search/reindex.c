@@ -15,7 +15,7 @@
  *   1. claims the state row: building_generation = active + 1 (or past an
  *      abandoned rebuild), with this process as owner, and creates the tables;
  *   2. runs every collator's collate_all into the new tables, in short
- *      transactions that renew the claim;
+ *      transactions that renew the claim, then creates the query indexes;
  *   3. re-collates the sources that incremental updates recorded in
  *      search_pending meanwhile, until none is left;
  *   4. switches active_generation in a transaction that first checks that
@@ -390,6 +390,8 @@ int gr_search_reindex(gr_search *search, gr_search_reindex_stats *stats)
     gr_info("search", "search rebuild of generation %" PRId64 " started", generation);
 
     rc = collate_all(search, generation, &stats->documents);
+    if (rc == 0)
+        rc = with_write(search, search->engine->create_query_indexes, generation);
     if (rc == 0)
         rc = with_write(search, search->engine->finish_generation, generation);
     while (rc == 0) {

@@ -88,7 +88,7 @@ static void make_tags(gr_search *search)
     snprintf(search->post_tag, sizeof(search->post_tag), "</%s>", uuid);
 }
 
-static int migrate(gr_db *db)
+int gr_search_migrate(gr_db *db)
 {
     const gr_asset *asset = gr_asset_find("plugins/search/sql/001_state.sql");
     gr_db_migration migrations[] = {
@@ -123,6 +123,8 @@ static int ensure_active(gr_search *search)
     if (rc == 0)
         rc = search->engine->create_generation(search, conn, active);
     if (rc == 0)
+        rc = search->engine->create_query_indexes(conn, active);
+    if (rc == 0)
         rc = gr_db_commit(conn);
     if (rc < 0)
         gr_db_rollback(conn);
@@ -154,7 +156,7 @@ int gr_search_new(gr_search **out, const gr_search_options *options)
     else
         search->instance_id = gr_xasprintf("search-%.8s", search->pre_tag + 1);
 
-    if ((rc = read_settings(search, options->config)) < 0 || (rc = migrate(search->db)) < 0 ||
+    if ((rc = read_settings(search, options->config)) < 0 || (rc = gr_search_migrate(search->db)) < 0 ||
         (rc = ensure_active(search)) < 0) {
         gr_search_free(search);
         return rc;

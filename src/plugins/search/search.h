@@ -122,6 +122,9 @@ typedef struct {
  */
 int gr_search_new(gr_search **out, const gr_search_options *options);
 
+/** Applies the search migrations to `db` (borrowed) and nothing else. Returns 0 or the error. */
+int gr_search_migrate(gr_db *db);
+
 /**
  * Registers a collator; `collator` is copied and its payload is owned by
  * the service from now on, also when registration fails. Register before
@@ -209,6 +212,11 @@ typedef struct {
     size_t filter_count;
     const char *page_cursor;     /* NULL for the first page */
     int page_limit;              /* 0 for GR_SEARCH_DEFAULT_PAGE_LIMIT */
+    int suggest;                 /* nonzero for type-ahead: titles that start with the term come
+                                    first, then title matches, then other matches, unranked and
+                                    without highlights or a count (numberOfResults is the end of
+                                    the page, and there is no nextPageCursor). A plain word that
+                                    another word follows matches whole, the last as a prefix. */
 } gr_search_request;
 
 /** The documents a caller may read, as the permission layer decides. */

@@ -174,15 +174,18 @@ void gr_techdocs__run_job(gr_techdocs_service *service, gr_techdocs_job *job)
     job_result result = {0, NULL};
     gr_techdocs_location location = {NULL, NULL};
     gr_techdocs_build_state state;
+    gr_techdocs_source source = {NULL, false};
     json_t *entity = NULL;
-    char *folder = NULL;
     int rc = gr_techdocs_entity_load(service->db, &job->triplet, &entity);
 
     memset(&state, 0, sizeof(state));
     if (rc == GR_OK)
         rc = gr_techdocs_entity_location(entity, &location);
+    if (rc == GR_OK && strcmp(location.type, "dir") != 0)
+        gr_techdocs__job_log(job, "Fetching the docs source %s:%s", location.type,
+                             location.target);
     if (rc == GR_OK)
-        rc = gr_techdocs_source_folder(&location, &folder);
+        rc = gr_techdocs_source_open(&service->reading, &location, &source);
     if (rc != GR_OK) {
         fail(&result, rc);
         gr_techdocs__job_log(job, "Cannot find the docs source: %s", result.error);
@@ -196,7 +199,7 @@ void gr_techdocs__run_job(gr_techdocs_service *service, gr_techdocs_job *job)
         rc = gr_techdocs_lease_state(service->db, job->triplet.ref, &state);
         wait_for_other(service, job, state.owner ? state.owner : "another", &result);
     } else {
-        check_and_build(service, job, folder, &result);
+        check_and_build(service, job, source.dir, &result);
     }
 
 done:
@@ -207,5 +210,5 @@ done:
     gr_techdocs_build_state_free(&state);
     gr_techdocs_location_free(&location);
     json_decref(entity);
-    free(folder);
+    gr_techdocs_source_close(&source);
 }

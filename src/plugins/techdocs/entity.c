@@ -11,6 +11,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "plugins/catalog/engine/read.h"
 
 static int check_part(const char *what, const char *value)
 {
@@ -264,6 +265,97 @@ static int resolve_child_path(const char *base, const char *relative, char **out
     return GR_OK;
 }
 
+char *gr_techdocs_git_path(const char *target, const char **start, const char **end)
+{
+    const char *query = strchr(target, '?');
+    const char *param = query ? strstr(query, "path=") : NULL;
+    size_t len;
+    gr_buf out = GR_BUF_INIT;
+
+    while (param != NULL && param[-1] != '?' && param[-1] != '&')
+        param = strstr(param + 1, "path=");
+    if (param == NULL)
+        return NULL;
+    param += 5;
+    len = strcspn(param, "&#");
+    for (size_t i = 0; i < len; i++) {
+        unsigned hi, lo;
+
+        if (param[i] == '%' && i + 2 < len && sscanf(param + i + 1, "%1x%1x", &hi, &lo) == 2) {
+            gr_buf_putc(&out, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            gr_buf_putc(&out, param[i] == '+' ? ' ' : param[i]);
+        }
+    }
+    if (start != NULL)
+        *start = param;
+    if (end != NULL)
+        *end = param + len;
+    return out.data ? gr_buf_detach(&out) : gr_xstrdup("");
+}
+
+void gr_techdocs_git_put_path(gr_buf *out, const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++) {
+        if (strchr("%&+#", *p) != NULL)
+            gr_buf_printf(out, "%%%02X", (unsigned char)*p);
+        else
+            gr_buf_putc(out, *p);
+    }
+}
+
+/* Resolves `dir` against the folder of the file a git target names
+ * ("<repository>?ref=main&path=sub/catalog-info.yaml"), keeping the
+ * repository and ref; the result may not leave the repository. */
+static int resolve_git(const char *target, const char *dir, char **out)
+{
+    const char *param = NULL;
+    const char *param_end = NULL;
+    char *joined;
+    char *slash;
+    gr_buf result = GR_BUF_INIT;
+    int rc = GR_OK;
+
+    *out = NULL;
+    joined = gr_techdocs_git_path(target, &param, &param_end);
+    if (joined == NULL)
+        return gr_error_set(GR_EINVALID, "the source location 'git:%s' has no path= parameter",
+                            target);
+    slash = strrchr(joined, '/');
+    if (slash != NULL)
+        slash[1] = '\0';
+    else
+        joined[0] = '\0';
+    if (dir[0] == '/') {
+        free(joined);
+        joined = gr_xstrdup(dir + 1);
+    } else {
+        char *relative = gr_xasprintf("%s%s", joined, dir);
+
+        free(joined);
+        joined = relative;
+    }
+    gr_catalog__normalize_path(joined);
+    while (joined[0] == '/')
+        memmove(joined, joined + 1, strlen(joined));
+    if (strcmp(joined, "..") == 0 || strncmp(joined, "../", 3) == 0) {
+        rc = gr_error_set(GR_EINVALID,
+                          "Relative path '%s' is not allowed to refer to a directory outside "
+                          "the repository of git:%s",
+                          dir, target);
+        goto done;
+    }
+    gr_buf_append(&result, target, (size_t)(param - target));
+    gr_techdocs_git_put_path(&result, joined[0] != '\0' ? joined : ".");
+    gr_buf_puts(&result, param_end);
+    *out = gr_buf_detach(&result);
+
+done:
+    free(joined);
+    return rc;
+}
+
 static int transform_dir(const json_t *entity, const char *dir, gr_techdocs_location *out)
 {
     const char *source = annotation(entity, "backstage.io/source-location");
@@ -283,6 +375,9 @@ static int transform_dir(const json_t *entity, const char *dir, gr_techdocs_loca
     if (rc == GR_OK && strcmp(type, "url") == 0) {
         out->type = gr_xstrdup("url");
         rc = resolve_url(target, dir, &out->target);
+    } else if (rc == GR_OK && strcmp(type, "git") == 0) {
+        out->type = gr_xstrdup("git");
+        rc = resolve_git(target, dir, &out->target);
     } else if (rc == GR_OK && strcmp(type, "file") == 0) {
         char *folder = gr_xstrdup(target);
         char *slash = strrchr(folder, '/');

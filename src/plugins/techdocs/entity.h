@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "host/common/buf.h"
 #include "host/store/db.h"
 
 /** The annotation that names an entity's docs source. */
@@ -46,7 +47,11 @@ void gr_techdocs_triplet_free(gr_techdocs_triplet *triplet);
  */
 int gr_techdocs_entity_load(gr_db *db, const gr_techdocs_triplet *triplet, json_t **out);
 
-/** The location of an entity's docs source: type "dir" (a local folder) or "url". */
+/**
+ * The location of an entity's docs source: type "dir" (a local folder),
+ * "url" (a folder URL) or "git" (a catalog git target whose path= names
+ * the folder).
+ */
 typedef struct {
     char *type;
     char *target;
@@ -57,7 +62,9 @@ typedef struct {
  * getLocationForEntity does. `url:<url>` is returned as is. `dir:<path>` is
  * relative to the entity's source location (the backstage.io/source-location
  * annotation, else backstage.io/managed-by-location). Under a `url` source
- * it becomes a `url` location resolved against that URL. Under a `file`
+ * it becomes a `url` location resolved against that URL. Under a `git`
+ * source it becomes a `git` location in the same repository and ref, which
+ * must stay inside the repository. Under a `file`
  * source it becomes a `dir` location with an absolute path, which must stay
  * inside the folder of that file. Returns GR_OK; GR_ENOTFOUND without the annotation;
  * GR_EINVALID for a malformed annotation, another type, a source location
@@ -65,6 +72,17 @@ typedef struct {
  * gr_techdocs_location_free().
  */
 int gr_techdocs_entity_location(const json_t *entity, gr_techdocs_location *out);
+
+/**
+ * Returns the percent-decoded value of the path= parameter of a catalog git
+ * target ("<repository>?ref=main&path=docs"), or NULL without one. Stores
+ * where the encoded value starts and ends in `target` when `start` and
+ * `end` are not NULL. Caller frees.
+ */
+char *gr_techdocs_git_path(const char *target, const char **start, const char **end);
+
+/** Appends `path` to `out` as a git target's path= value, percent-encoding '%', '&', '+' and '#'. */
+void gr_techdocs_git_put_path(gr_buf *out, const char *path);
 
 /** Frees the strings of `location`. NULL-safe. */
 void gr_techdocs_location_free(gr_techdocs_location *location);

@@ -168,6 +168,19 @@ static const char *read_name(const char *p, char *out, size_t cap)
     return p;
 }
 
+/* Whether `tag` loads another document into the page. */
+static int is_embedding(const char *tag)
+{
+    static const char *const names[] = {"iframe", "frame", "frameset", "object", "embed",
+                                        "applet"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(tag, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Reads one tag starting at `p` ('<' then a letter or '/'); returns the position after it. */
 static const char *check_tag(findings *found, const char *p)
 {
@@ -179,6 +192,8 @@ static const char *check_tag(findings *found, const char *p)
     p = read_name(p + 1 + closing, tag, sizeof(tag));
     if (!closing && (strcmp(tag, "script") == 0 || strcmp(tag, "base") == 0))
         report(found, start, strcmp(tag, "base") == 0 ? "base element" : "script element");
+    if (!closing && is_embedding(tag))
+        report(found, start, "frame, object or embed element");
     while (*p != '\0' && *p != '>') {
         const char *value = "";
         size_t len = 0;

@@ -20,8 +20,9 @@
 typedef void (*gr_techdocs_html_problem_fn)(const char *at, const char *what, void *payload);
 
 /**
- * Reports through `problem` every script element, <base> element, event-
- * handler attribute, srcdoc attribute, meta http-equiv, animated event
+ * Reports through `problem` every script element, <base> element,
+ * <iframe>, <frame>, <frameset>, <object>, <embed> and <applet> element,
+ * event-handler attribute, srcdoc attribute, meta http-equiv, animated event
  * handler and URL attribute whose value (character references decoded)
  * uses the javascript:, vbscript: or a data: scheme other than PNG, JPEG or
  * GIF images. `html` is NUL-terminated. Returns the number of problems.

@@ -33,8 +33,11 @@ int gr_techdocs_service_new(gr_techdocs_service **out, const gr_techdocs_service
     service->instance_id = gr_xstrdup(options->instance_id);
     pthread_mutex_init(&service->lock, NULL);
     pthread_cond_init(&service->changed, NULL);
-    rc = gr_techdocs_store_new(&service->store, service->db, service->settings.store,
-                               service->settings.publish_directory);
+    rc = gr_catalog__settings_read(&service->reading,
+                                   options->config ? gr_config_node(options->config, "") : NULL);
+    if (rc == GR_OK)
+        rc = gr_techdocs_store_new(&service->store, service->db, service->settings.store,
+                                   service->settings.publish_directory);
     if (rc != GR_OK) {
         gr_techdocs_service_free(service);
         return rc;
@@ -162,6 +165,7 @@ void gr_techdocs_service_free(gr_techdocs_service *service)
     gr_techdocs_service_stop(service);
     gr_techdocs_cache_free(service->cache);
     gr_techdocs_store_free(service->store);
+    gr_catalog__settings_free(&service->reading);
     pthread_cond_destroy(&service->changed);
     pthread_mutex_destroy(&service->lock);
     free(service->threads);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "plugins/catalog/engine/settings.h"
 #include "plugins/techdocs/cache.h"
 #include "plugins/techdocs/service.h"
 
@@ -32,6 +33,7 @@ struct gr_techdocs_service {
     gr_db *db;
     const gr_permission_policy *policy;
     gr_techdocs_settings settings;
+    gr_catalog_settings reading; /* integrations and backend.reading.allow for url and git docs */
     gr_techdocs_store *store;
     gr_techdocs_cache *cache;
     char *instance_id;

@@ -16,23 +16,42 @@
 #include "plugins/techdocs/build/build.h"
 #include "plugins/techdocs/build/files.h"
 #include "plugins/techdocs/files.h"
+#include "plugins/techdocs/remote.h"
 
-int gr_techdocs_source_folder(const gr_techdocs_location *location, char **dir_out)
+static int open_folder(const gr_techdocs_location *location, gr_techdocs_source *out)
 {
     struct stat st;
 
-    *dir_out = NULL;
-    if (strcmp(location->type, "dir") != 0)
-        /* TODO: url locations need a reader that fetches a remote folder
-         * (GitHub/GitLab archives or a git tree) into a temporary folder. */
-        return gr_error_set(GR_EINVALID,
-                            "reading docs from '%s:%s' is not supported yet; register the "
-                            "entity from a file location so that 'dir:' points to a local folder",
-                            location->type, location->target);
     if (stat(location->target, &st) != 0 || !S_ISDIR(st.st_mode))
         return gr_error_set(GR_ENOTFOUND, "the docs folder %s is not found", location->target);
-    *dir_out = gr_xstrdup(location->target);
+    out->dir = gr_xstrdup(location->target);
     return GR_OK;
+}
+
+int gr_techdocs_source_open(const gr_catalog_settings *reading,
+                            const gr_techdocs_location *location, gr_techdocs_source *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (strcmp(location->type, "dir") == 0)
+        return open_folder(location, out);
+    if (strcmp(location->type, "url") == 0 || strcmp(location->type, "git") == 0) {
+        out->temporary = true;
+        return gr_techdocs_remote_fetch(reading, location, &out->dir);
+    }
+    return gr_error_set(GR_EINVALID,
+                        "reading docs from '%s:%s' is not supported; use a dir, url or git "
+                        "location",
+                        location->type, location->target);
+}
+
+void gr_techdocs_source_close(gr_techdocs_source *source)
+{
+    if (source == NULL)
+        return;
+    if (source->temporary && source->dir != NULL)
+        gr_techdocs_remove_tree(source->dir);
+    free(source->dir);
+    memset(source, 0, sizeof(*source));
 }
 
 static void digest_entry(EVP_MD_CTX *digest, const char *name, const unsigned char *data,
@@ -64,14 +83,13 @@ static int read_config(const char *src_dir, unsigned char **text, size_t *size, 
     return rc;
 }
 
-/* The docs_dir of the config, or "docs" when it cannot be read (the build reports why). */
-static char *docs_dir_of(const char *name, const unsigned char *text, size_t size)
+char *gr_techdocs_source_docs_dir(const char *name, const char *text, size_t size)
 {
     gr_yaml_doc **docs = NULL;
     size_t count = 0;
     char *dir = NULL;
 
-    if (gr_yaml_parse(name, (const char *)text, size, NULL, &docs, &count) == GR_OK && count == 1) {
+    if (gr_yaml_parse(name, text, size, NULL, &docs, &count) == GR_OK && count == 1) {
         const char *value = json_string_value(json_object_get(gr_yaml_doc_root(docs[0]),
                                                                "docs_dir"));
         if (value != NULL)
@@ -134,7 +152,7 @@ int gr_techdocs_source_hash(const char *src_dir, char out[GR_TECHDOCS_HASH_SIZE]
     rc = read_config(src_dir, &config, &config_size, &config_name);
     if (rc == GR_OK) {
         digest_entry(digest, config_name, config, config_size);
-        docs_dir = docs_dir_of(config_name, config, config_size);
+        docs_dir = gr_techdocs_source_docs_dir(config_name, (const char *)config, config_size);
         rc = digest_docs(digest, src_dir, docs_dir);
     }
     if (rc == GR_OK) {

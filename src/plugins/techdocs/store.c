@@ -34,7 +34,7 @@ typedef struct {
 } site_metadata;
 
 /* One SQL text serves both engines: only the binary column type differs. */
-static int migrate(gr_db *db)
+int gr_techdocs_store_migrate(gr_db *db)
 {
     const gr_asset *asset = gr_asset_find("plugins/techdocs/sql/001_sites.sql");
     const gr_asset *index = gr_asset_find("plugins/techdocs/sql/002_published_at.sql");
@@ -70,7 +70,7 @@ int gr_techdocs_store_new(gr_techdocs_store **out, gr_db *db, gr_techdocs_store_
     if (kind == GR_TECHDOCS_STORE_FOLDER && (folder == NULL || folder[0] == '\0'))
         return gr_error_set(GR_EINVALID, "the local publisher needs "
                                          "techdocs.publisher.local.publishDirectory");
-    if ((rc = migrate(db)) != GR_OK)
+    if ((rc = gr_techdocs_store_migrate(db)) != GR_OK)
         return rc;
     if (kind == GR_TECHDOCS_STORE_FOLDER && (rc = gr_techdocs_make_dirs(folder)) != GR_OK)
         return rc;

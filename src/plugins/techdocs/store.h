@@ -71,6 +71,9 @@ int gr_techdocs_store_new(gr_techdocs_store **out, gr_db *db, gr_techdocs_store_
 /** Frees the store. NULL-safe. */
 void gr_techdocs_store_free(gr_techdocs_store *store);
 
+/** Applies the TechDocs tables' migrations to `db` (borrowed). Returns 0 or the error. */
+int gr_techdocs_store_migrate(gr_db *db);
+
 /**
  * Publishes every regular file under `site_dir` as the new content of the
  * site of `triplet`; names starting with '.' and symbolic links are left

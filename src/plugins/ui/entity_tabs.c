@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The built-in entity-page tabs: overview, definition, docs, history and inspector. */
+/* The built-in entity-page tabs: overview, docs, history and inspector. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
 #include "host/yaml/yaml.h"
-#include "plugins/apidocs/apidocs.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/ui/entities.h"
 #include "plugins/ui/ui_internal.h"
@@ -160,6 +160,40 @@ static int owned_counts(gr_ui_page *page, const char *ref, json_t *overview)
     return 0;
 }
 
+/*
+ * Renders the cards that features added (gr_ui_card_add()) and apply to
+ * `entity` as a new array [{id, label, html}]. A card that fails is logged
+ * and shows a short notice, so one feature cannot take down the overview.
+ */
+static json_t *feature_cards(gr_ui_page *page, const json_t *entity)
+{
+    json_t *cards = json_array();
+
+    for (size_t i = 0; i < page->ui->card_count; i++) {
+        const gr_ui_card *card = &page->ui->cards[i];
+        gr_buf html = GR_BUF_INIT;
+        int error;
+
+        if (card->applies != NULL && !card->applies(entity, card->payload))
+            continue;
+        gr_error_clear();
+        error = card->render(page, &html, card->payload);
+        if (error < 0) {
+            gr_log_fields(GR_LOG_ERROR, "ui", "overview card failed", "card", card->id, "path",
+                          gr_req_path(page->req), "error", gr_error_last(), NULL);
+            gr_buf_reset(&html);
+            gr_buf_puts(&html, "<p class=\"muted\">This card failed to load; the error was "
+                               "logged.</p>");
+        }
+        if (error != GR_UI_CARD_EMPTY)
+            json_array_append_new(cards, json_pack("{s:s, s:s, s:s}", "id", card->id, "label",
+                                                   card->label, "html", gr_buf_cstr(&html)));
+        gr_buf_free(&html);
+    }
+    gr_error_clear();
+    return cards;
+}
+
 static int overview_render(gr_ui_page *page, void *payload)
 {
     const json_t *entity = json_object_get(page->context, "entity");
@@ -184,6 +218,7 @@ static int overview_render(gr_ui_page *page, void *payload)
     }
     json_object_set_new(overview, "cards", cards);
     json_object_set_new(overview, "links", about_links(page, entity));
+    json_object_set_new(overview, "featureCards", feature_cards(page, entity));
     if (error == 0 && kind != NULL &&
         (strcasecmp(kind, "group") == 0 || strcasecmp(kind, "user") == 0))
         error = owned_counts(page, ref, overview);
@@ -197,30 +232,7 @@ static int overview_render(gr_ui_page *page, void *payload)
     return error;
 }
 
-/* ---- definition, docs ---- */
-
-static int is_api(const json_t *entity, void *payload)
-{
-    const char *kind = json_string_value(json_object_get(entity, "kind"));
-
-    (void)payload;
-    return kind != NULL && strcasecmp(kind, "api") == 0;
-}
-
-static int api_render(gr_ui_page *page, void *payload)
-{
-    const json_t *spec = json_object_get(json_object_get(page->context, "entity"), "spec");
-    const char *type = json_string_value(json_object_get(spec, "type"));
-    const char *definition = json_string_value(json_object_get(spec, "definition"));
-    gr_buf html = GR_BUF_INIT;
-
-    (void)payload;
-    gr_apidocs_render(type != NULL ? type : "", definition != NULL ? definition : "", &html);
-    gr_ui__page_put(page, "definitionHtml", json_stringn_nocheck(html.data ? html.data : "",
-                                                                 html.len));
-    gr_buf_free(&html);
-    return 0;
-}
+/* ---- docs ---- */
 
 static int has_docs(const json_t *entity, void *payload)
 {
@@ -359,7 +371,7 @@ int gr_ui__entity_tabs_init(gr_ui *ui)
 {
     const gr_ui_tab tabs[] = {
         {"overview", "Overview", "entity-overview", 10, NULL, overview_render, NULL},
-        {"api", "Definition", "entity-api", 20, is_api, api_render, NULL},
+        /* The Definition tab (id "api", order 20) comes from the api-docs plugin. */
         {"docs", "Docs", "entity-docs", 30, has_docs, docs_render, NULL},
         {"history", "History", "entity-history", 80, NULL, history_render, NULL},
         {"inspector", "Inspector", "entity-inspector", 90, NULL, inspector_render, NULL},

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -73,15 +74,19 @@ static json_t *nav_context(const gr_ui *ui, const char *path)
     return nav;
 }
 
-/* Describes the signed-in caller; user identities get their catalog name. */
+/* Describes the signed-in caller; user identities get their catalog name.
+ * Only a sign-in session can be signed out of, so "hasSession" is false for
+ * static tokens and proxy headers, which authenticate each request anew. */
 static json_t *user_context(gr_ui_page *page)
 {
+    const gr_identity *identity = gr_req_identity(page->req);
     json_t *user = json_object();
     json_t *entity = NULL;
 
     json_object_set_new(user, "signedIn", json_boolean(page->subject != NULL));
     if (page->subject == NULL)
         return user;
+    json_object_set_new(user, "hasSession", json_boolean(identity->session_id != NULL));
     json_object_set_new(user, "subject", json_string(page->subject));
     json_object_set_new(user, "name", json_string(page->subject));
     if (page->user_ref == NULL)
@@ -113,11 +118,25 @@ static const char *page_theme(gr_ui_page *page)
     return page->ui->default_theme;
 }
 
+/* Returns the CSRF token of the page's forms. A cookie session gets the
+ * host's token, which is bound to the session and so changes with each
+ * sign-in and dies with sign-out. Other callers get the UI's token of their
+ * subject. */
+static const char *page_csrf(const gr_ui *ui, gr_request *req, const char *subject)
+{
+    const char *bound = gr_auth_csrf_token(req);
+    char own[65];
+
+    if (bound[0] != '\0')
+        return bound;
+    gr_ui__csrf_token(ui, subject, own);
+    return gr_arena_strdup(gr_req_arena(req), own);
+}
+
 int gr_ui__page_begin(gr_ui *ui, gr_request *req, gr_response *res, gr_ui_page *page)
 {
     const gr_identity *identity = gr_req_identity(req);
     const char *query = gr_req_query(req, "query");
-    char csrf[65];
 
     memset(page, 0, sizeof(*page));
     page->ui = ui;
@@ -131,7 +150,6 @@ int gr_ui__page_begin(gr_ui *ui, gr_request *req, gr_response *res, gr_ui_page *
 
     page->context = json_object();
     gr_arena_defer(page->arena, context_release, page->context);
-    gr_ui__csrf_token(ui, page->subject, csrf);
 
     gr_ui__page_put(page, "app",
                     json_pack("{s:s, s:s}", "title",
@@ -145,7 +163,7 @@ int gr_ui__page_begin(gr_ui *ui, gr_request *req, gr_response *res, gr_ui_page *
     gr_ui__page_put(page, "nav", nav_context(ui, gr_req_path(req)));
     gr_ui__page_put(page, "user", user_context(page));
     gr_ui__page_put(page, "theme", json_string(page_theme(page)));
-    gr_ui__page_put(page, "csrf", json_string(csrf));
+    gr_ui__page_put(page, "csrf", json_string(page_csrf(ui, req, page->subject)));
     gr_ui__page_put(page, "breadcrumbs", json_array());
     gr_ui__page_put(page, "query", json_string(query != NULL ? query : ""));
     gr_ui__page_put(page, "path", json_string(gr_req_url(req)));
@@ -284,9 +302,8 @@ static int origin_is_same(gr_ui_page *page)
 int gr_ui_page_check_post(gr_ui_page *page)
 {
     const char *token = gr_ui_page_form(page, "csrf");
-    char expected[65];
+    const char *expected = page_csrf(page->ui, page->req, page->subject);
 
-    gr_ui__csrf_token(page->ui, page->subject, expected);
     if (token == NULL || strlen(token) != strlen(expected) ||
         CRYPTO_memcmp(token, expected, strlen(expected)) != 0)
         return gr_error_set(GR_EDENIED, "The form has expired or did not come from this site; "

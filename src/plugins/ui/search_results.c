@@ -204,9 +204,10 @@ static json_t *page_link(const search_form *form, const char *cursor)
     return link;
 }
 
-/* Runs the query of `form`; *result belongs to the caller. */
+/* Runs the query of `form`; *result belongs to the caller. With `suggest`,
+ * the query is the header's type-ahead: no count, ranking or highlights. */
 static int run_query(gr_ui_page *page, const search_form *form, const char *cursor, int limit,
-                     json_t **result)
+                     int suggest, json_t **result)
 {
     const char *types[1] = {form->type};
     const char *kinds[1] = {form->kind};
@@ -225,6 +226,7 @@ static int run_query(gr_ui_page *page, const search_form *form, const char *curs
         filters[request.filter_count++] = (gr_search_filter){"lifecycle", lifecycles, 1};
     request.page_cursor = cursor != NULL && cursor[0] != '\0' ? cursor : NULL;
     request.page_limit = limit;
+    request.suggest = suggest;
     return gr_search_query(page->ui->search, &request, gr_req_identity(page->req), result);
 }
 
@@ -253,7 +255,7 @@ int gr_ui__search_documents(gr_ui_page *page, const char *text)
         json_decref(documents);
         return 0;
     }
-    error = run_query(page, &form, gr_req_query(page->req, "pageCursor"), UI_SEARCH_PAGE_SIZE,
+    error = run_query(page, &form, gr_req_query(page->req, "pageCursor"), UI_SEARCH_PAGE_SIZE, 0,
                       &result);
     if (error < 0) {
         json_decref(documents);
@@ -284,7 +286,7 @@ int gr_ui__search_suggest(gr_ui_page *page, const char *text, json_t **out)
     *out = json_array();
     if (text[0] == '\0')
         return 0;
-    if ((error = run_query(page, &form, NULL, SUGGEST_COUNT, &result)) < 0) {
+    if ((error = run_query(page, &form, NULL, SUGGEST_COUNT, 1, &result)) < 0) {
         json_decref(*out);
         *out = NULL;
         return error;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Sign-in in the browser: the /signin page, and the redirect of signed-out page views to it. */
+/* Sign-in and sign-out in the browser: /signin, /signout and the redirect of signed-out views. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "host/auth/audit.h"
+#include "host/auth/auth.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "plugins/auth/plugin.h"
@@ -65,8 +68,42 @@ static int signin_page(gr_request *req, gr_response *res, void *payload)
     return 0;
 }
 
+/*
+ * Ends the caller's sign-in session on every instance, deletes the session
+ * cookie and sends the browser to the sign-in page. The form must carry the
+ * session-bound CSRF token, so another site cannot sign a user out.
+ */
+static int signout_post(gr_ui_page *page, void *payload)
+{
+    gr_auth *auth = page->ui->host->auth;
+    const gr_identity *identity = gr_req_identity(page->req);
+    char *cookie;
+    int error;
+
+    (void)payload;
+    if ((error = gr_ui_page_check_post(page)) < 0)
+        return error;
+    if (auth == NULL)
+        return gr_error_set(GR_EINVALID, "Sign-out is not available: the portal runs without "
+                                         "authentication");
+    if ((error = gr_auth_sign_out(auth, identity)) < 0)
+        return error;
+    gr_audit_sign_out("portal", identity->subject, gr_req_client_addr(page->req));
+
+    cookie = gr_auth_session_cookie(auth, NULL);
+    gr_res_header_add(page->res, "Set-Cookie", cookie);
+    free(cookie);
+    gr_res_header(page->res, "Cache-Control", "no-store");
+    return gr_ui_page_redirect(page, "/signin");
+}
+
 int gr_ui__signin_init(gr_ui *ui)
 {
+    int error;
+
     gr_http_set_unauthenticated(ui->host->http, redirect_to_signin, ui);
-    return gr_http_route(ui->host->http, "GET", "/signin", GR_ROUTE_PUBLIC, signin_page, ui);
+    error = gr_http_route(ui->host->http, "GET", "/signin", GR_ROUTE_PUBLIC, signin_page, ui);
+    if (error < 0)
+        return error;
+    return gr_ui_page_add(ui, "POST", "/signout", signout_post, NULL);
 }

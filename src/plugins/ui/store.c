@@ -8,7 +8,7 @@
 #include "host/store/migrate.h"
 #include "plugins/ui/ui_internal.h"
 
-int gr_ui__store_migrate(gr_ui *ui)
+int gr_ui_migrate(gr_db *db)
 {
     const gr_asset *tables = gr_asset_find("plugins/ui/sql/001_ui.sql");
     const gr_asset *indexes = gr_asset_find("plugins/ui/sql/002_ui_indexes.sql");
@@ -24,7 +24,12 @@ int gr_ui__store_migrate(gr_ui *ui)
     migrations[1].version = 2;
     migrations[1].description = "index catalog_final_entities by kind and name";
     migrations[1].sql = (const char *)indexes->data;
-    return gr_db_migrate(ui->db, "ui", migrations, 2);
+    return gr_db_migrate(db, "ui", migrations, 2);
+}
+
+int gr_ui__store_migrate(gr_ui *ui)
+{
+    return gr_ui_migrate(ui->db);
 }
 
 static int hex_decode(const char *text, unsigned char *out, size_t size)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The web UI plugin: configuration, start-up, and the registries of sidebar entries, pages and tabs. */
+/* The web UI plugin: configuration, start-up, and registries of sidebar, pages, tabs and cards. */
 #include "plugins/ui/ui.h"
 
 #include <stdlib.h>
@@ -102,6 +102,39 @@ int gr_ui_tab_add(gr_ui *ui, const gr_ui_tab *tab)
     return 0;
 }
 
+static int card_compare(const void *a, const void *b)
+{
+    const gr_ui_card *x = a;
+    const gr_ui_card *y = b;
+
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+int gr_ui_card_add(gr_ui *ui, const gr_ui_card *card)
+{
+    gr_ui_card *copy;
+
+    if (card->id == NULL || card->label == NULL || card->render == NULL)
+        return gr_error_set(GR_EINVALID, "an overview card needs an id, a label and a render "
+                                         "function");
+    for (size_t i = 0; i < ui->card_count; i++) {
+        if (strcmp(ui->cards[i].id, card->id) == 0)
+            return gr_error_set(GR_ECONFLICT, "the overview card '%s' is registered twice",
+                                card->id);
+    }
+    if (ui->card_count == GR_UI_MAX_CARDS)
+        return gr_error_set(GR_ELIMIT, "more than %d overview cards", GR_UI_MAX_CARDS);
+
+    copy = &ui->cards[ui->card_count++];
+    *copy = *card;
+    copy->id = gr_xstrdup(card->id);
+    copy->label = gr_xstrdup(card->label);
+    qsort(ui->cards, ui->card_count, sizeof(ui->cards[0]), card_compare);
+    return 0;
+}
+
 static int ui_route_handler(gr_request *req, gr_response *res, void *payload)
 {
     ui_route *route = payload;
@@ -155,12 +188,20 @@ void gr_ui_plugin_destroy(void *state)
         free((char *)ui->tabs[i].label);
         free((char *)ui->tabs[i].template_name);
     }
+    for (size_t i = 0; i < ui->card_count; i++) {
+        free((char *)ui->cards[i].id);
+        free((char *)ui->cards[i].label);
+    }
     for (size_t i = 0; i < ui->route_count; i++)
         free(ui->routes[i]);
     for (size_t i = 0; i < UI_FACET_CACHE_SIZE; i++) {
         free(ui->facet_cache[i].kind);
         json_decref(ui->facet_cache[i].facets);
     }
+    for (size_t i = 0; i < UI_SORT_KEY_COUNT; i++)
+        json_decref(ui->sort_gaps[i].ids);
+    for (size_t i = 0; i < UI_COUNT_CACHE_SIZE; i++)
+        free(ui->count_cache[i].query);
     pthread_mutex_destroy(&ui->cache_lock);
     free(ui);
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "host/common/buf.h"
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/http/http.h"
@@ -45,6 +46,12 @@ int gr_ui_plugin_init(gr_host *host, void **state_out);
  * and checks that every template partial exists. Returns 0 or an error.
  */
 int gr_ui_plugin_start(void *state);
+
+/**
+ * Applies the UI's migrations to `db` (borrowed). The catalog's migrations
+ * must have run first, because one indexes a catalog table. Returns 0 or the error.
+ */
+int gr_ui_migrate(gr_db *db);
 
 /** Destroy hook. NULL-safe. */
 void gr_ui_plugin_destroy(void *state);
@@ -147,5 +154,36 @@ typedef struct {
 
 /** Adds an entity-page tab (strings copied). Returns 0, GR_EINVALID or GR_ELIMIT. */
 int gr_ui_tab_add(gr_ui *ui, const gr_ui_tab *tab);
+
+/** Maximum number of cards that features add to the Overview tab. */
+#define GR_UI_MAX_CARDS 32
+
+/** Return value of a gr_ui_card_fn that has nothing to show for the entity. */
+#define GR_UI_CARD_EMPTY 1
+
+/**
+ * Renders the body of an overview card: appends HTML, escaped by the
+ * function, to `out` (borrowed). The entity is in the page context as
+ * `entity`. Returns 0, GR_UI_CARD_EMPTY to leave the card out, or an error,
+ * which the Overview tab logs and shows in place of the card's body.
+ */
+typedef int (*gr_ui_card_fn)(gr_ui_page *page, gr_buf *out, void *payload);
+
+/** A card on the entity Overview tab, after the built-in cards. */
+typedef struct {
+    const char *id;              /* unique among cards, e.g. "scorecards-score" */
+    const char *label;           /* the card's heading */
+    int order;                   /* cards are sorted by order, then by id */
+    gr_ui_tab_filter_fn applies; /* NULL shows the card on every entity */
+    gr_ui_card_fn render;
+    void *payload;
+} gr_ui_card;
+
+/**
+ * Adds an Overview card (strings copied). Returns 0, GR_EINVALID without an
+ * id, label or render function, GR_ECONFLICT when the id is taken, or
+ * GR_ELIMIT past GR_UI_MAX_CARDS. Not thread-safe: call during init.
+ */
+int gr_ui_card_add(gr_ui *ui, const gr_ui_card *card);
 
 #endif

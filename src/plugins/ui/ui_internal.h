@@ -48,6 +48,40 @@ typedef struct {
 
 #define UI_FACET_CACHE_SIZE 16
 
+/** A cached number of entities that match one catalog-table query at one catalog generation. */
+typedef struct {
+    int64_t generation;
+    char *query; /* the WHERE clause and its parameters */
+    int64_t count;
+} ui_count_cache_entry;
+
+#define UI_COUNT_CACHE_SIZE 16
+
+/** A sort of the catalog table by a search key (catalog_search.key) other than the name. */
+typedef struct {
+    const char *name; /* the URL's sort=, e.g. "owner" */
+    const char *key;  /* e.g. "spec.owner" */
+} ui_sort_key;
+
+#define UI_SORT_KEY_COUNT 4
+
+/* entities.c: owner, type, lifecycle and system, in this order. */
+extern const ui_sort_key gr_ui__sort_keys[UI_SORT_KEY_COUNT];
+
+/** The ids of the entities without a value of one sort key, at one catalog generation. */
+typedef struct {
+    int64_t generation;
+    json_t *ids; /* sorted ids, or NULL before the first read */
+} ui_sort_gaps_entry;
+
+/**
+ * Maximum number of entities without a sort key's value that the cache keeps
+ * as a list. Beyond it the table finds them by a NOT EXISTS scan in id
+ * order, which is fast when they are common and slow when few match the
+ * filters.
+ */
+#define UI_SORT_GAPS_MAX 1000
+
 struct gr_ui {
     gr_host *host;
     gr_db *db;
@@ -60,6 +94,8 @@ struct gr_ui {
     size_t nav_count;
     gr_ui_tab tabs[GR_UI_MAX_TABS]; /* strings owned */
     size_t tab_count;
+    gr_ui_card cards[GR_UI_MAX_CARDS]; /* strings owned */
+    size_t card_count;
     ui_route *routes[64];
     size_t route_count;
     unsigned char csrf_key[32];
@@ -68,6 +104,9 @@ struct gr_ui {
     pthread_mutex_t cache_lock;
     ui_facet_cache_entry facet_cache[UI_FACET_CACHE_SIZE];
     size_t facet_cache_next;
+    ui_sort_gaps_entry sort_gaps[UI_SORT_KEY_COUNT]; /* guarded by cache_lock */
+    ui_count_cache_entry count_cache[UI_COUNT_CACHE_SIZE]; /* guarded by cache_lock */
+    size_t count_cache_next;
 };
 
 /* theme.c: templates and static files, built-in or from app.theme.dir. */
@@ -89,6 +128,11 @@ int gr_ui__starred_views(gr_ui_page *page, json_t **out);
  * `annotation` (may be NULL) keeps only entities that have it. */
 int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default_kind,
                          const char *annotation, const char *template_name, const char *title);
+
+/* sort_gaps.c: the ids of the entities without a value of gr_ui__sort_keys[sort_index],
+ * as an array (caller releases) when at most UI_SORT_GAPS_MAX, else NULL. Cached until
+ * the catalog generation changes. Returns 0 or a database error. Thread-safe. */
+int gr_ui__sort_gaps(gr_ui *ui, size_t sort_index, json_t **out);
 
 /* form.c: cookies, url-encoded forms, CSRF tokens. */
 char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len);
@@ -121,7 +165,7 @@ int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
-/* signin.c: /signin and the redirect of signed-out page views to it. */
+/* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
 
 /* Results per page of /search. */

@@ -190,6 +190,9 @@ const cases = [
   ['select with arg', '${{ [1, 2, 3, 4, 6] | select("divisibleby", 3) | dump }}'],
   ['selectattr rejectattr', '${{ users | selectattr("admin") | join(",", "name") }} ${{ users | rejectattr("admin") | join(",", "name") }}'],
   ['replace', '${{ name | replace("o", "0") }} ${{ "aaa" | replace("a", "b", 2) }} ${{ "abc" | replace("", "-") }} ${{ 1234 | replace(2, "x") }}'],
+  ['replace overlapping', '${{ "aaaaa" | replace("aa", "b") }} ${{ "aabaabaaab" | replace("aab", "-") }} ${{ "abababc" | replace("ababc", "X") }}'],
+  ['replace max count', '${{ "aaaa" | replace("a", "b", 3) }} ${{ "aaaa" | replace("a", "b", 0) }} ${{ "aaaa" | replace("a", "b", -1) }} ${{ "aaaa" | replace("a", "b", -2) }} ${{ "aaaa" | replace("a", "b", 1.5) }}'],
+  ['replace empty search', '${{ "añb" | replace("", "-") }} ${{ "ab" | replace("") }} ${{ "" | replace("", "x") }}'],
   ['replace chain', '${{ "My RFC \\"Title\\" it\'s" | replace(" ", "-") | replace("\\"", "") | replace ("\'", "") | lower }}'],
   ['reverse', '${{ name | reverse }} ${{ list | reverse | join }} ${{ obj | reverse | dump }}'],
   ['round', '${{ 2.5 | round }} ${{ -2.5 | round }} ${{ 3.14159 | round(2) }} ${{ 3.7 | round(0, "floor") }} ${{ 3.2 | round(0, "ceil") }} ${{ 1.005 | round(2) }}'],
@@ -240,6 +243,7 @@ const cases = [
   ['parseEntityRef', '${{ values.owner | parseEntityRef | dump }} ${{ "team-b" | parseEntityRef({ defaultKind: "group" }) | dump }}'],
   ['parseEntityRef namespace', '${{ "team-c" | parseEntityRef({ defaultKind: "group", defaultNamespace: "ops" }) | pick("namespace") }}'],
   ['parseEntityRef errors', '${{ "team-b" | parseEntityRef | dump }}'],
+  ['now', "${{ '' | now }} ${{ 'ignored' | now | length }}"],
   ['pick nested', '${{ values | pick("tags[1]") }} ${{ {a: {b: {c: 5}}} | pick("a.b.c") }}'],
 
   // Errors

@@ -45,7 +45,7 @@ static char *issue(gr_auth_keys *keys, const char *user)
     const char *ent[] = {user, "group:default/team-a"};
     char *token = NULL;
 
-    if (gr_auth_token_issue(keys, ISSUER, user, ent, 2, TTL, &token, NULL) != GR_OK)
+    if (gr_auth_token_issue(keys, ISSUER, user, ent, 2, NULL, TTL, &token, NULL) != GR_OK)
         fail_msg("issue: %s", gr_error_last());
     return token;
 }

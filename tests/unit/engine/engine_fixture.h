@@ -107,6 +107,7 @@ static inline gr_catalog *engine_open(engine_fixture *fixture, const char *confi
 static inline void engine_start(engine_fixture *fixture, const char *config_json)
 {
     gr_catalog_free(fixture->catalog);
+    fixture->catalog = NULL;
     fixture->catalog = engine_open(fixture, config_json, "test-instance");
 }
 

@@ -5,6 +5,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "unit/engine/engine_fixture.h"
 
 static const char two_components[] =
@@ -405,6 +409,164 @@ static void delete_entity_comes_back(void **state)
     free(config);
 }
 
+/* Emits alpha and a beta whose spec.type is a number, so beta fails processing. */
+static const char alpha_and_broken_beta[] =
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: alpha\n"
+    "spec: {type: service, lifecycle: production, owner: team}\n"
+    "---\n"
+    "apiVersion: backstage.io/v1alpha1\n"
+    "kind: Component\n"
+    "metadata:\n"
+    "  name: beta\n"
+    "spec: {type: 5, lifecycle: production, owner: team}\n";
+
+static void orphan_error_removed(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    json_t *errors = NULL;
+    gr_catalog_counts counts;
+
+    engine_write(fixture, "a.yaml", alpha_and_broken_beta);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 1);
+    json_decref(errors);
+
+    /* The source stops emitting beta, so its error goes with it. */
+    engine_write(fixture, "a.yaml", one_component);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 0);
+    json_decref(errors);
+    assert_int_equal(gr_catalog_counts_read(fixture->catalog, &counts), GR_OK);
+    assert_int_equal(counts.errors, 0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE entity_ref = ? AND errors IS NOT NULL "
+                                           "AND errors <> '[]'",
+                                  "component:default/beta"),
+                     0);
+
+    /* Emitted again unchanged, it gets its error back. */
+    engine_write(fixture, "a.yaml", alpha_and_broken_beta);
+    make_all_due(fixture);
+    engine_idle(fixture);
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    assert_int_equal(json_array_size(errors), 1);
+    json_decref(errors);
+    free(config);
+}
+
+/* Returns the PID of a child process that has already exited. */
+static long exited_child_pid(void)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0)
+        _exit(0);
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return (long)pid;
+}
+
+static void restart_releases_dead_leases(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    int64_t until = (int64_t)time(NULL) * 1000 + 600000;
+    char *sql;
+
+    engine_write(fixture, "a.yaml", two_components);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    /* A killed run of this host left beta and a stitch leased. A live instance, registered with
+     * this process's identity, has the lease of alpha. */
+    sql = gr_xasprintf(
+        "INSERT INTO catalog_instances (instance_id, host_key, pid, start_ticks, registered_at) "
+        "SELECT 'killed-run', host_key, %ld, start_ticks, 0 FROM catalog_instances "
+        "WHERE instance_id = 'test-instance'; "
+        "INSERT INTO catalog_instances (instance_id, host_key, pid, start_ticks, registered_at) "
+        "SELECT 'live-run', host_key, pid, start_ticks, 0 FROM catalog_instances "
+        "WHERE instance_id = 'test-instance'; "
+        "UPDATE catalog_refresh_state SET lease_owner = 'killed-run', lease_until = %lld, "
+        "next_update_at = %lld WHERE entity_ref = 'component:default/beta'; "
+        "UPDATE catalog_refresh_state SET lease_owner = 'live-run', lease_until = %lld "
+        "WHERE entity_ref = 'component:default/alpha'; "
+        "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause, lease_owner) "
+        "VALUES ('component:default/beta', 'ticket', %lld, 'test', 'killed-run')",
+        exited_child_pid(), (long long)until, (long long)until, (long long)until,
+        (long long)until);
+    db_fixture_exec(fixture->db->db, sql);
+    free(sql);
+
+    engine_start(fixture, config);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE lease_owner = ?",
+                                  "killed-run"),
+                     0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_stitch_queue "
+                                           "WHERE lease_owner = ?",
+                                  "killed-run"),
+                     0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_instances "
+                                           "WHERE instance_id = ?",
+                                  "killed-run"),
+                     0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                           "WHERE lease_owner = ?",
+                                  "live-run"),
+                     1);
+    /* Beta is due again at once, not at the end of the killed run's refresh interval. */
+    sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref = ? AND "
+                       "lease_owner IS NULL AND next_update_at < %lld",
+                       (long long)until);
+    assert_int_equal(engine_count(fixture, sql, "component:default/beta"), 1);
+    free(sql);
+    free(config);
+}
+
+/* A NUL character written as the YAML escape \0 rejects the entity with an
+ * error naming the file and field, instead of storing a ref cut at the NUL. */
+static void nul_in_name_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *errors;
+
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                 "  name: \"nul\\0name\"\nspec: {type: service, lifecycle: production, "
+                 "owner: team}\n---\n"
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                 "  name: beta\n  annotations: {\"key\\0\": x}\n"
+                 "spec: {type: service, lifecycle: production, owner: team}\n");
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    assert_false(engine_exists(fixture, "component:default/nul"));
+    assert_false(engine_exists(fixture, "component:default/beta"));
+    assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_refresh_state "
+                                      "WHERE entity_ref LIKE 'component:%'"),
+                     0);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND errors LIKE '%NUL character%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "a.yaml"));
+    assert_non_null(strstr(errors, "/metadata/name"));
+    assert_non_null(strstr(errors, "/metadata/annotations/key"));
+    free(errors);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +579,9 @@ int main(void)
         ENGINE_TEST_BOTH(user_location_removed),
         ENGINE_TEST_SQLITE(add_location_type_rules),
         ENGINE_TEST_BOTH(delete_entity_comes_back),
+        ENGINE_TEST_BOTH(orphan_error_removed),
+        ENGINE_TEST_BOTH(restart_releases_dead_leases),
+        ENGINE_TEST_BOTH(nul_in_name_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

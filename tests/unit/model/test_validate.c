@@ -81,6 +81,17 @@ static const validate_case cases[] = {
      ",\"spec\":{\"type\":\"s\",\"lifecycle\":\"p\",\"owner\":\"t\"}}",
      "unknown-kind", "/kind"},
     {"not an object", "[1,2]", "envelope", ""},
+    /* A NUL would cut the value short wherever it is passed on as a C string. */
+    {"name with NUL", "{" V1 ",\"kind\":\"Group\",\"metadata\":{\"name\":\"a\\u0000b\"}"
+     ",\"spec\":{\"type\":\"team\",\"children\":[]}}",
+     "nul-character", "/metadata/name"},
+    {"owner ref with NUL", "{" V1 ",\"kind\":\"System\"," META
+     ",\"spec\":{\"owner\":\"group:team\\u0000x\"}}",
+     "nul-character", "/spec/owner"},
+    {"dependsOn ref with NUL", "{" V1 ",\"kind\":\"Component\"," META
+     ",\"spec\":{\"type\":\"service\",\"lifecycle\":\"production\",\"owner\":\"team\","
+     "\"dependsOn\":[\"resource:db\\u0000\"]}}",
+     "nul-character", "/spec/dependsOn/0"},
     {"no metadata", "{" V1 ",\"kind\":\"Component\"}", "required", ""},
     {"name not string", "{" V1 ",\"kind\":\"System\",\"metadata\":{\"name\":5},\"spec\":{\"owner\":\"t\"}}",
      "type", "/metadata/name"},
@@ -154,7 +165,7 @@ static void validate_table(void **state)
         const validate_case *c = &cases[i];
         gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
         json_error_t error;
-        json_t *entity = json_loads(c->entity, JSON_DECODE_ANY, &error);
+        json_t *entity = json_loads(c->entity, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
         int rc;
 
         if (entity == NULL)

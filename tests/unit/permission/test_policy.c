@@ -15,13 +15,14 @@
 static const char *const jane_refs[] = {"user:default/jane", "group:default/team-a", NULL};
 static const char *const admin_refs[] = {"user:default/root", "group:default/admins", NULL};
 
-static const gr_identity jane = {"user", "user:default/jane", jane_refs, 2, "token", NULL, NULL,
-                                 NULL};
-static const gr_identity admin = {"user", "user:default/root", admin_refs, 2, "token", NULL,
-                                  NULL, NULL};
-static const gr_identity bot = {"service", "external:ci-bot", NULL, 0, "static", NULL, NULL, NULL};
-static const gr_identity other_bot = {"service", "external:other", NULL, 0, "static", NULL, NULL,
-                                      NULL};
+static const gr_identity jane = {.type = "user", .subject = "user:default/jane",
+                                 .ownership = jane_refs, .ownership_count = 2, .source = "token"};
+static const gr_identity admin = {.type = "user", .subject = "user:default/root",
+                                  .ownership = admin_refs, .ownership_count = 2, .source = "token"};
+static const gr_identity bot = {.type = "service", .subject = "external:ci-bot",
+                                .source = "static"};
+static const gr_identity other_bot = {.type = "service", .subject = "external:other",
+                                      .source = "static"};
 
 /* The policy most cases run against. */
 static const char policy_json[] =

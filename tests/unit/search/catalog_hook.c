@@ -211,10 +211,10 @@ static void permission_conditions_filter_results(void **state)
     gr_identity bob = {.type = "user", .subject = "user:default/bob", .ownership = bob_refs,
                        .ownership_count = 2};
     gr_permission_policy *owners = policy_from(
-        "{\"enabled\": true, \"rules\": [{\"allow\": [\"catalog.entity.read\"], "
+        "{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, {\"allow\": [\"catalog.entity.read\"], "
         "\"when\": {\"isEntityOwner\": true}}]}");
     gr_permission_policy *gold = policy_from(
-        "{\"enabled\": true, \"rules\": [{\"allow\": [\"catalog.entity.read\"], "
+        "{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, {\"allow\": [\"catalog.entity.read\"], "
         "\"when\": {\"anyOf\": [{\"hasAnnotation\": {\"annotation\": \"example.com/tier\", "
         "\"value\": \"Gold\"}}, {\"not\": {\"kindIs\": \"Component\"}}]}}]}");
     gr_permission_policy *disabled = policy_from("{\"enabled\": false}");
@@ -230,7 +230,14 @@ static void permission_conditions_filter_results(void **state)
     assert_int_equal(visible(search, "fruit", &jane), 1);
     assert_int_equal(visible(search, "fruit", &bob), 0);
     assert_int_equal(visible(search, "", &bob), 0);
-    assert_int_equal(visible(search, "fruit", NULL), 0);
+    {
+        gr_search_request request = {.term = "fruit"};
+        json_t *result = NULL;
+
+        /* Without an identity, search.query is denied outright. */
+        assert_int_equal(gr_search_query(search, &request, NULL, &result), GR_EDENIED);
+        assert_null(result);
+    }
 
     gr_search_set_access(search, gr_search_permission_access, gold);
     assert_int_equal(visible(search, "fruit", &bob), 1);

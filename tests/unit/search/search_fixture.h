@@ -10,7 +10,8 @@
  * The catalog tables are made here with the catalog's layout
  * (catalog_final_entities, catalog_search). Entities are written the way
  * stitching leaves them: the final entity as JSON with its ref in lower
- * case, plus lower-case key/value rows for annotations and spec.owner.
+ * case, plus lower-case key/value rows for annotations, spec.owner and
+ * relations ("relations.ownedby" = the target ref).
  */
 
 #include <jansson.h>
@@ -99,8 +100,10 @@ static inline char *put_entity(gr_db *db, const char *json_text)
     const char *namespace_;
     const char *owner;
     const json_t *annotations;
+    const json_t *relation;
     const char *key;
     json_t *value;
+    size_t index;
     char *ref;
 
     if (entity == NULL)
@@ -132,6 +135,17 @@ static inline char *put_entity(gr_db *db, const char *json_text)
         char *full = gr_xasprintf("metadata.annotations.%s", key);
 
         catalog_search_row(db, ref, full, json_string_value(value));
+        free(full);
+    }
+    json_array_foreach(json_object_get(entity, "relations"), index, relation) {
+        const char *type = json_string_value(json_object_get(relation, "type"));
+        const char *target = json_string_value(json_object_get(relation, "targetRef"));
+        char *full;
+
+        if (type == NULL || target == NULL)
+            continue;
+        full = gr_xasprintf("relations.%s", type);
+        catalog_search_row(db, ref, full, target);
         free(full);
     }
     json_decref(entity);

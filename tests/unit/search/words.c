@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of search text folding, query expressions, schedule durations and location templates. */
+/* Tests of search text folding, schedule durations and location templates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,39 +41,6 @@ static void fold_rejects_invalid_utf8(void **state)
 {
     (void)state;
     assert_null(gr_search_fold("ok \xc3\x28"));
-}
-
-static void words_build_both_dialects(void **state)
-{
-    gr_search_words words;
-    char *fts;
-    char *tsquery;
-
-    (void)state;
-    assert_int_equal(gr_search_words_parse("Pay \"Team\" OR*", &words), 0);
-    assert_int_equal(words.count, 3);
-    fts = gr_search_words_fts5(&words);
-    tsquery = gr_search_words_tsquery(&words);
-    assert_string_equal(fts, "(\"pay\" OR \"pay\"*) AND (\"team\" OR \"team\"*) AND "
-                             "(\"or\" OR \"or\"*)");
-    assert_string_equal(tsquery, "(pay | pay:*) & (team | team:*) & (or | or:*)");
-    free(fts);
-    free(tsquery);
-    gr_search_words_free(&words);
-}
-
-static void words_capped_at_maximum(void **state)
-{
-    char term[GR_SEARCH_MAX_QUERY_WORDS * 4 + 16] = "";
-    gr_search_words words;
-
-    (void)state;
-    for (int i = 0; i < GR_SEARCH_MAX_QUERY_WORDS + 5; i++)
-        strcat(term, "ab ");
-    assert_int_equal(gr_search_words_parse(term, &words), 0);
-    assert_int_equal(words.count, GR_SEARCH_MAX_QUERY_WORDS);
-    gr_search_words_free(&words);
-    assert_int_equal(gr_search_words_parse("\xff", &words), GR_EINVALID);
 }
 
 static void durations_parse(void **state)
@@ -170,8 +137,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fold_case_and_accents),
         cmocka_unit_test(fold_rejects_invalid_utf8),
-        cmocka_unit_test(words_build_both_dialects),
-        cmocka_unit_test(words_capped_at_maximum),
         cmocka_unit_test(durations_parse),
         cmocka_unit_test(durations_reject_bad_input),
         cmocka_unit_test(schedule_check_needs_frequency),

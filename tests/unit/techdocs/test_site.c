@@ -114,7 +114,7 @@ static void headings_get_ids_and_permalinks(void **state)
     assert_string_equal(page.headings[3].title, "code &amp; more");
     assert_non_null(strstr(html, "<h2 id=\"intro_1\">Intro<a class=\"headerlink\" "
                                  "href=\"#intro_1\" title=\"Permanent link\">&para;</a></h2>"));
-    assert_non_null(strstr(html, "<h2 id=\"custom\" class=\"wide\">Setup<a"));
+    assert_non_null(strstr(html, "<h2 class=\"wide\" id=\"custom\">Setup<a"));
     gr_techdocs_page_html_free(&page);
 }
 

@@ -120,7 +120,8 @@ static void corpus_renders_inert(void **state)
         free(html);
         free(path);
     }
-    assert_int_equal(pages, 7);
+    /* Seven built pages and docs/raw-page.html, copied through the sanitizer. */
+    assert_int_equal(pages, 8);
     if (found.count > 0) {
         fprintf(stderr, "%d ways to run script survived:\n%s", found.count,
                 gr_buf_cstr(&found.problems));
@@ -132,6 +133,48 @@ static void corpus_renders_inert(void **state)
     json_decref(nav);
     gr_test_rmtree(out);
     free(nav_path);
+    free(site);
+    free(out);
+    free(source);
+}
+
+static void raw_html_file_sanitized(void **state)
+{
+    const char *root = getenv("GR_SOURCE_DIR");
+    char *source = gr_xasprintf("%s/tests/data/techdocs_xss", root ? root : ".");
+    char *out = gr_test_tmpdir("td-xss");
+    char *site = gr_xasprintf("%s/site", out);
+    char *path = gr_xasprintf("%s/raw-page.html", site);
+    gr_techdocs_report report;
+    unsigned char *html = NULL;
+    size_t size = 0;
+    const char *text;
+
+    (void)state;
+    if (gr_techdocs_build(source, site, NULL, &report) != GR_OK)
+        fail_msg("building the payload site failed: %s", gr_error_last());
+    gr_techdocs_report_free(&report);
+    assert_int_equal(gr_techdocs_read_file(path, 1 << 20, &html, &size), GR_OK);
+    text = (const char *)html;
+    assert_non_null(strstr(text, "<p>A raw HTML page kept in the docs folder.</p>"));
+    assert_non_null(strstr(text, "<title>Raw page</title>"));
+    assert_non_null(strstr(text, "<a href=\"safe.html\">click</a>"));
+    assert_non_null(strstr(text, "alt=\"broken\""));
+    assert_null(strstr(text, "<script"));
+    assert_null(strstr(text, "<meta"));
+    assert_null(strstr(text, "<base"));
+    assert_null(strstr(text, "<iframe"));
+    assert_null(strstr(text, "<object"));
+    assert_null(strstr(text, "<embed"));
+    assert_null(strstr(text, "<frame"));
+    assert_null(strstr(text, "onload"));
+    assert_null(strstr(text, "onerror"));
+    assert_null(strstr(text, "javascript:"));
+    assert_null(strstr(text, "attacker.example/x.js"));
+
+    free(html);
+    gr_test_rmtree(out);
+    free(path);
     free(site);
     free(out);
     free(source);
@@ -152,6 +195,10 @@ static void checker_finds_payloads(void **state)
         "<meta http-equiv=refresh content=\"0;url=x\">",
         "<svg><set attributeName=onclick to=alert(1) /></svg>",
         "<a href=\"data:text/html,x\">x</a>",
+        "<iframe src=\"https://example.com/\"></iframe>",
+        "<object data=\"x.swf\"></object>",
+        "<embed src=\"x.swf\">",
+        "<frameset><frame src=\"x.html\"></frameset>",
     };
     static const char *const safe[] = {
         "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
@@ -185,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(checker_finds_payloads),
         cmocka_unit_test(corpus_renders_inert),
+        cmocka_unit_test(raw_html_file_sanitized),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the UI as a service to other plugins: its page API and the fallback /docs and /create lists. */
+/* Tests of the UI as a service to plugins: pages, overview cards, fallback /docs and /create. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "ui_fixture.h"
 
+#include "host/common/error.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
 #include "plugins/ui/page.h"
@@ -289,6 +290,103 @@ static void suggest_uses_prefixes(void **state)
     gr_search_free(search);
 }
 
+/* Overview cards: the payload selects what the card does. */
+static int card_render(gr_ui_page *page, gr_buf *out, void *payload)
+{
+    const char *mode = payload;
+    const json_t *entity = json_object_get(gr_ui_page_context(page), "entity");
+
+    if (strcmp(mode, "empty") == 0)
+        return GR_UI_CARD_EMPTY;
+    if (strcmp(mode, "fail") == 0)
+        return gr_error_set(GR_EBACKEND, "the card's store is down");
+    gr_buf_puts(out, "<p class=\"card-probe\">");
+    gr_buf_put_html(out, json_string_value(json_object_get(json_object_get(entity, "metadata"),
+                                                           "name")));
+    gr_buf_puts(out, "</p>");
+    return 0;
+}
+
+static int card_only_components(const json_t *entity, void *payload)
+{
+    (void)payload;
+    return strcmp(json_string_value(json_object_get(entity, "kind")), "Component") == 0;
+}
+
+static void overview_shows_cards(void **state)
+{
+    const gr_ui_card cards[] = {
+        {"probe-b", "Second <card>", 20, NULL, card_render, "show"},
+        {"probe-a", "First card", 10, card_only_components, card_render, "show"},
+        {"probe-empty", "Empty card", 30, NULL, card_render, "empty"},
+        {"probe-fail", "Failing card", 40, NULL, card_render, "fail"},
+    };
+    ui_fixture fx;
+    gr_test_output res;
+    const char *first;
+    const char *second;
+
+    (void)state;
+    ui_fixture_init(&fx, "", "");
+    for (size_t i = 0; i < sizeof(cards) / sizeof(cards[0]); i++)
+        assert_int_equal(gr_ui_card_add(fx.ui_state, &cards[i]), 0);
+    assert_int_equal(gr_ui_card_add(fx.ui_state, &cards[0]), GR_ECONFLICT);
+    ui_fixture_serve(&fx);
+    add_service(&fx, 1, "production", "");
+    ui_fixture_add(&fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\","
+                        "\"metadata\":{\"name\":\"team-a\",\"namespace\":\"default\"},"
+                        "\"spec\":{\"type\":\"team\",\"children\":[]}}");
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/ledger-01", NULL, NULL,
+                             NULL);
+    assert_int_equal(res.status, 200);
+    first = strstr(res.out, "data-card=\"probe-a\" aria-label=\"First card\"");
+    second = strstr(res.out, "data-card=\"probe-b\" aria-label=\"Second &lt;card&gt;\"");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_true(first < second);
+    assert_non_null(strstr(res.out, "<p class=\"card-probe\">ledger-01</p>"));
+    assert_null(strstr(res.out, "data-card=\"probe-empty\""));
+    assert_non_null(strstr(res.out, "data-card=\"probe-fail\""));
+    assert_non_null(strstr(res.out, "This card failed to load"));
+    assert_null(strstr(res.out, "the card's store is down"));
+    gr_test_output_free(&res);
+
+    /* The filter hides the first card on the Group; the others stay. */
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/group/team-a", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "data-card=\"probe-a\""));
+    assert_non_null(strstr(res.out, "data-card=\"probe-b\""));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
+static void card_add_rejects_invalid(void **state)
+{
+    const gr_ui_card no_render = {"probe", "Probe", 0, NULL, NULL, NULL};
+    const gr_ui_card no_label = {"probe", NULL, 0, NULL, card_render, "show"};
+    ui_fixture fx;
+
+    (void)state;
+    ui_fixture_init(&fx, "", "");
+    assert_int_equal(gr_ui_card_add(fx.ui_state, &no_render), GR_EINVALID);
+    assert_int_equal(gr_ui_card_add(fx.ui_state, &no_label), GR_EINVALID);
+    for (int i = 0; i < GR_UI_MAX_CARDS; i++) {
+        char id[16];
+        gr_ui_card card = {id, "Probe", i, NULL, card_render, "show"};
+
+        snprintf(id, sizeof(id), "probe-%d", i);
+        assert_int_equal(gr_ui_card_add(fx.ui_state, &card), 0);
+    }
+    {
+        gr_ui_card extra = {"probe-extra", "Probe", 0, NULL, card_render, "show"};
+
+        assert_int_equal(gr_ui_card_add(fx.ui_state, &extra), GR_ELIMIT);
+    }
+    ui_fixture_serve(&fx);
+    ui_fixture_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +398,8 @@ int main(void)
         cmocka_unit_test(search_page_filters_types),
         cmocka_unit_test(search_page_pages_results),
         cmocka_unit_test(suggest_uses_prefixes),
+        cmocka_unit_test(overview_shows_cards),
+        cmocka_unit_test(card_add_rejects_invalid),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

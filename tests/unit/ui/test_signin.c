@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of sign-in in the browser: signed-out page views go to /signin and come back after it. */
+/* Tests of sign-in and sign-out in the browser: /signin, the redirect to it, and /signout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +175,124 @@ static void guest_signin_returns_to_page(void **state)
     ui_fixture_stop(&fx);
 }
 
+/* Signs in as the guest and returns the session cookie as "name=value" (caller frees). */
+static char *guest_session(ui_fixture *fx)
+{
+    gr_test_output res = browse(fx, "GET", "/api/auth/guest/start?redirect=%2F", "text/html",
+                                NULL);
+    char *cookie = header_value(res.err, "Set-Cookie");
+    char *session;
+
+    assert_int_equal(res.status, 302);
+    assert_non_null(cookie);
+    session = gr_xstrndup(cookie, strcspn(cookie, ";"));
+    free(cookie);
+    gr_test_output_free(&res);
+    return session;
+}
+
+/* Posts the sign-out form with `csrf` (may be NULL) and the session cookie. */
+static gr_test_output post_signout(ui_fixture *fx, const char *session, const char *csrf)
+{
+    char *url = gr_xasprintf("%s/signout", fx->base);
+    char *cookie_header = gr_xasprintf("Cookie: %s", session);
+    char *body = gr_xasprintf("csrf=%s", csrf != NULL ? csrf : "");
+    const char *headers[] = {"Accept: text/html", cookie_header,
+                             "Content-Type: application/x-www-form-urlencoded", NULL};
+    gr_test_output res = gr_test_http("POST", url, headers, body);
+
+    free(body);
+    free(cookie_header);
+    free(url);
+    return res;
+}
+
+static void signout_ends_session(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    char *session;
+    char *csrf;
+    char *header;
+
+    (void)state;
+    ui_fixture_init_with(&fx, "", guest_config, 1);
+    ui_fixture_serve(&fx);
+    session = guest_session(&fx);
+    res = browse(&fx, "GET", "/settings", "text/html", session);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "<form class=\"sign-out\" action=\"/signout\" method=\"post\">"));
+    csrf = ui_fixture_csrf(res.out);
+    gr_test_output_free(&res);
+
+    res = post_signout(&fx, session, csrf);
+    assert_int_equal(res.status, 303);
+    header = header_value(res.err, "Location");
+    assert_string_equal(header, "/signin");
+    free(header);
+    header = header_value(res.err, "Set-Cookie");
+    assert_non_null(header);
+    assert_non_null(strstr(header, "Max-Age=0"));
+    free(header);
+    gr_test_output_free(&res);
+
+    /* The old cookie is rejected: page views go to sign-in, and the API returns 401. */
+    res = browse(&fx, "GET", "/", "text/html", session);
+    assert_int_equal(res.status, 302);
+    header = header_value(res.err, "Location");
+    assert_string_equal(header, "/signin?redirect=%2F");
+    free(header);
+    gr_test_output_free(&res);
+    res = browse(&fx, "GET", "/api/catalog/entities", "application/json", session);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    res = post_signout(&fx, session, csrf);
+    assert_int_equal(res.status, 401);
+    gr_test_output_free(&res);
+    free(csrf);
+    free(session);
+    ui_fixture_stop(&fx);
+}
+
+static void signout_needs_csrf(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+    char *session;
+
+    (void)state;
+    ui_fixture_init_with(&fx, "", guest_config, 1);
+    ui_fixture_serve(&fx);
+    session = guest_session(&fx);
+    res = post_signout(&fx, session, NULL);
+    assert_int_equal(res.status, 403);
+    gr_test_output_free(&res);
+    res = post_signout(&fx, session, "0123456789abcdef");
+    assert_int_equal(res.status, 403);
+    gr_test_output_free(&res);
+
+    /* The session survives a rejected sign-out. */
+    res = browse(&fx, "GET", "/settings", "text/html", session);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    free(session);
+    ui_fixture_stop(&fx);
+}
+
+static void signout_hidden_without_session(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    res = ui_fixture_request(&fx, "GET", "/settings", "user:default/jane", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "action=\"/signout\""));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +301,9 @@ int main(void)
         cmocka_unit_test(signin_lists_providers),
         cmocka_unit_test(signin_rejects_open_redirect),
         cmocka_unit_test(guest_signin_returns_to_page),
+        cmocka_unit_test(signout_ends_session),
+        cmocka_unit_test(signout_needs_csrf),
+        cmocka_unit_test(signout_hidden_without_session),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "host/http/http.h"
 #include "host/store/db.h"
 #include "plugins/catalog/engine/search.h"
+#include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/ui/ui.h"
@@ -36,6 +37,7 @@ typedef struct {
     void *catalog_state;
     void *auth_state; /* the auth plugin's, or NULL */
     void *ui_state;
+    void *apidocs_state; /* the api-docs plugin, whose tab the UI shows */
     char base[64];
     int next_id;
 } ui_fixture;
@@ -47,7 +49,7 @@ static inline int ui_fixture_authenticate(gr_request *req, void *payload)
     const char *user = gr_req_header(req, "X-Test-User");
 
     if (user != NULL) {
-        gr_identity *identity = gr_arena_alloc(gr_req_arena(req), sizeof(*identity));
+        gr_identity *identity = gr_arena_calloc(gr_req_arena(req), sizeof(*identity));
 
         identity->type = "user";
         identity->subject = gr_arena_strdup(gr_req_arena(req), user);
@@ -103,6 +105,8 @@ static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
         assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
     assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
+    /* The Definition tab of API entities comes from the api-docs plugin. */
+    assert_int_equal(gr_apidocs_plugin.init(&fx->host, &fx->apidocs_state), 0);
 }
 
 static inline void ui_fixture_init(ui_fixture *fx, const char *app_lines, const char *root_yaml)
@@ -129,6 +133,7 @@ static inline void ui_fixture_start(ui_fixture *fx, const char *app_lines, const
 static inline void ui_fixture_stop(ui_fixture *fx)
 {
     gr_http_server_free(fx->host.http);
+    gr_apidocs_plugin.destroy(fx->apidocs_state);
     gr_ui_plugin_destroy(fx->ui_state);
     gr_catalog_plugin.destroy(fx->catalog_state);
     gr_auth_plugin_destroy(fx->auth_state);

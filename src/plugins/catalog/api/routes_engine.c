@@ -11,6 +11,8 @@
 #include "plugins/catalog/api/cursor.h"
 #include "plugins/catalog/api/request.h"
 #include "plugins/catalog/api/filter_sql.h"
+#include "plugins/catalog/api/location_query.h"
+#include "plugins/catalog/api/predicate.h"
 #include "plugins/catalog/api/routes.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/model/ref.h"
@@ -248,8 +250,18 @@ static int locations_get(gr_request *req, gr_response *res, void *payload)
     return gr_res_json(res, 200, wrapped);
 }
 
-/* Reads the cursor of POST /locations/by-query: base64 JSON {limit, afterId?}. */
-static int location_cursor(const char *encoded, int64_t *limit, char **after_id)
+/* Checks the `query` of a POST /locations/by-query body or cursor; *out is NULL without one. */
+static int location_query(const json_t *query, json_t **out)
+{
+    *out = NULL;
+    if (query == NULL)
+        return GR_OK;
+    /* The predicate's messages start with "Invalid query:" already. */
+    return gr_catalog_predicate_check(query, out);
+}
+
+/* Reads the cursor of POST /locations/by-query: base64 JSON {limit, afterId?, query?}. */
+static int location_cursor(const char *encoded, int64_t *limit, char **after_id, json_t **query)
 {
     size_t len = 0;
     char *text = gr_catalog_base64_decode(encoded, &len);
@@ -266,6 +278,8 @@ static int location_cursor(const char *encoded, int64_t *limit, char **after_id)
         json_integer_value(json_object_get(cursor, "limit")) < 1)
         rc = gr_error_set(GR_EINVALID, "Malformed cursor: limit must be a positive integer");
     after = json_object_get(cursor, "afterId");
+    if (rc == GR_OK && location_query(json_object_get(cursor, "query"), query) != GR_OK)
+        rc = gr_error_set(GR_EINVALID, "Malformed cursor: %s", gr_error_last());
     if (rc == GR_OK) {
         *limit = json_integer_value(json_object_get(cursor, "limit"));
         *after_id = json_is_string(after) ? gr_xstrdup(json_string_value(after)) : NULL;
@@ -280,8 +294,10 @@ static int locations_query_post(gr_request *req, gr_response *res, void *payload
     json_t *body = NULL;
     json_t *locations = NULL;
     json_t *items = json_array();
+    json_t *query = NULL;
     char *after_id = NULL;
     int64_t limit = 1000;
+    size_t total = 0;
     const json_t *cursor;
     size_t index;
     json_t *item;
@@ -297,34 +313,47 @@ static int locations_query_post(gr_request *req, gr_response *res, void *payload
     if (cursor != NULL && (!json_is_string(cursor) || json_string_length(cursor) == 0)) {
         rc = gr_error_set(GR_EINVALID, "Cursor cannot be empty");
     } else if (cursor != NULL) {
-        rc = location_cursor(json_string_value(cursor), &limit, &after_id);
-    } else if (json_object_get(body, "limit") != NULL) {
-        limit = json_integer_value(json_object_get(body, "limit"));
-        if (!json_is_integer(json_object_get(body, "limit")) || limit < 1)
-            rc = gr_error_set(GR_EINVALID, "Limit must be a positive integer >= 1");
+        rc = location_cursor(json_string_value(cursor), &limit, &after_id, &query);
+    } else {
+        if (json_object_get(body, "limit") != NULL) {
+            limit = json_integer_value(json_object_get(body, "limit"));
+            if (!json_is_integer(json_object_get(body, "limit")) || limit < 1)
+                rc = gr_error_set(GR_EINVALID, "Limit must be a positive integer >= 1");
+        }
+        if (rc == GR_OK)
+            rc = location_query(json_object_get(body, "query"), &query);
     }
-    /* TODO: apply the `query` predicate to the locations; every location is listed now. */
     if (rc == GR_OK)
         rc = user_locations(api->catalog, &locations);
     if (rc != GR_OK)
         goto done;
 
+    /* As Backstage, totalItems counts every match, also those before the cursor's afterId. */
     json_array_foreach(locations, index, item)
     {
         const char *id = json_string_value(json_object_get(item, "id"));
+        int match = query != NULL ? gr_catalog_location_matches(query, item) : 1;
 
-        if (after_id != NULL && strcmp(id, after_id) <= 0)
+        if (match < 0) {
+            rc = match;
+            goto done;
+        }
+        if (match == 0)
             continue;
-        json_array_append(items, item);
+        total++;
+        if (after_id == NULL || strcmp(id, after_id) > 0)
+            json_array_append(items, item);
     }
-    out = json_pack("{s:[],s:I,s:{}}", "items", "totalItems", (json_int_t)json_array_size(items),
-                    "pageInfo");
+    out = json_pack("{s:[],s:I,s:{}}", "items", "totalItems", (json_int_t)total, "pageInfo");
     for (size_t i = 0; i < json_array_size(items) && (int64_t)i < limit; i++)
         json_array_append(json_object_get(out, "items"), json_array_get(items, i));
     if ((int64_t)json_array_size(items) > limit) {
         const json_t *last = json_array_get(items, (size_t)limit - 1);
         json_t *next = json_pack("{s:I,s:O}", "limit", (json_int_t)limit, "afterId",
                                  json_object_get(last, "id"));
+
+        if (query != NULL)
+            json_object_set(next, "query", query);
         char *text = json_dumps(next, JSON_COMPACT);
         char *encoded = gr_catalog_base64_encode(text, strlen(text));
 
@@ -337,6 +366,7 @@ static int locations_query_post(gr_request *req, gr_response *res, void *payload
     rc = gr_res_json(res, 200, out);
 done:
     free(after_id);
+    json_decref(query);
     json_decref(items);
     json_decref(locations);
     json_decref(body);

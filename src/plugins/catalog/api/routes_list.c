@@ -26,6 +26,10 @@ static int parse_order(gr_request *req, json_t **out)
     *out = NULL;
     if (values == NULL)
         return GR_OK;
+    /* Checked here as well as in gr_catalog_read_list(), because the unpaged list streams. */
+    if (count > GR_CATALOG_ORDER_MAX)
+        return gr_error_set(GR_ELIMIT, "Too many order parameters; at most %d",
+                            GR_CATALOG_ORDER_MAX);
     *out = json_array();
     for (size_t i = 0; i < count; i++) {
         const char *colon = strchr(values[i], ':');

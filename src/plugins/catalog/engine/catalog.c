@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 #include "host/log/log.h"
 #include "host/store/migrate.h"
 #include "plugins/catalog/engine/engine.h"
+#include "plugins/catalog/engine/instances.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/stitch.h"
 #include "plugins/catalog/engine/store.h"
+#include "plugins/catalog/model/location.h"
 
 /* Time wait_idle sleeps between checks while worker threads do the work, in ms. */
 #define IDLE_CHECK_MS 50
@@ -33,6 +36,14 @@ static const char *asset_text(const char *name)
     return asset ? (const char *)asset->data : NULL;
 }
 
+/* WAL pages after which the SQLite writer checkpoints by itself. */
+#define AUTOCHECKPOINT_PAGES 10000
+/* WAL pages after which the writer checkpoints by itself while the checkpointer thread runs:
+ * a fallback for when the thread falls behind. */
+#define AUTOCHECKPOINT_FALLBACK_PAGES 100000
+/* Time between two checkpoints of the checkpointer thread, in ms. */
+#define CHECKPOINT_INTERVAL_MS 250
+
 /*
  * Settings of the SQLite writer connection for large transactions: a 64 MiB
  * page cache, temporary data (statement journals) in memory instead of temp
@@ -44,16 +55,75 @@ static const char *asset_text(const char *name)
 static void tune_sqlite_writer(gr_db *db)
 {
     gr_db_conn *conn = NULL;
+    char sql[128];
 
     if (gr_db_dialect(db) != GR_DB_SQLITE || gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
         return;
-    if (gr_db_exec(conn, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
-                         "PRAGMA wal_autocheckpoint=10000") != GR_OK)
+    snprintf(sql, sizeof(sql),
+             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d",
+             AUTOCHECKPOINT_PAGES);
+    if (gr_db_exec(conn, sql) != GR_OK)
         gr_warn("catalog", "tuning the SQLite writer failed: %s", gr_error_last());
     gr_db_release(conn);
 }
 
-static int migrate(gr_db *db)
+static void set_autocheckpoint(gr_db *db, int pages)
+{
+    gr_db_conn *conn = NULL;
+    char sql[64];
+
+    if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
+        return;
+    snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d", pages);
+    if (gr_db_exec(conn, sql) != GR_OK)
+        gr_warn("catalog", "setting the SQLite checkpoint size failed: %s", gr_error_last());
+    gr_db_release(conn);
+}
+
+/*
+ * Copies committed WAL pages into the database file from a reader
+ * connection, so that the writer connection, which every worker waits for,
+ * does not spend its time (about a fifth of a large ingestion) on
+ * checkpoints and their fsync calls. A passive checkpoint runs beside the
+ * writer and readers without blocking them. The thread runs after every
+ * wake of the workers (every commit of theirs) and at least every
+ * CHECKPOINT_INTERVAL_MS.
+ * NOTE: this belongs with the connection setup of the store, where every
+ * writer would benefit; it lives here because the catalog is the heaviest
+ * writer.
+ */
+static void *checkpointer_main(void *arg)
+{
+    gr_catalog *catalog = arg;
+
+    for (;;) {
+        struct timespec until;
+        gr_db_conn *conn = NULL;
+        bool stopping;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)CHECKPOINT_INTERVAL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&catalog->lock);
+        if (!catalog->stopping)
+            pthread_cond_timedwait(&catalog->wake, &catalog->lock, &until);
+        stopping = catalog->stopping;
+        pthread_mutex_unlock(&catalog->lock);
+        if (stopping)
+            break;
+        if (gr_db_acquire(catalog->db, GR_DB_READ, &conn) != GR_OK)
+            continue;
+        if (gr_db_exec(conn, "PRAGMA wal_checkpoint(PASSIVE)") != GR_OK)
+            gr_warn("catalog", "checkpointing the SQLite WAL failed: %s", gr_error_last());
+        gr_db_release(conn);
+    }
+    return NULL;
+}
+
+int gr_catalog_migrate(gr_db *db)
 {
     gr_db_migration migrations[] = {
         {
@@ -67,10 +137,27 @@ static int migrate(gr_db *db)
             .sql_sqlite = asset_text("plugins/catalog/engine/sql/002_history.sqlite.sql"),
             .sql_pg = asset_text("plugins/catalog/engine/sql/002_history.pg.sql"),
         },
+        {
+            .version = 3,
+            .description = "drop the index of relations by target",
+            .sql = asset_text("plugins/catalog/engine/sql/003_relations_index.sql"),
+        },
+        {
+            .version = 4,
+            .description = "drop the processing errors of orphaned entities",
+            .sql = asset_text("plugins/catalog/engine/sql/004_orphan_errors.sql"),
+        },
+        {
+            .version = 5,
+            .description = "register catalog instances and the owners of stitch leases",
+            .sql = asset_text("plugins/catalog/engine/sql/005_instances.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
-    if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL)
+    if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
+        migrations[2].sql == NULL || migrations[3].sql == NULL ||
+        migrations[4].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }
@@ -212,9 +299,11 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
     if (rc == GR_OK)
         rc = gr_model_new(&catalog->model);
     if (rc == GR_OK)
-        rc = migrate(catalog->db);
+        rc = gr_catalog_migrate(catalog->db);
     if (rc == GR_OK)
         tune_sqlite_writer(catalog->db);
+    if (rc == GR_OK)
+        rc = gr_catalog__instances_register(catalog);
     if (rc == GR_OK)
         rc = store_config_locations(catalog);
     if (rc == GR_OK)
@@ -254,6 +343,13 @@ static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t co
                                    "The stored entity is not valid JSON", NULL, NULL);
             continue;
         }
+        {
+            const char *origin = json_string_value(json_object_get(
+                json_object_get(json_object_get(unprocessed, "metadata"), "annotations"),
+                GR_ANNOTATION_ORIGIN_LOCATION));
+
+            items[i].origin = origin ? gr_xstrdup(origin) : NULL;
+        }
         gr_catalog__process(catalog, unprocessed, &items[i].result);
         json_decref(unprocessed);
     }
@@ -283,7 +379,16 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     if (rc != GR_OK)
         return rc;
 
-    rc = gr_catalog__stitch_batch(catalog, claimed == 0, &stitched);
+    {
+        int64_t now = gr_catalog__now_ms();
+        int64_t due_by = now;
+
+        if (claimed == 0)
+            due_by = now + GR_CATALOG_STITCH_DELAY_MS;
+        else if (claimed == GR_CATALOG_PROCESS_BATCH)
+            due_by = now + GR_CATALOG_STITCH_DELAY_MS - GR_CATALOG_STITCH_MAX_DELAY_MS;
+        rc = gr_catalog__stitch_batch(catalog, due_by, &stitched);
+    }
     if (rc != GR_OK)
         return rc;
     *did_work = *did_work || stitched;
@@ -361,6 +466,11 @@ int gr_catalog_start(gr_catalog *catalog)
     catalog->stopping = false;
     pthread_mutex_unlock(&catalog->lock);
 
+    if (gr_db_dialect(catalog->db) == GR_DB_SQLITE &&
+        pthread_create(&catalog->checkpointer, NULL, checkpointer_main, catalog) == 0) {
+        catalog->checkpointer_started = true;
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_FALLBACK_PAGES);
+    }
     catalog->threads = gr_xcalloc((size_t)count, sizeof(pthread_t));
     for (int i = 0; i < count; i++) {
         if (pthread_create(&catalog->threads[i], NULL, worker_main, catalog) != 0) {
@@ -388,6 +498,11 @@ void gr_catalog_stop(gr_catalog *catalog)
     if (catalog->thread_count > 0)
         gr_info("catalog", "stopped %d processing workers", catalog->thread_count);
     catalog->thread_count = 0;
+    if (catalog->checkpointer_started) {
+        pthread_join(catalog->checkpointer, NULL);
+        catalog->checkpointer_started = false;
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_PAGES);
+    }
     pthread_mutex_lock(&catalog->lock);
     catalog->started = false;
     pthread_mutex_unlock(&catalog->lock);
@@ -398,6 +513,7 @@ void gr_catalog_free(gr_catalog *catalog)
     if (catalog == NULL)
         return;
     gr_catalog_stop(catalog);
+    gr_catalog__instances_unregister(catalog);
     gr_model_free(catalog->model);
     gr_catalog__settings_free(&catalog->settings);
     if (catalog->ctype != (locale_t)0)
@@ -444,45 +560,50 @@ int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
     return rc;
 }
 
-/* Counts what keeps the engine busy: due rows, leased rows and pending stitches. */
-static int count_pending(gr_catalog *catalog, int64_t *out)
+/* Stores in *out whether anything keeps the engine busy: due rows, leased rows or pending
+ * stitches. Each check stops at the first row, so polling stays cheap on a large catalog. */
+static int any_pending(gr_catalog *catalog, bool *out)
 {
+    static const char *const checks[] = {
+        "SELECT 1 FROM catalog_refresh_state WHERE next_update_at <= ? LIMIT 1",
+        "SELECT 1 FROM catalog_refresh_state WHERE lease_until >= ? LIMIT 1",
+        "SELECT 1 FROM catalog_stitch_queue LIMIT 1",
+    };
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
-    int64_t due = 0, leased = 0, stitching = 0;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
-    if (rc != GR_OK)
-        return rc;
-    rc = gr_catalog__query_int(conn, &due,
-                               "SELECT COUNT(*) FROM catalog_refresh_state WHERE next_update_at <= ?",
-                               "i", now);
-    if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &leased,
-                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until >= ?",
-                                   "i", now);
-    if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &stitching, "SELECT COUNT(*) FROM catalog_stitch_queue",
-                                   NULL);
+    *out = false;
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]) && rc == GR_OK && !*out; i++) {
+        int64_t found = 0;
+
+        rc = gr_catalog__query_int(conn, &found, checks[i], i < 2 ? "i" : NULL, now);
+        if (rc == GR_OK)
+            *out = true;
+        else if (rc == GR_ENOTFOUND)
+            rc = GR_OK;
+    }
     gr_db_release(conn);
-    *out = due + leased + stitching;
     return rc;
 }
 
-static int count_orphans(gr_catalog *catalog, int64_t *out)
+static int any_orphan(gr_catalog *catalog, bool *out)
 {
     gr_db_conn *conn = NULL;
+    int64_t found = 0;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
+    *out = false;
     if (rc != GR_OK)
         return rc;
-    rc = gr_catalog__query_int(conn, out,
-                               "SELECT COUNT(*) FROM catalog_refresh_state rs WHERE NOT EXISTS "
+    rc = gr_catalog__query_int(conn, &found,
+                               "SELECT 1 FROM catalog_refresh_state rs WHERE NOT EXISTS "
                                "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = "
-                               "rs.entity_ref)",
+                               "rs.entity_ref) LIMIT 1",
                                NULL);
     gr_db_release(conn);
-    return rc;
+    *out = rc == GR_OK;
+    return rc == GR_ENOTFOUND ? GR_OK : rc;
 }
 
 int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
@@ -494,8 +615,8 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
     workers = catalog->thread_count > 0;
     pthread_mutex_unlock(&catalog->lock);
     for (;;) {
-        int64_t pending = 0;
-        int64_t orphans = 0;
+        bool pending = false;
+        bool orphans = false;
         int rc;
 
         if (!workers) {
@@ -507,24 +628,30 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
                     return rc;
             }
         }
-        rc = count_pending(catalog, &pending);
-        if (rc == GR_OK && pending == 0 && catalog->settings.orphan_delete)
-            rc = count_orphans(catalog, &orphans);
+        rc = any_pending(catalog, &pending);
+        if (rc == GR_OK && !pending && catalog->settings.orphan_delete)
+            rc = any_orphan(catalog, &orphans);
         if (rc != GR_OK)
             return rc;
-        if (pending == 0 && orphans == 0)
+        if (!pending && !orphans)
             return GR_OK;
-        if (orphans > 0) {
+        if (orphans) {
             pthread_mutex_lock(&catalog->lock);
             catalog->orphans_dirty = true;
             pthread_mutex_unlock(&catalog->lock);
             gr_catalog__wake(catalog);
         }
-        if (gr_catalog__now_ms() >= deadline)
+        if (gr_catalog__now_ms() >= deadline) {
+            gr_catalog_counts counts;
+
+            if (gr_catalog_counts_read(catalog, &counts) != GR_OK)
+                memset(&counts, 0, sizeof(counts));
             return gr_error_set(GR_ELIMIT,
                                 "the catalog did not become idle within %d ms (%lld rows to "
-                                "process or stitch, %lld orphans)",
-                                timeout_ms, (long long)pending, (long long)orphans);
+                                "process, %lld to stitch%s)",
+                                timeout_ms, (long long)counts.due, (long long)counts.stitching,
+                                orphans ? ", orphans left" : "");
+        }
         if (workers)
             sleep_ms(IDLE_CHECK_MS);
     }

@@ -51,6 +51,12 @@ typedef void (*gr_catalog_stitched_fn)(const char *entity_ref, int deleted, void
  */
 int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options);
 
+/**
+ * Applies the catalog engine's migrations to `db` (borrowed) and nothing
+ * else: no settings, locations or threads. Returns 0 or the database error.
+ */
+int gr_catalog_migrate(gr_db *db);
+
 /** Starts the worker threads. Returns 0, or GR_EINVALID when already started. */
 int gr_catalog_start(gr_catalog *catalog);
 

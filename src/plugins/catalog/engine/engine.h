@@ -26,6 +26,14 @@
  * marks arriving meanwhile join it. An idle engine stitches at once.
  */
 #define GR_CATALOG_STITCH_DELAY_MS 1000
+/**
+ * Maximum time a mark waits for its stitch while processing keeps a worker
+ * busy, in ms. A worker that processed a full batch processes the next one
+ * before it stitches younger marks. So an entity that thousands of others
+ * point at (a group, a system) is stitched once after a bulk ingestion, not
+ * after every batch.
+ */
+#define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */
 #define GR_CATALOG_LEASE_MS 120000
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */
@@ -42,6 +50,7 @@ struct gr_catalog {
     gr_catalog_settings settings;
     gr_model *model;
     char *instance_id;
+    bool registered; /* in catalog_instances, so removed from it at free */
     locale_t ctype; /* C.UTF-8 for lower-casing search values, or (locale_t)0 */
 
     pthread_mutex_t lock;
@@ -49,6 +58,8 @@ struct gr_catalog {
     uint64_t work_epoch;   /* bumped on every wake */
     pthread_t *threads;
     int thread_count;
+    pthread_t checkpointer; /* SQLite only: copies the WAL into the database file */
+    bool checkpointer_started;
     bool started;
     bool stopping;
     bool orphans_dirty;    /* a write may have left orphans (orphanStrategy delete) */

@@ -87,17 +87,27 @@ json_t *gr_catalog__diff(const json_t *old_entity, const json_t *new_entity)
     return changes;
 }
 
+int gr_catalog__history_add_text(gr_db_conn *conn, const char *entity_ref, const char *entity_id,
+                                 int64_t changed_at, const char *cause, const char *change,
+                                 const char *diff)
+{
+    int64_t rc = gr_catalog__exec(conn,
+                                  "INSERT INTO catalog_history (entity_ref, entity_id, changed_at, "
+                                  "cause, change, diff) VALUES (?, ?, ?, ?, ?, ?)",
+                                  "ssisss", entity_ref, entity_id, changed_at,
+                                  cause ? cause : "refresh", change, diff);
+
+    return rc < 0 ? (int)rc : 0;
+}
+
 int gr_catalog__history_add(gr_db_conn *conn, const char *entity_ref, const char *entity_id,
                             int64_t changed_at, const char *cause, const char *change,
                             const json_t *diff)
 {
     char *text = gr_catalog__json_text(diff);
-    int64_t rc = gr_catalog__exec(conn,
-                                  "INSERT INTO catalog_history (entity_ref, entity_id, changed_at, "
-                                  "cause, change, diff) VALUES (?, ?, ?, ?, ?, ?)",
-                                  "ssisss", entity_ref, entity_id, changed_at,
-                                  cause ? cause : "refresh", change, text);
+    int rc = gr_catalog__history_add_text(conn, entity_ref, entity_id, changed_at, cause, change,
+                                          text);
 
     free(text);
-    return rc < 0 ? (int)rc : 0;
+    return rc;
 }

@@ -25,4 +25,9 @@ int gr_catalog__history_add(gr_db_conn *conn, const char *entity_ref, const char
                             int64_t changed_at, const char *cause, const char *change,
                             const json_t *diff);
 
+/** Like gr_catalog__history_add() with the diff given as JSON text (borrowed). */
+int gr_catalog__history_add_text(gr_db_conn *conn, const char *entity_ref, const char *entity_id,
+                                 int64_t changed_at, const char *cause, const char *change,
+                                 const char *diff);
+
 #endif

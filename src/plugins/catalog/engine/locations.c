@@ -209,8 +209,14 @@ static int dry_run(gr_catalog *catalog, const char *type, const char *target, js
                                   GR_CATALOG_DRY_RUN_MAX_ENTITIES);
             json_object_del(json_object_get(result.entity, "metadata"), "uid");
             json_array_append(entities, result.entity);
-            for (size_t i = 0; i < result.deferred_count && rc == GR_OK; i++)
-                json_array_append_new(stack, json_loads(result.deferred[i].json, 0, NULL));
+            for (size_t i = 0; i < result.deferred_count && rc == GR_OK; i++) {
+                const char *json = gr_catalog__deferred_json(&result, i);
+
+                if (json == NULL)
+                    rc = GR_EBACKEND;
+                else
+                    json_array_append_new(stack, json_loads(json, 0, NULL));
+            }
         }
         gr_catalog__result_free(&result);
     }
@@ -632,8 +638,11 @@ int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const cha
             location_exists(catalog, type, files.items[i].target, &registered);
             gr_catalog__process(catalog, location_entity, &result);
             for (size_t k = 0; k < result.deferred_count; k++) {
-                json_t *entity = json_loads(result.deferred[k].json, 0, NULL);
+                const char *json = gr_catalog__deferred_json(&result, k);
+                json_t *entity = json ? json_loads(json, 0, NULL) : NULL;
 
+                if (entity == NULL)
+                    continue;
                 json_array_append_new(existing,
                                       json_pack("{s:{s:s, s:s}, s:b, s:o}", "location", "type",
                                                 type, "target", files.items[i].target,

@@ -2,6 +2,7 @@
 /* Processing of one entity in memory: placeholders, policies, validation, relations, children. */
 #include "plugins/catalog/engine/process.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
+#include "plugins/catalog/engine/processors_abi.h"
 #include "plugins/catalog/engine/read.h"
+#include "plugins/catalog/engine/yaml_stream.h"
 #include "plugins/catalog/model/location.h"
 #include "plugins/catalog/model/placeholder.h"
 #include "plugins/catalog/model/relations.h"
@@ -92,12 +95,14 @@ void gr_catalog__result_free(gr_catalog_result *result)
         return;
     json_decref(result->errors);
     json_decref(result->entity);
-    for (size_t i = 0; i < result->deferred_count; i++) {
-        free(result->deferred[i].ref);
-        free(result->deferred[i].json);
-        free(result->deferred[i].location_key);
-    }
+    gr_catalog__deferred_truncate(result, 0);
     free(result->deferred);
+    if (result->spill != NULL)
+        fclose(result->spill);
+    free(result->spill_buffer);
+    for (size_t i = 0; i < result->location_key_count; i++)
+        free(result->location_keys[i]);
+    free(result->location_keys);
     for (size_t i = 0; i < result->relation_count; i++) {
         free(result->relations[i].source);
         free(result->relations[i].target);
@@ -125,20 +130,25 @@ static void refresh_key_push(gr_catalog_result *result, char *key)
     result->refresh_keys[result->refresh_key_count++] = key;
 }
 
-/* Returns a new object: `defaults` deep-merged with `value`, whose members
- * win, keeping the defaults' keys first (as lodash.merge(defaults, value)). */
-static json_t *merge_defaults(json_t *defaults, const json_t *value)
+/*
+ * Returns `defaults` deep-merged with `value`, whose members win, keeping
+ * the defaults' keys first (as lodash.merge(defaults, value)). `defaults` is
+ * changed in place. Members of `value` are shared, not copied: the caller
+ * owns `value` and releases it right after, so the result is their only
+ * owner and may be changed freely.
+ */
+static json_t *merge_defaults(json_t *defaults, json_t *value)
 {
     const char *key;
     json_t *item;
 
-    json_object_foreach ((json_t *)value, key, item) {
+    json_object_foreach (value, key, item) {
         json_t *existing = json_object_get(defaults, key);
 
-        if (json_is_object(existing) && json_is_object(item))
-            json_object_set_new(defaults, key, merge_defaults(json_deep_copy(existing), item));
+        if (json_is_object(existing) && json_is_object(item) && existing != item)
+            merge_defaults(existing, item);
         else
-            json_object_set_new(defaults, key, json_deep_copy(item));
+            json_object_set(defaults, key, item);
     }
     return defaults;
 }
@@ -272,6 +282,74 @@ static int placeholder_read(void *payload, const char *base, const char *target,
     return rc;
 }
 
+void gr_catalog__deferred_free(gr_catalog_deferred *child)
+{
+    free(child->ref);
+    free(child->json);
+    child->ref = NULL;
+    child->json = NULL;
+}
+
+void gr_catalog__deferred_truncate(gr_catalog_result *result, size_t count)
+{
+    for (size_t i = count; i < result->deferred_count; i++) {
+        if (result->deferred[i].json != NULL)
+            result->deferred_held -= result->deferred[i].len;
+        gr_catalog__deferred_free(&result->deferred[i]);
+    }
+    if (count < result->deferred_count)
+        result->deferred_count = count;
+}
+
+const char *gr_catalog__deferred_json(gr_catalog_result *result, size_t index)
+{
+    gr_catalog_deferred *child = &result->deferred[index];
+
+    if (child->json != NULL)
+        return child->json;
+    if (result->spill_buffer_cap < child->len + 1) {
+        result->spill_buffer_cap = child->len + 1;
+        result->spill_buffer = gr_xrealloc(result->spill_buffer, result->spill_buffer_cap);
+    }
+    if (fseek(result->spill, child->offset, SEEK_SET) != 0 ||
+        fread(result->spill_buffer, 1, child->len, result->spill) != child->len) {
+        gr_error_set(GR_EBACKEND, "reading entity %s back from a temporary file failed: %s",
+                     child->ref, strerror(errno));
+        return NULL;
+    }
+    result->spill_buffer[child->len] = '\0';
+    return result->spill_buffer;
+}
+
+/* Returns the result's copy of `key`, adding it when new. Children of one file share it. */
+static const char *location_key_intern(gr_catalog_result *result, const char *key)
+{
+    for (size_t i = result->location_key_count; i > 0; i--) {
+        if (strcmp(result->location_keys[i - 1], key) == 0)
+            return result->location_keys[i - 1];
+    }
+    result->location_keys = gr_xrealloc(result->location_keys,
+                                        (result->location_key_count + 1) * sizeof(char *));
+    result->location_keys[result->location_key_count] = gr_xstrdup(key);
+    return result->location_keys[result->location_key_count++];
+}
+
+/* Moves the JSON of `item` to the spill file. Keeps it in memory when the file fails. */
+static void spill(gr_catalog_result *result, gr_catalog_deferred *item)
+{
+    long offset;
+
+    if (result->spill == NULL)
+        result->spill = tmpfile();
+    if (result->spill == NULL || fseek(result->spill, 0, SEEK_END) != 0 ||
+        (offset = ftell(result->spill)) < 0 ||
+        fwrite(item->json, 1, item->len, result->spill) != item->len)
+        return;
+    item->offset = offset;
+    free(item->json);
+    item->json = NULL;
+}
+
 static void deferred_push(gr_catalog_result *result, json_t *entity, const char *location_key)
 {
     gr_catalog_deferred *item;
@@ -282,10 +360,18 @@ static void deferred_push(gr_catalog_result *result, json_t *entity, const char 
                                        result->deferred_cap * sizeof(*result->deferred));
     }
     item = &result->deferred[result->deferred_count++];
+    memset(item, 0, sizeof(*item));
     item->ref = gr_model_entity_ref(entity);
     item->json = gr_catalog__json_text(entity);
-    gr_catalog__stable_hash(entity, item->hash);
-    item->location_key = gr_xstrdup(location_key);
+    item->len = strlen(item->json);
+    /* A document serializes the same way as long as its text does, so the hash of the stored
+     * text shows whether it changed. */
+    gr_catalog__sha1_hex(item->json, item->len, item->hash);
+    item->location_key = location_key_intern(result, location_key);
+    if (result->deferred_held + item->len > GR_CATALOG_DEFERRED_MEMORY)
+        spill(result, item);
+    if (item->json != NULL)
+        result->deferred_held += item->len;
 }
 
 typedef struct {
@@ -360,6 +446,36 @@ done:
     gr_model_problems_free(&problems);
 }
 
+typedef struct {
+    emit_context *context;
+    const char *location_ref;
+    size_t deferred_mark;  /* children before this file */
+    size_t error_mark;     /* errors before this file */
+    bool had_not_allowed;  /* a rule violation before this file */
+} file_emitter;
+
+static void file_document(void *payload, json_t *root, int line)
+{
+    file_emitter *emitter = payload;
+
+    emit_document(emitter->context, root, emitter->location_ref, line);
+}
+
+/* Forgets what the documents of this file added, before the file is read again. */
+static void file_restart(void *payload)
+{
+    file_emitter *emitter = payload;
+    gr_catalog_result *result = emitter->context->result;
+
+    gr_catalog__deferred_truncate(result, emitter->deferred_mark);
+    while (json_array_size(result->errors) > emitter->error_mark)
+        json_array_remove(result->errors, json_array_size(result->errors) - 1);
+    if (!emitter->had_not_allowed) {
+        free(emitter->context->not_allowed);
+        emitter->context->not_allowed = NULL;
+    }
+}
+
 static void emit_file(emit_context *context, const char *type, const gr_catalog_file *file)
 {
     gr_yaml_limits limits = {
@@ -368,20 +484,23 @@ static void emit_file(emit_context *context, const char *type, const gr_catalog_
         .max_total_scalar_bytes = CATALOG_YAML_MAX_SCALAR_BYTES_TOTAL,
     };
     char *location_ref = gr_xasprintf("%s:%s", type, file->target);
-    gr_yaml_doc **docs = NULL;
-    size_t count = 0;
+    file_emitter emitter = {
+        .context = context,
+        .location_ref = location_ref,
+        .deferred_mark = context->result->deferred_count,
+        .error_mark = json_array_size(context->result->errors),
+        .had_not_allowed = context->not_allowed != NULL,
+    };
+    gr_catalog_yaml_sink sink = {file_document, file_restart, &emitter};
 
-    if (gr_yaml_parse(location_ref, file->data, file->len, &limits, &docs, &count) != GR_OK) {
+    if (gr_catalog__yaml_each(location_ref, file->data, file->len, &limits, &sink) != GR_OK) {
+        /* As with a file that fails to parse at once, none of its documents count. */
+        file_restart(&emitter);
         error_pushf(context->result->errors, "Error", "YAML error at %s, %s", location_ref,
                     gr_error_last());
-    } else {
-        for (size_t i = 0; i < count; i++)
-            emit_document(context, gr_yaml_doc_root(docs[i]), location_ref,
-                          gr_yaml_doc_line(docs[i]));
     }
     if (strcmp(type, "url") != 0)
         refresh_key_push(context->result, gr_xstrdup(location_ref));
-    gr_yaml_docs_free(docs, count);
     free(location_ref);
 }
 
@@ -616,6 +735,10 @@ void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_cata
         read_location_targets(&context, entity, location_type, location_target) != GR_OK)
         goto done;
 
+    /* Plugin processors (processors_abi.c), before relations so spec changes count. */
+    if (gr_catalog__abi_processors(catalog, &entity, ref, location_ref, out->errors) != GR_OK)
+        goto done;
+
     /* Post-processing: relations from the spec. */
     emit_relations(out, entity);
 
@@ -673,7 +796,12 @@ int gr_catalog__validate(gr_catalog *catalog, const json_t *entity, const char *
         goto done;
     }
     ref = gr_model_entity_ref(entity);
-    copy = default_namespace((json_t *)entity);
+    {
+        json_t *own = json_deep_copy(entity);
+
+        copy = default_namespace(own);
+        json_decref(own);
+    }
     sort_spec_lists(copy);
     validate_entity(catalog, copy, ref, location, errors);
 done:

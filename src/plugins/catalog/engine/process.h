@@ -6,16 +6,27 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/util.h"
 
-/** A child entity a Location emitted, kept as text to bound memory on large files. */
+/**
+ * Maximum bytes of children's JSON a result keeps in memory. Beyond it, the
+ * JSON of further children goes to a temporary file, so a Location that
+ * emits 100,000 entities keeps their refs and hashes in memory but not their
+ * text.
+ */
+#define GR_CATALOG_DEFERRED_MEMORY ((size_t)8 << 20)
+
+/** A child entity a Location emitted. */
 typedef struct {
     char *ref;          /* lower-case kind:namespace/name */
-    char *json;         /* the unprocessed entity, compact JSON */
+    char *json;         /* the unprocessed entity, compact JSON, or NULL when spilled */
+    long offset;        /* where the JSON starts in the result's spill file */
+    size_t len;         /* length of the JSON in bytes */
     char hash[GR_CATALOG_HASH_SIZE];
-    char *location_key; /* "type:target" of the file it came from */
+    const char *location_key; /* "type:target" of the file it came from (owned by the result) */
 } gr_catalog_deferred;
 
 /** A relation emitted from an entity's spec; `type` is static. */
@@ -33,6 +44,12 @@ typedef struct {
     gr_catalog_deferred *deferred;
     size_t deferred_count;
     size_t deferred_cap;
+    size_t deferred_held;   /* bytes of children's JSON in memory */
+    FILE *spill;            /* children's JSON beyond GR_CATALOG_DEFERRED_MEMORY, or NULL */
+    char *spill_buffer;     /* the JSON last read back from `spill` */
+    size_t spill_buffer_cap;
+    char **location_keys;   /* the distinct location keys of the children */
+    size_t location_key_count;
     gr_catalog_relation *relations;
     size_t relation_count;
     size_t relation_cap;
@@ -53,6 +70,19 @@ void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_cata
 
 /** Frees a result. NULL-safe. */
 void gr_catalog__result_free(gr_catalog_result *result);
+
+/**
+ * Returns the JSON of child `index` (borrowed: valid until the next call
+ * for this result or its release), or NULL when reading it back from the
+ * spill file failed (message set).
+ */
+const char *gr_catalog__deferred_json(gr_catalog_result *result, size_t index);
+
+/** Drops the children from `count` on. */
+void gr_catalog__deferred_truncate(gr_catalog_result *result, size_t count);
+
+/** Frees what one child owns; its location key stays with the result. */
+void gr_catalog__deferred_free(gr_catalog_deferred *child);
 
 /**
  * Appends a serialized error {name, message} to `errors`; with a cause, the

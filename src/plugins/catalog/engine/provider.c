@@ -92,15 +92,30 @@ static int delete_one(gr_catalog *catalog, gr_db_conn *conn, const char *ref, co
                         "SELECT DISTINCT source_entity_ref FROM catalog_relations "
                         "WHERE originating_entity_id = ?",
                         id, cause, marks);
+    /* Relations come in pairs, so the sources of the relations pointing at this entity are
+     * the targets of the reverse relations starting at it. */
     if (rc == GR_OK)
         rc = mark_query(conn,
-                        "SELECT DISTINCT source_entity_ref FROM catalog_relations "
-                        "WHERE target_entity_ref = ?",
+                        "SELECT DISTINCT target_entity_ref FROM catalog_relations "
+                        "WHERE source_entity_ref = ?",
                         ref, cause, marks);
     if (rc == GR_OK)
         rc = mark_query(conn,
                         "SELECT target_entity_ref FROM catalog_refs WHERE source_entity_ref = ?",
                         ref, cause, marks);
+    /* Children that only this entity emits become orphans and lose their processing errors. */
+    if (rc == GR_OK) {
+        changed = gr_catalog__exec(
+            conn,
+            "UPDATE catalog_refresh_state SET errors = NULL, result_hash = NULL "
+            "WHERE errors IS NOT NULL AND entity_ref IN (SELECT target_entity_ref FROM "
+            "catalog_refs WHERE source_entity_ref = ?) AND NOT EXISTS (SELECT 1 FROM catalog_refs r "
+            "WHERE r.target_entity_ref = catalog_refresh_state.entity_ref AND "
+            "(r.source_entity_ref IS NULL OR r.source_entity_ref <> ?))",
+            "ss", ref, ref);
+        if (changed < 0)
+            rc = (int)changed;
+    }
     if (rc == GR_OK) {
         changed = gr_catalog__exec(conn, "DELETE FROM catalog_refs WHERE source_entity_ref = ? "
                                          "OR target_entity_ref = ?",
@@ -230,11 +245,14 @@ static int upsert_provided(gr_db_conn *conn, const char *source_key,
     if (!exists) {
         char id[GR_CATALOG_UUID_SIZE];
 
+        /* Instances that start together apply the same configured
+         * locations at once; the row of whichever commits first stays. */
         gr_catalog__uuid(id);
         changed = gr_catalog__exec(conn,
                                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
                                    "unprocessed_entity, unprocessed_hash, location_key, "
-                                   "next_update_at, last_discovery_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   "next_update_at, last_discovery_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                                   "ON CONFLICT (entity_ref) DO NOTHING",
                                    "sssssii", id, item->ref, item->json, item->hash,
                                    item->location_key, now, now);
     } else if (hash == NULL || strcmp(hash, item->hash) != 0) {

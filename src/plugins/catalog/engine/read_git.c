@@ -181,6 +181,7 @@ int gr_catalog__read_git(const gr_catalog_settings *settings, const char *text,
     rc = git_target_parse(text, &target);
     if (rc != GR_OK)
         return rc;
+    git_libgit2_init(); /* counted, so readers outside a running catalog work too */
     if (git_repository_open_ext(&repo, target.repo, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
         rc = git_fail(GR_ENOTFOUND, "opening the repository", target.repo);
         goto done;
@@ -211,6 +212,7 @@ done:
     git_tree_entry_free(entry);
     git_tree_free(tree);
     git_repository_free(repo);
+    git_libgit2_shutdown();
     git_target_free(&target);
     return rc;
 }

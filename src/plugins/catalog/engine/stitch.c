@@ -36,7 +36,7 @@ typedef struct {
     char *kind, *namespace, *name;
     gr_catalog_search_rows search;
     const char *change; /* "created" or "updated" */
-    json_t *diff;
+    char *diff; /* compact JSON, kept as text because a hub's diff tree is large */
 } stitch_item;
 
 static void stitch_item_free(stitch_item *item)
@@ -50,10 +50,10 @@ static void stitch_item_free(stitch_item *item)
     free(item->namespace);
     free(item->name);
     gr_catalog__search_rows_free(&item->search);
-    json_decref(item->diff);
+    free(item->diff);
 }
 
-static int claim(gr_catalog *catalog, bool all, stitch_item **items_out, size_t *count_out)
+static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, size_t *count_out)
 {
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
@@ -71,8 +71,7 @@ static int claim(gr_catalog *catalog, bool all, stitch_item **items_out, size_t 
     sql = gr_xasprintf("SELECT entity_ref, ticket, cause FROM catalog_stitch_queue "
                        "WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?%s",
                        gr_db_sql_skip_locked(catalog->db));
-    rc = gr_catalog__prepare(conn, sql, &stmt, "ii", all ? now + GR_CATALOG_STITCH_DELAY_MS : now,
-                             (int64_t)GR_CATALOG_STITCH_BATCH);
+    rc = gr_catalog__prepare(conn, sql, &stmt, "ii", due_by, (int64_t)GR_CATALOG_STITCH_BATCH);
     free(sql);
     if (rc != GR_OK)
         goto done;
@@ -87,10 +86,10 @@ static int claim(gr_catalog *catalog, bool all, stitch_item **items_out, size_t 
     rc = rc == GR_DB_DONE ? GR_OK : rc;
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
-                                           "UPDATE catalog_stitch_queue SET next_stitch_at = ? "
-                                           "WHERE entity_ref = ? AND ticket = ?",
-                                           "iss", now + GR_CATALOG_LEASE_MS, items[i].ref,
-                                           items[i].ticket);
+                                           "UPDATE catalog_stitch_queue SET next_stitch_at = ?, "
+                                           "lease_owner = ? WHERE entity_ref = ? AND ticket = ?",
+                                           "isss", now + GR_CATALOG_LEASE_MS,
+                                           catalog->instance_id, items[i].ref, items[i].ticket);
         if (changed < 0)
             rc = (int)changed;
     }
@@ -130,58 +129,69 @@ static bool is_script_url(const char *url)
     return true;
 }
 
+typedef struct {
+    char *type;
+    char *target;
+} relation_pair;
+
+static int compare_pairs(const void *a, const void *b)
+{
+    const relation_pair *x = a;
+    const relation_pair *y = b;
+    int c = strcmp(x->type, y->type);
+
+    return c != 0 ? c : strcmp(x->target, y->target);
+}
+
+/* Appends the relations whose source is `ref` to `relations`, each once, sorted by type and
+ * then target in code-unit order (as Backstage's ORDER BY on SQLite). */
 static int read_relations(gr_db_conn *conn, const char *ref, json_t *relations)
 {
     gr_db_stmt *stmt = NULL;
+    relation_pair *pairs = NULL;
+    size_t count = 0, cap = 0;
     int rc = gr_catalog__prepare(conn,
-                                 "SELECT DISTINCT type, target_entity_ref FROM catalog_relations "
+                                 "SELECT type, target_entity_ref FROM catalog_relations "
                                  "WHERE source_entity_ref = ?",
                                  &stmt, "s", ref);
-    json_t **items = NULL;
-    size_t count = 0;
 
     if (rc != GR_OK)
         return rc;
     while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
-        items = gr_xrealloc(items, (count + 1) * sizeof(*items));
-        items[count++] = json_pack("{s:s, s:s}", "type", gr_db_column_text(stmt, 0), "targetRef",
-                                   gr_db_column_text(stmt, 1));
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            pairs = gr_xrealloc(pairs, cap * sizeof(*pairs));
+        }
+        pairs[count].type = gr_catalog__column_dup(stmt, 0);
+        pairs[count].target = gr_catalog__column_dup(stmt, 1);
+        count++;
     }
     gr_db_finalize(stmt);
-    /* Sorted by type, then target, in code-unit order (as Backstage's ORDER BY on SQLite). */
-    for (size_t i = 1; i < count; i++) {
-        json_t *current = items[i];
-        size_t k = i;
-
-        while (k > 0) {
-            json_t *prev = items[k - 1];
-            int c = strcmp(json_string_value(json_object_get(prev, "type")),
-                           json_string_value(json_object_get(current, "type")));
-
-            if (c == 0)
-                c = strcmp(json_string_value(json_object_get(prev, "targetRef")),
-                           json_string_value(json_object_get(current, "targetRef")));
-            if (c <= 0)
-                break;
-            items[k] = prev;
-            k--;
-        }
-        items[k] = current;
+    gr_catalog__sort(pairs, count, sizeof(*pairs), compare_pairs);
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 || compare_pairs(&pairs[i], &pairs[i - 1]) != 0)
+            json_array_append_new(relations, json_pack("{s:s, s:s}", "type", pairs[i].type,
+                                                       "targetRef", pairs[i].target));
     }
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(relations, items[i]);
-    free(items);
+    for (size_t i = 0; i < count; i++) {
+        free(pairs[i].type);
+        free(pairs[i].target);
+    }
+    free(pairs);
     return rc == GR_DB_DONE ? GR_OK : rc;
 }
 
 static void add_status(json_t *entity, const char *errors_text)
 {
-    json_t *errors = errors_text ? json_loads(errors_text, 0, NULL) : NULL;
+    json_t *errors = NULL;
     json_t *status;
     json_t *items;
     size_t index;
     json_t *error;
 
+    if (errors_text == NULL || strcmp(errors_text, "[]") == 0)
+        return;
+    errors = json_loads(errors_text, 0, NULL);
     if (json_array_size(errors) == 0) {
         json_decref(errors);
         return;
@@ -217,8 +227,12 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
     json_t *annotations;
     int64_t incoming = 0;
     int rc = gr_catalog__prepare(conn,
-                                 "SELECT entity_id, processed_entity, errors FROM "
-                                 "catalog_refresh_state WHERE entity_ref = ?",
+                                 "SELECT rs.entity_id, rs.processed_entity, rs.errors, fe.hash, "
+                                 "CASE WHEN EXISTS (SELECT 1 FROM catalog_refs r WHERE "
+                                 "r.target_entity_ref = rs.entity_ref) THEN 1 ELSE 0 END "
+                                 "FROM catalog_refresh_state rs LEFT JOIN "
+                                 "catalog_final_entities fe ON fe.entity_id = rs.entity_id "
+                                 "WHERE rs.entity_ref = ?",
                                  &stmt, "s", item->ref);
 
     if (rc != GR_OK)
@@ -228,6 +242,8 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
         item->entity_id = gr_catalog__column_dup(stmt, 0);
         processed = gr_catalog__column_dup(stmt, 1);
         errors = gr_catalog__column_dup(stmt, 2);
+        old_hash = gr_catalog__column_dup(stmt, 3);
+        incoming = gr_db_column_int64(stmt, 4);
     }
     gr_db_finalize(stmt);
     if (rc != GR_DB_ROW && rc != GR_DB_DONE)
@@ -243,11 +259,6 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
         goto done;
     }
 
-    rc = gr_catalog__query_int(conn, &incoming,
-                               "SELECT COUNT(*) FROM catalog_refs WHERE target_entity_ref = ?",
-                               "s", item->ref);
-    if (rc != GR_OK)
-        goto done;
     annotations = json_object_get(json_object_get(entity, "metadata"), "annotations");
     if (incoming == 0) {
         if (!json_is_object(annotations)) {
@@ -276,26 +287,23 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
             goto done;
     }
     gr_catalog__stable_hash(entity, item->hash);
-
-    rc = gr_catalog__prepare(conn,
-                             "SELECT hash, final_entity FROM catalog_final_entities "
-                             "WHERE entity_id = ?",
-                             &stmt, "s", item->entity_id);
-    if (rc != GR_OK)
-        goto done;
-    rc = gr_db_step(stmt);
-    if (rc == GR_DB_ROW) {
-        old_hash = gr_catalog__column_dup(stmt, 0);
-        if (old_hash != NULL && strcmp(old_hash, item->hash) != 0)
-            old_final = gr_catalog__column_dup(stmt, 1);
-    }
-    gr_db_finalize(stmt);
-    if (rc != GR_DB_ROW && rc != GR_DB_DONE)
-        goto done;
-    rc = GR_OK;
     if (old_hash != NULL && strcmp(old_hash, item->hash) == 0) {
         item->unchanged = true;
         goto done;
+    }
+    if (old_hash != NULL) {
+        rc = gr_catalog__query_text(conn, &old_final,
+                                    "SELECT final_entity FROM catalog_final_entities "
+                                    "WHERE entity_id = ?",
+                                    "s", item->entity_id);
+        if (rc == GR_ENOTFOUND) {
+            /* Deleted meanwhile: stitched as new. */
+            free(old_hash);
+            old_hash = NULL;
+            rc = GR_OK;
+        }
+        if (rc != GR_OK)
+            goto done;
     }
 
     {
@@ -319,12 +327,14 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
         gr_xstrdup(json_string_value(json_object_get(json_object_get(entity, "metadata"), "name"))));
     if (old_hash == NULL) {
         item->change = "created";
-        item->diff = json_array();
+        item->diff = gr_xstrdup("[]");
     } else {
         json_t *old_entity = json_loads(old_final ? old_final : "null", 0, NULL);
+        json_t *diff = gr_catalog__diff(old_entity, entity);
 
         item->change = "updated";
-        item->diff = gr_catalog__diff(old_entity, entity);
+        item->diff = gr_catalog__json_text(diff);
+        json_decref(diff);
         json_decref(old_entity);
     }
 done:
@@ -336,113 +346,303 @@ done:
     return rc;
 }
 
-static int insert_search_rows(gr_db_conn *conn, const char *entity_id,
-                              const gr_catalog_search_rows *rows)
+/* Orders search rows by key, then value, then original value; NULL before any text. */
+static int compare_text(const char *a, const char *b)
 {
-    size_t done = 0;
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+static int compare_rows(const gr_catalog_search_row *x, const gr_catalog_search_row *y)
+{
+    int c = strcmp(x->key, y->key);
+
+    if (c == 0)
+        c = compare_text(x->value, y->value);
+    if (c == 0)
+        c = compare_text(x->original, y->original);
+    return c;
+}
+
+static int compare_row_pointers(const void *a, const void *b)
+{
+    return compare_rows(*(const gr_catalog_search_row *const *)a,
+                        *(const gr_catalog_search_row *const *)b);
+}
+
+/* A search row waiting to be inserted; both pointers are borrowed. */
+typedef struct {
+    const char *entity_id;
+    const gr_catalog_search_row *row;
+} pending_row;
+
+typedef struct {
+    pending_row *items;
+    size_t count;
+    size_t cap;
+} pending_rows;
+
+static void pending_push(pending_rows *rows, const char *entity_id,
+                         const gr_catalog_search_row *row)
+{
+    if (rows->count == rows->cap) {
+        rows->cap = rows->cap ? rows->cap * 2 : 1024;
+        rows->items = gr_xrealloc(rows->items, rows->cap * sizeof(*rows->items));
+    }
+    rows->items[rows->count].entity_id = entity_id;
+    rows->items[rows->count].row = row;
+    rows->count++;
+}
+
+static int compare_pending(const void *a, const void *b)
+{
+    const pending_row *x = a;
+    const pending_row *y = b;
+    int c = compare_rows(x->row, y->row);
+
+    return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
+}
+
+static int bind_rows(gr_db_stmt *stmt, const pending_row *rows, size_t count)
+{
     int rc = GR_OK;
 
-    while (done < rows->count && rc == GR_OK) {
-        size_t left = rows->count - done;
-        size_t chunk = left >= SEARCH_INSERT_ROWS ? SEARCH_INSERT_ROWS : left >= 10 ? 10 : 1;
-        gr_buf sql = GR_BUF_INIT;
-        gr_db_stmt *stmt = NULL;
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        int base = (int)i * 4;
 
-        gr_buf_puts(&sql, "INSERT INTO catalog_search (entity_id, key, original_value, value) "
-                          "VALUES ");
-        for (size_t i = 0; i < chunk; i++)
-            gr_buf_puts(&sql, i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
-        rc = gr_db_prepare(conn, sql.data, &stmt);
-        gr_buf_free(&sql);
-        for (size_t i = 0; i < chunk && rc == GR_OK; i++) {
-            const gr_catalog_search_row *row = &rows->items[done + i];
-            int base = (int)i * 4;
+        rc = gr_db_bind_text(stmt, base + 1, rows[i].entity_id);
+        if (rc == GR_OK)
+            rc = gr_db_bind_text(stmt, base + 2, rows[i].row->key);
+        if (rc == GR_OK)
+            rc = gr_db_bind_text(stmt, base + 3, rows[i].row->original);
+        if (rc == GR_OK)
+            rc = gr_db_bind_text(stmt, base + 4, rows[i].row->value);
+    }
+    return rc;
+}
 
-            rc = gr_db_bind_text(stmt, base + 1, entity_id);
-            if (rc == GR_OK)
-                rc = gr_db_bind_text(stmt, base + 2, row->key);
-            if (rc == GR_OK)
-                rc = gr_db_bind_text(stmt, base + 3, row->original);
-            if (rc == GR_OK)
-                rc = gr_db_bind_text(stmt, base + 4, row->value);
-        }
+/* Inserts `count` rows, a multiple of `per_statement`, with one statement per `per_statement`. */
+static int insert_groups(gr_db_conn *conn, size_t per_statement, const pending_row *rows,
+                         size_t count)
+{
+    gr_buf sql = GR_BUF_INIT;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    gr_buf_puts(&sql, "INSERT INTO catalog_search (entity_id, key, original_value, value) VALUES ");
+    for (size_t i = 0; i < per_statement; i++)
+        gr_buf_puts(&sql, i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
+    rc = gr_db_prepare(conn, sql.data, &stmt);
+    gr_buf_free(&sql);
+    for (size_t done = 0; done + per_statement <= count && rc == GR_OK; done += per_statement) {
+        rc = bind_rows(stmt, rows + done, per_statement);
         if (rc == GR_OK) {
             int step = gr_db_step(stmt);
 
             rc = step == GR_DB_DONE ? GR_OK : step;
         }
-        gr_db_finalize(stmt);
-        done += chunk;
+        gr_db_reset(stmt);
     }
+    gr_db_finalize(stmt);
     return rc;
 }
 
-static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, bool *written)
+/*
+ * Inserts the rows of a whole batch sorted by key and value, so that the
+ * key/value index receives them in order and each of its pages is written
+ * once per batch rather than once per entity.
+ */
+static int insert_search_rows(gr_db_conn *conn, pending_rows *rows)
 {
-    char *ticket = NULL;
-    int64_t exists = 0;
-    int64_t changed;
-    int rc = gr_catalog__query_text(conn, &ticket,
-                                    "SELECT ticket FROM catalog_stitch_queue WHERE entity_ref = ?",
-                                    "s", item->ref);
+    size_t whole = rows->count / SEARCH_INSERT_ROWS * SEARCH_INSERT_ROWS;
+    int rc = GR_OK;
 
-    *written = false;
-    if (rc == GR_ENOTFOUND || (rc == GR_OK && (ticket == NULL || strcmp(ticket, item->ticket) != 0))) {
-        /* Marked again meanwhile: the newer mark stitches it. */
-        free(ticket);
-        return GR_OK;
-    }
-    free(ticket);
+    gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items), compare_pending);
+    if (whole > 0)
+        rc = insert_groups(conn, SEARCH_INSERT_ROWS, rows->items, whole);
+    if (rc == GR_OK && whole < rows->count)
+        rc = insert_groups(conn, 1, rows->items + whole, rows->count - whole);
+    return rc;
+}
+
+/* Reads the stored search rows of an entity. */
+static int read_search_rows(gr_db_conn *conn, const char *entity_id, gr_catalog_search_rows *out)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_catalog__prepare(conn,
+                                 "SELECT key, original_value, value FROM catalog_search "
+                                 "WHERE entity_id = ?",
+                                 &stmt, "s", entity_id);
+
+    memset(out, 0, sizeof(*out));
     if (rc != GR_OK)
         return rc;
-    if (!item->abandoned && !item->unchanged && !item->failed) {
-        rc = gr_catalog__query_int(conn, &exists,
-                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_id = ?",
-                                   "s", item->entity_id);
-        if (rc == GR_OK && exists == 1) {
-            changed = gr_catalog__exec(
-                conn,
-                "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
-                "last_updated_at, kind, namespace, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, "
-                "hash = excluded.hash, final_entity = excluded.final_entity, "
-                "last_updated_at = excluded.last_updated_at, kind = excluded.kind, "
-                "namespace = excluded.namespace, name = excluded.name",
-                "ssssisss", item->entity_id, item->ref, item->hash, item->final_text, now,
-                item->kind, item->namespace, item->name);
-            if (changed >= 0)
-                changed = gr_catalog__exec(conn, "DELETE FROM catalog_search WHERE entity_id = ?",
-                                           "s", item->entity_id);
-            rc = changed < 0 ? (int)changed : GR_OK;
-            if (rc == GR_OK)
-                rc = insert_search_rows(conn, item->entity_id, &item->search);
-            if (rc == GR_OK)
-                rc = gr_catalog__history_add(conn, item->ref, item->entity_id, now, item->cause,
-                                             item->change, item->diff);
-            *written = rc == GR_OK;
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        if (out->count == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 32;
+            out->items = gr_xrealloc(out->items, out->cap * sizeof(*out->items));
         }
+        out->items[out->count].key = gr_catalog__column_dup(stmt, 0);
+        out->items[out->count].original = gr_catalog__column_dup(stmt, 1);
+        out->items[out->count].value = gr_catalog__column_dup(stmt, 2);
+        out->count++;
     }
-    if (rc == GR_OK) {
+    gr_db_finalize(stmt);
+    return rc == GR_DB_DONE ? GR_OK : rc;
+}
+
+static int delete_search_row(gr_db_conn *conn, const char *entity_id,
+                             const gr_catalog_search_row *row)
+{
+    int64_t changed;
+
+    if (row->value == NULL)
         changed = gr_catalog__exec(conn,
-                                   "DELETE FROM catalog_stitch_queue WHERE entity_ref = ? "
-                                   "AND ticket = ?",
-                                   "ss", item->ref, item->ticket);
-        rc = changed < 0 ? (int)changed : GR_OK;
+                                   "DELETE FROM catalog_search WHERE entity_id = ? AND key = ? "
+                                   "AND value IS NULL",
+                                   "ss", entity_id, row->key);
+    else
+        changed = gr_catalog__exec(conn,
+                                   "DELETE FROM catalog_search WHERE entity_id = ? AND key = ? "
+                                   "AND value = ? AND original_value = ?",
+                                   "ssss", entity_id, row->key, row->value, row->original);
+    return changed < 0 ? (int)changed : GR_OK;
+}
+
+/*
+ * Brings the stored search rows of an entity to the item's rows: deletes
+ * the rows that went away and queues the new ones in `pending`, so that a
+ * group gaining one member changes one row instead of rewriting hundreds.
+ * When most rows change, or the stored rows are not in the form this code
+ * writes, every row is replaced.
+ */
+static int update_search_rows(gr_db_conn *conn, const stitch_item *item, pending_rows *pending)
+{
+    gr_catalog_search_rows old;
+    const gr_catalog_search_row **old_sorted = NULL, **new_sorted = NULL;
+    size_t new_count = item->search.count;
+    size_t a = 0, b = 0, gone = 0;
+    bool replace_all = false;
+    int rc = read_search_rows(conn, item->entity_id, &old);
+
+    if (rc != GR_OK)
+        goto done;
+    old_sorted = gr_xmalloc((old.count + 1) * sizeof(*old_sorted));
+    new_sorted = gr_xmalloc((new_count + 1) * sizeof(*new_sorted));
+    for (size_t i = 0; i < old.count; i++)
+        old_sorted[i] = &old.items[i];
+    for (size_t i = 0; i < new_count; i++)
+        new_sorted[i] = &item->search.items[i];
+    gr_catalog__sort(old_sorted, old.count, sizeof(*old_sorted), compare_row_pointers);
+    gr_catalog__sort(new_sorted, new_count, sizeof(*new_sorted), compare_row_pointers);
+
+    /* Count the rows that go away. A duplicate or half-NULL stored row means a full rewrite. */
+    for (size_t i = 0; i < old.count && !replace_all; i++) {
+        replace_all = (old_sorted[i]->value == NULL) != (old_sorted[i]->original == NULL) ||
+                      (i > 0 && compare_rows(old_sorted[i], old_sorted[i - 1]) == 0);
     }
+    while (!replace_all && a < old.count) {
+        int c = b < new_count ? compare_rows(old_sorted[a], new_sorted[b]) : -1;
+
+        if (c <= 0)
+            gone += c < 0;
+        a += c <= 0;
+        b += c >= 0;
+    }
+    replace_all = replace_all || gone * 2 > old.count;
+
+    if (replace_all) {
+        int64_t changed = gr_catalog__exec(conn, "DELETE FROM catalog_search WHERE entity_id = ?",
+                                           "s", item->entity_id);
+
+        rc = changed < 0 ? (int)changed : GR_OK;
+        for (size_t i = 0; i < new_count && rc == GR_OK; i++)
+            pending_push(pending, item->entity_id, new_sorted[i]);
+        goto done;
+    }
+    a = 0;
+    b = 0;
+    while (rc == GR_OK && (a < old.count || b < new_count)) {
+        int c;
+
+        if (a == old.count)
+            c = 1;
+        else if (b == new_count)
+            c = -1;
+        else
+            c = compare_rows(old_sorted[a], new_sorted[b]);
+
+        if (c < 0)
+            rc = delete_search_row(conn, item->entity_id, old_sorted[a]);
+        else if (c > 0)
+            pending_push(pending, item->entity_id, new_sorted[b]);
+        a += c <= 0;
+        b += c >= 0;
+    }
+done:
+    free(old_sorted);
+    free(new_sorted);
+    gr_catalog__search_rows_free(&old);
     return rc;
 }
 
-int gr_catalog__stitch_batch(gr_catalog *catalog, bool all, bool *did_work)
+/* Writes one computed item; its search rows join `pending`. */
+static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_rows *pending,
+                      bool *written)
+{
+    int64_t exists = 0;
+    int64_t changed;
+    int rc;
+
+    *written = false;
+    /* A ticket that changed means the entity was marked again meanwhile: the newer mark
+     * stitches it. */
+    changed = gr_catalog__exec(conn,
+                               "DELETE FROM catalog_stitch_queue WHERE entity_ref = ? "
+                               "AND ticket = ?",
+                               "ss", item->ref, item->ticket);
+    if (changed <= 0 || item->abandoned || item->unchanged || item->failed)
+        return changed < 0 ? (int)changed : GR_OK;
+    rc = gr_catalog__query_int(conn, &exists,
+                               "SELECT 1 FROM catalog_refresh_state WHERE entity_id = ?", "s",
+                               item->entity_id);
+    if (rc == GR_ENOTFOUND)
+        return GR_OK; /* deleted since it was computed */
+    if (rc != GR_OK)
+        return rc;
+    changed = gr_catalog__exec(
+        conn,
+        "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
+        "last_updated_at, kind, namespace, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, "
+        "hash = excluded.hash, final_entity = excluded.final_entity, "
+        "last_updated_at = excluded.last_updated_at, kind = excluded.kind, "
+        "namespace = excluded.namespace, name = excluded.name",
+        "ssssisss", item->entity_id, item->ref, item->hash, item->final_text, now, item->kind,
+        item->namespace, item->name);
+    rc = changed < 0 ? (int)changed : GR_OK;
+    if (rc == GR_OK)
+        rc = update_search_rows(conn, item, pending);
+    if (rc == GR_OK)
+        rc = gr_catalog__history_add_text(conn, item->ref, item->entity_id, now, item->cause,
+                                          item->change, item->diff);
+    *written = rc == GR_OK;
+    return rc;
+}
+
+int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work)
 {
     stitch_item *items = NULL;
     size_t count = 0;
     bool *written = NULL;
+    pending_rows pending = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     int rc;
 
     *did_work = false;
-    rc = claim(catalog, all, &items, &count);
+    rc = claim(catalog, due_by, &items, &count);
     if (rc != GR_OK || count == 0)
         goto done;
     *did_work = true;
@@ -460,7 +660,9 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, bool all, bool *did_work)
     if (rc == GR_OK)
         rc = gr_db_begin(conn);
     for (size_t i = 0; i < count && rc == GR_OK; i++)
-        rc = write_item(conn, &items[i], now, &written[i]);
+        rc = write_item(conn, &items[i], now, &pending, &written[i]);
+    if (rc == GR_OK)
+        rc = insert_search_rows(conn, &pending);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
     else
@@ -477,5 +679,6 @@ done:
         stitch_item_free(&items[i]);
     free(items);
     free(written);
+    free(pending.items);
     return rc;
 }

@@ -107,6 +107,8 @@ void gr_catalog__item_free(gr_catalog_item *item)
     free(item->result_hash);
     free(item->location_key);
     free(item->pending_cause);
+    free(item->origin);
+    free(item->processed);
     free(item->cause);
     free(item->conflicts);
     gr_catalog__result_free(&item->result);
@@ -260,9 +262,7 @@ static void sort_deferred(gr_catalog_result *result)
         gr_catalog_deferred *item = &result->deferred[order[i].index];
 
         if (i + 1 < count && strcmp(order[i].ref, order[i + 1].ref) == 0) {
-            free(item->ref);
-            free(item->json);
-            free(item->location_key);
+            gr_catalog__deferred_free(item);
             continue;
         }
         sorted[kept++] = *item;
@@ -352,6 +352,7 @@ static int check_conflicts(gr_db_conn *conn, gr_catalog_item *item)
 
 int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
+    char *last_origin = NULL, *last_cause = NULL;
     gr_db_conn *conn = NULL;
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
@@ -360,16 +361,25 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         gr_catalog_item *item = &items[i];
         gr_catalog_result *result = &item->result;
-        gr_buf input = GR_BUF_INIT;
+        gr_catalog_sha1 input;
         char *text;
 
         if (item->pending_cause != NULL) {
             item->cause = gr_xstrdup(item->pending_cause);
         } else {
-            char *origin = origin_of(item->unprocessed);
+            char *origin = item->origin ? gr_xstrdup(item->origin) : origin_of(item->unprocessed);
 
-            item->cause = location_cause(conn, origin);
-            free(origin);
+            /* The items of a batch mostly share one origin: look its location up once. */
+            if (origin != NULL && last_origin != NULL && strcmp(origin, last_origin) == 0) {
+                item->cause = gr_xstrdup(last_cause);
+                free(origin);
+            } else {
+                item->cause = location_cause(conn, origin);
+                free(last_origin);
+                free(last_cause);
+                last_origin = origin;
+                last_cause = gr_xstrdup(item->cause);
+            }
         }
         if (result->ok) {
             sort_deferred(result);
@@ -379,35 +389,44 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
                   compare_strings);
             rc = check_conflicts(conn, item);
         }
+        gr_catalog__sha1_begin(&input);
         text = gr_catalog__json_text(result->errors);
-        gr_buf_printf(&input, "errors %s\n", text);
+        gr_buf_printf(&input.text, "errors %s\n", text);
         free(text);
         if (result->ok && rc == GR_OK) {
-            text = gr_catalog__stable_json(result->entity);
-            gr_buf_printf(&input, "entity %s\n", text);
-            free(text);
-            for (size_t k = 0; k < result->deferred_count; k++)
-                gr_buf_printf(&input, "child %s %s %s\n", result->deferred[k].ref,
+            /* The text is what gets stored: the same input always serializes the same way. */
+            json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
+                                json_string(item->entity_id));
+            item->processed = gr_catalog__json_text(result->entity);
+            gr_buf_printf(&input.text, "entity %s\n", item->processed);
+            for (size_t k = 0; k < result->deferred_count; k++) {
+                gr_buf_printf(&input.text, "child %s %s %s\n", result->deferred[k].ref,
                               result->deferred[k].hash, result->deferred[k].location_key);
+                gr_catalog__sha1_flush(&input);
+            }
             for (size_t k = 0; k < result->relation_count; k++)
-                gr_buf_printf(&input, "relation %s %s %s\n", result->relations[k].source,
+                gr_buf_printf(&input.text, "relation %s %s %s\n", result->relations[k].source,
                               result->relations[k].type, result->relations[k].target);
             for (size_t k = 0; k < result->refresh_key_count; k++)
-                gr_buf_printf(&input, "key %s\n", result->refresh_keys[k]);
-            gr_buf_puts(&input, "parents\n");
-            rc = read_parents(conn, item->entity_ref, &input);
+                gr_buf_printf(&input.text, "key %s\n", result->refresh_keys[k]);
+            gr_buf_puts(&input.text, "parents\n");
+            rc = read_parents(conn, item->entity_ref, &input.text);
         }
-        gr_catalog__sha1_hex(input.data, input.len, item->new_hash);
-        gr_buf_free(&input);
+        gr_catalog__sha1_end(&input, item->new_hash);
     }
+    free(last_origin);
+    free(last_cause);
     gr_db_release(conn);
     return rc;
 }
 
 /* Inserts or updates one child row; stores whether the child is kept in *kept. */
-static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_deferred *child,
-                       const char *cause, int64_t now, bool *kept, bool *existed, bool *queued)
+static int write_child(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_result *result,
+                       size_t index, const char *cause, int64_t now, bool *kept, bool *existed,
+                       bool *queued)
 {
+    const gr_catalog_deferred *child = &result->deferred[index];
+    const char *json = NULL;
     gr_db_stmt *stmt = NULL;
     char *hash = NULL, *key = NULL;
     bool exists = false;
@@ -432,7 +451,13 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
         goto done;
     rc = GR_OK;
 
-    if (!exists) {
+    if (exists && key != NULL && strcmp(key, child->location_key) != 0) {
+        /* Owned by another location: the conflict error is on the parent. */
+    } else if (exists && key != NULL && hash != NULL && strcmp(hash, child->hash) == 0) {
+        *kept = true;
+    } else if ((json = gr_catalog__deferred_json(result, index)) == NULL) {
+        rc = GR_EBACKEND;
+    } else if (!exists) {
         char id[GR_CATALOG_UUID_SIZE];
 
         gr_catalog__uuid(id);
@@ -442,20 +467,16 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_d
                                    "next_update_at, last_discovery_at, pending_cause) "
                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                                    "ON CONFLICT (entity_ref) DO NOTHING",
-                                   "sssssiis", id, child->ref, child->json, child->hash,
+                                   "sssssiis", id, child->ref, json, child->hash,
                                    child->location_key, now, now, cause);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
-    } else if (key != NULL && strcmp(key, child->location_key) != 0) {
-        /* Owned by another location: the conflict error is on the parent. */
-    } else if (key != NULL && hash != NULL && strcmp(hash, child->hash) == 0) {
-        *kept = true;
     } else {
         changed = gr_catalog__exec(conn,
                                    "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
                                    "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
                                    "next_update_at = ?, pending_cause = ? WHERE entity_ref = ?",
-                                   "sssiiss", child->json, child->hash, child->location_key, now,
+                                   "sssiiss", json, child->hash, child->location_key, now,
                                    now, cause, child->ref);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
@@ -501,6 +522,19 @@ static void strings_free(char **list, size_t count)
     free(list);
 }
 
+/*
+ * Clears the processing errors of `ref` once no source emits it any more. The result hash goes
+ * too, so that the entity's errors are written again if a source emits it again unchanged.
+ */
+static int64_t drop_orphan_errors(gr_db_conn *conn, const char *ref)
+{
+    return gr_catalog__exec(conn,
+                            "UPDATE catalog_refresh_state SET errors = NULL, result_hash = NULL "
+                            "WHERE entity_ref = ? AND errors IS NOT NULL AND NOT EXISTS "
+                            "(SELECT 1 FROM catalog_refs r WHERE r.target_entity_ref = ?)",
+                            "ss", ref, ref);
+}
+
 /* Makes the refs of `parent` equal to the sorted `kept` list, marking
  * children that lost or gained this parent for stitching. */
 static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, char **kept,
@@ -535,6 +569,8 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
                                        "DELETE FROM catalog_refs WHERE source_entity_ref = ? "
                                        "AND target_entity_ref = ?",
                                        "ss", parent, existing[a]);
+            if (changed >= 0)
+                changed = drop_orphan_errors(conn, existing[a]);
             gr_catalog__marks_push(marks, existing[a], cause);
             catalog->orphans_dirty = true;
             a++;
@@ -574,8 +610,67 @@ static int compare_relation_rows(const void *a, const void *b)
     return c;
 }
 
+/* A relation row waiting to be inserted; the strings are borrowed from the batch's items. */
+typedef struct {
+    const char *entity_id;
+    const gr_catalog_relation *relation;
+} relation_insert;
+
+typedef struct {
+    relation_insert *items;
+    size_t count;
+    size_t cap;
+} relation_inserts;
+
+static void relation_inserts_push(relation_inserts *list, const char *entity_id,
+                                  const gr_catalog_relation *relation)
+{
+    if (list->count == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 1024;
+        list->items = gr_xrealloc(list->items, list->cap * sizeof(*list->items));
+    }
+    list->items[list->count].entity_id = entity_id;
+    list->items[list->count].relation = relation;
+    list->count++;
+}
+
+static int compare_relation_inserts(const void *a, const void *b)
+{
+    const relation_insert *x = a;
+    const relation_insert *y = b;
+    int c = compare_relations(x->relation, y->relation);
+
+    return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
+}
+
+/*
+ * Inserts the relations of a whole batch sorted by source, so that the
+ * index on source_entity_ref receives them in order and each of its pages
+ * is written once per batch rather than once per entity.
+ */
+static int insert_relations(gr_db_conn *conn, relation_inserts *list)
+{
+    int rc = GR_OK;
+
+    gr_catalog__sort(list->items, list->count, sizeof(*list->items), compare_relation_inserts);
+    for (size_t i = 0; i < list->count && rc == GR_OK; i++) {
+        const gr_catalog_relation *relation = list->items[i].relation;
+        int64_t changed = gr_catalog__exec(conn,
+                                           "INSERT INTO catalog_relations (originating_entity_id, "
+                                           "source_entity_ref, type, target_entity_ref) "
+                                           "VALUES (?, ?, ?, ?)",
+                                           "ssss", list->items[i].entity_id, relation->source,
+                                           relation->type, relation->target);
+
+        rc = changed < 0 ? (int)changed : GR_OK;
+    }
+    return rc;
+}
+
+/* Deletes the stored relations of an entity that its result no longer has and queues the new
+ * ones in `inserts`, marking the sources of both for stitching. */
 static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_catalog_result *result,
-                          const char *cause, gr_catalog_marks *marks)
+                          const char *cause, gr_catalog_marks *marks, relation_inserts *inserts)
 {
     gr_db_stmt *stmt = NULL;
     relation_row *existing = NULL;
@@ -632,11 +727,7 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
             gr_catalog__marks_push(marks, existing[a].source, cause);
             a++;
         } else {
-            changed = gr_catalog__exec(conn,
-                                       "INSERT INTO catalog_relations (originating_entity_id, "
-                                       "source_entity_ref, type, target_entity_ref) "
-                                       "VALUES (?, ?, ?, ?)",
-                                       "ssss", entity_id, want->source, want->type, want->target);
+            relation_inserts_push(inserts, entity_id, want);
             gr_catalog__marks_push(marks, want->source, cause);
             b++;
         }
@@ -665,29 +756,35 @@ static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
     return changed < 0 ? (int)changed : GR_OK;
 }
 
+/*
+ * SQL value of the errors and the result hash of a processed row: the bound value while a source
+ * emits the entity, else NULL. An orphan keeps no errors and no result hash, so that its errors
+ * are written again when a source emits it again.
+ */
+#define WHILE_EMITTED                                                                              \
+    "CASE WHEN EXISTS (SELECT 1 FROM catalog_refs r WHERE "                                        \
+    "r.target_entity_ref = catalog_refresh_state.entity_ref) THEN ? ELSE NULL END"
+
 static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
-                         int64_t now, gr_catalog_marks *marks, bool *queued)
+                         int64_t now, gr_catalog_marks *marks, relation_inserts *inserts,
+                         bool *queued)
 {
     gr_catalog_result *result = &item->result;
     char **kept = gr_xcalloc(result->deferred_count + 1, sizeof(char *));
     bool *kept_existed = gr_xcalloc(result->deferred_count + 1, sizeof(bool));
     size_t kept_count = 0;
-    char *processed;
     char *errors;
     int64_t changed;
     int rc = GR_OK;
 
-    json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
-                        json_string(item->entity_id));
-    processed = gr_catalog__json_text(result->entity);
     errors = gr_catalog__json_text(result->errors);
     changed = gr_catalog__exec(conn,
                                "UPDATE catalog_refresh_state SET processed_entity = ?, "
-                               "result_hash = ?, errors = ?, lease_owner = NULL, lease_until = NULL "
+                               "result_hash = " WHILE_EMITTED ", errors = " WHILE_EMITTED ", "
+                               "lease_owner = NULL, lease_until = NULL "
                                "WHERE entity_id = ? AND lease_owner = ?",
-                               "sssss", processed, item->new_hash, errors, item->entity_id,
+                               "sssss", item->processed, item->new_hash, errors, item->entity_id,
                                catalog->instance_id);
-    free(processed);
     free(errors);
     if (changed <= 0) {
         /* 0: the lease went to another worker, whose result wins. */
@@ -700,8 +797,7 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
 
         if (item->conflicts[i])
             continue;
-        rc = write_child(catalog, conn, &result->deferred[i], item->cause, now, &is_kept, &existed,
-                         queued);
+        rc = write_child(catalog, conn, result, i, item->cause, now, &is_kept, &existed, queued);
         if (is_kept) {
             kept_existed[kept_count] = existed;
             kept[kept_count++] = result->deferred[i].ref;
@@ -711,7 +807,7 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
         rc = sync_refs(catalog, conn, item->entity_ref, kept, kept_existed, kept_count,
                        item->cause, marks);
     if (rc == GR_OK)
-        rc = sync_relations(conn, item->entity_id, result, item->cause, marks);
+        rc = sync_relations(conn, item->entity_id, result, item->cause, marks, inserts);
     if (rc == GR_OK)
         rc = write_refresh_keys(conn, item->entity_id, result);
     gr_catalog__marks_push(marks, item->entity_ref, item->cause);
@@ -724,6 +820,7 @@ done:
 int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
     gr_catalog_marks marks = {0};
+    relation_inserts inserts = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     bool queued = false;
@@ -746,7 +843,8 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
             char *errors = gr_catalog__json_text(item->result.errors);
 
             changed = gr_catalog__exec(conn,
-                                       "UPDATE catalog_refresh_state SET errors = ?, result_hash = ?, "
+                                       "UPDATE catalog_refresh_state SET errors = "
+                                       WHILE_EMITTED ", result_hash = " WHILE_EMITTED ", "
                                        "lease_owner = NULL, lease_until = NULL "
                                        "WHERE entity_id = ? AND lease_owner = ?",
                                        "ssss", errors, item->new_hash, item->entity_id,
@@ -756,9 +854,11 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
                 gr_catalog__marks_push(&marks, item->entity_ref, item->cause);
             rc = changed < 0 ? (int)changed : GR_OK;
         } else {
-            rc = write_ok_item(catalog, conn, item, now, &marks, &queued);
+            rc = write_ok_item(catalog, conn, item, now, &marks, &inserts, &queued);
         }
     }
+    if (rc == GR_OK)
+        rc = insert_relations(conn, &inserts);
     if (rc == GR_OK)
         rc = gr_catalog__marks_flush(catalog, conn, &marks);
     if (rc == GR_OK)
@@ -767,6 +867,7 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         gr_db_rollback(conn);
     gr_db_release(conn);
     gr_catalog__marks_free(&marks);
+    free(inserts.items);
     if (rc == GR_OK)
         gr_catalog__wake(catalog);
     (void)queued;

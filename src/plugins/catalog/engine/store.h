@@ -16,7 +16,9 @@ typedef struct {
     char *result_hash;   /* previous, or NULL */
     char *location_key;
     char *pending_cause; /* set by a refresh request or a user, or NULL */
+    char *origin;        /* managed-by-origin-location of the unprocessed entity, or NULL */
     gr_catalog_result result;
+    char *processed;     /* the processed entity with its uid, compact JSON, when result.ok */
     char new_hash[GR_CATALOG_HASH_SIZE];
     char *cause;         /* history cause of what this result changes */
     bool *conflicts;     /* per deferred entity: owned by another location */

@@ -2,6 +2,7 @@
 /* Small helpers of the catalog engine: time, ids, hashes, location references, globs. */
 #include "plugins/catalog/engine/util.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -63,6 +64,57 @@ void gr_catalog__sha1_hex(const void *data, size_t len, char out[GR_CATALOG_HASH
         out[2 * i + 1] = hex[digest[i] & 0x0f];
     }
     out[2 * SHA_DIGEST_LENGTH] = '\0';
+}
+
+/* Bytes `text` collects before gr_catalog__sha1_flush() hashes them. */
+#define SHA1_FLUSH_BYTES ((size_t)64 << 10)
+
+static void digest_hex(const unsigned char *digest, size_t len, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+}
+
+void gr_catalog__sha1_begin(gr_catalog_sha1 *hash)
+{
+    EVP_MD_CTX *context = EVP_MD_CTX_new();
+
+    if (context == NULL || EVP_DigestInit_ex(context, EVP_sha1(), NULL) != 1)
+        abort();
+    hash->context = context;
+    hash->text = (gr_buf)GR_BUF_INIT;
+}
+
+static void sha1_update(gr_catalog_sha1 *hash)
+{
+    if (hash->text.len > 0 && EVP_DigestUpdate(hash->context, hash->text.data, hash->text.len) != 1)
+        abort();
+    gr_buf_reset(&hash->text);
+}
+
+void gr_catalog__sha1_flush(gr_catalog_sha1 *hash)
+{
+    if (hash->text.len >= SHA1_FLUSH_BYTES)
+        sha1_update(hash);
+}
+
+void gr_catalog__sha1_end(gr_catalog_sha1 *hash, char out[GR_CATALOG_HASH_SIZE])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    sha1_update(hash);
+    if (EVP_DigestFinal_ex(hash->context, digest, &len) != 1 || len != SHA_DIGEST_LENGTH)
+        abort();
+    digest_hex(digest, len, out);
+    EVP_MD_CTX_free(hash->context);
+    hash->context = NULL;
+    gr_buf_free(&hash->text);
 }
 
 char *gr_catalog__stable_json(const json_t *value)

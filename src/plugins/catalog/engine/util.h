@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/common/buf.h"
+
 /** Length of a lower-case hex SHA-1 digest plus the NUL. */
 #define GR_CATALOG_HASH_SIZE 41
 /** Length of a UUID in text form plus the NUL. */
@@ -28,6 +30,25 @@ void gr_catalog__uuid(char out[GR_CATALOG_UUID_SIZE]);
 
 /** Writes the lower-case hex SHA-1 of `data` into `out`. */
 void gr_catalog__sha1_hex(const void *data, size_t len, char out[GR_CATALOG_HASH_SIZE]);
+
+/**
+ * A SHA-1 over text appended piece by piece: `text` collects the pieces and
+ * gr_catalog__sha1_flush() hashes and empties it, so a large input (the
+ * children of a Location emitting 100,000 entities) is never held whole.
+ */
+typedef struct {
+    void *context; /* EVP_MD_CTX */
+    gr_buf text;
+} gr_catalog_sha1;
+
+/** Starts a hash. Aborts when OpenSSL cannot provide SHA-1, as on out of memory. */
+void gr_catalog__sha1_begin(gr_catalog_sha1 *hash);
+
+/** Hashes and empties `text` once it has grown past a few dozen KiB. */
+void gr_catalog__sha1_flush(gr_catalog_sha1 *hash);
+
+/** Hashes what is left, writes the lower-case hex digest into `out` and frees the hash. */
+void gr_catalog__sha1_end(gr_catalog_sha1 *hash, char out[GR_CATALOG_HASH_SIZE]);
 
 /**
  * Serializes `value` as compact JSON with object keys sorted, so that equal

@@ -43,8 +43,9 @@ int gr_model_knows_kind(const gr_model *model, const char *kind, const char *api
  * Checks only the envelope (Backstage's EntityEnvelope schema): an object with
  * string apiVersion and kind and a metadata object with a string name and, if
  * present, a string namespace, none of them empty. Backstage checks this
- * before it resolves placeholders. Appends problems; returns GR_OK or
- * GR_EINVALID.
+ * before it resolves placeholders. It also rejects a NUL character in any
+ * string or key, because refs and names are used as C strings. Appends
+ * problems; returns GR_OK or GR_EINVALID.
  */
 int gr_model_check_envelope(const gr_model *model, const json_t *entity,
                             gr_model_problems *problems);

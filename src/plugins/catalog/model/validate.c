@@ -5,7 +5,9 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/common/buf.h"
 #include "plugins/catalog/model/model_internal.h"
+#include "plugins/catalog/model/pointer.h"
 
 static const char *json_type_name(const json_t *value)
 {
@@ -49,6 +51,49 @@ static void check_root_fields(const json_t *entity, gr_model_problems *problems)
     }
 }
 
+/*
+ * Reports every string and object key that contains a NUL character. The
+ * catalog passes names, references and annotations on as C strings, which
+ * would end at the NUL, so the whole entity is rejected. The JSON and YAML
+ * parsers' depth limits bound the recursion.
+ */
+static void check_nul_characters(const json_t *value, gr_buf *pointer,
+                                 gr_model_problems *problems)
+{
+    size_t saved = pointer->len;
+    const char *key;
+    size_t key_len;
+    json_t *child;
+    size_t index;
+
+    if (json_is_string(value)) {
+        if (strlen(json_string_value(value)) != json_string_length(value))
+            gr_model_problems_add(problems, gr_buf_cstr(pointer), "nul-character", NULL,
+                                  "invalid string at %s: it contains a NUL character (\\u0000); "
+                                  "remove it",
+                                  pointer->len > 0 ? gr_buf_cstr(pointer) : "/");
+        return;
+    }
+    json_object_keylen_foreach((json_t *)value, key, key_len, child)
+    {
+        gr_model_pointer_push(pointer, key);
+        if (strlen(key) != key_len)
+            gr_model_problems_add(problems, gr_buf_cstr(pointer), "nul-character", NULL,
+                                  "invalid key at %s: it contains a NUL character (\\u0000); "
+                                  "remove it",
+                                  gr_buf_cstr(pointer));
+        else
+            check_nul_characters(child, pointer, problems);
+        gr_model_pointer_pop(pointer, saved);
+    }
+    json_array_foreach(value, index, child)
+    {
+        gr_model_pointer_push_index(pointer, index);
+        check_nul_characters(child, pointer, problems);
+        gr_model_pointer_pop(pointer, saved);
+    }
+}
+
 /* Runs the kind's schema; its "$ref" to the Entity schema was already checked. */
 static void check_kind(const gr_model *model, const gr_model__kind *kind, const json_t *entity,
                        gr_model_problems *problems)
@@ -64,6 +109,8 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
                             gr_model_problems *problems)
 {
     const gr_schema *envelope = gr_schema_set_find(model->schemas, "EntityEnvelope");
+    size_t before = problems->count;
+    gr_buf pointer = GR_BUF_INIT;
 
     if (!json_is_object(entity)) {
         gr_model_problems_add(problems, "", "envelope", NULL,
@@ -73,7 +120,9 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
     }
     if (gr_schema_validate(model->schemas, envelope, entity, NULL, problems) > 0)
         return GR_EINVALID;
-    return GR_OK;
+    check_nul_characters(entity, &pointer, problems);
+    gr_buf_free(&pointer);
+    return problems->count > before ? GR_EINVALID : GR_OK;
 }
 
 int gr_model_validate(const gr_model *model, const json_t *entity, gr_model_problems *problems)

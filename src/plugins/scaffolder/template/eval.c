@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -35,6 +36,8 @@ struct gr_tmpl_eval {
     scope *scope;
     gr_buf *out;
     size_t iterations;
+    gr_tmpl_budget *budget;  /* may be NULL */
+    size_t next_clock_check; /* value of `iterations` at which the deadline is checked next */
 };
 
 static int eval_expr(gr_tmpl_eval *e, const gr_node *node, gr_tv *out);
@@ -88,6 +91,42 @@ int gr_tmpl__filter_error(const gr_filter_call *call, const char *fmt, ...)
                           message);
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Charges `count` iterations to the budget and checks its deadline now and then. */
+static int charge_budget(gr_tmpl_eval *eval, const gr_node *node, size_t count)
+{
+    gr_tmpl_budget *budget = eval->budget;
+    const char *setting;
+
+    if (budget->exhausted || count > budget->iterations_left) {
+        budget->exhausted = true;
+        budget->iterations_left = 0;
+        setting = budget->iterations_setting ? budget->iterations_setting : "the run's budget";
+        return gr_tmpl__error(eval, node, GR_ELIMIT,
+                              "the templates of this run exceed the limit of %llu loop "
+                              "iterations or generated items in all (%s)",
+                              (unsigned long long)budget->iterations_total, setting);
+    }
+    budget->iterations_left -= count;
+    if (budget->deadline_ms <= 0 || eval->iterations < eval->next_clock_check)
+        return GR_OK;
+    eval->next_clock_check = eval->iterations + GR_TMPL_CLOCK_CHECK_ITERATIONS;
+    if (monotonic_ms() <= budget->deadline_ms)
+        return GR_OK;
+    budget->exhausted = true;
+    setting = budget->deadline_setting ? budget->deadline_setting : "the run's time limit";
+    return gr_tmpl__error(eval, node, GR_ELIMIT,
+                          "the run reached its time limit while rendering a template (%s)",
+                          setting);
+}
+
 int gr_tmpl__count(gr_tmpl_eval *eval, const gr_node *node, size_t count)
 {
     eval->iterations += count;
@@ -95,6 +134,8 @@ int gr_tmpl__count(gr_tmpl_eval *eval, const gr_node *node, size_t count)
         return gr_tmpl__error(eval, node, GR_ELIMIT,
                               "more than %u loop iterations or generated items in one render",
                               GR_TMPL_MAX_ITERATIONS);
+    if (eval->budget != NULL)
+        return charge_budget(eval, node, count);
     return GR_OK;
 }
 
@@ -1109,7 +1150,7 @@ static int render_list(gr_tmpl_eval *e, const gr_node *list)
     return GR_OK;
 }
 
-int gr_tmpl__render(const gr_tmpl *tmpl, json_t *context, gr_buf *out)
+int gr_tmpl__render(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, gr_buf *out)
 {
     scope root = {0};
     gr_tmpl_eval eval = {
@@ -1117,6 +1158,7 @@ int gr_tmpl__render(const gr_tmpl *tmpl, json_t *context, gr_buf *out)
         .context = context,
         .scope = &root,
         .out = out,
+        .budget = budget,
     };
     int status = render_list(&eval, tmpl->root);
 

@@ -6,8 +6,8 @@
 #include "host/common/buf.h"
 #include "plugins/scaffolder/template/ast.h"
 
-/** Renders `tmpl` with `context` (borrowed), appending to `out`. */
-int gr_tmpl__render(const gr_tmpl *tmpl, json_t *context, gr_buf *out);
+/** Renders `tmpl` with `context` (borrowed), appending to `out`; `budget` may be NULL. */
+int gr_tmpl__render(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, gr_buf *out);
 
 /**
  * Sets "NAME:LINE:COL: MESSAGE" for an error at `node` of the template being
@@ -30,7 +30,10 @@ int gr_tmpl__filter_error(const gr_filter_call *call, const char *fmt, ...)
 /** Returns the engine of the template being rendered (borrowed). */
 const gr_tmpl_engine *gr_tmpl__engine(const gr_tmpl_eval *eval);
 
-/** Counts `count` iterations against GR_TMPL_MAX_ITERATIONS; GR_ELIMIT when over. */
+/**
+ * Counts `count` iterations against GR_TMPL_MAX_ITERATIONS and the render's
+ * budget, whose deadline it also checks; GR_ELIMIT when over.
+ */
 int gr_tmpl__count(gr_tmpl_eval *eval, const gr_node *node, size_t count);
 
 /** Checks a string that is about to be built against GR_TMPL_MAX_OUTPUT. */
@@ -67,5 +70,8 @@ void gr_tmpl__add_filter(gr_tmpl_engine *engine, const char *name, gr_builtin_fi
 
 /** Registers parseRepoUrl, parseEntityRef, pick and projectSlug. */
 void gr_tmpl__add_backstage_filters(gr_tmpl_engine *engine);
+
+/** Registers `now`, which Roadie's hosted Backstage adds to Backstage's filters. */
+void gr_tmpl__add_now_filter(gr_tmpl_engine *engine);
 
 #endif

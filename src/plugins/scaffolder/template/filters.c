@@ -735,12 +735,81 @@ static int filter_rejectattr(gr_filter_call *call, gr_tv *out)
     return select_by_attribute(call, out, false);
 }
 
+/*
+ * Appends `str` to `buf` with the first `max_count` (INFINITY for all)
+ * non-overlapping occurrences of `old` replaced, leftmost first, as
+ * JavaScript's indexOf loop in Nunjucks finds them. One Knuth-Morris-Pratt
+ * pass keeps the time linear in len + old_len. A memmem call per match is
+ * not, where each call costs the remaining length (AddressSanitizer checks the
+ * whole range). Stops once `buf` passes GR_TMPL_MAX_OUTPUT, which the caller
+ * then reports.
+ */
+static void replace_occurrences(gr_buf *buf, const char *str, size_t len, const char *old,
+                                size_t old_len, const gr_buf *replacement, double max_count)
+{
+    /* border[i]: length of the longest proper prefix of old[0..i] that is also its suffix. */
+    size_t *border = gr_xmalloc(old_len * sizeof(*border));
+    size_t copied = 0;
+    size_t matched = 0;
+    double count = 0;
+
+    border[0] = 0;
+    for (size_t i = 1, k = 0; i < old_len; i++) {
+        while (k > 0 && old[i] != old[k])
+            k = border[k - 1];
+        if (old[i] == old[k])
+            k++;
+        border[i] = k;
+    }
+
+    for (size_t i = 0; i < len && count < max_count; i++) {
+        while (matched > 0 && str[i] != old[matched])
+            matched = border[matched - 1];
+        if (str[i] == old[matched])
+            matched++;
+        if (matched < old_len)
+            continue;
+
+        /* A whole match ends at i; the search restarts after it, so matches never overlap. */
+        gr_buf_append(buf, str + copied, i + 1 - old_len - copied);
+        gr_buf_append(buf, gr_buf_cstr(replacement), replacement->len);
+        copied = i + 1;
+        matched = 0;
+        count++;
+        if (buf->len > GR_TMPL_MAX_OUTPUT)
+            break;
+    }
+    gr_buf_append(buf, str + copied, len - copied);
+    free(border);
+}
+
+/* Python's rule, which Nunjucks follows: "abc" | replace("", ".") gives ".a.b.c.". */
+static void replace_empty(gr_buf *buf, const char *str, size_t len, const gr_tv *new_value,
+                          const gr_buf *replacement)
+{
+    /* JavaScript's join(undefined) separates with commas, but the ends print "undefined". */
+    bool undefined = new_value->kind == GR_TV_UNDEFINED;
+    const char *separator = undefined ? "," : gr_buf_cstr(replacement);
+    size_t separator_len = undefined ? 1 : replacement->len;
+    size_t i = 0;
+
+    gr_buf_append(buf, gr_buf_cstr(replacement), replacement->len);
+    while (i < len && buf->len <= GR_TMPL_MAX_OUTPUT) {
+        size_t start = i;
+
+        gr_utf8_next(str, len, &i);
+        if (start > 0)
+            gr_buf_append(buf, separator, separator_len);
+        gr_buf_append(buf, str + start, i - start);
+    }
+    gr_buf_append(buf, gr_buf_cstr(replacement), replacement->len);
+}
+
 static int filter_replace(gr_filter_call *call, gr_tv *out)
 {
     const gr_tv *old_value = gr_tmpl__arg(call, 0);
     const gr_tv *new_value = gr_tmpl__arg(call, 1);
     const gr_tv *max_value = gr_tmpl__arg(call, 2);
-    double max_count = max_value->kind == GR_TV_UNDEFINED ? -1 : gr_tv_to_number(max_value);
     gr_tv subject = GR_TV_UNDEF;
     gr_tv old_text = GR_TV_UNDEF;
     gr_buf replacement = GR_BUF_INIT;
@@ -749,9 +818,12 @@ static int filter_replace(gr_filter_call *call, gr_tv *out)
     size_t old_len;
     const char *str;
     const char *old;
-    size_t pos = 0;
-    double count = 0;
+    double max_count = INFINITY;
 
+    /* Nunjucks replaces all for no count or the number -1. Other negatives or NaN replace none. */
+    if (max_value->kind != GR_TV_UNDEFINED &&
+        !(max_value->kind == GR_TV_NUMBER && gr_tv_to_number(max_value) == -1))
+        max_count = gr_tv_to_number(max_value);
     if (old_value->kind == GR_TV_NUMBER)
         old_text = gr_tv_to_string(old_value);
     else if (old_value->kind == GR_TV_STRING)
@@ -771,36 +843,10 @@ static int filter_replace(gr_filter_call *call, gr_tv *out)
     old = gr_tv_str(&old_text, &old_len);
     gr_tv_append_string(&replacement, new_value);
 
-    if (old_len == 0) {
-        /* Python's rule: "abc" | replace("", ".") gives ".a.b.c.". */
-        size_t i = 0;
-        const char *separator =
-            new_value->kind == GR_TV_UNDEFINED ? "," : gr_buf_cstr(&replacement);
-
-        gr_buf_append(&buf, gr_buf_cstr(&replacement), replacement.len);
-        while (i < len) {
-            size_t start = i;
-            gr_utf8_next(str, len, &i);
-            if (start > 0)
-                gr_buf_puts(&buf, separator);
-            gr_buf_append(&buf, str + start, i - start);
-        }
-        gr_buf_append(&buf, gr_buf_cstr(&replacement), replacement.len);
-    } else {
-        while (pos <= len && (max_count < 0 || count < max_count)) {
-            const char *found = memmem(str + pos, len - pos, old, old_len);
-
-            if (found == NULL)
-                break;
-            gr_buf_append(&buf, str + pos, (size_t)(found - str) - pos);
-            gr_buf_append(&buf, gr_buf_cstr(&replacement), replacement.len);
-            pos = (size_t)(found - str) + old_len;
-            count++;
-            if (buf.len > GR_TMPL_MAX_OUTPUT)
-                break;
-        }
-        gr_buf_append(&buf, str + pos, len - pos);
-    }
+    if (old_len == 0)
+        replace_empty(&buf, str, len, new_value, &replacement);
+    else
+        replace_occurrences(&buf, str, len, old, old_len, &replacement, max_count);
     gr_buf_free(&replacement);
     gr_tv_release(&old_text);
     gr_tv_release(&subject);

@@ -13,6 +13,7 @@
 typedef struct {
     gr_tmpl_engine *engine;
     json_t *context;
+    gr_tmpl_budget *budget; /* may be NULL */
     gr_buf path; /* JSONPath-like name of the value being rendered, for messages */
     size_t depth;
 } walker;
@@ -82,7 +83,7 @@ static int render_text(walker *w, const char *source, size_t len, char **out, si
     int status = gr_tmpl_compile(w->engine, gr_buf_cstr(&w->path), source, len, &tmpl);
 
     if (status == GR_OK)
-        status = gr_tmpl_render(tmpl, w->context, out, out_len);
+        status = gr_tmpl_render_budget(tmpl, w->context, w->budget, out, out_len);
     gr_tmpl_free(tmpl);
     return status;
 }
@@ -132,13 +133,18 @@ static int render_string(walker *w, json_t *value, json_t **out)
     }
     if (single && render_typed(w, str, len, out))
         return GR_OK;
+    /* The typed render used up the budget: its message is the error. */
+    if (w->budget != NULL && w->budget->exhausted)
+        return GR_ELIMIT;
 
     status = render_text(w, str, len, &text, &text_len);
     if (status != GR_OK) {
-        if (w->engine->options.strict_values)
+        if (w->engine->options.strict_values || (w->budget != NULL && w->budget->exhausted))
             return status;
         gr_log_fields(GR_LOG_WARN, "scaffolder", "template error; the value keeps its text",
                       "error", gr_error_last(), NULL);
+        if (w->budget != NULL && w->budget->on_kept_error != NULL)
+            w->budget->on_kept_error(w->budget->payload, gr_error_last());
         *out = json_incref(value);
         return GR_OK;
     }
@@ -232,7 +238,13 @@ static int walk(walker *w, json_t *value, json_t **out)
 
 int gr_tmpl_render_value(gr_tmpl_engine *engine, json_t *input, json_t *context, json_t **out)
 {
-    walker w = {.engine = engine, .context = context, .path = GR_BUF_INIT};
+    return gr_tmpl_render_value_budget(engine, input, context, NULL, out);
+}
+
+int gr_tmpl_render_value_budget(gr_tmpl_engine *engine, json_t *input, json_t *context,
+                                gr_tmpl_budget *budget, json_t **out)
+{
+    walker w = {.engine = engine, .context = context, .budget = budget, .path = GR_BUF_INIT};
     int status;
 
     gr_buf_puts(&w.path, "input");

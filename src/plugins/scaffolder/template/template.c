@@ -26,6 +26,7 @@ gr_tmpl_engine *gr_tmpl_engine_new(const gr_tmpl_options *options)
                   "bitbucket.org", "bitbucketCloud", "dev.azure.com", "azure");
     gr_tmpl__add_builtin_filters(engine);
     gr_tmpl__add_backstage_filters(engine);
+    gr_tmpl__add_now_filter(engine);
     return engine;
 }
 
@@ -276,8 +277,14 @@ void gr_tmpl_free(gr_tmpl *tmpl)
 
 int gr_tmpl_render(const gr_tmpl *tmpl, json_t *context, char **out, size_t *out_len)
 {
+    return gr_tmpl_render_budget(tmpl, context, NULL, out, out_len);
+}
+
+int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, char **out,
+                          size_t *out_len)
+{
     gr_buf buf = GR_BUF_INIT;
-    int status = gr_tmpl__render(tmpl, context, &buf);
+    int status = gr_tmpl__render(tmpl, context, budget, &buf);
 
     *out = NULL;
     if (status != GR_OK) {
@@ -293,12 +300,18 @@ int gr_tmpl_render(const gr_tmpl *tmpl, json_t *context, char **out, size_t *out
 int gr_tmpl_render_string(gr_tmpl_engine *engine, const char *name, const char *source,
                           json_t *context, char **out)
 {
+    return gr_tmpl_render_string_budget(engine, name, source, context, NULL, out);
+}
+
+int gr_tmpl_render_string_budget(gr_tmpl_engine *engine, const char *name, const char *source,
+                                 json_t *context, gr_tmpl_budget *budget, char **out)
+{
     gr_tmpl *tmpl = NULL;
     int status = gr_tmpl_compile(engine, name, source, strlen(source), &tmpl);
 
     *out = NULL;
     if (status == GR_OK)
-        status = gr_tmpl_render(tmpl, context, out, NULL);
+        status = gr_tmpl_render_budget(tmpl, context, budget, out, NULL);
     gr_tmpl_free(tmpl);
     return status;
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Templates follow Nunjucks 3.2 as Backstage's scaffolder configures it
@@ -29,7 +30,29 @@
 /** Maximum depth of nested arrays and objects that a filter walks (dump, sort...). */
 #define GR_TMPL_MAX_VALUE_DEPTH 256
 
+/** Number of counted iterations between two reads of the clock for a budget's deadline. */
+#define GR_TMPL_CLOCK_CHECK_ITERATIONS 4096u
+
 typedef struct gr_tmpl_engine gr_tmpl_engine;
+
+/**
+ * A limit on the work of several renders together, such as every render of
+ * one task run. A render that uses a budget fails with GR_ELIMIT once the
+ * budget's iterations are used up or its deadline has passed, and marks the
+ * budget exhausted. gr_tmpl_render_value() then fails too, where it keeps
+ * the text of other template errors. One budget serves one thread at a time.
+ */
+typedef struct {
+    uint64_t iterations_left;       /* loop iterations and generated items still allowed */
+    uint64_t iterations_total;      /* the budget's size, for messages */
+    int64_t deadline_ms;            /* CLOCK_MONOTONIC milliseconds; 0 for no deadline */
+    const char *iterations_setting; /* config key of the size, named in messages; may be NULL */
+    const char *deadline_setting; /* config key of the time limit, named in messages; may be NULL */
+    bool exhausted;
+    /* Receives each template error that gr_tmpl_render_value() keeps the text for; may be NULL. */
+    void (*on_kept_error)(void *payload, const char *message);
+    void *payload;
+} gr_tmpl_budget;
 typedef struct gr_tmpl gr_tmpl;
 
 /** The delimiters of `{{ output }}` tags. Block `{% %}` and comment `{# #}` tags never change. */
@@ -63,8 +86,9 @@ typedef int (*gr_tmpl_filter_fn)(void *payload, json_t *value, json_t *const *ar
                                  json_t **out);
 
 /**
- * Creates an engine with Nunjucks' built-in filters and Backstage's
- * parseRepoUrl, parseEntityRef, pick and projectSlug. `options` may be NULL
+ * Creates an engine with Nunjucks' built-in filters, Backstage's
+ * parseRepoUrl, parseEntityRef, pick and projectSlug, and the `now` filter
+ * that Roadie's hosted Backstage adds. `options` may be NULL
  * for the Backstage delimiters with every flag off. Caller frees with
  * gr_tmpl_engine_free(), after every template compiled with it.
  */
@@ -110,9 +134,17 @@ void gr_tmpl_free(gr_tmpl *tmpl);
  */
 int gr_tmpl_render(const gr_tmpl *tmpl, json_t *context, char **out, size_t *out_len);
 
+/** Like gr_tmpl_render(), charging the work to `budget` (may be NULL). */
+int gr_tmpl_render_budget(const gr_tmpl *tmpl, json_t *context, gr_tmpl_budget *budget, char **out,
+                          size_t *out_len);
+
 /** Compiles and renders `source` once (see gr_tmpl_compile() and gr_tmpl_render()). */
 int gr_tmpl_render_string(gr_tmpl_engine *engine, const char *name, const char *source,
                           json_t *context, char **out);
+
+/** Like gr_tmpl_render_string(), charging the work to `budget` (may be NULL). */
+int gr_tmpl_render_string_budget(gr_tmpl_engine *engine, const char *name, const char *source,
+                                 json_t *context, gr_tmpl_budget *budget, char **out);
 
 /**
  * Renders every string in a JSON tree as Backstage renders step inputs.
@@ -127,5 +159,13 @@ int gr_tmpl_render_string(gr_tmpl_engine *engine, const char *name, const char *
  * the whole input rendered to nothing.
  */
 int gr_tmpl_render_value(gr_tmpl_engine *engine, json_t *input, json_t *context, json_t **out);
+
+/**
+ * Like gr_tmpl_render_value(), charging the work to `budget` (may be NULL).
+ * An exhausted budget fails the call, and every template error whose text
+ * is kept also goes to the budget's on_kept_error.
+ */
+int gr_tmpl_render_value_budget(gr_tmpl_engine *engine, json_t *input, json_t *context,
+                                gr_tmpl_budget *budget, json_t **out);
 
 #endif

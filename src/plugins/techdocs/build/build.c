@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "plugins/techdocs/build/markdown.h"
 #include "plugins/techdocs/build/meta.h"
 #include "plugins/techdocs/build/nav.h"
+#include "plugins/techdocs/build/sanitize.h"
 #include "plugins/techdocs/build/search.h"
 #include "plugins/techdocs/build/urls.h"
 
@@ -414,6 +416,29 @@ done:
     return rc;
 }
 
+static int is_html_file(const char *src_uri)
+{
+    const char *dot = strrchr(src_uri, '.');
+
+    return dot != NULL && (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0);
+}
+
+/* Writes a raw HTML file of the docs folder through the sanitizer that
+ * cleans raw HTML in Markdown, because the server shows it inside the
+ * portal layout as it shows built pages. */
+static int write_sanitized(site *s, const char *src_uri, const char *data, size_t len)
+{
+    gr_techdocs_sanitizer sanitizer = GR_TECHDOCS_SANITIZER_INIT;
+    gr_buf clean = GR_BUF_INIT;
+    int rc;
+
+    gr_techdocs_sanitize_feed(&sanitizer, data, len, &clean);
+    gr_techdocs_sanitize_finish(&sanitizer, &clean);
+    rc = write_output(s, src_uri, gr_buf_cstr(&clean), clean.len, 1);
+    gr_buf_free(&clean);
+    return rc;
+}
+
 static int copy_file(site *s, const gr_techdocs_file *file)
 {
     char *data = NULL;
@@ -423,7 +448,9 @@ static int copy_file(site *s, const gr_techdocs_file *file)
     /* NOTE: assets are read whole; docs assets are images and small
      * downloads. A streaming copy would lift the size limit. */
     rc = read_file(file->abs_path, (size_t)256 << 20, &data, &len);
-    if (rc == GR_OK)
+    if (rc == GR_OK && is_html_file(file->src_uri))
+        rc = write_sanitized(s, file->src_uri, data, len);
+    else if (rc == GR_OK)
         rc = write_output(s, file->src_uri, data, len, 1);
     if (rc == GR_OK)
         s->report->file_count++;

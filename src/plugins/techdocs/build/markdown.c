@@ -8,8 +8,19 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "plugins/techdocs/build/attr_list.h"
 #include "plugins/techdocs/build/page.h"
 #include "plugins/techdocs/build/sanitize.h"
+
+/* A start tag already written to `buf` at [start, end), kept so that an
+ * attribute list after its element can rewrite it. */
+typedef struct {
+    gr_buf *buf; /* NULL when there is none */
+    const char *name;
+    size_t start;
+    size_t end;
+    gr_techdocs_attributes attrs;
+} element_tag;
 
 /* One md4c run over a piece of the page. */
 typedef struct {
@@ -32,6 +43,8 @@ typedef struct {
     gr_buf image_alt;
     char *image_src;
     char *image_title;
+    element_tag link;   /* the start tag of the open link */
+    element_tag last;   /* the image or link just closed, which a `{...}` may follow */
 } renderer;
 
 static gr_buf *target(renderer *r)
@@ -202,71 +215,67 @@ static void write_text(renderer *r, const char *text, size_t len)
     }
 }
 
+static void tag_forget(element_tag *tag)
+{
+    gr_techdocs_attributes_free(&tag->attrs);
+    tag->buf = NULL;
+}
+
+/* Writes the start tag of `name` with `attrs` to `buf` and records where it is. */
+static void tag_write(element_tag *tag, gr_buf *buf, const char *name,
+                      const gr_techdocs_attributes *attrs, const char *end)
+{
+    tag->buf = buf;
+    tag->name = name;
+    tag->start = buf->len;
+    gr_buf_printf(buf, "<%s", name);
+    gr_techdocs_attributes_write(buf, attrs);
+    gr_buf_puts(buf, end);
+    tag->end = buf->len;
+}
+
+/* Writes the tag again with its changed attributes in place of the old one. */
+static void tag_rewrite(element_tag *tag)
+{
+    gr_buf *buf = tag->buf;
+    char *tail = gr_xstrndup(buf->data + tag->end, buf->len - tag->end);
+    int is_void = strcmp(tag->name, "img") == 0;
+
+    buf->len = tag->start;
+    buf->data[buf->len] = '\0';
+    tag_write(tag, buf, tag->name, &tag->attrs, is_void ? " />" : ">");
+    gr_buf_puts(buf, tail);
+    free(tail);
+}
+
+/* Applies an attribute list that starts the text after an image or a link
+ * (attr_list's INLINE_RE) to that element and drops it from the text. */
+static void apply_inline_attributes(renderer *r)
+{
+    size_t inner_from;
+    size_t inner_len;
+    size_t used;
+
+    if (r->last.buf == NULL || !r->page->options->attr_list || r->pending.len == 0)
+        return;
+    used = gr_techdocs_attribute_list_match(r->pending.data, r->pending.len, &inner_from,
+                                            &inner_len);
+    if (used == 0)
+        return;
+    gr_techdocs_attributes_apply(&r->last.attrs, r->pending.data + inner_from, inner_len);
+    tag_rewrite(&r->last);
+    memmove(r->pending.data, r->pending.data + used, r->pending.len - used + 1);
+    r->pending.len -= used;
+}
+
 static void flush_pending(renderer *r)
 {
+    apply_inline_attributes(r);
+    tag_forget(&r->last);
     if (r->pending.len == 0)
         return;
     write_text(r, r->pending.data, r->pending.len);
     gr_buf_reset(&r->pending);
-}
-
-/* An attribute list read from `{: #id .class key=value }`. */
-typedef struct {
-    char *id;
-    gr_buf classes;
-    gr_buf others; /* ready-made ` key="value"` pairs */
-} attribute_list;
-
-static void parse_attribute_list(const char *text, size_t len, attribute_list *attrs)
-{
-    size_t pos = 0;
-
-    while (pos < len) {
-        while (pos < len && text[pos] == ' ')
-            pos++;
-        size_t start = pos;
-        char quote = 0;
-        while (pos < len && (quote || text[pos] != ' ')) {
-            if (quote && text[pos] == quote)
-                quote = 0;
-            else if (!quote && (text[pos] == '"' || text[pos] == '\''))
-                quote = text[pos];
-            pos++;
-        }
-        if (pos == start)
-            break;
-
-        const char *token = text + start;
-        size_t token_len = pos - start;
-        const char *equals = memchr(token, '=', token_len);
-        if (token[0] == '#' && token_len > 1) {
-            free(attrs->id);
-            attrs->id = gr_xstrndup(token + 1, token_len - 1);
-        } else if (token[0] == '.' && token_len > 1) {
-            if (attrs->classes.len)
-                gr_buf_putc(&attrs->classes, ' ');
-            gr_buf_append(&attrs->classes, token + 1, token_len - 1);
-        } else if (equals != NULL && equals > token) {
-            const char *value = equals + 1;
-            size_t value_len = token_len - (size_t)(value - token);
-            char *key = gr_xstrndup(token, (size_t)(equals - token));
-            char *plain;
-            if (value_len >= 2 && (value[0] == '"' || value[0] == '\'') &&
-                value[value_len - 1] == value[0]) {
-                value++;
-                value_len -= 2;
-            }
-            plain = gr_xstrndup(value, value_len);
-            /* Attributes the sanitizer drops from raw HTML are dropped here too. */
-            if (!gr_techdocs_attribute_is_unsafe(key, strlen(key), plain, value_len)) {
-                gr_buf_printf(&attrs->others, " %s=\"", key);
-                gr_buf_put_html(&attrs->others, plain);
-                gr_buf_putc(&attrs->others, '"');
-            }
-            free(key);
-            free(plain);
-        }
-    }
 }
 
 /* Finds a trailing ` {: ...}` in the heading's last text (attr_list's
@@ -340,7 +349,7 @@ static char *trimmed(const gr_buf *buf)
 
 static void finish_heading(renderer *r)
 {
-    attribute_list attrs = {NULL, GR_BUF_INIT, GR_BUF_INIT};
+    gr_techdocs_attributes attrs = GR_TECHDOCS_ATTRIBUTES_INIT;
     size_t inner_from;
     size_t inner_len;
     long start = -1;
@@ -351,7 +360,7 @@ static void finish_heading(renderer *r)
     if (r->page->options->attr_list && r->pending.len > 0)
         start = find_heading_attributes(r->pending.data, r->pending.len, &inner_from, &inner_len);
     if (start >= 0) {
-        parse_attribute_list(r->pending.data + inner_from, inner_len, &attrs);
+        gr_techdocs_attributes_apply(&attrs, r->pending.data + inner_from, inner_len);
         /* attr_list also drops closing '#'s left before the list. */
         size_t keep = (size_t)start;
         while (keep > 0 && r->pending.data[keep - 1] == '#')
@@ -364,8 +373,8 @@ static void finish_heading(renderer *r)
     flush_pending(r);
 
     title = trimmed(&r->heading_toc_text);
-    if (attrs.id != NULL) {
-        id = gr_xstrdup(attrs.id);
+    if (gr_techdocs_attributes_get(&attrs, "id") != NULL) {
+        id = gr_xstrdup(gr_techdocs_attributes_get(&attrs, "id"));
         gr_techdocs_idset_add(r->page->ids, id);
     } else {
         char *text = trimmed(&r->heading_slug_text);
@@ -377,15 +386,9 @@ static void finish_heading(renderer *r)
     record_heading(r, id, title);
 
     r->heading_level = 0;
-    gr_buf_printf(r->out, "<h%d id=\"", level);
-    gr_buf_put_html(r->out, id);
-    gr_buf_putc(r->out, '"');
-    if (attrs.classes.len) {
-        gr_buf_puts(r->out, " class=\"");
-        gr_buf_put_html(r->out, attrs.classes.data);
-        gr_buf_putc(r->out, '"');
-    }
-    gr_buf_puts(r->out, gr_buf_cstr(&attrs.others));
+    gr_techdocs_attributes_set(&attrs, "id", id);
+    gr_buf_printf(r->out, "<h%d", level);
+    gr_techdocs_attributes_write(r->out, &attrs);
     gr_buf_putc(r->out, '>');
     gr_buf_append(r->out, r->heading_html.data ? r->heading_html.data : "", r->heading_html.len);
     if (r->page->options->toc_permalink) {
@@ -399,9 +402,7 @@ static void finish_heading(renderer *r)
     gr_buf_reset(&r->heading_html);
     gr_buf_reset(&r->heading_slug_text);
     gr_buf_reset(&r->heading_toc_text);
-    free(attrs.id);
-    gr_buf_free(&attrs.classes);
-    gr_buf_free(&attrs.others);
+    gr_techdocs_attributes_free(&attrs);
     free(id);
     free(title);
 }
@@ -509,22 +510,16 @@ static void start_link(renderer *r, const MD_SPAN_A_DETAIL *detail)
 {
     char *href = attribute_string(&detail->href);
     char *written = resolve_url(r, href, 0);
-    gr_buf *out = target(r);
 
-    gr_buf_puts(out, "<a");
-    if (written != NULL) {
-        gr_buf_puts(out, " href=\"");
-        gr_buf_put_html(out, written);
-        gr_buf_putc(out, '"');
-    }
+    tag_forget(&r->link);
+    if (written != NULL)
+        gr_techdocs_attributes_set(&r->link.attrs, "href", written);
     if (detail->title.size > 0) {
         char *title = attribute_string(&detail->title);
-        gr_buf_puts(out, " title=\"");
-        gr_buf_put_html(out, title);
-        gr_buf_putc(out, '"');
+        gr_techdocs_attributes_set(&r->link.attrs, "title", title);
         free(title);
     }
-    gr_buf_putc(out, '>');
+    tag_write(&r->link, target(r), "a", &r->link.attrs, ">");
     free(href);
     free(written);
 }
@@ -565,22 +560,13 @@ static int enter_span(MD_SPANTYPE type, void *detail, void *userdata)
 
 static void finish_image(renderer *r)
 {
-    gr_buf *out = target(r);
-
-    gr_buf_puts(out, "<img alt=\"");
-    gr_buf_put_html(out, gr_buf_cstr(&r->image_alt));
-    gr_buf_putc(out, '"');
-    if (r->image_src != NULL) {
-        gr_buf_puts(out, " src=\"");
-        gr_buf_put_html(out, r->image_src);
-        gr_buf_putc(out, '"');
-    }
-    if (r->image_title != NULL) {
-        gr_buf_puts(out, " title=\"");
-        gr_buf_put_html(out, r->image_title);
-        gr_buf_putc(out, '"');
-    }
-    gr_buf_puts(out, " />");
+    tag_forget(&r->last);
+    gr_techdocs_attributes_set(&r->last.attrs, "alt", gr_buf_cstr(&r->image_alt));
+    if (r->image_src != NULL)
+        gr_techdocs_attributes_set(&r->last.attrs, "src", r->image_src);
+    if (r->image_title != NULL)
+        gr_techdocs_attributes_set(&r->last.attrs, "title", r->image_title);
+    tag_write(&r->last, target(r), "img", &r->last.attrs, " />");
     free(r->image_src);
     free(r->image_title);
     r->image_src = NULL;
@@ -603,7 +589,12 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *userdata)
     switch (type) {
     case MD_SPAN_EM: gr_buf_puts(out, "</em>"); break;
     case MD_SPAN_STRONG: gr_buf_puts(out, "</strong>"); break;
-    case MD_SPAN_A: gr_buf_puts(out, "</a>"); break;
+    case MD_SPAN_A:
+        gr_buf_puts(out, "</a>");
+        /* The closed link is what an attribute list right after it changes. */
+        r->last = r->link;
+        memset(&r->link, 0, sizeof(r->link));
+        break;
     case MD_SPAN_CODE: gr_buf_puts(out, "</code>"); break;
     case MD_SPAN_DEL: gr_buf_puts(out, "</del>"); break;
     case MD_SPAN_U: gr_buf_puts(out, "</u>"); break;
@@ -704,6 +695,8 @@ int gr_techdocs__render_md4c(gr_techdocs__page *page, const char *text, size_t l
     gr_buf_free(&r.heading_slug_text);
     gr_buf_free(&r.heading_toc_text);
     gr_buf_free(&r.image_alt);
+    tag_forget(&r.link);
+    tag_forget(&r.last);
     free(r.image_src);
     free(r.image_title);
     if (rc != 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Removes scripts, event handlers and script URLs from raw HTML in Markdown. */
+/* Removes scripts, event handlers, script URLs and frames from raw HTML in docs. */
 #ifndef GR_PLUGINS_TECHDOCS_BUILD_SANITIZE_H
 #define GR_PLUGINS_TECHDOCS_BUILD_SANITIZE_H
 
@@ -13,7 +13,8 @@
  * stream: raw HTML arrives in pieces (one tag at a time, or one line of an
  * HTML block) and a tag may span pieces. It drops <script> elements with their
  * content; comments, doctypes and processing instructions; the tags of
- * <base>, <meta> and SVG animation elements; every attribute whose name
+ * <base>, <meta>, SVG animation elements, <iframe>, <frame>, <frameset>,
+ * <object>, <embed> and <applet>; every attribute whose name
  * starts with "on" or has a character other than letters, digits, '-',
  * '_', ':' and '.', srcdoc attributes, and URL attributes (href, src,
  * action, formaction, xlink:href, data, background, poster, cite and the
