@@ -687,8 +687,10 @@ static void reverse(json_t *array)
 int gr_ui_entity_list(gr_ui *ui, const gr_ui_list_query *query, gr_ui_list_page *page)
 {
     int index = sort_index(query->sort);
-    int limit = query->limit > 0 && query->limit <= GR_UI_PAGE_SIZE_MAX ? query->limit
-                                                                        : GR_UI_PAGE_SIZE;
+    /* A page larger than the maximum shows the maximum, not the default. */
+    int limit = query->limit <= 0                  ? GR_UI_PAGE_SIZE
+                : query->limit > GR_UI_PAGE_SIZE_MAX ? GR_UI_PAGE_SIZE_MAX
+                                                     : query->limit;
     int backward = query->before != NULL && query->after == NULL;
     int ascending = query->descending ? backward : !backward;
     const char *cursor = backward ? query->before : query->after;
