@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
 #include "plugins/techdocs/build/files.h"
 #include "plugins/techdocs/cache.h"
 #include "plugins/techdocs/files.h"
+#include "plugins/techdocs/service_internal.h"
 #include "plugins/techdocs/site_search.h"
 #include "plugins/techdocs/store.h"
 #include "plugins/techdocs/toc.h"
@@ -99,23 +102,26 @@ static void site_files_over_max(void **state)
     free(root);
 }
 
-/* A file one byte larger than the reader's maximum is refused. */
+/* A published file of GR_TECHDOCS_MAX_SITE_FILE_BYTES + 1 (sparse) is refused, naming it. */
 static void site_file_bytes_over_max(void **state)
 {
     char *root = gr_test_tmpdir("techdocs-limits");
     char *path = gr_xasprintf("%s/page.html", root);
     unsigned char *data = NULL;
     size_t size = 0;
+    int fd;
 
     (void)state;
-    gr_test_write_file(root, "page.html", "0123456789");
-    assert_int_equal(gr_techdocs_read_file(path, 10, &data, &size), GR_OK);
-    assert_int_equal(size, 10);
-    free(data);
-    data = NULL;
-    assert_int_equal(gr_techdocs_read_file(path, 9, &data, &size), GR_ELIMIT);
+    gr_test_write_file(root, "page.html", "");
+    fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)GR_TECHDOCS_MAX_SITE_FILE_BYTES + 1), 0);
+    close(fd);
+    assert_int_equal(gr_techdocs_read_file(path, GR_TECHDOCS_MAX_SITE_FILE_BYTES, &data, &size),
+                     GR_ELIMIT);
     assert_null(data);
     assert_contains(gr_error_last(), path);
+    assert_contains(gr_error_last(), "larger than 67108864 bytes");
     gr_test_rmtree(root);
     free(path);
     free(root);
@@ -286,6 +292,42 @@ static void toc_entries_over_max(void **state)
     gr_buf_free(&html);
 }
 
+static void count_line(gr_log_level level, const char *line, void *payload)
+{
+    (void)level;
+    (void)line;
+    (*(int *)payload)++;
+}
+
+/* A job keeps its first GR_TECHDOCS_JOB_MAX_LOG_LINES lines; every line still reaches the log. */
+static void job_log_lines_over_max(void **state)
+{
+    gr_techdocs_service service;
+    gr_techdocs_job job;
+    char ref[] = "component:default/a";
+    int logged = 0;
+
+    (void)state;
+    memset(&service, 0, sizeof(service));
+    memset(&job, 0, sizeof(job));
+    pthread_mutex_init(&service.lock, NULL);
+    pthread_cond_init(&service.changed, NULL);
+    job.service = &service;
+    job.triplet.ref = ref;
+    gr_log_set_sink(count_line, &logged);
+    for (int i = 0; i <= GR_TECHDOCS_JOB_MAX_LOG_LINES; i++)
+        gr_techdocs__job_log(&job, "line %d", i);
+    gr_log_set_sink(NULL, NULL);
+    assert_int_equal(job.log_count, GR_TECHDOCS_JOB_MAX_LOG_LINES);
+    assert_string_equal(job.log[GR_TECHDOCS_JOB_MAX_LOG_LINES - 1], "line 999");
+    assert_int_equal(logged, GR_TECHDOCS_JOB_MAX_LOG_LINES + 1);
+    for (size_t i = 0; i < job.log_count; i++)
+        free(job.log[i]);
+    free(job.log);
+    pthread_cond_destroy(&service.changed);
+    pthread_mutex_destroy(&service.lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +336,7 @@ int main(void)
         cmocka_unit_test(cache_file_over_max),   cmocka_unit_test(cache_total_over_max),
         cmocka_unit_test(search_terms_over_max), cmocka_unit_test(snippet_over_max),
         cmocka_unit_test(toc_level_over_max),    cmocka_unit_test(toc_entries_over_max),
+        cmocka_unit_test(job_log_lines_over_max),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
