@@ -90,10 +90,10 @@ static gr_test_output dry_run(unsigned first, unsigned second)
 {
     json_t *body = json_pack(
         "{s:{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:[{s:s, s:s, s:{s:s}}]}}, s:{}, s:[o, o]}",
-        "template", "apiVersion", "scaffolder.backstage.io/v1beta3", "kind", "Template",
-        "metadata", "name", "limits", "spec", "owner", "group:default/team", "type", "service",
-        "steps", "id", "fetch", "action", "fetch:template", "input", "url", "./", "values",
-        "directoryContents", padded_file("a.txt", first), padded_file("b.txt", second));
+        "template", "apiVersion", "scaffolder.backstage.io/v1beta3", "kind", "Template", "metadata",
+        "name", "limits", "spec", "owner", "group:default/team", "type", "service", "steps", "id",
+        "fetch", "action", "fetch:template", "input", "url", "./", "values", "directoryContents",
+        padded_file("a.txt", first), padded_file("b.txt", second));
     char *text = json_dumps(body, JSON_COMPACT);
     char *url = gr_xasprintf("%s/api/scaffolder/v2/dry-run", S->server.base_url);
     gr_test_output res = gr_test_http("POST", url, headers, text);
@@ -104,7 +104,8 @@ static gr_test_output dry_run(unsigned first, unsigned second)
     return res;
 }
 
-/* Files of DRY_RUN_RESULT_MAX_BYTES in all come back; one byte more answers 413 naming the limit. */
+/* Files of DRY_RUN_RESULT_MAX_BYTES in all come back, but one byte more gets 413 naming the limit.
+ */
 static void dry_run_result_over_max(void **state)
 {
     unsigned half = DRY_RUN_RESULT_MAX_BYTES / 2;

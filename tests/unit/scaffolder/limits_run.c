@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that cross the scaffolder's limits on files, folders, logs, outputs, actions and secrets. */
+/* Tests that cross the scaffolder limits: files, folders, logs, outputs, actions, secrets. */
 #include "scaffolder_test.h"
 
 #include <fcntl.h>
@@ -82,7 +82,7 @@ static void debug_contents_over_max(void **state)
     free(log);
 }
 
-/* debug:wait refuses one millisecond more than ten minutes before it waits. */
+/* debug:wait rejects one millisecond more than ten minutes before it waits. */
 static void wait_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -150,13 +150,12 @@ static int big_output(gr_scaffolder_ctx *ctx, void *payload)
 static void add_test_action(run_fixture *f, const char *id, gr_scaffolder_action_fn run,
                             void *payload)
 {
-    gr_scaffolder_action action = {.id = id, .description = "test", .run = run,
-                                   .payload = payload};
+    gr_scaffolder_action action = {.id = id, .description = "test", .run = run, .payload = payload};
 
     assert_int_equal(gr_scaffolder_actions_add(f->scaffolder->actions, &action), 0);
 }
 
-/* Log lines past the event limit are dropped; the task still completes. */
+/* Log lines past the event limit are dropped, but the task still completes. */
 static void events_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -177,7 +176,7 @@ static void events_over_max(void **state)
     assert_int_equal(logs, GR_SCAFFOLDER_MAX_EVENTS);
 }
 
-/* A step output of exactly the limit as compact JSON is kept; one byte more fails the step. */
+/* A step output of exactly the limit as compact JSON is kept, but one byte more fails the step. */
 static void output_bytes_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -196,7 +195,7 @@ static void output_bytes_over_max(void **state)
     assert_contains(f->result.error, "output v makes the step output larger than 1048576 bytes");
 }
 
-/* The registry takes GR_SCAFFOLDER_MAX_ACTIONS actions in all; one more is refused. */
+/* The registry takes GR_SCAFFOLDER_MAX_ACTIONS actions in all, but one more is rejected. */
 static void actions_over_max(void **state)
 {
     static char ids[GR_SCAFFOLDER_MAX_ACTIONS + 1][24];
@@ -218,7 +217,7 @@ static void actions_over_max(void **state)
     gr_scaffolder_actions_free(actions);
 }
 
-/* A folder tree one level deeper than the limit is refused by the walk, naming the folder. */
+/* A folder tree one level deeper than the limit is rejected by the walk, naming the folder. */
 static void depth_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -242,7 +241,7 @@ static void depth_over_max(void **state)
     gr_buf_free(&path);
 }
 
-/* A tree of GR_SCAFFOLDER_MAX_FILES + 1 entries is refused by the walk, naming the root. */
+/* A tree of GR_SCAFFOLDER_MAX_FILES + 1 entries is rejected by the walk, naming the root. */
 static void files_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -276,7 +275,7 @@ static char *alternatives(int count)
     return gr_buf_detach(&text);
 }
 
-/* The 64th alternative of a brace group still matches; the 65th is never tried. */
+/* The 64th alternative of a brace group still matches, but the 65th is never tried. */
 static void glob_alternatives_over_max(void **state)
 {
     char *at = alternatives(64);
@@ -290,7 +289,7 @@ static void glob_alternatives_over_max(void **state)
     free(over);
 }
 
-/* A template file one byte over the limit is refused before it is parsed, naming the file. */
+/* A template file one byte over the limit is rejected before it is parsed, naming the file. */
 static void template_bytes_over_max(void **state)
 {
     run_fixture *f = *state;
@@ -360,7 +359,7 @@ static json_t *nested_value(int depth)
     return value;
 }
 
-/* A schema nested to the limit validates; one level more is reported as an error. */
+/* A schema nested to the limit validates, but one level more is reported as an error. */
 static void schema_depth_over_max(void **state)
 {
     json_t *errors = json_array();

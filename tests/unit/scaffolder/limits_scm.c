@@ -20,7 +20,7 @@
 #include "host/common/error.h"
 #include "plugins/scaffolder/scm.h"
 
-/* A server on 127.0.0.1 that answers every request with a body of `size` spaces. */
+/* A server on 127.0.0.1 that responds to every request with a body of `size` spaces. */
 typedef struct {
     int listener;
     int port;
@@ -28,7 +28,7 @@ typedef struct {
     pthread_t thread;
 } body_server;
 
-/* Reads the request up to its blank line; the requests here have no body. */
+/* Reads the request up to its blank line, because the requests here have no body. */
 static void read_request(int client)
 {
     char buffer[4096];
@@ -46,7 +46,7 @@ static void read_request(int client)
     }
 }
 
-/* Sends the body in chunks; stops early when the client hangs up. */
+/* Sends the body in chunks and stops early when the client hangs up. */
 static void send_body(int client, size_t size)
 {
     static char chunk[65536];
@@ -104,7 +104,7 @@ static void server_stop(body_server *server)
     close(server->listener);
 }
 
-/* Requests a body of `size` bytes; returns the result of gr_scm_request(). */
+/* Requests a body of `size` bytes and returns the result of gr_scm_request(). */
 static int request_body(size_t size, long *status)
 {
     body_server server;
@@ -121,7 +121,7 @@ static int request_body(size_t size, long *status)
     return rc;
 }
 
-/* A response of GR_SCM_MAX_RESPONSE_BYTES is read; one byte more fails naming the URL. */
+/* A response of GR_SCM_MAX_RESPONSE_BYTES is read, but one byte more fails naming the URL. */
 static void response_over_max(void **state)
 {
     long status = 0;

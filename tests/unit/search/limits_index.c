@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that cross the search limits on collators, documents, pages, the change queue and schedules. */
+/* Tests that cross the search limits: collators, documents, pages, the queue, schedules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include "search_fixture.h"
@@ -25,7 +26,7 @@
             (void *)&db_fixture_sqlite                                                             \
     }
 
-/* Documents a test collator adds, and what the sink answered for each. */
+/* Documents a test collator adds, and what the sink returned for each. */
 typedef struct {
     const gr_search_doc *docs;
     size_t count;
@@ -70,7 +71,7 @@ static char *repeated(char ch, size_t count)
     return text;
 }
 
-/* Collators are registered up to GR_SEARCH_MAX_COLLATORS; the next one is refused. */
+/* Collators are registered up to GR_SEARCH_MAX_COLLATORS, but the next one is rejected. */
 static void collators_over_max(void **state)
 {
     search_fixture *fixture = *state;
@@ -89,7 +90,7 @@ static void collators_over_max(void **state)
     assert_int_equal(fixture->search->collator_count, GR_SEARCH_MAX_COLLATORS);
 }
 
-/* A type name of GR_SEARCH_MAX_TYPE_BYTES is taken; one byte more is refused. */
+/* A type name of GR_SEARCH_MAX_TYPE_BYTES is taken, but one byte more is rejected. */
 static void type_bytes_over_max(void **state)
 {
     search_fixture *fixture = *state;
@@ -107,7 +108,7 @@ static void type_bytes_over_max(void **state)
     assert_contains(gr_error_last(), "at most 64 bytes");
 }
 
-/* A title of GR_SEARCH_MAX_FIELD_BYTES is indexed; one byte more rejects the document. */
+/* A title of GR_SEARCH_MAX_FIELD_BYTES is indexed, but one byte more rejects the document. */
 static void field_bytes_over_max(void **state)
 {
     search_fixture *fixture = *state;
@@ -118,8 +119,8 @@ static void field_bytes_over_max(void **state)
         {.source = "over", .title = over, .location = "/over"},
     };
     doc_list list = {.docs = docs, .count = 2};
-    gr_search_collator collator = {.type = "limits", .collate_all = list_collate_all,
-                                   .payload = &list};
+    gr_search_collator collator = {
+        .type = "limits", .collate_all = list_collate_all, .payload = &list};
 
     assert_int_equal(gr_search_register_collator(fixture->search, &collator), 0);
     assert_int_equal(gr_search_reindex(fixture->search, NULL), 0);
@@ -143,8 +144,8 @@ static void text_bytes_over_max(void **state)
     gr_buf text = GR_BUF_INIT;
     gr_search_doc docs[1] = {{.source = "long", .title = "Long page", .location = "/long"}};
     doc_list list = {.docs = docs, .count = 1};
-    gr_search_collator collator = {.type = "limits", .collate_all = list_collate_all,
-                                   .payload = &list};
+    gr_search_collator collator = {
+        .type = "limits", .collate_all = list_collate_all, .payload = &list};
 
     while (text.len + 7 <= GR_SEARCH_MAX_TEXT_BYTES - 9)
         gr_buf_puts(&text, "filler ");
@@ -184,13 +185,14 @@ static int many_collate_all(void *payload, gr_search_sink *sink)
     return rc;
 }
 
-/* A query without a page limit returns GR_SEARCH_DEFAULT_PAGE_LIMIT of 26 documents and a cursor. */
+/* A query without a page limit returns GR_SEARCH_DEFAULT_PAGE_LIMIT of 26 documents and a cursor.
+ */
 static void default_page_limit_over(void **state)
 {
     search_fixture *fixture = *state;
     int count = GR_SEARCH_DEFAULT_PAGE_LIMIT + 1;
-    gr_search_collator collator = {.type = "limits", .collate_all = many_collate_all,
-                                   .payload = &count};
+    gr_search_collator collator = {
+        .type = "limits", .collate_all = many_collate_all, .payload = &count};
     const char *types[] = {"limits"};
     gr_search_request request = {.types = types, .type_count = 1};
     json_t *result;
@@ -230,7 +232,7 @@ static void queue_over_max(void **state)
     gr_buf_free(&lines);
 }
 
-/* 100 years is the longest schedule duration; one millisecond more is refused. */
+/* 100 years is the longest schedule duration, but one millisecond more is rejected. */
 static void duration_over_max(void **state)
 {
     json_t *at = json_pack("{s:i}", "years", 100);
@@ -256,12 +258,9 @@ static void duration_over_max(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        SQLITE_TEST(collators_over_max),
-        SQLITE_TEST(type_bytes_over_max),
-        SQLITE_TEST(field_bytes_over_max),
-        SQLITE_TEST(text_bytes_over_max),
-        SQLITE_TEST(default_page_limit_over),
-        SQLITE_TEST(queue_over_max),
+        SQLITE_TEST(collators_over_max),      SQLITE_TEST(type_bytes_over_max),
+        SQLITE_TEST(field_bytes_over_max),    SQLITE_TEST(text_bytes_over_max),
+        SQLITE_TEST(default_page_limit_over), SQLITE_TEST(queue_over_max),
         cmocka_unit_test(duration_over_max),
     };
 

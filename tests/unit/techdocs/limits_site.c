@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that cross the TechDocs limits on site files, the cache, site search and the table of contents. */
+/* Tests that cross the TechDocs limits: site files, cache, site search, tables of contents. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <fcntl.h>
@@ -33,7 +34,8 @@
             fail_msg("\"%s\" does not contain \"%s\"", (text), (part));                            \
     } while (0)
 
-/* Makes `count` folders nested in `root` ("root/d/d/..."); returns the deepest (caller frees). */
+/* Makes `count` folders nested in `root` ("root/d/d/...") and returns the deepest (caller frees).
+ */
 static char *nest_folders(const char *root, int count)
 {
     gr_buf path = GR_BUF_INIT;
@@ -59,7 +61,7 @@ static void make_files(const char *dir, int count)
     }
 }
 
-/* A site folder one level deeper than the lister walks is refused. */
+/* A site folder one level deeper than the lister walks is rejected. */
 static void list_depth_over_max(void **state)
 {
     char *root = gr_test_tmpdir("techdocs-limits");
@@ -102,7 +104,7 @@ static void site_files_over_max(void **state)
     free(root);
 }
 
-/* A published file of GR_TECHDOCS_MAX_SITE_FILE_BYTES + 1 (sparse) is refused, naming it. */
+/* A published file of GR_TECHDOCS_MAX_SITE_FILE_BYTES + 1 (sparse) is rejected, naming it. */
 static void site_file_bytes_over_max(void **state)
 {
     char *root = gr_test_tmpdir("techdocs-limits");
@@ -160,7 +162,7 @@ static int cached(gr_techdocs_cache *cache, const char *path)
     return hit;
 }
 
-/* A file of the largest cached size is kept; one byte more is not. */
+/* A file of the largest cached size is kept, but one byte more is not. */
 static void cache_file_over_max(void **state)
 {
     gr_techdocs_cache *cache = gr_techdocs_cache_new(60000);
@@ -179,7 +181,7 @@ static void cache_file_over_max(void **state)
 
 /*
  * Fills the cache with 64 files of 1 MiB (GR_TECHDOCS_CACHE_MAX_BYTES in
- * all) in distinct slots; a 65th file in a free slot is then not kept.
+ * all) in distinct slots, so a 65th file in a free slot is then not kept.
  * Paths that share a slot replace each other, so the kept set is tracked.
  */
 static void cache_total_over_max(void **state)
@@ -189,10 +191,10 @@ static void cache_total_over_max(void **state)
     size_t full = GR_TECHDOCS_CACHE_MAX_BYTES / GR_TECHDOCS_CACHE_MAX_FILE_BYTES;
     char *kept[GR_TECHDOCS_CACHE_SLOTS];
     size_t kept_count = 0;
-    int refused = 0;
+    int rejected = 0;
 
     (void)state;
-    for (int n = 0; n < 4 * GR_TECHDOCS_CACHE_SLOTS && !refused; n++) {
+    for (int n = 0; n < 4 * GR_TECHDOCS_CACHE_SLOTS && !rejected; n++) {
         char *path = gr_xasprintf("p%d.html", n);
         size_t alive = 0;
 
@@ -204,7 +206,7 @@ static void cache_total_over_max(void **state)
                 free(kept[i]);
         }
         if (kept_count == full && alive == full && !cached(cache, path))
-            refused = 1;
+            rejected = 1;
         kept_count = alive;
         if (cached(cache, path))
             kept[kept_count++] = path;
@@ -212,7 +214,7 @@ static void cache_total_over_max(void **state)
             free(path);
     }
     assert_int_equal(kept_count, full);
-    assert_true(refused);
+    assert_true(rejected);
     for (size_t i = 0; i < kept_count; i++)
         free(kept[i]);
     free(blob.data);
@@ -225,7 +227,7 @@ static json_t *search_index(const char *text)
                      "text", text);
 }
 
-/* A ninth term is ignored; the eighth still counts. */
+/* A ninth term is ignored, but the eighth still counts. */
 static void search_terms_over_max(void **state)
 {
     json_t *index = search_index("one two three four five six seven eight");
@@ -299,7 +301,8 @@ static void count_line(gr_log_level level, const char *line, void *payload)
     (*(int *)payload)++;
 }
 
-/* A job keeps its first GR_TECHDOCS_JOB_MAX_LOG_LINES lines; every line still reaches the log. */
+/* A job keeps its first GR_TECHDOCS_JOB_MAX_LOG_LINES lines, but every line still reaches the log.
+ */
 static void job_log_lines_over_max(void **state)
 {
     gr_techdocs_service service;
@@ -331,11 +334,11 @@ static void job_log_lines_over_max(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(list_depth_over_max),   cmocka_unit_test(site_files_over_max),
+        cmocka_unit_test(list_depth_over_max),      cmocka_unit_test(site_files_over_max),
         cmocka_unit_test(site_file_bytes_over_max), cmocka_unit_test(docs_files_over_max),
-        cmocka_unit_test(cache_file_over_max),   cmocka_unit_test(cache_total_over_max),
-        cmocka_unit_test(search_terms_over_max), cmocka_unit_test(snippet_over_max),
-        cmocka_unit_test(toc_level_over_max),    cmocka_unit_test(toc_entries_over_max),
+        cmocka_unit_test(cache_file_over_max),      cmocka_unit_test(cache_total_over_max),
+        cmocka_unit_test(search_terms_over_max),    cmocka_unit_test(snippet_over_max),
+        cmocka_unit_test(toc_level_over_max),       cmocka_unit_test(toc_entries_over_max),
         cmocka_unit_test(job_log_lines_over_max),
     };
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static int add(gr_template_set *set, const char *name, const char *text, size_t 
     return gr_template_add(set, name, text, len, "theme/page.html");
 }
 
-/* A template of GR_TEMPLATE_MAX_BYTES compiles; one byte more is refused with its size. */
+/* A template of GR_TEMPLATE_MAX_BYTES compiles, but one byte more is rejected with its size. */
 static void template_bytes_over_max(void **state)
 {
     gr_template_set *set = gr_template_set_new();
@@ -56,7 +57,7 @@ static char *nested_sections(int depth)
     return gr_buf_detach(&text);
 }
 
-/* GR_TEMPLATE_MAX_DEPTH nested sections compile; one more fails naming the file and line. */
+/* GR_TEMPLATE_MAX_DEPTH nested sections compile, but one more fails naming the file and line. */
 static void section_depth_over_max(void **state)
 {
     gr_template_set *set = gr_template_set_new();

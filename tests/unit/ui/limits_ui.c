@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests that cross the UI's limits: sidebar, tabs, cards, theme files, table pages, facets, graphs. */
+/* Tests that cross the UI limits: sidebar, tabs, cards, theme, table pages, facets, graphs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include "ui_fixture.h"
@@ -83,7 +84,7 @@ static void add_bulk(ui_fixture *fx, int count)
     free(search);
 }
 
-/* The sidebar takes GR_UI_MAX_NAV entries; the next one is refused. */
+/* The sidebar takes GR_UI_MAX_NAV entries, but the next one is rejected. */
 static void nav_over_max(void **state)
 {
     ui_fixture fx;
@@ -121,7 +122,7 @@ static int empty_card(gr_ui_page *page, gr_buf *out, void *payload)
     return GR_UI_CARD_EMPTY;
 }
 
-/* The entity page takes GR_UI_MAX_TABS tabs; the next one is refused. */
+/* The entity page takes GR_UI_MAX_TABS tabs, but the next one is rejected. */
 static void tabs_over_max(void **state)
 {
     ui_fixture fx;
@@ -133,8 +134,7 @@ static void tabs_over_max(void **state)
     ui = fx.ui_state;
     for (int i = 0; i <= GR_UI_MAX_TABS && rc == 0; i++) {
         char id[16];
-        gr_ui_tab tab = {.id = id, .label = "Extra", .template_name = "extra",
-                         .render = empty_tab};
+        gr_ui_tab tab = {.id = id, .label = "Extra", .template_name = "extra", .render = empty_tab};
 
         snprintf(id, sizeof(id), "extra-%d", i);
         rc = gr_ui_tab_add(ui, &tab);
@@ -145,7 +145,7 @@ static void tabs_over_max(void **state)
     ui_fixture_stop(&fx);
 }
 
-/* The Overview tab takes GR_UI_MAX_CARDS cards; the next one is refused. */
+/* The Overview tab takes GR_UI_MAX_CARDS cards, but the next one is rejected. */
 static void cards_over_max(void **state)
 {
     ui_fixture fx;
@@ -168,7 +168,7 @@ static void cards_over_max(void **state)
     ui_fixture_stop(&fx);
 }
 
-/* Loads the theme of `dir` again; returns the result of loading it. */
+/* Loads the theme of `dir` again and returns the result of loading it. */
 static int reload_theme(ui_fixture *fx, const char *dir)
 {
     gr_ui *ui = fx->ui_state;
@@ -182,7 +182,7 @@ static int reload_theme(ui_fixture *fx, const char *dir)
     return rc;
 }
 
-/* A stylesheet of the limit's size loads; one byte more fails naming the file and size. */
+/* A stylesheet of the limit's size loads, but one byte more fails naming the file and size. */
 static void theme_file_over_max(void **state)
 {
     ui_fixture fx;
@@ -221,7 +221,7 @@ static size_t page_rows(gr_ui *ui, int limit)
     return rows;
 }
 
-/* A page of GR_UI_PAGE_SIZE_MAX rows is served whole; a larger limit gives that many rows. */
+/* A page of GR_UI_PAGE_SIZE_MAX rows is served whole, but a larger limit gives that many rows. */
 static void page_size_over_max(void **state)
 {
     ui_fixture fx;
@@ -336,9 +336,8 @@ static void graph_depth_over_max(void **state)
     ui_fixture_start(&fx, "", "");
     for (int i = 0; i <= GRAPH_DEPTH_MAX + 1; i++) {
         char name[16];
-        char *relations =
-            gr_xasprintf("[{\"type\":\"dependsOn\",\"targetRef\":\"component:default/c-%d\"}]",
-                         i + 1);
+        char *relations = gr_xasprintf(
+            "[{\"type\":\"dependsOn\",\"targetRef\":\"component:default/c-%d\"}]", i + 1);
 
         snprintf(name, sizeof(name), "c-%d", i);
         add_linked(&fx, name, relations);
@@ -383,16 +382,11 @@ static void graph_roots_over_max(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(nav_over_max),
-        cmocka_unit_test(tabs_over_max),
-        cmocka_unit_test(cards_over_max),
-        cmocka_unit_test(theme_file_over_max),
-        cmocka_unit_test(page_size_over_max),
-        cmocka_unit_test(related_over_max),
-        cmocka_unit_test(facet_values_over_max),
-        cmocka_unit_test(graph_nodes_over_max),
-        cmocka_unit_test(graph_depth_over_max),
-        cmocka_unit_test(graph_roots_over_max),
+        cmocka_unit_test(nav_over_max),          cmocka_unit_test(tabs_over_max),
+        cmocka_unit_test(cards_over_max),        cmocka_unit_test(theme_file_over_max),
+        cmocka_unit_test(page_size_over_max),    cmocka_unit_test(related_over_max),
+        cmocka_unit_test(facet_values_over_max), cmocka_unit_test(graph_nodes_over_max),
+        cmocka_unit_test(graph_depth_over_max),  cmocka_unit_test(graph_roots_over_max),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
