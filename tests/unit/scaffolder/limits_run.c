@@ -8,6 +8,7 @@
 #include "host/config/config.h"
 #include "host/log/log.h"
 #include "plugins/scaffolder/action.h"
+#include "plugins/scaffolder/git.h"
 #include "plugins/scaffolder/jsonschema.h"
 #include "plugins/scaffolder/mask.h"
 
@@ -19,7 +20,7 @@
     "  owner: group:default/team\n"                                                                \
     "  type: service\n"
 
-/* FETCH_MAX_FILE_BYTES of act_fetch.c. */
+/* FETCH_MAX_FILE_BYTES of act_fetch.c and GIT_MAX_FILE_BYTES of git.c. */
 #define COPY_MAX_BYTES (64u * 1024 * 1024)
 /* DEBUG_MAX_CONTENT_BYTES of act_fs.c. */
 #define DEBUG_CONTENT_MAX_BYTES (256 * 1024)
@@ -62,6 +63,44 @@ static void fetch_file_over_max(void **state)
     assert_int_equal(run_with(f, "{}", NULL, false), GR_TASK_FAILED);
     assert_contains(f->result.error, "big.bin is larger than 67108864 bytes");
     free(skeleton);
+}
+
+/*
+ * Committing a folder into a branch of an existing repository (the pull
+ * request actions) rejects a file one byte over the limit, naming it.
+ */
+static void git_file_over_max(void **state)
+{
+    run_fixture *f = *state;
+    char *remote = gr_xasprintf("%s/remote.git", f->dir);
+    char *command = gr_xasprintf("git init -q --bare -b main '%s'", remote);
+    char *first = gr_xasprintf("%s/first", f->dir);
+    char *source = gr_xasprintf("%s/source", f->dir);
+    char *clone = gr_xasprintf("%s/clone", f->dir);
+    gr_git_push push = {.remote_url = remote,
+                        .branch = "main",
+                        .message = "First",
+                        .author_name = "Dev",
+                        .author_email = "dev@example.com"};
+    char *commit = NULL;
+
+    assert_int_equal(system(command), 0);
+    gr_test_write_file(first, "README.md", "first");
+    assert_int_equal(gr_git_init_commit_push(first, &push, &commit), 0);
+    free(commit);
+    commit = NULL;
+
+    sparse_file(source, "big.bin", (off_t)COPY_MAX_BYTES + 1);
+    push.branch = "change";
+    assert_int_equal(gr_git_branch_commit_push(clone, "main", source, "", &push, &commit),
+                     GR_ELIMIT);
+    assert_null(commit);
+    assert_contains(gr_error_last(), "big.bin is larger than 67108864 bytes");
+    free(clone);
+    free(source);
+    free(first);
+    free(command);
+    free(remote);
 }
 
 /* debug:log with-contents shows a file of the limit's size and only the name of a larger one. */
@@ -431,6 +470,7 @@ static void secrets_over_max(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        RUN_TEST(git_file_over_max),
         RUN_TEST(fetch_file_over_max),
         RUN_TEST(debug_contents_over_max),
         RUN_TEST(wait_over_max),
