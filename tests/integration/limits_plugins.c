@@ -14,9 +14,13 @@
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/store/db.h"
 #include "support/gr_test.h"
 
 #define TOKEN "limits-plugins-token-1234"
+/* PICKER_MAX_ENTITIES of the scaffolder's ui.c. */
+#define PICKER_ENTITIES_MAX 2000
 /* DRY_RUN_MAX_RESULT_BYTES of the scaffolder's api.c. */
 #define DRY_RUN_RESULT_MAX_BYTES (8u * 1024 * 1024)
 
@@ -124,10 +128,91 @@ static void dry_run_result_over_max(void **state)
     gr_test_output_free(&res);
 }
 
+/* Runs `sql` on the database the server uses (SQLite file or PostgreSQL). */
+static void run_server_sql(const char *sql)
+{
+    const char *pg = gr_test_server_database(&S->server);
+    char *path = gr_xasprintf("%s/greenroom.sqlite", S->dir);
+    gr_db_options options = {.client = pg ? "pg" : "sqlite", .path = path, .connection = pg};
+    gr_db *db = NULL;
+    gr_db_conn *conn = NULL;
+
+    assert_int_equal(gr_db_open(&db, &options), 0);
+    assert_int_equal(gr_db_acquire(db, GR_DB_WRITE, &conn), 0);
+    if (gr_db_exec(conn, sql) != 0)
+        fail_msg("%s: %s", sql, gr_error_last());
+    gr_db_release(conn);
+    gr_db_close(db);
+    free(path);
+}
+
+/*
+ * Stores `count` components pick-0, pick-1... and the template "pick",
+ * whose form offers components, as the catalog stores final entities.
+ */
+static void add_picker_entities(int count)
+{
+    static const char template_json[] =
+        "{\"apiVersion\":\"scaffolder.backstage.io/v1beta3\",\"kind\":\"Template\","
+        "\"metadata\":{\"name\":\"pick\",\"namespace\":\"default\"},\"spec\":{"
+        "\"owner\":\"group:default/team\",\"type\":\"service\",\"parameters\":[{"
+        "\"title\":\"Pick\",\"properties\":{\"target\":{\"type\":\"string\","
+        "\"ui:field\":\"EntityPicker\",\"ui:options\":{\"allowedKinds\":[\"Component\"]}}}}],"
+        "\"steps\":[{\"id\":\"log\",\"action\":\"debug:log\",\"input\":{\"message\":\"x\"}}]}}";
+    char *sql = gr_xasprintf(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < %d)"
+        " INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity,"
+        " next_update_at) SELECT 'pick-' || i, 'component:default/pick-' || i, '{}', 0 FROM n;"
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < %d)"
+        " INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity,"
+        " last_updated_at, kind, namespace, name)"
+        " SELECT 'pick-' || i, 'component:default/pick-' || i, 'h',"
+        " '{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":"
+        "{\"name\":\"pick-' || i || '\",\"namespace\":\"default\"},\"spec\":{}}', 0,"
+        " 'component', 'default', 'pick-' || i FROM n;"
+        "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity,"
+        " next_update_at) VALUES ('pick-template', 'template:default/pick', '{}', 0);"
+        "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity,"
+        " last_updated_at, kind, namespace, name) VALUES ('pick-template',"
+        " 'template:default/pick', 'h', '%s', 0, 'template', 'default', 'pick')",
+        count, count, template_json);
+
+    run_server_sql(sql);
+    free(sql);
+}
+
+/* Returns how many times `part` occurs in `text`. */
+static size_t occurrences(const char *text, const char *part)
+{
+    size_t count = 0;
+
+    for (const char *p = strstr(text, part); p != NULL; p = strstr(p + 1, part))
+        count++;
+    return count;
+}
+
+/* With one component more than the pickers offer, the form lists PICKER_ENTITIES_MAX of them. */
+static void picker_entities_over_max(void **state)
+{
+    static const char *const page_headers[] = {"Authorization: Bearer " TOKEN, NULL};
+    char *url = gr_xasprintf("%s/create/templates/default/pick", S->server.base_url);
+    gr_test_output res;
+
+    (void)state;
+    add_picker_entities(PICKER_ENTITIES_MAX + 1);
+    res = gr_test_http("GET", url, page_headers, NULL);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(occurrences(res.out, "<option value=\"component:default/pick-"),
+                     PICKER_ENTITIES_MAX);
+    gr_test_output_free(&res);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dry_run_result_over_max),
+        cmocka_unit_test(picker_entities_over_max),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
