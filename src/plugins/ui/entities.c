@@ -762,8 +762,8 @@ static void reverse(json_t *array)
 int gr_ui_entity_list(gr_ui *ui, const gr_ui_list_query *query, gr_ui_list_page *page)
 {
     int index = sort_index(query->sort);
-    int limit = query->limit > 0 && query->limit <= GR_UI_PAGE_SIZE_MAX ? query->limit
-                                                                        : GR_UI_PAGE_SIZE;
+    /* A page larger than the maximum shows the maximum, not the default. */
+    int limit = query->limit > GR_UI_PAGE_SIZE_MAX ? GR_UI_PAGE_SIZE_MAX : query->limit;
     int backward = query->before != NULL && query->after == NULL;
     int ascending = query->descending ? backward : !backward;
     const char *cursor = backward ? query->before : query->after;
@@ -773,6 +773,8 @@ int gr_ui_entity_list(gr_ui *ui, const gr_ui_list_query *query, gr_ui_list_page 
     int error;
 
     memset(page, 0, sizeof(*page));
+    if (limit <= 0)
+        limit = GR_UI_PAGE_SIZE;
     if (cursor != NULL && (error = cursor_decode(cursor, &pair)) < 0)
         goto done;
 
