@@ -570,11 +570,20 @@ static int auth_check_api_write(gr_request *req)
         return GR_OK;
 
     rc = gr_auth_csrf_check(req);
+    if (rc < 0) {
+        char reason[GR_ERROR_MAX];
 
-    if (rc < 0)
-        gr_log_fields(GR_LOG_WARN, "auth", "API write with a session cookie rejected", "reason",
-                      gr_error_last(), "path", gr_req_path(req), "client",
-                      gr_req_client_addr(req), NULL);
+        snprintf(reason, sizeof(reason), "%s", gr_error_last());
+        gr_log_fields(GR_LOG_WARN, "auth", "API write with a browser credential rejected",
+                      "reason", reason, "source", identity->source, "path",
+                      gr_req_path(req), "client", gr_req_client_addr(req), NULL);
+        rc = gr_error_set(GR_EDENIED,
+                          "%s; a %s %s authenticated by the browser (%s) needs the header "
+                          "X-CSRF-Token, or X-Requested-With from the portal's origin. "
+                          "Scripts should send the token of GET /api/auth/<provider>/refresh "
+                          "as Authorization: Bearer",
+                          reason, method, gr_req_path(req), identity->source);
+    }
     return rc;
 }
 
