@@ -50,7 +50,8 @@ typedef struct {
     gr_techdocs_nav_item nav;
     page_info *pages;
     size_t page_count;
-    json_t *search_docs;
+    gr_buf search;       /* search_index.json, written as pages are built */
+    size_t search_start; /* where the entries start in `search` */
     json_t *written; /* output paths, for techdocs_metadata.json */
     EVP_MD_CTX *digest;
     gr_techdocs_report *report;
@@ -402,7 +403,7 @@ static int build_page(site *s, page_info *page)
         goto done;
     }
     report_links(s, page, &html);
-    gr_techdocs_search_add_page(s->search_docs, strcmp(page->url, "./") == 0 ? "" : page->url,
+    gr_techdocs_search_add_page(&s->search, strcmp(page->url, "./") == 0 ? "" : page->url,
                                 page->title, &html);
     dest = gr_techdocs_dest_path(page->file->src_uri);
     rc = write_output(s, dest, html.html, strlen(html.html), 1);
@@ -512,15 +513,14 @@ static int write_site_data(site *s)
 {
     json_t *nav = json_pack("{s:s, s:o}", "site_name", s->config.site_name, "items",
                             nav_json(s, &s->nav));
-    json_t *index = gr_techdocs_search_index(json_incref(s->search_docs));
     int rc = write_json(s, "techdocs_nav.json", nav, 1);
 
+    gr_techdocs_search_finish(&s->search, s->search_start);
     if (rc == GR_OK)
-        rc = write_json(s, "search/search_index.json", index, 1);
+        rc = write_output(s, "search/search_index.json", s->search.data, s->search.len, 1);
     if (rc == GR_OK)
         rc = write_metadata(s);
     json_decref(nav);
-    json_decref(index);
     return rc;
 }
 
@@ -574,7 +574,7 @@ static void site_free(site *s)
     gr_techdocs_files_free(&s->files);
     gr_techdocs_config_free(&s->config);
     gr_yaml_doc_free(s->config_doc);
-    json_decref(s->search_docs);
+    gr_buf_free(&s->search);
     json_decref(s->written);
     EVP_MD_CTX_free(s->digest);
     free(s->config_name);
@@ -592,7 +592,8 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
     s.src_dir = src_dir;
     s.out_dir = out_dir;
     s.report = report;
-    s.search_docs = json_array();
+    gr_techdocs_search_start(&s.search);
+    s.search_start = s.search.len;
     s.written = json_array();
     s.digest = EVP_MD_CTX_new();
     if (s.digest == NULL || EVP_DigestInit_ex(s.digest, EVP_sha256(), NULL) != 1) {

@@ -149,13 +149,90 @@ static char *id_attribute(const char *tag, size_t len)
     return NULL;
 }
 
-static void add_entry(json_t *docs, const char *title, const char *text, size_t len,
+/* Appends `text` as a JSON string the way jansson writes it with
+ * JSON_ENSURE_ASCII: \uXXXX (upper-case hex, surrogate pairs above the BMP)
+ * for control and non-ASCII characters. Returns 0 when `text` is not valid
+ * UTF-8, which jansson refuses. */
+static int put_json_string(gr_buf *out, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *run = p;
+
+    gr_buf_putc(out, '"');
+    while (*p != '\0') {
+        utf8proc_int32_t codepoint;
+        utf8proc_ssize_t used;
+        char escape[13];
+        size_t escape_len = 2;
+
+        if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+            p++;
+            continue;
+        }
+        gr_buf_append(out, run, (size_t)(p - run));
+        used = utf8proc_iterate(p, -1, &codepoint);
+        if (used <= 0)
+            return 0;
+        p += used;
+        run = p;
+        escape[0] = '\\';
+        switch (codepoint) {
+        case '"': escape[1] = '"'; break;
+        case '\\': escape[1] = '\\'; break;
+        case '\b': escape[1] = 'b'; break;
+        case '\f': escape[1] = 'f'; break;
+        case '\n': escape[1] = 'n'; break;
+        case '\r': escape[1] = 'r'; break;
+        case '\t': escape[1] = 't'; break;
+        default: {
+            utf8proc_int32_t units[2] = {codepoint, 0};
+            size_t unit_count = 1;
+            if (codepoint >= 0x10000) {
+                units[0] = 0xD800 | ((codepoint - 0x10000) >> 10);
+                units[1] = 0xDC00 | ((codepoint - 0x10000) & 0x3FF);
+                unit_count = 2;
+            }
+            escape_len = 0;
+            for (size_t i = 0; i < unit_count; i++) {
+                escape[escape_len++] = '\\';
+                escape[escape_len++] = 'u';
+                for (int shift = 12; shift >= 0; shift -= 4)
+                    escape[escape_len++] = hex[(units[i] >> shift) & 15];
+            }
+        }
+        }
+        gr_buf_append(out, escape, escape_len);
+    }
+    gr_buf_append(out, run, (size_t)(p - run));
+    gr_buf_putc(out, '"');
+    return 1;
+}
+
+/* Appends ',' and one entry {"location", "text", "title"} (keys sorted, as
+ * the index is written with JSON_SORT_KEYS). An entry with text that is not
+ * valid UTF-8 is left out, as jansson leaves it out. */
+static void add_entry(gr_buf *out, const char *title, const char *text, size_t len,
                       const char *location)
 {
+    size_t start = out->len;
     char *clean = clean_text(text, len);
+    int ok;
 
-    json_array_append_new(docs, json_pack("{s:s?, s:s, s:s}", "title", title, "text", clean,
-                                          "location", location));
+    gr_buf_puts(out, ",{\"location\":");
+    ok = put_json_string(out, location);
+    gr_buf_puts(out, ",\"text\":");
+    ok = ok && put_json_string(out, clean);
+    gr_buf_puts(out, ",\"title\":");
+    if (title == NULL)
+        gr_buf_puts(out, "null");
+    else
+        ok = ok && put_json_string(out, title);
+    gr_buf_putc(out, '}');
+    if (!ok) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
     free(clean);
 }
 
@@ -168,7 +245,7 @@ static const gr_techdocs_heading *find_heading(const gr_techdocs_page_html *page
     return NULL;
 }
 
-void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char *title,
+void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char *title,
                                  const gr_techdocs_page_html *page)
 {
     const char *html = page->html ? page->html : "";
@@ -240,9 +317,18 @@ void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char 
     gr_buf_free(&all);
 }
 
-json_t *gr_techdocs_search_index(json_t *docs)
+void gr_techdocs_search_start(gr_buf *out)
 {
-    return json_pack("{s:{s:s, s:[s], s:i, s:b, s:s}, s:o}", "config", "indexing", "full", "lang",
-                     "en", "min_search_length", 3, "prebuild_index", 0, "separator", "[\\s\\-]+",
-                     "docs", docs);
+    gr_buf_puts(out, "{\"config\":{\"indexing\":\"full\",\"lang\":[\"en\"],"
+                     "\"min_search_length\":3,\"prebuild_index\":false,"
+                     "\"separator\":\"[\\\\s\\\\-]+\"},\"docs\":[");
+}
+
+void gr_techdocs_search_finish(gr_buf *out, size_t start)
+{
+    /* Every entry starts with ','; the first one must not. */
+    if (out->len > start && out->data[start] == ',')
+        memmove(out->data + start, out->data + start + 1, out->len - start);
+    out->len -= out->len > start ? 1 : 0;
+    gr_buf_puts(out, "]}");
 }
