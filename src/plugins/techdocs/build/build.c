@@ -323,8 +323,15 @@ static int check_utf8(const char *path, const char *text, size_t len)
 
     while (pos < len) {
         utf8proc_int32_t codepoint;
-        utf8proc_ssize_t used = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
-                                                 (utf8proc_ssize_t)(len - pos), &codepoint);
+        utf8proc_ssize_t used;
+
+        /* Most text is ASCII: only other bytes need the decoder. */
+        if ((unsigned char)text[pos] < 0x80) {
+            pos++;
+            continue;
+        }
+        used = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
+                                (utf8proc_ssize_t)(len - pos), &codepoint);
         if (used <= 0)
             return gr_error_set(GR_EINVALID, "%s: byte %zu is not valid UTF-8; save the file "
                                              "as UTF-8",

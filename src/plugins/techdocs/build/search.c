@@ -74,16 +74,16 @@ static void append_decoded(gr_buf *out, const char *text, size_t len)
     }
 }
 
-/* Collapses whitespace as SearchIndex._add_entry does. */
-static char *clean_text(const char *text, size_t len)
+/* Collapses whitespace as SearchIndex._add_entry does, into `out` (reset first). */
+static void clean_text(const char *text, size_t len, gr_buf *out)
 {
-    gr_buf out = GR_BUF_INIT;
     int space = 0;
 
     size_t run = 0;
     size_t run_len = 0;
 
-    gr_buf_puts(&out, "");
+    gr_buf_reset(out);
+    gr_buf_puts(out, "");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -93,21 +93,20 @@ static char *clean_text(const char *text, size_t len)
         }
         if (is_space) {
             /* A run of text ends: write it in one append. */
-            gr_buf_append(&out, text + run, run_len);
+            gr_buf_append(out, text + run, run_len);
             run_len = 0;
-            space = out.len > 0;
+            space = out->len > 0;
             continue;
         }
         if (run_len == 0) {
             if (space)
-                gr_buf_putc(&out, ' ');
+                gr_buf_putc(out, ' ');
             space = 0;
             run = i;
         }
         run_len++;
     }
-    gr_buf_append(&out, text + run, run_len);
-    return gr_buf_detach(&out);
+    gr_buf_append(out, text + run, run_len);
 }
 
 /* One heading's section while the page is walked. */
@@ -212,12 +211,15 @@ static int put_json_string(gr_buf *out, const char *text)
 /* Appends ',' and one entry {"location", "text", "title"} (keys sorted, as
  * the index is written with JSON_SORT_KEYS). An entry with text that is not
  * valid UTF-8 is left out, as jansson leaves it out. */
-static void add_entry(gr_buf *out, const char *title, const char *text, size_t len,
-                      const char *location)
+static void add_entry(gr_buf *out, gr_buf *scratch, const char *title, const char *text,
+                      size_t len, const char *location)
 {
     size_t start = out->len;
-    char *clean = clean_text(text, len);
+    const char *clean;
     int ok;
+
+    clean_text(text, len, scratch);
+    clean = gr_buf_cstr(scratch);
 
     gr_buf_puts(out, ",{\"location\":");
     ok = put_json_string(out, location);
@@ -233,7 +235,6 @@ static void add_entry(gr_buf *out, const char *title, const char *text, size_t l
         out->len = start;
         out->data[start] = '\0';
     }
-    free(clean);
 }
 
 static const gr_techdocs_heading *find_heading(const gr_techdocs_page_html *page, const char *id)
@@ -252,6 +253,7 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     size_t len = strlen(html);
     size_t pos = 0;
     gr_buf all = GR_BUF_INIT;
+    gr_buf scratch = GR_BUF_INIT;
     section *sections = NULL;
     size_t section_count = 0;
     int in_heading = 0;
@@ -262,22 +264,21 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
         size_t end = lt ? (size_t)(lt - html) : len;
 
         if (end > pos) {
-            gr_buf chunk = GR_BUF_INIT;
-            append_decoded(&chunk, html + pos, end - pos);
+            size_t chunk_start;
             if (!first_chunk)
                 gr_buf_putc(&all, '\n');
             first_chunk = 0;
-            gr_buf_append(&all, chunk.data, chunk.len);
+            chunk_start = all.len;
+            append_decoded(&all, html + pos, end - pos);
             if (section_count > 0 && !in_heading) {
                 section *current = &sections[section_count - 1];
-                size_t chunk_len = chunk.len;
-                while (chunk_len > 0 && chunk.data[chunk_len - 1] == '\n')
+                size_t chunk_len = all.len - chunk_start;
+                while (chunk_len > 0 && all.data[chunk_start + chunk_len - 1] == '\n')
                     chunk_len--;
                 if (current->chunks++ > 0)
                     gr_buf_putc(&current->text, ' ');
-                gr_buf_append(&current->text, chunk.data, chunk_len);
+                gr_buf_append(&current->text, all.data + chunk_start, chunk_len);
             }
-            gr_buf_free(&chunk);
         }
         if (lt == NULL)
             break;
@@ -301,12 +302,12 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     size_t all_len = all.len;
     while (all_len > 0 && all.data[all_len - 1] == '\n')
         all_len--;
-    add_entry(docs, title, gr_buf_cstr(&all), all_len, page_url);
+    add_entry(docs, &scratch, title, gr_buf_cstr(&all), all_len, page_url);
     for (size_t i = 0; i < section_count; i++) {
         const gr_techdocs_heading *heading = find_heading(page, sections[i].id);
         if (heading != NULL) {
             char *location = gr_xasprintf("%s#%s", page_url, heading->id);
-            add_entry(docs, heading->title, gr_buf_cstr(&sections[i].text), sections[i].text.len,
+            add_entry(docs, &scratch, heading->title, gr_buf_cstr(&sections[i].text), sections[i].text.len,
                       location);
             free(location);
         }
@@ -315,6 +316,7 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     }
     free(sections);
     gr_buf_free(&all);
+    gr_buf_free(&scratch);
 }
 
 void gr_techdocs_search_start(gr_buf *out)
