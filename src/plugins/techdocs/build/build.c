@@ -25,6 +25,7 @@
 #include "plugins/techdocs/build/markdown.h"
 #include "plugins/techdocs/build/meta.h"
 #include "plugins/techdocs/build/nav.h"
+#include "plugins/techdocs/build/ordered.h"
 #include "plugins/techdocs/build/sanitize.h"
 #include "plugins/techdocs/build/search.h"
 #include "plugins/techdocs/build/urls.h"
@@ -39,6 +40,18 @@ typedef struct {
     char *edit_url;
 } page_info;
 
+/* What building one page leaves for the step that runs in page order. */
+typedef struct {
+    int rc;
+    char *error; /* the message of a failed build, taken on the thread that built it */
+    int counted; /* the page reached the write step */
+    char *dest;  /* the output path, relative to out_dir */
+    char *html;
+    size_t html_len;
+    gr_buf search; /* the page's search index entries */
+    gr_techdocs_report warnings;
+} page_result;
+
 typedef struct {
     const char *src_dir;
     const char *out_dir;
@@ -50,6 +63,7 @@ typedef struct {
     gr_techdocs_nav_item nav;
     page_info *pages;
     size_t page_count;
+    page_result *results; /* one per page */
     gr_buf search;       /* search_index.json, written as pages are built */
     size_t search_start; /* where the entries start in `search` */
     json_t *written; /* output paths, for techdocs_metadata.json */
@@ -154,8 +168,8 @@ static FILE *open_output(const char *path, int *rc)
     return *rc == GR_OK ? fopen(path, "wb") : NULL;
 }
 
-/* Writes `data` to out_dir/rel_path and records it for the metadata file. */
-static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
+/* Writes `data` to out_dir/rel_path. Safe on any thread. */
+static int write_file(const site *s, const char *rel_path, const char *data, size_t len)
 {
     char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
     int rc = GR_OK;
@@ -167,12 +181,25 @@ static int write_output(site *s, const char *rel_path, const char *data, size_t 
         if (file != NULL && fclose(file) != 0 && rc == GR_OK)
             rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
     }
-    if (rc == GR_OK && listed) {
-        json_array_append_new(s->written, json_string(rel_path));
-        EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
-        EVP_DigestUpdate(s->digest, data, len);
-    }
     free(path);
+    return rc;
+}
+
+/* Records a written file for the metadata file, in the order of the build. */
+static void list_output(site *s, const char *rel_path, const char *data, size_t len)
+{
+    json_array_append_new(s->written, json_string(rel_path));
+    EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
+    EVP_DigestUpdate(s->digest, data, len);
+}
+
+/* Writes `data` to out_dir/rel_path and, when `listed`, records it. */
+static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
+{
+    int rc = write_file(s, rel_path, data, len);
+
+    if (rc == GR_OK && listed)
+        list_output(s, rel_path, data, len);
     return rc;
 }
 
@@ -312,7 +339,7 @@ static void apply_nav_titles(site *s, const gr_techdocs_nav_item *item, int dept
 
 static int file_exists(const char *src_uri, void *payload)
 {
-    site *s = payload;
+    const site *s = payload;
 
     return gr_techdocs_files_find(&s->files, src_uri) != NULL;
 }
@@ -360,7 +387,8 @@ static void set_title(page_info *page, const gr_techdocs_meta *meta, const char 
     page->title = gr_techdocs_fallback_title(page->file->src_uri, is_homepage);
 }
 
-static void report_links(site *s, const page_info *page, const gr_techdocs_page_html *html)
+static void report_links(const site *s, const page_info *page, const gr_techdocs_page_html *html,
+                         gr_techdocs_report *report)
 {
     for (size_t i = 0; i < html->link_count; i++) {
         const gr_techdocs_link *link = &html->links[i];
@@ -369,14 +397,16 @@ static void report_links(site *s, const page_info *page, const gr_techdocs_page_
         if (link->status != GR_TECHDOCS_LINK_MISSING)
             continue;
         file = gr_xasprintf("%s/%s", s->docs_rel, page->file->src_uri);
-        report_add(s->report, GR_TECHDOCS_WARNING_CONTENT, file, link->line,
+        report_add(report, GR_TECHDOCS_WARNING_CONTENT, file, link->line,
                    "%s '%s' points to '%s', which is not found in the documentation files",
                    link->is_image ? "image" : "link", link->url, link->target);
         free(file);
     }
 }
 
-static int build_page(site *s, page_info *page)
+/* Builds one page into `result`; runs on a build thread, so it changes only
+ * `page` and `result`. */
+static int build_page(const site *s, page_info *page, page_result *result)
 {
     const char *path = page->file->abs_path;
     char *text = NULL;
@@ -384,8 +414,7 @@ static int build_page(site *s, page_info *page)
     size_t skip = 0;
     gr_techdocs_meta meta = {0};
     gr_techdocs_page_html html = {0};
-    gr_techdocs_link_context links = {page->file->src_uri, file_exists, s};
-    char *dest = NULL;
+    gr_techdocs_link_context links = {page->file->src_uri, file_exists, (void *)s};
     const char *body;
     size_t body_len;
     int rc = read_file(path, GR_TECHDOCS_MAX_SOURCE_BYTES, &text, &len);
@@ -409,18 +438,65 @@ static int build_page(site *s, page_info *page)
         rc = gr_error_wrap(rc, "%s", path);
         goto done;
     }
-    report_links(s, page, &html);
-    gr_techdocs_search_add_page(&s->search, strcmp(page->url, "./") == 0 ? "" : page->url,
-                                page->title, &html);
-    dest = gr_techdocs_dest_path(page->file->src_uri);
-    rc = write_output(s, dest, html.html, strlen(html.html), 1);
-    s->report->page_count++;
+    report_links(s, page, &html, &result->warnings);
+    gr_techdocs_search_add_page(&result->search,
+                                strcmp(page->url, "./") == 0 ? "" : page->url, page->title, &html);
+    result->dest = gr_techdocs_dest_path(page->file->src_uri);
+    result->html_len = strlen(html.html);
+    result->html = html.html;
+    html.html = NULL;
+    rc = write_file(s, result->dest, result->html, result->html_len);
+    result->counted = 1;
 
 done:
-    free(dest);
     free(meta.title);
     gr_techdocs_page_html_free(&html);
     free(text);
+    return rc;
+}
+
+static void run_page(size_t index, void *payload)
+{
+    site *s = payload;
+    page_result *result = &s->results[index];
+
+    result->rc = build_page(s, &s->pages[index], result);
+    if (result->rc != GR_OK)
+        result->error = gr_xstrdup(gr_error_last());
+}
+
+static void result_free(page_result *result)
+{
+    free(result->error);
+    free(result->dest);
+    free(result->html);
+    gr_buf_free(&result->search);
+    gr_techdocs_report_free(&result->warnings);
+    memset(result, 0, sizeof(*result));
+}
+
+/* Takes a built page into the site in page order: its warnings, search
+ * entries, and its place in the metadata file list and digest. */
+static int finish_page(size_t index, void *payload)
+{
+    site *s = payload;
+    page_result *result = &s->results[index];
+    gr_techdocs_report *from = &result->warnings;
+    int rc = result->rc;
+
+    for (size_t i = 0; i < from->warning_count; i++) {
+        gr_techdocs_warning *warning = &from->warnings[i];
+        report_add(s->report, warning->kind, warning->file, warning->line, "%s",
+                   warning->message);
+    }
+    s->report->page_count += (size_t)result->counted;
+    if (rc != GR_OK) {
+        rc = gr_error_set(rc, "%s", result->error);
+    } else {
+        gr_buf_append(&s->search, result->search.data, result->search.len);
+        list_output(s, result->dest, result->html, result->html_len);
+    }
+    result_free(result);
     return rc;
 }
 
@@ -577,6 +653,9 @@ static void site_free(site *s)
         free(s->pages[i].edit_url);
     }
     free(s->pages);
+    for (size_t i = 0; s->results != NULL && i < s->page_count; i++)
+        result_free(&s->results[i]);
+    free(s->results);
     gr_techdocs_nav_free(&s->nav);
     gr_techdocs_files_free(&s->files);
     gr_techdocs_config_free(&s->config);
@@ -621,8 +700,9 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
         goto done;
 
     prepare_pages(&s);
-    for (size_t i = 0; i < s.page_count && rc == GR_OK; i++)
-        rc = build_page(&s, &s.pages[i]);
+    s.results = gr_xcalloc(s.page_count + 1, sizeof(page_result));
+    rc = gr_techdocs_run_ordered(s.page_count, gr_techdocs_thread_count(), run_page, finish_page,
+                                 &s);
     for (size_t i = 0; i < s.files.count && rc == GR_OK; i++) {
         if (!s.files.items[i].is_page)
             rc = copy_file(&s, &s.files.items[i]);
