@@ -74,16 +74,13 @@ static void append_decoded(gr_buf *out, const char *text, size_t len)
     }
 }
 
-/* Collapses whitespace as SearchIndex._add_entry does, into `out` (reset first). */
-static void clean_text(const char *text, size_t len, gr_buf *out)
+/* Collapses whitespace as SearchIndex._add_entry does, in place (the text
+ * only shrinks); returns the new length and ends the text with a NUL. */
+static size_t clean_text(char *text, size_t len)
 {
+    size_t kept = 0;
     int space = 0;
 
-    size_t run = 0;
-    size_t run_len = 0;
-
-    gr_buf_reset(out);
-    gr_buf_puts(out, "");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -92,21 +89,18 @@ static void clean_text(const char *text, size_t len, gr_buf *out)
             i++;
         }
         if (is_space) {
-            /* A run of text ends: write it in one append. */
-            gr_buf_append(out, text + run, run_len);
-            run_len = 0;
-            space = out->len > 0;
+            space = kept > 0;
             continue;
         }
-        if (run_len == 0) {
-            if (space)
-                gr_buf_putc(out, ' ');
-            space = 0;
-            run = i;
-        }
-        run_len++;
+        /* A space is written only after one or more were read, so `kept`
+         * never passes `i`. */
+        if (space)
+            text[kept++] = ' ';
+        space = 0;
+        text[kept++] = (char)c;
     }
-    gr_buf_append(out, text + run, run_len);
+    text[kept] = '\0';
+    return kept;
 }
 
 /* One heading's section while the page is walked. */
@@ -209,22 +203,21 @@ static int put_json_string(gr_buf *out, const char *text)
 }
 
 /* Appends ',' and one entry {"location", "text", "title"} (keys sorted, as
- * the index is written with JSON_SORT_KEYS). An entry with text that is not
- * valid UTF-8 is left out, as jansson leaves it out. */
-static void add_entry(gr_buf *out, gr_buf *scratch, const char *title, const char *text,
-                      size_t len, const char *location)
+ * the index is written with JSON_SORT_KEYS). `text` (`len` bytes of a
+ * buffer of at least len + 1) is cleaned in place. An entry with text that
+ * is not valid UTF-8 is left out, as jansson leaves it out. */
+static void add_entry(gr_buf *out, const char *title, char *text, size_t len,
+                      const char *location)
 {
     size_t start = out->len;
-    const char *clean;
     int ok;
 
-    clean_text(text, len, scratch);
-    clean = gr_buf_cstr(scratch);
-
+    if (text != NULL)
+        clean_text(text, len);
     gr_buf_puts(out, ",{\"location\":");
     ok = put_json_string(out, location);
     gr_buf_puts(out, ",\"text\":");
-    ok = ok && put_json_string(out, clean);
+    ok = ok && put_json_string(out, text != NULL ? text : "");
     gr_buf_puts(out, ",\"title\":");
     if (title == NULL)
         gr_buf_puts(out, "null");
@@ -253,7 +246,6 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     size_t len = strlen(html);
     size_t pos = 0;
     gr_buf all = GR_BUF_INIT;
-    gr_buf scratch = GR_BUF_INIT;
     section *sections = NULL;
     size_t section_count = 0;
     int in_heading = 0;
@@ -302,12 +294,12 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     size_t all_len = all.len;
     while (all_len > 0 && all.data[all_len - 1] == '\n')
         all_len--;
-    add_entry(docs, &scratch, title, gr_buf_cstr(&all), all_len, page_url);
+    add_entry(docs, title, all.data, all_len, page_url);
     for (size_t i = 0; i < section_count; i++) {
         const gr_techdocs_heading *heading = find_heading(page, sections[i].id);
         if (heading != NULL) {
             char *location = gr_xasprintf("%s#%s", page_url, heading->id);
-            add_entry(docs, &scratch, heading->title, gr_buf_cstr(&sections[i].text), sections[i].text.len,
+            add_entry(docs, heading->title, sections[i].text.data, sections[i].text.len,
                       location);
             free(location);
         }
@@ -316,7 +308,6 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
     }
     free(sections);
     gr_buf_free(&all);
-    gr_buf_free(&scratch);
 }
 
 void gr_techdocs_search_start(gr_buf *out)
