@@ -64,6 +64,7 @@ typedef struct {
     page_info *pages;
     size_t page_count;
     page_result *results; /* one per page */
+    page_info **page_of;  /* the page of each file of `files`, or NULL */
     gr_buf search;       /* search_index.json, written as pages are built */
     size_t search_start; /* where the entries start in `search` */
     json_t *written; /* output paths, for techdocs_metadata.json */
@@ -311,11 +312,9 @@ static int resolve_docs_dir(site *s, char **docs_abs)
 
 static page_info *find_page(site *s, const char *src_uri)
 {
-    for (size_t i = 0; i < s->page_count; i++) {
-        if (strcmp(s->pages[i].file->src_uri, src_uri) == 0)
-            return &s->pages[i];
-    }
-    return NULL;
+    const gr_techdocs_file *file = gr_techdocs_files_find(&s->files, src_uri);
+
+    return file != NULL ? s->page_of[file - s->files.items] : NULL;
 }
 
 /* Gives pages their nav titles; a page listed twice keeps the last one, as in MkDocs. */
@@ -610,6 +609,7 @@ static int write_site_data(site *s)
 static void prepare_pages(site *s)
 {
     s->pages = gr_xcalloc(s->files.count + 1, sizeof(page_info));
+    s->page_of = gr_xcalloc(s->files.count + 1, sizeof(page_info *));
     for (size_t i = 0; i < s->files.count; i++) {
         const gr_techdocs_file *file = &s->files.items[i];
         page_info *page;
@@ -617,6 +617,7 @@ static void prepare_pages(site *s)
         if (!file->is_page)
             continue;
         page = &s->pages[s->page_count++];
+        s->page_of[i] = page;
         page->file = file;
         page->url = gr_techdocs_file_url(file->src_uri);
         page->edit_url =
@@ -653,6 +654,7 @@ static void site_free(site *s)
         free(s->pages[i].edit_url);
     }
     free(s->pages);
+    free(s->page_of);
     for (size_t i = 0; s->results != NULL && i < s->page_count; i++)
         result_free(&s->results[i]);
     free(s->results);
