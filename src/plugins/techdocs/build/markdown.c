@@ -162,8 +162,9 @@ static char *resolve_url(renderer *r, const char *url, int is_image)
 
     if (gr_techdocs_url_is_unsafe(url, strlen(url), is_image))
         return NULL;
-    status = gr_techdocs_rewrite_link(url, context->src_uri, context->exists, context->payload,
-                                      &written, &target_path);
+    status = gr_techdocs_rewrite_link_at(url, context->src_uri, r->page->page_url,
+                                         context->exists, context->payload, &written,
+                                         &target_path);
     add_link(r, url, written, target_path, status, is_image);
     return written;
 }
@@ -756,6 +757,7 @@ static int render_footnotes(gr_techdocs__page *page, gr_buf *out)
 
 static void page_free(gr_techdocs__page *page)
 {
+    free(page->page_url);
     gr_techdocs_idset_free(page->ids);
     gr_buf_free(&page->reference_definitions);
     for (size_t i = 0; i < page->footnote_count; i++) {
@@ -776,6 +778,7 @@ int gr_techdocs_render_markdown(const char *text, size_t len, int first_line,
     memset(out, 0, sizeof(*out));
     page.options = options;
     page.links = links;
+    page.page_url = gr_techdocs_file_url(links->src_uri);
     page.ids = gr_techdocs_idset_new();
     page.document = text;
     page.document_len = len;

@@ -364,7 +364,16 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
                                                  gr_techdocs_file_exists exists, void *payload,
                                                  char **out, char **target_out)
 {
+    return gr_techdocs_rewrite_link_at(url, page_src_uri, NULL, exists, payload, out, target_out);
+}
+
+gr_techdocs_link_status gr_techdocs_rewrite_link_at(const char *url, const char *page_src_uri,
+                                                    const char *page_url,
+                                                    gr_techdocs_file_exists exists, void *payload,
+                                                    char **out, char **target_out)
+{
     split_url parts;
+    char *own_page_url = NULL;
     char *target = NULL;
     gr_techdocs_link_status status = GR_TECHDOCS_LINK_KEPT;
 
@@ -382,7 +391,8 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
     }
 
     char *target_url = gr_techdocs_file_url(target);
-    char *page_url = gr_techdocs_file_url(page_src_uri);
+    if (page_url == NULL)
+        page_url = own_page_url = gr_techdocs_file_url(page_src_uri);
     char *relative = gr_techdocs_relative_url(target_url, page_url);
     gr_buf result = GR_BUF_INIT;
 
@@ -394,7 +404,7 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
     *out = gr_buf_detach(&result);
     status = GR_TECHDOCS_LINK_REWRITTEN;
     free(target_url);
-    free(page_url);
+    free(own_page_url);
     free(relative);
 
 done:
