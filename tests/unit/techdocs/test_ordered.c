@@ -17,7 +17,7 @@ typedef struct {
     size_t squares[JOBS];    /* written by the job of each index */
     size_t finish_order[JOBS];
     size_t finished;
-    size_t fail_at; /* finish returns an error here; JOBS for never */
+    size_t fail_at; /* the index whose finish returns an error, or JOBS for none */
 } jobs;
 
 static void square(size_t index, void *payload)
