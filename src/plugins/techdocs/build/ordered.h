@@ -5,16 +5,16 @@
 
 #include <stddef.h>
 
-/** Most threads one build starts, whatever the number of processors. */
+/** Maximum number of threads one build starts, whatever the number of processors. */
 #define GR_TECHDOCS_MAX_THREADS 8
 
-/** How far job numbers may run ahead of the last finished one, which bounds memory. */
+/** Maximum number of jobs started past the next one to finish, which bounds their memory. */
 #define GR_TECHDOCS_ORDERED_WINDOW 32
 
-/** Does job `index`; runs on any thread, so it may touch only what job `index` owns. */
+/** Does job `index` on any thread, so it may change only what job `index` owns. */
 typedef void (*gr_techdocs_job_run)(size_t index, void *payload);
 
-/** Finishes job `index` on the calling thread; returns GR_OK or an error code to stop. */
+/** Finishes job `index` on the calling thread and returns GR_OK, or an error code to stop. */
 typedef int (*gr_techdocs_job_finish)(size_t index, void *payload);
 
 /**
@@ -31,7 +31,7 @@ typedef int (*gr_techdocs_job_finish)(size_t index, void *payload);
 int gr_techdocs_run_ordered(size_t count, size_t threads, gr_techdocs_job_run run,
                             gr_techdocs_job_finish finish, void *payload);
 
-/** Returns the processors online, at most GR_TECHDOCS_MAX_THREADS: the threads to build with. */
+/** Returns the number of processors online, at most GR_TECHDOCS_MAX_THREADS. Thread-safe. */
 size_t gr_techdocs_thread_count(void);
 
 #endif
