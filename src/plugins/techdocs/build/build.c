@@ -65,8 +65,9 @@ typedef struct {
     size_t page_count;
     page_result *results; /* one per page */
     page_info **page_of;  /* the page of each file of `files`, or NULL */
-    gr_buf search;       /* search_index.json, written as pages are built */
-    size_t search_start; /* where the entries start in `search` */
+    FILE *search_file;    /* search_index.json, written as pages finish */
+    char *search_part;    /* its path until it is complete */
+    int search_has_entry; /* an entry is written, so the next one keeps its ',' */
     json_t *written; /* output paths, for techdocs_metadata.json */
     EVP_MD_CTX *digest;
     gr_techdocs_report *report;
@@ -454,6 +455,86 @@ done:
     return rc;
 }
 
+/* Starts search/search_index.json under a temporary name, so that a failed
+ * build leaves no partial index behind. */
+static int search_open(site *s)
+{
+    gr_buf start = GR_BUF_INIT;
+    int rc = GR_OK;
+
+    s->search_part = gr_xasprintf("%s/search/search_index.json.part", s->out_dir);
+    s->search_file = open_output(s->search_part, &rc);
+    if (rc == GR_OK && s->search_file == NULL)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    gr_techdocs_search_start(&start);
+    if (rc == GR_OK && fwrite(start.data, 1, start.len, s->search_file) != start.len)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    gr_buf_free(&start);
+    return rc;
+}
+
+/* Appends a page's search entries, each of which starts with ',' (dropped
+ * from the first entry of the index). */
+static int search_write_entries(site *s, const gr_buf *entries)
+{
+    size_t skip = !s->search_has_entry && entries->len > 0 ? 1 : 0;
+
+    if (entries->len == 0)
+        return GR_OK;
+    s->search_has_entry = 1;
+    if (fwrite(entries->data + skip, 1, entries->len - skip, s->search_file) !=
+        entries->len - skip)
+        return gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part,
+                            strerror(errno));
+    return GR_OK;
+}
+
+/* Feeds the file at `path` to the site digest, after its name `rel_path`. */
+static int digest_file(site *s, const char *rel_path, const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    char chunk[65536];
+    size_t got;
+    int rc = GR_OK;
+
+    if (file == NULL)
+        return gr_error_set(GR_EBACKEND, "%s: cannot open: %s", path, strerror(errno));
+    EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
+        EVP_DigestUpdate(s->digest, chunk, got);
+    if (ferror(file))
+        rc = gr_error_set(GR_EBACKEND, "%s: read failed", path);
+    fclose(file);
+    return rc;
+}
+
+/* Ends search_index.json, gives it its name and records it for the metadata file. */
+static int search_close(site *s)
+{
+    const char *rel_path = "search/search_index.json";
+    char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
+    gr_buf end = GR_BUF_INIT;
+    FILE *file = s->search_file;
+    int rc = GR_OK;
+
+    s->search_file = NULL;
+    gr_techdocs_search_finish(&end);
+    if (fwrite(end.data, 1, end.len, file) != end.len)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    if (fclose(file) != 0 && rc == GR_OK)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    if (rc == GR_OK && rename(s->search_part, path) != 0)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot rename to %s: %s", s->search_part, path,
+                          strerror(errno));
+    if (rc == GR_OK)
+        rc = digest_file(s, rel_path, path);
+    if (rc == GR_OK)
+        json_array_append_new(s->written, json_string(rel_path));
+    gr_buf_free(&end);
+    free(path);
+    return rc;
+}
+
 static void run_page(size_t index, void *payload)
 {
     site *s = payload;
@@ -492,7 +573,7 @@ static int finish_page(size_t index, void *payload)
     if (rc != GR_OK) {
         rc = gr_error_set(rc, "%s", result->error);
     } else {
-        gr_buf_append(&s->search, result->search.data, result->search.len);
+        rc = search_write_entries(s, &result->search);
         list_output(s, result->dest, result->html, result->html_len);
     }
     result_free(result);
@@ -597,9 +678,8 @@ static int write_site_data(site *s)
                             nav_json(s, &s->nav));
     int rc = write_json(s, "techdocs_nav.json", nav, 1);
 
-    gr_techdocs_search_finish(&s->search, s->search_start);
     if (rc == GR_OK)
-        rc = write_output(s, "search/search_index.json", s->search.data, s->search.len, 1);
+        rc = search_close(s);
     if (rc == GR_OK)
         rc = write_metadata(s);
     json_decref(nav);
@@ -662,7 +742,16 @@ static void site_free(site *s)
     gr_techdocs_files_free(&s->files);
     gr_techdocs_config_free(&s->config);
     gr_yaml_doc_free(s->config_doc);
-    gr_buf_free(&s->search);
+    /* A build that stopped early leaves no partial search index, nor the
+     * search folder made for it (rmdir fails when the folder has files). */
+    if (s->search_file != NULL) {
+        char *slash = strrchr(s->search_part, '/');
+        fclose(s->search_file);
+        unlink(s->search_part);
+        *slash = '\0';
+        rmdir(s->search_part);
+    }
+    free(s->search_part);
     json_decref(s->written);
     EVP_MD_CTX_free(s->digest);
     free(s->config_name);
@@ -680,8 +769,6 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
     s.src_dir = src_dir;
     s.out_dir = out_dir;
     s.report = report;
-    gr_techdocs_search_start(&s.search);
-    s.search_start = s.search.len;
     s.written = json_array();
     s.digest = EVP_MD_CTX_new();
     if (s.digest == NULL || EVP_DigestInit_ex(s.digest, EVP_sha256(), NULL) != 1) {
@@ -702,6 +789,9 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
         goto done;
 
     prepare_pages(&s);
+    rc = search_open(&s);
+    if (rc != GR_OK)
+        goto done;
     s.results = gr_xcalloc(s.page_count + 1, sizeof(page_result));
     rc = gr_techdocs_run_ordered(s.page_count, gr_techdocs_thread_count(), run_page, finish_page,
                                  &s);

@@ -317,11 +317,7 @@ void gr_techdocs_search_start(gr_buf *out)
                      "\"separator\":\"[\\\\s\\\\-]+\"},\"docs\":[");
 }
 
-void gr_techdocs_search_finish(gr_buf *out, size_t start)
+void gr_techdocs_search_finish(gr_buf *out)
 {
-    /* Every entry starts with ','; the first one must not. */
-    if (out->len > start && out->data[start] == ',')
-        memmove(out->data + start, out->data + start + 1, out->len - start);
-    out->len -= out->len > start ? 1 : 0;
     gr_buf_puts(out, "]}");
 }

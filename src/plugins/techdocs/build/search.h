@@ -25,9 +25,9 @@ void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char 
 void gr_techdocs_search_start(gr_buf *out);
 
 /**
- * Ends search_index.json: drops the ',' before the first entry, which starts
- * at offset `start` of `out`, and closes the list and the object.
+ * Appends the end of search_index.json. The caller drops the ',' before the
+ * first entry.
  */
-void gr_techdocs_search_finish(gr_buf *out, size_t start);
+void gr_techdocs_search_finish(gr_buf *out);
 
 #endif
