@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/common/error.h"
 #include "plugins/techdocs/build/ordered.h"
@@ -85,6 +87,44 @@ static void no_jobs(void **state)
     assert_int_equal(j.finished, 0);
 }
 
+/* Jobs of the window test: a slow finisher, so that unbounded threads would run far ahead. */
+typedef struct {
+    atomic_size_t finished;
+    atomic_size_t most_ahead; /* largest index - finished seen when a job started */
+} window_jobs;
+
+static void note_ahead(size_t index, void *payload)
+{
+    window_jobs *w = payload;
+    size_t ahead = index - atomic_load(&w->finished);
+    size_t seen = atomic_load(&w->most_ahead);
+
+    while (ahead > seen && !atomic_compare_exchange_weak(&w->most_ahead, &seen, ahead))
+        ;
+}
+
+static int finish_slowly(size_t index, void *payload)
+{
+    window_jobs *w = payload;
+
+    (void)index;
+    usleep(200);
+    atomic_fetch_add(&w->finished, 1);
+    return GR_OK;
+}
+
+static void jobs_stay_within_window(void **state)
+{
+    window_jobs w;
+
+    (void)state;
+    atomic_init(&w.finished, 0);
+    atomic_init(&w.most_ahead, 0);
+    assert_int_equal(gr_techdocs_run_ordered(JOBS, 4, note_ahead, finish_slowly, &w), GR_OK);
+    assert_int_equal(atomic_load(&w.finished), JOBS);
+    assert_true(atomic_load(&w.most_ahead) <= GR_TECHDOCS_ORDERED_WINDOW);
+}
+
 static void thread_count_bounded(void **state)
 {
     size_t count = gr_techdocs_thread_count();
@@ -98,6 +138,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_thread_in_order),
+        cmocka_unit_test(jobs_stay_within_window),
         cmocka_unit_test(four_threads_in_order),
         cmocka_unit_test(error_stops_finishing),
         cmocka_unit_test(no_jobs),
