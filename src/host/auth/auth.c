@@ -443,6 +443,13 @@ int gr_auth_proxy_sign_in(gr_auth *auth, gr_auth_proxy *proxy, gr_request *req,
     if (value == NULL)
         return gr_error_set(GR_EUNAUTH, "the request has no %s header from the proxy",
                             gr_auth_proxy_header(proxy));
+    /* The lookup returns the first of several, which may be the client's own
+     * when the proxy appends its header instead of replacing it. */
+    if (gr_req_header_count(req, gr_auth_proxy_header(proxy)) > 1)
+        return gr_error_set(GR_EUNAUTH,
+                            "the request has more than one %s header; configure the proxy to "
+                            "replace the header that clients send",
+                            gr_auth_proxy_header(proxy));
     if ((rc = gr_auth_proxy_verify(proxy, value, now, claims)) < 0)
         return rc;
     gr_auth_proxy_profile(*claims, &profile);
