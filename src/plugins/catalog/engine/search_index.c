@@ -18,7 +18,7 @@
     "CREATE INDEX IF NOT EXISTS catalog_search_key_value ON catalog_search (key, value)"
 
 /* Page cache while the index is built: -N is N KiB. */
-#define INDEX_CACHE_SIZE "-16384"
+#define INDEX_CACHE_SIZE "-2048"
 
 static void set_waiting(gr_catalog *catalog, bool waiting)
 {
