@@ -20,6 +20,7 @@
 #include "plugins/catalog/engine/instances.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/stitch.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/location.h"
@@ -303,6 +304,8 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
     if (rc == GR_OK)
         tune_sqlite_writer(catalog->db);
     if (rc == GR_OK)
+        rc = gr_catalog__search_index_defer(catalog);
+    if (rc == GR_OK)
         rc = gr_catalog__instances_register(catalog);
     if (rc == GR_OK)
         rc = store_config_locations(catalog);
@@ -330,6 +333,8 @@ static void sleep_ms(int64_t ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+static int any_pending(gr_catalog *catalog, bool *out);
 
 static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
@@ -393,6 +398,16 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
         return rc;
     *did_work = *did_work || stitched;
 
+    if (!*did_work && gr_catalog__search_index_waiting(catalog)) {
+        bool pending = false;
+
+        /* Another worker may still hold a lease (the first file of a load), so wait for that. */
+        rc = any_pending(catalog, &pending);
+        if (rc == GR_OK && !pending)
+            rc = gr_catalog__search_index_build(catalog);
+        if (rc != GR_OK)
+            return rc;
+    }
     if (!*did_work && catalog->settings.orphan_delete) {
         size_t deleted = 0;
         bool dirty;
@@ -498,6 +513,9 @@ void gr_catalog_stop(gr_catalog *catalog)
     if (catalog->thread_count > 0)
         gr_info("catalog", "stopped %d processing workers", catalog->thread_count);
     catalog->thread_count = 0;
+    if (gr_catalog__search_index_build(catalog) != GR_OK)
+        gr_warn("catalog", "building the search index failed, the next start builds it: %s",
+                gr_error_last());
     if (catalog->checkpointer_started) {
         pthread_join(catalog->checkpointer, NULL);
         catalog->checkpointer_started = false;
@@ -629,6 +647,7 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
             }
         }
         rc = any_pending(catalog, &pending);
+        pending = pending || gr_catalog__search_index_waiting(catalog);
         if (rc == GR_OK && !pending && catalog->settings.orphan_delete)
             rc = any_orphan(catalog, &orphans);
         if (rc != GR_OK)

@@ -63,6 +63,7 @@ struct gr_catalog {
     bool started;
     bool stopping;
     bool orphans_dirty;    /* a write may have left orphans (orphanStrategy delete) */
+    bool search_index_waiting; /* SQLite first load: catalog_search_key_value is dropped */
 
     struct {
         gr_catalog_stitched_fn fn;

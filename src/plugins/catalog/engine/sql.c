@@ -3,6 +3,7 @@
 #include "plugins/catalog/engine/sql.h"
 
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 
 int gr_catalog__bind(gr_db_stmt *stmt, const char *types, va_list args)
@@ -103,6 +104,50 @@ int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const
     va_start(args, types);
     rc = query_first(conn, NULL, out, sql, types, args);
     va_end(args);
+    return rc;
+}
+
+/* Runs `head` with `per_statement` rows per statement over rows [from, to). */
+static int insert_groups(gr_db_conn *conn, const char *head, int columns, size_t per_statement,
+                         size_t from, size_t to, gr_catalog_row_binder bind, void *payload)
+{
+    gr_buf sql = GR_BUF_INIT;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    gr_buf_puts(&sql, head);
+    for (size_t i = 0; i < per_statement; i++) {
+        gr_buf_puts(&sql, i ? ", (" : "(");
+        for (int c = 0; c < columns; c++)
+            gr_buf_puts(&sql, c ? ", ?" : "?");
+        gr_buf_putc(&sql, ')');
+    }
+    rc = gr_db_prepare(conn, sql.data, &stmt);
+    gr_buf_free(&sql);
+    for (size_t row = from; row + per_statement <= to && rc == GR_OK; row += per_statement) {
+        for (size_t i = 0; i < per_statement && rc == GR_OK; i++)
+            rc = bind(stmt, (int)i * columns + 1, row + i, payload);
+        if (rc == GR_OK) {
+            int step = gr_db_step(stmt);
+
+            rc = step == GR_DB_DONE ? GR_OK : step;
+        }
+        gr_db_reset(stmt);
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, size_t count,
+                            gr_catalog_row_binder bind, void *payload)
+{
+    size_t whole = count / GR_CATALOG_INSERT_ROWS * GR_CATALOG_INSERT_ROWS;
+    int rc = GR_OK;
+
+    if (whole > 0)
+        rc = insert_groups(conn, head, columns, GR_CATALOG_INSERT_ROWS, 0, whole, bind, payload);
+    if (rc == GR_OK && whole < count)
+        rc = insert_groups(conn, head, columns, 1, whole, count, bind, payload);
     return rc;
 }
 

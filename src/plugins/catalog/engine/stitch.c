@@ -16,9 +16,6 @@
 #include "plugins/catalog/engine/util.h"
 #include "plugins/catalog/model/location.h"
 
-/* Rows per multi-row INSERT into catalog_search; 4 parameters each. */
-#define SEARCH_INSERT_ROWS 100
-
 /* What Backstage writes in place of a view or edit URL that would run script. */
 #define REJECTED_URL "https://backstage.io/annotation-rejected-for-security-reasons"
 
@@ -404,47 +401,17 @@ static int compare_pending(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
 }
 
-static int bind_rows(gr_db_stmt *stmt, const pending_row *rows, size_t count)
+static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
 {
-    int rc = GR_OK;
+    const pending_row *pending = &((const pending_row *)payload)[index];
+    int rc = gr_db_bind_text(stmt, first, pending->entity_id);
 
-    for (size_t i = 0; i < count && rc == GR_OK; i++) {
-        int base = (int)i * 4;
-
-        rc = gr_db_bind_text(stmt, base + 1, rows[i].entity_id);
-        if (rc == GR_OK)
-            rc = gr_db_bind_text(stmt, base + 2, rows[i].row->key);
-        if (rc == GR_OK)
-            rc = gr_db_bind_text(stmt, base + 3, rows[i].row->original);
-        if (rc == GR_OK)
-            rc = gr_db_bind_text(stmt, base + 4, rows[i].row->value);
-    }
-    return rc;
-}
-
-/* Inserts `count` rows, a multiple of `per_statement`, with one statement per `per_statement`. */
-static int insert_groups(gr_db_conn *conn, size_t per_statement, const pending_row *rows,
-                         size_t count)
-{
-    gr_buf sql = GR_BUF_INIT;
-    gr_db_stmt *stmt = NULL;
-    int rc;
-
-    gr_buf_puts(&sql, "INSERT INTO catalog_search (entity_id, key, original_value, value) VALUES ");
-    for (size_t i = 0; i < per_statement; i++)
-        gr_buf_puts(&sql, i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
-    rc = gr_db_prepare(conn, sql.data, &stmt);
-    gr_buf_free(&sql);
-    for (size_t done = 0; done + per_statement <= count && rc == GR_OK; done += per_statement) {
-        rc = bind_rows(stmt, rows + done, per_statement);
-        if (rc == GR_OK) {
-            int step = gr_db_step(stmt);
-
-            rc = step == GR_DB_DONE ? GR_OK : step;
-        }
-        gr_db_reset(stmt);
-    }
-    gr_db_finalize(stmt);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 1, pending->row->key);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 2, pending->row->original);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 3, pending->row->value);
     return rc;
 }
 
@@ -455,15 +422,11 @@ static int insert_groups(gr_db_conn *conn, size_t per_statement, const pending_r
  */
 static int insert_search_rows(gr_db_conn *conn, pending_rows *rows)
 {
-    size_t whole = rows->count / SEARCH_INSERT_ROWS * SEARCH_INSERT_ROWS;
-    int rc = GR_OK;
-
     gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items), compare_pending);
-    if (whole > 0)
-        rc = insert_groups(conn, SEARCH_INSERT_ROWS, rows->items, whole);
-    if (rc == GR_OK && whole < rows->count)
-        rc = insert_groups(conn, 1, rows->items + whole, rows->count - whole);
-    return rc;
+    return gr_catalog__insert_rows(conn,
+                                   "INSERT INTO catalog_search (entity_id, key, original_value, "
+                                   "value) VALUES ",
+                                   4, rows->count, bind_row, rows->items);
 }
 
 /* Reads the stored search rows of an entity. */

@@ -648,23 +648,27 @@ static int compare_relation_inserts(const void *a, const void *b)
  * index on source_entity_ref receives them in order and each of its pages
  * is written once per batch rather than once per entity.
  */
+static int bind_relation(gr_db_stmt *stmt, int first, size_t index, void *payload)
+{
+    const relation_insert *insert = &((const relation_insert *)payload)[index];
+    int rc = gr_db_bind_text(stmt, first, insert->entity_id);
+
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 1, insert->relation->source);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 2, insert->relation->type);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 3, insert->relation->target);
+    return rc;
+}
+
 static int insert_relations(gr_db_conn *conn, relation_inserts *list)
 {
-    int rc = GR_OK;
-
     gr_catalog__sort(list->items, list->count, sizeof(*list->items), compare_relation_inserts);
-    for (size_t i = 0; i < list->count && rc == GR_OK; i++) {
-        const gr_catalog_relation *relation = list->items[i].relation;
-        int64_t changed = gr_catalog__exec(conn,
-                                           "INSERT INTO catalog_relations (originating_entity_id, "
-                                           "source_entity_ref, type, target_entity_ref) "
-                                           "VALUES (?, ?, ?, ?)",
-                                           "ssss", list->items[i].entity_id, relation->source,
-                                           relation->type, relation->target);
-
-        rc = changed < 0 ? (int)changed : GR_OK;
-    }
-    return rc;
+    return gr_catalog__insert_rows(conn,
+                                   "INSERT INTO catalog_relations (originating_entity_id, "
+                                   "source_entity_ref, type, target_entity_ref) VALUES ",
+                                   4, list->count, bind_relation, list->items);
 }
 
 /* Deletes the stored relations of an entity that its result no longer has and queues the new
