@@ -12,7 +12,7 @@
 #include "host/yaml/yaml.h"
 #include "plugins/catalog/engine/store.h"
 
-/* FOREIGN_ROW_MAX_AGE_MS in instances.c: 24 hours. */
+/* The value of FOREIGN_ROW_MAX_AGE_MS in instances.c (24 hours). */
 #define FOREIGN_ROW_MAX_AGE_MS (24 * 3600 * 1000LL)
 /* How far the test rows sit from that age, in ms. */
 #define AGE_MARGIN_MS (10 * 60 * 1000LL)
@@ -22,6 +22,10 @@
 #define NODE_ITEMS 12000
 #define SCALAR_COPIES 65
 #define SCALAR_BYTES ((size_t)1 << 20)
+/* Sizes that cross the catalog's own limits (32 Mi values, 512 MiB of scalars). */
+#define CATALOG_COPIES 100
+#define CATALOG_NODE_ITEMS 340000
+#define CATALOG_SCALAR_BYTES ((size_t)3 << 20)
 
 static const char chain_config[] =
     "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"Location\"]}],"
@@ -103,7 +107,7 @@ static void foreign_rows_over_max_age_removed(void **state)
     assert_int_equal(instance_rows(fixture, "test-instance"), 1);
 }
 
-/* l1.yaml holds Location level-1, which reads l2.yaml with Location level-2,
+/* l1.yaml contains Location level-1, which reads l2.yaml with Location level-2,
  * which reads l3.yaml with Component leaf. */
 static void write_chain(engine_fixture *fixture)
 {
@@ -149,7 +153,7 @@ static void orphan_rounds_over_max_left(void **state)
     assert_int_equal(entity_rows(fixture, "component:default/other"), 1);
 }
 
-/* Parses `text` with the YAML module's default limits; returns the code. */
+/* Parses `text` with the YAML module's default limits and returns the code. */
 static int parse_with_defaults(const char *text)
 {
     gr_yaml_doc **docs = NULL;
@@ -178,14 +182,34 @@ static int64_t ingest_file(engine_fixture *fixture, const char *name, const char
     return count;
 }
 
-/* Each merge copies the anchored mapping for this use alone and then drops it,
- * because the mapping's own `k` wins, so the YAML counts every copy while the
- * entity stays small. */
-static void append_merge_copies(gr_buf *yaml, int copies)
+/* Writes `anchor`_copies, a list of `copies` merges of the mapping anchored
+ * as `anchor`. Each merge copies that mapping for this use alone and then
+ * drops it, because the list item's own `k` wins, so the YAML counts every
+ * copy while the entity stays small. */
+static void append_merge_copies(gr_buf *yaml, const char *anchor, int copies)
 {
-    gr_buf_puts(yaml, "  copies:\n");
+    gr_buf_printf(yaml, "  %s_copies:\n", anchor);
     for (int i = 0; i < copies; i++)
-        gr_buf_puts(yaml, "    - {k: 0, <<: *big}\n");
+        gr_buf_printf(yaml, "    - {k: 0, <<: *%s}\n", anchor);
+}
+
+/* Writes component `name` with spec.big, a mapping whose `k` is an array of
+ * `items` zeros, and `copies` merges of it. */
+static void write_values_yaml(gr_buf *yaml, const char *name, int items, int copies)
+{
+    gr_buf_printf(yaml, component_head, name);
+    gr_buf_puts(yaml, "  big: &big\n    k: [0");
+    for (int i = 1; i < items; i++)
+        gr_buf_puts(yaml, ", 0");
+    gr_buf_puts(yaml, "]\n");
+    append_merge_copies(yaml, "big", copies);
+}
+
+/* Writes spec.`anchor`, a mapping whose `k` is the scalar `text`, and `copies` merges of it. */
+static void append_scalar_copies(gr_buf *yaml, const char *anchor, const char *text, int copies)
+{
+    gr_buf_printf(yaml, "  %s: &%s\n    k: %s\n", anchor, anchor, text);
+    append_merge_copies(yaml, anchor, copies);
 }
 
 static void yaml_nodes_over_default_accepted(void **state)
@@ -194,12 +218,7 @@ static void yaml_nodes_over_default_accepted(void **state)
     gr_buf yaml = GR_BUF_INIT;
     json_t *entity;
 
-    gr_buf_printf(&yaml, component_head, "many-values");
-    gr_buf_puts(&yaml, "  data: &big\n    k: [0");
-    for (int i = 1; i < NODE_ITEMS; i++)
-        gr_buf_puts(&yaml, ", 0");
-    gr_buf_puts(&yaml, "]\n");
-    append_merge_copies(&yaml, NODE_COPIES);
+    write_values_yaml(&yaml, "many-values", NODE_ITEMS, NODE_COPIES);
 
     assert_int_equal(parse_with_defaults(gr_buf_cstr(&yaml)), GR_ELIMIT);
     assert_non_null(strstr(gr_error_last(), "more than 1000000 values"));
@@ -207,7 +226,7 @@ static void yaml_nodes_over_default_accepted(void **state)
     assert_int_equal(ingest_file(fixture, "values.yaml", gr_buf_cstr(&yaml)), 0);
     entity = engine_final(fixture, "component:default/many-values");
     assert_non_null(entity);
-    assert_int_equal(json_array_size(json_object_get(json_object_get(entity, "spec"), "copies")),
+    assert_int_equal(json_array_size(json_object_get(json_object_get(entity, "spec"), "big_copies")),
                      NODE_COPIES);
     json_decref(entity);
     gr_buf_free(&yaml);
@@ -224,8 +243,7 @@ static void yaml_scalar_bytes_over_default_accepted(void **state)
     memset(blob, 'a', SCALAR_BYTES);
     blob[SCALAR_BYTES] = '\0';
     gr_buf_printf(&yaml, component_head, "many-bytes");
-    gr_buf_printf(&yaml, "  data: &big\n    k: %s\n", blob);
-    append_merge_copies(&yaml, SCALAR_COPIES);
+    append_scalar_copies(&yaml, "big", blob, SCALAR_COPIES);
 
     assert_int_equal(parse_with_defaults(gr_buf_cstr(&yaml)), GR_ELIMIT);
     assert_non_null(strstr(gr_error_last(), "more than 67108864 bytes of scalars"));
@@ -234,10 +252,64 @@ static void yaml_scalar_bytes_over_default_accepted(void **state)
     entity = engine_final(fixture, "component:default/many-bytes");
     assert_non_null(entity);
     stored = json_string_value(
-        json_object_get(json_object_get(json_object_get(entity, "spec"), "data"), "k"));
+        json_object_get(json_object_get(json_object_get(entity, "spec"), "big"), "k"));
     assert_non_null(stored);
     assert_int_equal(strlen(stored), SCALAR_BYTES);
     json_decref(entity);
+    gr_buf_free(&yaml);
+    free(blob);
+}
+
+/* Returns the processing errors as JSON text. Caller frees. */
+static char *errors_text(engine_fixture *fixture)
+{
+    json_t *errors = NULL;
+    char *text;
+
+    assert_int_equal(gr_catalog_processing_errors(fixture->catalog, &errors), GR_OK);
+    text = json_dumps(errors, JSON_COMPACT);
+    json_decref(errors);
+    return text;
+}
+
+/* The anchored array is in the entity once, and each merge copy of it is
+ * counted and then dropped, so the count passes 32 Mi values while the
+ * memory in use stays near one copy. */
+static void yaml_nodes_over_catalog_max_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_buf yaml = GR_BUF_INIT;
+    char *errors;
+
+    write_values_yaml(&yaml, "too-many-values", CATALOG_NODE_ITEMS, CATALOG_COPIES);
+
+    assert_int_equal(ingest_file(fixture, "values.yaml", gr_buf_cstr(&yaml)), 1);
+    assert_false(engine_exists(fixture, "component:default/too-many-values"));
+    errors = errors_text(fixture);
+    assert_non_null(strstr(errors, "more than 33554432 values"));
+    free(errors);
+    gr_buf_free(&yaml);
+}
+
+/* Two anchored scalars of 3 MiB, each merged 90 times, count 546 MiB of scalars. */
+static void yaml_scalar_bytes_over_catalog_max_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_buf yaml = GR_BUF_INIT;
+    char *blob = gr_xmalloc(CATALOG_SCALAR_BYTES + 1);
+    char *errors;
+
+    memset(blob, 'a', CATALOG_SCALAR_BYTES);
+    blob[CATALOG_SCALAR_BYTES] = '\0';
+    gr_buf_printf(&yaml, component_head, "too-many-bytes");
+    append_scalar_copies(&yaml, "big", blob, CATALOG_COPIES - 10);
+    append_scalar_copies(&yaml, "other", blob, CATALOG_COPIES - 10);
+
+    assert_int_equal(ingest_file(fixture, "bytes.yaml", gr_buf_cstr(&yaml)), 1);
+    assert_false(engine_exists(fixture, "component:default/too-many-bytes"));
+    errors = errors_text(fixture);
+    assert_non_null(strstr(errors, "more than 536870912 bytes of scalars"));
+    free(errors);
     gr_buf_free(&yaml);
     free(blob);
 }
@@ -249,6 +321,8 @@ int main(void)
         ENGINE_TEST_BOTH(orphan_rounds_over_max_left),
         ENGINE_TEST_SQLITE(yaml_nodes_over_default_accepted),
         ENGINE_TEST_SQLITE(yaml_scalar_bytes_over_default_accepted),
+        ENGINE_TEST_SQLITE(yaml_nodes_over_catalog_max_rejected),
+        ENGINE_TEST_SQLITE(yaml_scalar_bytes_over_catalog_max_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

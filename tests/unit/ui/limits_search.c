@@ -41,7 +41,7 @@ static char *words(size_t count)
 }
 
 /* Returns the search text shown for the result linking to `href`, or NULL. Caller frees. */
-static char *shown_text(const char *html, const char *href)
+static char *preview_of(const char *html, const char *href)
 {
     const char *start = strstr(html, href);
     const char *end;
@@ -62,7 +62,7 @@ static void search_preview_over_max_cut(void **state)
     char *over_max = words(PREVIEW_BYTES + 60);
     char *expected = gr_xasprintf("%.*s\u2026", PREVIEW_BYTES, over_max);
     gr_buf split = GR_BUF_INIT;
-    char *shown;
+    char *preview;
 
     (void)state;
     /* A two-byte character whose second byte is byte 241. */
@@ -82,23 +82,23 @@ static void search_preview_over_max_cut(void **state)
     res = ui_fixture_request(&fx, "GET", "/search?query=preview", NULL, NULL, NULL);
     assert_int_equal(res.status, 200);
 
-    shown = shown_text(res.out, "/catalog/default/component/preview-at-max\"");
-    assert_non_null(shown);
-    assert_string_equal(shown, at_max);
-    free(shown);
+    preview = preview_of(res.out, "/catalog/default/component/preview-at-max\"");
+    assert_non_null(preview);
+    assert_string_equal(preview, at_max);
+    free(preview);
 
-    shown = shown_text(res.out, "/catalog/default/component/preview-over-max\"");
-    assert_non_null(shown);
-    assert_string_equal(shown, expected);
-    free(shown);
+    preview = preview_of(res.out, "/catalog/default/component/preview-over-max\"");
+    assert_non_null(preview);
+    assert_string_equal(preview, expected);
+    free(preview);
 
     /* The cut moves back to the character boundary. */
-    shown = shown_text(res.out, "/catalog/default/component/preview-split\"");
-    assert_non_null(shown);
-    assert_int_equal(strlen(shown), PREVIEW_BYTES - 1 + strlen("\u2026"));
-    assert_memory_equal(shown, over_max, PREVIEW_BYTES - 1);
-    assert_string_equal(shown + PREVIEW_BYTES - 1, "\u2026");
-    free(shown);
+    preview = preview_of(res.out, "/catalog/default/component/preview-split\"");
+    assert_non_null(preview);
+    assert_int_equal(strlen(preview), PREVIEW_BYTES - 1 + strlen("\u2026"));
+    assert_memory_equal(preview, over_max, PREVIEW_BYTES - 1);
+    assert_string_equal(preview + PREVIEW_BYTES - 1, "\u2026");
+    free(preview);
 
     gr_test_output_free(&res);
     ui_fixture_stop(&fx);
