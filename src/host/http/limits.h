@@ -55,8 +55,9 @@
 
 /**
  * Default maximum number of open connections of the whole server. Past it,
- * new connections are closed at once. The server raises its open-file limit
- * to fit this number plus GR_HTTP_RESERVED_FILES.
+ * libmicrohttpd (0.9.75) stops accepting, so new connections wait in the
+ * kernel's listen queue until an open connection closes. The server raises
+ * its open-file limit to fit this number plus GR_HTTP_RESERVED_FILES.
  */
 #define GR_HTTP_DEFAULT_MAX_CONNECTIONS 1024
 

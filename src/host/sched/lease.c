@@ -6,6 +6,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/sched/sched.h"
 #include "host/store/migrate.h"
 
 static const gr_db_migration lease_migrations[] = {
@@ -180,4 +181,11 @@ done:
     gr_db_finalize(stmt);
     gr_db_release(conn);
     return rc;
+}
+
+int64_t gr_sched__retry_delay(int64_t delay_ms, int64_t max_ms)
+{
+    if (delay_ms < GR_SCHED_RETRY_MIN_MS)
+        return GR_SCHED_RETRY_MIN_MS;
+    return delay_ms > max_ms ? max_ms : delay_ms;
 }

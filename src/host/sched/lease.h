@@ -37,6 +37,11 @@ int gr_sched__lease_release(gr_db *db, const gr_sched__lease_sql *sql, const cha
 int gr_sched__lease_probe(gr_db *db, const gr_sched__lease_sql *sql, const char *job_id,
                           int64_t *delay_ms);
 
+/* Returns the wait before the next lease attempt in ms, which is `delay_ms`
+ * kept between GR_SCHED_RETRY_MIN_MS and `max_ms`. A `delay_ms` below the
+ * minimum returns the minimum even when `max_ms` is lower. */
+int64_t gr_sched__retry_delay(int64_t delay_ms, int64_t max_ms);
+
 /* Makes a free job due now. Returns 0, or GR_ECONFLICT when a live lease
  * holds it. */
 int gr_sched__lease_trigger(gr_db *db, const gr_sched__lease_sql *sql, const char *job_id);

@@ -228,13 +228,6 @@ static void *scheduler_main(void *arg)
     return NULL;
 }
 
-static int64_t clamp_delay(int64_t delay_ms, int64_t max_ms)
-{
-    if (delay_ms < GR_SCHED_RETRY_MIN_MS)
-        return GR_SCHED_RETRY_MIN_MS;
-    return delay_ms > max_ms ? max_ms : delay_ms;
-}
-
 static void run_job(gr_sched *sched, sched_job *job)
 {
     int rc;
@@ -271,11 +264,11 @@ static int64_t attempt(gr_sched *sched, sched_job *job)
         /* Another instance has the lease, or the job is not due yet. */
         rc = gr_sched__lease_probe(sched->db, &sched->sql, job->id, &delay);
         if (rc == GR_OK)
-            return clamp_delay(delay, job->interval_ms);
+            return gr_sched__retry_delay(delay, job->interval_ms);
     }
     if (rc < 0) {
         gr_warn("sched", "taking the lease of job %s failed: %s", job->id, gr_error_last());
-        return clamp_delay(GR_SCHED_ERROR_RETRY_MS, job->interval_ms);
+        return gr_sched__retry_delay(GR_SCHED_ERROR_RETRY_MS, job->interval_ms);
     }
 
     run_job(sched, job);

@@ -373,10 +373,15 @@ int gr_catalog__provider_add(gr_catalog *catalog, const char *source_key,
 
 int gr_catalog__delete_orphans(gr_catalog *catalog, size_t *deleted_out)
 {
+    return gr_catalog__delete_orphans_rounds(catalog, ORPHAN_MAX_ROUNDS, deleted_out);
+}
+
+int gr_catalog__delete_orphans_rounds(gr_catalog *catalog, int max_rounds, size_t *deleted_out)
+{
     int rc = GR_OK;
 
     *deleted_out = 0;
-    for (int round = 0; round < ORPHAN_MAX_ROUNDS && rc == GR_OK; round++) {
+    for (int round = 0; round < max_rounds && rc == GR_OK; round++) {
         gr_catalog_marks orphans = {0}, marks = {0}, deleted = {0};
         gr_db_conn *conn = NULL;
         gr_db_stmt *stmt = NULL;

@@ -117,6 +117,13 @@ void gr_catalog__notify_deleted(gr_catalog *catalog, const gr_catalog_marks *del
  */
 int gr_catalog__delete_orphans(gr_catalog *catalog, size_t *deleted_out);
 
+/**
+ * Deletes orphans as gr_catalog__delete_orphans() does, in at most
+ * `max_rounds` rounds of up to 500 entities, so deeper generations are left
+ * for the next call.
+ */
+int gr_catalog__delete_orphans_rounds(gr_catalog *catalog, int max_rounds, size_t *deleted_out);
+
 /** Makes a provided entity from a JSON tree (borrowed) and its location key. */
 void gr_catalog__provided_init(gr_catalog_provided *item, const json_t *entity,
                                const char *location_key);
