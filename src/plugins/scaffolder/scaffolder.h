@@ -23,7 +23,7 @@ typedef struct gr_db gr_db;
 #define GR_SCAFFOLDER_MAX_OUTPUT_BYTES (1024 * 1024)
 /** Maximum length of one log message, in bytes; longer messages are cut. */
 #define GR_SCAFFOLDER_MAX_LOG_BYTES (64 * 1024)
-/** Maximum number of events stored for one task; later log lines are dropped. */
+/** Maximum number of log events stored for one task, the notice of dropped lines included. */
 #define GR_SCAFFOLDER_MAX_EVENTS 10000
 /** Maximum number of files and folders a fetch copies or a delete removes. */
 #define GR_SCAFFOLDER_MAX_FILES 20000
