@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Integration tests: dry runs are bounded in template work, time and number at once. */
+/* Integration tests: dry runs with a relative working directory, bounded in work, time and number.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,7 @@ static const char config_yaml[] = "app:\n"
                                   "          token: " TOKEN "\n"
                                   "          subject: limits-tests\n"
                                   "scaffolder:\n"
+                                  /* relative to the server's working directory */
                                   "  workingDirectory: ./work\n"
                                   "  dryRun:\n"
                                   "    concurrency: 1\n";
@@ -214,12 +216,47 @@ static void dry_run_keeps_server_free(void **state)
     free(ready_url);
 }
 
+/*
+ * A dry run on a server whose scaffolder.workingDirectory is relative
+ * resolves the template's relative ./skeleton against the uploaded files.
+ */
+static void dry_run_relative_skeleton(void **state)
+{
+    /* "# ${{ values.name }}" in base64 */
+    json_t *request =
+        json_pack("{s:{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:{s:s}}}]}},"
+                  " s:{}, s:[{s:s, s:s}]}",
+                  "template", "apiVersion", "scaffolder.backstage.io/v1beta3", "kind", "Template",
+                  "metadata", "name", "relative", "spec", "owner", "group:default/team", "type",
+                  "service", "steps", "id", "fetch", "action", "fetch:template", "input", "url",
+                  "./skeleton", "values", "name", "dry-app", "values", "directoryContents", "path",
+                  "skeleton/README.md", "base64Content", "IyAke3sgdmFsdWVzLm5hbWUgfX0=");
+    char *body = json_dumps(request, JSON_COMPACT);
+    gr_test_output res = post_dry_run(body);
+    json_t *answer = json_loads(res.out, 0, NULL);
+    json_t *file = json_array_get(json_object_get(answer, "directoryContents"), 0);
+
+    (void)state;
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "has no location"));
+    assert_string_equal(json_string_value(json_object_get(answer, "status")), "completed");
+    assert_int_equal(json_array_size(json_object_get(answer, "directoryContents")), 1);
+    assert_string_equal(json_string_value(json_object_get(file, "path")), "README.md");
+    /* "# dry-app" in base64 */
+    assert_string_equal(json_string_value(json_object_get(file, "base64Content")), "IyBkcnktYXBw");
+    json_decref(answer);
+    gr_test_output_free(&res);
+    free(body);
+    json_decref(request);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heavy_dry_run_fails_fast),
         cmocka_unit_test(kept_error_in_log),
         cmocka_unit_test(dry_run_keeps_server_free),
+        cmocka_unit_test(dry_run_relative_skeleton),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);

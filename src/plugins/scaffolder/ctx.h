@@ -42,7 +42,10 @@ struct gr_scaffolder_ctx {
 /** Returns the monotonic clock in milliseconds. */
 int64_t gr_scaffolder__now_ms(void);
 
-/** Masks and sends an event. */
+/**
+ * Masks and sends an event. A log line that would be log event
+ * GR_SCAFFOLDER_MAX_EVENTS or later is counted as dropped and not sent.
+ */
 void gr_scaffolder__emit(gr_run_state *run, const char *type, json_t *body);
 
 /** Sends a log event; `step_id` and `status` may be NULL. */

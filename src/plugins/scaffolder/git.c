@@ -219,26 +219,94 @@ static int copy_into(const char *src, const char *dest)
     return rc;
 }
 
+/*
+ * Lists the remote's references into *has_head (HEAD is advertised) and
+ * *has_branch (refs/heads/`branch` is). A remote advertises no HEAD when
+ * HEAD names a branch that does not exist. Returns 0, or -1 when the listing failed.
+ */
+static int list_remote(const gr_git_push *push, const char *branch, bool *has_head,
+                       bool *has_branch)
+{
+    git_remote *remote = NULL;
+    git_remote_callbacks callbacks;
+    push_state state = {.push = push};
+    const git_remote_head **heads = NULL;
+    size_t count = 0;
+    char *branch_ref = gr_xasprintf("refs/heads/%s", branch);
+    int rc = -1;
+
+    *has_head = false;
+    *has_branch = false;
+    git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
+    set_callbacks(&callbacks, &state);
+    if (create_remote(&remote, NULL, NULL, push->remote_url) < 0 ||
+        git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, NULL, NULL) < 0 ||
+        git_remote_ls(&heads, &count, remote) < 0)
+        goto done;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(heads[i]->name, "HEAD") == 0)
+            *has_head = true;
+        else if (strcmp(heads[i]->name, branch_ref) == 0)
+            *has_branch = true;
+    }
+    rc = 0;
+done:
+    git_remote_free(remote);
+    free(state.rejected);
+    free(branch_ref);
+    return rc;
+}
+
+/*
+ * Sets the error of a failed clone of `branch`. libgit2 1.5 often gives no
+ * message here, so the remote's references show what is missing.
+ */
+static int clone_error(const gr_git_push *push, const char *branch)
+{
+    const git_error *error = git_error_last();
+    char *reason = gr_xstrdup(error && error->message ? error->message : "");
+    bool reference_error = error != NULL && error->klass == GIT_ERROR_REFERENCE;
+    bool has_head;
+    bool has_branch;
+    bool listed = list_remote(push, branch, &has_head, &has_branch) == 0;
+    int rc;
+
+    if (listed && !has_branch) {
+        rc = gr_error_set(GR_ENOTFOUND,
+                          "cannot clone %s: branch %s does not exist there. Push the branch, or "
+                          "set targetBranchName to an existing branch",
+                          push->remote_url, branch);
+    } else if (listed && !has_head) {
+        /* NOTE: libgit2 1.5.1 rejects this clone, without a message, even though `branch` exists.
+         */
+        rc = gr_error_set(GR_ENOTFOUND,
+                          "cannot clone %s (branch %s): the remote's HEAD names a branch that "
+                          "does not exist. Push that branch, or set the repository's default "
+                          "branch to one that exists, such as %s",
+                          push->remote_url, branch, branch);
+    } else {
+        rc = gr_error_set(reference_error ? GR_ENOTFOUND : GR_EBACKEND,
+                          "cannot clone %s (branch %s): %s", push->remote_url, branch,
+                          reason[0] != '\0' ? reason : "libgit2 gave no reason");
+    }
+    free(reason);
+    return rc;
+}
+
 static int clone_base(git_repository **repo, const char *clone_dir, const char *base_branch,
                       const gr_git_push *push)
 {
     git_clone_options options;
     push_state state = {.push = push};
-    int rc = 0;
 
     git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
     options.checkout_branch = base_branch;
     options.remote_cb = clone_remote;
     options.fetch_opts.callbacks.credentials = credentials;
     options.fetch_opts.callbacks.payload = &state;
-    if (git_clone(repo, push->remote_url, clone_dir, &options) < 0) {
-        const git_error *error = git_error_last();
-
-        rc = gr_error_set(error && error->klass == GIT_ERROR_REFERENCE ? GR_ENOTFOUND : GR_EBACKEND,
-                          "cannot clone %s (branch %s): %s", push->remote_url, base_branch,
-                          error && error->message ? error->message : "unknown git error");
-    }
-    return rc;
+    if (git_clone(repo, push->remote_url, clone_dir, &options) < 0)
+        return clone_error(push, base_branch);
+    return 0;
 }
 
 int gr_git_branch_commit_push(const char *clone_dir, const char *base_branch, const char *src_dir,

@@ -29,8 +29,9 @@ int gr_git_init_commit_push(const char *dir, const gr_git_push *push, char **com
  * `base_branch`, creates `push->branch` from it, copies the tree at
  * `src_dir` into `target_path` of the clone (a relative path, "" for the
  * root), commits and pushes the branch. Stores the commit id in
- * *commit_out. Returns 0, GR_ENOTFOUND when the base branch does not exist,
- * GR_ECONFLICT when nothing changed, or GR_EBACKEND.
+ * *commit_out. Returns 0, GR_ENOTFOUND when the base branch or the branch
+ * the remote's HEAD names does not exist (the message names which and what
+ * to do), GR_ECONFLICT when nothing changed, or GR_EBACKEND.
  */
 int gr_git_branch_commit_push(const char *clone_dir, const char *base_branch, const char *src_dir,
                               const char *target_path, const gr_git_push *push, char **commit_out);

@@ -50,20 +50,43 @@ int64_t gr_scaffolder__now_ms(void)
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-void gr_scaffolder__emit(gr_run_state *run, const char *type, json_t *body)
+/* Masks and sends an event without checking the event limit. */
+static void send_event(gr_run_state *run, const char *type, json_t *body)
 {
     json_t *masked;
-    bool is_log = strcmp(type, "log") == 0;
 
-    if (is_log && run->events >= GR_SCAFFOLDER_MAX_EVENTS) {
-        run->dropped_events++;
-        return;
-    }
     run->events++;
     masked = gr_scaffolder_mask_json(run->mask, body);
     if (run->params->sink != NULL && run->params->sink->event != NULL)
         run->params->sink->event(run->params->sink->payload, type, masked);
     json_decref(masked);
+}
+
+void gr_scaffolder__emit(gr_run_state *run, const char *type, json_t *body)
+{
+    /* Ordinary log lines stop one event short of the limit, so the notice of dropped lines fits. */
+    if (strcmp(type, "log") == 0 && run->events >= GR_SCAFFOLDER_MAX_EVENTS - 1) {
+        run->dropped_events++;
+        return;
+    }
+    send_event(run, type, body);
+}
+
+/* Logs how many lines were dropped, as the run's last log event. */
+static void log_dropped_lines(gr_run_state *run)
+{
+    char *message;
+    json_t *body;
+
+    if (run->dropped_events == 0)
+        return;
+    message = gr_xasprintf(
+        "%zu log %s dropped because a task keeps at most %d log events", run->dropped_events,
+        run->dropped_events == 1 ? "line was" : "lines were", GR_SCAFFOLDER_MAX_EVENTS);
+    body = json_pack("{s:s}", "message", message);
+    send_event(run, "log", body);
+    json_decref(body);
+    free(message);
 }
 
 void gr_scaffolder__log(gr_run_state *run, const char *step_id, const char *status, const char *fmt,
@@ -508,9 +531,6 @@ static void finish(gr_run_state *run, int rc)
     json_t *body;
     char message[64];
 
-    if (run->dropped_events > 0)
-        gr_scaffolder__log(run, NULL, NULL, "%zu log lines were dropped: a task keeps at most %d",
-                           run->dropped_events, GR_SCAFFOLDER_MAX_EVENTS);
     run->step_id = NULL;
     if (rc == 0) {
         json_t *output = NULL;
@@ -526,6 +546,8 @@ static void finish(gr_run_state *run, int rc)
         free(text);
         json_decref(output);
     }
+    /* The notice comes after the output, because rendering the output can log template errors. */
+    log_dropped_lines(run);
     if (rc == 0) {
         result->status = GR_TASK_COMPLETED;
     } else if (run->cancelled) {

@@ -2,16 +2,19 @@
 /* The scaffolder's shared services and settings, read from the app config. */
 #include "plugins/scaffolder/scaffolder.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/worker.h"
+#include "plugins/scaffolder/workspace.h"
 
 const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     {
@@ -19,7 +22,8 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
         .types = GR_CONFIG_STRING,
         .default_json = "\"./data/scaffolder\"",
         .description = "Folder below which every task gets its own workspace folder, removed "
-                       "when the task ends.",
+                       "when the task ends. A relative path is resolved against the folder the "
+                       "server was started in.",
     },
     {
         .path = "scaffolder.concurrentTasksLimit",
@@ -208,6 +212,39 @@ static void set_template_integrations(gr_scaffolder *scaffolder)
     json_decref(hosts);
 }
 
+/*
+ * Stores `path` made absolute against the current working directory in *out
+ * (caller frees). Dry-run template locations are built from this folder,
+ * and a relative location cannot resolve a template's relative URLs.
+ */
+static int absolute_work_dir(const char *path, char **out)
+{
+    char cwd[PATH_MAX];
+    char *joined;
+    char *normalized;
+
+    *out = NULL;
+    if (path[0] == '/') {
+        *out = gr_xstrdup(path);
+        return 0;
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return gr_error_set(GR_EBACKEND,
+                            "scaffolder.workingDirectory '%s' is relative, but the current working "
+                            "directory cannot be read: %s. Set an absolute path.",
+                            path, strerror(errno));
+    joined = gr_xasprintf("%s/%s", cwd, path);
+    normalized = gr_xstrdup(joined);
+    /* Normalizing drops the leading '/'. It fails only when ".." climbs above the root. */
+    if (gr_scaffolder_path_normalize(normalized) >= 0)
+        *out = gr_xasprintf("/%s", normalized);
+    else
+        *out = gr_xstrdup(joined);
+    free(normalized);
+    free(joined);
+    return 0;
+}
+
 /* Reads the template budget and the dry-run limits. */
 static int read_run_limits(gr_scaffolder *scaffolder, const gr_config *config)
 {
@@ -265,9 +302,14 @@ int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db)
     read_strings(config, "scaffolder.publishGit.localRoots", &scaffolder->local_remote_roots,
                  &scaffolder->local_remote_root_count);
 
-    scaffolder->work_dir = gr_xstrdup(
+    rc = absolute_work_dir(
         config ? gr_config_string(config, "scaffolder.workingDirectory", "./data/scaffolder")
-               : "./data/scaffolder");
+               : "./data/scaffolder",
+        &scaffolder->work_dir);
+    if (rc < 0) {
+        gr_scaffolder_free(scaffolder);
+        return rc;
+    }
     timeout_s = config ? gr_config_int(config, "scaffolder.taskTimeoutSeconds",
                                        GR_SCAFFOLDER_DEFAULT_TIMEOUT_S)
                        : GR_SCAFFOLDER_DEFAULT_TIMEOUT_S;

@@ -23,7 +23,7 @@ typedef struct gr_db gr_db;
 #define GR_SCAFFOLDER_MAX_OUTPUT_BYTES (1024 * 1024)
 /** Maximum length of one log message, in bytes; longer messages are cut. */
 #define GR_SCAFFOLDER_MAX_LOG_BYTES (64 * 1024)
-/** Maximum number of events stored for one task; later log lines are dropped. */
+/** Maximum number of log events stored for one task, the notice of dropped lines included. */
 #define GR_SCAFFOLDER_MAX_EVENTS 10000
 /** Maximum number of files and folders a fetch copies or a delete removes. */
 #define GR_SCAFFOLDER_MAX_FILES 20000
@@ -88,7 +88,7 @@ struct gr_scaffolder {
     size_t gitlab_count;
     gr_scaffolder_catalog catalog;
     void *catalog_owned;   /* state behind `catalog` that the services free, or NULL */
-    char *work_dir;        /* workspaces are made below it */
+    char *work_dir;        /* absolute path below which workspaces are made */
     char **template_roots; /* folders file templates may read outside their own folder */
     size_t template_root_count;
     char **local_remote_roots; /* folders publish:git may push to as local remotes */
@@ -109,7 +109,9 @@ struct gr_scaffolder {
 /**
  * Creates the services from `config` (borrowed, may be NULL for defaults)
  * with the built-in actions. `db` may be NULL. Returns 0 and *out (caller
- * frees with gr_scaffolder_free()), or GR_EINVALID naming a bad setting.
+ * frees with gr_scaffolder_free()), GR_EINVALID naming a bad setting, or
+ * GR_EBACKEND when a relative scaffolder.workingDirectory cannot be made
+ * absolute because the current working directory cannot be read.
  */
 int gr_scaffolder_new(gr_scaffolder **out, const gr_config *config, gr_db *db);
 

@@ -194,25 +194,73 @@ static void add_test_action(run_fixture *f, const char *id, gr_scaffolder_action
     assert_int_equal(gr_scaffolder_actions_add(f->scaffolder->actions, &action), 0);
 }
 
-/* Log lines past the event limit are dropped, but the task still completes. */
+/* Returns the message of log event `index` of the last run, or NULL when it is not a log event. */
+static const char *log_message(const run_fixture *f, size_t index)
+{
+    json_t *event = json_array_get(f->events, index);
+
+    if (strcmp(json_string_value(json_object_get(event, "type")), "log") != 0)
+        return NULL;
+    return json_string_value(json_object_get(json_object_get(event, "body"), "message"));
+}
+
+/* Counts the log events of the last run. */
+static size_t count_logs(const run_fixture *f)
+{
+    size_t logs = 0;
+
+    for (size_t i = 0; i < json_array_size(f->events); i++)
+        if (log_message(f, i) != NULL)
+            logs++;
+    return logs;
+}
+
+/*
+ * Log lines past the event limit are dropped, the task still completes, and
+ * the last log event, just before the completion, names the count dropped.
+ */
 static void events_over_max(void **state)
 {
     run_fixture *f = *state;
     int count = GR_SCAFFOLDER_MAX_EVENTS + 1;
-    size_t logs = 0;
-    size_t index;
-    json_t *event;
+    size_t total;
+    const char *notice;
 
     add_test_action(f, "test:lines", log_lines, &count);
     write_template(f, HEAD "  steps:\n"
                            "    - {id: many, action: 'test:lines'}\n");
     assert_int_equal(run_with(f, "{}", NULL, false), GR_TASK_COMPLETED);
-    json_array_foreach(f->events, index, event)
-    {
-        if (strcmp(json_string_value(json_object_get(event, "type")), "log") == 0)
-            logs++;
-    }
-    assert_int_equal(logs, GR_SCAFFOLDER_MAX_EVENTS);
+    total = json_array_size(f->events);
+    assert_int_equal(count_logs(f), GR_SCAFFOLDER_MAX_EVENTS);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(f->events, total - 1), "type")),
+        "completion");
+    notice = log_message(f, total - 2);
+    assert_non_null(notice);
+    /*
+     * "Beginning step", 10,001 lines and "Finished step" are 10,003 lines, and
+     * 9,999 of them are kept, so that the notice is the 10,000th log event.
+     */
+    assert_string_equal(notice,
+                        "4 log lines were dropped because a task keeps at most 10000 log events");
+    assert_string_equal(log_message(f, total - 3), "line 9997");
+}
+
+/* A task that logs one line less than the event limit keeps every line and has no notice. */
+static void events_below_max(void **state)
+{
+    run_fixture *f = *state;
+    /* "Beginning step" and "Finished step" are the other two lines. */
+    int count = GR_SCAFFOLDER_MAX_EVENTS - 3;
+    size_t total;
+
+    add_test_action(f, "test:lines", log_lines, &count);
+    write_template(f, HEAD "  steps:\n"
+                           "    - {id: many, action: 'test:lines'}\n");
+    assert_int_equal(run_with(f, "{}", NULL, false), GR_TASK_COMPLETED);
+    total = json_array_size(f->events);
+    assert_int_equal(count_logs(f), GR_SCAFFOLDER_MAX_EVENTS - 1);
+    assert_string_equal(log_message(f, total - 2), "Finished step test:lines");
 }
 
 /* A step output of exactly the limit as compact JSON is kept, but one byte more fails the step. */
@@ -476,6 +524,7 @@ int main(void)
         RUN_TEST(wait_over_max),
         RUN_TEST(log_bytes_over_max),
         RUN_TEST(events_over_max),
+        RUN_TEST(events_below_max),
         RUN_TEST(output_bytes_over_max),
         RUN_TEST(depth_over_max),
         RUN_TEST(files_over_max),

@@ -2,7 +2,10 @@
 /* Tests of running templates: fetch, fs and debug actions, if/each, limits, secrets, dry runs. */
 #include "scaffolder_test.h"
 
+#include <limits.h>
 #include <unistd.h>
+
+#include "host/config/config.h"
 
 #define HEAD                                                                                       \
     "apiVersion: scaffolder.backstage.io/v1beta3\n"                                                \
@@ -520,6 +523,34 @@ static void publish_git_local_remote(void **state)
     free(remote);
 }
 
+/* A relative scaffolder.workingDirectory is made absolute against the current working directory. */
+static void work_dir_made_absolute(void **state)
+{
+    run_fixture *f = *state;
+    gr_config_schema *schema = NULL;
+    gr_config *config = NULL;
+    gr_scaffolder *scaffolder = NULL;
+    char *config_path = gr_xasprintf("%s/app-config.yaml", f->dir);
+    const char *files[] = {config_path};
+    char cwd[PATH_MAX];
+    char *expected;
+
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    expected = gr_xasprintf("%s/tasks", cwd);
+    gr_test_write_file(f->dir, "app-config.yaml",
+                       "scaffolder:\n  workingDirectory: ./work/.././tasks/\n");
+    assert_int_equal(gr_config_schema_builtin(&schema), 0);
+    assert_int_equal(gr_config_load(&config, files, 1, schema), 0);
+    assert_int_equal(gr_scaffolder_new(&scaffolder, config, NULL), 0);
+    assert_string_equal(scaffolder->work_dir, expected);
+
+    gr_scaffolder_free(scaffolder);
+    gr_config_free(config);
+    gr_config_schema_free(schema);
+    free(expected);
+    free(config_path);
+}
+
 static void values_validated_against_steps(void **state)
 {
     const char *path = "../shared/corpus/templates/backstage__software-templates__docs-template/"
@@ -577,6 +608,7 @@ int main(void)
         RUN_TEST(time_limit_stops_task),
         RUN_TEST(cancel_stops_task),
         RUN_TEST(publish_git_local_remote),
+        RUN_TEST(work_dir_made_absolute),
         cmocka_unit_test(values_validated_against_steps),
     };
 
