@@ -38,7 +38,7 @@ extern "C" {
 /** ABI major version: a plugin built for another major is rejected. */
 #define GR_PLUGIN_ABI_MAJOR 1
 /** ABI minor version: a plugin built for a newer minor than the host's is rejected. */
-#define GR_PLUGIN_ABI_MINOR 1
+#define GR_PLUGIN_ABI_MINOR 2
 /** Packs a major and minor version into one number. */
 #define GR_PLUGIN_ABI_MAKE(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 /** The version of this header, stored in gr_plugin_info.abi_version. */
@@ -319,6 +319,39 @@ typedef struct {
     const char *action;        /* "read", "create", "update", "delete", or NULL */
 } gr_plugin_permission;
 
+/**
+ * The first member of every service a plugin publishes (ABI 1.2). A service
+ * is a struct of the publisher's own design that starts with this header.
+ * Its name and layout form a contract between the publisher and its users,
+ * which, like this ABI, grows only at the end.
+ */
+typedef struct {
+    uint32_t struct_size; /* sizeof the publisher's whole service struct */
+    uint32_t version;     /* the service's own version, for users that need to tell */
+} gr_plugin_service;
+
+/**
+ * The service that takes collators (ABI 1.2). A plugin that keeps an index
+ * of documents publishes it under GR_PLUGIN_SERVICE_COLLATORS, and the
+ * host's collator_add() and collator_document() hand their calls to it. No
+ * other plugin calls these members.
+ */
+#define GR_PLUGIN_SERVICE_COLLATORS "collators"
+typedef struct {
+    gr_plugin_service header;
+    /*
+     * Adds `collator` to the index, which copies the descriptor. Its type
+     * and payload are borrowed until the destroy hook of the plugin that
+     * registered it, and the index stops calling its run before then.
+     * Called from the registering plugin's setup.
+     */
+    int (*add)(const gr_plugin_service *self, const gr_plugin_collator *collator);
+    /* Adds one document from a run the index started, on the index's own
+     * thread. The strings are borrowed for the call. */
+    int (*document)(gr_collator_run *run, const char *title, const char *text,
+                    const char *location);
+} gr_plugin_collator_service;
+
 /** A scheduled job. Long jobs poll host->job_stopping() and return soon after it is true. */
 typedef int (*gr_plugin_job_fn)(gr_sched_run *run, void *payload);
 
@@ -581,6 +614,34 @@ struct gr_host_api {
      * GR_PLUGIN_EBACKEND when the scaffolder does not run.
      */
     int (*action_add)(gr_plugin_ctx *ctx, const gr_plugin_action *action);
+
+    /* -- Services between plugins (ABI 1.2: check GR_PLUGIN_HOST_HAS(host, service_publish)) -- */
+
+    /**
+     * Publishes `service` under `name` for the plugins set up after this one.
+     * `name` is 1 to 64 bytes of letters, digits, '-', '.' and '_' and is
+     * copied. `service` starts with a gr_plugin_service whose struct_size
+     * covers at least that header. The service stays owned by the publisher
+     * and must stay valid until its destroy hook returns. The host forgets it
+     * then, or at once when setup fails. Setup only. Returns 0,
+     * GR_PLUGIN_EINVALID, GR_PLUGIN_ECONFLICT when the name is taken, or
+     * GR_PLUGIN_ELIMIT when 64 services are published.
+     */
+    int (*service_publish)(gr_plugin_ctx *ctx, const char *name,
+                           const gr_plugin_service *service);
+    /**
+     * Finds the service published under `name` and stores it in *out
+     * (borrowed: valid until the publisher's destroy hook, which runs after
+     * the destroy hook of every plugin set up after it). `min_size` is the
+     * sizeof of the service struct the caller was built with: a smaller
+     * published struct lacks members the caller uses. Thread-safe. Services
+     * of plugins set up later are found only from the start hook on.
+     * Returns 0, GR_PLUGIN_ENOTFOUND (nothing published under `name`) or
+     * GR_PLUGIN_EINVALID (`min_size` exceeds the published struct_size), and
+     * *out is NULL on error.
+     */
+    int (*service_lookup)(gr_plugin_ctx *ctx, const char *name, size_t min_size,
+                          const gr_plugin_service **out);
 
     /* New members go here, at the end, in a minor version. */
 };

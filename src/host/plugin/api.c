@@ -311,6 +311,9 @@ static const gr_host_api host_api = {
     .html_entity_link = gr_plugin__html_entity_link,
 
     .action_add = gr_plugin__action_add,
+
+    .service_publish = gr_plugin__service_publish,
+    .service_lookup = gr_plugin__service_lookup,
 };
 
 const gr_host_api *gr_plugin__api(void)

@@ -23,6 +23,11 @@ typedef struct gr_host gr_host;
  * smaller struct lacks as unset.
  */
 
+/** Maximum number of services published by all plugins together (host->service_publish()). */
+#define GR_PLUGIN_MAX_SERVICES 64
+/** Maximum length of a service name, in bytes. */
+#define GR_PLUGIN_SERVICE_NAME_MAX 64
+
 /** Maximum number of registrations of one kind (routes excluded) per plugin. */
 #define GR_PLUGIN_MAX_ITEMS 64
 

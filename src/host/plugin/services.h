@@ -46,6 +46,15 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
                          const char *resource_ref);
 int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *action);
 
+/* service.c */
+int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
+                               const gr_plugin_service *service);
+/* `ctx` may be NULL when the host itself looks a service up. */
+int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
+                              const gr_plugin_service **out);
+/** Forgets every service `ctx` published, when its setup fails and when it is freed. */
+void gr_plugin__services_remove(const gr_plugin_ctx *ctx);
+
 /* ui.c */
 int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *page);
 int gr_plugin__nav_add(gr_plugin_ctx *ctx, const gr_plugin_nav *nav);
