@@ -277,11 +277,14 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
 static int search_start(void *payload)
 {
     plugin_state *state = payload;
-    gr_techdocs_service *techdocs =
-        gr_host_lookup(gr_plugin_builtin_host(state->ctx), GR_TECHDOCS_SERVICE);
+    const gr_plugin_service *found = NULL;
+    gr_techdocs_service *techdocs = NULL;
 
     /* TechDocs sets up after search, so its service is found only now. */
-    if (techdocs == NULL)
+    if (state->api->service_lookup(state->ctx, GR_TECHDOCS_SERVICE,
+                                   sizeof(gr_techdocs_plugin_service), &found) == GR_PLUGIN_OK)
+        techdocs = ((const gr_techdocs_plugin_service *)found)->service;
+    else
         gr_info("search", "the techdocs plugin is not running; docs pages are not indexed");
     gr_search_attach_techdocs(state->search, techdocs);
     return gr_search_start(state->search);
