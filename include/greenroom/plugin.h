@@ -352,6 +352,39 @@ typedef struct {
                     const char *location);
 } gr_plugin_collator_service;
 
+/** Flags of gr_plugin_page_frame (ABI 1.2). */
+enum {
+    GR_PLUGIN_PAGE_OWN_HEADING = 1u << 0, /* the body starts with its own <h1> */
+    /* The page wrote its whole response with res_body() (a redirect, a
+     * file), which the host sends without the layout. */
+    GR_PLUGIN_PAGE_RAW = 1u << 1,
+};
+
+/** Maximum number of breadcrumbs of one page. */
+#define GR_PLUGIN_PAGE_MAX_CRUMBS 8
+
+/** One breadcrumb above a page's heading. */
+typedef struct {
+    const char *label;
+    const char *href; /* NULL for the current page, which is not a link */
+} gr_plugin_crumb;
+
+/**
+ * How the portal frames the page being rendered (ABI 1.2), for
+ * host->page_frame(). Unset members keep the defaults: status 200, the
+ * registered title, no breadcrumbs, stylesheet or refresh.
+ */
+typedef struct {
+    uint32_t struct_size;          /* sizeof(gr_plugin_page_frame) */
+    int status;                    /* HTTP status, or 0 for 200 */
+    const char *title;             /* heading and browser tab, or NULL */
+    unsigned flags;                /* GR_PLUGIN_PAGE_* bits */
+    int refresh_seconds;           /* > 0 reloads the page after that many seconds */
+    const char *stylesheet;        /* URL of an extra stylesheet ("/docs/x.css"), or NULL */
+    const gr_plugin_crumb *crumbs; /* shown in this order, or NULL */
+    size_t crumb_count;            /* at most GR_PLUGIN_PAGE_MAX_CRUMBS */
+} gr_plugin_page_frame;
+
 /** A scheduled job. Long jobs poll host->job_stopping() and return soon after it is true. */
 typedef int (*gr_plugin_job_fn)(gr_sched_run *run, void *payload);
 
@@ -642,6 +675,26 @@ struct gr_host_api {
      */
     int (*service_lookup)(gr_plugin_ctx *ctx, const char *name, size_t min_size,
                           const gr_plugin_service **out);
+
+    /* -- Framed pages (ABI 1.2) -- */
+
+    /**
+     * Sets how the page being rendered into `out` is framed; call it from a
+     * page's render function, again to replace an earlier frame. The frame
+     * and its strings are copied. Breadcrumbs show in the portal layout
+     * only, not in the plain layout used without the web UI. Returns 0, or
+     * GR_PLUGIN_EINVALID when `out` is not a page (an entity tab or card),
+     * for a status outside 100-599 or for too many breadcrumbs.
+     */
+    int (*page_frame)(gr_html *out, const gr_plugin_page_frame *frame);
+    /**
+     * Returns the response of the page being rendered into `out`, or NULL
+     * for an entity tab or card (borrowed until the render function
+     * returns). Headers set on it are sent with the framed page. A page that
+     * answers with a body of its own sets it with res_body() and the frame
+     * flag GR_PLUGIN_PAGE_RAW.
+     */
+    gr_response *(*page_response)(gr_html *out);
 
     /* New members go here, at the end, in a minor version. */
 };

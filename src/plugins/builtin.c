@@ -80,8 +80,9 @@ static const gr_plugin_def builtin_search = {
  * life cycle, the prebuild job and the "techdocs" service, and it finds
  * search with service_lookup().
  * TODO: its routes and pages still register on the internal server and UI
- * from techdocs/api.c and techdocs/pages.c (see the TODO in its setup for
- * what ABI pages lack). Its commands,
+ * from techdocs/api.c and techdocs/pages.c, which are still to be
+ * rewritten on api->page_add() with the 1.2 page frame and on api->route()
+ * (see the TODO in its setup). Its commands,
  * config keys (top-level techdocs.*) and migrations (component "techdocs")
  * stay here for the reasons given for search.
  */
@@ -97,8 +98,9 @@ static const gr_plugin_def builtin_techdocs = {
     .migrate = techdocs_migrate,
 };
 
-/* TODO: register the scaffolder through the plugin ABI; its form pages use
- * the UI's templates and POST routes, and the ABI has GET pages only. */
+/* TODO: register the scaffolder through the plugin ABI. Its form pages use
+ * the UI's templates and POST routes, while ABI pages answer GET only and
+ * offer no form fields or CSRF check (the 1.2 page frame covers the rest). */
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
     .description = "software templates: forms, the task queue, actions and the template engine",

@@ -314,6 +314,9 @@ static const gr_host_api host_api = {
 
     .service_publish = gr_plugin__service_publish,
     .service_lookup = gr_plugin__service_lookup,
+
+    .page_frame = gr_plugin__page_frame,
+    .page_response = gr_plugin__page_response,
 };
 
 const gr_host_api *gr_plugin__api(void)

@@ -64,5 +64,7 @@ void gr_plugin__html_text(gr_html *out, const char *text);
 void gr_plugin__html_raw(gr_html *out, const char *html);
 void gr_plugin__html_url(gr_html *out, const char *text);
 void gr_plugin__html_entity_link(gr_html *out, const char *entity_ref);
+int gr_plugin__page_frame(gr_html *out, const gr_plugin_page_frame *frame);
+gr_response *gr_plugin__page_response(gr_html *out);
 
 #endif

@@ -66,9 +66,11 @@ static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out
     follow_search(api, ctx, state->service);
     /* TODO: the /api/techdocs routes (techdocs/api.c) and the /docs pages
      * (techdocs/pages.c) still register on the internal server and the UI's
-     * page list. ABI pages lack what the docs pages set per request: the
-     * status, title, breadcrumbs, an extra stylesheet, a refresh, their own
-     * heading, response headers, redirects and file bodies. */
+     * page list. With ABI 1.2, pages.c can move to api->page_add():
+     * page_frame() sets the status, title, breadcrumbs, stylesheet, refresh
+     * and own heading, and page_response() the CSP header, redirects and
+     * files (GR_PLUGIN_PAGE_RAW). The stylesheet route and api.c move to
+     * api->route() once served under /api/techdocs or as a page. */
     if ((rc = gr_techdocs_api_register(host->http, state->service)) < 0 ||
         (rc = gr_techdocs_pages_register(host->http, gr_host_lookup(host, GR_UI_SERVICE),
                                          state->service)) < 0)
