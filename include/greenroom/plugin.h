@@ -370,9 +370,9 @@ typedef struct {
 } gr_plugin_crumb;
 
 /**
- * How the portal frames the page being rendered (ABI 1.2), for
- * host->page_frame(). Unset members keep the defaults: status 200, the
- * registered title, no breadcrumbs, stylesheet or refresh.
+ * The frame of the page being rendered (ABI 1.2), for host->page_frame().
+ * Unset members keep the defaults: status 200, the registered title, no
+ * breadcrumbs, stylesheet or refresh.
  */
 typedef struct {
     uint32_t struct_size;          /* sizeof(gr_plugin_page_frame) */
@@ -583,7 +583,7 @@ struct gr_host_api {
     /**
      * Registers a search collator, whose run adds every document of its type
      * whenever search rebuilds the index. Setup only. GR_PLUGIN_EBACKEND when
-     * search does not run.
+     * no plugin published GR_PLUGIN_SERVICE_COLLATORS (search does not run).
      */
     int (*collator_add)(gr_plugin_ctx *ctx, const gr_plugin_collator *collator);
     /**
@@ -655,7 +655,7 @@ struct gr_host_api {
      * `name` is 1 to 64 bytes of letters, digits, '-', '.' and '_' and is
      * copied. `service` starts with a gr_plugin_service whose struct_size
      * covers at least that header. The service stays owned by the publisher
-     * and must stay valid until its destroy hook returns. The host forgets it
+     * and must stay valid until its destroy hook returns. The host removes it
      * then, or at once when setup fails. Setup only. Returns 0,
      * GR_PLUGIN_EINVALID, GR_PLUGIN_ECONFLICT when the name is taken, or
      * GR_PLUGIN_ELIMIT when 64 services are published.
@@ -691,8 +691,8 @@ struct gr_host_api {
      * Returns the response of the page being rendered into `out`, or NULL
      * for an entity tab or card (borrowed until the render function
      * returns). Headers set on it are sent with the framed page. A page that
-     * answers with a body of its own sets it with res_body() and the frame
-     * flag GR_PLUGIN_PAGE_RAW.
+     * sends a body of its own sets it with res_body() and the frame flag
+     * GR_PLUGIN_PAGE_RAW.
      */
     gr_response *(*page_response)(gr_html *out);
 

@@ -40,8 +40,16 @@ static int ui_migrate(gr_host *host)
     return gr_ui_migrate(host->db);
 }
 
-/* TODO: register auth through the plugin ABI; it needs identity and
- * sign-in provider registration, which the ABI does not offer. */
+/*
+ * TODO: register auth through the plugin ABI. The ABI lacks a sign-in
+ * provider registration (the public start, handler/frame, refresh and
+ * logout routes under /api/auth/:provider). It also lacks a way to issue a
+ * Backstage identity token and session cookie for a resolved user ref with
+ * its ownership refs. Auth further needs the host's signing keys (for
+ * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the UI's sign-in page through
+ * gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
+ * once the UI looks it up through the ABI.
+ */
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
     .description = "sign-in providers, identity tokens, sessions and the permission API",
@@ -99,7 +107,7 @@ static const gr_plugin_def builtin_techdocs = {
 };
 
 /* TODO: register the scaffolder through the plugin ABI. Its form pages use
- * the UI's templates and POST routes, while ABI pages answer GET only and
+ * the UI's templates and POST routes, while ABI pages serve GET only and
  * offer no form fields or CSRF check (the 1.2 page frame covers the rest). */
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
@@ -127,7 +135,8 @@ static const gr_plugin_def builtin_ui = {
 };
 
 /*
- * Plugins find the services of the plugins before them (gr_host_lookup()).
+ * Plugins find the services of the plugins before them (gr_host_lookup(),
+ * or host->service_lookup() for those set up through the ABI).
  * The UI reads the catalog and comes before the plugins whose pages it
  * frames: api-docs adds its tab, TechDocs and the scaffolder their pages to
  * it during init. Its start hook, which runs after every init, finds the
@@ -135,7 +144,8 @@ static const gr_plugin_def builtin_ui = {
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
- * adapter. It is the model for moving the others.
+ * adapter. It is the model for moving the others. Search and TechDocs
+ * follow it for their life cycle, jobs and services.
  */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
