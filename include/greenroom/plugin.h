@@ -696,6 +696,19 @@ struct gr_host_api {
      */
     gr_response *(*page_response)(gr_html *out);
 
+    /* -- Request reads (ABI 1.2) -- */
+
+    /** Returns the number of query parameters of `req`, repeated names counted each time. */
+    size_t (*req_query_count)(const gr_request *req);
+    /**
+     * Stores the decoded name and value of query parameter `index`, in the
+     * order of the URL, so that repeated names (types[]=a&types[]=b) can be
+     * read. The strings are borrowed until the response is sent. Returns 0,
+     * or GR_PLUGIN_ENOTFOUND when `index` is past the last one.
+     */
+    int (*req_query_at)(const gr_request *req, size_t index, const char **name,
+                        const char **value);
+
     /* New members go here, at the end, in a minor version. */
 };
 

@@ -9,13 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/plugin/plain_host.h"
 #include "greenroom/plugin.h"
-#include "host/common/error.h"
-#include "host/config/config.h"
-#include "host/host.h"
 #include "host/plugin/plugin.h"
-#include "host/sched/sched.h"
-#include "host/store/db.h"
 #include "plugin_test.h"
 
 /* Defines `name`, the gr_plugin_init() of a plugin compiled into this program. */
@@ -121,7 +117,7 @@ static const gr_plugin_info consumer_info = {
 
 PLUGIN_ENTRY(consumer_entry, consumer_info)
 
-/* A plugin built against ABI 1.1: it knows nothing of services. */
+/* A plugin built against ABI 1.1, which has no services. */
 static int old_setup(const gr_host_api *host, gr_plugin_ctx *ctx, void **out)
 {
     *out = NULL;
@@ -142,30 +138,14 @@ static const gr_plugin_info old_info = {
 
 PLUGIN_ENTRY(old_entry, old_info)
 
-/* A host with a database and a scheduler, as `serve` gives built-ins. */
-typedef struct {
-    char *dir;
-    char *db_path;
-    gr_config_schema *schema;
-    gr_config *config;
-    struct gr_host host;
-} fixture;
+/* A host with a database and an HTTP server, as `serve` gives built-ins. */
+typedef plain_host fixture;
 
 static int fixture_setup(void **state)
 {
     fixture *fx = calloc(1, sizeof(*fx));
-    gr_db_options db_options = {0};
 
-    fx->dir = gr_test_tmpdir("plugin-publish");
-    fx->db_path = gr_xasprintf("%s/publish.sqlite", fx->dir);
-    db_options.path = fx->db_path;
-    assert_int_equal(gr_config_schema_builtin(&fx->schema), GR_OK);
-    assert_int_equal(gr_config_load(&fx->config, NULL, 0, fx->schema), GR_OK);
-    fx->host.config = fx->config;
-    fx->host.base_url = "http://127.0.0.1";
-    fx->host.instance_id = "publish-test";
-    assert_int_equal(gr_db_open(&fx->host.db, &db_options), GR_OK);
-    assert_int_equal(gr_sched_new(&fx->host.sched, fx->host.db, "publish-test"), GR_OK);
+    plain_host_open(fx);
     memset(&seen, 0, sizeof(seen));
     publish_name = "test.counter";
     lookup_name = "test.counter";
@@ -177,16 +157,8 @@ static int fixture_setup(void **state)
 
 static int fixture_teardown(void **state)
 {
-    fixture *fx = *state;
-
-    gr_sched_free(fx->host.sched);
-    gr_db_close(fx->host.db);
-    gr_config_free(fx->config);
-    gr_config_schema_free(fx->schema);
-    gr_test_rmtree(fx->dir);
-    free(fx->db_path);
-    free(fx->dir);
-    free(fx);
+    plain_host_close(*state);
+    free(*state);
     return 0;
 }
 

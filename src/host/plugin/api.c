@@ -317,6 +317,9 @@ static const gr_host_api host_api = {
 
     .page_frame = gr_plugin__page_frame,
     .page_response = gr_plugin__page_response,
+
+    .req_query_count = gr_req_query_count,
+    .req_query_at = gr_req_query_at,
 };
 
 const gr_host_api *gr_plugin__api(void)

@@ -254,9 +254,10 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     interval = gr_search_reindex_interval_ms(host->config);
     if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) < 0)
         return rc;
-    /* TODO: GET /api/search/query reads repeated query parameters (types[],
-     * filters[key][]), and the ABI's req_query returns only the first value
-     * of a name. With a way to walk every parameter it moves to api->route(). */
+    /* TODO: GET /api/search/query still registers on the internal server
+     * from search/api.c. It reads repeated query parameters (types[],
+     * filters[key][]), which ABI 1.2 reads with req_query_count() and
+     * req_query_at(), so it moves to api->route() once api.c uses them. */
     if ((rc = gr_search_api_register(host->http, state->search)) < 0 ||
         (rc = publish(state, host)) < 0)
         return rc;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit test of the page frame of the plugin ABI (1.2), in the portal layout and in the plain one. */
+/* Unit test of the ABI 1.2 page frame, in the portal layout and in the plain one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include "greenroom/plugin.h"
 #include "host/common/error.h"
 #include "host/plugin/plugin.h"
-#include "host/sched/sched.h"
+#include "plain_host.h"
 
 /* What the pages saw, reset by each test. */
 static int bad_status_rc;
@@ -154,29 +154,17 @@ static void frame_checks_input(void **state)
 /* Without the web UI, pages get the host's plain layout, which shows all but the breadcrumbs. */
 static void plain_frame_applied(void **state)
 {
-    char *dir = gr_test_tmpdir("plugin-frame");
-    char *db_path = gr_xasprintf("%s/frame.sqlite", dir);
-    gr_db_options db_options = {.path = db_path};
-    gr_config_schema *schema = NULL;
-    gr_config *config = NULL;
-    struct gr_host host;
+    plain_host fx;
     void *framed = NULL;
     char *url;
     gr_test_output res;
 
     (void)state;
-    memset(&host, 0, sizeof(host));
-    assert_int_equal(gr_config_schema_builtin(&schema), GR_OK);
-    assert_int_equal(gr_config_load(&config, NULL, 0, schema), GR_OK);
-    host.config = config;
-    host.base_url = "http://127.0.0.1";
-    host.instance_id = "frame-test";
-    assert_int_equal(gr_db_open(&host.db, &db_options), GR_OK);
-    assert_int_equal(gr_http_server_new(&host.http, NULL), GR_OK);
-    assert_int_equal(gr_plugin_adapter_init(&host, framed_entry, &framed), GR_OK);
-    assert_int_equal(gr_http_server_start(host.http), GR_OK);
+    plain_host_open(&fx);
+    assert_int_equal(gr_plugin_adapter_init(&fx.host, framed_entry, &framed), GR_OK);
+    assert_int_equal(gr_http_server_start(fx.host.http), GR_OK);
 
-    url = gr_xasprintf("http://127.0.0.1:%d/framed", gr_http_server_port(host.http));
+    url = plain_host_url(&fx, "/framed");
     res = gr_test_http("GET", url, NULL, NULL);
     assert_int_equal(res.status, 202);
     assert_non_null(strstr(res.out, "<title>Framed &lt;page&gt;</title>"));
@@ -186,16 +174,10 @@ static void plain_frame_applied(void **state)
     assert_non_null(strstr(res.err, "X-Frame-Test: yes"));
     gr_test_output_free(&res);
 
-    gr_http_server_stop(host.http);
+    gr_http_server_stop(fx.host.http);
     gr_plugin_adapter_destroy(framed);
     free(url);
-    gr_http_server_free(host.http);
-    gr_db_close(host.db);
-    gr_config_free(config);
-    gr_config_schema_free(schema);
-    gr_test_rmtree(dir);
-    free(db_path);
-    free(dir);
+    plain_host_close(&fx);
 }
 
 int main(void)
