@@ -138,6 +138,18 @@ static const gr_plugin_info old_info = {
 
 PLUGIN_ENTRY(old_entry, old_info)
 
+/* A plugin built against ABI 1.0, whose info ends after destroy. */
+static const gr_plugin_info oldest_info = {
+    .abi_version = GR_PLUGIN_ABI_MAKE(1, 0),
+    .struct_size = offsetof(gr_plugin_info, destroy) + sizeof(void (*)(void *)),
+    .id = "oldest",
+    .version = "0.1.0",
+    .description = "built for ABI 1.0",
+    .setup = old_setup,
+};
+
+PLUGIN_ENTRY(oldest_entry, oldest_info)
+
 /* A host with a database and an HTTP server, as `serve` gives built-ins. */
 typedef plain_host fixture;
 
@@ -309,6 +321,16 @@ static const gr_plugin_info indexed_info = {
 
 PLUGIN_ENTRY(indexed_entry, indexed_info)
 
+static void abi_1_0_loads(void **state)
+{
+    fixture *fx = *state;
+    void *oldest = NULL;
+
+    assert_int_equal(gr_plugin_adapter_init(&fx->host, oldest_entry, &oldest), GR_OK);
+    assert_non_null(oldest);
+    gr_plugin_adapter_destroy(oldest);
+}
+
 static void collator_without_index(void **state)
 {
     fixture *fx = *state;
@@ -332,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(gone_after_destroy, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(gone_after_failed_setup, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(abi_1_1_loads, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(abi_1_0_loads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(collator_without_index, fixture_setup, fixture_teardown),
     };
 
