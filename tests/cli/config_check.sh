@@ -107,6 +107,17 @@ run config check --config "$data/bad-include.yaml"
 expect_status 2 "missing include"
 expect_err "bad-include.yaml:3: backend: \$include: cannot read" "missing include"
 
+# Settings that serve reads beyond the key schema fail the check as they fail serve.
+run config check --config "$data/bad-policy.yaml"
+expect_status 2 "unknown permission"
+expect_err "'catalog.entity.reed' is not a known permission" "unknown permission"
+expect_err "the configuration is invalid" "unknown permission"
+
+run config check --config "$data/bad-lifetime.yaml"
+expect_status 2 "token lifetime"
+expect_err "auth.backstageTokenExpiration: 300 seconds is outside the allowed range" \
+    "token lifetime"
+
 run config check --config "$data/absent.yaml"
 expect_status 2 "missing file"
 expect_err "absent.yaml: No such file or directory" "missing file"

@@ -342,6 +342,9 @@ static void cookie_api_write_needs_origin(void **state)
 
         res = request(&run, "POST", "/api/catalog/refresh", no_token, body);
         assert_int_equal(res.status, 403);
+        /* The message tells a script how to call the API instead. */
+        assert_non_null(strstr(res.out, "X-CSRF-Token"));
+        assert_non_null(strstr(res.out, "Authorization: Bearer"));
         gr_test_output_free(&res);
     }
     {
@@ -530,6 +533,68 @@ static int userinfo_status(const running *run, const char *header)
 
     gr_test_output_free(&res);
     return status;
+}
+
+/* Returns the session cookie set by a guest refresh with `cookie_header` (caller frees). */
+static char *guest_refresh(const running *run, const char *cookie_header)
+{
+    const char *headers[] = {cookie_header, "X-Requested-With: XMLHttpRequest", NULL};
+    gr_test_output res = request(run, "GET", "/api/auth/guest/refresh", headers, NULL);
+    char *cookie = set_cookie(res.err, "greenroom-session");
+
+    assert_int_equal(res.status, 200);
+    assert_non_null(cookie);
+    gr_test_output_free(&res);
+    return cookie;
+}
+
+static void guest_refresh_keeps_session(void **state)
+{
+    running run;
+    char *cookie;
+    char *cookie_header;
+    char *refreshed;
+    char *fresh;
+    char *log;
+
+    (void)state;
+    start(&run, "auth-guest-refresh", "auth:\n  providers:\n    guest: {}\n");
+    cookie = guest_sign_in(&run);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+
+    /* The refreshed token belongs to the same session: signing it out ends the first too. */
+    refreshed = guest_refresh(&run, cookie_header);
+    assert_int_equal(sign_out(&run, refreshed), 200);
+    assert_int_equal(userinfo_status(&run, cookie_header), 401);
+
+    /* A revoked or tampered cookie is logged, and the guest gets a new session. */
+    fresh = guest_refresh(&run, cookie_header);
+    assert_string_not_equal(fresh, cookie);
+    log = read_log(&run);
+    assert_non_null(strstr(log, "event=token_rejected"));
+    assert_non_null(strstr(log, "signed out"));
+    free(log);
+
+    free(fresh);
+    free(refreshed);
+    free(cookie_header);
+    free(cookie);
+    stop(&run);
+}
+
+static void logout_unknown_provider_404(void **state)
+{
+    running run;
+    const char *xhr[] = {"X-Requested-With: XMLHttpRequest", NULL};
+    gr_test_output res;
+
+    (void)state;
+    start(&run, "auth-logout-unknown", "auth:\n  providers:\n    guest: {}\n");
+    res = request(&run, "POST", "/api/auth/github/logout", xhr, "");
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.out, "Unknown auth provider 'github'"));
+    gr_test_output_free(&res);
+    stop(&run);
 }
 
 static void logout_revokes_session(void **state)
@@ -823,6 +888,8 @@ int main(void)
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),
         cmocka_unit_test(logout_revokes_session),
+        cmocka_unit_test(guest_refresh_keeps_session),
+        cmocka_unit_test(logout_unknown_provider_404),
         cmocka_unit_test(csrf_bound_to_session),
         cmocka_unit_test(legacy_token_accepted),
         cmocka_unit_test(legacy_bad_secret_exits_2),

@@ -13,16 +13,16 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "support/gr_test.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "support/gr_test.h"
 
 #define DEMO_TOKEN "security-demo-token-5821"
 
 /*
- * The demo's static token (subject demo-scripts) may do everything; the
- * guest user "tester" of group routing-team reads, refreshes and reads the
+ * The demo's static token (subject demo-scripts) may do everything. The
+ * guest user "tester" of group routing-team may read, refresh and read the
  * docs of what its ownership refs own, and nothing else.
  */
 static const char policy_config[] =
@@ -40,7 +40,7 @@ static const char policy_config[] =
     "      when: { isEntityOwner: true }\n"
     "    - allow: [search.query, catalog.location.read, scaffolder.task.read]\n";
 
-/* Every route that answers without credentials, as `greenroom routes` prints it. */
+/* Every route served without credentials, as `greenroom routes` prints it. */
 static const char *const public_routes[] = {
     "GET /.backstage/health/v1/liveness public",
     "GET /.backstage/health/v1/readiness public",
@@ -59,11 +59,21 @@ static const char *const public_routes[] = {
 
 #define PUBLIC_ROUTE_COUNT (sizeof(public_routes) / sizeof(public_routes[0]))
 
+/* One line of `greenroom routes`, with a path that fills the pattern's parameters. */
+typedef struct {
+    char *method;
+    char *pattern;
+    char *path;
+    int is_public;
+} route;
+
 typedef struct {
     char *dir;
     char *data_dir;
     gr_test_server server;
-    json_t *routes;   /* ["METHOD PATTERN public|signed-in", ...] */
+    json_t *routes;    /* ["METHOD PATTERN public|signed-in", ...] */
+    route *route_list; /* the same lines, parsed */
+    size_t route_count;
     char *token;      /* the guest user's identity token */
     json_t *readable; /* lower-case refs of the entities routing-team owns */
     int64_t total;    /* number of entities in the catalog */
@@ -90,26 +100,31 @@ static gr_test_output call(const char *method, const char *path, const char *con
     return res;
 }
 
-/* Sends a request as the guest user, with its token as a bearer token. */
-static gr_test_output call_user(const char *method, const char *path, const char *body)
+/* Sends a request as the guest user, with a header of `credential_prefix` and its token. */
+static gr_test_output call_as_guest(const char *method, const char *path,
+                                    const char *credential_prefix, const char *content_type,
+                                    const char *body)
 {
-    char *authorization = gr_xasprintf("Authorization: Bearer %s", fx.token);
-    const char *headers[] = {authorization, "Content-Type: application/json", NULL};
+    char *credential = gr_xasprintf("%s%s", credential_prefix, fx.token);
+    const char *headers[] = {credential, content_type, NULL};
     gr_test_output res = call(method, path, headers, body);
 
-    free(authorization);
+    free(credential);
     return res;
+}
+
+/* Sends a request with the guest user's token as a bearer token. */
+static gr_test_output call_user(const char *method, const char *path, const char *body)
+{
+    return call_as_guest(method, path, "Authorization: Bearer ", "Content-Type: application/json",
+                         body);
 }
 
 /* Sends a request as the guest user's browser session (cookie), with optional form body. */
 static gr_test_output call_session(const char *method, const char *path, const char *form)
 {
-    char *cookie = gr_xasprintf("Cookie: greenroom-session=%s", fx.token);
-    const char *headers[] = {cookie, "Content-Type: application/x-www-form-urlencoded", NULL};
-    gr_test_output res = call(method, path, headers, form);
-
-    free(cookie);
-    return res;
+    return call_as_guest(method, path, "Cookie: greenroom-session=",
+                         "Content-Type: application/x-www-form-urlencoded", form);
 }
 
 static json_t *body_json(const gr_test_output *res)
@@ -126,9 +141,9 @@ static char *entity_ref(const json_t *entity)
 {
     const json_t *metadata = json_object_get(entity, "metadata");
     const char *ns = json_string_value(json_object_get(metadata, "namespace"));
-    char *ref = gr_xasprintf("%s:%s/%s", json_string_value(json_object_get(entity, "kind")),
-                             ns ? ns : "default",
-                             json_string_value(json_object_get(metadata, "name")));
+    char *ref =
+        gr_xasprintf("%s:%s/%s", json_string_value(json_object_get(entity, "kind")),
+                     ns ? ns : "default", json_string_value(json_object_get(metadata, "name")));
 
     for (char *p = ref; *p != '\0'; p++) {
         if (*p >= 'A' && *p <= 'Z')
@@ -213,15 +228,15 @@ static json_t *list_routes(const char *policy_path)
     return lines;
 }
 
-/* Waits until the demo catalog is processed: route-planner exists and the count holds still. */
+/* Waits until the demo catalog is processed: route-planner exists and the count is stable. */
 static int wait_catalog(void)
 {
     int64_t last = -1;
     int steady = 0;
 
     for (int i = 0; i < 600 && steady < 4; i++) {
-        gr_test_output res = call("GET", "/api/catalog/entities/by-query?limit=0", service_auth(),
-                                  NULL);
+        gr_test_output res =
+            call("GET", "/api/catalog/entities/by-query?limit=0", service_auth(), NULL);
         gr_test_output found =
             call("GET", "/api/catalog/entities/by-name/component/default/route-planner",
                  service_auth(), NULL);
@@ -268,8 +283,8 @@ static void sign_in_guest(void)
     const char *headers[] = {"X-Requested-With: XMLHttpRequest", NULL};
     gr_test_output res = call("GET", "/api/auth/guest/refresh", headers, NULL);
     json_t *body = body_json(&res);
-    const char *token = json_string_value(
-        json_object_get(json_object_get(body, "backstageIdentity"), "token"));
+    const char *token =
+        json_string_value(json_object_get(json_object_get(body, "backstageIdentity"), "token"));
 
     if (res.status != 200 || token == NULL)
         fail_msg("guest sign-in failed: %d %s", res.status, res.out);
@@ -337,6 +352,14 @@ static int group_setup(void **state)
     setenv("GREENROOM_PORT", "7007", 1);
 
     fx.routes = list_routes(policy_path);
+    fx.route_list = gr_xcalloc(json_array_size(fx.routes) + 1, sizeof(route));
+    for (size_t i = 0; i < json_array_size(fx.routes); i++) {
+        route *parsed = &fx.route_list[fx.route_count++];
+
+        split_route(json_string_value(json_array_get(fx.routes, i)), &parsed->method,
+                    &parsed->pattern, &parsed->is_public);
+        parsed->path = fill_pattern(parsed->pattern);
+    }
     configs[0] = "examples/demo/app-config.yaml";
     configs[1] = "examples/demo/app-config.test.yaml";
     configs[2] = policy_path;
@@ -358,6 +381,12 @@ static int group_teardown(void **state)
     (void)state;
     gr_test_server_stop(&fx.server);
     json_decref(fx.routes);
+    for (size_t i = 0; i < fx.route_count; i++) {
+        free(fx.route_list[i].method);
+        free(fx.route_list[i].pattern);
+        free(fx.route_list[i].path);
+    }
+    free(fx.route_list);
     json_decref(fx.readable);
     free(fx.token);
     gr_test_rmtree(fx.dir);
@@ -385,8 +414,8 @@ static void routes_listed(void **state)
     for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++) {
         int found = 0;
 
-        json_array_foreach(fx.routes, i, line)
-            found |= strcmp(json_string_value(line), expected[k]) == 0;
+        json_array_foreach(fx.routes, i, line) found |=
+            strcmp(json_string_value(line), expected[k]) == 0;
         if (!found)
             fail_msg("greenroom routes does not list '%s'", expected[k]);
     }
@@ -416,7 +445,7 @@ static void public_routes_exact(void **state)
     assert_int_equal(public_count, PUBLIC_ROUTE_COUNT);
 }
 
-/* Checks the answer to a request without valid credentials: 401, or a redirect to sign-in. */
+/* Checks the response to a request without valid credentials: 401, or a redirect to sign-in. */
 static void assert_rejected(const char *method, const char *path, int page,
                             const gr_test_output *res, const char *how)
 {
@@ -437,42 +466,29 @@ static void signed_in_routes_reject_anonymous(void **state)
                              "ZmF1bHQvYWRtaW4ifQ.",
                              NULL};
     const char *bad_cookie[] = {"Cookie: greenroom-session=forged", NULL};
-    json_t *line;
-    size_t i;
     size_t checked = 0;
 
     (void)state;
-    json_array_foreach(fx.routes, i, line)
-    {
-        char *method = NULL;
-        char *pattern = NULL;
-        char *path;
-        int public_route;
+    for (size_t i = 0; i < fx.route_count; i++) {
+        const route *r = &fx.route_list[i];
+        int page = is_page(r->pattern);
         gr_test_output res;
 
-        split_route(json_string_value(line), &method, &pattern, &public_route);
-        if (public_route) {
-            free(method);
-            free(pattern);
+        if (r->is_public)
             continue;
-        }
-        path = fill_pattern(pattern);
-        res = call(method, path, NULL, NULL);
-        assert_rejected(method, path, is_page(pattern), &res, "without credentials");
+        res = call(r->method, r->path, NULL, NULL);
+        assert_rejected(r->method, r->path, page, &res, "without credentials");
         gr_test_output_free(&res);
-        res = call(method, path, bad_token, NULL);
-        assert_rejected(method, path, is_page(pattern), &res, "with a bad token");
+        res = call(r->method, r->path, bad_token, NULL);
+        assert_rejected(r->method, r->path, page, &res, "with a bad token");
         gr_test_output_free(&res);
-        res = call(method, path, bad_jwt, NULL);
-        assert_rejected(method, path, is_page(pattern), &res, "with an unsigned token");
+        res = call(r->method, r->path, bad_jwt, NULL);
+        assert_rejected(r->method, r->path, page, &res, "with an unsigned token");
         gr_test_output_free(&res);
-        res = call(method, path, bad_cookie, NULL);
-        assert_rejected(method, path, is_page(pattern), &res, "with a forged cookie");
+        res = call(r->method, r->path, bad_cookie, NULL);
+        assert_rejected(r->method, r->path, page, &res, "with a forged cookie");
         gr_test_output_free(&res);
         checked++;
-        free(path);
-        free(method);
-        free(pattern);
     }
     assert_true(checked > 50);
 }
@@ -533,8 +549,7 @@ static void user_lists_owned_only(void **state)
     assert_int_equal(res.status, 200);
     body = body_json(&res);
     assert_all_readable(json_object_get(body, "items"), "POST by-query");
-    assert_true(json_integer_value(json_object_get(body, "totalItems")) <
-                (int64_t)readable_count);
+    assert_true(json_integer_value(json_object_get(body, "totalItems")) < (int64_t)readable_count);
     json_decref(body);
     gr_test_output_free(&res);
 
@@ -566,8 +581,8 @@ static void user_facets_count_owned(void **state)
     res = call_user("GET", "/api/catalog/entity-facets?facet=kind&facet=relations.ownedBy", NULL);
     assert_int_equal(res.status, 200);
     body = body_json(&res);
-    json_array_foreach(json_object_get(json_object_get(body, "facets"), "kind"), i, value)
-        sum += json_integer_value(json_object_get(value, "count"));
+    json_array_foreach(json_object_get(json_object_get(body, "facets"), "kind"), i, value) sum +=
+        json_integer_value(json_object_get(value, "count"));
     assert_int_equal(sum, (int64_t)json_object_size(fx.readable));
     json_array_foreach(json_object_get(json_object_get(body, "facets"), "relations.ownedBy"), i,
                        value)
@@ -602,19 +617,16 @@ static void user_single_reads_hidden(void **state)
     res = call_user("GET", "/api/catalog/entities/by-name/component/default/route-planner", NULL);
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
-    res = call_user("GET", "/api/catalog/entities/by-name/component/default/service-chassis",
-                    NULL);
+    res = call_user("GET", "/api/catalog/entities/by-name/component/default/service-chassis", NULL);
     assert_int_equal(res.status, 404);
     assert_non_null(strstr(res.out, "NotFoundError"));
     gr_test_output_free(&res);
-    res = call_user("GET",
-                    "/api/catalog/entities/by-name/component/default/service-chassis/ancestry",
-                    NULL);
+    res = call_user(
+        "GET", "/api/catalog/entities/by-name/component/default/service-chassis/ancestry", NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
-    res = call_user("GET",
-                    "/api/catalog/entities/by-name/component/default/service-chassis/history",
-                    NULL);
+    res = call_user(
+        "GET", "/api/catalog/entities/by-name/component/default/service-chassis/history", NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
 
@@ -647,12 +659,10 @@ static void assert_not_allowed(const gr_test_output *res, const char *what)
         fail_msg("%s: status %d, expected 403: %.300s", what, res->status,
                  res->out ? res->out : "");
     body = body_json(res);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(body, "error"), "name")),
-        "NotAllowedError");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(body, "response"),
-                                                        "statusCode")),
-                     403);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(body, "error"), "name")),
+                        "NotAllowedError");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(body, "response"), "statusCode")), 403);
     json_decref(body);
 }
 
@@ -666,9 +676,9 @@ static void user_writes_checked(void **state)
     (void)state;
     res = call_user("GET", "/api/catalog/entities/by-name/component/default/route-planner", NULL);
     body = body_json(&res);
-    path = gr_xasprintf("/api/catalog/entities/by-uid/%s",
-                        json_string_value(
-                            json_object_get(json_object_get(body, "metadata"), "uid")));
+    path =
+        gr_xasprintf("/api/catalog/entities/by-uid/%s",
+                     json_string_value(json_object_get(json_object_get(body, "metadata"), "uid")));
     json_decref(body);
     gr_test_output_free(&res);
 
@@ -681,8 +691,7 @@ static void user_writes_checked(void **state)
                     "{\"type\":\"url\",\"target\":\"https://example.com/catalog-info.yaml\"}");
     assert_not_allowed(&res, "POST /locations");
     gr_test_output_free(&res);
-    res = call_user("DELETE", "/api/catalog/locations/00000000-0000-0000-0000-000000000000",
-                    NULL);
+    res = call_user("DELETE", "/api/catalog/locations/00000000-0000-0000-0000-000000000000", NULL);
     assert_not_allowed(&res, "DELETE /locations/:id");
     gr_test_output_free(&res);
     res = call_user("POST", "/api/catalog/validate-entity",
@@ -747,8 +756,8 @@ static void user_search_filtered(void **state)
         assert_int_equal(res.status, 200);
         json_array_foreach(json_object_get(body, "results"), i, result)
         {
-            const char *location = json_string_value(
-                json_object_get(json_object_get(result, "document"), "location"));
+            const char *location =
+                json_string_value(json_object_get(json_object_get(result, "document"), "location"));
             char *ref = location_ref(location);
 
             if (ref == NULL || !is_readable(ref))
@@ -777,8 +786,7 @@ static void user_techdocs_filtered(void **state)
     res = call_user("GET", "/api/techdocs/metadata/entity/default/component/route-planner", NULL);
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
-    res = call_user("GET", "/api/techdocs/metadata/entity/default/component/service-chassis",
-                    NULL);
+    res = call_user("GET", "/api/techdocs/metadata/entity/default/component/service-chassis", NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
     res = call_user("GET", "/api/techdocs/static/docs/default/component/service-chassis/index.html",
@@ -807,8 +815,9 @@ static char *docs_link(const char *ref)
 
 static void assert_no_hidden_links(const char *html, const char *page, int skip_groups)
 {
-    gr_test_output res = call("GET", "/api/catalog/entities?fields=kind,metadata.name,"
-                                     "metadata.namespace",
+    gr_test_output res = call("GET",
+                              "/api/catalog/entities?fields=kind,metadata.name,"
+                              "metadata.namespace",
                               service_auth(), NULL);
     json_t *list = body_json(&res);
     json_t *entity;
@@ -919,39 +928,25 @@ static void user_ui_filtered(void **state)
 /* Every form route of the pages rejects a post without the CSRF token, and with a wrong one. */
 static void ui_forms_need_csrf(void **state)
 {
-    json_t *line;
-    size_t i;
     size_t checked = 0;
 
     (void)state;
-    json_array_foreach(fx.routes, i, line)
-    {
-        char *method = NULL;
-        char *pattern = NULL;
-        char *path;
-        int public_route;
+    for (size_t i = 0; i < fx.route_count; i++) {
+        const route *r = &fx.route_list[i];
         gr_test_output res;
 
-        split_route(json_string_value(line), &method, &pattern, &public_route);
-        if (public_route || strcmp(method, "POST") != 0 || !is_page(pattern)) {
-            free(method);
-            free(pattern);
+        if (r->is_public || strcmp(r->method, "POST") != 0 || !is_page(r->pattern))
             continue;
-        }
-        path = fill_pattern(pattern);
-        res = call_session("POST", path, "target=x&starred=1&theme=dark");
+        res = call_session("POST", r->path, "target=x&starred=1&theme=dark");
         if (res.status != 403)
-            fail_msg("POST %s without a CSRF token: status %d, expected 403", path, res.status);
+            fail_msg("POST %s without a CSRF token: status %d, expected 403", r->path, res.status);
         gr_test_output_free(&res);
-        res = call_session("POST", path, "csrf=0123456789abcdef&_csrf=0123456789abcdef");
+        res = call_session("POST", r->path, "csrf=0123456789abcdef&_csrf=0123456789abcdef");
         if (res.status != 403)
-            fail_msg("POST %s with a wrong CSRF token: status %d, expected 403", path,
+            fail_msg("POST %s with a wrong CSRF token: status %d, expected 403", r->path,
                      res.status);
         gr_test_output_free(&res);
         checked++;
-        free(path);
-        free(method);
-        free(pattern);
     }
     assert_true(checked >= 8);
 }

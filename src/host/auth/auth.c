@@ -39,6 +39,7 @@ struct gr_auth {
     char *app_origin;
     int cookie_secure;
     int64_t token_ttl_s;
+    int64_t session_max_age_s;
     const char *environment;
     bool include_parent_groups;
     bool allow_anonymous;
@@ -165,6 +166,8 @@ static int auth_read_lifetimes(gr_auth *auth, const gr_config *cfg, int64_t *rot
 
     if ((rc = gr_auth_config_duration(cfg, "auth.backstageTokenExpiration",
                                       GR_AUTH_DEFAULT_TOKEN_TTL_S, &auth->token_ttl_s)) < 0 ||
+        (rc = gr_auth_config_duration(cfg, "auth.sessionMaxAge", GR_AUTH_DEFAULT_SESSION_MAX_AGE_S,
+                                      &auth->session_max_age_s)) < 0 ||
         (rc = gr_auth_config_duration(cfg, "auth.keyRotation", GR_AUTH_DEFAULT_KEY_ROTATION_S,
                                       rotation_s)) < 0)
         return rc;
@@ -174,6 +177,12 @@ static int auth_read_lifetimes(gr_auth *auth, const gr_config *cfg, int64_t *rot
                             "range of %d to %d seconds",
                             (long long)auth->token_ttl_s, GR_AUTH_MIN_TOKEN_TTL_S,
                             GR_AUTH_MAX_TOKEN_TTL_S);
+    if (auth->session_max_age_s < auth->token_ttl_s)
+        return gr_error_set(GR_EINVALID,
+                            "auth.sessionMaxAge: %lld seconds is shorter than the token lifetime "
+                            "(%lld seconds, auth.backstageTokenExpiration); make it at least as "
+                            "long",
+                            (long long)auth->session_max_age_s, (long long)auth->token_ttl_s);
     if (*rotation_s < 60)
         return gr_error_set(GR_EINVALID, "auth.keyRotation: the interval must be at least one "
                                          "minute");
@@ -318,7 +327,8 @@ int gr_auth_refresh(gr_auth *auth, const gr_identity *identity, char **token,
     if (auth->keys == NULL || identity->session_id == NULL)
         return gr_error_set(GR_EUNAUTH, "only a sign-in session can be refreshed");
     now = gr_auth_keys_now(auth->keys);
-    rc = gr_auth_sessions_extend(auth->db, identity->session_id, now + auth->token_ttl_s);
+    rc = gr_auth_sessions_extend(auth->db, identity->session_id, now - auth->session_max_age_s,
+                                 now + auth->token_ttl_s);
     if (rc < 0)
         return rc;
     return gr_auth_token_issue(auth->keys, auth->issuer, identity->subject, identity->ownership,
@@ -432,6 +442,13 @@ int gr_auth_proxy_sign_in(gr_auth *auth, gr_auth_proxy *proxy, gr_request *req,
     *claims = NULL;
     if (value == NULL)
         return gr_error_set(GR_EUNAUTH, "the request has no %s header from the proxy",
+                            gr_auth_proxy_header(proxy));
+    /* The lookup returns the first of several, which may be the client's own
+     * when the proxy appends its header instead of replacing it. */
+    if (gr_req_header_count(req, gr_auth_proxy_header(proxy)) > 1)
+        return gr_error_set(GR_EUNAUTH,
+                            "the request has more than one %s header; configure the proxy to "
+                            "replace the header that clients send",
                             gr_auth_proxy_header(proxy));
     if ((rc = gr_auth_proxy_verify(proxy, value, now, claims)) < 0)
         return rc;
@@ -560,11 +577,20 @@ static int auth_check_api_write(gr_request *req)
         return GR_OK;
 
     rc = gr_auth_csrf_check(req);
+    if (rc < 0) {
+        char reason[GR_ERROR_MAX];
 
-    if (rc < 0)
-        gr_log_fields(GR_LOG_WARN, "auth", "API write with a session cookie rejected", "reason",
-                      gr_error_last(), "path", gr_req_path(req), "client",
-                      gr_req_client_addr(req), NULL);
+        snprintf(reason, sizeof(reason), "%s", gr_error_last());
+        gr_log_fields(GR_LOG_WARN, "auth", "API write with a browser credential rejected",
+                      "reason", reason, "source", identity->source, "path",
+                      gr_req_path(req), "client", gr_req_client_addr(req), NULL);
+        rc = gr_error_set(GR_EDENIED,
+                          "%s; a %s %s authenticated by the browser (%s) needs the header "
+                          "X-CSRF-Token, or X-Requested-With from the portal's origin. "
+                          "Scripts should send the token of GET /api/auth/<provider>/refresh "
+                          "as Authorization: Bearer",
+                          reason, method, gr_req_path(req), identity->source);
+    }
     return rc;
 }
 

@@ -21,6 +21,8 @@ typedef struct gr_auth gr_auth;
 /** Shortest and longest token lifetimes accepted, in seconds, as Backstage clamps them. */
 #define GR_AUTH_MIN_TOKEN_TTL_S 600
 #define GR_AUTH_MAX_TOKEN_TTL_S 86400
+/** Default longest time a sign-in session can be refreshed, in seconds: a week. */
+#define GR_AUTH_DEFAULT_SESSION_MAX_AGE_S (7 * 86400)
 /** Default time one signing key signs tokens before a new one is made, in seconds. */
 #define GR_AUTH_DEFAULT_KEY_ROTATION_S (6 * 3600)
 
@@ -28,7 +30,7 @@ typedef struct gr_auth gr_auth;
  * Reads the auth configuration: backend.auth.externalAccess (static,
  * legacy and jwks entries with their accessRestrictions),
  * backend.auth.dangerouslyDisableDefaultAuthPolicy, auth.environment,
- * auth.backstageTokenExpiration, auth.keyRotation,
+ * auth.backstageTokenExpiration, auth.sessionMaxAge, auth.keyRotation,
  * auth.ownership.includeParentGroups, the proxy providers under
  * auth.providers, and app.baseUrl / backend.baseUrl for the cookie flags and
  * the token issuer. Opens the key store on `db` (borrowed; may be NULL,

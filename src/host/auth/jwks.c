@@ -187,13 +187,18 @@ static int jwks_fetch_set(gr_jwks *jwks, int64_t now)
     return rc;
 }
 
-static int kid_is_safe(const char *kid)
+/* Checks that `kid` can be put into a key URL as it is. Sets the error when it cannot. */
+static int kid_check(const char *kid)
 {
     size_t len = strlen(kid);
 
     if (len == 0 || len > JWKS_MAX_KID)
-        return 0;
-    return strspn(kid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+        return gr_error_set(GR_EUNAUTH, "token key id is empty or longer than %d characters",
+                            JWKS_MAX_KID);
+    if (strspn(kid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len)
+        return gr_error_set(GR_EUNAUTH, "token key id has characters other than letters, "
+                                        "digits, '-' and '_'");
+    return GR_OK;
 }
 
 static int jwks_fetch_pem(gr_jwks *jwks, const char *kid)
@@ -205,9 +210,8 @@ static int jwks_fetch_pem(gr_jwks *jwks, const char *kid)
     EVP_PKEY *key = NULL;
     int rc;
 
-    if (!kid_is_safe(kid))
-        return gr_error_set(GR_EUNAUTH, "token key id has characters other than letters, "
-                                        "digits, '-' and '_'");
+    if ((rc = kid_check(kid)) < 0)
+        return rc;
     url = gr_xasprintf("%.*s%s%s", (int)(mark - jwks->key_url), jwks->key_url, kid, mark + 5);
     rc = gr_auth_fetch(url, NULL, NULL, &body, &status);
     if (rc == GR_OK && status != 200)

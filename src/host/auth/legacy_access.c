@@ -79,6 +79,12 @@ static unsigned char *decode_secret(const char *text, size_t *out_len)
     }
     /* EVP_DecodeBlock counts the bytes of the padding as zeros. */
     *out_len = (size_t)decoded - (padded_len - len);
+    /* The check on the text length above lets up to two bytes more through. */
+    if (*out_len > GR_AUTH_LEGACY_MAX_SECRET_BYTES) {
+        OPENSSL_cleanse(bytes, (size_t)decoded);
+        free(bytes);
+        return NULL;
+    }
     return bytes;
 }
 

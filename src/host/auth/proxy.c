@@ -10,6 +10,7 @@
 #include "host/auth/jwt.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
 
 /** Clock skew accepted on proxy tokens, in seconds. */
 #define PROXY_LEEWAY_S 60
@@ -115,6 +116,10 @@ static int proxy_trusted_header(gr_auth_proxy *proxy, const json_t *config)
                             "must be set together to trust a plain user header",
                             proxy->id);
     proxy->trust_user_header = 1;
+    gr_warn("auth",
+            "auth.providers.%s: dangerouslyTrustUserHeader is true: whoever can reach greenroom "
+            "without passing the proxy can sign in as any user by sending the header %s",
+            proxy->id, user_header);
     free(proxy->header);
     proxy->header = lower_copy(user_header);
     return 1;

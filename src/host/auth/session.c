@@ -75,7 +75,24 @@ int gr_auth_sessions_check(gr_db *db, const char *id, const char *subject, int64
     return rc;
 }
 
-int gr_auth_sessions_extend(gr_db *db, const char *id, int64_t expires_at)
+/* Tells why a refresh changed no row: the session is gone or it is too old. */
+static int session_not_extended(gr_db_conn *conn, const char *id)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_prepare(conn, "SELECT 1 FROM auth_sessions WHERE id = ?", &stmt);
+
+    if (rc == GR_OK && (rc = gr_db_bind_text(stmt, 1, id)) == GR_OK)
+        rc = gr_db_step(stmt);
+    gr_db_finalize(stmt);
+    if (rc == GR_DB_ROW)
+        return gr_error_set(GR_EUNAUTH, "the session is older than auth.sessionMaxAge; "
+                                        "sign in again");
+    if (rc == GR_DB_DONE)
+        return gr_error_set(GR_EUNAUTH, "the session was signed out");
+    return rc;
+}
+
+int gr_auth_sessions_extend(gr_db *db, const char *id, int64_t started_after, int64_t expires_at)
 {
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
@@ -83,13 +100,14 @@ int gr_auth_sessions_extend(gr_db *db, const char *id, int64_t expires_at)
 
     if ((rc = gr_db_acquire(db, GR_DB_WRITE, &conn)) < 0)
         return rc;
-    rc = gr_db_prepare(conn, "UPDATE auth_sessions SET expires_at = ? WHERE id = ?", &stmt);
+    rc = gr_db_prepare(conn, "UPDATE auth_sessions SET expires_at = ? WHERE id = ? AND created_at >= ?",
+                       &stmt);
     if (rc == GR_OK && (rc = gr_db_bind_int64(stmt, 1, expires_at * 1000)) == GR_OK &&
-        (rc = gr_db_bind_text(stmt, 2, id)) == GR_OK)
+        (rc = gr_db_bind_text(stmt, 2, id)) == GR_OK &&
+        (rc = gr_db_bind_int64(stmt, 3, started_after * 1000)) == GR_OK)
         rc = gr_db_step(stmt);
     if (rc >= 0)
-        rc = gr_db_changes(stmt) == 1 ? GR_OK
-                                      : gr_error_set(GR_EUNAUTH, "the session was signed out");
+        rc = gr_db_changes(stmt) == 1 ? GR_OK : session_not_extended(conn, id);
     gr_db_finalize(stmt);
     gr_db_release(conn);
     return rc;

@@ -32,10 +32,12 @@ int gr_auth_sessions_create(gr_db *db, const char *subject, int64_t now, int64_t
 int gr_auth_sessions_check(gr_db *db, const char *id, const char *subject, int64_t now);
 
 /**
- * Moves the expiry of session `id` to `expires_at` (seconds), for a refresh.
- * Returns 0, GR_EUNAUTH when the session no longer exists, or a database error.
+ * Moves the expiry of session `id` to `expires_at` (seconds), for a refresh,
+ * unless the session started before `started_after` (seconds): a refresh
+ * cannot keep a session alive past its maximum age. Returns 0, GR_EUNAUTH
+ * when the session no longer exists or is too old, or a database error.
  */
-int gr_auth_sessions_extend(gr_db *db, const char *id, int64_t expires_at);
+int gr_auth_sessions_extend(gr_db *db, const char *id, int64_t started_after, int64_t expires_at);
 
 /** Deletes session `id`; deleting a missing session succeeds. Returns 0 or a database error. */
 int gr_auth_sessions_revoke(gr_db *db, const char *id);

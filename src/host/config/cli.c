@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/auth.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
+#include "host/permission/permission.h"
 #include "host/yaml/yaml.h"
 
 static const char config_usage[] =
@@ -61,6 +63,24 @@ static int print_yaml(json_t *value)
     return rc == GR_OK ? 0 : -1;
 }
 
+/* Reads the settings that `serve` checks beyond the key schema (token
+ * lifetimes, external access, proxies, the permission policy), so that a
+ * config `check` accepts is one `serve` starts with. Prints the first error. */
+static int check_services(const gr_config *cfg)
+{
+    gr_auth *auth = NULL;
+    gr_permission_policy *policy = NULL;
+    int rc;
+
+    if ((rc = gr_auth_new(&auth, cfg, NULL)) == GR_OK)
+        rc = gr_permission_policy_new(&policy, cfg);
+    if (rc != GR_OK)
+        fprintf(stderr, "%s\ngreenroom config: the configuration is invalid\n", gr_error_last());
+    gr_permission_policy_free(policy);
+    gr_auth_free(auth);
+    return rc;
+}
+
 /* `config check`: exit 0 and the masked config when valid, 2 with the errors when not. */
 static int run_check(int argc, char **argv)
 {
@@ -83,6 +103,8 @@ static int run_check(int argc, char **argv)
         fprintf(stderr, "%s\ngreenroom config: the configuration is invalid\n", gr_error_last());
         goto done;
     }
+    if (check_services(cfg) != GR_OK)
+        goto done;
 
     masked = gr_config_masked(cfg);
     status = print_yaml(masked) == 0 ? 0 : 1;

@@ -258,6 +258,32 @@ const char *gr_req_header(const gr_request *req, const char *name)
     return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
+/* The name to count and the count so far, for count_header(). */
+typedef struct {
+    const char *name;
+    size_t count;
+} header_count;
+
+static enum MHD_Result count_header(void *payload, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    header_count *counter = payload;
+
+    (void)kind;
+    (void)value;
+    if (key != NULL && strcasecmp(key, counter->name) == 0)
+        counter->count++;
+    return MHD_YES;
+}
+
+size_t gr_req_header_count(const gr_request *req, const char *name)
+{
+    header_count counter = {name, 0};
+
+    MHD_get_connection_values(req->connection, MHD_HEADER_KIND, count_header, &counter);
+    return counter.count;
+}
+
 const char *gr_req_body(const gr_request *req, size_t *len)
 {
     if (len != NULL)

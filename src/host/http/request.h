@@ -66,6 +66,9 @@ int gr_req_query_at(const gr_request *req, size_t index, const char **name, cons
 /** Returns the first value of header `name` (case-insensitive), or NULL. */
 const char *gr_req_header(const gr_request *req, const char *name);
 
+/** Returns how many times header `name` (case-insensitive) occurs in the request. */
+size_t gr_req_header_count(const gr_request *req, const char *name);
+
 /**
  * Returns the request body, NUL-terminated (the NUL is not counted in *len).
  * A request without a body gives "" and 0. `len` may be NULL.

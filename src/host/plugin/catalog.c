@@ -20,6 +20,7 @@
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/model.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/catalog/plugin.h"
 
 /** Maximum number of entities one provider run may supply. */
@@ -36,19 +37,18 @@ static gr_catalog *catalog_of(const gr_plugin_ctx *ctx)
 /* ---- Reads ---- */
 
 /*
- * Decides catalog.entity.read for the caller of `req`. Requests with no
- * request (the plugin reading for itself) are allowed. Returns 0 and the
- * decision, which the caller clears.
+ * Stores in *out the catalog.entity.read access predicate of the caller of
+ * `req` (plugins/catalog/permission/access.h), applied inside the SQL of
+ * each read. Reads with no request (the plugin reading for itself) are
+ * allowed everything. Returns 0 or GR_EINVALID.
  */
-static int read_decision(const gr_plugin_ctx *ctx, gr_request *req, gr_permission_decision *out)
+static int read_access(const gr_plugin_ctx *ctx, gr_request *req, json_t **out)
 {
-    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
-
-    memset(out, 0, sizeof(*out));
-    out->result = GR_PERMISSION_ALLOW;
-    if (req == NULL || ctx->host == NULL || ctx->host->permissions == NULL)
+    *out = NULL;
+    if (req == NULL || ctx->host == NULL)
         return GR_OK;
-    return gr_permission_evaluate(ctx->host->permissions, identity, READ_PERMISSION, out);
+    return gr_catalog_access_get(ctx->host->permissions, gr_req_identity(req), READ_PERMISSION,
+                                 out);
 }
 
 static char *lower_ref(const char *ref)
@@ -62,100 +62,60 @@ static char *lower_ref(const char *ref)
 
 int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json)
 {
-    gr_permission_decision decision;
     gr_buf text = GR_BUF_INIT;
-    json_t *entity = NULL;
+    json_t *access = NULL;
     char *key;
     int rc;
 
     *out_json = NULL;
     if (ctx->host == NULL || ctx->host->db == NULL || ref == NULL)
         return gr_error_set(GR_EINVALID, "catalog reads need a running server and a ref");
+    if ((rc = read_access(ctx, req, &access)) < 0)
+        return rc;
     key = lower_ref(ref);
-    rc = gr_catalog_read_by_ref(ctx->host->db, key, NULL, &text);
+    rc = gr_catalog_read_by_ref(ctx->host->db, key, access, &text);
     free(key);
+    /* A hidden entity reads as missing, as the catalog API responds. */
     if (rc == GR_ENOTFOUND)
         rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
     if (rc == GR_OK)
-        rc = read_decision(ctx, req, &decision);
-    if (rc != GR_OK)
-        goto done;
-    if (decision.result == GR_PERMISSION_CONDITIONAL) {
-        entity = json_loads(gr_buf_cstr(&text), 0, NULL);
-        if (entity == NULL || !gr_permission_criteria_match(decision.conditions, entity))
-            decision.result = GR_PERMISSION_DENY;
-    }
-    /* A hidden entity reads as missing, as the catalog API responds. */
-    if (decision.result == GR_PERMISSION_DENY)
-        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
-    else
         *out_json = gr_buf_detach(&text);
-    gr_permission_decision_clear(&decision);
-done:
-    json_decref(entity);
+    json_decref(access);
     gr_buf_free(&text);
     return rc;
-}
-
-/* Keeps the entities the decision allows, at most `limit` (0: all). */
-static char *filter_allowed(const char *array_text, const gr_permission_decision *decision,
-                            size_t limit)
-{
-    json_t *all = json_loads(array_text, 0, NULL);
-    json_t *kept = json_array();
-    size_t index;
-    json_t *entity;
-    char *text;
-
-    json_array_foreach (all, index, entity) {
-        if (limit > 0 && json_array_size(kept) >= limit)
-            break;
-        if (decision->result == GR_PERMISSION_ALLOW ||
-            gr_permission_criteria_match(decision->conditions, entity))
-            json_array_append(kept, entity);
-    }
-    text = json_dumps(kept, JSON_COMPACT);
-    json_decref(kept);
-    json_decref(all);
-    return text != NULL ? text : gr_xstrdup("[]");
 }
 
 int gr_plugin__catalog_query(gr_plugin_ctx *ctx, gr_request *req, const char *filter,
                              size_t limit, char **out_json)
 {
-    gr_permission_decision decision;
     gr_catalog_list list = {.filter = NULL, .order = NULL, .limit = -1, .offset = 0};
     gr_buf text = GR_BUF_INIT;
     json_t *predicate = NULL;
+    json_t *access = NULL;
+    json_t *readable = NULL;
     int more = 0;
     int rc;
 
     *out_json = NULL;
     if (ctx->host == NULL || ctx->host->db == NULL)
         return gr_error_set(GR_EINVALID, "catalog reads need a running server");
-    if ((rc = read_decision(ctx, req, &decision)) < 0)
+    if ((rc = read_access(ctx, req, &access)) < 0)
         return rc;
-    if (decision.result == GR_PERMISSION_DENY) {
-        *out_json = gr_xstrdup("[]");
-        goto done;
-    }
     if (filter != NULL && filter[0] != '\0' &&
         (rc = gr_catalog_filter_parse(&filter, 1, &predicate)) < 0)
         goto done;
-    list.filter = predicate;
-    if (decision.result == GR_PERMISSION_ALLOW && limit > 0)
+    readable = gr_catalog_access_and(predicate, access);
+    list.filter = readable;
+    if (limit > 0)
         list.limit = (int64_t)limit;
     gr_buf_putc(&text, '[');
     rc = gr_catalog_read_list(ctx->host->db, &list, NULL, &text, &more);
     gr_buf_putc(&text, ']');
-    if (rc != GR_OK)
-        goto done;
-    if (decision.result == GR_PERMISSION_ALLOW)
+    if (rc == GR_OK)
         *out_json = gr_buf_detach(&text);
-    else
-        *out_json = filter_allowed(gr_buf_cstr(&text), &decision, limit);
 done:
-    gr_permission_decision_clear(&decision);
+    json_decref(readable);
+    json_decref(access);
     json_decref(predicate);
     gr_buf_free(&text);
     return rc;

@@ -9,6 +9,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/common/url_path.h"
 #include "host/config/config.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
@@ -64,7 +65,7 @@ static bool path_allowed(const json_t *paths, const char *path)
     json_array_foreach (paths, index, prefix) {
         const char *text = json_string_value(prefix);
 
-        if (text != NULL && strncmp(path, text, strlen(text)) == 0)
+        if (text != NULL && gr_url_path_has_prefix(path, text))
             return true;
     }
     return false;

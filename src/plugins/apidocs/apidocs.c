@@ -113,6 +113,22 @@ const json_t *gr_apidocs__deref(const gr_apidocs__ctx *ctx, const json_t *value)
     return value;
 }
 
+bool gr_apidocs__ref_too_long(const gr_apidocs__ctx *ctx, const json_t *value)
+{
+    const char *ref = json_string_value(json_object_get(value, "$ref"));
+
+    return ref != NULL && gr_apidocs__resolve(ctx, ref) != NULL;
+}
+
+void gr_apidocs__ref_note(gr_apidocs__ctx *ctx, const json_t *value)
+{
+    gr_buf_printf(ctx->out,
+                  "<span class=\"muted\">(not shown: the $ref chain is longer than %d hops at ",
+                  MAX_REF_HOPS);
+    gr_apidocs__text(ctx, json_string_value(json_object_get(value, "$ref")));
+    gr_buf_puts(ctx->out, ")</span>");
+}
+
 void gr_apidocs__schema_anchor(gr_apidocs__ctx *ctx, const char *name)
 {
     gr_buf_puts(ctx->out, "schema-");
@@ -315,7 +331,14 @@ void gr_apidocs__schema(gr_apidocs__ctx *ctx, const json_t *schema, int depth)
 
     if (!json_is_object(schema))
         return;
-    if (++ctx->nodes > GR_APIDOCS_MAX_SCHEMA_NODES || depth > GR_APIDOCS_MAX_SCHEMA_DEPTH) {
+    if (++ctx->nodes > GR_APIDOCS_MAX_SCHEMA_NODES) {
+        gr_buf_printf(ctx->out,
+                      "<span class=\"muted\">(not shown: the definition has more than %d "
+                      "schema nodes)</span>",
+                      GR_APIDOCS_MAX_SCHEMA_NODES);
+        return;
+    }
+    if (depth > GR_APIDOCS_MAX_SCHEMA_DEPTH) {
         gr_buf_puts(ctx->out, "<span class=\"muted\">(nested too deeply to show)</span>");
         return;
     }

@@ -4,6 +4,7 @@
 #define GR_PLUGINS_APIDOCS_APIDOCS_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "host/common/buf.h"
@@ -32,6 +33,15 @@ const json_t *gr_apidocs__resolve(const gr_apidocs__ctx *ctx, const char *ref);
 
 /** Follows `$ref`s of `value` (at most a few hops) and returns the target, or `value`. */
 const json_t *gr_apidocs__deref(const gr_apidocs__ctx *ctx, const json_t *value);
+
+/**
+ * Returns true when `value`, a result of gr_apidocs__deref(), is still a
+ * `$ref` that resolves, which means the chain is longer than the hops followed.
+ */
+bool gr_apidocs__ref_too_long(const gr_apidocs__ctx *ctx, const json_t *value);
+
+/** Appends a note that the `$ref` chain at `value` is too long to show. */
+void gr_apidocs__ref_note(gr_apidocs__ctx *ctx, const json_t *value);
 
 /** Appends a schema as a nested list of properties with types, formats and enums. */
 void gr_apidocs__schema(gr_apidocs__ctx *ctx, const json_t *schema, int depth);

@@ -100,6 +100,12 @@ static void parameters(gr_apidocs__ctx *ctx, const json_t *path_item, const json
                                       "Description</th></tr></thead><tbody>");
                 header = 1;
             }
+            if (gr_apidocs__ref_too_long(ctx, param)) {
+                gr_buf_puts(ctx->out, "<tr><td colspan=\"4\">");
+                gr_apidocs__ref_note(ctx, param);
+                gr_buf_puts(ctx->out, "</td></tr>");
+                continue;
+            }
             gr_buf_puts(ctx->out, "<tr><td><code>");
             gr_apidocs__text(ctx, json_string_value(json_object_get(param, "name")));
             gr_buf_puts(ctx->out, "</code>");

@@ -88,8 +88,15 @@ const gr_config_key gr_auth_plugin_keys[] = {
     {
         .path = "auth.backstageTokenExpiration",
         .types = DURATION_TYPES,
-        .description = "Lifetime of identity tokens and sessions: {minutes: 60} style, seconds, "
-                       "or \"1h\". From 10 minutes to 24 hours; 1 hour when unset.",
+        .description = "Lifetime of identity tokens, and how long a session lasts without a "
+                       "refresh: {minutes: 60} style, seconds, or \"1h\". From 10 minutes to 24 "
+                       "hours; 1 hour when unset.",
+    },
+    {
+        .path = "auth.sessionMaxAge",
+        .types = DURATION_TYPES,
+        .description = "Longest time a sign-in session can be refreshed; after it the person "
+                       "signs in again. At least the token lifetime; 7 days when unset.",
     },
     {
         .path = "auth.keyRotation",

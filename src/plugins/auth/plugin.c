@@ -220,8 +220,8 @@ static int handle_frame(gr_request *req, gr_response *res, void *payload)
     return unknown_provider(provider);
 }
 
-/* Refreshes a cookie session: a new token of the same session and identity.
- * TODO: enforce a maximum session age, because a valid session can be refreshed forever. */
+/* Refreshes a cookie session: a new token of the same session and identity,
+ * until the session reaches auth.sessionMaxAge. */
 static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *res)
 {
     gr_identity identity;
@@ -246,28 +246,56 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     return rc;
 }
 
+static bool provider_known(auth_plugin *plugin, const char *provider)
+{
+    return (strcmp(provider, "guest") == 0 && plugin->guest.enabled) ||
+           (strcmp(provider, "oidc") == 0 && plugin->oidc.enabled) ||
+           gr_auth_proxy_get(plugin->auth, provider) != NULL;
+}
+
+/*
+ * Refreshes the guest's own cookie session, so that a page refreshing every
+ * few minutes keeps one session instead of opening a new one each time.
+ * Without a guest session it signs the guest in, as Backstage's guest
+ * provider does; a cookie that fails verification is logged first.
+ */
+static int guest_refresh(auth_plugin *plugin, gr_request *req, gr_response *res)
+{
+    gr_identity identity;
+    gr_auth_user *user = NULL;
+    int rc = gr_auth_session_verify(plugin->auth, req, &identity);
+
+    if (rc == GR_OK && strcmp(identity.subject, plugin->guest.user_ref) == 0)
+        return refresh_session(plugin, req, res);
+    if (rc == GR_EBACKEND)
+        return rc;
+    if (rc < 0 && rc != GR_ENOTFOUND)
+        gr_audit_token_rejected("cookie", gr_error_last(), gr_req_client_addr(req),
+                                gr_req_path(req));
+    gr_error_clear();
+
+    if ((rc = auth_guest_sign_in(plugin, &user)) < 0)
+        return auth_plugin_sign_in_failed(req, res, "guest", rc);
+    rc = auth_plugin_finish_sign_in(plugin, req, res, "guest", user, NULL, NULL);
+    gr_auth_user_free(user);
+    return rc;
+}
+
 static int handle_refresh(gr_request *req, gr_response *res, void *payload)
 {
     auth_plugin *plugin = payload;
     const char *provider = gr_req_param(req, "provider");
     gr_auth_proxy *proxy = gr_auth_proxy_get(plugin->auth, provider);
-    gr_auth_user *user = NULL;
     int rc;
 
-    if (!(strcmp(provider, "guest") == 0 && plugin->guest.enabled) &&
-        !(strcmp(provider, "oidc") == 0 && plugin->oidc.enabled) && proxy == NULL)
+    if (!provider_known(plugin, provider))
         return unknown_provider(provider);
     if ((rc = require_xhr(req)) < 0)
         return rc;
     if (proxy != NULL)
         return proxy_sign_in(plugin, proxy, req, res, NULL);
-    if (strcmp(provider, "guest") == 0) {
-        if ((rc = auth_guest_sign_in(plugin, &user)) < 0)
-            return auth_plugin_sign_in_failed(req, res, "guest", rc);
-        rc = auth_plugin_finish_sign_in(plugin, req, res, "guest", user, NULL, NULL);
-        gr_auth_user_free(user);
-        return rc;
-    }
+    if (strcmp(provider, "guest") == 0)
+        return guest_refresh(plugin, req, res);
     return refresh_session(plugin, req, res);
 }
 
@@ -311,6 +339,8 @@ static int handle_logout(gr_request *req, gr_response *res, void *payload)
     char *cookie;
     int rc;
 
+    if (!provider_known(plugin, gr_req_param(req, "provider")))
+        return unknown_provider(gr_req_param(req, "provider"));
     if (gr_auth_session_verify(plugin->auth, req, cookie_identity) == GR_OK) {
         gr_req_set_identity(req, cookie_identity);
         if ((rc = logout_check(req, cookie_identity)) < 0)

@@ -404,6 +404,11 @@ static void search_folder(validation_run *run, const char *folder, int depth)
 
             if (S_ISDIR(info.st_mode) && !skeleton && depth < VALIDATE_MAX_FOLDER_DEPTH)
                 search_folder(run, child, depth + 1);
+            else if (S_ISDIR(info.st_mode) && !skeleton)
+                fprintf(stderr,
+                        "%s: note: not searched, because it is more than %d folders below the "
+                        "PATH given; pass it as a PATH to validate it\n",
+                        child, VALIDATE_MAX_FOLDER_DEPTH);
             else if (S_ISREG(info.st_mode) && has_extension(name))
                 validate_file(run, child, 1);
         }

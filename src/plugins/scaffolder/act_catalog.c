@@ -92,7 +92,8 @@ static int fetch_one(gr_scaffolder_ctx *ctx, const char *text, bool optional, js
     *out = NULL;
     if ((rc = normalize_ref(ctx, text, &ref)) < 0)
         return rc;
-    rc = catalog->fetch_entity(catalog->payload, ref, out);
+    /* An entity the creator may not read gives GR_ENOTFOUND too, so it reads as missing. */
+    rc = catalog->fetch_entity(catalog->payload, gr_scaffolder_ctx_creator(ctx), ref, out);
     if (rc == GR_ENOTFOUND) {
         rc = optional ? 0 : gr_error_set(GR_ENOTFOUND, "Entity %s not found", text);
         *out = json_null();

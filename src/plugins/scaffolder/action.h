@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "host/auth/identity.h"
 #include "plugins/scaffolder/template/template.h"
 
 /*
@@ -112,6 +113,12 @@ const json_t *gr_scaffolder_ctx_template_info(const gr_scaffolder_ctx *ctx);
 
 /** Returns the user who started the task: {ref, entity?} (never NULL). */
 const json_t *gr_scaffolder_ctx_user(const gr_scaffolder_ctx *ctx);
+
+/**
+ * Returns the identity of the task's creator (borrowed), whose permissions
+ * decide what the step may read from the catalog; NULL when the run has none.
+ */
+const gr_identity *gr_scaffolder_ctx_creator(const gr_scaffolder_ctx *ctx);
 
 /** Returns the scaffolder services (integrations, catalog, settings). */
 const gr_scaffolder *gr_scaffolder_ctx_services(const gr_scaffolder_ctx *ctx);

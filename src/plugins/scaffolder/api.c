@@ -13,6 +13,7 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "plugins/catalog/model/ref.h"
+#include "plugins/scaffolder/creator.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/runner.h"
 #include "plugins/scaffolder/spec.h"
@@ -107,6 +108,7 @@ static int post_task(gr_request *req, gr_response *res, void *payload)
     json_t *errors = NULL;
     json_t *spec = NULL;
     json_t *user = NULL;
+    json_t *creator = NULL;
     gr_entity_ref ref = GR_ENTITY_REF_INIT;
     char *ref_text = NULL;
     char id[GR_SCAFFOLDER_ID_SIZE];
@@ -149,8 +151,8 @@ static int post_task(gr_request *req, gr_response *res, void *payload)
     }
     user = gr_scaffolder_request_user(plugin, req);
     spec = gr_scaffolder_task_spec(entity, values, user);
-    rc = gr_task_create(plugin->host->db, spec, secrets,
-                        json_string_value(json_object_get(user, "ref")), ref_text, id);
+    creator = gr_scaffolder_creator_from_identity(gr_req_identity(req));
+    rc = gr_task_create(plugin->host->db, spec, secrets, creator, ref_text, id);
     if (rc == 0) {
         gr_log_fields(GR_LOG_INFO, "scaffolder", "task created", "task", id, "template", ref_text,
                       NULL);
@@ -160,6 +162,7 @@ static int post_task(gr_request *req, gr_response *res, void *payload)
 done:
     gr_entity_ref_free(&ref);
     free(ref_text);
+    json_decref(creator);
     json_decref(user);
     json_decref(spec);
     json_decref(entity);
@@ -524,6 +527,7 @@ static int run_dry(gr_scaffolder_plugin *plugin, gr_request *req, json_t *body, 
             .sink = &sink,
             .timeout_ms = plugin->scaffolder->dry_run_timeout_ms,
             .timeout_setting = "scaffolder.dryRun.timeoutSeconds",
+            .creator = gr_req_identity(req),
         };
 
         if ((rc = gr_scaffolder_run(plugin->scaffolder, &params, &result)) < 0)

@@ -65,6 +65,11 @@ const json_t *gr_scaffolder_ctx_user(const gr_scaffolder_ctx *ctx)
     return json_object_get(ctx->run->context, "user");
 }
 
+const gr_identity *gr_scaffolder_ctx_creator(const gr_scaffolder_ctx *ctx)
+{
+    return ctx->run->params->creator;
+}
+
 const gr_scaffolder *gr_scaffolder_ctx_services(const gr_scaffolder_ctx *ctx)
 {
     return ctx->run->services;

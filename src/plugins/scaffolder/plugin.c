@@ -86,22 +86,23 @@ static int find_entity(gr_db *db, const char *ref, json_t **out)
     return rc;
 }
 
-int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,
-                                json_t **out)
+/*
+ * Reads the entity `ref` when `reader` may read it: catalog.entity.read and
+ * its conditions become part of the SQL lookup, as in the catalog API, so
+ * an entity the reader may not read gives GR_ENOTFOUND like a missing one.
+ */
+static int read_entity(gr_scaffolder_plugin *plugin, const gr_identity *reader, const char *ref,
+                       json_t **out)
 {
-    const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
     char *lower = lower_copy(ref);
     json_t *access = NULL;
     gr_buf text = GR_BUF_INIT;
     int rc;
 
     *out = NULL;
-    rc = gr_catalog_access_get(plugin->host->permissions, identity, READ_PERMISSION, &access);
+    rc = gr_catalog_access_get(plugin->host->permissions, reader, READ_PERMISSION, &access);
     if (rc == 0)
         rc = gr_catalog_read_by_ref(plugin->host->db, lower, access, &text);
-    /* A hidden entity reads as missing, so the response never shows that it exists. */
-    if (rc == GR_ENOTFOUND)
-        rc = gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
     if (rc == 0) {
         *out = json_loads(gr_buf_cstr(&text), 0, NULL);
         if (!json_is_object(*out)) {
@@ -113,6 +114,17 @@ int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, c
     gr_buf_free(&text);
     json_decref(access);
     free(lower);
+    return rc;
+}
+
+int gr_scaffolder_find_template(gr_scaffolder_plugin *plugin, gr_request *req, const char *ref,
+                                json_t **out)
+{
+    int rc = read_entity(plugin, req != NULL ? gr_req_identity(req) : NULL, ref, out);
+
+    /* A hidden entity reads as missing, so the response never shows that it exists. */
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "No template named '%s' found", ref);
     return rc;
 }
 
@@ -152,12 +164,14 @@ int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, 
     return rc;
 }
 
-/* TODO: apply the task creator's catalog.entity.read to the reads of catalog:fetch. */
-static int catalog_fetch_entity(void *payload, const char *ref, json_t **out)
+static int catalog_fetch_entity(void *payload, const gr_identity *reader, const char *ref,
+                                json_t **out)
 {
-    gr_scaffolder_plugin *plugin = payload;
+    int rc = read_entity(payload, reader, ref, out);
 
-    return find_entity(plugin->host->db, ref, out);
+    if (rc == GR_ENOTFOUND)
+        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
+    return rc;
 }
 
 static int catalog_register_location(void *payload, const char *type, const char *target,
@@ -181,14 +195,16 @@ static int catalog_register_location(void *payload, const char *type, const char
     return rc;
 }
 
-/* The CLI and tests use this with their own engine handle and database. */
+/* The CLI and tests use this with their own engine handle and database, without a permission
+ * policy, so every entity is readable there. */
 typedef struct {
     gr_db *db;
     gr_catalog *catalog;
 } direct_catalog;
 
-static int direct_fetch(void *payload, const char *ref, json_t **out)
+static int direct_fetch(void *payload, const gr_identity *reader, const char *ref, json_t **out)
 {
+    (void)reader;
     return find_entity(((direct_catalog *)payload)->db, ref, out);
 }
 

@@ -55,6 +55,9 @@ typedef struct {
     int64_t timeout_ms; /* 0: scaffolder.taskTimeoutSeconds */
     /* Config key of timeout_ms, named in messages; NULL: scaffolder.taskTimeoutSeconds. */
     const char *timeout_setting;
+    /* The task's creator, whose permissions decide what catalog:fetch may read (borrowed).
+     * With NULL, an enabled permission policy denies every read. */
+    const gr_identity *creator;
 } gr_scaffolder_run_params;
 
 /** The outcome of a run. Free with gr_scaffolder_result_clear(). */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/auth/identity.h"
 #include "plugins/scaffolder/action.h"
 #include "plugins/scaffolder/template/template.h"
 
@@ -66,9 +67,12 @@ typedef struct {
      * exists already is not an error. Returns 0 or an error code. */
     int (*register_location)(void *payload, const char *type, const char *target,
                              json_t **entities_out);
-    /* Finds the entity `ref` ("kind:namespace/name"); 0 and a new
+    /* Finds the entity `ref` ("kind:namespace/name") as `reader` may see
+     * it: catalog.entity.read of the permission policy decides, and an
+     * entity the reader may not read gives GR_ENOTFOUND like a missing one.
+     * `reader` NULL is denied by an enabled policy. Returns 0 and a new
      * reference in *out, GR_ENOTFOUND, or another error. */
-    int (*fetch_entity)(void *payload, const char *ref, json_t **out);
+    int (*fetch_entity)(void *payload, const gr_identity *reader, const char *ref, json_t **out);
     void *payload;
 } gr_scaffolder_catalog;
 

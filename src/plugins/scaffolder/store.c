@@ -40,12 +40,21 @@
     "  created_at BIGINT NOT NULL);"                                                               \
     "CREATE INDEX scaffolder_task_events_task_idx ON scaffolder_task_events (task_id, id);"
 
+/* The creator's identity as JSON (creator.h), so a task runs with its creator's permissions. */
+#define CREATOR_COLUMN "ALTER TABLE scaffolder_tasks ADD COLUMN creator TEXT;"
+
 static const gr_db_migration migrations[] = {
     {
         .version = 1,
         .description = "tasks and task events",
         .sql_sqlite = TABLES_COMMON EVENTS_TABLE("INTEGER PRIMARY KEY AUTOINCREMENT"),
         .sql_pg = TABLES_COMMON EVENTS_TABLE("BIGSERIAL PRIMARY KEY"),
+    },
+    {
+        .version = 2,
+        .description = "task creator identity",
+        .sql_sqlite = CREATOR_COLUMN,
+        .sql_pg = CREATOR_COLUMN,
     },
 };
 
@@ -119,25 +128,33 @@ static int exec_texts(gr_db *db, const char *sql, const char *const *params, siz
     return rc;
 }
 
-int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const char *created_by,
+int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const json_t *creator,
                    const char *template_ref, char id_out[GR_SCAFFOLDER_ID_SIZE])
 {
     char *spec_text = json_dumps(spec, JSON_COMPACT);
     char *secrets_text = secrets ? json_dumps(secrets, JSON_COMPACT) : NULL;
+    char *creator_text = creator ? json_dumps(creator, JSON_COMPACT) : NULL;
+    const char *created_by = NULL;
     char *sql = gr_xasprintf("INSERT INTO scaffolder_tasks (id, spec, secrets, status, created_by, "
-                             "template_ref, created_at) VALUES (?, ?, ?, 'open', ?, ?, %s)",
+                             "creator, template_ref, created_at) VALUES (?, ?, ?, 'open', ?, ?, ?, "
+                             "%s)",
                              gr_db_sql_now_ms(db));
     int rc;
 
+    if (json_is_string(json_object_get(creator, "type")) &&
+        strcmp(json_string_value(json_object_get(creator, "type")), "user") == 0)
+        created_by = json_string_value(json_object_get(creator, "userEntityRef"));
     gr_scaffolder_new_id(id_out);
     {
-        const char *params[] = {id_out, spec_text, secrets_text, created_by, template_ref};
+        const char *params[] = {id_out,     spec_text,    secrets_text,
+                                created_by, creator_text, template_ref};
 
-        rc = exec_texts(db, sql, params, 5, NULL);
+        rc = exec_texts(db, sql, params, 6, NULL);
     }
     free(sql);
     free(spec_text);
     free(secrets_text);
+    free(creator_text);
     return rc;
 }
 
@@ -280,6 +297,7 @@ void gr_task_claim_clear(gr_task_claim *claim)
         return;
     json_decref(claim->spec);
     json_decref(claim->secrets);
+    json_decref(claim->creator);
     memset(claim, 0, sizeof(*claim));
 }
 
@@ -290,7 +308,7 @@ int gr_task_claim_next(gr_db *db, const char *owner, int64_t lease_ms, gr_task_c
         "UPDATE scaffolder_tasks SET status = 'processing', claimed_by = ?, "
         "claim_expires_at = %s + ?, last_heartbeat_at = %s "
         "WHERE status = 'open' AND id = (SELECT id FROM scaffolder_tasks WHERE status = 'open' "
-        "ORDER BY created_at, id LIMIT 1%s) RETURNING id, spec, secrets",
+        "ORDER BY created_at, id LIMIT 1%s) RETURNING id, spec, secrets, creator",
         now, now, gr_db_sql_skip_locked(db));
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
@@ -313,6 +331,7 @@ int gr_task_claim_next(gr_db *db, const char *owner, int64_t lease_ms, gr_task_c
                 json_decref(out->secrets);
                 out->secrets = json_object();
             }
+            out->creator = parse_json(gr_db_column_text(stmt, 3));
             rc = 0;
             /* Step on, so the UPDATE finishes on engines that return rows first. */
             gr_db_step(stmt);

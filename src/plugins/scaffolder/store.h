@@ -14,7 +14,8 @@
  * Tables (migrations of component "scaffolder"):
  *   scaffolder_tasks(id, spec, secrets, status, created_by, template_ref,
  *                    created_at, last_heartbeat_at, claimed_by,
- *                    claim_expires_at, cancel_requested, state, completed_at)
+ *                    claim_expires_at, cancel_requested, state, completed_at,
+ *                    creator)
  *   scaffolder_task_events(id, task_id, event_type, body, created_at)
  * Times are milliseconds since the epoch on the database's clock. Status is
  * open, processing, completed, failed or cancelled. Several instances share
@@ -34,10 +35,12 @@ void gr_scaffolder_new_id(char out[GR_SCAFFOLDER_ID_SIZE]);
 int gr_task_store_migrate(gr_db *db);
 
 /**
- * Stores a new open task. `secrets` and `created_by` may be NULL. Writes its
- * id to `id_out`. Returns 0 or a database error.
+ * Stores a new open task. `creator` is the creator's identity in the form
+ * of creator.h; a user creator's userEntityRef also becomes the task's
+ * createdBy. `secrets` and `creator` may be NULL. Writes its id to
+ * `id_out`. Returns 0 or a database error.
  */
-int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const char *created_by,
+int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const json_t *creator,
                    const char *template_ref, char id_out[GR_SCAFFOLDER_ID_SIZE]);
 
 /**
@@ -67,6 +70,7 @@ typedef struct {
     char id[GR_SCAFFOLDER_ID_SIZE];
     json_t *spec;
     json_t *secrets; /* {} when none */
+    json_t *creator; /* the creator's identity (creator.h); JSON null for tasks stored without */
 } gr_task_claim;
 
 void gr_task_claim_clear(gr_task_claim *claim);

@@ -21,7 +21,7 @@ json_t *gr_scaffolder_request_user(gr_scaffolder_plugin *plugin, gr_request *req
         return user;
     json_object_set_new(user, "ref", json_string(identity->subject));
     if (plugin->scaffolder->catalog.fetch_entity != NULL &&
-        plugin->scaffolder->catalog.fetch_entity(plugin->scaffolder->catalog.payload,
+        plugin->scaffolder->catalog.fetch_entity(plugin->scaffolder->catalog.payload, identity,
                                                  identity->subject, &entity) == 0)
         json_object_set_new(user, "entity", entity);
     gr_error_clear();

@@ -11,7 +11,8 @@
 /**
  * Returns the `user` of a task started by the caller of `req`: {ref,
  * entity} for a user identity (the entity from the catalog when it is
- * there), {} for services and anonymous callers. A new reference.
+ * there and the caller may read it), {} for services and anonymous
+ * callers. A new reference.
  */
 json_t *gr_scaffolder_request_user(gr_scaffolder_plugin *plugin, gr_request *req);
 

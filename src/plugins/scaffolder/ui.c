@@ -15,6 +15,7 @@
 #include "host/log/log.h"
 #include "plugins/catalog/model/model.h"
 #include "plugins/catalog/model/ref.h"
+#include "plugins/scaffolder/creator.h"
 #include "plugins/scaffolder/form.h"
 #include "plugins/scaffolder/jsonschema.h"
 #include "plugins/scaffolder/plugin.h"
@@ -473,6 +474,7 @@ static int create_from_form(form_state *state)
     gr_scaffolder_plugin *plugin = state->plugin;
     json_t *errors = NULL;
     json_t *user = NULL;
+    json_t *creator = NULL;
     json_t *spec = NULL;
     char *ref = NULL;
     char id[GR_SCAFFOLDER_ID_SIZE];
@@ -491,8 +493,8 @@ static int create_from_form(form_state *state)
     user = gr_scaffolder_request_user(plugin, state->req);
     spec = gr_scaffolder_task_spec(state->entity, state->values, user);
     ref = gr_scaffolder_template_ref(state->entity);
-    rc = gr_task_create(plugin->host->db, spec, NULL,
-                        json_string_value(json_object_get(user, "ref")), ref, id);
+    creator = gr_scaffolder_creator_from_identity(gr_req_identity(state->req));
+    rc = gr_task_create(plugin->host->db, spec, NULL, creator, ref, id);
     if (rc == 0) {
         char *location = gr_xasprintf("/create/tasks/%s", id);
 
@@ -502,6 +504,7 @@ static int create_from_form(form_state *state)
     }
     free(ref);
     json_decref(spec);
+    json_decref(creator);
     json_decref(user);
     return rc;
 }

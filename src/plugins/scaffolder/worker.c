@@ -12,6 +12,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
+#include "plugins/scaffolder/creator.h"
 #include "plugins/scaffolder/runner.h"
 #include "plugins/scaffolder/store.h"
 
@@ -143,15 +144,20 @@ static void run_claimed(worker_slot *slot, gr_task_claim *claim)
     gr_scaffolder *scaffolder = slot->pool->scaffolder;
     task_sink state = {.slot = slot, .task_id = claim->id, .state = initial_state(claim->spec)};
     gr_scaffolder_sink sink = {.event = sink_event, .cancelled = sink_cancelled, .payload = &state};
+    gr_scaffolder_creator creator;
     gr_scaffolder_run_params params = {
         .task_id = claim->id,
         .spec = claim->spec,
         .secrets = claim->secrets,
         .sink = &sink,
+        .creator = &creator.identity,
     };
     gr_scaffolder_result result = {0};
     const char *status = "failed";
 
+    /* From the stored task, so a task claimed on another instance or after a restart still
+     * reads the catalog as its creator. */
+    gr_scaffolder_creator_rebuild(claim->creator, &creator);
     gr_log_fields(GR_LOG_INFO, "scaffolder", "task started", "task", claim->id, NULL);
     gr_task_set_state(scaffolder->db, claim->id, state.state);
     if (gr_scaffolder_run(scaffolder, &params, &result) < 0) {
@@ -170,6 +176,7 @@ static void run_claimed(worker_slot *slot, gr_task_claim *claim)
     gr_log_fields(GR_LOG_INFO, "scaffolder", "task ended", "task", claim->id, "status", status,
                   NULL);
     gr_scaffolder_result_clear(&result);
+    gr_scaffolder_creator_clear(&creator);
     json_decref(state.state);
 }
 

@@ -9,13 +9,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
-
-/* The statement text and its parameters, built from the filters in use. */
-typedef struct {
-    gr_buf sql;
-    char *params[4];
-    int count;
-} list_sql;
+#include "plugins/catalog/api/filter_sql.h"
 
 static char *lower(const char *text)
 {
@@ -46,42 +40,55 @@ static int present(const char *value)
     return value != NULL && value[0] != '\0';
 }
 
-static void build_sql(gr_db *db, const gr_techdocs_list_query *query, list_sql *out)
+/* Appends `value` as a parameter of the statement and frees it. */
+static void put_param(gr_catalog_sql *sql, char *value)
 {
-    memset(out, 0, sizeof(*out));
-    gr_buf_puts(&out->sql,
-                "SELECT f.final_entity, s.published_at FROM catalog_final_entities f"
-                " LEFT JOIN techdocs_sites s ON s.entity_ref = f.entity_ref"
-                " WHERE f.entity_id IN (SELECT entity_id FROM catalog_search"
-                " WHERE key = 'metadata.annotations.backstage.io/techdocs-ref')");
+    gr_catalog_sql_param(sql, value);
+    free(value);
+}
+
+/* Builds the statement of the list: the filters in use, then the caller's access. */
+static int build_sql(gr_db *db, const gr_techdocs_list_query *query, gr_catalog_sql *out)
+{
+    int rc = GR_OK;
+
+    gr_catalog_sql_puts(out,
+                        "SELECT f.final_entity, s.published_at FROM catalog_final_entities f"
+                        " LEFT JOIN techdocs_sites s ON s.entity_ref = f.entity_ref"
+                        " WHERE f.entity_id IN (SELECT entity_id FROM catalog_search"
+                        " WHERE key = 'metadata.annotations.backstage.io/techdocs-ref')");
     if (present(query->kind)) {
-        gr_buf_puts(&out->sql, " AND f.kind = ?");
-        out->params[out->count++] = lower(query->kind);
+        gr_catalog_sql_puts(out, " AND f.kind = ");
+        put_param(out, lower(query->kind));
     }
     if (present(query->owner)) {
-        gr_buf_puts(&out->sql, " AND f.entity_id IN (SELECT entity_id FROM catalog_search"
-                               " WHERE key = 'relations.ownedby' AND value = ?)");
-        out->params[out->count++] = owner_ref(query->owner);
+        gr_catalog_sql_puts(out, " AND f.entity_id IN (SELECT entity_id FROM catalog_search"
+                                 " WHERE key = 'relations.ownedby' AND value = ");
+        put_param(out, owner_ref(query->owner));
+        gr_catalog_sql_puts(out, ")");
     }
     if (present(query->text)) {
         char *pattern = lower(query->text);
+        char *like = gr_xasprintf(" %s ", gr_db_sql_ilike(db));
 
-        gr_buf_printf(&out->sql,
-                      " AND (f.name %s ? OR f.entity_id IN (SELECT entity_id FROM catalog_search"
-                      " WHERE key IN ('metadata.title', 'metadata.description') AND value %s ?))",
-                      gr_db_sql_ilike(db), gr_db_sql_ilike(db));
-        out->params[out->count++] = gr_xasprintf("%%%s%%", pattern);
-        out->params[out->count++] = gr_xasprintf("%%%s%%", pattern);
+        gr_catalog_sql_puts(out, " AND (f.name");
+        gr_catalog_sql_puts(out, like);
+        put_param(out, gr_xasprintf("%%%s%%", pattern));
+        gr_catalog_sql_puts(out, " OR f.entity_id IN (SELECT entity_id FROM catalog_search WHERE"
+                                 " key IN ('metadata.title', 'metadata.description') AND value");
+        gr_catalog_sql_puts(out, like);
+        put_param(out, gr_xasprintf("%%%s%%", pattern));
+        gr_catalog_sql_puts(out, "))");
+        free(like);
         free(pattern);
     }
-    gr_buf_puts(&out->sql, " ORDER BY f.name, f.entity_ref LIMIT ? OFFSET ?");
-}
-
-static void list_sql_free(list_sql *sql)
-{
-    gr_buf_free(&sql->sql);
-    for (int i = 0; i < sql->count; i++)
-        free(sql->params[i]);
+    if (query->access != NULL) {
+        gr_catalog_sql_puts(out, " AND (");
+        rc = gr_catalog_filter_to_sql(query->access, "f.entity_id", out);
+        gr_catalog_sql_puts(out, ")");
+    }
+    gr_catalog_sql_puts(out, " ORDER BY f.name, f.entity_ref LIMIT ? OFFSET ?");
+    return rc;
 }
 
 static void put_filter_form(gr_buf *out, const gr_techdocs_list_query *query)
@@ -166,21 +173,22 @@ static void put_pager(gr_buf *out, const gr_techdocs_list_query *query, int rows
 
 int gr_techdocs_list_render(gr_db *db, const gr_techdocs_list_query *query, gr_buf *out)
 {
-    list_sql sql;
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     int rows = 0;
     int rc;
 
-    build_sql(db, query, &sql);
-    rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    rc = build_sql(db, query, &sql);
     if (rc == GR_OK)
-        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.sql), &stmt);
-    for (int i = 0; rc == GR_OK && i < sql.count; i++)
-        rc = gr_db_bind_text(stmt, i + 1, sql.params[i]);
+        rc = gr_db_acquire(db, GR_DB_READ, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
     if (rc == GR_OK) {
-        gr_db_bind_int64(stmt, sql.count + 1, query->limit);
-        gr_db_bind_int64(stmt, sql.count + 2, query->offset > 0 ? query->offset : 0);
+        gr_db_bind_int64(stmt, (int)sql.count + 1, query->limit);
+        gr_db_bind_int64(stmt, (int)sql.count + 2, query->offset > 0 ? query->offset : 0);
     }
     put_filter_form(out, query);
     gr_buf_puts(out, "<table class=\"td-list\"><thead><tr><th>Name</th><th>Description</th>"
@@ -203,6 +211,6 @@ int gr_techdocs_list_render(gr_db *db, const gr_techdocs_list_query *query, gr_b
     put_pager(out, query, rows);
     gr_db_finalize(stmt);
     gr_db_release(conn);
-    list_sql_free(&sql);
+    gr_catalog_sql_free(&sql);
     return rc;
 }

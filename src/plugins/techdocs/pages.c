@@ -9,6 +9,7 @@
 #include "host/common/assets.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "plugins/catalog/permission/access.h"
 #include "plugins/techdocs/api.h"
 #include "plugins/techdocs/docs_list.h"
 #include "plugins/techdocs/path.h"
@@ -105,6 +106,11 @@ static int serve_list(docs_out *out, gr_techdocs_service *service)
     gr_techdocs_list_query query;
     gr_buf body = GR_BUF_INIT;
     const char *offset = gr_req_query(out->req, "offset");
+    const gr_permission_policy *policy = gr_techdocs_service_policy(service);
+    const gr_identity *identity = gr_req_identity(out->req);
+    json_t *readable = NULL;
+    json_t *documented = NULL;
+    json_t *access = NULL;
     int rc;
 
     memset(&query, 0, sizeof(query));
@@ -113,9 +119,22 @@ static int serve_list(docs_out *out, gr_techdocs_service *service)
     query.text = gr_req_query(out->req, "text");
     query.offset = offset ? atol(offset) : 0;
     query.limit = GR_TECHDOCS_LIST_PAGE_SIZE;
-    rc = gr_techdocs_list_render(gr_techdocs_service_db(service), &query, &body);
+
+    /* List only what the docs pages would show: entities the caller may
+     * read whose docs the caller may read. */
+    rc = gr_catalog_access_get(policy, identity, "catalog.entity.read", &readable);
+    if (rc == GR_OK)
+        rc = gr_catalog_access_get(policy, identity, "techdocs.read", &documented);
+    if (rc == GR_OK) {
+        access = gr_catalog_access_and(readable, documented);
+        query.access = access;
+        rc = gr_techdocs_list_render(gr_techdocs_service_db(service), &query, &body);
+    }
     if (rc == GR_OK)
         rc = send_page(out, &frame, gr_buf_cstr(&body));
+    json_decref(access);
+    json_decref(documented);
+    json_decref(readable);
     gr_buf_free(&body);
     return rc;
 }

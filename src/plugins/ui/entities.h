@@ -19,7 +19,7 @@
 /** Rows per page of the catalog table when the URL names none. */
 #define GR_UI_PAGE_SIZE 20
 
-/** Largest page of the catalog table. */
+/** Largest page of the catalog table, also given for a larger limit in the URL. */
 #define GR_UI_PAGE_SIZE_MAX 100
 
 /** Maximum number of related entities loaded for one page. */

@@ -90,6 +90,8 @@ static void put_hex(const unsigned char *bytes, size_t count, char *out)
     out[2 * count] = '\0';
 }
 
+/* TODO: bind the token to the session too (gr_auth_csrf_token()); bound to the
+ * subject alone, it stays the same across sign-ins. */
 void gr_ui__csrf_token(const gr_ui *ui, const char *subject, char out[65])
 {
     unsigned char mac[EVP_MAX_MD_SIZE];

@@ -231,6 +231,7 @@ void gr_ui__theme_free(gr_ui *ui)
         free(ui->assets[i].data);
         free(ui->assets[i].url);
         free(ui->assets[i].etag);
+        memset(&ui->assets[i], 0, sizeof(ui->assets[i]));
     }
 }
 

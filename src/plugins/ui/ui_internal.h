@@ -55,7 +55,7 @@ typedef struct {
     int64_t count;
 } ui_count_cache_entry;
 
-#define UI_COUNT_CACHE_SIZE 16
+#define UI_COUNT_CACHE_SIZE 64
 
 /** A sort of the catalog table by a search key (catalog_search.key) other than the name. */
 typedef struct {

@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unit/store/db_fixture.h"
-#include "unit/catalogapi/catalog_fixture.h"
 #include "plugins/catalog/api/filter_sql.h"
 #include "plugins/catalog/api/query.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/permission/access.h"
+#include "unit/store/db_fixture.h"
+/* catalog_fixture.h needs cmocka.h and db_fixture.h first. */
+#include "unit/catalogapi/catalog_fixture.h"
 
 #define assert_ok(expr) assert_int_equal((expr), GR_OK)
 
@@ -166,8 +167,7 @@ static void criteria_translated(void **state)
         char *memory_names = match_names(criteria);
 
         if (strcmp(text, criteria_cases[i].predicate) != 0)
-            fail_msg("case %zu: predicate %s, expected %s", i, text,
-                     criteria_cases[i].predicate);
+            fail_msg("case %zu: predicate %s, expected %s", i, text, criteria_cases[i].predicate);
         if (strcmp(sql_names, criteria_cases[i].names) != 0)
             fail_msg("case %zu: SQL selects '%s', expected '%s'", i, sql_names,
                      criteria_cases[i].names);
@@ -203,7 +203,7 @@ static void criteria_depth_bounded(void **state)
     json_decref(criteria);
 }
 
-/* A policy where users read what their groups own, and nobody reads secrets. */
+/* A policy where users read what their groups own, and no user reads secrets. */
 static const char owner_policy[] =
     "{\"enabled\":true,\"rules\":["
     "{\"deny\":\"catalog.entity.read\",\"when\":{\"hasAnnotation\":{\"annotation\":"
@@ -265,8 +265,8 @@ static char *query_names(gr_db *db, const json_t *access, int64_t limit, json_t 
     {
         if (names.len > 0)
             gr_buf_putc(&names, ',');
-        gr_buf_puts(&names, json_string_value(
-                                json_object_get(json_object_get(item, "metadata"), "name")));
+        gr_buf_puts(&names,
+                    json_string_value(json_object_get(json_object_get(item, "metadata"), "name")));
     }
     result = gr_xasprintf("%s|%lld", gr_buf_cstr(&names), (long long)page.total);
     if (next != NULL)
@@ -390,9 +390,8 @@ static void check_one_entity(void **state)
                                                  "component:default/missing", NULL),
                      GR_ENOTFOUND);
     /* team-b owns vault, but the secret annotation hides it from its owners too. */
-    assert_int_equal(gr_catalog_permission_check(fixture->db, policy, &bob,
-                                                 "catalog.entity.delete", GR_CATALOG_BY_UID,
-                                                 "uid-02", NULL),
+    assert_int_equal(gr_catalog_permission_check(fixture->db, policy, &bob, "catalog.entity.delete",
+                                                 GR_CATALOG_BY_UID, "uid-02", NULL),
                      GR_ENOTFOUND);
     assert_ok(gr_catalog_permission_check(fixture->db, NULL, &bob, "catalog.entity.delete",
                                           GR_CATALOG_BY_UID, "uid-02", NULL));
@@ -421,8 +420,7 @@ static void access_decisions(void **state)
     assert_string_equal(text, "{\"$any\":[]}");
     free(text);
     json_decref(access);
-    assert_int_equal(gr_catalog_access_get(closed, &jane, "catalog.no.such", &access),
-                     GR_EINVALID);
+    assert_int_equal(gr_catalog_access_get(closed, &jane, "catalog.no.such", &access), GR_EINVALID);
     assert_int_equal(gr_catalog_permission_require(closed, &jane, "catalog.location.create",
                                                    "/api/catalog/locations"),
                      GR_EDENIED);
@@ -435,12 +433,9 @@ static void access_decisions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        DB_TEST_BOTH(criteria_translated),
-        cmocka_unit_test(criteria_depth_bounded),
-        DB_TEST_BOTH(query_applies_access),
-        DB_TEST_BOTH(reads_apply_access),
-        DB_TEST_BOTH(check_one_entity),
-        cmocka_unit_test(access_decisions),
+        DB_TEST_BOTH(criteria_translated),  cmocka_unit_test(criteria_depth_bounded),
+        DB_TEST_BOTH(query_applies_access), DB_TEST_BOTH(reads_apply_access),
+        DB_TEST_BOTH(check_one_entity),     cmocka_unit_test(access_decisions),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -24,12 +24,13 @@ static void create_then_get(void **state)
     db_fixture *f = *state;
     json_t *spec = sample_spec();
     json_t *secrets = json_pack("{s:s}", "TOKEN", "x");
+    json_t *jane = json_pack("{s:s, s:s, s:[s]}", "type", "user", "userEntityRef",
+                             "user:default/jane", "ownershipEntityRefs", "user:default/jane");
     json_t *task = NULL;
     char id[GR_SCAFFOLDER_ID_SIZE];
 
     assert_int_equal(gr_task_store_migrate(f->db), 0);
-    assert_int_equal(
-        gr_task_create(f->db, spec, secrets, "user:default/jane", "template:default/t", id), 0);
+    assert_int_equal(gr_task_create(f->db, spec, secrets, jane, "template:default/t", id), 0);
     assert_int_equal(strlen(id), 36);
     assert_int_equal(gr_task_get(f->db, id, &task), 0);
     assert_string_equal(json_string_value(json_object_get(task, "status")), "open");
@@ -41,6 +42,51 @@ static void create_then_get(void **state)
     assert_int_equal(gr_task_get(f->db, "missing", &task), GR_ENOTFOUND);
     json_decref(spec);
     json_decref(secrets);
+    json_decref(jane);
+}
+
+/* Stores an open task created by the user `ref`. */
+static int create_as(gr_db *db, const json_t *spec, const char *ref, char id[GR_SCAFFOLDER_ID_SIZE])
+{
+    json_t *creator = json_pack("{s:s, s:s, s:[s]}", "type", "user", "userEntityRef", ref,
+                                "ownershipEntityRefs", ref);
+    int rc = gr_task_create(db, spec, NULL, creator, NULL, id);
+
+    json_decref(creator);
+    return rc;
+}
+
+static void claim_returns_creator(void **state)
+{
+    db_fixture *f = *state;
+    json_t *spec = sample_spec();
+    json_t *service = json_pack("{s:s, s:s}", "type", "service", "subject", "external:ci-bot");
+    gr_task_claim claim = {0};
+    json_t *task = NULL;
+    char id[GR_SCAFFOLDER_ID_SIZE];
+
+    assert_int_equal(gr_task_store_migrate(f->db), 0);
+    assert_int_equal(gr_task_create(f->db, spec, NULL, service, NULL, id), 0);
+    assert_int_equal(gr_task_claim_next(f->db, "one", 60000, &claim), 0);
+    assert_true(json_equal(claim.creator, service));
+    gr_task_claim_clear(&claim);
+    /* A service has no user entity, so the task has no createdBy. */
+    assert_int_equal(gr_task_get(f->db, id, &task), 0);
+    assert_true(json_is_null(json_object_get(task, "createdBy")));
+    json_decref(task);
+
+    assert_int_equal(create_as(f->db, spec, "user:default/a", id), 0);
+    assert_int_equal(gr_task_claim_next(f->db, "two", 60000, &claim), 0);
+    assert_string_equal(json_string_value(json_object_get(claim.creator, "userEntityRef")),
+                        "user:default/a");
+    gr_task_claim_clear(&claim);
+
+    assert_int_equal(gr_task_create(f->db, spec, NULL, NULL, NULL, id), 0);
+    assert_int_equal(gr_task_claim_next(f->db, "three", 60000, &claim), 0);
+    assert_true(json_is_null(claim.creator));
+    gr_task_claim_clear(&claim);
+    json_decref(service);
+    json_decref(spec);
 }
 
 static void claims_are_exclusive(void **state)
@@ -209,9 +255,9 @@ static void list_filters_and_counts(void **state)
     char id[GR_SCAFFOLDER_ID_SIZE];
 
     assert_int_equal(gr_task_store_migrate(f->db), 0);
-    assert_int_equal(gr_task_create(f->db, spec, NULL, "user:default/a", NULL, id), 0);
-    assert_int_equal(gr_task_create(f->db, spec, NULL, "user:default/a", NULL, id), 0);
-    assert_int_equal(gr_task_create(f->db, spec, NULL, "user:default/b", NULL, id), 0);
+    assert_int_equal(create_as(f->db, spec, "user:default/a", id), 0);
+    assert_int_equal(create_as(f->db, spec, "user:default/a", id), 0);
+    assert_int_equal(create_as(f->db, spec, "user:default/b", id), 0);
     assert_int_equal(gr_task_cancel(f->db, id), 0);
     assert_int_equal(gr_task_list(f->db, &filter, &list), 0);
     assert_int_equal(json_integer_value(json_object_get(list, "totalTasks")), 2);
@@ -257,6 +303,7 @@ int main(void)
         DB_TEST_BOTH(concurrent_claims),       DB_TEST_BOTH(heartbeat_and_cancel),
         DB_TEST_BOTH(cancel_open_task),        DB_TEST_BOTH(events_after_id),
         DB_TEST_BOTH(list_filters_and_counts), DB_TEST_BOTH(expired_claims_fail),
+        DB_TEST_BOTH(claim_returns_creator),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -22,7 +22,7 @@ typedef struct gr_catalog_api gr_catalog_api;
  *   GET    /entity-facets, POST /entity-facets
  *       catalog.entity.read, applied inside the SQL of each query: entities
  *       the caller may not read are left out of lists, counts and facets,
- *       are null in by-refs and answer 404 as if they did not exist.
+ *       are null in by-refs and get 404 as if they did not exist.
  *   DELETE /entities/by-uid/:uid              204; catalog.entity.delete
  *   POST   /refresh                           catalog.entity.refresh
  *   POST   /validate-entity                   catalog.entity.validate
@@ -33,7 +33,7 @@ typedef struct gr_catalog_api gr_catalog_api;
  *                                             catalog.location.read and entity read
  *   POST   /locations                         catalog.location.create
  *   DELETE /locations/:id                     catalog.location.delete
- * A denied permission answers 403 with Backstage's NotAllowedError body.
+ * A denied permission gets 403 with Backstage's NotAllowedError body.
  */
 
 /**

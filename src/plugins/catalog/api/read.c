@@ -18,8 +18,8 @@ static int read_one(gr_db *db, const char *column, const char *value, const json
     gr_db_stmt *stmt = NULL;
     int rc;
 
-    gr_buf_printf(&sql.text, "SELECT fe.final_entity FROM catalog_final_entities fe WHERE fe.%s = ",
-                  column);
+    gr_buf_printf(&sql.text,
+                  "SELECT fe.final_entity FROM catalog_final_entities fe WHERE fe.%s = ", column);
     gr_catalog_sql_param(&sql, value);
     gr_catalog_sql_puts(&sql, " AND fe.final_entity IS NOT NULL AND ");
     rc = gr_catalog_filter_to_sql(filter, "fe.entity_id", &sql);

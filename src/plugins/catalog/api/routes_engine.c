@@ -44,7 +44,7 @@ static char *path_ref(gr_request *req)
 
 /*
  * Checks a catalog-entity permission on the entity `ref` names: an unknown
- * or unreadable entity is "not found" (404) so that the answer never shows
+ * or unreadable entity is "not found" (404) so that the response never shows
  * that it exists, a readable one the permission does not cover is 403.
  */
 static int check_entity_ref(gr_request *req, const struct gr_catalog_api *api,
@@ -466,9 +466,9 @@ static int entity_delete(gr_request *req, gr_response *res, void *payload)
 }
 
 /*
- * Removes from an ancestry answer the entities that `access` does not
+ * Removes from an ancestry response the entities that `access` does not
  * match, and their refs from the parentEntityRefs of the others, so that
- * the answer names no entity the caller may not read.
+ * the response names no entity the caller may not read.
  */
 static int readable_ancestry(gr_db *db, const json_t *access, json_t *ancestry)
 {
@@ -501,7 +501,8 @@ static int readable_ancestry(gr_db *db, const json_t *access, json_t *ancestry)
         size_t at = 0;
 
         while (at < json_array_size(parents)) {
-            char *lower = gr_catalog_lower(gr_xstrdup(json_string_value(json_array_get(parents, at))));
+            const char *parent = json_string_value(json_array_get(parents, at));
+            char *lower = gr_catalog_lower(gr_xstrdup(parent ? parent : ""));
 
             if (json_object_get(hidden, lower) != NULL)
                 json_array_remove(parents, at);
@@ -548,7 +549,7 @@ static int history_get(gr_request *req, gr_response *res, void *payload)
     int rc = gr_catalog_api__read_access(req, api, &access);
 
     /* The history outlives a deleted entity. Only a caller who may read
-     * every entity sees it then; others need the entity to be readable now. */
+     * every entity gets it then; others need the entity to be readable now. */
     if (rc == GR_OK && access != NULL)
         rc = check_entity_ref(req, api, "catalog.entity.read", ref);
     json_decref(access);

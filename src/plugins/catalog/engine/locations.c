@@ -2,6 +2,7 @@
 /* Catalog operations for the REST API and the CLI: locations, refresh, deletion, reads. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -164,63 +165,93 @@ static json_t *dry_run_location(const char *type, const char *target)
     return location;
 }
 
+/* Joins the messages of a failed processing result into one error. */
+static int dry_run_failure(const gr_catalog_result *result)
+{
+    gr_buf message = GR_BUF_INIT;
+    size_t index;
+    json_t *error;
+    int rc;
+
+    json_array_foreach (result->errors, index, error)
+        gr_buf_printf(&message, "%s%s: %s", index ? ", " : "",
+                      json_string_value(json_object_get(error, "name")),
+                      json_string_value(json_object_get(error, "message")));
+    rc = gr_error_set(GR_EINVALID, "%s", gr_buf_cstr(&message));
+    gr_buf_free(&message);
+    return rc;
+}
+
+/* Adds a processed entity to the dry run's output, checking duplicates and the count. */
+static int dry_run_keep(json_t *entities, json_t *seen_refs, json_t *entity)
+{
+    char *ref = gr_model_entity_ref(entity);
+    int rc = GR_OK;
+
+    if (json_object_get(seen_refs, ref) != NULL)
+        rc = gr_error_set(GR_EINVALID, "Duplicate nested entity: %s", ref);
+    else if (json_array_size(entities) >= GR_CATALOG_DRY_RUN_MAX_ENTITIES)
+        rc = gr_error_set(GR_ELIMIT, "The location emits more than %d entities",
+                          GR_CATALOG_DRY_RUN_MAX_ENTITIES);
+    json_object_set_new(seen_refs, ref, json_true());
+    free(ref);
+    json_object_del(json_object_get(entity, "metadata"), "uid");
+    json_array_append(entities, entity);
+    return rc;
+}
+
 /* Processes a location in memory as Backstage's dry run does, following
- * Location entities; stores the processed entities in *out. */
+ * Location entities; stores the processed entities in *out. Each pending
+ * entity is kept with its depth: the number of Location entities between it
+ * and the registered location. */
 static int dry_run(gr_catalog *catalog, const char *type, const char *target, json_t **out)
 {
     json_t *stack = json_array();
     json_t *entities = json_array();
+    json_t *seen_refs = json_object();
     json_t *root = gr_catalog__location_entity(type, target);
     int rc = GR_OK;
 
     json_object_set_new(json_object_get(root, "metadata"), "namespace", json_string("default"));
-    json_array_append_new(stack, root);
+    json_array_append_new(stack, json_pack("[o, i]", root, 0));
     while (json_array_size(stack) > 0 && rc == GR_OK) {
-        json_t *current = json_incref(json_array_get(stack, json_array_size(stack) - 1));
+        json_t *pending = json_incref(json_array_get(stack, json_array_size(stack) - 1));
+        json_t *current = json_array_get(pending, 0);
+        int depth = (int)json_integer_value(json_array_get(pending, 1));
+        const char *kind = json_string_value(json_object_get(current, "kind"));
+        bool is_location = kind != NULL && strcasecmp(kind, "Location") == 0;
         gr_catalog_result result;
 
         json_array_remove(stack, json_array_size(stack) - 1);
         gr_catalog__process(catalog, current, &result);
-        json_decref(current);
-        if (!result.ok) {
-            gr_buf message = GR_BUF_INIT;
-            size_t index;
-            json_t *error;
-
-            json_array_foreach (result.errors, index, error)
-                gr_buf_printf(&message, "%s%s: %s", index ? ", " : "",
-                              json_string_value(json_object_get(error, "name")),
-                              json_string_value(json_object_get(error, "message")));
-            rc = gr_error_set(GR_EINVALID, "%s", gr_buf_cstr(&message));
-            gr_buf_free(&message);
-        } else {
+        if (!result.ok)
+            rc = dry_run_failure(&result);
+        else
+            rc = dry_run_keep(entities, seen_refs, result.entity);
+        if (rc == GR_OK && result.deferred_count > 0 && is_location &&
+            depth >= GR_CATALOG_DRY_RUN_MAX_DEPTH) {
             char *ref = gr_model_entity_ref(result.entity);
 
-            for (size_t i = 0; i < json_array_size(entities) && rc == GR_OK; i++) {
-                char *other = gr_model_entity_ref(json_array_get(entities, i));
-
-                if (strcmp(other, ref) == 0)
-                    rc = gr_error_set(GR_EINVALID, "Duplicate nested entity: %s", ref);
-                free(other);
-            }
+            rc = gr_error_set(GR_ELIMIT,
+                              "Location entities are nested more than %d deep at %s; register "
+                              "the deeper locations separately",
+                              GR_CATALOG_DRY_RUN_MAX_DEPTH, ref);
             free(ref);
-            if (json_array_size(entities) >= GR_CATALOG_DRY_RUN_MAX_ENTITIES)
-                rc = gr_error_set(GR_ELIMIT, "The location emits more than %d entities",
-                                  GR_CATALOG_DRY_RUN_MAX_ENTITIES);
-            json_object_del(json_object_get(result.entity, "metadata"), "uid");
-            json_array_append(entities, result.entity);
-            for (size_t i = 0; i < result.deferred_count && rc == GR_OK; i++) {
-                const char *json = gr_catalog__deferred_json(&result, i);
+        }
+        for (size_t i = 0; i < result.deferred_count && rc == GR_OK; i++) {
+            const char *json = gr_catalog__deferred_json(&result, i);
 
-                if (json == NULL)
-                    rc = GR_EBACKEND;
-                else
-                    json_array_append_new(stack, json_loads(json, 0, NULL));
-            }
+            if (json == NULL)
+                rc = GR_EBACKEND;
+            else
+                json_array_append_new(stack, json_pack("[o, i]", json_loads(json, 0, NULL),
+                                                       depth + (is_location ? 1 : 0)));
         }
         gr_catalog__result_free(&result);
+        json_decref(pending);
     }
     json_decref(stack);
+    json_decref(seen_refs);
     if (rc != GR_OK) {
         json_decref(entities);
         return rc;

@@ -2,6 +2,7 @@
 /* The `file` location reader: one path, or every file a glob matches. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
 #include "plugins/catalog/engine/read.h"
 #include "plugins/catalog/engine/util.h"
 
@@ -57,6 +59,7 @@ typedef struct {
     size_t count;
     size_t cap;
     int rc;
+    bool depth_warned; /* whether the folder depth limit was logged for this walk */
 } glob_walk;
 
 static int compare_paths(const void *a, const void *b)
@@ -69,8 +72,21 @@ static void walk(glob_walk *state, const char *dir, int depth)
     DIR *handle;
     struct dirent *entry;
 
-    if (depth > GLOB_MAX_DEPTH || state->rc != GR_OK)
+    if (state->rc != GR_OK)
         return;
+    if (depth > GLOB_MAX_DEPTH) {
+        if (!state->depth_warned) {
+            char max_depth[16];
+
+            snprintf(max_depth, sizeof(max_depth), "%d", GLOB_MAX_DEPTH);
+            gr_log_fields(GR_LOG_WARN, "catalog",
+                          "glob folder is too deep and is not searched; move the files up or "
+                          "use a more specific pattern",
+                          "pattern", state->pattern, "folder", dir, "max_depth", max_depth, NULL);
+        }
+        state->depth_warned = true;
+        return;
+    }
     handle = opendir(dir);
     if (handle == NULL)
         return;

@@ -9,6 +9,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/common/url_path.h"
 #include "plugins/catalog/engine/read.h"
 #include "plugins/catalog/engine/util.h"
 
@@ -94,7 +95,7 @@ static bool allowed_parts(const gr_catalog_settings *settings, const url_parts *
         if (allow->paths == NULL)
             return true;
         for (size_t k = 0; k < allow->path_count; k++) {
-            if (strncmp(parts->path, allow->paths[k], strlen(allow->paths[k])) == 0)
+            if (gr_url_path_has_prefix(parts->path, allow->paths[k]))
                 return true;
         }
     }

@@ -8,7 +8,7 @@
 #include "host/auth/audit.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
-#include "plugins/catalog/api/filter_sql.h"
+#include "plugins/catalog/api/read.h"
 
 /* The predicate that matches no entity. */
 static json_t *match_none(void)
@@ -136,9 +136,8 @@ json_t *gr_catalog_access_and(const json_t *filter, const json_t *access)
     return json_pack("{s:[O,O]}", "$all", filter, access);
 }
 
-int gr_catalog_permission_require(const gr_permission_policy *policy,
-                                  const gr_identity *identity, const char *permission,
-                                  const char *path)
+int gr_catalog_permission_require(const gr_permission_policy *policy, const gr_identity *identity,
+                                  const char *permission, const char *path)
 {
     if (policy == NULL)
         return GR_OK;
@@ -148,33 +147,14 @@ int gr_catalog_permission_require(const gr_permission_policy *policy,
 int gr_catalog_access_matches(gr_db *db, const json_t *access, gr_catalog_entity_key key,
                               const char *value)
 {
-    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
-    gr_db_conn *conn = NULL;
-    gr_db_stmt *stmt = NULL;
-    int rc;
+    gr_buf entity = GR_BUF_INIT;
+    int rc = key == GR_CATALOG_BY_UID ? gr_catalog_read_by_uid(db, value, access, &entity)
+                                      : gr_catalog_read_by_ref(db, value, access, &entity);
 
-    gr_catalog_sql_puts(&sql, key == GR_CATALOG_BY_UID
-                                  ? "SELECT 1 FROM catalog_final_entities fe WHERE fe.entity_id = "
-                                  : "SELECT 1 FROM catalog_final_entities fe WHERE fe.entity_ref = ");
-    gr_catalog_sql_param(&sql, value);
-    gr_catalog_sql_puts(&sql, " AND fe.final_entity IS NOT NULL AND ");
-    rc = gr_catalog_filter_to_sql(access, "fe.entity_id", &sql);
-    if (rc == GR_OK)
-        rc = gr_db_acquire(db, GR_DB_READ, &conn);
-    if (rc == GR_OK)
-        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
-    if (rc == GR_OK)
-        rc = gr_catalog_sql_bind(&sql, stmt, 1);
-    if (rc == GR_OK)
-        rc = gr_db_step(stmt);
-    if (rc == GR_DB_ROW)
-        rc = 1;
-    else if (rc == GR_DB_DONE)
-        rc = 0;
-    gr_db_finalize(stmt);
-    gr_db_release(conn);
-    gr_catalog_sql_free(&sql);
-    return rc;
+    gr_buf_free(&entity);
+    if (rc == GR_ENOTFOUND)
+        return 0;
+    return rc == GR_OK ? 1 : rc;
 }
 
 int gr_catalog_permission_check(gr_db *db, const gr_permission_policy *policy,

@@ -60,11 +60,10 @@ json_t *gr_catalog_access_and(const json_t *filter, const json_t *access);
  * Returns 0, GR_EDENIED with a message naming the permission, or
  * GR_EINVALID for an unknown permission. Thread-safe.
  */
-int gr_catalog_permission_require(const gr_permission_policy *policy,
-                                  const gr_identity *identity, const char *permission,
-                                  const char *path);
+int gr_catalog_permission_require(const gr_permission_policy *policy, const gr_identity *identity,
+                                  const char *permission, const char *path);
 
-/** Which column identifies the entity of gr_catalog_permission_check(). */
+/** The column that names the entity in gr_catalog_permission_check(). */
 typedef enum {
     GR_CATALOG_BY_REF, /* catalog_final_entities.entity_ref, "kind:namespace/name" in lower case */
     GR_CATALOG_BY_UID, /* catalog_final_entities.entity_id, the entity's metadata.uid */
@@ -74,7 +73,7 @@ typedef enum {
  * Checks that `identity` may apply `permission` (a catalog-entity
  * permission) to one entity. An entity that does not exist and one the
  * caller may not read (catalog.entity.read) both give GR_ENOTFOUND without
- * a message, so that the answer never shows that an unreadable entity
+ * a message, so that the response never shows that an unreadable entity
  * exists. A readable entity that the conditions of `permission` do not
  * cover gives GR_EDENIED, written to the audit log with `path`. Both
  * conditions run as SQL on a read connection of `db`. A NULL or disabled

@@ -138,20 +138,27 @@ static int compare_names(const void *a, const void *b)
 
 void gr_techdocs_attributes_write(gr_buf *out, const gr_techdocs_attributes *attrs)
 {
-    const gr_techdocs_attribute **sorted;
+    const gr_techdocs_attribute *on_stack[8];
+    const gr_techdocs_attribute **sorted = on_stack;
 
     if (attrs->count == 0)
         return;
-    sorted = gr_xcalloc(attrs->count, sizeof(*sorted));
+    /* Most tags have one to three attributes: sort those without allocating. */
+    if (attrs->count > sizeof(on_stack) / sizeof(on_stack[0]))
+        sorted = gr_xcalloc(attrs->count, sizeof(*sorted));
     for (size_t i = 0; i < attrs->count; i++)
         sorted[i] = &attrs->items[i];
-    qsort(sorted, attrs->count, sizeof(*sorted), compare_names);
+    if (attrs->count > 1)
+        qsort(sorted, attrs->count, sizeof(*sorted), compare_names);
     for (size_t i = 0; i < attrs->count; i++) {
-        gr_buf_printf(out, " %s=\"", sorted[i]->name);
+        gr_buf_putc(out, ' ');
+        gr_buf_puts(out, sorted[i]->name);
+        gr_buf_puts(out, "=\"");
         gr_buf_put_html(out, sorted[i]->value);
         gr_buf_putc(out, '"');
     }
-    free(sorted);
+    if (sorted != on_stack)
+        free(sorted);
 }
 
 void gr_techdocs_attributes_free(gr_techdocs_attributes *attrs)

@@ -25,6 +25,7 @@
 #include "plugins/techdocs/build/markdown.h"
 #include "plugins/techdocs/build/meta.h"
 #include "plugins/techdocs/build/nav.h"
+#include "plugins/techdocs/build/ordered.h"
 #include "plugins/techdocs/build/sanitize.h"
 #include "plugins/techdocs/build/search.h"
 #include "plugins/techdocs/build/urls.h"
@@ -39,6 +40,18 @@ typedef struct {
     char *edit_url;
 } page_info;
 
+/* What building one page leaves for the step that runs in page order. */
+typedef struct {
+    int rc;
+    char *error; /* the message of a failed build, taken on the thread that built it */
+    int counted; /* the page reached the write step */
+    char *dest;  /* the output path, relative to out_dir */
+    char *html;
+    size_t html_len;
+    gr_buf search; /* the page's search index entries */
+    gr_techdocs_report warnings;
+} page_result;
+
 typedef struct {
     const char *src_dir;
     const char *out_dir;
@@ -50,7 +63,11 @@ typedef struct {
     gr_techdocs_nav_item nav;
     page_info *pages;
     size_t page_count;
-    json_t *search_docs;
+    page_result *results; /* one per page */
+    page_info **page_of;  /* the page of each file of `files`, or NULL */
+    FILE *search_file;    /* search_index.json, written as pages finish */
+    char *search_part;    /* its path until it is complete */
+    int search_has_entry; /* an entry is written, so the next one keeps its ',' */
     json_t *written; /* output paths, for techdocs_metadata.json */
     EVP_MD_CTX *digest;
     gr_techdocs_report *report;
@@ -153,8 +170,8 @@ static FILE *open_output(const char *path, int *rc)
     return *rc == GR_OK ? fopen(path, "wb") : NULL;
 }
 
-/* Writes `data` to out_dir/rel_path and records it for the metadata file. */
-static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
+/* Writes `data` to out_dir/rel_path. Safe on any thread. */
+static int write_file(const site *s, const char *rel_path, const char *data, size_t len)
 {
     char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
     int rc = GR_OK;
@@ -166,12 +183,25 @@ static int write_output(site *s, const char *rel_path, const char *data, size_t 
         if (file != NULL && fclose(file) != 0 && rc == GR_OK)
             rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
     }
-    if (rc == GR_OK && listed) {
-        json_array_append_new(s->written, json_string(rel_path));
-        EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
-        EVP_DigestUpdate(s->digest, data, len);
-    }
     free(path);
+    return rc;
+}
+
+/* Records a written file for the metadata file, in the order of the build. */
+static void list_output(site *s, const char *rel_path, const char *data, size_t len)
+{
+    json_array_append_new(s->written, json_string(rel_path));
+    EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
+    EVP_DigestUpdate(s->digest, data, len);
+}
+
+/* Writes `data` to out_dir/rel_path and, when `listed`, records it. */
+static int write_output(site *s, const char *rel_path, const char *data, size_t len, int listed)
+{
+    int rc = write_file(s, rel_path, data, len);
+
+    if (rc == GR_OK && listed)
+        list_output(s, rel_path, data, len);
     return rc;
 }
 
@@ -283,11 +313,9 @@ static int resolve_docs_dir(site *s, char **docs_abs)
 
 static page_info *find_page(site *s, const char *src_uri)
 {
-    for (size_t i = 0; i < s->page_count; i++) {
-        if (strcmp(s->pages[i].file->src_uri, src_uri) == 0)
-            return &s->pages[i];
-    }
-    return NULL;
+    const gr_techdocs_file *file = gr_techdocs_files_find(&s->files, src_uri);
+
+    return file != NULL ? s->page_of[file - s->files.items] : NULL;
 }
 
 /* Gives pages their nav titles; a page listed twice keeps the last one, as in MkDocs. */
@@ -311,7 +339,7 @@ static void apply_nav_titles(site *s, const gr_techdocs_nav_item *item, int dept
 
 static int file_exists(const char *src_uri, void *payload)
 {
-    site *s = payload;
+    const site *s = payload;
 
     return gr_techdocs_files_find(&s->files, src_uri) != NULL;
 }
@@ -322,8 +350,15 @@ static int check_utf8(const char *path, const char *text, size_t len)
 
     while (pos < len) {
         utf8proc_int32_t codepoint;
-        utf8proc_ssize_t used = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
-                                                 (utf8proc_ssize_t)(len - pos), &codepoint);
+        utf8proc_ssize_t used;
+
+        /* Most text is ASCII: only other bytes need the decoder. */
+        if ((unsigned char)text[pos] < 0x80) {
+            pos++;
+            continue;
+        }
+        used = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
+                                (utf8proc_ssize_t)(len - pos), &codepoint);
         if (used <= 0)
             return gr_error_set(GR_EINVALID, "%s: byte %zu is not valid UTF-8; save the file "
                                              "as UTF-8",
@@ -352,7 +387,8 @@ static void set_title(page_info *page, const gr_techdocs_meta *meta, const char 
     page->title = gr_techdocs_fallback_title(page->file->src_uri, is_homepage);
 }
 
-static void report_links(site *s, const page_info *page, const gr_techdocs_page_html *html)
+static void report_links(const site *s, const page_info *page, const gr_techdocs_page_html *html,
+                         gr_techdocs_report *report)
 {
     for (size_t i = 0; i < html->link_count; i++) {
         const gr_techdocs_link *link = &html->links[i];
@@ -361,14 +397,16 @@ static void report_links(site *s, const page_info *page, const gr_techdocs_page_
         if (link->status != GR_TECHDOCS_LINK_MISSING)
             continue;
         file = gr_xasprintf("%s/%s", s->docs_rel, page->file->src_uri);
-        report_add(s->report, GR_TECHDOCS_WARNING_CONTENT, file, link->line,
+        report_add(report, GR_TECHDOCS_WARNING_CONTENT, file, link->line,
                    "%s '%s' points to '%s', which is not found in the documentation files",
                    link->is_image ? "image" : "link", link->url, link->target);
         free(file);
     }
 }
 
-static int build_page(site *s, page_info *page)
+/* Builds one page into `result`; runs on a build thread, so it changes only
+ * `page` and `result`. */
+static int build_page(const site *s, page_info *page, page_result *result)
 {
     const char *path = page->file->abs_path;
     char *text = NULL;
@@ -376,8 +414,7 @@ static int build_page(site *s, page_info *page)
     size_t skip = 0;
     gr_techdocs_meta meta = {0};
     gr_techdocs_page_html html = {0};
-    gr_techdocs_link_context links = {page->file->src_uri, file_exists, s};
-    char *dest = NULL;
+    gr_techdocs_link_context links = {page->file->src_uri, file_exists, (void *)s};
     const char *body;
     size_t body_len;
     int rc = read_file(path, GR_TECHDOCS_MAX_SOURCE_BYTES, &text, &len);
@@ -401,18 +438,145 @@ static int build_page(site *s, page_info *page)
         rc = gr_error_wrap(rc, "%s", path);
         goto done;
     }
-    report_links(s, page, &html);
-    gr_techdocs_search_add_page(s->search_docs, strcmp(page->url, "./") == 0 ? "" : page->url,
-                                page->title, &html);
-    dest = gr_techdocs_dest_path(page->file->src_uri);
-    rc = write_output(s, dest, html.html, strlen(html.html), 1);
-    s->report->page_count++;
+    report_links(s, page, &html, &result->warnings);
+    gr_techdocs_search_add_page(&result->search,
+                                strcmp(page->url, "./") == 0 ? "" : page->url, page->title, &html);
+    result->dest = gr_techdocs_dest_path(page->file->src_uri);
+    result->html_len = strlen(html.html);
+    result->html = html.html;
+    html.html = NULL;
+    rc = write_file(s, result->dest, result->html, result->html_len);
+    result->counted = 1;
 
 done:
-    free(dest);
     free(meta.title);
     gr_techdocs_page_html_free(&html);
     free(text);
+    return rc;
+}
+
+/* Starts search/search_index.json under a temporary name, so that a failed
+ * build leaves no partial index behind. */
+static int search_open(site *s)
+{
+    gr_buf start = GR_BUF_INIT;
+    int rc = GR_OK;
+
+    s->search_part = gr_xasprintf("%s/search/search_index.json.part", s->out_dir);
+    s->search_file = open_output(s->search_part, &rc);
+    if (rc == GR_OK && s->search_file == NULL)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    gr_techdocs_search_start(&start);
+    if (rc == GR_OK && fwrite(start.data, 1, start.len, s->search_file) != start.len)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    gr_buf_free(&start);
+    return rc;
+}
+
+/* Appends a page's search entries, each of which starts with ',' (dropped
+ * from the first entry of the index). */
+static int search_write_entries(site *s, const gr_buf *entries)
+{
+    size_t skip = !s->search_has_entry && entries->len > 0 ? 1 : 0;
+
+    if (entries->len == 0)
+        return GR_OK;
+    s->search_has_entry = 1;
+    if (fwrite(entries->data + skip, 1, entries->len - skip, s->search_file) !=
+        entries->len - skip)
+        return gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part,
+                            strerror(errno));
+    return GR_OK;
+}
+
+/* Feeds the file at `path` to the site digest, after its name `rel_path`. */
+static int digest_file(site *s, const char *rel_path, const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    char chunk[65536];
+    size_t got;
+    int rc = GR_OK;
+
+    if (file == NULL)
+        return gr_error_set(GR_EBACKEND, "%s: cannot open: %s", path, strerror(errno));
+    EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
+        EVP_DigestUpdate(s->digest, chunk, got);
+    if (ferror(file))
+        rc = gr_error_set(GR_EBACKEND, "%s: read failed", path);
+    fclose(file);
+    return rc;
+}
+
+/* Ends search_index.json, gives it its name and records it for the metadata file. */
+static int search_close(site *s)
+{
+    const char *rel_path = "search/search_index.json";
+    char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
+    gr_buf end = GR_BUF_INIT;
+    FILE *file = s->search_file;
+    int rc = GR_OK;
+
+    s->search_file = NULL;
+    gr_techdocs_search_finish(&end);
+    if (fwrite(end.data, 1, end.len, file) != end.len)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    if (fclose(file) != 0 && rc == GR_OK)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
+    if (rc == GR_OK && rename(s->search_part, path) != 0)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot rename to %s: %s", s->search_part, path,
+                          strerror(errno));
+    if (rc == GR_OK)
+        rc = digest_file(s, rel_path, path);
+    if (rc == GR_OK)
+        json_array_append_new(s->written, json_string(rel_path));
+    gr_buf_free(&end);
+    free(path);
+    return rc;
+}
+
+static void run_page(size_t index, void *payload)
+{
+    site *s = payload;
+    page_result *result = &s->results[index];
+
+    result->rc = build_page(s, &s->pages[index], result);
+    if (result->rc != GR_OK)
+        result->error = gr_xstrdup(gr_error_last());
+}
+
+static void result_free(page_result *result)
+{
+    free(result->error);
+    free(result->dest);
+    free(result->html);
+    gr_buf_free(&result->search);
+    gr_techdocs_report_free(&result->warnings);
+    memset(result, 0, sizeof(*result));
+}
+
+/* Takes a built page into the site in page order: its warnings, search
+ * entries, and its place in the metadata file list and digest. */
+static int finish_page(size_t index, void *payload)
+{
+    site *s = payload;
+    page_result *result = &s->results[index];
+    gr_techdocs_report *from = &result->warnings;
+    int rc = result->rc;
+
+    for (size_t i = 0; i < from->warning_count; i++) {
+        gr_techdocs_warning *warning = &from->warnings[i];
+        report_add(s->report, warning->kind, warning->file, warning->line, "%s",
+                   warning->message);
+    }
+    s->report->page_count += (size_t)result->counted;
+    if (rc != GR_OK) {
+        rc = gr_error_set(rc, "%s", result->error);
+    } else {
+        rc = search_write_entries(s, &result->search);
+        list_output(s, result->dest, result->html, result->html_len);
+    }
+    result_free(result);
     return rc;
 }
 
@@ -512,21 +676,20 @@ static int write_site_data(site *s)
 {
     json_t *nav = json_pack("{s:s, s:o}", "site_name", s->config.site_name, "items",
                             nav_json(s, &s->nav));
-    json_t *index = gr_techdocs_search_index(json_incref(s->search_docs));
     int rc = write_json(s, "techdocs_nav.json", nav, 1);
 
     if (rc == GR_OK)
-        rc = write_json(s, "search/search_index.json", index, 1);
+        rc = search_close(s);
     if (rc == GR_OK)
         rc = write_metadata(s);
     json_decref(nav);
-    json_decref(index);
     return rc;
 }
 
 static void prepare_pages(site *s)
 {
     s->pages = gr_xcalloc(s->files.count + 1, sizeof(page_info));
+    s->page_of = gr_xcalloc(s->files.count + 1, sizeof(page_info *));
     for (size_t i = 0; i < s->files.count; i++) {
         const gr_techdocs_file *file = &s->files.items[i];
         page_info *page;
@@ -534,6 +697,7 @@ static void prepare_pages(site *s)
         if (!file->is_page)
             continue;
         page = &s->pages[s->page_count++];
+        s->page_of[i] = page;
         page->file = file;
         page->url = gr_techdocs_file_url(file->src_uri);
         page->edit_url =
@@ -570,11 +734,24 @@ static void site_free(site *s)
         free(s->pages[i].edit_url);
     }
     free(s->pages);
+    free(s->page_of);
+    for (size_t i = 0; s->results != NULL && i < s->page_count; i++)
+        result_free(&s->results[i]);
+    free(s->results);
     gr_techdocs_nav_free(&s->nav);
     gr_techdocs_files_free(&s->files);
     gr_techdocs_config_free(&s->config);
     gr_yaml_doc_free(s->config_doc);
-    json_decref(s->search_docs);
+    /* A build that stopped early leaves no partial search index, nor the
+     * search folder made for it (rmdir fails when the folder has files). */
+    if (s->search_file != NULL) {
+        char *slash = strrchr(s->search_part, '/');
+        fclose(s->search_file);
+        unlink(s->search_part);
+        *slash = '\0';
+        rmdir(s->search_part);
+    }
+    free(s->search_part);
     json_decref(s->written);
     EVP_MD_CTX_free(s->digest);
     free(s->config_name);
@@ -592,7 +769,6 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
     s.src_dir = src_dir;
     s.out_dir = out_dir;
     s.report = report;
-    s.search_docs = json_array();
     s.written = json_array();
     s.digest = EVP_MD_CTX_new();
     if (s.digest == NULL || EVP_DigestInit_ex(s.digest, EVP_sha256(), NULL) != 1) {
@@ -613,8 +789,12 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
         goto done;
 
     prepare_pages(&s);
-    for (size_t i = 0; i < s.page_count && rc == GR_OK; i++)
-        rc = build_page(&s, &s.pages[i]);
+    rc = search_open(&s);
+    if (rc != GR_OK)
+        goto done;
+    s.results = gr_xcalloc(s.page_count + 1, sizeof(page_result));
+    rc = gr_techdocs_run_ordered(s.page_count, gr_techdocs_thread_count(), run_page, finish_page,
+                                 &s);
     for (size_t i = 0; i < s.files.count && rc == GR_OK; i++) {
         if (!s.files.items[i].is_page)
             rc = copy_file(&s, &s.files.items[i]);

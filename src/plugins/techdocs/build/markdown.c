@@ -162,8 +162,9 @@ static char *resolve_url(renderer *r, const char *url, int is_image)
 
     if (gr_techdocs_url_is_unsafe(url, strlen(url), is_image))
         return NULL;
-    status = gr_techdocs_rewrite_link(url, context->src_uri, context->exists, context->payload,
-                                      &written, &target_path);
+    status = gr_techdocs_rewrite_link_at(url, context->src_uri, r->page->page_url,
+                                         context->exists, context->payload, &written,
+                                         &target_path);
     add_link(r, url, written, target_path, status, is_image);
     return written;
 }
@@ -228,7 +229,8 @@ static void tag_write(element_tag *tag, gr_buf *buf, const char *name,
     tag->buf = buf;
     tag->name = name;
     tag->start = buf->len;
-    gr_buf_printf(buf, "<%s", name);
+    gr_buf_putc(buf, '<');
+    gr_buf_puts(buf, name);
     gr_techdocs_attributes_write(buf, attrs);
     gr_buf_puts(buf, end);
     tag->end = buf->len;
@@ -387,7 +389,8 @@ static void finish_heading(renderer *r)
 
     r->heading_level = 0;
     gr_techdocs_attributes_set(&attrs, "id", id);
-    gr_buf_printf(r->out, "<h%d", level);
+    gr_buf_puts(r->out, "<h");
+    gr_buf_putc(r->out, (char)('0' + level));
     gr_techdocs_attributes_write(r->out, &attrs);
     gr_buf_putc(r->out, '>');
     gr_buf_append(r->out, r->heading_html.data ? r->heading_html.data : "", r->heading_html.len);
@@ -397,7 +400,9 @@ static void finish_heading(renderer *r)
         gr_buf_put_html(r->out, id);
         gr_buf_printf(r->out, "\" title=\"Permanent link\">%s</a>", text ? text : "&para;");
     }
-    gr_buf_printf(r->out, "</h%d>\n", level);
+    gr_buf_puts(r->out, "</h");
+    gr_buf_putc(r->out, (char)('0' + level));
+    gr_buf_puts(r->out, ">\n");
 
     gr_buf_reset(&r->heading_html);
     gr_buf_reset(&r->heading_slug_text);
@@ -468,8 +473,9 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
     case MD_BLOCK_TR: gr_buf_puts(out, "<tr>\n"); break;
     case MD_BLOCK_TH:
     case MD_BLOCK_TD:
-        gr_buf_printf(out, "<%s%s>", type == MD_BLOCK_TH ? "th" : "td",
-                      align_style(((const MD_BLOCK_TD_DETAIL *)detail)->align));
+        gr_buf_puts(out, type == MD_BLOCK_TH ? "<th" : "<td");
+        gr_buf_puts(out, align_style(((const MD_BLOCK_TD_DETAIL *)detail)->align));
+        gr_buf_putc(out, '>');
         break;
     default: break;
     }
@@ -756,6 +762,7 @@ static int render_footnotes(gr_techdocs__page *page, gr_buf *out)
 
 static void page_free(gr_techdocs__page *page)
 {
+    free(page->page_url);
     gr_techdocs_idset_free(page->ids);
     gr_buf_free(&page->reference_definitions);
     for (size_t i = 0; i < page->footnote_count; i++) {
@@ -776,6 +783,7 @@ int gr_techdocs_render_markdown(const char *text, size_t len, int first_line,
     memset(out, 0, sizeof(*out));
     page.options = options;
     page.links = links;
+    page.page_url = gr_techdocs_file_url(links->src_uri);
     page.ids = gr_techdocs_idset_new();
     page.document = text;
     page.document_len = len;

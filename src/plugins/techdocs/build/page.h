@@ -21,6 +21,7 @@ typedef struct {
 typedef struct {
     const gr_techdocs_markdown_options *options;
     const gr_techdocs_link_context *links;
+    char *page_url; /* gr_techdocs_file_url() of links->src_uri, for rewriting links */
     gr_techdocs_idset *ids;
     gr_buf reference_definitions; /* every `[label]: url` line, appended to each md4c run */
     gr_techdocs__footnote *footnotes;

@@ -74,16 +74,13 @@ static void append_decoded(gr_buf *out, const char *text, size_t len)
     }
 }
 
-/* Collapses whitespace as SearchIndex._add_entry does. */
-static char *clean_text(const char *text, size_t len)
+/* Collapses whitespace as SearchIndex._add_entry does, in place (the text
+ * only shrinks); returns the new length and ends the text with a NUL. */
+static size_t clean_text(char *text, size_t len)
 {
-    gr_buf out = GR_BUF_INIT;
+    size_t kept = 0;
     int space = 0;
 
-    size_t run = 0;
-    size_t run_len = 0;
-
-    gr_buf_puts(&out, "");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -92,22 +89,18 @@ static char *clean_text(const char *text, size_t len)
             i++;
         }
         if (is_space) {
-            /* A run of text ends: write it in one append. */
-            gr_buf_append(&out, text + run, run_len);
-            run_len = 0;
-            space = out.len > 0;
+            space = kept > 0;
             continue;
         }
-        if (run_len == 0) {
-            if (space)
-                gr_buf_putc(&out, ' ');
-            space = 0;
-            run = i;
-        }
-        run_len++;
+        /* A space is written only after one or more were read, so `kept`
+         * never passes `i`. */
+        if (space)
+            text[kept++] = ' ';
+        space = 0;
+        text[kept++] = (char)c;
     }
-    gr_buf_append(&out, text + run, run_len);
-    return gr_buf_detach(&out);
+    text[kept] = '\0';
+    return kept;
 }
 
 /* One heading's section while the page is walked. */
@@ -149,14 +142,92 @@ static char *id_attribute(const char *tag, size_t len)
     return NULL;
 }
 
-static void add_entry(json_t *docs, const char *title, const char *text, size_t len,
+/* Appends `text` as a JSON string the way jansson writes it with
+ * JSON_ENSURE_ASCII: \uXXXX (upper-case hex, surrogate pairs above the BMP)
+ * for control and non-ASCII characters. Returns 0 when `text` is not valid
+ * UTF-8, which jansson refuses. */
+static int put_json_string(gr_buf *out, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *run = p;
+
+    gr_buf_putc(out, '"');
+    while (*p != '\0') {
+        utf8proc_int32_t codepoint;
+        utf8proc_ssize_t used;
+        char escape[13];
+        size_t escape_len = 2;
+
+        if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+            p++;
+            continue;
+        }
+        gr_buf_append(out, run, (size_t)(p - run));
+        used = utf8proc_iterate(p, -1, &codepoint);
+        if (used <= 0)
+            return 0;
+        p += used;
+        run = p;
+        escape[0] = '\\';
+        switch (codepoint) {
+        case '"': escape[1] = '"'; break;
+        case '\\': escape[1] = '\\'; break;
+        case '\b': escape[1] = 'b'; break;
+        case '\f': escape[1] = 'f'; break;
+        case '\n': escape[1] = 'n'; break;
+        case '\r': escape[1] = 'r'; break;
+        case '\t': escape[1] = 't'; break;
+        default: {
+            utf8proc_int32_t units[2] = {codepoint, 0};
+            size_t unit_count = 1;
+            if (codepoint >= 0x10000) {
+                units[0] = 0xD800 | ((codepoint - 0x10000) >> 10);
+                units[1] = 0xDC00 | ((codepoint - 0x10000) & 0x3FF);
+                unit_count = 2;
+            }
+            escape_len = 0;
+            for (size_t i = 0; i < unit_count; i++) {
+                escape[escape_len++] = '\\';
+                escape[escape_len++] = 'u';
+                for (int shift = 12; shift >= 0; shift -= 4)
+                    escape[escape_len++] = hex[(units[i] >> shift) & 15];
+            }
+        }
+        }
+        gr_buf_append(out, escape, escape_len);
+    }
+    gr_buf_append(out, run, (size_t)(p - run));
+    gr_buf_putc(out, '"');
+    return 1;
+}
+
+/* Appends ',' and one entry {"location", "text", "title"} (keys sorted, as
+ * the index is written with JSON_SORT_KEYS). `text` (`len` bytes of a
+ * buffer of at least len + 1) is cleaned in place. An entry with text that
+ * is not valid UTF-8 is left out, as jansson leaves it out. */
+static void add_entry(gr_buf *out, const char *title, char *text, size_t len,
                       const char *location)
 {
-    char *clean = clean_text(text, len);
+    size_t start = out->len;
+    int ok;
 
-    json_array_append_new(docs, json_pack("{s:s?, s:s, s:s}", "title", title, "text", clean,
-                                          "location", location));
-    free(clean);
+    if (text != NULL)
+        clean_text(text, len);
+    gr_buf_puts(out, ",{\"location\":");
+    ok = put_json_string(out, location);
+    gr_buf_puts(out, ",\"text\":");
+    ok = ok && put_json_string(out, text != NULL ? text : "");
+    gr_buf_puts(out, ",\"title\":");
+    if (title == NULL)
+        gr_buf_puts(out, "null");
+    else
+        ok = ok && put_json_string(out, title);
+    gr_buf_putc(out, '}');
+    if (!ok) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
 }
 
 static const gr_techdocs_heading *find_heading(const gr_techdocs_page_html *page, const char *id)
@@ -168,7 +239,7 @@ static const gr_techdocs_heading *find_heading(const gr_techdocs_page_html *page
     return NULL;
 }
 
-void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char *title,
+void gr_techdocs_search_add_page(gr_buf *docs, const char *page_url, const char *title,
                                  const gr_techdocs_page_html *page)
 {
     const char *html = page->html ? page->html : "";
@@ -185,22 +256,21 @@ void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char 
         size_t end = lt ? (size_t)(lt - html) : len;
 
         if (end > pos) {
-            gr_buf chunk = GR_BUF_INIT;
-            append_decoded(&chunk, html + pos, end - pos);
+            size_t chunk_start;
             if (!first_chunk)
                 gr_buf_putc(&all, '\n');
             first_chunk = 0;
-            gr_buf_append(&all, chunk.data, chunk.len);
+            chunk_start = all.len;
+            append_decoded(&all, html + pos, end - pos);
             if (section_count > 0 && !in_heading) {
                 section *current = &sections[section_count - 1];
-                size_t chunk_len = chunk.len;
-                while (chunk_len > 0 && chunk.data[chunk_len - 1] == '\n')
+                size_t chunk_len = all.len - chunk_start;
+                while (chunk_len > 0 && all.data[chunk_start + chunk_len - 1] == '\n')
                     chunk_len--;
                 if (current->chunks++ > 0)
                     gr_buf_putc(&current->text, ' ');
-                gr_buf_append(&current->text, chunk.data, chunk_len);
+                gr_buf_append(&current->text, all.data + chunk_start, chunk_len);
             }
-            gr_buf_free(&chunk);
         }
         if (lt == NULL)
             break;
@@ -224,12 +294,12 @@ void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char 
     size_t all_len = all.len;
     while (all_len > 0 && all.data[all_len - 1] == '\n')
         all_len--;
-    add_entry(docs, title, gr_buf_cstr(&all), all_len, page_url);
+    add_entry(docs, title, all.data, all_len, page_url);
     for (size_t i = 0; i < section_count; i++) {
         const gr_techdocs_heading *heading = find_heading(page, sections[i].id);
         if (heading != NULL) {
             char *location = gr_xasprintf("%s#%s", page_url, heading->id);
-            add_entry(docs, heading->title, gr_buf_cstr(&sections[i].text), sections[i].text.len,
+            add_entry(docs, heading->title, sections[i].text.data, sections[i].text.len,
                       location);
             free(location);
         }
@@ -240,9 +310,14 @@ void gr_techdocs_search_add_page(json_t *docs, const char *page_url, const char 
     gr_buf_free(&all);
 }
 
-json_t *gr_techdocs_search_index(json_t *docs)
+void gr_techdocs_search_start(gr_buf *out)
 {
-    return json_pack("{s:{s:s, s:[s], s:i, s:b, s:s}, s:o}", "config", "indexing", "full", "lang",
-                     "en", "min_search_length", 3, "prebuild_index", 0, "separator", "[\\s\\-]+",
-                     "docs", docs);
+    gr_buf_puts(out, "{\"config\":{\"indexing\":\"full\",\"lang\":[\"en\"],"
+                     "\"min_search_length\":3,\"prebuild_index\":false,"
+                     "\"separator\":\"[\\\\s\\\\-]+\"},\"docs\":[");
+}
+
+void gr_techdocs_search_finish(gr_buf *out)
+{
+    gr_buf_puts(out, "]}");
 }

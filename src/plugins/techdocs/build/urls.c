@@ -141,19 +141,23 @@ char *gr_techdocs_page_name(const char *src_uri)
 char *gr_techdocs_dest_path(const char *src_uri)
 {
     const char *slash = strrchr(src_uri, '/');
-    int parent_len = slash ? (int)(slash - src_uri) : 0;
+    size_t parent_len = slash ? (size_t)(slash - src_uri) : 0;
+    gr_buf dest = GR_BUF_INIT;
     char *name;
-    char *dest;
 
     if (!gr_techdocs_is_markdown(src_uri))
         return gr_xstrdup(src_uri);
     name = gr_techdocs_page_name(src_uri);
-    if (strcmp(name, "index") == 0)
-        dest = gr_xasprintf("%.*s%sindex.html", parent_len, src_uri, parent_len ? "/" : "");
-    else
-        dest = gr_xasprintf("%.*s%s%s/index.html", parent_len, src_uri, parent_len ? "/" : "", name);
+    gr_buf_append(&dest, src_uri, parent_len);
+    if (parent_len > 0)
+        gr_buf_putc(&dest, '/');
+    if (strcmp(name, "index") != 0) {
+        gr_buf_puts(&dest, name);
+        gr_buf_putc(&dest, '/');
+    }
+    gr_buf_puts(&dest, "index.html");
     free(name);
-    return dest;
+    return gr_buf_detach(&dest);
 }
 
 char *gr_techdocs_file_url(const char *src_uri)
@@ -168,7 +172,7 @@ char *gr_techdocs_file_url(const char *src_uri)
         if (slash == NULL)
             url = gr_xstrdup("./");
         else
-            url = gr_xasprintf("%.*s/", (int)(slash - dest), dest);
+            url = gr_xstrndup(dest, (size_t)(slash - dest) + 1);
     } else {
         url = gr_xstrdup(dest);
     }
@@ -364,7 +368,16 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
                                                  gr_techdocs_file_exists exists, void *payload,
                                                  char **out, char **target_out)
 {
+    return gr_techdocs_rewrite_link_at(url, page_src_uri, NULL, exists, payload, out, target_out);
+}
+
+gr_techdocs_link_status gr_techdocs_rewrite_link_at(const char *url, const char *page_src_uri,
+                                                    const char *page_url,
+                                                    gr_techdocs_file_exists exists, void *payload,
+                                                    char **out, char **target_out)
+{
     split_url parts;
+    char *own_page_url = NULL;
     char *target = NULL;
     gr_techdocs_link_status status = GR_TECHDOCS_LINK_KEPT;
 
@@ -382,7 +395,8 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
     }
 
     char *target_url = gr_techdocs_file_url(target);
-    char *page_url = gr_techdocs_file_url(page_src_uri);
+    if (page_url == NULL)
+        page_url = own_page_url = gr_techdocs_file_url(page_src_uri);
     char *relative = gr_techdocs_relative_url(target_url, page_url);
     gr_buf result = GR_BUF_INIT;
 
@@ -394,7 +408,7 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
     *out = gr_buf_detach(&result);
     status = GR_TECHDOCS_LINK_REWRITTEN;
     free(target_url);
-    free(page_url);
+    free(own_page_url);
     free(relative);
 
 done:

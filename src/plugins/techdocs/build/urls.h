@@ -59,6 +59,16 @@ gr_techdocs_link_status gr_techdocs_rewrite_link(const char *url, const char *pa
                                                  char **out, char **target_out);
 
 /**
+ * Does what gr_techdocs_rewrite_link() does, with the page's URL
+ * (gr_techdocs_file_url() of `page_src_uri`, borrowed) worked out once by
+ * the caller; NULL works it out here.
+ */
+gr_techdocs_link_status gr_techdocs_rewrite_link_at(const char *url, const char *page_src_uri,
+                                                    const char *page_url,
+                                                    gr_techdocs_file_exists exists, void *payload,
+                                                    char **out, char **target_out);
+
+/**
  * Returns the edit link of a page: `edit_uri` + `src_uri` joined onto
  * `repo_url` as urllib.parse.urljoin does (an absolute edit_uri stands alone,
  * one starting with '/' replaces the path, '?' or '#' attach to repo_url).

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests that cross the location readers' limits: file size, glob depth and count, redirects.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "support/gr_test.h"
+#include "host/common/alloc.h"
+#include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/http/http.h"
+#include "host/log/log.h"
+#include "plugins/catalog/engine/read.h"
+#include "plugins/catalog/engine/settings.h"
+
+static char *tmp_dir;
+static gr_http_server *server;
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static gr_buf log_text = GR_BUF_INIT;
+
+static void capture_log(gr_log_level level, const char *line, void *payload)
+{
+    (void)level;
+    (void)payload;
+    pthread_mutex_lock(&log_lock);
+    gr_buf_puts(&log_text, line);
+    gr_buf_putc(&log_text, '\n');
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* Redirects /hop/N to /hop/N-1, and /hop/0 sends a small catalog file. */
+static int hop_get(gr_request *req, gr_response *res, void *payload)
+{
+    int n = atoi(gr_req_param(req, "n"));
+    char location[32];
+
+    (void)payload;
+    if (n == 0) {
+        gr_res_body(res, 200, "text/yaml", "kind: Component\n", 16);
+        return 0;
+    }
+    snprintf(location, sizeof(location), "/hop/%d", n - 1);
+    return gr_res_redirect(res, 302, location);
+}
+
+static int group_setup(void **state)
+{
+    gr_http_options opts = {0};
+
+    (void)state;
+    tmp_dir = gr_test_tmpdir("read-limits");
+    gr_log_set_sink(capture_log, NULL);
+    opts.threads = 1;
+    assert_int_equal(gr_http_server_new(&server, &opts), GR_OK);
+    assert_int_equal(gr_http_route(server, "GET", "/hop/:n", GR_ROUTE_PUBLIC, hop_get, NULL),
+                     GR_OK);
+    assert_int_equal(gr_http_server_start(server), GR_OK);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    gr_http_server_free(server);
+    gr_log_set_sink(NULL, NULL);
+    gr_buf_free(&log_text);
+    gr_test_rmtree(tmp_dir);
+    free(tmp_dir);
+    return 0;
+}
+
+/* Reads the settings with backend.reading.allow naming the test server. */
+static void settings_for_server(gr_catalog_settings *settings)
+{
+    char *host = gr_xasprintf("127.0.0.1:%d", gr_http_server_port(server));
+    json_t *config = json_pack("{s:{s:{s:[{s:s}]}}}", "backend", "reading", "allow", "host", host);
+
+    assert_int_equal(gr_catalog__settings_read(settings, config), GR_OK);
+    json_decref(config);
+    free(host);
+}
+
+static void file_over_read_max_rejected(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *path = gr_xasprintf("%s/size/catalog-info.yaml", tmp_dir);
+    char text[102];
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    assert_int_equal(settings.read_max_bytes, GR_CATALOG_READ_MAX_BYTES);
+    settings.read_max_bytes = 100;
+    memset(text, 'x', 101);
+    text[101] = '\0';
+    gr_test_write_file(tmp_dir, "size/catalog-info.yaml", text);
+    assert_int_equal(gr_catalog__read_file(&settings, path, &files), GR_ELIMIT);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), path));
+    assert_non_null(strstr(gr_error_last(), "is larger than the limit of 100 bytes"));
+
+    text[100] = '\0';
+    gr_test_write_file(tmp_dir, "size/catalog-info.yaml", text);
+    assert_int_equal(gr_catalog__read_file(&settings, path, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    gr_catalog__files_free(&files);
+    gr_catalog__settings_free(&settings);
+    free(path);
+}
+
+static void url_over_read_max_rejected(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *url = gr_xasprintf("http://127.0.0.1:%d/hop/0", gr_http_server_port(server));
+
+    (void)state;
+    settings_for_server(&settings);
+    settings.read_max_bytes = 15;
+    assert_int_equal(gr_catalog__read_url(&settings, url, &files), GR_ELIMIT);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), url));
+    assert_non_null(strstr(gr_error_last(), "is larger than the limit of 15 bytes"));
+    settings.read_max_bytes = 16;
+    assert_int_equal(gr_catalog__read_url(&settings, url, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    gr_catalog__files_free(&files);
+    gr_catalog__settings_free(&settings);
+    free(url);
+}
+
+static void redirects_over_max_rejected(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *url;
+
+    (void)state;
+    settings_for_server(&settings);
+    url = gr_xasprintf("http://127.0.0.1:%d/hop/%d", gr_http_server_port(server),
+                       GR_CATALOG_MAX_REDIRECTS);
+    assert_int_equal(gr_catalog__read_url(&settings, url, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    gr_catalog__files_free(&files);
+    free(url);
+
+    url = gr_xasprintf("http://127.0.0.1:%d/hop/%d", gr_http_server_port(server),
+                       GR_CATALOG_MAX_REDIRECTS + 1);
+    assert_int_equal(gr_catalog__read_url(&settings, url, &files), GR_ELIMIT);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), url));
+    assert_non_null(strstr(gr_error_last(), "redirects more than 5 times"));
+    gr_catalog__settings_free(&settings);
+    free(url);
+}
+
+/* Writes a file `levels` folders below tmp_dir/deep and returns its folder path. */
+static char *write_at_level(int levels, const char *name)
+{
+    gr_buf rel = GR_BUF_INIT;
+
+    gr_buf_puts(&rel, "deep");
+    for (int i = 1; i <= levels; i++)
+        gr_buf_printf(&rel, "/d%d", i);
+    gr_buf_printf(&rel, "/%s", name);
+    gr_test_write_file(tmp_dir, gr_buf_cstr(&rel), "kind: Component\n");
+    return gr_buf_detach(&rel);
+}
+
+/* The walk starts at level 0 (tmp_dir/deep) and enters folders down to level 32. */
+static void glob_depth_over_max_skipped(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *at_max = write_at_level(32, "at-max.yaml");
+    char *over_max = write_at_level(33, "over-max.yaml");
+    char *pattern = gr_xasprintf("%s/deep/**/*.yaml", tmp_dir);
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    gr_buf_reset(&log_text);
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    assert_non_null(strstr(files.items[0].target, "/d32/at-max.yaml"));
+    assert_non_null(strstr(gr_buf_cstr(&log_text), "glob folder is too deep"));
+    assert_non_null(strstr(gr_buf_cstr(&log_text), "/d33"));
+    assert_non_null(strstr(gr_buf_cstr(&log_text), "max_depth=32"));
+    gr_catalog__files_free(&files);
+    gr_catalog__settings_free(&settings);
+    free(pattern);
+    free(over_max);
+    free(at_max);
+}
+
+static void glob_files_over_max_rejected(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *folder = gr_xasprintf("%s/many", tmp_dir);
+    char *pattern = gr_xasprintf("%s/many/*.yaml", tmp_dir);
+    char name[32];
+
+    (void)state;
+    assert_int_equal(mkdir(folder, 0700), 0);
+    for (int i = 0; i < GR_CATALOG_MAX_GLOB_FILES; i++) {
+        snprintf(name, sizeof(name), "f%05d.yaml", i);
+        gr_test_write_file(folder, name, "kind: Component\n");
+    }
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+    assert_int_equal(files.count, GR_CATALOG_MAX_GLOB_FILES);
+    gr_catalog__files_free(&files);
+
+    gr_test_write_file(folder, "one-more.yaml", "kind: Component\n");
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_ELIMIT);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), pattern));
+    assert_non_null(strstr(gr_error_last(), "matches more than 10000 files"));
+    gr_catalog__settings_free(&settings);
+    free(pattern);
+    free(folder);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(file_over_read_max_rejected),
+        cmocka_unit_test(url_over_read_max_rejected),
+        cmocka_unit_test(redirects_over_max_rejected),
+        cmocka_unit_test(glob_depth_over_max_skipped),
+        cmocka_unit_test(glob_files_over_max_rejected),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
