@@ -38,7 +38,7 @@ extern "C" {
 /** ABI major version: a plugin built for another major is rejected. */
 #define GR_PLUGIN_ABI_MAJOR 1
 /** ABI minor version: a plugin built for a newer minor than the host's is rejected. */
-#define GR_PLUGIN_ABI_MINOR 1
+#define GR_PLUGIN_ABI_MINOR 2
 /** Packs a major and minor version into one number. */
 #define GR_PLUGIN_ABI_MAKE(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 /** The version of this header, stored in gr_plugin_info.abi_version. */
@@ -319,6 +319,72 @@ typedef struct {
     const char *action;        /* "read", "create", "update", "delete", or NULL */
 } gr_plugin_permission;
 
+/**
+ * The first member of every service a plugin publishes (ABI 1.2). A service
+ * is a struct of the publisher's own design that starts with this header.
+ * Its name and layout form a contract between the publisher and its users,
+ * which, like this ABI, grows only at the end.
+ */
+typedef struct {
+    uint32_t struct_size; /* sizeof the publisher's whole service struct */
+    uint32_t version;     /* the service's own version, for users that need to tell */
+} gr_plugin_service;
+
+/**
+ * The service that takes collators (ABI 1.2). A plugin that keeps an index
+ * of documents publishes it under GR_PLUGIN_SERVICE_COLLATORS, and the
+ * host's collator_add() and collator_document() hand their calls to it. No
+ * other plugin calls these members.
+ */
+#define GR_PLUGIN_SERVICE_COLLATORS "collators"
+typedef struct {
+    gr_plugin_service header;
+    /*
+     * Adds `collator` to the index, which copies the descriptor. Its type
+     * and payload are borrowed until the destroy hook of the plugin that
+     * registered it, and the index stops calling its run before then.
+     * Called from the registering plugin's setup.
+     */
+    int (*add)(const gr_plugin_service *self, const gr_plugin_collator *collator);
+    /* Adds one document from a run the index started, on the index's own
+     * thread. The strings are borrowed for the call. */
+    int (*document)(gr_collator_run *run, const char *title, const char *text,
+                    const char *location);
+} gr_plugin_collator_service;
+
+/** Flags of gr_plugin_page_frame (ABI 1.2). */
+enum {
+    GR_PLUGIN_PAGE_OWN_HEADING = 1u << 0, /* the body starts with its own <h1> */
+    /* The page wrote its whole response with res_body() (a redirect, a
+     * file), which the host sends without the layout. */
+    GR_PLUGIN_PAGE_RAW = 1u << 1,
+};
+
+/** Maximum number of breadcrumbs of one page. */
+#define GR_PLUGIN_PAGE_MAX_CRUMBS 8
+
+/** One breadcrumb above a page's heading. */
+typedef struct {
+    const char *label;
+    const char *href; /* NULL for the current page, which is not a link */
+} gr_plugin_crumb;
+
+/**
+ * The frame of the page being rendered (ABI 1.2), for host->page_frame().
+ * Unset members keep the defaults: status 200, the registered title, no
+ * breadcrumbs, stylesheet or refresh.
+ */
+typedef struct {
+    uint32_t struct_size;          /* sizeof(gr_plugin_page_frame) */
+    int status;                    /* HTTP status, or 0 for 200 */
+    const char *title;             /* heading and browser tab, or NULL */
+    unsigned flags;                /* GR_PLUGIN_PAGE_* bits */
+    int refresh_seconds;           /* > 0 reloads the page after that many seconds */
+    const char *stylesheet;        /* URL of an extra stylesheet ("/docs/x.css"), or NULL */
+    const gr_plugin_crumb *crumbs; /* shown in this order, or NULL */
+    size_t crumb_count;            /* at most GR_PLUGIN_PAGE_MAX_CRUMBS */
+} gr_plugin_page_frame;
+
 /** A scheduled job. Long jobs poll host->job_stopping() and return soon after it is true. */
 typedef int (*gr_plugin_job_fn)(gr_sched_run *run, void *payload);
 
@@ -517,7 +583,7 @@ struct gr_host_api {
     /**
      * Registers a search collator, whose run adds every document of its type
      * whenever search rebuilds the index. Setup only. GR_PLUGIN_EBACKEND when
-     * search does not run.
+     * no plugin published GR_PLUGIN_SERVICE_COLLATORS (search does not run).
      */
     int (*collator_add)(gr_plugin_ctx *ctx, const gr_plugin_collator *collator);
     /**
@@ -581,6 +647,67 @@ struct gr_host_api {
      * GR_PLUGIN_EBACKEND when the scaffolder does not run.
      */
     int (*action_add)(gr_plugin_ctx *ctx, const gr_plugin_action *action);
+
+    /* -- Services between plugins (ABI 1.2: check GR_PLUGIN_HOST_HAS(host, service_publish)) -- */
+
+    /**
+     * Publishes `service` under `name` for the plugins set up after this one.
+     * `name` is 1 to 64 bytes of letters, digits, '-', '.' and '_' and is
+     * copied. `service` starts with a gr_plugin_service whose struct_size
+     * covers at least that header. The service stays owned by the publisher
+     * and must stay valid until its destroy hook returns. The host removes it
+     * then, or at once when setup fails. Setup only. Returns 0,
+     * GR_PLUGIN_EINVALID, GR_PLUGIN_ECONFLICT when the name is taken, or
+     * GR_PLUGIN_ELIMIT when 64 services are published.
+     */
+    int (*service_publish)(gr_plugin_ctx *ctx, const char *name,
+                           const gr_plugin_service *service);
+    /**
+     * Finds the service published under `name` and stores it in *out
+     * (borrowed: valid until the publisher's destroy hook, which runs after
+     * the destroy hook of every plugin set up after it). `min_size` is the
+     * sizeof of the service struct the caller was built with: a smaller
+     * published struct lacks members the caller uses. Thread-safe. Services
+     * of plugins set up later are found only from the start hook on.
+     * Returns 0, GR_PLUGIN_ENOTFOUND (nothing published under `name`) or
+     * GR_PLUGIN_EINVALID (`min_size` exceeds the published struct_size), and
+     * *out is NULL on error.
+     */
+    int (*service_lookup)(gr_plugin_ctx *ctx, const char *name, size_t min_size,
+                          const gr_plugin_service **out);
+
+    /* -- Framed pages (ABI 1.2) -- */
+
+    /**
+     * Sets how the page being rendered into `out` is framed; call it from a
+     * page's render function, again to replace an earlier frame. The frame
+     * and its strings are copied. Breadcrumbs show in the portal layout
+     * only, not in the plain layout used without the web UI. Returns 0, or
+     * GR_PLUGIN_EINVALID when `out` is not a page (an entity tab or card),
+     * for a status outside 100-599 or for too many breadcrumbs.
+     */
+    int (*page_frame)(gr_html *out, const gr_plugin_page_frame *frame);
+    /**
+     * Returns the response of the page being rendered into `out`, or NULL
+     * for an entity tab or card (borrowed until the render function
+     * returns). Headers set on it are sent with the framed page. A page that
+     * sends a body of its own sets it with res_body() and the frame flag
+     * GR_PLUGIN_PAGE_RAW.
+     */
+    gr_response *(*page_response)(gr_html *out);
+
+    /* -- Request reads (ABI 1.2) -- */
+
+    /** Returns the number of query parameters of `req`, repeated names counted each time. */
+    size_t (*req_query_count)(const gr_request *req);
+    /**
+     * Stores the decoded name and value of query parameter `index`, in the
+     * order of the URL, so that repeated names (types[]=a&types[]=b) can be
+     * read. The strings are borrowed until the response is sent. Returns 0,
+     * or GR_PLUGIN_ENOTFOUND when `index` is past the last one.
+     */
+    int (*req_query_at)(const gr_request *req, size_t index, const char **name,
+                        const char **value);
 
     /* New members go here, at the end, in a minor version. */
 };

@@ -40,8 +40,16 @@ static int ui_migrate(gr_host *host)
     return gr_ui_migrate(host->db);
 }
 
-/* TODO: register auth through the plugin ABI; it needs identity and
- * sign-in provider registration, which the ABI does not offer. */
+/*
+ * TODO: register auth through the plugin ABI. The ABI lacks a sign-in
+ * provider registration (the public start, handler/frame, refresh and
+ * logout routes under /api/auth/:provider). It also lacks a way to issue a
+ * Backstage identity token and session cookie for a resolved user ref with
+ * its ownership refs. Auth further needs the host's signing keys (for
+ * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the UI's sign-in page through
+ * gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
+ * once the UI looks it up through the ABI.
+ */
 static const gr_plugin_def builtin_auth = {
     .id = "auth",
     .description = "sign-in providers, identity tokens, sessions and the permission API",
@@ -50,37 +58,59 @@ static const gr_plugin_def builtin_auth = {
     .config_keys = gr_auth_plugin_keys,
 };
 
-/* TODO: register search through the plugin ABI; other plugins reach its
- * gr_search service directly, which the ABI's collator_add does not replace. */
+/*
+ * search is set up through the plugin ABI (plugins/search/plugin.c): its
+ * life cycle, the reindex job and the "collators" and "search" services.
+ * TODO: its query route still registers from search/api.c (see the TODO
+ * in its setup), and its commands, config keys and migrations stay on this
+ * definition.
+ * The ABI's config keys are relative to plugins[].config and have no check
+ * hook, while search reads top-level keys (search.*, and one techdocs.* key)
+ * and checks schedules with gr_search_schedule_check. Its migrations are
+ * recorded under the component "search", not "plugin:search", so moving
+ * them to gr_plugin_info.migrations needs a way to name an existing
+ * component. Its commands are defined as gr_cli_command in cli.c, which
+ * the ABI's gr_plugin_command would replace.
+ */
 static const gr_plugin_def builtin_search = {
     .id = "search",
     .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
                    "full-text search",
     .init = gr_search_plugin_init,
-    .start = gr_search_plugin_start,
-    .stop = gr_search_plugin_stop,
-    .destroy = gr_search_plugin_destroy,
+    .start = gr_plugin_adapter_start,
+    .stop = gr_plugin_adapter_stop,
+    .destroy = gr_plugin_adapter_destroy,
     .commands = gr_search_commands,
     .config_keys = gr_search_config_keys,
     .migrate = search_migrate,
 };
 
-/* TODO: register TechDocs through the plugin ABI; its pages use the UI's
- * templates and page context, which ABI pages (HTML strings) do not reach. */
+/*
+ * TechDocs is set up through the plugin ABI (plugins/techdocs/plugin.c): its
+ * life cycle, the prebuild job and the "techdocs" service, and it finds
+ * search with service_lookup().
+ * TODO: its routes and pages still register on the internal server and UI
+ * from techdocs/api.c and techdocs/pages.c, which are still to be
+ * rewritten on api->page_add() with the 1.2 page frame and on api->route()
+ * (see the TODO in its setup). Its commands,
+ * config keys (top-level techdocs.*) and migrations (component "techdocs")
+ * stay here for the reasons given for search.
+ */
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
     .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
     .init = gr_techdocs_plugin_init,
-    .start = gr_techdocs_plugin_start,
-    .stop = gr_techdocs_plugin_stop,
-    .destroy = gr_techdocs_plugin_destroy,
+    .start = gr_plugin_adapter_start,
+    .stop = gr_plugin_adapter_stop,
+    .destroy = gr_plugin_adapter_destroy,
     .commands = gr_techdocs_commands,
     .config_keys = gr_techdocs_config_keys,
     .migrate = techdocs_migrate,
 };
 
-/* TODO: register the scaffolder through the plugin ABI; its form pages use
- * the UI's templates and POST routes, and the ABI has GET pages only. */
+/* TODO: register the scaffolder through the plugin ABI. Its form pages use
+ * the UI's templates and POST routes, while ABI pages serve GET only and
+ * offer no form fields or CSRF check (the 1.2 page frame covers the rest). */
 static const gr_plugin_def builtin_scaffolder = {
     .id = "scaffolder",
     .description = "software templates: forms, the task queue, actions and the template engine",
@@ -107,7 +137,8 @@ static const gr_plugin_def builtin_ui = {
 };
 
 /*
- * Plugins find the services of the plugins before them (gr_host_lookup()).
+ * Plugins find the services of the plugins before them (gr_host_lookup(),
+ * or host->service_lookup() for those set up through the ABI).
  * The UI reads the catalog and comes before the plugins whose pages it
  * frames: api-docs adds its tab, TechDocs and the scaffolder their pages to
  * it during init. Its start hook, which runs after every init, finds the
@@ -115,7 +146,8 @@ static const gr_plugin_def builtin_ui = {
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
- * adapter. It is the model for moving the others.
+ * adapter. It is the model for moving the others. Search and TechDocs
+ * follow it for their life cycle, jobs and services.
  */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,

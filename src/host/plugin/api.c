@@ -311,6 +311,15 @@ static const gr_host_api host_api = {
     .html_entity_link = gr_plugin__html_entity_link,
 
     .action_add = gr_plugin__action_add,
+
+    .service_publish = gr_plugin__service_publish,
+    .service_lookup = gr_plugin__service_lookup,
+
+    .page_frame = gr_plugin__page_frame,
+    .page_response = gr_plugin__page_response,
+
+    .req_query_count = gr_req_query_count,
+    .req_query_at = gr_req_query_at,
 };
 
 const gr_host_api *gr_plugin__api(void)

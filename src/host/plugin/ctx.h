@@ -23,13 +23,30 @@ typedef struct gr_host gr_host;
  * smaller struct lacks as unset.
  */
 
+/** Maximum number of services published by all plugins together (host->service_publish()). */
+#define GR_PLUGIN_MAX_SERVICES 64
+/** Maximum length of a service name, in bytes. */
+#define GR_PLUGIN_SERVICE_NAME_MAX 64
+
 /** Maximum number of registrations of one kind (routes excluded) per plugin. */
 #define GR_PLUGIN_MAX_ITEMS 64
 
-/* An HTML output buffer handed to renderers. */
+/* An HTML output buffer handed to renderers, with the frame of a page. */
 struct gr_html {
     gr_buf buf;
+    gr_response *res; /* the page's response, or NULL for a tab or card (borrowed) */
+    int status;
+    char *title;
+    unsigned flags;
+    int refresh_seconds;
+    char *stylesheet;
+    char *crumb_labels[GR_PLUGIN_PAGE_MAX_CRUMBS];
+    char *crumb_hrefs[GR_PLUGIN_PAGE_MAX_CRUMBS];
+    size_t crumb_count;
 };
+
+/** Frees what `out` owns and leaves it empty. */
+void gr_plugin__html_free(gr_html *out);
 
 /** One entity tab or card as registered (strings owned). */
 typedef struct {
@@ -205,8 +222,11 @@ gr_plugin_ctx *const *gr_plugin__registry(size_t *count);
 /** Registers the host-side UI routes (entity views) once on `host->http`. */
 int gr_plugin__ui_routes(gr_host *host);
 
-/** Renders the portal page layout around `body` into `out`. */
+/**
+ * Renders the plain page layout around `body` into `out`, with the title,
+ * heading, stylesheet and refresh of `frame` (NULL for none).
+ */
 void gr_plugin__layout(gr_buf *out, gr_host *host, const char *title, const char *body,
-                       const char *active_path);
+                       const char *active_path, const gr_html *frame);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Scheduler, permission, search and scaffolder services for plugins. */
+/* Scheduler, permission, collator and scaffolder services for plugins. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +14,6 @@
 #include "host/sched/sched.h"
 #include "plugins/scaffolder/action.h"
 #include "plugins/scaffolder/plugin.h"
-#include "plugins/search/plugin.h"
-#include "plugins/search/search.h"
 
 /* ---- Jobs ---- */
 
@@ -106,9 +104,8 @@ int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *de
         return rc;
     if (def == NULL || def->struct_size < sizeof(gr_plugin_permission) || def->name == NULL ||
         strncmp(def->name, ctx->id, strlen(ctx->id)) != 0 || def->name[strlen(ctx->id)] != '.')
-        return gr_error_set(GR_EINVALID,
-                            "plugin %s: a permission's name must start with '%s.'", ctx->id,
-                            ctx->id);
+        return gr_error_set(GR_EINVALID, "plugin %s: a permission's name must start with '%s.'",
+                            ctx->id, ctx->id);
     if (gr_permission_find(def->name) != NULL)
         return gr_error_set(GR_ECONFLICT, "plugin %s: permission %s exists already", ctx->id,
                             def->name);
@@ -164,7 +161,7 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
     return rc;
 }
 
-/* ---- Search collators ---- */
+/* ---- Collators, handed to the plugin that publishes GR_PLUGIN_SERVICE_COLLATORS ---- */
 
 typedef struct {
     char *name; /* the document type */
@@ -172,26 +169,31 @@ typedef struct {
     gr_plugin_collator def;
 } collator_record;
 
-struct gr_collator_run {
-    collator_record *collator;
-    gr_search_sink *sink;
-};
+/* Returns the collators service, or NULL with the error set. */
+static const gr_plugin_collator_service *collator_service(gr_plugin_ctx *ctx)
+{
+    const gr_plugin_service *service = NULL;
 
-/* Runs on the search worker whenever the index of the type is rebuilt. */
-static int collate_all(void *payload, gr_search_sink *sink)
+    if (gr_plugin__service_lookup(ctx, GR_PLUGIN_SERVICE_COLLATORS,
+                                  sizeof(gr_plugin_collator_service), &service) < 0)
+        return NULL;
+    return (const gr_plugin_collator_service *)service;
+}
+
+/* Runs on the index's thread. A plugin whose setup failed adds nothing. */
+static int collate_all(gr_collator_run *run, void *payload)
 {
     collator_record *record = payload;
-    gr_collator_run run = {.collator = record, .sink = sink};
 
     if (!record->ctx->set_up)
         return GR_OK;
-    return record->def.run(&run, record->def.payload);
+    return record->def.run(run, record->def.payload);
 }
 
 int gr_plugin__collator_add(gr_plugin_ctx *ctx, const gr_plugin_collator *def)
 {
-    gr_search *search = ctx->host != NULL ? gr_host_lookup(ctx->host, GR_SEARCH_SERVICE) : NULL;
-    gr_search_collator collator = {.collate_all = collate_all};
+    const gr_plugin_collator_service *service;
+    gr_plugin_collator wrapped = {.struct_size = sizeof(wrapped), .run = collate_all};
     collator_record *record;
     int rc;
 
@@ -201,10 +203,11 @@ int gr_plugin__collator_add(gr_plugin_ctx *ctx, const gr_plugin_collator *def)
         def->run == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: a collator needs a type and a function",
                             ctx->id);
-    if (search == NULL)
+    if ((service = collator_service(ctx)) == NULL)
         return gr_error_set(GR_EBACKEND,
-                            "plugin %s: search does not run, so collator %s cannot be added",
-                            ctx->id, def->type);
+                            "plugin %s: no plugin keeps an index (service %s), so collator %s "
+                            "cannot be added",
+                            ctx->id, GR_PLUGIN_SERVICE_COLLATORS, def->type);
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->type);
     record->ctx = ctx;
@@ -215,28 +218,24 @@ int gr_plugin__collator_add(gr_plugin_ctx *ctx, const gr_plugin_collator *def)
         free(record);
         return rc;
     }
-    /* The record stays owned by the context (free_payload is NULL); search
-     * stops before any plugin is destroyed, so it never reads a freed one.
-     * NOTE: the search plugin rebuilds every type on its own schedule, so
-     * def->interval_ms is not used. */
-    collator.type = record->name;
-    collator.payload = record;
-    return gr_search_register_collator(search, &collator);
+    /* The record stays owned by the context. The index stops before any
+     * plugin is destroyed, so it never reads a freed one. */
+    wrapped.type = record->name;
+    wrapped.interval_ms = def->interval_ms;
+    wrapped.payload = record;
+    return service->add(&service->header, &wrapped);
 }
 
 int gr_plugin__collator_document(gr_collator_run *run, const char *title, const char *text,
                                  const char *location)
 {
-    gr_search_doc doc = {
-        .source = location,
-        .title = title,
-        .text = text,
-        .location = location,
-    };
+    const gr_plugin_collator_service *service;
 
     if (run == NULL || title == NULL || location == NULL)
-        return gr_error_set(GR_EINVALID, "a search document needs a title and a location");
-    return gr_search_sink_add(run->sink, &doc);
+        return gr_error_set(GR_EINVALID, "a collated document needs a title and a location");
+    if ((service = collator_service(NULL)) == NULL)
+        return GR_EBACKEND;
+    return service->document(run, title, text, location);
 }
 
 /* ---- Scaffolder actions ---- */
@@ -283,7 +282,8 @@ static int action_run(gr_scaffolder_ctx *task, void *payload)
     if (rc == GR_OK && output_text != NULL && !json_is_object(output))
         rc = gr_error_set(GR_EINVALID, "action %s returned output that is not a JSON object",
                           record->name);
-    json_object_foreach (rc == GR_OK ? output : NULL, key, value) {
+    json_object_foreach(rc == GR_OK ? output : NULL, key, value)
+    {
         if ((rc = gr_scaffolder_ctx_output(task, key, json_incref(value))) < 0)
             break;
     }

@@ -14,6 +14,7 @@
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/migrate.h"
+#include "host/plugin/services.h"
 #include "host/plugin/plugin.h"
 
 /* Smallest gr_plugin_info a 1.x plugin may return: everything up to destroy. */
@@ -135,6 +136,7 @@ void gr_plugin__ctx_free(gr_plugin_ctx *ctx)
 {
     if (ctx == NULL)
         return;
+    gr_plugin__services_remove(ctx);
     gr_plugin__list_free(&ctx->routes, free_simple);
     gr_plugin__list_free(&ctx->pages, free_page);
     gr_plugin__list_free(&ctx->navs, free_nav);
@@ -282,7 +284,8 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
         if (gr_error_last()[0] == '\0')
             gr_error_set(GR_ERROR, "setup returned %d without a message", rc);
         /* Whatever it registered stays inert (set_up is false), so its
-         * state can go now. */
+         * state can go now, after the services it published. */
+        gr_plugin__services_remove(ctx);
         if (ctx->state != NULL && ctx->info->destroy != NULL) {
             char message[GR_ERROR_MAX];
 
@@ -552,6 +555,11 @@ int gr_plugin_adapter_init(gr_host *host, gr_plugin_init_fn entry, void **state_
     }
     *state_out = ctx;
     return GR_OK;
+}
+
+gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx)
+{
+    return ctx != NULL && ctx->path == NULL ? ctx->host : NULL;
 }
 
 int gr_plugin_adapter_start(void *state)

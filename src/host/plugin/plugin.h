@@ -73,6 +73,12 @@ int gr_plugin_adapter_init(gr_host *host, gr_plugin_init_fn entry, void **state_
 int gr_plugin_adapter_def(gr_plugin_init_fn entry, int (*init)(gr_host *, void **),
                           gr_plugin_def *out);
 int gr_plugin_adapter_start(void *state);
+/**
+ * Returns the internal host of a built-in run through the adapter (borrowed,
+ * valid until its destroy hook), for engines that still use the database
+ * pool, config tree or HTTP server directly. Returns NULL for a shared-library plugin.
+ */
+gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx);
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 

@@ -46,6 +46,15 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
                          const char *resource_ref);
 int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *action);
 
+/* service.c */
+int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
+                               const gr_plugin_service *service);
+/* `ctx` may be NULL when the host itself looks a service up. */
+int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
+                              const gr_plugin_service **out);
+/** Forgets every service `ctx` published, when its setup fails and when it is freed. */
+void gr_plugin__services_remove(const gr_plugin_ctx *ctx);
+
 /* ui.c */
 int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *page);
 int gr_plugin__nav_add(gr_plugin_ctx *ctx, const gr_plugin_nav *nav);
@@ -55,5 +64,7 @@ void gr_plugin__html_text(gr_html *out, const char *text);
 void gr_plugin__html_raw(gr_html *out, const char *html);
 void gr_plugin__html_url(gr_html *out, const char *text);
 void gr_plugin__html_entity_link(gr_html *out, const char *entity_ref);
+int gr_plugin__page_frame(gr_html *out, const gr_plugin_page_frame *frame);
+gr_response *gr_plugin__page_response(gr_html *out);
 
 #endif

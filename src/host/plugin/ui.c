@@ -143,31 +143,107 @@ static void put_nav(gr_buf *out, const char *active_path)
 }
 
 void gr_plugin__layout(gr_buf *out, gr_host *host, const char *title, const char *body,
-                       const char *active_path)
+                       const char *active_path, const gr_html *frame)
 {
     (void)host;
     gr_buf_puts(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                      "<title>");
     gr_buf_put_html(out, title);
-    gr_buf_puts(out, "</title></head><body><header><a href=\"/\">greenroom</a></header>");
+    gr_buf_puts(out, "</title>");
+    if (frame != NULL && frame->stylesheet != NULL) {
+        gr_buf_puts(out, "<link rel=\"stylesheet\" href=\"");
+        gr_buf_put_html(out, frame->stylesheet);
+        gr_buf_puts(out, "\">");
+    }
+    if (frame != NULL && frame->refresh_seconds > 0)
+        gr_buf_printf(out, "<meta http-equiv=\"refresh\" content=\"%d\">", frame->refresh_seconds);
+    gr_buf_puts(out, "</head><body><header><a href=\"/\">greenroom</a></header>");
     put_nav(out, active_path);
-    gr_buf_puts(out, "<main><h1>");
-    gr_buf_put_html(out, title);
-    gr_buf_puts(out, "</h1>\n");
+    gr_buf_puts(out, "<main>");
+    if (frame == NULL || !(frame->flags & GR_PLUGIN_PAGE_OWN_HEADING)) {
+        gr_buf_puts(out, "<h1>");
+        gr_buf_put_html(out, title);
+        gr_buf_puts(out, "</h1>\n");
+    }
     gr_buf_puts(out, body);
     gr_buf_puts(out, "\n</main></body></html>\n");
 }
 
 static int send_page(gr_response *res, gr_host *host, const char *title, const char *body,
-                     const char *active_path)
+                     const char *active_path, const gr_html *frame)
 {
     gr_buf page = GR_BUF_INIT;
+    int status = frame != NULL && frame->status != 0 ? frame->status : 200;
 
-    gr_plugin__layout(&page, host, title, body, active_path);
-    gr_res_body(res, 200, "text/html; charset=utf-8", page.data, page.len);
+    gr_plugin__layout(&page, host, title, body, active_path, frame);
+    gr_res_body(res, status, "text/html; charset=utf-8", page.data, page.len);
     gr_buf_free(&page);
     return GR_OK;
+}
+
+/* ---- Page frames ---- */
+
+void gr_plugin__html_free(gr_html *out)
+{
+    gr_buf_free(&out->buf);
+    free(out->title);
+    free(out->stylesheet);
+    for (size_t i = 0; i < out->crumb_count; i++) {
+        free(out->crumb_labels[i]);
+        free(out->crumb_hrefs[i]);
+    }
+    out->title = NULL;
+    out->stylesheet = NULL;
+    out->crumb_count = 0;
+}
+
+static char *copy_or_null(const char *text)
+{
+    return text != NULL ? gr_xstrdup(text) : NULL;
+}
+
+int gr_plugin__page_frame(gr_html *out, const gr_plugin_page_frame *frame)
+{
+    gr_buf body;
+
+    if (out == NULL || out->res == NULL)
+        return gr_error_set(GR_EINVALID, "page_frame: only a page's render function may set a "
+                                         "frame, not an entity tab or card");
+    if (frame == NULL || frame->struct_size < sizeof(gr_plugin_page_frame))
+        return gr_error_set(GR_EINVALID, "page_frame: the frame needs its struct_size");
+    if (frame->status != 0 && (frame->status < 100 || frame->status > 599))
+        return gr_error_set(GR_EINVALID, "page_frame: status %d is not an HTTP status",
+                            frame->status);
+    if (frame->crumb_count > GR_PLUGIN_PAGE_MAX_CRUMBS ||
+        (frame->crumb_count > 0 && frame->crumbs == NULL))
+        return gr_error_set(GR_EINVALID, "page_frame: %zu breadcrumbs, at most %d allowed",
+                            frame->crumb_count, GR_PLUGIN_PAGE_MAX_CRUMBS);
+    for (size_t i = 0; i < frame->crumb_count; i++)
+        if (frame->crumbs[i].label == NULL)
+            return gr_error_set(GR_EINVALID, "page_frame: breadcrumb %zu has no label", i);
+
+    /* Replace an earlier frame but keep the body written so far. */
+    body = out->buf;
+    out->buf = (gr_buf)GR_BUF_INIT;
+    gr_plugin__html_free(out);
+    out->buf = body;
+    out->status = frame->status;
+    out->title = copy_or_null(frame->title);
+    out->flags = frame->flags;
+    out->refresh_seconds = frame->refresh_seconds;
+    out->stylesheet = copy_or_null(frame->stylesheet);
+    for (size_t i = 0; i < frame->crumb_count; i++) {
+        out->crumb_labels[i] = gr_xstrdup(frame->crumbs[i].label);
+        out->crumb_hrefs[i] = copy_or_null(frame->crumbs[i].href);
+    }
+    out->crumb_count = frame->crumb_count;
+    return GR_OK;
+}
+
+gr_response *gr_plugin__page_response(gr_html *out)
+{
+    return out != NULL ? out->res : NULL;
 }
 
 /* ---- Pages and sidebar entries ---- */
@@ -175,7 +251,7 @@ static int send_page(gr_response *res, gr_host *host, const char *title, const c
 static int page_handler(gr_request *req, gr_response *res, void *payload)
 {
     const gr_plugin__page *page = payload;
-    gr_html out = {GR_BUF_INIT};
+    gr_html out = {.buf = GR_BUF_INIT, .res = res};
     int rc;
 
     if (!page->ctx->set_up)
@@ -184,9 +260,10 @@ static int page_handler(gr_request *req, gr_response *res, void *payload)
     rc = page->render(req, &out, page->payload);
     if (rc == GR_PLUGIN_DECLINED)
         rc = gr_error_set(GR_ENOTFOUND, "No page at %s", gr_req_path(req));
-    else if (rc == GR_OK)
-        rc = send_page(res, page->ctx->host, page->title, gr_buf_cstr(&out.buf), page->path);
-    gr_buf_free(&out.buf);
+    else if (rc == GR_OK && !(out.flags & GR_PLUGIN_PAGE_RAW))
+        rc = send_page(res, page->ctx->host, out.title != NULL ? out.title : page->title,
+                       gr_buf_cstr(&out.buf), page->path, &out);
+    gr_plugin__html_free(&out);
     return rc;
 }
 
@@ -459,7 +536,7 @@ static int entity_view(gr_request *req, gr_response *res, void *payload, bool ta
     size_t tab_count;
     size_t card_count;
     gr_plugin_ctx *reader = gr_plugin__ctx_new("ui");
-    gr_html body = {GR_BUF_INIT};
+    gr_html body = {.buf = GR_BUF_INIT};
     char *text = NULL;
     char *ref = NULL;
     char *base = NULL;
@@ -504,7 +581,7 @@ static int entity_view(gr_request *req, gr_response *res, void *payload, bool ta
         }
     }
     if (rc == GR_OK)
-        rc = send_page(res, host, ref, gr_buf_cstr(&body.buf), NULL);
+        rc = send_page(res, host, ref, gr_buf_cstr(&body.buf), NULL, NULL);
 done:
     gr_plugin__ctx_free(reader);
     gr_buf_free(&body.buf);

@@ -18,24 +18,42 @@ gr_ui *gr_plugin__portal(const gr_plugin_ctx *ctx)
     return ctx->host != NULL ? gr_host_lookup(ctx->host, GR_UI_SERVICE) : NULL;
 }
 
+/* Hands the frame a page set (page_frame()) to the portal layout. */
+static void apply_frame(gr_ui_page *page, const gr_html *frame)
+{
+    if (frame->stylesheet != NULL)
+        gr_ui_page_add_stylesheet(page, frame->stylesheet);
+    if (frame->refresh_seconds > 0)
+        gr_ui_page_refresh(page, frame->refresh_seconds, 0);
+    for (size_t i = 0; i < frame->crumb_count; i++)
+        gr_ui_page_crumb(page, frame->crumb_labels[i], frame->crumb_hrefs[i]);
+}
+
 /* Renders a plugin page inside the portal layout. */
 static int portal_page(gr_ui_page *page, void *payload)
 {
     const gr_plugin__page *def = payload;
-    gr_html out = {GR_BUF_INIT};
+    gr_html out = {.buf = GR_BUF_INIT, .res = gr_ui_page_response(page)};
     int rc;
 
     if (!def->ctx->set_up)
         return gr_error_set(GR_ENOTFOUND, "plugin %s is not running", def->ctx->id);
     gr_error_clear();
     rc = def->render(gr_ui_page_request(page), &out, def->payload);
-    if (rc == GR_PLUGIN_DECLINED)
+    if (rc == GR_PLUGIN_DECLINED) {
         rc = gr_error_set(GR_ENOTFOUND, "No page at %s", gr_req_path(gr_ui_page_request(page)));
-    else if (rc == GR_OK)
-        rc = gr_ui_page_render_html(page, 200, def->title, gr_buf_cstr(&out.buf), 0);
-    else if (gr_error_last()[0] == '\0')
+    } else if (rc == GR_OK && !(out.flags & GR_PLUGIN_PAGE_RAW)) {
+        apply_frame(page, &out);
+        rc = gr_ui_page_render_html(page, out.status != 0 ? out.status : 200,
+                                    out.title != NULL ? out.title : def->title,
+                                    gr_buf_cstr(&out.buf),
+                                    (out.flags & GR_PLUGIN_PAGE_OWN_HEADING)
+                                        ? GR_UI_PAGE_OWN_HEADING
+                                        : 0);
+    } else if (rc != GR_OK && gr_error_last()[0] == '\0') {
         rc = gr_error_set(rc, "plugin %s: page %s failed with %d", def->ctx->id, def->path, rc);
-    gr_buf_free(&out.buf);
+    }
+    gr_plugin__html_free(&out);
     return rc;
 }
 
@@ -72,7 +90,7 @@ static int portal_tab_render(gr_ui_page *page, void *payload)
     const gr_plugin__view *view = payload;
     json_t *context = gr_ui_page_context(page);
     char *text = json_dumps(json_object_get(context, "entity"), JSON_COMPACT);
-    gr_html out = {GR_BUF_INIT};
+    gr_html out = {.buf = GR_BUF_INIT};
     int rc;
 
     gr_error_clear();
@@ -123,7 +141,7 @@ static int portal_card_render(gr_ui_page *page, gr_buf *out, void *payload)
 {
     const gr_plugin__view *view = payload;
     char *text = json_dumps(json_object_get(gr_ui_page_context(page), "entity"), JSON_COMPACT);
-    gr_html html = {GR_BUF_INIT};
+    gr_html html = {.buf = GR_BUF_INIT};
     int rc;
 
     rc = view->render(gr_ui_page_request(page), text != NULL ? text : "{}", &html,

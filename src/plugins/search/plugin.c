@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The search plugin: config keys, start-up, the scheduled rebuild and the stitch hook. */
+/* The search plugin, set up through the plugin ABI: config keys, the collators and search services,
+ * the scheduled rebuild and the stitch hook. */
 #include "plugins/search/plugin.h"
 
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/log/log.h"
-#include "host/sched/sched.h"
+#include "host/plugin/plugin.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/search/access.h"
@@ -20,7 +21,8 @@
 #include "plugins/search/schedule.h"
 #include "plugins/techdocs/plugin.h"
 
-/** Rebuild interval without a configured schedule, in ms (Backstage's collators run every 10 minutes). */
+/** Rebuild interval without a configured schedule, in ms (Backstage's collators run every 10
+ * minutes). */
 #define REINDEX_DEFAULT_MS (10LL * 60 * 1000)
 /** Time a scheduled rebuild may take before it loses its lease, in ms. */
 #define REINDEX_TIMEOUT_MS (30LL * 60 * 1000)
@@ -98,11 +100,20 @@ const struct gr_config_key gr_search_config_keys[] = {
     {.path = NULL},
 };
 
+/* The plugin's state. The collators service comes first, so that its
+ * header is where the state starts. */
 typedef struct {
+    gr_plugin_collator_service collators;
+    gr_search_plugin_service published;
+    const gr_host_api *api;
+    gr_plugin_ctx *ctx;
     gr_search *search;
-    gr_sched *sched;
-    gr_host *host;
 } plugin_state;
+
+/* One run of a collator that a plugin added through host->collator_add(). */
+struct gr_collator_run {
+    gr_search_sink *sink;
+};
 
 int gr_search_new_builtin(gr_search **out, gr_db *db, const gr_config *config,
                           const char *instance_id)
@@ -166,49 +177,121 @@ static int never_built(gr_db *db)
     return rc == 0 && count > 0;
 }
 
-int gr_search_plugin_init(gr_host *host, void **state_out)
+/* Runs a plugin's collator on the search worker. The payload is a copy of its descriptor. */
+static int collate_plugin(void *payload, gr_search_sink *sink)
 {
+    const gr_plugin_collator *collator = payload;
+    gr_collator_run run = {.sink = sink};
+
+    return collator->run(&run, collator->payload);
+}
+
+static int collators_add(const gr_plugin_service *self, const gr_plugin_collator *collator)
+{
+    const plugin_state *state = (const plugin_state *)self;
+    gr_plugin_collator *copy = gr_xmalloc(sizeof(*copy));
+    gr_search_collator added = {
+        .type = collator->type,
+        .collate_all = collate_plugin,
+        .payload = copy,
+        .free_payload = free,
+    };
+
+    /* NOTE: search rebuilds every type on its own schedule, so
+     * collator->interval_ms is not used. */
+    *copy = *collator;
+    return gr_search_register_collator(state->search, &added);
+}
+
+static int collators_document(gr_collator_run *run, const char *title, const char *text,
+                              const char *location)
+{
+    gr_search_doc doc = {
+        .source = location,
+        .title = title,
+        .text = text,
+        .location = location,
+    };
+
+    return gr_search_sink_add(run->sink, &doc);
+}
+
+/* Publishes the search service, under its ABI name and, for the UI, on the host. */
+static int publish(plugin_state *state, gr_host *host)
+{
+    int rc;
+
+    state->collators.header.struct_size = sizeof(state->collators);
+    state->collators.header.version = 1;
+    state->collators.add = collators_add;
+    state->collators.document = collators_document;
+    state->published.header.struct_size = sizeof(state->published);
+    state->published.header.version = 1;
+    state->published.search = state->search;
+    if ((rc = state->api->service_publish(state->ctx, GR_PLUGIN_SERVICE_COLLATORS,
+                                          &state->collators.header)) < 0 ||
+        (rc = state->api->service_publish(state->ctx, GR_SEARCH_SERVICE,
+                                          &state->published.header)) < 0)
+        return rc;
+    /* TODO: the UI (plugins/ui/ui.c) finds gr_search with gr_host_lookup(),
+     * so it stays on the host until the UI looks it up through the ABI. */
+    return gr_host_provide(host, GR_SEARCH_SERVICE, state->search);
+}
+
+static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
+{
+    gr_host *host = gr_plugin_builtin_host(ctx);
     plugin_state *state = gr_xcalloc(1, sizeof(*state));
-    int64_t interval = gr_search_reindex_interval_ms(host->config);
+    int64_t interval;
     gr_catalog *catalog;
     int rc;
 
-    *state_out = state;
-    state->host = host;
-    if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) <
-        0)
+    *out = state;
+    state->api = api;
+    state->ctx = ctx;
+    if (host == NULL)
+        return api->error_set(GR_PLUGIN_EINVALID, "search runs only compiled into greenroom");
+    interval = gr_search_reindex_interval_ms(host->config);
+    if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) < 0)
         return rc;
+    /* TODO: GET /api/search/query still registers on the internal server
+     * from search/api.c. It reads repeated query parameters (types[],
+     * filters[key][]), which ABI 1.2 reads with req_query_count() and
+     * req_query_at(), so it moves to api->route() once api.c uses them. */
     if ((rc = gr_search_api_register(host->http, state->search)) < 0 ||
-        (rc = gr_host_provide(host, GR_SEARCH_SERVICE, state->search)) < 0)
+        (rc = publish(state, host)) < 0)
         return rc;
     /* Entity changes reach the index through the catalog's stitch hook; the
-     * scheduled rebuild only repairs what a crash may have lost. */
+     * scheduled rebuild only repairs what a crash may have lost.
+     * TODO: the ABI's catalog_on_change passes the entity's JSON text, while
+     * the index needs the stitched entity and the deleted refs of the hook. */
     catalog = gr_host_lookup(host, GR_CATALOG_SERVICE);
     if (catalog != NULL &&
         (rc = gr_catalog_on_stitched(catalog, gr_search_on_entity_stitched, state->search)) < 0)
         return rc;
-    gr_search_set_access(state->search, gr_search_permission_access,
-                         (void *)host->permissions);
-    rc = gr_sched_add(host->sched, "search:reindex", interval,
-                      never_built(host->db) ? REINDEX_FIRST_DELAY_MS : interval,
-                      REINDEX_TIMEOUT_MS, run_reindex, state);
-    state->sched = host->sched;
-    return rc;
+    gr_search_set_access(state->search, gr_search_permission_access, (void *)host->permissions);
+    return api->job_add(ctx, "reindex", interval,
+                        never_built(host->db) ? REINDEX_FIRST_DELAY_MS : interval,
+                        REINDEX_TIMEOUT_MS, run_reindex, state);
 }
 
-int gr_search_plugin_start(void *payload)
+static int search_start(void *payload)
 {
     plugin_state *state = payload;
-    gr_techdocs_service *techdocs = gr_host_lookup(state->host, GR_TECHDOCS_SERVICE);
+    const gr_plugin_service *found = NULL;
+    gr_techdocs_service *techdocs = NULL;
 
-    /* TechDocs initialises after search, so its service is found only now. */
-    if (techdocs == NULL)
+    /* TechDocs sets up after search, so its service is found only now. */
+    if (state->api->service_lookup(state->ctx, GR_TECHDOCS_SERVICE,
+                                   sizeof(gr_techdocs_plugin_service), &found) == GR_PLUGIN_OK)
+        techdocs = ((const gr_techdocs_plugin_service *)found)->service;
+    else
         gr_info("search", "the techdocs plugin is not running; docs pages are not indexed");
     gr_search_attach_techdocs(state->search, techdocs);
     return gr_search_start(state->search);
 }
 
-void gr_search_plugin_stop(void *payload)
+static void search_stop(void *payload)
 {
     plugin_state *state = payload;
 
@@ -216,7 +299,7 @@ void gr_search_plugin_stop(void *payload)
         gr_search_stop(state->search);
 }
 
-void gr_search_plugin_destroy(void *payload)
+static void search_destroy(void *payload)
 {
     plugin_state *state = payload;
 
@@ -224,4 +307,29 @@ void gr_search_plugin_destroy(void *payload)
         return;
     gr_search_free(state->search);
     free(state);
+}
+
+static const gr_plugin_info search_info = {
+    .abi_version = GR_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(gr_plugin_info),
+    .id = "search",
+    .version = GR_VERSION,
+    .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
+                   "full-text search",
+    .setup = search_setup,
+    .start = search_start,
+    .stop = search_stop,
+    .destroy = search_destroy,
+};
+
+int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
+{
+    (void)host;
+    *out = &search_info;
+    return GR_PLUGIN_OK;
+}
+
+int gr_search_plugin_init(gr_host *host, void **state_out)
+{
+    return gr_plugin_adapter_init(host, gr_search_plugin_entry, state_out);
 }

@@ -3,12 +3,23 @@
 #ifndef GR_PLUGINS_SEARCH_PLUGIN_H
 #define GR_PLUGINS_SEARCH_PLUGIN_H
 
+#include "greenroom/plugin.h"
 #include "host/config/config.h"
 #include "host/registry/registry.h"
 #include "plugins/search/search.h"
 
-/** Name under which the search plugin publishes its gr_search (gr_host_lookup()). */
+/**
+ * Name under which the search plugin publishes its service: through the ABI
+ * (host->service_lookup(), a gr_search_plugin_service) and, for plugins not
+ * yet moved onto the ABI, as a gr_search on the host (gr_host_lookup()).
+ */
 #define GR_SEARCH_SERVICE "search"
+
+/** The search service as published through the ABI. */
+typedef struct {
+    gr_plugin_service header;
+    gr_search *search; /* owned by the search plugin, thread-safe */
+} gr_search_plugin_service;
 
 /** Every config key the search plugin reads, ended by an entry with a NULL path (static). */
 extern const struct gr_config_key gr_search_config_keys[];
@@ -16,12 +27,15 @@ extern const struct gr_config_key gr_search_config_keys[];
 /** The `greenroom search` command, ended by an entry with a NULL name (static). */
 extern const gr_cli_command gr_search_commands[];
 
-/* Plugin hooks (see gr_plugin_def): the service, the built-in collators,
- * GET /api/search/query and the scheduled rebuild. */
+/** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
+int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
+
+/**
+ * The init hook of the built-in definition: runs the entry's setup through
+ * the adapter (host/plugin/plugin.h), whose start, stop and destroy the
+ * definition uses too. Returns 0 or the setup's error.
+ */
 int gr_search_plugin_init(gr_host *host, void **state_out);
-int gr_search_plugin_start(void *state);
-void gr_search_plugin_stop(void *state);
-void gr_search_plugin_destroy(void *state);
 
 /**
  * Creates a search service over `db` with the built-in collators

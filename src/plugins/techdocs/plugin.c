@@ -1,21 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* The techdocs plugin's hooks: the service, its API routes and pages, its lifecycle. */
+/* The techdocs plugin, set up through the plugin ABI: the service, its routes, pages and jobs. */
 #include "plugins/techdocs/plugin.h"
 
+#include <stdlib.h>
+
+#include "host/common/alloc.h"
 #include "host/common/error.h"
-#include "host/sched/sched.h"
+#include "host/plugin/plugin.h"
+#include "plugins/search/collator_techdocs.h"
+#include "plugins/search/plugin.h"
 #include "plugins/techdocs/api.h"
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
-#include "plugins/search/collator_techdocs.h"
-#include "plugins/search/plugin.h"
 #include "plugins/ui/ui.h"
 
-static int run_prebuild(gr_sched_run *run, void *service)
+/* The plugin's state. The published service comes first, so that its header
+ * is where the state starts. */
+typedef struct {
+    gr_techdocs_plugin_service published;
+    gr_techdocs_service *service;
+} plugin_state;
+
+static int run_prebuild(gr_sched_run *run, void *payload)
 {
+    plugin_state *state = payload;
+
     (void)run;
-    return gr_techdocs_prebuild(service, NULL);
+    return gr_techdocs_prebuild(state->service, NULL);
 }
 
 /* Queues the search update of a site that a build just published, so that
@@ -25,47 +37,101 @@ static void notify_search(const char *entity_ref, void *search)
     gr_search_notify(search, GR_SEARCH_TYPE_TECHDOCS, entity_ref);
 }
 
+/* Reports published sites to search when search runs: it sets up before TechDocs. */
+static void follow_search(const gr_host_api *api, gr_plugin_ctx *ctx, gr_techdocs_service *service)
+{
+    const gr_plugin_service *found = NULL;
+
+    if (api->service_lookup(ctx, GR_SEARCH_SERVICE, sizeof(gr_search_plugin_service), &found) ==
+        GR_PLUGIN_OK)
+        gr_techdocs_service_on_published(service, notify_search,
+                                         ((const gr_search_plugin_service *)found)->search);
+}
+
+static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
+{
+    gr_host *host = gr_plugin_builtin_host(ctx);
+    plugin_state *state = gr_xcalloc(1, sizeof(*state));
+    gr_techdocs_service_options options = {0};
+    const gr_techdocs_settings *settings;
+    int rc;
+
+    *out = state;
+    if (host == NULL)
+        return api->error_set(GR_PLUGIN_EINVALID, "techdocs runs only compiled into greenroom");
+    options = (gr_techdocs_service_options){host->db, host->config, NULL, host->instance_id,
+                                            host->permissions};
+    if ((rc = gr_techdocs_service_new(&state->service, &options)) < 0)
+        return rc;
+    follow_search(api, ctx, state->service);
+    /* TODO: the /api/techdocs routes (techdocs/api.c) and the /docs pages
+     * (techdocs/pages.c) still register on the internal server and the UI's
+     * page list. With ABI 1.2, pages.c can move to api->page_add():
+     * page_frame() sets the status, title, breadcrumbs, stylesheet, refresh
+     * and own heading, and page_response() the CSP header, redirects and
+     * files (GR_PLUGIN_PAGE_RAW). The stylesheet route and api.c move to
+     * api->route() once served under /api/techdocs or as a page. */
+    if ((rc = gr_techdocs_api_register(host->http, state->service)) < 0 ||
+        (rc = gr_techdocs_pages_register(host->http, gr_host_lookup(host, GR_UI_SERVICE),
+                                         state->service)) < 0)
+        return rc;
+    state->published.header.struct_size = sizeof(state->published);
+    state->published.header.version = 1;
+    state->published.service = state->service;
+    if ((rc = api->service_publish(ctx, GR_TECHDOCS_SERVICE, &state->published.header)) < 0)
+        return rc;
+    settings = gr_techdocs_service_settings(state->service);
+    if (host->sched == NULL || !settings->prebuild || settings->external)
+        return GR_OK;
+    return api->job_add(ctx, "prebuild", GR_TECHDOCS_PREBUILD_INTERVAL_MS,
+                        GR_TECHDOCS_PREBUILD_DELAY_MS, GR_TECHDOCS_PREBUILD_INTERVAL_MS,
+                        run_prebuild, state);
+}
+
+static int techdocs_start(void *payload)
+{
+    plugin_state *state = payload;
+
+    return gr_techdocs_service_start(state->service);
+}
+
+static void techdocs_stop(void *payload)
+{
+    plugin_state *state = payload;
+
+    gr_techdocs_service_stop(state->service);
+}
+
+static void techdocs_destroy(void *payload)
+{
+    plugin_state *state = payload;
+
+    if (state == NULL)
+        return;
+    gr_techdocs_service_free(state->service);
+    free(state);
+}
+
+static const gr_plugin_info techdocs_info = {
+    .abi_version = GR_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(gr_plugin_info),
+    .id = "techdocs",
+    .version = GR_VERSION,
+    .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
+    .setup = techdocs_setup,
+    .start = techdocs_start,
+    .stop = techdocs_stop,
+    .destroy = techdocs_destroy,
+};
+
+int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
+{
+    (void)host;
+    *out = &techdocs_info;
+    return GR_PLUGIN_OK;
+}
+
 int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
-    gr_techdocs_service_options options = {host->db, host->config, NULL, host->instance_id,
-                                           host->permissions};
-    gr_techdocs_service *service = NULL;
-    gr_search *search = gr_host_lookup(host, GR_SEARCH_SERVICE);
-    int rc = gr_techdocs_service_new(&service, &options);
-
-    *state_out = NULL;
-    if (rc == GR_OK && search != NULL)
-        gr_techdocs_service_on_published(service, notify_search, search);
-    if (rc == GR_OK)
-        rc = gr_techdocs_api_register(host->http, service);
-    if (rc == GR_OK)
-        rc = gr_techdocs_pages_register(host->http, gr_host_lookup(host, GR_UI_SERVICE), service);
-    if (rc == GR_OK && host->sched != NULL && gr_techdocs_service_settings(service)->prebuild &&
-        !gr_techdocs_service_settings(service)->external)
-        rc = gr_sched_add(host->sched, "techdocs:prebuild", GR_TECHDOCS_PREBUILD_INTERVAL_MS,
-                          GR_TECHDOCS_PREBUILD_DELAY_MS, GR_TECHDOCS_PREBUILD_INTERVAL_MS,
-                          run_prebuild, service);
-    if (rc == GR_OK)
-        rc = gr_host_provide(host, GR_TECHDOCS_SERVICE, service);
-    if (rc != GR_OK) {
-        gr_techdocs_service_free(service);
-        return rc;
-    }
-    *state_out = service;
-    return GR_OK;
-}
-
-int gr_techdocs_plugin_start(void *state)
-{
-    return gr_techdocs_service_start(state);
-}
-
-void gr_techdocs_plugin_stop(void *state)
-{
-    gr_techdocs_service_stop(state);
-}
-
-void gr_techdocs_plugin_destroy(void *state)
-{
-    gr_techdocs_service_free(state);
+    return gr_plugin_adapter_init(host, gr_techdocs_plugin_entry, state_out);
 }
