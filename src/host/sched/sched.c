@@ -39,6 +39,7 @@ struct sched_job {
     job_state state;
     int64_t due_at;       /* monotonic ms of the next attempt */
     int64_t deadline;     /* monotonic ms when the current run times out; 0 when not running */
+    bool rerun;           /* triggered while running: run again once this run ends */
     gr_sched_run run;
     sched_job *next_in_queue;
 };
@@ -304,6 +305,7 @@ static void *worker_main(void *arg)
     for (;;) {
         sched_job *job;
         int64_t delay;
+        bool rerun;
 
         while (!sched->stopping && sched->queue_head == NULL)
             pthread_cond_wait(&sched->work, &sched->lock);
@@ -317,9 +319,18 @@ static void *worker_main(void *arg)
         delay = attempt(sched, job);
 
         pthread_mutex_lock(&sched->lock);
+        rerun = job->rerun;
+        job->rerun = false;
         job->state = JOB_IDLE;
         job->due_at = now_ms() + delay;
         pthread_cond_signal(&sched->wake);
+        if (rerun) {
+            pthread_mutex_unlock(&sched->lock);
+            if (gr_sched_trigger(sched, job->id) != GR_OK)
+                gr_warn("sched", "running job %s again after a trigger failed: %s", job->id,
+                        gr_error_last());
+            pthread_mutex_lock(&sched->lock);
+        }
     }
     pthread_mutex_unlock(&sched->lock);
     return NULL;
@@ -381,11 +392,15 @@ int gr_sched_trigger(gr_sched *sched, const char *job_id)
     job = find_job(sched, job_id);
     if (job == NULL)
         rc = gr_error_set(GR_ENOTFOUND, "no job with id %s", job_id);
-    else if (job->state == JOB_RUNNING)
-        rc = gr_error_set(GR_ECONFLICT, "job %s is running; trigger it again after it finishes",
-                          job_id);
     else
         rc = GR_OK;
+    /* The running job may already have read its input, so a trigger asks for
+     * one more run after it instead of being lost. */
+    if (job != NULL && job->state == JOB_RUNNING) {
+        job->rerun = true;
+        pthread_mutex_unlock(&sched->lock);
+        return GR_OK;
+    }
     pthread_mutex_unlock(&sched->lock);
     if (rc != GR_OK)
         return rc;

@@ -78,9 +78,9 @@ void gr_sched_stop(gr_sched *sched);
 
 /**
  * Makes a job due now, on this instance and (through next_run_at) on every
- * instance. Returns 0, GR_ENOTFOUND for an unknown id, GR_ECONFLICT when the
- * job is running (here or on another instance), or a database error.
- * Thread-safe.
+ * instance. A job running on this instance runs once more when it ends.
+ * Returns 0, GR_ENOTFOUND for an unknown id, GR_ECONFLICT when the job is
+ * running on another instance, or a database error. Thread-safe.
  */
 int gr_sched_trigger(gr_sched *sched, const char *job_id);
 

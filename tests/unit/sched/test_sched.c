@@ -231,7 +231,7 @@ static void sched_stop_waits_for_job(void **state)
     assert_ok(gr_sched_add(sched, "long", 1000, 0, 60000, blocking_job, &record));
     assert_ok(gr_sched_start(sched));
     assert_true(wait_for(&record.runs, 1, WAIT_MS));
-    assert_int_equal(gr_sched_trigger(sched, "long"), GR_ECONFLICT);
+    assert_ok(gr_sched_trigger(sched, "long"));
     gr_sched_stop(sched);
     assert_int_equal(atomic_load(&record.finished), 1);
     gr_sched_stop(sched);
@@ -279,6 +279,26 @@ static void sched_trigger_runs_soon(void **state)
     gr_sched_free(sched);
 }
 
+/* A trigger during a run is not lost: the job runs once more after it, though
+ * its interval is an hour. */
+static void sched_trigger_while_running_reruns(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_sched *sched = NULL;
+    job_record record;
+
+    record_init(&record, 300);
+    assert_ok(gr_sched_new(&sched, fixture->db, "instance-a"));
+    assert_ok(gr_sched_add(sched, "busy", 3600 * 1000, 0, 5000, counting_job, &record));
+    assert_ok(gr_sched_start(sched));
+    assert_true(wait_for(&record.running, 1, WAIT_MS));
+    assert_ok(gr_sched_trigger(sched, "busy"));
+    assert_true(wait_for(&record.runs, 2, WAIT_MS));
+    sleep_ms(400);
+    assert_int_equal(atomic_load(&record.runs), 2);
+    gr_sched_free(sched);
+}
+
 static void sched_add_rejects_bad_jobs(void **state)
 {
     db_fixture *fixture = *state;
@@ -318,6 +338,7 @@ int main(void)
         DB_TEST_BOTH(sched_stop_waits_for_job),
         DB_TEST_BOTH(sched_timeout_asks_job_to_stop),
         DB_TEST_BOTH(sched_trigger_runs_soon),
+        DB_TEST_BOTH(sched_trigger_while_running_reruns),
         DB_TEST_BOTH(sched_add_rejects_bad_jobs),
     };
 
