@@ -169,6 +169,22 @@ static void check_and_build(gr_techdocs_service *service, gr_techdocs_job *job,
                 gr_error_last());
 }
 
+/* Records a build that failed before it could start, so that the prebuild
+ * pass does not queue it again and views show its error. Skipped when another
+ * instance holds the site's lease. */
+static void record_failure(gr_techdocs_service *service, gr_techdocs_job *job, const char *error)
+{
+    int rc = gr_techdocs_lease_claim(service->db, job->triplet.ref, service->instance_id,
+                                     service->settings.lease_ms);
+
+    if (rc == 1)
+        rc = gr_techdocs_lease_release(service->db, job->triplet.ref, service->instance_id, NULL,
+                                       0, error);
+    if (rc < 0)
+        gr_log_fields(GR_LOG_WARN, "techdocs", "recording a failed build failed", "entity",
+                      job->triplet.ref, "error", gr_error_last(), NULL);
+}
+
 void gr_techdocs__run_job(gr_techdocs_service *service, gr_techdocs_job *job)
 {
     job_result result = {0, NULL};
@@ -189,6 +205,7 @@ void gr_techdocs__run_job(gr_techdocs_service *service, gr_techdocs_job *job)
     if (rc != GR_OK) {
         fail(&result, rc);
         gr_techdocs__job_log(job, "Cannot find the docs source: %s", result.error);
+        record_failure(service, job, result.error);
         goto done;
     }
     rc = gr_techdocs_lease_claim(service->db, job->triplet.ref, service->instance_id,

@@ -106,6 +106,39 @@ static void prebuild_over_max_next_pass(void **state)
     free(dir);
 }
 
+/* A build whose docs folder is missing fails before it claims its site; the
+ * failure is still recorded, so the next pass does not queue it again. */
+static void prebuild_missing_source_once(void **state)
+{
+    db_fixture *fixture = *state;
+    char *dir = gr_test_tmpdir("td-prebuild-missing");
+    gr_techdocs_settings settings = techdocs_test_settings(NULL);
+    gr_techdocs_service *service;
+    size_t queued = 0;
+
+    gr_test_write_file(dir, "catalog-info.yaml",
+                       "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                       "metadata:\n  name: lost-docs\n  annotations:\n"
+                       "    backstage.io/techdocs-ref: dir:./missing\n"
+                       "spec: {type: service, lifecycle: production, owner: team}\n");
+    techdocs_add_entity(fixture->db, dir);
+    service = techdocs_start(fixture->db, &settings, "instance-a");
+
+    assert_int_equal(gr_techdocs_prebuild(service, &queued), GR_OK);
+    assert_int_equal(queued, 1);
+    assert_int_equal(wait_finished(fixture->db, 1), 1);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT COUNT(*) FROM techdocs_builds "
+                                                   "WHERE entity_ref = 'component:default/lost-docs'"
+                                                   " AND error IS NOT NULL"),
+                     1);
+    assert_int_equal(gr_techdocs_prebuild(service, &queued), GR_OK);
+    assert_int_equal(queued, 0);
+
+    gr_techdocs_service_free(service);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 /* A loopback HTTP server: /site/mkdocs.yml returns `config`, any other path under
  * /site/docs/ a small page, and the rest 404. Counts the page requests. */
 typedef struct {
@@ -239,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         DB_TEST_SQLITE(prebuild_over_max_next_pass),
+        DB_TEST_SQLITE(prebuild_missing_source_once),
         cmocka_unit_test(remote_pages_over_max_cut),
     };
 
