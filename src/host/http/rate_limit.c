@@ -16,7 +16,9 @@
 typedef struct {
     char key[GR_RATE_LIMIT_MAX_KEY_BYTES + 1];
     uint32_t hash;
-    double tokens;
+    /* Tokens times window_ms, so that refills stay exact integers: a
+     * millisecond adds `limit`, a request takes `window_ms`. */
+    uint64_t credit;
     uint64_t refilled_ms;   /* time of the last refill */
     uint64_t log_window_ms; /* start of the window of the last log line */
     bool logged;            /* a log line was requested for this key */
@@ -213,7 +215,7 @@ static int32_t table_add(gr_rate_limiter *limiter, const char *key, uint32_t has
     memset(e, 0, sizeof(*e));
     memcpy(e->key, key, strlen(key) + 1);
     e->hash = hash;
-    e->tokens = (double)limiter->limit;
+    e->credit = (uint64_t)limiter->limit * limiter->window_ms;
     e->refilled_ms = now;
     e->chain = limiter->buckets[hash & (limiter->bucket_count - 1)];
     limiter->buckets[hash & (limiter->bucket_count - 1)] = index;
@@ -225,14 +227,19 @@ static int32_t table_add(gr_rate_limiter *limiter, const char *key, uint32_t has
 
 static void bucket_refill(const gr_rate_limiter *limiter, entry *e, uint64_t now)
 {
-    double capacity = (double)limiter->limit;
+    uint64_t capacity = (uint64_t)limiter->limit * limiter->window_ms;
+    uint64_t elapsed;
 
-    if (now > e->refilled_ms) {
-        e->tokens += (double)(now - e->refilled_ms) * capacity / (double)limiter->window_ms;
-        if (e->tokens > capacity)
-            e->tokens = capacity;
-        e->refilled_ms = now;
-    }
+    if (now <= e->refilled_ms)
+        return;
+    /* A whole window refills any bucket, and the cap keeps the product below 2^64. */
+    elapsed = now - e->refilled_ms;
+    if (elapsed > limiter->window_ms)
+        elapsed = limiter->window_ms;
+    e->credit += elapsed * limiter->limit;
+    if (e->credit > capacity)
+        e->credit = capacity;
+    e->refilled_ms = now;
 }
 
 /* Fills a rejection into *result: the wait for one token, and whether this
@@ -240,11 +247,10 @@ static void bucket_refill(const gr_rate_limiter *limiter, entry *e, uint64_t now
 static void bucket_reject(const gr_rate_limiter *limiter, entry *e, uint64_t now,
                           gr_rate_limit_result *result)
 {
-    double missing = 1.0 - e->tokens;
-    double wait = missing * (double)limiter->window_ms / (double)limiter->limit;
+    uint64_t missing = limiter->window_ms - e->credit;
 
     result->allowed = false;
-    result->retry_after_ms = wait > 1.0 ? (uint64_t)wait + 1 : 1;
+    result->retry_after_ms = (missing + limiter->limit - 1) / limiter->limit;
     e->rejected++;
     if (!e->logged || now - e->log_window_ms >= limiter->window_ms) {
         result->log = true;
@@ -294,10 +300,10 @@ static void limiter_check(gr_rate_limiter *limiter, const char *key, bool take,
         order_unlink(limiter, index);
         order_push_newest(limiter, index);
     }
-    if (e->tokens >= 1.0) {
+    if (e->credit >= limiter->window_ms) {
         result->allowed = true;
         if (take)
-            e->tokens -= 1.0;
+            e->credit -= limiter->window_ms;
     } else {
         bucket_reject(limiter, e, now, result);
     }

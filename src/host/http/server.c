@@ -333,7 +333,9 @@ static void request_route(gr_request *req)
     const gr_route *route;
     int rc;
 
-    if (gr_http_rate_limit(req, GR_RATE_INCOMING, NULL) != 0)
+    /* Health checks are exempt, so that a load balancer polling them is never limited. */
+    if (strncmp(req->path, "/.backstage/health/", 19) != 0 &&
+        gr_http_rate_limit(req, GR_RATE_INCOMING, NULL) != 0)
         return;
     rc = gr_router_match(server->router, req->method, req->segments, req->segment_count, &match);
     if (rc == GR_ENOTFOUND) {
