@@ -144,26 +144,26 @@ size_t gr_rate_limiter_count(gr_rate_limiter *limiter)
 
 static void order_unlink(gr_rate_limiter *limiter, int32_t index)
 {
-    entry *e = &limiter->entries[index];
+    entry *slot = &limiter->entries[index];
 
-    if (e->newer != NONE)
-        limiter->entries[e->newer].older = e->older;
+    if (slot->newer != NONE)
+        limiter->entries[slot->newer].older = slot->older;
     else
-        limiter->newest = e->older;
-    if (e->older != NONE)
-        limiter->entries[e->older].newer = e->newer;
+        limiter->newest = slot->older;
+    if (slot->older != NONE)
+        limiter->entries[slot->older].newer = slot->newer;
     else
-        limiter->oldest = e->newer;
-    e->newer = NONE;
-    e->older = NONE;
+        limiter->oldest = slot->newer;
+    slot->newer = NONE;
+    slot->older = NONE;
 }
 
 static void order_push_newest(gr_rate_limiter *limiter, int32_t index)
 {
-    entry *e = &limiter->entries[index];
+    entry *slot = &limiter->entries[index];
 
-    e->newer = NONE;
-    e->older = limiter->newest;
+    slot->newer = NONE;
+    slot->older = limiter->newest;
     if (limiter->newest != NONE)
         limiter->entries[limiter->newest].newer = index;
     limiter->newest = index;
@@ -178,11 +178,11 @@ static int32_t table_find(const gr_rate_limiter *limiter, const char *key, uint3
     int32_t index = limiter->buckets[hash & (limiter->bucket_count - 1)];
 
     while (index != NONE) {
-        const entry *e = &limiter->entries[index];
+        const entry *slot = &limiter->entries[index];
 
-        if (e->hash == hash && strcmp(e->key, key) == 0)
+        if (slot->hash == hash && strcmp(slot->key, key) == 0)
             return index;
-        index = e->chain;
+        index = slot->chain;
     }
     return NONE;
 }
@@ -203,7 +203,7 @@ static void table_remove(gr_rate_limiter *limiter, int32_t index)
 static int32_t table_add(gr_rate_limiter *limiter, const char *key, uint32_t hash, uint64_t now)
 {
     int32_t index;
-    entry *e;
+    entry *slot;
 
     if (limiter->count < limiter->size) {
         index = (int32_t)limiter->count++;
@@ -211,13 +211,13 @@ static int32_t table_add(gr_rate_limiter *limiter, const char *key, uint32_t has
         index = limiter->oldest;
         table_remove(limiter, index);
     }
-    e = &limiter->entries[index];
-    memset(e, 0, sizeof(*e));
-    memcpy(e->key, key, strlen(key) + 1);
-    e->hash = hash;
-    e->credit = (uint64_t)limiter->limit * limiter->window_ms;
-    e->refilled_ms = now;
-    e->chain = limiter->buckets[hash & (limiter->bucket_count - 1)];
+    slot = &limiter->entries[index];
+    memset(slot, 0, sizeof(*slot));
+    memcpy(slot->key, key, strlen(key) + 1);
+    slot->hash = hash;
+    slot->credit = (uint64_t)limiter->limit * limiter->window_ms;
+    slot->refilled_ms = now;
+    slot->chain = limiter->buckets[hash & (limiter->bucket_count - 1)];
     limiter->buckets[hash & (limiter->bucket_count - 1)] = index;
     order_push_newest(limiter, index);
     return index;
@@ -225,39 +225,39 @@ static int32_t table_add(gr_rate_limiter *limiter, const char *key, uint32_t has
 
 /* ---- buckets ------------------------------------------------------------- */
 
-static void bucket_refill(const gr_rate_limiter *limiter, entry *e, uint64_t now)
+static void bucket_refill(const gr_rate_limiter *limiter, entry *slot, uint64_t now)
 {
     uint64_t capacity = (uint64_t)limiter->limit * limiter->window_ms;
     uint64_t elapsed;
 
-    if (now <= e->refilled_ms)
+    if (now <= slot->refilled_ms)
         return;
     /* A whole window refills any bucket, and the cap keeps the product below 2^64. */
-    elapsed = now - e->refilled_ms;
+    elapsed = now - slot->refilled_ms;
     if (elapsed > limiter->window_ms)
         elapsed = limiter->window_ms;
-    e->credit += elapsed * limiter->limit;
-    if (e->credit > capacity)
-        e->credit = capacity;
-    e->refilled_ms = now;
+    slot->credit += elapsed * limiter->limit;
+    if (slot->credit > capacity)
+        slot->credit = capacity;
+    slot->refilled_ms = now;
 }
 
 /* Fills a rejection into *result: the wait for one token, and whether this
  * is the key's first rejection since a window began. */
-static void bucket_reject(const gr_rate_limiter *limiter, entry *e, uint64_t now,
+static void bucket_reject(const gr_rate_limiter *limiter, entry *slot, uint64_t now,
                           gr_rate_limit_result *result)
 {
-    uint64_t missing = limiter->window_ms - e->credit;
+    uint64_t missing = limiter->window_ms - slot->credit;
 
     result->allowed = false;
     result->retry_after_ms = (missing + limiter->limit - 1) / limiter->limit;
-    e->rejected++;
-    if (!e->logged || now - e->log_window_ms >= limiter->window_ms) {
+    slot->rejected++;
+    if (!slot->logged || now - slot->log_window_ms >= limiter->window_ms) {
         result->log = true;
-        result->rejected = e->rejected;
-        e->logged = true;
-        e->log_window_ms = now;
-        e->rejected = 0;
+        result->rejected = slot->rejected;
+        slot->logged = true;
+        slot->log_window_ms = now;
+        slot->rejected = 0;
     }
 }
 
@@ -279,7 +279,7 @@ static void limiter_check(gr_rate_limiter *limiter, const char *key, bool take,
     uint64_t now = limiter->clock(limiter->clock_payload);
     uint32_t hash;
     int32_t index;
-    entry *e;
+    entry *slot;
 
     memset(result, 0, sizeof(*result));
     key_copy(stored, key);
@@ -294,18 +294,18 @@ static void limiter_check(gr_rate_limiter *limiter, const char *key, bool take,
     }
     if (index == NONE)
         index = table_add(limiter, stored, hash, now);
-    e = &limiter->entries[index];
-    bucket_refill(limiter, e, now);
+    slot = &limiter->entries[index];
+    bucket_refill(limiter, slot, now);
     if (take) {
         order_unlink(limiter, index);
         order_push_newest(limiter, index);
     }
-    if (e->credit >= limiter->window_ms) {
+    if (slot->credit >= limiter->window_ms) {
         result->allowed = true;
         if (take)
-            e->credit -= limiter->window_ms;
+            slot->credit -= limiter->window_ms;
     } else {
-        bucket_reject(limiter, e, now, result);
+        bucket_reject(limiter, slot, now, result);
     }
     pthread_mutex_unlock(&limiter->lock);
 }

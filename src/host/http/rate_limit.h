@@ -18,10 +18,13 @@
  * whatever the number of clients.
  */
 
-/** Default number of keys one limiter tracks; a new key past it evicts the longest idle. */
+/** Default number of keys one limiter tracks. A new key past it evicts the key idle longest. */
 #define GR_RATE_LIMIT_DEFAULT_KEYS 4096
 
-/** Maximum stored key length in bytes; longer keys are cut, which merges keys with a common prefix. */
+/**
+ * Maximum stored key length in bytes. Longer keys are cut, so keys with a
+ * common prefix of this length share one bucket.
+ */
 #define GR_RATE_LIMIT_MAX_KEY_BYTES 191
 
 /** Maximum length of a limiter's name, used in log lines and metrics. */
@@ -29,7 +32,7 @@
 
 typedef struct gr_rate_limiter gr_rate_limiter;
 
-/** A monotonic clock in milliseconds; tests replace the default (CLOCK_MONOTONIC). */
+/** A monotonic clock in milliseconds. Tests replace the default, CLOCK_MONOTONIC. */
 typedef uint64_t (*gr_rate_limit_clock_fn)(void *payload);
 
 /** Result of one gr_rate_limiter_take() or gr_rate_limiter_peek(). */

@@ -20,7 +20,10 @@
  * read X-Forwarded-For, which any client could forge.
  */
 
-/** Default window of every limit, in seconds (Backstage's default window is one minute too). */
+/**
+ * Default window of every limit, in seconds. Backstage's rate limiter
+ * (@backstage/backend-defaults 0.12.0) has the same default window.
+ */
 #define GR_RATE_LIMIT_DEFAULT_WINDOW_S 60
 
 /** Maximum window, in seconds (one day). */
@@ -28,8 +31,8 @@
 
 /**
  * Default sign-in requests (start, frame handler, refresh) per client address
- * and window. A browser sends one refresh per page load and one sign-in per
- * session, so a person stays far below it.
+ * and window. A person signs in once per session, and greenroom's pages use
+ * the session cookie without calling refresh, so a person stays far below it.
  */
 #define GR_RATE_LIMIT_DEFAULT_SIGN_IN 60
 

@@ -313,6 +313,31 @@ static void options_bad_address_rejected(void **state)
                      GR_EINVALID);
 }
 
+static void options_over_max_rejected(void **state)
+{
+    gr_rate_limit_options opts = {0};
+    char *yaml;
+    char *list = gr_xstrdup("");
+
+    (void)state;
+    assert_int_equal(read_options("backend:\n  rateLimit:\n    window: 86400\n", &opts), GR_OK);
+    assert_int_equal(read_options("backend:\n  rateLimit:\n    window: 86401\n", &opts),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "backend.rateLimit.window: 86401 seconds is outside "
+                                            "the allowed range of 1 to 86400 seconds"));
+    for (int i = 0; i <= GR_RATE_LIMIT_MAX_ALLOW_LIST; i++) {
+        char *longer = gr_xasprintf("%s%s'10.0.0.%d'", list, i > 0 ? ", " : "", i);
+
+        free(list);
+        list = longer;
+    }
+    yaml = gr_xasprintf("backend:\n  rateLimit:\n    ipAllowList: [%s]\n", list);
+    assert_int_equal(read_options(yaml, &opts), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "has 65 addresses, more than the limit of 64"));
+    free(yaml);
+    free(list);
+}
+
 static void throttle_defaults_filled(void **state)
 {
     gr_http_throttle *throttle = NULL;
@@ -347,6 +372,7 @@ int main(void)
         cmocka_unit_test(allow_list_matches),
         cmocka_unit_test(options_read_keys),
         cmocka_unit_test(options_bad_address_rejected),
+        cmocka_unit_test(options_over_max_rejected),
         cmocka_unit_test(throttle_defaults_filled),
     };
 
