@@ -20,6 +20,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
+#include "host/http/throttle.h"
 #include "host/log/log.h"
 
 /** Maximum number of proxy providers (one per known provider id). */
@@ -594,13 +595,33 @@ static int auth_check_api_write(gr_request *req)
     return rc;
 }
 
+/* Returns whether the request carries a credential: a bearer token, a proxy's
+ * header or a session cookie. */
+static bool has_credential(const gr_auth *auth, gr_request *req, const char *token)
+{
+    const char *cookie = gr_auth_cookie(req, GR_AUTH_SESSION_COOKIE);
+
+    if (token != NULL || (cookie != NULL && cookie[0] != '\0'))
+        return true;
+    for (size_t i = 0; i < auth->proxy_count; i++) {
+        if (gr_req_header(req, gr_auth_proxy_header(auth->proxies[i])) != NULL)
+            return true;
+    }
+    return false;
+}
+
 int gr_auth_authenticate(gr_request *req, void *payload)
 {
     gr_auth *auth = payload;
     gr_identity *identity = gr_arena_calloc(gr_req_arena(req), sizeof(*identity));
     const char *token = bearer_token(req);
+    bool credential = has_credential(auth, req, token);
     int rc;
 
+    /* A client past its failed-credential limit gets 429 (set by the check)
+     * before its credential is verified, so it cannot go on guessing. */
+    if (credential && (rc = gr_http_rate_limit_check(req, GR_RATE_FAILED_CREDENTIALS)) < 0)
+        return rc;
     if (token != NULL) {
         rc = authenticate_bearer(auth, req, token, identity);
     } else if ((rc = authenticate_proxy(auth, req, identity)) == 1) {
@@ -617,6 +638,8 @@ int gr_auth_authenticate(gr_request *req, void *payload)
                 rc = gr_error_wrap(GR_EUNAUTH, "Invalid session");
         }
     }
+    if (rc == GR_EUNAUTH && credential)
+        gr_http_rate_limit_charge(req, GR_RATE_FAILED_CREDENTIALS);
     if (rc == GR_OK)
         gr_req_set_identity(req, identity);
     if (rc == GR_OK && identity->csrf_token != NULL && strncmp(gr_req_path(req), "/api/", 5) == 0)

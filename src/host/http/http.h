@@ -24,5 +24,6 @@
 #include "host/http/response.h"
 #include "host/http/router.h"
 #include "host/http/server.h"
+#include "host/http/throttle.h"
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "host/common/buf.h"
 #include "host/http/http.h"
+#include "host/http/throttle.h"
 
 typedef struct http_stream http_stream;
 
@@ -73,6 +74,7 @@ struct gr_http_server {
     gr_router *router;
     gr_metrics *metrics;
     gr_metric *unmatched_duration; /* duration histogram of requests without a route */
+    gr_http_throttle *throttle;
     struct MHD_Daemon *daemon;
     int port;
     gr_http_authenticator authenticator;

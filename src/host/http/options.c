@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reads the server's connection limits and timeouts from backend.server. */
+/* Reads the server's connection limits and timeouts from backend.server, and its rate limits. */
 #include <limits.h>
 
 #include "host/auth/auth.h"
@@ -54,5 +54,5 @@ int gr_http_options_read(const gr_config *cfg, gr_http_options *opts)
         (rc = read_count(cfg, "backend.server.maxConnectionsPerClient",
                          &opts->max_connections_per_client)) < 0)
         return rc;
-    return GR_OK;
+    return gr_rate_limit_options_read(cfg, &opts->rate_limits);
 }

@@ -52,6 +52,9 @@ static int server_declare_metrics(gr_http_server *server)
                                  GR_METRIC_HISTOGRAM,
                                  "Time from the request line to the last byte sent, by route.",
                                  NULL, 0);
+    if (rc == 0)
+        rc = gr_metrics_register(server->metrics, "http_rate_limited_total", GR_METRIC_COUNTER,
+                                 "Requests rejected with 429 by a rate limit, by limit.", NULL, 0);
     if (rc == 0) {
         server->unmatched_duration = gr_metrics_series(
             server->metrics, "http_request_duration_seconds", "route", "unmatched", NULL);
@@ -106,7 +109,8 @@ int gr_http_server_new(gr_http_server **out, const gr_http_options *opts)
                           server->bind_address);
         goto fail;
     }
-    if ((rc = server_declare_metrics(server)) != 0 || (rc = gr_http__builtin_routes(server)) != 0)
+    if ((rc = server_declare_metrics(server)) != 0 || (rc = gr_http__builtin_routes(server)) != 0 ||
+        (rc = gr_http_throttle_new(&server->throttle, &server->opts.rate_limits)) != 0)
         goto fail;
     *out = server;
     return 0;
@@ -329,6 +333,10 @@ static void request_route(gr_request *req)
     const gr_route *route;
     int rc;
 
+    /* Health checks are exempt, so that a load balancer polling them is never limited. */
+    if (strncmp(req->path, "/.backstage/health/", 19) != 0 &&
+        gr_http_rate_limit(req, GR_RATE_INCOMING, NULL) != 0)
+        return;
     rc = gr_router_match(server->router, req->method, req->segments, req->segment_count, &match);
     if (rc == GR_ENOTFOUND) {
         gr_http__error_body(res, 404, status_error_name(404),
@@ -700,6 +708,7 @@ void gr_http_server_free(gr_http_server *server)
     gr_http_server_stop(server);
     gr_router_free(server->router);
     gr_metrics_free(server->metrics);
+    gr_http_throttle_free(server->throttle);
     pthread_cond_destroy(&server->idle);
     pthread_cond_destroy(&server->poller_wake);
     pthread_mutex_destroy(&server->lock);

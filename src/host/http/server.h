@@ -8,6 +8,7 @@
 #include "host/http/limits.h"
 #include "host/http/metrics.h"
 #include "host/http/router.h"
+#include "host/http/throttle.h"
 
 /*
  * The server runs on libmicrohttpd with a pool of threads, each polling its
@@ -62,6 +63,7 @@ typedef struct {
     gr_http_ready_fn ready;        /* default: ready while running */
     void *ready_payload;
     int metrics_public;            /* nonzero: GET /metrics needs no credentials */
+    gr_rate_limit_options rate_limits; /* backend.rateLimit; see throttle.h */
 } gr_http_options;
 
 typedef struct gr_http_server gr_http_server;
@@ -69,7 +71,8 @@ typedef struct gr_config gr_config;
 
 /**
  * Reads the connection limits and timeouts of backend.server into `opts`:
- * timeout, headersTimeout, maxConnections and maxConnectionsPerClient.
+ * timeout, headersTimeout, maxConnections and maxConnectionsPerClient, and
+ * the rate limits of backend.rateLimit (gr_rate_limit_options_read()).
  * Fields whose key is unset keep their value. `cfg` is borrowed.
  * Returns 0, or GR_EINVALID naming the key at fault.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The config keys of authentication, sign-in providers and permissions. */
+/* The config keys of authentication, sign-in providers, rate limits and permissions. */
 #include "host/config/config.h"
+#include "host/http/throttle.h"
 #include "plugins/auth/plugin.h"
 
 static const char *const resolver_names[] = {
@@ -10,6 +11,10 @@ static const char *const token_auth_methods[] = {"client_secret_basic", "client_
                                                  NULL};
 
 #define DURATION_TYPES (GR_CONFIG_OBJECT | GR_CONFIG_INTEGER | GR_CONFIG_STRING)
+
+/* The default of a rate limit key as JSON text, from the constant in throttle.h. */
+#define RATE_STRING_TEXT(value) #value
+#define RATE_STRING(value) RATE_STRING_TEXT(value)
 
 /* The sign-in resolver keys of the provider at `base`. */
 #define RESOLVER_KEYS(base)                                                                        \
@@ -226,6 +231,67 @@ const gr_config_key gr_auth_plugin_keys[] = {
         .description = "The permission policy: rules of allow or deny, a list of permissions, "
                        "and optional when conditions; the first rule that applies decides. "
                        "See docs/security.md.",
+    },
+    {
+        .path = "backend.rateLimit",
+        .types = GR_CONFIG_OBJECT,
+        .description = "Per-client rate limits. Past a limit, requests get 429 with a "
+                       "Retry-After header. Limits count per TCP peer address: behind a "
+                       "reverse proxy every client shares the proxy's address, because "
+                       "X-Forwarded-For is not read. See docs/security.md.",
+    },
+    {
+        .path = "backend.rateLimit.window",
+        .types = DURATION_TYPES,
+        .default_json = RATE_STRING(GR_RATE_LIMIT_DEFAULT_WINDOW_S),
+        .description = "Time in which each limit's count of requests is allowed, as in Backstage: "
+                       "seconds, a string such as \"1m\", or an object such as {minutes: 1}. "
+                       "A client may send a limit's count at once, then regains it evenly "
+                       "over this time.",
+    },
+    {
+        .path = "backend.rateLimit.incomingRequestLimit",
+        .types = GR_CONFIG_INTEGER,
+        .description = "Maximum requests from one client address per window, over every route, "
+                       "as in Backstage. Unset or 0: no such limit.",
+    },
+    {
+        .path = "backend.rateLimit.ipAllowList",
+        .types = GR_CONFIG_ARRAY,
+        .default_json = "[]",
+        .description = "Client IP addresses that no limit applies to, such as a trusted proxy "
+                       "or a monitoring host. Unlike Backstage, the default is empty, so "
+                       "local clients are limited too.",
+    },
+    {
+        .path = "backend.rateLimit.ipAllowList[]",
+        .types = GR_CONFIG_STRING,
+        .description = "One IPv4 or IPv6 address, such as 10.0.0.5 or ::1; ranges are not "
+                       "supported.",
+    },
+    {
+        .path = "backend.rateLimit.signInLimit",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = RATE_STRING(GR_RATE_LIMIT_DEFAULT_SIGN_IN),
+        .description = "Maximum sign-in requests (/api/auth/<provider>/start, /handler/frame "
+                       "and /refresh) from one client address per window. 0: no limit.",
+    },
+    {
+        .path = "backend.rateLimit.failedCredentialLimit",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = RATE_STRING(GR_RATE_LIMIT_DEFAULT_FAILED_CREDENTIALS),
+        .description = "Maximum rejected credentials (bearer tokens, session cookies, proxy "
+                       "tokens) from one client address per window. Past it, the client's "
+                       "requests with a credential get 429 before it is checked. 0: no limit.",
+    },
+    {
+        .path = "backend.rateLimit.expensiveRequestLimit",
+        .types = GR_CONFIG_INTEGER,
+        .default_json = RATE_STRING(GR_RATE_LIMIT_DEFAULT_EXPENSIVE),
+        .description = "Maximum requests that fetch or build (POST /api/catalog/locations, "
+                       "/analyze-location and /refresh, and TechDocs syncs that start a build) "
+                       "per signed-in subject, or per client address without one, per window. "
+                       "0: no limit.",
     },
     {.path = NULL},
 };

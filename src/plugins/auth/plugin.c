@@ -196,6 +196,8 @@ static int handle_start(gr_request *req, gr_response *res, void *payload)
     gr_auth_user *user = NULL;
     int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_SIGN_IN, NULL)) < 0)
+        return rc;
     if (strcmp(provider, "guest") == 0 && plugin->guest.enabled) {
         if ((rc = auth_guest_sign_in(plugin, &user)) < 0)
             return auth_plugin_sign_in_failed(req, res, "guest", rc);
@@ -214,7 +216,10 @@ static int handle_frame(gr_request *req, gr_response *res, void *payload)
 {
     auth_plugin *plugin = payload;
     const char *provider = gr_req_param(req, "provider");
+    int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_SIGN_IN, NULL)) < 0)
+        return rc;
     if (strcmp(provider, "oidc") == 0 && plugin->oidc.enabled)
         return auth_oidc_callback(plugin, req, res);
     return unknown_provider(provider);
@@ -230,8 +235,11 @@ static int refresh_session(auth_plugin *plugin, gr_request *req, gr_response *re
     char *cookie;
     int rc;
 
-    if ((rc = gr_auth_session_verify(plugin->auth, req, &identity)) < 0)
+    if ((rc = gr_auth_session_verify(plugin->auth, req, &identity)) < 0) {
+        if (rc != GR_EBACKEND && rc != GR_ENOTFOUND)
+            gr_http_rate_limit_charge(req, GR_RATE_FAILED_CREDENTIALS);
         return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
+    }
     if ((rc = gr_auth_refresh(plugin->auth, &identity, &token, NULL)) < 0)
         return rc == GR_EBACKEND ? rc : gr_error_wrap(GR_EUNAUTH, "Refresh failed");
     user = gr_auth_user_new(identity.subject, identity.ownership, identity.ownership_count);
@@ -269,9 +277,11 @@ static int guest_refresh(auth_plugin *plugin, gr_request *req, gr_response *res)
         return refresh_session(plugin, req, res);
     if (rc == GR_EBACKEND)
         return rc;
-    if (rc < 0 && rc != GR_ENOTFOUND)
+    if (rc < 0 && rc != GR_ENOTFOUND) {
         gr_audit_token_rejected("cookie", gr_error_last(), gr_req_client_addr(req),
                                 gr_req_path(req));
+        gr_http_rate_limit_charge(req, GR_RATE_FAILED_CREDENTIALS);
+    }
     gr_error_clear();
 
     if ((rc = auth_guest_sign_in(plugin, &user)) < 0)
@@ -288,6 +298,8 @@ static int handle_refresh(gr_request *req, gr_response *res, void *payload)
     gr_auth_proxy *proxy = gr_auth_proxy_get(plugin->auth, provider);
     int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_SIGN_IN, NULL)) < 0)
+        return rc;
     if (!provider_known(plugin, provider))
         return unknown_provider(provider);
     if ((rc = require_xhr(req)) < 0)

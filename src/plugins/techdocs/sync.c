@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/identity.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -85,6 +86,14 @@ static void free_stream(void *payload)
     free(stream);
 }
 
+/* Returns the caller's subject ("user:default/jane"), or NULL without an identity. */
+static const char *request_subject(gr_request *req)
+{
+    const gr_identity *identity = gr_req_identity(req);
+
+    return identity != NULL ? identity->subject : NULL;
+}
+
 int gr_techdocs_sync_handler(gr_request *req, gr_response *res, void *payload)
 {
     gr_techdocs_service *service = payload;
@@ -102,6 +111,10 @@ int gr_techdocs_sync_handler(gr_request *req, gr_response *res, void *payload)
     stream = gr_xcalloc(1, sizeof(*stream));
     if (!gr_techdocs_service_settings(service)->external)
         rc = gr_techdocs_service_needs_check(service, &triplet, &needed);
+    /* Only a sync that starts a build counts against the limit, so that
+     * reading docs that are up to date never reaches it. */
+    if (rc == GR_OK && needed)
+        rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, request_subject(req));
     if (rc == GR_OK && needed)
         stream->job = gr_techdocs_service_request(service, &triplet);
     if (rc == GR_OK && stream->job == NULL)

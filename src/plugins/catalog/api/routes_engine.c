@@ -73,6 +73,8 @@ static int refresh_post(gr_request *req, gr_response *res, void *payload)
     const json_t *ref;
     int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, actor(req))) < 0)
+        return rc;
     rc = gr_catalog_api__body_object(req, &body);
     if (rc != GR_OK)
         return rc;
@@ -180,6 +182,8 @@ static int locations_post(gr_request *req, gr_response *res, void *payload)
     json_t *out;
     int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, actor(req))) < 0)
+        return rc;
     rc = gr_catalog_api__require(req, api, "catalog.location.create");
     if (rc == GR_OK)
         rc = gr_catalog_api__body_required(req, &body);
@@ -435,6 +439,8 @@ static int analyze_post(gr_request *req, gr_response *res, void *payload)
     const char *target;
     int rc;
 
+    if ((rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, actor(req))) < 0)
+        return rc;
     rc = gr_catalog_api__require(req, api, "catalog.location.analyze");
     if (rc == GR_OK)
         rc = gr_catalog_api__body_required(req, &body);
