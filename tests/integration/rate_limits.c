@@ -16,6 +16,7 @@
 
 #include "host/common/alloc.h"
 #include "support/gr_test.h"
+#include "auth_support.h"
 
 #define SERVICE_TOKEN "rate-limit-service-5127"
 #define SERVICE_AUTH "Authorization: Bearer " SERVICE_TOKEN
@@ -250,6 +251,94 @@ static void location_flood_limited(void **state)
     stop(&run);
 }
 
+/* Posts the portal's refresh form of component extra with session `cookie`. */
+static gr_test_output refresh_form(const running *run, const char *cookie, const char *csrf)
+{
+    char *url = gr_xasprintf("%s/catalog/default/component/extra/refresh", run->server.base_url);
+    char *cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    char *origin = gr_xasprintf("Origin: %s", run->server.base_url);
+    char *body = gr_xasprintf("csrf=%s", csrf);
+    const char *headers[] = {cookie_header, origin, "Content-Type: application/x-www-form-urlencoded",
+                             NULL};
+    gr_test_output res = gr_test_http("POST", url, headers, body);
+
+    free(body);
+    free(origin);
+    free(cookie_header);
+    free(url);
+    return res;
+}
+
+/* The portal's refresh button is an expensive request too. */
+static void refresh_form_flood_limited(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *body;
+    char *cookie;
+    char *cookie_header;
+    const char *start_csrf;
+    char *csrf;
+
+    (void)state;
+    start(&run, "rate-refresh-form", "    expensiveRequestLimit: 2\n");
+    gr_test_write_file(run.dir, "extra.yaml",
+                       "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                       "metadata: { name: extra }\n"
+                       "spec: { type: service, lifecycle: production, owner: team-a }\n");
+    body = gr_xasprintf("{\"type\":\"file\",\"target\":\"%s/extra.yaml\"}", run.dir);
+    res = call(&run, "POST", "/api/catalog/locations", SERVICE_AUTH, body);
+    assert_int_equal(res.status, 201);
+    gr_test_output_free(&res);
+    for (int waited = 0; waited < 20000; waited += 100) {
+        res = call(&run, "GET", "/api/catalog/entities/by-name/component/default/extra",
+                   SERVICE_AUTH, NULL);
+        if (res.status == 200)
+            break;
+        gr_test_output_free(&res);
+        usleep(100 * 1000);
+    }
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    res = call(&run, "GET", "/api/auth/guest/start", NULL, NULL);
+    cookie = set_cookie(res.err, "greenroom-session");
+    assert_non_null(cookie);
+    gr_test_output_free(&res);
+    cookie_header = gr_xasprintf("Cookie: %s", cookie);
+    {
+        char *url = gr_xasprintf("%s/catalog/default/component/extra", run.server.base_url);
+        const char *headers[] = {cookie_header, NULL};
+
+        res = gr_test_http("GET", url, headers, NULL);
+        free(url);
+    }
+    assert_int_equal(res.status, 200);
+    start_csrf = strstr(res.out, "name=\"csrf\" value=\"");
+    assert_non_null(start_csrf);
+    start_csrf += strlen("name=\"csrf\" value=\"");
+    csrf = gr_xstrndup(start_csrf, strcspn(start_csrf, "\""));
+    gr_test_output_free(&res);
+
+    for (int i = 0; i < 2; i++) {
+        res = refresh_form(&run, cookie, csrf);
+        if (res.status != 303)
+            fail_msg("refresh form %d: status %d, expected 303: %s", i + 1, res.status, res.out);
+        gr_test_output_free(&res);
+    }
+    res = refresh_form(&run, cookie, csrf);
+    assert_int_equal(res.status, 429);
+    assert_non_null(strcasestr(res.err, "\nRetry-After: "));
+    assert_non_null(strstr(res.out, "Too many requests"));
+    gr_test_output_free(&res);
+
+    free(csrf);
+    free(cookie_header);
+    free(cookie);
+    free(body);
+    stop(&run);
+}
+
 static void allow_list_exempts_loopback(void **state)
 {
     running run;
@@ -299,6 +388,7 @@ int main(void)
         cmocka_unit_test(bad_tokens_limited),
         cmocka_unit_test(window_passes_allows_again),
         cmocka_unit_test(location_flood_limited),
+        cmocka_unit_test(refresh_form_flood_limited),
         cmocka_unit_test(allow_list_exempts_loopback),
         cmocka_unit_test(incoming_limit_applies),
     };

@@ -6,6 +6,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/http/throttle.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/permission/access.h"
@@ -195,6 +196,8 @@ static int refresh_post(gr_ui_page *page, void *payload)
     if ((error = load_entity(page, &ref, &entity)) < 0 ||
         (error = require_change(page, ref, "catalog.entity.refresh")) < 0)
         return error;
+    if (gr_http_rate_limit(page->req, GR_RATE_EXPENSIVE, page->subject) < 0)
+        return gr_ui__page_error_status(page, 429);
     if ((error = gr_catalog_refresh_as(page->ui->catalog, ref, page->subject)) < 0)
         return error;
     gr_log_fields(GR_LOG_INFO, "ui", "refresh requested", "entity", ref, "subject",

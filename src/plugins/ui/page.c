@@ -321,13 +321,18 @@ static const char *status_title(int status)
     case 403: return "Not allowed";
     case 404: return "Not found";
     case 409: return "Conflict";
+    case 429: return "Too many requests";
     default: return status >= 500 ? "Server error" : "Error";
     }
 }
 
 int gr_ui__page_error(gr_ui_page *page, int code)
 {
-    int status = gr_error_http_status(code);
+    return gr_ui__page_error_status(page, gr_error_http_status(code));
+}
+
+int gr_ui__page_error_status(gr_ui_page *page, int status)
+{
     const char *message = gr_error_last();
     char *copy;
 

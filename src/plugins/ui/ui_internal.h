@@ -144,6 +144,8 @@ void gr_ui__sha256_hex(const void *data, size_t len, char out[65]);
 /* page.c */
 int gr_ui__page_begin(gr_ui *ui, gr_request *req, gr_response *res, gr_ui_page *page);
 int gr_ui__page_error(gr_ui_page *page, int code);
+/* Renders the error page with HTTP `status` and the last error message. Returns 0. */
+int gr_ui__page_error_status(gr_ui_page *page, int status);
 void gr_ui__page_put(gr_ui_page *page, const char *key, json_t *value);
 /* Renders template `name` with the page context into a new JSON string in *out. */
 int gr_ui__page_fragment(gr_ui_page *page, const char *name, json_t **out);
