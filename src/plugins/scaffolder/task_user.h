@@ -33,9 +33,30 @@ int gr_scaffolder_authorize_entity(gr_scaffolder_plugin *plugin, gr_request *req
                                    const char *permission, const json_t *entity);
 
 /**
- * Checks a basic permission (scaffolder.task.read or scaffolder.task.cancel)
- * for the caller. Returns 0 or GR_EDENIED.
+ * Checks a basic permission for the caller. Returns 0 or GR_EDENIED.
  */
 int gr_scaffolder_authorize(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission);
+
+/**
+ * Decides which tasks the caller may use with `permission`
+ * (scaffolder.task.read or scaffolder.task.cancel). Returns 0 and *criteria
+ * NULL for every task; 0 and *criteria (caller frees) for the tasks that
+ * match it, such as isTaskOwner's IS_TASK_OWNER, to be put in the SQL of a
+ * list (gr_task_filter.access); or GR_EDENIED, written to the audit log,
+ * when no task is allowed.
+ */
+int gr_scaffolder_task_access(gr_scaffolder_plugin *plugin, gr_request *req,
+                              const char *permission, json_t **criteria);
+
+/**
+ * Reads task `id` for the caller when `permission` allows it on that task.
+ * Returns 0 and *task (caller frees); GR_EDENIED when the policy allows
+ * `permission` on no task, or on this task while the caller may read it;
+ * and for a task the caller may not read, the GR_ENOTFOUND of a missing
+ * task (gr_task_not_found()), so that the answer does not show that it
+ * exists. Denials are written to the audit log.
+ */
+int gr_scaffolder_task_get(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission,
+                           const char *id, json_t **task);
 
 #endif
