@@ -151,7 +151,7 @@ static gr_test_output request(const gr_test_server *server, const caller *sender
     return res;
 }
 
-/* Sends a request to `route` with its "{id}" replaced by a task id; returns the answer. */
+/* Sends a request to `route` with its "{id}" replaced by a task id; returns the response. */
 static gr_test_output request_task(const gr_test_server *server, const caller *sender,
                                    const char *method, const char *route, const char *id)
 {
@@ -199,7 +199,7 @@ static char *create_task(const gr_test_server *server, const caller *sender, con
     return id;
 }
 
-/* Waits until the admin sees task `id` ended. */
+/* Waits until task `id` has ended, reading it as the admin. */
 static void wait_done(const gr_test_server *server, const char *id)
 {
     for (int waited = 0; waited < WAIT_MS; waited += 100) {
@@ -235,7 +235,7 @@ static char *as_missing(const char *text, const char *id)
 }
 
 /*
- * Checks that `sender` gets for task `id` exactly the answer of a missing
+ * Checks that `sender` gets for task `id` exactly the response of a missing
  * task: 404, and the same body once the ids are swapped.
  */
 static void expect_hidden(const gr_test_server *server, const caller *sender, const char *method,
@@ -266,7 +266,7 @@ static int expect_status(const gr_test_server *server, const caller *sender, con
     return status;
 }
 
-/* Lists tasks at `path` as `sender`; returns the answer (new reference). */
+/* Lists tasks at `path` as `sender`; returns the parsed body (new reference). */
 static json_t *list(const gr_test_server *server, const caller *sender, const char *path)
 {
     gr_test_output res = request(server, sender, "GET", path, NULL);

@@ -238,7 +238,8 @@ static void access_sql(const json_t *criteria, gr_buf *sql, json_t *params, int 
         gr_buf_putc(sql, '(');
         json_array_foreach(list, i, item)
         {
-            gr_buf_puts(sql, i == 0 ? "" : all ? " AND " : " OR ");
+            if (i > 0)
+                gr_buf_puts(sql, all ? " AND " : " OR ");
             access_sql(item, sql, params, depth + 1);
         }
         gr_buf_putc(sql, ')');

@@ -56,7 +56,7 @@ static void expect(const gr_permission_policy *policy, const gr_identity *identi
                    const char *permission, gr_permission_result result, const char *conditions)
 {
     gr_permission_decision decision;
-    json_t *wanted;
+    json_t *expected;
 
     assert_int_equal(gr_permission_evaluate(policy, identity, permission, &decision), GR_OK);
     if (decision.result != result)
@@ -66,16 +66,16 @@ static void expect(const gr_permission_policy *policy, const gr_identity *identi
         assert_null(decision.conditions);
         return;
     }
-    wanted = json_loads(conditions, 0, NULL);
-    assert_non_null(wanted);
-    if (!json_equal(wanted, decision.conditions)) {
+    expected = json_loads(conditions, 0, NULL);
+    assert_non_null(expected);
+    if (!json_equal(expected, decision.conditions)) {
         char *got = json_dumps(decision.conditions, JSON_COMPACT);
 
         fail_msg("%s for %s: conditions %s, expected %s", permission, identity->subject, got,
                  conditions);
     }
     assert_string_equal(decision.resource_type, GR_PERMISSION_SCAFFOLDER_TASK);
-    json_decref(wanted);
+    json_decref(expected);
     gr_permission_decision_clear(&decision);
 }
 
