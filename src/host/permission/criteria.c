@@ -143,10 +143,29 @@ static int is_owner(const json_t *entity, const json_t *claims)
     return 0;
 }
 
+/* IS_TASK_OWNER: the task's createdBy is one of `created_by`, compared exactly as in SQL. */
+static int task_owner(const json_t *task, const json_t *created_by)
+{
+    const char *creator = json_string_value(json_object_get(task, "createdBy"));
+    size_t i;
+    const json_t *item;
+
+    if (creator == NULL)
+        return 0;
+    json_array_foreach(created_by, i, item)
+    {
+        if (json_is_string(item) && strcmp(json_string_value(item), creator) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int rule_match(const char *rule, const json_t *params, const json_t *entity)
 {
     const json_t *metadata = json_object_get(entity, "metadata");
 
+    if (strcmp(rule, "IS_TASK_OWNER") == 0)
+        return task_owner(entity, json_object_get(params, "createdBy"));
     if (strcmp(rule, "IS_ENTITY_KIND") == 0)
         return string_in(json_object_get(params, "kinds"),
                          json_string_value(json_object_get(entity, "kind")));

@@ -18,6 +18,8 @@ typedef struct gr_permission_policy gr_permission_policy;
 
 /** Resource type of permissions about catalog entities, as Backstage names it. */
 #define GR_PERMISSION_CATALOG_ENTITY "catalog-entity"
+/** Resource type of scaffolder.task.read and scaffolder.task.cancel, as Backstage names it. */
+#define GR_PERMISSION_SCAFFOLDER_TASK "scaffolder-task"
 
 /** A permission that greenroom checks. */
 typedef struct {
@@ -49,6 +51,8 @@ typedef enum {
  * Rules (catalog-entity): IS_ENTITY_KIND {kinds}, IS_ENTITY_OWNER {claims},
  * HAS_ANNOTATION {annotation, value?}, HAS_LABEL {label},
  * HAS_METADATA {key, value?}, HAS_SPEC {key, value?}.
+ * Rules (scaffolder-task): IS_TASK_OWNER {createdBy}, the user refs whose
+ * tasks match (a task's `createdBy`, compared exactly).
  */
 typedef struct {
     gr_permission_result result;
@@ -60,7 +64,8 @@ typedef struct {
  * Reads `permission.enabled` and `permission.rules`. Returns 0 and *out
  * (caller frees with gr_permission_policy_free()), or GR_EINVALID naming the
  * rule and key at fault: an unknown permission or condition, a resource
- * condition on a rule whose permissions are all basic, nesting deeper than
+ * condition on a rule whose permissions are all basic, isTaskOwner on a rule
+ * without a scaffolder-task permission, nesting deeper than
  * GR_PERMISSION_MAX_DEPTH, more than GR_PERMISSION_MAX_RULES rules.
  */
 int gr_permission_policy_new(gr_permission_policy **out, const gr_config *cfg);
@@ -80,7 +85,10 @@ bool gr_permission_enabled(const gr_permission_policy *policy);
  * of the first rule whose permissions match and whose `when` holds; when no
  * rule applies the result is DENY. Identity conditions (isUser,
  * isGroupMember, isService) are decided here; resource conditions make the
- * result CONDITIONAL. With the policy disabled every identity is allowed
+ * result CONDITIONAL: entity conditions for catalog-entity permissions,
+ * isTaskOwner for scaffolder-task ones (for a user: IS_TASK_OWNER with the
+ * user's ref; any other identity owns no task). A condition about another
+ * resource type never holds. With the policy disabled every identity is allowed
  * everything, as Backstage's allow-all policy does. Before any rule, a
  * service identity with accessRestrictions is denied every permission that
  * its restriction does not list (gr_auth_restrictions_permit()).
@@ -96,8 +104,9 @@ void gr_permission_decision_clear(gr_permission_decision *decision);
 
 /**
  * Applies a criteria tree to one catalog entity (JSON as the catalog API
- * returns it). Returns 1 when it matches, 0 when not; an unknown rule never
- * matches.
+ * returns it) or one scaffolder task (JSON as gr_task_get() returns it, for
+ * IS_TASK_OWNER). Returns 1 when it matches, 0 when not; an unknown rule
+ * never matches.
  */
 int gr_permission_criteria_match(const json_t *criteria, const json_t *entity);
 

@@ -28,8 +28,8 @@ static const gr_permission_def known_permissions[] = {
     {"scaffolder.template.step.read", "scaffolder-template", "read"},
     {"scaffolder.action.execute", "scaffolder-action", "use"},
     {"scaffolder.task.create", NULL, "create"},
-    {"scaffolder.task.read", NULL, "read"},
-    {"scaffolder.task.cancel", NULL, "update"},
+    {"scaffolder.task.read", GR_PERMISSION_SCAFFOLDER_TASK, "read"},
+    {"scaffolder.task.cancel", GR_PERMISSION_SCAFFOLDER_TASK, "update"},
     {"techdocs.read", GR_PERMISSION_CATALOG_ENTITY, "read"},
     {"search.query", NULL, "read"},
     {NULL, NULL, NULL},
@@ -69,6 +69,7 @@ typedef enum {
     NODE_IS_GROUP_MEMBER,
     NODE_IS_SERVICE,
     NODE_IS_OWNER,  /* filled with the identity's ownership refs at evaluation */
+    NODE_IS_TASK_OWNER, /* filled with the identity's user ref at evaluation */
     NODE_RESOURCE,  /* a fixed catalog-entity criteria */
 } node_kind;
 
@@ -127,6 +128,7 @@ bool gr_permission_enabled(const gr_permission_policy *policy)
 typedef struct {
     const char *where;
     int resource_conditions; /* set when a resource condition is read */
+    int task_conditions;     /* set when isTaskOwner is read */
 } parse_ctx;
 
 static node *node_new(node_kind kind)
@@ -248,6 +250,24 @@ static node *parse_spec_or_metadata(const char *rule_name, const json_t *value, 
     return resource_node(rule_name, params, ctx);
 }
 
+/* isEntityOwner / isTaskOwner: true, or false for its negation. */
+static node *owner_node(node_kind kind, const json_t *value, parse_ctx *ctx)
+{
+    node *n;
+
+    if (!json_is_boolean(value)) {
+        gr_error_set(GR_EINVALID, "%s: expected true or false", ctx->where);
+        return NULL;
+    }
+    ctx->resource_conditions = 1;
+    if (json_is_true(value))
+        return node_new(kind);
+    n = node_new(NODE_NOT);
+    n->children = gr_xcalloc(1, sizeof(node *));
+    n->children[n->count++] = node_new(kind);
+    return n;
+}
+
 /* Reads one condition key of a `when` object. */
 static node *parse_condition(const char *key, const json_t *value, parse_ctx *ctx, int depth)
 {
@@ -274,21 +294,11 @@ static node *parse_condition(const char *key, const json_t *value, parse_ctx *ct
         return parse_identity_list(NODE_IS_GROUP_MEMBER, value, ctx);
     if (strcmp(key, "isService") == 0)
         return parse_identity_list(NODE_IS_SERVICE, value, ctx);
-    if (strcmp(key, "isEntityOwner") == 0) {
-        if (!json_is_boolean(value)) {
-            gr_error_set(GR_EINVALID, "%s: expected true or false", ctx->where);
-            return NULL;
-        }
-        ctx->resource_conditions = 1;
-        if (json_is_true(value))
-            return node_new(NODE_IS_OWNER);
-        {
-            node *n = node_new(NODE_NOT);
-
-            n->children = gr_xcalloc(1, sizeof(node *));
-            n->children[n->count++] = node_new(NODE_IS_OWNER);
-            return n;
-        }
+    if (strcmp(key, "isEntityOwner") == 0)
+        return owner_node(NODE_IS_OWNER, value, ctx);
+    if (strcmp(key, "isTaskOwner") == 0) {
+        ctx->task_conditions = 1;
+        return owner_node(NODE_IS_TASK_OWNER, value, ctx);
     }
     if (strcmp(key, "kindIs") == 0) {
         if ((kinds = string_list(value)) == NULL) {
@@ -307,7 +317,8 @@ static node *parse_condition(const char *key, const json_t *value, parse_ctx *ct
         return parse_spec_or_metadata("HAS_SPEC", value, ctx);
     gr_error_set(GR_EINVALID,
                  "%s: unknown condition; use isUser, isGroupMember, isService, isEntityOwner, "
-                 "kindIs, hasAnnotation, hasLabel, hasMetadata, hasSpec, allOf, anyOf or not",
+                 "isTaskOwner, kindIs, hasAnnotation, hasLabel, hasMetadata, hasSpec, allOf, "
+                 "anyOf or not",
                  ctx->where);
     return NULL;
 }
@@ -367,13 +378,29 @@ static int permission_matches(const char *pattern, const char *name)
     return strcmp(pattern, name) == 0;
 }
 
-/* Checks the permission list of a rule and sets *all_basic when every entry is basic. */
-static int check_permissions(const json_t *list, const char *where, int *all_basic)
+/* Returns nonzero when the wildcard `pattern` covers a scaffolder-task permission. */
+static int covers_task_permission(const char *pattern)
+{
+    for (const gr_permission_def *def = known_permissions; def->name != NULL; def++) {
+        if (def->resource_type != NULL &&
+            strcmp(def->resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0 &&
+            permission_matches(pattern, def->name))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Checks the permission list of a rule. Sets *all_basic when every entry is
+ * basic and *has_task when an entry is or covers a scaffolder-task permission.
+ */
+static int check_permissions(const json_t *list, const char *where, int *all_basic, int *has_task)
 {
     size_t i;
     const json_t *item;
 
     *all_basic = 1;
+    *has_task = 0;
     json_array_foreach(list, i, item)
     {
         const char *name = json_string_value(item);
@@ -381,6 +408,7 @@ static int check_permissions(const json_t *list, const char *where, int *all_bas
 
         if (is_wildcard(name)) {
             *all_basic = 0;
+            *has_task = *has_task || covers_task_permission(name);
             continue;
         }
         if ((def = gr_permission_find(name)) == NULL)
@@ -390,6 +418,9 @@ static int check_permissions(const json_t *list, const char *where, int *all_bas
                                 where, i, name);
         if (def->resource_type != NULL)
             *all_basic = 0;
+        if (def->resource_type != NULL &&
+            strcmp(def->resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0)
+            *has_task = 1;
     }
     return GR_OK;
 }
@@ -401,8 +432,9 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
     const json_t *when = json_object_get(entry, "when");
     char *where = gr_xasprintf("permission.rules[%zu]", index);
     char *list_where = gr_xasprintf("%s.%s", where, allow ? "allow" : "deny");
-    parse_ctx ctx = {NULL, 0};
+    parse_ctx ctx = {NULL, 0, 0};
     int all_basic = 0;
+    int has_task = 0;
     int rc = GR_OK;
     const char *key;
     json_t *value;
@@ -429,7 +461,7 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
                           list_where);
         goto done;
     }
-    if ((rc = check_permissions(out->permissions, list_where, &all_basic)) < 0)
+    if ((rc = check_permissions(out->permissions, list_where, &all_basic, &has_task)) < 0)
         goto done;
 
     if (when != NULL) {
@@ -446,9 +478,15 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
     out->has_resource_condition = ctx.resource_conditions;
     if (ctx.resource_conditions && all_basic)
         rc = gr_error_set(GR_EINVALID,
-                          "%s.when: resource conditions (isEntityOwner, kindIs, has...) need a "
-                          "permission about a resource, but every permission of this rule is "
-                          "basic",
+                          "%s.when: resource conditions (isEntityOwner, isTaskOwner, kindIs, "
+                          "has...) need a permission about a resource, but every permission of "
+                          "this rule is basic",
+                          where);
+    else if (ctx.task_conditions && !has_task)
+        rc = gr_error_set(GR_EINVALID,
+                          "%s.when: isTaskOwner is about tasks, so the rule needs "
+                          "scaffolder.task.read or scaffolder.task.cancel (or a wildcard such as "
+                          "scaffolder.*) among its permissions",
                           where);
 
 done:
@@ -540,12 +578,24 @@ static gr_permission__cond owner_condition(const gr_identity *identity)
                                              "params", "claims", claims));
 }
 
+/* IS_TASK_OWNER with the user's ref; a service or anonymous caller owns no task. */
+static gr_permission__cond task_owner_condition(const gr_identity *identity)
+{
+    if (strcmp(identity->type, "user") != 0 || identity->subject == NULL)
+        return gr_permission__const(0);
+    return gr_permission__criteria(json_pack("{s:s, s:s, s:{s:[s]}}", "rule", "IS_TASK_OWNER",
+                                             "resourceType", GR_PERMISSION_SCAFFOLDER_TASK,
+                                             "params", "createdBy", identity->subject));
+}
+
 static gr_permission__cond evaluate_node(const node *n, const gr_identity *identity,
                                         const char *resource_type)
 {
     int is_user = strcmp(identity->type, "user") == 0;
     int entity_resource =
         resource_type != NULL && strcmp(resource_type, GR_PERMISSION_CATALOG_ENTITY) == 0;
+    int task_resource =
+        resource_type != NULL && strcmp(resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0;
 
     switch (n->kind) {
     case NODE_ALL:
@@ -571,6 +621,8 @@ static gr_permission__cond evaluate_node(const node *n, const gr_identity *ident
                                      identity_has(identity, n->values, 0)));
     case NODE_IS_OWNER:
         return entity_resource ? owner_condition(identity) : gr_permission__const(0);
+    case NODE_IS_TASK_OWNER:
+        return task_resource ? task_owner_condition(identity) : gr_permission__const(0);
     case NODE_RESOURCE:
         return entity_resource ? gr_permission__criteria(json_deep_copy(n->criteria))
                                : gr_permission__const(0);

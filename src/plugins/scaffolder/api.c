@@ -185,14 +185,20 @@ static int get_tasks(gr_request *req, gr_response *res, void *payload)
         .offset = offset ? strtoll(offset, NULL, 10) : 0,
     };
     json_t *list = NULL;
+    json_t *access = NULL;
     int rc;
 
-    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
+    if ((rc = gr_scaffolder_task_access(plugin, req, "scaffolder.task.read", &access)) < 0)
         return rc;
-    if ((limit && filter.limit <= 0) || (offset && filter.offset < 0))
+    if ((limit && filter.limit <= 0) || (offset && filter.offset < 0)) {
+        json_decref(access);
         return gr_error_set(GR_EINVALID, "limit must be a positive and offset a non-negative "
                                          "integer");
-    if ((rc = gr_task_list(plugin->host->db, &filter, &list)) < 0)
+    }
+    filter.access = access;
+    rc = gr_task_list(plugin->host->db, &filter, &list);
+    json_decref(access);
+    if (rc < 0)
         return rc;
     return gr_res_json(res, 200, list);
 }
@@ -201,10 +207,9 @@ static int get_task(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
     json_t *task = NULL;
-    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read");
+    int rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.read",
+                                    gr_req_param(req, "taskId"), &task);
 
-    if (rc == 0)
-        rc = gr_task_get(plugin->host->db, gr_req_param(req, "taskId"), &task);
     if (rc < 0)
         return rc;
     return gr_res_json(res, 200, task);
@@ -228,9 +233,7 @@ static int get_events(gr_request *req, gr_response *res, void *payload)
     json_t *events = NULL;
     int rc;
 
-    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
-        return rc;
-    if ((rc = gr_task_get(plugin->host->db, id, &task)) < 0)
+    if ((rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.read", id, &task)) < 0)
         return rc;
     json_decref(task);
     if ((rc = gr_task_events(plugin->host->db, id, after_param(req), &events)) < 0)
@@ -329,9 +332,8 @@ static int get_event_stream(gr_request *req, gr_response *res, void *payload)
     event_stream *stream;
     int rc;
 
-    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0)
-        return rc;
-    if ((rc = gr_task_get(plugin->host->db, id, &task)) < 0)
+    /* Checked once: a task's creator never changes while the stream runs. */
+    if ((rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.read", id, &task)) < 0)
         return rc;
     json_decref(task);
     stream = gr_xcalloc(1, sizeof(*stream));
@@ -347,10 +349,13 @@ static int get_event_stream(gr_request *req, gr_response *res, void *payload)
 static int post_cancel(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
-    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.cancel");
+    const char *id = gr_req_param(req, "taskId");
+    json_t *task = NULL;
+    int rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.cancel", id, &task);
 
+    json_decref(task);
     if (rc == 0)
-        rc = gr_task_cancel(plugin->host->db, gr_req_param(req, "taskId"));
+        rc = gr_task_cancel(plugin->host->db, id);
 
     if (rc < 0)
         return rc;
@@ -361,8 +366,10 @@ static int post_retry(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
     const char *id = gr_req_param(req, "taskId");
-    int rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.cancel");
+    json_t *task = NULL;
+    int rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.cancel", id, &task);
 
+    json_decref(task);
     if (rc == 0)
         rc = gr_task_retry(plugin->host->db, id);
 

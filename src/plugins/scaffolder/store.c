@@ -158,6 +158,11 @@ int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const j
     return rc;
 }
 
+int gr_task_not_found(const char *id)
+{
+    return gr_error_set(GR_ENOTFOUND, "Task with id %s does not exist", id);
+}
+
 #define TASK_COLUMNS "id, spec, status, created_at, last_heartbeat_at, created_by, state"
 
 static json_t *task_from_row(gr_db_stmt *stmt)
@@ -195,7 +200,7 @@ int gr_task_get(gr_db *db, const char *id, json_t **out)
             *out = task_from_row(stmt);
             rc = 0;
         } else if (rc == GR_DB_DONE) {
-            rc = gr_error_set(GR_ENOTFOUND, "Task with id %s does not exist", id);
+            rc = gr_task_not_found(id);
         }
     }
     gr_db_finalize(stmt);
@@ -203,47 +208,115 @@ int gr_task_get(gr_db *db, const char *id, json_t **out)
     return rc;
 }
 
-/* Appends the WHERE clause of the filter and stores its parameter values in `params`. */
-static void filter_sql(const gr_task_filter *filter, gr_buf *sql, const char **params,
-                       size_t *count)
+/* Deepest criteria tree turned into SQL; the policy nests at most GR_PERMISSION_MAX_DEPTH. */
+#define ACCESS_MAX_DEPTH 32
+
+/*
+ * Appends the SQL of a criteria tree, adding its values to `params`. A task
+ * without a creator never matches IS_TASK_OWNER, also under `not`, as in
+ * gr_permission_criteria_match().
+ */
+static void access_sql(const json_t *criteria, gr_buf *sql, json_t *params, int depth)
+{
+    const json_t *list;
+    const json_t *item;
+    const char *rule = json_string_value(json_object_get(criteria, "rule"));
+    size_t i;
+
+    if (depth > ACCESS_MAX_DEPTH) {
+        gr_buf_puts(sql, "1 = 0");
+        return;
+    }
+    if ((list = json_object_get(criteria, "allOf")) != NULL ||
+        (list = json_object_get(criteria, "anyOf")) != NULL) {
+        int all = json_object_get(criteria, "allOf") != NULL;
+
+        if (json_array_size(list) == 0) {
+            gr_buf_puts(sql, all ? "1 = 1" : "1 = 0");
+            return;
+        }
+        gr_buf_putc(sql, '(');
+        json_array_foreach(list, i, item)
+        {
+            if (i > 0)
+                gr_buf_puts(sql, all ? " AND " : " OR ");
+            access_sql(item, sql, params, depth + 1);
+        }
+        gr_buf_putc(sql, ')');
+        return;
+    }
+    if ((item = json_object_get(criteria, "not")) != NULL) {
+        gr_buf_puts(sql, "NOT (");
+        access_sql(item, sql, params, depth + 1);
+        gr_buf_putc(sql, ')');
+        return;
+    }
+    list = json_object_get(json_object_get(criteria, "params"), "createdBy");
+    if (rule == NULL || strcmp(rule, "IS_TASK_OWNER") != 0 || json_array_size(list) == 0) {
+        gr_buf_puts(sql, "1 = 0");
+        return;
+    }
+    gr_buf_puts(sql, "(created_by IS NOT NULL AND created_by IN (");
+    json_array_foreach(list, i, item)
+    {
+        gr_buf_puts(sql, i ? ", ?" : "?");
+        json_array_append_new(params, json_string(json_string_value(item) ?: ""));
+    }
+    gr_buf_puts(sql, "))");
+}
+
+/* Appends the WHERE clause of the filter and adds its parameter values to `params`. */
+static void filter_sql(const gr_task_filter *filter, gr_buf *sql, json_t *params)
 {
     const char *joiner = " WHERE ";
 
-    *count = 0;
     if (filter->created_by != NULL) {
         gr_buf_printf(sql, "%screated_by = ?", joiner);
-        params[(*count)++] = filter->created_by;
+        json_array_append_new(params, json_string(filter->created_by));
         joiner = " AND ";
     }
     if (filter->status_count > 0) {
         gr_buf_printf(sql, "%sstatus IN (", joiner);
         for (size_t i = 0; i < filter->status_count && i < 5; i++) {
             gr_buf_puts(sql, i ? ", ?" : "?");
-            params[(*count)++] = filter->statuses[i];
+            json_array_append_new(params, json_string(filter->statuses[i] ?: ""));
         }
         gr_buf_putc(sql, ')');
+        joiner = " AND ";
     }
+    if (filter->access != NULL) {
+        gr_buf_puts(sql, joiner);
+        access_sql(filter->access, sql, params, 0);
+    }
+}
+
+static void bind_params(gr_db_stmt *stmt, const json_t *params)
+{
+    size_t i;
+    const json_t *value;
+
+    json_array_foreach(params, i, value)
+        gr_db_bind_text(stmt, (int)i + 1, json_string_value(value));
 }
 
 static int count_tasks(gr_db_conn *conn, const gr_task_filter *filter, int64_t *total)
 {
     gr_buf sql = GR_BUF_INIT;
-    const char *params[8];
-    size_t count;
+    json_t *params = json_array();
     gr_db_stmt *stmt = NULL;
     int rc;
 
     gr_buf_puts(&sql, "SELECT COUNT(*) FROM scaffolder_tasks");
-    filter_sql(filter, &sql, params, &count);
+    filter_sql(filter, &sql, params);
     rc = gr_db_prepare(conn, gr_buf_cstr(&sql), &stmt);
     if (rc == 0) {
-        for (size_t i = 0; i < count; i++)
-            gr_db_bind_text(stmt, (int)i + 1, params[i]);
+        bind_params(stmt, params);
         rc = gr_db_step(stmt);
         *total = rc == GR_DB_ROW ? gr_db_column_int64(stmt, 0) : 0;
         rc = rc == GR_DB_ROW ? 0 : rc;
     }
     gr_db_finalize(stmt);
+    json_decref(params);
     gr_buf_free(&sql);
     return rc;
 }
@@ -253,8 +326,7 @@ int gr_task_list(gr_db *db, const gr_task_filter *filter, json_t **out)
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     gr_buf sql = GR_BUF_INIT;
-    const char *params[8];
-    size_t count;
+    json_t *params = json_array();
     int64_t limit =
         filter->limit > 0 && filter->limit < GR_TASK_LIST_MAX ? filter->limit : GR_TASK_LIST_MAX;
     int64_t total = 0;
@@ -264,16 +336,16 @@ int gr_task_list(gr_db *db, const gr_task_filter *filter, json_t **out)
     *out = NULL;
     if ((rc = gr_db_acquire(db, GR_DB_READ, &conn)) < 0) {
         json_decref(tasks);
+        json_decref(params);
         return rc;
     }
     gr_buf_puts(&sql, "SELECT " TASK_COLUMNS " FROM scaffolder_tasks");
-    filter_sql(filter, &sql, params, &count);
+    filter_sql(filter, &sql, params);
     gr_buf_printf(&sql, " ORDER BY created_at DESC, id LIMIT %lld OFFSET %lld", (long long)limit,
                   (long long)(filter->offset > 0 ? filter->offset : 0));
     rc = gr_db_prepare(conn, gr_buf_cstr(&sql), &stmt);
     if (rc == 0) {
-        for (size_t i = 0; i < count; i++)
-            gr_db_bind_text(stmt, (int)i + 1, params[i]);
+        bind_params(stmt, params);
         while ((rc = gr_db_step(stmt)) == GR_DB_ROW)
             json_array_append_new(tasks, task_from_row(stmt));
         rc = rc == GR_DB_DONE ? 0 : rc;
@@ -283,6 +355,7 @@ int gr_task_list(gr_db *db, const gr_task_filter *filter, json_t **out)
         rc = count_tasks(conn, filter, &total);
     gr_db_release(conn);
     gr_buf_free(&sql);
+    json_decref(params);
     if (rc < 0) {
         json_decref(tasks);
         return rc;
@@ -435,7 +508,7 @@ static int read_status(gr_db *db, const char *id, char *status, size_t size)
             snprintf(status, size, "%s", gr_db_column_text(stmt, 0));
             rc = 0;
         } else if (rc == GR_DB_DONE) {
-            rc = gr_error_set(GR_ENOTFOUND, "Task with id %s does not exist", id);
+            rc = gr_task_not_found(id);
         }
     }
     gr_db_finalize(stmt);

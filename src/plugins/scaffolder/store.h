@@ -43,6 +43,9 @@ int gr_task_store_migrate(gr_db *db);
 int gr_task_create(gr_db *db, const json_t *spec, const json_t *secrets, const json_t *creator,
                    const char *template_ref, char id_out[GR_SCAFFOLDER_ID_SIZE]);
 
+/** Sets the error of a missing task (GR_ENOTFOUND, naming `id`) and returns GR_ENOTFOUND. */
+int gr_task_not_found(const char *id);
+
 /**
  * Reads a task as Backstage serializes it: {id, spec, status, createdAt,
  * lastHeartbeatAt, createdBy, state}, without its secrets. Returns 0 and a
@@ -53,6 +56,9 @@ int gr_task_get(gr_db *db, const char *id, json_t **out);
 /** Filters of gr_task_list(); NULL or 0 fields do not filter. */
 typedef struct {
     const char *created_by;
+    /* Permission criteria the tasks must match (IS_TASK_OWNER with allOf,
+     * anyOf and not; an unknown rule matches no task), borrowed. */
+    const json_t *access;
     const char *const *statuses;
     size_t status_count;
     int64_t limit; /* default and maximum GR_TASK_LIST_MAX */
@@ -62,7 +68,11 @@ typedef struct {
 /** Maximum number of tasks one list returns. */
 #define GR_TASK_LIST_MAX 1000
 
-/** Lists tasks, newest first: {tasks: [...], totalTasks}. Returns 0 or a database error. */
+/**
+ * Lists tasks, newest first: {tasks: [...], totalTasks}. Every filter, the
+ * access criteria included, is part of the SQL, so totalTasks, limit and
+ * offset count only matching tasks. Returns 0 or a database error.
+ */
 int gr_task_list(gr_db *db, const gr_task_filter *filter, json_t **out);
 
 /** A claimed task. Free with gr_task_claim_clear(). */

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/auth/audit.h"
 #include "host/auth/identity.h"
 #include "host/common/error.h"
 #include "host/permission/permission.h"
 #include "plugins/catalog/model/model.h"
+#include "plugins/scaffolder/store.h"
 
 json_t *gr_scaffolder_request_user(gr_scaffolder_plugin *plugin, gr_request *req)
 {
@@ -34,6 +36,75 @@ int gr_scaffolder_authorize(gr_scaffolder_plugin *plugin, gr_request *req, const
         return 0;
     return gr_permission_authorize(plugin->host->permissions, gr_req_identity(req), permission,
                                    NULL, NULL, gr_req_path(req));
+}
+
+int gr_scaffolder_task_access(gr_scaffolder_plugin *plugin, gr_request *req,
+                              const char *permission, json_t **criteria)
+{
+    gr_permission_decision decision;
+    int rc;
+
+    *criteria = NULL;
+    if (plugin->host->permissions == NULL)
+        return 0;
+    rc = gr_permission_evaluate(plugin->host->permissions, gr_req_identity(req), permission,
+                                &decision);
+    if (rc < 0)
+        return rc;
+    if (decision.result == GR_PERMISSION_DENY)
+        return gr_scaffolder_authorize(plugin, req, permission);
+    *criteria = decision.conditions;
+    return 0;
+}
+
+/* Returns nonzero when the caller may read `task` (no audit line: only a question). */
+static int may_read(gr_scaffolder_plugin *plugin, gr_request *req, const json_t *task)
+{
+    gr_permission_decision decision;
+    int readable;
+
+    if (gr_permission_evaluate(plugin->host->permissions, gr_req_identity(req),
+                               "scaffolder.task.read", &decision) < 0)
+        return 0;
+    readable = decision.result == GR_PERMISSION_ALLOW ||
+               (decision.result == GR_PERMISSION_CONDITIONAL &&
+                gr_permission_criteria_match(decision.conditions, task));
+    gr_permission_decision_clear(&decision);
+    return readable;
+}
+
+int gr_scaffolder_task_get(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission,
+                           const char *id, json_t **task)
+{
+    const gr_identity *identity = gr_req_identity(req);
+    json_t *criteria = NULL;
+    json_t *found = NULL;
+    int rc;
+
+    *task = NULL;
+    if ((rc = gr_scaffolder_task_access(plugin, req, permission, &criteria)) < 0)
+        return rc;
+    if ((rc = gr_task_get(plugin->host->db, id, &found)) < 0)
+        goto done;
+    if (criteria != NULL && !gr_permission_criteria_match(criteria, found)) {
+        if (strcmp(permission, "scaffolder.task.read") != 0 && may_read(plugin, req, found)) {
+            rc = gr_permission_authorize(plugin->host->permissions, identity, permission, found,
+                                         id, gr_req_path(req));
+        } else {
+            gr_audit_permission_denied(identity && identity->subject ? identity->subject : "",
+                                       permission, id, gr_req_path(req));
+            rc = gr_task_not_found(id);
+        }
+        if (rc < 0)
+            goto done;
+    }
+    *task = found;
+    found = NULL;
+
+done:
+    json_decref(found);
+    json_decref(criteria);
+    return rc;
 }
 
 int gr_scaffolder_authorize_entity(gr_scaffolder_plugin *plugin, gr_request *req,

@@ -33,9 +33,31 @@ int gr_scaffolder_authorize_entity(gr_scaffolder_plugin *plugin, gr_request *req
                                    const char *permission, const json_t *entity);
 
 /**
- * Checks a basic permission (scaffolder.task.read or scaffolder.task.cancel)
- * for the caller. Returns 0 or GR_EDENIED.
+ * Checks a basic permission for the caller. Returns 0 or GR_EDENIED.
  */
 int gr_scaffolder_authorize(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission);
+
+/**
+ * Decides which tasks the caller may use with `permission`
+ * (scaffolder.task.read or scaffolder.task.cancel). Returns 0 with
+ * *criteria NULL when every task is allowed. Returns 0 with *criteria
+ * (caller frees) when only the tasks matching it are, for example
+ * isTaskOwner's IS_TASK_OWNER, which a list puts in its SQL through
+ * gr_task_filter.access. Returns GR_EDENIED, written to the audit log, when
+ * no task is allowed.
+ */
+int gr_scaffolder_task_access(gr_scaffolder_plugin *plugin, gr_request *req,
+                              const char *permission, json_t **criteria);
+
+/**
+ * Reads task `id` for the caller when `permission` allows it on that task.
+ * Returns 0 and *task (caller frees), or GR_EDENIED when `permission` is
+ * allowed on no task, or not on this one while the caller may read it. A
+ * task the caller may not read gives the GR_ENOTFOUND of a missing task
+ * (gr_task_not_found()), so the response does not show that it exists.
+ * Denials are written to the audit log.
+ */
+int gr_scaffolder_task_get(gr_scaffolder_plugin *plugin, gr_request *req, const char *permission,
+                           const char *id, json_t **task);
 
 #endif

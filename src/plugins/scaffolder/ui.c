@@ -716,8 +716,7 @@ static int task_page(create_page *cp)
     bool running;
     int rc;
 
-    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0 ||
-        (rc = gr_task_get(plugin->host->db, id, &task)) < 0)
+    if ((rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.read", id, &task)) < 0)
         return rc;
     if ((rc = gr_task_events(plugin->host->db, id, 0, &events)) < 0) {
         json_decref(task);
@@ -766,12 +765,14 @@ static int cancel_post(create_page *cp)
     gr_request *req = cp->req;
     gr_response *res = cp->res;
     const char *id = gr_req_param(req, "taskId");
+    json_t *task = NULL;
     char *location;
     int rc;
 
     if ((rc = gr_auth_csrf_check(req)) < 0 ||
-        (rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.cancel")) < 0)
+        (rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.cancel", id, &task)) < 0)
         return rc;
+    json_decref(task);
     rc = gr_task_cancel(plugin->host->db, id);
     if (rc < 0 && rc != GR_ECONFLICT)
         return rc;
@@ -789,13 +790,18 @@ static int tasks_page(create_page *cp)
     gr_task_filter filter = {.created_by = json_string_value(json_object_get(user, "ref")),
                              .limit = 100};
     json_t *list = NULL;
+    json_t *access = NULL;
     gr_buf out = GR_BUF_INIT;
     size_t index;
     json_t *task;
     int rc;
 
-    if ((rc = gr_scaffolder_authorize(plugin, req, "scaffolder.task.read")) < 0 ||
-        (rc = gr_task_list(plugin->host->db, &filter, &list)) < 0) {
+    if ((rc = gr_scaffolder_task_access(plugin, req, "scaffolder.task.read", &access)) == 0) {
+        filter.access = access;
+        rc = gr_task_list(plugin->host->db, &filter, &list);
+        json_decref(access);
+    }
+    if (rc < 0) {
         json_decref(user);
         return rc;
     }
