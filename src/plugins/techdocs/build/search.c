@@ -3,6 +3,7 @@
 #include "plugins/techdocs/build/search.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,8 +117,8 @@ static char *id_attribute(const char *tag, size_t len)
 /* How put_json_text treats each byte. */
 enum { BYTE_PLAIN, BYTE_SPACE, BYTE_OTHER };
 
-/* Printable ASCII but '"' and '\\' is copied as it is; ASCII whitespace
- * collapses; the rest is escaped or decoded as UTF-8. */
+/* Classifies a byte: printable ASCII other than '"' and '\\' is copied as
+ * it is, ASCII whitespace collapses, and the rest is escaped or decoded. */
 static inline int byte_kind(unsigned char c)
 {
     if (c > ' ' && c < 0x80 && c != '"' && c != '\\')
@@ -127,10 +128,39 @@ static inline int byte_kind(unsigned char c)
     return BYTE_OTHER;
 }
 
+#define BYTES_ONES 0x0101010101010101ULL
+#define BYTES_HIGH 0x8080808080808080ULL
+
+/* Sets the high bit of each zero byte of `word`. A byte above a zero byte
+ * may be marked too, which callers treat as "look closer". */
+static inline uint64_t zero_bytes(uint64_t word)
+{
+    return (word - BYTES_ONES) & ~word & BYTES_HIGH;
+}
+
+/* Returns nonzero when the 8 bytes at `p` are plain or single spaces and
+ * the last one is plain, so they can be copied as they are when the byte
+ * before them is plain. It may return 0 for such bytes, and the caller then
+ * looks at them one by one. */
+static inline int plain_word(const unsigned char *p)
+{
+    uint64_t word;
+    uint64_t bad;
+    uint64_t spaces;
+
+    memcpy(&word, p, sizeof(word));
+    bad = word & BYTES_HIGH;
+    bad |= (word - BYTES_ONES * 0x20) & ~word & BYTES_HIGH; /* a byte below ' ' */
+    bad |= zero_bytes(word ^ (BYTES_ONES * '"'));
+    bad |= zero_bytes(word ^ (BYTES_ONES * '\\'));
+    spaces = zero_bytes(word ^ (BYTES_ONES * ' '));
+    return bad == 0 && (spaces & (spaces << 8)) == 0 && p[7] != ' ';
+}
+
 /* Appends the escaped form of the character at `p`, as jansson writes it
  * with JSON_ENSURE_ASCII: \uXXXX (upper-case hex, surrogate pairs above the
- * BMP) for control and non-ASCII characters. Returns the bytes it used, or
- * 0 when they are not valid UTF-8, which jansson refuses. */
+ * BMP) for control and non-ASCII characters. Returns the number of bytes
+ * used, or 0 when they are not valid UTF-8 (jansson rejects such text). */
 static size_t put_escaped(gr_buf *out, const unsigned char *p, utf8proc_ssize_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -171,7 +201,7 @@ static size_t put_escaped(gr_buf *out, const unsigned char *p, utf8proc_ssize_t 
     return (size_t)used;
 }
 
-/* Appends `text` as a JSON string; returns 0 when it is not valid UTF-8. */
+/* Appends `text` as a JSON string. Returns 0 when it is not valid UTF-8. */
 static int put_json_string(gr_buf *out, const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -230,10 +260,18 @@ static int put_json_text(gr_buf *out, const char *text, size_t len)
             p += used;
             continue;
         }
-        /* Words and the single spaces between them go in one append. */
-        while (q < end && (byte_kind(*q) == BYTE_PLAIN ||
-                           (*q == ' ' && q + 1 < end && byte_kind(q[1]) == BYTE_PLAIN)))
-            q += byte_kind(*q) == BYTE_PLAIN ? 1 : 2;
+        /* Words and the single spaces between them go in one append. The
+         * byte before q is always a plain one. */
+        for (;;) {
+            while (end - q >= 8 && plain_word(q))
+                q += 8;
+            if (q < end && byte_kind(*q) == BYTE_PLAIN)
+                q++;
+            else if (end - q >= 2 && *q == ' ' && byte_kind(q[1]) == BYTE_PLAIN)
+                q += 2;
+            else
+                break;
+        }
         gr_buf_append(out, p, (size_t)(q - p));
         p = q;
     }
