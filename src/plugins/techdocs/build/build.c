@@ -191,9 +191,9 @@ static int make_parent(char *path)
 }
 
 /* Opens out_dir/rel_path (`path`) for writing. In an output folder that
- * was empty, the file's folder is made first (most are new); otherwise it
- * is made only when the open reports it missing. Returns -1 with the error
- * set. */
+ * was empty, the file's folder is made first, because most are new. In
+ * other folders it is made only when the open reports it missing. Returns
+ * -1 with the error set. */
 static int open_output(const site *s, const char *rel_path, char *path)
 {
     int in_folder = strchr(rel_path, '/') != NULL;

@@ -24,7 +24,7 @@ typedef struct {
     void *payload;
 } queue;
 
-/* Takes the next index to run when one is left and within the window. */
+/* Returns nonzero when the next index may start: one is left, within the window. */
 static int can_take(const queue *q)
 {
     return !q->stop && q->next < q->count &&
