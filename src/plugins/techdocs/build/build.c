@@ -2,6 +2,7 @@
 /* Builds a TechDocs site (mkdocs.yml + Markdown) into HTML fragments, navigation and search data. */
 #include "plugins/techdocs/build/build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -65,13 +66,18 @@ typedef struct {
     size_t page_count;
     page_result *results; /* one per page */
     page_info **page_of;  /* the page of each file of `files`, or NULL */
-    FILE *search_file;    /* search_index.json, written as pages finish */
+    int search_fd;        /* search_index.json, written as pages finish; -1 when closed */
     char *search_part;    /* its path until it is complete */
+    gr_buf search_pending; /* its bytes not yet written, sent in large writes */
     int search_has_entry; /* an entry is written, so the next one keeps its ',' */
     json_t *written; /* output paths, for techdocs_metadata.json */
     EVP_MD_CTX *digest;
+    int out_was_empty; /* out_dir was made by the build or held nothing */
     gr_techdocs_report *report;
 } site;
+
+/* search_index.json is written in pieces of at least this size. */
+#define SEARCH_WRITE_BYTES ((size_t)1 << 20)
 
 static void report_add(gr_techdocs_report *report, gr_techdocs_warning_kind kind,
                        const char *file, int line, const char *fmt, ...)
@@ -99,35 +105,57 @@ static void report_add(gr_techdocs_report *report, gr_techdocs_warning_kind kind
         report->content_warnings++;
 }
 
+/* Reads a whole file with one open, fstat, read and close when the file
+ * does not change while it is read. */
 static int read_file(const char *path, size_t max, char **out, size_t *len_out)
 {
-    FILE *file = fopen(path, "rb");
-    gr_buf buf = GR_BUF_INIT;
-    char chunk[65536];
-    size_t got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat info;
+    char *data = NULL;
+    size_t cap;
+    size_t len = 0;
+    int rc = GR_OK;
 
     *out = NULL;
-    if (file == NULL)
+    if (fd < 0)
         return gr_error_set(errno == ENOENT ? GR_ENOTFOUND : GR_EBACKEND, "%s: cannot open: %s",
                             path, strerror(errno));
-    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0) {
-        if (buf.len + got > max) {
-            fclose(file);
-            gr_buf_free(&buf);
-            return gr_error_set(GR_ELIMIT, "%s: larger than %zu bytes", path, max);
+    if (fstat(fd, &info) != 0) {
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    /* One byte more than the size, so that a read that fills less is the end. */
+    cap = info.st_size > 0 && (size_t)info.st_size <= max ? (size_t)info.st_size + 1 : 4096;
+    data = gr_xmalloc(cap + 1);
+    for (;;) {
+        ssize_t got = read(fd, data + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = gr_error_set(GR_EBACKEND, "%s: read failed: %s", path, strerror(errno));
+            goto done;
         }
-        gr_buf_append(&buf, chunk, got);
+        len += (size_t)got;
+        if (len > max) {
+            rc = gr_error_set(GR_ELIMIT, "%s: larger than %zu bytes", path, max);
+            goto done;
+        }
+        if (got == 0 || (len < cap && len == (size_t)info.st_size))
+            break;
+        if (len == cap) {
+            cap *= 2;
+            data = gr_xrealloc(data, cap + 1);
+        }
     }
-    if (ferror(file)) {
-        fclose(file);
-        gr_buf_free(&buf);
-        return gr_error_set(GR_EBACKEND, "%s: read failed", path);
-    }
-    fclose(file);
-    gr_buf_puts(&buf, "");
-    *len_out = buf.len;
-    *out = gr_buf_detach(&buf);
-    return GR_OK;
+    data[len] = '\0';
+    *len_out = len;
+    *out = data;
+    data = NULL;
+
+done:
+    free(data);
+    close(fd);
+    return rc;
 }
 
 /* Creates `dir`, and its missing parents only when mkdir reports ENOENT, so
@@ -150,39 +178,64 @@ static int make_dir(char *dir)
     return rc;
 }
 
-/* Opens `path` for writing, creating its folder when it is missing. */
-static FILE *open_output(const char *path, int *rc)
+/* Makes the folder of the file at `path`, which is modified while working and restored. */
+static int make_parent(char *path)
 {
-    FILE *file = fopen(path, "wb");
-    char *parent;
-    char *slash;
+    char *slash = strrchr(path, '/');
+    int rc;
 
-    *rc = GR_OK;
-    if (file != NULL || errno != ENOENT)
-        return file;
-    parent = gr_xstrdup(path);
-    slash = strrchr(parent, '/');
-    if (slash != NULL && slash != parent) {
-        *slash = '\0';
-        *rc = make_dir(parent);
-    }
-    free(parent);
-    return *rc == GR_OK ? fopen(path, "wb") : NULL;
+    *slash = '\0';
+    rc = make_dir(path);
+    *slash = '/';
+    return rc;
 }
 
-/* Writes `data` to out_dir/rel_path. Safe on any thread. */
+/* Opens out_dir/rel_path (`path`) for writing. In an output folder that
+ * was empty, the file's folder is made first, because most are new. In
+ * other folders it is made only when the open reports it missing. Returns
+ * -1 with the error set. */
+static int open_output(const site *s, const char *rel_path, char *path)
+{
+    int in_folder = strchr(rel_path, '/') != NULL;
+    int fd = -1;
+
+    if (s->out_was_empty && in_folder && make_parent(path) != GR_OK)
+        return -1;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENOENT && in_folder && !s->out_was_empty) {
+        if (make_parent(path) != GR_OK)
+            return -1;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    }
+    if (fd < 0)
+        gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
+    return fd;
+}
+
+/* Writes all of `data` to `fd`. */
+static int write_all(int fd, const char *path, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t put = write(fd, data, len);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0)
+            return gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
+        data += put;
+        len -= (size_t)put;
+    }
+    return GR_OK;
+}
+
+/* Writes `data` to out_dir/rel_path with one open, write and close. Safe on any thread. */
 static int write_file(const site *s, const char *rel_path, const char *data, size_t len)
 {
     char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
-    int rc = GR_OK;
-    FILE *file = open_output(path, &rc);
+    int fd = open_output(s, rel_path, path);
+    int rc = fd < 0 ? GR_EBACKEND : write_all(fd, path, data, len);
 
-    if (rc == GR_OK) {
-        if (file == NULL || fwrite(data, 1, len, file) != len)
-            rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
-        if (file != NULL && fclose(file) != 0 && rc == GR_OK)
-            rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
-    }
+    if (fd >= 0 && close(fd) != 0 && rc == GR_OK)
+        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", path, strerror(errno));
     free(path);
     return rc;
 }
@@ -459,17 +512,23 @@ done:
  * build leaves no partial index behind. */
 static int search_open(site *s)
 {
-    gr_buf start = GR_BUF_INIT;
-    int rc = GR_OK;
-
     s->search_part = gr_xasprintf("%s/search/search_index.json.part", s->out_dir);
-    s->search_file = open_output(s->search_part, &rc);
-    if (rc == GR_OK && s->search_file == NULL)
-        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
-    gr_techdocs_search_start(&start);
-    if (rc == GR_OK && fwrite(start.data, 1, start.len, s->search_file) != start.len)
-        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
-    gr_buf_free(&start);
+    s->search_fd = open_output(s, "search/search_index.json.part", s->search_part);
+    if (s->search_fd < 0)
+        return GR_EBACKEND;
+    gr_techdocs_search_start(&s->search_pending);
+    return GR_OK;
+}
+
+/* Writes the pending part of the search index once it is large, or now when `all`. */
+static int search_flush(site *s, int all)
+{
+    int rc;
+
+    if (s->search_pending.len == 0 || (!all && s->search_pending.len < SEARCH_WRITE_BYTES))
+        return GR_OK;
+    rc = write_all(s->search_fd, s->search_part, s->search_pending.data, s->search_pending.len);
+    gr_buf_reset(&s->search_pending);
     return rc;
 }
 
@@ -482,29 +541,34 @@ static int search_write_entries(site *s, const gr_buf *entries)
     if (entries->len == 0)
         return GR_OK;
     s->search_has_entry = 1;
-    if (fwrite(entries->data + skip, 1, entries->len - skip, s->search_file) !=
-        entries->len - skip)
-        return gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part,
-                            strerror(errno));
-    return GR_OK;
+    gr_buf_append(&s->search_pending, entries->data + skip, entries->len - skip);
+    return search_flush(s, 0);
 }
 
 /* Feeds the file at `path` to the site digest, after its name `rel_path`. */
 static int digest_file(site *s, const char *rel_path, const char *path)
 {
-    FILE *file = fopen(path, "rb");
-    char chunk[65536];
-    size_t got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t chunk_size = SEARCH_WRITE_BYTES;
+    char *chunk;
+    ssize_t got;
     int rc = GR_OK;
 
-    if (file == NULL)
+    if (fd < 0)
         return gr_error_set(GR_EBACKEND, "%s: cannot open: %s", path, strerror(errno));
+    chunk = gr_xmalloc(chunk_size);
     EVP_DigestUpdate(s->digest, rel_path, strlen(rel_path) + 1);
-    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
-        EVP_DigestUpdate(s->digest, chunk, got);
-    if (ferror(file))
-        rc = gr_error_set(GR_EBACKEND, "%s: read failed", path);
-    fclose(file);
+    while ((got = read(fd, chunk, chunk_size)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = gr_error_set(GR_EBACKEND, "%s: read failed: %s", path, strerror(errno));
+            break;
+        }
+        EVP_DigestUpdate(s->digest, chunk, (size_t)got);
+    }
+    free(chunk);
+    close(fd);
     return rc;
 }
 
@@ -513,15 +577,13 @@ static int search_close(site *s)
 {
     const char *rel_path = "search/search_index.json";
     char *path = gr_xasprintf("%s/%s", s->out_dir, rel_path);
-    gr_buf end = GR_BUF_INIT;
-    FILE *file = s->search_file;
-    int rc = GR_OK;
+    int fd = s->search_fd;
+    int rc;
 
-    s->search_file = NULL;
-    gr_techdocs_search_finish(&end);
-    if (fwrite(end.data, 1, end.len, file) != end.len)
-        rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
-    if (fclose(file) != 0 && rc == GR_OK)
+    gr_techdocs_search_finish(&s->search_pending);
+    rc = search_flush(s, 1);
+    s->search_fd = -1;
+    if (close(fd) != 0 && rc == GR_OK)
         rc = gr_error_set(GR_EBACKEND, "%s: cannot write: %s", s->search_part, strerror(errno));
     if (rc == GR_OK && rename(s->search_part, path) != 0)
         rc = gr_error_set(GR_EBACKEND, "%s: cannot rename to %s: %s", s->search_part, path,
@@ -530,7 +592,6 @@ static int search_close(site *s)
         rc = digest_file(s, rel_path, path);
     if (rc == GR_OK)
         json_array_append_new(s->written, json_string(rel_path));
-    gr_buf_free(&end);
     free(path);
     return rc;
 }
@@ -706,15 +767,33 @@ static void prepare_pages(site *s)
     apply_nav_titles(s, &s->nav, 0);
 }
 
+/* Returns nonzero when the folder at `path` can be read and holds no entry. */
+static int folder_is_empty(const char *path)
+{
+    DIR *dir = opendir(path);
+    struct dirent *entry;
+    int empty = dir != NULL;
+
+    while (empty && (entry = readdir(dir)) != NULL)
+        empty = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0;
+    if (dir != NULL)
+        closedir(dir);
+    return empty;
+}
+
 /* Rejects an output folder inside docs_dir, which would feed the build itself. */
 static int check_out_dir(site *s, const char *docs_abs)
 {
     char out_real[PATH_MAX];
     size_t docs_len = strlen(docs_abs);
 
-    if (mkdir(s->out_dir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(s->out_dir, 0755) == 0)
+        s->out_was_empty = 1;
+    else if (errno != EEXIST)
         return gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", s->out_dir,
                             strerror(errno));
+    else
+        s->out_was_empty = folder_is_empty(s->out_dir);
     if (realpath(s->out_dir, out_real) == NULL)
         return gr_error_set(GR_EBACKEND, "%s: %s", s->out_dir, strerror(errno));
     if (strncmp(out_real, docs_abs, docs_len) == 0 &&
@@ -744,14 +823,15 @@ static void site_free(site *s)
     gr_yaml_doc_free(s->config_doc);
     /* A build that stopped early leaves no partial search index, nor the
      * search folder made for it (rmdir fails when the folder has files). */
-    if (s->search_file != NULL) {
+    if (s->search_fd >= 0) {
         char *slash = strrchr(s->search_part, '/');
-        fclose(s->search_file);
+        close(s->search_fd);
         unlink(s->search_part);
         *slash = '\0';
         rmdir(s->search_part);
     }
     free(s->search_part);
+    gr_buf_free(&s->search_pending);
     json_decref(s->written);
     EVP_MD_CTX_free(s->digest);
     free(s->config_name);
@@ -769,6 +849,7 @@ int gr_techdocs_build(const char *src_dir, const char *out_dir, const gr_techdoc
     s.src_dir = src_dir;
     s.out_dir = out_dir;
     s.report = report;
+    s.search_fd = -1;
     s.written = json_array();
     s.digest = EVP_MD_CTX_new();
     if (s.digest == NULL || EVP_DigestInit_ex(s.digest, EVP_sha256(), NULL) != 1) {

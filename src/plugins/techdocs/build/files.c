@@ -82,6 +82,16 @@ static void free_names(char **names, size_t count)
 
 static int walk(walker *w, const char *abs_dir, const char *rel_dir, int depth);
 
+/* Appends a copy of `name` to the list `names` of `*count` entries and room for `*cap`. */
+static void add_name(char ***names, size_t *count, size_t *cap, const char *name)
+{
+    if (*count == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *names = gr_xrealloc(*names, *cap * sizeof(char *));
+    }
+    (*names)[(*count)++] = gr_xstrdup(name);
+}
+
 /* Sorts the entries of one folder into its subfolders and files. */
 static int read_folder(walker *w, const char *abs_dir, const char *rel_dir, char ***dirs,
                        size_t *dir_count, char ***files, size_t *file_count)
@@ -104,6 +114,16 @@ static int read_folder(walker *w, const char *abs_dir, const char *rel_dir, char
         if (rel_dir[0] == '\0' && strcmp(name, "templates") == 0)
             continue;
         path = gr_xasprintf("%s/%s", abs_dir, name);
+        /* The entry's type from the folder saves the two stats, except for
+         * a link (which may lead outside) and a file system that gives none. */
+        if (entry->d_type == DT_REG || entry->d_type == DT_DIR) {
+            free(path);
+            if (entry->d_type == DT_DIR)
+                add_name(dirs, dir_count, &dir_cap, name);
+            else
+                add_name(files, file_count, &file_cap, name);
+            continue;
+        }
         if (lstat(path, &link_info) != 0 || stat(path, &info) != 0) {
             free(path);
             continue;
@@ -115,19 +135,10 @@ static int read_folder(walker *w, const char *abs_dir, const char *rel_dir, char
             continue;
         }
         free(path);
-        if (S_ISDIR(info.st_mode)) {
-            if (*dir_count == dir_cap) {
-                dir_cap = dir_cap ? dir_cap * 2 : 8;
-                *dirs = gr_xrealloc(*dirs, dir_cap * sizeof(char *));
-            }
-            (*dirs)[(*dir_count)++] = gr_xstrdup(name);
-        } else if (S_ISREG(info.st_mode)) {
-            if (*file_count == file_cap) {
-                file_cap = file_cap ? file_cap * 2 : 16;
-                *files = gr_xrealloc(*files, file_cap * sizeof(char *));
-            }
-            (*files)[(*file_count)++] = gr_xstrdup(name);
-        }
+        if (S_ISDIR(info.st_mode))
+            add_name(dirs, dir_count, &dir_cap, name);
+        else if (S_ISREG(info.st_mode))
+            add_name(files, file_count, &file_cap, name);
     }
     closedir(dir);
     return GR_OK;

@@ -11,39 +11,53 @@
 
 typedef struct {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* a job ran, one was finished, or the run stops */
+    pthread_cond_t room;  /* a job was finished, so one more may start, or the run stops */
+    pthread_cond_t ran_cond; /* the job the calling thread waits for has run */
     size_t count;
     size_t next;     /* the next index to run */
     size_t finished; /* indices below it are finished */
+    size_t awaited;  /* the index the calling thread waits for, or count when it does not */
+    size_t idle;     /* workers waiting for room */
     unsigned char *ran;
     int stop;
     gr_techdocs_job_run run;
     void *payload;
 } queue;
 
-/* Takes the next index to run, waiting while it is too far ahead; returns 0 when none is left. */
-static int take(queue *q, size_t *index)
+/* Returns nonzero when the next index may start: one is left, within the window. */
+static int can_take(const queue *q)
 {
-    while (!q->stop && q->next < q->count && q->next >= q->finished + GR_TECHDOCS_ORDERED_WINDOW)
-        pthread_cond_wait(&q->changed, &q->lock);
-    if (q->stop || q->next >= q->count)
-        return 0;
-    *index = q->next++;
-    return 1;
+    return !q->stop && q->next < q->count &&
+           q->next < q->finished + GR_TECHDOCS_ORDERED_WINDOW;
+}
+
+/* Runs job `index` without the lock and marks it run, waking the calling
+ * thread only when it waits for this job. Called with the lock held. */
+static void run_job(queue *q, size_t index)
+{
+    pthread_mutex_unlock(&q->lock);
+    q->run(index, q->payload);
+    pthread_mutex_lock(&q->lock);
+    q->ran[index] = 1;
+    if (q->awaited == index)
+        pthread_cond_signal(&q->ran_cond);
 }
 
 static void *worker(void *arg)
 {
     queue *q = arg;
-    size_t index;
 
     pthread_mutex_lock(&q->lock);
-    while (take(q, &index)) {
-        pthread_mutex_unlock(&q->lock);
-        q->run(index, q->payload);
-        pthread_mutex_lock(&q->lock);
-        q->ran[index] = 1;
-        pthread_cond_broadcast(&q->changed);
+    for (;;) {
+        if (can_take(q)) {
+            run_job(q, q->next++);
+            continue;
+        }
+        if (q->stop || q->next >= q->count)
+            break;
+        q->idle++;
+        pthread_cond_wait(&q->room, &q->lock);
+        q->idle--;
     }
     pthread_mutex_unlock(&q->lock);
     return NULL;
@@ -61,15 +75,23 @@ static int run_here(size_t count, gr_techdocs_job_run run, gr_techdocs_job_finis
     return rc;
 }
 
-/* Finishes the jobs in order as they complete; returns the first error. */
+/* Finishes the jobs in order and, while the next one is not ready, runs
+ * jobs itself rather than wait; returns the first error. */
 static int finish_in_order(queue *q, gr_techdocs_job_finish finish)
 {
     int rc = GR_OK;
 
+    pthread_mutex_lock(&q->lock);
     for (size_t i = 0; i < q->count && rc == GR_OK; i++) {
-        pthread_mutex_lock(&q->lock);
-        while (!q->ran[i])
-            pthread_cond_wait(&q->changed, &q->lock);
+        while (!q->ran[i]) {
+            if (can_take(q)) {
+                run_job(q, q->next++);
+                continue;
+            }
+            q->awaited = i;
+            pthread_cond_wait(&q->ran_cond, &q->lock);
+            q->awaited = q->count;
+        }
         pthread_mutex_unlock(&q->lock);
 
         rc = finish(i, q->payload);
@@ -77,16 +99,17 @@ static int finish_in_order(queue *q, gr_techdocs_job_finish finish)
         pthread_mutex_lock(&q->lock);
         q->finished = i + 1;
         q->stop = rc != GR_OK;
-        pthread_cond_broadcast(&q->changed);
-        pthread_mutex_unlock(&q->lock);
+        if (q->idle > 0)
+            pthread_cond_broadcast(&q->room);
     }
+    pthread_mutex_unlock(&q->lock);
     return rc;
 }
 
 int gr_techdocs_run_ordered(size_t count, size_t threads, gr_techdocs_job_run run,
                             gr_techdocs_job_finish finish, void *payload)
 {
-    queue q = {.count = count, .run = run, .payload = payload};
+    queue q = {.count = count, .awaited = count, .run = run, .payload = payload};
     pthread_t *ids = NULL;
     size_t started = 0;
     int rc;
@@ -97,22 +120,24 @@ int gr_techdocs_run_ordered(size_t count, size_t threads, gr_techdocs_job_run ru
         return run_here(count, run, finish, payload);
 
     pthread_mutex_init(&q.lock, NULL);
-    pthread_cond_init(&q.changed, NULL);
+    pthread_cond_init(&q.room, NULL);
+    pthread_cond_init(&q.ran_cond, NULL);
     q.ran = gr_xcalloc(count, 1);
     ids = gr_xcalloc(threads, sizeof(*ids));
-    while (started < threads && pthread_create(&ids[started], NULL, worker, &q) == 0)
+    /* The calling thread runs jobs too, so it starts one thread fewer. */
+    while (started + 1 < threads && pthread_create(&ids[started], NULL, worker, &q) == 0)
         started++;
-    /* Without a thread the jobs run here, one after the other. */
-    rc = started > 0 ? finish_in_order(&q, finish) : run_here(count, run, finish, payload);
+    rc = finish_in_order(&q, finish);
 
     pthread_mutex_lock(&q.lock);
     q.stop = 1;
-    pthread_cond_broadcast(&q.changed);
+    pthread_cond_broadcast(&q.room);
     pthread_mutex_unlock(&q.lock);
     for (size_t i = 0; i < started; i++)
         pthread_join(ids[i], NULL);
 
-    pthread_cond_destroy(&q.changed);
+    pthread_cond_destroy(&q.ran_cond);
+    pthread_cond_destroy(&q.room);
     pthread_mutex_destroy(&q.lock);
     free(ids);
     free(q.ran);

@@ -18,13 +18,13 @@ typedef void (*gr_techdocs_job_run)(size_t index, void *payload);
 typedef int (*gr_techdocs_job_finish)(size_t index, void *payload);
 
 /**
- * Runs `run` for every index in [0, count) on up to `threads` threads (1
- * runs everything on the calling thread), and `finish` on the calling
- * thread for index 0, 1, 2, ... as soon as that job has run. No job starts
- * more than GR_TECHDOCS_ORDERED_WINDOW indices past the next one to finish.
- * After `finish` returns an error no further jobs start; jobs already
- * running complete without being finished. When no thread can be started
- * the jobs run on the calling thread.
+ * Runs `run` for every index in [0, count) on up to `threads` threads, the
+ * calling thread among them (1 runs everything on the calling thread), and
+ * `finish` on the calling thread for index 0, 1, 2, ... as soon as that job
+ * has run. No job starts more than GR_TECHDOCS_ORDERED_WINDOW indices past
+ * the next one to finish. After `finish` returns an error no further jobs
+ * start; jobs already running complete without being finished. When no
+ * thread can be started the jobs run on the calling thread.
  *
  * Returns GR_OK or the first error `finish` returned. Thread-safe.
  */

@@ -3,6 +3,7 @@
 #include "plugins/techdocs/build/search.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,35 +75,6 @@ static void append_decoded(gr_buf *out, const char *text, size_t len)
     }
 }
 
-/* Collapses whitespace as SearchIndex._add_entry does, in place (the text
- * only shrinks); returns the new length and ends the text with a NUL. */
-static size_t clean_text(char *text, size_t len)
-{
-    size_t kept = 0;
-    int space = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-        if (c == 0xC2 && i + 1 < len && (unsigned char)text[i + 1] == 0xA0) {
-            is_space = 1;
-            i++;
-        }
-        if (is_space) {
-            space = kept > 0;
-            continue;
-        }
-        /* A space is written only after one or more were read, so `kept`
-         * never passes `i`. */
-        if (space)
-            text[kept++] = ' ';
-        space = 0;
-        text[kept++] = (char)c;
-    }
-    text[kept] = '\0';
-    return kept;
-}
-
 /* One heading's section while the page is walked. */
 typedef struct {
     char *id;
@@ -142,82 +114,184 @@ static char *id_attribute(const char *tag, size_t len)
     return NULL;
 }
 
-/* Appends `text` as a JSON string the way jansson writes it with
- * JSON_ENSURE_ASCII: \uXXXX (upper-case hex, surrogate pairs above the BMP)
- * for control and non-ASCII characters. Returns 0 when `text` is not valid
- * UTF-8, which jansson refuses. */
-static int put_json_string(gr_buf *out, const char *text)
+/* How put_json_text treats each byte. */
+enum { BYTE_PLAIN, BYTE_SPACE, BYTE_OTHER };
+
+/* Classifies a byte: printable ASCII other than '"' and '\\' is copied as
+ * it is, ASCII whitespace collapses, and the rest is escaped or decoded. */
+static inline int byte_kind(unsigned char c)
+{
+    if (c > ' ' && c < 0x80 && c != '"' && c != '\\')
+        return BYTE_PLAIN;
+    if (c == ' ' || (c >= '\t' && c <= '\r'))
+        return BYTE_SPACE;
+    return BYTE_OTHER;
+}
+
+#define BYTES_ONES 0x0101010101010101ULL
+#define BYTES_HIGH 0x8080808080808080ULL
+
+/* Sets the high bit of each zero byte of `word`. A byte above a zero byte
+ * may be marked too, which callers treat as "look closer". */
+static inline uint64_t zero_bytes(uint64_t word)
+{
+    return (word - BYTES_ONES) & ~word & BYTES_HIGH;
+}
+
+/* Returns nonzero when the 8 bytes at `p` are plain or single spaces and
+ * the last one is plain, so they can be copied as they are when the byte
+ * before them is plain. It may return 0 for such bytes, and the caller then
+ * looks at them one by one. */
+static inline int plain_word(const unsigned char *p)
+{
+    uint64_t word;
+    uint64_t bad;
+    uint64_t spaces;
+
+    memcpy(&word, p, sizeof(word));
+    bad = word & BYTES_HIGH;
+    bad |= (word - BYTES_ONES * 0x20) & ~word & BYTES_HIGH; /* a byte below ' ' */
+    bad |= zero_bytes(word ^ (BYTES_ONES * '"'));
+    bad |= zero_bytes(word ^ (BYTES_ONES * '\\'));
+    spaces = zero_bytes(word ^ (BYTES_ONES * ' '));
+    return bad == 0 && (spaces & (spaces << 8)) == 0 && p[7] != ' ';
+}
+
+/* Appends the escaped form of the character at `p`, as jansson writes it
+ * with JSON_ENSURE_ASCII: \uXXXX (upper-case hex, surrogate pairs above the
+ * BMP) for control and non-ASCII characters. Returns the number of bytes
+ * used, or 0 when they are not valid UTF-8 (jansson rejects such text). */
+static size_t put_escaped(gr_buf *out, const unsigned char *p, utf8proc_ssize_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
+    utf8proc_int32_t codepoint;
+    utf8proc_ssize_t used = utf8proc_iterate(p, len, &codepoint);
+    char escape[12];
+    size_t escape_len = 2;
+
+    if (used <= 0)
+        return 0;
+    escape[0] = '\\';
+    switch (codepoint) {
+    case '"': escape[1] = '"'; break;
+    case '\\': escape[1] = '\\'; break;
+    case '\b': escape[1] = 'b'; break;
+    case '\f': escape[1] = 'f'; break;
+    case '\n': escape[1] = 'n'; break;
+    case '\r': escape[1] = 'r'; break;
+    case '\t': escape[1] = 't'; break;
+    default: {
+        utf8proc_int32_t units[2] = {codepoint, 0};
+        size_t unit_count = 1;
+        if (codepoint >= 0x10000) {
+            units[0] = 0xD800 | ((codepoint - 0x10000) >> 10);
+            units[1] = 0xDC00 | ((codepoint - 0x10000) & 0x3FF);
+            unit_count = 2;
+        }
+        escape_len = 0;
+        for (size_t i = 0; i < unit_count; i++) {
+            escape[escape_len++] = '\\';
+            escape[escape_len++] = 'u';
+            for (int shift = 12; shift >= 0; shift -= 4)
+                escape[escape_len++] = hex[(units[i] >> shift) & 15];
+        }
+    }
+    }
+    gr_buf_append(out, escape, escape_len);
+    return (size_t)used;
+}
+
+/* Appends `text` as a JSON string. Returns 0 when it is not valid UTF-8. */
+static int put_json_string(gr_buf *out, const char *text)
+{
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *run = p;
 
     gr_buf_putc(out, '"');
     while (*p != '\0') {
-        utf8proc_int32_t codepoint;
-        utf8proc_ssize_t used;
-        char escape[13];
-        size_t escape_len = 2;
+        size_t used;
 
         if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
             p++;
             continue;
         }
         gr_buf_append(out, run, (size_t)(p - run));
-        used = utf8proc_iterate(p, -1, &codepoint);
-        if (used <= 0)
+        if ((used = put_escaped(out, p, -1)) == 0)
             return 0;
         p += used;
         run = p;
-        escape[0] = '\\';
-        switch (codepoint) {
-        case '"': escape[1] = '"'; break;
-        case '\\': escape[1] = '\\'; break;
-        case '\b': escape[1] = 'b'; break;
-        case '\f': escape[1] = 'f'; break;
-        case '\n': escape[1] = 'n'; break;
-        case '\r': escape[1] = 'r'; break;
-        case '\t': escape[1] = 't'; break;
-        default: {
-            utf8proc_int32_t units[2] = {codepoint, 0};
-            size_t unit_count = 1;
-            if (codepoint >= 0x10000) {
-                units[0] = 0xD800 | ((codepoint - 0x10000) >> 10);
-                units[1] = 0xDC00 | ((codepoint - 0x10000) & 0x3FF);
-                unit_count = 2;
-            }
-            escape_len = 0;
-            for (size_t i = 0; i < unit_count; i++) {
-                escape[escape_len++] = '\\';
-                escape[escape_len++] = 'u';
-                for (int shift = 12; shift >= 0; shift -= 4)
-                    escape[escape_len++] = hex[(units[i] >> shift) & 15];
-            }
-        }
-        }
-        gr_buf_append(out, escape, escape_len);
     }
     gr_buf_append(out, run, (size_t)(p - run));
     gr_buf_putc(out, '"');
     return 1;
 }
 
+/* Appends `len` bytes of `text` as a JSON string after collapsing its
+ * whitespace as SearchIndex._add_entry does: runs of whitespace and
+ * no-break spaces become one space, none at either end. The text ends at
+ * its first NUL, as a C string would. Returns 0 when it is not valid UTF-8. */
+static int put_json_text(gr_buf *out, const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *end = p + len;
+    int space = 0;   /* whitespace was read since the last character written */
+    int started = 0; /* a character was written */
+
+    gr_buf_putc(out, '"');
+    while (p < end) {
+        unsigned char kind = byte_kind(*p);
+        const unsigned char *q = p + 1;
+
+        if (kind == BYTE_SPACE || (*p == 0xC2 && q < end && *q == 0xA0)) {
+            space = started;
+            p += kind == BYTE_SPACE ? 1 : 2;
+            continue;
+        }
+        if (space)
+            gr_buf_putc(out, ' ');
+        space = 0;
+        started = 1;
+        if (*p == '\0')
+            break;
+        if (kind == BYTE_OTHER) {
+            size_t used = put_escaped(out, p, end - p);
+            if (used == 0)
+                return 0;
+            p += used;
+            continue;
+        }
+        /* Words and the single spaces between them go in one append. The
+         * byte before q is always a plain one. */
+        for (;;) {
+            while (end - q >= 8 && plain_word(q))
+                q += 8;
+            if (q < end && byte_kind(*q) == BYTE_PLAIN)
+                q++;
+            else if (end - q >= 2 && *q == ' ' && byte_kind(q[1]) == BYTE_PLAIN)
+                q += 2;
+            else
+                break;
+        }
+        gr_buf_append(out, p, (size_t)(q - p));
+        p = q;
+    }
+    gr_buf_putc(out, '"');
+    return 1;
+}
+
 /* Appends ',' and one entry {"location", "text", "title"} (keys sorted, as
- * the index is written with JSON_SORT_KEYS). `text` (`len` bytes of a
- * buffer of at least len + 1) is cleaned in place. An entry with text that
- * is not valid UTF-8 is left out, as jansson leaves it out. */
-static void add_entry(gr_buf *out, const char *title, char *text, size_t len,
+ * the index is written with JSON_SORT_KEYS). An entry with text that is not
+ * valid UTF-8 is left out, as jansson leaves it out. */
+static void add_entry(gr_buf *out, const char *title, const char *text, size_t len,
                       const char *location)
 {
     size_t start = out->len;
     int ok;
 
-    if (text != NULL)
-        clean_text(text, len);
     gr_buf_puts(out, ",{\"location\":");
     ok = put_json_string(out, location);
     gr_buf_puts(out, ",\"text\":");
-    ok = ok && put_json_string(out, text != NULL ? text : "");
+    ok = ok && put_json_text(out, text != NULL ? text : "", text != NULL ? len : 0);
     gr_buf_puts(out, ",\"title\":");
     if (title == NULL)
         gr_buf_puts(out, "null");

@@ -29,32 +29,59 @@ int gr_techdocs_is_markdown(const char *path)
     return 0;
 }
 
-/* A list of path segments. */
+/* One segment of a path: `len` bytes at `text`, inside the path it came from. */
 typedef struct {
-    char **items;
+    const char *text;
+    size_t len;
+} segment;
+
+/* Segments a path usually has at most, kept without an allocation. */
+#define SEGMENTS_INLINE 16
+
+/* A list of path segments that borrows the path it was split from. */
+typedef struct {
+    segment *items;
     size_t count;
     size_t cap;
+    segment inline_items[SEGMENTS_INLINE];
 } segments;
+
+static void segments_init(segments *list)
+{
+    list->items = list->inline_items;
+    list->count = 0;
+    list->cap = SEGMENTS_INLINE;
+}
 
 static void segments_push(segments *list, const char *text, size_t len)
 {
     if (list->count == list->cap) {
-        list->cap = list->cap ? list->cap * 2 : 8;
-        list->items = gr_xrealloc(list->items, list->cap * sizeof(char *));
+        segment *grown = gr_xmalloc(list->cap * 2 * sizeof(segment));
+        memcpy(grown, list->items, list->count * sizeof(segment));
+        if (list->items != list->inline_items)
+            free(list->items);
+        list->items = grown;
+        list->cap *= 2;
     }
-    list->items[list->count++] = gr_xstrndup(text, len);
-}
-
-static void segments_pop(segments *list)
-{
-    free(list->items[--list->count]);
+    list->items[list->count].text = text;
+    list->items[list->count].len = len;
+    list->count++;
 }
 
 static void segments_free(segments *list)
 {
-    for (size_t i = 0; i < list->count; i++)
-        free(list->items[i]);
-    free(list->items);
+    if (list->items != list->inline_items)
+        free(list->items);
+}
+
+static int segment_is(const segment *item, const char *text)
+{
+    return item->len == strlen(text) && memcmp(item->text, text, item->len) == 0;
+}
+
+static int segments_equal(const segment *a, const segment *b)
+{
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
 }
 
 /* Splits and normalises like posixpath.normpath: drops "" and ".", resolves
@@ -70,8 +97,8 @@ static void normalise_segments(const char *path, int absolute, segments *out)
         if (len == 0 || (len == 1 && cursor[0] == '.')) {
             /* skip */
         } else if (len == 2 && cursor[0] == '.' && cursor[1] == '.') {
-            if (out->count > 0 && strcmp(out->items[out->count - 1], "..") != 0)
-                segments_pop(out);
+            if (out->count > 0 && !segment_is(&out->items[out->count - 1], ".."))
+                out->count--;
             else if (!absolute)
                 segments_push(out, cursor, len);
         } else {
@@ -91,17 +118,18 @@ static char *join_segments(const segments *list, size_t from, const char *prefix
     for (size_t i = from; i < list->count; i++) {
         if (i > from)
             gr_buf_putc(&out, '/');
-        gr_buf_puts(&out, list->items[i]);
+        gr_buf_append(&out, list->items[i].text, list->items[i].len);
     }
     return gr_buf_detach(&out);
 }
 
 char *gr_techdocs_normpath(const char *path)
 {
-    segments list = {0};
+    segments list;
     int absolute = path[0] == '/';
     char *result;
 
+    segments_init(&list);
     normalise_segments(path, absolute, &list);
     /* POSIX keeps exactly two leading slashes; normpath does the same. */
     if (absolute)
@@ -194,8 +222,8 @@ char *gr_techdocs_relative_url(const char *url, const char *other)
     const char *slash = strrchr(other, '/');
     const char *basename = slash ? slash + 1 : other;
     char *other_dir;
-    segments other_parts = {0};
-    segments dest_parts = {0};
+    segments other_parts;
+    segments dest_parts;
     size_t common = 0;
     gr_buf out = GR_BUF_INIT;
 
@@ -204,10 +232,12 @@ char *gr_techdocs_relative_url(const char *url, const char *other)
         other_dir = slash ? gr_xstrndup(other, (size_t)(slash - other)) : gr_xstrdup("");
     else
         other_dir = gr_xstrdup(other);
+    segments_init(&other_parts);
+    segments_init(&dest_parts);
     norm_parts(other_dir, &other_parts);
     norm_parts(url, &dest_parts);
     while (common < other_parts.count && common < dest_parts.count &&
-           strcmp(other_parts.items[common], dest_parts.items[common]) == 0)
+           segments_equal(&other_parts.items[common], &dest_parts.items[common]))
         common++;
 
     gr_buf_puts(&out, "");
@@ -216,7 +246,7 @@ char *gr_techdocs_relative_url(const char *url, const char *other)
     for (size_t i = common; i < dest_parts.count; i++) {
         if (out.len)
             gr_buf_putc(&out, '/');
-        gr_buf_puts(&out, dest_parts.items[i]);
+        gr_buf_append(&out, dest_parts.items[i].text, dest_parts.items[i].len);
     }
     if (out.len == 0)
         gr_buf_putc(&out, '.');
