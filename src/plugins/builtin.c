@@ -60,10 +60,9 @@ static const gr_plugin_def builtin_auth = {
 
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
- * life cycle, the reindex job and the "collators" and "search" services.
- * TODO: its query route still registers from search/api.c (see the TODO
- * in its setup), and its commands, config keys and migrations stay on this
- * definition.
+ * life cycle, the query route, the reindex job and the "collators" and
+ * "search" services.
+ * TODO: its commands, config keys and migrations stay on this definition.
  * The ABI's config keys are relative to plugins[].config and have no check
  * hook, while search reads top-level keys (search.*, and one techdocs.* key)
  * and checks schedules with gr_search_schedule_check. Its migrations are

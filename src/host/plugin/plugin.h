@@ -79,6 +79,12 @@ int gr_plugin_adapter_start(void *state);
  * pool, config tree or HTTP server directly. Returns NULL for a shared-library plugin.
  */
 gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx);
+/**
+ * Returns the host services table that plugins receive (static, thread-safe),
+ * for programs that call a plugin's route handler on a server of their own,
+ * such as the benchmarks. Functions that take a context need a plugin's.
+ */
+const gr_host_api *gr_plugin_host_api(void);
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 
