@@ -86,14 +86,12 @@ static const gr_plugin_def builtin_search = {
 
 /*
  * TechDocs is set up through the plugin ABI (plugins/techdocs/plugin.c): its
- * life cycle, the prebuild job and the "techdocs" service, and it finds
- * search with service_lookup().
- * TODO: its routes and pages still register on the internal server and UI
- * from techdocs/api.c and techdocs/pages.c, which are still to be
- * rewritten on api->page_add() with the 1.2 page frame and on api->route()
- * (see the TODO in its setup). Its commands,
- * config keys (top-level techdocs.*) and migrations (component "techdocs")
- * stay here for the reasons given for search.
+ * life cycle, the /api/techdocs routes, the /docs pages with their page
+ * frames, the prebuild job and the "techdocs" service, and it finds search
+ * with service_lookup(). Its public stylesheet stays on the host's server
+ * (see the TODO in techdocs/pages.c).
+ * TODO: its commands, config keys (top-level techdocs.*) and migrations
+ * (component "techdocs") stay here for the reasons given for search.
  */
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
@@ -146,7 +144,7 @@ static const gr_plugin_def builtin_ui = {
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
  * adapter. It is the model for moving the others. Search and TechDocs
- * follow it for their life cycle, jobs and services.
+ * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
  */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,
