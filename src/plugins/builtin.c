@@ -66,10 +66,15 @@ static const gr_plugin_def builtin_auth = {
  * The ABI's config keys are relative to plugins[].config and have no check
  * hook, while search reads top-level keys (search.*, and one techdocs.* key)
  * and checks schedules with gr_search_schedule_check. Its migrations are
- * recorded under the component "search", not "plugin:search", so moving
- * them to gr_plugin_info.migrations needs a way to name an existing
- * component. Its commands are defined as gr_cli_command in cli.c, which
- * the ABI's gr_plugin_command would replace.
+ * recorded under the component "search". With migration_legacy_id = "search"
+ * (ABI 1.2) the host moves that history to "plugin:search", and
+ * gr_plugin_adapter_migrate() can be this definition's migrate hook. Two
+ * steps are left: gr_search_new() still applies them itself (search.c), and
+ * their SQL is an embedded asset found at run time, while
+ * gr_plugin_info.migrations needs the text at compile time. Its commands
+ * are defined as gr_cli_command in cli.c, which the ABI's gr_plugin_command
+ * would replace, but built-in definitions take their commands from this
+ * static table, not from the info.
  */
 static const gr_plugin_def builtin_search = {
     .id = "search",
@@ -91,7 +96,8 @@ static const gr_plugin_def builtin_search = {
  * with service_lookup(). Its public stylesheet stays on the host's server
  * (see the TODO in techdocs/pages.c).
  * TODO: its commands, config keys (top-level techdocs.*) and migrations
- * (component "techdocs") stay here for the reasons given for search.
+ * (component "techdocs", applied by techdocs/store.c) stay here for the
+ * reasons given for search.
  */
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
