@@ -17,6 +17,7 @@
 #include "host/config/config.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
+#include "host/plugin/plugin.h"
 #include "host/store/db.h"
 #include "host/yaml/yaml.h"
 #include "plugins/search/api.h"
@@ -514,12 +515,14 @@ static void bench_engine(const char *label, gr_db *db, const char *dir,
         gr_http_options http_options = {0};
         gr_http_server *server = NULL;
         gr_auth *auth = NULL;
+        gr_search_api query = {gr_plugin_host_api(), search};
         char *url;
 
         must(gr_http_server_new(&server, &http_options), "http server");
         must(gr_auth_new(&auth, config, db), "auth");
         gr_http_set_authenticator(server, gr_auth_authenticate, auth);
-        must(gr_search_api_register(server, search), "route");
+        must(gr_http_route(server, "GET", "/api/search/query", 0, gr_search_api_handle, &query),
+             "route");
         must(gr_http_server_start(server), "http start");
         url = gr_xasprintf("http://127.0.0.1:%d/api/search/query?term=payments",
                            gr_http_server_port(server));

@@ -196,6 +196,18 @@ typedef struct {
      */
     const gr_plugin_migration *migrations;
     size_t migration_count;
+
+    /* Members added in ABI 1.2; hosts whose info ends before them ignore them. */
+
+    /*
+     * The component under which an earlier release of a built-in recorded
+     * these migrations ("search"), or NULL. When the database has history
+     * under it and none under "plugin:<id>", the host renames that history
+     * to "plugin:<id>" before it applies anything, so versions applied
+     * under the old name do not run again. Only built-ins may set it: a
+     * shared-library plugin that does is rejected with GR_PLUGIN_EINVALID.
+     */
+    const char *migration_legacy_id;
 } gr_plugin_info;
 
 /** The type of the one exported function. */

@@ -60,17 +60,21 @@ static const gr_plugin_def builtin_auth = {
 
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
- * life cycle, the reindex job and the "collators" and "search" services.
- * TODO: its query route still registers from search/api.c (see the TODO
- * in its setup), and its commands, config keys and migrations stay on this
- * definition.
+ * life cycle, the query route, the reindex job and the "collators" and
+ * "search" services.
+ * TODO: its commands, config keys and migrations stay on this definition.
  * The ABI's config keys are relative to plugins[].config and have no check
  * hook, while search reads top-level keys (search.*, and one techdocs.* key)
  * and checks schedules with gr_search_schedule_check. Its migrations are
- * recorded under the component "search", not "plugin:search", so moving
- * them to gr_plugin_info.migrations needs a way to name an existing
- * component. Its commands are defined as gr_cli_command in cli.c, which
- * the ABI's gr_plugin_command would replace.
+ * recorded under the component "search". With migration_legacy_id = "search"
+ * (ABI 1.2) the host moves that history to "plugin:search", and
+ * gr_plugin_adapter_migrate() can be this definition's migrate hook. Two
+ * steps are left: gr_search_new() still applies them itself (search.c), and
+ * their SQL is an embedded asset found at run time, while
+ * gr_plugin_info.migrations needs the text at compile time. Its commands
+ * are defined as gr_cli_command in cli.c, which the ABI's gr_plugin_command
+ * would replace, but built-in definitions take their commands from this
+ * static table, not from the info.
  */
 static const gr_plugin_def builtin_search = {
     .id = "search",
@@ -87,14 +91,13 @@ static const gr_plugin_def builtin_search = {
 
 /*
  * TechDocs is set up through the plugin ABI (plugins/techdocs/plugin.c): its
- * life cycle, the prebuild job and the "techdocs" service, and it finds
- * search with service_lookup().
- * TODO: its routes and pages still register on the internal server and UI
- * from techdocs/api.c and techdocs/pages.c, which are still to be
- * rewritten on api->page_add() with the 1.2 page frame and on api->route()
- * (see the TODO in its setup). Its commands,
- * config keys (top-level techdocs.*) and migrations (component "techdocs")
- * stay here for the reasons given for search.
+ * life cycle, the /api/techdocs routes, the /docs pages with their page
+ * frames, the prebuild job and the "techdocs" service, and it finds search
+ * with service_lookup(). Its public stylesheet stays on the host's server
+ * (see the TODO in techdocs/pages.c).
+ * TODO: its commands, config keys (top-level techdocs.*) and migrations
+ * (component "techdocs", applied by techdocs/store.c) stay here for the
+ * reasons given for search.
  */
 static const gr_plugin_def builtin_techdocs = {
     .id = "techdocs",
@@ -147,7 +150,7 @@ static const gr_plugin_def builtin_ui = {
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
  * adapter. It is the model for moving the others. Search and TechDocs
- * follow it for their life cycle, jobs and services.
+ * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
  */
 static const gr_plugin_def *const builtin_plugins[] = {
     &builtin_auth,

@@ -14,6 +14,7 @@
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/migrate.h"
+#include "host/plugin/plugin.h"
 #include "host/plugin/services.h"
 #include "host/store/db.h"
 #include "host/store/migrate.h"
@@ -323,6 +324,11 @@ static const gr_host_api host_api = {
 };
 
 const gr_host_api *gr_plugin__api(void)
+{
+    return &host_api;
+}
+
+const gr_host_api *gr_plugin_host_api(void)
 {
     return &host_api;
 }

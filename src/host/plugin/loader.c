@@ -557,6 +557,22 @@ int gr_plugin_adapter_init(gr_host *host, gr_plugin_init_fn entry, void **state_
     return GR_OK;
 }
 
+int gr_plugin_adapter_migrate(gr_host *host, gr_plugin_init_fn entry)
+{
+    const gr_plugin_info *info = NULL;
+    gr_plugin_ctx *ctx;
+    int rc;
+
+    if ((rc = entry(gr_plugin__api(), &info)) < 0 || (rc = check_info("built-in", info)) < 0)
+        return rc;
+    ctx = ctx_from_info(info);
+    rc = gr_plugin__migrate_declared(ctx, host->db);
+    if (rc < 0)
+        rc = gr_error_wrap(rc, "plugin %s (built-in): migrations", ctx->id);
+    gr_plugin__ctx_free(ctx);
+    return rc;
+}
+
 gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx)
 {
     return ctx != NULL && ctx->path == NULL ? ctx->host : NULL;

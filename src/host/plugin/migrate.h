@@ -23,7 +23,11 @@ int gr_plugin__migrate(const char *id, gr_db *db, const gr_plugin_migration *mig
 
 /**
  * Applies the migrations that the info of `ctx` declares (ABI 1.1), and
- * nothing when it declares none or is a 1.0 info. Runs no plugin code.
+ * nothing when it declares none or is a 1.0 info. A built-in's history
+ * under its migration_legacy_id (ABI 1.2) is first renamed to
+ * "plugin:<id>" when that has none. Runs no plugin code. Returns 0,
+ * GR_EINVALID when a shared-library plugin declares a legacy id, or the
+ * error of the rename or of a migration.
  */
 int gr_plugin__migrate_declared(const gr_plugin_ctx *ctx, gr_db *db);
 

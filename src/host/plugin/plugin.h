@@ -74,11 +74,24 @@ int gr_plugin_adapter_def(gr_plugin_init_fn entry, int (*init)(gr_host *, void *
                           gr_plugin_def *out);
 int gr_plugin_adapter_start(void *state);
 /**
+ * Applies the migrations that the info of `entry` declares, with its legacy
+ * history renamed first, without calling setup: the migrate hook of a
+ * built-in's definition for `greenroom db migrate`. Uses host->db only.
+ * Returns 0 or the error of `entry`, the info check or the migrations.
+ */
+int gr_plugin_adapter_migrate(gr_host *host, gr_plugin_init_fn entry);
+/**
  * Returns the internal host of a built-in run through the adapter (borrowed,
  * valid until its destroy hook), for engines that still use the database
  * pool, config tree or HTTP server directly. Returns NULL for a shared-library plugin.
  */
 gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx);
+/**
+ * Returns the host services table that plugins receive (static, thread-safe),
+ * for programs that call a plugin's route handler on a server of their own,
+ * such as the benchmarks. Functions that take a context need a plugin's.
+ */
+const gr_host_api *gr_plugin_host_api(void);
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 

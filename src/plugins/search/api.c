@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/common/arena.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 
@@ -14,8 +13,18 @@ typedef struct {
     gr_search_request request;
     const char *types[GR_SEARCH_MAX_QUERY_TYPES + 1];
     gr_search_filter filters[GR_SEARCH_MAX_FILTERS + 1];
-    gr_arena *arena;
+    const gr_host_api *api;
+    gr_request *req; /* its arena contains the filter keys and values */
 } parsed_query;
+
+/* Allocates zeroed memory that lives until the response is sent. */
+static void *request_calloc(const parsed_query *query, size_t size)
+{
+    void *memory = query->api->req_alloc(query->req, size);
+
+    memset(memory, 0, size);
+    return memory;
+}
 
 /* Accepts "" (name[]) and digits (name[0]) as array suffixes. */
 static int is_array_suffix(const char *suffix)
@@ -61,8 +70,11 @@ static int add_filter(parsed_query *query, const char *name, const char *value)
             return gr_error_set(GR_EINVALID, "Invalid query string: more than %d filters",
                                 GR_SEARCH_MAX_FILTERS);
         filter = &query->filters[query->request.filter_count++];
-        filter->key = gr_arena_strndup(query->arena, key, key_len);
-        filter->values = gr_arena_calloc(query->arena, GR_SEARCH_MAX_FILTER_VALUES * sizeof(char *));
+        char *copy = request_calloc(query, key_len + 1);
+
+        memcpy(copy, key, key_len);
+        filter->key = copy;
+        filter->values = request_calloc(query, GR_SEARCH_MAX_FILTER_VALUES * sizeof(char *));
     }
     if (filter->count >= GR_SEARCH_MAX_FILTER_VALUES)
         return gr_error_set(GR_EINVALID, "Invalid query string: filter '%.64s' has more than "
@@ -104,33 +116,46 @@ static int parse_param(parsed_query *query, const char *name, const char *value)
     return 0;
 }
 
-static int handle_query(gr_request *req, gr_response *res, void *payload)
+int gr_search_api_handle(gr_request *req, gr_response *res, void *payload)
 {
-    gr_search *search = payload;
-    parsed_query *query = gr_arena_calloc(gr_req_arena(req), sizeof(*query));
-    size_t count = gr_req_query_count(req);
+    const gr_search_api *state = payload;
+    const gr_host_api *api = state->api;
+    size_t count = api->req_query_count(req);
+    parsed_query *query = api->req_alloc(req, sizeof(*query));
     json_t *result = NULL;
+    char *text = NULL;
     int rc;
 
-    query->arena = gr_req_arena(req);
+    memset(query, 0, sizeof(*query));
+    query->api = api;
+    query->req = req;
     query->request.types = query->types;
     query->request.filters = query->filters;
     for (size_t i = 0; i < count; i++) {
         const char *name = NULL;
         const char *value = NULL;
 
-        if (gr_req_query_at(req, i, &name, &value) == 0 &&
+        if (api->req_query_at(req, i, &name, &value) == GR_PLUGIN_OK &&
             (rc = parse_param(query, name, value)) < 0)
-            return gr_res_error(res, rc, "%s", gr_error_last());
+            return api->res_error(res, rc, "%s", api->error_last());
     }
 
-    rc = gr_search_query(search, &query->request, gr_req_identity(req), &result);
+    /* TODO: the ABI names the caller by its ref only (req_user), while the
+     * permission filter needs the whole identity with its ownership refs,
+     * so this built-in still reads it from the request itself. */
+    rc = gr_search_query(state->search, &query->request, gr_req_identity(req), &result);
     if (rc < 0)
-        return gr_res_error(res, rc, "%s", gr_error_last());
-    return gr_res_json(res, 200, result);
+        return api->res_error(res, rc, "%s", api->error_last());
+    text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(result);
+    if (text == NULL)
+        return api->res_error(res, GR_PLUGIN_ERROR, "the search result could not be written");
+    rc = api->res_json(res, 200, text);
+    free(text);
+    return rc;
 }
 
-int gr_search_api_register(gr_http_server *server, gr_search *search)
+int gr_search_api_register(gr_plugin_ctx *ctx, gr_search_api *state)
 {
-    return gr_http_route(server, "GET", "/api/search/query", 0, handle_query, search);
+    return state->api->route(ctx, "GET", "/query", 0, gr_search_api_handle, state);
 }

@@ -105,6 +105,7 @@ const struct gr_config_key gr_search_config_keys[] = {
 typedef struct {
     gr_plugin_collator_service collators;
     gr_search_plugin_service published;
+    gr_search_api query_route;
     const gr_host_api *api;
     gr_plugin_ctx *ctx;
     gr_search *search;
@@ -254,11 +255,9 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     interval = gr_search_reindex_interval_ms(host->config);
     if ((rc = gr_search_new_builtin(&state->search, host->db, host->config, host->instance_id)) < 0)
         return rc;
-    /* TODO: GET /api/search/query still registers on the internal server
-     * from search/api.c. It reads repeated query parameters (types[],
-     * filters[key][]), which ABI 1.2 reads with req_query_count() and
-     * req_query_at(), so it moves to api->route() once api.c uses them. */
-    if ((rc = gr_search_api_register(host->http, state->search)) < 0 ||
+    state->query_route.api = api;
+    state->query_route.search = state->search;
+    if ((rc = gr_search_api_register(ctx, &state->query_route)) < 0 ||
         (rc = publish(state, host)) < 0)
         return rc;
     /* Entity changes reach the index through the catalog's stitch hook; the

@@ -81,18 +81,39 @@ const char *gr_techdocs_api_wildcard(gr_request *req)
 }
 
 /* Both metadata routes reply with this 404 for any failure, as Backstage does. */
-static int metadata_not_found(gr_request *req, gr_response *res, const char *reason)
+static int metadata_not_found(const gr_host_api *api, gr_request *req, gr_response *res,
+                              const char *reason)
 {
-    gr_info("techdocs", "Unable to get metadata for '%s:%s/%s': %s", gr_req_param(req, "kind"),
-            gr_req_param(req, "namespace"), gr_req_param(req, "name"), reason);
-    return gr_res_error(res, GR_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
-                        gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
-                        gr_req_param(req, "name"));
+    const char *kind = api->req_param(req, "kind");
+    const char *namespace = api->req_param(req, "namespace");
+    const char *name = api->req_param(req, "name");
+
+    gr_info("techdocs", "Unable to get metadata for '%s:%s/%s': %s", kind, namespace, name,
+            reason);
+    return api->res_error(res, GR_PLUGIN_ENOTFOUND, "Unable to get metadata for '%s:%s/%s'",
+                          kind, namespace, name);
+}
+
+/* Sends `body` (released here) as the JSON response through the ABI. */
+static int send_json(const gr_host_api *api, gr_response *res, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    int rc;
+
+    json_decref(body);
+    if (text == NULL)
+        return api->error_set(GR_PLUGIN_EINVALID, "the TechDocs metadata cannot be encoded as "
+                                                  "JSON");
+    rc = api->res_json(res, 200, text);
+    free(text);
+    return rc;
 }
 
 static int get_techdocs_metadata(gr_request *req, gr_response *res, void *payload)
 {
-    gr_techdocs_service *service = payload;
+    const gr_techdocs_api *state = payload;
+    const gr_host_api *api = state->api;
+    gr_techdocs_service *service = state->service;
     gr_techdocs_triplet triplet;
     gr_techdocs_blob blob = {NULL, NULL, NULL, 0};
     json_t *entity = NULL;
@@ -100,7 +121,7 @@ static int get_techdocs_metadata(gr_request *req, gr_response *res, void *payloa
     int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
 
     if (rc == GR_ENOTFOUND)
-        return metadata_not_found(req, res, gr_error_last());
+        return metadata_not_found(api, req, res, gr_error_last());
     if (rc != GR_OK)
         return rc;
     json_decref(entity);
@@ -110,34 +131,36 @@ static int get_techdocs_metadata(gr_request *req, gr_response *res, void *payloa
         metadata = json_loadb((const char *)blob.data, blob.size, 0, NULL);
     gr_techdocs_blob_free(&blob);
     if (metadata != NULL)
-        return gr_res_json(res, 200, metadata);
+        return send_json(api, res, metadata);
     if (rc == GR_OK)
-        return metadata_not_found(req, res, "techdocs_metadata.json is not valid JSON");
-    return rc == GR_ENOTFOUND ? metadata_not_found(req, res, gr_error_last()) : rc;
+        return metadata_not_found(api, req, res, "techdocs_metadata.json is not valid JSON");
+    return rc == GR_ENOTFOUND ? metadata_not_found(api, req, res, gr_error_last()) : rc;
 }
 
 static int get_entity_metadata(gr_request *req, gr_response *res, void *payload)
 {
-    gr_techdocs_service *service = payload;
+    const gr_techdocs_api *state = payload;
+    const gr_host_api *api = state->api;
+    gr_techdocs_service *service = state->service;
     gr_techdocs_triplet triplet;
     gr_techdocs_location location;
     json_t *entity = NULL;
     int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
 
     if (rc == GR_ENOTFOUND)
-        return metadata_not_found(req, res, gr_error_last());
+        return metadata_not_found(api, req, res, gr_error_last());
     if (rc != GR_OK)
         return rc;
     gr_techdocs_triplet_free(&triplet);
     rc = gr_techdocs_entity_location(entity, &location);
     if (rc != GR_OK) {
         json_decref(entity);
-        return metadata_not_found(req, res, gr_error_last());
+        return metadata_not_found(api, req, res, gr_error_last());
     }
     json_object_set_new(entity, "locationMetadata",
                         json_pack("{s:s, s:s}", "type", location.type, "target", location.target));
     gr_techdocs_location_free(&location);
-    return gr_res_json(res, 200, entity);
+    return send_json(api, res, entity);
 }
 
 static int has_upper(const char *text)
@@ -173,21 +196,23 @@ static int redirect_lower_case(gr_request *req, gr_response *res, const gr_techd
 
 static int get_static(gr_request *req, gr_response *res, void *payload)
 {
-    gr_techdocs_service *service = payload;
+    const gr_techdocs_api *state = payload;
+    const gr_host_api *api = state->api;
+    gr_techdocs_service *service = state->service;
     gr_techdocs_triplet triplet;
     json_t *entity = NULL;
     char *path = NULL;
     int rc = gr_techdocs_api_load_entity(req, service, &triplet, &entity);
 
     if (rc == GR_ENOTFOUND)
-        return gr_res_error(res, GR_ENOTFOUND, "Entity not found for %s:%s/%s",
-                            gr_req_param(req, "kind"), gr_req_param(req, "namespace"),
-                            gr_req_param(req, "name"));
+        return api->res_error(res, GR_PLUGIN_ENOTFOUND, "Entity not found for %s:%s/%s",
+                              api->req_param(req, "kind"), api->req_param(req, "namespace"),
+                              api->req_param(req, "name"));
     if (rc != GR_OK)
         return rc;
     json_decref(entity);
-    if (has_upper(gr_req_param(req, "namespace")) || has_upper(gr_req_param(req, "kind")) ||
-        has_upper(gr_req_param(req, "name"))) {
+    if (has_upper(api->req_param(req, "namespace")) || has_upper(api->req_param(req, "kind")) ||
+        has_upper(api->req_param(req, "name"))) {
         rc = redirect_lower_case(req, res, &triplet);
         gr_techdocs_triplet_free(&triplet);
         return rc;
@@ -196,26 +221,34 @@ static int get_static(gr_request *req, gr_response *res, void *payload)
     if (rc == GR_OK)
         rc = gr_techdocs_api_send_file(req, res, service, &triplet, path);
     if (rc == GR_ENOTFOUND)
-        rc = gr_res_error(res, GR_ENOTFOUND, "File %s not found in the docs of %s", path,
-                          triplet.ref);
+        rc = api->res_error(res, GR_PLUGIN_ENOTFOUND, "File %s not found in the docs of %s", path,
+                            triplet.ref);
     free(path);
     gr_techdocs_triplet_free(&triplet);
     return rc;
 }
 
-int gr_techdocs_api_register(gr_http_server *server, gr_techdocs_service *service)
+/*
+ * TODO: the handlers still call the host's own request and response
+ * functions where the ABI has no counterpart. These are the request URL and
+ * redirects (for the lower-case redirect), ETag checks, bodies sent without
+ * a copy, the caller's whole identity (for the permission check) and the
+ * event stream of the sync route.
+ */
+int gr_techdocs_api_register(gr_plugin_ctx *ctx, gr_techdocs_api *state)
 {
-    int rc = gr_http_route(server, "GET", "/api/techdocs/metadata/techdocs/:namespace/:kind/:name",
-                           0, get_techdocs_metadata, service);
+    const gr_host_api *api = state->api;
+    int rc = api->route(ctx, "GET", "/metadata/techdocs/:namespace/:kind/:name", 0,
+                        get_techdocs_metadata, state);
 
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/api/techdocs/metadata/entity/:namespace/:kind/:name",
-                           0, get_entity_metadata, service);
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/api/techdocs/static/docs/:namespace/:kind/:name/*", 0,
-                           get_static, service);
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/api/techdocs/sync/:namespace/:kind/:name", 0,
-                           gr_techdocs_sync_handler, service);
+    if (rc == GR_PLUGIN_OK)
+        rc = api->route(ctx, "GET", "/metadata/entity/:namespace/:kind/:name", 0,
+                        get_entity_metadata, state);
+    if (rc == GR_PLUGIN_OK)
+        rc = api->route(ctx, "GET", "/static/docs/:namespace/:kind/:name/*", 0, get_static,
+                        state);
+    if (rc == GR_PLUGIN_OK)
+        rc = api->route(ctx, "GET", "/sync/:namespace/:kind/:name", 0, gr_techdocs_sync_handler,
+                        state->service);
     return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef GR_PLUGINS_TECHDOCS_API_H
 #define GR_PLUGINS_TECHDOCS_API_H
 
+#include "greenroom/plugin.h"
 #include "host/http/http.h"
 #include "plugins/techdocs/service.h"
 
@@ -21,11 +22,18 @@
  *       with {"updated":bool}, or `error` with the message
  */
 
+/** The routes' payload: the host services and the docs service, in the TechDocs plugin's state. */
+typedef struct {
+    const gr_host_api *api;
+    gr_techdocs_service *service; /* borrowed */
+} gr_techdocs_api;
+
 /**
- * Registers the routes on `server`; `service` is borrowed for the server's
- * life. Returns GR_OK or an error from gr_http_route().
+ * Registers the routes through `state->api->route()`. `state` is borrowed
+ * until the plugin's destroy hook. Setup only. Returns GR_OK or the error
+ * of route().
  */
-int gr_techdocs_api_register(gr_http_server *server, gr_techdocs_service *service);
+int gr_techdocs_api_register(gr_plugin_ctx *ctx, gr_techdocs_api *state);
 
 /**
  * Serves the site file `path` (normalized) of `triplet` on `res`, with its

@@ -14,7 +14,6 @@
 #include "plugins/techdocs/docs_list.h"
 #include "plugins/techdocs/path.h"
 #include "plugins/techdocs/render.h"
-#include "plugins/ui/page.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
@@ -22,7 +21,8 @@
 typedef struct {
     gr_request *req;
     gr_response *res;
-    gr_ui_page *page; /* the portal page, or NULL when no UI frames the docs */
+    gr_html *html; /* the page being rendered */
+    const gr_techdocs_pages *pages;
 } docs_out;
 
 /* How a body is framed: its title and whether it starts with its own <h1>. */
@@ -35,25 +35,53 @@ typedef struct {
     int refresh_seconds; /* > 0 reloads the page, for notices that wait for a build */
 } docs_frame;
 
+/* Marks the page as sent whole by the handler (a redirect, a file or the
+ * plain layout), so that the host adds no layout. */
+static int send_raw(docs_out *out)
+{
+    gr_plugin_page_frame frame = {.struct_size = sizeof(frame), .flags = GR_PLUGIN_PAGE_RAW};
+
+    return out->pages->api->page_frame(out->html, &frame);
+}
+
+/* Frames `body` in the portal layout, with breadcrumbs back to /docs. */
+static int send_framed(docs_out *out, const docs_frame *frame, const char *body)
+{
+    const gr_host_api *api = out->pages->api;
+    gr_plugin_crumb crumbs[] = {
+        {"Home", "/"},
+        {"Documentation", frame->site_name != NULL ? "/docs" : NULL},
+        {frame->site_name, frame->site_url},
+    };
+    gr_plugin_page_frame page_frame = {
+        .struct_size = sizeof(page_frame),
+        .status = frame->status,
+        .title = frame->title,
+        .flags = frame->own_heading ? GR_PLUGIN_PAGE_OWN_HEADING : 0,
+        .refresh_seconds = frame->refresh_seconds,
+        .stylesheet = GR_TECHDOCS_STYLESHEET_URL,
+        .crumbs = crumbs,
+        .crumb_count = frame->site_name != NULL ? 3 : 2,
+    };
+    int rc = api->page_frame(out->html, &page_frame);
+
+    if (rc == GR_PLUGIN_OK)
+        api->html_raw(out->html, body);
+    return rc;
+}
+
 /* Sends `body` inside the portal layout (or the plain one without the UI),
  * always with the docs pages' policy: docs HTML never runs scripts. */
 static int send_page(docs_out *out, const docs_frame *frame, const char *body)
 {
+    const gr_host_api *api = out->pages->api;
     gr_buf page = GR_BUF_INIT;
     char *html;
+    int rc;
 
-    gr_res_header(out->res, "Content-Security-Policy", GR_TECHDOCS_PAGE_CSP);
-    if (out->page != NULL) {
-        gr_ui_page_add_stylesheet(out->page, GR_TECHDOCS_STYLESHEET_URL);
-        if (frame->refresh_seconds > 0)
-            gr_ui_page_refresh(out->page, frame->refresh_seconds, 0);
-        gr_ui_page_crumb(out->page, "Home", "/");
-        gr_ui_page_crumb(out->page, "Documentation", frame->site_name ? "/docs" : NULL);
-        if (frame->site_name != NULL)
-            gr_ui_page_crumb(out->page, frame->site_name, frame->site_url);
-        return gr_ui_page_render_html(out->page, frame->status, frame->title, body,
-                                      frame->own_heading ? GR_UI_PAGE_OWN_HEADING : 0);
-    }
+    api->res_header(out->res, "Content-Security-Policy", GR_TECHDOCS_PAGE_CSP);
+    if (out->pages->framed)
+        return send_framed(out, frame, body);
     if (!frame->own_heading) {
         gr_buf_puts(&page, "<h1>");
         gr_buf_put_html(&page, frame->title);
@@ -63,11 +91,10 @@ static int send_page(docs_out *out, const docs_frame *frame, const char *body)
     html = gr_buf_detach(&page);
     gr_techdocs_render_layout(&page, frame->title, html, frame->refresh_seconds);
     free(html);
-    html = gr_buf_detach(&page);
-    gr_arena_defer(gr_req_arena(out->req), free, html);
-    gr_res_header(out->res, "Cache-Control", "no-store");
-    gr_res_body_borrowed(out->res, frame->status, HTML_TYPE, html, strlen(html));
-    return GR_OK;
+    api->res_header(out->res, "Cache-Control", "no-store");
+    rc = api->res_body(out->res, frame->status, HTML_TYPE, page.data, page.len);
+    gr_buf_free(&page);
+    return rc == GR_PLUGIN_OK ? send_raw(out) : rc;
 }
 
 static int send_notice(docs_out *out, int status, const char *heading, const char *message,
@@ -325,8 +352,10 @@ static int serve_docs_page(docs_out *out, gr_techdocs_service *service)
 
     memset(&page, 0, sizeof(page));
     if ((raw[0] == '\0' && !ends_with(gr_req_path(req), "/")) ||
-        (raw[0] != '\0' && !ends_with(raw, "/") && !has_extension(raw)))
-        return redirect_to_folder(req, out->res);
+        (raw[0] != '\0' && !ends_with(raw, "/") && !has_extension(raw))) {
+        rc = redirect_to_folder(req, out->res);
+        return rc == GR_OK ? send_raw(out) : rc;
+    }
     rc = gr_techdocs_api_load_entity(req, service, &page.triplet, &page.entity);
     if (rc == GR_ENOTFOUND) {
         return send_notice(out, 404, "Entity not found",
@@ -337,7 +366,9 @@ static int serve_docs_page(docs_out *out, gr_techdocs_service *service)
     rc = gr_techdocs_path_normalize(raw, &page.path);
     if (rc == GR_OK && !ends_with(page.path, ".html") && (query == NULL || query[0] == '\0')) {
         rc = gr_techdocs_api_send_file(req, out->res, service, &page.triplet, page.path);
-        if (rc == GR_ENOTFOUND)
+        if (rc == GR_OK)
+            rc = send_raw(out);
+        else if (rc == GR_ENOTFOUND)
             rc = send_notice(out, 404, "File not found",
                              "These docs have no file at this address.", 0);
         page_request_free(&page);
@@ -366,51 +397,51 @@ static int serve_docs_page(docs_out *out, gr_techdocs_service *service)
     return rc;
 }
 
-/* Route handlers: inside the portal layout through the UI, or plain without it. */
+/* Page render functions: the host frames them in the portal layout, or
+ * send_page() sends them whole in the plain one. */
 
-static int list_page(gr_ui_page *page, void *payload)
+static int list_page(gr_request *req, gr_html *html, void *payload)
 {
-    docs_out out = {gr_ui_page_request(page), gr_ui_page_response(page), page};
+    const gr_techdocs_pages *pages = payload;
+    docs_out out = {req, pages->api->page_response(html), html, pages};
 
-    return serve_list(&out, payload);
+    return serve_list(&out, pages->service);
 }
 
-static int docs_page(gr_ui_page *page, void *payload)
+static int docs_page(gr_request *req, gr_html *html, void *payload)
 {
-    docs_out out = {gr_ui_page_request(page), gr_ui_page_response(page), page};
+    const gr_techdocs_pages *pages = payload;
+    docs_out out = {req, pages->api->page_response(html), html, pages};
 
-    return serve_docs_page(&out, payload);
+    return serve_docs_page(&out, pages->service);
 }
 
-static int get_list(gr_request *req, gr_response *res, void *payload)
+int gr_techdocs_pages_register(gr_plugin_ctx *ctx, gr_http_server *server,
+                               gr_techdocs_pages *state)
 {
-    docs_out out = {req, res, NULL};
-
-    return serve_list(&out, payload);
-}
-
-static int get_docs_page(gr_request *req, gr_response *res, void *payload)
-{
-    docs_out out = {req, res, NULL};
-
-    return serve_docs_page(&out, payload);
-}
-
-int gr_techdocs_pages_register(gr_http_server *server, gr_ui *ui, gr_techdocs_service *service)
-{
+    static const struct {
+        const char *path;
+        gr_plugin_page_fn render;
+    } pages[] = {
+        {"/docs", list_page},
+        {"/docs/:namespace/:kind/:name/*", docs_page},
+    };
+    /* TODO: the stylesheet is public and outside /api/techdocs, while ABI
+     * routes live under /api/<plugin-id> and pages need a signed-in caller,
+     * so it stays on the host's server. */
     int rc = gr_http_route(server, "GET", "/docs/techdocs.css", GR_ROUTE_PUBLIC, get_stylesheet,
                            NULL);
 
-    if (rc == GR_OK && ui != NULL) {
-        rc = gr_ui_page_add(ui, "GET", "/docs", list_page, service);
-        if (rc == GR_OK)
-            rc = gr_ui_page_add(ui, "GET", "/docs/:namespace/:kind/:name/*", docs_page, service);
-        return rc;
+    for (size_t i = 0; rc == GR_OK && i < sizeof(pages) / sizeof(pages[0]); i++) {
+        gr_plugin_page page = {
+            .struct_size = sizeof(page),
+            .path = pages[i].path,
+            .title = "Documentation",
+            .render = pages[i].render,
+            .payload = state,
+        };
+
+        rc = state->api->page_add(ctx, &page);
     }
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/docs", 0, get_list, service);
-    if (rc == GR_OK)
-        rc = gr_http_route(server, "GET", "/docs/:namespace/:kind/:name/*", 0, get_docs_page,
-                           service);
     return rc;
 }

@@ -3,9 +3,9 @@
 #ifndef GR_PLUGINS_TECHDOCS_PAGES_H
 #define GR_PLUGINS_TECHDOCS_PAGES_H
 
+#include "greenroom/plugin.h"
 #include "host/http/http.h"
 #include "plugins/techdocs/service.h"
-#include "plugins/ui/ui.h"
 
 /*
  * Routes:
@@ -31,11 +31,21 @@
 /** Seconds between reloads of the "building" notice. */
 #define GR_TECHDOCS_REFRESH_SECONDS 3
 
+/** The pages' payload: the host services and the docs service, in the TechDocs plugin's state. */
+typedef struct {
+    const gr_host_api *api;
+    gr_techdocs_service *service; /* borrowed */
+    /* Nonzero when the portal layout frames the pages. Without it they are
+     * sent whole, in the plain layout of gr_techdocs_render_layout(). */
+    int framed;
+} gr_techdocs_pages;
+
 /**
- * Registers the routes: the pages through `ui` (borrowed; NULL serves them
- * in a plain layout of their own) and the stylesheet on `server`.
- * `service` is borrowed for the server's life. Returns GR_OK or an error.
+ * Registers the pages through `state->api->page_add()` and the stylesheet
+ * on `server`. `state` is borrowed until the plugin's destroy hook. Setup
+ * only. Returns GR_OK or an error.
  */
-int gr_techdocs_pages_register(gr_http_server *server, gr_ui *ui, gr_techdocs_service *service);
+int gr_techdocs_pages_register(gr_plugin_ctx *ctx, gr_http_server *server,
+                               gr_techdocs_pages *state);
 
 #endif

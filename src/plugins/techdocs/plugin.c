@@ -20,6 +20,8 @@
 typedef struct {
     gr_techdocs_plugin_service published;
     gr_techdocs_service *service;
+    gr_techdocs_api routes;
+    gr_techdocs_pages pages;
 } plugin_state;
 
 static int run_prebuild(gr_sched_run *run, void *payload)
@@ -64,16 +66,13 @@ static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out
     if ((rc = gr_techdocs_service_new(&state->service, &options)) < 0)
         return rc;
     follow_search(api, ctx, state->service);
-    /* TODO: the /api/techdocs routes (techdocs/api.c) and the /docs pages
-     * (techdocs/pages.c) still register on the internal server and the UI's
-     * page list. With ABI 1.2, pages.c can move to api->page_add():
-     * page_frame() sets the status, title, breadcrumbs, stylesheet, refresh
-     * and own heading, and page_response() the CSP header, redirects and
-     * files (GR_PLUGIN_PAGE_RAW). The stylesheet route and api.c move to
-     * api->route() once served under /api/techdocs or as a page. */
-    if ((rc = gr_techdocs_api_register(host->http, state->service)) < 0 ||
-        (rc = gr_techdocs_pages_register(host->http, gr_host_lookup(host, GR_UI_SERVICE),
-                                         state->service)) < 0)
+    state->routes = (gr_techdocs_api){api, state->service};
+    /* TODO: the ABI cannot tell a page whether the portal layout frames it,
+     * so the plugin checks whether the web UI runs. */
+    state->pages = (gr_techdocs_pages){api, state->service,
+                                       gr_host_lookup(host, GR_UI_SERVICE) != NULL};
+    if ((rc = gr_techdocs_api_register(ctx, &state->routes)) < 0 ||
+        (rc = gr_techdocs_pages_register(ctx, host->http, &state->pages)) < 0)
         return rc;
     state->published.header.struct_size = sizeof(state->published);
     state->published.header.version = 1;
