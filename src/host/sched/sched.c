@@ -39,7 +39,8 @@ struct sched_job {
     job_state state;
     int64_t due_at;       /* monotonic ms of the next attempt */
     int64_t deadline;     /* monotonic ms when the current run times out; 0 when not running */
-    bool rerun;           /* triggered while running: run again once this run ends */
+    bool leased;          /* this instance runs the job or is freeing its lease */
+    bool rerun;           /* triggered while leased: run again once this run ends */
     gr_sched_run run;
     sched_job *next_in_queue;
 };
@@ -235,6 +236,7 @@ static void run_job(gr_sched *sched, sched_job *job)
 
     pthread_mutex_lock(&sched->lock);
     job->run.timed_out = false;
+    job->leased = true;
     job->deadline = now_ms() + job->timeout_ms;
     pthread_cond_signal(&sched->wake);
     pthread_mutex_unlock(&sched->lock);
@@ -321,6 +323,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&sched->lock);
         rerun = job->rerun;
         job->rerun = false;
+        job->leased = false;
         job->state = JOB_IDLE;
         job->due_at = now_ms() + delay;
         pthread_cond_signal(&sched->wake);
@@ -394,9 +397,9 @@ int gr_sched_trigger(gr_sched *sched, const char *job_id)
         rc = gr_error_set(GR_ENOTFOUND, "no job with id %s", job_id);
     else
         rc = GR_OK;
-    /* The running job may already have read its input, so a trigger asks for
-     * one more run after it instead of being lost. */
-    if (job != NULL && job->state == JOB_RUNNING) {
+    /* The running job may already have read its input, so a trigger during
+     * the run (or while its lease is freed) requests one more run after it. */
+    if (job != NULL && job->state == JOB_RUNNING && job->leased) {
         job->rerun = true;
         pthread_mutex_unlock(&sched->lock);
         return GR_OK;
