@@ -118,6 +118,11 @@ expect_status 2 "token lifetime"
 expect_err "auth.backstageTokenExpiration: 300 seconds is outside the allowed range" \
     "token lifetime"
 
+run config check --config "$data/bad-rate-window.yaml"
+expect_status 2 "rate limit window"
+expect_err "backend.rateLimit.window: 90000 seconds is outside the allowed range" \
+    "rate limit window"
+
 run config check --config "$data/absent.yaml"
 expect_status 2 "missing file"
 expect_err "absent.yaml: No such file or directory" "missing file"

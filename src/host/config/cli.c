@@ -11,6 +11,7 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
+#include "host/http/server.h"
 #include "host/permission/permission.h"
 #include "host/yaml/yaml.h"
 
@@ -63,16 +64,20 @@ static int print_yaml(json_t *value)
     return rc == GR_OK ? 0 : -1;
 }
 
-/* Reads the settings that `serve` checks beyond the key schema (token
- * lifetimes, external access, proxies, the permission policy), so that a
- * config `check` accepts is one `serve` starts with. Prints the first error. */
+/* Reads the settings that `serve` checks beyond the key schema (connection
+ * limits, rate limits, token lifetimes, external access, proxies, the
+ * permission policy), so that a config `check` accepts is one `serve` starts
+ * with. Prints the first error. */
 static int check_services(const gr_config *cfg)
 {
+    gr_http_options http_options;
     gr_auth *auth = NULL;
     gr_permission_policy *policy = NULL;
     int rc;
 
-    if ((rc = gr_auth_new(&auth, cfg, NULL)) == GR_OK)
+    memset(&http_options, 0, sizeof(http_options));
+    if ((rc = gr_http_options_read(cfg, &http_options)) == GR_OK &&
+        (rc = gr_auth_new(&auth, cfg, NULL)) == GR_OK)
         rc = gr_permission_policy_new(&policy, cfg);
     if (rc != GR_OK)
         fprintf(stderr, "%s\ngreenroom config: the configuration is invalid\n", gr_error_last());
