@@ -128,6 +128,34 @@ static void dry_run_result_over_max(void **state)
     gr_test_output_free(&res);
 }
 
+/* A dry run checks the size of its values and secrets like a task does. */
+static void dry_run_values_over_max(void **state)
+{
+    char *big = gr_xmalloc(600 * 1024 + 1);
+    json_t *body;
+    char *text;
+    char *url = gr_xasprintf("%s/api/scaffolder/v2/dry-run", S->server.base_url);
+    gr_test_output res;
+
+    (void)state;
+    memset(big, 'v', 600 * 1024);
+    big[600 * 1024] = '\0';
+    body = json_pack("{s:{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:[]}}, s:{s:s}, s:[]}", "template",
+                     "apiVersion", "scaffolder.backstage.io/v1beta3", "kind", "Template",
+                     "metadata", "name", "limits", "spec", "owner", "group:default/team", "type",
+                     "service", "steps", "values", "name", big, "directoryContents");
+    text = json_dumps(body, JSON_COMPACT);
+    res = gr_test_http("POST", url, headers, text);
+    assert_int_equal(res.status, 413);
+    assert_non_null(strstr(res.out, "values and secrets are larger than"));
+    gr_test_output_free(&res);
+
+    json_decref(body);
+    free(text);
+    free(url);
+    free(big);
+}
+
 /* Runs `sql` on the database the server uses (SQLite file or PostgreSQL). */
 static void run_server_sql(const char *sql)
 {
@@ -212,6 +240,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dry_run_result_over_max),
+        cmocka_unit_test(dry_run_values_over_max),
         cmocka_unit_test(picker_entities_over_max),
     };
 

@@ -497,7 +497,8 @@ static int run_dry(gr_scaffolder_plugin *plugin, gr_request *req, json_t *body, 
     int rc;
 
     *out = NULL;
-    if ((rc = gr_scaffolder_template_check(entity)) < 0)
+    if ((rc = check_sizes(values, json_object_get(body, "secrets"))) < 0 ||
+        (rc = gr_scaffolder_template_check(entity)) < 0)
         goto done;
     if (gr_scaffolder_validate_values(entity, values ? values : json_null(), &errors) < 0) {
         *out = json_pack("{s:o}", "errors", errors);
