@@ -126,6 +126,13 @@ static void dry_run_result_over_max(void **state)
     assert_non_null(strstr(res.out, "PayloadTooLargeError"));
     assert_non_null(strstr(res.out, "the dry run produced more than 8388608 bytes of files"));
     gr_test_output_free(&res);
+
+    /* One file past the limit gives the same message, without the server's folders. */
+    res = dry_run(DRY_RUN_RESULT_MAX_BYTES + 1, 1);
+    assert_int_equal(res.status, 413);
+    assert_non_null(strstr(res.out, "the dry run produced more than 8388608 bytes of files"));
+    assert_null(strstr(res.out, S->dir));
+    gr_test_output_free(&res);
 }
 
 /* A dry run checks the size of its values and secrets like a task does. */

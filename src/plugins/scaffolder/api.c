@@ -455,7 +455,8 @@ static int read_contents(const char *dir, json_t **out)
         rc = gr_scaffolder_read_file(full, DRY_RUN_MAX_RESULT_BYTES, &data);
         free(full);
         total += data.len;
-        if (rc == 0 && total > DRY_RUN_MAX_RESULT_BYTES)
+        /* The message names the limit and the workspace path, not the server's folder. */
+        if (rc == GR_ELIMIT || (rc == 0 && total > DRY_RUN_MAX_RESULT_BYTES))
             rc = gr_error_set(GR_ELIMIT, "the dry run produced more than %u bytes of files",
                               DRY_RUN_MAX_RESULT_BYTES);
         if (rc == 0) {
