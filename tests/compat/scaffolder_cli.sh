@@ -186,6 +186,10 @@ check "corpus templates found" "$([ "$corpus_count" -ge 8 ] && echo yes)" yes
 check "missing --values exits 2" "$?" 2
 contains "usage shown" "$tmp/stderr" "usage: greenroom template run TEMPLATE --values FILE"
 
+"$bin" template run --help >"$tmp/stdout" 2>"$tmp/stderr"
+check "help exits 0" "$?" 0
+contains "help printed" "$tmp/stdout" "usage: greenroom template run TEMPLATE --values FILE"
+
 "$bin" template run "$tmp/missing.yaml" --values "$tmp/values.json" >"$tmp/stdout" 2>"$tmp/stderr"
 check "missing template exits 2" "$?" 2
 contains "missing template named" "$tmp/stderr" "missing.yaml not found"

@@ -203,6 +203,12 @@ int gr_scaffolder_cli_run(int argc, char **argv)
     bool work_made = false;
     int status = 2;
 
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(run_usage, stdout);
+            return 0;
+        }
+    }
     if (parse_args(argc, argv, &args) < 0) {
         fprintf(stderr, "greenroom template run: %s\n\n%s", gr_error_last(), run_usage);
         free(args.roots);
