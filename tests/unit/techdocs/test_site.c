@@ -290,6 +290,29 @@ static void docs_dir_outside_rejected(void **state)
     free(root);
 }
 
+/* An output folder whose parents are missing is made with them, as MkDocs does. */
+static void out_parents_created(void **state)
+{
+    char *root = gr_test_tmpdir("techdocs-parents");
+    char *out = NULL;
+    char *text;
+    gr_techdocs_report report;
+
+    (void)state;
+    gr_test_write_file(root, "mkdocs.yml", "site_name: Parents\n");
+    gr_test_write_file(root, "docs/index.md", "# Parents\n");
+    assert_true(asprintf(&out, "%s/a/b/site", root) > 0);
+
+    assert_int_equal(gr_techdocs_build(root, out, NULL, &report), GR_OK);
+    text = read_text(out, "index.html");
+    assert_non_null(text);
+    free(text);
+    gr_techdocs_report_free(&report);
+    free(out);
+    gr_test_rmtree(root);
+    free(root);
+}
+
 static void site_data_files_written(void **state)
 {
     char *root = gr_test_tmpdir("techdocs-data");
@@ -349,6 +372,7 @@ int main(void)
         cmocka_unit_test(broken_links_warn_and_strict_fails),
         cmocka_unit_test(docs_dir_outside_rejected),
         cmocka_unit_test(site_data_files_written),
+        cmocka_unit_test(out_parents_created),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -787,13 +787,23 @@ static int check_out_dir(site *s, const char *docs_abs)
     char out_real[PATH_MAX];
     size_t docs_len = strlen(docs_abs);
 
-    if (mkdir(s->out_dir, 0755) == 0)
+    if (mkdir(s->out_dir, 0755) == 0) {
         s->out_was_empty = 1;
-    else if (errno != EEXIST)
+    } else if (errno == ENOENT) {
+        /* Missing parents are made, as MkDocs makes them. */
+        char *copy = gr_xstrdup(s->out_dir);
+        int rc = make_dir(copy);
+
+        free(copy);
+        if (rc < 0)
+            return rc;
+        s->out_was_empty = 1;
+    } else if (errno != EEXIST) {
         return gr_error_set(GR_EBACKEND, "%s: cannot create folder: %s", s->out_dir,
                             strerror(errno));
-    else
+    } else {
         s->out_was_empty = folder_is_empty(s->out_dir);
+    }
     if (realpath(s->out_dir, out_real) == NULL)
         return gr_error_set(GR_EBACKEND, "%s: %s", s->out_dir, strerror(errno));
     if (strncmp(out_real, docs_abs, docs_len) == 0 &&
