@@ -5,11 +5,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "unit/engine/engine_fixture.h"
+#include "host/log/log.h"
 
 static const char two_components[] =
     "apiVersion: backstage.io/v1alpha1\n"
@@ -186,6 +189,22 @@ static void conflict_first_owner_wins(void **state)
     free(second_file);
 }
 
+/* Counts the log lines of failed processing that name a YAML error; the
+ * engine's workers write them from their own threads. */
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+static int yaml_failure_lines;
+
+static void failure_sink(gr_log_level level, const char *line, void *payload)
+{
+    (void)payload;
+    if (level != GR_LOG_WARN || strstr(line, "msg=\"processing failed\"") == NULL ||
+        strstr(line, "YAML error") == NULL)
+        return;
+    pthread_mutex_lock(&failure_lock);
+    yaml_failure_lines++;
+    pthread_mutex_unlock(&failure_lock);
+}
+
 static void broken_source_keeps_last_good(void **state)
 {
     engine_fixture *fixture = *state;
@@ -200,8 +219,16 @@ static void broken_source_keeps_last_good(void **state)
     assert_non_null(before);
 
     engine_write(fixture, "a.yaml", "apiVersion: backstage.io/v1alpha1\nkind: [unclosed\n");
+    yaml_failure_lines = 0;
+    gr_log_set_sink(failure_sink, NULL);
     make_all_due(fixture);
     engine_idle(fixture);
+
+    /* The failure is logged once, and not again while the input stays the same. */
+    make_all_due(fixture);
+    engine_idle(fixture);
+    gr_log_set_sink(NULL, NULL);
+    assert_int_equal(yaml_failure_lines, 1);
 
     after = engine_final(fixture, "component:default/alpha");
     assert_non_null(after);

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -769,6 +770,20 @@ static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
     "CASE WHEN EXISTS (SELECT 1 FROM catalog_refs r WHERE "                                        \
     "r.target_entity_ref = catalog_refresh_state.entity_ref) THEN ? ELSE NULL END"
 
+/* Logs a failed processing result once, when it differs from the stored
+ * one, because an entity that never processed has no status.items to show
+ * its errors in the API. */
+static void log_failure(const gr_catalog_item *item)
+{
+    const json_t *first = json_array_get(item->result.errors, 0);
+    const char *message = json_string_value(json_object_get(first, "message"));
+    char count[24];
+
+    snprintf(count, sizeof(count), "%zu", json_array_size(item->result.errors));
+    gr_log_fields(GR_LOG_WARN, "catalog", "processing failed", "entity", item->entity_ref,
+                  "errors", count, "error", message != NULL ? message : "unknown error", NULL);
+}
+
 static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
                          int64_t now, gr_catalog_marks *marks, relation_inserts *inserts,
                          bool *queued)
@@ -854,8 +869,10 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
                                        "ssss", errors, item->new_hash, item->entity_id,
                                        catalog->instance_id);
             free(errors);
-            if (changed == 1)
+            if (changed == 1) {
                 gr_catalog__marks_push(&marks, item->entity_ref, item->cause);
+                log_failure(item);
+            }
             rc = changed < 0 ? (int)changed : GR_OK;
         } else {
             rc = write_ok_item(catalog, conn, item, now, &marks, &inserts, &queued);
