@@ -38,7 +38,7 @@ extern "C" {
 /** ABI major version: a plugin built for another major is rejected. */
 #define GR_PLUGIN_ABI_MAJOR 1
 /** ABI minor version: a plugin built for a newer minor than the host's is rejected. */
-#define GR_PLUGIN_ABI_MINOR 2
+#define GR_PLUGIN_ABI_MINOR 3
 /** Packs a major and minor version into one number. */
 #define GR_PLUGIN_ABI_MAKE(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 /** The version of this header, stored in gr_plugin_info.abi_version. */
@@ -208,6 +208,19 @@ typedef struct {
      * shared-library plugin that does is rejected with GR_PLUGIN_EINVALID.
      */
     const char *migration_legacy_id;
+
+    /* Members added in ABI 1.3; hosts whose info ends before them ignore them. */
+
+    /*
+     * Keys the plugin reads at the top level of app-config.yaml
+     * ("search.maxPageLimit"), ended by a NULL path, or NULL. They join the
+     * host's config schema, so `greenroom config check` and `serve` check
+     * them and `greenroom config schema` lists them under the plugin's id.
+     * Only built-ins may set it, as their keys predate `plugins:`: a
+     * shared-library plugin that does fails to load, as one built for
+     * another ABI major does.
+     */
+    const gr_plugin_config_key *top_config_keys;
 } gr_plugin_info;
 
 /** The type of the one exported function. */

@@ -46,8 +46,8 @@ static int ui_migrate(gr_host *host)
  * logout routes under /api/auth/:provider). It also lacks a way to issue a
  * Backstage identity token and session cookie for a resolved user ref with
  * its ownership refs. Auth further needs the host's signing keys (for
- * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the UI's sign-in page through
- * gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
+ * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the
+ * UI's sign-in page through gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
  * once the UI looks it up through the ABI.
  */
 static const gr_plugin_def builtin_auth = {
@@ -60,56 +60,29 @@ static const gr_plugin_def builtin_auth = {
 
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
- * life cycle, the query route, the reindex job and the "collators" and
- * "search" services.
- * TODO: its commands, config keys and migrations stay on this definition.
- * The ABI's config keys are relative to plugins[].config and have no check
- * hook, while search reads top-level keys (search.*, and one techdocs.* key)
- * and checks schedules with gr_search_schedule_check. Its migrations are
- * recorded under the component "search". With migration_legacy_id = "search"
- * (ABI 1.2) the host moves that history to "plugin:search", and
- * gr_plugin_adapter_migrate() can be this definition's migrate hook. Two
- * steps are left: gr_search_new() still applies them itself (search.c), and
- * their SQL is an embedded asset found at run time, while
- * gr_plugin_info.migrations needs the text at compile time. Its commands
- * are defined as gr_cli_command in cli.c, which the ABI's gr_plugin_command
- * would replace, but built-in definitions take their commands from this
- * static table, not from the info.
+ * life cycle, the query route, the reindex job, the "collators" and
+ * "search" services, its top-level config keys and its command. The host
+ * makes its definition from the info (gr_plugin_builtin_table()); the
+ * schedule keys keep their internal check, which the ABI's keys lack.
+ * TODO: its migrations are recorded under the component "search". With
+ * migration_legacy_id = "search" (ABI 1.2) the host moves that history to
+ * "plugin:search", and gr_plugin_adapter_migrate() can be the migrate hook.
+ * Two steps are left: gr_search_new() still applies them itself (search.c),
+ * and their SQL is an embedded asset found at run time, while
+ * gr_plugin_info.migrations needs the text at compile time.
  */
-static const gr_plugin_def builtin_search = {
-    .id = "search",
-    .description = "search: catalog and TechDocs documents in SQLite FTS5 or PostgreSQL "
-                   "full-text search",
-    .init = gr_search_plugin_init,
-    .start = gr_plugin_adapter_start,
-    .stop = gr_plugin_adapter_stop,
-    .destroy = gr_plugin_adapter_destroy,
-    .commands = gr_search_commands,
-    .config_keys = gr_search_config_keys,
-    .migrate = search_migrate,
-};
 
 /*
  * TechDocs is set up through the plugin ABI (plugins/techdocs/plugin.c): its
  * life cycle, the /api/techdocs routes, the /docs pages with their page
- * frames, the prebuild job and the "techdocs" service, and it finds search
- * with service_lookup(). Its public stylesheet stays on the host's server
- * (see the TODO in techdocs/pages.c).
- * TODO: its commands, config keys (top-level techdocs.*) and migrations
- * (component "techdocs", applied by techdocs/store.c) stay here for the
- * reasons given for search.
+ * frames, the prebuild job, the "techdocs" service and its command, and it
+ * finds search with service_lookup(). Its public stylesheet stays on the
+ * host's server (see the TODO in techdocs/pages.c).
+ * TODO: its config keys (top-level techdocs.*) stay internal, because they
+ * list allowed values, which gr_plugin_config_key cannot declare. Its
+ * migrations (component "techdocs", applied by techdocs/store.c) stay
+ * internal for the reasons given for search.
  */
-static const gr_plugin_def builtin_techdocs = {
-    .id = "techdocs",
-    .description = "TechDocs: builds, stores and serves docs sites from mkdocs.yml and Markdown",
-    .init = gr_techdocs_plugin_init,
-    .start = gr_plugin_adapter_start,
-    .stop = gr_plugin_adapter_stop,
-    .destroy = gr_plugin_adapter_destroy,
-    .commands = gr_techdocs_commands,
-    .config_keys = gr_techdocs_config_keys,
-    .migrate = techdocs_migrate,
-};
 
 /* TODO: register the scaffolder through the plugin ABI. Its form pages use
  * the UI's templates and POST routes, while ABI pages serve GET only and
@@ -152,19 +125,25 @@ static const gr_plugin_def builtin_ui = {
  * adapter. It is the model for moving the others. Search and TechDocs
  * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
  */
-static const gr_plugin_def *const builtin_plugins[] = {
-    &builtin_auth,
-    &gr_catalog_plugin,
-    &builtin_ui,
-    &gr_apidocs_plugin,
-    &builtin_search,
-    &builtin_techdocs,
-    &builtin_scaffolder,
-    &gr_plugin_loader_def, /* last: plugins register into the features above */
-    NULL,
+static const gr_plugin_builtin builtin_plugins[] = {
+    {.def = &builtin_auth},
+    {.def = &gr_catalog_plugin},
+    {.def = &builtin_ui},
+    {.def = &gr_apidocs_plugin},
+    {.entry = gr_search_plugin_entry,
+     .init = gr_search_plugin_init,
+     .migrate = search_migrate,
+     .checks = gr_search_config_checks},
+    {.entry = gr_techdocs_plugin_entry,
+     .init = gr_techdocs_plugin_init,
+     .migrate = techdocs_migrate,
+     .config_keys = gr_techdocs_config_keys},
+    {.def = &builtin_scaffolder},
+    {.def = &gr_plugin_loader_def}, /* last: plugins register into the features above */
+    {.def = NULL},
 };
 
 const gr_plugin_def *const *gr_builtin_plugins(void)
 {
-    return builtin_plugins;
+    return gr_plugin_builtin_table(builtin_plugins);
 }

@@ -135,6 +135,42 @@ static void not_a_plugin_exits_1(void **state)
     free(command);
 }
 
+/* A shared-library plugin that declares top-level config keys is refused. */
+static void library_top_keys_exit_1(void **state)
+{
+    static const char source_text[] =
+        "#include \"greenroom/plugin.h\"\n"
+        "static const gr_plugin_config_key keys[] = {\n"
+        "    {.path = \"search.maxPageLimit\", .types = GR_PLUGIN_CONFIG_INTEGER},\n"
+        "    {.path = 0},\n"
+        "};\n"
+        "static const gr_plugin_info info = {\n"
+        "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
+        "    .id = \"grabby\", .version = \"1.0.0\", .top_config_keys = keys,\n"
+        "};\n"
+        "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
+        "{\n"
+        "    (void)host;\n"
+        "    *out = &info;\n"
+        "    return GR_PLUGIN_OK;\n"
+        "}\n";
+    const char *root = getenv("GR_SOURCE_DIR");
+    char *dir = write_config("plugin-top-keys", "  - path: ./grabby.so\n");
+    char *command = gr_xasprintf("cc -shared -fPIC -I%s/include -o %s/grabby.so %s/grabby.c",
+                                 root != NULL ? root : ".", dir, dir);
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "grabby.c", source_text);
+    assert_int_equal(system(command), 0);
+    res = serve_failing(dir);
+    assert_int_equal(res.status, 1);
+    assert_true(plugin_test_has(res.err, "top_config_keys are for built-in plugins only"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(command);
+}
+
 static void bad_plugin_config_exits_2(void **state)
 {
     static const char *const cases[][2] = {
@@ -318,6 +354,7 @@ int main(void)
         cmocka_unit_test(failing_setup_exits_1),
         cmocka_unit_test(missing_library_exits_1),
         cmocka_unit_test(not_a_plugin_exits_1),
+        cmocka_unit_test(library_top_keys_exit_1),
         cmocka_unit_test(bad_plugin_config_exits_2),
         cmocka_unit_test(optional_failures_are_skipped),
         cmocka_unit_test(relative_path_follows_config),

@@ -174,6 +174,13 @@ bool gr_plugin__id_valid(const char *id)
     return true;
 }
 
+const gr_plugin_config_key *gr_plugin__top_config_keys(const gr_plugin_info *info)
+{
+    if (info->struct_size < offsetof(gr_plugin_info, top_config_keys) + sizeof(void *))
+        return NULL;
+    return info->top_config_keys;
+}
+
 /* Checks what gr_plugin_init() returned; `name` is the file or built-in for messages. */
 static int check_info(const char *name, const gr_plugin_info *info)
 {
@@ -242,7 +249,12 @@ int gr_plugin_open(const char *path, gr_plugin_ctx **out)
         dlclose(library);
         return rc;
     }
-    if ((rc = check_info(path, info)) < 0) {
+    if ((rc = check_info(path, info)) == GR_OK && gr_plugin__top_config_keys(info) != NULL)
+        rc = gr_error_set(GR_ERROR,
+                          "plugin %s: top_config_keys are for built-in plugins only; declare "
+                          "config_keys, which are read from the plugin's entry under `plugins:`",
+                          path);
+    if (rc < 0) {
         dlclose(library);
         return rc;
     }

@@ -92,6 +92,43 @@ gr_host *gr_plugin_builtin_host(const gr_plugin_ctx *ctx);
  * such as the benchmarks. Functions that take a context need a plugin's.
  */
 const gr_host_api *gr_plugin_host_api(void);
+/**
+ * One entry of the built-in table: an internal definition, or a built-in
+ * written against the ABI whose definition is made from its plugin info.
+ */
+typedef struct {
+    const gr_plugin_def *def; /* an internal definition, or NULL */
+    /* With `def` NULL: the entry point, the init hook that passes it to
+     * gr_plugin_adapter_init(), and the migrate hook (or NULL). */
+    gr_plugin_init_fn entry;
+    int (*init)(gr_host *host, void **state_out);
+    int (*migrate)(gr_host *host);
+    /* Further checks of the info's top_config_keys, matched by path, ended
+     * by a NULL path, or NULL; only `path` and `check` are read. */
+    const struct gr_config_key *checks;
+    /* Schema keys for a built-in whose info has no top_config_keys, because
+     * they use what the ABI cannot declare (allowed values, secrets,
+     * computed defaults); NULL otherwise. */
+    const struct gr_config_key *config_keys;
+} gr_plugin_builtin;
+
+/**
+ * Returns the definitions of `list` (ended by an entry with neither `def`
+ * nor `entry`), ended by NULL. A built-in written against the ABI gets its
+ * id, description and commands from gr_plugin_adapter_def(), its config
+ * keys from top_config_keys (with `checks`), and the adapter's hooks. The
+ * table is made on the first call and kept until the process ends. The
+ * process has one list, so later calls return that table whatever `list`
+ * they pass. Thread-safe. Aborts when a built-in's info is invalid.
+ */
+const gr_plugin_def *const *gr_plugin_builtin_table(const gr_plugin_builtin *list);
+
+/**
+ * Returns the top_config_keys of `info`, or NULL when it has none or its
+ * struct_size ends before them (ABI 1.2 and older).
+ */
+const gr_plugin_config_key *gr_plugin__top_config_keys(const gr_plugin_info *info);
+
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 

@@ -195,7 +195,7 @@ static int run_search(int argc, char **argv)
     return 2;
 }
 
-const gr_cli_command gr_search_commands[] = {
+const gr_plugin_command gr_search_commands[] = {
     {
         .name = "search",
         .summary = "rebuild the search index or run a search query",

@@ -29,74 +29,78 @@
 /** Delay of the first rebuild when the index has never been built, in ms. */
 #define REINDEX_FIRST_DELAY_MS 1000
 
-const struct gr_config_key gr_search_config_keys[] = {
+static const gr_plugin_config_key config_keys[] = {
     {.path = "search.maxPageLimit",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "100",
      .description = "Maximum pageLimit of a search query; larger ones are rejected with 400."},
     {.path = "search.maxTermLength",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "100",
      .description = "Maximum length of a search term, in characters; longer ones are rejected "
                     "with 400."},
     {.path = "search.pg.highlightOptions.useHighlight",
-     .types = GR_CONFIG_BOOLEAN,
+     .types = GR_PLUGIN_CONFIG_BOOLEAN,
      .default_json = "true",
      .description = "Whether results carry highlighted title and text (both engines)."},
     {.path = "search.pg.highlightOptions.maxWords",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "35",
      .description = "Maximum length of a highlighted text fragment, in words (on SQLite at "
                     "most 64)."},
     {.path = "search.pg.highlightOptions.minWords",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "15",
      .description = "Minimum length of a highlighted text fragment on PostgreSQL, in words. "
                     "It must be below maxWords."},
     {.path = "search.pg.highlightOptions.shortWord",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "3",
      .description = "On PostgreSQL, words of this length or less are dropped at the ends of a "
                     "fragment unless they match."},
     {.path = "search.pg.highlightOptions.highlightAll",
-     .types = GR_CONFIG_BOOLEAN,
+     .types = GR_PLUGIN_CONFIG_BOOLEAN,
      .default_json = "false",
      .description = "On PostgreSQL, highlight the whole text instead of a fragment."},
     {.path = "search.pg.highlightOptions.maxFragments",
-     .types = GR_CONFIG_INTEGER,
+     .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "0",
      .description = "On PostgreSQL, the number of text fragments; 0 makes one fragment without "
                     "fragment-based selection."},
     {.path = "search.pg.highlightOptions.fragmentDelimiter",
-     .types = GR_CONFIG_STRING,
+     .types = GR_PLUGIN_CONFIG_STRING,
      .default_json = "\" ... \"",
      .description = "Text put between fragments, and where SQLite's snippet cuts the text."},
     {.path = "search.collators.catalog.locationTemplate",
-     .types = GR_CONFIG_STRING,
+     .types = GR_PLUGIN_CONFIG_STRING,
      .default_json = "\"" GR_SEARCH_CATALOG_LOCATION "\"",
      .description = "Location of an entity's search result; :namespace, :kind and :name are "
                     "replaced."},
     {.path = "search.collators.catalog.schedule",
-     .types = GR_CONFIG_OBJECT,
-     .check = gr_search_schedule_check,
+     .types = GR_PLUGIN_CONFIG_OBJECT,
      .description = "How often the whole index is rebuilt: {frequency: {minutes: 10}} or an "
                     "ISO 8601 duration, with optional timeout and initialDelay. Changes reach "
                     "the index within a second anyway; the rebuild repairs what was missed. "
                     "The shortest frequency of all collators is used."},
     {.path = "search.collators.techdocs.locationTemplate",
-     .types = GR_CONFIG_STRING,
+     .types = GR_PLUGIN_CONFIG_STRING,
      .default_json = "\"" GR_SEARCH_TECHDOCS_LOCATION "\"",
      .description = "Location of a TechDocs search result; :namespace, :kind, :name and :path "
                     "are replaced."},
     {.path = "search.collators.techdocs.schedule",
-     .types = GR_CONFIG_OBJECT,
-     .check = gr_search_schedule_check,
+     .types = GR_PLUGIN_CONFIG_OBJECT,
      .description = "Rebuild schedule, as search.collators.catalog.schedule."},
     {.path = "techdocs.legacyUseCaseSensitiveTripletPaths",
-     .types = GR_CONFIG_BOOLEAN,
+     .types = GR_PLUGIN_CONFIG_BOOLEAN,
      .default_json = "false",
      .description = "Keep the case of namespace, kind and name in the locations of TechDocs "
                     "search results instead of lower-casing them."},
+    {.path = NULL},
+};
+
+const gr_config_key gr_search_config_checks[] = {
+    {.path = "search.collators.catalog.schedule", .check = gr_search_schedule_check},
+    {.path = "search.collators.techdocs.schedule", .check = gr_search_schedule_check},
     {.path = NULL},
 };
 
@@ -319,6 +323,8 @@ static const gr_plugin_info search_info = {
     .start = search_start,
     .stop = search_stop,
     .destroy = search_destroy,
+    .commands = gr_search_commands,
+    .top_config_keys = config_keys,
 };
 
 int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

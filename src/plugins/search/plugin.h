@@ -21,11 +21,15 @@ typedef struct {
     gr_search *search; /* owned by the search plugin, thread-safe */
 } gr_search_plugin_service;
 
-/** Every config key the search plugin reads, ended by an entry with a NULL path (static). */
-extern const struct gr_config_key gr_search_config_keys[];
+/**
+ * The checks of the search keys that take a schedule, ended by an entry with
+ * a NULL path (static): gr_plugin_builtin.checks for the keys the plugin
+ * declares in its info's top_config_keys.
+ */
+extern const struct gr_config_key gr_search_config_checks[];
 
-/** The `greenroom search` command, ended by an entry with a NULL name (static). */
-extern const gr_cli_command gr_search_commands[];
+/** The `greenroom search` command, ended by an entry with a NULL name (static): the info's commands. */
+extern const gr_plugin_command gr_search_commands[];
 
 /** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
 int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);

@@ -176,7 +176,7 @@ static int run_techdocs(int argc, char **argv)
     return 2;
 }
 
-const gr_cli_command gr_techdocs_commands[] = {
+const gr_plugin_command gr_techdocs_commands[] = {
     {
         .name = "techdocs",
         .summary = "build TechDocs sites and publish them for serving",

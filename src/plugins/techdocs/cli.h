@@ -3,9 +3,9 @@
 #ifndef GR_PLUGINS_TECHDOCS_CLI_H
 #define GR_PLUGINS_TECHDOCS_CLI_H
 
-#include "host/registry/registry.h"
+#include "greenroom/plugin.h"
 
-/** The commands of the techdocs plugin, ended by an entry with a NULL name (static). */
-extern const gr_cli_command gr_techdocs_commands[];
+/** The commands of the techdocs plugin, ended by an entry with a NULL name (static): the info's commands. */
+extern const gr_plugin_command gr_techdocs_commands[];
 
 #endif

@@ -10,6 +10,7 @@
 #include "plugins/search/collator_techdocs.h"
 #include "plugins/search/plugin.h"
 #include "plugins/techdocs/api.h"
+#include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
@@ -121,6 +122,7 @@ static const gr_plugin_info techdocs_info = {
     .start = techdocs_start,
     .stop = techdocs_stop,
     .destroy = techdocs_destroy,
+    .commands = gr_techdocs_commands,
 };
 
 int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
