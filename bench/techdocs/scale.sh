@@ -18,13 +18,11 @@
 #                 for example a tmpfs folder such as /dev/shm/NAME. Every
 #                 build writes into a new, empty folder under it.
 #   --settle      seconds to wait after deleting the sites of the previous
-#                 size, before the next builds are timed (default 60). When
-#                 ext4 runs without a journal, it skips inodes freed in the
-#                 last 60 seconds one by one as it allocates new ones (300
-#                 seconds while their inode table block is not written back;
-#                 see recently_deleted in Linux fs/ext4/ialloc.c). A build
-#                 right after a large delete pays system time for that.
-#                 tmpfs needs no wait.
+#                 size, before the next builds are timed (default 60).
+#                 On ext4 without a journal, the allocator skips recently
+#                 freed inodes one by one (recently_deleted in Linux
+#                 fs/ext4/ialloc.c), so a build right after a large delete
+#                 pays system time for it. tmpfs needs no wait.
 # Environment: GREENROOM_BIN (default build/release/greenroom), SCRATCH
 # (default /tmp/greenroom-techdocs-bench; generated sites are kept there).
 set -u

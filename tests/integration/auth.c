@@ -342,7 +342,7 @@ static void cookie_api_write_needs_origin(void **state)
 
         res = request(&run, "POST", "/api/catalog/refresh", no_token, body);
         assert_int_equal(res.status, 403);
-        /* The message tells a script how to call the API instead. */
+        /* The message explains how a script calls the API instead. */
         assert_non_null(strstr(res.out, "X-CSRF-Token"));
         assert_non_null(strstr(res.out, "Authorization: Bearer"));
         gr_test_output_free(&res);

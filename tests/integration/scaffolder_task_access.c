@@ -288,7 +288,7 @@ static size_t count(const json_t *answer)
     return json_array_size(json_object_get(answer, "tasks"));
 }
 
-/* Returns nonzero when every task of the answer was created by `ref`. */
+/* Returns nonzero when every task of the response was created by `ref`. */
 static int all_by(const json_t *answer, const char *ref)
 {
     size_t index;

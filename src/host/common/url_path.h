@@ -9,7 +9,7 @@
  * Writes to *out (caller frees) `path` with its "." and ".." segments
  * removed, as a server resolves them. A dot written as %2e (any case)
  * counts as a dot, because servers decode it before resolving. Returns
- * GR_OK, or GR_EINVALID when the path holds a backslash or an encoded
+ * GR_OK, or GR_EINVALID when the path contains a backslash or an encoded
  * slash or backslash (%2f, %5c), which servers treat differently, so no
  * prefix check can be sure of them. Thread-safe.
  */

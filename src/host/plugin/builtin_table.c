@@ -11,7 +11,7 @@
 #include "host/config/config.h"
 #include "host/plugin/plugin.h"
 
-/* The table is made on the first call and kept until the process ends. */
+/* The table is built on the first call and lives until the process ends. */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static const gr_plugin_def **table;
 
@@ -74,14 +74,14 @@ const gr_plugin_def *const *gr_plugin_builtin_table(const gr_plugin_builtin *lis
     pthread_mutex_lock(&table_lock);
     if (table == NULL) {
         size_t count = 0;
-        const gr_plugin_def **made;
+        const gr_plugin_def **built;
 
         while (list[count].def != NULL || list[count].entry != NULL)
             count++;
-        made = gr_xcalloc(count + 1, sizeof(*made));
+        built = gr_xcalloc(count + 1, sizeof(*built));
         for (size_t i = 0; i < count; i++)
-            made[i] = list[i].def != NULL ? list[i].def : make_def(&list[i]);
-        table = made;
+            built[i] = list[i].def != NULL ? list[i].def : make_def(&list[i]);
+        table = built;
     }
     out = table;
     pthread_mutex_unlock(&table_lock);

@@ -83,7 +83,7 @@ int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
 int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
                               const gr_plugin_service **out)
 {
-    const char *who = ctx != NULL ? ctx->id : "host";
+    const char *caller = ctx != NULL ? ctx->id : "host";
     const gr_plugin_service *found = NULL;
     long index;
     int rc = GR_OK;
@@ -92,7 +92,7 @@ int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_s
         return gr_error_set(GR_EINVALID,
                             "plugin %s: service_lookup needs a name, an output "
                             "and the size of the service struct",
-                            who);
+                            caller);
     *out = NULL;
     pthread_mutex_lock(&services_lock);
     index = find_locked(name);
@@ -103,12 +103,12 @@ int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_s
         rc = gr_error_set(GR_ENOTFOUND,
                           "plugin %s: service %.80s not found: load the plugin that publishes "
                           "it before this one",
-                          who, name);
+                          caller, name);
     else if (found->struct_size < min_size)
         rc = gr_error_set(GR_EINVALID,
                           "plugin %s: service %s has %u bytes but this plugin needs %zu, so its "
                           "publisher is older than the plugin",
-                          who, name, (unsigned)found->struct_size, min_size);
+                          caller, name, (unsigned)found->struct_size, min_size);
     else
         *out = found;
     return rc;
@@ -116,15 +116,15 @@ int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_s
 
 void gr_plugin__services_remove(const gr_plugin_ctx *ctx)
 {
-    size_t kept = 0;
+    size_t remaining = 0;
 
     pthread_mutex_lock(&services_lock);
     for (size_t i = 0; i < service_count; i++) {
         if (services[i].owner == ctx)
             free(services[i].name);
         else
-            services[kept++] = services[i];
+            services[remaining++] = services[i];
     }
-    service_count = kept;
+    service_count = remaining;
     pthread_mutex_unlock(&services_lock);
 }

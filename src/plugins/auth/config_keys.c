@@ -100,8 +100,8 @@ const gr_config_key gr_auth_plugin_keys[] = {
     {
         .path = "auth.sessionMaxAge",
         .types = DURATION_TYPES,
-        .description = "Longest time a sign-in session can be refreshed; after it the person "
-                       "signs in again. At least the token lifetime; 7 days when unset.",
+        .description = "Maximum age of a sign-in session: after it, refresh fails and the person "
+                       "signs in again. At least the token lifetime. 7 days when unset.",
     },
     {
         .path = "auth.keyRotation",

@@ -235,7 +235,8 @@ static int absolute_work_dir(const char *path, char **out)
                             path, strerror(errno));
     joined = gr_xasprintf("%s/%s", cwd, path);
     normalized = gr_xstrdup(joined);
-    /* Normalizing drops the leading '/'. It fails only when ".." climbs above the root. */
+    /* The normalized path has no leading '/'. Normalizing fails only when ".." climbs above
+     * the root, and then the joined path is kept. */
     if (gr_scaffolder_path_normalize(normalized) >= 0)
         *out = gr_xasprintf("/%s", normalized);
     else

@@ -123,7 +123,7 @@ static void placeholder_count_over_max_rejected(void **state)
     json_decref(entity);
 }
 
-/* Returns a schema whose root holds `levels` nested "items" schemas. */
+/* Returns a schema whose root contains `levels` nested "items" schemas. */
 static char *schema_with_items_levels(int levels)
 {
     gr_buf text = GR_BUF_INIT;

@@ -492,7 +492,7 @@ static void keep_line(gr_log_level level, const char *line, void *payload)
     gr_buf_printf(payload, "%s\n", line);
 }
 
-/* The secret after the 256th is not masked, and one warning says so. */
+/* The secret after the 256th is not masked, and one warning reports it. */
 static void secrets_over_max(void **state)
 {
     gr_scaffolder_mask *mask = gr_scaffolder_mask_new();

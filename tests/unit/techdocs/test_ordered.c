@@ -90,16 +90,16 @@ static void no_jobs(void **state)
 /* Jobs of the window test: a slow finisher, so that unbounded threads would run far ahead. */
 typedef struct {
     atomic_size_t finished;
-    atomic_size_t most_ahead; /* largest index - finished seen when a job started */
+    atomic_size_t max_ahead; /* largest index - finished seen when a job started */
 } window_jobs;
 
 static void note_ahead(size_t index, void *payload)
 {
     window_jobs *w = payload;
     size_t ahead = index - atomic_load(&w->finished);
-    size_t seen = atomic_load(&w->most_ahead);
+    size_t seen = atomic_load(&w->max_ahead);
 
-    while (ahead > seen && !atomic_compare_exchange_weak(&w->most_ahead, &seen, ahead))
+    while (ahead > seen && !atomic_compare_exchange_weak(&w->max_ahead, &seen, ahead))
         ;
 }
 
@@ -119,10 +119,10 @@ static void jobs_stay_within_window(void **state)
 
     (void)state;
     atomic_init(&w.finished, 0);
-    atomic_init(&w.most_ahead, 0);
+    atomic_init(&w.max_ahead, 0);
     assert_int_equal(gr_techdocs_run_ordered(JOBS, 4, note_ahead, finish_slowly, &w), GR_OK);
     assert_int_equal(atomic_load(&w.finished), JOBS);
-    assert_true(atomic_load(&w.most_ahead) <= GR_TECHDOCS_ORDERED_WINDOW);
+    assert_true(atomic_load(&w.max_ahead) <= GR_TECHDOCS_ORDERED_WINDOW);
 }
 
 static void thread_count_bounded(void **state)

@@ -106,7 +106,7 @@ static void prebuild_over_max_next_pass(void **state)
     free(dir);
 }
 
-/* A build whose docs folder is missing fails before it claims its site; the
+/* A build whose docs folder is missing fails before it claims its site. The
  * failure is still recorded, so the next pass does not queue it again. */
 static void prebuild_missing_source_once(void **state)
 {
