@@ -288,6 +288,31 @@ static void config_keys_of_older_abi(void **state)
     remove_dir(dir);
 }
 
+/* A rule naming a permission that neither greenroom nor a loaded plugin declares stops serve. */
+static void undeclared_permission_exits_2(void **state)
+{
+    char *path = plugin_test_path("fixture_probe");
+    char *yaml = gr_xasprintf("  - path: %s\n"
+                              "    config:\n"
+                              "      greeting: hi\n"
+                              "permission:\n"
+                              "  enabled: true\n"
+                              "  rules:\n"
+                              "    - allow: [probe.admin, probe.nothing]\n",
+                              path);
+    char *dir = write_config("plugin-permission", yaml);
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 2);
+    assert_true(plugin_test_has(res.err, "permission.rules[0].allow[1]: 'probe.nothing'"));
+    assert_null(strstr(res.err, "'probe.admin'"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
+    free(path);
+}
+
 static void optional_failures_are_skipped(void **state)
 {
     char *failing = plugin_test_path("fixture_failing");
@@ -448,6 +473,7 @@ int main(void)
         cmocka_unit_test(bad_plugin_config_exits_2),
         cmocka_unit_test(config_allowed_values),
         cmocka_unit_test(config_keys_of_older_abi),
+        cmocka_unit_test(undeclared_permission_exits_2),
         cmocka_unit_test(optional_failures_are_skipped),
         cmocka_unit_test(relative_path_follows_config),
         cmocka_unit_test(plugin_list_shows_versions),
