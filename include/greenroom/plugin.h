@@ -234,6 +234,18 @@ typedef struct {
      * another ABI major does.
      */
     const gr_plugin_config_key *top_config_keys;
+
+    /* Members added in ABI 1.4; hosts whose info ends before them ignore them. */
+
+    /*
+     * Permissions the plugin checks, each with its struct_size set, or NULL.
+     * The host declares them before setup, as permission_add() does, so
+     * permission.rules may allow or deny them. Built-in features declare
+     * theirs here, which lets `greenroom config check` know them without
+     * setting anything up.
+     */
+    const struct gr_plugin_permission *permissions;
+    size_t permission_count;
 } gr_plugin_info;
 
 /** The type of the one exported function. */
@@ -350,7 +362,7 @@ typedef struct {
 } gr_plugin_action;
 
 /** A permission the plugin checks, for `permission.rules` and the permission API. */
-typedef struct {
+typedef struct gr_plugin_permission {
     uint32_t struct_size;
     const char *name;          /* "scorecards.read" */
     const char *resource_type; /* "catalog-entity", or NULL for a basic permission */

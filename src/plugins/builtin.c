@@ -8,6 +8,7 @@
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/permissions.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
@@ -97,6 +98,8 @@ static const gr_plugin_def builtin_scaffolder = {
     .commands = gr_scaffolder_commands,
     .config_keys = gr_scaffolder_plugin_config_keys,
     .migrate = scaffolder_migrate,
+    .permissions = gr_scaffolder_permissions,
+    .permission_count = GR_SCAFFOLDER_PERMISSION_COUNT,
 };
 
 /* TODO: the UI hosts what plugins register, so it stays an internal

@@ -312,6 +312,11 @@ static void search_destroy(void *payload)
     free(state);
 }
 
+/* Backstage's permission for search queries. */
+static const gr_plugin_permission permissions[] = {
+    {.struct_size = sizeof(gr_plugin_permission), .name = "search.query", .action = "read"},
+};
+
 static const gr_plugin_info search_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(gr_plugin_info),
@@ -325,6 +330,8 @@ static const gr_plugin_info search_info = {
     .destroy = search_destroy,
     .commands = gr_search_commands,
     .top_config_keys = config_keys,
+    .permissions = permissions,
+    .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
 
 int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

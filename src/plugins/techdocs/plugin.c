@@ -6,6 +6,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/permission/permission.h"
 #include "host/plugin/plugin.h"
 #include "plugins/search/collator_techdocs.h"
 #include "plugins/search/plugin.h"
@@ -112,6 +113,14 @@ static void techdocs_destroy(void *payload)
     free(state);
 }
 
+/* Backstage's permission for reading an entity's docs. */
+static const gr_plugin_permission permissions[] = {
+    {.struct_size = sizeof(gr_plugin_permission),
+     .name = "techdocs.read",
+     .resource_type = GR_PERMISSION_CATALOG_ENTITY,
+     .action = "read"},
+};
+
 static const gr_plugin_info techdocs_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(gr_plugin_info),
@@ -123,6 +132,8 @@ static const gr_plugin_info techdocs_info = {
     .stop = techdocs_stop,
     .destroy = techdocs_destroy,
     .commands = gr_techdocs_commands,
+    .permissions = permissions,
+    .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
 
 int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
