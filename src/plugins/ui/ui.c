@@ -294,7 +294,7 @@ static void ui_find_search(gr_ui *ui)
     }
     gr_error_clear();
     ui->search = NULL;
-    gr_info("ui", "the search plugin is not running; /search shows no results");
+    gr_info("ui", "the search plugin is not running; /search looks up catalog entities only");
 }
 
 static int ui_start(void *state)
