@@ -101,8 +101,8 @@ static const gr_plugin_def builtin_scaffolder = {
  * entity tabs and cards of the plugins set up after the UI to that
  * provider. The migrations' history, recorded under "ui" by earlier
  * releases, moves to "plugin:ui". The UI finds search with
- * service_lookup(). Its own pages and app.theme.* keys stay internal (see
- * the TODO at its plugin info).
+ * service_lookup() and declares its app.theme.* keys in top_config_keys.
+ * Its own pages stay internal (see the TODO at its plugin info).
  */
 
 /*
@@ -126,8 +126,7 @@ static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &gr_catalog_plugin},
     {.entry = gr_ui_plugin_entry,
      .init = gr_ui_plugin_init,
-     .migrate = gr_ui_plugin_migrate,
-     .config_keys = gr_ui_config_keys},
+     .migrate = gr_ui_plugin_migrate},
     {.def = &gr_apidocs_plugin},
     {.entry = gr_search_plugin_entry,
      .init = gr_search_plugin_init,

@@ -16,10 +16,11 @@
 
 static const char *const theme_modes[] = {"auto", "light", "dark", NULL};
 
-const gr_config_key gr_ui_config_keys[] = {
+/* The UI's keys at the top level of app-config.yaml: the info's top_config_keys. */
+static const gr_plugin_config_key config_keys[] = {
     {
         .path = "app.theme.dir",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .description = "Folder with files that replace the built-in look: `<name>.html` "
                        "replaces the page template of that name, `style.css` the stylesheet, "
                        "and `logo.svg` or `logo.png` the logo. Relative to the working "
@@ -27,7 +28,7 @@ const gr_config_key gr_ui_config_keys[] = {
     },
     {
         .path = "app.theme.default",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"auto\"",
         .allowed = theme_modes,
         .description = "Theme for users who have not chosen one in Settings: `auto` follows "
@@ -316,9 +317,7 @@ static int ui_start(void *state)
  * TODO: the UI's own pages, its static files and /signin stay on the
  * internal server (gr_ui_page_add(), gr_http_route()). ABI routes live
  * under /api/<id>, and ABI pages serve GET only and are framed by the
- * layout provider, which is the UI itself. The top-level keys stay
- * internal (gr_ui_config_keys), because app.theme.default lists allowed
- * values, which gr_plugin_config_key declares only from ABI 1.4 on.
+ * layout provider, which is the UI itself.
  */
 static const gr_plugin_info ui_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
@@ -333,6 +332,7 @@ static const gr_plugin_info ui_info = {
     .migrations = gr_ui__migrations,
     .migration_count = UI_MIGRATION_COUNT,
     .migration_legacy_id = "ui",
+    .top_config_keys = config_keys,
 };
 
 int gr_ui_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

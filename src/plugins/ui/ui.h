@@ -33,9 +33,6 @@
 typedef struct gr_ui gr_ui;
 typedef struct gr_ui_page gr_ui_page;
 
-/** Config keys the UI reads (app.theme.*), ended by an entry with a NULL path. */
-extern const gr_config_key gr_ui_config_keys[];
-
 /** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
 int gr_ui_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
 
