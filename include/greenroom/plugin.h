@@ -402,6 +402,18 @@ typedef struct {
                     const char *location);
 } gr_plugin_collator_service;
 
+/**
+ * The service of the built-in that draws the portal layout: the web UI
+ * (ABI 1.4). The host hands the pages, sidebar entries, entity tabs and
+ * cards that plugins add to it, and draws a plain layout of its own when
+ * no plugin published it. Its members are internal to greenroom, so only
+ * built-ins may publish it: service_publish() returns GR_PLUGIN_EINVALID to
+ * a shared-library plugin that tries. A plugin may look it up with
+ * min_size sizeof(gr_plugin_service) to learn whether the portal layout
+ * frames its pages.
+ */
+#define GR_PLUGIN_SERVICE_LAYOUT "layout"
+
 /** Flags of gr_plugin_page_frame (ABI 1.2). */
 enum {
     GR_PLUGIN_PAGE_OWN_HEADING = 1u << 0, /* the body starts with its own <h1> */
@@ -707,8 +719,9 @@ struct gr_host_api {
      * covers at least that header. The service stays owned by the publisher
      * and must stay valid until its destroy hook returns. The host removes it
      * then, or at once when setup fails. Setup only. Returns 0,
-     * GR_PLUGIN_EINVALID, GR_PLUGIN_ECONFLICT when the name is taken, or
-     * GR_PLUGIN_ELIMIT when 64 services are published.
+     * GR_PLUGIN_EINVALID (also for GR_PLUGIN_SERVICE_LAYOUT from a
+     * shared-library plugin), GR_PLUGIN_ECONFLICT when the name is taken,
+     * or GR_PLUGIN_ELIMIT when 64 services are published.
      */
     int (*service_publish)(gr_plugin_ctx *ctx, const char *name,
                            const gr_plugin_service *service);

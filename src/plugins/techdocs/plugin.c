@@ -15,7 +15,6 @@
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
-#include "plugins/ui/ui.h"
 
 /* The plugin's state. The published service comes first, so that its header
  * is where the state starts. */
@@ -52,6 +51,18 @@ static void follow_search(const gr_host_api *api, gr_plugin_ctx *ctx, gr_techdoc
                                          ((const gr_search_plugin_service *)found)->search);
 }
 
+/* Returns whether a layout provider frames the pages (the web UI sets up before TechDocs). */
+static int layout_runs(const gr_host_api *api, gr_plugin_ctx *ctx)
+{
+    const gr_plugin_service *found = NULL;
+
+    if (api->service_lookup(ctx, GR_PLUGIN_SERVICE_LAYOUT, sizeof(gr_plugin_service), &found) ==
+        GR_PLUGIN_OK)
+        return 1;
+    gr_error_clear();
+    return 0;
+}
+
 static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
 {
     gr_host *host = gr_plugin_builtin_host(ctx);
@@ -69,10 +80,7 @@ static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out
         return rc;
     follow_search(api, ctx, state->service);
     state->routes = (gr_techdocs_api){api, state->service};
-    /* TODO: the ABI cannot tell a page whether the portal layout frames it,
-     * so the plugin checks whether the web UI runs. */
-    state->pages = (gr_techdocs_pages){api, state->service,
-                                       gr_host_lookup(host, GR_UI_SERVICE) != NULL};
+    state->pages = (gr_techdocs_pages){api, state->service, layout_runs(api, ctx)};
     if ((rc = gr_techdocs_api_register(ctx, &state->routes)) < 0 ||
         (rc = gr_techdocs_pages_register(ctx, host->http, &state->pages)) < 0)
         return rc;
