@@ -17,6 +17,7 @@
 #include "plugins/catalog/engine/search.h"
 #include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
+#include "host/plugin/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/ui/ui.h"
 #include "support/gr_test.h"
@@ -103,7 +104,7 @@ static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
     fx->host.auth = fx->auth;
     if (with_auth)
         assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
-    assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
+    assert_int_equal(gr_catalog_plugin_init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
     /* The Definition tab of API entities comes from the api-docs plugin. */
     assert_int_equal(gr_apidocs_plugin.init(&fx->host, &fx->apidocs_state), 0);
@@ -135,7 +136,7 @@ static inline void ui_fixture_stop(ui_fixture *fx)
     gr_http_server_free(fx->host.http);
     gr_apidocs_plugin.destroy(fx->apidocs_state);
     gr_ui_plugin_destroy(fx->ui_state);
-    gr_catalog_plugin.destroy(fx->catalog_state);
+    gr_plugin_adapter_destroy(fx->catalog_state);
     gr_auth_plugin_destroy(fx->auth_state);
     gr_db_close(fx->host.db);
     gr_auth_free(fx->auth);
