@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit test of the ABI's catalog functions, which the host hands to the catalog plugin's provider. */
+/* Unit test of the ABI's catalog functions, which the host hands to the catalog's provider. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
