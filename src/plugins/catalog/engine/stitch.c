@@ -12,6 +12,7 @@
 #include "host/log/log.h"
 #include "plugins/catalog/engine/history.h"
 #include "plugins/catalog/engine/search.h"
+#include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/util.h"
 #include "plugins/catalog/model/location.h"
@@ -401,6 +402,15 @@ static int compare_pending(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
 }
 
+static int compare_pending_by_entity(const void *a, const void *b)
+{
+    const pending_row *x = a;
+    const pending_row *y = b;
+    int c = strcmp(x->entity_id, y->entity_id);
+
+    return c != 0 ? c : compare_rows(x->row, y->row);
+}
+
 static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
 {
     const pending_row *pending = &((const pending_row *)payload)[index];
@@ -418,11 +428,15 @@ static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
 /*
  * Inserts the rows of a whole batch sorted by key and value, so that the
  * key/value index receives them in order and each of its pages is written
- * once per batch rather than once per entity.
+ * once per batch rather than once per entity. While that index waits for the
+ * end of a first load, the rows go in by entity instead, which appends to
+ * the entity_id index (ids grow with time).
  */
-static int insert_search_rows(gr_db_conn *conn, pending_rows *rows)
+static int insert_search_rows(gr_catalog *catalog, gr_db_conn *conn, pending_rows *rows)
 {
-    gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items), compare_pending);
+    gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items),
+                     gr_catalog__search_index_waiting(catalog) ? compare_pending_by_entity
+                                                               : compare_pending);
     return gr_catalog__insert_rows(conn,
                                    "INSERT INTO catalog_search (entity_id, key, original_value, "
                                    "value) VALUES ",
@@ -480,15 +494,23 @@ static int delete_search_row(gr_db_conn *conn, const char *entity_id,
  * When most rows change, or the stored rows are not in the form this code
  * writes, every row is replaced.
  */
-static int update_search_rows(gr_db_conn *conn, const stitch_item *item, pending_rows *pending)
+static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool had_final,
+                              pending_rows *pending)
 {
     gr_catalog_search_rows old;
     const gr_catalog_search_row **old_sorted = NULL, **new_sorted = NULL;
     size_t new_count = item->search.count;
     size_t a = 0, b = 0, gone = 0;
     bool replace_all = false;
-    int rc = read_search_rows(conn, item->entity_id, &old);
+    int rc;
 
+    /* Search rows belong to a final entity (the foreign key deletes them with it). */
+    if (!had_final) {
+        for (size_t i = 0; i < new_count; i++)
+            pending_push(pending, item->entity_id, &item->search.items[i]);
+        return GR_OK;
+    }
+    rc = read_search_rows(conn, item->entity_id, &old);
     if (rc != GR_OK)
         goto done;
     old_sorted = gr_xmalloc((old.count + 1) * sizeof(*old_sorted));
@@ -554,7 +576,7 @@ done:
 static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_rows *pending,
                       bool *written)
 {
-    int64_t exists = 0;
+    int64_t had_final = 0;
     int64_t changed;
     int rc;
 
@@ -567,9 +589,11 @@ static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_
                                "ss", item->ref, item->ticket);
     if (changed <= 0 || item->abandoned || item->unchanged || item->failed)
         return changed < 0 ? (int)changed : GR_OK;
-    rc = gr_catalog__query_int(conn, &exists,
-                               "SELECT 1 FROM catalog_refresh_state WHERE entity_id = ?", "s",
-                               item->entity_id);
+    rc = gr_catalog__query_int(conn, &had_final,
+                               "SELECT CASE WHEN EXISTS (SELECT 1 FROM catalog_final_entities "
+                               "fe WHERE fe.entity_id = rs.entity_id) THEN 1 ELSE 0 END "
+                               "FROM catalog_refresh_state rs WHERE rs.entity_id = ?",
+                               "s", item->entity_id);
     if (rc == GR_ENOTFOUND)
         return GR_OK; /* deleted since it was computed */
     if (rc != GR_OK)
@@ -586,7 +610,7 @@ static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_
         item->namespace, item->name);
     rc = changed < 0 ? (int)changed : GR_OK;
     if (rc == GR_OK)
-        rc = update_search_rows(conn, item, pending);
+        rc = update_search_rows(conn, item, had_final != 0, pending);
     if (rc == GR_OK)
         rc = gr_catalog__history_add_text(conn, item->ref, item->entity_id, now, item->cause,
                                           item->change, item->diff);
@@ -625,7 +649,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     for (size_t i = 0; i < count && rc == GR_OK; i++)
         rc = write_item(conn, &items[i], now, &pending, &written[i]);
     if (rc == GR_OK)
-        rc = insert_search_rows(conn, &pending);
+        rc = insert_search_rows(catalog, conn, &pending);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
     else
