@@ -7,9 +7,7 @@
 #include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
-#include "plugins/scaffolder/cli_run.h"
 #include "plugins/scaffolder/plugin.h"
-#include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
 #include "plugins/techdocs/cli.h"
@@ -28,11 +26,6 @@ static int search_migrate(gr_host *host)
 static int techdocs_migrate(gr_host *host)
 {
     return gr_techdocs_store_migrate(host->db);
-}
-
-static int scaffolder_migrate(gr_host *host)
-{
-    return gr_task_store_migrate(host->db);
 }
 
 static int ui_migrate(gr_host *host)
@@ -84,20 +77,17 @@ static const gr_plugin_def builtin_auth = {
  * internal for the reasons given for search.
  */
 
-/* TODO: register the scaffolder through the plugin ABI. Its form pages use
- * the UI's templates and POST routes, while ABI pages serve GET only and
- * offer no form fields or CSRF check (the 1.2 page frame covers the rest). */
-static const gr_plugin_def builtin_scaffolder = {
-    .id = "scaffolder",
-    .description = "software templates: forms, the task queue, actions and the template engine",
-    .init = gr_scaffolder_plugin_init,
-    .start = gr_scaffolder_plugin_start,
-    .stop = gr_scaffolder_plugin_stop,
-    .destroy = gr_scaffolder_plugin_destroy,
-    .commands = gr_scaffolder_commands,
-    .config_keys = gr_scaffolder_plugin_config_keys,
-    .migrate = scaffolder_migrate,
-};
+/*
+ * The scaffolder is set up through the plugin ABI (plugins/scaffolder/plugin.c):
+ * its life cycle, the /api/scaffolder routes, the /create pages and form
+ * pages (ABI 1.4), the recovery job, the "actions" service that the host's
+ * action_add() hands other plugins' actions to, the loader of
+ * scaffolder-task resources for permission checks, its top-level config
+ * keys, its command, and its migrations, whose history under the component
+ * "scaffolder" moves to "plugin:scaffolder" (migration_legacy_id). Its
+ * stylesheet and script stay public files on the host's server (see the
+ * TODO in scaffolder/ui.c).
+ */
 
 /* TODO: the UI hosts what plugins register, so it stays an internal
  * definition until the ABI offers a layout provider. */
@@ -122,8 +112,9 @@ static const gr_plugin_def builtin_ui = {
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
- * adapter. It is the model for moving the others. Search and TechDocs
- * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
+ * adapter. It is the model for moving the others. Search, TechDocs and the
+ * scaffolder follow it for their life cycle, routes, jobs and services,
+ * TechDocs and the scaffolder for their pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &builtin_auth},
@@ -138,7 +129,9 @@ static const gr_plugin_builtin builtin_plugins[] = {
      .init = gr_techdocs_plugin_init,
      .migrate = techdocs_migrate,
      .config_keys = gr_techdocs_config_keys},
-    {.def = &builtin_scaffolder},
+    {.entry = gr_scaffolder_plugin_entry,
+     .init = gr_scaffolder_plugin_init,
+     .migrate = gr_scaffolder_plugin_migrate},
     {.def = &gr_plugin_loader_def}, /* last: plugins register into the features above */
     {.def = NULL},
 };

@@ -24,7 +24,8 @@ static void apply_frame(gr_ui_page *page, const gr_html *frame)
     if (frame->stylesheet != NULL)
         gr_ui_page_add_stylesheet(page, frame->stylesheet);
     if (frame->refresh_seconds > 0)
-        gr_ui_page_refresh(page, frame->refresh_seconds, 0);
+        gr_ui_page_refresh(page, frame->refresh_seconds,
+                           (frame->flags & GR_PLUGIN_PAGE_REFRESH_NOSCRIPT) != 0);
     for (size_t i = 0; i < frame->crumb_count; i++)
         gr_ui_page_crumb(page, frame->crumb_labels[i], frame->crumb_hrefs[i]);
 }
@@ -38,6 +39,8 @@ static int portal_page(gr_ui_page *page, void *payload)
 
     if (!def->ctx->set_up)
         return gr_error_set(GR_ENOTFOUND, "plugin %s is not running", def->ctx->id);
+    if (def->form && (rc = gr_plugin__form_accept(gr_ui_page_request(page))) < 0)
+        return rc;
     gr_error_clear();
     rc = def->render(gr_ui_page_request(page), &out, def->payload);
     if (rc == GR_PLUGIN_DECLINED) {
@@ -59,7 +62,7 @@ static int portal_page(gr_ui_page *page, void *payload)
 
 int gr_plugin__portal_page(gr_ui *ui, gr_plugin__page *page)
 {
-    return gr_ui_page_add(ui, "GET", page->path, portal_page, page);
+    return gr_ui_page_add(ui, page->form ? "POST" : "GET", page->path, portal_page, page);
 }
 
 int gr_plugin__portal_nav(gr_ui *ui, const gr_plugin__nav *nav)

@@ -12,7 +12,8 @@ gr_ui *gr_plugin__portal(const gr_plugin_ctx *ctx);
 
 /**
  * Registers `page` (borrowed until the server stops) as a portal page at its
- * path: the plugin renders the body, the UI the layout, sidebar and header.
+ * path, for GET, or for POST when it is a form page: the plugin renders the
+ * body, the UI the layout, sidebar and header.
  * Returns the codes of gr_ui_page_add(). Setup only.
  */
 int gr_plugin__portal_page(gr_ui *ui, gr_plugin__page *page);
