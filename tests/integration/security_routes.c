@@ -1052,6 +1052,17 @@ static void plugin_form_page_checks(void **state)
     assert_status(&res, 400, "a JSON post to a form page");
     gr_test_output_free(&res);
 
+    form = gr_xasprintf("_csrf=%s&note=%%zz", token);
+    res = post_session("/probe/form", form, NULL);
+    assert_status(&res, 400, "a form post with a malformed escape");
+    gr_test_output_free(&res);
+    free(form);
+    form = gr_xasprintf("_csrf=%s&note=a%%00b", token);
+    res = post_session("/probe/form", form, NULL);
+    assert_status(&res, 400, "a form post with an encoded NUL byte");
+    gr_test_output_free(&res);
+    free(form);
+
     gr_buf_printf(&many, "_csrf=%s", token);
     for (int i = 1; i < 300; i++)
         gr_buf_printf(&many, "&f%d=x", i);
