@@ -687,9 +687,12 @@ struct gr_host_api {
     /** Declares a permission of the plugin. Setup only. */
     int (*permission_add)(gr_plugin_ctx *ctx, const gr_plugin_permission *permission);
     /**
-     * Checks `permission` for the caller of `req`, for the entity `resource_ref`
-     * (NULL for a basic permission). Returns 0 when allowed, GR_PLUGIN_EDENIED
-     * with a message naming the permission, or GR_PLUGIN_EINVALID.
+     * Checks `permission` for the caller of `req`, for the resource
+     * `resource_ref` (NULL for a basic permission): an entity ref, or since
+     * ABI 1.4 the ref of a resource whose type has a loader
+     * (resource_loader_add()), such as a task id for scaffolder.task.read.
+     * Returns 0 when allowed, GR_PLUGIN_EDENIED with a message naming the
+     * permission, or GR_PLUGIN_EINVALID.
      */
     int (*authorize)(gr_plugin_ctx *ctx, gr_request *req, const char *permission,
                      const char *resource_ref);

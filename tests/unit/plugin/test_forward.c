@@ -53,7 +53,7 @@ static gr_plugin_ctx *ctx_in_setup(const char *id)
     return ctx;
 }
 
-/* Without the actions service, action_add fails and says that the scaffolder does not run. */
+/* Without the actions service, action_add fails with a message that the scaffolder does not run. */
 static void action_without_service(void **state)
 {
     gr_plugin_ctx *ctx = ctx_in_setup("acme");
