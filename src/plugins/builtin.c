@@ -78,15 +78,16 @@ static const gr_plugin_def builtin_auth = {
  */
 
 /*
- * The scaffolder is set up through the plugin ABI (plugins/scaffolder/plugin.c):
- * its life cycle, the /api/scaffolder routes, the /create pages and form
- * pages (ABI 1.4), the recovery job, the "actions" service that the host's
- * action_add() hands other plugins' actions to, the loader of
- * scaffolder-task resources for permission checks, its top-level config
- * keys, its command, and its migrations, whose history under the component
- * "scaffolder" moves to "plugin:scaffolder" (migration_legacy_id). Its
- * stylesheet and script stay public files on the host's server (see the
- * TODO in scaffolder/ui.c).
+ * The scaffolder is set up through the plugin ABI (plugins/scaffolder/plugin.c).
+ * It registers its life cycle, the /api/scaffolder routes, the /create pages
+ * and form pages (ABI 1.4) and the recovery job. It publishes the "actions"
+ * service, to which the host's action_add() hands other plugins' actions,
+ * and registers the loader of scaffolder-task resources for permission
+ * checks. Its info declares its top-level config keys (none has a fixed set
+ * of values or is a secret), its command, and its migrations, whose history
+ * under the component "scaffolder" moves to "plugin:scaffolder"
+ * (migration_legacy_id). Its stylesheet and script stay public files on the
+ * host's server (see the TODO in scaffolder/ui.c).
  */
 
 /* TODO: the UI hosts what plugins register, so it stays an internal

@@ -462,9 +462,9 @@ static void portal_task_page(void **state)
     gr_test_output_free(&res);
 }
 
-/* Asks POST /api/permission/authorize about `permission` on tasks `first` and `second` and a
- * missing one, and on no task, as `sender`; returns the items' results in that order, joined
- * by spaces (caller frees). */
+/* Asks POST /api/permission/authorize, as `sender`, about `permission` on the tasks `first` and
+ * `second`, on a missing task and on no task. Returns the four results joined by spaces (caller
+ * frees). */
 static char *authorize_tasks(const gr_test_server *server, const caller *sender,
                              const char *permission, const char *first, const char *second)
 {
