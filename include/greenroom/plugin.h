@@ -847,7 +847,8 @@ struct gr_host_api {
 
     /**
      * Registers the loader of one resource type (copied). Setup only.
-     * Returns 0, GR_PLUGIN_EINVALID, or GR_PLUGIN_ECONFLICT when another
+     * Returns 0, GR_PLUGIN_EINVALID (also for "catalog-entity", which the
+     * host reads from the catalog), or GR_PLUGIN_ECONFLICT when another
      * plugin registered that type.
      */
     int (*resource_loader_add)(gr_plugin_ctx *ctx, const gr_plugin_resource_loader *loader);

@@ -5,6 +5,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/permission/permission.h"
 #include "host/permission/resource.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
@@ -66,6 +67,13 @@ int gr_plugin__resource_loader_add(gr_plugin_ctx *ctx, const gr_plugin_resource_
                             "plugin %s: a resource loader needs struct_size, a resource type "
                             "and a load function",
                             ctx->id);
+    /* Permission checks read catalog entities from the catalog itself, as the catalog API does,
+     * so no plugin can change what a catalog rule is applied to. */
+    if (strcmp(def->resource_type, GR_PERMISSION_CATALOG_ENTITY) == 0)
+        return gr_error_set(GR_EINVALID,
+                            "plugin %s: resources of type %s are read from the catalog; a plugin "
+                            "cannot register a loader for them",
+                            ctx->id, GR_PERMISSION_CATALOG_ENTITY);
     record = gr_xcalloc(1, sizeof(*record));
     record->resource_type = gr_xstrdup(def->resource_type);
     record->ctx = ctx;

@@ -141,16 +141,20 @@ static void loader_serves_type(void **state)
     gr_plugin__ctx_free(other);
 }
 
-/* A loader descriptor without a type or function is rejected. */
+/* A loader without a type or function is rejected, and so is one for catalog entities. */
 static void loader_needs_type(void **state)
 {
     gr_plugin_ctx *ctx = ctx_in_setup("tasks");
     gr_plugin_resource_loader no_type = {sizeof(no_type), NULL, load_task, NULL};
     gr_plugin_resource_loader no_load = {sizeof(no_load), "test-task", NULL, NULL};
+    gr_plugin_resource_loader entities = {sizeof(entities), "catalog-entity", load_task, NULL};
 
     (void)state;
     assert_int_equal(gr_plugin__resource_loader_add(ctx, &no_type), GR_EINVALID);
     assert_int_equal(gr_plugin__resource_loader_add(ctx, &no_load), GR_EINVALID);
+    assert_int_equal(gr_plugin__resource_loader_add(ctx, &entities), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "read from the catalog"));
+    assert_false(gr_permission_resource_known("catalog-entity"));
     assert_false(gr_permission_resource_known("test-task"));
     gr_plugin__ctx_free(ctx);
 }
