@@ -829,8 +829,7 @@ struct gr_host_api {
      * are borrowed until the response is sent. Returns 0, or
      * GR_PLUGIN_ENOTFOUND when `index` is past the last field.
      */
-    int (*req_form_at)(const gr_request *req, size_t index, const char **name,
-                       const char **value);
+    int (*req_form_at)(const gr_request *req, size_t index, const char **name, const char **value);
     /** Returns the decoded value of the first form field `name`, or NULL (borrowed as above). */
     const char *(*req_form)(const gr_request *req, const char *name);
     /**

@@ -148,8 +148,8 @@ static int parse_query(gr_request *req, const char *query)
 
     req->query_names = gr_arena_alloc(req->arena, count * sizeof(char *));
     req->query_values = gr_arena_alloc(req->arena, count * sizeof(char *));
-    req->query_count = (size_t)gr_http__decode_pairs(req, query, req->query_names,
-                                                     req->query_values, false);
+    req->query_count =
+        (size_t)gr_http__decode_pairs(req, query, req->query_names, req->query_values, false);
     return 0;
 }
 

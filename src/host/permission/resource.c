@@ -32,8 +32,8 @@ static long find_locked(const char *resource_type)
     return -1;
 }
 
-int gr_permission_resource_add(const char *resource_type, gr_permission_load_fn load,
-                               void *payload, const void *owner)
+int gr_permission_resource_add(const char *resource_type, gr_permission_load_fn load, void *payload,
+                               const void *owner)
 {
     int rc = GR_OK;
 
@@ -41,14 +41,13 @@ int gr_permission_resource_add(const char *resource_type, gr_permission_load_fn 
         return gr_error_set(GR_EINVALID, "a resource loader needs a resource type and a function");
     pthread_mutex_lock(&loaders_lock);
     if (find_locked(resource_type) >= 0) {
-        rc = gr_error_set(GR_ECONFLICT, "resources of type %s have a loader already",
-                          resource_type);
+        rc =
+            gr_error_set(GR_ECONFLICT, "resources of type %s have a loader already", resource_type);
     } else if (loader_count == GR_PERMISSION_MAX_LOADERS) {
         rc = gr_error_set(GR_ELIMIT, "%d resource types have loaders, no more are accepted",
                           GR_PERMISSION_MAX_LOADERS);
     } else {
-        loaders[loader_count++] =
-            (loader_entry){gr_xstrdup(resource_type), load, payload, owner};
+        loaders[loader_count++] = (loader_entry){gr_xstrdup(resource_type), load, payload, owner};
     }
     pthread_mutex_unlock(&loaders_lock);
     return rc;
@@ -81,8 +80,7 @@ int gr_permission_resource_known(const char *resource_type)
     return index >= 0;
 }
 
-int gr_permission_resource_load(const char *resource_type, const char *resource_ref,
-                                json_t **out)
+int gr_permission_resource_load(const char *resource_type, const char *resource_ref, json_t **out)
 {
     loader_entry entry = {0};
     long index;

@@ -24,8 +24,8 @@ typedef int (*gr_permission_load_fn)(void *payload, const char *resource_ref, js
  * Returns 0, GR_EINVALID, GR_ECONFLICT when the type has a loader, or
  * GR_ELIMIT past GR_PERMISSION_MAX_LOADERS. Thread-safe.
  */
-int gr_permission_resource_add(const char *resource_type, gr_permission_load_fn load,
-                               void *payload, const void *owner);
+int gr_permission_resource_add(const char *resource_type, gr_permission_load_fn load, void *payload,
+                               const void *owner);
 
 /** Removes every loader that `owner` registered. Thread-safe; call once no check runs. */
 void gr_permission_resource_remove(const void *owner);
@@ -39,7 +39,6 @@ int gr_permission_resource_known(const char *resource_type);
  * loader or the loader finds no such resource, or the loader's error.
  * Thread-safe: several loads run at once.
  */
-int gr_permission_resource_load(const char *resource_type, const char *resource_ref,
-                                json_t **out);
+int gr_permission_resource_load(const char *resource_type, const char *resource_ref, json_t **out);
 
 #endif

@@ -26,8 +26,8 @@ int gr_plugin__form_accept(gr_request *req)
     snprintf(reason, sizeof(reason), "%s", gr_error_last());
     gr_log_fields(GR_LOG_WARN, "plugin", "form post rejected", "reason", reason, "path",
                   gr_req_path(req), "subject",
-                  identity != NULL && identity->subject != NULL ? identity->subject : "",
-                  "client", gr_req_client_addr(req), NULL);
+                  identity != NULL && identity->subject != NULL ? identity->subject : "", "client",
+                  gr_req_client_addr(req), NULL);
     return gr_error_set(rc, "%s", reason);
 }
 

@@ -15,8 +15,8 @@
 #include "host/permission/resource.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/migrate.h"
-#include "host/plugin/services.h"
 #include "host/plugin/plugin.h"
+#include "host/plugin/services.h"
 
 /* Smallest gr_plugin_info a 1.x plugin may return: everything up to destroy. */
 #define INFO_MIN_SIZE (offsetof(gr_plugin_info, destroy) + sizeof(void (*)(void *)))

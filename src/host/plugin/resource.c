@@ -48,8 +48,8 @@ static int load_resource(void *payload, const char *resource_ref, json_t **out)
         rc = gr_error_set(GR_EBACKEND, "plugin %s: the loader of %s returned no JSON object for %s",
                           record->ctx->id, record->resource_type, resource_ref);
     } else if (rc < 0 && gr_error_last()[0] == '\0') {
-        rc = gr_error_set(rc, "plugin %s: the loader of %s failed with %d for %s",
-                          record->ctx->id, record->resource_type, rc, resource_ref);
+        rc = gr_error_set(rc, "plugin %s: the loader of %s failed with %d for %s", record->ctx->id,
+                          record->resource_type, rc, resource_ref);
     }
     return rc;
 }

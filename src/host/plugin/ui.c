@@ -303,8 +303,7 @@ static int page_register(gr_plugin_ctx *ctx, const gr_plugin_page *def, bool for
     }
     if (gr_plugin__portal(ctx) != NULL)
         return gr_plugin__portal_page(gr_plugin__portal(ctx), page);
-    return gr_http_route(ctx->host->http, form ? "POST" : "GET", page->path, 0, page_handler,
-                         page);
+    return gr_http_route(ctx->host->http, form ? "POST" : "GET", page->path, 0, page_handler, page);
 }
 
 int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)

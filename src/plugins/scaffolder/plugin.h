@@ -77,7 +77,7 @@ int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, 
  */
 void gr_scaffolder_use_catalog(gr_scaffolder *scaffolder, gr_db *db, void *catalog);
 
-/** Registers the routes under /api/scaffolder through the ABI. Returns 0 or the error of route(). */
+/** Registers the /api/scaffolder routes through the ABI. Returns 0 or the error of route(). */
 int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin);
 
 /**

@@ -856,7 +856,7 @@ static int static_file(gr_request *req, gr_response *res, void *payload)
 
 /* The render function of each page and form page. */
 #define CREATE_PAGE(fn)                                                                            \
-    static int fn##_render(gr_request *req, gr_html *out, void *payload)                          \
+    static int fn##_render(gr_request *req, gr_html *out, void *payload)                           \
     {                                                                                              \
         gr_scaffolder_plugin *plugin = payload;                                                    \
         create_page cp = {plugin, req, plugin->api->page_response(out), out, NULL, false};         \
