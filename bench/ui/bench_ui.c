@@ -18,6 +18,7 @@
 #include "host/store/db.h"
 #include "plugins/catalog/engine/search.h"
 #include "plugins/catalog/plugin.h"
+#include "host/plugin/plugin.h"
 #include "plugins/ui/ui.h"
 
 /*
@@ -266,7 +267,7 @@ int main(int argc, char **argv)
     /* Every request is anonymous, as with dangerouslyDisableDefaultAuthPolicy. */
     gr_http_set_authenticator(host.http, NULL, NULL);
     if (gr_catalog_plugin.init(&host, &catalog_state) < 0 ||
-        gr_ui_plugin_init(&host, &ui_state) < 0 || gr_ui_plugin_start(ui_state) < 0)
+        gr_ui_plugin_init(&host, &ui_state) < 0 || gr_plugin_adapter_start(ui_state) < 0)
         die("plugins");
 
     start = now_ms();
@@ -298,7 +299,7 @@ int main(int argc, char **argv)
     curl_global_cleanup();
 
     gr_http_server_free(host.http);
-    gr_ui_plugin_destroy(ui_state);
+    gr_plugin_adapter_destroy(ui_state);
     gr_catalog_plugin.destroy(catalog_state);
     gr_db_close(host.db);
     gr_auth_free(auth);

@@ -28,11 +28,6 @@ static int techdocs_migrate(gr_host *host)
     return gr_techdocs_store_migrate(host->db);
 }
 
-static int ui_migrate(gr_host *host)
-{
-    return gr_ui_migrate(host->db);
-}
-
 /*
  * TODO: register auth through the plugin ABI. The ABI lacks a sign-in
  * provider registration (the public start, handler/frame, refresh and
@@ -90,37 +85,40 @@ static const gr_plugin_def builtin_auth = {
  * host's server (see the TODO in scaffolder/ui.c).
  */
 
-/* TODO: the UI hosts what plugins register, so it stays an internal
- * definition until the ABI offers a layout provider. */
-static const gr_plugin_def builtin_ui = {
-    .id = "ui",
-    .description = "web UI: the portal layout, catalog, API docs, search, import, settings and "
-                   "relation graphs",
-    .init = gr_ui_plugin_init,
-    .start = gr_ui_plugin_start,
-    .destroy = gr_ui_plugin_destroy,
-    .config_keys = gr_ui_config_keys,
-    .migrate = ui_migrate,
-};
+/*
+ * The UI is set up through the plugin ABI (plugins/ui/ui.c): its life
+ * cycle, its migrations and the layout provider it publishes under
+ * GR_PLUGIN_SERVICE_LAYOUT. The host hands the pages, sidebar entries,
+ * entity tabs and cards of the plugins set up after the UI to that
+ * provider. The migrations' history, recorded under "ui" by earlier
+ * releases, moves to "plugin:ui". The UI finds search with
+ * service_lookup() and declares its app.theme.* keys in top_config_keys.
+ * Its own pages stay internal (see the TODO at its plugin info).
+ */
 
 /*
  * Plugins find the services of the plugins before them (gr_host_lookup(),
  * or host->service_lookup() for those set up through the ABI).
  * The UI reads the catalog and comes before the plugins whose pages it
- * frames: api-docs adds its tab, TechDocs and the scaffolder their pages to
- * it during init. Its start hook, which runs after every init, finds the
- * search service and fills /docs and /create only when no plugin took them.
+ * frames: its setup publishes the layout provider, to which api-docs' tab
+ * and the pages of TechDocs and the scaffolder go during their setup. Its
+ * start hook, which runs after
+ * every init, finds the search service and fills /docs and /create only
+ * when no plugin took them.
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
- * adapter. It is the model for moving the others. Search, TechDocs and the
- * scaffolder follow it for their life cycle, routes, jobs and services,
- * TechDocs and the scaffolder for their pages.
+ * adapter. It is the model for moving the others. Search, TechDocs, the UI
+ * and the scaffolder follow it for their life cycle and services, search,
+ * TechDocs and the scaffolder for their routes and jobs, and TechDocs and
+ * the scaffolder for their pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &builtin_auth},
     {.def = &gr_catalog_plugin},
-    {.def = &builtin_ui},
+    {.entry = gr_ui_plugin_entry,
+     .init = gr_ui_plugin_init,
+     .migrate = gr_ui_plugin_migrate},
     {.def = &gr_apidocs_plugin},
     {.entry = gr_search_plugin_entry,
      .init = gr_search_plugin_init,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Scheduler, permission, collator and scaffolder action services for plugins. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,20 +95,20 @@ void gr_plugin__permission_free(void *item)
     free(record);
 }
 
-int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
+/* Declares one permission of `ctx` to the host's policy and keeps a record of it. */
+static int permission_declare(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
 {
     permission_record *record;
     int rc;
 
-    if ((rc = gr_plugin__check_setup(ctx, "permission_add")) < 0)
-        return rc;
     if (def == NULL || def->struct_size < sizeof(gr_plugin_permission) || def->name == NULL ||
         strncmp(def->name, ctx->id, strlen(ctx->id)) != 0 || def->name[strlen(ctx->id)] != '.')
         return gr_error_set(GR_EINVALID, "plugin %s: a permission's name must start with '%s.'",
                             ctx->id, ctx->id);
-    if (gr_permission_find(def->name) != NULL)
-        return gr_error_set(GR_ECONFLICT, "plugin %s: permission %s exists already", ctx->id,
-                            def->name);
+    if (ctx->host != NULL && ctx->host->permissions != NULL &&
+        (rc = gr_permission_policy_declare(ctx->host->permissions, def->name, def->resource_type,
+                                           def->action)) < 0)
+        return gr_error_wrap(rc, "plugin %s", ctx->id);
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->name);
     record->resource_type = def->resource_type ? gr_xstrdup(def->resource_type) : NULL;
@@ -117,30 +118,53 @@ int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *de
     return rc;
 }
 
-static bool declared_by(const gr_plugin_ctx *ctx, const char *permission)
+int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
 {
-    for (size_t i = 0; i < ctx->permissions.count; i++) {
-        const permission_record *record = ctx->permissions.items[i];
+    int rc = gr_plugin__check_setup(ctx, "permission_add");
 
-        if (strcmp(record->name, permission) == 0)
-            return true;
-    }
-    return false;
+    return rc < 0 ? rc : permission_declare(ctx, def);
 }
 
-/* Loads the resource a check names: with the loader of the permission's resource type, or else
- * as a catalog entity read by the plugin. Returns a new reference, or NULL when not found. */
-static json_t *load_resource(gr_plugin_ctx *ctx, const char *permission, const char *resource_ref)
+int gr_plugin__permissions_declare(gr_plugin_ctx *ctx)
 {
-    const gr_permission_def *def = gr_permission_find(permission);
+    const gr_plugin_info *info = ctx->info;
+    const unsigned char *at;
+    size_t stride;
+    int rc = GR_OK;
+
+    if (info->struct_size < offsetof(gr_plugin_info, permission_count) + sizeof(size_t) ||
+        info->permissions == NULL || info->permission_count == 0)
+        return GR_OK;
+    /* The element size is the struct_size of the header the plugin was built with. */
+    stride = info->permissions[0].struct_size;
+    if (stride < sizeof(gr_plugin_permission))
+        return gr_error_set(GR_EINVALID, "plugin %s: its permissions need their struct_size",
+                            ctx->id);
+    at = (const unsigned char *)info->permissions;
+    for (size_t i = 0; rc == GR_OK && i < info->permission_count; i++)
+        rc = permission_declare(ctx, (const gr_plugin_permission *)(const void *)(at + i * stride));
+    return rc;
+}
+
+/* Loads the resource a check names: with the loader of the resource type of the permission's
+ * conditional decision, or else as a catalog entity read by the plugin. Returns a new reference,
+ * or NULL when it is not found or the decision needs no resource. */
+static json_t *load_resource(gr_plugin_ctx *ctx, const gr_permission_policy *policy,
+                             const gr_identity *identity, const char *permission,
+                             const char *resource_ref)
+{
+    gr_permission_decision decision = {0};
     json_t *resource = NULL;
     char *text = NULL;
 
-    if (def != NULL && gr_permission_resource_known(def->resource_type)) {
-        gr_permission_resource_load(def->resource_type, resource_ref, &resource);
+    if (gr_permission_evaluate(policy, identity, permission, &decision) == GR_OK &&
+        decision.result == GR_PERMISSION_CONDITIONAL &&
+        gr_permission_resource_known(decision.resource_type)) {
+        gr_permission_resource_load(decision.resource_type, resource_ref, &resource);
     } else if (gr_plugin__catalog_get(ctx, NULL, resource_ref, &text) == GR_OK) {
         resource = json_loads(text, 0, NULL);
     }
+    gr_permission_decision_clear(&decision);
     free(text);
     gr_error_clear();
     return resource;
@@ -168,18 +192,8 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
         return gr_error_set(GR_EINVALID, "plugin %s: authorize needs a permission", ctx->id);
     if (req == NULL || policy == NULL || !gr_permission_enabled(policy))
         return GR_OK;
-    if (declared_by(ctx, permission)) {
-        /* TODO: permission.rules is checked against the host's list of
-         * permissions when the config loads, before plugins are open, so a
-         * rule cannot name a plugin permission yet; with the policy enabled,
-         * plugin permissions are denied (secure by default) until it can. */
-        return gr_error_set(GR_EDENIED,
-                            "permission %s is denied: permission.rules cannot grant plugin "
-                            "permissions yet",
-                            permission);
-    }
     if (resource_ref != NULL)
-        resource = load_resource(ctx, permission, resource_ref);
+        resource = load_resource(ctx, policy, identity, permission, resource_ref);
     return authorize_resource(policy, identity, permission, resource, resource_ref,
                               gr_req_path(req));
 }

@@ -412,6 +412,8 @@ static int load_entry(loader_state *loader, gr_host *host, const json_t *entry, 
         ctx->config = json_deep_copy(json_object_get(entry, "config"));
         rc = gr_plugin__config_check(ctx, where);
         if (rc == GR_OK)
+            rc = gr_plugin__permissions_declare(ctx);
+        if (rc == GR_OK)
             gr_plugin__registry_add(ctx);
         if (rc == GR_OK)
             rc = gr_plugin__setup(ctx, host);

@@ -52,6 +52,8 @@ int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
 /* `ctx` may be NULL when the host itself looks a service up. */
 int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
                               const gr_plugin_service **out);
+/** Returns the service published under `name` (borrowed), or NULL without setting an error. */
+const gr_plugin_service *gr_plugin__service_find(const char *name);
 /** Forgets every service `ctx` published, when its setup fails and when it is freed. */
 void gr_plugin__services_remove(const gr_plugin_ctx *ctx);
 

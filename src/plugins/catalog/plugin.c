@@ -13,6 +13,7 @@
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/cli.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/list.h"
 
 /* The plugin's state: the engine and the shared state of its REST routes. */
 typedef struct {
@@ -144,4 +145,6 @@ const gr_plugin_def gr_catalog_plugin = {
     .commands = gr_catalog_cli_commands,
     .config_keys = catalog_config_keys,
     .migrate = catalog_migrate,
+    .permissions = gr_catalog_permissions,
+    .permission_count = GR_CATALOG_PERMISSION_COUNT,
 };

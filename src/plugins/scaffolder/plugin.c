@@ -21,6 +21,7 @@
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/permission/access.h"
 #include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/permissions.h"
 #include "plugins/scaffolder/store.h"
 
 /* Time between two looks for tasks whose instance died, in milliseconds. */
@@ -399,6 +400,8 @@ static const gr_plugin_info scaffolder_info = {
     .migration_count = GR_TASK_STORE_MIGRATION_COUNT,
     .migration_legacy_id = "scaffolder",
     .top_config_keys = gr_scaffolder_config_keys,
+    .permissions = gr_scaffolder_permissions,
+    .permission_count = GR_SCAFFOLDER_PERMISSION_COUNT,
 };
 
 int gr_scaffolder_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

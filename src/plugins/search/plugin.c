@@ -221,8 +221,8 @@ static int collators_document(gr_collator_run *run, const char *title, const cha
     return gr_search_sink_add(run->sink, &doc);
 }
 
-/* Publishes the search service, under its ABI name and, for the UI, on the host. */
-static int publish(plugin_state *state, gr_host *host)
+/* Publishes the collators and search services. */
+static int publish(plugin_state *state)
 {
     int rc;
 
@@ -233,14 +233,11 @@ static int publish(plugin_state *state, gr_host *host)
     state->published.header.struct_size = sizeof(state->published);
     state->published.header.version = 1;
     state->published.search = state->search;
-    if ((rc = state->api->service_publish(state->ctx, GR_PLUGIN_SERVICE_COLLATORS,
-                                          &state->collators.header)) < 0 ||
-        (rc = state->api->service_publish(state->ctx, GR_SEARCH_SERVICE,
-                                          &state->published.header)) < 0)
+    rc = state->api->service_publish(state->ctx, GR_PLUGIN_SERVICE_COLLATORS,
+                                     &state->collators.header);
+    if (rc < 0)
         return rc;
-    /* TODO: the UI (plugins/ui/ui.c) finds gr_search with gr_host_lookup(),
-     * so it stays on the host until the UI looks it up through the ABI. */
-    return gr_host_provide(host, GR_SEARCH_SERVICE, state->search);
+    return state->api->service_publish(state->ctx, GR_SEARCH_SERVICE, &state->published.header);
 }
 
 static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
@@ -262,7 +259,7 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     state->query_route.api = api;
     state->query_route.search = state->search;
     if ((rc = gr_search_api_register(ctx, &state->query_route)) < 0 ||
-        (rc = publish(state, host)) < 0)
+        (rc = publish(state)) < 0)
         return rc;
     /* Entity changes reach the index through the catalog's stitch hook; the
      * scheduled rebuild only repairs what a crash may have lost.
@@ -312,6 +309,11 @@ static void search_destroy(void *payload)
     free(state);
 }
 
+/* Backstage's permission for search queries. */
+static const gr_plugin_permission permissions[] = {
+    {.struct_size = sizeof(gr_plugin_permission), .name = "search.query", .action = "read"},
+};
+
 static const gr_plugin_info search_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(gr_plugin_info),
@@ -325,6 +327,8 @@ static const gr_plugin_info search_info = {
     .destroy = search_destroy,
     .commands = gr_search_commands,
     .top_config_keys = config_keys,
+    .permissions = permissions,
+    .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
 
 int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
