@@ -658,7 +658,7 @@ struct gr_host_api {
      * (caller frees). `req` is the request whose caller must be allowed
      * catalog.entity.read, or NULL to read as the plugin itself.
      * Returns 0, GR_PLUGIN_ENOTFOUND (also when the caller may not see it),
-     * or GR_PLUGIN_EBACKEND.
+     * or GR_PLUGIN_EBACKEND (also when no catalog plugin runs).
      */
     int (*catalog_get)(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json);
     /**
@@ -666,12 +666,19 @@ struct gr_host_api {
      * syntax ("kind=component,spec.type=service"; NULL for all) as a JSON
      * array text (caller frees), sorted by entity ref, with at most `limit`
      * entities (0 for no limit). Entities the caller may not read are left out.
+     * GR_PLUGIN_EBACKEND when no catalog plugin runs.
      */
     int (*catalog_query)(gr_plugin_ctx *ctx, gr_request *req, const char *filter, size_t limit,
                          char **out_json);
-    /** Calls `fn` after each change or delete of a final entity, on a catalog thread. Setup only. */
+    /**
+     * Calls `fn` after each change or delete of a final entity, on a catalog
+     * thread. Setup only. GR_PLUGIN_EBACKEND when no catalog plugin runs.
+     */
     int (*catalog_on_change)(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn fn, void *payload);
-    /** Registers an entity provider, run by the scheduler on one instance at a time. Setup only. */
+    /**
+     * Registers an entity provider, run by the scheduler on one instance at a
+     * time. Setup only. GR_PLUGIN_EBACKEND when no catalog plugin runs.
+     */
     int (*provider_add)(gr_plugin_ctx *ctx, const gr_plugin_provider *provider);
     /**
      * Replaces everything this provider supplied with `entities_json` (a JSON
@@ -686,7 +693,10 @@ struct gr_host_api {
                                 const char *removed_json);
     /** Returns nonzero once the run should end (shutdown or timeout). */
     int (*provider_stopping)(gr_provider_run *run);
-    /** Registers a catalog processor. Setup only. */
+    /**
+     * Registers a catalog processor. Setup only. GR_PLUGIN_EBACKEND when no
+     * catalog plugin runs.
+     */
     int (*processor_add)(gr_plugin_ctx *ctx, const gr_plugin_processor *processor);
 
     /* -- Search -- */

@@ -331,10 +331,14 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
             gr_error_set(GR_ERROR, "%s", message);
         }
         ctx->state = NULL;
-        /* Any failure of a plugin's own setup is a start-up failure (exit
-         * status 1), whatever code it returned. */
-        return gr_error_wrap(GR_ERROR, "plugin %s (%s) failed to set up", ctx->id,
-                             ctx->path != NULL ? ctx->path : "built-in");
+        /* Any failure of a shared-library plugin's setup is a start-up
+         * failure (exit status 1), whatever code it returned. A built-in
+         * keeps its code, so that a bad setting it reads (GR_EINVALID)
+         * still ends `serve` with the configuration error status 2. */
+        if (ctx->path == NULL)
+            return gr_error_wrap(rc < 0 ? rc : GR_ERROR, "plugin %s (built-in) failed to set up",
+                                 ctx->id);
+        return gr_error_wrap(GR_ERROR, "plugin %s (%s) failed to set up", ctx->id, ctx->path);
     }
     ctx->set_up = true;
     return GR_OK;

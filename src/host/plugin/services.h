@@ -19,7 +19,7 @@ int gr_plugin__http_fetch(gr_plugin_ctx *ctx, const char *method, const char *ur
                           const char *const *headers, const char *body, char **out_body,
                           size_t *out_len, long *out_status);
 
-/* catalog.c */
+/* catalog.c: each call goes to the catalog provider (host/plugin/catalog_provider.h). */
 int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json);
 int gr_plugin__catalog_query(gr_plugin_ctx *ctx, gr_request *req, const char *filter,
                              size_t limit, char **out_json);
@@ -30,6 +30,8 @@ int gr_plugin__provider_apply_full(gr_provider_run *run, const char *entities_js
 int gr_plugin__provider_apply_delta(gr_provider_run *run, const char *added_json,
                                     const char *removed_json);
 int gr_plugin__provider_stopping(gr_provider_run *run);
+
+/* processors.c */
 int gr_plugin__processor_add(gr_plugin_ctx *ctx, const gr_plugin_processor *processor);
 
 /* extend.c */

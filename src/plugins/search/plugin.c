@@ -11,8 +11,6 @@
 #include "host/host.h"
 #include "host/log/log.h"
 #include "host/plugin/plugin.h"
-#include "plugins/catalog/engine/catalog.h"
-#include "plugins/catalog/plugin.h"
 #include "plugins/search/access.h"
 #include "plugins/search/api.h"
 #include "plugins/search/collator_catalog.h"
@@ -245,7 +243,6 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     gr_host *host = gr_plugin_builtin_host(ctx);
     plugin_state *state = gr_xcalloc(1, sizeof(*state));
     int64_t interval;
-    gr_catalog *catalog;
     int rc;
 
     *out = state;
@@ -261,13 +258,13 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     if ((rc = gr_search_api_register(ctx, &state->query_route)) < 0 ||
         (rc = publish(state)) < 0)
         return rc;
-    /* Entity changes reach the index through the catalog's stitch hook; the
-     * scheduled rebuild only repairs what a crash may have lost.
-     * TODO: the ABI's catalog_on_change passes the entity's JSON text, while
-     * the index needs the stitched entity and the deleted refs of the hook. */
-    catalog = gr_host_lookup(host, GR_CATALOG_SERVICE);
-    if (catalog != NULL &&
-        (rc = gr_catalog_on_stitched(catalog, gr_search_on_entity_stitched, state->search)) < 0)
+    /* Entity changes reach the index through catalog_on_change. The
+     * scheduled rebuild repairs what a crash may have lost. */
+    rc = api->catalog_on_change(ctx, gr_search_on_entity_stitched, state->search);
+    if (rc == GR_PLUGIN_EBACKEND)
+        gr_info("search", "the catalog plugin is not running; entity changes reach the index "
+                         "only at the scheduled rebuild");
+    else if (rc < 0)
         return rc;
     gr_search_set_access(state->search, gr_search_permission_access, (void *)host->permissions);
     return api->job_add(ctx, "reindex", interval,

@@ -40,7 +40,7 @@ static struct gr_host host_with_catalog(gr_db *db)
 
     memset(&host, 0, sizeof(host));
     host.db = db;
-    assert_int_equal(gr_catalog_plugin.migrate(&host), GR_OK);
+    assert_int_equal(gr_catalog_plugin_migrate(&host), GR_OK);
     return host;
 }
 

@@ -110,7 +110,7 @@ static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
     fx->host.auth = fx->auth;
     if (with_auth)
         assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
-    assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
+    assert_int_equal(gr_catalog_plugin_init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_plugin), 0);
     fx->ui_state = gr_host_lookup(&fx->host, GR_UI_SERVICE);
     assert_non_null(fx->ui_state);
@@ -160,7 +160,7 @@ static inline void ui_fixture_stop(ui_fixture *fx)
     gr_apidocs_plugin.destroy(fx->apidocs_state);
     gr_plugin_adapter_destroy(fx->ui_plugin);
     gr_plugin__ctx_free(fx->search_ctx);
-    gr_catalog_plugin.destroy(fx->catalog_state);
+    gr_plugin_adapter_destroy(fx->catalog_state);
     gr_auth_plugin_destroy(fx->auth_state);
     gr_db_close(fx->host.db);
     gr_auth_free(fx->auth);
