@@ -849,11 +849,11 @@ struct gr_host_api {
      * GR_PLUGIN_CSRF_FIELD or the X-CSRF-Token header (else 403). The host
      * then decodes the body, which must be application/x-www-form-urlencoded
      * (else 400), within the server's 1 MiB request body limit and with at
-     * most GR_PLUGIN_FORM_MAX_FIELDS fields (else 413 for either). The render function
-     * reads the fields with req_form() and req_form_at() and answers as a
-     * page does: framed HTML, or a redirect with GR_PLUGIN_PAGE_RAW.
-     * The descriptor is copied. Setup only. Returns 0, GR_PLUGIN_EINVALID
-     * or GR_PLUGIN_ECONFLICT.
+     * most GR_PLUGIN_FORM_MAX_FIELDS fields (else 413 for either). The
+     * render function reads the fields with req_form() and req_form_at()
+     * and answers as a page does: framed HTML, or a redirect with
+     * GR_PLUGIN_PAGE_RAW. The descriptor is copied. Setup only. Returns 0,
+     * GR_PLUGIN_EINVALID or GR_PLUGIN_ECONFLICT.
      */
     int (*form_page_add)(gr_plugin_ctx *ctx, const gr_plugin_page *page);
     /** Returns the number of decoded fields of a form page's request (0 for other requests). */
