@@ -370,6 +370,29 @@ typedef struct gr_plugin_permission {
 } gr_plugin_permission;
 
 /**
+ * Loads the resources of one resource type for permission checks (ABI 1.4),
+ * as a resource loader of Backstage's permission integration does. The host
+ * calls it when a policy decision about a permission of that type is
+ * conditional (isTaskOwner for "scaffolder-task") and names one resource:
+ * POST /api/permission/authorize with a resourceRef, and host->authorize()
+ * with a resource_ref. The conditions are then applied to what it loads.
+ */
+typedef struct {
+    uint32_t struct_size;      /* sizeof(gr_plugin_resource_loader) */
+    const char *resource_type; /* "scaffolder-task"; one loader per type among all plugins */
+    /*
+     * Stores the resource `resource_ref` as JSON object text in *out_json
+     * (host->alloc'd; the host frees it), with the members the conditions
+     * of its type read: "createdBy" for IS_TASK_OWNER. Returns 0,
+     * GR_PLUGIN_ENOTFOUND when there is no such resource (the decision is
+     * then DENY), or another error code. Called on HTTP worker threads,
+     * several at once, so it must be thread-safe.
+     */
+    int (*load)(const char *resource_ref, char **out_json, void *payload);
+    void *payload;
+} gr_plugin_resource_loader;
+
+/**
  * The first member of every service a plugin publishes (ABI 1.2). A service
  * is a struct of the publisher's own design that starts with this header.
  * Its name and layout form a contract between the publisher and its users,
@@ -403,6 +426,24 @@ typedef struct {
 } gr_plugin_collator_service;
 
 /**
+ * The service that takes scaffolder actions (ABI 1.4). A plugin that runs
+ * templates publishes it under GR_PLUGIN_SERVICE_ACTIONS, and the host's
+ * action_add() hands its calls to it. No other plugin calls this member.
+ */
+#define GR_PLUGIN_SERVICE_ACTIONS "actions"
+typedef struct {
+    gr_plugin_service header;
+    /*
+     * Adds `action`, which the service copies, strings included. Its
+     * payload is borrowed until the destroy hook of the plugin that
+     * registered it, and the service stops running actions before then.
+     * Returns 0, GR_PLUGIN_EINVALID or GR_PLUGIN_ECONFLICT when the id is
+     * taken. Called from the registering plugin's setup.
+     */
+    int (*add)(const gr_plugin_service *self, const gr_plugin_action *action);
+} gr_plugin_action_service;
+
+/**
  * The service of the built-in that draws the portal layout: the web UI
  * (ABI 1.4). The host hands the pages, sidebar entries, entity tabs and
  * cards that plugins add to it, and draws a plain layout of its own when
@@ -420,7 +461,15 @@ enum {
     /* The page wrote its whole response with res_body() (a redirect, a
      * file), which the host sends without the layout. */
     GR_PLUGIN_PAGE_RAW = 1u << 1,
+    /* Flag added in ABI 1.4: the page reloads after refresh_seconds only in
+     * browsers without scripts, because its own script updates it. */
+    GR_PLUGIN_PAGE_REFRESH_NOSCRIPT = 1u << 2,
 };
+
+/** Name of the form field that carries the CSRF token of a form page's form (ABI 1.4). */
+#define GR_PLUGIN_CSRF_FIELD "_csrf"
+/** Maximum number of fields of one form post to a form page (ABI 1.4). */
+#define GR_PLUGIN_FORM_MAX_FIELDS 256
 
 /** Maximum number of breadcrumbs of one page. */
 #define GR_PLUGIN_PAGE_MAX_CRUMBS 8
@@ -685,9 +734,12 @@ struct gr_host_api {
     /** Declares a permission of the plugin. Setup only. */
     int (*permission_add)(gr_plugin_ctx *ctx, const gr_plugin_permission *permission);
     /**
-     * Checks `permission` for the caller of `req`, for the entity `resource_ref`
-     * (NULL for a basic permission). Returns 0 when allowed, GR_PLUGIN_EDENIED
-     * with a message naming the permission, or GR_PLUGIN_EINVALID.
+     * Checks `permission` for the caller of `req`, for the resource
+     * `resource_ref` (NULL for a basic permission): an entity ref, or since
+     * ABI 1.4 the ref of a resource whose type has a loader
+     * (resource_loader_add()), such as a task id for scaffolder.task.read.
+     * Returns 0 when allowed, GR_PLUGIN_EDENIED with a message naming the
+     * permission, or GR_PLUGIN_EINVALID.
      */
     int (*authorize)(gr_plugin_ctx *ctx, gr_request *req, const char *permission,
                      const char *resource_ref);
@@ -716,7 +768,8 @@ struct gr_host_api {
     /**
      * Registers a scaffolder action that templates name in `action:`. Its
      * output object's members become the step's outputs. Setup only.
-     * GR_PLUGIN_EBACKEND when the scaffolder does not run.
+     * GR_PLUGIN_EBACKEND when no plugin published GR_PLUGIN_SERVICE_ACTIONS
+     * (the scaffolder does not run), else the codes of that service's add.
      */
     int (*action_add)(gr_plugin_ctx *ctx, const gr_plugin_action *action);
 
@@ -781,6 +834,58 @@ struct gr_host_api {
      */
     int (*req_query_at)(const gr_request *req, size_t index, const char **name,
                         const char **value);
+
+    /* Members added in ABI 1.4: check GR_PLUGIN_HOST_HAS(host, form_page_add) and so on. */
+
+    /* -- Form pages -- */
+
+    /**
+     * Registers `page` for the POST form posts to its path, usually the
+     * path of a page_add() page that shows the form. Before the render
+     * function runs, the host checks the post as it checks the web UI's
+     * own forms. The caller must be signed in (else 401 or the sign-in
+     * page). A post of a browser session must come from the portal's
+     * origin and carry the session's CSRF token in the field
+     * GR_PLUGIN_CSRF_FIELD or the X-CSRF-Token header (else 403). The host
+     * then decodes the body, which must be application/x-www-form-urlencoded
+     * (else 400), within the server's 1 MiB request body limit and with at
+     * most GR_PLUGIN_FORM_MAX_FIELDS fields (else 413 for either). The
+     * render function reads the fields with req_form() and req_form_at()
+     * and answers as a page does: framed HTML, or a redirect with
+     * GR_PLUGIN_PAGE_RAW. The descriptor is copied. Setup only. Returns 0,
+     * GR_PLUGIN_EINVALID or GR_PLUGIN_ECONFLICT.
+     */
+    int (*form_page_add)(gr_plugin_ctx *ctx, const gr_plugin_page *page);
+    /** Returns the number of decoded fields of a form page's request (0 for other requests). */
+    size_t (*req_form_count)(const gr_request *req);
+    /**
+     * Stores the decoded name and value of form field `index`, in the
+     * order of the body, so that repeated names can be read. The strings
+     * are borrowed until the response is sent. Returns 0, or
+     * GR_PLUGIN_ENOTFOUND when `index` is past the last field.
+     */
+    int (*req_form_at)(const gr_request *req, size_t index, const char **name, const char **value);
+    /** Returns the decoded value of the first form field `name`, or NULL (borrowed as above). */
+    const char *(*req_form)(const gr_request *req, const char *name);
+    /**
+     * Returns the CSRF token that a form posted to a form page must carry
+     * in the field GR_PLUGIN_CSRF_FIELD, or "" when the caller's credential
+     * needs none (a bearer token, which browsers do not send by
+     * themselves). Borrowed until the response is sent.
+     */
+    const char *(*req_csrf_token)(gr_request *req);
+    /** Appends the hidden input that carries req_csrf_token(req), or nothing when it is "". */
+    void (*html_csrf_field)(gr_html *out, gr_request *req);
+
+    /* -- Permission resources -- */
+
+    /**
+     * Registers the loader of one resource type (copied). Setup only.
+     * Returns 0, GR_PLUGIN_EINVALID (also for "catalog-entity", which the
+     * host reads from the catalog), or GR_PLUGIN_ECONFLICT when another
+     * plugin registered that type.
+     */
+    int (*resource_loader_add)(gr_plugin_ctx *ctx, const gr_plugin_resource_loader *loader);
 
     /* New members go here, at the end, in a minor version. */
 };

@@ -7,10 +7,7 @@
 #include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
-#include "plugins/scaffolder/cli_run.h"
-#include "plugins/scaffolder/permissions.h"
 #include "plugins/scaffolder/plugin.h"
-#include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
 #include "plugins/techdocs/cli.h"
@@ -29,11 +26,6 @@ static int search_migrate(gr_host *host)
 static int techdocs_migrate(gr_host *host)
 {
     return gr_techdocs_store_migrate(host->db);
-}
-
-static int scaffolder_migrate(gr_host *host)
-{
-    return gr_task_store_migrate(host->db);
 }
 
 /*
@@ -94,22 +86,18 @@ static const gr_plugin_def builtin_auth = {
  * internal for the reasons given for search.
  */
 
-/* TODO: register the scaffolder through the plugin ABI. Its form pages use
- * the UI's templates and POST routes, while ABI pages serve GET only and
- * offer no form fields or CSRF check (the 1.2 page frame covers the rest). */
-static const gr_plugin_def builtin_scaffolder = {
-    .id = "scaffolder",
-    .description = "software templates: forms, the task queue, actions and the template engine",
-    .init = gr_scaffolder_plugin_init,
-    .start = gr_scaffolder_plugin_start,
-    .stop = gr_scaffolder_plugin_stop,
-    .destroy = gr_scaffolder_plugin_destroy,
-    .commands = gr_scaffolder_commands,
-    .config_keys = gr_scaffolder_plugin_config_keys,
-    .migrate = scaffolder_migrate,
-    .permissions = gr_scaffolder_permissions,
-    .permission_count = GR_SCAFFOLDER_PERMISSION_COUNT,
-};
+/*
+ * The scaffolder is set up through the plugin ABI (plugins/scaffolder/plugin.c).
+ * It registers its life cycle, the /api/scaffolder routes, the /create pages
+ * and form pages (ABI 1.4) and the recovery job. It publishes the "actions"
+ * service, to which the host's action_add() hands other plugins' actions,
+ * and registers the loader of scaffolder-task resources for permission
+ * checks. Its info declares its top-level config keys (none has a fixed set
+ * of values or is a secret), its command, and its migrations, whose history
+ * under the component "scaffolder" moves to "plugin:scaffolder"
+ * (migration_legacy_id). Its stylesheet and script stay public files on the
+ * host's server (see the TODO in scaffolder/ui.c).
+ */
 
 /*
  * The UI is set up through the plugin ABI (plugins/ui/ui.c): its life
@@ -127,17 +115,17 @@ static const gr_plugin_def builtin_scaffolder = {
  * or host->service_lookup() for those set up through the ABI).
  * The UI reads the catalog and comes before the plugins whose pages it
  * frames: its setup publishes the layout provider, to which api-docs' tab
- * and TechDocs' pages go during their setup, and the scaffolder adds its
- * pages to the gr_ui it finds on the host. Its start hook, which runs after
+ * and the pages of TechDocs and the scaffolder go during their setup. Its
+ * start hook, which runs after
  * every init, finds the search service and fills /docs and /create only
  * when no plugin took them.
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
  * adapter. It is the model for moving the others. The catalog, search,
- * TechDocs and the UI follow it for their life cycle and services, the
- * catalog, search and TechDocs for their routes and jobs, and TechDocs for
- * its pages.
+ * TechDocs, the UI and the scaffolder follow it for their life cycle and
+ * services, the catalog, search, TechDocs and the scaffolder for their
+ * routes and jobs, and TechDocs and the scaffolder for their pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &builtin_auth},
@@ -156,7 +144,9 @@ static const gr_plugin_builtin builtin_plugins[] = {
      .init = gr_techdocs_plugin_init,
      .migrate = techdocs_migrate,
      .config_keys = gr_techdocs_config_keys},
-    {.def = &builtin_scaffolder},
+    {.entry = gr_scaffolder_plugin_entry,
+     .init = gr_scaffolder_plugin_init,
+     .migrate = gr_scaffolder_plugin_migrate},
     {.def = &gr_plugin_loader_def}, /* last: plugins register into the features above */
     {.def = NULL},
 };

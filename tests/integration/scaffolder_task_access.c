@@ -462,12 +462,81 @@ static void portal_task_page(void **state)
     gr_test_output_free(&res);
 }
 
+/* Asks POST /api/permission/authorize, as `sender`, about `permission` on the tasks `first` and
+ * `second`, on a missing task and on no task. Returns the four results joined by spaces (caller
+ * frees). */
+static char *authorize_tasks(const gr_test_server *server, const caller *sender,
+                             const char *permission, const char *first, const char *second)
+{
+    char *body = gr_xasprintf(
+        "{\"items\":["
+        "{\"id\":\"1\",\"permission\":{\"type\":\"resource\",\"name\":\"%s\","
+        "\"resourceType\":\"scaffolder-task\",\"attributes\":{}},\"resourceRef\":\"%s\"},"
+        "{\"id\":\"2\",\"permission\":{\"type\":\"resource\",\"name\":\"%s\","
+        "\"resourceType\":\"scaffolder-task\",\"attributes\":{}},\"resourceRef\":\"%s\"},"
+        "{\"id\":\"3\",\"permission\":{\"type\":\"resource\",\"name\":\"%s\","
+        "\"resourceType\":\"scaffolder-task\",\"attributes\":{}},\"resourceRef\":\"%s\"},"
+        "{\"id\":\"4\",\"permission\":{\"type\":\"resource\",\"name\":\"%s\","
+        "\"resourceType\":\"scaffolder-task\",\"attributes\":{}}}]}",
+        permission, first, permission, second, permission, MISSING_ID, permission);
+    gr_test_output res = request(server, sender, "POST", "/api/permission/authorize", body);
+    json_t *answer = json_loads(res.out ? res.out : "", 0, NULL);
+    const json_t *items = json_object_get(answer, "items");
+    const json_t *conditional = json_array_get(items, 3);
+    char *results;
+
+    if (res.status != 200 || json_array_size(items) != 4)
+        fail_msg("POST /api/permission/authorize: status %d, body %s", res.status,
+                 res.out ? res.out : "");
+    results = gr_xasprintf(
+        "%s %s %s %s", json_string_value(json_object_get(json_array_get(items, 0), "result")),
+        json_string_value(json_object_get(json_array_get(items, 1), "result")),
+        json_string_value(json_object_get(json_array_get(items, 2), "result")),
+        json_string_value(json_object_get(conditional, "result")));
+    if (strcmp(json_string_value(json_object_get(conditional, "result")), "CONDITIONAL") == 0) {
+        assert_string_equal(json_string_value(json_object_get(conditional, "pluginId")),
+                            "scaffolder");
+        assert_string_equal(json_string_value(json_object_get(conditional, "resourceType")),
+                            "scaffolder-task");
+    }
+    json_decref(answer);
+    gr_test_output_free(&res);
+    free(body);
+    return results;
+}
+
+/* The permission API decides a task given as resourceRef by loading it: under isTaskOwner each
+ * user is allowed their own task and denied the other's and a missing one. */
+static void authorize_endpoint_loads_tasks(void **state)
+{
+    fixture *f = *state;
+    char *results;
+
+    results = authorize_tasks(&f->server, &alice, "scaffolder.task.read", f->alice_first,
+                              f->bob_task);
+    assert_string_equal(results, "ALLOW DENY DENY CONDITIONAL");
+    free(results);
+    results = authorize_tasks(&f->server, &bob, "scaffolder.task.read", f->alice_first,
+                              f->bob_task);
+    assert_string_equal(results, "DENY ALLOW DENY CONDITIONAL");
+    free(results);
+    results = authorize_tasks(&f->server, &bob, "scaffolder.task.cancel", f->bob_task,
+                              f->alice_second);
+    assert_string_equal(results, "ALLOW DENY DENY CONDITIONAL");
+    free(results);
+    /* The admins' rule has no condition, so no task needs loading. */
+    results = authorize_tasks(&f->server, &carol, "scaffolder.task.read", f->alice_first,
+                              f->bob_task);
+    assert_string_equal(results, "ALLOW ALLOW ALLOW ALLOW");
+    free(results);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(single_task_hidden),   cmocka_unit_test(own_task_readable),
         cmocka_unit_test(list_holds_own_tasks), cmocka_unit_test(admin_sees_all),
-        cmocka_unit_test(portal_task_page),
+        cmocka_unit_test(portal_task_page),     cmocka_unit_test(authorize_endpoint_loads_tasks),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -205,7 +205,7 @@ static int is_page(const char *pattern)
 }
 
 /* Lists the routes with `greenroom routes` and the same configuration as the server. */
-static json_t *list_routes(const char *policy_path)
+static json_t *list_routes(const char *policy_path, const char *plugin_path)
 {
     const char *argv[] = {"routes",
                           "--config",
@@ -214,6 +214,8 @@ static json_t *list_routes(const char *policy_path)
                           "examples/demo/app-config.test.yaml",
                           "--config",
                           policy_path,
+                          "--config",
+                          plugin_path,
                           NULL};
     gr_test_output out = gr_test_run(NULL, argv);
     json_t *lines = json_array();
@@ -335,10 +337,27 @@ static void wait_search(void)
     fail_msg("search did not index the catalog and the service-chassis docs within 120 s");
 }
 
+/* Writes the config that loads the probe plugin, whose form page the CSRF checks post to, and
+ * returns its path (caller frees). */
+static char *write_plugin_config(void)
+{
+    const char *build = getenv("GR_BUILD_DIR");
+    char *text = gr_xasprintf("plugins:\n"
+                              "  - path: %s/plugins/fixture_probe.so\n"
+                              "    config:\n"
+                              "      greeting: hello\n",
+                              build != NULL ? build : "build/check");
+
+    gr_test_write_file(fx.dir, "app-config.plugin.yaml", text);
+    free(text);
+    return gr_xasprintf("%s/app-config.plugin.yaml", fx.dir);
+}
+
 static int group_setup(void **state)
 {
-    const char *configs[4];
+    const char *configs[5];
     char *policy_path;
+    char *plugin_path;
 
     (void)state;
     memset(&fx, 0, sizeof(fx));
@@ -346,12 +365,13 @@ static int group_setup(void **state)
     fx.data_dir = gr_xasprintf("%s/data", fx.dir);
     gr_test_write_file(fx.dir, "app-config.policy.yaml", policy_config);
     policy_path = gr_xasprintf("%s/app-config.policy.yaml", fx.dir);
+    plugin_path = write_plugin_config();
     setenv("GREENROOM_DATA_DIR", fx.data_dir, 1);
     setenv("GREENROOM_DEMO_TOKEN", DEMO_TOKEN, 1);
     /* `routes` substitutes ${GREENROOM_PORT} too, though it listens on nothing. */
     setenv("GREENROOM_PORT", "7007", 1);
 
-    fx.routes = list_routes(policy_path);
+    fx.routes = list_routes(policy_path, plugin_path);
     fx.route_list = gr_xcalloc(json_array_size(fx.routes) + 1, sizeof(route));
     for (size_t i = 0; i < json_array_size(fx.routes); i++) {
         route *parsed = &fx.route_list[fx.route_count++];
@@ -363,13 +383,16 @@ static int group_setup(void **state)
     configs[0] = "examples/demo/app-config.yaml";
     configs[1] = "examples/demo/app-config.test.yaml";
     configs[2] = policy_path;
-    configs[3] = NULL;
+    configs[3] = plugin_path;
+    configs[4] = NULL;
     if (gr_test_server_start_configs(&fx.server, NULL, configs, 30000) != 0 ||
         wait_catalog() != 0) {
         free(policy_path);
+        free(plugin_path);
         return -1;
     }
     free(policy_path);
+    free(plugin_path);
     load_readable();
     sign_in_guest();
     wait_search();
@@ -951,6 +974,106 @@ static void ui_forms_need_csrf(void **state)
     assert_true(checked >= 8);
 }
 
+/* Sends a form post to `path` as the guest user's browser session, with one extra header (or
+ * NULL). */
+static gr_test_output post_session(const char *path, const char *form, const char *header)
+{
+    char *cookie = gr_xasprintf("Cookie: greenroom-session=%s", fx.token);
+    const char *headers[] = {cookie, "Content-Type: application/x-www-form-urlencoded", header,
+                             NULL};
+    gr_test_output res = call("POST", path, headers, form);
+
+    free(cookie);
+    return res;
+}
+
+/* Returns the value of the hidden CSRF field of a page's form (caller frees), or fails. */
+static char *form_token(const char *html)
+{
+    const char *marker = "name=\"_csrf\" value=\"";
+    const char *start = html != NULL ? strstr(html, marker) : NULL;
+    const char *end;
+
+    if (start == NULL)
+        fail_msg("the form carries no CSRF field: %.500s", html != NULL ? html : "");
+    start += strlen(marker);
+    end = strchr(start, '"');
+    assert_non_null(end);
+    return gr_xstrndup(start, (size_t)(end - start));
+}
+
+/* Asserts a response's status, printing the body when it differs. */
+static void assert_status(const gr_test_output *res, int status, const char *what)
+{
+    if (res->status != status)
+        fail_msg("%s: status %d, expected %d: %.400s", what, res->status, status,
+                 res->out != NULL ? res->out : "");
+}
+
+/* A plugin's form page is served only to a post that carries the session's CSRF token from the
+ * portal's origin, and gets the decoded fields within the documented limits. */
+static void plugin_form_page_checks(void **state)
+{
+    gr_test_output res;
+    gr_buf many = GR_BUF_INIT;
+    char *token;
+    char *form;
+
+    (void)state;
+    res = call_session("GET", "/probe/form", NULL);
+    assert_status(&res, 200, "GET /probe/form");
+    token = form_token(res.out);
+    gr_test_output_free(&res);
+
+    res = post_session("/probe/form", "note=hello+there", NULL);
+    assert_status(&res, 403, "a form post without the token");
+    assert_null(strstr(res.out, "probe-form"));
+    gr_test_output_free(&res);
+
+    form = gr_xasprintf("_csrf=%s&note=hello+there%%21", token);
+    res = post_session("/probe/form", form, NULL);
+    assert_status(&res, 200, "a form post with the token");
+    assert_non_null(strstr(res.out, "<p class=\"probe-form\">fields=2 note=hello there! "
+                                    "last=note</p>"));
+    gr_test_output_free(&res);
+
+    res = post_session("/probe/form", form, "Origin: https://attacker.example");
+    assert_status(&res, 403, "a form post with the token from another origin");
+    gr_test_output_free(&res);
+    free(form);
+
+    /* A bearer token is not sent by browsers on their own, so it needs no CSRF token. */
+    res = call_as_guest("POST", "/probe/form", "Authorization: Bearer ",
+                        "Content-Type: application/x-www-form-urlencoded", "note=scripted");
+    assert_status(&res, 200, "a form post with a bearer token");
+    assert_non_null(strstr(res.out, "note=scripted"));
+    gr_test_output_free(&res);
+    res = call_user("POST", "/probe/form", "{\"note\":\"json\"}");
+    assert_status(&res, 400, "a JSON post to a form page");
+    gr_test_output_free(&res);
+
+    form = gr_xasprintf("_csrf=%s&note=%%zz", token);
+    res = post_session("/probe/form", form, NULL);
+    assert_status(&res, 400, "a form post with a malformed escape");
+    gr_test_output_free(&res);
+    free(form);
+    form = gr_xasprintf("_csrf=%s&note=a%%00b", token);
+    res = post_session("/probe/form", form, NULL);
+    assert_status(&res, 400, "a form post with an encoded NUL byte");
+    gr_test_output_free(&res);
+    free(form);
+
+    gr_buf_printf(&many, "_csrf=%s", token);
+    for (int i = 1; i < 300; i++)
+        gr_buf_printf(&many, "&f%d=x", i);
+    res = post_session("/probe/form", gr_buf_cstr(&many), NULL);
+    assert_status(&res, 413, "a form post with 300 fields");
+    assert_null(strstr(res.out, "probe-form"));
+    gr_test_output_free(&res);
+    gr_buf_free(&many);
+    free(token);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -966,6 +1089,7 @@ int main(void)
         cmocka_unit_test(user_techdocs_filtered),
         cmocka_unit_test(user_ui_filtered),
         cmocka_unit_test(ui_forms_need_csrf),
+        cmocka_unit_test(plugin_form_page_checks),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

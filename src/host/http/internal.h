@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "host/common/buf.h"
@@ -46,6 +47,9 @@ struct gr_request {
     char **query_names; /* decoded query parameters (arena) */
     char **query_values;
     size_t query_count;
+    char **form_names; /* decoded form fields, after gr_req_form_parse() (arena) */
+    char **form_values;
+    size_t form_count;
     gr_buf body;
     int body_too_large;
     int started; /* the access handler saw the headers */
@@ -103,6 +107,20 @@ int gr_http__request_parse_target(gr_request *req, const char *url);
  * `len` bytes of `src` into `dst` (room for len + 1). Returns the decoded
  * length, or -1 for a malformed escape or a decoded NUL. */
 long gr_http__percent_decode(char *dst, const char *src, size_t len, int plus_is_space);
+
+/**
+ * Splits URL-encoded `text` ("a=1&b=2") at '&' into decoded names and values
+ * in arena memory ('+' is a space), leaving out empty pairs. `names` and
+ * `values` have room for every non-empty pair. A malformed
+ * escape or an escaped NUL is kept as written, unless `strict`. Returns the
+ * number of pairs, or with `strict` -(n + 1) when pair n is malformed.
+ */
+long gr_http__decode_pairs(gr_request *req, const char *text, char **names, char **values,
+                           bool strict);
+
+/** Returns the value of the first of `count` names equal to `name`, or NULL. */
+const char *gr_http__find_value(char *const *names, char *const *values, size_t count,
+                                const char *name);
 
 /* Builds Backstage's error body for `status` and `name` into the response. */
 void gr_http__error_body(gr_response *res, int status, const char *name, const char *message);

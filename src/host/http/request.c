@@ -2,6 +2,7 @@
 /* Parsing of the request target and the request accessors handlers use. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
@@ -85,23 +86,59 @@ static int parse_path(gr_request *req)
     return 0;
 }
 
-/* Decodes one query name or value; a malformed escape is kept as written,
- * as Node's query-string parser does. */
-static char *decode_query_part(gr_request *req, const char *text, size_t len)
+/* Decodes one name or value into arena memory. A malformed escape is kept as written, as Node's
+ * query-string parser does, unless `strict`, which returns NULL for it. */
+static char *decode_part(gr_request *req, const char *text, size_t len, bool strict)
 {
     char *decoded = gr_arena_alloc(req->arena, len + 1);
 
     if (gr_http__percent_decode(decoded, text, len, 1) < 0) {
+        if (strict)
+            return NULL;
         memcpy(decoded, text, len);
         decoded[len] = '\0';
     }
     return decoded;
 }
 
+long gr_http__decode_pairs(gr_request *req, const char *text, char **names, char **values,
+                           bool strict)
+{
+    const char *part = text;
+    long count = 0;
+
+    while (part != NULL) {
+        const char *end = strchr(part, '&');
+        size_t len = end ? (size_t)(end - part) : strlen(part);
+        const char *equals = memchr(part, '=', len);
+        size_t name_len = equals ? (size_t)(equals - part) : len;
+
+        if (len > 0) {
+            names[count] = decode_part(req, part, name_len, strict);
+            values[count] =
+                equals ? decode_part(req, equals + 1, len - name_len - 1, strict) : (char *)"";
+            if (names[count] == NULL || values[count] == NULL)
+                return -(count + 1);
+            count++;
+        }
+        part = end ? end + 1 : NULL;
+    }
+    return count;
+}
+
+const char *gr_http__find_value(char *const *names, char *const *values, size_t count,
+                                const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(names[i], name) == 0)
+            return values[i];
+    }
+    return NULL;
+}
+
 static int parse_query(gr_request *req, const char *query)
 {
     size_t count = 0;
-    const char *part = query;
 
     for (const char *p = query; *p != '\0'; p++)
         count += *p == '&';
@@ -111,21 +148,8 @@ static int parse_query(gr_request *req, const char *query)
 
     req->query_names = gr_arena_alloc(req->arena, count * sizeof(char *));
     req->query_values = gr_arena_alloc(req->arena, count * sizeof(char *));
-    while (part != NULL) {
-        const char *end = strchr(part, '&');
-        size_t len = end ? (size_t)(end - part) : strlen(part);
-        const char *equals = memchr(part, '=', len);
-        size_t name_len = equals ? (size_t)(equals - part) : len;
-
-        if (len > 0) {
-            size_t i = req->query_count++;
-
-            req->query_names[i] = decode_query_part(req, part, name_len);
-            req->query_values[i] =
-                equals ? decode_query_part(req, equals + 1, len - name_len - 1) : "";
-        }
-        part = end ? end + 1 : NULL;
-    }
+    req->query_count =
+        (size_t)gr_http__decode_pairs(req, query, req->query_names, req->query_values, false);
     return 0;
 }
 
@@ -181,11 +205,7 @@ const char *gr_req_param(const gr_request *req, const char *name)
 
 const char *gr_req_query(const gr_request *req, const char *name)
 {
-    for (size_t i = 0; i < req->query_count; i++) {
-        if (strcmp(req->query_names[i], name) == 0)
-            return req->query_values[i];
-    }
-    return NULL;
+    return gr_http__find_value(req->query_names, req->query_values, req->query_count, name);
 }
 
 const char **gr_req_query_all(gr_request *req, const char *name, size_t *count)

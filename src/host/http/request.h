@@ -75,6 +75,25 @@ size_t gr_req_header_count(const gr_request *req, const char *name);
  */
 const char *gr_req_body(const gr_request *req, size_t *len);
 
+/**
+ * Decodes the body of an application/x-www-form-urlencoded form post
+ * ('+' is a space, %XX a byte), so that gr_req_form() and
+ * gr_req_form_at() can read its fields. Returns 0; GR_EINVALID for another
+ * content type, a malformed escape or an escaped NUL byte, naming the
+ * field; GR_ELIMIT for more than `max_fields` fields. A second call
+ * changes nothing.
+ */
+int gr_req_form_parse(gr_request *req, size_t max_fields);
+
+/** Returns the number of form fields that gr_req_form_parse() decoded (0 before it). */
+size_t gr_req_form_count(const gr_request *req);
+
+/** Sets *name and *value to the form field at `index`. Returns 0, or GR_ENOTFOUND. */
+int gr_req_form_at(const gr_request *req, size_t index, const char **name, const char **value);
+
+/** Returns the value of the first form field `name`, or NULL. */
+const char *gr_req_form(const gr_request *req, const char *name);
+
 /** Returns the client's IP address as text ("127.0.0.1", "::1"), or "" when unknown. */
 const char *gr_req_client_addr(gr_request *req);
 

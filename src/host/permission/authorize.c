@@ -7,6 +7,7 @@
 #include "host/auth/audit.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
+#include "host/permission/resource.h"
 
 int gr_permission_authorize(const gr_permission_policy *policy, const gr_identity *identity,
                             const char *permission, const json_t *entity,
@@ -33,17 +34,33 @@ int gr_permission_authorize(const gr_permission_policy *policy, const gr_identit
     return gr_error_set(GR_EDENIED, "You are not allowed to %s", permission);
 }
 
-/* The plugin that owns a permission, as Backstage names it in a conditional result. */
-static const char *plugin_of(const char *permission)
+/* Returns the plugin that owns a permission, as Backstage names it in a conditional result: the
+ * name up to its first dot, as in "catalog.entity.read" (a new string). */
+static json_t *plugin_of(const char *permission)
 {
-    if (strncmp(permission, "catalog.", 8) == 0)
-        return "catalog";
-    if (strncmp(permission, "scaffolder.", 11) == 0)
-        return "scaffolder";
-    return "unknown";
+    const char *dot = strchr(permission, '.');
+
+    return dot != NULL ? json_stringn(permission, (size_t)(dot - permission))
+                       : json_string("unknown");
 }
 
-/* Decides one item of an authorize request, looking up the entity of its resourceRef. */
+/* Loads the resource `resource_ref` of `resource_type` for a conditional decision: with the loader
+ * a plugin registered for the type, or else with the catalog lookup of `ctx`. Returns a new
+ * reference, or NULL when the resource cannot be found. */
+static json_t *load_resource(const gr_permission_authorize_ctx *ctx, const char *resource_type,
+                             const char *resource_ref)
+{
+    json_t *resource = NULL;
+
+    if (gr_permission_resource_known(resource_type))
+        gr_permission_resource_load(resource_type, resource_ref, &resource);
+    else if (ctx->get_entity != NULL)
+        ctx->get_entity(ctx->payload, resource_ref, &resource);
+    gr_error_clear();
+    return resource;
+}
+
+/* Decides one item of an authorize request, looking up the resource of its resourceRef. */
 static json_t *authorize_item(const gr_permission_authorize_ctx *ctx, const gr_identity *identity,
                               const json_t *item, const char *path)
 {
@@ -53,7 +70,7 @@ static json_t *authorize_item(const gr_permission_authorize_ctx *ctx, const gr_i
     const char *resource_ref = json_string_value(json_object_get(item, "resourceRef"));
     gr_permission_decision decision;
     json_t *answer;
-    json_t *entity = NULL;
+    json_t *resource = NULL;
 
     if (!json_is_string(id) || name == NULL) {
         gr_error_set(GR_EINVALID, "each item needs a string id and a permission with a name");
@@ -64,19 +81,17 @@ static json_t *authorize_item(const gr_permission_authorize_ctx *ctx, const gr_i
 
     answer = json_pack("{s:O}", "id", id);
     if (decision.result == GR_PERMISSION_CONDITIONAL && resource_ref != NULL) {
-        /* TODO: look up a task for scaffolder-task permissions; a task id
-         * is not an entity ref, so such items are denied here. */
-        if (ctx->get_entity != NULL)
-            ctx->get_entity(ctx->payload, resource_ref, &entity);
-        decision.result = entity != NULL && gr_permission_criteria_match(decision.conditions, entity)
-                              ? GR_PERMISSION_ALLOW
-                              : GR_PERMISSION_DENY;
-        json_decref(entity);
+        resource = load_resource(ctx, decision.resource_type, resource_ref);
+        decision.result =
+            resource != NULL && gr_permission_criteria_match(decision.conditions, resource)
+                ? GR_PERMISSION_ALLOW
+                : GR_PERMISSION_DENY;
+        json_decref(resource);
     }
     json_object_set_new(answer, "result",
                         json_string(gr_permission_result_name(decision.result)));
     if (decision.result == GR_PERMISSION_CONDITIONAL) {
-        json_object_set_new(answer, "pluginId", json_string(plugin_of(name)));
+        json_object_set_new(answer, "pluginId", plugin_of(name));
         json_object_set_new(answer, "resourceType", json_string(decision.resource_type));
         json_object_set(answer, "conditions", decision.conditions);
     }

@@ -13,8 +13,10 @@ typedef struct gr_http_server gr_http_server;
 /** What the authorize route needs; borrowed for the life of the server. */
 typedef struct {
     const gr_permission_policy *policy;
-    /* Looks up the entity of an item's resourceRef (new reference in *out);
-     * NULL without a catalog, which makes conditional items DENY. */
+    /* Looks up the catalog entity of an item's resourceRef (new reference in
+     * *out) when no plugin registered a loader for the permission's resource
+     * type (gr_permission_resource_add()); NULL without a catalog, which
+     * makes such conditional items DENY. */
     int (*get_entity)(void *payload, const char *ref, json_t **out);
     void *payload;
 } gr_permission_authorize_ctx;
@@ -24,8 +26,10 @@ typedef struct {
  * {"items": [{"id", "permission": {"name", ...}, "resourceRef"?}]} and the
  * answer {"items": [{"id", "result": "ALLOW" | "DENY" | "CONDITIONAL",
  * "pluginId"?, "resourceType"?, "conditions"?}]}: an item with a
- * resourceRef is decided against that entity, one without gets the
- * conditions. Each DENY is written to the audit log. Returns 0 or the code
+ * resourceRef is decided against that resource, loaded by the loader of the
+ * permission's resource type (a task for scaffolder-task) or else read from
+ * the catalog; one without gets the conditions. A resource that cannot be
+ * loaded gives DENY. Each DENY is written to the audit log. Returns 0 or the code
  * of gr_http_route().
  */
 int gr_permission_add_routes(gr_http_server *server, const gr_permission_authorize_ctx *ctx);

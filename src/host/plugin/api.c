@@ -321,6 +321,15 @@ static const gr_host_api host_api = {
 
     .req_query_count = gr_req_query_count,
     .req_query_at = gr_req_query_at,
+
+    .form_page_add = gr_plugin__form_page_add,
+    .req_form_count = gr_plugin__req_form_count,
+    .req_form_at = gr_plugin__req_form_at,
+    .req_form = gr_plugin__req_form,
+    .req_csrf_token = gr_plugin__req_csrf_token,
+    .html_csrf_field = gr_plugin__html_csrf_field,
+
+    .resource_loader_add = gr_plugin__resource_loader_add,
 };
 
 const gr_host_api *gr_plugin__api(void)

@@ -69,7 +69,18 @@ typedef struct {
     char *title;
     gr_plugin_page_fn render;
     void *payload;
+    bool form; /* a form page: POST, with the checks of gr_plugin__form_accept() */
 } gr_plugin__page;
+
+/**
+ * Checks a post to a form page before its render function runs: the CSRF
+ * token and origin of a browser session (gr_auth_csrf_check()), then
+ * decodes the form with at most GR_PLUGIN_FORM_MAX_FIELDS fields. The
+ * router has authenticated the caller already. Returns 0, GR_EUNAUTH,
+ * GR_EDENIED (403), GR_EINVALID (400) or GR_ELIMIT (413), with the
+ * rejection written to the log.
+ */
+int gr_plugin__form_accept(gr_request *req);
 
 /** One sidebar entry (strings owned). */
 typedef struct {
@@ -148,6 +159,7 @@ struct gr_plugin_ctx {
     gr_plugin__list permissions;
     gr_plugin__list jobs;
     gr_plugin__list hooks;
+    gr_plugin__list loaders; /* permission resource loaders (resource.c) */
 };
 
 /** Returns the table of host services (static, lives for the process). */
@@ -199,6 +211,9 @@ void gr_plugin__processor_free(void *item);
 
 /** Frees an action record of ctx->actions. */
 void gr_plugin__action_free(void *item);
+
+/** Frees a resource loader record of ctx->loaders. */
+void gr_plugin__loader_free(void *item);
 
 /**
  * Declares the permissions that the info of `ctx` lists, as permission_add()

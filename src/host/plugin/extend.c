@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Scheduler, permission, collator and scaffolder services for plugins. */
+/* Scheduler, permission, collator and scaffolder action services for plugins. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +10,10 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/permission/permission.h"
+#include "host/permission/resource.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
 #include "host/sched/sched.h"
-#include "plugins/scaffolder/action.h"
-#include "plugins/scaffolder/plugin.h"
 
 /* ---- Jobs ---- */
 
@@ -147,26 +146,56 @@ int gr_plugin__permissions_declare(gr_plugin_ctx *ctx)
     return rc;
 }
 
+/* Loads the resource a check names: with the loader of the resource type of the permission's
+ * conditional decision, or else as a catalog entity read by the plugin. Returns a new reference,
+ * or NULL when it is not found or the decision needs no resource. */
+static json_t *load_resource(gr_plugin_ctx *ctx, const gr_permission_policy *policy,
+                             const gr_identity *identity, const char *permission,
+                             const char *resource_ref)
+{
+    gr_permission_decision decision = {0};
+    json_t *resource = NULL;
+    char *text = NULL;
+
+    if (gr_permission_evaluate(policy, identity, permission, &decision) == GR_OK &&
+        decision.result == GR_PERMISSION_CONDITIONAL &&
+        gr_permission_resource_known(decision.resource_type)) {
+        gr_permission_resource_load(decision.resource_type, resource_ref, &resource);
+    } else if (gr_plugin__catalog_get(ctx, NULL, resource_ref, &text) == GR_OK) {
+        resource = json_loads(text, 0, NULL);
+    }
+    gr_permission_decision_clear(&decision);
+    free(text);
+    gr_error_clear();
+    return resource;
+}
+
+/* Checks one permission on `resource` (owned) and frees it. */
+static int authorize_resource(const gr_permission_policy *policy, const gr_identity *identity,
+                              const char *permission, json_t *resource, const char *resource_ref,
+                              const char *path)
+{
+    int rc = gr_permission_authorize(policy, identity, permission, resource, resource_ref, path);
+
+    json_decref(resource);
+    return rc;
+}
+
 int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permission,
                          const char *resource_ref)
 {
     const gr_permission_policy *policy = ctx->host != NULL ? ctx->host->permissions : NULL;
     const gr_identity *identity = req != NULL ? gr_req_identity(req) : NULL;
-    json_t *entity = NULL;
-    char *text = NULL;
-    int rc;
+    json_t *resource = NULL;
 
     if (permission == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: authorize needs a permission", ctx->id);
     if (req == NULL || policy == NULL || !gr_permission_enabled(policy))
         return GR_OK;
-    if (resource_ref != NULL && gr_plugin__catalog_get(ctx, NULL, resource_ref, &text) == GR_OK)
-        entity = json_loads(text, 0, NULL);
-    rc = gr_permission_authorize(policy, identity, permission, entity, resource_ref,
-                                 gr_req_path(req));
-    json_decref(entity);
-    free(text);
-    return rc;
+    if (resource_ref != NULL)
+        resource = load_resource(ctx, policy, identity, permission, resource_ref);
+    return authorize_resource(policy, identity, permission, resource, resource_ref,
+                              gr_req_path(req));
 }
 
 /* ---- Collators, handed to the plugin that publishes GR_PLUGIN_SERVICE_COLLATORS ---- */
@@ -246,13 +275,11 @@ int gr_plugin__collator_document(gr_collator_run *run, const char *title, const 
     return service->document(run, title, text, location);
 }
 
-/* ---- Scaffolder actions ---- */
+/* ---- Scaffolder actions, handed to the plugin that publishes GR_PLUGIN_SERVICE_ACTIONS ---- */
 
 typedef struct {
     char *name; /* the action id */
     gr_plugin_ctx *ctx;
-    char *description;
-    char *input_schema;
     gr_plugin_action def;
 } action_record;
 
@@ -261,51 +288,25 @@ void gr_plugin__action_free(void *item)
     action_record *record = item;
 
     free(record->name);
-    free(record->description);
-    free(record->input_schema);
     free(record);
 }
 
-/* Runs on a scaffolder worker: the input goes out as JSON text, each member
- * of the output object becomes a step output. */
-static int action_run(gr_scaffolder_ctx *task, void *payload)
+/* Runs on the service's worker. A plugin whose setup failed runs nothing. */
+static int action_run(const char *input_json, char **output_json, void *payload)
 {
     action_record *record = payload;
-    char *input = json_dumps(gr_scaffolder_ctx_input(task), JSON_COMPACT);
-    char *output_text = NULL;
-    json_t *output = NULL;
-    const char *key;
-    json_t *value;
-    int rc;
 
-    if (!record->ctx->set_up) {
-        free(input);
+    *output_json = NULL;
+    if (!record->ctx->set_up)
         return gr_error_set(GR_EBACKEND, "plugin %s is not running", record->ctx->id);
-    }
-    gr_error_clear();
-    rc = record->def.run(input, &output_text, record->def.payload);
-    if (rc == GR_OK && output_text != NULL)
-        output = json_loads(output_text, 0, NULL);
-    /* json_is_object() is a macro that reads its argument twice, so the value is loaded first. */
-    if (rc == GR_OK && output_text != NULL && !json_is_object(output))
-        rc = gr_error_set(GR_EINVALID, "action %s returned output that is not a JSON object",
-                          record->name);
-    json_object_foreach(rc == GR_OK ? output : NULL, key, value)
-    {
-        if ((rc = gr_scaffolder_ctx_output(task, key, json_incref(value))) < 0)
-            break;
-    }
-    json_decref(output);
-    free(output_text);
-    free(input);
-    return rc;
+    return record->def.run(input_json, output_json, record->def.payload);
 }
 
 int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *def)
 {
-    gr_scaffolder_actions *actions =
-        ctx->host != NULL ? gr_host_lookup(ctx->host, GR_SCAFFOLDER_ACTIONS_SERVICE) : NULL;
-    gr_scaffolder_action action = {.run = action_run};
+    const gr_plugin_service *found = NULL;
+    const gr_plugin_action_service *service;
+    gr_plugin_action wrapped;
     action_record *record;
     int rc;
 
@@ -315,26 +316,25 @@ int gr_plugin__action_add(gr_plugin_ctx *ctx, const gr_plugin_action *def)
         def->run == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: an action needs an id and a function",
                             ctx->id);
-    if (actions == NULL)
+    if (gr_plugin__service_lookup(ctx, GR_PLUGIN_SERVICE_ACTIONS, sizeof(*service), &found) < 0)
         return gr_error_set(GR_EBACKEND,
-                            "plugin %s: the scaffolder does not run, so action %s cannot be added",
-                            ctx->id, def->id);
+                            "plugin %s: the scaffolder does not run (no plugin published the "
+                            "service %s), so action %s cannot be added",
+                            ctx->id, GR_PLUGIN_SERVICE_ACTIONS, def->id);
+    service = (const gr_plugin_action_service *)found;
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->id);
     record->ctx = ctx;
-    record->description = gr_xstrdup(def->description != NULL ? def->description : "");
-    record->input_schema = def->input_schema != NULL ? gr_xstrdup(def->input_schema) : NULL;
     record->def = *def;
     if ((rc = gr_plugin__list_push(&ctx->actions, record)) < 0) {
         gr_plugin__action_free(record);
         return rc;
     }
-    /* The scaffolder's workers stop before any plugin is destroyed, so the
-     * registry never reads a freed record. */
-    action.id = record->name;
-    action.description = record->description;
-    action.input_schema = record->input_schema;
-    action.payload = record;
-    action.supports_dry_run = def->supports_dry_run != 0;
-    return gr_scaffolder_actions_add(actions, &action);
+    /* The record stays owned by the context. The service stops running actions before any
+     * plugin is destroyed, so it never reads a freed one. */
+    wrapped = *def;
+    wrapped.struct_size = sizeof(wrapped);
+    wrapped.run = action_run;
+    wrapped.payload = record;
+    return service->add(&service->header, &wrapped);
 }

@@ -37,7 +37,7 @@ typedef struct {
     int status;                    /* HTTP status, never 0 */
     const char *title;             /* heading and browser tab, never NULL */
     const char *html;              /* the body, built and escaped by the plugin */
-    unsigned flags;                /* GR_PLUGIN_PAGE_OWN_HEADING or 0 */
+    unsigned flags;                /* GR_PLUGIN_PAGE_OWN_HEADING, _REFRESH_NOSCRIPT, or 0 */
     int refresh_seconds;           /* > 0 reloads the page after that many seconds */
     const char *stylesheet;        /* URL of an extra stylesheet, or NULL */
     const gr_plugin_crumb *crumbs; /* breadcrumbs in order, or NULL */
@@ -85,6 +85,10 @@ struct gr_layout_provider {
     int (*tab_add)(const gr_layout_provider *self, const gr_layout_view *tab);
     /* Adds a card to the entity Overview tab. */
     int (*card_add)(const gr_layout_provider *self, const gr_layout_view *card);
+    /* Serves POST `path` (copied) in the layout, rendered by `page`: a plugin's form page, whose
+     * post `page` checks (session, CSRF token, form) before it renders. */
+    int (*form_page_add)(const gr_layout_provider *self, const char *path,
+                         gr_layout_page_fn page, void *payload);
 };
 
 #endif

@@ -12,10 +12,11 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/log/log.h"
+#include "host/permission/resource.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/migrate.h"
-#include "host/plugin/services.h"
 #include "host/plugin/plugin.h"
+#include "host/plugin/services.h"
 
 /* Smallest gr_plugin_info a 1.x plugin may return: everything up to destroy. */
 #define INFO_MIN_SIZE (offsetof(gr_plugin_info, destroy) + sizeof(void (*)(void *)))
@@ -137,6 +138,8 @@ void gr_plugin__ctx_free(gr_plugin_ctx *ctx)
     if (ctx == NULL)
         return;
     gr_plugin__services_remove(ctx);
+    gr_permission_resource_remove(ctx);
+    gr_plugin__list_free(&ctx->loaders, gr_plugin__loader_free);
     gr_plugin__list_free(&ctx->routes, free_simple);
     gr_plugin__list_free(&ctx->pages, free_page);
     gr_plugin__list_free(&ctx->navs, free_nav);
@@ -319,6 +322,7 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
         /* Whatever it registered stays inert (set_up is false), so its
          * state can go now, after the services it published. */
         gr_plugin__services_remove(ctx);
+        gr_permission_resource_remove(ctx);
         if (ctx->state != NULL && ctx->info->destroy != NULL) {
             char message[GR_ERROR_MAX];
 

@@ -70,5 +70,17 @@ void gr_plugin__html_url(gr_html *out, const char *text);
 void gr_plugin__html_entity_link(gr_html *out, const char *entity_ref);
 int gr_plugin__page_frame(gr_html *out, const gr_plugin_page_frame *frame);
 gr_response *gr_plugin__page_response(gr_html *out);
+int gr_plugin__form_page_add(gr_plugin_ctx *ctx, const gr_plugin_page *page);
+
+/* form.c */
+size_t gr_plugin__req_form_count(const gr_request *req);
+int gr_plugin__req_form_at(const gr_request *req, size_t index, const char **name,
+                           const char **value);
+const char *gr_plugin__req_form(const gr_request *req, const char *name);
+const char *gr_plugin__req_csrf_token(gr_request *req);
+void gr_plugin__html_csrf_field(gr_html *out, gr_request *req);
+
+/* resource.c */
+int gr_plugin__resource_loader_add(gr_plugin_ctx *ctx, const gr_plugin_resource_loader *loader);
 
 #endif

@@ -159,7 +159,10 @@ void gr_plugin__layout(gr_buf *out, gr_host *host, const char *title, const char
         gr_buf_puts(out, "\">");
     }
     if (frame != NULL && frame->refresh_seconds > 0)
-        gr_buf_printf(out, "<meta http-equiv=\"refresh\" content=\"%d\">", frame->refresh_seconds);
+        gr_buf_printf(out, "%s<meta http-equiv=\"refresh\" content=\"%d\">%s",
+                      (frame->flags & GR_PLUGIN_PAGE_REFRESH_NOSCRIPT) ? "<noscript>" : "",
+                      frame->refresh_seconds,
+                      (frame->flags & GR_PLUGIN_PAGE_REFRESH_NOSCRIPT) ? "</noscript>" : "");
     gr_buf_puts(out, "</head><body><header><a href=\"/\">greenroom</a></header>");
     put_nav(out, active_path);
     gr_buf_puts(out, "<main>");
@@ -258,6 +261,8 @@ static int page_handler(gr_request *req, gr_response *res, void *payload)
 
     if (!page->ctx->set_up)
         return gr_error_set(GR_ENOTFOUND, "plugin %s is not running", page->ctx->id);
+    if (page->form && (rc = gr_plugin__form_accept(req)) < 0)
+        return rc;
     gr_error_clear();
     rc = page->render(req, &out, page->payload);
     if (rc == GR_PLUGIN_DECLINED)
@@ -269,12 +274,13 @@ static int page_handler(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
-int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
+/* Registers a page for GET, or a form page for POST when `form` is set. */
+static int page_register(gr_plugin_ctx *ctx, const gr_plugin_page *def, bool form)
 {
     gr_plugin__page *page;
     int rc;
 
-    if ((rc = gr_plugin__check_setup(ctx, "page_add")) < 0)
+    if ((rc = gr_plugin__check_setup(ctx, form ? "form_page_add" : "page_add")) < 0)
         return rc;
     if (def == NULL || def->struct_size < sizeof(gr_plugin_page) || def->path == NULL ||
         def->path[0] != '/' || strncmp(def->path, "/api/", 5) == 0 || def->render == NULL)
@@ -290,6 +296,7 @@ int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
     page->title = gr_xstrdup(def->title != NULL ? def->title : ctx->id);
     page->render = def->render;
     page->payload = def->payload;
+    page->form = form;
     if ((rc = gr_plugin__list_push(&ctx->pages, page)) < 0) {
         free(page->path);
         free(page->title);
@@ -298,7 +305,17 @@ int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
     }
     if (gr_plugin__portal() != NULL)
         return gr_plugin__portal_page(gr_plugin__portal(), page);
-    return gr_http_route(ctx->host->http, "GET", page->path, 0, page_handler, page);
+    return gr_http_route(ctx->host->http, form ? "POST" : "GET", page->path, 0, page_handler, page);
+}
+
+int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
+{
+    return page_register(ctx, def, false);
+}
+
+int gr_plugin__form_page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
+{
+    return page_register(ctx, def, true);
 }
 
 int gr_plugin__nav_add(gr_plugin_ctx *ctx, const gr_plugin_nav *def)

@@ -52,7 +52,7 @@ static void copy_frame(gr_arena *arena, gr_html *html, const char *title, gr_lay
         .status = html->status != 0 ? html->status : 200,
         .title = arena_copy(arena, html->title != NULL ? html->title : title),
         .html = arena_copy(arena, gr_buf_cstr(&html->buf)),
-        .flags = html->flags & GR_PLUGIN_PAGE_OWN_HEADING,
+        .flags = html->flags & (GR_PLUGIN_PAGE_OWN_HEADING | GR_PLUGIN_PAGE_REFRESH_NOSCRIPT),
         .refresh_seconds = html->refresh_seconds,
         .stylesheet = arena_copy(arena, html->stylesheet),
         .crumbs = crumbs,
@@ -69,6 +69,8 @@ static int render_page(gr_request *req, gr_response *res, gr_layout_page *out, v
 
     if (!def->ctx->set_up)
         return gr_error_set(GR_ENOTFOUND, "plugin %s is not running", def->ctx->id);
+    if (def->form && (rc = gr_plugin__form_accept(req)) < 0)
+        return rc;
     gr_error_clear();
     rc = def->render(req, &html, def->payload);
     if (rc == GR_PLUGIN_DECLINED)
@@ -85,6 +87,8 @@ static int render_page(gr_request *req, gr_response *res, gr_layout_page *out, v
 
 int gr_plugin__portal_page(const gr_layout_provider *layout, gr_plugin__page *page)
 {
+    if (page->form)
+        return layout->form_page_add(layout, page->path, render_page, page);
     return layout->page_add(layout, page->path, render_page, page);
 }
 

@@ -22,8 +22,9 @@ int gr_plugin__layout_check(const gr_plugin_ctx *ctx, const gr_plugin_service *s
 
 /**
  * Registers `page` (borrowed until the server stops) with the layout
- * provider at its path: the plugin renders the body, the provider the
- * layout, sidebar and header. Returns the provider's code. Setup only.
+ * provider at its path, for GET, or for POST when it is a form page: the
+ * plugin renders the body, the provider the layout, sidebar and header.
+ * Returns the provider's code. Setup only.
  */
 int gr_plugin__portal_page(const gr_layout_provider *layout, gr_plugin__page *page);
 

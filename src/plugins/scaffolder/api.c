@@ -641,29 +641,29 @@ static int post_dry_run(gr_request *req, gr_response *res, void *payload)
     return gr_res_json(res, 200, result);
 }
 
-int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin, gr_http_server *server)
+int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin)
 {
+    /* Patterns are relative to the plugin's mount point, /api/scaffolder. */
     const struct {
         const char *method;
         const char *pattern;
-        gr_http_handler handler;
+        gr_plugin_handler handler;
     } routes[] = {
-        {"GET", "/api/scaffolder/v2/templates/:namespace/:kind/:name/parameter-schema",
-         get_parameter_schema},
-        {"GET", "/api/scaffolder/v2/actions", get_actions},
-        {"POST", "/api/scaffolder/v2/tasks", post_task},
-        {"GET", "/api/scaffolder/v2/tasks", get_tasks},
-        {"GET", "/api/scaffolder/v2/tasks/:taskId", get_task},
-        {"GET", "/api/scaffolder/v2/tasks/:taskId/eventstream", get_event_stream},
-        {"GET", "/api/scaffolder/v2/tasks/:taskId/events", get_events},
-        {"POST", "/api/scaffolder/v2/tasks/:taskId/cancel", post_cancel},
-        {"POST", "/api/scaffolder/v2/tasks/:taskId/retry", post_retry},
-        {"POST", "/api/scaffolder/v2/dry-run", post_dry_run},
+        {"GET", "/v2/templates/:namespace/:kind/:name/parameter-schema", get_parameter_schema},
+        {"GET", "/v2/actions", get_actions},
+        {"POST", "/v2/tasks", post_task},
+        {"GET", "/v2/tasks", get_tasks},
+        {"GET", "/v2/tasks/:taskId", get_task},
+        {"GET", "/v2/tasks/:taskId/eventstream", get_event_stream},
+        {"GET", "/v2/tasks/:taskId/events", get_events},
+        {"POST", "/v2/tasks/:taskId/cancel", post_cancel},
+        {"POST", "/v2/tasks/:taskId/retry", post_retry},
+        {"POST", "/v2/dry-run", post_dry_run},
     };
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(routes[0]); i++)
-        rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                           plugin);
+        rc = plugin->api->route(plugin->ctx, routes[i].method, routes[i].pattern, 0,
+                                routes[i].handler, plugin);
     return rc;
 }

@@ -268,7 +268,7 @@ static int template_command(int argc, char **argv)
     return gr_tmpl_cli_commands[0].run(argc, argv);
 }
 
-const gr_cli_command gr_scaffolder_commands[] = {
+const gr_plugin_command gr_scaffolder_commands[] = {
     {
         .name = "template",
         .summary = "run a software template, or render a Nunjucks template",

@@ -3,7 +3,7 @@
 #ifndef GR_SCAFFOLDER_CLI_RUN_H
 #define GR_SCAFFOLDER_CLI_RUN_H
 
-#include "host/registry/registry.h"
+#include "greenroom/plugin.h"
 
 /**
  * Runs `greenroom template run ...` (argv[0] is "template", argv[1] "run").
@@ -13,6 +13,6 @@
 int gr_scaffolder_cli_run(int argc, char **argv);
 
 /** The `template` command with its `run` and `render` subcommands (static). */
-extern const gr_cli_command gr_scaffolder_commands[];
+extern const gr_plugin_command gr_scaffolder_commands[];
 
 #endif

@@ -8,7 +8,7 @@
 /** Number of entries of gr_scaffolder_permissions. */
 #define GR_SCAFFOLDER_PERMISSION_COUNT 7
 
-/** The scaffolder's permissions, for its plugin definition. */
+/** The scaffolder's permissions, declared in its plugin info. */
 extern const gr_plugin_permission gr_scaffolder_permissions[GR_SCAFFOLDER_PERMISSION_COUNT];
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The scaffolder plugin: life-cycle hooks, its state, and where templates come from. */
+/* The scaffolder plugin, set up through the plugin ABI: its info, life cycle and registrations,
+ * and where templates come from. */
 #include "plugins/scaffolder/plugin.h"
 
 #include <ctype.h>
@@ -13,10 +14,14 @@
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
+#include "host/permission/permission.h"
+#include "host/plugin/plugin.h"
 #include "host/sched/sched.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/permission/access.h"
+#include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/permissions.h"
 #include "plugins/scaffolder/store.h"
 
 /* Time between two looks for tasks whose instance died, in milliseconds. */
@@ -278,22 +283,69 @@ static int dry_run_limit(const gr_scaffolder *scaffolder)
     return cpus > 2 ? (int)(cpus - 1) : 1;
 }
 
-int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
+/* Loads task `resource_ref` for a scaffolder-task condition (isTaskOwner): the task as
+ * gr_task_get() returns it, whose createdBy IS_TASK_OWNER reads. */
+static int load_task(const char *resource_ref, char **out_json, void *payload)
 {
-    gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    gr_scaffolder_plugin *plugin = payload;
+    json_t *task = NULL;
+    int rc = gr_task_get(plugin->host->db, resource_ref, &task);
+
+    *out_json = NULL;
+    if (rc == GR_OK) {
+        *out_json = json_dumps(task, JSON_COMPACT);
+        if (*out_json == NULL)
+            rc = gr_error_set(GR_EBACKEND, "task %s cannot be written as JSON", resource_ref);
+    }
+    json_decref(task);
+    return rc;
+}
+
+/* Registers what the scaffolder serves and offers: routes, pages, the actions service, the task
+ * loader for permission checks and the recovery job. */
+static int register_all(gr_scaffolder_plugin *plugin)
+{
+    const gr_host_api *api = plugin->api;
+    gr_plugin_resource_loader loader = {
+        .struct_size = sizeof(loader),
+        .resource_type = GR_PERMISSION_SCAFFOLDER_TASK,
+        .load = load_task,
+        .payload = plugin,
+    };
     int64_t recover_ms;
     int rc;
 
-    *state_out = NULL;
+    gr_scaffolder_action_service_init(&plugin->action_service, plugin->scaffolder->actions);
+    if ((rc = api->service_publish(plugin->ctx, GR_PLUGIN_SERVICE_ACTIONS,
+                                   &plugin->action_service.published.header)) < 0 ||
+        (rc = gr_scaffolder_api_register(plugin)) < 0 ||
+        (rc = gr_scaffolder_ui_register(plugin)) < 0 ||
+        (rc = api->resource_loader_add(plugin->ctx, &loader)) < 0)
+        return rc;
+    if (plugin->host->sched == NULL)
+        return GR_OK;
+    /* Looks at least twice per lease, so a dead instance's task fails soon after its claim. */
+    recover_ms = plugin->scaffolder->lease_ms / 2;
+    if (recover_ms > RECOVER_INTERVAL_MS)
+        recover_ms = RECOVER_INTERVAL_MS;
+    return api->job_add(plugin->ctx, "recover", recover_ms, recover_ms, recover_ms, recover_job,
+                        plugin);
+}
+
+static int scaffolder_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
+{
+    gr_host *host = gr_plugin_builtin_host(ctx);
+    gr_scaffolder_plugin *plugin = gr_xcalloc(1, sizeof(*plugin));
+    int rc;
+
+    *out = plugin;
+    plugin->api = api;
+    plugin->ctx = ctx;
     plugin->host = host;
+    if (host == NULL)
+        return api->error_set(GR_PLUGIN_EINVALID, "scaffolder runs only compiled into greenroom");
     if ((rc = gr_scaffolder_new(&plugin->scaffolder, host->config, host->db)) < 0)
-        goto fail;
-    /* Plugins initialised later add their actions to this registry. */
-    if ((rc = gr_host_provide(host, GR_SCAFFOLDER_ACTIONS_SERVICE, plugin->scaffolder->actions)) <
-        0)
-        goto fail;
-    if ((rc = gr_task_store_migrate(host->db)) < 0)
-        goto fail;
+        return rc;
     open_catalog(plugin);
     plugin->dry_run_limit = dry_run_limit(plugin->scaffolder);
     atomic_init(&plugin->dry_runs, 0);
@@ -302,47 +354,76 @@ int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
     plugin->scaffolder->catalog.payload = plugin;
     if ((rc = gr_scaffolder_workers_new(&plugin->workers, plugin->scaffolder, host->instance_id,
                                         plugin->scaffolder->concurrency)) < 0)
-        goto fail;
-    if ((rc = gr_scaffolder_api_register(plugin, host->http)) < 0 ||
-        (rc = gr_scaffolder_ui_register(plugin, host->http)) < 0)
-        goto fail;
-    /* Looks at least twice per lease, so a dead instance's task fails soon after its claim. */
-    recover_ms = plugin->scaffolder->lease_ms / 2;
-    if (recover_ms > RECOVER_INTERVAL_MS)
-        recover_ms = RECOVER_INTERVAL_MS;
-    if (host->sched != NULL &&
-        (rc = gr_sched_add(host->sched, "scaffolder.recover", recover_ms, recover_ms, recover_ms,
-                           recover_job, plugin)) < 0)
-        goto fail;
-    *state_out = plugin;
-    return 0;
-fail:
-    gr_scaffolder_plugin_destroy(plugin);
-    return rc;
+        return rc;
+    return register_all(plugin);
 }
 
-int gr_scaffolder_plugin_start(void *state)
+static int scaffolder_start(void *state)
 {
     gr_scaffolder_plugin *plugin = state;
 
     return gr_scaffolder_workers_start(plugin->workers);
 }
 
-void gr_scaffolder_plugin_stop(void *state)
+static void scaffolder_stop(void *state)
 {
     gr_scaffolder_plugin *plugin = state;
 
     gr_scaffolder_workers_stop(plugin->workers);
 }
 
-void gr_scaffolder_plugin_destroy(void *state)
+static void scaffolder_destroy(void *state)
 {
     gr_scaffolder_plugin *plugin = state;
 
     if (plugin == NULL)
         return;
     gr_scaffolder_workers_free(plugin->workers);
+    gr_scaffolder_action_service_clear(&plugin->action_service);
     gr_catalog_free(plugin->catalog);
     gr_scaffolder_free(plugin->scaffolder);
     free(plugin);
+}
+
+static const gr_plugin_info scaffolder_info = {
+    .abi_version = GR_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(gr_plugin_info),
+    .id = "scaffolder",
+    .version = GR_VERSION,
+    .description = "software templates: forms, the task queue, actions and the template engine",
+    .commands = gr_scaffolder_commands,
+    .setup = scaffolder_setup,
+    .start = scaffolder_start,
+    .stop = scaffolder_stop,
+    .destroy = scaffolder_destroy,
+    .migrations = gr_task_store_migrations,
+    .migration_count = GR_TASK_STORE_MIGRATION_COUNT,
+    .migration_legacy_id = "scaffolder",
+    .top_config_keys = gr_scaffolder_config_keys,
+    .permissions = gr_scaffolder_permissions,
+    .permission_count = GR_SCAFFOLDER_PERMISSION_COUNT,
+};
+
+int gr_scaffolder_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
+{
+    (void)host;
+    *out = &scaffolder_info;
+    return GR_PLUGIN_OK;
+}
+
+int gr_scaffolder_plugin_init(gr_host *host, void **state_out)
+{
+    return gr_plugin_adapter_init(host, gr_scaffolder_plugin_entry, state_out);
+}
+
+int gr_scaffolder_plugin_migrate(gr_host *host)
+{
+    return gr_plugin_adapter_migrate(host, gr_scaffolder_plugin_entry);
+}
+
+int gr_task_store_migrate(gr_db *db)
+{
+    gr_host host = {.db = db};
+
+    return gr_scaffolder_plugin_migrate(&host);
 }

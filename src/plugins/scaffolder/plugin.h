@@ -6,34 +6,52 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
+#include "greenroom/plugin.h"
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/http/http.h"
 #include "host/registry/registry.h"
+#include "plugins/scaffolder/action_service.h"
 #include "plugins/scaffolder/scaffolder.h"
 #include "plugins/scaffolder/worker.h"
 
-/** Name under which the plugin publishes its gr_scaffolder_actions (gr_host_lookup()). */
-#define GR_SCAFFOLDER_ACTIONS_SERVICE "scaffolder.actions"
-
 /** The state of the plugin while serving. */
 typedef struct {
-    gr_host *host;
+    const gr_host_api *api; /* the plugin ABI the plugin registers through */
+    gr_plugin_ctx *ctx;     /* its context, for api calls */
+    gr_host *host;          /* the internal host of a built-in (gr_plugin_builtin_host()) */
     gr_scaffolder *scaffolder;
     gr_scaffolder_workers *workers;
+    gr_scaffolder_action_service action_service; /* published as GR_PLUGIN_SERVICE_ACTIONS */
     void *catalog; /* a gr_catalog handle for catalog:register, or NULL */
     int dry_run_limit;   /* dry runs allowed at the same time */
     atomic_int dry_runs; /* dry runs running now */
 } gr_scaffolder_plugin;
 
-/* Hooks for the table of built-in plugins (see registry.h for their order). */
-int gr_scaffolder_plugin_init(gr_host *host, void **state_out);
-int gr_scaffolder_plugin_start(void *state);
-void gr_scaffolder_plugin_stop(void *state);
-void gr_scaffolder_plugin_destroy(void *state);
+/**
+ * The plugin's entry point, as a shared-library plugin's gr_plugin_init().
+ * Its info declares the top-level scaffolder.* config keys, the `template`
+ * command and the task tables' migrations (history adopted from the
+ * component "scaffolder"). Its setup registers the /api/scaffolder routes,
+ * the /create pages and form pages, the recovery job, the loader of
+ * scaffolder-task resources for permission checks, and publishes
+ * GR_PLUGIN_SERVICE_ACTIONS, which takes other plugins' actions. Its start
+ * and stop hooks start and stop the task workers.
+ */
+int gr_scaffolder_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
 
-/** Every config key the scaffolder reads, ended by a NULL path. */
-extern const gr_config_key gr_scaffolder_plugin_config_keys[];
+/**
+ * The init hook of the built-in definition: runs the entry's setup through
+ * the adapter (host/plugin/plugin.h). Returns GR_OK or the setup's error.
+ */
+int gr_scaffolder_plugin_init(gr_host *host, void **state_out);
+
+/**
+ * The migrate hook of the built-in definition for `greenroom db migrate`:
+ * applies the migrations of the entry's info to host->db. Returns 0 or the
+ * error of a migration.
+ */
+int gr_scaffolder_plugin_migrate(gr_host *host);
 
 /**
  * Finds the Template entity `ref` ("template:namespace/name", any case) in
@@ -59,10 +77,13 @@ int gr_scaffolder_list_templates(gr_scaffolder_plugin *plugin, gr_request *req, 
  */
 void gr_scaffolder_use_catalog(gr_scaffolder *scaffolder, gr_db *db, void *catalog);
 
-/** Registers the routes under /api/scaffolder. Returns 0 or an error of gr_http_route(). */
-int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin, gr_http_server *server);
+/** Registers the /api/scaffolder routes through the ABI. Returns 0 or the error of route(). */
+int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin);
 
-/** Registers the /create pages. Returns 0 or an error of gr_http_route(). */
-int gr_scaffolder_ui_register(gr_scaffolder_plugin *plugin, gr_http_server *server);
+/**
+ * Registers the /create pages and form pages through the ABI, and the
+ * public /create/static files. Returns 0 or the error of a registration.
+ */
+int gr_scaffolder_ui_register(gr_scaffolder_plugin *plugin);
 
 #endif

@@ -16,10 +16,10 @@
 #include "plugins/scaffolder/worker.h"
 #include "plugins/scaffolder/workspace.h"
 
-const gr_config_key gr_scaffolder_plugin_config_keys[] = {
+const gr_plugin_config_key gr_scaffolder_config_keys[] = {
     {
         .path = "scaffolder.workingDirectory",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"./data/scaffolder\"",
         .description = "Folder below which every task gets its own workspace folder, removed "
                        "when the task ends. A relative path is resolved against the folder the "
@@ -27,20 +27,20 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     },
     {
         .path = "scaffolder.concurrentTasksLimit",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "10",
         .description = "Number of tasks one instance runs at the same time; 0 runs none, so "
                        "the instance only accepts tasks for others to run.",
     },
     {
         .path = "scaffolder.taskTimeoutSeconds",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "3600",
         .description = "Time limit of one task, in seconds. A task still running then fails.",
     },
     {
         .path = "scaffolder.taskLeaseSeconds",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "60",
         .description = "How long a running task's claim lasts without a heartbeat, in seconds "
                        "(at least 2). When the instance running a task dies, the task is marked "
@@ -48,13 +48,13 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     },
     {
         .path = "scaffolder.limits.workspaceBytes",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "536870912",
         .description = "Maximum size of the files in one task's workspace, in bytes.",
     },
     {
         .path = "scaffolder.limits.templateIterations",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "10000000",
         .description = "Maximum template work of one task or dry run: loop iterations and "
                        "generated list items of every template it renders, counted together. "
@@ -62,7 +62,7 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     },
     {
         .path = "scaffolder.dryRun.timeoutSeconds",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "30",
         .description = "Time limit of one dry run (POST /api/scaffolder/v2/dry-run), in "
                        "seconds. A dry run runs while its request waits and fails once the "
@@ -70,7 +70,7 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     },
     {
         .path = "scaffolder.dryRun.concurrency",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "0",
         .description = "Number of dry runs one instance runs at the same time. Each one "
                        "occupies an HTTP worker thread (there is one per CPU) while it runs, "
@@ -80,47 +80,42 @@ const gr_config_key gr_scaffolder_plugin_config_keys[] = {
     },
     {
         .path = "scaffolder.defaultAuthor.name",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"Scaffolder\"",
         .description = "Author name of the commits that publish actions make.",
     },
     {
         .path = "scaffolder.defaultAuthor.email",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"scaffolder@backstage.io\"",
         .description = "Author email of the commits that publish actions make.",
     },
     {
         .path = "scaffolder.defaultCommitMessage",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"Initial commit\"",
         .description = "Message of the first commit that publish actions make.",
     },
     {
         .path = "scaffolder.templateRoots",
-        .types = GR_CONFIG_ARRAY,
+        .types = GR_PLUGIN_CONFIG_ARRAY,
         .default_json = "[]",
         .description = "Folders that templates read from local files may fetch from with "
                        "relative URLs leading outside their own folder (such as "
                        "../../skeletons/x). Without an entry, a file template reads only "
                        "below its own folder.",
     },
-    {.path = "scaffolder.templateRoots[]", .types = GR_CONFIG_STRING},
+    {.path = "scaffolder.templateRoots[]", .types = GR_PLUGIN_CONFIG_STRING},
     {
         .path = "scaffolder.publishGit.localRoots",
-        .types = GR_CONFIG_ARRAY,
+        .types = GR_PLUGIN_CONFIG_ARRAY,
         .default_json = "[]",
         .description = "Folders under which publish:git may push to local repositories "
                        "(a path or a file:// URL). Remote URLs need no entry.",
     },
-    {.path = "scaffolder.publishGit.localRoots[]", .types = GR_CONFIG_STRING},
+    {.path = "scaffolder.publishGit.localRoots[]", .types = GR_PLUGIN_CONFIG_STRING},
     {.path = NULL},
 };
-
-const gr_config_key *gr_scaffolder_config_keys(void)
-{
-    return gr_scaffolder_plugin_config_keys;
-}
 
 static char *trim_slash(const char *url)
 {

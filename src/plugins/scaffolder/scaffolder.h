@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "greenroom/plugin.h"
 #include "host/auth/identity.h"
 #include "plugins/scaffolder/action.h"
 #include "plugins/scaffolder/template/template.h"
@@ -135,7 +136,7 @@ const gr_scaffolder_integration *gr_scaffolder_integration_find(const gr_scaffol
  */
 json_t *gr_scaffolder_tokens(const gr_scaffolder *scaffolder);
 
-/** Returns the config keys the scaffolder reads, ended by a NULL path (static). */
-const struct gr_config_key *gr_scaffolder_config_keys(void);
+/** The top-level config keys the scaffolder reads (scaffolder.*), ended by a NULL path. */
+extern const gr_plugin_config_key gr_scaffolder_config_keys[];
 
 #endif

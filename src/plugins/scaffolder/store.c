@@ -2,6 +2,7 @@
 /* The task queue in the database: tasks with claims and states, and their event logs. */
 #include "plugins/scaffolder/store.h"
 
+#include <assert.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
-#include "host/store/migrate.h"
 
 #define TABLES_COMMON                                                                              \
     "CREATE TABLE scaffolder_tasks ("                                                              \
@@ -43,7 +43,7 @@
 /* The creator's identity as JSON (creator.h), so a task runs with its creator's permissions. */
 #define CREATOR_COLUMN "ALTER TABLE scaffolder_tasks ADD COLUMN creator TEXT;"
 
-static const gr_db_migration migrations[] = {
+const gr_plugin_migration gr_task_store_migrations[] = {
     {
         .version = 1,
         .description = "tasks and task events",
@@ -58,10 +58,9 @@ static const gr_db_migration migrations[] = {
     },
 };
 
-int gr_task_store_migrate(gr_db *db)
-{
-    return gr_db_migrate(db, "scaffolder", migrations, sizeof(migrations) / sizeof(migrations[0]));
-}
+static_assert(sizeof(gr_task_store_migrations) / sizeof(gr_task_store_migrations[0]) ==
+                  GR_TASK_STORE_MIGRATION_COUNT,
+              "GR_TASK_STORE_MIGRATION_COUNT counts the migrations");
 
 void gr_scaffolder_new_id(char out[GR_SCAFFOLDER_ID_SIZE])
 {

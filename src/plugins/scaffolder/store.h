@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "greenroom/plugin.h"
 #include "host/store/db.h"
 
 /*
- * Tables (migrations of component "scaffolder"):
+ * Tables (migrations of component "plugin:scaffolder", recorded under
+ * "scaffolder" before the plugin ABI declared them):
  *   scaffolder_tasks(id, spec, secrets, status, created_by, template_ref,
  *                    created_at, last_heartbeat_at, claimed_by,
  *                    claim_expires_at, cancel_requested, state, completed_at,
@@ -31,7 +33,16 @@
 /** Writes a new random UUID (version 4) to `out`. */
 void gr_scaffolder_new_id(char out[GR_SCAFFOLDER_ID_SIZE]);
 
-/** Applies the scaffolder's migrations. Returns 0 or a database error. */
+/** The task tables' migrations, in version order, declared in the plugin's info. */
+extern const gr_plugin_migration gr_task_store_migrations[];
+/** Number of entries of gr_task_store_migrations. */
+#define GR_TASK_STORE_MIGRATION_COUNT 2
+
+/**
+ * Applies the scaffolder's migrations as the plugin host does
+ * (gr_scaffolder_plugin_migrate(), plugin.c), for programs without a
+ * server. Returns 0 or a database error.
+ */
 int gr_task_store_migrate(gr_db *db);
 
 /**

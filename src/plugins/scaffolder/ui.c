@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "host/auth/cookie.h"
 #include "host/common/alloc.h"
 #include "host/common/assets.h"
 #include "host/common/buf.h"
@@ -22,13 +21,13 @@
 #include "plugins/scaffolder/spec.h"
 #include "plugins/scaffolder/store.h"
 #include "plugins/scaffolder/task_user.h"
-#include "plugins/ui/page.h"
 
 /*
- * The pages are pages of the portal UI: its layout (sidebar, header,
- * theme) frames them, with plugins/scaffolder/ui/create.css for what is
- * particular to them. A server without the UI plugin serves them in a
- * small shell of their own.
+ * The pages and form pages are registered through the plugin ABI, so the
+ * host frames them: in the portal UI's layout (sidebar, header, theme) when
+ * the UI runs, else in its plain layout. plugins/scaffolder/ui/create.css
+ * styles what is particular to them. The host checks the session and the
+ * CSRF token of every form post before a form page renders.
  */
 
 /* Maximum number of catalog entities the pickers of one form offer. */
@@ -43,57 +42,49 @@ typedef struct {
     gr_scaffolder_plugin *plugin;
     gr_request *req;
     gr_response *res;
-    gr_ui_page *page; /* the portal page, or NULL when no UI frames the pages */
+    gr_html *out; /* the page's HTML, framed by the host */
     const char *title;
     bool refresh;
 } create_page;
 
-/* Starts the page body: inside the portal only the title is kept for the
- * layout; the own shell writes the document head, header and title. */
+/* Starts the page body; the host writes the title as the heading. */
 static void page_start(create_page *cp, gr_buf *out, const char *title, bool refresh)
 {
+    (void)out;
     cp->title = gr_arena_strdup(gr_req_arena(cp->req), title);
     cp->refresh = refresh;
-    if (cp->page != NULL)
-        return;
-    gr_buf_puts(out, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<title>");
-    gr_buf_put_html(out, title);
-    gr_buf_puts(out, " - greenroom</title>"
-                     "<link rel=\"stylesheet\" href=\"" CREATE_STYLESHEET_URL "\">");
-    if (refresh)
-        gr_buf_printf(out, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>",
-                      TASK_REFRESH_S);
-    gr_buf_puts(out,
-                "</head><body><header class=\"top\"><a class=\"brand\" href=\"/\">greenroom</a>"
-                "<nav><a href=\"/catalog\">Catalog</a><a href=\"/create\">Create</a>"
-                "<a href=\"/create/tasks\">Tasks</a></nav></header><main><h1>");
-    gr_buf_put_html(out, title);
-    gr_buf_puts(out, "</h1>");
 }
 
+/* Hands the body to the host with the page's frame: status, title, stylesheet, breadcrumbs and,
+ * for a running task, a reload for browsers without scripts. Frees `out`. */
 static int page_end(create_page *cp, gr_buf *out, int status)
 {
-    int rc = 0;
+    const gr_host_api *api = cp->plugin->api;
+    gr_plugin_crumb crumbs[] = {{"Home", "/"}, {"Create", "/create"}, {cp->title, NULL}};
+    gr_plugin_page_frame frame = {
+        .struct_size = sizeof(frame),
+        .status = status,
+        .title = cp->title,
+        .flags = cp->refresh ? GR_PLUGIN_PAGE_REFRESH_NOSCRIPT : 0,
+        .refresh_seconds = cp->refresh ? TASK_REFRESH_S : 0,
+        .stylesheet = CREATE_STYLESHEET_URL,
+        .crumbs = crumbs,
+        .crumb_count = sizeof(crumbs) / sizeof(crumbs[0]),
+    };
 
-    if (cp->page != NULL) {
-        gr_ui_page_add_stylesheet(cp->page, CREATE_STYLESHEET_URL);
-        if (cp->refresh)
-            gr_ui_page_refresh(cp->page, TASK_REFRESH_S, 1);
-        gr_ui_page_crumb(cp->page, "Home", "/");
-        gr_ui_page_crumb(cp->page, "Create", "/create");
-        gr_ui_page_crumb(cp->page, cp->title, NULL);
-        rc = gr_ui_page_render_html(cp->page, status, cp->title,
-                                    gr_buf_cstr(out), 0);
-        gr_buf_free(out);
-        return rc;
-    }
-    gr_buf_puts(out, "</main></body></html>");
-    gr_res_body(cp->res, status, "text/html; charset=utf-8", out->data, out->len);
-    gr_res_header(cp->res, "Cache-Control", "private, no-cache");
+    api->html_raw(cp->out, gr_buf_cstr(out));
     gr_buf_free(out);
-    return rc;
+    api->res_header(cp->res, "Cache-Control", "private, no-cache");
+    return api->page_frame(cp->out, &frame);
+}
+
+/* Sends 303 See Other to `location`, a path of this server, without the layout. */
+static int page_redirect(create_page *cp, const char *location)
+{
+    gr_plugin_page_frame frame = {.struct_size = sizeof(frame), .flags = GR_PLUGIN_PAGE_RAW};
+    int rc = gr_res_redirect(cp->res, 303, location);
+
+    return rc < 0 ? rc : cp->plugin->api->page_frame(cp->out, &frame);
 }
 
 static const char *entity_title(const json_t *entity)
@@ -368,7 +359,7 @@ static int render_form(form_state *state, const json_t *errors, const char *mess
 {
     gr_buf out = GR_BUF_INIT;
     char *values = json_dumps(state->values, JSON_COMPACT);
-    const char *csrf = gr_auth_csrf_token(state->req);
+    const char *csrf = state->plugin->api->req_csrf_token(state->req);
     size_t count = json_array_size(state->steps);
     char step_text[32];
 
@@ -385,8 +376,8 @@ static int render_form(form_state *state, const json_t *errors, const char *mess
     snprintf(step_text, sizeof(step_text), "%zu", state->step);
     put_hidden(&out, "_step", step_text);
     put_hidden(&out, "_values", values ? values : "{}");
-    if (csrf != NULL && csrf[0] != '\0')
-        put_hidden(&out, GR_AUTH_CSRF_FIELD, csrf);
+    if (csrf[0] != '\0')
+        put_hidden(&out, GR_PLUGIN_CSRF_FIELD, csrf);
     if (state->step < count) {
         json_t *step = json_array_get(state->steps, state->step);
         json_t *entities = picker_entities(state->plugin);
@@ -470,7 +461,6 @@ static int form_page(create_page *cp)
 /* Creates the task from a reviewed form and redirects to its page. */
 static int create_from_form(form_state *state)
 {
-    gr_response *res = state->cp->res;
     gr_scaffolder_plugin *plugin = state->plugin;
     json_t *errors = NULL;
     json_t *user = NULL;
@@ -499,7 +489,7 @@ static int create_from_form(form_state *state)
         char *location = gr_xasprintf("/create/tasks/%s", id);
 
         gr_scaffolder_workers_notify(plugin->workers);
-        rc = gr_res_redirect(res, 303, location);
+        rc = page_redirect(state->cp, location);
         free(location);
     }
     free(ref);
@@ -509,22 +499,35 @@ static int create_from_form(form_state *state)
     return rc;
 }
 
+/* Returns the form fields the host decoded, as [[name, value], ...] (a new reference). */
+static gr_form_fields *read_fields(create_page *cp)
+{
+    const gr_host_api *api = cp->plugin->api;
+    size_t count = api->req_form_count(cp->req);
+    json_t *fields = json_array();
+
+    for (size_t i = 0; i < count; i++) {
+        const char *name = NULL;
+        const char *value = NULL;
+
+        if (api->req_form_at(cp->req, i, &name, &value) == GR_PLUGIN_OK)
+            json_array_append_new(fields, json_pack("[ss]", name, value));
+    }
+    return fields;
+}
+
+/* Handles a post of the template form. The host has checked its session and CSRF token. */
 static int form_post(create_page *cp)
 {
-    gr_request *req = cp->req;
     form_state state = {0};
     gr_form_fields *fields = NULL;
-    size_t len = 0;
-    const char *body = gr_req_body(req, &len);
     const char *action;
     size_t count;
     int rc;
 
-    if ((rc = gr_auth_csrf_check(req)) < 0)
-        return rc;
     if ((rc = load_form_template(cp, &state)) < 0)
         goto done;
-    fields = gr_form_parse(body, len);
+    fields = read_fields(cp);
     state.values = json_loads(gr_form_get(fields, "_values") ?: "{}", 0, NULL);
     if (!json_is_object(state.values)) {
         json_decref(state.values);
@@ -742,13 +745,13 @@ static int task_page(create_page *cp)
     render_output(&out, json_object_get(done, "output"));
     render_log(&out, events, &last_id);
     if (running) {
-        const char *csrf = gr_auth_csrf_token(req);
+        const char *csrf = plugin->api->req_csrf_token(req);
 
         gr_buf_puts(&out, "<form method=\"post\" action=\"/create/tasks/");
         gr_buf_put_html(&out, id);
         gr_buf_puts(&out, "/cancel\">");
-        if (csrf != NULL && csrf[0] != '\0')
-            put_hidden(&out, GR_AUTH_CSRF_FIELD, csrf);
+        if (csrf[0] != '\0')
+            put_hidden(&out, GR_PLUGIN_CSRF_FIELD, csrf);
         gr_buf_puts(&out, "<button type=\"submit\">Cancel</button></form>");
         gr_buf_puts(&out, "<script src=\"/create/static/task.js\" data-task=\"");
         gr_buf_put_html(&out, id);
@@ -759,25 +762,24 @@ static int task_page(create_page *cp)
     return page_end(cp, &out, 200);
 }
 
+/* Cancels a task from its page's form: the host checked its session and CSRF token already. */
 static int cancel_post(create_page *cp)
 {
     gr_scaffolder_plugin *plugin = cp->plugin;
     gr_request *req = cp->req;
-    gr_response *res = cp->res;
     const char *id = gr_req_param(req, "taskId");
     json_t *task = NULL;
     char *location;
     int rc;
 
-    if ((rc = gr_auth_csrf_check(req)) < 0 ||
-        (rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.cancel", id, &task)) < 0)
+    if ((rc = gr_scaffolder_task_get(plugin, req, "scaffolder.task.cancel", id, &task)) < 0)
         return rc;
     json_decref(task);
     rc = gr_task_cancel(plugin->host->db, id);
     if (rc < 0 && rc != GR_ECONFLICT)
         return rc;
     location = gr_xasprintf("/create/tasks/%s", id);
-    rc = gr_res_redirect(res, 303, location);
+    rc = page_redirect(cp, location);
     free(location);
     return rc;
 }
@@ -852,55 +854,50 @@ static int static_file(gr_request *req, gr_response *res, void *payload)
     return 0;
 }
 
-/*
- * Each page function has two entry points: one for a page of the portal UI
- * and one for a plain route when the server runs without the UI.
- */
-#define CREATE_ENTRY_POINTS(fn)                                                                    \
-    static int fn##_ui(gr_ui_page *page, void *payload)                                            \
+/* The render function of each page and form page. */
+#define CREATE_PAGE(fn)                                                                            \
+    static int fn##_render(gr_request *req, gr_html *out, void *payload)                           \
     {                                                                                              \
-        create_page cp = {payload, gr_ui_page_request(page), gr_ui_page_response(page), page,     \
-                          NULL, false};                                                            \
-        return fn(&cp);                                                                            \
-    }                                                                                              \
-    static int fn##_http(gr_request *req, gr_response *res, void *payload)                         \
-    {                                                                                              \
-        create_page cp = {payload, req, res, NULL, NULL, false};                                   \
+        gr_scaffolder_plugin *plugin = payload;                                                    \
+        create_page cp = {plugin, req, plugin->api->page_response(out), out, NULL, false};         \
         return fn(&cp);                                                                            \
     }
 
-CREATE_ENTRY_POINTS(gallery_page)
-CREATE_ENTRY_POINTS(form_page)
-CREATE_ENTRY_POINTS(form_post)
-CREATE_ENTRY_POINTS(tasks_page)
-CREATE_ENTRY_POINTS(task_page)
-CREATE_ENTRY_POINTS(cancel_post)
+CREATE_PAGE(gallery_page)
+CREATE_PAGE(form_page)
+CREATE_PAGE(form_post)
+CREATE_PAGE(tasks_page)
+CREATE_PAGE(task_page)
+CREATE_PAGE(cancel_post)
 
-int gr_scaffolder_ui_register(gr_scaffolder_plugin *plugin, gr_http_server *server)
+int gr_scaffolder_ui_register(gr_scaffolder_plugin *plugin)
 {
     const struct {
-        const char *method;
+        bool form;
         const char *pattern;
-        gr_ui_page_fn page;
-        gr_http_handler handler;
-    } routes[] = {
-        {"GET", "/create", gallery_page_ui, gallery_page_http},
-        {"GET", "/create/templates/:namespace/:name", form_page_ui, form_page_http},
-        {"POST", "/create/templates/:namespace/:name", form_post_ui, form_post_http},
-        {"GET", "/create/tasks", tasks_page_ui, tasks_page_http},
-        {"GET", "/create/tasks/:taskId", task_page_ui, task_page_http},
-        {"POST", "/create/tasks/:taskId/cancel", cancel_post_ui, cancel_post_http},
+        const char *title;
+        gr_plugin_page_fn render;
+    } pages[] = {
+        {false, "/create", "Create a new component", gallery_page_render},
+        {false, "/create/templates/:namespace/:name", "Template", form_page_render},
+        {true, "/create/templates/:namespace/:name", "Template", form_post_render},
+        {false, "/create/tasks", "Tasks", tasks_page_render},
+        {false, "/create/tasks/:taskId", "Task", task_page_render},
+        {true, "/create/tasks/:taskId/cancel", "Task", cancel_post_render},
     };
-    gr_ui *ui = gr_host_lookup(plugin->host, GR_UI_SERVICE);
-    int rc = gr_http_route(server, "GET", "/create/static/:file", GR_ROUTE_PUBLIC, static_file,
-                           plugin);
+    const gr_host_api *api = plugin->api;
+    int rc;
 
-    for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (ui != NULL)
-            rc = gr_ui_page_add(ui, routes[i].method, routes[i].pattern, routes[i].page, plugin);
-        else
-            rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                               plugin);
+    /* TODO: the ABI registers public files only under /api/<plugin-id>, so the stylesheet and
+     * script stay on the host's server at /create/static, where their URLs have always been. */
+    rc = gr_http_route(plugin->host->http, "GET", "/create/static/:file", GR_ROUTE_PUBLIC,
+                       static_file, plugin);
+    for (size_t i = 0; rc == 0 && i < sizeof(pages) / sizeof(pages[0]); i++) {
+        gr_plugin_page page = {sizeof(page), pages[i].pattern, pages[i].title, pages[i].render,
+                               plugin};
+
+        rc = pages[i].form ? api->form_page_add(plugin->ctx, &page)
+                           : api->page_add(plugin->ctx, &page);
     }
     return rc;
 }

@@ -50,7 +50,8 @@ static int layout_page(gr_ui_page *page, void *payload)
     if (out.stylesheet != NULL)
         gr_ui_page_add_stylesheet(page, out.stylesheet);
     if (out.refresh_seconds > 0)
-        gr_ui_page_refresh(page, out.refresh_seconds, 0);
+        gr_ui_page_refresh(page, out.refresh_seconds,
+                           (out.flags & GR_PLUGIN_PAGE_REFRESH_NOSCRIPT) != 0);
     for (size_t i = 0; i < out.crumb_count; i++)
         gr_ui_page_crumb(page, out.crumbs[i].label, out.crumbs[i].href);
     return gr_ui_page_render_html(page, out.status, out.title, out.html,
@@ -58,15 +59,28 @@ static int layout_page(gr_ui_page *page, void *payload)
                                                                            : 0);
 }
 
-static int layout_page_add(const gr_layout_provider *self, const char *path,
-                           gr_layout_page_fn page, void *payload)
+/* Registers a plugin page for `method` (GET, or POST for a form page). */
+static int page_register(const gr_layout_provider *self, const char *method, const char *path,
+                         gr_layout_page_fn page, void *payload)
 {
     gr_ui *ui = ui_of(self);
     ui_layout_entry *entry = entry_new(ui);
 
     entry->page = page;
     entry->payload = payload;
-    return gr_ui_page_add(ui, "GET", path, layout_page, entry);
+    return gr_ui_page_add(ui, method, path, layout_page, entry);
+}
+
+static int layout_page_add(const gr_layout_provider *self, const char *path,
+                           gr_layout_page_fn page, void *payload)
+{
+    return page_register(self, "GET", path, page, payload);
+}
+
+static int layout_form_page_add(const gr_layout_provider *self, const char *path,
+                                gr_layout_page_fn page, void *payload)
+{
+    return page_register(self, "POST", path, page, payload);
 }
 
 static int layout_nav_add(const gr_layout_provider *self, const gr_plugin_nav *nav)
@@ -171,6 +185,7 @@ void gr_ui__layout_init(gr_ui *ui)
         .nav_add = layout_nav_add,
         .tab_add = layout_tab_add,
         .card_add = layout_card_add,
+        .form_page_add = layout_form_page_add,
     };
 }
 

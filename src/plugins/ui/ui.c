@@ -248,8 +248,8 @@ static int ui_open_catalog(gr_ui *ui)
  * Reads the theme, adds the UI's pages and publishes the layout provider
  * (GR_PLUGIN_SERVICE_LAYOUT) for the plugins set up after it. The host
  * applied the migrations first. The gr_ui also stays on the host under
- * GR_UI_SERVICE for the built-ins that add pages with the UI's own
- * functions (the scaffolder, auth's sign-in redirect).
+ * GR_UI_SERVICE for the built-ins that ask whether it runs (auth's sign-in
+ * redirect).
  */
 static int ui_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
 {
