@@ -11,25 +11,15 @@
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
-#include "plugins/search/search.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
-#include "plugins/techdocs/store.h"
 #include "plugins/ui/ui.h"
 
 /* `greenroom db migrate` calls these instead of init, so that it applies the
- * schema without reading locations, starting threads or opening sockets. */
-static int search_migrate(gr_host *host)
-{
-    return gr_search_migrate(host->db);
-}
-
-static int techdocs_migrate(gr_host *host)
-{
-    return gr_techdocs_store_migrate(host->db);
-}
-
+ * schema without reading locations, starting threads or opening sockets.
+ * Built-ins written against the ABI need none: their infos declare their
+ * migrations. */
 static int scaffolder_migrate(gr_host *host)
 {
     return gr_task_store_migrate(host->db);
@@ -61,15 +51,12 @@ static const gr_plugin_def builtin_auth = {
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
  * life cycle, the query route, the reindex job, the "collators" and
- * "search" services, its top-level config keys and its command. The host
- * makes its definition from the info (gr_plugin_builtin_table()); the
- * schedule keys keep their internal check, which the ABI's keys lack.
- * TODO: its migrations are recorded under the component "search". With
- * migration_legacy_id = "search" (ABI 1.2) the host moves that history to
- * "plugin:search", and gr_plugin_adapter_migrate() can be the migrate hook.
- * Two steps are left: gr_search_new() still applies them itself (search.c),
- * and their SQL is an embedded asset found at run time, while
- * gr_plugin_info.migrations needs the text at compile time.
+ * "search" services, its top-level config keys, its command and its
+ * migrations, whose SQL files the build turns into C strings (gr_sql.h).
+ * With migration_legacy_id = "search" the host moves the history of
+ * earlier releases to "plugin:search". The host makes its definition from
+ * the info (gr_plugin_builtin_table()); the schedule keys keep their
+ * internal check, which the ABI's keys lack.
  */
 
 /*
@@ -78,10 +65,10 @@ static const gr_plugin_def builtin_auth = {
  * frames, the prebuild job, the "techdocs" service and its command, and it
  * finds search with service_lookup(). Its public stylesheet stays on the
  * host's server (see the TODO in techdocs/pages.c).
+ * Its migrations are declared in its info as search's are, with
+ * migration_legacy_id = "techdocs".
  * TODO: its config keys (top-level techdocs.*) stay internal, because they
- * list allowed values, which gr_plugin_config_key cannot declare. Its
- * migrations (component "techdocs", applied by techdocs/store.c) stay
- * internal for the reasons given for search.
+ * list allowed values, which gr_plugin_config_key cannot declare.
  */
 
 /* TODO: register the scaffolder through the plugin ABI. Its form pages use
@@ -132,11 +119,9 @@ static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &gr_apidocs_plugin},
     {.entry = gr_search_plugin_entry,
      .init = gr_search_plugin_init,
-     .migrate = search_migrate,
      .checks = gr_search_config_checks},
     {.entry = gr_techdocs_plugin_entry,
      .init = gr_techdocs_plugin_init,
-     .migrate = techdocs_migrate,
      .config_keys = gr_techdocs_config_keys},
     {.def = &builtin_scaffolder},
     {.def = &gr_plugin_loader_def}, /* last: plugins register into the features above */

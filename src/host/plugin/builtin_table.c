@@ -64,6 +64,8 @@ static const gr_plugin_def *make_def(const gr_plugin_builtin *builtin)
     def->config_keys =
         builtin->config_keys != NULL ? builtin->config_keys : convert_keys(info, builtin->checks);
     def->migrate = builtin->migrate;
+    if (info->migration_count > 0)
+        def->migrate_entry = builtin->entry;
     return def;
 }
 

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "greenroom/plugin.h"
+
 typedef struct gr_host gr_host;
 struct gr_config_key; /* host/config/config.h */
 
@@ -42,6 +44,10 @@ typedef struct {
      * migration's error. Init must still apply them too, because serve does
      * not call this hook. NULL when the plugin has no tables. */
     int (*migrate)(gr_host *host);
+    /* A built-in written against the ABI whose info declares migrations:
+     * its entry point, so that `greenroom db migrate` applies them with
+     * gr_plugin_adapter_migrate() when `migrate` is NULL. NULL otherwise. */
+    gr_plugin_init_fn migrate_entry;
 } gr_plugin_def;
 
 /** Returns the built-in plugins, ended by a NULL pointer (borrowed, static). */
