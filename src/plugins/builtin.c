@@ -31,22 +31,18 @@ static int ui_migrate(gr_host *host)
 }
 
 /*
- * TODO: register auth through the plugin ABI. The ABI lacks a sign-in
- * provider registration (the public start, handler/frame, refresh and
- * logout routes under /api/auth/:provider). It also lacks a way to issue a
- * Backstage identity token and session cookie for a resolved user ref with
- * its ownership refs. Auth further needs the host's signing keys (for
- * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the
- * UI's sign-in page through gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
- * once the UI looks it up through the ABI.
+ * auth is set up through the plugin ABI (plugins/auth/plugin.c): it
+ * registers the guest and OIDC sign-in providers with
+ * signin_provider_add() (ABI 1.4) and the /api/auth/sign-in page. The host
+ * keeps the rest of authentication: keys and JWKS, sessions, token checks,
+ * the identity-aware proxies, the sign-in routes of every provider and the
+ * permission API (host/auth/routes.c).
+ * TODO: its config keys stay internal, because they include the host's own
+ * (backend.auth, rate limits, permission) and list allowed values and
+ * secrets. Its state reaches the UI's sign-in page through
+ * gr_host_lookup(GR_AUTH_SERVICE) until the UI reads the providers through
+ * the ABI.
  */
-static const gr_plugin_def builtin_auth = {
-    .id = "auth",
-    .description = "sign-in providers, identity tokens, sessions and the permission API",
-    .init = gr_auth_plugin_init,
-    .destroy = gr_auth_plugin_destroy,
-    .config_keys = gr_auth_plugin_keys,
-};
 
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
@@ -113,7 +109,9 @@ static const gr_plugin_def builtin_ui = {
  * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
-    {.def = &builtin_auth},
+    {.entry = gr_auth_plugin_entry,
+     .init = gr_auth_plugin_init,
+     .config_keys = gr_auth_plugin_keys},
     {.def = &gr_catalog_plugin},
     {.def = &builtin_ui},
     {.def = &gr_apidocs_plugin},

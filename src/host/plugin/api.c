@@ -321,6 +321,8 @@ static const gr_host_api host_api = {
 
     .req_query_count = gr_req_query_count,
     .req_query_at = gr_req_query_at,
+
+    .signin_provider_add = gr_plugin__signin_provider_add,
 };
 
 const gr_host_api *gr_plugin__api(void)

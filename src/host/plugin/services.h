@@ -67,4 +67,9 @@ void gr_plugin__html_entity_link(gr_html *out, const char *entity_ref);
 int gr_plugin__page_frame(gr_html *out, const gr_plugin_page_frame *frame);
 gr_response *gr_plugin__page_response(gr_html *out);
 
+/* signin.c */
+int gr_plugin__signin_provider_add(gr_plugin_ctx *ctx, const gr_plugin_signin_provider *provider);
+/** Forgets every sign-in provider `ctx` registered, when its setup fails. */
+void gr_plugin__signins_remove(const gr_plugin_ctx *ctx);
+
 #endif
