@@ -137,6 +137,19 @@ typedef struct {
     int required;             /* nonzero: start-up fails when it is missing */
     const char *default_json; /* default as JSON text, or NULL */
     const char *description;  /* one sentence, shown by `greenroom plugin list --keys` */
+
+    /*
+     * Members added in ABI 1.4. The host reads them only from a plugin whose
+     * info declares 1.4 or later, because the arrays of older plugins are
+     * made of the shorter struct.
+     */
+
+    /* Allowed strings, ended by NULL; a string value outside the list is
+     * rejected at start-up with the list in the message. NULL allows any. */
+    const char *const *allowed;
+    /* Nonzero: the value is a credential. `greenroom config check` prints it
+     * as <secret>, and messages about it never show it. */
+    int secret;
 } gr_plugin_config_key;
 
 /** A CLI subcommand (`greenroom <name> ...`); only built-in plugins' commands reach the CLI. */

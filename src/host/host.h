@@ -32,7 +32,8 @@ struct gr_host {
     const char *instance_id;  /* unique per process, used as lease owner */
     const char *base_url;     /* app.baseUrl, without a trailing slash */
     gr_auth *auth;            /* identities, tokens, sessions (host/auth/auth.h) */
-    const gr_permission_policy *permissions; /* host/permission/permission.h */
+    /* host/permission/permission.h; plugins declare permissions into it during init only */
+    gr_permission_policy *permissions;
     gr_host_service services[GR_HOST_MAX_SERVICES]; /* see gr_host_provide() */
     unsigned service_count;
 };

@@ -113,6 +113,10 @@ expect_status 2 "unknown permission"
 expect_err "'catalog.entity.reed' is not a known permission" "unknown permission"
 expect_err "the configuration is invalid" "unknown permission"
 
+run config check --config "$data/plugin-policy.yaml"
+expect_status 0 "plugin permission"
+expect_err "no built-in feature declares (acme.report.read)" "plugin permission"
+
 run config check --config "$data/bad-lifetime.yaml"
 expect_status 2 "token lifetime"
 expect_err "auth.backstageTokenExpiration: 300 seconds is outside the allowed range" \

@@ -47,6 +47,20 @@ static void remove_dir(char *dir)
     free(dir);
 }
 
+/* Compiles `source_text` into NAME.so in `dir`; the test fails when the compiler does. */
+static void build_library(const char *dir, const char *name, const char *source_text)
+{
+    const char *root = getenv("GR_SOURCE_DIR");
+    char *file = gr_xasprintf("%s.c", name);
+    char *command = gr_xasprintf("cc -shared -fPIC -I%s/include -o %s/%s.so %s/%s.c",
+                                 root != NULL ? root : ".", dir, name, dir, name);
+
+    gr_test_write_file(dir, file, source_text);
+    assert_int_equal(system(command), 0);
+    free(command);
+    free(file);
+}
+
 static void abi_major_mismatch_exits_1(void **state)
 {
     char *path = plugin_test_path("fixture_abi_major");
@@ -154,21 +168,16 @@ static void library_top_keys_exit_1(void **state)
         "    *out = &info;\n"
         "    return GR_PLUGIN_OK;\n"
         "}\n";
-    const char *root = getenv("GR_SOURCE_DIR");
     char *dir = write_config("plugin-top-keys", "  - path: ./grabby.so\n");
-    char *command = gr_xasprintf("cc -shared -fPIC -I%s/include -o %s/grabby.so %s/grabby.c",
-                                 root != NULL ? root : ".", dir, dir);
     gr_test_output res;
 
     (void)state;
-    gr_test_write_file(dir, "grabby.c", source_text);
-    assert_int_equal(system(command), 0);
+    build_library(dir, "grabby", source_text);
     res = serve_failing(dir);
     assert_int_equal(res.status, 1);
     assert_true(plugin_test_has(res.err, "top_config_keys are for built-in plugins only"));
     gr_test_output_free(&res);
     remove_dir(dir);
-    free(command);
 }
 
 static void bad_plugin_config_exits_2(void **state)
@@ -195,6 +204,112 @@ static void bad_plugin_config_exits_2(void **state)
         remove_dir(dir);
         free(yaml);
     }
+    free(path);
+}
+
+/* A plugin whose only key allows two strings. */
+static const char picky_source[] =
+    "#include \"greenroom/plugin.h\"\n"
+    "static const char *const modes[] = {\"fast\", \"safe\", 0};\n"
+    "static const gr_plugin_config_key keys[] = {\n"
+    "    {.path = \"mode\", .types = GR_PLUGIN_CONFIG_STRING, .allowed = modes},\n"
+    "    {.path = 0},\n"
+    "};\n"
+    "static const gr_plugin_info info = {\n"
+    "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
+    "    .id = \"picky\", .version = \"1.0.0\", .config_keys = keys,\n"
+    "};\n"
+    "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
+    "{\n"
+    "    (void)host;\n"
+    "    *out = &info;\n"
+    "    return GR_PLUGIN_OK;\n"
+    "}\n";
+
+/* A plugin built for ABI 1.3, whose config keys had five members. */
+static const char elder_source[] =
+    "#include \"greenroom/plugin.h\"\n"
+    "typedef struct {\n"
+    "    const char *path;\n"
+    "    unsigned types;\n"
+    "    int required;\n"
+    "    const char *default_json;\n"
+    "    const char *description;\n"
+    "} key_1_3;\n"
+    "static const key_1_3 keys[] = {\n"
+    "    {.path = \"greeting\", .types = GR_PLUGIN_CONFIG_STRING, .default_json = \"\\\"hi\\\"\"},\n"
+    "    {.path = \"limit\", .types = GR_PLUGIN_CONFIG_INTEGER},\n"
+    "    {.path = 0},\n"
+    "};\n"
+    "static const gr_plugin_info info = {\n"
+    "    .abi_version = GR_PLUGIN_ABI_MAKE(1, 3),\n"
+    "    .struct_size = offsetof(gr_plugin_info, top_config_keys) + sizeof(void *),\n"
+    "    .id = \"elder\", .version = \"1.3.0\",\n"
+    "    .config_keys = (const gr_plugin_config_key *)(const void *)keys,\n"
+    "};\n"
+    "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
+    "{\n"
+    "    (void)host;\n"
+    "    *out = &info;\n"
+    "    return GR_PLUGIN_OK;\n"
+    "}\n";
+
+static void config_allowed_values(void **state)
+{
+    char *dir = write_config("plugin-allowed", "  - path: ./picky.so\n"
+                                               "    config:\n"
+                                               "      mode: reckless\n");
+    gr_test_output res;
+
+    (void)state;
+    build_library(dir, "picky", picky_source);
+    res = serve_failing(dir);
+    assert_int_equal(res.status, 2);
+    assert_true(plugin_test_has(res.err, "plugins[0].config.mode: \"reckless\" is not allowed; "
+                                         "use one of fast, safe"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+}
+
+/* Keys of a 1.3 plugin are read with the 1.3 layout: the second key is still found. */
+static void config_keys_of_older_abi(void **state)
+{
+    char *dir = write_config("plugin-elder", "  - path: ./elder.so\n"
+                                             "    config:\n"
+                                             "      limit: lots\n");
+    gr_test_output res;
+
+    (void)state;
+    build_library(dir, "elder", elder_source);
+    res = serve_failing(dir);
+    assert_int_equal(res.status, 2);
+    assert_true(plugin_test_has(res.err, "plugins[0].config.limit: expected integer"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+}
+
+/* A rule naming a permission that neither greenroom nor a loaded plugin declares stops serve. */
+static void undeclared_permission_exits_2(void **state)
+{
+    char *path = plugin_test_path("fixture_probe");
+    char *yaml = gr_xasprintf("  - path: %s\n"
+                              "    config:\n"
+                              "      greeting: hi\n"
+                              "permission:\n"
+                              "  enabled: true\n"
+                              "  rules:\n"
+                              "    - allow: [probe.admin, probe.nothing]\n",
+                              path);
+    char *dir = write_config("plugin-permission", yaml);
+    gr_test_output res = serve_failing(dir);
+
+    (void)state;
+    assert_int_equal(res.status, 2);
+    assert_true(plugin_test_has(res.err, "permission.rules[0].allow[1]: 'probe.nothing'"));
+    assert_null(strstr(res.err, "'probe.admin'"));
+    gr_test_output_free(&res);
+    remove_dir(dir);
+    free(yaml);
     free(path);
 }
 
@@ -356,6 +471,9 @@ int main(void)
         cmocka_unit_test(not_a_plugin_exits_1),
         cmocka_unit_test(library_top_keys_exit_1),
         cmocka_unit_test(bad_plugin_config_exits_2),
+        cmocka_unit_test(config_allowed_values),
+        cmocka_unit_test(config_keys_of_older_abi),
+        cmocka_unit_test(undeclared_permission_exits_2),
         cmocka_unit_test(optional_failures_are_skipped),
         cmocka_unit_test(relative_path_follows_config),
         cmocka_unit_test(plugin_list_shows_versions),

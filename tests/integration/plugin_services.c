@@ -293,6 +293,31 @@ static void policy_limits_reads_and_permissions(void **state)
     plugin_test_stop(&fx);
 }
 
+/* A rule may grant a permission that only the plugin declares; serve checks it after setup. */
+static void policy_grants_plugin_permission(void **state)
+{
+    fixture fx;
+
+    (void)state;
+    start(&fx, "permission:\n"
+               "  enabled: true\n"
+               "  rules:\n"
+               "    - allow: [probe.admin]\n"
+               "      when: { isService: [external:plugin-test] }\n"
+               "    - allow: [catalog.entity.read]\n");
+    plugin_test_expect(&fx, "GET", "/api/probe/admin", 200, "\"code\":0");
+    plugin_test_stop(&fx);
+
+    start(&fx, "permission:\n"
+               "  enabled: true\n"
+               "  rules:\n"
+               "    - allow: [probe.admin]\n"
+               "      when: { isService: [external:someone-else] }\n"
+               "    - allow: [catalog.entity.read]\n");
+    plugin_test_expect(&fx, "GET", "/api/probe/admin", 403, "probe.admin");
+    plugin_test_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +332,7 @@ int main(void)
         cmocka_unit_test(collator_feeds_search),
         cmocka_unit_test(action_runs_in_templates),
         cmocka_unit_test(policy_limits_reads_and_permissions),
+        cmocka_unit_test(policy_grants_plugin_permission),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

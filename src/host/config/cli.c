@@ -64,6 +64,19 @@ static int print_yaml(json_t *value)
     return rc == GR_OK ? 0 : -1;
 }
 
+/* Names the permissions the rules use that only a plugin can declare, which serve checks. */
+static void note_pending(const gr_permission_policy *policy)
+{
+    gr_buf names = GR_BUF_INIT;
+
+    if (gr_permission_policy_pending(policy, &names) > 0)
+        fprintf(stderr,
+                "greenroom config: note: permission.rules name permissions that no built-in "
+                "feature declares (%s); serve checks them against the plugins it loads\n",
+                gr_buf_cstr(&names));
+    gr_buf_free(&names);
+}
+
 /* Reads the settings that `serve` checks beyond the key schema (connection
  * limits, rate limits, token lifetimes, external access, proxies, the
  * permission policy), so that a config `check` accepts is one `serve` starts
@@ -81,6 +94,8 @@ static int check_services(const gr_config *cfg)
         rc = gr_permission_policy_new(&policy, cfg);
     if (rc != GR_OK)
         fprintf(stderr, "%s\ngreenroom config: the configuration is invalid\n", gr_error_last());
+    else
+        note_pending(policy);
     gr_permission_policy_free(policy);
     gr_auth_free(auth);
     return rc;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "host/auth/identity.h"
+#include "host/common/buf.h"
 
 typedef struct gr_config gr_config;
 typedef struct gr_permission_policy gr_permission_policy;
@@ -70,8 +71,36 @@ typedef struct {
  */
 int gr_permission_policy_new(gr_permission_policy **out, const gr_config *cfg);
 
-/** Builds a policy from the JSON value of `permission` (for tests and tools). */
+/** Builds a sealed policy from the JSON value of `permission` (for tests and tools). */
 int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *permission);
+
+/**
+ * Builds a policy from the JSON value of `permission`. With `open`, a rule
+ * may name a permission that is not known yet, because a plugin loaded later
+ * may declare it with gr_permission_policy_declare().
+ * gr_permission_policy_seal() then checks that rule. Without `open`, the
+ * policy is sealed at once. gr_permission_policy_new() opens it when
+ * `plugins:` lists libraries.
+ */
+int gr_permission_policy_parse(gr_permission_policy **out, const json_t *permission, bool open);
+
+/**
+ * Adds a permission a plugin declared (strings copied). GR_ECONFLICT when
+ * the name exists, GR_EINVALID once the policy is sealed. Start-up only:
+ * not thread-safe.
+ */
+int gr_permission_policy_declare(gr_permission_policy *policy, const char *name,
+                                 const char *resource_type, const char *action);
+
+/**
+ * Ends the declarations and checks the rules that named unknown permissions:
+ * GR_EINVALID naming the rule when a permission is still unknown or does not
+ * fit the rule's conditions. Start-up only: not thread-safe.
+ */
+int gr_permission_policy_seal(gr_permission_policy *policy);
+
+/** Appends the unknown permissions the rules name to `out`, comma-separated; returns how many. */
+size_t gr_permission_policy_pending(const gr_permission_policy *policy, gr_buf *out);
 
 /** Frees a policy. NULL-safe. */
 void gr_permission_policy_free(gr_permission_policy *policy);

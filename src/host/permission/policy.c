@@ -86,12 +86,17 @@ typedef struct {
     json_t *permissions; /* array of names and wildcards */
     node *when;          /* NULL: always applies */
     int has_resource_condition;
+    int has_task_condition;
+    int pending; /* names a permission no one had declared when it was read */
 } rule;
 
 struct gr_permission_policy {
     bool enabled;
+    bool sealed; /* no more declarations: every permission a rule names must be known */
     rule *rules;
     size_t count;
+    gr_permission_def *declared; /* permissions declared by plugins; owned */
+    size_t declared_count;
 };
 
 static void node_free(node *n)
@@ -115,7 +120,25 @@ void gr_permission_policy_free(gr_permission_policy *policy)
         node_free(policy->rules[i].when);
     }
     free(policy->rules);
+    for (size_t i = 0; i < policy->declared_count; i++) {
+        free((char *)policy->declared[i].name);
+        free((char *)policy->declared[i].resource_type);
+        free((char *)policy->declared[i].action);
+    }
+    free(policy->declared);
     free(policy);
+}
+
+/* Finds a built-in permission or one a plugin declared. */
+static const gr_permission_def *find_def(const gr_permission_policy *policy, const char *name)
+{
+    const gr_permission_def *def = gr_permission_find(name);
+
+    for (size_t i = 0; def == NULL && i < policy->declared_count; i++) {
+        if (strcmp(policy->declared[i].name, name) == 0)
+            def = &policy->declared[i];
+    }
+    return def;
 }
 
 bool gr_permission_enabled(const gr_permission_policy *policy)
@@ -378,54 +401,97 @@ static int permission_matches(const char *pattern, const char *name)
     return strcmp(pattern, name) == 0;
 }
 
+static int is_task_def(const gr_permission_def *def, const char *pattern)
+{
+    return def->resource_type != NULL &&
+           strcmp(def->resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0 &&
+           permission_matches(pattern, def->name);
+}
+
 /* Returns nonzero when the wildcard `pattern` covers a scaffolder-task permission. */
-static int covers_task_permission(const char *pattern)
+static int covers_task_permission(const gr_permission_policy *policy, const char *pattern)
 {
     for (const gr_permission_def *def = known_permissions; def->name != NULL; def++) {
-        if (def->resource_type != NULL &&
-            strcmp(def->resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0 &&
-            permission_matches(pattern, def->name))
+        if (is_task_def(def, pattern))
+            return 1;
+    }
+    for (size_t i = 0; i < policy->declared_count; i++) {
+        if (is_task_def(&policy->declared[i], pattern))
             return 1;
     }
     return 0;
 }
 
+/* What check_permissions() found in the permission list of a rule. */
+typedef struct {
+    int all_basic; /* every entry is a basic permission */
+    int has_task;  /* an entry is or covers a scaffolder-task permission */
+    int pending;   /* an entry is unknown while plugins may still declare it */
+} rule_scope;
+
 /*
- * Checks the permission list of a rule. Sets *all_basic when every entry is
- * basic and *has_task when an entry is or covers a scaffolder-task permission.
+ * Checks the permission list of a rule and fills *scope. An unknown name is
+ * an error once the policy is sealed; before, it is left for
+ * gr_permission_policy_seal().
  */
-static int check_permissions(const json_t *list, const char *where, int *all_basic, int *has_task)
+static int check_permissions(const gr_permission_policy *policy, const json_t *list,
+                             const char *where, rule_scope *scope)
 {
     size_t i;
     const json_t *item;
 
-    *all_basic = 1;
-    *has_task = 0;
+    memset(scope, 0, sizeof(*scope));
+    scope->all_basic = 1;
     json_array_foreach(list, i, item)
     {
         const char *name = json_string_value(item);
         const gr_permission_def *def;
 
         if (is_wildcard(name)) {
-            *all_basic = 0;
-            *has_task = *has_task || covers_task_permission(name);
+            scope->all_basic = 0;
+            scope->has_task = scope->has_task || covers_task_permission(policy, name);
             continue;
         }
-        if ((def = gr_permission_find(name)) == NULL)
+        def = find_def(policy, name);
+        if (def == NULL && !policy->sealed) {
+            scope->pending = 1;
+            continue;
+        }
+        if (def == NULL)
             return gr_error_set(GR_EINVALID,
-                                "%s[%zu]: '%s' is not a known permission; see docs/security.md "
-                                "for the list, or use a wildcard such as catalog.*",
+                                "%s[%zu]: '%s' is not a known permission: neither greenroom nor "
+                                "a loaded plugin declares it; see docs/security.md for the list, "
+                                "or use a wildcard such as catalog.*",
                                 where, i, name);
         if (def->resource_type != NULL)
-            *all_basic = 0;
+            scope->all_basic = 0;
         if (def->resource_type != NULL &&
             strcmp(def->resource_type, GR_PERMISSION_SCAFFOLDER_TASK) == 0)
-            *has_task = 1;
+            scope->has_task = 1;
     }
     return GR_OK;
 }
 
-static int parse_rule(const json_t *entry, size_t index, rule *out)
+/* Checks that the conditions of rule `index` fit the permissions it names. */
+static int check_conditions(const rule *r, size_t index, const rule_scope *scope)
+{
+    if (r->has_resource_condition && scope->all_basic)
+        return gr_error_set(GR_EINVALID,
+                            "permission.rules[%zu].when: resource conditions (isEntityOwner, "
+                            "isTaskOwner, kindIs, has...) need a permission about a resource, "
+                            "but every permission of this rule is basic",
+                            index);
+    if (r->has_task_condition && !scope->has_task)
+        return gr_error_set(GR_EINVALID,
+                            "permission.rules[%zu].when: isTaskOwner is about tasks, so the rule "
+                            "needs scaffolder.task.read or scaffolder.task.cancel (or a wildcard "
+                            "such as scaffolder.*) among its permissions",
+                            index);
+    return GR_OK;
+}
+
+static int parse_rule(const gr_permission_policy *policy, const json_t *entry, size_t index,
+                      rule *out)
 {
     const json_t *allow = json_object_get(entry, "allow");
     const json_t *deny = json_object_get(entry, "deny");
@@ -433,8 +499,7 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
     char *where = gr_xasprintf("permission.rules[%zu]", index);
     char *list_where = gr_xasprintf("%s.%s", where, allow ? "allow" : "deny");
     parse_ctx ctx = {NULL, 0, 0};
-    int all_basic = 0;
-    int has_task = 0;
+    rule_scope scope;
     int rc = GR_OK;
     const char *key;
     json_t *value;
@@ -461,7 +526,7 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
                           list_where);
         goto done;
     }
-    if ((rc = check_permissions(out->permissions, list_where, &all_basic, &has_task)) < 0)
+    if ((rc = check_permissions(policy, out->permissions, list_where, &scope)) < 0)
         goto done;
 
     if (when != NULL) {
@@ -476,18 +541,11 @@ static int parse_rule(const json_t *entry, size_t index, rule *out)
         }
     }
     out->has_resource_condition = ctx.resource_conditions;
-    if (ctx.resource_conditions && all_basic)
-        rc = gr_error_set(GR_EINVALID,
-                          "%s.when: resource conditions (isEntityOwner, isTaskOwner, kindIs, "
-                          "has...) need a permission about a resource, but every permission of "
-                          "this rule is basic",
-                          where);
-    else if (ctx.task_conditions && !has_task)
-        rc = gr_error_set(GR_EINVALID,
-                          "%s.when: isTaskOwner is about tasks, so the rule needs "
-                          "scaffolder.task.read or scaffolder.task.cancel (or a wildcard such as "
-                          "scaffolder.*) among its permissions",
-                          where);
+    out->has_task_condition = ctx.task_conditions;
+    out->pending = scope.pending;
+    /* A rule that names undeclared permissions is checked when the policy is sealed. */
+    if (!out->pending)
+        rc = check_conditions(out, index, &scope);
 
 done:
     free(where);
@@ -495,7 +553,7 @@ done:
     return rc;
 }
 
-int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *permission)
+int gr_permission_policy_parse(gr_permission_policy **out, const json_t *permission, bool open)
 {
     gr_permission_policy *policy = gr_xcalloc(1, sizeof(*policy));
     const json_t *rules = json_object_get(permission, "rules");
@@ -504,6 +562,7 @@ int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *per
     int rc = GR_OK;
 
     policy->enabled = json_is_true(json_object_get(permission, "enabled"));
+    policy->sealed = !open;
     if (rules != NULL && !json_is_array(rules))
         rc = gr_error_set(GR_EINVALID, "permission.rules: expected a list of rules");
     else if (json_array_size(rules) > GR_PERMISSION_MAX_RULES)
@@ -521,7 +580,7 @@ int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *per
                               index);
             break;
         }
-        rc = parse_rule(entry, index, &policy->rules[policy->count]);
+        rc = parse_rule(policy, entry, index, &policy->rules[policy->count]);
         policy->count++;
     }
     if (rc < 0) {
@@ -532,14 +591,85 @@ int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *per
     return GR_OK;
 }
 
+int gr_permission_policy_from_json(gr_permission_policy **out, const json_t *permission)
+{
+    return gr_permission_policy_parse(out, permission, false);
+}
+
 int gr_permission_policy_new(gr_permission_policy **out, const gr_config *cfg)
 {
     const json_t *permission = gr_config_node(cfg, "permission");
     json_t *empty = json_object();
-    int rc = gr_permission_policy_from_json(out, permission ? permission : empty);
+    /* Shared-library plugins declare their permissions after the policy is read. */
+    bool open = json_array_size(gr_config_node(cfg, "plugins")) > 0;
+    int rc = gr_permission_policy_parse(out, permission ? permission : empty, open);
 
     json_decref(empty);
     return rc;
+}
+
+int gr_permission_policy_declare(gr_permission_policy *policy, const char *name,
+                                 const char *resource_type, const char *action)
+{
+    gr_permission_def *def;
+
+    if (policy->sealed)
+        return gr_error_set(GR_EINVALID, "permission %s: permissions are declared during start-up "
+                                         "only",
+                            name);
+    if (find_def(policy, name) != NULL)
+        return gr_error_set(GR_ECONFLICT, "permission %s exists already", name);
+    policy->declared =
+        gr_xrealloc(policy->declared, (policy->declared_count + 1) * sizeof(*policy->declared));
+    def = &policy->declared[policy->declared_count++];
+    def->name = gr_xstrdup(name);
+    def->resource_type = resource_type != NULL ? gr_xstrdup(resource_type) : NULL;
+    def->action = action != NULL ? gr_xstrdup(action) : NULL;
+    return GR_OK;
+}
+
+int gr_permission_policy_seal(gr_permission_policy *policy)
+{
+    policy->sealed = true;
+    for (size_t i = 0; i < policy->count; i++) {
+        rule *r = &policy->rules[i];
+        char *where;
+        rule_scope scope;
+        int rc;
+
+        if (!r->pending)
+            continue;
+        where = gr_xasprintf("permission.rules[%zu].%s", i, r->allow ? "allow" : "deny");
+        rc = check_permissions(policy, r->permissions, where, &scope);
+        free(where);
+        if (rc == GR_OK)
+            rc = check_conditions(r, i, &scope);
+        if (rc < 0)
+            return rc;
+        r->pending = 0;
+    }
+    return GR_OK;
+}
+
+size_t gr_permission_policy_pending(const gr_permission_policy *policy, gr_buf *out)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < policy->count; i++) {
+        size_t k;
+        const json_t *item;
+
+        json_array_foreach(policy->rules[i].permissions, k, item)
+        {
+            const char *name = json_string_value(item);
+
+            if (is_wildcard(name) || find_def(policy, name) != NULL)
+                continue;
+            gr_buf_printf(out, "%s%s", count > 0 ? ", " : "", name);
+            count++;
+        }
+    }
+    return count;
 }
 
 /* Evaluation. */
@@ -652,7 +782,7 @@ void gr_permission_decision_clear(gr_permission_decision *decision)
 int gr_permission_evaluate(const gr_permission_policy *policy, const gr_identity *identity,
                            const char *permission, gr_permission_decision *out)
 {
-    const gr_permission_def *def = gr_permission_find(permission);
+    const gr_permission_def *def = find_def(policy, permission);
     gr_permission__cond result = gr_permission__const(0);
 
     memset(out, 0, sizeof(*out));

@@ -28,7 +28,7 @@ static gr_config_check_fn check_for(const gr_config_key *checks, const char *pat
 /* Converts the top-level keys of `info` into schema keys (strings borrowed from the info). */
 static const gr_config_key *convert_keys(const gr_plugin_info *info, const gr_config_key *checks)
 {
-    const gr_plugin_config_key *keys = gr_plugin__top_config_keys(info);
+    gr_plugin_config_key *keys = gr_plugin__config_keys_copy(info, gr_plugin__top_config_keys(info));
     gr_config_key *out;
     size_t count = 0;
 
@@ -42,9 +42,12 @@ static const gr_config_key *convert_keys(const gr_plugin_info *info, const gr_co
         out[i].types = keys[i].types;
         out[i].default_json = keys[i].default_json;
         out[i].required = keys[i].required != 0;
+        out[i].secret = keys[i].secret != 0;
+        out[i].allowed = keys[i].allowed;
         out[i].description = keys[i].description;
         out[i].check = check_for(checks, keys[i].path);
     }
+    free(keys);
     return out;
 }
 

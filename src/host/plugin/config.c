@@ -9,6 +9,7 @@
 #include "host/config/config.h"
 #include "host/log/log.h"
 #include "host/plugin/ctx.h"
+#include "host/plugin/plugin.h"
 #include "host/plugin/services.h"
 
 /** Maximum length of a config path a plugin declares or reads, in bytes. */
@@ -119,12 +120,42 @@ static void problem(checker *c, const char *path, const char *message)
     free(full);
 }
 
+/* Returns whether `text` is one of the NULL-ended `allowed` strings. */
+static bool is_allowed(const char *const *allowed, const char *text)
+{
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        if (strcmp(allowed[i], text) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Reports a string outside the key's allowed list; a secret's value is not shown. */
+static void check_allowed(checker *c, const json_t *value, const char *path)
+{
+    const char *const *allowed = c->key->allowed;
+    gr_buf words = GR_BUF_INIT;
+
+    if (allowed == NULL || !json_is_string(value) || is_allowed(allowed, json_string_value(value)))
+        return;
+    if (c->key->secret)
+        gr_buf_puts(&words, "this value is not allowed; use one of ");
+    else
+        gr_buf_printf(&words, "\"%s\" is not allowed; use one of ", json_string_value(value));
+    for (size_t i = 0; allowed[i] != NULL; i++)
+        gr_buf_printf(&words, "%s%s", i > 0 ? ", " : "", allowed[i]);
+    problem(c, path, gr_buf_cstr(&words));
+    gr_buf_free(&words);
+}
+
 static void check_value(checker *c, const json_t *value, const char *path)
 {
     gr_buf words = GR_BUF_INIT;
 
-    if (has_type(value, c->key->types))
+    if (has_type(value, c->key->types)) {
+        check_allowed(c, value, path);
         return;
+    }
     gr_buf_puts(&words, "expected ");
     type_words(c->key->types, &words);
     problem(c, path, gr_buf_cstr(&words));
@@ -254,7 +285,8 @@ static bool declared_top(const gr_plugin_config_key *keys, const char *member)
 
 int gr_plugin__config_check(gr_plugin_ctx *ctx, const char *where)
 {
-    const gr_plugin_config_key *keys = ctx->info != NULL ? ctx->info->config_keys : NULL;
+    gr_plugin_config_key *keys =
+        ctx->info != NULL ? gr_plugin__config_keys_copy(ctx->info, ctx->info->config_keys) : NULL;
     checker c = {.cfg = ctx->host != NULL ? ctx->host->config : NULL, .where = where};
     const char *member;
     json_t *value;
@@ -262,8 +294,10 @@ int gr_plugin__config_check(gr_plugin_ctx *ctx, const char *where)
 
     if (ctx->config == NULL)
         ctx->config = json_object();
-    if (!json_is_object(ctx->config))
+    if (!json_is_object(ctx->config)) {
+        free(keys);
         return gr_error_set(GR_EINVALID, "%s: expected an object", where);
+    }
     for (const gr_plugin_config_key *key = keys; key != NULL && key->path != NULL; key++) {
         gr_buf at = GR_BUF_INIT;
 
@@ -285,6 +319,7 @@ int gr_plugin__config_check(gr_plugin_ctx *ctx, const char *where)
     if (c.count > 0)
         rc = gr_error_set(GR_EINVALID, "%s", gr_buf_cstr(&c.errors));
     gr_buf_free(&c.errors);
+    free(keys);
     return rc;
 }
 

@@ -109,6 +109,10 @@ int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *de
     if (gr_permission_find(def->name) != NULL)
         return gr_error_set(GR_ECONFLICT, "plugin %s: permission %s exists already", ctx->id,
                             def->name);
+    if (ctx->host != NULL && ctx->host->permissions != NULL &&
+        (rc = gr_permission_policy_declare(ctx->host->permissions, def->name, def->resource_type,
+                                           def->action)) < 0)
+        return gr_error_wrap(rc, "plugin %s", ctx->id);
     record = gr_xcalloc(1, sizeof(*record));
     record->name = gr_xstrdup(def->name);
     record->resource_type = def->resource_type ? gr_xstrdup(def->resource_type) : NULL;
@@ -116,17 +120,6 @@ int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *de
     if ((rc = gr_plugin__list_push(&ctx->permissions, record)) < 0)
         gr_plugin__permission_free(record);
     return rc;
-}
-
-static bool declared_by(const gr_plugin_ctx *ctx, const char *permission)
-{
-    for (size_t i = 0; i < ctx->permissions.count; i++) {
-        const permission_record *record = ctx->permissions.items[i];
-
-        if (strcmp(record->name, permission) == 0)
-            return true;
-    }
-    return false;
 }
 
 int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permission,
@@ -142,16 +135,6 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
         return gr_error_set(GR_EINVALID, "plugin %s: authorize needs a permission", ctx->id);
     if (req == NULL || policy == NULL || !gr_permission_enabled(policy))
         return GR_OK;
-    if (declared_by(ctx, permission)) {
-        /* TODO: permission.rules is checked against the host's list of
-         * permissions when the config loads, before plugins are open, so a
-         * rule cannot name a plugin permission yet; with the policy enabled,
-         * plugin permissions are denied (secure by default) until it can. */
-        return gr_error_set(GR_EDENIED,
-                            "permission %s is denied: permission.rules cannot grant plugin "
-                            "permissions yet",
-                            permission);
-    }
     if (resource_ref != NULL && gr_plugin__catalog_get(ctx, NULL, resource_ref, &text) == GR_OK)
         entity = json_loads(text, 0, NULL);
     rc = gr_permission_authorize(policy, identity, permission, entity, resource_ref,

@@ -181,6 +181,27 @@ const gr_plugin_config_key *gr_plugin__top_config_keys(const gr_plugin_info *inf
     return info->top_config_keys;
 }
 
+gr_plugin_config_key *gr_plugin__config_keys_copy(const gr_plugin_info *info,
+                                                  const gr_plugin_config_key *keys)
+{
+    /* Plugins built before ABI 1.4 declare arrays of the shorter struct. */
+    size_t stride = GR_PLUGIN_ABI_MINOR_OF(info->abi_version) >= 4
+                        ? sizeof(gr_plugin_config_key)
+                        : offsetof(gr_plugin_config_key, allowed);
+    const unsigned char *at = (const unsigned char *)keys;
+    gr_plugin_config_key *out;
+    size_t count = 0;
+
+    if (keys == NULL)
+        return NULL;
+    while (((const gr_plugin_config_key *)(const void *)(at + count * stride))->path != NULL)
+        count++;
+    out = gr_xcalloc(count + 1, sizeof(*out));
+    for (size_t i = 0; i < count; i++)
+        memcpy(&out[i], at + i * stride, stride);
+    return out;
+}
+
 /* Checks what gr_plugin_init() returned; `name` is the file or built-in for messages. */
 static int check_info(const char *name, const gr_plugin_info *info)
 {

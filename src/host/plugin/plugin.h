@@ -132,6 +132,15 @@ const gr_plugin_def *const *gr_plugin_builtin_table(const gr_plugin_builtin *lis
  */
 const gr_plugin_config_key *gr_plugin__top_config_keys(const gr_plugin_info *info);
 
+/**
+ * Returns a copy of the config keys `keys` of the plugin described by
+ * `info`, ended by a NULL path, with the members an older ABI lacks set to
+ * zero; NULL when `keys` is NULL. The strings stay borrowed from the plugin.
+ * Caller frees the array with free().
+ */
+gr_plugin_config_key *gr_plugin__config_keys_copy(const gr_plugin_info *info,
+                                                  const gr_plugin_config_key *keys);
+
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 

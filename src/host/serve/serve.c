@@ -160,7 +160,8 @@ static int serve_init_plugins(serve_state *state)
             return gr_error_wrap(error, "plugin %s failed to start", plugin->def->id);
         state->plugin_count++;
     }
-    return 0;
+    /* Every plugin has declared its permissions, so the rules can be checked. */
+    return gr_permission_policy_seal(state->permissions);
 }
 
 static int serve_start_plugins(serve_state *state)

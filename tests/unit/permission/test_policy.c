@@ -315,6 +315,69 @@ static void authorize_one_entity(void **state)
     gr_permission_policy_free(policy);
 }
 
+/* Parses `text` as the `permission` object of an open policy. */
+static gr_permission_policy *parse_open(const char *text)
+{
+    json_t *json = json_loads(text, 0, NULL);
+    gr_permission_policy *policy = NULL;
+
+    assert_non_null(json);
+    assert_int_equal(gr_permission_policy_parse(&policy, json, true), GR_OK);
+    json_decref(json);
+    return policy;
+}
+
+static void policy_plugin_permission_granted(void **state)
+{
+    gr_permission_policy *policy = parse_open(
+        "{\"enabled\": true, \"rules\": ["
+        "{\"allow\": \"acme.report.read\", \"when\": {\"isService\": [\"external:ci-bot\"]}}]}");
+    gr_permission_decision decision;
+    gr_buf pending = GR_BUF_INIT;
+
+    (void)state;
+    assert_int_equal(gr_permission_policy_pending(policy, &pending), 1);
+    assert_string_equal(gr_buf_cstr(&pending), "acme.report.read");
+    assert_int_equal(gr_permission_policy_declare(policy, "acme.report.read", NULL, "read"), GR_OK);
+    assert_int_equal(gr_permission_policy_declare(policy, "acme.report.read", NULL, "read"),
+                     GR_ECONFLICT);
+    assert_int_equal(gr_permission_policy_declare(policy, "catalog.entity.read", NULL, "read"),
+                     GR_ECONFLICT);
+    assert_int_equal(gr_permission_policy_seal(policy), GR_OK);
+    assert_int_equal(gr_permission_policy_declare(policy, "acme.other", NULL, NULL), GR_EINVALID);
+
+    assert_int_equal(gr_permission_evaluate(policy, &bot, "acme.report.read", &decision), GR_OK);
+    assert_int_equal(decision.result, GR_PERMISSION_ALLOW);
+    gr_permission_decision_clear(&decision);
+    assert_int_equal(gr_permission_evaluate(policy, &other_bot, "acme.report.read", &decision),
+                     GR_OK);
+    assert_int_equal(decision.result, GR_PERMISSION_DENY);
+    gr_permission_decision_clear(&decision);
+    gr_buf_free(&pending);
+    gr_permission_policy_free(policy);
+}
+
+static void policy_undeclared_permission_rejected(void **state)
+{
+    gr_permission_policy *policy = parse_open(
+        "{\"enabled\": true, \"rules\": [{\"allow\": \"catalog.entity.read\"},"
+        "{\"allow\": [\"acme.report.read\", \"acme.typo\"]}]}");
+    gr_permission_policy *basic = parse_open(
+        "{\"enabled\": true, \"rules\": ["
+        "{\"allow\": \"acme.report.read\", \"when\": {\"isEntityOwner\": true}}]}");
+
+    (void)state;
+    assert_int_equal(gr_permission_policy_declare(policy, "acme.report.read", NULL, NULL), GR_OK);
+    assert_int_equal(gr_permission_policy_seal(policy), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "permission.rules[1].allow[1]: 'acme.typo'"));
+    /* A basic plugin permission cannot take a resource condition. */
+    assert_int_equal(gr_permission_policy_declare(basic, "acme.report.read", NULL, NULL), GR_OK);
+    assert_int_equal(gr_permission_policy_seal(basic), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "permission.rules[0].when"));
+    gr_permission_policy_free(policy);
+    gr_permission_policy_free(basic);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +386,8 @@ int main(void)
         cmocka_unit_test(policy_enabled_empty_denies),
         cmocka_unit_test(policy_unknown_permission_evaluated),
         cmocka_unit_test(policy_config_errors),
+        cmocka_unit_test(policy_plugin_permission_granted),
+        cmocka_unit_test(policy_undeclared_permission_rejected),
         cmocka_unit_test(criteria_match_entities),
         cmocka_unit_test(authorize_one_entity),
     };

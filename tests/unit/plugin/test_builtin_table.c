@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "greenroom/plugin.h"
 #include "host/common/buf.h"
@@ -30,12 +32,16 @@ static const gr_plugin_command commands[] = {
     {.name = NULL},
 };
 
+static const char *const orders[] = {"newest", "oldest", NULL};
+
 static const gr_plugin_config_key top_keys[] = {
     {.path = "notes.limit",
      .types = GR_PLUGIN_CONFIG_INTEGER,
      .default_json = "5",
      .description = "How many notes a page shows."},
     {.path = "notes.owner", .types = GR_PLUGIN_CONFIG_STRING, .required = 1},
+    {.path = "notes.order", .types = GR_PLUGIN_CONFIG_STRING, .allowed = orders},
+    {.path = "notes.apiKey", .types = GR_PLUGIN_CONFIG_STRING, .secret = 1},
     {.path = NULL},
 };
 
@@ -174,7 +180,12 @@ static void keys_converted(void **state)
     assert_null(keys[0].check);
     assert_true(keys[1].required);
     assert_ptr_equal(keys[1].check, reject_all);
-    assert_null(keys[2].path);
+    assert_null(keys[1].allowed);
+    assert_false(keys[1].secret);
+    assert_ptr_equal(keys[2].allowed, orders);
+    assert_false(keys[2].secret);
+    assert_true(keys[3].secret);
+    assert_null(keys[4].path);
 }
 
 static void keys_join_schema(void **state)
@@ -197,6 +208,39 @@ static void older_info_has_no_keys(void **state)
     assert_null(def->commands[0].name);
 }
 
+/* Loads `text` as a config file against `schema`; returns the result code. */
+static int load_text(const char *text, const gr_config_schema *schema)
+{
+    char path[] = "/tmp/gr-builtin-table-XXXXXX";
+    const char *files[] = {path};
+    gr_config *cfg = NULL;
+    int fd = mkstemp(path);
+    int rc;
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    rc = gr_config_load(&cfg, files, 1, schema);
+    gr_config_free(cfg);
+    unlink(path);
+    return rc;
+}
+
+static void allowed_values_checked(void **state)
+{
+    gr_config_schema *schema = gr_config_schema_new();
+    const gr_config_key *keys = gr_plugin_builtin_table(list)[1]->config_keys;
+
+    (void)state;
+    /* From notes.order on: notes.owner's check rejects every value. */
+    assert_int_equal(gr_config_schema_add(schema, "notes", &keys[2]), GR_OK);
+    assert_int_equal(load_text("notes:\n  order: oldest\n", schema), GR_OK);
+    assert_int_equal(load_text("notes:\n  order: random\n", schema), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "notes.order"));
+    assert_non_null(strstr(gr_error_last(), "random"));
+    gr_config_schema_free(schema);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +248,7 @@ int main(void)
         cmocka_unit_test(migrations_through_entry),
         cmocka_unit_test(commands_converted), cmocka_unit_test(keys_converted),
         cmocka_unit_test(keys_join_schema),   cmocka_unit_test(older_info_has_no_keys),
+        cmocka_unit_test(allowed_values_checked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
