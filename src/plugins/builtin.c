@@ -62,9 +62,10 @@ static int ui_migrate(gr_host *host)
  * finds search with service_lookup(). Its public stylesheet stays on the
  * host's server (see the TODO in techdocs/pages.c).
  * Its migrations are declared in its info as search's are, with
- * migration_legacy_id = "techdocs".
- * TODO: its config keys (top-level techdocs.*) stay internal, because they
- * list allowed values, which gr_plugin_config_key cannot declare.
+ * migration_legacy_id = "techdocs", and its top-level techdocs.* keys in
+ * top_config_keys with their allowed values (ABI 1.4). The duration and
+ * range checks stay internal (gr_techdocs_config_checks), as search's
+ * schedule checks do.
  */
 
 /* TODO: register the scaffolder through the plugin ABI. Its form pages use
@@ -120,7 +121,7 @@ static const gr_plugin_builtin builtin_plugins[] = {
      .checks = gr_search_config_checks},
     {.entry = gr_techdocs_plugin_entry,
      .init = gr_techdocs_plugin_init,
-     .config_keys = gr_techdocs_config_keys},
+     .checks = gr_techdocs_config_checks},
     {.def = &builtin_scaffolder},
     {.def = &gr_plugin_loader_def}, /* last: plugins register into the features above */
     {.def = NULL},

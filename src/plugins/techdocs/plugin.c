@@ -15,6 +15,7 @@
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
+#include "plugins/techdocs/settings.h"
 #include "plugins/ui/ui.h"
 
 /* The TechDocs tables' migrations. Earlier releases recorded them under the
@@ -139,6 +140,7 @@ static const gr_plugin_info techdocs_info = {
     .migrations = migrations,
     .migration_count = sizeof(migrations) / sizeof(migrations[0]),
     .migration_legacy_id = "techdocs",
+    .top_config_keys = gr_techdocs_top_config_keys,
 };
 
 int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
