@@ -37,9 +37,10 @@ static int ui_migrate(gr_host *host)
  * keeps the rest of authentication: keys and JWKS, sessions, token checks,
  * the identity-aware proxies, the sign-in routes of every provider and the
  * permission API (host/auth/routes.c).
- * TODO: its config keys stay internal, because they include the host's own
- * (backend.auth, rate limits, permission) and list allowed values and
- * secrets. Its state reaches the UI's sign-in page through
+ * TODO: its config keys stay internal, because most of them are the
+ * host's own (backend.auth, rate limits, permission) and several have
+ * checks of their own; the provider keys could move to top_config_keys.
+ * Its state reaches the UI's sign-in page through
  * gr_host_lookup(GR_AUTH_SERVICE) until the UI reads the providers through
  * the ABI.
  */

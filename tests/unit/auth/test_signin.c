@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,11 +109,28 @@ static void add_rejects_bad_ids(void **state)
     assert_int_equal(gr_auth_signin_add(fx->auth, &bad), GR_EINVALID);
     bad.id = "";
     assert_int_equal(gr_auth_signin_add(fx->auth, &bad), GR_EINVALID);
+    bad.id = "a23456789012345678901234567890123"; /* 33 bytes, one past the maximum */
+    assert_int_equal(gr_auth_signin_add(fx->auth, &bad), GR_EINVALID);
     bad.id = "ok";
     bad.start = NULL;
     assert_int_equal(gr_auth_signin_add(fx->auth, &bad), GR_EINVALID);
     /* A rejected provider's payload is freed at once. */
-    assert_int_equal(fx->freed, 4);
+    assert_int_equal(fx->freed, 5);
+}
+
+static void add_over_max_rejected(void **state)
+{
+    signin_fixture *fx = *state;
+    char ids[GR_AUTH_MAX_SIGNIN_PROVIDERS + 1][16];
+    gr_auth_signin_provider added;
+
+    for (int i = 0; i <= GR_AUTH_MAX_SIGNIN_PROVIDERS; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "p%d", i);
+        added = provider(fx, ids[i], 0);
+        assert_int_equal(gr_auth_signin_add(fx->auth, &added),
+                         i < GR_AUTH_MAX_SIGNIN_PROVIDERS ? GR_OK : GR_ELIMIT);
+    }
+    assert_non_null(strstr(gr_error_last(), "more than 16 sign-in providers"));
 }
 
 static void add_rejects_taken_ids(void **state)
@@ -186,6 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(add_rejects_bad_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(add_rejects_taken_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(add_over_max_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(add_reads_resolvers, setup, teardown),
         cmocka_unit_test_setup_teardown(list_sorts_by_order, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_forgets_owner, setup, teardown),
