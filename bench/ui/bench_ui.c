@@ -16,6 +16,7 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/store/db.h"
+#include "host/plugin/plugin.h"
 #include "plugins/catalog/engine/search.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/ui/ui.h"
@@ -265,8 +266,8 @@ int main(int argc, char **argv)
     host.base_url = "http://127.0.0.1";
     /* Every request is anonymous, as with dangerouslyDisableDefaultAuthPolicy. */
     gr_http_set_authenticator(host.http, NULL, NULL);
-    if (gr_catalog_plugin.init(&host, &catalog_state) < 0 ||
-        gr_ui_plugin_init(&host, &ui_state) < 0 || gr_ui_plugin_start(ui_state) < 0)
+    if (gr_catalog_plugin_init(&host, &catalog_state) < 0 ||
+        gr_ui_plugin_init(&host, &ui_state) < 0 || gr_plugin_adapter_start(ui_state) < 0)
         die("plugins");
 
     start = now_ms();
@@ -298,8 +299,8 @@ int main(int argc, char **argv)
     curl_global_cleanup();
 
     gr_http_server_free(host.http);
-    gr_ui_plugin_destroy(ui_state);
-    gr_catalog_plugin.destroy(catalog_state);
+    gr_plugin_adapter_destroy(ui_state);
+    gr_plugin_adapter_destroy(catalog_state);
     gr_db_close(host.db);
     gr_auth_free(auth);
     gr_config_free(config);

@@ -234,6 +234,18 @@ typedef struct {
      * another ABI major does.
      */
     const gr_plugin_config_key *top_config_keys;
+
+    /* Members added in ABI 1.4; hosts whose info ends before them ignore them. */
+
+    /*
+     * Permissions the plugin checks, each with its struct_size set, or NULL.
+     * The host declares them before setup, as permission_add() does, so
+     * permission.rules may allow or deny them. Built-in features declare
+     * theirs here, which lets `greenroom config check` know them without
+     * setting anything up.
+     */
+    const struct gr_plugin_permission *permissions;
+    size_t permission_count;
 } gr_plugin_info;
 
 /** The type of the one exported function. */
@@ -350,7 +362,7 @@ typedef struct {
 } gr_plugin_action;
 
 /** A permission the plugin checks, for `permission.rules` and the permission API. */
-typedef struct {
+typedef struct gr_plugin_permission {
     uint32_t struct_size;
     const char *name;          /* "scorecards.read" */
     const char *resource_type; /* "catalog-entity", or NULL for a basic permission */
@@ -389,6 +401,18 @@ typedef struct {
     int (*document)(gr_collator_run *run, const char *title, const char *text,
                     const char *location);
 } gr_plugin_collator_service;
+
+/**
+ * The service of the built-in that draws the portal layout: the web UI
+ * (ABI 1.4). The host hands the pages, sidebar entries, entity tabs and
+ * cards that plugins add to it, and draws a plain layout of its own when
+ * no plugin published it. Its members are internal to greenroom, so only
+ * built-ins may publish it: service_publish() returns GR_PLUGIN_EINVALID to
+ * a shared-library plugin that tries. A plugin may look it up with
+ * min_size sizeof(gr_plugin_service) to learn whether the portal layout
+ * frames its pages.
+ */
+#define GR_PLUGIN_SERVICE_LAYOUT "layout"
 
 /** Flags of gr_plugin_page_frame (ABI 1.2). */
 enum {
@@ -672,7 +696,7 @@ struct gr_host_api {
      * (caller frees). `req` is the request whose caller must be allowed
      * catalog.entity.read, or NULL to read as the plugin itself.
      * Returns 0, GR_PLUGIN_ENOTFOUND (also when the caller may not see it),
-     * or GR_PLUGIN_EBACKEND.
+     * or GR_PLUGIN_EBACKEND (also when no catalog plugin runs).
      */
     int (*catalog_get)(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json);
     /**
@@ -680,12 +704,19 @@ struct gr_host_api {
      * syntax ("kind=component,spec.type=service"; NULL for all) as a JSON
      * array text (caller frees), sorted by entity ref, with at most `limit`
      * entities (0 for no limit). Entities the caller may not read are left out.
+     * GR_PLUGIN_EBACKEND when no catalog plugin runs.
      */
     int (*catalog_query)(gr_plugin_ctx *ctx, gr_request *req, const char *filter, size_t limit,
                          char **out_json);
-    /** Calls `fn` after each change or delete of a final entity, on a catalog thread. Setup only. */
+    /**
+     * Calls `fn` after each change or delete of a final entity, on a catalog
+     * thread. Setup only. GR_PLUGIN_EBACKEND when no catalog plugin runs.
+     */
     int (*catalog_on_change)(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn fn, void *payload);
-    /** Registers an entity provider, run by the scheduler on one instance at a time. Setup only. */
+    /**
+     * Registers an entity provider, run by the scheduler on one instance at a
+     * time. Setup only. GR_PLUGIN_EBACKEND when no catalog plugin runs.
+     */
     int (*provider_add)(gr_plugin_ctx *ctx, const gr_plugin_provider *provider);
     /**
      * Replaces everything this provider supplied with `entities_json` (a JSON
@@ -700,7 +731,10 @@ struct gr_host_api {
                                 const char *removed_json);
     /** Returns nonzero once the run should end (shutdown or timeout). */
     int (*provider_stopping)(gr_provider_run *run);
-    /** Registers a catalog processor. Setup only. */
+    /**
+     * Registers a catalog processor. Setup only. GR_PLUGIN_EBACKEND when no
+     * catalog plugin runs.
+     */
     int (*processor_add)(gr_plugin_ctx *ctx, const gr_plugin_processor *processor);
 
     /* -- Search -- */
@@ -782,8 +816,9 @@ struct gr_host_api {
      * covers at least that header. The service stays owned by the publisher
      * and must stay valid until its destroy hook returns. The host removes it
      * then, or at once when setup fails. Setup only. Returns 0,
-     * GR_PLUGIN_EINVALID, GR_PLUGIN_ECONFLICT when the name is taken, or
-     * GR_PLUGIN_ELIMIT when 64 services are published.
+     * GR_PLUGIN_EINVALID (also for GR_PLUGIN_SERVICE_LAYOUT from a
+     * shared-library plugin), GR_PLUGIN_ECONFLICT when the name is taken,
+     * or GR_PLUGIN_ELIMIT when 64 services are published.
      */
     int (*service_publish)(gr_plugin_ctx *ctx, const char *name,
                            const gr_plugin_service *service);

@@ -8,6 +8,7 @@
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/cli_run.h"
+#include "plugins/scaffolder/permissions.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/scaffolder/store.h"
 #include "plugins/search/plugin.h"
@@ -25,11 +26,6 @@ static int scaffolder_migrate(gr_host *host)
     return gr_task_store_migrate(host->db);
 }
 
-static int ui_migrate(gr_host *host)
-{
-    return gr_ui_migrate(host->db);
-}
-
 /*
  * auth is set up through the plugin ABI (plugins/auth/plugin.c): it
  * registers the guest and OIDC sign-in providers with
@@ -43,6 +39,20 @@ static int ui_migrate(gr_host *host)
  * Its state reaches the UI's sign-in page through
  * gr_host_lookup(GR_AUTH_SERVICE) until the UI reads the providers through
  * the ABI.
+ */
+
+/*
+ * The catalog is set up through the plugin ABI (plugins/catalog/plugin.c):
+ * its life cycle, the /api/catalog routes, its top-level config keys
+ * (catalog.*, integrations.*) and its command. It publishes the provider
+ * behind the ABI's catalog functions (catalog_get, catalog_query,
+ * catalog_on_change, entity providers and processors) under
+ * GR_PLUGIN_CATALOG_PROVIDER (host/plugin/catalog_provider.h), so the host
+ * names no catalog code. It has no scheduled jobs: its workers are threads
+ * of its start hook that share the work through leases in the database.
+ * TODO: its migrations stay internal (see the TODO in
+ * plugins/catalog/plugin.c), so gr_catalog_plugin_migrate() is the migrate
+ * hook.
  */
 
 /*
@@ -82,40 +92,48 @@ static const gr_plugin_def builtin_scaffolder = {
     .commands = gr_scaffolder_commands,
     .config_keys = gr_scaffolder_plugin_config_keys,
     .migrate = scaffolder_migrate,
+    .permissions = gr_scaffolder_permissions,
+    .permission_count = GR_SCAFFOLDER_PERMISSION_COUNT,
 };
 
-/* TODO: the UI hosts what plugins register, so it stays an internal
- * definition until the ABI offers a layout provider. */
-static const gr_plugin_def builtin_ui = {
-    .id = "ui",
-    .description = "web UI: the portal layout, catalog, API docs, search, import, settings and "
-                   "relation graphs",
-    .init = gr_ui_plugin_init,
-    .start = gr_ui_plugin_start,
-    .destroy = gr_ui_plugin_destroy,
-    .config_keys = gr_ui_config_keys,
-    .migrate = ui_migrate,
-};
+/*
+ * The UI is set up through the plugin ABI (plugins/ui/ui.c): its life
+ * cycle, its migrations and the layout provider it publishes under
+ * GR_PLUGIN_SERVICE_LAYOUT. The host hands the pages, sidebar entries,
+ * entity tabs and cards of the plugins set up after the UI to that
+ * provider. The migrations' history, recorded under "ui" by earlier
+ * releases, moves to "plugin:ui". The UI finds search with
+ * service_lookup() and declares its app.theme.* keys in top_config_keys.
+ * Its own pages stay internal (see the TODO at its plugin info).
+ */
 
 /*
  * Plugins find the services of the plugins before them (gr_host_lookup(),
  * or host->service_lookup() for those set up through the ABI).
  * The UI reads the catalog and comes before the plugins whose pages it
- * frames: api-docs adds its tab, TechDocs and the scaffolder their pages to
- * it during init. Its start hook, which runs after every init, finds the
- * search service and fills /docs and /create only when no plugin took them.
+ * frames: its setup publishes the layout provider, to which api-docs' tab
+ * and TechDocs' pages go during their setup, and the scaffolder adds its
+ * pages to the gr_ui it finds on the host. Its start hook, which runs after
+ * every init, finds the search service and fills /docs and /create only
+ * when no plugin took them.
  * The plugin loader comes last, so shared-library plugins find every feature.
  * api-docs (plugins/apidocs/plugin.c) is written against the plugin ABI
  * (greenroom/plugin.h), like a shared-library plugin, and runs through the
- * adapter. It is the model for moving the others. Search and TechDocs
- * follow it for their life cycle, routes, jobs and services, and TechDocs for its pages.
+ * adapter. It is the model for moving the others. The catalog, search,
+ * TechDocs and the UI follow it for their life cycle and services, the
+ * catalog, search and TechDocs for their routes and jobs, and TechDocs for
+ * its pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
     {.entry = gr_auth_plugin_entry,
      .init = gr_auth_plugin_init,
      .config_keys = gr_auth_plugin_keys},
-    {.def = &gr_catalog_plugin},
-    {.def = &builtin_ui},
+    {.entry = gr_catalog_plugin_entry,
+     .init = gr_catalog_plugin_init,
+     .migrate = gr_catalog_plugin_migrate},
+    {.entry = gr_ui_plugin_entry,
+     .init = gr_ui_plugin_init,
+     .migrate = gr_ui_plugin_migrate},
     {.def = &gr_apidocs_plugin},
     {.entry = gr_search_plugin_entry,
      .init = gr_search_plugin_init,

@@ -198,7 +198,7 @@ static void migrate_keeps_locations(void **state)
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_locations "
                                       "WHERE id = 'kept-id'"), 1);
     assert_int_equal(db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM schema_migrations "
-                                      "WHERE component = 'ui'"), 2);
+                                      "WHERE component = 'plugin:ui'"), 2);
 }
 
 /* A shared-library plugin's declared migrations apply, and its setup never runs. */

@@ -18,6 +18,15 @@
 /** Maximum time a `serve` that must fail may run before the test gives up, in seconds. */
 #define FAILING_SERVE_LIMIT_S 60
 
+/* The end of every plugin source below: the entry point that returns its `info`. */
+#define PLUGIN_ENTRY_SOURCE                                                                        \
+    "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"                  \
+    "{\n"                                                                                          \
+    "    (void)host;\n"                                                                           \
+    "    *out = &info;\n"                                                                         \
+    "    return GR_PLUGIN_OK;\n"                                                                  \
+    "}\n"
+
 /* Writes a config that loads `plugins_yaml` (the lines under `plugins:`). */
 static char *write_config(const char *prefix, const char *plugins_yaml)
 {
@@ -162,12 +171,7 @@ static void library_top_keys_exit_1(void **state)
         "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
         "    .id = \"grabby\", .version = \"1.0.0\", .top_config_keys = keys,\n"
         "};\n"
-        "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
-        "{\n"
-        "    (void)host;\n"
-        "    *out = &info;\n"
-        "    return GR_PLUGIN_OK;\n"
-        "}\n";
+        PLUGIN_ENTRY_SOURCE;
     char *dir = write_config("plugin-top-keys", "  - path: ./grabby.so\n");
     gr_test_output res;
 
@@ -207,6 +211,25 @@ static void bad_plugin_config_exits_2(void **state)
     free(path);
 }
 
+/*
+ * Builds `source_text` as NAME.so, starts serve on a config whose plugins
+ * part is `plugins_yaml` and checks that it exits with status 2 and prints
+ * `message`. Returns the error output for further checks (caller frees).
+ */
+static gr_test_output serve_library_fails(const char *name, const char *source_text,
+                                          const char *plugins_yaml, const char *message)
+{
+    char *dir = write_config(name, plugins_yaml);
+    gr_test_output res;
+
+    build_library(dir, name, source_text);
+    res = serve_failing(dir);
+    assert_int_equal(res.status, 2);
+    assert_true(plugin_test_has(res.err, message));
+    remove_dir(dir);
+    return res;
+}
+
 /* A plugin whose only key allows two strings. */
 static const char picky_source[] =
     "#include \"greenroom/plugin.h\"\n"
@@ -219,12 +242,7 @@ static const char picky_source[] =
     "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
     "    .id = \"picky\", .version = \"1.0.0\", .config_keys = keys,\n"
     "};\n"
-    "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
-    "{\n"
-    "    (void)host;\n"
-    "    *out = &info;\n"
-    "    return GR_PLUGIN_OK;\n"
-    "}\n";
+    PLUGIN_ENTRY_SOURCE;
 
 /* A plugin built for ABI 1.3, whose config keys had five members. */
 static const char elder_source[] =
@@ -247,45 +265,32 @@ static const char elder_source[] =
     "    .id = \"elder\", .version = \"1.3.0\",\n"
     "    .config_keys = (const gr_plugin_config_key *)(const void *)keys,\n"
     "};\n"
-    "int gr_plugin_init(const gr_host_api *host, const gr_plugin_info **out)\n"
-    "{\n"
-    "    (void)host;\n"
-    "    *out = &info;\n"
-    "    return GR_PLUGIN_OK;\n"
-    "}\n";
+    PLUGIN_ENTRY_SOURCE;
 
 static void config_allowed_values(void **state)
 {
-    char *dir = write_config("plugin-allowed", "  - path: ./picky.so\n"
-                                               "    config:\n"
-                                               "      mode: reckless\n");
-    gr_test_output res;
+    gr_test_output res = serve_library_fails("picky", picky_source,
+                                             "  - path: ./picky.so\n"
+                                             "    config:\n"
+                                             "      mode: reckless\n",
+                                             "plugins[0].config.mode: \"reckless\" is not "
+                                             "allowed; use one of fast, safe");
 
     (void)state;
-    build_library(dir, "picky", picky_source);
-    res = serve_failing(dir);
-    assert_int_equal(res.status, 2);
-    assert_true(plugin_test_has(res.err, "plugins[0].config.mode: \"reckless\" is not allowed; "
-                                         "use one of fast, safe"));
     gr_test_output_free(&res);
-    remove_dir(dir);
 }
 
 /* Keys of a 1.3 plugin are read with the 1.3 layout: the second key is still found. */
 static void config_keys_of_older_abi(void **state)
 {
-    char *dir = write_config("plugin-elder", "  - path: ./elder.so\n"
+    gr_test_output res = serve_library_fails("elder", elder_source,
+                                             "  - path: ./elder.so\n"
                                              "    config:\n"
-                                             "      limit: lots\n");
-    gr_test_output res;
+                                             "      limit: lots\n",
+                                             "plugins[0].config.limit: expected integer");
 
     (void)state;
-    build_library(dir, "elder", elder_source);
-    res = serve_failing(dir);
-    assert_int_equal(res.status, 2);
-    assert_true(plugin_test_has(res.err, "plugins[0].config.limit: expected integer"));
     gr_test_output_free(&res);
-    remove_dir(dir);
 }
 
 /* A rule naming a permission that neither greenroom nor a loaded plugin declares stops serve. */
@@ -311,6 +316,36 @@ static void undeclared_permission_exits_2(void **state)
     remove_dir(dir);
     free(yaml);
     free(path);
+}
+
+/* A plugin that declares its permission in its info, without a setup hook. */
+static const char declarer_source[] =
+    "#include \"greenroom/plugin.h\"\n"
+    "static const gr_plugin_permission permissions[] = {\n"
+    "    {.struct_size = sizeof(gr_plugin_permission), .name = \"declarer.view\", .action = \"read\"},\n"
+    "};\n"
+    "static const gr_plugin_info info = {\n"
+    "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
+    "    .id = \"declarer\", .version = \"1.0.0\",\n"
+    "    .permissions = permissions, .permission_count = 1,\n"
+    "};\n"
+    PLUGIN_ENTRY_SOURCE;
+
+/* Permissions listed in the info are known to the policy: only the undeclared name fails. */
+static void info_permissions_declared(void **state)
+{
+    gr_test_output res = serve_library_fails("declarer", declarer_source,
+                                             "  - path: ./declarer.so\n"
+                                             "permission:\n"
+                                             "  enabled: true\n"
+                                             "  rules:\n"
+                                             "    - allow: [declarer.view]\n"
+                                             "    - allow: [declarer.edit]\n",
+                                             "permission.rules[1].allow[0]: 'declarer.edit'");
+
+    (void)state;
+    assert_null(strstr(res.err, "'declarer.view'"));
+    gr_test_output_free(&res);
 }
 
 static void optional_failures_are_skipped(void **state)
@@ -474,6 +509,7 @@ int main(void)
         cmocka_unit_test(config_allowed_values),
         cmocka_unit_test(config_keys_of_older_abi),
         cmocka_unit_test(undeclared_permission_exits_2),
+        cmocka_unit_test(info_permissions_declared),
         cmocka_unit_test(optional_failures_are_skipped),
         cmocka_unit_test(relative_path_follows_config),
         cmocka_unit_test(plugin_list_shows_versions),

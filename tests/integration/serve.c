@@ -134,6 +134,25 @@ static void serve_bad_config_exits_2(void **state)
     }
 }
 
+/* A setting that only the catalog plugin checks, while it sets up, still ends serve with status 2. */
+static void serve_bad_catalog_setting_exits_2(void **state)
+{
+    const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
+    char *dir = gr_test_tmpdir("serve-bad-catalog");
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", "catalog:\n  processingWorkers: 0\n");
+    res = gr_test_run(dir, argv);
+    if (res.status != 2)
+        fprintf(stderr, "status %d, stderr: %s\n", res.status, res.err);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "catalog.processingWorkers: expected an integer from 1 to 64"));
+    gr_test_output_free(&res);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 typedef struct {
     const char *url;
     int status;
@@ -212,6 +231,7 @@ int main(void)
         cmocka_unit_test(serve_answers_health),
         cmocka_unit_test(serve_unknown_route_is_404),
         cmocka_unit_test(serve_bad_config_exits_2),
+        cmocka_unit_test(serve_bad_catalog_setting_exits_2),
         cmocka_unit_test(serve_stops_during_requests),
         cmocka_unit_test(serve_restarts_on_existing_db),
     };

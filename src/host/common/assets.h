@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *name;            /* path relative to src/, e.g. "plugins/ui/layout.html" */
+    const char *name;            /* path relative to src/, such as "plugins/<id>/sql/001_tables.sql" */
     const unsigned char *data;   /* NUL-terminated */
     size_t size;                 /* without the terminating NUL */
 } gr_asset;

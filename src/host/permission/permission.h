@@ -23,17 +23,11 @@ typedef struct gr_permission_policy gr_permission_policy;
 #define GR_PERMISSION_SCAFFOLDER_TASK "scaffolder-task"
 
 /** A permission that greenroom checks. */
-typedef struct {
+typedef struct gr_permission_def {
     const char *name;          /* "catalog.entity.read" */
     const char *resource_type; /* "catalog-entity", ..., or NULL for a basic permission */
     const char *action;        /* "read", "create", "update", "delete", or NULL */
 } gr_permission_def;
-
-/** Returns every known permission, ended by an entry whose name is NULL (static). */
-const gr_permission_def *gr_permission_list(void);
-
-/** Returns the permission called `name`, or NULL. */
-const gr_permission_def *gr_permission_find(const char *name);
 
 /** The outcome of an evaluation. */
 typedef enum {

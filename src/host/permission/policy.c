@@ -6,48 +6,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "greenroom/plugin.h"
 #include "host/auth/restriction.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
+#include "host/log/log.h"
 #include "host/permission/criteria.h"
-
-static const gr_permission_def known_permissions[] = {
-    {"catalog.entity.read", GR_PERMISSION_CATALOG_ENTITY, "read"},
-    {"catalog.entity.create", NULL, "create"},
-    {"catalog.entity.delete", GR_PERMISSION_CATALOG_ENTITY, "delete"},
-    {"catalog.entity.refresh", GR_PERMISSION_CATALOG_ENTITY, "update"},
-    {"catalog.entity.validate", NULL, NULL},
-    {"catalog.location.read", NULL, "read"},
-    {"catalog.location.create", NULL, "create"},
-    {"catalog.location.delete", NULL, "delete"},
-    {"catalog.location.analyze", NULL, NULL},
-    {"scaffolder.template.execute", GR_PERMISSION_CATALOG_ENTITY, "use"},
-    {"scaffolder.template.parameter.read", "scaffolder-template", "read"},
-    {"scaffolder.template.step.read", "scaffolder-template", "read"},
-    {"scaffolder.action.execute", "scaffolder-action", "use"},
-    {"scaffolder.task.create", NULL, "create"},
-    {"scaffolder.task.read", GR_PERMISSION_SCAFFOLDER_TASK, "read"},
-    {"scaffolder.task.cancel", GR_PERMISSION_SCAFFOLDER_TASK, "update"},
-    {"techdocs.read", GR_PERMISSION_CATALOG_ENTITY, "read"},
-    {"search.query", NULL, "read"},
-    {NULL, NULL, NULL},
-};
-
-const gr_permission_def *gr_permission_list(void)
-{
-    return known_permissions;
-}
-
-const gr_permission_def *gr_permission_find(const char *name)
-{
-    for (const gr_permission_def *def = known_permissions; def->name != NULL; def++) {
-        if (strcmp(def->name, name) == 0)
-            return def;
-    }
-    return NULL;
-}
+#include "host/registry/registry.h"
 
 const char *gr_permission_result_name(gr_permission_result result)
 {
@@ -95,7 +62,7 @@ struct gr_permission_policy {
     bool sealed; /* no more declarations: every permission a rule names must be known */
     rule *rules;
     size_t count;
-    gr_permission_def *declared; /* permissions declared by plugins; owned */
+    gr_permission_def *declared; /* permissions of built-in features and plugins; owned */
     size_t declared_count;
 };
 
@@ -129,16 +96,14 @@ void gr_permission_policy_free(gr_permission_policy *policy)
     free(policy);
 }
 
-/* Finds a built-in permission or one a plugin declared. */
+/* Finds a declared permission, or returns NULL. */
 static const gr_permission_def *find_def(const gr_permission_policy *policy, const char *name)
 {
-    const gr_permission_def *def = gr_permission_find(name);
-
-    for (size_t i = 0; def == NULL && i < policy->declared_count; i++) {
+    for (size_t i = 0; i < policy->declared_count; i++) {
         if (strcmp(policy->declared[i].name, name) == 0)
-            def = &policy->declared[i];
+            return &policy->declared[i];
     }
-    return def;
+    return NULL;
 }
 
 bool gr_permission_enabled(const gr_permission_policy *policy)
@@ -411,10 +376,6 @@ static int is_task_def(const gr_permission_def *def, const char *pattern)
 /* Returns nonzero when the wildcard `pattern` covers a scaffolder-task permission. */
 static int covers_task_permission(const gr_permission_policy *policy, const char *pattern)
 {
-    for (const gr_permission_def *def = known_permissions; def->name != NULL; def++) {
-        if (is_task_def(def, pattern))
-            return 1;
-    }
     for (size_t i = 0; i < policy->declared_count; i++) {
         if (is_task_def(&policy->declared[i], pattern))
             return 1;
@@ -553,6 +514,25 @@ done:
     return rc;
 }
 
+/* Declares the permissions of the built-in features. Their names start with their own ids, so they never collide. */
+static void declare_builtins(gr_permission_policy *policy)
+{
+    for (const gr_plugin_def *const *entry = gr_builtin_plugins(); *entry != NULL; entry++) {
+        const gr_plugin_def *def = *entry;
+        const unsigned char *at = (const unsigned char *)def->permissions;
+        size_t stride = def->permission_count > 0 ? def->permissions[0].struct_size : 0;
+
+        for (size_t i = 0; i < def->permission_count; i++) {
+            const gr_plugin_permission *item =
+                (const gr_plugin_permission *)(const void *)(at + i * stride);
+
+            if (gr_permission_policy_declare(policy, item->name, item->resource_type,
+                                             item->action) < 0)
+                gr_log(GR_LOG_ERROR, "permission", "%s", gr_error_last());
+        }
+    }
+}
+
 int gr_permission_policy_parse(gr_permission_policy **out, const json_t *permission, bool open)
 {
     gr_permission_policy *policy = gr_xcalloc(1, sizeof(*policy));
@@ -562,6 +542,7 @@ int gr_permission_policy_parse(gr_permission_policy **out, const json_t *permiss
     int rc = GR_OK;
 
     policy->enabled = json_is_true(json_object_get(permission, "enabled"));
+    declare_builtins(policy);
     policy->sealed = !open;
     if (rules != NULL && !json_is_array(rules))
         rc = gr_error_set(GR_EINVALID, "permission.rules: expected a list of rules");

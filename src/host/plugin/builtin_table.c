@@ -67,6 +67,13 @@ static const gr_plugin_def *make_def(const gr_plugin_builtin *builtin)
     def->config_keys =
         builtin->config_keys != NULL ? builtin->config_keys : convert_keys(info, builtin->checks);
     def->migrate = builtin->migrate;
+    if (info->permission_count > 0 && info->permissions[0].struct_size < sizeof(gr_plugin_permission)) {
+        fprintf(stderr, "greenroom: built-in plugin %s lists permissions without struct_size\n",
+                info->id);
+        abort();
+    }
+    def->permissions = info->permissions;
+    def->permission_count = info->permission_count;
     if (info->migration_count > 0)
         def->migrate_entry = builtin->entry;
     return def;

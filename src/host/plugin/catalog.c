@@ -1,124 +1,57 @@
 /* SPDX-License-Identifier: MIT */
-/* Catalog services for plugins: permission-checked reads, change hooks and entity providers. */
-#include <ctype.h>
+/* Catalog services for plugins, handed to the catalog plugin's provider: reads, change hooks and
+ * entity providers. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/auth/identity.h"
 #include "host/common/alloc.h"
-#include "host/common/buf.h"
 #include "host/common/error.h"
-#include "host/http/http.h"
 #include "host/log/log.h"
-#include "host/permission/permission.h"
+#include "host/plugin/catalog_provider.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/plugin.h"
 #include "host/plugin/services.h"
 #include "host/sched/sched.h"
-#include "plugins/catalog/api/predicate.h"
-#include "plugins/catalog/api/read.h"
-#include "plugins/catalog/engine/catalog.h"
-#include "plugins/catalog/engine/store.h"
-#include "plugins/catalog/model/model.h"
-#include "plugins/catalog/permission/access.h"
-#include "plugins/catalog/plugin.h"
 
-/** Maximum number of entities one provider run may supply. */
-#define PROVIDER_MAX_ENTITIES 200000
-/** Permission that catalog reads through the ABI are checked against. */
-#define READ_PERMISSION "catalog.entity.read"
-
-/* Returns the engine the catalog plugin published, or NULL when it does not run. */
-static gr_catalog *catalog_of(const gr_plugin_ctx *ctx)
+const gr_plugin_catalog_provider *gr_plugin__catalog_provider(const char *owner, const char *name,
+                                                              const char *consequence)
 {
-    return ctx->host != NULL ? gr_host_lookup(ctx->host, GR_CATALOG_SERVICE) : NULL;
+    const gr_plugin_service *service = NULL;
+
+    if (gr_plugin__service_lookup(NULL, GR_PLUGIN_CATALOG_PROVIDER,
+                                  sizeof(gr_plugin_catalog_provider), &service) < 0) {
+        gr_error_set(GR_EBACKEND, "%s %s: no catalog plugin is running, so %s", owner, name,
+                     consequence);
+        return NULL;
+    }
+    return (const gr_plugin_catalog_provider *)service;
 }
 
 /* ---- Reads ---- */
 
-/*
- * Stores in *out the catalog.entity.read access predicate of the caller of
- * `req` (plugins/catalog/permission/access.h), applied inside the SQL of
- * each read. Reads with no request (the plugin reading for itself) are
- * allowed everything. Returns 0 or GR_EINVALID.
- */
-static int read_access(const gr_plugin_ctx *ctx, gr_request *req, json_t **out)
-{
-    *out = NULL;
-    if (req == NULL || ctx->host == NULL)
-        return GR_OK;
-    return gr_catalog_access_get(ctx->host->permissions, gr_req_identity(req), READ_PERMISSION,
-                                 out);
-}
-
-static char *lower_ref(const char *ref)
-{
-    char *copy = gr_xstrdup(ref);
-
-    for (char *p = copy; *p != '\0'; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return copy;
-}
-
 int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json)
 {
-    gr_buf text = GR_BUF_INIT;
-    json_t *access = NULL;
-    char *key;
-    int rc;
+    const gr_plugin_catalog_provider *catalog;
 
     *out_json = NULL;
-    if (ctx->host == NULL || ctx->host->db == NULL || ref == NULL)
-        return gr_error_set(GR_EINVALID, "catalog reads need a running server and a ref");
-    if ((rc = read_access(ctx, req, &access)) < 0)
-        return rc;
-    key = lower_ref(ref);
-    rc = gr_catalog_read_by_ref(ctx->host->db, key, access, &text);
-    free(key);
-    /* A hidden entity reads as missing, as the catalog API responds. */
-    if (rc == GR_ENOTFOUND)
-        rc = gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
-    if (rc == GR_OK)
-        *out_json = gr_buf_detach(&text);
-    json_decref(access);
-    gr_buf_free(&text);
-    return rc;
+    if (ref == NULL)
+        return gr_error_set(GR_EINVALID, "plugin %s: catalog_get needs an entity ref", ctx->id);
+    catalog = gr_plugin__catalog_provider("plugin", ctx->id, "entities cannot be read");
+    if (catalog == NULL)
+        return GR_EBACKEND;
+    return catalog->get(catalog, req, ref, out_json);
 }
 
 int gr_plugin__catalog_query(gr_plugin_ctx *ctx, gr_request *req, const char *filter,
                              size_t limit, char **out_json)
 {
-    gr_catalog_list list = {.filter = NULL, .order = NULL, .limit = -1, .offset = 0};
-    gr_buf text = GR_BUF_INIT;
-    json_t *predicate = NULL;
-    json_t *access = NULL;
-    json_t *readable = NULL;
-    int more = 0;
-    int rc;
+    const gr_plugin_catalog_provider *catalog;
 
     *out_json = NULL;
-    if (ctx->host == NULL || ctx->host->db == NULL)
-        return gr_error_set(GR_EINVALID, "catalog reads need a running server");
-    if ((rc = read_access(ctx, req, &access)) < 0)
-        return rc;
-    if (filter != NULL && filter[0] != '\0' &&
-        (rc = gr_catalog_filter_parse(&filter, 1, &predicate)) < 0)
-        goto done;
-    readable = gr_catalog_access_and(predicate, access);
-    list.filter = readable;
-    if (limit > 0)
-        list.limit = (int64_t)limit;
-    gr_buf_putc(&text, '[');
-    rc = gr_catalog_read_list(ctx->host->db, &list, NULL, &text, &more);
-    gr_buf_putc(&text, ']');
-    if (rc == GR_OK)
-        *out_json = gr_buf_detach(&text);
-done:
-    json_decref(readable);
-    json_decref(access);
-    json_decref(predicate);
-    gr_buf_free(&text);
-    return rc;
+    catalog = gr_plugin__catalog_provider("plugin", ctx->id, "entities cannot be listed");
+    if (catalog == NULL)
+        return GR_EBACKEND;
+    return catalog->query(catalog, req, filter, limit, out_json);
 }
 
 /* ---- Change hooks ---- */
@@ -135,7 +68,7 @@ static void on_stitched(const char *entity_ref, int deleted, void *payload)
 int gr_plugin__catalog_on_change(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn fn,
                                  void *payload)
 {
-    gr_catalog *catalog = catalog_of(ctx);
+    const gr_plugin_catalog_provider *catalog;
     gr_plugin__hook *hook;
     int rc;
 
@@ -143,11 +76,9 @@ int gr_plugin__catalog_on_change(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn
         return rc;
     if (fn == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: catalog_on_change needs a function", ctx->id);
+    catalog = gr_plugin__catalog_provider("plugin", ctx->id, "entity changes cannot be followed");
     if (catalog == NULL)
-        return gr_error_set(GR_EBACKEND,
-                            "plugin %s: the catalog engine is not running, so entity changes "
-                            "cannot be followed",
-                            ctx->id);
+        return GR_EBACKEND;
     hook = gr_xcalloc(1, sizeof(*hook));
     hook->ctx = ctx;
     hook->fn = fn;
@@ -156,7 +87,9 @@ int gr_plugin__catalog_on_change(gr_plugin_ctx *ctx, gr_plugin_entity_changed_fn
         free(hook);
         return rc;
     }
-    return gr_catalog_on_stitched(catalog, on_stitched, hook);
+    /* The hook stays owned by the context. The catalog's workers stop
+     * before any plugin is destroyed, so they never call a freed one. */
+    return catalog->on_change(catalog, on_stitched, hook);
 }
 
 /* ---- Entity providers ---- */
@@ -166,102 +99,15 @@ struct gr_provider_run {
     gr_sched_run *sched_run;
 };
 
-/* Fills in the location annotations a provided entity needs when the plugin left them out. */
-static void annotate(json_t *entity, const char *source_key)
+static int apply(gr_provider_run *run, const char *entities_json, bool full)
 {
-    json_t *metadata = json_object_get(entity, "metadata");
-    json_t *annotations = json_object_get(metadata, "annotations");
-    char *location = gr_xasprintf("plugin:%s", source_key);
-
-    if (!json_is_object(annotations)) {
-        annotations = json_object();
-        json_object_set_new(metadata, "annotations", annotations);
-    }
-    if (json_object_get(annotations, "backstage.io/managed-by-location") == NULL)
-        json_object_set_new(annotations, "backstage.io/managed-by-location", json_string(location));
-    if (json_object_get(annotations, "backstage.io/managed-by-origin-location") == NULL)
-        json_object_set_new(annotations, "backstage.io/managed-by-origin-location",
-                            json_string(location));
-    free(location);
-}
-
-/*
- * Parses a JSON array of entities into provided items. Returns 0 with
- * *items (free each with gr_catalog__provided_free() and the array), or
- * GR_EINVALID naming the first bad item.
- */
-static int parse_entities(const gr_plugin__provider *provider, const char *text,
-                          gr_catalog_provided **items, size_t *count)
-{
-    json_error_t error;
-    json_t *array = json_loads(text != NULL ? text : "", 0, &error);
-    size_t index;
-    json_t *entity;
-    int rc = GR_OK;
-
-    *items = NULL;
-    *count = 0;
-    if (!json_is_array(array)) {
-        json_decref(array);
-        return gr_error_set(GR_EINVALID, "provider %s: expected a JSON array of entities (%s)",
-                            provider->source_key, array == NULL ? error.text : "not an array");
-    }
-    if (json_array_size(array) > PROVIDER_MAX_ENTITIES) {
-        json_decref(array);
-        return gr_error_set(GR_ELIMIT, "provider %s: more than %d entities in one run",
-                            provider->source_key, PROVIDER_MAX_ENTITIES);
-    }
-    *items = gr_xcalloc(json_array_size(array) + 1, sizeof(**items));
-    json_array_foreach (array, index, entity) {
-        const json_t *metadata = json_object_get(entity, "metadata");
-
-        if (!json_is_string(json_object_get(entity, "kind")) || !json_is_object(metadata) ||
-            !json_is_string(json_object_get(metadata, "name"))) {
-            rc = gr_error_set(GR_EINVALID,
-                              "provider %s: entity %zu has no kind or metadata.name",
-                              provider->source_key, index);
-            break;
-        }
-        annotate(entity, provider->source_key);
-        gr_catalog__provided_init(&(*items)[index], entity, provider->source_key);
-        (*count)++;
-    }
-    json_decref(array);
-    return rc;
-}
-
-static void free_items(gr_catalog_provided *items, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        gr_catalog__provided_free(&items[i]);
-    free(items);
-}
-
-static int apply(gr_provider_run *run, const char *added_json, bool full)
-{
-    gr_catalog *catalog = catalog_of(run->provider->ctx);
-    gr_catalog_provided *items = NULL;
-    size_t count = 0;
-    char *cause;
-    int rc;
+    const gr_plugin_catalog_provider *catalog =
+        gr_plugin__catalog_provider("provider", run->provider->source_key,
+                                    "entities cannot be stored");
 
     if (catalog == NULL)
-        return gr_error_set(GR_EBACKEND,
-                            "provider %s: the catalog engine is not running, so entities cannot "
-                            "be stored",
-                            run->provider->source_key);
-    if ((rc = parse_entities(run->provider, added_json, &items, &count)) < 0) {
-        free_items(items, count);
-        return rc;
-    }
-    cause = gr_xasprintf("provider %s", run->provider->source_key);
-    if (full)
-        rc = gr_catalog__provider_full(catalog, run->provider->source_key, items, count, cause);
-    else
-        rc = gr_catalog__provider_add(catalog, run->provider->source_key, items, count);
-    free(cause);
-    free_items(items, count);
-    return rc;
+        return GR_EBACKEND;
+    return catalog->provide(catalog, run->provider->source_key, entities_json, full);
 }
 
 int gr_plugin__provider_apply_full(gr_provider_run *run, const char *entities_json)
@@ -324,6 +170,8 @@ int gr_plugin__provider_add(gr_plugin_ctx *ctx, const gr_plugin_provider *def)
                             ctx->id);
     if (ctx->host == NULL || ctx->host->sched == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: providers need the scheduler", ctx->id);
+    if (gr_plugin__catalog_provider("plugin", ctx->id, "entity providers cannot be added") == NULL)
+        return GR_EBACKEND;
     provider = gr_xcalloc(1, sizeof(*provider));
     provider->ctx = ctx;
     provider->def = *def;

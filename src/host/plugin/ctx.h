@@ -200,6 +200,13 @@ void gr_plugin__processor_free(void *item);
 /** Frees an action record of ctx->actions. */
 void gr_plugin__action_free(void *item);
 
+/**
+ * Declares the permissions that the info of `ctx` lists, as permission_add()
+ * does, before setup. Returns 0, GR_EINVALID for a malformed one or
+ * GR_ECONFLICT for a name that exists.
+ */
+int gr_plugin__permissions_declare(gr_plugin_ctx *ctx);
+
 /** Frees a permission record of ctx->permissions. */
 void gr_plugin__permission_free(void *item);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Scheduler, permission, collator and scaffolder services for plugins. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,20 +96,16 @@ void gr_plugin__permission_free(void *item)
     free(record);
 }
 
-int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
+/* Declares one permission of `ctx` to the host's policy and keeps a record of it. */
+static int permission_declare(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
 {
     permission_record *record;
     int rc;
 
-    if ((rc = gr_plugin__check_setup(ctx, "permission_add")) < 0)
-        return rc;
     if (def == NULL || def->struct_size < sizeof(gr_plugin_permission) || def->name == NULL ||
         strncmp(def->name, ctx->id, strlen(ctx->id)) != 0 || def->name[strlen(ctx->id)] != '.')
         return gr_error_set(GR_EINVALID, "plugin %s: a permission's name must start with '%s.'",
                             ctx->id, ctx->id);
-    if (gr_permission_find(def->name) != NULL)
-        return gr_error_set(GR_ECONFLICT, "plugin %s: permission %s exists already", ctx->id,
-                            def->name);
     if (ctx->host != NULL && ctx->host->permissions != NULL &&
         (rc = gr_permission_policy_declare(ctx->host->permissions, def->name, def->resource_type,
                                            def->action)) < 0)
@@ -119,6 +116,34 @@ int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *de
     record->action = def->action ? gr_xstrdup(def->action) : NULL;
     if ((rc = gr_plugin__list_push(&ctx->permissions, record)) < 0)
         gr_plugin__permission_free(record);
+    return rc;
+}
+
+int gr_plugin__permission_add(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
+{
+    int rc = gr_plugin__check_setup(ctx, "permission_add");
+
+    return rc < 0 ? rc : permission_declare(ctx, def);
+}
+
+int gr_plugin__permissions_declare(gr_plugin_ctx *ctx)
+{
+    const gr_plugin_info *info = ctx->info;
+    const unsigned char *at;
+    size_t stride;
+    int rc = GR_OK;
+
+    if (info->struct_size < offsetof(gr_plugin_info, permission_count) + sizeof(size_t) ||
+        info->permissions == NULL || info->permission_count == 0)
+        return GR_OK;
+    /* The element size is the struct_size of the header the plugin was built with. */
+    stride = info->permissions[0].struct_size;
+    if (stride < sizeof(gr_plugin_permission))
+        return gr_error_set(GR_EINVALID, "plugin %s: its permissions need their struct_size",
+                            ctx->id);
+    at = (const unsigned char *)info->permissions;
+    for (size_t i = 0; rc == GR_OK && i < info->permission_count; i++)
+        rc = permission_declare(ctx, (const gr_plugin_permission *)(const void *)(at + i * stride));
     return rc;
 }
 

@@ -328,10 +328,14 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
             gr_error_set(GR_ERROR, "%s", message);
         }
         ctx->state = NULL;
-        /* Any failure of a plugin's own setup is a start-up failure (exit
-         * status 1), whatever code it returned. */
-        return gr_error_wrap(GR_ERROR, "plugin %s (%s) failed to set up", ctx->id,
-                             ctx->path != NULL ? ctx->path : "built-in");
+        /* Any failure of a shared-library plugin's setup is a start-up
+         * failure (exit status 1), whatever code it returned. A built-in
+         * keeps its code, so that a bad setting it reads (GR_EINVALID)
+         * still ends `serve` with the configuration error status 2. */
+        if (ctx->path == NULL)
+            return gr_error_wrap(rc < 0 ? rc : GR_ERROR, "plugin %s (built-in) failed to set up",
+                                 ctx->id);
+        return gr_error_wrap(GR_ERROR, "plugin %s (%s) failed to set up", ctx->id, ctx->path);
     }
     ctx->set_up = true;
     return GR_OK;
@@ -408,6 +412,8 @@ static int load_entry(loader_state *loader, gr_host *host, const json_t *entry, 
         ctx->host = host;
         ctx->config = json_deep_copy(json_object_get(entry, "config"));
         rc = gr_plugin__config_check(ctx, where);
+        if (rc == GR_OK)
+            rc = gr_plugin__permissions_declare(ctx);
         if (rc == GR_OK)
             gr_plugin__registry_add(ctx);
         if (rc == GR_OK)

@@ -7,6 +7,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
+#include "host/plugin/catalog_provider.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/plugin.h"
 #include "host/plugin/services.h"
@@ -47,6 +48,8 @@ int gr_plugin__processor_add(gr_plugin_ctx *ctx, const gr_plugin_processor *def)
         def->name[0] == '\0' || def->process == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: a processor needs a name and a function",
                             ctx->id);
+    if (gr_plugin__catalog_provider("plugin", ctx->id, "processors cannot be added") == NULL)
+        return GR_EBACKEND;
     for (size_t i = 0; i < ctx->processors.count; i++) {
         if (strcmp(((processor_record *)ctx->processors.items[i])->name, def->name) == 0)
             return gr_error_set(GR_ECONFLICT, "plugin %s: processor '%s' is registered twice",

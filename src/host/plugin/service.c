@@ -8,6 +8,7 @@
 #include "host/common/error.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/services.h"
+#include "host/plugin/ui_portal.h"
 
 /* One published service: the name is owned, the service borrowed from its publisher. */
 typedef struct {
@@ -63,6 +64,9 @@ int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
                             "plugin %s: service %s must start with a gr_plugin_service whose "
                             "struct_size is the size of the whole service struct",
                             ctx->id, name);
+    if (strcmp(name, GR_PLUGIN_SERVICE_LAYOUT) == 0 &&
+        (rc = gr_plugin__layout_check(ctx, service)) < 0)
+        return rc;
     pthread_mutex_lock(&services_lock);
     if (find_locked(name) >= 0) {
         rc =
@@ -80,12 +84,24 @@ int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
     return rc;
 }
 
+const gr_plugin_service *gr_plugin__service_find(const char *name)
+{
+    const gr_plugin_service *found = NULL;
+    long index;
+
+    pthread_mutex_lock(&services_lock);
+    index = find_locked(name);
+    if (index >= 0)
+        found = services[index].service;
+    pthread_mutex_unlock(&services_lock);
+    return found;
+}
+
 int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
                               const gr_plugin_service **out)
 {
     const char *caller = ctx != NULL ? ctx->id : "host";
-    const gr_plugin_service *found = NULL;
-    long index;
+    const gr_plugin_service *found;
     int rc = GR_OK;
 
     if (out == NULL || name == NULL || min_size < sizeof(gr_plugin_service))
@@ -94,11 +110,7 @@ int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_s
                             "and the size of the service struct",
                             caller);
     *out = NULL;
-    pthread_mutex_lock(&services_lock);
-    index = find_locked(name);
-    if (index >= 0)
-        found = services[index].service;
-    pthread_mutex_unlock(&services_lock);
+    found = gr_plugin__service_find(name);
     if (found == NULL)
         rc = gr_error_set(GR_ENOTFOUND,
                           "plugin %s: service %.80s not found: load the plugin that publishes "

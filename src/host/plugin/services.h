@@ -19,7 +19,7 @@ int gr_plugin__http_fetch(gr_plugin_ctx *ctx, const char *method, const char *ur
                           const char *const *headers, const char *body, char **out_body,
                           size_t *out_len, long *out_status);
 
-/* catalog.c */
+/* catalog.c: each call goes to the catalog provider (host/plugin/catalog_provider.h). */
 int gr_plugin__catalog_get(gr_plugin_ctx *ctx, gr_request *req, const char *ref, char **out_json);
 int gr_plugin__catalog_query(gr_plugin_ctx *ctx, gr_request *req, const char *filter,
                              size_t limit, char **out_json);
@@ -30,6 +30,8 @@ int gr_plugin__provider_apply_full(gr_provider_run *run, const char *entities_js
 int gr_plugin__provider_apply_delta(gr_provider_run *run, const char *added_json,
                                     const char *removed_json);
 int gr_plugin__provider_stopping(gr_provider_run *run);
+
+/* processors.c */
 int gr_plugin__processor_add(gr_plugin_ctx *ctx, const gr_plugin_processor *processor);
 
 /* extend.c */
@@ -52,6 +54,8 @@ int gr_plugin__service_publish(gr_plugin_ctx *ctx, const char *name,
 /* `ctx` may be NULL when the host itself looks a service up. */
 int gr_plugin__service_lookup(gr_plugin_ctx *ctx, const char *name, size_t min_size,
                               const gr_plugin_service **out);
+/** Returns the service published under `name` (borrowed), or NULL without setting an error. */
+const gr_plugin_service *gr_plugin__service_find(const char *name);
 /** Forgets every service `ctx` published, when its setup fails and when it is freed. */
 void gr_plugin__services_remove(const gr_plugin_ctx *ctx);
 

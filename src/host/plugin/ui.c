@@ -14,12 +14,14 @@
 #include "host/plugin/ui_portal.h"
 
 /*
- * When the web UI runs, pages, sidebar entries, entity tabs and overview
- * cards go to it (ui_portal.c) and appear in its layout. Without it the host
- * serves them itself: pages at their own path in the layout below, entity
- * tabs at /catalog/:namespace/:kind/:name/tabs/:plugin/:tab and the overview
- * cards at /catalog/:namespace/:kind/:name/cards. Those two routes are
- * registered with the web UI running too.
+ * When a layout provider runs (the web UI publishes one under
+ * GR_PLUGIN_SERVICE_LAYOUT), pages, sidebar entries, entity tabs and
+ * overview cards go to it (ui_portal.c) and appear in its layout. Without
+ * one the host serves them itself, so that a plugin's pages work in a
+ * deployment without the web UI: pages at their own path in the plain
+ * layout below, entity tabs at /catalog/:namespace/:kind/:name/tabs/:plugin/:tab
+ * and the overview cards at /catalog/:namespace/:kind/:name/cards. Those two
+ * routes are registered with a layout provider running too.
  */
 
 /** Maximum number of sidebar entries and of tabs shown on one entity. */
@@ -294,8 +296,8 @@ int gr_plugin__page_add(gr_plugin_ctx *ctx, const gr_plugin_page *def)
         free(page);
         return rc;
     }
-    if (gr_plugin__portal(ctx) != NULL)
-        return gr_plugin__portal_page(gr_plugin__portal(ctx), page);
+    if (gr_plugin__portal() != NULL)
+        return gr_plugin__portal_page(gr_plugin__portal(), page);
     return gr_http_route(ctx->host->http, "GET", page->path, 0, page_handler, page);
 }
 
@@ -323,8 +325,7 @@ int gr_plugin__nav_add(gr_plugin_ctx *ctx, const gr_plugin_nav *def)
         free(nav);
         return rc;
     }
-    return gr_plugin__portal(ctx) != NULL ? gr_plugin__portal_nav(gr_plugin__portal(ctx), nav)
-                                          : GR_OK;
+    return gr_plugin__portal() != NULL ? gr_plugin__portal_nav(gr_plugin__portal(), nav) : GR_OK;
 }
 
 /* ---- Entity tabs and cards ---- */
@@ -434,11 +435,11 @@ static int view_add(gr_plugin_ctx *ctx, gr_plugin__list *list, const gr_plugin_e
         gr_plugin__view_free(view);
         return rc;
     }
-    if (gr_plugin__portal(ctx) == NULL)
+    if (gr_plugin__portal() == NULL)
         return GR_OK;
     if (list == &ctx->tabs)
-        return gr_plugin__portal_tab(gr_plugin__portal(ctx), view);
-    return gr_plugin__portal_card(gr_plugin__portal(ctx), view);
+        return gr_plugin__portal_tab(gr_plugin__portal(), view);
+    return gr_plugin__portal_card(gr_plugin__portal(), view);
 }
 
 int gr_plugin__entity_tab_add(gr_plugin_ctx *ctx, const gr_plugin_entity_view *tab)

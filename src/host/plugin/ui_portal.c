@@ -1,76 +1,108 @@
 /* SPDX-License-Identifier: MIT */
-/* Hands plugin pages, sidebar entries, entity tabs and cards to the web UI's layout. */
+/* Hands plugin pages, sidebar entries, entity tabs and cards to the layout provider. */
 #include "host/plugin/ui_portal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "host/common/arena.h"
 #include "host/common/error.h"
-#include "plugins/ui/page.h"
-#include "plugins/ui/ui.h"
+#include "host/http/http.h"
+#include "host/plugin/services.h"
 
-/* Template of src/plugins/ui/templates/ that frames a plugin's tab HTML. */
-#define PLUGIN_VIEW_TEMPLATE "plugin-view"
-
-gr_ui *gr_plugin__portal(const gr_plugin_ctx *ctx)
+const gr_layout_provider *gr_plugin__portal(void)
 {
-    return ctx->host != NULL ? gr_host_lookup(ctx->host, GR_UI_SERVICE) : NULL;
+    return (const gr_layout_provider *)gr_plugin__service_find(GR_PLUGIN_SERVICE_LAYOUT);
 }
 
-/* Hands the frame a page set (page_frame()) to the portal layout. */
-static void apply_frame(gr_ui_page *page, const gr_html *frame)
+int gr_plugin__layout_check(const gr_plugin_ctx *ctx, const gr_plugin_service *service)
 {
-    if (frame->stylesheet != NULL)
-        gr_ui_page_add_stylesheet(page, frame->stylesheet);
-    if (frame->refresh_seconds > 0)
-        gr_ui_page_refresh(page, frame->refresh_seconds, 0);
-    for (size_t i = 0; i < frame->crumb_count; i++)
-        gr_ui_page_crumb(page, frame->crumb_labels[i], frame->crumb_hrefs[i]);
+    if (ctx->path != NULL)
+        return gr_error_set(GR_EINVALID,
+                            "plugin %s: only a built-in may publish the service %s, because "
+                            "its members are internal to greenroom",
+                            ctx->id, GR_PLUGIN_SERVICE_LAYOUT);
+    if (service->struct_size < sizeof(gr_layout_provider))
+        return gr_error_set(GR_EINVALID,
+                            "plugin %s: the service %s has %u bytes but a layout provider "
+                            "needs %zu",
+                            ctx->id, GR_PLUGIN_SERVICE_LAYOUT, (unsigned)service->struct_size,
+                            sizeof(gr_layout_provider));
+    return GR_OK;
 }
 
-/* Renders a plugin page inside the portal layout. */
-static int portal_page(gr_ui_page *page, void *payload)
+static const char *arena_copy(gr_arena *arena, const char *text)
+{
+    return text != NULL ? gr_arena_strdup(arena, text) : NULL;
+}
+
+/* Copies the body and frame of a rendered page into `out`, from the request's arena. */
+static void copy_frame(gr_arena *arena, gr_html *html, const char *title, gr_layout_page *out)
+{
+    gr_plugin_crumb *crumbs = NULL;
+
+    if (html->crumb_count > 0)
+        crumbs = gr_arena_calloc(arena, html->crumb_count * sizeof(*crumbs));
+    for (size_t i = 0; i < html->crumb_count; i++) {
+        crumbs[i].label = arena_copy(arena, html->crumb_labels[i]);
+        crumbs[i].href = arena_copy(arena, html->crumb_hrefs[i]);
+    }
+    *out = (gr_layout_page){
+        .status = html->status != 0 ? html->status : 200,
+        .title = arena_copy(arena, html->title != NULL ? html->title : title),
+        .html = arena_copy(arena, gr_buf_cstr(&html->buf)),
+        .flags = html->flags & GR_PLUGIN_PAGE_OWN_HEADING,
+        .refresh_seconds = html->refresh_seconds,
+        .stylesheet = arena_copy(arena, html->stylesheet),
+        .crumbs = crumbs,
+        .crumb_count = html->crumb_count,
+    };
+}
+
+/* Renders a plugin page for the layout provider. */
+static int render_page(gr_request *req, gr_response *res, gr_layout_page *out, void *payload)
 {
     const gr_plugin__page *def = payload;
-    gr_html out = {.buf = GR_BUF_INIT, .res = gr_ui_page_response(page)};
+    gr_html html = {.buf = GR_BUF_INIT, .res = res};
     int rc;
 
     if (!def->ctx->set_up)
         return gr_error_set(GR_ENOTFOUND, "plugin %s is not running", def->ctx->id);
     gr_error_clear();
-    rc = def->render(gr_ui_page_request(page), &out, def->payload);
-    if (rc == GR_PLUGIN_DECLINED) {
-        rc = gr_error_set(GR_ENOTFOUND, "No page at %s", gr_req_path(gr_ui_page_request(page)));
-    } else if (rc == GR_OK && !(out.flags & GR_PLUGIN_PAGE_RAW)) {
-        apply_frame(page, &out);
-        rc = gr_ui_page_render_html(page, out.status != 0 ? out.status : 200,
-                                    out.title != NULL ? out.title : def->title,
-                                    gr_buf_cstr(&out.buf),
-                                    (out.flags & GR_PLUGIN_PAGE_OWN_HEADING)
-                                        ? GR_UI_PAGE_OWN_HEADING
-                                        : 0);
-    } else if (rc != GR_OK && gr_error_last()[0] == '\0') {
+    rc = def->render(req, &html, def->payload);
+    if (rc == GR_PLUGIN_DECLINED)
+        rc = gr_error_set(GR_ENOTFOUND, "No page at %s", gr_req_path(req));
+    else if (rc == GR_OK && (html.flags & GR_PLUGIN_PAGE_RAW))
+        rc = GR_LAYOUT_PAGE_SENT;
+    else if (rc == GR_OK)
+        copy_frame(gr_req_arena(req), &html, def->title, out);
+    else if (gr_error_last()[0] == '\0')
         rc = gr_error_set(rc, "plugin %s: page %s failed with %d", def->ctx->id, def->path, rc);
-    }
-    gr_plugin__html_free(&out);
+    gr_plugin__html_free(&html);
     return rc;
 }
 
-int gr_plugin__portal_page(gr_ui *ui, gr_plugin__page *page)
+int gr_plugin__portal_page(const gr_layout_provider *layout, gr_plugin__page *page)
 {
-    return gr_ui_page_add(ui, "GET", page->path, portal_page, page);
+    return layout->page_add(layout, page->path, render_page, page);
 }
 
-int gr_plugin__portal_nav(gr_ui *ui, const gr_plugin__nav *nav)
+int gr_plugin__portal_nav(const gr_layout_provider *layout, const gr_plugin__nav *nav)
 {
-    gr_ui_nav_entry entry = {nav->label, nav->path, nav->icon, nav->order};
+    gr_plugin_nav entry = {
+        .struct_size = sizeof(entry),
+        .label = nav->label,
+        .path = nav->path,
+        .icon = nav->icon,
+        .order = nav->order,
+    };
 
-    return gr_ui_nav_add(ui, &entry);
+    return layout->nav_add(layout, &entry);
 }
 
 /* Decides whether a plugin tab or card shows on `entity`, by its filter and applies function. */
-static int portal_tab_applies(const json_t *entity, void *payload)
+static int view_applies(const json_t *entity, void *payload)
 {
     const gr_plugin__view *view = payload;
     char *text;
@@ -84,28 +116,34 @@ static int portal_tab_applies(const json_t *entity, void *payload)
     return shown;
 }
 
-/* Puts the HTML of a plugin tab into the page context as pluginHtml. */
-static int portal_tab_render(gr_ui_page *page, void *payload)
+/* Renders a tab or card (`what`) of a plugin for `entity` into *html, from the request's arena. */
+static int render_view(gr_request *req, const json_t *entity, const char **html,
+                       const gr_plugin__view *view, const char *what)
 {
-    const gr_plugin__view *view = payload;
-    json_t *context = gr_ui_page_context(page);
-    char *text = json_dumps(json_object_get(context, "entity"), JSON_COMPACT);
+    char *text = json_dumps(entity, JSON_COMPACT);
     gr_html out = {.buf = GR_BUF_INIT};
     int rc;
 
     gr_error_clear();
-    rc = view->render(gr_ui_page_request(page), text != NULL ? text : "{}", &out, view->payload);
+    rc = view->render(req, text != NULL ? text : "{}", &out, view->payload);
     free(text);
-    if (rc == GR_PLUGIN_DECLINED)
-        rc = gr_error_set(GR_ENOTFOUND, "the tab %s has nothing for this entity", view->id);
-    else if (rc < 0 && gr_error_last()[0] == '\0')
-        rc = gr_error_set(rc, "plugin %s: tab %s failed with %d", view->ctx->id, view->id, rc);
-    if (rc == GR_OK) {
-        json_object_set_new(context, "pluginHtml", json_string(gr_buf_cstr(&out.buf)));
-        json_object_set_new(context, "pluginLabel", json_string(view->label));
-    }
-    gr_buf_free(&out.buf);
+    if (rc == GR_OK)
+        *html = gr_arena_strdup(gr_req_arena(req), gr_buf_cstr(&out.buf));
+    else if (rc < 0 && rc != GR_PLUGIN_DECLINED && gr_error_last()[0] == '\0')
+        rc = gr_error_set(rc, "plugin %s: %s %s failed with %d", view->ctx->id, what, view->id,
+                          rc);
+    gr_plugin__html_free(&out);
     return rc;
+}
+
+static int render_tab(gr_request *req, const json_t *entity, const char **html, void *payload)
+{
+    return render_view(req, entity, html, payload, "tab");
+}
+
+static int render_card(gr_request *req, const json_t *entity, const char **html, void *payload)
+{
+    return render_view(req, entity, html, payload, "card");
 }
 
 /* Returns the portal id of a tab or card (caller frees). A shared-library
@@ -118,58 +156,33 @@ static char *portal_view_id(const gr_plugin__view *view)
     return gr_xstrdup(view->id);
 }
 
-int gr_plugin__portal_tab(gr_ui *ui, gr_plugin__view *view)
+/* Hands `view` to `add` (the provider's tab_add or card_add) with `render`. */
+static int add_view(const gr_layout_provider *layout,
+                    int (*add)(const gr_layout_provider *, const gr_layout_view *),
+                    gr_plugin__view *view,
+                    int (*render)(gr_request *, const json_t *, const char **, void *))
 {
     char *id = portal_view_id(view);
-    gr_ui_tab tab = {
+    gr_layout_view entry = {
         .id = id,
         .label = view->label,
-        .template_name = PLUGIN_VIEW_TEMPLATE,
         .order = view->order,
-        .applies = portal_tab_applies,
-        .render = portal_tab_render,
+        .applies = view_applies,
+        .render = render,
         .payload = view,
     };
-    int rc = gr_ui_tab_add(ui, &tab);
+    int rc = add(layout, &entry);
 
     free(id);
     return rc;
 }
 
-/* Renders a plugin's overview card into `out`. A declined card is left out. */
-static int portal_card_render(gr_ui_page *page, gr_buf *out, void *payload)
+int gr_plugin__portal_tab(const gr_layout_provider *layout, gr_plugin__view *view)
 {
-    const gr_plugin__view *view = payload;
-    char *text = json_dumps(json_object_get(gr_ui_page_context(page), "entity"), JSON_COMPACT);
-    gr_html html = {.buf = GR_BUF_INIT};
-    int rc;
-
-    rc = view->render(gr_ui_page_request(page), text != NULL ? text : "{}", &html,
-                      view->payload);
-    free(text);
-    if (rc == GR_PLUGIN_DECLINED)
-        rc = GR_UI_CARD_EMPTY;
-    else if (rc < 0 && gr_error_last()[0] == '\0')
-        rc = gr_error_set(rc, "plugin %s: card %s failed with %d", view->ctx->id, view->id, rc);
-    if (rc == GR_OK)
-        gr_buf_append(out, html.buf.data, html.buf.len);
-    gr_buf_free(&html.buf);
-    return rc;
+    return add_view(layout, layout->tab_add, view, render_tab);
 }
 
-int gr_plugin__portal_card(gr_ui *ui, gr_plugin__view *view)
+int gr_plugin__portal_card(const gr_layout_provider *layout, gr_plugin__view *view)
 {
-    char *id = portal_view_id(view);
-    gr_ui_card card = {
-        .id = id,
-        .label = view->label,
-        .order = view->order,
-        .applies = portal_tab_applies,
-        .render = portal_card_render,
-        .payload = view,
-    };
-    int rc = gr_ui_card_add(ui, &card);
-
-    free(id);
-    return rc;
+    return add_view(layout, layout->card_add, view, render_card);
 }

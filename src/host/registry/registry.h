@@ -8,7 +8,8 @@
 #include "greenroom/plugin.h"
 
 typedef struct gr_host gr_host;
-struct gr_config_key; /* host/config/config.h */
+struct gr_config_key;        /* host/config/config.h */
+struct gr_plugin_permission; /* greenroom/plugin.h */
 
 /** A subcommand a plugin adds to the CLI (`greenroom <name> ...`). */
 typedef struct {
@@ -44,6 +45,11 @@ typedef struct {
      * migration's error. Init must still apply them too, because serve does
      * not call this hook. NULL when the plugin has no tables. */
     int (*migrate)(gr_host *host);
+    /* Permissions the plugin checks, as gr_plugin_info lists them (each with
+     * its struct_size). The permission policy declares them before any plugin
+     * starts. */
+    const struct gr_plugin_permission *permissions;
+    size_t permission_count;
     /* A built-in written against the ABI whose info declares migrations:
      * its entry point, so that `greenroom db migrate` applies them with
      * gr_plugin_adapter_migrate() when `migrate` is NULL. NULL otherwise. */

@@ -66,9 +66,14 @@ static int catalog_run(int argc, char **argv)
     return 2;
 }
 
-const gr_cli_command gr_catalog_cli_commands[] = {
-    {"catalog", "check, import and export catalog entities", catalog_usage, catalog_run},
-    {NULL, NULL, NULL, NULL},
+const gr_plugin_command gr_catalog_cli_commands[] = {
+    {
+        .name = "catalog",
+        .summary = "check, import and export catalog entities",
+        .usage = catalog_usage,
+        .run = catalog_run,
+    },
+    {.name = NULL},
 };
 
 int gr_catalog_cli_open(const char *command, int argc, char **argv, gr_config **config_out,

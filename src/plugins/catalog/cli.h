@@ -3,10 +3,10 @@
 #ifndef GR_PLUGINS_CATALOG_CLI_H
 #define GR_PLUGINS_CATALOG_CLI_H
 
-#include "host/registry/registry.h"
+#include "greenroom/plugin.h"
 
-/** The CLI commands of the catalog plugin ("catalog"), ended by an entry with a NULL name. */
-extern const gr_cli_command gr_catalog_cli_commands[];
+/** The CLI commands of the catalog plugin ("catalog"), ended by an entry with a NULL name: the info's commands. */
+extern const gr_plugin_command gr_catalog_cli_commands[];
 
 /**
  * Runs `catalog import` with argv[0] = "import": registers a location and

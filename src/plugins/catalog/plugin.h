@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* The catalog plugin definition: engine life cycle, REST routes, CLI and config keys. */
+/* The catalog plugin, set up through the plugin ABI: its entry point, services and commands. */
 #ifndef GR_PLUGINS_CATALOG_PLUGIN_H
 #define GR_PLUGINS_CATALOG_PLUGIN_H
 
+#include "greenroom/plugin.h"
 #include "host/registry/registry.h"
 
-/** Name under which the catalog plugin publishes its gr_catalog (host.h, gr_host_lookup()). */
-#define GR_CATALOG_SERVICE "catalog"
+/** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
+int gr_catalog_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
 
-/** The catalog plugin, for the table of built-in plugins. */
-extern const gr_plugin_def gr_catalog_plugin;
+/**
+ * The init hook of the built-in definition: runs the entry's setup through
+ * the adapter (host/plugin/plugin.h), whose start, stop and destroy the
+ * definition uses too. Returns 0 or the setup's error.
+ */
+int gr_catalog_plugin_init(gr_host *host, void **state_out);
+
+/**
+ * Applies the migrations of the engine (component "catalog") and of the REST
+ * API (component "catalog_api") to host->db without reading
+ * catalog.locations: the migrate hook for `greenroom db migrate`.
+ */
+int gr_catalog_plugin_migrate(gr_host *host);
 
 #endif

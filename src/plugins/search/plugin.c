@@ -12,8 +12,6 @@
 #include "host/host.h"
 #include "host/log/log.h"
 #include "host/plugin/plugin.h"
-#include "plugins/catalog/engine/catalog.h"
-#include "plugins/catalog/plugin.h"
 #include "plugins/search/access.h"
 #include "plugins/search/api.h"
 #include "plugins/search/collator_catalog.h"
@@ -230,8 +228,8 @@ static int collators_document(gr_collator_run *run, const char *title, const cha
     return gr_search_sink_add(run->sink, &doc);
 }
 
-/* Publishes the search service, under its ABI name and, for the UI, on the host. */
-static int publish(plugin_state *state, gr_host *host)
+/* Publishes the collators and search services. */
+static int publish(plugin_state *state)
 {
     int rc;
 
@@ -242,14 +240,11 @@ static int publish(plugin_state *state, gr_host *host)
     state->published.header.struct_size = sizeof(state->published);
     state->published.header.version = 1;
     state->published.search = state->search;
-    if ((rc = state->api->service_publish(state->ctx, GR_PLUGIN_SERVICE_COLLATORS,
-                                          &state->collators.header)) < 0 ||
-        (rc = state->api->service_publish(state->ctx, GR_SEARCH_SERVICE,
-                                          &state->published.header)) < 0)
+    rc = state->api->service_publish(state->ctx, GR_PLUGIN_SERVICE_COLLATORS,
+                                     &state->collators.header);
+    if (rc < 0)
         return rc;
-    /* TODO: the UI (plugins/ui/ui.c) finds gr_search with gr_host_lookup(),
-     * so it stays on the host until the UI looks it up through the ABI. */
-    return gr_host_provide(host, GR_SEARCH_SERVICE, state->search);
+    return state->api->service_publish(state->ctx, GR_SEARCH_SERVICE, &state->published.header);
 }
 
 static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
@@ -257,7 +252,6 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     gr_host *host = gr_plugin_builtin_host(ctx);
     plugin_state *state = gr_xcalloc(1, sizeof(*state));
     int64_t interval;
-    gr_catalog *catalog;
     int rc;
 
     *out = state;
@@ -271,15 +265,15 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     state->query_route.api = api;
     state->query_route.search = state->search;
     if ((rc = gr_search_api_register(ctx, &state->query_route)) < 0 ||
-        (rc = publish(state, host)) < 0)
+        (rc = publish(state)) < 0)
         return rc;
-    /* Entity changes reach the index through the catalog's stitch hook; the
-     * scheduled rebuild only repairs what a crash may have lost.
-     * TODO: the ABI's catalog_on_change passes the entity's JSON text, while
-     * the index needs the stitched entity and the deleted refs of the hook. */
-    catalog = gr_host_lookup(host, GR_CATALOG_SERVICE);
-    if (catalog != NULL &&
-        (rc = gr_catalog_on_stitched(catalog, gr_search_on_entity_stitched, state->search)) < 0)
+    /* Entity changes reach the index through catalog_on_change. The
+     * scheduled rebuild repairs what a crash may have lost. */
+    rc = api->catalog_on_change(ctx, gr_search_on_entity_stitched, state->search);
+    if (rc == GR_PLUGIN_EBACKEND)
+        gr_info("search", "the catalog plugin is not running; entity changes reach the index "
+                         "only at the scheduled rebuild");
+    else if (rc < 0)
         return rc;
     gr_search_set_access(state->search, gr_search_permission_access, (void *)host->permissions);
     return api->job_add(ctx, "reindex", interval,
@@ -321,6 +315,11 @@ static void search_destroy(void *payload)
     free(state);
 }
 
+/* Backstage's permission for search queries. */
+static const gr_plugin_permission permissions[] = {
+    {.struct_size = sizeof(gr_plugin_permission), .name = "search.query", .action = "read"},
+};
+
 static const gr_plugin_info search_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(gr_plugin_info),
@@ -337,6 +336,8 @@ static const gr_plugin_info search_info = {
     .migration_count = sizeof(migrations) / sizeof(migrations[0]),
     .migration_legacy_id = "search",
     .top_config_keys = config_keys,
+    .permissions = permissions,
+    .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
 
 int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

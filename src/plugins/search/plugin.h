@@ -9,9 +9,8 @@
 #include "plugins/search/search.h"
 
 /**
- * Name under which the search plugin publishes its service: through the ABI
- * (host->service_lookup(), a gr_search_plugin_service) and, for plugins not
- * yet moved onto the ABI, as a gr_search on the host (gr_host_lookup()).
+ * Name under which the search plugin publishes its service through the ABI
+ * (host->service_lookup(), a gr_search_plugin_service).
  */
 #define GR_SEARCH_SERVICE "search"
 

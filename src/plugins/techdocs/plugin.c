@@ -7,6 +7,7 @@
 #include "gr_sql.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/permission/permission.h"
 #include "host/plugin/plugin.h"
 #include "plugins/search/collator_techdocs.h"
 #include "plugins/search/plugin.h"
@@ -16,7 +17,6 @@
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
 #include "plugins/techdocs/settings.h"
-#include "plugins/ui/ui.h"
 
 /* The TechDocs tables' migrations. Earlier releases recorded them under the
  * component "techdocs", which the info names as its legacy id. */
@@ -65,6 +65,18 @@ static void follow_search(const gr_host_api *api, gr_plugin_ctx *ctx, gr_techdoc
                                          ((const gr_search_plugin_service *)found)->search);
 }
 
+/* Returns whether a layout provider frames the pages (the web UI sets up before TechDocs). */
+static int layout_runs(const gr_host_api *api, gr_plugin_ctx *ctx)
+{
+    const gr_plugin_service *found = NULL;
+
+    if (api->service_lookup(ctx, GR_PLUGIN_SERVICE_LAYOUT, sizeof(gr_plugin_service), &found) ==
+        GR_PLUGIN_OK)
+        return 1;
+    gr_error_clear();
+    return 0;
+}
+
 static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
 {
     gr_host *host = gr_plugin_builtin_host(ctx);
@@ -82,10 +94,7 @@ static int techdocs_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out
         return rc;
     follow_search(api, ctx, state->service);
     state->routes = (gr_techdocs_api){api, state->service};
-    /* TODO: the ABI cannot tell a page whether the portal layout frames it,
-     * so the plugin checks whether the web UI runs. */
-    state->pages = (gr_techdocs_pages){api, state->service,
-                                       gr_host_lookup(host, GR_UI_SERVICE) != NULL};
+    state->pages = (gr_techdocs_pages){api, state->service, layout_runs(api, ctx)};
     if ((rc = gr_techdocs_api_register(ctx, &state->routes)) < 0 ||
         (rc = gr_techdocs_pages_register(ctx, host->http, &state->pages)) < 0)
         return rc;
@@ -126,6 +135,14 @@ static void techdocs_destroy(void *payload)
     free(state);
 }
 
+/* Backstage's permission for reading an entity's docs. */
+static const gr_plugin_permission permissions[] = {
+    {.struct_size = sizeof(gr_plugin_permission),
+     .name = "techdocs.read",
+     .resource_type = GR_PERMISSION_CATALOG_ENTITY,
+     .action = "read"},
+};
+
 static const gr_plugin_info techdocs_info = {
     .abi_version = GR_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(gr_plugin_info),
@@ -141,6 +158,8 @@ static const gr_plugin_info techdocs_info = {
     .migration_count = sizeof(migrations) / sizeof(migrations[0]),
     .migration_legacy_id = "techdocs",
     .top_config_keys = gr_techdocs_top_config_keys,
+    .permissions = permissions,
+    .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
 
 int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)

@@ -3,34 +3,41 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#include "host/common/assets.h"
 #include "host/common/error.h"
-#include "host/store/migrate.h"
 #include "plugins/ui/ui_internal.h"
 
-int gr_ui_migrate(gr_db *db)
-{
-    const gr_asset *tables = gr_asset_find("plugins/ui/sql/001_ui.sql");
-    const gr_asset *indexes = gr_asset_find("plugins/ui/sql/002_ui_indexes.sql");
-    gr_db_migration migrations[2];
-
-    if (tables == NULL || indexes == NULL)
-        return gr_error_set(GR_ERROR, "a migration of the UI under plugins/ui/sql is missing");
-    memset(migrations, 0, sizeof(migrations));
-    migrations[0].version = 1;
-    migrations[0].description = "create ui_stars and ui_secrets";
-    migrations[0].sql = (const char *)tables->data;
-    /* Needs the catalog tables, which the engine's migrations made first. */
-    migrations[1].version = 2;
-    migrations[1].description = "index catalog_final_entities by kind and name";
-    migrations[1].sql = (const char *)indexes->data;
-    return gr_db_migrate(db, "ui", migrations, 2);
-}
-
-int gr_ui__store_migrate(gr_ui *ui)
-{
-    return gr_ui_migrate(ui->db);
-}
+/* The schema changes of the UI's tables, recorded under "plugin:ui". The host renames the history
+ * that databases made by earlier releases keep under "ui" (the info's migration_legacy_id). The
+ * SQL is the same for SQLite and PostgreSQL. */
+const gr_plugin_migration gr_ui__migrations[UI_MIGRATION_COUNT] = {
+    {
+        .version = 1,
+        .description = "create ui_stars and ui_secrets",
+        .sql = "CREATE TABLE ui_stars (\n"
+               "    subject TEXT NOT NULL,\n"
+               "    entity_ref TEXT NOT NULL,\n"
+               "    created_at BIGINT NOT NULL,\n"
+               "    PRIMARY KEY (subject, entity_ref)\n"
+               ");\n"
+               "CREATE TABLE ui_secrets (\n"
+               "    name TEXT PRIMARY KEY,\n"
+               "    value TEXT NOT NULL\n"
+               ");\n",
+    },
+    {
+        /* Indexes the catalog's final entities for the catalog table's
+         * default order (by name, within a kind or across kinds), so that a
+         * page of it is read in index order instead of sorting every entity
+         * of the kind. Needs the catalog tables, which the catalog plugin's
+         * migrations, applied before the UI's, made. */
+        .version = 2,
+        .description = "index catalog_final_entities by kind and name",
+        .sql = "CREATE INDEX ui_final_entities_kind_name ON catalog_final_entities "
+               "(kind, name, entity_ref);\n"
+               "CREATE INDEX ui_final_entities_name ON catalog_final_entities "
+               "(name, entity_ref);\n",
+    },
+};
 
 static int hex_decode(const char *text, unsigned char *out, size_t size)
 {

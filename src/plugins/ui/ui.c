@@ -9,16 +9,18 @@
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
+#include "host/plugin/plugin.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/search/plugin.h"
 #include "plugins/ui/ui_internal.h"
 
 static const char *const theme_modes[] = {"auto", "light", "dark", NULL};
 
-const gr_config_key gr_ui_config_keys[] = {
+/* The UI's keys at the top level of app-config.yaml: the info's top_config_keys. */
+static const gr_plugin_config_key config_keys[] = {
     {
         .path = "app.theme.dir",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .description = "Folder with files that replace the built-in look: `<name>.html` "
                        "replaces the page template of that name, `style.css` the stylesheet, "
                        "and `logo.svg` or `logo.png` the logo. Relative to the working "
@@ -26,7 +28,7 @@ const gr_config_key gr_ui_config_keys[] = {
     },
     {
         .path = "app.theme.default",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"auto\"",
         .allowed = theme_modes,
         .description = "Theme for users who have not chosen one in Settings: `auto` follows "
@@ -169,7 +171,7 @@ int gr_ui_page_add(gr_ui *ui, const char *method, const char *pattern, gr_ui_pag
     return 0;
 }
 
-void gr_ui_plugin_destroy(void *state)
+static void ui_destroy(void *state)
 {
     gr_ui *ui = state;
 
@@ -194,6 +196,7 @@ void gr_ui_plugin_destroy(void *state)
     }
     for (size_t i = 0; i < ui->route_count; i++)
         free(ui->routes[i]);
+    gr_ui__layout_free(ui);
     for (size_t i = 0; i < UI_FACET_CACHE_SIZE; i++) {
         free(ui->facet_cache[i].kind);
         json_decref(ui->facet_cache[i].facets);
@@ -241,11 +244,26 @@ static int ui_open_catalog(gr_ui *ui)
     return gr_catalog_new(&ui->catalog, &options);
 }
 
-int gr_ui_plugin_init(gr_host *host, void **state_out)
+/*
+ * Reads the theme, adds the UI's pages and publishes the layout provider
+ * (GR_PLUGIN_SERVICE_LAYOUT) for the plugins set up after it. The host
+ * applied the migrations first. The gr_ui also stays on the host under
+ * GR_UI_SERVICE for the built-ins that add pages with the UI's own
+ * functions (the scaffolder, auth's sign-in redirect).
+ */
+static int ui_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
 {
-    gr_ui *ui = gr_xcalloc(1, sizeof(*ui));
+    gr_host *host = gr_plugin_builtin_host(ctx);
+    gr_ui *ui;
     int error;
 
+    if (host == NULL)
+        return api->error_set(GR_PLUGIN_EINVALID, "the web UI runs only compiled into greenroom");
+    ui = gr_xcalloc(1, sizeof(*ui));
+    *out = ui;
+    gr_ui__layout_init(ui);
+    ui->api = api;
+    ui->ctx = ctx;
     ui->host = host;
     ui->db = host->db;
     ui->config = host->config;
@@ -253,30 +271,83 @@ int gr_ui_plugin_init(gr_host *host, void **state_out)
     ui->default_theme = gr_config_string(host->config, "app.theme.default", "auto");
     pthread_mutex_init(&ui->cache_lock, NULL);
 
-    if ((error = ui_open_catalog(ui)) < 0 || (error = gr_ui__store_migrate(ui)) < 0 ||
-        (error = gr_ui__store_csrf_key(ui)) < 0 || (error = gr_ui__theme_load(ui)) < 0 ||
-        (error = gr_ui__static_routes(ui)) < 0 || (error = ui_init_pages(ui)) < 0 ||
-        (error = gr_host_provide(host, GR_UI_SERVICE, ui)) < 0) {
-        gr_ui_plugin_destroy(ui);
+    /* On failure the host calls ui_destroy() with what was made so far. */
+    if ((error = ui_open_catalog(ui)) < 0 || (error = gr_ui__store_csrf_key(ui)) < 0 ||
+        (error = gr_ui__theme_load(ui)) < 0 || (error = gr_ui__static_routes(ui)) < 0 ||
+        (error = ui_init_pages(ui)) < 0 ||
+        (error = api->service_publish(ctx, GR_PLUGIN_SERVICE_LAYOUT, &ui->layout.header)) < 0 ||
+        (error = gr_host_provide(host, GR_UI_SERVICE, ui)) < 0)
         return error;
-    }
     gr_log_fields(GR_LOG_INFO, "ui", "ready", "theme_dir", ui->theme_dir ? ui->theme_dir : "",
                   NULL);
-    *state_out = ui;
     return 0;
 }
 
-int gr_ui_plugin_start(void *state)
+/* Finds the search service, which the search plugin publishes after the UI's setup. */
+static void ui_find_search(gr_ui *ui)
+{
+    const gr_plugin_service *found = NULL;
+
+    if (ui->api->service_lookup(ui->ctx, GR_SEARCH_SERVICE, sizeof(gr_search_plugin_service),
+                                &found) == GR_PLUGIN_OK) {
+        ui->search = ((const gr_search_plugin_service *)found)->search;
+        return;
+    }
+    gr_error_clear();
+    ui->search = NULL;
+    gr_info("ui", "the search plugin is not running; /search looks up catalog entities only");
+}
+
+static int ui_start(void *state)
 {
     gr_ui *ui = state;
     int error;
 
-    /* Every plugin's init hook has run: the paths they took are known, and
-     * so is the search service, which initialises after the UI. */
+    /* Every plugin's setup has run: the paths they took are known, and so
+     * is the search service. */
     if ((error = gr_ui__fallback_pages(ui)) < 0)
         return error;
-    ui->search = gr_host_lookup(ui->host, GR_SEARCH_SERVICE);
+    ui_find_search(ui);
 
-    /* Features added their templates during init; every partial must exist now. */
+    /* Features added their templates during setup; every partial must exist now. */
     return gr_template_check(ui->templates);
+}
+
+/*
+ * TODO: the UI's own pages, its static files and /signin stay on the
+ * internal server (gr_ui_page_add(), gr_http_route()). ABI routes live
+ * under /api/<id>, and ABI pages serve GET only and are framed by the
+ * layout provider, which is the UI itself.
+ */
+static const gr_plugin_info ui_info = {
+    .abi_version = GR_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(gr_plugin_info),
+    .id = "ui",
+    .version = GR_VERSION,
+    .description = "web UI: the portal layout, catalog, API docs, search, import, settings and "
+                   "relation graphs",
+    .setup = ui_setup,
+    .start = ui_start,
+    .destroy = ui_destroy,
+    .migrations = gr_ui__migrations,
+    .migration_count = UI_MIGRATION_COUNT,
+    .migration_legacy_id = "ui",
+    .top_config_keys = config_keys,
+};
+
+int gr_ui_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
+{
+    (void)host;
+    *out = &ui_info;
+    return GR_PLUGIN_OK;
+}
+
+int gr_ui_plugin_init(gr_host *host, void **state_out)
+{
+    return gr_plugin_adapter_init(host, gr_ui_plugin_entry, state_out);
+}
+
+int gr_ui_plugin_migrate(gr_host *host)
+{
+    return gr_plugin_adapter_migrate(host, gr_ui_plugin_entry);
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "greenroom/plugin.h"
 #include "host/common/buf.h"
 #include "host/config/config.h"
 #include "host/host.h"
@@ -15,46 +16,44 @@
 /*
  * The UI renders every page on the server from templates embedded in the
  * binary (the .html files under src/plugins/ui/templates), which an operator can replace
- * from the folder named by `app.theme.dir`. The plugin publishes its gr_ui
- * under GR_UI_SERVICE, and features look it up in their init hook, which
- * runs after the UI's. They add sidebar entries, pages and entity-page tabs
- * through the functions below. Their pages render inside the portal layout
+ * from the folder named by `app.theme.dir`. It is set up through the plugin
+ * ABI and publishes the layout provider (host/plugin/layout.h) under
+ * GR_PLUGIN_SERVICE_LAYOUT, so that the pages, sidebar entries, entity tabs
+ * and cards that plugins add with host->page_add() and the like appear in
+ * its layout. Built-ins not yet moved onto those ABI functions find its
+ * gr_ui under GR_UI_SERVICE in their init hook, which runs after the UI's,
+ * and use the functions below. Their pages render inside the portal layout
  * with gr_ui_page_render() (a template) or gr_ui_page_render_html() (HTML
  * they built themselves).
  */
 
-/** Name under which the UI plugin publishes its gr_ui (host.h, gr_host_lookup()). */
+/** Name under which the UI plugin leaves its gr_ui on the host (host.h, gr_host_lookup()). */
 #define GR_UI_SERVICE "ui"
 
 typedef struct gr_ui gr_ui;
 typedef struct gr_ui_page gr_ui_page;
 
-/** Config keys the UI reads (app.theme.*), ended by an entry with a NULL path. */
-extern const gr_config_key gr_ui_config_keys[];
+/** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
+int gr_ui_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
 
 /**
- * Init hook of the "ui" plugin: migrations, templates (with the operator's
- * overrides), static files and every built-in page. Must run after the
- * catalog plugin's init, whose tables the pages read. Returns 0 and the
- * state (a gr_ui) in *state_out, or an error naming the failed part.
+ * The init hook of the built-in definition: runs the entry's setup through
+ * the adapter (host/plugin/plugin.h), whose start, stop and destroy the
+ * definition uses too. The setup reads the templates (with the operator's
+ * overrides) and static files and adds every built-in page. The start hook
+ * adds the fallback list pages /docs and /create on the paths that no
+ * plugin took. It also finds the search service and checks that every
+ * template partial exists. Must run after the catalog plugin's init,
+ * because the pages read its tables and the UI's second migration indexes
+ * one. Returns 0 and the adapter's state, or the setup's error.
  */
 int gr_ui_plugin_init(gr_host *host, void **state_out);
 
 /**
- * Start hook: registers the fallback list pages /docs and /create on the
- * paths that no feature plugin took during init, finds the search service,
- * and checks that every template partial exists. Returns 0 or an error.
+ * The migrate hook of the built-in definition: applies the migrations of
+ * the entry's info to host->db without setting up the UI. Returns 0 or the error.
  */
-int gr_ui_plugin_start(void *state);
-
-/**
- * Applies the UI's migrations to `db` (borrowed). The catalog's migrations
- * must have run first, because one indexes a catalog table. Returns 0 or the error.
- */
-int gr_ui_migrate(gr_db *db);
-
-/** Destroy hook. NULL-safe. */
-void gr_ui_plugin_destroy(void *state);
+int gr_ui_plugin_migrate(gr_host *host);
 
 /** Maximum number of sidebar entries. */
 #define GR_UI_MAX_NAV 32

@@ -11,6 +11,7 @@
 #include "host/common/buf.h"
 #include "host/config/config.h"
 #include "host/host.h"
+#include "host/plugin/layout.h"
 #include "host/store/db.h"
 #include "plugins/ui/page.h"
 #include "plugins/ui/template/template.h"
@@ -82,7 +83,14 @@ typedef struct {
  */
 #define UI_SORT_GAPS_MAX 1000
 
+/* A page, tab or card that a plugin added through the host (layout.c). */
+typedef struct ui_layout_entry ui_layout_entry;
+
 struct gr_ui {
+    /* First, so that the published service's header is where the state starts. */
+    gr_layout_provider layout;
+    const gr_host_api *api;
+    gr_plugin_ctx *ctx; /* the UI's own plugin context (borrowed) */
     gr_host *host;
     gr_db *db;
     const gr_config *config;
@@ -107,6 +115,8 @@ struct gr_ui {
     ui_sort_gaps_entry sort_gaps[UI_SORT_KEY_COUNT]; /* guarded by cache_lock */
     ui_count_cache_entry count_cache[UI_COUNT_CACHE_SIZE]; /* guarded by cache_lock */
     size_t count_cache_next;
+    ui_layout_entry **layout_entries; /* owned */
+    size_t layout_entry_count;
 };
 
 /* theme.c: templates and static files, built-in or from app.theme.dir. */
@@ -114,8 +124,13 @@ int gr_ui__theme_load(gr_ui *ui);
 void gr_ui__theme_free(gr_ui *ui);
 int gr_ui__static_routes(gr_ui *ui);
 
+/* layout.c: the layout provider that the UI publishes under GR_PLUGIN_SERVICE_LAYOUT. */
+void gr_ui__layout_init(gr_ui *ui);
+void gr_ui__layout_free(gr_ui *ui);
+
 /* store.c: the UI's own tables. */
-int gr_ui__store_migrate(gr_ui *ui);
+#define UI_MIGRATION_COUNT 2
+extern const gr_plugin_migration gr_ui__migrations[UI_MIGRATION_COUNT];
 int gr_ui__store_csrf_key(gr_ui *ui);
 int gr_ui__stars_list(gr_ui *ui, const char *subject, json_t **out);
 int gr_ui__star_set(gr_ui *ui, const char *subject, const char *entity_ref, int starred);

@@ -159,6 +159,19 @@ static void policy_table(void **state)
     gr_permission_policy_free(policy);
 }
 
+/* Every permission the built-in features declare, as docs/security.md lists them. */
+static const char *const builtin_names[] = {
+    "catalog.entity.read",          "catalog.entity.create",
+    "catalog.entity.delete",        "catalog.entity.refresh",
+    "catalog.entity.validate",      "catalog.location.read",
+    "catalog.location.create",      "catalog.location.delete",
+    "catalog.location.analyze",     "scaffolder.template.execute",
+    "scaffolder.template.parameter.read", "scaffolder.template.step.read",
+    "scaffolder.action.execute",    "scaffolder.task.create",
+    "scaffolder.task.read",         "scaffolder.task.cancel",
+    "techdocs.read",                "search.query",
+};
+
 static void policy_disabled_allows_all(void **state)
 {
     gr_permission_policy *policy = load("{\"enabled\": false, \"rules\": [{\"deny\": \"*\"}]}");
@@ -166,8 +179,8 @@ static void policy_disabled_allows_all(void **state)
 
     (void)state;
     assert_false(gr_permission_enabled(policy));
-    for (const gr_permission_def *def = gr_permission_list(); def->name != NULL; def++) {
-        assert_int_equal(gr_permission_evaluate(policy, &jane, def->name, &decision), GR_OK);
+    for (size_t i = 0; i < sizeof(builtin_names) / sizeof(builtin_names[0]); i++) {
+        assert_int_equal(gr_permission_evaluate(policy, &jane, builtin_names[i], &decision), GR_OK);
         assert_int_equal(decision.result, GR_PERMISSION_ALLOW);
     }
     assert_int_equal(gr_permission_evaluate(policy, NULL, "catalog.entity.read", &decision),

@@ -41,9 +41,12 @@ static void ui_publishes_service(void **state)
 
     (void)state;
     ui_fixture_init(&fx, "", "");
-    assert_ptr_equal(gr_host_lookup(&fx.host, GR_UI_SERVICE), fx.ui_state);
+    assert_non_null(fx.ui_state);
+    /* The layout provider is the first member of the UI's state. */
+    assert_ptr_equal(gr_plugin__service_find(GR_PLUGIN_SERVICE_LAYOUT), fx.ui_state);
     ui_fixture_serve(&fx);
     ui_fixture_stop(&fx);
+    assert_null(gr_plugin__service_find(GR_PLUGIN_SERVICE_LAYOUT));
 }
 
 static void fallback_lists_without_plugins(void **state)
@@ -147,7 +150,7 @@ static gr_search *start_with_search(ui_fixture *fx)
                        "\"spec\":{\"type\":\"team\",\"children\":[]}}");
     assert_int_equal(gr_search_migrate(fx->host.db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fx->host.db, fx->config, "ui-test"), 0);
-    assert_int_equal(gr_host_provide(&fx->host, GR_SEARCH_SERVICE, search), 0);
+    ui_fixture_publish_search(fx, search);
     assert_int_equal(gr_search_reindex(search, NULL), 0);
     ui_fixture_serve(fx);
     return search;

@@ -14,11 +14,15 @@
 #include "host/config/config.h"
 #include "host/host.h"
 #include "host/http/http.h"
+#include "host/plugin/ctx.h"
+#include "host/plugin/plugin.h"
+#include "host/plugin/services.h"
 #include "host/store/db.h"
 #include "plugins/catalog/engine/search.h"
 #include "plugins/apidocs/plugin.h"
 #include "plugins/auth/plugin.h"
 #include "plugins/catalog/plugin.h"
+#include "plugins/search/plugin.h"
 #include "plugins/ui/ui.h"
 #include "support/gr_test.h"
 
@@ -38,7 +42,10 @@ typedef struct {
     void *catalog_state;
     void *auth_state; /* the auth plugin's, or NULL */
     gr_auth_routes *auth_routes; /* the host's sign-in routes with the auth plugin, or NULL */
-    void *ui_state;
+    void *ui_plugin; /* the adapter's state of the UI plugin */
+    gr_ui *ui_state; /* the UI's own state, which its setup made */
+    gr_plugin_ctx *search_ctx; /* publishes search_service, or NULL */
+    gr_search_plugin_service search_service;
     void *apidocs_state; /* the api-docs plugin, whose tab the UI shows */
     char base[64];
     int next_id;
@@ -108,8 +115,10 @@ static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
                                             &fx->auth_routes), 0);
         assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
     }
-    assert_int_equal(gr_catalog_plugin.init(&fx->host, &fx->catalog_state), 0);
-    assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_state), 0);
+    assert_int_equal(gr_catalog_plugin_init(&fx->host, &fx->catalog_state), 0);
+    assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_plugin), 0);
+    fx->ui_state = gr_host_lookup(&fx->host, GR_UI_SERVICE);
+    assert_non_null(fx->ui_state);
     /* The Definition tab of API entities comes from the api-docs plugin. */
     assert_int_equal(gr_apidocs_plugin.init(&fx->host, &fx->apidocs_state), 0);
 }
@@ -119,10 +128,25 @@ static inline void ui_fixture_init(ui_fixture *fx, const char *app_lines, const 
     ui_fixture_init_with(fx, app_lines, root_yaml, 0);
 }
 
+/* Publishes `search` (borrowed) through the ABI as the search plugin does, for the UI's start hook
+ * to find. Call before ui_fixture_serve(). */
+static inline void ui_fixture_publish_search(ui_fixture *fx, gr_search *search)
+{
+    fx->search_ctx = gr_plugin__ctx_new("search");
+    fx->search_ctx->in_setup = true;
+    fx->search_service.header.struct_size = sizeof(fx->search_service);
+    fx->search_service.header.version = 1;
+    fx->search_service.search = search;
+    assert_int_equal(gr_plugin__service_publish(fx->search_ctx, GR_SEARCH_SERVICE,
+                                                &fx->search_service.header),
+                     0);
+    fx->search_ctx->in_setup = false;
+}
+
 /* Runs the UI's start hook and serves on a free loopback port. */
 static inline void ui_fixture_serve(ui_fixture *fx)
 {
-    assert_int_equal(gr_ui_plugin_start(fx->ui_state), 0);
+    assert_int_equal(gr_plugin_adapter_start(fx->ui_plugin), 0);
     assert_int_equal(gr_http_server_start(fx->host.http), 0);
     snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%d",
              gr_http_server_port(fx->host.http));
@@ -139,8 +163,9 @@ static inline void ui_fixture_stop(ui_fixture *fx)
 {
     gr_http_server_free(fx->host.http);
     gr_apidocs_plugin.destroy(fx->apidocs_state);
-    gr_ui_plugin_destroy(fx->ui_state);
-    gr_catalog_plugin.destroy(fx->catalog_state);
+    gr_plugin_adapter_destroy(fx->ui_plugin);
+    gr_plugin__ctx_free(fx->search_ctx);
+    gr_plugin_adapter_destroy(fx->catalog_state);
     gr_auth_plugin_destroy(fx->auth_state);
     gr_auth_routes_free(fx->auth_routes);
     gr_db_close(fx->host.db);

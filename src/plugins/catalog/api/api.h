@@ -3,6 +3,7 @@
 #ifndef GR_PLUGINS_CATALOG_API_API_H
 #define GR_PLUGINS_CATALOG_API_API_H
 
+#include "greenroom/plugin.h"
 #include "host/http/http.h"
 #include "host/permission/permission.h"
 #include "host/store/db.h"
@@ -58,7 +59,17 @@ int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server,
 int gr_catalog_api_register_reads(gr_db *db, gr_http_server *server,
                                   const gr_permission_policy *policy, gr_catalog_api **out);
 
-/** Frees the state made by gr_catalog_api_register(). NULL-safe. */
+/**
+ * Registers every catalog route through host->route() of the plugin `ctx`,
+ * whose id must be "catalog" so that the routes live under /api/catalog, and
+ * applies the API's migrations. Call from the plugin's setup. Arguments and
+ * *out as gr_catalog_api_register(); `host` and `ctx` are borrowed.
+ */
+int gr_catalog_api_register_plugin(gr_catalog *catalog, const gr_host_api *host,
+                                   gr_plugin_ctx *ctx, const gr_permission_policy *policy,
+                                   gr_catalog_api **out);
+
+/** Frees the state made by gr_catalog_api_register() and the other register functions. NULL-safe. */
 void gr_catalog_api_free(gr_catalog_api *api);
 
 /** Applies the API's migrations (its indexes on catalog_search). Returns 0 or the error. */

@@ -18,11 +18,23 @@ struct gr_catalog_api {
     const gr_permission_policy *policy; /* NULL: no permission checks */
 };
 
-/** Registers the read routes. Returns 0 or the error of gr_http_route(). */
-int gr_catalog_api__routes_read(gr_http_server *server, struct gr_catalog_api *api);
+/*
+ * Where the route tables are registered: `add` receives each route with its
+ * pattern relative to /api/catalog ("/entities/by-uid/:uid") and returns 0
+ * or the error of the registration.
+ */
+typedef struct {
+    int (*add)(void *target, const char *method, const char *pattern, gr_http_handler handler,
+               void *payload);
+    void *target;
+} gr_catalog_api_router;
+
+/** Registers the read routes through `router`. Returns 0 or the router's error. */
+int gr_catalog_api__routes_read(const gr_catalog_api_router *router, struct gr_catalog_api *api);
 
 /** Registers the routes that write or read through the engine (api->catalog is set). */
-int gr_catalog_api__routes_engine(gr_http_server *server, struct gr_catalog_api *api);
+int gr_catalog_api__routes_engine(const gr_catalog_api_router *router,
+                                  struct gr_catalog_api *api);
 
 /** Handler of GET /entities, the legacy list (payload: the gr_catalog_api). */
 int gr_catalog_api__entities_get(gr_request *req, gr_response *res, void *payload);

@@ -567,49 +567,33 @@ static int history_get(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
-int gr_catalog_api__routes_engine(gr_http_server *server, struct gr_catalog_api *api)
+int gr_catalog_api__routes_engine(const gr_catalog_api_router *router, struct gr_catalog_api *api)
 {
     static const struct {
         const char *method;
         const char *pattern;
         gr_http_handler handler;
     } routes[] = {
-        {"POST", "/api/catalog/refresh", refresh_post},
-        {"POST", "/api/catalog/validate-entity", validate_post},
-        {"POST", "/api/catalog/analyze-location", analyze_post},
-        {"GET", "/api/catalog/locations", locations_get},
-        {"POST", "/api/catalog/locations", locations_post},
-        {"POST", "/api/catalog/locations/by-query", locations_query_post},
-        {"GET", "/api/catalog/locations/:id", location_get},
-        {"DELETE", "/api/catalog/locations/:id", location_delete},
-        {"GET", "/api/catalog/locations/by-entity/:kind/:namespace/:name", location_by_entity_get},
-        {"DELETE", "/api/catalog/entities/by-uid/:uid", entity_delete},
-        {"GET", "/api/catalog/entities/by-name/:kind/:namespace/:name/ancestry", ancestry_get},
-        {"GET", "/api/catalog/entities/by-name/:kind/:namespace/:name/history", history_get},
+        {"POST", "/refresh", refresh_post},
+        {"POST", "/validate-entity", validate_post},
+        {"POST", "/analyze-location", analyze_post},
+        {"GET", "/locations", locations_get},
+        {"POST", "/locations", locations_post},
+        {"POST", "/locations/by-query", locations_query_post},
+        {"GET", "/locations/:id", location_get},
+        {"DELETE", "/locations/:id", location_delete},
+        {"GET", "/locations/by-entity/:kind/:namespace/:name", location_by_entity_get},
+        {"DELETE", "/entities/by-uid/:uid", entity_delete},
+        {"GET", "/entities/by-name/:kind/:namespace/:name/ancestry", ancestry_get},
+        {"GET", "/entities/by-name/:kind/:namespace/:name/history", history_get},
     };
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        int rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                               api);
+        int rc = router->add(router->target, routes[i].method, routes[i].pattern,
+                             routes[i].handler, api);
 
         if (rc != GR_OK)
             return rc;
     }
     return GR_OK;
-}
-
-int gr_catalog_api_register(gr_catalog *catalog, gr_http_server *server,
-                            const gr_permission_policy *policy, gr_catalog_api **out)
-{
-    int rc = gr_catalog_api_register_reads(gr_catalog_db(catalog), server, policy, out);
-
-    if (rc != GR_OK)
-        return rc;
-    (*out)->catalog = catalog;
-    rc = gr_catalog_api__routes_engine(server, *out);
-    if (rc != GR_OK) {
-        gr_catalog_api_free(*out);
-        *out = NULL;
-    }
-    return rc;
 }

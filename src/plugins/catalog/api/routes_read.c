@@ -538,26 +538,26 @@ static int facets_post(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
-int gr_catalog_api__routes_read(gr_http_server *server, struct gr_catalog_api *api)
+int gr_catalog_api__routes_read(const gr_catalog_api_router *router, struct gr_catalog_api *api)
 {
     static const struct {
         const char *method;
         const char *pattern;
         gr_http_handler handler;
     } routes[] = {
-        {"GET", "/api/catalog/entities", gr_catalog_api__entities_get},
-        {"GET", "/api/catalog/entities/by-query", by_query_get},
-        {"POST", "/api/catalog/entities/by-query", by_query_post},
-        {"POST", "/api/catalog/entities/by-refs", by_refs_post},
-        {"GET", "/api/catalog/entities/by-uid/:uid", by_uid_get},
-        {"GET", "/api/catalog/entities/by-name/:kind/:namespace/:name", by_name_get},
-        {"GET", "/api/catalog/entity-facets", facets_get},
-        {"POST", "/api/catalog/entity-facets", facets_post},
+        {"GET", "/entities", gr_catalog_api__entities_get},
+        {"GET", "/entities/by-query", by_query_get},
+        {"POST", "/entities/by-query", by_query_post},
+        {"POST", "/entities/by-refs", by_refs_post},
+        {"GET", "/entities/by-uid/:uid", by_uid_get},
+        {"GET", "/entities/by-name/:kind/:namespace/:name", by_name_get},
+        {"GET", "/entity-facets", facets_get},
+        {"POST", "/entity-facets", facets_post},
     };
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        int rc = gr_http_route(server, routes[i].method, routes[i].pattern, 0, routes[i].handler,
-                               api);
+        int rc = router->add(router->target, routes[i].method, routes[i].pattern,
+                             routes[i].handler, api);
 
         if (rc != GR_OK)
             return rc;
@@ -575,30 +575,4 @@ int gr_catalog_api__require(gr_request *req, const struct gr_catalog_api *api,
 {
     return gr_catalog_permission_require(api->policy, gr_req_identity(req), permission,
                                          gr_req_path(req));
-}
-
-void gr_catalog_api_free(gr_catalog_api *api)
-{
-    free(api);
-}
-
-int gr_catalog_api_register_reads(gr_db *db, gr_http_server *server,
-                                  const gr_permission_policy *policy, gr_catalog_api **out)
-{
-    gr_catalog_api *api;
-    int rc = gr_catalog_api_migrate(db);
-
-    *out = NULL;
-    if (rc != GR_OK)
-        return rc;
-    api = gr_xcalloc(1, sizeof(*api));
-    api->db = db;
-    api->policy = policy;
-    rc = gr_catalog_api__routes_read(server, api);
-    if (rc != GR_OK) {
-        gr_catalog_api_free(api);
-        return rc;
-    }
-    *out = api;
-    return GR_OK;
 }
