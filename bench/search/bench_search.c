@@ -481,6 +481,7 @@ static void bench_engine(const char *label, gr_db *db, const char *dir,
     printf("  demo catalog: %zu entities, %zu TechDocs sites built\n", demo_entities,
            build_demo_sites(publish_dir));
 
+    must(gr_search_migrate(db), "search migrations");
     must(gr_search_new_builtin(&search, db, config, "bench"), "search");
     must(gr_search_reindex(search, &stats), "reindex");
     printf("  rebuild, demo catalog: %zu documents in %.1f ms\n", stats.documents,

@@ -496,6 +496,93 @@ typedef struct {
     size_t crumb_count;            /* at most GR_PLUGIN_PAGE_MAX_CRUMBS */
 } gr_plugin_page_frame;
 
+/**
+ * What a sign-in provider's callback proves about the person signing in
+ * (ABI 1.4). The host zeroes it and sets struct_size and `redirect` before
+ * each call. Strings the callback stores must stay valid until the request
+ * ends: static text, its payload's, or memory from host->req_alloc().
+ */
+typedef struct {
+    uint32_t struct_size; /* set by the host: sizeof the struct it passes */
+    /*
+     * Where the browser goes once signed in. The host sets it before start to
+     * the safe form of the request's `redirect` parameter, or the portal's
+     * home. A provider that sends the browser away and back keeps it with
+     * its own state and sets it again in frame. The host accepts only a path
+     * or a URL on the portal's own origin, and uses the home for anything else.
+     */
+    const char *redirect;
+    /*
+     * The user's entity ref ("user:default/jane"), when the provider tells it
+     * itself. NULL makes the host resolve the profile below with the sign-in
+     * resolvers configured for the provider.
+     */
+    const char *user_ref;
+    /*
+     * With user_ref: the ownership refs besides user_ref itself. NULL makes
+     * the host read them from the user's entity in the catalog (memberOf),
+     * or use user_ref alone when the catalog has no such user. A non-NULL
+     * list with count 0 means user_ref alone.
+     */
+    const char *const *ownership;
+    size_t ownership_count;
+    /* The profile: the resolvers' input, and shown in the sign-in response. Any may be NULL. */
+    const char *email; /* set only when the provider verified the address */
+    const char *username;
+    const char *display_name;
+    const char *picture; /* URL of the user's picture */
+} gr_plugin_signin_result;
+
+/**
+ * A sign-in provider callback (ABI 1.4). It runs on a server thread for a
+ * public route, several at once. It returns GR_PLUGIN_OK with `result`
+ * filled, or an error code with a message from host->error_set(). The host
+ * writes that error to the audit log as a failed sign-in and sends it with
+ * the code's status, except that GR_PLUGIN_ENOTFOUND, GR_PLUGIN_EINVALID
+ * and GR_PLUGIN_ECONFLICT become 401, as every failed sign-in is.
+ */
+typedef int (*gr_plugin_signin_fn)(gr_request *req, gr_response *res,
+                                   gr_plugin_signin_result *result, void *payload);
+
+/**
+ * A sign-in provider (ABI 1.4), registered with host->signin_provider_add().
+ * The host serves its routes under /api/auth/<id>/, public and rate-limited
+ * per client as the built-in providers are, and does the rest of the
+ * sign-in: it resolves the user, issues the Backstage identity token (ES256,
+ * `sub` the user ref, `ent` the ownership refs) with its session cookie,
+ * refreshes and ends sessions, and writes the audit log.
+ *
+ * - GET start calls `start`. It either sends its own response (a redirect
+ *   to the identity provider, or a form that submits to handler/frame) and
+ *   leaves user_ref and the profile unset, or it proves the identity at once
+ *   and the host redirects the signed-in browser to result->redirect.
+ * - GET handler/frame calls `frame`, the callback that proves the identity
+ *   (from the code, the form values or whatever the provider checks). The
+ *   host then signs the user in and redirects to result->redirect. Without
+ *   user_ref it resolves the profile, and an empty profile fails.
+ * - GET refresh (with the header X-Requested-With: XMLHttpRequest) renews
+ *   the cookie session of the caller while it lasts. With `refresh` set,
+ *   the host calls it first: when the session's user is the one it returns,
+ *   the session is renewed, and otherwise that user is signed in anew, as
+ *   the guest provider does. The answer is Backstage's session JSON.
+ * - POST logout ends the caller's session on every instance.
+ */
+typedef struct {
+    uint32_t struct_size; /* sizeof(gr_plugin_signin_provider) */
+    /* 1 to 32 letters, digits, '-' and '_', starting with a letter, unique
+     * among providers: the <id> of the routes and of auth.providers.<id> */
+    const char *id;
+    /* Shown on the sign-in page as "Sign in with <label>". */
+    const char *label;
+    /* Position on the sign-in page: lower first, then registration order.
+     * The host lists the identity-aware proxies it serves itself at 100. */
+    int order;
+    gr_plugin_signin_fn start;   /* required */
+    gr_plugin_signin_fn frame;   /* NULL: handler/frame answers 404 */
+    gr_plugin_signin_fn refresh; /* NULL: refresh renews an existing session only */
+    void *payload;
+} gr_plugin_signin_provider;
+
 /** A scheduled job. Long jobs poll host->job_stopping() and return soon after it is true. */
 typedef int (*gr_plugin_job_fn)(gr_sched_run *run, void *payload);
 
@@ -886,6 +973,20 @@ struct gr_host_api {
      * plugin registered that type.
      */
     int (*resource_loader_add)(gr_plugin_ctx *ctx, const gr_plugin_resource_loader *loader);
+
+    /* -- Sign-in providers -- */
+
+    /**
+     * Registers a sign-in provider (gr_plugin_signin_provider). The
+     * descriptor and its strings are copied; the payload is borrowed until
+     * the destroy hook. The host reads the provider's sign-in resolvers from
+     * auth.providers.<id>.<auth.environment>.signIn.resolvers, as Backstage
+     * does. Setup only. Returns 0, GR_PLUGIN_EINVALID for a bad descriptor
+     * or resolver config, GR_PLUGIN_ECONFLICT when the id is taken,
+     * GR_PLUGIN_ELIMIT past 16 providers, or GR_PLUGIN_EBACKEND when the
+     * host serves without sign-in.
+     */
+    int (*signin_provider_add)(gr_plugin_ctx *ctx, const gr_plugin_signin_provider *provider);
 
     /* New members go here, at the end, in a minor version. */
 };

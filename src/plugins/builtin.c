@@ -9,42 +9,25 @@
 #include "plugins/catalog/plugin.h"
 #include "plugins/scaffolder/plugin.h"
 #include "plugins/search/plugin.h"
-#include "plugins/search/search.h"
 #include "plugins/techdocs/cli.h"
 #include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
-#include "plugins/techdocs/store.h"
 #include "plugins/ui/ui.h"
 
-/* `greenroom db migrate` calls these instead of init, so that it applies the
- * schema without reading locations, starting threads or opening sockets. */
-static int search_migrate(gr_host *host)
-{
-    return gr_search_migrate(host->db);
-}
-
-static int techdocs_migrate(gr_host *host)
-{
-    return gr_techdocs_store_migrate(host->db);
-}
-
 /*
- * TODO: register auth through the plugin ABI. The ABI lacks a sign-in
- * provider registration (the public start, handler/frame, refresh and
- * logout routes under /api/auth/:provider). It also lacks a way to issue a
- * Backstage identity token and session cookie for a resolved user ref with
- * its ownership refs. Auth further needs the host's signing keys (for
- * /.well-known/jwks.json), its user lookup, and the permission API routes. Its state reaches the
- * UI's sign-in page through gr_host_lookup(GR_AUTH_SERVICE), which service_publish() can replace
- * once the UI looks it up through the ABI.
+ * auth is set up through the plugin ABI (plugins/auth/plugin.c): it
+ * registers the guest and OIDC sign-in providers with
+ * signin_provider_add() (ABI 1.4) and the /api/auth/sign-in page. The host
+ * keeps the rest of authentication: keys and JWKS, sessions, token checks,
+ * the identity-aware proxies, the sign-in routes of every provider and the
+ * permission API (host/auth/routes.c).
+ * TODO: its config keys stay internal, because most of them are the
+ * host's own (backend.auth, rate limits, permission) and several have
+ * checks of their own; the provider keys could move to top_config_keys.
+ * Its state reaches the UI's sign-in page through
+ * gr_host_lookup(GR_AUTH_SERVICE) until the UI reads the providers through
+ * the ABI.
  */
-static const gr_plugin_def builtin_auth = {
-    .id = "auth",
-    .description = "sign-in providers, identity tokens, sessions and the permission API",
-    .init = gr_auth_plugin_init,
-    .destroy = gr_auth_plugin_destroy,
-    .config_keys = gr_auth_plugin_keys,
-};
 
 /*
  * The catalog is set up through the plugin ABI (plugins/catalog/plugin.c):
@@ -63,15 +46,12 @@ static const gr_plugin_def builtin_auth = {
 /*
  * search is set up through the plugin ABI (plugins/search/plugin.c): its
  * life cycle, the query route, the reindex job, the "collators" and
- * "search" services, its top-level config keys and its command. The host
- * makes its definition from the info (gr_plugin_builtin_table()); the
- * schedule keys keep their internal check, which the ABI's keys lack.
- * TODO: its migrations are recorded under the component "search". With
- * migration_legacy_id = "search" (ABI 1.2) the host moves that history to
- * "plugin:search", and gr_plugin_adapter_migrate() can be the migrate hook.
- * Two steps are left: gr_search_new() still applies them itself (search.c),
- * and their SQL is an embedded asset found at run time, while
- * gr_plugin_info.migrations needs the text at compile time.
+ * "search" services, its top-level config keys, its command and its
+ * migrations, whose SQL files the build turns into C strings (gr_sql.h).
+ * With migration_legacy_id = "search" the host moves the history of
+ * earlier releases to "plugin:search". The host makes its definition from
+ * the info (gr_plugin_builtin_table()); the schedule keys keep their
+ * internal check, which the ABI's keys lack.
  */
 
 /*
@@ -80,10 +60,11 @@ static const gr_plugin_def builtin_auth = {
  * frames, the prebuild job, the "techdocs" service and its command, and it
  * finds search with service_lookup(). Its public stylesheet stays on the
  * host's server (see the TODO in techdocs/pages.c).
- * TODO: its config keys (top-level techdocs.*) stay internal, because they
- * list allowed values, which gr_plugin_config_key cannot declare. Its
- * migrations (component "techdocs", applied by techdocs/store.c) stay
- * internal for the reasons given for search.
+ * Its migrations are declared in its info as search's are, with
+ * migration_legacy_id = "techdocs", and its top-level techdocs.* keys in
+ * top_config_keys with their allowed values (ABI 1.4). The duration and
+ * range checks stay internal (gr_techdocs_config_checks), as search's
+ * schedule checks do.
  */
 
 /*
@@ -128,7 +109,9 @@ static const gr_plugin_def builtin_auth = {
  * routes and jobs, and TechDocs and the scaffolder for their pages.
  */
 static const gr_plugin_builtin builtin_plugins[] = {
-    {.def = &builtin_auth},
+    {.entry = gr_auth_plugin_entry,
+     .init = gr_auth_plugin_init,
+     .config_keys = gr_auth_plugin_keys},
     {.entry = gr_catalog_plugin_entry,
      .init = gr_catalog_plugin_init,
      .migrate = gr_catalog_plugin_migrate},
@@ -138,12 +121,10 @@ static const gr_plugin_builtin builtin_plugins[] = {
     {.def = &gr_apidocs_plugin},
     {.entry = gr_search_plugin_entry,
      .init = gr_search_plugin_init,
-     .migrate = search_migrate,
      .checks = gr_search_config_checks},
     {.entry = gr_techdocs_plugin_entry,
      .init = gr_techdocs_plugin_init,
-     .migrate = techdocs_migrate,
-     .config_keys = gr_techdocs_config_keys},
+     .checks = gr_techdocs_config_checks},
     {.entry = gr_scaffolder_plugin_entry,
      .init = gr_scaffolder_plugin_init,
      .migrate = gr_scaffolder_plugin_migrate},

@@ -97,6 +97,13 @@ run config check --config "$data/bad-value.yaml"
 expect_status 2 "value not allowed"
 expect_err "bad-value.yaml:3: backend.database.client: must be one of" "value not allowed"
 
+# TechDocs declares its keys through the plugin ABI with their allowed values,
+# and its range checks still apply.
+run config check --config "$data/bad-techdocs.yaml"
+expect_status 2 "techdocs keys"
+expect_err "bad-techdocs.yaml:4: techdocs.builder: must be one of" "techdocs keys"
+expect_err "techdocs.build.workers: must be from 1 to" "techdocs keys"
+
 run config check --config "$data/bad-required.yaml"
 expect_status 2 "missing required key"
 expect_err "bad-required.yaml:4: backend.auth.externalAccess[0].type: missing required key" \

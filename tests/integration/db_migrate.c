@@ -18,6 +18,8 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/store/migrate.h"
+#include "gr_sql.h"
 #include "unit/store/db_fixture.h"
 
 /* Concurrent `db migrate` processes in migrate_runs_concurrently. */
@@ -243,6 +245,118 @@ static void migrate_rejects_newer_schema(void **state)
     gr_test_output_free(&res);
 }
 
+/* The migrations of search and TechDocs as releases before the plugin ABI
+ * applied them, under the components "search" and "techdocs". */
+static void apply_previous_layout(gr_db *db)
+{
+    const gr_db_migration search[] = {
+        {.version = 1, .description = "search state and pending changes",
+         .sql = gr_sql_plugins_search_sql_001_state},
+    };
+    const gr_db_migration techdocs[] = {
+        {.version = 1, .description = "create techdocs_sites, techdocs_files and techdocs_builds",
+         .sql = gr_sql_plugins_techdocs_sql_001_sites_sqlite,
+         .sql_pg = gr_sql_plugins_techdocs_sql_001_sites_pg},
+        {.version = 2, .description = "index techdocs_sites by publish time",
+         .sql = gr_sql_plugins_techdocs_sql_002_published_at},
+    };
+
+    assert_int_equal(gr_db_migrate(db, "search", search, 1), 0);
+    assert_int_equal(gr_db_migrate(db, "techdocs", techdocs, 2), 0);
+}
+
+/* Returns the applied_at times of `component`'s versions, one line each (caller frees). */
+static char *applied_times(gr_db *db, const char *component)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    gr_buf text = GR_BUF_INIT;
+
+    assert_int_equal(gr_db_acquire(db, GR_DB_READ, &conn), 0);
+    assert_int_equal(gr_db_prepare(conn, "SELECT version, applied_at FROM schema_migrations "
+                                         "WHERE component = ? ORDER BY version", &stmt), 0);
+    assert_int_equal(gr_db_bind_text(stmt, 1, component), 0);
+    while (gr_db_step(stmt) == GR_DB_ROW)
+        gr_buf_printf(&text, "%lld %s\n", (long long)gr_db_column_int64(stmt, 0),
+                      gr_db_column_text(stmt, 1));
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    gr_buf_puts(&text, "");
+    return gr_buf_detach(&text);
+}
+
+/* A database that search and TechDocs migrated before they declared their migrations in
+ * their plugin infos serves without applying them again: the host moves the history. */
+static void serve_adopts_previous_history(void **state)
+{
+    migrate_fixture *fixture = *state;
+    gr_db *db = fixture->db->db;
+    char *search_before;
+    char *techdocs_before;
+    char *search_after;
+    char *techdocs_after;
+    gr_test_server server;
+    char *log;
+
+    apply_previous_layout(db);
+    db_fixture_exec(db, "INSERT INTO techdocs_sites (entity_ref, namespace, kind, name, "
+                        "generation, origin, published_at) VALUES ('component:default/kept', "
+                        "'default', 'component', 'kept', 1, 'test', 5)");
+    search_before = applied_times(db, "search");
+    techdocs_before = applied_times(db, "techdocs");
+    assert_non_null(strstr(search_before, "1 "));
+    assert_non_null(strstr(techdocs_before, "2 "));
+
+    assert_int_equal(gr_test_server_start(&server, fixture->dir, "app-config.yaml", START_MS), 0);
+    log = read_text(server.log_path);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    assert_non_null(strstr(log, "recorded 1 migrations of search under plugin:search"));
+    assert_non_null(strstr(log, "recorded 2 migrations of techdocs under plugin:techdocs"));
+    assert_null(strstr(log, "applied migration plugin:search"));
+    assert_null(strstr(log, "applied migration plugin:techdocs"));
+
+    search_after = applied_times(db, "plugin:search");
+    techdocs_after = applied_times(db, "plugin:techdocs");
+    assert_string_equal(search_after, search_before);
+    assert_string_equal(techdocs_after, techdocs_before);
+    assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM schema_migrations WHERE "
+                                          "component IN ('search', 'techdocs')"), 0);
+    assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM techdocs_sites WHERE "
+                                          "entity_ref = 'component:default/kept'"), 1);
+    free(log);
+    free(search_before);
+    free(techdocs_before);
+    free(search_after);
+    free(techdocs_after);
+}
+
+/* `db migrate` moves the same history, and applies nothing of search or TechDocs again. */
+static void migrate_adopts_previous_history(void **state)
+{
+    migrate_fixture *fixture = *state;
+    gr_db *db = fixture->db->db;
+    char *techdocs_before;
+    char *techdocs_after;
+    gr_test_output res;
+
+    apply_previous_layout(db);
+    techdocs_before = applied_times(db, "techdocs");
+    res = run_db(fixture, "migrate");
+    assert_int_equal(res.status, 0);
+    assert_non_null(strstr(res.out, "migrated plugin search"));
+    assert_non_null(strstr(res.out, "migrated plugin techdocs"));
+    assert_null(strstr(res.err, "applied migration plugin:search"));
+    assert_null(strstr(res.err, "applied migration plugin:techdocs"));
+    gr_test_output_free(&res);
+
+    techdocs_after = applied_times(db, "plugin:techdocs");
+    assert_string_equal(techdocs_after, techdocs_before);
+    assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM schema_migrations WHERE "
+                                          "component = 'plugin:search' AND version = 1"), 1);
+    free(techdocs_before);
+    free(techdocs_after);
+}
+
 /* Reads the session secret of a SQLite file with the sqlite3 tool, or NULL. */
 static char *sqlite_session_secret(const char *path)
 {
@@ -440,6 +554,10 @@ int main(void)
         MIGRATE_TEST(migrate_rejects_newer_schema, sqlite),
         MIGRATE_TEST(migrate_rejects_newer_schema, pg),
         MIGRATE_TEST(copy_then_serve, pg),
+        MIGRATE_TEST(serve_adopts_previous_history, sqlite),
+        MIGRATE_TEST(serve_adopts_previous_history, pg),
+        MIGRATE_TEST(migrate_adopts_previous_history, sqlite),
+        MIGRATE_TEST(migrate_adopts_previous_history, pg),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

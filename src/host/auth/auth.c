@@ -16,6 +16,7 @@
 #include "host/auth/legacy_access.h"
 #include "host/auth/restriction.h"
 #include "host/auth/session.h"
+#include "host/auth/signin.h"
 #include "host/auth/token.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -47,6 +48,7 @@ struct gr_auth {
     gr_identity anonymous;
     gr_auth_user_lookup lookup;
     bool has_lookup;
+    gr_auth_signin *signin;
 };
 
 void gr_auth_free(gr_auth *auth)
@@ -59,6 +61,7 @@ void gr_auth_free(gr_auth *auth)
     gr_auth_legacy_keys_free(auth->legacy_keys);
     gr_auth_jwks_access_free(auth->jwks_access);
     gr_auth_keys_free(auth->keys);
+    gr_auth_signin_free(auth->signin);
     free(auth->issuer);
     free(auth->app_url);
     free(auth->app_origin);
@@ -219,6 +222,7 @@ int gr_auth_new(gr_auth **out, const gr_config *cfg, gr_db *db)
 
     auth->cfg = cfg;
     auth->db = db;
+    auth->signin = gr_auth_signin_new();
     auth->environment = gr_config_string(cfg, "auth.environment", "development");
     auth->include_parent_groups =
         gr_config_bool(cfg, "auth.ownership.includeParentGroups", false);
@@ -255,6 +259,16 @@ void gr_auth_set_user_lookup(gr_auth *auth, const gr_auth_user_lookup *lookup)
 {
     auth->lookup = *lookup;
     auth->has_lookup = true;
+}
+
+gr_auth_signin *gr_auth_signin_registry(const gr_auth *auth)
+{
+    return auth->signin;
+}
+
+const gr_config *gr_auth_config(const gr_auth *auth)
+{
+    return auth->cfg;
 }
 
 const gr_auth_user_lookup *gr_auth_user_lookup_get(const gr_auth *auth)

@@ -15,6 +15,7 @@
 
 typedef struct gr_config gr_config;
 typedef struct gr_auth gr_auth;
+typedef struct gr_auth_signin gr_auth_signin; /* host/auth/signin.h */
 
 /** Default lifetime of identity tokens and sessions, in seconds (Backstage's default). */
 #define GR_AUTH_DEFAULT_TOKEN_TTL_S 3600
@@ -63,6 +64,12 @@ int gr_auth_authenticate(gr_request *req, void *auth);
  * in its init hook, before the server starts; not thread-safe.
  */
 void gr_auth_set_user_lookup(gr_auth *auth, const gr_auth_user_lookup *lookup);
+
+/** Returns the sign-in providers registered on `auth` (borrowed, host/auth/signin.h). */
+gr_auth_signin *gr_auth_signin_registry(const gr_auth *auth);
+
+/** Returns the config `auth` was made from (borrowed). */
+const gr_config *gr_auth_config(const gr_auth *auth);
 
 /** Returns the installed user lookup, or NULL when no catalog installed one. */
 const gr_auth_user_lookup *gr_auth_user_lookup_get(const gr_auth *auth);

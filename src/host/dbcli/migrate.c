@@ -11,6 +11,7 @@
 #include "host/config/config.h"
 #include "host/dbcli/schema.h"
 #include "host/host.h"
+#include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "host/sched/sched.h"
 
@@ -22,10 +23,14 @@ static int migrate_plugin(gr_host *host, const gr_plugin_def *def, FILE *progres
 {
     int rc;
 
-    /* A plugin without the hook has no tables of its own. */
-    if (def->migrate == NULL)
+    /* A plugin without the hook or declared migrations has no tables of its own. */
+    if (def->migrate != NULL)
+        rc = def->migrate(host);
+    else if (def->migrate_entry != NULL)
+        rc = gr_plugin_adapter_migrate(host, def->migrate_entry);
+    else
         return GR_OK;
-    if ((rc = def->migrate(host)) < 0)
+    if (rc < 0)
         return gr_error_wrap(rc, "plugin %s", def->id);
     if (progress != NULL)
         fprintf(progress, "migrated plugin %s\n", def->id);

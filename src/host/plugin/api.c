@@ -330,6 +330,8 @@ static const gr_host_api host_api = {
     .html_csrf_field = gr_plugin__html_csrf_field,
 
     .resource_loader_add = gr_plugin__resource_loader_add,
+
+    .signin_provider_add = gr_plugin__signin_provider_add,
 };
 
 const gr_host_api *gr_plugin__api(void)

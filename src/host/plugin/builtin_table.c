@@ -74,6 +74,8 @@ static const gr_plugin_def *make_def(const gr_plugin_builtin *builtin)
     }
     def->permissions = info->permissions;
     def->permission_count = info->permission_count;
+    if (info->migration_count > 0)
+        def->migrate_entry = builtin->entry;
     return def;
 }
 

@@ -323,6 +323,7 @@ int gr_plugin__setup(gr_plugin_ctx *ctx, gr_host *host)
          * state can go now, after the services it published. */
         gr_plugin__services_remove(ctx);
         gr_permission_resource_remove(ctx);
+        gr_plugin__signins_remove(ctx);
         if (ctx->state != NULL && ctx->info->destroy != NULL) {
             char message[GR_ERROR_MAX];
 

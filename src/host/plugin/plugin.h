@@ -99,7 +99,9 @@ const gr_host_api *gr_plugin_host_api(void);
 typedef struct {
     const gr_plugin_def *def; /* an internal definition, or NULL */
     /* With `def` NULL: the entry point, the init hook that passes it to
-     * gr_plugin_adapter_init(), and the migrate hook (or NULL). */
+     * gr_plugin_adapter_init(), and a migrate hook, or NULL. Without a
+     * hook, `greenroom db migrate` applies the migrations that the info
+     * declares. */
     gr_plugin_init_fn entry;
     int (*init)(gr_host *host, void **state_out);
     int (*migrate)(gr_host *host);
@@ -116,7 +118,8 @@ typedef struct {
  * Returns the definitions of `list` (ended by an entry with neither `def`
  * nor `entry`), ended by NULL. A built-in written against the ABI gets its
  * id, description and commands from gr_plugin_adapter_def(), its config
- * keys from top_config_keys (with `checks`), and the adapter's hooks. The
+ * keys from top_config_keys (with `checks`), the adapter's hooks, and its
+ * entry as `migrate_entry` when its info declares migrations. The
  * table is made on the first call and kept until the process ends. The
  * process has one list, so later calls return that table whatever `list`
  * they pass. Thread-safe. Aborts when a built-in's info is invalid.

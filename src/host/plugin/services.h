@@ -83,4 +83,9 @@ void gr_plugin__html_csrf_field(gr_html *out, gr_request *req);
 /* resource.c */
 int gr_plugin__resource_loader_add(gr_plugin_ctx *ctx, const gr_plugin_resource_loader *loader);
 
+/* signin.c */
+int gr_plugin__signin_provider_add(gr_plugin_ctx *ctx, const gr_plugin_signin_provider *provider);
+/** Forgets every sign-in provider `ctx` registered, when its setup fails. */
+void gr_plugin__signins_remove(const gr_plugin_ctx *ctx);
+
 #endif

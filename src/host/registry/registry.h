@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "greenroom/plugin.h"
+
 typedef struct gr_host gr_host;
 struct gr_config_key;        /* host/config/config.h */
 struct gr_plugin_permission; /* greenroom/plugin.h */
@@ -48,6 +50,10 @@ typedef struct {
      * starts. */
     const struct gr_plugin_permission *permissions;
     size_t permission_count;
+    /* A built-in written against the ABI whose info declares migrations:
+     * its entry point, so that `greenroom db migrate` applies them with
+     * gr_plugin_adapter_migrate() when `migrate` is NULL. NULL otherwise. */
+    gr_plugin_init_fn migrate_entry;
 } gr_plugin_def;
 
 /** Returns the built-in plugins, ended by a NULL pointer (borrowed, static). */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "host/auth/auth.h"
+#include "host/auth/routes.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -63,6 +64,7 @@ typedef struct {
     struct gr_host host;
     gr_config *config;
     gr_auth *auth;
+    gr_auth_routes *auth_routes;
     gr_permission_policy *permissions;
     serve_plugin *plugins;
     size_t plugin_count;
@@ -133,7 +135,10 @@ static int serve_open_http(serve_state *state)
     if ((error = gr_permission_policy_new(&state->permissions, state->config)) < 0)
         return error;
     state->host.permissions = state->permissions;
-    return 0;
+    /* Keys, sessions, the sign-in routes every provider uses and the
+     * permission API are the host's; providers register through the ABI. */
+    return gr_auth_routes_add(state->host.http, state->auth, state->permissions,
+                              &state->auth_routes);
 }
 
 static int serve_init_plugins(serve_state *state)
@@ -193,6 +198,7 @@ static void serve_shutdown(serve_state *state)
             plugin->def->destroy(plugin->state);
     }
     gr_http_server_free(state->host.http);
+    gr_auth_routes_free(state->auth_routes);
     gr_sched_free(state->host.sched);
     gr_db_close(state->host.db);
     gr_auth_free(state->auth);

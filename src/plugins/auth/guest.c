@@ -46,28 +46,23 @@ void auth_guest_clear(auth_guest *guest)
     memset(guest, 0, sizeof(*guest));
 }
 
-/* Signs in as the guest user: its catalog entity's ownership when the catalog has it, else the
- * configured ownership refs (or the user ref alone). */
-int auth_guest_sign_in(auth_plugin *plugin, gr_auth_user **out)
+/* Names the guest user with the configured ownership refs, or with none so that the host uses
+ * those of its catalog entity (or the user ref alone when the catalog has no such user). */
+int auth_guest_sign_in(gr_request *req, gr_response *res, gr_plugin_signin_result *result,
+                       void *payload)
 {
-    auth_guest *guest = &plugin->guest;
-    const gr_auth_user_lookup *lookup = gr_auth_user_lookup_get(plugin->auth);
-    json_t *entity = NULL;
-    const char **refs;
+    const auth_guest *guest = &((const auth_plugin *)payload)->guest;
     size_t count = json_array_size(guest->ownership);
-    int rc;
+    const char **refs;
 
-    if (guest->ownership == NULL && lookup != NULL &&
-        lookup->get_entity(lookup->payload, guest->user_ref, &entity) == GR_OK) {
-        rc = gr_auth_user_from_entity(entity, lookup, gr_auth_include_parent_groups(plugin->auth),
-                                      out);
-        json_decref(entity);
-        return rc;
-    }
-    refs = gr_xcalloc(count + 1, sizeof(*refs));
+    (void)res;
+    result->user_ref = guest->user_ref;
+    if (guest->ownership == NULL)
+        return GR_OK;
+    refs = gr_arena_calloc(gr_req_arena(req), (count + 1) * sizeof(*refs));
     for (size_t i = 0; i < count; i++)
         refs[i] = json_string_value(json_array_get(guest->ownership, i));
-    *out = gr_auth_user_new(guest->user_ref, refs, count);
-    free(refs);
+    result->ownership = refs;
+    result->ownership_count = count;
     return GR_OK;
 }

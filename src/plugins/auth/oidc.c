@@ -11,6 +11,7 @@
 #include "host/auth/base64url.h"
 #include "host/auth/cookie.h"
 #include "host/auth/fetch.h"
+#include "host/auth/signin.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
@@ -42,8 +43,6 @@ int auth_oidc_configure(auth_plugin *plugin, const gr_config *cfg)
     const json_t *block = json_object_get(providers, environment);
     const char *method = obj_string(block, "tokenEndpointAuthMethod");
     const char *callback = obj_string(block, "callbackUrl");
-    char *path;
-    int rc;
 
     if (providers == NULL)
         return GR_OK;
@@ -53,12 +52,6 @@ int auth_oidc_configure(auth_plugin *plugin, const gr_config *cfg)
                 environment);
         return GR_OK;
     }
-    path = gr_xasprintf("auth.providers.oidc.%s", environment);
-    rc = gr_auth_resolvers_parse(block, path, NULL, &oidc->resolvers);
-    free(path);
-    if (rc < 0)
-        return rc;
-    oidc->resolvers.include_parent_groups = gr_auth_include_parent_groups(plugin->auth);
     oidc->metadata_url = dup_or_null(obj_string(block, "metadataUrl"));
     oidc->client_id = dup_or_null(obj_string(block, "clientId"));
     oidc->client_secret = dup_or_null(obj_string(block, "clientSecret"));
@@ -79,7 +72,6 @@ int auth_oidc_configure(auth_plugin *plugin, const gr_config *cfg)
 
 void auth_oidc_clear(auth_oidc *oidc)
 {
-    gr_auth_resolvers_clear(&oidc->resolvers);
     free(oidc->metadata_url);
     free(oidc->client_id);
     free(oidc->client_secret);
@@ -162,7 +154,7 @@ static char *pkce_challenge(const char *verifier)
 static void put_param(gr_buf *url, const char *name, const char *value)
 {
     gr_buf_printf(url, "&%s=", name);
-    auth_plugin_url_encode(url, value);
+    gr_auth_url_encode(url, value);
 }
 
 static char *flow_cookie_value(auth_plugin *plugin, const json_t *flow)
@@ -180,10 +172,12 @@ static char *flow_cookie_value(auth_plugin *plugin, const json_t *flow)
     return value;
 }
 
-int auth_oidc_start(auth_plugin *plugin, gr_request *req, gr_response *res)
+int auth_oidc_start(gr_request *req, gr_response *res, gr_plugin_signin_result *result,
+                    void *payload)
 {
+    auth_plugin *plugin = payload;
     auth_oidc *oidc = &plugin->oidc;
-    const char *redirect = auth_plugin_safe_redirect(plugin, req, gr_req_query(req, "redirect"));
+    const char *redirect = result->redirect;
     int64_t now = gr_auth_keys_now(gr_auth_keys_get(plugin->auth));
     char *state = random_token();
     char *nonce = random_token();
@@ -281,9 +275,9 @@ static char *basic_credentials(const auth_oidc *oidc)
     unsigned char *out;
     int len;
 
-    auth_plugin_url_encode(&pair, oidc->client_id);
+    gr_auth_url_encode(&pair, oidc->client_id);
     gr_buf_putc(&pair, ':');
-    auth_plugin_url_encode(&pair, oidc->client_secret);
+    gr_auth_url_encode(&pair, oidc->client_secret);
     out = gr_xmalloc(4 * (pair.len / 3 + 1) + 1);
     len = EVP_EncodeBlock(out, (const unsigned char *)gr_buf_cstr(&pair), (int)pair.len);
     encoded = gr_xstrndup((const char *)out, (size_t)len);
@@ -372,40 +366,46 @@ static void profile_from_claims(const json_t *claims, gr_auth_profile *profile)
     profile->picture = obj_string(claims, "picture");
 }
 
-/* Runs the part of the callback after the state was checked. */
-static int oidc_finish(auth_plugin *plugin, gr_request *req, gr_response *res,
+/* Returns a copy of `text` in the request's arena, or NULL for NULL. */
+static const char *request_copy(gr_request *req, const char *text)
+{
+    return text != NULL ? gr_arena_strdup(gr_req_arena(req), text) : NULL;
+}
+
+/* Runs the part of the callback after the state was checked: the profile the ID token
+ * proves, for the host's resolvers, and the page the flow started from. */
+static int oidc_finish(auth_plugin *plugin, gr_request *req, gr_plugin_signin_result *result,
                        const json_t *flow, int64_t now)
 {
     auth_oidc *oidc = &plugin->oidc;
     char *id_token;
     json_t *claims = NULL;
-    gr_auth_user *user = NULL;
     gr_auth_profile profile;
     int rc;
 
     id_token = oidc_exchange(oidc, gr_req_query(req, "code"), obj_string(flow, "verifier"));
     if (id_token == NULL)
-        return auth_plugin_sign_in_failed(req, res, "oidc", gr_error_last_code());
+        return gr_error_last_code();
     rc = oidc_verify_id_token(oidc, id_token, obj_string(flow, "nonce"), now, &claims);
     free(id_token);
     if (rc < 0)
-        return auth_plugin_sign_in_failed(req, res, "oidc", rc);
+        return rc;
 
+    /* The claims are freed here, so the result gets copies that live as long as the request. */
     profile_from_claims(claims, &profile);
-    rc = gr_auth_resolve(&oidc->resolvers, gr_auth_user_lookup_get(plugin->auth), &profile, &user);
-    if (rc < 0)
-        rc = auth_plugin_sign_in_failed(req, res, "oidc", rc);
-    else
-        rc = auth_plugin_finish_sign_in(
-            plugin, req, res, "oidc", user, &profile,
-            auth_plugin_safe_redirect(plugin, req, obj_string(flow, "redirect")));
-    gr_auth_user_free(user);
+    result->email = request_copy(req, profile.email);
+    result->username = request_copy(req, profile.username);
+    result->display_name = request_copy(req, profile.display_name);
+    result->picture = request_copy(req, profile.picture);
+    result->redirect = request_copy(req, obj_string(flow, "redirect"));
     json_decref(claims);
-    return rc;
+    return GR_OK;
 }
 
-int auth_oidc_callback(auth_plugin *plugin, gr_request *req, gr_response *res)
+int auth_oidc_callback(gr_request *req, gr_response *res, gr_plugin_signin_result *result,
+                       void *payload)
 {
+    auth_plugin *plugin = payload;
     auth_oidc *oidc = &plugin->oidc;
     int64_t now = gr_auth_keys_now(gr_auth_keys_get(plugin->auth));
     const char *error = gr_req_query(req, "error");
@@ -418,23 +418,19 @@ int auth_oidc_callback(auth_plugin *plugin, gr_request *req, gr_response *res)
     /* The flow cookie is single-use: it is deleted whatever the outcome. */
     gr_res_header_add(res, "Set-Cookie", clear);
     free(clear);
-    if (error != NULL) {
-        gr_error_set(GR_EUNAUTH, "the provider returned error '%s'", error);
-        return auth_plugin_sign_in_failed(req, res, "oidc", GR_EUNAUTH);
-    }
-    if (state == NULL || gr_req_query(req, "code") == NULL) {
-        gr_error_set(GR_EUNAUTH, "the callback lacks the code or state parameter");
-        return auth_plugin_sign_in_failed(req, res, "oidc", GR_EUNAUTH);
-    }
+    if (error != NULL)
+        return gr_error_set(GR_EUNAUTH, "the provider returned error '%s'", error);
+    if (state == NULL || gr_req_query(req, "code") == NULL)
+        return gr_error_set(GR_EUNAUTH, "the callback lacks the code or state parameter");
     if ((flow = flow_from_cookie(plugin, req, now)) == NULL)
-        return auth_plugin_sign_in_failed(req, res, "oidc", GR_EUNAUTH);
+        return GR_EUNAUTH;
     if (!gr_auth_equal(obj_string(flow, "state"), state)) {
         json_decref(flow);
-        gr_error_set(GR_EUNAUTH, "the state parameter does not match this browser's sign-in");
-        return auth_plugin_sign_in_failed(req, res, "oidc", GR_EUNAUTH);
+        return gr_error_set(GR_EUNAUTH,
+                            "the state parameter does not match this browser's sign-in");
     }
     if ((rc = oidc_discover(oidc)) == GR_OK)
-        rc = oidc_finish(plugin, req, res, flow, now);
+        rc = oidc_finish(plugin, req, result, flow, now);
     json_decref(flow);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "host/serve/db_options.h"
 #include "plugins/search/collator_techdocs.h"
 #include "plugins/search/plugin.h"
+#include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/service.h"
 
 static const char search_usage[] =
@@ -58,6 +59,9 @@ static int open_context(cli_context *context, int argc, char **argv)
     }
     rc = gr_db_open(&context->db, &options);
     gr_serve_db_storage_free(&storage);
+    /* The commands apply the migrations that serve would, so they work on a new database. */
+    if (rc == 0 && (rc = gr_techdocs_migrate(context->db)) == 0)
+        rc = gr_search_migrate(context->db);
     if (rc == 0) {
         gr_techdocs_service_options techdocs = {0};
 

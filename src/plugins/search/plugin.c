@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "gr_sql.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
@@ -100,6 +101,14 @@ const gr_config_key gr_search_config_checks[] = {
     {.path = "search.collators.catalog.schedule", .check = gr_search_schedule_check},
     {.path = "search.collators.techdocs.schedule", .check = gr_search_schedule_check},
     {.path = NULL},
+};
+
+/* The search tables' migrations. Earlier releases recorded them under the
+ * component "search", which the info names as its legacy id. */
+static const gr_plugin_migration migrations[] = {
+    {.version = 1,
+     .description = "search state and pending changes",
+     .sql = gr_sql_plugins_search_sql_001_state},
 };
 
 /* The plugin's state. The collators service comes first, so that its
@@ -323,6 +332,9 @@ static const gr_plugin_info search_info = {
     .stop = search_stop,
     .destroy = search_destroy,
     .commands = gr_search_commands,
+    .migrations = migrations,
+    .migration_count = sizeof(migrations) / sizeof(migrations[0]),
+    .migration_legacy_id = "search",
     .top_config_keys = config_keys,
     .permissions = permissions,
     .permission_count = sizeof(permissions) / sizeof(permissions[0]),
@@ -338,4 +350,11 @@ int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out)
 int gr_search_plugin_init(gr_host *host, void **state_out)
 {
     return gr_plugin_adapter_init(host, gr_search_plugin_entry, state_out);
+}
+
+int gr_search_migrate(gr_db *db)
+{
+    gr_host host = {.db = db};
+
+    return gr_plugin_adapter_migrate(&host, gr_search_plugin_entry);
 }

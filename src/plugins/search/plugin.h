@@ -41,9 +41,19 @@ int gr_search_plugin_entry(const gr_host_api *host, const gr_plugin_info **out);
 int gr_search_plugin_init(gr_host *host, void **state_out);
 
 /**
+ * Applies the migrations that the plugin's info declares to `db`
+ * (borrowed), as the host does before setup: history recorded under the
+ * old component "search" is adopted first, so nothing applied runs again.
+ * For commands and tests that use search without `greenroom serve`.
+ * Returns 0 or the error of the rename or of a migration.
+ */
+int gr_search_migrate(gr_db *db);
+
+/**
  * Creates a search service over `db` with the built-in collators
- * (software-catalog and techdocs) registered. Returns 0 and *out (caller
- * frees with gr_search_free()) or the error of gr_search_new().
+ * (software-catalog and techdocs) registered. The migrations must have run
+ * (gr_search_migrate()). Returns 0 and *out (caller frees with
+ * gr_search_free()) or the error of gr_search_new().
  */
 int gr_search_new_builtin(gr_search **out, gr_db *db, const gr_config *config,
                           const char *instance_id);

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "host/common/alloc.h"
-#include "host/common/assets.h"
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/log/log.h"
@@ -88,18 +87,17 @@ static void make_tags(gr_search *search)
     snprintf(search->post_tag, sizeof(search->post_tag), "</%s>", uuid);
 }
 
-int gr_search_migrate(gr_db *db)
+/* Fails with a clear message when the plugin's migrations have not run on `db`: the host
+ * applies them before the plugin's setup, and commands call gr_search_migrate(). */
+static int check_schema(gr_db *db)
 {
-    const gr_asset *asset = gr_asset_find("plugins/search/sql/001_state.sql");
-    gr_db_migration migrations[] = {
-        {.version = 1, .description = "search state and pending changes"},
-    };
+    int64_t version = 0;
+    int rc = gr_db_schema_version(db, GR_SEARCH_MIGRATION_COMPONENT, &version);
 
-    if (asset == NULL)
-        return gr_error_set(GR_ERROR, "the search migration plugins/search/sql/001_state.sql "
-                                      "is not embedded in the binary");
-    migrations[0].sql = (const char *)asset->data;
-    return gr_db_migrate(db, "search", migrations, 1);
+    if (rc == 0 && version == 0)
+        rc = gr_error_set(GR_EINVALID, "the search tables are missing: run `greenroom db "
+                                       "migrate` or start `greenroom serve`, which create them");
+    return rc;
 }
 
 /* Makes sure the active generation's tables exist. The state row is locked
@@ -156,7 +154,7 @@ int gr_search_new(gr_search **out, const gr_search_options *options)
     else
         search->instance_id = gr_xasprintf("search-%.8s", search->pre_tag + 1);
 
-    if ((rc = read_settings(search, options->config)) < 0 || (rc = gr_search_migrate(search->db)) < 0 ||
+    if ((rc = read_settings(search, options->config)) < 0 || (rc = check_schema(search->db)) < 0 ||
         (rc = ensure_active(search)) < 0) {
         gr_search_free(search);
         return rc;

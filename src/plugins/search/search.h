@@ -112,18 +112,20 @@ typedef struct {
     const char *instance_id;  /* names this process as owner of a rebuild; NULL makes one */
 } gr_search_options;
 
+/** The component under which the host records the search plugin's migrations. */
+#define GR_SEARCH_MIGRATION_COMPONENT "plugin:search"
+
 /**
- * Creates the search service: applies the search migrations, makes sure the
- * active generation's tables exist and, on PostgreSQL, sets up the text
- * search configuration that ts_headline() uses (with the unaccent
- * dictionary when the extension exists or may be created).
+ * Creates the search service: makes sure the active generation's tables
+ * exist and, on PostgreSQL, sets up the text search configuration that
+ * ts_headline() uses (with the unaccent dictionary when the extension
+ * exists or may be created). The plugin's migrations must have run on the
+ * database (gr_search_migrate() in plugins/search/plugin.h).
  * Returns 0 and *out (free with gr_search_free()), GR_EINVALID for an
- * invalid setting, or a database error.
+ * invalid setting or a database without the search tables, or a database
+ * error.
  */
 int gr_search_new(gr_search **out, const gr_search_options *options);
-
-/** Applies the search migrations to `db` (borrowed) and nothing else. Returns 0 or the error. */
-int gr_search_migrate(gr_db *db);
 
 /**
  * Registers a collator; `collator` is copied and its payload is owned by

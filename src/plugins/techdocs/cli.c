@@ -14,6 +14,7 @@
 #include "plugins/catalog/model/ref.h"
 #include "plugins/techdocs/build/cli.h"
 #include "plugins/techdocs/lease.h"
+#include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/settings.h"
 #include "plugins/techdocs/store.h"
 
@@ -78,6 +79,8 @@ static int publish_open(publish_state *state, int argc, char **argv, const char 
     gr_serve_db_storage_free(&storage);
     if (rc == GR_OK)
         rc = gr_techdocs_settings_read(state->config, &settings);
+    if (rc == GR_OK)
+        rc = gr_techdocs_migrate(state->db);
     if (rc == GR_OK)
         rc = gr_techdocs_store_new(&state->store, state->db, settings.store,
                                    settings.publish_directory);

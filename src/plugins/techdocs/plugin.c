@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "gr_sql.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/permission/permission.h"
@@ -15,6 +16,19 @@
 #include "plugins/techdocs/pages.h"
 #include "plugins/techdocs/prebuild.h"
 #include "plugins/techdocs/service.h"
+#include "plugins/techdocs/settings.h"
+
+/* The TechDocs tables' migrations. Earlier releases recorded them under the
+ * component "techdocs", which the info names as its legacy id. */
+static const gr_plugin_migration migrations[] = {
+    {.version = 1,
+     .description = "create techdocs_sites, techdocs_files and techdocs_builds",
+     .sql_sqlite = gr_sql_plugins_techdocs_sql_001_sites_sqlite,
+     .sql_pg = gr_sql_plugins_techdocs_sql_001_sites_pg},
+    {.version = 2,
+     .description = "index techdocs_sites by publish time",
+     .sql = gr_sql_plugins_techdocs_sql_002_published_at},
+};
 
 /* The plugin's state. The published service comes first, so that its header
  * is where the state starts. */
@@ -140,6 +154,10 @@ static const gr_plugin_info techdocs_info = {
     .stop = techdocs_stop,
     .destroy = techdocs_destroy,
     .commands = gr_techdocs_commands,
+    .migrations = migrations,
+    .migration_count = sizeof(migrations) / sizeof(migrations[0]),
+    .migration_legacy_id = "techdocs",
+    .top_config_keys = gr_techdocs_top_config_keys,
     .permissions = permissions,
     .permission_count = sizeof(permissions) / sizeof(permissions[0]),
 };
@@ -154,4 +172,11 @@ int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out
 int gr_techdocs_plugin_init(gr_host *host, void **state_out)
 {
     return gr_plugin_adapter_init(host, gr_techdocs_plugin_entry, state_out);
+}
+
+int gr_techdocs_migrate(gr_db *db)
+{
+    gr_host host = {.db = db};
+
+    return gr_plugin_adapter_migrate(&host, gr_techdocs_plugin_entry);
 }

@@ -19,8 +19,9 @@ typedef struct {
 
 /**
  * The plugin's entry point, as a shared-library plugin's gr_plugin_init().
- * Its setup creates the TechDocs service on the host's database (migrations
- * included), registers the /api/techdocs routes and the /docs pages (as
+ * Its info declares the TechDocs tables' migrations, which the host applies
+ * before setup. Its setup creates the TechDocs service on the host's
+ * database, registers the /api/techdocs routes and the /docs pages (as
  * pages of the portal UI when the UI plugin is there), publishes the service
  * as GR_TECHDOCS_SERVICE and reports the sites its builds publish to the
  * search service (GR_SEARCH_SERVICE) when search runs.
@@ -33,5 +34,14 @@ int gr_techdocs_plugin_entry(const gr_host_api *host, const gr_plugin_info **out
  * and destroy the definition uses too. Returns GR_OK or the setup's error.
  */
 int gr_techdocs_plugin_init(gr_host *host, void **state_out);
+
+/**
+ * Applies the migrations that the plugin's info declares to `db`
+ * (borrowed), as the host does before setup: history recorded under the
+ * old component "techdocs" is adopted first, so nothing applied runs again.
+ * For commands and tests that use TechDocs without `greenroom serve`.
+ * Returns GR_OK or the error of the rename or of a migration.
+ */
+int gr_techdocs_migrate(gr_db *db);
 
 #endif

@@ -38,8 +38,8 @@ typedef struct {
 } gr_techdocs_service_options;
 
 /**
- * Creates a service: reads the settings and opens the store (migrations
- * included). Returns GR_OK and *out (free with gr_techdocs_service_free()),
+ * Creates a service: reads the settings and opens the store, whose tables
+ * the plugin's migrations made. Returns GR_OK and *out (free with gr_techdocs_service_free()),
  * GR_EINVALID for a missing instance id, or a store error.
  */
 int gr_techdocs_service_new(gr_techdocs_service **out, const gr_techdocs_service_options *options);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The techdocs.* settings greenroom reads, and their declarations for the config schema. */
+/* The techdocs.* settings greenroom reads, their declarations for the plugin ABI and their checks. */
 #include "plugins/techdocs/settings.h"
 
 #include <string.h>
@@ -82,10 +82,10 @@ static const char *const builders[] = {"local", "external", NULL};
 static const char *const run_in[] = {"local", "docker", NULL};
 static const char *const publishers[] = {"database", "local", NULL};
 
-const gr_config_key gr_techdocs_config_keys[] = {
+const gr_plugin_config_key gr_techdocs_top_config_keys[] = {
     {
         .path = "techdocs.builder",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"local\"",
         .allowed = builders,
         .description = "Who builds docs sites. local: greenroom builds an entity's site from "
@@ -96,7 +96,7 @@ const gr_config_key gr_techdocs_config_keys[] = {
     },
     {
         .path = "techdocs.generator.runIn",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"local\"",
         .allowed = run_in,
         .description = "Accepted for Backstage configs. greenroom has no MkDocs container: "
@@ -105,7 +105,7 @@ const gr_config_key gr_techdocs_config_keys[] = {
     },
     {
         .path = "techdocs.publisher.type",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"database\"",
         .allowed = publishers,
         .description = "Where built sites are stored. database: in the techdocs_files table, "
@@ -115,15 +115,14 @@ const gr_config_key gr_techdocs_config_keys[] = {
     },
     {
         .path = "techdocs.publisher.local.publishDirectory",
-        .types = GR_CONFIG_STRING,
+        .types = GR_PLUGIN_CONFIG_STRING,
         .default_json = "\"./data/techdocs\"",
         .description = "Folder of the local publisher, relative to the working directory. "
                        "Used when techdocs.publisher.type is local.",
     },
     {
         .path = "techdocs.cache.ttl",
-        .types = GR_CONFIG_INTEGER | GR_CONFIG_OBJECT,
-        .check = check_duration,
+        .types = GR_PLUGIN_CONFIG_INTEGER | GR_PLUGIN_CONFIG_OBJECT,
         .description = "How long served site files are kept in memory, in milliseconds or "
                        "as a duration object such as {minutes: 10}. Unset: every request "
                        "reads the store. Another instance's rebuild shows here after at most "
@@ -131,48 +130,53 @@ const gr_config_key gr_techdocs_config_keys[] = {
     },
     {
         .path = "techdocs.build.workers",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "2",
-        .check = check_workers,
         .description = "Build threads per instance, so at most this many sites build at once "
                        "here.",
     },
     {
         .path = "techdocs.build.waitMs",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "3000",
-        .check = check_wait,
         .description = "How long a page request waits for a site's first build before it "
                        "shows a \"building\" notice that reloads itself, in milliseconds "
                        "(at most 30000).",
     },
     {
         .path = "techdocs.build.leaseMs",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "600000",
-        .check = check_positive,
         .description = "How long one instance keeps the lease of a site while building it, in "
                        "milliseconds. When an instance dies mid-build, another one builds "
                        "the site after this time; a build that runs longer may be repeated.",
     },
     {
         .path = "techdocs.build.checkIntervalMs",
-        .types = GR_CONFIG_INTEGER,
+        .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "60000",
-        .check = check_positive,
         .description = "Minimum time between two comparisons of a site's source with the "
                        "built site, in milliseconds. A view or a sync request after that "
                        "time hashes the docs folder and rebuilds when it changed.",
     },
     {
         .path = "techdocs.build.prebuild",
-        .types = GR_CONFIG_BOOLEAN,
+        .types = GR_PLUGIN_CONFIG_BOOLEAN,
         .default_json = "false",
         .description = "With the local builder, build the docs of every documented entity that "
                        "has no site yet, a few seconds after start and then every minute, so "
                        "search finds their pages before anyone opens them. Off: a site is "
                        "built on its first view or sync, as in Backstage.",
     },
+    {.path = NULL},
+};
+
+const gr_config_key gr_techdocs_config_checks[] = {
+    {.path = "techdocs.cache.ttl", .check = check_duration},
+    {.path = "techdocs.build.workers", .check = check_workers},
+    {.path = "techdocs.build.waitMs", .check = check_wait},
+    {.path = "techdocs.build.leaseMs", .check = check_positive},
+    {.path = "techdocs.build.checkIntervalMs", .check = check_positive},
     {.path = NULL},
 };
 

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "greenroom/plugin.h"
 #include "host/config/config.h"
 #include "plugins/techdocs/store.h"
 
@@ -34,8 +35,19 @@ typedef struct {
     int prebuild;         /* techdocs.build.prebuild */
 } gr_techdocs_settings;
 
-/** The config keys of the techdocs plugin, ended by an entry with a NULL path. */
-extern const gr_config_key gr_techdocs_config_keys[];
+/**
+ * The top-level techdocs.* keys, ended by an entry with a NULL path
+ * (static): the top_config_keys of the plugin's info, with the allowed
+ * values of the builder, runIn and publisher type.
+ */
+extern const gr_plugin_config_key gr_techdocs_top_config_keys[];
+
+/**
+ * The further checks of the keys above (durations and ranges, which the
+ * ABI's keys cannot declare), ended by an entry with a NULL path (static):
+ * gr_plugin_builtin.checks. Only `path` and `check` are set.
+ */
+extern const gr_config_key gr_techdocs_config_checks[];
 
 /**
  * Fills `out` from `cfg` (NULL gives the defaults). Strings are borrowed

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "host/common/alloc.h"
-#include "host/common/assets.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "host/store/migrate.h"
@@ -33,30 +32,16 @@ typedef struct {
     int64_t build_timestamp;
 } site_metadata;
 
-/* One SQL text serves both engines: only the binary column type differs. */
-int gr_techdocs_store_migrate(gr_db *db)
+/* Fails with a clear message when the plugin's migrations have not run on `db`: the host
+ * applies them before the plugin's setup, and commands call gr_techdocs_migrate(). */
+static int check_schema(gr_db *db)
 {
-    const gr_asset *asset = gr_asset_find("plugins/techdocs/sql/001_sites.sql");
-    const gr_asset *index = gr_asset_find("plugins/techdocs/sql/002_published_at.sql");
-    const char *text = asset ? (const char *)asset->data : NULL;
-    const char *blob = text ? strstr(text, " BLOB NOT NULL") : NULL;
-    gr_db_migration migrations[2];
-    char *pg_sql;
-    int rc;
+    int64_t version = 0;
+    int rc = gr_db_schema_version(db, GR_TECHDOCS_MIGRATION_COMPONENT, &version);
 
-    if (blob == NULL || index == NULL)
-        return gr_error_set(GR_ERROR, "the techdocs migrations are missing from the binary");
-    pg_sql = gr_xasprintf("%.*s BYTEA %s", (int)(blob - text), text, blob + 6);
-    memset(migrations, 0, sizeof(migrations));
-    migrations[0].version = 1;
-    migrations[0].description = "create techdocs_sites, techdocs_files and techdocs_builds";
-    migrations[0].sql = text;
-    migrations[0].sql_pg = pg_sql;
-    migrations[1].version = 2;
-    migrations[1].description = "index techdocs_sites by publish time";
-    migrations[1].sql = (const char *)index->data;
-    rc = gr_db_migrate(db, "techdocs", migrations, 2);
-    free(pg_sql);
+    if (rc == GR_OK && version == 0)
+        rc = gr_error_set(GR_EINVALID, "the TechDocs tables are missing: run `greenroom db "
+                                       "migrate` or start `greenroom serve`, which create them");
     return rc;
 }
 
@@ -70,7 +55,7 @@ int gr_techdocs_store_new(gr_techdocs_store **out, gr_db *db, gr_techdocs_store_
     if (kind == GR_TECHDOCS_STORE_FOLDER && (folder == NULL || folder[0] == '\0'))
         return gr_error_set(GR_EINVALID, "the local publisher needs "
                                          "techdocs.publisher.local.publishDirectory");
-    if ((rc = gr_techdocs_store_migrate(db)) != GR_OK)
+    if ((rc = check_schema(db)) != GR_OK)
         return rc;
     if (kind == GR_TECHDOCS_STORE_FOLDER && (rc = gr_techdocs_make_dirs(folder)) != GR_OK)
         return rc;

@@ -59,20 +59,22 @@ typedef struct {
     size_t size;
 } gr_techdocs_blob;
 
+/** The component under which the host records the techdocs plugin's migrations. */
+#define GR_TECHDOCS_MIGRATION_COMPONENT "plugin:techdocs"
+
 /**
- * Opens the store and applies the "techdocs" migrations. `folder` (copied) is
- * required for GR_TECHDOCS_STORE_FOLDER and created when missing. `db` is
- * borrowed and must outlive the store. Returns GR_OK and *out (free with
- * gr_techdocs_store_free()), GR_EINVALID, GR_EBACKEND or a migration error.
+ * Opens the store on `db`, whose TechDocs tables the plugin's migrations
+ * made (gr_techdocs_migrate() in plugins/techdocs/plugin.h). `folder`
+ * (copied) is required for GR_TECHDOCS_STORE_FOLDER and created when
+ * missing. `db` is borrowed and must outlive the store. Returns GR_OK and
+ * *out (free with gr_techdocs_store_free()), GR_EINVALID (also for a
+ * database without the tables) or GR_EBACKEND.
  */
 int gr_techdocs_store_new(gr_techdocs_store **out, gr_db *db, gr_techdocs_store_kind kind,
                           const char *folder);
 
 /** Frees the store. NULL-safe. */
 void gr_techdocs_store_free(gr_techdocs_store *store);
-
-/** Applies the TechDocs tables' migrations to `db` (borrowed). Returns 0 or the error. */
-int gr_techdocs_store_migrate(gr_db *db);
 
 /**
  * Publishes every regular file under `site_dir` as the new content of the

@@ -67,12 +67,18 @@ static const gr_plugin_info notes_info = {
     .top_config_keys = top_keys,
 };
 
+static const gr_plugin_migration older_migrations[] = {
+    {.version = 1, .description = "create older_rows", .sql = "CREATE TABLE older_rows (id TEXT)"},
+};
+
 /* The same info as a 1.2 plugin built it: its struct ends before top_config_keys. */
 static const gr_plugin_info older_info = {
     .abi_version = GR_PLUGIN_ABI_MAKE(1, 2),
     .struct_size = offsetof(gr_plugin_info, top_config_keys),
     .id = "older",
     .version = "1.0.0",
+    .migrations = older_migrations,
+    .migration_count = 1,
     .top_config_keys = top_keys,
 };
 
@@ -133,8 +139,20 @@ static void made_from_info(void **state)
     assert_string_equal(def->description, "notes kept by a built-in");
     assert_ptr_equal(def->init, notes_init);
     assert_ptr_equal(def->migrate, notes_migrate);
+    assert_null(def->migrate_entry);
     assert_ptr_equal(def->start, gr_plugin_adapter_start);
     assert_ptr_equal(def->destroy, gr_plugin_adapter_destroy);
+}
+
+/* Without a migrate hook, `db migrate` applies the declared migrations through the entry. */
+static void migrations_through_entry(void **state)
+{
+    const gr_plugin_def *def = gr_plugin_builtin_table(list)[2];
+
+    (void)state;
+    assert_string_equal(def->id, "older");
+    assert_null(def->migrate);
+    assert_ptr_equal(def->migrate_entry, older_entry);
 }
 
 static void commands_converted(void **state)
@@ -227,6 +245,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(internal_kept),      cmocka_unit_test(made_from_info),
+        cmocka_unit_test(migrations_through_entry),
         cmocka_unit_test(commands_converted), cmocka_unit_test(keys_converted),
         cmocka_unit_test(keys_join_schema),   cmocka_unit_test(older_info_has_no_keys),
         cmocka_unit_test(allowed_values_checked),

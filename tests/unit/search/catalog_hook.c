@@ -97,6 +97,7 @@ static void stitch_hook_keeps_index_fresh(void **state)
 
     engine_write(fixture, "catalog.yaml", shop_v1);
     engine_start(fixture, catalog_config);
+    assert_int_equal(gr_search_migrate(fixture->db->db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fixture->db->db, NULL, "test"), 0);
     assert_int_equal(gr_catalog_on_stitched(fixture->catalog, gr_search_on_entity_stitched,
                                             search),
@@ -138,6 +139,7 @@ static void reindex_reads_engine_tables(void **state)
     engine_write(fixture, "catalog.yaml", shop_v1);
     engine_start(fixture, catalog_config);
     engine_idle(fixture);
+    assert_int_equal(gr_search_migrate(fixture->db->db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fixture->db->db, NULL, "test"), 0);
     assert_int_equal(gr_search_reindex(search, &stats), 0);
     /* The component and the location entity that emitted it. */
@@ -223,6 +225,7 @@ static void permission_conditions_filter_results(void **state)
     engine_write(fixture, "catalog.yaml", two_owners);
     engine_start(fixture, catalog_config);
     engine_idle(fixture);
+    assert_int_equal(gr_search_migrate(fixture->db->db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fixture->db->db, NULL, "test"), 0);
     assert_int_equal(gr_search_reindex(search, NULL), 0);
 

@@ -27,6 +27,7 @@
 #include "plugins/search/entities.h"
 #include "plugins/search/plugin.h"
 #include "plugins/search/search.h"
+#include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/service.h"
 
 typedef struct {
@@ -218,7 +219,8 @@ static inline int search_fixture_setup(void **state)
     {
         gr_techdocs_service_options techdocs = {fixture->db->db, fixture->config, NULL, "test", NULL};
 
-        if (gr_techdocs_service_new(&fixture->techdocs, &techdocs) != 0) {
+        if (gr_techdocs_migrate(fixture->db->db) != 0 || gr_search_migrate(fixture->db->db) != 0 ||
+            gr_techdocs_service_new(&fixture->techdocs, &techdocs) != 0) {
             fprintf(stderr, "creating the techdocs service failed: %s\n", gr_error_last());
             return -1;
         }

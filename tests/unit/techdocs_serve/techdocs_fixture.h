@@ -15,6 +15,7 @@
 
 #include "host/common/alloc.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/techdocs/plugin.h"
 #include "plugins/techdocs/service.h"
 
 /* Generous bounds: the tests run under sanitizers on small machines. */
@@ -81,7 +82,7 @@ static inline gr_techdocs_service *techdocs_start(gr_db *db, const gr_techdocs_s
     gr_techdocs_service_options options = {db, NULL, settings, instance_id, NULL};
     gr_techdocs_service *service = NULL;
 
-    if (gr_techdocs_service_new(&service, &options) != GR_OK)
+    if (gr_techdocs_migrate(db) != GR_OK || gr_techdocs_service_new(&service, &options) != GR_OK)
         fail_msg("gr_techdocs_service_new: %s", gr_error_last());
     assert_int_equal(gr_techdocs_service_start(service), GR_OK);
     return service;

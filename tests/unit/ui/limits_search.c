@@ -73,6 +73,7 @@ static void search_preview_over_max_cut(void **state)
     add_component(&fx, "preview-at-max", at_max);
     add_component(&fx, "preview-over-max", over_max);
     add_component(&fx, "preview-split", gr_buf_cstr(&split));
+    assert_int_equal(gr_search_migrate(fx.host.db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fx.host.db, fx.config, "ui-test"), 0);
     ui_fixture_publish_search(&fx, search);
     assert_int_equal(gr_search_reindex(search, NULL), 0);

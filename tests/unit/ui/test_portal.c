@@ -148,6 +148,7 @@ static gr_search *start_with_search(ui_fixture *fx)
     ui_fixture_add(fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\","
                        "\"metadata\":{\"name\":\"ledger-team\",\"namespace\":\"default\"},"
                        "\"spec\":{\"type\":\"team\",\"children\":[]}}");
+    assert_int_equal(gr_search_migrate(fx->host.db), 0);
     assert_int_equal(gr_search_new_builtin(&search, fx->host.db, fx->config, "ui-test"), 0);
     ui_fixture_publish_search(fx, search);
     assert_int_equal(gr_search_reindex(search, NULL), 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "host/auth/auth.h"
+#include "host/auth/routes.h"
 #include "host/common/alloc.h"
 #include "host/config/config.h"
 #include "host/host.h"
@@ -40,6 +41,7 @@ typedef struct {
     gr_auth *auth;
     void *catalog_state;
     void *auth_state; /* the auth plugin's, or NULL */
+    gr_auth_routes *auth_routes; /* the host's sign-in routes with the auth plugin, or NULL */
     void *ui_plugin; /* the adapter's state of the UI plugin */
     gr_ui *ui_state; /* the UI's own state, which its setup made */
     gr_plugin_ctx *search_ctx; /* publishes search_service, or NULL */
@@ -108,8 +110,11 @@ static inline void ui_fixture_init_with(ui_fixture *fx, const char *app_lines,
     fx->host.base_url = "http://127.0.0.1";
 
     fx->host.auth = fx->auth;
-    if (with_auth)
+    if (with_auth) {
+        assert_int_equal(gr_auth_routes_add(fx->host.http, fx->auth, fx->host.permissions,
+                                            &fx->auth_routes), 0);
         assert_int_equal(gr_auth_plugin_init(&fx->host, &fx->auth_state), 0);
+    }
     assert_int_equal(gr_catalog_plugin_init(&fx->host, &fx->catalog_state), 0);
     assert_int_equal(gr_ui_plugin_init(&fx->host, &fx->ui_plugin), 0);
     fx->ui_state = gr_host_lookup(&fx->host, GR_UI_SERVICE);
@@ -162,6 +167,7 @@ static inline void ui_fixture_stop(ui_fixture *fx)
     gr_plugin__ctx_free(fx->search_ctx);
     gr_plugin_adapter_destroy(fx->catalog_state);
     gr_auth_plugin_destroy(fx->auth_state);
+    gr_auth_routes_free(fx->auth_routes);
     gr_db_close(fx->host.db);
     gr_auth_free(fx->auth);
     gr_config_free(fx->config);

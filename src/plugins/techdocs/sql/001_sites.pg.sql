@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- Published docs sites, their files and the build claims (the content column is BYTEA on PostgreSQL).
+-- Published docs sites, their files and the build claims, on PostgreSQL (content is BYTEA).
 
 CREATE TABLE techdocs_sites (
     entity_ref TEXT PRIMARY KEY,
@@ -22,7 +22,7 @@ CREATE TABLE techdocs_files (
     content_type TEXT NOT NULL,
     etag TEXT NOT NULL,
     size BIGINT NOT NULL,
-    content BLOB NOT NULL,
+    content BYTEA NOT NULL,
     PRIMARY KEY (entity_ref, generation, path)
 );
 
