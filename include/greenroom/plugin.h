@@ -136,7 +136,7 @@ typedef struct {
     unsigned types;           /* GR_PLUGIN_CONFIG_* bits */
     int required;             /* nonzero: start-up fails when it is missing */
     const char *default_json; /* default as JSON text, or NULL */
-    const char *description;  /* one sentence, shown by `greenroom plugin list --keys` */
+    const char *description;  /* one sentence for the plugin's own documentation */
 
     /*
      * Members added in ABI 1.4. The host reads them only from a plugin whose
@@ -513,8 +513,8 @@ typedef struct {
      */
     const char *redirect;
     /*
-     * The user's entity ref ("user:default/jane"), when the provider tells it
-     * itself. NULL makes the host resolve the profile below with the sign-in
+     * The user's entity ref ("user:default/jane"), when the provider
+     * determines it itself. NULL makes the host resolve the profile below with the sign-in
      * resolvers configured for the provider.
      */
     const char *user_ref;
@@ -564,7 +564,7 @@ typedef int (*gr_plugin_signin_fn)(gr_request *req, gr_response *res,
  *   the cookie session of the caller while it lasts. With `refresh` set,
  *   the host calls it first: when the session's user is the one it returns,
  *   the session is renewed, and otherwise that user is signed in anew, as
- *   the guest provider does. The answer is Backstage's session JSON.
+ *   the guest provider does. The response is Backstage's session JSON.
  * - POST logout ends the caller's session on every instance.
  */
 typedef struct {
@@ -578,7 +578,7 @@ typedef struct {
      * The host lists the identity-aware proxies it serves itself at 100. */
     int order;
     gr_plugin_signin_fn start;   /* required */
-    gr_plugin_signin_fn frame;   /* NULL: handler/frame answers 404 */
+    gr_plugin_signin_fn frame;   /* NULL: handler/frame returns 404 */
     gr_plugin_signin_fn refresh; /* NULL: refresh renews an existing session only */
     void *payload;
 } gr_plugin_signin_provider;
@@ -930,15 +930,15 @@ struct gr_host_api {
      * Registers `page` for the POST form posts to its path, usually the
      * path of a page_add() page that shows the form. Before the render
      * function runs, the host checks the post as it checks the web UI's
-     * own forms. The caller must be signed in (else 401 or the sign-in
-     * page). A post of a browser session must come from the portal's
-     * origin and carry the session's CSRF token in the field
+     * own forms. The caller must be signed in (else 401, for browsers
+     * too, since a post cannot be replayed after sign-in). A post of a
+     * browser session must not come from another origin and must carry the session's CSRF token in the field
      * GR_PLUGIN_CSRF_FIELD or the X-CSRF-Token header (else 403). The host
      * then decodes the body, which must be application/x-www-form-urlencoded
      * (else 400), within the server's 1 MiB request body limit and with at
      * most GR_PLUGIN_FORM_MAX_FIELDS fields (else 413 for either). The
      * render function reads the fields with req_form() and req_form_at()
-     * and answers as a page does: framed HTML, or a redirect with
+     * and responds as a page does: framed HTML, or a redirect with
      * GR_PLUGIN_PAGE_RAW. The descriptor is copied. Setup only. Returns 0,
      * GR_PLUGIN_EINVALID or GR_PLUGIN_ECONFLICT.
      */
