@@ -165,6 +165,28 @@ static char *guest_sign_in(const running *run)
     return cookie;
 }
 
+/* A redirect with a control character falls back to the portal's home page. */
+static void redirect_control_characters_dropped(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *location;
+    char *home;
+
+    (void)state;
+    start(&run, "auth-redirect", "auth:\n  providers:\n    guest: {}\n");
+    res = request(&run, "GET", "/api/auth/guest/start?redirect=/%09/x", NULL, NULL);
+    location = header_value(res.err, "Location");
+    home = gr_xasprintf("%s/", run.server.base_url);
+    assert_int_equal(res.status, 302);
+    assert_non_null(location);
+    assert_string_equal(location, home);
+    free(home);
+    free(location);
+    gr_test_output_free(&res);
+    stop(&run);
+}
+
 static void guest_session_cookie(void **state)
 {
     running run;
@@ -884,6 +906,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(api_requires_identity),
         cmocka_unit_test(guest_session_cookie),
+        cmocka_unit_test(redirect_control_characters_dropped),
         cmocka_unit_test(guest_off_in_production),
         cmocka_unit_test(guest_off_when_unconfigured),
         cmocka_unit_test(logout_checks_origin_and_csrf),

@@ -300,6 +300,27 @@ static char *fallback_name(const gr_auth_resolver *r, const gr_auth_profile *pro
     return gr_xstrndup(profile->email, (size_t)(at - profile->email));
 }
 
+/*
+ * Returns whether `name` is a valid entity name as the catalog requires it:
+ * 1 to 63 letters, digits, '-', '_' and '.', starting and ending with a
+ * letter or digit. A fallback ref is made only from such a name.
+ */
+static bool entity_name_valid(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > 63 || !isalnum((unsigned char)name[0]) ||
+        !isalnum((unsigned char)name[len - 1]))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    return true;
+}
+
 static int resolve_one(const gr_auth_resolver *r, const gr_auth_user_lookup *lookup,
                        bool include_parents, const gr_auth_profile *profile, gr_auth_user **out)
 {
@@ -319,10 +340,17 @@ static int resolve_one(const gr_auth_resolver *r, const gr_auth_user_lookup *loo
                           json_array_size(matches), field, value);
     else if (rc == GR_OK && r->allow_without_catalog) {
         char *name = fallback_name(r, profile);
-        char *ref = gr_auth_entity_ref("user", NULL, name);
 
-        *out = gr_auth_user_new(ref, NULL, 0);
-        free(ref);
+        if (entity_name_valid(name)) {
+            char *ref = gr_auth_entity_ref("user", NULL, name);
+
+            *out = gr_auth_user_new(ref, NULL, 0);
+            free(ref);
+        } else {
+            rc = gr_error_set(GR_EINVALID, "no user in the catalog has %s '%s', and it is not a "
+                                           "valid entity name, so no user ref can be made from it",
+                              field, value);
+        }
         free(name);
     } else if (rc == GR_OK) {
         rc = gr_error_set(GR_ENOTFOUND, "no user in the catalog has %s '%s'", field, value);

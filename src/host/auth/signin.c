@@ -2,6 +2,7 @@
 /* Sign-in providers and the routes that sign users in and out under /api/auth/:provider. */
 #include "host/auth/signin.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,10 @@
 /** Maximum length of a provider id, in bytes. */
 #define SIGNIN_ID_MAX 32
 /** Maximum length of a user ref a provider returns, in bytes. */
-#define SIGNIN_USER_REF_MAX 1024
+/** Maximum length of each part (kind, namespace, name) of a ref a provider returns. */
+#define SIGNIN_REF_PART_MAX 63
+/** Maximum total length of the ownership refs a provider returns, so the session cookie fits. */
+#define SIGNIN_OWNERSHIP_BYTES_MAX 3072
 
 /* One registered provider: the copy of its descriptor (id and label owned) and its resolvers. */
 typedef struct {
@@ -179,11 +183,22 @@ void gr_auth_url_encode(gr_buf *out, const char *text)
     }
 }
 
+/* Returns whether `text` contains a control character, which a Location header must not carry. */
+static bool has_control(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 const char *gr_auth_local_path(const char *requested)
 {
-    /* "//host" and "/\\host" would leave the site; CR and LF would split headers. */
+    /* "//host" and "/\\host" would leave the site; control characters would split or
+     * corrupt headers. */
     if (requested == NULL || requested[0] != '/' || requested[1] == '/' || requested[1] == '\\' ||
-        strpbrk(requested, "\r\n") != NULL)
+        has_control(requested))
         return "/";
     return requested;
 }
@@ -193,12 +208,12 @@ const char *gr_auth_safe_redirect(const gr_auth *auth, gr_request *req, const ch
     const char *app = gr_auth_app_url(auth);
     size_t app_len = strlen(app);
 
-    if (requested != NULL && requested[0] == '/' && requested[1] != '/' && requested[1] != '\\' &&
-        strpbrk(requested, "\r\n") == NULL)
+    if (requested != NULL && has_control(requested))
+        requested = NULL;
+    if (requested != NULL && requested[0] == '/' && requested[1] != '/' && requested[1] != '\\')
         return gr_arena_printf(gr_req_arena(req), "%s%s", app, requested);
     if (requested != NULL && strncmp(requested, app, app_len) == 0 &&
-        (requested[app_len] == '/' || requested[app_len] == '\0') &&
-        strpbrk(requested, "\r\n") == NULL)
+        (requested[app_len] == '/' || requested[app_len] == '\0'))
         return requested;
     return gr_arena_printf(gr_req_arena(req), "%s/", app);
 }
@@ -332,27 +347,60 @@ static bool identified(const gr_plugin_signin_result *result)
            result->display_name != NULL || result->picture != NULL;
 }
 
-static int check_user_ref(const gr_plugin_signin_result *result)
+/*
+ * Returns whether `ref` is a full entity ref "kind:namespace/name" of kind
+ * `kind` (NULL: any), whose parts are 1 to SIGNIN_REF_PART_MAX letters,
+ * digits, '-', '_' or '.', starting and ending with a letter or digit.
+ */
+static bool ref_valid(const char *ref, const char *kind)
 {
-    size_t len = strlen(result->user_ref);
+    const char *colon = strchr(ref, ':');
+    const char *slash = colon != NULL ? strchr(colon + 1, '/') : NULL;
 
-    if (len == 0 || len > SIGNIN_USER_REF_MAX)
-        return gr_error_set(GR_EINVALID, "the provider returned an empty user ref or one longer "
-                                         "than %d bytes",
-                            SIGNIN_USER_REF_MAX);
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)result->user_ref[i] < 0x20 || result->user_ref[i] == 0x7f)
-            return gr_error_set(GR_EINVALID, "the provider returned a user ref with a control "
-                                             "character");
+    if (slash == NULL || (kind != NULL && (strlen(kind) != (size_t)(colon - ref) ||
+                                           strncasecmp(ref, kind, strlen(kind)) != 0)))
+        return false;
+    for (const char *p = ref, *start = ref; ; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '\0' || p == colon || p == slash) {
+            if (p == start || p - start > SIGNIN_REF_PART_MAX ||
+                !isalnum((unsigned char)*start) || !isalnum((unsigned char)p[-1]))
+                return false;
+            if (c == '\0')
+                return true;
+            start = p + 1;
+            continue;
+        }
+        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
+            return false;
     }
+}
+
+int gr_auth_signin_result_check(const gr_plugin_signin_result *result)
+{
+    size_t total = 0;
+
+    if (!ref_valid(result->user_ref, "user"))
+        return gr_error_set(GR_EINVALID, "the provider returned a user ref that is not of the form "
+                                         "user:namespace/name with letters, digits, '-', '_' and "
+                                         "'.' (at most %d each)",
+                            SIGNIN_REF_PART_MAX);
     if (result->ownership_count > GR_AUTH_MAX_OWNERSHIP - 1)
         return gr_error_set(GR_EINVALID, "the provider returned %zu ownership refs; at most %d "
                                          "are allowed",
                             result->ownership_count, GR_AUTH_MAX_OWNERSHIP - 1);
     for (size_t i = 0; result->ownership != NULL && i < result->ownership_count; i++) {
-        if (result->ownership[i] == NULL)
-            return gr_error_set(GR_EINVALID, "the provider returned a NULL ownership ref");
+        if (result->ownership[i] == NULL || !ref_valid(result->ownership[i], NULL))
+            return gr_error_set(GR_EINVALID, "the provider returned ownership ref %zu, which is not "
+                                             "a full entity ref such as group:default/team-a",
+                                i);
+        total += strlen(result->ownership[i]);
     }
+    if (total > SIGNIN_OWNERSHIP_BYTES_MAX)
+        return gr_error_set(GR_EINVALID, "the provider returned %zu bytes of ownership refs; at "
+                                         "most %d fit in a session cookie",
+                            total, SIGNIN_OWNERSHIP_BYTES_MAX);
     return GR_OK;
 }
 
@@ -371,7 +419,7 @@ static int user_of(gr_auth *auth, const signin_entry *entry, const gr_plugin_sig
     *out = NULL;
     if (result->user_ref == NULL)
         return gr_auth_resolve(&entry->resolvers, lookup, profile, out);
-    if ((rc = check_user_ref(result)) < 0)
+    if ((rc = gr_auth_signin_result_check(result)) < 0)
         return rc;
     if (result->ownership != NULL) {
         *out = gr_auth_user_new(result->user_ref, result->ownership,

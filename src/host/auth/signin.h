@@ -86,4 +86,14 @@ const char *gr_auth_safe_redirect(const gr_auth *auth, gr_request *req, const ch
  */
 int gr_auth_signin_routes(gr_http_server *http, gr_auth *auth);
 
+/**
+ * Checks the refs that a provider's callback put in `result` before they go
+ * into a token. The user ref must be a full "user:namespace/name" ref, and
+ * each ownership ref a full entity ref. Each part has 1 to 63 letters,
+ * digits, '-', '_' or '.'. There are at most GR_AUTH_MAX_OWNERSHIP - 1
+ * ownership refs of 3,072 bytes together, so that the session cookie fits.
+ * Returns 0 or GR_EINVALID naming the problem.
+ */
+int gr_auth_signin_result_check(const gr_plugin_signin_result *result);
+
 #endif

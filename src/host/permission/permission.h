@@ -93,6 +93,13 @@ int gr_permission_policy_declare(gr_permission_policy *policy, const char *name,
  */
 int gr_permission_policy_seal(gr_permission_policy *policy);
 
+/**
+ * Makes gr_permission_policy_seal() warn about, instead of reject, the
+ * permissions no plugin declared, because an optional plugin that might
+ * have declared them was skipped. Start-up only: not thread-safe.
+ */
+void gr_permission_policy_tolerate_missing(gr_permission_policy *policy);
+
 /** Appends the unknown permissions the rules name to `out`, comma-separated; returns how many. */
 size_t gr_permission_policy_pending(const gr_permission_policy *policy, gr_buf *out);
 

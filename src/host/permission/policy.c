@@ -60,6 +60,7 @@ typedef struct {
 struct gr_permission_policy {
     bool enabled;
     bool sealed; /* no more declarations: every permission a rule names must be known */
+    bool lenient; /* an optional plugin was skipped: unknown names only warn at sealing */
     rule *rules;
     size_t count;
     gr_permission_def *declared; /* permissions of built-in features and plugins; owned */
@@ -414,7 +415,7 @@ static int check_permissions(const gr_permission_policy *policy, const json_t *l
             continue;
         }
         def = find_def(policy, name);
-        if (def == NULL && !policy->sealed) {
+        if (def == NULL && (!policy->sealed || policy->lenient)) {
             scope->pending = 1;
             continue;
         }
@@ -623,6 +624,14 @@ int gr_permission_policy_seal(gr_permission_policy *policy)
         where = gr_xasprintf("permission.rules[%zu].%s", i, r->allow ? "allow" : "deny");
         rc = check_permissions(policy, r->permissions, where, &scope);
         free(where);
+        if (rc == GR_OK && scope.pending) {
+            /* Only when lenient: the rule keeps applying to the names that are known. */
+            gr_log(GR_LOG_WARN, "permission",
+                   "permission.rules[%zu] names permissions that no loaded plugin declares; "
+                   "an optional plugin was skipped, so those names never match",
+                   i);
+            continue;
+        }
         if (rc == GR_OK)
             rc = check_conditions(r, i, &scope);
         if (rc < 0)
@@ -630,6 +639,11 @@ int gr_permission_policy_seal(gr_permission_policy *policy)
         r->pending = 0;
     }
     return GR_OK;
+}
+
+void gr_permission_policy_tolerate_missing(gr_permission_policy *policy)
+{
+    policy->lenient = true;
 }
 
 size_t gr_permission_policy_pending(const gr_permission_policy *policy, gr_buf *out)

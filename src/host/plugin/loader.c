@@ -12,6 +12,7 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/log/log.h"
+#include "host/permission/permission.h"
 #include "host/permission/resource.h"
 #include "host/plugin/ctx.h"
 #include "host/plugin/migrate.h"
@@ -426,6 +427,9 @@ static int load_entry(loader_state *loader, gr_host *host, const json_t *entry, 
     if (rc != GR_OK && optional) {
         gr_log_fields(GR_LOG_WARN, "plugin", "optional plugin skipped", "path", resolved,
                       "error", gr_error_last(), NULL);
+        /* The rules may name permissions that only the skipped plugin declares. */
+        if (host->permissions != NULL)
+            gr_permission_policy_tolerate_missing(host->permissions);
         if (ctx != NULL)
             gr_plugin__registry_remove(ctx);
         /* Routes and jobs registered before a failed setup stay with the

@@ -150,6 +150,14 @@ static const resolver_case cases[] = {
      "\"emailMatchingUserEntityProfileEmail\","
      "\"dangerouslyAllowSignInWithoutUserInCatalog\":true}]}}",
      0, "newcomer@example.com", NULL, GR_OK, "user:default/newcomer", "user:default/newcomer"},
+    {"fallback name with a newline", "{\"signIn\":{\"resolvers\":[{\"resolver\":"
+     "\"usernameMatchingUserEntityName\","
+     "\"dangerouslyAllowSignInWithoutUserInCatalog\":true}]}}",
+     0, NULL, "a\nb", GR_EINVALID, NULL, NULL},
+    {"fallback name with a slash", "{\"signIn\":{\"resolvers\":[{\"resolver\":"
+     "\"usernameMatchingUserEntityName\","
+     "\"dangerouslyAllowSignInWithoutUserInCatalog\":true}]}}",
+     0, NULL, "../x", GR_EINVALID, NULL, NULL},
     {"fallback prefers the catalog", "{\"signIn\":{\"resolvers\":[{\"resolver\":"
      "\"emailMatchingUserEntityProfileEmail\","
      "\"dangerouslyAllowSignInWithoutUserInCatalog\":true}]}}",

@@ -199,6 +199,48 @@ static void remove_forgets_owner(void **state)
     json_decref(list);
 }
 
+/* Checks one provider result with `user_ref` and `count` copies of `ownership`. */
+static int check_result(const char *user_ref, const char *ownership, size_t count)
+{
+    const char **refs = gr_xcalloc(count + 1, sizeof(*refs));
+    gr_plugin_signin_result result;
+    int rc;
+
+    for (size_t i = 0; i < count; i++)
+        refs[i] = ownership;
+    memset(&result, 0, sizeof(result));
+    result.user_ref = user_ref;
+    result.ownership = ownership != NULL ? refs : NULL;
+    result.ownership_count = ownership != NULL ? count : 0;
+    rc = gr_auth_signin_result_check(&result);
+    free(refs);
+    return rc;
+}
+
+static void result_refs_checked(void **state)
+{
+    char long_name[80];
+
+    (void)state;
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_int_equal(check_result("user:default/jane", NULL, 0), GR_OK);
+    assert_int_equal(check_result("User:ops/jane.doe", "group:default/team-a", 3), GR_OK);
+    assert_int_equal(check_result("group:default/admins", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("external:test", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:default/a\nb", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:default/../x", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:default/", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:default/..", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:jane", NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result(long_name, NULL, 0), GR_EINVALID);
+    assert_int_equal(check_result("user:default/jane", "group:default/a\nb", 1), GR_EINVALID);
+    assert_int_equal(check_result("user:default/jane", "", 1), GR_EINVALID);
+    /* 200 refs of 20 bytes are past the 3,072 bytes a session cookie can carry. */
+    assert_int_equal(check_result("user:default/jane", "group:default/team-a", 200), GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "bytes of ownership refs"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +250,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(add_reads_resolvers, setup, teardown),
         cmocka_unit_test_setup_teardown(list_sorts_by_order, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_forgets_owner, setup, teardown),
+        cmocka_unit_test(result_refs_checked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
