@@ -987,6 +987,20 @@ static gr_test_output post_session(const char *path, const char *form, const cha
     return res;
 }
 
+/* Posts "note=a<NUL>b&more=1" to the probe's form page with the guest's bearer token. */
+static gr_test_output post_raw_nul(void)
+{
+    static const char body[] = "note=a\0b&more=1";
+    char *credential = gr_xasprintf("Authorization: Bearer %s", fx.token);
+    char *url = gr_xasprintf("%s/probe/form", fx.server.base_url);
+    const char *headers[] = {credential, "Content-Type: application/x-www-form-urlencoded", NULL};
+    gr_test_output res = gr_test_http_bytes("POST", url, headers, body, sizeof(body) - 1);
+
+    free(url);
+    free(credential);
+    return res;
+}
+
 /* Returns the value of the hidden CSRF field of a page's form (caller frees), or fails. */
 static char *form_token(const char *html)
 {
@@ -1062,6 +1076,10 @@ static void plugin_form_page_checks(void **state)
     assert_status(&res, 400, "a form post with an encoded NUL byte");
     gr_test_output_free(&res);
     free(form);
+    res = post_raw_nul();
+    assert_status(&res, 400, "a form post with a raw NUL byte");
+    assert_null(strstr(res.out, "probe-form"));
+    gr_test_output_free(&res);
 
     gr_buf_printf(&many, "_csrf=%s", token);
     for (int i = 1; i < 300; i++)

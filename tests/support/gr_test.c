@@ -552,6 +552,12 @@ static size_t collect(char *data, size_t size, size_t count, void *payload)
 gr_test_output gr_test_http(const char *method, const char *url, const char *const *headers,
                             const char *body)
 {
+    return gr_test_http_bytes(method, url, headers, body, body != NULL ? strlen(body) : 0);
+}
+
+gr_test_output gr_test_http_bytes(const char *method, const char *url,
+                                  const char *const *headers, const char *body, size_t body_len)
+{
     gr_test_output result = {0};
     gr_buf out = GR_BUF_INIT;
     gr_buf head = GR_BUF_INIT;
@@ -573,7 +579,7 @@ gr_test_output gr_test_http(const char *method, const char *url, const char *con
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     if (body != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
     }
     if (curl_easy_perform(curl) == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);

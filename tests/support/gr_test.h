@@ -84,6 +84,10 @@ int gr_test_server_stop(gr_test_server *server);
 gr_test_output gr_test_http(const char *method, const char *url, const char *const *headers,
                             const char *body);
 
+/** Sends one HTTP request whose body is `body_len` bytes that may include NUL bytes. */
+gr_test_output gr_test_http_bytes(const char *method, const char *url,
+                                  const char *const *headers, const char *body, size_t body_len);
+
 /** Returns a free TCP port on 127.0.0.1. */
 int gr_test_free_port(void);
 

@@ -37,7 +37,8 @@ static size_t count_pairs(const char *body)
 
 int gr_req_form_parse(gr_request *req, size_t max_fields)
 {
-    const char *body = gr_req_body(req, NULL);
+    size_t length = 0;
+    const char *body = gr_req_body(req, &length);
     size_t count;
     char **names;
     char **values;
@@ -48,6 +49,9 @@ int gr_req_form_parse(gr_request *req, size_t max_fields)
     if (!is_form(req))
         return gr_error_set(GR_EINVALID, "a form post needs the Content-Type %s",
                             FORM_CONTENT_TYPE);
+    /* A raw NUL byte would end the text early and drop the fields after it. */
+    if (body != NULL && memchr(body, '\0', length) != NULL)
+        return gr_error_set(GR_EINVALID, "the form contains a NUL byte; encode it as text");
     count = count_pairs(body);
     if (count > max_fields)
         return gr_error_set(GR_ELIMIT, "the form has %zu fields; at most %zu are accepted", count,

@@ -274,6 +274,44 @@ static int page_handler(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
+/* Paths the host serves itself, which no plugin page may take or shadow. */
+static const char *const reserved_paths[] = {"/api", "/.backstage", "/.well-known", "/metrics",
+                                             "/signin", "/static", NULL};
+
+/*
+ * Returns whether `path` may be a plugin page's path: it starts with '/',
+ * holds only printable characters without '?', '#', '\\' or spaces, has no
+ * empty, "." or ".." segment, and is not under a path the host serves.
+ */
+static bool page_path_valid(const char *path)
+{
+    const char *segment = path + 1;
+
+    if (path[0] != '/')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || strchr("?#\\", *p) != NULL)
+            return false;
+    }
+    for (size_t i = 0; reserved_paths[i] != NULL; i++) {
+        size_t len = strlen(reserved_paths[i]);
+
+        if (strncmp(path, reserved_paths[i], len) == 0 && (path[len] == '\0' || path[len] == '/'))
+            return false;
+    }
+    while (path[1] != '\0') {
+        size_t len = strcspn(segment, "/");
+
+        if (len == 0 || (len == 1 && segment[0] == '.') ||
+            (len == 2 && segment[0] == '.' && segment[1] == '.'))
+            return false;
+        if (segment[len] == '\0')
+            break;
+        segment += len + 1;
+    }
+    return true;
+}
+
 /* Registers a page for GET, or a form page for POST when `form` is set. */
 static int page_register(gr_plugin_ctx *ctx, const gr_plugin_page *def, bool form)
 {
@@ -282,12 +320,16 @@ static int page_register(gr_plugin_ctx *ctx, const gr_plugin_page *def, bool for
 
     if ((rc = gr_plugin__check_setup(ctx, form ? "form_page_add" : "page_add")) < 0)
         return rc;
-    if (def == NULL || def->struct_size < sizeof(gr_plugin_page) || def->path == NULL ||
-        def->path[0] != '/' || strncmp(def->path, "/api/", 5) == 0 || def->render == NULL)
-        return gr_error_set(GR_EINVALID,
-                            "plugin %s: a page needs struct_size, a path starting with '/' "
-                            "outside /api/, and a render function",
+    if (def == NULL || def->struct_size < sizeof(gr_plugin_page) || def->render == NULL)
+        return gr_error_set(GR_EINVALID, "plugin %s: a page needs struct_size and a render "
+                                         "function",
                             ctx->id);
+    if (def->path == NULL || !page_path_valid(def->path))
+        return gr_error_set(GR_EINVALID,
+                            "plugin %s: page path '%s' is invalid; use a path starting with '/', "
+                            "without '?', '#', spaces or dot segments, outside /api, "
+                            "/.backstage, /.well-known, /metrics, /signin and /static",
+                            ctx->id, def->path != NULL ? def->path : "(null)");
     if (ctx->host == NULL || ctx->host->http == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: pages need a running server", ctx->id);
     page = gr_xcalloc(1, sizeof(*page));

@@ -180,12 +180,70 @@ static void plain_frame_applied(void **state)
     plain_host_close(&fx);
 }
 
+/* Page paths that page_add() and form_page_add() must reject, then two they accept. */
+static const char *const bad_paths[] = {"/signin",    "/metrics",        "/.backstage/health/v1",
+                                        "/static/x",  "/api/x",          "/paths/../catalog",
+                                        "/paths?x=1", "/paths//twice",   "/paths/./here",
+                                        "/paths/a b", "/paths#fragment", "relative"};
+static int bad_path_rcs[2][sizeof(bad_paths) / sizeof(bad_paths[0])];
+static int good_path_rcs[2];
+
+static int paths_setup(const gr_host_api *host, gr_plugin_ctx *ctx, void **out)
+{
+    gr_plugin_page page = {sizeof(gr_plugin_page), NULL, "Paths", raw_render, (void *)host};
+
+    *out = NULL;
+    for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+        page.path = bad_paths[i];
+        bad_path_rcs[0][i] = host->page_add(ctx, &page);
+        bad_path_rcs[1][i] = host->form_page_add(ctx, &page);
+    }
+    page.path = "/paths/:id";
+    good_path_rcs[0] = host->page_add(ctx, &page);
+    good_path_rcs[1] = host->form_page_add(ctx, &page);
+    return GR_PLUGIN_OK;
+}
+
+static const gr_plugin_info paths_info = {
+    .abi_version = GR_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(gr_plugin_info),
+    .id = "paths",
+    .version = "1.0.0",
+    .setup = paths_setup,
+};
+
+static int paths_entry(const gr_host_api *host, const gr_plugin_info **out)
+{
+    (void)host;
+    *out = &paths_info;
+    return GR_PLUGIN_OK;
+}
+
+static void page_paths_checked(void **state)
+{
+    plain_host fx;
+    void *plugin = NULL;
+
+    (void)state;
+    plain_host_open(&fx);
+    assert_int_equal(gr_plugin_adapter_init(&fx.host, paths_entry, &plugin), GR_OK);
+    for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+        if (bad_path_rcs[0][i] != GR_PLUGIN_EINVALID || bad_path_rcs[1][i] != GR_PLUGIN_EINVALID)
+            fail_msg("path '%s' was accepted", bad_paths[i]);
+    }
+    assert_int_equal(good_path_rcs[0], GR_PLUGIN_OK);
+    assert_int_equal(good_path_rcs[1], GR_PLUGIN_OK);
+    gr_plugin_adapter_destroy(plugin);
+    plain_host_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(portal_frame_applied),
         cmocka_unit_test(frame_checks_input),
         cmocka_unit_test(plain_frame_applied),
+        cmocka_unit_test(page_paths_checked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
