@@ -818,7 +818,8 @@ struct gr_host_api {
 
     /* -- Permissions -- */
 
-    /** Declares a permission of the plugin. Setup only. */
+    /** Declares a permission of the plugin ("<id>.name"). Setup only. GR_PLUGIN_EINVALID or
+     * GR_PLUGIN_ECONFLICT when the name exists. */
     int (*permission_add)(gr_plugin_ctx *ctx, const gr_plugin_permission *permission);
     /**
      * Checks `permission` for the caller of `req`, for the resource

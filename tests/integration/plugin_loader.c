@@ -348,6 +348,47 @@ static void info_permissions_declared(void **state)
     gr_test_output_free(&res);
 }
 
+/* A plugin whose default lies outside its own allowed values. */
+static const char sloppy_source[] =
+    "#include \"greenroom/plugin.h\"\n"
+    "static const char *const modes[] = {\"fast\", \"safe\", 0};\n"
+    "static const gr_plugin_config_key keys[] = {\n"
+    "    {.path = \"mode\", .types = GR_PLUGIN_CONFIG_STRING, .default_json = \"\\\"nope\\\"\",\n"
+    "     .allowed = modes},\n"
+    "    {.path = 0},\n"
+    "};\n"
+    "static const gr_plugin_info info = {\n"
+    "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
+    "    .id = \"sloppy\", .version = \"1.0.0\", .config_keys = keys,\n"
+    "};\n"
+    PLUGIN_ENTRY_SOURCE;
+
+/* A plugin whose permission name has a space. */
+static const char spaced_source[] =
+    "#include \"greenroom/plugin.h\"\n"
+    "static const gr_plugin_permission permissions[] = {\n"
+    "    {.struct_size = sizeof(gr_plugin_permission), .name = \"spaced.a b\"},\n"
+    "};\n"
+    "static const gr_plugin_info info = {\n"
+    "    .abi_version = GR_PLUGIN_ABI_VERSION, .struct_size = sizeof(gr_plugin_info),\n"
+    "    .id = \"spaced\", .version = \"1.0.0\",\n"
+    "    .permissions = permissions, .permission_count = 1,\n"
+    "};\n"
+    PLUGIN_ENTRY_SOURCE;
+
+/* Mistakes in a plugin's own declarations name the plugin, not the operator's config. */
+static void plugin_declaration_mistakes(void **state)
+{
+    gr_test_output res = serve_library_fails("sloppy", sloppy_source, "  - path: ./sloppy.so\n",
+                                             "declares a default outside its allowed values");
+
+    (void)state;
+    gr_test_output_free(&res);
+    res = serve_library_fails("spaced", spaced_source, "  - path: ./spaced.so\n",
+                              "permission 'spaced.a b' is invalid");
+    gr_test_output_free(&res);
+}
+
 static void optional_failures_are_skipped(void **state)
 {
     char *failing = plugin_test_path("fixture_failing");
@@ -515,6 +556,7 @@ int main(void)
         cmocka_unit_test(config_keys_of_older_abi),
         cmocka_unit_test(undeclared_permission_exits_2),
         cmocka_unit_test(info_permissions_declared),
+        cmocka_unit_test(plugin_declaration_mistakes),
         cmocka_unit_test(optional_failures_are_skipped),
         cmocka_unit_test(relative_path_follows_config),
         cmocka_unit_test(plugin_list_shows_versions),

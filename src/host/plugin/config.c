@@ -240,6 +240,14 @@ static int fill_default(checker *c, json_t *root, const gr_plugin_config_key *ke
         return GR_OK;
     }
     value = json_loads(key->default_json, JSON_DECODE_ANY, &error);
+    if (value != NULL && key->allowed != NULL && json_is_string(value) &&
+        !is_allowed(key->allowed, json_string_value(value))) {
+        problem(c, key->path, "the plugin declares a default outside its allowed values; "
+                              "report this to the plugin's authors");
+        json_decref(value);
+        free(path);
+        return GR_EINVALID;
+    }
     if (value == NULL || !has_type(value, key->types)) {
         problem(c, key->path, "the plugin declares a default of the wrong type");
         json_decref(value);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Scheduler, permission, collator and scaffolder action services for plugins. */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,16 +96,35 @@ void gr_plugin__permission_free(void *item)
     free(record);
 }
 
+/* Returns whether `name` is "<id>." followed by letters, digits, '.', '-' and '_'. */
+static bool permission_name_valid(const char *id, const char *name)
+{
+    size_t id_len = strlen(id);
+
+    if (strncmp(name, id, id_len) != 0 || name[id_len] != '.' || name[id_len + 1] == '\0')
+        return false;
+    for (const char *p = name + id_len + 1; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+            return false;
+    }
+    return true;
+}
+
 /* Declares one permission of `ctx` to the host's policy and keeps a record of it. */
 static int permission_declare(gr_plugin_ctx *ctx, const gr_plugin_permission *def)
 {
     permission_record *record;
     int rc;
 
-    if (def == NULL || def->struct_size < sizeof(gr_plugin_permission) || def->name == NULL ||
-        strncmp(def->name, ctx->id, strlen(ctx->id)) != 0 || def->name[strlen(ctx->id)] != '.')
-        return gr_error_set(GR_EINVALID, "plugin %s: a permission's name must start with '%s.'",
-                            ctx->id, ctx->id);
+    if (def == NULL || def->struct_size < sizeof(gr_plugin_permission) || def->name == NULL)
+        return gr_error_set(GR_EINVALID, "plugin %s: a permission needs its struct_size (at "
+                                         "least %zu) and a name",
+                            ctx->id, sizeof(gr_plugin_permission));
+    if (!permission_name_valid(ctx->id, def->name))
+        return gr_error_set(GR_EINVALID,
+                            "plugin %s: permission '%s' is invalid; its name must start with "
+                            "'%s.' and use letters, digits, '.', '-' and '_' only",
+                            ctx->id, def->name, ctx->id);
     if (ctx->host != NULL && ctx->host->permissions != NULL &&
         (rc = gr_permission_policy_declare(ctx->host->permissions, def->name, def->resource_type,
                                            def->action)) < 0)
