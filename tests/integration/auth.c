@@ -429,6 +429,18 @@ static void permission_policy_on_route(void **state)
     assert_non_null(strstr(res.out, "'nope' is not a known permission"));
     gr_test_output_free(&res);
 
+    res = request(&run, "POST", "/api/permission/authorize", headers,
+                  "{\"items\":[{\"id\":\"r\",\"permission\":{\"name\":"
+                  "\"catalog.entity.read\"},\"resourceRef\":5}]}");
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "resourceRef must be a string"));
+    gr_test_output_free(&res);
+
+    res = request(&run, "POST", "/api/permission/authorize", headers, "{\"items\": [");
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "the body is not valid JSON"));
+    gr_test_output_free(&res);
+
     log = read_log(&run);
     assert_non_null(strstr(log, "event=permission_denied"));
     assert_non_null(strstr(log, "permission=catalog.entity.delete"));

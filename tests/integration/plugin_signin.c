@@ -179,6 +179,12 @@ static void frame_rejects_unknown(void **state)
     log = read_server_log(fx.server.log_path);
     assert_true(plugin_test_has(log, "event=sign_in_failed provider=badge"));
     free(log);
+
+    /* A provider that fails without a message still gets a reason that names it. */
+    res = send(&fx, "GET", "/api/auth/badge/handler/frame?badge=silent", NULL);
+    assert_true(res.status >= 500);
+    assert_true(plugin_test_has(res.out, "sign-in provider badge failed"));
+    gr_test_output_free(&res);
     plugin_test_stop(&fx);
 }
 

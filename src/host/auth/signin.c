@@ -271,7 +271,12 @@ json_t *gr_auth_signin_list(const gr_auth *auth, const char *redirect)
 /* Sends a failed sign-in: an audit line, then 401 (or the code's status) with the reason. */
 static int sign_in_failed(gr_request *req, gr_response *res, const char *provider, int code)
 {
-    const char *reason = gr_arena_strdup(gr_req_arena(req), gr_error_last());
+    const char *reason = gr_error_last()[0] != '\0'
+                             ? gr_arena_strdup(gr_req_arena(req), gr_error_last())
+                             : gr_arena_printf(gr_req_arena(req),
+                                               "sign-in provider %s failed (code %d) without "
+                                               "a message",
+                                               provider, code);
 
     gr_audit_sign_in_failed(provider, reason, gr_req_client_addr(req));
     if (code == GR_ENOTFOUND || code == GR_ECONFLICT || code == GR_EINVALID)

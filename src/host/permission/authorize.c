@@ -76,6 +76,10 @@ static json_t *authorize_item(const gr_permission_authorize_ctx *ctx, const gr_i
         gr_error_set(GR_EINVALID, "each item needs a string id and a permission with a name");
         return NULL;
     }
+    if (json_object_get(item, "resourceRef") != NULL && resource_ref == NULL) {
+        gr_error_set(GR_EINVALID, "resourceRef must be a string, such as component:default/x");
+        return NULL;
+    }
     if (gr_permission_evaluate(ctx->policy, identity, name, &decision) < 0)
         return NULL;
 
@@ -107,14 +111,18 @@ static int handle_authorize(gr_request *req, gr_response *res, void *payload)
     const gr_identity *identity = gr_req_identity(req);
     size_t len = 0;
     const char *body = gr_req_body(req, &len);
-    json_t *doc = json_loadb(body, len, 0, NULL);
+    json_error_t error;
+    json_t *doc = json_loadb(body, len, 0, &error);
     const json_t *items = json_object_get(doc, "items");
     json_t *answers = json_array();
     const json_t *item;
     size_t i;
     int rc = GR_OK;
 
-    if (!json_is_array(items))
+    if (doc == NULL)
+        rc = gr_error_set(GR_EINVALID, "the body is not valid JSON: %s (line %d, column %d)",
+                          error.text, error.line, error.column);
+    else if (!json_is_array(items))
         rc = gr_error_set(GR_EINVALID, "the body must be JSON of the form {\"items\": [...]}");
     else if (json_array_size(items) > GR_PERMISSION_MAX_AUTHORIZE_ITEMS)
         rc = gr_error_set(GR_ELIMIT, "at most %d items may be authorized at once",
