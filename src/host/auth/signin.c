@@ -280,7 +280,7 @@ static int sign_in_failed(gr_request *req, gr_response *res, const char *provide
 
     gr_audit_sign_in_failed(provider, reason, gr_req_client_addr(req));
     if (code == GR_ENOTFOUND || code == GR_ECONFLICT || code == GR_EINVALID)
-        code = GR_EUNAUTH; /* the sign-in failed, whatever the lookup said */
+        code = GR_EUNAUTH; /* the sign-in failed, whatever error the lookup returned */
     return gr_res_error(res, code, "%s", reason);
 }
 
@@ -628,8 +628,8 @@ static int handle_refresh(gr_request *req, gr_response *res, void *payload)
 }
 
 /* Protects sign-out from cross-site forgery. Scripts send X-Requested-With, which another
- * site cannot add without a CORS preflight that greenroom never grants, so for them the Origin
- * check suffices; forms must send the CSRF token. */
+ * site cannot add without a CORS preflight that greenroom never grants. So for scripts the
+ * Origin check is enough, while forms must send the CSRF token. */
 static int logout_check(gr_request *req, const gr_identity *identity)
 {
     const char *origin = gr_req_header(req, "Origin");
