@@ -497,15 +497,15 @@ typedef struct {
 } gr_plugin_page_frame;
 
 /**
- * What a sign-in provider's callback proves about the person signing in
- * (ABI 1.4). The host zeroes it and sets struct_size and `redirect` before
+ * The identity a sign-in provider's callback proves for the person signing
+ * in (ABI 1.4). The host zeroes it and sets struct_size and `redirect` before
  * each call. Strings the callback stores must stay valid until the request
  * ends: static text, its payload's, or memory from host->req_alloc().
  */
 typedef struct {
     uint32_t struct_size; /* set by the host: sizeof the struct it passes */
     /*
-     * Where the browser goes once signed in. The host sets it before start to
+     * The URL the browser goes to once signed in. The host sets it before start to
      * the safe form of the request's `redirect` parameter, or the portal's
      * home. A provider that sends the browser away and back keeps it with
      * its own state and sets it again in frame. The host accepts only a path
@@ -514,8 +514,8 @@ typedef struct {
     const char *redirect;
     /*
      * The user's entity ref ("user:default/jane"), when the provider
-     * determines it itself. NULL makes the host resolve the profile below with the sign-in
-     * resolvers configured for the provider.
+     * determines it itself. NULL makes the host resolve the profile below
+     * with the sign-in resolvers configured for the provider.
      */
     const char *user_ref;
     /*

@@ -23,7 +23,7 @@
  * permission API (host/auth/routes.c).
  * TODO: its config keys stay internal, because most of them are the
  * host's own (backend.auth, rate limits, permission) and several have
- * checks of their own; the provider keys could move to top_config_keys.
+ * checks of their own. The provider keys could move to top_config_keys.
  * Its state reaches the UI's sign-in page through
  * gr_host_lookup(GR_AUTH_SERVICE) until the UI reads the providers through
  * the ABI.

@@ -1017,10 +1017,10 @@ static char *form_token(const char *html)
 }
 
 /* Asserts a response's status, printing the body when it differs. */
-static void assert_status(const gr_test_output *res, int status, const char *what)
+static void assert_status(const gr_test_output *res, int status, const char *request)
 {
     if (res->status != status)
-        fail_msg("%s: status %d, expected %d: %.400s", what, res->status, status,
+        fail_msg("%s: status %d, expected %d: %.400s", request, res->status, status,
                  res->out != NULL ? res->out : "");
 }
 

@@ -8,15 +8,15 @@
 
 typedef struct gr_http_server gr_http_server;
 
-/** What the routes of gr_auth_routes_add() use while the server runs. */
+/** The state the routes of gr_auth_routes_add() use while the server runs. */
 typedef struct gr_auth_routes gr_auth_routes;
 
 /**
- * Registers on `http` what authentication serves whatever the plugins:
- * GET /api/auth/.well-known/jwks.json and openid-configuration (public),
- * GET /api/auth/v1/userinfo, the sign-in routes of every provider
+ * Registers on `http` the routes that authentication serves whatever plugins
+ * run. They are GET /api/auth/.well-known/jwks.json and openid-configuration
+ * (public), GET /api/auth/v1/userinfo, the sign-in routes of every provider
  * (gr_auth_signin_routes()) and POST /api/permission/authorize over
- * `policy`, which reads the entities of conditional items with the user
+ * `policy`. The last reads the entities of conditional items with the user
  * lookup that a plugin installs. `auth` and `policy` are borrowed for the
  * life of the server. Stores in *out what the routes use (free with
  * gr_auth_routes_free() after the server stopped), also on error. Returns

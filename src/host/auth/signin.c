@@ -156,15 +156,15 @@ int gr_auth_signin_add(gr_auth *auth, const gr_auth_signin_provider *provider)
 void gr_auth_signin_remove(gr_auth *auth, const void *owner)
 {
     gr_auth_signin *signin = gr_auth_signin_registry(auth);
-    size_t kept = 0;
+    size_t remaining = 0;
 
     for (size_t i = 0; i < signin->count; i++) {
         if (signin->items[i]->def.owner == owner)
             entry_free(signin->items[i]);
         else
-            signin->items[kept++] = signin->items[i];
+            signin->items[remaining++] = signin->items[i];
     }
-    signin->count = kept;
+    signin->count = remaining;
 }
 
 void gr_auth_url_encode(gr_buf *out, const char *text)

@@ -24,12 +24,12 @@ typedef struct {
 /**
  * Registers POST /api/permission/authorize (authenticated). The body is
  * {"items": [{"id", "permission": {"name", ...}, "resourceRef"?}]} and the
- * answer {"items": [{"id", "result": "ALLOW" | "DENY" | "CONDITIONAL",
- * "pluginId"?, "resourceType"?, "conditions"?}]}: an item with a
- * resourceRef is decided against that resource, loaded by the loader of the
- * permission's resource type (a task for scaffolder-task) or else read from
- * the catalog; one without gets the conditions. A resource that cannot be
- * loaded gives DENY. Each DENY is written to the audit log. Returns 0 or the code
+ * response {"items": [{"id", "result": "ALLOW" | "DENY" | "CONDITIONAL",
+ * "pluginId"?, "resourceType"?, "conditions"?}]}. An item with a
+ * resourceRef is decided against that resource, which the loader of the
+ * permission's resource type loads (a task for scaffolder-task), or else the
+ * catalog. An item without one gets the conditions. A resource that cannot
+ * be loaded gives DENY. Each DENY is written to the audit log. Returns 0 or the code
  * of gr_http_route().
  */
 int gr_permission_add_routes(gr_http_server *server, const gr_permission_authorize_ctx *ctx);

@@ -12,7 +12,7 @@
  * Name of the service (host->service_publish()) through which a catalog
  * plugin implements host->catalog_get(), catalog_query(),
  * catalog_on_change(), provider_add() and processor_add(). The host looks it
- * up on each call and answers GR_PLUGIN_EBACKEND when no plugin published it.
+ * up on each call and returns GR_PLUGIN_EBACKEND when no plugin published it.
  */
 #define GR_PLUGIN_CATALOG_PROVIDER "catalog-provider"
 
@@ -37,9 +37,10 @@ struct gr_plugin_catalog_provider {
                char **out_json);
     /*
      * Lists the final entities matching `filter` (the catalog API's filter
-     * syntax, NULL or "" for all) that the caller of `req` may read, as a
-     * JSON array text in *out_json (caller frees), sorted by entity ref, with
-     * at most `limit` entities (0 for no limit). GR_EINVALID for a bad filter.
+     * syntax, NULL or "" for all) that the caller of `req` may read. Stores
+     * them in *out_json as JSON array text (caller frees), sorted by entity
+     * ref, at most `limit` of them (0 for no limit). GR_EINVALID for a bad
+     * filter.
      */
     int (*query)(const gr_plugin_catalog_provider *self, gr_request *req, const char *filter,
                  size_t limit, char **out_json);
@@ -56,7 +57,7 @@ struct gr_plugin_catalog_provider {
      * metadata.name. `full` nonzero replaces everything the provider
      * supplied, deleting what it no longer supplies; zero adds or updates.
      * Returns GR_EINVALID naming the first bad entity, or GR_ELIMIT when the
-     * array holds more entities than one run may supply.
+     * array contains more entities than one run may supply.
      */
     int (*provide)(const gr_plugin_catalog_provider *self, const char *source_key,
                    const char *entities_json, int full);

@@ -106,7 +106,7 @@ void auth_oidc_clear(auth_oidc *oidc);
 /** Sends the browser to the provider: start of the OIDC provider (gr_plugin_signin_fn). */
 int auth_oidc_start(gr_request *req, gr_response *res, gr_plugin_signin_result *result,
                     void *payload);
-/** Checks the provider's answer and its ID token: handler/frame of the OIDC provider. */
+/** Checks the provider's response and its ID token: handler/frame of the OIDC provider. */
 int auth_oidc_callback(gr_request *req, gr_response *res, gr_plugin_signin_result *result,
                        void *payload);
 

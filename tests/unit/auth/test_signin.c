@@ -184,13 +184,13 @@ static void list_sorts_by_order(void **state)
 static void remove_forgets_owner(void **state)
 {
     signin_fixture *fx = *state;
-    gr_auth_signin_provider kept = provider(fx, "kept", 0);
-    gr_auth_signin_provider gone = provider(fx, "gone", 0);
+    gr_auth_signin_provider remaining = provider(fx, "kept", 0);
+    gr_auth_signin_provider removed = provider(fx, "gone", 0);
     json_t *list;
 
-    kept.owner = "someone else";
-    assert_int_equal(gr_auth_signin_add(fx->auth, &kept), 0);
-    assert_int_equal(gr_auth_signin_add(fx->auth, &gone), 0);
+    remaining.owner = "someone else";
+    assert_int_equal(gr_auth_signin_add(fx->auth, &remaining), 0);
+    assert_int_equal(gr_auth_signin_add(fx->auth, &removed), 0);
     gr_auth_signin_remove(fx->auth, fx);
     assert_int_equal(fx->freed, 1);
     list = gr_auth_signin_list(fx->auth, "/");
