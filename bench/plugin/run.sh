@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Prints what loading the two example plugins (org, scorecards) costs: the
-# time from exec of `greenroom serve` to ready with and without them, and
-# the time per request of a plugin route against a built-in route, both
+# Prints what the two example plugins (org, scorecards) cost. It measures the
+# time from exec of `greenroom serve` to ready with and without them. It then
+# compares the time per request of a plugin route and a built-in route, each
 # over one keep-alive connection on loopback.
 #
 # usage: sh bench/plugin/run.sh [RUNS] [REQUESTS]   (defaults 10 and 500)
