@@ -604,6 +604,36 @@ static void instances_ingest_like_one(void **state)
 }
 
 /*
+ * Waits until part of the catalog is final and instance 0 holds leases,
+ * then freezes it with SIGSTOP and returns how many leases it holds.
+ * A write the instance sent just before the freeze may still commit and
+ * release its leases, so the count is read after a pause; when none are
+ * left, the instance runs again and the wait goes on. Returns 0 on timeout.
+ */
+static int64_t held_after_freeze(multi_fixture *fixture, const char *held_sql)
+{
+    pid_t pid = fixture->servers[0].pid;
+    time_t deadline = time(NULL) + 60;
+
+    while (time(NULL) < deadline) {
+        int64_t held;
+
+        usleep(5 * 1000);
+        if (db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_final_entities") <
+                KILL_AFTER_FINAL ||
+            db_fixture_int64(fixture->db->db, held_sql) == 0)
+            continue;
+        kill(pid, SIGSTOP);
+        usleep(1000 * 1000);
+        held = db_fixture_int64(fixture->db->db, held_sql);
+        if (held > 0)
+            return held;
+        kill(pid, SIGCONT);
+    }
+    return 0;
+}
+
+/*
  * SIGKILL of an instance in the middle of processing: the other instance
  * takes over the dead one's leases once they expire and finishes the work.
  */
@@ -613,7 +643,7 @@ static void instance_takes_over_leases(void **state)
     char *extra = catalog_config(fixture->dir);
     char *held_sql;
     time_t deadline;
-    int64_t held = 0;
+    int64_t held;
     char *takeover_sql;
 
     start_instances(fixture, 1, "");
@@ -627,11 +657,7 @@ static void instance_takes_over_leases(void **state)
     /* Killed once part of the catalog is final and the instance holds leases. */
     held_sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_owner = '%s'",
                             fixture->instance_ids[0]);
-    for (deadline = time(NULL) + 60; held == 0 && time(NULL) < deadline; usleep(5 * 1000)) {
-        if (db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_final_entities") >=
-            KILL_AFTER_FINAL)
-            held = db_fixture_int64(fixture->db->db, held_sql);
-    }
+    held = held_after_freeze(fixture, held_sql);
     assert_true(held > 0);
     kill(fixture->servers[0].pid, SIGKILL);
     waitpid(fixture->servers[0].pid, NULL, 0);
