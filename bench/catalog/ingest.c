@@ -14,6 +14,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "host/store/db.h"
+#include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/catalog.h"
 
 /*
@@ -78,8 +79,7 @@ static int generate(const char *path, long n)
 
         snprintf(name, sizeof(name), "system-%05ld", i);
         write_entity_header(out, "System", name);
-        fprintf(out, "  owner: group-%05ld\n  domain: domain-%05ld\n", i % m.groups,
-                i % m.domains);
+        fprintf(out, "  owner: group-%05ld\n  domain: domain-%05ld\n", i % m.groups, i % m.domains);
     }
     for (long i = 0; i < m.groups; i++) {
         char name[32];
@@ -246,7 +246,9 @@ int main(int argc, char **argv)
     {
         gr_catalog_options options = {.db = db, .config = config, .instance_id = "bench"};
 
-        if (gr_catalog_new(&catalog, &options) != GR_OK || gr_catalog_start(catalog) != GR_OK) {
+        /* The catalog API's indexes are migrated first, as `greenroom serve` does. */
+        if (gr_catalog_migrate(db) != GR_OK || gr_catalog_api_migrate(db) != GR_OK ||
+            gr_catalog_new(&catalog, &options) != GR_OK || gr_catalog_start(catalog) != GR_OK) {
             fprintf(stderr, "bench_catalog_ingest: starting the engine failed: %s\n",
                     gr_error_last());
             goto done;

@@ -12,8 +12,8 @@
 #include "host/plugin/plugin.h"
 #include "plugins/catalog/abi_services.h"
 #include "plugins/catalog/api/api.h"
-#include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/cli.h"
+#include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/permission/list.h"
 
 /* The plugin's state: the engine, its REST routes and the provider it publishes. */
@@ -123,7 +123,10 @@ static int catalog_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     options.db = host->db;
     options.config = gr_config_node(host->config, "");
     options.instance_id = host->instance_id;
-    if ((rc = gr_catalog_new(&state->catalog, &options)) < 0 ||
+    /* The API's migrations run before gr_catalog_new(), which drops the search indexes that
+     * a first load builds at its end. */
+    if ((rc = gr_catalog_plugin_migrate(host)) < 0 ||
+        (rc = gr_catalog_new(&state->catalog, &options)) < 0 ||
         (rc = gr_catalog_api_register_plugin(state->catalog, api, ctx, host->permissions,
                                              &state->routes)) < 0)
         return rc;

@@ -159,41 +159,45 @@ static void default_rules_reject_groups(void **state)
 static const char search_index_sql[] =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?";
 
-/* On SQLite, the first load of an empty catalog builds the key/value index at its end. */
+/* On SQLite, the first load of an empty catalog builds the key/value indexes at its end. */
 static void search_index_after_first_load(void **state)
 {
     engine_fixture *fixture = *state;
 
     write_catalog(fixture);
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 0);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_id"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_key_value"), 1);
 
     engine_idle(fixture);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_original"), 1);
+    /* The narrower indexes that those begin with are gone. */
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_id"), 0);
     assert_int_equal(engine_count(fixture,
                                   "SELECT COUNT(*) FROM catalog_search WHERE key = "
                                   "'metadata.name' AND value = ?",
                                   "shop"),
                      1);
 
-    /* A restart on a loaded catalog keeps the index. */
+    /* A restart on a loaded catalog keeps the indexes. */
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
 }
 
-/* An engine stopped during a first load leaves the index built. */
+/* An engine stopped during a first load leaves the indexes built. */
 static void search_index_after_stop(void **state)
 {
     engine_fixture *fixture = *state;
 
     write_catalog(fixture);
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
 
     gr_catalog_free(fixture->catalog);
     fixture->catalog = NULL;
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
 }
 
 int main(void)

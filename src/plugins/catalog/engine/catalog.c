@@ -4,8 +4,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdio.h>
 #include <git2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,8 +19,8 @@
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/instances.h"
 #include "plugins/catalog/engine/process.h"
-#include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/search_index.h"
+#include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/stitch.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/location.h"
@@ -153,12 +153,17 @@ int gr_catalog_migrate(gr_db *db)
             .description = "register catalog instances and the owners of stitch leases",
             .sql = asset_text("plugins/catalog/engine/sql/005_instances.sql"),
         },
+        {
+            .version = 6,
+            .description = "index catalog_search for the catalog API and drop the narrower indexes",
+            .sql = asset_text("plugins/catalog/engine/sql/006_search_indexes.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
-        migrations[2].sql == NULL || migrations[3].sql == NULL ||
-        migrations[4].sql == NULL)
+        migrations[2].sql == NULL || migrations[3].sql == NULL || migrations[4].sql == NULL ||
+        migrations[5].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }
@@ -210,9 +215,8 @@ static int store_config_locations(gr_catalog *catalog)
         return rc;
     rc = gr_db_begin(conn);
     if (rc == GR_OK) {
-        int64_t changed = gr_catalog__exec(conn,
-                                           "DELETE FROM catalog_locations WHERE origin = 'config'",
-                                           NULL);
+        int64_t changed =
+            gr_catalog__exec(conn, "DELETE FROM catalog_locations WHERE origin = 'config'", NULL);
         rc = changed < 0 ? (int)changed : GR_OK;
     }
     for (size_t i = 0; i < catalog->settings.location_count && rc == GR_OK; i++) {
@@ -384,7 +388,10 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     if (rc != GR_OK)
         return rc;
 
-    {
+    /* The first load of an empty catalog stitches once processing no longer fills batches:
+     * an entity stitched earlier would be stitched again when entities processed later add
+     * relations to it. */
+    if (claimed < GR_CATALOG_PROCESS_BATCH || !gr_catalog__search_index_waiting(catalog)) {
         int64_t now = gr_catalog__now_ms();
         int64_t due_by = now;
 
@@ -556,14 +563,15 @@ int gr_catalog_counts_read(gr_catalog *catalog, gr_catalog_counts *out)
     rc = gr_catalog__query_int(conn, &out->entities, "SELECT COUNT(*) FROM catalog_refresh_state",
                                NULL);
     if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &out->final,
-                                   "SELECT COUNT(*) FROM catalog_final_entities", NULL);
+        rc = gr_catalog__query_int(conn, &out->final, "SELECT COUNT(*) FROM catalog_final_entities",
+                                   NULL);
     if (rc == GR_OK)
-        rc = gr_catalog__query_int(conn, &out->due,
-                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE "
-                                   "(next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?)) "
-                                   "OR lease_until >= ?",
-                                   "iii", now, now, now);
+        rc = gr_catalog__query_int(
+            conn, &out->due,
+            "SELECT COUNT(*) FROM catalog_refresh_state WHERE "
+            "(next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?)) "
+            "OR lease_until >= ?",
+            "iii", now, now, now);
     if (rc == GR_OK)
         rc = gr_catalog__query_int(conn, &out->stitching,
                                    "SELECT COUNT(*) FROM catalog_stitch_queue", NULL);

@@ -31,7 +31,8 @@
  * busy, in ms. A worker that processed a full batch processes the next one
  * before it stitches younger marks. So an entity that thousands of others
  * point at (a group, a system) is stitched once after a bulk ingestion, not
- * after every batch.
+ * after every batch. During the first load of an empty SQLite catalog, such
+ * a worker does not stitch at all.
  */
 #define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */

@@ -17,13 +17,14 @@
 
 /* Paths buildEntitySearch skips; name, namespace and uid are added back at the end. */
 static const char *const special_keys[] = {
-    "attachments",   "relations",          "status",       "metadata.name",
+    "attachments",        "relations",    "status",        "metadata.name",
     "metadata.namespace", "metadata.uid", "metadata.etag",
 };
 
-/* A row before lower-casing: `value` NULL stands for null, `is_true` for true. */
+/* A row before lower-casing: `value` NULL stands for null. */
 typedef struct {
-    char *key;
+    char *key;   /* the path as the entity spells it */
+    char *lower; /* `key` in lower case */
     char *value;
 } raw_row;
 
@@ -37,15 +38,24 @@ typedef struct {
     locale_t ctype;
 } traversal;
 
-static void raw_push(traversal *state, const char *key, const char *value)
+/* Adds a row; takes `lower`, the key in lower case, or computes it when NULL. */
+static void raw_push_lower(traversal *state, const char *key, char *lower, const char *value)
 {
+    raw_row *row;
+
     if (state->count == state->cap) {
         state->cap = state->cap ? state->cap * 2 : 32;
         state->items = gr_xrealloc(state->items, state->cap * sizeof(*state->items));
     }
-    state->items[state->count].key = gr_xstrdup(key);
-    state->items[state->count].value = value ? gr_xstrdup(value) : NULL;
-    state->count++;
+    row = &state->items[state->count++];
+    row->key = gr_xstrdup(key);
+    row->lower = lower != NULL ? lower : gr_catalog__lower(key, state->ctype);
+    row->value = value ? gr_xstrdup(value) : NULL;
+}
+
+static void raw_push(traversal *state, const char *key, const char *value)
+{
+    raw_push_lower(state, key, NULL, value);
 }
 
 static int utf8_decode(const unsigned char *s, uint32_t *out)
@@ -170,7 +180,8 @@ static bool is_special(const char *path)
     return false;
 }
 
-static bool seen_before(traversal *state, const char *lower_key)
+/* Returns whether `lower_key` was pushed before; remembers it (and takes it) when not. */
+static bool seen_before(traversal *state, char *lower_key)
 {
     for (size_t i = 0; i < state->seen_count; i++) {
         if (strcmp(state->seen_item_keys[i], lower_key) == 0)
@@ -181,18 +192,43 @@ static bool seen_before(traversal *state, const char *lower_key)
         state->seen_item_keys =
             gr_xrealloc(state->seen_item_keys, state->seen_cap * sizeof(char *));
     }
-    state->seen_item_keys[state->seen_count++] = gr_xstrdup(lower_key);
+    state->seen_item_keys[state->seen_count++] = lower_key;
     return false;
 }
 
-static void visit(traversal *state, const char *path, const json_t *current)
+/* Cuts `path` back to its first `len` bytes. */
+static void path_cut(gr_buf *path, size_t len)
 {
-    if (is_special(path))
+    path->len = len;
+    if (path->data != NULL)
+        path->data[len] = '\0';
+}
+
+/* Pushes the "<path>.<item>" row of a string item of an array, once per lower-case key. */
+static void visit_string_item(traversal *state, gr_buf *path, const char *item)
+{
+    size_t mark = path->len;
+    char *lower;
+
+    gr_buf_putc(path, '.');
+    gr_buf_puts(path, item);
+    lower = gr_catalog__lower(gr_buf_cstr(path), state->ctype);
+    if (seen_before(state, lower))
+        free(lower);
+    else
+        raw_push_lower(state, gr_buf_cstr(path), gr_xstrdup(lower), "true");
+    path_cut(path, mark);
+}
+
+/* Visits `current` at the dotted path in `path`, which it leaves as it found it. */
+static void visit(traversal *state, gr_buf *path, const json_t *current)
+{
+    if (is_special(gr_buf_cstr(path)))
         return;
     if (!json_is_object(current) && !json_is_array(current)) {
         char *text = js_string(current);
 
-        raw_push(state, path, text);
+        raw_push(state, gr_buf_cstr(path), text);
         free(text);
         return;
     }
@@ -200,80 +236,65 @@ static void visit(traversal *state, const char *path, const json_t *current)
         size_t index;
         const json_t *item;
 
-        json_array_foreach (current, index, item) {
+        json_array_foreach(current, index, item)
+        {
             visit(state, path, item);
-            if (json_is_string(item)) {
-                char *item_key = gr_xasprintf("%s.%s", path, json_string_value(item));
-                char *lower = gr_catalog__lower(item_key, state->ctype);
-
-                if (!seen_before(state, lower))
-                    raw_push(state, item_key, "true");
-                free(lower);
-                free(item_key);
-            }
+            if (json_is_string(item))
+                visit_string_item(state, path, json_string_value(item));
         }
         return;
     }
     {
         const char *key;
         json_t *value;
+        size_t mark = path->len;
 
-        json_object_foreach ((json_t *)current, key, value) {
-            char *sub = path[0] != '\0' ? gr_xasprintf("%s.%s", path, key) : gr_xstrdup(key);
-
-            visit(state, sub, value);
-            free(sub);
+        json_object_foreach((json_t *)current, key, value)
+        {
+            if (mark > 0)
+                gr_buf_putc(path, '.');
+            gr_buf_puts(path, key);
+            visit(state, path, value);
+            path_cut(path, mark);
         }
     }
 }
 
-static int compare_strings(const void *a, const void *b)
+/* Orders rows by lower-case key, then by key as spelled. */
+static int compare_case(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+    const raw_row *x = *(const raw_row *const *)a;
+    const raw_row *y = *(const raw_row *const *)b;
+    int c = strcmp(x->lower, y->lower);
 
-static size_t unique_count(char **list, size_t count)
-{
-    size_t unique = 0;
-
-    gr_catalog__sort(list, count, sizeof(char *), compare_strings);
-    for (size_t i = 0; i < count; i++) {
-        if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
-            unique++;
-    }
-    return unique;
+    return c != 0 ? c : strcmp(x->key, y->key);
 }
 
 /* Fails like Backstage when two keys differ only in case. */
 static int check_key_case(traversal *state)
 {
-    char **exact = gr_xmalloc((state->count + 1) * sizeof(char *));
-    char **lower = gr_xmalloc((state->count + 1) * sizeof(char *));
+    const raw_row **order = gr_xmalloc((state->count + 1) * sizeof(*order));
+    const char *reported = NULL;
+    gr_buf names = GR_BUF_INIT;
     int rc = GR_OK;
 
-    for (size_t i = 0; i < state->count; i++) {
-        exact[i] = state->items[i].key;
-        lower[i] = gr_catalog__lower(state->items[i].key, state->ctype);
+    for (size_t i = 0; i < state->count; i++)
+        order[i] = &state->items[i];
+    gr_catalog__sort(order, state->count, sizeof(*order), compare_case);
+    for (size_t i = 1; i < state->count; i++) {
+        if (strcmp(order[i]->lower, order[i - 1]->lower) != 0 ||
+            strcmp(order[i]->key, order[i - 1]->key) == 0)
+            continue;
+        /* Each lower-case key is named once. */
+        if (names.len < 200 && (reported == NULL || strcmp(reported, order[i]->lower) != 0))
+            gr_buf_printf(&names, "%s'%s'", names.len ? ", " : "", order[i]->lower);
+        reported = order[i]->lower;
     }
-    if (unique_count(exact, state->count) != unique_count(lower, state->count)) {
-        gr_buf names = GR_BUF_INIT;
-
-        for (size_t i = 1; i < state->count; i++) {
-            if (strcmp(lower[i], lower[i - 1]) == 0 && names.len < 200) {
-                /* Equal lower-case keys: report each once. */
-                if (i >= 2 && strcmp(lower[i - 1], lower[i - 2]) == 0)
-                    continue;
-                gr_buf_printf(&names, "%s'%s'", names.len ? ", " : "", lower[i]);
-            }
-        }
+    if (reported != NULL)
         rc = gr_error_set(GR_EINVALID, "Entity has duplicate keys that vary only in casing, %s",
                           gr_buf_cstr(&names));
-        gr_buf_free(&names);
-    }
-    for (size_t i = 0; i < state->count; i++)
-        free(lower[i]);
-    free(exact);
-    free(lower);
+    gr_buf_free(&names);
+    free(order);
     return rc;
 }
 
@@ -311,7 +332,12 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     int rc;
 
     memset(out, 0, sizeof(*out));
-    visit(&state, "", entity);
+    {
+        gr_buf path = GR_BUF_INIT;
+
+        visit(&state, &path, entity);
+        gr_buf_free(&path);
+    }
     {
         char *name = js_string(json_object_get(metadata, "name"));
         char *ns = js_string(namespace);
@@ -327,7 +353,8 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     if (namespace == NULL || json_is_null(namespace) ||
         (json_is_string(namespace) && json_string_length(namespace) == 0))
         raw_push(&state, "metadata.namespace", "default");
-    json_array_foreach (json_object_get(entity, "relations"), index, relation) {
+    json_array_foreach(json_object_get(entity, "relations"), index, relation)
+    {
         const char *type = json_string_value(json_object_get(relation, "type"));
         char *key = gr_xasprintf("relations.%s", type ? type : "undefined");
         char *target = js_string(json_object_get(relation, "targetRef"));
@@ -341,19 +368,18 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     if (rc == GR_OK) {
         rows = gr_xcalloc(state.count + 1, sizeof(*rows));
         for (size_t i = 0; i < state.count; i++) {
-            char *key = gr_catalog__lower(state.items[i].key, ctype);
+            raw_row *raw = &state.items[i];
             ordered_row *row = &rows[row_count];
 
-            if (js_length(key) > GR_CATALOG_SEARCH_MAX_KEY) {
-                free(key);
+            if (js_length(raw->lower) > GR_CATALOG_SEARCH_MAX_KEY)
                 continue;
-            }
             row->index = i;
-            row->row.key = key;
-            if (state.items[i].value != NULL &&
-                js_length(state.items[i].value) <= GR_CATALOG_SEARCH_MAX_VALUE) {
-                row->row.original = gr_xstrdup(state.items[i].value);
-                row->row.value = gr_catalog__lower(state.items[i].value, ctype);
+            row->row.key = raw->lower;
+            raw->lower = NULL;
+            if (raw->value != NULL && js_length(raw->value) <= GR_CATALOG_SEARCH_MAX_VALUE) {
+                row->row.value = gr_catalog__lower(raw->value, ctype);
+                row->row.original = raw->value;
+                raw->value = NULL;
             }
             row_count++;
         }
@@ -379,6 +405,7 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     }
     for (size_t i = 0; i < state.count; i++) {
         free(state.items[i].key);
+        free(state.items[i].lower);
         free(state.items[i].value);
     }
     for (size_t i = 0; i < state.seen_count; i++)

@@ -429,8 +429,8 @@ static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
  * Inserts the rows of a whole batch sorted by key and value, so that the
  * key/value index receives them in order and each of its pages is written
  * once per batch rather than once per entity. While that index waits for the
- * end of a first load, the rows go in by entity instead, which appends to
- * the entity_id index (ids grow with time).
+ * end of a first load, the rows go in by entity instead, in the order of the
+ * (entity_id, key, value) index, which they then append to (ids grow with time).
  */
 static int insert_search_rows(gr_catalog *catalog, gr_db_conn *conn, pending_rows *rows)
 {
