@@ -25,7 +25,7 @@ if ! command -v wrk >/dev/null 2>&1; then
     echo "http.sh: wrk is missing; run scripts/install-deps.sh" >&2
     exit 1
 fi
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DGR_BUILD_TESTS=ON >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target integration_catalog_api_server >/dev/null
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')

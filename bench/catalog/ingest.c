@@ -211,7 +211,9 @@ int main(int argc, char **argv)
         fputs("bench_catalog_ingest: --entities must be at least 100\n", stderr);
         return 2;
     }
-    gr_log_set_level(GR_LOG_WARN);
+    /* GREENROOM_LOG_LEVEL=info shows the engine's log, with the time the search indexes took. */
+    if (getenv("GREENROOM_LOG_LEVEL") == NULL || strcmp(getenv("GREENROOM_LOG_LEVEL"), "info") != 0)
+        gr_log_set_level(GR_LOG_WARN);
     if (keep != NULL) {
         mkdir(keep, 0755);
         snprintf(dir, sizeof(dir), "%s", keep);

@@ -51,6 +51,9 @@ static int drop_indexes(gr_db_conn *conn)
 
 /* Page cache while the index is built: -N is N KiB. */
 #define INDEX_CACHE_SIZE "-2048"
+/* Helper threads that sort while the index is built, besides the worker that builds it: the
+ * other workers wait for the write connection meanwhile. */
+#define INDEX_SORT_THREADS "1"
 
 static void set_waiting(gr_catalog *catalog, bool waiting)
 {
@@ -95,10 +98,12 @@ static int build_index(gr_db_conn *conn)
 
     if (rc != GR_OK)
         return rc;
-    rc = gr_db_exec(conn, "PRAGMA temp_store=FILE; PRAGMA cache_size=" INDEX_CACHE_SIZE);
+    rc = gr_db_exec(conn, "PRAGMA temp_store=FILE; PRAGMA threads=" INDEX_SORT_THREADS
+                          "; PRAGMA cache_size=" INDEX_CACHE_SIZE);
     if (rc == GR_OK)
         rc = create_indexes(conn);
-    snprintf(restore, sizeof(restore), "PRAGMA temp_store=MEMORY; PRAGMA cache_size=%lld",
+    snprintf(restore, sizeof(restore),
+             "PRAGMA temp_store=MEMORY; PRAGMA threads=0; PRAGMA cache_size=%lld",
              (long long)cache_size);
     if (gr_db_exec(conn, restore) != GR_OK && rc == GR_OK)
         rc = GR_EBACKEND;
@@ -117,6 +122,7 @@ int gr_catalog__search_index_build(gr_catalog *catalog)
         return rc;
     /* Another worker may have built it while this one waited for the connection. */
     if (gr_catalog__search_index_waiting(catalog)) {
+        gr_info("catalog", "building the search indexes after the first load");
         rc = build_index(conn);
         if (rc == GR_OK) {
             set_waiting(catalog, false);
