@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <locale.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,19 +53,20 @@ struct gr_catalog {
     gr_model *model;
     char *instance_id;
     bool registered; /* in catalog_instances, so removed from it at free */
-    locale_t ctype; /* C.UTF-8 for lower-casing search values, or (locale_t)0 */
+    locale_t ctype;  /* C.UTF-8 for lower-casing search values, or (locale_t)0 */
 
     pthread_mutex_t lock;
-    pthread_cond_t wake;   /* signalled when work is queued or at stop */
-    uint64_t work_epoch;   /* bumped on every wake */
+    pthread_cond_t wake; /* signalled when work is queued or at stop */
+    uint64_t work_epoch; /* bumped on every wake */
     pthread_t *threads;
     int thread_count;
     pthread_t checkpointer; /* SQLite only: copies the WAL into the database file */
     bool checkpointer_started;
     bool started;
     bool stopping;
-    bool orphans_dirty;    /* a write may have left orphans (orphanStrategy delete) */
-    bool search_index_waiting; /* SQLite first load: catalog_search_key_value is dropped */
+    bool orphans_dirty;              /* a write may have left orphans (orphanStrategy delete) */
+    _Atomic uint64_t stitch_tickets; /* numbers the tickets of stitch marks */
+    bool search_index_waiting;       /* SQLite first load: catalog_search_key_value is dropped */
 
     struct {
         gr_catalog_stitched_fn fn;

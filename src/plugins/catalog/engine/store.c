@@ -62,7 +62,6 @@ static int compare_marks(const void *a, const void *b)
 
 int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_marks *marks)
 {
-    static _Atomic uint64_t ticket_counter;
     mark_entry *entries;
     int64_t now = gr_catalog__now_ms();
     int rc = GR_OK;
@@ -81,7 +80,7 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
         if (i + 1 < marks->count && strcmp(entries[i].ref, entries[i + 1].ref) == 0)
             continue;
         snprintf(ticket, sizeof(ticket), "%s:%llu", catalog->instance_id,
-                 (unsigned long long)atomic_fetch_add(&ticket_counter, 1));
+                 (unsigned long long)atomic_fetch_add(&catalog->stitch_tickets, 1));
         /* A row marked again keeps its earlier due time, so an entity that
          * every batch touches (a group owning thousands) is stitched about
          * once per delay instead of once per batch. */
@@ -123,7 +122,8 @@ static int64_t next_update_at(const gr_catalog *catalog, int64_t now)
 
     if (span > 0 && RAND_bytes((unsigned char *)&random, sizeof(random)) != 1)
         random = (uint32_t)now;
-    return now + catalog->settings.interval_min_ms + (span > 0 ? (int64_t)(random % (uint64_t)span) : 0);
+    return now + catalog->settings.interval_min_ms +
+           (span > 0 ? (int64_t)(random % (uint64_t)span) : 0);
 }
 
 int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_out,
@@ -311,9 +311,9 @@ static char *location_cause(gr_db_conn *conn, const char *origin_ref)
 static char *origin_of(const char *unprocessed_json)
 {
     json_t *entity = json_loads(unprocessed_json, 0, NULL);
-    const char *origin = json_string_value(json_object_get(
-        json_object_get(json_object_get(entity, "metadata"), "annotations"),
-        GR_ANNOTATION_ORIGIN_LOCATION));
+    const char *origin = json_string_value(
+        json_object_get(json_object_get(json_object_get(entity, "metadata"), "annotations"),
+                        GR_ANNOTATION_ORIGIN_LOCATION));
     char *copy = origin ? gr_xstrdup(origin) : NULL;
 
     json_decref(entity);
@@ -385,9 +385,9 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         if (result->ok) {
             sort_deferred(result);
             gr_catalog__sort(result->relations, result->relation_count, sizeof(*result->relations),
-                  compare_relations);
+                             compare_relations);
             gr_catalog__sort(result->refresh_keys, result->refresh_key_count, sizeof(char *),
-                  compare_strings);
+                             compare_strings);
             rc = check_conflicts(conn, item);
         }
         gr_catalog__sha1_begin(&input);
@@ -477,8 +477,8 @@ static int write_child(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_result 
                                    "UPDATE catalog_refresh_state SET unprocessed_entity = ?, "
                                    "unprocessed_hash = ?, location_key = ?, last_discovery_at = ?, "
                                    "next_update_at = ?, pending_cause = ? WHERE entity_ref = ?",
-                                   "sssiiss", json, child->hash, child->location_key, now,
-                                   now, cause, child->ref);
+                                   "sssiiss", json, child->hash, child->location_key, now, now,
+                                   cause, child->ref);
         *kept = changed == 1;
         *queued = *queued || changed == 1;
     }
@@ -545,9 +545,10 @@ static int sync_refs(gr_catalog *catalog, gr_db_conn *conn, const char *parent, 
     char **existing = NULL;
     size_t existing_count = 0;
     size_t a = 0, b = 0;
-    int rc = read_strings(conn, "SELECT target_entity_ref FROM catalog_refs "
-                                "WHERE source_entity_ref = ?",
-                         parent, &existing, &existing_count);
+    int rc = read_strings(conn,
+                          "SELECT target_entity_ref FROM catalog_refs "
+                          "WHERE source_entity_ref = ?",
+                          parent, &existing, &existing_count);
 
     while (rc == GR_OK && (a < existing_count || b < kept_count)) {
         int64_t changed = 0;
@@ -692,9 +693,9 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
             cap = cap ? cap * 2 : 16;
             existing = gr_xrealloc(existing, cap * sizeof(*existing));
         }
-        existing[count++] = (relation_row){gr_catalog__column_dup(stmt, 0),
-                                           gr_catalog__column_dup(stmt, 1),
-                                           gr_catalog__column_dup(stmt, 2)};
+        existing[count++] =
+            (relation_row){gr_catalog__column_dup(stmt, 0), gr_catalog__column_dup(stmt, 1),
+                           gr_catalog__column_dup(stmt, 2)};
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
@@ -724,11 +725,11 @@ static int sync_relations(gr_db_conn *conn, const char *entity_id, const gr_cata
             continue;
         }
         if (c < 0) {
-            changed = gr_catalog__exec(conn,
-                                       "DELETE FROM catalog_relations WHERE originating_entity_id = ? "
-                                       "AND source_entity_ref = ? AND type = ? AND target_entity_ref = ?",
-                                       "ssss", entity_id, existing[a].source, existing[a].type,
-                                       existing[a].target);
+            changed = gr_catalog__exec(
+                conn,
+                "DELETE FROM catalog_relations WHERE originating_entity_id = ? "
+                "AND source_entity_ref = ? AND type = ? AND target_entity_ref = ?",
+                "ssss", entity_id, existing[a].source, existing[a].type, existing[a].target);
             gr_catalog__marks_push(marks, existing[a].source, cause);
             a++;
         } else {
@@ -755,9 +756,9 @@ static int write_refresh_keys(gr_db_conn *conn, const char *entity_id,
                                        "s", entity_id);
 
     for (size_t i = 0; i < result->refresh_key_count && changed >= 0; i++)
-        changed = gr_catalog__exec(conn,
-                                   "INSERT INTO catalog_refresh_keys (entity_id, key) VALUES (?, ?)",
-                                   "ss", entity_id, result->refresh_keys[i]);
+        changed = gr_catalog__exec(
+            conn, "INSERT INTO catalog_refresh_keys (entity_id, key) VALUES (?, ?)", "ss",
+            entity_id, result->refresh_keys[i]);
     return changed < 0 ? (int)changed : GR_OK;
 }
 
@@ -780,13 +781,12 @@ static void log_failure(const gr_catalog_item *item)
     char count[24];
 
     snprintf(count, sizeof(count), "%zu", json_array_size(item->result.errors));
-    gr_log_fields(GR_LOG_WARN, "catalog", "processing failed", "entity", item->entity_ref,
-                  "errors", count, "error", message != NULL ? message : "unknown error", NULL);
+    gr_log_fields(GR_LOG_WARN, "catalog", "processing failed", "entity", item->entity_ref, "errors",
+                  count, "error", message != NULL ? message : "unknown error", NULL);
 }
 
-static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item,
-                         int64_t now, gr_catalog_marks *marks, relation_inserts *inserts,
-                         bool *queued)
+static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *item, int64_t now,
+                         gr_catalog_marks *marks, relation_inserts *inserts, bool *queued)
 {
     gr_catalog_result *result = &item->result;
     char **kept = gr_xcalloc(result->deferred_count + 1, sizeof(char *));
@@ -823,8 +823,8 @@ static int write_ok_item(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item 
         }
     }
     if (rc == GR_OK)
-        rc = sync_refs(catalog, conn, item->entity_ref, kept, kept_existed, kept_count,
-                       item->cause, marks);
+        rc = sync_refs(catalog, conn, item->entity_ref, kept, kept_existed, kept_count, item->cause,
+                       marks);
     if (rc == GR_OK)
         rc = sync_relations(conn, item->entity_id, result, item->cause, marks, inserts);
     if (rc == GR_OK)
@@ -862,8 +862,8 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
             char *errors = gr_catalog__json_text(item->result.errors);
 
             changed = gr_catalog__exec(conn,
-                                       "UPDATE catalog_refresh_state SET errors = "
-                                       WHILE_EMITTED ", result_hash = " WHILE_EMITTED ", "
+                                       "UPDATE catalog_refresh_state SET errors = " WHILE_EMITTED
+                                       ", result_hash = " WHILE_EMITTED ", "
                                        "lease_owner = NULL, lease_until = NULL "
                                        "WHERE entity_id = ? AND lease_owner = ?",
                                        "ssss", errors, item->new_hash, item->entity_id,
