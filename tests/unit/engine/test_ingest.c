@@ -5,6 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+
+#include "plugins/catalog/engine/engine.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char org_yaml[] =
@@ -200,6 +203,74 @@ static void search_index_after_stop(void **state)
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
 }
 
+/* Writes bulk.yaml with one Group and `count` Components that it owns. */
+static void write_bulk(engine_fixture *fixture, int count)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    gr_buf_puts(&text, "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n"
+                       "  name: owners\nspec:\n  type: team\n  children: []\n");
+    for (int i = 0; i < count; i++)
+        gr_buf_printf(&text,
+                      "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                      "  name: bulk-%04d\nspec:\n  type: service\n  lifecycle: production\n"
+                      "  owner: owners\n",
+                      i);
+    engine_write(fixture, "bulk.yaml", text.data);
+    gr_buf_free(&text);
+}
+
+static const char config_bulk[] =
+    "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"Group\", \"Location\"]}],"
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/bulk.yaml\"}]}}";
+
+static int64_t final_count(const engine_fixture *fixture)
+{
+    return engine_count(fixture, "SELECT COUNT(*) FROM catalog_final_entities", NULL);
+}
+
+/* Makes every stitch mark due now. */
+static void marks_due(engine_fixture *fixture)
+{
+    db_fixture_exec(fixture->db->db, "UPDATE catalog_stitch_queue SET next_stitch_at = 0");
+}
+
+/*
+ * During the first load of an empty SQLite catalog, a worker that processed a full batch of
+ * new rows does not stitch, even marks that are due. Rows processed again end the wait, so a
+ * refresh interval shorter than the load cannot keep entities from being stitched.
+ */
+static void first_load_stitches_after_full_batches(void **state)
+{
+    engine_fixture *fixture = *state;
+    bool did_work = false;
+    int64_t before;
+
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH * 2 + 100);
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+
+    /* The Location, then a full batch of new rows. */
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    before = final_count(fixture);
+
+    /* Another full batch of new rows: the marks of the first are due but wait. */
+    marks_due(fixture);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_true(did_work);
+    assert_int_equal(final_count(fixture), before);
+
+    /* A full batch of rows processed before is followed by a stitch. */
+    db_fixture_exec(fixture->db->db, "UPDATE catalog_refresh_state SET next_update_at = 0 "
+                                     "WHERE result_hash IS NOT NULL");
+    marks_due(fixture);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_true(final_count(fixture) > before);
+
+    engine_idle(fixture);
+    assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +278,7 @@ int main(void)
         ENGINE_TEST_SQLITE(default_rules_reject_groups),
         ENGINE_TEST_SQLITE(search_index_after_first_load),
         ENGINE_TEST_SQLITE(search_index_after_stop),
+        ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -370,10 +370,13 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     size_t count = 0;
     size_t claimed;
     bool stitched = false;
+    bool first_time = true; /* no claimed row was processed before */
     int rc;
 
     *did_work = false;
     rc = gr_catalog__claim(catalog, GR_CATALOG_PROCESS_BATCH, &items, &count);
+    for (size_t i = 0; i < count; i++)
+        first_time = first_time && items[i].result_hash == NULL;
     if (rc == GR_OK && count > 0) {
         *did_work = true;
         process_batch(catalog, items, count);
@@ -388,10 +391,12 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     if (rc != GR_OK)
         return rc;
 
-    /* The first load of an empty catalog stitches once processing no longer fills batches:
-     * an entity stitched earlier would be stitched again when entities processed later add
-     * relations to it. */
-    if (claimed < GR_CATALOG_PROCESS_BATCH || !gr_catalog__search_index_waiting(catalog)) {
+    /* The first load of an empty catalog stitches once processing no longer fills batches of
+     * rows processed for the first time: an entity stitched earlier would be stitched again
+     * when entities processed later add relations to it. Rows processed again (a refresh
+     * interval shorter than the load) end the wait. */
+    if (claimed < GR_CATALOG_PROCESS_BATCH || !first_time ||
+        !gr_catalog__search_index_waiting(catalog)) {
         int64_t now = gr_catalog__now_ms();
         int64_t due_by = now;
 

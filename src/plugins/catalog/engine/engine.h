@@ -33,7 +33,8 @@
  * before it stitches younger marks. So an entity that thousands of others
  * point at (a group, a system) is stitched once after a bulk ingestion, not
  * after every batch. During the first load of an empty SQLite catalog, such
- * a worker does not stitch at all.
+ * a worker does not stitch at all while every row it claimed is processed
+ * for the first time.
  */
 #define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */

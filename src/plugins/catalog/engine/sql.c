@@ -19,8 +19,7 @@ int gr_catalog__bind(gr_db_stmt *stmt, const char *types, va_list args)
     return rc;
 }
 
-int gr_catalog__prepare(gr_db_conn *conn, const char *sql, gr_db_stmt **out, const char *types,
-                        ...)
+int gr_catalog__prepare(gr_db_conn *conn, const char *sql, gr_db_stmt **out, const char *types, ...)
 {
     va_list args;
     int rc = gr_db_prepare(conn, sql, out);
@@ -107,14 +106,20 @@ int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const
     return rc;
 }
 
-/* Runs `head` with `per_statement` rows per statement over rows [from, to). */
-static int insert_groups(gr_db_conn *conn, const char *head, int columns, size_t per_statement,
-                         size_t from, size_t to, gr_catalog_row_binder bind, void *payload)
+/* Runs `head`, `per_statement` rows and `tail` per statement over the whole groups of rows in
+ * [from, to); returns the first row left over in *next. */
+static int insert_groups(gr_db_conn *conn, const char *head, const char *tail, int columns,
+                         size_t per_statement, size_t from, size_t to, size_t *next,
+                         gr_catalog_row_binder bind, void *payload)
 {
     gr_buf sql = GR_BUF_INIT;
     gr_db_stmt *stmt = NULL;
+    size_t row = from;
     int rc;
 
+    *next = from;
+    if (to - from < per_statement)
+        return GR_OK;
     gr_buf_puts(&sql, head);
     for (size_t i = 0; i < per_statement; i++) {
         gr_buf_puts(&sql, i ? ", (" : "(");
@@ -122,9 +127,10 @@ static int insert_groups(gr_db_conn *conn, const char *head, int columns, size_t
             gr_buf_puts(&sql, c ? ", ?" : "?");
         gr_buf_putc(&sql, ')');
     }
+    gr_buf_puts(&sql, tail);
     rc = gr_db_prepare(conn, sql.data, &stmt);
     gr_buf_free(&sql);
-    for (size_t row = from; row + per_statement <= to && rc == GR_OK; row += per_statement) {
+    for (; row + per_statement <= to && rc == GR_OK; row += per_statement) {
         for (size_t i = 0; i < per_statement && rc == GR_OK; i++)
             rc = bind(stmt, (int)i * columns + 1, row + i, payload);
         if (rc == GR_OK) {
@@ -135,20 +141,26 @@ static int insert_groups(gr_db_conn *conn, const char *head, int columns, size_t
         gr_db_reset(stmt);
     }
     gr_db_finalize(stmt);
+    *next = row;
+    return rc;
+}
+
+int gr_catalog__upsert_rows(gr_db_conn *conn, const char *head, const char *tail, int columns,
+                            size_t count, gr_catalog_row_binder bind, void *payload)
+{
+    static const size_t sizes[] = {GR_CATALOG_INSERT_ROWS, GR_CATALOG_INSERT_ROWS_REST, 1};
+    size_t row = 0;
+    int rc = GR_OK;
+
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && rc == GR_OK; i++)
+        rc = insert_groups(conn, head, tail, columns, sizes[i], row, count, &row, bind, payload);
     return rc;
 }
 
 int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, size_t count,
                             gr_catalog_row_binder bind, void *payload)
 {
-    size_t whole = count / GR_CATALOG_INSERT_ROWS * GR_CATALOG_INSERT_ROWS;
-    int rc = GR_OK;
-
-    if (whole > 0)
-        rc = insert_groups(conn, head, columns, GR_CATALOG_INSERT_ROWS, 0, whole, bind, payload);
-    if (rc == GR_OK && whole < count)
-        rc = insert_groups(conn, head, columns, 1, whole, count, bind, payload);
-    return rc;
+    return gr_catalog__upsert_rows(conn, head, "", columns, count, bind, payload);
 }
 
 char *gr_catalog__column_dup(gr_db_stmt *stmt, int column)

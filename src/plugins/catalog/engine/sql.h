@@ -32,24 +32,32 @@ int64_t gr_catalog__exec(gr_db_conn *conn, const char *sql, const char *types, .
 int gr_catalog__query_text(gr_db_conn *conn, char **out, const char *sql, const char *types, ...);
 
 /** Like gr_catalog__query_text() for an integer column. */
-int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const char *types,
-                          ...);
+int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const char *types, ...);
 
-/* Rows per statement of gr_catalog__insert_rows(). */
+/* Rows per statement of gr_catalog__insert_rows(), and of the statements for the rest. */
 #define GR_CATALOG_INSERT_ROWS 100
+#define GR_CATALOG_INSERT_ROWS_REST 10
 
 /* Binds the values of row `row` to the parameters from index `first` on. */
 typedef int (*gr_catalog_row_binder)(gr_db_stmt *stmt, int first, size_t row, void *payload);
 
 /**
  * Inserts `count` rows of `columns` values each with `head` ("INSERT INTO t (a, b) VALUES "):
- * GR_CATALOG_INSERT_ROWS rows per statement, then one statement per remaining row, so that
- * the connection's statement cache keeps two statement texts only. `bind` fills the
- * parameters of one row.
+ * GR_CATALOG_INSERT_ROWS rows per statement, then GR_CATALOG_INSERT_ROWS_REST rows, then one
+ * per statement, so that the connection's statement cache keeps three statement texts only.
+ * `bind` fills the parameters of one row.
  * Returns 0 or the first error. Runs inside the caller's transaction.
  */
 int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, size_t count,
                             gr_catalog_row_binder bind, void *payload);
+
+/**
+ * As gr_catalog__insert_rows(), with `tail` after the rows of each statement (an ON CONFLICT
+ * clause). The rows must not conflict with each other: PostgreSQL refuses to update one row
+ * twice in a statement.
+ */
+int gr_catalog__upsert_rows(gr_db_conn *conn, const char *head, const char *tail, int columns,
+                            size_t count, gr_catalog_row_binder bind, void *payload);
 
 /** Returns a copy of a text column (caller frees), or NULL for SQL NULL. */
 char *gr_catalog__column_dup(gr_db_stmt *stmt, int column);

@@ -47,6 +47,8 @@ typedef struct {
     const char *ref;
     const char *cause;
     size_t index;
+    char ticket[96];
+    int64_t due;
 } mark_entry;
 
 static int compare_marks(const void *a, const void *b)
@@ -60,41 +62,61 @@ static int compare_marks(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static int bind_mark(gr_db_stmt *stmt, int first, size_t row, void *payload)
+{
+    const mark_entry *entry = &((const mark_entry *)payload)[row];
+    int rc = gr_db_bind_text(stmt, first, entry->ref);
+
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, first + 1, entry->ticket);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, first + 2, entry->due);
+    if (rc == GR_OK)
+        rc = entry->cause ? gr_db_bind_text(stmt, first + 3, entry->cause)
+                          : gr_db_bind_null(stmt, first + 3);
+    return rc;
+}
+
 int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_marks *marks)
 {
     mark_entry *entries;
+    size_t unique = 0;
     int64_t now = gr_catalog__now_ms();
-    int rc = GR_OK;
+    int rc;
 
     if (marks->count == 0)
         return GR_OK;
-    entries = gr_xmalloc(marks->count * sizeof(*entries));
-    for (size_t i = 0; i < marks->count; i++)
-        entries[i] = (mark_entry){marks->refs[i], marks->causes[i], i};
+    entries = gr_xcalloc(marks->count, sizeof(*entries));
+    for (size_t i = 0; i < marks->count; i++) {
+        entries[i].ref = marks->refs[i];
+        entries[i].cause = marks->causes[i];
+        entries[i].index = i;
+    }
     gr_catalog__sort(entries, marks->count, sizeof(*entries), compare_marks);
-    for (size_t i = 0; i < marks->count && rc == GR_OK; i++) {
-        char ticket[96];
-        int64_t changed;
 
-        /* The last mark of a ref carries its cause. */
+    /* The last mark of a ref carries its cause; each ref is written once, as one statement
+     * may not update a row twice. */
+    for (size_t i = 0; i < marks->count; i++) {
         if (i + 1 < marks->count && strcmp(entries[i].ref, entries[i + 1].ref) == 0)
             continue;
-        snprintf(ticket, sizeof(ticket), "%s:%llu", catalog->instance_id,
+        entries[unique] = entries[i];
+        snprintf(entries[unique].ticket, sizeof(entries[unique].ticket), "%s:%llu",
+                 catalog->instance_id,
                  (unsigned long long)atomic_fetch_add(&catalog->stitch_tickets, 1));
-        /* A row marked again keeps its earlier due time, so an entity that
-         * every batch touches (a group owning thousands) is stitched about
-         * once per delay instead of once per batch. */
-        changed = gr_catalog__exec(
-            conn,
-            "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
-            "next_stitch_at = CASE WHEN catalog_stitch_queue.next_stitch_at < "
-            "excluded.next_stitch_at THEN catalog_stitch_queue.next_stitch_at ELSE "
-            "excluded.next_stitch_at END, cause = excluded.cause",
-            "ssis", entries[i].ref, ticket, now + GR_CATALOG_STITCH_DELAY_MS, entries[i].cause);
-        if (changed < 0)
-            rc = (int)changed;
+        entries[unique].due = now + GR_CATALOG_STITCH_DELAY_MS;
+        unique++;
     }
+
+    /* A row marked again keeps its earlier due time, so an entity that every batch touches
+     * (a group owning thousands) is stitched about once per delay instead of once per batch. */
+    rc = gr_catalog__upsert_rows(
+        conn,
+        "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) VALUES ",
+        " ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket, "
+        "next_stitch_at = CASE WHEN catalog_stitch_queue.next_stitch_at < "
+        "excluded.next_stitch_at THEN catalog_stitch_queue.next_stitch_at ELSE "
+        "excluded.next_stitch_at END, cause = excluded.cause",
+        4, unique, bind_mark, entries);
     free(entries);
     return rc;
 }
