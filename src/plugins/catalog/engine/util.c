@@ -127,12 +127,28 @@ char *gr_catalog__stable_json(const json_t *value)
     return text;
 }
 
+static int hash_piece(const char *buffer, size_t size, void *payload)
+{
+    gr_catalog_sha1 *hash = payload;
+
+    gr_buf_append(&hash->text, buffer, size);
+    gr_catalog__sha1_flush(hash);
+    return 0;
+}
+
+/* Streams the text that gr_catalog__stable_json() returns into the hash, without a copy. */
 void gr_catalog__stable_hash(const json_t *value, char out[GR_CATALOG_HASH_SIZE])
 {
-    char *text = gr_catalog__stable_json(value);
+    gr_catalog_sha1 hash;
 
-    gr_catalog__sha1_hex(text, strlen(text), out);
-    free(text);
+    gr_catalog__sha1_begin(&hash);
+    if (json_dump_callback(value, hash_piece, &hash,
+                           JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+                               JSON_REAL_PRECISION(17)) != 0) {
+        gr_buf_reset(&hash.text);
+        gr_buf_puts(&hash.text, "null");
+    }
+    gr_catalog__sha1_end(&hash, out);
 }
 
 char *gr_catalog__json_text(const json_t *value)
@@ -158,8 +174,7 @@ int gr_catalog__location_ref_parse(const char *ref, char **type, char **target)
     const char *colon = ref ? strchr(ref, ':') : NULL;
 
     if (colon == NULL || colon == ref || colon[1] == '\0')
-        return gr_error_set(GR_EINVALID,
-                            "Invalid location reference '%s', expected 'type:target'",
+        return gr_error_set(GR_EINVALID, "Invalid location reference '%s', expected 'type:target'",
                             ref ? ref : "");
     *type = gr_xstrndup(ref, (size_t)(colon - ref));
     *target = gr_xstrdup(colon + 1);
@@ -222,8 +237,7 @@ static int match_class(const char *pattern, int c, bool ignore_case, size_t *use
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
 {
     while (*pattern != '\0') {
-        if (pattern[0] == '*' && pattern[1] == '*' &&
-            (pattern[2] == '/' || pattern[2] == '\0')) {
+        if (pattern[0] == '*' && pattern[1] == '*' && (pattern[2] == '/' || pattern[2] == '\0')) {
             /* `**` matches no segment, or any run of whole segments. */
             if (pattern[2] == '\0')
                 return true;
