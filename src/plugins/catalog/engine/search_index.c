@@ -49,10 +49,10 @@ static int drop_indexes(gr_db_conn *conn)
     return rc;
 }
 
-/* Page cache while the index is built: -N is N KiB. */
+/* Page cache while the indexes are built: -N is N KiB. */
 #define INDEX_CACHE_SIZE "-2048"
-/* Helper threads that sort while the index is built, besides the worker that builds it: the
- * other workers wait for the write connection meanwhile. */
+/* Helper threads that sort while the indexes are built, besides the worker that builds them:
+ * the other workers wait for the write connection meanwhile. */
 #define INDEX_SORT_THREADS "1"
 
 static void set_waiting(gr_catalog *catalog, bool waiting)
@@ -86,11 +86,11 @@ int gr_catalog__search_index_defer(gr_catalog *catalog)
 }
 
 /*
- * Creates the deferred indexes with a small page cache and with temporary data in a file instead of
- * memory. SQLite sorts in memory up to the size of the page cache, so the writer's 64 MiB
- * cache would add up to 64 MiB of sort buffers to the resident memory.
+ * Creates the deferred indexes with a small page cache and with temporary data in a file
+ * instead of memory. SQLite sorts in memory up to the size of the page cache, so the writer's
+ * 64 MiB cache would add up to 64 MiB of sort buffers to the resident memory.
  */
-static int build_index(gr_db_conn *conn)
+static int build_indexes(gr_db_conn *conn)
 {
     int64_t cache_size = 0;
     char restore[96];
@@ -120,10 +120,10 @@ int gr_catalog__search_index_build(gr_catalog *catalog)
     rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc != GR_OK)
         return rc;
-    /* Another worker may have built it while this one waited for the connection. */
+    /* Another worker may have built them while this one waited for the connection. */
     if (gr_catalog__search_index_waiting(catalog)) {
         gr_info("catalog", "building the search indexes after the first load");
-        rc = build_index(conn);
+        rc = build_indexes(conn);
         if (rc == GR_OK) {
             set_waiting(catalog, false);
             gr_info("catalog", "built the search indexes after the first load");
