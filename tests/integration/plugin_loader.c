@@ -413,10 +413,24 @@ static void optional_failures_are_skipped(void **state)
     assert_int_equal(res.status, 200);
     assert_true(plugin_test_has(res.out, "\"greeting\":\"still here\""));
     gr_test_output_free(&res);
-    /* The failed plugin's routes do not exist; its state was destroyed. */
+    /* The failed plugin's routes answer 404, even the one it registered before failing; its
+     * state was destroyed. */
     res = plugin_test_request(&server, "GET", "/api/failing/anything", NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);
+    res = plugin_test_request(&server, "GET", "/api/failing/before-failure", NULL);
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+    /* `greenroom routes` leaves it out too. */
+    {
+        const char *const argv[] = {"routes", "--config", "app-config.yaml", NULL};
+
+        res = gr_test_run(dir, argv);
+        assert_int_equal(res.status, 0);
+        assert_true(plugin_test_has(res.out, "GET /api/probe/config"));
+        assert_false(plugin_test_has(res.out, "/api/failing/"));
+        gr_test_output_free(&res);
+    }
 
     log = plugin_test_read(server.log_path);
     assert_true(plugin_test_has(log, "optional plugin skipped"));

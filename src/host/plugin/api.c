@@ -20,18 +20,25 @@
 #include "host/store/migrate.h"
 
 /* The ABI fixes these numbers; the host's own must stay equal to them. */
-static_assert((int)GR_PLUGIN_OK == (int)GR_OK && (int)GR_PLUGIN_ERROR == (int)GR_ERROR, "error codes");
-static_assert((int)GR_PLUGIN_ENOTFOUND == (int)GR_ENOTFOUND && (int)GR_PLUGIN_EINVALID == (int)GR_EINVALID,
+static_assert((int)GR_PLUGIN_OK == (int)GR_OK && (int)GR_PLUGIN_ERROR == (int)GR_ERROR,
               "error codes");
-static_assert((int)GR_PLUGIN_EDENIED == (int)GR_EDENIED && (int)GR_PLUGIN_EBACKEND == (int)GR_EBACKEND,
+static_assert((int)GR_PLUGIN_ENOTFOUND == (int)GR_ENOTFOUND &&
+                  (int)GR_PLUGIN_EINVALID == (int)GR_EINVALID,
               "error codes");
-static_assert((int)GR_PLUGIN_ECONFLICT == (int)GR_ECONFLICT && (int)GR_PLUGIN_ELIMIT == (int)GR_ELIMIT &&
+static_assert((int)GR_PLUGIN_EDENIED == (int)GR_EDENIED &&
+                  (int)GR_PLUGIN_EBACKEND == (int)GR_EBACKEND,
+              "error codes");
+static_assert((int)GR_PLUGIN_ECONFLICT == (int)GR_ECONFLICT &&
+                  (int)GR_PLUGIN_ELIMIT == (int)GR_ELIMIT &&
                   (int)GR_PLUGIN_EUNAUTH == (int)GR_EUNAUTH,
               "error codes");
-static_assert((int)GR_PLUGIN_DB_ROW == (int)GR_DB_ROW && (int)GR_PLUGIN_DB_DONE == (int)GR_DB_DONE, "step results");
-static_assert((int)GR_PLUGIN_DB_SQLITE == (int)GR_DB_SQLITE && (int)GR_PLUGIN_DB_POSTGRES == (int)GR_DB_POSTGRES,
+static_assert((int)GR_PLUGIN_DB_ROW == (int)GR_DB_ROW && (int)GR_PLUGIN_DB_DONE == (int)GR_DB_DONE,
+              "step results");
+static_assert((int)GR_PLUGIN_DB_SQLITE == (int)GR_DB_SQLITE &&
+                  (int)GR_PLUGIN_DB_POSTGRES == (int)GR_DB_POSTGRES,
               "engines");
-static_assert((int)GR_PLUGIN_LOG_DEBUG == (int)GR_LOG_DEBUG && (int)GR_PLUGIN_LOG_ERROR == (int)GR_LOG_ERROR,
+static_assert((int)GR_PLUGIN_LOG_DEBUG == (int)GR_LOG_DEBUG &&
+                  (int)GR_PLUGIN_LOG_ERROR == (int)GR_LOG_ERROR,
               "log levels");
 
 static void *api_alloc(size_t size)
@@ -95,8 +102,7 @@ static gr_db *ctx_db(const gr_plugin_ctx *ctx)
     return ctx->host != NULL ? ctx->host->db : NULL;
 }
 
-static int api_db_migrate(gr_plugin_ctx *ctx, const gr_plugin_migration *migrations,
-                          size_t count)
+static int api_db_migrate(gr_plugin_ctx *ctx, const gr_plugin_migration *migrations, size_t count)
 {
     return gr_plugin__migrate(ctx->id, ctx_db(ctx), migrations, count);
 }
@@ -150,6 +156,13 @@ static int api_route_handler(gr_request *req, gr_response *res, void *payload)
     if (rc > 0)
         return gr_error_set(GR_ERROR, "plugin %s: handler returned %d", route->ctx->id, rc);
     return rc;
+}
+
+bool gr_plugin_route_running(gr_http_handler handler, const void *payload)
+{
+    const gr_plugin__route *route = payload;
+
+    return handler != api_route_handler || route->ctx->set_up;
 }
 
 static int api_route(gr_plugin_ctx *ctx, const char *method, const char *pattern, unsigned flags,

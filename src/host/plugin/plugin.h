@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The plugin loader: shared-library plugins listed under `plugins:`, and built-ins written against the ABI. */
+/* The plugin loader: shared-library plugins listed under `plugins:`, and built-ins written against
+ * the ABI. */
 #ifndef GR_HOST_PLUGIN_PLUGIN_H
 #define GR_HOST_PLUGIN_PLUGIN_H
 
@@ -8,6 +9,7 @@
 
 #include "greenroom/plugin.h"
 #include "host/host.h"
+#include "host/http/http.h"
 #include "host/registry/registry.h"
 
 /** Maximum number of entries under `plugins:`. */
@@ -143,5 +145,12 @@ gr_plugin_config_key *gr_plugin__config_keys_copy(const gr_plugin_info *info,
 
 void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
+
+/**
+ * Returns false for a route that a plugin registered before its setup failed (an optional
+ * plugin that was skipped): such a route answers 404. Returns true for every other route.
+ * `handler` and `payload` are those of the route in the HTTP router.
+ */
+bool gr_plugin_route_running(gr_http_handler handler, const void *payload);
 
 #endif

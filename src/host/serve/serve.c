@@ -22,6 +22,7 @@
 #include "host/http/http.h"
 #include "host/log/log.h"
 #include "host/permission/permission.h"
+#include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "host/sched/sched.h"
 #include "host/serve/db_options.h"
@@ -214,8 +215,8 @@ static char *serve_base_url(const gr_config *cfg)
     size_t len;
 
     if (url == NULL)
-        return gr_xasprintf("http://%s:%d", gr_config_string(cfg, "backend.listen.host",
-                                                           "127.0.0.1"),
+        return gr_xasprintf("http://%s:%d",
+                            gr_config_string(cfg, "backend.listen.host", "127.0.0.1"),
                             (int)gr_config_int(cfg, "backend.listen.port", 7007));
     len = strlen(url);
     while (len > 0 && url[len - 1] == '/')
@@ -327,7 +328,8 @@ int gr_serve_main(int argc, char **argv)
     return status;
 }
 
-/* Collects "METHOD PATTERN public|signed-in" lines for gr_serve_routes_main(). */
+/* Collects "METHOD PATTERN public|signed-in" lines for gr_serve_routes_main(), without the
+ * routes of a skipped plugin. */
 typedef struct {
     char **lines;
     size_t count;
@@ -338,6 +340,8 @@ static void collect_route(const gr_route *route, void *payload)
 {
     route_lines *lines = payload;
 
+    if (!gr_plugin_route_running(route->handler, route->payload))
+        return;
     if (lines->count == lines->cap) {
         lines->cap = lines->cap ? lines->cap * 2 : 64;
         lines->lines = gr_xrealloc(lines->lines, lines->cap * sizeof(*lines->lines));
