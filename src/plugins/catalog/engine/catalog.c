@@ -37,18 +37,32 @@ static const char *asset_text(const char *name)
     return asset ? (const char *)asset->data : NULL;
 }
 
-/* WAL pages after which the SQLite writer checkpoints by itself. */
-#define AUTOCHECKPOINT_PAGES 10000
-/* WAL pages after which the writer checkpoints by itself while the checkpointer thread runs:
+/* WAL bytes after which the SQLite writer checkpoints by itself. */
+#define AUTOCHECKPOINT_BYTES ((int64_t)40 << 20)
+/* WAL bytes after which the writer checkpoints by itself while the checkpointer thread runs:
  * a fallback for when the thread falls behind. */
-#define AUTOCHECKPOINT_FALLBACK_PAGES 100000
+#define AUTOCHECKPOINT_FALLBACK_BYTES ((int64_t)400 << 20)
 /* Time between two checkpoints of the checkpointer thread, in ms. */
 #define CHECKPOINT_INTERVAL_MS 250
+
+/* Sets the writer's automatic checkpoint to `bytes` of WAL, in pages of the database. */
+static int set_autocheckpoint_on(gr_db_conn *conn, int64_t bytes)
+{
+    int64_t page_size = 0;
+    char sql[64];
+    int rc = gr_catalog__query_int(conn, &page_size, "PRAGMA page_size", NULL);
+
+    if (rc != GR_OK)
+        return rc;
+    snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%lld",
+             (long long)(bytes / (page_size > 0 ? page_size : 4096)));
+    return gr_db_exec(conn, sql);
+}
 
 /*
  * Settings of the SQLite writer connection for large transactions: a 64 MiB
  * page cache, temporary data (statement journals) in memory instead of temp
- * files, and checkpoints every 10000 pages, so that ingesting a large catalog
+ * files, and checkpoints every 40 MiB of WAL, so that ingesting a large catalog
  * does not rewrite the same pages many times. PostgreSQL needs nothing.
  * NOTE: these belong with the connection setup of the store; they are set
  * here because the catalog is the first heavy writer.
@@ -56,27 +70,25 @@ static const char *asset_text(const char *name)
 static void tune_sqlite_writer(gr_db *db)
 {
     gr_db_conn *conn = NULL;
-    char sql[128];
+    int rc;
 
     if (gr_db_dialect(db) != GR_DB_SQLITE || gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
         return;
-    snprintf(sql, sizeof(sql),
-             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d",
-             AUTOCHECKPOINT_PAGES);
-    if (gr_db_exec(conn, sql) != GR_OK)
+    rc = gr_db_exec(conn, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY");
+    if (rc == GR_OK)
+        rc = set_autocheckpoint_on(conn, AUTOCHECKPOINT_BYTES);
+    if (rc != GR_OK)
         gr_warn("catalog", "tuning the SQLite writer failed: %s", gr_error_last());
     gr_db_release(conn);
 }
 
-static void set_autocheckpoint(gr_db *db, int pages)
+static void set_autocheckpoint(gr_db *db, int64_t bytes)
 {
     gr_db_conn *conn = NULL;
-    char sql[64];
 
     if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK)
         return;
-    snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d", pages);
-    if (gr_db_exec(conn, sql) != GR_OK)
+    if (set_autocheckpoint_on(conn, bytes) != GR_OK)
         gr_warn("catalog", "setting the SQLite checkpoint size failed: %s", gr_error_last());
     gr_db_release(conn);
 }
@@ -496,7 +508,7 @@ int gr_catalog_start(gr_catalog *catalog)
     if (gr_db_dialect(catalog->db) == GR_DB_SQLITE &&
         pthread_create(&catalog->checkpointer, NULL, checkpointer_main, catalog) == 0) {
         catalog->checkpointer_started = true;
-        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_FALLBACK_PAGES);
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_FALLBACK_BYTES);
     }
     catalog->threads = gr_xcalloc((size_t)count, sizeof(pthread_t));
     for (int i = 0; i < count; i++) {
@@ -531,7 +543,7 @@ void gr_catalog_stop(gr_catalog *catalog)
     if (catalog->checkpointer_started) {
         pthread_join(catalog->checkpointer, NULL);
         catalog->checkpointer_started = false;
-        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_PAGES);
+        set_autocheckpoint(catalog->db, AUTOCHECKPOINT_BYTES);
     }
     pthread_mutex_lock(&catalog->lock);
     catalog->started = false;
