@@ -26,11 +26,15 @@
 
 static const char usage[] =
     "usage: bench_catalog_ingest [--entities N] [--workers N] [--pg URL] [--keep DIR]\n"
+    "                            [--catalog FILE | --write-catalog FILE]\n"
     "\n"
     "Generates a catalog of N entities (default 100000) in one YAML file, ingests it\n"
     "through a file location into a fresh database (SQLite unless --pg names a\n"
     "PostgreSQL server), and prints the seconds until every entity is stitched and the\n"
-    "peak resident memory. --workers sets catalog.processingWorkers (default 2).\n";
+    "peak resident memory. --workers sets catalog.processingWorkers (default 2).\n"
+    "--write-catalog writes the generated YAML to FILE and exits without ingesting.\n"
+    "--catalog ingests FILE instead of generating one; FILE must hold the N entities\n"
+    "that --write-catalog with the same --entities writes.\n";
 
 typedef struct {
     long domains, systems, groups, users, components, apis, resources;
@@ -180,6 +184,8 @@ int main(int argc, char **argv)
     int workers = 2;
     const char *pg = NULL;
     const char *keep = NULL;
+    const char *catalog_file = NULL;
+    const char *write_catalog = NULL;
     char dir[] = "/tmp/gr-bench-catalog-XXXXXX";
     char *file = NULL, *db_path = NULL;
     gr_db_options db_options = {0};
@@ -202,6 +208,10 @@ int main(int argc, char **argv)
             pg = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
             keep = argv[++i];
+        else if (strcmp(argv[i], "--catalog") == 0 && i + 1 < argc)
+            catalog_file = argv[++i];
+        else if (strcmp(argv[i], "--write-catalog") == 0 && i + 1 < argc)
+            write_catalog = argv[++i];
         else {
             fputs(usage, stderr);
             return 2;
@@ -210,6 +220,17 @@ int main(int argc, char **argv)
     if (n < 100) {
         fputs("bench_catalog_ingest: --entities must be at least 100\n", stderr);
         return 2;
+    }
+    if (catalog_file != NULL && write_catalog != NULL) {
+        fputs("bench_catalog_ingest: --catalog and --write-catalog cannot be used together\n", stderr);
+        return 2;
+    }
+    if (write_catalog != NULL) {
+        if (generate(write_catalog, n) != 0) {
+            perror(write_catalog);
+            return 1;
+        }
+        return 0;
     }
     /* GREENROOM_LOG_LEVEL=info shows the engine's log, with the time the search indexes took. */
     if (getenv("GREENROOM_LOG_LEVEL") == NULL || strcmp(getenv("GREENROOM_LOG_LEVEL"), "info") != 0)
@@ -221,11 +242,20 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
-    file = gr_xasprintf("%s/catalog.yaml", dir);
     db_path = gr_xasprintf("%s/greenroom.sqlite", dir);
-    if (generate(file, n) != 0) {
-        perror(file);
-        goto done;
+    if (catalog_file != NULL) {
+        /* The location target is made absolute so it does not depend on the working directory. */
+        file = realpath(catalog_file, NULL);
+        if (file == NULL) {
+            perror(catalog_file);
+            goto done;
+        }
+    } else {
+        file = gr_xasprintf("%s/catalog.yaml", dir);
+        if (generate(file, n) != 0) {
+            perror(file);
+            goto done;
+        }
     }
     if (pg != NULL) {
         db_options.client = "pg";
@@ -294,7 +324,8 @@ done:
     gr_db_close(db);
     json_decref(config);
     if (keep == NULL) {
-        unlink(file);
+        if (catalog_file == NULL && file != NULL)
+            unlink(file);
         unlink(db_path);
         {
             char *wal = gr_xasprintf("%s-wal", db_path), *shm = gr_xasprintf("%s-shm", db_path);
