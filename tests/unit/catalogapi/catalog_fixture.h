@@ -29,11 +29,10 @@ static const char catalog_fixture_ddl[] =
     " last_updated_at BIGINT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL,"
     " name TEXT NOT NULL);"
     "CREATE TABLE catalog_search (entity_id TEXT NOT NULL REFERENCES catalog_final_entities"
-    " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, original_value TEXT, value TEXT);"
-    "CREATE INDEX catalog_search_key_value ON catalog_search (key, value);"
-    "CREATE INDEX catalog_search_entity_id ON catalog_search (entity_id);";
+    " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, original_value TEXT, value TEXT);";
 
-/* Creates the tables and applies the API's migrations. */
+/* Creates the tables and applies the API's migrations, which create the indexes of
+ * catalog_search that the engine has too. */
 static inline void catalog_fixture_schema(gr_db *db)
 {
     gr_db_conn *conn = NULL;
