@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Measures search indexing time, query latency and HTTP throughput on the demo plus a generated catalog. */
+/* Measures search indexing time, query latency and HTTP throughput on the demo plus a generated
+ * catalog. */
 #include <dirent.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -78,8 +79,8 @@ static const char catalog_tables[] =
     "NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL);"
     "CREATE TABLE catalog_search (entity_id TEXT NOT NULL, key TEXT NOT NULL, original_value "
     "TEXT, value TEXT);"
-    "CREATE INDEX catalog_search_key_value ON catalog_search (key, value);"
-    "CREATE INDEX catalog_search_entity_id ON catalog_search (entity_id)";
+    "CREATE INDEX catalog_search_key_value_entity ON catalog_search (key, value, entity_id);"
+    "CREATE INDEX catalog_search_entity_key_value ON catalog_search (entity_id, key, value)";
 
 static void run_sql(gr_db_conn *conn, const char *sql, const char *const *params, int count)
 {
@@ -100,8 +101,7 @@ static void store_entity(gr_db_conn *conn, const json_t *entity)
     const char *kind = gr_search_entity_string(entity, "kind");
     const char *name = gr_search_entity_string(entity, "metadata.name");
     const char *namespace_ = gr_search_entity_string(entity, "metadata.namespace");
-    const json_t *annotations =
-        json_object_get(json_object_get(entity, "metadata"), "annotations");
+    const json_t *annotations = json_object_get(json_object_get(entity, "metadata"), "annotations");
     char *json = json_dumps(entity, JSON_COMPACT);
     char *lower_kind;
     char *ref;
@@ -124,7 +124,8 @@ static void store_entity(gr_db_conn *conn, const json_t *entity)
                 "ON CONFLICT (entity_id) DO NOTHING",
                 params, 6);
     }
-    json_object_foreach((json_t *)annotations, key, value) {
+    json_object_foreach((json_t *)annotations, key, value)
+    {
         char *full = gr_search_ascii_lower(gr_xasprintf("metadata.annotations.%s", key));
         const char *params[] = {ref, full, json_string_value(value), json_string_value(value)};
 
@@ -240,15 +241,15 @@ static size_t build_demo_sites(const char *publish_dir)
 }
 
 static const char *const words[] = {
-    "payments", "billing", "checkout", "inventory", "search",   "catalog", "identity", "auth",
-    "ledger",   "shipping", "orders",  "pricing",   "profile",  "reviews", "ranking",  "notify",
-    "email",    "gateway",  "router",  "metrics",   "logging",  "tracing", "audit",    "export",
-    "import",   "report",   "invoice", "refund",    "cart",     "media",   "upload",   "storage",
-    "cache",    "session",  "token",   "fraud",     "risk",     "tax",     "currency", "maps",
-    "feed",     "chat",     "batch",   "stream",    "warehouse", "portal", "support",  "crm",
+    "payments", "billing",  "checkout", "inventory", "search",    "catalog", "identity", "auth",
+    "ledger",   "shipping", "orders",   "pricing",   "profile",   "reviews", "ranking",  "notify",
+    "email",    "gateway",  "router",   "metrics",   "logging",   "tracing", "audit",    "export",
+    "import",   "report",   "invoice",  "refund",    "cart",      "media",   "upload",   "storage",
+    "cache",    "session",  "token",    "fraud",     "risk",      "tax",     "currency", "maps",
+    "feed",     "chat",     "batch",    "stream",    "warehouse", "portal",  "support",  "crm",
 };
-static const char *const suffixes[] = {"service", "api",   "worker", "web",     "lib",    "sdk",
-                                       "engine",  "hub",   "proxy",  "store",   "manager", "bridge"};
+static const char *const suffixes[] = {"service", "api", "worker", "web",   "lib",     "sdk",
+                                       "engine",  "hub", "proxy",  "store", "manager", "bridge"};
 static const char *const lifecycles[] = {"production", "production", "production", "experimental",
                                          "deprecated"};
 
@@ -286,9 +287,9 @@ static json_t *generated_entity(int i, int count, unsigned *seed)
     }
     if (slot < 18) {
         snprintf(name, sizeof(name), "user-%s-%05d", word, i);
-        return json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s,s:s}}}", "apiVersion",
-                         "backstage.io/v1alpha1", "kind", "User", "metadata", "name", name, "spec",
-                         "profile", "displayName", name, "email", "someone@example.com");
+        return json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s,s:s}}}", "apiVersion", "backstage.io/v1alpha1",
+                         "kind", "User", "metadata", "name", name, "spec", "profile", "displayName",
+                         name, "email", "someone@example.com");
     }
     if (slot < 21) {
         snprintf(name, sizeof(name), "%s-platform-%04d", word, i);
@@ -306,14 +307,15 @@ static json_t *generated_entity(int i, int count, unsigned *seed)
         const char *suffix = PICK(suffixes, seed);
 
         snprintf(name, sizeof(name), "%s-%s-%05d", word, suffix, i);
-        snprintf(text, sizeof(text), "%s %s owned by %s; part of %s-platform-%04d. Handles %s "
-                                     "traffic.",
+        snprintf(text, sizeof(text),
+                 "%s %s owned by %s; part of %s-platform-%04d. Handles %s "
+                 "traffic.",
                  word, suffix, owner, PICK(words, seed), (int)(next_random(seed) % 300), word);
         kind = "Component";
     }
     return json_pack("{s:s,s:s,s:{s:s,s:s,s:[s]},s:{s:s,s:s,s:s}}", "apiVersion",
-                     "backstage.io/v1alpha1", "kind", kind, "metadata", "name", name,
-                     "description", text, "tags", word, "spec", "type", "service", "lifecycle",
+                     "backstage.io/v1alpha1", "kind", kind, "metadata", "name", name, "description",
+                     text, "tags", word, "spec", "type", "service", "lifecycle",
                      PICK(lifecycles, seed), "owner", owner);
 }
 
@@ -370,8 +372,9 @@ static void time_queries(gr_search *search, const char *term, int suggest, int q
     qsort(cpu, (size_t)queries, sizeof(double), compare_doubles);
     printf("  %s %-20s results=%-6lld p50=%.3f ms p99=%.3f ms (cpu p50=%.3f ms), "
            "%.0f queries/s on one thread\n",
-           suggest ? "type-ahead" : "query", term[0] ? term : "(empty term)", (long long)results, samples[queries / 2],
-           samples[queries * 99 / 100], cpu[queries / 2], 1000.0 * queries / total);
+           suggest ? "type-ahead" : "query", term[0] ? term : "(empty term)", (long long)results,
+           samples[queries / 2], samples[queries * 99 / 100], cpu[queries / 2],
+           1000.0 * queries / total);
     free(samples);
     free(cpu);
 }
@@ -392,8 +395,9 @@ static void time_update(gr_search *search, const char *ref, const char *what)
 static void run_wrk(const char *url, int seconds)
 {
     char duration[16];
-    char *argv[] = {"wrk", "-t2", "-c32", "-d", duration, "--latency", "-H",
-                    "Authorization: Bearer " BENCH_TOKEN, (char *)url, NULL};
+    char *argv[] = {"wrk",       "-t2",       "-c32", "-d",
+                    duration,    "--latency", "-H",   "Authorization: Bearer " BENCH_TOKEN,
+                    (char *)url, NULL};
     posix_spawn_file_actions_t actions;
     gr_buf report = GR_BUF_INIT;
     char chunk[4096];
@@ -461,8 +465,7 @@ static gr_config *bench_config(const char *dir)
     return config;
 }
 
-static void bench_engine(const char *label, gr_db *db, const char *dir,
-                         const bench_options *opts)
+static void bench_engine(const char *label, gr_db *db, const char *dir, const bench_options *opts)
 {
     gr_config *config = bench_config(dir);
     char *publish_dir = gr_xasprintf("%s/sites", dir);

@@ -67,7 +67,7 @@ struct gr_catalog {
     bool stopping;
     bool orphans_dirty;              /* a write may have left orphans (orphanStrategy delete) */
     _Atomic uint64_t stitch_tickets; /* numbers the tickets of stitch marks */
-    bool search_index_waiting;       /* SQLite first load: catalog_search_key_value is dropped */
+    bool search_index_waiting;       /* SQLite first load: key-first search indexes dropped */
 
     struct {
         gr_catalog_stitched_fn fn;
