@@ -604,30 +604,30 @@ static void instances_ingest_like_one(void **state)
 }
 
 /*
- * Waits until part of the catalog is final and instance 0 holds leases,
- * then freezes it with SIGSTOP and returns how many leases it holds.
- * A write the instance sent just before the freeze may still commit and
- * release its leases, so the count is read after a pause; when none are
- * left, the instance runs again and the wait goes on. Returns 0 on timeout.
+ * Waits until part of the catalog is final and instance 0 has leases, then
+ * freezes it with SIGSTOP and returns its lease count (0 on timeout).
+ * A write sent just before the freeze may still commit and release the
+ * leases, so the count is read after a pause. When no lease is left, the
+ * instance continues and the wait starts again.
  */
-static int64_t held_after_freeze(multi_fixture *fixture, const char *held_sql)
+static int64_t freeze_with_leases(multi_fixture *fixture, const char *leases_sql)
 {
     pid_t pid = fixture->servers[0].pid;
     time_t deadline = time(NULL) + 60;
 
     while (time(NULL) < deadline) {
-        int64_t held;
+        int64_t leases;
 
         usleep(5 * 1000);
         if (db_fixture_int64(fixture->db->db, "SELECT COUNT(*) FROM catalog_final_entities") <
                 KILL_AFTER_FINAL ||
-            db_fixture_int64(fixture->db->db, held_sql) == 0)
+            db_fixture_int64(fixture->db->db, leases_sql) == 0)
             continue;
         kill(pid, SIGSTOP);
         usleep(1000 * 1000);
-        held = db_fixture_int64(fixture->db->db, held_sql);
-        if (held > 0)
-            return held;
+        leases = db_fixture_int64(fixture->db->db, leases_sql);
+        if (leases > 0)
+            return leases;
         kill(pid, SIGCONT);
     }
     return 0;
@@ -641,9 +641,9 @@ static void instance_takes_over_leases(void **state)
 {
     multi_fixture *fixture = *state;
     char *extra = catalog_config(fixture->dir);
-    char *held_sql;
+    char *leases_sql;
     time_t deadline;
-    int64_t held;
+    int64_t leases;
     char *takeover_sql;
 
     start_instances(fixture, 1, "");
@@ -655,19 +655,19 @@ static void instance_takes_over_leases(void **state)
     start_instances(fixture, INSTANCES, extra);
 
     /* Killed once part of the catalog is final and the instance holds leases. */
-    held_sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_owner = '%s'",
+    leases_sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_owner = '%s'",
                             fixture->instance_ids[0]);
-    held = held_after_freeze(fixture, held_sql);
-    assert_true(held > 0);
+    leases = freeze_with_leases(fixture, leases_sql);
+    assert_true(leases > 0);
     kill(fixture->servers[0].pid, SIGKILL);
     waitpid(fixture->servers[0].pid, NULL, 0);
     fixture->servers[0].pid = 0;
 
     /* The dead instance's leases go to the other one once they expire. */
-    for (deadline = time(NULL) + TAKEOVER_TIMEOUT_S; held > 0 && time(NULL) < deadline;
+    for (deadline = time(NULL) + TAKEOVER_TIMEOUT_S; leases > 0 && time(NULL) < deadline;
          usleep(500 * 1000))
-        held = db_fixture_int64(fixture->db->db, held_sql);
-    assert_int_equal(held, 0);
+        leases = db_fixture_int64(fixture->db->db, leases_sql);
+    assert_int_equal(leases, 0);
     assert_int_equal(wait_ingested(fixture->db->db, KILL_FILES, 0, INGEST_TIMEOUT_S), 0);
     /* A row the dead instance held is claimed by the other one later, either
      * straight from the expired lease or after a write of the other instance
@@ -679,7 +679,7 @@ static void instance_takes_over_leases(void **state)
     assert_true(db_fixture_int64(fixture->db->db, takeover_sql) > 0);
     check_lease_audit(fixture);
     free(takeover_sql);
-    free(held_sql);
+    free(leases_sql);
     free(extra);
 }
 

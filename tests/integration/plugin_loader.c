@@ -413,8 +413,8 @@ static void optional_failures_are_skipped(void **state)
     assert_int_equal(res.status, 200);
     assert_true(plugin_test_has(res.out, "\"greeting\":\"still here\""));
     gr_test_output_free(&res);
-    /* The failed plugin's routes answer 404, even the one it registered before failing; its
-     * state was destroyed. */
+    /* The failed plugin's routes respond with 404, even the one it registered before
+     * failing, because its state was destroyed. */
     res = plugin_test_request(&server, "GET", "/api/failing/anything", NULL);
     assert_int_equal(res.status, 404);
     gr_test_output_free(&res);

@@ -147,8 +147,8 @@ void gr_plugin_adapter_stop(void *state);
 void gr_plugin_adapter_destroy(void *state);
 
 /**
- * Returns false for a route that a plugin registered before its setup failed (an optional
- * plugin that was skipped): such a route answers 404. Returns true for every other route.
+ * Returns false for a route that a skipped optional plugin registered before its setup
+ * failed, because such a route responds with 404. Returns true for every other route.
  * `handler` and `payload` are those of the route in the HTTP router.
  */
 bool gr_plugin_route_running(gr_http_handler handler, const void *payload);

@@ -84,9 +84,9 @@ static int sqlite_conn_open(gr_db *db, bool writer, gr_db_conn *conn)
     sqlite3_extended_result_codes(handle, 1);
     sqlite3_busy_timeout(handle, db->busy_timeout_ms);
 
-    /* A new database gets 16 KiB pages: rows of catalog entities hold a few KiB of JSON each,
-     * and the first load of 100,000 entities in bench/catalog took about a tenth less time
-     * and CPU than with 4 KiB pages. An existing database keeps its page size. */
+    /* A new database gets 16 KiB pages, because rows of catalog entities contain a few KiB
+     * of JSON each. The first load of 100,000 entities in bench/catalog took about a tenth
+     * less time and CPU than with 4 KiB pages. An existing database keeps its page size. */
     rc = writer ? sqlite_exec(conn, "PRAGMA page_size=" GR_DB_SQLITE_PAGE_SIZE) : GR_OK;
     if (rc == GR_OK && writer)
         rc = enable_wal(conn);

@@ -52,9 +52,9 @@ int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, siz
                             gr_catalog_row_binder bind, void *payload);
 
 /**
- * As gr_catalog__insert_rows(), with `tail` after the rows of each statement (an ON CONFLICT
- * clause). The rows must not conflict with each other: PostgreSQL refuses to update one row
- * twice in a statement.
+ * Inserts rows as gr_catalog__insert_rows() does, with `tail` (an ON CONFLICT clause) after the
+ * rows of each statement. The rows must not conflict with each other, because PostgreSQL
+ * rejects a statement that updates one row twice.
  */
 int gr_catalog__upsert_rows(gr_db_conn *conn, const char *head, const char *tail, int columns,
                             size_t count, gr_catalog_row_binder bind, void *payload);

@@ -94,8 +94,8 @@ int gr_catalog__marks_flush(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_ma
     }
     gr_catalog__sort(entries, marks->count, sizeof(*entries), compare_marks);
 
-    /* The last mark of a ref carries its cause; each ref is written once, as one statement
-     * may not update a row twice. */
+    /* The last mark of a ref carries its cause. Each ref is written once, because one
+     * statement may not update a row twice. */
     for (size_t i = 0; i < marks->count; i++) {
         if (i + 1 < marks->count && strcmp(entries[i].ref, entries[i + 1].ref) == 0)
             continue;
