@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Measures what SQLite alone needs to store the search rows of a catalog. It
+# ingests a generated catalog with bench_catalog_ingest. Then it copies the
+# catalog_search rows into a fresh database with the writer's settings and
+# builds the three indexes that the catalog API reads. No greenroom code runs
+# in the timed part, so the sum is a lower bound for any first load that keeps
+# one key/value row per searchable field in SQLite. A second layout with an
+# integer entity number in place of the text uid shows what smaller rows gain.
+# The indexes are built with a 2 MiB page cache and sort files on disk, as the
+# engine builds them after a first load, because that was faster than a 64 MiB
+# cache or sorting in memory on the machine of bench/catalog/INGEST.md.
+# Usage: sh bench/catalog/floor.sh [--entities N] (default 100000).
+set -eu
+cd "$(dirname "$0")/../.."
+
+entities=100000
+if [ "${1:-}" = "--entities" ] && [ -n "${2:-}" ]; then
+    entities=$2
+fi
+
+build_dir=build/release
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DGR_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target bench_catalog_ingest >/dev/null
+
+work=$(mktemp -d /tmp/gr-bench-floor-XXXXXX)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+echo "== greenroom: first load of $entities entities"
+"$build_dir/bench/catalog/bench_catalog_ingest" --entities "$entities" --keep "$work"
+source_db=$work/greenroom.sqlite
+
+settings="PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+PRAGMA cache_size=-65536;"
+
+# Times the insert of the staged rows of database $1 into a new search table
+# whose entity column is $2 of type $3, then the three index builds, and
+# prints the seconds of each step.
+time_layout() {
+    database=$1
+    column=$2
+    sqlite3 "$database" <<EOF | awk -v column="$column" '
+        BEGIN {
+            name[1] = "insert rows in entity order"
+            name[2] = "index (" column ", key, value)"
+            name[3] = "index (key, value, " column ")"
+            name[4] = "index (key, original_value, " column ")"
+        }
+        /^Run Time: real/ { step++; total += $4; printf "  %-40s %6.2f s\n", name[step], $4 }
+        END { printf "  %-40s %6.2f s\n", "total", total }'
+$settings
+CREATE TABLE search ($column $3 NOT NULL, key TEXT NOT NULL, original_value TEXT, value TEXT);
+PRAGMA threads=1;
+.timer on
+INSERT INTO search SELECT * FROM staged;
+.timer off
+PRAGMA cache_size=-2048;
+.timer on
+CREATE INDEX search_entity ON search ($column, key, value);
+CREATE INDEX search_key_value ON search (key, value, $column);
+CREATE INDEX search_key_original ON search (key, original_value, $column);
+EOF
+}
+
+rows=$(sqlite3 "$source_db" "SELECT count(*) FROM catalog_search")
+echo
+echo "== SQLite alone: $rows search rows, text uid (the stored layout)"
+sqlite3 "$work/text.db" >/dev/null <<EOF
+$settings
+ATTACH '$source_db' AS source;
+CREATE TABLE staged AS SELECT entity_id, key, original_value, value
+    FROM source.catalog_search ORDER BY entity_id;
+EOF
+time_layout "$work/text.db" entity_id TEXT
+
+echo
+echo "== SQLite alone: $rows search rows, integer entity number"
+sqlite3 "$work/number.db" >/dev/null <<EOF
+$settings
+ATTACH '$source_db' AS source;
+CREATE TABLE numbers AS SELECT entity_id, rowid AS number FROM source.catalog_final_entities;
+CREATE TABLE staged AS SELECT n.number, s.key, s.original_value, s.value
+    FROM source.catalog_search s JOIN numbers n USING (entity_id) ORDER BY n.number;
+EOF
+time_layout "$work/number.db" entity INTEGER
