@@ -8,8 +8,9 @@
 # one key/value row per searchable field in SQLite. A second layout with an
 # integer entity number in place of the text uid shows what smaller rows gain.
 # The indexes are built with a 2 MiB page cache and sort files on disk, as the
-# engine builds them after a first load, because that was faster than a 64 MiB
-# cache or sorting in memory on the machine of bench/catalog/INGEST.md.
+# engine builds them after a first load. On the machine of
+# bench/catalog/INGEST.md, that was faster than a 64 MiB cache or sorting in
+# memory.
 # Usage: sh bench/catalog/floor.sh [--entities N] (default 100000).
 set -eu
 cd "$(dirname "$0")/../.."
