@@ -227,6 +227,57 @@ static void url_through_github_integration(void **state)
     free(config);
 }
 
+/* An absolute URL in a placeholder of a file location is read through the URL reader, so the
+ * integration's token is sent and a host outside the config is rejected. */
+static void file_placeholder_reads_url(void **state)
+{
+    engine_fixture *fixture = *state;
+    fake_github server;
+    char *config, *api;
+    json_t *entity;
+    char *errors;
+
+    fake_github_start(&server);
+    api = gr_xasprintf(
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: remote-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition:\n"
+        "    $text: http://127.0.0.1:%d/org/repo/blob/main/catalog-info.yaml\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: unlisted-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition:\n"
+        "    $text: http://unlisted.example/openapi.yaml\n",
+        server.port);
+    engine_write(fixture, "apis.yaml", api);
+    config = gr_xasprintf(
+        "{\"integrations\": {\"github\": [{\"host\": \"127.0.0.1:%d\", \"token\": \"s3cret\", "
+        "\"rawBaseUrl\": \"http://127.0.0.1:%d/raw\"}]},"
+        " \"catalog\": {\"rules\": [{\"allow\": [\"API\"]}], \"locations\": ["
+        "{\"type\": \"file\", \"target\": \"@DIR@/apis.yaml\"}]}}",
+        server.port, server.port);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    entity = engine_final(fixture, "api:default/remote-api");
+    assert_non_null(entity);
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(entity, "spec"),
+                                                             "definition")),
+                           "served by the fake host"));
+    assert_string_equal(server.authorization, "Authorization: token s3cret");
+    json_decref(entity);
+
+    assert_false(engine_exists(fixture, "api:default/unlisted-api"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'api:default/unlisted-api'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "unlisted.example"));
+    assert_non_null(strstr(errors, "is not allowed"));
+    free(errors);
+    fake_github_stop(&server);
+    free(config);
+    free(api);
+}
+
 typedef struct {
     gr_catalog *catalog;
     char **ids;
@@ -338,6 +389,7 @@ int main(void)
         ENGINE_TEST_SQLITE(git_branch_and_new_commit),
         ENGINE_TEST_SQLITE(git_missing_ref_is_error),
         ENGINE_TEST_SQLITE(url_through_github_integration),
+        ENGINE_TEST_SQLITE(file_placeholder_reads_url),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
     };
 

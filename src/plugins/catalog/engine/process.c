@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -254,24 +255,34 @@ typedef struct {
     const char *file_root;
 } placeholder_source;
 
+/* True when a placeholder names an absolute http or https URL. */
+static bool is_absolute_url(const char *target)
+{
+    return strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0;
+}
+
+/*
+ * Reads a placeholder's target. An absolute URL goes through the URL reader
+ * whatever the entity's location type, so the integrations and
+ * backend.reading.allow decide which hosts may be read. Other targets resolve
+ * against the entity's own location and use its reader.
+ */
 static int placeholder_read(void *payload, const char *base, const char *target, char **text_out,
                             size_t *len_out)
 {
     placeholder_source *source = payload;
     gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    const char *type = is_absolute_url(target) ? "url" : source->type;
     char *resolved;
     int rc;
 
-    if (strcmp(source->type, "file") == 0) {
+    if (strcmp(type, "file") == 0) {
         gr_model_file_reader reader = {.root = source->file_root};
 
-        /* TODO: Backstage reads a placeholder URL of an entity from a file
-         * through its URL reader; here it is rejected as any path outside the
-         * root. */
         return gr_model_file_read(&reader, base, target, text_out, len_out);
     }
-    resolved = gr_catalog__resolve_target(source->type, base, target);
-    rc = gr_catalog__read_location(&source->catalog->settings, source->type, resolved, &files);
+    resolved = gr_catalog__resolve_target(type, base, target);
+    rc = gr_catalog__read_location(&source->catalog->settings, type, resolved, &files);
     free(resolved);
     if (rc == GR_OK) {
         *text_out = files.items[0].data;
