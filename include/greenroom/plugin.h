@@ -775,7 +775,16 @@ struct gr_host_api {
      * GR_PLUGIN_EBACKEND.
      */
     int (*provider_apply_full)(gr_provider_run *run, const char *entities_json);
-    /** Adds or updates `added_json` and deletes the refs in `removed_json` (JSON arrays; either may be NULL). */
+    /**
+     * Applies a delta in one transaction. Deletes the entities this provider
+     * supplied that `removed_json` names (with every entity only they kept
+     * alive), then adds or updates the entities of `added_json`. Either
+     * array may be NULL. A removal is an entity ref ("component:default/x"),
+     * an {"entityRef": ref} object or an {"entity": entity} object; a ref
+     * the provider never supplied changes nothing. Returns 0,
+     * GR_PLUGIN_EINVALID naming the first bad entity or removal, or
+     * GR_PLUGIN_EBACKEND.
+     */
     int (*provider_apply_delta)(gr_provider_run *run, const char *added_json,
                                 const char *removed_json);
     /** Returns nonzero once the run should end (shutdown or timeout). */

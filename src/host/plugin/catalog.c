@@ -99,7 +99,8 @@ struct gr_provider_run {
     gr_sched_run *sched_run;
 };
 
-static int apply(gr_provider_run *run, const char *entities_json, bool full)
+static int apply(gr_provider_run *run, const char *entities_json, const char *removed_json,
+                 bool full)
 {
     const gr_plugin_catalog_provider *catalog =
         gr_plugin__catalog_provider("provider", run->provider->source_key,
@@ -107,30 +108,20 @@ static int apply(gr_provider_run *run, const char *entities_json, bool full)
 
     if (catalog == NULL)
         return GR_EBACKEND;
-    return catalog->provide(catalog, run->provider->source_key, entities_json, full);
+    return catalog->provide(catalog, run->provider->source_key, entities_json, removed_json, full);
 }
 
 int gr_plugin__provider_apply_full(gr_provider_run *run, const char *entities_json)
 {
-    return apply(run, entities_json, true);
+    return apply(run, entities_json, NULL, true);
 }
 
 int gr_plugin__provider_apply_delta(gr_provider_run *run, const char *added_json,
                                     const char *removed_json)
 {
-    int rc = GR_OK;
-
-    /* TODO: removals in a delta need the engine's provider_remove inside its
-     * own transaction, which the engine does not expose yet. Until it does, a
-     * provider that must remove entities applies a full mutation. */
-    if (removed_json != NULL && strcmp(removed_json, "[]") != 0)
-        return gr_error_set(GR_EINVALID,
-                            "provider %s: removals in a delta are not supported yet; apply a "
-                            "full mutation instead",
-                            run->provider->source_key);
-    if (added_json != NULL)
-        rc = apply(run, added_json, false);
-    return rc;
+    if (added_json == NULL && removed_json == NULL)
+        return GR_OK;
+    return apply(run, added_json != NULL ? added_json : "[]", removed_json, false);
 }
 
 int gr_plugin__provider_stopping(gr_provider_run *run)

@@ -55,12 +55,15 @@ struct gr_plugin_catalog_provider {
      * Stores entities of the provider `source_key` ("<plugin-id>:<name>")
      * from `entities_json`, a JSON array of entities with kind and
      * metadata.name. `full` nonzero replaces everything the provider
-     * supplied, deleting what it no longer supplies; zero adds or updates.
-     * Returns GR_EINVALID naming the first bad entity, or GR_ELIMIT when the
-     * array contains more entities than one run may supply.
+     * supplied, deleting what it no longer supplies. Zero adds or updates
+     * them, and first deletes the entities listed in `removed_json` (NULL
+     * for none): a JSON array of entity refs, {"entityRef": ref} objects or
+     * {"entity": entity} objects. Returns GR_EINVALID naming the first bad
+     * entity or removal, or GR_ELIMIT when an array contains more items than
+     * one run may supply.
      */
     int (*provide)(const gr_plugin_catalog_provider *self, const char *source_key,
-                   const char *entities_json, int full);
+                   const char *entities_json, const char *removed_json, int full);
 };
 
 /**

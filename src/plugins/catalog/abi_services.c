@@ -15,6 +15,8 @@
 #include "plugins/catalog/api/predicate.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/engine/store.h"
+#include "plugins/catalog/model/model.h"
+#include "plugins/catalog/model/ref.h"
 #include "plugins/catalog/permission/access.h"
 
 /** Permission that catalog reads through the ABI are checked against. */
@@ -140,8 +142,11 @@ static void annotate(json_t *entity, const char *source_key)
     free(location);
 }
 
-/* Stores the JSON array in `text` in *out (caller frees). Returns 0, GR_EINVALID or GR_ELIMIT. */
-static int load_array(const char *source_key, const char *text, json_t **out)
+/*
+ * Stores the JSON array in `text` in *out (caller frees). `items` names its items in messages
+ * ("entities"). Returns 0, GR_EINVALID or GR_ELIMIT.
+ */
+static int load_array(const char *source_key, const char *text, const char *items, json_t **out)
 {
     json_error_t error;
     json_t *array = json_loads(text != NULL ? text : "", 0, &error);
@@ -149,11 +154,11 @@ static int load_array(const char *source_key, const char *text, json_t **out)
 
     *out = NULL;
     if (!json_is_array(array))
-        rc = gr_error_set(GR_EINVALID, "provider %s: expected a JSON array of entities (%s)",
-                          source_key, array == NULL ? error.text : "not an array");
+        rc = gr_error_set(GR_EINVALID, "provider %s: expected a JSON array of %s (%s)", source_key,
+                          items, array == NULL ? error.text : "not an array");
     else if (json_array_size(array) > GR_CATALOG_PROVIDER_MAX_ENTITIES)
-        rc = gr_error_set(GR_ELIMIT, "provider %s: more than %d entities in one run", source_key,
-                          GR_CATALOG_PROVIDER_MAX_ENTITIES);
+        rc = gr_error_set(GR_ELIMIT, "provider %s: more than %d %s in one run", source_key,
+                          GR_CATALOG_PROVIDER_MAX_ENTITIES, items);
     if (rc == GR_OK)
         *out = array;
     else
@@ -176,7 +181,7 @@ static int parse_entities(const char *source_key, const char *text, gr_catalog_p
 
     *items = NULL;
     *count = 0;
-    if ((rc = load_array(source_key, text, &array)) < 0)
+    if ((rc = load_array(source_key, text, "entities", &array)) < 0)
         return rc;
     *items = gr_xcalloc(json_array_size(array) + 1, sizeof(**items));
     json_array_foreach (array, index, entity) {
@@ -203,26 +208,96 @@ static void free_items(gr_catalog_provided *items, size_t count)
     free(items);
 }
 
+/* Returns the ref of one item of a delta's removals, lower-cased, or NULL when it names none. */
+static char *removed_ref(const json_t *item)
+{
+    const json_t *entity = json_object_get(item, "entity");
+    const char *text = json_is_string(item) ? json_string_value(item)
+                                            : json_string_value(json_object_get(item, "entityRef"));
+    gr_entity_ref ref = GR_ENTITY_REF_INIT;
+    char *out = NULL;
+
+    if (json_is_object(entity)) {
+        const json_t *metadata = json_object_get(entity, "metadata");
+
+        if (json_is_string(json_object_get(entity, "kind")) &&
+            json_is_string(json_object_get(metadata, "name")))
+            return gr_model_entity_ref(entity);
+        return NULL;
+    }
+    if (text != NULL && gr_model_ref_parse(text, NULL, NULL, &ref) == GR_OK)
+        out = gr_model_ref_format(&ref);
+    gr_entity_ref_free(&ref);
+    return out;
+}
+
+/*
+ * Parses the removals of a delta: a JSON array of entity refs, {"entityRef": ref} or
+ * {"entity": entity} objects. Returns 0 with *refs (free each and the array) or GR_EINVALID
+ * naming the first bad item; *count refs are set either way.
+ */
+static int parse_removed(const char *source_key, const char *text, char ***refs, size_t *count)
+{
+    json_t *array = NULL;
+    size_t index;
+    json_t *item;
+    int rc;
+
+    *refs = NULL;
+    *count = 0;
+    if (text == NULL)
+        return GR_OK;
+    if ((rc = load_array(source_key, text, "removed entity refs", &array)) < 0)
+        return rc;
+    *refs = gr_xcalloc(json_array_size(array) + 1, sizeof(**refs));
+    json_array_foreach (array, index, item) {
+        char *ref = removed_ref(item);
+
+        if (ref == NULL) {
+            rc = gr_error_set(GR_EINVALID,
+                              "provider %s: removal %zu is not an entity ref such as "
+                              "\"component:default/name\", an {\"entityRef\": ref} or an "
+                              "{\"entity\": entity} object",
+                              source_key, index);
+            break;
+        }
+        (*refs)[(*count)++] = ref;
+    }
+    json_decref(array);
+    return rc;
+}
+
+static void free_refs(char **refs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(refs[i]);
+    free(refs);
+}
+
 static int provider_provide(const gr_plugin_catalog_provider *self, const char *source_key,
-                            const char *entities_json, int full)
+                            const char *entities_json, const char *removed_json, int full)
 {
     gr_catalog *catalog = services_of(self)->catalog;
     gr_catalog_provided *items = NULL;
-    size_t count = 0;
-    char *cause;
-    int rc;
+    char **removed = NULL;
+    size_t count = 0, removed_count = 0;
+    char *cause = NULL;
+    int rc = parse_entities(source_key, entities_json, &items, &count);
 
-    if ((rc = parse_entities(source_key, entities_json, &items, &count)) < 0) {
-        free_items(items, count);
-        return rc;
-    }
+    if (rc == GR_OK && !full)
+        rc = parse_removed(source_key, removed_json, &removed, &removed_count);
+    if (rc < 0)
+        goto done;
     cause = gr_xasprintf("provider %s", source_key);
     if (full)
         rc = gr_catalog__provider_full(catalog, source_key, items, count, cause);
     else
-        rc = gr_catalog__provider_add(catalog, source_key, items, count);
+        rc = gr_catalog__provider_delta(catalog, source_key, items, count, removed, removed_count,
+                                        cause);
+done:
     free(cause);
     free_items(items, count);
+    free_refs(removed, removed_count);
     return rc;
 }
 

@@ -188,15 +188,96 @@ static void provider_rejects_bad_entities(void **state)
     assert_int_equal(gr_plugin_adapter_init(&fx->host, reader_entry, &reader), GR_OK);
     assert_non_null(seen.catalog);
 
-    rc = seen.catalog->provide(seen.catalog, "reader:nothing", "{\"kind\": \"Component\"}", 1);
+    rc = seen.catalog->provide(seen.catalog, "reader:nothing", "{\"kind\": \"Component\"}", NULL,
+                               1);
     assert_int_equal(rc, GR_PLUGIN_EINVALID);
     assert_non_null(strstr(gr_error_last(), "provider reader:nothing: expected a JSON array"));
 
     rc = seen.catalog->provide(seen.catalog, "reader:nothing",
-                               "[{\"kind\": \"Component\", \"metadata\": {}}]", 0);
+                               "[{\"kind\": \"Component\", \"metadata\": {}}]", NULL, 0);
     assert_int_equal(rc, GR_PLUGIN_EINVALID);
     assert_non_null(
         strstr(gr_error_last(), "provider reader:nothing: entity 0 has no kind or metadata.name"));
+
+    gr_plugin_adapter_destroy(reader);
+    gr_plugin_adapter_destroy(catalog);
+}
+
+/* Counts the refresh rows of `ref` in the host's database. */
+static int64_t stored_rows(plain_host *fx, const char *ref)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int64_t count = -1;
+
+    assert_int_equal(gr_db_acquire(fx->host.db, GR_DB_READ, &conn), GR_OK);
+    assert_int_equal(gr_db_prepare(conn,
+                                   "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref = ?",
+                                   &stmt),
+                     GR_OK);
+    assert_int_equal(gr_db_bind_text(stmt, 1, ref), GR_OK);
+    if (gr_db_step(stmt) == GR_DB_ROW)
+        count = gr_db_column_int64(stmt, 0);
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return count;
+}
+
+static const char three_components[] =
+    "[{\"apiVersion\": \"backstage.io/v1alpha1\", \"kind\": \"Component\","
+    " \"metadata\": {\"name\": \"one\"}, \"spec\": {\"type\": \"service\","
+    " \"lifecycle\": \"production\", \"owner\": \"team\"}},"
+    " {\"apiVersion\": \"backstage.io/v1alpha1\", \"kind\": \"Component\","
+    " \"metadata\": {\"name\": \"two\"}, \"spec\": {\"type\": \"service\","
+    " \"lifecycle\": \"production\", \"owner\": \"team\"}},"
+    " {\"apiVersion\": \"backstage.io/v1alpha1\", \"kind\": \"Component\","
+    " \"metadata\": {\"name\": \"three\"}, \"spec\": {\"type\": \"service\","
+    " \"lifecycle\": \"production\", \"owner\": \"team\"}}]";
+
+/* A delta deletes the entities it names in each accepted form and keeps the others. */
+static void provider_delta_removes(void **state)
+{
+    plain_host *fx = *state;
+    void *catalog = NULL;
+    void *reader = NULL;
+    int rc;
+
+    assert_int_equal(gr_catalog_plugin_init(&fx->host, &catalog), GR_OK);
+    assert_int_equal(gr_plugin_adapter_init(&fx->host, reader_entry, &reader), GR_OK);
+    assert_non_null(seen.catalog);
+
+    rc = seen.catalog->provide(seen.catalog, "reader:nothing", three_components, NULL, 0);
+    assert_int_equal(rc, GR_PLUGIN_OK);
+    assert_int_equal(stored_rows(fx, "component:default/one"), 1);
+    assert_int_equal(stored_rows(fx, "component:default/two"), 1);
+    assert_int_equal(stored_rows(fx, "component:default/three"), 1);
+
+    /* A bad removal rejects the whole delta. */
+    rc = seen.catalog->provide(seen.catalog, "reader:nothing", "[]",
+                               "[\"Component:default/one\", 42]", 0);
+    assert_int_equal(rc, GR_PLUGIN_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "provider reader:nothing: removal 1 is not an entity ref"));
+    assert_int_equal(stored_rows(fx, "component:default/one"), 1);
+
+    rc = seen.catalog->provide(seen.catalog, "reader:nothing", "[]",
+                               "[\"Component:default/one\", {\"entityRef\": \"component:two\"}]", 0);
+    assert_int_equal(rc, GR_PLUGIN_OK);
+    assert_int_equal(stored_rows(fx, "component:default/one"), 0);
+    assert_int_equal(stored_rows(fx, "component:default/two"), 0);
+    assert_int_equal(stored_rows(fx, "component:default/three"), 1);
+
+    /* Another provider cannot remove what this one supplied. */
+    rc = seen.catalog->provide(seen.catalog, "other:source", "[]",
+                               "[{\"entity\": {\"kind\": \"Component\", \"metadata\": {\"name\": \"three\"}}}]",
+                               0);
+    assert_int_equal(rc, GR_PLUGIN_OK);
+    assert_int_equal(stored_rows(fx, "component:default/three"), 1);
+
+    rc = seen.catalog->provide(seen.catalog, "reader:nothing", "[]",
+                               "[{\"entity\": {\"kind\": \"Component\", \"metadata\": {\"name\": \"three\"}}}]",
+                               0);
+    assert_int_equal(rc, GR_PLUGIN_OK);
+    assert_int_equal(stored_rows(fx, "component:default/three"), 0);
 
     gr_plugin_adapter_destroy(reader);
     gr_plugin_adapter_destroy(catalog);
@@ -283,6 +364,8 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(calls_reach_catalog, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(provider_rejects_bad_entities, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(provider_delta_removes, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(routes_served, fixture_setup, fixture_teardown),
         cmocka_unit_test(builtin_made_from_info),

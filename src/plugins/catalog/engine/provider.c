@@ -352,6 +352,14 @@ done:
 int gr_catalog__provider_add(gr_catalog *catalog, const char *source_key,
                              const gr_catalog_provided *items, size_t count)
 {
+    return gr_catalog__provider_delta(catalog, source_key, items, count, NULL, 0, NULL);
+}
+
+int gr_catalog__provider_delta(gr_catalog *catalog, const char *source_key,
+                               const gr_catalog_provided *items, size_t count,
+                               char *const *removed, size_t removed_count, const char *cause)
+{
+    gr_catalog_marks marks = {0}, deleted = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
@@ -359,15 +367,24 @@ int gr_catalog__provider_add(gr_catalog *catalog, const char *source_key,
     if (rc != GR_OK)
         return rc;
     rc = gr_db_begin(conn);
+    if (rc == GR_OK && removed_count > 0)
+        rc = gr_catalog__provider_remove(catalog, conn, source_key, removed, removed_count, cause,
+                                         &marks, &deleted);
     for (size_t i = 0; i < count && rc == GR_OK; i++)
         rc = upsert_provided(conn, source_key, &items[i], now);
+    if (rc == GR_OK)
+        rc = gr_catalog__marks_flush(catalog, conn, &marks);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
     else
         gr_db_rollback(conn);
     gr_db_release(conn);
-    if (rc == GR_OK)
+    if (rc == GR_OK) {
+        gr_catalog__notify_deleted(catalog, &deleted);
         gr_catalog__wake(catalog);
+    }
+    gr_catalog__marks_free(&marks);
+    gr_catalog__marks_free(&deleted);
     return rc;
 }
 

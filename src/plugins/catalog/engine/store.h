@@ -88,6 +88,17 @@ int gr_catalog__provider_add(gr_catalog *catalog, const char *source_key,
                              const gr_catalog_provided *items, size_t count);
 
 /**
+ * Applies Backstage's "delta" mutation of provider `source_key` in one
+ * transaction: deletes the entities it supplied under the refs in `removed`
+ * (with the children only they kept alive, `cause` in their history), then
+ * adds or updates `items`. A removed ref the provider never supplied changes
+ * nothing.
+ */
+int gr_catalog__provider_delta(gr_catalog *catalog, const char *source_key,
+                               const gr_catalog_provided *items, size_t count, char *const *removed,
+                               size_t removed_count, const char *cause);
+
+/**
  * Removes entities a provider supplied, deleting every descendant no other
  * root keeps alive. Runs on `conn` inside the caller's transaction and
  * appends the deleted refs to `deleted`.
