@@ -106,6 +106,82 @@ static void git_missing_ref_is_error(void **state)
     free(repo);
 }
 
+/* Files of a git location read files of their own repository by relative path, and never
+ * another repository on the host. */
+static void git_stays_in_repository(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *repo = gr_xasprintf("%s/repo", fixture->dir);
+    char *other = gr_xasprintf("%s/other", fixture->dir);
+    char *text, *config, *errors;
+    json_t *entity;
+
+    gr_test_write_file(other, "secret.txt", "db-password=hunter2\n");
+    write_component(other, "catalog-info.yaml", "from-other", "another repository");
+    run_in(other, "git init -q -b main . && git config user.email t@example.com && "
+                  "git config user.name test && git add -A && git commit -q -m secret");
+
+    gr_test_write_file(repo, "definitions/api.yaml", "openapi: 3.0.0\n");
+    write_component(repo, "teams/catalog-info.yaml", "in-subfolder", "relative target");
+    text = gr_xasprintf(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\n"
+        "spec:\n  targets: [teams/catalog-info.yaml]\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: local-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n"
+        "  definition: {$text: definitions/api.yaml}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: leaking-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n"
+        "  definition: {$text: '%s?ref=main&path=secret.txt'}\n",
+        other);
+    gr_test_write_file(repo, "catalog-info.yaml", text);
+    free(text);
+    text = gr_xasprintf("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n"
+                        "  name: escape\nspec:\n  target: '%s?ref=main&path=catalog-info.yaml'\n",
+                        other);
+    gr_test_write_file(repo, "escape.yaml", text);
+    free(text);
+    run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
+                 "git config user.name test && git add -A && git commit -q -m main");
+
+    config = gr_xasprintf(
+        "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"API\", \"Location\"]}],"
+        " \"locations\": [{\"type\": \"git\", \"target\": \"%s?ref=main&path=catalog-info.yaml\"},"
+        " {\"type\": \"git\", \"target\": \"%s?ref=main&path=escape.yaml\"}]}}",
+        repo, repo);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    assert_true(engine_exists(fixture, "component:default/in-subfolder"));
+    entity = engine_final(fixture, "api:default/local-api");
+    assert_non_null(entity);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(entity, "spec"),
+                                                          "definition")),
+                        "openapi: 3.0.0\n");
+    json_decref(entity);
+
+    assert_false(engine_exists(fixture, "api:default/leaking-api"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'api:default/leaking-api'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "is not a relative path"));
+    assert_null(strstr(errors, "hunter2"));
+    free(errors);
+
+    assert_false(engine_exists(fixture, "component:default/from-other"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'location:default/escape'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "a git location may point only at files of its own repository"));
+    free(errors);
+    free(config);
+    free(repo);
+    free(other);
+}
+
 /* A stand-in for the GitHub raw-content host on 127.0.0.1, serving two paths. */
 typedef struct {
     int listener;
@@ -388,6 +464,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         ENGINE_TEST_SQLITE(git_branch_and_new_commit),
         ENGINE_TEST_SQLITE(git_missing_ref_is_error),
+        ENGINE_TEST_SQLITE(git_stays_in_repository),
         ENGINE_TEST_SQLITE(url_through_github_integration),
         ENGINE_TEST_SQLITE(file_placeholder_reads_url),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),

@@ -281,6 +281,11 @@ static int placeholder_read(void *payload, const char *base, const char *target,
 
         return gr_model_file_read(&reader, base, target, text_out, len_out);
     }
+    if (strcmp(type, "git") == 0 && !gr_catalog__git_target_inside(target))
+        return gr_error_set(GR_EINVALID,
+                            "%s is not a relative path; in a git location a placeholder reads "
+                            "files of its own repository, or an http(s) URL",
+                            target);
     resolved = gr_catalog__resolve_target(type, base, target);
     rc = gr_catalog__read_location(&source->catalog->settings, type, resolved, &files);
     free(resolved);
@@ -544,6 +549,19 @@ static int read_location_targets(emit_context *context, const json_t *entity, co
                         "No processor was able to handle reading of %s:%s", target_type, absolute);
             free(absolute);
             rc = GR_EINVALID;
+            break;
+        }
+        /* A registered git location is a Location entity whose target is its own location.
+         * Any other target in a git location must stay in the repository. */
+        if (strcmp(target_type, "git") == 0 && strcmp(type, "git") == 0 &&
+            strcmp(targets[i].target, target) != 0 &&
+            !gr_catalog__git_target_inside(targets[i].target)) {
+            error_pushf(result->errors, "InputError",
+                        "Location target %s is not a relative path; a git location may point "
+                        "only at files of its own repository and ref. Register other repositories "
+                        "as locations of their own",
+                        targets[i].target);
+            free(absolute);
             break;
         }
         if (strcmp(target_type, type) != 0 &&

@@ -164,7 +164,13 @@ static char *resolve_url(const char *base, const char *target)
     return out;
 }
 
-/* Splits a git target "repo?ref=x&path=y" into its repository and path. */
+bool gr_catalog__git_target_inside(const char *target)
+{
+    return target[0] != '\0' && target[0] != '/' && strchr(target, '?') == NULL &&
+           strchr(target, ':') == NULL;
+}
+
+/* Resolves `target` against the path of the git target "repo?ref=x&path=y" `base`. */
 static char *git_with_path(const char *base, const char *target)
 {
     const char *path_param = strstr(base, "path=");
@@ -194,7 +200,7 @@ char *gr_catalog__resolve_target(const char *type, const char *base, const char 
     }
     if (strcmp(type, "url") == 0)
         return resolve_url(base, target);
-    if (strcmp(type, "git") == 0 && target[0] == '.')
+    if (strcmp(type, "git") == 0 && gr_catalog__git_target_inside(target))
         return git_with_path(base, target);
     return gr_xstrdup(target);
 }

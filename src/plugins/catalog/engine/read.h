@@ -3,6 +3,7 @@
 #ifndef GR_PLUGINS_CATALOG_ENGINE_READ_H
 #define GR_PLUGINS_CATALOG_ENGINE_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "plugins/catalog/engine/settings.h"
@@ -54,11 +55,20 @@ int gr_catalog__read_location(const gr_catalog_settings *settings, const char *t
 /**
  * Resolves `target` written in a file read from `base` (both of `type`) as
  * Backstage does: file targets starting with '.' are relative to the
- * folder of `base`, URLs resolve by RFC 3986, git paths starting with '.'
- * stay in the same repository and ref. Other targets are returned as they
- * are. Caller frees.
+ * folder of `base`, URLs resolve by RFC 3986, git paths inside the
+ * repository (gr_catalog__git_target_inside()) stay in the same repository
+ * and ref. Other targets are returned as they are. Caller frees.
  */
 char *gr_catalog__resolve_target(const char *type, const char *base, const char *target);
+
+/**
+ * True when `target`, written in a file of a git location, names a file of
+ * the same repository: a relative path, without a '?' that would start
+ * another repository's ref and path, and without a URL scheme. Files of a
+ * git location may point only there, because a person who can commit to
+ * one repository on the host may not be allowed to read the others.
+ */
+bool gr_catalog__git_target_inside(const char *target);
 
 /** Removes "." and ".." segments and doubled slashes from a '/'-separated path, in place. */
 char *gr_catalog__normalize_path(char *path);
