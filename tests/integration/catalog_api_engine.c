@@ -50,7 +50,14 @@ typedef struct {
 } api_fixture;
 
 
-static int setup(void **state)
+/* The same configuration with catalog.readonly set. */
+static const char readonly_config[] =
+    "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:9\"}]}},"
+    " \"catalog\": {\"readonly\": true, \"rules\": [{\"allow\": [\"Component\", \"API\", "
+    "\"Location\", \"Group\", \"User\", \"System\", \"Domain\", \"Resource\"]}],"
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
+
+static int setup_with(void **state, const char *engine_config)
 {
     api_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
 
@@ -61,7 +68,7 @@ static int setup(void **state)
     fixture->engine = *state;
     engine_write(fixture->engine, "root.yaml", root_yaml);
     engine_write(fixture->engine, "org.yaml", org_yaml);
-    engine_start(fixture->engine, config);
+    engine_start(fixture->engine, engine_config);
     engine_idle(fixture->engine);
     if (gr_http_server_new(&fixture->server, NULL) != GR_OK)
         return -1;
@@ -76,6 +83,16 @@ static int setup(void **state)
         gr_xasprintf("http://127.0.0.1:%d/api/catalog", gr_http_server_port(fixture->server));
     *state = fixture;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, config);
+}
+
+static int setup_readonly(void **state)
+{
+    return setup_with(state, readonly_config);
 }
 
 static int teardown(void **state)
@@ -198,6 +215,52 @@ static void locations_lifecycle(void **state)
     res = call(fixture, "POST", "/locations", "");
     assert_error(&res, 400, "InputError", "Empty request body");
     gr_test_output_free(&res);
+}
+
+/* catalog.readonly rejects registering and deleting locations, as Backstage does, and still
+ * serves reads and dry runs. */
+static void readonly_rejects_location_writes(void **state)
+{
+    api_fixture *fixture = *state;
+    json_t *location = NULL;
+    char *path;
+    gr_test_output res;
+
+    res = call(fixture, "POST", "/locations",
+               "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/catalog-info.yaml\"}");
+    assert_error(&res, 403, "NotAllowedError", "This operation not allowed in readonly mode");
+    gr_test_output_free(&res);
+
+    /* A dry run reads the target. Nothing listens on port 9, so it fails on the read, not on
+     * the readonly check. */
+    res = call(fixture, "POST", "/locations?dryRun=true",
+               "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/catalog-info.yaml\"}");
+    if (res.status != 400)
+        fprintf(stderr, "dry run: %d %s\n", res.status, res.out);
+    assert_int_equal(res.status, 400);
+    assert_null(strstr(res.out, "readonly"));
+    assert_non_null(strstr(res.out, "127.0.0.1:9"));
+    gr_test_output_free(&res);
+
+    /* A location added by an operator (here straight through the engine) cannot be deleted. */
+    assert_int_equal(gr_catalog_add_location(fixture->engine->catalog, "url",
+                                             "http://127.0.0.1:9/other.yaml", 0, &location, NULL,
+                                             NULL),
+                     GR_OK);
+    path = gr_xasprintf("/locations/%s",
+                        json_string_value(json_object_get(location, "id")));
+    res = call(fixture, "DELETE", path, NULL);
+    assert_error(&res, 403, "NotAllowedError", "This operation not allowed in readonly mode");
+    gr_test_output_free(&res);
+    res = call(fixture, "GET", path, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    res = call(fixture, "GET", "/entities/by-name/component/default/shop", NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    free(path);
+    json_decref(location);
 }
 
 static void location_by_entity_config(void **state)
@@ -388,6 +451,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(locations_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(readonly_rejects_location_writes, setup_readonly,
+                                        teardown),
         cmocka_unit_test_setup_teardown(location_by_entity_config, setup, teardown),
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
         cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),

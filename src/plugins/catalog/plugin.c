@@ -69,6 +69,12 @@ static const gr_plugin_config_key config_keys[] = {
      .allowed = orphan_strategies,
      .description = "What happens to entities no location emits any more: keep them with the "
                     "backstage.io/orphan annotation, or delete them."},
+    {.path = "catalog.readonly",
+     .types = GR_PLUGIN_CONFIG_BOOLEAN,
+     .default_json = "false",
+     .description = "When true, the API rejects POST /locations (except dry runs) and DELETE "
+                    "/locations/:id with 403, so that only catalog.locations and plugin "
+                    "providers feed the catalog."},
     {.path = "catalog.allowedLocationTypes",
      .types = GR_PLUGIN_CONFIG_ARRAY,
      .description = "Location types users may register through the API. Default: [url]."},

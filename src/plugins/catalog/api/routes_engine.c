@@ -157,6 +157,14 @@ static int location_input(const json_t *input, const char **type, const char **t
     return GR_OK;
 }
 
+/* Returns GR_EDENIED (403, NotAllowedError) with Backstage's message when catalog.readonly is set. */
+static int reject_readonly(const struct gr_catalog_api *api)
+{
+    if (gr_catalog_readonly(api->catalog))
+        return gr_error_set(GR_EDENIED, "This operation not allowed in readonly mode");
+    return GR_OK;
+}
+
 /* Reads a dryRun value as the `yn` package does: yes, y, true, 1 and on are true. */
 static int is_yes(const char *value)
 {
@@ -189,6 +197,9 @@ static int locations_post(gr_request *req, gr_response *res, void *payload)
         rc = gr_catalog_api__body_required(req, &body);
     if (rc == GR_OK)
         rc = location_input(body, &type, &target);
+    /* A dry run only reads, so it stays allowed in readonly mode. */
+    if (rc == GR_OK && !dry_run)
+        rc = reject_readonly(api);
     if (rc == GR_OK)
         rc = gr_catalog_add_location(api->catalog, type, target, dry_run, &location, &entities,
                                      &exists);
@@ -394,7 +405,10 @@ static int location_get(gr_request *req, gr_response *res, void *payload)
 static int location_delete(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
-    int rc = gr_catalog_api__require(req, api, "catalog.location.delete");
+    int rc = reject_readonly(api);
+
+    if (rc == GR_OK)
+        rc = gr_catalog_api__require(req, api, "catalog.location.delete");
 
     if (rc == GR_OK)
         rc = gr_catalog_remove_location(api->catalog, gr_req_param(req, "id"));

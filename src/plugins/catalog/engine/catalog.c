@@ -342,6 +342,11 @@ gr_db *gr_catalog_db(const gr_catalog *catalog)
     return catalog->db;
 }
 
+bool gr_catalog_readonly(const gr_catalog *catalog)
+{
+    return catalog->settings.readonly;
+}
+
 static void sleep_ms(int64_t ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -519,6 +524,8 @@ int gr_catalog_start(gr_catalog *catalog)
         catalog->thread_count++;
     }
     gr_info("catalog", "started %d processing workers", count);
+    if (catalog->settings.readonly)
+        gr_info("catalog", "catalog.readonly is true: the API rejects new and deleted locations");
     return GR_OK;
 }
 

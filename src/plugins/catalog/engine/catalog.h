@@ -4,6 +4,7 @@
 #define GR_PLUGINS_CATALOG_ENGINE_CATALOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "host/store/db.h"
@@ -68,6 +69,13 @@ void gr_catalog_free(gr_catalog *catalog);
 
 /** Returns the database of the engine (borrowed). */
 gr_db *gr_catalog_db(const gr_catalog *catalog);
+
+/**
+ * True when catalog.readonly is true. The API then rejects registering and
+ * deleting locations, as the createRouter of Backstage's catalog backend
+ * does, so only configured locations and providers feed the catalog.
+ */
+bool gr_catalog_readonly(const gr_catalog *catalog);
 
 /**
  * Registers `fn` to run after every change or delete of a final entity,

@@ -455,6 +455,7 @@ int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config)
     const json_t *catalog = node_at(config, "catalog", NULL);
     const json_t *workers = node_at(catalog, "processingWorkers", NULL);
     const json_t *orphans = node_at(catalog, "orphanStrategy", NULL);
+    const json_t *readonly = node_at(catalog, "readonly", NULL);
     const json_t *integrations = node_at(config, "integrations", NULL);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
@@ -479,6 +480,11 @@ int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config)
             return gr_error_set(GR_EINVALID,
                                 "catalog.orphanStrategy: expected 'keep' or 'delete'");
         out->orphan_delete = strcmp(json_string_value(orphans), "delete") == 0;
+    }
+    if (readonly != NULL) {
+        if (!json_is_boolean(readonly))
+            return gr_error_set(GR_EINVALID, "catalog.readonly: expected true or false");
+        out->readonly = json_is_true(readonly);
     }
     rc = read_interval(out, config);
     if (rc == GR_OK)

@@ -70,6 +70,7 @@ typedef struct {
     int64_t interval_min_ms;
     int64_t interval_max_ms;
     bool orphan_delete;        /* catalog.orphanStrategy: delete */
+    bool readonly;             /* catalog.readonly: true */
     gr_catalog_rule *rules;
     size_t rule_count;
     gr_catalog_config_location *locations;
