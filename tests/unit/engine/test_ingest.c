@@ -135,6 +135,45 @@ static void ingest_entities(void **state)
     json_decref(user);
 }
 
+/* Optional targets that name no file are skipped without an error, relative paths and URLs
+ * included. A missing target that is not optional is a NotFoundError on the Location. */
+static void optional_targets_skipped(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *errors;
+
+    engine_write(fixture, "optional.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: optional\n"
+                 "spec:\n  presence: optional\n  targets:\n    - ./missing.yaml\n"
+                 "    - https://example.com/catalog-info.yaml\n    - ./components/*.yaml\n");
+    engine_write(fixture, "required.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: required\n"
+                 "spec:\n  targets: [./missing.yaml]\n");
+    engine_write(fixture, "components/shop.yaml", components_yaml);
+    engine_write(fixture, "definitions/shop-api.yaml", "openapi: 3.0.0\n");
+    engine_start(fixture, "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"API\", "
+                          "\"Location\"]}], \"locations\": ["
+                          "{\"type\": \"file\", \"target\": \"@DIR@/optional.yaml\"},"
+                          "{\"type\": \"file\", \"target\": \"@DIR@/required.yaml\"}]}}");
+    engine_idle(fixture);
+
+    assert_true(engine_exists(fixture, "component:default/shop"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'location:default/optional'",
+                         NULL);
+    assert_true(errors == NULL || strcmp(errors, "[]") == 0);
+    free(errors);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'location:default/required'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "NotFoundError"));
+    assert_non_null(strstr(errors, "missing.yaml"));
+    free(errors);
+}
+
 static void default_rules_reject_groups(void **state)
 {
     engine_fixture *fixture = *state;
@@ -275,6 +314,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         ENGINE_TEST_BOTH(ingest_entities),
+        ENGINE_TEST_SQLITE(optional_targets_skipped),
         ENGINE_TEST_SQLITE(default_rules_reject_groups),
         ENGINE_TEST_SQLITE(search_index_after_first_load),
         ENGINE_TEST_SQLITE(search_index_after_stop),

@@ -124,6 +124,21 @@ static void orphan_delete_strategy(void **state)
     free(config);
 }
 
+/* Guards the counts of the log sinks below, because the workers log from their own threads. */
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+static int conflict_lines;
+
+static void conflict_sink(gr_log_level level, const char *line, void *payload)
+{
+    (void)payload;
+    if (level != GR_LOG_WARN || strstr(line, "msg=\"entity conflict\"") == NULL ||
+        strstr(line, "component:default/alpha") == NULL)
+        return;
+    pthread_mutex_lock(&failure_lock);
+    conflict_lines++;
+    pthread_mutex_unlock(&failure_lock);
+}
+
 static void conflict_first_owner_wins(void **state)
 {
     engine_fixture *fixture = *state;
@@ -142,10 +157,18 @@ static void conflict_first_owner_wins(void **state)
     engine_idle(fixture);
     gr_catalog_free(fixture->catalog);
     fixture->catalog = NULL;
+    conflict_lines = 0;
+    gr_log_set_sink(conflict_sink, NULL);
     engine_start(fixture, "{\"catalog\": {\"locations\": ["
                           "{\"type\": \"file\", \"target\": \"@DIR@/a.yaml\"},"
                           "{\"type\": \"file\", \"target\": \"@DIR@/b.yaml\"}]}}");
     engine_idle(fixture);
+
+    /* The conflict is logged once, and not again while the input stays the same. */
+    make_all_due(fixture);
+    engine_idle(fixture);
+    gr_log_set_sink(NULL, NULL);
+    assert_int_equal(conflict_lines, 1);
 
     entity = engine_final(fixture, "component:default/alpha");
     assert_non_null(entity);
@@ -191,7 +214,6 @@ static void conflict_first_owner_wins(void **state)
 
 /* Counts the log lines of failed processing that name a YAML error; the
  * engine's workers write them from their own threads. */
-static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 static int yaml_failure_lines;
 
 static void failure_sink(gr_log_level level, const char *line, void *payload)

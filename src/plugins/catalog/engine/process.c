@@ -574,6 +574,12 @@ static int read_location_targets(emit_context *context, const json_t *entity, co
             free(absolute);
             break;
         }
+        /* A relative file path (one that does not start with '.') names no file here, as in
+         * Backstage's FileReaderProcessor, so an optional one is skipped like a missing file. */
+        if (strcmp(target_type, "file") == 0 && absolute[0] != '/' && targets[i].optional) {
+            free(absolute);
+            continue;
+        }
         read_rc = gr_catalog__read_location(&context->catalog->settings, target_type, absolute,
                                             &files);
         if (read_rc == GR_ENOTFOUND) {

@@ -373,6 +373,25 @@ static int check_conflicts(gr_db_conn *conn, gr_catalog_item *item)
     return rc;
 }
 
+/*
+ * Logs each conflict of a processed Location once, when its result differs from the stored one,
+ * because the child that lost has no row of its own whose status could show the error.
+ */
+static void log_conflicts(const gr_catalog_item *item)
+{
+    size_t index;
+    json_t *error;
+
+    if (item->result_hash != NULL && strcmp(item->result_hash, item->new_hash) == 0)
+        return;
+    json_array_foreach (item->result.errors, index, error) {
+        if (strcmp(json_string_value(json_object_get(error, "name")), "ConflictError") != 0)
+            continue;
+        gr_log_fields(GR_LOG_WARN, "catalog", "entity conflict", "entity", item->entity_ref,
+                      "error", json_string_value(json_object_get(error, "message")), NULL);
+    }
+}
+
 int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
     char *last_origin = NULL, *last_cause = NULL;
@@ -436,6 +455,8 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
             rc = read_parents(conn, item->entity_ref, &input.text);
         }
         gr_catalog__sha1_end(&input, item->new_hash);
+        if (rc == GR_OK && result->ok)
+            log_conflicts(item);
     }
     free(last_origin);
     free(last_cause);
