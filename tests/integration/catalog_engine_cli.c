@@ -56,12 +56,14 @@ static void import_then_export(void **state)
     char *config_path = gr_xasprintf("%s/app-config.yaml", dir);
     char *repo = gr_xasprintf("%s/repo", dir);
     char *out_path = gr_xasprintf("%s/export.yaml", dir);
+    char *clean = gr_xasprintf("%s/clean", dir);
     char *config = gr_xasprintf("backend:\n  database:\n    client: better-sqlite3\n"
                                 "    connection: %s/db.sqlite\n"
                                 "catalog:\n  rules:\n    - allow: [Component, API, Location]\n",
                                 dir);
     const char *import_args[] = {"import", repo, "--config", config_path, NULL};
     const char *export_args[] = {"export", "--config", config_path, "-o", out_path, NULL};
+    const char *clean_args[] = {"import", clean, "--config", config_path, NULL};
     gr_yaml_doc **docs = NULL;
     size_t count = 0;
     char *text;
@@ -96,6 +98,13 @@ static void import_then_export(void **state)
     gr_yaml_docs_free(docs, count);
     free(text);
 
+    /* A clean location imports with status 0, although the catalog still holds the error of
+     * the other location. */
+    gr_test_write_file(clean, "catalog-info.yaml",
+                       "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                       "  name: clean\nspec: {type: service, lifecycle: production, owner: x}\n");
+    assert_int_equal(run(gr_catalog_cli_import, clean_args), 0);
+
     /* With the bad document gone, nothing fails. */
     gr_test_write_file(repo, "components.yaml",
                        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
@@ -112,6 +121,7 @@ static void import_then_export(void **state)
     free(config_path);
     free(repo);
     free(out_path);
+    free(clean);
     free(config);
 }
 

@@ -27,7 +27,7 @@ const char gr_catalog_import_usage[] =
     "\n"
     "Registers a location in the catalog of the configured database and processes it,\n"
     "with everything it leads to, until the catalog is idle. Prints the number of\n"
-    "entities and every processing error.\n"
+    "entities and every processing error of this location's entities.\n"
     "\n"
     "PATH is a catalog file, a folder (its catalog-info.yaml) or a glob such as\n"
     "'repos/*/catalog-info.yaml'; URL is an http(s) URL on a host allowed by\n"
@@ -39,8 +39,8 @@ const char gr_catalog_import_usage[] =
     "  --config FILE      app-config file; several are merged in order\n"
     "  --timeout SECONDS  time to wait for the catalog to become idle (default 600)\n"
     "\n"
-    "Exit status: 0 imported without errors, 1 some entity has processing errors or\n"
-    "the timeout passed, 2 usage or configuration error.\n";
+    "Exit status: 0 imported without errors, 1 some entity of this location has\n"
+    "processing errors or the timeout passed, 2 usage or configuration error.\n";
 
 /* Turns the argument into a location type and target. */
 static int location_of(const char *argument, char **type, char **target)
@@ -188,15 +188,17 @@ int gr_catalog_cli_import(int argc, char **argv)
         }
     }
     gr_catalog_stop(catalog);
+    /* Only the errors of this location's entities count: others were there before. */
     if (gr_catalog_counts_read(catalog, &counts) != GR_OK ||
-        gr_catalog_processing_errors(catalog, &errors) != GR_OK) {
+        gr_catalog_processing_errors_under(
+            catalog, json_string_value(json_object_get(location, "entityRef")), &errors) != GR_OK) {
         fprintf(stderr, "greenroom catalog import: %s\n", gr_error_last());
         goto done;
     }
     print_errors(errors);
-    printf("%lld entities, %lld in the catalog, %lld with processing errors\n",
-           (long long)counts.entities, (long long)counts.final, (long long)counts.errors);
-    status = counts.errors > 0 ? 1 : 0;
+    printf("%lld entities, %lld in the catalog, %zu from this location with processing errors\n",
+           (long long)counts.entities, (long long)counts.final, json_array_size(errors));
+    status = json_array_size(errors) > 0 ? 1 : 0;
 done:
     json_decref(location);
     json_decref(errors);

@@ -486,6 +486,29 @@ static void orphan_error_removed(void **state)
     assert_int_equal(json_array_size(errors), 1);
     json_decref(errors);
 
+    /* The same error under the Location of a.yaml, and none under an unrelated ref. */
+    {
+        char *location = engine_text(fixture,
+                                     "SELECT entity_ref FROM catalog_refresh_state "
+                                     "WHERE entity_ref LIKE 'location:%'",
+                                     NULL);
+
+        assert_non_null(location);
+        assert_int_equal(gr_catalog_processing_errors_under(fixture->catalog, location, &errors),
+                         GR_OK);
+        assert_int_equal(json_array_size(errors), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(errors, 0),
+                                                              "entityRef")),
+                            "component:default/beta");
+        json_decref(errors);
+        assert_int_equal(gr_catalog_processing_errors_under(fixture->catalog,
+                                                            "location:default/elsewhere", &errors),
+                         GR_OK);
+        assert_int_equal(json_array_size(errors), 0);
+        json_decref(errors);
+        free(location);
+    }
+
     /* The source stops emitting beta, so its error goes with it. */
     engine_write(fixture, "a.yaml", one_component);
     make_all_due(fixture);

@@ -200,6 +200,13 @@ int gr_catalog_history(gr_catalog *catalog, const char *entity_ref, json_t **out
 int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out);
 
 /**
+ * Lists the failed entities as gr_catalog_processing_errors() does, but only
+ * `root_ref` (the Location entity of a location, lower case) and the
+ * entities it emits, directly or through nested Locations.
+ */
+int gr_catalog_processing_errors_under(gr_catalog *catalog, const char *root_ref, json_t **out);
+
+/**
  * Counts of the engine tables, for progress displays and tests.
  */
 typedef struct {

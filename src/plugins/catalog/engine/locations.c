@@ -823,20 +823,34 @@ int gr_catalog_history(gr_catalog *catalog, const char *entity_ref, json_t **out
     return GR_OK;
 }
 
-int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out)
+/* The rows with errors that some source still emits: the condition shared by both lists. */
+#define FAILED_AND_EMITTED                                                                         \
+    "errors IS NOT NULL AND errors <> '' AND errors <> '[]' AND EXISTS (SELECT 1 FROM "            \
+    "catalog_refs r WHERE r.target_entity_ref = rs.entity_ref)"
+
+/* Lists the failed entities of the whole catalog, or of `root_ref` and its descendants. */
+static int list_errors(gr_catalog *catalog, const char *root_ref, json_t **out)
 {
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     json_t *list = json_array();
     int rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
 
-    if (rc == GR_OK)
+    /* UNION drops refs met twice, so a cycle of Locations ends the recursion. */
+    if (rc == GR_OK && root_ref != NULL)
+        rc = gr_catalog__prepare(conn,
+                                 "WITH RECURSIVE tree (ref) AS (SELECT CAST(? AS TEXT) UNION SELECT "
+                                 "r.target_entity_ref FROM catalog_refs r JOIN tree t ON "
+                                 "r.source_entity_ref = t.ref) "
+                                 "SELECT entity_ref, entity_id, unprocessed_entity, errors FROM "
+                                 "catalog_refresh_state rs WHERE rs.entity_ref IN (SELECT ref "
+                                 "FROM tree) AND " FAILED_AND_EMITTED " ORDER BY entity_ref",
+                                 &stmt, "s", root_ref);
+    else if (rc == GR_OK)
         rc = gr_catalog__prepare(conn,
                                  "SELECT entity_ref, entity_id, unprocessed_entity, errors FROM "
-                                 "catalog_refresh_state rs WHERE errors IS NOT NULL AND "
-                                 "errors <> '' AND errors <> '[]' AND EXISTS (SELECT 1 FROM "
-                                 "catalog_refs r WHERE r.target_entity_ref = rs.entity_ref) "
-                                 "ORDER BY entity_ref",
+                                 "catalog_refresh_state rs WHERE " FAILED_AND_EMITTED
+                                 " ORDER BY entity_ref",
                                  &stmt, NULL);
     while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         json_t *entity = json_loads(gr_db_column_text(stmt, 2), 0, NULL);
@@ -859,4 +873,14 @@ int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out)
     }
     *out = list;
     return GR_OK;
+}
+
+int gr_catalog_processing_errors(gr_catalog *catalog, json_t **out)
+{
+    return list_errors(catalog, NULL, out);
+}
+
+int gr_catalog_processing_errors_under(gr_catalog *catalog, const char *root_ref, json_t **out)
+{
+    return list_errors(catalog, root_ref, out);
 }
