@@ -302,6 +302,31 @@ static json_t *through_client(const json_t *cursor)
     return decoded;
 }
 
+/* A forged cursor whose totalItems is not an integer is rejected, not converted. */
+static void cursor_total_not_integer(void **state)
+{
+    static const char *const totals[] = {"1e300", "-1e300", "2.5"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+        char *text = gr_xasprintf("{\"orderFields\":[],\"isPrevious\":false,"
+                                  "\"orderFieldValues\":[],\"totalItems\":%s}",
+                                  totals[i]);
+        json_t *raw = json_loads(text, 0, NULL);
+        char *encoded;
+        json_t *decoded = NULL;
+
+        assert_non_null(raw);
+        encoded = gr_catalog_cursor_encode(raw);
+        assert_int_equal(gr_catalog_cursor_decode(encoded, &decoded), GR_EINVALID);
+        assert_null(decoded);
+        assert_string_equal(gr_error_last(), "Malformed cursor: totalItems must be an integer");
+        free(encoded);
+        json_decref(raw);
+        free(text);
+    }
+}
+
 /* Pages forward through a query with `limit`; returns all names and the page count. */
 static char *walk_forward(gr_db *db, json_t *filter, json_t *order, int64_t limit, size_t *pages,
                           int64_t *total)
@@ -662,6 +687,7 @@ int main(void)
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),
+        cmocka_unit_test(cursor_total_not_integer),
         DB_TEST_BOTH(cursor_pages_by_name),
         DB_TEST_BOTH(cursor_pages_descending),
         DB_TEST_BOTH(cursor_pages_by_uid),
