@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "host/common/error.h"
 #include "host/http/internal.h"
 
@@ -43,6 +45,15 @@ long gr_http__percent_decode(char *dst, const char *src, size_t len, int plus_is
     return (long)out;
 }
 
+/* Whether text[0..len) is valid UTF-8, checked by jansson as for every JSON string it makes. */
+static bool is_utf8(const char *text, size_t len)
+{
+    json_t *probe = json_stringn(text, len);
+
+    json_decref(probe);
+    return probe != NULL;
+}
+
 static int reject(gr_request *req, int status, const char *message)
 {
     req->reject_status = status;
@@ -76,8 +87,14 @@ static int parse_path(gr_request *req)
         size_t seg_len = end ? (size_t)(end - seg) : (size_t)(path + len - seg);
         char *decoded = gr_arena_alloc(req->arena, seg_len + 1);
 
-        if (gr_http__percent_decode(decoded, seg, seg_len, 0) < 0)
+        long decoded_len = gr_http__percent_decode(decoded, seg, seg_len, 0);
+
+        if (decoded_len < 0)
             return reject(req, 400, "The request path has a malformed percent-encoding");
+        /* Express returns 400 for a path parameter that does not decode to UTF-8. */
+        if (!is_utf8(decoded, (size_t)decoded_len))
+            return reject(req, 400,
+                          "The request path has a percent-encoding that does not decode to UTF-8");
         req->segments[i] = decoded;
         seg = end ? end + 1 : path + len;
     }
@@ -86,18 +103,24 @@ static int parse_path(gr_request *req)
     return 0;
 }
 
-/* Decodes one name or value into arena memory. A malformed escape is kept as written, as Node's
- * query-string parser does, unless `strict`, which returns NULL for it. */
+/*
+ * Decodes one name or value into arena memory. Unless `strict`, a part with a
+ * malformed escape, or one that does not decode to UTF-8, is kept as written
+ * with '+' read as a space, as Express's query parser (the `qs` package) does.
+ * `strict` returns NULL for a malformed escape.
+ */
 static char *decode_part(gr_request *req, const char *text, size_t len, bool strict)
 {
     char *decoded = gr_arena_alloc(req->arena, len + 1);
+    long decoded_len = gr_http__percent_decode(decoded, text, len, 1);
 
-    if (gr_http__percent_decode(decoded, text, len, 1) < 0) {
-        if (strict)
-            return NULL;
-        memcpy(decoded, text, len);
-        decoded[len] = '\0';
-    }
+    if (decoded_len < 0 && strict)
+        return NULL;
+    if (strict || (decoded_len >= 0 && is_utf8(decoded, (size_t)decoded_len)))
+        return decoded;
+    for (size_t i = 0; i < len; i++)
+        decoded[i] = text[i] == '+' ? ' ' : text[i];
+    decoded[len] = '\0';
     return decoded;
 }
 

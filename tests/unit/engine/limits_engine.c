@@ -96,6 +96,7 @@ static void dry_run_entities_over_max_rejected(void **state)
     char *target = engine_expand(fixture, "@DIR@/many.yaml");
     gr_buf text = GR_BUF_INIT;
     json_t *entities = NULL;
+    char *message;
     char name[32];
 
     engine_start(fixture, config);
@@ -110,7 +111,11 @@ static void dry_run_entities_over_max_rejected(void **state)
         gr_catalog_add_location(fixture->catalog, "file", target, 1, NULL, &entities, NULL),
         GR_ELIMIT);
     assert_null(entities);
-    assert_non_null(strstr(gr_error_last(), "The location emits more than 10000 entities"));
+    message = gr_xasprintf("The location file:%s emits more than 10000 entities; register its "
+                           "files as several locations",
+                           target);
+    assert_string_equal(gr_error_last(), message);
+    free(message);
     gr_buf_free(&text);
     free(target);
     free(config);

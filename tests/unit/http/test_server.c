@@ -183,6 +183,9 @@ static int fail_get(gr_request *req, gr_response *res, void *payload)
         return gr_error_set(GR_ENOTFOUND, "No entity named 'x' found");
     if (strncmp(code, "echo-", 5) == 0)
         return gr_error_set(GR_EINVALID, "bad value '%s'", code + 5);
+    /* Request paths that do not decode to UTF-8 are rejected before a handler runs. */
+    if (strcmp(code, "invalid-utf8") == 0)
+        return gr_error_set(GR_EINVALID, "bad value 'a\xff" "b'");
     if (strcmp(code, "conflict") == 0)
         return gr_res_error(res, GR_ECONFLICT, "Location %s already exists", "url:x");
     return gr_error_set(GR_ERROR, "database password=hunter2 rejected");
@@ -392,19 +395,35 @@ static void route_params_decoded(void **state)
     gr_test_output_free(&out);
 }
 
-static void route_bad_escape_400(void **state)
+/* Checks that GET `path` gets 400 InputError with `message`, and frees the output. */
+static void assert_path_rejected(const char *path, const char *message)
 {
-    gr_test_output out = request("GET", "/api/test/entities/by-name/x/y/%zz", NULL, NULL);
+    gr_test_output out = request("GET", path, NULL, NULL);
     json_t *body;
 
-    (void)state;
     assert_int_equal(out.status, 400);
     body = json_loads(out.out, 0, NULL);
     assert_non_null(body);
     assert_string_equal(json_string_value(json_object_get(json_object_get(body, "error"), "name")),
                         "InputError");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(body, "error"), "message")), message);
     json_decref(body);
     gr_test_output_free(&out);
+}
+
+static void route_bad_escape_400(void **state)
+{
+    (void)state;
+    assert_path_rejected("/api/test/entities/by-name/x/y/%zz",
+                         "The request path has a malformed percent-encoding");
+}
+
+static void route_invalid_utf8_400(void **state)
+{
+    (void)state;
+    assert_path_rejected("/api/test/entities/by-name/x/y/%FF",
+                         "The request path has a percent-encoding that does not decode to UTF-8");
 }
 
 static void route_wildcard_rest(void **state)
@@ -479,6 +498,20 @@ static void query_repeated_values(void **state)
     assert_string_equal(out.out, "{\"term\":\"a b\",\"filter\":[\"kind=component\","
                                  "\"kind=api,spec.type=x\"],\"fields\":[\"a\",\"b\",\"c\"],"
                                  "\"count\":6}");
+    gr_test_output_free(&out);
+}
+
+/* A value that does not decode to UTF-8, or has a malformed escape, is kept as written. */
+static void query_undecodable_kept(void **state)
+{
+    gr_test_output out =
+        request("GET", "/api/test/query?filter=kind=%FF&filter=name=%E9t%C3%A9&term=a+%zz", NULL,
+                NULL);
+
+    (void)state;
+    assert_int_equal(out.status, 200);
+    assert_string_equal(out.out, "{\"term\":\"a %zz\",\"filter\":[\"kind=%FF\","
+                                 "\"name=%E9t%C3%A9\"],\"fields\":[],\"count\":3}");
     gr_test_output_free(&out);
 }
 
@@ -565,7 +598,7 @@ static void error_body_from_code(void **state)
 
 static void error_invalid_utf8_repaired(void **state)
 {
-    gr_test_output out = request("GET", "/api/test/fail/echo-a%FFb", NULL, NULL);
+    gr_test_output out = request("GET", "/api/test/fail/invalid-utf8", NULL, NULL);
     json_t *body;
 
     (void)state;
@@ -1012,6 +1045,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(route_params_decoded),
+        cmocka_unit_test(route_invalid_utf8_400),
+        cmocka_unit_test(query_undecodable_kept),
         cmocka_unit_test(route_bad_escape_400),
         cmocka_unit_test(route_wildcard_rest),
         cmocka_unit_test(route_unknown_404),

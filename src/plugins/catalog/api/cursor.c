@@ -171,8 +171,10 @@ static int check_cursor(const json_t *raw, json_t **out)
         return malformed("isPrevious must be a boolean");
     if (first != NULL && !string_or_null_array(first))
         return malformed("firstSortFieldValues must be an array of strings");
-    if (total != NULL && !json_is_number(total))
-        return malformed("totalItems must be a number");
+    /* The page reports totalItems as an int64_t. A real such as 1e300 has no int64_t value, and
+     * converting it would be undefined behaviour. */
+    if (total != NULL && !json_is_integer(total))
+        return malformed("totalItems must be an integer");
 
     if (query != NULL && gr_catalog_predicate_check(query, &predicate) != GR_OK)
         return gr_error_wrap(GR_EINVALID, "Malformed cursor");

@@ -268,38 +268,90 @@ static int field_condition(gr_catalog_sql *sql, const char *id_column, const cha
 
 static int node_sql(const json_t *node, const char *id_column, gr_catalog_sql *sql);
 
+/* A function that appends member `index` (of an $all or $any list, or of an expression) as SQL. */
+typedef int (*member_sql)(const void *members, size_t index, const char *id_column,
+                          gr_catalog_sql *sql);
+
+static int list_member_sql(const void *list, size_t index, const char *id_column,
+                           gr_catalog_sql *sql)
+{
+    return node_sql(json_array_get(list, index), id_column, sql);
+}
+
+/* The keys of an expression object in iteration order, so that they can be joined by index. */
+typedef struct {
+    const json_t *node;
+    const char **keys;
+} expression_keys;
+
+static int expression_member_sql(const void *members, size_t index, const char *id_column,
+                                 gr_catalog_sql *sql)
+{
+    const expression_keys *expression = members;
+    const char *key = expression->keys[index];
+
+    return field_condition(sql, id_column, key, json_object_get(expression->node, key));
+}
+
+/*
+ * Appends members [from, to) joined by `op`, nested in halves: "(a op b) op
+ * (c op d)" rather than "a op b op c op d". SQLite parses a flat chain into a
+ * tree as deep as the chain is long and rejects trees deeper than 1000
+ * (SQLITE_MAX_EXPR_DEPTH), while halves keep the depth near log2 of the count.
+ */
+static int join_sql(const void *members, member_sql append, size_t from, size_t to, const char *op,
+                    const char *id_column, gr_catalog_sql *sql)
+{
+    size_t middle = from + (to - from) / 2;
+    int rc;
+
+    if (to - from == 1)
+        return append(members, from, id_column, sql);
+    gr_catalog_sql_puts(sql, "(");
+    rc = join_sql(members, append, from, middle, op, id_column, sql);
+    if (rc == GR_OK) {
+        gr_catalog_sql_puts(sql, op);
+        rc = join_sql(members, append, middle, to, op, id_column, sql);
+    }
+    gr_catalog_sql_puts(sql, ")");
+    return rc;
+}
+
 /* Appends the members of $all or $any joined by `op`; `empty` is used for none. */
 static int list_sql(const json_t *list, const char *op, const char *empty, const char *id_column,
                     gr_catalog_sql *sql)
 {
-    size_t index;
-    json_t *item;
+    size_t count = json_array_size(list);
 
-    if (json_array_size(list) == 0) {
+    if (count == 0) {
         gr_catalog_sql_puts(sql, empty);
         return GR_OK;
     }
-    gr_catalog_sql_puts(sql, "(");
-    json_array_foreach(list, index, item)
-    {
-        int rc;
+    return join_sql(list, list_member_sql, 0, count, op, id_column, sql);
+}
 
-        if (index > 0)
-            gr_catalog_sql_puts(sql, op);
-        rc = node_sql(item, id_column, sql);
-        if (rc != GR_OK)
-            return rc;
+/* Appends the `key: value` conditions of an expression object, ANDed. */
+static int expression_sql(const json_t *node, const char *id_column, gr_catalog_sql *sql)
+{
+    expression_keys expression = {node, NULL};
+    size_t count = 0;
+    const char *key;
+    json_t *value;
+    int rc;
+
+    expression.keys = gr_xcalloc(json_object_size(node), sizeof(*expression.keys));
+    json_object_foreach((json_t *)node, key, value)
+    {
+        expression.keys[count++] = key;
     }
-    gr_catalog_sql_puts(sql, ")");
-    return GR_OK;
+    rc = join_sql(&expression, expression_member_sql, 0, count, " AND ", id_column, sql);
+    free(expression.keys);
+    return rc;
 }
 
 static int node_sql(const json_t *node, const char *id_column, gr_catalog_sql *sql)
 {
     const json_t *operand;
-    const char *key;
-    json_t *value;
-    size_t index = 0;
 
     if (!json_is_object(node))
         return gr_error_set(GR_EINVALID, "Invalid filter predicate: top-level primitive values "
@@ -320,20 +372,7 @@ static int node_sql(const json_t *node, const char *id_column, gr_catalog_sql *s
         gr_catalog_sql_puts(sql, "1 = 1");
         return GR_OK;
     }
-
-    gr_catalog_sql_puts(sql, "(");
-    json_object_foreach((json_t *)node, key, value)
-    {
-        int rc;
-
-        if (index++ > 0)
-            gr_catalog_sql_puts(sql, " AND ");
-        rc = field_condition(sql, id_column, key, value);
-        if (rc != GR_OK)
-            return rc;
-    }
-    gr_catalog_sql_puts(sql, ")");
-    return GR_OK;
+    return expression_sql(node, id_column, sql);
 }
 
 int gr_catalog_filter_to_sql(const json_t *predicate, const char *id_column, gr_catalog_sql *sql)

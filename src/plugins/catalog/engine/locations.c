@@ -182,8 +182,10 @@ static int dry_run_failure(const gr_catalog_result *result)
     return rc;
 }
 
-/* Adds a processed entity to the dry run's output, checking duplicates and the count. */
-static int dry_run_keep(json_t *entities, json_t *seen_refs, json_t *entity)
+/* Adds a processed entity to the dry run's output, checking duplicates and the count of the
+ * entities that the registered location `type`:`target` emits. */
+static int dry_run_keep(json_t *entities, json_t *seen_refs, json_t *entity, const char *type,
+                        const char *target)
 {
     char *ref = gr_model_entity_ref(entity);
     int rc = GR_OK;
@@ -191,8 +193,10 @@ static int dry_run_keep(json_t *entities, json_t *seen_refs, json_t *entity)
     if (json_object_get(seen_refs, ref) != NULL)
         rc = gr_error_set(GR_EINVALID, "Duplicate nested entity: %s", ref);
     else if (json_array_size(entities) >= GR_CATALOG_DRY_RUN_MAX_ENTITIES)
-        rc = gr_error_set(GR_ELIMIT, "The location emits more than %d entities",
-                          GR_CATALOG_DRY_RUN_MAX_ENTITIES);
+        rc = gr_error_set(GR_ELIMIT,
+                          "The location %s:%s emits more than %d entities; register its files "
+                          "as several locations",
+                          type, target, GR_CATALOG_DRY_RUN_MAX_ENTITIES);
     json_object_set_new(seen_refs, ref, json_true());
     free(ref);
     json_object_del(json_object_get(entity, "metadata"), "uid");
@@ -227,7 +231,7 @@ static int dry_run(gr_catalog *catalog, const char *type, const char *target, js
         if (!result.ok)
             rc = dry_run_failure(&result);
         else
-            rc = dry_run_keep(entities, seen_refs, result.entity);
+            rc = dry_run_keep(entities, seen_refs, result.entity, type, target);
         if (rc == GR_OK && result.deferred_count > 0 && is_location &&
             depth >= GR_CATALOG_DRY_RUN_MAX_DEPTH) {
             char *ref = gr_model_entity_ref(result.entity);
