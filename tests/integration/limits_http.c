@@ -17,6 +17,7 @@
 #include "host/common/buf.h"
 #include "host/http/limits.h"
 #include "host/permission/authorize.h"
+#include "plugins/catalog/api/filter_sql.h"
 #include "plugins/catalog/api/read.h"
 #include "plugins/catalog/model/names.h"
 #include "plugins/catalog/model/problems.h"
@@ -212,6 +213,22 @@ static void catalog_facets_over_max(void **state)
     (void)state;
     assert_int_equal(expect_no_limit("GET", at, NULL, "Too many facets"), 200);
     expect_error("GET", over, NULL, 413, "Too many facets; at most 50 per request");
+    free(at);
+    free(over);
+}
+
+static void catalog_filter_conditions_over_max(void **state)
+{
+    char *at = repeated_params("/api/catalog/entities/by-query", "filter=metadata.f", "",
+                               GR_CATALOG_FILTER_MAX_CONDITIONS);
+    char *over = repeated_params("/api/catalog/entities/by-query", "filter=metadata.f", "",
+                                 GR_CATALOG_FILTER_MAX_CONDITIONS + 1);
+
+    (void)state;
+    assert_int_equal(expect_no_limit("GET", at, NULL, "filter conditions"), 200);
+    expect_error("GET", over, NULL, 413,
+                 "Invalid query: more than 100 filter conditions; use one key with several "
+                 "values ($in, or key=a,key=b) instead of many conditions");
     free(at);
     free(over);
 }
@@ -800,6 +817,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalog_by_refs_over_max),
         cmocka_unit_test(catalog_facets_over_max),
+        cmocka_unit_test(catalog_filter_conditions_over_max),
         cmocka_unit_test(catalog_order_over_max),
         cmocka_unit_test(catalog_entity_name_over_max),
         cmocka_unit_test(catalog_problem_value_cut),

@@ -219,12 +219,11 @@ static void sql_contains_object_rejected(void **state)
 }
 
 /*
- * Conditions in one list, more than SQLite's expression depth limit of 1000
- * when chained flat. NOTE: the test runs on SQLite only, because PostgreSQL 15
- * plans such queries far too slowly: on a 2-core machine, EXPLAIN of 100 ANDed
- * subqueries took 1.4 s and of 200 took 19 s.
+ * As many conditions in one list as a statement may hold. NOTE: the test runs on SQLite only,
+ * because PostgreSQL 15 plans such queries slowly: on a 2-core machine, EXPLAIN of 100 ANDed
+ * subqueries took 1.4 s.
  */
-#define MANY_CONDITIONS 3000
+#define MANY_CONDITIONS (GR_CATALOG_FILTER_MAX_CONDITIONS - 1)
 
 /* Checks the names that `predicate` selects, failing with the database's message. */
 static void assert_selects(gr_db *db, const json_t *predicate, const char *expected)
@@ -269,6 +268,26 @@ static void sql_filter_many_conditions(void **state)
     json_decref(predicate);
     assert_selects(fixture->db, expression, "team-a,team-b");
     json_decref(expression);
+}
+
+/* One condition more than a statement may hold is rejected before any SQL runs. */
+static void sql_filter_conditions_over_max(void **state)
+{
+    db_fixture *fixture = *state;
+    json_t *all = json_array();
+    json_t *predicate;
+    char *names;
+    int rc = GR_OK;
+
+    seed_catalog(fixture);
+    for (int i = 0; i <= GR_CATALOG_FILTER_MAX_CONDITIONS; i++)
+        json_array_append_new(all, json_pack("{s:s}", "kind", "api"));
+    predicate = json_pack("{s:o}", "$all", all);
+    names = select_names(fixture->db, predicate, &rc);
+    assert_null(names);
+    assert_int_equal(rc, GR_ELIMIT);
+    assert_non_null(strstr(gr_error_last(), "more than 100 filter conditions"));
+    json_decref(predicate);
 }
 
 /* Collects metadata.name of every item of a page into `names`, comma-joined. */
@@ -687,6 +706,7 @@ int main(void)
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),
+        DB_TEST_BOTH(sql_filter_conditions_over_max),
         cmocka_unit_test(cursor_total_not_integer),
         DB_TEST_BOTH(cursor_pages_by_name),
         DB_TEST_BOTH(cursor_pages_descending),

@@ -47,6 +47,7 @@ void gr_catalog_sql_free(gr_catalog_sql *sql)
     sql->params = NULL;
     sql->count = 0;
     sql->cap = 0;
+    sql->conditions = 0;
 }
 
 char *gr_catalog_lower(char *text)
@@ -100,6 +101,7 @@ static int is_broad_key(const char *key)
  */
 static void open_subquery(gr_catalog_sql *sql, const char *id_column, const char *key)
 {
+    sql->conditions++;
     if (is_broad_key(key))
         gr_buf_printf(&sql->text,
                       "EXISTS (SELECT 1 FROM catalog_search sf WHERE sf.entity_id = %s AND"
@@ -377,11 +379,19 @@ static int node_sql(const json_t *node, const char *id_column, gr_catalog_sql *s
 
 int gr_catalog_filter_to_sql(const json_t *predicate, const char *id_column, gr_catalog_sql *sql)
 {
+    int rc;
+
     if (predicate == NULL) {
         gr_catalog_sql_puts(sql, "1 = 1");
         return GR_OK;
     }
-    return node_sql(predicate, id_column, sql);
+    rc = node_sql(predicate, id_column, sql);
+    if (rc == GR_OK && sql->conditions > GR_CATALOG_FILTER_MAX_CONDITIONS)
+        rc = gr_error_set(GR_ELIMIT,
+                          "Invalid query: more than %d filter conditions; use one key with "
+                          "several values ($in, or key=a,key=b) instead of many conditions",
+                          GR_CATALOG_FILTER_MAX_CONDITIONS);
+    return rc;
 }
 
 int gr_catalog_filter_split(const json_t *predicate, char **key, char **value, json_t **rest)
