@@ -423,7 +423,14 @@ int gr_db__fail(bool unique_violation, const char *message, const char *sql)
         len--;
     flat[len] = '\0';
 
-    if (sql == NULL)
-        return gr_error_set(code, "database error: %s", flat);
-    return gr_error_set(code, "database error: %s (statement: %.160s)", flat, sql);
+    /* The statement goes to the log only: error messages reach HTTP clients (503), and the
+     * SQL text tells them about the schema and the query built from their input. */
+    if (sql != NULL && code == GR_EBACKEND) {
+        char statement[161];
+
+        snprintf(statement, sizeof(statement), "%s", sql);
+        gr_log_fields(GR_LOG_WARN, "db", "statement failed", "error", flat, "statement",
+                      statement, NULL);
+    }
+    return gr_error_set(code, "database error: %s", flat);
 }
