@@ -325,6 +325,29 @@ void gr_http_server_routes(const gr_http_server *server, gr_route_visitor visit,
     gr_router_each(server->router, visit, payload);
 }
 
+/*
+ * Answers 401 for a request under /api/ that matched no route and carries no valid identity,
+ * as Backstage's plugin routers check credentials before routing. Without it, the 404 and 405
+ * answers would tell an anonymous caller which paths and methods exist. Returns nonzero when
+ * it answered.
+ */
+static int reject_anonymous_miss(gr_request *req, gr_response *res)
+{
+    gr_http_server *server = req->server;
+    int rc;
+
+    if (server->authenticator == NULL || strncmp(req->path, "/api/", 5) != 0)
+        return 0;
+    rc = server->authenticator(req, server->authenticator_payload);
+    if (rc == GR_EUNAUTH) {
+        if (!answer_unauthenticated(req, res) && res->status == 0)
+            respond_error(res, rc);
+        return 1;
+    }
+    gr_error_clear();
+    return 0;
+}
+
 static void request_route(gr_request *req)
 {
     gr_http_server *server = req->server;
@@ -338,6 +361,8 @@ static void request_route(gr_request *req)
         gr_http_rate_limit(req, GR_RATE_INCOMING, NULL) != 0)
         return;
     rc = gr_router_match(server->router, req->method, req->segments, req->segment_count, &match);
+    if ((rc == GR_ENOTFOUND || rc == GR_EDENIED) && reject_anonymous_miss(req, res))
+        return;
     if (rc == GR_ENOTFOUND) {
         gr_http__error_body(res, 404, status_error_name(404),
                             gr_arena_printf(req->arena, "No route for %s %s", req->method,

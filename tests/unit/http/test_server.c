@@ -441,9 +441,11 @@ static void route_wildcard_rest(void **state)
     gr_test_output_free(&out);
 }
 
+static const char *const good_token[] = {"Authorization: Bearer good", NULL};
+
 static void route_unknown_404(void **state)
 {
-    gr_test_output out = request("GET", "/api/test/nothing?token=abc", NULL, NULL);
+    gr_test_output out = request("GET", "/api/test/nothing?token=abc", good_token, NULL);
 
     (void)state;
     assert_int_equal(out.status, 404);
@@ -451,6 +453,12 @@ static void route_unknown_404(void **state)
                         "{\"error\":{\"name\":\"NotFoundError\",\"message\":\"No route for GET "
                         "/api/test/nothing\"},\"request\":{\"method\":\"GET\",\"url\":"
                         "\"/nothing?token=abc\"},\"response\":{\"statusCode\":404}}");
+    gr_test_output_free(&out);
+
+    /* Without credentials the caller learns nothing about which paths exist. */
+    out = request("GET", "/api/test/nothing", NULL, NULL);
+    assert_int_equal(out.status, 401);
+    assert_non_null(strstr(out.out, "\"name\":\"AuthenticationError\""));
     gr_test_output_free(&out);
 }
 
@@ -460,6 +468,11 @@ static void route_wrong_method_405(void **state)
     json_t *body;
 
     (void)state;
+    assert_int_equal(out.status, 401);
+    assert_null(strstr(out.err, "Allow:"));
+    gr_test_output_free(&out);
+
+    out = request("DELETE", "/api/test/query", good_token, NULL);
     assert_int_equal(out.status, 405);
     assert_header(out.err, "Allow", "GET, HEAD");
     body = json_loads(out.out, 0, NULL);
