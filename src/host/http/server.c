@@ -326,10 +326,9 @@ void gr_http_server_routes(const gr_http_server *server, gr_route_visitor visit,
 }
 
 /*
- * Answers 401 for a request under /api/ that matched no route and carries no valid identity,
- * as Backstage's plugin routers check credentials before routing. Without it, the 404 and 405
- * answers would tell an anonymous caller which paths and methods exist. Returns nonzero when
- * it answered.
+ * Responds 401 to a request under /api/ that matched no route and carries no valid identity.
+ * Without it, the 404 and 405 answers would tell an anonymous caller which paths and methods
+ * exist. Returns nonzero when it responded.
  */
 static int reject_anonymous_miss(gr_request *req, gr_response *res)
 {
