@@ -203,6 +203,30 @@ static void glob_depth_over_max_skipped(void **state)
     free(at_max);
 }
 
+/* A glob without `**` enters only folders its segments can match, so a deep tree under a
+ * folder that cannot match is never walked (and never reaches the depth limit). */
+static void glob_skips_folders_that_cannot_match(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *over_max = write_at_level(33, "over-max.yaml");
+    char *near = write_at_level(1, "catalog-info.yaml");
+    char *pattern = gr_xasprintf("%s/deep/*/catalog-info.yaml", tmp_dir);
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    gr_buf_reset(&log_text);
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    assert_non_null(strstr(files.items[0].target, "/deep/d1/catalog-info.yaml"));
+    assert_null(strstr(gr_buf_cstr(&log_text), "glob folder is too deep"));
+    gr_catalog__files_free(&files);
+    gr_catalog__settings_free(&settings);
+    free(pattern);
+    free(near);
+    free(over_max);
+}
+
 static void glob_files_over_max_rejected(void **state)
 {
     gr_catalog_settings settings;
@@ -239,6 +263,7 @@ int main(void)
         cmocka_unit_test(url_over_read_max_rejected),
         cmocka_unit_test(redirects_over_max_rejected),
         cmocka_unit_test(glob_depth_over_max_skipped),
+        cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_files_over_max_rejected),
     };
 

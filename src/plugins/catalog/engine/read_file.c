@@ -16,6 +16,9 @@
 
 /* Maximum folder depth a glob walks below its fixed prefix. */
 #define GLOB_MAX_DEPTH 32
+/* Maximum files and folders one glob looks at, matching or not. A pattern with `**` right
+ * after the root would otherwise walk the whole file system. */
+#define GLOB_MAX_ENTRIES 1000000
 
 /* Reads a whole regular file of at most `max` bytes. */
 static int read_whole(const char *path, size_t max, char **data_out, size_t *len_out)
@@ -60,11 +63,54 @@ typedef struct {
     size_t cap;
     int rc;
     bool depth_warned; /* whether the folder depth limit was logged for this walk */
+    size_t entries;    /* files and folders looked at so far */
 } glob_walk;
 
 static int compare_paths(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Counts the '/'-separated segments of an absolute path or pattern ("/a/b" has 2). */
+static size_t segment_count(const char *path)
+{
+    size_t count = 0;
+
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '/' && p[1] != '\0' && p[1] != '/')
+            count++;
+    }
+    return count;
+}
+
+/*
+ * True when files under the folder `dir` may match `pattern`: the first segments of the
+ * pattern, as many as `dir` has, match `dir`, or one of them is `**`. The walk skips other
+ * folders, so a pattern for the catalog-info.yaml of each folder in /srv never enters
+ * /srv/a/node_modules.
+ */
+static bool folder_may_match(const char *pattern, const char *dir)
+{
+    size_t wanted = segment_count(dir);
+    const char *end = pattern;
+    char *prefix;
+    bool match;
+
+    for (size_t seen = 0; *end != '\0'; end++) {
+        if (*end != '/')
+            continue;
+        if (seen == wanted)
+            break;
+        if (strncmp(end, "/**", 3) == 0 && (end[3] == '/' || end[3] == '\0'))
+            return true;
+        seen++;
+    }
+    if (*end == '\0')
+        return false; /* the pattern ends before this depth: only files above can match */
+    prefix = gr_xstrndup(pattern, (size_t)(end - pattern));
+    match = gr_catalog__glob_match(prefix, dir, false);
+    free(prefix);
+    return match;
 }
 
 static void walk(glob_walk *state, const char *dir, int depth)
@@ -96,11 +142,19 @@ static void walk(glob_walk *state, const char *dir, int depth)
 
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
             continue;
+        if (++state->entries > GLOB_MAX_ENTRIES) {
+            state->rc = gr_error_set(GR_ELIMIT,
+                                     "file %s: the glob looked at more than %d files and folders; "
+                                     "use a pattern with a longer fixed folder",
+                                     state->pattern, GLOB_MAX_ENTRIES);
+            break;
+        }
         path = gr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, entry->d_name);
         /* Folders reached through symbolic links are not entered, so a link
          * loop cannot make the walk endless; linked files are read. */
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            walk(state, path, depth + 1);
+            if (folder_may_match(state->pattern, path))
+                walk(state, path, depth + 1);
         } else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
                    gr_catalog__glob_match(state->pattern, path, false)) {
             if (state->count == GR_CATALOG_MAX_GLOB_FILES) {
