@@ -110,7 +110,11 @@ typedef struct {
 
 static const failure_case failures[] = {
     {"{\"a\":{\"$text\":\"./missing.md\"}}", "/a", "does not exist"},
-    {"{\"a\":{\"$text\":\"../secret.txt\"}}", "/a", "outside the root folder"},
+    {"{\"a\":{\"$text\":\"../secret.txt\"}}", "/a", "leaves the root folder"},
+    /* A path above the root that does not exist gets the same answer, so the answer does not
+     * tell whether a path outside the root exists. */
+    {"{\"a\":{\"$text\":\"../no-such-file-anywhere.txt\"}}", "/a", "leaves the root folder"},
+    {"{\"a\":{\"$text\":\"./docs/../../secret.txt\"}}", "/a", "leaves the root folder"},
     {"{\"a\":{\"$text\":\"/etc/hostname\"}}", "/a", "absolute path"},
     {"{\"a\":{\"$text\":\"https://example.com/x\"}}", "/a", "is a URL"},
     {"{\"a\":{\"$text\":5}}", "/a", "expected a string"},

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -236,6 +237,42 @@ static int is_inside(const char *root, const char *path)
     return strncmp(root, path, len) == 0 && (path[len] == '\0' || path[len] == '/');
 }
 
+/* Counts the segments of `path` below `root` (a prefix of it, as is_inside() checks). */
+static int depth_below(const char *root, const char *path)
+{
+    int depth = 0;
+
+    for (const char *p = path + (strcmp(root, "/") == 0 ? 0 : strlen(root)); *p != '\0'; p++) {
+        if (*p == '/' && p[1] != '\0' && p[1] != '/')
+            depth++;
+    }
+    return depth;
+}
+
+/*
+ * True when the relative `target`, read from the folder `depth` segments below the root,
+ * climbs above the root with "..", judged from its text alone. Checked before the file
+ * system is asked, so that the answer for a path outside the root is the same whether that
+ * path exists or not.
+ */
+static bool climbs_above(int depth, const char *target)
+{
+    for (const char *p = target; *p != '\0';) {
+        size_t len = strcspn(p, "/");
+
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            depth--;
+        else if (len > 0 && !(len == 1 && p[0] == '.'))
+            depth++;
+        if (depth < 0)
+            return true;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    return false;
+}
+
 static int read_regular_file(const char *path, const char *target, char **text_out,
                              size_t *len_out)
 {
@@ -305,6 +342,11 @@ int gr_model_file_read(void *payload, const char *base, const char *target, char
 
     slash = strrchr(base, '/');
     folder = slash ? gr_xstrndup(base, (size_t)(slash - base)) : gr_xstrdup(".");
+    if (realpath(folder[0] ? folder : "/", resolved) != NULL && is_inside(root, resolved) &&
+        climbs_above(depth_below(root, resolved), target)) {
+        rc = gr_error_set(GR_EDENIED, "%s leaves the root folder %s", target, root);
+        goto done;
+    }
     joined = gr_xasprintf("%s/%s", folder[0] ? folder : "/", target);
     if (realpath(joined, resolved) == NULL) {
         rc = errno == ENOENT ? gr_error_set(GR_ENOTFOUND, "%s does not exist", target)
