@@ -111,7 +111,7 @@ typedef struct {
 static const failure_case failures[] = {
     {"{\"a\":{\"$text\":\"./missing.md\"}}", "/a", "does not exist"},
     {"{\"a\":{\"$text\":\"../secret.txt\"}}", "/a", "leaves the root folder"},
-    /* A path above the root that does not exist gets the same answer, so the answer does not
+    /* A path above the root that does not exist gets the same error, so the error does not
      * tell whether a path outside the root exists. */
     {"{\"a\":{\"$text\":\"../no-such-file-anywhere.txt\"}}", "/a", "leaves the root folder"},
     {"{\"a\":{\"$text\":\"./docs/../../secret.txt\"}}", "/a", "leaves the root folder"},

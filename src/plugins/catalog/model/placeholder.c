@@ -252,7 +252,7 @@ static int depth_below(const char *root, const char *path)
 /*
  * True when the relative `target`, read from the folder `depth` segments below the root,
  * climbs above the root with "..", judged from its text alone. Checked before the file
- * system is asked, so that the answer for a path outside the root is the same whether that
+ * system is asked, so that the error for a path outside the root is the same whether that
  * path exists or not.
  */
 static bool climbs_above(int depth, const char *target)
