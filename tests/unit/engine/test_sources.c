@@ -182,6 +182,72 @@ static void git_stays_in_repository(void **state)
     free(other);
 }
 
+/* A relative path in a git location is a file name, so a '&' in it cannot add a ref= or
+ * path= parameter that reads another branch of the repository. */
+static void git_relative_path_keeps_ref(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *repo = gr_xasprintf("%s/repo", fixture->dir);
+    char *config, *errors;
+    json_t *entity;
+
+    gr_test_write_file(repo, ".keep", "");
+    run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
+                 "git config user.name test && git add -A && git commit -q -m init");
+    run_in(repo, "git checkout -q -b secret");
+    gr_test_write_file(repo, "notes.txt", "db-password=hunter2\n");
+    write_component(repo, "hidden.yaml", "from-secret", "another branch");
+    run_in(repo, "git add -A && git commit -q -m secret && git checkout -q main");
+
+    gr_test_write_file(repo, "c++.txt", "plus signs\n");
+    gr_test_write_file(
+        repo, "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\n"
+        "spec:\n  targets: ['hidden.yaml&ref=secret']\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: branch-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n"
+        "  definition: {$text: 'notes.txt&ref=secret'}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: plus-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: team\n"
+        "  definition: {$text: 'c++.txt'}\n");
+    run_in(repo, "git add -A && git commit -q -m main");
+
+    config = gr_xasprintf(
+        "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"API\", \"Location\"]}],"
+        " \"locations\": [{\"type\": \"git\", \"target\": \"%s?ref=main&path=catalog-info.yaml\"},"
+        " {\"type\": \"git\", \"target\": \"%s?ref=main&path=hidden.yaml&ref=secret\"}]}}",
+        repo, repo);
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    assert_false(engine_exists(fixture, "component:default/from-secret"));
+    assert_false(engine_exists(fixture, "api:default/branch-api"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'api:default/branch-api'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "notes.txt&ref=secret does not exist at ref 'main'"));
+    assert_null(strstr(errors, "hunter2"));
+    free(errors);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref LIKE 'location:%' AND errors LIKE '%appears twice%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "path=hidden.yaml&ref=secret'; the ref= parameter appears twice"));
+    free(errors);
+
+    entity = engine_final(fixture, "api:default/plus-api");
+    assert_non_null(entity);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(entity, "spec"),
+                                                          "definition")),
+                        "plus signs\n");
+    json_decref(entity);
+    free(config);
+    free(repo);
+}
+
 /* A stand-in for the GitHub raw-content host on 127.0.0.1, serving two paths. */
 typedef struct {
     int listener;
@@ -465,6 +531,7 @@ int main(void)
         ENGINE_TEST_SQLITE(git_branch_and_new_commit),
         ENGINE_TEST_SQLITE(git_missing_ref_is_error),
         ENGINE_TEST_SQLITE(git_stays_in_repository),
+        ENGINE_TEST_SQLITE(git_relative_path_keeps_ref),
         ENGINE_TEST_SQLITE(url_through_github_integration),
         ENGINE_TEST_SQLITE(file_placeholder_reads_url),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),

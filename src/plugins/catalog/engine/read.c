@@ -170,10 +170,22 @@ bool gr_catalog__git_target_inside(const char *target)
            strchr(target, ':') == NULL;
 }
 
-/* Resolves `target` against the path of the git target "repo?ref=x&path=y" `base`. */
+void gr_catalog__git_param_append(gr_buf *out, const char *text)
+{
+    for (const char *c = text; *c != '\0'; c++) {
+        if (strchr("%&#+", *c) != NULL)
+            gr_buf_printf(out, "%%%02X", (unsigned char)*c);
+        else
+            gr_buf_putc(out, *c);
+    }
+}
+
+/* Resolves `target` against the path of the git target "repo?ref=x&path=y" `base`. The
+ * target is a file name, so it is encoded before it joins the encoded path of `base`. */
 static char *git_with_path(const char *base, const char *target)
 {
     const char *path_param = strstr(base, "path=");
+    gr_buf encoded = GR_BUF_INIT;
     const char *path_end;
     char *base_path;
     char *joined;
@@ -184,8 +196,10 @@ static char *git_with_path(const char *base, const char *target)
     path_param += 5;
     path_end = path_param + strcspn(path_param, "&#");
     base_path = gr_xstrndup(path_param, (size_t)(path_end - path_param));
-    joined = join_relative(base_path, target);
+    gr_catalog__git_param_append(&encoded, target);
+    joined = join_relative(base_path, encoded.data);
     out = gr_xasprintf("%.*s%s%s", (int)(path_param - base), base, joined, path_end);
+    gr_buf_free(&encoded);
     free(base_path);
     free(joined);
     return out;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "host/common/buf.h"
 #include "plugins/catalog/engine/settings.h"
 
 /*
@@ -69,6 +70,13 @@ char *gr_catalog__resolve_target(const char *type, const char *base, const char 
  * one repository on the host may not be allowed to read the others.
  */
 bool gr_catalog__git_target_inside(const char *target);
+
+/**
+ * Appends `text` to `out` for a ref= or path= parameter of a git target, with '%', '&',
+ * '#' and '+' percent-encoded, so that the git reader reads back the same text and a '&'
+ * in a file name cannot start another parameter.
+ */
+void gr_catalog__git_param_append(gr_buf *out, const char *text);
 
 /** Removes "." and ".." segments and doubled slashes from a '/'-separated path, in place. */
 char *gr_catalog__normalize_path(char *path);

@@ -57,10 +57,21 @@ static int git_target_parse(const char *text, git_target *out)
     for (p = query + 1; *p != '\0';) {
         size_t len = strcspn(p, "&");
 
+        size_t name_len = strcspn(p, "=&");
+        char **param = NULL;
+
         if (strncmp(p, "ref=", 4) == 0 && len > 4)
-            out->ref = decode_component(p + 4, len - 4);
+            param = &out->ref;
         else if (strncmp(p, "path=", 5) == 0 && len > 5)
-            out->path = decode_component(p + 5, len - 5);
+            param = &out->path;
+        if (param != NULL && *param != NULL) {
+            git_target_free(out);
+            return gr_error_set(GR_EINVALID,
+                                "Invalid git target '%s'; the %.*s= parameter appears twice", text,
+                                (int)name_len, p);
+        }
+        if (param != NULL)
+            *param = decode_component(p + name_len + 1, len - name_len - 1);
         p += len;
         if (*p == '&')
             p++;
@@ -133,9 +144,13 @@ static int push_blob(git_repository *repo, const git_oid *oid, const git_target 
     data[len] = '\0';
     git_blob_free(blob);
     gr_buf_printf(&name, "%s?", target->repo);
-    if (target->ref != NULL)
-        gr_buf_printf(&name, "ref=%s&", target->ref);
-    gr_buf_printf(&name, "path=%s", path);
+    if (target->ref != NULL) {
+        gr_buf_puts(&name, "ref=");
+        gr_catalog__git_param_append(&name, target->ref);
+        gr_buf_putc(&name, '&');
+    }
+    gr_buf_puts(&name, "path=");
+    gr_catalog__git_param_append(&name, path);
     gr_catalog__files_push(out, gr_buf_detach(&name), data, len);
     return GR_OK;
 }
