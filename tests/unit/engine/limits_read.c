@@ -227,6 +227,43 @@ static void glob_skips_folders_that_cannot_match(void **state)
     free(over_max);
 }
 
+/* Skipping folders loses no file that the pattern matches: a doubled slash, a `**` at the end
+ * of a segment and a bracket class that contains '/' are read as the matcher reads them. */
+static void glob_skip_keeps_every_match(void **state)
+{
+    static const struct {
+        const char *pattern;
+        const char *expected;
+    } cases[] = {
+        {"//**/x/*.yaml", "//a/b/x/1.yaml"},
+        {"/a**/x/*.yaml", "/a/b/x/1.yaml"},
+        {"/[!/]/b/x/*.yaml", "/a/b/x/1.yaml"},
+        {"/a//*/x/*.yaml", "/a//b/x/1.yaml"},
+        {"/?/**/*.yaml", "/a/b/x/1.yaml"},
+        {"/[ab]/b/*/*.yaml", "/a/b/x/1.yaml"},
+    };
+    char *root = gr_xasprintf("%s/keep", tmp_dir);
+    gr_catalog_settings settings;
+
+    (void)state;
+    gr_test_write_file(root, "a/b/x/1.yaml", "kind: Component\n");
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gr_catalog_files files = GR_CATALOG_FILES_INIT;
+        char *pattern = gr_xasprintf("%s%s", root, cases[i].pattern);
+        char *expected = gr_xasprintf("%s%s", root, cases[i].expected);
+
+        assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+        assert_int_equal(files.count, 1);
+        assert_string_equal(files.items[0].target, expected);
+        gr_catalog__files_free(&files);
+        free(expected);
+        free(pattern);
+    }
+    gr_catalog__settings_free(&settings);
+    free(root);
+}
+
 static void glob_files_over_max_rejected(void **state)
 {
     gr_catalog_settings settings;
@@ -264,6 +301,7 @@ int main(void)
         cmocka_unit_test(redirects_over_max_rejected),
         cmocka_unit_test(glob_depth_over_max_skipped),
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
+        cmocka_unit_test(glob_skip_keeps_every_match),
         cmocka_unit_test(glob_files_over_max_rejected),
     };
 

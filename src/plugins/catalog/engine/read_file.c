@@ -83,26 +83,45 @@ static size_t segment_count(const char *path)
     return count;
 }
 
+/* Returns the ']' that closes the bracket class opening at `open`, found as
+ * gr_catalog__glob_match() finds it, or NULL when the '[' is a plain character. */
+static const char *class_end(const char *open)
+{
+    const char *p = open + 1;
+
+    if (*p == '!' || *p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    return strchr(p, ']');
+}
+
 /*
  * True when files under the folder `dir` may match `pattern`: the first segments of the
- * pattern, as many as `dir` has, match `dir`, or one of them is `**`. The walk skips other
- * folders, so a pattern for the catalog-info.yaml of each folder in /srv never enters
- * /srv/a/node_modules.
+ * pattern, as many as `dir` has, match `dir`, or a `**` comes before them. The walk skips
+ * other folders, so a pattern for the catalog-info.yaml of each folder in /srv never enters
+ * /srv/a/node_modules. Doubled slashes, bracket classes (which may contain '/') and `**` are
+ * read as gr_catalog__glob_match() reads them, so that no matching file is lost.
  */
 static bool folder_may_match(const char *pattern, const char *dir)
 {
     size_t wanted = segment_count(dir);
-    const char *end = pattern;
+    size_t seen = 0;
+    const char *end;
     char *prefix;
     bool match;
 
-    for (size_t seen = 0; *end != '\0'; end++) {
-        if (*end != '/')
+    for (end = pattern; *end != '\0'; end++) {
+        if (*end == '[' && class_end(end) != NULL) {
+            end = class_end(end);
+            continue;
+        }
+        if (end[0] == '*' && end[1] == '*' && (end[2] == '/' || end[2] == '\0'))
+            return true;
+        if (*end != '/' || end[1] == '/' || end[1] == '\0')
             continue;
         if (seen == wanted)
             break;
-        if (strncmp(end, "/**", 3) == 0 && (end[3] == '/' || end[3] == '\0'))
-            return true;
         seen++;
     }
     if (*end == '\0')
