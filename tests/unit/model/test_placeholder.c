@@ -158,11 +158,42 @@ static void placeholder_symlink_escape(void **state)
     assert_int_equal(symlink(target, link), 0);
     entity = resolve(f, "{\"a\":{\"$text\":\"./link.txt\"}}", &problems, &rc);
     assert_int_equal(rc, GR_EINVALID);
-    assert_non_null(strstr(problems.items[0].message, "outside the root folder"));
+    assert_non_null(strstr(problems.items[0].message, "leaves the root folder"));
+    assert_null(strstr(problems.items[0].message, target));
     gr_model_problems_free(&problems);
     json_decref(entity);
     free(link);
     free(target);
+}
+
+/* A folder link inside the root that points above it gets the same error for a file that
+ * exists there and for one that does not, and the error does not show where the link leads. */
+static void placeholder_folder_link_escape(void **state)
+{
+    static const char *const targets[] = {"up/secret.txt", "up/no-such-file.txt",
+                                          "up/no-such-folder/x.txt"};
+    fixture *f = *state;
+    char *link = gr_xasprintf("%s/repo/up", f->dir);
+    char *outside = gr_xasprintf("%s/secret.txt", f->dir);
+
+    assert_int_equal(symlink(f->dir, link), 0);
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
+        char *json = gr_xasprintf("{\"a\":{\"$text\":\"%s\"}}", targets[i]);
+        int rc;
+        json_t *entity = resolve(f, json, &problems, &rc);
+
+        assert_int_equal(rc, GR_EINVALID);
+        assert_int_equal(problems.count, 1);
+        if (strstr(problems.items[0].message, "leaves the root folder") == NULL)
+            fail_msg("%s: \"%s\"", targets[i], problems.items[0].message);
+        assert_null(strstr(problems.items[0].message, outside));
+        gr_model_problems_free(&problems);
+        json_decref(entity);
+        free(json);
+    }
+    free(link);
+    free(outside);
 }
 
 int main(void)
@@ -172,6 +203,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(placeholder_leaves_non_placeholders, setup, teardown),
         cmocka_unit_test_setup_teardown(placeholder_failures_name_file, setup, teardown),
         cmocka_unit_test_setup_teardown(placeholder_symlink_escape, setup, teardown),
+        cmocka_unit_test_setup_teardown(placeholder_folder_link_escape, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,6 +273,31 @@ static bool climbs_above(int depth, const char *target)
     return false;
 }
 
+/*
+ * True when the deepest existing folder of the missing path `joined` lies outside `root`,
+ * as when a link inside the root leads above it. Such a path gets the error of any other
+ * path outside the root, so that the error does not tell whether the file exists.
+ */
+static bool missing_path_outside(const char *root, const char *joined)
+{
+    char *path = gr_xstrdup(joined);
+    char resolved[PATH_MAX];
+    bool outside = false;
+    char *slash;
+
+    while ((slash = strrchr(path, '/')) != NULL) {
+        *slash = '\0';
+        if (realpath(path[0] ? path : "/", resolved) != NULL) {
+            outside = !is_inside(root, resolved);
+            break;
+        }
+        if (errno != ENOENT)
+            break;
+    }
+    free(path);
+    return outside;
+}
+
 static int read_regular_file(const char *path, const char *target, char **text_out,
                              size_t *len_out)
 {
@@ -349,14 +374,18 @@ int gr_model_file_read(void *payload, const char *base, const char *target, char
     }
     joined = gr_xasprintf("%s/%s", folder[0] ? folder : "/", target);
     if (realpath(joined, resolved) == NULL) {
-        rc = errno == ENOENT ? gr_error_set(GR_ENOTFOUND, "%s does not exist", target)
-                             : gr_error_set(GR_EBACKEND, "cannot resolve %s: %s", target,
-                                            strerror(errno));
+        int error = errno;
+
+        if (error == ENOENT && missing_path_outside(root, joined))
+            rc = gr_error_set(GR_EDENIED, "%s leaves the root folder %s", target, root);
+        else if (error == ENOENT)
+            rc = gr_error_set(GR_ENOTFOUND, "%s does not exist", target);
+        else
+            rc = gr_error_set(GR_EBACKEND, "cannot resolve %s: %s", target, strerror(error));
         goto done;
     }
     if (!is_inside(root, resolved)) {
-        rc = gr_error_set(GR_EDENIED, "%s resolves to %s, outside the root folder %s", target,
-                          resolved, root);
+        rc = gr_error_set(GR_EDENIED, "%s leaves the root folder %s", target, root);
         goto done;
     }
     rc = read_regular_file(resolved, target, text_out, len_out);
