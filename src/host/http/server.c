@@ -327,15 +327,17 @@ void gr_http_server_routes(const gr_http_server *server, gr_route_visitor visit,
 
 /*
  * Responds 401 to a request under /api/ that matched no route and carries no valid identity.
- * Without it, the 404 and 405 answers would tell an anonymous caller which paths and methods
- * exist. Returns nonzero when it responded.
+ * Without it, the 404 and 405 responses would tell an anonymous caller which paths and methods
+ * exist. The first segment is compared decoded, as the router compares it, so "/%61pi/" counts
+ * too. Returns nonzero when it responded.
  */
 static int reject_anonymous_miss(gr_request *req, gr_response *res)
 {
     gr_http_server *server = req->server;
     int rc;
 
-    if (server->authenticator == NULL || strncmp(req->path, "/api/", 5) != 0)
+    if (server->authenticator == NULL || req->segment_count == 0 ||
+        strcmp(req->segments[0], "api") != 0)
         return 0;
     rc = server->authenticator(req, server->authenticator_payload);
     if (rc == GR_EUNAUTH) {

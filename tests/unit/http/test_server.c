@@ -460,6 +460,12 @@ static void route_unknown_404(void **state)
     assert_int_equal(out.status, 401);
     assert_non_null(strstr(out.out, "\"name\":\"AuthenticationError\""));
     gr_test_output_free(&out);
+
+    /* The router decodes segments, so an encoded "api" is under /api/ too. */
+    out = request("GET", "/%61pi/test/nothing", NULL, NULL);
+    assert_int_equal(out.status, 401);
+    assert_non_null(strstr(out.out, "\"name\":\"AuthenticationError\""));
+    gr_test_output_free(&out);
 }
 
 static void route_wrong_method_405(void **state)
@@ -468,6 +474,11 @@ static void route_wrong_method_405(void **state)
     json_t *body;
 
     (void)state;
+    assert_int_equal(out.status, 401);
+    assert_null(strstr(out.err, "Allow:"));
+    gr_test_output_free(&out);
+
+    out = request("DELETE", "/%61pi/test/query", NULL, NULL);
     assert_int_equal(out.status, 401);
     assert_null(strstr(out.err, "Allow:"));
     gr_test_output_free(&out);
