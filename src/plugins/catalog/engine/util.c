@@ -234,17 +234,23 @@ static int match_class(const char *pattern, int c, bool ignore_case, size_t *use
     return found != negate;
 }
 
-bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
+/* Matches as gr_catalog__glob_match(); `start` is the whole pattern, so that a `**` can be
+ * told to begin a segment. */
+static bool glob_match_from(const char *start, const char *pattern, const char *text,
+                            bool ignore_case)
 {
     while (*pattern != '\0') {
-        if (pattern[0] == '*' && pattern[1] == '*' && (pattern[2] == '/' || pattern[2] == '\0')) {
+        bool segment_start = pattern == start || pattern[-1] == '/';
+
+        if (segment_start && pattern[0] == '*' && pattern[1] == '*' &&
+            (pattern[2] == '/' || pattern[2] == '\0')) {
             /* `**` matches no segment, or any run of whole segments. */
             if (pattern[2] == '\0')
                 return true;
-            if (gr_catalog__glob_match(pattern + 3, text, ignore_case))
+            if (glob_match_from(start, pattern + 3, text, ignore_case))
                 return true;
             for (const char *t = text; *t != '\0'; t++) {
-                if (*t == '/' && gr_catalog__glob_match(pattern + 3, t + 1, ignore_case))
+                if (*t == '/' && glob_match_from(start, pattern + 3, t + 1, ignore_case))
                     return true;
             }
             return false;
@@ -253,7 +259,7 @@ bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_c
             while (*pattern == '*')
                 pattern++;
             for (const char *t = text;; t++) {
-                if (gr_catalog__glob_match(pattern, t, ignore_case))
+                if (glob_match_from(start, pattern, t, ignore_case))
                     return true;
                 if (*t == '\0' || *t == '/')
                     return false;
@@ -286,6 +292,11 @@ bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_c
         text++;
     }
     return *text == '\0';
+}
+
+bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
+{
+    return glob_match_from(pattern, pattern, text, ignore_case);
 }
 
 bool gr_catalog__has_glob(const char *text)
