@@ -234,8 +234,8 @@ static int match_class(const char *pattern, int c, bool ignore_case, size_t *use
     return found != negate;
 }
 
-/* Matches as gr_catalog__glob_match(); `start` is the whole pattern, so that a `**` can be
- * told to begin a segment. */
+/* Matches as gr_catalog__glob_match(). `start` is the whole pattern, so that a `**` at the
+ * start of a segment can be recognised. */
 static bool glob_match_from(const char *start, const char *pattern, const char *text,
                             bool ignore_case)
 {
