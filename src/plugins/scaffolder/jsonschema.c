@@ -13,6 +13,8 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/error.h"
+#include "host/common/regex_check.h"
 
 typedef struct {
     const json_t *root;
@@ -339,7 +341,8 @@ static void check_pattern(check *c, const json_t *pattern, const char *text, con
     if (source == NULL)
         return;
     translated = translate_pattern(source);
-    if (translated == NULL || regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB) != 0) {
+    if (translated == NULL || gr_regex_check(translated) != GR_OK ||
+        regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB) != 0) {
         add_error(c, "pattern", json_incref((json_t *)pattern), instance,
                   "cannot be checked: the pattern \"%s\" is not supported", source);
         free(translated);
@@ -515,7 +518,8 @@ static bool property_matches_pattern(const char *pattern, const char *key)
     regex_t regex;
     bool matched = false;
 
-    if (translated != NULL && regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB) == 0) {
+    if (translated != NULL && gr_regex_check(translated) == GR_OK &&
+        regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB) == 0) {
         matched = regexec(&regex, key, 0, NULL, 0) == 0;
         regfree(&regex);
     }

@@ -10,6 +10,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/common/regex_check.h"
 #include "plugins/catalog/model/pointer.h"
 
 /* Maximum nesting of schemas ($ref chains included) while compiling or validating. */
@@ -194,6 +195,13 @@ static int compile_pattern(gr_schema_set *set, const char *source, const char *s
     pattern->non_empty_line = strcmp(source, "^.+$") == 0;
     if (!pattern->non_empty_line) {
         translated = translate_pattern(source);
+        if (gr_regex_check(translated) != GR_OK) {
+            int rc = gr_error_set(GR_EINVALID, "%s: %s", source_name, gr_error_last());
+
+            free(translated);
+            free(pattern);
+            return rc;
+        }
         status = regcomp(&pattern->regex, translated, REG_EXTENDED | REG_NOSUB);
         free(translated);
     }
