@@ -98,7 +98,7 @@ static void import_then_export(void **state)
     gr_yaml_docs_free(docs, count);
     free(text);
 
-    /* A clean location imports with status 0, although the catalog still holds the error of
+    /* A clean location imports with status 0, although the catalog still contains the error of
      * the other location. */
     gr_test_write_file(clean, "catalog-info.yaml",
                        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"

@@ -21,7 +21,7 @@
  * allowed, as ECMAScript reads it), a bound over GR_REGEX_MAX_BOUND, groups
  * nested deeper than GR_REGEX_MAX_DEPTH, and patterns whose expanded size is
  * estimated over GR_REGEX_MAX_SIZE. Returns 0, or GR_ELIMIT with a message
- * that says which rule the pattern breaks.
+ * that names the rule the pattern breaks.
  */
 int gr_regex_check(const char *pattern);
 

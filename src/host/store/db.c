@@ -423,8 +423,8 @@ int gr_db__fail(bool unique_violation, const char *message, const char *sql)
         len--;
     flat[len] = '\0';
 
-    /* The statement goes to the log only: error messages reach HTTP clients (503), and the
-     * SQL text tells them about the schema and the query built from their input. */
+    /* The statement goes to the log only, because error messages reach HTTP clients (503)
+     * and the SQL text would reveal the schema and the query built from their input. */
     if (sql != NULL && code == GR_EBACKEND) {
         char statement[161];
 

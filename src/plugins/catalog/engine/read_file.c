@@ -105,7 +105,7 @@ static const char *class_end(const char *open)
  */
 static bool folder_may_match(const char *pattern, const char *dir)
 {
-    size_t wanted = segment_count(dir);
+    size_t dir_segments = segment_count(dir);
     size_t seen = 0;
     const char *end;
     char *prefix;
@@ -120,7 +120,7 @@ static bool folder_may_match(const char *pattern, const char *dir)
             return true;
         if (*end != '/' || end[1] == '/' || end[1] == '\0')
             continue;
-        if (seen == wanted)
+        if (seen == dir_segments)
             break;
         seen++;
     }

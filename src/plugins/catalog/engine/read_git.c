@@ -56,7 +56,6 @@ static int git_target_parse(const char *text, git_target *out)
     out->repo = gr_xstrndup(text, (size_t)(query - text));
     for (p = query + 1; *p != '\0';) {
         size_t len = strcspn(p, "&");
-
         size_t name_len = strcspn(p, "=&");
         char **param = NULL;
 
