@@ -7,6 +7,9 @@
 # Inputs that crash are saved as build/fuzz/artifacts/<target>-crash-*, and
 # an input that runs longer than 25 seconds counts as a failure (a hang).
 # Targets get /dev/null as standard input, so no input can make one wait there.
+# FUZZ_SEED=N makes libFuzzer generate the same inputs on every run (the test
+# suite sets it, so a run cannot fail on an input that earlier runs never
+# tried); without it each run draws a random seed.
 # libmicrohttpd's error-log callback hands us a format string to vsnprintf,
 # which clang's -Wformat-nonliteral flags, so that one warning is not an error
 # here.
@@ -44,9 +47,14 @@ for target in "$build_dir"/fuzz/fuzz_*; do
     seeds=fuzz/corpus/${name#fuzz_}
     # New inputs go to a work folder so the committed seeds stay small.
     work=$build_dir/corpus/$name
+    # With a fixed seed the run starts from the committed seeds alone, as on a clean clone.
+    if [ -n "${FUZZ_SEED:-}" ]; then
+        rm -rf "$work"
+    fi
     mkdir -p "$work" "$seeds"
     echo "fuzz: running $name for $seconds s"
     if ! "$target" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
         -artifact_prefix="$build_dir/artifacts/$name-" "$work" "$seeds" \
         </dev/null >"$build_dir/$name.log" 2>&1; then
         echo "fuzz: $name failed; its log is $build_dir/$name.log" >&2

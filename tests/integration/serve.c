@@ -225,6 +225,41 @@ static void serve_restarts_on_existing_db(void **state)
     free(dir);
 }
 
+/* A port in use stops start-up before the catalog starts its workers. */
+static void serve_port_in_use_exits_1(void **state)
+{
+    char *dir = gr_test_tmpdir("serve-port-in-use");
+    const char *const argv[] = {"serve", "--config", "second.yaml", NULL};
+    gr_test_server server;
+    gr_test_output res;
+    char *second;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", base_config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+
+    second = gr_xasprintf("backend:\n"
+                          "  listen:\n"
+                          "    port: %d\n"
+                          "  database:\n"
+                          "    client: better-sqlite3\n"
+                          "    connection: ./data/second.sqlite\n",
+                          server.port);
+    gr_test_write_file(dir, "second.yaml", second);
+    res = gr_test_run(dir, argv);
+    if (res.status != 1 || strstr(res.err, "is in use") == NULL)
+        fprintf(stderr, "status %d, stderr: %s\n", res.status, res.err);
+    assert_int_equal(res.status, 1);
+    assert_non_null(strstr(res.err, "is in use"));
+    assert_null(strstr(res.err, "processing workers"));
+    gr_test_output_free(&res);
+
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    free(second);
+    gr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +269,7 @@ int main(void)
         cmocka_unit_test(serve_bad_catalog_setting_exits_2),
         cmocka_unit_test(serve_stops_during_requests),
         cmocka_unit_test(serve_restarts_on_existing_db),
+        cmocka_unit_test(serve_port_in_use_exits_1),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,15 @@ void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated
                                  void *payload);
 
 /**
+ * Binds a socket to the configured address and port and closes it again, so
+ * that a port in use fails start-up before any background work begins.
+ * Another process can still take the port before gr_http_server_start(),
+ * which then fails with its own error. Returns 0, or GR_EBACKEND naming the
+ * address, the port and the reason. Port 0 is not checked.
+ */
+int gr_http_server_check_bind(const gr_http_server *server);
+
+/**
  * Binds and starts serving. Returns 0, GR_EINVALID when already started, or
  * GR_EBACKEND when the address cannot be bound (the message names it).
  */

@@ -129,6 +129,8 @@ static int serve_open_http(serve_state *state)
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;
+    if ((error = gr_http_server_check_bind(state->host.http)) < 0)
+        return error;
     if ((error = gr_auth_new(&state->auth, state->config, state->host.db)) < 0)
         return error;
     gr_http_set_authenticator(state->host.http, gr_auth_authenticate, state->auth);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* A check, before start-up work begins, that the server's address and port can be bound. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "host/common/error.h"
+#include "host/http/internal.h"
+
+/* Fills `addr` with the server's address and port and returns the address length. */
+static socklen_t bind_check_address(const gr_http_server *server, struct sockaddr_storage *addr)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+
+    memset(addr, 0, sizeof(*addr));
+    if (inet_pton(AF_INET, server->bind_address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)server->opts.port);
+        return sizeof(*v4);
+    }
+    inet_pton(AF_INET6, server->bind_address, &v6->sin6_addr);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)server->opts.port);
+    return sizeof(*v6);
+}
+
+int gr_http_server_check_bind(const gr_http_server *server)
+{
+    struct sockaddr_storage addr;
+    socklen_t length = bind_check_address(server, &addr);
+    int one = 1;
+    int fd, error = 0;
+
+    /* Port 0 means any free port, which cannot be taken. */
+    if (server->opts.port == 0)
+        return 0;
+    fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return gr_error_set(GR_EBACKEND, "listening on %s port %d failed: %s",
+                            server->bind_address, server->opts.port, strerror(errno));
+    /* libmicrohttpd sets SO_REUSEADDR by default, and IPV6_V6ONLY when dual stack is off as
+     * here, so the check sets both to bind as the server will. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&addr, length) != 0)
+        error = errno;
+    close(fd);
+    if (error == EADDRINUSE)
+        return gr_error_set(GR_EBACKEND,
+                            "listening on %s port %d failed: the port is in use; stop the other "
+                            "server or set backend.listen.port",
+                            server->bind_address, server->opts.port);
+    if (error != 0)
+        return gr_error_set(GR_EBACKEND, "listening on %s port %d failed: %s",
+                            server->bind_address, server->opts.port, strerror(error));
+    return 0;
+}
