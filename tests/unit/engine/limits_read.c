@@ -301,6 +301,45 @@ static void glob_files_over_max_rejected(void **state)
     free(folder);
 }
 
+/* The entry cap counts every file and folder the walk looks at, matching or not. */
+static void glob_entries_over_max_rejected(void **state)
+{
+    char *root = gr_xasprintf("%s/entries", tmp_dir);
+    char *pattern = gr_xasprintf("%s/entries/**/catalog-info.yaml", tmp_dir);
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char name[64];
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    assert_int_equal(settings.glob_max_entries, GR_CATALOG_GLOB_MAX_ENTRIES);
+
+    /* 10 folders of 4 entries each: 10 + 10 * 4 = 50 entries in all. */
+    for (int i = 0; i < 10; i++) {
+        for (int j = 0; j < 3; j++) {
+            snprintf(name, sizeof(name), "d%d/other-%d.txt", i, j);
+            gr_test_write_file(root, name, "not a catalog file\n");
+        }
+        snprintf(name, sizeof(name), "d%d/catalog-info.yaml", i);
+        gr_test_write_file(root, name, "kind: Component\n");
+    }
+
+    settings.glob_max_entries = 50;
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+    assert_int_equal(files.count, 10);
+    gr_catalog__files_free(&files);
+
+    settings.glob_max_entries = 49;
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_ELIMIT);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), pattern));
+    assert_non_null(strstr(gr_error_last(), "looked at more than 49 files and folders"));
+
+    gr_catalog__settings_free(&settings);
+    free(pattern);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +350,7 @@ int main(void)
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_skip_keeps_every_match),
         cmocka_unit_test(glob_files_over_max_rejected),
+        cmocka_unit_test(glob_entries_over_max_rejected),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

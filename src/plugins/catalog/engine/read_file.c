@@ -16,9 +16,6 @@
 
 /* Maximum folder depth a glob walks below its fixed prefix. */
 #define GLOB_MAX_DEPTH 32
-/* Maximum files and folders one glob looks at, matching or not. A pattern with `**` right
- * after the root would otherwise walk the whole file system. */
-#define GLOB_MAX_ENTRIES 1000000
 
 /* Reads a whole regular file of at most `max` bytes. */
 static int read_whole(const char *path, size_t max, char **data_out, size_t *len_out)
@@ -63,7 +60,8 @@ typedef struct {
     size_t cap;
     int rc;
     bool depth_warned; /* whether the folder depth limit was logged for this walk */
-    size_t entries;    /* files and folders looked at so far */
+    size_t entries;     /* files and folders looked at so far */
+    size_t max_entries; /* settings->glob_max_entries */
 } glob_walk;
 
 static int compare_paths(const void *a, const void *b)
@@ -161,11 +159,11 @@ static void walk(glob_walk *state, const char *dir, int depth)
 
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
             continue;
-        if (++state->entries > GLOB_MAX_ENTRIES) {
+        if (++state->entries > state->max_entries) {
             state->rc = gr_error_set(GR_ELIMIT,
-                                     "file %s: the glob looked at more than %d files and folders; "
+                                     "file %s: the glob looked at more than %zu files and folders; "
                                      "use a pattern with a longer fixed folder",
-                                     state->pattern, GLOB_MAX_ENTRIES);
+                                     state->pattern, state->max_entries);
             break;
         }
         path = gr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, entry->d_name);
@@ -196,7 +194,7 @@ static void walk(glob_walk *state, const char *dir, int depth)
 int gr_catalog__read_file(const gr_catalog_settings *settings, const char *target,
                           gr_catalog_files *out)
 {
-    glob_walk state = {.pattern = target};
+    glob_walk state = {.pattern = target, .max_entries = settings->glob_max_entries};
     char *prefix = NULL;
     char *data;
     size_t len;

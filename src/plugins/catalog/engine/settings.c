@@ -463,6 +463,7 @@ int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config)
     memset(out, 0, sizeof(*out));
     out->read_max_bytes = GR_CATALOG_READ_MAX_BYTES;
     out->read_timeout_ms = GR_CATALOG_READ_TIMEOUT_MS;
+    out->glob_max_entries = GR_CATALOG_GLOB_MAX_ENTRIES;
     out->workers = (int)(cpus < WORKERS_DEFAULT_MIN   ? WORKERS_DEFAULT_MIN
                          : cpus > WORKERS_DEFAULT_MAX ? WORKERS_DEFAULT_MAX
                                                       : cpus);

@@ -21,6 +21,9 @@
 #define GR_CATALOG_MAX_REDIRECTS 5
 /** Maximum number of files one glob location may match. */
 #define GR_CATALOG_MAX_GLOB_FILES 10000
+/** Default maximum of files and folders one glob looks at, matching or not. A pattern with
+ * `**` right after the root would otherwise walk the whole file system. */
+#define GR_CATALOG_GLOB_MAX_ENTRIES 1000000
 
 /** One kind a rule allows, with an optional spec.type. */
 typedef struct {
@@ -85,6 +88,7 @@ typedef struct {
     size_t allowed_type_count;
     size_t read_max_bytes;
     long read_timeout_ms;
+    size_t glob_max_entries; /* GR_CATALOG_GLOB_MAX_ENTRIES; tests lower it */
 } gr_catalog_settings;
 
 /**
