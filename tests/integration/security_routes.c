@@ -424,6 +424,9 @@ static void routes_listed(void **state)
     static const char *const expected[] = {
         "GET /api/catalog/entities/by-query signed-in",
         "POST /api/catalog/entities/by-refs signed-in",
+        "GET /api/catalog/entities/unprocessed/failed signed-in",
+        "GET /api/catalog/entities/unprocessed/pending signed-in",
+        "DELETE /api/catalog/entities/unprocessed/delete/:entity_id signed-in",
         "GET /api/search/query signed-in",
         "GET /api/techdocs/static/docs/:namespace/:kind/:name/* signed-in",
         "GET /catalog signed-in",
@@ -1092,6 +1095,38 @@ static void plugin_form_page_checks(void **state)
     free(token);
 }
 
+/*
+ * The unprocessed lists need catalog.entity.read for every entity, which the
+ * user's owner rule does not give, and deleting needs its own permission.
+ */
+static void user_unprocessed_denied(void **state)
+{
+    static const char *const lists[] = {"/api/catalog/entities/unprocessed/failed",
+                                        "/api/catalog/entities/unprocessed/pending"};
+    gr_test_output res;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        res = call_user("GET", lists[i], NULL);
+        assert_not_allowed(&res, lists[i]);
+        assert_non_null(strstr(res.out, "catalog.entity.read"));
+        assert_null(strstr(res.out, "\"entities\""));
+        gr_test_output_free(&res);
+
+        res = call("GET", lists[i], service_auth(), NULL);
+        assert_status(&res, 200, lists[i]);
+        gr_test_output_free(&res);
+    }
+
+    res = call_user("DELETE", "/api/catalog/entities/unprocessed/delete/x", NULL);
+    assert_not_allowed(&res, "DELETE /entities/unprocessed/delete/:entity_id");
+    assert_non_null(strstr(res.out, "catalog.entities.unprocessed.delete"));
+    gr_test_output_free(&res);
+    res = call("DELETE", "/api/catalog/entities/unprocessed/delete/x", service_auth(), NULL);
+    assert_status(&res, 404, "DELETE /entities/unprocessed/delete/x as the service");
+    gr_test_output_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1103,6 +1138,7 @@ int main(void)
         cmocka_unit_test(user_facets_count_owned),
         cmocka_unit_test(user_single_reads_hidden),
         cmocka_unit_test(user_writes_checked),
+        cmocka_unit_test(user_unprocessed_denied),
         cmocka_unit_test(user_search_filtered),
         cmocka_unit_test(user_techdocs_filtered),
         cmocka_unit_test(user_ui_filtered),

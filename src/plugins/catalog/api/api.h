@@ -34,6 +34,11 @@ typedef struct gr_catalog_api gr_catalog_api;
  *                                             catalog.location.read and entity read
  *   POST   /locations                         catalog.location.create
  *   DELETE /locations/:id                     catalog.location.delete
+ *   GET    /entities/unprocessed/failed, GET /entities/unprocessed/pending
+ *       catalog.entity.read allowed for every entity (a conditional decision
+ *       is 403, because unprocessed entities cannot be matched in SQL)
+ *   DELETE /entities/unprocessed/delete/:entity_id
+ *                                             catalog.entities.unprocessed.delete
  * A denied permission gets 403 with Backstage's NotAllowedError body.
  */
 

@@ -55,6 +55,8 @@ static int register_routes(gr_db *db, gr_catalog *catalog, const gr_catalog_api_
     api->catalog = catalog;
     api->policy = policy;
     rc = gr_catalog_api__routes_read(router, api);
+    if (rc == GR_OK)
+        rc = gr_catalog_api__routes_unprocessed(router, api);
     if (rc == GR_OK && catalog != NULL)
         rc = gr_catalog_api__routes_engine(router, api);
     if (rc != GR_OK) {

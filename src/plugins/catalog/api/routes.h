@@ -36,6 +36,14 @@ int gr_catalog_api__routes_read(const gr_catalog_api_router *router, struct gr_c
 int gr_catalog_api__routes_engine(const gr_catalog_api_router *router,
                                   struct gr_catalog_api *api);
 
+/**
+ * Registers GET /entities/unprocessed/failed and /pending through `router`,
+ * and with api->catalog set also DELETE /entities/unprocessed/delete/:entity_id.
+ * Returns 0 or the router's error.
+ */
+int gr_catalog_api__routes_unprocessed(const gr_catalog_api_router *router,
+                                       struct gr_catalog_api *api);
+
 /** Handler of GET /entities, the legacy list (payload: the gr_catalog_api). */
 int gr_catalog_api__entities_get(gr_request *req, gr_response *res, void *payload);
 

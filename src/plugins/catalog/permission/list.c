@@ -17,4 +17,5 @@ const gr_plugin_permission gr_catalog_permissions[GR_CATALOG_PERMISSION_COUNT] =
     ENTRY("catalog.location.create", NULL, "create"),
     ENTRY("catalog.location.delete", NULL, "delete"),
     ENTRY("catalog.location.analyze", NULL, NULL),
+    ENTRY("catalog.entities.unprocessed.delete", NULL, "delete"),
 };

@@ -6,7 +6,7 @@
 #include "greenroom/plugin.h"
 
 /** Number of entries of gr_catalog_permissions. */
-#define GR_CATALOG_PERMISSION_COUNT 9
+#define GR_CATALOG_PERMISSION_COUNT 10
 
 /** The catalog's permissions, for its plugin definition. */
 extern const gr_plugin_permission gr_catalog_permissions[GR_CATALOG_PERMISSION_COUNT];

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* Refresh-state rows without a final entity: listing them as failed or pending, deleting one. */
+#include "plugins/catalog/api/unprocessed.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/common/alloc.h"
+#include "host/common/error.h"
+
+/* True for a row that has no final entity, as the read routes see it. */
+#define NO_FINAL_ENTITY                                                                            \
+    "NOT EXISTS (SELECT 1 FROM catalog_final_entities fe WHERE fe.entity_id = rs.entity_id "       \
+    "AND fe.final_entity IS NOT NULL)"
+
+/* The two sets split the rows without a final entity, and each is the negation of the other. */
+#define FAILED_ROWS "(rs.processed_entity IS NULL AND rs.errors IS NOT NULL AND rs.errors <> '[]')"
+#define PENDING_ROWS "(rs.processed_entity IS NOT NULL OR rs.errors IS NULL OR rs.errors = '[]')"
+
+#define LIST_COLUMNS                                                                               \
+    "SELECT rs.entity_id, rs.entity_ref, rs.unprocessed_entity, rs.unprocessed_hash, "             \
+    "rs.processed_entity, rs.result_hash, rs.errors, rs.next_update_at, rs.last_discovery_at, "    \
+    "rs.location_key FROM catalog_refresh_state rs WHERE rs.entity_ref > ? AND " NO_FINAL_ENTITY   \
+    " AND "
+
+/* Keyset pages ordered by entity_ref. The first page starts after "". */
+static const char failed_sql[] = LIST_COLUMNS FAILED_ROWS " ORDER BY rs.entity_ref LIMIT ?";
+static const char pending_sql[] = LIST_COLUMNS PENDING_ROWS " ORDER BY rs.entity_ref LIMIT ?";
+
+/* Column positions in LIST_COLUMNS. */
+enum {
+    COL_ENTITY_ID,
+    COL_ENTITY_REF,
+    COL_UNPROCESSED_ENTITY,
+    COL_UNPROCESSED_HASH,
+    COL_PROCESSED_ENTITY,
+    COL_RESULT_HASH,
+    COL_ERRORS,
+    COL_NEXT_UPDATE_AT,
+    COL_LAST_DISCOVERY_AT,
+    COL_LOCATION_KEY,
+};
+
+/* Formats epoch milliseconds as "2024-05-01T10:00:00.000Z", as JSON.stringify(Date) does. */
+static json_t *iso_time(int64_t ms)
+{
+    int64_t millis = ms % 1000;
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm utc;
+    char text[64];
+    size_t len;
+
+    if (millis < 0) {
+        millis += 1000;
+        seconds -= 1;
+    }
+    if (gmtime_r(&seconds, &utc) == NULL)
+        return json_null();
+    len = strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+    snprintf(text + len, sizeof(text) - len, ".%03dZ", (int)millis);
+    return json_string(text);
+}
+
+static json_t *text_or_null(gr_db_stmt *stmt, int column)
+{
+    const char *text = gr_db_column_text(stmt, column);
+
+    return text != NULL ? json_string(text) : json_null();
+}
+
+/* Parses a JSON column into *out (null for SQL NULL). GR_ERROR names the row and column. */
+static int json_column(gr_db_stmt *stmt, int column, const char *name, json_t **out)
+{
+    const char *text = gr_db_column_text(stmt, column);
+
+    *out = NULL;
+    if (text == NULL) {
+        *out = json_null();
+        return GR_OK;
+    }
+    *out = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (*out == NULL)
+        return gr_error_set(GR_ERROR,
+                            "Column %s of catalog_refresh_state row %s is not valid JSON, so the "
+                            "row cannot be listed. Delete it with "
+                            "DELETE /api/catalog/entities/unprocessed/delete/%s",
+                            name, gr_db_column_text(stmt, COL_ENTITY_ID),
+                            gr_db_column_text(stmt, COL_ENTITY_ID));
+    return GR_OK;
+}
+
+/* Returns 1 when `entity` has spec.owner equal to `owner` (or `owner` is NULL). */
+static int owner_matches(const json_t *entity, const char *owner)
+{
+    const char *value;
+
+    if (owner == NULL)
+        return 1;
+    value = json_string_value(json_object_get(json_object_get(entity, "spec"), "owner"));
+    return value != NULL && strcmp(value, owner) == 0;
+}
+
+/*
+ * Builds the item of the current row in *out, or leaves *out NULL when the
+ * owner filter drops it. Returns 0 or the error of a JSON column.
+ */
+static int row_item(gr_db_stmt *stmt, const char *owner, json_t **out)
+{
+    json_t *unprocessed = NULL;
+    json_t *processed = NULL;
+    json_t *errors = NULL;
+    json_t *item;
+    int rc;
+
+    *out = NULL;
+    rc = json_column(stmt, COL_UNPROCESSED_ENTITY, "unprocessed_entity", &unprocessed);
+    if (rc == GR_OK && !owner_matches(unprocessed, owner))
+        goto done;
+    if (rc == GR_OK)
+        rc = json_column(stmt, COL_PROCESSED_ENTITY, "processed_entity", &processed);
+    if (rc == GR_OK)
+        rc = json_column(stmt, COL_ERRORS, "errors", &errors);
+    if (rc != GR_OK)
+        goto done;
+
+    item = json_object();
+    json_object_set_new(item, "entity_id", text_or_null(stmt, COL_ENTITY_ID));
+    json_object_set_new(item, "entity_ref", text_or_null(stmt, COL_ENTITY_REF));
+    json_object_set(item, "unprocessed_entity", unprocessed);
+    json_object_set_new(item, "unprocessed_hash", text_or_null(stmt, COL_UNPROCESSED_HASH));
+    json_object_set(item, "processed_entity", processed);
+    json_object_set_new(item, "result_hash", text_or_null(stmt, COL_RESULT_HASH));
+    json_object_set(item, "errors", errors);
+    json_object_set_new(item, "next_update_at",
+                        iso_time(gr_db_column_int64(stmt, COL_NEXT_UPDATE_AT)));
+    json_object_set_new(item, "last_discovery_at",
+                        gr_db_column_is_null(stmt, COL_LAST_DISCOVERY_AT)
+                            ? json_null()
+                            : iso_time(gr_db_column_int64(stmt, COL_LAST_DISCOVERY_AT)));
+    json_object_set_new(item, "location_key", text_or_null(stmt, COL_LOCATION_KEY));
+    *out = item;
+done:
+    json_decref(unprocessed);
+    json_decref(processed);
+    json_decref(errors);
+    return rc;
+}
+
+/* The listing state shared by the pages of one list. */
+typedef struct {
+    const char *owner;
+    size_t max;
+    json_t *items;
+    bool truncated;
+    char *after; /* entity_ref of the last row read */
+} list_state;
+
+/*
+ * Reads one page of rows after state->after and appends the matching items.
+ * Sets *more when the page was full, so another page may follow.
+ */
+static int list_page(gr_db_conn *conn, const char *sql, list_state *state, bool *more)
+{
+    gr_db_stmt *stmt = NULL;
+    size_t rows = 0;
+    int rc = gr_db_prepare(conn, sql, &stmt);
+
+    *more = false;
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, state->after);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, 2, GR_CATALOG_UNPROCESSED_PAGE);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        json_t *item = NULL;
+
+        rc = GR_OK;
+        rows++;
+        free(state->after);
+        state->after = gr_xstrdup(gr_db_column_text(stmt, COL_ENTITY_REF));
+        if (json_array_size(state->items) == state->max) {
+            /* One more match than the maximum shows that the list is cut. */
+            rc = row_item(stmt, state->owner, &item);
+            state->truncated = item != NULL;
+            json_decref(item);
+            if (state->truncated)
+                break;
+            continue;
+        }
+        rc = row_item(stmt, state->owner, &item);
+        if (item != NULL)
+            json_array_append_new(state->items, item);
+    }
+    if (rc == GR_DB_DONE)
+        rc = GR_OK;
+    if (rc == GR_OK && !state->truncated)
+        *more = rows == GR_CATALOG_UNPROCESSED_PAGE;
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
+                                size_t max, json_t **out, bool *truncated)
+{
+    const char *sql = set == GR_CATALOG_UNPROCESSED_FAILED ? failed_sql : pending_sql;
+    list_state state = {.owner = owner, .max = max, .items = json_array(), .after = gr_xstrdup("")};
+    gr_db_conn *conn = NULL;
+    bool more = true;
+    int rc = gr_db_acquire(db, GR_DB_READ, &conn);
+
+    *out = NULL;
+    *truncated = false;
+    while (rc == GR_OK && more)
+        rc = list_page(conn, sql, &state, &more);
+    gr_db_release(conn);
+    free(state.after);
+    if (rc != GR_OK) {
+        json_decref(state.items);
+        return rc;
+    }
+    *out = state.items;
+    *truncated = state.truncated;
+    return GR_OK;
+}
+
+/* Runs a statement with text parameters (NULL-terminated) and stores the rows it changed. */
+static int run(gr_db_conn *conn, const char *sql, int64_t *changes, ...)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_prepare(conn, sql, &stmt);
+    va_list args;
+    int index = 1;
+
+    va_start(args, changes);
+    for (const char *value = va_arg(args, const char *); rc == GR_OK && value != NULL;
+         value = va_arg(args, const char *))
+        rc = gr_db_bind_text(stmt, index++, value);
+    va_end(args);
+    if (rc == GR_OK)
+        rc = gr_db_step(stmt);
+    if (rc == GR_DB_DONE || rc == GR_DB_ROW)
+        rc = GR_OK;
+    if (rc == GR_OK && changes != NULL)
+        *changes = gr_db_changes(stmt);
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+/* Reads one integer of a query with one text parameter. Returns GR_ENOTFOUND without a row. */
+static int query_int(gr_db_conn *conn, const char *sql, const char *param, int64_t *out)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_prepare(conn, sql, &stmt);
+
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, param);
+    if (rc == GR_OK)
+        rc = gr_db_step(stmt);
+    if (rc == GR_DB_ROW) {
+        *out = gr_db_column_int64(stmt, 0);
+        rc = GR_OK;
+    } else if (rc == GR_DB_DONE) {
+        rc = GR_ENOTFOUND;
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+/* Reads the entity_ref of a refresh-state row into *out (caller frees), or GR_ENOTFOUND. */
+static int row_ref(gr_db_conn *conn, const char *entity_id, char **out)
+{
+    gr_db_stmt *stmt = NULL;
+    int rc = gr_db_prepare(conn, "SELECT entity_ref FROM catalog_refresh_state WHERE entity_id = ?",
+                           &stmt);
+
+    *out = NULL;
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, entity_id);
+    if (rc == GR_OK)
+        rc = gr_db_step(stmt);
+    if (rc == GR_DB_ROW) {
+        *out = gr_xstrdup(gr_db_column_text(stmt, 0));
+        rc = GR_OK;
+    } else if (rc == GR_DB_DONE) {
+        rc = GR_ENOTFOUND;
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
+/* The row may go only when nothing the stitcher or other entities rely on points at it. */
+static const char delete_sql[] =
+    "DELETE FROM catalog_refresh_state WHERE entity_id = ? AND NOT EXISTS ("
+    "SELECT 1 FROM catalog_final_entities fe WHERE fe.entity_id = catalog_refresh_state.entity_id "
+    "AND fe.final_entity IS NOT NULL) AND NOT EXISTS ("
+    "SELECT 1 FROM catalog_refs r WHERE r.source_entity_ref = catalog_refresh_state.entity_ref) "
+    "AND NOT EXISTS (SELECT 1 FROM catalog_relations rel "
+    "WHERE rel.originating_entity_id = catalog_refresh_state.entity_id)";
+
+/* Explains why delete_sql kept the row: 2 stitched, 1 linked, and no row when it is gone. */
+static const char keep_reason_sql[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM catalog_final_entities fe "
+    "WHERE fe.entity_id = rs.entity_id AND fe.final_entity IS NOT NULL) THEN 2 ELSE 1 END "
+    "FROM catalog_refresh_state rs WHERE rs.entity_id = ?";
+
+/* Deletes the row inside the open transaction of `conn`, or finds why it must stay. */
+static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const char *ref,
+                                 gr_catalog_unprocessed_outcome *outcome)
+{
+    int64_t deleted = 0;
+    int64_t reason = 0;
+    int rc;
+
+    /* Removing the stitch queue entry first waits for a stitch of this row
+     * that is being written, and makes one that is not yet written skip it. */
+    rc = run(conn, "DELETE FROM catalog_stitch_queue WHERE entity_ref = ?", NULL, ref, NULL);
+    if (rc == GR_OK)
+        rc = run(conn, delete_sql, &deleted, entity_id, NULL);
+    if (rc == GR_OK && deleted == 1) {
+        *outcome = GR_CATALOG_UNPROCESSED_DELETED;
+        return run(conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", NULL, ref, NULL);
+    }
+    if (rc == GR_OK)
+        rc = query_int(conn, keep_reason_sql, entity_id, &reason);
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        *outcome = GR_CATALOG_UNPROCESSED_MISSING;
+        return GR_OK;
+    }
+    if (rc == GR_OK)
+        *outcome = reason == 2 ? GR_CATALOG_UNPROCESSED_STITCHED : GR_CATALOG_UNPROCESSED_LINKED;
+    return rc;
+}
+
+int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
+                                  gr_catalog_unprocessed_outcome *outcome, char **entity_ref)
+{
+    gr_db_conn *conn = NULL;
+    char *ref = NULL;
+    int rc = gr_db_acquire(db, GR_DB_WRITE, &conn);
+
+    *entity_ref = NULL;
+    *outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    if (rc == GR_OK)
+        rc = gr_db_begin(conn);
+    if (rc == GR_OK)
+        rc = row_ref(conn, entity_id, &ref);
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        gr_db_rollback(conn);
+        gr_db_release(conn);
+        return GR_OK;
+    }
+    if (rc == GR_OK)
+        rc = delete_in_transaction(conn, entity_id, ref, outcome);
+    if (rc == GR_OK && *outcome == GR_CATALOG_UNPROCESSED_DELETED)
+        rc = gr_db_commit(conn);
+    else
+        gr_db_rollback(conn);
+    gr_db_release(conn);
+    if (rc != GR_OK || *outcome == GR_CATALOG_UNPROCESSED_MISSING) {
+        free(ref);
+        return rc;
+    }
+    *entity_ref = ref;
+    return GR_OK;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Refresh-state rows without a final entity: listing them as failed or pending, deleting one. */
+#ifndef GR_PLUGINS_CATALOG_API_UNPROCESSED_H
+#define GR_PLUGINS_CATALOG_API_UNPROCESSED_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "host/store/db.h"
+
+/*
+ * An unprocessed entity is a catalog_refresh_state row that has no final
+ * entity: no catalog_final_entities row with a non-NULL final_entity for its
+ * entity_id. Each such row is in exactly one of two sets:
+ *   failed   processed_entity is NULL and errors is a non-empty JSON array
+ *            (any value but NULL and "[]"): processing never succeeded, and
+ *            its last run stored why.
+ *   pending  every other row without a final entity: one that waits for its
+ *            first processing, one that was processed and waits for
+ *            stitching, and an orphan, whose errors the engine clears once no
+ *            source emits it.
+ */
+
+/** Maximum number of rows one list returns; a longer list is cut and marked truncated. */
+#define GR_CATALOG_UNPROCESSED_MAX 10000
+
+/** Rows read per statement while listing, so a PostgreSQL result never contains the whole table. */
+#define GR_CATALOG_UNPROCESSED_PAGE 500
+
+/** A set of unprocessed entities, as defined above. */
+typedef enum {
+    GR_CATALOG_UNPROCESSED_FAILED,
+    GR_CATALOG_UNPROCESSED_PENDING,
+} gr_catalog_unprocessed_set;
+
+/**
+ * Lists the rows of `set` ordered by entity_ref, each as an object with
+ * entity_id, entity_ref, unprocessed_entity, unprocessed_hash,
+ * processed_entity, result_hash, errors, next_update_at, last_discovery_at
+ * and location_key. JSON columns are parsed; times are ISO 8601 UTC text
+ * with milliseconds; a NULL column is null. With `owner` (may be NULL), only
+ * rows whose unprocessed entity has spec.owner equal to it, compared
+ * exactly, are kept. At most `max` rows are returned, and *truncated tells
+ * whether more rows matched. Stores a new array in *out (caller frees).
+ * Returns 0, or a database error, or GR_ERROR naming the row of a column
+ * that is not valid JSON. Thread-safe.
+ */
+int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
+                                size_t max, json_t **out, bool *truncated);
+
+/** The outcome of gr_catalog_unprocessed_delete() besides database errors. */
+typedef enum {
+    GR_CATALOG_UNPROCESSED_DELETED,  /* the row was deleted */
+    GR_CATALOG_UNPROCESSED_MISSING,  /* no refresh-state row has this entity_id */
+    GR_CATALOG_UNPROCESSED_STITCHED, /* the row has a final entity */
+    GR_CATALOG_UNPROCESSED_LINKED,   /* processing gave it child entities or relations */
+} gr_catalog_unprocessed_outcome;
+
+/**
+ * Deletes the refresh-state row `entity_id` when it has no final entity and
+ * processing has not linked it to other entities (no catalog_refs rows from
+ * it, no catalog_relations it originated), with the refs that point to it.
+ * Its refresh keys go by cascade. The check and the delete run in one
+ * transaction, after the row's stitch queue entry is removed, so a stitch
+ * that runs meanwhile either finishes first (then the outcome is STITCHED)
+ * or writes nothing. Stores the outcome in *outcome and, when the row
+ * exists, its entity_ref in *entity_ref (caller frees; NULL otherwise).
+ * Returns 0 or a database error. Thread-safe.
+ */
+int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
+                                  gr_catalog_unprocessed_outcome *outcome, char **entity_ref);
+
+#endif
