@@ -28,7 +28,8 @@
  *   prepared statements.
  * - Different per engine, with a helper each: the current time
  *   (gr_db_sql_now_ms), row locks for work queues (gr_db_sql_skip_locked),
- *   case-insensitive LIKE (gr_db_sql_ilike). DDL that differs more goes into
+ *   row locks that wait (gr_db_sql_lock_rows), case-insensitive LIKE
+ *   (gr_db_sql_ilike). DDL that differs more goes into
  *   the per-engine variants of a migration (see migrate.h).
  *
  * Threads: a gr_db is shared by every thread. A connection, and the
@@ -231,6 +232,15 @@ const char *gr_db_sql_blob_type(const gr_db *db);
  * because the single writer connection serializes claims.
  */
 const char *gr_db_sql_skip_locked(const gr_db *db);
+/**
+ * Returns the suffix that locks the selected rows until the transaction ends
+ * and waits for writers that hold them (" FOR NO KEY UPDATE" on PostgreSQL),
+ * so later statements of a READ COMMITTED transaction see what those writers
+ * committed. Inserts of rows that reference the locked rows by foreign key
+ * do not wait. On SQLite it is "", because BEGIN IMMEDIATE on the single
+ * writer connection serializes write transactions.
+ */
+const char *gr_db_sql_lock_rows(const gr_db *db);
 /** Returns the case-insensitive LIKE operator (LIKE on SQLite, which ignores ASCII case). */
 const char *gr_db_sql_ilike(const gr_db *db);
 

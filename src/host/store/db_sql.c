@@ -100,6 +100,11 @@ const char *gr_db_sql_skip_locked(const gr_db *db)
     return db->engine == GR_DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "";
 }
 
+const char *gr_db_sql_lock_rows(const gr_db *db)
+{
+    return db->engine == GR_DB_POSTGRES ? " FOR NO KEY UPDATE" : "";
+}
+
 const char *gr_db_sql_ilike(const gr_db *db)
 {
     return db->engine == GR_DB_POSTGRES ? "ILIKE" : "LIKE";

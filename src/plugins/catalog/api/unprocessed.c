@@ -269,13 +269,22 @@ static int query_int(gr_db_conn *conn, const char *sql, const char *param, int64
     return rc;
 }
 
-/* Reads the entity_ref of a refresh-state row into *out (caller frees), or GR_ENOTFOUND. */
-static int row_ref(gr_db_conn *conn, const char *entity_id, char **out)
+/*
+ * Reads the entity_ref of a refresh-state row into *out (caller frees), or
+ * GR_ENOTFOUND, and locks the row until the transaction ends. On PostgreSQL
+ * the lock waits for a processing transaction that updated the row, so the
+ * checks that follow see the children and relations it committed. A DELETE
+ * that waits instead rechecks only the new version of the row, not its NOT
+ * EXISTS conditions, and could remove a row that just gained children.
+ */
+static int row_ref(gr_db *db, gr_db_conn *conn, const char *entity_id, char **out)
 {
+    char *sql = gr_xasprintf("SELECT entity_ref FROM catalog_refresh_state WHERE entity_id = ?%s",
+                             gr_db_sql_lock_rows(db));
     gr_db_stmt *stmt = NULL;
-    int rc = gr_db_prepare(conn, "SELECT entity_ref FROM catalog_refresh_state WHERE entity_id = ?",
-                           &stmt);
+    int rc = gr_db_prepare(conn, sql, &stmt);
 
+    free(sql);
     *out = NULL;
     if (rc == GR_OK)
         rc = gr_db_bind_text(stmt, 1, entity_id);
@@ -347,7 +356,7 @@ int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
     if (rc == GR_OK)
         rc = gr_db_begin(conn);
     if (rc == GR_OK)
-        rc = row_ref(conn, entity_id, &ref);
+        rc = row_ref(db, conn, entity_id, &ref);
     if (rc == GR_ENOTFOUND) {
         gr_error_clear();
         gr_db_rollback(conn);

@@ -61,11 +61,13 @@ typedef enum {
  * processing has not linked it to other entities (no catalog_refs rows from
  * it, no catalog_relations it originated), with the refs that point to it.
  * Its refresh keys go by cascade. The check and the delete run in one
- * transaction, after the row's stitch queue entry is removed, so a stitch
- * that runs meanwhile either finishes first (then the outcome is STITCHED)
- * or writes nothing. Stores the outcome in *outcome and, when the row
- * exists, its entity_ref in *entity_ref (caller frees; NULL otherwise).
- * Returns 0 or a database error. Thread-safe.
+ * transaction that first locks the row, so processing that writes the row
+ * meanwhile finishes first and the check reads its result (LINKED when it
+ * gave the row children or relations). The row's stitch queue entry is
+ * removed before the check, so a stitch that runs meanwhile either finishes
+ * first (then the outcome is STITCHED) or writes nothing. Stores the outcome
+ * in *outcome and, when the row exists, its entity_ref in *entity_ref
+ * (caller frees; NULL otherwise). Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
                                   gr_catalog_unprocessed_outcome *outcome, char **entity_ref);

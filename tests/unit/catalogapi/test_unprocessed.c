@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of deleting unprocessed entities while the engine writes, on SQLite and PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit/store/db_fixture.h"
+#include "plugins/catalog/api/unprocessed.h"
+#include "plugins/catalog/engine/catalog.h"
+
+#define assert_ok(expr) assert_int_equal((expr), GR_OK)
+
+/* Time the test waits for the delete to block on the processing transaction, in ms. */
+#define BLOCK_WAIT_MS 10000
+
+/* A Location entity that was never processed. */
+static const char seed_sql[] =
+    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+    "next_update_at) VALUES ('loc-1', 'location:default/team-files', "
+    "'{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Location\","
+    "\"metadata\":{\"name\":\"team-files\"},\"spec\":{\"target\":\"./c.yaml\"}}', 0)";
+
+/* What a first successful processing of loc-1 writes after its UPDATE. */
+static const char children_sql[] =
+    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+    "next_update_at) VALUES ('child-1', 'component:default/child', '{}', 0);"
+    "INSERT INTO catalog_refs (source_key, source_entity_ref, target_entity_ref) "
+    "VALUES (NULL, 'location:default/team-files', 'component:default/child');"
+    "INSERT INTO catalog_relations (originating_entity_id, source_entity_ref, type, "
+    "target_entity_ref) VALUES ('loc-1', 'location:default/team-files', 'hasPart', "
+    "'component:default/child')";
+
+typedef struct {
+    gr_db *db;
+    int rc;
+    gr_catalog_unprocessed_outcome outcome;
+    char *ref;
+} delete_call;
+
+static void *delete_thread(void *payload)
+{
+    delete_call *call = payload;
+
+    call->rc = gr_catalog_unprocessed_delete(call->db, "loc-1", &call->outcome, &call->ref);
+    return NULL;
+}
+
+/*
+ * Waits until a PostgreSQL backend waits for a lock that the backend `holder_pid`
+ * holds. pg_stat_activity is read on `watch`, outside any transaction, because a
+ * transaction keeps its first view of it. Returns whether one did in time.
+ */
+static bool pg_wait_blocked(gr_db_conn *watch, int64_t holder_pid)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM pg_stat_activity WHERE ? = ANY (pg_blocking_pids(pid))";
+
+    for (int waited = 0; waited < BLOCK_WAIT_MS; waited += 20) {
+        int64_t blocked = 0;
+
+        assert_ok(gr_db_query_int64(watch, sql, &holder_pid, 1, &blocked));
+        if (blocked > 0)
+            return true;
+        poll(NULL, 0, 20);
+    }
+    return false;
+}
+
+/*
+ * A delete that starts while processing writes the row's first result must
+ * see that result: the row gained a child and a relation, so it is kept
+ * (LINKED). On PostgreSQL the delete blocks on the row until processing
+ * commits. Deleting it after the check read the old row would leave the
+ * child's ref pointing from a row that no longer exists, so the child would
+ * never become an orphan. On SQLite both write transactions take the one
+ * write lock, so the delete runs after processing commits.
+ */
+static void delete_waits_for_processing(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db *processing = NULL;
+    gr_db_conn *writer = NULL;
+    gr_db_conn *watch = NULL;
+    delete_call call = {.db = fixture->db, .rc = -1};
+    pthread_t thread;
+    int64_t holder_pid = 0;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, seed_sql);
+
+    assert_ok(db_fixture_open(fixture, 2, &processing));
+    assert_ok(gr_db_acquire(processing, GR_DB_WRITE, &writer));
+    assert_ok(gr_db_begin(writer));
+    assert_ok(gr_db_exec(writer, "UPDATE catalog_refresh_state SET processed_entity = '{}', "
+                                 "errors = '[]' WHERE entity_id = 'loc-1'"));
+    if (fixture->engine == GR_DB_POSTGRES)
+        assert_ok(gr_db_query_int64(writer, "SELECT pg_backend_pid()", NULL, 0, &holder_pid));
+
+    assert_int_equal(pthread_create(&thread, NULL, delete_thread, &call), 0);
+    if (fixture->engine == GR_DB_POSTGRES) {
+        assert_ok(gr_db_acquire(processing, GR_DB_READ, &watch));
+        if (!pg_wait_blocked(watch, holder_pid))
+            fail_msg("the delete did not wait for the processing transaction within %d ms",
+                     BLOCK_WAIT_MS);
+        gr_db_release(watch);
+    } else {
+        poll(NULL, 0, 200);
+    }
+    assert_ok(gr_db_exec(writer, children_sql));
+    assert_ok(gr_db_commit(writer));
+    gr_db_release(writer);
+    pthread_join(thread, NULL);
+
+    assert_ok(call.rc);
+    if (call.outcome != GR_CATALOG_UNPROCESSED_LINKED)
+        fail_msg("the delete returned outcome %d, not LINKED (%d): it did not see the child "
+                 "that processing committed while the delete ran",
+                 (int)call.outcome, (int)GR_CATALOG_UNPROCESSED_LINKED);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE entity_id = 'loc-1'"),
+                     1);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refs WHERE "
+                                                   "source_entity_ref = "
+                                                   "'location:default/team-files'"),
+                     1);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_relations "
+                                                   "WHERE originating_entity_id = 'loc-1'"),
+                     1);
+    free(call.ref);
+    gr_db_close(processing);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        DB_TEST_BOTH(delete_waits_for_processing),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
+}
