@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@
 #define OPEN_TOKEN "external-open-token-1"
 #define CATALOG_TOKEN "external-catalog-token-1"
 #define READER_TOKEN "external-reader-token-1"
+#define LOCATIONS_TOKEN "external-locations-token-1"
+#define DELETER_TOKEN "external-deleter-token-1"
 /* base64 of the legacy secret "external-legacy-secret-0123456789" */
 #define LEGACY_SECRET "external-legacy-secret-0123456789"
 #define LEGACY_SECRET_B64 "ZXh0ZXJuYWwtbGVnYWN5LXNlY3JldC0wMTIzNDU2Nzg5"
@@ -129,6 +133,20 @@ static char *portal_config(void)
                         "          - plugin: search\n"
                         "            permissionAttribute:\n"
                         "              action: [read]\n"
+                        "      - type: static\n"
+                        "        options:\n"
+                        "          token: " LOCATIONS_TOKEN "\n"
+                        "          subject: locations-bot\n"
+                        "        accessRestrictions:\n"
+                        "          - plugin: catalog\n"
+                        "            permission: [catalog.location.read]\n"
+                        "      - type: static\n"
+                        "        options:\n"
+                        "          token: " DELETER_TOKEN "\n"
+                        "          subject: deleter-bot\n"
+                        "        accessRestrictions:\n"
+                        "          - plugin: catalog\n"
+                        "            permission: [catalog.entities.unprocessed.delete]\n"
                         "      - type: legacy\n"
                         "        options:\n"
                         "          secret: " LEGACY_SECRET_B64 "\n"
@@ -275,6 +293,103 @@ static void restriction_limits_permissions(void **state)
                "{\"items\":[{\"id\":\"1\",\"permission\":{\"name\":\"catalog.entity.read\"}}]}");
     assert_int_equal(res.status, 403);
     gr_test_output_free(&res);
+    free(body);
+    stop(&run);
+}
+
+/* Sends `method` `path` with `token` and returns the response status. */
+static int status_of(const running *run, const char *method, const char *path, const char *token)
+{
+    gr_test_output res = call(run, method, path, token, NULL);
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    return status;
+}
+
+/* Returns metadata.uid of component `name` read with OPEN_TOKEN, waiting for it (caller frees). */
+static char *wait_component_uid(const running *run, const char *name)
+{
+    char *path = gr_xasprintf("/api/catalog/entities/by-name/component/default/%s", name);
+    char *uid = NULL;
+
+    for (int waited = 0; uid == NULL && waited < 30000; waited += 100) {
+        gr_test_output res = call(run, "GET", path, OPEN_TOKEN, NULL);
+        json_t *body = res.status == 200 ? json_loads(res.out, 0, NULL) : NULL;
+        const char *text =
+            json_string_value(json_object_get(json_object_get(body, "metadata"), "uid"));
+
+        if (text != NULL)
+            uid = gr_xstrdup(text);
+        json_decref(body);
+        gr_test_output_free(&res);
+        if (uid == NULL)
+            poll(NULL, 0, 100);
+    }
+    if (uid == NULL)
+        fail_msg("%s was not stitched within 30 s", path);
+    free(path);
+    return uid;
+}
+
+/*
+ * permission.enabled is false here, and the restrictions still decide every
+ * catalog permission: a token restricted to catalog.location.read reads no
+ * entity, and one restricted to deleting unprocessed entities learns nothing
+ * about a stitched one.
+ */
+static void restriction_limits_reads_without_policy(void **state)
+{
+    running run;
+    gr_test_output res;
+    char *body;
+    char *uid;
+    char *path;
+
+    (void)state;
+    start(&run, "external-reads");
+    body = location_body(&run);
+    res = call(&run, "POST", "/api/catalog/locations", OPEN_TOKEN, body);
+    if (res.status != 201)
+        print_error("%s\n", res.out);
+    assert_int_equal(res.status, 201);
+    gr_test_output_free(&res);
+    uid = wait_component_uid(&run, "extra");
+
+    assert_int_equal(status_of(&run, "GET", "/api/catalog/entities/unprocessed/failed",
+                               READER_TOKEN),
+                     200);
+    res = call(&run, "GET", "/api/catalog/entities/unprocessed/failed", LOCATIONS_TOKEN, NULL);
+    assert_int_equal(res.status, 403);
+    assert_non_null(strstr(res.out, "\"name\":\"NotAllowedError\""));
+    assert_non_null(strstr(res.out, "catalog.entity.read"));
+    assert_null(strstr(res.out, "\"entities\""));
+    gr_test_output_free(&res);
+    assert_int_equal(status_of(&run, "GET", "/api/catalog/entities/unprocessed/pending",
+                               LOCATIONS_TOKEN),
+                     403);
+
+    res = call(&run, "GET", "/api/catalog/entities", LOCATIONS_TOKEN, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "\"extra\""));
+    gr_test_output_free(&res);
+    assert_int_equal(status_of(&run, "GET", "/api/catalog/entities/by-name/component/default/extra",
+                               LOCATIONS_TOKEN),
+                     404);
+    assert_int_equal(status_of(&run, "GET", "/api/catalog/locations", LOCATIONS_TOKEN), 200);
+
+    path = gr_xasprintf("/api/catalog/entities/unprocessed/delete/%s", uid);
+    res = call(&run, "DELETE", path, DELETER_TOKEN, NULL);
+    assert_int_equal(res.status, 404);
+    assert_null(strstr(res.out, "extra"));
+    gr_test_output_free(&res);
+    res = call(&run, "DELETE", path, OPEN_TOKEN, NULL);
+    assert_int_equal(res.status, 409);
+    assert_non_null(strstr(res.out, "component:default/extra"));
+    gr_test_output_free(&res);
+
+    free(path);
+    free(uid);
     free(body);
     stop(&run);
 }
@@ -441,6 +556,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(restriction_limits_plugins),
         cmocka_unit_test(restriction_limits_permissions),
+        cmocka_unit_test(restriction_limits_reads_without_policy),
         cmocka_unit_test(jwks_token_accepted),
         cmocka_unit_test(jwks_bad_tokens_rejected),
         cmocka_unit_test(malformed_restriction_exits_2),

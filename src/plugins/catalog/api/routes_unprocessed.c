@@ -28,7 +28,9 @@ static const char *subject_of(gr_request *req)
  * applies conditional decisions everywhere else cannot match them. Matching
  * the raw input in memory could show an entity whose final form the policy
  * hides, for example under a `not` condition on an annotation that processing
- * adds. So a conditional decision is a denial.
+ * adds. So a conditional decision is a denial. The check also runs with
+ * permission.enabled false, because the accessRestrictions of external
+ * access still apply then.
  */
 static int require_full_read(gr_request *req, const struct gr_catalog_api *api)
 {
@@ -36,7 +38,7 @@ static int require_full_read(gr_request *req, const struct gr_catalog_api *api)
     gr_permission_result result;
     int rc;
 
-    if (api->policy == NULL || !gr_permission_enabled(api->policy))
+    if (api->policy == NULL)
         return GR_OK;
     rc = gr_permission_evaluate(api->policy, gr_req_identity(req), READ_PERMISSION, &decision);
     if (rc < 0)

@@ -40,9 +40,10 @@ json_t *gr_catalog_criteria_predicate(const json_t *criteria);
 /**
  * Evaluates the catalog-entity permission `permission` (such as
  * "catalog.entity.read") for `identity` and stores the access predicate in
- * *out (caller frees; NULL when every entity is allowed). A NULL or
- * disabled policy allows everything. Returns 0, or GR_EINVALID for an
- * unknown permission. Thread-safe.
+ * *out (caller frees; NULL when every entity is allowed). A NULL policy
+ * allows everything, and so does a disabled one unless `identity` has
+ * accessRestrictions, which then decide as under an enabled policy.
+ * Returns 0, or GR_EINVALID for an unknown permission. Thread-safe.
  */
 int gr_catalog_access_get(const gr_permission_policy *policy, const gr_identity *identity,
                           const char *permission, json_t **out);
@@ -55,8 +56,9 @@ json_t *gr_catalog_access_and(const json_t *filter, const json_t *access);
 
 /**
  * Checks a basic permission (one that names no resource, such as
- * "catalog.location.create") for `identity`. A NULL or disabled policy
- * allows everything. A denial is written to the audit log with `path`.
+ * "catalog.location.create") for `identity`. A NULL policy allows
+ * everything, and a disabled one everything that the accessRestrictions of
+ * `identity` permit. A denial is written to the audit log with `path`.
  * Returns 0, GR_EDENIED with a message naming the permission, or
  * GR_EINVALID for an unknown permission. Thread-safe.
  */
@@ -76,9 +78,11 @@ typedef enum {
  * a message, so that the response never shows that an unreadable entity
  * exists. A readable entity that the conditions of `permission` do not
  * cover gives GR_EDENIED, written to the audit log with `path`. Both
- * conditions run as SQL on a read connection of `db`. A NULL or disabled
- * policy passes every check without reading `db`, so the caller's own
- * lookup reports a missing entity. Returns 0, GR_ENOTFOUND, GR_EDENIED,
+ * conditions run as SQL on a read connection of `db`. A NULL policy, and a
+ * disabled one for an identity without accessRestrictions, pass every check
+ * without reading `db`, so the caller's own lookup reports a missing entity.
+ * A disabled policy checks a restricted identity as an enabled one does.
+ * Returns 0, GR_ENOTFOUND, GR_EDENIED,
  * GR_EINVALID or a database error. Thread-safe.
  */
 int gr_catalog_permission_check(gr_db *db, const gr_permission_policy *policy,
