@@ -138,10 +138,60 @@ static void delete_waits_for_processing(void **state)
     gr_db_close(processing);
 }
 
+/*
+ * A glob location can match a file whose name is not UTF-8, and SQLite stores
+ * the location_key with those bytes. JSON cannot hold them, so the item shows
+ * each byte that starts no valid UTF-8 sequence as U+FFFD instead of leaving
+ * location_key out.
+ */
+static void list_replaces_invalid_utf8(void **state)
+{
+    static const struct {
+        const char *bytes;    /* SQL expression of the stored location_key */
+        const char *expected; /* location_key in the item */
+    } cases[] = {
+        {"'file:/c/caf' || CAST(X'E9' AS TEXT) || '.yaml'", "file:/c/caf\xef\xbf\xbd.yaml"},
+        {"CAST(X'C0AF' AS TEXT)", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"CAST(X'EDA080' AS TEXT)", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+        {"'ok ' || CAST(X'E282ACE282' AS TEXT)", "ok \xe2\x82\xac\xef\xbf\xbd\xef\xbf\xbd"},
+        {"'file:/c/' || CAST(X'F09F9982' AS TEXT)", "file:/c/\xf0\x9f\x99\x82"},
+    };
+    db_fixture *fixture = *state;
+    size_t count = sizeof(cases) / sizeof(cases[0]);
+    json_t *items = NULL;
+    bool truncated = true;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    for (size_t i = 0; i < count; i++) {
+        char *sql = gr_xasprintf(
+            "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+            "errors, location_key, next_update_at) VALUES ('id-%zu', 'component:default/case-%zu', "
+            "'{}', '[{\"name\":\"InputError\",\"message\":\"invalid\"}]', %s, 0)",
+            i, i, cases[i].bytes);
+
+        db_fixture_exec(fixture->db, sql);
+        free(sql);
+    }
+
+    assert_ok(gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_FAILED, NULL, 10,
+                                          &items, &truncated));
+    assert_int_equal(json_array_size(items), count);
+    assert_false(truncated);
+    for (size_t i = 0; i < count; i++) {
+        const json_t *key = json_object_get(json_array_get(items, i), "location_key");
+
+        if (!json_is_string(key))
+            fail_msg("case %zu: location_key is %s", i, key == NULL ? "missing" : "not a string");
+        assert_string_equal(json_string_value(key), cases[i].expected);
+    }
+    json_decref(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(delete_waits_for_processing),
+        DB_TEST_SQLITE(list_replaces_invalid_utf8),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

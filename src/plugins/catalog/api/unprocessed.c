@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 
 /* True for a row that has no final entity, as the read routes see it. */
@@ -65,11 +66,80 @@ static json_t *iso_time(int64_t ms)
     return json_string(text);
 }
 
+/* Returns the length of the valid UTF-8 sequence at the start of `text` (`left` bytes), or 0. */
+static size_t utf8_sequence_length(const unsigned char *text, size_t left)
+{
+    uint32_t code_point;
+    uint32_t min_code_point;
+    size_t length;
+
+    if (text[0] < 0x80)
+        return 1;
+    if (text[0] >= 0xc2 && text[0] <= 0xdf) {
+        length = 2;
+        code_point = text[0] & 0x1fu;
+        min_code_point = 0x80;
+    } else if ((text[0] & 0xf0) == 0xe0) {
+        length = 3;
+        code_point = text[0] & 0x0fu;
+        min_code_point = 0x800;
+    } else if (text[0] >= 0xf0 && text[0] <= 0xf4) {
+        length = 4;
+        code_point = text[0] & 0x07u;
+        min_code_point = 0x10000;
+    } else {
+        return 0;
+    }
+
+    if (left < length)
+        return 0;
+    for (size_t i = 1; i < length; i++) {
+        if ((text[i] & 0xc0) != 0x80)
+            return 0;
+        code_point = (code_point << 6) | (text[i] & 0x3fu);
+    }
+    if (code_point < min_code_point || code_point > 0x10ffff ||
+        (code_point >= 0xd800 && code_point <= 0xdfff))
+        return 0;
+    return length;
+}
+
+/*
+ * Returns `text` as a JSON string. JSON strings must be UTF-8, and SQLite
+ * stores any bytes (a glob can match a file name that is not UTF-8), so each
+ * byte that starts no valid sequence becomes U+FFFD.
+ */
+static json_t *json_text(const char *text)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    size_t left = strlen(text);
+    gr_buf replaced = GR_BUF_INIT;
+    json_t *value = json_string(text);
+
+    if (value != NULL)
+        return value;
+    while (left > 0) {
+        size_t length = utf8_sequence_length(bytes, left);
+
+        if (length == 0) {
+            gr_buf_puts(&replaced, "\xef\xbf\xbd");
+            length = 1;
+        } else {
+            gr_buf_append(&replaced, bytes, length);
+        }
+        bytes += length;
+        left -= length;
+    }
+    value = json_string(gr_buf_cstr(&replaced));
+    gr_buf_free(&replaced);
+    return value;
+}
+
 static json_t *text_or_null(gr_db_stmt *stmt, int column)
 {
     const char *text = gr_db_column_text(stmt, column);
 
-    return text != NULL ? json_string(text) : json_null();
+    return text != NULL ? json_text(text) : json_null();
 }
 
 /* Parses a JSON column into *out (null for SQL NULL). GR_ERROR names the row and column. */
