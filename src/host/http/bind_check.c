@@ -55,6 +55,12 @@ int gr_http_server_check_bind(const gr_http_server *server)
                             "listening on %s port %d failed: the port is in use; stop the other "
                             "server or set backend.listen.port",
                             server->bind_address, server->opts.port);
+    if (error == EADDRNOTAVAIL)
+        return gr_error_set(GR_EBACKEND,
+                            "listening on %s port %d failed: no network interface of this "
+                            "machine has the address %s; set backend.listen.host to one of its "
+                            "addresses, or to 0.0.0.0 or :: to listen on all of them",
+                            server->bind_address, server->opts.port, server->bind_address);
     if (error != 0)
         return gr_error_set(GR_EBACKEND, "listening on %s port %d failed: %s",
                             server->bind_address, server->opts.port, strerror(error));
