@@ -226,8 +226,9 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.listen.host",
         .types = GR_CONFIG_STRING,
         .default_json = "\"127.0.0.1\"",
-        .description = "IP address or host name to listen on. The default accepts connections "
-                       "from this machine only.",
+        .description = "IPv4 or IPv6 address to listen on, such as 127.0.0.1, ::1, 0.0.0.0 "
+                       "or ::. A host name such as localhost is rejected. The default accepts "
+                       "connections from this machine only.",
     },
     {
         .path = "backend.listen.port",
