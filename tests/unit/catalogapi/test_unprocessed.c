@@ -75,6 +75,26 @@ static bool pg_wait_blocked(gr_db_conn *watch, int64_t holder_pid)
 }
 
 /*
+ * Waits until the delete started on `fixture` waits for the transaction of
+ * the PostgreSQL backend `holder_pid`, whose handle `other` has a free
+ * connection. SQLite shows no such wait, so the test gives the delete time
+ * to reach its BEGIN IMMEDIATE, which waits for the other write transaction.
+ */
+static void wait_for_delete(const db_fixture *fixture, gr_db *other, int64_t holder_pid)
+{
+    gr_db_conn *watch = NULL;
+
+    if (fixture->engine != GR_DB_POSTGRES) {
+        poll(NULL, 0, 200);
+        return;
+    }
+    assert_ok(gr_db_acquire(other, GR_DB_READ, &watch));
+    if (!pg_wait_blocked(watch, holder_pid))
+        fail_msg("the delete did not wait for the other transaction within %d ms", BLOCK_WAIT_MS);
+    gr_db_release(watch);
+}
+
+/*
  * A delete that starts while processing writes the row's first result must
  * see that result: the row gained a child and a relation, so it is kept
  * (LINKED). On PostgreSQL the delete blocks on the row until processing
@@ -88,7 +108,6 @@ static void delete_waits_for_processing(void **state)
     db_fixture *fixture = *state;
     gr_db *processing = NULL;
     gr_db_conn *writer = NULL;
-    gr_db_conn *watch = NULL;
     delete_call call = {.db = fixture->db, .rc = -1};
     pthread_t thread;
     int64_t holder_pid = 0;
@@ -105,15 +124,7 @@ static void delete_waits_for_processing(void **state)
         assert_ok(gr_db_query_int64(writer, "SELECT pg_backend_pid()", NULL, 0, &holder_pid));
 
     assert_int_equal(pthread_create(&thread, NULL, delete_thread, &call), 0);
-    if (fixture->engine == GR_DB_POSTGRES) {
-        assert_ok(gr_db_acquire(processing, GR_DB_READ, &watch));
-        if (!pg_wait_blocked(watch, holder_pid))
-            fail_msg("the delete did not wait for the processing transaction within %d ms",
-                     BLOCK_WAIT_MS);
-        gr_db_release(watch);
-    } else {
-        poll(NULL, 0, 200);
-    }
+    wait_for_delete(fixture, processing, holder_pid);
     assert_ok(gr_db_exec(writer, children_sql));
     assert_ok(gr_db_commit(writer));
     gr_db_release(writer);
@@ -136,6 +147,61 @@ static void delete_waits_for_processing(void **state)
                      1);
     free(call.ref);
     gr_db_close(processing);
+}
+
+/*
+ * A stitch that removed the row's queue entry before the delete started
+ * finishes first, and the delete then finds the final entity (STITCHED).
+ * The stitcher's insert into catalog_final_entities takes a key-share lock
+ * on the row for its foreign key, and the delete's row lock must let it
+ * pass. A lock that blocked it would deadlock, because the delete in turn
+ * waits for the queue entry that the stitcher holds.
+ */
+static void delete_waits_for_stitching(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db *stitching = NULL;
+    gr_db_conn *writer = NULL;
+    delete_call call = {.db = fixture->db, .rc = -1};
+    pthread_t thread;
+    int64_t holder_pid = 0;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, seed_sql);
+    db_fixture_exec(fixture->db,
+                    "UPDATE catalog_refresh_state SET processed_entity = '{}' "
+                    "WHERE entity_id = 'loc-1';"
+                    "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at) "
+                    "VALUES ('location:default/team-files', 'ticket-1', 0)");
+
+    assert_ok(db_fixture_open(fixture, 2, &stitching));
+    assert_ok(gr_db_acquire(stitching, GR_DB_WRITE, &writer));
+    assert_ok(gr_db_begin(writer));
+    assert_ok(gr_db_exec(writer, "DELETE FROM catalog_stitch_queue WHERE entity_ref = "
+                                 "'location:default/team-files' AND ticket = 'ticket-1'"));
+    if (fixture->engine == GR_DB_POSTGRES)
+        assert_ok(gr_db_query_int64(writer, "SELECT pg_backend_pid()", NULL, 0, &holder_pid));
+
+    assert_int_equal(pthread_create(&thread, NULL, delete_thread, &call), 0);
+    wait_for_delete(fixture, stitching, holder_pid);
+    assert_ok(gr_db_exec(writer, "INSERT INTO catalog_final_entities (entity_id, entity_ref, "
+                                 "hash, final_entity, last_updated_at, kind, namespace, name) "
+                                 "VALUES ('loc-1', 'location:default/team-files', 'hash-1', "
+                                 "'{}', 0, 'location', 'default', 'team-files')"));
+    assert_ok(gr_db_commit(writer));
+    gr_db_release(writer);
+    pthread_join(thread, NULL);
+
+    assert_ok(call.rc);
+    if (call.outcome != GR_CATALOG_UNPROCESSED_STITCHED)
+        fail_msg("the delete returned outcome %d, not STITCHED (%d)", (int)call.outcome,
+                 (int)GR_CATALOG_UNPROCESSED_STITCHED);
+    assert_string_equal(call.ref, "location:default/team-files");
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_final_entities "
+                                                   "WHERE entity_id = 'loc-1'"),
+                     1);
+    free(call.ref);
+    gr_db_close(stitching);
 }
 
 /*
@@ -191,6 +257,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(delete_waits_for_processing),
+        DB_TEST_BOTH(delete_waits_for_stitching),
         DB_TEST_SQLITE(list_replaces_invalid_utf8),
     };
 
