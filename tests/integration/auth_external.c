@@ -9,10 +9,12 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "host/auth/jwk.h"
 #include "host/auth/jwt.h"
@@ -27,6 +29,7 @@
 #define READER_TOKEN "external-reader-token-1"
 #define LOCATIONS_TOKEN "external-locations-token-1"
 #define DELETER_TOKEN "external-deleter-token-1"
+#define SEARCHER_TOKEN "external-searcher-token-1"
 /* base64 of the legacy secret "external-legacy-secret-0123456789" */
 #define LEGACY_SECRET "external-legacy-secret-0123456789"
 #define LEGACY_SECRET_B64 "ZXh0ZXJuYWwtbGVnYWN5LXNlY3JldC0wMTIzNDU2Nzg5"
@@ -147,6 +150,13 @@ static char *portal_config(void)
                         "        accessRestrictions:\n"
                         "          - plugin: catalog\n"
                         "            permission: [catalog.entities.unprocessed.delete]\n"
+                        "      - type: static\n"
+                        "        options:\n"
+                        "          token: " SEARCHER_TOKEN "\n"
+                        "          subject: searcher-bot\n"
+                        "        accessRestrictions:\n"
+                        "          - plugin: search\n"
+                        "            permission: [search.query]\n"
                         "      - type: legacy\n"
                         "        options:\n"
                         "          secret: " LEGACY_SECRET_B64 "\n"
@@ -307,6 +317,25 @@ static int status_of(const running *run, const char *method, const char *path, c
     return status;
 }
 
+/* Polls the search API as `token` for up to 20 s until a result contains `needle`. */
+static bool wait_search_finds(const running *run, const char *term, const char *token,
+                              const char *needle)
+{
+    char *path = gr_xasprintf("/api/search/query?term=%s", term);
+    bool found = false;
+
+    for (int i = 0; i < 200 && !found; i++) {
+        gr_test_output res = call(run, "GET", path, token, NULL);
+
+        found = res.status == 200 && strstr(res.out, needle) != NULL;
+        gr_test_output_free(&res);
+        if (!found)
+            usleep(100 * 1000);
+    }
+    free(path);
+    return found;
+}
+
 /* Returns metadata.uid of component `name` read with OPEN_TOKEN, waiting for it (caller frees). */
 static char *wait_component_uid(const running *run, const char *name)
 {
@@ -377,6 +406,13 @@ static void restriction_limits_reads_without_policy(void **state)
                                LOCATIONS_TOKEN),
                      404);
     assert_int_equal(status_of(&run, "GET", "/api/catalog/locations", LOCATIONS_TOKEN), 200);
+
+    /* search.query alone finds no catalog document: each follows catalog.entity.read. */
+    assert_true(wait_search_finds(&run, "extra", OPEN_TOKEN, "/catalog/default/component/extra"));
+    res = call(&run, "GET", "/api/search/query?term=extra", SEARCHER_TOKEN, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "/catalog/default/component/extra"));
+    gr_test_output_free(&res);
 
     path = gr_xasprintf("/api/catalog/entities/unprocessed/delete/%s", uid);
     res = call(&run, "DELETE", path, DELETER_TOKEN, NULL);

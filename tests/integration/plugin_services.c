@@ -38,12 +38,13 @@ static const char catalog_yaml[] =
 
 typedef plugin_test_fixture fixture;
 
-/* Starts a server with the probe plugin; `extra` is appended to the config. */
-static void start(fixture *fx, const char *extra)
+/* Starts a server with the probe plugin. `external` is appended to
+ * backend.auth.externalAccess, and `extra` to the config. */
+static void start_with(fixture *fx, const char *external, const char *extra)
 {
     char *probe = plugin_test_path("fixture_probe");
     char *text = gr_xasprintf(
-        "%s"
+        "%s%s"
         "  reading:\n"
         "    allow:\n"
         "      - host: 127.0.0.1:${GREENROOM_PORT}\n"
@@ -62,7 +63,7 @@ static void start(fixture *fx, const char *extra)
         "      flag: true\n"
         "      items: [first, second]\n"
         "%s",
-        PLUGIN_TEST_BACKEND, probe, extra);
+        PLUGIN_TEST_BACKEND, external, probe, extra);
 
     fx->dir = gr_test_tmpdir("plugin-services");
     gr_test_write_file(fx->dir, "app-config.yaml", text);
@@ -73,6 +74,12 @@ static void start(fixture *fx, const char *extra)
                                  200, NULL, 20000));
     free(text);
     free(probe);
+}
+
+/* Starts a server with the probe plugin; `extra` is appended to the config. */
+static void start(fixture *fx, const char *extra)
+{
+    start_with(fx, "", extra);
 }
 
 
@@ -293,6 +300,39 @@ static void policy_limits_reads_and_permissions(void **state)
     plugin_test_stop(&fx);
 }
 
+/* accessRestrictions limit a token under a disabled policy too, plugin permissions included. */
+static void restricted_token_denied_without_policy(void **state)
+{
+    const char *const restricted[] = {"Authorization: Bearer plugin-test-restricted-1", NULL};
+    fixture fx;
+    gr_test_output res;
+    char *url;
+
+    (void)state;
+    start_with(&fx,
+               "      - type: static\n"
+               "        options:\n"
+               "          token: plugin-test-restricted-1\n"
+               "          subject: restricted-bot\n"
+               "        accessRestrictions:\n"
+               "          - plugin: probe\n"
+               "            permissionAttribute:\n"
+               "              action: [read]\n",
+               "");
+    plugin_test_expect(&fx, "GET", "/api/probe/admin", 200, "\"code\":0");
+
+    url = gr_xasprintf("%s/api/probe/admin", fx.server.base_url);
+    res = gr_test_http("GET", url, restricted, NULL);
+    if (res.status != 403)
+        fprintf(stderr, "GET /api/probe/admin returned %d: %s\n", res.status, res.out);
+    assert_int_equal(res.status, 403);
+    assert_true(plugin_test_has(res.out, "probe.admin"));
+    gr_test_output_free(&res);
+
+    free(url);
+    plugin_test_stop(&fx);
+}
+
 /* A rule may grant a permission that only the plugin declares; serve checks it after setup. */
 static void policy_grants_plugin_permission(void **state)
 {
@@ -323,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_reads_own_subtree),
         cmocka_unit_test(routes_need_identity),
+        cmocka_unit_test(restricted_token_denied_without_policy),
         cmocka_unit_test(database_keeps_own_table),
         cmocka_unit_test(jobs_run_on_schedule),
         cmocka_unit_test(fetch_follows_allow_list),

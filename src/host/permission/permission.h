@@ -110,6 +110,14 @@ void gr_permission_policy_free(gr_permission_policy *policy);
 bool gr_permission_enabled(const gr_permission_policy *policy);
 
 /**
+ * Returns whether every permission is allowed to `identity` without an
+ * evaluation: when `policy` is NULL, or when it is disabled and `identity`
+ * (may be NULL) has no accessRestrictions. A restricted identity is always
+ * evaluated, because its restrictions apply under a disabled policy too.
+ */
+bool gr_permission_allows_all(const gr_permission_policy *policy, const gr_identity *identity);
+
+/**
  * Evaluates `permission` for `identity`. Rules are read in order and the
  * first rule that applies decides, so for each resource the result is that
  * of the first rule whose permissions match and whose `when` holds; when no

@@ -112,6 +112,13 @@ bool gr_permission_enabled(const gr_permission_policy *policy)
     return policy->enabled;
 }
 
+bool gr_permission_allows_all(const gr_permission_policy *policy, const gr_identity *identity)
+{
+    if (policy == NULL)
+        return true;
+    return !policy->enabled && (identity == NULL || identity->restrictions == NULL);
+}
+
 /* Parsing. `where` is the key path of the value being read, for messages. */
 
 typedef struct {

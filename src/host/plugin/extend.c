@@ -210,9 +210,7 @@ int gr_plugin__authorize(gr_plugin_ctx *ctx, gr_request *req, const char *permis
 
     if (permission == NULL)
         return gr_error_set(GR_EINVALID, "plugin %s: authorize needs a permission", ctx->id);
-    /* TODO: a disabled policy skips the accessRestrictions of external access
-     * too, so a restricted token passes every plugin permission. */
-    if (req == NULL || policy == NULL || !gr_permission_enabled(policy))
+    if (req == NULL || gr_permission_allows_all(policy, identity))
         return GR_OK;
     if (resource_ref != NULL)
         resource = load_resource(ctx, policy, identity, permission, resource_ref);

@@ -2,7 +2,6 @@
 /* Catalog permissions as filter predicates, and checks of one entity in SQL. */
 #include "plugins/catalog/permission/access.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,19 +108,6 @@ json_t *gr_catalog_criteria_predicate(const json_t *criteria)
     return criteria_predicate(criteria, 0);
 }
 
-/*
- * Returns whether every entity is allowed to `identity` without evaluating a
- * permission. With permission.enabled false, only the accessRestrictions of
- * an external-access identity can deny, and gr_permission_evaluate() applies
- * them.
- */
-static bool access_unchecked(const gr_permission_policy *policy, const gr_identity *identity)
-{
-    if (policy == NULL)
-        return true;
-    return !gr_permission_enabled(policy) && (identity == NULL || identity->restrictions == NULL);
-}
-
 int gr_catalog_access_get(const gr_permission_policy *policy, const gr_identity *identity,
                           const char *permission, json_t **out)
 {
@@ -129,7 +115,7 @@ int gr_catalog_access_get(const gr_permission_policy *policy, const gr_identity 
     int rc;
 
     *out = NULL;
-    if (access_unchecked(policy, identity))
+    if (gr_permission_allows_all(policy, identity))
         return GR_OK;
     if ((rc = gr_permission_evaluate(policy, identity, permission, &decision)) < 0)
         return rc;
@@ -179,7 +165,7 @@ int gr_catalog_permission_check(gr_db *db, const gr_permission_policy *policy,
     json_t *wanted = NULL;
     int rc;
 
-    if (access_unchecked(policy, identity))
+    if (gr_permission_allows_all(policy, identity))
         return GR_OK;
     rc = gr_catalog_access_get(policy, identity, "catalog.entity.read", &read);
     if (rc == GR_OK)
