@@ -340,6 +340,32 @@ static void glob_entries_over_max_rejected(void **state)
     free(root);
 }
 
+/* A name that is not UTF-8 cannot be stored, so the glob skips it and keeps the others. */
+static void glob_skips_non_utf8_names(void **state)
+{
+    char *root = gr_xasprintf("%s/names", tmp_dir);
+    char *pattern = gr_xasprintf("%s/names/**/*.yaml", tmp_dir);
+    char *good = gr_xasprintf("%s/names/good.yaml", tmp_dir);
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+
+    (void)state;
+    gr_test_write_file(root, "good.yaml", "kind: Component\n");
+    gr_test_write_file(root, "caf\xe9.yaml", "kind: Component\n");
+    gr_test_write_file(root, "bad\xff/inner.yaml", "kind: Component\n");
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+
+    assert_int_equal(gr_catalog__read_file(&settings, pattern, &files), GR_OK);
+    assert_int_equal(files.count, 1);
+    assert_string_equal(files.items[0].target, good);
+
+    gr_catalog__files_free(&files);
+    gr_catalog__settings_free(&settings);
+    free(good);
+    free(pattern);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +377,7 @@ int main(void)
         cmocka_unit_test(glob_skip_keeps_every_match),
         cmocka_unit_test(glob_files_over_max_rejected),
         cmocka_unit_test(glob_entries_over_max_rejected),
+        cmocka_unit_test(glob_skips_non_utf8_names),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
@@ -60,6 +62,7 @@ typedef struct {
     size_t cap;
     int rc;
     bool depth_warned; /* whether the folder depth limit was logged for this walk */
+    bool utf8_warned;  /* whether a name that is not UTF-8 was logged for this walk */
     size_t entries;     /* files and folders looked at so far */
     size_t max_entries; /* settings->glob_max_entries */
 } glob_walk;
@@ -130,6 +133,32 @@ static bool folder_may_match(const char *pattern, const char *dir)
     return match;
 }
 
+/* Whether `name` is valid UTF-8, checked by jansson as for every JSON string it makes. */
+static bool name_is_utf8(const char *name)
+{
+    json_t *text = json_string(name);
+    bool valid = text != NULL;
+
+    json_decref(text);
+    return valid;
+}
+
+/*
+ * Logs, once per walk, that an entry whose name is not valid UTF-8 is skipped.
+ * Such a name cannot go into an entity's annotations, the JSON of the API or a
+ * PostgreSQL text column, where one such file would fail the whole batch of
+ * its location. Backstage (Node.js) decodes such names with replacement
+ * characters, so it cannot read those files either.
+ */
+static void skip_non_utf8(glob_walk *state, const char *dir)
+{
+    if (!state->utf8_warned)
+        gr_log_fields(GR_LOG_WARN, "catalog",
+                      "glob skips a file or folder whose name is not valid UTF-8; rename it",
+                      "pattern", state->pattern, "folder", dir, NULL);
+    state->utf8_warned = true;
+}
+
 static void walk(glob_walk *state, const char *dir, int depth)
 {
     DIR *handle;
@@ -165,6 +194,10 @@ static void walk(glob_walk *state, const char *dir, int depth)
                                      "use a pattern with a longer fixed folder",
                                      state->pattern, state->max_entries);
             break;
+        }
+        if (!name_is_utf8(entry->d_name)) {
+            skip_non_utf8(state, dir);
+            continue;
         }
         path = gr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, entry->d_name);
         /* Folders reached through symbolic links are not entered, so a link
