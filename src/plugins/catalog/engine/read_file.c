@@ -147,8 +147,7 @@ static bool name_is_utf8(const char *name)
  * Logs, once per walk, that an entry whose name is not valid UTF-8 is skipped.
  * Such a name cannot go into an entity's annotations, the JSON of the API or a
  * PostgreSQL text column, where one such file would fail the whole batch of
- * its location. Backstage (Node.js) decodes such names with replacement
- * characters, so it cannot read those files either.
+ * its location.
  */
 static void skip_non_utf8(glob_walk *state, const char *dir)
 {
