@@ -61,6 +61,13 @@ int gr_http_server_check_bind(const gr_http_server *server)
                             "machine has the address %s; set backend.listen.host to one of its "
                             "addresses, or to 0.0.0.0 or :: to listen on all of them",
                             server->bind_address, server->opts.port, server->bind_address);
+    /* An IPv4-mapped address (::ffff:a.b.c.d) cannot be bound on an IPv6-only socket. */
+    if (error == EINVAL && addr.ss_family == AF_INET6 &&
+        IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&addr)->sin6_addr))
+        return gr_error_set(GR_EBACKEND,
+                            "listening on %s port %d failed: an IPv4-mapped IPv6 address cannot "
+                            "be bound; set backend.listen.host to the IPv4 address itself",
+                            server->bind_address, server->opts.port);
     if (error != 0)
         return gr_error_set(GR_EBACKEND, "listening on %s port %d failed: %s",
                             server->bind_address, server->opts.port, strerror(error));

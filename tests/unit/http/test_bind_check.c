@@ -144,6 +144,17 @@ static void bind_check_foreign_address(void **state)
     assert_contains(message, "backend.listen.host");
 }
 
+static void bind_check_ipv4_mapped_address(void **state)
+{
+    char message[512];
+
+    (void)state;
+    assert_int_equal(check("::ffff:127.0.0.1", 7007, message, sizeof(message)), GR_EBACKEND);
+    assert_contains(message, "listening on ::ffff:127.0.0.1 port 7007 failed");
+    assert_contains(message, "IPv4-mapped");
+    assert_contains(message, "backend.listen.host");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +162,7 @@ int main(void)
         cmocka_unit_test(bind_check_port_zero),
         cmocka_unit_test(bind_check_ipv6_only),
         cmocka_unit_test(bind_check_foreign_address),
+        cmocka_unit_test(bind_check_ipv4_mapped_address),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
