@@ -14,6 +14,7 @@
 #include "host/store/db.h"
 #include "plugins/catalog/cli.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/read.h"
 
 /* Default time import waits for the catalog to become idle, in seconds. */
 #define IMPORT_TIMEOUT_DEFAULT_S 600
@@ -59,14 +60,13 @@ static int location_of(const char *argument, char **type, char **target)
         return GR_OK;
     }
     *type = gr_xstrdup("file");
-    if (argument[0] == '/') {
+    if (argument[0] == '/')
         *target = gr_xstrdup(argument);
-    } else if (getcwd(absolute, sizeof(absolute)) != NULL) {
-        *target = gr_xasprintf("%s/%s", absolute,
-                               strncmp(argument, "./", 2) == 0 ? argument + 2 : argument);
-    } else {
+    else if (getcwd(absolute, sizeof(absolute)) != NULL)
+        *target = gr_xasprintf("%s/%s", absolute, argument);
+    else
         return gr_error_set(GR_EBACKEND, "the current folder cannot be read");
-    }
+    gr_catalog__normalize_path(*target);
     if (stat(*target, &st) == 0 && S_ISDIR(st.st_mode)) {
         char *file = gr_xasprintf("%s/catalog-info.yaml", *target);
 

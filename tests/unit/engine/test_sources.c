@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "plugins/catalog/engine/settings.h"
 #include "plugins/catalog/engine/store.h"
 #include "unit/engine/engine_fixture.h"
 
@@ -525,6 +526,33 @@ static void two_workers_never_share_rows(void **state)
     gr_db_close(other_db);
 }
 
+/* File targets of the config lose "." and ".." segments, as Backstage resolves them. */
+static void file_targets_normalized(void **state)
+{
+    json_t *config = json_loads(
+        "{\"catalog\": {\"locations\": ["
+        "{\"type\": \"file\", \"target\": \"./app/../catalog/./all.yaml\"},"
+        "{\"type\": \"file\", \"target\": \"/srv//teams/a/../b/*.yaml\"}]}}",
+        0, NULL);
+    char cwd[4096];
+    char *expected;
+    gr_catalog_settings settings;
+
+    (void)state;
+    assert_non_null(config);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    expected = gr_xasprintf("%s/catalog/all.yaml", strcmp(cwd, "/") == 0 ? "" : cwd);
+
+    assert_int_equal(gr_catalog__settings_read(&settings, config), GR_OK);
+    assert_int_equal(settings.location_count, 2);
+    assert_string_equal(settings.locations[0].target, expected);
+    assert_string_equal(settings.locations[1].target, "/srv/teams/b/*.yaml");
+
+    gr_catalog__settings_free(&settings);
+    free(expected);
+    json_decref(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +563,7 @@ int main(void)
         ENGINE_TEST_SQLITE(url_through_github_integration),
         ENGINE_TEST_SQLITE(file_placeholder_reads_url),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
+        cmocka_unit_test(file_targets_normalized),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -12,6 +12,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "plugins/catalog/engine/read.h"
 #include "plugins/catalog/engine/util.h"
 
 /* Processing workers when catalog.processingWorkers is absent: the number of
@@ -42,16 +43,15 @@ static char *trim_slash(char *url)
     return url;
 }
 
-/* Makes a file target absolute against the working directory. */
+/* Makes a file target absolute against the working directory, without "." and ".." segments,
+ * as Node.js's path.resolve() gives Backstage its file targets. */
 static char *absolute_path(const char *path)
 {
     char cwd[PATH_MAX];
 
     if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-        return gr_xstrdup(path);
-    if (strncmp(path, "./", 2) == 0)
-        path += 2;
-    return gr_xasprintf("%s/%s", cwd, path);
+        return gr_catalog__normalize_path(gr_xstrdup(path));
+    return gr_catalog__normalize_path(gr_xasprintf("%s/%s", cwd, path));
 }
 
 /* Returns the milliseconds of a unit word ("ms", "s", "seconds", "m", "h", "d"), or -1. */
