@@ -44,7 +44,7 @@ static char *trim_slash(char *url)
 }
 
 /* Makes a file target absolute against the working directory, without "." and ".." segments,
- * as Node.js's path.resolve() gives Backstage its file targets. */
+ * as Backstage's ConfigLocationEntityProvider resolves it with Node.js's path.resolve(). */
 static char *absolute_path(const char *path)
 {
     char cwd[PATH_MAX];
