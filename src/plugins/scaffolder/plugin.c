@@ -258,6 +258,7 @@ static void open_catalog(gr_scaffolder_plugin *plugin)
         .db = plugin->host->db,
         .config = gr_config_node(plugin->host->config, ""),
         .instance_id = plugin->host->instance_id,
+        .registers_only = true,
     };
     gr_catalog *catalog = NULL;
 

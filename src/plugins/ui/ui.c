@@ -239,6 +239,7 @@ static int ui_open_catalog(gr_ui *ui)
         .db = ui->db,
         .config = gr_config_node(ui->config, ""),
         .instance_id = ui->host->instance_id,
+        .registers_only = true,
     };
 
     return gr_catalog_new(&ui->catalog, &options);

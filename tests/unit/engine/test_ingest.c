@@ -242,6 +242,31 @@ static void search_index_after_stop(void **state)
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
 }
 
+/* A handle that only registers locations leaves the indexes to the engine's first load. */
+static void search_index_left_to_engine(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *text = engine_expand(fixture, config_all_kinds);
+    json_t *config = json_loads(text, 0, NULL);
+    gr_catalog_options options = {.db = fixture->db->db, .config = config,
+                                  .instance_id = "registering", .registers_only = true};
+    gr_catalog *other = NULL;
+
+    assert_non_null(config);
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+
+    assert_int_equal(gr_catalog_new(&other, &options), GR_OK);
+    gr_catalog_free(other);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+
+    engine_idle(fixture);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
+    json_decref(config);
+    free(text);
+}
+
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
 static void write_bulk(engine_fixture *fixture, int count)
 {
@@ -318,6 +343,7 @@ int main(void)
         ENGINE_TEST_SQLITE(default_rules_reject_groups),
         ENGINE_TEST_SQLITE(search_index_after_first_load),
         ENGINE_TEST_SQLITE(search_index_after_stop),
+        ENGINE_TEST_SQLITE(search_index_left_to_engine),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
     };
 

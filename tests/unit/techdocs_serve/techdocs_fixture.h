@@ -45,7 +45,7 @@ static inline void techdocs_write_source(const char *dir, const char *home_text)
  * engine ingest it, so the entity carries the annotations the engine sets. */
 static inline void techdocs_add_entity(gr_db *db, const char *dir)
 {
-    gr_catalog_options options = {db, NULL, "techdocs-test"};
+    gr_catalog_options options = {.db = db, .instance_id = "techdocs-test"};
     gr_catalog *catalog = NULL;
     char *target = gr_xasprintf("%s/catalog-info.yaml", dir);
 

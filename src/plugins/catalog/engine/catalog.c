@@ -319,7 +319,7 @@ int gr_catalog_new(gr_catalog **out, const gr_catalog_options *options)
         rc = gr_catalog_migrate(catalog->db);
     if (rc == GR_OK)
         tune_sqlite_writer(catalog->db);
-    if (rc == GR_OK)
+    if (rc == GR_OK && !options->registers_only)
         rc = gr_catalog__search_index_defer(catalog);
     if (rc == GR_OK)
         rc = gr_catalog__instances_register(catalog);
