@@ -39,8 +39,8 @@ typedef struct {
     gr_db *db;              /* borrowed; must outlive the engine */
     const json_t *config;   /* borrowed root of the app config, or NULL for defaults */
     const char *instance_id; /* lease owner name, unique per process; NULL makes one */
-    /* True for a handle that never processes (it registers locations and asks for
-     * refreshes), so it leaves the search indexes of a first load to the engine that does. */
+    /* True for a handle that never processes and only registers locations and requests
+     * refreshes, so it leaves the search indexes of a first load to the engine that processes. */
     bool registers_only;
 } gr_catalog_options;
 
