@@ -230,8 +230,10 @@ static void serve_port_in_use_exits_1(void **state)
 {
     char *dir = gr_test_tmpdir("serve-port-in-use");
     const char *const argv[] = {"serve", "--config", "second.yaml", NULL};
+    char *database = gr_xasprintf("%s/data/second.sqlite", dir);
     gr_test_server server;
     gr_test_output res;
+    struct stat st;
     char *second;
 
     (void)state;
@@ -253,8 +255,11 @@ static void serve_port_in_use_exits_1(void **state)
     assert_non_null(strstr(res.err, "is in use"));
     assert_null(strstr(res.err, "processing workers"));
     gr_test_output_free(&res);
+    /* The failed start created no database. */
+    assert_int_not_equal(stat(database, &st), 0);
 
     assert_int_equal(gr_test_server_stop(&server), 0);
+    free(database);
     free(second);
     gr_test_rmtree(dir);
     free(dir);

@@ -111,6 +111,13 @@ void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated
 int gr_http_server_check_bind(const gr_http_server *server);
 
 /**
+ * Does what gr_http_server_check_bind() does for `address` and `port` before
+ * any server exists. An address that is not IPv4 or IPv6, and a port outside
+ * 1 to 65535, pass the check, so that gr_http_server_new() reports them.
+ */
+int gr_http_check_bind(const char *address, int port);
+
+/**
  * Binds and starts serving. Returns 0, GR_EINVALID when already started, or
  * GR_EBACKEND when the address cannot be bound (the message names it).
  */

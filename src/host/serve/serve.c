@@ -129,8 +129,6 @@ static int serve_open_http(serve_state *state)
 
     if ((error = gr_http_server_new(&state->host.http, &opts)) < 0)
         return error;
-    if ((error = gr_http_server_check_bind(state->host.http)) < 0)
-        return error;
     if ((error = gr_auth_new(&state->auth, state->config, state->host.db)) < 0)
         return error;
     gr_http_set_authenticator(state->host.http, gr_auth_authenticate, state->auth);
@@ -230,6 +228,11 @@ static int serve_start(serve_state *state, const struct timespec *started)
 {
     int error;
 
+    /* A port in use fails start-up before the database is created or migrated. */
+    if ((error = gr_http_check_bind(
+             gr_config_string(state->config, "backend.listen.host", "127.0.0.1"),
+             (int)gr_config_int(state->config, "backend.listen.port", 7007))) < 0)
+        return error;
     if ((error = serve_open_db(state)) < 0)
         return error;
     if ((error = gr_sched_new(&state->host.sched, state->host.db, state->instance_id)) < 0)
