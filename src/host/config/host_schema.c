@@ -129,7 +129,7 @@ static const char *const external_access_types[] = {"static", "legacy", "jwks", 
 static int check_legacy_access(const json_t *options, gr_buf *message)
 {
     if (!json_is_string(json_object_get(options, "secret"))) {
-        gr_buf_puts(message, "a legacy entry needs options.secret (is its variable set?)");
+        gr_buf_puts(message, "a legacy entry needs options.secret");
         return 1;
     }
     if (!json_is_string(json_object_get(options, "subject"))) {
@@ -169,7 +169,7 @@ static int check_external_access(json_t **value, gr_buf *message)
         return 0;
     token = json_string_value(json_object_get(options, "token"));
     if (token == NULL) {
-        gr_buf_puts(message, "a static entry needs options.token (is its variable set?)");
+        gr_buf_puts(message, "a static entry needs options.token");
         return 1;
     }
     if (strlen(token) < HOST_STATIC_TOKEN_MIN_LEN || strpbrk(token, " \t\r\n") != NULL) {

@@ -196,6 +196,26 @@ static bool check_allowed(validator *v, const gr_config_key *key, const json_t *
 }
 
 /*
+ * Names, after a failed check of the value at the current path, the first unset environment
+ * variable that left out a value inside it, such as options.token of an externalAccess entry.
+ */
+static void undefined_inside_hint(validator *v, gr_buf *out)
+{
+    const char *path = gr_buf_cstr(&v->path);
+    size_t len = strlen(path);
+    const char *inner;
+    json_t *name;
+
+    json_object_foreach(v->cfg->undefined, inner, name) {
+        if (strncmp(inner, path, len) == 0 && (inner[len] == '.' || inner[len] == '[')) {
+            gr_buf_printf(out, " (environment variable %s is not set, so %s was left out)",
+                          json_string_value(name), inner);
+            return;
+        }
+    }
+}
+
+/*
  * Checks a declared value: type (after coercion), allowed set and the key's
  * own check. Stores a replacement (new reference) in *replacement when the
  * value changed. Returns false after reporting an error.
@@ -230,6 +250,7 @@ static bool check_declared(validator *v, const gr_config_key *key, json_t *value
         json_t *checked = current;
 
         if (key->check(&checked, &message) != 0) {
+            undefined_inside_hint(v, &message);
             gr_config__error(v->errors, v->cfg, GR_EINVALID, place(origin), gr_buf_cstr(&v->path),
                              "%s", gr_buf_cstr(&message));
             ok = false;

@@ -170,6 +170,22 @@ static void missing_required_names_variable(void **state)
                      "because environment variable GR_TEST_UNSET is not set)");
 }
 
+/* A custom check that fails on a value an unset variable left out names that variable. */
+static void failed_check_names_variable(void **state)
+{
+    (void)state;
+    unsetenv("GR_TEST_UNSET_TOKEN");
+    fixture_write("app.yaml", "backend:\n  auth:\n    externalAccess:\n"
+                              "      - type: static\n        options:\n"
+                              "          token: ${GR_TEST_UNSET_TOKEN}\n"
+                              "          subject: ci-bot\n");
+
+    assert_int_equal(fixture_load_bad("app.yaml"), GR_EINVALID);
+    assert_error_has("backend.auth.externalAccess[0]: a static entry needs options.token "
+                     "(environment variable GR_TEST_UNSET_TOKEN is not set, so "
+                     "backend.auth.externalAccess[0].options.token was left out)");
+}
+
 static void pg_needs_connection(void **state)
 {
     gr_config *cfg;
@@ -414,6 +430,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(array_item_not_allowed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(missing_required_key, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(missing_required_names_variable, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(failed_check_names_variable, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(pg_needs_connection, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(errors_listed_together, fixture_setup, fixture_teardown),
