@@ -57,6 +57,14 @@ static const char readonly_config[] =
     "\"Location\", \"Group\", \"User\", \"System\", \"Domain\", \"Resource\"]}],"
     " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
 
+/* The same configuration with file locations allowed for registration. */
+static const char file_locations_config[] =
+    "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:9\"}]}},"
+    " \"catalog\": {\"allowedLocationTypes\": [\"url\", \"file\"], \"rules\": [{\"allow\": "
+    "[\"Component\", \"API\", \"Location\", \"Group\", \"User\", \"System\", \"Domain\", "
+    "\"Resource\"]}],"
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
+
 static int setup_with(void **state, const char *engine_config)
 {
     api_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
@@ -93,6 +101,11 @@ static int setup(void **state)
 static int setup_readonly(void **state)
 {
     return setup_with(state, readonly_config);
+}
+
+static int setup_file_locations(void **state)
+{
+    return setup_with(state, file_locations_config);
 }
 
 static int teardown(void **state)
@@ -217,6 +230,109 @@ static void locations_lifecycle(void **state)
     gr_test_output_free(&res);
 }
 
+/* Sends PUT /locations/`id` with `body` and returns the response. */
+static gr_test_output put_location(api_fixture *fixture, const char *id, const char *body)
+{
+    char *path = gr_xasprintf("/locations/%s", id);
+    gr_test_output res = call(fixture, "PUT", path, body);
+
+    free(path);
+    return res;
+}
+
+static int status_of(api_fixture *fixture, const char *path)
+{
+    gr_test_output res = call(fixture, "GET", path, NULL);
+    int status = res.status;
+
+    gr_test_output_free(&res);
+    return status;
+}
+
+/* PUT /locations/:id moves a location to a new target: what only the old one supplied goes. */
+static void location_update_replaces_entities(void **state)
+{
+    api_fixture *fixture = *state;
+    const char *dir = fixture->engine->dir;
+    json_t *locations = NULL;
+    const char *config_id = NULL;
+    size_t index;
+    json_t *item;
+    char *request;
+    char *id;
+    json_t *body;
+    gr_test_output res;
+
+    engine_write(fixture->engine, "alpha.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n");
+    engine_write(fixture->engine, "beta.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: beta\n"
+                 "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n");
+    request = gr_xasprintf("{\"type\":\"file\",\"target\":\"%s/alpha.yaml\"}", dir);
+    res = call(fixture, "POST", "/locations", request);
+    body = body_of(&res);
+    assert_int_equal(res.status, 201);
+    id = gr_xstrdup(json_string_value(json_object_get(json_object_get(body, "location"), "id")));
+    json_decref(body);
+    gr_test_output_free(&res);
+    free(request);
+    engine_idle(fixture->engine);
+    assert_int_equal(status_of(fixture, "/entities/by-name/component/default/alpha"), 200);
+
+    request = gr_xasprintf("{\"type\":\"file\",\"target\":\"%s/beta.yaml\"}", dir);
+    res = put_location(fixture, id, request);
+    body = body_of(&res);
+    assert_int_equal(res.status, 200);
+    assert_string_equal(json_string_value(json_object_get(body, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(body, "type")), "file");
+    assert_non_null(strstr(json_string_value(json_object_get(body, "target")), "/beta.yaml"));
+    assert_null(json_object_get(body, "origin"));
+    json_decref(body);
+    gr_test_output_free(&res);
+    free(request);
+    engine_idle(fixture->engine);
+    assert_int_equal(status_of(fixture, "/entities/by-name/component/default/alpha"), 404);
+    assert_int_equal(status_of(fixture, "/entities/by-name/component/default/beta"), 200);
+
+    /* The target of another location, here the configured one, is a conflict. */
+    request = gr_xasprintf("{\"type\":\"file\",\"target\":\"%s/root.yaml\"}", dir);
+    res = put_location(fixture, id, request);
+    assert_error(&res, 409, "ConflictError", NULL);
+    gr_test_output_free(&res);
+    free(request);
+
+    /* A configured location is changed in the config, not through the API. */
+    assert_int_equal(gr_catalog_list_locations(fixture->engine->catalog, &locations), GR_OK);
+    json_array_foreach(locations, index, item)
+    {
+        if (strcmp(json_string_value(json_object_get(item, "origin")), "config") == 0)
+            config_id = json_string_value(json_object_get(item, "id"));
+    }
+    assert_non_null(config_id);
+    res = put_location(fixture, config_id,
+                       "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/x.yaml\"}");
+    assert_error(&res, 403, "NotAllowedError", NULL);
+    gr_test_output_free(&res);
+    json_decref(locations);
+
+    res = put_location(fixture, "00000000-0000-4000-8000-000000000000",
+                       "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/x.yaml\"}");
+    assert_error(&res, 404, "NotFoundError",
+                 "Found no location with ID 00000000-0000-4000-8000-000000000000");
+    gr_test_output_free(&res);
+    res = put_location(fixture, id, "{\"type\":\"url\"}");
+    assert_error(&res, 400, "InputError", NULL);
+    gr_test_output_free(&res);
+    res = put_location(fixture, id, "{\"target\":\"http://127.0.0.1:9/x.yaml\",\"extra\":1}");
+    assert_error(&res, 400, "InputError", NULL);
+    gr_test_output_free(&res);
+    res = put_location(fixture, id, "{\"type\":\"nope\",\"target\":\"x\"}");
+    assert_error(&res, 400, "InputError", NULL);
+    gr_test_output_free(&res);
+    free(id);
+}
+
 /* catalog.readonly rejects registering and deleting locations, as Backstage does, and still
  * serves reads and dry runs. */
 static void readonly_rejects_location_writes(void **state)
@@ -250,6 +366,9 @@ static void readonly_rejects_location_writes(void **state)
     path = gr_xasprintf("/locations/%s",
                         json_string_value(json_object_get(location, "id")));
     res = call(fixture, "DELETE", path, NULL);
+    assert_error(&res, 403, "NotAllowedError", "This operation not allowed in readonly mode");
+    gr_test_output_free(&res);
+    res = call(fixture, "PUT", path, "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/x.yaml\"}");
     assert_error(&res, 403, "NotAllowedError", "This operation not allowed in readonly mode");
     gr_test_output_free(&res);
     res = call(fixture, "GET", path, NULL);
@@ -454,6 +573,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(readonly_rejects_location_writes, setup_readonly,
                                         teardown),
         cmocka_unit_test_setup_teardown(location_by_entity_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(location_update_replaces_entities, setup_file_locations,
+                                        teardown),
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
         cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),

@@ -720,6 +720,10 @@ static void user_writes_checked(void **state)
     res = call_user("DELETE", "/api/catalog/locations/00000000-0000-0000-0000-000000000000", NULL);
     assert_not_allowed(&res, "DELETE /locations/:id");
     gr_test_output_free(&res);
+    res = call_user("PUT", "/api/catalog/locations/00000000-0000-0000-0000-000000000000",
+                    "{\"type\":\"url\",\"target\":\"https://example.com/catalog-info.yaml\"}");
+    assert_not_allowed(&res, "PUT /locations/:id");
+    gr_test_output_free(&res);
     res = call_user("POST", "/api/catalog/validate-entity",
                     "{\"entity\":{},\"location\":\"url:https://example.com/x.yaml\"}");
     assert_not_allowed(&res, "POST /validate-entity");

@@ -33,6 +33,7 @@ typedef struct gr_catalog_api gr_catalog_api;
  *   GET    /locations/by-entity/:kind/:namespace/:name
  *                                             catalog.location.read and entity read
  *   POST   /locations                         catalog.location.create
+ *   PUT    /locations/:id                     catalog.location.create and .delete
  *   DELETE /locations/:id                     catalog.location.delete
  *   GET    /entities/unprocessed/failed, GET /entities/unprocessed/pending
  *       catalog.entity.read allowed for every entity (a conditional decision

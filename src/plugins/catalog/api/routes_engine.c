@@ -417,6 +417,61 @@ static int location_delete(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
+/*
+ * Reads the body of PUT /locations/:id: {target, type?}, where a missing type
+ * is "url" as Backstage's CatalogClient sends it.
+ */
+static int location_update_input(const json_t *body, const char **type, const char **target)
+{
+    const json_t *type_value = json_object_get(body, "type");
+    const char *key;
+    json_t *value;
+
+    *target = json_string_value(json_object_get(body, "target"));
+    *type = type_value == NULL ? "url" : json_string_value(type_value);
+    if (*type == NULL || *target == NULL)
+        return gr_error_set(GR_EINVALID, "Malformed request: the location needs a string target "
+                                         "member and, if given, a string type");
+    json_object_foreach((json_t *)body, key, value)
+    {
+        if (strcmp(key, "type") != 0 && strcmp(key, "target") != 0)
+            return gr_error_set(GR_EINVALID, "Malformed request: unrecognized key '%s'", key);
+    }
+    return GR_OK;
+}
+
+/* An update removes what the old target supplied and adds the new one, so it needs both the
+ * create and the delete permission of locations. */
+static int location_put(gr_request *req, gr_response *res, void *payload)
+{
+    const struct gr_catalog_api *api = payload;
+    json_t *body = NULL;
+    json_t *location = NULL;
+    const char *type;
+    const char *target;
+    int rc;
+
+    if ((rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, actor(req))) < 0)
+        return rc;
+    rc = reject_readonly(api);
+    if (rc == GR_OK)
+        rc = gr_catalog_api__require(req, api, "catalog.location.create");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__require(req, api, "catalog.location.delete");
+    if (rc == GR_OK)
+        rc = gr_catalog_api__body_required(req, &body);
+    if (rc == GR_OK)
+        rc = location_update_input(body, &type, &target);
+    if (rc == GR_OK)
+        rc = gr_catalog_update_location(api->catalog, gr_req_param(req, "id"), type, target,
+                                        &location);
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, public_location(location));
+    json_decref(location);
+    json_decref(body);
+    return rc;
+}
+
 static int location_by_entity_get(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
@@ -595,6 +650,7 @@ int gr_catalog_api__routes_engine(const gr_catalog_api_router *router, struct gr
         {"POST", "/locations", locations_post},
         {"POST", "/locations/by-query", locations_query_post},
         {"GET", "/locations/:id", location_get},
+        {"PUT", "/locations/:id", location_put},
         {"DELETE", "/locations/:id", location_delete},
         {"GET", "/locations/by-entity/:kind/:namespace/:name", location_by_entity_get},
         {"DELETE", "/entities/by-uid/:uid", entity_delete},

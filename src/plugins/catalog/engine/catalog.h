@@ -123,6 +123,19 @@ int gr_catalog_import_location(gr_catalog *catalog, const char *type, const char
                                json_t **location_out);
 
 /**
+ * Changes the type and target of user location `id`, keeping its id. Its old
+ * Location entity goes, with every entity only it kept alive, and the new one
+ * is processed soon. The new type and target pass the checks of
+ * gr_catalog_add_location(). Stores {id, type, target, entityRef} in
+ * *location_out (may be NULL; caller releases). Returns 0; GR_ENOTFOUND for
+ * an unknown id; GR_EDENIED for a location from the config or a URL host that
+ * is not allowed; GR_ECONFLICT when another location has that type and
+ * target; GR_EINVALID; or a database error.
+ */
+int gr_catalog_update_location(gr_catalog *catalog, const char *id, const char *type,
+                               const char *target, json_t **location_out);
+
+/**
  * Removes a user location and deletes every entity only it kept alive.
  * Returns 0, GR_ENOTFOUND, GR_EDENIED for a location from the config, or a database error.
  */

@@ -89,4 +89,12 @@ void gr_catalog__notify(gr_catalog *catalog, const char *entity_ref, int deleted
  */
 int gr_catalog__work_once(gr_catalog *catalog, bool *did_work);
 
+/**
+ * Checks a location that a user registers: a known type with a target (an
+ * absolute path for file), a type that catalog.allowedLocationTypes lists,
+ * and for url a host the reading allow list permits. Returns 0, GR_EINVALID
+ * or GR_EDENIED with Backstage's messages.
+ */
+int gr_catalog__check_registered(gr_catalog *catalog, const char *type, const char *target);
+
 #endif

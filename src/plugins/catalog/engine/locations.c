@@ -352,8 +352,7 @@ done:
     return rc;
 }
 
-int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *target, int dry_run_flag,
-                            json_t **location_out, json_t **entities_out, json_t **exists_out)
+int gr_catalog__check_registered(gr_catalog *catalog, const char *type, const char *target)
 {
     int rc = check_location_input(type, target);
 
@@ -372,6 +371,16 @@ int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *t
                             "Reading from '%s' is not allowed. You may need to configure an "
                             "integration for the host or add it to backend.reading.allow",
                             target);
+    return GR_OK;
+}
+
+int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *target, int dry_run_flag,
+                            json_t **location_out, json_t **entities_out, json_t **exists_out)
+{
+    int rc = gr_catalog__check_registered(catalog, type, target);
+
+    if (rc != GR_OK)
+        return rc;
     if (dry_run_flag) {
         json_t *entities = NULL;
         bool exists = false;
