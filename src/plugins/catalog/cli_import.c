@@ -196,9 +196,15 @@ int gr_catalog_cli_import(int argc, char **argv)
         goto done;
     }
     print_errors(errors);
-    printf("%lld entities, %lld in the catalog, %zu from this location with processing errors\n",
-           (long long)counts.entities, (long long)counts.final, json_array_size(errors));
+    printf("this location: %zu entities with processing errors; whole catalog: %lld entities "
+           "read, %lld of them stitched\n",
+           json_array_size(errors), (long long)counts.entities, (long long)counts.final);
     status = json_array_size(errors) > 0 ? 1 : 0;
+    if (status != 0)
+        fprintf(stderr,
+                "greenroom catalog import: the location stays registered; fix the files and "
+                "import again, or remove it with DELETE /api/catalog/locations/%s\n",
+                json_string_value(json_object_get(location, "id")));
 done:
     json_decref(location);
     json_decref(errors);
