@@ -7,9 +7,9 @@
 # Inputs that crash are saved as build/fuzz/artifacts/<target>-crash-*, and
 # an input that runs longer than 25 seconds counts as a failure (a hang).
 # Targets get /dev/null as standard input, so no input can make one wait there.
-# FUZZ_SEED=N makes libFuzzer generate the same inputs on every run (the test
-# suite sets it, so a run cannot fail on an input that earlier runs never
-# tried); without it each run draws a random seed.
+# FUZZ_SEED=N passes -seed=N and starts from the committed seeds alone, so
+# libFuzzer generates the same inputs in the same order on every run. The
+# test suite sets it. Without it each run draws a random seed.
 # libmicrohttpd's error-log callback hands us a format string to vsnprintf,
 # which clang's -Wformat-nonliteral flags, so that one warning is not an error
 # here.

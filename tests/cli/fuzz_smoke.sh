@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Runs every libFuzzer target for 8 seconds with a fixed seed, so that every
-# run tries the same inputs in the same order (a slower machine tries fewer of
-# them); any crash, leak, hang or sanitizer report fails the test. Skips when
+# Runs every libFuzzer target for 8 seconds with a fixed seed, so every run
+# tries the same inputs in the same order, and a slower machine tries fewer of
+# them. Any crash, leak, hang or sanitizer report fails the test. Skips when
 # clang is not installed.
 set -eu
 cd "$(dirname "$0")/../.."

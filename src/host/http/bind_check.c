@@ -34,7 +34,7 @@ int gr_http_check_bind(const char *address, int port)
 {
     struct sockaddr_storage addr;
     socklen_t length = bind_check_address(address, port, &addr);
-    int one = 1;
+    int enabled = 1;
     int fd, error = 0;
 
     /* Port 0 means any free port, which cannot be taken. An invalid address or port is
@@ -47,9 +47,9 @@ int gr_http_check_bind(const char *address, int port)
                             address, port, strerror(errno));
     /* libmicrohttpd sets SO_REUSEADDR by default, and IPV6_V6ONLY when dual stack is off as
      * here, so the check sets both to bind as the server will. */
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &enabled, sizeof(enabled));
     if (addr.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &enabled, sizeof(enabled));
     if (bind(fd, (struct sockaddr *)&addr, length) != 0)
         error = errno;
     close(fd);

@@ -8,6 +8,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/common/utf8.h"
 #include "host/http/internal.h"
 #include "host/log/log.h"
 
@@ -145,52 +146,14 @@ static const char *mount_relative_url(gr_request *req)
     return gr_arena_printf(req->arena, "/%s", rest);
 }
 
-/* Returns the length of the valid UTF-8 sequence at `p` (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_sequence_length(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-            return 0;
-        if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
-            return 0;
-        return 3;
-    }
-    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-            return 0;
-        if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 /* Returns `text` with each byte that is not part of valid UTF-8 replaced by
  * U+FFFD, because JSON strings must be valid UTF-8. */
 static const char *utf8_repair(gr_arena *arena, const char *text)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    gr_buf repaired = GR_BUF_INIT;
-    const char *out;
+    char *repaired = gr_utf8_repair(text);
+    const char *out = gr_arena_strdup(arena, repaired);
 
-    while (*p != '\0') {
-        size_t len = utf8_sequence_length(p);
-
-        if (len == 0) {
-            gr_buf_puts(&repaired, "\xef\xbf\xbd");
-            p++;
-        } else {
-            gr_buf_append(&repaired, p, len);
-            p += len;
-        }
-    }
-    out = gr_arena_strdup(arena, gr_buf_cstr(&repaired));
-    gr_buf_free(&repaired);
+    free(repaired);
     return out;
 }
 

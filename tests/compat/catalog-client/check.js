@@ -294,16 +294,19 @@ async function main() {
   await check('updateLocation moves a location to a new target', async () => {
     const moved = `${fileBase}/moved.yaml`;
     const updated = await client.updateLocation(added.location.id, { type: 'url', target: moved });
-    expect(updated.id === added.location.id && updated.type === 'url' && updated.target === moved,
-      JSON.stringify(updated));
+    expect(updated.id === added.location.id, JSON.stringify(updated));
+    expect(updated.type === 'url', JSON.stringify(updated));
+    expect(updated.target === moved, JSON.stringify(updated));
     const byId = await client.getLocationById(added.location.id);
-    expect(byId && byId.target === moved, JSON.stringify(byId));
+    expect(byId !== undefined, 'updated location not found');
+    expect(byId.target === moved, JSON.stringify(byId));
     expect((await client.getLocationByRef(`url:${target}`)) === undefined, 'old target listed');
     const missing = await expectRejection(
       client.updateLocation('00000000-0000-4000-8000-000000000000', { target: moved }), 404);
     expect(missing.body.error.name === 'NotFoundError', JSON.stringify(missing.body));
     const back = await client.updateLocation(added.location.id, { target });
-    expect(back.target === target && back.type === 'url', JSON.stringify(back));
+    expect(back.target === target, JSON.stringify(back));
+    expect(back.type === 'url', JSON.stringify(back));
   });
 
   await check('removeLocationById', async () => {

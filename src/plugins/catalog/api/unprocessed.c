@@ -2,7 +2,6 @@
 /* Refresh-state rows without a final entity: listing them as failed or pending, deleting one. */
 #include "plugins/catalog/api/unprocessed.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +9,9 @@
 #include <time.h>
 
 #include "host/common/alloc.h"
-#include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/common/utf8.h"
+#include "plugins/catalog/engine/sql.h"
 
 /* True for a row that has no final entity, as the read routes see it. */
 #define NO_FINAL_ENTITY                                                                            \
@@ -66,72 +66,20 @@ static json_t *iso_time(int64_t ms)
     return json_string(text);
 }
 
-/* Returns the length of the valid UTF-8 sequence at the start of `text` (`left` bytes), or 0. */
-static size_t utf8_sequence_length(const unsigned char *text, size_t left)
-{
-    uint32_t code_point;
-    uint32_t min_code_point;
-    size_t length;
-
-    if (text[0] < 0x80)
-        return 1;
-    if (text[0] >= 0xc2 && text[0] <= 0xdf) {
-        length = 2;
-        code_point = text[0] & 0x1fu;
-        min_code_point = 0x80;
-    } else if ((text[0] & 0xf0) == 0xe0) {
-        length = 3;
-        code_point = text[0] & 0x0fu;
-        min_code_point = 0x800;
-    } else if (text[0] >= 0xf0 && text[0] <= 0xf4) {
-        length = 4;
-        code_point = text[0] & 0x07u;
-        min_code_point = 0x10000;
-    } else {
-        return 0;
-    }
-
-    if (left < length)
-        return 0;
-    for (size_t i = 1; i < length; i++) {
-        if ((text[i] & 0xc0) != 0x80)
-            return 0;
-        code_point = (code_point << 6) | (text[i] & 0x3fu);
-    }
-    if (code_point < min_code_point || code_point > 0x10ffff ||
-        (code_point >= 0xd800 && code_point <= 0xdfff))
-        return 0;
-    return length;
-}
-
 /*
  * Returns `text` as a JSON string. JSON strings must be UTF-8, and SQLite
- * stores any bytes (a glob can match a file name that is not UTF-8), so each
- * byte that starts no valid sequence becomes U+FFFD.
+ * stores any bytes, so each byte that starts no valid sequence becomes U+FFFD.
  */
 static json_t *json_text(const char *text)
 {
-    const unsigned char *bytes = (const unsigned char *)text;
-    size_t left = strlen(text);
-    gr_buf replaced = GR_BUF_INIT;
     json_t *value = json_string(text);
+    char *repaired;
 
     if (value != NULL)
         return value;
-    while (left > 0) {
-        size_t length = utf8_sequence_length(bytes, left);
-
-        if (length == 0) {
-            gr_buf_puts(&replaced, "\xef\xbf\xbd");
-            length = 1;
-        } else {
-            gr_buf_append(&replaced, bytes, length);
-        }
-        bytes += length;
-        left -= length;
-    }
-    value = json_string(gr_buf_cstr(&replaced));
-    gr_buf_free(&replaced);
+    repaired = gr_utf8_repair(text);
+    value = json_string(repaired);
+    free(repaired);
     return value;
 }
 
@@ -296,49 +244,6 @@ int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const
     return GR_OK;
 }
 
-/* Runs a statement with text parameters (NULL-terminated) and stores the rows it changed. */
-static int run(gr_db_conn *conn, const char *sql, int64_t *changes, ...)
-{
-    gr_db_stmt *stmt = NULL;
-    int rc = gr_db_prepare(conn, sql, &stmt);
-    va_list args;
-    int index = 1;
-
-    va_start(args, changes);
-    for (const char *value = va_arg(args, const char *); rc == GR_OK && value != NULL;
-         value = va_arg(args, const char *))
-        rc = gr_db_bind_text(stmt, index++, value);
-    va_end(args);
-    if (rc == GR_OK)
-        rc = gr_db_step(stmt);
-    if (rc == GR_DB_DONE || rc == GR_DB_ROW)
-        rc = GR_OK;
-    if (rc == GR_OK && changes != NULL)
-        *changes = gr_db_changes(stmt);
-    gr_db_finalize(stmt);
-    return rc;
-}
-
-/* Reads one integer of a query with one text parameter. Returns GR_ENOTFOUND without a row. */
-static int query_int(gr_db_conn *conn, const char *sql, const char *param, int64_t *out)
-{
-    gr_db_stmt *stmt = NULL;
-    int rc = gr_db_prepare(conn, sql, &stmt);
-
-    if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, 1, param);
-    if (rc == GR_OK)
-        rc = gr_db_step(stmt);
-    if (rc == GR_DB_ROW) {
-        *out = gr_db_column_int64(stmt, 0);
-        rc = GR_OK;
-    } else if (rc == GR_DB_DONE) {
-        rc = GR_ENOTFOUND;
-    }
-    gr_db_finalize(stmt);
-    return rc;
-}
-
 /*
  * Reads the entity_ref of a refresh-state row into *out (caller frees), or
  * GR_ENOTFOUND, and locks the row until the transaction ends. On PostgreSQL
@@ -389,21 +294,26 @@ static const char keep_reason_sql[] =
 static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const char *ref,
                                  gr_catalog_unprocessed_outcome *outcome)
 {
-    int64_t deleted = 0;
+    int64_t deleted;
     int64_t reason = 0;
     int rc;
 
     /* Removing the stitch queue entry first waits for a stitch of this row
      * that is being written, and makes one that is not yet written skip it. */
-    rc = run(conn, "DELETE FROM catalog_stitch_queue WHERE entity_ref = ?", NULL, ref, NULL);
-    if (rc == GR_OK)
-        rc = run(conn, delete_sql, &deleted, entity_id, NULL);
-    if (rc == GR_OK && deleted == 1) {
+    deleted = gr_catalog__exec(conn, "DELETE FROM catalog_stitch_queue WHERE entity_ref = ?", "s",
+                               ref);
+    if (deleted >= 0)
+        deleted = gr_catalog__exec(conn, delete_sql, "s", entity_id);
+    if (deleted < 0)
+        return (int)deleted;
+    if (deleted == 1) {
+        int64_t changed = gr_catalog__exec(
+            conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", "s", ref);
+
         *outcome = GR_CATALOG_UNPROCESSED_DELETED;
-        return run(conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", NULL, ref, NULL);
+        return changed < 0 ? (int)changed : GR_OK;
     }
-    if (rc == GR_OK)
-        rc = query_int(conn, keep_reason_sql, entity_id, &reason);
+    rc = gr_catalog__query_int(conn, &reason, keep_reason_sql, "s", entity_id);
     if (rc == GR_ENOTFOUND) {
         gr_error_clear();
         *outcome = GR_CATALOG_UNPROCESSED_MISSING;

@@ -40,8 +40,8 @@ typedef enum {
  * and location_key. JSON columns are parsed; times are ISO 8601 UTC text
  * with milliseconds; a NULL column is null. With `owner` (may be NULL), only
  * rows whose unprocessed entity has spec.owner equal to it, compared
- * exactly, are kept. At most `max` rows are returned, and *truncated tells
- * whether more rows matched. Stores a new array in *out (caller frees).
+ * exactly, are kept. At most `max` rows are returned, and *truncated is set
+ * when more rows matched. Stores a new array in *out (caller frees).
  * Returns 0, or a database error, or GR_ERROR naming the row of a column
  * that is not valid JSON. Thread-safe.
  */
