@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Checks the command line of `greenroom catalog validate`: exit codes, the
-# FILE:LINE:COLUMN text format, folder search, --follow and --format json.
+# FILE:LINE:COLUMN text format, folder search, --follow, --format json and
+# hints for misspelt keys.
 set -u
 
 bin=${GREENROOM_BIN:-build/check/greenroom}
@@ -103,6 +104,29 @@ if (report.summary.invalid !== 1) problems.push("summary: " + JSON.stringify(rep
 if (problems.length) { console.log(problems.join("\n")); process.exit(1); }
 ' "$tmp/out"
 check "json report has relations, positions and summary" "$?" 0
+
+# A misspelt required key gets a hint, and a missing key with nothing close does not.
+"$bin" catalog validate "$data/kinds/component-misspelt-keys.yaml" >"$tmp/out" 2>&1
+check "misspelt keys exit 1" "$?" 1
+contains "misspelt lifecycle gets a hint" "$tmp/out" \
+    "component-misspelt-keys.yaml:6:3: component:default/widget-svc: /spec: must have required property 'lifecycle'. Did you mean 'lifecycle' instead of 'lifecyle'? (required)"
+contains "misspelt owner gets a hint" "$tmp/out" \
+    "/spec: must have required property 'owner'. Did you mean 'owner' instead of 'ownr'? (required)"
+cat >"$tmp/far-keys.yaml" <<'YAML'
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: far-keys
+spec:
+  type: service
+  stage: production
+  team: team-a
+YAML
+"$bin" catalog validate "$tmp/far-keys.yaml" >"$tmp/out" 2>&1
+check "far keys exit 1" "$?" 1
+contains "missing key with nothing close has no hint" "$tmp/out" \
+    "/spec: must have required property 'lifecycle' (required)"
+check "no hint names a far key" "$(grep -c 'Did you mean' "$tmp/out")" 0
 
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "plugins/catalog/model/model.h"
 #include "plugins/catalog/model/names.h"
@@ -186,6 +187,114 @@ static void validate_table(void **state)
     }
 }
 
+/* Validates `entity_json` and returns the message of its first "required" problem at
+ * `pointer` (caller frees), or fails the test. */
+static char *required_message(gr_model *model, const char *entity_json, const char *pointer,
+                              const char *property)
+{
+    gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
+    json_error_t error;
+    json_t *entity = json_loads(entity_json, 0, &error);
+    char *prefix = NULL;
+    char *message = NULL;
+
+    if (entity == NULL)
+        fail_msg("bad JSON in the test: %s", error.text);
+    assert_int_equal(gr_model_validate(model, entity, &problems), GR_EINVALID);
+    prefix = gr_xasprintf("must have required property '%s'", property);
+    for (size_t i = 0; i < problems.count && message == NULL; i++) {
+        if (strcmp(problems.items[i].rule, "required") == 0 &&
+            strcmp(problems.items[i].pointer, pointer) == 0 &&
+            strncmp(problems.items[i].message, prefix, strlen(prefix)) == 0)
+            message = gr_xstrdup(problems.items[i].message);
+    }
+    if (message == NULL) {
+        print_problems(&problems);
+        fail_msg("no problem \"%s\" at \"%s\"", prefix, pointer);
+    }
+    free(prefix);
+    gr_model_problems_free(&problems);
+    json_decref(entity);
+    return message;
+}
+
+typedef struct {
+    const char *label;
+    const char *spec; /* JSON object of a Component's spec */
+    const char *property;
+    const char *message;
+} hint_case;
+
+static const hint_case hint_cases[] = {
+    {"misspelt lifecycle", "{\"type\":\"s\",\"lifecyle\":\"p\",\"ownr\":\"t\"}", "lifecycle",
+     "must have required property 'lifecycle'. Did you mean 'lifecycle' instead of 'lifecyle'?"},
+    {"misspelt owner", "{\"type\":\"s\",\"lifecyle\":\"p\",\"ownr\":\"t\"}", "owner",
+     "must have required property 'owner'. Did you mean 'owner' instead of 'ownr'?"},
+    {"swapped letters", "{\"type\":\"s\",\"lifecycle\":\"p\",\"onwer\":\"t\"}", "owner",
+     "must have required property 'owner'. Did you mean 'owner' instead of 'onwer'?"},
+    {"other case", "{\"type\":\"s\",\"lifecycle\":\"p\",\"Owner\":\"t\"}", "owner",
+     "must have required property 'owner'. Did you mean 'owner' instead of 'Owner'?"},
+    {"closest wins", "{\"type\":\"s\",\"lifecycle\":\"p\",\"owers\":\"t\",\"ownr\":\"t\"}",
+     "owner", "must have required property 'owner'. Did you mean 'owner' instead of 'ownr'?"},
+    {"tie takes first key", "{\"type\":\"s\",\"lifecycle\":\"p\",\"ownar\":\"t\",\"owne\":\"t\"}",
+     "owner", "must have required property 'owner'. Did you mean 'owner' instead of 'ownar'?"},
+    {"nothing close", "{\"type\":\"s\",\"stage\":\"p\",\"team\":\"t\"}", "lifecycle",
+     "must have required property 'lifecycle'"},
+    {"too far", "{\"type\":\"s\",\"lifecycle\":\"p\",\"ownerz12\":\"t\"}", "owner",
+     "must have required property 'owner'"},
+    /* "type" is a declared property, so it is never offered for another name. */
+    {"declared key not offered", "{\"type\":\"s\",\"lifecycle\":\"p\"}", "owner",
+     "must have required property 'owner'"},
+    {"control character not offered", "{\"type\":\"s\",\"lifecycle\":\"p\",\"own\\ner\":\"t\"}",
+     "owner", "must have required property 'owner'"},
+};
+
+static void validate_required_hint(void **state)
+{
+    gr_model *model = *state;
+
+    for (size_t i = 0; i < sizeof(hint_cases) / sizeof(hint_cases[0]); i++) {
+        const hint_case *c = &hint_cases[i];
+        char *entity = gr_xasprintf("{" V1 ",\"kind\":\"Component\"," META ",\"spec\":%s}",
+                                    c->spec);
+        char *message = required_message(model, entity, "/spec", c->property);
+
+        if (strcmp(message, c->message) != 0)
+            fail_msg("case \"%s\": expected \"%s\", got \"%s\"", c->label, c->message, message);
+        free(message);
+        free(entity);
+    }
+}
+
+/* A key that the schema declares is not a misspelling, even when it is close. */
+static void validate_required_hint_declared_key(void **state)
+{
+    gr_model *model = NULL;
+    char *message;
+
+    (void)state;
+    assert_int_equal(gr_model_new(&model), GR_OK);
+    assert_int_equal(gr_model_register_kind(model, "Widget", "example.com/v1",
+                                            "{\"$id\":\"W\",\"allOf\":[{\"$ref\":\"Entity\"},"
+                                            "{\"properties\":{\"spec\":{\"required\":[\"size\"],"
+                                            "\"properties\":{\"size\":{},\"sizes\":{}}}}}]}"),
+                     GR_OK);
+    message = required_message(model,
+                               "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"," META
+                               ",\"spec\":{\"sizes\":[],\"Sise\":1}}",
+                               "/spec", "size");
+    assert_string_equal(message, "must have required property 'size'. Did you mean 'size' "
+                                 "instead of 'Sise'?");
+    free(message);
+    message = required_message(model,
+                               "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"," META
+                               ",\"spec\":{\"sizes\":[]}}",
+                               "/spec", "size");
+    assert_string_equal(message, "must have required property 'size'");
+    free(message);
+    gr_model_free(model);
+}
+
 static void validate_register_kind(void **state)
 {
     gr_model *model = NULL;
@@ -317,6 +426,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(validate_table, setup_model, teardown_model),
+        cmocka_unit_test_setup_teardown(validate_required_hint, setup_model, teardown_model),
+        cmocka_unit_test(validate_required_hint_declared_key),
         cmocka_unit_test(validate_register_kind),
         cmocka_unit_test(validate_entity_ref_text),
         cmocka_unit_test(names_table),

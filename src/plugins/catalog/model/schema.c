@@ -12,6 +12,7 @@
 #include "host/common/error.h"
 #include "host/common/regex_check.h"
 #include "plugins/catalog/model/pointer.h"
+#include "plugins/catalog/model/spelling.h"
 
 /* Maximum nesting of schemas ($ref chains included) while compiling or validating. */
 #define SCHEMA_DEPTH_MAX 64
@@ -668,6 +669,50 @@ static const gr_schema *find_property(const gr_schema *node, const char *key)
     return NULL;
 }
 
+static int is_known_key(const gr_schema *node, const char *key)
+{
+    if (find_property(node, key) != NULL)
+        return 1;
+    for (size_t i = 0; i < node->pattern_property_count; i++) {
+        if (pattern_matches(node->pattern_properties[i].pattern, key))
+            return 1;
+    }
+    for (size_t i = 0; i < node->required_count; i++) {
+        if (strcmp(node->required[i], key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Reports a missing required property. When the object has a key that this
+ * schema does not declare and that looks like a misspelling of the missing
+ * name, the message names it, so that a typo reads as one.
+ */
+static void report_missing(validation *state, const gr_schema *node, const json_t *value,
+                           const char *missing)
+{
+    const char **unknown = gr_xcalloc(json_object_size(value) + 1, sizeof(*unknown));
+    size_t unknown_count = 0;
+    size_t closest;
+    const char *key;
+    json_t *child;
+
+    json_object_foreach((json_t *)value, key, child)
+    {
+        if (!is_known_key(node, key))
+            unknown[unknown_count++] = key;
+    }
+    closest = gr_model_spelling_closest(missing, unknown, unknown_count);
+    if (closest == GR_MODEL_SPELLING_NONE)
+        report(state, "required", NULL, "must have required property '%s'", missing);
+    else
+        report(state, "required", NULL,
+               "must have required property '%s'. Did you mean '%s' instead of '%s'?", missing,
+               missing, unknown[closest]);
+    free(unknown);
+}
+
 static void check_object(validation *state, const gr_schema *node, const json_t *value)
 {
     const char *key;
@@ -675,8 +720,7 @@ static void check_object(validation *state, const gr_schema *node, const json_t 
 
     for (size_t i = 0; i < node->required_count; i++) {
         if (json_object_get(value, node->required[i]) == NULL)
-            report(state, "required", NULL, "must have required property '%s'",
-                   node->required[i]);
+            report_missing(state, node, value, node->required[i]);
     }
     if (node->property_count == 0 && node->pattern_property_count == 0 &&
         node->additional == NULL && !node->additional_false)
