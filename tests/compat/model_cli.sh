@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Checks the command line of `greenroom catalog validate`: exit codes, the
-# FILE:LINE:COLUMN text format, folder search, --follow, --format json and
-# hints for misspelt keys.
+# FILE:LINE:COLUMN text format, folder search, --follow, --format json,
+# hints for misspelt keys and the catalog rules of --config.
 set -u
 
 bin=${GREENROOM_BIN:-build/check/greenroom}
@@ -127,6 +127,133 @@ check "far keys exit 1" "$?" 1
 contains "missing key with nothing close has no hint" "$tmp/out" \
     "/spec: must have required property 'lifecycle' (required)"
 check "no hint names a far key" "$(grep -c 'Did you mean' "$tmp/out")" 0
+
+# --config applies catalog.rules and the rules of catalog.locations to each kind.
+mkdir -p "$tmp/rules/org" "$tmp/rules/other"
+cp "$data/kinds/group-full.yaml" "$tmp/rules/org/group.yaml"
+cp "$data/kinds/group-full.yaml" "$tmp/rules/other/group.yaml"
+cp "$data/component-ok.yaml" "$tmp/rules/component.yaml"
+"$bin" catalog validate "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "group without --config exits 0" "$?" 0
+
+cat >"$tmp/rules/app-config.yaml" <<'YAML'
+catalog:
+  rules:
+    - allow: [Component, API, Location, User]
+YAML
+"$bin" catalog validate --config "$tmp/rules/app-config.yaml" "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "group rejected by catalog.rules exits 1" "$?" 1
+contains "rule problem names kind and source" "$tmp/out" \
+    "group.yaml:2:7: group:default/team-a: /kind: kind Group is not allowed by catalog.rules ($tmp/rules/app-config.yaml:2)."
+contains "rule problem lists the allowed kinds" "$tmp/out" "allow Component, API, Location, User."
+contains "rule problem says what to do" "$tmp/out" "Add Group to catalog.rules, or add an entry for file:"
+contains "rule problem has its rule id" "$tmp/out" '(catalog-rules, value "Group")'
+"$bin" catalog validate --config "$tmp/rules/app-config.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "component allowed by catalog.rules exits 0" "$?" 0
+
+# A location's rules allow more kinds for the files it names: a path from
+# ${VAR}, relative to the current folder as for the server, or a glob.
+cat >"$tmp/rules/locations.yaml" <<'YAML'
+catalog:
+  rules:
+    - allow: [Component, API, Location]
+  locations:
+    - type: file
+      target: ${GROUP_FILE}
+      rules:
+        - allow: [Group]
+    - type: file
+      target: ./other/*.yaml
+YAML
+(cd "$tmp/rules" && GROUP_FILE=org/group.yaml "$bin" catalog validate --config locations.yaml org/group.yaml) >"$tmp/out" 2>&1
+check "location rules allow the group" "$?" 0
+(cd "$tmp/rules" && GROUP_FILE=org/group.yaml "$bin" catalog validate --config locations.yaml other/group.yaml) >"$tmp/out" 2>&1
+check "group of a location without rules exits 1" "$?" 1
+contains "glob location is named with its target" "$tmp/out" \
+    "The rules for catalog.locations[1] (file:$(cd "$tmp/rules" && pwd -P)/other/*.yaml) allow Component, API, Location."
+contains "glob location problem says which rules to extend" "$tmp/out" \
+    "Add Group to catalog.rules or to catalog.locations[1].rules."
+(cd "$tmp/rules" && GROUP_FILE=org/group.yaml "$bin" catalog validate --config locations.yaml --format json .) >"$tmp/out" 2>&1
+check "folder with one rejected group exits 1" "$?" 1
+node -e '
+const report = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const byFile = Object.fromEntries(report.entities.map((e) => [e.file, e]));
+const problems = [];
+const rejected = byFile["./other/group.yaml"];
+const allowed = byFile["./org/group.yaml"];
+if (!allowed || !allowed.valid) problems.push("org/group.yaml: " + JSON.stringify(allowed));
+if (!rejected || rejected.valid || rejected.problems.length !== 1) problems.push("other/group.yaml: " + JSON.stringify(rejected));
+else {
+  const p = rejected.problems[0];
+  if (p.rule !== "catalog-rules" || p.pointer !== "/kind" || p.line !== 2 || p.column !== 7 || p.value !== "\"Group\"") problems.push("problem fields: " + JSON.stringify(p));
+  if (!p.message.includes("kind Group is not allowed by catalog.rules") || !p.message.includes("catalog.locations[1]")) problems.push("problem message: " + p.message);
+}
+if (report.summary.invalid !== 1) problems.push("summary: " + JSON.stringify(report.summary));
+if (problems.length) { console.log(problems.join("\n")); process.exit(1); }
+' "$tmp/out"
+check "json report carries the rule problem" "$?" 0
+
+# A file that --follow reaches keeps the rules of the location that led to it.
+cat >"$tmp/rules/root.yaml" <<'YAML'
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: root
+spec:
+  targets: [./other/group.yaml]
+YAML
+cat >"$tmp/rules/follow.yaml" <<'YAML'
+catalog:
+  locations:
+    - type: file
+      target: root.yaml
+      rules:
+        - allow: [Group]
+YAML
+(cd "$tmp/rules" && "$bin" catalog validate --config follow.yaml --follow root.yaml) >"$tmp/out" 2>&1
+check "followed file gets the rules of its location" "$?" 0
+(cd "$tmp/rules" && "$bin" catalog validate --config follow.yaml other/group.yaml) >"$tmp/out" 2>&1
+check "same file on its own gets the default rules" "$?" 1
+
+# Without catalog.rules, Backstage's default rules allow Component, API and Location.
+printf 'app:\n  title: Rules test\n' >"$tmp/rules/defaults.yaml"
+"$bin" catalog validate --config "$tmp/rules/defaults.yaml" "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "default rules reject a group" "$?" 1
+contains "default rules are named" "$tmp/out" \
+    "kind Group is not allowed by Backstage's default rules, which apply because catalog.rules is not set."
+contains "default rules list their kinds" "$tmp/out" "allow Component, API, Location."
+"$bin" catalog validate --config "$tmp/rules/defaults.yaml" "$tmp/rules/component.yaml" "$data/locations/root.yaml" >"$tmp/out" 2>&1
+check "default rules allow components and locations" "$?" 0
+
+# Two --config files merge, and the later one adds catalog.rules.
+"$bin" catalog validate --config "$tmp/rules/defaults.yaml" --config="$tmp/rules/app-config.yaml" "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "merged config rejects the group" "$?" 1
+contains "merged config uses the later rules" "$tmp/out" "not allowed by catalog.rules ($tmp/rules/app-config.yaml:2)"
+
+# A --config file that is missing, unreadable or invalid stops the command with exit 2.
+"$bin" catalog validate --config "$tmp/rules/missing.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "missing config exits 2" "$?" 2
+contains "missing config is named" "$tmp/out" "cannot read $tmp/rules/missing.yaml"
+contains "missing config says the config is invalid" "$tmp/out" \
+    "greenroom catalog validate: the configuration given with --config is invalid"
+"$bin" catalog validate --config "$tmp/rules/org" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "folder as config exits 2" "$?" 2
+contains "folder as config is named" "$tmp/out" "cannot read $tmp/rules/org: not a regular file"
+printf 'catalog:\n  rules: [\n' >"$tmp/rules/broken.yaml"
+"$bin" catalog validate --config "$tmp/rules/broken.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "invalid YAML config exits 2" "$?" 2
+contains "invalid YAML config is named with its line" "$tmp/out" "$tmp/rules/broken.yaml:3:"
+printf 'catalog:\n  rules:\n    - allow: [{type: service}]\n' >"$tmp/rules/bad-rule.yaml"
+"$bin" catalog validate --format json --config "$tmp/rules/bad-rule.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>"$tmp/err"
+check "invalid rule exits 2" "$?" 2
+contains "invalid rule names file and key" "$tmp/err" "$tmp/rules/bad-rule.yaml: catalog.rules[0].allow[0]"
+check "invalid rule prints no report" "$(cat "$tmp/out")" ""
+printf 'catalog:\n  locations:\n    - type: file\n      target: ${UNSET_GROUP_FILE}\n' >"$tmp/rules/unset.yaml"
+env -u UNSET_GROUP_FILE "$bin" catalog validate --config "$tmp/rules/unset.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "config with an unset variable exits 2" "$?" 2
+contains "unset variable is named" "$tmp/out" "environment variable UNSET_GROUP_FILE is not set"
+"$bin" catalog validate "$tmp/rules/component.yaml" --config >"$tmp/out" 2>&1
+check "config without a file exits 2" "$?" 2
 
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -17,6 +17,7 @@
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
+#include "plugins/catalog/cli_validate_rules.h"
 #include "plugins/catalog/model/location.h"
 #include "plugins/catalog/model/model.h"
 #include "plugins/catalog/model/placeholder.h"
@@ -29,7 +30,8 @@
 #define VALIDATE_MAX_FOLDER_DEPTH 32
 
 const char gr_catalog_validate_usage[] =
-    "usage: greenroom catalog validate [--format text|json] [--follow] [--root DIR] PATH...\n"
+    "usage: greenroom catalog validate [--format text|json] [--follow] [--root DIR]\n"
+    "                                  [--config FILE]... PATH...\n"
     "\n"
     "Checks catalog files the way Backstage's catalog does before it stores an entity:\n"
     "YAML syntax, the entity envelope, metadata formats (name, namespace, labels,\n"
@@ -49,6 +51,14 @@ const char gr_catalog_validate_usage[] =
     "Placeholders that name a URL are not fetched: they are reported on stderr and\n"
     "count as valid, because reading them needs the server's integrations.\n"
     "\n"
+    "With --config, the kind of each entity must also be allowed by the catalog's\n"
+    "rules, as the server checks them: catalog.rules (when it is not set, Backstage's\n"
+    "default rules, which allow Component, API and Location), and the rules of each\n"
+    "file entry of catalog.locations whose target names the checked file (relative\n"
+    "targets start from the current folder, as for the server, and may be globs).\n"
+    "A file that --follow reaches gets the rules of the file that led to it. A kind\n"
+    "that is not allowed is a problem with the rule catalog-rules.\n"
+    "\n"
     "Options:\n"
     "  --format text   one line per problem: FILE:LINE:COLUMN: ENTITY-REF: message (default)\n"
     "  --format json   one JSON report on stdout: entities, their problems and relations\n"
@@ -57,9 +67,13 @@ const char gr_catalog_validate_usage[] =
     "  --root DIR      folder that placeholders and followed targets must stay inside\n"
     "                  (default: the current folder when every PATH is inside it,\n"
     "                  else the folder of the first PATH)\n"
+    "  --config FILE   app-config.yaml to read catalog.rules and catalog.locations from,\n"
+    "                  loaded as 'greenroom serve' loads it: ${VAR} substitution,\n"
+    "                  includes and APP_CONFIG_ overrides; repeat it to merge several\n"
+    "                  files, later ones winning\n"
     "\n"
     "Exit status: 0 when every entity is valid, 1 when any problem was found,\n"
-    "2 for a usage error or a PATH that does not exist.\n";
+    "2 for a usage error, a PATH that does not exist or an invalid --config file.\n";
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON } output_format;
 
@@ -68,6 +82,7 @@ typedef struct {
     output_format format;
     int follow;
     char root[PATH_MAX];
+    gr_catalog_validate_rules *rules; /* NULL without --config */
     json_t *visited;  /* object: real path -> true */
     json_t *entities; /* JSON report: entities */
     json_t *files;    /* JSON report: files with file-level problems */
@@ -76,7 +91,8 @@ typedef struct {
     size_t invalid_count;
 } validation_run;
 
-static void validate_file(validation_run *run, const char *path, int discovered);
+static void validate_file(validation_run *run, const char *path, int discovered,
+                          const gr_catalog_validate_origins *inherited);
 
 static int has_extension(const char *name)
 {
@@ -296,9 +312,11 @@ static int read_offline(void *payload, const char *base, const char *target, cha
     return gr_model_file_read(payload, base, target, text_out, len_out);
 }
 
-/* Runs the catalog's steps on one document and reports it; adds followed targets to `follow`. */
+/* Runs the catalog's steps on one document, reports it and adds followed targets to `follow`.
+ * `origins` is NULL without --config. */
 static void validate_document(validation_run *run, const char *path, const char *location_ref,
-                              gr_yaml_doc *doc, json_t *follow)
+                              const gr_catalog_validate_origins *origins, gr_yaml_doc *doc,
+                              json_t *follow)
 {
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
     gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
@@ -313,6 +331,9 @@ static void validate_document(validation_run *run, const char *path, const char 
     ref = gr_model_entity_ref(entity);
     if (gr_model_check_envelope(run->model, entity, &problems) != GR_OK)
         goto done;
+    /* As in the engine, the kind is checked as soon as the envelope is valid. */
+    if (run->rules != NULL)
+        gr_catalog_validate_rules_check(run->rules, origins, entity, &problems);
     if (gr_model_annotate_location(entity, location_ref, location_ref, &problems) != GR_OK)
         goto done;
     if (gr_model_resolve_placeholders(entity, &reader, &problems) != GR_OK)
@@ -330,8 +351,19 @@ done:
     free(ref);
 }
 
-static void validate_file(validation_run *run, const char *path, int discovered)
+/*
+ * Validates every document of one file. A file reached through a Location
+ * entity inherits the origins of the file that led to it, as entities keep
+ * their origin location in the engine. Otherwise `inherited` is NULL, and with
+ * --config the origins come from catalog.locations.
+ * NOTE: each file is checked once, so a file that a PATH or a folder search
+ * reaches before the Location entity that leads to it keeps its own origins.
+ */
+static void validate_file(validation_run *run, const char *path, int discovered,
+                          const gr_catalog_validate_origins *inherited)
 {
+    gr_catalog_validate_origins own_origins = GR_CATALOG_VALIDATE_ORIGINS_INIT;
+    const gr_catalog_validate_origins *origins = inherited;
     gr_yaml_limits limits = {0};
     gr_yaml_doc **docs = NULL;
     size_t count = 0;
@@ -367,11 +399,17 @@ static void validate_file(validation_run *run, const char *path, int discovered)
 
     run->file_count++;
     location_ref = gr_xasprintf("file:%s", real);
+    if (run->rules != NULL && origins == NULL) {
+        gr_catalog_validate_rules_origins(run->rules, real, &own_origins);
+        origins = &own_origins;
+    }
     for (i = 0; i < count; i++)
-        validate_document(run, path, location_ref, docs[i], follow);
-    json_array_foreach(follow, i, target) validate_file(run, json_string_value(target), 0);
+        validate_document(run, path, location_ref, origins, docs[i], follow);
+    json_array_foreach(follow, i, target)
+        validate_file(run, json_string_value(target), 0, origins);
 
 done:
+    gr_catalog_validate_origins_free(&own_origins);
     json_decref(follow);
     gr_yaml_docs_free(docs, count);
     free(location_ref);
@@ -410,7 +448,7 @@ static void search_folder(validation_run *run, const char *folder, int depth)
                         "PATH given; pass it as a PATH to validate it\n",
                         child, VALIDATE_MAX_FOLDER_DEPTH);
             else if (S_ISREG(info.st_mode) && has_extension(name))
-                validate_file(run, child, 1);
+                validate_file(run, child, 1, NULL);
         }
         free(child);
         free(entries[i]);
@@ -492,6 +530,8 @@ int gr_catalog_validate_run(int argc, char **argv)
     const char *root = NULL;
     char **paths = gr_xcalloc((size_t)argc + 1, sizeof(*paths));
     size_t path_count = 0;
+    const char **config_files = gr_xcalloc((size_t)argc + 1, sizeof(*config_files));
+    size_t config_count = 0;
     int only_paths = 0;
     int status = 2;
 
@@ -518,6 +558,10 @@ int gr_catalog_validate_run(int argc, char **argv)
             run.follow = 1;
         } else if (strcmp(arg, "--root") == 0 && i + 1 < argc) {
             root = argv[++i];
+        } else if (strcmp(arg, "--config") == 0 && i + 1 < argc) {
+            config_files[config_count++] = argv[++i];
+        } else if (strncmp(arg, "--config=", 9) == 0 && arg[9] != '\0') {
+            config_files[config_count++] = arg + 9;
         } else {
             usage_error("unknown or incomplete option '%s'", arg);
             goto done;
@@ -541,6 +585,14 @@ int gr_catalog_validate_run(int argc, char **argv)
             goto done;
         }
     }
+    if (config_count > 0 &&
+        gr_catalog_validate_rules_load(&run.rules, config_files, config_count) != GR_OK) {
+        fprintf(stderr,
+                "%s\ngreenroom catalog validate: the configuration given with --config is "
+                "invalid\n",
+                gr_error_last());
+        goto done;
+    }
     if (gr_model_new(&run.model) != GR_OK) {
         fprintf(stderr, "greenroom catalog validate: %s\n", gr_error_last());
         goto done;
@@ -555,7 +607,7 @@ int gr_catalog_validate_run(int argc, char **argv)
         if (stat(paths[i], &info) == 0 && S_ISDIR(info.st_mode))
             search_folder(&run, paths[i], 0);
         else
-            validate_file(&run, paths[i], 0);
+            validate_file(&run, paths[i], 0, NULL);
     }
     print_summary(&run);
     status = run.invalid_count > 0 ? 1 : 0;
@@ -565,6 +617,8 @@ done:
     json_decref(run.entities);
     json_decref(run.files);
     gr_model_free(run.model);
+    gr_catalog_validate_rules_free(run.rules);
+    free(config_files);
     free(paths);
     return status;
 }

@@ -648,6 +648,51 @@ bool gr_catalog__rules_allow(const gr_catalog_settings *settings, const char *ki
     return allowed;
 }
 
+static bool allow_listed_before(const gr_catalog_rule_kind *const *listed, size_t count,
+                                const gr_catalog_rule_kind *allow)
+{
+    for (size_t i = 0; i < count; i++) {
+        bool same_type = listed[i]->spec_type == NULL
+                             ? allow->spec_type == NULL
+                             : allow->spec_type != NULL &&
+                                   strcasecmp(listed[i]->spec_type, allow->spec_type) == 0;
+
+        if (same_type && strcasecmp(listed[i]->kind, allow->kind) == 0)
+            return true;
+    }
+    return false;
+}
+
+char *gr_catalog__rules_allowed_text(const gr_catalog_settings *settings, const char *type,
+                                     const char *target)
+{
+    char *canonical = canonical_target(type, target);
+    const gr_catalog_rule_kind **listed = NULL;
+    size_t listed_count = 0;
+    gr_buf out = GR_BUF_INIT;
+
+    for (size_t i = 0; i < settings->rule_count; i++) {
+        const gr_catalog_rule *rule = &settings->rules[i];
+
+        if (!rule_matches_location(rule, type, canonical))
+            continue;
+        for (size_t k = 0; k < rule->allow_count; k++) {
+            const gr_catalog_rule_kind *allow = &rule->allow[k];
+
+            if (allow_listed_before(listed, listed_count, allow))
+                continue;
+            listed = gr_xrealloc(listed, (listed_count + 1) * sizeof(*listed));
+            listed[listed_count++] = allow;
+            gr_buf_printf(&out, "%s%s", out.len > 0 ? ", " : "", allow->kind);
+            if (allow->spec_type != NULL)
+                gr_buf_printf(&out, " (spec.type %s)", allow->spec_type);
+        }
+    }
+    free(listed);
+    free(canonical);
+    return out.data != NULL ? gr_buf_detach(&out) : gr_xstrdup("");
+}
+
 const gr_catalog_integration *gr_catalog__integration_find(const gr_catalog_integration *list,
                                                            size_t count, const char *host)
 {

@@ -110,6 +110,15 @@ void gr_catalog__settings_free(gr_catalog_settings *settings);
 bool gr_catalog__rules_allow(const gr_catalog_settings *settings, const char *kind,
                              const char *spec_type, const char *type, const char *target);
 
+/**
+ * Lists the kinds that the rules applying to a location whose origin is
+ * `type`:`target` allow, matched as gr_catalog__rules_allow() matches them:
+ * "Component, API (spec.type openapi), Location", in rule order without
+ * repeats, or "" when no rule applies. Caller frees.
+ */
+char *gr_catalog__rules_allowed_text(const gr_catalog_settings *settings, const char *type,
+                                     const char *target);
+
 /** Returns whether users may register locations of `type` (catalog.allowedLocationTypes). */
 bool gr_catalog__type_allowed(const gr_catalog_settings *settings, const char *type);
 
