@@ -95,7 +95,7 @@ static const char readonly_yaml[] = "catalog:\n"
     "apiVersion: backstage.io/v1alpha1\n"                                                          \
     "kind: Component\n"                                                                            \
     "metadata: { name: broken-svc }\n"                                                             \
-    "spec: { type: service, owner: team-b }\n"
+    "spec: { type: service, lifecyle: production, owner: team-b }\n"
 
 #define BROKEN_WEB                                                                                 \
     "apiVersion: backstage.io/v1alpha1\n"                                                          \
@@ -367,6 +367,8 @@ static void failed_lists_failing_entities(void **state)
     assert_non_null(message);
     if (strstr(message, "must have required property 'lifecycle'") == NULL)
         fail_msg("the error does not name the missing field: %s", message);
+    if (strstr(message, "Did you mean 'lifecycle' instead of 'lifecyle'?") == NULL)
+        fail_msg("the error does not point at the misspelt key: %s", message);
     assert_non_null(next_update);
     assert_int_equal(strlen(next_update), strlen("2024-05-01T10:00:00.000Z"));
     assert_int_equal(next_update[strlen(next_update) - 1], 'Z');
