@@ -2,8 +2,9 @@
 // Walks the demo portal as a person does, with Debian's Chromium and no API
 // token: guest sign-in from a signed-out page, search for an entity, its
 // page, its docs inside the portal, docs search results, /create, one
-// template form and sign-out. Environment: GREENROOM_URL (base URL), SHOTS
-// (folder for screenshots), PROFILE (an empty folder for the browser profile).
+// template form, the unprocessed-entities page and sign-out. Environment:
+// GREENROOM_URL (base URL), SHOTS (folder for screenshots), PROFILE (an
+// empty folder for the browser profile).
 "use strict";
 
 const fs = require("fs");
@@ -170,6 +171,20 @@ async function main() {
   check("template form post accepted", posted.status() === 200, "status " + posted.status());
   check("template form reaches its second page",
         (await page.locator("ol.progress li").nth(1).getAttribute("aria-current")) === "step");
+
+  // Unprocessed entities: the guest may read every entity, so both lists open.
+  await page.goto(base + "/catalog-unprocessed-entities");
+  check("unprocessed entities page opens", (await text(page, "h1")).includes("Unprocessed entities"));
+  check("unprocessed entities page offers both lists",
+        (await page.locator("nav[aria-label='Unprocessed entity lists'] a").count()) === 2);
+  await Promise.all([
+    page.waitForURL(/type=pending/),
+    page.locator("nav[aria-label='Unprocessed entity lists'] a", { hasText: "Pending" }).click(),
+  ]);
+  check("pending list is current",
+        (await text(page, "nav[aria-label='Unprocessed entity lists'] a[aria-current='page']")) === "Pending");
+  await axe(page, "unprocessed entities");
+  await shot(page, "portal-unprocessed");
 
   // Sign-out: the header's form ends the session, and the next page view goes to sign-in.
   await page.goto(base + "/");

@@ -157,6 +157,11 @@ async function main() {
   await page.waitForSelector("#import-done");
   check("import registers",
         (await text(page, "section[aria-labelledby=import-done]")).includes("is registered"));
+  await Promise.all([
+    page.waitForURL(/\/catalog-unprocessed-entities$/),
+    page.locator("section[aria-labelledby=import-done] a", { hasText: "unprocessed entities" }).click(),
+  ]);
+  check("import links to the unprocessed entities", (await text(page, "h1")) === "Unprocessed entities");
 
   // Theme toggle, remembered across reloads
   await page.goto(base + "/");
@@ -178,6 +183,7 @@ async function main() {
     ["api-docs", "/api-docs"],
     ["graph", "/catalog-graph?rootEntityRefs=component:default/basket-service"],
     ["import", "/catalog-import"],
+    ["unprocessed", "/catalog-unprocessed-entities"],
     ["settings", "/settings"],
   ];
   for (const theme of ["light", "dark"]) {

@@ -430,6 +430,8 @@ static void routes_listed(void **state)
         "GET /api/search/query signed-in",
         "GET /api/techdocs/static/docs/:namespace/:kind/:name/* signed-in",
         "GET /catalog signed-in",
+        "GET /catalog-unprocessed-entities signed-in",
+        "POST /catalog-unprocessed-entities/delete/:entity_id signed-in",
         "GET /metrics signed-in",
     };
     json_t *line;
@@ -1131,6 +1133,32 @@ static void user_unprocessed_denied(void **state)
     gr_test_output_free(&res);
 }
 
+/*
+ * The portal's unprocessed-entities page follows the same rules: the user
+ * gets the 403 page and no link from the catalog page, the service the list.
+ */
+static void user_unprocessed_page_denied(void **state)
+{
+    gr_test_output res;
+
+    (void)state;
+    res = call_session("GET", "/catalog-unprocessed-entities?type=pending", NULL);
+    assert_status(&res, 403, "GET /catalog-unprocessed-entities as the user");
+    assert_non_null(strstr(res.out, "catalog.entity.read"));
+    assert_null(strstr(res.out, "unprocessed-title"));
+    gr_test_output_free(&res);
+
+    res = call_session("GET", "/catalog", NULL);
+    assert_status(&res, 200, "GET /catalog as the user");
+    assert_null(strstr(res.out, "/catalog-unprocessed-entities"));
+    gr_test_output_free(&res);
+
+    res = call("GET", "/catalog-unprocessed-entities", service_auth(), NULL);
+    assert_status(&res, 200, "GET /catalog-unprocessed-entities as the service");
+    assert_non_null(strstr(res.out, "unprocessed-title"));
+    gr_test_output_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1143,6 +1171,7 @@ int main(void)
         cmocka_unit_test(user_single_reads_hidden),
         cmocka_unit_test(user_writes_checked),
         cmocka_unit_test(user_unprocessed_denied),
+        cmocka_unit_test(user_unprocessed_page_denied),
         cmocka_unit_test(user_search_filtered),
         cmocka_unit_test(user_techdocs_filtered),
         cmocka_unit_test(user_ui_filtered),

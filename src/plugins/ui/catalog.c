@@ -349,6 +349,7 @@ static int catalog_page(gr_ui_page *page, void *payload)
     (void)payload;
     gr_ui_page_crumb(page, "Home", "/");
     gr_ui_page_crumb(page, "Catalog", NULL);
+    gr_ui__put_failed_notice(page);
     return gr_ui__catalog_table(page, "/catalog", "component", NULL, "catalog",
                                 "Software Catalog");
 }

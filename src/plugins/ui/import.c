@@ -150,6 +150,7 @@ static int import_register(gr_ui_page *page, void *payload)
                   page->subject != NULL ? page->subject : "", NULL);
 
     gr_ui__page_put(page, "registered", location);
+    gr_ui__page_put(page, "canListUnprocessed", json_boolean(gr_ui__unprocessed_readable(page)));
     gr_ui__page_put(page, "target", json_string(target));
     gr_ui_page_crumb(page, "Catalog", "/catalog");
     gr_ui_page_crumb(page, "Register an existing component", "/catalog-import");

@@ -83,6 +83,25 @@ typedef struct {
  */
 #define UI_SORT_GAPS_MAX 1000
 
+/**
+ * Time for which the catalog page reuses its count of failed unprocessed
+ * entities, in milliseconds. Counting reads every row of
+ * catalog_refresh_state, which is too slow for every page view. One
+ * measurement on 2 cores took 0.3 s for 100,000 synthetic rows of about 2 KB
+ * in SQLite.
+ */
+#define UI_FAILED_COUNT_TTL_MS 30000
+
+/** The count of failed unprocessed entities that the catalog page's notice shows. */
+typedef struct {
+    int valid;             /* a count is stored */
+    int counting;          /* a request is counting now */
+    int64_t counted_at_ms; /* CLOCK_MONOTONIC time of the stored count */
+    uint64_t generation;   /* changes when a deletion makes the stored count stale */
+    size_t count;
+    int more;              /* more entities failed than `count` */
+} ui_failed_count;
+
 /* A page, tab or card that a plugin added through the host (layout.c). */
 typedef struct ui_layout_entry ui_layout_entry;
 
@@ -115,6 +134,7 @@ struct gr_ui {
     ui_sort_gaps_entry sort_gaps[UI_SORT_KEY_COUNT]; /* guarded by cache_lock */
     ui_count_cache_entry count_cache[UI_COUNT_CACHE_SIZE]; /* guarded by cache_lock */
     size_t count_cache_next;
+    ui_failed_count failed_count; /* guarded by cache_lock */
     ui_layout_entry **layout_entries; /* owned */
     size_t layout_entry_count;
 };
@@ -182,6 +202,12 @@ int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */
 void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
+/* unprocessed.c: the unprocessed-entities page. The readable check returns 1 when the caller
+ * may list unprocessed entities (catalog.entity.read without conditions). The notice puts
+ * `failedNotice` {text, href} into the page context when such a caller has failed ones. */
+int gr_ui__unprocessed_init(gr_ui *ui);
+int gr_ui__unprocessed_readable(gr_ui_page *page);
+void gr_ui__put_failed_notice(gr_ui_page *page);
 /* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
 
