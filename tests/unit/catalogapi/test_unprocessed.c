@@ -253,12 +253,89 @@ static void list_replaces_invalid_utf8(void **state)
     json_decref(items);
 }
 
+/*
+ * Text that is not JSON in a JSON column (a database edited by hand) is
+ * listed as null, and the row stays in its list so that it can be deleted.
+ */
+static void list_keeps_rows_with_invalid_json(void **state)
+{
+    db_fixture *fixture = *state;
+    json_t *items = NULL;
+    bool truncated = true;
+    const json_t *item;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db,
+                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+                    "errors, next_update_at) VALUES ('bad-1', 'component:default/bad-input', "
+                    "'{not json', '[{\"name\":\"InputError\",\"message\":\"invalid\"}]', 0);"
+                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+                    "errors, next_update_at) VALUES ('bad-2', 'component:default/bad-errors', "
+                    "'{}', 'oops', 0);"
+                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+                    "processed_entity, next_update_at) VALUES ('bad-3', "
+                    "'component:default/bad-processed', '{}', '[1,', 0)");
+
+    assert_ok(gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_FAILED, NULL, 10,
+                                          &items, &truncated));
+    assert_int_equal(json_array_size(items), 2);
+    item = json_array_get(items, 0);
+    assert_string_equal(json_string_value(json_object_get(item, "entity_ref")),
+                        "component:default/bad-errors");
+    assert_true(json_is_null(json_object_get(item, "errors")));
+    assert_true(json_is_object(json_object_get(item, "unprocessed_entity")));
+    item = json_array_get(items, 1);
+    assert_string_equal(json_string_value(json_object_get(item, "entity_ref")),
+                        "component:default/bad-input");
+    assert_true(json_is_null(json_object_get(item, "unprocessed_entity")));
+    assert_int_equal(json_array_size(json_object_get(item, "errors")), 1);
+    json_decref(items);
+
+    assert_ok(gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_PENDING, NULL, 10,
+                                          &items, &truncated));
+    assert_int_equal(json_array_size(items), 1);
+    item = json_array_get(items, 0);
+    assert_string_equal(json_string_value(json_object_get(item, "entity_id")), "bad-3");
+    assert_true(json_is_null(json_object_get(item, "processed_entity")));
+    json_decref(items);
+}
+
+/* The failed list reads the partial index of failed rows, not the whole table. */
+static void failed_list_reads_failed_index(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    char *sql = gr_xasprintf("EXPLAIN QUERY PLAN %s", gr_catalog_unprocessed_failed_sql);
+    bool uses_index = false;
+    int rc;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_READ, &conn));
+    assert_ok(gr_db_prepare(conn, sql, &stmt));
+    assert_ok(gr_db_bind_text(stmt, 1, ""));
+    assert_ok(gr_db_bind_int64(stmt, 2, 10));
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        const char *detail = gr_db_column_text(stmt, 3);
+
+        if (detail != NULL && strstr(detail, "USING INDEX catalog_refresh_state_failed") != NULL)
+            uses_index = true;
+    }
+    assert_int_equal(rc, GR_DB_DONE);
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    free(sql);
+    assert_true(uses_index);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(delete_waits_for_processing),
         DB_TEST_BOTH(delete_waits_for_stitching),
         DB_TEST_SQLITE(list_replaces_invalid_utf8),
+        DB_TEST_BOTH(list_keeps_rows_with_invalid_json),
+        DB_TEST_SQLITE(failed_list_reads_failed_index),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -11,6 +11,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/common/utf8.h"
+#include "host/log/log.h"
 #include "plugins/catalog/engine/sql.h"
 
 /* True for a row that has no final entity, as the read routes see it. */
@@ -18,7 +19,12 @@
     "NOT EXISTS (SELECT 1 FROM catalog_final_entities fe WHERE fe.entity_id = rs.entity_id "       \
     "AND fe.final_entity IS NOT NULL)"
 
-/* The two sets split the rows without a final entity, and each is the negation of the other. */
+/*
+ * The two sets split the rows without a final entity, and each is the
+ * negation of the other. FAILED_ROWS repeats the condition of the partial
+ * index catalog_refresh_state_failed (engine/sql/007_failed_index.sql), so
+ * that the failed list reads that index.
+ */
 #define FAILED_ROWS "(rs.processed_entity IS NULL AND rs.errors IS NOT NULL AND rs.errors <> '[]')"
 #define PENDING_ROWS "(rs.processed_entity IS NOT NULL OR rs.errors IS NULL OR rs.errors = '[]')"
 
@@ -29,7 +35,8 @@
     " AND "
 
 /* Keyset pages ordered by entity_ref. The first page starts after "". */
-static const char failed_sql[] = LIST_COLUMNS FAILED_ROWS " ORDER BY rs.entity_ref LIMIT ?";
+const char gr_catalog_unprocessed_failed_sql[] =
+    LIST_COLUMNS FAILED_ROWS " ORDER BY rs.entity_ref LIMIT ?";
 static const char pending_sql[] = LIST_COLUMNS PENDING_ROWS " ORDER BY rs.entity_ref LIMIT ?";
 
 /* Column positions in LIST_COLUMNS. */
@@ -90,25 +97,25 @@ static json_t *text_or_null(gr_db_stmt *stmt, int column)
     return text != NULL ? json_text(text) : json_null();
 }
 
-/* Parses a JSON column into *out (null for SQL NULL). GR_ERROR names the row and column. */
-static int json_column(gr_db_stmt *stmt, int column, const char *name, json_t **out)
+/*
+ * Parses a JSON column into *out, which is null for SQL NULL and for text that
+ * is not JSON. Such text comes only from a database edited by hand. It is
+ * logged with the row and column, and the row stays listed so that it can be deleted.
+ */
+static void json_column(gr_db_stmt *stmt, int column, const char *name, json_t **out)
 {
     const char *text = gr_db_column_text(stmt, column);
 
-    *out = NULL;
-    if (text == NULL) {
-        *out = json_null();
-        return GR_OK;
-    }
-    *out = json_loads(text, JSON_DECODE_ANY, NULL);
-    if (*out == NULL)
-        return gr_error_set(GR_ERROR,
-                            "Column %s of catalog_refresh_state row %s is not valid JSON, so the "
-                            "row cannot be listed. Delete it with "
-                            "DELETE /api/catalog/entities/unprocessed/delete/%s",
-                            name, gr_db_column_text(stmt, COL_ENTITY_ID),
-                            gr_db_column_text(stmt, COL_ENTITY_ID));
-    return GR_OK;
+    *out = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    if (*out != NULL)
+        return;
+    *out = json_null();
+    if (text != NULL)
+        gr_log_fields(
+            GR_LOG_WARN, "catalog", "listed a refresh-state column that is not JSON as null",
+            "entity_id", gr_db_column_text(stmt, COL_ENTITY_ID), "column", name, "fix",
+            "delete the row with DELETE /api/catalog/entities/unprocessed/delete/<entity_id>",
+            NULL);
 }
 
 /* Returns 1 when `entity` has spec.owner equal to `owner` (or `owner` is NULL). */
@@ -122,37 +129,32 @@ static int owner_matches(const json_t *entity, const char *owner)
     return value != NULL && strcmp(value, owner) == 0;
 }
 
-/*
- * Builds the item of the current row in *out, or leaves *out NULL when the
- * owner filter drops it. Returns 0 or the error of a JSON column.
+/* Builds the item of the current row in *out, or leaves *out NULL when the owner filter drops it.
  */
-static int row_item(gr_db_stmt *stmt, const char *owner, json_t **out)
+static void row_item(gr_db_stmt *stmt, const char *owner, json_t **out)
 {
     json_t *unprocessed = NULL;
     json_t *processed = NULL;
     json_t *errors = NULL;
     json_t *item;
-    int rc;
 
     *out = NULL;
-    rc = json_column(stmt, COL_UNPROCESSED_ENTITY, "unprocessed_entity", &unprocessed);
-    if (rc == GR_OK && !owner_matches(unprocessed, owner))
-        goto done;
-    if (rc == GR_OK)
-        rc = json_column(stmt, COL_PROCESSED_ENTITY, "processed_entity", &processed);
-    if (rc == GR_OK)
-        rc = json_column(stmt, COL_ERRORS, "errors", &errors);
-    if (rc != GR_OK)
-        goto done;
+    json_column(stmt, COL_UNPROCESSED_ENTITY, "unprocessed_entity", &unprocessed);
+    if (!owner_matches(unprocessed, owner)) {
+        json_decref(unprocessed);
+        return;
+    }
+    json_column(stmt, COL_PROCESSED_ENTITY, "processed_entity", &processed);
+    json_column(stmt, COL_ERRORS, "errors", &errors);
 
     item = json_object();
     json_object_set_new(item, "entity_id", text_or_null(stmt, COL_ENTITY_ID));
     json_object_set_new(item, "entity_ref", text_or_null(stmt, COL_ENTITY_REF));
-    json_object_set(item, "unprocessed_entity", unprocessed);
+    json_object_set_new(item, "unprocessed_entity", unprocessed);
     json_object_set_new(item, "unprocessed_hash", text_or_null(stmt, COL_UNPROCESSED_HASH));
-    json_object_set(item, "processed_entity", processed);
+    json_object_set_new(item, "processed_entity", processed);
     json_object_set_new(item, "result_hash", text_or_null(stmt, COL_RESULT_HASH));
-    json_object_set(item, "errors", errors);
+    json_object_set_new(item, "errors", errors);
     json_object_set_new(item, "next_update_at",
                         iso_time(gr_db_column_int64(stmt, COL_NEXT_UPDATE_AT)));
     json_object_set_new(item, "last_discovery_at",
@@ -161,11 +163,6 @@ static int row_item(gr_db_stmt *stmt, const char *owner, json_t **out)
                             : iso_time(gr_db_column_int64(stmt, COL_LAST_DISCOVERY_AT)));
     json_object_set_new(item, "location_key", text_or_null(stmt, COL_LOCATION_KEY));
     *out = item;
-done:
-    json_decref(unprocessed);
-    json_decref(processed);
-    json_decref(errors);
-    return rc;
 }
 
 /* The listing state shared by the pages of one list. */
@@ -201,14 +198,14 @@ static int list_page(gr_db_conn *conn, const char *sql, list_state *state, bool 
         state->after = gr_xstrdup(gr_db_column_text(stmt, COL_ENTITY_REF));
         if (json_array_size(state->items) == state->max) {
             /* One more match than the maximum shows that the list is cut. */
-            rc = row_item(stmt, state->owner, &item);
+            row_item(stmt, state->owner, &item);
             state->truncated = item != NULL;
             json_decref(item);
             if (state->truncated)
                 break;
             continue;
         }
-        rc = row_item(stmt, state->owner, &item);
+        row_item(stmt, state->owner, &item);
         if (item != NULL)
             json_array_append_new(state->items, item);
     }
@@ -223,7 +220,8 @@ static int list_page(gr_db_conn *conn, const char *sql, list_state *state, bool 
 int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
                                 size_t max, json_t **out, bool *truncated)
 {
-    const char *sql = set == GR_CATALOG_UNPROCESSED_FAILED ? failed_sql : pending_sql;
+    const char *sql =
+        set == GR_CATALOG_UNPROCESSED_FAILED ? gr_catalog_unprocessed_failed_sql : pending_sql;
     list_state state = {.owner = owner, .max = max, .items = json_array(), .after = gr_xstrdup("")};
     gr_db_conn *conn = NULL;
     bool more = true;

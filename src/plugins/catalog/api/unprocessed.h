@@ -37,16 +37,24 @@ typedef enum {
  * Lists the rows of `set` ordered by entity_ref, each as an object with
  * entity_id, entity_ref, unprocessed_entity, unprocessed_hash,
  * processed_entity, result_hash, errors, next_update_at, last_discovery_at
- * and location_key. JSON columns are parsed; times are ISO 8601 UTC text
+ * and location_key. JSON columns are parsed, and one whose text is not
+ * JSON is null (with a warning in the log); times are ISO 8601 UTC text
  * with milliseconds; a NULL column is null. With `owner` (may be NULL), only
  * rows whose unprocessed entity has spec.owner equal to it, compared
  * exactly, are kept. At most `max` rows are returned, and *truncated is set
  * when more rows matched. Stores a new array in *out (caller frees).
- * Returns 0, or a database error, or GR_ERROR naming the row of a column
- * that is not valid JSON. Thread-safe.
+ * Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
                                 size_t max, json_t **out, bool *truncated);
+
+/**
+ * The statement that reads one page of the failed set, with two parameters:
+ * the entity_ref after which the page starts ("" for the first) and the
+ * number of rows. Public so that a test can check that it reads the partial
+ * index of failed rows.
+ */
+extern const char gr_catalog_unprocessed_failed_sql[];
 
 /** The outcome of gr_catalog_unprocessed_delete() besides database errors. */
 typedef enum {
