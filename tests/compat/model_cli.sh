@@ -91,6 +91,29 @@ contains "follow reads each file of a loop once" "$tmp/err" "2 files checked, 2 
 check "follow outside the root exits 1" "$?" 1
 contains "target outside the root is named" "$tmp/out" "outside the root folder"
 
+# Location targets match as in the catalog: "**" spans any number of folders,
+# and matches of a relative target are printed relative to the current folder.
+mkdir -p "$tmp/deep/a/b/c"
+cat >"$tmp/deep/root.yaml" <<'YAML'
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: deep
+spec:
+  targets: [./**/catalog-info.yaml]
+YAML
+for dir in a a/b a/b/c; do
+    name=$(echo "$dir" | tr / -)
+    printf 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-%s\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n' \
+        "$name" >"$tmp/deep/$dir/catalog-info.yaml"
+done
+sed -i '/owner: team-a/d' "$tmp/deep/a/b/c/catalog-info.yaml"
+(cd "$tmp/deep" && "$bin" catalog validate --follow root.yaml) >"$tmp/out" 2>"$tmp/err"
+check "follow of a ** target with one invalid file exits 1" "$?" 1
+contains "** reaches files three folders down" "$tmp/err" "4 files checked, 4 entities"
+contains "a followed match is printed relative to the current folder" "$tmp/out" \
+    "a/b/c/catalog-info.yaml:6:3: component:default/svc-a-b-c:"
+
 # JSON output carries problems with positions and the relations of valid entities.
 "$bin" catalog validate --format json "$data/refs/group-refs.yaml" "$data/kinds/group-no-type.yaml" >"$tmp/out" 2>&1
 check "json with an invalid entity exits 1" "$?" 1

@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +17,8 @@
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
 #include "plugins/catalog/cli_validate_rules.h"
+#include "plugins/catalog/engine/read.h"
+#include "plugins/catalog/engine/util.h"
 #include "plugins/catalog/model/location.h"
 #include "plugins/catalog/model/model.h"
 #include "plugins/catalog/model/placeholder.h"
@@ -63,7 +64,7 @@ const char gr_catalog_validate_usage[] =
     "  --format text   one line per problem: FILE:LINE:COLUMN: ENTITY-REF: message (default)\n"
     "  --format json   one JSON report on stdout: entities, their problems and relations\n"
     "  --follow        also check the files that Location entities point to (file targets,\n"
-    "                  relative to the Location's file; * and ? globs; not URLs)\n"
+    "                  relative to the Location's file; globs as in the catalog; not URLs)\n"
     "  --root DIR      folder that placeholders and followed targets must stay inside\n"
     "                  (default: the current folder when every PATH is inside it,\n"
     "                  else the folder of the first PATH)\n"
@@ -256,6 +257,52 @@ static int inside_root(const validation_run *run, const char *path)
 }
 
 /*
+ * Finds the files a Location's file target names, the way the catalog's
+ * `file` reader finds them. A relative pattern is matched from the current
+ * folder, and its matches are returned relative to it again. Stores the
+ * paths in *paths_out (caller frees) and returns 0 or the reader's error.
+ */
+static int target_files(const char *pattern, char ***paths_out, size_t *count_out)
+{
+    char cwd[PATH_MAX];
+    char *absolute;
+    size_t skip = 0;
+    int rc;
+
+    *paths_out = NULL;
+    *count_out = 0;
+    if (!gr_catalog__has_glob(pattern)) {
+        struct stat info;
+
+        if (stat(pattern, &info) != 0 || !S_ISREG(info.st_mode))
+            return GR_OK;
+        *paths_out = gr_xcalloc(1, sizeof(char *));
+        (*paths_out)[0] = gr_xstrdup(pattern);
+        *count_out = 1;
+        return GR_OK;
+    }
+
+    if (pattern[0] == '/') {
+        absolute = gr_xstrdup(pattern);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return gr_error_set(GR_ERROR, "cannot read the current folder: %s", strerror(errno));
+        absolute = gr_xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, pattern);
+        skip = strcmp(cwd, "/") == 0 ? 1 : strlen(cwd) + 1;
+    }
+    gr_catalog__normalize_path(absolute);
+    rc = gr_catalog__glob_files(absolute, GR_CATALOG_GLOB_MAX_ENTRIES, paths_out, count_out);
+    free(absolute);
+    for (size_t i = 0; rc == GR_OK && skip > 0 && i < *count_out; i++) {
+        char *match = (*paths_out)[i];
+
+        if (strncmp(match, cwd, skip - 1) == 0 && match[skip - 1] == '/')
+            memmove(match, match + skip, strlen(match + skip) + 1);
+    }
+    return rc;
+}
+
+/*
  * Checks the file targets of a Location entity: each must exist (unless the
  * Location is optional) and stay inside the root. With --follow the targets
  * are validated after the Location itself.
@@ -271,29 +318,32 @@ static void check_targets(validation_run *run, const char *path, const json_t *e
     gr_model_location_targets(entity, "file", &targets, &count, problems);
     for (size_t i = 0; run->follow && i < count; i++) {
         char *pattern;
-        glob_t matches;
-        int status;
+        char **matches = NULL;
+        size_t match_count = 0;
+        int rc;
 
         if (strcmp(targets[i].type, "file") != 0)
             continue;
         pattern = targets[i].target[0] == '/' ? gr_xstrdup(targets[i].target)
                                               : gr_xasprintf("%s%s", folder, targets[i].target);
-        /* NOTE: glob(3) treats "**" like "*", so "**" matches one folder level, not many. */
-        status = glob(pattern, 0, NULL, &matches);
-        if (status == GLOB_NOMATCH && !targets[i].optional)
+        rc = target_files(pattern, &matches, &match_count);
+        if (rc != GR_OK)
+            gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
+                                  "location target %s: %s", targets[i].target, gr_error_last());
+        else if (match_count == 0 && !targets[i].optional)
             gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
                                   "location target %s matches no file", targets[i].target);
-        for (size_t m = 0; status == 0 && m < matches.gl_pathc; m++) {
-            if (inside_root(run, matches.gl_pathv[m]))
-                json_array_append_new(follow, json_string(matches.gl_pathv[m]));
+        for (size_t m = 0; m < match_count; m++) {
+            if (inside_root(run, matches[m]))
+                json_array_append_new(follow, json_string(matches[m]));
             else
                 gr_model_problems_add(problems, targets[i].pointer, "location-target", NULL,
                                       "location target %s is outside the root folder %s; "
                                       "widen it with --root",
-                                      matches.gl_pathv[m], run->root);
+                                      matches[m], run->root);
+            free(matches[m]);
         }
-        if (status == 0)
-            globfree(&matches);
+        free(matches);
         free(pattern);
     }
     gr_model_location_targets_free(targets, count);

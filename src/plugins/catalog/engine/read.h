@@ -81,6 +81,18 @@ void gr_catalog__git_param_append(gr_buf *out, const char *text);
 /** Removes "." and ".." segments and doubled slashes from a '/'-separated path, in place. */
 char *gr_catalog__normalize_path(char *path);
 
+/**
+ * Finds the regular files that the absolute glob `pattern` matches, as the
+ * `file` reader does. The walk goes at most 32 folders below the fixed
+ * prefix and skips linked folders and names that are not UTF-8. Stores the
+ * sorted paths in *paths_out (caller frees each and the array) and their
+ * number, which may be 0. Returns 0, GR_EINVALID for a relative pattern, or
+ * GR_ELIMIT past `max_entries` files and folders looked at or past
+ * GR_CATALOG_MAX_GLOB_FILES matches.
+ */
+int gr_catalog__glob_files(const char *pattern, size_t max_entries, char ***paths_out,
+                           size_t *count_out);
+
 /* Per-type readers, called by gr_catalog__read_location(). */
 int gr_catalog__read_file(const gr_catalog_settings *settings, const char *target,
                           gr_catalog_files *out);

@@ -223,11 +223,40 @@ static void walk(glob_walk *state, const char *dir, int depth)
     closedir(handle);
 }
 
+int gr_catalog__glob_files(const char *pattern, size_t max_entries, char ***paths_out,
+                           size_t *count_out)
+{
+    glob_walk state = {.pattern = pattern, .max_entries = max_entries};
+    char *prefix;
+
+    *paths_out = NULL;
+    *count_out = 0;
+    if (pattern[0] != '/')
+        return gr_error_set(GR_EINVALID, "glob %s is not an absolute path", pattern);
+
+    /* Walk from the deepest folder before the first glob character. */
+    prefix = gr_xstrndup(pattern, strcspn(pattern, "*?["));
+    *strrchr(prefix, '/') = '\0';
+    walk(&state, prefix[0] == '\0' ? "/" : prefix, 0);
+    free(prefix);
+    if (state.rc != GR_OK) {
+        for (size_t i = 0; i < state.count; i++)
+            free(state.paths[i]);
+        free(state.paths);
+        return state.rc;
+    }
+
+    gr_catalog__sort(state.paths, state.count, sizeof(char *), compare_paths);
+    *paths_out = state.paths;
+    *count_out = state.count;
+    return GR_OK;
+}
+
 int gr_catalog__read_file(const gr_catalog_settings *settings, const char *target,
                           gr_catalog_files *out)
 {
-    glob_walk state = {.pattern = target, .max_entries = settings->glob_max_entries};
-    char *prefix = NULL;
+    char **paths = NULL;
+    size_t count = 0;
     char *data;
     size_t len;
     int rc;
@@ -244,26 +273,19 @@ int gr_catalog__read_file(const gr_catalog_settings *settings, const char *targe
         return rc;
     }
 
-    /* Walk from the deepest folder before the first glob character. */
-    prefix = gr_xstrndup(target, strcspn(target, "*?["));
-    *strrchr(prefix, '/') = '\0';
-    walk(&state, prefix[0] == '\0' ? "/" : prefix, 0);
-    rc = state.rc;
-    if (rc == GR_OK && state.count == 0)
+    rc = gr_catalog__glob_files(target, settings->glob_max_entries, &paths, &count);
+    if (rc == GR_OK && count == 0)
         rc = gr_error_set(GR_ENOTFOUND, "file %s does not exist", target);
-    if (rc == GR_OK)
-        gr_catalog__sort(state.paths, state.count, sizeof(char *), compare_paths);
-    for (size_t i = 0; i < state.count; i++) {
+    for (size_t i = 0; i < count; i++) {
         if (rc == GR_OK) {
-            rc = read_whole(state.paths[i], settings->read_max_bytes, &data, &len);
+            rc = read_whole(paths[i], settings->read_max_bytes, &data, &len);
             if (rc == GR_OK) {
-                gr_catalog__files_push(out, state.paths[i], data, len);
-                state.paths[i] = NULL;
+                gr_catalog__files_push(out, paths[i], data, len);
+                paths[i] = NULL;
             }
         }
-        free(state.paths[i]);
+        free(paths[i]);
     }
-    free(state.paths);
-    free(prefix);
+    free(paths);
     return rc;
 }
