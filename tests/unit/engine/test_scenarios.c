@@ -212,6 +212,61 @@ static void conflict_first_owner_wins(void **state)
     free(second_file);
 }
 
+/*
+ * Two files of one glob that define the same entity: the first file in path
+ * order keeps it, as in Backstage, and the glob's Location entity shows a
+ * ConflictError that names both files. Two documents of one file are no
+ * conflict, and the later one wins.
+ */
+static void conflict_within_glob_first_file_wins(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *first_file = engine_expand(fixture, "file:@DIR@/a.yaml");
+    char *second_file = engine_expand(fixture, "file:@DIR@/b.yaml");
+    json_t *entity;
+    char *errors;
+
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "  description: first document\n"
+                 "spec: {type: service, lifecycle: production, owner: team}\n---\n"
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "  description: second document\n"
+                 "spec: {type: service, lifecycle: production, owner: team}\n");
+    engine_write(fixture, "b.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: alpha\n"
+                 "  description: the other file\n"
+                 "spec: {type: website, lifecycle: production, owner: team}\n");
+    engine_start(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", \"target\": "
+                          "\"@DIR@/*.yaml\"}]}}");
+    engine_idle(fixture);
+
+    entity = engine_final(fixture, "component:default/alpha");
+    assert_non_null(entity);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(entity, "metadata"), "description")),
+        "second document");
+    assert_string_equal(engine_annotation(entity, "backstage.io/managed-by-location"), first_file);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND unprocessed_entity LIKE '%*.yaml%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "ConflictError"));
+    assert_non_null(strstr(errors, "component:default/alpha"));
+    if (strstr(errors, second_file) == NULL || strstr(errors, first_file) == NULL ||
+        strstr(errors, second_file) > strstr(errors, first_file))
+        fail_msg("the error does not name %s as the loser and %s as the keeper: %s", second_file,
+                 first_file, errors);
+    assert_null(strstr(errors, "first document"));
+
+    json_decref(entity);
+    free(errors);
+    free(first_file);
+    free(second_file);
+}
+
 /* Counts the log lines of failed processing that name a YAML error; the
  * engine's workers write them from their own threads. */
 static int yaml_failure_lines;
@@ -645,6 +700,7 @@ int main(void)
         ENGINE_TEST_BOTH(orphan_keeps_entity),
         ENGINE_TEST_BOTH(orphan_delete_strategy),
         ENGINE_TEST_BOTH(conflict_first_owner_wins),
+        ENGINE_TEST_BOTH(conflict_within_glob_first_file_wins),
         ENGINE_TEST_BOTH(broken_source_keeps_last_good),
         ENGINE_TEST_BOTH(unchanged_input_writes_nothing),
         ENGINE_TEST_BOTH(change_recorded_in_history),

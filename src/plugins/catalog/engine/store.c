@@ -265,8 +265,25 @@ static int compare_deferred_order(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Sorts the children by ref and keeps the last of each ref, as later
- * documents overwrite earlier ones in Backstage. */
+/* Adds the ConflictError of a child that `keeper` already supplies to `errors`. */
+static void push_conflict(json_t *errors, const char *ref, const char *loser, const char *keeper)
+{
+    char *message = gr_xasprintf("Entity %s from %s conflicts with the same entity from %s, "
+                                 "which keeps it; remove one of the two or give them different "
+                                 "names",
+                                 ref, loser, keeper);
+
+    gr_catalog__error_push(errors, "ConflictError", message, NULL, NULL);
+    free(message);
+}
+
+/*
+ * Sorts the children by ref and keeps one child per ref. A later copy from the
+ * same location key (a later document of the same file) replaces the earlier
+ * one. A copy from another key (another file of a glob) loses to the first
+ * key, as between two locations. It is dropped and adds a ConflictError that
+ * names both files to the result.
+ */
 static void sort_deferred(gr_catalog_result *result)
 {
     size_t count = result->deferred_count;
@@ -281,14 +298,26 @@ static void sort_deferred(gr_catalog_result *result)
         order[i] = (deferred_order){i, result->deferred[i].ref};
     gr_catalog__sort(order, count, sizeof(*order), compare_deferred_order);
     sorted = gr_xmalloc(count * sizeof(*sorted));
-    for (size_t i = 0; i < count; i++) {
-        gr_catalog_deferred *item = &result->deferred[order[i].index];
+    for (size_t first = 0, end; first < count; first = end) {
+        const char *owner_key = result->deferred[order[first].index].location_key;
+        size_t keep = first;
 
-        if (i + 1 < count && strcmp(order[i].ref, order[i + 1].ref) == 0) {
-            gr_catalog__deferred_free(item);
-            continue;
+        /* The copies of one ref follow each other in the order they were emitted. */
+        for (end = first + 1; end < count && strcmp(order[end].ref, order[first].ref) == 0; end++) {
+            if (strcmp(result->deferred[order[end].index].location_key, owner_key) == 0)
+                keep = end;
         }
-        sorted[kept++] = *item;
+        for (size_t i = first; i < end; i++) {
+            gr_catalog_deferred *item = &result->deferred[order[i].index];
+
+            if (i == keep) {
+                sorted[kept++] = *item;
+                continue;
+            }
+            if (strcmp(item->location_key, owner_key) != 0)
+                push_conflict(result->errors, item->ref, item->location_key, owner_key);
+            gr_catalog__deferred_free(item);
+        }
     }
     free(order);
     free(result->deferred);
@@ -359,14 +388,8 @@ static int check_conflicts(gr_db_conn *conn, gr_catalog_item *item)
         if (rc == GR_ENOTFOUND) {
             rc = GR_OK;
         } else if (rc == GR_OK && owner != NULL && strcmp(owner, child->location_key) != 0) {
-            char *message = gr_xasprintf(
-                "Entity %s from %s conflicts with the same entity from %s, which keeps it; "
-                "remove one of the two or give them different names",
-                child->ref, child->location_key, owner);
-
-            gr_catalog__error_push(result->errors, "ConflictError", message, NULL, NULL);
+            push_conflict(result->errors, child->ref, child->location_key, owner);
             item->conflicts[i] = true;
-            free(message);
         }
         free(owner);
     }
