@@ -398,6 +398,38 @@ static void check_one_entity(void **state)
     gr_permission_policy_free(policy);
 }
 
+/*
+ * Decisions that allow both permissions without conditions need no final
+ * entity, so an entity whose first processing failed can still be refreshed
+ * and the caller's own lookup reports a missing one. A condition on either
+ * permission still needs the final entity.
+ */
+static void check_unconditional_allow(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_permission_policy *open = load_policy(
+        "{\"enabled\":true,\"rules\":[{\"allow\":\"*\"}]}");
+    gr_permission_policy *conditional = load_policy(
+        "{\"enabled\":true,\"rules\":[{\"allow\":\"catalog.entity.read\"},"
+        "{\"allow\":\"catalog.entity.refresh\",\"when\":{\"isEntityOwner\":true}}]}");
+    gr_identity jane = user_identity("user:default/jane", jane_ownership, 2);
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_permission_check(fixture->db, open, &jane, "catalog.entity.refresh",
+                                          GR_CATALOG_BY_REF, "component:default/missing", NULL));
+    assert_ok(gr_catalog_permission_check(fixture->db, open, &jane, "catalog.entity.refresh",
+                                          GR_CATALOG_BY_REF, "component:default/shop", NULL));
+    assert_int_equal(gr_catalog_permission_check(fixture->db, conditional, &jane,
+                                                 "catalog.entity.refresh", GR_CATALOG_BY_REF,
+                                                 "component:default/missing", NULL),
+                     GR_ENOTFOUND);
+    assert_ok(gr_catalog_permission_check(fixture->db, conditional, &jane,
+                                          "catalog.entity.refresh", GR_CATALOG_BY_REF,
+                                          "component:default/shop", NULL));
+    gr_permission_policy_free(open);
+    gr_permission_policy_free(conditional);
+}
+
 /* A disabled policy, and one that allows outright, give no predicate; no rule denies all. */
 static void access_decisions(void **state)
 {
@@ -436,6 +468,7 @@ int main(void)
         DB_TEST_BOTH(criteria_translated),  cmocka_unit_test(criteria_depth_bounded),
         DB_TEST_BOTH(query_applies_access), DB_TEST_BOTH(reads_apply_access),
         DB_TEST_BOTH(check_one_entity),     cmocka_unit_test(access_decisions),
+        DB_TEST_BOTH(check_unconditional_allow),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -170,6 +170,8 @@ int gr_catalog_permission_check(gr_db *db, const gr_permission_policy *policy,
     rc = gr_catalog_access_get(policy, identity, "catalog.entity.read", &read);
     if (rc == GR_OK)
         rc = gr_catalog_access_get(policy, identity, permission, &wanted);
+    if (rc == GR_OK && read == NULL && wanted == NULL)
+        return GR_OK; /* both allowed without conditions: the caller's lookup decides */
     if (rc == GR_OK)
         rc = gr_catalog_access_matches(db, read, key, value);
     if (rc == 0) {

@@ -78,9 +78,12 @@ typedef enum {
  * a message, so that the response never shows that an unreadable entity
  * exists. A readable entity that the conditions of `permission` do not
  * cover gives GR_EDENIED, written to the audit log with `path`. Both
- * conditions run as SQL on a read connection of `db`. A NULL policy, and a
- * disabled one for an identity without accessRestrictions, pass every check
- * without reading `db`, so the caller's own lookup reports a missing entity.
+ * conditions run as SQL on a read connection of `db`. A NULL policy, a
+ * disabled one for an identity without accessRestrictions, and decisions
+ * that allow both permissions without conditions pass every check without
+ * reading `db`, so the caller's own lookup reports a missing entity. That
+ * lookup may find rows without a final entity, such as one whose first
+ * processing failed.
  * A disabled policy checks a restricted identity as an enabled one does.
  * Returns 0, GR_ENOTFOUND, GR_EDENIED,
  * GR_EINVALID or a database error. Thread-safe.
