@@ -364,6 +364,32 @@ static void owner_filter_narrows(void **state)
     gr_test_output_free(&res);
 }
 
+/*
+ * An owner filter that is not UTF-8, with a raw byte in the query or an
+ * escape in a form body, gets the 400 page instead of an empty list page.
+ */
+static void owner_filter_rejects_invalid_utf8(void **state)
+{
+    static const struct {
+        const char *path;
+        const char *form;
+    } cases[] = {
+        {PAGE "?owner=team-\xff", NULL},
+        {PAGE "?type=pending&owner=\xc3", NULL},
+        {PAGE, "owner=team-%FF"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gr_test_output res = browse(&fx.server, VIEWER, "GET", cases[i].path, cases[i].form);
+
+        if (res.status != 400)
+            fail_msg("case %zu: status %d, expected 400", i, res.status);
+        assert_contains(&res, "The owner filter is not valid UTF-8");
+        gr_test_output_free(&res);
+    }
+}
+
 /* A conditional catalog.entity.read gets the portal's 403 page without any row. */
 static void page_needs_unconditional_read(void **state)
 {
@@ -661,6 +687,7 @@ int main(void)
         cmocka_unit_test(failed_entity_shows_error_and_file),
         cmocka_unit_test(error_message_html_escaped),
         cmocka_unit_test(owner_filter_narrows),
+        cmocka_unit_test(owner_filter_rejects_invalid_utf8),
         cmocka_unit_test(page_needs_unconditional_read),
         cmocka_unit_test(catalog_notice_for_readers),
         cmocka_unit_test(delete_needs_permission_and_csrf),

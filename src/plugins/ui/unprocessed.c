@@ -6,6 +6,7 @@
 
 #include "host/auth/audit.h"
 #include "host/common/error.h"
+#include "host/common/utf8.h"
 #include "host/log/log.h"
 #include "host/permission/permission.h"
 #include "plugins/catalog/api/unprocessed.h"
@@ -99,6 +100,22 @@ static const char *requested_owner(gr_ui_page *page)
     if (owner == NULL)
         owner = gr_req_query(page->req, "owner");
     return owner != NULL && owner[0] != '\0' ? owner : NULL;
+}
+
+/* Checks that the owner filter is UTF-8, as every spec.owner is, so that the page can show it. */
+static int check_owner(const char *owner)
+{
+    const unsigned char *p = (const unsigned char *)owner;
+
+    while (p != NULL && *p != '\0') {
+        size_t sequence = gr_utf8_sequence_length(p);
+
+        if (sequence == 0)
+            return gr_error_set(GR_EINVALID, "The owner filter is not valid UTF-8. Enter the "
+                                             "owner as the entity's spec.owner is written");
+        p += sequence;
+    }
+    return 0;
 }
 
 /* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
@@ -216,7 +233,7 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if ((error = require_full_read(page)) < 0 ||
+    if ((error = require_full_read(page)) < 0 || (error = check_owner(owner)) < 0 ||
         (error = gr_catalog_unprocessed_list(page->ui->db, set, owner, UI_UNPROCESSED_ROWS, &items,
                                              &truncated)) < 0) {
         json_decref(rows);
