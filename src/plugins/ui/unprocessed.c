@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "host/auth/audit.h"
+#include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/common/utf8.h"
 #include "host/log/log.h"
@@ -27,6 +28,9 @@
 
 /** Maximum size of the entity JSON shown for one row, in bytes. A larger one is left out. */
 #define UI_UNPROCESSED_RAW_MAX 16384
+
+/** Maximum size of one error message shown for a row, in bytes. A longer one is cut. */
+#define UI_UNPROCESSED_MESSAGE_MAX 16384
 
 int gr_ui__unprocessed_readable(gr_ui_page *page)
 {
@@ -135,6 +139,30 @@ static const char *list_url(gr_ui_page *page, const char *type, const char *owne
     return copy;
 }
 
+/*
+ * Returns `message`, or its first UI_UNPROCESSED_MESSAGE_MAX bytes, cut
+ * before a UTF-8 sequence, with its full size. A message can be far larger
+ * than its entity, because each invalid value of a list adds a sentence.
+ */
+static json_t *message_view(const char *message)
+{
+    size_t len = strlen(message);
+    size_t cut = UI_UNPROCESSED_MESSAGE_MAX;
+    char *text;
+    json_t *view;
+
+    if (len <= UI_UNPROCESSED_MESSAGE_MAX)
+        return json_string(message);
+    while (cut > 0 && ((unsigned char)message[cut] & 0xc0) == 0x80)
+        cut--;
+    text = gr_xasprintf("%.*s... (the first %zu of %zu bytes are shown, and GET "
+                        "/api/catalog/entities/unprocessed/failed returns the whole message)",
+                        (int)cut, message, cut, len);
+    view = json_string(text);
+    free(text);
+    return view;
+}
+
 /* Returns the errors of a row as [{name, message}]. An item without a message shows as JSON. */
 static json_t *error_views(const json_t *errors)
 {
@@ -148,11 +176,11 @@ static json_t *error_views(const json_t *errors)
         const char *message = json_string_value(json_object_get(error, "message"));
         char *text = message == NULL ? json_dumps(error, JSON_ENCODE_ANY) : NULL;
 
-        json_array_append_new(views, json_pack("{s:s, s:s}", "name", name != NULL ? name : "Error",
+        json_array_append_new(views, json_pack("{s:s, s:o}", "name", name != NULL ? name : "Error",
                                                "message",
-                                               message != NULL ? message
-                                               : text != NULL  ? text
-                                                               : ""));
+                                               message_view(message != NULL ? message
+                                                            : text != NULL  ? text
+                                                                            : "")));
         free(text);
     }
     return views;
