@@ -174,6 +174,21 @@ contains "rule problem has its rule id" "$tmp/out" '(catalog-rules, value "Group
 "$bin" catalog validate --config "$tmp/rules/app-config.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
 check "component allowed by catalog.rules exits 0" "$?" 0
 
+# The problem lists at most 32 allowed kinds, so that a long allow list stays readable.
+{
+    printf 'catalog:\n  rules:\n    - allow:\n'
+    i=0
+    while [ "$i" -lt 40 ]; do
+        printf '        - Kind%d\n' "$i"
+        i=$((i + 1))
+    done
+} >"$tmp/rules/many-kinds.yaml"
+"$bin" catalog validate --config "$tmp/rules/many-kinds.yaml" "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "group rejected by a long allow list exits 1" "$?" 1
+contains "long allow list starts with its first kinds" "$tmp/out" "allow Kind0, Kind1, Kind2,"
+contains "long allow list is cut after 32 kinds" "$tmp/out" "Kind31 and other kinds."
+check "long allow list leaves out the 33rd kind" "$(grep -c 'Kind32' "$tmp/out")" 0
+
 # A location's rules allow more kinds for the files it names: a path from
 # ${VAR}, relative to the current folder as for the server, or a glob.
 cat >"$tmp/rules/locations.yaml" <<'YAML'

@@ -364,6 +364,32 @@ static void owner_filter_narrows(void **state)
     gr_test_output_free(&res);
 }
 
+/*
+ * An owner filter that is not UTF-8, with a raw byte in the query or an
+ * escape in a form body, gets the 400 page instead of an empty list page.
+ */
+static void owner_filter_rejects_invalid_utf8(void **state)
+{
+    static const struct {
+        const char *path;
+        const char *form;
+    } cases[] = {
+        {PAGE "?owner=team-\xff", NULL},
+        {PAGE "?type=pending&owner=\xc3", NULL},
+        {PAGE, "owner=team-%FF"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gr_test_output res = browse(&fx.server, VIEWER, "GET", cases[i].path, cases[i].form);
+
+        if (res.status != 400)
+            fail_msg("case %zu: status %d, expected 400", i, res.status);
+        assert_contains(&res, "The owner filter is not valid UTF-8");
+        gr_test_output_free(&res);
+    }
+}
+
 /* A conditional catalog.entity.read gets the portal's 403 page without any row. */
 static void page_needs_unconditional_read(void **state)
 {
@@ -604,8 +630,8 @@ static void readonly_catalog_rejects_delete(void **state)
 }
 
 /* Returns a catalog file of `count` components without spec.lifecycle, the first with a
- * description of `description_bytes` bytes (caller frees). */
-static char *many_failures(int count, size_t description_bytes)
+ * description of `description_bytes` bytes and `bad_tags` invalid tags (caller frees). */
+static char *many_failures(int count, size_t description_bytes, int bad_tags)
 {
     char *description = gr_xcalloc(description_bytes + 1, 1);
     size_t size = 0;
@@ -613,12 +639,15 @@ static char *many_failures(int count, size_t description_bytes)
     FILE *out = open_memstream(&text, &size);
 
     memset(description, 'd', description_bytes);
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
         fprintf(out,
                 "---\napiVersion: backstage.io/v1alpha1\nkind: Component\n"
-                "metadata: { name: bulk-%03d, description: %s }\n"
-                "spec: { type: service, owner: team-c }\n",
+                "metadata: { name: bulk-%03d, description: %s, tags: [",
                 i, i == 0 ? description : "short");
+        for (int tag = 0; i == 0 && tag < bad_tags; tag++)
+            fprintf(out, "%s\"BAD TAG %d\"", tag > 0 ? ", " : "", tag);
+        fputs("] }\nspec: { type: service, owner: team-c }\n", out);
+    }
     fclose(out);
     free(description);
     return text;
@@ -626,13 +655,15 @@ static char *many_failures(int count, size_t description_bytes)
 
 /*
  * With more failed entities than the page lists, it shows the first 500 by
- * reference with a notice, the catalog page shows "More than 500", and an
- * entity whose JSON is larger than 16 KiB is described by its size.
+ * reference with a notice, the catalog page shows "More than 500", an
+ * entity whose JSON is larger than 16 KiB is described by its size, and an
+ * error message longer than 16 KiB is cut. Each of the 300 invalid tags adds
+ * a sentence of about 120 bytes to the message.
  */
 static void list_cut_at_max_rows(void **state)
 {
     const char *const cut[] = {"500 failed entities</h2>", NULL};
-    char *catalog_text = many_failures(501, 17000);
+    char *catalog_text = many_failures(501, 17000, 300);
     gr_test_server server = {0};
     char *dir = serve_catalog(&server, "ui-unprocessed-many", NULL, catalog_text);
     gr_test_output res;
@@ -646,6 +677,10 @@ static void list_cut_at_max_rows(void **state)
     assert_contains(&res, "<code>component:default/bulk-499</code>");
     assert_lacks(&res, "<code>component:default/bulk-500</code>");
     assert_contains(&res, "too large to show here");
+    assert_contains(&res, "invalid tag 1 ");
+    assert_lacks(&res, "invalid tag 299 ");
+    assert_contains(&res, "bytes are shown, and GET /api/catalog/entities/unprocessed/failed "
+                          "returns the whole message)");
     gr_test_output_free(&res);
 
     res = browse(&server, VIEWER, "GET", "/catalog", NULL);
@@ -661,6 +696,7 @@ int main(void)
         cmocka_unit_test(failed_entity_shows_error_and_file),
         cmocka_unit_test(error_message_html_escaped),
         cmocka_unit_test(owner_filter_narrows),
+        cmocka_unit_test(owner_filter_rejects_invalid_utf8),
         cmocka_unit_test(page_needs_unconditional_read),
         cmocka_unit_test(catalog_notice_for_readers),
         cmocka_unit_test(delete_needs_permission_and_csrf),

@@ -5,7 +5,9 @@
 #include <time.h>
 
 #include "host/auth/audit.h"
+#include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/common/utf8.h"
 #include "host/log/log.h"
 #include "host/permission/permission.h"
 #include "plugins/catalog/api/unprocessed.h"
@@ -26,6 +28,9 @@
 
 /** Maximum size of the entity JSON shown for one row, in bytes. A larger one is left out. */
 #define UI_UNPROCESSED_RAW_MAX 16384
+
+/** Maximum size of one error message shown for a row, in bytes. A longer one is cut. */
+#define UI_UNPROCESSED_MESSAGE_MAX 16384
 
 int gr_ui__unprocessed_readable(gr_ui_page *page)
 {
@@ -101,6 +106,22 @@ static const char *requested_owner(gr_ui_page *page)
     return owner != NULL && owner[0] != '\0' ? owner : NULL;
 }
 
+/* Checks that the owner filter is UTF-8, as every spec.owner is, so that the page can show it. */
+static int check_owner(const char *owner)
+{
+    const unsigned char *p = (const unsigned char *)owner;
+
+    while (p != NULL && *p != '\0') {
+        size_t sequence = gr_utf8_sequence_length(p);
+
+        if (sequence == 0)
+            return gr_error_set(GR_EINVALID, "The owner filter is not valid UTF-8. Enter the "
+                                             "owner as the entity's spec.owner is written");
+        p += sequence;
+    }
+    return 0;
+}
+
 /* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
 static const char *list_url(gr_ui_page *page, const char *type, const char *owner)
 {
@@ -118,6 +139,30 @@ static const char *list_url(gr_ui_page *page, const char *type, const char *owne
     return copy;
 }
 
+/*
+ * Returns `message`, or its first UI_UNPROCESSED_MESSAGE_MAX bytes, cut
+ * before a UTF-8 sequence, with its full size. A message can be far larger
+ * than its entity, because each invalid value of a list adds a sentence.
+ */
+static json_t *message_view(const char *message)
+{
+    size_t len = strlen(message);
+    size_t cut = UI_UNPROCESSED_MESSAGE_MAX;
+    char *text;
+    json_t *view;
+
+    if (len <= UI_UNPROCESSED_MESSAGE_MAX)
+        return json_string(message);
+    while (cut > 0 && ((unsigned char)message[cut] & 0xc0) == 0x80)
+        cut--;
+    text = gr_xasprintf("%.*s... (the first %zu of %zu bytes are shown, and GET "
+                        "/api/catalog/entities/unprocessed/failed returns the whole message)",
+                        (int)cut, message, cut, len);
+    view = json_string(text);
+    free(text);
+    return view;
+}
+
 /* Returns the errors of a row as [{name, message}]. An item without a message shows as JSON. */
 static json_t *error_views(const json_t *errors)
 {
@@ -131,11 +176,11 @@ static json_t *error_views(const json_t *errors)
         const char *message = json_string_value(json_object_get(error, "message"));
         char *text = message == NULL ? json_dumps(error, JSON_ENCODE_ANY) : NULL;
 
-        json_array_append_new(views, json_pack("{s:s, s:s}", "name", name != NULL ? name : "Error",
+        json_array_append_new(views, json_pack("{s:s, s:o}", "name", name != NULL ? name : "Error",
                                                "message",
-                                               message != NULL ? message
-                                               : text != NULL  ? text
-                                                               : ""));
+                                               message_view(message != NULL ? message
+                                                            : text != NULL  ? text
+                                                                            : "")));
         free(text);
     }
     return views;
@@ -216,7 +261,7 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if ((error = require_full_read(page)) < 0 ||
+    if ((error = require_full_read(page)) < 0 || (error = check_owner(owner)) < 0 ||
         (error = gr_catalog_unprocessed_list(page->ui->db, set, owner, UI_UNPROCESSED_ROWS, &items,
                                              &truncated)) < 0) {
         json_decref(rows);

@@ -88,9 +88,15 @@ static void closest_short_names_need_less(void **state)
 static void closest_skips_control_characters(void **state)
 {
     const char *const keys[] = {"own\ner", "owner\t"};
+    /* C1 controls in UTF-8: CSI (U+009B) and NEL (U+0085). */
+    const char *const c1_keys[] = {"owne\xc2\x9b", "owner\xc2\x85"};
+    /* A no-break space (U+00A0) is no control character. */
+    const char *const nbsp_keys[] = {"owne\xc2\xa0"};
 
     (void)state;
     assert_int_equal(gr_model_spelling_closest("owner", keys, 2), GR_MODEL_SPELLING_NONE);
+    assert_int_equal(gr_model_spelling_closest("owner", c1_keys, 2), GR_MODEL_SPELLING_NONE);
+    assert_int_equal(gr_model_spelling_closest("owner", nbsp_keys, 1), 0);
 }
 
 int main(void)

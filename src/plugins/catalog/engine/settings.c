@@ -667,28 +667,34 @@ char *gr_catalog__rules_allowed_text(const gr_catalog_settings *settings, const 
                                      const char *target)
 {
     char *canonical = canonical_target(type, target);
-    const gr_catalog_rule_kind **listed = NULL;
+    const gr_catalog_rule_kind *listed[GR_CATALOG_ALLOWED_TEXT_MAX_KINDS];
     size_t listed_count = 0;
+    bool more = false;
     gr_buf out = GR_BUF_INIT;
 
-    for (size_t i = 0; i < settings->rule_count; i++) {
+    /* At most GR_CATALOG_ALLOWED_TEXT_MAX_KINDS kinds are listed, so each repeat check is short. */
+    for (size_t i = 0; i < settings->rule_count && !more; i++) {
         const gr_catalog_rule *rule = &settings->rules[i];
 
         if (!rule_matches_location(rule, type, canonical))
             continue;
-        for (size_t k = 0; k < rule->allow_count; k++) {
+        for (size_t k = 0; k < rule->allow_count && !more; k++) {
             const gr_catalog_rule_kind *allow = &rule->allow[k];
 
             if (allow_listed_before(listed, listed_count, allow))
                 continue;
-            listed = gr_xrealloc(listed, (listed_count + 1) * sizeof(*listed));
+            if (listed_count == GR_CATALOG_ALLOWED_TEXT_MAX_KINDS) {
+                more = true;
+                continue;
+            }
             listed[listed_count++] = allow;
             gr_buf_printf(&out, "%s%s", out.len > 0 ? ", " : "", allow->kind);
             if (allow->spec_type != NULL)
                 gr_buf_printf(&out, " (spec.type %s)", allow->spec_type);
         }
     }
-    free(listed);
+    if (more)
+        gr_buf_puts(&out, " and other kinds");
     free(canonical);
     return out.data != NULL ? gr_buf_detach(&out) : gr_xstrdup("");
 }

@@ -110,11 +110,15 @@ void gr_catalog__settings_free(gr_catalog_settings *settings);
 bool gr_catalog__rules_allow(const gr_catalog_settings *settings, const char *kind,
                              const char *spec_type, const char *type, const char *target);
 
+/** Maximum number of kinds that gr_catalog__rules_allowed_text() lists. */
+#define GR_CATALOG_ALLOWED_TEXT_MAX_KINDS 32
+
 /**
  * Lists the kinds that the rules applying to a location whose origin is
  * `type`:`target` allow, matched as gr_catalog__rules_allow() matches them:
  * "Component, API (spec.type openapi), Location", in rule order without
- * repeats, or "" when no rule applies. Caller frees.
+ * repeats, or "" when no rule applies. After GR_CATALOG_ALLOWED_TEXT_MAX_KINDS
+ * kinds, the text ends in " and other kinds". Caller frees.
  */
 char *gr_catalog__rules_allowed_text(const gr_catalog_settings *settings, const char *type,
                                      const char *target);

@@ -60,10 +60,14 @@ size_t gr_model_edit_distance(const char *a, const char *b)
     return distance;
 }
 
+/* Whether `text` has a C0 control, DEL or a C1 control (U+0080 to U+009F, C2 80 to C2 9F in
+ * UTF-8). A terminal may act on any of them when a message shows the key. */
 static int has_control_character(const char *text)
 {
     for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
         if (*c < 0x20 || *c == 0x7f)
+            return 1;
+        if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
             return 1;
     }
     return 0;

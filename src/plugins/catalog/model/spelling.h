@@ -27,8 +27,8 @@ size_t gr_model_edit_distance(const char *a, const char *b);
  * GR_MODEL_SPELLING_MAX_DISTANCE and less than the length of the shorter of
  * the two, so that short names do not match anything. A candidate equal to
  * `name` but for case is at distance 0 and matches. Candidates with a control
- * character never match. Returns the index of the closest candidate, the
- * first one on a tie, or GR_MODEL_SPELLING_NONE.
+ * character (C0, DEL or C1) never match. Returns the index of the closest
+ * candidate, the first one on a tie, or GR_MODEL_SPELLING_NONE.
  */
 size_t gr_model_spelling_closest(const char *name, const char *const *candidates, size_t count);
 
