@@ -293,5 +293,29 @@ contains "unset variable is named" "$tmp/out" "environment variable UNSET_GROUP_
 "$bin" catalog validate "$tmp/rules/component.yaml" --config >"$tmp/out" 2>&1
 check "config without a file exits 2" "$?" 2
 
+# Only the catalog section is read, so the secrets of other sections may be unset,
+# while an unknown type there still fails the server's own config check.
+cat >"$tmp/rules/secrets.yaml" <<'YAML'
+backend:
+  auth:
+    externalAccess:
+      - type: static
+        options:
+          token: ${UNSET_CATALOG_TOKEN}
+          subject: ci
+  database:
+    client: nosuchclient
+catalog:
+  rules:
+    - allow: [Component]
+YAML
+env -u UNSET_CATALOG_TOKEN "$bin" catalog validate --config "$tmp/rules/secrets.yaml" "$tmp/rules/component.yaml" >"$tmp/out" 2>&1
+check "unset secret outside the catalog section is not needed" "$?" 0
+env -u UNSET_CATALOG_TOKEN "$bin" catalog validate --config "$tmp/rules/secrets.yaml" "$tmp/rules/org/group.yaml" >"$tmp/out" 2>&1
+check "catalog rules still apply with other sections left out" "$?" 1
+contains "rule problem names the config line" "$tmp/out" "not allowed by catalog.rules ($tmp/rules/secrets.yaml:11)"
+env -u UNSET_CATALOG_TOKEN "$bin" config check --config "$tmp/rules/secrets.yaml" >"$tmp/out" 2>&1
+check "config check still reads every section" "$?" 2
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -58,8 +58,33 @@ static void apply_log_level_env(gr_config *cfg)
     json_decref(origin);
 }
 
-int gr_config_load(gr_config **out, const char *const *files, size_t count,
-                   const gr_config_schema *schema)
+/* Removes every top-level key except `only`, and the notes on unset variables under those keys. */
+static void keep_only(gr_config *cfg, const char *only)
+{
+    json_t *children = gr_config__origin_children(cfg->origins, true);
+    const char *key;
+    json_t *value;
+    void *next;
+    size_t only_len = strlen(only);
+
+    json_object_foreach_safe(cfg->root, next, key, value)
+    {
+        /* `key` belongs to the root object, so it goes from the origins first. */
+        if (strcmp(key, only) != 0) {
+            json_object_del(children, key);
+            json_object_del(cfg->root, key);
+        }
+    }
+    json_object_foreach_safe(cfg->undefined, next, key, value)
+    {
+        if (strncmp(key, only, only_len) != 0 ||
+            (key[only_len] != '.' && key[only_len] != '[' && key[only_len] != '\0'))
+            json_object_del(cfg->undefined, key);
+    }
+}
+
+static int load(gr_config **out, const char *const *files, size_t count,
+                const gr_config_schema *schema, const char *only)
 {
     gr_config *cfg = config_new();
     gr_config__errors errors = {.text = GR_BUF_INIT};
@@ -76,6 +101,8 @@ int gr_config_load(gr_config **out, const char *const *files, size_t count,
         json_decref(value);
         json_decref(origin);
     }
+    if (errors.count == 0 && only != NULL)
+        keep_only(cfg, only);
     if (errors.count == 0)
         gr_config__apply_env(cfg, &errors, environ);
     if (errors.count == 0) {
@@ -91,6 +118,18 @@ int gr_config_load(gr_config **out, const char *const *files, size_t count,
     gr_config__errors_free(&errors);
     *out = cfg;
     return rc;
+}
+
+int gr_config_load(gr_config **out, const char *const *files, size_t count,
+                   const gr_config_schema *schema)
+{
+    return load(out, files, count, schema, NULL);
+}
+
+int gr_config_load_section(gr_config **out, const char *const *files, size_t count,
+                           const gr_config_schema *schema, const char *section)
+{
+    return load(out, files, count, schema, section);
 }
 
 int gr_config_load_args(gr_config **out, int argc, char *const *argv,

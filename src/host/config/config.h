@@ -137,6 +137,16 @@ int gr_config_load(gr_config **out, const char *const *files, size_t count,
                    const gr_config_schema *schema);
 
 /**
+ * Loads the files as gr_config_load() does, but keeps only their top-level
+ * key `section` (such as "catalog") before the environment overrides and the
+ * validation. The other sections are neither validated nor returned, so the
+ * environment variables they name need not be set. For commands that read
+ * one section, such as `greenroom catalog validate --config`.
+ */
+int gr_config_load_section(gr_config **out, const char *const *files, size_t count,
+                           const gr_config_schema *schema, const char *section);
+
+/**
  * Loads the config named by the `--config FILE` and `--config=FILE`
  * arguments in argv[0..argc) (other arguments are ignored), as
  * gr_config_load() does. GR_EINVALID when `--config` has no value.

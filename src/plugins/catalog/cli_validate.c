@@ -71,7 +71,8 @@ const char gr_catalog_validate_usage[] =
     "  --config FILE   app-config.yaml to read catalog.rules and catalog.locations from,\n"
     "                  loaded as 'greenroom serve' loads it: ${VAR} substitution,\n"
     "                  includes and APP_CONFIG_ overrides; repeat it to merge several\n"
-    "                  files, later ones winning\n"
+    "                  files, later ones winning. Only the catalog section is read and\n"
+    "                  checked, so variables that other sections name may be unset\n"
     "\n"
     "Exit status: 0 when every entity is valid, 1 when any problem was found,\n"
     "2 for a usage error, a PATH that does not exist or an invalid --config file.\n";

@@ -39,7 +39,7 @@ int gr_catalog_validate_rules_load(gr_catalog_validate_rules **out, const char *
     *out = NULL;
     rc = gr_config_schema_builtin(&schema);
     if (rc == GR_OK)
-        rc = gr_config_load(&rules->config, files, count, schema);
+        rc = gr_config_load_section(&rules->config, files, count, schema, "catalog");
     gr_config_schema_free(schema);
     if (rc != GR_OK) {
         gr_catalog_validate_rules_free(rules);
