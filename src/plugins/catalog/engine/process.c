@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -492,6 +493,31 @@ static void file_restart(void *payload)
     }
 }
 
+/* Pushes Backstage's "YAML error at LOCATION, ..." for the parser's `message`, which starts
+ * with "LOCATION:" and usually a position, so that the location is named once. */
+static void yaml_error_push(json_t *errors, const char *location_ref, const char *message)
+{
+    size_t location_len = strlen(location_ref);
+    unsigned long line, column;
+    int used = 0;
+
+    if (strncmp(message, location_ref, location_len) != 0 || message[location_len] != ':') {
+        error_pushf(errors, "Error", "YAML error at %s, %s", location_ref, message);
+        return;
+    }
+
+    message += location_len + 1;
+    if (message[0] >= '0' && message[0] <= '9' &&
+        sscanf(message, "%lu:%lu: %n", &line, &column, &used) == 2 && used > 0) {
+        error_pushf(errors, "Error", "YAML error at %s, line %lu, column %lu: %s", location_ref,
+                    line, column, message + used);
+        return;
+    }
+    while (*message == ' ')
+        message++;
+    error_pushf(errors, "Error", "YAML error at %s, %s", location_ref, message);
+}
+
 static void emit_file(emit_context *context, const char *type, const gr_catalog_file *file)
 {
     gr_yaml_limits limits = {
@@ -512,8 +538,7 @@ static void emit_file(emit_context *context, const char *type, const gr_catalog_
     if (gr_catalog__yaml_each(location_ref, file->data, file->len, &limits, &sink) != GR_OK) {
         /* As with a file that fails to parse at once, none of its documents count. */
         file_restart(&emitter);
-        error_pushf(context->result->errors, "Error", "YAML error at %s, %s", location_ref,
-                    gr_error_last());
+        yaml_error_push(context->result->errors, location_ref, gr_error_last());
     }
     if (strcmp(type, "url") != 0)
         refresh_key_push(context->result, gr_xstrdup(location_ref));
