@@ -687,6 +687,32 @@ static void yaml_error_names_file_once(void **state)
     free(config);
 }
 
+/* A URL target in a Location entity of a file location gets a hint to set spec.type: url. */
+static void url_target_in_file_location_hinted(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *errors;
+
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n"
+                 "  name: remote\nspec:\n"
+                 "  targets: [https://127.0.0.1:9/org/repo/blob/main/catalog-info.yaml]\n");
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref = ?",
+                         "location:default/remote");
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "Unable to read file, file https://127.0.0.1:9/org/repo/blob/"
+                                   "main/catalog-info.yaml does not exist"));
+    assert_non_null(strstr(errors, "The target is a URL, so set spec.type: url in the Location "
+                                   "entity location:default/remote"));
+    free(errors);
+    free(config);
+}
+
 /* A NUL character written as the YAML escape \0 rejects the entity with an
  * error naming the file and field, instead of storing a ref cut at the NUL. */
 static void nul_in_name_rejected(void **state)
@@ -739,6 +765,7 @@ int main(void)
         ENGINE_TEST_BOTH(restart_releases_dead_leases),
         ENGINE_TEST_BOTH(nul_in_name_rejected),
         ENGINE_TEST_SQLITE(yaml_error_names_file_once),
+        ENGINE_TEST_SQLITE(url_target_in_file_location_hinted),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

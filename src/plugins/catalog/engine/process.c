@@ -545,6 +545,38 @@ static void emit_file(emit_context *context, const char *type, const gr_catalog_
     free(location_ref);
 }
 
+/* Returns whether a target read as a file is an http(s) URL. */
+static bool url_in_file_target(const char *target_type, const char *target)
+{
+    return strcmp(target_type, "file") == 0 &&
+           (strncmp(target, "http://", 7) == 0 || strncmp(target, "https://", 8) == 0);
+}
+
+/*
+ * Pushes the read error `message` of a URL target read as a file, with what to
+ * change. Backstage reads a Location's targets with the Location's type, so a
+ * Location entity written in a file location has type file unless its
+ * spec.type sets another. `registered` is true when the target is the
+ * Location's own location, as for a location registered with type file.
+ */
+static void url_in_file_target_push(json_t *errors, const json_t *entity, const char *message,
+                                    bool registered)
+{
+    char *ref = gr_model_entity_ref(entity);
+
+    if (registered)
+        error_pushf(errors, "Error",
+                    "Unable to read file, %s. The target is a URL, so register the location "
+                    "with type url",
+                    message);
+    else
+        error_pushf(errors, "Error",
+                    "Unable to read file, %s. The target is a URL, so set spec.type: url in the "
+                    "Location entity %s, whose targets are read with its type",
+                    message, ref);
+    free(ref);
+}
+
 /* Reads the targets of a Location entity, as Backstage's runSpecialLocationStep. */
 static int read_location_targets(emit_context *context, const json_t *entity, const char *type,
                                  const char *target)
@@ -616,6 +648,9 @@ static int read_location_targets(emit_context *context, const json_t *entity, co
                     error_pushf(result->errors, "NotFoundError", "Unable to read %s, %s",
                                 target_type, gr_error_last());
             }
+        } else if (read_rc != GR_OK && url_in_file_target(target_type, absolute)) {
+            url_in_file_target_push(result->errors, entity, gr_error_last(),
+                                    strcmp(targets[i].target, target) == 0);
         } else if (read_rc != GR_OK) {
             error_pushf(result->errors, "Error", "Unable to read %s, %s", target_type,
                         gr_error_last());
