@@ -437,6 +437,14 @@ static void emit_document(emit_context *context, json_t *document, const char *l
         goto done;
     }
     ref = gr_model_entity_ref(document);
+    if (strlen(ref) > GR_CATALOG_MAX_ENTITY_REF_BYTES) {
+        error_pushf(context->result->errors, "InputError",
+                    "Entity at %s:%d has a ref of %zu bytes, more than the maximum of %d bytes "
+                    "for kind, namespace and name together; shorten them (Backstage allows at "
+                    "most 63 characters in each)",
+                    location_ref, line, strlen(ref), GR_CATALOG_MAX_ENTITY_REF_BYTES);
+        goto done;
+    }
     if (strcmp(ref, context->parent_ref) == 0)
         goto done;
     if (gr_model_annotate_location(document, location_ref, context->origin_ref, &problems) !=
