@@ -80,6 +80,7 @@ static void api_requires_identity(void **state)
     const char *const bad[] = {"Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", NULL};
     const char *const service[] = {"Authorization: Bearer " STATIC_TOKEN,
                                    "Content-Type: application/json", NULL};
+    const char *const mistyped[] = {"Authorization: Bearer auth-test-static-token-1235", NULL};
     const char *const html[] = {"Accept: text/html,application/xhtml+xml", NULL};
     char *log;
 
@@ -98,6 +99,16 @@ static void api_requires_identity(void **state)
     assert_int_equal(res.status, 401);
     assert_non_null(strstr(res.out, "Invalid token"));
     assert_null(strstr(res.out, "c2ln"));
+    gr_test_output_free(&res);
+
+    /* A mistyped static token is not a JWT, so the message names the static tokens. */
+    res = request(&run, "GET", "/api/auth/v1/userinfo", mistyped, NULL);
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(res.out, "\"name\":\"AuthenticationError\""));
+    assert_non_null(strstr(res.out, "\"message\":\"Invalid token: it matches no static token "
+                                    "of backend.auth.externalAccess and is not a JWT\""));
+    assert_null(strstr(res.out, "compact JWS"));
+    assert_null(strstr(res.out, "static-token-1235"));
     gr_test_output_free(&res);
 
     res = request(&run, "POST", "/api/permission/authorize", NULL, "{\"items\":[]}");

@@ -3,6 +3,7 @@
 #include "host/auth/auth.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -547,6 +548,15 @@ static int authenticate_external(gr_auth *auth, gr_request *req, const char *tok
     return gr_auth_jwks_access_verify(auth->jwks_access, token, now, gr_req_arena(req), identity);
 }
 
+/* Returns whether `token` has the shape of a compact JWS: three parts separated by two dots. */
+static bool token_has_jwt_shape(const char *token)
+{
+    const char *first = strchr(token, '.');
+    const char *second = first != NULL ? strchr(first + 1, '.') : NULL;
+
+    return second != NULL && strchr(second + 1, '.') == NULL;
+}
+
 static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token,
                                gr_identity *identity)
 {
@@ -555,7 +565,12 @@ static int authenticate_bearer(gr_auth *auth, gr_request *req, const char *token
 
     if (rc == GR_OK)
         return gr_auth_restrictions_enter(identity, gr_req_path(req));
-    if (rc == 1 && auth->keys == NULL)
+    /* A token that is not a JWT is most likely a mistyped static token, so the
+     * message points at the static tokens rather than at the JWT format. */
+    if (rc == 1 && !token_has_jwt_shape(token))
+        rc = gr_error_set(GR_EUNAUTH, "it matches no static token of "
+                                      "backend.auth.externalAccess and is not a JWT");
+    else if (rc == 1 && auth->keys == NULL)
         rc = gr_error_set(GR_EUNAUTH, "Invalid token");
     else if (rc == 1)
         rc = auth_verify_user_token(auth, req, token, identity);

@@ -256,6 +256,50 @@ static void workers_default_clamped(void **state)
     gr_catalog__settings_free(&settings);
 }
 
+/* An emitted entity whose ref is one byte over the maximum fails its location
+ * with an error naming the file, the document's line and the limit, on both
+ * databases (PostgreSQL's index would reject a ref over 2,704 bytes). */
+static void entity_ref_over_max_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    size_t name_len = GR_CATALOG_MAX_ENTITY_REF_BYTES + 1 - strlen("component:default/");
+    char *name = repeated_text("a", name_len);
+    char *config = gr_xasprintf(config_locations,
+                                ", \"locations\": [{\"type\": \"file\", "
+                                "\"target\": \"@DIR@/long.yaml\"}]");
+    char *file = engine_expand(fixture, "file:@DIR@/long.yaml:6");
+    char *text = gr_xasprintf(component_yaml, "short");
+    gr_buf yaml = GR_BUF_INIT;
+    char *errors;
+
+    gr_buf_printf(&yaml, "%s---\n", text);
+    gr_buf_printf(&yaml, component_yaml, name);
+    engine_write(fixture, "long.yaml", gr_buf_cstr(&yaml));
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND errors IS NOT NULL",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, file));
+    assert_non_null(strstr(errors, "has a ref of 1025 bytes, more than the maximum of 1024 "
+                                   "bytes for kind, namespace and name together"));
+    assert_null(strstr(errors, "index row size"));
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref "
+                                  "LIKE 'component:%'",
+                                  NULL),
+                     0);
+    free(errors);
+    gr_buf_free(&yaml);
+    free(text);
+    free(file);
+    free(config);
+    free(name);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +307,7 @@ int main(void)
         ENGINE_TEST_SQLITE(dry_run_depth_over_max_rejected),
         ENGINE_TEST_SQLITE(dry_run_entities_over_max_rejected),
         ENGINE_TEST_SQLITE(refresh_ancestors_over_max_rejected),
+        ENGINE_TEST_BOTH(entity_ref_over_max_rejected),
         cmocka_unit_test(search_value_over_max_nulled),
         cmocka_unit_test(search_key_over_max_dropped),
         cmocka_unit_test(workers_over_max_rejected),

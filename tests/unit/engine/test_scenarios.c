@@ -659,6 +659,60 @@ static void restart_releases_dead_leases(void **state)
     free(config);
 }
 
+/* A YAML syntax error names the file once, with the line and column of the problem. */
+static void yaml_error_names_file_once(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *location = engine_expand(fixture, "file:@DIR@/a.yaml");
+    char *expected = gr_xasprintf("YAML error at %s, line 3, column 1: ", location);
+    char *errors;
+
+    engine_write(fixture, "a.yaml", "apiVersion: backstage.io/v1alpha1\nkind: [unclosed\n");
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND errors LIKE '%YAML error%'",
+                         NULL);
+    assert_non_null(errors);
+    if (strstr(errors, expected) == NULL)
+        fail_msg("expected \"%s\" in %s", expected, errors);
+    assert_null(strstr(strstr(errors, location) + 1, location));
+    assert_non_null(strstr(errors, "did not find expected ',' or ']'"));
+    free(errors);
+    free(expected);
+    free(location);
+    free(config);
+}
+
+/* A URL target in a Location entity of a file location gets a hint to set spec.type: url. */
+static void url_target_in_file_location_hinted(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *config = config_with("");
+    char *errors;
+
+    engine_write(fixture, "a.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n"
+                 "  name: remote\nspec:\n"
+                 "  targets: [https://127.0.0.1:9/org/repo/blob/main/catalog-info.yaml]\n");
+    engine_start(fixture, config);
+    engine_idle(fixture);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref = ?",
+                         "location:default/remote");
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "Unable to read file, file https://127.0.0.1:9/org/repo/blob/"
+                                   "main/catalog-info.yaml does not exist"));
+    assert_non_null(strstr(errors, "The target is a URL, so set spec.type: url in the Location "
+                                   "entity location:default/remote"));
+    free(errors);
+    free(config);
+}
+
 /* A NUL character written as the YAML escape \0 rejects the entity with an
  * error naming the file and field, instead of storing a ref cut at the NUL. */
 static void nul_in_name_rejected(void **state)
@@ -710,6 +764,8 @@ int main(void)
         ENGINE_TEST_BOTH(orphan_error_removed),
         ENGINE_TEST_BOTH(restart_releases_dead_leases),
         ENGINE_TEST_BOTH(nul_in_name_rejected),
+        ENGINE_TEST_SQLITE(yaml_error_names_file_once),
+        ENGINE_TEST_SQLITE(url_target_in_file_location_hinted),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

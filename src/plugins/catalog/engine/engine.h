@@ -47,6 +47,13 @@
 #define GR_CATALOG_DRY_RUN_MAX_ENTITIES 10000
 /** Maximum depth of the chain of parents followed by refresh and ancestry. */
 #define GR_CATALOG_MAX_ANCESTOR_DEPTH 32
+/**
+ * Maximum length of an emitted entity's ref ("kind:namespace/name"), in bytes.
+ * Backstage's validators allow 63 characters in each part. The limit stays well
+ * under PostgreSQL's 2,704-byte maximum for a btree index entry, which the
+ * unique index on catalog_refresh_state.entity_ref would otherwise hit first.
+ */
+#define GR_CATALOG_MAX_ENTITY_REF_BYTES 1024
 
 struct gr_catalog {
     gr_db *db;

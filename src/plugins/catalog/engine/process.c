@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -436,6 +437,14 @@ static void emit_document(emit_context *context, json_t *document, const char *l
         goto done;
     }
     ref = gr_model_entity_ref(document);
+    if (strlen(ref) > GR_CATALOG_MAX_ENTITY_REF_BYTES) {
+        error_pushf(context->result->errors, "InputError",
+                    "Entity at %s:%d has a ref of %zu bytes, more than the maximum of %d bytes "
+                    "for kind, namespace and name together; shorten them (Backstage allows at "
+                    "most 63 characters in each)",
+                    location_ref, line, strlen(ref), GR_CATALOG_MAX_ENTITY_REF_BYTES);
+        goto done;
+    }
     if (strcmp(ref, context->parent_ref) == 0)
         goto done;
     if (gr_model_annotate_location(document, location_ref, context->origin_ref, &problems) !=
@@ -492,6 +501,31 @@ static void file_restart(void *payload)
     }
 }
 
+/* Pushes Backstage's "YAML error at LOCATION, ..." for the parser's `message`, which starts
+ * with "LOCATION:" and usually a position, so that the location is named once. */
+static void yaml_error_push(json_t *errors, const char *location_ref, const char *message)
+{
+    size_t location_len = strlen(location_ref);
+    unsigned long line, column;
+    int used = 0;
+
+    if (strncmp(message, location_ref, location_len) != 0 || message[location_len] != ':') {
+        error_pushf(errors, "Error", "YAML error at %s, %s", location_ref, message);
+        return;
+    }
+
+    message += location_len + 1;
+    if (message[0] >= '0' && message[0] <= '9' &&
+        sscanf(message, "%lu:%lu: %n", &line, &column, &used) == 2 && used > 0) {
+        error_pushf(errors, "Error", "YAML error at %s, line %lu, column %lu: %s", location_ref,
+                    line, column, message + used);
+        return;
+    }
+    while (*message == ' ')
+        message++;
+    error_pushf(errors, "Error", "YAML error at %s, %s", location_ref, message);
+}
+
 static void emit_file(emit_context *context, const char *type, const gr_catalog_file *file)
 {
     gr_yaml_limits limits = {
@@ -512,12 +546,43 @@ static void emit_file(emit_context *context, const char *type, const gr_catalog_
     if (gr_catalog__yaml_each(location_ref, file->data, file->len, &limits, &sink) != GR_OK) {
         /* As with a file that fails to parse at once, none of its documents count. */
         file_restart(&emitter);
-        error_pushf(context->result->errors, "Error", "YAML error at %s, %s", location_ref,
-                    gr_error_last());
+        yaml_error_push(context->result->errors, location_ref, gr_error_last());
     }
     if (strcmp(type, "url") != 0)
         refresh_key_push(context->result, gr_xstrdup(location_ref));
     free(location_ref);
+}
+
+/* Returns whether a target read as a file is an http(s) URL. */
+static bool url_in_file_target(const char *target_type, const char *target)
+{
+    return strcmp(target_type, "file") == 0 &&
+           (strncmp(target, "http://", 7) == 0 || strncmp(target, "https://", 8) == 0);
+}
+
+/*
+ * Pushes the read error `message` of a URL target read as a file, with what to
+ * change. Backstage reads a Location's targets with the Location's type, so a
+ * Location entity written in a file location has type file unless its
+ * spec.type sets another. `registered` is true when the target is the
+ * Location's own location, as for a location registered with type file.
+ */
+static void url_in_file_target_push(json_t *errors, const json_t *entity, const char *message,
+                                    bool registered)
+{
+    char *ref = gr_model_entity_ref(entity);
+
+    if (registered)
+        error_pushf(errors, "Error",
+                    "Unable to read file, %s. The target is a URL, so register the location "
+                    "with type url",
+                    message);
+    else
+        error_pushf(errors, "Error",
+                    "Unable to read file, %s. The target is a URL, so set spec.type: url in the "
+                    "Location entity %s, whose targets are read with its type",
+                    message, ref);
+    free(ref);
 }
 
 /* Reads the targets of a Location entity, as Backstage's runSpecialLocationStep. */
@@ -591,6 +656,9 @@ static int read_location_targets(emit_context *context, const json_t *entity, co
                     error_pushf(result->errors, "NotFoundError", "Unable to read %s, %s",
                                 target_type, gr_error_last());
             }
+        } else if (read_rc != GR_OK && url_in_file_target(target_type, absolute)) {
+            url_in_file_target_push(result->errors, entity, gr_error_last(),
+                                    strcmp(targets[i].target, target) == 0);
         } else if (read_rc != GR_OK) {
             error_pushf(result->errors, "Error", "Unable to read %s, %s", target_type,
                         gr_error_last());
