@@ -57,12 +57,12 @@ void gr_log_set_request_id(const char *request_id)
     log_request_id = request_id;
 }
 
-static int log_needs_quotes(const char *value)
+static int log_needs_quotes(const char *value, size_t len)
 {
-    if (*value == '\0')
+    if (len == 0)
         return 1;
-    for (const char *p = value; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
 
         if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f)
             return 1;
@@ -70,15 +70,30 @@ static int log_needs_quotes(const char *value)
     return 0;
 }
 
+/* Returns how many bytes of `value` fit in a log line, ending at a UTF-8 character boundary. */
+static size_t log_value_length(const char *value, size_t full)
+{
+    size_t len = GR_LOG_MAX_VALUE_BYTES;
+
+    if (full <= len)
+        return full;
+    while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
+        len--;
+    return len;
+}
+
 static void log_put_value(gr_buf *line, const char *value)
 {
-    if (!log_needs_quotes(value)) {
+    size_t full = strlen(value);
+    size_t len = log_value_length(value, full);
+
+    if (len == full && !log_needs_quotes(value, len)) {
         gr_buf_puts(line, value);
         return;
     }
     gr_buf_putc(line, '"');
-    for (const char *p = value; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
 
         if (c == '"' || c == '\\') {
             gr_buf_putc(line, '\\');
@@ -91,6 +106,8 @@ static void log_put_value(gr_buf *line, const char *value)
             gr_buf_putc(line, (char)c);
         }
     }
+    if (len < full)
+        gr_buf_printf(line, "... (cut, %zu bytes in all)", full);
     gr_buf_putc(line, '"');
 }
 

@@ -17,8 +17,14 @@ typedef enum {
  *   ts=2026-12-04T17:00:00.123Z lvl=info mod=catalog req=7f3a msg="entity stored" ref=component:default/x
  * `req` appears when the calling thread has a request id (set by the HTTP
  * layer). Values with spaces, quotes or '=' are quoted and escaped.
+ * A message or field value longer than GR_LOG_MAX_VALUE_BYTES is cut at a
+ * character boundary and ends with its full size, so that one event stays a
+ * line that log collectors accept.
  * Never pass a secret as a message or field value.
  */
+
+/** Longest message or field value written to a log line, in bytes. */
+#define GR_LOG_MAX_VALUE_BYTES 4096
 
 /** Receives each finished line (without the trailing newline). */
 typedef void (*gr_log_sink)(gr_log_level level, const char *line, void *payload);
