@@ -98,6 +98,7 @@ typedef struct {
     int64_t counted_at_ms; /* CLOCK_MONOTONIC time of the stored count */
     uint64_t generation;   /* changes when a deletion makes the stored count stale */
     size_t count;
+    size_t locations;      /* Location entities among the `count` */
     int more;              /* more entities failed than `count` */
 } ui_failed_count;
 
@@ -203,10 +204,17 @@ void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
 /* unprocessed.c: the unprocessed-entities page. The readable check returns 1 when the caller
  * may list unprocessed entities (catalog.entity.read without conditions). The notice puts
- * `failedNotice` {text, href} into the page context when such a caller has failed ones. */
+ * `failedNotice` {text, detail, href} into the page context when such a caller has failed ones. */
 int gr_ui__unprocessed_init(gr_ui *ui);
 int gr_ui__unprocessed_readable(gr_ui_page *page);
 void gr_ui__put_failed_notice(gr_ui_page *page);
+/* unprocessed.c: puts `unprocessedHint` {text, link, href} into the page context when `ref`
+ * has a refresh-state row without a final entity and the caller may list unprocessed
+ * entities, so that a 404 page can link to the list that contains it. */
+void gr_ui__put_unprocessed_hint(gr_ui_page *page, const char *ref);
+/* unprocessed.c: the notice's sentence after its link text, for `count` failed entities
+ * (more than `count` with `more`) of which `locations` are Location entities. */
+const char *gr_ui__failed_notice_detail(gr_arena *arena, size_t count, size_t locations, int more);
 /* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
 
