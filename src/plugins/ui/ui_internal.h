@@ -169,8 +169,16 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
  * the catalog generation changes. Returns 0 or a database error. Thread-safe. */
 int gr_ui__sort_gaps(gr_ui *ui, size_t sort_index, json_t **out);
 
-/* form.c: cookies, url-encoded forms, CSRF tokens. */
-char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len);
+/* form.c: cookies, url-encoded forms, CSRF tokens. url_decode stores the decoded length in
+ * *out_len (may be NULL), which is more than strlen() when the text escapes a NUL byte. */
+char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len, size_t *out_len);
+/* form.c: checks that `value` is valid UTF-8, or sets GR_EINVALID with a message that starts
+ * with `what`, such as "The owner filter". */
+int gr_ui__check_utf8(const char *what, const char *value);
+/* form.c: checks every field of an application/x-www-form-urlencoded `body` (any body when
+ * `content_type` is NULL): its name and decoded value must be valid UTF-8 without NUL bytes.
+ * Returns 0, or GR_EINVALID with a message that names the field. */
+int gr_ui__check_form(gr_arena *arena, const char *content_type, const char *body);
 const char *gr_ui__form_field(gr_arena *arena, const char *body, const char *name);
 const char *gr_ui__cookie(gr_arena *arena, const char *header, const char *name);
 void gr_ui__csrf_token(const gr_ui *ui, const char *subject, char out[65]);

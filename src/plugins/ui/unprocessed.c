@@ -33,6 +33,9 @@
 /** Maximum size of one error message shown for a row, in bytes. A longer one is cut. */
 #define UI_UNPROCESSED_MESSAGE_MAX 16384
 
+/** Maximum size of the reference of a deleted entity that the page confirms, in bytes. */
+#define UI_UNPROCESSED_DELETED_MAX 1024
+
 int gr_ui__unprocessed_readable(gr_ui_page *page)
 {
     return gr_ui_read_access(page) == NULL;
@@ -110,21 +113,15 @@ static const char *requested_owner(gr_ui_page *page)
 /* Checks that the owner filter is UTF-8, as every spec.owner is, so that the page can show it. */
 static int check_owner(const char *owner)
 {
-    const unsigned char *p = (const unsigned char *)owner;
-
-    while (p != NULL && *p != '\0') {
-        size_t sequence = gr_utf8_sequence_length(p);
-
-        if (sequence == 0)
-            return gr_error_set(GR_EINVALID, "The owner filter is not valid UTF-8. Enter the "
-                                             "owner as the entity's spec.owner is written");
-        p += sequence;
-    }
-    return 0;
+    return gr_ui__check_utf8("The owner filter", owner);
 }
 
-/* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
-static const char *list_url(gr_ui_page *page, const char *type, const char *owner)
+/*
+ * Returns the page's URL for `type`, `owner` (may be NULL) and the
+ * reference of a just deleted entity (may be NULL), from the page arena.
+ */
+static const char *list_url_deleted(gr_ui_page *page, const char *type, const char *owner,
+                                    const char *deleted)
 {
     gr_buf url = GR_BUF_INIT;
     const char *copy;
@@ -135,9 +132,39 @@ static const char *list_url(gr_ui_page *page, const char *type, const char *owne
         gr_buf_puts(&url, "&owner=");
         gr_template_put_uri(&url, owner);
     }
+    if (deleted != NULL) {
+        gr_buf_puts(&url, "&deleted=");
+        gr_template_put_uri(&url, deleted);
+    }
     copy = gr_arena_strdup(page->arena, gr_buf_cstr(&url));
     gr_buf_free(&url);
     return copy;
+}
+
+/* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
+static const char *list_url(gr_ui_page *page, const char *type, const char *owner)
+{
+    return list_url_deleted(page, type, owner, NULL);
+}
+
+/*
+ * Returns the `deleted` parameter that the delete form's redirect adds, or
+ * NULL when it is missing or no entity reference (kind:namespace/name in
+ * valid UTF-8, at most UI_UNPROCESSED_DELETED_MAX bytes). The page shows it
+ * escaped, so a crafted value can only show a wrong reference.
+ */
+static const char *requested_deleted(gr_ui_page *page)
+{
+    const char *ref = gr_req_query(page->req, "deleted");
+    const char *colon = ref != NULL ? strchr(ref, ':') : NULL;
+
+    if (colon == NULL || colon == ref || strlen(ref) > UI_UNPROCESSED_DELETED_MAX)
+        return NULL;
+    if (strchr(colon, '/') == NULL || gr_ui__check_utf8("The deleted parameter", ref) < 0) {
+        gr_error_clear();
+        return NULL;
+    }
+    return ref;
 }
 
 /*
@@ -284,6 +311,7 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
 {
     const char *type = requested_type(page);
     const char *owner = requested_owner(page);
+    const char *deleted = requested_deleted(page);
     gr_catalog_unprocessed_set set = strcmp(type, "pending") == 0 ? GR_CATALOG_UNPROCESSED_PENDING
                                                                   : GR_CATALOG_UNPROCESSED_FAILED;
     json_t *items = NULL;
@@ -308,11 +336,12 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
                               json_array_size(rows) == 1 ? "entity" : "entities");
 
     gr_ui__page_put(page, "unprocessed",
-                    json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:b, s:i, s:b}", "type", type,
-                              "heading", heading, "failed", set == GR_CATALOG_UNPROCESSED_FAILED,
-                              "owner", owner != NULL ? owner : "", "tabs",
-                              tab_views(page, type, owner), "rows", rows, "truncated", truncated,
-                              "max", UI_UNPROCESSED_ROWS, "canDelete", delete_allowed(page)));
+                    json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:b, s:i, s:b, s:s?}", "type",
+                              type, "heading", heading, "failed",
+                              set == GR_CATALOG_UNPROCESSED_FAILED, "owner",
+                              owner != NULL ? owner : "", "tabs", tab_views(page, type, owner),
+                              "rows", rows, "truncated", truncated, "max", UI_UNPROCESSED_ROWS,
+                              "canDelete", delete_allowed(page), "deleted", deleted));
     gr_ui_page_crumb(page, "Catalog", "/catalog");
     gr_ui_page_crumb(page, "Unprocessed entities", NULL);
     return gr_ui_page_render(page, 200, "unprocessed", "Unprocessed entities");
@@ -514,6 +543,7 @@ static int unprocessed_delete(gr_ui_page *page, void *payload)
 {
     const char *id = gr_req_param(page->req, "entity_id");
     gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    const char *location;
     char *ref = NULL;
     int error;
 
@@ -531,8 +561,9 @@ static int unprocessed_delete(gr_ui_page *page, void *payload)
     forget_failed_count(page->ui);
     gr_log_fields(GR_LOG_INFO, "ui", "deleted unprocessed entity", "entity_id", id, "entity", ref,
                   "subject", page->subject != NULL ? page->subject : "", NULL);
+    location = list_url_deleted(page, requested_type(page), requested_owner(page), ref);
     free(ref);
-    return gr_ui_page_redirect(page, list_url(page, requested_type(page), requested_owner(page)));
+    return gr_ui_page_redirect(page, location);
 }
 
 int gr_ui__unprocessed_init(gr_ui *ui)
