@@ -347,6 +347,58 @@ static void error_message_html_escaped(void **state)
     gr_test_output_free(&res);
 }
 
+/*
+ * The 404 page of a failed entity's URL links to the failed list for a
+ * caller who may list it. Another caller gets the plain 404 page, which
+ * does not tell that the entity exists.
+ */
+static void entity_404_links_failed_list(void **state)
+{
+    gr_test_output res = fetch(VIEWER, "/catalog/default/component/ledger", 404);
+
+    (void)state;
+    assert_contains(&res, "No entity named &#39;" LEDGER_REF "&#39; found");
+    assert_contains(&res, "<p>Processing of this entity failed, so it is not in the catalog. Its "
+                          "errors are on the <a href=\"/catalog-unprocessed-entities?type=failed\">"
+                          "list of failed entities</a>.</p>");
+    gr_test_output_free(&res);
+
+    res = fetch(SCOPED, "/catalog/default/component/ledger", 404);
+    assert_contains(&res, "No entity named &#39;" LEDGER_REF "&#39; found");
+    assert_lacks(&res, "Processing of this entity failed");
+    assert_lacks(&res, PAGE);
+    gr_test_output_free(&res);
+
+    res = fetch(VIEWER, "/catalog/default/component/no-such-entity", 404);
+    assert_contains(&res, "No entity named &#39;component:default/no-such-entity&#39; found");
+    assert_lacks(&res, "Processing of this entity failed");
+    assert_lacks(&res, PAGE);
+    gr_test_output_free(&res);
+}
+
+/* The deleted confirmation shows only an entity reference, escaped, and no other value. */
+static void deleted_notice_escaped_and_checked(void **state)
+{
+    static const char *const ignored[] = {
+        PAGE "?deleted=no-colon",
+        PAGE "?deleted=component:no-slash",
+        PAGE "?deleted=:default/x",
+        PAGE "?deleted=component:default/\xff",
+    };
+    gr_test_output res = fetch(VIEWER, PAGE "?deleted=component:default/%3Cb%3Ex", 200);
+
+    (void)state;
+    assert_contains(&res, "Deleted <code>component:default/&lt;b&gt;x</code>.");
+    assert_lacks(&res, "<b>x");
+    gr_test_output_free(&res);
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+        res = fetch(VIEWER, ignored[i], 200);
+        if (strstr(res.out, "Deleted <code>") != NULL)
+            fail_msg("case %zu shows a deleted notice", i);
+        gr_test_output_free(&res);
+    }
+}
+
 /* The owner filter keeps entities whose spec.owner is exactly the value, in both tabs' links. */
 static void owner_filter_narrows(void **state)
 {
@@ -373,10 +425,11 @@ static void owner_filter_rejects_invalid_utf8(void **state)
     static const struct {
         const char *path;
         const char *form;
+        const char *message;
     } cases[] = {
-        {PAGE "?owner=team-\xff", NULL},
-        {PAGE "?type=pending&owner=\xc3", NULL},
-        {PAGE, "owner=team-%FF"},
+        {PAGE "?owner=team-\xff", NULL, "The owner filter is not valid UTF-8"},
+        {PAGE "?type=pending&owner=\xc3", NULL, "The owner filter is not valid UTF-8"},
+        {PAGE, "owner=team-%FF", "The form field &#39;owner&#39; is not valid UTF-8"},
     };
 
     (void)state;
@@ -385,9 +438,52 @@ static void owner_filter_rejects_invalid_utf8(void **state)
 
         if (res.status != 400)
             fail_msg("case %zu: status %d, expected 400", i, res.status);
-        assert_contains(&res, "The owner filter is not valid UTF-8");
+        assert_contains(&res, cases[i].message);
         gr_test_output_free(&res);
     }
+}
+
+/*
+ * A form field of the import page whose decoded value is not UTF-8 or
+ * contains a NUL byte gets the 400 page naming the field, instead of a
+ * review of an empty or cut target.
+ */
+static void import_rejects_invalid_form_values(void **state)
+{
+    static const struct {
+        const char *fields;
+        const char *message;
+    } cases[] = {
+        {"&target=/tmp/%FF.yaml", "The form field &#39;target&#39; is not valid UTF-8"},
+        {"&target=/tmp/a%C3.yaml", "The form field &#39;target&#39; is not valid UTF-8"},
+        {"&target=/tmp/a%00.yaml", "The form field &#39;target&#39; contains a NUL byte"},
+        {"&tar\xffget=/tmp/a.yaml", "A form field name is not valid UTF-8"},
+    };
+    char *csrf = page_csrf(&fx.server, OWNER, "/catalog-import");
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *form = gr_xasprintf("csrf=%s%s", csrf, cases[i].fields);
+        gr_test_output res = browse(&fx.server, OWNER, "POST", "/catalog-import/analyze", form);
+
+        if (res.status != 400)
+            fail_msg("case %zu: status %d, expected 400", i, res.status);
+        assert_contains(&res, cases[i].message);
+        assert_lacks(&res, "Review the location");
+        gr_test_output_free(&res);
+        free(form);
+    }
+
+    {
+        char *form = gr_xasprintf("csrf=%s&target=/tmp/caf%%C3%%A9-missing.yaml", csrf);
+        gr_test_output res = browse(&fx.server, OWNER, "POST", "/catalog-import/analyze", form);
+
+        assert_int_equal(res.status, 200);
+        assert_contains(&res, "/tmp/caf\xc3\xa9-missing.yaml");
+        gr_test_output_free(&res);
+        free(form);
+    }
+    free(csrf);
 }
 
 /* A conditional catalog.entity.read gets the portal's 403 page without any row. */
@@ -413,7 +509,8 @@ static void catalog_notice_for_readers(void **state)
 
     (void)state;
     assert_contains(&res, "<a href=\"/catalog-unprocessed-entities\">2 entities failed "
-                          "processing</a>");
+                          "processing</a>: they are missing from the catalog until their errors "
+                          "are fixed.</div>");
     gr_test_output_free(&res);
 
     res = fetch(SCOPED, "/catalog", 200);
@@ -507,18 +604,27 @@ static void delete_removes_row(void **state)
 
     res = post_delete(&fx.server, CLEANER, id, csrf, "&type=failed&owner=team-b");
     assert_int_equal(res.status, 303);
-    if (strcasestr(res.err, "Location: /catalog-unprocessed-entities?type=failed&owner=team-b") ==
-        NULL)
+    if (strcasestr(res.err, "Location: /catalog-unprocessed-entities?type=failed&owner=team-b"
+                            "&deleted=component%3Adefault%2Fledger") == NULL)
         fail_msg("the delete did not return to the filtered list: %s", res.err);
+    gr_test_output_free(&res);
+
+    res = fetch(CLEANER, PAGE "?type=failed&owner=team-b&deleted=component%3Adefault%2Fledger",
+                200);
+    assert_contains(&res, "role=\"status\">Deleted <code>" LEDGER_REF "</code>. It comes back "
+                          "when its location emits it again, for example when the file that "
+                          "defines it changes.</div>");
     gr_test_output_free(&res);
 
     res = fetch(CLEANER, PAGE, 200);
     assert_lacks(&res, "<code>" LEDGER_REF "</code>");
+    assert_lacks(&res, "Deleted <code>");
     assert_contains(&res, HTML_REF_ESCAPED);
     gr_test_output_free(&res);
 
     res = fetch(VIEWER, "/catalog", 200);
-    assert_contains(&res, ">1 entity failed processing</a>");
+    assert_contains(&res, ">1 entity failed processing</a>: it is missing from the catalog "
+                          "until its errors are fixed.</div>");
     gr_test_output_free(&res);
 
     res = post_delete(&fx.server, CLEANER, id, csrf, "");
@@ -562,6 +668,12 @@ static void pending_tab_lists_orphan(void **state)
 
     res = fetch(VIEWER, PAGE "?type=failed", 200);
     assert_lacks(&res, HTML_REF_ESCAPED);
+    gr_test_output_free(&res);
+
+    res = fetch(VIEWER, "/catalog/default/component/x%3Cscript%3Ealert(1)%3C%2Fscript%3E", 404);
+    assert_contains(&res, "because it is waiting for processing or no location emits it any more. "
+                          "It is on the <a href=\"/catalog-unprocessed-entities?type=pending\">"
+                          "list of pending entities</a>.</p>");
     gr_test_output_free(&res);
 }
 
@@ -627,6 +739,49 @@ static void readonly_catalog_rejects_delete(void **state)
     stop_catalog(&server, dir);
     free(id);
     free(csrf);
+}
+
+/* A Location whose target file does not exist fails processing with a NotFoundError. */
+#define MISSING_TARGET_LOCATION                                                                    \
+    "apiVersion: backstage.io/v1alpha1\n"                                                          \
+    "kind: Location\n"                                                                             \
+    "metadata: { name: services }\n"                                                               \
+    "spec: { type: file, target: ./services/missing.yaml }\n"
+
+/*
+ * A failed Location is counted in the catalog notice, which says that the
+ * entities of its files are missing, and its row on the failed list names
+ * its target.
+ */
+static void failed_location_stands_out(void **state)
+{
+    const char *const failures[] = {"<code>location:default/services</code>",
+                                    "<code>" LEDGER_REF "</code>", NULL};
+    gr_test_server server = {0};
+    char *dir = serve_catalog(&server, "ui-unprocessed-location", NULL,
+                              NO_LIFECYCLE "---\n" MISSING_TARGET_LOCATION);
+    gr_test_output res;
+
+    (void)state;
+    if (dir == NULL || !wait_for_page(&server, PAGE, failures))
+        fail_msg("the server did not list the failed Location");
+    res = browse(&server, VIEWER, "GET", "/catalog", NULL);
+    assert_contains(&res, ">2 entities failed processing</a>, including 1 location: they are "
+                          "missing from the catalog until the errors are fixed, and the entities "
+                          "that the location&#39;s files define are missing or out of date.</div>");
+    gr_test_output_free(&res);
+
+    res = browse(&server, VIEWER, "GET", PAGE, NULL);
+    assert_int_equal(res.status, 200);
+    assert_contains(&res, "This Location entity failed processing. Until its errors are fixed, the "
+                          "catalog does not read its targets");
+    assert_contains(&res, "<li>Target <code>./services/missing.yaml</code></li>");
+    assert_contains(&res, "<strong>NotFoundError</strong>");
+    assert_non_null(strstr(res.out, "unprocessed-location\""));
+    if (strstr(strstr(res.out, "unprocessed-location\"") + 1, "unprocessed-location\"") != NULL)
+        fail_msg("the Location callout is on more than one row");
+    gr_test_output_free(&res);
+    stop_catalog(&server, dir);
 }
 
 /* Returns a catalog file of `count` components without spec.lifecycle, the first with a
@@ -695,8 +850,11 @@ int main(void)
         cmocka_unit_test(anonymous_sent_to_signin),
         cmocka_unit_test(failed_entity_shows_error_and_file),
         cmocka_unit_test(error_message_html_escaped),
+        cmocka_unit_test(entity_404_links_failed_list),
+        cmocka_unit_test(deleted_notice_escaped_and_checked),
         cmocka_unit_test(owner_filter_narrows),
         cmocka_unit_test(owner_filter_rejects_invalid_utf8),
+        cmocka_unit_test(import_rejects_invalid_form_values),
         cmocka_unit_test(page_needs_unconditional_read),
         cmocka_unit_test(catalog_notice_for_readers),
         cmocka_unit_test(delete_needs_permission_and_csrf),
@@ -705,6 +863,7 @@ int main(void)
         cmocka_unit_test(pending_tab_lists_orphan),
         cmocka_unit_test(import_result_links_page),
         cmocka_unit_test(readonly_catalog_rejects_delete),
+        cmocka_unit_test(failed_location_stands_out),
         cmocka_unit_test(list_cut_at_max_rows),
     };
 

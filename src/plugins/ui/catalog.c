@@ -160,10 +160,17 @@ static json_t *facet_options(const json_t *facet, const char **selected, size_t 
     return options;
 }
 
-static json_t *kind_options(const json_t *kinds, const char *selected)
+/*
+ * Returns the options of the kind filter: all kinds, then each kind of the
+ * facets. A selected kind without entities, such as the default kind on an
+ * empty catalog, is added with count 0, so that the select shows the kind
+ * that filters the table and its caption.
+ */
+static json_t *kind_options(gr_ui_page *page, const json_t *kinds, const char *selected)
 {
     json_t *options = json_array();
     json_int_t total = 0;
+    int found = strcmp(selected, "all") == 0;
     json_t *item;
     size_t i;
 
@@ -181,6 +188,14 @@ static json_t *kind_options(const json_t *kinds, const char *selected)
                               json_pack("{s:s, s:s, s:O, s:b}", "value", value, "label", label,
                                         "count", json_object_get(item, "count"), "checked",
                                         strcmp(selected, value) == 0));
+        found = found || strcmp(selected, value) == 0;
+    }
+    if (!found) {
+        char *label = gr_arena_strdup(page->arena, selected);
+
+        label[0] = (char)toupper((unsigned char)label[0]);
+        json_array_append_new(options, json_pack("{s:s, s:s, s:i, s:b}", "value", selected,
+                                                 "label", label, "count", 0, "checked", 1));
     }
     return options;
 }
@@ -264,7 +279,7 @@ static void put_filters(gr_ui_page *page, const catalog_state *state, const json
 {
     json_t *filters = json_object();
 
-    json_object_set_new(filters, "kinds", kind_options(json_object_get(facets, "kinds"),
+    json_object_set_new(filters, "kinds", kind_options(page, json_object_get(facets, "kinds"),
                                                        state->kind));
     json_object_set_new(filters, "types", facet_options(json_object_get(facets, "type"),
                                                         state->types, state->type_count, NULL));

@@ -29,9 +29,14 @@ static int load_entity(gr_ui_page *page, char **ref_out, json_t **entity_out)
     error = gr_catalog_permission_check(page->ui->db, page->ui->host->permissions,
                                         gr_req_identity(page->req), "catalog.entity.read",
                                         GR_CATALOG_BY_REF, ref, gr_req_path(page->req));
-    if (error == GR_ENOTFOUND)
+    if (error == 0)
+        error = gr_ui_entity_get(page->ui, ref, entity_out);
+    if (error == GR_ENOTFOUND) {
+        /* The hint's lookup clears the last error, so the message is set after it. */
+        gr_ui__put_unprocessed_hint(page, ref);
         return gr_error_set(GR_ENOTFOUND, "No entity named '%s' found", ref);
-    if (error < 0 || (error = gr_ui_entity_get(page->ui, ref, entity_out)) < 0)
+    }
+    if (error < 0)
         return error;
     gr_arena_defer(page->arena, (void (*)(void *))json_decref, *entity_out);
     *ref_out = ref;

@@ -4,8 +4,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/common/arena.h"
+#include "host/common/error.h"
+#include "host/common/utf8.h"
 #include "plugins/ui/ui_internal.h"
 
 static int hex_value(char c)
@@ -16,7 +19,7 @@ static int hex_value(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len)
+char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len, size_t *out_len)
 {
     char *out = gr_arena_alloc(arena, len + 1);
     size_t n = 0;
@@ -36,6 +39,8 @@ char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len)
         }
     }
     out[n] = '\0';
+    if (out_len != NULL)
+        *out_len = n;
     return out;
 }
 
@@ -53,11 +58,69 @@ const char *gr_ui__form_field(gr_arena *arena, const char *body, const char *nam
         if (key_len == name_len && memcmp(p, name, name_len) == 0) {
             if (eq == NULL)
                 return "";
-            return gr_ui__url_decode(arena, eq + 1, pair_len - key_len - 1);
+            return gr_ui__url_decode(arena, eq + 1, pair_len - key_len - 1, NULL);
         }
         p = end != NULL ? end + 1 : NULL;
     }
     return NULL;
+}
+
+int gr_ui__check_utf8(const char *what, const char *value)
+{
+    const unsigned char *p = (const unsigned char *)value;
+
+    while (p != NULL && *p != '\0') {
+        size_t sequence = gr_utf8_sequence_length(p);
+
+        if (sequence == 0)
+            return gr_error_set(GR_EINVALID,
+                                "%s is not valid UTF-8. Enter it as text, and percent-encode "
+                                "only UTF-8 bytes, such as %%C3%%A9",
+                                what);
+        p += sequence;
+    }
+    return 0;
+}
+
+/* Checks one name=value pair of a form body: the name as sent, the value after decoding. */
+static int check_form_pair(gr_arena *arena, const char *pair, size_t pair_len)
+{
+    const char *eq = memchr(pair, '=', pair_len);
+    size_t name_len = eq != NULL ? (size_t)(eq - pair) : pair_len;
+    char *name = gr_arena_strndup(arena, pair, name_len);
+    const char *what;
+    char *value;
+    size_t value_len = 0;
+
+    if (gr_ui__check_utf8("A form field name", name) < 0)
+        return GR_EINVALID;
+    what = gr_arena_printf(arena, "The form field '%s'", name);
+    if (eq == NULL)
+        return 0;
+    value = gr_ui__url_decode(arena, eq + 1, pair_len - name_len - 1, &value_len);
+    if (strlen(value) != value_len)
+        return gr_error_set(GR_EINVALID, "%s contains a NUL byte (%%00). Remove it and send the "
+                                         "form again", what);
+    return gr_ui__check_utf8(what, value);
+}
+
+int gr_ui__check_form(gr_arena *arena, const char *content_type, const char *body)
+{
+    const char *p = body;
+    int error;
+
+    if (content_type != NULL &&
+        strncasecmp(content_type, "application/x-www-form-urlencoded", 33) != 0)
+        return 0;
+    while (p != NULL && *p != '\0') {
+        const char *end = strchr(p, '&');
+        size_t pair_len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+        if ((error = check_form_pair(arena, p, pair_len)) < 0)
+            return error;
+        p = end != NULL ? end + 1 : NULL;
+    }
+    return 0;
 }
 
 const char *gr_ui__cookie(gr_arena *arena, const char *header, const char *name)

@@ -145,7 +145,10 @@ static int ui_route_handler(gr_request *req, gr_response *res, void *payload)
 
     if ((error = gr_ui__page_begin(route->ui, req, res, &page)) < 0)
         return error;
-    if ((error = route->fn(&page, route->payload)) < 0)
+    /* Pages read form fields without checks, so a field that is no text stops here. */
+    if ((error = gr_ui__check_form(page.arena, gr_req_header(req, "Content-Type"),
+                                   gr_req_body(req, NULL))) < 0 ||
+        (error = route->fn(&page, route->payload)) < 0)
         return gr_ui__page_error(&page, error);
     return 0;
 }

@@ -98,6 +98,7 @@ typedef struct {
     int64_t counted_at_ms; /* CLOCK_MONOTONIC time of the stored count */
     uint64_t generation;   /* changes when a deletion makes the stored count stale */
     size_t count;
+    size_t locations;      /* Location entities among the `count` */
     int more;              /* more entities failed than `count` */
 } ui_failed_count;
 
@@ -168,8 +169,16 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
  * the catalog generation changes. Returns 0 or a database error. Thread-safe. */
 int gr_ui__sort_gaps(gr_ui *ui, size_t sort_index, json_t **out);
 
-/* form.c: cookies, url-encoded forms, CSRF tokens. */
-char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len);
+/* form.c: cookies, url-encoded forms, CSRF tokens. url_decode stores the decoded length in
+ * *out_len (may be NULL), which is more than strlen() when the text escapes a NUL byte. */
+char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len, size_t *out_len);
+/* form.c: checks that `value` is valid UTF-8, or sets GR_EINVALID with a message that starts
+ * with `what`, such as "The owner filter". */
+int gr_ui__check_utf8(const char *what, const char *value);
+/* form.c: checks every field of an application/x-www-form-urlencoded `body` (any body when
+ * `content_type` is NULL): its name and decoded value must be valid UTF-8 without NUL bytes.
+ * Returns 0, or GR_EINVALID with a message that names the field. */
+int gr_ui__check_form(gr_arena *arena, const char *content_type, const char *body);
 const char *gr_ui__form_field(gr_arena *arena, const char *body, const char *name);
 const char *gr_ui__cookie(gr_arena *arena, const char *header, const char *name);
 void gr_ui__csrf_token(const gr_ui *ui, const char *subject, char out[65]);
@@ -203,10 +212,17 @@ void gr_ui__graph_release(void);
 int gr_ui__search_init(gr_ui *ui);
 /* unprocessed.c: the unprocessed-entities page. The readable check returns 1 when the caller
  * may list unprocessed entities (catalog.entity.read without conditions). The notice puts
- * `failedNotice` {text, href} into the page context when such a caller has failed ones. */
+ * `failedNotice` {text, detail, href} into the page context when such a caller has failed ones. */
 int gr_ui__unprocessed_init(gr_ui *ui);
 int gr_ui__unprocessed_readable(gr_ui_page *page);
 void gr_ui__put_failed_notice(gr_ui_page *page);
+/* unprocessed.c: puts `unprocessedHint` {text, link, href} into the page context when `ref`
+ * has a refresh-state row without a final entity and the caller may list unprocessed
+ * entities, so that a 404 page can link to the list that contains it. */
+void gr_ui__put_unprocessed_hint(gr_ui_page *page, const char *ref);
+/* unprocessed.c: the notice's sentence after its link text, for `count` failed entities
+ * (more than `count` with `more`) of which `locations` are Location entities. */
+const char *gr_ui__failed_notice_detail(gr_arena *arena, size_t count, size_t locations, int more);
 /* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
 

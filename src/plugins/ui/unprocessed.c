@@ -2,6 +2,7 @@
 /* The page of unprocessed entities, failed or pending, and the form that deletes one. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "host/auth/audit.h"
@@ -31,6 +32,9 @@
 
 /** Maximum size of one error message shown for a row, in bytes. A longer one is cut. */
 #define UI_UNPROCESSED_MESSAGE_MAX 16384
+
+/** Maximum size of the reference of a deleted entity that the page confirms, in bytes. */
+#define UI_UNPROCESSED_DELETED_MAX 1024
 
 int gr_ui__unprocessed_readable(gr_ui_page *page)
 {
@@ -109,21 +113,15 @@ static const char *requested_owner(gr_ui_page *page)
 /* Checks that the owner filter is UTF-8, as every spec.owner is, so that the page can show it. */
 static int check_owner(const char *owner)
 {
-    const unsigned char *p = (const unsigned char *)owner;
-
-    while (p != NULL && *p != '\0') {
-        size_t sequence = gr_utf8_sequence_length(p);
-
-        if (sequence == 0)
-            return gr_error_set(GR_EINVALID, "The owner filter is not valid UTF-8. Enter the "
-                                             "owner as the entity's spec.owner is written");
-        p += sequence;
-    }
-    return 0;
+    return gr_ui__check_utf8("The owner filter", owner);
 }
 
-/* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
-static const char *list_url(gr_ui_page *page, const char *type, const char *owner)
+/*
+ * Returns the page's URL for `type`, `owner` (may be NULL) and the
+ * reference of a just deleted entity (may be NULL), from the page arena.
+ */
+static const char *list_url_deleted(gr_ui_page *page, const char *type, const char *owner,
+                                    const char *deleted)
 {
     gr_buf url = GR_BUF_INIT;
     const char *copy;
@@ -134,9 +132,39 @@ static const char *list_url(gr_ui_page *page, const char *type, const char *owne
         gr_buf_puts(&url, "&owner=");
         gr_template_put_uri(&url, owner);
     }
+    if (deleted != NULL) {
+        gr_buf_puts(&url, "&deleted=");
+        gr_template_put_uri(&url, deleted);
+    }
     copy = gr_arena_strdup(page->arena, gr_buf_cstr(&url));
     gr_buf_free(&url);
     return copy;
+}
+
+/* Returns the page's URL for `type` and `owner` (may be NULL), from the page arena. */
+static const char *list_url(gr_ui_page *page, const char *type, const char *owner)
+{
+    return list_url_deleted(page, type, owner, NULL);
+}
+
+/*
+ * Returns the `deleted` parameter that the delete form's redirect adds, or
+ * NULL when it is missing or no entity reference (kind:namespace/name in
+ * valid UTF-8, at most UI_UNPROCESSED_DELETED_MAX bytes). The page shows it
+ * escaped, so a crafted value can only show a wrong reference.
+ */
+static const char *requested_deleted(gr_ui_page *page)
+{
+    const char *ref = gr_req_query(page->req, "deleted");
+    const char *colon = ref != NULL ? strchr(ref, ':') : NULL;
+
+    if (colon == NULL || colon == ref || strlen(ref) > UI_UNPROCESSED_DELETED_MAX)
+        return NULL;
+    if (strchr(colon, '/') == NULL || gr_ui__check_utf8("The deleted parameter", ref) < 0) {
+        gr_error_clear();
+        return NULL;
+    }
+    return ref;
 }
 
 /*
@@ -207,11 +235,40 @@ static void put_raw(json_t *view, const json_t *entity)
     free(raw);
 }
 
+/* Returns whether an item of gr_catalog_unprocessed_list() is a Location entity. */
+static int is_location(const json_t *item)
+{
+    const char *kind =
+        json_string_value(json_object_get(json_object_get(item, "unprocessed_entity"), "kind"));
+
+    return kind != NULL && strcasecmp(kind, "Location") == 0;
+}
+
+/* Sets `targets` of `view` to the spec.target and spec.targets strings of a Location entity. */
+static void put_location_targets(json_t *view, const json_t *entity)
+{
+    const json_t *spec = json_object_get(entity, "spec");
+    const json_t *target = json_object_get(spec, "target");
+    const json_t *item;
+    json_t *targets = json_array();
+    size_t i;
+
+    if (json_is_string(target))
+        json_array_append(targets, (json_t *)target);
+    json_array_foreach(json_object_get(spec, "targets"), i, item)
+    {
+        if (json_is_string(item))
+            json_array_append(targets, (json_t *)item);
+    }
+    json_object_set_new(view, "targets", targets);
+}
+
 /*
  * Returns the display form of one item of gr_catalog_unprocessed_list():
  * {id, ref, kind, owner, location, errors, discovered, nextUpdate, raw or
- * rawBytes}. The location is the file or URL the entity was read from, or
- * the key of the location that emitted it.
+ * rawBytes}, and for a Location entity also isLocation and targets. The
+ * location is the file or URL the entity was read from, or the key of the
+ * location that emitted it.
  */
 static json_t *row_view(const json_t *item)
 {
@@ -230,6 +287,10 @@ static json_t *row_view(const json_t *item)
     put_string(view, "nextUpdate", json_object_get(item, "next_update_at"));
     json_object_set_new(view, "errors", error_views(json_object_get(item, "errors")));
     put_raw(view, entity);
+    if (is_location(item)) {
+        json_object_set_new(view, "isLocation", json_true());
+        put_location_targets(view, entity);
+    }
     return view;
 }
 
@@ -250,6 +311,7 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
 {
     const char *type = requested_type(page);
     const char *owner = requested_owner(page);
+    const char *deleted = requested_deleted(page);
     gr_catalog_unprocessed_set set = strcmp(type, "pending") == 0 ? GR_CATALOG_UNPROCESSED_PENDING
                                                                   : GR_CATALOG_UNPROCESSED_FAILED;
     json_t *items = NULL;
@@ -274,11 +336,12 @@ static int unprocessed_page(gr_ui_page *page, void *payload)
                               json_array_size(rows) == 1 ? "entity" : "entities");
 
     gr_ui__page_put(page, "unprocessed",
-                    json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:b, s:i, s:b}", "type", type,
-                              "heading", heading, "failed", set == GR_CATALOG_UNPROCESSED_FAILED,
-                              "owner", owner != NULL ? owner : "", "tabs",
-                              tab_views(page, type, owner), "rows", rows, "truncated", truncated,
-                              "max", UI_UNPROCESSED_ROWS, "canDelete", delete_allowed(page)));
+                    json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:b, s:i, s:b, s:s?}", "type",
+                              type, "heading", heading, "failed",
+                              set == GR_CATALOG_UNPROCESSED_FAILED, "owner",
+                              owner != NULL ? owner : "", "tabs", tab_views(page, type, owner),
+                              "rows", rows, "truncated", truncated, "max", UI_UNPROCESSED_ROWS,
+                              "canDelete", delete_allowed(page), "deleted", deleted));
     gr_ui_page_crumb(page, "Catalog", "/catalog");
     gr_ui_page_crumb(page, "Unprocessed entities", NULL);
     return gr_ui_page_render(page, 200, "unprocessed", "Unprocessed entities");
@@ -301,14 +364,27 @@ static void forget_failed_count(gr_ui *ui)
     pthread_mutex_unlock(&ui->cache_lock);
 }
 
+/* Returns the number of Location entities among the items of gr_catalog_unprocessed_list(). */
+static size_t location_count(const json_t *items)
+{
+    const json_t *item;
+    size_t count = 0;
+    size_t i;
+
+    json_array_foreach(items, i, item)
+        count += is_location(item) ? 1 : 0;
+    return count;
+}
+
 /*
  * Stores the number of failed unprocessed entities, at most
- * UI_UNPROCESSED_ROWS, in *count and sets *more when more failed. A count
+ * UI_UNPROCESSED_ROWS, in *count, how many of them are Location entities in
+ * *locations, and sets *more when more failed. A count
  * younger than UI_FAILED_COUNT_TTL_MS is reused, and so is the previous one
  * while another request counts. A failed count is stored as 0, so it is
  * retried once per interval. Returns 0 or the database error.
  */
-static int failed_count(gr_ui *ui, size_t *count, int *more)
+static int failed_count(gr_ui *ui, size_t *count, size_t *locations, int *more)
 {
     ui_failed_count *cache = &ui->failed_count;
     int64_t now = monotonic_ms();
@@ -320,6 +396,7 @@ static int failed_count(gr_ui *ui, size_t *count, int *more)
     pthread_mutex_lock(&ui->cache_lock);
     if (cache->counting || (cache->valid && now - cache->counted_at_ms < UI_FAILED_COUNT_TTL_MS)) {
         *count = cache->count;
+        *locations = cache->locations;
         *more = cache->more;
         pthread_mutex_unlock(&ui->cache_lock);
         return 0;
@@ -331,6 +408,7 @@ static int failed_count(gr_ui *ui, size_t *count, int *more)
     error = gr_catalog_unprocessed_list(ui->db, GR_CATALOG_UNPROCESSED_FAILED, NULL,
                                         UI_UNPROCESSED_ROWS, &items, &truncated);
     *count = error == 0 ? json_array_size(items) : 0;
+    *locations = error == 0 ? location_count(items) : 0;
     *more = error == 0 && truncated;
     json_decref(items);
 
@@ -341,21 +419,53 @@ static int failed_count(gr_ui *ui, size_t *count, int *more)
         cache->valid = 1;
         cache->counted_at_ms = now;
         cache->count = *count;
+        cache->locations = *locations;
         cache->more = *more;
     }
     pthread_mutex_unlock(&ui->cache_lock);
     return error;
 }
 
+/*
+ * Returns the sentence that follows the notice's link text, which counts
+ * `count` failed entities, or more than `count` when `more` is set. The
+ * engine reads no target of a failed Location, so the notice names the
+ * entities of those files too.
+ */
+const char *gr_ui__failed_notice_detail(gr_arena *arena, size_t count, size_t locations, int more)
+{
+    int single = count == 1 && !more;
+
+    if (locations == 0)
+        return single ? ": it is missing from the catalog until its errors are fixed."
+                      : ": they are missing from the catalog until their errors are fixed.";
+    if (locations == count && !more)
+        return single ? ", and it is a location: until its errors are fixed, the entities that "
+                        "its files define are missing from the catalog or out of date."
+                      : ", and all are locations: until their errors are fixed, the entities "
+                        "that their files define are missing from the catalog or out of date.";
+    if (locations == 1 && !more)
+        return ", including 1 location: they are missing from the catalog until the errors are "
+               "fixed, and the entities that the location's files define are missing or out of "
+               "date.";
+    return gr_arena_printf(arena,
+                           ", including %s%zu %s: they are missing from the catalog until the "
+                           "errors are fixed, and the entities that the files of those "
+                           "locations define are missing or out of date.",
+                           more ? "at least " : "", locations,
+                           locations == 1 ? "location" : "locations");
+}
+
 void gr_ui__put_failed_notice(gr_ui_page *page)
 {
     size_t count = 0;
+    size_t locations = 0;
     int more = 0;
     char *text;
 
     if (!gr_ui__unprocessed_readable(page))
         return;
-    if (failed_count(page->ui, &count, &more) < 0) {
+    if (failed_count(page->ui, &count, &locations, &more) < 0) {
         gr_log_fields(GR_LOG_WARN, "ui", "counting failed unprocessed entities failed", "error",
                       gr_error_last(), NULL);
         gr_error_clear();
@@ -369,7 +479,38 @@ void gr_ui__put_failed_notice(gr_ui_page *page)
         text = gr_arena_printf(page->arena, "%zu %s failed processing", count,
                                count == 1 ? "entity" : "entities");
     gr_ui__page_put(page, "failedNotice",
-                    json_pack("{s:s, s:s}", "text", text, "href", UNPROCESSED_PATH));
+                    json_pack("{s:s, s:s, s:s}", "text", text, "detail",
+                              gr_ui__failed_notice_detail(page->arena, count, locations, more),
+                              "href", UNPROCESSED_PATH));
+}
+
+void gr_ui__put_unprocessed_hint(gr_ui_page *page, const char *ref)
+{
+    gr_catalog_unprocessed_membership membership = GR_CATALOG_UNPROCESSED_NONE;
+    int failed;
+
+    /* Only a caller who may list every unprocessed entity learns that this one exists. */
+    if (!gr_ui__unprocessed_readable(page))
+        return;
+    if (gr_catalog_unprocessed_find(page->ui->db, ref, &membership) < 0) {
+        gr_log_fields(GR_LOG_WARN, "ui", "finding an unprocessed entity failed", "entity", ref,
+                      "error", gr_error_last(), NULL);
+        gr_error_clear();
+        return;
+    }
+    if (membership == GR_CATALOG_UNPROCESSED_NONE)
+        return;
+
+    failed = membership == GR_CATALOG_UNPROCESSED_IN_FAILED;
+    gr_ui__page_put(
+        page, "unprocessedHint",
+        json_pack("{s:s, s:s, s:s}", "text",
+                  failed ? "Processing of this entity failed, so it is not in the catalog. Its "
+                           "errors are on the "
+                         : "This entity is not in the catalog, because it is waiting for "
+                           "processing or no location emits it any more. It is on the ",
+                  "link", failed ? "list of failed entities" : "list of pending entities", "href",
+                  list_url(page, failed ? "failed" : "pending", NULL)));
 }
 
 /* Sets the error of a row that gr_catalog_unprocessed_delete() kept, as the API words it. */
@@ -402,6 +543,7 @@ static int unprocessed_delete(gr_ui_page *page, void *payload)
 {
     const char *id = gr_req_param(page->req, "entity_id");
     gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    const char *location;
     char *ref = NULL;
     int error;
 
@@ -419,8 +561,9 @@ static int unprocessed_delete(gr_ui_page *page, void *payload)
     forget_failed_count(page->ui);
     gr_log_fields(GR_LOG_INFO, "ui", "deleted unprocessed entity", "entity_id", id, "entity", ref,
                   "subject", page->subject != NULL ? page->subject : "", NULL);
+    location = list_url_deleted(page, requested_type(page), requested_owner(page), ref);
     free(ref);
-    return gr_ui_page_redirect(page, list_url(page, requested_type(page), requested_owner(page)));
+    return gr_ui_page_redirect(page, location);
 }
 
 int gr_ui__unprocessed_init(gr_ui *ui)

@@ -178,6 +178,31 @@ static char *link_after(const char *html, const char *rel)
     return out;
 }
 
+/* On an empty catalog the kind filter selects the default kind that the caption counts. */
+static void catalog_empty_selects_kind(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    res = ui_fixture_request(&fx, "GET", "/catalog", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, ">0 component entities"));
+    assert_non_null(strstr(res.out, "<option value=\"component\" selected>Component (0)</option>"));
+    assert_non_null(strstr(res.out, "<option value=\"all\">All kinds (0)</option>"));
+    assert_int_equal(count_of(res.out, " selected>"), 1);
+    gr_test_output_free(&res);
+
+    add_org(&fx);
+    res = ui_fixture_request(&fx, "GET", "/catalog", NULL, NULL, NULL);
+    assert_non_null(strstr(res.out, ">0 component entities"));
+    assert_non_null(strstr(res.out, "<option value=\"component\" selected>Component (0)</option>"));
+    assert_non_null(strstr(res.out, "All kinds (3)"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
 static void catalog_keyset_paging(void **state)
 {
     ui_fixture fx;
@@ -381,6 +406,7 @@ int main(void)
         cmocka_unit_test(pages_shell_and_etag),
         cmocka_unit_test(pages_static_files_cached),
         cmocka_unit_test(catalog_filters_and_counts),
+        cmocka_unit_test(catalog_empty_selects_kind),
         cmocka_unit_test(catalog_keyset_paging),
         cmocka_unit_test(entity_page_tabs),
         cmocka_unit_test(star_needs_csrf),

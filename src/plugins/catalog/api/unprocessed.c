@@ -242,6 +242,30 @@ int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const
     return GR_OK;
 }
 
+static const char find_sql[] =
+    "SELECT CASE WHEN " FAILED_ROWS " THEN 1 ELSE 2 END FROM catalog_refresh_state rs "
+    "WHERE rs.entity_ref = ? AND " NO_FINAL_ENTITY;
+
+int gr_catalog_unprocessed_find(gr_db *db, const char *entity_ref,
+                                gr_catalog_unprocessed_membership *out)
+{
+    gr_db_conn *conn = NULL;
+    int64_t set = 0;
+    int rc = gr_db_acquire(db, GR_DB_READ, &conn);
+
+    *out = GR_CATALOG_UNPROCESSED_NONE;
+    if (rc == GR_OK)
+        rc = gr_catalog__query_int(conn, &set, find_sql, "s", entity_ref);
+    gr_db_release(conn);
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        return GR_OK;
+    }
+    if (rc == GR_OK)
+        *out = set == 1 ? GR_CATALOG_UNPROCESSED_IN_FAILED : GR_CATALOG_UNPROCESSED_IN_PENDING;
+    return rc;
+}
+
 /*
  * Reads the entity_ref of a refresh-state row into *out (caller frees), or
  * GR_ENOTFOUND, and locks the row until the transaction ends. On PostgreSQL

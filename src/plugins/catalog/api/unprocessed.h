@@ -56,6 +56,21 @@ int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const
  */
 extern const char gr_catalog_unprocessed_failed_sql[];
 
+/** The set of one entity_ref, as gr_catalog_unprocessed_find() finds it. */
+typedef enum {
+    GR_CATALOG_UNPROCESSED_NONE,    /* no refresh-state row, or its row has a final entity */
+    GR_CATALOG_UNPROCESSED_IN_FAILED,
+    GR_CATALOG_UNPROCESSED_IN_PENDING,
+} gr_catalog_unprocessed_membership;
+
+/**
+ * Finds whether the refresh-state row of `entity_ref` (lowercase
+ * kind:namespace/name) is an unprocessed entity and in which set, and
+ * stores that in *out. Returns 0 or a database error. Thread-safe.
+ */
+int gr_catalog_unprocessed_find(gr_db *db, const char *entity_ref,
+                                gr_catalog_unprocessed_membership *out);
+
 /** The outcome of gr_catalog_unprocessed_delete() besides database errors. */
 typedef enum {
     GR_CATALOG_UNPROCESSED_DELETED,  /* the row was deleted */
