@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "host/auth/identity.h"
 #include "host/common/alloc.h"
@@ -14,6 +15,7 @@
 #include "host/http/http.h"
 #include "plugins/catalog/api/predicate.h"
 #include "plugins/catalog/api/read.h"
+#include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/model.h"
 #include "plugins/catalog/model/ref.h"
@@ -196,6 +198,14 @@ static int parse_entities(const char *source_key, const char *text, gr_catalog_p
         annotate(entity, source_key);
         gr_catalog__provided_init(&(*items)[index], entity, source_key);
         (*count)++;
+        if (strlen((*items)[index].ref) > GR_CATALOG_MAX_ENTITY_REF_BYTES) {
+            rc = gr_error_set(GR_EINVALID,
+                              "provider %s: entity %zu has a ref of %zu bytes, more than the "
+                              "maximum of %d bytes for kind, namespace and name together",
+                              source_key, index, strlen((*items)[index].ref),
+                              GR_CATALOG_MAX_ENTITY_REF_BYTES);
+            break;
+        }
     }
     json_decref(array);
     return rc;

@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "greenroom/plugin.h"
+#include "host/common/alloc.h"
 #include "host/config/config.h"
 #include "host/plugin/catalog_provider.h"
 #include "host/plugin/plugin.h"
 #include "host/registry/registry.h"
 #include "host/sched/sched.h"
 #include "plain_host.h"
+#include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/plugin.h"
 
 /* One catalog call made from the reader's setup: its code and message. */
@@ -198,6 +200,23 @@ static void provider_rejects_bad_entities(void **state)
     assert_int_equal(rc, GR_PLUGIN_EINVALID);
     assert_non_null(
         strstr(gr_error_last(), "provider reader:nothing: entity 0 has no kind or metadata.name"));
+
+    {
+        /* A ref past the maximum would fail PostgreSQL's index on entity_ref. */
+        char *name = gr_xmalloc(GR_CATALOG_MAX_ENTITY_REF_BYTES + 1);
+        char *entities;
+
+        memset(name, 'n', GR_CATALOG_MAX_ENTITY_REF_BYTES);
+        name[GR_CATALOG_MAX_ENTITY_REF_BYTES] = '\0';
+        entities = gr_xasprintf("[{\"kind\": \"Component\", \"metadata\": {\"name\": \"%s\"}}]",
+                                name);
+        rc = seen.catalog->provide(seen.catalog, "reader:nothing", entities, NULL, 0);
+        assert_int_equal(rc, GR_PLUGIN_EINVALID);
+        assert_non_null(strstr(gr_error_last(), "provider reader:nothing: entity 0 has a ref of "
+                                                "1042 bytes, more than the maximum of 1024 bytes"));
+        free(entities);
+        free(name);
+    }
 
     gr_plugin_adapter_destroy(reader);
     gr_plugin_adapter_destroy(catalog);
