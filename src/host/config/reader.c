@@ -208,6 +208,30 @@ static void transform_object(reader *r, const source *src, json_t *in, gr_buf *p
     }
 }
 
+/*
+ * Logs a list item that an unset variable left out. Unlike a key, it leaves
+ * no gap that validation could name, and a list such as catalog.rules or an
+ * allow list silently loses an entry.
+ */
+static void warn_dropped_item(reader *r, const source *src, const gr_buf *pointer,
+                              const gr_buf *path)
+{
+    const char *name = json_string_value(json_object_get(r->cfg->undefined, gr_buf_cstr(path)));
+    json_t *origin;
+    gr_buf where = GR_BUF_INIT;
+
+    if (name == NULL)
+        return;
+    origin = mark_origin(src, pointer);
+    gr_config__where(r->cfg, origin, &where);
+    gr_warn("config",
+            "%s: %s: the list item is left out because environment variable %s is not set, "
+            "so the later items move up",
+            gr_buf_cstr(&where), gr_buf_cstr(path), name);
+    json_decref(origin);
+    gr_buf_free(&where);
+}
+
 static void transform_array(reader *r, const source *src, json_t *in, gr_buf *pointer, gr_buf *path,
                             json_t *origin, json_t **out)
 {
@@ -230,6 +254,8 @@ static void transform_array(reader *r, const source *src, json_t *in, gr_buf *po
         if (value != NULL) {
             json_array_append_new(*out, value);
             json_array_append_new(children, value_origin);
+        } else {
+            warn_dropped_item(r, src, pointer, path);
         }
         gr_config__path_cut(pointer, pointer_len);
         gr_config__path_cut(path, path_len);

@@ -186,6 +186,25 @@ static void failed_check_names_variable(void **state)
                      "backend.auth.externalAccess[0].options.token was left out)");
 }
 
+/* A list item that an unset variable leaves out is logged, because the list silently shrinks. */
+static void dropped_list_item_warns(void **state)
+{
+    const char *files[] = {"app.yaml"};
+    gr_config *cfg = NULL;
+
+    (void)state;
+    unsetenv("GR_TEST_UNSET_KIND");
+    fixture_write("app.yaml",
+                  "catalog:\n  rules:\n    - allow: [Component, \"${GR_TEST_UNSET_KIND}\", API]\n");
+
+    assert_int_equal(fixture_load(&cfg, files, 1), GR_OK);
+    assert_int_equal(fixture_warning_count, 1);
+    assert_non_null(strstr(gr_buf_cstr(&fixture_warnings),
+                           "app.yaml:3: catalog.rules[0].allow[1]: the list item is left out "
+                           "because environment variable GR_TEST_UNSET_KIND is not set"));
+    gr_config_free(cfg);
+}
+
 static void pg_needs_connection(void **state)
 {
     gr_config *cfg;
@@ -431,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_required_key, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(missing_required_names_variable, fixture_setup,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(dropped_list_item_warns, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(failed_check_names_variable, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(pg_needs_connection, fixture_setup, fixture_teardown),
