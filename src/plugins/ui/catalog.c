@@ -310,6 +310,7 @@ static void put_table(gr_ui_page *page, const char *base, const catalog_state *s
 
     json_object_set_new(table, "rows", rows_of(list->entities));
     json_object_set_new(table, "total", json_integer(list->total));
+    json_object_set_new(table, "noun", json_string(list->total == 1 ? "entity" : "entities"));
     json_object_set_new(table, "columns",
                         json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "system", columns->system,
                                   "owner", columns->owner, "type", columns->type, "lifecycle",
@@ -350,6 +351,9 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
         put_filters(page, &state, facets);
         put_table(page, base, &state, &list);
         gr_ui__page_put(page, "kind", json_string(state.kind));
+        /* The caption names the selected kind, and no kind for "all". */
+        gr_ui__page_put(page, "kindCaption",
+                        strcmp(state.kind, "all") == 0 ? json_null() : json_string(state.kind));
         gr_ui__page_put(page, "base", json_string(base));
         gr_ui_list_page_free(&list);
         error = gr_ui_page_render(page, 200, template_name, title);
