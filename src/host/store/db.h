@@ -167,6 +167,13 @@ int gr_db_prepare(gr_db_conn *conn, const char *sql, gr_db_stmt **out);
  */
 int gr_db_bind_text(gr_db_stmt *stmt, int index, const char *text);
 int gr_db_bind_text_len(gr_db_stmt *stmt, int index, const char *text, size_t len);
+
+/**
+ * Binds `text` like gr_db_bind_text() without copying it where the engine
+ * allows (SQLite), for statements that run many rows. The caller keeps
+ * `text` unchanged until gr_db_reset() or gr_db_finalize() of `stmt`.
+ */
+int gr_db_bind_text_borrowed(gr_db_stmt *stmt, int index, const char *text);
 int gr_db_bind_int64(gr_db_stmt *stmt, int index, int64_t value);
 int gr_db_bind_double(gr_db_stmt *stmt, int index, double value);
 int gr_db_bind_null(gr_db_stmt *stmt, int index);

@@ -33,6 +33,8 @@ typedef struct {
     void (*stmt_free)(gr_db_stmt *stmt);
     void (*reset)(gr_db_stmt *stmt);
     int (*bind_text)(gr_db_stmt *stmt, int index, const char *text, size_t len);
+    /* Binds text that stays valid until the next reset, without a copy. May be NULL. */
+    int (*bind_text_borrowed)(gr_db_stmt *stmt, int index, const char *text, size_t len);
     int (*bind_int64)(gr_db_stmt *stmt, int index, int64_t value);
     int (*bind_double)(gr_db_stmt *stmt, int index, double value);
     int (*bind_null)(gr_db_stmt *stmt, int index);

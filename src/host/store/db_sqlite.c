@@ -172,6 +172,12 @@ static int sqlite_bind_text(gr_db_stmt *stmt, int index, const char *text, size_
                                                  SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
+static int sqlite_bind_text_borrowed(gr_db_stmt *stmt, int index, const char *text, size_t len)
+{
+    return bind_result(
+        stmt, sqlite3_bind_text64(stmt_handle(stmt), index, text, len, SQLITE_STATIC, SQLITE_UTF8));
+}
+
 static int sqlite_bind_int64(gr_db_stmt *stmt, int index, int64_t value)
 {
     return bind_result(stmt, sqlite3_bind_int64(stmt_handle(stmt), index, value));
@@ -262,6 +268,7 @@ const gr_db__ops gr_db__sqlite_ops = {
     .stmt_free = sqlite_stmt_free,
     .reset = sqlite_reset,
     .bind_text = sqlite_bind_text,
+    .bind_text_borrowed = sqlite_bind_text_borrowed,
     .bind_int64 = sqlite_bind_int64,
     .bind_double = sqlite_bind_double,
     .bind_null = sqlite_bind_null,

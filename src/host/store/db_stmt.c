@@ -153,6 +153,20 @@ int gr_db_bind_text_len(gr_db_stmt *stmt, int index, const char *text, size_t le
     return stmt->conn->db->ops->bind_text(stmt, index, text, len);
 }
 
+int gr_db_bind_text_borrowed(gr_db_stmt *stmt, int index, const char *text)
+{
+    const gr_db__ops *ops = stmt->conn->db->ops;
+    int rc = gr_db__check_index(stmt, index);
+
+    if (rc != GR_OK)
+        return rc;
+    if (text == NULL)
+        return ops->bind_null(stmt, index);
+    if (ops->bind_text_borrowed == NULL)
+        return ops->bind_text(stmt, index, text, strlen(text));
+    return ops->bind_text_borrowed(stmt, index, text, strlen(text));
+}
+
 int gr_db_bind_int64(gr_db_stmt *stmt, int index, int64_t value)
 {
     int rc = gr_db__check_index(stmt, index);

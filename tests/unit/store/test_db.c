@@ -190,6 +190,36 @@ static void stmt_reset_runs_again(void **state)
     assert_int_equal(db_fixture_int64(fixture->db, "SELECT SUM(n) FROM items"), 0 + 1 + 12);
 }
 
+/* Borrowed text is stored as it was at the step, and the buffer may change after the reset. */
+static void stmt_borrowed_text_stored(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    char name[16];
+
+    db_fixture_exec(fixture->db, "CREATE TABLE items (name TEXT, note TEXT)");
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_WRITE, &conn));
+    assert_ok(gr_db_prepare(conn, "INSERT INTO items (name, note) VALUES (?, ?)", &stmt));
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof(name), "item-%d", i);
+        assert_ok(gr_db_bind_text_borrowed(stmt, 1, name));
+        assert_ok(gr_db_bind_text_borrowed(stmt, 2, i == 1 ? NULL : "kept"));
+        assert_int_equal(gr_db_step(stmt), GR_DB_DONE);
+        assert_ok(gr_db_reset(stmt));
+        memset(name, 'x', sizeof(name) - 1);
+    }
+    assert_int_equal(gr_db_bind_text_borrowed(stmt, 3, "out of range"), GR_EINVALID);
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT COUNT(*) FROM items WHERE name IN "
+                                                   "('item-0', 'item-1', 'item-2')"),
+                     3);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT COUNT(*) FROM items WHERE note IS NULL"),
+                     1);
+}
+
 static void stmt_rows_in_order(void **state)
 {
     db_fixture *fixture = *state;
@@ -715,6 +745,7 @@ int main(void)
         DB_TEST_BOTH(stmt_values_round_trip),
         DB_TEST_BOTH(stmt_placeholders_skip_quotes),
         DB_TEST_BOTH(stmt_reset_runs_again),
+        DB_TEST_BOTH(stmt_borrowed_text_stored),
         DB_TEST_BOTH(stmt_rows_in_order),
         DB_TEST_BOTH(stmt_returning_auto_id),
         DB_TEST_BOTH(stmt_upsert_on_conflict),

@@ -45,7 +45,9 @@ typedef int (*gr_catalog_row_binder)(gr_db_stmt *stmt, int first, size_t row, vo
  * Inserts `count` rows of `columns` values each with `head` ("INSERT INTO t (a, b) VALUES "):
  * GR_CATALOG_INSERT_ROWS rows per statement, then GR_CATALOG_INSERT_ROWS_REST rows, then one
  * per statement, so that the connection's statement cache keeps three statement texts only.
- * `bind` fills the parameters of one row.
+ * `bind` fills the parameters of one row, and may bind borrowed text
+ * (gr_db_bind_text_borrowed()) that lives until this call returns, because
+ * each statement is reset after its step.
  * Returns 0 or the first error. Runs inside the caller's transaction.
  */
 int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, size_t count,

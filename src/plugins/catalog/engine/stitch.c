@@ -411,18 +411,29 @@ static int compare_pending_by_entity(const void *a, const void *b)
     return c != 0 ? c : compare_rows(x->row, y->row);
 }
 
+/* Binds one search row; the batch's items outlive the statement's reset after each step. */
 static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
 {
     const pending_row *pending = &((const pending_row *)payload)[index];
-    int rc = gr_db_bind_text(stmt, first, pending->entity_id);
+    int rc = gr_db_bind_text_borrowed(stmt, first, pending->entity_id);
 
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 1, pending->row->key);
+        rc = gr_db_bind_text_borrowed(stmt, first + 1, pending->row->key);
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 2, pending->row->original);
+        rc = gr_db_bind_text_borrowed(stmt, first + 2, pending->row->original);
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 3, pending->row->value);
+        rc = gr_db_bind_text_borrowed(stmt, first + 3, pending->row->value);
     return rc;
+}
+
+/* Returns whether `rows` are already in the order of `compare`. */
+static bool pending_sorted(const pending_rows *rows, int (*compare)(const void *, const void *))
+{
+    for (size_t i = 1; i < rows->count; i++) {
+        if (compare(&rows->items[i - 1], &rows->items[i]) > 0)
+            return false;
+    }
+    return true;
 }
 
 /*
@@ -431,12 +442,16 @@ static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
  * once per batch rather than once per entity. While that index waits for the
  * end of a first load, the rows go in by entity instead, in the order of the
  * (entity_id, key, value) index, which they then append to (ids grow with time).
+ * Rows that are already in order, as sort_by_entity() leaves them, are not sorted
+ * again while the write connection is held.
  */
 static int insert_search_rows(gr_catalog *catalog, gr_db_conn *conn, pending_rows *rows)
 {
-    gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items),
-                     gr_catalog__search_index_waiting(catalog) ? compare_pending_by_entity
-                                                               : compare_pending);
+    int (*compare)(const void *, const void *) =
+        gr_catalog__search_index_waiting(catalog) ? compare_pending_by_entity : compare_pending;
+
+    if (!pending_sorted(rows, compare))
+        gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items), compare);
     return gr_catalog__insert_rows(conn,
                                    "INSERT INTO catalog_search (entity_id, key, original_value, "
                                    "value) VALUES ",
@@ -618,6 +633,28 @@ static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_
     return rc;
 }
 
+static int compare_items_by_entity(const void *a, const void *b)
+{
+    const stitch_item *x = a;
+    const stitch_item *y = b;
+
+    if (x->entity_id == NULL || y->entity_id == NULL)
+        return (x->entity_id != NULL) - (y->entity_id != NULL);
+    return strcmp(x->entity_id, y->entity_id);
+}
+
+/*
+ * Orders computed items by entity id while the search index waits for the end
+ * of a first load. Each item's search rows are sorted by key and value, so the
+ * batch's rows then come out in the order insert_search_rows() needs, and the
+ * sort happens before the write connection is taken.
+ */
+static void sort_by_entity(gr_catalog *catalog, stitch_item *items, size_t count)
+{
+    if (gr_catalog__search_index_waiting(catalog))
+        gr_catalog__sort(items, count, sizeof(*items), compare_items_by_entity);
+}
+
 int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work)
 {
     stitch_item *items = NULL;
@@ -642,6 +679,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     conn = NULL;
     if (rc != GR_OK)
         goto done;
+    sort_by_entity(catalog, items, count);
 
     rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc == GR_OK)

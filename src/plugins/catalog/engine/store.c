@@ -716,17 +716,18 @@ static int compare_relation_inserts(const void *a, const void *b)
  * index on source_entity_ref receives them in order and each of its pages
  * is written once per batch rather than once per entity.
  */
+/* Binds one relation row; the batch's results outlive the statement's reset after each step. */
 static int bind_relation(gr_db_stmt *stmt, int first, size_t index, void *payload)
 {
     const relation_insert *insert = &((const relation_insert *)payload)[index];
-    int rc = gr_db_bind_text(stmt, first, insert->entity_id);
+    int rc = gr_db_bind_text_borrowed(stmt, first, insert->entity_id);
 
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 1, insert->relation->source);
+        rc = gr_db_bind_text_borrowed(stmt, first + 1, insert->relation->source);
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 2, insert->relation->type);
+        rc = gr_db_bind_text_borrowed(stmt, first + 2, insert->relation->type);
     if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, first + 3, insert->relation->target);
+        rc = gr_db_bind_text_borrowed(stmt, first + 3, insert->relation->target);
     return rc;
 }
 
