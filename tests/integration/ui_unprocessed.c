@@ -749,7 +749,7 @@ static void readonly_catalog_rejects_delete(void **state)
     "spec: { type: file, target: ./services/missing.yaml }\n"
 
 /*
- * A failed Location is counted in the catalog notice, which says that the
+ * A failed Location is counted in the catalog notice, which states that the
  * entities of its files are missing, and its row on the failed list names
  * its target.
  */
@@ -810,10 +810,10 @@ static char *many_failures(int count, size_t description_bytes, int bad_tags)
 
 /*
  * With more failed entities than the page lists, it shows the first 500 by
- * reference with a notice, the catalog page shows "More than 500", an
- * entity whose JSON is larger than 16 KiB is described by its size, and an
- * error message longer than 16 KiB is cut. Each of the 300 invalid tags adds
- * a sentence of about 120 bytes to the message.
+ * reference with a notice, and the catalog page shows "More than 500". An
+ * entity whose JSON is larger than 16 KiB is described by its size. An error
+ * message longer than 16 KiB is cut, and each of the 300 invalid tags adds a
+ * sentence of about 120 bytes to the message.
  */
 static void list_cut_at_max_rows(void **state)
 {

@@ -23,7 +23,7 @@ typedef enum {
  * Never pass a secret as a message or field value.
  */
 
-/** Longest message or field value written to a log line, in bytes. */
+/** Maximum size of a message or field value in a log line, in bytes. */
 #define GR_LOG_MAX_VALUE_BYTES 4096
 
 /** Receives each finished line (without the trailing newline). */

@@ -65,7 +65,7 @@ const char *gr_ui__form_field(gr_arena *arena, const char *body, const char *nam
     return NULL;
 }
 
-int gr_ui__check_utf8(const char *what, const char *value)
+int gr_ui__check_utf8(const char *label, const char *value)
 {
     const unsigned char *p = (const unsigned char *)value;
 
@@ -76,7 +76,7 @@ int gr_ui__check_utf8(const char *what, const char *value)
             return gr_error_set(GR_EINVALID,
                                 "%s is not valid UTF-8. Enter it as text, and percent-encode "
                                 "only UTF-8 bytes, such as %%C3%%A9",
-                                what);
+                                label);
         p += sequence;
     }
     return 0;
@@ -88,20 +88,20 @@ static int check_form_pair(gr_arena *arena, const char *pair, size_t pair_len)
     const char *eq = memchr(pair, '=', pair_len);
     size_t name_len = eq != NULL ? (size_t)(eq - pair) : pair_len;
     char *name = gr_arena_strndup(arena, pair, name_len);
-    const char *what;
+    const char *label;
     char *value;
     size_t value_len = 0;
 
     if (gr_ui__check_utf8("A form field name", name) < 0)
         return GR_EINVALID;
-    what = gr_arena_printf(arena, "The form field '%s'", name);
+    label = gr_arena_printf(arena, "The form field '%s'", name);
     if (eq == NULL)
         return 0;
     value = gr_ui__url_decode(arena, eq + 1, pair_len - name_len - 1, &value_len);
     if (strlen(value) != value_len)
         return gr_error_set(GR_EINVALID, "%s contains a NUL byte (%%00). Remove it and send the "
-                                         "form again", what);
-    return gr_ui__check_utf8(what, value);
+                                         "form again", label);
+    return gr_ui__check_utf8(label, value);
 }
 
 int gr_ui__check_form(gr_arena *arena, const char *content_type, const char *body)

@@ -173,8 +173,8 @@ int gr_ui__sort_gaps(gr_ui *ui, size_t sort_index, json_t **out);
  * *out_len (may be NULL), which is more than strlen() when the text escapes a NUL byte. */
 char *gr_ui__url_decode(gr_arena *arena, const char *text, size_t len, size_t *out_len);
 /* form.c: checks that `value` is valid UTF-8, or sets GR_EINVALID with a message that starts
- * with `what`, such as "The owner filter". */
-int gr_ui__check_utf8(const char *what, const char *value);
+ * with `label`, such as "The owner filter". */
+int gr_ui__check_utf8(const char *label, const char *value);
 /* form.c: checks every field of an application/x-www-form-urlencoded `body` (any body when
  * `content_type` is NULL): its name and decoded value must be valid UTF-8 without NUL bytes.
  * Returns 0, or GR_EINVALID with a message that names the field. */

@@ -570,18 +570,20 @@ static bool url_in_file_target(const char *target_type, const char *target)
 static void url_in_file_target_push(json_t *errors, const json_t *entity, const char *message,
                                     bool registered)
 {
-    char *ref = gr_model_entity_ref(entity);
+    char *ref;
 
-    if (registered)
+    if (registered) {
         error_pushf(errors, "Error",
                     "Unable to read file, %s. The target is a URL, so register the location "
                     "with type url",
                     message);
-    else
-        error_pushf(errors, "Error",
-                    "Unable to read file, %s. The target is a URL, so set spec.type: url in the "
-                    "Location entity %s, whose targets are read with its type",
-                    message, ref);
+        return;
+    }
+    ref = gr_model_entity_ref(entity);
+    error_pushf(errors, "Error",
+                "Unable to read file, %s. The target is a URL, so set spec.type: url in the "
+                "Location entity %s, whose targets are read with its type",
+                message, ref);
     free(ref);
 }
 
