@@ -79,7 +79,8 @@ static const char catalog_tables[] =
     "NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL);"
     "CREATE TABLE catalog_search (entity_id TEXT NOT NULL, key TEXT NOT NULL, original_value "
     "TEXT, value TEXT);"
-    "CREATE INDEX catalog_search_key_value_entity ON catalog_search (key, value, entity_id);"
+    "CREATE INDEX catalog_search_key_value_entity_original ON catalog_search (key, value, "
+    "entity_id, original_value);"
     "CREATE INDEX catalog_search_entity_key_value ON catalog_search (entity_id, key, value)";
 
 static void run_sql(gr_db_conn *conn, const char *sql, const char *const *params, int count)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/engine.h"
 #include "unit/engine/engine_fixture.h"
 
@@ -208,13 +209,16 @@ static void search_index_after_first_load(void **state)
 
     write_catalog(fixture);
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_key_value"), 1);
 
     engine_idle(fixture);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_original"), 1);
-    /* The narrower indexes that those begin with are gone. */
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
+    /* The two indexes that it replaced and the narrower ones that those began with are gone. */
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_original"), 0);
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value"), 0);
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_id"), 0);
     assert_int_equal(engine_count(fixture,
@@ -225,7 +229,8 @@ static void search_index_after_first_load(void **state)
 
     /* A restart on a loaded catalog keeps the indexes. */
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
 }
 
 /* An engine stopped during a first load leaves the indexes built. */
@@ -235,11 +240,13 @@ static void search_index_after_stop(void **state)
 
     write_catalog(fixture);
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
 
     gr_catalog_free(fixture->catalog);
     fixture->catalog = NULL;
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
 }
 
 /* A handle that only registers locations leaves the indexes to the engine's first load. */
@@ -255,16 +262,71 @@ static void search_index_left_to_engine(void **state)
     assert_non_null(config);
     write_catalog(fixture);
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
 
     assert_int_equal(gr_catalog_new(&other, &options), GR_OK);
     gr_catalog_free(other);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
 
     engine_idle(fixture);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 1);
+    assert_int_equal(
+        engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
     json_decref(config);
     free(text);
+}
+
+/* Runs `sql` on the write connection or fails the test. */
+static void exec_sql(engine_fixture *fixture, const char *sql)
+{
+    gr_db_conn *conn = NULL;
+
+    if (gr_db_acquire(fixture->db->db, GR_DB_WRITE, &conn) != GR_OK || gr_db_exec(conn, sql) != GR_OK)
+        fail_msg("%s: %s", sql, gr_error_last());
+    gr_db_release(conn);
+}
+
+static int64_t index_count(engine_fixture *fixture, const char *name)
+{
+    const char *sql = gr_db_dialect(fixture->db->db) == GR_DB_SQLITE
+                          ? search_index_sql
+                          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?";
+
+    return engine_count(fixture, sql, name);
+}
+
+/* A catalog made before one index replaced the key/value and original-value indexes
+ * gets the new index, without the two, when it is migrated again; its filters still match. */
+static void search_index_merged_on_upgrade(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+    gr_catalog_free(fixture->catalog);
+    fixture->catalog = NULL;
+    exec_sql(fixture, "DROP INDEX catalog_search_key_value_entity_original;"
+                      "CREATE INDEX catalog_search_key_value_entity"
+                      " ON catalog_search (key, value, entity_id);"
+                      "CREATE INDEX catalog_search_key_original"
+                      " ON catalog_search (key, original_value, entity_id);"
+                      "DELETE FROM schema_migrations WHERE component = 'catalog' AND version = 8;"
+                      "DELETE FROM schema_migrations WHERE component = 'catalog_api'"
+                      " AND version = 4");
+    assert_int_equal(index_count(fixture, "catalog_search_key_value_entity"), 1);
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    assert_int_equal(gr_catalog_api_migrate(fixture->db->db), GR_OK);
+    assert_int_equal(index_count(fixture, "catalog_search_key_value_entity_original"), 1);
+    assert_int_equal(index_count(fixture, "catalog_search_key_value_entity"), 0);
+    assert_int_equal(index_count(fixture, "catalog_search_key_original"), 0);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search WHERE key = "
+                                  "'metadata.name' AND value = ?",
+                                  "shop"),
+                     1);
 }
 
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
@@ -344,6 +406,7 @@ int main(void)
         ENGINE_TEST_SQLITE(search_index_after_first_load),
         ENGINE_TEST_SQLITE(search_index_after_stop),
         ENGINE_TEST_SQLITE(search_index_left_to_engine),
+        ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
     };
 

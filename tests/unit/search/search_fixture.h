@@ -46,8 +46,8 @@ static const char catalog_tables_sql[] =
     " name TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS catalog_search (entity_id TEXT NOT NULL, key TEXT NOT NULL,"
     " original_value TEXT, value TEXT);"
-    "CREATE INDEX IF NOT EXISTS catalog_search_key_value_entity"
-    " ON catalog_search (key, value, entity_id);"
+    "CREATE INDEX IF NOT EXISTS catalog_search_key_value_entity_original"
+    " ON catalog_search (key, value, entity_id, original_value);"
     "CREATE INDEX IF NOT EXISTS catalog_search_entity_key_value"
     " ON catalog_search (entity_id, key, value)";
 

@@ -175,12 +175,18 @@ int gr_catalog_migrate(gr_db *db)
             .description = "index the refresh-state rows whose processing failed",
             .sql = asset_text("plugins/catalog/engine/sql/007_failed_index.sql"),
         },
+        {
+            .version = 8,
+            .description = "index catalog_search by key, value, entity and original value in "
+                           "one index",
+            .sql = asset_text("plugins/catalog/engine/sql/008_search_index_merge.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
         migrations[2].sql == NULL || migrations[3].sql == NULL || migrations[4].sql == NULL ||
-        migrations[5].sql == NULL || migrations[6].sql == NULL)
+        migrations[5].sql == NULL || migrations[6].sql == NULL || migrations[7].sql == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }
