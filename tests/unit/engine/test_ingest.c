@@ -9,6 +9,7 @@
 
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/engine.h"
+#include "plugins/catalog/engine/process.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char org_yaml[] =
@@ -397,6 +398,62 @@ static void first_load_stitches_after_full_batches(void **state)
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
 }
 
+/* Writes bulk.yaml with `count` Components of about 4 KiB each; `marker` ends the description
+ * of the last one. */
+static void write_large_bulk(engine_fixture *fixture, int count, const char *marker)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    for (int i = 0; i < count; i++) {
+        gr_buf_printf(&text,
+                      "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                      "  name: large-%04d\n  description: \"",
+                      i);
+        for (int k = 0; k < 160; k++)
+            gr_buf_printf(&text, "component %04d line %03d ", i, k);
+        gr_buf_printf(&text, "%s\"\nspec:\n  type: service\n  lifecycle: production\n"
+                             "  owner: owners\n",
+                      i == count - 1 ? marker : "");
+    }
+    engine_write(fixture, "bulk.yaml", text.data);
+    gr_buf_free(&text);
+}
+
+static const char *description_of(const json_t *entity)
+{
+    return json_string_value(json_object_get(json_object_get(entity, "metadata"), "description"));
+}
+
+/* A location whose children's JSON passes GR_CATALOG_DEFERRED_MEMORY keeps the rest in a
+ * temporary file: every child arrives whole, and a changed child is read back again. */
+static void children_beyond_memory_spilled(void **state)
+{
+    engine_fixture *fixture = *state;
+    int count = (int)(GR_CATALOG_DEFERRED_MEMORY / 4096) + 500;
+    char ref[64];
+    json_t *last;
+
+    write_large_bulk(fixture, count, "first");
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+    engine_idle(fixture);
+    assert_int_equal(final_count(fixture), count + 1);
+    snprintf(ref, sizeof(ref), "component:default/large-%04d", count - 1);
+    last = engine_final(fixture, ref);
+    assert_non_null(last);
+    assert_non_null(strstr(description_of(last), "line 159 first"));
+    assert_null(strstr(description_of(last), "component 0000"));
+    json_decref(last);
+
+    write_large_bulk(fixture, count, "second");
+    db_fixture_exec(fixture->db->db, "UPDATE catalog_refresh_state SET next_update_at = 0 "
+                                     "WHERE entity_ref LIKE 'location:%'");
+    engine_idle(fixture);
+    last = engine_final(fixture, ref);
+    assert_non_null(last);
+    assert_non_null(strstr(description_of(last), "line 159 second"));
+    json_decref(last);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +465,7 @@ int main(void)
         ENGINE_TEST_SQLITE(search_index_left_to_engine),
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
+        ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
@@ -318,6 +319,32 @@ void gr_catalog__deferred_truncate(gr_catalog_result *result, size_t count)
         result->deferred_count = count;
 }
 
+/* Reads `len` bytes at `offset` of the spill file into the result's buffer. */
+static int spill_read(gr_catalog_result *result, long offset, size_t len)
+{
+    size_t done = 0;
+
+    if (result->spill_unflushed) {
+        if (fflush(result->spill) != 0)
+            return -1;
+        result->spill_unflushed = false;
+    }
+    while (done < len) {
+        ssize_t got = pread(fileno(result->spill), result->spill_buffer + done, len - done,
+                            (off_t)offset + (off_t)done);
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO; /* the file is shorter than the offsets written to it */
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
 const char *gr_catalog__deferred_json(gr_catalog_result *result, size_t index)
 {
     gr_catalog_deferred *child = &result->deferred[index];
@@ -328,8 +355,7 @@ const char *gr_catalog__deferred_json(gr_catalog_result *result, size_t index)
         result->spill_buffer_cap = child->len + 1;
         result->spill_buffer = gr_xrealloc(result->spill_buffer, result->spill_buffer_cap);
     }
-    if (fseek(result->spill, child->offset, SEEK_SET) != 0 ||
-        fread(result->spill_buffer, 1, child->len, result->spill) != child->len) {
+    if (spill_read(result, child->offset, child->len) != 0) {
         gr_error_set(GR_EBACKEND, "reading entity %s back from a temporary file failed: %s",
                      child->ref, strerror(errno));
         return NULL;
@@ -351,18 +377,26 @@ static const char *location_key_intern(gr_catalog_result *result, const char *ke
     return result->location_keys[result->location_key_count++];
 }
 
-/* Moves the JSON of `item` to the spill file. Keeps it in memory when the file fails. */
+/*
+ * Moves the JSON of `item` to the spill file. Keeps it in memory when the file fails. The
+ * file is only appended to, through its stdio buffer, and read back with pread(): writing
+ * the children of a location of 100,000 entities needs no seek, and reading one back needs
+ * one system call.
+ */
 static void spill(gr_catalog_result *result, gr_catalog_deferred *item)
 {
-    long offset;
-
+    if (result->spill_failed)
+        return;
     if (result->spill == NULL)
         result->spill = tmpfile();
-    if (result->spill == NULL || fseek(result->spill, 0, SEEK_END) != 0 ||
-        (offset = ftell(result->spill)) < 0 ||
-        fwrite(item->json, 1, item->len, result->spill) != item->len)
+    if (result->spill == NULL || fwrite(item->json, 1, item->len, result->spill) != item->len) {
+        /* A partial write leaves the file's end unknown, so nothing more goes there. */
+        result->spill_failed = true;
         return;
-    item->offset = offset;
+    }
+    item->offset = result->spill_end;
+    result->spill_end += (long)item->len;
+    result->spill_unflushed = true;
     free(item->json);
     item->json = NULL;
 }
