@@ -24,7 +24,10 @@
 /** Maximum number of rows one list returns; a longer list is cut and marked truncated. */
 #define GR_CATALOG_UNPROCESSED_MAX 10000
 
-/** Rows read per statement while listing, so a PostgreSQL result never contains the whole table. */
+/**
+ * Rows read per statement while listing, so a PostgreSQL result never
+ * contains the whole table. With an owner filter these are matching rows.
+ */
 #define GR_CATALOG_UNPROCESSED_PAGE 500
 
 /** A set of unprocessed entities, as defined above. */
@@ -41,20 +44,22 @@ typedef enum {
  * JSON is null (with a warning in the log); times are ISO 8601 UTC text
  * with milliseconds; a NULL column is null. With `owner` (may be NULL), only
  * rows whose unprocessed entity has spec.owner equal to it, compared
- * exactly, are kept. At most `max` rows are returned, and *truncated is set
- * when more rows matched. Stores a new array in *out (caller frees).
- * Returns 0 or a database error. Thread-safe.
+ * exactly, are kept, and the database skips the other rows. A row whose
+ * unprocessed entity is not JSON matches no owner. At most `max` rows are
+ * returned, and *truncated is set when more rows matched. Stores a new
+ * array in *out (caller frees). Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
                                 size_t max, json_t **out, bool *truncated);
 
 /**
- * The statement that reads one page of the failed set, with two parameters:
- * the entity_ref after which the page starts ("" for the first) and the
- * number of rows. Public so that a test can check that it reads the partial
- * index of failed rows.
+ * Returns the statement that reads one page of `set` on `engine`. Its
+ * parameters are the entity_ref after which the page starts ("" for the
+ * first), with `by_owner` the owner, and the number of rows. Public so that
+ * a test can check which indexes the statements read.
  */
-extern const char gr_catalog_unprocessed_failed_sql[];
+const char *gr_catalog_unprocessed_page_sql(gr_db_engine engine, gr_catalog_unprocessed_set set,
+                                            bool by_owner);
 
 /** The set of one entity_ref, as gr_catalog_unprocessed_find() finds it. */
 typedef enum {
