@@ -551,11 +551,46 @@ static void delete_rejects_stitched_and_unknown(void **state)
     gr_test_output_free(&res);
 }
 
-/* Deleting a failed row removes it from the list, and a second delete finds nothing. */
-static void delete_removes_failed_row(void **state)
+/*
+ * Waits until the failed list shows `ref` with an entity_id other than
+ * `old_id`, and returns that item (caller frees), or NULL after WAIT_MS.
+ */
+static json_t *wait_failed_again(const char *ref, const char *old_id)
+{
+    for (int waited = 0; waited < WAIT_MS; waited += 200) {
+        json_t *body = list(ADMIN, "failed", "");
+        const json_t *item = item_of(body, ref);
+        const char *id = json_string_value(json_object_get(item, "entity_id"));
+
+        if (id != NULL && strcmp(id, old_id) != 0) {
+            json_t *copy = json_deep_copy(item);
+
+            json_decref(body);
+            return copy;
+        }
+        json_decref(body);
+        usleep(200 * 1000);
+    }
+    fprintf(stderr, "%s did not fail again with a new entity_id within %d ms\n", ref, WAIT_MS);
+    return NULL;
+}
+
+/*
+ * Deleting a failed row removes it, and its location, which still emits
+ * it, processes again at once: the entity comes back as failed, with a new
+ * entity_id and the same error, although its file did not change. A second
+ * delete of the old id finds nothing. The stitched entity of the same file
+ * keeps its uid, and deleting it through this route is still 409.
+ */
+static void delete_reprocesses_failed_row(void **state)
 {
     char *id = failed_id("component:default/broken-svc");
+    char *good_uid = entity_uid("component", "good-svc");
     gr_test_output res = delete_unprocessed(&fx.server, DELETER, id);
+    json_t *body;
+    json_t *again;
+    const char *message;
+    char *uid_after;
     char *refs;
 
     (void)state;
@@ -563,16 +598,40 @@ static void delete_removes_failed_row(void **state)
         fail_msg("DELETE: status %d: %.400s", res.status, res.out ? res.out : "");
     gr_test_output_free(&res);
 
-    refs = listed_refs(ADMIN, "failed", "");
-    assert_string_equal(refs, "component:default/broken-quoted component:default/broken-web");
-    free(refs);
-    refs = listed_refs(ADMIN, "pending", "");
-    assert_null(strstr(refs, "broken-svc"));
-    free(refs);
-
+    /* The entity may be back already, but never under the deleted id. */
+    body = list(ADMIN, "failed", "");
+    if (item_of(body, "component:default/broken-svc") != NULL)
+        assert_string_not_equal(json_string_value(json_object_get(
+                                     item_of(body, "component:default/broken-svc"), "entity_id")),
+                                 id);
+    json_decref(body);
     res = delete_unprocessed(&fx.server, DELETER, id);
     assert_error(&res, 404, "NotFoundError", id);
     gr_test_output_free(&res);
+
+    again = wait_failed_again("component:default/broken-svc", id);
+    assert_non_null(again);
+    message = json_string_value(
+        json_object_get(json_array_get(json_object_get(again, "errors"), 0), "message"));
+    assert_non_null(message);
+    if (strstr(message, "must have required property 'lifecycle'") == NULL)
+        fail_msg("the entity came back with another error: %s", message);
+    assert_true(json_is_null(json_object_get(again, "processed_entity")));
+    json_decref(again);
+    refs = listed_refs(ADMIN, "failed", "");
+    assert_string_equal(refs, ALL_FAILED);
+    free(refs);
+    refs = listed_refs(ADMIN, "pending", "");
+    assert_string_equal(refs, "");
+    free(refs);
+
+    uid_after = entity_uid("component", "good-svc");
+    assert_string_equal(uid_after, good_uid);
+    res = delete_unprocessed(&fx.server, DELETER, good_uid);
+    assert_error(&res, 409, "ConflictError", "component:default/good-svc");
+    gr_test_output_free(&res);
+    free(uid_after);
+    free(good_uid);
     free(id);
 }
 
@@ -610,8 +669,8 @@ static gr_db *open_server_db(void)
     return db;
 }
 
-/* A list longer than its maximum is cut there and marked truncated. Runs after
- * delete_removes_failed_row, so only broken-web has the owner team-a. */
+/* A list longer than its maximum is cut there and marked truncated. Of the failed
+ * entities, only broken-web has the owner team-a. */
 static void list_cut_at_max(void **state)
 {
     gr_db *db = open_server_db();
@@ -677,7 +736,7 @@ static void invalid_json_row_listed(void **state)
     assert_string_equal(refs, "component:default/broken-web");
     free(refs);
     refs = listed_refs(ADMIN, "failed", "?owner=team-b");
-    assert_string_equal(refs, "");
+    assert_string_equal(refs, "component:default/broken-svc");
     free(refs);
     refs = listed_refs(ADMIN, "pending", "?owner=team-a");
     assert_string_equal(refs, "");
@@ -687,14 +746,13 @@ static void invalid_json_row_listed(void **state)
     assert_int_equal(res.status, 204);
     gr_test_output_free(&res);
     refs = listed_refs(ADMIN, "failed", "");
-    assert_string_equal(refs, "component:default/broken-quoted component:default/broken-web");
+    assert_string_equal(refs, ALL_FAILED);
     free(refs);
 }
 
 /*
  * An entity its location stops emitting becomes an orphan: its errors are
- * cleared, so it moves from failed to pending. The deleted broken-svc comes
- * back as failed, because its location emits it again when it changes.
+ * cleared, so it moves from failed to pending.
  */
 static void orphan_moves_to_pending(void **state)
 {
@@ -760,7 +818,7 @@ int main(void)
         cmocka_unit_test(list_needs_full_read),
         cmocka_unit_test(delete_needs_permission),
         cmocka_unit_test(delete_rejects_stitched_and_unknown),
-        cmocka_unit_test(delete_removes_failed_row),
+        cmocka_unit_test(delete_reprocesses_failed_row),
         cmocka_unit_test(anonymous_rejected),
         cmocka_unit_test(list_cut_at_max),
         cmocka_unit_test(invalid_json_row_listed),

@@ -17,6 +17,7 @@
 #include "host/log/log.h"
 #include "plugins/catalog/api/unprocessed.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/util.h"
 
 #define assert_ok(expr) assert_int_equal((expr), GR_OK)
 
@@ -670,6 +671,128 @@ static void owner_statement_skips_stitched_rows(void **state)
     gr_db_release(conn);
 }
 
+/* Rows of the reprocessing tests: a failed child with two parent Locations and a provider
+ * ref, an unrelated row, and a stitched child of a third Location. */
+static const char family_sql[] =
+    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+    "processed_entity, result_hash, errors, next_update_at) VALUES "
+    "('p1', 'location:default/parent-1', '{}', '{}', 'hash-p1', '[]', 9000000000000), "
+    "('p2', 'location:default/parent-2', '{}', '{}', 'hash-p2', '[]', 9000000000000), "
+    "('p3', 'location:default/parent-3', '{}', '{}', 'hash-p3', '[]', 9000000000000), "
+    "('u', 'location:default/unrelated', '{}', '{}', 'hash-u', '[]', 9000000000000), "
+    "('c', 'component:default/child', '{}', NULL, 'hash-c', '[1]', 9000000000000), "
+    "('s', 'component:default/stitched', '{}', '{}', 'hash-s', '[]', 9000000000000);"
+    "INSERT INTO catalog_refs (source_key, source_entity_ref, target_entity_ref) VALUES "
+    "(NULL, 'location:default/parent-1', 'component:default/child'), "
+    "(NULL, 'location:default/parent-2', 'component:default/child'), "
+    "('provider-1', NULL, 'component:default/child'), "
+    "(NULL, 'location:default/parent-3', 'component:default/stitched'), "
+    "(NULL, 'location:default/unrelated', 'location:default/parent-1');"
+    "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
+    "last_updated_at, kind, namespace, name) VALUES ('s', 'component:default/stitched', 'h', "
+    "'{}', 0, 'component', 'default', 'stitched')";
+
+/* Returns the result_hash of `ref` (caller frees), or NULL when it is SQL NULL. */
+static char *result_hash_of(gr_db *db, const char *ref)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    char *hash = NULL;
+
+    assert_ok(gr_db_acquire(db, GR_DB_READ, &conn));
+    assert_ok(gr_db_prepare(conn, "SELECT result_hash FROM catalog_refresh_state "
+                                  "WHERE entity_ref = ?",
+                            &stmt));
+    assert_ok(gr_db_bind_text(stmt, 1, ref));
+    assert_int_equal(gr_db_step(stmt), GR_DB_ROW);
+    if (gr_db_column_text(stmt, 0) != NULL)
+        hash = gr_xstrdup(gr_db_column_text(stmt, 0));
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return hash;
+}
+
+/*
+ * Deleting a failed row makes each parent entity due at once with a result
+ * hash that its next result cannot equal, so that the parent writes that
+ * result and so the child again. The provider ref has no row to change,
+ * and other rows keep their hash and time.
+ */
+static void delete_reprocesses_parents(void **state)
+{
+    static const char *const parents[] = {"location:default/parent-1",
+                                          "location:default/parent-2"};
+    static const char *const others[][2] = {{"location:default/parent-3", "hash-p3"},
+                                            {"location:default/unrelated", "hash-u"}};
+    db_fixture *fixture = *state;
+    gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    char *ref = NULL;
+    int64_t before;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+    before = gr_catalog__now_ms();
+
+    assert_ok(gr_catalog_unprocessed_delete(fixture->db, "c", &outcome, &ref));
+    assert_int_equal(outcome, GR_CATALOG_UNPROCESSED_DELETED);
+    assert_string_equal(ref, "component:default/child");
+    free(ref);
+
+    for (size_t i = 0; i < 2; i++) {
+        char *hash = result_hash_of(fixture->db, parents[i]);
+        char *sql = gr_xasprintf("SELECT next_update_at FROM catalog_refresh_state "
+                                 "WHERE entity_ref = '%s'",
+                                 parents[i]);
+        int64_t due = db_fixture_int64(fixture->db, sql);
+
+        assert_non_null(hash);
+        assert_string_equal(hash, "child-was-deleted");
+        if (due < before || due > gr_catalog__now_ms())
+            fail_msg("%s is due at %lld, not at the time of the delete (%lld)", parents[i],
+                     (long long)due, (long long)before);
+        free(hash);
+        free(sql);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        char *hash = result_hash_of(fixture->db, others[i][0]);
+
+        assert_string_equal(hash, others[i][1]);
+        free(hash);
+    }
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refs WHERE "
+                                                   "target_entity_ref = 'component:default/child'"),
+                     0);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE next_update_at < 9000000000000"),
+                     2);
+}
+
+/* A stitched row stays, and the delete changes nothing of its parent. */
+static void delete_keeps_stitched_parents(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    char *ref = NULL;
+    char *hash;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+
+    assert_ok(gr_catalog_unprocessed_delete(fixture->db, "s", &outcome, &ref));
+    assert_int_equal(outcome, GR_CATALOG_UNPROCESSED_STITCHED);
+    free(ref);
+    hash = result_hash_of(fixture->db, "location:default/parent-3");
+    assert_string_equal(hash, "hash-p3");
+    free(hash);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE next_update_at < 9000000000000"),
+                     0);
+    assert_int_equal(db_fixture_int64(fixture->db,
+                                      "SELECT count(*) FROM catalog_refs WHERE "
+                                      "target_entity_ref = 'component:default/stitched'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +806,8 @@ int main(void)
         DB_TEST_BOTH(owner_filter_exact_values),
         DB_TEST_BOTH(owner_filter_skips_invalid_json),
         DB_TEST_BOTH(owner_statement_skips_stitched_rows),
+        DB_TEST_BOTH(delete_reprocesses_parents),
+        DB_TEST_BOTH(delete_keeps_stitched_parents),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -13,6 +13,7 @@
 #include "host/common/utf8.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/util.h"
 
 /* True for a row that has no final entity, as the read routes see it. */
 #define NO_FINAL_ENTITY                                                                            \
@@ -413,6 +414,23 @@ static const char keep_reason_sql[] =
     "WHERE fe.entity_id = rs.entity_id AND fe.final_entity IS NOT NULL) THEN 2 ELSE 1 END "
     "FROM catalog_refresh_state rs WHERE rs.entity_id = ?";
 
+/*
+ * Makes the parents of a deleted row due now and changes their result hash
+ * to a value that no SHA-1 hash equals, as DELETE /entities/by-uid does in
+ * Backstage and in gr_catalog_delete_entity(). Their next processing then
+ * writes its result again, although it is unchanged, and so inserts the
+ * deleted child again. The parents are the source_entity_ref of its refs.
+ * A ref from an entity provider has a source_key and no such row, so an
+ * entity that only a provider emits comes back at the provider's next run.
+ * NOTE: this locks the parents after the child, and processing that
+ * rewrites the child of a changed parent locks them in the other order. On
+ * PostgreSQL the two can deadlock, and the one that PostgreSQL aborts fails
+ * with a database error, so that delete has to be sent again.
+ */
+static const char reprocess_parents_sql[] =
+    "UPDATE catalog_refresh_state SET result_hash = 'child-was-deleted', next_update_at = ? "
+    "WHERE entity_ref IN (SELECT source_entity_ref FROM catalog_refs WHERE target_entity_ref = ?)";
+
 /* Deletes the row inside the open transaction of `conn`, or finds why it must stay. */
 static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const char *ref,
                                  gr_catalog_unprocessed_outcome *outcome)
@@ -430,9 +448,12 @@ static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const 
     if (deleted < 0)
         return (int)deleted;
     if (deleted == 1) {
-        int64_t changed = gr_catalog__exec(
-            conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", "s", ref);
+        int64_t changed = gr_catalog__exec(conn, reprocess_parents_sql, "is",
+                                           gr_catalog__now_ms(), ref);
 
+        if (changed >= 0)
+            changed = gr_catalog__exec(
+                conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", "s", ref);
         *outcome = GR_CATALOG_UNPROCESSED_DELETED;
         return changed < 0 ? (int)changed : GR_OK;
     }

@@ -88,14 +88,17 @@ typedef enum {
  * Deletes the refresh-state row `entity_id` when it has no final entity and
  * processing has not linked it to other entities (no catalog_refs rows from
  * it, no catalog_relations it originated), with the refs that point to it.
- * Its refresh keys go by cascade. The check and the delete run in one
- * transaction that first locks the row, so processing that writes the row
- * meanwhile finishes first and the check reads its result (LINKED when it
- * gave the row children or relations). The row's stitch queue entry is
- * removed before the check, so a stitch that runs meanwhile either finishes
- * first (then the outcome is STITCHED) or writes nothing. Stores the outcome
- * in *outcome and, when the row exists, its entity_ref in *entity_ref
- * (caller frees; NULL otherwise). Returns 0 or a database error. Thread-safe.
+ * Its refresh keys go by cascade. Its parent entities are made due at once
+ * and write their next result even if it is unchanged, so a parent that
+ * still emits the entity inserts it again for processing. The check, the
+ * delete and that change run in one transaction that first locks the row,
+ * so processing that writes the row meanwhile finishes first and the check
+ * reads its result (LINKED when it gave the row children or relations).
+ * The row's stitch queue entry is removed before the check, so a stitch
+ * that runs meanwhile either finishes first (then the outcome is STITCHED)
+ * or writes nothing. Stores the outcome in *outcome and, when the row
+ * exists, its entity_ref in *entity_ref (caller frees; NULL otherwise).
+ * Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
                                   gr_catalog_unprocessed_outcome *outcome, char **entity_ref);
