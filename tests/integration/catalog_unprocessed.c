@@ -103,11 +103,26 @@ static const char readonly_yaml[] = "catalog:\n"
     "metadata: { name: broken-web }\n"                                                             \
     "spec: { type: website, owner: team-a }\n"
 
+/* An owner with a non-ASCII letter, double quotes and a single quote (doubled in YAML). */
+#define BROKEN_QUOTED                                                                              \
+    "apiVersion: backstage.io/v1alpha1\n"                                                          \
+    "kind: Component\n"                                                                            \
+    "metadata: { name: broken-quoted }\n"                                                          \
+    "spec: { type: service, owner: '\xc3\xa9quipe \"q\" o''brien' }\n"
+
+/* The query parameter of that owner, percent-encoded. */
+#define QUOTED_OWNER_QUERY "%C3%A9quipe%20%22q%22%20o%27brien"
+
 static const char catalog_yaml[] =
-    GOOD_SVC "---\n" LONE_TEAM "---\n" BROKEN_SVC "---\n" BROKEN_WEB;
+    GOOD_SVC "---\n" LONE_TEAM "---\n" BROKEN_SVC "---\n" BROKEN_WEB "---\n" BROKEN_QUOTED;
 
 /* The same file without broken-web, which makes broken-web an orphan. */
-static const char catalog_without_web_yaml[] = GOOD_SVC "---\n" LONE_TEAM "---\n" BROKEN_SVC;
+static const char catalog_without_web_yaml[] =
+    GOOD_SVC "---\n" LONE_TEAM "---\n" BROKEN_SVC "---\n" BROKEN_QUOTED;
+
+/* The failed list of catalog_yaml, in entity_ref order. */
+#define ALL_FAILED                                                                                 \
+    "component:default/broken-quoted component:default/broken-svc component:default/broken-web"
 
 typedef struct {
     char *dir;
@@ -282,7 +297,7 @@ static bool wait_failed(const gr_test_server *server, const char *expected)
     return false;
 }
 
-/* Waits until good-svc and lone-team are stitched and both broken components have failed. */
+/* Waits until good-svc and lone-team are stitched and the broken components have failed. */
 static bool wait_catalog(const gr_test_server *server)
 {
     for (int waited = 0; waited < WAIT_MS; waited += 200) {
@@ -297,7 +312,7 @@ static bool wait_catalog(const gr_test_server *server)
         gr_test_output_free(&res);
         gr_test_output_free(&group);
         if (status == 200)
-            return wait_failed(server, "component:default/broken-svc component:default/broken-web");
+            return wait_failed(server, ALL_FAILED);
         usleep(200 * 1000);
     }
     fprintf(stderr, "good-svc and lone-team were not stitched within %d ms\n", WAIT_MS);
@@ -341,7 +356,7 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* The failed list contains exactly the two components that failed, with their rows and errors. */
+/* The failed list contains exactly the components that failed, with their rows and errors. */
 static void failed_lists_failing_entities(void **state)
 {
     json_t *body = list(ADMIN, "failed", "");
@@ -352,7 +367,7 @@ static void failed_lists_failing_entities(void **state)
     char *refs = refs_of(body);
 
     (void)state;
-    assert_string_equal(refs, "component:default/broken-svc component:default/broken-web");
+    assert_string_equal(refs, ALL_FAILED);
     assert_null(json_object_get(body, "truncated"));
     assert_non_null(item);
     assert_true(strlen(json_string_value(json_object_get(item, "entity_id"))) > 0);
@@ -395,7 +410,11 @@ static void pending_excludes_failed_and_stitched(void **state)
     free(refs);
 }
 
-/* ?owner= keeps the entities whose unprocessed spec.owner equals it exactly. */
+/*
+ * ?owner= keeps the entities whose unprocessed spec.owner equals it
+ * exactly: case, quotes and non-ASCII letters count, and LIKE wildcards
+ * match only themselves.
+ */
 static void owner_filter_exact(void **state)
 {
     static const struct {
@@ -408,8 +427,15 @@ static void owner_filter_exact(void **state)
         {"failed", "?owner=Team-B", ""},
         {"failed", "?owner=group:default/team-b", ""},
         {"failed", "?owner=nobody", ""},
-        {"failed", "?owner=", "component:default/broken-svc component:default/broken-web"},
+        {"failed", "?owner=", ALL_FAILED},
+        {"failed", "?owner=" QUOTED_OWNER_QUERY, "component:default/broken-quoted"},
+        {"failed", "?owner=%C3%89quipe%20%22q%22%20o%27brien", ""},
+        {"failed", "?owner=%C3%A9quipe", ""},
+        {"failed", "?owner=team-_", ""},
+        {"failed", "?owner=team-%25", ""},
+        {"failed", "?owner=%25", ""},
         {"pending", "?owner=team-a", ""},
+        {"pending", "?owner=" QUOTED_OWNER_QUERY, ""},
     };
 
     (void)state;
@@ -461,7 +487,7 @@ static void list_needs_full_read(void **state)
     }
 
     refs = listed_refs(READER, "failed", "");
-    assert_string_equal(refs, "component:default/broken-svc component:default/broken-web");
+    assert_string_equal(refs, ALL_FAILED);
     free(refs);
 }
 
@@ -480,7 +506,7 @@ static void delete_needs_permission(void **state)
     gr_test_output_free(&res);
 
     refs = listed_refs(ADMIN, "failed", "");
-    assert_string_equal(refs, "component:default/broken-svc component:default/broken-web");
+    assert_string_equal(refs, ALL_FAILED);
     free(refs);
     free(id);
 }
@@ -525,11 +551,46 @@ static void delete_rejects_stitched_and_unknown(void **state)
     gr_test_output_free(&res);
 }
 
-/* Deleting a failed row removes it from the list, and a second delete finds nothing. */
-static void delete_removes_failed_row(void **state)
+/*
+ * Waits until the failed list shows `ref` with an entity_id other than
+ * `old_id`, and returns that item (caller frees), or NULL after WAIT_MS.
+ */
+static json_t *wait_failed_again(const char *ref, const char *old_id)
+{
+    for (int waited = 0; waited < WAIT_MS; waited += 200) {
+        json_t *body = list(ADMIN, "failed", "");
+        const json_t *item = item_of(body, ref);
+        const char *id = json_string_value(json_object_get(item, "entity_id"));
+
+        if (id != NULL && strcmp(id, old_id) != 0) {
+            json_t *copy = json_deep_copy(item);
+
+            json_decref(body);
+            return copy;
+        }
+        json_decref(body);
+        usleep(200 * 1000);
+    }
+    fprintf(stderr, "%s did not fail again with a new entity_id within %d ms\n", ref, WAIT_MS);
+    return NULL;
+}
+
+/*
+ * Deleting a failed row removes it, and its location, which still emits
+ * it, processes again at once: the entity comes back as failed, with a new
+ * entity_id and the same error, although its file did not change. A second
+ * delete of the old id finds nothing. The stitched entity of the same file
+ * keeps its uid, and deleting it through this route is still 409.
+ */
+static void delete_reprocesses_failed_row(void **state)
 {
     char *id = failed_id("component:default/broken-svc");
+    char *good_uid = entity_uid("component", "good-svc");
     gr_test_output res = delete_unprocessed(&fx.server, DELETER, id);
+    json_t *body;
+    json_t *again;
+    const char *message;
+    char *uid_after;
     char *refs;
 
     (void)state;
@@ -537,16 +598,40 @@ static void delete_removes_failed_row(void **state)
         fail_msg("DELETE: status %d: %.400s", res.status, res.out ? res.out : "");
     gr_test_output_free(&res);
 
-    refs = listed_refs(ADMIN, "failed", "");
-    assert_string_equal(refs, "component:default/broken-web");
-    free(refs);
-    refs = listed_refs(ADMIN, "pending", "");
-    assert_null(strstr(refs, "broken-svc"));
-    free(refs);
-
+    /* The entity may be back already, but never under the deleted id. */
+    body = list(ADMIN, "failed", "");
+    if (item_of(body, "component:default/broken-svc") != NULL)
+        assert_string_not_equal(json_string_value(json_object_get(
+                                     item_of(body, "component:default/broken-svc"), "entity_id")),
+                                 id);
+    json_decref(body);
     res = delete_unprocessed(&fx.server, DELETER, id);
     assert_error(&res, 404, "NotFoundError", id);
     gr_test_output_free(&res);
+
+    again = wait_failed_again("component:default/broken-svc", id);
+    assert_non_null(again);
+    message = json_string_value(
+        json_object_get(json_array_get(json_object_get(again, "errors"), 0), "message"));
+    assert_non_null(message);
+    if (strstr(message, "must have required property 'lifecycle'") == NULL)
+        fail_msg("the entity came back with another error: %s", message);
+    assert_true(json_is_null(json_object_get(again, "processed_entity")));
+    json_decref(again);
+    refs = listed_refs(ADMIN, "failed", "");
+    assert_string_equal(refs, ALL_FAILED);
+    free(refs);
+    refs = listed_refs(ADMIN, "pending", "");
+    assert_string_equal(refs, "");
+    free(refs);
+
+    uid_after = entity_uid("component", "good-svc");
+    assert_string_equal(uid_after, good_uid);
+    res = delete_unprocessed(&fx.server, DELETER, good_uid);
+    assert_error(&res, 409, "ConflictError", "component:default/good-svc");
+    gr_test_output_free(&res);
+    free(uid_after);
+    free(good_uid);
     free(id);
 }
 
@@ -584,8 +669,8 @@ static gr_db *open_server_db(void)
     return db;
 }
 
-/* A list longer than its maximum is cut there and marked truncated. Runs after
- * delete_removes_failed_row, so only broken-web (owner team-a) has failed. */
+/* A list longer than its maximum is cut there and marked truncated. Of the failed
+ * entities, only broken-web has the owner team-a. */
 static void list_cut_at_max(void **state)
 {
     gr_db *db = open_server_db();
@@ -617,9 +702,57 @@ static void list_cut_at_max(void **state)
 }
 
 /*
+ * A hand-edited row whose unprocessed entity is not JSON is listed with
+ * null and matches no owner. A list filtered by owner still shows the other
+ * entities of that owner, also on PostgreSQL, whose cast of the text to
+ * jsonb fails. The row can be deleted.
+ */
+static void invalid_json_row_listed(void **state)
+{
+    gr_db *db = open_server_db();
+    gr_db_conn *conn = NULL;
+    gr_test_output res;
+    json_t *body;
+    char *refs;
+
+    (void)state;
+    if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK ||
+        gr_db_exec(conn, "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
+                         "unprocessed_entity, errors, next_update_at) VALUES ('hand-edited-1', "
+                         "'component:default/broken-hand-edited', "
+                         "'{\"spec\":{\"owner\":\"team-a\"', "
+                         "'[{\"name\":\"InputError\",\"message\":\"invalid\"}]', "
+                         "9000000000000)") != GR_OK)
+        fail_msg("inserting the row failed: %s", gr_error_last());
+    gr_db_release(conn);
+    gr_db_close(db);
+
+    body = list(ADMIN, "failed", "");
+    assert_non_null(item_of(body, "component:default/broken-hand-edited"));
+    assert_true(json_is_null(json_object_get(
+        item_of(body, "component:default/broken-hand-edited"), "unprocessed_entity")));
+    json_decref(body);
+    refs = listed_refs(ADMIN, "failed", "?owner=team-a");
+    assert_string_equal(refs, "component:default/broken-web");
+    free(refs);
+    refs = listed_refs(ADMIN, "failed", "?owner=team-b");
+    assert_string_equal(refs, "component:default/broken-svc");
+    free(refs);
+    refs = listed_refs(ADMIN, "pending", "?owner=team-a");
+    assert_string_equal(refs, "");
+    free(refs);
+
+    res = delete_unprocessed(&fx.server, DELETER, "hand-edited-1");
+    assert_int_equal(res.status, 204);
+    gr_test_output_free(&res);
+    refs = listed_refs(ADMIN, "failed", "");
+    assert_string_equal(refs, ALL_FAILED);
+    free(refs);
+}
+
+/*
  * An entity its location stops emitting becomes an orphan: its errors are
- * cleared, so it moves from failed to pending. The deleted broken-svc comes
- * back as failed, because its location emits it again when it changes.
+ * cleared, so it moves from failed to pending.
  */
 static void orphan_moves_to_pending(void **state)
 {
@@ -633,7 +766,8 @@ static void orphan_moves_to_pending(void **state)
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
 
-    assert_true(wait_failed(&fx.server, "component:default/broken-svc"));
+    assert_true(
+        wait_failed(&fx.server, "component:default/broken-quoted component:default/broken-svc"));
     pending = list(ADMIN, "pending", "");
     if (item_of(pending, "component:default/broken-web") == NULL)
         fail_msg("broken-web is not pending; pending lists '%s'", refs_of(pending));
@@ -667,7 +801,7 @@ static void readonly_rejects_delete(void **state)
     res = delete_unprocessed(&server, ADMIN, id);
     assert_error(&res, 403, "NotAllowedError", "readonly mode");
     gr_test_output_free(&res);
-    assert_true(wait_failed(&server, "component:default/broken-svc component:default/broken-web"));
+    assert_true(wait_failed(&server, ALL_FAILED));
 
     gr_test_server_stop(&server);
     gr_test_rmtree(dir);
@@ -684,9 +818,10 @@ int main(void)
         cmocka_unit_test(list_needs_full_read),
         cmocka_unit_test(delete_needs_permission),
         cmocka_unit_test(delete_rejects_stitched_and_unknown),
-        cmocka_unit_test(delete_removes_failed_row),
+        cmocka_unit_test(delete_reprocesses_failed_row),
         cmocka_unit_test(anonymous_rejected),
         cmocka_unit_test(list_cut_at_max),
+        cmocka_unit_test(invalid_json_row_listed),
         cmocka_unit_test(orphan_moves_to_pending),
         cmocka_unit_test(readonly_rejects_delete),
     };

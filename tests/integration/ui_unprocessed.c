@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/store/db.h"
 #include "support/gr_test.h"
 
 /*
@@ -586,20 +588,45 @@ static void delete_rejects_stitched(void **state)
 }
 
 /*
- * With the permission and the CSRF token, the delete form removes the row
- * and returns to the list it came from. The catalog notice counts again at
- * once, and a second delete of the same id is 404.
+ * Waits until the failed list of the shared server shows the entity without
+ * spec.lifecycle under an entity_id other than `old_id`, and returns that id
+ * (caller frees), or NULL after PROCESSING_WAIT_MS.
  */
-static void delete_removes_row(void **state)
+static char *wait_for_new_ledger_id(const char *old_id)
+{
+    for (int waited = 0; waited < PROCESSING_WAIT_MS; waited += 250) {
+        gr_test_output res = browse(&fx.server, OWNER, "GET", PAGE, NULL);
+        char *id = res.status == 200 ? listed_id(&res, LEDGER_REF) : NULL;
+
+        gr_test_output_free(&res);
+        if (id != NULL && strcmp(id, old_id) != 0)
+            return id;
+        free(id);
+        usleep(250 * 1000);
+    }
+    fprintf(stderr, "%s did not fail again within %d ms\n", LEDGER_REF, PROCESSING_WAIT_MS);
+    return NULL;
+}
+
+/*
+ * With the permission and the CSRF token, the delete form removes the row
+ * and returns to the list it came from. The file still defines the entity,
+ * so its location processes it again at once and it is listed again under a
+ * new entity_id, with the same error. A second delete of the old id is 404.
+ */
+static void delete_reprocesses_row(void **state)
 {
     gr_test_output res = fetch(CLEANER, PAGE "?owner=team-b", 200);
     char *csrf = csrf_of(&res);
     char *id = listed_id(&res, LEDGER_REF);
+    char *new_id;
 
     (void)state;
     assert_non_null(id);
     assert_contains(&res, "action=\"/catalog-unprocessed-entities/delete/");
     assert_contains(&res, "aria-label=\"Delete " LEDGER_REF "\"");
+    assert_contains(&res, "The location that emits it is processed again at once, so the entity "
+                          "comes back within seconds and fails again until its errors are fixed.");
     gr_test_output_free(&res);
 
     res = post_delete(&fx.server, CLEANER, id, csrf, "&type=failed&owner=team-b");
@@ -611,34 +638,89 @@ static void delete_removes_row(void **state)
 
     res = fetch(CLEANER, PAGE "?type=failed&owner=team-b&deleted=component%3Adefault%2Fledger",
                 200);
-    assert_contains(&res, "role=\"status\">Deleted <code>" LEDGER_REF "</code>. It comes back "
-                          "when its location emits it again, for example when the file that "
-                          "defines it changes.</div>");
-    gr_test_output_free(&res);
-
-    res = fetch(CLEANER, PAGE, 200);
-    assert_lacks(&res, "<code>" LEDGER_REF "</code>");
-    assert_lacks(&res, "Deleted <code>");
-    assert_contains(&res, HTML_REF_ESCAPED);
-    gr_test_output_free(&res);
-
-    res = fetch(VIEWER, "/catalog", 200);
-    assert_contains(&res, ">1 entity failed processing</a>: it is missing from the catalog "
-                          "until its errors are fixed.</div>");
+    assert_contains(&res, "role=\"status\">Deleted <code>" LEDGER_REF "</code>. If a location "
+                          "still emits it, it comes back when that location is processed next, "
+                          "and fails again until its errors are fixed.</div>");
     gr_test_output_free(&res);
 
     res = post_delete(&fx.server, CLEANER, id, csrf, "");
     assert_int_equal(res.status, 404);
     assert_contains(&res, id);
     gr_test_output_free(&res);
+
+    new_id = wait_for_new_ledger_id(id);
+    assert_non_null(new_id);
+    res = fetch(CLEANER, PAGE "?owner=team-b", 200);
+    assert_contains(&res, "1 failed entity owned by team-b</h2>");
+    assert_contains(&res, "must have required property &#39;lifecycle&#39;");
+    gr_test_output_free(&res);
+    free(new_id);
     free(id);
+    free(csrf);
+}
+
+/* Opens the database of the shared server, SQLite or the PostgreSQL one the harness gave it. */
+static gr_db *open_server_db(void)
+{
+    const char *pg = gr_test_server_database(&fx.server);
+    char *path = gr_xasprintf("%s/greenroom.sqlite", fx.dir);
+    gr_db_options options = {.client = pg != NULL ? "pg" : "better-sqlite3",
+                             .connection = pg,
+                             .path = pg != NULL ? NULL : path};
+    gr_db *db = NULL;
+
+    if (gr_db_open(&db, &options) != GR_OK)
+        fail_msg("opening the server's database failed: %s", gr_error_last());
+    free(path);
+    return db;
+}
+
+/*
+ * A failed entity that no location emits stays deleted, and the catalog
+ * notice counts again at once after the delete form removed it: a count of
+ * 3 that it kept would still show. The row is inserted by hand, without a
+ * ref and not due, as a row whose location went away before it was read.
+ */
+static void delete_without_location_stays(void **state)
+{
+    const char *const three[] = {">3 entities failed processing</a>", NULL};
+    gr_db *db = open_server_db();
+    gr_db_conn *conn = NULL;
+    gr_test_output res;
+    char *csrf;
+
+    (void)state;
+    if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK ||
+        gr_db_exec(conn, "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
+                         "unprocessed_entity, errors, next_update_at) VALUES ('stray-1', "
+                         "'component:default/stray', '{\"kind\":\"Component\"}', "
+                         "'[{\"name\":\"InputError\",\"message\":\"invalid\"}]', "
+                         "9000000000000)") != GR_OK)
+        fail_msg("inserting the row failed: %s", gr_error_last());
+    gr_db_release(conn);
+    gr_db_close(db);
+    assert_true(wait_for_page(&fx.server, "/catalog", three));
+
+    csrf = page_csrf(&fx.server, CLEANER, PAGE);
+    res = post_delete(&fx.server, CLEANER, "stray-1", csrf, "&type=failed");
+    assert_int_equal(res.status, 303);
+    gr_test_output_free(&res);
+
+    res = fetch(VIEWER, "/catalog", 200);
+    assert_contains(&res, ">2 entities failed processing</a>: they are missing from the catalog "
+                          "until their errors are fixed.</div>");
+    gr_test_output_free(&res);
+
+    res = fetch(CLEANER, PAGE, 200);
+    assert_lacks(&res, "<code>component:default/stray</code>");
+    assert_contains(&res, "<code>" LEDGER_REF "</code>");
+    gr_test_output_free(&res);
     free(csrf);
 }
 
 /*
  * An entity its file stops emitting becomes an orphan whose errors are
- * cleared: it leaves the failed tab and the pending tab lists it. The file
- * changed, so the deleted entity comes back as failed.
+ * cleared: it leaves the failed tab and the pending tab lists it.
  */
 static void pending_tab_lists_orphan(void **state)
 {
@@ -859,7 +941,8 @@ int main(void)
         cmocka_unit_test(catalog_notice_for_readers),
         cmocka_unit_test(delete_needs_permission_and_csrf),
         cmocka_unit_test(delete_rejects_stitched),
-        cmocka_unit_test(delete_removes_row),
+        cmocka_unit_test(delete_reprocesses_row),
+        cmocka_unit_test(delete_without_location_stays),
         cmocka_unit_test(pending_tab_lists_orphan),
         cmocka_unit_test(import_result_links_page),
         cmocka_unit_test(readonly_catalog_rejects_delete),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of deleting unprocessed entities while the engine writes, on SQLite and PostgreSQL. */
+/* Unit tests of listing and deleting unprocessed entities, on SQLite and PostgreSQL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +13,11 @@
 #include <string.h>
 
 #include "unit/store/db_fixture.h"
+#include "host/common/buf.h"
+#include "host/log/log.h"
 #include "plugins/catalog/api/unprocessed.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/util.h"
 
 #define assert_ok(expr) assert_int_equal((expr), GR_OK)
 
@@ -300,21 +303,21 @@ static void list_keeps_rows_with_invalid_json(void **state)
     json_decref(items);
 }
 
-/* The failed list reads the partial index of failed rows, not the whole table. */
-static void failed_list_reads_failed_index(void **state)
+/* Returns whether the SQLite query plan of `sql` reads the partial index of failed rows. */
+static bool plan_reads_failed_index(const db_fixture *fixture, const char *sql, int params)
 {
-    db_fixture *fixture = *state;
     gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
-    char *sql = gr_xasprintf("EXPLAIN QUERY PLAN %s", gr_catalog_unprocessed_failed_sql);
+    char *explain = gr_xasprintf("EXPLAIN QUERY PLAN %s", sql);
     bool uses_index = false;
     int rc;
 
-    assert_ok(gr_catalog_migrate(fixture->db));
     assert_ok(gr_db_acquire(fixture->db, GR_DB_READ, &conn));
-    assert_ok(gr_db_prepare(conn, sql, &stmt));
+    assert_ok(gr_db_prepare(conn, explain, &stmt));
     assert_ok(gr_db_bind_text(stmt, 1, ""));
-    assert_ok(gr_db_bind_int64(stmt, 2, 10));
+    if (params == 3)
+        assert_ok(gr_db_bind_text(stmt, 2, "team-a"));
+    assert_ok(gr_db_bind_int64(stmt, params, 10));
     while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
         const char *detail = gr_db_column_text(stmt, 3);
 
@@ -324,8 +327,470 @@ static void failed_list_reads_failed_index(void **state)
     assert_int_equal(rc, GR_DB_DONE);
     gr_db_finalize(stmt);
     gr_db_release(conn);
-    free(sql);
-    assert_true(uses_index);
+    free(explain);
+    return uses_index;
+}
+
+/* The failed list reads the partial index of failed rows, not the whole table, with and
+ * without the owner filter. */
+static void failed_list_reads_failed_index(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *all =
+        gr_catalog_unprocessed_page_sql(GR_DB_SQLITE, GR_CATALOG_UNPROCESSED_FAILED, false);
+    const char *by_owner =
+        gr_catalog_unprocessed_page_sql(GR_DB_SQLITE, GR_CATALOG_UNPROCESSED_FAILED, true);
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    assert_true(plan_reads_failed_index(fixture, all, 2));
+    assert_true(plan_reads_failed_index(fixture, by_owner, 3));
+}
+
+/* Number of failed rows of the paging tests, and every how many rows one is owned by team-x. */
+#define PAGING_ROWS 1800
+#define PAGING_EVERY 3
+
+/*
+ * Inserts PAGING_ROWS failed rows component:default/row-0000 and on, where
+ * every PAGING_EVERY-th row (from row-0000) has spec.owner team-x and the
+ * others team-y, in one statement.
+ */
+static void insert_paging_rows(gr_db *db)
+{
+    gr_buf sql = GR_BUF_INIT;
+
+    gr_buf_puts(&sql, "INSERT INTO catalog_refresh_state (entity_id, entity_ref, "
+                      "unprocessed_entity, errors, next_update_at) VALUES ");
+    for (int i = 0; i < PAGING_ROWS; i++)
+        gr_buf_printf(&sql,
+                      "%s('row-%d', 'component:default/row-%04d', "
+                      "'{\"kind\":\"Component\",\"spec\":{\"owner\":\"%s\"}}', "
+                      "'[{\"name\":\"InputError\",\"message\":\"invalid\"}]', 0)",
+                      i > 0 ? ", " : "", i, i, i % PAGING_EVERY == 0 ? "team-x" : "team-y");
+    db_fixture_exec(db, gr_buf_cstr(&sql));
+    gr_buf_free(&sql);
+}
+
+/*
+ * The owner statement fills a page with matching rows only: the first page
+ * of the failed rows owned by team-x holds GR_CATALOG_UNPROCESSED_PAGE of
+ * them, although they are one row in PAGING_EVERY of the table.
+ */
+static void owner_statement_pages_matches(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *sql =
+        gr_catalog_unprocessed_page_sql(fixture->engine, GR_CATALOG_UNPROCESSED_FAILED, true);
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    int64_t rows = 0;
+    int rc;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    insert_paging_rows(fixture->db);
+
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_READ, &conn));
+    assert_ok(gr_db_prepare(conn, sql, &stmt));
+    assert_ok(gr_db_bind_text(stmt, 1, ""));
+    assert_ok(gr_db_bind_text(stmt, 2, "team-x"));
+    assert_ok(gr_db_bind_int64(stmt, 3, GR_CATALOG_UNPROCESSED_PAGE));
+    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        char *expected = gr_xasprintf("component:default/row-%04d", (int)rows * PAGING_EVERY);
+
+        assert_string_equal(gr_db_column_text(stmt, 1), expected);
+        free(expected);
+        rows++;
+    }
+    assert_int_equal(rc, GR_DB_DONE);
+    assert_int_equal(rows, GR_CATALOG_UNPROCESSED_PAGE);
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+}
+
+/*
+ * A list filtered by owner has every matching row, in order, across more
+ * than one page of matches, and a maximum cuts it at the right row.
+ */
+static void owner_filter_spans_pages(void **state)
+{
+    static const struct {
+        size_t max;
+        size_t expected;
+        bool truncated;
+    } cases[] = {
+        {GR_CATALOG_UNPROCESSED_MAX, PAGING_ROWS / PAGING_EVERY, false},
+        {PAGING_ROWS / PAGING_EVERY, PAGING_ROWS / PAGING_EVERY, false},
+        {PAGING_ROWS / PAGING_EVERY - 1, PAGING_ROWS / PAGING_EVERY - 1, true},
+        {GR_CATALOG_UNPROCESSED_PAGE + 1, GR_CATALOG_UNPROCESSED_PAGE + 1, true},
+    };
+    db_fixture *fixture = *state;
+
+    assert_true(PAGING_ROWS / PAGING_EVERY > GR_CATALOG_UNPROCESSED_PAGE);
+    assert_ok(gr_catalog_migrate(fixture->db));
+    insert_paging_rows(fixture->db);
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        json_t *items = NULL;
+        bool truncated = !cases[c].truncated;
+
+        assert_ok(gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_FAILED,
+                                              "team-x", cases[c].max, &items, &truncated));
+        if (json_array_size(items) != cases[c].expected)
+            fail_msg("case %zu: %zu items, expected %zu", c, json_array_size(items),
+                     cases[c].expected);
+        assert_int_equal(truncated, cases[c].truncated);
+        for (size_t i = 0; i < json_array_size(items); i++) {
+            const json_t *item = json_array_get(items, i);
+            char *expected = gr_xasprintf("component:default/row-%04d", (int)(i * PAGING_EVERY));
+
+            assert_string_equal(json_string_value(json_object_get(item, "entity_ref")), expected);
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_object_get(item, "unprocessed_entity"),
+                                                    "spec"),
+                                    "owner")),
+                                "team-x");
+            free(expected);
+        }
+        json_decref(items);
+    }
+}
+
+/* Returns the entity_ref values of a list, joined by spaces (caller frees). */
+static char *joined_refs(const json_t *items)
+{
+    gr_buf refs = GR_BUF_INIT;
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(items, i, item)
+    {
+        gr_buf_printf(&refs, "%s%s", i > 0 ? " " : "",
+                      json_string_value(json_object_get(item, "entity_ref")));
+    }
+    return gr_buf_detach(&refs);
+}
+
+/* Returns the refs of the failed list with `owner` (caller frees), failing on an error. */
+static char *failed_refs(gr_db *db, const char *owner)
+{
+    json_t *items = NULL;
+    bool truncated = true;
+    char *refs;
+
+    if (gr_catalog_unprocessed_list(db, GR_CATALOG_UNPROCESSED_FAILED, owner, 100, &items,
+                                    &truncated) != GR_OK)
+        fail_msg("listing with owner '%s' failed: %s", owner != NULL ? owner : "(none)",
+                 gr_error_last());
+    assert_false(truncated);
+    refs = joined_refs(items);
+    json_decref(items);
+    return refs;
+}
+
+/*
+ * The owner filter compares spec.owner as a string, exactly: quotes,
+ * backslashes and JSON escapes of non-ASCII characters are decoded first,
+ * case and LIKE wildcards count as themselves, and a number or an object
+ * never matches. Of a key that an object repeats, the last copy counts, as
+ * jansson reads it.
+ */
+static void owner_filter_exact_values(void **state)
+{
+    static const char rows_sql[] =
+        "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, errors, "
+        "next_update_at) VALUES "
+        "('q', 'component:default/quoted', "
+        "'{\"spec\":{\"owner\":\"team \\\"q\\\" o''brien\"}}', '[1]', 0), "
+        "('ue', 'component:default/unicode-escaped', "
+        "'{\"spec\":{\"owner\":\"\\u00e9quipe-\\u00fc\"}}', '[1]', 0), "
+        "('ur', 'component:default/unicode-raw', "
+        "'{\"spec\":{\"owner\":\"\xc3\xa9quipe-\xc3\xbc\"}}', '[1]', 0), "
+        "('em', 'component:default/emoji', "
+        "'{\"spec\":{\"owner\":\"\\ud83d\\ude00\"}}', '[1]', 0), "
+        "('bs', 'component:default/backslash', "
+        "'{\"spec\":{\"owner\":\"a\\\\b\"}}', '[1]', 0), "
+        "('nu', 'component:default/number', '{\"spec\":{\"owner\":5}}', '[1]', 0), "
+        "('ob', 'component:default/object', "
+        "'{\"spec\":{\"owner\":{\"name\":\"x\"}}}', '[1]', 0), "
+        "('du', 'component:default/duplicate', "
+        "'{\"spec\":{\"owner\":\"first\",\"owner\":\"last\"}}', '[1]', 0), "
+        "('ta', 'component:default/team-a', '{\"spec\":{\"owner\":\"team-a\"}}', '[1]', 0), "
+        "('md', 'component:default/metadata-owner', "
+        "'{\"metadata\":{\"owner\":\"team-a\"},\"spec\":{}}', '[1]', 0), "
+        "('sa', 'component:default/spec-array', '{\"spec\":[\"team-a\"]}', '[1]', 0)";
+    static const struct {
+        const char *owner;
+        const char *expected;
+    } cases[] = {
+        {"team \"q\" o'brien", "component:default/quoted"},
+        {"team \"q\" o", ""},
+        {"\xc3\xa9quipe-\xc3\xbc",
+         "component:default/unicode-escaped component:default/unicode-raw"},
+        {"\xc3\x89quipe-\xc3\xbc", ""},
+        {"\xf0\x9f\x98\x80", "component:default/emoji"},
+        {"a\\b", "component:default/backslash"},
+        {"a\\\\b", ""},
+        {"5", ""},
+        {"{\"name\":\"x\"}", ""},
+        {"last", "component:default/duplicate"},
+        {"first", ""},
+        {"team-a", "component:default/team-a"},
+        {"Team-A", ""},
+        {"team-_", ""},
+        {"team-%", ""},
+        {"%", ""},
+    };
+    db_fixture *fixture = *state;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, rows_sql);
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *refs = failed_refs(fixture->db, cases[i].owner);
+
+        if (strcmp(refs, cases[i].expected) != 0)
+            fail_msg("case %zu: owner '%s' listed '%s', expected '%s'", i, cases[i].owner, refs,
+                     cases[i].expected);
+        free(refs);
+    }
+}
+
+/* Log lines captured while a test runs. */
+typedef struct {
+    gr_buf lines;
+} log_capture;
+
+static void capture_line(gr_log_level level, const char *line, void *payload)
+{
+    log_capture *capture = payload;
+
+    (void)level;
+    gr_buf_printf(&capture->lines, "%s\n", line);
+}
+
+/*
+ * A row whose unprocessed entity is not JSON matches no owner, and the rows
+ * around it that match are still listed, on both databases. Without the
+ * filter it is listed with null. SQLite skips it in the statement, so it is
+ * never parsed and logged. PostgreSQL cannot skip it, so the list goes on
+ * with the filter in C, and says so in the log.
+ */
+static void owner_filter_skips_invalid_json(void **state)
+{
+    db_fixture *fixture = *state;
+    log_capture capture = {GR_BUF_INIT};
+    const char *lines;
+    json_t *items = NULL;
+    bool truncated = true;
+    char *refs;
+    int rc;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db,
+                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+                    "errors, next_update_at) VALUES "
+                    "('a', 'component:default/a', '{\"spec\":{\"owner\":\"team-a\"}}', '[1]', 0), "
+                    "('b', 'component:default/b-broken', '{\"spec\":{\"owner\":\"team-a\"', "
+                    "'[1]', 0), "
+                    "('c', 'component:default/c', '{\"spec\":{\"owner\":\"team-a\"}}', '[1]', 0), "
+                    "('d', 'component:default/d', '{\"spec\":{\"owner\":\"team-b\"}}', '[1]', 0)");
+
+    /* The sink is restored before any check, because a failed check leaves the function. */
+    gr_log_set_sink(capture_line, &capture);
+    rc = gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_FAILED, "team-a", 100,
+                                     &items, &truncated);
+    gr_log_set_sink(NULL, NULL);
+    lines = gr_buf_cstr(&capture.lines);
+    if (rc != GR_OK)
+        fail_msg("listing with the owner filter failed: %s", gr_error_last());
+    refs = joined_refs(items);
+    json_decref(items);
+    assert_string_equal(refs, "component:default/a component:default/c");
+    free(refs);
+    if (fixture->engine == GR_DB_SQLITE && lines[0] != '\0')
+        fail_msg("SQLite logged while listing with the owner filter: %s", lines);
+    if (fixture->engine == GR_DB_POSTGRES &&
+        strstr(lines, "filtering unprocessed entities by owner in the database failed") == NULL)
+        fail_msg("PostgreSQL did not log that it filters in C: %s", lines);
+    gr_buf_free(&capture.lines);
+
+    refs = failed_refs(fixture->db, "team-b");
+    assert_string_equal(refs, "component:default/d");
+    free(refs);
+
+    assert_ok(gr_catalog_unprocessed_list(fixture->db, GR_CATALOG_UNPROCESSED_FAILED, NULL, 100,
+                                          &items, &truncated));
+    assert_int_equal(json_array_size(items), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "entity_id")),
+                        "b");
+    assert_true(json_is_null(json_object_get(json_array_get(items, 1), "unprocessed_entity")));
+    json_decref(items);
+}
+
+/*
+ * The owner statements parse the JSON of the list's rows only. A stitched
+ * row whose unprocessed entity is not JSON would make the cast to jsonb
+ * fail on PostgreSQL if the statement tested it, so both statements must
+ * run without an error and find the pending row.
+ */
+static void owner_statement_skips_stitched_rows(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db_conn *conn = NULL;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db,
+                    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+                    "processed_entity, errors, next_update_at) VALUES "
+                    "('s', 'component:default/a-stitched', '{not json', '{}', '[]', 0), "
+                    "('p', 'component:default/b-pending', '{\"spec\":{\"owner\":\"team-a\"}}', "
+                    "NULL, NULL, 0);"
+                    "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, "
+                    "final_entity, last_updated_at, kind, namespace, name) VALUES ('s', "
+                    "'component:default/a-stitched', 'h', '{}', 0, 'component', 'default', "
+                    "'a-stitched')");
+
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_READ, &conn));
+    for (int set = GR_CATALOG_UNPROCESSED_FAILED; set <= GR_CATALOG_UNPROCESSED_PENDING; set++) {
+        gr_db_stmt *stmt = NULL;
+        int64_t rows = 0;
+        int rc;
+
+        assert_ok(gr_db_prepare(
+            conn, gr_catalog_unprocessed_page_sql(fixture->engine, set, true), &stmt));
+        assert_ok(gr_db_bind_text(stmt, 1, ""));
+        assert_ok(gr_db_bind_text(stmt, 2, "team-a"));
+        assert_ok(gr_db_bind_int64(stmt, 3, GR_CATALOG_UNPROCESSED_PAGE));
+        while ((rc = gr_db_step(stmt)) == GR_DB_ROW)
+            rows++;
+        if (rc != GR_DB_DONE)
+            fail_msg("set %d: the owner statement failed: %s", set, gr_error_last());
+        assert_int_equal(rows, set == GR_CATALOG_UNPROCESSED_PENDING ? 1 : 0);
+        gr_db_finalize(stmt);
+    }
+    gr_db_release(conn);
+}
+
+/* Rows of the reprocessing tests: a failed child with two parent Locations and a provider
+ * ref, an unrelated row, and a stitched child of a third Location. */
+static const char family_sql[] =
+    "INSERT INTO catalog_refresh_state (entity_id, entity_ref, unprocessed_entity, "
+    "processed_entity, result_hash, errors, next_update_at) VALUES "
+    "('p1', 'location:default/parent-1', '{}', '{}', 'hash-p1', '[]', 9000000000000), "
+    "('p2', 'location:default/parent-2', '{}', '{}', 'hash-p2', '[]', 9000000000000), "
+    "('p3', 'location:default/parent-3', '{}', '{}', 'hash-p3', '[]', 9000000000000), "
+    "('u', 'location:default/unrelated', '{}', '{}', 'hash-u', '[]', 9000000000000), "
+    "('c', 'component:default/child', '{}', NULL, 'hash-c', '[1]', 9000000000000), "
+    "('s', 'component:default/stitched', '{}', '{}', 'hash-s', '[]', 9000000000000);"
+    "INSERT INTO catalog_refs (source_key, source_entity_ref, target_entity_ref) VALUES "
+    "(NULL, 'location:default/parent-1', 'component:default/child'), "
+    "(NULL, 'location:default/parent-2', 'component:default/child'), "
+    "('provider-1', NULL, 'component:default/child'), "
+    "(NULL, 'location:default/parent-3', 'component:default/stitched'), "
+    "(NULL, 'location:default/unrelated', 'location:default/parent-1');"
+    "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
+    "last_updated_at, kind, namespace, name) VALUES ('s', 'component:default/stitched', 'h', "
+    "'{}', 0, 'component', 'default', 'stitched')";
+
+/* Returns the result_hash of `ref` (caller frees), or NULL when it is SQL NULL. */
+static char *result_hash_of(gr_db *db, const char *ref)
+{
+    gr_db_conn *conn = NULL;
+    gr_db_stmt *stmt = NULL;
+    char *hash = NULL;
+
+    assert_ok(gr_db_acquire(db, GR_DB_READ, &conn));
+    assert_ok(gr_db_prepare(conn, "SELECT result_hash FROM catalog_refresh_state "
+                                  "WHERE entity_ref = ?",
+                            &stmt));
+    assert_ok(gr_db_bind_text(stmt, 1, ref));
+    assert_int_equal(gr_db_step(stmt), GR_DB_ROW);
+    if (gr_db_column_text(stmt, 0) != NULL)
+        hash = gr_xstrdup(gr_db_column_text(stmt, 0));
+    gr_db_finalize(stmt);
+    gr_db_release(conn);
+    return hash;
+}
+
+/*
+ * Deleting a failed row makes each parent entity due at once with a result
+ * hash that its next result cannot equal, so that the parent writes that
+ * result and so the child again. The provider ref has no row to change,
+ * and other rows keep their hash and time.
+ */
+static void delete_reprocesses_parents(void **state)
+{
+    static const char *const parents[] = {"location:default/parent-1",
+                                          "location:default/parent-2"};
+    static const char *const others[][2] = {{"location:default/parent-3", "hash-p3"},
+                                            {"location:default/unrelated", "hash-u"}};
+    db_fixture *fixture = *state;
+    gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    char *ref = NULL;
+    int64_t before;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+    before = gr_catalog__now_ms();
+
+    assert_ok(gr_catalog_unprocessed_delete(fixture->db, "c", &outcome, &ref));
+    assert_int_equal(outcome, GR_CATALOG_UNPROCESSED_DELETED);
+    assert_string_equal(ref, "component:default/child");
+    free(ref);
+
+    for (size_t i = 0; i < 2; i++) {
+        char *hash = result_hash_of(fixture->db, parents[i]);
+        char *sql = gr_xasprintf("SELECT next_update_at FROM catalog_refresh_state "
+                                 "WHERE entity_ref = '%s'",
+                                 parents[i]);
+        int64_t due = db_fixture_int64(fixture->db, sql);
+
+        assert_non_null(hash);
+        assert_string_equal(hash, "child-was-deleted");
+        if (due < before || due > gr_catalog__now_ms())
+            fail_msg("%s is due at %lld, not at the time of the delete (%lld)", parents[i],
+                     (long long)due, (long long)before);
+        free(hash);
+        free(sql);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        char *hash = result_hash_of(fixture->db, others[i][0]);
+
+        assert_string_equal(hash, others[i][1]);
+        free(hash);
+    }
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refs WHERE "
+                                                   "target_entity_ref = 'component:default/child'"),
+                     0);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE next_update_at < 9000000000000"),
+                     2);
+}
+
+/* A stitched row stays, and the delete changes nothing of its parent. */
+static void delete_keeps_stitched_parents(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    char *ref = NULL;
+    char *hash;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+
+    assert_ok(gr_catalog_unprocessed_delete(fixture->db, "s", &outcome, &ref));
+    assert_int_equal(outcome, GR_CATALOG_UNPROCESSED_STITCHED);
+    free(ref);
+    hash = result_hash_of(fixture->db, "location:default/parent-3");
+    assert_string_equal(hash, "hash-p3");
+    free(hash);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE next_update_at < 9000000000000"),
+                     0);
+    assert_int_equal(db_fixture_int64(fixture->db,
+                                      "SELECT count(*) FROM catalog_refs WHERE "
+                                      "target_entity_ref = 'component:default/stitched'"),
+                     1);
 }
 
 int main(void)
@@ -336,6 +801,13 @@ int main(void)
         DB_TEST_SQLITE(list_replaces_invalid_utf8),
         DB_TEST_BOTH(list_keeps_rows_with_invalid_json),
         DB_TEST_SQLITE(failed_list_reads_failed_index),
+        DB_TEST_BOTH(owner_statement_pages_matches),
+        DB_TEST_BOTH(owner_filter_spans_pages),
+        DB_TEST_BOTH(owner_filter_exact_values),
+        DB_TEST_BOTH(owner_filter_skips_invalid_json),
+        DB_TEST_BOTH(owner_statement_skips_stitched_rows),
+        DB_TEST_BOTH(delete_reprocesses_parents),
+        DB_TEST_BOTH(delete_keeps_stitched_parents),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

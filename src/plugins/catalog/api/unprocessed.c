@@ -13,6 +13,7 @@
 #include "host/common/utf8.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/util.h"
 
 /* True for a row that has no final entity, as the read routes see it. */
 #define NO_FINAL_ENTITY                                                                            \
@@ -31,13 +32,63 @@
 #define LIST_COLUMNS                                                                               \
     "SELECT rs.entity_id, rs.entity_ref, rs.unprocessed_entity, rs.unprocessed_hash, "             \
     "rs.processed_entity, rs.result_hash, rs.errors, rs.next_update_at, rs.last_discovery_at, "    \
-    "rs.location_key FROM catalog_refresh_state rs WHERE rs.entity_ref > ? AND " NO_FINAL_ENTITY   \
-    " AND "
+    "rs.location_key FROM catalog_refresh_state rs WHERE rs.entity_ref > ? AND "
 
 /* Keyset pages ordered by entity_ref. The first page starts after "". */
-const char gr_catalog_unprocessed_failed_sql[] =
-    LIST_COLUMNS FAILED_ROWS " ORDER BY rs.entity_ref LIMIT ?";
-static const char pending_sql[] = LIST_COLUMNS PENDING_ROWS " ORDER BY rs.entity_ref LIMIT ?";
+#define PAGE_ORDER " ORDER BY rs.entity_ref LIMIT ?"
+
+/*
+ * The owner filter, with the owner as its parameter, tests the unprocessed
+ * entity only in a CASE whose WHEN contains the list's conditions. Both
+ * databases evaluate the WHEN of a CASE before its THEN, but PostgreSQL may
+ * evaluate the terms of an AND in any order. Without the CASE it parses the
+ * JSON of every row in the table, including the stitched ones, before the
+ * join with catalog_final_entities removes them. The set's condition is also
+ * outside the CASE, so that SQLite reads the partial index of failed rows
+ * for the failed set.
+ *
+ * SQLite tests json_valid() first, because its JSON functions raise an
+ * error on text that is not JSON. json_each() yields every copy of a key
+ * that an object repeats, so the test matches when any copy of spec.owner
+ * is equal. row_item() then keeps the row only when the last copy is equal,
+ * as jansson reads it.
+ *
+ * PostgreSQL compares jsonb values, so a number 5 does not match the owner
+ * "5". The cast raises an error on text that is not JSON, which
+ * gr_catalog_unprocessed_list() handles (see switch_to_c_filter()).
+ */
+#define OWNER_CASE(rows, test)                                                                     \
+    rows " AND CASE WHEN " rows " AND " NO_FINAL_ENTITY test " ELSE FALSE END"
+#define OWNER_SQLITE                                                                               \
+    " AND json_valid(rs.unprocessed_entity) THEN EXISTS (SELECT 1 FROM "                           \
+    "json_each(rs.unprocessed_entity, '$.spec') o WHERE o.key = 'owner' AND o.type = 'text' "      \
+    "AND o.value = ?)"
+#define OWNER_PG                                                                                   \
+    " THEN (CAST(rs.unprocessed_entity AS jsonb) -> 'spec' -> 'owner') = to_jsonb(CAST(? AS text))"
+
+/* Page statements of each set: without an owner filter, with it on SQLite, on PostgreSQL. */
+static const char *const page_sql[][3] = {
+    [GR_CATALOG_UNPROCESSED_FAILED] =
+        {
+            LIST_COLUMNS NO_FINAL_ENTITY " AND " FAILED_ROWS PAGE_ORDER,
+            LIST_COLUMNS OWNER_CASE(FAILED_ROWS, OWNER_SQLITE) PAGE_ORDER,
+            LIST_COLUMNS OWNER_CASE(FAILED_ROWS, OWNER_PG) PAGE_ORDER,
+        },
+    [GR_CATALOG_UNPROCESSED_PENDING] =
+        {
+            LIST_COLUMNS NO_FINAL_ENTITY " AND " PENDING_ROWS PAGE_ORDER,
+            LIST_COLUMNS OWNER_CASE(PENDING_ROWS, OWNER_SQLITE) PAGE_ORDER,
+            LIST_COLUMNS OWNER_CASE(PENDING_ROWS, OWNER_PG) PAGE_ORDER,
+        },
+};
+
+const char *gr_catalog_unprocessed_page_sql(gr_db_engine engine, gr_catalog_unprocessed_set set,
+                                            bool by_owner)
+{
+    if (!by_owner)
+        return page_sql[set][0];
+    return page_sql[set][engine == GR_DB_POSTGRES ? 2 : 1];
+}
 
 /* Column positions in LIST_COLUMNS. */
 enum {
@@ -118,7 +169,13 @@ static void json_column(gr_db_stmt *stmt, int column, const char *name, json_t *
             NULL);
 }
 
-/* Returns 1 when `entity` has spec.owner equal to `owner` (or `owner` is NULL). */
+/*
+ * Returns 1 when `entity` has spec.owner equal to `owner` (or `owner` is
+ * NULL). The page statements apply the same test in the database, and this
+ * one decides the few rows on which the two can differ: text that the
+ * database reads as JSON but jansson rejects, and an object that repeats
+ * spec.owner.
+ */
 static int owner_matches(const json_t *entity, const char *owner)
 {
     const char *value;
@@ -167,7 +224,10 @@ static void row_item(gr_db_stmt *stmt, const char *owner, json_t **out)
 
 /* The listing state shared by the pages of one list. */
 typedef struct {
+    gr_catalog_unprocessed_set set;
     const char *owner;
+    bool owner_in_sql; /* the page statement filters by owner, with the owner as parameter 2 */
+    const char *sql;   /* the page statement */
     size_t max;
     json_t *items;
     bool truncated;
@@ -176,19 +236,23 @@ typedef struct {
 
 /*
  * Reads one page of rows after state->after and appends the matching items.
- * Sets *more when the page was full, so another page may follow.
+ * Sets *more when the page was full, so another page may follow. With the
+ * owner filter in the statement, the page contains matching rows only.
  */
-static int list_page(gr_db_conn *conn, const char *sql, list_state *state, bool *more)
+static int list_page(gr_db_conn *conn, list_state *state, bool *more)
 {
     gr_db_stmt *stmt = NULL;
     size_t rows = 0;
-    int rc = gr_db_prepare(conn, sql, &stmt);
+    int limit_index = state->owner_in_sql ? 3 : 2;
+    int rc = gr_db_prepare(conn, state->sql, &stmt);
 
     *more = false;
     if (rc == GR_OK)
         rc = gr_db_bind_text(stmt, 1, state->after);
+    if (rc == GR_OK && state->owner_in_sql)
+        rc = gr_db_bind_text(stmt, 2, state->owner);
     if (rc == GR_OK)
-        rc = gr_db_bind_int64(stmt, 2, GR_CATALOG_UNPROCESSED_PAGE);
+        rc = gr_db_bind_int64(stmt, limit_index, GR_CATALOG_UNPROCESSED_PAGE);
     while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         json_t *item = NULL;
 
@@ -217,20 +281,58 @@ static int list_page(gr_db_conn *conn, const char *sql, list_state *state, bool 
     return rc;
 }
 
+/*
+ * Continues a PostgreSQL list whose owner statement failed with the
+ * statement without the filter, so that owner_matches() filters every
+ * further row in C. The cast of the text column to jsonb raises an error on
+ * text that is not JSON, which only a database edited by hand contains, and
+ * PostgreSQL 15 and older have no test that could skip such a row
+ * (pg_input_is_valid() and IS JSON came in PostgreSQL 16). The rest of such
+ * a list costs what a list without the filter costs, and the row matches no
+ * owner. The failed statement returned no row, because PostgreSQL returns a
+ * whole result or an error, so the list goes on after the previous page.
+ * Any other error fails the statement without the filter too, and is
+ * returned.
+ */
+static void switch_to_c_filter(list_state *state)
+{
+    gr_log_fields(GR_LOG_WARN, "catalog",
+                  "filtering unprocessed entities by owner in the database failed, so the "
+                  "rest of the list is filtered after reading every row",
+                  "owner", state->owner, "error", gr_error_last(), "fix",
+                  "list the rows without the owner filter and delete the one whose "
+                  "unprocessed_entity is null",
+                  NULL);
+    gr_error_clear();
+    state->owner_in_sql = false;
+    state->sql = gr_catalog_unprocessed_page_sql(GR_DB_POSTGRES, state->set, false);
+}
+
 int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
                                 size_t max, json_t **out, bool *truncated)
 {
-    const char *sql =
-        set == GR_CATALOG_UNPROCESSED_FAILED ? gr_catalog_unprocessed_failed_sql : pending_sql;
-    list_state state = {.owner = owner, .max = max, .items = json_array(), .after = gr_xstrdup("")};
+    list_state state = {.set = set,
+                        .owner = owner,
+                        .owner_in_sql = owner != NULL,
+                        .sql = gr_catalog_unprocessed_page_sql(gr_db_dialect(db), set,
+                                                               owner != NULL),
+                        .max = max,
+                        .items = json_array(),
+                        .after = gr_xstrdup("")};
     gr_db_conn *conn = NULL;
     bool more = true;
     int rc = gr_db_acquire(db, GR_DB_READ, &conn);
 
     *out = NULL;
     *truncated = false;
-    while (rc == GR_OK && more)
-        rc = list_page(conn, sql, &state, &more);
+    while (rc == GR_OK && more) {
+        rc = list_page(conn, &state, &more);
+        if (rc != GR_OK && state.owner_in_sql && gr_db_dialect(db) == GR_DB_POSTGRES) {
+            switch_to_c_filter(&state);
+            rc = GR_OK;
+            more = true;
+        }
+    }
     gr_db_release(conn);
     free(state.after);
     if (rc != GR_OK) {
@@ -312,6 +414,23 @@ static const char keep_reason_sql[] =
     "WHERE fe.entity_id = rs.entity_id AND fe.final_entity IS NOT NULL) THEN 2 ELSE 1 END "
     "FROM catalog_refresh_state rs WHERE rs.entity_id = ?";
 
+/*
+ * Makes the parents of a deleted row due now and changes their result hash
+ * to a value that no SHA-1 hash equals, as DELETE /entities/by-uid does in
+ * Backstage and in gr_catalog_delete_entity(). Their next processing then
+ * writes its result again, although it is unchanged, and so inserts the
+ * deleted child again. The parents are the source_entity_ref of its refs.
+ * A ref from an entity provider has a source_key and no such row, so an
+ * entity that only a provider emits comes back at the provider's next run.
+ * NOTE: this locks the parents after the child, and processing that
+ * rewrites the child of a changed parent locks them in the other order. On
+ * PostgreSQL the two can deadlock, and the one that PostgreSQL aborts fails
+ * with a database error, so that delete has to be sent again.
+ */
+static const char reprocess_parents_sql[] =
+    "UPDATE catalog_refresh_state SET result_hash = 'child-was-deleted', next_update_at = ? "
+    "WHERE entity_ref IN (SELECT source_entity_ref FROM catalog_refs WHERE target_entity_ref = ?)";
+
 /* Deletes the row inside the open transaction of `conn`, or finds why it must stay. */
 static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const char *ref,
                                  gr_catalog_unprocessed_outcome *outcome)
@@ -329,9 +448,12 @@ static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const 
     if (deleted < 0)
         return (int)deleted;
     if (deleted == 1) {
-        int64_t changed = gr_catalog__exec(
-            conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", "s", ref);
+        int64_t changed = gr_catalog__exec(conn, reprocess_parents_sql, "is",
+                                           gr_catalog__now_ms(), ref);
 
+        if (changed >= 0)
+            changed = gr_catalog__exec(
+                conn, "DELETE FROM catalog_refs WHERE target_entity_ref = ?", "s", ref);
         *outcome = GR_CATALOG_UNPROCESSED_DELETED;
         return changed < 0 ? (int)changed : GR_OK;
     }

@@ -24,7 +24,10 @@
 /** Maximum number of rows one list returns; a longer list is cut and marked truncated. */
 #define GR_CATALOG_UNPROCESSED_MAX 10000
 
-/** Rows read per statement while listing, so a PostgreSQL result never contains the whole table. */
+/**
+ * Rows read per statement while listing, so a PostgreSQL result never
+ * contains the whole table. With an owner filter these are matching rows.
+ */
 #define GR_CATALOG_UNPROCESSED_PAGE 500
 
 /** A set of unprocessed entities, as defined above. */
@@ -41,20 +44,22 @@ typedef enum {
  * JSON is null (with a warning in the log); times are ISO 8601 UTC text
  * with milliseconds; a NULL column is null. With `owner` (may be NULL), only
  * rows whose unprocessed entity has spec.owner equal to it, compared
- * exactly, are kept. At most `max` rows are returned, and *truncated is set
- * when more rows matched. Stores a new array in *out (caller frees).
- * Returns 0 or a database error. Thread-safe.
+ * exactly, are kept, and the database skips the other rows. A row whose
+ * unprocessed entity is not JSON matches no owner. At most `max` rows are
+ * returned, and *truncated is set when more rows matched. Stores a new
+ * array in *out (caller frees). Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_list(gr_db *db, gr_catalog_unprocessed_set set, const char *owner,
                                 size_t max, json_t **out, bool *truncated);
 
 /**
- * The statement that reads one page of the failed set, with two parameters:
- * the entity_ref after which the page starts ("" for the first) and the
- * number of rows. Public so that a test can check that it reads the partial
- * index of failed rows.
+ * Returns the statement that reads one page of `set` on `engine`. Its
+ * parameters are the entity_ref after which the page starts ("" for the
+ * first), with `by_owner` the owner, and the number of rows. Public so that
+ * a test can check which indexes the statements read.
  */
-extern const char gr_catalog_unprocessed_failed_sql[];
+const char *gr_catalog_unprocessed_page_sql(gr_db_engine engine, gr_catalog_unprocessed_set set,
+                                            bool by_owner);
 
 /** The set of one entity_ref, as gr_catalog_unprocessed_find() finds it. */
 typedef enum {
@@ -83,14 +88,17 @@ typedef enum {
  * Deletes the refresh-state row `entity_id` when it has no final entity and
  * processing has not linked it to other entities (no catalog_refs rows from
  * it, no catalog_relations it originated), with the refs that point to it.
- * Its refresh keys go by cascade. The check and the delete run in one
- * transaction that first locks the row, so processing that writes the row
- * meanwhile finishes first and the check reads its result (LINKED when it
- * gave the row children or relations). The row's stitch queue entry is
- * removed before the check, so a stitch that runs meanwhile either finishes
- * first (then the outcome is STITCHED) or writes nothing. Stores the outcome
- * in *outcome and, when the row exists, its entity_ref in *entity_ref
- * (caller frees; NULL otherwise). Returns 0 or a database error. Thread-safe.
+ * Its refresh keys go by cascade. Its parent entities are made due at once
+ * and write their next result even if it is unchanged, so a parent that
+ * still emits the entity inserts it again for processing. The check, the
+ * delete and that change run in one transaction that first locks the row,
+ * so processing that writes the row meanwhile finishes first and the check
+ * reads its result (LINKED when it gave the row children or relations).
+ * The row's stitch queue entry is removed before the check, so a stitch
+ * that runs meanwhile either finishes first (then the outcome is STITCHED)
+ * or writes nothing. Stores the outcome in *outcome and, when the row
+ * exists, its entity_ref in *entity_ref (caller frees; NULL otherwise).
+ * Returns 0 or a database error. Thread-safe.
  */
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
                                   gr_catalog_unprocessed_outcome *outcome, char **entity_ref);
