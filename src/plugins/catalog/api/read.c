@@ -2,6 +2,7 @@
 /* Single entities, batches by ref, facet counts and the paginated legacy list in SQL. */
 #include "plugins/catalog/api/read.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,13 +141,23 @@ int gr_catalog_read_by_refs(gr_db *db, const json_t *refs, const json_t *filter,
     return rc;
 }
 
-/* Builds the facet statement: rows of (key, original value, count). */
-static int facets_sql(char **keys, size_t count, const json_t *filter, gr_catalog_sql *sql)
+/*
+ * Builds a facet statement over `keys`, with rows of (key, smallest original
+ * value, largest original value, count). By value, the rows of one
+ * lower-cased value form a group, which the index on (key, value, entity_id,
+ * original_value) yields in order, so no sort runs. By original value, each
+ * original spelling forms its own group, which needs a sort.
+ */
+static int facets_sql(char *const *keys, size_t count, const json_t *filter, bool by_value,
+                      gr_catalog_sql *sql)
 {
     int rc = GR_OK;
 
-    gr_catalog_sql_puts(sql, "SELECT s.key, s.original_value, COUNT(*) FROM catalog_search s"
-                             " WHERE s.key IN (");
+    gr_catalog_sql_puts(sql, by_value ? "SELECT s.key, MIN(s.original_value), "
+                                        "MAX(s.original_value), COUNT(*)"
+                                      : "SELECT s.key, s.original_value, s.original_value, "
+                                        "COUNT(*)");
+    gr_catalog_sql_puts(sql, " FROM catalog_search s WHERE s.key IN (");
     for (size_t i = 0; i < count; i++) {
         if (i > 0)
             gr_catalog_sql_puts(sql, ", ");
@@ -158,19 +169,112 @@ static int facets_sql(char **keys, size_t count, const json_t *filter, gr_catalo
         gr_catalog_sql_puts(sql, " AND ");
         rc = gr_catalog_filter_to_sql(filter, "s.entity_id", sql);
     }
-    gr_catalog_sql_puts(sql, " GROUP BY s.key, s.original_value ORDER BY s.key, s.original_value");
+    gr_catalog_sql_puts(sql, by_value ? " GROUP BY s.key, s.value"
+                                      : " GROUP BY s.key, s.original_value");
     return rc;
 }
 
-int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count,
-                           const json_t *filter, json_t **out)
+/*
+ * Runs one facet statement and appends {value, count} to the list of each
+ * row's key in `lists`. A group whose original values differ (Service and
+ * service) is not appended: its key goes to `mixed` instead, once.
+ */
+static int facets_run(gr_db_conn *conn, char *const *keys, size_t count, const json_t *filter,
+                      bool by_value, json_t *lists, json_t *mixed)
 {
     gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    gr_db_stmt *stmt = NULL;
+    int rc = facets_sql(keys, count, filter, by_value, &sql);
+
+    if (rc == GR_OK)
+        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
+    if (rc == GR_OK)
+        rc = gr_catalog_sql_bind(&sql, stmt, 1);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        const char *key = gr_db_column_text(stmt, 0);
+        const char *lowest = gr_db_column_text(stmt, 1);
+        const char *highest = gr_db_column_text(stmt, 2);
+
+        rc = GR_OK;
+        if (strcmp(lowest, highest) != 0) {
+            json_object_set_new(mixed, key, json_true());
+            continue;
+        }
+        json_array_append_new(json_object_get(lists, key),
+                              json_pack("{s:s,s:I}", "value", lowest, "count",
+                                        (json_int_t)gr_db_column_int64(stmt, 3)));
+    }
+    if (rc == GR_DB_DONE)
+        rc = GR_OK;
+    gr_db_finalize(stmt);
+    gr_catalog_sql_free(&sql);
+    return rc;
+}
+
+static int compare_facet_values(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a;
+    const json_t *y = *(const json_t *const *)b;
+
+    return strcmp(json_string_value(json_object_get(x, "value")),
+                  json_string_value(json_object_get(y, "value")));
+}
+
+/* Returns a copy of `list` ordered by value, byte by byte, as SQLite orders text. */
+static json_t *facets_sorted(const json_t *list)
+{
+    size_t count = json_array_size(list);
+    json_t **items = gr_xcalloc(count + 1, sizeof(*items));
+    json_t *sorted = json_array();
+
+    for (size_t i = 0; i < count; i++)
+        items[i] = json_array_get(list, i);
+    qsort(items, count, sizeof(*items), compare_facet_values);
+    for (size_t i = 0; i < count; i++)
+        json_array_append(sorted, items[i]);
+    free(items);
+    return sorted;
+}
+
+/*
+ * Counts the facets by lower-cased value first, which reads the index in
+ * order. Keys with a value spelled in several ways (Service and service)
+ * are counted again by original value, the way Backstage counts them.
+ */
+static int facets_count(gr_db *db, char *const *keys, size_t count, const json_t *filter,
+                        json_t *lists)
+{
+    gr_db_conn *conn = NULL;
+    json_t *mixed = json_object();
+    int rc = gr_db_acquire(db, GR_DB_READ, &conn);
+
+    if (rc == GR_OK)
+        rc = facets_run(conn, keys, count, filter, true, lists, mixed);
+    if (rc == GR_OK && json_object_size(mixed) > 0) {
+        char **mixed_keys = gr_xcalloc(json_object_size(mixed) + 1, sizeof(*mixed_keys));
+        size_t mixed_count = 0;
+        const char *key;
+        json_t *value;
+
+        json_object_foreach(mixed, key, value)
+        {
+            json_array_clear(json_object_get(lists, key));
+            mixed_keys[mixed_count++] = (char *)key;
+        }
+        rc = facets_run(conn, mixed_keys, mixed_count, filter, false, lists, mixed);
+        free(mixed_keys);
+    }
+    gr_db_release(conn);
+    json_decref(mixed);
+    return rc;
+}
+
+int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count, const json_t *filter,
+                           json_t **out)
+{
     char **keys = NULL;
     json_t *lists = NULL;
     json_t *result = json_object();
-    gr_db_conn *conn = NULL;
-    gr_db_stmt *stmt = NULL;
     int rc;
 
     *out = NULL;
@@ -187,27 +291,9 @@ int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count,
             json_object_set_new(lists, keys[i], json_array());
     }
 
-    rc = facets_sql(keys, count, filter, &sql);
-    if (rc == GR_OK)
-        rc = gr_db_acquire(db, GR_DB_READ, &conn);
-    if (rc == GR_OK)
-        rc = gr_db_prepare(conn, gr_buf_cstr(&sql.text), &stmt);
-    if (rc == GR_OK)
-        rc = gr_catalog_sql_bind(&sql, stmt, 1);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
-        json_t *list = json_object_get(lists, gr_db_column_text(stmt, 0));
-
-        json_array_append_new(list, json_pack("{s:s,s:I}", "value", gr_db_column_text(stmt, 1),
-                                              "count", (json_int_t)gr_db_column_int64(stmt, 2)));
-        rc = GR_OK;
-    }
-    if (rc == GR_DB_DONE)
-        rc = GR_OK;
-    gr_db_finalize(stmt);
-    gr_db_release(conn);
-
+    rc = facets_count(db, keys, count, filter, lists);
     for (size_t i = 0; rc == GR_OK && i < count; i++)
-        json_object_set_new(result, facets[i], json_deep_copy(json_object_get(lists, keys[i])));
+        json_object_set_new(result, facets[i], facets_sorted(json_object_get(lists, keys[i])));
     if (rc == GR_OK)
         *out = json_pack("{s:o}", "facets", result);
     else
@@ -217,7 +303,6 @@ int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count,
         free(keys[i]);
     free(keys);
     json_decref(lists);
-    gr_catalog_sql_free(&sql);
     return rc;
 }
 
