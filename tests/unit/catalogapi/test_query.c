@@ -633,6 +633,57 @@ static void facets_counted(void **state)
     json_decref(filter);
 }
 
+/*
+ * Rows with one original value and two lower-cased values give one facet
+ * value with the count of both. C libraries that lower-case "Ä" differently
+ * write such rows.
+ */
+static void facets_original_lowered_twice(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *facets[] = {"spec.type"};
+    json_t *out = NULL;
+    char *text;
+
+    seed_catalog(fixture);
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET original_value = 'Ä', value = 'ä' "
+                                 "WHERE key = 'spec.type' AND original_value = 'grpc'");
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET original_value = 'Ä', value = 'Ä' "
+                                 "WHERE key = 'spec.type' AND original_value = 'openapi'");
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 1, NULL, &out));
+    text = json_dumps(json_object_get(json_object_get(out, "facets"), "spec.type"), JSON_COMPACT);
+    assert_string_equal(text, "[{\"value\":\"Service\",\"count\":1},{\"value\":\"database\","
+                              "\"count\":1},{\"value\":\"library\",\"count\":1},{\"value\":"
+                              "\"service\",\"count\":1},{\"value\":\"team\",\"count\":2},"
+                              "{\"value\":\"website\",\"count\":1},{\"value\":\"Ä\","
+                              "\"count\":2}]");
+    free(text);
+    json_decref(out);
+}
+
+/* The same rows, in keys whose values are all spelled one way. */
+static void facets_original_lowered_twice_one_spelling(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *facets[] = {"kind", "kind"};
+    json_t *out = NULL;
+    char *text;
+
+    seed_catalog(fixture);
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET original_value = 'Ä', value = 'ä' "
+                                 "WHERE key = 'kind' AND original_value = 'Group'");
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET original_value = 'Ä', value = 'Ä' "
+                                 "WHERE key = 'kind' AND original_value = 'User'");
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 2, NULL, &out));
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, "{\"facets\":{\"kind\":[{\"value\":\"API\",\"count\":2},"
+                              "{\"value\":\"Component\",\"count\":4},{\"value\":"
+                              "\"Resource\",\"count\":1},{\"value\":\"System\",\"count\":1},"
+                              "{\"value\":\"Ä\",\"count\":4}]}}");
+    free(text);
+    json_decref(out);
+}
+
 static void by_refs_in_request_order(void **state)
 {
     db_fixture *fixture = *state;
@@ -717,6 +768,8 @@ int main(void)
         DB_TEST_BOTH(query_offset_and_full_text),
         DB_TEST_BOTH(query_fields_selected),
         DB_TEST_BOTH(facets_counted),
+        DB_TEST_BOTH(facets_original_lowered_twice),
+        DB_TEST_BOTH(facets_original_lowered_twice_one_spelling),
         DB_TEST_BOTH(by_refs_in_request_order),
         DB_TEST_BOTH(legacy_list_pages),
     };

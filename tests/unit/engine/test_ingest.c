@@ -5,7 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/engine.h"
@@ -454,6 +456,42 @@ static void children_beyond_memory_spilled(void **state)
     json_decref(last);
 }
 
+/*
+ * When the temporary file stops growing (disk full, or here the file size
+ * limit), the further children stay in memory and every child still arrives
+ * whole. PostgreSQL only, because the limit applies to every file that the
+ * process writes, and a SQLite database would pass it.
+ */
+static void children_spill_write_failure(void **state)
+{
+    engine_fixture *fixture = *state;
+    int count = (int)(GR_CATALOG_DEFERRED_MEMORY / 4096) + 500;
+    struct rlimit saved;
+    struct rlimit limited;
+    void (*saved_handler)(int);
+    char ref[64];
+    json_t *last;
+
+    write_large_bulk(fixture, count, "first");
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 256 * 1024;
+    saved_handler = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limited), 0);
+
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+    engine_idle(fixture);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, saved_handler);
+
+    assert_int_equal(final_count(fixture), count + 1);
+    snprintf(ref, sizeof(ref), "component:default/large-%04d", count - 1);
+    last = engine_final(fixture, ref);
+    assert_non_null(last);
+    assert_non_null(strstr(description_of(last), "line 159 first"));
+    json_decref(last);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +504,8 @@ int main(void)
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
+        {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -220,18 +220,34 @@ static int compare_facet_values(const void *a, const void *b)
                   json_string_value(json_object_get(y, "value")));
 }
 
-/* Returns a copy of `list` ordered by value, byte by byte, as SQLite orders text. */
+/*
+ * Returns a copy of `list` ordered by value, byte by byte, as SQLite orders
+ * text, with one item per value. Rows that C libraries of different
+ * Unicode versions lower-cased, or that were lower-cased in ASCII only
+ * without a C.UTF-8 locale, can put one original value in two groups. So
+ * equal values are merged and their counts added.
+ */
 static json_t *facets_sorted(const json_t *list)
 {
     size_t count = json_array_size(list);
     json_t **items = gr_xcalloc(count + 1, sizeof(*items));
     json_t *sorted = json_array();
+    json_t *last = NULL;
 
     for (size_t i = 0; i < count; i++)
         items[i] = json_array_get(list, i);
     qsort(items, count, sizeof(*items), compare_facet_values);
-    for (size_t i = 0; i < count; i++)
-        json_array_append(sorted, items[i]);
+    for (size_t i = 0; i < count; i++) {
+        if (last != NULL && compare_facet_values(&last, &items[i]) == 0) {
+            json_int_t sum = json_integer_value(json_object_get(last, "count")) +
+                             json_integer_value(json_object_get(items[i], "count"));
+
+            json_object_set_new(last, "count", json_integer(sum));
+            continue;
+        }
+        last = json_deep_copy(items[i]);
+        json_array_append_new(sorted, last);
+    }
     free(items);
     return sorted;
 }

@@ -324,11 +324,6 @@ static int spill_read(gr_catalog_result *result, long offset, size_t len)
 {
     size_t done = 0;
 
-    if (result->spill_unflushed) {
-        if (fflush(result->spill) != 0)
-            return -1;
-        result->spill_unflushed = false;
-    }
     while (done < len) {
         ssize_t got = pread(fileno(result->spill), result->spill_buffer + done, len - done,
                             (off_t)offset + (off_t)done);
@@ -379,16 +374,22 @@ static const char *location_key_intern(gr_catalog_result *result, const char *ke
 
 /*
  * Moves the JSON of `item` to the spill file. Keeps it in memory when the file fails. The
- * file is only appended to, through its stdio buffer, and read back with pread(): writing
- * the children of a location of 100,000 entities needs no seek, and reading one back needs
- * one system call.
+ * file is only appended to and read back with pread(): writing the children of a location
+ * of 100,000 entities needs no seek, and reading one back needs one system call. The file
+ * has no stdio buffer, so a failed write (disk full, file size limit) fails for the child
+ * being written only: a buffer would drop the children it held, whose JSON is already freed.
  */
 static void spill(gr_catalog_result *result, gr_catalog_deferred *item)
 {
     if (result->spill_failed)
         return;
-    if (result->spill == NULL)
+    if (result->spill == NULL) {
         result->spill = tmpfile();
+        if (result->spill != NULL && setvbuf(result->spill, NULL, _IONBF, 0) != 0) {
+            fclose(result->spill);
+            result->spill = NULL;
+        }
+    }
     if (result->spill == NULL || fwrite(item->json, 1, item->len, result->spill) != item->len) {
         /* A partial write leaves the file's end unknown, so nothing more goes there. */
         result->spill_failed = true;
@@ -396,7 +397,6 @@ static void spill(gr_catalog_result *result, gr_catalog_deferred *item)
     }
     item->offset = result->spill_end;
     result->spill_end += (long)item->len;
-    result->spill_unflushed = true;
     free(item->json);
     item->json = NULL;
 }

@@ -47,7 +47,6 @@ typedef struct {
     size_t deferred_held;   /* bytes of children's JSON in memory */
     FILE *spill;            /* children's JSON beyond GR_CATALOG_DEFERRED_MEMORY, or NULL */
     long spill_end;         /* bytes written to `spill`, where the next child's JSON starts */
-    bool spill_unflushed;   /* `spill` has buffered bytes that a read must flush first */
     bool spill_failed;      /* a write to `spill` failed: further children stay in memory */
     char *spill_buffer;     /* the JSON last read back from `spill` */
     size_t spill_buffer_cap;
