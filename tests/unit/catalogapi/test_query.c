@@ -581,6 +581,44 @@ static void query_offset_and_full_text(void **state)
     gr_catalog_query_free(&query);
 }
 
+/* The engine stores values lower-cased beyond ASCII ("Äpfel" as "äpfel"), so filters, full-text
+ * terms and facet names lower-case the same way. */
+static void non_ascii_capitals_matched(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *apples[] = {"{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+                            "\"metadata\":{\"name\":\"apples\",\"namespace\":\"default\","
+                            "\"uid\":\"u-apples\"},\"spec\":{\"type\":\"Äpfel\","
+                            "\"owner\":\"team-a\"}}"};
+    const char *facets[] = {"SPEC.TYPE"};
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    json_t *filter = json_loads("{\"spec.type\":\"ÄPFEL\"}", 0, NULL);
+    json_t *out = NULL;
+    char *names;
+
+    catalog_fixture_schema(fixture->db);
+    catalog_fixture_insert(fixture->db, apples, 1);
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET value = 'äpfel' "
+                                 "WHERE original_value = 'Äpfel'");
+    assert_selects(fixture->db, filter, "apples");
+
+    gr_catalog_query_first(&query, NULL, NULL,
+                           json_loads("{\"term\":\"ÄPF\",\"fields\":[\"spec.type\"]}", 0, NULL));
+    names = run_names(fixture->db, &query, &page);
+    assert_string_equal(names, "apples");
+    free(names);
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
+
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 1, filter, &out));
+    names = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(names, "{\"facets\":{\"SPEC.TYPE\":[{\"value\":\"Äpfel\",\"count\":1}]}}");
+    free(names);
+    json_decref(out);
+    json_decref(filter);
+}
+
 static void query_fields_selected(void **state)
 {
     db_fixture *fixture = *state;
@@ -754,6 +792,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(sql_filter_results),
+        DB_TEST_BOTH(non_ascii_capitals_matched),
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),

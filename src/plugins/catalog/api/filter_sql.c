@@ -2,6 +2,7 @@
 /* Translating filter predicates into SQL subqueries over catalog_search. */
 #include "plugins/catalog/api/filter_sql.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "plugins/catalog/api/predicate.h"
+#include "plugins/catalog/engine/search.h"
 
 void gr_catalog_sql_param(gr_catalog_sql *sql, const char *value)
 {
@@ -59,10 +61,29 @@ char *gr_catalog_lower(char *text)
     return text;
 }
 
+char *gr_catalog_lower_search(const char *text)
+{
+    locale_t ctype;
+    char *lower;
+    const unsigned char *p = (const unsigned char *)text;
+
+    while (*p != '\0' && *p < 0x80)
+        p++;
+    if (*p == '\0')
+        return gr_catalog_lower(gr_xstrdup(text));
+
+    /* Text beyond ASCII is rare in filters, so the locale is made per call. */
+    ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    lower = gr_catalog__lower(text, ctype);
+    if (ctype != (locale_t)0)
+        freelocale(ctype);
+    return lower;
+}
+
 /* Appends a lower-cased parameter. */
 static void param_lower(gr_catalog_sql *sql, const char *value)
 {
-    char *lower = gr_catalog_lower(gr_xstrdup(value));
+    char *lower = gr_catalog_lower_search(value);
 
     gr_catalog_sql_param(sql, lower);
     free(lower);
@@ -429,11 +450,16 @@ int gr_catalog_filter_split(const json_t *predicate, char **key, char **value, j
 
     json_object_foreach((json_t *)predicate, name, item)
     {
+        char *text;
+
         if (name[0] == '$' || json_is_object(item))
             continue;
-        *key = gr_catalog_lower(gr_xstrdup(name));
-        *value = gr_catalog_predicate_value_text(item);
-        gr_catalog_lower(*value);
+        text = gr_catalog_predicate_value_text(item);
+        if (text == NULL)
+            continue; /* not a scalar: no key=value condition */
+        *key = gr_catalog_lower_search(name);
+        *value = gr_catalog_lower_search(text);
+        free(text);
         if (json_object_size(predicate) > 1) {
             *rest = json_deep_copy(predicate);
             json_object_del(*rest, name);

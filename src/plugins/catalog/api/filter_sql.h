@@ -76,4 +76,12 @@ int gr_catalog_filter_split(const json_t *predicate, char **key, char **value, j
 /** Lower-cases ASCII letters of `text` in place and returns it. */
 char *gr_catalog_lower(char *text);
 
+/**
+ * Returns a lower-case copy of a search key or value, as the engine stores
+ * it in catalog_search. It applies Unicode simple case mappings, so "ÄPFEL"
+ * finds the stored "äpfel". Where the C.UTF-8 locale is missing, it changes
+ * ASCII letters only, as the engine does. Caller frees.
+ */
+char *gr_catalog_lower_search(const char *text);
+
 #endif

@@ -81,6 +81,7 @@ static void plan_free(plan *p)
 
 static char *trim_lower(const char *text)
 {
+    char *trimmed, *lower;
     size_t len;
 
     while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
@@ -89,7 +90,10 @@ static char *trim_lower(const char *text)
     while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n' ||
                        text[len - 1] == '\r'))
         len--;
-    return gr_catalog_lower(gr_xstrndup(text, len));
+    trimmed = gr_xstrndup(text, len);
+    lower = gr_catalog_lower_search(trimmed);
+    free(trimmed);
+    return lower;
 }
 
 static void plan_init(plan *p, const json_t *cursor, const json_t *access)
@@ -102,7 +106,7 @@ static void plan_init(plan *p, const json_t *cursor, const json_t *access)
     memset(p, 0, sizeof(*p));
     p->filter = gr_catalog_access_and(json_object_get(cursor, "query"), access);
     if (sort != NULL) {
-        p->sort_key = gr_catalog_lower(gr_xstrdup(json_string_value(json_object_get(sort, "field"))));
+        p->sort_key = gr_catalog_lower_search(json_string_value(json_object_get(sort, "field")));
         p->descending = strcmp(json_string_value(json_object_get(sort, "order")), "desc") == 0;
     }
     p->backwards = json_is_true(json_object_get(cursor, "isPrevious"));
@@ -123,7 +127,7 @@ static void plan_init(plan *p, const json_t *cursor, const json_t *access)
 
         json_array_foreach(fields, index, item)
         {
-            char *key = gr_catalog_lower(gr_xstrdup(json_string_value(item)));
+            char *key = gr_catalog_lower_search(json_string_value(item));
 
             json_array_append_new(p->text_fields, json_string(key));
             free(key);

@@ -302,7 +302,7 @@ int gr_catalog_read_facets(gr_db *db, const char *const *facets, size_t count, c
     keys = gr_xcalloc(count + 1, sizeof(*keys));
     lists = json_object();
     for (size_t i = 0; i < count; i++) {
-        keys[i] = gr_catalog_lower(gr_xstrdup(facets[i]));
+        keys[i] = gr_catalog_lower_search(facets[i]);
         if (json_object_get(lists, keys[i]) == NULL)
             json_object_set_new(lists, keys[i], json_array());
     }
@@ -334,8 +334,8 @@ static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
         gr_buf_printf(&sql->text, ", o%zu.value AS v%zu", i, i);
     gr_catalog_sql_puts(sql, " FROM catalog_final_entities fe");
     for (size_t i = 0; i < orders; i++) {
-        char *key = gr_catalog_lower(gr_xstrdup(
-            json_string_value(json_object_get(json_array_get(list->order, i), "field"))));
+        char *key = gr_catalog_lower_search(
+            json_string_value(json_object_get(json_array_get(list->order, i), "field")));
 
         gr_buf_printf(&sql->text,
                       " LEFT JOIN catalog_search o%zu ON o%zu.entity_id = fe.entity_id AND"
