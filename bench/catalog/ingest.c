@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Benchmark: time and peak memory to ingest and stitch a generated catalog from one file. */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 
 static const char usage[] =
     "usage: bench_catalog_ingest [--entities N] [--workers N] [--pg URL] [--keep DIR]\n"
-    "                            [--catalog FILE | --write-catalog FILE]\n"
+    "                            [--catalog FILE | --write-catalog FILE] [--phases]\n"
     "\n"
     "Generates a catalog of N entities (default 100000) in one YAML file, ingests it\n"
     "through a file location into a fresh database (SQLite unless --pg names a\n"
@@ -34,7 +36,9 @@ static const char usage[] =
     "peak resident memory. --workers sets catalog.processingWorkers (default 2).\n"
     "--write-catalog writes the generated YAML to FILE and exits without ingesting.\n"
     "--catalog ingests FILE instead of generating one; FILE must hold the N entities\n"
-    "that --write-catalog with the same --entities writes.\n";
+    "that --write-catalog with the same --entities writes.\n"
+    "--phases also prints when every entity was stored, processed and stitched, from\n"
+    "counts read every 250 ms on a second connection (which costs some CPU).\n";
 
 typedef struct {
     long domains, systems, groups, users, components, apis, resources;
@@ -178,6 +182,98 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* Time between two reads of the phase counts, in ms. */
+#define PHASE_POLL_MS 250
+
+/* Seconds from the start until each phase of a first load ended, or negative while it runs. */
+typedef struct {
+    gr_db *db;
+    long total; /* entities expected, with the location */
+    struct timespec start;
+    pthread_mutex_t lock;
+    bool stop;
+    double stored;    /* every entity has a row in catalog_refresh_state */
+    double processed; /* no row is due for processing or leased */
+    double stitched;  /* every entity has a final entity */
+} phases;
+
+static int64_t phase_count(gr_db_conn *conn, const char *sql, int64_t now)
+{
+    int64_t params[] = {now};
+    int64_t value = -1;
+
+    if (gr_db_query_int64(conn, sql, params, strchr(sql, '?') ? 1 : 0, &value) != GR_OK)
+        return -1;
+    return value;
+}
+
+/* Reads the counts once and records the phases that ended. */
+static void phases_sample(phases *state)
+{
+    gr_db_conn *conn = NULL;
+    struct timespec wall;
+    int64_t now, rows, waiting, leased, final;
+    double at = seconds_since(&state->start);
+
+    if (gr_db_acquire(state->db, GR_DB_READ, &conn) != GR_OK)
+        return;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    now = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+    rows = phase_count(conn, "SELECT COUNT(*) FROM catalog_refresh_state", now);
+    waiting = phase_count(
+        conn, "SELECT COUNT(*) FROM catalog_refresh_state WHERE next_update_at <= ?", now);
+    leased =
+        phase_count(conn, "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until >= ?", now);
+    final = phase_count(conn, "SELECT COUNT(*) FROM catalog_final_entities", now);
+    gr_db_release(conn);
+
+    if (state->stored < 0 && rows >= state->total)
+        state->stored = at;
+    if (state->stored >= 0 && state->processed < 0 && waiting == 0 && leased == 0)
+        state->processed = at;
+    if (state->stitched < 0 && final >= state->total)
+        state->stitched = at;
+}
+
+static void *phases_main(void *arg)
+{
+    phases *state = arg;
+    struct timespec pause = {0, PHASE_POLL_MS * 1000000L};
+
+    for (;;) {
+        bool stop;
+
+        pthread_mutex_lock(&state->lock);
+        stop = state->stop;
+        pthread_mutex_unlock(&state->lock);
+        if (stop || state->stitched >= 0)
+            break;
+        phases_sample(state);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static void phases_stop(phases *state, pthread_t thread)
+{
+    pthread_mutex_lock(&state->lock);
+    state->stop = true;
+    pthread_mutex_unlock(&state->lock);
+    pthread_join(thread, NULL);
+    pthread_mutex_destroy(&state->lock);
+    /* A phase that ended after the last read is recorded at the time of this one. */
+    phases_sample(state);
+}
+
+static void phases_print(const phases *state, double elapsed)
+{
+    printf("phases (s from start, read every %d ms):\n", PHASE_POLL_MS);
+    printf("  every entity stored:    %.2f\n", state->stored);
+    printf("  every entity processed: %.2f\n", state->processed);
+    printf("  every entity stitched:  %.2f\n", state->stitched);
+    printf("  search indexes built:   %.2f\n", elapsed);
+}
+
 int main(int argc, char **argv)
 {
     long n = 100000;
@@ -186,6 +282,10 @@ int main(int argc, char **argv)
     const char *keep = NULL;
     const char *catalog_file = NULL;
     const char *write_catalog = NULL;
+    bool with_phases = false;
+    phases phase_state = {.stored = -1, .processed = -1, .stitched = -1};
+    pthread_t phase_thread;
+    bool phase_started = false;
     char dir[] = "/tmp/gr-bench-catalog-XXXXXX";
     char *file = NULL, *db_path = NULL;
     gr_db_options db_options = {0};
@@ -212,6 +312,8 @@ int main(int argc, char **argv)
             catalog_file = argv[++i];
         else if (strcmp(argv[i], "--write-catalog") == 0 && i + 1 < argc)
             write_catalog = argv[++i];
+        else if (strcmp(argv[i], "--phases") == 0)
+            with_phases = true;
         else {
             fputs(usage, stderr);
             return 2;
@@ -286,11 +388,22 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    if (with_phases) {
+        phase_state.db = db;
+        phase_state.total = n + 1;
+        phase_state.start = start;
+        pthread_mutex_init(&phase_state.lock, NULL);
+        phase_started = pthread_create(&phase_thread, NULL, phases_main, &phase_state) == 0;
+    }
     if (gr_catalog_wait_idle(catalog, 3600 * 1000) != GR_OK) {
         fprintf(stderr, "bench_catalog_ingest: %s\n", gr_error_last());
         goto done;
     }
     elapsed = seconds_since(&start);
+    if (phase_started) {
+        phases_stop(&phase_state, phase_thread);
+        phase_started = false;
+    }
     if (gr_catalog_counts_read(catalog, &counts) != GR_OK) {
         fprintf(stderr, "bench_catalog_ingest: %s\n", gr_error_last());
         goto done;
@@ -318,8 +431,12 @@ int main(int argc, char **argv)
                (double)file_size(db_path) / 1048576.0, (double)file_size(wal) / 1048576.0);
         free(wal);
     }
+    if (with_phases)
+        phases_print(&phase_state, elapsed);
     rc = counts.final == n + 1 && counts.errors == 0 ? 0 : 1;
 done:
+    if (phase_started)
+        phases_stop(&phase_state, phase_thread);
     gr_catalog_free(catalog);
     gr_db_close(db);
     json_decref(config);
