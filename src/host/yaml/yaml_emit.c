@@ -219,7 +219,8 @@ static void put_indent(gr_buf *out, size_t indent)
  * Writes the header and lines of a literal block whose lines are indented by
  * `indent`. The chomping indicator keeps the exact number of final newlines,
  * and an indentation indicator is given when the first line starts with a
- * space or is empty, where YAML could not guess the indentation.
+ * space or a tab or is empty, where YAML could not guess the indentation (a
+ * parser reads a tab there as a tab in the indentation, which is an error).
  */
 static void put_literal(gr_buf *out, const char *text, size_t len, size_t indent)
 {
@@ -227,7 +228,7 @@ static void put_literal(gr_buf *out, const char *text, size_t len, size_t indent
     size_t line_start = 0;
 
     gr_buf_putc(out, '|');
-    if (text[0] == ' ' || text[0] == '\n')
+    if (text[0] == ' ' || text[0] == '\t' || text[0] == '\n')
         gr_buf_printf(out, "%d", INDENT_STEP);
     if (trailing == 0)
         gr_buf_putc(out, '-');

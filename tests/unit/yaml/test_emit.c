@@ -92,6 +92,7 @@ static void emit_quotes_typed_strings(void **state)
         {"end\n", "|\n  end\n"},
         {"keep\n\n", "|+\n  keep\n\n"},
         {" indented\nx", "|2-\n   indented\n  x\n"},
+        {"\ttabbed\nx", "|2-\n  \ttabbed\n  x\n"},
         {"trailing \nspace", "\"trailing \\nspace\"\n"},
         {"bell\a", "\"bell\\a\"\n"},
     };
