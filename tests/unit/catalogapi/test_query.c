@@ -442,13 +442,22 @@ static void cursor_order_field_missing(void **state)
     char *names;
 
     seed_catalog(fixture);
-    /* Only entities with spec.lifecycle are returned and counted. */
+    /* As in Backstage, entities without spec.lifecycle come after the others, by uid. */
     names = walk_forward(fixture->db, NULL,
                          json_loads("[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", 0, NULL),
                          2, &pages, &total);
-    assert_string_equal(names,
-                        "orders-api,b-website,m-service,z-library,payments-api,Upper-Case");
-    assert_int_equal(total, 6);
+    assert_string_equal(names, "orders-api,b-website,m-service,z-library,payments-api,Upper-Case,"
+                               "team-a,team-b,alice,bob,db,sys");
+    assert_int_equal(total, 12);
+    free(names);
+
+    /* A page of 4 crosses from the entities with a value to the others. */
+    names = walk_forward(fixture->db, NULL,
+                         json_loads("[{\"field\":\"spec.lifecycle\",\"order\":\"desc\"}]", 0, NULL),
+                         4, &pages, &total);
+    assert_string_equal(names, "Upper-Case,payments-api,z-library,m-service,b-website,orders-api,"
+                               "sys,db,bob,alice,team-b,team-a");
+    assert_int_equal(total, 12);
     free(names);
 }
 
@@ -463,6 +472,87 @@ static char *run_names(gr_db *db, gr_catalog_query *query, gr_catalog_page *page
     page_names(page, &names);
     result = gr_buf_detach(&names);
     return result ? result : gr_xstrdup("");
+}
+
+/* Runs the page of `cursor` with `limit` and returns its names; the page stays in *page. */
+static char *page_of(gr_db *db, const json_t *cursor, int64_t limit, gr_catalog_page *page)
+{
+    gr_catalog_query query = {0};
+    gr_buf names = GR_BUF_INIT;
+    char *result;
+
+    gr_catalog_query_continue(&query, through_client(cursor));
+    query.limit = limit;
+    if (gr_catalog_query_run(db, &query, NULL, page) != GR_OK)
+        fail_msg("query: %s", gr_error_last());
+    page_names(page, &names);
+    gr_catalog_query_free(&query);
+    result = gr_buf_detach(&names);
+    return result ? result : gr_xstrdup("");
+}
+
+/* Previous pages lead back from the entities without a value across to the others. */
+static void cursor_previous_from_missing_values(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_query query = {0};
+    gr_catalog_page pages[5] = {GR_CATALOG_PAGE_INIT, GR_CATALOG_PAGE_INIT, GR_CATALOG_PAGE_INIT,
+                                GR_CATALOG_PAGE_INIT, GR_CATALOG_PAGE_INIT};
+    char *names[5];
+
+    seed_catalog(fixture);
+    gr_catalog_query_first(&query, NULL,
+                           json_loads("[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", 0, NULL),
+                           NULL);
+    query.limit = 5;
+    names[0] = run_names(fixture->db, &query, &pages[0]);
+    gr_catalog_query_free(&query);
+    assert_string_equal(names[0], "orders-api,b-website,m-service,z-library,payments-api");
+    names[1] = page_of(fixture->db, pages[0].next, 5, &pages[1]);
+    assert_string_equal(names[1], "Upper-Case,team-a,team-b,alice,bob");
+    names[2] = page_of(fixture->db, pages[1].next, 5, &pages[2]);
+    assert_string_equal(names[2], "db,sys");
+    assert_null(pages[2].next);
+
+    /* Back from the last page, which starts among the entities without a value. */
+    names[3] = page_of(fixture->db, pages[2].prev, 5, &pages[3]);
+    assert_string_equal(names[3], names[1]);
+    names[4] = page_of(fixture->db, pages[3].prev, 5, &pages[4]);
+    assert_string_equal(names[4], names[0]);
+    assert_null(pages[4].prev);
+
+    for (size_t i = 0; i < 5; i++) {
+        free(names[i]);
+        gr_catalog_page_free(&pages[i]);
+    }
+}
+
+/* An offset past the entities with a value continues among the others. */
+static void offset_into_missing_values(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    char *names;
+
+    seed_catalog(fixture);
+    gr_catalog_query_first(&query, NULL,
+                           json_loads("[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", 0, NULL),
+                           NULL);
+    query.limit = 3;
+    query.offset = 5;
+    names = run_names(fixture->db, &query, &page);
+    assert_string_equal(names, "Upper-Case,team-a,team-b");
+    assert_int_equal(page.total, 12);
+    free(names);
+    gr_catalog_page_free(&page);
+
+    query.offset = 8;
+    names = run_names(fixture->db, &query, &page);
+    assert_string_equal(names, "alice,bob,db");
+    free(names);
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
 }
 
 static void cursor_previous_pages(void **state)
@@ -793,6 +883,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         DB_TEST_BOTH(sql_filter_results),
         DB_TEST_BOTH(non_ascii_capitals_matched),
+        DB_TEST_BOTH(cursor_previous_from_missing_values),
+        DB_TEST_BOTH(offset_into_missing_values),
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),

@@ -2,6 +2,7 @@
 /* Running entity queries: keyset pages, counts and cursors. */
 #include "plugins/catalog/api/query.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,8 +193,13 @@ static void keyset_condition(const plan *p, const char *id_column, gr_catalog_sq
     }
 }
 
-/* Builds the statement that selects one page: (entity_id, sort value, final_entity). */
-static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, gr_catalog_sql *sql)
+/*
+ * Builds the statement that selects one page: (entity_id, sort value, final_entity). With an
+ * order field, it reads only the entities that have a value for it; null_page_sql() reads the
+ * others, which come after them. `keyset` false starts at the first row in page order.
+ */
+static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, bool keyset,
+                    gr_catalog_sql *sql)
 {
     int descending = p->descending != p->backwards;
     const char *dir = descending ? "DESC" : "ASC";
@@ -216,7 +222,8 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
         } else if (p->term != NULL) {
             full_text_condition(p, "s.entity_id", sql);
         }
-        keyset_condition(p, "s.entity_id", sql);
+        if (keyset)
+            keyset_condition(p, "s.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY s.value %s, s.entity_id %s", dir, dir);
     } else if (p->driver_key != NULL) {
         /* The index on (key, value, entity_id) yields the driver's rows in id order. */
@@ -231,7 +238,8 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
             return rc;
         if (p->term != NULL)
             full_text_condition(p, "d.entity_id", sql);
-        keyset_condition(p, "d.entity_id", sql);
+        if (keyset)
+            keyset_condition(p, "d.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY d.entity_id %s", dir);
     } else {
         gr_catalog_sql_puts(sql, "WITH page AS (SELECT fe.entity_id AS entity_id, NULL AS "
@@ -241,11 +249,12 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
             return rc;
         if (p->term != NULL)
             full_text_condition(p, "fe.entity_id", sql);
-        keyset_condition(p, "fe.entity_id", sql);
+        if (keyset)
+            keyset_condition(p, "fe.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY fe.entity_id %s", dir);
     }
     gr_buf_printf(&sql->text, " LIMIT %lld", (long long)rows);
-    if (query->offset > 0 && json_object_get(query->cursor, "orderFieldValues") == NULL)
+    if (keyset && query->offset > 0 && json_object_get(query->cursor, "orderFieldValues") == NULL)
         gr_buf_printf(&sql->text, " OFFSET %lld", (long long)query->offset);
     gr_buf_printf(&sql->text,
                   ") SELECT page.entity_id, page.sort_value, fe.final_entity FROM page"
@@ -277,10 +286,66 @@ static void has_sort_value(const plan *p, const char *id_column, gr_catalog_sql 
 }
 
 /*
+ * Whether some matches may lack a value for the order field. Backstage lists
+ * them after the others, as if their value were NULL, ordered by entity id.
+ * A term searched only in the order field never matches them.
+ */
+static bool nulls_possible(const plan *p)
+{
+    return p->sort_key != NULL && !always_present(p->sort_key) &&
+           !(p->term != NULL && term_in_sort_rows(p));
+}
+
+/* Whether the cursor points into the entities without a value: [null, id]. */
+static bool in_null_region(const plan *p)
+{
+    return p->sort_key != NULL && json_array_size(p->after) == 2 &&
+           json_is_null(json_array_get(p->after, 0));
+}
+
+/*
+ * Builds the statement that selects the matches without a value for the
+ * order field, in entity id order (descending for a descending order field,
+ * reversed when paging backwards). With `keyset`, it starts after the id of
+ * a [null, id] cursor.
+ */
+static int null_page_sql(const plan *p, int64_t rows, int64_t offset, bool keyset,
+                         gr_catalog_sql *sql)
+{
+    int descending = p->descending != p->backwards;
+    int rc;
+
+    gr_catalog_sql_puts(sql, "SELECT fe.entity_id, NULL, fe.final_entity FROM "
+                             "catalog_final_entities fe WHERE fe.final_entity IS NOT NULL AND ");
+    rc = gr_catalog_filter_to_sql(p->filter, "fe.entity_id", sql);
+    if (rc != GR_OK)
+        return rc;
+    gr_catalog_sql_puts(sql, " AND NOT EXISTS (SELECT 1 FROM catalog_search so WHERE "
+                             "so.entity_id = fe.entity_id AND so.key = ");
+    gr_catalog_sql_param(sql, p->sort_key);
+    gr_catalog_sql_puts(sql, " AND so.value IS NOT NULL)");
+    if (p->term != NULL)
+        full_text_condition(p, "fe.entity_id", sql);
+    if (keyset) {
+        const char *id = json_string_value(json_array_get(p->after, 1));
+
+        gr_buf_printf(&sql->text, " AND fe.entity_id %s ", descending ? "<" : ">");
+        gr_catalog_sql_param(sql, id ? id : "");
+    }
+    gr_buf_printf(&sql->text, " ORDER BY fe.entity_id %s LIMIT %lld", descending ? "DESC" : "ASC",
+                  (long long)rows);
+    if (offset > 0)
+        gr_buf_printf(&sql->text, " OFFSET %lld", (long long)offset);
+    return GR_OK;
+}
+
+/*
  * Builds the statement that counts every match of the query. Search rows
  * exist only for stitched entities, so the count never reads an entity.
+ * With `valued_only`, it counts only the matches that have a value for the
+ * order field.
  */
-static int count_sql(const plan *p, gr_catalog_sql *sql)
+static int count_sql(const plan *p, bool valued_only, gr_catalog_sql *sql)
 {
     const char *id_column = p->driver_key ? "d.entity_id" : "fe.entity_id";
     int rc;
@@ -299,7 +364,8 @@ static int count_sql(const plan *p, gr_catalog_sql *sql)
     }
     if (rc != GR_OK)
         return rc;
-    has_sort_value(p, id_column, sql);
+    if (valued_only || !nulls_possible(p))
+        has_sort_value(p, id_column, sql);
     if (p->term != NULL)
         full_text_condition(p, id_column, sql);
     return GR_OK;
@@ -329,7 +395,8 @@ static json_t *sort_values(const plan *p, const row_key *key)
     return json_pack("[o,o]", key->value ? json_string(key->value) : json_null(), id);
 }
 
-/* Runs the page statement; entity texts go into `texts` (in page order) and keys are kept. */
+/* Runs a page statement and appends its rows: entity texts to `texts`, in page order, and their
+ * keys to `keys`. */
 static int read_rows(gr_db_conn *conn, const gr_catalog_sql *sql, char ***texts, row_key **keys,
                      size_t *count)
 {
@@ -343,8 +410,9 @@ static int read_rows(gr_db_conn *conn, const gr_catalog_sql *sql, char ***texts,
     while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
         const char *value = gr_db_column_text(stmt, 1);
 
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 64;
+        if (*count >= cap) {
+            /* The arrays may hold rows of an earlier statement of the same page. */
+            cap = cap ? cap * 2 : *count + 64;
             *texts = gr_xrealloc(*texts, cap * sizeof(**texts));
             *keys = gr_xrealloc(*keys, cap * sizeof(**keys));
         }
@@ -381,7 +449,89 @@ static int read_count(gr_db_conn *conn, const gr_catalog_sql *sql, int64_t *out)
     return rc;
 }
 
-/* Returns a copy of the cursor state moved to `values`, as Backstage builds next and previous cursors. */
+/* Runs the statement that `built` says was built, appends its rows and frees it. */
+static int read_built(gr_db_conn *conn, gr_catalog_sql *sql, int built, char ***texts,
+                      row_key **keys, size_t *count)
+{
+    int rc = built == GR_OK ? read_rows(conn, sql, texts, keys, count) : built;
+
+    gr_catalog_sql_free(sql);
+    return rc;
+}
+
+/* Reads the valued matches before the entities without a value, as the first part of a page. */
+static int read_valued(gr_db_conn *conn, const plan *p, const gr_catalog_query *query,
+                       int64_t wanted, bool keyset, char ***texts, row_key **keys, size_t *count)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+
+    return read_built(conn, &sql, page_sql(p, query, wanted, keyset, &sql), texts, keys, count);
+}
+
+/* Reads up to `wanted` matches without a value for the order field. */
+static int read_nulls(gr_db_conn *conn, const plan *p, int64_t wanted, int64_t offset,
+                      bool keyset, char ***texts, row_key **keys, size_t *count)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+
+    return read_built(conn, &sql, null_page_sql(p, wanted, offset, keyset, &sql), texts, keys,
+                      count);
+}
+
+/* The offset of an initial request within the entities without a value: what the valued
+ * matches did not use up. */
+static int null_offset(gr_db_conn *conn, const plan *p, const gr_catalog_query *query, int64_t *out)
+{
+    gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
+    int64_t valued = 0;
+    int rc;
+
+    *out = 0;
+    if (query->offset <= 0 || json_object_get(query->cursor, "orderFieldValues") != NULL)
+        return GR_OK;
+    rc = count_sql(p, true, &sql);
+    if (rc == GR_OK)
+        rc = read_count(conn, &sql, &valued);
+    gr_catalog_sql_free(&sql);
+    if (rc == GR_OK && query->offset > valued)
+        *out = query->offset - valued;
+    return rc;
+}
+
+/*
+ * Reads up to `wanted` rows of a page. With an order field that some matches
+ * lack, the matches with a value come first and the others after them, so a
+ * page can take rows from both. Paging backwards reads them the other way
+ * round, and the caller reverses the page.
+ */
+static int read_page(gr_db_conn *conn, const plan *p, const gr_catalog_query *query, int64_t wanted,
+                     char ***texts, row_key **keys, size_t *count)
+{
+    int64_t offset = 0;
+    int rc;
+
+    if (!nulls_possible(p))
+        return read_valued(conn, p, query, wanted, true, texts, keys, count);
+    if (!p->backwards) {
+        if (in_null_region(p))
+            return read_nulls(conn, p, wanted, 0, true, texts, keys, count);
+        rc = read_valued(conn, p, query, wanted, true, texts, keys, count);
+        if (rc == GR_OK && (int64_t)*count < wanted)
+            rc = null_offset(conn, p, query, &offset);
+        if (rc == GR_OK && (int64_t)*count < wanted)
+            rc = read_nulls(conn, p, wanted - (int64_t)*count, offset, false, texts, keys, count);
+        return rc;
+    }
+    if (!in_null_region(p))
+        return read_valued(conn, p, query, wanted, true, texts, keys, count);
+    rc = read_nulls(conn, p, wanted, 0, true, texts, keys, count);
+    if (rc == GR_OK && (int64_t)*count < wanted)
+        rc = read_valued(conn, p, query, wanted - (int64_t)*count, false, texts, keys, count);
+    return rc;
+}
+
+/* Returns a copy of the cursor state moved to `values`, as Backstage builds next and previous
+ * cursors. */
 static json_t *derive_cursor(const json_t *cursor, json_t *values, json_t *first, int previous,
                              int64_t total)
 {
@@ -438,7 +588,6 @@ int gr_catalog_query_run(gr_db *db, const gr_catalog_query *query, const gr_cata
                          gr_catalog_page *page)
 {
     const json_t *carried_total = json_object_get(query->cursor, "totalItems");
-    gr_catalog_sql page_stmt = GR_CATALOG_SQL_INIT;
     gr_catalog_sql count_stmt = GR_CATALOG_SQL_INIT;
     gr_db_conn *conn = NULL;
     char **texts = NULL;
@@ -449,13 +598,15 @@ int gr_catalog_query_run(gr_db *db, const gr_catalog_query *query, const gr_cata
     int rc;
 
     plan_init(&p, query->cursor, query->access);
-    rc = page_sql(&p, query, p.backwards ? query->limit : query->limit + 1, &page_stmt);
-    if (rc == GR_OK && query->count && carried_total == NULL)
-        rc = count_sql(&p, &count_stmt);
+    if (query->count && carried_total == NULL)
+        rc = count_sql(&p, false, &count_stmt);
+    else
+        rc = GR_OK;
     if (rc == GR_OK)
         rc = gr_db_acquire(db, GR_DB_READ, &conn);
     if (rc == GR_OK && query->limit > 0)
-        rc = read_rows(conn, &page_stmt, &texts, &keys, &count);
+        rc = read_page(conn, &p, query, p.backwards ? query->limit : query->limit + 1, &texts,
+                       &keys, &count);
     if (rc == GR_OK && count_stmt.text.len > 0)
         rc = read_count(conn, &count_stmt, &page->total);
     else if (carried_total != NULL)
@@ -489,7 +640,6 @@ done:
     free(texts);
     free(keys);
     gr_db_release(conn);
-    gr_catalog_sql_free(&page_stmt);
     gr_catalog_sql_free(&count_stmt);
     plan_free(&p);
     return rc;
