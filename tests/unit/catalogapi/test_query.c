@@ -555,6 +555,206 @@ static void offset_into_missing_values(void **state)
     gr_catalog_query_free(&query);
 }
 
+/* Returns metadata.name of every item of a page as a JSON array. */
+static json_t *name_list(const gr_catalog_page *page)
+{
+    char *text = gr_xasprintf("[%s]", gr_buf_cstr(&page->items));
+    json_t *items = json_loads(text, 0, NULL);
+    json_t *names = json_array();
+    size_t index;
+    json_t *item;
+
+    if (items == NULL)
+        fail_msg("page is not JSON: %.300s", text);
+    json_array_foreach(items, index, item)
+    {
+        json_array_append(names, json_object_get(json_object_get(item, "metadata"), "name"));
+    }
+    json_decref(items);
+    free(text);
+    return names;
+}
+
+/* Runs a first request and returns the names of its page as a JSON array. */
+static json_t *first_page(gr_db *db, const char *filter, const char *order, const char *full_text,
+                          const json_t *access, int64_t limit, int64_t offset,
+                          gr_catalog_page *page)
+{
+    gr_catalog_query query = {0};
+
+    gr_catalog_query_first(&query, filter ? json_loads(filter, 0, NULL) : NULL,
+                           json_loads(order, 0, NULL),
+                           full_text ? json_loads(full_text, 0, NULL) : NULL);
+    query.limit = limit;
+    query.offset = offset;
+    query.access = access;
+    if (gr_catalog_query_run(db, &query, NULL, page) != GR_OK)
+        fail_msg("query %s %s: %s", order, filter ? filter : "", gr_error_last());
+    gr_catalog_query_free(&query);
+    return name_list(page);
+}
+
+/* Runs the page of `cursor` with `limit`; returns its names as a JSON array. */
+static json_t *cursor_page(gr_db *db, const json_t *cursor, const json_t *access, int64_t limit,
+                           gr_catalog_page *page)
+{
+    gr_catalog_query query = {0};
+
+    gr_catalog_query_continue(&query, through_client(cursor));
+    query.limit = limit;
+    query.access = access;
+    if (gr_catalog_query_run(db, &query, NULL, page) != GR_OK)
+        fail_msg("cursor query: %s", gr_error_last());
+    gr_catalog_query_free(&query);
+    return name_list(page);
+}
+
+/* Returns items [from, from + count) of `all`, as far as it has them. */
+static json_t *slice(const json_t *all, size_t from, size_t count)
+{
+    json_t *part = json_array();
+
+    for (size_t i = from; i < from + count && i < json_array_size(all); i++)
+        json_array_append(part, json_array_get(all, i));
+    return part;
+}
+
+/* Fails with both lists when `got` is not `expected`. */
+static void assert_names(const json_t *got, const json_t *expected, const char *what,
+                         const char *order, const char *filter, int64_t limit, int64_t offset)
+{
+    char *a, *b;
+
+    if (json_equal(got, expected))
+        return;
+    a = json_dumps(got, JSON_COMPACT);
+    b = json_dumps(expected, JSON_COMPACT);
+    fail_msg("%s (order %s, filter %s, limit %lld, offset %lld): got %s, expected %s", what, order,
+             filter ? filter : "none", (long long)limit, (long long)offset, a, b);
+}
+
+/*
+ * Pages through a query with every limit and offset: forward pages join up
+ * to the whole list, previous cursors return the same pages, and each
+ * offset starts where the whole list says.
+ */
+static void check_paging(gr_db *db, const char *filter, const char *order, const char *full_text,
+                         const json_t *access, size_t expected_total)
+{
+    gr_catalog_page whole = GR_CATALOG_PAGE_INIT;
+    json_t *all = first_page(db, filter, order, full_text, access, 1000, 0, &whole);
+    size_t n = json_array_size(all);
+
+    assert_int_equal(whole.total, (int64_t)expected_total);
+    assert_null(whole.next);
+    for (int64_t limit = 1; limit <= (int64_t)n + 1; limit++) {
+        gr_catalog_page pages[64];
+        json_t *got[64];
+        json_t *joined = json_array();
+        size_t count = 1;
+
+        pages[0] = (gr_catalog_page)GR_CATALOG_PAGE_INIT;
+        got[0] = first_page(db, filter, order, full_text, access, limit, 0, &pages[0]);
+        assert_int_equal(pages[0].total, (int64_t)expected_total);
+        json_array_extend(joined, got[0]);
+        while (pages[count - 1].next != NULL) {
+            assert_true(count < 64);
+            pages[count] = (gr_catalog_page)GR_CATALOG_PAGE_INIT;
+            got[count] = cursor_page(db, pages[count - 1].next, access, limit, &pages[count]);
+            assert_int_equal(pages[count].total, (int64_t)expected_total);
+            json_array_extend(joined, got[count]);
+            count++;
+        }
+        assert_names(joined, all, "forward pages", order, filter, limit, 0);
+
+        /* Back from the last page by previous cursors. */
+        for (size_t k = count - 1; k > 0; k--) {
+            gr_catalog_page back = GR_CATALOG_PAGE_INIT;
+            json_t *names;
+
+            if (pages[k].prev == NULL)
+                fail_msg("page %zu of limit %lld has no previous cursor (order %s)", k,
+                         (long long)limit, order);
+            names = cursor_page(db, pages[k].prev, access, limit, &back);
+            assert_names(names, got[k - 1], "previous page", order, filter, limit, (int64_t)k);
+            if (k == 1 && back.prev != NULL)
+                fail_msg("the first page reached backwards has a previous cursor (order %s)",
+                         order);
+            json_decref(names);
+            gr_catalog_page_free(&back);
+        }
+        assert_null(pages[0].prev);
+        for (size_t k = 0; k < count; k++) {
+            json_decref(got[k]);
+            gr_catalog_page_free(&pages[k]);
+        }
+        json_decref(joined);
+
+        /* Every offset, at and across the boundary. */
+        for (int64_t offset = 0; offset <= (int64_t)n + 1; offset++) {
+            gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+            json_t *names = first_page(db, filter, order, full_text, access, limit, offset, &page);
+            json_t *expected = slice(all, (size_t)offset, (size_t)limit);
+
+            assert_names(names, expected, "offset page", order, filter, limit, offset);
+            json_decref(names);
+            json_decref(expected);
+            gr_catalog_page_free(&page);
+        }
+    }
+
+    /* A limit of 0 returns no entities and the count. */
+    {
+        gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+        json_t *names = first_page(db, filter, order, full_text, access, 0, 3, &page);
+
+        assert_int_equal(json_array_size(names), 0);
+        assert_int_equal(page.total, (int64_t)expected_total);
+        json_decref(names);
+        gr_catalog_page_free(&page);
+    }
+    json_decref(all);
+    gr_catalog_page_free(&whole);
+}
+
+/* Entities that lack the order field page like the others, whatever the query. */
+static void paging_with_missing_values(void **state)
+{
+    db_fixture *fixture = *state;
+    json_t *access = json_loads("{\"$not\":{\"kind\":\"group\"}}", 0, NULL);
+
+    seed_catalog(fixture);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", NULL,
+                 NULL, 12);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.lifecycle\",\"order\":\"desc\"}]", NULL,
+                 NULL, 12);
+    check_paging(fixture->db, "{\"spec.owner\":\"team-b\"}",
+                 "[{\"field\":\"spec.type\",\"order\":\"desc\"}]", NULL, NULL, 4);
+    check_paging(fixture->db, "{\"kind\":\"component\"}",
+                 "[{\"field\":\"metadata.title\",\"order\":\"asc\"}]", NULL, NULL, 4);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.owner\",\"order\":\"asc\"}]",
+                 "{\"term\":\"a\",\"fields\":[\"metadata.name\"]}", NULL, 7);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.owner\",\"order\":\"asc\"}]",
+                 "{\"term\":\"team\"}", NULL, 8);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.lifecycle\",\"order\":\"desc\"}]", NULL,
+                 access, 10);
+    check_paging(fixture->db, NULL, "[{\"field\":\"no.such.field\",\"order\":\"desc\"}]", NULL,
+                 NULL, 12);
+    json_decref(access);
+}
+
+/* An order field with several values lists an entity once per value, then the others. */
+static void paging_with_several_values(void **state)
+{
+    db_fixture *fixture = *state;
+
+    seed_catalog(fixture);
+    check_paging(fixture->db, NULL, "[{\"field\":\"metadata.tags\",\"order\":\"asc\"}]", NULL,
+                 NULL, 12);
+    check_paging(fixture->db, "{\"kind\":\"component\"}",
+                 "[{\"field\":\"metadata.tags\",\"order\":\"desc\"}]", NULL, NULL, 4);
+}
+
 static void cursor_previous_pages(void **state)
 {
     db_fixture *fixture = *state;
@@ -885,6 +1085,8 @@ int main(void)
         DB_TEST_BOTH(non_ascii_capitals_matched),
         DB_TEST_BOTH(cursor_previous_from_missing_values),
         DB_TEST_BOTH(offset_into_missing_values),
+        DB_TEST_BOTH(paging_with_missing_values),
+        DB_TEST_BOTH(paging_with_several_values),
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),

@@ -194,6 +194,32 @@ static void keyset_condition(const plan *p, const char *id_column, gr_catalog_sq
 }
 
 /*
+ * Appends the condition on the order field's search rows `s` that match the
+ * query: one row per value, so an entity with several values has several.
+ */
+static int valued_rows_condition(const plan *p, gr_catalog_sql *sql)
+{
+    int rc;
+
+    gr_catalog_sql_puts(sql, "s.key = ");
+    gr_catalog_sql_param(sql, p->sort_key);
+    gr_catalog_sql_puts(sql, " AND s.value IS NOT NULL AND ");
+    rc = gr_catalog_filter_to_sql(p->filter, "s.entity_id", sql);
+    if (rc != GR_OK)
+        return rc;
+    if (p->term != NULL && term_in_sort_rows(p)) {
+        char *pattern = gr_xasprintf("%%%s%%", p->term);
+
+        gr_catalog_sql_puts(sql, " AND s.value LIKE ");
+        gr_catalog_sql_param(sql, pattern);
+        free(pattern);
+    } else if (p->term != NULL) {
+        full_text_condition(p, "s.entity_id", sql);
+    }
+    return GR_OK;
+}
+
+/*
  * Builds the statement that selects one page: (entity_id, sort value, final_entity). With an
  * order field, it reads only the entities that have a value for it; null_page_sql() reads the
  * others, which come after them. `keyset` false starts at the first row in page order.
@@ -207,21 +233,10 @@ static int page_sql(const plan *p, const gr_catalog_query *query, int64_t rows, 
 
     if (p->sort_key != NULL) {
         gr_catalog_sql_puts(sql, "WITH page AS (SELECT s.entity_id AS entity_id, s.value AS "
-                                 "sort_value FROM catalog_search s WHERE s.key = ");
-        gr_catalog_sql_param(sql, p->sort_key);
-        gr_catalog_sql_puts(sql, " AND s.value IS NOT NULL AND ");
-        rc = gr_catalog_filter_to_sql(p->filter, "s.entity_id", sql);
+                                 "sort_value FROM catalog_search s WHERE ");
+        rc = valued_rows_condition(p, sql);
         if (rc != GR_OK)
             return rc;
-        if (p->term != NULL && term_in_sort_rows(p)) {
-            char *pattern = gr_xasprintf("%%%s%%", p->term);
-
-            gr_catalog_sql_puts(sql, " AND s.value LIKE ");
-            gr_catalog_sql_param(sql, pattern);
-            free(pattern);
-        } else if (p->term != NULL) {
-            full_text_condition(p, "s.entity_id", sql);
-        }
         if (keyset)
             keyset_condition(p, "s.entity_id", sql);
         gr_buf_printf(&sql->text, " ORDER BY s.value %s, s.entity_id %s", dir, dir);
@@ -342,10 +357,8 @@ static int null_page_sql(const plan *p, int64_t rows, int64_t offset, bool keyse
 /*
  * Builds the statement that counts every match of the query. Search rows
  * exist only for stitched entities, so the count never reads an entity.
- * With `valued_only`, it counts only the matches that have a value for the
- * order field.
  */
-static int count_sql(const plan *p, bool valued_only, gr_catalog_sql *sql)
+static int count_sql(const plan *p, gr_catalog_sql *sql)
 {
     const char *id_column = p->driver_key ? "d.entity_id" : "fe.entity_id";
     int rc;
@@ -364,7 +377,7 @@ static int count_sql(const plan *p, bool valued_only, gr_catalog_sql *sql)
     }
     if (rc != GR_OK)
         return rc;
-    if (valued_only || !nulls_possible(p))
+    if (!nulls_possible(p))
         has_sort_value(p, id_column, sql);
     if (p->term != NULL)
         full_text_condition(p, id_column, sql);
@@ -478,8 +491,8 @@ static int read_nulls(gr_db_conn *conn, const plan *p, int64_t wanted, int64_t o
                       count);
 }
 
-/* The offset of an initial request within the entities without a value: what the valued
- * matches did not use up. */
+/* The offset of an initial request within the entities without a value: what the rows with a
+ * value did not use up. */
 static int null_offset(gr_db_conn *conn, const plan *p, const gr_catalog_query *query, int64_t *out)
 {
     gr_catalog_sql sql = GR_CATALOG_SQL_INIT;
@@ -489,7 +502,9 @@ static int null_offset(gr_db_conn *conn, const plan *p, const gr_catalog_query *
     *out = 0;
     if (query->offset <= 0 || json_object_get(query->cursor, "orderFieldValues") != NULL)
         return GR_OK;
-    rc = count_sql(p, true, &sql);
+    /* The valued part of the list has a row per value, so rows are counted, not entities. */
+    gr_catalog_sql_puts(&sql, "SELECT COUNT(*) FROM catalog_search s WHERE ");
+    rc = valued_rows_condition(p, &sql);
     if (rc == GR_OK)
         rc = read_count(conn, &sql, &valued);
     gr_catalog_sql_free(&sql);
@@ -599,7 +614,7 @@ int gr_catalog_query_run(gr_db *db, const gr_catalog_query *query, const gr_cata
 
     plan_init(&p, query->cursor, query->access);
     if (query->count && carried_total == NULL)
-        rc = count_sql(&p, false, &count_stmt);
+        rc = count_sql(&p, &count_stmt);
     else
         rc = GR_OK;
     if (rc == GR_OK)

@@ -18,9 +18,10 @@
  *   value, one row per (entity, key, value), written in the same transaction
  *   as the entity's final_entities row.
  * Order: by the order field's search value and then the entity id, or by
- * the entity id alone. As in Backstage, only entities that have a value for
- * the order field are returned, and an entity with several values for it
- * (an array) appears once per value.
+ * the entity id alone. As in Backstage, entities without a value for the
+ * order field come after the others, by entity id (descending for a
+ * descending order), and an entity with several values for it (an array)
+ * appears once per value.
  */
 
 /** Page size when the request names none, as in Backstage. */
