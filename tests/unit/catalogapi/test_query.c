@@ -636,7 +636,7 @@ static void assert_names(const json_t *got, const json_t *expected, const char *
 /*
  * Pages through a query with every limit and offset: forward pages join up
  * to the whole list, previous cursors return the same pages, and each
- * offset starts where the whole list says.
+ * offset starts at its place in the whole list.
  */
 static void check_paging(gr_db *db, const char *filter, const char *order, const char *full_text,
                          const json_t *access, size_t expected_total)
@@ -753,6 +753,206 @@ static void paging_with_several_values(void **state)
                  NULL, 12);
     check_paging(fixture->db, "{\"kind\":\"component\"}",
                  "[{\"field\":\"metadata.tags\",\"order\":\"desc\"}]", NULL, NULL, 4);
+}
+
+/* Checks `got` as assert_names() does and frees `expected`. */
+static void assert_names_taken(const json_t *got, json_t *expected, const char *what,
+                               const char *order, const char *filter, int64_t limit,
+                               int64_t offset)
+{
+    assert_names(got, expected, what, order, filter, limit, offset);
+    json_decref(expected);
+}
+
+/* A value over the stored length has no search value, so its entity pages with the others. */
+static void paging_with_long_values(void **state)
+{
+    db_fixture *fixture = *state;
+    char long_value[260];
+    char *entity;
+    const char *entities[1];
+
+    memset(long_value, 'x', sizeof(long_value) - 1);
+    long_value[sizeof(long_value) - 1] = '\0';
+    entity = gr_xasprintf("{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+                          "\"metadata\":{\"name\":\"long-life\",\"namespace\":\"default\","
+                          "\"uid\":\"uid-00\"},\"spec\":{\"lifecycle\":\"%s\"}}",
+                          long_value);
+    entities[0] = entity;
+    seed_catalog(fixture);
+    catalog_fixture_insert(fixture->db, entities, 1);
+    check_paging(fixture->db, NULL, "[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]", NULL,
+                 NULL, 13);
+    free(entity);
+}
+
+/* Decodes a cursor written by hand, runs it and returns the result code. */
+static int run_crafted(gr_db *db, const char *text, json_t **names)
+{
+    json_t *raw = json_loads(text, 0, NULL);
+    char *encoded = gr_catalog_cursor_encode(raw);
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    json_t *cursor = NULL;
+    int rc;
+
+    assert_non_null(raw);
+    *names = NULL;
+    rc = gr_catalog_cursor_decode(encoded, &cursor);
+    if (rc == GR_OK) {
+        gr_catalog_query_continue(&query, cursor);
+        query.limit = 3;
+        rc = gr_catalog_query_run(db, &query, NULL, &page);
+        if (rc == GR_OK)
+            *names = name_list(&page);
+        gr_catalog_query_free(&query);
+        gr_catalog_page_free(&page);
+    }
+    free(encoded);
+    json_decref(raw);
+    return rc;
+}
+
+/* Cursors written by hand into the entities without a value run or are rejected as malformed. */
+static void cursor_crafted_null_values(void **state)
+{
+    static const char *const order = "\"orderFields\":[{\"field\":\"spec.lifecycle\","
+                                     "\"order\":\"asc\"}]";
+    db_fixture *fixture = *state;
+    json_t *names;
+    char *text;
+
+    seed_catalog(fixture);
+
+    /* An unknown id between uid-07 and uid-08 continues at uid-08. */
+    text = gr_xasprintf("{%s,\"isPrevious\":false,\"orderFieldValues\":[null,\"uid-075\"]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    assert_names_taken(names, json_pack("[s,s,s]", "alice", "bob", "db"), "unknown id", order, NULL,
+                 3, 0);
+    json_decref(names);
+    free(text);
+
+    /* Backwards from the same id. */
+    text = gr_xasprintf("{%s,\"isPrevious\":true,\"orderFieldValues\":[null,\"uid-075\"]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    assert_names_taken(names, json_pack("[s,s,s]", "Upper-Case", "team-a", "team-b"), "previous",
+                 order, NULL, 3, 0);
+    json_decref(names);
+    free(text);
+
+    /* Past the last id. */
+    text = gr_xasprintf("{%s,\"isPrevious\":false,\"orderFieldValues\":[null,\"zzz\"]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    assert_int_equal(json_array_size(names), 0);
+    json_decref(names);
+    free(text);
+    /* Before the first id come the last entities with a value. */
+    text = gr_xasprintf("{%s,\"isPrevious\":true,\"orderFieldValues\":[null,\"\"]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    assert_names_taken(names, json_pack("[s,s,s]", "z-library", "payments-api", "Upper-Case"),
+                 "before the first id", order, NULL, 3, 0);
+    json_decref(names);
+    free(text);
+
+    /* [null] alone and [null, null] run without an error. */
+    text = gr_xasprintf("{%s,\"isPrevious\":false,\"orderFieldValues\":[null]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    json_decref(names);
+    free(text);
+    text = gr_xasprintf("{%s,\"isPrevious\":true,\"orderFieldValues\":[null,null]}", order);
+    assert_ok(run_crafted(fixture->db, text, &names));
+    json_decref(names);
+    free(text);
+
+    /* An id that is not a string is malformed. */
+    text = gr_xasprintf("{%s,\"isPrevious\":false,\"orderFieldValues\":[null,7]}", order);
+    assert_int_equal(run_crafted(fixture->db, text, &names), GR_EINVALID);
+    assert_null(names);
+    free(text);
+}
+
+/* A full-text filter with an empty list of fields matches nothing, with or without nulls. */
+static void full_text_no_fields(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    json_t *names;
+
+    seed_catalog(fixture);
+    names = first_page(fixture->db, NULL, "[{\"field\":\"spec.lifecycle\",\"order\":\"asc\"}]",
+                       "{\"term\":\"a\",\"fields\":[]}", NULL, 5, 0, &page);
+    assert_int_equal(json_array_size(names), 0);
+    assert_int_equal(page.total, 0);
+    json_decref(names);
+    gr_catalog_page_free(&page);
+
+    names = first_page(fixture->db, NULL, "[]", "{\"term\":\"a\",\"fields\":[]}", NULL, 5, 0,
+                       &page);
+    assert_int_equal(json_array_size(names), 0);
+    assert_int_equal(page.total, 0);
+    json_decref(names);
+    gr_catalog_page_free(&page);
+}
+
+/* Invalid UTF-8, longer lower cases and long texts lower-case without reading past the end. */
+static void lower_search_edge_cases(void **state)
+{
+    static const struct {
+        const char *input;
+        const char *expected;
+    } cases[] = {
+        {"\xc8\xba", "\xe2\xb1\xa5"},           /* U+023A lowers to the 3-byte U+2C65 */
+        {"A\xc8\xba" "B", "a\xe2\xb1\xa5" "b"},
+        {"\xc3", "\xc3\xa3"},                   /* a lone lead byte reads as U+00C3 */
+        {"\xe2\x82", "\xc3\xa2\xc2\x82"},       /* a cut sequence reads byte by byte */
+        {"\xff\xfe", "\xc3\xbf\xc3\xbe"},
+        {"\xc3\x84PFEL", "\xc3\xa4pfel"},
+    };
+    size_t long_len = 300000;
+    char *long_text = gr_xmalloc(long_len + 1);
+    char *lower;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lower = gr_catalog_lower_search(cases[i].input);
+        assert_string_equal(lower, cases[i].expected);
+        free(lower);
+    }
+    for (size_t i = 0; i < long_len; i += 2) {
+        long_text[i] = '\xc8';
+        long_text[i + 1] = '\xba';
+    }
+    long_text[long_len] = '\0';
+    lower = gr_catalog_lower_search(long_text);
+    assert_int_equal(strlen(lower), long_len / 2 * 3);
+    free(lower);
+    free(long_text);
+}
+
+/* Filters with invalid UTF-8 in keys and values run and match nothing. */
+static void filter_invalid_utf8(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *filters[] = {"kind=\xff\xc8", "\xc3=\xe2\x82", "metadata.tags=\xc8\xba\xc3"};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    gr_catalog_query query = {0};
+    json_t *predicate = NULL;
+    json_t *names;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_filter_parse(filters, 3, &predicate));
+    gr_catalog_query_first(&query, predicate,
+                           json_loads("[{\"field\":\"\xc8\xba\xff\",\"order\":\"asc\"}]", 0, NULL),
+                           json_pack("{s:s}", "term", "\xc8\xba\xe2"));
+    query.limit = 5;
+    if (gr_catalog_query_run(fixture->db, &query, NULL, &page) != GR_OK)
+        fail_msg("query: %s", gr_error_last());
+    names = name_list(&page);
+    assert_int_equal(json_array_size(names), 0);
+    assert_int_equal(page.total, 0);
+    json_decref(names);
+    gr_catalog_page_free(&page);
+    gr_catalog_query_free(&query);
 }
 
 static void cursor_previous_pages(void **state)
@@ -1087,6 +1287,11 @@ int main(void)
         DB_TEST_BOTH(offset_into_missing_values),
         DB_TEST_BOTH(paging_with_missing_values),
         DB_TEST_BOTH(paging_with_several_values),
+        DB_TEST_BOTH(paging_with_long_values),
+        DB_TEST_BOTH(cursor_crafted_null_values),
+        DB_TEST_BOTH(full_text_no_fields),
+        cmocka_unit_test(lower_search_edge_cases),
+        DB_TEST_BOTH(filter_invalid_utf8),
         DB_TEST_BOTH(sql_filter_params),
         DB_TEST_BOTH(sql_contains_object_rejected),
         DB_TEST_SQLITE(sql_filter_many_conditions),

@@ -142,10 +142,16 @@ static void plan_init(plan *p, const json_t *cursor, const json_t *access)
 /* Appends `AND <id> IN (entities whose text fields contain the term)`. */
 static void full_text_condition(const plan *p, const char *id_column, gr_catalog_sql *sql)
 {
-    char *pattern = gr_xasprintf("%%%s%%", p->term);
+    char *pattern;
     size_t index;
     json_t *item;
 
+    if (json_array_size(p->text_fields) == 0) {
+        /* With no field to search in, nothing matches. PostgreSQL rejects an empty IN list. */
+        gr_catalog_sql_puts(sql, " AND 1 = 0");
+        return;
+    }
+    pattern = gr_xasprintf("%%%s%%", p->term);
     gr_buf_printf(&sql->text,
                   " AND %s IN (SELECT st.entity_id FROM catalog_search st WHERE st.key IN (",
                   id_column);
