@@ -373,7 +373,7 @@ static void insert_paging_rows(gr_db *db)
 
 /*
  * The owner statement fills a page with matching rows only: the first page
- * of the failed rows owned by team-x holds GR_CATALOG_UNPROCESSED_PAGE of
+ * of the failed rows owned by team-x contains GR_CATALOG_UNPROCESSED_PAGE of
  * them, although they are one row in PAGING_EVERY of the table.
  */
 static void owner_statement_pages_matches(void **state)
@@ -573,7 +573,7 @@ static void capture_line(gr_log_level level, const char *line, void *payload)
  * around it that match are still listed, on both databases. Without the
  * filter it is listed with null. SQLite skips it in the statement, so it is
  * never parsed and logged. PostgreSQL cannot skip it, so the list goes on
- * with the filter in C, and says so in the log.
+ * with the filter in C and logs a warning.
  */
 static void owner_filter_skips_invalid_json(void **state)
 {

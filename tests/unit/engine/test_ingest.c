@@ -299,8 +299,8 @@ static int64_t index_count(engine_fixture *fixture, const char *name)
     return engine_count(fixture, sql, name);
 }
 
-/* A catalog made before one index replaced the key/value and original-value indexes
- * gets the new index, without the two, when it is migrated again; its filters still match. */
+/* A catalog made with the separate key/value and original-value indexes gets the covering
+ * index in their place when it is migrated again. Its filters still match. */
 static void search_index_merged_on_upgrade(void **state)
 {
     engine_fixture *fixture = *state;

@@ -13,10 +13,10 @@
  * (entity_id, key); without that index SQLite walks every value of the key.
  * The legacy list pages through entity refs and needs only the ids.
  *
- * One index on (key, value, entity_id, original_value) replaces the two that
- * versions 1 and 2 created on (key, value, entity_id) and (key,
- * original_value, entity_id), as the engine's migration 8 does; versions 1
- * and 2 now create that index, so that a new database never builds the two.
+ * Version 4, like the engine's migration 8, replaces the indexes on (key,
+ * value, entity_id) and (key, original_value, entity_id) with one on (key,
+ * value, entity_id, original_value). Versions 1 and 2 now create that index,
+ * so a new database never builds the two.
  * The first load of 100,000 entities builds it in about half the time of the
  * two, and the database is about 200 MiB smaller.
  */

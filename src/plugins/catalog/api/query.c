@@ -468,7 +468,7 @@ static int read_count(gr_db_conn *conn, const gr_catalog_sql *sql, int64_t *out)
     return rc;
 }
 
-/* Runs the statement that `built` says was built, appends its rows and frees it. */
+/* Runs `sql` when building it returned GR_OK in `built`, appends its rows and frees it. */
 static int read_built(gr_db_conn *conn, gr_catalog_sql *sql, int built, char ***texts,
                       row_key **keys, size_t *count)
 {

@@ -285,9 +285,9 @@ static int list_page(gr_db_conn *conn, list_state *state, bool *more)
  * Continues a PostgreSQL list whose owner statement failed with the
  * statement without the filter, so that owner_matches() filters every
  * further row in C. The cast of the text column to jsonb raises an error on
- * text that is not JSON, which only a database edited by hand contains, and
- * PostgreSQL 15 and older have no test that could skip such a row
- * (pg_input_is_valid() and IS JSON came in PostgreSQL 16). The rest of such
+ * text that is not JSON, which only a database edited by hand contains.
+ * PostgreSQL 15 and older have no test that could skip such a row, because
+ * pg_input_is_valid() and IS JSON came in PostgreSQL 16. The rest of such
  * a list costs what a list without the filter costs, and the row matches no
  * owner. The failed statement returned no row, because PostgreSQL returns a
  * whole result or an error, so the list goes on after the previous page.
