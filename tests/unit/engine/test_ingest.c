@@ -12,6 +12,7 @@
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/process.h"
+#include "plugins/catalog/engine/sql.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char org_yaml[] =
@@ -299,23 +300,29 @@ static int64_t index_count(engine_fixture *fixture, const char *name)
     return engine_count(fixture, sql, name);
 }
 
+/* Ingests the test catalog and stops the engine, leaving the database for the test. */
+static void ingest_and_stop(engine_fixture *fixture)
+{
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+    gr_catalog_free(fixture->catalog);
+    fixture->catalog = NULL;
+}
+
 /* A catalog made with the separate key/value and original-value indexes gets the covering
  * index in their place when it is migrated again. Its filters still match. */
 static void search_index_merged_on_upgrade(void **state)
 {
     engine_fixture *fixture = *state;
 
-    write_catalog(fixture);
-    engine_start(fixture, config_all_kinds);
-    engine_idle(fixture);
-    gr_catalog_free(fixture->catalog);
-    fixture->catalog = NULL;
+    ingest_and_stop(fixture);
     exec_sql(fixture, "DROP INDEX catalog_search_key_value_entity_original;"
                       "CREATE INDEX catalog_search_key_value_entity"
                       " ON catalog_search (key, value, entity_id);"
                       "CREATE INDEX catalog_search_key_original"
                       " ON catalog_search (key, original_value, entity_id);"
-                      "DELETE FROM schema_migrations WHERE component = 'catalog' AND version = 8;"
+                      "DELETE FROM schema_migrations WHERE component = 'catalog' AND version >= 8;"
                       "DELETE FROM schema_migrations WHERE component = 'catalog_api'"
                       " AND version = 4");
     assert_int_equal(index_count(fixture, "catalog_search_key_value_entity"), 1);
@@ -330,6 +337,131 @@ static void search_index_merged_on_upgrade(void **state)
                                   "'metadata.name' AND value = ?",
                                   "shop"),
                      1);
+}
+
+static const char shop_search_sql[] =
+    "SELECT COUNT(*) FROM catalog_search WHERE entity_id = "
+    "(SELECT entity_id FROM catalog_refresh_state WHERE entity_ref = ?)";
+static const char shop_relations_sql[] =
+    "SELECT COUNT(*) FROM catalog_relations WHERE originating_entity_id = "
+    "(SELECT entity_id FROM catalog_refresh_state WHERE entity_ref = ?)";
+static const char any_search_sql[] = "SELECT COUNT(*) FROM catalog_search WHERE entity_id = ?";
+static const char any_relations_sql[] =
+    "SELECT COUNT(*) FROM catalog_relations WHERE originating_entity_id = ?";
+
+/* Foreign keys declared on `table`. */
+static int64_t foreign_key_count(engine_fixture *fixture, const char *table)
+{
+    const char *sql = gr_db_dialect(fixture->db->db) == GR_DB_SQLITE
+                          ? "SELECT COUNT(*) FROM pragma_foreign_key_list(?)"
+                          : "SELECT COUNT(*) FROM information_schema.table_constraints "
+                            "WHERE constraint_type = 'FOREIGN KEY' AND table_name = ?";
+
+    return engine_count(fixture, sql, table);
+}
+
+/*
+ * Deletes the refresh-state row of shop, as DELETE /entities/by-uid does, and checks that its
+ * search rows and the relations it emitted went with it, through the delete triggers that
+ * replace the foreign keys of catalog_search and catalog_relations.
+ */
+static void delete_shop_and_check_cascades(engine_fixture *fixture)
+{
+    char *shop_id = NULL;
+    gr_db_conn *conn = NULL;
+
+    assert_int_equal(gr_db_acquire(fixture->db->db, GR_DB_READ, &conn), GR_OK);
+    assert_int_equal(gr_catalog__query_text(conn, &shop_id,
+                                            "SELECT entity_id FROM catalog_refresh_state "
+                                            "WHERE entity_ref = ?",
+                                            "s", "component:default/shop"),
+                     GR_OK);
+    gr_db_release(conn);
+    assert_true(engine_count(fixture, shop_search_sql, "component:default/shop") > 10);
+    assert_true(engine_count(fixture, shop_relations_sql, "component:default/shop") >= 4);
+
+    exec_sql(fixture, "DELETE FROM catalog_refresh_state WHERE entity_ref = 'component:default/shop'");
+
+    assert_int_equal(engine_count(fixture, any_search_sql, shop_id), 0);
+    assert_int_equal(engine_count(fixture, any_relations_sql, shop_id), 0);
+    assert_true(engine_count(fixture, shop_search_sql, "api:default/shop-api") > 10);
+    free(shop_id);
+}
+
+/* The search rows and relations carry no foreign key, and deleting an entity still deletes
+ * its search rows and the relations it emitted. */
+static void cascades_without_foreign_keys(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    ingest_and_stop(fixture);
+
+    assert_int_equal(foreign_key_count(fixture, "catalog_search"), 0);
+    assert_int_equal(foreign_key_count(fixture, "catalog_relations"), 0);
+    assert_int_equal(foreign_key_count(fixture, "catalog_final_entities"), 1);
+    delete_shop_and_check_cascades(fixture);
+}
+
+/* Puts back the foreign keys of catalog_search and catalog_relations that catalogs made before
+ * migration 9 have, with their rows, and removes the record of that migration. */
+static void restore_foreign_keys(engine_fixture *fixture)
+{
+    if (gr_db_dialect(fixture->db->db) == GR_DB_SQLITE) {
+        exec_sql(fixture,
+                 "DROP TRIGGER catalog_search_follows_final_entities;"
+                 "DROP TRIGGER catalog_relations_follow_refresh_state;"
+                 "CREATE TABLE search_before (entity_id TEXT NOT NULL REFERENCES "
+                 "catalog_final_entities (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, "
+                 "original_value TEXT, value TEXT);"
+                 "INSERT INTO search_before SELECT entity_id, key, original_value, value "
+                 "FROM catalog_search;"
+                 "DROP TABLE catalog_search;"
+                 "ALTER TABLE search_before RENAME TO catalog_search;"
+                 "CREATE TABLE relations_before (originating_entity_id TEXT NOT NULL REFERENCES "
+                 "catalog_refresh_state (entity_id) ON DELETE CASCADE, source_entity_ref TEXT "
+                 "NOT NULL, type TEXT NOT NULL, target_entity_ref TEXT NOT NULL);"
+                 "INSERT INTO relations_before SELECT originating_entity_id, source_entity_ref, "
+                 "type, target_entity_ref FROM catalog_relations;"
+                 "DROP TABLE catalog_relations;"
+                 "ALTER TABLE relations_before RENAME TO catalog_relations;");
+    } else {
+        exec_sql(fixture,
+                 "DROP TRIGGER catalog_search_follows_final_entities ON catalog_final_entities;"
+                 "DROP TRIGGER catalog_relations_follow_refresh_state ON catalog_refresh_state;"
+                 "ALTER TABLE catalog_search ADD FOREIGN KEY (entity_id) REFERENCES "
+                 "catalog_final_entities (entity_id) ON DELETE CASCADE;"
+                 "ALTER TABLE catalog_relations ADD FOREIGN KEY (originating_entity_id) "
+                 "REFERENCES catalog_refresh_state (entity_id) ON DELETE CASCADE;");
+    }
+    exec_sql(fixture, "DELETE FROM schema_migrations WHERE component = 'catalog' AND version = 9");
+}
+
+/* A catalog made before migration 9 keeps every search row and relation through it, loses the
+ * two foreign keys and gets the triggers in their place, with its indexes. */
+static void cascades_as_triggers_on_upgrade(void **state)
+{
+    engine_fixture *fixture = *state;
+    int64_t search_rows, relations;
+
+    ingest_and_stop(fixture);
+    search_rows = engine_count(fixture, "SELECT COUNT(*) FROM catalog_search", NULL);
+    relations = engine_count(fixture, "SELECT COUNT(*) FROM catalog_relations", NULL);
+    restore_foreign_keys(fixture);
+    assert_int_equal(foreign_key_count(fixture, "catalog_search"), 1);
+    assert_int_equal(foreign_key_count(fixture, "catalog_relations"), 1);
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    assert_int_equal(foreign_key_count(fixture, "catalog_search"), 0);
+    assert_int_equal(foreign_key_count(fixture, "catalog_relations"), 0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_search", NULL),
+                     search_rows);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_relations", NULL),
+                     relations);
+    assert_int_equal(index_count(fixture, "catalog_search_key_value_entity_original"), 1);
+    assert_int_equal(index_count(fixture, "catalog_search_entity_key_value"), 1);
+    assert_int_equal(index_count(fixture, "catalog_relations_source_entity_ref"), 1);
+    assert_int_equal(index_count(fixture, "catalog_relations_originating_entity_id"), 1);
+    delete_shop_and_check_cascades(fixture);
 }
 
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
@@ -502,6 +634,8 @@ int main(void)
         ENGINE_TEST_SQLITE(search_index_after_stop),
         ENGINE_TEST_SQLITE(search_index_left_to_engine),
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
+        ENGINE_TEST_BOTH(cascades_without_foreign_keys),
+        ENGINE_TEST_BOTH(cascades_as_triggers_on_upgrade),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,

@@ -181,12 +181,21 @@ int gr_catalog_migrate(gr_db *db)
                            "one index",
             .sql = asset_text("plugins/catalog/engine/sql/008_search_index_merge.sql"),
         },
+        {
+            .version = 9,
+            .description = "replace the foreign keys of catalog_search and catalog_relations "
+                           "with delete triggers",
+            .sql_sqlite =
+                asset_text("plugins/catalog/engine/sql/009_cascades_as_triggers.sqlite.sql"),
+            .sql_pg = asset_text("plugins/catalog/engine/sql/009_cascades_as_triggers.pg.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
         migrations[2].sql == NULL || migrations[3].sql == NULL || migrations[4].sql == NULL ||
-        migrations[5].sql == NULL || migrations[6].sql == NULL || migrations[7].sql == NULL)
+        migrations[5].sql == NULL || migrations[6].sql == NULL || migrations[7].sql == NULL ||
+        migrations[8].sql_sqlite == NULL || migrations[8].sql_pg == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }
