@@ -43,6 +43,7 @@ static const char children_sql[] =
 
 typedef struct {
     gr_db *db;
+    const char *entity_id;
     int rc;
     gr_catalog_unprocessed_outcome outcome;
     char *ref;
@@ -52,7 +53,7 @@ static void *delete_thread(void *payload)
 {
     delete_call *call = payload;
 
-    call->rc = gr_catalog_unprocessed_delete(call->db, "loc-1", &call->outcome, &call->ref);
+    call->rc = gr_catalog_unprocessed_delete(call->db, call->entity_id, &call->outcome, &call->ref);
     return NULL;
 }
 
@@ -97,6 +98,45 @@ static void wait_for_delete(const db_fixture *fixture, gr_db *other, int64_t hol
     gr_db_release(watch);
 }
 
+/* A delete that runs while another transaction holds rows it needs. */
+typedef struct {
+    gr_db *processing; /* the other transaction's database handle */
+    gr_db_conn *writer;
+    pthread_t thread;
+    delete_call call;
+} blocked_delete;
+
+/*
+ * Opens a transaction on a second handle that runs `first_sql`, then starts
+ * the delete of `entity_id` on a thread and waits until it waits for that
+ * transaction.
+ */
+static void blocked_delete_start(const db_fixture *fixture, blocked_delete *run,
+                                 const char *entity_id, const char *first_sql)
+{
+    int64_t holder_pid = 0;
+
+    run->call = (delete_call){.db = fixture->db, .entity_id = entity_id, .rc = -1};
+    assert_ok(db_fixture_open(fixture, 2, &run->processing));
+    assert_ok(gr_db_acquire(run->processing, GR_DB_WRITE, &run->writer));
+    assert_ok(gr_db_begin(run->writer));
+    assert_ok(gr_db_exec(run->writer, first_sql));
+    if (fixture->engine == GR_DB_POSTGRES)
+        assert_ok(gr_db_query_int64(run->writer, "SELECT pg_backend_pid()", NULL, 0, &holder_pid));
+
+    assert_int_equal(pthread_create(&run->thread, NULL, delete_thread, &run->call), 0);
+    wait_for_delete(fixture, run->processing, holder_pid);
+}
+
+/* Runs `last_sql` in the other transaction, commits it and waits for the delete. */
+static void blocked_delete_finish(blocked_delete *run, const char *last_sql)
+{
+    assert_ok(gr_db_exec(run->writer, last_sql));
+    assert_ok(gr_db_commit(run->writer));
+    gr_db_release(run->writer);
+    pthread_join(run->thread, NULL);
+}
+
 /*
  * A delete that starts while processing writes the row's first result must
  * see that result: the row gained a child and a relation, so it is kept
@@ -109,35 +149,22 @@ static void wait_for_delete(const db_fixture *fixture, gr_db *other, int64_t hol
 static void delete_waits_for_processing(void **state)
 {
     db_fixture *fixture = *state;
-    gr_db *processing = NULL;
-    gr_db_conn *writer = NULL;
-    delete_call call = {.db = fixture->db, .rc = -1};
-    pthread_t thread;
-    int64_t holder_pid = 0;
+    blocked_delete run;
+    delete_call *call = &run.call;
 
     assert_ok(gr_catalog_migrate(fixture->db));
     db_fixture_exec(fixture->db, seed_sql);
 
-    assert_ok(db_fixture_open(fixture, 2, &processing));
-    assert_ok(gr_db_acquire(processing, GR_DB_WRITE, &writer));
-    assert_ok(gr_db_begin(writer));
-    assert_ok(gr_db_exec(writer, "UPDATE catalog_refresh_state SET processed_entity = '{}', "
-                                 "errors = '[]' WHERE entity_id = 'loc-1'"));
-    if (fixture->engine == GR_DB_POSTGRES)
-        assert_ok(gr_db_query_int64(writer, "SELECT pg_backend_pid()", NULL, 0, &holder_pid));
+    blocked_delete_start(fixture, &run, "loc-1",
+                         "UPDATE catalog_refresh_state SET processed_entity = '{}', "
+                         "errors = '[]' WHERE entity_id = 'loc-1'");
+    blocked_delete_finish(&run, children_sql);
 
-    assert_int_equal(pthread_create(&thread, NULL, delete_thread, &call), 0);
-    wait_for_delete(fixture, processing, holder_pid);
-    assert_ok(gr_db_exec(writer, children_sql));
-    assert_ok(gr_db_commit(writer));
-    gr_db_release(writer);
-    pthread_join(thread, NULL);
-
-    assert_ok(call.rc);
-    if (call.outcome != GR_CATALOG_UNPROCESSED_LINKED)
+    assert_ok(call->rc);
+    if (call->outcome != GR_CATALOG_UNPROCESSED_LINKED)
         fail_msg("the delete returned outcome %d, not LINKED (%d): it did not see the child "
                  "that processing committed while the delete ran",
-                 (int)call.outcome, (int)GR_CATALOG_UNPROCESSED_LINKED);
+                 (int)call->outcome, (int)GR_CATALOG_UNPROCESSED_LINKED);
     assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
                                                    "WHERE entity_id = 'loc-1'"),
                      1);
@@ -148,8 +175,8 @@ static void delete_waits_for_processing(void **state)
     assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_relations "
                                                    "WHERE originating_entity_id = 'loc-1'"),
                      1);
-    free(call.ref);
-    gr_db_close(processing);
+    free(call->ref);
+    gr_db_close(run.processing);
 }
 
 /*
@@ -165,7 +192,7 @@ static void delete_waits_for_stitching(void **state)
     db_fixture *fixture = *state;
     gr_db *stitching = NULL;
     gr_db_conn *writer = NULL;
-    delete_call call = {.db = fixture->db, .rc = -1};
+    delete_call call = {.db = fixture->db, .entity_id = "loc-1", .rc = -1};
     pthread_t thread;
     int64_t holder_pid = 0;
 
@@ -767,6 +794,36 @@ static void delete_reprocesses_parents(void **state)
                      2);
 }
 
+/*
+ * Processing locks a parent's row and then the rows of its children. A delete
+ * of a failed child that starts in between must wait for the parent before it
+ * locks the child: the other order deadlocks on PostgreSQL, which then aborts
+ * one of the two transactions. Both must succeed, and the delete, which runs
+ * last, removes the child.
+ */
+static void delete_locks_parents_first(void **state)
+{
+    db_fixture *fixture = *state;
+    blocked_delete run;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+
+    blocked_delete_start(fixture, &run, "c",
+                         "UPDATE catalog_refresh_state SET processed_entity = '{\"p\":1}' "
+                         "WHERE entity_id = 'p1'");
+    blocked_delete_finish(&run, "UPDATE catalog_refresh_state SET unprocessed_entity = "
+                                "'{\"c\":2}' WHERE entity_id = 'c'");
+
+    assert_ok(run.call.rc);
+    assert_int_equal(run.call.outcome, GR_CATALOG_UNPROCESSED_DELETED);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE entity_id = 'c'"),
+                     0);
+    free(run.call.ref);
+    gr_db_close(run.processing);
+}
+
 /* A stitched row stays, and the delete changes nothing of its parent. */
 static void delete_keeps_stitched_parents(void **state)
 {
@@ -808,6 +865,7 @@ int main(void)
         DB_TEST_BOTH(owner_statement_skips_stitched_rows),
         DB_TEST_BOTH(delete_reprocesses_parents),
         DB_TEST_BOTH(delete_keeps_stitched_parents),
+        DB_TEST_BOTH(delete_locks_parents_first),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

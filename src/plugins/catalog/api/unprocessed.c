@@ -422,10 +422,8 @@ static const char keep_reason_sql[] =
  * deleted child again. The parents are the source_entity_ref of its refs.
  * A ref from an entity provider has a source_key and no such row, so an
  * entity that only a provider emits comes back at the provider's next run.
- * NOTE: this locks the parents after the child, and processing that
- * rewrites the child of a changed parent locks them in the other order. On
- * PostgreSQL the two can deadlock, and the one that PostgreSQL aborts fails
- * with a database error, so that delete has to be sent again.
+ * The parents are locked before the child (lock_parents()), in the order in
+ * which processing locks a parent and then its children.
  */
 static const char reprocess_parents_sql[] =
     "UPDATE catalog_refresh_state SET result_hash = 'child-was-deleted', next_update_at = ? "
@@ -468,6 +466,38 @@ static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const 
     return rc;
 }
 
+/*
+ * Locks the rows of the parents of `entity_id` on PostgreSQL, by entity id,
+ * before the delete locks the row itself. Processing locks a parent's row and
+ * then those of its children, so a delete that locked the child first and its
+ * parents later could deadlock with it. SQLite has one writer and needs no
+ * row locks. A parent that gains the child after this point is locked later,
+ * in the other order, and may still deadlock, which PostgreSQL reports as an
+ * error.
+ */
+static int lock_parents(gr_db *db, gr_db_conn *conn, const char *entity_id)
+{
+    char *sql;
+    gr_db_stmt *stmt = NULL;
+    int rc;
+
+    if (gr_db_dialect(db) != GR_DB_POSTGRES)
+        return GR_OK;
+    sql = gr_xasprintf("SELECT p.entity_id FROM catalog_refresh_state p WHERE p.entity_ref IN "
+                       "(SELECT r.source_entity_ref FROM catalog_refs r JOIN "
+                       "catalog_refresh_state c ON c.entity_ref = r.target_entity_ref "
+                       "WHERE c.entity_id = ?) ORDER BY p.entity_id%s",
+                       gr_db_sql_lock_rows(db));
+    rc = gr_db_prepare(conn, sql, &stmt);
+    free(sql);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, entity_id);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW)
+        rc = GR_OK;
+    gr_db_finalize(stmt);
+    return rc == GR_DB_DONE ? GR_OK : rc;
+}
+
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
                                   gr_catalog_unprocessed_outcome *outcome, char **entity_ref)
 {
@@ -479,6 +509,8 @@ int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
     *outcome = GR_CATALOG_UNPROCESSED_MISSING;
     if (rc == GR_OK)
         rc = gr_db_begin(conn);
+    if (rc == GR_OK)
+        rc = lock_parents(db, conn, entity_id);
     if (rc == GR_OK)
         rc = row_ref(db, conn, entity_id, &ref);
     if (rc == GR_ENOTFOUND) {
