@@ -166,13 +166,11 @@ static void dry_run_values_over_max(void **state)
 /* Runs `sql` on the database the server uses (SQLite file or PostgreSQL). */
 static void run_server_sql(const char *sql)
 {
-    const char *pg = gr_test_server_database(&S->server);
     char *path = gr_xasprintf("%s/greenroom.sqlite", S->dir);
-    gr_db_options options = {.client = pg ? "pg" : "sqlite", .path = path, .connection = pg};
     gr_db *db = NULL;
     gr_db_conn *conn = NULL;
 
-    assert_int_equal(gr_db_open(&db, &options), 0);
+    assert_int_equal(gr_test_server_db_open(&S->server, path, &db), 0);
     assert_int_equal(gr_db_acquire(db, GR_DB_WRITE, &conn), 0);
     if (gr_db_exec(conn, sql) != 0)
         fail_msg("%s: %s", sql, gr_error_last());

@@ -662,14 +662,10 @@ static void delete_reprocesses_row(void **state)
 /* Opens the database of the shared server, SQLite or the PostgreSQL one the harness gave it. */
 static gr_db *open_server_db(void)
 {
-    const char *pg = gr_test_server_database(&fx.server);
     char *path = gr_xasprintf("%s/greenroom.sqlite", fx.dir);
-    gr_db_options options = {.client = pg != NULL ? "pg" : "better-sqlite3",
-                             .connection = pg,
-                             .path = pg != NULL ? NULL : path};
     gr_db *db = NULL;
 
-    if (gr_db_open(&db, &options) != GR_OK)
+    if (gr_test_server_db_open(&fx.server, path, &db) != GR_OK)
         fail_msg("opening the server's database failed: %s", gr_error_last());
     free(path);
     return db;

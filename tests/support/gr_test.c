@@ -363,6 +363,16 @@ const char *gr_test_server_database(const gr_test_server *server)
     return server->database_url;
 }
 
+int gr_test_server_db_open(const gr_test_server *server, const char *sqlite_path, gr_db **out)
+{
+    const char *pg = gr_test_server_database(server);
+    gr_db_options options = {.client = pg != NULL ? "pg" : "better-sqlite3",
+                             .connection = pg,
+                             .path = pg != NULL ? NULL : sqlite_path};
+
+    return gr_db_open(out, &options);
+}
+
 int gr_test_server_start(gr_test_server *server, const char *cwd, const char *config_path,
                          int timeout_ms)
 {

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "host/store/db.h"
+
 /** Result of a finished process or HTTP exchange; free with gr_test_output_free(). */
 typedef struct {
     int status;   /* exit status, or HTTP status code */
@@ -65,6 +67,14 @@ int gr_test_server_start(gr_test_server *server, const char *cwd, const char *co
  * database. Tests that read the server's database directly open this one.
  */
 const char *gr_test_server_database(const gr_test_server *server);
+
+/**
+ * Opens the database of `server`: the PostgreSQL database of
+ * gr_test_server_database(), else the SQLite file `sqlite_path`. Stores the
+ * handle in *out (close it with gr_db_close()). Returns 0, or the error of
+ * gr_db_open() with its message set.
+ */
+int gr_test_server_db_open(const gr_test_server *server, const char *sqlite_path, gr_db **out);
 
 /**
  * Like gr_test_server_start() with several config files (NULL-terminated),
