@@ -824,6 +824,34 @@ static void delete_locks_parents_first(void **state)
     gr_db_close(run.processing);
 }
 
+/*
+ * One processing batch writes its items in the order of their next update,
+ * not of their entity ids, so it may lock parent p2 before p1. A delete of
+ * their shared failed child that starts in between must not deadlock with it.
+ */
+static void delete_two_parents_batch_order(void **state)
+{
+    db_fixture *fixture = *state;
+    blocked_delete run;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+
+    blocked_delete_start(fixture, &run, "c",
+                         "UPDATE catalog_refresh_state SET lease_owner = NULL "
+                         "WHERE entity_id = 'p2'");
+    blocked_delete_finish(&run, "UPDATE catalog_refresh_state SET lease_owner = NULL "
+                                "WHERE entity_id = 'p1'");
+
+    assert_ok(run.call.rc);
+    assert_int_equal(run.call.outcome, GR_CATALOG_UNPROCESSED_DELETED);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE entity_id = 'c'"),
+                     0);
+    free(run.call.ref);
+    gr_db_close(run.processing);
+}
+
 /* A stitched row stays, and the delete changes nothing of its parent. */
 static void delete_keeps_stitched_parents(void **state)
 {
@@ -866,6 +894,7 @@ int main(void)
         DB_TEST_BOTH(delete_reprocesses_parents),
         DB_TEST_BOTH(delete_keeps_stitched_parents),
         DB_TEST_BOTH(delete_locks_parents_first),
+        DB_TEST_BOTH(delete_two_parents_batch_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

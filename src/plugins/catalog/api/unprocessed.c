@@ -422,8 +422,7 @@ static const char keep_reason_sql[] =
  * deleted child again. The parents are the source_entity_ref of its refs.
  * A ref from an entity provider has a source_key and no such row, so an
  * entity that only a provider emits comes back at the provider's next run.
- * The parents are locked before the child (lock_parents()), in the order in
- * which processing locks a parent and then its children.
+ * The parents are locked with the child (lock_family()) before this runs.
  */
 static const char reprocess_parents_sql[] =
     "UPDATE catalog_refresh_state SET result_hash = 'child-was-deleted', next_update_at = ? "
@@ -466,36 +465,146 @@ static int delete_in_transaction(gr_db_conn *conn, const char *entity_id, const 
     return rc;
 }
 
-/*
- * Locks the rows of the parents of `entity_id` on PostgreSQL, by entity id,
- * before the delete locks the row itself. Processing locks a parent's row and
- * then those of its children, so a delete that locked the child first and its
- * parents later could deadlock with it. SQLite has one writer and needs no
- * row locks. A parent that gains the child after this point is locked later,
- * in the other order, and may still deadlock, which PostgreSQL reports as an
- * error.
- */
-static int lock_parents(gr_db *db, gr_db_conn *conn, const char *entity_id)
+/* The refresh-state rows of an entity and of its parents, which a delete locks before it runs. */
+#define FAMILY_ROWS_SQL                                                                            \
+    "SELECT p.entity_id FROM catalog_refresh_state p WHERE p.entity_id = ? OR p.entity_ref IN "   \
+    "(SELECT r.source_entity_ref FROM catalog_refs r JOIN catalog_refresh_state c "               \
+    "ON c.entity_ref = r.target_entity_ref WHERE c.entity_id = ?)"
+
+/* Rounds of lock_family() that wait for one busy row before the delete locks in entity id order. */
+#define FAMILY_LOCK_ATTEMPTS 20
+
+typedef struct {
+    char **ids;
+    size_t count;
+} id_list;
+
+static void id_list_free(id_list *list)
 {
-    char *sql;
+    for (size_t i = 0; i < list->count; i++)
+        free(list->ids[i]);
+    free(list->ids);
+    memset(list, 0, sizeof(*list));
+}
+
+static bool id_list_has(const id_list *list, const char *id)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        if (strcmp(list->ids[i], id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Reads the ids that FAMILY_ROWS_SQL followed by `suffix` returns for `entity_id`. */
+static int read_family(gr_db_conn *conn, const char *entity_id, const char *suffix, id_list *out)
+{
+    char *sql = gr_xasprintf("%s%s", FAMILY_ROWS_SQL, suffix);
     gr_db_stmt *stmt = NULL;
-    int rc;
+    int rc = gr_db_prepare(conn, sql, &stmt);
+
+    free(sql);
+    memset(out, 0, sizeof(*out));
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 1, entity_id);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text(stmt, 2, entity_id);
+    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        out->ids = gr_xrealloc(out->ids, (out->count + 1) * sizeof(char *));
+        out->ids[out->count++] = gr_xstrdup(gr_db_column_text(stmt, 0));
+        rc = GR_OK;
+    }
+    gr_db_finalize(stmt);
+    if (rc != GR_DB_DONE) {
+        id_list_free(out);
+        return rc;
+    }
+    return GR_OK;
+}
+
+/*
+ * Tries to lock the rows of `entity_id` and of its parents at once, skipping
+ * the rows that another transaction holds. Sets *busy to a copy of the id of
+ * one such row (caller frees), or to NULL when every row is locked.
+ */
+static int try_lock_family(gr_db_conn *conn, const char *entity_id, char **busy)
+{
+    id_list all = {0}, locked = {0};
+    int rc = read_family(conn, entity_id, "", &all);
+
+    *busy = NULL;
+    if (rc == GR_OK)
+        rc = read_family(conn, entity_id, " FOR NO KEY UPDATE SKIP LOCKED", &locked);
+    for (size_t i = 0; rc == GR_OK && i < all.count && *busy == NULL; i++) {
+        if (!id_list_has(&locked, all.ids[i]))
+            *busy = gr_xstrdup(all.ids[i]);
+    }
+    id_list_free(&all);
+    id_list_free(&locked);
+    return rc;
+}
+
+/* Waits, outside any transaction, until no other transaction holds the row `entity_id`. */
+static int wait_for_row(gr_db_conn *conn, const char *entity_id)
+{
+    int64_t found = 0;
+    int rc = gr_catalog__query_int(conn, &found,
+                                   "SELECT 1 FROM catalog_refresh_state WHERE entity_id = ? "
+                                   "FOR NO KEY UPDATE",
+                                   "s", entity_id);
+
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        rc = GR_OK;
+    }
+    return rc;
+}
+
+/* Locks the rows of `entity_id` and of its parents in entity id order, waiting for each. */
+static int lock_family_in_order(gr_db_conn *conn, const char *entity_id)
+{
+    id_list rows = {0};
+    int rc = read_family(conn, entity_id, " ORDER BY p.entity_id FOR NO KEY UPDATE", &rows);
+
+    id_list_free(&rows);
+    return rc;
+}
+
+/*
+ * Locks the refresh-state rows of `entity_id` and of its parents on PostgreSQL
+ * inside the open transaction of `conn`, before the delete changes any of
+ * them. A processing batch locks its items and their children in the order of
+ * their next update, so no fixed order of the rows here matches every batch.
+ So when one row is busy, the delete ends its transaction, waits for that row
+ * alone while it holds none of them, and starts again. After
+ * FAMILY_LOCK_ATTEMPTS rounds it waits for the rows in entity id order instead,
+ * which can still deadlock with a batch, and PostgreSQL then aborts one of the
+ * two transactions with an error. A parent that gains the child after the rows
+ * are locked is locked later by the delete and may deadlock in the same way.
+ * SQLite has one writer and needs no row locks.
+ */
+static int lock_family(gr_db *db, gr_db_conn *conn, const char *entity_id)
+{
+    int rc = GR_OK;
 
     if (gr_db_dialect(db) != GR_DB_POSTGRES)
         return GR_OK;
-    sql = gr_xasprintf("SELECT p.entity_id FROM catalog_refresh_state p WHERE p.entity_ref IN "
-                       "(SELECT r.source_entity_ref FROM catalog_refs r JOIN "
-                       "catalog_refresh_state c ON c.entity_ref = r.target_entity_ref "
-                       "WHERE c.entity_id = ?) ORDER BY p.entity_id%s",
-                       gr_db_sql_lock_rows(db));
-    rc = gr_db_prepare(conn, sql, &stmt);
-    free(sql);
-    if (rc == GR_OK)
-        rc = gr_db_bind_text(stmt, 1, entity_id);
-    while (rc == GR_OK && (rc = gr_db_step(stmt)) == GR_DB_ROW)
-        rc = GR_OK;
-    gr_db_finalize(stmt);
-    return rc == GR_DB_DONE ? GR_OK : rc;
+    for (int attempt = 0; attempt < FAMILY_LOCK_ATTEMPTS; attempt++) {
+        char *busy = NULL;
+
+        rc = try_lock_family(conn, entity_id, &busy);
+        if (rc != GR_OK || busy == NULL)
+            return rc;
+
+        gr_db_rollback(conn);
+        rc = wait_for_row(conn, busy);
+        free(busy);
+        if (rc == GR_OK)
+            rc = gr_db_begin(conn);
+        if (rc != GR_OK)
+            return rc;
+    }
+    return lock_family_in_order(conn, entity_id);
 }
 
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
@@ -510,7 +619,7 @@ int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
     if (rc == GR_OK)
         rc = gr_db_begin(conn);
     if (rc == GR_OK)
-        rc = lock_parents(db, conn, entity_id);
+        rc = lock_family(db, conn, entity_id);
     if (rc == GR_OK)
         rc = row_ref(db, conn, entity_id, &ref);
     if (rc == GR_ENOTFOUND) {
