@@ -361,11 +361,11 @@ static int64_t foreign_key_count(engine_fixture *fixture, const char *table)
 }
 
 /*
- * Deletes the refresh-state row of shop, as DELETE /entities/by-uid does, and checks that its
- * search rows and the relations it emitted went with it, through the delete triggers that
- * replace the foreign keys of catalog_search and catalog_relations.
+ * Deletes the refresh-state row of shop with `delete_sql`, as DELETE /entities/by-uid does, and
+ * checks that its search rows and the relations it emitted went with it, through the delete
+ * triggers that replace the foreign keys of catalog_search and catalog_relations.
  */
-static void delete_shop_and_check_cascades(engine_fixture *fixture)
+static void delete_shop_with(engine_fixture *fixture, const char *delete_sql)
 {
     char *shop_id = NULL;
     gr_db_conn *conn = NULL;
@@ -380,12 +380,18 @@ static void delete_shop_and_check_cascades(engine_fixture *fixture)
     assert_true(engine_count(fixture, shop_search_sql, "component:default/shop") > 10);
     assert_true(engine_count(fixture, shop_relations_sql, "component:default/shop") >= 4);
 
-    exec_sql(fixture, "DELETE FROM catalog_refresh_state WHERE entity_ref = 'component:default/shop'");
+    exec_sql(fixture, delete_sql);
 
     assert_int_equal(engine_count(fixture, any_search_sql, shop_id), 0);
     assert_int_equal(engine_count(fixture, any_relations_sql, shop_id), 0);
     assert_true(engine_count(fixture, shop_search_sql, "api:default/shop-api") > 10);
     free(shop_id);
+}
+
+static void delete_shop_and_check_cascades(engine_fixture *fixture)
+{
+    delete_shop_with(fixture, "DELETE FROM catalog_refresh_state "
+                              "WHERE entity_ref = 'component:default/shop'");
 }
 
 /* The search rows and relations carry no foreign key, and deleting an entity still deletes
@@ -462,6 +468,33 @@ static void cascades_as_triggers_on_upgrade(void **state)
     assert_int_equal(index_count(fixture, "catalog_relations_source_entity_ref"), 1);
     assert_int_equal(index_count(fixture, "catalog_relations_originating_entity_id"), 1);
     delete_shop_and_check_cascades(fixture);
+}
+
+/*
+ * A session whose search_path leaves out the catalog's schema, such as an administrator's psql
+ * with a catalog that the connection URL puts in its own schema, still deletes an entity's
+ * search rows and relations with it, as the foreign keys did.
+ */
+static void cascades_with_other_search_path(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_db_conn *conn = NULL;
+    char *schema = NULL;
+    char *sql;
+
+    ingest_and_stop(fixture);
+    assert_int_equal(gr_db_acquire(fixture->db->db, GR_DB_READ, &conn), GR_OK);
+    assert_int_equal(gr_catalog__query_text(conn, &schema, "SELECT current_schema()", NULL),
+                     GR_OK);
+    gr_db_release(conn);
+
+    sql = gr_xasprintf("BEGIN; SET LOCAL search_path TO pg_catalog; "
+                       "DELETE FROM \"%s\".catalog_refresh_state "
+                       "WHERE entity_ref = 'component:default/shop'; COMMIT",
+                       schema);
+    delete_shop_with(fixture, sql);
+    free(sql);
+    free(schema);
 }
 
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
@@ -639,6 +672,8 @@ int main(void)
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
+        {"pg: cascades_with_other_search_path", cascades_with_other_search_path, engine_setup,
          engine_teardown, (void *)&db_fixture_pg},
     };
 
