@@ -575,7 +575,7 @@ static int lock_family_in_order(gr_db_conn *conn, const char *entity_id)
  * inside the open transaction of `conn`, before the delete changes any of
  * them. A processing batch locks its items and their children in the order of
  * their next update, so no fixed order of the rows here matches every batch.
- So when one row is busy, the delete ends its transaction, waits for that row
+ * So when one row is busy, the delete ends its transaction, waits for that row
  * alone while it holds none of them, and starts again. After
  * FAMILY_LOCK_ATTEMPTS rounds it waits for the rows in entity id order instead,
  * which can still deadlock with a batch, and PostgreSQL then aborts one of the

@@ -519,7 +519,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
     bool replace_all = false;
     int rc;
 
-    /* Search rows belong to a final entity (the foreign key deletes them with it). */
+    /* Search rows belong to a final entity (a delete trigger removes them with it). */
     if (!had_final) {
         for (size_t i = 0; i < new_count; i++)
             pending_push(pending, item->entity_id, &item->search.items[i]);
