@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/engine.h"
@@ -497,6 +498,60 @@ static void cascades_with_other_search_path(void **state)
     free(schema);
 }
 
+/* Makes every write of a processed team-a fail, as a deadlock or a lost connection would. */
+static void fail_team_a_writes(engine_fixture *fixture)
+{
+    if (gr_db_dialect(fixture->db->db) == GR_DB_SQLITE)
+        exec_sql(fixture, "CREATE TRIGGER fail_team_a BEFORE UPDATE ON catalog_refresh_state "
+                          "WHEN new.entity_ref = 'group:default/team-a' AND "
+                          "new.processed_entity IS NOT NULL "
+                          "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END");
+    else
+        exec_sql(fixture, "CREATE FUNCTION fail_team_a() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                          "BEGIN IF NEW.entity_ref = 'group:default/team-a' AND "
+                          "NEW.processed_entity IS NOT NULL THEN "
+                          "RAISE EXCEPTION 'injected write failure'; END IF; RETURN NEW; END $$;"
+                          "CREATE TRIGGER fail_team_a BEFORE UPDATE ON catalog_refresh_state "
+                          "FOR EACH ROW EXECUTE FUNCTION fail_team_a()");
+}
+
+/*
+ * A batch whose results cannot be written gives its rows back at once, due
+ * again after GR_CATALOG_RETRY_MS, instead of keeping them leased for
+ * GR_CATALOG_LEASE_MS (two minutes). Once writes work again, the entity is
+ * processed and stitched within seconds.
+ */
+static void failed_write_retried_soon(void **state)
+{
+    static const char released_sql[] =
+        "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref = ? AND "
+        "lease_until IS NULL AND processed_entity IS NULL AND "
+        "next_update_at > last_discovery_at AND next_update_at < last_discovery_at + 60000";
+    static const char final_sql[] =
+        "SELECT COUNT(*) FROM catalog_final_entities WHERE entity_ref = ?";
+    engine_fixture *fixture = *state;
+    bool stitched = false;
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    fail_team_a_writes(fixture);
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    assert_int_not_equal(gr_catalog_wait_idle(fixture->catalog, ENGINE_IDLE_TIMEOUT_MS), GR_OK);
+    assert_int_equal(engine_count(fixture, released_sql, "group:default/team-a"), 1);
+
+    if (gr_db_dialect(fixture->db->db) == GR_DB_SQLITE)
+        exec_sql(fixture, "DROP TRIGGER fail_team_a");
+    else
+        exec_sql(fixture, "DROP TRIGGER fail_team_a ON catalog_refresh_state");
+    for (int waited = 0; waited < 20000 && !stitched; waited += 200) {
+        usleep(200 * 1000);
+        assert_int_equal(gr_catalog_wait_idle(fixture->catalog, ENGINE_IDLE_TIMEOUT_MS), GR_OK);
+        stitched = engine_count(fixture, final_sql, "group:default/team-a") == 1;
+    }
+    if (!stitched)
+        fail_msg("team-a was not stitched within 20 s after writes worked again");
+}
+
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
 static void write_bulk(engine_fixture *fixture, int count)
 {
@@ -669,6 +724,7 @@ int main(void)
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_BOTH(cascades_without_foreign_keys),
         ENGINE_TEST_BOTH(cascades_as_triggers_on_upgrade),
+        ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,

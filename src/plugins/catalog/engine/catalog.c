@@ -401,6 +401,18 @@ static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t co
     }
 }
 
+/* Makes claimed items due again soon after their results could not be stored, keeping the
+ * error message of that failure for the worker's warning. */
+static void release_after_failure(gr_catalog *catalog, const gr_catalog_item *items, size_t count)
+{
+    char message[GR_ERROR_MAX];
+    int code = gr_error_last_code();
+
+    snprintf(message, sizeof(message), "%s", gr_error_last());
+    gr_catalog__release_items(catalog, items, count);
+    gr_error_set(code, "%s", message);
+}
+
 int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
 {
     gr_catalog_item *items = NULL;
@@ -420,6 +432,8 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
         rc = gr_catalog__prepare_items(catalog, items, count);
         if (rc == GR_OK)
             rc = gr_catalog__write_items(catalog, items, count);
+        if (rc != GR_OK)
+            release_after_failure(catalog, items, count);
     }
     for (size_t i = 0; i < count; i++)
         gr_catalog__item_free(&items[i]);

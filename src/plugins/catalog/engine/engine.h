@@ -39,6 +39,10 @@
 #define GR_CATALOG_STITCH_MAX_DELAY_MS 10000
 /** Time a claim protects a row from other workers, in ms. */
 #define GR_CATALOG_LEASE_MS 120000
+/* Time after which the rows of a batch whose results could not be written are due again, in
+ * ms: soon enough for a deadlock or a busy database, and far enough apart that a batch that keeps
+ * failing logs a warning every few seconds instead of in a loop. */
+#define GR_CATALOG_RETRY_MS 5000
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */
 #define GR_CATALOG_POLL_MS 1000
 /** Maximum depth of Location entities followed by a dry run. */

@@ -961,3 +961,31 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
     (void)queued;
     return rc;
 }
+
+int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count)
+{
+    gr_db_conn *conn = NULL;
+    int64_t due = gr_catalog__now_ms() + GR_CATALOG_RETRY_MS;
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    if (rc == GR_OK)
+        rc = gr_db_begin(conn);
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        int64_t changed = gr_catalog__exec(conn,
+                                           "UPDATE catalog_refresh_state SET lease_owner = NULL, "
+                                           "lease_until = NULL, next_update_at = ? "
+                                           "WHERE entity_id = ? AND lease_owner = ?",
+                                           "iss", due, items[i].entity_id, catalog->instance_id);
+
+        rc = changed < 0 ? (int)changed : GR_OK;
+    }
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    if (rc != GR_OK) {
+        gr_warn("catalog", "releasing the leases of %zu entities failed: %s", count,
+                gr_error_last());
+        gr_db_rollback(conn);
+    }
+    gr_db_release(conn);
+    return rc;
+}

@@ -66,6 +66,14 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
  */
 int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count);
 
+/**
+ * Releases the leases of claimed items whose results were not written and
+ * makes them due after GR_CATALOG_RETRY_MS, instead of after the lease. Rows
+ * another worker leased since are left alone. Logs and returns the error when
+ * the database refuses, and the leases then end as usual.
+ */
+int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count);
+
 /** One entity a location provider supplies. */
 typedef struct {
     char *ref;
