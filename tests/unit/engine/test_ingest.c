@@ -14,6 +14,7 @@
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/store.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char org_yaml[] =
@@ -599,13 +600,13 @@ static void first_load_stitches_after_full_batches(void **state)
     fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
 
     /* The Location, then a full batch of new rows. */
-    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
-    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
     before = final_count(fixture);
 
     /* Another full batch of new rows: the marks of the first are due but wait. */
     marks_due(fixture);
-    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
     assert_true(did_work);
     assert_int_equal(final_count(fixture), before);
 
@@ -613,8 +614,60 @@ static void first_load_stitches_after_full_batches(void **state)
     db_fixture_exec(fixture->db->db, "UPDATE catalog_refresh_state SET next_update_at = 0 "
                                      "WHERE result_hash IS NOT NULL");
     marks_due(fixture);
-    assert_int_equal(gr_catalog__work_once(fixture->catalog, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
     assert_true(final_count(fixture) > before);
+
+    engine_idle(fixture);
+    assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
+}
+
+static const char leased_sql[] =
+    "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until IS NOT NULL";
+
+/*
+ * A round that processed a full batch claims the next batch in the transaction that stores
+ * its results, the next round processes those rows, and rows claimed ahead that a stopping
+ * worker gives back are due again at once, with no lease.
+ */
+static void full_batch_claims_next_ahead(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_catalog_claimed ahead = {0};
+    bool did_work = false;
+    char now[32];
+
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH * 2 + 100);
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+
+    /* The Location alone is not a full batch. */
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &ahead, &did_work), GR_OK);
+    assert_int_equal(ahead.count, 0);
+
+    /* A full batch, and the next one claimed with its results. */
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &ahead, &did_work), GR_OK);
+    assert_int_equal(ahead.count, GR_CATALOG_PROCESS_BATCH);
+    assert_int_equal(engine_count(fixture, leased_sql, NULL), GR_CATALOG_PROCESS_BATCH);
+
+    /* The rows claimed ahead are processed, and the last 101 rows are claimed ahead. */
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &ahead, &did_work), GR_OK);
+    assert_true(did_work);
+    assert_int_equal(ahead.count, 101);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state "
+                                  "WHERE processed_entity IS NOT NULL",
+                                  NULL),
+                     GR_CATALOG_PROCESS_BATCH * 2 + 1);
+
+    gr_catalog__claimed_release(fixture->catalog, &ahead);
+    assert_int_equal(ahead.count, 0);
+    assert_null(ahead.items);
+    assert_int_equal(engine_count(fixture, leased_sql, NULL), 0);
+    snprintf(now, sizeof(now), "%lld", (long long)gr_catalog__now_ms());
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state "
+                                  "WHERE processed_entity IS NULL AND next_update_at <= ?",
+                                  now),
+                     101);
 
     engine_idle(fixture);
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
@@ -726,6 +779,7 @@ int main(void)
         ENGINE_TEST_BOTH(cascades_as_triggers_on_upgrade),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
+        ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,
          engine_teardown, (void *)&db_fixture_pg},

@@ -409,11 +409,35 @@ static void release_after_failure(gr_catalog *catalog, const gr_catalog_item *it
     int code = gr_error_last_code();
 
     snprintf(message, sizeof(message), "%s", gr_error_last());
-    gr_catalog__release_items(catalog, items, count);
+    gr_catalog__release_items(catalog, items, count, GR_CATALOG_RETRY_MS);
     gr_error_set(code, "%s", message);
 }
 
-int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
+void gr_catalog__claimed_release(gr_catalog *catalog, gr_catalog_claimed *ahead)
+{
+    if (ahead == NULL || ahead->count == 0)
+        return;
+    gr_catalog__release_items(catalog, ahead->items, ahead->count, 0);
+    gr_catalog__items_free(ahead->items, ahead->count);
+    ahead->items = NULL;
+    ahead->count = 0;
+}
+
+/* Takes the rows claimed ahead, or claims a batch now when there are none. */
+static int take_batch(gr_catalog *catalog, gr_catalog_claimed *ahead, gr_catalog_item **items,
+                      size_t *count)
+{
+    if (ahead != NULL && ahead->count > 0) {
+        *items = ahead->items;
+        *count = ahead->count;
+        ahead->items = NULL;
+        ahead->count = 0;
+        return GR_OK;
+    }
+    return gr_catalog__claim(catalog, GR_CATALOG_PROCESS_BATCH, items, count);
+}
+
+int gr_catalog__work_once(gr_catalog *catalog, gr_catalog_claimed *ahead, bool *did_work)
 {
     gr_catalog_item *items = NULL;
     size_t count = 0;
@@ -423,21 +447,22 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
     int rc;
 
     *did_work = false;
-    rc = gr_catalog__claim(catalog, GR_CATALOG_PROCESS_BATCH, &items, &count);
+    rc = take_batch(catalog, ahead, &items, &count);
     for (size_t i = 0; i < count; i++)
         first_time = first_time && items[i].result_hash == NULL;
     if (rc == GR_OK && count > 0) {
+        /* A full batch suggests more due rows, so the write claims the next one. */
+        gr_catalog_claimed *next = count == GR_CATALOG_PROCESS_BATCH ? ahead : NULL;
+
         *did_work = true;
         process_batch(catalog, items, count);
         rc = gr_catalog__prepare_items(catalog, items, count);
         if (rc == GR_OK)
-            rc = gr_catalog__write_items(catalog, items, count);
+            rc = gr_catalog__write_items(catalog, items, count, next);
         if (rc != GR_OK)
             release_after_failure(catalog, items, count);
     }
-    for (size_t i = 0; i < count; i++)
-        gr_catalog__item_free(&items[i]);
-    free(items);
+    gr_catalog__items_free(items, count);
     claimed = count;
     if (rc != GR_OK)
         return rc;
@@ -490,6 +515,7 @@ int gr_catalog__work_once(gr_catalog *catalog, bool *did_work)
 static void *worker_main(void *arg)
 {
     gr_catalog *catalog = arg;
+    gr_catalog_claimed ahead = {0};
 
     for (;;) {
         bool did_work = false;
@@ -504,7 +530,7 @@ static void *worker_main(void *arg)
         epoch = catalog->work_epoch;
         pthread_mutex_unlock(&catalog->lock);
 
-        rc = gr_catalog__work_once(catalog, &did_work);
+        rc = gr_catalog__work_once(catalog, &ahead, &did_work);
         if (rc != GR_OK) {
             gr_warn("catalog", "processing round failed: %s", gr_error_last());
             sleep_ms(ERROR_BACKOFF_MS);
@@ -528,6 +554,7 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&catalog->lock);
     }
+    gr_catalog__claimed_release(catalog, &ahead);
     return NULL;
 }
 
@@ -707,7 +734,7 @@ int gr_catalog_wait_idle(gr_catalog *catalog, int timeout_ms)
             bool did_work = true;
 
             while (did_work && gr_catalog__now_ms() < deadline) {
-                rc = gr_catalog__work_once(catalog, &did_work);
+                rc = gr_catalog__work_once(catalog, NULL, &did_work);
                 if (rc != GR_OK)
                     return rc;
             }

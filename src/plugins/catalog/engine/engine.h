@@ -93,12 +93,22 @@ void gr_catalog__wake(gr_catalog *catalog);
 /** Calls the stitched hooks for one entity. */
 void gr_catalog__notify(gr_catalog *catalog, const char *entity_ref, int deleted);
 
+/** Rows a worker claimed ahead for its next round (see gr_catalog__write_items()). */
+typedef struct gr_catalog_claimed gr_catalog_claimed;
+
 /**
  * Runs one round of work on the calling thread: claims and processes a
  * batch, stitches a batch, and deletes orphans when configured. Stores
  * whether anything was done in *did_work. Returns 0 or an error.
+ * With `ahead` (the caller's, initially empty), a round that processed a
+ * full batch claims the next one while it writes, and the next round
+ * processes those rows; the caller gives back what remains with
+ * gr_catalog__claimed_release() when it stops.
  */
-int gr_catalog__work_once(gr_catalog *catalog, bool *did_work);
+int gr_catalog__work_once(gr_catalog *catalog, gr_catalog_claimed *ahead, bool *did_work);
+
+/** Releases rows claimed ahead and not processed, due again at once. NULL-safe. */
+void gr_catalog__claimed_release(gr_catalog *catalog, gr_catalog_claimed *ahead);
 
 /**
  * Checks a location that a user registers: a known type with a target (an

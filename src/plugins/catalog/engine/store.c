@@ -137,6 +137,13 @@ void gr_catalog__item_free(gr_catalog_item *item)
     memset(item, 0, sizeof(*item));
 }
 
+void gr_catalog__items_free(gr_catalog_item *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        gr_catalog__item_free(&items[i]);
+    free(items);
+}
+
 static int64_t next_update_at(const gr_catalog *catalog, int64_t now)
 {
     uint32_t random = 0;
@@ -148,36 +155,27 @@ static int64_t next_update_at(const gr_catalog *catalog, int64_t now)
            (span > 0 ? (int64_t)(random % (uint64_t)span) : 0);
 }
 
-int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_out,
-                      size_t *count_out)
+/* Claims up to `limit` due rows on `conn`, inside its open write transaction. On an error the
+ * items read so far are freed and none are returned. */
+static int claim_in_transaction(gr_catalog *catalog, gr_db_conn *conn, int limit,
+                                gr_catalog_item **items_out, size_t *count_out)
 {
-    gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     gr_catalog_item *items = NULL;
     size_t count = 0;
     int64_t now = gr_catalog__now_ms();
-    char *sql;
-    int rc;
+    char *sql = gr_xasprintf("SELECT entity_id, entity_ref, unprocessed_entity, result_hash, "
+                             "location_key, pending_cause FROM catalog_refresh_state "
+                             "WHERE next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+                             "ORDER BY next_update_at LIMIT ?%s",
+                             gr_db_sql_skip_locked(catalog->db));
+    int rc = gr_catalog__prepare(conn, sql, &stmt, "iii", now, now, (int64_t)limit);
 
+    free(sql);
     *items_out = NULL;
     *count_out = 0;
-    if (catalog->settings.processing_disabled)
-        return GR_OK;
-    rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc != GR_OK)
         return rc;
-    rc = gr_db_begin(conn);
-    if (rc != GR_OK)
-        goto done;
-    sql = gr_xasprintf("SELECT entity_id, entity_ref, unprocessed_entity, result_hash, "
-                       "location_key, pending_cause FROM catalog_refresh_state "
-                       "WHERE next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
-                       "ORDER BY next_update_at LIMIT ?%s",
-                       gr_db_sql_skip_locked(catalog->db));
-    rc = gr_catalog__prepare(conn, sql, &stmt, "iii", now, now, (int64_t)limit);
-    free(sql);
-    if (rc != GR_OK)
-        goto done;
     items = gr_xcalloc((size_t)limit, sizeof(*items));
     while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
         gr_catalog_item *item = &items[count++];
@@ -190,10 +188,7 @@ int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_ou
         item->pending_cause = gr_catalog__column_dup(stmt, 5);
     }
     gr_db_finalize(stmt);
-    stmt = NULL;
-    if (rc != GR_DB_DONE)
-        goto done;
-    rc = GR_OK;
+    rc = rc == GR_DB_DONE ? GR_OK : rc;
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
                                            "UPDATE catalog_refresh_state SET lease_owner = ?, "
@@ -204,21 +199,40 @@ int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_ou
         if (changed < 0)
             rc = (int)changed;
     }
-    if (rc == GR_OK)
-        rc = gr_db_commit(conn);
-done:
-    gr_db_finalize(stmt);
     if (rc != GR_OK) {
-        gr_db_rollback(conn);
-        for (size_t i = 0; i < count; i++)
-            gr_catalog__item_free(&items[i]);
-        free(items);
-        items = NULL;
-        count = 0;
+        gr_catalog__items_free(items, count);
+        return rc;
     }
-    gr_db_release(conn);
     *items_out = items;
     *count_out = count;
+    return GR_OK;
+}
+
+int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_out,
+                      size_t *count_out)
+{
+    gr_db_conn *conn = NULL;
+    int rc;
+
+    *items_out = NULL;
+    *count_out = 0;
+    if (catalog->settings.processing_disabled)
+        return GR_OK;
+    rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_begin(conn);
+    if (rc == GR_OK)
+        rc = claim_in_transaction(catalog, conn, limit, items_out, count_out);
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    if (rc != GR_OK) {
+        gr_db_rollback(conn);
+        gr_catalog__items_free(*items_out, *count_out);
+        *items_out = NULL;
+        *count_out = 0;
+    }
+    gr_db_release(conn);
     return rc;
 }
 
@@ -903,7 +917,8 @@ done:
     return rc;
 }
 
-int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
+int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count,
+                            gr_catalog_claimed *next)
 {
     gr_catalog_marks marks = {0};
     relation_inserts inserts = {0};
@@ -949,10 +964,19 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         rc = insert_relations(conn, &inserts);
     if (rc == GR_OK)
         rc = gr_catalog__marks_flush(catalog, conn, &marks);
+    if (rc == GR_OK && next != NULL && !catalog->settings.processing_disabled)
+        rc = claim_in_transaction(catalog, conn, GR_CATALOG_PROCESS_BATCH, &next->items,
+                                  &next->count);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
-    if (rc != GR_OK)
+    if (rc != GR_OK) {
         gr_db_rollback(conn);
+        if (next != NULL) {
+            gr_catalog__items_free(next->items, next->count);
+            next->items = NULL;
+            next->count = 0;
+        }
+    }
     gr_db_release(conn);
     gr_catalog__marks_free(&marks);
     free(inserts.items);
@@ -962,10 +986,11 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
     return rc;
 }
 
-int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count)
+int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count,
+                              int64_t delay_ms)
 {
     gr_db_conn *conn = NULL;
-    int64_t due = gr_catalog__now_ms() + GR_CATALOG_RETRY_MS;
+    int64_t due = gr_catalog__now_ms() + delay_ms;
     int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
 
     if (rc == GR_OK)

@@ -24,6 +24,12 @@ typedef struct {
     bool *conflicts;     /* per deferred entity: owned by another location */
 } gr_catalog_item;
 
+/** Rows claimed ahead for a worker's next batch. */
+struct gr_catalog_claimed {
+    gr_catalog_item *items;
+    size_t count;
+};
+
 /** A list of entity refs to stitch, each with a cause. */
 typedef struct {
     char **refs;
@@ -52,6 +58,9 @@ int gr_catalog__claim(gr_catalog *catalog, int limit, gr_catalog_item **items_ou
 /** Frees what an item owns. */
 void gr_catalog__item_free(gr_catalog_item *item);
 
+/** Frees `count` items and the array. NULL-safe. */
+void gr_catalog__items_free(gr_catalog_item *items, size_t count);
+
 /**
  * Reads what the result hash depends on besides the result itself (the
  * entity's parents) and which children are owned by another location
@@ -62,17 +71,21 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
 /**
  * Stores the results of processed items in one transaction, releases their
  * leases and marks what must be stitched. Items whose hash did not change
- * write nothing but the lease release.
+ * write nothing but the lease release. With `next`, the same transaction
+ * also claims the next batch into it (empty on an error), so that the worker
+ * does not wait for the single SQLite writer a second time per batch.
  */
-int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count);
+int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count,
+                            gr_catalog_claimed *next);
 
 /**
  * Releases the leases of claimed items whose results were not written and
- * makes them due after GR_CATALOG_RETRY_MS, instead of after the lease. Rows
- * another worker leased since are left alone. Logs and returns the error when
- * the database refuses, and the leases then end as usual.
+ * makes them due after `delay_ms`, instead of after the lease. Rows another
+ * worker leased since are left alone. Logs and returns the error when the
+ * database refuses, and the leases then end as usual.
  */
-int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count);
+int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count,
+                              int64_t delay_ms);
 
 /** One entity a location provider supplies. */
 typedef struct {
