@@ -18,6 +18,7 @@
 #include "host/store/db.h"
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/settings.h"
 
 /*
  * The generated catalog has every kind, with every reference resolving:
@@ -33,7 +34,8 @@ static const char usage[] =
     "Generates a catalog of N entities (default 100000) in one YAML file, ingests it\n"
     "through a file location into a fresh database (SQLite unless --pg names a\n"
     "PostgreSQL server), and prints the seconds until every entity is stitched and the\n"
-    "peak resident memory. --workers sets catalog.processingWorkers (default 2).\n"
+    "peak resident memory. --workers sets catalog.processingWorkers (default: the engine's\n"
+    "default, one more than the processors, from 2 to 4).\n"
     "--write-catalog writes the generated YAML to FILE and exits without ingesting.\n"
     "--catalog ingests FILE instead of generating one; FILE must hold the N entities\n"
     "that --write-catalog with the same --entities writes.\n"
@@ -274,10 +276,23 @@ static void phases_print(const phases *state, double elapsed)
     printf("  search indexes built:   %.2f\n", elapsed);
 }
 
+/* The number of workers the engine runs when catalog.processingWorkers is absent. */
+static int default_workers(void)
+{
+    gr_catalog_settings settings;
+    int workers = 2;
+
+    if (gr_catalog__settings_read(&settings, NULL) == GR_OK) {
+        workers = settings.workers;
+        gr_catalog__settings_free(&settings);
+    }
+    return workers;
+}
+
 int main(int argc, char **argv)
 {
     long n = 100000;
-    int workers = 2;
+    int workers = 0;
     const char *pg = NULL;
     const char *keep = NULL;
     const char *catalog_file = NULL;
@@ -370,6 +385,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_catalog_ingest: opening the database failed: %s\n", gr_error_last());
         goto done;
     }
+    if (workers <= 0)
+        workers = default_workers();
     config = json_pack("{s:{s:i, s:[{s:[s,s,s,s,s,s,s,s]}], s:[{s:s, s:s}]}}", "catalog",
                        "processingWorkers", workers, "rules", "allow", "Component", "API",
                        "Location", "Group", "User", "System", "Domain", "Resource", "locations",

@@ -61,8 +61,8 @@ static const gr_plugin_config_key config_keys[] = {
                     "processing off. Default: 100 to 150 seconds."},
     {.path = "catalog.processingWorkers",
      .types = GR_PLUGIN_CONFIG_INTEGER,
-     .description = "Processing threads per instance (1-64). Default: the number of processors, "
-                    "at least 2 and at most 4."},
+     .description = "Processing threads per instance (1-64). Default: one more than the number "
+                    "of processors, at least 2 and at most 4."},
     {.path = "catalog.orphanStrategy",
      .types = GR_PLUGIN_CONFIG_STRING,
      .default_json = "\"keep\"",

@@ -87,7 +87,7 @@ int gr_catalog__search_index_defer(gr_catalog *catalog)
 /*
  * Creates the deferred indexes with a small page cache and with temporary data in a file
  * instead of memory. SQLite sorts in memory up to the size of the page cache, so the writer's
- * 64 MiB cache would add up to 64 MiB of sort buffers to the resident memory.
+ * 40 MiB cache would add up to 40 MiB of sort buffers to the resident memory.
  */
 static int build_indexes(gr_db_conn *conn)
 {
