@@ -235,7 +235,8 @@ static void workers_over_max_rejected(void **state)
     assert_int_equal(workers_status(json_integer(0)), GR_EINVALID);
 }
 
-/* Without catalog.processingWorkers the worker count is the processor count kept within 2..4. */
+/* Without catalog.processingWorkers the worker count is one more than the processors, kept
+ * within 2..4. */
 static void workers_default_clamped(void **state)
 {
     gr_catalog_settings settings;
