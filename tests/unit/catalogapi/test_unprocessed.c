@@ -98,7 +98,7 @@ static void wait_for_delete(const db_fixture *fixture, gr_db *other, int64_t hol
     gr_db_release(watch);
 }
 
-/* A delete that runs while another transaction holds rows it needs. */
+/* A delete that runs while another transaction locks rows it needs. */
 typedef struct {
     gr_db *processing; /* the other transaction's database handle */
     gr_db_conn *writer;
@@ -795,25 +795,20 @@ static void delete_reprocesses_parents(void **state)
 }
 
 /*
- * Processing locks a parent's row and then the rows of its children. A delete
- * of a failed child that starts in between must wait for the parent before it
- * locks the child: the other order deadlocks on PostgreSQL, which then aborts
- * one of the two transactions. Both must succeed, and the delete, which runs
- * last, removes the child.
+ * Runs the delete of the failed child c of the family between `first_sql` and `last_sql` of
+ * another transaction, and checks that both succeed and that the delete, which runs last,
+ * removes the child.
  */
-static void delete_locks_parents_first(void **state)
+static void delete_child_between(db_fixture *fixture, const char *first_sql,
+                                 const char *last_sql)
 {
-    db_fixture *fixture = *state;
     blocked_delete run;
 
     assert_ok(gr_catalog_migrate(fixture->db));
     db_fixture_exec(fixture->db, family_sql);
 
-    blocked_delete_start(fixture, &run, "c",
-                         "UPDATE catalog_refresh_state SET processed_entity = '{\"p\":1}' "
-                         "WHERE entity_id = 'p1'");
-    blocked_delete_finish(&run, "UPDATE catalog_refresh_state SET unprocessed_entity = "
-                                "'{\"c\":2}' WHERE entity_id = 'c'");
+    blocked_delete_start(fixture, &run, "c", first_sql);
+    blocked_delete_finish(&run, last_sql);
 
     assert_ok(run.call.rc);
     assert_int_equal(run.call.outcome, GR_CATALOG_UNPROCESSED_DELETED);
@@ -825,31 +820,31 @@ static void delete_locks_parents_first(void **state)
 }
 
 /*
- * One processing batch writes its items in the order of their next update,
- * not of their entity ids, so it may lock parent p2 before p1. A delete of
- * their shared failed child that starts in between must not deadlock with it.
+ * Processing locks a parent's row and then the rows of its children. A delete of a failed
+ * child that starts in between must not lock the child while it waits for the parent,
+ * because PostgreSQL would then abort one of the two transactions as a deadlock.
+ */
+static void delete_locks_parents_first(void **state)
+{
+    delete_child_between(*state,
+                         "UPDATE catalog_refresh_state SET processed_entity = '{\"p\":1}' "
+                         "WHERE entity_id = 'p1'",
+                         "UPDATE catalog_refresh_state SET unprocessed_entity = '{\"c\":2}' "
+                         "WHERE entity_id = 'c'");
+}
+
+/*
+ * One processing batch writes its items in the order of their next update, not of their
+ * entity ids, so it may lock parent p2 before p1. A delete of their shared failed child that
+ * starts in between must not deadlock with it.
  */
 static void delete_two_parents_batch_order(void **state)
 {
-    db_fixture *fixture = *state;
-    blocked_delete run;
-
-    assert_ok(gr_catalog_migrate(fixture->db));
-    db_fixture_exec(fixture->db, family_sql);
-
-    blocked_delete_start(fixture, &run, "c",
+    delete_child_between(*state,
                          "UPDATE catalog_refresh_state SET lease_owner = NULL "
-                         "WHERE entity_id = 'p2'");
-    blocked_delete_finish(&run, "UPDATE catalog_refresh_state SET lease_owner = NULL "
-                                "WHERE entity_id = 'p1'");
-
-    assert_ok(run.call.rc);
-    assert_int_equal(run.call.outcome, GR_CATALOG_UNPROCESSED_DELETED);
-    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
-                                                   "WHERE entity_id = 'c'"),
-                     0);
-    free(run.call.ref);
-    gr_db_close(run.processing);
+                         "WHERE entity_id = 'p2'",
+                         "UPDATE catalog_refresh_state SET lease_owner = NULL "
+                         "WHERE entity_id = 'p1'");
 }
 
 /* A stitched row stays, and the delete changes nothing of its parent. */

@@ -473,9 +473,9 @@ static void cascades_as_triggers_on_upgrade(void **state)
 }
 
 /*
- * A session whose search_path leaves out the catalog's schema, such as an administrator's psql
- * with a catalog that the connection URL puts in its own schema, still deletes an entity's
- * search rows and relations with it, as the foreign keys did.
+ * A session whose search_path leaves out the catalog's schema still deletes an entity's search
+ * rows and relations with it, as the foreign keys did. An administrator's psql is such a
+ * session when the connection URL puts the catalog in its own schema.
  */
 static void cascades_with_other_search_path(void **state)
 {
@@ -626,7 +626,7 @@ static const char leased_sql[] =
 
 /*
  * A round that processed a full batch claims the next batch in the transaction that stores
- * its results, the next round processes those rows, and rows claimed ahead that a stopping
+ * its results, and the next round processes those rows. Rows claimed ahead that a stopping
  * worker gives back are due again at once, with no lease.
  */
 static void full_batch_claims_next_ahead(void **state)

@@ -524,7 +524,7 @@ static int read_family(gr_db_conn *conn, const char *entity_id, const char *suff
 
 /*
  * Tries to lock the rows of `entity_id` and of its parents at once, skipping
- * the rows that another transaction holds. Sets *busy to a copy of the id of
+ * the rows that another transaction locks. Sets *busy to a copy of the id of
  * one such row (caller frees), or to NULL when every row is locked.
  */
 static int try_lock_family(gr_db_conn *conn, const char *entity_id, char **busy)
@@ -544,7 +544,7 @@ static int try_lock_family(gr_db_conn *conn, const char *entity_id, char **busy)
     return rc;
 }
 
-/* Waits, outside any transaction, until no other transaction holds the row `entity_id`. */
+/* Waits, outside any transaction, until no other transaction locks the row `entity_id`. */
 static int wait_for_row(gr_db_conn *conn, const char *entity_id)
 {
     int64_t found = 0;
@@ -576,7 +576,7 @@ static int lock_family_in_order(gr_db_conn *conn, const char *entity_id)
  * them. A processing batch locks its items and their children in the order of
  * their next update, so no fixed order of the rows here matches every batch.
  * So when one row is busy, the delete ends its transaction, waits for that row
- * alone while it holds none of them, and starts again. After
+ * alone while it locks none of them, and starts again. After
  * FAMILY_LOCK_ATTEMPTS rounds it waits for the rows in entity id order instead,
  * which can still deadlock with a batch, and PostgreSQL then aborts one of the
  * two transactions with an error. A parent that gains the child after the rows

@@ -102,7 +102,7 @@ typedef struct gr_catalog_claimed gr_catalog_claimed;
  * whether anything was done in *did_work. Returns 0 or an error.
  * With `ahead` (the caller's, initially empty), a round that processed a
  * full batch claims the next one while it writes, and the next round
- * processes those rows; the caller gives back what remains with
+ * processes those rows. The caller gives back what remains with
  * gr_catalog__claimed_release() when it stops.
  */
 int gr_catalog__work_once(gr_catalog *catalog, gr_catalog_claimed *ahead, bool *did_work);
