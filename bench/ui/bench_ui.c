@@ -85,9 +85,12 @@ static void insert_entity(inserter *ins, json_t *entity, const char *kind, const
     if (gr_catalog__search_rows(entity, (locale_t)0, &rows) < 0)
         die("search rows");
     for (size_t i = 0; i < rows.count; i++) {
-        const char *row[] = {id, rows.items[i].key, rows.items[i].original, rows.items[i].value};
+        char ordinal[24];
+        const char *row[] = {id, rows.items[i].key, rows.items[i].original, rows.items[i].value,
+                             ordinal};
 
-        bind_all(ins->search, row, 4);
+        snprintf(ordinal, sizeof(ordinal), "%zu", i);
+        bind_all(ins->search, row, 5);
     }
     gr_catalog__search_rows_free(&rows);
     free(text);
@@ -116,8 +119,8 @@ static void fill(gr_db *db, int count)
                             " final_entity, last_updated_at, kind, namespace, name)"
                             " VALUES (?, ?, 'h', ?, 0, ?, 'default', ?)",
                       &ins.final) < 0 ||
-        gr_db_prepare(conn, "INSERT INTO catalog_search (entity_id, key, original_value, value)"
-                            " VALUES (?, ?, ?, ?)",
+        gr_db_prepare(conn, "INSERT INTO catalog_search (entity_id, key, original_value, value,"
+                            " ordinal) VALUES (?, ?, ?, ?, CAST(? AS INTEGER))",
                       &ins.search) < 0 ||
         gr_db_prepare(conn, "INSERT INTO catalog_history (entity_ref, entity_id, changed_at,"
                             " cause, change, diff) VALUES (?, ?, 0, 'bench', 'created', '[]')",

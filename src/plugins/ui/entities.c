@@ -540,8 +540,8 @@ static int list_by_name(gr_ui *ui, const gr_ui_list_query *query, const json_t *
  * Reads the entities with a value of the sort key, by their smallest
  * value: the catalog API's index catalog_search_key_value_entity_original on
  * (key, value, entity_id, original_value) gives them in order, so the query
- * stops after the page, and its index on (entity_id, key, value) serves the
- * smallest-value test.
+ * stops after the page, and the rows ordered by entity and key (the table
+ * itself on SQLite, an index on PostgreSQL) serve the smallest-value test.
  */
 static int list_present(gr_ui *ui, const gr_ui_list_query *query, const char *key,
                         const json_t *pair, int ascending, int limit, list_rows *rows)

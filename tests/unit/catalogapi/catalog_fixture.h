@@ -23,13 +23,24 @@
 #include "host/store/db.h"
 #include "plugins/catalog/api/api.h"
 
-static const char catalog_fixture_ddl[] =
-    "CREATE TABLE catalog_final_entities (entity_id TEXT PRIMARY KEY,"
-    " entity_ref TEXT NOT NULL UNIQUE, hash TEXT NOT NULL, final_entity TEXT,"
-    " last_updated_at BIGINT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL,"
+#define CATALOG_FIXTURE_FINAL_DDL                                                                  \
+    "CREATE TABLE catalog_final_entities (entity_id TEXT PRIMARY KEY,"                             \
+    " entity_ref TEXT NOT NULL UNIQUE, hash TEXT NOT NULL, final_entity TEXT,"                     \
+    " last_updated_at BIGINT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL,"               \
     " name TEXT NOT NULL);"
+
+/* On SQLite the engine orders catalog_search by entity, key and ordinal, without a rowid. */
+static const char catalog_fixture_ddl_sqlite[] =
+    CATALOG_FIXTURE_FINAL_DDL
     "CREATE TABLE catalog_search (entity_id TEXT NOT NULL REFERENCES catalog_final_entities"
-    " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, original_value TEXT, value TEXT);";
+    " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, ordinal INTEGER NOT NULL,"
+    " original_value TEXT, value TEXT, PRIMARY KEY (entity_id, key, ordinal)) WITHOUT ROWID;";
+
+static const char catalog_fixture_ddl_pg[] =
+    CATALOG_FIXTURE_FINAL_DDL
+    "CREATE TABLE catalog_search (entity_id TEXT NOT NULL REFERENCES catalog_final_entities"
+    " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, original_value TEXT, value TEXT,"
+    " ordinal INTEGER NOT NULL);";
 
 /* Creates the tables and applies the API's migrations, which create the indexes of
  * catalog_search that the engine has too. */
@@ -38,7 +49,8 @@ static inline void catalog_fixture_schema(gr_db *db)
     gr_db_conn *conn = NULL;
 
     if (gr_db_acquire(db, GR_DB_WRITE, &conn) != GR_OK ||
-        gr_db_exec(conn, catalog_fixture_ddl) != GR_OK)
+        gr_db_exec(conn, gr_db_dialect(db) == GR_DB_POSTGRES ? catalog_fixture_ddl_pg
+                                                             : catalog_fixture_ddl_sqlite) != GR_OK)
         fail_msg("creating the catalog tables failed: %s", gr_error_last());
     gr_db_release(conn);
     if (gr_catalog_api_migrate(db) != GR_OK)
@@ -210,8 +222,8 @@ static inline void catalog_fixture_insert_conn(gr_db_conn *conn, const char *ent
 
     rows = catalog_fixture_flatten(entity);
     if (gr_db_prepare(conn,
-                      "INSERT INTO catalog_search (entity_id, key, original_value, value)"
-                      " VALUES (?, ?, ?, ?)",
+                      "INSERT INTO catalog_search (entity_id, key, original_value, value,"
+                      " ordinal) VALUES (?, ?, ?, ?, ?)",
                       &stmt) != GR_OK)
         fail_msg("prepare: %s", gr_error_last());
     for (size_t i = 0; i < rows.count; i++) {
@@ -229,6 +241,7 @@ static inline void catalog_fixture_insert_conn(gr_db_conn *conn, const char *ent
         fixture_bind_or_fail(gr_db_bind_text(stmt, 2, rows.rows[i].key));
         fixture_bind_or_fail(gr_db_bind_text(stmt, 3, value));
         fixture_bind_or_fail(gr_db_bind_text(stmt, 4, lower));
+        fixture_bind_or_fail(gr_db_bind_int64(stmt, 5, (int64_t)i));
         if (gr_db_step(stmt) != GR_DB_DONE)
             fail_msg("insert search row: %s", gr_error_last());
         free(lower);

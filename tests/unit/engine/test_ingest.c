@@ -33,30 +33,33 @@ static const char org_yaml[] =
     "spec:\n"
     "  memberOf: [team-a]\n";
 
-static const char components_yaml[] =
-    "apiVersion: backstage.io/v1alpha1\n"
-    "kind: Component\n"
-    "metadata:\n"
-    "  name: shop\n"
-    "  tags: [java, web]\n"
-    "  annotations:\n"
-    "    backstage.io/techdocs-ref: dir:.\n"
-    "spec:\n"
-    "  type: service\n"
-    "  lifecycle: production\n"
-    "  owner: team-a\n"
-    "  providesApis: [shop-api]\n"
-    "---\n"
-    "apiVersion: backstage.io/v1alpha1\n"
-    "kind: API\n"
-    "metadata:\n"
-    "  name: shop-api\n"
-    "spec:\n"
-    "  type: openapi\n"
-    "  lifecycle: production\n"
-    "  owner: team-a\n"
-    "  definition:\n"
-    "    $text: ../definitions/shop-api.yaml\n";
+/* Shop and its API, with shop's tags as a YAML flow sequence. */
+#define COMPONENTS_YAML(tags)                                                                      \
+    "apiVersion: backstage.io/v1alpha1\n"                                                          \
+    "kind: Component\n"                                                                            \
+    "metadata:\n"                                                                                  \
+    "  name: shop\n"                                                                               \
+    "  tags: " tags "\n"                                                                           \
+    "  annotations:\n"                                                                             \
+    "    backstage.io/techdocs-ref: dir:.\n"                                                       \
+    "spec:\n"                                                                                      \
+    "  type: service\n"                                                                            \
+    "  lifecycle: production\n"                                                                    \
+    "  owner: team-a\n"                                                                            \
+    "  providesApis: [shop-api]\n"                                                                 \
+    "---\n"                                                                                        \
+    "apiVersion: backstage.io/v1alpha1\n"                                                          \
+    "kind: API\n"                                                                                  \
+    "metadata:\n"                                                                                  \
+    "  name: shop-api\n"                                                                           \
+    "spec:\n"                                                                                      \
+    "  type: openapi\n"                                                                            \
+    "  lifecycle: production\n"                                                                    \
+    "  owner: team-a\n"                                                                            \
+    "  definition:\n"                                                                              \
+    "    $text: ../definitions/shop-api.yaml\n"
+
+static const char components_yaml[] = COMPONENTS_YAML("[java, web]");
 
 static const char root_yaml[] =
     "apiVersion: backstage.io/v1alpha1\n"
@@ -217,7 +220,13 @@ static void search_index_after_first_load(void **state)
     engine_start(fixture, config_all_kinds);
     assert_int_equal(
         engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
-    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_key_value"), 1);
+    /* The rows of an entity sit together in the table itself, ordered by its primary key. */
+    assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_key_value"), 0);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM pragma_index_list('catalog_search') "
+                                  "WHERE origin = 'pk'",
+                                  NULL),
+                     1);
 
     engine_idle(fixture);
     assert_int_equal(
@@ -441,7 +450,7 @@ static void restore_foreign_keys(engine_fixture *fixture)
                  "ALTER TABLE catalog_relations ADD FOREIGN KEY (originating_entity_id) "
                  "REFERENCES catalog_refresh_state (entity_id) ON DELETE CASCADE;");
     }
-    exec_sql(fixture, "DELETE FROM schema_migrations WHERE component = 'catalog' AND version = 9");
+    exec_sql(fixture, "DELETE FROM schema_migrations WHERE component = 'catalog' AND version >= 9");
 }
 
 /* A catalog made before migration 9 keeps every search row and relation through it, loses the
@@ -466,10 +475,108 @@ static void cascades_as_triggers_on_upgrade(void **state)
     assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_relations", NULL),
                      relations);
     assert_int_equal(index_count(fixture, "catalog_search_key_value_entity_original"), 1);
-    assert_int_equal(index_count(fixture, "catalog_search_entity_key_value"), 1);
+    assert_int_equal(index_count(fixture, "catalog_search_entity_key_value"),
+                     gr_db_dialect(fixture->db->db) == GR_DB_SQLITE ? 0 : 1);
     assert_int_equal(index_count(fixture, "catalog_relations_source_entity_ref"), 1);
     assert_int_equal(index_count(fixture, "catalog_relations_originating_entity_id"), 1);
     delete_shop_and_check_cascades(fixture);
+}
+
+static const char search_snapshot_sql[] =
+    "SELECT entity_id || '|' || key || '|' || COALESCE(original_value, '~') || '|' || "
+    "COALESCE(value, '~') FROM catalog_search ORDER BY 1";
+static const char ordinal_clash_sql[] =
+    "SELECT COUNT(*) FROM (SELECT entity_id, key, ordinal FROM catalog_search "
+    "GROUP BY entity_id, key, ordinal HAVING COUNT(*) > 1) clashes";
+
+/* Puts back the search table of a catalog made before engine migration 10: no ordinal. */
+static void restore_unnumbered_search(engine_fixture *fixture)
+{
+    if (gr_db_dialect(fixture->db->db) == GR_DB_SQLITE)
+        exec_sql(fixture,
+                 "DROP TRIGGER catalog_search_follows_final_entities;"
+                 "CREATE TABLE search_before (entity_id TEXT NOT NULL, key TEXT NOT NULL, "
+                 "original_value TEXT, value TEXT);"
+                 "INSERT INTO search_before SELECT entity_id, key, original_value, value "
+                 "FROM catalog_search;"
+                 "DROP TABLE catalog_search;"
+                 "ALTER TABLE search_before RENAME TO catalog_search;"
+                 "CREATE INDEX catalog_search_entity_key_value "
+                 "ON catalog_search (entity_id, key, value);"
+                 "CREATE INDEX catalog_search_key_value_entity_original "
+                 "ON catalog_search (key, value, entity_id, original_value);"
+                 "CREATE TRIGGER catalog_search_follows_final_entities AFTER DELETE ON "
+                 "catalog_final_entities BEGIN DELETE FROM catalog_search "
+                 "WHERE entity_id = old.entity_id; END;");
+    else
+        exec_sql(fixture, "ALTER TABLE catalog_search DROP COLUMN ordinal");
+    exec_sql(fixture, "DELETE FROM schema_migrations WHERE component = 'catalog' AND version >= 10;"
+                      "DELETE FROM schema_migrations WHERE component = 'catalog_api'"
+                      " AND version >= 5");
+}
+
+/*
+ * A catalog made before engine migration 10 keeps every search row through it, and each row
+ * gets a number that no other row of its entity and key has. On SQLite the table is then
+ * ordered by entity, key and number, and the index by entity goes.
+ */
+static void search_rows_numbered_on_upgrade(void **state)
+{
+    engine_fixture *fixture = *state;
+    bool sqlite = gr_db_dialect(fixture->db->db) == GR_DB_SQLITE;
+    char *before, *after;
+
+    ingest_and_stop(fixture);
+    before = engine_join(fixture, search_snapshot_sql);
+    restore_unnumbered_search(fixture);
+    assert_int_equal(index_count(fixture, "catalog_search_entity_key_value"), 1);
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    assert_int_equal(gr_catalog_api_migrate(fixture->db->db), GR_OK);
+    after = engine_join(fixture, search_snapshot_sql);
+    assert_string_equal(after, before);
+    assert_true(strlen(after) > 0);
+    assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
+    assert_int_equal(
+        engine_count(fixture, "SELECT COUNT(*) FROM catalog_search WHERE ordinal IS NULL", NULL),
+        0);
+    assert_int_equal(index_count(fixture, "catalog_search_entity_key_value"), sqlite ? 0 : 1);
+    if (sqlite)
+        assert_int_equal(engine_count(fixture,
+                                      "SELECT COUNT(*) FROM pragma_index_list('catalog_search') "
+                                      "WHERE origin = 'pk'",
+                                      NULL),
+                         1);
+    free(before);
+    free(after);
+}
+
+/*
+ * A stitch that adds one search row to an entity and keeps the others gives the new row a
+ * number that the entity's rows of that key do not use yet. The new tag sorts before the
+ * two stored ones, so numbering it by its place among the rows would reuse the first tag's.
+ */
+static void search_row_added_with_new_ordinal(void **state)
+{
+    engine_fixture *fixture = *state;
+    int64_t rows_before;
+
+    ingest_and_stop(fixture);
+    rows_before = engine_count(fixture, shop_search_sql, "component:default/shop");
+    engine_write(fixture, "components/shop.yaml", COMPONENTS_YAML("[java, web, go]"));
+    engine_start(fixture, config_all_kinds);
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), GR_OK);
+    engine_idle(fixture);
+
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search WHERE key = "
+                                  "'metadata.tags' AND value = ?",
+                                  "go"),
+                     1);
+    /* metadata.tags = go and metadata.tags.go = true */
+    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"),
+                     rows_before + 2);
+    assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
 }
 
 /*
@@ -777,6 +884,8 @@ int main(void)
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_BOTH(cascades_without_foreign_keys),
         ENGINE_TEST_BOTH(cascades_as_triggers_on_upgrade),
+        ENGINE_TEST_BOTH(search_rows_numbered_on_upgrade),
+        ENGINE_TEST_BOTH(search_row_added_with_new_ordinal),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),

@@ -72,8 +72,8 @@ static void add_bulk(ui_fixture *fx, int count)
         count);
     char *search = gr_xasprintf(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < %d)"
-        " INSERT INTO catalog_search (entity_id, key, original_value, value)"
-        " SELECT 'bulk-' || i, 'spec.type', 'type-' || i, 'type-' || i FROM n",
+        " INSERT INTO catalog_search (entity_id, key, original_value, value, ordinal)"
+        " SELECT 'bulk-' || i, 'spec.type', 'type-' || i, 'type-' || i, 0 FROM n",
         count);
 
     run_sql(fx, state);

@@ -235,13 +235,15 @@ static inline void ui_fixture_add(ui_fixture *fx, const char *json_text)
     }
     assert_int_equal(gr_catalog__search_rows(entity, (locale_t)0, &rows), 0);
     for (size_t i = 0; i < rows.count; i++) {
-        const char *row[] = {id, rows.items[i].key, rows.items[i].original,
-                             rows.items[i].value};
+        char ordinal[24];
+        const char *row[] = {id, rows.items[i].key, rows.items[i].original, rows.items[i].value,
+                             ordinal};
 
+        snprintf(ordinal, sizeof(ordinal), "%zu", i);
         ui_fixture_exec(fx,
-                        "INSERT INTO catalog_search (entity_id, key, original_value, value)"
-                        " VALUES (?, ?, ?, ?)",
-                        row, 4);
+                        "INSERT INTO catalog_search (entity_id, key, original_value, value,"
+                        " ordinal) VALUES (?, ?, ?, ?, CAST(? AS INTEGER))",
+                        row, 5);
     }
     gr_catalog__search_rows_free(&rows);
     free(text);

@@ -191,13 +191,20 @@ int gr_catalog_migrate(gr_db *db)
                 asset_text("plugins/catalog/engine/sql/009_cascades_as_triggers.sqlite.sql"),
             .sql_pg = asset_text("plugins/catalog/engine/sql/009_cascades_as_triggers.pg.sql"),
         },
+        {
+            .version = 10,
+            .description = "order catalog_search by entity and number the rows of an entity",
+            .sql_sqlite = asset_text("plugins/catalog/engine/sql/010_search_by_entity.sqlite.sql"),
+            .sql_pg = asset_text("plugins/catalog/engine/sql/010_search_by_entity.pg.sql"),
+        },
     };
 
     migrations[1].sql = migrations[1].sql_sqlite;
     if (migrations[0].sql == NULL || migrations[1].sql_pg == NULL || migrations[1].sql == NULL ||
         migrations[2].sql == NULL || migrations[3].sql == NULL || migrations[4].sql == NULL ||
         migrations[5].sql == NULL || migrations[6].sql == NULL || migrations[7].sql == NULL ||
-        migrations[8].sql_sqlite == NULL || migrations[8].sql_pg == NULL)
+        migrations[8].sql_sqlite == NULL || migrations[8].sql_pg == NULL ||
+        migrations[9].sql_sqlite == NULL || migrations[9].sql_pg == NULL)
         return gr_error_set(GR_ERROR, "the catalog migrations are missing from the binary");
     return gr_db_migrate(db, "catalog", migrations, sizeof(migrations) / sizeof(migrations[0]));
 }

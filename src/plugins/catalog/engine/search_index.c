@@ -12,7 +12,8 @@
  * The index of catalog_search that a first load builds at its end, as the
  * catalog API's migrations create it. Without it, a first load of 100,000
  * entities (about 3 million search rows) keeps one index in order instead of
- * two. The (entity_id, key, value) index stays, because the stitch deletes
+ * two. The rows stay ordered by entity (the table's key on SQLite, the
+ * (entity_id, key, value) index on PostgreSQL), because the stitch deletes
  * and reads rows by entity.
  * NOTE: filters and facets that the API runs during a first load scan
  * catalog_search until the indexes are built. Their results are the same.

@@ -369,10 +369,15 @@ static int compare_row_pointers(const void *a, const void *b)
                         *(const gr_catalog_search_row *const *)b);
 }
 
-/* A search row waiting to be inserted; both pointers are borrowed. */
+/*
+ * A search row waiting to be inserted; both pointers are borrowed. `ordinal`
+ * distinguishes rows of the same entity and key, and is part of the primary
+ * key on SQLite.
+ */
 typedef struct {
     const char *entity_id;
     const gr_catalog_search_row *row;
+    int64_t ordinal;
 } pending_row;
 
 typedef struct {
@@ -382,7 +387,7 @@ typedef struct {
 } pending_rows;
 
 static void pending_push(pending_rows *rows, const char *entity_id,
-                         const gr_catalog_search_row *row)
+                         const gr_catalog_search_row *row, int64_t ordinal)
 {
     if (rows->count == rows->cap) {
         rows->cap = rows->cap ? rows->cap * 2 : 1024;
@@ -390,6 +395,7 @@ static void pending_push(pending_rows *rows, const char *entity_id,
     }
     rows->items[rows->count].entity_id = entity_id;
     rows->items[rows->count].row = row;
+    rows->items[rows->count].ordinal = ordinal;
     rows->count++;
 }
 
@@ -402,13 +408,18 @@ static int compare_pending(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
 }
 
+/* The order of the SQLite table's key: entity, key, ordinal. */
 static int compare_pending_by_entity(const void *a, const void *b)
 {
     const pending_row *x = a;
     const pending_row *y = b;
     int c = strcmp(x->entity_id, y->entity_id);
 
-    return c != 0 ? c : compare_rows(x->row, y->row);
+    if (c == 0)
+        c = strcmp(x->row->key, y->row->key);
+    if (c == 0)
+        c = (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
+    return c;
 }
 
 /* Binds one search row; the batch's items outlive the statement's reset after each step. */
@@ -423,6 +434,8 @@ static int bind_row(gr_db_stmt *stmt, int first, size_t index, void *payload)
         rc = gr_db_bind_text_borrowed(stmt, first + 2, pending->row->original);
     if (rc == GR_OK)
         rc = gr_db_bind_text_borrowed(stmt, first + 3, pending->row->value);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, first + 4, pending->ordinal);
     return rc;
 }
 
@@ -441,9 +454,10 @@ static bool pending_sorted(const pending_rows *rows, int (*compare)(const void *
  * key/value index receives them in order and each of its pages is written
  * once per batch rather than once per entity. While that index waits for the
  * end of a first load, the rows go in by entity instead, in the order of the
- * (entity_id, key, value) index, which they then append to (ids grow with time).
- * Rows that are already in order, as sort_by_entity() leaves them, are not sorted
- * again while the write connection is held.
+ * table's key on SQLite (and of the (entity_id, key, value) index on
+ * PostgreSQL), which they then append to (ids grow with time). Rows that are
+ * already in order, as sort_by_entity() leaves them, are not sorted again
+ * while the write connection is held.
  */
 static int insert_search_rows(gr_catalog *catalog, gr_db_conn *conn, pending_rows *rows)
 {
@@ -454,20 +468,22 @@ static int insert_search_rows(gr_catalog *catalog, gr_db_conn *conn, pending_row
         gr_catalog__sort(rows->items, rows->count, sizeof(*rows->items), compare);
     return gr_catalog__insert_rows(conn,
                                    "INSERT INTO catalog_search (entity_id, key, original_value, "
-                                   "value) VALUES ",
-                                   4, rows->count, bind_row, rows->items);
+                                   "value, ordinal) VALUES ",
+                                   5, rows->count, bind_row, rows->items);
 }
 
-/* Reads the stored search rows of an entity. */
-static int read_search_rows(gr_db_conn *conn, const char *entity_id, gr_catalog_search_rows *out)
+/* Reads the stored search rows of an entity and the highest ordinal among them (0 for none). */
+static int read_search_rows(gr_db_conn *conn, const char *entity_id, gr_catalog_search_rows *out,
+                            int64_t *max_ordinal)
 {
     gr_db_stmt *stmt = NULL;
     int rc = gr_catalog__prepare(conn,
-                                 "SELECT key, original_value, value FROM catalog_search "
+                                 "SELECT key, original_value, value, ordinal FROM catalog_search "
                                  "WHERE entity_id = ?",
                                  &stmt, "s", entity_id);
 
     memset(out, 0, sizeof(*out));
+    *max_ordinal = 0;
     if (rc != GR_OK)
         return rc;
     while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
@@ -478,6 +494,8 @@ static int read_search_rows(gr_db_conn *conn, const char *entity_id, gr_catalog_
         out->items[out->count].key = gr_catalog__column_dup(stmt, 0);
         out->items[out->count].original = gr_catalog__column_dup(stmt, 1);
         out->items[out->count].value = gr_catalog__column_dup(stmt, 2);
+        if (gr_db_column_int64(stmt, 3) > *max_ordinal)
+            *max_ordinal = gr_db_column_int64(stmt, 3);
         out->count++;
     }
     gr_db_finalize(stmt);
@@ -516,16 +534,17 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
     const gr_catalog_search_row **old_sorted = NULL, **new_sorted = NULL;
     size_t new_count = item->search.count;
     size_t a = 0, b = 0, gone = 0;
+    int64_t next_ordinal = 0; /* the highest ordinal in use */
     bool replace_all = false;
     int rc;
 
     /* Search rows belong to a final entity (a delete trigger removes them with it). */
     if (!had_final) {
         for (size_t i = 0; i < new_count; i++)
-            pending_push(pending, item->entity_id, &item->search.items[i]);
+            pending_push(pending, item->entity_id, &item->search.items[i], (int64_t)i);
         return GR_OK;
     }
-    rc = read_search_rows(conn, item->entity_id, &old);
+    rc = read_search_rows(conn, item->entity_id, &old, &next_ordinal);
     if (rc != GR_OK)
         goto done;
     old_sorted = gr_xmalloc((old.count + 1) * sizeof(*old_sorted));
@@ -558,7 +577,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
 
         rc = changed < 0 ? (int)changed : GR_OK;
         for (size_t i = 0; i < new_count && rc == GR_OK; i++)
-            pending_push(pending, item->entity_id, new_sorted[i]);
+            pending_push(pending, item->entity_id, new_sorted[i], (int64_t)i);
         goto done;
     }
     a = 0;
@@ -576,7 +595,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
         if (c < 0)
             rc = delete_search_row(conn, item->entity_id, old_sorted[a]);
         else if (c > 0)
-            pending_push(pending, item->entity_id, new_sorted[b]);
+            pending_push(pending, item->entity_id, new_sorted[b], ++next_ordinal);
         a += c <= 0;
         b += c >= 0;
     }
