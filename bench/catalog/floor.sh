@@ -7,11 +7,11 @@
 # and ordinal, and the covering (key, value, entity, original value) index that
 # the catalog API reads. No greenroom code runs in the timed part, so the sum
 # is a lower bound for any first load that keeps one key/value row per
-# searchable field in SQLite. The earlier layout (a rowid table with an index
-# by entity), the same with an integer entity number in place of the text uid,
-# and the integer number with only (key, value, entity) and (entity) indexes
-# show what other layouts gain. Facets would read the original values from the
-# table in the last one.
+# searchable field in SQLite. Three other layouts show what they would gain:
+# the earlier one (a rowid table with an index by entity), the same with an
+# integer entity number in place of the text uid, and the integer number with
+# only (key, value, entity) and (entity) indexes. Facets would read the
+# original values from the table in the last one.
 # The indexes are built with a 2 MiB page cache and sort files on disk, as the
 # engine builds them after a first load. On the machine of
 # bench/catalog/INGEST.md, that was faster than a 64 MiB cache or sorting in
@@ -39,20 +39,23 @@ source_db=$work/greenroom.sqlite
 settings="PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
 PRAGMA cache_size=-65536;"
 
+# Prints the seconds of each timed statement that sqlite3 reports on its
+# input, named by the arguments in order, and their total.
+report_steps() {
+    awk -v names="$(printf '%s|' "$@")" '
+        BEGIN { split(names, name, "|") }
+        /^Run Time: real/ { step++; total += $4; printf "  %-48s %6.2f s\n", name[step], $4 }
+        END { printf "  %-48s %6.2f s\n", "total", total }'
+}
+
 # Times the insert of the staged rows of database $1 into a new search table
 # whose entity column is $2 of type $3, then the two index builds, and prints
 # the seconds of each step.
 time_layout() {
     database=$1
     column=$2
-    sqlite3 "$database" <<EOF | awk -v column="$column" '
-        BEGIN {
-            name[1] = "insert rows in entity order"
-            name[2] = "index (" column ", key, value)"
-            name[3] = "index (key, value, " column ", original_value)"
-        }
-        /^Run Time: real/ { step++; total += $4; printf "  %-48s %6.2f s\n", name[step], $4 }
-        END { printf "  %-48s %6.2f s\n", "total", total }'
+    sqlite3 "$database" <<EOF | report_steps "insert rows in entity order" \
+        "index ($column, key, value)" "index (key, value, $column, original_value)"
 $settings
 CREATE TABLE search ($column $3 NOT NULL, key TEXT NOT NULL, original_value TEXT, value TEXT);
 PRAGMA threads=1;
@@ -70,14 +73,8 @@ EOF
 # new search table with only the two indexes that filters and per-entity
 # updates cannot do without, and prints the seconds of each step.
 time_narrow_layout() {
-    sqlite3 "$1" <<EOF | awk '
-        BEGIN {
-            name[1] = "insert rows in entity order"
-            name[2] = "index (key, value, entity)"
-            name[3] = "index (entity)"
-        }
-        /^Run Time: real/ { step++; total += $4; printf "  %-48s %6.2f s\n", name[step], $4 }
-        END { printf "  %-48s %6.2f s\n", "total", total }'
+    sqlite3 "$1" <<EOF | report_steps "insert rows in entity order" \
+        "index (key, value, entity)" "index (entity)"
 $settings
 CREATE TABLE narrow (entity INTEGER NOT NULL, key TEXT NOT NULL, original_value TEXT, value TEXT);
 PRAGMA threads=1;
@@ -91,18 +88,12 @@ CREATE INDEX narrow_entity ON narrow (entity);
 EOF
 }
 
-# Times the insert of the staged rows of database $1 (text layout, numbered and
-# in the order of the key) into a new table without rowid keyed by (entity_id,
-# key, ordinal), as the engine stores them, then the build of the covering
-# index, and prints the seconds of each step.
+# Times the insert of the numbered rows of database $1 (text layout) into a
+# table without rowid keyed by (entity_id, key, ordinal), as the engine stores
+# them. Then it times the build of the covering index.
 time_stored_layout() {
-    sqlite3 "$1" <<EOF | awk '
-        BEGIN {
-            name[1] = "insert rows in entity and key order"
-            name[2] = "index (key, value, entity_id, original_value)"
-        }
-        /^Run Time: real/ { step++; total += $4; printf "  %-48s %6.2f s\n", name[step], $4 }
-        END { printf "  %-48s %6.2f s\n", "total", total }'
+    sqlite3 "$1" <<EOF | report_steps "insert rows in entity and key order" \
+        "index (key, value, entity_id, original_value)"
 $settings
 CREATE TABLE stored (entity_id TEXT NOT NULL, key TEXT NOT NULL, ordinal INTEGER NOT NULL,
     original_value TEXT, value TEXT, PRIMARY KEY (entity_id, key, ordinal)) WITHOUT ROWID;
