@@ -344,11 +344,17 @@ int gr_db_begin(gr_db_conn *conn)
 
     if (conn->in_tx)
         return gr_error_set(GR_EINVALID, "a transaction is open already on this connection");
+    conn->aborted = false;
     rc = conn->db->ops->exec(conn, sql);
     if (rc != GR_OK)
         return rc;
     conn->in_tx = true;
     return GR_OK;
+}
+
+bool gr_db_conn_aborted(const gr_db_conn *conn)
+{
+    return conn->aborted;
 }
 
 int gr_db_commit(gr_db_conn *conn)

@@ -3,6 +3,7 @@
 #ifndef GR_HOST_STORE_DB_H
 #define GR_HOST_STORE_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,6 +137,16 @@ int gr_db_begin(gr_db_conn *conn);
 
 /** Commits the open transaction. Returns 0, GR_EINVALID when none is open, or an error. */
 int gr_db_commit(gr_db_conn *conn);
+
+/**
+ * Returns whether the database aborted the current or last transaction of
+ * `conn` to break a deadlock or because of a serialization failure
+ * (PostgreSQL SQLSTATE 40P01 or 40001). Such a transaction did nothing, and
+ * running it again from gr_db_begin() after gr_db_rollback() may succeed.
+ * gr_db_begin() clears it. Always false on SQLite, whose single writer
+ * cannot deadlock.
+ */
+bool gr_db_conn_aborted(const gr_db_conn *conn);
 
 /**
  * Rolls back the open transaction, or does nothing without one. The thread's

@@ -82,6 +82,8 @@ struct gr_db_conn {
     bool in_tx;
     pthread_t holder; /* valid while in_use */
     bool broken;      /* PostgreSQL: the server connection was lost */
+    bool aborted;     /* PostgreSQL: the last transaction was aborted as a deadlock victim or
+                       * a serialization failure, and may succeed if it runs again */
 
     gr_db_stmt *cache[GR_DB_STMT_CACHE_SIZE];
     int cache_len;

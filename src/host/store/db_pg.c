@@ -59,6 +59,9 @@ static int fail(gr_db_conn *conn, const PGresult *result, const char *sql)
     /* 23505 is unique_violation, 23P01 exclusion_violation. */
     bool unique = state != NULL && (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0);
 
+    /* 40P01 is deadlock_detected, 40001 serialization_failure. */
+    if (state != NULL && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0))
+        conn->aborted = true;
     if (PQstatus(handle_of(conn)) != CONNECTION_OK)
         conn->broken = true;
     if (message == NULL)

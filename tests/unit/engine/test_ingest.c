@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
@@ -306,7 +308,8 @@ static int64_t index_count(engine_fixture *fixture, const char *name)
 {
     const char *sql = gr_db_dialect(fixture->db->db) == GR_DB_SQLITE
                           ? search_index_sql
-                          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?";
+                          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ? "
+                            "AND schemaname = current_schema()";
 
     return engine_count(fixture, sql, name);
 }
@@ -366,7 +369,8 @@ static int64_t foreign_key_count(engine_fixture *fixture, const char *table)
     const char *sql = gr_db_dialect(fixture->db->db) == GR_DB_SQLITE
                           ? "SELECT COUNT(*) FROM pragma_foreign_key_list(?)"
                           : "SELECT COUNT(*) FROM information_schema.table_constraints "
-                            "WHERE constraint_type = 'FOREIGN KEY' AND table_name = ?";
+                            "WHERE constraint_type = 'FOREIGN KEY' AND table_name = ? "
+                            "AND table_schema = current_schema()";
 
     return engine_count(fixture, sql, table);
 }
@@ -606,6 +610,105 @@ static void cascades_with_other_search_path(void **state)
     free(schema);
 }
 
+typedef struct {
+    gr_catalog *catalog;
+    const char *uid;
+    int rc;
+    char error[GR_ERROR_MAX]; /* the delete's error message */
+} entity_delete_call;
+
+static void *entity_delete_thread(void *payload)
+{
+    entity_delete_call *call = payload;
+
+    call->rc = gr_catalog_delete_entity(call->catalog, call->uid);
+    snprintf(call->error, sizeof(call->error), "%s", gr_error_last());
+    return NULL;
+}
+
+/* Waits until a PostgreSQL backend waits for a lock of the backend `holder_pid`, for 10 s. */
+static void wait_blocked_by(gr_db *db, int64_t holder_pid)
+{
+    gr_db_conn *watch = NULL;
+    int64_t blocked = 0;
+
+    assert_int_equal(gr_db_acquire(db, GR_DB_READ, &watch), GR_OK);
+    for (int waited = 0; waited < 10000 && blocked == 0; waited += 20) {
+        assert_int_equal(gr_db_query_int64(watch,
+                                           "SELECT count(*) FROM pg_stat_activity "
+                                           "WHERE ? = ANY (pg_blocking_pids(pid))",
+                                           &holder_pid, 1, &blocked),
+                         GR_OK);
+        if (blocked == 0)
+            poll(NULL, 0, 20);
+    }
+    gr_db_release(watch);
+    if (blocked == 0)
+        fail_msg("no transaction waited for the test's transaction within 10 s");
+}
+
+/*
+ * A delete that PostgreSQL aborts to break a deadlock runs again and succeeds. The test's
+ * transaction holds team-a's stitch queue row, which deleting shop marks for stitching, and
+ * then updates shop's parent, whose row the delete locked first. The test's transaction waits
+ * with a deadlock_timeout of 30 s, so PostgreSQL aborts the delete after its own 1 s.
+ */
+static void delete_retried_after_deadlock(void **state)
+{
+    engine_fixture *fixture = *state;
+    entity_delete_call call = {0};
+    gr_db *other = NULL;
+    gr_db_conn *holder = NULL;
+    pthread_t thread;
+    int64_t holder_pid = 0;
+    char *uid, *parent, *sql;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+    uid = engine_text(fixture, "SELECT entity_id FROM catalog_refresh_state WHERE entity_ref = ?",
+                      "component:default/shop");
+    parent = engine_text(fixture,
+                         "SELECT source_entity_ref FROM catalog_refs WHERE target_entity_ref = ?",
+                         "component:default/shop");
+    assert_non_null(uid);
+    assert_non_null(parent);
+
+    assert_int_equal(db_fixture_open(fixture->db, 2, &other), GR_OK);
+    assert_int_equal(gr_db_acquire(other, GR_DB_WRITE, &holder), GR_OK);
+    assert_int_equal(gr_db_begin(holder), GR_OK);
+    assert_int_equal(gr_db_exec(holder, "SET LOCAL deadlock_timeout = '30s';"
+                                        "INSERT INTO catalog_stitch_queue (entity_ref, ticket, "
+                                        "next_stitch_at) VALUES ('group:default/team-a', 'held', 0) "
+                                        "ON CONFLICT (entity_ref) DO UPDATE SET ticket = 'held'"),
+                     GR_OK);
+    assert_int_equal(gr_db_query_int64(holder, "SELECT pg_backend_pid()", NULL, 0, &holder_pid),
+                     GR_OK);
+    call = (entity_delete_call){.catalog = fixture->catalog, .uid = uid, .rc = -1};
+    assert_int_equal(pthread_create(&thread, NULL, entity_delete_thread, &call), 0);
+    wait_blocked_by(other, holder_pid);
+
+    /* Waits for the delete until PostgreSQL aborts it. */
+    sql = gr_xasprintf("UPDATE catalog_refresh_state SET next_update_at = next_update_at "
+                       "WHERE entity_ref = '%s'",
+                       parent);
+    assert_int_equal(gr_db_exec(holder, sql), GR_OK);
+    assert_int_equal(gr_db_commit(holder), GR_OK);
+    gr_db_release(holder);
+    pthread_join(thread, NULL);
+
+    if (call.rc != GR_OK)
+        fail_msg("the delete failed: %s", call.error);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_id = ?",
+                                  uid),
+                     0);
+    gr_db_close(other);
+    free(sql);
+    free(parent);
+    free(uid);
+}
+
 /* Makes every write of a processed team-a fail, as a deadlock or a lost connection would. */
 static void fail_team_a_writes(engine_fixture *fixture)
 {
@@ -658,6 +761,39 @@ static void failed_write_retried_soon(void **state)
     }
     if (!stitched)
         fail_msg("team-a was not stitched within 20 s after writes worked again");
+}
+
+/*
+ * A processing result and a stitch that PostgreSQL aborts as deadlock victims are stored by
+ * their next attempt: the engine goes idle without a failed round, and team-a is stitched.
+ * The triggers abort the first write of each through a sequence, which a rollback does not
+ * reset.
+ */
+static void aborted_writes_run_again(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    exec_sql(fixture,
+             "CREATE SEQUENCE abort_processing; CREATE SEQUENCE abort_stitch;"
+             "CREATE FUNCTION abort_team_a_once() RETURNS trigger LANGUAGE plpgsql AS $$ "
+             "BEGIN IF nextval(TG_ARGV[0]::regclass) = 1 THEN "
+             "RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'; END IF; "
+             "RETURN NEW; END $$;"
+             "CREATE TRIGGER abort_processing BEFORE UPDATE ON catalog_refresh_state "
+             "FOR EACH ROW WHEN (NEW.entity_ref = 'group:default/team-a' AND "
+             "NEW.processed_entity IS NOT NULL) "
+             "EXECUTE FUNCTION abort_team_a_once('abort_processing');"
+             "CREATE TRIGGER abort_stitch BEFORE INSERT ON catalog_final_entities "
+             "FOR EACH ROW WHEN (NEW.entity_ref = 'group:default/team-a') "
+             "EXECUTE FUNCTION abort_team_a_once('abort_stitch')");
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+
+    assert_true(engine_exists(fixture, "group:default/team-a"));
+    assert_int_equal(engine_count(fixture, "SELECT last_value FROM abort_processing", NULL), 2);
+    assert_int_equal(engine_count(fixture, "SELECT last_value FROM abort_stitch", NULL), 2);
 }
 
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
@@ -894,6 +1030,10 @@ int main(void)
          engine_teardown, (void *)&db_fixture_pg},
         {"pg: cascades_with_other_search_path", cascades_with_other_search_path, engine_setup,
          engine_teardown, (void *)&db_fixture_pg},
+        {"pg: delete_retried_after_deadlock", delete_retried_after_deadlock, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
+        {"pg: aborted_writes_run_again", aborted_writes_run_again, engine_setup, engine_teardown,
+         (void *)&db_fixture_pg},
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -43,6 +43,14 @@
  * ms: soon enough for a deadlock or a busy database, and far enough apart that a batch that keeps
  * failing logs a warning every few seconds instead of in a loop. */
 #define GR_CATALOG_RETRY_MS 5000
+/*
+ * Times a write transaction runs when PostgreSQL aborts it to break a deadlock (or as a
+ * serialization failure) before its caller sees the error. Stitches, processing results
+ * and deletes lock rows of the stitch queue and the refresh state in orders that can form
+ * a cycle when several workers or instances run at once, and such a transaction did
+ * nothing, so running it again is safe.
+ */
+#define GR_CATALOG_ABORTED_ATTEMPTS 3
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */
 #define GR_CATALOG_POLL_MS 1000
 /** Maximum depth of Location entities followed by a dry run. */

@@ -479,16 +479,14 @@ int gr_catalog_delete_entity(gr_catalog *catalog, const char *uid)
     return gr_catalog_delete_entity_as(catalog, uid, NULL);
 }
 
-int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char *actor)
+/* Runs one transaction of gr_catalog_delete_entity_as() on `conn`, from BEGIN to COMMIT or
+ * ROLLBACK. The refs to stitch again and the deleted refs go to `marks` and `deleted`. */
+static int delete_entity_once(gr_catalog *catalog, gr_db_conn *conn, const char *uid,
+                              const char *cause, gr_catalog_marks *marks, gr_catalog_marks *deleted)
 {
-    gr_catalog_marks marks = {0}, deleted = {0};
-    gr_db_conn *conn = NULL;
     char *ref = NULL;
-    char *cause = actor ? gr_xasprintf("user:%s", actor) : gr_xstrdup("delete");
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = gr_db_begin(conn);
 
-    if (rc == GR_OK)
-        rc = gr_db_begin(conn);
     if (rc == GR_OK) {
         rc = gr_catalog__query_text(conn, &ref,
                                     "SELECT entity_ref FROM catalog_refresh_state WHERE entity_id = ?",
@@ -508,13 +506,33 @@ int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char
         rc = changed < 0 ? (int)changed : GR_OK;
     }
     if (rc == GR_OK)
-        rc = gr_catalog__delete_entities(catalog, conn, &ref, 1, cause, &marks, &deleted);
+        rc = gr_catalog__delete_entities(catalog, conn, &ref, 1, cause, marks, deleted);
     if (rc == GR_OK)
-        rc = gr_catalog__marks_flush(catalog, conn, &marks);
+        rc = gr_catalog__marks_flush(catalog, conn, marks);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
-    else
+    if (rc != GR_OK)
         gr_db_rollback(conn);
+    free(ref);
+    return rc;
+}
+
+int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char *actor)
+{
+    gr_catalog_marks marks = {0}, deleted = {0};
+    gr_db_conn *conn = NULL;
+    char *cause = actor ? gr_xasprintf("user:%s", actor) : gr_xstrdup("delete");
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    for (int attempt = 1; conn != NULL; attempt++) {
+        rc = delete_entity_once(catalog, conn, uid, cause, &marks, &deleted);
+        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+            break;
+        gr_warn("catalog", "deleting entity %s was aborted (attempt %d of %d), retrying: %s", uid,
+                attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
+        gr_catalog__marks_free(&marks);
+        gr_catalog__marks_free(&deleted);
+    }
     gr_db_release(conn);
     if (rc == GR_OK) {
         gr_catalog__notify_deleted(catalog, &deleted);
@@ -522,7 +540,6 @@ int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char
     }
     gr_catalog__marks_free(&marks);
     gr_catalog__marks_free(&deleted);
-    free(ref);
     free(cause);
     return rc;
 }

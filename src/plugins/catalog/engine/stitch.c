@@ -606,23 +606,56 @@ done:
     return rc;
 }
 
-/* Writes one computed item; its search rows join `pending`. */
-static int write_item(gr_db_conn *conn, stitch_item *item, int64_t now, pending_rows *pending,
-                      bool *written)
+static int compare_item_refs(const void *a, const void *b)
+{
+    const stitch_item *x = *(const stitch_item *const *)a;
+    const stitch_item *y = *(const stitch_item *const *)b;
+
+    return strcmp(x->ref, y->ref);
+}
+
+/*
+ * Deletes the batch's rows of the stitch queue in the order of their refs and
+ * records in `owned` which items still held the ticket they were claimed
+ * with. A ticket that changed means the entity was marked again meanwhile, so
+ * the newer mark stitches it. Processing results mark rows in the same order
+ * (gr_catalog__marks_flush()), so on PostgreSQL the two do not wait for each
+ * other's queue rows in a cycle.
+ */
+static int take_queue_rows(gr_db_conn *conn, const stitch_item *items, size_t count, bool *owned)
+{
+    const stitch_item **by_ref = gr_xmalloc((count + 1) * sizeof(*by_ref));
+    int rc = GR_OK;
+
+    for (size_t i = 0; i < count; i++)
+        by_ref[i] = &items[i];
+    gr_catalog__sort(by_ref, count, sizeof(*by_ref), compare_item_refs);
+
+    for (size_t i = 0; i < count && rc == GR_OK; i++) {
+        int64_t changed = gr_catalog__exec(conn,
+                                           "DELETE FROM catalog_stitch_queue WHERE entity_ref = ? "
+                                           "AND ticket = ?",
+                                           "ss", by_ref[i]->ref, by_ref[i]->ticket);
+
+        rc = changed < 0 ? (int)changed : GR_OK;
+        owned[by_ref[i] - items] = changed > 0;
+    }
+    free(by_ref);
+    return rc;
+}
+
+/* Writes one computed item if `owned` (its queue row kept the claimed ticket). Its search rows
+ * join `pending`. */
+static int write_item(gr_db_conn *conn, const stitch_item *item, bool owned, int64_t now,
+                      pending_rows *pending, bool *written)
 {
     int64_t had_final = 0;
     int64_t changed;
     int rc;
 
     *written = false;
-    /* A ticket that changed means the entity was marked again meanwhile: the newer mark
-     * stitches it. */
-    changed = gr_catalog__exec(conn,
-                               "DELETE FROM catalog_stitch_queue WHERE entity_ref = ? "
-                               "AND ticket = ?",
-                               "ss", item->ref, item->ticket);
-    if (changed <= 0 || item->abandoned || item->unchanged || item->failed)
-        return changed < 0 ? (int)changed : GR_OK;
+    if (!owned || item->abandoned || item->unchanged || item->failed)
+        return GR_OK;
     rc = gr_catalog__query_int(conn, &had_final,
                                "SELECT CASE WHEN EXISTS (SELECT 1 FROM catalog_final_entities "
                                "fe WHERE fe.entity_id = rs.entity_id) THEN 1 ELSE 0 END "
@@ -674,12 +707,34 @@ static void sort_by_entity(gr_catalog *catalog, stitch_item *items, size_t count
         gr_catalog__sort(items, count, sizeof(*items), compare_items_by_entity);
 }
 
+/* Runs one transaction that stores a computed batch, from BEGIN to COMMIT or ROLLBACK. */
+static int write_batch(gr_catalog *catalog, gr_db_conn *conn, const stitch_item *items,
+                       size_t count, int64_t now, bool *owned, bool *written)
+{
+    pending_rows pending = {0};
+    int rc = gr_db_begin(conn);
+
+    memset(written, 0, count * sizeof(*written));
+    if (rc == GR_OK)
+        rc = take_queue_rows(conn, items, count, owned);
+    for (size_t i = 0; i < count && rc == GR_OK; i++)
+        rc = write_item(conn, &items[i], owned[i], now, &pending, &written[i]);
+    if (rc == GR_OK)
+        rc = insert_search_rows(catalog, conn, &pending);
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    if (rc != GR_OK)
+        gr_db_rollback(conn);
+    free(pending.items);
+    return rc;
+}
+
 int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work)
 {
     stitch_item *items = NULL;
     size_t count = 0;
+    bool *owned = NULL;
     bool *written = NULL;
-    pending_rows pending = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     int rc;
@@ -689,6 +744,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     if (rc != GR_OK || count == 0)
         goto done;
     *did_work = true;
+    owned = gr_xcalloc(count, sizeof(bool));
     written = gr_xcalloc(count, sizeof(bool));
 
     rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
@@ -701,16 +757,14 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     sort_by_entity(catalog, items, count);
 
     rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
-    if (rc == GR_OK)
-        rc = gr_db_begin(conn);
-    for (size_t i = 0; i < count && rc == GR_OK; i++)
-        rc = write_item(conn, &items[i], now, &pending, &written[i]);
-    if (rc == GR_OK)
-        rc = insert_search_rows(catalog, conn, &pending);
-    if (rc == GR_OK)
-        rc = gr_db_commit(conn);
-    else
-        gr_db_rollback(conn);
+    for (int attempt = 1; conn != NULL; attempt++) {
+        rc = write_batch(catalog, conn, items, count, now, owned, written);
+        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+            break;
+        gr_warn("catalog",
+                "storing %zu stitched entities was aborted (attempt %d of %d), retrying: %s", count,
+                attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
+    }
     gr_db_release(conn);
     if (rc == GR_OK) {
         for (size_t i = 0; i < count; i++) {
@@ -722,7 +776,7 @@ done:
     for (size_t i = 0; i < count; i++)
         stitch_item_free(&items[i]);
     free(items);
+    free(owned);
     free(written);
-    free(pending.items);
     return rc;
 }

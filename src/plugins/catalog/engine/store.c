@@ -917,19 +917,16 @@ done:
     return rc;
 }
 
-int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count,
-                            gr_catalog_claimed *next)
+/* Runs one transaction of gr_catalog__write_items() on `conn`, from BEGIN to COMMIT or ROLLBACK. */
+static int write_items_once(gr_catalog *catalog, gr_db_conn *conn, gr_catalog_item *items,
+                            size_t count, gr_catalog_claimed *next)
 {
     gr_catalog_marks marks = {0};
     relation_inserts inserts = {0};
-    gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
     bool queued = false;
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = gr_db_begin(conn);
 
-    if (rc != GR_OK)
-        return rc;
-    rc = gr_db_begin(conn);
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         gr_catalog_item *item = &items[i];
         int64_t changed;
@@ -977,12 +974,32 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
             next->count = 0;
         }
     }
-    gr_db_release(conn);
     gr_catalog__marks_free(&marks);
     free(inserts.items);
+    (void)queued;
+    return rc;
+}
+
+int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t count,
+                            gr_catalog_claimed *next)
+{
+    gr_db_conn *conn = NULL;
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    if (rc != GR_OK)
+        return rc;
+    for (int attempt = 1;; attempt++) {
+        rc = write_items_once(catalog, conn, items, count, next);
+        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+            break;
+        gr_warn("catalog",
+                "storing the processing results of %zu entities was aborted (attempt %d of %d), "
+                "retrying: %s",
+                count, attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
+    }
+    gr_db_release(conn);
     if (rc == GR_OK)
         gr_catalog__wake(catalog);
-    (void)queued;
     return rc;
 }
 
