@@ -873,6 +873,38 @@ static void delete_keeps_stitched_parents(void **state)
                      1);
 }
 
+/*
+ * A delete of a failed row that PostgreSQL aborts as a deadlock victim runs
+ * again and removes the row. A trigger aborts the first delete of the row
+ * through a sequence, which a rollback does not reset.
+ */
+static void delete_aborted_runs_again(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_catalog_unprocessed_outcome outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    char *ref = NULL;
+
+    assert_ok(gr_catalog_migrate(fixture->db));
+    db_fixture_exec(fixture->db, family_sql);
+    db_fixture_exec(fixture->db,
+                    "CREATE SEQUENCE abort_delete;"
+                    "CREATE FUNCTION abort_delete_once() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN IF nextval('abort_delete') = 1 THEN "
+                    "RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'; END IF; "
+                    "RETURN OLD; END $$;"
+                    "CREATE TRIGGER abort_delete BEFORE DELETE ON catalog_refresh_state "
+                    "FOR EACH ROW EXECUTE FUNCTION abort_delete_once()");
+
+    assert_ok(gr_catalog_unprocessed_delete(fixture->db, "c", &outcome, &ref));
+    assert_int_equal(outcome, GR_CATALOG_UNPROCESSED_DELETED);
+    assert_string_equal(ref, "component:default/child");
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_refresh_state "
+                                                   "WHERE entity_id = 'c'"),
+                     0);
+    assert_int_equal(db_fixture_int64(fixture->db, "SELECT last_value FROM abort_delete"), 2);
+    free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +922,7 @@ int main(void)
         DB_TEST_BOTH(delete_keeps_stitched_parents),
         DB_TEST_BOTH(delete_locks_parents_first),
         DB_TEST_BOTH(delete_two_parents_batch_order),
+        DB_TEST_PG(delete_aborted_runs_again),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

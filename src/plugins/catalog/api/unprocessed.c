@@ -579,8 +579,9 @@ static int lock_family_in_order(gr_db_conn *conn, const char *entity_id)
  * alone while it locks none of them, and starts again. After
  * FAMILY_LOCK_ATTEMPTS rounds it waits for the rows in entity id order instead,
  * which can still deadlock with a batch, and PostgreSQL then aborts one of the
- * two transactions with an error. A parent that gains the child after the rows
- * are locked is locked later by the delete and may deadlock in the same way.
+ * two transactions. A parent that gains the child after the rows are locked is
+ * locked later by the delete and may deadlock in the same way. An aborted
+ * delete runs again (GR_CATALOG_ABORTED_ATTEMPTS).
  * SQLite has one writer and needs no row locks.
  */
 static int lock_family(gr_db *db, gr_db_conn *conn, const char *entity_id)
@@ -607,6 +608,35 @@ static int lock_family(gr_db *db, gr_db_conn *conn, const char *entity_id)
     return lock_family_in_order(conn, entity_id);
 }
 
+/*
+ * Runs one transaction of gr_catalog_unprocessed_delete() on `conn`, from
+ * BEGIN to COMMIT or ROLLBACK. `*ref` receives the row's entity ref when the
+ * row exists (caller frees).
+ */
+static int unprocessed_delete_once(gr_db *db, gr_db_conn *conn, const char *entity_id,
+                                   gr_catalog_unprocessed_outcome *outcome, char **ref)
+{
+    int rc = gr_db_begin(conn);
+
+    *outcome = GR_CATALOG_UNPROCESSED_MISSING;
+    if (rc == GR_OK)
+        rc = lock_family(db, conn, entity_id);
+    if (rc == GR_OK)
+        rc = row_ref(db, conn, entity_id, ref);
+    if (rc == GR_ENOTFOUND) {
+        gr_error_clear();
+        gr_db_rollback(conn);
+        return GR_OK;
+    }
+    if (rc == GR_OK)
+        rc = delete_in_transaction(conn, entity_id, *ref, outcome);
+    if (rc == GR_OK && *outcome == GR_CATALOG_UNPROCESSED_DELETED)
+        rc = gr_db_commit(conn);
+    else
+        gr_db_rollback(conn);
+    return rc;
+}
+
 int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
                                   gr_catalog_unprocessed_outcome *outcome, char **entity_ref)
 {
@@ -616,24 +646,14 @@ int gr_catalog_unprocessed_delete(gr_db *db, const char *entity_id,
 
     *entity_ref = NULL;
     *outcome = GR_CATALOG_UNPROCESSED_MISSING;
-    if (rc == GR_OK)
-        rc = gr_db_begin(conn);
-    if (rc == GR_OK)
-        rc = lock_family(db, conn, entity_id);
-    if (rc == GR_OK)
-        rc = row_ref(db, conn, entity_id, &ref);
-    if (rc == GR_ENOTFOUND) {
-        gr_error_clear();
-        gr_db_rollback(conn);
-        gr_db_release(conn);
-        return GR_OK;
+    for (int attempt = 1; conn != NULL; attempt++) {
+        rc = unprocessed_delete_once(db, conn, entity_id, outcome, &ref);
+        if (!gr_catalog__retry_aborted(conn, rc, attempt, "deleting unprocessed entity %s",
+                                       entity_id))
+            break;
+        free(ref);
+        ref = NULL;
     }
-    if (rc == GR_OK)
-        rc = delete_in_transaction(conn, entity_id, ref, outcome);
-    if (rc == GR_OK && *outcome == GR_CATALOG_UNPROCESSED_DELETED)
-        rc = gr_db_commit(conn);
-    else
-        gr_db_rollback(conn);
     gr_db_release(conn);
     if (rc != GR_OK || *outcome == GR_CATALOG_UNPROCESSED_MISSING) {
         free(ref);

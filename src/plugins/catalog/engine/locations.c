@@ -526,10 +526,8 @@ int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char
 
     for (int attempt = 1; conn != NULL; attempt++) {
         rc = delete_entity_once(catalog, conn, uid, cause, &marks, &deleted);
-        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+        if (!gr_catalog__retry_aborted(conn, rc, attempt, "deleting entity %s", uid))
             break;
-        gr_warn("catalog", "deleting entity %s was aborted (attempt %d of %d), retrying: %s", uid,
-                attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
         gr_catalog__marks_free(&marks);
         gr_catalog__marks_free(&deleted);
     }

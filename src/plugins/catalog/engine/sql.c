@@ -5,6 +5,8 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/log/log.h"
+#include "plugins/catalog/engine/engine.h"
 
 int gr_catalog__bind(gr_db_stmt *stmt, const char *types, va_list args)
 {
@@ -168,4 +170,21 @@ char *gr_catalog__column_dup(gr_db_stmt *stmt, int column)
     const char *text = gr_db_column_text(stmt, column);
 
     return text ? gr_xstrdup(text) : NULL;
+}
+
+bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *what, ...)
+{
+    va_list args;
+    char *text;
+
+    if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt >= GR_CATALOG_ABORTED_ATTEMPTS)
+        return false;
+
+    va_start(args, what);
+    text = gr_xvasprintf(what, args);
+    va_end(args);
+    gr_warn("catalog", "%s was aborted (attempt %d of %d), retrying: %s", text, attempt,
+            GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
+    free(text);
+    return true;
 }

@@ -4,6 +4,7 @@
 #define GR_PLUGINS_CATALOG_ENGINE_SQL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "host/store/db.h"
@@ -33,6 +34,15 @@ int gr_catalog__query_text(gr_db_conn *conn, char **out, const char *sql, const 
 
 /** Like gr_catalog__query_text() for an integer column. */
 int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const char *types, ...);
+
+/**
+ * Returns whether a write transaction that ended with `rc` on `conn` runs
+ * again: the database aborted it (gr_db_conn_aborted()) and `attempt`, from
+ * 1, is below GR_CATALOG_ABORTED_ATTEMPTS. When it does, logs a warning that
+ * begins with the formatted `what`, such as "deleting entity UID".
+ */
+bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *what, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Rows per statement of gr_catalog__insert_rows(), and of the statements for the rest. */
 #define GR_CATALOG_INSERT_ROWS 100

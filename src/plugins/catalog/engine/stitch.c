@@ -759,11 +759,8 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     for (int attempt = 1; conn != NULL; attempt++) {
         rc = write_batch(catalog, conn, items, count, now, owned, written);
-        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+        if (!gr_catalog__retry_aborted(conn, rc, attempt, "storing %zu stitched entities", count))
             break;
-        gr_warn("catalog",
-                "storing %zu stitched entities was aborted (attempt %d of %d), retrying: %s", count,
-                attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
     }
     gr_db_release(conn);
     if (rc == GR_OK) {

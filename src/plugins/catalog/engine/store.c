@@ -990,12 +990,9 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
         return rc;
     for (int attempt = 1;; attempt++) {
         rc = write_items_once(catalog, conn, items, count, next);
-        if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt == GR_CATALOG_ABORTED_ATTEMPTS)
+        if (!gr_catalog__retry_aborted(conn, rc, attempt,
+                                       "storing the processing results of %zu entities", count))
             break;
-        gr_warn("catalog",
-                "storing the processing results of %zu entities was aborted (attempt %d of %d), "
-                "retrying: %s",
-                count, attempt, GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());
     }
     gr_db_release(conn);
     if (rc == GR_OK)
