@@ -172,7 +172,8 @@ char *gr_catalog__column_dup(gr_db_stmt *stmt, int column)
     return text ? gr_xstrdup(text) : NULL;
 }
 
-bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *what, ...)
+bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *action_fmt,
+                               ...)
 {
     va_list args;
     char *text;
@@ -180,8 +181,8 @@ bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, cons
     if (rc == GR_OK || !gr_db_conn_aborted(conn) || attempt >= GR_CATALOG_ABORTED_ATTEMPTS)
         return false;
 
-    va_start(args, what);
-    text = gr_xvasprintf(what, args);
+    va_start(args, action_fmt);
+    text = gr_xvasprintf(action_fmt, args);
     va_end(args);
     gr_warn("catalog", "%s was aborted (attempt %d of %d), retrying: %s", text, attempt,
             GR_CATALOG_ABORTED_ATTEMPTS, gr_error_last());

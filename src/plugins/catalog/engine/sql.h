@@ -39,9 +39,10 @@ int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const
  * Returns whether a write transaction that ended with `rc` on `conn` runs
  * again: the database aborted it (gr_db_conn_aborted()) and `attempt`, from
  * 1, is below GR_CATALOG_ABORTED_ATTEMPTS. When it does, logs a warning that
- * begins with the formatted `what`, such as "deleting entity UID".
+ * begins with the action that `action_fmt` formats, such as "deleting entity UID".
  */
-bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *what, ...)
+bool gr_catalog__retry_aborted(const gr_db_conn *conn, int rc, int attempt, const char *action_fmt,
+                               ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Rows per statement of gr_catalog__insert_rows(), and of the statements for the rest. */
