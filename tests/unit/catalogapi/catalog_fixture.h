@@ -40,7 +40,7 @@ static const char catalog_fixture_ddl_pg[] =
     CATALOG_FIXTURE_FINAL_DDL
     "CREATE TABLE catalog_search (entity_id TEXT NOT NULL REFERENCES catalog_final_entities"
     " (entity_id) ON DELETE CASCADE, key TEXT NOT NULL, original_value TEXT, value TEXT,"
-    " ordinal INTEGER NOT NULL);";
+    " ordinal BIGINT NOT NULL);";
 
 /* Creates the tables and applies the API's migrations, which create the indexes of
  * catalog_search that the engine has too. */

@@ -709,6 +709,79 @@ static void delete_retried_after_deadlock(void **state)
     free(uid);
 }
 
+typedef struct {
+    gr_catalog *catalog;
+    int rc;
+} refresh_call;
+
+static void *refresh_thread(void *payload)
+{
+    refresh_call *call = payload;
+
+    call->rc = gr_catalog_refresh(call->catalog, "component:default/shop");
+    return NULL;
+}
+
+/*
+ * A refresh makes the entity's Location ancestors due from the root down and the entity last,
+ * the order in which processing a location updates its own row and then its children's. While
+ * another transaction holds the parent location's row, the waiting refresh holds no lock on
+ * the entity's row, so that transaction can still take it, and the two cannot deadlock.
+ */
+static void refresh_locks_parents_first(void **state)
+{
+    engine_fixture *fixture = *state;
+    refresh_call call = {0};
+    gr_db *other = NULL;
+    gr_db_conn *holder = NULL, *probe = NULL;
+    pthread_t thread;
+    int64_t holder_pid = 0;
+    int probe_rc;
+    char probe_error[GR_ERROR_MAX];
+    char *parent, *sql;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+    parent = engine_text(fixture,
+                         "SELECT source_entity_ref FROM catalog_refs WHERE target_entity_ref = ?",
+                         "component:default/shop");
+    assert_non_null(parent);
+    assert_int_equal(strncmp(parent, "location:", 9), 0);
+
+    assert_int_equal(db_fixture_open(fixture->db, 2, &other), GR_OK);
+    assert_int_equal(gr_db_acquire(other, GR_DB_WRITE, &holder), GR_OK);
+    assert_int_equal(gr_db_begin(holder), GR_OK);
+    sql = gr_xasprintf("UPDATE catalog_refresh_state SET next_update_at = next_update_at "
+                       "WHERE entity_ref = '%s'",
+                       parent);
+    assert_int_equal(gr_db_exec(holder, sql), GR_OK);
+    assert_int_equal(gr_db_query_int64(holder, "SELECT pg_backend_pid()", NULL, 0, &holder_pid),
+                     GR_OK);
+    call = (refresh_call){.catalog = fixture->catalog, .rc = -1};
+    assert_int_equal(pthread_create(&thread, NULL, refresh_thread, &call), 0);
+    wait_blocked_by(other, holder_pid);
+
+    assert_int_equal(gr_db_acquire(other, GR_DB_WRITE, &probe), GR_OK);
+    assert_int_equal(gr_db_begin(probe), GR_OK);
+    probe_rc = gr_db_exec(probe, "SELECT 1 FROM catalog_refresh_state "
+                                 "WHERE entity_ref = 'component:default/shop' FOR UPDATE NOWAIT");
+    snprintf(probe_error, sizeof(probe_error), "%s", gr_error_last());
+    gr_db_rollback(probe);
+    gr_db_release(probe);
+
+    /* The refresh finishes in both cases, so a failure does not leave it waiting. */
+    assert_int_equal(gr_db_commit(holder), GR_OK);
+    gr_db_release(holder);
+    pthread_join(thread, NULL);
+    if (probe_rc != GR_OK)
+        fail_msg("the waiting refresh held the entity's row: %s", probe_error);
+    assert_int_equal(call.rc, GR_OK);
+    gr_db_close(other);
+    free(sql);
+    free(parent);
+}
+
 /* Makes every write of a processed team-a fail, as a deadlock or a lost connection would. */
 static void fail_team_a_writes(engine_fixture *fixture)
 {
@@ -794,6 +867,66 @@ static void aborted_writes_run_again(void **state)
     assert_true(engine_exists(fixture, "group:default/team-a"));
     assert_int_equal(engine_count(fixture, "SELECT last_value FROM abort_processing", NULL), 2);
     assert_int_equal(engine_count(fixture, "SELECT last_value FROM abort_stitch", NULL), 2);
+}
+
+/* Creates abort_once(sequence), a trigger function that raises a deadlock (40P01) when the
+ * sequence named by its argument is first used, and passes every later call. */
+static void create_abort_once(engine_fixture *fixture)
+{
+    exec_sql(fixture, "CREATE FUNCTION abort_once() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                      "BEGIN IF nextval(TG_ARGV[0]::regclass) = 1 THEN "
+                      "RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'; END IF; "
+                      "RETURN NEW; END $$");
+}
+
+/* A refresh that PostgreSQL aborts as a deadlock victim runs again and succeeds. */
+static void refresh_aborted_runs_again(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+    create_abort_once(fixture);
+    exec_sql(fixture, "CREATE SEQUENCE abort_refresh;"
+                      "CREATE TRIGGER abort_refresh BEFORE UPDATE ON catalog_refresh_state "
+                      "FOR EACH ROW WHEN (NEW.pending_cause = 'user:tester') "
+                      "EXECUTE FUNCTION abort_once('abort_refresh')");
+
+    assert_int_equal(gr_catalog_refresh_as(fixture->catalog, "component:default/shop", "tester"),
+                     GR_OK);
+    assert_true(engine_count(fixture, "SELECT last_value FROM abort_refresh", NULL) >= 2);
+    engine_idle(fixture);
+}
+
+/*
+ * A batch whose results cannot be written gives its leases back even when PostgreSQL aborts
+ * the first release as a deadlock victim: the release runs again, and team-a is due within
+ * GR_CATALOG_RETRY_MS instead of leased for GR_CATALOG_LEASE_MS.
+ */
+static void release_aborted_runs_again(void **state)
+{
+    static const char released_sql[] =
+        "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref = ? AND "
+        "lease_until IS NULL AND processed_entity IS NULL AND "
+        "next_update_at > last_discovery_at AND next_update_at < last_discovery_at + 60000";
+    engine_fixture *fixture = *state;
+
+    assert_int_equal(gr_catalog_migrate(fixture->db->db), GR_OK);
+    fail_team_a_writes(fixture);
+    create_abort_once(fixture);
+    exec_sql(fixture, "CREATE SEQUENCE abort_release;"
+                      "CREATE TRIGGER abort_release BEFORE UPDATE ON catalog_refresh_state "
+                      "FOR EACH ROW WHEN (NEW.entity_ref = 'group:default/team-a' AND "
+                      "NEW.processed_entity IS NULL AND OLD.lease_owner IS NOT NULL AND "
+                      "NEW.lease_owner IS NULL) "
+                      "EXECUTE FUNCTION abort_once('abort_release')");
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    assert_int_not_equal(gr_catalog_wait_idle(fixture->catalog, ENGINE_IDLE_TIMEOUT_MS), GR_OK);
+
+    assert_int_equal(engine_count(fixture, released_sql, "group:default/team-a"), 1);
+    assert_true(engine_count(fixture, "SELECT last_value FROM abort_release", NULL) >= 2);
 }
 
 /* Writes bulk.yaml with one Group and `count` Components that it owns. */
@@ -1034,6 +1167,12 @@ int main(void)
          engine_teardown, (void *)&db_fixture_pg},
         {"pg: aborted_writes_run_again", aborted_writes_run_again, engine_setup, engine_teardown,
          (void *)&db_fixture_pg},
+        {"pg: refresh_aborted_runs_again", refresh_aborted_runs_again, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
+        {"pg: refresh_locks_parents_first", refresh_locks_parents_first, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
+        {"pg: release_aborted_runs_again", release_aborted_runs_again, engine_setup,
+         engine_teardown, (void *)&db_fixture_pg},
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

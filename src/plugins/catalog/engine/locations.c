@@ -575,34 +575,23 @@ int gr_catalog_refresh(gr_catalog *catalog, const char *entity_ref)
     return gr_catalog_refresh_as(catalog, entity_ref, NULL);
 }
 
-int gr_catalog_refresh_as(gr_catalog *catalog, const char *entity_ref, const char *actor)
+/*
+ * Runs one transaction of gr_catalog_refresh_as() on `conn`, from BEGIN to
+ * COMMIT or ROLLBACK. It makes the Location ancestors due from the root down
+ * and the entity last. Processing a location updates its own row and then
+ * its children's in the same order, so on PostgreSQL the two do not wait for
+ * each other in a cycle.
+ */
+static int refresh_once(gr_db_conn *conn, const char *ref, const char *cause, int64_t now)
 {
-    gr_db_conn *conn = NULL;
     json_t *ancestors = json_array();
-    char *ref = NULL;
-    char *cause = actor ? gr_xasprintf("user:%s", actor) : gr_xstrdup("refresh");
-    int64_t now = gr_catalog__now_ms();
-    int rc = normalize_ref(entity_ref, &ref);
+    int64_t changed = 0;
+    int rc = gr_db_begin(conn);
 
     if (rc == GR_OK)
-        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
-    if (rc == GR_OK)
-        rc = gr_db_begin(conn);
-    if (rc == GR_OK)
         rc = list_ancestors(conn, ref, ancestors);
-    if (rc == GR_OK) {
-        int64_t changed = gr_catalog__exec(conn,
-                                           "UPDATE catalog_refresh_state SET next_update_at = ?, "
-                                           "pending_cause = ? WHERE entity_ref = ?",
-                                           "iss", now, cause, ref);
-        if (changed == 0)
-            rc = gr_error_set(GR_ENOTFOUND, "Failed to schedule %s for refresh", ref);
-        else if (changed < 0)
-            rc = (int)changed;
-    }
-    for (size_t i = 0; i < json_array_size(ancestors) && rc == GR_OK; i++) {
-        const char *ancestor = json_string_value(json_array_get(ancestors, i));
-        int64_t changed;
+    for (size_t i = json_array_size(ancestors); i > 0 && rc == GR_OK; i--) {
+        const char *ancestor = json_string_value(json_array_get(ancestors, i - 1));
 
         if (strncmp(ancestor, "location:", 9) != 0)
             continue;
@@ -612,14 +601,42 @@ int gr_catalog_refresh_as(gr_catalog *catalog, const char *entity_ref, const cha
                                    "iss", now, cause, ancestor);
         rc = changed < 0 ? (int)changed : GR_OK;
     }
+    if (rc == GR_OK) {
+        changed = gr_catalog__exec(conn,
+                                   "UPDATE catalog_refresh_state SET next_update_at = ?, "
+                                   "pending_cause = ? WHERE entity_ref = ?",
+                                   "iss", now, cause, ref);
+        if (changed == 0)
+            rc = gr_error_set(GR_ENOTFOUND, "Failed to schedule %s for refresh", ref);
+        else if (changed < 0)
+            rc = (int)changed;
+    }
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
-    else if (conn != NULL)
+    if (rc != GR_OK)
         gr_db_rollback(conn);
+    json_decref(ancestors);
+    return rc;
+}
+
+int gr_catalog_refresh_as(gr_catalog *catalog, const char *entity_ref, const char *actor)
+{
+    gr_db_conn *conn = NULL;
+    char *ref = NULL;
+    char *cause = actor ? gr_xasprintf("user:%s", actor) : gr_xstrdup("refresh");
+    int64_t now = gr_catalog__now_ms();
+    int rc = normalize_ref(entity_ref, &ref);
+
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    for (int attempt = 1; conn != NULL; attempt++) {
+        rc = refresh_once(conn, ref, cause, now);
+        if (!gr_catalog__retry_aborted(conn, rc, attempt, "refreshing %s", ref))
+            break;
+    }
     gr_db_release(conn);
     if (rc == GR_OK)
         gr_catalog__wake(catalog);
-    json_decref(ancestors);
     free(ref);
     free(cause);
     return rc;

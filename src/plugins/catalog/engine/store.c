@@ -1000,15 +1000,13 @@ int gr_catalog__write_items(gr_catalog *catalog, gr_catalog_item *items, size_t 
     return rc;
 }
 
-int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count,
-                              int64_t delay_ms)
+/* Runs one transaction of gr_catalog__release_items() on `conn`, from BEGIN to COMMIT or
+ * ROLLBACK. */
+static int release_items_once(gr_catalog *catalog, gr_db_conn *conn, const gr_catalog_item *items,
+                              size_t count, int64_t due)
 {
-    gr_db_conn *conn = NULL;
-    int64_t due = gr_catalog__now_ms() + delay_ms;
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = gr_db_begin(conn);
 
-    if (rc == GR_OK)
-        rc = gr_db_begin(conn);
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
                                            "UPDATE catalog_refresh_state SET lease_owner = NULL, "
@@ -1020,11 +1018,27 @@ int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items,
     }
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
-    if (rc != GR_OK) {
+    if (rc != GR_OK)
+        gr_db_rollback(conn);
+    return rc;
+}
+
+int gr_catalog__release_items(gr_catalog *catalog, const gr_catalog_item *items, size_t count,
+                              int64_t delay_ms)
+{
+    gr_db_conn *conn = NULL;
+    int64_t due = gr_catalog__now_ms() + delay_ms;
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    for (int attempt = 1; conn != NULL; attempt++) {
+        rc = release_items_once(catalog, conn, items, count, due);
+        if (!gr_catalog__retry_aborted(conn, rc, attempt, "releasing the leases of %zu entities",
+                                       count))
+            break;
+    }
+    if (rc != GR_OK)
         gr_warn("catalog", "releasing the leases of %zu entities failed: %s", count,
                 gr_error_last());
-        gr_db_rollback(conn);
-    }
     gr_db_release(conn);
     return rc;
 }

@@ -4,7 +4,7 @@
 -- `greenroom db copy` carries the ordinals either way. PostgreSQL keeps its index on
 -- (entity_id, key, value).
 
-ALTER TABLE catalog_search ADD COLUMN IF NOT EXISTS ordinal INTEGER;
+ALTER TABLE catalog_search ADD COLUMN IF NOT EXISTS ordinal BIGINT;
 UPDATE catalog_search s SET ordinal = n.ordinal
     FROM (SELECT ctid, row_number() OVER (PARTITION BY entity_id, key) AS ordinal
           FROM catalog_search) n
