@@ -7,11 +7,11 @@
 # and ordinal, and the covering (key, value, entity, original value) index that
 # the catalog API reads. No greenroom code runs in the timed part, so the sum
 # is a lower bound for any first load that keeps one key/value row per
-# searchable field in SQLite. Three other layouts show what they would gain:
-# the earlier one (a rowid table with an index by entity), the same with an
-# integer entity number in place of the text uid, and the integer number with
-# only (key, value, entity) and (entity) indexes. Facets would read the
-# original values from the table in the last one.
+# searchable field in SQLite. Three other layouts show what they would gain.
+# The first is the earlier one: a rowid table with an index by entity. The
+# second puts an integer entity number in place of the text uid. The third
+# keeps the integer number with only (key, value, entity) and (entity)
+# indexes, so facets would read the original values from the table.
 # The indexes are built with a 2 MiB page cache and sort files on disk, as the
 # engine builds them after a first load. On the machine of
 # bench/catalog/INGEST.md, that was faster than a 64 MiB cache or sorting in

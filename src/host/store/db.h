@@ -143,8 +143,9 @@ int gr_db_commit(gr_db_conn *conn);
  * `conn` to break a deadlock or because of a serialization failure
  * (PostgreSQL SQLSTATE 40P01 or 40001). Such a transaction did nothing, and
  * running it again from gr_db_begin() after gr_db_rollback() may succeed.
- * gr_db_begin() clears it. Always false on SQLite, whose single writer
- * cannot deadlock.
+ * gr_db_begin() clears it. Only the PostgreSQL driver sets it. On SQLite the
+ * one writer takes the write lock at BEGIN IMMEDIATE, so a second writer
+ * waits for it (up to the busy timeout) instead of forming a deadlock.
  */
 bool gr_db_conn_aborted(const gr_db_conn *conn);
 

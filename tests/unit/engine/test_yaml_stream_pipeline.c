@@ -147,6 +147,24 @@ static void assert_same_outcome(const outcome *expected, const outcome *got)
     assert_false(got->off_caller);
 }
 
+/*
+ * Reads `text` with each threaded pipeline and asserts that every read gave
+ * the outcome of `serial`. With `must_thread`, each read must also have used
+ * the parsing thread.
+ */
+static void assert_pipelines_match(const char *text, const gr_yaml_limits *limits,
+                                   const outcome *serial, bool must_thread)
+{
+    for (size_t i = 0; i < THREADED_COUNT; i++) {
+        outcome got = read_with(text, strlen(text), limits, &threaded[i], 0);
+
+        if (must_thread)
+            assert_true(got.stats.threaded);
+        assert_same_outcome(serial, &got);
+        outcome_free(&got);
+    }
+}
+
 /* Appends `text` to `out` and adds its line breaks (CRLF counts once) to *line. */
 static void append_lines(gr_buf *out, int *line, const char *text)
 {
@@ -220,13 +238,7 @@ static void documents_in_order_across_threads(void **state)
     assert_int_equal(serial.rc, GR_OK);
     assert_string_equal(serial.calls, gr_buf_cstr(&expected));
     assert_false(serial.stats.threaded);
-    for (size_t i = 0; i < THREADED_COUNT; i++) {
-        outcome got = read_with(text, strlen(text), NULL, &threaded[i], 0);
-
-        assert_true(got.stats.threaded);
-        assert_same_outcome(&serial, &got);
-        outcome_free(&got);
-    }
+    assert_pipelines_match(text, NULL, &serial, true);
     outcome_free(&serial);
     gr_buf_free(&expected);
     free(text);
@@ -322,13 +334,7 @@ static void late_failure_reparsed_whole(void **state)
         assert_int_equal(serial.restarts, 1);
         assert_non_null(strstr(serial.calls, "restart\n"));
         assert_string_equal(strstr(serial.calls, "restart\n"), "restart\n");
-        for (size_t i = 0; i < THREADED_COUNT; i++) {
-            outcome got = read_with(text, strlen(text), NULL, &threaded[i], 0);
-
-            assert_true(got.stats.threaded);
-            assert_same_outcome(&serial, &got);
-            outcome_free(&got);
-        }
+        assert_pipelines_match(text, NULL, &serial, true);
         outcome_free(&serial);
         free(message);
         free(text);
@@ -369,12 +375,7 @@ static void limits_crossed_in_later_piece(void **state)
         assert_non_null(strstr(serial.message, fragments[l]));
         assert_true(serial.documents >= 100);
         assert_int_equal(serial.restarts, 1);
-        for (size_t i = 0; i < THREADED_COUNT; i++) {
-            outcome got = read_with(text, strlen(text), limits[l], &threaded[i], 0);
-
-            assert_same_outcome(&serial, &got);
-            outcome_free(&got);
-        }
+        assert_pipelines_match(text, limits[l], &serial, false);
         outcome_free(&within);
         outcome_free(&serial);
     }

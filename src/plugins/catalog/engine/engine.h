@@ -45,10 +45,10 @@
 #define GR_CATALOG_RETRY_MS 5000
 /*
  * Times a write transaction runs when PostgreSQL aborts it to break a deadlock (or as a
- * serialization failure) before its caller sees the error. Stitches, processing results
- * and deletes lock rows of the stitch queue and the refresh state in orders that can form
- * a cycle when several workers or instances run at once, and such a transaction did
- * nothing, so running it again is safe.
+ * serialization failure) before its caller sees the error. Stitches, processing results,
+ * refreshes and deletes lock rows of the stitch queue and the refresh state in orders that
+ * can form a cycle when several workers or instances run at once. An aborted transaction
+ * changed nothing, so running it again is safe.
  */
 #define GR_CATALOG_ABORTED_ATTEMPTS 3
 /** Time a worker sleeps when there is no work, in ms, before it polls the database again. */

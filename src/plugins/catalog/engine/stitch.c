@@ -408,7 +408,7 @@ static int compare_pending(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
 }
 
-/* The order of the SQLite table's key: entity, key, ordinal. */
+/* Orders pending rows as the SQLite table's key does: by entity, key and ordinal. */
 static int compare_pending_by_entity(const void *a, const void *b)
 {
     const pending_row *x = a;
@@ -534,7 +534,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
     const gr_catalog_search_row **old_sorted = NULL, **new_sorted = NULL;
     size_t new_count = item->search.count;
     size_t a = 0, b = 0, gone = 0;
-    int64_t next_ordinal = 0; /* the highest ordinal in use */
+    int64_t max_ordinal = 0;
     bool replace_all = false;
     int rc;
 
@@ -544,7 +544,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
             pending_push(pending, item->entity_id, &item->search.items[i], (int64_t)i);
         return GR_OK;
     }
-    rc = read_search_rows(conn, item->entity_id, &old, &next_ordinal);
+    rc = read_search_rows(conn, item->entity_id, &old, &max_ordinal);
     if (rc != GR_OK)
         goto done;
     old_sorted = gr_xmalloc((old.count + 1) * sizeof(*old_sorted));
@@ -595,7 +595,7 @@ static int update_search_rows(gr_db_conn *conn, const stitch_item *item, bool ha
         if (c < 0)
             rc = delete_search_row(conn, item->entity_id, old_sorted[a]);
         else if (c > 0)
-            pending_push(pending, item->entity_id, new_sorted[b], ++next_ordinal);
+            pending_push(pending, item->entity_id, new_sorted[b], ++max_ordinal);
         a += c <= 0;
         b += c >= 0;
     }

@@ -3,9 +3,9 @@
 -- distinguishes rows of the same entity and key. Values may be null, so they cannot be part
 -- of the primary key.
 -- The rows of an entity then sit together in the table itself, which replaces the index on
--- (entity_id, key, value): a first load of 100,000 entities writes one B-tree of 3.3 million
--- entries less, about 270 MiB, and ended 1.5 to 3.3 s sooner in alternating runs
--- (bench/catalog/run.sh, 2 processors).
+-- (entity_id, key, value). A first load of 100,000 entities writes one B-tree of 3.3 million
+-- entries less (about 270 MiB). In alternating runs of bench/catalog/run.sh on 2 processors,
+-- it ended 1.5 to 3.3 s sooner.
 -- The trigger goes first because renaming a table fails while a trigger names a table that
 -- does not exist.
 
