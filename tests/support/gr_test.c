@@ -3,12 +3,14 @@
 #include "gr_test.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,62 @@ void gr_test_write_file(const char *dir, const char *name, const char *text)
     }
     fclose(file);
     free(path);
+}
+
+static bool has_yaml_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    return (len > 5 && strcmp(name + len - 5, ".yaml") == 0) ||
+           (len > 4 && strcmp(name + len - 4, ".yml") == 0);
+}
+
+static void read_whole_file(const char *path, gr_buf *out)
+{
+    FILE *file = fopen(path, "rb");
+    char chunk[8192];
+    size_t got;
+
+    if (file == NULL) {
+        fprintf(stderr, "reading %s failed: %s\n", path, strerror(errno));
+        abort();
+    }
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
+        gr_buf_append(out, chunk, got);
+    fclose(file);
+}
+
+size_t gr_test_each_yaml_file(const char *dir, gr_test_file_fn fn, void *payload)
+{
+    DIR *folder = opendir(dir);
+    struct dirent *entry;
+    size_t files = 0;
+
+    if (folder == NULL) {
+        fprintf(stderr, "reading the folder %s failed: %s\n", dir, strerror(errno));
+        abort();
+    }
+    while ((entry = readdir(folder)) != NULL) {
+        char *path;
+        struct stat info;
+
+        if (entry->d_name[0] == '.')
+            continue;
+        path = gr_xasprintf("%s/%s", dir, entry->d_name);
+        if (stat(path, &info) == 0 && S_ISDIR(info.st_mode)) {
+            files += gr_test_each_yaml_file(path, fn, payload);
+        } else if (has_yaml_name(entry->d_name)) {
+            gr_buf text = GR_BUF_INIT;
+
+            read_whole_file(path, &text);
+            fn(path, gr_buf_cstr(&text), text.len, payload);
+            gr_buf_free(&text);
+            files++;
+        }
+        free(path);
+    }
+    closedir(folder);
+    return files;
 }
 
 const char *gr_test_binary(void)

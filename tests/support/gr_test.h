@@ -26,6 +26,16 @@ void gr_test_rmtree(const char *path);
 /** Writes `text` to dir/name, creating parent folders. Aborts the test on failure. */
 void gr_test_write_file(const char *dir, const char *name, const char *text);
 
+/** Callback of gr_test_each_yaml_file(): a file's path and its contents (NUL-terminated). */
+typedef void (*gr_test_file_fn)(const char *path, const char *text, size_t len, void *payload);
+
+/**
+ * Calls `fn` for each file under `dir` (recursively) whose name ends in .yaml
+ * or .yml, in readdir order, and returns how many it read. Aborts when a
+ * folder or file cannot be read.
+ */
+size_t gr_test_each_yaml_file(const char *dir, gr_test_file_fn fn, void *payload);
+
 /** Path of the greenroom binary under test ($GREENROOM_BIN). Borrowed. */
 const char *gr_test_binary(void);
 

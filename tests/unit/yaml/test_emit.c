@@ -7,15 +7,14 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/yaml/yaml.h"
+#include "support/gr_test.h"
 
 /* Catalog files from public repositories, some invalid on purpose. */
 #define CORPUS_DIR "../shared/corpus/catalog"
@@ -183,23 +182,15 @@ typedef struct {
     size_t failed_round_trips;
 } corpus_stats;
 
-static void check_corpus_file(const char *path, corpus_stats *stats)
+static void check_corpus_file(const char *path, const char *text, size_t len, void *payload)
 {
-    FILE *file = fopen(path, "rb");
-    gr_buf text = GR_BUF_INIT;
+    corpus_stats *stats = payload;
     gr_buf emitted = GR_BUF_INIT;
     gr_yaml_doc **docs = NULL;
     size_t count = 0;
-    char chunk[4096];
-    size_t got;
-
-    assert_non_null(file);
-    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
-        gr_buf_append(&text, chunk, got);
-    fclose(file);
 
     stats->files++;
-    if (gr_yaml_parse(path, gr_buf_cstr(&text), text.len, NULL, &docs, &count) != GR_OK) {
+    if (gr_yaml_parse(path, text, len, NULL, &docs, &count) != GR_OK) {
         print_message("invalid: %s\n", gr_error_last());
         stats->invalid++;
     } else {
@@ -213,37 +204,7 @@ static void check_corpus_file(const char *path, corpus_stats *stats)
         }
     }
     gr_yaml_docs_free(docs, count);
-    gr_buf_free(&text);
     gr_buf_free(&emitted);
-}
-
-static int has_yaml_suffix(const char *name)
-{
-    size_t len = strlen(name);
-
-    return (len > 5 && strcmp(name + len - 5, ".yaml") == 0) ||
-           (len > 4 && strcmp(name + len - 4, ".yml") == 0);
-}
-
-static void walk_corpus(const char *dir_path, corpus_stats *stats)
-{
-    DIR *dir = opendir(dir_path);
-    struct dirent *entry;
-
-    assert_non_null(dir);
-    while ((entry = readdir(dir)) != NULL) {
-        struct stat info;
-        char *path = NULL;
-        if (entry->d_name[0] == '.')
-            continue;
-        assert_true(asprintf(&path, "%s/%s", dir_path, entry->d_name) > 0);
-        if (stat(path, &info) == 0 && S_ISDIR(info.st_mode))
-            walk_corpus(path, stats);
-        else if (has_yaml_suffix(entry->d_name))
-            check_corpus_file(path, stats);
-        free(path);
-    }
-    closedir(dir);
 }
 
 static void emit_corpus_round_trips(void **state)
@@ -251,7 +212,7 @@ static void emit_corpus_round_trips(void **state)
     corpus_stats stats = {0};
 
     (void)state;
-    walk_corpus(CORPUS_DIR, &stats);
+    gr_test_each_yaml_file(CORPUS_DIR, check_corpus_file, &stats);
     print_message("corpus: %zu files, %zu valid, %zu invalid, %zu documents\n", stats.files,
                   stats.valid, stats.invalid, stats.documents);
     assert_true(stats.files > 0);

@@ -725,11 +725,6 @@ static int compare_relation_inserts(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->entity_id, y->entity_id);
 }
 
-/*
- * Inserts the relations of a whole batch sorted by source, so that the
- * index on source_entity_ref receives them in order and each of its pages
- * is written once per batch rather than once per entity.
- */
 /* Binds one relation row; the batch's results outlive the statement's reset after each step. */
 static int bind_relation(gr_db_stmt *stmt, int first, size_t index, void *payload)
 {
@@ -745,6 +740,13 @@ static int bind_relation(gr_db_stmt *stmt, int first, size_t index, void *payloa
     return rc;
 }
 
+/*
+ * Inserts the relations of a whole batch sorted by source, so that the
+ * index on source_entity_ref receives them in order and each of its pages
+ * is written once per batch rather than once per entity. On SQLite the
+ * table itself is ordered by the emitting entity, whose ids grow with time,
+ * so its rows mostly append.
+ */
 static int insert_relations(gr_db_conn *conn, relation_inserts *list)
 {
     gr_catalog__sort(list->items, list->count, sizeof(*list->items), compare_relation_inserts);

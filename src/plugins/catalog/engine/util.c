@@ -11,6 +11,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "plugins/catalog/engine/json_text.h"
 
 int64_t gr_catalog__now_ms(void)
 {
@@ -66,6 +67,10 @@ void gr_catalog__sha1_hex(const void *data, size_t len, char out[GR_CATALOG_HASH
     out[2 * SHA_DIGEST_LENGTH] = '\0';
 }
 
+/* The jansson flags whose text gr_catalog__json_write() reproduces. */
+#define TEXT_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
+#define STABLE_FLAGS (TEXT_FLAGS | JSON_SORT_KEYS)
+
 /* Bytes `text` collects before gr_catalog__sha1_flush() hashes them. */
 #define SHA1_FLUSH_BYTES ((size_t)64 << 10)
 
@@ -117,16 +122,6 @@ void gr_catalog__sha1_end(gr_catalog_sha1 *hash, char out[GR_CATALOG_HASH_SIZE])
     gr_buf_free(&hash->text);
 }
 
-char *gr_catalog__stable_json(const json_t *value)
-{
-    char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-                                       JSON_REAL_PRECISION(17));
-
-    if (text == NULL)
-        text = gr_xstrdup("null");
-    return text;
-}
-
 static int hash_piece(const char *buffer, size_t size, void *payload)
 {
     gr_catalog_sha1 *hash = payload;
@@ -136,28 +131,54 @@ static int hash_piece(const char *buffer, size_t size, void *payload)
     return 0;
 }
 
+static void hash_drain(gr_buf *text, void *payload)
+{
+    (void)text;
+    gr_catalog__sha1_flush(payload);
+}
+
 /* Streams the text that gr_catalog__stable_json() returns into the hash, without a copy. */
 void gr_catalog__stable_hash(const json_t *value, char out[GR_CATALOG_HASH_SIZE])
 {
     gr_catalog_sha1 hash;
 
     gr_catalog__sha1_begin(&hash);
-    if (json_dump_callback(value, hash_piece, &hash,
-                           JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-                               JSON_REAL_PRECISION(17)) != 0) {
+    if (gr_catalog__json_write(&hash.text, value, true, hash_drain, &hash)) {
+        gr_catalog__sha1_end(&hash, out);
+        return;
+    }
+
+    /* A value the writer leaves to jansson: hash again from the start. */
+    gr_catalog__sha1_end(&hash, out);
+    gr_catalog__sha1_begin(&hash);
+    if (json_dump_callback(value, hash_piece, &hash, STABLE_FLAGS) != 0) {
         gr_buf_reset(&hash.text);
         gr_buf_puts(&hash.text, "null");
     }
     gr_catalog__sha1_end(&hash, out);
 }
 
+/* Writes `value` with gr_catalog__json_write(), or with jansson when that declines it. */
+static char *json_text_with(const json_t *value, bool sorted)
+{
+    gr_buf text = GR_BUF_INIT;
+    char *dumped;
+
+    if (gr_catalog__json_write(&text, value, sorted, NULL, NULL))
+        return gr_buf_detach(&text);
+    gr_buf_free(&text);
+    dumped = json_dumps(value, sorted ? STABLE_FLAGS : TEXT_FLAGS);
+    return dumped != NULL ? dumped : gr_xstrdup("null");
+}
+
+char *gr_catalog__stable_json(const json_t *value)
+{
+    return json_text_with(value, true);
+}
+
 char *gr_catalog__json_text(const json_t *value)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-
-    if (text == NULL)
-        text = gr_xstrdup("null");
-    return text;
+    return json_text_with(value, false);
 }
 
 char *gr_catalog__ascii_lower(char *text)
