@@ -212,6 +212,7 @@ static void default_rules_reject_groups(void **state)
 
 static const char search_index_sql[] =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?";
+static const char relations_index[] = "catalog_relations_source_entity_ref";
 
 /* On SQLite, the first load of an empty catalog builds the key/value indexes at its end. */
 static void search_index_after_first_load(void **state)
@@ -222,6 +223,7 @@ static void search_index_after_first_load(void **state)
     engine_start(fixture, config_all_kinds);
     assert_int_equal(
         engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 0);
     /* The rows of an entity sit together in the table itself, ordered by its primary key. */
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_entity_key_value"), 0);
     assert_int_equal(engine_count(fixture,
@@ -233,6 +235,7 @@ static void search_index_after_first_load(void **state)
     engine_idle(fixture);
     assert_int_equal(
         engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
     /* The two indexes that it replaced and the narrower ones that those began with are gone. */
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_value_entity"), 0);
     assert_int_equal(engine_count(fixture, search_index_sql, "catalog_search_key_original"), 0);
@@ -248,6 +251,7 @@ static void search_index_after_first_load(void **state)
     engine_start(fixture, config_all_kinds);
     assert_int_equal(
         engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
 }
 
 /* An engine stopped during a first load leaves the indexes built. */
@@ -264,7 +268,9 @@ static void search_index_after_stop(void **state)
     fixture->catalog = NULL;
     assert_int_equal(
         engine_count(fixture, search_index_sql, "catalog_search_key_value_entity_original"), 1);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
 }
+
 
 /* A handle that only registers locations leaves the indexes to the engine's first load. */
 static void search_index_left_to_engine(void **state)
@@ -322,6 +328,20 @@ static void ingest_and_stop(engine_fixture *fixture)
     engine_idle(fixture);
     gr_catalog_free(fixture->catalog);
     fixture->catalog = NULL;
+}
+
+/* A loaded catalog that lacks the index of relations by source, as after a crash during a
+ * first load, gets it back when the engine starts. */
+static void relations_index_restored_on_start(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    ingest_and_stop(fixture);
+    exec_sql(fixture, "DROP INDEX catalog_relations_source_entity_ref");
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 0);
+
+    engine_start(fixture, config_all_kinds);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
 }
 
 /* A catalog made with the separate key/value and original-value indexes gets the covering
@@ -997,6 +1017,40 @@ static void first_load_stitches_after_full_batches(void **state)
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
 }
 
+/*
+ * The first load of an empty SQLite catalog inserts relations without their index by source
+ * and builds it before its first stitch, once the stitch would scan more relations than it
+ * may. Each bulk component adds two relations (ownedBy and the group's ownerOf).
+ */
+static void relations_index_built_before_stitch(void **state)
+{
+    engine_fixture *fixture = *state;
+    bool did_work = false;
+    int components = GR_CATALOG_PROCESS_BATCH * 2 + 100;
+    char *owners;
+
+    write_bulk(fixture, components);
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
+    assert_int_equal(final_count(fixture), 0);
+    assert_true(engine_count(fixture, "SELECT COUNT(*) FROM catalog_relations", NULL) >= 2000);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 0);
+
+    marks_due(fixture);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
+    assert_true(final_count(fixture) > 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
+
+    engine_idle(fixture);
+    owners = engine_text(fixture,
+                         "SELECT CAST(json_array_length(final_entity, '$.relations') AS TEXT) "
+                         "FROM catalog_final_entities WHERE entity_ref = ?",
+                         "group:default/owners");
+    assert_int_equal(atoi(owners), components);
+    free(owners);
+}
+
 static const char leased_sql[] =
     "SELECT COUNT(*) FROM catalog_refresh_state WHERE lease_until IS NOT NULL";
 
@@ -1048,6 +1102,7 @@ static void full_batch_claims_next_ahead(void **state)
     engine_idle(fixture);
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
 }
+
 
 /* Writes bulk.yaml with `count` Components of about 4 KiB each; `marker` ends the description
  * of the last one. */
@@ -1149,6 +1204,7 @@ int main(void)
         ENGINE_TEST_SQLITE(default_rules_reject_groups),
         ENGINE_TEST_SQLITE(search_index_after_first_load),
         ENGINE_TEST_SQLITE(search_index_after_stop),
+        ENGINE_TEST_SQLITE(relations_index_restored_on_start),
         ENGINE_TEST_SQLITE(search_index_left_to_engine),
         ENGINE_TEST_BOTH(search_index_merged_on_upgrade),
         ENGINE_TEST_BOTH(cascades_without_foreign_keys),
@@ -1157,6 +1213,7 @@ int main(void)
         ENGINE_TEST_BOTH(search_row_added_with_new_ordinal),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
+        ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,

@@ -87,6 +87,7 @@ struct gr_catalog {
     bool orphans_dirty;              /* a write may have left orphans (orphanStrategy delete) */
     _Atomic uint64_t stitch_tickets; /* numbers the tickets of stitch marks */
     bool search_index_waiting;       /* SQLite first load: key-first search indexes dropped */
+    bool relations_index_waiting;    /* SQLite first load: relations index by source dropped */
 
     struct {
         gr_catalog_stitched_fn fn;

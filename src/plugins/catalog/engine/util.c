@@ -151,10 +151,15 @@ void gr_catalog__stable_hash(const json_t *value, char out[GR_CATALOG_HASH_SIZE]
     /* A value the writer leaves to jansson: hash again from the start. */
     gr_catalog__sha1_end(&hash, out);
     gr_catalog__sha1_begin(&hash);
-    if (json_dump_callback(value, hash_piece, &hash, STABLE_FLAGS) != 0) {
-        gr_buf_reset(&hash.text);
-        gr_buf_puts(&hash.text, "null");
+    if (json_dump_callback(value, hash_piece, &hash, STABLE_FLAGS) == 0) {
+        gr_catalog__sha1_end(&hash, out);
+        return;
     }
+
+    /* Jansson failed too, possibly after hashing some pieces: the text is "null". */
+    gr_catalog__sha1_end(&hash, out);
+    gr_catalog__sha1_begin(&hash);
+    gr_buf_puts(&hash.text, "null");
     gr_catalog__sha1_end(&hash, out);
 }
 
