@@ -1017,6 +1017,25 @@ static void first_load_stitches_after_full_batches(void **state)
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
 }
 
+/* The orphan cleanup during a first load builds the index of relations by source first, since
+ * each entity it deletes looks up the relations that point at it. */
+static void relations_index_built_before_orphan_cleanup(void **state)
+{
+    engine_fixture *fixture = *state;
+    bool did_work = false;
+    size_t deleted = 0;
+
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH * 2 + 100);
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 0);
+
+    assert_int_equal(gr_catalog__delete_orphans(fixture->catalog, &deleted), GR_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
+}
+
 /*
  * The first load of an empty SQLite catalog inserts relations without their index by source
  * and builds it before its first stitch, once the stitch would scan more relations than it
@@ -1214,6 +1233,7 @@ int main(void)
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
+        ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,

@@ -7,6 +7,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/history.h"
+#include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/store.h"
 
@@ -395,7 +396,8 @@ int gr_catalog__delete_orphans(gr_catalog *catalog, size_t *deleted_out)
 
 int gr_catalog__delete_orphans_rounds(gr_catalog *catalog, int max_rounds, size_t *deleted_out)
 {
-    int rc = GR_OK;
+    /* Each deleted entity looks up the relations that point at it. */
+    int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
     *deleted_out = 0;
     for (int round = 0; round < max_rounds && rc == GR_OK; round++) {

@@ -18,6 +18,10 @@
  */
 int gr_catalog__search_index_defer(gr_catalog *catalog);
 
+/** Relations that a stitch or a delete may scan per entity while a first load defers their index.
+ */
+#define GR_CATALOG_RELATIONS_SCAN_ROWS 2000
+
 /**
  * Creates the index of relations by source that gr_catalog__search_index_defer() dropped,
  * once catalog_relations may contain `min_rows` rows or more (0: always), or does nothing when it

@@ -17,9 +17,6 @@
 #include "plugins/catalog/engine/util.h"
 #include "plugins/catalog/model/location.h"
 
-/* Relations that the stitch may scan for each entity while a first load defers their index. */
-#define RELATIONS_SCAN_ROWS 2000
-
 /* What Backstage writes in place of a view or edit URL that would run script. */
 #define REJECTED_URL "https://backstage.io/annotation-rejected-for-security-reasons"
 
@@ -746,7 +743,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
     rc = claim(catalog, due_by, &items, &count);
     if (rc != GR_OK || count == 0)
         goto done;
-    rc = gr_catalog__relations_index_build(catalog, RELATIONS_SCAN_ROWS);
+    rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
     if (rc != GR_OK)
         goto done;
     *did_work = true;
