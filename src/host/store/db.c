@@ -383,7 +383,7 @@ int gr_db_rollback(gr_db_conn *conn)
     gr_db__saved_error saved;
     int rc;
 
-    if (!conn->in_tx)
+    if (conn == NULL || !conn->in_tx)
         return GR_OK;
     conn->in_tx = false;
     /* SQLite rolls back by itself after some errors (SQLITE_FULL, SQLITE_IOERR). */

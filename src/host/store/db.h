@@ -150,8 +150,9 @@ int gr_db_commit(gr_db_conn *conn);
 bool gr_db_conn_aborted(const gr_db_conn *conn);
 
 /**
- * Rolls back the open transaction, or does nothing without one. The thread's
- * error message is kept, so error paths can call it. Returns 0 or GR_EBACKEND.
+ * Rolls back the open transaction, or does nothing without one or with a NULL
+ * `conn` (a connection that was never acquired). The thread's error message is
+ * kept, so error paths can call it. Returns 0 or GR_EBACKEND.
  * After a failed statement inside a transaction, roll back: PostgreSQL
  * rejects every other statement until then.
  */

@@ -1036,6 +1036,72 @@ static void relations_index_built_before_orphan_cleanup(void **state)
     assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
 }
 
+static const char config_bulk_user[] =
+    "{\"catalog\": {\"allowedLocationTypes\": [\"file\"], \"rules\": [{\"allow\": "
+    "[\"Component\", \"Group\", \"Location\"]}]}}";
+
+/* Registers bulk.yaml as a user location of a new first load and processes the location and
+ * two full batches, which store 2,000 relations and stitch nothing. Returns the location's id
+ * (caller frees). */
+static char *first_load_with_relations(engine_fixture *fixture)
+{
+    char *target = engine_expand(fixture, "@DIR@/bulk.yaml");
+    json_t *location = NULL;
+    bool did_work = false;
+    char *id;
+
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH * 2 + 100);
+    fixture->catalog = engine_open(fixture, config_bulk_user, "test-instance");
+    assert_int_equal(
+        gr_catalog_add_location(fixture->catalog, "file", target, 0, &location, NULL, NULL),
+        GR_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(gr_catalog__work_once(fixture->catalog, NULL, &did_work), GR_OK);
+    assert_int_equal(final_count(fixture), 0);
+    assert_true(engine_count(fixture, "SELECT COUNT(*) FROM catalog_relations", NULL) >= 2000);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 0);
+
+    id = gr_xstrdup(json_string_value(json_object_get(location, "id")));
+    json_decref(location);
+    free(target);
+    return id;
+}
+
+/* A delete during a first load builds the index of relations by source first, since the
+ * deleted entity looks up the relations that point at it. */
+static void relations_index_built_before_delete(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *id = first_load_with_relations(fixture);
+    char *uid = engine_text(fixture,
+                            "SELECT entity_id FROM catalog_refresh_state WHERE entity_ref = ?",
+                            "component:default/bulk-0001");
+
+    assert_int_equal(gr_catalog_delete_entity(fixture->catalog, uid), GR_OK);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state "
+                                  "WHERE entity_ref = ?",
+                                  "component:default/bulk-0001"),
+                     0);
+    free(uid);
+    free(id);
+}
+
+/* Removing a user location during a first load builds the index first: each of its thousand
+ * entities looks up the relations that point at it, which took minutes with scans. */
+static void relations_index_built_before_location_removal(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *id = first_load_with_relations(fixture);
+
+    assert_int_equal(gr_catalog_remove_location(fixture->catalog, id), GR_OK);
+    assert_int_equal(engine_count(fixture, search_index_sql, relations_index), 1);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_refresh_state", NULL),
+                     0);
+    free(id);
+}
+
 /*
  * The first load of an empty SQLite catalog inserts relations without their index by source
  * and builds it before its first stitch, once the stitch would scan more relations than it
@@ -1234,6 +1300,8 @@ int main(void)
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),
+        ENGINE_TEST_SQLITE(relations_index_built_before_delete),
+        ENGINE_TEST_SQLITE(relations_index_built_before_location_removal),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,

@@ -12,6 +12,7 @@
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/read.h"
+#include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/sql.h"
 #include "plugins/catalog/engine/store.h"
 #include "plugins/catalog/model/ref.h"
@@ -423,8 +424,11 @@ int gr_catalog_remove_location(gr_catalog *catalog, const char *id)
     gr_db_stmt *stmt = NULL;
     char *ref = NULL, *origin = NULL;
     char *cause = gr_xasprintf("location:%s", id);
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    /* Each entity that goes with the location looks up the relations that point at it. */
+    int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc == GR_OK)
         rc = gr_db_begin(conn);
     if (rc == GR_OK)
@@ -522,8 +526,10 @@ int gr_catalog_delete_entity_as(gr_catalog *catalog, const char *uid, const char
     gr_catalog_marks marks = {0}, deleted = {0};
     gr_db_conn *conn = NULL;
     char *cause = actor ? gr_xasprintf("user:%s", actor) : gr_xstrdup("delete");
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     for (int attempt = 1; conn != NULL; attempt++) {
         rc = delete_entity_once(catalog, conn, uid, cause, &marks, &deleted);
         if (!gr_catalog__retry_aborted(conn, rc, attempt, "deleting entity %s", uid))

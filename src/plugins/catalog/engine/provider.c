@@ -299,8 +299,10 @@ int gr_catalog__provider_full(gr_catalog *catalog, const char *source_key,
     gr_db_stmt *stmt = NULL;
     char **wanted = gr_xcalloc(count + 1, sizeof(char *));
     int64_t now = gr_catalog__now_ms();
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc != GR_OK)
         goto done;
     rc = gr_db_begin(conn);
@@ -363,8 +365,12 @@ int gr_catalog__provider_delta(gr_catalog *catalog, const char *source_key,
     gr_catalog_marks marks = {0}, deleted = {0};
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc = removed_count > 0
+                 ? gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS)
+                 : GR_OK;
 
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     if (rc != GR_OK)
         return rc;
     rc = gr_db_begin(conn);
@@ -396,7 +402,7 @@ int gr_catalog__delete_orphans(gr_catalog *catalog, size_t *deleted_out)
 
 int gr_catalog__delete_orphans_rounds(gr_catalog *catalog, int max_rounds, size_t *deleted_out)
 {
-    /* Each deleted entity looks up the relations that point at it. */
+    /* Each deleted entity looks up the relations that point at it (delete_one()). */
     int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
     *deleted_out = 0;

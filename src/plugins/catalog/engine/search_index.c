@@ -33,9 +33,9 @@ static const char *const deferred_indexes[][2] = {
  * Kept in order while relations are inserted, it added about 0.9 s to
  * inserting the 868,000 relations of 100,000 entities (sources in no order,
  * timed with the sqlite3 shell), against 0.3 s to build it once. A first
- * load builds it before its first stitch.
- * NOTE: deleting an entity during a first load, before that, scans
- * catalog_relations for the relations that point at it.
+ * load builds it before its first stitch, and before a delete, once it
+ * has GR_CATALOG_RELATIONS_SCAN_ROWS relations; each deleted entity looks up
+ * the relations that point at it.
  */
 #define RELATIONS_INDEX "catalog_relations_source_entity_ref"
 #define RELATIONS_INDEX_SQL                                                                        \
@@ -174,7 +174,7 @@ int gr_catalog__relations_index_build(gr_catalog *catalog, int64_t min_rows)
         rc = build_with_small_cache(conn, create_relations_index, 0);
         if (rc == GR_OK) {
             set_waiting(catalog, &catalog->relations_index_waiting, false);
-            gr_info("catalog", "built the index of relations by source for the first stitch");
+            gr_info("catalog", "built the index of relations by source");
         }
     }
     gr_db_release(conn);
