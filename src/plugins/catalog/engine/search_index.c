@@ -89,6 +89,16 @@ static bool read_waiting(gr_catalog *catalog, const bool *flag)
     return waiting;
 }
 
+static int build_with_small_cache(gr_db_conn *conn, int (*create)(gr_db_conn *), int threads);
+
+/* Creates every deferred index that is missing, as after a crash during a first load. */
+static int create_missing_indexes(gr_db_conn *conn)
+{
+    int rc = create_indexes(conn);
+
+    return rc == GR_OK ? gr_db_exec(conn, RELATIONS_INDEX_SQL) : rc;
+}
+
 int gr_catalog__search_index_defer(gr_catalog *catalog)
 {
     gr_db_conn *conn = NULL;
@@ -108,9 +118,7 @@ int gr_catalog__search_index_defer(gr_catalog *catalog)
             set_waiting(catalog, &catalog->relations_index_waiting, true);
         }
     } else if (rc == GR_OK) {
-        rc = create_indexes(conn);
-        if (rc == GR_OK)
-            rc = gr_db_exec(conn, RELATIONS_INDEX_SQL);
+        rc = build_with_small_cache(conn, create_missing_indexes, INDEX_SORT_THREADS);
     }
     gr_db_release(conn);
     return rc;
