@@ -33,9 +33,9 @@ static const char *const deferred_indexes[][2] = {
  * Kept in order while relations are inserted, it added about 0.9 s to
  * inserting the 868,000 relations of 100,000 entities (sources in no order,
  * timed with the sqlite3 shell), against 0.3 s to build it once. A first
- * load builds it before its first stitch, and before a delete, once it
- * has GR_CATALOG_RELATIONS_SCAN_ROWS relations; each deleted entity looks up
- * the relations that point at it.
+ * load builds it once there are GR_CATALOG_RELATIONS_SCAN_ROWS relations,
+ * before its first stitch or delete. Each deleted entity looks up the
+ * relations that point at it.
  */
 #define RELATIONS_INDEX "catalog_relations_source_entity_ref"
 #define RELATIONS_INDEX_SQL                                                                        \
