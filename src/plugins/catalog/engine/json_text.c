@@ -10,7 +10,7 @@
 #include "host/common/alloc.h"
 #include "host/common/utf8.h"
 
-/* Bytes the buffer may hold before the drain callback runs. */
+/* Bytes the buffer may contain before the drain callback runs. */
 #define DRAIN_BYTES ((size_t)64 << 10)
 
 /* Members of one object that fit on the stack. Larger objects allocate their array. */
