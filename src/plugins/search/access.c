@@ -20,7 +20,7 @@ static void exists_key(gr_search_access *out, const char *id_column, const char 
                   id_column);
     gr_search_access_param(out, lower_key);
     if (original_value != NULL) {
-        gr_buf_puts(&out->sql, " AND s.original_value = ?");
+        gr_buf_puts(&out->sql, " AND COALESCE(s.original_value, s.value) = ?");
         gr_search_access_param(out, original_value);
     }
     gr_buf_puts(&out->sql, ")");

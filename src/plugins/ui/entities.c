@@ -842,7 +842,8 @@ static int facet_query(gr_ui *ui, const char *kind, const json_t *access, const 
     int error;
 
     sql_init(&sql);
-    gr_buf_puts(&sql.text, "SELECT s.value, min(s.original_value), count(DISTINCT s.entity_id)"
+    gr_buf_puts(&sql.text, "SELECT s.value, min(COALESCE(s.original_value, s.value)),"
+                           " count(DISTINCT s.entity_id)"
                            " FROM catalog_search s");
     if (kind != NULL) {
         gr_buf_puts(&sql.text, " JOIN catalog_final_entities fe ON fe.entity_id = s.entity_id"

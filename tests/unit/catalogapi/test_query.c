@@ -1161,6 +1161,43 @@ static void facets_counted(void **state)
     json_decref(filter);
 }
 
+/* Facets read the same from rows that store no original value where it equals the
+ * lower-cased one (as the engine writes them) as from rows that store both. */
+static void facets_without_stored_originals(void **state)
+{
+    db_fixture *fixture = *state;
+    const char *facets[] = {"kind", "spec.type", "metadata.tags"};
+    json_t *filter = json_loads("{\"kind\":{\"$in\":[\"component\",\"api\"]}}", 0, NULL);
+    json_t *out = NULL;
+    char *both, *both_filtered, *text;
+
+    seed_catalog(fixture);
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 3, NULL, &out));
+    both = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 3, filter, &out));
+    both_filtered = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+
+    db_fixture_exec(fixture->db, "UPDATE catalog_search SET original_value = NULL "
+                                 "WHERE original_value = value");
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 3, NULL, &out));
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, both);
+    assert_non_null(strstr(text, "{\"value\":\"java\",\"count\":2}"));
+    free(text);
+    json_decref(out);
+    assert_ok(gr_catalog_read_facets(fixture->db, facets, 3, filter, &out));
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, both_filtered);
+    free(text);
+    json_decref(out);
+
+    free(both);
+    free(both_filtered);
+    json_decref(filter);
+}
+
 /*
  * Rows with one original value and two lower-cased values give one facet
  * value with the count of both. C libraries that lower-case "Ä" differently
@@ -1306,6 +1343,7 @@ int main(void)
         DB_TEST_BOTH(query_offset_and_full_text),
         DB_TEST_BOTH(query_fields_selected),
         DB_TEST_BOTH(facets_counted),
+        DB_TEST_BOTH(facets_without_stored_originals),
         DB_TEST_BOTH(facets_original_lowered_twice),
         DB_TEST_BOTH(facets_original_lowered_twice_one_spelling),
         DB_TEST_BOTH(by_refs_in_request_order),

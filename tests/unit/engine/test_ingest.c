@@ -1017,6 +1017,64 @@ static void first_load_stitches_after_full_batches(void **state)
     assert_int_equal(final_count(fixture), GR_CATALOG_PROCESS_BATCH * 2 + 100 + 2);
 }
 
+/* Search rows keep the original value only where it differs from the lower-cased value. */
+static void search_rows_keep_original_when_it_differs(void **state)
+{
+    engine_fixture *fixture = *state;
+
+    write_catalog(fixture);
+    engine_start(fixture, config_all_kinds);
+    engine_idle(fixture);
+
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search "
+                                  "WHERE original_value = value",
+                                  NULL),
+                     0);
+    assert_true(engine_count(fixture,
+                             "SELECT COUNT(*) FROM catalog_search "
+                             "WHERE original_value IS NULL AND value IS NOT NULL",
+                             NULL) > 0);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search WHERE key = 'kind' "
+                                  "AND value = 'component' AND original_value = 'Component'",
+                                  NULL),
+                     engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_final_entities "
+                                  "WHERE kind = 'component'",
+                                  NULL));
+}
+
+/*
+ * The rows claimed in one batch share one due time for their next refresh, drawn between the
+ * shortest and the longest interval after the claim. 1,100 components take three batches, so
+ * they have at most three due times; a time drawn per row would give about 1,100.
+ */
+static void claimed_batch_shares_due_time(void **state)
+{
+    static const char due_times_sql[] =
+        "SELECT COUNT(DISTINCT next_update_at) FROM catalog_refresh_state "
+        "WHERE entity_ref LIKE 'component:%'";
+    engine_fixture *fixture = *state;
+    int64_t due_times;
+    char *out_of_range_sql;
+
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH * 2 + 100);
+    engine_start(fixture, config_bulk);
+    engine_idle(fixture);
+
+    due_times = engine_count(fixture, due_times_sql, NULL);
+    assert_true(due_times >= 1);
+    assert_true(due_times <= 3);
+    out_of_range_sql = gr_xasprintf(
+        "SELECT COUNT(*) FROM catalog_refresh_state WHERE entity_ref LIKE 'component:%%' AND "
+        "(next_update_at < last_discovery_at + %d OR next_update_at > %lld)",
+        GR_CATALOG_INTERVAL_MIN_DEFAULT_MS,
+        (long long)(gr_catalog__now_ms() + GR_CATALOG_INTERVAL_MAX_DEFAULT_MS));
+    assert_int_equal(engine_count(fixture, out_of_range_sql, NULL), 0);
+    free(out_of_range_sql);
+}
+
 /* The orphan cleanup during a first load builds the index of relations by source first, since
  * each entity it deletes looks up the relations that point at it. */
 static void relations_index_built_before_orphan_cleanup(void **state)
@@ -1299,6 +1357,8 @@ int main(void)
         ENGINE_TEST_BOTH(search_row_added_with_new_ordinal),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
+        ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
+        ENGINE_TEST_BOTH(search_rows_keep_original_when_it_differs),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),
         ENGINE_TEST_SQLITE(relations_index_built_before_delete),

@@ -45,18 +45,25 @@ static void put_owned_component(search_fixture *fixture, const char *name, const
     free(json);
 }
 
-/* Indexes "shop" (team-a) and "vault" (team-b) with one docs site each and
- * returns a policy that lets owners read their entities (caller frees). */
-static gr_permission_policy *seed_owned_sites(search_fixture *fixture)
+/* Parses a policy given as JSON text and fails the test if it is invalid (caller frees). */
+static gr_permission_policy *policy_from_text(const char *text)
 {
-    json_t *json = json_loads("{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, {\"allow\": "
-                              "[\"catalog.entity.read\"], \"when\": {\"isEntityOwner\": true}}]}",
-                              0, NULL);
+    json_t *json = json_loads(text, 0, NULL);
     gr_permission_policy *policy = NULL;
 
     if (json == NULL || gr_permission_policy_from_json(&policy, json) != 0)
         fail_msg("invalid test policy: %s", gr_error_last());
     json_decref(json);
+    return policy;
+}
+
+/* Indexes "shop" (team-a) and "vault" (team-b) with one docs site each and
+ * returns a policy that lets owners read their entities (caller frees). */
+static gr_permission_policy *seed_owned_sites(search_fixture *fixture)
+{
+    gr_permission_policy *policy =
+        policy_from_text("{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, {\"allow\": "
+                         "[\"catalog.entity.read\"], \"when\": {\"isEntityOwner\": true}}]}");
 
     put_owned_component(fixture, "shop", "team-a");
     put_owned_component(fixture, "vault", "team-b");
@@ -198,6 +205,32 @@ static void search_query_denied(void **state)
     gr_permission_policy_free(deny_bob);
 }
 
+/* A condition on an annotation's value matches the stored value whether or not the search row
+ * stores an original value beside the lower-cased one ("dir:." has none, "Dir:." has one). */
+static void docs_by_annotation_value(void **state)
+{
+    search_fixture *fixture = *state;
+    gr_permission_policy *owners = seed_owned_sites(fixture);
+    gr_permission_policy *by_value = policy_from_text(
+        "{\"enabled\": true, \"rules\": [{\"allow\": \"search.query\"}, "
+        "{\"allow\": [\"catalog.entity.read\"], \"when\": {\"hasAnnotation\": "
+        "{\"annotation\": \"backstage.io/techdocs-ref\", \"value\": \"dir:.\"}}}]}");
+    json_t *result;
+
+    gr_permission_policy_free(owners);
+    free(put_entity(fixture->db->db,
+                    "{\"kind\":\"Component\",\"metadata\":{\"name\":\"vault\","
+                    "\"annotations\":{\"backstage.io/techdocs-ref\":\"Dir:.\"}},"
+                    "\"spec\":{\"type\":\"service\",\"owner\":\"team-b\"}}"));
+    gr_search_set_access(fixture->search, gr_search_permission_access, by_value);
+
+    result = docs_query(fixture, "ledger", 0, &bob);
+    assert_int_equal(docs_of(result, "shop"), SECTIONS);
+    assert_int_equal(docs_of(result, "vault"), 0);
+    json_decref(result);
+    gr_permission_policy_free(by_value);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +238,7 @@ int main(void)
         SEARCH_TEST_BOTH(docs_hidden_without_term),
         SEARCH_TEST_BOTH(docs_count_skips_hidden),
         SEARCH_TEST_BOTH(search_query_denied),
+        SEARCH_TEST_BOTH(docs_by_annotation_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);

@@ -83,7 +83,9 @@ static inline void catalog_search_row(gr_db *db, const char *id, const char *key
 {
     char *lower_key = gr_search_ascii_lower(gr_xstrdup(key));
     char *lower_value = gr_search_ascii_lower(gr_xstrdup(value));
-    const char *params[] = {id, lower_key, value, lower_value};
+    /* As the engine stores it: no original value where it equals the lower-cased one. */
+    const char *original = strcmp(value, lower_value) == 0 ? NULL : value;
+    const char *params[] = {id, lower_key, original, lower_value};
 
     fixture_run(db,
                 "INSERT INTO catalog_search (entity_id, key, original_value, value) "

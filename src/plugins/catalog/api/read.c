@@ -141,6 +141,10 @@ int gr_catalog_read_by_refs(gr_db *db, const json_t *refs, const json_t *filter,
     return rc;
 }
 
+/* A search row's value as written, which is stored only where it differs from the lower-cased
+ * value. */
+#define ORIGINAL_VALUE "COALESCE(s.original_value, s.value)"
+
 /*
  * Builds a facet statement over `keys`, with rows of (key, smallest original
  * value, largest original value, count). By value, the rows of one
@@ -153,9 +157,9 @@ static int facets_sql(char *const *keys, size_t count, const json_t *filter, boo
 {
     int rc = GR_OK;
 
-    gr_catalog_sql_puts(sql, by_value ? "SELECT s.key, MIN(s.original_value), "
-                                        "MAX(s.original_value), COUNT(*)"
-                                      : "SELECT s.key, s.original_value, s.original_value, "
+    gr_catalog_sql_puts(sql, by_value ? "SELECT s.key, MIN(" ORIGINAL_VALUE "), "
+                                        "MAX(" ORIGINAL_VALUE "), COUNT(*)"
+                                      : "SELECT s.key, " ORIGINAL_VALUE ", " ORIGINAL_VALUE ", "
                                         "COUNT(*)");
     gr_catalog_sql_puts(sql, " FROM catalog_search s WHERE s.key IN (");
     for (size_t i = 0; i < count; i++) {
@@ -163,14 +167,14 @@ static int facets_sql(char *const *keys, size_t count, const json_t *filter, boo
             gr_catalog_sql_puts(sql, ", ");
         gr_catalog_sql_param(sql, keys[i]);
     }
-    gr_catalog_sql_puts(sql, ") AND s.original_value IS NOT NULL");
+    gr_catalog_sql_puts(sql, ") AND s.value IS NOT NULL");
     if (filter != NULL) {
         /* Search rows exist only for stitched entities, so no entity is read. */
         gr_catalog_sql_puts(sql, " AND ");
         rc = gr_catalog_filter_to_sql(filter, "s.entity_id", sql);
     }
-    gr_catalog_sql_puts(sql, by_value ? " GROUP BY s.key, s.value"
-                                      : " GROUP BY s.key, s.original_value");
+    gr_catalog_sql_puts(sql,
+                        by_value ? " GROUP BY s.key, s.value" : " GROUP BY s.key, " ORIGINAL_VALUE);
     return rc;
 }
 

@@ -164,6 +164,7 @@ static int claim_in_transaction(gr_catalog *catalog, gr_db_conn *conn, int limit
     gr_catalog_item *items = NULL;
     size_t count = 0;
     int64_t now = gr_catalog__now_ms();
+    int64_t next_at;
     char *sql = gr_xasprintf("SELECT entity_id, entity_ref, unprocessed_entity, result_hash, "
                              "location_key, pending_cause FROM catalog_refresh_state "
                              "WHERE next_update_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
@@ -189,13 +190,18 @@ static int claim_in_transaction(gr_catalog *catalog, gr_db_conn *conn, int limit
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
+
+    /* One due time for the whole batch: its rows then stay together in the index on
+     * next_update_at, where a time drawn per row scattered them over every page of it, each
+     * page written again by each claim. Batches still spread over the interval. */
+    next_at = next_update_at(catalog, now);
     for (size_t i = 0; i < count && rc == GR_OK; i++) {
         int64_t changed = gr_catalog__exec(conn,
                                            "UPDATE catalog_refresh_state SET lease_owner = ?, "
                                            "lease_until = ?, next_update_at = ?, "
                                            "pending_cause = NULL WHERE entity_id = ?",
                                            "siis", catalog->instance_id, now + GR_CATALOG_LEASE_MS,
-                                           next_update_at(catalog, now), items[i].entity_id);
+                                           next_at, items[i].entity_id);
         if (changed < 0)
             rc = (int)changed;
     }
