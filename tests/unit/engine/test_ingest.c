@@ -1045,6 +1045,59 @@ static void search_rows_keep_original_when_it_differs(void **state)
                                   NULL));
 }
 
+/* Flushes one mark of `ref` with `cause` through the catalog's write connection. */
+static void mark_once(engine_fixture *fixture, const char *ref, const char *cause)
+{
+    gr_catalog_marks marks = {0};
+    gr_db_conn *conn = NULL;
+
+    gr_catalog__marks_push(&marks, ref, cause);
+    assert_int_equal(gr_db_acquire(fixture->db->db, GR_DB_WRITE, &conn), GR_OK);
+    assert_int_equal(gr_db_begin(conn), GR_OK);
+    assert_int_equal(gr_catalog__marks_flush(fixture->catalog, conn, &marks), GR_OK);
+    assert_int_equal(gr_db_commit(conn), GR_OK);
+    gr_db_release(conn);
+    gr_catalog__marks_free(&marks);
+}
+
+/*
+ * A mark of a queued row that no stitch holds leaves the row as it is, except for a missing
+ * cause. A mark of a held row gives it a new ticket and the new cause, so the stitch that holds
+ * it does not take it off the queue.
+ */
+static void mark_rewrites_only_held_rows(void **state)
+{
+    static const char row_sql[] =
+        "SELECT ticket || ' ' || COALESCE(cause, '-') FROM catalog_stitch_queue "
+        "WHERE entity_ref = ?";
+    engine_fixture *fixture = *state;
+    char *row;
+
+    fixture->catalog = engine_open(fixture, NULL, "test-instance");
+    exec_sql(fixture, "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, "
+                      "cause) VALUES ('component:default/a', 'queued', 0, 'first'), "
+                      "('component:default/b', 'queued', 0, NULL), "
+                      "('component:default/c', 'held', 0, 'first')");
+    exec_sql(fixture, "UPDATE catalog_stitch_queue SET lease_owner = 'other-instance' "
+                      "WHERE entity_ref = 'component:default/c'");
+
+    mark_once(fixture, "component:default/a", "second");
+    mark_once(fixture, "component:default/b", "second");
+    mark_once(fixture, "component:default/c", "second");
+
+    row = engine_text(fixture, row_sql, "component:default/a");
+    assert_string_equal(row, "queued first");
+    free(row);
+    row = engine_text(fixture, row_sql, "component:default/b");
+    assert_true(strncmp(row, "test-instance:", 14) == 0);
+    assert_non_null(strstr(row, " second"));
+    free(row);
+    row = engine_text(fixture, row_sql, "component:default/c");
+    assert_true(strncmp(row, "test-instance:", 14) == 0);
+    assert_non_null(strstr(row, " second"));
+    free(row);
+}
+
 /*
  * The rows claimed in one batch share one due time for their next refresh, drawn between the
  * shortest and the longest interval after the claim. 1,100 components take three batches, so
@@ -1358,6 +1411,7 @@ int main(void)
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
+        ENGINE_TEST_BOTH(mark_rewrites_only_held_rows),
         ENGINE_TEST_BOTH(search_rows_keep_original_when_it_differs),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),
