@@ -603,6 +603,57 @@ static void search_row_added_with_new_ordinal(void **state)
     assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
 }
 
+/* Counts the search rows of the shop component's `tag`: metadata.tags = tag and
+ * metadata.tags.<tag> = true. */
+static int64_t shop_tag_rows(engine_fixture *fixture, const char *tag)
+{
+    char *sql = gr_xasprintf("SELECT COUNT(*) FROM catalog_search WHERE (key = 'metadata.tags' "
+                             "AND value = '%s' OR key = 'metadata.tags.%s') AND entity_id = "
+                             "(SELECT entity_id FROM catalog_final_entities WHERE entity_ref = ?)",
+                             tag, tag);
+    int64_t rows = engine_count(fixture, sql, "component:default/shop");
+
+    free(sql);
+    return rows;
+}
+
+/* Writes the shop component's file and waits until it is stitched again. */
+static void retag_shop(engine_fixture *fixture, const char *shop_yaml)
+{
+    engine_write(fixture, "components/shop.yaml", shop_yaml);
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), GR_OK);
+    engine_idle(fixture);
+}
+
+/*
+ * A tag that goes away loses both of its search rows and the other rows stay, whether the
+ * rows store the original value only where it differs from the lower-cased value (as this
+ * version writes them) or in every row (as earlier versions did).
+ */
+static void search_rows_updated_in_both_layouts(void **state)
+{
+    engine_fixture *fixture = *state;
+    int64_t rows_before;
+
+    ingest_and_stop(fixture);
+    rows_before = engine_count(fixture, shop_search_sql, "component:default/shop");
+    assert_int_equal(shop_tag_rows(fixture, "web"), 2);
+    engine_start(fixture, config_all_kinds);
+
+    retag_shop(fixture, COMPONENTS_YAML("[java]"));
+    assert_int_equal(shop_tag_rows(fixture, "web"), 0);
+    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"),
+                     rows_before - 2);
+
+    exec_sql(fixture, "UPDATE catalog_search SET original_value = value "
+                      "WHERE original_value IS NULL AND value IS NOT NULL");
+    retag_shop(fixture, COMPONENTS_YAML("[]"));
+    assert_int_equal(shop_tag_rows(fixture, "java"), 0);
+    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"),
+                     rows_before - 4);
+    assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
+}
+
 /*
  * A session whose search_path leaves out the catalog's schema still deletes an entity's search
  * rows and relations with it, as the foreign keys did. An administrator's psql is such a
@@ -1408,6 +1459,7 @@ int main(void)
         ENGINE_TEST_BOTH(cascades_as_triggers_on_upgrade),
         ENGINE_TEST_BOTH(search_rows_numbered_on_upgrade),
         ENGINE_TEST_BOTH(search_row_added_with_new_ordinal),
+        ENGINE_TEST_BOTH(search_rows_updated_in_both_layouts),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
