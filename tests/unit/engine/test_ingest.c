@@ -655,6 +655,33 @@ static void search_rows_updated_in_both_layouts(void **state)
 }
 
 /*
+ * An entity deleted after its stitch was computed and before it was written gets no final
+ * entity, no search rows and no history row, and its stitch is not retried. A trigger deletes
+ * the component when its stitch takes its queue row, inside the transaction that writes it.
+ */
+static void stitch_skips_entity_deleted_meanwhile(void **state)
+{
+    engine_fixture *fixture = *state;
+    int64_t history_before;
+
+    ingest_and_stop(fixture);
+    exec_sql(fixture, "CREATE TRIGGER delete_shop AFTER DELETE ON catalog_stitch_queue "
+                      "WHEN old.entity_ref = 'component:default/shop' BEGIN "
+                      "DELETE FROM catalog_refresh_state WHERE entity_ref = old.entity_ref; END");
+    history_before = engine_count(fixture, "SELECT COUNT(*) FROM catalog_history", NULL);
+    engine_write(fixture, "components/shop.yaml", COMPONENTS_YAML("[java, web, go]"));
+    engine_start(fixture, config_all_kinds);
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), GR_OK);
+    engine_idle(fixture);
+
+    assert_null(engine_final(fixture, "component:default/shop"));
+    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"), 0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_stitch_queue", NULL), 0);
+    assert_int_equal(engine_count(fixture, "SELECT COUNT(*) FROM catalog_history", NULL),
+                     history_before);
+}
+
+/*
  * A session whose search_path leaves out the catalog's schema still deletes an entity's search
  * rows and relations with it, as the foreign keys did. An administrator's psql is such a
  * session when the connection URL puts the catalog in its own schema.
@@ -1460,6 +1487,7 @@ int main(void)
         ENGINE_TEST_BOTH(search_rows_numbered_on_upgrade),
         ENGINE_TEST_BOTH(search_row_added_with_new_ordinal),
         ENGINE_TEST_BOTH(search_rows_updated_in_both_layouts),
+        ENGINE_TEST_SQLITE(stitch_skips_entity_deleted_meanwhile),
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),

@@ -651,44 +651,162 @@ static int take_queue_rows(gr_db_conn *conn, const stitch_item *items, size_t co
     return rc;
 }
 
-/* Writes one computed item if `owned` (its queue row kept the claimed ticket). Its search rows
- * join `pending`. */
-static int write_item(gr_db_conn *conn, const stitch_item *item, bool owned, int64_t now,
-                      pending_rows *pending, bool *written)
+/* An item that write_batch() stores, with what the database has for its entity. */
+typedef struct {
+    const stitch_item *item;
+    size_t index;   /* in the batch */
+    bool exists;    /* the entity still has its refresh state row */
+    bool had_final; /* and a final entity already */
+} batch_entry;
+
+static int compare_entries_by_entity(const void *a, const void *b)
 {
-    int64_t had_final = 0;
-    int64_t changed;
+    const batch_entry *x = a;
+    const batch_entry *y = b;
+
+    return strcmp(x->item->entity_id, y->item->entity_id);
+}
+
+/* Rows per statement of read_entity_states(). */
+#define STATE_ROWS 100
+
+/*
+ * Reads for `count` entries, sorted by entity id, whether their entity still
+ * has a refresh state row (it may have been deleted since it was computed)
+ * and a final entity, STATE_ROWS entities per statement.
+ */
+static int read_entity_states(gr_db_conn *conn, batch_entry *entries, size_t count)
+{
+    int rc = GR_OK;
+
+    for (size_t first = 0; first < count && rc == GR_OK; first += STATE_ROWS) {
+        size_t rows = count - first < STATE_ROWS ? count - first : STATE_ROWS;
+        gr_buf sql = GR_BUF_INIT;
+        gr_db_stmt *stmt = NULL;
+        int step = GR_DB_DONE;
+
+        gr_buf_puts(&sql, "SELECT rs.entity_id, EXISTS (SELECT 1 FROM catalog_final_entities fe "
+                          "WHERE fe.entity_id = rs.entity_id) FROM catalog_refresh_state rs "
+                          "WHERE rs.entity_id IN (");
+        for (size_t i = 0; i < rows; i++)
+            gr_buf_puts(&sql, i == 0 ? "?" : ", ?");
+        gr_buf_puts(&sql, ")");
+        rc = gr_db_prepare(conn, sql.data, &stmt);
+        gr_buf_free(&sql);
+        for (size_t i = 0; i < rows && rc == GR_OK; i++)
+            rc = gr_db_bind_text_borrowed(stmt, (int)i + 1, entries[first + i].item->entity_id);
+        while (rc == GR_OK && (step = gr_db_step(stmt)) == GR_DB_ROW) {
+            stitch_item key_item = {.entity_id = (char *)gr_db_column_text(stmt, 0)};
+            batch_entry key = {.item = &key_item};
+            batch_entry *found = key_item.entity_id == NULL
+                                     ? NULL
+                                     : bsearch(&key, entries + first, rows, sizeof(*entries),
+                                               compare_entries_by_entity);
+
+            if (found != NULL) {
+                found->exists = true;
+                found->had_final = gr_db_column_int64(stmt, 1) != 0;
+            }
+        }
+        if (rc == GR_OK && step != GR_DB_DONE)
+            rc = step;
+        gr_db_finalize(stmt);
+    }
+    return rc;
+}
+
+/* The rows that write_batch() inserts or updates: entries, and the time of the change. */
+typedef struct {
+    const batch_entry *const *entries;
+    int64_t now;
+} batch_rows;
+
+static int bind_final_entity(gr_db_stmt *stmt, int first, size_t row, void *payload)
+{
+    const batch_rows *rows = payload;
+    const stitch_item *item = rows->entries[row]->item;
+    const char *texts[] = {item->entity_id, item->ref, item->hash, item->final_text};
+    const char *names[] = {item->kind, item->namespace, item->name};
+    int rc = GR_OK;
+
+    for (int i = 0; i < 4 && rc == GR_OK; i++)
+        rc = gr_db_bind_text_borrowed(stmt, first + i, texts[i]);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, first + 4, rows->now);
+    for (int i = 0; i < 3 && rc == GR_OK; i++)
+        rc = gr_db_bind_text_borrowed(stmt, first + 5 + i, names[i]);
+    return rc;
+}
+
+static int bind_history(gr_db_stmt *stmt, int first, size_t row, void *payload)
+{
+    const batch_rows *rows = payload;
+    const stitch_item *item = rows->entries[row]->item;
+    int rc = gr_db_bind_text_borrowed(stmt, first, item->ref);
+
+    if (rc == GR_OK)
+        rc = gr_db_bind_text_borrowed(stmt, first + 1, item->entity_id);
+    if (rc == GR_OK)
+        rc = gr_db_bind_int64(stmt, first + 2, rows->now);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text_borrowed(stmt, first + 3, item->cause ? item->cause : "refresh");
+    if (rc == GR_OK)
+        rc = gr_db_bind_text_borrowed(stmt, first + 4, item->change);
+    if (rc == GR_OK)
+        rc = gr_db_bind_text_borrowed(stmt, first + 5, item->diff);
+    return rc;
+}
+
+/*
+ * Writes the computed items that are `owned` (their queue rows kept the
+ * claimed ticket) and still have their refresh state row: the final entities
+ * and history rows many per statement, and the search rows into `pending`.
+ * Sets written[i] for each item written.
+ */
+static int write_items(gr_db_conn *conn, const stitch_item *items, size_t count, const bool *owned,
+                       int64_t now, pending_rows *pending, bool *written)
+{
+    batch_entry *entries = gr_xcalloc(count + 1, sizeof(*entries));
+    const batch_entry **stored = gr_xcalloc(count + 1, sizeof(*stored));
+    size_t entry_count = 0, stored_count = 0;
+    batch_rows rows = {.entries = stored, .now = now};
     int rc;
 
-    *written = false;
-    if (!owned || item->abandoned || item->unchanged || item->failed)
-        return GR_OK;
-    rc = gr_catalog__query_int(conn, &had_final,
-                               "SELECT CASE WHEN EXISTS (SELECT 1 FROM catalog_final_entities "
-                               "fe WHERE fe.entity_id = rs.entity_id) THEN 1 ELSE 0 END "
-                               "FROM catalog_refresh_state rs WHERE rs.entity_id = ?",
-                               "s", item->entity_id);
-    if (rc == GR_ENOTFOUND)
-        return GR_OK; /* deleted since it was computed */
-    if (rc != GR_OK)
-        return rc;
-    changed = gr_catalog__exec(
-        conn,
-        "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
-        "last_updated_at, kind, namespace, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, "
-        "hash = excluded.hash, final_entity = excluded.final_entity, "
-        "last_updated_at = excluded.last_updated_at, kind = excluded.kind, "
-        "namespace = excluded.namespace, name = excluded.name",
-        "ssssisss", item->entity_id, item->ref, item->hash, item->final_text, now, item->kind,
-        item->namespace, item->name);
-    rc = changed < 0 ? (int)changed : GR_OK;
+    for (size_t i = 0; i < count; i++) {
+        const stitch_item *item = &items[i];
+
+        if (owned[i] && !item->abandoned && !item->unchanged && !item->failed)
+            entries[entry_count++] = (batch_entry){.item = item, .index = i};
+    }
+    gr_catalog__sort(entries, entry_count, sizeof(*entries), compare_entries_by_entity);
+    rc = read_entity_states(conn, entries, entry_count);
+    for (size_t i = 0; i < entry_count; i++) {
+        if (entries[i].exists)
+            stored[stored_count++] = &entries[i];
+    }
+
     if (rc == GR_OK)
-        rc = update_search_rows(conn, item, had_final != 0, pending);
+        rc = gr_catalog__upsert_rows(
+            conn,
+            "INSERT INTO catalog_final_entities (entity_id, entity_ref, hash, final_entity, "
+            "last_updated_at, kind, namespace, name) VALUES ",
+            " ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, "
+            "hash = excluded.hash, final_entity = excluded.final_entity, "
+            "last_updated_at = excluded.last_updated_at, kind = excluded.kind, "
+            "namespace = excluded.namespace, name = excluded.name",
+            8, stored_count, bind_final_entity, &rows);
+    for (size_t i = 0; i < stored_count && rc == GR_OK; i++)
+        rc = update_search_rows(conn, stored[i]->item, stored[i]->had_final, pending);
     if (rc == GR_OK)
-        rc = gr_catalog__history_add_text(conn, item->ref, item->entity_id, now, item->cause,
-                                          item->change, item->diff);
-    *written = rc == GR_OK;
+        rc = gr_catalog__insert_rows(conn,
+                                     "INSERT INTO catalog_history (entity_ref, entity_id, "
+                                     "changed_at, cause, change, diff) VALUES ",
+                                     6, stored_count, bind_history, &rows);
+    for (size_t i = 0; i < stored_count && rc == GR_OK; i++)
+        written[stored[i]->index] = true;
+
+    free(stored);
+    free(entries);
     return rc;
 }
 
@@ -724,8 +842,8 @@ static int write_batch(gr_catalog *catalog, gr_db_conn *conn, const stitch_item 
     memset(written, 0, count * sizeof(*written));
     if (rc == GR_OK)
         rc = take_queue_rows(conn, items, count, owned);
-    for (size_t i = 0; i < count && rc == GR_OK; i++)
-        rc = write_item(conn, &items[i], owned[i], now, &pending, &written[i]);
+    if (rc == GR_OK)
+        rc = write_items(conn, items, count, owned, now, &pending, written);
     if (rc == GR_OK)
         rc = insert_search_rows(catalog, conn, &pending);
     if (rc == GR_OK)
