@@ -575,34 +575,6 @@ static void search_rows_numbered_on_upgrade(void **state)
     free(after);
 }
 
-/*
- * A stitch that adds one search row to an entity and keeps the others gives the new row a
- * number that the entity's rows of that key do not use yet. The new tag sorts before the
- * two stored ones, so numbering it by its place among the rows would reuse the first tag's.
- */
-static void search_row_added_with_new_ordinal(void **state)
-{
-    engine_fixture *fixture = *state;
-    int64_t rows_before;
-
-    ingest_and_stop(fixture);
-    rows_before = engine_count(fixture, shop_search_sql, "component:default/shop");
-    engine_write(fixture, "components/shop.yaml", COMPONENTS_YAML("[java, web, go]"));
-    engine_start(fixture, config_all_kinds);
-    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), GR_OK);
-    engine_idle(fixture);
-
-    assert_int_equal(engine_count(fixture,
-                                  "SELECT COUNT(*) FROM catalog_search WHERE key = "
-                                  "'metadata.tags' AND value = ?",
-                                  "go"),
-                     1);
-    /* metadata.tags = go and metadata.tags.go = true */
-    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"),
-                     rows_before + 2);
-    assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
-}
-
 /* Counts the search rows of the shop component's `tag`: metadata.tags = tag and
  * metadata.tags.<tag> = true. */
 static int64_t shop_tag_rows(engine_fixture *fixture, const char *tag)
@@ -626,9 +598,35 @@ static void retag_shop(engine_fixture *fixture, const char *shop_yaml)
 }
 
 /*
- * A tag that goes away loses both of its search rows and the other rows stay, whether the
- * rows store the original value only where it differs from the lower-cased value (as this
- * version writes them) or in every row (as earlier versions did).
+ * A stitch that adds one search row to an entity and keeps the others gives the new row a
+ * number that the entity's rows of that key do not use yet. The new tag sorts before the
+ * two stored ones, so numbering it by its place among the rows would reuse the first tag's.
+ */
+static void search_row_added_with_new_ordinal(void **state)
+{
+    engine_fixture *fixture = *state;
+    int64_t rows_before;
+
+    ingest_and_stop(fixture);
+    rows_before = engine_count(fixture, shop_search_sql, "component:default/shop");
+    engine_start(fixture, config_all_kinds);
+    retag_shop(fixture, COMPONENTS_YAML("[java, web, go]"));
+
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_search WHERE key = "
+                                  "'metadata.tags' AND value = ?",
+                                  "go"),
+                     1);
+    /* metadata.tags = go and metadata.tags.go = true */
+    assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"),
+                     rows_before + 2);
+    assert_int_equal(engine_count(fixture, ordinal_clash_sql, NULL), 0);
+}
+
+/*
+ * A tag that goes away loses both of its search rows, and the other rows stay. This is true of
+ * rows that store the original value only where it differs from the lower-cased value, as the
+ * engine writes them now, and for rows that store it in every row, as earlier versions did.
  */
 static void search_rows_updated_in_both_layouts(void **state)
 {
@@ -669,10 +667,8 @@ static void stitch_skips_entity_deleted_meanwhile(void **state)
                       "WHEN old.entity_ref = 'component:default/shop' BEGIN "
                       "DELETE FROM catalog_refresh_state WHERE entity_ref = old.entity_ref; END");
     history_before = engine_count(fixture, "SELECT COUNT(*) FROM catalog_history", NULL);
-    engine_write(fixture, "components/shop.yaml", COMPONENTS_YAML("[java, web, go]"));
     engine_start(fixture, config_all_kinds);
-    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), GR_OK);
-    engine_idle(fixture);
+    retag_shop(fixture, COMPONENTS_YAML("[java, web, go]"));
 
     assert_null(engine_final(fixture, "component:default/shop"));
     assert_int_equal(engine_count(fixture, shop_search_sql, "component:default/shop"), 0);
@@ -1139,11 +1135,11 @@ static void mark_once(engine_fixture *fixture, const char *ref, const char *caus
 }
 
 /*
- * A mark of a queued row that no stitch holds leaves the row as it is, except for a missing
- * cause. A mark of a held row gives it a new ticket and the new cause, so the stitch that holds
- * it does not take it off the queue.
+ * A mark of a queued row that no stitch has leased leaves the row as it is, except for a
+ * missing cause. A mark of a leased row gives it a new ticket and the new cause, so the stitch
+ * that leased it does not take it off the queue.
  */
-static void mark_rewrites_only_held_rows(void **state)
+static void mark_rewrites_only_leased_rows(void **state)
 {
     static const char row_sql[] =
         "SELECT ticket || ' ' || COALESCE(cause, '-') FROM catalog_stitch_queue "
@@ -1155,7 +1151,7 @@ static void mark_rewrites_only_held_rows(void **state)
     exec_sql(fixture, "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, "
                       "cause) VALUES ('component:default/a', 'queued', 0, 'first'), "
                       "('component:default/b', 'queued', 0, NULL), "
-                      "('component:default/c', 'held', 0, 'first')");
+                      "('component:default/c', 'leased', 0, 'first')");
     exec_sql(fixture, "UPDATE catalog_stitch_queue SET lease_owner = 'other-instance' "
                       "WHERE entity_ref = 'component:default/c'");
 
@@ -1491,7 +1487,7 @@ int main(void)
         ENGINE_TEST_BOTH(failed_write_retried_soon),
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
-        ENGINE_TEST_BOTH(mark_rewrites_only_held_rows),
+        ENGINE_TEST_BOTH(mark_rewrites_only_leased_rows),
         ENGINE_TEST_BOTH(search_rows_keep_original_when_it_differs),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),

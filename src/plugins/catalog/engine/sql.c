@@ -108,6 +108,12 @@ int gr_catalog__query_int(gr_db_conn *conn, int64_t *out, const char *sql, const
     return rc;
 }
 
+void gr_catalog__append_placeholders(gr_buf *sql, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        gr_buf_puts(sql, i == 0 ? "?" : ", ?");
+}
+
 /* Runs `head`, `per_statement` rows and `tail` per statement over the whole groups of rows in
  * [from, to); returns the first row left over in *next. */
 static int insert_groups(gr_db_conn *conn, const char *head, const char *tail, int columns,
@@ -125,8 +131,7 @@ static int insert_groups(gr_db_conn *conn, const char *head, const char *tail, i
     gr_buf_puts(&sql, head);
     for (size_t i = 0; i < per_statement; i++) {
         gr_buf_puts(&sql, i ? ", (" : "(");
-        for (int c = 0; c < columns; c++)
-            gr_buf_puts(&sql, c ? ", ?" : "?");
+        gr_catalog__append_placeholders(&sql, (size_t)columns);
         gr_buf_putc(&sql, ')');
     }
     gr_buf_puts(&sql, tail);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/common/buf.h"
 #include "host/store/db.h"
 
 /*
@@ -71,6 +72,9 @@ int gr_catalog__insert_rows(gr_db_conn *conn, const char *head, int columns, siz
  */
 int gr_catalog__upsert_rows(gr_db_conn *conn, const char *head, const char *tail, int columns,
                             size_t count, gr_catalog_row_binder bind, void *payload);
+
+/** Appends `count` parameters separated by commas ("?, ?, ?") to `sql`. */
+void gr_catalog__append_placeholders(gr_buf *sql, size_t count);
 
 /** Returns a copy of a text column (caller frees), or NULL for SQL NULL. */
 char *gr_catalog__column_dup(gr_db_stmt *stmt, int column);
