@@ -59,15 +59,13 @@ static int verify(gr_auth_keys *keys, const char *token, gr_identity *identity, 
 static json_t *decode_part(const char *token, int index)
 {
     const char *start = token;
-    const char *end;
     size_t len = 0;
     unsigned char *bytes;
     json_t *value;
 
     for (int i = 0; i < index; i++)
         start = strchr(start, '.') + 1;
-    end = strchr(start, '.');
-    bytes = gr_base64url_decode(start, end ? (size_t)(end - start) : strlen(start), &len);
+    bytes = gr_base64url_decode(start, strcspn(start, "."), &len);
     value = json_loadb((const char *)bytes, len, 0, NULL);
     free(bytes);
     return value;
