@@ -137,6 +137,17 @@ static void rows_lower_unicode(void **state)
     freelocale(ctype);
 }
 
+/* Without a locale, only ASCII letters are lower-cased, also after a byte outside ASCII. */
+static void rows_lower_ascii_without_locale(void **state)
+{
+    (void)state;
+    expect_rows("{\"kind\": \"K\", \"metadata\": {\"name\": \"n\", \"uid\": \"u\","
+                " \"namespace\": \"x\"}, \"spec\": {\"\xc3\x84P\": \"\xc3\x9c" "BER\"}}",
+                (locale_t)0,
+                "kind=K|k\nmetadata.name=n|n\nmetadata.namespace=x|x\nmetadata.uid=u|u\n"
+                "spec.\xc3\x84p=\xc3\x9c" "BER|\xc3\x9c" "ber\n");
+}
+
 /* Two keys that differ only in case fail, and the message names the key once. */
 static void keys_differing_in_case_fail(void **state)
 {
@@ -160,6 +171,7 @@ int main(void)
         cmocka_unit_test(rows_of_objects_in_arrays),
         cmocka_unit_test(rows_over_length_limits),
         cmocka_unit_test(rows_lower_unicode),
+        cmocka_unit_test(rows_lower_ascii_without_locale),
         cmocka_unit_test(keys_differing_in_case_fail),
     };
 

@@ -11,6 +11,7 @@
 #include <wctype.h>
 
 #include "host/common/alloc.h"
+#include "host/common/arena.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "plugins/catalog/engine/util.h"
@@ -21,25 +22,36 @@ static const char *const special_keys[] = {
     "metadata.namespace", "metadata.uid", "metadata.etag",
 };
 
-/* A row before lower-casing: `value` NULL stands for null. */
+/* A row before lower-casing: `value` NULL stands for null. The strings live in the arena. */
 typedef struct {
-    char *key;   /* the path as the entity spells it */
-    char *lower; /* `key` in lower case */
-    char *value;
+    const char *key;   /* the path as the entity spells it */
+    const char *lower; /* `key` in lower case */
+    const char *value;
 } raw_row;
 
+/*
+ * The state of one flattening. Every string it makes, for the rows it
+ * returns and for the work in between, comes from `arena`, which the rows
+ * keep. A stitched entity has about 30 rows of three strings each, and
+ * freeing them one by one took about 0.4 s of a first load of 100,000
+ * entities, more than lower-casing them.
+ */
 typedef struct {
     raw_row *items;
     size_t count;
     size_t cap;
-    char **seen_item_keys; /* lower-case "<path>.<item>" keys pushed for string items */
+    const char **seen_item_keys; /* lower-case "<path>.<item>" keys pushed for string items */
     size_t seen_count;
     size_t seen_cap;
     locale_t ctype;
+    gr_arena *arena;
 } traversal;
 
-/* Adds a row; takes `lower`, the key in lower case, or computes it when NULL. */
-static void raw_push_lower(traversal *state, const char *key, char *lower, const char *value)
+static const char *lower_in(gr_arena *arena, const char *text, locale_t ctype);
+
+/* Adds a row with copies of `key` and `value`. `lower` is the key in lower case from the arena,
+ * or NULL to compute it. */
+static void raw_push_lower(traversal *state, const char *key, const char *lower, const char *value)
 {
     raw_row *row;
 
@@ -48,9 +60,9 @@ static void raw_push_lower(traversal *state, const char *key, char *lower, const
         state->items = gr_xrealloc(state->items, state->cap * sizeof(*state->items));
     }
     row = &state->items[state->count++];
-    row->key = gr_xstrdup(key);
-    row->lower = lower != NULL ? lower : gr_catalog__lower(key, state->ctype);
-    row->value = value ? gr_xstrdup(value) : NULL;
+    row->key = gr_arena_strdup(state->arena, key);
+    row->lower = lower != NULL ? lower : lower_in(state->arena, row->key, state->ctype);
+    row->value = value != NULL ? gr_arena_strdup(state->arena, value) : NULL;
 }
 
 static void raw_push(traversal *state, const char *key, const char *value)
@@ -101,6 +113,38 @@ static void utf8_encode(gr_buf *out, uint32_t c)
     }
 }
 
+/*
+ * Returns `text` in lower case from the arena. Text without an ASCII upper-case letter and
+ * without a byte outside ASCII is returned itself, so it must outlive the result.
+ */
+static const char *lower_in(gr_arena *arena, const char *text, locale_t ctype)
+{
+    bool changes = false;
+    const char *p;
+    char *copy;
+
+    for (p = text; *p != '\0'; p++) {
+        if ((unsigned char)*p >= 0x80)
+            break;
+        changes = changes || (*p >= 'A' && *p <= 'Z');
+    }
+    if (*p != '\0' && ctype != (locale_t)0) {
+        char *lowered = gr_catalog__lower(text, ctype);
+
+        copy = gr_arena_strdup(arena, lowered);
+        free(lowered);
+        return copy;
+    }
+    if (!changes && *p == '\0')
+        return text;
+    copy = gr_arena_strdup(arena, text);
+    for (char *c = copy; *c != '\0'; c++) {
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    }
+    return copy;
+}
+
 char *gr_catalog__lower(const char *text, locale_t ctype)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -141,33 +185,34 @@ static size_t js_length(const char *text)
     return units;
 }
 
-/* Formats a JSON scalar as JavaScript's String(value); NULL for null. */
-static char *js_string(const json_t *value)
+/* Returns JavaScript's String(value) of a JSON scalar, or NULL for null: a string's own text, a
+ * constant, or text made in the arena. Valid while `value` and the arena are. */
+static const char *js_string(gr_arena *arena, const json_t *value)
 {
     if (json_is_string(value))
-        return gr_xstrdup(json_string_value(value));
+        return json_string_value(value);
     if (json_is_integer(value))
-        return gr_xasprintf("%lld", (long long)json_integer_value(value));
+        return gr_arena_printf(arena, "%lld", (long long)json_integer_value(value));
     if (json_is_real(value)) {
         double number = json_real_value(value);
         char text[64];
 
         if (isnan(number))
-            return gr_xstrdup("NaN");
+            return "NaN";
         if (isinf(number))
-            return gr_xstrdup(number > 0 ? "Infinity" : "-Infinity");
+            return number > 0 ? "Infinity" : "-Infinity";
         /* The shortest text that reads back as the same double. */
         for (int digits = 1; digits <= 17; digits++) {
             snprintf(text, sizeof(text), "%.*g", digits, number);
             if (strtod(text, NULL) == number)
                 break;
         }
-        return gr_xstrdup(text);
+        return gr_arena_strdup(arena, text);
     }
     if (json_is_true(value))
-        return gr_xstrdup("true");
+        return "true";
     if (json_is_false(value))
-        return gr_xstrdup("false");
+        return "false";
     return NULL;
 }
 
@@ -180,8 +225,8 @@ static bool is_special(const char *path)
     return false;
 }
 
-/* Returns whether `lower_key` was pushed before; remembers it (and takes it) when not. */
-static bool seen_before(traversal *state, char *lower_key)
+/* Returns whether `lower_key` was pushed before; remembers it when not. */
+static bool seen_before(traversal *state, const char *lower_key)
 {
     for (size_t i = 0; i < state->seen_count; i++) {
         if (strcmp(state->seen_item_keys[i], lower_key) == 0)
@@ -190,7 +235,7 @@ static bool seen_before(traversal *state, char *lower_key)
     if (state->seen_count == state->seen_cap) {
         state->seen_cap = state->seen_cap ? state->seen_cap * 2 : 16;
         state->seen_item_keys =
-            gr_xrealloc(state->seen_item_keys, state->seen_cap * sizeof(char *));
+            gr_xrealloc(state->seen_item_keys, state->seen_cap * sizeof(*state->seen_item_keys));
     }
     state->seen_item_keys[state->seen_count++] = lower_key;
     return false;
@@ -208,15 +253,17 @@ static void path_cut(gr_buf *path, size_t len)
 static void visit_string_item(traversal *state, gr_buf *path, const char *item)
 {
     size_t mark = path->len;
-    char *lower;
+    const char *lower;
 
     gr_buf_putc(path, '.');
     gr_buf_puts(path, item);
-    lower = gr_catalog__lower(gr_buf_cstr(path), state->ctype);
-    if (seen_before(state, lower))
-        free(lower);
-    else
-        raw_push_lower(state, gr_buf_cstr(path), gr_xstrdup(lower), "true");
+    lower = lower_in(state->arena, gr_buf_cstr(path), state->ctype);
+    /* The path changes after this call, so a lower-case key that is the path itself is
+     * copied. */
+    if (lower == gr_buf_cstr(path))
+        lower = gr_arena_strdup(state->arena, lower);
+    if (!seen_before(state, lower))
+        raw_push_lower(state, gr_buf_cstr(path), lower, "true");
     path_cut(path, mark);
 }
 
@@ -226,10 +273,7 @@ static void visit(traversal *state, gr_buf *path, const json_t *current)
     if (is_special(gr_buf_cstr(path)))
         return;
     if (!json_is_object(current) && !json_is_array(current)) {
-        char *text = js_string(current);
-
-        raw_push(state, gr_buf_cstr(path), text);
-        free(text);
+        raw_push(state, gr_buf_cstr(path), js_string(state->arena, current));
         return;
     }
     if (json_is_array(current)) {
@@ -322,7 +366,7 @@ static int compare_ordered(const void *a, const void *b)
 
 int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_search_rows *out)
 {
-    traversal state = {.ctype = ctype};
+    traversal state = {.ctype = ctype, .arena = gr_arena_new()};
     const json_t *metadata = json_object_get(entity, "metadata");
     const json_t *namespace = json_object_get(metadata, "namespace");
     ordered_row *rows = NULL;
@@ -332,36 +376,25 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     int rc;
 
     memset(out, 0, sizeof(*out));
+    out->text = state.arena;
     {
         gr_buf path = GR_BUF_INIT;
 
         visit(&state, &path, entity);
         gr_buf_free(&path);
     }
-    {
-        char *name = js_string(json_object_get(metadata, "name"));
-        char *ns = js_string(namespace);
-        char *uid = js_string(json_object_get(metadata, "uid"));
-
-        raw_push(&state, "metadata.name", name);
-        raw_push(&state, "metadata.namespace", ns);
-        raw_push(&state, "metadata.uid", uid);
-        free(name);
-        free(ns);
-        free(uid);
-    }
+    raw_push(&state, "metadata.name", js_string(state.arena, json_object_get(metadata, "name")));
+    raw_push(&state, "metadata.namespace", js_string(state.arena, namespace));
+    raw_push(&state, "metadata.uid", js_string(state.arena, json_object_get(metadata, "uid")));
     if (namespace == NULL || json_is_null(namespace) ||
         (json_is_string(namespace) && json_string_length(namespace) == 0))
         raw_push(&state, "metadata.namespace", "default");
     json_array_foreach(json_object_get(entity, "relations"), index, relation)
     {
         const char *type = json_string_value(json_object_get(relation, "type"));
-        char *key = gr_xasprintf("relations.%s", type ? type : "undefined");
-        char *target = js_string(json_object_get(relation, "targetRef"));
+        const char *key = gr_arena_printf(state.arena, "relations.%s", type ? type : "undefined");
 
-        raw_push(&state, key, target);
-        free(key);
-        free(target);
+        raw_push(&state, key, js_string(state.arena, json_object_get(relation, "targetRef")));
     }
 
     rc = check_key_case(&state);
@@ -375,11 +408,9 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
                 continue;
             row->index = i;
             row->row.key = raw->lower;
-            raw->lower = NULL;
             if (raw->value != NULL && js_length(raw->value) <= GR_CATALOG_SEARCH_MAX_VALUE) {
-                row->row.value = gr_catalog__lower(raw->value, ctype);
+                row->row.value = lower_in(state.arena, raw->value, ctype);
                 row->row.original = raw->value;
-                raw->value = NULL;
             }
             row_count++;
         }
@@ -393,38 +424,41 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
                               (rows[i].row.value != NULL && kept->value != NULL &&
                                strcmp(rows[i].row.value, kept->value) == 0));
 
-            if (duplicate) {
-                free(rows[i].row.key);
-                free(rows[i].row.original);
-                free(rows[i].row.value);
-                continue;
-            }
-            out->items[out->count++] = rows[i].row;
+            if (!duplicate)
+                out->items[out->count++] = rows[i].row;
         }
         out->cap = row_count + 1;
     }
-    for (size_t i = 0; i < state.count; i++) {
-        free(state.items[i].key);
-        free(state.items[i].lower);
-        free(state.items[i].value);
-    }
-    for (size_t i = 0; i < state.seen_count; i++)
-        free(state.seen_item_keys[i]);
     free(state.seen_item_keys);
     free(state.items);
     free(rows);
+    if (rc != GR_OK)
+        gr_catalog__search_rows_free(out);
     return rc;
+}
+
+void gr_catalog__search_rows_push(gr_catalog_search_rows *rows, const char *key,
+                                  const char *original, const char *value)
+{
+    gr_catalog_search_row *row;
+
+    if (rows->text == NULL)
+        rows->text = gr_arena_new();
+    if (rows->count == rows->cap) {
+        rows->cap = rows->cap ? rows->cap * 2 : 32;
+        rows->items = gr_xrealloc(rows->items, rows->cap * sizeof(*rows->items));
+    }
+    row = &rows->items[rows->count++];
+    row->key = gr_arena_strdup(rows->text, key);
+    row->original = original != NULL ? gr_arena_strdup(rows->text, original) : NULL;
+    row->value = value != NULL ? gr_arena_strdup(rows->text, value) : NULL;
 }
 
 void gr_catalog__search_rows_free(gr_catalog_search_rows *rows)
 {
     if (rows == NULL)
         return;
-    for (size_t i = 0; i < rows->count; i++) {
-        free(rows->items[i].key);
-        free(rows->items[i].original);
-        free(rows->items[i].value);
-    }
+    gr_arena_free(rows->text);
     free(rows->items);
     memset(rows, 0, sizeof(*rows));
 }

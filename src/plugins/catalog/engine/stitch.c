@@ -494,16 +494,12 @@ static int read_search_rows(gr_db_conn *conn, const char *entity_id, gr_catalog_
     if (rc != GR_OK)
         return rc;
     while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
-        if (out->count == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 32;
-            out->items = gr_xrealloc(out->items, out->cap * sizeof(*out->items));
-        }
-        out->items[out->count].key = gr_catalog__column_dup(stmt, 0);
-        out->items[out->count].original = gr_catalog__column_dup(stmt, 1);
-        out->items[out->count].value = gr_catalog__column_dup(stmt, 2);
+        const char *key = gr_db_column_text(stmt, 0);
+
+        gr_catalog__search_rows_push(out, key != NULL ? key : "", gr_db_column_text(stmt, 1),
+                                     gr_db_column_text(stmt, 2));
         if (gr_db_column_int64(stmt, 3) > *max_ordinal)
             *max_ordinal = gr_db_column_int64(stmt, 3);
-        out->count++;
     }
     gr_db_finalize(stmt);
     return rc == GR_DB_DONE ? GR_OK : rc;
