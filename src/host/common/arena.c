@@ -27,11 +27,20 @@ typedef struct arena_cleanup {
 struct gr_arena {
     arena_block *blocks;
     arena_cleanup *cleanups;
+    size_t block_size;
 };
 
 gr_arena *gr_arena_new(void)
 {
-    return gr_xcalloc(1, sizeof(gr_arena));
+    return gr_arena_new_sized(ARENA_BLOCK_SIZE);
+}
+
+gr_arena *gr_arena_new_sized(size_t block_size)
+{
+    gr_arena *arena = gr_xcalloc(1, sizeof(gr_arena));
+
+    arena->block_size = block_size > 0 ? block_size : ARENA_BLOCK_SIZE;
+    return arena;
 }
 
 void gr_arena_free(gr_arena *arena)
@@ -76,7 +85,7 @@ void *gr_arena_alloc(gr_arena *arena, size_t size)
 
     /* Large requests get a block of their own behind the current one, so the
      * free space of the current block is not wasted. */
-    if (rounded > ARENA_BLOCK_SIZE / 4) {
+    if (rounded > arena->block_size / 4) {
         arena_block *big = arena_block_new(rounded);
 
         big->used = rounded;
@@ -90,7 +99,7 @@ void *gr_arena_alloc(gr_arena *arena, size_t size)
     }
 
     if (block == NULL || block->size - block->used < rounded) {
-        block = arena_block_new(ARENA_BLOCK_SIZE);
+        block = arena_block_new(arena->block_size);
         block->next = arena->blocks;
         arena->blocks = block;
     }

@@ -17,6 +17,13 @@ typedef struct gr_arena gr_arena;
 
 gr_arena *gr_arena_new(void);
 
+/**
+ * Returns an arena with blocks of `block_size` bytes instead of 8 KiB (0 means 8 KiB), for a
+ * caller that knows roughly how much it will allocate. Requests over a quarter of a block get a
+ * block of their own.
+ */
+gr_arena *gr_arena_new_sized(size_t block_size);
+
 /** Runs the deferred cleanups, newest first, then frees every block. NULL-safe. */
 void gr_arena_free(gr_arena *arena);
 

@@ -2,6 +2,7 @@
 /* Unit tests for the byte buffer, the arena and error messages. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -65,6 +66,28 @@ static void arena_allocates_and_cleans(void **state)
     assert_int_equal(cleanup_count, 2);
 }
 
+/* A sized arena fills blocks of its own size: four aligned units fit in a block of four, the
+ * fifth starts a new block, and a request over a quarter of a block gets its own. */
+static void arena_sized_blocks(void **state)
+{
+    const size_t unit = alignof(max_align_t);
+    gr_arena *arena = gr_arena_new_sized(4 * unit);
+    char *units[6];
+    char *big;
+
+    (void)state;
+    for (int i = 0; i < 5; i++)
+        units[i] = gr_arena_alloc(arena, unit);
+    for (int i = 1; i < 4; i++)
+        assert_ptr_equal(units[i], units[0] + (size_t)i * unit);
+    assert_true(units[4] < units[0] || units[4] >= units[0] + 4 * unit);
+    big = gr_arena_alloc(arena, 2 * unit);
+    memset(big, 'x', 2 * unit);
+    units[5] = gr_arena_alloc(arena, unit);
+    assert_ptr_equal(units[5], units[4] + unit);
+    gr_arena_free(arena);
+}
+
 static void error_wrap_prefixes(void **state)
 {
     (void)state;
@@ -82,6 +105,7 @@ int main(void)
         cmocka_unit_test(buf_append_grows),
         cmocka_unit_test(buf_html_escapes),
         cmocka_unit_test(arena_allocates_and_cleans),
+        cmocka_unit_test(arena_sized_blocks),
         cmocka_unit_test(error_wrap_prefixes),
     };
 
