@@ -170,6 +170,110 @@ static void corpus_documents_match(void **state)
     assert_true(count.compared > 200);
 }
 
+/* Fails the test unless gr_catalog__json_read() gives what json_loads() gives for `text`. */
+static void expect_same_read(const char *text)
+{
+    json_t *expected = json_loads(text, 0, NULL);
+    json_t *got = gr_catalog__json_read(text);
+
+    if (expected == NULL && got != NULL)
+        fail_msg("read %s, which jansson rejects", text);
+    if (expected != NULL && (got == NULL || !json_equal(expected, got)))
+        fail_msg("read of %s differs from jansson's", text);
+    json_decref(expected);
+    json_decref(got);
+}
+
+/* Texts of every kind read as jansson reads them: the writer's own, other valid JSON that
+ * jansson reads instead, and invalid JSON, which neither accepts. */
+static void read_matches_jansson(void **state)
+{
+    static const char *const texts[] = {
+        "{}",
+        "[]",
+        " { \"a\" : [ 1 , -2 , 0 , -0 ] ,\n\t\"b\" : { } }\r\n",
+        "{\"kind\":\"Component\",\"metadata\":{\"name\":\"a\",\"tags\":[\"x\",\"y\"]}}",
+        "{\"s\":\"quote \\\" backslash \\\\ slash \\/ b \\b f \\f n \\n r \\r t \\t end\"}",
+        "{\"esc\\\"aped\\nkey\":\"and \\\"value\\\"\",\"next\":\"\\t\"}",
+        "{\"a\":\"\\u00e9\",\"b\":\"\\ud83d\\ude00\"}",
+        "{\"utf8\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+        "[true,false,null,\"\",[[]],{\"\":{}}]",
+        "{\"d\":1,\"d\":2}",
+        "[123456789012345678,-123456789012345678]",
+        "[1234567890123456789,-9223372036854775808]",
+        "[99999999999999999999]",
+        "[1.5,2e3,-0.0]",
+        "[01]",
+        "[-]",
+        "[tru]",
+        "[nulls]",
+        "{\"a\":1,}",
+        "[1,]",
+        "{\"a\" 1}",
+        "{\"a\":1} x",
+        "\"top-level string\"",
+        "42",
+        "{\"bad\":\"\xc3\x28\"}",
+        "{\"bad\":\"\xed\xa0\x80\"}",
+        "{\"ctrl\":\"a\tb\"}",
+        "{\"nul\":\"\\u0000\"}",
+        "{\"bad escape\":\"\\q\"}",
+        "{\"open\":\"never closed}",
+        "{\"a\":[1,2",
+        "",
+    };
+    gr_buf deep = GR_BUF_INIT;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        expect_same_read(texts[i]);
+
+    /* Nesting deeper than the writer writes is read by jansson. */
+    for (int i = 0; i < GR_CATALOG_JSON_WRITE_DEPTH + 10; i++)
+        gr_buf_putc(&deep, '[');
+    for (int i = 0; i < GR_CATALOG_JSON_WRITE_DEPTH + 10; i++)
+        gr_buf_putc(&deep, ']');
+    expect_same_read(gr_buf_cstr(&deep));
+    gr_buf_free(&deep);
+    assert_null(gr_catalog__json_read(NULL));
+}
+
+static void read_back_file(const char *path, const char *text, size_t len, void *payload)
+{
+    corpus_count *count = payload;
+    gr_yaml_doc **docs = NULL;
+    size_t doc_count = 0;
+
+    if (gr_yaml_parse(path, text, len, NULL, &docs, &doc_count) == 0) {
+        for (size_t i = 0; i < doc_count; i++) {
+            const json_t *root = gr_yaml_doc_root(docs[i]);
+            char *written;
+
+            count->documents++;
+            if (!json_is_object(root))
+                continue;
+            written = gr_catalog__json_text(root);
+            expect_same_read(written);
+            free(written);
+            count->compared++;
+        }
+    }
+    gr_yaml_docs_free(docs, doc_count);
+}
+
+/* The engine's text of every object document in the catalog corpus reads back as jansson
+ * reads it. */
+static void corpus_texts_read_back(void **state)
+{
+    corpus_count count = {0};
+
+    (void)state;
+    count.files = gr_test_each_yaml_file(CORPUS_DIR, read_back_file, &count);
+    print_message("json read: %zu files, %zu documents, %zu texts read\n", count.files,
+                  count.documents, count.compared);
+    assert_true(count.compared > 100);
+}
+
 /* Values the writer leaves to jansson, and the engine's text and hash of them still match
  * jansson's. */
 static void declined_values_fall_back(void **state)
@@ -253,7 +357,8 @@ int main(void)
         cmocka_unit_test(ascii_escapes_match),      cmocka_unit_test(multibyte_text_matches),
         cmocka_unit_test(key_order_matches),        cmocka_unit_test(scalars_and_nesting_match),
         cmocka_unit_test(corpus_documents_match),   cmocka_unit_test(declined_values_fall_back),
-        cmocka_unit_test(drained_pieces_add_up),
+        cmocka_unit_test(drained_pieces_add_up),    cmocka_unit_test(read_matches_jansson),
+        cmocka_unit_test(corpus_texts_read_back),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "host/store/migrate.h"
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/instances.h"
+#include "plugins/catalog/engine/json_text.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/sql.h"
@@ -389,7 +390,7 @@ static int any_pending(gr_catalog *catalog, bool *out);
 static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        json_t *unprocessed = json_loads(items[i].unprocessed, 0, NULL);
+        json_t *unprocessed = gr_catalog__json_read(items[i].unprocessed);
 
         if (unprocessed == NULL) {
             memset(&items[i].result, 0, sizeof(items[i].result));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Compact JSON text of entities, written in one pass into a buffer. */
+/* Compact JSON text of entities, written in one pass into a buffer and read back. */
 #include "plugins/catalog/engine/json_text.h"
 
 #include <inttypes.h>
@@ -202,4 +202,253 @@ bool gr_catalog__json_write(gr_buf *out, const json_t *value, bool sorted,
     writer w = {out, sorted, drain, payload};
 
     return value != NULL && write_value(&w, value, 0);
+}
+
+/* A position in NUL-terminated text being read, and a buffer for strings with escapes. */
+typedef struct {
+    const char *p;
+    gr_buf unescaped;
+} reader;
+
+static json_t *read_value(reader *r, int depth);
+
+static void skip_space(reader *r)
+{
+    while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')
+        r->p++;
+}
+
+/* Returns the character that the two-character escape "\<c>" stands for, or 0 for any other
+ * escape (\u escapes are left to jansson). */
+static char simple_escape(char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Reads the string that starts at the quote under r->p into *text and *len:
+ * a span of the input when it has no escape, else r->unescaped. Returns false
+ * for what jansson decides: a \u escape, a control character or a byte
+ * sequence that is not UTF-8.
+ */
+static bool read_string(reader *r, const char **text, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)r->p + 1;
+    const unsigned char *run = p;
+    bool escaped = false;
+
+    for (;;) {
+        unsigned char c = *p;
+
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return false;
+        if (c >= 0x80) {
+            size_t seq = gr_utf8_sequence_length(p);
+
+            if (seq == 0)
+                return false;
+            p += seq;
+            continue;
+        }
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+
+        if (!escaped)
+            gr_buf_reset(&r->unescaped);
+        escaped = true;
+        gr_buf_append(&r->unescaped, run, (size_t)(p - run));
+        if (simple_escape((char)p[1]) == 0)
+            return false;
+        gr_buf_putc(&r->unescaped, simple_escape((char)p[1]));
+        p += 2;
+        run = p;
+    }
+    if (escaped) {
+        gr_buf_append(&r->unescaped, run, (size_t)(p - run));
+        *text = r->unescaped.data;
+        *len = r->unescaped.len;
+    } else {
+        *text = (const char *)run;
+        *len = (size_t)(p - run);
+    }
+    r->p = (const char *)p + 1;
+    return true;
+}
+
+/* Reads an integer of at most 18 digits, which cannot overflow. Returns NULL for what jansson
+ * decides: a fraction, an exponent, a leading zero or a longer integer. */
+static json_t *read_integer(reader *r)
+{
+    const char *p = r->p;
+    bool negative = *p == '-';
+    json_int_t value = 0;
+    int digits = 0;
+
+    p += negative;
+    if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+        return NULL;
+    while (*p >= '0' && *p <= '9' && digits < 18) {
+        value = value * 10 + (*p - '0');
+        digits++;
+        p++;
+    }
+    if (digits == 0 || *p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))
+        return NULL;
+    r->p = p;
+    return json_integer(negative ? -value : value);
+}
+
+static json_t *read_word(reader *r, const char *word, json_t *value)
+{
+    size_t len = strlen(word);
+
+    if (strncmp(r->p, word, len) != 0)
+        return NULL;
+    r->p += len;
+    return value;
+}
+
+static json_t *read_object(reader *r, int depth)
+{
+    json_t *object = json_object();
+
+    r->p++;
+    skip_space(r);
+    if (*r->p == '}') {
+        r->p++;
+        return object;
+    }
+    for (;;) {
+        const char *key;
+        size_t key_len;
+        char *key_copy;
+        json_t *value;
+
+        if (*r->p != '"' || !read_string(r, &key, &key_len))
+            break;
+        /* The value may reuse the buffer of an escaped key. */
+        key_copy = key == r->unescaped.data ? gr_xstrndup(key, key_len) : NULL;
+        skip_space(r);
+        if (*r->p != ':') {
+            free(key_copy);
+            break;
+        }
+        r->p++;
+        skip_space(r);
+        value = read_value(r, depth + 1);
+        if (value == NULL) {
+            free(key_copy);
+            break;
+        }
+        json_object_setn_new_nocheck(object, key_copy != NULL ? key_copy : key, key_len, value);
+        free(key_copy);
+        skip_space(r);
+        if (*r->p == '}') {
+            r->p++;
+            return object;
+        }
+        if (*r->p != ',')
+            break;
+        r->p++;
+        skip_space(r);
+    }
+    json_decref(object);
+    return NULL;
+}
+
+static json_t *read_array(reader *r, int depth)
+{
+    json_t *array = json_array();
+
+    r->p++;
+    skip_space(r);
+    if (*r->p == ']') {
+        r->p++;
+        return array;
+    }
+    for (;;) {
+        json_t *value = read_value(r, depth + 1);
+
+        if (value == NULL)
+            break;
+        json_array_append_new(array, value);
+        skip_space(r);
+        if (*r->p == ']') {
+            r->p++;
+            return array;
+        }
+        if (*r->p != ',')
+            break;
+        r->p++;
+        skip_space(r);
+    }
+    json_decref(array);
+    return NULL;
+}
+
+static json_t *read_value(reader *r, int depth)
+{
+    const char *text;
+    size_t len;
+
+    if (depth > GR_CATALOG_JSON_WRITE_DEPTH)
+        return NULL;
+    switch (*r->p) {
+    case '{':
+        return read_object(r, depth);
+    case '[':
+        return read_array(r, depth);
+    case '"':
+        return read_string(r, &text, &len) ? json_stringn_nocheck(text, len) : NULL;
+    case 't':
+        return read_word(r, "true", json_true());
+    case 'f':
+        return read_word(r, "false", json_false());
+    case 'n':
+        return read_word(r, "null", json_null());
+    default:
+        return read_integer(r);
+    }
+}
+
+json_t *gr_catalog__json_read(const char *text)
+{
+    reader r = {text, GR_BUF_INIT};
+    json_t *value = NULL;
+
+    if (text == NULL)
+        return NULL;
+    skip_space(&r);
+    if (*r.p == '{' || *r.p == '[')
+        value = read_value(&r, 0);
+    if (value != NULL) {
+        skip_space(&r);
+        if (*r.p != '\0') {
+            json_decref(value);
+            value = NULL;
+        }
+    }
+    gr_buf_free(&r.unescaped);
+    return value != NULL ? value : json_loads(text, 0, NULL);
 }

@@ -11,6 +11,7 @@
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/history.h"
+#include "plugins/catalog/engine/json_text.h"
 #include "plugins/catalog/engine/search.h"
 #include "plugins/catalog/engine/search_index.h"
 #include "plugins/catalog/engine/sql.h"
@@ -247,7 +248,7 @@ static int compute(gr_catalog *catalog, gr_db_conn *conn, stitch_item *item)
         item->abandoned = true;
         goto done;
     }
-    entity = json_loads(processed, 0, NULL);
+    entity = gr_catalog__json_read(processed);
     if (!json_is_object(entity)) {
         item->abandoned = true;
         goto done;
