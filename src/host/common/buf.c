@@ -8,7 +8,7 @@
 
 #include "host/common/alloc.h"
 
-static void buf_reserve(gr_buf *buf, size_t extra)
+void gr_buf_reserve(gr_buf *buf, size_t extra)
 {
     size_t need = buf->len + extra + 1;
     size_t cap = buf->cap ? buf->cap : 64;
@@ -23,7 +23,7 @@ static void buf_reserve(gr_buf *buf, size_t extra)
 
 void gr_buf_append(gr_buf *buf, const void *data, size_t len)
 {
-    buf_reserve(buf, len);
+    gr_buf_reserve(buf, len);
     if (len > 0)
         memcpy(buf->data + buf->len, data, len);
     buf->len += len;
@@ -51,7 +51,7 @@ void gr_buf_vprintf(gr_buf *buf, const char *fmt, va_list args)
     if (len <= 0)
         return;
 
-    buf_reserve(buf, (size_t)len);
+    gr_buf_reserve(buf, (size_t)len);
     vsnprintf(buf->data + buf->len, (size_t)len + 1, fmt, args);
     buf->len += (size_t)len;
 }

@@ -26,6 +26,9 @@ void gr_buf_put_html(gr_buf *buf, const char *str);
 /** Returns the contents ("" when empty); borrowed, valid until the next change. */
 const char *gr_buf_cstr(const gr_buf *buf);
 
+/** Makes room for `extra` more bytes, so that appending them does not reallocate. */
+void gr_buf_reserve(gr_buf *buf, size_t extra);
+
 /** Empties the buffer, keeping its memory. */
 void gr_buf_reset(gr_buf *buf);
 

@@ -28,6 +28,24 @@ static void buf_append_grows(void **state)
     gr_buf_free(&buf);
 }
 
+/* Appending what was reserved keeps the buffer where it is. */
+static void buf_reserve_keeps_memory(void **state)
+{
+    gr_buf buf = GR_BUF_INIT;
+    const char *data;
+
+    (void)state;
+    gr_buf_reserve(&buf, 1000);
+    data = buf.data;
+    assert_non_null(data);
+    assert_true(buf.cap >= 1001);
+    for (int i = 0; i < 100; i++)
+        gr_buf_puts(&buf, "0123456789");
+    assert_ptr_equal(buf.data, data);
+    assert_int_equal(buf.len, 1000);
+    gr_buf_free(&buf);
+}
+
 static void buf_html_escapes(void **state)
 {
     gr_buf buf = GR_BUF_INIT;
@@ -103,6 +121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_append_grows),
+        cmocka_unit_test(buf_reserve_keeps_memory),
         cmocka_unit_test(buf_html_escapes),
         cmocka_unit_test(arena_allocates_and_cleans),
         cmocka_unit_test(arena_sized_blocks),

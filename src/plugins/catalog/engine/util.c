@@ -85,6 +85,15 @@ static void digest_hex(const unsigned char *digest, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+/*
+ * Bytes reserved at once for the text of an entity, written or hashed. The
+ * buffers started at 64 bytes and doubled five times for the 1 to 2 KiB of a
+ * stitched entity of the benchmark, which took about 0.2 s of a first load of
+ * 100,000 entities. With its NUL the reserve takes 2 KiB, the size that such
+ * a text ended with anyway.
+ */
+#define ENTITY_TEXT_RESERVE 2047
+
 void gr_catalog__sha1_begin(gr_catalog_sha1 *hash)
 {
     EVP_MD_CTX *context = EVP_MD_CTX_new();
@@ -93,6 +102,7 @@ void gr_catalog__sha1_begin(gr_catalog_sha1 *hash)
         abort();
     hash->context = context;
     hash->text = (gr_buf)GR_BUF_INIT;
+    gr_buf_reserve(&hash->text, ENTITY_TEXT_RESERVE);
 }
 
 static void sha1_update(gr_catalog_sha1 *hash)
@@ -169,6 +179,7 @@ static char *json_text_with(const json_t *value, bool sorted)
     gr_buf text = GR_BUF_INIT;
     char *dumped;
 
+    gr_buf_reserve(&text, ENTITY_TEXT_RESERVE);
     if (gr_catalog__json_write(&text, value, sorted, NULL, NULL))
         return gr_buf_detach(&text);
     gr_buf_free(&text);
