@@ -267,6 +267,70 @@ static void conflict_within_glob_first_file_wins(void **state)
     free(second_file);
 }
 
+/* Writes `count` components named c-000 and on to `name`, those whose number is a multiple of
+ * `step` (every one for step 1). */
+static void write_components(const engine_fixture *fixture, const char *name, int count, int step)
+{
+    gr_buf text = GR_BUF_INIT;
+
+    for (int i = 0; i < count; i += step)
+        gr_buf_printf(&text,
+                      "---\napiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                      "metadata: {name: c-%03d}\n"
+                      "spec: {type: service, lifecycle: production, owner: team}\n",
+                      i);
+    engine_write(fixture, name, gr_buf_cstr(&text));
+    gr_buf_free(&text);
+}
+
+/* A location of 250 children, 36 of them owned by another location already: each of the 36
+ * gets one ConflictError, in the order of their refs, across the groups in which children are
+ * looked up. */
+static void conflicts_of_many_children(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *errors;
+    const char *at;
+    int conflicts = 0;
+    int last = -1;
+
+    write_components(fixture, "a.yaml", 250, 7);
+    write_components(fixture, "b.yaml", 250, 1);
+    engine_start(fixture, "{\"catalog\": {\"locations\": [{\"type\": \"file\", \"target\": "
+                          "\"@DIR@/a.yaml\"}]}}");
+    engine_idle(fixture);
+    gr_catalog_free(fixture->catalog);
+    fixture->catalog = NULL;
+    engine_start(fixture, "{\"catalog\": {\"locations\": ["
+                          "{\"type\": \"file\", \"target\": \"@DIR@/a.yaml\"},"
+                          "{\"type\": \"file\", \"target\": \"@DIR@/b.yaml\"}]}}");
+    engine_idle(fixture);
+
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE entity_ref LIKE "
+                         "'location:%' AND unprocessed_entity LIKE '%b.yaml%'",
+                         NULL);
+    assert_non_null(errors);
+    for (at = strstr(errors, "ConflictError"); at != NULL; at = strstr(at + 1, "ConflictError")) {
+        const char *name = strstr(at, "component:default/c-");
+        int number;
+
+        assert_non_null(name);
+        number = atoi(name + strlen("component:default/c-"));
+        assert_int_equal(number % 7, 0);
+        assert_true(number > last);
+        last = number;
+        conflicts++;
+    }
+    assert_int_equal(conflicts, 36);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_final_entities "
+                                  "WHERE entity_ref LIKE 'component:%'",
+                                  NULL),
+                     250);
+    free(errors);
+}
+
 /* Counts the log lines of failed processing that name a YAML error; the
  * engine's workers write them from their own threads. */
 static int yaml_failure_lines;
@@ -755,6 +819,7 @@ int main(void)
         ENGINE_TEST_BOTH(orphan_delete_strategy),
         ENGINE_TEST_BOTH(conflict_first_owner_wins),
         ENGINE_TEST_BOTH(conflict_within_glob_first_file_wins),
+        ENGINE_TEST_BOTH(conflicts_of_many_children),
         ENGINE_TEST_BOTH(broken_source_keeps_last_good),
         ENGINE_TEST_BOTH(unchanged_input_writes_nothing),
         ENGINE_TEST_BOTH(change_recorded_in_history),

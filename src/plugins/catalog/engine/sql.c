@@ -114,6 +114,19 @@ void gr_catalog__append_placeholders(gr_buf *sql, size_t count)
         gr_buf_puts(sql, i == 0 ? "?" : ", ?");
 }
 
+int gr_catalog__prepare_in(gr_db_conn *conn, const char *head, size_t count, gr_db_stmt **out)
+{
+    gr_buf sql = GR_BUF_INIT;
+    int rc;
+
+    gr_buf_puts(&sql, head);
+    gr_catalog__append_placeholders(&sql, count);
+    gr_buf_putc(&sql, ')');
+    rc = gr_db_prepare(conn, sql.data, out);
+    gr_buf_free(&sql);
+    return rc;
+}
+
 /* Runs `head`, `per_statement` rows and `tail` per statement over the whole groups of rows in
  * [from, to); returns the first row left over in *next. */
 static int insert_groups(gr_db_conn *conn, const char *head, const char *tail, int columns,

@@ -76,6 +76,9 @@ int gr_catalog__upsert_rows(gr_db_conn *conn, const char *head, const char *tail
 /** Appends `count` parameters separated by commas ("?, ?, ?") to `sql`. */
 void gr_catalog__append_placeholders(gr_buf *sql, size_t count);
 
+/** Prepares `head`, which ends with "IN (", followed by `count` parameters and ")". */
+int gr_catalog__prepare_in(gr_db_conn *conn, const char *head, size_t count, gr_db_stmt **out);
+
 /** Returns a copy of a text column (caller frees), or NULL for SQL NULL. */
 char *gr_catalog__column_dup(gr_db_stmt *stmt, int column);
 

@@ -696,19 +696,16 @@ static int read_entity_states(gr_db_conn *conn, batch_entry *entries, size_t cou
 
     for (size_t first = 0; first < count && rc == GR_OK; first += GR_CATALOG_INSERT_ROWS) {
         size_t rows = count - first;
-        gr_buf sql = GR_BUF_INIT;
         gr_db_stmt *stmt = NULL;
         int step = GR_DB_DONE;
 
         if (rows > GR_CATALOG_INSERT_ROWS)
             rows = GR_CATALOG_INSERT_ROWS;
-        gr_buf_puts(&sql, "SELECT rs.entity_id, EXISTS (SELECT 1 FROM catalog_final_entities fe "
-                          "WHERE fe.entity_id = rs.entity_id) FROM catalog_refresh_state rs "
-                          "WHERE rs.entity_id IN (");
-        gr_catalog__append_placeholders(&sql, rows);
-        gr_buf_puts(&sql, ")");
-        rc = gr_db_prepare(conn, sql.data, &stmt);
-        gr_buf_free(&sql);
+        rc = gr_catalog__prepare_in(conn,
+                                    "SELECT rs.entity_id, EXISTS (SELECT 1 FROM "
+                                    "catalog_final_entities fe WHERE fe.entity_id = rs.entity_id) "
+                                    "FROM catalog_refresh_state rs WHERE rs.entity_id IN (",
+                                    rows, &stmt);
         for (size_t i = 0; i < rows && rc == GR_OK; i++)
             rc = gr_db_bind_text_borrowed(stmt, (int)i + 1, entries[first + i].item->entity_id);
         while (rc == GR_OK && (step = gr_db_step(stmt)) == GR_DB_ROW) {
