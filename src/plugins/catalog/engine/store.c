@@ -533,6 +533,25 @@ static void log_conflicts(const gr_catalog_item *item)
     }
 }
 
+/*
+ * Appends a line of the result hash's input: `tag` and the fields up to the
+ * first NULL, each after a space, and a line break. The stored result hashes
+ * are digests of these lines, so their bytes must not change. Written
+ * without printf, which read each entity's processed text once more.
+ */
+static void put_line(gr_buf *out, const char *tag, const char *first, const char *second,
+                     const char *third)
+{
+    const char *fields[] = {first, second, third};
+
+    gr_buf_puts(out, tag);
+    for (size_t i = 0; i < 3 && fields[i] != NULL; i++) {
+        gr_buf_putc(out, ' ');
+        gr_buf_puts(out, fields[i]);
+    }
+    gr_buf_putc(out, '\n');
+}
+
 int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_t count)
 {
     char *last_origin = NULL, *last_cause = NULL;
@@ -574,24 +593,24 @@ int gr_catalog__prepare_items(gr_catalog *catalog, gr_catalog_item *items, size_
         }
         gr_catalog__sha1_begin(&input);
         text = gr_catalog__json_text(result->errors);
-        gr_buf_printf(&input.text, "errors %s\n", text);
+        put_line(&input.text, "errors", text, NULL, NULL);
         free(text);
         if (result->ok && rc == GR_OK) {
             /* The text is what gets stored: the same input always serializes the same way. */
             json_object_set_new(json_object_get(result->entity, "metadata"), "uid",
                                 json_string(item->entity_id));
             item->processed = gr_catalog__json_text(result->entity);
-            gr_buf_printf(&input.text, "entity %s\n", item->processed);
+            put_line(&input.text, "entity", item->processed, NULL, NULL);
             for (size_t k = 0; k < result->deferred_count; k++) {
-                gr_buf_printf(&input.text, "child %s %s %s\n", result->deferred[k].ref,
-                              result->deferred[k].hash, result->deferred[k].location_key);
+                put_line(&input.text, "child", result->deferred[k].ref, result->deferred[k].hash,
+                         result->deferred[k].location_key);
                 gr_catalog__sha1_flush(&input);
             }
             for (size_t k = 0; k < result->relation_count; k++)
-                gr_buf_printf(&input.text, "relation %s %s %s\n", result->relations[k].source,
-                              result->relations[k].type, result->relations[k].target);
+                put_line(&input.text, "relation", result->relations[k].source,
+                         result->relations[k].type, result->relations[k].target);
             for (size_t k = 0; k < result->refresh_key_count; k++)
-                gr_buf_printf(&input.text, "key %s\n", result->refresh_keys[k]);
+                put_line(&input.text, "key", result->refresh_keys[k], NULL, NULL);
             gr_buf_puts(&input.text, "parents\n");
             rc = read_parents(conn, item->entity_ref, &input.text);
         }
