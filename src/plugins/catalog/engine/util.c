@@ -89,10 +89,10 @@ static void digest_hex(const unsigned char *digest, size_t len, char *out)
  * Bytes reserved at once for the text of an entity that is hashed. The
  * buffer started at 64 bytes and doubled five times for the 1 to 2 KiB of a
  * stitched entity of the benchmark. With its NUL the reserve takes 2 KiB.
- * Texts that are kept (a location's children wait in memory by the
- * thousand) still grow from 64 bytes, so that they take no more room than
- * they need: with the reserve, a first load of 100,000 entities peaked about
- * 8 MiB higher.
+ * Texts that are kept still grow from 64 bytes, so that they take no more
+ * room than they need, because a location's children wait in memory by the
+ * thousand. With the reserve on those too, a first load of 100,000 entities
+ * peaked about 8 MiB higher.
  */
 #define ENTITY_TEXT_RESERVE 2047
 
