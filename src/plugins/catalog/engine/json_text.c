@@ -206,7 +206,7 @@ bool gr_catalog__json_write(gr_buf *out, const json_t *value, bool sorted,
 
 /* A position in NUL-terminated text being read, and a buffer for strings with escapes. */
 typedef struct {
-    const char *p;
+    const char *next;
     gr_buf unescaped;
 } reader;
 
@@ -214,12 +214,12 @@ static json_t *read_value(reader *r, int depth);
 
 static void skip_space(reader *r)
 {
-    while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')
-        r->p++;
+    while (*r->next == ' ' || *r->next == '\t' || *r->next == '\n' || *r->next == '\r')
+        r->next++;
 }
 
-/* Returns the character that the two-character escape "\<c>" stands for, or 0 for any other
- * escape (\u escapes are left to jansson). */
+/* Returns the character that the escape "\<c>" decodes to, or 0 for a \u escape (left to
+ * jansson) or an invalid one. */
 static char simple_escape(char c)
 {
     switch (c) {
@@ -243,19 +243,20 @@ static char simple_escape(char c)
 }
 
 /*
- * Reads the string that starts at the quote under r->p into *text and *len:
+ * Reads the string that starts at the quote at r->next into *text and *len:
  * a span of the input when it has no escape, else r->unescaped. Returns false
  * for what jansson decides: a \u escape, a control character or a byte
  * sequence that is not UTF-8.
  */
 static bool read_string(reader *r, const char **text, size_t *len)
 {
-    const unsigned char *p = (const unsigned char *)r->p + 1;
+    const unsigned char *p = (const unsigned char *)r->next + 1;
     const unsigned char *run = p;
     bool escaped = false;
 
     for (;;) {
         unsigned char c = *p;
+        char decoded;
 
         if (c == '"')
             break;
@@ -274,13 +275,14 @@ static bool read_string(reader *r, const char **text, size_t *len)
             continue;
         }
 
+        decoded = simple_escape((char)p[1]);
+        if (decoded == 0)
+            return false;
         if (!escaped)
             gr_buf_reset(&r->unescaped);
         escaped = true;
         gr_buf_append(&r->unescaped, run, (size_t)(p - run));
-        if (simple_escape((char)p[1]) == 0)
-            return false;
-        gr_buf_putc(&r->unescaped, simple_escape((char)p[1]));
+        gr_buf_putc(&r->unescaped, decoded);
         p += 2;
         run = p;
     }
@@ -292,7 +294,7 @@ static bool read_string(reader *r, const char **text, size_t *len)
         *text = (const char *)run;
         *len = (size_t)(p - run);
     }
-    r->p = (const char *)p + 1;
+    r->next = (const char *)p + 1;
     return true;
 }
 
@@ -300,7 +302,7 @@ static bool read_string(reader *r, const char **text, size_t *len)
  * decides: a fraction, an exponent, a leading zero or a longer integer. */
 static json_t *read_integer(reader *r)
 {
-    const char *p = r->p;
+    const char *p = r->next;
     bool negative = *p == '-';
     json_int_t value = 0;
     int digits = 0;
@@ -315,46 +317,75 @@ static json_t *read_integer(reader *r)
     }
     if (digits == 0 || *p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))
         return NULL;
-    r->p = p;
+    r->next = p;
     return json_integer(negative ? -value : value);
 }
 
+/* Returns `value` after the literal `word` (true, false or null), or NULL for anything else. */
 static json_t *read_word(reader *r, const char *word, json_t *value)
 {
     size_t len = strlen(word);
 
-    if (strncmp(r->p, word, len) != 0)
+    if (strncmp(r->next, word, len) != 0)
         return NULL;
-    r->p += len;
+    r->next += len;
     return value;
+}
+
+/* Skips the opening character of an object or array and the space after it. Returns true
+ * when the container is empty, after its closing character `closing`. */
+static bool read_open(reader *r, char closing)
+{
+    r->next++;
+    skip_space(r);
+    if (*r->next != closing)
+        return false;
+    r->next++;
+    return true;
+}
+
+/*
+ * Reads what follows a member or item: the closing character `closing`
+ * (returns 1), or a comma and the space after it (returns 0). Returns -1 for
+ * anything else.
+ */
+static int read_separator(reader *r, char closing)
+{
+    skip_space(r);
+    if (*r->next == closing) {
+        r->next++;
+        return 1;
+    }
+    if (*r->next != ',')
+        return -1;
+    r->next++;
+    skip_space(r);
+    return 0;
 }
 
 static json_t *read_object(reader *r, int depth)
 {
     json_t *object = json_object();
+    int after = 0;
 
-    r->p++;
-    skip_space(r);
-    if (*r->p == '}') {
-        r->p++;
+    if (read_open(r, '}'))
         return object;
-    }
-    for (;;) {
+    while (after == 0) {
         const char *key;
         size_t key_len;
         char *key_copy;
         json_t *value;
 
-        if (*r->p != '"' || !read_string(r, &key, &key_len))
+        if (*r->next != '"' || !read_string(r, &key, &key_len))
             break;
         /* The value may reuse the buffer of an escaped key. */
         key_copy = key == r->unescaped.data ? gr_xstrndup(key, key_len) : NULL;
         skip_space(r);
-        if (*r->p != ':') {
+        if (*r->next != ':') {
             free(key_copy);
             break;
         }
-        r->p++;
+        r->next++;
         skip_space(r);
         value = read_value(r, depth + 1);
         if (value == NULL) {
@@ -363,16 +394,10 @@ static json_t *read_object(reader *r, int depth)
         }
         json_object_setn_new_nocheck(object, key_copy != NULL ? key_copy : key, key_len, value);
         free(key_copy);
-        skip_space(r);
-        if (*r->p == '}') {
-            r->p++;
-            return object;
-        }
-        if (*r->p != ',')
-            break;
-        r->p++;
-        skip_space(r);
+        after = read_separator(r, '}');
     }
+    if (after == 1)
+        return object;
     json_decref(object);
     return NULL;
 }
@@ -380,29 +405,20 @@ static json_t *read_object(reader *r, int depth)
 static json_t *read_array(reader *r, int depth)
 {
     json_t *array = json_array();
+    int after = 0;
 
-    r->p++;
-    skip_space(r);
-    if (*r->p == ']') {
-        r->p++;
+    if (read_open(r, ']'))
         return array;
-    }
-    for (;;) {
+    while (after == 0) {
         json_t *value = read_value(r, depth + 1);
 
         if (value == NULL)
             break;
         json_array_append_new(array, value);
-        skip_space(r);
-        if (*r->p == ']') {
-            r->p++;
-            return array;
-        }
-        if (*r->p != ',')
-            break;
-        r->p++;
-        skip_space(r);
+        after = read_separator(r, ']');
     }
+    if (after == 1)
+        return array;
     json_decref(array);
     return NULL;
 }
@@ -414,7 +430,7 @@ static json_t *read_value(reader *r, int depth)
 
     if (depth > GR_CATALOG_JSON_WRITE_DEPTH)
         return NULL;
-    switch (*r->p) {
+    switch (*r->next) {
     case '{':
         return read_object(r, depth);
     case '[':
@@ -440,11 +456,11 @@ json_t *gr_catalog__json_read(const char *text)
     if (text == NULL)
         return NULL;
     skip_space(&r);
-    if (*r.p == '{' || *r.p == '[')
+    if (*r.next == '{' || *r.next == '[')
         value = read_value(&r, 0);
     if (value != NULL) {
         skip_space(&r);
-        if (*r.p != '\0') {
+        if (*r.next != '\0') {
             json_decref(value);
             value = NULL;
         }

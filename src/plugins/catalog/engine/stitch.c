@@ -164,7 +164,7 @@ static int read_relations(gr_db_conn *conn, const char *ref, json_t *relations)
     gr_db_finalize(stmt);
     gr_catalog__sort(pairs, count, sizeof(*pairs), compare_pairs);
     /* Built without json_pack(), which took about 0.4 s here in a first load of 100,000
-     * entities (868,000 relations), partly to read its format. */
+     * entities (868,000 relations). */
     for (size_t i = 0; i < count; i++) {
         json_t *type, *target, *relation;
 

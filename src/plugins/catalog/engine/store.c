@@ -537,7 +537,8 @@ static void log_conflicts(const gr_catalog_item *item)
  * Appends a line of the result hash's input: `tag` and the fields up to the
  * first NULL, each after a space, and a line break. The stored result hashes
  * are digests of these lines, so their bytes must not change. Written
- * without printf, which read each entity's processed text once more.
+ * without gr_buf_printf(), which formats twice (to measure, then to write)
+ * and so read each entity's processed text twice more.
  */
 static void put_line(gr_buf *out, const char *tag, const char *first, const char *second,
                      const char *third)
