@@ -273,9 +273,24 @@ static int resolve_float_tag(const char *text, size_t len, gr_yaml__value *out)
     return 0;
 }
 
+/*
+ * Whether the core schema could type the text: every null, bool and number
+ * literal above is empty or starts with one of these characters. Most
+ * scalars of a catalog file are names and refs, so this spares them the
+ * literal tests.
+ */
+static int may_be_typed(const char *text, size_t len)
+{
+    return len == 0 || (text[0] != '\0' && strchr("~nNtTfF+-.0123456789", text[0]) != NULL);
+}
+
 /* Applies the core schema's tests in its order: null, bool, int, float. */
 static void resolve_untagged_plain(const char *text, size_t len, gr_yaml__value *out)
 {
+    if (!may_be_typed(text, len)) {
+        out->type = GR_YAML__STRING;
+        return;
+    }
     if (resolve_null(text, len, out) || resolve_bool(text, len, out) ||
         resolve_int(text, len, out) || resolve_float_tag(text, len, out))
         return;

@@ -16,7 +16,9 @@
 #include "plugins/catalog/engine/engine.h"
 #include "plugins/catalog/engine/process.h"
 #include "plugins/catalog/engine/sql.h"
+#include "plugins/catalog/engine/stitch.h"
 #include "plugins/catalog/engine/store.h"
+#include "plugins/catalog/engine/util.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char org_yaml[] =
@@ -1135,6 +1137,42 @@ static void mark_once(engine_fixture *fixture, const char *ref, const char *caus
 }
 
 /*
+ * While stitch batches come full, each write leases the next batch, so one call stores up to
+ * GR_CATALOG_STITCH_ROUNDS batches and then leaves the rest. Queue rows of refs without an
+ * entity are only taken off the queue, which keeps the batches cheap.
+ */
+static void stitch_leases_next_full_batch_in_write(void **state)
+{
+    static const char count_sql[] = "SELECT COUNT(*) FROM catalog_stitch_queue";
+    const int64_t rounds_rows = (int64_t)GR_CATALOG_STITCH_ROUNDS * GR_CATALOG_STITCH_BATCH;
+    engine_fixture *fixture = *state;
+    bool did_work = false;
+    char sql[512];
+
+    fixture->catalog = engine_open(fixture, NULL, "test-instance");
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %lld) "
+             "INSERT INTO catalog_stitch_queue (entity_ref, ticket, next_stitch_at, cause) "
+             "SELECT 'component:default/ghost-' || i, 'queued', 0, 'test' FROM n",
+             (long long)(rounds_rows + 5));
+    exec_sql(fixture, sql);
+
+    assert_int_equal(gr_catalog__stitch_batch(fixture->catalog, gr_catalog__now_ms(), &did_work),
+                     GR_OK);
+    assert_true(did_work);
+    assert_int_equal(engine_count(fixture, count_sql, NULL), 5);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_stitch_queue "
+                                  "WHERE lease_owner IS NOT NULL",
+                                  NULL),
+                     0);
+
+    assert_int_equal(gr_catalog__stitch_batch(fixture->catalog, gr_catalog__now_ms(), &did_work),
+                     GR_OK);
+    assert_int_equal(engine_count(fixture, count_sql, NULL), 0);
+}
+
+/*
  * A mark of a queued row that no stitch has leased leaves the row as it is, except for a
  * missing cause. A mark of a leased row gives it a new ticket and the new cause, so the stitch
  * that leased it does not take it off the queue.
@@ -1488,6 +1526,7 @@ int main(void)
         ENGINE_TEST_SQLITE(first_load_stitches_after_full_batches),
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
         ENGINE_TEST_BOTH(mark_rewrites_only_leased_rows),
+        ENGINE_TEST_BOTH(stitch_leases_next_full_batch_in_write),
         ENGINE_TEST_BOTH(search_rows_keep_original_when_it_differs),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),

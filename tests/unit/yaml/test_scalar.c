@@ -98,6 +98,8 @@ static const scalar_case cases[] = {
     {".NaN", "null"},
     {"-.nan", "\"-.nan\""},
     {".infinity", "\".infinity\""},
+    {"Infinity", "\"Infinity\""},
+    {"_1", "\"_1\""},
     /* other plain text */
     {"2001-12-14", "\"2001-12-14\""},
     {"hello world", "\"hello world\""},

@@ -23,6 +23,11 @@
 /** Entities stitched per batch. */
 #define GR_CATALOG_STITCH_BATCH 1000
 /**
+ * Batches one stitch call stores at most while they come full, each write
+ * leasing the next batch, before the worker looks for rows to process again.
+ */
+#define GR_CATALOG_STITCH_ROUNDS 8
+/**
  * Time a stitch waits after its first mark, in ms, while processing is busy;
  * marks arriving meanwhile join it. An idle engine stitches at once.
  */

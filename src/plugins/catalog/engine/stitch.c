@@ -52,21 +52,20 @@ static void stitch_item_free(stitch_item *item)
     free(item->diff);
 }
 
-static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, size_t *count_out)
+/*
+ * Leases up to a batch of queue rows due by `due_by` inside the open
+ * transaction on `conn`. The caller owns the items, also on failure.
+ */
+static int claim_in_transaction(gr_catalog *catalog, gr_db_conn *conn, int64_t due_by,
+                                stitch_item **items_out, size_t *count_out)
 {
-    gr_db_conn *conn = NULL;
     gr_db_stmt *stmt = NULL;
     stitch_item *items = gr_xcalloc(GR_CATALOG_STITCH_BATCH, sizeof(*items));
     size_t count = 0;
     int64_t now = gr_catalog__now_ms();
     char *sql;
-    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+    int rc;
 
-    if (rc != GR_OK)
-        goto done;
-    rc = gr_db_begin(conn);
-    if (rc != GR_OK)
-        goto done;
     /* One statement leases the whole batch. In a profile of a first load of 100,000 entities,
      * a statement per row took about 0.3 s of the single SQLite writer's time. */
     sql = gr_xasprintf("UPDATE catalog_stitch_queue SET next_stitch_at = ?, lease_owner = ? "
@@ -77,30 +76,51 @@ static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, s
     rc = gr_catalog__prepare(conn, sql, &stmt, "isii", now + GR_CATALOG_LEASE_MS,
                              catalog->instance_id, due_by, (int64_t)GR_CATALOG_STITCH_BATCH);
     free(sql);
-    if (rc != GR_OK)
-        goto done;
-    while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
-        items[count].ref = gr_catalog__column_dup(stmt, 0);
-        items[count].ticket = gr_catalog__column_dup(stmt, 1);
-        items[count].cause = gr_catalog__column_dup(stmt, 2);
-        count++;
+    if (rc == GR_OK) {
+        while ((rc = gr_db_step(stmt)) == GR_DB_ROW) {
+            items[count].ref = gr_catalog__column_dup(stmt, 0);
+            items[count].ticket = gr_catalog__column_dup(stmt, 1);
+            items[count].cause = gr_catalog__column_dup(stmt, 2);
+            count++;
+        }
+        rc = rc == GR_DB_DONE ? GR_OK : rc;
     }
     gr_db_finalize(stmt);
-    stmt = NULL;
-    rc = rc == GR_DB_DONE ? GR_OK : rc;
-    if (rc == GR_OK)
-        rc = gr_db_commit(conn);
-done:
-    gr_db_finalize(stmt);
-    if (rc != GR_OK) {
-        gr_db_rollback(conn);
-        for (size_t i = 0; i < count; i++)
-            stitch_item_free(&items[i]);
-        count = 0;
-    }
-    gr_db_release(conn);
     *items_out = items;
     *count_out = count;
+    return rc;
+}
+
+/* Frees `count` items and their array. */
+static void items_free(stitch_item *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        stitch_item_free(&items[i]);
+    free(items);
+}
+
+/* Leases a batch in a transaction of its own; nothing is leased on failure. */
+static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, size_t *count_out)
+{
+    gr_db_conn *conn = NULL;
+    int rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
+
+    *items_out = NULL;
+    *count_out = 0;
+    if (rc != GR_OK)
+        return rc;
+    rc = gr_db_begin(conn);
+    if (rc == GR_OK)
+        rc = claim_in_transaction(catalog, conn, due_by, items_out, count_out);
+    if (rc == GR_OK)
+        rc = gr_db_commit(conn);
+    if (rc != GR_OK) {
+        gr_db_rollback(conn);
+        items_free(*items_out, *count_out);
+        *items_out = NULL;
+        *count_out = 0;
+    }
+    gr_db_release(conn);
     return rc;
 }
 
@@ -844,9 +864,17 @@ static void sort_by_entity(gr_catalog *catalog, stitch_item *items, size_t count
         gr_catalog__sort(items, count, sizeof(*items), compare_items_by_entity);
 }
 
-/* Runs one transaction that stores a computed batch, from BEGIN to COMMIT or ROLLBACK. */
+/* The batch that the write of a stitched batch leases for the next round. */
+typedef struct {
+    int64_t due_by; /* lease rows due by this time; 0 leases nothing */
+    stitch_item *items;
+    size_t count;
+} next_batch;
+
+/* Runs one transaction that stores a computed batch, from BEGIN to COMMIT or ROLLBACK, and
+ * leases the next batch in it when next->due_by is set. */
 static int write_batch(gr_catalog *catalog, gr_db_conn *conn, const stitch_item *items,
-                       size_t count, int64_t now, bool *owned, bool *written)
+                       size_t count, int64_t now, bool *owned, bool *written, next_batch *next)
 {
     pending_rows pending = {0};
     int rc = gr_db_begin(conn);
@@ -858,36 +886,31 @@ static int write_batch(gr_catalog *catalog, gr_db_conn *conn, const stitch_item 
         rc = write_items(conn, items, count, owned, now, &pending, written);
     if (rc == GR_OK)
         rc = insert_search_rows(catalog, conn, &pending);
+    if (rc == GR_OK && next->due_by > 0)
+        rc = claim_in_transaction(catalog, conn, next->due_by, &next->items, &next->count);
     if (rc == GR_OK)
         rc = gr_db_commit(conn);
-    if (rc != GR_OK)
+    if (rc != GR_OK) {
         gr_db_rollback(conn);
+        items_free(next->items, next->count);
+        next->items = NULL;
+        next->count = 0;
+    }
     free(pending.items);
     return rc;
 }
 
-int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work)
+/* Computes and stores one leased batch; its write also leases `next` when next->due_by is set. */
+static int stitch_items(gr_catalog *catalog, stitch_item *items, size_t count, next_batch *next)
 {
-    stitch_item *items = NULL;
-    size_t count = 0;
-    bool *owned = NULL;
-    bool *written = NULL;
+    bool *owned = gr_xcalloc(count, sizeof(bool));
+    bool *written = gr_xcalloc(count, sizeof(bool));
     gr_db_conn *conn = NULL;
     int64_t now = gr_catalog__now_ms();
-    int rc;
+    int rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
 
-    *did_work = false;
-    rc = claim(catalog, due_by, &items, &count);
-    if (rc != GR_OK || count == 0)
-        goto done;
-    rc = gr_catalog__relations_index_build(catalog, GR_CATALOG_RELATIONS_SCAN_ROWS);
-    if (rc != GR_OK)
-        goto done;
-    *did_work = true;
-    owned = gr_xcalloc(count, sizeof(bool));
-    written = gr_xcalloc(count, sizeof(bool));
-
-    rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
+    if (rc == GR_OK)
+        rc = gr_db_acquire(catalog->db, GR_DB_READ, &conn);
     for (size_t i = 0; i < count && rc == GR_OK; i++)
         rc = compute(catalog, conn, &items[i]);
     gr_db_release(conn);
@@ -898,7 +921,7 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
 
     rc = gr_db_acquire(catalog->db, GR_DB_WRITE, &conn);
     for (int attempt = 1; conn != NULL; attempt++) {
-        rc = write_batch(catalog, conn, items, count, now, owned, written);
+        rc = write_batch(catalog, conn, items, count, now, owned, written, next);
         if (!gr_catalog__retry_aborted(conn, rc, attempt, "storing %zu stitched entities", count))
             break;
     }
@@ -910,10 +933,31 @@ int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work
         }
     }
 done:
-    for (size_t i = 0; i < count; i++)
-        stitch_item_free(&items[i]);
-    free(items);
     free(owned);
     free(written);
+    return rc;
+}
+
+int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work)
+{
+    stitch_item *items = NULL;
+    size_t count = 0;
+    int rc;
+
+    *did_work = false;
+    rc = claim(catalog, due_by, &items, &count);
+    for (int round = 1; rc == GR_OK && count > 0; round++) {
+        /* A full batch suggests more due rows, so its write leases the next one: a lease of
+         * its own would wait for the write lock behind other workers' writes. */
+        bool full = count == GR_CATALOG_STITCH_BATCH && round < GR_CATALOG_STITCH_ROUNDS;
+        next_batch next = {full ? due_by : 0, NULL, 0};
+
+        *did_work = true;
+        rc = stitch_items(catalog, items, count, &next);
+        items_free(items, count);
+        items = next.items;
+        count = next.count;
+    }
+    items_free(items, count);
     return rc;
 }

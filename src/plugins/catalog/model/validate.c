@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Entity validation: the envelope, schema, root-field, field-format and kind checks in order. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,13 +53,40 @@ static void check_root_fields(const json_t *entity, gr_model_problems *problems)
 }
 
 /*
+ * True when a string or object key under `value` contains a NUL character.
+ * The engine checks each entity when its file is read and twice while it
+ * is processed, so this walk builds no JSON pointer;
+ * report_nul_characters() builds them once a NUL is found. The JSON and
+ * YAML parsers' depth limits bound the recursion.
+ */
+static bool has_nul_character(const json_t *value)
+{
+    const char *key;
+    size_t key_len;
+    json_t *child;
+    size_t index;
+
+    if (json_is_string(value))
+        return strlen(json_string_value(value)) != json_string_length(value);
+    json_object_keylen_foreach((json_t *)value, key, key_len, child)
+    {
+        if (strlen(key) != key_len || has_nul_character(child))
+            return true;
+    }
+    json_array_foreach(value, index, child)
+    {
+        if (has_nul_character(child))
+            return true;
+    }
+    return false;
+}
+
+/*
  * Reports every string and object key that contains a NUL character. The
  * catalog passes names, references and annotations on as C strings, which
- * would end at the NUL, so the whole entity is rejected. The JSON and YAML
- * parsers' depth limits bound the recursion.
+ * would end at the NUL, so the whole entity is rejected.
  */
-static void check_nul_characters(const json_t *value, gr_buf *pointer,
-                                 gr_model_problems *problems)
+static void report_nul_characters(const json_t *value, gr_buf *pointer, gr_model_problems *problems)
 {
     size_t saved = pointer->len;
     const char *key;
@@ -83,13 +111,13 @@ static void check_nul_characters(const json_t *value, gr_buf *pointer,
                                   "remove it",
                                   gr_buf_cstr(pointer));
         else
-            check_nul_characters(child, pointer, problems);
+            report_nul_characters(child, pointer, problems);
         gr_model_pointer_pop(pointer, saved);
     }
     json_array_foreach(value, index, child)
     {
         gr_model_pointer_push_index(pointer, index);
-        check_nul_characters(child, pointer, problems);
+        report_nul_characters(child, pointer, problems);
         gr_model_pointer_pop(pointer, saved);
     }
 }
@@ -120,7 +148,8 @@ int gr_model_check_envelope(const gr_model *model, const json_t *entity,
     }
     if (gr_schema_validate(model->schemas, envelope, entity, NULL, problems) > 0)
         return GR_EINVALID;
-    check_nul_characters(entity, &pointer, problems);
+    if (has_nul_character(entity))
+        report_nul_characters(entity, &pointer, problems);
     gr_buf_free(&pointer);
     return problems->count > before ? GR_EINVALID : GR_OK;
 }
