@@ -212,38 +212,57 @@ static int each_on_caller(piece_cutter *cutter, const char *text, size_t len,
 }
 
 /*
- * The pieces that the parsing thread made ahead of the sink, in a ring of
- * slots numbered by counters that only grow. Slots below `freed` are empty.
- * Slots from `freed` to `passed` contain pieces whose documents the sink
- * got, the slot before `head` may be the piece being passed, and slots from
- * `head` to `tail` are queued.
+ * The pieces that the parsing threads made ahead of the sink, in a ring of
+ * slots numbered by counters that only grow. A parsing thread cuts the next
+ * piece under the lock, which gives it the piece's number, text and first
+ * line, parses it outside the lock and marks its slot ready. The calling
+ * thread takes the pieces in number order, so documents reach the sink in
+ * the order of the text whichever thread parsed them.
  *
- * The parsing thread frees the pieces passed, because with glibc 2.36's
- * malloc the two threads wait on one arena's lock when one thread frees much
- * of what the other allocates. Freed by the calling thread, the benchmark's
- * 47 MB file passed to a sink that does nothing took 2.0 s instead of 1.7 s
- * on a 2-core machine.
+ * Pieces from `head` to `tail` are cut and not yet taken; the count and
+ * bytes of these are the `ahead_` figures that the queue bounds. A slot is
+ * reused for the piece `slot_count` numbers later. That piece is cut only
+ * after the calling thread passed the old piece and took the next one, so
+ * the thread that fills the slot frees the old piece first. Freeing on the parsing
+ * threads matters because with glibc 2.36's malloc two threads wait on one
+ * arena's lock when one thread frees much of what the other allocates:
+ * freed by the calling thread, the benchmark's 47 MB file passed to a sink
+ * that does nothing took 2.0 s instead of 1.7 s on a 2-core machine.
  *
- * The parsing thread reserves room for a piece before parsing it, so the
- * `ahead_` counts include the piece being parsed. Each side wakes the other
- * only when half the queue is filled or drained, or before it waits itself,
- * because a wake-up for every piece costs a system call per document.
+ * The limits on values and bytes apply to the stream in order: each
+ * thread counts its piece with the stream's limits, and the calling thread
+ * adds the counts as it takes the pieces. A piece that would cross a limit
+ * ends the stream as a failed piece does, and the whole text is parsed
+ * again, which gives the parser's own message.
+ *
+ * Each side wakes the other only when half the queue is filled or drained,
+ * or before it waits itself, because a wake-up for every piece costs a
+ * system call per document.
  */
 typedef struct {
+    parsed_piece piece;
+    size_t nodes, bytes; /* what the piece's documents charge to the limits */
+    bool ready;          /* parsed, or failed */
+    bool failed;
+} piece_slot;
+
+typedef struct {
     pthread_mutex_t lock;
-    pthread_cond_t filled; /* pieces were queued, or the parsing thread ended */
+    pthread_cond_t filled; /* a piece became ready, or the parsing threads ended */
     pthread_cond_t room;   /* pieces were taken, or the calling thread stopped the queue */
-    parsed_piece *slots;   /* a ring of max_pieces + 1 entries */
+    piece_slot *slots;     /* a ring of max_pieces + 1 entries */
     size_t slot_count;
     size_t max_pieces, max_bytes;
-    size_t freed, passed, head, tail;
+    size_t head, tail;
     size_t ahead_pieces, ahead_bytes;
-    size_t next_bytes; /* length of the piece the parsing thread waits to parse */
-    bool parser_waiting, caller_waiting;
-    bool ended;           /* the parsing thread queued its last piece */
-    bool failed;          /* a piece failed to parse, so no piece follows the queued ones */
+    size_t next_bytes;   /* length of the piece a parsing thread waits to cut */
+    size_t nodes, bytes; /* charged by the pieces taken so far */
+    int running;         /* parsing threads that have not ended */
+    int parsers_waiting;
+    bool caller_waiting;
+    bool cut_all;         /* no piece is left to cut, or a piece failed */
     bool stopped;         /* the calling thread takes no more pieces */
-    piece_cutter *cutter; /* used by the parsing thread while it runs */
+    piece_cutter *cutter; /* cut under the lock */
     gr_catalog_yaml_stats stats;
 } piece_queue;
 
@@ -256,37 +275,25 @@ static void queue_init(piece_queue *queue, piece_cutter *cutter,
     pthread_cond_init(&queue->room, NULL);
     queue->max_pieces = pipeline->queue_max_pieces > 0 ? pipeline->queue_max_pieces : 1;
     queue->max_bytes = pipeline->queue_max_bytes > 0 ? pipeline->queue_max_bytes : 1;
-    /* The queued pieces and the one being parsed, at most max_pieces, and the one being
-     * passed. The parsing thread frees the passed pieces before it parses the next one. */
+    /* The pieces ahead, at most max_pieces, and the one being passed. */
     queue->slot_count = queue->max_pieces + 1;
     queue->slots = gr_xcalloc(queue->slot_count, sizeof(*queue->slots));
     queue->cutter = cutter;
 }
 
-/* Frees the documents of the slots from `from` up to `to`. */
-static void queue_free_slots(piece_queue *queue, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        parsed_piece *piece = &queue->slots[i % queue->slot_count];
-
-        gr_yaml_docs_free(piece->docs, piece->count);
-        piece->docs = NULL;
-        piece->count = 0;
-    }
-}
-
-/* Frees every piece left and the queue. The parsing thread must have ended. */
+/* Frees every piece left and the queue. The parsing threads must have ended. */
 static void queue_destroy(piece_queue *queue)
 {
-    queue_free_slots(queue, queue->freed, queue->tail);
+    for (size_t i = 0; i < queue->slot_count; i++)
+        gr_yaml_docs_free(queue->slots[i].piece.docs, queue->slots[i].piece.count);
     free(queue->slots);
     pthread_cond_destroy(&queue->room);
     pthread_cond_destroy(&queue->filled);
     pthread_mutex_destroy(&queue->lock);
 }
 
-/* Whether a piece of `len` bytes may be parsed ahead: a slot is free and its bytes fit, or no
- * piece is ahead at all. Called with the lock held. */
+/* Whether a piece of `len` bytes may be cut: a slot is free and its bytes fit, or no piece
+ * is ahead at all. Called with the lock held. */
 static bool queue_has_room(const piece_queue *queue, size_t len)
 {
     if (queue->ahead_pieces == 0)
@@ -295,178 +302,238 @@ static bool queue_has_room(const piece_queue *queue, size_t len)
            len <= queue->max_bytes - queue->ahead_bytes;
 }
 
+/* A piece cut from the text for one parsing thread. */
+typedef struct {
+    size_t number;
+    const char *text;
+    size_t len;
+    int line_base;
+} piece_cut;
+
 /*
- * Waits until the next piece, of `len` bytes, may be parsed ahead, counts it
- * as ahead and frees the pieces passed so far. Returns false when the calling
- * thread stopped the queue. Runs on the parsing thread.
+ * Waits until the next piece fits in the queue and cuts it. Returns false
+ * when no piece is left, a piece failed or the calling thread stopped the
+ * queue. Runs on a parsing thread.
  */
-static bool queue_reserve(piece_queue *queue, size_t len)
+static bool queue_cut(piece_queue *queue, piece_cut *out)
 {
-    size_t passed;
-    bool reserved;
+    piece_cutter *cutter = queue->cutter;
+    bool cut = false;
 
     pthread_mutex_lock(&queue->lock);
-    while (!queue->stopped && !queue_has_room(queue, len)) {
+    while (!queue->stopped && !queue->cut_all) {
+        int lines = 0;
+        size_t len;
+
+        if (cutter->next >= cutter->end) {
+            queue->cut_all = true;
+            break;
+        }
+        len = next_piece(cutter->next, cutter->end, &lines);
+        if (queue_has_room(queue, len)) {
+            *out = (piece_cut){queue->tail++, cutter->next, len, cutter->line_base};
+            cutter->next += len;
+            cutter->line_base += lines;
+            queue->ahead_pieces++;
+            queue->ahead_bytes += len;
+            if (queue->ahead_pieces > queue->stats.max_pieces_ahead)
+                queue->stats.max_pieces_ahead = queue->ahead_pieces;
+            if (queue->ahead_bytes > queue->stats.max_bytes_ahead)
+                queue->stats.max_bytes_ahead = queue->ahead_bytes;
+            cut = true;
+            break;
+        }
         /* Pieces are queued here, and only the calling thread can take them. */
         if (queue->caller_waiting)
             pthread_cond_signal(&queue->filled);
         queue->next_bytes = len;
-        queue->parser_waiting = true;
+        queue->parsers_waiting++;
         pthread_cond_wait(&queue->room, &queue->lock);
-        queue->parser_waiting = false;
+        queue->parsers_waiting--;
     }
-    reserved = !queue->stopped;
-    if (reserved) {
-        queue->ahead_pieces++;
-        queue->ahead_bytes += len;
-        if (queue->ahead_pieces > queue->stats.max_pieces_ahead)
-            queue->stats.max_pieces_ahead = queue->ahead_pieces;
-        if (queue->ahead_bytes > queue->stats.max_bytes_ahead)
-            queue->stats.max_bytes_ahead = queue->ahead_bytes;
-    }
-    passed = queue->passed;
     pthread_mutex_unlock(&queue->lock);
-
-    /* The calling thread no longer reads the slots below `passed`. */
-    queue_free_slots(queue, queue->freed, passed);
-    queue->freed = passed;
-    return reserved;
+    return cut;
 }
 
-/* Queues a piece that queue_reserve() made room for. Runs on the parsing thread. */
-static void queue_push(piece_queue *queue, const parsed_piece *piece)
+/* Stores a parsed or failed piece in its slot. Runs on a parsing thread. */
+static void queue_fill(piece_queue *queue, size_t number, const piece_slot *filled)
 {
+    piece_slot *slot = &queue->slots[number % queue->slot_count];
+
+    /* The old piece of this slot was passed (see piece_queue), so no thread reads it. */
+    gr_yaml_docs_free(slot->piece.docs, slot->piece.count);
     pthread_mutex_lock(&queue->lock);
-    queue->slots[queue->tail % queue->slot_count] = *piece;
-    queue->tail++;
-    if (queue->caller_waiting && queue->tail - queue->head >= (queue->max_pieces + 1) / 2)
+    *slot = *filled;
+    if (filled->failed) {
+        queue->cut_all = true;
+        pthread_cond_broadcast(&queue->room);
+    }
+    if (queue->caller_waiting &&
+        (number == queue->head || queue->tail - queue->head >= (queue->max_pieces + 1) / 2))
         pthread_cond_signal(&queue->filled);
     pthread_mutex_unlock(&queue->lock);
 }
 
-/* Marks that no piece follows the queued ones; `failed` when the next piece failed to parse.
- * Runs on the parsing thread. */
-static void queue_end(piece_queue *queue, bool failed)
+/* Marks that one parsing thread ended. Runs on a parsing thread. */
+static void queue_leave(piece_queue *queue)
 {
     pthread_mutex_lock(&queue->lock);
-    queue->ended = true;
-    queue->failed = failed;
+    queue->running--;
     pthread_cond_signal(&queue->filled);
     pthread_mutex_unlock(&queue->lock);
 }
 
-/*
- * Marks the piece taken before as passed, waits for the oldest queued piece
- * and takes it. Returns 1 with the piece in *out, 0 when every piece of the
- * text was taken, or -1 when a piece failed to parse after the ones taken.
- * Sets *owned when the parsing thread has ended, so the caller frees the
- * piece itself. Runs on the calling thread.
- */
-static int queue_pop(piece_queue *queue, parsed_piece *out, bool *owned)
+/* Whether the piece's counts keep the stream within its limits. Called with the lock held. */
+static bool queue_charge(piece_queue *queue, const piece_slot *slot)
 {
+    const gr_yaml_limits *limits = &queue->cutter->limits;
+
+    queue->nodes += slot->nodes;
+    queue->bytes += slot->bytes;
+    return queue->nodes <= limits->max_nodes && queue->bytes <= limits->max_total_scalar_bytes;
+}
+
+/*
+ * Waits for the next piece in order and takes it. Returns 1 with the piece
+ * in *out, 0 when every piece of the text was taken, or -1 when the next
+ * piece failed to parse or would cross a limit. The piece stays in its
+ * slot, which the parsing threads free later. Runs on the calling thread.
+ */
+static int queue_pop(piece_queue *queue, parsed_piece *out)
+{
+    piece_slot *slot = &queue->slots[queue->head % queue->slot_count];
     int got;
 
     pthread_mutex_lock(&queue->lock);
-    queue->passed = queue->head;
-    while (queue->head == queue->tail && !queue->ended) {
+    while ((queue->head == queue->tail || !slot->ready) &&
+           !(queue->head == queue->tail && queue->cut_all) &&
+           !(queue->head == queue->tail && queue->running == 0)) {
         queue->caller_waiting = true;
         pthread_cond_wait(&queue->filled, &queue->lock);
         queue->caller_waiting = false;
     }
-    if (queue->head < queue->tail) {
-        parsed_piece *slot = &queue->slots[queue->head % queue->slot_count];
-
-        *out = *slot;
-        *owned = queue->ended;
-        if (*owned) {
-            slot->docs = NULL;
-            slot->count = 0;
-        }
+    if (queue->head == queue->tail) {
+        got = 0;
+    } else if (slot->failed || !queue_charge(queue, slot)) {
+        got = -1;
+    } else {
+        *out = slot->piece;
+        slot->ready = false;
         queue->head++;
         queue->ahead_pieces--;
         queue->ahead_bytes -= out->len;
-        /* queue_has_room() is true once nothing is queued, so a waiting parsing thread is woken
-         * at the latest when the queue is empty. */
-        if (queue->parser_waiting && queue->tail - queue->head <= queue->max_pieces / 2 &&
+        /* queue_has_room() is true once nothing is queued, so waiting parsing threads are
+         * woken at the latest when the queue is empty. */
+        if (queue->parsers_waiting > 0 && queue->tail - queue->head <= queue->max_pieces / 2 &&
             queue_has_room(queue, queue->next_bytes))
-            pthread_cond_signal(&queue->room);
+            pthread_cond_broadcast(&queue->room);
         got = 1;
-    } else {
-        got = queue->failed ? -1 : 0;
     }
     pthread_mutex_unlock(&queue->lock);
     return got;
 }
 
-/* Tells the parsing thread to stop at its next piece. Runs on the calling thread. */
+/* Tells the parsing threads to stop at their next piece. Runs on the calling thread. */
 static void queue_stop(piece_queue *queue)
 {
     pthread_mutex_lock(&queue->lock);
     queue->stopped = true;
-    pthread_cond_signal(&queue->room);
+    pthread_cond_broadcast(&queue->room);
     pthread_mutex_unlock(&queue->lock);
 }
 
-/* The parsing thread: parses the pieces in order into the queue until the text ends, a piece
- * fails (its message stays on this thread, unused) or the queue is stopped. */
+/* Parses one cut piece with the stream's limits and counts what its documents charge. */
+static void parse_cut(const piece_cutter *cutter, const piece_cut *cut, piece_slot *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = gr_yaml_parse(cutter->source_name, cut->text, cut->len, &cutter->limits, &out->piece.docs,
+                       &out->piece.count);
+    out->ready = true;
+    out->failed = rc != GR_OK;
+    out->piece.line_base = cut->line_base;
+    out->piece.len = cut->len;
+    /* Counted before the sink gets the documents, because the sink may change them. */
+    for (size_t i = 0; i < out->piece.count; i++)
+        count_values(gr_yaml_doc_root(out->piece.docs[i]), &out->nodes, &out->bytes);
+}
+
+/* A parsing thread: cuts and parses pieces into the queue until the text ends, a piece fails
+ * (its message stays on this thread, unused) or the queue is stopped. */
 static void *parse_ahead(void *arg)
 {
     piece_queue *queue = arg;
-    piece_cutter *cutter = queue->cutter;
+    piece_cut cut;
 
-    while (cutter->next < cutter->end) {
-        parsed_piece piece;
-        int lines = 0;
-        size_t len = next_piece(cutter->next, cutter->end, &lines);
+    while (queue_cut(queue, &cut)) {
+        piece_slot filled;
 
-        if (!queue_reserve(queue, len))
-            break;
-        if (cutter_parse(cutter, len, lines, &piece) != GR_OK) {
-            queue_end(queue, true);
-            return NULL;
-        }
-        queue_push(queue, &piece);
+        parse_cut(queue->cutter, &cut, &filled);
+        queue_fill(queue, cut.number, &filled);
     }
-    queue_end(queue, false);
+    queue_leave(queue);
     return NULL;
 }
 
+/* Starts up to `count` parsing threads into `threads`; returns how many started. */
+static int start_parsers(piece_queue *queue, pthread_t *threads, int count)
+{
+    int started = 0;
+
+    pthread_mutex_lock(&queue->lock);
+    for (int i = 0; i < count; i++) {
+        int error = pthread_create(&threads[started], NULL, parse_ahead, queue);
+
+        if (error != 0) {
+            gr_warn("catalog", "starting a thread to parse %s failed (%s)",
+                    queue->cutter->source_name, strerror(error));
+            break;
+        }
+        started++;
+    }
+    queue->running = started;
+    pthread_mutex_unlock(&queue->lock);
+    return started;
+}
+
 /*
- * Parses the pieces on a second thread while the calling thread passes their
+ * Parses the pieces on parsing threads while the calling thread passes their
  * documents to the sink in order. The sink gets the calls that
  * each_on_caller() makes: after a failed piece, the pieces before it are
  * passed, and then the calling thread parses the whole text again.
  */
-static int each_on_thread(piece_cutter *cutter, const char *text, size_t len,
-                          const gr_yaml_limits *limits, const gr_catalog_yaml_sink *sink,
-                          const gr_catalog_yaml_pipeline *pipeline, gr_catalog_yaml_stats *stats)
+static int each_on_threads(piece_cutter *cutter, const char *text, size_t len,
+                           const gr_yaml_limits *limits, const gr_catalog_yaml_sink *sink,
+                           const gr_catalog_yaml_pipeline *pipeline, gr_catalog_yaml_stats *stats)
 {
+    int thread_count = pipeline->parse_threads > 0 ? pipeline->parse_threads : 1;
+    pthread_t threads[GR_CATALOG_YAML_MAX_PARSE_THREADS];
     piece_queue queue;
     parsed_piece piece;
-    pthread_t thread;
-    bool owned = false;
     int started;
     int got;
 
-    /* NOTE: glibc keeps the thread's malloc arena after the thread ends, for later threads.
+    if (thread_count > GR_CATALOG_YAML_MAX_PARSE_THREADS)
+        thread_count = GR_CATALOG_YAML_MAX_PARSE_THREADS;
+    /* NOTE: glibc keeps a thread's malloc arena after the thread ends, for later threads.
      * After the benchmark's 47 MB file, about 1.3 MiB of it stayed resident. */
     queue_init(&queue, cutter, pipeline);
-    started = pthread_create(&thread, NULL, parse_ahead, &queue);
-    if (started != 0) {
-        gr_warn("catalog",
-                "starting a thread to parse %s failed (%s), so it is parsed on one thread",
-                cutter->source_name, strerror(started));
+    started = start_parsers(&queue, threads, thread_count);
+    if (started == 0) {
         queue_destroy(&queue);
         return each_on_caller(cutter, text, len, limits, sink);
     }
 
-    while ((got = queue_pop(&queue, &piece, &owned)) > 0)
-        piece_pass(&piece, sink, owned);
+    while ((got = queue_pop(&queue, &piece)) > 0)
+        piece_pass(&piece, sink, false);
 
     queue_stop(&queue);
-    pthread_join(thread, NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
     *stats = queue.stats;
     stats->threaded = true;
+    stats->parse_threads = started;
     queue_destroy(&queue);
     if (got < 0)
         return reparse_whole(cutter->source_name, text, len, limits, sink);
@@ -489,7 +556,7 @@ int gr_catalog__yaml_each_tuned(const char *source_name, const char *text, size_
 
     cutter_init(&cutter, source_name, text, len, limits);
     if (len >= pipeline->thread_min_bytes)
-        return each_on_thread(&cutter, text, len, limits, sink, pipeline, stats);
+        return each_on_threads(&cutter, text, len, limits, sink, pipeline, stats);
     return each_on_caller(&cutter, text, len, limits, sink);
 }
 
@@ -502,8 +569,12 @@ int gr_catalog__yaml_each(const char *source_name, const char *text, size_t len,
         .queue_max_bytes = GR_CATALOG_YAML_QUEUE_MAX_BYTES,
     };
 
-    /* On one processor the two threads would only take turns. */
-    if (len >= pipeline.thread_min_bytes && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    long processors = sysconf(_SC_NPROCESSORS_ONLN);
+
+    /* On one processor the threads would only take turns. */
+    if (len >= pipeline.thread_min_bytes && processors < 2)
         pipeline.thread_min_bytes = SIZE_MAX;
+    pipeline.parse_threads =
+        processors < GR_CATALOG_YAML_PARSE_THREADS ? 1 : GR_CATALOG_YAML_PARSE_THREADS;
     return gr_catalog__yaml_each_tuned(source_name, text, len, limits, sink, &pipeline, NULL);
 }
