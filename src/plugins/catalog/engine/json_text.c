@@ -40,20 +40,22 @@ static bool write_string(gr_buf *out, const char *text, size_t len)
 
     gr_buf_putc(out, '"');
     while (p < end) {
-        unsigned char c = *p;
+        unsigned char c;
         char escape[6] = {'\\', 'u', '0', '0', 0, 0};
         size_t escape_len = 2;
 
+        /* Most bytes of entity text are printable ASCII without an escape. */
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        if (p == end)
+            break;
+        c = *p;
         if (c >= 0x80) {
             size_t seq = gr_utf8_sequence_length(p);
 
             if (seq == 0 || seq > (size_t)(end - p))
                 return false;
             p += seq;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            p++;
             continue;
         }
 
