@@ -23,7 +23,8 @@ void gr_buf_reserve(gr_buf *buf, size_t extra)
 
 void gr_buf_append(gr_buf *buf, const void *data, size_t len)
 {
-    gr_buf_reserve(buf, len);
+    if (buf->len + len >= buf->cap)
+        gr_buf_reserve(buf, len);
     if (len > 0)
         memcpy(buf->data + buf->len, data, len);
     buf->len += len;
@@ -35,9 +36,13 @@ void gr_buf_puts(gr_buf *buf, const char *str)
     gr_buf_append(buf, str, strlen(str));
 }
 
+/* The JSON writers call this for every bracket, comma and colon, so it appends in place. */
 void gr_buf_putc(gr_buf *buf, char c)
 {
-    gr_buf_append(buf, &c, 1);
+    if (buf->len + 1 >= buf->cap)
+        gr_buf_reserve(buf, 1);
+    buf->data[buf->len++] = c;
+    buf->data[buf->len] = '\0';
 }
 
 void gr_buf_vprintf(gr_buf *buf, const char *fmt, va_list args)

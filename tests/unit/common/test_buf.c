@@ -28,6 +28,30 @@ static void buf_append_grows(void **state)
     gr_buf_free(&buf);
 }
 
+/* Single bytes and short runs across every growth of the buffer keep their order and the
+ * terminating NUL, with the capacity always above the length. */
+static void buf_putc_append_boundaries(void **state)
+{
+    gr_buf buf = GR_BUF_INIT;
+    char expected[600];
+
+    (void)state;
+    for (int i = 0; i < 600; i++) {
+        expected[i] = (char)('a' + i % 26);
+        if (i % 3 == 0)
+            gr_buf_putc(&buf, expected[i]);
+        else
+            gr_buf_append(&buf, &expected[i], 1);
+        assert_int_equal(buf.len, (size_t)i + 1);
+        assert_true(buf.cap > buf.len);
+        assert_int_equal(buf.data[buf.len], '\0');
+    }
+    assert_memory_equal(buf.data, expected, sizeof(expected));
+    gr_buf_append(&buf, "", 0);
+    assert_int_equal(buf.len, sizeof(expected));
+    gr_buf_free(&buf);
+}
+
 /* Appending what was reserved keeps the buffer where it is. */
 static void buf_reserve_keeps_memory(void **state)
 {
@@ -121,6 +145,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_append_grows),
+        cmocka_unit_test(buf_putc_append_boundaries),
         cmocka_unit_test(buf_reserve_keeps_memory),
         cmocka_unit_test(buf_html_escapes),
         cmocka_unit_test(arena_allocates_and_cleans),
