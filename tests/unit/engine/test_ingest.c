@@ -1136,6 +1136,71 @@ static void mark_once(engine_fixture *fixture, const char *ref, const char *caus
     gr_catalog__marks_free(&marks);
 }
 
+/* Writes a processing result's entity, errors and relations as one line of text. */
+static char *result_text(const gr_catalog_result *result)
+{
+    char *entity = result->entity ? json_dumps(result->entity, JSON_COMPACT | JSON_SORT_KEYS)
+                                   : strdup("null");
+    char *errors = json_dumps(result->errors, JSON_COMPACT);
+    gr_buf text = GR_BUF_INIT;
+
+    gr_buf_printf(&text, "ok=%d entity=%s errors=%s", result->ok, entity, errors);
+    for (size_t i = 0; i < result->relation_count; i++)
+        gr_buf_printf(&text, " %s %s %s", result->relations[i].source, result->relations[i].type,
+                      result->relations[i].target);
+    free(entity);
+    free(errors);
+    return gr_buf_detach(&text);
+}
+
+/*
+ * Processing an entity in place gives what processing a copy gives: an
+ * entity from a URL location, whose annotations processing extends, one
+ * that fails validation, one without location annotations and one that
+ * fails the envelope check.
+ */
+static void process_in_place_matches_copy(void **state)
+{
+    static const char *const entities[] = {
+        "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":"
+        "{\"name\":\"a\",\"annotations\":{\"backstage.io/managed-by-location\":\"url:https://"
+        "example.com/blob/main/catalog-info.yaml\",\"backstage.io/managed-by-origin-location\":"
+        "\"url:https://example.com/blob/main/catalog-info.yaml\"}},\"spec\":{\"type\":\"service\","
+        "\"lifecycle\":\"production\",\"owner\":\"team-a\",\"dependsOn\":[\"resource:z\","
+        "\"resource:b\"],\"system\":\"s\"}}",
+        "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":"
+        "{\"name\":\"b\",\"annotations\":{\"backstage.io/managed-by-location\":\"file:/tmp/x.yaml\","
+        "\"backstage.io/managed-by-origin-location\":\"file:/tmp/x.yaml\"}},\"spec\":{\"type\":"
+        "\"service\",\"lifecycle\":\"production\"}}",
+        "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Group\",\"metadata\":"
+        "{\"name\":\"c\"},\"spec\":{\"type\":\"team\",\"children\":[]}}",
+        "{\"kind\":\"Group\"}",
+    };
+    engine_fixture *fixture = *state;
+
+    fixture->catalog = engine_open(fixture, NULL, "test-instance");
+    for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
+        json_t *entity = json_loads(entities[i], 0, NULL);
+        gr_catalog_result copied;
+        gr_catalog_result owned;
+        char *expected;
+        char *got;
+
+        assert_non_null(entity);
+        gr_catalog__process(fixture->catalog, entity, &copied);
+        gr_catalog__process_owned(fixture->catalog, json_incref(entity), &owned);
+        expected = result_text(&copied);
+        got = result_text(&owned);
+        assert_string_equal(got, expected);
+        assert_int_equal(copied.ok, i == 0);
+        free(expected);
+        free(got);
+        gr_catalog__result_free(&copied);
+        gr_catalog__result_free(&owned);
+        json_decref(entity);
+    }
+}
+
 /*
  * While stitch batches come full, each write leases the next batch, so one call stores up to
  * GR_CATALOG_STITCH_ROUNDS batches and then leaves the rest. Queue rows of refs without an
@@ -1527,6 +1592,7 @@ int main(void)
         ENGINE_TEST_BOTH(claimed_batch_shares_due_time),
         ENGINE_TEST_BOTH(mark_rewrites_only_leased_rows),
         ENGINE_TEST_BOTH(stitch_leases_next_full_batch_in_write),
+        ENGINE_TEST_SQLITE(process_in_place_matches_copy),
         ENGINE_TEST_BOTH(search_rows_keep_original_when_it_differs),
         ENGINE_TEST_SQLITE(relations_index_built_before_stitch),
         ENGINE_TEST_SQLITE(relations_index_built_before_orphan_cleanup),

@@ -406,8 +406,7 @@ static void process_batch(gr_catalog *catalog, gr_catalog_item *items, size_t co
 
             items[i].origin = origin ? gr_xstrdup(origin) : NULL;
         }
-        gr_catalog__process(catalog, unprocessed, &items[i].result);
-        json_decref(unprocessed);
+        gr_catalog__process_owned(catalog, unprocessed, &items[i].result);
     }
 }
 

@@ -784,17 +784,31 @@ static char *folder_of(const char *path)
     return slash && slash != path ? gr_xstrndup(path, (size_t)(slash - path)) : gr_xstrdup("/");
 }
 
+/* Returns a copy of the string annotation `key` of `entity`, or NULL. */
+static char *annotation_dup(const json_t *entity, const char *key)
+{
+    const json_t *annotations = json_object_get(json_object_get(entity, "metadata"), "annotations");
+    const char *value = json_string_value(json_object_get(annotations, key));
+
+    return value != NULL ? gr_xstrdup(value) : NULL;
+}
+
 void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_catalog_result *out)
 {
+    gr_catalog__process_owned(catalog, json_deep_copy(unprocessed), out);
+}
+
+void gr_catalog__process_owned(gr_catalog *catalog, json_t *unprocessed, gr_catalog_result *out)
+{
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
-    json_t *entity = NULL;
+    json_t *entity = unprocessed; /* changed in place from here on */
     char *ref = NULL;
     char *location_type = NULL, *location_target = NULL;
     char *origin_type = NULL, *origin_target = NULL;
     char *file_root = NULL;
-    const char *location_ref;
-    const char *origin_ref;
-    const json_t *annotations;
+    /* Copies, because the steps below may replace the annotations they come from. */
+    char *location_ref = NULL;
+    char *origin_ref = NULL;
     emit_context context = {0};
 
     memset(out, 0, sizeof(*out));
@@ -810,9 +824,8 @@ void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_cata
         goto done;
     }
     ref = gr_model_entity_ref(unprocessed);
-    annotations = json_object_get(json_object_get(unprocessed, "metadata"), "annotations");
-    location_ref = json_string_value(json_object_get(annotations, GR_ANNOTATION_LOCATION));
-    origin_ref = json_string_value(json_object_get(annotations, GR_ANNOTATION_ORIGIN_LOCATION));
+    location_ref = annotation_dup(unprocessed, GR_ANNOTATION_LOCATION);
+    origin_ref = annotation_dup(unprocessed, GR_ANNOTATION_ORIGIN_LOCATION);
     if (location_ref == NULL || origin_ref == NULL) {
         error_pushf(out->errors, "InputError", "Entity '%s' does not have the annotation %s", ref,
                     location_ref == NULL ? GR_ANNOTATION_LOCATION : GR_ANNOTATION_ORIGIN_LOCATION);
@@ -825,7 +838,6 @@ void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_cata
     }
 
     /* Pre-processing: placeholders, sorted spec lists, location annotations. */
-    entity = json_deep_copy(unprocessed);
     file_root = folder_of(strcmp(origin_type, "file") == 0 ? origin_target : location_target);
     {
         placeholder_source source = {catalog, location_type, file_root};
@@ -894,6 +906,8 @@ done:
     free(context.not_allowed);
     json_decref(entity);
     free(ref);
+    free(location_ref);
+    free(origin_ref);
     free(location_type);
     free(location_target);
     free(origin_type);

@@ -70,6 +70,13 @@ typedef struct {
  */
 void gr_catalog__process(gr_catalog *catalog, const json_t *unprocessed, gr_catalog_result *out);
 
+/**
+ * Does what gr_catalog__process() does with an entity it takes over: the
+ * steps change `unprocessed` in place instead of a copy, and the function
+ * releases the caller's reference.
+ */
+void gr_catalog__process_owned(gr_catalog *catalog, json_t *unprocessed, gr_catalog_result *out);
+
 /** Frees a result. NULL-safe. */
 void gr_catalog__result_free(gr_catalog_result *result);
 
