@@ -543,6 +543,23 @@ static void queue_bounds_respected(void **state)
     free(text);
 }
 
+/* A request for more parsing threads than the bound starts the bound's number. */
+static void parse_threads_capped(void **state)
+{
+    char *text = small_documents(200);
+    gr_catalog_yaml_pipeline many = {0, 64, (size_t)1 << 20, GR_CATALOG_YAML_MAX_PARSE_THREADS + 5};
+    outcome serial = read_with(text, strlen(text), NULL, &one_thread, 0);
+    outcome got = read_with(text, strlen(text), NULL, &many, 0);
+
+    (void)state;
+    assert_true(got.stats.threaded);
+    assert_int_equal(got.stats.parse_threads, GR_CATALOG_YAML_MAX_PARSE_THREADS);
+    assert_same_outcome(&serial, &got);
+    outcome_free(&serial);
+    outcome_free(&got);
+    free(text);
+}
+
 static void piece_over_byte_limit_parsed(void **state)
 {
     gr_buf text = GR_BUF_INIT;
@@ -580,6 +597,7 @@ int main(void)
         cmocka_unit_test(large_text_on_parsing_thread),
         cmocka_unit_test(queue_bounds_respected),
         cmocka_unit_test(piece_over_byte_limit_parsed),
+        cmocka_unit_test(parse_threads_capped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
