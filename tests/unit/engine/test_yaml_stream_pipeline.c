@@ -387,6 +387,22 @@ static void limits_crossed_in_later_piece(void **state)
     free(text);
 }
 
+/* When the documents taken so far spend a limit exactly, the next document that charges
+ * anything ends the stream, on the calling thread and on parsing threads alike. */
+static void limit_spent_exactly_stops_next(void **state)
+{
+    const char *text = "---\na: 1\n---\nb: 2\n---\n~\n---\nc: 3\n";
+    gr_yaml_limits limits = {.max_nodes = 6};
+    outcome serial = read_with(text, strlen(text), &limits, &one_thread, 0);
+
+    (void)state;
+    assert_int_equal(serial.rc, GR_ELIMIT);
+    assert_int_equal(serial.documents, 2);
+    assert_int_equal(serial.restarts, 1);
+    assert_pipelines_match(text, &limits, &serial, true);
+    outcome_free(&serial);
+}
+
 /* Returns the calls that gr_yaml_parse() of the whole text gives a recorder. */
 static char *whole_text_calls(const char *text)
 {
@@ -591,6 +607,7 @@ int main(void)
         cmocka_unit_test(lines_match_document_starts),
         cmocka_unit_test(late_failure_reparsed_whole),
         cmocka_unit_test(limits_crossed_in_later_piece),
+        cmocka_unit_test(limit_spent_exactly_stops_next),
         cmocka_unit_test(uncut_text_parsed_whole),
         cmocka_unit_test(empty_text_passes_nothing),
         cmocka_unit_test(small_text_on_calling_thread),

@@ -138,7 +138,7 @@ typedef struct {
     const char *next; /* start of the next piece */
     const char *end;
     gr_yaml_limits limits; /* with the stream limits' defaults filled in */
-    size_t nodes, bytes;   /* charged by the documents made so far */
+    size_t nodes, bytes;   /* charged by the pieces taken so far, in order */
     int line_base;
 } piece_cutter;
 
@@ -157,29 +157,52 @@ static void cutter_init(piece_cutter *cutter, const char *source_name, const cha
         cutter->limits.max_total_scalar_bytes = GR_YAML_DEFAULT_MAX_TOTAL_SCALAR_BYTES;
 }
 
-/* Parses the next piece, of `len` bytes and `lines` line breaks, into *out and charges its
- * documents. Returns GR_OK, or the error of gr_yaml_parse() with nothing stored. */
-static int cutter_parse(piece_cutter *cutter, size_t len, int lines, parsed_piece *out)
+/* Parses `len` bytes at `text` with the stream's limits into *out and counts what its
+ * documents charge to the limits. Returns GR_OK, or the error of gr_yaml_parse(). */
+static int parse_piece(const piece_cutter *cutter, const char *text, size_t len, int line_base,
+                       parsed_piece *out, size_t *nodes, size_t *bytes)
 {
-    gr_yaml_limits piece_limits = cutter->limits;
-    size_t max_nodes = cutter->limits.max_nodes;
-    size_t max_bytes = cutter->limits.max_total_scalar_bytes;
     int rc;
 
-    /* A zero limit means the default, so a spent budget is passed as one unit. */
-    piece_limits.max_nodes = cutter->nodes < max_nodes ? max_nodes - cutter->nodes : 1;
-    piece_limits.max_total_scalar_bytes = cutter->bytes < max_bytes ? max_bytes - cutter->bytes : 1;
     memset(out, 0, sizeof(*out));
-    rc = gr_yaml_parse(cutter->source_name, cutter->next, len, &piece_limits, &out->docs,
-                       &out->count);
-    if (rc != GR_OK)
-        return rc;
-
+    *nodes = 0;
+    *bytes = 0;
+    rc = gr_yaml_parse(cutter->source_name, text, len, &cutter->limits, &out->docs, &out->count);
+    out->line_base = line_base;
+    out->len = len;
     /* Counted before the sink gets the documents, because the sink may change them. */
     for (size_t i = 0; i < out->count; i++)
-        count_values(gr_yaml_doc_root(out->docs[i]), &cutter->nodes, &cutter->bytes);
-    out->line_base = cutter->line_base;
-    out->len = len;
+        count_values(gr_yaml_doc_root(out->docs[i]), nodes, bytes);
+    return rc;
+}
+
+/* Whether documents charging `nodes` and `bytes` more keep the stream within its limits. */
+static bool within_limits(const piece_cutter *cutter, size_t nodes, size_t bytes)
+{
+    return nodes <= cutter->limits.max_nodes - cutter->nodes &&
+           bytes <= cutter->limits.max_total_scalar_bytes - cutter->bytes;
+}
+
+/*
+ * Parses the next piece, of `len` bytes and `lines` line breaks, into *out
+ * and charges its documents. A piece that would take the stream past a
+ * limit fails like a piece that does not parse. Returns GR_OK, or an error
+ * with nothing stored.
+ */
+static int cutter_parse(piece_cutter *cutter, size_t len, int lines, parsed_piece *out)
+{
+    size_t nodes, bytes;
+    int rc = parse_piece(cutter, cutter->next, len, cutter->line_base, out, &nodes, &bytes);
+
+    if (rc == GR_OK && !within_limits(cutter, nodes, bytes))
+        rc = GR_ELIMIT;
+    if (rc != GR_OK) {
+        gr_yaml_docs_free(out->docs, out->count);
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    cutter->nodes += nodes;
+    cutter->bytes += bytes;
     cutter->line_base += lines;
     cutter->next += len;
     return GR_OK;
@@ -223,11 +246,11 @@ static int each_on_caller(piece_cutter *cutter, const char *text, size_t len,
  * bytes of these are the `ahead_` figures that the queue bounds. A slot is
  * reused for the piece `slot_count` numbers later. That piece is cut only
  * after the calling thread passed the old piece and took the next one, so
- * the thread that fills the slot frees the old piece first. Freeing on the parsing
- * threads matters because with glibc 2.36's malloc two threads wait on one
- * arena's lock when one thread frees much of what the other allocates:
- * freed by the calling thread, the benchmark's 47 MB file passed to a sink
- * that does nothing took 2.0 s instead of 1.7 s on a 2-core machine.
+ * the thread that fills the slot frees the old piece first. With glibc
+ * 2.36's malloc, two threads wait on one arena's lock when one thread frees
+ * much of what the other allocates. Freed by the calling thread, the
+ * benchmark's 47 MB file passed to a sink that does nothing took 2.0 s
+ * instead of 1.7 s on a 2-core machine.
  *
  * The limits on values and bytes apply to the stream in order: each
  * thread counts its piece with the stream's limits, and the calling thread
@@ -383,14 +406,17 @@ static void queue_leave(piece_queue *queue)
     pthread_mutex_unlock(&queue->lock);
 }
 
-/* Whether the piece's counts keep the stream within its limits. Called with the lock held. */
+/* Charges the piece's counts to the stream, or returns false when they would take it past a
+ * limit. Called with the lock held; the cutter's counts are the calling thread's here. */
 static bool queue_charge(piece_queue *queue, const piece_slot *slot)
 {
-    const gr_yaml_limits *limits = &queue->cutter->limits;
+    piece_cutter *cutter = queue->cutter;
 
-    queue->nodes += slot->nodes;
-    queue->bytes += slot->bytes;
-    return queue->nodes <= limits->max_nodes && queue->bytes <= limits->max_total_scalar_bytes;
+    if (!within_limits(cutter, slot->nodes, slot->bytes))
+        return false;
+    cutter->nodes += slot->nodes;
+    cutter->bytes += slot->bytes;
+    return true;
 }
 
 /*
@@ -442,21 +468,13 @@ static void queue_stop(piece_queue *queue)
     pthread_mutex_unlock(&queue->lock);
 }
 
-/* Parses one cut piece with the stream's limits and counts what its documents charge. */
+/* Parses one cut piece into *out, marking it failed when it does not parse. */
 static void parse_cut(const piece_cutter *cutter, const piece_cut *cut, piece_slot *out)
 {
-    int rc;
-
     memset(out, 0, sizeof(*out));
-    rc = gr_yaml_parse(cutter->source_name, cut->text, cut->len, &cutter->limits, &out->piece.docs,
-                       &out->piece.count);
+    out->failed = parse_piece(cutter, cut->text, cut->len, cut->line_base, &out->piece, &out->nodes,
+                              &out->bytes) != GR_OK;
     out->ready = true;
-    out->failed = rc != GR_OK;
-    out->piece.line_base = cut->line_base;
-    out->piece.len = cut->len;
-    /* Counted before the sink gets the documents, because the sink may change them. */
-    for (size_t i = 0; i < out->piece.count; i++)
-        count_values(gr_yaml_doc_root(out->piece.docs[i]), &out->nodes, &out->bytes);
 }
 
 /* A parsing thread: cuts and parses pieces into the queue until the text ends, a piece fails
