@@ -14,7 +14,9 @@
  * the orphan annotation when nothing emits it, status.items from processing
  * errors, relations (both directions, sorted by type and target) and
  * metadata.uid/etag. Entities whose final form did not change write nothing
- * but the queue row's removal. Stores whether a row was claimed in *did_work.
+ * but the queue row's removal. While batches come full, each write leases
+ * the next batch, up to GR_CATALOG_STITCH_ROUNDS batches per call. Stores
+ * whether a row was claimed in *did_work.
  */
 int gr_catalog__stitch_batch(gr_catalog *catalog, int64_t due_by, bool *did_work);
 
