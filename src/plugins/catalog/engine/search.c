@@ -405,6 +405,19 @@ static void keep_strings(gr_catalog_search_rows *rows)
     }
 }
 
+/* Returns "relations.TYPE" in the arena. Every relation of every stitched entity makes one, and
+ * gr_arena_printf() took about 1,400 instructions per key in a callgrind profile. */
+static const char *relation_key(gr_arena *arena, const char *type)
+{
+    static const char prefix[] = "relations.";
+    size_t len = strlen(type);
+    char *key = gr_arena_alloc(arena, sizeof(prefix) + len);
+
+    memcpy(key, prefix, sizeof(prefix) - 1);
+    memcpy(key + sizeof(prefix) - 1, type, len + 1);
+    return key;
+}
+
 int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_search_rows *out)
 {
     traversal state = {.ctype = ctype, .arena = gr_arena_new()};
@@ -432,7 +445,7 @@ int gr_catalog__search_rows(const json_t *entity, locale_t ctype, gr_catalog_sea
     json_array_foreach(json_object_get(entity, "relations"), index, relation)
     {
         const char *type = json_string_value(json_object_get(relation, "type"));
-        const char *key = gr_arena_printf(state.arena, "relations.%s", type ? type : "undefined");
+        const char *key = relation_key(state.arena, type ? type : "undefined");
 
         raw_push(&state, key, js_string(state.arena, json_object_get(relation, "targetRef")));
     }
