@@ -274,10 +274,10 @@ static int resolve_float_tag(const char *text, size_t len, gr_yaml__value *out)
 }
 
 /*
- * Whether the core schema could type the text: every null, bool and number
- * literal above is empty or starts with one of these characters. Most
- * scalars of a catalog file are names and refs, so this spares them the
- * literal tests.
+ * Returns whether the core schema could type the text. Every null, bool
+ * and number literal above is empty or starts with one of these
+ * characters. Most scalars of a catalog file are names and refs, so this
+ * spares them the literal tests.
  */
 static int may_be_typed(const char *text, size_t len)
 {

@@ -99,7 +99,7 @@ static void items_free(stitch_item *items, size_t count)
     free(items);
 }
 
-/* Leases a batch in a transaction of its own; nothing is leased on failure. */
+/* Leases a batch in a transaction of its own. On failure nothing stays leased. */
 static int claim(gr_catalog *catalog, int64_t due_by, stitch_item **items_out, size_t *count_out)
 {
     gr_db_conn *conn = NULL;
@@ -866,7 +866,7 @@ static void sort_by_entity(gr_catalog *catalog, stitch_item *items, size_t count
 
 /* The batch that the write of a stitched batch leases for the next round. */
 typedef struct {
-    int64_t due_by; /* lease rows due by this time; 0 leases nothing */
+    int64_t due_by; /* lease rows due by this time, or nothing when 0 */
     stitch_item *items;
     size_t count;
 } next_batch;
@@ -900,7 +900,7 @@ static int write_batch(gr_catalog *catalog, gr_db_conn *conn, const stitch_item 
     return rc;
 }
 
-/* Computes and stores one leased batch; its write also leases `next` when next->due_by is set. */
+/* Computes and stores one leased batch. Its write also leases `next` when next->due_by is set. */
 static int stitch_items(gr_catalog *catalog, stitch_item *items, size_t count, next_batch *next)
 {
     bool *owned = gr_xcalloc(count, sizeof(bool));

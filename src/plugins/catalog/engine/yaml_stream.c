@@ -176,7 +176,7 @@ static int parse_piece(const piece_cutter *cutter, const char *text, size_t len,
     return rc;
 }
 
-/* Whether documents charging `nodes` and `bytes` more keep the stream within its limits. */
+/* Returns whether documents charging `nodes` and `bytes` more keep the stream within its limits. */
 static bool within_limits(const piece_cutter *cutter, size_t nodes, size_t bytes)
 {
     return nodes <= cutter->limits.max_nodes - cutter->nodes &&
@@ -242,7 +242,7 @@ static int each_on_caller(piece_cutter *cutter, const char *text, size_t len,
  * thread takes the pieces in number order, so documents reach the sink in
  * the order of the text whichever thread parsed them.
  *
- * Pieces from `head` to `tail` are cut and not yet taken; the count and
+ * Pieces from `head` to `tail` are cut and not yet taken, and the count and
  * bytes of these are the `ahead_` figures that the queue bounds. A slot is
  * reused for the piece `slot_count` numbers later. That piece is cut only
  * after the calling thread passed the old piece and took the next one, so
@@ -279,7 +279,6 @@ typedef struct {
     size_t head, tail;
     size_t ahead_pieces, ahead_bytes;
     size_t next_bytes;   /* length of the piece a parsing thread waits to cut */
-    size_t nodes, bytes; /* charged by the pieces taken so far */
     int running;         /* parsing threads that have not ended */
     int parsers_waiting;
     bool caller_waiting;
@@ -407,7 +406,7 @@ static void queue_leave(piece_queue *queue)
 }
 
 /* Charges the piece's counts to the stream, or returns false when they would take it past a
- * limit. Called with the lock held; the cutter's counts are the calling thread's here. */
+ * limit. Called with the lock held, which guards the cutter's counts here. */
 static bool queue_charge(piece_queue *queue, const piece_slot *slot)
 {
     piece_cutter *cutter = queue->cutter;
@@ -494,7 +493,7 @@ static void *parse_ahead(void *arg)
     return NULL;
 }
 
-/* Starts up to `count` parsing threads into `threads`; returns how many started. */
+/* Starts up to `count` parsing threads into `threads` and returns how many started. */
 static int start_parsers(piece_queue *queue, pthread_t *threads, int count)
 {
     int started = 0;

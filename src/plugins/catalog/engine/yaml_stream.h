@@ -63,7 +63,8 @@ typedef struct {
  * documents, so memory contains one document, or with parsing threads
  * the few in their queue, instead of the whole stream. The limits on
  * values and scalar bytes still apply to the whole stream, counted on the
- * documents made so far (scalars other than strings count no bytes).
+ * documents taken so far, in order (scalars other than strings count no
+ * bytes).
  * A text with directives ("%YAML"), document end markers ("...") or Unicode
  * line breaks other than CR and LF is parsed whole, because cutting it could
  * change its meaning or its line numbers. When a piece fails, the whole text

@@ -53,10 +53,10 @@ static void check_root_fields(const json_t *entity, gr_model_problems *problems)
 }
 
 /*
- * True when a string or object key under `value` contains a NUL character.
- * The engine checks each entity when its file is read and twice while it
- * is processed, so this walk builds no JSON pointer;
- * report_nul_characters() builds them once a NUL is found. The JSON and
+ * Returns whether a string or object key under `value` contains a NUL
+ * character. The engine checks each entity when its file is read and twice
+ * while it is processed, so this walk builds no JSON pointer. Only
+ * report_nul_characters() builds them, once a NUL is found. The JSON and
  * YAML parsers' depth limits bound the recursion.
  */
 static bool has_nul_character(const json_t *value)
