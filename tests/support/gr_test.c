@@ -498,6 +498,10 @@ static pid_t server_spawn(const gr_test_server *server, const char *cwd,
     return pid;
 }
 
+/* Time a server that answers readiness without logging its bind must keep running to count as
+ * started, in ms. It is an estimate: a server that lost its port exits as soon as its bind fails. */
+#define SERVER_UNLOGGED_READY_MS 2000
+
 /* Returns whether the server's log reports that its port was taken between
  * gr_test_free_port() and its own bind, which parallel tests can cause. */
 static int server_lost_port(const gr_test_server *server)
@@ -513,11 +517,34 @@ static int server_lost_port(const gr_test_server *server)
     return lost;
 }
 
-/* Returns 0 once readiness returns 200, 1 when the server exited because its
- * port was taken, or -1 on any other failure. */
+/* Returns whether the server's log reports that it listens on its own port. */
+static int server_bound_port(const gr_test_server *server)
+{
+    FILE *file = fopen(server->log_path, "r");
+    char *expected = gr_xasprintf("listening on 127.0.0.1 port %d with", server->port);
+    char line[1024];
+    int bound = 0;
+
+    while (file != NULL && !bound && fgets(line, sizeof(line), file) != NULL)
+        bound = strstr(line, expected) != NULL;
+    if (file != NULL)
+        fclose(file);
+    free(expected);
+    return bound;
+}
+
+/*
+ * Returns 0 once readiness returns 200 from this server, 1 when the server
+ * exited because its port was taken, or -1 on any other failure. Another
+ * test's server that took the port first also answers 200, so a 200 counts
+ * once the log shows the bind. A log level above info hides that line, so a
+ * server still running SERVER_UNLOGGED_READY_MS after its first 200 counts
+ * too.
+ */
 static int server_wait_ready(gr_test_server *server, int timeout_ms)
 {
     char *ready_url = gr_xasprintf("%s/.backstage/health/v1/readiness", server->base_url);
+    int answered_ms = 0;
     int rc = -1;
 
     for (int waited = 0; waited < timeout_ms; waited += 20) {
@@ -526,13 +553,17 @@ static int server_wait_ready(gr_test_server *server, int timeout_ms)
         int child_status;
 
         gr_test_output_free(&res);
-        if (status == 200) {
+        if (status == 200 && server_bound_port(server)) {
             rc = 0;
             break;
         }
         if (waitpid(server->pid, &child_status, WNOHANG) == server->pid) {
             server->pid = 0;
             rc = server_lost_port(server) ? 1 : -1;
+            break;
+        }
+        if (status == 200 && (answered_ms += 20) >= SERVER_UNLOGGED_READY_MS) {
+            rc = 0;
             break;
         }
         poll(NULL, 0, 20);
