@@ -498,8 +498,9 @@ static pid_t server_spawn(const gr_test_server *server, const char *cwd,
     return pid;
 }
 
-/* Time a server that answers readiness without logging its bind must keep running to count as
- * started, in ms. It is an estimate: a server that lost its port exits as soon as its bind fails. */
+/* Time a server that returns 200 for readiness without logging its bind must keep running to
+ * count as started, in ms. It is an estimate: a server that lost its port exits as soon as its
+ * bind fails. */
 #define SERVER_UNLOGGED_READY_MS 2000
 
 /* Returns whether the server's log reports that its port was taken between
@@ -536,7 +537,7 @@ static int server_bound_port(const gr_test_server *server)
 /*
  * Returns 0 once readiness returns 200 from this server, 1 when the server
  * exited because its port was taken, or -1 on any other failure. Another
- * test's server that took the port first also answers 200, so a 200 counts
+ * test's server that took the port first also returns 200, so a 200 counts
  * once the log shows the bind. A log level above info hides that line, so a
  * server still running SERVER_UNLOGGED_READY_MS after its first 200 counts
  * too.
