@@ -164,6 +164,56 @@ static void keys_differing_in_case_fail(void **state)
     json_decref(entity);
 }
 
+/* Only the exact special paths are skipped: longer, shorter and nested paths that share their
+ * text keep their rows. */
+static void rows_skip_exact_special_paths(void **state)
+{
+    (void)state;
+    expect_rows("{\"kind\": \"K\", \"statuses\": \"s\", \"attachment\": \"a\","
+                " \"metadata\": {\"name\": \"n\", \"uid\": \"u\", \"etags\": \"e\","
+                "  \"namespaces\": \"x\"},"
+                " \"spec\": {\"status\": \"up\", \"relations\": \"r\"}}",
+                (locale_t)0,
+                "attachment=a|a\n"
+                "kind=K|k\n"
+                "metadata.etags=e|e\n"
+                "metadata.name=n|n\n"
+                "metadata.namespace=~|~\n"
+                "metadata.namespace=default|default\n"
+                "metadata.namespaces=x|x\n"
+                "metadata.uid=u|u\n"
+                "spec.relations=r|r\n"
+                "spec.status=up|up\n"
+                "statuses=s|s\n");
+}
+
+/* Two spellings of a key fail beside a key over the length limit and an array of values that
+ * differ only in case. The message names each key once, in key order. */
+static void case_conflicts_named_in_order(void **state)
+{
+    char long_key[GR_CATALOG_SEARCH_MAX_KEY + 2];
+    char *json;
+    json_t *entity;
+    gr_catalog_search_rows rows = {0};
+
+    (void)state;
+    memset(long_key, 'k', sizeof(long_key) - 1);
+    long_key[sizeof(long_key) - 1] = '\0';
+    json = gr_xasprintf("{\"kind\": \"K\", \"metadata\": {\"name\": \"n\"},"
+                        " \"spec\": {\"%s\": 1, \"Zed\": 1, \"zed\": 1, \"b\": [\"x\", \"X\"],"
+                        " \"Alpha\": 2, \"alpha\": 3}}",
+                        long_key);
+    entity = json_loads(json, 0, NULL);
+    assert_non_null(entity);
+    assert_int_equal(gr_catalog__search_rows(entity, (locale_t)0, &rows), GR_EINVALID);
+    assert_string_equal(gr_error_last(),
+                        "Entity has duplicate keys that vary only in casing, 'spec.alpha', "
+                        "'spec.zed'");
+    assert_int_equal(rows.count, 0);
+    json_decref(entity);
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +223,8 @@ int main(void)
         cmocka_unit_test(rows_lower_unicode),
         cmocka_unit_test(rows_lower_ascii_without_locale),
         cmocka_unit_test(keys_differing_in_case_fail),
+        cmocka_unit_test(rows_skip_exact_special_paths),
+        cmocka_unit_test(case_conflicts_named_in_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
