@@ -200,6 +200,14 @@ gr_db_engine gr_db_dialect(const gr_db *db)
     return db->engine;
 }
 
+void gr_db_writer_usage(gr_db *db, gr_db_writer_stats *out)
+{
+    pthread_mutex_lock(&db->lock);
+    out->held_ms = db->writer_held_ns / 1000000;
+    out->acquisitions = db->writer_acquisitions;
+    pthread_mutex_unlock(&db->lock);
+}
+
 gr_db *gr_db_conn_db(const gr_db_conn *conn)
 {
     return conn->db;
@@ -219,10 +227,13 @@ static struct timespec deadline_after(int ms)
     return ts;
 }
 
+/* Called with db->lock held. */
 static void mark_taken(gr_db_conn *conn)
 {
     conn->in_use = true;
     conn->holder = pthread_self();
+    if (conn->writer)
+        clock_gettime(CLOCK_MONOTONIC, &conn->db->writer_since);
 }
 
 /* Called with db->lock held. */
@@ -287,6 +298,14 @@ static void give_back(gr_db_conn *conn)
     gr_db *db = conn->db;
 
     pthread_mutex_lock(&db->lock);
+    if (conn->writer) {
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        db->writer_held_ns += (int64_t)(now.tv_sec - db->writer_since.tv_sec) * 1000000000 +
+                              (now.tv_nsec - db->writer_since.tv_nsec);
+        db->writer_acquisitions++;
+    }
     conn->in_use = false;
     pthread_cond_broadcast(&db->available);
     pthread_mutex_unlock(&db->lock);

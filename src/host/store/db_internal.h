@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "host/common/error.h"
 #include "host/store/db.h"
@@ -63,8 +64,12 @@ struct gr_db {
     pthread_mutex_t lock;
     pthread_cond_t available; /* signalled when a connection is released */
 
-    /* SQLite only: the one connection that writes. */
+    /* SQLite only: the one connection that writes, and how long it was held: the sum over
+     * released acquisitions, and when the current one began. */
     gr_db_conn *writer;
+    int64_t writer_held_ns;
+    int64_t writer_acquisitions;
+    struct timespec writer_since;
 
     /* SQLite readers, or every PostgreSQL connection. `pool_len` are open,
      * and PostgreSQL opens more on demand up to `pool_max`. */

@@ -615,6 +615,45 @@ static void sqlite_writer_twice_rejected(void **state)
     gr_db_release(second);
 }
 
+/* Only releases of the writer count, with the time it was held. Readers add nothing. */
+static void sqlite_writer_usage_counted(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db_writer_stats before = {0};
+    gr_db_writer_stats after = {0};
+    struct timespec write_pause = {0, 30 * 1000000L};
+    struct timespec read_pause = {0, 200 * 1000000L};
+    gr_db_conn *conn = NULL;
+
+    gr_db_writer_usage(fixture->db, &before);
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_WRITE, &conn));
+    nanosleep(&write_pause, NULL);
+    gr_db_release(conn);
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_READ, &conn));
+    nanosleep(&read_pause, NULL);
+    gr_db_release(conn);
+    gr_db_writer_usage(fixture->db, &after);
+
+    assert_int_equal(after.acquisitions, before.acquisitions + 1);
+    assert_true(after.held_ms >= before.held_ms + 30);
+    assert_true(after.held_ms < before.held_ms + 200);
+}
+
+/* PostgreSQL has no single writer: its figures stay 0. */
+static void pg_writer_usage_zero(void **state)
+{
+    db_fixture *fixture = *state;
+    gr_db_writer_stats usage = {-1, -1};
+    gr_db_conn *conn = NULL;
+
+    assert_ok(gr_db_acquire(fixture->db, GR_DB_WRITE, &conn));
+    gr_db_release(conn);
+    gr_db_writer_usage(fixture->db, &usage);
+
+    assert_int_equal(usage.held_ms, 0);
+    assert_int_equal(usage.acquisitions, 0);
+}
+
 static void sqlite_file_settings(void **state)
 {
     db_fixture *fixture = *state;
@@ -762,11 +801,13 @@ int main(void)
         DB_TEST_BOTH(release_resets_open_statement),
         DB_TEST_SQLITE(sqlite_reader_rejects_writes),
         DB_TEST_SQLITE(sqlite_writer_twice_rejected),
+        DB_TEST_SQLITE(sqlite_writer_usage_counted),
         DB_TEST_SQLITE(sqlite_file_settings),
         cmocka_unit_test(sqlite_memory_database),
         cmocka_unit_test(open_rejects_bad_options),
         DB_TEST_PG(pg_reconnects_after_lost_connection),
         DB_TEST_PG(pg_pool_waits_for_free_connection),
+        DB_TEST_PG(pg_writer_usage_zero),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
