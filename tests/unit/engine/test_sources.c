@@ -421,6 +421,74 @@ static void file_placeholder_reads_url(void **state)
     free(api);
 }
 
+/* Returns the YAML of component `name`, whose description is read from the file `text`. */
+static char *described_component(const char *name, const char *text)
+{
+    return gr_xasprintf("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                        "  name: %s\n  description:\n    $text: %s\nspec:\n  type: service\n"
+                        "  lifecycle: production\n  owner: team\n",
+                        name, text);
+}
+
+static void write_described(engine_fixture *fixture, const char *file, const char *name,
+                            const char *text)
+{
+    char *yaml = described_component(name, text);
+
+    engine_write(fixture, file, yaml);
+    free(yaml);
+}
+
+static void expect_description(engine_fixture *fixture, const char *ref, const char *expected)
+{
+    json_t *entity = engine_final(fixture, ref);
+
+    assert_non_null(entity);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(entity, "metadata"),
+                                                          "description")),
+                        expected);
+    json_decref(entity);
+}
+
+/*
+ * File placeholders read in the folder that a glob location names before
+ * its pattern. A file that a Location entity points at outside its origin's
+ * folder reads next to itself. Reads that leave both folders fail.
+ */
+static void file_placeholders_follow_location(void **state)
+{
+    engine_fixture *fixture = *state;
+    char *errors;
+
+    write_described(fixture, "services/a/catalog-info.yaml", "svc-a", "./README.txt");
+    write_described(fixture, "services/b/catalog-info.yaml", "svc-b", "../a/README.txt");
+    write_described(fixture, "services/c/catalog-info.yaml", "svc-c", "../../outside.txt");
+    engine_write(fixture, "services/a/README.txt", "service a");
+    engine_write(fixture, "outside.txt", "outside");
+    engine_write(fixture, "loc/all.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\n"
+                 "spec:\n  targets:\n    - ../sib/catalog-info.yaml\n");
+    write_described(fixture, "sib/catalog-info.yaml", "sibling", "./d.txt");
+    engine_write(fixture, "sib/d.txt", "next to the sibling");
+    engine_start(fixture, "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"Location\"]}],"
+                          " \"locations\": [{\"type\": \"file\", \"target\": "
+                          "\"@DIR@/services/*/catalog-info.yaml\"},"
+                          " {\"type\": \"file\", \"target\": \"@DIR@/loc/all.yaml\"}]}}");
+    engine_idle(fixture);
+
+    expect_description(fixture, "component:default/svc-a", "service a");
+    expect_description(fixture, "component:default/svc-b", "service a");
+    expect_description(fixture, "component:default/sibling", "next to the sibling");
+    assert_false(engine_exists(fixture, "component:default/svc-c"));
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state "
+                         "WHERE entity_ref = 'component:default/svc-c'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "leaves the root folder"));
+    free(errors);
+}
+
 typedef struct {
     gr_catalog *catalog;
     char **ids;
@@ -562,6 +630,7 @@ int main(void)
         ENGINE_TEST_SQLITE(git_relative_path_keeps_ref),
         ENGINE_TEST_SQLITE(url_through_github_integration),
         ENGINE_TEST_SQLITE(file_placeholder_reads_url),
+        ENGINE_TEST_SQLITE(file_placeholders_follow_location),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
         cmocka_unit_test(file_targets_normalized),
     };

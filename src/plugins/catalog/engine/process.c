@@ -784,6 +784,53 @@ static char *folder_of(const char *path)
     return slash && slash != path ? gr_xstrndup(path, (size_t)(slash - path)) : gr_xstrdup("/");
 }
 
+/* Returns the folder of a file target before its first path segment with a glob pattern, or the
+ * target's own folder when it has no pattern. */
+static char *glob_base(const char *target)
+{
+    size_t plain = strcspn(target, "*?[{");
+    char *head;
+    char *base;
+
+    if (target[plain] == '\0')
+        return folder_of(target);
+    head = gr_xstrndup(target, plain);
+    base = folder_of(head);
+    free(head);
+    return base;
+}
+
+/* Returns whether `path` lies in `folder`, comparing the text of both. */
+static bool path_in_folder(const char *path, const char *folder)
+{
+    size_t len = strlen(folder);
+
+    if (strcmp(folder, "/") == 0)
+        return path[0] == '/';
+    return strncmp(path, folder, len) == 0 && path[len] == '/';
+}
+
+/*
+ * Returns the folder that the file placeholders of an entity may read. That
+ * is the folder its origin file location names (before any glob segment)
+ * when the entity's own file lies in it. A Location entity may point at
+ * files outside that folder, and the placeholders of those files read their
+ * own folder. Placeholders of other location types read no files here.
+ */
+static char *placeholder_root(const char *origin_type, const char *origin_target,
+                              const char *location_type, const char *location_target)
+{
+    char *base;
+
+    if (strcmp(origin_type, "file") != 0)
+        return folder_of(location_target);
+    base = glob_base(origin_target);
+    if (strcmp(location_type, "file") != 0 || path_in_folder(location_target, base))
+        return base;
+    free(base);
+    return folder_of(location_target);
+}
+
 /* Returns a copy of the string annotation `key` of `entity`, or NULL. */
 static char *annotation_dup(const json_t *entity, const char *key)
 {
@@ -838,7 +885,7 @@ void gr_catalog__process_owned(gr_catalog *catalog, json_t *unprocessed, gr_cata
     }
 
     /* Pre-processing: placeholders, sorted spec lists, location annotations. */
-    file_root = folder_of(strcmp(origin_type, "file") == 0 ? origin_target : location_target);
+    file_root = placeholder_root(origin_type, origin_target, location_type, location_target);
     {
         placeholder_source source = {catalog, location_type, file_root};
         gr_model_placeholder_reader reader = {placeholder_read, &source, location_target};
