@@ -471,6 +471,18 @@ static void entity_routes(void **state)
     res = call(fixture, "POST", "/refresh", "{}");
     assert_error(&res, 400, "InputError", "request/body must have required property 'entityRef'");
     gr_test_output_free(&res);
+    res = call(fixture, "POST", "/refresh",
+               "{\"entityRef\":\"component:default/shop\",\"extra\":1}");
+    assert_error(&res, 400, "InputError", "request/body must NOT have additional properties");
+    gr_test_output_free(&res);
+    res = call(fixture, "POST", "/refresh",
+               "{\"entityRef\":\"component:default/shop\",\"authorizationToken\":1}");
+    assert_error(&res, 400, "InputError", "request/body/authorizationToken must be string");
+    gr_test_output_free(&res);
+    res = call(fixture, "POST", "/refresh",
+               "{\"entityRef\":\"component:default/shop\",\"authorizationToken\":\"t\"}");
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
 
     res = call(fixture, "GET", "/entities/by-name/component/default/shop", NULL);
     body = body_of(&res);

@@ -66,6 +66,25 @@ static int check_entity_ref(gr_request *req, const struct gr_catalog_api *api,
     return rc;
 }
 
+/* Checks a refresh body as Backstage's schema does: entityRef, and an optional
+ * authorizationToken, both strings, and no other member. */
+static int refresh_input(const json_t *body)
+{
+    const char *key;
+    json_t *value;
+
+    if (!json_is_string(json_object_get(body, "entityRef")))
+        return gr_error_set(GR_EINVALID, "request/body must have required property 'entityRef'");
+    json_object_foreach((json_t *)body, key, value)
+    {
+        if (strcmp(key, "authorizationToken") == 0 && !json_is_string(value))
+            return gr_error_set(GR_EINVALID, "request/body/authorizationToken must be string");
+        if (strcmp(key, "entityRef") != 0 && strcmp(key, "authorizationToken") != 0)
+            return gr_error_set(GR_EINVALID, "request/body must NOT have additional properties");
+    }
+    return GR_OK;
+}
+
 static int refresh_post(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
@@ -79,8 +98,7 @@ static int refresh_post(gr_request *req, gr_response *res, void *payload)
     if (rc != GR_OK)
         return rc;
     ref = json_object_get(body, "entityRef");
-    if (!json_is_string(ref))
-        rc = gr_error_set(GR_EINVALID, "request/body must have required property 'entityRef'");
+    rc = refresh_input(body);
     if (rc == GR_OK)
         rc = check_entity_ref(req, api, "catalog.entity.refresh", json_string_value(ref));
     if (rc == GR_OK)
