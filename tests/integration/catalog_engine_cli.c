@@ -135,11 +135,45 @@ static void usage_errors(void **state)
     assert_int_equal(run(gr_catalog_cli_export, bad_option), 2);
 }
 
+/* The binary names the SQLite database it writes, on stderr, and keeps the location on the first
+ * line of stdout. One failed entity is counted in the singular. */
+static void import_names_database(void **state)
+{
+    char *dir = gr_test_tmpdir("catalog-cli-db");
+    char *config_path = gr_xasprintf("%s/app-config.yaml", dir);
+    char *config = gr_xasprintf("backend:\n  database:\n    client: better-sqlite3\n"
+                                "    connection: %s/named.sqlite\n",
+                                dir);
+    char *target = gr_xasprintf("%s/repo/catalog-info.yaml", dir);
+    char *expected = gr_xasprintf("greenroom catalog import: SQLite database %s/named.sqlite\n",
+                                  dir);
+    const char *argv[] = {"catalog", "import", target, "--config", config_path, NULL};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    gr_test_write_file(dir, "repo/catalog-info.yaml", catalog_info);
+    gr_test_write_file(dir, "repo/components.yaml", components);
+    res = gr_test_run(dir, argv);
+
+    assert_int_equal(res.status, 1);
+    assert_non_null(strstr(res.err, expected));
+    assert_true(strncmp(res.out, "location ", 9) == 0);
+    assert_non_null(strstr(res.out, "this location: 1 entity with processing errors;"));
+    gr_test_output_free(&res);
+    free(dir);
+    free(config_path);
+    free(config);
+    free(target);
+    free(expected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(import_then_export),
         cmocka_unit_test(usage_errors),
+        cmocka_unit_test(import_names_database),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

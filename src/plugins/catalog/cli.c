@@ -106,6 +106,11 @@ int gr_catalog_cli_open(const char *command, int argc, char **argv, gr_config **
                 gr_error_last());
         goto done;
     }
+    /* Without --config, the commands use the default database, which is not the one a
+     * configured server reads: naming it shows where the entities went. A PostgreSQL
+     * connection string may hold a password, so only SQLite paths are shown. */
+    if (gr_db_dialect(db) == GR_DB_SQLITE)
+        fprintf(stderr, "greenroom catalog %s: SQLite database %s\n", command, options.path);
     *config_out = config;
     *db_out = db;
     config = NULL;

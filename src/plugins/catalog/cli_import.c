@@ -196,9 +196,10 @@ int gr_catalog_cli_import(int argc, char **argv)
         goto done;
     }
     print_errors(errors);
-    printf("this location: %zu entities with processing errors; whole catalog: %lld entities "
+    printf("this location: %zu %s with processing errors; whole catalog: %lld entities "
            "read, %lld of them stitched\n",
-           json_array_size(errors), (long long)counts.entities, (long long)counts.final);
+           json_array_size(errors), json_array_size(errors) == 1 ? "entity" : "entities",
+           (long long)counts.entities, (long long)counts.final);
     status = json_array_size(errors) > 0 ? 1 : 0;
     if (status != 0)
         fprintf(stderr,
