@@ -63,6 +63,8 @@ static int signin_page(gr_request *req, gr_response *res, void *payload)
     if (strcmp(redirect, "/") != 0)
         gr_ui__page_put(&page, "returnTo", json_string(redirect));
     gr_ui__page_put(&page, "nav", json_array());
+    /* The header's sign-in link would lead to this page again, inside its own redirect. */
+    gr_ui__page_put(&page, "signinPage", json_true());
     if ((error = gr_ui_page_render(&page, 200, "signin", "Sign in")) < 0)
         return gr_ui__page_error(&page, error);
     return 0;

@@ -99,6 +99,7 @@ static void signin_lists_providers(void **state)
     assert_non_null(strstr(res.out, "Sign in with a guest account"));
     assert_non_null(strstr(res.out, "<code>/catalog?x=1</code>"));
     assert_null(strstr(res.out, "class=\"nav-list\"><li>"));
+    assert_null(strstr(res.out, "class=\"user-link\""));
     gr_test_output_free(&res);
 
     /* The auth plugin's page is the same page. */
