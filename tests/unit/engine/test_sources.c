@@ -92,16 +92,28 @@ static void git_missing_ref_is_error(void **state)
     char *errors;
 
     gr_test_write_file(repo, ".keep", "");
+    gr_test_write_file(repo, "services/orders/catalog-info.yaml", "");
     run_in(repo, "git init -q -b main . && git config user.email t@example.com && "
                  "git config user.name test && git add -A && git commit -q -m init");
     config = gr_xasprintf("{\"catalog\": {\"locations\": [{\"type\": \"git\", \"target\": "
-                          "\"%s?ref=nope&path=catalog-info.yaml\"}]}}",
-                          repo);
+                          "\"%s?ref=nope&path=catalog-info.yaml\"}, {\"type\": \"git\", "
+                          "\"target\": \"%s?ref=main&path=services/orders\"}]}}",
+                          repo, repo);
     engine_start(fixture, config);
     engine_idle(fixture);
-    errors = engine_text(fixture, "SELECT errors FROM catalog_refresh_state", NULL);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%nope%'",
+                         NULL);
     assert_non_null(errors);
     assert_non_null(strstr(errors, "ref 'nope' does not exist"));
+    free(errors);
+    /* A folder is named as one, with what to write instead. */
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%orders%'",
+                         NULL);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "services/orders is a folder at ref 'main', not a file; name "
+                                   "a file, or a glob such as services/orders/*.yaml"));
     free(errors);
     free(config);
     free(repo);

@@ -215,9 +215,20 @@ int gr_catalog__read_git(const gr_catalog_settings *settings, const char *text,
                               target.path, target.ref ? target.ref : "HEAD");
         goto done;
     }
-    if (git_tree_entry_bypath(&entry, tree, target.path) != 0 ||
-        git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+    if (git_tree_entry_bypath(&entry, tree, target.path) != 0) {
         rc = gr_error_set(GR_ENOTFOUND, "git %s: %s does not exist at ref '%s'", target.repo,
+                          target.path, target.ref ? target.ref : "HEAD");
+        goto done;
+    }
+    if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) {
+        rc = gr_error_set(GR_ENOTFOUND,
+                          "git %s: %s is a folder at ref '%s', not a file; name a file, or "
+                          "a glob such as %s/*.yaml",
+                          target.repo, target.path, target.ref ? target.ref : "HEAD", target.path);
+        goto done;
+    }
+    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+        rc = gr_error_set(GR_ENOTFOUND, "git %s: %s is not a file at ref '%s'", target.repo,
                           target.path, target.ref ? target.ref : "HEAD");
         goto done;
     }
