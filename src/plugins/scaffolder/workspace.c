@@ -299,7 +299,7 @@ void gr_scaffolder_entries_free(gr_scaffolder_entries *entries)
 
 int gr_scaffolder_read_file(const char *path, size_t max_bytes, gr_buf *out)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     char chunk[65536];
     ssize_t n;

@@ -101,7 +101,7 @@ void gr_techdocs_paths_free(gr_techdocs_paths *paths)
 
 int gr_techdocs_read_file(const char *path, size_t max, unsigned char **data, size_t *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     unsigned char *buffer = NULL;
     size_t done = 0;

@@ -6,9 +6,12 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plugins/catalog/engine/settings.h"
@@ -501,6 +504,123 @@ static void file_placeholders_follow_location(void **state)
     free(errors);
 }
 
+/* Makes a named pipe `name` in the fixture's folder. */
+static void make_fifo(const engine_fixture *fixture, const char *name)
+{
+    char *path = gr_xasprintf("%s/%s", fixture->dir, name);
+
+    assert_int_equal(mkfifo(path, 0600), 0);
+    free(path);
+}
+
+/* The named pipes of a test, and a watchdog that ends reads still waiting on them. */
+typedef struct {
+    const engine_fixture *fixture;
+    const char *const *names;
+    size_t count;
+    pthread_mutex_t lock;
+    pthread_cond_t done_changed;
+    bool done;
+    bool released; /* the watchdog had to release the pipes */
+} fifo_watch;
+
+/* Opens each pipe as a writer, which ends a read that waits in open(), removes it so that no
+ * later read waits again, and closes it, which ends a read that waits for data. */
+static void release_fifos(const fifo_watch *watch)
+{
+    int fds[8];
+
+    for (size_t i = 0; i < watch->count && i < 8; i++) {
+        char *path = gr_xasprintf("%s/%s", watch->fixture->dir, watch->names[i]);
+
+        fds[i] = open(path, O_RDWR | O_NONBLOCK);
+        unlink(path);
+        free(path);
+    }
+    for (size_t i = 0; i < watch->count && i < 8; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+    }
+}
+
+/* Releases the pipes when the test has not finished within 20 s, so that a read that blocks
+ * fails the test instead of hanging it. */
+static void *fifo_watchdog(void *arg)
+{
+    fifo_watch *watch = arg;
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 20;
+    pthread_mutex_lock(&watch->lock);
+    while (!watch->done) {
+        if (pthread_cond_timedwait(&watch->done_changed, &watch->lock, &until) != 0)
+            break;
+    }
+    watch->released = !watch->done;
+    pthread_mutex_unlock(&watch->lock);
+    if (watch->released)
+        release_fifos(watch);
+    return NULL;
+}
+
+/* Expects the stored errors that mention `where` to contain `text`. */
+static void expect_error(engine_fixture *fixture, const char *where, const char *text)
+{
+    char *pattern = gr_xasprintf("%%%s%%", where);
+    char *errors = engine_text(fixture,
+                               "SELECT errors FROM catalog_refresh_state WHERE errors LIKE ?",
+                               pattern);
+
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, text));
+    free(errors);
+    free(pattern);
+}
+
+/*
+ * A named pipe as a location target, as the target of a Location entity or
+ * as a placeholder's file fails at once as not a regular file. Opening one
+ * for reading would wait for a writer and hold a worker forever.
+ */
+static void named_pipes_fail_at_once(void **state)
+{
+    engine_fixture *fixture = *state;
+    static const char *const pipes[] = {"pipe.yaml", "pipe2.yaml", "pipe3.txt"};
+    fifo_watch watch = {.fixture = fixture, .names = pipes, .count = 3};
+    pthread_t watchdog;
+    int rc;
+
+    for (size_t i = 0; i < 3; i++)
+        make_fifo(fixture, pipes[i]);
+    engine_write(fixture, "loc.yaml",
+                 "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\n"
+                 "spec:\n  targets:\n    - ./pipe2.yaml\n");
+    write_described(fixture, "comp.yaml", "comp", "./pipe3.txt");
+    pthread_mutex_init(&watch.lock, NULL);
+    pthread_cond_init(&watch.done_changed, NULL);
+    assert_int_equal(pthread_create(&watchdog, NULL, fifo_watchdog, &watch), 0);
+    engine_start(fixture, "{\"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"Location\"]}],"
+                          " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/pipe.yaml\"},"
+                          " {\"type\": \"file\", \"target\": \"@DIR@/loc.yaml\"},"
+                          " {\"type\": \"file\", \"target\": \"@DIR@/comp.yaml\"}]}}");
+    rc = gr_catalog_wait_idle(fixture->catalog, ENGINE_IDLE_TIMEOUT_MS);
+    pthread_mutex_lock(&watch.lock);
+    watch.done = true;
+    pthread_cond_signal(&watch.done_changed);
+    pthread_mutex_unlock(&watch.lock);
+    pthread_join(watchdog, NULL);
+    pthread_cond_destroy(&watch.done_changed);
+    pthread_mutex_destroy(&watch.lock);
+
+    assert_false(watch.released);
+    assert_int_equal(rc, GR_OK);
+    expect_error(fixture, "pipe.yaml", "pipe.yaml is not a regular file");
+    expect_error(fixture, "pipe2.yaml", "pipe2.yaml is not a regular file");
+    expect_error(fixture, "pipe3.txt", "is not a regular file");
+    assert_false(engine_exists(fixture, "component:default/comp"));
+}
+
 typedef struct {
     gr_catalog *catalog;
     char **ids;
@@ -643,6 +763,7 @@ int main(void)
         ENGINE_TEST_SQLITE(url_through_github_integration),
         ENGINE_TEST_SQLITE(file_placeholder_reads_url),
         ENGINE_TEST_SQLITE(file_placeholders_follow_location),
+        ENGINE_TEST_SQLITE(named_pipes_fail_at_once),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
         cmocka_unit_test(file_targets_normalized),
     };

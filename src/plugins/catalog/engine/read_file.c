@@ -2,11 +2,13 @@
 /* The `file` location reader: one path, or every file a glob matches. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,18 +21,28 @@
 /* Maximum folder depth a glob walks below its fixed prefix. */
 #define GLOB_MAX_DEPTH 32
 
-/* Reads a whole regular file of at most `max` bytes. */
+/*
+ * Reads a whole regular file of at most `max` bytes. The file is opened
+ * without blocking, because opening a named pipe for reading waits for a
+ * writer: a catalog file that names one would hold a worker forever. A
+ * regular file reads the same either way.
+ */
 static int read_whole(const char *path, size_t max, char **data_out, size_t *len_out)
 {
-    FILE *file = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *file = fd >= 0 ? fdopen(fd, "rb") : NULL;
     struct stat st;
     char *data = NULL;
     size_t len;
     int rc = GR_OK;
 
-    if (file == NULL)
-        return gr_error_set(errno == ENOENT || errno == ENOTDIR ? GR_ENOTFOUND : GR_EBACKEND,
-                            "file %s could not be read: %s", path, strerror(errno));
+    if (file == NULL) {
+        rc = gr_error_set(errno == ENOENT || errno == ENOTDIR ? GR_ENOTFOUND : GR_EBACKEND,
+                          "file %s could not be read: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
     if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = gr_error_set(GR_EINVALID, "file %s is not a regular file", path);
         goto done;

@@ -304,7 +304,7 @@ static int read_regular_file(const char *path, const char *target, char **text_o
     struct stat info;
     char *text = NULL;
     size_t got = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     int rc = GR_OK;
 
     if (fd < 0)

@@ -109,7 +109,7 @@ static void report_add(gr_techdocs_report *report, gr_techdocs_warning_kind kind
  * does not change while it is read. */
 static int read_file(const char *path, size_t max, char **out, size_t *len_out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat info;
     char *data = NULL;
     size_t cap;
@@ -122,6 +122,10 @@ static int read_file(const char *path, size_t max, char **out, size_t *len_out)
                             path, strerror(errno));
     if (fstat(fd, &info) != 0) {
         rc = gr_error_set(GR_EBACKEND, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        rc = gr_error_set(GR_EINVALID, "%s: not a regular file", path);
         goto done;
     }
     /* One byte more than the size, so that a read that fills less is the end. */
@@ -548,7 +552,7 @@ static int search_write_entries(site *s, const gr_buf *entries)
 /* Feeds the file at `path` to the site digest, after its name `rel_path`. */
 static int digest_file(site *s, const char *rel_path, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     size_t chunk_size = SEARCH_WRITE_BYTES;
     char *chunk;
     ssize_t got;
