@@ -1478,6 +1478,31 @@ static void full_batch_claims_next_ahead(void **state)
 }
 
 
+/* A full batch whose write finds no more due rows leaves nothing claimed ahead, not even an
+ * empty array that the next full batch would overwrite. */
+static void empty_claim_ahead_holds_nothing(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_catalog_claimed ahead = {0};
+    bool did_work = false;
+
+    /* The group and the components fill exactly one batch. */
+    write_bulk(fixture, GR_CATALOG_PROCESS_BATCH - 1);
+    fixture->catalog = engine_open(fixture, config_bulk, "test-instance");
+
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &ahead, &did_work), GR_OK);
+    assert_int_equal(gr_catalog__work_once(fixture->catalog, &ahead, &did_work), GR_OK);
+    assert_true(did_work);
+
+    assert_int_equal(ahead.count, 0);
+    assert_null(ahead.items);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT COUNT(*) FROM catalog_refresh_state "
+                                  "WHERE processed_entity IS NOT NULL",
+                                  NULL),
+                     GR_CATALOG_PROCESS_BATCH + 1);
+}
+
 /* Writes bulk.yaml with `count` Components of about 4 KiB each; `marker` ends the description
  * of the last one. */
 static void write_large_bulk(engine_fixture *fixture, int count, const char *marker)
@@ -1599,6 +1624,7 @@ int main(void)
         ENGINE_TEST_SQLITE(relations_index_built_before_delete),
         ENGINE_TEST_SQLITE(relations_index_built_before_location_removal),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
+        ENGINE_TEST_BOTH(empty_claim_ahead_holds_nothing),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,
          engine_teardown, (void *)&db_fixture_pg},

@@ -247,6 +247,12 @@ static int claim_in_transaction(gr_catalog *catalog, gr_db_conn *conn, int limit
     }
     gr_db_finalize(stmt);
     rc = rc == GR_DB_DONE ? GR_OK : rc;
+    if (count == 0) {
+        /* Nothing claimed: no array either, which a caller keeping only claimed rows
+         * would never free. */
+        free(items);
+        items = NULL;
+    }
 
     /* One due time for the whole batch: its rows then stay together in the index on
      * next_update_at, where a time drawn per row scattered them over every page of it, each
