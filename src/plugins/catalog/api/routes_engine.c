@@ -73,8 +73,10 @@ static int refresh_input(const json_t *body)
     const char *key;
     json_t *value;
 
-    if (!json_is_string(json_object_get(body, "entityRef")))
+    if (json_object_get(body, "entityRef") == NULL)
         return gr_error_set(GR_EINVALID, "request/body must have required property 'entityRef'");
+    if (!json_is_string(json_object_get(body, "entityRef")))
+        return gr_error_set(GR_EINVALID, "request/body/entityRef must be string");
     json_object_foreach((json_t *)body, key, value)
     {
         if (strcmp(key, "authorizationToken") == 0 && !json_is_string(value))
