@@ -26,7 +26,7 @@
  * defaults because one location file may hold a whole catalog (the
  * benchmark reads 100,000 entities from one file).
  */
-/* TODO: no limit applies per document, so one entity can take most of the values; a 40 MB
+/* TODO: no limit applies per document, so one entity can take most of the values. A 40 MB
  * file of one entity with 20 million values peaked at 3.2 GB of resident memory. */
 #define CATALOG_YAML_MAX_NODES ((size_t)32 << 20)
 #define CATALOG_YAML_MAX_SCALAR_BYTES_TOTAL ((size_t)512 << 20)
