@@ -47,6 +47,9 @@ typedef struct {
     size_t max_depth;
     size_t max_scalar_bytes;
     size_t max_alias_count;
+    /* Maximum number of values per document, counting alias copies; 0 leaves documents
+     * limited by max_nodes only. It bounds the memory of one document of a long stream. */
+    size_t max_document_nodes;
     /* Nonzero makes `<<` an ordinary key. Merge keys (YAML 1.1 merge) are on by
      * default here, while Backstage's catalog turns them on only with its
      * enableYamlMerge option. */

@@ -97,6 +97,7 @@ typedef struct {
     size_t len;
     yaml_parser_t parser;
     size_t nodes, bytes;
+    size_t document_nodes_at_start; /* `nodes` when the current document began */
     /* The document being built. */
     gr_arena *arena;
     frame *frames;
@@ -159,6 +160,12 @@ static int charge(stream_loader *loader, yaml_mark_t mark, size_t nodes, size_t 
                        "the text makes more than %zu values, counting each alias copy; "
                        "split the file or use fewer aliases (this limit stops alias bombs)",
                        loader->limits.max_nodes);
+    if (loader->limits.max_document_nodes > 0 &&
+        loader->nodes - loader->document_nodes_at_start > loader->limits.max_document_nodes)
+        return fail_at(loader, GR_ELIMIT, mark,
+                       "the document makes more than %zu values, counting each alias copy; "
+                       "split it into smaller documents",
+                       loader->limits.max_document_nodes);
     if (loader->bytes > loader->limits.max_total_scalar_bytes)
         return fail_at(loader, GR_ELIMIT, mark,
                        "the text makes more than %zu bytes of scalars, counting each alias "
@@ -762,6 +769,7 @@ static void on_document_start(stream_loader *loader, yaml_event_t *event)
 {
     loader->arena = gr_arena_new();
     loader->doc_line = (int)event->start_mark.line + 1;
+    loader->document_nodes_at_start = loader->nodes;
     loader->root_is_empty = 0;
 }
 

@@ -25,6 +25,11 @@
 /* Sizes that cross the catalog's own limits (32 Mi values, 512 MiB of scalars). */
 #define CATALOG_COPIES 100
 #define CATALOG_NODE_ITEMS 340000
+/* 19 documents of 300,000 items and 5 copies count 34.2 million values, each document under
+ * 2 Mi. */
+#define CATALOG_DOCUMENTS 19
+#define DOCUMENT_NODE_ITEMS 300000
+#define DOCUMENT_COPIES 5
 #define CATALOG_SCALAR_BYTES ((size_t)3 << 20)
 
 static const char chain_config[] =
@@ -272,21 +277,49 @@ static char *errors_text(engine_fixture *fixture)
     return text;
 }
 
-/* The anchored array is in the entity once, and each merge copy of it is
- * counted and then dropped, so the count passes 32 Mi values while the
- * memory in use stays near one copy. */
+/* The anchored array is in each entity once, and each merge copy of it is
+ * counted and then dropped, so the count passes 32 Mi values over the file's
+ * documents while the memory in use stays near one copy. The document end
+ * markers make the file parse whole, so that the parser counts the copies of
+ * every document against the file's limit. */
 static void yaml_nodes_over_catalog_max_rejected(void **state)
 {
     engine_fixture *fixture = *state;
     gr_buf yaml = GR_BUF_INIT;
     char *errors;
 
-    write_values_yaml(&yaml, "too-many-values", CATALOG_NODE_ITEMS, CATALOG_COPIES);
+    for (int i = 0; i < CATALOG_DOCUMENTS; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "too-many-values-%d", i);
+        if (i > 0)
+            gr_buf_puts(&yaml, "...\n---\n");
+        write_values_yaml(&yaml, name, DOCUMENT_NODE_ITEMS, DOCUMENT_COPIES);
+    }
 
     assert_int_equal(ingest_file(fixture, "values.yaml", gr_buf_cstr(&yaml)), 1);
-    assert_false(engine_exists(fixture, "component:default/too-many-values"));
+    assert_false(engine_exists(fixture, "component:default/too-many-values-0"));
     errors = errors_text(fixture);
     assert_non_null(strstr(errors, "more than 33554432 values"));
+    free(errors);
+    gr_buf_free(&yaml);
+}
+
+/* One document past 2 Mi values fails the file, though the file stays under its own limit. */
+static void yaml_document_nodes_over_catalog_max_rejected(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_buf yaml = GR_BUF_INIT;
+    char *errors;
+
+    gr_buf_printf(&yaml, component_head, "small");
+    gr_buf_puts(&yaml, "---\n");
+    write_values_yaml(&yaml, "one-large-entity", CATALOG_NODE_ITEMS, 7);
+
+    assert_int_equal(ingest_file(fixture, "values.yaml", gr_buf_cstr(&yaml)), 1);
+    assert_false(engine_exists(fixture, "component:default/one-large-entity"));
+    errors = errors_text(fixture);
+    assert_non_null(strstr(errors, "the document makes more than 2097152 values"));
     free(errors);
     gr_buf_free(&yaml);
 }
@@ -322,6 +355,7 @@ int main(void)
         ENGINE_TEST_SQLITE(yaml_nodes_over_default_accepted),
         ENGINE_TEST_SQLITE(yaml_scalar_bytes_over_default_accepted),
         ENGINE_TEST_SQLITE(yaml_nodes_over_catalog_max_rejected),
+        ENGINE_TEST_SQLITE(yaml_document_nodes_over_catalog_max_rejected),
         ENGINE_TEST_SQLITE(yaml_scalar_bytes_over_catalog_max_rejected),
     };
 

@@ -37,6 +37,27 @@ static void nodes_over_max_rejected(void **state)
     assert_non_null(strstr(gr_error_last(), "the text makes more than 4 values"));
 }
 
+/* A document limit counts each document of a stream on its own. */
+static void document_nodes_over_max_rejected(void **state)
+{
+    static const char fits[] = "[1, 2, 3]\n---\n[4, 5, 6]\n";
+    static const char over[] = "[1, 2, 3]\n---\n[4, 5, 6, 7]\n";
+    gr_yaml_limits limits = {.max_document_nodes = 4};
+    gr_yaml_doc **docs = NULL;
+    size_t count = 0;
+
+    (void)state;
+    assert_int_equal(gr_yaml_parse("test.yaml", fits, strlen(fits), &limits, &docs, &count),
+                     GR_OK);
+    assert_int_equal(count, 2);
+    gr_yaml_docs_free(docs, count);
+
+    assert_int_equal(gr_yaml_parse("test.yaml", over, strlen(over), &limits, &docs, &count),
+                     GR_ELIMIT);
+    assert_non_null(strstr(gr_error_last(), "test.yaml:3:"));
+    assert_non_null(strstr(gr_error_last(), "the document makes more than 4 values"));
+}
+
 /* Alias copies count like the values they copy, and keys count as values:
  * the first text makes 9 (mapping, 2 keys, sequence, 2 items, 3 copied). */
 static void nodes_counts_alias_copies(void **state)
@@ -109,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nodes_over_max_rejected),
         cmocka_unit_test(nodes_counts_alias_copies),
+        cmocka_unit_test(document_nodes_over_max_rejected),
         cmocka_unit_test(implicit_key_at_max),
         cmocka_unit_test(implicit_key_over_max_explicit),
     };
