@@ -441,7 +441,7 @@ int main(int argc, char **argv)
     if (pg == NULL) {
         gr_db_writer_stats writer = {0};
 
-        /* Every SQLite write waits for this one connection, so this bounds the load's time. */
+        /* Every SQLite write waits for this connection, so its held time is a lower bound. */
         gr_db_writer_usage(db, &writer);
         printf("SQLite writer held:  %.2f s in %lld acquisitions (%.0f %% of the load)\n",
                (double)writer.held_ms / 1000.0, (long long)writer.acquisitions,

@@ -109,18 +109,18 @@ void gr_db_close(gr_db *db);
 /** Returns the engine of `db`. Thread-safe. */
 gr_db_engine gr_db_dialect(const gr_db *db);
 
-/** How much the SQLite write connection was used since the database was opened. */
+/** Use of the SQLite write connection since the database was opened. */
 typedef struct {
     int64_t held_ms;      /* time between acquiring and releasing it, summed */
     int64_t acquisitions; /* releases counted in held_ms */
 } gr_db_writer_stats;
 
 /**
- * Reads the use of the SQLite write connection, counting acquisitions that
- * were released. All of SQLite's writes wait for that one connection, so
- * its held time bounds how fast a write-heavy load can go. An in-memory
- * database serves reads from it too. PostgreSQL has no such connection:
- * both figures stay 0. Thread-safe.
+ * Reads the use of the SQLite write connection, counting released
+ * acquisitions. Every SQLite write waits for that connection, so the time
+ * it is held is a lower bound of a write-heavy load's time. An in-memory
+ * database also reads through it. On PostgreSQL both figures are 0.
+ * Thread-safe.
  */
 void gr_db_writer_usage(gr_db *db, gr_db_writer_stats *out);
 

@@ -106,9 +106,8 @@ int gr_catalog_cli_open(const char *command, int argc, char **argv, gr_config **
                 gr_error_last());
         goto done;
     }
-    /* Without --config, the commands use the default database, which is not the one a
-     * configured server reads: naming it shows where the entities went. A PostgreSQL
-     * connection string may hold a password, so only SQLite paths are shown. */
+    /* Without --config this is the default database, not the configured server's. A
+     * PostgreSQL connection string may contain a password, so only SQLite paths are printed. */
     if (gr_db_dialect(db) == GR_DB_SQLITE)
         fprintf(stderr, "greenroom catalog %s: SQLite database %s\n", command, options.path);
     *config_out = config;

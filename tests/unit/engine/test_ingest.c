@@ -1480,7 +1480,7 @@ static void full_batch_claims_next_ahead(void **state)
 
 /* A full batch whose write finds no more due rows leaves nothing claimed ahead, not even an
  * empty array that the next full batch would overwrite. */
-static void empty_claim_ahead_holds_nothing(void **state)
+static void empty_claim_ahead_keeps_nothing(void **state)
 {
     engine_fixture *fixture = *state;
     gr_catalog_claimed ahead = {0};
@@ -1624,7 +1624,7 @@ int main(void)
         ENGINE_TEST_SQLITE(relations_index_built_before_delete),
         ENGINE_TEST_SQLITE(relations_index_built_before_location_removal),
         ENGINE_TEST_BOTH(full_batch_claims_next_ahead),
-        ENGINE_TEST_BOTH(empty_claim_ahead_holds_nothing),
+        ENGINE_TEST_BOTH(empty_claim_ahead_keeps_nothing),
         ENGINE_TEST_SQLITE(children_beyond_memory_spilled),
         {"pg: children_spill_write_failure", children_spill_write_failure, engine_setup,
          engine_teardown, (void *)&db_fixture_pg},

@@ -87,12 +87,25 @@ static void git_branch_and_new_commit(void **state)
     free(repo);
 }
 
+/* Expects the stored errors that mention `where` to contain `text`. */
+static void expect_error(engine_fixture *fixture, const char *where, const char *text)
+{
+    char *pattern = gr_xasprintf("%%%s%%", where);
+    char *errors = engine_text(fixture,
+                               "SELECT errors FROM catalog_refresh_state WHERE errors LIKE ?",
+                               pattern);
+
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, text));
+    free(errors);
+    free(pattern);
+}
+
 static void git_missing_ref_is_error(void **state)
 {
     engine_fixture *fixture = *state;
     char *repo = gr_xasprintf("%s/repo", fixture->dir);
     char *config;
-    char *errors;
 
     gr_test_write_file(repo, ".keep", "");
     gr_test_write_file(repo, "services/orders/catalog-info.yaml", "");
@@ -104,20 +117,11 @@ static void git_missing_ref_is_error(void **state)
                           repo, repo);
     engine_start(fixture, config);
     engine_idle(fixture);
-    errors = engine_text(fixture,
-                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%nope%'",
-                         NULL);
-    assert_non_null(errors);
-    assert_non_null(strstr(errors, "ref 'nope' does not exist"));
-    free(errors);
+    expect_error(fixture, "nope", "ref 'nope' does not exist");
     /* A folder is named as one, with what to write instead. */
-    errors = engine_text(fixture,
-                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%orders%'",
-                         NULL);
-    assert_non_null(errors);
-    assert_non_null(strstr(errors, "services/orders is a folder at ref 'main', not a file; name "
-                                   "a file, or a glob such as services/orders/*.yaml"));
-    free(errors);
+    expect_error(fixture, "orders",
+                 "services/orders is a folder at ref 'main', not a file; name a file, or a glob "
+                 "such as services/orders/*.yaml");
     free(config);
     free(repo);
 }
@@ -473,7 +477,6 @@ static void expect_description(engine_fixture *fixture, const char *ref, const c
 static void file_placeholders_follow_location(void **state)
 {
     engine_fixture *fixture = *state;
-    char *errors;
 
     write_described(fixture, "services/a/catalog-info.yaml", "svc-a", "./README.txt");
     write_described(fixture, "services/b/catalog-info.yaml", "svc-b", "../a/README.txt");
@@ -495,13 +498,7 @@ static void file_placeholders_follow_location(void **state)
     expect_description(fixture, "component:default/svc-b", "service a");
     expect_description(fixture, "component:default/sibling", "next to the sibling");
     assert_false(engine_exists(fixture, "component:default/svc-c"));
-    errors = engine_text(fixture,
-                         "SELECT errors FROM catalog_refresh_state "
-                         "WHERE entity_ref = 'component:default/svc-c'",
-                         NULL);
-    assert_non_null(errors);
-    assert_non_null(strstr(errors, "leaves the root folder"));
-    free(errors);
+    expect_error(fixture, "svc-c", "leaves the root folder");
 }
 
 /* Makes a named pipe `name` in the fixture's folder. */
@@ -562,20 +559,6 @@ static void *fifo_watchdog(void *arg)
     if (watch->released)
         release_fifos(watch);
     return NULL;
-}
-
-/* Expects the stored errors that mention `where` to contain `text`. */
-static void expect_error(engine_fixture *fixture, const char *where, const char *text)
-{
-    char *pattern = gr_xasprintf("%%%s%%", where);
-    char *errors = engine_text(fixture,
-                               "SELECT errors FROM catalog_refresh_state WHERE errors LIKE ?",
-                               pattern);
-
-    assert_non_null(errors);
-    assert_non_null(strstr(errors, text));
-    free(errors);
-    free(pattern);
 }
 
 /*

@@ -221,7 +221,7 @@ static int locations_post(gr_request *req, gr_response *res, void *payload)
     if (rc == GR_OK && !dry_run)
         rc = reject_readonly(api);
     /* TODO: a dry run reads its target on this HTTP worker thread, for up to
-     * GR_CATALOG_READ_TIMEOUT_MS against a slow URL, so two at once can hold every worker. */
+     * GR_CATALOG_READ_TIMEOUT_MS against a slow URL, so two at once can occupy every worker. */
     if (rc == GR_OK)
         rc = gr_catalog_add_location(api->catalog, type, target, dry_run, &location, &entities,
                                      &exists);

@@ -28,12 +28,8 @@
  */
 #define CATALOG_YAML_MAX_NODES ((size_t)32 << 20)
 #define CATALOG_YAML_MAX_SCALAR_BYTES_TOTAL ((size_t)512 << 20)
-/*
- * Maximum values in one document of a catalog file, counting alias copies.
- * The file limits above leave room for a whole catalog, and without this
- * one a 40 MB file of one entity with 20 million values peaked at 3.2 GB of
- * resident memory. An entity of the benchmark has about 40 values.
- */
+/* Maximum values in one document of a catalog file, counting alias copies. Without it, a 40 MB
+ * file of one entity with 20 million values peaked at 3.2 GB of resident memory. */
 #define CATALOG_YAML_MAX_DOCUMENT_NODES ((size_t)2 << 20)
 
 /* Spec lists Backstage's BuiltinKindsEntityProcessor sorts before storing. */
@@ -792,23 +788,7 @@ static char *folder_of(const char *path)
     return slash && slash != path ? gr_xstrndup(path, (size_t)(slash - path)) : gr_xstrdup("/");
 }
 
-/* Returns the folder of a file target before its first path segment with a glob pattern, or the
- * target's own folder when it has no pattern. */
-static char *glob_base(const char *target)
-{
-    size_t plain = strcspn(target, "*?[{");
-    char *head;
-    char *base;
-
-    if (target[plain] == '\0')
-        return folder_of(target);
-    head = gr_xstrndup(target, plain);
-    base = folder_of(head);
-    free(head);
-    return base;
-}
-
-/* Returns whether `path` lies in `folder`, comparing the text of both. */
+/* Returns whether `path` is inside `folder`, comparing the text of both. */
 static bool path_in_folder(const char *path, const char *folder)
 {
     size_t len = strlen(folder);
@@ -819,11 +799,9 @@ static bool path_in_folder(const char *path, const char *folder)
 }
 
 /*
- * Returns the folder that the file placeholders of an entity may read. That
- * is the folder its origin file location names (before any glob segment)
- * when the entity's own file lies in it. A Location entity may point at
- * files outside that folder, and the placeholders of those files read their
- * own folder. Placeholders of other location types read no files here.
+ * Returns the folder that an entity's file placeholders may read: its origin
+ * file location's folder (before any glob segment) when the entity's file is
+ * inside it, else the folder of the entity's own file.
  */
 static char *placeholder_root(const char *origin_type, const char *origin_target,
                               const char *location_type, const char *location_target)
@@ -832,7 +810,7 @@ static char *placeholder_root(const char *origin_type, const char *origin_target
 
     if (strcmp(origin_type, "file") != 0)
         return folder_of(location_target);
-    base = glob_base(origin_target);
+    base = gr_catalog__glob_root(origin_target);
     if (strcmp(location_type, "file") != 0 || path_in_folder(location_target, base))
         return base;
     free(base);

@@ -21,12 +21,8 @@
 /* Maximum folder depth a glob walks below its fixed prefix. */
 #define GLOB_MAX_DEPTH 32
 
-/*
- * Reads a whole regular file of at most `max` bytes. The file is opened
- * without blocking, because opening a named pipe for reading waits for a
- * writer: a catalog file that names one would hold a worker forever. A
- * regular file reads the same either way.
- */
+/* Reads a whole regular file of at most `max` bytes. It opens without blocking, because opening
+ * a named pipe for reading waits for a writer and would stop a worker for good. */
 static int read_whole(const char *path, size_t max, char **data_out, size_t *len_out)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -247,9 +243,8 @@ int gr_catalog__glob_files(const char *pattern, size_t max_entries, char ***path
         return gr_error_set(GR_EINVALID, "glob %s is not an absolute path", pattern);
 
     /* Walk from the deepest folder before the first glob character. */
-    prefix = gr_xstrndup(pattern, strcspn(pattern, "*?["));
-    *strrchr(prefix, '/') = '\0';
-    walk(&state, prefix[0] == '\0' ? "/" : prefix, 0);
+    prefix = gr_catalog__glob_root(pattern);
+    walk(&state, prefix, 0);
     free(prefix);
     if (state.rc != GR_OK) {
         for (size_t i = 0; i < state.count; i++)

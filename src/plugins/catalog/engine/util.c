@@ -342,6 +342,19 @@ bool gr_catalog__has_glob(const char *text)
     return strpbrk(text, "*?[") != NULL;
 }
 
+char *gr_catalog__glob_root(const char *pattern)
+{
+    char *prefix = gr_xstrndup(pattern, strcspn(pattern, "*?["));
+    char *slash = strrchr(prefix, '/');
+
+    if (slash == NULL || slash == prefix) {
+        free(prefix);
+        return gr_xstrdup("/");
+    }
+    *slash = '\0';
+    return prefix;
+}
+
 void gr_catalog__sort(void *base, size_t count, size_t size,
                       int (*compare)(const void *, const void *))
 {

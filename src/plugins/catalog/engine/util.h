@@ -93,4 +93,8 @@ void gr_catalog__sort(void *base, size_t count, size_t size,
 /** Returns true when `text` contains a glob special character (`*`, `?` or `[`). */
 bool gr_catalog__has_glob(const char *text);
 
+/** Returns the folder of an absolute file pattern before its first segment with a glob
+ * character, or the folder of a path without one ("/" at the top). Caller frees. */
+char *gr_catalog__glob_root(const char *pattern);
+
 #endif
