@@ -121,6 +121,22 @@ static void api_requires_identity(void **state)
     assert_non_null(strstr(res.out, "\"result\":\"ALLOW\""));
     gr_test_output_free(&res);
 
+    /* Backstage's rule: any case, repeated spaces and trailing white space around one token. */
+    {
+        const char *const spaced[] = {"Authorization: bearer   " STATIC_TOKEN " \t",
+                                      "Content-Type: application/json", NULL};
+        const char *const split[] = {"Authorization: Bearer " STATIC_TOKEN " x",
+                                     "Content-Type: application/json", NULL};
+
+        res = request(&run, "POST", "/api/permission/authorize", spaced, "{\"items\":[]}");
+        assert_int_equal(res.status, 200);
+        gr_test_output_free(&res);
+        res = request(&run, "POST", "/api/permission/authorize", split, "{\"items\":[]}");
+        assert_int_equal(res.status, 401);
+        assert_non_null(strstr(res.out, "\"message\":\"Missing credentials\""));
+        gr_test_output_free(&res);
+    }
+
     /* A browser opening a page goes to the sign-in page; API routes keep the 401. */
     res = request(&run, "GET", "/catalog?filters%5Bkind%5D=api", html, NULL);
     assert_int_equal(res.status, 302);

@@ -418,16 +418,27 @@ int gr_auth_session_verify(gr_auth *auth, gr_request *req, gr_identity *identity
     return GR_OK;
 }
 
-static const char *bearer_token(const gr_request *req)
+/*
+ * Returns the token of an Authorization header of the form "Bearer TOKEN", or NULL. As in
+ * Backstage, the scheme is case-insensitive, spaces may repeat before the token, and the token
+ * contains no white space. Spaces and tabs after it are not part of the value (RFC 9110
+ * excludes them, and Node.js strips them before Backstage reads the header), so
+ * "Bearer TOKEN " is accepted and "Bearer TO KEN" carries no token.
+ */
+static const char *bearer_token(gr_request *req)
 {
     const char *header = gr_req_header(req, "Authorization");
+    size_t len;
 
     if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
         return NULL;
     header += 7;
     while (*header == ' ')
         header++;
-    return *header != '\0' ? header : NULL;
+    len = strcspn(header, " \t\r\n\v\f");
+    if (len == 0 || header[len + strspn(header + len, " \t")] != '\0')
+        return NULL;
+    return header[len] == '\0' ? header : gr_arena_strndup(gr_req_arena(req), header, len);
 }
 
 /* Sets `identity` fields from a resolved user, copying into the request arena. */
