@@ -154,6 +154,37 @@ run config
 expect_status 2 "no subcommand"
 expect_nothing_written "all runs"
 
+# Without --config, the files Backstage's backend reads by default, from the working folder.
+cat >"$work/cwd/app-config.yaml" <<'YAML'
+app:
+  title: From the default file
+backend:
+  listen:
+    port: 7123
+YAML
+run config check
+expect_status 0 "default file"
+expect_out "title: From the default file" "default file"
+expect_out "port: 7123" "default file"
+expect_err "no --config given, reading ./app-config.yaml" "default file"
+
+cat >"$work/cwd/app-config.local.yaml" <<'YAML'
+backend:
+  listen:
+    port: 7124
+YAML
+run config check
+expect_status 0 "default local file"
+expect_out "title: From the default file" "default local file"
+expect_out "port: 7124" "default local file"
+expect_err "reading ./app-config.yaml and ./app-config.local.yaml" "default local file"
+
+run config check --config "$data/plugin-policy.yaml"
+expect_status 0 "named file only"
+expect_nowhere "From the default file" "named file only"
+expect_nowhere "no --config given" "named file only"
+rm "$work/cwd/app-config.yaml" "$work/cwd/app-config.local.yaml"
+
 if [ "$failures" -ne 0 ]; then
     echo "config_check: $failures failures"
     exit 1

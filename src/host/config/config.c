@@ -3,8 +3,11 @@
 #include "host/config/config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
@@ -132,10 +135,41 @@ int gr_config_load_section(gr_config **out, const char *const *files, size_t cou
     return load(out, files, count, schema, section);
 }
 
+/* Returns whether `path` names a regular file (following symbolic links). */
+static bool is_regular_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Fills `files` with the files that Backstage's backend reads when no --config is given:
+ * app-config.yaml and then app-config.local.yaml, each when it exists in the working folder.
+ * Names them on stderr, so that a config read without being named is never a surprise.
+ * Returns their count.
+ */
+static size_t default_files(const char **files)
+{
+    static const char *const names[] = {"app-config.yaml", "app-config.local.yaml"};
+    size_t count = 0;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (is_regular_file(names[i]))
+            files[count++] = names[i];
+    }
+    if (count == 1)
+        fprintf(stderr, "greenroom: no --config given, reading ./%s\n", files[0]);
+    else if (count == 2)
+        fprintf(stderr, "greenroom: no --config given, reading ./%s and ./%s\n", files[0],
+                files[1]);
+    return count;
+}
+
 int gr_config_load_args(gr_config **out, int argc, char *const *argv,
                         const gr_config_schema *schema)
 {
-    const char **files = gr_xcalloc((size_t)argc + 1, sizeof(*files));
+    const char **files = gr_xcalloc((size_t)argc + 2, sizeof(*files));
     size_t count = 0;
     int rc;
 
@@ -151,6 +185,8 @@ int gr_config_load_args(gr_config **out, int argc, char *const *argv,
             files[count++] = argv[++i];
         }
     }
+    if (count == 0)
+        count = default_files(files);
     rc = gr_config_load(out, files, count, schema);
     free(files);
     return rc;

@@ -150,6 +150,9 @@ int gr_config_load_section(gr_config **out, const char *const *files, size_t cou
  * Loads the config named by the `--config FILE` and `--config=FILE`
  * arguments in argv[0..argc) (other arguments are ignored), as
  * gr_config_load() does. GR_EINVALID when `--config` has no value.
+ * Without any `--config`, it loads ./app-config.yaml and then
+ * ./app-config.local.yaml, each when it exists, as Backstage's backend does,
+ * and names them on stderr. With neither, the config is the defaults.
  */
 int gr_config_load_args(gr_config **out, int argc, char *const *argv,
                         const gr_config_schema *schema);
