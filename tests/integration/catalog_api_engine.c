@@ -6,9 +6,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "host/http/http.h"
 #include "plugins/catalog/api/api.h"
@@ -40,6 +48,8 @@ static const char config[] =
     "\"User\", \"System\", \"Domain\", \"Resource\"]}],"
     " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
 
+typedef struct slow_reads slow_reads;
+
 /* The engine, its catalog and a server with every catalog route. */
 typedef struct {
     engine_fixture *engine;
@@ -47,6 +57,7 @@ typedef struct {
     gr_catalog_api *api;
     catalog_api_authenticator *auth;
     char *base;
+    slow_reads *slow; /* the silent source and the clients of slow_reads_* tests, or NULL */
 } api_fixture;
 
 
@@ -65,7 +76,7 @@ static const char file_locations_config[] =
     "\"Resource\"]}],"
     " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}";
 
-static int setup_with(void **state, const char *engine_config)
+static int setup_with(void **state, const char *engine_config, const gr_http_options *opts)
 {
     api_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
 
@@ -78,7 +89,7 @@ static int setup_with(void **state, const char *engine_config)
     engine_write(fixture->engine, "org.yaml", org_yaml);
     engine_start(fixture->engine, engine_config);
     engine_idle(fixture->engine);
-    if (gr_http_server_new(&fixture->server, NULL) != GR_OK)
+    if (gr_http_server_new(&fixture->server, opts) != GR_OK)
         return -1;
     fixture->auth = catalog_api_auth(fixture->server, fixture->engine->dir, TOKEN);
     if (fixture->auth == NULL)
@@ -95,24 +106,28 @@ static int setup_with(void **state, const char *engine_config)
 
 static int setup(void **state)
 {
-    return setup_with(state, config);
+    return setup_with(state, config, NULL);
 }
 
 static int setup_readonly(void **state)
 {
-    return setup_with(state, readonly_config);
+    return setup_with(state, readonly_config, NULL);
 }
 
 static int setup_file_locations(void **state)
 {
-    return setup_with(state, file_locations_config);
+    return setup_with(state, file_locations_config, NULL);
 }
+
+static void slow_reads_free(slow_reads *slow);
 
 static int teardown(void **state)
 {
     api_fixture *fixture = *state;
     void *engine_state = fixture->engine;
 
+    /* Before the server stops, because stop waits for the reads of the silent source. */
+    slow_reads_free(fixture->slow);
     gr_http_server_free(fixture->server);
     gr_catalog_api_free(fixture->api);
     catalog_api_auth_free(fixture->auth);
@@ -581,6 +596,277 @@ static void locations_by_query_filter(void **state)
     json_decref(body);
 }
 
+/* ---- slow sources ------------------------------------------------------- */
+
+/* HTTP threads of the server in the slow_reads tests, fewer than their slow reads. */
+#define SLOW_HTTP_THREADS 2
+
+/* Maximum number of connections the silent source keeps, and of slow clients. */
+#define SLOW_MAX_CALLS (GR_HTTP_MAX_DEFERRED_JOBS + 4)
+
+/* Time limit of a quick request while the slow reads wait, in ms. */
+#define SLOW_QUICK_TIMEOUT_MS 2000L
+
+/* The engine's config, allowing reads of the silent source on port %d. */
+#define SLOW_CONFIG_FORMAT                                                                         \
+    "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:%d\"}]}},"                    \
+    " \"catalog\": {\"rules\": [{\"allow\": [\"Component\", \"Location\", \"Group\"]}],"           \
+    " \"locations\": [{\"type\": \"file\", \"target\": \"@DIR@/root.yaml\"}]}}"
+
+/* One client request of a slow_reads test, on its own thread. */
+typedef struct {
+    api_fixture *fixture;
+    char *path;
+    char *body;
+    gr_test_output out;
+    pthread_t thread;
+} slow_call;
+
+/*
+ * A source on 127.0.0.1 that accepts connections and never responds, so every
+ * catalog read of it waits until slow_reads_close() closes the sockets, and
+ * then fails at once. It also keeps the clients whose requests read it.
+ */
+struct slow_reads {
+    int listener;
+    int port;
+    pthread_t acceptor;
+    int closed;
+    pthread_mutex_t lock;
+    int accepted[SLOW_MAX_CALLS];
+    int accepted_count;
+    slow_call calls[SLOW_MAX_CALLS];
+    int call_count;
+    int calls_joined;
+};
+
+static void *slow_accept(void *arg)
+{
+    slow_reads *slow = arg;
+    int fd;
+
+    /* accept() fails once slow_reads_close() shuts the listener down. */
+    while ((fd = accept(slow->listener, NULL, NULL)) >= 0) {
+        pthread_mutex_lock(&slow->lock);
+        if (slow->accepted_count < SLOW_MAX_CALLS)
+            slow->accepted[slow->accepted_count++] = fd;
+        else
+            close(fd);
+        pthread_mutex_unlock(&slow->lock);
+    }
+    return NULL;
+}
+
+static slow_reads *slow_reads_new(void)
+{
+    slow_reads *slow = gr_xcalloc(1, sizeof(*slow));
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    socklen_t len = sizeof(addr);
+
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    slow->listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(slow->listener >= 0);
+    assert_int_equal(bind(slow->listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(slow->listener, SLOW_MAX_CALLS), 0);
+    assert_int_equal(getsockname(slow->listener, (struct sockaddr *)&addr, &len), 0);
+    slow->port = ntohs(addr.sin_port);
+    pthread_mutex_init(&slow->lock, NULL);
+    assert_int_equal(pthread_create(&slow->acceptor, NULL, slow_accept, slow), 0);
+    return slow;
+}
+
+/* Closes the listener and every accepted connection, so the reads in progress fail. */
+static void slow_reads_close(slow_reads *slow)
+{
+    if (slow->closed)
+        return;
+    slow->closed = 1;
+    shutdown(slow->listener, SHUT_RDWR);
+    pthread_join(slow->acceptor, NULL);
+    close(slow->listener);
+    for (int i = 0; i < slow->accepted_count; i++)
+        close(slow->accepted[i]);
+}
+
+static void slow_reads_join(slow_reads *slow)
+{
+    if (slow->calls_joined)
+        return;
+    slow->calls_joined = 1;
+    for (int i = 0; i < slow->call_count; i++)
+        pthread_join(slow->calls[i].thread, NULL);
+}
+
+static void slow_reads_free(slow_reads *slow)
+{
+    if (slow == NULL)
+        return;
+    slow_reads_close(slow);
+    slow_reads_join(slow);
+    for (int i = 0; i < slow->call_count; i++) {
+        gr_test_output_free(&slow->calls[i].out);
+        free(slow->calls[i].path);
+        free(slow->calls[i].body);
+    }
+    pthread_mutex_destroy(&slow->lock);
+    free(slow);
+}
+
+/* Waits up to 10 s until `count` reads are in progress, and returns how many are. */
+static int slow_reads_wait(slow_reads *slow, int count)
+{
+    int accepted = 0;
+
+    for (int tries = 0; tries < 1000; tries++) {
+        pthread_mutex_lock(&slow->lock);
+        accepted = slow->accepted_count;
+        pthread_mutex_unlock(&slow->lock);
+        if (accepted >= count)
+            break;
+        poll(NULL, 0, 10);
+    }
+    return accepted;
+}
+
+static void *slow_call_run(void *arg)
+{
+    slow_call *slow_request = arg;
+
+    slow_request->out = call(slow_request->fixture, "POST", slow_request->path, slow_request->body);
+    return NULL;
+}
+
+/* Starts a dry run of /slow-N.yaml, or with `analyze` an analysis of it, on a new thread. */
+static void slow_call_start(api_fixture *fixture, int analyze)
+{
+    slow_reads *slow = fixture->slow;
+    slow_call *slow_request = &slow->calls[slow->call_count];
+    char *location;
+
+    assert_true(slow->call_count < SLOW_MAX_CALLS);
+    location = gr_xasprintf("{\"type\":\"url\",\"target\":\"http://127.0.0.1:%d/slow-%d.yaml\"}",
+                            slow->port, slow->call_count);
+    slow_request->fixture = fixture;
+    if (analyze) {
+        slow_request->path = gr_xstrdup("/analyze-location");
+        slow_request->body = gr_xasprintf("{\"location\":%s}", location);
+        free(location);
+    } else {
+        slow_request->path = gr_xstrdup("/locations?dryRun=true");
+        slow_request->body = location;
+    }
+    assert_int_equal(pthread_create(&slow_request->thread, NULL, slow_call_run, slow_request), 0);
+    slow->call_count++;
+}
+
+static size_t discard_body(char *data, size_t size, size_t count, void *payload)
+{
+    (void)data;
+    (void)payload;
+    return size * count;
+}
+
+/* Sends GET `path` of the fixture's server with a time limit of
+ * SLOW_QUICK_TIMEOUT_MS. Returns the status, or 0 when none came in time. */
+static long get_quickly(api_fixture *fixture, const char *path)
+{
+    char *url = gr_xasprintf("http://127.0.0.1:%d%s", gr_http_server_port(fixture->server), path);
+    struct curl_slist *headers = curl_slist_append(NULL, "Authorization: Bearer " TOKEN);
+    CURL *curl = curl_easy_init();
+    long status = 0;
+
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, SLOW_QUICK_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    free(url);
+    return status;
+}
+
+static int setup_slow_reads(void **state)
+{
+    gr_http_options opts = {0};
+    slow_reads *slow = slow_reads_new();
+    char *engine_config = gr_xasprintf(SLOW_CONFIG_FORMAT, slow->port);
+    int rc;
+
+    opts.threads = SLOW_HTTP_THREADS;
+    rc = setup_with(state, engine_config, &opts);
+    free(engine_config);
+    if (rc != 0) {
+        slow_reads_free(slow);
+        return rc;
+    }
+    ((api_fixture *)*state)->slow = slow;
+    return 0;
+}
+
+/* Ends the slow reads, then checks that every client got the error of its read. */
+static void slow_reads_finish(slow_reads *slow)
+{
+    slow_reads_close(slow);
+    slow_reads_join(slow);
+    for (int i = 0; i < slow->call_count; i++) {
+        assert_true(slow->calls[i].out.status >= 400);
+        assert_non_null(strstr(slow->calls[i].out.out, "could not be read"));
+    }
+}
+
+/* Reads of a URL that never responds leave the HTTP threads free for other requests. */
+static void slow_reads_leave_threads_free(void **state)
+{
+    api_fixture *fixture = *state;
+    slow_reads *slow = fixture->slow;
+
+    /* One read more than there are HTTP threads: dry runs and an analysis. */
+    for (int i = 0; i < SLOW_HTTP_THREADS; i++)
+        slow_call_start(fixture, 0);
+    slow_call_start(fixture, 1);
+    assert_true(slow_reads_wait(slow, SLOW_HTTP_THREADS) >= SLOW_HTTP_THREADS);
+
+    assert_int_equal(get_quickly(fixture, "/.backstage/health/v1/readiness"), 200);
+    assert_int_equal(get_quickly(fixture, "/api/catalog/locations"), 200);
+    assert_int_equal(slow_reads_wait(slow, SLOW_HTTP_THREADS + 1), SLOW_HTTP_THREADS + 1);
+    slow_reads_finish(slow);
+}
+
+/* Past GR_HTTP_MAX_DEFERRED_JOBS reads at once, a read gets 503 without waiting. */
+static void slow_reads_over_max_rejected(void **state)
+{
+    api_fixture *fixture = *state;
+    slow_reads *slow = fixture->slow;
+    const char *headers[] = {"Authorization: Bearer " TOKEN, "Content-Type: application/json",
+                             NULL};
+    char *url = gr_xasprintf("%s/locations?dryRun=true", fixture->base);
+    char *body = gr_xasprintf("{\"type\":\"url\",\"target\":\"http://127.0.0.1:%d/extra.yaml\"}",
+                              slow->port);
+    struct timespec start, end;
+    gr_test_output res;
+
+    for (int i = 0; i < GR_HTTP_MAX_DEFERRED_JOBS; i++)
+        slow_call_start(fixture, i % 2);
+    assert_int_equal(slow_reads_wait(slow, GR_HTTP_MAX_DEFERRED_JOBS), GR_HTTP_MAX_DEFERRED_JOBS);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    res = gr_test_http("POST", url, headers, body);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    assert_error(&res, 503, "ServiceUnavailableError", NULL);
+    assert_non_null(strstr(res.out, "maximum of 8 background jobs"));
+    assert_non_null(strstr(res.err, "Retry-After: 5"));
+    assert_true(end.tv_sec - start.tv_sec < 2);
+    assert_int_equal(get_quickly(fixture, "/.backstage/health/v1/readiness"), 200);
+
+    slow_reads_finish(slow);
+    gr_test_output_free(&res);
+    free(body);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +880,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
         cmocka_unit_test_setup_teardown(locations_by_query_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(slow_reads_leave_threads_free, setup_slow_reads, teardown),
+        cmocka_unit_test_setup_teardown(slow_reads_over_max_rejected, setup_slow_reads, teardown),
     };
 
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)

@@ -14,6 +14,7 @@
 #include "host/http/throttle.h"
 
 typedef struct http_stream http_stream;
+typedef struct http_job http_job;
 
 typedef struct {
     const char *name;
@@ -58,6 +59,8 @@ struct gr_request {
     int reject_status;
     const char *reject_message;
     void *identity;
+    http_job *job;    /* from gr_res_defer() until the job thread has run it */
+    int job_finished; /* the job set the response, which is not sent yet */
     char *client_addr;
     char id[GR_HTTP_MAX_REQUEST_ID + 1];
     struct timespec start;
@@ -97,6 +100,15 @@ struct gr_http_server {
     pthread_t poller;
     int poller_started;
     pthread_cond_t poller_wake;
+
+    /* Deferred jobs (defer.c). The lock guards the queue, the count and the flag. */
+    http_job *jobs_head; /* queued jobs, oldest first */
+    http_job *jobs_tail;
+    unsigned jobs_active; /* jobs reserved, queued or running, at most GR_HTTP_MAX_DEFERRED_JOBS */
+    int jobs_closed;      /* set by stop: no job is accepted any more */
+    pthread_cond_t jobs_ready;
+    pthread_t job_threads[GR_HTTP_MAX_DEFERRED_JOBS];
+    unsigned job_thread_count;
 };
 
 /* Reads the request target: path segments and query. Sets req->reject_*
@@ -140,6 +152,28 @@ void gr_http__streams_close(gr_http_server *server);
 
 /* Starts the thread that resumes streams waiting for data. */
 int gr_http__streams_start(gr_http_server *server);
+
+/* Sets the error response for a handler's or job's return code `rc` when it set
+ * none, and drops a job the handler deferred but then replaced by a response or
+ * an error. `function_kind` ("handler") names the function in the error for a
+ * missing response. */
+void gr_http__handler_result(gr_request *req, int rc, const char *function_kind);
+
+/* Starts the request's deferred job: suspends the connection and queues the job.
+ * Returns 1 when it queued the job. Returns 0 when there is no job, or when stop
+ * has begun and a 503 replaced the job. Called on the HTTP thread inside the
+ * access handler. */
+int gr_http__job_submit(gr_request *req);
+
+/* Frees the request's job that never ran and releases its slot. */
+void gr_http__job_drop(gr_request *req);
+
+/* Starts the threads that run deferred jobs. */
+int gr_http__jobs_start(gr_http_server *server);
+
+/* Refuses new jobs and joins the job threads once they have run every queued
+ * job, so that every connection a job suspended is resumed. */
+void gr_http__jobs_close(gr_http_server *server);
 
 /* Registers the health and metrics routes. */
 int gr_http__builtin_routes(gr_http_server *server);

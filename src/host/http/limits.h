@@ -77,4 +77,17 @@
 /** Milliseconds between two calls to a stream reader that had no data. */
 #define GR_HTTP_STREAM_POLL_MS 100
 
+/**
+ * Maximum number of deferred jobs (gr_res_defer()) queued or running at once,
+ * which is also the number of threads that run them. Past it: 503 with
+ * Retry-After, without waiting.
+ */
+#define GR_HTTP_MAX_DEFERRED_JOBS 8
+
+/**
+ * Seconds in the Retry-After header of a 503 for too many deferred jobs, an
+ * estimate of how long most jobs, such as location reads, take.
+ */
+#define GR_HTTP_DEFERRED_RETRY_AFTER_S 5
+
 #endif

@@ -11,7 +11,8 @@
  * A request lives from its first byte until its response is sent. Every
  * string these functions return is borrowed and stays valid for that time,
  * and so does memory from gr_req_arena(). A request is used by one thread at
- * a time, so none of these functions lock.
+ * a time, so none of these functions lock: the HTTP thread, or the job thread
+ * of gr_res_defer() while the connection is suspended.
  */
 typedef struct gr_request gr_request;
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "host/http/request.h"
+
 /*
  * A handler fills the response of its request; the server sends it after the
  * handler returns. Every response also carries X-Content-Type-Options,
@@ -14,7 +16,8 @@
  * A handler replaces the default policy (`default-src 'self'` and stricter
  * rules) by setting Content-Security-Policy itself. Strings are copied into
  * the request arena unless a function's contract states otherwise. Not thread-safe: only
- * the thread running the handler touches the response.
+ * the thread running the handler, or later its deferred job (gr_res_defer()), touches the
+ * response.
  */
 typedef struct gr_response gr_response;
 
@@ -109,5 +112,38 @@ typedef ssize_t (*gr_stream_read_fn)(void *payload, char *buf, size_t max);
  */
 int gr_res_stream(gr_response *res, int status, const char *content_type, gr_stream_read_fn read,
                   void *payload, void (*free_fn)(void *payload));
+
+/**
+ * Does the slow part of a deferred request on a job thread: sets the response,
+ * or returns a negative GR_E* code to send its error body, as a handler does.
+ */
+typedef int (*gr_http_job_fn)(gr_request *req, gr_response *res, void *payload);
+
+/**
+ * Hands the rest of a request to `run` on one of the server's job threads, so
+ * that slow work such as a URL read does not hold an HTTP thread. A handler
+ * calls it last, after its fast checks, and returns its result. When the
+ * handler returns 0 without a response, the server suspends the connection
+ * and runs `run(req, res, payload)` on a job thread that has the request id
+ * for its log lines and a clear error message. The response that `run` sets
+ * is sent once it returns. A handler that sets a response or returns an
+ * error after deferring drops the job.
+ *
+ * The request, its arena and its response are used by one thread at a time:
+ * the handler's thread until the handler returns, the job thread while `run`
+ * runs (the connection is suspended), then the HTTP thread again. So `run`
+ * uses them without locks, and `payload` may live in the request arena.
+ *
+ * `payload` belongs to the job, also on failure: `free_fn(payload)` runs once,
+ * on the job thread after `run`, or at once when the job is refused or
+ * dropped. free_fn may be NULL.
+ *
+ * Returns 0, or GR_ELIMIT after setting a 503 with Retry-After when
+ * GR_HTTP_MAX_DEFERRED_JOBS jobs are queued or running or the server is
+ * stopping. Returns GR_EINVALID when the request has a job already, as it has
+ * inside `run`. gr_http_server_stop() waits for every job to end.
+ */
+int gr_res_defer(gr_response *res, gr_http_job_fn run, void *payload,
+                 void (*free_fn)(void *payload));
 
 #endif

@@ -97,6 +97,7 @@ int gr_http_server_new(gr_http_server **out, const gr_http_options *opts)
     pthread_mutex_init(&server->lock, NULL);
     cond_init_monotonic(&server->idle);
     cond_init_monotonic(&server->poller_wake);
+    pthread_cond_init(&server->jobs_ready, NULL);
     server->router = gr_router_new();
     server->metrics = gr_metrics_new();
     atomic_init(&server->state, SERVER_CREATED);
@@ -394,11 +395,21 @@ static void request_route(gr_request *req)
     }
 
     rc = route->handler(req, res, route->payload);
+    gr_http__handler_result(req, rc, "handler");
+}
+
+void gr_http__handler_result(gr_request *req, int rc, const char *function_kind)
+{
+    gr_response *res = &req->response;
+
+    if (req->job != NULL && rc == 0 && res->status == 0)
+        return;
+    gr_http__job_drop(req);
     if (rc < 0 && res->status == 0) {
         respond_error(res, rc);
     } else if (res->status == 0) {
-        gr_error_set(GR_ERROR, "handler of %s %s returned without setting a response",
-                     route->method, route->pattern);
+        gr_error_set(GR_ERROR, "%s of %s %s returned without setting a response", function_kind,
+                     req->route->method, req->route->pattern);
         respond_error(res, GR_ERROR);
     }
 }
@@ -422,6 +433,19 @@ static enum MHD_Result request_dispatch(gr_request *req)
     } else {
         request_route(req);
     }
+    /* The response of a deferred job is sent later, by request_send_deferred(). */
+    rc = gr_http__job_submit(req) ? MHD_YES : gr_http__send(req);
+    gr_log_set_request_id(NULL);
+    return rc;
+}
+
+/* Sends the response a deferred job set, once the job thread has resumed the connection. */
+static enum MHD_Result request_send_deferred(gr_request *req)
+{
+    enum MHD_Result rc;
+
+    req->job_finished = 0;
+    gr_log_set_request_id(req->id);
     rc = gr_http__send(req);
     gr_log_set_request_id(NULL);
     return rc;
@@ -456,10 +480,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return request_dispatch(req);
         return MHD_YES;
     }
-    /* libmicrohttpd calls again when queueing the response failed (the
-     * daemon is stopping); the handler must not run twice. */
+    /* libmicrohttpd calls again after a deferred job resumed the connection,
+     * and when queueing the response failed (the daemon is stopping). The
+     * handler must not run twice, and a response is sent once. */
     if (req->dispatched)
-        return MHD_NO;
+        return req->job_finished ? request_send_deferred(req) : MHD_NO;
     if (*upload_data_size == 0)
         return request_dispatch(req);
 
@@ -641,10 +666,18 @@ int gr_http_server_start(gr_http_server *server)
     if (!atomic_compare_exchange_strong(&server->state, &expected, SERVER_RUNNING))
         return gr_error_set(GR_EINVALID, "the HTTP server was already started");
 
+    /* The job threads start first, so that no request can defer a job before they run. */
+    rc = gr_http__jobs_start(server);
+    if (rc != 0) {
+        gr_http__jobs_close(server);
+        atomic_store(&server->state, SERVER_STOPPED);
+        return rc;
+    }
     server_mhd_error[0] = '\0';
     server_fit_file_limit(server);
     server->daemon = server_start_daemon(server);
     if (server->daemon == NULL) {
+        gr_http__jobs_close(server);
         atomic_store(&server->state, SERVER_STOPPED);
         return gr_error_set(GR_EBACKEND, "listening on %s port %d failed: %s",
                             server->bind_address, server->opts.port,
@@ -718,6 +751,9 @@ int gr_http_server_stop(gr_http_server *server)
     rc = server_wait_idle(server);
     if (rc != 0)
         gr_warn("http", "%s", gr_error_last());
+    /* Waits for running deferred jobs even past the shutdown timeout, because
+     * libmicrohttpd must not stop while a job keeps a connection suspended. */
+    gr_http__jobs_close(server);
     MHD_stop_daemon(server->daemon);
     server->daemon = NULL;
     if (listener != MHD_INVALID_SOCKET)
@@ -737,6 +773,7 @@ void gr_http_server_free(gr_http_server *server)
     gr_http_throttle_free(server->throttle);
     pthread_cond_destroy(&server->idle);
     pthread_cond_destroy(&server->poller_wake);
+    pthread_cond_destroy(&server->jobs_ready);
     pthread_mutex_destroy(&server->lock);
     free(server->bind_address);
     free(server);

@@ -12,8 +12,9 @@
 
 /*
  * The server runs on libmicrohttpd with a pool of threads, each polling its
- * connections with epoll. Handlers run on those threads, so a handler that
- * blocks holds up the other connections of its thread.
+ * connections with poll(). Handlers run on those threads, so a handler that
+ * blocks holds up the other connections of its thread. A handler hands slow
+ * work (reading a URL, for example) to a job thread with gr_res_defer().
  *
  * Built-in public routes:
  *   GET /.backstage/health/v1/liveness   200 {"status":"ok"}
@@ -130,7 +131,9 @@ int gr_http_server_port(const gr_http_server *server);
  * Stops gracefully. Readiness turns 503, new connections are refused, and
  * streams end. Requests in flight get up to `shutdown_timeout_ms` to
  * finish, and connections still open after that are closed. Responses
- * sent meanwhile carry Connection: close.
+ * sent meanwhile carry Connection: close. New deferred jobs get 503. Stop
+ * waits for running ones even past `shutdown_timeout_ms`, because a job
+ * cannot be cut, so it can take as long as the slowest job's own time limit.
  * Returns 0, or GR_ELIMIT when the wait timed out (requests were cut).
  * Safe to call twice and before start. Must not run on a server thread.
  */

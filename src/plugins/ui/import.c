@@ -95,6 +95,9 @@ static int import_analyze(gr_ui_page *page, void *payload)
     }
 
     gr_ui__page_put(page, "target", json_string(target));
+    /* TODO: move this read to a job thread with gr_res_defer(), as POST
+     * /api/catalog/locations does, because it blocks this HTTP thread for up to
+     * GR_CATALOG_READ_TIMEOUT_MS against a slow URL. */
     error = gr_catalog_add_location(page->ui->catalog, target_type(target), target, 1, &location,
                                     &entities, &exists);
     if (error < 0) {

@@ -197,17 +197,96 @@ static int is_yes(const char *value)
     return 0;
 }
 
+/*
+ * A location read that runs on a job thread (gr_res_defer()), because reading
+ * a URL can take up to GR_CATALOG_READ_TIMEOUT_MS. It owns the request body,
+ * into which `type` and `target` point. `api` is borrowed, because the HTTP
+ * server stops and waits for every job before the catalog API is freed.
+ */
+typedef struct {
+    const struct gr_catalog_api *api;
+    json_t *body;
+    const char *type;
+    const char *target;
+} location_read;
+
+static location_read *location_read_new(const struct gr_catalog_api *api, json_t *body,
+                                        const char *type, const char *target)
+{
+    location_read *read = gr_xcalloc(1, sizeof(*read));
+
+    read->api = api;
+    read->body = body;
+    read->type = type;
+    read->target = target;
+    return read;
+}
+
+static void location_read_free(void *payload)
+{
+    location_read *read = payload;
+
+    json_decref(read->body);
+    free(read);
+}
+
+/* Sends POST /locations' 201 body: {location, entities, exists}. Borrows the three values. */
+static int location_created(gr_response *res, const json_t *location, json_t *entities,
+                            json_t *exists)
+{
+    json_t *out = json_pack("{s:o,s:o}", "location", public_location(location), "entities",
+                            entities ? json_incref(entities) : json_array());
+
+    if (exists != NULL)
+        json_object_set(out, "exists", exists);
+    return gr_res_json(res, 201, out);
+}
+
+/* Reads and processes the location in memory, on a job thread. */
+static int dry_run_job(gr_request *req, gr_response *res, void *payload)
+{
+    const location_read *read = payload;
+    json_t *location = NULL;
+    json_t *entities = NULL;
+    json_t *exists = NULL;
+    int rc;
+
+    (void)req;
+    rc = gr_catalog_add_location(read->api->catalog, read->type, read->target, 1, &location,
+                                 &entities, &exists);
+    if (rc == GR_OK)
+        rc = location_created(res, location, entities, exists);
+    json_decref(location);
+    json_decref(entities);
+    json_decref(exists);
+    return rc;
+}
+
+/* Stores the location without reading it (the engine reads it later), so this
+ * runs on the HTTP thread. */
+static int location_store(const struct gr_catalog_api *api, gr_response *res, const char *type,
+                          const char *target)
+{
+    json_t *location = NULL;
+    json_t *entities = NULL;
+    int rc = reject_readonly(api);
+
+    if (rc == GR_OK)
+        rc = gr_catalog_add_location(api->catalog, type, target, 0, &location, &entities, NULL);
+    if (rc == GR_OK)
+        rc = location_created(res, location, entities, NULL);
+    json_decref(location);
+    json_decref(entities);
+    return rc;
+}
+
 static int locations_post(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
     int dry_run = is_yes(gr_req_query(req, "dryRun"));
     json_t *body = NULL;
-    json_t *location = NULL;
-    json_t *entities = NULL;
-    json_t *exists = NULL;
     const char *type;
     const char *target;
-    json_t *out;
     int rc;
 
     if ((rc = gr_http_rate_limit(req, GR_RATE_EXPENSIVE, actor(req))) < 0)
@@ -217,25 +296,15 @@ static int locations_post(gr_request *req, gr_response *res, void *payload)
         rc = gr_catalog_api__body_required(req, &body);
     if (rc == GR_OK)
         rc = location_input(body, &type, &target);
+    if (rc != GR_OK) {
+        json_decref(body);
+        return rc;
+    }
     /* A dry run only reads, so it stays allowed in readonly mode. */
-    if (rc == GR_OK && !dry_run)
-        rc = reject_readonly(api);
-    /* TODO: a dry run reads its target on this HTTP worker thread, for up to
-     * GR_CATALOG_READ_TIMEOUT_MS against a slow URL, so two at once can occupy every worker. */
-    if (rc == GR_OK)
-        rc = gr_catalog_add_location(api->catalog, type, target, dry_run, &location, &entities,
-                                     &exists);
-    if (rc != GR_OK)
-        goto done;
-    out = json_pack("{s:o,s:o}", "location", public_location(location), "entities",
-                    entities ? json_incref(entities) : json_array());
-    if (exists != NULL)
-        json_object_set(out, "exists", exists);
-    rc = gr_res_json(res, 201, out);
-done:
-    json_decref(location);
-    json_decref(entities);
-    json_decref(exists);
+    if (dry_run)
+        return gr_res_defer(res, dry_run_job, location_read_new(api, body, type, target),
+                            location_read_free);
+    rc = location_store(api, res, type, target);
     json_decref(body);
     return rc;
 }
@@ -521,11 +590,24 @@ static int location_by_entity_get(gr_request *req, gr_response *res, void *paylo
     return rc;
 }
 
+/* Reads the location and suggests entities, on a job thread. */
+static int analyze_job(gr_request *req, gr_response *res, void *payload)
+{
+    const location_read *read = payload;
+    json_t *out = NULL;
+    int rc;
+
+    (void)req;
+    rc = gr_catalog_analyze_location(read->api->catalog, read->type, read->target, &out);
+    if (rc == GR_OK)
+        rc = gr_res_json(res, 200, out);
+    return rc;
+}
+
 static int analyze_post(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
     json_t *body = NULL;
-    json_t *out = NULL;
     const char *type;
     const char *target;
     int rc;
@@ -537,12 +619,12 @@ static int analyze_post(gr_request *req, gr_response *res, void *payload)
         rc = gr_catalog_api__body_required(req, &body);
     if (rc == GR_OK)
         rc = location_input(json_object_get(body, "location"), &type, &target);
-    if (rc == GR_OK)
-        rc = gr_catalog_analyze_location(api->catalog, type, target, &out);
-    if (rc == GR_OK)
-        rc = gr_res_json(res, 200, out);
-    json_decref(body);
-    return rc;
+    if (rc != GR_OK) {
+        json_decref(body);
+        return rc;
+    }
+    return gr_res_defer(res, analyze_job, location_read_new(api, body, type, target),
+                        location_read_free);
 }
 
 static int entity_delete(gr_request *req, gr_response *res, void *payload)
