@@ -346,6 +346,52 @@ static void cursor_total_not_integer(void **state)
     }
 }
 
+/* A legacy filter in a cursor nested too deep is rejected, as a query is, before SQLite parses it. */
+static void cursor_legacy_filter_too_deep(void **state)
+{
+    json_t *filter = json_pack("{s:s, s:[s]}", "key", "kind", "values", "component");
+    json_t *raw;
+    json_t *decoded = NULL;
+    char *encoded;
+
+    (void)state;
+    for (int i = 0; i < 60; i++)
+        filter = json_pack("{s:o}", "not", filter);
+    raw = json_pack("{s:[], s:b, s:[], s:o}", "orderFields", "isPrevious", 0, "orderFieldValues",
+                    "filter", filter);
+    encoded = gr_catalog_cursor_encode(raw);
+    assert_int_equal(gr_catalog_cursor_decode(encoded, &decoded), GR_EINVALID);
+    assert_null(decoded);
+    assert_non_null(strstr(gr_error_last(), "Malformed cursor"));
+    assert_non_null(strstr(gr_error_last(), "nested deeper than 32 levels"));
+    free(encoded);
+    json_decref(raw);
+}
+
+/* A shallow legacy filter still decodes into the predicate that queries use. */
+static void cursor_legacy_filter_converted(void **state)
+{
+    json_t *raw = json_loads("{\"orderFields\":[],\"isPrevious\":false,\"orderFieldValues\":[],"
+                             "\"filter\":{\"not\":{\"anyOf\":[{\"key\":\"kind\","
+                             "\"values\":[\"api\"]},{\"key\":\"spec.type\"}]}}}",
+                             0, NULL);
+    json_t *decoded = NULL;
+    char *encoded;
+    char *query;
+
+    (void)state;
+    assert_non_null(raw);
+    encoded = gr_catalog_cursor_encode(raw);
+    assert_ok(gr_catalog_cursor_decode(encoded, &decoded));
+    query = json_dumps(json_object_get(decoded, "query"), JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(query,
+                        "{\"$not\":{\"$any\":[{\"kind\":\"api\"},{\"spec.type\":{\"$exists\":true}}]}}");
+    free(query);
+    free(encoded);
+    json_decref(decoded);
+    json_decref(raw);
+}
+
 /* Pages forward through a query with `limit`; returns all names and the page count. */
 static char *walk_forward(gr_db *db, json_t *filter, json_t *order, int64_t limit, size_t *pages,
                           int64_t *total)
@@ -1334,6 +1380,8 @@ int main(void)
         DB_TEST_SQLITE(sql_filter_many_conditions),
         DB_TEST_BOTH(sql_filter_conditions_over_max),
         cmocka_unit_test(cursor_total_not_integer),
+        cmocka_unit_test(cursor_legacy_filter_too_deep),
+        cmocka_unit_test(cursor_legacy_filter_converted),
         DB_TEST_BOTH(cursor_pages_by_name),
         DB_TEST_BOTH(cursor_pages_descending),
         DB_TEST_BOTH(cursor_pages_by_uid),

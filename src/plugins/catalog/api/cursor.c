@@ -180,12 +180,20 @@ static int check_cursor(const json_t *raw, json_t **out)
         return gr_error_wrap(GR_EINVALID, "Malformed cursor");
     if (legacy != NULL) {
         json_t *converted = NULL;
+        json_t *checked = NULL;
 
-        if (gr_catalog_predicate_from_legacy(legacy, &converted) != GR_OK) {
+        /* The converted filter goes through the same check as a query, so that its depth
+         * stays within GR_CATALOG_PREDICATE_MAX_DEPTH. SQLite's parser fails on a filter
+         * nested about 50 levels deep. */
+        rc = gr_catalog_predicate_from_legacy(legacy, &converted);
+        if (rc == GR_OK && gr_catalog_predicate_check(converted, &checked) != GR_OK)
+            rc = gr_error_wrap(GR_EINVALID, "Malformed cursor");
+        json_decref(converted);
+        if (rc != GR_OK) {
             json_decref(predicate);
             return GR_EINVALID;
         }
-        predicate = predicate ? json_pack("{s:[o,o]}", "$all", converted, predicate) : converted;
+        predicate = predicate ? json_pack("{s:[o,o]}", "$all", checked, predicate) : checked;
     }
 
     cursor = json_object();
