@@ -11,6 +11,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/common/js_number.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
@@ -390,68 +391,7 @@ void gr_yaml__value_key(const gr_yaml__value *value, const char *text, size_t le
     gr_buf_append(out, text, len);
 }
 
-/* Finds the fewest significant digits that read back as `number` (positive, finite). */
-static int shortest_digits(double number, char digits[20], int *exponent)
-{
-    char scratch[40];
-    int count = 0;
-
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(scratch, sizeof(scratch), "%.*e", precision - 1, number);
-        if (strtod(scratch, NULL) == number || precision == 17)
-            break;
-    }
-    for (const char *c = scratch; *c != 'e'; c++) {
-        if (*c >= '0' && *c <= '9')
-            digits[count++] = *c;
-    }
-    while (count > 1 && digits[count - 1] == '0')
-        count--;
-    digits[count] = '\0';
-    *exponent = atoi(strchr(scratch, 'e') + 1);
-    return count;
-}
-
-/*
- * Follows ECMAScript's Number::toString: k significant digits with decimal
- * exponent n (value = 0.d1d2...dk * 10^n) print without an exponent when
- * -6 < n <= 21, and as d.ddde+x otherwise.
- */
 void gr_yaml__format_number(double number, char out[GR_YAML__NUMBER_MAX])
 {
-    char digits[20];
-    int exponent = 0;
-    size_t pos = 0;
-
-    if (isnan(number)) {
-        snprintf(out, GR_YAML__NUMBER_MAX, "NaN");
-        return;
-    }
-    if (number == 0) {
-        snprintf(out, GR_YAML__NUMBER_MAX, "0");
-        return;
-    }
-    if (number < 0) {
-        out[pos++] = '-';
-        number = -number;
-    }
-    if (isinf(number)) {
-        snprintf(out + pos, GR_YAML__NUMBER_MAX - pos, "Infinity");
-        return;
-    }
-
-    int k = shortest_digits(number, digits, &exponent);
-    int n = exponent + 1;
-    size_t room = GR_YAML__NUMBER_MAX - pos;
-    if (k <= n && n <= 21)
-        snprintf(out + pos, room, "%s%.*s", digits, n - k, "000000000000000000000");
-    else if (0 < n && n <= 21)
-        snprintf(out + pos, room, "%.*s.%s", n, digits, digits + n);
-    else if (-6 < n && n <= 0)
-        snprintf(out + pos, room, "0.%.*s%s", -n, "000000", digits);
-    else if (k == 1)
-        snprintf(out + pos, room, "%ce%c%d", digits[0], n - 1 < 0 ? '-' : '+', abs(n - 1));
-    else
-        snprintf(out + pos, room, "%c.%se%c%d", digits[0], digits + 1, n - 1 < 0 ? '-' : '+',
-                 abs(n - 1));
+    gr_js_number_format(number, out);
 }

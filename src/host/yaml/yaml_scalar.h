@@ -55,7 +55,7 @@ void gr_yaml__value_key(const gr_yaml__value *value, const char *text, size_t le
 /** Size of the gr_yaml__format_number() buffer, including the NUL. */
 #define GR_YAML__NUMBER_MAX 64
 
-/** Formats a double like JavaScript's Number.prototype.toString(). */
+/** Formats a double like JavaScript's Number.prototype.toString(), with gr_js_number_format(). */
 void gr_yaml__format_number(double number, char out[GR_YAML__NUMBER_MAX]);
 
 #endif

@@ -596,12 +596,61 @@ static int too_many_dry_runs(gr_scaffolder_plugin *plugin, gr_request *req, gr_r
     return rc;
 }
 
+/*
+ * A dry run that runs on a job thread (gr_res_defer()), because a template
+ * can run for up to scaffolder.dryRun.timeoutSeconds. It owns the request
+ * body and one of the plugin's dry-run slots, which dry_run_free() releases.
+ * `plugin` is borrowed, because the HTTP server stops and waits for every
+ * job before the plugin is destroyed.
+ */
+typedef struct {
+    gr_scaffolder_plugin *plugin;
+    json_t *body;
+} dry_run;
+
+static void dry_run_free(void *payload)
+{
+    dry_run *job = payload;
+
+    json_decref(job->body);
+    atomic_fetch_sub(&job->plugin->dry_runs, 1);
+    free(job);
+}
+
+/*
+ * Runs the template in a fresh folder and sends its result, on a job thread.
+ * run_dry() reads the caller's identity from `req`, which stays valid because
+ * the request belongs to this thread until the job returns.
+ */
+static int dry_run_job(gr_request *req, gr_response *res, void *payload)
+{
+    const dry_run *job = payload;
+    gr_scaffolder_plugin *plugin = job->plugin;
+    char *root = gr_xasprintf("%s/dry-run-XXXXXX", plugin->scaffolder->work_dir);
+    json_t *result = NULL;
+    int rc;
+
+    if (mkdtemp(root) == NULL) {
+        rc = gr_error_set(GR_EBACKEND, "cannot create a dry-run folder");
+    } else {
+        rc = run_dry(plugin, req, job->body, root, &result);
+        gr_scaffolder_rmtree(root);
+    }
+    free(root);
+    if (rc == GR_EINVALID && result != NULL)
+        return gr_res_json(res, 400, result);
+    if (rc < 0) {
+        json_decref(result);
+        return rc;
+    }
+    return gr_res_json(res, 200, result);
+}
+
 static int post_dry_run(gr_request *req, gr_response *res, void *payload)
 {
     gr_scaffolder_plugin *plugin = payload;
     json_t *body = parse_body(req);
-    json_t *result = NULL;
-    char *root = NULL;
+    dry_run *job;
     int rc;
 
     if (body == NULL)
@@ -616,29 +665,17 @@ static int post_dry_run(gr_request *req, gr_response *res, void *payload)
         json_decref(body);
         return rc;
     }
-    /* Each dry run occupies an HTTP worker thread until it ends, so only a few run at once. */
+    /* Each dry run occupies one of the job threads, which other slow requests share, so only a
+     * few run at once. */
     if (atomic_fetch_add(&plugin->dry_runs, 1) >= plugin->dry_run_limit) {
         atomic_fetch_sub(&plugin->dry_runs, 1);
         json_decref(body);
         return too_many_dry_runs(plugin, req, res);
     }
-    root = gr_xasprintf("%s/dry-run-XXXXXX", plugin->scaffolder->work_dir);
-    if (mkdtemp(root) == NULL) {
-        rc = gr_error_set(GR_EBACKEND, "cannot create a dry-run folder");
-    } else {
-        rc = run_dry(plugin, req, body, root, &result);
-        gr_scaffolder_rmtree(root);
-    }
-    atomic_fetch_sub(&plugin->dry_runs, 1);
-    free(root);
-    json_decref(body);
-    if (rc == GR_EINVALID && result != NULL)
-        return gr_res_json(res, 400, result);
-    if (rc < 0) {
-        json_decref(result);
-        return rc;
-    }
-    return gr_res_json(res, 200, result);
+    job = gr_xcalloc(1, sizeof(*job));
+    job->plugin = plugin;
+    job->body = body;
+    return gr_res_defer(res, dry_run_job, job, dry_run_free);
 }
 
 int gr_scaffolder_api_register(gr_scaffolder_plugin *plugin)

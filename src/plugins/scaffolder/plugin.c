@@ -270,18 +270,20 @@ static void open_catalog(gr_scaffolder_plugin *plugin)
 }
 
 /*
- * Chooses how many dry runs may run at once. Each runs on an HTTP worker
- * thread, and the server starts one per online CPU, so the default leaves
- * one of them free for other requests.
+ * Chooses how many dry runs may run at once. Each runs on one of the HTTP server's
+ * GR_HTTP_MAX_DEFERRED_JOBS job threads, which catalog dry runs and location analyses share,
+ * so the default takes at most half of them, and one less than the CPUs, at least 1.
  */
 static int dry_run_limit(const gr_scaffolder *scaffolder)
 {
     long cpus;
+    long limit;
 
     if (scaffolder->dry_run_limit > 0)
         return scaffolder->dry_run_limit;
     cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return cpus > 2 ? (int)(cpus - 1) : 1;
+    limit = cpus > 2 ? cpus - 1 : 1;
+    return limit < GR_HTTP_MAX_DEFERRED_JOBS / 2 ? (int)limit : GR_HTTP_MAX_DEFERRED_JOBS / 2;
 }
 
 /* Loads task `resource_ref` for a scaffolder-task condition (isTaskOwner): the task as

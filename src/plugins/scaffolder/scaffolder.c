@@ -72,11 +72,11 @@ const gr_plugin_config_key gr_scaffolder_config_keys[] = {
         .path = "scaffolder.dryRun.concurrency",
         .types = GR_PLUGIN_CONFIG_INTEGER,
         .default_json = "0",
-        .description = "Number of dry runs one instance runs at the same time. Each one "
-                       "occupies an HTTP worker thread (there is one per CPU) while it runs, "
-                       "and further requests get 429 with a Retry-After header. 0 allows the "
-                       "number of CPUs less one, at least 1, so that one worker stays free for "
-                       "other requests.",
+        .description = "Number of dry runs one instance runs at the same time, on the "
+                       "server's 8 job threads, which catalog dry runs and location analyses "
+                       "share. Further requests get 429 with a Retry-After header. 0 allows the "
+                       "number of CPUs less one, at least 1 and at most 4, so that job threads "
+                       "stay free for the catalog.",
     },
     {
         .path = "scaffolder.defaultAuthor.name",

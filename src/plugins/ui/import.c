@@ -69,7 +69,12 @@ static int require_import(gr_ui_page *page)
                                          "catalog.location.create", gr_req_path(page->req));
 }
 
-static int import_analyze(gr_ui_page *page, void *payload)
+/*
+ * Reads the form's target as a dry run and renders the review, on a job
+ * thread, because reading a URL can take up to GR_CATALOG_READ_TIMEOUT_MS.
+ * When the dry run fails, an analysis lists the problems of every file.
+ */
+static int import_review(gr_ui_page *page, void *payload)
 {
     const char *target = form_target(page);
     json_t *location = NULL;
@@ -82,22 +87,6 @@ static int import_analyze(gr_ui_page *page, void *payload)
     int error;
 
     (void)payload;
-    if ((error = gr_ui_page_check_post(page)) < 0 ||
-        (error = require_import(page)) < 0)
-        goto done;
-    if (page->ui->catalog == NULL) {
-        error = gr_error_set(GR_EBACKEND, "The catalog engine is not available");
-        goto done;
-    }
-    if (target == NULL) {
-        error = gr_error_set(GR_EINVALID, "Enter the URL or path of a catalog-info.yaml file");
-        goto done;
-    }
-
-    gr_ui__page_put(page, "target", json_string(target));
-    /* TODO: move this read to a job thread with gr_res_defer(), as POST
-     * /api/catalog/locations does, because it blocks this HTTP thread for up to
-     * GR_CATALOG_READ_TIMEOUT_MS against a slow URL. */
     error = gr_catalog_add_location(page->ui->catalog, target_type(target), target, 1, &location,
                                     &entities, &exists);
     if (error < 0) {
@@ -110,7 +99,6 @@ static int import_analyze(gr_ui_page *page, void *payload)
                                                                &analysis) == 0)
             gr_ui__page_put(page, "files", validated_files(page, location_ref, analysis));
         gr_error_clear();
-        error = 0;
     } else {
         json_array_foreach(entities, i, entity)
             json_array_append_new(views, gr_ui_entity_view(entity));
@@ -124,13 +112,28 @@ static int import_analyze(gr_ui_page *page, void *payload)
     gr_ui__page_put(page, "canImport", json_true());
     error = gr_ui_page_render(page, 200, "import", "Review the location");
 
-done:
     json_decref(location);
     json_decref(entities);
     json_decref(exists);
     json_decref(analysis);
     json_decref(views);
     return error;
+}
+
+static int import_analyze(gr_ui_page *page, void *payload)
+{
+    const char *target = form_target(page);
+    int error;
+
+    (void)payload;
+    if ((error = gr_ui_page_check_post(page)) < 0 || (error = require_import(page)) < 0)
+        return error;
+    if (page->ui->catalog == NULL)
+        return gr_error_set(GR_EBACKEND, "The catalog engine is not available");
+    if (target == NULL)
+        return gr_error_set(GR_EINVALID, "Enter the URL or path of a catalog-info.yaml file");
+    gr_ui__page_put(page, "target", json_string(target));
+    return gr_ui_page_defer(page, import_review, NULL, NULL);
 }
 
 static int import_register(gr_ui_page *page, void *payload)

@@ -331,20 +331,78 @@ int gr_ui__page_error(gr_ui_page *page, int code)
     return gr_ui__page_error_status(page, gr_error_http_status(code));
 }
 
+/* Renders the error page with `message` as it is, or plain text when the template fails. */
+static int render_error(gr_ui_page *page, int status, const char *message)
+{
+    char *copy = gr_arena_strdup(page->arena, message);
+
+    gr_ui__page_put(page, "error",
+                    json_pack("{s:i, s:s, s:s}", "status", status, "name", status_title(status),
+                              "message", copy));
+    if (gr_ui_page_render(page, status, "error", status_title(status)) < 0)
+        gr_res_body(page->res, status, "text/plain; charset=utf-8", copy, strlen(copy));
+    return 0;
+}
+
 int gr_ui__page_error_status(gr_ui_page *page, int status)
 {
     const char *message = gr_error_last();
-    char *copy;
 
     if (status >= 500) {
         gr_log_fields(GR_LOG_ERROR, "ui", "page failed", "path", gr_req_path(page->req), "error",
                       message, NULL);
         message = "Something went wrong on the server. The error was logged; try again later.";
     }
-    copy = gr_arena_strdup(page->arena, message);
-    gr_ui__page_put(page, "error", json_pack("{s:i, s:s, s:s}", "status", status, "name",
-                                              status_title(status), "message", copy));
-    if (gr_ui_page_render(page, status, "error", status_title(status)) < 0)
-        gr_res_body(page->res, status, "text/plain; charset=utf-8", copy, strlen(copy));
-    return 0;
+    return render_error(page, status, message);
+}
+
+/*
+ * The rest of a page on a job thread. The page is a copy in the request
+ * arena, because the page function's own copy is gone once it returns.
+ */
+typedef struct {
+    gr_ui_page page;
+    gr_ui_page_fn run;
+    void *payload;
+    void (*free_fn)(void *payload);
+} page_job;
+
+static int page_job_run(gr_request *req, gr_response *res, void *payload)
+{
+    page_job *job = payload;
+    int error;
+
+    (void)req;
+    (void)res;
+    error = job->run(&job->page, job->payload);
+    return error < 0 ? gr_ui__page_error(&job->page, error) : 0;
+}
+
+static void page_job_free(void *payload)
+{
+    page_job *job = payload;
+
+    if (job->free_fn != NULL)
+        job->free_fn(job->payload);
+}
+
+int gr_ui_page_defer(gr_ui_page *page, gr_ui_page_fn run, void *payload,
+                     void (*free_fn)(void *payload))
+{
+    page_job *job = gr_arena_calloc(page->arena, sizeof(*job));
+    int error;
+
+    job->page = *page;
+    job->run = run;
+    job->payload = payload;
+    job->free_fn = free_fn;
+    error = gr_res_defer(page->res, page_job_run, job, page_job_free);
+    if (error != GR_ELIMIT)
+        return error;
+
+    /* gr_res_defer() has set the 503 and its Retry-After. Its message names when to retry, so
+     * the page shows it in place of the generic text of server errors. */
+    gr_log_fields(GR_LOG_WARN, "ui", "deferred page rejected", "path", gr_req_path(page->req),
+                  "error", gr_error_last(), NULL);
+    return render_error(page, 503, gr_error_last());
 }

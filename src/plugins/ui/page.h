@@ -45,6 +45,21 @@ void gr_ui_page_crumb(gr_ui_page *page, const char *label, const char *href);
  */
 int gr_ui_page_render(gr_ui_page *page, int status, const char *name, const char *title);
 
+/**
+ * Hands the rest of a page to `run` on one of the server's job threads
+ * (gr_res_defer()), so that slow work such as a URL read does not hold an
+ * HTTP thread. A page function calls it last, after its fast checks, and
+ * returns its result. `run` gets a copy of the page with its context, fills
+ * it and renders as a page function does, and an error it returns becomes the
+ * error page. `payload` belongs to the job: free_fn(payload) runs once, after
+ * `run` or at once when the job is rejected (free_fn may be NULL). It may
+ * live in the page arena. Returns 0, also after rendering a 503 error page
+ * with Retry-After when every job thread is taken or the server is stopping,
+ * or GR_EINVALID when the request has a job already.
+ */
+int gr_ui_page_defer(gr_ui_page *page, gr_ui_page_fn run, void *payload,
+                     void (*free_fn)(void *payload));
+
 /** Answers 303 See Other to a local path (anything else becomes "/"). Returns 0. */
 int gr_ui_page_redirect(gr_ui_page *page, const char *location);
 

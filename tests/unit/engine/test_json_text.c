@@ -278,17 +278,16 @@ static void corpus_texts_read_back(void **state)
 static void declined_values_fall_back(void **state)
 {
     json_t *deep = json_array();
-    json_t *declined[4];
+    json_t *declined[3];
     gr_buf written = GR_BUF_INIT;
 
     (void)state;
     for (int i = 0; i < GR_CATALOG_JSON_WRITE_DEPTH + 10; i++)
         deep = json_pack("[o]", deep);
-    declined[0] = json_pack("{s:f}", "ratio", 0.1);
-    declined[1] = deep;
-    declined[2] = json_pack("{s:o}", "bad", json_stringn_nocheck("a\xFF" "b", 3));
-    declined[3] = json_object();
-    json_object_setn_new_nocheck(declined[3], "a\0b", 3, json_true());
+    declined[0] = deep;
+    declined[1] = json_pack("{s:o}", "bad", json_stringn_nocheck("a\xFF" "b", 3));
+    declined[2] = json_object();
+    json_object_setn_new_nocheck(declined[2], "a\0b", 3, json_true());
 
     for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
         char *expected_plain = json_dumps(declined[i], PLAIN_FLAGS);
@@ -312,6 +311,34 @@ static void declined_values_fall_back(void **state)
         json_decref(declined[i]);
     }
     gr_buf_free(&written);
+}
+
+/* Stored text writes reals as JSON.stringify() does; the hashed text keeps jansson's form. */
+static void reals_written_as_javascript(void **state)
+{
+    json_t *value = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "ratio", 0.1, "weight", 51.4406,
+                              "whole", 1.0, "big", 1e21, "small", 1e-7, "negative", -2.5);
+    char *expected_sorted = json_dumps(value, SORTED_FLAGS);
+    char *plain = gr_catalog__json_text(value);
+    char *sorted = gr_catalog__stable_json(value);
+    gr_buf written = GR_BUF_INIT;
+    char hash[GR_CATALOG_HASH_SIZE];
+    char expected_hash[GR_CATALOG_HASH_SIZE];
+
+    (void)state;
+    assert_string_equal(plain, "{\"ratio\":0.1,\"weight\":51.4406,\"whole\":1,\"big\":1e+21,"
+                               "\"small\":1e-7,\"negative\":-2.5}");
+    assert_string_equal(sorted, expected_sorted);
+    assert_non_null(strstr(sorted, "0.10000000000000001"));
+    assert_false(gr_catalog__json_write(&written, value, true, NULL, NULL));
+    gr_catalog__stable_hash(value, hash);
+    gr_catalog__sha1_hex(expected_sorted, strlen(expected_sorted), expected_hash);
+    assert_string_equal(hash, expected_hash);
+    gr_buf_free(&written);
+    free(expected_sorted);
+    free(plain);
+    free(sorted);
+    json_decref(value);
 }
 
 typedef struct {
@@ -357,7 +384,7 @@ int main(void)
         cmocka_unit_test(key_order_matches),        cmocka_unit_test(scalars_and_nesting_match),
         cmocka_unit_test(corpus_documents_match),   cmocka_unit_test(declined_values_fall_back),
         cmocka_unit_test(drained_pieces_add_up),    cmocka_unit_test(read_matches_jansson),
-        cmocka_unit_test(corpus_texts_read_back),
+        cmocka_unit_test(corpus_texts_read_back),   cmocka_unit_test(reals_written_as_javascript),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "plugins/catalog/engine/util.h"
 
 static int has_path(const gr_catalog_fields *fields, const char *path)
 {
@@ -187,7 +188,7 @@ int gr_catalog_fields_write(const gr_catalog_fields *fields, const char *entity_
     if (entity == NULL)
         return gr_error_set(GR_ERROR, "a stored entity is not valid JSON");
     selected = gr_catalog_fields_select(fields, entity);
-    text = json_dumps(selected, JSON_COMPACT);
+    text = gr_catalog__json_text(selected);
     gr_buf_puts(out, text);
     free(text);
     json_decref(selected);

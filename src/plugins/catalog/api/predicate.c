@@ -10,6 +10,7 @@
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/error.h"
+#include "host/common/js_number.h"
 
 static int is_space(char c)
 {
@@ -410,22 +411,12 @@ int gr_catalog_predicate_from_legacy(const json_t *filter, json_t **out)
     return gr_error_set(GR_EINVALID, "Malformed cursor: unknown filter form");
 }
 
-/* Formats a double as JavaScript's Number#toString does for common values. */
+/* Formats a double as JavaScript's Number#toString does. */
 static char *number_text(double value)
 {
-    char text[64];
+    char text[GR_JS_NUMBER_MAX];
 
-    if (isnan(value))
-        return gr_xstrdup("NaN");
-    if (value == floor(value) && fabs(value) < 1e21) {
-        snprintf(text, sizeof(text), "%.0f", value);
-        return gr_xstrdup(strcmp(text, "-0") == 0 ? "0" : text);
-    }
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(text, sizeof(text), "%.*g", precision, value);
-        if (strtod(text, NULL) == value)
-            break;
-    }
+    gr_js_number_format(value, text);
     return gr_xstrdup(text);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "host/common/js_number.h"
 #include "host/common/utf8.h"
 
 /* Bytes the buffer may contain before the drain callback runs. */
@@ -161,7 +162,7 @@ static bool write_array(writer *w, const json_t *array, int depth)
 
 static bool write_value(writer *w, const json_t *value, int depth)
 {
-    char number[32];
+    char number[GR_JS_NUMBER_MAX];
     bool ok = true;
 
     if (depth > GR_CATALOG_JSON_WRITE_DEPTH)
@@ -190,6 +191,13 @@ static bool write_value(writer *w, const json_t *value, int depth)
         gr_buf_puts(w->out, "null");
         break;
     case JSON_REAL:
+        /* Sorted text is hashed, and its reals stay as jansson writes them. jansson stores
+         * finite reals only, so the JavaScript form is always a JSON number. */
+        if (w->sorted)
+            return false;
+        gr_js_number_format(json_real_value(value), number);
+        gr_buf_puts(w->out, number);
+        break;
     default:
         return false;
     }

@@ -18,13 +18,15 @@
 typedef void (*gr_catalog_json_drain_fn)(gr_buf *out, void *payload);
 
 /**
- * Appends the compact JSON text of `value` to `out`: byte for byte the text
- * that json_dumps() gives with JSON_COMPACT | JSON_ENCODE_ANY |
- * JSON_REAL_PRECISION(17), plus JSON_SORT_KEYS when `sorted`. The stored
- * hashes of entities are digests of that text, so it must not change.
+ * Appends the compact JSON text of `value` to `out`. Unsorted, it is the text
+ * that JSON.stringify() gives: numbers in JavaScript's shortest form
+ * (gr_js_number_format()), so that 0.1 stays 0.1. Sorted, it is byte for byte
+ * the text that json_dumps() gives with JSON_COMPACT | JSON_ENCODE_ANY |
+ * JSON_REAL_PRECISION(17) | JSON_SORT_KEYS. The stored hashes of entities are
+ * digests of the sorted text, so it must not change.
  *
- * Returns false for a value it leaves to jansson: one that contains a real
- * number, a key with a NUL byte, a string that is not UTF-8, or nesting
+ * Returns false for a value it leaves to jansson: a real number in sorted
+ * text, a key with a NUL byte, a string that is not UTF-8, or nesting
  * deeper than GR_CATALOG_JSON_WRITE_DEPTH. `out` then contains a partial text,
  * of which `drain` (may be NULL) may have consumed a part, and callers start
  * again with jansson. Jansson's writer calls back for every token and sorts

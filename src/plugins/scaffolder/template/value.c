@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host/common/alloc.h"
+#include "host/common/js_number.h"
 
 /* Integers up to 2^53 are exact in a double, so they round-trip through json_integer. */
 #define MAX_SAFE_INTEGER 9007199254740992.0
@@ -160,73 +161,7 @@ bool gr_tv_truthy(const gr_tv *value)
 
 void gr_tv_format_number(double value, char out[GR_TV_NUMBER_MAX])
 {
-    char sci[GR_TV_NUMBER_MAX];
-    char digits[24];
-    size_t ndigits = 0;
-    int exponent;
-    int point; /* JavaScript's n: the decimal point sits after this many digits */
-    char *pos = out;
-
-    if (isnan(value)) {
-        strcpy(out, "NaN");
-        return;
-    }
-    if (isinf(value)) {
-        strcpy(out, value < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (value == 0) {
-        strcpy(out, "0");
-        return;
-    }
-    if (value < 0) {
-        *pos++ = '-';
-        value = -value;
-    }
-
-    /* Find the fewest significant digits that read back as the same double. */
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(sci, sizeof(sci), "%.*e", precision - 1, value);
-        if (strtod(sci, NULL) == value)
-            break;
-    }
-    for (const char *c = sci; *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9')
-            digits[ndigits++] = *c;
-    while (ndigits > 1 && digits[ndigits - 1] == '0')
-        ndigits--;
-    digits[ndigits] = '\0';
-    exponent = atoi(strchr(sci, 'e') + 1);
-    point = exponent + 1;
-
-    if ((int)ndigits <= point && point <= 21) {
-        memcpy(pos, digits, ndigits);
-        pos += ndigits;
-        for (int i = (int)ndigits; i < point; i++)
-            *pos++ = '0';
-    } else if (0 < point && point <= 21) {
-        memcpy(pos, digits, (size_t)point);
-        pos += point;
-        *pos++ = '.';
-        memcpy(pos, digits + point, ndigits - (size_t)point);
-        pos += ndigits - (size_t)point;
-    } else if (-6 < point && point <= 0) {
-        *pos++ = '0';
-        *pos++ = '.';
-        for (int i = point; i < 0; i++)
-            *pos++ = '0';
-        memcpy(pos, digits, ndigits);
-        pos += ndigits;
-    } else {
-        *pos++ = digits[0];
-        if (ndigits > 1) {
-            *pos++ = '.';
-            memcpy(pos, digits + 1, ndigits - 1);
-            pos += ndigits - 1;
-        }
-        pos += sprintf(pos, "e%c%d", point - 1 < 0 ? '-' : '+', abs(point - 1));
-    }
-    *pos = '\0';
+    gr_js_number_format(value, out);
 }
 
 size_t gr_js_skip_space(const char *str, size_t len, size_t pos)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "host/common/buf.h"
+#include "host/common/js_number.h"
 
 /*
  * Nunjucks evaluates templates as JavaScript, so a value is one of the
@@ -36,8 +37,8 @@ typedef struct {
 
 #define GR_TV_UNDEF ((gr_tv){.kind = GR_TV_UNDEFINED})
 
-/* Formatted numbers fit in this many bytes: "-1.2345678901234567e-308" and a NUL. */
-#define GR_TV_NUMBER_MAX 32
+/* Formatted numbers fit in this many bytes, a NUL included. */
+#define GR_TV_NUMBER_MAX GR_JS_NUMBER_MAX
 
 gr_tv gr_tv_null(void);
 gr_tv gr_tv_bool(bool value);
