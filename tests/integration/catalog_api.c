@@ -499,6 +499,43 @@ static void legacy_list_paged(void **state)
     gr_test_output_free(&res);
 }
 
+/* The largest limits, from the query or an after cursor, page without overflow. */
+static void legacy_list_extreme_limits(void **state)
+{
+    gr_test_output res = call("GET", "/entities?filter=kind=group&limit=9223372036854775807", NULL);
+    json_t *body = body_json(&res);
+
+    (void)state;
+    assert_int_equal(res.status, 200);
+    assert_true(json_array_size(body) > 2);
+    assert_null(strcasestr(res.err, "link:"));
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call("GET", "/entities?filter=kind=group&limit=1&offset=9223372036854775807", NULL);
+    body = body_json(&res);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(json_array_size(body), 0);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call("GET", "/entities?filter=kind=group&after=eyJsaW1pdCI6OTIyMzM3MjAzNjg1NDc3NTgwNywib2Zmc2V0IjoxfQ%3D%3D", NULL);
+    body = body_json(&res);
+    assert_int_equal(res.status, 200);
+    assert_true(json_array_size(body) > 1);
+    json_decref(body);
+    gr_test_output_free(&res);
+
+    res = call("GET", "/entities?after=eyJsaW1pdCI6LTF9", NULL);
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "Malformed after cursor, limit must be greater than zero"));
+    gr_test_output_free(&res);
+    res = call("GET", "/entities?after=eyJsaW1pdCI6Miwib2Zmc2V0IjotM30%3D", NULL);
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "Malformed after cursor, offset must be >= 0"));
+    gr_test_output_free(&res);
+}
+
 static void legacy_list_whole(void **state)
 {
     gr_test_output res = call("GET", "/entities?filter=kind=user&fields=metadata.name", NULL);
@@ -564,6 +601,7 @@ int main(void)
         cmocka_unit_test(by_query_pages),        cmocka_unit_test(by_query_bad_cursor),
         cmocka_unit_test(by_query_fields_full_text), cmocka_unit_test(by_query_predicate_post),
         cmocka_unit_test(by_refs_batch),         cmocka_unit_test(legacy_list_paged),
+        cmocka_unit_test(legacy_list_extreme_limits),
         cmocka_unit_test(legacy_list_whole),     cmocka_unit_test(facets_routes),
     };
 

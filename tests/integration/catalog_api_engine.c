@@ -440,6 +440,22 @@ static void validate_entity_route(void **state)
     res = call(fixture, "POST", "/validate-entity", "{\"entity\":{\"kind\":\"Component\"}}");
     assert_error(&res, 400, "InputError", "request/body must have required property 'location'");
     gr_test_output_free(&res);
+
+    /* A reference that does not parse fails here as it fails in processing. */
+    res = call(fixture, "POST", "/validate-entity",
+               "{\"location\":\"url:http://127.0.0.1/catalog-info.yaml\",\"entity\":{"
+               "\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\",\"metadata\":{"
+               "\"name\":\"x\"},\"spec\":{\"type\":\"a\",\"lifecycle\":\"b\","
+               "\"owner\":\"user:default/\"}}}");
+    body = body_of(&res);
+    assert_int_equal(res.status, 400);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(body, "errors"), 0), "name")),
+                        "InputError");
+    assert_non_null(strstr(res.out, "spec.owner"));
+    assert_non_null(strstr(res.out, "user:default/"));
+    json_decref(body);
+    gr_test_output_free(&res);
 }
 
 /* Analysing reads the source, so it follows the registration rules: a file

@@ -9,13 +9,17 @@
 static _Thread_local char error_message[GR_ERROR_MAX];
 static _Thread_local int error_code;
 
+/* The message is formatted into a copy first, because an argument may be the current
+ * message itself (gr_error_last()), and vsnprintf() must not read what it writes. */
 int gr_error_set(int code, const char *fmt, ...)
 {
+    char formatted[GR_ERROR_MAX];
     va_list args;
 
     va_start(args, fmt);
-    vsnprintf(error_message, sizeof(error_message), fmt, args);
+    vsnprintf(formatted, sizeof(formatted), fmt, args);
     va_end(args);
+    memcpy(error_message, formatted, strlen(formatted) + 1);
     error_code = code;
     return code;
 }

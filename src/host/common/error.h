@@ -25,7 +25,8 @@ enum {
 
 /**
  * Sets the calling thread's error message and returns `code`, so that
- * `return gr_error_set(GR_EINVALID, "...")` both records and reports.
+ * `return gr_error_set(GR_EINVALID, "...")` both records and reports. An
+ * argument may be gr_error_last(), the message being replaced.
  */
 int gr_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -3,6 +3,7 @@
 #include "plugins/catalog/api/read.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,8 +363,12 @@ static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
                       strcmp(order, "desc") == 0 ? "DESC" : "ASC");
     }
     gr_catalog_sql_puts(sql, orders ? "fe.entity_id" : "fe.entity_ref");
-    if (list->limit >= 0)
+    /* One row more than the page tells whether another page follows. INT64_MAX rows
+     * cannot be exceeded, so that limit is read as no limit rather than overflow. */
+    if (list->limit >= 0 && list->limit < INT64_MAX)
         gr_buf_printf(&sql->text, " LIMIT %lld", (long long)list->limit + 1);
+    else if (list->limit == INT64_MAX)
+        gr_catalog_sql_puts(sql, " LIMIT 9223372036854775807");
     else if (list->offset > 0)
         gr_catalog_sql_puts(sql, " LIMIT 9223372036854775807");
     if (list->offset > 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /entities: the legacy list, paged by limit/offset/after or streamed whole. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +74,20 @@ static int parse_after(const char *after, int64_t *limit, int64_t *offset)
         json_decref(cursor);
         return gr_error_set(GR_EINVALID, "Malformed after cursor, limit was not an number");
     }
+    if (value != NULL && json_integer_value(value) < 1) {
+        json_decref(cursor);
+        return gr_error_set(GR_EINVALID, "Malformed after cursor, limit must be greater than zero");
+    }
     if (value != NULL)
         *limit = json_integer_value(value);
     value = json_object_get(cursor, "offset");
     if (value != NULL && !json_is_integer(value)) {
         json_decref(cursor);
         return gr_error_set(GR_EINVALID, "Malformed after cursor, offset was not a number");
+    }
+    if (value != NULL && json_integer_value(value) < 0) {
+        json_decref(cursor);
+        return gr_error_set(GR_EINVALID, "Malformed after cursor, offset must be >= 0");
     }
     if (value != NULL)
         *offset = json_integer_value(value);
@@ -101,8 +110,12 @@ static int send_page(gr_request *req, gr_response *res, gr_db *db, gr_catalog_li
     if (rc != GR_OK)
         goto done;
     if (more) {
+        /* Both are at least 0 and at most INT64_MAX, so the sum saturates instead of
+         * overflowing. A next page at INT64_MAX is empty. */
+        int64_t next =
+            list->offset > INT64_MAX - list->limit ? INT64_MAX : list->offset + list->limit;
         char *json = gr_xasprintf("{\"limit\":%lld,\"offset\":%lld}", (long long)list->limit,
-                                  (long long)(list->offset + list->limit));
+                                  (long long)next);
         char *after = gr_catalog_base64_encode(json, strlen(json));
 
         gr_res_header(res, "Link", gr_catalog_api__next_link(req, after));

@@ -715,6 +715,12 @@ static int read_location_targets(emit_context *context, const json_t *entity, co
     return rc;
 }
 
+static void push_relation_problems(const gr_model_problems *problems, json_t *errors)
+{
+    for (size_t i = 0; i < problems->count; i++)
+        gr_catalog__error_push(errors, "InputError", problems->items[i].message, NULL, NULL);
+}
+
 static void emit_relations(gr_catalog_result *result, const json_t *entity)
 {
     gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
@@ -730,8 +736,19 @@ static void emit_relations(gr_catalog_result *result, const json_t *entity)
         relation->type = relations.items[i].type;
         relation->target = gr_model_ref_format(&relations.items[i].target);
     }
-    for (size_t i = 0; i < problems.count; i++)
-        gr_catalog__error_push(result->errors, "InputError", problems.items[i].message, NULL, NULL);
+    push_relation_problems(&problems, result->errors);
+    gr_model_relations_free(&relations);
+    gr_model_problems_free(&problems);
+}
+
+/* Pushes an error for each reference that does not parse, as processing stores them. */
+static void check_relations(const json_t *entity, json_t *errors)
+{
+    gr_model_relations relations = GR_MODEL_RELATIONS_INIT;
+    gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
+
+    gr_model_emit_relations(entity, &relations, &problems);
+    push_relation_problems(&problems, errors);
     gr_model_relations_free(&relations);
     gr_model_problems_free(&problems);
 }
@@ -989,7 +1006,10 @@ int gr_catalog__validate(gr_catalog *catalog, const json_t *entity, const char *
         json_decref(own);
     }
     sort_spec_lists(copy);
-    validate_entity(catalog, copy, ref, location, errors);
+    /* References are parsed after validation, as processing parses them, so that a
+     * malformed one (such as "user:default/") fails here as it would fail there. */
+    if (validate_entity(catalog, copy, ref, location, errors) == GR_OK)
+        check_relations(copy, errors);
 done:
     json_decref(copy);
     free(ref);
