@@ -363,7 +363,7 @@ static int list_sql(const gr_catalog_list *list, gr_catalog_sql *sql)
                       strcmp(order, "desc") == 0 ? "DESC" : "ASC");
     }
     gr_catalog_sql_puts(sql, orders ? "fe.entity_id" : "fe.entity_ref");
-    /* One row more than the page tells whether another page follows. INT64_MAX rows
+    /* One row more than the page shows whether another page follows. INT64_MAX rows
      * cannot be exceeded, so that limit is read as no limit rather than overflow. */
     if (list->limit >= 0 && list->limit < INT64_MAX)
         gr_buf_printf(&sql->text, " LIMIT %lld", (long long)list->limit + 1);
