@@ -471,6 +471,23 @@ static void analyze_location_rejects_file(void **state)
     assert_non_null(strstr(res.out, "InputError"));
     assert_null(strstr(res.out, "entity"));
     gr_test_output_free(&res);
+
+    /* A URL on a host nobody allowed gets the hint that registering gives. */
+    res = call(fixture, "POST", "/analyze-location",
+               "{\"location\":{\"type\":\"url\",\"target\":\"http://127.0.0.1:1/x.yaml\"}}");
+    assert_int_equal(res.status, 403);
+    assert_non_null(strstr(res.out, "Reading from 'http://127.0.0.1:1/x.yaml' is not allowed. "
+                                    "You may need to configure an integration for the host or add "
+                                    "it to backend.reading.allow"));
+    gr_test_output_free(&res);
+
+    /* An escaped NUL is named plainly, not by jansson's flag. */
+    res = call(fixture, "POST", "/analyze-location",
+               "{\"location\":{\"type\":\"url\",\"target\":\"a\\u0000b\"}}");
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(res.out, "strings must not contain NUL characters"));
+    assert_null(strstr(res.out, "JSON_ALLOW_NUL"));
+    gr_test_output_free(&res);
 }
 
 static void entity_routes(void **state)

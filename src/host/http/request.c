@@ -61,6 +61,16 @@ static int reject(gr_request *req, int status, const char *message)
     return -1;
 }
 
+/* Returns whether the `len` bytes at `text` contain "%00". */
+static bool has_encoded_nul(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 2 < len; i++) {
+        if (text[i] == '%' && text[i + 1] == '0' && text[i + 2] == '0')
+            return true;
+    }
+    return false;
+}
+
 static int parse_path(gr_request *req)
 {
     const char *path = req->path;
@@ -89,6 +99,10 @@ static int parse_path(gr_request *req)
 
         long decoded_len = gr_http__percent_decode(decoded, seg, seg_len, 0);
 
+        if (decoded_len < 0 && has_encoded_nul(seg, seg_len))
+            return reject(req, 400,
+                          "The request path contains an encoded NUL (%00), which no name, id or "
+                          "parameter may contain");
         if (decoded_len < 0)
             return reject(req, 400, "The request path has a malformed percent-encoding");
         /* Express returns 400 for a path parameter that does not decode to UTF-8. */

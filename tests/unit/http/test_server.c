@@ -419,6 +419,14 @@ static void route_bad_escape_400(void **state)
                          "The request path has a malformed percent-encoding");
 }
 
+static void route_encoded_nul_400(void **state)
+{
+    (void)state;
+    assert_path_rejected("/api/test/entities/by-name/x/y/a%00b",
+                         "The request path contains an encoded NUL (%00), which no name, id or "
+                         "parameter may contain");
+}
+
 static void route_invalid_utf8_400(void **state)
 {
     (void)state;
@@ -1072,6 +1080,7 @@ int main(void)
         cmocka_unit_test(route_invalid_utf8_400),
         cmocka_unit_test(query_undecodable_kept),
         cmocka_unit_test(route_bad_escape_400),
+        cmocka_unit_test(route_encoded_nul_400),
         cmocka_unit_test(route_wildcard_rest),
         cmocka_unit_test(route_unknown_404),
         cmocka_unit_test(route_wrong_method_405),

@@ -43,6 +43,12 @@ int gr_catalog_api__body_object(gr_request *req, json_t **out)
         return GR_OK;
     }
     value = json_loadb(body, len, 0, &error);
+    /* jansson names its own flag for an escaped NUL, which means nothing to a caller. */
+    if (value == NULL && json_error_code(&error) == json_error_null_character)
+        return gr_error_set(GR_EINVALID,
+                            "Malformed JSON in the request body: a string contains \\u0000, and "
+                            "strings must not contain NUL characters (line %d)",
+                            error.line);
     if (value == NULL)
         return gr_error_set(GR_EINVALID, "Malformed JSON in the request body: %s (line %d)",
                             error.text, error.line);

@@ -686,7 +686,10 @@ int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const cha
     }
     if (rc == GR_OK && strcmp(type, "url") == 0 &&
         !gr_catalog__url_allowed(&catalog->settings, target))
-        rc = gr_error_set(GR_EDENIED, "Reading from '%s' is not allowed", target);
+        rc = gr_error_set(GR_EDENIED,
+                          "Reading from '%s' is not allowed. You may need to configure an "
+                          "integration for the host or add it to backend.reading.allow",
+                          target);
     if (rc == GR_OK)
         rc = gr_catalog__read_location(&catalog->settings, type, target, &files);
     if (rc == GR_ENOTFOUND) {
