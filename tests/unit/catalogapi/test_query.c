@@ -1176,6 +1176,31 @@ static void query_fields_selected(void **state)
     gr_catalog_fields_free(&fields);
 }
 
+/* Index parts build arrays, as lodash's set() does in Backstage, with null in skipped items. */
+static void fields_index_paths_build_arrays(void **state)
+{
+    gr_catalog_fields fields = GR_CATALOG_FIELDS_INIT;
+    const char *values[] = {"relations.1.type, relations.0.targetRef, spec.0, relations.7.type"};
+    json_t *entity = json_loads("{\"kind\":\"Component\",\"spec\":{\"0\":\"zero\"},"
+                                "\"relations\":[{\"type\":\"ownedBy\",\"targetRef\":\"group:a\"},"
+                                "{\"type\":\"partOf\",\"targetRef\":\"system:b\"}]}",
+                                0, NULL);
+    json_t *selected;
+    char *text;
+
+    (void)state;
+    assert_non_null(entity);
+    assert_ok(gr_catalog_fields_add(&fields, values, 1));
+    selected = gr_catalog_fields_select(&fields, entity);
+    text = json_dumps(selected, JSON_COMPACT);
+    assert_string_equal(text, "{\"relations\":[{\"targetRef\":\"group:a\"},{\"type\":\"partOf\"}],"
+                              "\"spec\":[\"zero\"]}");
+    free(text);
+    json_decref(selected);
+    json_decref(entity);
+    gr_catalog_fields_free(&fields);
+}
+
 static void facets_counted(void **state)
 {
     db_fixture *fixture = *state;
@@ -1382,6 +1407,7 @@ int main(void)
         cmocka_unit_test(cursor_total_not_integer),
         cmocka_unit_test(cursor_legacy_filter_too_deep),
         cmocka_unit_test(cursor_legacy_filter_converted),
+        cmocka_unit_test(fields_index_paths_build_arrays),
         DB_TEST_BOTH(cursor_pages_by_name),
         DB_TEST_BOTH(cursor_pages_descending),
         DB_TEST_BOTH(cursor_pages_by_uid),

@@ -2,6 +2,7 @@
 /* Selecting subtrees of entities by dotted field paths. */
 #include "plugins/catalog/api/fields.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,22 +102,53 @@ int gr_catalog_fields_add_json(gr_catalog_fields *fields, const json_t *array)
     return GR_OK;
 }
 
-/* Returns the member `key` of an object or, for a decimal index, the item of an array. */
+/* Returns whether `key` is an array index as lodash reads one: decimal digits, no leading zero. */
+static bool is_index(const char *key)
+{
+    if (key[0] < '0' || key[0] > '9' || (key[0] == '0' && key[1] != '\0'))
+        return false;
+    for (const char *c = key; *c != '\0'; c++) {
+        if (*c < '0' || *c > '9')
+            return false;
+    }
+    return true;
+}
+
+/* Returns the member `key` of an object or, for an index, the item of an array. */
 static json_t *child(const json_t *node, const char *key)
 {
     if (json_is_object(node))
         return json_object_get(node, key);
-    if (json_is_array(node) && key[0] >= '0' && key[0] <= '9') {
-        char *end = NULL;
-        unsigned long index = strtoul(key, &end, 10);
-
-        if (*end == '\0' && (key[0] != '0' || key[1] == '\0'))
-            return json_array_get(node, index);
-    }
+    if (json_is_array(node) && is_index(key))
+        return json_array_get(node, strtoul(key, NULL, 10));
     return NULL;
 }
 
-/* Copies the subtree at `path` from `entity` into `out`, creating objects on the way. */
+/*
+ * Sets `value` (stolen) as the member `key` of an object, or as the item at index `key` of an
+ * array, with null in the items skipped, as JSON.stringify() writes the holes that lodash's
+ * set() leaves. Returns false, and frees `value`, for a key that is not an index of an array.
+ * Indexes come from the entity's own arrays, so the padding is bounded by the entity's size.
+ */
+static bool container_set(json_t *container, const char *key, json_t *value)
+{
+    size_t index;
+
+    if (json_is_object(container))
+        return json_object_set_new(container, key, value) == 0;
+    if (!is_index(key)) {
+        json_decref(value);
+        return false;
+    }
+    index = strtoul(key, NULL, 10);
+    while (json_array_size(container) < index)
+        json_array_append_new(container, json_null());
+    if (index < json_array_size(container))
+        return json_array_set_new(container, index, value) == 0;
+    return json_array_append_new(container, value) == 0;
+}
+
+/* Copies the subtree at `path` from `entity` into `out`, creating containers on the way. */
 static void select_path(json_t *out, const json_t *entity, const char *path)
 {
     char *parts = gr_xstrdup(path);
@@ -151,16 +183,18 @@ static void select_path(json_t *out, const json_t *entity, const char *path)
         part = dot + 1;
     }
 
+    /* As lodash's set() builds the path: an array where the next part is an index. */
     for (size_t i = 0; i + 1 < depth; i++) {
-        json_t *holder = json_object_get(out, found[i]);
+        json_t *holder = child(out, found[i]);
 
-        if (!json_is_object(holder)) {
-            holder = json_object();
-            json_object_set_new(out, found[i], holder);
+        if (!json_is_object(holder) && !json_is_array(holder)) {
+            holder = is_index(found[i + 1]) ? json_array() : json_object();
+            if (!container_set(out, found[i], holder))
+                goto done;
         }
         out = holder;
     }
-    json_object_set_new(out, found[depth - 1], json_deep_copy(node));
+    container_set(out, found[depth - 1], json_deep_copy(node));
 done:
     free(parts);
 }
