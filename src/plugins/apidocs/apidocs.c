@@ -8,6 +8,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/error.h"
+#include "host/common/js_json.h"
 #include "host/yaml/yaml.h"
 #include "plugins/apidocs/apidocs_internal.h"
 #include "plugins/ui/template/template.h"
@@ -137,19 +138,18 @@ void gr_apidocs__schema_anchor(gr_apidocs__ctx *ctx, const char *name)
 
 void gr_apidocs__example(gr_apidocs__ctx *ctx, const char *label, const json_t *value)
 {
-    char *text;
+    gr_buf text = GR_BUF_INIT;
 
     if (value == NULL)
         return;
-    text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    if (text == NULL)
-        return;
+    /* As Backstage's API docs print examples, so that 51.4406 is not 51.440600000000003. */
+    gr_js_json_write(&text, value, 2);
     gr_buf_puts(ctx->out, "<div class=\"apidoc-example\"><strong>");
     gr_apidocs__text(ctx, label);
     gr_buf_puts(ctx->out, "</strong><pre><code>");
-    gr_apidocs__text(ctx, text);
+    gr_apidocs__text(ctx, gr_buf_cstr(&text));
     gr_buf_puts(ctx->out, "</code></pre></div>");
-    free(text);
+    gr_buf_free(&text);
 }
 
 /* ---- schemas ---- */
@@ -221,14 +221,15 @@ static void schema_enum(gr_apidocs__ctx *ctx, const json_t *values)
     gr_buf_puts(ctx->out, " <span class=\"muted\">one of:</span> ");
     json_array_foreach(values, i, value)
     {
-        char *text = json_dumps(value, JSON_ENCODE_ANY);
+        gr_buf text = GR_BUF_INIT;
 
+        gr_js_json_write(&text, value, 0);
         if (i > 0)
             gr_buf_puts(ctx->out, ", ");
         gr_buf_puts(ctx->out, "<code>");
-        gr_apidocs__text(ctx, text);
+        gr_apidocs__text(ctx, gr_buf_cstr(&text));
         gr_buf_puts(ctx->out, "</code>");
-        free(text);
+        gr_buf_free(&text);
     }
 }
 

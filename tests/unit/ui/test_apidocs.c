@@ -113,6 +113,28 @@ static void apidocs_escapes_text(void **state)
     free(html);
 }
 
+/* Examples print numbers as JSON.stringify() does, in the fewest digits. */
+static void apidocs_example_numbers_shortest(void **state)
+{
+    int rc;
+    char *html = render("openapi",
+                        "openapi: 3.0.0\ninfo: {title: Geo, version: '1'}\npaths: {}\n"
+                        "components:\n  schemas:\n    Point:\n      type: object\n"
+                        "      example: {lat: 51.4406, ratio: 0.1, count: 3}\n"
+                        "      properties:\n        kind:\n          type: string\n"
+                        "          enum: [0.1, two]\n",
+                        &rc);
+
+    (void)state;
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(html, "&quot;lat&quot;: 51.4406,"));
+    assert_non_null(strstr(html, "&quot;ratio&quot;: 0.1,"));
+    assert_non_null(strstr(html, "<code>0.1</code>"));
+    assert_null(strstr(html, "51.440600000000003"));
+    assert_null(strstr(html, "0.10000000000000001"));
+    free(html);
+}
+
 static void apidocs_ref_cycle_links(void **state)
 {
     int rc;
@@ -300,6 +322,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apidocs_openapi_sections),
         cmocka_unit_test(apidocs_escapes_text),
+        cmocka_unit_test(apidocs_example_numbers_shortest),
         cmocka_unit_test(apidocs_ref_cycle_links),
         cmocka_unit_test(apidocs_mutual_cycle_stops),
         cmocka_unit_test(apidocs_unresolved_ref),
