@@ -14,6 +14,7 @@
 #include "support/gr_test.h"
 #include "host/common/error.h"
 #include "plugins/techdocs/build/build.h"
+#include "plugins/techdocs/build/cli.h"
 #include "plugins/techdocs/build/markdown.h"
 
 static int only_a_md(const char *src_uri, void *payload)
@@ -225,6 +226,36 @@ static void implicit_nav_orders_pages(void **state)
     free(root);
 }
 
+/* The build command also takes the path of the mkdocs.yml file, as `mkdocs build -f` does. */
+static void build_command_takes_mkdocs_file(void **state)
+{
+    char *root = gr_test_tmpdir("techdocs-file-arg");
+    char *config = NULL;
+    char *out = NULL;
+    char *page;
+    char *argv[4];
+
+    (void)state;
+    gr_test_write_file(root, "mkdocs.yml", "site_name: File\n");
+    gr_test_write_file(root, "docs/index.md", "# Welcome\n");
+    assert_true(asprintf(&config, "%s/mkdocs.yml", root) > 0);
+    assert_true(asprintf(&out, "%s/site", root) > 0);
+    argv[0] = "build";
+    argv[1] = config;
+    argv[2] = "-o";
+    argv[3] = out;
+
+    assert_int_equal(gr_techdocs_build_main(4, argv), 0);
+    page = read_text(out, "index.html");
+    assert_non_null(page);
+    assert_non_null(strstr(page, "Welcome"));
+    free(page);
+    gr_test_rmtree(root);
+    free(config);
+    free(out);
+    free(root);
+}
+
 static void broken_links_warn_and_strict_fails(void **state)
 {
     char *root = gr_test_tmpdir("techdocs-links");
@@ -369,6 +400,7 @@ int main(void)
         cmocka_unit_test(raw_html_is_sanitized),
         cmocka_unit_test(broken_links_carry_lines),
         cmocka_unit_test(implicit_nav_orders_pages),
+        cmocka_unit_test(build_command_takes_mkdocs_file),
         cmocka_unit_test(broken_links_warn_and_strict_fails),
         cmocka_unit_test(docs_dir_outside_rejected),
         cmocka_unit_test(site_data_files_written),

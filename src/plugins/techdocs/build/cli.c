@@ -3,8 +3,11 @@
 #include "plugins/techdocs/build/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "plugins/techdocs/build/build.h"
 
@@ -12,7 +15,8 @@ const char gr_techdocs_build_usage[] =
     "usage: greenroom techdocs build [SRC_DIR] [-o OUT_DIR] [--strict]\n"
     "\n"
     "Builds the TechDocs site whose mkdocs.yml is in SRC_DIR (default: the current\n"
-    "folder) into OUT_DIR (default: ./site) as MkDocs would: one HTML fragment per\n"
+    "folder; a path to the mkdocs.yml file itself also works) into OUT_DIR\n"
+    "(default: ./site) as MkDocs would: one HTML fragment per\n"
     "page at page/index.html, the docs' other files, techdocs_nav.json,\n"
     "search/search_index.json and techdocs_metadata.json.\n"
     "\n"
@@ -50,10 +54,33 @@ static void print_report(const char *src_dir, const gr_techdocs_report *report, 
     }
 }
 
+/*
+ * Returns the source folder that `arg` names: `arg` itself, or the folder of
+ * an mkdocs.yml or mkdocs.yaml file that it names, as `mkdocs build -f` takes
+ * the file. Caller frees.
+ */
+static char *source_folder(const char *arg)
+{
+    const char *slash = strrchr(arg, '/');
+    const char *name = slash != NULL ? slash + 1 : arg;
+    struct stat st;
+
+    if (strcmp(name, "mkdocs.yml") != 0 && strcmp(name, "mkdocs.yaml") != 0)
+        return gr_xstrdup(arg);
+    if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
+        return gr_xstrdup(arg);
+    if (slash == NULL)
+        return gr_xstrdup(".");
+    if (slash == arg)
+        return gr_xstrdup("/");
+    return gr_xstrndup(arg, (size_t)(slash - arg));
+}
+
 int gr_techdocs_build_main(int argc, char **argv)
 {
     const char *src_dir = NULL;
     const char *out_dir = "site";
+    char *folder;
     gr_techdocs_options options = {0};
     gr_techdocs_report report;
     int rc;
@@ -71,16 +98,16 @@ int gr_techdocs_build_main(int argc, char **argv)
             return 2;
         }
     }
-    if (src_dir == NULL)
-        src_dir = ".";
+    folder = source_folder(src_dir != NULL ? src_dir : ".");
 
-    rc = gr_techdocs_build(src_dir, out_dir, &options, &report);
-    print_report(src_dir, &report, options.strict);
+    rc = gr_techdocs_build(folder, out_dir, &options, &report);
+    print_report(folder, &report, options.strict);
     if (rc != GR_OK)
         fprintf(stderr, "greenroom techdocs build: %s\n", gr_error_last());
     else
         fprintf(stderr, "greenroom techdocs build: %zu pages and %zu files written to %s\n",
                 report.page_count, report.file_count, out_dir);
     gr_techdocs_report_free(&report);
+    free(folder);
     return rc == GR_OK ? 0 : 1;
 }
