@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +467,37 @@ int gr_techdocs_store_publish(gr_techdocs_store *store, const gr_techdocs_triple
     return rc;
 }
 
+/*
+ * Returns whether this store has the files of a site row's generation. The row outlives a
+ * change of techdocs.publisher.type, so a site published to the other store is missing here
+ * and must be built again.
+ */
+static bool site_files_present(gr_techdocs_store *store, gr_db_conn *conn, gr_db_stmt *row)
+{
+    gr_db_stmt *stmt = NULL;
+    bool present = false;
+
+    if (store->kind == GR_TECHDOCS_STORE_FOLDER) {
+        char *index =
+            gr_xasprintf("%s/%s/%s/%s/index.html", store->folder, gr_db_column_text(row, 7),
+                         gr_db_column_text(row, 8), gr_db_column_text(row, 9));
+
+        present = access(index, R_OK) == 0;
+        free(index);
+        return present;
+    }
+    if (gr_db_prepare(conn,
+                      "SELECT 1 FROM techdocs_files WHERE entity_ref = ? AND generation = ?"
+                      " LIMIT 1",
+                      &stmt) == GR_OK) {
+        gr_db_bind_text(stmt, 1, gr_db_column_text(row, 10));
+        gr_db_bind_int64(stmt, 2, gr_db_column_int64(row, 0));
+        present = gr_db_step(stmt) == GR_DB_ROW;
+    }
+    gr_db_finalize(stmt);
+    return present;
+}
+
 int gr_techdocs_store_site(gr_techdocs_store *store, const char *entity_ref, gr_techdocs_site *out)
 {
     gr_db_conn *conn = NULL;
@@ -477,14 +509,19 @@ int gr_techdocs_store_site(gr_techdocs_store *store, const char *entity_ref, gr_
     if (rc == GR_OK)
         rc = gr_db_prepare(conn,
                            "SELECT generation, origin, source_hash, etag, site_name,"
-                           " build_timestamp, published_at FROM techdocs_sites"
-                           " WHERE entity_ref = ?",
+                           " build_timestamp, published_at, namespace, kind, name, entity_ref"
+                           " FROM techdocs_sites WHERE entity_ref = ?",
                            &stmt);
     if (rc == GR_OK) {
         gr_db_bind_text(stmt, 1, entity_ref);
         rc = gr_db_step(stmt);
     }
-    if (rc == GR_DB_ROW) {
+    if (rc == GR_DB_ROW && !site_files_present(store, conn, stmt)) {
+        rc = gr_error_set(GR_ENOTFOUND,
+                          "the docs site of %s was published to another store than "
+                          "techdocs.publisher names now",
+                          entity_ref);
+    } else if (rc == GR_DB_ROW) {
         const char *hash = gr_db_column_text(stmt, 2);
         const char *etag = gr_db_column_text(stmt, 3);
         const char *name = gr_db_column_text(stmt, 4);

@@ -95,7 +95,9 @@ int gr_techdocs_store_publish(gr_techdocs_store *store, const gr_techdocs_triple
 
 /**
  * Reads the site row of `entity_ref` (lower case). Returns GR_OK,
- * GR_ENOTFOUND when no site was published, or a database error.
+ * GR_ENOTFOUND when no site was published or when its files are not in this
+ * store (it was published before techdocs.publisher changed), or a database
+ * error.
  */
 int gr_techdocs_store_site(gr_techdocs_store *store, const char *entity_ref,
                            gr_techdocs_site *out);

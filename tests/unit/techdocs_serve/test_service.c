@@ -390,6 +390,48 @@ static void folder_store_switches_sites(void **state)
     free(dir);
 }
 
+/* A site published to one store is built again after techdocs.publisher names the other. */
+static void publisher_change_rebuilds(void **state)
+{
+    db_fixture *fixture = *state;
+    char *dir = gr_test_tmpdir("td-src");
+    char *publish = gr_xasprintf("%s/published", dir);
+    gr_techdocs_settings database = techdocs_test_settings(NULL);
+    gr_techdocs_settings folder = techdocs_test_settings(publish);
+    gr_techdocs_service *service;
+    gr_techdocs_triplet triplet;
+    char *html;
+
+    techdocs_write_source(dir, "Same source.");
+    techdocs_add_entity(fixture->db, dir);
+    assert_ok(gr_techdocs_triplet_init(&triplet, "default", "component", "shop"));
+    service = techdocs_start(fixture->db, &database, "instance-a");
+    assert_true(run_check(service, &triplet));
+    assert_false(run_check(service, &triplet));
+    gr_techdocs_service_free(service);
+
+    service = techdocs_start(fixture->db, &folder, "instance-a");
+    assert_true(run_check(service, &triplet));
+    html = techdocs_read_text(service, &triplet, "index.html");
+    assert_non_null(strstr(html, "Same source."));
+    free(html);
+    assert_false(run_check(service, &triplet));
+    gr_techdocs_service_free(service);
+
+    service = techdocs_start(fixture->db, &database, "instance-a");
+    assert_true(run_check(service, &triplet));
+    html = techdocs_read_text(service, &triplet, "index.html");
+    assert_non_null(strstr(html, "Same source."));
+    free(html);
+    assert_int_equal(build_count(fixture->db, triplet.ref), 3);
+
+    gr_techdocs_service_free(service);
+    gr_techdocs_triplet_free(&triplet);
+    gr_test_rmtree(dir);
+    free(publish);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +439,7 @@ int main(void)
         DB_TEST_BOTH(failed_build_reports_error), DB_TEST_BOTH(external_serves_published),
         DB_TEST_BOTH(two_instances_build_once),   DB_TEST_BOTH(folder_store_switches_sites),
         DB_TEST_BOTH(publish_sanitizes_html),     DB_TEST_BOTH(collator_lists_sections),
+        DB_TEST_BOTH(publisher_change_rebuilds),
     };
 
     return cmocka_run_group_tests(tests, NULL, db_fixture_group_teardown);
