@@ -29,24 +29,15 @@ static inline void catalog_api_auth_free(catalog_api_authenticator *authn)
 }
 
 /*
- * Loads an app-config with `backend.auth.externalAccess: [{type: static,
- * options: {token, subject: test}}]` from a file in `dir`, and installs the
- * host's static-token authenticator on `server`. The log level follows
+ * Loads `yaml` as app-config from a file in `dir` and installs the host's
+ * static-token authenticator on `server`. The log level follows
  * GREENROOM_LOG_LEVEL. Returns the authenticator to free with
  * catalog_api_auth_free() after the server, or NULL with the problem printed.
  * The authenticator has no database, so only static tokens work.
  */
-static inline catalog_api_authenticator *catalog_api_auth(gr_http_server *server, const char *dir,
-                                                          const char *token)
+static inline catalog_api_authenticator *catalog_api_auth_yaml(gr_http_server *server,
+                                                               const char *dir, const char *yaml)
 {
-    char *yaml = gr_xasprintf("backend:\n"
-                              "  auth:\n"
-                              "    externalAccess:\n"
-                              "      - type: static\n"
-                              "        options:\n"
-                              "          token: %s\n"
-                              "          subject: test\n",
-                              token);
     char *path = gr_xasprintf("%s/app-config.yaml", dir);
     const char *files[] = {path};
     gr_config_schema *schema = NULL;
@@ -68,6 +59,26 @@ static inline catalog_api_authenticator *catalog_api_auth(gr_http_server *server
     }
     gr_config_schema_free(schema);
     free(path);
+    return authn;
+}
+
+/*
+ * Installs the authenticator of catalog_api_auth_yaml() with one static
+ * token of subject "test" (identity "external:test").
+ */
+static inline catalog_api_authenticator *catalog_api_auth(gr_http_server *server, const char *dir,
+                                                          const char *token)
+{
+    char *yaml = gr_xasprintf("backend:\n"
+                              "  auth:\n"
+                              "    externalAccess:\n"
+                              "      - type: static\n"
+                              "        options:\n"
+                              "          token: %s\n"
+                              "          subject: test\n",
+                              token);
+    catalog_api_authenticator *authn = catalog_api_auth_yaml(server, dir, yaml);
+
     free(yaml);
     return authn;
 }

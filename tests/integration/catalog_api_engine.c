@@ -2,6 +2,7 @@
 /* Integration tests of the catalog routes that go through the engine, over HTTP. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "host/http/http.h"
+#include "host/permission/permission.h"
 #include "plugins/catalog/api/api.h"
 #include "unit/engine/engine_fixture.h"
 #include "catalog_api_auth.h"
@@ -58,6 +60,7 @@ typedef struct {
     catalog_api_authenticator *auth;
     char *base;
     slow_reads *slow; /* the silent source and the clients of slow_reads_* tests, or NULL */
+    gr_permission_policy *policy; /* the routes' policy, or NULL for none */
 } api_fixture;
 
 
@@ -119,6 +122,81 @@ static int setup_file_locations(void **state)
     return setup_with(state, file_locations_config, NULL);
 }
 
+#define ADMIN_TOKEN "catalog-history-admin-token"
+#define READER_TOKEN "catalog-history-reader-token"
+
+/* Two static tokens: "external:admin-bot" and "external:reader". */
+static const char history_auth_yaml[] = "backend:\n"
+                                        "  auth:\n"
+                                        "    externalAccess:\n"
+                                        "      - type: static\n"
+                                        "        options:\n"
+                                        "          token: " ADMIN_TOKEN "\n"
+                                        "          subject: admin-bot\n"
+                                        "      - type: static\n"
+                                        "        options:\n"
+                                        "          token: " READER_TOKEN "\n"
+                                        "          subject: reader\n";
+
+/* The admin bot may do everything, others read and refresh what is not marked secret. */
+static const char history_policy[] =
+    "{\"enabled\": true, \"rules\": ["
+    "{\"allow\": \"*\", \"when\": {\"isService\": [\"external:admin-bot\"]}},"
+    "{\"allow\": [\"catalog.entity.read\", \"catalog.entity.refresh\"], \"when\": {\"not\": "
+    "{\"hasAnnotation\": {\"annotation\": \"example.com/secret\", \"value\": \"true\"}}}}]}";
+
+/* Formats org.yaml with a third entity, the component vault with `metadata` (YAML lines) in its metadata. */
+static char *org_with_vault(const char *metadata)
+{
+    return gr_xasprintf("%s---\n"
+                        "apiVersion: backstage.io/v1alpha1\n"
+                        "kind: Component\n"
+                        "metadata:\n  name: vault\n%s"
+                        "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+                        org_yaml, metadata);
+}
+
+/* The first version of vault: secret, with a value only admins may see. */
+static const char vault_secret[] = "  description: TOPSECRET-PASSWORD-123\n"
+                                   "  annotations:\n    example.com/secret: \"true\"\n";
+
+/* The catalog of setup() with vault, the two tokens and the policy above. */
+static int setup_history(void **state)
+{
+    api_fixture *fixture = gr_xcalloc(1, sizeof(*fixture));
+    json_t *policy = json_loads(history_policy, 0, NULL);
+    char *org = org_with_vault(vault_secret);
+    int rc;
+
+    if (engine_setup(state) != 0) {
+        free(fixture);
+        json_decref(policy);
+        free(org);
+        return -1;
+    }
+    fixture->engine = *state;
+    *state = fixture;
+    engine_write(fixture->engine, "root.yaml", root_yaml);
+    engine_write(fixture->engine, "org.yaml", org);
+    free(org);
+    engine_start(fixture->engine, config);
+    engine_idle(fixture->engine);
+    rc = gr_permission_policy_from_json(&fixture->policy, policy);
+    json_decref(policy);
+    if (rc != GR_OK || gr_http_server_new(&fixture->server, NULL) != GR_OK)
+        return -1;
+    fixture->auth = catalog_api_auth_yaml(fixture->server, fixture->engine->dir,
+                                          history_auth_yaml);
+    if (fixture->auth == NULL ||
+        gr_catalog_api_register(fixture->engine->catalog, fixture->server, fixture->policy,
+                                &fixture->api) != GR_OK ||
+        gr_http_server_start(fixture->server) != GR_OK)
+        return -1;
+    fixture->base =
+        gr_xasprintf("http://127.0.0.1:%d/api/catalog", gr_http_server_port(fixture->server));
+    return 0;
+}
+
 static void slow_reads_free(slow_reads *slow);
 
 static int teardown(void **state)
@@ -130,6 +208,7 @@ static int teardown(void **state)
     slow_reads_free(fixture->slow);
     gr_http_server_free(fixture->server);
     gr_catalog_api_free(fixture->api);
+    gr_permission_policy_free(fixture->policy);
     catalog_api_auth_free(fixture->auth);
     free(fixture->base);
     free(fixture);
@@ -553,6 +632,133 @@ static void entity_routes(void **state)
     free(uid);
 }
 
+/* Sends a request with `token` as the bearer token. */
+static gr_test_output call_as(api_fixture *fixture, const char *token, const char *method,
+                              const char *path, const char *body)
+{
+    char *credential = gr_xasprintf("Authorization: Bearer %s", token);
+    const char *headers[] = {credential, "Content-Type: application/json", NULL};
+    char *url = gr_xasprintf("%s%s", fixture->base, path);
+    gr_test_output res = gr_test_http(method, url, headers, body);
+
+    free(url);
+    free(credential);
+    return res;
+}
+
+/* Rewrites vault with `metadata`, refreshes it with `token` and waits for the engine. */
+static void change_vault(api_fixture *fixture, const char *token, const char *metadata)
+{
+    char *org = org_with_vault(metadata);
+    gr_test_output res;
+
+    engine_write(fixture->engine, "org.yaml", org);
+    free(org);
+    res = call_as(fixture, token, "POST", "/refresh", "{\"entityRef\":\"component:default/vault\"}");
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+    engine_idle(fixture->engine);
+}
+
+/* Returns the items of vault's history as `token` sees it (caller frees), checking the secret. */
+static json_t *vault_history(api_fixture *fixture, const char *token, bool secret_shown)
+{
+    gr_test_output res =
+        call_as(fixture, token, "GET", "/entities/by-name/component/default/vault/history", NULL);
+    json_t *body = body_of(&res);
+    json_t *items = json_incref(json_object_get(body, "items"));
+
+    assert_int_equal(res.status, 200);
+    if (secret_shown)
+        assert_non_null(strstr(res.out, "TOPSECRET-PASSWORD-123"));
+    else
+        assert_null(strstr(res.out, "TOPSECRET"));
+    assert_true(json_is_array(items));
+    json_decref(body);
+    gr_test_output_free(&res);
+    return items;
+}
+
+static const char *item_text(const json_t *items, size_t index, const char *member)
+{
+    return json_string_value(json_object_get(json_array_get(items, index), member));
+}
+
+/* Returns the `new` value of the change at `path` in history item `index`, or NULL. */
+static const char *changed_to(const json_t *items, size_t index, const char *path)
+{
+    const json_t *change;
+    size_t i;
+
+    json_array_foreach(json_object_get(json_array_get(items, index), "diff"), i, change)
+    {
+        if (strcmp(json_string_value(json_object_get(change, "path")), path) == 0)
+            return json_string_value(json_object_get(change, "new"));
+    }
+    return NULL;
+}
+
+/* A reader with conditions sees only changes between versions it may read, and no other caller. */
+static void history_conditional_reader(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res = call_as(fixture, READER_TOKEN, "GET",
+                                 "/entities/by-name/component/default/vault/history", NULL);
+    json_t *items;
+
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+
+    change_vault(fixture, ADMIN_TOKEN, "  description: public now\n");
+    items = vault_history(fixture, READER_TOKEN, false);
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+
+    change_vault(fixture, ADMIN_TOKEN, "  description: public again\n");
+    change_vault(fixture, READER_TOKEN, "  description: refreshed by the reader\n");
+    items = vault_history(fixture, READER_TOKEN, false);
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(item_text(items, 0, "change"), "updated");
+    assert_string_equal(changed_to(items, 0, "/metadata/description"), "public again");
+    assert_string_equal(item_text(items, 0, "cause"), "another caller");
+    assert_string_equal(changed_to(items, 1, "/metadata/description"), "refreshed by the reader");
+    assert_string_equal(item_text(items, 1, "cause"), "user:external:reader");
+    json_decref(items);
+
+    items = vault_history(fixture, ADMIN_TOKEN, true);
+    assert_int_equal(json_array_size(items), 4);
+    assert_string_equal(item_text(items, 0, "change"), "created");
+    assert_string_equal(changed_to(items, 1, "/metadata/description"), "public now");
+    assert_string_equal(item_text(items, 1, "cause"), "user:external:admin-bot");
+    assert_string_equal(item_text(items, 2, "cause"), "user:external:admin-bot");
+    assert_string_equal(item_text(items, 3, "cause"), "user:external:reader");
+    json_decref(items);
+}
+
+/* Marking vault secret again hides the whole history from the reader, as a deleted entity. */
+static void history_secret_again(void **state)
+{
+    api_fixture *fixture = *state;
+    gr_test_output res;
+    json_t *items;
+
+    change_vault(fixture, ADMIN_TOKEN, "  description: public now\n");
+    change_vault(fixture, ADMIN_TOKEN, vault_secret);
+    res = call_as(fixture, READER_TOKEN, "GET",
+                  "/entities/by-name/component/default/vault/history", NULL);
+    assert_int_equal(res.status, 404);
+    gr_test_output_free(&res);
+
+    change_vault(fixture, ADMIN_TOKEN, "  description: public at last\n");
+    items = vault_history(fixture, READER_TOKEN, false);
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+
+    res = call_as(fixture, ADMIN_TOKEN, "GET", "/entities/by-name/component/default/vault", NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+}
+
 /* Posts a by-query body and returns the response (caller frees with json_decref). */
 static json_t *query_locations(api_fixture *fixture, const char *request, int status)
 {
@@ -912,6 +1118,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(validate_entity_route, setup, teardown),
         cmocka_unit_test_setup_teardown(analyze_location_rejects_file, setup, teardown),
         cmocka_unit_test_setup_teardown(entity_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_conditional_reader, setup_history, teardown),
+        cmocka_unit_test_setup_teardown(history_secret_again, setup_history, teardown),
         cmocka_unit_test_setup_teardown(locations_by_query_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(slow_reads_leave_threads_free, setup_slow_reads, teardown),
         cmocka_unit_test_setup_teardown(slow_reads_over_max_rejected, setup_slow_reads, teardown),

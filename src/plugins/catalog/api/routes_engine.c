@@ -9,14 +9,16 @@
 #include "host/common/error.h"
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/api/cursor.h"
-#include "plugins/catalog/api/request.h"
 #include "plugins/catalog/api/filter_sql.h"
 #include "plugins/catalog/api/location_query.h"
 #include "plugins/catalog/api/predicate.h"
+#include "plugins/catalog/api/read.h"
+#include "plugins/catalog/api/request.h"
 #include "plugins/catalog/api/routes.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/model/ref.h"
 #include "plugins/catalog/permission/access.h"
+#include "plugins/catalog/permission/history.h"
 
 /* Returns the caller's subject for the history ("external:ci-bot"), or NULL. */
 static const char *actor(gr_request *req)
@@ -719,23 +721,62 @@ static int ancestry_get(gr_request *req, gr_response *res, void *payload)
     return rc;
 }
 
+/*
+ * Reads the final entity `ref` names as it is now into *out (caller frees),
+ * or NULL when there is none.
+ */
+static int current_entity(const struct gr_catalog_api *api, const char *ref, json_t **out)
+{
+    gr_entity_ref parsed = GR_ENTITY_REF_INIT;
+    gr_buf text = GR_BUF_INIT;
+    char *lower = NULL;
+    int rc = gr_model_ref_parse(ref, NULL, NULL, &parsed);
+
+    *out = NULL;
+    if (rc == GR_OK) {
+        lower = gr_model_ref_format(&parsed);
+        rc = gr_catalog_read_by_ref(api->db, lower, NULL, &text);
+    }
+    if (rc == GR_OK)
+        *out = json_loads(gr_buf_cstr(&text), 0, NULL);
+    if (rc == GR_OK && *out == NULL)
+        rc = gr_error_set(GR_EBACKEND, "The stored entity %s is not valid JSON", lower);
+    if (rc == GR_ENOTFOUND)
+        rc = GR_OK;
+    free(lower);
+    gr_buf_free(&text);
+    gr_entity_ref_free(&parsed);
+    return rc;
+}
+
 static int history_get(gr_request *req, gr_response *res, void *payload)
 {
     const struct gr_catalog_api *api = payload;
     char *ref = path_ref(req);
     json_t *out = NULL;
     json_t *access = NULL;
+    json_t *current = NULL;
     int rc = gr_catalog_api__read_access(req, api, &access);
 
     /* The history outlives a deleted entity. Only a caller who may read
-     * every entity gets it then; others need the entity to be readable now. */
+     * every entity gets it then; others need the entity to be readable now,
+     * and see only the changes between versions that they may read. The
+     * entity is read before the history, so that a change in between makes
+     * a diff not fit instead of mixing two versions. */
     if (rc == GR_OK && access != NULL)
         rc = check_entity_ref(req, api, "catalog.entity.read", ref);
-    json_decref(access);
+    if (rc == GR_OK && access != NULL)
+        rc = current_entity(api, ref, &current);
     if (rc == GR_OK)
         rc = gr_catalog_history(api->catalog, ref, &out);
+    if (rc == GR_OK && access != NULL)
+        rc = gr_catalog_access_history(api->policy, gr_req_identity(req), current, &out);
+    json_decref(access);
+    json_decref(current);
     if (rc == GR_OK)
         rc = gr_res_json(res, 200, json_pack("{s:o}", "items", out));
+    else
+        json_decref(out);
     free(ref);
     return rc;
 }
