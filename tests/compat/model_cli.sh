@@ -69,7 +69,7 @@ cp "$data/kinds/component-no-owner.yaml" "$tmp/repo/.github/hidden.yaml"
 cp "$data/kinds/component-no-owner.yaml" "$tmp/repo/node_modules/x/catalog-info.yaml"
 "$bin" catalog validate "$tmp/repo" >"$tmp/out" 2>"$tmp/err"
 check "folder with one entity file exits 0" "$?" 0
-contains "folder search counts one file" "$tmp/err" "1 files checked, 1 entities"
+contains "folder search counts one file" "$tmp/err" "1 file checked, 1 entity,"
 cp "$data/refs/depends-no-kind.yaml" "$tmp/repo/docs/service.yaml"
 "$bin" catalog validate "$tmp/repo" >"$tmp/out" 2>&1
 check "folder with an invalid entity exits 1" "$?" 1

@@ -168,12 +168,51 @@ static void import_names_database(void **state)
     free(expected);
 }
 
+/* With catalog.readonly, import registers nothing, names the setting and exits 2. */
+static void import_rejects_readonly(void **state)
+{
+    char *dir = gr_test_tmpdir("catalog-cli-readonly");
+    char *config_path = gr_xasprintf("%s/app-config.yaml", dir);
+    char *config = gr_xasprintf("backend:\n  database:\n    client: better-sqlite3\n"
+                                "    connection: %s/readonly.sqlite\n"
+                                "catalog:\n  readonly: true\n",
+                                dir);
+    char *target = gr_xasprintf("%s/repo/catalog-info.yaml", dir);
+    const char *import_argv[] = {"catalog", "import", target, "--config", config_path, NULL};
+    const char *export_argv[] = {"catalog", "export", "--config", config_path, NULL};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    gr_test_write_file(dir, "repo/catalog-info.yaml", catalog_info);
+    gr_test_write_file(dir, "repo/components.yaml", components);
+    res = gr_test_run(dir, import_argv);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "readonly mode (catalog.readonly: true)"));
+    assert_non_null(strstr(res.err, "Set catalog.readonly to false"));
+    assert_null(strstr(res.err, "DELETE /api/catalog/locations"));
+    assert_null(strstr(res.out, "location "));
+    gr_test_output_free(&res);
+
+    /* Nothing was registered, so the catalog stays empty. */
+    res = gr_test_run(dir, export_argv);
+    assert_int_equal(res.status, 0);
+    assert_null(strstr(res.out, "kind:"));
+    gr_test_output_free(&res);
+    gr_test_rmtree(dir);
+    free(dir);
+    free(config_path);
+    free(config);
+    free(target);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(import_then_export),
         cmocka_unit_test(usage_errors),
         cmocka_unit_test(import_names_database),
+        cmocka_unit_test(import_rejects_readonly),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

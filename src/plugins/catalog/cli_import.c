@@ -41,7 +41,8 @@ const char gr_catalog_import_usage[] =
     "  --timeout SECONDS  time to wait for the catalog to become idle (default 600)\n"
     "\n"
     "Exit status: 0 imported without errors, 1 some entity of this location has\n"
-    "processing errors or the timeout passed, 2 usage or configuration error.\n";
+    "processing errors or the timeout passed, 2 usage or configuration error, or\n"
+    "catalog.readonly is true.\n";
 
 /* Turns the argument into a location type and target. */
 static int location_of(const char *argument, char **type, char **target)
@@ -163,6 +164,16 @@ int gr_catalog_cli_import(int argc, char **argv)
             fprintf(stderr, "greenroom catalog import: %s\n", gr_error_last());
             goto done;
         }
+    }
+    /* Readonly mode rejects registering locations, as POST /api/catalog/locations does. */
+    if (gr_catalog_readonly(catalog)) {
+        fprintf(stderr,
+                "greenroom catalog import: the catalog is in readonly mode "
+                "(catalog.readonly: true), so no location was registered. Set "
+                "catalog.readonly to false, or add the location to catalog.locations "
+                "with type: %s and target: %s\n",
+                type, target);
+        goto done;
     }
     if (gr_catalog_import_location(catalog, type, target, &location) != GR_OK) {
         fprintf(stderr, "greenroom catalog import: %s:%s: %s\n", type, target, gr_error_last());

@@ -229,8 +229,14 @@ static int unregister_plan(gr_ui_page *page, const char *ref, json_t **location)
     if (origin == NULL || strcmp(origin, "user") != 0) {
         json_decref(*location);
         *location = NULL;
+        return 0;
     }
-    return 0;
+    /* Removing a location is what DELETE /api/catalog/locations/:id rejects in readonly mode. */
+    if ((error = gr_ui__reject_readonly(page)) < 0) {
+        json_decref(*location);
+        *location = NULL;
+    }
+    return error;
 }
 
 static int unregister_page(gr_ui_page *page, void *payload)
@@ -301,6 +307,44 @@ static int unregister_post(gr_ui_page *page, void *payload)
     return gr_ui_page_redirect(page, "/catalog");
 }
 
+/*
+ * Sub-paths of the entity pages in the EntityPage.tsx of Backstage's
+ * create-app template, and the greenroom tab with the same content. A NULL
+ * tab is the overview, which also shows the provided, consumed and
+ * depended-on entities of a component (Backstage's /api and /dependencies).
+ */
+static const struct {
+    const char *section;
+    const char *tab;
+} backstage_sections[] = {
+    {"docs", "docs"}, {"definition", "api"},  {"diagram", "diagram"},
+    {"api", NULL},    {"dependencies", NULL}, {"ci-cd", NULL},
+};
+
+/* Redirects a Backstage entity sub-path, such as /catalog/default/component/x/docs, to the
+ * matching tab of the entity page. Other sub-paths are not found. */
+static int section_redirect(gr_ui_page *page, void *payload)
+{
+    const char *section = gr_req_param(page->req, "section");
+    const char *path = entity_path(page);
+
+    (void)payload;
+    for (size_t i = 0; i < sizeof(backstage_sections) / sizeof(backstage_sections[0]); i++) {
+        const char *tab = backstage_sections[i].tab;
+
+        if (strcmp(section, backstage_sections[i].section) != 0)
+            continue;
+        /* A bookmark moved, so 302, not the 303 that gr_ui_page_redirect() sends after a
+         * form. entity_path() is always a local path. */
+        if (tab == NULL)
+            return gr_res_redirect(page->res, 302, path);
+        return gr_res_redirect(page->res, 302,
+                               gr_arena_printf(page->arena, "%s?tab=%s", path, tab));
+    }
+    return gr_error_set(GR_ENOTFOUND, "No page '%s' for an entity. Open %s and choose a tab",
+                        section, path);
+}
+
 int gr_ui__entity_init(gr_ui *ui)
 {
     static const struct {
@@ -313,6 +357,7 @@ int gr_ui__entity_init(gr_ui *ui)
         {"POST", "/catalog/:namespace/:kind/:name/refresh", refresh_post},
         {"GET", "/catalog/:namespace/:kind/:name/unregister", unregister_page},
         {"POST", "/catalog/:namespace/:kind/:name/unregister", unregister_post},
+        {"GET", "/catalog/:namespace/:kind/:name/:section", section_redirect},
     };
     int error;
 

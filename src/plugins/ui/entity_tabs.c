@@ -156,7 +156,9 @@ static int owned_counts(gr_ui_page *page, const char *ref, json_t *overview)
         json_object_set_new(item, "href", json_string(gr_buf_cstr(&href)));
         gr_buf_free(&href);
     }
-    json_object_set_new(overview, "owned", counts);
+    /* An object, not the array itself, so that the template's section renders the card once
+     * instead of once per kind. */
+    json_object_set_new(overview, "ownership", json_pack("{s:o}", "owned", counts));
     return 0;
 }
 

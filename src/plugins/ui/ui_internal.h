@@ -205,6 +205,9 @@ int gr_ui__apis_init(gr_ui *ui);
 /* apis.c: the /docs and /create lists, on the paths no feature plugin took (start hook). */
 int gr_ui__fallback_pages(gr_ui *ui);
 int gr_ui__import_init(gr_ui *ui);
+/* import.c: rejects registering or removing a location in readonly mode, as the catalog API
+ * does. Returns GR_EDENIED (403) with the API's message when catalog.readonly is true, else 0. */
+int gr_ui__reject_readonly(gr_ui_page *page);
 int gr_ui__settings_init(gr_ui *ui);
 int gr_ui__graph_init(gr_ui *ui);
 /* graph.c: frees Graphviz's process-wide context at shutdown. */

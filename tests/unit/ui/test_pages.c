@@ -298,6 +298,78 @@ static void entity_page_tabs(void **state)
     ui_fixture_stop(&fx);
 }
 
+/* A group that owns entities of two kinds shows one Ownership card with both counts. */
+static void group_ownership_card_once(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    add_component(&fx, 0, "service", "team-a");
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/group/team-a", NULL, NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(count_of(res.out, "id=\"ownership\""), 1);
+    assert_int_equal(count_of(res.out, "<strong>1</strong>component"), 1);
+    assert_int_equal(count_of(res.out, "<strong>1</strong>system"), 1);
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
+/* Fails unless GET `path` redirects with 302 to exactly `location`. */
+static void assert_redirect(ui_fixture *fx, const char *path, const char *location)
+{
+    gr_test_output res = ui_fixture_request(fx, "GET", path, NULL, NULL, NULL);
+    char *header = gr_xasprintf("Location: %s\r\n", location);
+
+    if (res.status != 302 || res.err == NULL || strstr(res.err, header) == NULL)
+        fail_msg("GET %s: status %d, expected 302 to %s: %s", path, res.status, location,
+                 res.err != NULL ? res.err : "");
+    free(header);
+    gr_test_output_free(&res);
+}
+
+/* Backstage's entity sub-paths lead to the matching tab, or to the overview without one. */
+static void entity_sub_paths_redirect(void **state)
+{
+    static const char *const cases[][2] = {
+        {"/catalog/default/component/svc-00/docs", "/catalog/default/component/svc-00?tab=docs"},
+        {"/catalog/default/component/svc-00/api", "/catalog/default/component/svc-00"},
+        {"/catalog/default/api/orders/definition", "/catalog/default/api/orders?tab=api"},
+        {"/catalog/default/system/shop/diagram", "/catalog/default/system/shop?tab=diagram"},
+        {"/catalog/default/component/svc-00/ci-cd", "/catalog/default/component/svc-00"},
+        {"/catalog/default/component/svc-00/dependencies", "/catalog/default/component/svc-00"},
+        {"/catalog/default/Component/svc-00/docs", "/catalog/default/component/svc-00?tab=docs"},
+    };
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    add_component(&fx, 0, "service", "team-a");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_redirect(&fx, cases[i][0], cases[i][1]);
+
+    /* The actions keep their own pages. */
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00/unregister", NULL,
+                             NULL, NULL);
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+
+    /* An unknown sub-path is the portal's 404 page, not the router's JSON. */
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00/nope", NULL, NULL,
+                             "Accept: text/html");
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.err, "text/html"));
+    assert_non_null(strstr(res.out, "<main id=\"main\""));
+    assert_non_null(strstr(res.out, "No page &#39;nope&#39; for an entity"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
 static void star_needs_csrf(void **state)
 {
     ui_fixture fx;
@@ -410,6 +482,8 @@ int main(void)
         cmocka_unit_test(catalog_empty_selects_kind),
         cmocka_unit_test(catalog_keyset_paging),
         cmocka_unit_test(entity_page_tabs),
+        cmocka_unit_test(group_ownership_card_once),
+        cmocka_unit_test(entity_sub_paths_redirect),
         cmocka_unit_test(star_needs_csrf),
         cmocka_unit_test(theme_cookie_and_override),
     };
