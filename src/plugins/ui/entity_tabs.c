@@ -9,6 +9,7 @@
 #include "host/log/log.h"
 #include "host/yaml/yaml.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/permission/history.h"
 #include "plugins/ui/entities.h"
 #include "plugins/ui/ui_internal.h"
 #include "plugins/ui/view.h"
@@ -318,6 +319,11 @@ static int history_render(gr_ui_page *page, void *payload)
         error = gr_catalog_history(page->ui->catalog, ref, &rows);
     else
         error = gr_error_set(GR_EBACKEND, "the catalog engine is not available");
+    /* The same rule as the API's history route: a caller whose read permission has
+     * conditions sees only the changes between versions it may read. */
+    if (error == 0 && page->ui->host->permissions != NULL)
+        error = gr_catalog_access_history(page->ui->host->permissions, gr_req_identity(page->req),
+                                          json_object_get(page->context, "entity"), &rows);
     /* The engine lists oldest first; the page shows the newest first. */
     for (size_t i = json_array_size(rows); error == 0 && i-- > 0 &&
                                            json_array_size(views) < HISTORY_ROWS;)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "host/permission/permission.h"
 #include "ui_fixture.h"
 
 static void add_component(ui_fixture *fx, int index, const char *type, const char *owner)
@@ -298,6 +299,50 @@ static void entity_page_tabs(void **state)
     ui_fixture_stop(&fx);
 }
 
+/* The History tab follows the API's rule: a reader with conditions sees no change around a
+ * version it may not read, and no other caller's subject. */
+static void history_tab_hides_unreadable_versions(void **state)
+{
+    static const char *const change[] = {
+        "component:default/vault",
+        "[{\"path\":\"/metadata/description\",\"old\":\"TOPSECRET-PASSWORD-123\","
+        "\"new\":\"public now\"},{\"path\":\"/metadata/annotations\","
+        "\"old\":{\"example.com/secret\":\"true\"},\"new\":null}]"};
+    json_t *rules = json_loads(
+        "{\"enabled\": true, \"rules\": [{\"allow\": [\"catalog.entity.read\"], \"when\": "
+        "{\"not\": {\"hasAnnotation\": {\"annotation\": \"example.com/secret\", "
+        "\"value\": \"true\"}}}}]}",
+        0, NULL);
+    gr_permission_policy *policy = NULL;
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    assert_int_equal(gr_permission_policy_from_json(&policy, rules), 0);
+    ui_fixture_init(&fx, "", "");
+    fx.host.permissions = policy;
+    ui_fixture_serve(&fx);
+    ui_fixture_add(&fx, "{\"apiVersion\":\"backstage.io/v1alpha1\",\"kind\":\"Component\","
+                        "\"metadata\":{\"name\":\"vault\",\"description\":\"public now\"},"
+                        "\"spec\":{\"type\":\"service\",\"lifecycle\":\"production\","
+                        "\"owner\":\"team-a\"}}");
+    ui_fixture_exec(&fx,
+                    "INSERT INTO catalog_history (entity_ref, entity_id, changed_at, cause, change,"
+                    " diff) VALUES (?, 'id-0000', 1, 'user:external:admin-bot', 'updated', ?)",
+                    change, 2);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/vault?tab=history",
+                             "user:default/reader", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "No changes recorded."));
+    assert_null(strstr(res.out, "TOPSECRET"));
+    assert_null(strstr(res.out, "admin-bot"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+    gr_permission_policy_free(policy);
+    json_decref(rules);
+}
+
 /* A group that owns entities of two kinds shows one Ownership card with both counts. */
 static void group_ownership_card_once(void **state)
 {
@@ -483,6 +528,7 @@ int main(void)
         cmocka_unit_test(catalog_keyset_paging),
         cmocka_unit_test(entity_page_tabs),
         cmocka_unit_test(group_ownership_card_once),
+        cmocka_unit_test(history_tab_hides_unreadable_versions),
         cmocka_unit_test(entity_sub_paths_redirect),
         cmocka_unit_test(star_needs_csrf),
         cmocka_unit_test(theme_cookie_and_override),
