@@ -7,15 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +20,7 @@
 #include "host/permission/permission.h"
 #include "plugins/catalog/api/api.h"
 #include "unit/engine/engine_fixture.h"
+#include "support/silent_source.h"
 #include "catalog_api_auth.h"
 
 #define TOKEN "catalog-api-engine-token"
@@ -862,69 +860,32 @@ typedef struct {
 } slow_call;
 
 /*
- * A source on 127.0.0.1 that accepts connections and never responds, so every
- * catalog read of it waits until slow_reads_close() closes the sockets, and
- * then fails at once. It also keeps the clients whose requests read it.
+ * A silent source on 127.0.0.1, so every catalog read of it waits until
+ * slow_reads_close() closes its sockets, and then fails at once, and the
+ * clients whose requests read it.
  */
 struct slow_reads {
-    int listener;
+    gr_test_silent *source;
     int port;
-    pthread_t acceptor;
-    int closed;
-    pthread_mutex_t lock;
-    int accepted[SLOW_MAX_CALLS];
-    int accepted_count;
     slow_call calls[SLOW_MAX_CALLS];
     int call_count;
     int calls_joined;
 };
 
-static void *slow_accept(void *arg)
-{
-    slow_reads *slow = arg;
-    int fd;
-
-    /* accept() fails once slow_reads_close() shuts the listener down. */
-    while ((fd = accept(slow->listener, NULL, NULL)) >= 0) {
-        pthread_mutex_lock(&slow->lock);
-        if (slow->accepted_count < SLOW_MAX_CALLS)
-            slow->accepted[slow->accepted_count++] = fd;
-        else
-            close(fd);
-        pthread_mutex_unlock(&slow->lock);
-    }
-    return NULL;
-}
-
 static slow_reads *slow_reads_new(void)
 {
     slow_reads *slow = gr_xcalloc(1, sizeof(*slow));
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t len = sizeof(addr);
 
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    slow->listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(slow->listener >= 0);
-    assert_int_equal(bind(slow->listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(listen(slow->listener, SLOW_MAX_CALLS), 0);
-    assert_int_equal(getsockname(slow->listener, (struct sockaddr *)&addr, &len), 0);
-    slow->port = ntohs(addr.sin_port);
-    pthread_mutex_init(&slow->lock, NULL);
-    assert_int_equal(pthread_create(&slow->acceptor, NULL, slow_accept, slow), 0);
+    slow->source = gr_test_silent_start();
+    assert_non_null(slow->source);
+    slow->port = gr_test_silent_port(slow->source);
     return slow;
 }
 
-/* Closes the listener and every accepted connection, so the reads in progress fail. */
+/* Closes the source's listener and every accepted connection, so the reads in progress fail. */
 static void slow_reads_close(slow_reads *slow)
 {
-    if (slow->closed)
-        return;
-    slow->closed = 1;
-    shutdown(slow->listener, SHUT_RDWR);
-    pthread_join(slow->acceptor, NULL);
-    close(slow->listener);
-    for (int i = 0; i < slow->accepted_count; i++)
-        close(slow->accepted[i]);
+    gr_test_silent_close(slow->source);
 }
 
 static void slow_reads_join(slow_reads *slow)
@@ -947,24 +908,14 @@ static void slow_reads_free(slow_reads *slow)
         free(slow->calls[i].path);
         free(slow->calls[i].body);
     }
-    pthread_mutex_destroy(&slow->lock);
+    gr_test_silent_free(slow->source);
     free(slow);
 }
 
 /* Waits up to 10 s until `count` reads are in progress, and returns how many are. */
 static int slow_reads_wait(slow_reads *slow, int count)
 {
-    int accepted = 0;
-
-    for (int tries = 0; tries < 1000; tries++) {
-        pthread_mutex_lock(&slow->lock);
-        accepted = slow->accepted_count;
-        pthread_mutex_unlock(&slow->lock);
-        if (accepted >= count)
-            break;
-        poll(NULL, 0, 10);
-    }
-    return accepted;
+    return gr_test_silent_wait(slow->source, count, 10000);
 }
 
 static void *slow_call_run(void *arg)

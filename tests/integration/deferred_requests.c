@@ -7,22 +7,20 @@
 /* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "host/common/alloc.h"
 #include "host/http/limits.h"
 #include "support/gr_test.h"
+#include "support/silent_source.h"
 
 #define TOKEN "deferred-requests-token-4821"
 
@@ -83,9 +81,8 @@ typedef struct {
 } slow_request;
 
 /*
- * A server and a source on 127.0.0.1 that accepts connections and never
- * responds, so every read of it waits until silent_close() closes the
- * sockets, and then fails at once.
+ * A server and a silent source on 127.0.0.1, so every read of the source waits
+ * until gr_test_silent_close() closes its sockets, and then fails at once.
  */
 typedef struct {
     char *dir;
@@ -93,89 +90,24 @@ typedef struct {
     unsigned http_threads; /* from the server's log */
     char *dry_run_url;
     char *analyze_url;
-    int listener;
-    int port;
-    pthread_t acceptor;
-    int open;   /* the acceptor runs or ran */
-    int closed; /* silent_close() ran */
-    pthread_mutex_t lock;
-    int accepted[SLOW_MAX];
-    int accepted_count;
+    gr_test_silent *source; /* the silent source, or NULL before it starts */
+    int port;               /* its port */
     slow_request requests[SLOW_MAX];
     int request_count;
     int joined;
 } fixture;
 
-static void *silent_accept(void *arg)
-{
-    fixture *fx = arg;
-    int fd;
-
-    /* accept() fails once silent_close() shuts the listener down. */
-    while ((fd = accept(fx->listener, NULL, NULL)) >= 0) {
-        pthread_mutex_lock(&fx->lock);
-        if (fx->accepted_count < SLOW_MAX)
-            fx->accepted[fx->accepted_count++] = fd;
-        else
-            close(fd);
-        pthread_mutex_unlock(&fx->lock);
-    }
-    return NULL;
-}
-
-static int silent_open(fixture *fx)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return -1;
-    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, SLOW_MAX) != 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
-        close(fd);
-        return -1;
-    }
-    fx->listener = fd;
-    fx->port = ntohs(addr.sin_port);
-    pthread_mutex_init(&fx->lock, NULL);
-    if (pthread_create(&fx->acceptor, NULL, silent_accept, fx) != 0) {
-        pthread_mutex_destroy(&fx->lock);
-        close(fd);
-        return -1;
-    }
-    fx->open = 1;
-    return 0;
-}
-
-/* Closes the listener and every accepted connection, so the reads in progress fail. */
-static void silent_close(fixture *fx)
-{
-    if (!fx->open || fx->closed)
-        return;
-    fx->closed = 1;
-    shutdown(fx->listener, SHUT_RDWR);
-    pthread_join(fx->acceptor, NULL);
-    close(fx->listener);
-    for (int i = 0; i < fx->accepted_count; i++)
-        close(fx->accepted[i]);
-}
-
 /* Waits up to ACCEPT_WAIT_MS until `count` reads reach the silent source. Returns how many did. */
 static int silent_wait(fixture *fx, int count)
 {
-    int accepted = 0;
+    return gr_test_silent_wait(fx->source, count, ACCEPT_WAIT_MS);
+}
 
-    for (int waited = 0; waited < ACCEPT_WAIT_MS; waited += 10) {
-        pthread_mutex_lock(&fx->lock);
-        accepted = fx->accepted_count;
-        pthread_mutex_unlock(&fx->lock);
-        if (accepted >= count)
-            break;
-        poll(NULL, 0, 10);
-    }
-    return accepted;
+/* Closes the silent source, so the reads in progress fail at once. */
+static void silent_close(fixture *fx)
+{
+    if (fx->source != NULL)
+        gr_test_silent_close(fx->source);
 }
 
 /* Returns the number of HTTP threads that the server's log names, or 0. */
@@ -207,8 +139,10 @@ static int setup(void **state)
     char *config;
 
     *state = fx;
-    if (silent_open(fx) != 0)
+    fx->source = gr_test_silent_start();
+    if (fx->source == NULL)
         goto fail;
+    fx->port = gr_test_silent_port(fx->source);
     fx->dir = gr_test_tmpdir("deferred-requests");
     config = gr_xasprintf(config_format, fx->port, fx->port, GR_HTTP_MAX_DEFERRED_JOBS);
     gr_test_write_file(fx->dir, "app-config.yaml", config);
@@ -257,8 +191,7 @@ static int teardown(void **state)
     free(fx->dir);
     free(fx->dry_run_url);
     free(fx->analyze_url);
-    if (fx->open)
-        pthread_mutex_destroy(&fx->lock);
+    gr_test_silent_free(fx->source);
     free(fx);
     return 0;
 }
