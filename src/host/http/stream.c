@@ -19,6 +19,11 @@
  *
  * TODO: let a producer resume its stream as soon as it has data; live logs
  * now reach clients up to GR_HTTP_STREAM_POLL_MS late.
+ *
+ * TODO: keep a stream to a slow reader open. The kernel takes megabytes of a
+ * stream at once, and while the client drains them no send() happens, so
+ * libmicrohttpd's idle timeout (backend.server.timeout) can cut a response
+ * that the client is still reading.
  */
 struct http_stream {
     gr_http_server *server;
