@@ -207,7 +207,11 @@ static void exchange(int port, const gr_buf *request, int framed, gr_buf *respon
             break; /* The server may close early, for example after a 413. */
         sent += (size_t)n;
     }
-    shutdown(fd, SHUT_WR);
+    /* A raw request ends with the connection's write side. A framed one does not need
+     * that, and libmicrohttpd closes a suspended connection whose client half-closed it as
+     * soon as it is resumed, so a deferred route's response would be lost. */
+    if (!framed)
+        shutdown(fd, SHUT_WR);
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         ssize_t n;

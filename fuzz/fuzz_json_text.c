@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: the engine's JSON text, sorted and not, and its hash equal jansson's for any value.
- */
+/* Fuzz target: the engine's JSON text, sorted and not, and its hash agree with jansson's for any
+ * value. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +19,34 @@ static void expect_equal(const char *label, const char *expected, const char *go
     abort();
 }
 
+/* Reads JSON text with every number as a double, or NULL for text jansson cannot read. */
+static json_t *numbers_as_reals(const char *text)
+{
+    return json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, NULL);
+}
+
+/*
+ * Checks the compact text. The engine writes reals in JavaScript's shortest form, which reads
+ * back as the same double as jansson's 17 digits, so a text that differs must hold the same
+ * values once every number is read as a double.
+ */
+static void expect_same_values(const char *expected, const char *got)
+{
+    json_t *want;
+    json_t *have;
+    int same;
+
+    if (strcmp(expected, got) == 0)
+        return;
+    want = numbers_as_reals(expected);
+    have = numbers_as_reals(got);
+    same = want != NULL && have != NULL && json_equal(want, have);
+    json_decref(want);
+    json_decref(have);
+    if (!same)
+        expect_equal("compact text", expected, got);
+}
+
 /* Compares the engine's texts and hash of `value` with jansson's. */
 static void compare(const json_t *value)
 {
@@ -30,7 +58,7 @@ static void compare(const json_t *value)
     char hash[GR_CATALOG_HASH_SIZE];
     char expected_hash[GR_CATALOG_HASH_SIZE];
 
-    expect_equal("compact text", plain ? plain : "null", engine_plain);
+    expect_same_values(plain ? plain : "null", engine_plain);
     expect_equal("sorted text", sorted ? sorted : "null", engine_sorted);
     gr_catalog__stable_hash(value, hash);
     gr_catalog__sha1_hex(engine_sorted, strlen(engine_sorted), expected_hash);

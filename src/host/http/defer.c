@@ -19,6 +19,10 @@
  * There are GR_HTTP_MAX_DEFERRED_JOBS job threads and at most as many
  * reserved slots, so a queued job never waits for another job to end.
  *
+ * TODO: answer a client that half-closed its connection after the request.
+ * libmicrohttpd reads the end of its stream first when the connection is
+ * resumed, and closes the connection without sending the response.
+ *
  * Stop: gr_http__jobs_close() refuses new jobs and joins the job threads,
  * which first run every queued job to its end. This wait has no time limit
  * of its own. libmicrohttpd requires every suspended connection to be resumed
