@@ -97,6 +97,58 @@ run config check --config "$data/bad-value.yaml"
 expect_status 2 "value not allowed"
 expect_err "bad-value.yaml:3: backend.database.client: must be one of" "value not allowed"
 
+run config check --config "$data/bad-listen-host.yaml"
+expect_status 2 "listen host name"
+expect_err "bad-listen-host.yaml:4: backend.listen.host: must be an IPv4 or IPv6 address, found \"localhost\"" \
+    "listen host name"
+expect_err "Write 127.0.0.1 or ::1" "listen host name"
+expect_err "or 0.0.0.0 or :: to accept them on every interface" "listen host name"
+
+# The forms of backend.listen that Backstage accepts, with IP addresses.
+for listen in "':7007'" "'0.0.0.0:7007'" "'[::1]:7007'" "{host: 0.0.0.0, port: 7007}"; do
+    printf 'backend:\n  listen: %s\n' "$listen" >"$work/listen.yaml"
+    run config check --config "$work/listen.yaml"
+    expect_status 0 "listen $listen"
+    expect_out "port: 7007" "listen $listen"
+done
+
+run config check --config "$data/bad-location-type.yaml"
+expect_status 2 "location type"
+expect_err "bad-location-type.yaml:4: catalog.locations[0].type: must be one of file, url, git; found \"fil\"" \
+    "location type"
+
+# Settings that load but do not work as in Backstage get one warning each.
+run config check --config "$data/migrated.yaml"
+expect_status 0 "migrated config"
+expect_err "greenroom config: warning: permission.enabled is true but permission.rules lists no rule, so every permission check is denied" \
+    "permission without rules"
+expect_err "write the rule '- allow: \"*\"' under permission.rules, or set permission.enabled: false" \
+    "permission without rules"
+expect_err "greenroom config: warning: app.baseUrl http://localhost:3000 and backend.baseUrl http://localhost:7007 have different origins" \
+    "base URLs"
+expect_err "Set app.baseUrl to http://localhost:7007" "base URLs"
+expect_err "migrated.yaml:8: backend.auth.keys: unknown key, greenroom does not read it. Write each of its secrets as an entry of backend.auth.externalAccess with type legacy" \
+    "legacy keys"
+expect_nowhere "legacy-secret-value" "legacy keys"
+if [ "$(grep -c 'warning: permission.enabled' "$work/err")" -ne 1 ]; then
+    fail "permission without rules: the warning is not printed exactly once"
+fi
+
+# The allow-all rule that the warning suggests ends the warning.
+cat >"$work/allow-all.yaml" <<'YAML'
+permission:
+  enabled: true
+  rules:
+    - allow: "*"
+YAML
+run config check --config "$work/allow-all.yaml"
+expect_status 0 "allow-all rule"
+expect_nowhere "warning: permission" "allow-all rule"
+
+run config check --config "$data/base.yaml"
+expect_nowhere "warning: permission" "no warning without permission"
+expect_nowhere "different origins" "no warning with derived app.baseUrl"
+
 # TechDocs declares its keys through the plugin ABI with their allowed values,
 # and its range checks still apply.
 run config check --config "$data/bad-techdocs.yaml"

@@ -110,6 +110,11 @@ static void serve_bad_config_exits_2(void **state)
         {"backend:\n  listen:\n    port: not-a-number\n", "backend.listen.port"},
         {"backend:\n  listen: [unclosed\n", "app-config.yaml:"},
         {"app:\n  $include: ./missing.yaml\n", "missing.yaml"},
+        {"backend:\n  listen:\n    host: localhost\n",
+         "app-config.yaml:3: backend.listen.host: must be an IPv4 or IPv6 address, found "
+         "\"localhost\". Write 127.0.0.1 or ::1"},
+        {"catalog:\n  locations:\n    - type: fil\n      target: ./catalog-info.yaml\n",
+         "app-config.yaml:3: catalog.locations[0].type: must be one of file, url, git"},
     };
     const char *const argv[] = {"serve", "--config", "app-config.yaml", NULL};
 
@@ -132,6 +137,88 @@ static void serve_bad_config_exits_2(void **state)
         free(data_dir);
         free(dir);
     }
+}
+
+/* Returns the text of file `path` (caller frees), or NULL when it cannot be read. */
+static char *read_text(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    char *text;
+    long size;
+
+    if (file == NULL)
+        return NULL;
+    fseek(file, 0, SEEK_END);
+    size = ftell(file);
+    rewind(file);
+    text = gr_xcalloc((size_t)size + 1, 1);
+    if (fread(text, 1, (size_t)size, file) != (size_t)size) {
+        free(text);
+        text = NULL;
+    }
+    fclose(file);
+    return text;
+}
+
+/* Returns how many times `needle` occurs in `text`. */
+static int count_of(const char *text, const char *needle)
+{
+    int count = 0;
+
+    for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle))
+        count++;
+    return count;
+}
+
+/* A policy without rules and a UI URL on another origin start, with one log warning each. */
+static void serve_warns_misleading_config(void **state)
+{
+    static const char extra[] = "app:\n"
+                                "  baseUrl: http://localhost:3000\n"
+                                "permission:\n"
+                                "  enabled: true\n";
+    const char *const authorize[] = {"Authorization: Bearer serve-test-token-1234",
+                                     "Content-Type: application/json", NULL};
+    char *dir = gr_test_tmpdir("serve-warnings");
+    char *config = gr_xasprintf("%s%s", base_config, extra);
+    gr_test_server server;
+    gr_test_output res;
+    char *url;
+    char *log;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml", config);
+    assert_int_equal(gr_test_server_start(&server, dir, "app-config.yaml", 10000), 0);
+
+    /* The warning changes nothing: every check is still denied. */
+    url = url_of(&server, "/api/permission/authorize");
+    res = gr_test_http("POST", url, authorize,
+                       "{\"items\":[{\"id\":\"1\",\"permission\":{\"type\":\"basic\","
+                       "\"name\":\"catalog.location.read\",\"attributes\":{}}}]}");
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "\"result\":\"DENY\""));
+    gr_test_output_free(&res);
+    free(url);
+
+    /* The warnings come before readiness, and stopping the server removes its log. */
+    log = read_text(server.log_path);
+    assert_int_equal(gr_test_server_stop(&server), 0);
+    assert_non_null(log);
+    assert_int_equal(count_of(log, "lvl=warn mod=permission msg=\"permission.enabled is true but "
+                                   "permission.rules lists no rule, so every permission check is "
+                                   "denied"),
+                     1);
+    assert_non_null(strstr(log, "fix=\"To allow everything, as Backstage's allow-all policy "
+                                "does, write the rule '- allow: \\\"*\\\"' under "
+                                "permission.rules, or set permission.enabled: false\""));
+    assert_int_equal(count_of(log, "lvl=warn mod=config msg=\"app.baseUrl "
+                                   "http://localhost:3000 and backend.baseUrl "),
+                     1);
+    assert_non_null(strstr(log, "fix=\"Set app.baseUrl to http://127.0.0.1:"));
+    free(log);
+    free(config);
+    gr_test_rmtree(dir);
+    free(dir);
 }
 
 /* A setting that only the catalog plugin checks, while it sets up, still ends serve with status 2. */
@@ -272,6 +359,7 @@ int main(void)
         cmocka_unit_test(serve_unknown_route_is_404),
         cmocka_unit_test(serve_bad_config_exits_2),
         cmocka_unit_test(serve_bad_catalog_setting_exits_2),
+        cmocka_unit_test(serve_warns_misleading_config),
         cmocka_unit_test(serve_stops_during_requests),
         cmocka_unit_test(serve_restarts_on_existing_db),
         cmocka_unit_test(serve_port_in_use_exits_1),

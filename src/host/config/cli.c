@@ -79,10 +79,33 @@ static void note_pending(const gr_permission_policy *policy)
     gr_buf_free(&names);
 }
 
+/* Prints one warning: what is wrong, then what to write instead. */
+static void print_warning(const gr_buf *problem, const gr_buf *fix)
+{
+    fprintf(stderr, "greenroom config: warning: %s. %s.\n", gr_buf_cstr(problem), gr_buf_cstr(fix));
+}
+
+/* Warns about valid settings that `serve` starts with but that do not work as a Backstage
+ * user expects, such as a policy that denies everything or a UI URL this server does not serve. */
+static void warn_misleading(const gr_config *cfg, const gr_permission_policy *policy)
+{
+    gr_buf problem = GR_BUF_INIT;
+    gr_buf fix = GR_BUF_INIT;
+
+    if (gr_permission_policy_denies_all(policy, &problem, &fix))
+        print_warning(&problem, &fix);
+    gr_buf_reset(&problem);
+    gr_buf_reset(&fix);
+    if (gr_config_base_urls_differ(cfg, &problem, &fix))
+        print_warning(&problem, &fix);
+    gr_buf_free(&problem);
+    gr_buf_free(&fix);
+}
+
 /* Reads the settings that `serve` checks beyond the key schema (connection
  * limits, rate limits, token lifetimes, external access, proxies, the
  * permission policy), so that a config `check` accepts is one `serve` starts
- * with. Prints the first error. */
+ * with. Prints the first error, or the notes and warnings. */
 static int check_services(const gr_config *cfg)
 {
     gr_http_options http_options;
@@ -94,10 +117,12 @@ static int check_services(const gr_config *cfg)
     if ((rc = gr_http_options_read(cfg, &http_options)) == GR_OK &&
         (rc = gr_auth_new(&auth, cfg, NULL)) == GR_OK)
         rc = gr_permission_policy_new(&policy, cfg);
-    if (rc != GR_OK)
+    if (rc != GR_OK) {
         fprintf(stderr, "%s\ngreenroom config: the configuration is invalid\n", gr_error_last());
-    else
+    } else {
         note_pending(policy);
+        warn_misleading(cfg, policy);
+    }
     gr_permission_policy_free(policy);
     gr_auth_free(auth);
     return rc;

@@ -200,6 +200,15 @@ int gr_config_origin(const gr_config *cfg, const char *path, const char **file, 
  */
 json_t *gr_config_masked(const gr_config *cfg);
 
+/**
+ * Compares the origins (scheme, host and port) of app.baseUrl and
+ * backend.baseUrl, because greenroom serves the web UI and the backend from
+ * one server. When they differ, appends what is wrong to `problem` and what
+ * to write instead to `fix`, each without a final period, and returns true.
+ * Returns false when either URL does not start with scheme://host.
+ */
+bool gr_config_base_urls_differ(const gr_config *cfg, gr_buf *problem, gr_buf *fix);
+
 /** Sets the log level from backend.log.level. Returns 0 or GR_EINVALID. */
 int gr_config_apply_log_level(const gr_config *cfg);
 

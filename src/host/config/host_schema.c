@@ -2,6 +2,7 @@
 /* The config keys the host itself reads (listen address, database, logging, app identity). */
 #include "host/config/host_schema.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -49,6 +50,30 @@ static int check_listen(json_t **value, gr_buf *message)
     free(host);
     *value = listen;
     return 0;
+}
+
+/*
+ * Accepts a numeric IPv4 or IPv6 address only, because the server binds to
+ * the address as written and resolves no names. An empty host becomes
+ * 127.0.0.1, as the empty host of the string form ":7007" does.
+ */
+static int check_listen_host(json_t **value, gr_buf *message)
+{
+    const char *host = json_string_value(*value);
+    struct in6_addr address;
+
+    if (host[0] == '\0') {
+        *value = json_string("127.0.0.1");
+        return 0;
+    }
+    if (inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1)
+        return 0;
+    gr_buf_printf(message,
+                  "must be an IPv4 or IPv6 address, found \"%s\". Write 127.0.0.1 or ::1 to "
+                  "accept connections from this machine only, or 0.0.0.0 or :: to accept them "
+                  "on every interface",
+                  host);
+    return -1;
 }
 
 static int check_port(json_t **value, gr_buf *message)
@@ -197,7 +222,10 @@ const gr_config_key gr_config_host_keys[] = {
         .derive = derive_app_url,
         .derived_text = "the value of backend.baseUrl",
         .description = "URL where users open the portal. greenroom serves the web UI from the "
-                       "backend, so this is normally the same as backend.baseUrl.",
+                       "backend, so this is normally the same as backend.baseUrl. Sign-in "
+                       "redirects to it, and form posts from browsers must come from its "
+                       "origin. `greenroom config check` and `serve` warn when its origin "
+                       "(scheme, host and port) differs from that of backend.baseUrl.",
     },
     {
         .path = "organization.name",
@@ -226,9 +254,10 @@ const gr_config_key gr_config_host_keys[] = {
         .path = "backend.listen.host",
         .types = GR_CONFIG_STRING,
         .default_json = "\"127.0.0.1\"",
+        .check = check_listen_host,
         .description = "IPv4 or IPv6 address to listen on, such as 127.0.0.1, ::1, 0.0.0.0 "
                        "or ::. A host name such as localhost is rejected. The default accepts "
-                       "connections from this machine only.",
+                       "connections from this machine only, and so does an empty host.",
     },
     {
         .path = "backend.listen.port",

@@ -271,16 +271,40 @@ done:
     return ok;
 }
 
+/* Backstage keys that greenroom does not read, each with a hint that names its replacement. */
+static const struct {
+    const char *path;
+    const char *hint;
+} backstage_replacements[] = {
+    {"backend.auth.keys",
+     ". Write each of its secrets as an entry of backend.auth.externalAccess with type legacy, "
+     "options.secret and options.subject (docs/security.md, External access)"},
+};
+
+/* Returns the hint that ends the warning about unknown key `path`, or "" when there is none. */
+static const char *replacement_hint(const char *path)
+{
+    size_t count = sizeof(backstage_replacements) / sizeof(backstage_replacements[0]);
+
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(backstage_replacements[i].path, path) == 0)
+            return backstage_replacements[i].hint;
+    }
+    return "";
+}
+
 static void warn_unknown(validator *v, const json_t *origin)
 {
     gr_buf where = GR_BUF_INIT;
+    const char *hint = replacement_hint(gr_buf_cstr(&v->path));
 
     if (origin != NULL && place(origin) != NULL) {
         gr_config__where(v->cfg, origin, &where);
-        gr_warn("config", "%s: %s: unknown key, greenroom does not read it", gr_buf_cstr(&where),
-                gr_buf_cstr(&v->path));
+        gr_warn("config", "%s: %s: unknown key, greenroom does not read it%s", gr_buf_cstr(&where),
+                gr_buf_cstr(&v->path), hint);
     } else {
-        gr_warn("config", "%s: unknown key, greenroom does not read it", gr_buf_cstr(&v->path));
+        gr_warn("config", "%s: unknown key, greenroom does not read it%s", gr_buf_cstr(&v->path),
+                hint);
     }
     gr_buf_free(&where);
 }

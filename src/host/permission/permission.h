@@ -103,6 +103,16 @@ void gr_permission_policy_tolerate_missing(gr_permission_policy *policy);
 /** Appends the unknown permissions the rules name to `out`, comma-separated; returns how many. */
 size_t gr_permission_policy_pending(const gr_permission_policy *policy, gr_buf *out);
 
+/**
+ * Detects a policy that denies every permission check because it is enabled
+ * without rules. Backstage's create-app config has this shape and relies on
+ * an allow-all policy module, which greenroom does not have. For such a
+ * policy, appends what is wrong to `problem` and what to write instead to
+ * `fix`, each without a final period, and returns true. Thread-safe.
+ */
+bool gr_permission_policy_denies_all(const gr_permission_policy *policy, gr_buf *problem,
+                                     gr_buf *fix);
+
 /** Frees a policy. NULL-safe. */
 void gr_permission_policy_free(gr_permission_policy *policy);
 

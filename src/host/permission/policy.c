@@ -119,6 +119,18 @@ bool gr_permission_allows_all(const gr_permission_policy *policy, const gr_ident
     return !policy->enabled && (identity == NULL || identity->restrictions == NULL);
 }
 
+bool gr_permission_policy_denies_all(const gr_permission_policy *policy, gr_buf *problem,
+                                     gr_buf *fix)
+{
+    if (!policy->enabled || policy->count > 0)
+        return false;
+    gr_buf_puts(problem, "permission.enabled is true but permission.rules lists no rule, so every "
+                         "permission check is denied and the catalog looks empty");
+    gr_buf_puts(fix, "To allow everything, as Backstage's allow-all policy does, write the rule "
+                     "'- allow: \"*\"' under permission.rules, or set permission.enabled: false");
+    return true;
+}
+
 /* Parsing. `where` is the key path of the value being read, for messages. */
 
 typedef struct {

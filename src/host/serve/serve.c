@@ -225,6 +225,24 @@ static char *serve_base_url(const gr_config *cfg)
     return gr_xstrndup(url, len);
 }
 
+/* Logs a warning for each valid setting that does not work as a Backstage user expects, such
+ * as a permission policy that denies everything or a UI URL this server does not serve. */
+static void serve_warn_misleading(const serve_state *state)
+{
+    gr_buf problem = GR_BUF_INIT;
+    gr_buf fix = GR_BUF_INIT;
+
+    if (gr_permission_policy_denies_all(state->permissions, &problem, &fix))
+        gr_log_fields(GR_LOG_WARN, "permission", gr_buf_cstr(&problem), "fix", gr_buf_cstr(&fix),
+                      NULL);
+    gr_buf_reset(&problem);
+    gr_buf_reset(&fix);
+    if (gr_config_base_urls_differ(state->config, &problem, &fix))
+        gr_log_fields(GR_LOG_WARN, "config", gr_buf_cstr(&problem), "fix", gr_buf_cstr(&fix), NULL);
+    gr_buf_free(&problem);
+    gr_buf_free(&fix);
+}
+
 static int serve_start(serve_state *state, const struct timespec *started)
 {
     int error;
@@ -240,6 +258,7 @@ static int serve_start(serve_state *state, const struct timespec *started)
         return error;
     if ((error = serve_open_http(state)) < 0)
         return error;
+    serve_warn_misleading(state);
     if ((error = serve_init_plugins(state)) < 0)
         return error;
     if ((error = serve_start_plugins(state)) < 0)

@@ -24,6 +24,8 @@ typedef struct {
 } plugin_state;
 
 static const char *const orphan_strategies[] = {"keep", "delete", NULL};
+/* The types that gr_catalog__read_location() reads. */
+static const char *const location_types[] = {"file", "url", "git", NULL};
 
 static const gr_plugin_config_key config_keys[] = {
     {.path = "catalog.locations",
@@ -32,6 +34,7 @@ static const gr_plugin_config_key config_keys[] = {
     {.path = "catalog.locations[].type",
      .types = GR_PLUGIN_CONFIG_STRING,
      .required = 1,
+     .allowed = location_types,
      .description = "Location type: file, url or git."},
     {.path = "catalog.locations[].target",
      .types = GR_PLUGIN_CONFIG_STRING,

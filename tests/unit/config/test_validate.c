@@ -73,6 +73,51 @@ static void listen_string_forms(void **state)
     assert_error_has("bad.yaml:2: backend.listen: must be <port> or <host>:<port>");
 }
 
+static void listen_host_rejects_names(void **state)
+{
+    (void)state;
+    fixture_write("object.yaml", "backend:\n  listen:\n    host: localhost\n    port: 7010\n");
+    fixture_write("string.yaml", "backend:\n  listen: 'localhost:7010'\n");
+    fixture_write("bracketed.yaml", "backend:\n  listen:\n    host: '[::1]'\n");
+
+    assert_int_equal(fixture_load_bad("object.yaml"), GR_EINVALID);
+    assert_error_has("object.yaml:3: backend.listen.host: must be an IPv4 or IPv6 address, found "
+                     "\"localhost\"");
+    assert_error_has("Write 127.0.0.1 or ::1");
+    assert_error_has("or 0.0.0.0 or :: to accept them on every interface");
+
+    assert_int_equal(fixture_load_bad("string.yaml"), GR_EINVALID);
+    assert_error_has("string.yaml:2: backend.listen.host: must be an IPv4 or IPv6 address, found "
+                     "\"localhost\"");
+
+    assert_int_equal(fixture_load_bad("bracketed.yaml"), GR_EINVALID);
+    assert_error_has("bracketed.yaml:3: backend.listen.host: must be an IPv4 or IPv6 address, "
+                     "found \"[::1]\"");
+}
+
+static void listen_host_accepts_addresses(void **state)
+{
+    static const char *const cases[][2] = {
+        {"backend:\n  listen: ':7010'\n", "127.0.0.1"},
+        {"backend:\n  listen: '0.0.0.0:7010'\n", "0.0.0.0"},
+        {"backend:\n  listen: '[::]:7010'\n", "::"},
+        {"backend:\n  listen:\n    host: 10.1.2.3\n    port: 7010\n", "10.1.2.3"},
+        {"backend:\n  listen:\n    host: '::1'\n    port: 7010\n", "::1"},
+        {"backend:\n  listen:\n    host: ''\n    port: 7010\n", "127.0.0.1"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gr_config *cfg;
+
+        fixture_write("app.yaml", cases[i][0]);
+        cfg = fixture_load_one("app.yaml");
+        assert_string_equal(gr_config_string(cfg, "backend.listen.host", NULL), cases[i][1]);
+        assert_int_equal(gr_config_int(cfg, "backend.listen.port", 0), 7010);
+        gr_config_free(cfg);
+    }
+}
+
 static void wrong_type_names_line(void **state)
 {
     (void)state;
@@ -274,6 +319,21 @@ static void unknown_keys_warn_once(void **state)
     gr_config_free(cfg);
 }
 
+static void unknown_backstage_key_hints(void **state)
+{
+    gr_config *cfg;
+
+    (void)state;
+    fixture_write("app.yaml", "backend:\n  auth:\n    keys:\n      - secret: abc\n");
+    cfg = fixture_load_one("app.yaml");
+
+    assert_int_equal(fixture_warning_count, 1);
+    assert_warning_has("app.yaml:3: backend.auth.keys: unknown key, greenroom does not read it. "
+                       "Write each of its secrets as an entry of backend.auth.externalAccess "
+                       "with type legacy");
+    gr_config_free(cfg);
+}
+
 static void unknown_key_in_two_files_warns_once(void **state)
 {
     const char *files[] = {"a.yaml", "b.yaml"};
@@ -441,6 +501,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(defaults_without_files, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(base_url_follows_listen, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(listen_string_forms, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(listen_host_rejects_names, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(listen_host_accepts_addresses, fixture_setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(wrong_type_names_line, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(wrong_type_for_parent, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(secret_value_not_shown, fixture_setup, fixture_teardown),
@@ -457,6 +521,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(errors_listed_together, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(many_errors_capped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_keys_warn_once, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(unknown_backstage_key_hints, fixture_setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_key_in_two_files_warns_once, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(defaults_fill_array_items, fixture_setup, fixture_teardown),

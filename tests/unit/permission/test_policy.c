@@ -202,6 +202,58 @@ static void policy_enabled_empty_denies(void **state)
     gr_permission_policy_free(policy);
 }
 
+/* A policy enabled without rules is reported, because it denies every check. */
+static void policy_denies_all_detected(void **state)
+{
+    static const struct {
+        const char *json;
+        bool denies_all;
+    } policies[] = {
+        {"{\"enabled\": true}", true},
+        {"{\"enabled\": true, \"rules\": []}", true},
+        {"{\"enabled\": false}", false},
+        {"{}", false},
+        {"{\"enabled\": true, \"rules\": [{\"allow\": \"*\"}]}", false},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+        gr_permission_policy *policy = load(policies[i].json);
+        gr_buf problem = GR_BUF_INIT;
+        gr_buf fix = GR_BUF_INIT;
+        bool denies_all = gr_permission_policy_denies_all(policy, &problem, &fix);
+
+        if (denies_all != policies[i].denies_all)
+            fail_msg("%s: expected %d, found %d", policies[i].json, policies[i].denies_all,
+                     denies_all);
+        if (denies_all) {
+            assert_non_null(strstr(gr_buf_cstr(&problem), "every permission check is denied"));
+            assert_non_null(strstr(gr_buf_cstr(&fix), "'- allow: \"*\"' under permission.rules"));
+            assert_non_null(strstr(gr_buf_cstr(&fix), "permission.enabled: false"));
+        } else {
+            assert_int_equal(problem.len, 0);
+            assert_int_equal(fix.len, 0);
+        }
+        gr_buf_free(&problem);
+        gr_buf_free(&fix);
+        gr_permission_policy_free(policy);
+    }
+}
+
+/* The rule the warning suggests allows every built-in permission. */
+static void policy_suggested_rule_allows_all(void **state)
+{
+    gr_permission_policy *policy = load("{\"enabled\": true, \"rules\": [{\"allow\": \"*\"}]}");
+    gr_permission_decision decision;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(builtin_names) / sizeof(builtin_names[0]); i++) {
+        assert_int_equal(gr_permission_evaluate(policy, &jane, builtin_names[i], &decision), GR_OK);
+        assert_int_equal(decision.result, GR_PERMISSION_ALLOW);
+    }
+    gr_permission_policy_free(policy);
+}
+
 static void policy_unknown_permission_evaluated(void **state)
 {
     gr_permission_policy *policy = load("{\"enabled\": true}");
@@ -398,6 +450,8 @@ int main(void)
         cmocka_unit_test(policy_table),
         cmocka_unit_test(policy_disabled_allows_all),
         cmocka_unit_test(policy_enabled_empty_denies),
+        cmocka_unit_test(policy_denies_all_detected),
+        cmocka_unit_test(policy_suggested_rule_allows_all),
         cmocka_unit_test(policy_unknown_permission_evaluated),
         cmocka_unit_test(policy_config_errors),
         cmocka_unit_test(policy_plugin_permission_granted),
