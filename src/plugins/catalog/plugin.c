@@ -49,8 +49,9 @@ static const gr_plugin_config_key config_keys[] = {
      .description = "Entity kinds, such as [User, Group]."},
     {.path = "catalog.rules",
      .types = GR_PLUGIN_CONFIG_ARRAY,
-     .description = "Kinds every location may emit; Backstage's default allows Component, API "
-                    "and Location."},
+     .description = "Rules of the kinds that locations may emit, each for every location or "
+                    "for those its `locations` names. Backstage's default allows Component, "
+                    "API and Location."},
     {.path = "catalog.rules[].allow",
      .types = GR_PLUGIN_CONFIG_ARRAY,
      .description = "Kinds, or {kind, spec.type} objects."},
@@ -76,9 +77,10 @@ static const gr_plugin_config_key config_keys[] = {
     {.path = "catalog.readonly",
      .types = GR_PLUGIN_CONFIG_BOOLEAN,
      .default_json = "false",
-     .description = "When true, the API rejects POST /locations (except dry runs) and DELETE "
-                    "/locations/:id with 403, so that only catalog.locations and plugin "
-                    "providers feed the catalog."},
+     .description = "When true, the API rejects POST /locations (except dry runs), PUT and "
+                    "DELETE /locations/:id with 403, and so do the portal's import and "
+                    "unregister pages and greenroom catalog import, so that only "
+                    "catalog.locations and plugin providers feed the catalog."},
     {.path = "catalog.allowedLocationTypes",
      .types = GR_PLUGIN_CONFIG_ARRAY,
      .description = "Location types users may register through the API. Default: [url]."},
