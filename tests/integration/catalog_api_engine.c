@@ -270,6 +270,13 @@ static void locations_lifecycle(void **state)
     assert_error(&res, 400, "InputError", NULL);
     gr_test_output_free(&res);
 
+    /* presence takes Backstage's two values only. */
+    res = call(fixture, "POST", "/locations",
+               "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/a.yaml\",\"presence\":\"bogus\"}");
+    assert_error(&res, 400, "InputError",
+                 "Malformed request: presence must be \"required\" or \"optional\"");
+    gr_test_output_free(&res);
+
     res = call(fixture, "POST", "/locations",
                "{\"type\":\"url\",\"target\":\"http://127.0.0.1:9/catalog-info.yaml\"}");
     body = body_of(&res);

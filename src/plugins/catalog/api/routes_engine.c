@@ -171,6 +171,12 @@ static int location_input(const json_t *input, const char **type, const char **t
     if (*type == NULL || *target == NULL)
         return gr_error_set(GR_EINVALID, "Malformed request: the location needs string type and "
                                          "target members");
+    value = json_object_get(input, "presence");
+    if (value != NULL &&
+        (!json_is_string(value) || (strcmp(json_string_value(value), "required") != 0 &&
+                                    strcmp(json_string_value(value), "optional") != 0)))
+        return gr_error_set(GR_EINVALID,
+                            "Malformed request: presence must be \"required\" or \"optional\"");
     json_object_foreach((json_t *)input, key, value)
     {
         if (strcmp(key, "type") != 0 && strcmp(key, "target") != 0 && strcmp(key, "presence") != 0)
