@@ -34,24 +34,32 @@ static int shortest_digits(double value, char digits[20], int *point)
     return count;
 }
 
-/* Writes positive finite `value` at `out`, which has room for GR_JS_NUMBER_MAX - 1 bytes. */
+/* Writes positive finite `value` at `out`, which has room for `room` bytes. The text is built in
+ * a buffer large enough for every format below, so the compiler can see that none is cut. */
 static void format_positive(double value, char *out, size_t room)
 {
     char digits[20];
+    char text[96];
     int point = 0;
     int count = shortest_digits(value, digits, &point);
     char sign = point - 1 < 0 ? '-' : '+';
+    size_t len;
 
     if (count <= point && point <= 21)
-        snprintf(out, room, "%s%.*s", digits, point - count, "000000000000000000000");
+        snprintf(text, sizeof(text), "%s%.*s", digits, point - count, "000000000000000000000");
     else if (0 < point && point <= 21)
-        snprintf(out, room, "%.*s.%s", point, digits, digits + point);
+        snprintf(text, sizeof(text), "%.*s.%s", point, digits, digits + point);
     else if (-6 < point && point <= 0)
-        snprintf(out, room, "0.%.*s%s", -point, "000000", digits);
+        snprintf(text, sizeof(text), "0.%.*s%s", -point, "000000", digits);
     else if (count == 1)
-        snprintf(out, room, "%ce%c%d", digits[0], sign, abs(point - 1));
+        snprintf(text, sizeof(text), "%ce%c%d", digits[0], sign, abs(point - 1));
     else
-        snprintf(out, room, "%c.%se%c%d", digits[0], digits + 1, sign, abs(point - 1));
+        snprintf(text, sizeof(text), "%c.%se%c%d", digits[0], digits + 1, sign, abs(point - 1));
+    len = strlen(text);
+    if (len >= room)
+        len = room - 1;
+    memcpy(out, text, len);
+    out[len] = '\0';
 }
 
 void gr_js_number_format(double value, char out[GR_JS_NUMBER_MAX])
