@@ -859,6 +859,46 @@ static int run_crafted(gr_db *db, const char *text, json_t **names)
     return rc;
 }
 
+/* Returns the total of the first page of a hand-written cursor `text`. */
+static int64_t crafted_total(gr_db *db, const char *text)
+{
+    json_t *raw = json_loads(text, 0, NULL);
+    char *encoded = gr_catalog_cursor_encode(raw);
+    gr_catalog_query query = {0};
+    gr_catalog_page page = GR_CATALOG_PAGE_INIT;
+    json_t *cursor = NULL;
+    int64_t total;
+
+    assert_non_null(raw);
+    assert_ok(gr_catalog_cursor_decode(encoded, &cursor));
+    gr_catalog_query_continue(&query, cursor);
+    query.limit = 2;
+    assert_ok(gr_catalog_query_run(db, &query, NULL, &page));
+    total = page.total;
+    gr_catalog_query_free(&query);
+    gr_catalog_page_free(&page);
+    free(encoded);
+    json_decref(raw);
+    return total;
+}
+
+/* A cursor without totalItems gets the counted total, as Backstage counts it; one with it keeps it. */
+static void cursor_without_total_counted(void **state)
+{
+    db_fixture *fixture = *state;
+    int64_t all;
+
+    seed_catalog(fixture);
+    all = db_fixture_int64(fixture->db, "SELECT count(*) FROM catalog_final_entities");
+    assert_true(all > 2);
+    assert_int_equal(crafted_total(fixture->db, "{\"orderFields\":[],\"isPrevious\":false,"
+                                                "\"orderFieldValues\":[]}"),
+                     all);
+    assert_int_equal(crafted_total(fixture->db, "{\"orderFields\":[],\"isPrevious\":false,"
+                                                "\"orderFieldValues\":[],\"totalItems\":42}"),
+                     42);
+}
+
 /* Cursors written by hand into the entities without a value run or are rejected as malformed. */
 static void cursor_crafted_null_values(void **state)
 {
@@ -1405,6 +1445,7 @@ int main(void)
         DB_TEST_SQLITE(sql_filter_many_conditions),
         DB_TEST_BOTH(sql_filter_conditions_over_max),
         cmocka_unit_test(cursor_total_not_integer),
+        DB_TEST_BOTH(cursor_without_total_counted),
         cmocka_unit_test(cursor_legacy_filter_too_deep),
         cmocka_unit_test(cursor_legacy_filter_converted),
         cmocka_unit_test(fields_index_paths_build_arrays),

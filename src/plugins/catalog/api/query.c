@@ -33,7 +33,7 @@ void gr_catalog_query_continue(gr_catalog_query *query, json_t *cursor)
     query->cursor = cursor;
     query->limit = GR_CATALOG_QUERY_DEFAULT_LIMIT;
     query->offset = 0;
-    query->count = 0;
+    query->count = 1;
 }
 
 void gr_catalog_query_free(gr_catalog_query *query)

@@ -64,7 +64,11 @@ typedef struct {
 void gr_catalog_query_first(gr_catalog_query *query, json_t *filter, json_t *order_fields,
                             json_t *full_text);
 
-/** Continues from a decoded cursor (stolen). Counting is off: the cursor carries the total. */
+/**
+ * Continues from a decoded cursor (stolen). The total is the one the cursor
+ * carries, and is counted, as Backstage counts it, only for a cursor without
+ * totalItems.
+ */
 void gr_catalog_query_continue(gr_catalog_query *query, json_t *cursor);
 
 /**

@@ -165,6 +165,7 @@ static void stream_take_page(list_stream *stream, gr_catalog_page *page, int fir
     gr_catalog_query_free(&stream->query);
     gr_catalog_query_continue(&stream->query, page->next);
     stream->query.limit = STREAM_PAGE;
+    stream->query.count = 0;
     page->next = NULL;
 }
 
