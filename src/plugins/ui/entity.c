@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The entity page: header, banners, tabs, and the star, refresh and unregister actions. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,23 @@ static json_t *tabs_context(gr_ui_page *page, const json_t *entity, const char *
     return tabs;
 }
 
+static int unregister_plan(gr_ui_page *page, const char *ref, json_t **location);
+
+/* Whether the Unregister action can succeed: readonly mode refuses it for an entity whose
+ * location a user registered, so the page does not offer it then. */
+static bool unregister_possible(gr_ui_page *page, const char *ref)
+{
+    json_t *location = NULL;
+    int error;
+
+    if (page->ui->catalog == NULL || !gr_catalog_readonly(page->ui->catalog))
+        return true;
+    error = unregister_plan(page, ref, &location);
+    json_decref(location);
+    gr_error_clear();
+    return error == 0;
+}
+
 static int entity_page(gr_ui_page *page, void *payload)
 {
     const gr_ui_tab *tab = NULL;
@@ -131,7 +149,8 @@ static int entity_page(gr_ui_page *page, void *payload)
     gr_ui__page_put(page, "canRefresh",
                     json_boolean(can_change(page, ref, "catalog.entity.refresh")));
     gr_ui__page_put(page, "canUnregister",
-                    json_boolean(can_change(page, ref, "catalog.entity.delete")));
+                    json_boolean(can_change(page, ref, "catalog.entity.delete") &&
+                                 unregister_possible(page, ref)));
     gr_ui__page_put(page, "tabs", tabs_context(page, entity, href, &tab));
     if (tab == NULL)
         return gr_error_set(GR_ENOTFOUND, "No tab applies to '%s'", ref);

@@ -135,6 +135,7 @@ static void readonly_unregister_rejected(void **state)
     res = ui_fixture_request(&fx, "GET", "/catalog/default/component/registered", NULL, NULL,
                              NULL);
     assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "Unregister entity"));
     gr_test_output_free(&res);
     ui_fixture_stop(&fx);
 }
@@ -152,6 +153,10 @@ static void unregister_names_location(void **state)
                              NULL, NULL);
     assert_int_equal(res.status, 200);
     assert_non_null(strstr(res.out, "<code>file:/repo/catalog-info.yaml</code>"));
+    gr_test_output_free(&res);
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/registered", NULL, NULL,
+                             NULL);
+    assert_non_null(strstr(res.out, "Unregister entity"));
     gr_test_output_free(&res);
     ui_fixture_stop(&fx);
 }
