@@ -27,7 +27,7 @@ static json_t *numbers_as_reals(const char *text)
 
 /*
  * Checks the compact text. The engine writes reals in JavaScript's shortest form, which reads
- * back as the same double as jansson's 17 digits, so a text that differs must hold the same
+ * back as the same double as jansson's 17 digits, so a text that differs must contain the same
  * values once every number is read as a double.
  */
 static void expect_same_values(const char *expected, const char *got)

@@ -556,7 +556,7 @@ static void analyze_location_rejects_file(void **state)
     assert_null(strstr(res.out, "entity"));
     gr_test_output_free(&res);
 
-    /* A URL on a host nobody allowed gets the hint that registering gives. */
+    /* A URL on a host that no setting allows gets the hint that registering gives. */
     res = call(fixture, "POST", "/analyze-location",
                "{\"location\":{\"type\":\"url\",\"target\":\"http://127.0.0.1:1/x.yaml\"}}");
     assert_int_equal(res.status, 403);
@@ -665,7 +665,7 @@ static void change_vault(api_fixture *fixture, const char *token, const char *me
     engine_idle(fixture->engine);
 }
 
-/* Returns the items of vault's history as `token` sees it (caller frees), checking the secret. */
+/* Returns the items of vault's history as `token` reads it (caller frees), checking the secret. */
 static json_t *vault_history(api_fixture *fixture, const char *token, bool secret_shown)
 {
     gr_test_output res =
@@ -703,7 +703,7 @@ static const char *changed_to(const json_t *items, size_t index, const char *pat
     return NULL;
 }
 
-/* A reader with conditions sees only changes between versions it may read, and no other caller. */
+/* A reader with conditions gets only changes between versions it may read, and no other caller. */
 static void history_conditional_reader(void **state)
 {
     api_fixture *fixture = *state;

@@ -3,7 +3,7 @@
 #ifndef GR_TEST_SILENT_SOURCE_H
 #define GR_TEST_SILENT_SOURCE_H
 
-/** Connections a silent source keeps open; it closes those beyond at once. */
+/** Connections a silent source keeps open. It closes the ones beyond at once. */
 #define GR_TEST_SILENT_MAX 32
 
 typedef struct gr_test_silent gr_test_silent;

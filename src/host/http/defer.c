@@ -16,14 +16,16 @@
  * connection, and after that touches neither. libmicrohttpd then calls the
  * access handler again on an HTTP thread, which sends the response.
  *
- * There are GR_HTTP_MAX_DEFERRED_JOBS job threads and at most as many
- * reserved slots, so a queued job never waits for another job to end.
+ * gr_http__jobs_start() starts GR_HTTP_MAX_DEFERRED_JOBS job threads and
+ * gr_res_defer() reserves at most as many slots, so a queued job never waits
+ * for another job to end.
  *
- * TODO: answer a client that half-closed its connection after the request.
- * libmicrohttpd reads the end of its stream first when the connection is
- * resumed, and closes the connection without sending the response.
+ * TODO: respond to a client that shut down its write side after the request.
+ * No response reached such a client in the HTTP fuzz test. The likely cause
+ * is that libmicrohttpd reads the end of the stream when it resumes the
+ * connection, and closes it before sending the response.
  *
- * Stop: gr_http__jobs_close() refuses new jobs and joins the job threads,
+ * Stop: gr_http__jobs_close() rejects new jobs and joins the job threads,
  * which first run every queued job to its end. This wait has no time limit
  * of its own. libmicrohttpd requires every suspended connection to be resumed
  * before MHD_stop_daemon(), and a running job cannot be cut without leaving
@@ -196,7 +198,7 @@ static http_job *jobs_take(gr_http_server *server)
     return job;
 }
 
-/* Runs queued jobs until the queue is empty and the server refuses new ones. */
+/* Runs queued jobs until the queue is empty and the server rejects new ones. */
 static void *job_thread(void *arg)
 {
     gr_http_server *server = arg;

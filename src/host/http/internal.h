@@ -171,7 +171,7 @@ void gr_http__job_drop(gr_request *req);
 /* Starts the threads that run deferred jobs. */
 int gr_http__jobs_start(gr_http_server *server);
 
-/* Refuses new jobs and joins the job threads once they have run every queued
+/* Rejects new jobs and joins the job threads once they have run every queued
  * job, so that every connection a job suspended is resumed. */
 void gr_http__jobs_close(gr_http_server *server);
 

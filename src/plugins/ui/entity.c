@@ -106,8 +106,8 @@ static json_t *tabs_context(gr_ui_page *page, const json_t *entity, const char *
 
 static int unregister_plan(gr_ui_page *page, const char *ref, json_t **location);
 
-/* Whether the Unregister action can succeed: readonly mode refuses it for an entity whose
- * location a user registered, so the page does not offer it then. */
+/* Returns whether the Unregister action can succeed. Readonly mode rejects it for an entity
+ * whose location a user registered, so the page does not offer it then. */
 static bool unregister_possible(gr_ui_page *page, const char *ref)
 {
     json_t *location = NULL;

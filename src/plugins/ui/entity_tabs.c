@@ -320,7 +320,7 @@ static int history_render(gr_ui_page *page, void *payload)
     else
         error = gr_error_set(GR_EBACKEND, "the catalog engine is not available");
     /* The same rule as the API's history route: a caller whose read permission has
-     * conditions sees only the changes between versions it may read. */
+     * conditions gets only the changes between versions it may read. */
     if (error == 0 && page->ui->host->permissions != NULL)
         error = gr_catalog_access_history(page->ui->host->permissions, gr_req_identity(page->req),
                                           json_object_get(page->context, "entity"), &rows);

@@ -299,7 +299,7 @@ static void entity_page_tabs(void **state)
     ui_fixture_stop(&fx);
 }
 
-/* The History tab follows the API's rule: a reader with conditions sees no change around a
+/* The History tab follows the API's rule: a reader with conditions gets no change around a
  * version it may not read, and no other caller's subject. */
 static void history_tab_hides_unreadable_versions(void **state)
 {

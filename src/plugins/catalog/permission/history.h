@@ -16,7 +16,7 @@
  * first), for `identity`. When catalog.entity.read is allowed without
  * conditions, *items stays as it is. When it is conditional, the versions of
  * the entity are rebuilt backwards from `current` (the final entity now, or
- * NULL when there is none) with gr_catalog__diff_revert(), and an item stays
+ * NULL when there is none) with gr_catalog__diff_revert(). An item stays
  * only when the conditions match the version before it and the version
  * after it. A "created" item needs only the version after it and a
  * "deleted" item only the version before it. Versions older than a diff that
