@@ -461,6 +461,44 @@ static void by_refs_batch(void **state)
     json_decref(shape);
 }
 
+/* Sends a JSON body to by-refs with `type` as the Content-Type, or without one when NULL
+ * ("Content-Type:" stops curl from adding its form type). */
+static gr_test_output by_refs_typed(const char *type)
+{
+    char *type_header = type ? gr_xasprintf("Content-Type: %s", type) : gr_xstrdup("Content-Type:");
+    const char *headers[] = {"Authorization: Bearer " TOKEN, type_header, NULL};
+    char *url = gr_xasprintf("%s/entities/by-refs", srv.base);
+    gr_test_output res = gr_test_http(
+        "POST", url, headers, "{\"entityRefs\":[\"component:default/report-proxy-0257\"]}");
+
+    free(url);
+    free(type_header);
+    return res;
+}
+
+/* Backstage reads a body only when it is sent as application/json. */
+static void body_needs_json_type(void **state)
+{
+    gr_test_output res = by_refs_typed("text/plain");
+
+    (void)state;
+    assert_error_body(&res, 400, "InputError",
+                      "The request body must be JSON with Content-Type application/json, not "
+                      "text/plain",
+                      "POST", "/entities/by-refs");
+    gr_test_output_free(&res);
+
+    res = by_refs_typed(NULL);
+    assert_error_body(&res, 400, "InputError",
+                      "The request body needs the header Content-Type: application/json", "POST",
+                      "/entities/by-refs");
+    gr_test_output_free(&res);
+
+    res = by_refs_typed("Application/JSON ; charset=utf-8");
+    assert_int_equal(res.status, 200);
+    gr_test_output_free(&res);
+}
+
 static void legacy_list_paged(void **state)
 {
     json_t *shape = load_shape("catalog_entities_legacy_list");
@@ -600,7 +638,8 @@ int main(void)
         cmocka_unit_test(by_name_missing),       cmocka_unit_test(by_uid_routes),
         cmocka_unit_test(by_query_pages),        cmocka_unit_test(by_query_bad_cursor),
         cmocka_unit_test(by_query_fields_full_text), cmocka_unit_test(by_query_predicate_post),
-        cmocka_unit_test(by_refs_batch),         cmocka_unit_test(legacy_list_paged),
+        cmocka_unit_test(by_refs_batch),         cmocka_unit_test(body_needs_json_type),
+        cmocka_unit_test(legacy_list_paged),
         cmocka_unit_test(legacy_list_extreme_limits),
         cmocka_unit_test(legacy_list_whole),     cmocka_unit_test(facets_routes),
     };

@@ -588,6 +588,22 @@ static void invalid_values_rejected(void **state)
     json_decref(res);
 }
 
+/* A body is JSON only with Content-Type application/json, as Express reads it in Backstage. */
+static void body_needs_json_type(void **state)
+{
+    static const char *const headers[] = {"Authorization: Bearer " TOKEN,
+                                          "Content-Type: text/plain", NULL};
+    char *url = gr_xasprintf("%s/api/scaffolder/v2/tasks", S->server.base_url);
+    gr_test_output out = gr_test_http(
+        "POST", url, headers, "{\"templateRef\":\"template:default/docs-template\",\"values\":{}}");
+
+    (void)state;
+    assert_int_equal(out.status, 400);
+    assert_contains(out.out, "Content-Type: application/json");
+    gr_test_output_free(&out);
+    free(url);
+}
+
 typedef struct {
     const char *ref;
     const char *values;
@@ -1056,6 +1072,7 @@ int main(void)
         cmocka_unit_test(actions_listed),
         cmocka_unit_test(parameter_schema_shape),
         cmocka_unit_test(invalid_values_rejected),
+        cmocka_unit_test(body_needs_json_type),
         cmocka_unit_test(corpus_templates_run),
         cmocka_unit_test(rfc_pull_request_branch),
         cmocka_unit_test(catalog_pull_request_branch),

@@ -88,6 +88,8 @@ struct gr_http_server {
     void *authenticator_payload;
     gr_http_unauthenticated_fn unauthenticated;
     void *unauthenticated_payload;
+    gr_http_unauthenticated_fn not_found;
+    void *not_found_payload;
     atomic_int state;
 
     /* Requests between their first byte and their completion; stop waits for 0. */

@@ -348,6 +348,20 @@ const char *gr_req_body(const gr_request *req, size_t *len)
     return gr_buf_cstr(&req->body);
 }
 
+bool gr_req_is_json(const gr_request *req)
+{
+    static const char json_type[] = "application/json";
+    const char *type = gr_req_header(req, "Content-Type");
+    size_t len = sizeof(json_type) - 1;
+
+    if (type == NULL || strncasecmp(type, json_type, len) != 0)
+        return false;
+    type += len;
+    while (*type == ' ' || *type == '\t')
+        type++;
+    return *type == '\0' || *type == ';';
+}
+
 const char *gr_req_client_addr(gr_request *req)
 {
     const union MHD_ConnectionInfo *info;

@@ -3,6 +3,7 @@
 #ifndef GR_HOST_HTTP_REQUEST_H
 #define GR_HOST_HTTP_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "host/common/arena.h"
@@ -75,6 +76,12 @@ size_t gr_req_header_count(const gr_request *req, const char *name);
  * A request without a body gives "" and 0. `len` may be NULL.
  */
 const char *gr_req_body(const gr_request *req, size_t *len);
+
+/**
+ * Returns whether the Content-Type is application/json, with or without
+ * parameters such as charset. Backstage's routes read a body as JSON only then.
+ */
+bool gr_req_is_json(const gr_request *req);
 
 /**
  * Decodes the body of an application/x-www-form-urlencoded form post

@@ -153,6 +153,12 @@ void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated
     server->unauthenticated_payload = payload;
 }
 
+void gr_http_set_not_found(gr_http_server *server, gr_http_unauthenticated_fn fn, void *payload)
+{
+    server->not_found = fn;
+    server->not_found_payload = payload;
+}
+
 /* Lets the unauthenticated hook respond in place of a 401; returns nonzero when it did.
  * The authenticator's message survives a hook that declines. */
 static int answer_unauthenticated(gr_request *req, gr_response *res)
@@ -350,6 +356,35 @@ static int reject_anonymous_miss(gr_request *req, gr_response *res)
     return 0;
 }
 
+/*
+ * Lets the not-found hook respond to a GET or HEAD outside /api/ and /.backstage/ that matched
+ * no route. A caller without a valid identity gets the unauthenticated hook's response, as on any
+ * page. Returns nonzero when a hook responded.
+ */
+static int answer_not_found(gr_request *req, gr_response *res)
+{
+    gr_http_server *server = req->server;
+    const char *first = req->segment_count > 0 ? req->segments[0] : "";
+    int rc;
+
+    /* A path that starts with "//" reads as another host where it ends up in a link or a
+     * redirect, so it keeps the JSON 404. */
+    if (server->not_found == NULL || res->status != 0 ||
+        (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) ||
+        strcmp(first, "api") == 0 || strcmp(first, ".backstage") == 0 ||
+        strncmp(req->path, "//", 2) == 0)
+        return 0;
+    if (server->authenticator != NULL) {
+        rc = server->authenticator(req, server->authenticator_payload);
+        if (rc == GR_EUNAUTH)
+            return answer_unauthenticated(req, res);
+        gr_error_clear();
+        if (rc < 0)
+            return 0;
+    }
+    return server->not_found(req, res, server->not_found_payload) == 0 && res->status != 0;
+}
+
 static void request_route(gr_request *req)
 {
     gr_http_server *server = req->server;
@@ -364,6 +399,8 @@ static void request_route(gr_request *req)
         return;
     rc = gr_router_match(server->router, req->method, req->segments, req->segment_count, &match);
     if ((rc == GR_ENOTFOUND || rc == GR_EDENIED) && reject_anonymous_miss(req, res))
+        return;
+    if (rc == GR_ENOTFOUND && answer_not_found(req, res))
         return;
     if (rc == GR_ENOTFOUND) {
         gr_http__error_body(res, 404, status_error_name(404),

@@ -103,6 +103,16 @@ void gr_http_set_unauthenticated(gr_http_server *server, gr_http_unauthenticated
                                  void *payload);
 
 /**
+ * Sets the function that may respond, in place of the JSON 404, to a GET or
+ * HEAD request outside /api/ and /.backstage/ that matched no route, such as
+ * the portal's page for an address that does not exist. It runs after the
+ * authenticator: a caller without a valid identity gets the unauthenticated
+ * function's response instead. It returns 0 when it responded, and anything else
+ * keeps the JSON 404. `payload` is borrowed. Call before gr_http_server_start().
+ */
+void gr_http_set_not_found(gr_http_server *server, gr_http_unauthenticated_fn fn, void *payload);
+
+/**
  * Binds a socket to the configured address and port and closes it again, so
  * that a port in use fails start-up before any background work begins.
  * Another process can still take the port before gr_http_server_start(),

@@ -35,8 +35,14 @@ static json_t *parse_body(gr_request *req)
     size_t len = 0;
     const char *body = gr_req_body(req, &len);
     json_error_t error;
-    json_t *value = json_loadb(body, len, 0, &error);
+    json_t *value;
 
+    if (len > 0 && !gr_req_is_json(req)) {
+        gr_error_set(GR_EINVALID, "the request body must be JSON with the header Content-Type: "
+                                  "application/json");
+        return NULL;
+    }
+    value = json_loadb(body, len, 0, &error);
     if (!json_is_object(value)) {
         json_decref(value);
         gr_error_set(GR_EINVALID, "the request body must be a JSON object%s%s",

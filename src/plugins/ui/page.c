@@ -356,6 +356,29 @@ int gr_ui__page_error_status(gr_ui_page *page, int status)
     return render_error(page, status, message);
 }
 
+/* Renders the portal's 404 page for an address that no route matched. Only browsers get it,
+ * other clients keep the JSON error. */
+static int not_found_page(gr_request *req, gr_response *res, void *payload)
+{
+    const char *accept = gr_req_header(req, "Accept");
+    gr_ui_page page;
+
+    if (accept == NULL || strcasestr(accept, "text/html") == NULL)
+        return 1;
+    gr_ui__page_begin(payload, req, res, &page);
+    gr_error_set(GR_ENOTFOUND,
+                 "There is no page at %s. Check the address, or find the page from the "
+                 "catalog or the search.",
+                 gr_req_path(req));
+    return gr_ui__page_error(&page, GR_ENOTFOUND);
+}
+
+int gr_ui__not_found_init(gr_ui *ui)
+{
+    gr_http_set_not_found(ui->host->http, not_found_page, ui);
+    return 0;
+}
+
 /*
  * The rest of a page on a job thread. The page is a copy in the request
  * arena, because the page function's own copy is gone once it returns.

@@ -215,9 +215,9 @@ static void ui_destroy(void *state)
 static int ui_init_pages(gr_ui *ui)
 {
     int (*const inits[])(gr_ui *) = {
-        gr_ui__home_init,   gr_ui__catalog_init,     gr_ui__entity_init, gr_ui__apis_init,
-        gr_ui__import_init, gr_ui__settings_init,    gr_ui__graph_init,  gr_ui__search_init,
-        gr_ui__signin_init, gr_ui__unprocessed_init,
+        gr_ui__home_init,   gr_ui__catalog_init,     gr_ui__entity_init,    gr_ui__apis_init,
+        gr_ui__import_init, gr_ui__settings_init,    gr_ui__graph_init,     gr_ui__search_init,
+        gr_ui__signin_init, gr_ui__unprocessed_init, gr_ui__not_found_init,
     };
     int error;
 

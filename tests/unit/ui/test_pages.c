@@ -415,6 +415,50 @@ static void entity_sub_paths_redirect(void **state)
     ui_fixture_stop(&fx);
 }
 
+/* Fails unless `method` on `path` gets the router's JSON 404. */
+static void assert_json_404(ui_fixture *fx, const char *method, const char *path,
+                            const char *body)
+{
+    gr_test_output res = ui_fixture_request(fx, method, path, NULL, body, "Accept: text/html");
+
+    if (res.status != 404 || res.out == NULL || strstr(res.out, "\"NotFoundError\"") == NULL)
+        fail_msg("%s %s: status %d, expected the JSON 404: %s", method, path, res.status,
+                 res.out != NULL ? res.out : "");
+    gr_test_output_free(&res);
+}
+
+/* An address that no route matches is the portal's 404 page for a browser, and the sign-in
+ * redirect for a browser without a session. API paths, other methods and paths that read as
+ * another host keep the JSON 404. */
+static void unknown_address_not_found_page(void **state)
+{
+    static const char *const browser[] = {"Accept: text/html", NULL};
+    ui_fixture fx;
+    gr_test_output res;
+    char *url;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    res = ui_fixture_request(&fx, "GET", "/no/such/page", NULL, NULL, "Accept: text/html");
+    assert_int_equal(res.status, 404);
+    assert_non_null(strstr(res.err, "text/html"));
+    assert_non_null(strstr(res.out, "<main id=\"main\""));
+    assert_non_null(strstr(res.out, "There is no page at /no/such/page."));
+    gr_test_output_free(&res);
+
+    assert_json_404(&fx, "GET", "/api/no-such-plugin", NULL);
+    assert_json_404(&fx, "POST", "/no/such/page", "a=1");
+    assert_json_404(&fx, "GET", "//evil.test/page", NULL);
+
+    url = gr_xasprintf("%s/no/such/page", fx.base);
+    res = gr_test_http("GET", url, browser, NULL);
+    assert_int_equal(res.status, 302);
+    assert_non_null(strstr(res.err, "Location: /signin?redirect="));
+    gr_test_output_free(&res);
+    free(url);
+    ui_fixture_stop(&fx);
+}
+
 static void star_needs_csrf(void **state)
 {
     ui_fixture fx;
@@ -530,6 +574,7 @@ int main(void)
         cmocka_unit_test(group_ownership_card_once),
         cmocka_unit_test(history_tab_hides_unreadable_versions),
         cmocka_unit_test(entity_sub_paths_redirect),
+        cmocka_unit_test(unknown_address_not_found_page),
         cmocka_unit_test(star_needs_csrf),
         cmocka_unit_test(theme_cookie_and_override),
     };
