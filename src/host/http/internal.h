@@ -33,9 +33,20 @@ struct gr_response {
     http_stream *stream;
 };
 
+/*
+ * The server's record of one connection: the request that on_uri() created and
+ * on_completed() has not freed yet. libmicrohttpd can close a connection
+ * between the two without calling on_completed(), as when the query
+ * parameters fill its memory pool. Then the close frees the request.
+ */
+typedef struct {
+    gr_request *open;
+} http_connection;
+
 struct gr_request {
     gr_http_server *server;
     struct MHD_Connection *connection;
+    http_connection *owner; /* the connection's record, or NULL */
     gr_arena *arena;
     const char *method; /* owned by libmicrohttpd, valid for the request */
     char *url;          /* request target as sent (arena) */

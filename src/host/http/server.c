@@ -192,6 +192,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 {
     gr_http_server *server = cls;
     gr_request *req = gr_xcalloc(1, sizeof(gr_request));
+    const union MHD_ConnectionInfo *info;
 
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     req->server = server;
@@ -200,6 +201,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
     req->url = gr_arena_strdup(req->arena, uri);
     req->path = req->url;
     req->response.req = req;
+
+    info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info != NULL && info->socket_context != NULL) {
+        req->owner = info->socket_context;
+        req->owner->open = req;
+    }
 
     pthread_mutex_lock(&server->lock);
     server->in_flight++;
@@ -597,6 +604,22 @@ static void request_record(gr_request *req, enum MHD_RequestTerminationCode code
     gr_metric_observe(req->route ? req->route->metrics : server->unmatched_duration, seconds);
 }
 
+/* Frees a finished request and counts it out of the requests in flight. */
+static void request_free(gr_http_server *server, gr_request *req)
+{
+    if (req->owner != NULL)
+        req->owner->open = NULL;
+    gr_http__stream_free(req->response.stream);
+    gr_buf_free(&req->body);
+    gr_arena_free(req->arena);
+    free(req);
+
+    pthread_mutex_lock(&server->lock);
+    if (--server->in_flight == 0)
+        pthread_cond_broadcast(&server->idle);
+    pthread_mutex_unlock(&server->lock);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
@@ -617,15 +640,25 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
      * neither the request log nor the metrics. */
     if (req->dispatched)
         request_record(req, code);
-    gr_http__stream_free(req->response.stream);
-    gr_buf_free(&req->body);
-    gr_arena_free(req->arena);
-    free(req);
+    request_free(server, req);
+}
 
-    pthread_mutex_lock(&server->lock);
-    if (--server->in_flight == 0)
-        pthread_cond_broadcast(&server->idle);
-    pthread_mutex_unlock(&server->lock);
+/* Gives each connection its record, and at its close frees a request that on_completed() never
+ * got. */
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_connection *record = *socket_context;
+
+    (void)connection;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = gr_xcalloc(1, sizeof(http_connection));
+        return;
+    }
+    if (record != NULL && record->open != NULL)
+        request_free(cls, record->open);
+    free(record);
+    *socket_context = NULL;
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -664,11 +697,11 @@ static struct MHD_Daemon *server_start_daemon(gr_http_server *server)
         MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, server, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         server->opts.threads > 1 ? server->opts.threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT,
-        server->opts.headers_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        server->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        server->opts.max_connections_per_client, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)GR_HTTP_MAX_HEADER_BYTES * 2, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
+        server->opts.headers_timeout_s, MHD_OPTION_CONNECTION_LIMIT, server->opts.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, server->opts.max_connections_per_client,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GR_HTTP_MAX_HEADER_BYTES * 2,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, server, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        server, MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_END);
 }
 
 /* Raises the soft open-file limit, up to the hard limit, so that

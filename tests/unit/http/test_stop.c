@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "host/common/alloc.h"
+#include "host/common/buf.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
@@ -239,12 +240,44 @@ static int quiet_setup(void **state)
     return 0;
 }
 
+/*
+ * A query with more parameters than libmicrohttpd's memory pool can list ends
+ * the connection inside libmicrohttpd, before any handler runs. The request
+ * must still be freed, so the stop finds nothing in flight (and the leak
+ * checker finds nothing at exit).
+ */
+static void stop_after_pool_overflow(void **state)
+{
+    int delay_ms = 0;
+    gr_http_server *server = start_server(&delay_ms, 3000);
+    gr_buf url = GR_BUF_INIT;
+    stop_call stop = {server, -99, 0};
+
+    (void)state;
+    gr_buf_printf(&url, "http://127.0.0.1:%d/slow?f=0", gr_http_server_port(server));
+    for (int i = 1; i < 800; i++)
+        gr_buf_printf(&url, "&f=%d", i);
+    for (int round = 0; round < 3; round++) {
+        gr_test_output out = gr_test_http("GET", gr_buf_cstr(&url), NULL, NULL);
+
+        assert_int_not_equal(out.status, 200);
+        gr_test_output_free(&out);
+    }
+
+    stop_run(&stop);
+    assert_int_equal(stop.rc, 0);
+    assert_true(stop.seconds < 2.0);
+    gr_buf_free(&url);
+    gr_http_server_free(server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stop_finishes_inflight),
         cmocka_unit_test(stop_times_out),
         cmocka_unit_test(stop_ends_streams),
+        cmocka_unit_test(stop_after_pool_overflow),
         cmocka_unit_test(stop_before_start),
         cmocka_unit_test(start_reports_bind_failure),
     };
