@@ -39,8 +39,9 @@ static const gr_plugin_config_key config_keys[] = {
     {.path = "catalog.locations[].target",
      .types = GR_PLUGIN_CONFIG_STRING,
      .required = 1,
-     .description = "Path (relative to the working folder; `*` and `**` globs allowed), URL, or "
-                    "git target such as /srv/repo.git?ref=main&path=catalog-info.yaml."},
+     .description = "Path (relative to the working folder; `*` and `**` globs allowed, which "
+                    "skip names that begin with '.', as in Backstage), URL, or git target such "
+                    "as /srv/repo.git?ref=main&path=catalog-info.yaml."},
     {.path = "catalog.locations[].rules",
      .types = GR_PLUGIN_CONFIG_ARRAY,
      .description = "Kinds this location may emit besides those of catalog.rules."},

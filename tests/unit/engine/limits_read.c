@@ -272,6 +272,56 @@ static void glob_skip_keeps_every_match(void **state)
     free(root);
 }
 
+/* As in Backstage, whose file locations use node-glob without its `dot` option, `*`, `**` and
+ * `?` skip files and folders whose names begin with '.'. A pattern names them with a literal
+ * '.'. */
+static void glob_skips_dot_names(void **state)
+{
+    static const struct {
+        const char *pattern;
+        const char *expected; /* the one file matched, or NULL for none */
+    } cases[] = {
+        {"/**/*.yaml", "/svc/catalog-info.yaml"},
+        {"/*/*.yaml", "/svc/catalog-info.yaml"},
+        {"/.github/*.yaml", "/.github/ci.yaml"},
+        {"/svc/skeleton/**/*.yaml", NULL},
+        {"/svc/skeleton/.*/*.yaml", "/svc/skeleton/.hidden/k8s.yaml"},
+        {"/?git*/*.yaml", NULL},
+        {"/svc/*.yml", NULL},
+    };
+    char *root = gr_xasprintf("%s/dots", tmp_dir);
+    gr_catalog_settings settings;
+
+    (void)state;
+    gr_test_write_file(root, "svc/catalog-info.yaml", "kind: Component\n");
+    gr_test_write_file(root, ".github/ci.yaml", "on: push\n");
+    gr_test_write_file(root, "svc/skeleton/.hidden/k8s.yaml", "kind: Deployment\n");
+    gr_test_write_file(root, "svc/.catalog.yml", "kind: Component\n");
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gr_catalog_files files = GR_CATALOG_FILES_INIT;
+        char *pattern = gr_xasprintf("%s%s", root, cases[i].pattern);
+        int rc = gr_catalog__read_file(&settings, pattern, &files);
+
+        if (cases[i].expected == NULL) {
+            if (rc != GR_ENOTFOUND || files.count != 0)
+                fail_msg("%s: expected no match, got %zu files (rc %d)", cases[i].pattern,
+                         files.count, rc);
+        } else {
+            char *expected = gr_xasprintf("%s%s", root, cases[i].expected);
+
+            if (rc != GR_OK || files.count != 1 || strcmp(files.items[0].target, expected) != 0)
+                fail_msg("%s: expected only %s, got %zu files (rc %d)", cases[i].pattern,
+                         cases[i].expected, files.count, rc);
+            free(expected);
+        }
+        gr_catalog__files_free(&files);
+        free(pattern);
+    }
+    gr_catalog__settings_free(&settings);
+    free(root);
+}
+
 static void glob_files_over_max_rejected(void **state)
 {
     gr_catalog_settings settings;
@@ -375,6 +425,7 @@ int main(void)
         cmocka_unit_test(glob_depth_over_max_skipped),
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_skip_keeps_every_match),
+        cmocka_unit_test(glob_skips_dot_names),
         cmocka_unit_test(glob_files_over_max_rejected),
         cmocka_unit_test(glob_entries_over_max_rejected),
         cmocka_unit_test(glob_skips_non_utf8_names),

@@ -272,32 +272,47 @@ static int match_class(const char *pattern, int c, bool ignore_case, size_t *use
     return found != negate;
 }
 
-/* Matches as gr_catalog__glob_match(). `start` is the whole pattern, so that a `**` at the
- * start of a segment can be recognised. */
-static bool glob_match_from(const char *start, const char *pattern, const char *text,
-                            bool ignore_case)
+/* The pattern and the text of one match, both whole, so that the start of a segment can be
+ * recognised in either. */
+typedef struct {
+    const char *pattern;
+    const char *text;
+    bool ignore_case;
+} glob_match_state;
+
+/* Returns true when `text` is at the start of a segment that begins with '.'. */
+static bool at_dot_segment(const glob_match_state *state, const char *text)
+{
+    return *text == '.' && (text == state->text || text[-1] == '/');
+}
+
+/* Matches as gr_catalog__glob_match(), from `pattern` and `text` on. */
+static bool glob_match_from(const glob_match_state *state, const char *pattern, const char *text)
 {
     while (*pattern != '\0') {
-        bool segment_start = pattern == start || pattern[-1] == '/';
+        bool segment_start = pattern == state->pattern || pattern[-1] == '/';
 
+        /* As in node-glob without its `dot` option, only a literal '.' matches a leading one. */
+        if (segment_start && at_dot_segment(state, text) && *pattern != '.')
+            return false;
         if (segment_start && pattern[0] == '*' && pattern[1] == '*' &&
             (pattern[2] == '/' || pattern[2] == '\0')) {
-            /* `**` matches no segment, or any run of whole segments. */
-            if (pattern[2] == '\0')
-                return true;
-            if (glob_match_from(start, pattern + 3, text, ignore_case))
+            /* `**` matches no segment, or any run of whole segments that do not begin with '.'. */
+            if (pattern[2] != '\0' && glob_match_from(state, pattern + 3, text))
                 return true;
             for (const char *t = text; *t != '\0'; t++) {
-                if (*t == '/' && glob_match_from(start, pattern + 3, t + 1, ignore_case))
+                if (at_dot_segment(state, t))
+                    return false;
+                if (*t == '/' && pattern[2] != '\0' && glob_match_from(state, pattern + 3, t + 1))
                     return true;
             }
-            return false;
+            return pattern[2] == '\0';
         }
         if (*pattern == '*') {
             while (*pattern == '*')
                 pattern++;
             for (const char *t = text;; t++) {
-                if (glob_match_from(start, pattern, t, ignore_case))
+                if (glob_match_from(state, pattern, t))
                     return true;
                 if (*t == '\0' || *t == '/')
                     return false;
@@ -310,8 +325,8 @@ static bool glob_match_from(const char *start, const char *pattern, const char *
                 return false;
         } else if (*pattern == '[') {
             size_t used = 0;
-            int matched = match_class(pattern + 1, fold((unsigned char)*text, ignore_case),
-                                      ignore_case, &used);
+            int matched = match_class(pattern + 1, fold((unsigned char)*text, state->ignore_case),
+                                      state->ignore_case, &used);
 
             if (matched >= 0) {
                 if (!matched || *text == '/')
@@ -322,8 +337,8 @@ static bool glob_match_from(const char *start, const char *pattern, const char *
             }
             if (*text != '[')
                 return false;
-        } else if (fold((unsigned char)*pattern, ignore_case) !=
-                   fold((unsigned char)*text, ignore_case)) {
+        } else if (fold((unsigned char)*pattern, state->ignore_case) !=
+                   fold((unsigned char)*text, state->ignore_case)) {
             return false;
         }
         pattern++;
@@ -334,7 +349,9 @@ static bool glob_match_from(const char *start, const char *pattern, const char *
 
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
 {
-    return glob_match_from(pattern, pattern, text, ignore_case);
+    glob_match_state state = {pattern, text, ignore_case};
+
+    return glob_match_from(&state, pattern, text);
 }
 
 bool gr_catalog__has_glob(const char *text)

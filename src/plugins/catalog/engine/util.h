@@ -82,7 +82,10 @@ char *gr_catalog__location_entity_name(const char *type, const char *target);
  * Matches `text` against a glob `pattern`: `*` is any run of characters
  * without '/', `**` as a whole path segment any run of segments (also none),
  * `?` one character but '/', `[abc]`, `[a-z]` and `[!a]` one character of a
- * set. A leading '.' of a segment is matched like any other character.
+ * set. As in node-glob without its `dot` option, which Backstage's file
+ * locations use, a segment of `text` that begins with '.' (".github") is
+ * matched only by a pattern segment that begins with a literal '.', and `**`
+ * does not cross it.
  */
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case);
 
