@@ -341,6 +341,36 @@ static void reals_written_as_javascript(void **state)
     json_decref(value);
 }
 
+/* A whole real of 19 digits or more gets an exponent, so that jansson reads the stored text
+ * back as a real of the same value instead of rejecting an integer beyond 64 bits. */
+static void big_whole_reals_read_back(void **state)
+{
+    static const struct {
+        double value;
+        const char *text;
+    } cases[] = {
+        {1e20, "[1e+20]"},
+        {-1.2345e20, "[-1.2345e+20]"},
+        {9223372036854775808.0, "[9.223372036854776e+18]"},
+        {123456789012345678.0, "[123456789012345680]"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *value = json_pack("[f]", cases[i].value);
+        char *text = gr_catalog__json_text(value);
+        json_t *back = gr_catalog__json_read(text);
+
+        assert_string_equal(text, cases[i].text);
+        assert_non_null(back);
+        assert_true(json_equal(back, value) || json_number_value(json_array_get(back, 0)) ==
+                                                   cases[i].value);
+        json_decref(back);
+        free(text);
+        json_decref(value);
+    }
+}
+
 typedef struct {
     gr_buf all;
     size_t calls;
@@ -385,6 +415,7 @@ int main(void)
         cmocka_unit_test(corpus_documents_match),   cmocka_unit_test(declined_values_fall_back),
         cmocka_unit_test(drained_pieces_add_up),    cmocka_unit_test(read_matches_jansson),
         cmocka_unit_test(corpus_texts_read_back),   cmocka_unit_test(reals_written_as_javascript),
+        cmocka_unit_test(big_whole_reals_read_back),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

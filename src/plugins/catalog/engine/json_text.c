@@ -29,6 +29,32 @@ typedef struct {
     json_t *value;
 } member;
 
+/*
+ * Appends a real in JavaScript's form, except that a whole number of 19 digits or more is
+ * written with an exponent ("1e+20" for 100000000000000000000). jansson, which reads stored
+ * entities back, rejects an integer beyond 64 bits, while the exponent makes it read a real of
+ * the same value.
+ */
+static void put_real(gr_buf *out, const char *number)
+{
+    const char *digits = number + (number[0] == '-');
+    size_t len = strlen(digits);
+    size_t kept = len;
+
+    if (len < 19 || strspn(digits, "0123456789") != len) {
+        gr_buf_puts(out, number);
+        return;
+    }
+    while (kept > 1 && digits[kept - 1] == '0')
+        kept--;
+    gr_buf_append(out, number, (size_t)(digits - number) + 1);
+    if (kept > 1) {
+        gr_buf_putc(out, '.');
+        gr_buf_append(out, digits + 1, kept - 1);
+    }
+    gr_buf_printf(out, "e+%zu", len - 1);
+}
+
 static bool write_value(writer *w, const json_t *value, int depth);
 
 /* Appends `text` as a JSON string. Returns false when it is not UTF-8. */
@@ -196,7 +222,7 @@ static bool write_value(writer *w, const json_t *value, int depth)
         if (w->sorted)
             return false;
         gr_js_number_format(json_real_value(value), number);
-        gr_buf_puts(w->out, number);
+        put_real(w->out, number);
         break;
     default:
         return false;
