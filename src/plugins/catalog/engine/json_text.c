@@ -39,18 +39,18 @@ static void put_real(gr_buf *out, const char *number)
 {
     const char *digits = number + (number[0] == '-');
     size_t len = strlen(digits);
-    size_t kept = len;
+    size_t significant = len;
 
     if (len < 19 || strspn(digits, "0123456789") != len) {
         gr_buf_puts(out, number);
         return;
     }
-    while (kept > 1 && digits[kept - 1] == '0')
-        kept--;
+    while (significant > 1 && digits[significant - 1] == '0')
+        significant--;
     gr_buf_append(out, number, (size_t)(digits - number) + 1);
-    if (kept > 1) {
+    if (significant > 1) {
         gr_buf_putc(out, '.');
-        gr_buf_append(out, digits + 1, kept - 1);
+        gr_buf_append(out, digits + 1, significant - 1);
     }
     gr_buf_printf(out, "e+%zu", len - 1);
 }
