@@ -104,6 +104,19 @@ expect_err "bad-listen-host.yaml:4: backend.listen.host: must be an IPv4 or IPv6
 expect_err "Write 127.0.0.1 or ::1" "listen host name"
 expect_err "or 0.0.0.0 or :: to accept them on every interface" "listen host name"
 
+# The ranges that the catalog checks at start fail the check too, with file and line.
+printf 'catalog:\n  processingWorkers: 0\n  processingInterval: {minutes: 1e400}\n' \
+    >"$work/catalog-ranges.yaml"
+run config check --config "$work/catalog-ranges.yaml"
+expect_status 2 "catalog ranges"
+expect_err "catalog-ranges.yaml:2: catalog.processingWorkers: expected an integer from 1 to 64" \
+    "catalog ranges"
+expect_err "catalog-ranges.yaml:3: catalog.processingInterval: invalid duration; use false or an object such as {minutes: 2}" \
+    "catalog ranges"
+printf 'catalog:\n  processingWorkers: 4\n  processingInterval: false\n' >"$work/catalog-ranges.yaml"
+run config check --config "$work/catalog-ranges.yaml"
+expect_status 0 "catalog ranges valid"
+
 # The forms of backend.listen that Backstage accepts, with IP addresses.
 for listen in "':7007'" "'0.0.0.0:7007'" "'[::1]:7007'" "{host: 0.0.0.0, port: 7007}"; do
     printf 'backend:\n  listen: %s\n' "$listen" >"$work/listen.yaml"

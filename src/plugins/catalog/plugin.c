@@ -14,6 +14,7 @@
 #include "plugins/catalog/api/api.h"
 #include "plugins/catalog/cli.h"
 #include "plugins/catalog/engine/catalog.h"
+#include "plugins/catalog/engine/settings.h"
 #include "plugins/catalog/permission/list.h"
 
 /* The plugin's state: the engine, its REST routes and the provider it publishes. */
@@ -117,6 +118,12 @@ static const gr_plugin_config_key config_keys[] = {
     {.path = "integrations.gitlab[].baseUrl",
      .types = GR_PLUGIN_CONFIG_STRING,
      .description = "Web base URL of the host."},
+    {.path = NULL},
+};
+
+const gr_config_key gr_catalog_config_checks[] = {
+    {.path = "catalog.processingWorkers", .check = gr_catalog__workers_check},
+    {.path = "catalog.processingInterval", .check = gr_catalog__interval_check},
     {.path = NULL},
 };
 

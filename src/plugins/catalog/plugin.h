@@ -4,6 +4,7 @@
 #define GR_PLUGINS_CATALOG_PLUGIN_H
 
 #include "greenroom/plugin.h"
+#include "host/config/config.h"
 #include "host/registry/registry.h"
 
 /** The plugin's entry point, as a shared-library plugin's gr_plugin_init() (greenroom/plugin.h). */
@@ -22,5 +23,12 @@ int gr_catalog_plugin_init(gr_host *host, void **state_out);
  * catalog.locations: the migrate hook for `greenroom db migrate`.
  */
 int gr_catalog_plugin_migrate(gr_host *host);
+
+/**
+ * The range checks of catalog.processingWorkers and catalog.processingInterval,
+ * ended by an entry with a NULL path (static): gr_plugin_builtin.checks, so
+ * that `greenroom config check` rejects what the engine rejects at start.
+ */
+extern const struct gr_config_key gr_catalog_config_checks[];
 
 #endif

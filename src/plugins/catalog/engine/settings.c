@@ -145,6 +145,16 @@ static int64_t duration_ms(const json_t *value)
     return -1;
 }
 
+#define INTERVAL_INVALID "invalid duration; use false or an object such as {minutes: 2}"
+
+int gr_catalog__interval_check(json_t **value, gr_buf *message)
+{
+    if (json_is_false(*value) || json_is_null(*value) || duration_ms(*value) >= 0)
+        return GR_OK;
+    gr_buf_puts(message, INTERVAL_INVALID);
+    return GR_EINVALID;
+}
+
 static int read_interval(gr_catalog_settings *out, const json_t *config)
 {
     const json_t *value = node_at(node_at(config, "catalog", NULL), "processingInterval", NULL);
@@ -160,9 +170,7 @@ static int read_interval(gr_catalog_settings *out, const json_t *config)
     }
     ms = duration_ms(value);
     if (ms < 0)
-        return gr_error_set(GR_EINVALID,
-                            "catalog.processingInterval: invalid duration; use false or an "
-                            "object such as {minutes: 2}");
+        return gr_error_set(GR_EINVALID, "catalog.processingInterval: " INTERVAL_INVALID);
     /* As Backstage: whole seconds, at least one, and up to 1.5 times that. */
     ms = (ms + 500) / 1000 * 1000;
     if (ms < 1000)
@@ -452,6 +460,20 @@ char *gr_catalog__allowed_types_text(const gr_catalog_settings *settings)
     return text ? text : gr_xstrdup("[]");
 }
 
+static bool workers_valid(const json_t *value)
+{
+    return json_is_integer(value) && json_integer_value(value) >= 1 &&
+           json_integer_value(value) <= GR_CATALOG_WORKERS_MAX;
+}
+
+int gr_catalog__workers_check(json_t **value, gr_buf *message)
+{
+    if (workers_valid(*value))
+        return GR_OK;
+    gr_buf_printf(message, "expected an integer from 1 to %d", GR_CATALOG_WORKERS_MAX);
+    return GR_EINVALID;
+}
+
 int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config)
 {
     const json_t *catalog = node_at(config, "catalog", NULL);
@@ -470,8 +492,7 @@ int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config)
                          : cpus + 1 > WORKERS_DEFAULT_MAX ? WORKERS_DEFAULT_MAX
                                                           : cpus + 1);
     if (workers != NULL) {
-        if (!json_is_integer(workers) || json_integer_value(workers) < 1 ||
-            json_integer_value(workers) > GR_CATALOG_WORKERS_MAX)
+        if (!workers_valid(workers))
             return gr_error_set(GR_EINVALID,
                                 "catalog.processingWorkers: expected an integer from 1 to %d",
                                 GR_CATALOG_WORKERS_MAX);

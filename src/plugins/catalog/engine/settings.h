@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/common/buf.h"
+
 /** Default refresh interval bounds, in ms: Backstage picks a random time between 100 and 150 s. */
 #define GR_CATALOG_INTERVAL_MIN_DEFAULT_MS 100000
 #define GR_CATALOG_INTERVAL_MAX_DEFAULT_MS 150000
@@ -97,6 +99,16 @@ typedef struct {
  * directory). Returns 0, or GR_EINVALID naming the bad key.
  */
 int gr_catalog__settings_read(gr_catalog_settings *out, const json_t *config);
+
+/**
+ * Checks a value of catalog.processingWorkers as gr_catalog__settings_read()
+ * does, for `greenroom config check` (gr_config_check_fn). Returns 0, or
+ * GR_EINVALID after appending the reason to `message`.
+ */
+int gr_catalog__workers_check(json_t **value, gr_buf *message);
+
+/** Checks a value of catalog.processingInterval as gr_catalog__workers_check() does. */
+int gr_catalog__interval_check(json_t **value, gr_buf *message);
 
 /** Frees what the settings own. NULL-safe. */
 void gr_catalog__settings_free(gr_catalog_settings *settings);
