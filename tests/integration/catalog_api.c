@@ -379,6 +379,20 @@ static void by_query_bad_cursor(void **state)
     assert_int_equal(strncmp(message, "Malformed cursor: ", 18), 0);
     json_decref(body);
     gr_test_output_free(&res);
+
+    /* {"orderFields":[{"field":"metadata.name","order":"asc"}],"orderFieldValues":["api-b"],
+     *  "isPrevious":false,"totalItems":8}: the order field's value without the entity id. */
+    res = call("GET",
+               "/entities/by-query?cursor=eyJvcmRlckZpZWxkcyI6W3siZmllbGQiOiJtZXRhZGF0YS5uYW1lIiw"
+               "ib3JkZXIiOiJhc2MifV0sIm9yZGVyRmllbGRWYWx1ZXMiOlsiYXBpLWIiXSwiaXNQcmV2aW91cyI6ZmFsc2"
+               "UsInRvdGFsSXRlbXMiOjh9",
+               NULL);
+    body = body_json(&res);
+    message = json_string_value(json_object_get(json_object_get(body, "error"), "message"));
+    assert_int_equal(res.status, 400);
+    assert_non_null(strstr(message, "Malformed cursor: orderFieldValues must hold"));
+    json_decref(body);
+    gr_test_output_free(&res);
 }
 
 static void by_query_fields_full_text(void **state)
@@ -499,6 +513,23 @@ static void body_needs_json_type(void **state)
     gr_test_output_free(&res);
 }
 
+/* A compressed body gets a message that names the encoding, not a JSON syntax error. */
+static void body_encoding_named(void **state)
+{
+    const char *headers[] = {"Authorization: Bearer " TOKEN, "Content-Type: application/json",
+                             "Content-Encoding: gzip", NULL};
+    char *url = gr_xasprintf("%s/entities/by-refs", srv.base);
+    gr_test_output res = gr_test_http("POST", url, headers, "\x1f\x8b\x08\x00");
+
+    (void)state;
+    assert_error_body(&res, 400, "InputError",
+                      "The request body is sent with Content-Encoding gzip, which is not "
+                      "supported. Send it uncompressed",
+                      "POST", "/entities/by-refs");
+    gr_test_output_free(&res);
+    free(url);
+}
+
 static void legacy_list_paged(void **state)
 {
     json_t *shape = load_shape("catalog_entities_legacy_list");
@@ -572,6 +603,16 @@ static void legacy_list_extreme_limits(void **state)
     assert_int_equal(res.status, 400);
     assert_non_null(strstr(res.out, "Malformed after cursor, offset must be >= 0"));
     gr_test_output_free(&res);
+
+    /* A repeated limit is an array to Backstage's query parser, not an integer. */
+    res = call("GET", "/entities?limit=1&limit=2", NULL);
+    assert_error_body(&res, 400, "InputError", "request/query/limit must be integer", "GET",
+                      "/entities?limit=1&limit=2");
+    gr_test_output_free(&res);
+    res = call("GET", "/entities/by-query?limit=1&limit=2", NULL);
+    assert_error_body(&res, 400, "InputError", "request/query/limit must be integer", "GET",
+                      "/entities/by-query?limit=1&limit=2");
+    gr_test_output_free(&res);
 }
 
 static void legacy_list_whole(void **state)
@@ -639,6 +680,7 @@ int main(void)
         cmocka_unit_test(by_query_pages),        cmocka_unit_test(by_query_bad_cursor),
         cmocka_unit_test(by_query_fields_full_text), cmocka_unit_test(by_query_predicate_post),
         cmocka_unit_test(by_refs_batch),         cmocka_unit_test(body_needs_json_type),
+        cmocka_unit_test(body_encoding_named),
         cmocka_unit_test(legacy_list_paged),
         cmocka_unit_test(legacy_list_extreme_limits),
         cmocka_unit_test(legacy_list_whole),     cmocka_unit_test(facets_routes),

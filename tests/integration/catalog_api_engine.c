@@ -606,6 +606,9 @@ static void entity_routes(void **state)
     res = call(fixture, "POST", "/refresh", "{\"entityRef\":5}");
     assert_error(&res, 400, "InputError", "request/body/entityRef must be string");
     gr_test_output_free(&res);
+    res = call(fixture, "POST", "/refresh", "{\"entityRef\":\"nope\"}");
+    assert_error(&res, 404, "NotFoundError", "Failed to schedule nope for refresh");
+    gr_test_output_free(&res);
     res = call(fixture, "POST", "/refresh",
                "{\"entityRef\":\"component:default/shop\",\"extra\":1}");
     assert_error(&res, 400, "InputError", "request/body must NOT have additional properties");

@@ -167,6 +167,12 @@ static int check_cursor(const json_t *raw, json_t **out)
         return rc;
     if (!string_or_null_array(json_object_get(raw, "orderFieldValues")))
         return malformed("orderFieldValues must be an array of strings");
+    /* A page starts after the order field's value and the entity id, or after the id alone. */
+    if (json_array_size(json_object_get(raw, "orderFieldValues")) > 0 &&
+        json_array_size(json_object_get(raw, "orderFieldValues")) !=
+            (json_array_size(json_object_get(raw, "orderFields")) > 0 ? 2u : 1u))
+        return malformed("orderFieldValues must hold the order field's value and the entity id, "
+                         "or the entity id alone without orderFields");
     if (!json_is_boolean(json_object_get(raw, "isPrevious")))
         return malformed("isPrevious must be a boolean");
     if (first != NULL && !string_or_null_array(first))

@@ -6,10 +6,27 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/common/buf.h"
 #include "host/common/error.h"
 #include "plugins/catalog/api/predicate.h"
+
+/* Counts the query parameters named `name`. */
+static size_t query_occurrences(const gr_request *req, const char *name)
+{
+    size_t total = gr_req_query_count(req);
+    size_t found = 0;
+
+    for (size_t i = 0; i < total; i++) {
+        const char *key = NULL;
+        const char *value = NULL;
+
+        if (gr_req_query_at(req, i, &key, &value) == GR_OK && strcmp(key, name) == 0)
+            found++;
+    }
+    return found;
+}
 
 int gr_catalog_api__query_int(gr_request *req, const char *name, int64_t *out)
 {
@@ -19,6 +36,9 @@ int gr_catalog_api__query_int(gr_request *req, const char *name, int64_t *out)
 
     if (text == NULL)
         return 0;
+    /* Backstage's query parser makes a repeated parameter an array, which is no integer. */
+    if (query_occurrences(req, name) > 1)
+        return gr_error_set(GR_EINVALID, "request/query/%s must be integer", name);
     errno = 0;
     value = strtoll(text, &end, 10);
     if (text[0] == '\0' || *end != '\0' || errno != 0 || isspace((unsigned char)text[0]))
@@ -47,6 +67,7 @@ int gr_catalog_api__body_object(gr_request *req, json_t **out)
 {
     size_t len = 0;
     const char *body = gr_req_body(req, &len);
+    const char *encoding = gr_req_header(req, "Content-Encoding");
     json_error_t error;
     json_t *value;
 
@@ -57,6 +78,11 @@ int gr_catalog_api__body_object(gr_request *req, json_t **out)
     }
     if (!gr_req_is_json(req))
         return body_not_json(req);
+    if (encoding != NULL && strcasecmp(encoding, "identity") != 0)
+        return gr_error_set(GR_EINVALID,
+                            "The request body is sent with Content-Encoding %s, which is not "
+                            "supported. Send it uncompressed",
+                            encoding);
     value = json_loadb(body, len, 0, &error);
     /* jansson names its own flag for an escaped NUL, which means nothing to a caller. */
     if (value == NULL && json_error_code(&error) == json_error_null_character)

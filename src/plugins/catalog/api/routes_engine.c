@@ -68,6 +68,16 @@ static int check_entity_ref(gr_request *req, const struct gr_catalog_api *api,
     return rc;
 }
 
+static bool ref_parses(const char *ref)
+{
+    gr_entity_ref parsed = GR_ENTITY_REF_INIT;
+    bool parses = gr_model_ref_parse(ref, NULL, NULL, &parsed) == GR_OK;
+
+    gr_entity_ref_free(&parsed);
+    gr_error_clear();
+    return parses;
+}
+
 /* Checks a refresh body as Backstage's schema does: entityRef, and an optional
  * authorizationToken, both strings, and no other member. */
 static int refresh_input(const json_t *body)
@@ -103,6 +113,10 @@ static int refresh_post(gr_request *req, gr_response *res, void *payload)
         return rc;
     ref = json_object_get(body, "entityRef");
     rc = refresh_input(body);
+    /* Backstage looks the text up as it is, so one that is no entity ref is not found. */
+    if (rc == GR_OK && !ref_parses(json_string_value(ref)))
+        rc =
+            gr_error_set(GR_ENOTFOUND, "Failed to schedule %s for refresh", json_string_value(ref));
     if (rc == GR_OK)
         rc = check_entity_ref(req, api, "catalog.entity.refresh", json_string_value(ref));
     if (rc == GR_OK)
