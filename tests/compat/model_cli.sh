@@ -46,6 +46,7 @@ contains "tag problem shows the value" "$tmp/out" 'value "Java"'
 "$bin" catalog validate "$data/yaml/duplicate-key.yaml" >"$tmp/out" 2>&1
 check "YAML error exits 1" "$?" 1
 contains "YAML error has a position" "$tmp/out" "duplicate-key.yaml:5:3:"
+contains "a file with a YAML error counts as checked" "$tmp/out" "1 file checked, 0 entities, 1 invalid"
 
 "$bin" catalog validate >"$tmp/out" 2>&1
 check "no path exits 2" "$?" 2
@@ -87,6 +88,12 @@ check "follow of a missing optional target exits 0" "$?" 0
 "$bin" catalog validate --root "$data" --follow "$data/locations/loop-a.yaml" >"$tmp/out" 2>"$tmp/err"
 check "follow of a loop exits 0" "$?" 0
 contains "follow reads each file of a loop once" "$tmp/err" "2 files checked, 2 entities"
+printf 'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: remote\nspec:\n  type: url\n  target: https://example.com/catalog-info.yaml\n' \
+    >"$tmp/remote-location.yaml"
+"$bin" catalog validate --follow "$tmp/remote-location.yaml" >"$tmp/out" 2>"$tmp/err"
+check "follow of a url target exits 0" "$?" 0
+contains "url target is named as not followed" "$tmp/err" \
+    "note: location target https://example.com/catalog-info.yaml (type url) was not followed"
 "$bin" catalog validate --root "$data/locations/services" --follow "$data/locations/root.yaml" >"$tmp/out" 2>&1
 check "follow outside the root exits 1" "$?" 1
 contains "target outside the root is named" "$tmp/out" "outside the root folder"

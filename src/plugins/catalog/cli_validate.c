@@ -323,8 +323,12 @@ static void check_targets(validation_run *run, const char *path, const json_t *e
         size_t match_count = 0;
         int rc;
 
-        if (strcmp(targets[i].type, "file") != 0)
+        if (strcmp(targets[i].type, "file") != 0) {
+            /* Reading needs the server's integrations and network access, as for placeholders. */
+            fprintf(stderr, "%s: note: location target %s (type %s) was not followed\n", path,
+                    targets[i].target, targets[i].type);
             continue;
+        }
         pattern = targets[i].target[0] == '/' ? gr_xstrdup(targets[i].target)
                                               : gr_xasprintf("%s%s", folder, targets[i].target);
         rc = target_files(pattern, &matches, &match_count);
@@ -441,8 +445,10 @@ static void validate_file(validation_run *run, const char *path, int discovered,
     limits.no_merge_keys = 1;
     if (gr_yaml_parse(path, text, len, &limits, &docs, &count) != GR_OK) {
         if (!discovered || is_catalog_info_name(path) ||
-            (strstr(text, "apiVersion") != NULL && strstr(text, "kind") != NULL))
+            (strstr(text, "apiVersion") != NULL && strstr(text, "kind") != NULL)) {
+            run->file_count++;
             report_yaml_error(run, path, gr_error_last());
+        }
         goto done;
     }
     if (discovered && !is_catalog_info_name(path) && !holds_entity(docs, count))

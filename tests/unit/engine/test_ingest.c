@@ -207,6 +207,8 @@ static void default_rules_reject_groups(void **state)
     assert_non_null(errors);
     assert_non_null(strstr(errors, "NotAllowedError"));
     assert_non_null(strstr(errors, "group:default/team-a"));
+    assert_non_null(strstr(errors, "Allow Group in catalog.rules, or in the rules of the "
+                                   "catalog.locations entry of file:"));
     /* A location that never processed cleanly has no final entity, as in Backstage. */
     assert_null(root);
     free(errors);

@@ -497,10 +497,11 @@ static void emit_document(emit_context *context, json_t *document, const char *l
                                  json_string_value(json_object_get(
                                      json_object_get(document, "spec"), "type")),
                                  context->origin_type, context->origin_target)) {
-        context->not_allowed =
-            gr_xasprintf("Entity %s at %s, originated at %s, is not of an allowed kind for that "
-                         "location",
-                         ref, location_ref, context->origin_ref);
+        context->not_allowed = gr_xasprintf(
+            "Entity %s at %s, originated at %s, is not of an allowed kind for that location. "
+            "Allow %s in catalog.rules, or in the rules of the catalog.locations entry of %s",
+            ref, location_ref, context->origin_ref,
+            json_string_value(json_object_get(document, "kind")), context->origin_ref);
     }
     deferred_push(context->result, document, location_ref);
 done:
