@@ -42,6 +42,10 @@ void gr_search_notify(gr_search *search, const char *type, const char *source)
     pthread_mutex_unlock(&search->lock);
 }
 
+/*
+ * TODO: learn of stitches by other processes too (`greenroom catalog import`), for example from
+ * the ids of catalog_history, without collating the changes of this process twice.
+ */
 void gr_search_on_entity_stitched(const char *entity_ref, int deleted, void *search)
 {
     char *ref;
