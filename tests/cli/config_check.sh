@@ -104,6 +104,16 @@ expect_err "bad-listen-host.yaml:4: backend.listen.host: must be an IPv4 or IPv6
 expect_err "Write 127.0.0.1 or ::1" "listen host name"
 expect_err "or 0.0.0.0 or :: to accept them on every interface" "listen host name"
 
+# Backstage sign-in providers that greenroom lacks are named with the way to replace them.
+printf 'auth:\n  providers:\n    github:\n      development: {clientId: a, clientSecret: b}\n    google:\n      development: {clientId: a, clientSecret: b}\n' \
+    >"$work/providers.yaml"
+run config check --config "$work/providers.yaml"
+expect_status 0 "missing providers"
+expect_err "providers.yaml:3: auth.providers.github: unknown key, greenroom does not read it. greenroom has no GitHub sign-in" \
+    "missing providers"
+expect_err "providers.yaml:5: auth.providers.google: unknown key, greenroom does not read it. greenroom signs in through OpenID Connect instead: configure auth.providers.oidc" \
+    "missing providers"
+
 # The ranges that the catalog checks at start fail the check too, with file and line.
 printf 'catalog:\n  processingWorkers: 0\n  processingInterval: {minutes: 1e400}\n' \
     >"$work/catalog-ranges.yaml"

@@ -271,6 +271,11 @@ done:
     return ok;
 }
 
+/* The hint for Backstage's sign-in providers that speak OpenID Connect. */
+static const char oidc_hint[] =
+    ". greenroom signs in through OpenID Connect instead: configure auth.providers.oidc with this "
+    "provider's metadataUrl, clientId and clientSecret";
+
 /* Backstage keys that greenroom does not read, each with a hint that names its replacement. */
 static const struct {
     const char *path;
@@ -279,6 +284,17 @@ static const struct {
     {"backend.auth.keys",
      ". Write each of its secrets as an entry of backend.auth.externalAccess with type legacy, "
      "options.secret and options.subject (docs/security.md, External access)"},
+    {"auth.providers.google", oidc_hint},
+    {"auth.providers.microsoft", oidc_hint},
+    {"auth.providers.okta", oidc_hint},
+    {"auth.providers.auth0", oidc_hint},
+    {"auth.providers.onelogin", oidc_hint},
+    {"auth.providers.gitlab", oidc_hint},
+    {"auth.providers.github",
+     ". greenroom has no GitHub sign-in, because GitHub's user sign-in is not OpenID Connect. Sign "
+     "in "
+     "through auth.providers.oidc with an identity provider that GitHub users share, or behind "
+     "an identity-aware proxy (auth.providers.oauth2Proxy)"},
 };
 
 /* Returns the hint that ends the warning about unknown key `path`, or "" when there is none. */
