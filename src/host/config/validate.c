@@ -291,10 +291,9 @@ static const struct {
     {"auth.providers.onelogin", oidc_hint},
     {"auth.providers.gitlab", oidc_hint},
     {"auth.providers.github",
-     ". greenroom has no GitHub sign-in, because GitHub's user sign-in is not OpenID Connect. Sign "
-     "in "
-     "through auth.providers.oidc with an identity provider that GitHub users share, or behind "
-     "an identity-aware proxy (auth.providers.oauth2Proxy)"},
+     ". greenroom has no GitHub sign-in, because GitHub's user sign-in is not OpenID "
+     "Connect. Sign in through auth.providers.oidc with an identity provider that GitHub users "
+     "share, or behind an identity-aware proxy (auth.providers.oauth2Proxy)"},
 };
 
 /* Returns the hint that ends the warning about unknown key `path`, or "" when there is none. */
