@@ -95,6 +95,8 @@ static void import_then_export(void **state)
     }
     assert_true(found_shop);
     assert_int_equal(count, 3);
+    /* Each document starts as catalog files do. */
+    assert_int_equal(strncmp(text, "---\napiVersion: backstage.io/v1alpha1\nkind: ", 44), 0);
     gr_yaml_docs_free(docs, count);
     free(text);
 

@@ -24,6 +24,27 @@ const char gr_catalog_export_usage[] =
     "\n"
     "Exit status: 0 written, 1 failure, 2 usage or configuration error.\n";
 
+/* Returns a copy of `entity` that starts with apiVersion, kind, metadata and spec, in the order
+ * of catalog files, followed by its other members. */
+static json_t *in_file_order(json_t *entity)
+{
+    static const char *const first[] = {"apiVersion", "kind", "metadata", "spec"};
+    json_t *ordered = json_object();
+    const char *key;
+    json_t *value;
+
+    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+        if (json_object_get(entity, first[i]) != NULL)
+            json_object_set(ordered, first[i], json_object_get(entity, first[i]));
+    }
+    json_object_foreach(entity, key, value)
+    {
+        if (json_object_get(ordered, key) == NULL)
+            json_object_set(ordered, key, value);
+    }
+    return ordered;
+}
+
 static int write_entities(gr_db *db, FILE *out, long *count)
 {
     gr_db_conn *conn = NULL;
@@ -37,8 +58,10 @@ static int write_entities(gr_db *db, FILE *out, long *count)
                            "ORDER BY entity_ref",
                            &stmt);
     while (stmt != NULL && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
-        json_t *entity = json_loads(gr_db_column_text(stmt, 1), 0, NULL);
+        json_t *stored = json_loads(gr_db_column_text(stmt, 1), 0, NULL);
+        json_t *entity = json_is_object(stored) ? in_file_order(stored) : NULL;
 
+        json_decref(stored);
         gr_buf_reset(&yaml);
         if (entity == NULL || gr_yaml_emit(entity, &yaml) != GR_OK) {
             rc = gr_error_set(GR_EINVALID, "entity %s cannot be written as YAML: %s",
