@@ -66,6 +66,7 @@ expect_out "host: 127.0.0.1" "no config"
 expect_out "port: 7007" "no config"
 expect_out "connection: ./data/greenroom.sqlite" "no config"
 expect_nothing_written "no config"
+expect_err "no --config given and no ./app-config.yaml, using the built-in defaults" "no config"
 
 run config check --config "$data/base.yaml" --config="$data/local.yaml"
 expect_status 0 "valid files"

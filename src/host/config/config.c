@@ -146,7 +146,8 @@ static bool is_regular_file(const char *path)
 /*
  * Fills `files` with the files that Backstage's backend reads when no --config is given:
  * app-config.yaml and then app-config.local.yaml, each when it exists in the working folder.
- * Names them on stderr, so that a config read without being named is never a surprise.
+ * Names them on stderr, or says that there is none, so that the config in use is never a
+ * surprise.
  * Returns their count.
  */
 static size_t default_files(const char **files)
@@ -158,7 +159,10 @@ static size_t default_files(const char **files)
         if (is_regular_file(names[i]))
             files[count++] = names[i];
     }
-    if (count == 1)
+    if (count == 0)
+        fprintf(stderr, "greenroom: no --config given and no ./app-config.yaml, using the "
+                        "built-in defaults\n");
+    else if (count == 1)
         fprintf(stderr, "greenroom: no --config given, reading ./%s\n", files[0]);
     else if (count == 2)
         fprintf(stderr, "greenroom: no --config given, reading ./%s and ./%s\n", files[0],
