@@ -122,8 +122,16 @@ run config check --config "$work/catalog-ranges.yaml"
 expect_status 2 "catalog ranges"
 expect_err "catalog-ranges.yaml:2: catalog.processingWorkers: expected an integer from 1 to 64" \
     "catalog ranges"
-expect_err "catalog-ranges.yaml:3: catalog.processingInterval: invalid duration; use false or an object such as {minutes: 2}" \
+expect_err "catalog-ranges.yaml:3: catalog.processingInterval: invalid duration; use false or an object such as {minutes: 2}, up to a year" \
     "catalog ranges"
+# Durations without a part, or past a year, which would overflow the refresh time.
+for interval in "{}" "''" "{milliseconds: 9e18}" "'9000000000000000000ms 9000000000000000000ms'" \
+    "{seconds: -5}"; do
+    printf 'catalog:\n  processingInterval: %s\n' "$interval" >"$work/catalog-ranges.yaml"
+    run config check --config "$work/catalog-ranges.yaml"
+    expect_status 2 "catalog interval $interval"
+    expect_err "catalog.processingInterval: invalid duration" "catalog interval $interval"
+done
 printf 'catalog:\n  processingWorkers: 4\n  processingInterval: false\n' >"$work/catalog-ranges.yaml"
 run config check --config "$work/catalog-ranges.yaml"
 expect_status 0 "catalog ranges valid"

@@ -588,18 +588,26 @@ static void invalid_values_rejected(void **state)
     json_decref(res);
 }
 
-/* A body is JSON only with Content-Type application/json, as Express reads it in Backstage. */
+/* A body is JSON only with Content-Type application/json, as Express reads it in Backstage,
+ * and a compressed body gets a message that names its encoding. */
 static void body_needs_json_type(void **state)
 {
     static const char *const headers[] = {"Authorization: Bearer " TOKEN,
                                           "Content-Type: text/plain", NULL};
+    static const char *const gzip_headers[] = {"Authorization: Bearer " TOKEN,
+                                               "Content-Type: application/json",
+                                               "Content-Encoding: gzip", NULL};
     char *url = gr_xasprintf("%s/api/scaffolder/v2/tasks", S->server.base_url);
     gr_test_output out = gr_test_http(
         "POST", url, headers, "{\"templateRef\":\"template:default/docs-template\",\"values\":{}}");
 
     (void)state;
     assert_int_equal(out.status, 400);
-    assert_contains(out.out, "Content-Type: application/json");
+    assert_contains(out.out, "must be JSON with Content-Type application/json, not text/plain");
+    gr_test_output_free(&out);
+    out = gr_test_http("POST", url, gzip_headers, "\x1f\x8b\x08\x00");
+    assert_int_equal(out.status, 400);
+    assert_contains(out.out, "Content-Encoding gzip, which is not supported");
     gr_test_output_free(&out);
     free(url);
 }

@@ -362,6 +362,27 @@ bool gr_req_is_json(const gr_request *req)
     return *type == '\0' || *type == ';';
 }
 
+int gr_req_json_body_check(const gr_request *req)
+{
+    const char *type = gr_req_header(req, "Content-Type");
+    const char *encoding = gr_req_header(req, "Content-Encoding");
+
+    if (type == NULL)
+        return gr_error_set(GR_EINVALID,
+                            "The request body needs the header Content-Type: application/json");
+    if (!gr_req_is_json(req))
+        return gr_error_set(GR_EINVALID,
+                            "The request body must be JSON with Content-Type application/json, "
+                            "not %s",
+                            type);
+    if (encoding != NULL && strcasecmp(encoding, "identity") != 0)
+        return gr_error_set(GR_EINVALID,
+                            "The request body is sent with Content-Encoding %s, which is not "
+                            "supported. Send it uncompressed",
+                            encoding);
+    return GR_OK;
+}
+
 const char *gr_req_client_addr(gr_request *req)
 {
     const union MHD_ConnectionInfo *info;

@@ -84,6 +84,13 @@ const char *gr_req_body(const gr_request *req, size_t *len);
 bool gr_req_is_json(const gr_request *req);
 
 /**
+ * Checks that the body can be read as JSON: Content-Type application/json
+ * (gr_req_is_json()) and no Content-Encoding but identity. Returns 0, or
+ * GR_EINVALID with a message that names the header to change.
+ */
+int gr_req_json_body_check(const gr_request *req);
+
+/**
  * Decodes the body of an application/x-www-form-urlencoded form post
  * ('+' is a space, %XX a byte), so that gr_req_form() and
  * gr_req_form_at() can read its fields. Returns 0; GR_EINVALID for another

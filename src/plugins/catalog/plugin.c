@@ -62,9 +62,9 @@ static const gr_plugin_config_key config_keys[] = {
      .description = "Locations the rule applies to: {type, exact} or {type, pattern}."},
     {.path = "catalog.processingInterval",
      .types = GR_PLUGIN_CONFIG_OBJECT | GR_PLUGIN_CONFIG_STRING | GR_PLUGIN_CONFIG_BOOLEAN,
-     .description = "Time between two refreshes of an entity, such as {seconds: 100}; each "
-                    "refresh waits a random time between this and 1.5 times this, drawn once "
-                    "for the entities claimed together in one batch. false turns "
+     .description = "Time between two refreshes of an entity, such as {seconds: 100}, at most "
+                    "a year; each refresh waits a random time between this and 1.5 times this, "
+                    "drawn once for the entities claimed together in one batch. false turns "
                     "processing off. Default: 100 to 150 seconds."},
     {.path = "catalog.processingWorkers",
      .types = GR_PLUGIN_CONFIG_INTEGER,

@@ -37,11 +37,8 @@ static json_t *parse_body(gr_request *req)
     json_error_t error;
     json_t *value;
 
-    if (len > 0 && !gr_req_is_json(req)) {
-        gr_error_set(GR_EINVALID, "the request body must be JSON with the header Content-Type: "
-                                  "application/json");
+    if (len > 0 && gr_req_json_body_check(req) != GR_OK)
         return NULL;
-    }
     value = json_loadb(body, len, 0, &error);
     if (!json_is_object(value)) {
         json_decref(value);

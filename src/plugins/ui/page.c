@@ -8,6 +8,7 @@
 
 #include "host/auth/cookie.h"
 #include "host/auth/external_access.h"
+#include "host/auth/signin.h"
 #include "host/common/alloc.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
@@ -269,10 +270,9 @@ int gr_ui_page_render_html(gr_ui_page *page, int status, const char *title, cons
 
 int gr_ui_page_redirect(gr_ui_page *page, const char *location)
 {
-    /* Only local paths: "//host" and "/\host" would leave the site. */
-    if (location == NULL || location[0] != '/' || location[1] == '/' || location[1] == '\\')
-        location = "/";
-    return gr_res_redirect(page->res, 303, location);
+    /* Only local paths: "//host", "/\host" and "/<TAB>/host", which browsers read as "//host",
+     * would leave the site. */
+    return gr_res_redirect(page->res, 303, gr_auth_local_path(location));
 }
 
 /* A present Origin (or Referer) header must name this server, so that another
@@ -370,7 +370,10 @@ static int not_found_page(gr_request *req, gr_response *res, void *payload)
                  "There is no page at %s. Check the address, or find the page from the "
                  "catalog or the search.",
                  gr_req_path(req));
-    return gr_ui__page_error(&page, GR_ENOTFOUND);
+    gr_ui__page_error(&page, GR_ENOTFOUND);
+    /* Other clients get JSON from the same address. */
+    gr_res_header(res, "Vary", "Accept, Cookie, Authorization");
+    return 0;
 }
 
 int gr_ui__not_found_init(gr_ui *ui)

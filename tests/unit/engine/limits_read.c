@@ -322,6 +322,27 @@ static void glob_skips_dot_names(void **state)
     free(root);
 }
 
+/* Catalog rules match their location patterns as Backstage's minimatch call does, with the
+ * `dot` option: there, wildcards match names that begin with '.'. */
+static void rule_patterns_match_dot_names(void **state)
+{
+    json_t *config = json_pack("{s:{s:[{s:[s]}, {s:[s], s:[{s:s, s:s}]}]}}", "catalog", "rules",
+                               "allow", "Component", "allow", "System", "locations", "type",
+                               "file", "pattern", "/srv/catalog/**");
+    gr_catalog_settings settings;
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, config), GR_OK);
+    assert_true(gr_catalog__rules_allow(&settings, "System", NULL, "file",
+                                        "/srv/catalog/.backstage/system.yaml"));
+    assert_true(gr_catalog__rules_allow(&settings, "System", NULL, "file",
+                                        "/srv/catalog/plain/system.yaml"));
+    assert_false(gr_catalog__rules_allow(&settings, "System", NULL, "file",
+                                         "/srv/other/system.yaml"));
+    gr_catalog__settings_free(&settings);
+    json_decref(config);
+}
+
 static void glob_files_over_max_rejected(void **state)
 {
     gr_catalog_settings settings;
@@ -426,6 +447,7 @@ int main(void)
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_skip_keeps_every_match),
         cmocka_unit_test(glob_skips_dot_names),
+        cmocka_unit_test(rule_patterns_match_dot_names),
         cmocka_unit_test(glob_files_over_max_rejected),
         cmocka_unit_test(glob_entries_over_max_rejected),
         cmocka_unit_test(glob_skips_non_utf8_names),

@@ -444,6 +444,7 @@ static void unknown_address_not_found_page(void **state)
     assert_non_null(strstr(res.err, "text/html"));
     assert_non_null(strstr(res.out, "<main id=\"main\""));
     assert_non_null(strstr(res.out, "There is no page at /no/such/page."));
+    assert_non_null(strstr(res.err, "Vary: Accept, Cookie, Authorization"));
     gr_test_output_free(&res);
 
     assert_json_404(&fx, "GET", "/api/no-such-plugin", NULL);
@@ -544,6 +545,14 @@ static void theme_cookie_and_override(void **state)
     assert_int_equal(res.status, 303);
     assert_non_null(strstr(res.err, "gr_theme=light"));
     assert_non_null(strstr(res.err, "Location: /settings"));
+    gr_test_output_free(&res);
+    free(body);
+
+    /* Browsers drop a tab from a URL, so "/<TAB>/host" would lead to another site. */
+    body = gr_xasprintf("csrf=%s&theme=light&return=%%2F%%09%%2Fevil.test", csrf);
+    res = ui_fixture_request(&fx, "POST", "/settings/theme", NULL, body, NULL);
+    assert_int_equal(res.status, 303);
+    assert_non_null(strstr(res.err, "Location: /\r\n"));
     gr_test_output_free(&res);
 
     res = ui_fixture_request(&fx, "GET", "/settings", NULL, NULL, "Cookie: gr_theme=light");

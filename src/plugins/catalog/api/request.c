@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "host/common/buf.h"
 #include "host/common/error.h"
@@ -49,40 +48,24 @@ int gr_catalog_api__query_int(gr_request *req, const char *name, int64_t *out)
     return 1;
 }
 
-/* Backstage parses no other body, so its routes would see an empty object and fail on a missing
- * field. Naming the header helps more. */
-static int body_not_json(gr_request *req)
-{
-    const char *type = gr_req_header(req, "Content-Type");
-
-    if (type == NULL)
-        return gr_error_set(GR_EINVALID,
-                            "The request body needs the header Content-Type: application/json");
-    return gr_error_set(GR_EINVALID,
-                        "The request body must be JSON with Content-Type application/json, not %s",
-                        type);
-}
-
 int gr_catalog_api__body_object(gr_request *req, json_t **out)
 {
     size_t len = 0;
     const char *body = gr_req_body(req, &len);
-    const char *encoding = gr_req_header(req, "Content-Encoding");
     json_error_t error;
     json_t *value;
+    int rc;
 
     *out = NULL;
     if (len == 0) {
         *out = json_object();
         return GR_OK;
     }
-    if (!gr_req_is_json(req))
-        return body_not_json(req);
-    if (encoding != NULL && strcasecmp(encoding, "identity") != 0)
-        return gr_error_set(GR_EINVALID,
-                            "The request body is sent with Content-Encoding %s, which is not "
-                            "supported. Send it uncompressed",
-                            encoding);
+    /* Backstage parses no other body, so its routes would see an empty object and fail on a
+     * missing field. Naming the header helps more. */
+    rc = gr_req_json_body_check(req);
+    if (rc != GR_OK)
+        return rc;
     value = json_loadb(body, len, 0, &error);
     /* jansson names its own flag for an escaped NUL, which means nothing to a caller. */
     if (value == NULL && json_error_code(&error) == json_error_null_character)

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,10 +77,27 @@ static int64_t unit_ms(const char *word, size_t len)
     return -1;
 }
 
+/* Maximum duration that duration_ms() reads, in ms: a year. It keeps the sum of the parts
+ * and 1.5 times a refresh interval within int64_t. */
+#define DURATION_MAX_MS 31536000000.0
+
+/* Adds `count` units of `unit` ms to *total. Returns false for a negative or non-finite part, or
+ * a total past DURATION_MAX_MS. */
+static bool add_part(double *total, double count, int64_t unit)
+{
+    double part = count * (double)unit;
+
+    if (!isfinite(part) || part < 0)
+        return false;
+    *total += part;
+    return *total <= DURATION_MAX_MS;
+}
+
 /*
  * Reads a Backstage duration: an object of years, months, weeks, days,
  * hours, minutes, seconds and milliseconds, or a string such as "90s",
- * "2m", "1h" or the ISO 8601 form "PT1M30S". Returns milliseconds or -1.
+ * "2m", "1h" or the ISO 8601 form "PT1M30S". Returns milliseconds, or -1 for
+ * a value without a part, with a negative part, or longer than DURATION_MAX_MS.
  */
 static int64_t duration_ms(const json_t *value)
 {
@@ -91,7 +109,8 @@ static int64_t duration_ms(const json_t *value)
         {"days", 86400000LL},     {"hours", 3600000LL},     {"minutes", 60000LL},
         {"seconds", 1000LL},      {"milliseconds", 1LL},
     };
-    int64_t total = 0;
+    double total = 0;
+    size_t parts = 0;
 
     if (json_is_object(value)) {
         const char *key;
@@ -104,11 +123,12 @@ static int64_t duration_ms(const json_t *value)
                 if (strcmp(key, units[i].key) == 0)
                     break;
             }
-            if (i == sizeof(units) / sizeof(units[0]) || !json_is_number(item))
+            if (i == sizeof(units) / sizeof(units[0]) || !json_is_number(item) ||
+                !add_part(&total, json_number_value(item), units[i].ms))
                 return -1;
-            total += (int64_t)(json_number_value(item) * (double)units[i].ms);
+            parts++;
         }
-        return total;
+        return parts > 0 ? (int64_t)total : -1;
     }
     if (json_is_string(value)) {
         const char *p = json_string_value(value);
@@ -134,18 +154,19 @@ static int64_t duration_ms(const json_t *value)
             for (word = p; isalpha((unsigned char)*p) && !(iso && p > word); p++)
                 ;
             unit = unit_ms(word, (size_t)(p - word));
-            if (unit < 0)
+            if (unit < 0 || !add_part(&total, number, unit))
                 return -1;
-            total += (int64_t)(number * (double)unit);
+            parts++;
             while (*p == ' ' || *p == ',')
                 p++;
         }
-        return total;
+        return parts > 0 ? (int64_t)total : -1;
     }
     return -1;
 }
 
-#define INTERVAL_INVALID "invalid duration; use false or an object such as {minutes: 2}"
+#define INTERVAL_INVALID                                                                           \
+    "invalid duration; use false or an object such as {minutes: 2}, up to a year"
 
 int gr_catalog__interval_check(json_t **value, gr_buf *message)
 {
@@ -638,7 +659,7 @@ static bool rule_matches_location(const gr_catalog_rule *rule, const char *type,
         if (location->exact != NULL && strcmp(location->exact, canonical) != 0)
             continue;
         if (location->pattern != NULL &&
-            !gr_catalog__glob_match(location->pattern, canonical, true))
+            !gr_catalog__glob_match_dots(location->pattern, canonical, true))
             continue;
         return true;
     }

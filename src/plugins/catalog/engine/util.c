@@ -278,12 +278,14 @@ typedef struct {
     const char *pattern;
     const char *text;
     bool ignore_case;
+    bool dots; /* wildcards match a leading '.' too */
 } glob_match_state;
 
-/* Returns true when `text` is at the start of a segment that begins with '.'. */
+/* Returns true when `text` is at the start of a segment that begins with '.', and wildcards must
+ * not match that '.'. */
 static bool at_dot_segment(const glob_match_state *state, const char *text)
 {
-    return *text == '.' && (text == state->text || text[-1] == '/');
+    return !state->dots && *text == '.' && (text == state->text || text[-1] == '/');
 }
 
 /* Matches as gr_catalog__glob_match(), from `pattern` and `text` on. */
@@ -349,7 +351,14 @@ static bool glob_match_from(const glob_match_state *state, const char *pattern, 
 
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case)
 {
-    glob_match_state state = {pattern, text, ignore_case};
+    glob_match_state state = {pattern, text, ignore_case, false};
+
+    return glob_match_from(&state, pattern, text);
+}
+
+bool gr_catalog__glob_match_dots(const char *pattern, const char *text, bool ignore_case)
+{
+    glob_match_state state = {pattern, text, ignore_case, true};
 
     return glob_match_from(&state, pattern, text);
 }

@@ -89,6 +89,12 @@ char *gr_catalog__location_entity_name(const char *type, const char *target);
  */
 bool gr_catalog__glob_match(const char *pattern, const char *text, bool ignore_case);
 
+/**
+ * Matches as gr_catalog__glob_match(), except that wildcards also match a
+ * leading '.', as minimatch's `dot` option does for Backstage's catalog rules.
+ */
+bool gr_catalog__glob_match_dots(const char *pattern, const char *text, bool ignore_case);
+
 /** Sorts like qsort(), and accepts an empty or NULL array (which qsort() must not get). */
 void gr_catalog__sort(void *base, size_t count, size_t size,
                       int (*compare)(const void *, const void *));
