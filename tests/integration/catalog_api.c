@@ -613,6 +613,10 @@ static void legacy_list_extreme_limits(void **state)
     assert_error_body(&res, 400, "InputError", "request/query/limit must be integer", "GET",
                       "/entities/by-query?limit=1&limit=2");
     gr_test_output_free(&res);
+    res = call("GET", "/entities?limit%5B%5D=1", NULL);
+    assert_error_body(&res, 400, "InputError", "request/query/limit must be integer", "GET",
+                      "/entities?limit%5B%5D=1");
+    gr_test_output_free(&res);
 }
 
 static void legacy_list_whole(void **state)

@@ -11,17 +11,20 @@
 #include "host/common/error.h"
 #include "plugins/catalog/api/predicate.h"
 
-/* Counts the query parameters named `name`. */
+/* Counts the query parameters named `name`, and those named `name[...]`, which Backstage's query
+ * parser reads as an array or object of that name. */
 static size_t query_occurrences(const gr_request *req, const char *name)
 {
     size_t total = gr_req_query_count(req);
+    size_t len = strlen(name);
     size_t found = 0;
 
     for (size_t i = 0; i < total; i++) {
         const char *key = NULL;
         const char *value = NULL;
 
-        if (gr_req_query_at(req, i, &key, &value) == GR_OK && strcmp(key, name) == 0)
+        if (gr_req_query_at(req, i, &key, &value) == GR_OK && strncmp(key, name, len) == 0 &&
+            (key[len] == '\0' || key[len] == '['))
             found++;
     }
     return found;
@@ -33,11 +36,11 @@ int gr_catalog_api__query_int(gr_request *req, const char *name, int64_t *out)
     char *end = NULL;
     long long value;
 
+    /* Backstage's query parser makes a repeated parameter an array, which is no integer. */
+    if (query_occurrences(req, name) > (text != NULL ? 1u : 0u))
+        return gr_error_set(GR_EINVALID, "request/query/%s must be integer", name);
     if (text == NULL)
         return 0;
-    /* Backstage's query parser makes a repeated parameter an array, which is no integer. */
-    if (query_occurrences(req, name) > 1)
-        return gr_error_set(GR_EINVALID, "request/query/%s must be integer", name);
     errno = 0;
     value = strtoll(text, &end, 10);
     if (text[0] == '\0' || *end != '\0' || errno != 0 || isspace((unsigned char)text[0]))
