@@ -475,17 +475,24 @@ static void by_refs_batch(void **state)
     json_decref(shape);
 }
 
-/* Sends a JSON body to by-refs with `type` as the Content-Type, or without one when NULL
- * ("Content-Type:" stops curl from adding its form type). */
-static gr_test_output by_refs_typed(const char *type)
+/* A by-refs body that names one entity. */
+#define BY_REFS_BODY "{\"entityRefs\":[\"component:default/report-proxy-0257\"]}"
+
+/*
+ * Posts `body` to by-refs with `type` as the Content-Type, or without one when NULL
+ * ("Content-Type:" stops curl from adding its form type), and with `encoding` as the
+ * Content-Encoding when not NULL.
+ */
+static gr_test_output by_refs_sent(const char *type, const char *encoding, const char *body)
 {
     char *type_header = type ? gr_xasprintf("Content-Type: %s", type) : gr_xstrdup("Content-Type:");
-    const char *headers[] = {"Authorization: Bearer " TOKEN, type_header, NULL};
+    char *encoding_header = encoding ? gr_xasprintf("Content-Encoding: %s", encoding) : NULL;
+    const char *headers[] = {"Authorization: Bearer " TOKEN, type_header, encoding_header, NULL};
     char *url = gr_xasprintf("%s/entities/by-refs", srv.base);
-    gr_test_output res = gr_test_http(
-        "POST", url, headers, "{\"entityRefs\":[\"component:default/report-proxy-0257\"]}");
+    gr_test_output res = gr_test_http("POST", url, headers, body);
 
     free(url);
+    free(encoding_header);
     free(type_header);
     return res;
 }
@@ -493,7 +500,7 @@ static gr_test_output by_refs_typed(const char *type)
 /* Backstage reads a body only when it is sent as application/json. */
 static void body_needs_json_type(void **state)
 {
-    gr_test_output res = by_refs_typed("text/plain");
+    gr_test_output res = by_refs_sent("text/plain", NULL, BY_REFS_BODY);
 
     (void)state;
     assert_error_body(&res, 400, "InputError",
@@ -502,13 +509,13 @@ static void body_needs_json_type(void **state)
                       "POST", "/entities/by-refs");
     gr_test_output_free(&res);
 
-    res = by_refs_typed(NULL);
+    res = by_refs_sent(NULL, NULL, BY_REFS_BODY);
     assert_error_body(&res, 400, "InputError",
                       "The request body needs the header Content-Type: application/json", "POST",
                       "/entities/by-refs");
     gr_test_output_free(&res);
 
-    res = by_refs_typed("Application/JSON ; charset=utf-8");
+    res = by_refs_sent("Application/JSON ; charset=utf-8", NULL, BY_REFS_BODY);
     assert_int_equal(res.status, 200);
     gr_test_output_free(&res);
 }
@@ -516,10 +523,7 @@ static void body_needs_json_type(void **state)
 /* A compressed body gets a message that names the encoding, not a JSON syntax error. */
 static void body_encoding_named(void **state)
 {
-    const char *headers[] = {"Authorization: Bearer " TOKEN, "Content-Type: application/json",
-                             "Content-Encoding: gzip", NULL};
-    char *url = gr_xasprintf("%s/entities/by-refs", srv.base);
-    gr_test_output res = gr_test_http("POST", url, headers, "\x1f\x8b\x08\x00");
+    gr_test_output res = by_refs_sent("application/json", "gzip", "\x1f\x8b\x08\x00");
 
     (void)state;
     assert_error_body(&res, 400, "InputError",
@@ -527,7 +531,6 @@ static void body_encoding_named(void **state)
                       "supported. Send it uncompressed",
                       "POST", "/entities/by-refs");
     gr_test_output_free(&res);
-    free(url);
 }
 
 static void legacy_list_paged(void **state)

@@ -146,7 +146,7 @@ static bool is_regular_file(const char *path)
 /*
  * Fills `files` with the files that Backstage's backend reads when no --config is given:
  * app-config.yaml and then app-config.local.yaml, each when it exists in the working folder.
- * Names them on stderr, or says that there is none, so that the config in use is never a
+ * Names them on stderr, or reports that there is none, so that the config in use is never a
  * surprise.
  * Returns their count.
  */

@@ -228,7 +228,7 @@ void gr_ui__put_unprocessed_hint(gr_ui_page *page, const char *ref);
 const char *gr_ui__failed_notice_detail(gr_arena *arena, size_t count, size_t locations, int more);
 /* signin.c: /signin, POST /signout and the redirect of signed-out page views to /signin. */
 int gr_ui__signin_init(gr_ui *ui);
-/** Answers browsers with the portal's 404 page for addresses that no route matches. */
+/** Registers the portal's 404 page for browsers that request an address no route matches. */
 int gr_ui__not_found_init(gr_ui *ui);
 
 /* Results per page of /search. */
