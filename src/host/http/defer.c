@@ -29,8 +29,11 @@
  * which first run every queued job to its end. This wait has no time limit
  * of its own. libmicrohttpd requires every suspended connection to be resumed
  * before MHD_stop_daemon(), and a running job cannot be cut without leaving
- * its request to two threads. A job ends within the limits of its own work:
- * a catalog URL read, for example, within GR_CATALOG_READ_TIMEOUT_MS.
+ * its request to two threads. Each job thread binds the server's jobs_cancel
+ * flag instead, which stop sets once its shutdown timeout has passed. Slow
+ * calls that poll it (the network transfers of catalog URL reads and of the
+ * scaffolder's source-control requests) then end early, and their job
+ * returns an error. Other work ends within its own limits.
  */
 struct http_job {
     gr_request *req;
@@ -167,7 +170,9 @@ static void job_run(http_job *job)
 
     gr_log_set_request_id(req->id);
     gr_error_clear();
+    gr_cancel_bind(&server->jobs_cancel);
     rc = job->run(req, &req->response, job->payload);
+    gr_cancel_bind(NULL);
     req->job = NULL;
     gr_http__handler_result(req, rc, "deferred job");
     job_free(job);
@@ -175,6 +180,10 @@ static void job_run(http_job *job)
     gr_error_clear();
 
     req->job_finished = 1;
+    req->job_resumed = 1;
+    pthread_mutex_lock(&server->lock);
+    server->jobs_unsent++;
+    pthread_mutex_unlock(&server->lock);
     MHD_resume_connection(connection);
     /* The request may be sent and freed from here on, so only the server is used. */
     jobs_release_slot(server);

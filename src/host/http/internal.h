@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/http/http.h"
 #include "host/http/throttle.h"
 
@@ -72,6 +73,7 @@ struct gr_request {
     void *identity;
     http_job *job;    /* from gr_res_defer() until the job thread has run it */
     int job_finished; /* the job set the response, which is not sent yet */
+    int job_resumed;  /* counted in the server's jobs_unsent until the request is freed */
     char *client_addr;
     char id[GR_HTTP_MAX_REQUEST_ID + 1];
     struct timespec start;
@@ -122,6 +124,8 @@ struct gr_http_server {
     pthread_cond_t jobs_ready;
     pthread_t job_threads[GR_HTTP_MAX_DEFERRED_JOBS];
     unsigned job_thread_count;
+    gr_cancel jobs_cancel; /* bound to each job thread; set once stop's timeout has passed */
+    unsigned jobs_unsent;  /* finished jobs whose requests are not complete; guarded by lock */
 };
 
 /* Reads the request target: path segments and query. Sets req->reject_*

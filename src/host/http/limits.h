@@ -74,6 +74,9 @@
 /** Default milliseconds gr_http_server_stop() waits for requests in flight. */
 #define GR_HTTP_DEFAULT_SHUTDOWN_TIMEOUT_MS 10000
 
+/** Milliseconds stop waits, after the shutdown timeout, for the responses of jobs it cut short. */
+#define GR_HTTP_STOP_SEND_MS 2000
+
 /** Milliseconds between two calls to a stream reader that had no data. */
 #define GR_HTTP_STREAM_POLL_MS 100
 

@@ -98,6 +98,7 @@ int gr_http_server_new(gr_http_server **out, const gr_http_options *opts)
     cond_init_monotonic(&server->idle);
     cond_init_monotonic(&server->poller_wake);
     pthread_cond_init(&server->jobs_ready, NULL);
+    gr_cancel_init(&server->jobs_cancel);
     server->router = gr_router_new();
     server->metrics = gr_metrics_new();
     atomic_init(&server->state, SERVER_CREATED);
@@ -607,6 +608,8 @@ static void request_record(gr_request *req, enum MHD_RequestTerminationCode code
 /* Frees a finished request and counts it out of the requests in flight. */
 static void request_free(gr_http_server *server, gr_request *req)
 {
+    int resumed = req->job_resumed;
+
     if (req->owner != NULL)
         req->owner->open = NULL;
     gr_http__stream_free(req->response.stream);
@@ -615,7 +618,9 @@ static void request_free(gr_http_server *server, gr_request *req)
     free(req);
 
     pthread_mutex_lock(&server->lock);
-    if (--server->in_flight == 0)
+    if (resumed)
+        server->jobs_unsent--;
+    if (--server->in_flight == 0 || resumed)
         pthread_cond_broadcast(&server->idle);
     pthread_mutex_unlock(&server->lock);
 }
@@ -768,19 +773,26 @@ int gr_http_server_start(gr_http_server *server)
     return 0;
 }
 
+/* Returns the CLOCK_MONOTONIC time `ms` milliseconds from now, for the server's condition. */
+static struct timespec monotonic_deadline(unsigned ms)
+{
+    struct timespec deadline;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    return deadline;
+}
+
 /* Waits until no request is in flight or the timeout passes. Returns 0, or
  * GR_ELIMIT on timeout. */
 static int server_wait_idle(gr_http_server *server)
 {
-    struct timespec deadline;
+    struct timespec deadline = monotonic_deadline(server->opts.shutdown_timeout_ms);
     unsigned left;
     int rc = 0;
-
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += server->opts.shutdown_timeout_ms / 1000;
-    deadline.tv_nsec += (long)(server->opts.shutdown_timeout_ms % 1000) * 1000000L;
-    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-    deadline.tv_nsec %= 1000000000L;
 
     pthread_mutex_lock(&server->lock);
     while (server->in_flight > 0 && rc == 0) {
@@ -794,6 +806,23 @@ static int server_wait_idle(gr_http_server *server)
         return gr_error_set(GR_ELIMIT, "%u requests were still running after %u ms and were cut",
                             left, server->opts.shutdown_timeout_ms);
     return 0;
+}
+
+/*
+ * Waits up to GR_HTTP_STOP_SEND_MS for the responses of jobs that ended after the shutdown
+ * timeout. A job thread only resumes its connection, and libmicrohttpd sends the response on
+ * its own thread later, so stopping the daemon at once would close the connection unanswered.
+ */
+static void server_wait_jobs_sent(gr_http_server *server)
+{
+    struct timespec deadline = monotonic_deadline(GR_HTTP_STOP_SEND_MS);
+
+    pthread_mutex_lock(&server->lock);
+    while (server->jobs_unsent > 0) {
+        if (pthread_cond_timedwait(&server->idle, &server->lock, &deadline) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&server->lock);
 }
 
 int gr_http_server_stop(gr_http_server *server)
@@ -822,8 +851,16 @@ int gr_http_server_stop(gr_http_server *server)
     if (rc != 0)
         gr_warn("http", "%s", gr_error_last());
     /* Waits for running deferred jobs even past the shutdown timeout, because
-     * libmicrohttpd must not stop while a job keeps a connection suspended. */
+     * libmicrohttpd must not stop while a job keeps a connection suspended.
+     * Past the timeout, the slow calls of running jobs (network transfers
+     * that poll gr_cancel_requested()) end early instead. */
+    if (rc != 0) {
+        gr_info("http", "shutdown timeout passed: running jobs end their network transfers");
+        gr_cancel_request(&server->jobs_cancel);
+    }
     gr_http__jobs_close(server);
+    if (rc != 0)
+        server_wait_jobs_sent(server);
     MHD_stop_daemon(server->daemon);
     server->daemon = NULL;
     if (listener != MHD_INVALID_SOCKET)

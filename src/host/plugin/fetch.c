@@ -8,6 +8,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "host/common/url_path.h"
 #include "host/config/config.h"
@@ -155,6 +156,7 @@ int gr_plugin__http_fetch(gr_plugin_ctx *ctx, const char *method, const char *ur
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     if (body != NULL)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    gr_cancel_watch_curl(curl);
     result = curl_easy_perform(curl);
     if (sink.too_large)
         rc = gr_error_set(GR_ELIMIT, "plugin %s: the response of %s is larger than %zu bytes",
@@ -162,6 +164,11 @@ int gr_plugin__http_fetch(gr_plugin_ctx *ctx, const char *method, const char *ur
     else if (result == CURLE_OPERATION_TIMEDOUT)
         rc = gr_error_set(GR_ELIMIT, "plugin %s: %s timed out after %d s", ctx->id, url,
                           FETCH_TIMEOUT_S);
+    else if (result == CURLE_ABORTED_BY_CALLBACK)
+        rc = gr_error_set(GR_EBACKEND,
+                          "plugin %s: %s was cut short because the server is stopping; try "
+                          "again once it has restarted",
+                          ctx->id, url);
     else if (result != CURLE_OK)
         rc = gr_error_set(GR_EBACKEND, "plugin %s: %s failed: %s", ctx->id, url,
                           error[0] != '\0' ? error : curl_easy_strerror(result));

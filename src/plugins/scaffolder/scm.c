@@ -9,6 +9,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "plugins/scaffolder/workspace.h"
 
@@ -220,6 +221,7 @@ static int perform(const char *method, const char *url, gr_scm_auth auth, const 
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
     if (body != NULL)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    gr_cancel_watch_curl(curl);
     code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(headers);
@@ -227,6 +229,11 @@ static int perform(const char *method, const char *url, gr_scm_auth auth, const 
     if (sink->too_large)
         return gr_error_set(GR_ELIMIT, "%s %s: the response is larger than %u bytes", method, url,
                             GR_SCM_MAX_RESPONSE_BYTES);
+    if (code == CURLE_ABORTED_BY_CALLBACK)
+        return gr_error_set(GR_EBACKEND,
+                            "%s %s was cut short because the server is stopping; try again "
+                            "once it has restarted",
+                            method, url);
     if (code != CURLE_OK)
         return gr_error_set(GR_EBACKEND, "%s %s failed: %s", method, url,
                             error[0] ? error : curl_easy_strerror(code));

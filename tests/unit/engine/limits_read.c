@@ -12,11 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
@@ -163,6 +169,66 @@ static void redirects_over_max_rejected(void **state)
     assert_non_null(strstr(gr_error_last(), "redirects more than 5 times"));
     gr_catalog__settings_free(&settings);
     free(url);
+}
+
+/* Opens a socket on 127.0.0.1 that listens but never accepts: the kernel completes the
+ * connection, and the request waits for a response that never comes. Returns its port. */
+static int silent_listener(int *fd)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(*fd >= 0);
+    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(*fd, 4), 0);
+    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
+    return ntohs(addr.sin_port);
+}
+
+static void *cancel_later(void *arg)
+{
+    poll(NULL, 0, 300);
+    gr_cancel_request(arg);
+    return NULL;
+}
+
+/* A URL read polls the cancellation flag of its thread, so a stopping server need not wait
+ * for a silent host until the read timeout. */
+static void url_read_ends_when_cancelled(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    gr_cancel cancel;
+    pthread_t canceller;
+    struct timespec start, end;
+    int fd;
+    int port = silent_listener(&fd);
+    char *host = gr_xasprintf("127.0.0.1:%d", port);
+    char *url = gr_xasprintf("http://%s/catalog-info.yaml", host);
+    json_t *config = json_pack("{s:{s:{s:[{s:s}]}}}", "backend", "reading", "allow", "host", host);
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, config), GR_OK);
+    settings.read_timeout_ms = 30000;
+    gr_cancel_init(&cancel);
+    gr_cancel_bind(&cancel);
+    pthread_create(&canceller, NULL, cancel_later, &cancel);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(gr_catalog__read_url(&settings, url, &files), GR_EBACKEND);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    pthread_join(canceller, NULL);
+    gr_cancel_bind(NULL);
+
+    assert_true(end.tv_sec - start.tv_sec < 5);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), url));
+    assert_non_null(strstr(gr_error_last(), "because the server is stopping"));
+    close(fd);
+    json_decref(config);
+    gr_catalog__settings_free(&settings);
+    free(url);
+    free(host);
 }
 
 /* Writes a file `levels` folders below tmp_dir/deep and returns its folder path. */
@@ -443,6 +509,7 @@ int main(void)
         cmocka_unit_test(file_over_read_max_rejected),
         cmocka_unit_test(url_over_read_max_rejected),
         cmocka_unit_test(redirects_over_max_rejected),
+        cmocka_unit_test(url_read_ends_when_cancelled),
         cmocka_unit_test(glob_depth_over_max_skipped),
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_skip_keeps_every_match),

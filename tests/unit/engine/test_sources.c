@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -736,6 +737,57 @@ static void file_targets_normalized(void **state)
     json_decref(config);
 }
 
+/* Stop cuts a URL read that waits for a silent host, instead of waiting up to the 60 s read
+ * timeout, and stores no processing error: the location is due again for the next start. */
+static void stop_cuts_url_read(void **state)
+{
+    engine_fixture *fixture = *state;
+    struct sockaddr_in address = {.sin_family = AF_INET};
+    socklen_t size = sizeof(address);
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct pollfd connected = {.fd = listener, .events = POLLIN};
+    struct timespec start, end;
+    char *config;
+    char *errors;
+
+    /* Listens without accepting: the connection completes and no response ever comes. */
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
+    assert_int_equal(listen(listener, 4), 0);
+    getsockname(listener, (struct sockaddr *)&address, &size);
+    config = gr_xasprintf(
+        "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:%d\"}]}},"
+        " \"catalog\": {\"locations\": [{\"type\": \"url\","
+        " \"target\": \"http://127.0.0.1:%d/catalog-info.yaml\"}]}}",
+        ntohs(address.sin_port), ntohs(address.sin_port));
+    engine_start(fixture, config);
+    assert_int_equal(gr_catalog_start(fixture->catalog), GR_OK);
+    assert_int_equal(poll(&connected, 1, 30000), 1);
+    poll(NULL, 0, 200);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    gr_catalog_stop(fixture->catalog);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+
+    assert_true(end.tv_sec - start.tv_sec < 10);
+    errors = engine_text(fixture,
+                         "SELECT errors FROM catalog_refresh_state WHERE errors LIKE '%stopping%'",
+                         NULL);
+    assert_null(errors);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT count(*) FROM catalog_refresh_state"
+                                  " WHERE lease_owner IS NOT NULL",
+                                  NULL),
+                     0);
+    assert_int_equal(engine_count(fixture,
+                                  "SELECT count(*) FROM catalog_refresh_state"
+                                  " WHERE entity_ref LIKE 'location:%' AND processed_entity IS NULL",
+                                  NULL),
+                     1);
+    close(listener);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -748,6 +800,7 @@ int main(void)
         ENGINE_TEST_SQLITE(file_placeholders_follow_location),
         ENGINE_TEST_SQLITE(named_pipes_fail_at_once),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
+        ENGINE_TEST_SQLITE(stop_cuts_url_read),
         cmocka_unit_test(file_targets_normalized),
     };
 

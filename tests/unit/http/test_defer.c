@@ -17,6 +17,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "host/http/http.h"
 #include "host/log/log.h"
@@ -98,6 +99,29 @@ static int gated_get(gr_request *req, gr_response *res, void *payload)
     return gr_res_defer(res, gated_job, gr_xstrdup("payload"), payload_free);
 }
 
+/* Waits up to 30 s as a slow transfer would, polling the cancellation flag of its thread. */
+static int cancellable_job(gr_request *req, gr_response *res, void *payload)
+{
+    (void)req;
+    (void)res;
+    (void)payload;
+    atomic_fetch_add(&jobs_entered, 1);
+    for (int waited_ms = 0; waited_ms < 30000; waited_ms += 10) {
+        if (gr_cancel_requested())
+            return gr_error_set(GR_EBACKEND, "The transfer ended because the server is stopping");
+        poll(NULL, 0, 10);
+    }
+    gr_res_body(res, 200, "text/plain", "done", 4);
+    return 0;
+}
+
+static int cancellable_get(gr_request *req, gr_response *res, void *payload)
+{
+    (void)req;
+    (void)payload;
+    return gr_res_defer(res, cancellable_job, NULL, NULL);
+}
+
 static int failing_job(gr_request *req, gr_response *res, void *payload)
 {
     (void)req;
@@ -160,7 +184,7 @@ static gr_http_server *server_start(unsigned shutdown_timeout_ms)
         gr_http_handler handler;
     } routes[] = {
         {"/gated", gated_get},     {"/failing", failing_get}, {"/silent", silent_get},
-        {"/dropped", dropped_get}, {"/twice", twice_get},
+        {"/dropped", dropped_get}, {"/twice", twice_get},   {"/cancellable", cancellable_get},
     };
     gr_http_options opts = {0};
     gr_http_server *server = NULL;
@@ -413,6 +437,7 @@ static void stop_finishes_job(void **state)
     assert_int_equal(slow.out.status, 200);
     assert_string_equal(slow.out.out, "done");
     assert_non_null(strstr(slow.out.err, "Connection: close"));
+    assert_false(log_contains("running jobs end their network transfers"));
     assert_int_equal(atomic_load(&payloads_freed), 1);
     gr_test_output_free(&slow.out);
     gr_http_server_free(server);
@@ -442,6 +467,33 @@ static void stop_waits_past_timeout(void **state)
     gr_http_server_free(server);
 }
 
+/* Past the shutdown timeout, stop sets the flag that the slow calls of running jobs poll, so a
+ * job in a long transfer ends early with its error instead of holding the stop. */
+static void stop_cancels_job_after_timeout(void **state)
+{
+    gr_http_server *server = server_start(100);
+    client_call slow = {0};
+    double start;
+    double seconds;
+
+    (void)state;
+    client_start(&slow, server, "/cancellable");
+    wait_for_jobs(1);
+    start = now_seconds();
+    assert_int_equal(gr_http_server_stop(server), GR_ELIMIT);
+    seconds = now_seconds() - start;
+    client_finish(&slow);
+
+    assert_true(seconds >= 0.1);
+    assert_true(seconds < 5.0);
+    assert_int_equal(slow.out.status, 503);
+    assert_non_null(strstr(slow.out.out, "The transfer ended because the server is stopping"));
+    assert_true(log_contains("running jobs end their network transfers"));
+    assert_false(gr_cancel_requested());
+    gr_test_output_free(&slow.out);
+    gr_http_server_free(server);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -466,6 +518,7 @@ int main(void)
         cmocka_unit_test_setup(dropped_jobs_freed, reset),
         cmocka_unit_test_setup(stop_finishes_job, reset),
         cmocka_unit_test_setup(stop_waits_past_timeout, reset),
+        cmocka_unit_test_setup(stop_cancels_job_after_timeout, reset),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -465,6 +465,15 @@ int gr_catalog__work_once(gr_catalog *catalog, gr_catalog_claimed *ahead, bool *
 
         *did_work = true;
         process_batch(catalog, items, count);
+
+        /* A read that stop cut short is no processing error: the rows are due again at once,
+         * for the next start or another instance. */
+        if (gr_cancel_requested()) {
+            gr_catalog__release_items(catalog, items, count, 0);
+            gr_catalog__items_free(items, count);
+            *did_work = false;
+            return GR_OK;
+        }
         rc = gr_catalog__prepare_items(catalog, items, count);
         if (rc == GR_OK)
             rc = gr_catalog__write_items(catalog, items, count, next);
@@ -526,6 +535,7 @@ static void *worker_main(void *arg)
     gr_catalog *catalog = arg;
     gr_catalog_claimed ahead = {0};
 
+    gr_cancel_bind(&catalog->cancel);
     for (;;) {
         bool did_work = false;
         uint64_t epoch;
@@ -564,6 +574,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&catalog->lock);
     }
     gr_catalog__claimed_release(catalog, &ahead);
+    gr_cancel_bind(NULL);
     return NULL;
 }
 
@@ -578,6 +589,7 @@ int gr_catalog_start(gr_catalog *catalog)
     }
     catalog->started = true;
     catalog->stopping = false;
+    gr_cancel_init(&catalog->cancel);
     pthread_mutex_unlock(&catalog->lock);
 
     if (gr_db_dialect(catalog->db) == GR_DB_SQLITE &&
@@ -605,6 +617,7 @@ void gr_catalog_stop(gr_catalog *catalog)
         return;
     pthread_mutex_lock(&catalog->lock);
     catalog->stopping = true;
+    gr_cancel_request(&catalog->cancel);
     pthread_cond_broadcast(&catalog->wake);
     pthread_mutex_unlock(&catalog->lock);
     for (int i = 0; i < catalog->thread_count; i++)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/common/cancel.h"
 #include "plugins/catalog/engine/catalog.h"
 #include "plugins/catalog/engine/settings.h"
 #include "plugins/catalog/model/model.h"
@@ -89,6 +90,7 @@ struct gr_catalog {
     bool checkpointer_started;
     bool started;
     bool stopping;
+    gr_cancel cancel; /* bound to each worker; set at stop, so URL reads in progress end */
     bool orphans_dirty;              /* a write may have left orphans (orphanStrategy delete) */
     _Atomic uint64_t stitch_tickets; /* numbers the tickets of stitch marks */
     bool search_index_waiting;       /* SQLite first load: key-first search indexes dropped */

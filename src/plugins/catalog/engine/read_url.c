@@ -8,6 +8,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "host/common/url_path.h"
 #include "plugins/catalog/engine/read.h"
@@ -305,6 +306,7 @@ static int fetch_once(CURL *curl, const gr_catalog_settings *settings, const cha
         headers = curl_slist_append(headers, auth);
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    gr_cancel_watch_curl(curl);
     code = curl_easy_perform(curl);
     curl_slist_free_all(headers);
     if (auth != NULL) {
@@ -316,6 +318,11 @@ static int fetch_once(CURL *curl, const gr_catalog_settings *settings, const cha
                             state->max);
     if (code == CURLE_OPERATION_TIMEDOUT)
         return gr_error_set(GR_ELIMIT, "url %s timed out", url);
+    if (code == CURLE_ABORTED_BY_CALLBACK)
+        return gr_error_set(GR_EBACKEND,
+                            "url %s was not read to its end because the server is stopping; "
+                            "try again once it has restarted",
+                            url);
     if (code != CURLE_OK)
         return gr_error_set(GR_EBACKEND, "url %s could not be read: %s", url,
                             curl_easy_strerror(code));
