@@ -312,12 +312,13 @@ static void serve_adopts_previous_history(void **state)
     assert_int_equal(gr_test_server_stop(&server), 0);
     assert_non_null(strstr(log, "recorded 1 migrations of search under plugin:search"));
     assert_non_null(strstr(log, "recorded 2 migrations of techdocs under plugin:techdocs"));
-    assert_null(strstr(log, "applied migration plugin:search"));
+    /* Search's later migrations are new to that database, so they run. */
+    assert_null(strstr(log, "applied migration plugin:search version 1 "));
     assert_null(strstr(log, "applied migration plugin:techdocs"));
 
     search_after = applied_times(db, "plugin:search");
     techdocs_after = applied_times(db, "plugin:techdocs");
-    assert_string_equal(search_after, search_before);
+    assert_memory_equal(search_after, search_before, strlen(search_before));
     assert_string_equal(techdocs_after, techdocs_before);
     assert_int_equal(db_fixture_int64(db, "SELECT COUNT(*) FROM schema_migrations WHERE "
                                           "component IN ('search', 'techdocs')"), 0);
@@ -345,7 +346,7 @@ static void migrate_adopts_previous_history(void **state)
     assert_int_equal(res.status, 0);
     assert_non_null(strstr(res.out, "migrated plugin search"));
     assert_non_null(strstr(res.out, "migrated plugin techdocs"));
-    assert_null(strstr(res.err, "applied migration plugin:search"));
+    assert_null(strstr(res.err, "applied migration plugin:search version 1 "));
     assert_null(strstr(res.err, "applied migration plugin:techdocs"));
     gr_test_output_free(&res);
 

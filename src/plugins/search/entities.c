@@ -32,20 +32,35 @@ const char *gr_search_entity_string(const json_t *entity, const char *path)
     return json_is_string(value) ? json_string_value(value) : NULL;
 }
 
+int gr_search_catalog_table_exists(gr_db_conn *conn, const char *table, int *exists)
+{
+    gr_db_stmt *stmt = NULL;
+    const char *sql = gr_db_dialect(gr_db_conn_db(conn)) == GR_DB_POSTGRES
+                          ? "SELECT count(*) FROM pg_catalog.pg_class c WHERE c.relname = ? "
+                            "AND pg_catalog.pg_table_is_visible(c.oid)"
+                          : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
+    int rc = gr_db_prepare(conn, sql, &stmt);
+
+    *exists = 0;
+    if (rc == 0)
+        rc = gr_db_bind_text(stmt, 1, table);
+    if (rc == 0 && (rc = gr_db_step(stmt)) == GR_DB_ROW) {
+        *exists = gr_db_column_int64(stmt, 0) > 0;
+        rc = 0;
+    }
+    gr_db_finalize(stmt);
+    return rc;
+}
+
 /* The catalog plugin owns the tables; search runs without them (no
  * documents) when it is not installed or has not migrated yet. */
 static int catalog_available(gr_db_conn *conn)
 {
-    const char *sql = gr_db_dialect(gr_db_conn_db(conn)) == GR_DB_POSTGRES
-                          ? "SELECT count(*) FROM pg_catalog.pg_class c WHERE c.relname = "
-                            "'catalog_final_entities' AND pg_catalog.pg_table_is_visible(c.oid)"
-                          : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'catalog_final_entities'";
-    int64_t count = 0;
+    int exists = 0;
 
-    if (gr_db_query_int64(conn, sql, NULL, 0, &count) < 0)
+    if (gr_search_catalog_table_exists(conn, "catalog_final_entities", &exists) < 0)
         return 0;
-    return count > 0;
+    return exists;
 }
 
 typedef struct {

@@ -34,6 +34,12 @@ int gr_search_entity_get(gr_db *db, const char *entity_ref, json_t **out);
 /** Returns the string at a dotted path of object keys ("metadata.name"), or NULL. */
 const char *gr_search_entity_string(const json_t *entity, const char *path);
 
+/**
+ * Sets *exists to whether the catalog's table `table` exists (the catalog
+ * plugin creates it, and search runs without it). Returns 0 or a database error.
+ */
+int gr_search_catalog_table_exists(gr_db_conn *conn, const char *table, int *exists);
+
 /** Lower-cases ASCII letters in place and returns `text`. */
 char *gr_search_ascii_lower(char *text);
 

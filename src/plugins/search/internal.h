@@ -137,6 +137,12 @@ typedef struct {
     char *source;
 } gr_search__change;
 
+/* A catalog_history id that the history reader skipped because no row had it yet. */
+typedef struct {
+    int64_t id;
+    int64_t noticed_ms; /* CLOCK_MONOTONIC */
+} gr_search__history_gap;
+
 struct gr_search {
     gr_db *db;
     const gr_config *config;
@@ -167,6 +173,18 @@ struct gr_search {
     size_t queue_count;
     size_t queue_cap;
     size_t dropped;
+
+    /* Following catalog_history (history.c). `follows_history` and
+     * `history_due` are guarded by `lock`. The other fields belong to the
+     * worker thread, and to gr_search_start() before the worker runs. */
+    int follows_history;          /* the stitch hook only wakes the worker */
+    int history_due;              /* the worker reads the history at once */
+    int history_failing;          /* the last read failed and was logged */
+    int64_t history_last;         /* newest id handled, -1 when not following */
+    int64_t history_saved;        /* newest id written to search_state.history_id */
+    gr_search__history_gap *gaps; /* oldest first */
+    size_t gap_count;
+    size_t gap_cap;
 };
 
 /* Config accessors that accept a NULL config and return the fallback. */
@@ -208,6 +226,29 @@ void gr_search__sink_free(gr_search_sink *sink);
 #define GR_SEARCH__BATCH 500
 /* Sources re-collated per transaction by incremental updates and catch-up. */
 #define GR_SEARCH__SOURCE_BATCH 100
+
+/* catalog_history rows read per poll. */
+#define GR_SEARCH__HISTORY_BATCH 1000
+/* How long a skipped catalog_history id is looked for again, in ms. */
+#define GR_SEARCH__HISTORY_GAP_MS 60000
+/* Maximum number of skipped ids looked for again; the oldest are given up first. */
+#define GR_SEARCH__HISTORY_MAX_GAPS 1000
+
+/* Re-collates a batch of changes (taking ownership of the array and its
+ * strings) in transactions of GR_SEARCH__SOURCE_BATCH sources. A failed
+ * transaction is logged and skipped. Runs on the calling thread. */
+void gr_search__apply_batch(gr_search *search, gr_search__change *changes, size_t count);
+
+/* Finds where the worker starts reading catalog_history: the position in
+ * search_state, which is set to the newest id when it has none. Leaves
+ * history_last at -1 when the catalog has no history table. Called by
+ * gr_search_start() before the worker runs. Returns 0 or a database error. */
+int gr_search__history_start(gr_search *search);
+
+/* Re-collates the entities of catalog_history rows not handled yet, at most
+ * GR_SEARCH__HISTORY_BATCH new rows, and saves the position. Worker thread
+ * only. Returns 1 when more rows wait, 0 when none do, or a database error. */
+int gr_search__history_poll(gr_search *search);
 
 /* Writes the collected documents of one source into `generation` in place
  * of the source's old ones. Runs inside the caller's transaction. */

@@ -109,6 +109,9 @@ static const gr_plugin_migration migrations[] = {
     {.version = 1,
      .description = "search state and pending changes",
      .sql = gr_sql_plugins_search_sql_001_state},
+    {.version = 2,
+     .description = "search position in the catalog history",
+     .sql = gr_sql_plugins_search_sql_002_history_cursor},
 };
 
 /* The plugin's state. The collators service comes first, so that its
@@ -267,12 +270,13 @@ static int search_setup(const gr_host_api *api, gr_plugin_ctx *ctx, void **out)
     if ((rc = gr_search_api_register(ctx, &state->query_route)) < 0 ||
         (rc = publish(state)) < 0)
         return rc;
-    /* Entity changes reach the index through catalog_on_change. The
-     * scheduled rebuild repairs what a crash may have lost. */
+    /* The worker finds entity changes in catalog_history; the stitch hook of
+     * this process wakes it at once. The scheduled rebuild repairs what was
+     * missed. */
     rc = api->catalog_on_change(ctx, gr_search_on_entity_stitched, state->search);
     if (rc == GR_PLUGIN_EBACKEND)
-        gr_info("search", "the catalog plugin is not running; entity changes reach the index "
-                         "only at the scheduled rebuild");
+        gr_info("search", "the catalog plugin is not running; entity changes that other "
+                          "processes stitch reach the index through the catalog history");
     else if (rc < 0)
         return rc;
     gr_search_set_access(state->search, gr_search_permission_access, (void *)host->permissions);

@@ -148,6 +148,8 @@ int gr_search_new(gr_search **out, const gr_search_options *options)
     pthread_mutex_init(&search->lock, NULL);
     pthread_cond_init(&search->wake, NULL);
     pthread_cond_init(&search->idle, NULL);
+    search->history_last = -1;
+    search->history_saved = -1;
     make_tags(search);
     if (options->instance_id != NULL)
         search->instance_id = gr_xstrdup(options->instance_id);
@@ -228,6 +230,7 @@ void gr_search_free(gr_search *search)
         free(search->queue[i].source);
     }
     free(search->queue);
+    free(search->gaps);
     free(search->highlight.fragment_delimiter);
     free(search->headline_config);
     free(search->instance_id);

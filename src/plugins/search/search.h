@@ -21,7 +21,10 @@
  * Incremental updates replace the documents of one source (for the built-in
  * collators, one entity) in the active generation. A change notified with
  * gr_search_notify() or gr_search_on_entity_stitched() is applied by a
- * worker thread, normally within milliseconds.
+ * worker thread, normally within milliseconds. The worker also reads the
+ * catalog's history table every GR_SEARCH_HISTORY_POLL_MS, so entity changes
+ * that other processes stitch (another instance, `greenroom catalog import`)
+ * reach the index too.
  *
  * Threads: every function is thread-safe unless its contract states otherwise.
  */
@@ -54,6 +57,8 @@ typedef struct gr_config gr_config;
 #define GR_SEARCH_MAX_PAGE 100000
 /** How often the worker calls the collators' poll hooks, in ms. */
 #define GR_SEARCH_POLL_MS 250
+/** How often the worker reads catalog_history for entity changes of other processes, in ms. */
+#define GR_SEARCH_HISTORY_POLL_MS 1000
 /** A rebuild whose owner has not written for this long is abandoned by the next one, in ms. */
 #define GR_SEARCH_BUILD_LEASE_MS 120000
 /** Maximum number of changes waiting for the worker; more are dropped with a warning. */
@@ -136,7 +141,12 @@ int gr_search_new(gr_search **out, const gr_search_options *options);
  */
 int gr_search_register_collator(gr_search *search, const gr_search_collator *collator);
 
-/** Starts the worker thread. Returns 0, or GR_EINVALID when started before. */
+/**
+ * Starts the worker thread, which reads catalog_history from the position
+ * saved in search_state (the newest id when none is saved). Returns 0, or
+ * GR_EINVALID when started before. A failed read of the position is logged,
+ * and the worker then learns of entity changes only through the stitch hook.
+ */
 int gr_search_start(gr_search *search);
 
 /** Stops the worker thread after the change it is applying. Idempotent. */
@@ -159,9 +169,12 @@ const gr_config *gr_search_config(const gr_search *search);
 void gr_search_notify(gr_search *search, const char *type, const char *source);
 
 /**
- * A catalog stitch hook (the signature of gr_catalog_stitched_fn): queues
- * `entity_ref` for every collator that follows entities. `search` is the
- * gr_search.
+ * A catalog stitch hook (the signature of gr_catalog_stitched_fn). While the
+ * worker reads catalog_history, it wakes the worker, which finds the change
+ * there, so the change is collated once. Otherwise (before
+ * gr_search_start(), after gr_search_stop(), or without a catalog_history
+ * table) it queues `entity_ref` for every collator that follows entities.
+ * `search` is the gr_search.
  */
 void gr_search_on_entity_stitched(const char *entity_ref, int deleted, void *search);
 
@@ -173,7 +186,8 @@ void gr_search_on_entity_stitched(const char *entity_ref, int deleted, void *sea
 int gr_search_update(gr_search *search, const char *type, const char *source);
 
 /**
- * Waits until the worker's queue is empty and no change is being applied.
+ * Waits until the worker's queue is empty, no change is being applied and
+ * the worker has read the history rows that a stitch hook call announced.
  * Returns 0, or GR_ELIMIT after `timeout_ms`.
  */
 int gr_search_wait_idle(gr_search *search, int timeout_ms);

@@ -42,16 +42,25 @@ void gr_search_notify(gr_search *search, const char *type, const char *source)
     pthread_mutex_unlock(&search->lock);
 }
 
-/*
- * TODO: learn of stitches by other processes too (`greenroom catalog import`), for example from
- * the ids of catalog_history, without collating the changes of this process twice.
- */
-void gr_search_on_entity_stitched(const char *entity_ref, int deleted, void *search)
+void gr_search_on_entity_stitched(const char *entity_ref, int deleted, void *payload)
 {
+    gr_search *search = payload;
+    int follows;
     char *ref;
 
     (void)deleted; /* a deleted entity re-collates to no documents */
     if (entity_ref == NULL)
+        return;
+    /* The stitch wrote a catalog_history row before this call, which the
+     * worker reads when it wakes. */
+    pthread_mutex_lock(&search->lock);
+    follows = search->follows_history;
+    if (follows) {
+        search->history_due = 1;
+        pthread_cond_signal(&search->wake);
+    }
+    pthread_mutex_unlock(&search->lock);
+    if (follows)
         return;
     /* Sources are entity refs in lower case, as catalog_final_entities stores them. */
     ref = gr_search_ascii_lower(gr_xstrdup(entity_ref));
@@ -203,10 +212,9 @@ int gr_search_update(gr_search *search, const char *type, const char *source)
     return apply(search, &change, 1);
 }
 
-/* Applies a batch taken from the queue, GR_SEARCH__SOURCE_BATCH sources per
- * transaction. A failed chunk is logged and skipped: the next change of
- * those sources, or the next reindex, repairs them. */
-static void apply_batch(gr_search *search, gr_search__change *changes, size_t count)
+/* A failed chunk is logged and skipped: the next change of those sources,
+ * or the next reindex, repairs them. */
+void gr_search__apply_batch(gr_search *search, gr_search__change *changes, size_t count)
 {
     count = dedupe(changes, count);
     for (size_t i = 0; i < count; i += GR_SEARCH__SOURCE_BATCH) {
@@ -254,43 +262,115 @@ static void deadline_after(struct timespec *deadline, int ms)
     }
 }
 
+static int reached(const struct timespec *deadline)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+static const struct timespec *earlier(const struct timespec *a, const struct timespec *b)
+{
+    if (a->tv_sec != b->tv_sec)
+        return a->tv_sec < b->tv_sec ? a : b;
+    return a->tv_nsec <= b->tv_nsec ? a : b;
+}
+
+/* Reads one batch of catalog_history. Logs the first of consecutive
+ * failures and the recovery. Returns 1 when more rows wait. */
+static int follow_history(gr_search *search)
+{
+    int rc = gr_search__history_poll(search);
+
+    if (rc < 0 && !search->history_failing)
+        gr_log_fields(GR_LOG_WARN, "search",
+                      "reading catalog_history failed, retrying at every poll", "error",
+                      gr_error_last(), NULL);
+    else if (rc >= 0 && search->history_failing)
+        gr_info("search", "reading catalog_history works again");
+    search->history_failing = rc < 0;
+    return rc > 0;
+}
+
+/* Runs the collators' poll hooks every GR_SEARCH_POLL_MS and reads
+ * catalog_history every GR_SEARCH_HISTORY_POLL_MS, at once when a stitch hook
+ * call requests it, and again without waiting while rows remain. Called and
+ * returns with the lock held. */
+static void run_due_polls(gr_search *search, struct timespec *next_poll,
+                          struct timespec *next_history)
+{
+    if (reached(next_poll)) {
+        search->busy = 1;
+        pthread_mutex_unlock(&search->lock);
+        run_polls(search);
+        pthread_mutex_lock(&search->lock);
+        search->busy = 0;
+        deadline_after(next_poll, GR_SEARCH_POLL_MS);
+    }
+    if (search->history_due || reached(next_history)) {
+        int more;
+
+        search->history_due = 0;
+        search->busy = 1;
+        pthread_mutex_unlock(&search->lock);
+        more = follow_history(search);
+        pthread_mutex_lock(&search->lock);
+        search->busy = 0;
+        search->history_due |= more;
+        deadline_after(next_history, GR_SEARCH_HISTORY_POLL_MS);
+    }
+}
+
 static void *worker_main(void *payload)
 {
     gr_search *search = payload;
     struct timespec next_poll;
+    struct timespec next_history;
 
     deadline_after(&next_poll, 0);
+    deadline_after(&next_history, 0);
     pthread_mutex_lock(&search->lock);
     while (!search->stopping) {
-        struct timespec now;
         gr_search__change *changes;
         size_t count;
 
-        clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_sec > next_poll.tv_sec ||
-            (now.tv_sec == next_poll.tv_sec && now.tv_nsec >= next_poll.tv_nsec)) {
-            search->busy = 1;
-            pthread_mutex_unlock(&search->lock);
-            run_polls(search);
-            pthread_mutex_lock(&search->lock);
-            search->busy = 0;
-            deadline_after(&next_poll, GR_SEARCH_POLL_MS);
-        }
+        run_due_polls(search, &next_poll, &next_history);
         if (search->queue_count == 0) {
+            if (search->history_due)
+                continue;
             pthread_cond_broadcast(&search->idle);
-            pthread_cond_timedwait(&search->wake, &search->lock, &next_poll);
+            pthread_cond_timedwait(&search->wake, &search->lock,
+                                   earlier(&next_poll, &next_history));
             continue;
         }
         changes = take_queue(search, &count);
         search->busy = 1;
         pthread_mutex_unlock(&search->lock);
-        apply_batch(search, changes, count);
+        gr_search__apply_batch(search, changes, count);
         pthread_mutex_lock(&search->lock);
         search->busy = 0;
     }
     pthread_cond_broadcast(&search->idle);
     pthread_mutex_unlock(&search->lock);
     return NULL;
+}
+
+/* Reads where the worker starts in catalog_history. On failure the stitch
+ * hook keeps queuing refs itself, as without a history table. */
+static void start_history(gr_search *search)
+{
+    if (gr_search__history_start(search) < 0) {
+        gr_log_fields(GR_LOG_WARN, "search",
+                      "reading the search position in catalog_history failed; entity changes "
+                      "of other processes reach the index only at the scheduled rebuild",
+                      "error", gr_error_last(), NULL);
+        search->history_last = -1;
+    } else if (search->history_last < 0) {
+        gr_info("search", "the catalog has no history table; entity changes of other "
+                          "processes reach the index only at the scheduled rebuild");
+    }
 }
 
 int gr_search_start(gr_search *search)
@@ -300,10 +380,20 @@ int gr_search_start(gr_search *search)
     pthread_mutex_lock(&search->lock);
     if (search->started)
         rc = gr_error_set(GR_EINVALID, "the search service is started already");
-    else if (pthread_create(&search->thread, NULL, worker_main, search) != 0)
+    pthread_mutex_unlock(&search->lock);
+    if (rc < 0)
+        return rc;
+
+    /* Before the worker exists, so its fields are this thread's. */
+    start_history(search);
+
+    pthread_mutex_lock(&search->lock);
+    if (pthread_create(&search->thread, NULL, worker_main, search) != 0) {
         rc = gr_error_set(GR_ERROR, "starting the search worker thread failed");
-    else
+    } else {
         search->started = 1;
+        search->follows_history = search->history_last >= 0;
+    }
     pthread_mutex_unlock(&search->lock);
     if (rc == 0)
         gr_debug("search", "search worker started");
@@ -317,6 +407,8 @@ void gr_search_stop(gr_search *search)
     pthread_mutex_lock(&search->lock);
     join = search->started && !search->stopping;
     search->stopping = 1;
+    search->follows_history = 0;
+    search->history_due = 0;
     pthread_cond_broadcast(&search->wake);
     pthread_mutex_unlock(&search->lock);
     if (join)
@@ -336,13 +428,13 @@ int gr_search_wait_idle(gr_search *search, int timeout_ms)
 
         pthread_mutex_unlock(&search->lock);
         if (count > 0)
-            apply_batch(search, changes, count);
+            gr_search__apply_batch(search, changes, count);
         else
             free(changes);
         return 0;
     }
     deadline_after(&deadline, timeout_ms);
-    while (search->queue_count > 0 || search->busy) {
+    while (search->queue_count > 0 || search->busy || search->history_due) {
         if (pthread_cond_timedwait(&search->idle, &search->lock, &deadline) == ETIMEDOUT) {
             rc = gr_error_set(GR_ELIMIT, "the search index was still updating after %d ms",
                               timeout_ms);

@@ -19,6 +19,9 @@
 
 /* A stitched change must be searchable within this time, in ms. */
 #define FRESHNESS_MS 1000
+/* A change that another process stitches must be searchable within this
+ * time, in ms: one history poll interval plus the collation. */
+#define OTHER_PROCESS_MS (GR_SEARCH_HISTORY_POLL_MS + 2000)
 
 static const char catalog_config[] =
     "{\"catalog\": {\"orphanStrategy\": \"delete\", \"rules\": [{\"allow\": [\"Component\", "
@@ -125,6 +128,41 @@ static void stitch_hook_keeps_index_fresh(void **state)
     assert_int_equal(wait_count(search, "kiosk", 1) >= 0, 1);
 
     gr_search_free(search);
+}
+
+/* The catalog runs without our stitch hook, as `greenroom catalog import`
+ * in another process does, and search uses a database handle of its own. */
+static void other_process_stitches_reach_index(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_db *own = NULL;
+    gr_search *search = NULL;
+
+    engine_write(fixture, "catalog.yaml", shop_v1);
+    engine_start(fixture, catalog_config);
+    engine_idle(fixture);
+    assert_int_equal(gr_search_migrate(fixture->db->db), 0);
+    assert_int_equal(db_fixture_open(fixture->db, 0, &own), 0);
+    assert_int_equal(gr_search_new_builtin(&search, own, NULL, "test"), 0);
+    assert_int_equal(gr_search_reindex(search, NULL), 0);
+    assert_int_equal(gr_search_start(search), 0);
+    assert_int_equal(count_of(search, "apples"), 1);
+
+    engine_write(fixture, "catalog.yaml", shop_v2);
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), 0);
+    engine_idle(fixture);
+    assert_in_range(wait_count(search, "pears", 1), 0, OTHER_PROCESS_MS);
+    assert_int_equal(count_of(search, "apples"), 0);
+
+    /* The location stops emitting the shop, whose orphan is then deleted. */
+    engine_write(fixture, "catalog.yaml", other_only);
+    assert_int_equal(gr_catalog_refresh(fixture->catalog, "component:default/shop"), 0);
+    engine_idle(fixture);
+    assert_in_range(wait_count(search, "corner", 0), 0, OTHER_PROCESS_MS);
+    assert_in_range(wait_count(search, "kiosk", 1), 0, OTHER_PROCESS_MS);
+
+    gr_search_free(search);
+    gr_db_close(own);
 }
 
 static void reindex_reads_engine_tables(void **state)
@@ -260,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         ENGINE_TEST_BOTH(stitch_hook_keeps_index_fresh),
+        ENGINE_TEST_BOTH(other_process_stitches_reach_index),
         ENGINE_TEST_BOTH(reindex_reads_engine_tables),
         ENGINE_TEST_BOTH(permission_conditions_filter_results),
     };

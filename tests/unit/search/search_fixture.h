@@ -8,10 +8,11 @@
  * is its own program. Include it after cmocka.h.
  *
  * The catalog tables are made here with the catalog's layout
- * (catalog_final_entities, catalog_search). Entities are written the way
- * stitching leaves them: the final entity as JSON with its ref in lower
- * case, plus lower-case key/value rows for annotations, spec.owner and
- * relations ("relations.ownedby" = the target ref).
+ * (catalog_final_entities, catalog_search, catalog_history). Entities are
+ * written the way stitching leaves them: the final entity as JSON with its
+ * ref in lower case, plus lower-case key/value rows for annotations,
+ * spec.owner and relations ("relations.ownedby" = the target ref), and a
+ * catalog_history row for each write and delete.
  */
 
 #include <jansson.h>
@@ -95,8 +96,32 @@ static inline void catalog_search_row(gr_db *db, const char *id, const char *key
     free(lower_value);
 }
 
-/* Writes (or replaces) a final entity given as JSON text; returns its ref (caller frees). */
-static inline char *put_entity(gr_db *db, const char *json_text)
+/* Creates catalog_history as the catalog's migration does. */
+static inline void catalog_history_table(gr_db *db)
+{
+    char *sql = gr_xasprintf("CREATE TABLE IF NOT EXISTS catalog_history (id %s, entity_ref TEXT "
+                             "NOT NULL, entity_id TEXT NOT NULL, changed_at BIGINT NOT NULL, "
+                             "cause TEXT NOT NULL, change TEXT NOT NULL, diff TEXT NOT NULL)",
+                             gr_db_sql_auto_id(db));
+
+    db_fixture_exec(db, sql);
+    free(sql);
+}
+
+/* Records a change of `ref` in catalog_history, as stitching and deleting do. */
+static inline void history_row(gr_db *db, const char *ref, const char *change)
+{
+    const char *params[] = {ref, ref, change};
+
+    fixture_run(db,
+                "INSERT INTO catalog_history (entity_ref, entity_id, changed_at, cause, change, "
+                "diff) VALUES (?, ?, 0, 'test', ?, '[]')",
+                params, 3);
+}
+
+/* Writes (or replaces) a final entity given as JSON text without a history row; returns its
+ * ref (caller frees). */
+static inline char *write_entity(gr_db *db, const char *json_text)
 {
     json_error_t error;
     json_t *entity = json_loads(json_text, 0, &error);
@@ -157,12 +182,23 @@ static inline char *put_entity(gr_db *db, const char *json_text)
     return ref;
 }
 
+/* Writes (or replaces) a final entity and records the change in catalog_history; returns its
+ * ref (caller frees). */
+static inline char *put_entity(gr_db *db, const char *json_text)
+{
+    char *ref = write_entity(db, json_text);
+
+    history_row(db, ref, "updated");
+    return ref;
+}
+
 static inline void delete_entity(gr_db *db, const char *ref)
 {
     const char *params[] = {ref};
 
     fixture_run(db, "DELETE FROM catalog_search WHERE entity_id = ?", params, 1);
     fixture_run(db, "DELETE FROM catalog_final_entities WHERE entity_id = ?", params, 1);
+    history_row(db, ref, "deleted");
 }
 
 /* Publishes a TechDocs site of default/<kind>/<name> with `index_json` as its search
@@ -203,6 +239,7 @@ static inline int search_fixture_setup(void **state)
     }
     fixture->db = *state;
     db_fixture_exec(fixture->db->db, catalog_tables_sql);
+    catalog_history_table(fixture->db->db);
 
     fixture->dir = gr_test_tmpdir("search");
     config_text = gr_xasprintf("techdocs:\n  publisher:\n    type: database\n");

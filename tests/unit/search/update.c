@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of index freshness on both engines: incremental updates, TechDocs sites, rebuilds under load. */
+/* Tests of index freshness on both engines: incremental updates, changes of other processes,
+ * TechDocs sites, rebuilds under load. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,9 @@
 
 /* Changes must be searchable within this time, in ms. */
 #define FRESHNESS_MS 1000
+/* Changes that another process stitches must be searchable within this time,
+ * in ms: one history poll interval plus the collation. */
+#define OTHER_PROCESS_MS (GR_SEARCH_HISTORY_POLL_MS + 2000)
 
 static char *component_json(const char *name, const char *description)
 {
@@ -76,6 +80,149 @@ static void entity_change_searchable_within_second(void **state)
     gr_search_on_entity_stitched("component:default/orders", 1, fixture->search);
     elapsed = wait_for(fixture->search, "basket", location, 0, 5000);
     assert_in_range(elapsed, 0, FRESHNESS_MS);
+}
+
+/* Another process writes through its own database handle and calls no stitch hook of ours. */
+static void other_process_change_searchable(void **state)
+{
+    search_fixture *fixture = *state;
+    const char *location = "/catalog/default/component/ledger";
+    gr_db *other = NULL;
+    char *json;
+    int64_t elapsed;
+
+    assert_int_equal(gr_search_start(fixture->search), 0);
+    assert_int_equal(db_fixture_open(fixture->db, 1, &other), 0);
+
+    json = component_json("ledger", "Balances the accounts");
+    free(put_entity(other, json));
+    free(json);
+    elapsed = wait_for(fixture->search, "accounts", location, 1, 10000);
+    assert_in_range(elapsed, 0, OTHER_PROCESS_MS);
+
+    delete_entity(other, "component:default/ledger");
+    elapsed = wait_for(fixture->search, "accounts", location, 0, 10000);
+    assert_in_range(elapsed, 0, OTHER_PROCESS_MS);
+    gr_db_close(other);
+}
+
+/* Changes stitched while no worker ran are collated when one starts, from
+ * the position saved in search_state, without a rebuild. */
+static void restart_collates_missed_changes(void **state)
+{
+    search_fixture *fixture = *state;
+    gr_search *restarted = NULL;
+
+    put_component(fixture, "orders", "Keeps the order book");
+    assert_int_equal(gr_search_reindex(fixture->search, NULL), 0);
+    assert_int_equal(gr_search_start(fixture->search), 0);
+    gr_search_stop(fixture->search);
+
+    put_component(fixture, "orders", "Keeps the basket");
+    put_component(fixture, "invoices", "Sends the invoices");
+    assert_int_equal(gr_search_new_builtin(&restarted, fixture->db->db, fixture->config, "test"),
+                     0);
+    assert_int_equal(gr_search_start(restarted), 0);
+    assert_in_range(wait_for(restarted, "basket", "/catalog/default/component/orders", 1, 10000), 0,
+                    OTHER_PROCESS_MS);
+    assert_in_range(
+        wait_for(restarted, "invoices", "/catalog/default/component/invoices", 1, 10000), 0,
+        OTHER_PROCESS_MS);
+    assert_false(has_location(restarted, "book", "/catalog/default/component/orders"));
+    gr_search_free(restarted);
+}
+
+/* Writes a history row with a chosen id, as a PostgreSQL transaction that
+ * took its id before a later one but committed after it leaves it. */
+static void history_row_with_id(gr_db *db, int64_t id, const char *ref)
+{
+    char *text = gr_xasprintf("%lld", (long long)id);
+    const char *params[] = {text, ref, ref};
+
+    fixture_run(db,
+                "INSERT INTO catalog_history (id, entity_ref, entity_id, changed_at, cause, "
+                "change, diff) VALUES (CAST(? AS BIGINT), ?, ?, 0, 'test', 'updated', '[]')",
+                params, 3);
+    free(text);
+}
+
+static void write_component(search_fixture *fixture, const char *name, const char *description)
+{
+    char *json = component_json(name, description);
+
+    free(write_entity(fixture->db->db, json));
+    free(json);
+}
+
+static void late_commit_still_found(void **state)
+{
+    search_fixture *fixture = *state;
+    int64_t newest;
+
+    put_component(fixture, "orders", "Keeps the order book");
+    assert_int_equal(gr_search_start(fixture->search), 0);
+    newest = db_fixture_int64(fixture->db->db, "SELECT max(id) FROM catalog_history");
+
+    /* The row of id newest + 10 is read first, which leaves newest + 1 to + 9
+     * as gaps. The ids are written explicitly, so PostgreSQL's sequence stays
+     * below them. */
+    write_component(fixture, "early", "Commits first");
+    history_row_with_id(fixture->db->db, newest + 10, "component:default/early");
+    assert_in_range(
+        wait_for(fixture->search, "commits", "/catalog/default/component/early", 1, 10000), 0,
+        OTHER_PROCESS_MS);
+
+    write_component(fixture, "late", "Arrives after the others");
+    history_row_with_id(fixture->db->db, newest + 5, "component:default/late");
+    assert_in_range(
+        wait_for(fixture->search, "arrives", "/catalog/default/component/late", 1, 10000), 0,
+        OTHER_PROCESS_MS);
+}
+
+typedef struct {
+    atomic_int collations;
+} counting_collator;
+
+static int count_collate_all(void *payload, gr_search_sink *sink)
+{
+    (void)payload;
+    (void)sink;
+    return 0;
+}
+
+static int count_collate_source(void *payload, const char *source, gr_search_sink *sink)
+{
+    counting_collator *counter = payload;
+
+    (void)sink;
+    if (strcmp(source, "component:default/orders") == 0)
+        atomic_fetch_add(&counter->collations, 1);
+    return 0;
+}
+
+/* A change of this process reaches the worker through the stitch hook and
+ * through catalog_history, and is collated once. */
+static void own_change_collated_once(void **state)
+{
+    search_fixture *fixture = *state;
+    counting_collator counter = {0};
+    gr_search_collator collator = {.type = "counter",
+                                   .collate_all = count_collate_all,
+                                   .collate_source = count_collate_source,
+                                   .follows_entities = 1,
+                                   .payload = &counter};
+
+    assert_int_equal(gr_search_register_collator(fixture->search, &collator), 0);
+    assert_int_equal(gr_search_start(fixture->search), 0);
+
+    put_component(fixture, "orders", "Keeps the order book");
+    gr_search_on_entity_stitched("component:default/orders", 0, fixture->search);
+    assert_int_equal(gr_search_wait_idle(fixture->search, 5000), 0);
+    assert_true(has_location(fixture->search, "book", "/catalog/default/component/orders"));
+    /* Two more history polls find nothing new. */
+    usleep(2 * GR_SEARCH_HISTORY_POLL_MS * 1000 + 200 * 1000);
+    assert_int_equal(gr_search_wait_idle(fixture->search, 5000), 0);
+    assert_int_equal(atomic_load(&counter.collations), 1);
 }
 
 static void update_replaces_one_source(void **state)
@@ -329,6 +476,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         SEARCH_TEST_BOTH(entity_change_searchable_within_second),
+        SEARCH_TEST_BOTH(other_process_change_searchable),
+        SEARCH_TEST_BOTH(restart_collates_missed_changes),
+        SEARCH_TEST_BOTH(late_commit_still_found),
+        SEARCH_TEST_BOTH(own_change_collated_once),
         SEARCH_TEST_BOTH(update_replaces_one_source),
         SEARCH_TEST_BOTH(techdocs_sections_indexed),
         SEARCH_TEST_BOTH(techdocs_site_change_within_second),
