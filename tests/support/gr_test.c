@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -691,4 +692,19 @@ gr_test_output gr_test_http_bytes(const char *method, const char *url,
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return result;
+}
+
+int gr_test_connect_local(int port)
+{
+    struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return -1;
+    remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

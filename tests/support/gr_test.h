@@ -94,6 +94,9 @@ int gr_test_server_db_open(const gr_test_server *server, const char *sqlite_path
 int gr_test_server_start_configs(gr_test_server *server, const char *cwd,
                                  const char *const *config_paths, int timeout_ms);
 
+/** Connects a TCP socket to 127.0.0.1:`port`. Returns the socket, or -1. */
+int gr_test_connect_local(int port);
+
 /** Sends SIGTERM, waits for exit; returns the exit status (or -1). */
 int gr_test_server_stop(gr_test_server *server);
 

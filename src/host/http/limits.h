@@ -15,9 +15,13 @@
  * Maximum size of the request line and headers together, in bytes. Larger:
  * 431. Node.js, which runs Backstage, has the same default limit (16 KiB).
  * The connection's memory pool is twice this, for libmicrohttpd's buffers,
- * and libmicrohttpd itself sends 431 when a request overflows the pool.
- * libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a
- * connection, so a larger pool costs throughput.
+ * and libmicrohttpd itself sends 431 when a request overflows the pool. That
+ * can happen within this limit too, because each header line, each cookie
+ * and each query parameter takes a 48-byte record in the pool (about 450
+ * short headers, 350 cookies or 500 query parameters). libmicrohttpd 0.9.75
+ * zeroes the whole pool between two requests of a connection, so a larger
+ * pool costs throughput, and each kept-alive connection keeps its whole pool
+ * resident.
  */
 #define GR_HTTP_MAX_HEADER_BYTES 16384
 

@@ -269,15 +269,18 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
 }
 
 /* Reads what the headers tell before any body arrives: the request id, the
- * target, and whether the headers or the announced body cross their limits. */
+ * target, and whether the headers or the announced body cross their limits.
+ * A URL over GR_HTTP_MAX_URL_BYTES gets 414 from the target check, even when
+ * it also puts the request line and headers over their limit. */
 static void request_begin(gr_request *req)
 {
     const char *length = gr_req_header(req, "Content-Length");
-    size_t header_bytes = strlen(req->url) + strlen(req->method) + 12;
+    size_t url_bytes = strlen(req->url);
+    size_t header_bytes = url_bytes + strlen(req->method) + 12;
 
     request_id_init(req);
     MHD_get_connection_values(req->connection, MHD_HEADER_KIND, add_header_size, &header_bytes);
-    if (header_bytes > GR_HTTP_MAX_HEADER_BYTES) {
+    if (url_bytes <= GR_HTTP_MAX_URL_BYTES && header_bytes > GR_HTTP_MAX_HEADER_BYTES) {
         req->reject_status = 431;
         req->reject_message = gr_arena_printf(req->arena,
                                               "The request headers are larger than the limit "

@@ -12,14 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "support/gr_test.h"
+#include "support/silent_source.h"
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
 #include "host/common/cancel.h"
@@ -171,21 +169,6 @@ static void redirects_over_max_rejected(void **state)
     free(url);
 }
 
-/* Opens a socket on 127.0.0.1 that listens but never accepts: the kernel completes the
- * connection, and the request waits for a response that never comes. Returns its port. */
-static int silent_listener(int *fd)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(addr);
-
-    *fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(*fd >= 0);
-    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(listen(*fd, 4), 0);
-    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
-    return ntohs(addr.sin_port);
-}
-
 static void *cancel_later(void *arg)
 {
     poll(NULL, 0, 300);
@@ -202,9 +185,8 @@ static void url_read_ends_when_cancelled(void **state)
     gr_cancel cancel;
     pthread_t canceller;
     struct timespec start, end;
-    int fd;
-    int port = silent_listener(&fd);
-    char *host = gr_xasprintf("127.0.0.1:%d", port);
+    gr_test_silent *source = gr_test_silent_start();
+    char *host = gr_xasprintf("127.0.0.1:%d", gr_test_silent_port(source));
     char *url = gr_xasprintf("http://%s/catalog-info.yaml", host);
     json_t *config = json_pack("{s:{s:{s:[{s:s}]}}}", "backend", "reading", "allow", "host", host);
 
@@ -224,7 +206,7 @@ static void url_read_ends_when_cancelled(void **state)
     assert_int_equal(files.count, 0);
     assert_non_null(strstr(gr_error_last(), url));
     assert_non_null(strstr(gr_error_last(), "because the server is stopping"));
-    close(fd);
+    gr_test_silent_free(source);
     json_decref(config);
     gr_catalog__settings_free(&settings);
     free(url);

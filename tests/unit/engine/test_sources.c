@@ -17,6 +17,7 @@
 
 #include "plugins/catalog/engine/settings.h"
 #include "plugins/catalog/engine/store.h"
+#include "support/silent_source.h"
 #include "unit/engine/engine_fixture.h"
 
 static const char component_yaml[] =
@@ -742,27 +743,20 @@ static void file_targets_normalized(void **state)
 static void stop_cuts_url_read(void **state)
 {
     engine_fixture *fixture = *state;
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    socklen_t size = sizeof(address);
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct pollfd connected = {.fd = listener, .events = POLLIN};
+    gr_test_silent *source = gr_test_silent_start();
+    int port = gr_test_silent_port(source);
     struct timespec start, end;
     char *config;
     char *errors;
 
-    /* Listens without accepting: the connection completes and no response ever comes. */
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(listen(listener, 4), 0);
-    getsockname(listener, (struct sockaddr *)&address, &size);
     config = gr_xasprintf(
         "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:%d\"}]}},"
         " \"catalog\": {\"locations\": [{\"type\": \"url\","
         " \"target\": \"http://127.0.0.1:%d/catalog-info.yaml\"}]}}",
-        ntohs(address.sin_port), ntohs(address.sin_port));
+        port, port);
     engine_start(fixture, config);
     assert_int_equal(gr_catalog_start(fixture->catalog), GR_OK);
-    assert_int_equal(poll(&connected, 1, 30000), 1);
+    assert_int_equal(gr_test_silent_wait(source, 1, 30000), 1);
     poll(NULL, 0, 200);
 
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -784,7 +778,7 @@ static void stop_cuts_url_read(void **state)
                                   " WHERE entity_ref LIKE 'location:%' AND processed_entity IS NULL",
                                   NULL),
                      1);
-    close(listener);
+    gr_test_silent_free(source);
     free(config);
 }
 

@@ -53,12 +53,9 @@ static void read_max_connections(gr_http_options *opts, int max_connections)
 /* Connects to 127.0.0.1:`port`; returns the socket. */
 static int connect_local(int port)
 {
-    struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = gr_test_connect_local(port);
 
     assert_true(fd >= 0);
-    inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&remote, sizeof(remote)), 0);
     return fd;
 }
 
