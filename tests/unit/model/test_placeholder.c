@@ -32,6 +32,8 @@ static int setup(void **state)
     gr_test_write_file(f->dir, "repo/spec.yaml", "owner: team-b\ntags: [a]\n");
     gr_test_write_file(f->dir, "repo/two.yaml", "a: 1\n---\nb: 2\n");
     gr_test_write_file(f->dir, "repo/bad.json", "{\"owner\": ");
+    gr_test_write_file(f->dir, "repo/big.json", "{\"replicas\": 99999999999999999999, \"n\": 3}");
+    gr_test_write_file(f->dir, "repo/infinite.json", "{\"n\": 1e999}");
     gr_test_write_file(f->dir, "secret.txt", "outside\n");
     f->base = gr_xasprintf("%s/repo/catalog-info.yaml", f->dir);
     *state = f;
@@ -84,6 +86,22 @@ static void placeholder_resolves_each_kind(void **state)
     json_decref(entity);
 }
 
+/* JSON.parse reads an integer beyond 64 bits as a double, so the placeholder gets a number. */
+static void placeholder_json_big_integer(void **state)
+{
+    gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
+    int rc;
+    json_t *entity = resolve(*state, "{\"b\":{\"$json\":\"big.json\"}}", &problems, &rc);
+    const json_t *b = json_object_get(entity, "b");
+
+    assert_int_equal(rc, GR_OK);
+    assert_int_equal(problems.count, 0);
+    assert_true(json_is_real(json_object_get(b, "replicas")));
+    assert_true(json_real_value(json_object_get(b, "replicas")) == 1e20);
+    assert_true(json_number_value(json_object_get(b, "n")) == 3.0);
+    json_decref(entity);
+}
+
 static void placeholder_leaves_non_placeholders(void **state)
 {
     gr_model_problems problems = GR_MODEL_PROBLEMS_INIT;
@@ -119,6 +137,7 @@ static const failure_case failures[] = {
     {"{\"a\":{\"$text\":\"https://example.com/x\"}}", "/a", "is a URL"},
     {"{\"a\":{\"$text\":5}}", "/a", "expected a string"},
     {"{\"a\":{\"$json\":\"./bad.json\"}}", "/a", "invalid JSON"},
+    {"{\"a\":{\"$json\":\"./infinite.json\"}}", "/a", "invalid JSON"},
     {"{\"a\":{\"$yaml\":\"./two.yaml\"}}", "/a", "exactly one YAML document, found 2"},
     {"{\"a\":{\"$text\":\"./docs\"}}", "/a", "not a regular file"},
     {"{\"a\":[0,{\"$text\":\"\"}]}", "/a/1", "target is empty"},
@@ -200,6 +219,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(placeholder_resolves_each_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(placeholder_json_big_integer, setup, teardown),
         cmocka_unit_test_setup_teardown(placeholder_leaves_non_placeholders, setup, teardown),
         cmocka_unit_test_setup_teardown(placeholder_failures_name_file, setup, teardown),
         cmocka_unit_test_setup_teardown(placeholder_symlink_escape, setup, teardown),

@@ -115,6 +115,13 @@ static json_t *resolve_one(resolution *state, const char *key, const json_t *tar
             fail(state, key, target, "the file is not valid UTF-8 text");
     } else if (strcmp(key, "json") == 0) {
         value = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+
+        /* JavaScript's JSON.parse reads every number as a double, so an integer beyond 64 bits
+         * is a number there. jansson rejects it as an integer, so such a file is read again with
+         * all its integers as reals, which the catalog writes in JavaScript's form. */
+        if (value == NULL && json_error_code(&error) == json_error_numeric_overflow)
+            value = json_loadb(text, len,
+                               JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &error);
         if (value == NULL) {
             detail = gr_xasprintf("invalid JSON at line %d, column %d: %s", error.line,
                                   error.column, error.text);
