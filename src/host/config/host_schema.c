@@ -10,6 +10,8 @@
 
 #include "host/auth/restriction.h"
 #include "host/common/alloc.h"
+#include "host/common/error.h"
+#include "host/http/trust_proxy.h"
 
 /*
  * Turns Backstage's string form of backend.listen ("7007", ":7007",
@@ -94,6 +96,16 @@ static int check_pool_size(json_t **value, gr_buf *message)
         return -1;
     }
     return 0;
+}
+
+static int check_trust_proxy(json_t **value, gr_buf *message)
+{
+    gr_trust_proxy trust;
+
+    if (gr_trust_proxy_parse(*value, &trust) == GR_OK)
+        return 0;
+    gr_buf_puts(message, gr_error_last());
+    return -1;
 }
 
 static int check_database(json_t **value, gr_buf *message)
@@ -303,6 +315,25 @@ const gr_config_key gr_config_host_keys[] = {
                        "to the proxy's connection count.",
     },
     {
+        .path = "backend.trustProxy",
+        .types = GR_CONFIG_BOOLEAN | GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_ARRAY,
+        .default_json = "false",
+        .check = check_trust_proxy,
+        .description = "Reverse proxies whose X-Forwarded-For entries name the client, as "
+                       "Backstage passes this key to Express's trust proxy setting: true (every "
+                       "hop), a number of hops, or addresses, CIDR ranges and the names "
+                       "loopback, linklocal and uniquelocal, as a comma-separated string or a "
+                       "list. The client's address then goes into the request log, audit lines "
+                       "and per-client rate limits. false ignores the header, which any client "
+                       "can forge. Connection limits count TCP peers either way.",
+    },
+    {
+        .path = "backend.trustProxy[]",
+        .types = GR_CONFIG_STRING,
+        .description = "An IP address, a CIDR range or one of loopback, linklocal and "
+                       "uniquelocal.",
+    },
+    {
         .path = "backend.database",
         .types = GR_CONFIG_OBJECT,
         .check = check_database,
@@ -370,8 +401,9 @@ const gr_config_key gr_config_host_keys[] = {
     {
         .path = "backend.database.connection.ssl.rejectUnauthorized",
         .types = GR_CONFIG_BOOLEAN,
-        .description = "Default true. false encrypts without verifying the server certificate (libpq "
-                       "sslmode require).",
+        .description =
+            "Default true. false encrypts without verifying the server certificate (libpq "
+            "sslmode require).",
     },
     {
         .path = "backend.database.connection.ssl.ca",

@@ -52,7 +52,8 @@ int gr_http_options_read(const gr_config *cfg, gr_http_options *opts)
         (rc = read_timeout(cfg, "backend.server.headersTimeout", &opts->headers_timeout_s)) < 0 ||
         (rc = read_count(cfg, "backend.server.maxConnections", &opts->max_connections)) < 0 ||
         (rc = read_count(cfg, "backend.server.maxConnectionsPerClient",
-                         &opts->max_connections_per_client)) < 0)
+                         &opts->max_connections_per_client)) < 0 ||
+        (rc = gr_trust_proxy_read(cfg, &opts->trust_proxy)) < 0)
         return rc;
     return gr_rate_limit_options_read(cfg, &opts->rate_limits);
 }

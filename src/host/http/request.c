@@ -383,26 +383,59 @@ int gr_req_json_body_check(const gr_request *req)
     return GR_OK;
 }
 
-const char *gr_req_client_addr(gr_request *req)
+/* Appends the value of each X-Forwarded-For header to a comma-separated list (cls, a gr_buf). */
+static enum MHD_Result collect_forwarded_for(void *cls, enum MHD_ValueKind kind, const char *name,
+                                             const char *value)
 {
-    const union MHD_ConnectionInfo *info;
-    char text[INET6_ADDRSTRLEN];
+    gr_buf *list = cls;
+
+    (void)kind;
+    if (value == NULL || strcasecmp(name, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    if (list->len > 0)
+        gr_buf_putc(list, ',');
+    gr_buf_puts(list, value);
+    return MHD_YES;
+}
+
+/* Writes the TCP peer's address to `text`. Returns false when it is unknown. */
+static bool peer_address(gr_request *req, char text[INET6_ADDRSTRLEN])
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const void *addr = NULL;
     int family;
 
-    if (req->client_addr != NULL)
-        return req->client_addr;
-    info = MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (info == NULL || info->client_addr == NULL)
-        return "";
+        return false;
     family = info->client_addr->sa_family;
     if (family == AF_INET)
         addr = &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr;
     else if (family == AF_INET6)
         addr = &((const struct sockaddr_in6 *)(const void *)info->client_addr)->sin6_addr;
-    if (addr == NULL || inet_ntop(family, addr, text, sizeof(text)) == NULL)
+    return addr != NULL && inet_ntop(family, addr, text, INET6_ADDRSTRLEN) != NULL;
+}
+
+const char *gr_req_client_addr(gr_request *req)
+{
+    const gr_trust_proxy *trust = &req->server->opts.trust_proxy;
+    gr_buf forwarded = GR_BUF_INIT;
+    char peer[INET6_ADDRSTRLEN];
+    char client[GR_TRUST_PROXY_ADDRESS_MAX];
+
+    if (req->client_addr != NULL)
+        return req->client_addr;
+    if (!peer_address(req, peer))
         return "";
-    req->client_addr = gr_arena_strdup(req->arena, text);
+
+    /* Headers are read only when some proxy is trusted, so by default a forged
+     * X-Forwarded-For costs nothing. */
+    if (trust->mode != GR_TRUST_PROXY_NONE)
+        MHD_get_connection_values(req->connection, MHD_HEADER_KIND, collect_forwarded_for,
+                                  &forwarded);
+    gr_trust_proxy_client(trust, peer, forwarded.len > 0 ? gr_buf_cstr(&forwarded) : NULL, client);
+    gr_buf_free(&forwarded);
+    req->client_addr = gr_arena_strdup(req->arena, client);
     return req->client_addr;
 }
 

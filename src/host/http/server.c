@@ -597,7 +597,8 @@ static void request_record(gr_request *req, enum MHD_RequestTerminationCode code
     gr_log_set_request_id(req->id);
     gr_log_fields(reason ? GR_LOG_WARN : GR_LOG_INFO, "http", "request", "method", req->method,
                   "path", req->path, "route", route, "status", status, "duration_ms", duration,
-                  "bytes", bytes, reason ? "error" : NULL, reason, NULL);
+                  "bytes", bytes, "client", gr_req_client_addr(req), reason ? "error" : NULL,
+                  reason, NULL);
     gr_log_set_request_id(NULL);
 
     counter = gr_metrics_series(server->metrics, "http_requests_total", "route",

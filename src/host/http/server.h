@@ -9,6 +9,7 @@
 #include "host/http/metrics.h"
 #include "host/http/router.h"
 #include "host/http/throttle.h"
+#include "host/http/trust_proxy.h"
 
 /*
  * The server runs on libmicrohttpd with a pool of threads, each polling its
@@ -65,6 +66,7 @@ typedef struct {
     void *ready_payload;
     int metrics_public;            /* nonzero: GET /metrics needs no credentials */
     gr_rate_limit_options rate_limits; /* backend.rateLimit; see throttle.h */
+    gr_trust_proxy trust_proxy;        /* backend.trustProxy; default: X-Forwarded-For ignored */
 } gr_http_options;
 
 typedef struct gr_http_server gr_http_server;

@@ -15,9 +15,10 @@
  * gets one line (module "http", "rate limit reached") per key and window.
  * Clients whose address is in backend.rateLimit.ipAllowList are never limited.
  *
- * NOTE: the key is the address of the TCP peer. Behind a reverse proxy every
- * client has the proxy's address and so shares one budget; greenroom does not
- * read X-Forwarded-For, which any client could forge.
+ * The key is the client's address from gr_req_client_addr(): the TCP peer,
+ * or behind a proxy trusted in backend.trustProxy the address that its
+ * X-Forwarded-For entry names. Without that setting every client behind a
+ * proxy has the proxy's address and so shares one budget.
  */
 
 /**

@@ -236,9 +236,9 @@ const gr_config_key gr_auth_plugin_keys[] = {
         .path = "backend.rateLimit",
         .types = GR_CONFIG_OBJECT,
         .description = "Per-client rate limits. Past a limit, requests get 429 with a "
-                       "Retry-After header. Limits count per TCP peer address: behind a "
-                       "reverse proxy every client shares the proxy's address, because "
-                       "X-Forwarded-For is not read. See docs/security.md.",
+                       "Retry-After header. Limits count per client address: the TCP peer, or "
+                       "behind a proxy named in backend.trustProxy the address its "
+                       "X-Forwarded-For entry gives. See docs/security.md.",
     },
     {
         .path = "backend.rateLimit.window",
