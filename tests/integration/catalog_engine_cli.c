@@ -208,6 +208,38 @@ static void import_rejects_readonly(void **state)
     free(target);
 }
 
+/* A ':memory:' database lives inside one process, so import and export refuse it and say why. */
+static void memory_database_rejected(void **state)
+{
+    char *dir = gr_test_tmpdir("catalog-cli-memory");
+    char *config_path = gr_xasprintf("%s/app-config.yaml", dir);
+    char *target = gr_xasprintf("%s/repo/catalog-info.yaml", dir);
+    const char *import_argv[] = {"catalog", "import", target, "--config", config_path, NULL};
+    const char *export_argv[] = {"catalog", "export", "--config", config_path, NULL};
+    const char *reindex_argv[] = {"search", "reindex", "--config", config_path, NULL};
+    const char *const *commands[] = {import_argv, export_argv, reindex_argv};
+    gr_test_output res;
+
+    (void)state;
+    gr_test_write_file(dir, "app-config.yaml",
+                       "backend:\n  database:\n    client: better-sqlite3\n"
+                       "    connection: ':memory:'\n");
+    gr_test_write_file(dir, "repo/catalog-info.yaml", catalog_info);
+    gr_test_write_file(dir, "repo/components.yaml", components);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        res = gr_test_run(dir, commands[i]);
+        assert_int_equal(res.status, 2);
+        assert_non_null(strstr(res.err, "backend.database.connection is ':memory:'"));
+        assert_non_null(strstr(res.err, "Give a file name"));
+        assert_null(strstr(res.out, "location "));
+        gr_test_output_free(&res);
+    }
+    gr_test_rmtree(dir);
+    free(dir);
+    free(config_path);
+    free(target);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +247,7 @@ int main(void)
         cmocka_unit_test(usage_errors),
         cmocka_unit_test(import_names_database),
         cmocka_unit_test(import_rejects_readonly),
+        cmocka_unit_test(memory_database_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,8 @@ static int open_configured(const gr_config *cfg, gr_db **out)
     int rc = gr_serve_db_options(cfg, &opts, &storage);
 
     if (rc == GR_OK)
+        rc = gr_serve_db_check_shared(&opts);
+    if (rc == GR_OK)
         rc = gr_db_open(out, &opts);
     gr_serve_db_storage_free(&storage);
     if (rc == GR_EINVALID)

@@ -2,10 +2,11 @@
 /* Turns `backend.database` into options for gr_db_open(). */
 #include "host/serve/db_options.h"
 
-#include <jansson.h>
 #include <errno.h>
+#include <jansson.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,4 +209,16 @@ void gr_serve_db_storage_free(gr_serve_db_storage *storage)
     free(storage->connection);
     storage->path = NULL;
     storage->connection = NULL;
+}
+
+int gr_serve_db_check_shared(const gr_db_options *opts)
+{
+    bool sqlite = opts->client == NULL || !serve_db_is_pg(opts->client);
+
+    if (sqlite && opts->path != NULL && strcmp(opts->path, ":memory:") == 0)
+        return gr_error_set(GR_EINVALID,
+                            "backend.database.connection is ':memory:', a database that lives "
+                            "inside one process, so this command cannot read or change the "
+                            "server's data. Give a file name to share it between commands");
+    return GR_OK;
 }

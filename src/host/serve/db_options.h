@@ -28,4 +28,12 @@ int gr_serve_db_options(const gr_config *cfg, gr_db_options *opts, gr_serve_db_s
 
 void gr_serve_db_storage_free(gr_serve_db_storage *storage);
 
+/**
+ * Returns 0 when `opts` names a database that other processes can open, or
+ * GR_EINVALID for SQLite's ":memory:", which lives inside one process: a
+ * command run beside the server would see none of the server's data, and its
+ * own writes would be gone when it exits.
+ */
+int gr_serve_db_check_shared(const gr_db_options *opts);
+
 #endif

@@ -97,7 +97,8 @@ int gr_catalog_cli_open(const char *command, int argc, char **argv, gr_config **
                 command);
         goto done;
     }
-    if (gr_serve_db_options(config, &options, &storage) != GR_OK) {
+    if (gr_serve_db_options(config, &options, &storage) != GR_OK ||
+        gr_serve_db_check_shared(&options) != GR_OK) {
         fprintf(stderr, "greenroom catalog %s: %s\n", command, gr_error_last());
         goto done;
     }

@@ -53,8 +53,10 @@ static int open_context(cli_context *context, int argc, char **argv)
     }
     gr_config_schema_free(schema);
     gr_config_apply_log_level(context->config);
-    if ((rc = gr_serve_db_options(context->config, &options, &storage)) < 0) {
+    if ((rc = gr_serve_db_options(context->config, &options, &storage)) < 0 ||
+        (rc = gr_serve_db_check_shared(&options)) < 0) {
         fprintf(stderr, "greenroom search: %s\n", gr_error_last());
+        gr_serve_db_storage_free(&storage);
         return 2;
     }
     rc = gr_db_open(&context->db, &options);
