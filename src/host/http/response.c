@@ -285,6 +285,33 @@ static void add_headers(gr_request *req, struct MHD_Response *mhd, int status)
         add_header(mhd, "Connection", "close");
 }
 
+static ssize_t read_nothing(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    (void)pos;
+    (void)buf;
+    (void)max;
+    return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/*
+ * Returns the response to HEAD for a streamed GET. libmicrohttpd 0.9.75 ends every chunked
+ * response with the last chunk ("0" and an empty line), also to HEAD, and a client then reads
+ * those bytes as the start of the next response. So this response is delimited by the closing
+ * of the connection, as in HTTP/1.0. It carries no Content-Length, which would have to equal
+ * the length of the GET's body, and Connection: close, so the client opens a new connection
+ * for its next request.
+ */
+static struct MHD_Response *head_of_stream_response(void)
+{
+    struct MHD_Response *mhd =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, read_nothing, NULL, NULL);
+
+    if (mhd != NULL)
+        MHD_set_response_options(mhd, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
+    return mhd;
+}
+
 enum MHD_Result gr_http__send(gr_request *req)
 {
     gr_response *res = &req->response;
@@ -297,7 +324,10 @@ enum MHD_Result gr_http__send(gr_request *req)
         status = 304;
         res->body_len = 0;
     }
-    if (res->stream != NULL) {
+    if (res->stream != NULL && strcmp(req->method, "HEAD") == 0) {
+        response_drop_stream(res);
+        mhd = head_of_stream_response();
+    } else if (res->stream != NULL) {
         mhd = gr_http__stream_response(req);
         res->stream = NULL; /* owned by libmicrohttpd now */
     } else {

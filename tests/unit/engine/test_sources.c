@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/common/cancel.h"
 #include "plugins/catalog/engine/settings.h"
 #include "plugins/catalog/engine/store.h"
 #include "support/silent_source.h"
@@ -782,6 +783,48 @@ static void stop_cuts_url_read(void **state)
     free(config);
 }
 
+static void *cancel_after_connect(void *arg)
+{
+    void **pair = arg;
+
+    if (gr_test_silent_wait(pair[0], 1, 30000) == 1)
+        poll(NULL, 0, 200);
+    gr_cancel_request(pair[1]);
+    return NULL;
+}
+
+/* A dry run whose URL read a stopping server cut short fails as unavailable (503), not as
+ * invalid input (400), so the client tries again instead of fixing its request. */
+static void dry_run_cut_is_unavailable(void **state)
+{
+    engine_fixture *fixture = *state;
+    gr_test_silent *source = gr_test_silent_start();
+    int port = gr_test_silent_port(source);
+    char *config = gr_xasprintf(
+        "{\"backend\": {\"reading\": {\"allow\": [{\"host\": \"127.0.0.1:%d\"}]}}}", port);
+    char *target = gr_xasprintf("http://127.0.0.1:%d/catalog-info.yaml", port);
+    json_t *entities = NULL;
+    gr_cancel cancel;
+    void *pair[2] = {source, &cancel};
+    pthread_t canceller;
+    int rc;
+
+    engine_start(fixture, config);
+    gr_cancel_init(&cancel);
+    gr_cancel_bind(&cancel);
+    pthread_create(&canceller, NULL, cancel_after_connect, pair);
+    rc = gr_catalog_add_location(fixture->catalog, "url", target, 1, NULL, &entities, NULL);
+    pthread_join(canceller, NULL);
+    gr_cancel_bind(NULL);
+
+    assert_int_equal(rc, GR_EBACKEND);
+    assert_non_null(strstr(gr_error_last(), "because the server is stopping"));
+    assert_null(entities);
+    gr_test_silent_free(source);
+    free(target);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -795,6 +838,7 @@ int main(void)
         ENGINE_TEST_SQLITE(named_pipes_fail_at_once),
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
         ENGINE_TEST_SQLITE(stop_cuts_url_read),
+        ENGINE_TEST_SQLITE(dry_run_cut_is_unavailable),
         cmocka_unit_test(file_targets_normalized),
     };
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "support/gr_test.h"
 #include "host/common/alloc.h"
@@ -975,6 +977,50 @@ static void stream_sends_chunks(void **state)
     gr_test_output_free(&out);
 }
 
+/* Sends `text` on `fd` and returns what arrives until the server is silent for 500 ms. */
+static char *exchange(int fd, const char *text)
+{
+    struct pollfd entry = {.fd = fd, .events = POLLIN};
+    gr_buf reply = GR_BUF_INIT;
+    char chunk[4096];
+    char *out;
+
+    assert_int_equal(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
+    while (poll(&entry, 1, 500) > 0) {
+        ssize_t len = recv(fd, chunk, sizeof(chunk), 0);
+
+        if (len <= 0)
+            break;
+        gr_buf_append(&reply, chunk, (size_t)len);
+    }
+    out = gr_xstrdup(gr_buf_cstr(&reply));
+    gr_buf_free(&reply);
+    return out;
+}
+
+/* A HEAD response carries no body, not even the last chunk of a stream, which a client such as
+ * Node.js would read as the start of the next response on the connection. */
+static void stream_head_sends_no_body(void **state)
+{
+    int fd = gr_test_connect_local(gr_http_server_port(server));
+    char *head;
+    const char *end;
+
+    (void)state;
+    assert_true(fd >= 0);
+    head = exchange(fd, "HEAD /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert_true(strncmp(head, "HTTP/1.1 200", 12) == 0);
+    assert_non_null(strstr(head, "Content-Type: text/event-stream"));
+    end = strstr(head, "\r\n\r\n");
+    assert_non_null(end);
+    assert_string_equal(end, "\r\n\r\n");
+    assert_null(strcasestr(head, "Content-Length:"));
+    assert_null(strcasestr(head, "Transfer-Encoding:"));
+    assert_non_null(strcasestr(head, "Connection: close"));
+    close(fd);
+    free(head);
+}
+
 static void limit_url_too_long_414(void **state)
 {
     char *path = gr_xmalloc(GR_HTTP_MAX_URL_BYTES + 16);
@@ -1114,6 +1160,7 @@ int main(void)
         cmocka_unit_test(limit_decoded_nul_400),
         cmocka_unit_test(limit_headers_too_large),
         cmocka_unit_test(keep_alive_reuses_connection),
+        cmocka_unit_test(stream_head_sends_no_body),
         cmocka_unit_test(auth_hook_answers_401),
     };
 

@@ -6,6 +6,7 @@
 
 #include "host/common/alloc.h"
 #include "host/common/buf.h"
+#include "host/common/cancel.h"
 #include "host/common/error.h"
 #include "host/log/log.h"
 #include "plugins/catalog/engine/catalog.h"
@@ -166,7 +167,8 @@ static json_t *dry_run_location(const char *type, const char *target)
     return location;
 }
 
-/* Joins the messages of a failed processing result into one error. */
+/* Joins the messages of a failed processing result into one error: invalid input, unless a
+ * stopping server cut a read short (503, so that the client tries again). */
 static int dry_run_failure(const gr_catalog_result *result)
 {
     gr_buf message = GR_BUF_INIT;
@@ -178,7 +180,8 @@ static int dry_run_failure(const gr_catalog_result *result)
         gr_buf_printf(&message, "%s%s: %s", index ? ", " : "",
                       json_string_value(json_object_get(error, "name")),
                       json_string_value(json_object_get(error, "message")));
-    rc = gr_error_set(GR_EINVALID, "%s", gr_buf_cstr(&message));
+    rc = gr_error_set(gr_cancel_requested() ? GR_EBACKEND : GR_EINVALID, "%s",
+                      gr_buf_cstr(&message));
     gr_buf_free(&message);
     return rc;
 }
