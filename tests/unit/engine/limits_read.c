@@ -323,6 +323,24 @@ static void glob_skip_keeps_every_match(void **state)
 /* As in Backstage, whose file locations use node-glob without its `dot` option, `*`, `**` and
  * `?` skip files and folders whose names begin with '.'. A pattern names them with a literal
  * '.'. */
+/* A pattern that matches nothing keeps Backstage's "does not exist" and names where relative
+ * targets start. */
+static void glob_without_match_explained(void **state)
+{
+    gr_catalog_settings settings;
+    gr_catalog_files files = GR_CATALOG_FILES_INIT;
+    char *target = gr_xasprintf("%s/nothing-here/**/catalog-info.yaml", tmp_dir);
+
+    (void)state;
+    assert_int_equal(gr_catalog__settings_read(&settings, NULL), GR_OK);
+    assert_int_equal(gr_catalog__read_file(&settings, target, &files), GR_ENOTFOUND);
+    assert_int_equal(files.count, 0);
+    assert_non_null(strstr(gr_error_last(), "does not exist: the pattern matches no file"));
+    assert_non_null(strstr(gr_error_last(), "start from the folder greenroom runs in"));
+    gr_catalog__settings_free(&settings);
+    free(target);
+}
+
 static void glob_skips_dot_names(void **state)
 {
     static const struct {
@@ -495,6 +513,7 @@ int main(void)
         cmocka_unit_test(glob_depth_over_max_skipped),
         cmocka_unit_test(glob_skips_folders_that_cannot_match),
         cmocka_unit_test(glob_skip_keeps_every_match),
+        cmocka_unit_test(glob_without_match_explained),
         cmocka_unit_test(glob_skips_dot_names),
         cmocka_unit_test(rule_patterns_match_dot_names),
         cmocka_unit_test(glob_files_over_max_rejected),

@@ -825,6 +825,28 @@ static void dry_run_cut_is_unavailable(void **state)
     free(config);
 }
 
+/* Registering a type that the settings leave out, or a url target that is no URL, names the
+ * setting or the form to use. */
+static void location_errors_name_fix(void **state)
+{
+    engine_fixture *fixture = *state;
+    json_t *entities = NULL;
+
+    engine_start(fixture, "{}");
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", "/tmp/catalog-info.yaml", 1,
+                                             NULL, &entities, NULL),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "Registered locations must be of an allowed type"));
+    assert_non_null(
+        strstr(gr_error_last(), "Add \"file\" to catalog.allowedLocationTypes to allow it"));
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "url", "catalog-info.yaml", 1, NULL,
+                                             &entities, NULL),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "'catalog-info.yaml' is not an absolute http or https"));
+    assert_non_null(strstr(gr_error_last(), "use type file"));
+    assert_null(entities);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +861,7 @@ int main(void)
         ENGINE_TEST_BOTH(two_workers_never_share_rows),
         ENGINE_TEST_SQLITE(stop_cuts_url_read),
         ENGINE_TEST_SQLITE(dry_run_cut_is_unavailable),
+        ENGINE_TEST_SQLITE(location_errors_name_fix),
         cmocka_unit_test(file_targets_normalized),
     };
 

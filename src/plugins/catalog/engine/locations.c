@@ -356,26 +356,49 @@ done:
     return rc;
 }
 
-int gr_catalog__check_registered(gr_catalog *catalog, const char *type, const char *target)
+/* Rejects a type that catalog.allowedLocationTypes leaves out, with Backstage's message
+ * (`verb` is "Registered" or "Analyzed") and the setting that allows it. */
+static int check_type_allowed(const gr_catalog *catalog, const char *verb, const char *type)
 {
-    int rc = check_location_input(type, target);
+    char *allowed;
+    int rc;
 
-    if (rc != GR_OK)
-        return rc;
-    if (!gr_catalog__type_allowed(&catalog->settings, type)) {
-        char *allowed = gr_catalog__allowed_types_text(&catalog->settings);
+    if (gr_catalog__type_allowed(&catalog->settings, type))
+        return GR_OK;
+    allowed = gr_catalog__allowed_types_text(&catalog->settings);
+    rc = gr_error_set(GR_EINVALID,
+                      "%s locations must be of an allowed type %s. Add \"%s\" to "
+                      "catalog.allowedLocationTypes to allow it",
+                      verb, allowed, type);
+    free(allowed);
+    return rc;
+}
 
-        rc = gr_error_set(GR_EINVALID, "Registered locations must be of an allowed type %s",
-                          allowed);
-        free(allowed);
-        return rc;
-    }
-    if (strcmp(type, "url") == 0 && !gr_catalog__url_allowed(&catalog->settings, target))
+/* Rejects a url target that is no http or https URL, or whose host may not be read. */
+static int check_url_target(const gr_catalog *catalog, const char *target)
+{
+    if (strncasecmp(target, "http://", 7) != 0 && strncasecmp(target, "https://", 8) != 0)
+        return gr_error_set(GR_EINVALID,
+                            "'%s' is not an absolute http or https URL, which a location of "
+                            "type url needs. For a file on the server, use type file",
+                            target);
+    if (!gr_catalog__url_allowed(&catalog->settings, target))
         return gr_error_set(GR_EDENIED,
                             "Reading from '%s' is not allowed. You may need to configure an "
                             "integration for the host or add it to backend.reading.allow",
                             target);
     return GR_OK;
+}
+
+int gr_catalog__check_registered(gr_catalog *catalog, const char *type, const char *target)
+{
+    int rc = check_location_input(type, target);
+
+    if (rc == GR_OK)
+        rc = check_type_allowed(catalog, "Registered", type);
+    if (rc == GR_OK && strcmp(type, "url") == 0)
+        rc = check_url_target(catalog, target);
+    return rc;
 }
 
 int gr_catalog_add_location(gr_catalog *catalog, const char *type, const char *target, int dry_run_flag,
@@ -680,19 +703,10 @@ int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const cha
 
     /* The same rules as registering: analysing reads the source, so a type
      * users may not register (such as file) must not be readable here. */
-    if (rc == GR_OK && !gr_catalog__type_allowed(&catalog->settings, type)) {
-        char *allowed = gr_catalog__allowed_types_text(&catalog->settings);
-
-        rc = gr_error_set(GR_EINVALID, "Analyzed locations must be of an allowed type %s",
-                          allowed);
-        free(allowed);
-    }
-    if (rc == GR_OK && strcmp(type, "url") == 0 &&
-        !gr_catalog__url_allowed(&catalog->settings, target))
-        rc = gr_error_set(GR_EDENIED,
-                          "Reading from '%s' is not allowed. You may need to configure an "
-                          "integration for the host or add it to backend.reading.allow",
-                          target);
+    if (rc == GR_OK)
+        rc = check_type_allowed(catalog, "Analyzed", type);
+    if (rc == GR_OK && strcmp(type, "url") == 0)
+        rc = check_url_target(catalog, target);
     if (rc == GR_OK)
         rc = gr_catalog__read_location(&catalog->settings, type, target, &files);
     if (rc == GR_ENOTFOUND) {
