@@ -807,7 +807,9 @@ static int server_wait_idle(gr_http_server *server)
     pthread_mutex_unlock(&server->lock);
 
     if (rc != 0)
-        return gr_error_set(GR_ELIMIT, "%u requests were still running after %u ms and were cut",
+        return gr_error_set(GR_ELIMIT,
+                            left == 1 ? "%u request was still running after %u ms and was cut"
+                                      : "%u requests were still running after %u ms and were cut",
                             left, server->opts.shutdown_timeout_ms);
     return 0;
 }

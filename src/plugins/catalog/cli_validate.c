@@ -541,9 +541,11 @@ static void print_summary(validation_run *run)
         json_decref(report);
         return;
     }
-    fprintf(stderr, "%zu %s checked, %zu %s, %zu invalid entities or unreadable files\n",
-            run->file_count, run->file_count == 1 ? "file" : "files", run->entity_count,
-            run->entity_count == 1 ? "entity" : "entities", run->invalid_count);
+    fprintf(stderr, "%zu %s checked, %zu %s, %zu %s\n", run->file_count,
+            run->file_count == 1 ? "file" : "files", run->entity_count,
+            run->entity_count == 1 ? "entity" : "entities", run->invalid_count,
+            run->invalid_count == 1 ? "invalid entity or unreadable file"
+                                    : "invalid entities or unreadable files");
 }
 
 /* Chooses the root when --root is absent: the current folder when every PATH

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The settings page: theme, identity and ownership, starred entities. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "host/common/error.h"
@@ -37,6 +38,16 @@ done:
     return error;
 }
 
+static bool user_entity_exists(gr_ui_page *page)
+{
+    json_t *entity = NULL;
+    bool exists = gr_ui_entity_get(page->ui, page->user_ref, &entity) == 0;
+
+    json_decref(entity);
+    gr_error_clear();
+    return exists;
+}
+
 static int settings_page(gr_ui_page *page, void *payload)
 {
     json_t *stars = NULL;
@@ -50,7 +61,9 @@ static int settings_page(gr_ui_page *page, void *payload)
         json_decref(ownership);
         return error;
     }
-    if (page->user_ref != NULL) {
+    /* An identity without a User entity (the guest, or a proxy user the catalog lacks) owns
+     * nothing, and a link to its ref would lead to a missing page. */
+    if (page->user_ref != NULL && user_entity_exists(page)) {
         json_t *refs = gr_ui_ownership_refs(page->ui, page->user_ref);
 
         for (size_t i = 0; i < json_array_size(refs); i++) {

@@ -571,6 +571,30 @@ static void theme_cookie_and_override(void **state)
     free(theme_dir);
 }
 
+/* The settings page lists what a catalog user belongs to, and an identity without a User entity
+ * gets no link to a page that does not exist. */
+static void settings_ownership_links_existing(void **state)
+{
+    ui_fixture fx;
+    gr_test_output res;
+
+    (void)state;
+    ui_fixture_start(&fx, "", "");
+    add_org(&fx);
+    res = ui_fixture_request(&fx, "GET", "/settings", "user:default/jane", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/user/jane\""));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/group/team-a\""));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/settings", "user:default/ghost", NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "/catalog/default/user/ghost"));
+    assert_non_null(strstr(res.out, "is not a catalog user, so it owns nothing"));
+    gr_test_output_free(&res);
+    ui_fixture_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +610,7 @@ int main(void)
         cmocka_unit_test(unknown_address_not_found_page),
         cmocka_unit_test(star_needs_csrf),
         cmocka_unit_test(theme_cookie_and_override),
+        cmocka_unit_test(settings_ownership_links_existing),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
