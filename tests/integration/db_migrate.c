@@ -137,6 +137,8 @@ static void migrate_leaves_serve_nothing(void **state)
     assert_int_equal(gr_test_server_start(&server, fixture->dir, "app-config.yaml", START_MS), 0);
     log = read_text(server.log_path);
     assert_non_null(strstr(log, "msg=ready"));
+    /* The ready line names the address the server listens on, beside its public URL. */
+    assert_non_null(strstr(log, " listen=http://127.0.0.1:"));
     assert_null(strstr(log, "applied migration"));
     free(log);
     assert_int_equal(gr_test_server_stop(&server), 0);

@@ -225,6 +225,26 @@ static char *serve_base_url(const gr_config *cfg)
     return gr_xstrndup(url, len);
 }
 
+/*
+ * Logs that the server is ready, with the public URL (app.baseUrl) and the address the server
+ * listens on, which differ behind a proxy or with a UI URL this server does not serve.
+ */
+static void serve_log_ready(const serve_state *state, const struct timespec *started)
+{
+    const char *host = gr_config_string(state->config, "backend.listen.host", "127.0.0.1");
+    int port_number = gr_http_server_port(state->host.http);
+    char port[16];
+    char startup_ms[32];
+    char *listen = strchr(host, ':') != NULL ? gr_xasprintf("http://[%s]:%d", host, port_number)
+                                             : gr_xasprintf("http://%s:%d", host, port_number);
+
+    snprintf(port, sizeof(port), "%d", port_number);
+    snprintf(startup_ms, sizeof(startup_ms), "%.1f", serve_elapsed_ms(started));
+    gr_log_fields(GR_LOG_INFO, "host", "ready", "url", state->base_url, "listen", listen, "port",
+                  port, "instance", state->instance_id, "startup_ms", startup_ms, NULL);
+    free(listen);
+}
+
 /* Logs a warning for each valid setting that does not work as a Backstage user expects, such
  * as a permission policy that denies everything or a UI URL this server does not serve. */
 static void serve_warn_misleading(const serve_state *state)
@@ -269,15 +289,7 @@ static int serve_start(serve_state *state, const struct timespec *started)
         return error;
 
     atomic_store(&state->ready, 1);
-    {
-        char port[16];
-        char startup_ms[32];
-
-        snprintf(port, sizeof(port), "%d", gr_http_server_port(state->host.http));
-        snprintf(startup_ms, sizeof(startup_ms), "%.1f", serve_elapsed_ms(started));
-        gr_log_fields(GR_LOG_INFO, "host", "ready", "url", state->base_url, "port", port,
-                      "instance", state->instance_id, "startup_ms", startup_ms, NULL);
-    }
+    serve_log_ready(state, started);
     return 0;
 }
 
