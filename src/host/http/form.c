@@ -19,8 +19,7 @@ static int is_form(const gr_request *req)
            (type[len] == '\0' || type[len] == ';' || type[len] == ' ');
 }
 
-/* Counts the non-empty pairs of `body`, as gr_http__decode_pairs() leaves out empty ones. */
-static size_t count_pairs(const char *body)
+size_t gr_http__count_pairs(const char *body)
 {
     size_t count = 0;
     const char *part = body;
@@ -52,7 +51,7 @@ int gr_req_form_parse(gr_request *req, size_t max_fields)
     /* A raw NUL byte would end the text early and drop the fields after it. */
     if (body != NULL && memchr(body, '\0', length) != NULL)
         return gr_error_set(GR_EINVALID, "the form contains a NUL byte; encode it as text");
-    count = count_pairs(body);
+    count = gr_http__count_pairs(body);
     if (count > max_fields)
         return gr_error_set(GR_ELIMIT, "the form has %zu fields; at most %zu are accepted", count,
                             max_fields);

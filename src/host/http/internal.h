@@ -144,6 +144,9 @@ long gr_http__percent_decode(char *dst, const char *src, size_t len, int plus_is
  * escape or an escaped NUL is kept as written, unless `strict`. Returns the
  * number of pairs, or with `strict` -(n + 1) when pair n is malformed.
  */
+/* Counts the non-empty pairs of `text`, as gr_http__decode_pairs() leaves out empty ones. */
+size_t gr_http__count_pairs(const char *text);
+
 long gr_http__decode_pairs(gr_request *req, const char *text, char **names, char **values,
                            bool strict);
 

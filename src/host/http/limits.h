@@ -34,7 +34,7 @@
 /** Maximum number of `:name` parameters in one route pattern. */
 #define GR_HTTP_MAX_PATH_PARAMS 16
 
-/** Maximum number of query parameters (each `key=value` pair counts). More: 400. */
+/** Maximum number of query parameters (each non-empty `key=value` pair counts). More: 400. */
 #define GR_HTTP_MAX_QUERY_PARAMS 256
 
 /** Maximum number of headers a handler may add to one response. */

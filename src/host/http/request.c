@@ -175,16 +175,14 @@ const char *gr_http__find_value(char *const *names, char *const *values, size_t 
 
 static int parse_query(gr_request *req, const char *query)
 {
-    size_t count = 0;
+    /* Empty pairs ("a=1&&b=2") are no parameters, as in Node.js's query parsers. */
+    size_t count = gr_http__count_pairs(query);
 
-    for (const char *p = query; *p != '\0'; p++)
-        count += *p == '&';
-    count++;
     if (count > GR_HTTP_MAX_QUERY_PARAMS)
         return reject(req, 400, "The query string has too many parameters");
 
-    req->query_names = gr_arena_alloc(req->arena, count * sizeof(char *));
-    req->query_values = gr_arena_alloc(req->arena, count * sizeof(char *));
+    req->query_names = gr_arena_alloc(req->arena, (count + 1) * sizeof(char *));
+    req->query_values = gr_arena_alloc(req->arena, (count + 1) * sizeof(char *));
     req->query_count =
         (size_t)gr_http__decode_pairs(req, query, req->query_names, req->query_values, false);
     return 0;
