@@ -104,6 +104,18 @@ static json_t *tabs_context(gr_ui_page *page, const json_t *entity, const char *
     return tabs;
 }
 
+/* Tells the reader when `?tab=` names no tab of this entity, so that the page shown instead
+ * (the first tab) is not taken for the one requested. */
+static void put_unknown_tab(gr_ui_page *page, const gr_ui_tab *fallback)
+{
+    const char *requested = gr_req_query(page->req, "tab");
+
+    if (requested == NULL || strcmp(requested, fallback->id) == 0)
+        return;
+    gr_ui__page_put(page, "unknownTab",
+                    json_pack("{s:s, s:s}", "requested", requested, "fallback", fallback->label));
+}
+
 static int unregister_plan(gr_ui_page *page, const char *ref, json_t **location);
 
 /* Returns whether the Unregister action can succeed. Readonly mode rejects it for an entity
@@ -154,6 +166,7 @@ static int entity_page(gr_ui_page *page, void *payload)
     gr_ui__page_put(page, "tabs", tabs_context(page, entity, href, &tab));
     if (tab == NULL)
         return gr_error_set(GR_ENOTFOUND, "No tab applies to '%s'", ref);
+    put_unknown_tab(page, tab);
 
     if ((error = tab->render(page, tab->payload)) < 0)
         return error;

@@ -277,6 +277,16 @@ static void entity_page_tabs(void **state)
                              NULL, NULL);
     assert_non_null(strstr(res.out, "kind: Component"));
     assert_non_null(strstr(res.out, "ownedBy"));
+    assert_null(strstr(res.out, "has no tab named"));
+    gr_test_output_free(&res);
+
+    /* A tab this entity lacks shows the first tab with a notice that names the wanted one. */
+    res = ui_fixture_request(&fx, "GET", "/catalog/default/component/svc-00?tab=definition", NULL,
+                             NULL, NULL);
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "?tab=overview\" aria-current=\"page\""));
+    assert_non_null(strstr(res.out, "has no tab named <code>definition</code>"));
+    assert_non_null(strstr(res.out, "its Overview tab is shown"));
     gr_test_output_free(&res);
 
     res = ui_fixture_request(&fx, "GET", "/catalog/default/system/shop?tab=diagram", NULL, NULL,
