@@ -143,6 +143,40 @@ static void put_value_text(gr_buf *out, const json_t *value)
     }
 }
 
+/* Returns whether `value` is an array of strings, numbers and booleans only. */
+static bool is_scalar_list(const json_t *value)
+{
+    size_t index;
+    json_t *item;
+
+    if (!json_is_array(value))
+        return false;
+    json_array_foreach(value, index, item)
+    {
+        if (!json_is_string(item) && !json_is_number(item) && !json_is_boolean(item))
+            return false;
+    }
+    return true;
+}
+
+/* Writes a list of scalars as text separated by commas, or "None" when it is empty. */
+static void put_list_text(gr_buf *out, const json_t *list)
+{
+    size_t index;
+    json_t *item;
+
+    if (json_array_size(list) == 0) {
+        gr_buf_puts(out, "<span class=\"muted\">None</span>");
+        return;
+    }
+    json_array_foreach(list, index, item)
+    {
+        if (index > 0)
+            gr_buf_puts(out, ", ");
+        put_value_text(out, item);
+    }
+}
+
 static bool value_selected(const json_t *current, const json_t *option)
 {
     size_t index;
@@ -714,6 +748,8 @@ void gr_form_render_review(gr_buf *out, const json_t *step, const json_t *values
             gr_buf_puts(out, "&#8226;&#8226;&#8226;&#8226;&#8226;&#8226;");
         } else if (json_is_string(value) || json_is_number(value) || json_is_boolean(value)) {
             put_value_text(out, value);
+        } else if (is_scalar_list(value)) {
+            put_list_text(out, value);
         } else {
             char *text = json_dumps(value, JSON_COMPACT);
 

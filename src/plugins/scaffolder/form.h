@@ -53,7 +53,8 @@ void gr_form_read_step(const json_t *step, const gr_form_fields *fields, json_t 
 
 /**
  * Appends a review table of every value a step names: its title and value
- * (passwords and secret fields shown as dots).
+ * (passwords and secret fields shown as dots, lists of plain values
+ * separated by commas, other arrays and objects as JSON).
  */
 void gr_form_render_review(gr_buf *out, const json_t *step, const json_t *values);
 
