@@ -208,7 +208,7 @@ static void import_rejects_readonly(void **state)
     free(target);
 }
 
-/* A ':memory:' database lives inside one process, so import and export refuse it and say why. */
+/* A database in memory lives inside one process, so the commands reject it and name the reason. */
 static void memory_database_rejected(void **state)
 {
     char *dir = gr_test_tmpdir("catalog-cli-memory");
@@ -234,6 +234,15 @@ static void memory_database_rejected(void **state)
         assert_null(strstr(res.out, "location "));
         gr_test_output_free(&res);
     }
+
+    /* SQLite reads URI file names, which can name a database in memory too. */
+    gr_test_write_file(dir, "app-config.yaml",
+                       "backend:\n  database:\n    client: better-sqlite3\n"
+                       "    connection: 'file:memdb1?cache=shared&mode=memory'\n");
+    res = gr_test_run(dir, import_argv);
+    assert_int_equal(res.status, 2);
+    assert_non_null(strstr(res.err, "a database in memory"));
+    gr_test_output_free(&res);
     gr_test_rmtree(dir);
     free(dir);
     free(config_path);

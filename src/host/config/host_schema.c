@@ -325,7 +325,9 @@ const gr_config_key gr_config_host_keys[] = {
                        "loopback, linklocal and uniquelocal, as a comma-separated string or a "
                        "list. The client's address then goes into the request log, audit lines "
                        "and per-client rate limits. false ignores the header, which any client "
-                       "can forge. Connection limits count TCP peers either way.",
+                       "can forge. With true, or more hops than there are proxies, the walk "
+                       "reaches entries a client wrote itself, so prefer addresses. Connection "
+                       "limits count TCP peers either way.",
     },
     {
         .path = "backend.trustProxy[]",

@@ -197,6 +197,14 @@ int gr_trust_proxy_read(const gr_config *cfg, gr_trust_proxy *out)
     return gr_error_set(rc, TRUST_PROXY_KEY ": %s", message);
 }
 
+/* Returns whether `address` of `family` is an IPv4 address mapped into IPv6 (::ffff:a.b.c.d). */
+static bool is_ipv4_mapped(int family, const unsigned char *address)
+{
+    static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    return family == AF_INET6 && memcmp(address, prefix, sizeof(prefix)) == 0;
+}
+
 /* Returns whether the first `bits` bits of `a` and `b` are equal. */
 static bool prefix_equal(const unsigned char *a, const unsigned char *b, unsigned bits)
 {
@@ -212,11 +220,8 @@ static bool prefix_equal(const unsigned char *a, const unsigned char *b, unsigne
 static bool range_contains(const gr_trust_proxy_range *range, int family,
                            const unsigned char *address)
 {
-    static const unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
     /* An IPv6 socket shows IPv4 peers as ::ffff:a.b.c.d, which IPv4 ranges match. */
-    if (range->family == AF_INET && family == AF_INET6 &&
-        memcmp(address, mapped_prefix, sizeof(mapped_prefix)) == 0)
+    if (range->family == AF_INET && is_ipv4_mapped(family, address))
         return prefix_equal(range->address, address + 12, range->prefix_bits);
     return range->family == family && prefix_equal(range->address, address, range->prefix_bits);
 }
@@ -244,6 +249,17 @@ static bool hop_trusted(const gr_trust_proxy *trust, const char *address, unsign
     }
 }
 
+/* Writes the address `bytes` of `family` in canonical text to `out`, an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d) as IPv4, so that one client has one form in logs and limit keys.
+ * Returns false when the address cannot be written. */
+static bool canonical_text(int family, const unsigned char bytes[16],
+                           char out[GR_TRUST_PROXY_ADDRESS_MAX])
+{
+    if (is_ipv4_mapped(family, bytes))
+        return inet_ntop(AF_INET, bytes + 12, out, GR_TRUST_PROXY_ADDRESS_MAX) != NULL;
+    return inet_ntop(family, bytes, out, GR_TRUST_PROXY_ADDRESS_MAX) != NULL;
+}
+
 /* Writes the entry between `start` and `end`, trimmed, in its canonical form to `out`. Returns
  * false when it is no IP address. */
 static bool entry_address(const char *start, const char *end, char out[GR_TRUST_PROXY_ADDRESS_MAX])
@@ -263,7 +279,7 @@ static bool entry_address(const char *start, const char *end, char out[GR_TRUST_
     memcpy(entry, start, len);
     entry[len] = '\0';
     family = parse_address(entry, bytes);
-    return family != 0 && inet_ntop(family, bytes, out, GR_TRUST_PROXY_ADDRESS_MAX) != NULL;
+    return family != 0 && canonical_text(family, bytes, out);
 }
 
 void gr_trust_proxy_client(const gr_trust_proxy *trust, const char *peer, const char *forwarded_for,
@@ -271,7 +287,8 @@ void gr_trust_proxy_client(const gr_trust_proxy *trust, const char *peer, const 
 {
     const char *end;
 
-    snprintf(out, GR_TRUST_PROXY_ADDRESS_MAX, "%s", peer);
+    if (!entry_address(peer, peer + strlen(peer), out))
+        snprintf(out, GR_TRUST_PROXY_ADDRESS_MAX, "%s", peer);
     if (trust->mode == GR_TRUST_PROXY_NONE || forwarded_for == NULL)
         return;
 

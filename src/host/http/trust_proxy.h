@@ -58,7 +58,8 @@ int gr_trust_proxy_read(const gr_config *cfg, gr_trust_proxy *out);
  * Writes the client's address to `out`: starting at the TCP peer `peer`, each
  * trusted hop hands over to the X-Forwarded-For entry to its left, as Express
  * does. `forwarded_for` contains the header's entries (several headers joined
- * with commas), or NULL. An entry that is not an IP address stops the walk at
+ * with commas), or NULL. Addresses are written in canonical form, an
+ * IPv4-mapped IPv6 address as IPv4. An entry that is not an IP address stops the walk at
  * the hop that sent it, so a client cannot place arbitrary text in the logs
  * and rate-limit keys.
  */

@@ -211,14 +211,32 @@ void gr_serve_db_storage_free(gr_serve_db_storage *storage)
     storage->connection = NULL;
 }
 
+/* Returns whether SQLite keeps the database `path` in memory: ":memory:", or a URI filename
+ * (which Debian's SQLite reads) of ":memory:" or with mode=memory. */
+static bool serve_db_in_memory(const char *path)
+{
+    const char *query;
+
+    if (strcmp(path, ":memory:") == 0)
+        return true;
+    if (strncmp(path, "file:", 5) != 0)
+        return false;
+    if (strncmp(path + 5, ":memory:", 8) == 0)
+        return true;
+    query = strchr(path, '?');
+    return query != NULL &&
+           (strstr(query, "?mode=memory") == query || strstr(query, "&mode=memory") != NULL);
+}
+
 int gr_serve_db_check_shared(const gr_db_options *opts)
 {
     bool sqlite = opts->client == NULL || !serve_db_is_pg(opts->client);
 
-    if (sqlite && opts->path != NULL && strcmp(opts->path, ":memory:") == 0)
+    if (sqlite && opts->path != NULL && serve_db_in_memory(opts->path))
         return gr_error_set(GR_EINVALID,
-                            "backend.database.connection is ':memory:', a database that lives "
-                            "inside one process, so this command cannot read or change the "
-                            "server's data. Give a file name to share it between commands");
+                            "backend.database.connection is '%s', a database in memory that "
+                            "lives inside one process, so this command cannot read or change the "
+                            "server's data. Give a file name to share it between commands",
+                            opts->path);
     return GR_OK;
 }

@@ -30,7 +30,8 @@ void gr_serve_db_storage_free(gr_serve_db_storage *storage);
 
 /**
  * Returns 0 when `opts` names a database that other processes can open, or
- * GR_EINVALID for SQLite's ":memory:", which lives inside one process: a
+ * GR_EINVALID for an SQLite database in memory (":memory:", or a "file:" URI
+ * of ":memory:" or with mode=memory), which lives inside one process: a
  * command run beside the server would see none of the server's data, and its
  * own writes would be gone when it exits.
  */

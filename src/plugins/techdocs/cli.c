@@ -75,6 +75,8 @@ static int publish_open(publish_state *state, int argc, char **argv, const char 
     if (rc == GR_OK)
         rc = gr_serve_db_options(state->config, &options, &storage);
     if (rc == GR_OK)
+        rc = gr_serve_db_check_shared(&options);
+    if (rc == GR_OK)
         rc = gr_db_open(&state->db, &options);
     gr_serve_db_storage_free(&storage);
     if (rc == GR_OK)

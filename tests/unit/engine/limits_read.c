@@ -336,7 +336,7 @@ static void glob_without_match_explained(void **state)
     assert_int_equal(gr_catalog__read_file(&settings, target, &files), GR_ENOTFOUND);
     assert_int_equal(files.count, 0);
     assert_non_null(strstr(gr_error_last(), "does not exist: the pattern matches no file"));
-    assert_non_null(strstr(gr_error_last(), "start from the folder greenroom runs in"));
+    assert_non_null(strstr(gr_error_last(), "starts from the folder greenroom runs in"));
     gr_catalog__settings_free(&settings);
     free(target);
 }

@@ -844,6 +844,10 @@ static void location_errors_name_fix(void **state)
                      GR_EINVALID);
     assert_non_null(strstr(gr_error_last(), "'catalog-info.yaml' is not an absolute http or https"));
     assert_non_null(strstr(gr_error_last(), "use type file"));
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "url", "https://", 1, NULL,
+                                             &entities, NULL),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "with a host"));
     assert_null(entities);
 }
 

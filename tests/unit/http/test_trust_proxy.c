@@ -47,8 +47,11 @@ static const client_case client_cases[] = {
     {"[\"fc00::/7\"]", "fd12::1", "2001:db8::5", "2001:db8::5"},
     /* An IPv6 socket shows an IPv4 peer in mapped form, which IPv4 ranges match. */
     {"\"loopback\"", "::ffff:127.0.0.1", "203.0.113.7", "203.0.113.7"},
-    /* Entries are trimmed and written in canonical form. */
+    /* Entries are trimmed and written in canonical form, mapped IPv4 as IPv4. */
     {"true", "10.0.0.1", "  2001:DB8:0:0::5 ", "2001:db8::5"},
+    {"\"loopback\"", "127.0.0.1", "0:0:0:0:0:ffff:cb00:7132", "203.0.113.50"},
+    {"\"loopback\"", "127.0.0.1", "::ffff:203.0.113.50", "203.0.113.50"},
+    {"false", "::ffff:10.0.0.1", "203.0.113.7", "10.0.0.1"},
     /* Text that is no address stops the walk at the hop that forwarded it. */
     {"true", "10.0.0.1", "evil\nlevel=error, 203.0.113.7", "203.0.113.7"},
     {"true", "10.0.0.1", "unknown", "10.0.0.1"},

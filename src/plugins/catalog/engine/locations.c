@@ -374,19 +374,35 @@ static int check_type_allowed(const gr_catalog *catalog, const char *verb, const
     return rc;
 }
 
+/* Maximum length of the part of a target that location errors repeat, in bytes. */
+#define MESSAGE_TARGET_MAX 300
+
 /* Rejects a url target that is no http or https URL, or whose host may not be read. */
+/* Returns the length of an "http://" or "https://" prefix of `target`, or 0. */
+static size_t http_scheme_length(const char *target)
+{
+    if (strncasecmp(target, "http://", 7) == 0)
+        return 7;
+    if (strncasecmp(target, "https://", 8) == 0)
+        return 8;
+    return 0;
+}
+
 static int check_url_target(const gr_catalog *catalog, const char *target)
 {
-    if (strncasecmp(target, "http://", 7) != 0 && strncasecmp(target, "https://", 8) != 0)
+    size_t scheme = http_scheme_length(target);
+
+    /* The target is cut in messages, so that the fix after it stays within the error's size. */
+    if (scheme == 0 || target[scheme] == '\0' || target[scheme] == '/')
         return gr_error_set(GR_EINVALID,
-                            "'%s' is not an absolute http or https URL, which a location of "
-                            "type url needs. For a file on the server, use type file",
-                            target);
+                            "'%.*s' is not an absolute http or https URL with a host, which a "
+                            "location of type url needs. For a file on the server, use type file",
+                            MESSAGE_TARGET_MAX, target);
     if (!gr_catalog__url_allowed(&catalog->settings, target))
         return gr_error_set(GR_EDENIED,
-                            "Reading from '%s' is not allowed. You may need to configure an "
+                            "Reading from '%.*s' is not allowed. You may need to configure an "
                             "integration for the host or add it to backend.reading.allow",
-                            target);
+                            MESSAGE_TARGET_MAX, target);
     return GR_OK;
 }
 

@@ -283,8 +283,8 @@ int gr_catalog__read_file(const gr_catalog_settings *settings, const char *targe
     rc = gr_catalog__glob_files(target, settings->glob_max_entries, &paths, &count);
     if (rc == GR_OK && count == 0)
         rc = gr_error_set(GR_ENOTFOUND,
-                          "file %s does not exist: the pattern matches no file. Relative "
-                          "targets in catalog.locations start from the folder greenroom runs in",
+                          "file %s does not exist: the pattern matches no file. A relative "
+                          "target in catalog.locations starts from the folder greenroom runs in",
                           target);
     for (size_t i = 0; i < count; i++) {
         if (rc == GR_OK) {

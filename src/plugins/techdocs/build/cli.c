@@ -105,8 +105,9 @@ int gr_techdocs_build_main(int argc, char **argv)
     if (rc != GR_OK)
         fprintf(stderr, "greenroom techdocs build: %s\n", gr_error_last());
     else
-        fprintf(stderr, "greenroom techdocs build: %zu pages and %zu files written to %s\n",
-                report.page_count, report.file_count, out_dir);
+        fprintf(stderr, "greenroom techdocs build: %zu %s and %zu %s written to %s\n",
+                report.page_count, report.page_count == 1 ? "page" : "pages", report.file_count,
+                report.file_count == 1 ? "file" : "files", out_dir);
     gr_techdocs_report_free(&report);
     free(folder);
     return rc == GR_OK ? 0 : 1;
