@@ -341,7 +341,7 @@ int gr_ui__catalog_table(gr_ui_page *page, const char *base, const char *default
 
     state_read(page, &state, default_kind);
     if (page->user_ref != NULL)
-        ownership = gr_ui_ownership_refs(page->ui, page->user_ref);
+        ownership = gr_ui_page_ownership(page);
     query_from_state(page, &state, ownership, &query);
     query.annotation = annotation;
     query.access = gr_ui_read_access(page);

@@ -21,7 +21,7 @@ static json_t *views_of(const json_t *entities)
 
 static int owned_entities(gr_ui_page *page, json_t **out)
 {
-    json_t *refs = gr_ui_ownership_refs(page->ui, page->user_ref);
+    json_t *refs = gr_ui_page_ownership(page);
     const char **owners = gr_arena_calloc(page->arena, (json_array_size(refs) + 1) * sizeof(char *));
     gr_ui_list_query query = {0};
     gr_ui_list_page list;

@@ -2,6 +2,7 @@
 /* One page being rendered: its request, identity, template context and the shell around it. */
 #include "plugins/ui/page.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,4 +432,26 @@ int gr_ui_page_defer(gr_ui_page *page, gr_ui_page_fn run, void *payload,
     gr_log_fields(GR_LOG_WARN, "ui", "deferred page rejected", "path", gr_req_path(page->req),
                   "error", gr_error_last(), NULL);
     return render_error(page, 503, gr_error_last());
+}
+
+json_t *gr_ui_page_ownership(gr_ui_page *page)
+{
+    const gr_identity *identity = gr_req_identity(page->req);
+    json_t *refs;
+
+    if (page->user_ref == NULL)
+        return json_array();
+    if (identity == NULL || identity->ownership_count == 0)
+        return gr_ui_ownership_refs(page->ui, page->user_ref);
+
+    refs = json_array();
+    for (size_t i = 0; i < identity->ownership_count; i++) {
+        char *lower = gr_xstrdup(identity->ownership[i]);
+
+        for (char *c = lower; *c != '\0'; c++)
+            *c = (char)tolower((unsigned char)*c);
+        json_array_append_new(refs, json_string(lower));
+        free(lower);
+    }
+    return refs;
 }

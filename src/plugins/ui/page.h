@@ -34,6 +34,15 @@ struct gr_ui_page {
 /** Returns the root template context (borrowed). */
 json_t *gr_ui_page_context(gr_ui_page *page);
 
+/**
+ * Returns the refs, in lower case, that count as owned by the signed-in
+ * identity: the ownership refs that its token carries (Backstage's
+ * ownershipEntityRefs, which a sign-in resolver or a guest's
+ * ownershipEntityRefs setting fill), or else the user and the groups of its
+ * memberOf relations. An empty array without a user identity. Caller releases.
+ */
+json_t *gr_ui_page_ownership(gr_ui_page *page);
+
 /** Appends a breadcrumb; `href` may be NULL for the current page. Strings are copied. */
 void gr_ui_page_crumb(gr_ui_page *page, const char *label, const char *href);
 

@@ -38,10 +38,10 @@ done:
     return error;
 }
 
-static bool user_entity_exists(gr_ui_page *page)
+static bool entity_exists(gr_ui_page *page, const char *ref)
 {
     json_t *entity = NULL;
-    bool exists = gr_ui_entity_get(page->ui, page->user_ref, &entity) == 0;
+    bool exists = gr_ui_entity_get(page->ui, ref, &entity) == 0;
 
     json_decref(entity);
     gr_error_clear();
@@ -61,13 +61,14 @@ static int settings_page(gr_ui_page *page, void *payload)
         json_decref(ownership);
         return error;
     }
-    /* An identity without a User entity (the guest, or a proxy user the catalog lacks) owns
-     * nothing, and a link to its ref would lead to a missing page. */
-    if (page->user_ref != NULL && user_entity_exists(page)) {
-        json_t *refs = gr_ui_ownership_refs(page->ui, page->user_ref);
+    /* Refs without an entity (the guest's own, or a proxy user the catalog lacks) are left
+     * out, because a link to them would lead to a missing page. */
+    if (page->user_ref != NULL) {
+        json_t *refs = gr_ui_page_ownership(page);
 
         for (size_t i = 0; i < json_array_size(refs); i++) {
-            json_t *view = gr_ui_ref_view(json_string_value(json_array_get(refs, i)), NULL);
+            const char *ref = json_string_value(json_array_get(refs, i));
+            json_t *view = entity_exists(page, ref) ? gr_ui_ref_view(ref, NULL) : NULL;
 
             if (view != NULL)
                 json_array_append_new(ownership, view);

@@ -602,6 +602,23 @@ static void settings_ownership_links_existing(void **state)
     assert_null(strstr(res.out, "/catalog/default/user/ghost"));
     assert_non_null(strstr(res.out, "is not a catalog user, so it owns nothing"));
     gr_test_output_free(&res);
+
+    /* The ownership refs of the identity's token count, as a guest's ownershipEntityRefs do;
+     * refs without an entity get no link. */
+    res = ui_fixture_request(&fx, "GET", "/settings", "user:default/ghost", NULL,
+                             "X-Test-Ownership: user:default/ghost,group:default/Team-A");
+    assert_int_equal(res.status, 200);
+    assert_null(strstr(res.out, "/catalog/default/user/ghost"));
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/group/team-a\""));
+    assert_null(strstr(res.out, "owns nothing"));
+    gr_test_output_free(&res);
+
+    res = ui_fixture_request(&fx, "GET", "/catalog?filters%5Bkind%5D=system&filters%5Buser%5D=owned",
+                             "user:default/ghost", NULL,
+                             "X-Test-Ownership: user:default/ghost,group:default/team-a");
+    assert_int_equal(res.status, 200);
+    assert_non_null(strstr(res.out, "href=\"/catalog/default/system/shop\""));
+    gr_test_output_free(&res);
     ui_fixture_stop(&fx);
 }
 

@@ -31,8 +31,9 @@
  * written straight into them in their final (stitched) form, the way the
  * engine's stitcher leaves them, so page tests control every field,
  * including values that validation would reject earlier.
- * Identity: requests with "X-Test-User: user:default/jane" are that user;
- * others go through the static-token authenticator of the config.
+ * Identity: requests with "X-Test-User: user:default/jane" are that user,
+ * with the ownership refs of "X-Test-Ownership: ref,ref" when given; others
+ * go through the static-token authenticator of the config.
  */
 typedef struct {
     char *dir;
@@ -53,6 +54,24 @@ typedef struct {
 
 static const char ui_fixture_token[] = "ui-test-token-123456";
 
+/* Splits `list` ("ref,ref") into the identity's ownership refs, in the request arena. */
+static inline void ui_fixture_set_ownership(gr_request *req, gr_identity *identity,
+                                            const char *list)
+{
+    const char **refs;
+    size_t count = 0;
+    char *copy;
+
+    if (list == NULL)
+        return;
+    copy = gr_arena_strdup(gr_req_arena(req), list);
+    refs = gr_arena_calloc(gr_req_arena(req), (strlen(list) + 1) * sizeof(*refs));
+    for (char *part = strtok(copy, ","); part != NULL; part = strtok(NULL, ","))
+        refs[count++] = part;
+    identity->ownership = refs;
+    identity->ownership_count = count;
+}
+
 static inline int ui_fixture_authenticate(gr_request *req, void *payload)
 {
     const char *user = gr_req_header(req, "X-Test-User");
@@ -62,6 +81,7 @@ static inline int ui_fixture_authenticate(gr_request *req, void *payload)
 
         identity->type = "user";
         identity->subject = gr_arena_strdup(gr_req_arena(req), user);
+        ui_fixture_set_ownership(req, identity, gr_req_header(req, "X-Test-Ownership"));
         gr_req_set_identity(req, identity);
         return 0;
     }
