@@ -839,6 +839,11 @@ static void location_errors_name_fix(void **state)
     assert_non_null(strstr(gr_error_last(), "Registered locations must be of an allowed type"));
     assert_non_null(
         strstr(gr_error_last(), "Add \"file\" to catalog.allowedLocationTypes to allow it"));
+    /* The type is named first, also for a target that is no absolute path. */
+    assert_int_equal(gr_catalog_add_location(fixture->catalog, "file", "./catalog-info.yaml", 1,
+                                             NULL, &entities, NULL),
+                     GR_EINVALID);
+    assert_non_null(strstr(gr_error_last(), "catalog.allowedLocationTypes"));
     assert_int_equal(gr_catalog_add_location(fixture->catalog, "url", "catalog-info.yaml", 1, NULL,
                                              &entities, NULL),
                      GR_EINVALID);

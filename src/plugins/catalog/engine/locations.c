@@ -139,6 +139,10 @@ done:
     return rc;
 }
 
+/* Maximum length of the part of a target that location errors repeat, in bytes. */
+#define MESSAGE_TARGET_MAX 300
+
+/* Checks that the type is one the engine reads and that a target is given. */
 static int check_location_input(const char *type, const char *target)
 {
     if (type == NULL || (strcmp(type, "file") != 0 && strcmp(type, "url") != 0 &&
@@ -147,9 +151,6 @@ static int check_location_input(const char *type, const char *target)
                             type ? type : "");
     if (target == NULL || target[0] == '\0')
         return gr_error_set(GR_EINVALID, "The location target is missing");
-    if (strcmp(type, "file") == 0 && target[0] != '/')
-        return gr_error_set(GR_EINVALID, "The file location target '%s' must be an absolute path",
-                            target);
     return GR_OK;
 }
 
@@ -374,9 +375,6 @@ static int check_type_allowed(const gr_catalog *catalog, const char *verb, const
     return rc;
 }
 
-/* Maximum length of the part of a target that location errors repeat, in bytes. */
-#define MESSAGE_TARGET_MAX 300
-
 /* Rejects a url target that is no http or https URL, or whose host may not be read. */
 /* Returns the length of an "http://" or "https://" prefix of `target`, or 0. */
 static size_t http_scheme_length(const char *target)
@@ -406,14 +404,34 @@ static int check_url_target(const gr_catalog *catalog, const char *target)
     return GR_OK;
 }
 
+/* Rejects a file target that is no absolute path. */
+static int check_file_target(const char *type, const char *target)
+{
+    if (strcmp(type, "file") == 0 && target[0] != '/')
+        return gr_error_set(GR_EINVALID, "The file location target '%.*s' must be an absolute path",
+                            MESSAGE_TARGET_MAX, target);
+    return GR_OK;
+}
+
+/* Checks the form of the target for its type. Runs after the type is found allowed, so that a
+ * type the settings leave out is named first, whatever its target. */
+static int check_target_form(const gr_catalog *catalog, const char *type, const char *target)
+{
+    int rc = check_file_target(type, target);
+
+    if (rc == GR_OK && strcmp(type, "url") == 0)
+        rc = check_url_target(catalog, target);
+    return rc;
+}
+
 int gr_catalog__check_registered(gr_catalog *catalog, const char *type, const char *target)
 {
     int rc = check_location_input(type, target);
 
     if (rc == GR_OK)
         rc = check_type_allowed(catalog, "Registered", type);
-    if (rc == GR_OK && strcmp(type, "url") == 0)
-        rc = check_url_target(catalog, target);
+    if (rc == GR_OK)
+        rc = check_target_form(catalog, type, target);
     return rc;
 }
 
@@ -454,6 +472,8 @@ int gr_catalog_import_location(gr_catalog *catalog, const char *type, const char
 {
     int rc = check_location_input(type, target);
 
+    if (rc == GR_OK)
+        rc = check_file_target(type, target);
     if (rc != GR_OK)
         return rc;
     return store_location(catalog, type, target, true, location_out);
@@ -721,8 +741,8 @@ int gr_catalog_analyze_location(gr_catalog *catalog, const char *type, const cha
      * users may not register (such as file) must not be readable here. */
     if (rc == GR_OK)
         rc = check_type_allowed(catalog, "Analyzed", type);
-    if (rc == GR_OK && strcmp(type, "url") == 0)
-        rc = check_url_target(catalog, target);
+    if (rc == GR_OK)
+        rc = check_target_form(catalog, type, target);
     if (rc == GR_OK)
         rc = gr_catalog__read_location(&catalog->settings, type, target, &files);
     if (rc == GR_ENOTFOUND) {
