@@ -15,6 +15,7 @@
 #include "host/common/error.h"
 #include "host/config/config.h"
 #include "host/http/internal.h"
+#include "host/http/trust_proxy.h"
 #include "host/log/log.h"
 
 struct gr_http_throttle {
@@ -47,19 +48,11 @@ static const unsigned limit_defaults[GR_RATE_KINDS] = {
 
 int gr_rate_limit_address_normalize(const char *address, char *out)
 {
-    unsigned char raw[sizeof(struct in6_addr)];
-    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    _Static_assert(GR_RATE_LIMIT_ADDRESS_BYTES == GR_TRUST_PROXY_ADDRESS_MAX,
+                   "rate-limit keys and client addresses have one size");
 
-    if (inet_pton(AF_INET, address, raw) == 1) {
-        inet_ntop(AF_INET, raw, out, GR_RATE_LIMIT_ADDRESS_BYTES);
-        return GR_OK;
-    }
-    if (inet_pton(AF_INET6, address, raw) != 1)
+    if (!gr_trust_proxy_canonical_address(address, out))
         return gr_error_set(GR_EINVALID, "'%s' is not an IPv4 or IPv6 address", address);
-    if (memcmp(raw, v4_mapped, sizeof(v4_mapped)) == 0)
-        inet_ntop(AF_INET, raw + 12, out, GR_RATE_LIMIT_ADDRESS_BYTES);
-    else
-        inet_ntop(AF_INET6, raw, out, GR_RATE_LIMIT_ADDRESS_BYTES);
     return GR_OK;
 }
 

@@ -249,12 +249,13 @@ static bool hop_trusted(const gr_trust_proxy *trust, const char *address, unsign
     }
 }
 
-/* Writes the address `bytes` of `family` in canonical text to `out`, an IPv4-mapped IPv6
- * address (::ffff:a.b.c.d) as IPv4, so that one client has one form in logs and limit keys.
- * Returns false when the address cannot be written. */
-static bool canonical_text(int family, const unsigned char bytes[16],
-                           char out[GR_TRUST_PROXY_ADDRESS_MAX])
+bool gr_trust_proxy_canonical_address(const char *text, char out[GR_TRUST_PROXY_ADDRESS_MAX])
 {
+    unsigned char bytes[16];
+    int family = parse_address(text, bytes);
+
+    if (family == 0)
+        return false;
     if (is_ipv4_mapped(family, bytes))
         return inet_ntop(AF_INET, bytes + 12, out, GR_TRUST_PROXY_ADDRESS_MAX) != NULL;
     return inet_ntop(family, bytes, out, GR_TRUST_PROXY_ADDRESS_MAX) != NULL;
@@ -265,9 +266,7 @@ static bool canonical_text(int family, const unsigned char bytes[16],
 static bool entry_address(const char *start, const char *end, char out[GR_TRUST_PROXY_ADDRESS_MAX])
 {
     char entry[ENTRY_MAX];
-    unsigned char bytes[16];
     size_t len;
-    int family;
 
     while (start < end && (*start == ' ' || *start == '\t'))
         start++;
@@ -278,8 +277,7 @@ static bool entry_address(const char *start, const char *end, char out[GR_TRUST_
         return false;
     memcpy(entry, start, len);
     entry[len] = '\0';
-    family = parse_address(entry, bytes);
-    return family != 0 && canonical_text(family, bytes, out);
+    return gr_trust_proxy_canonical_address(entry, out);
 }
 
 void gr_trust_proxy_client(const gr_trust_proxy *trust, const char *peer, const char *forwarded_for,

@@ -55,6 +55,14 @@ int gr_trust_proxy_parse(const json_t *value, gr_trust_proxy *out);
 int gr_trust_proxy_read(const gr_config *cfg, gr_trust_proxy *out);
 
 /**
+ * Writes the IP address `text` in canonical form to `out`: IPv6 in its short
+ * form, and an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as IPv4, so that one
+ * client has one form in logs and rate-limit keys. Returns false when `text`
+ * is no IP address. Sets no error message.
+ */
+bool gr_trust_proxy_canonical_address(const char *text, char out[GR_TRUST_PROXY_ADDRESS_MAX]);
+
+/**
  * Writes the client's address to `out`: starting at the TCP peer `peer`, each
  * trusted hop hands over to the X-Forwarded-For entry to its left, as Express
  * does. `forwarded_for` contains the header's entries (several headers joined
