@@ -319,11 +319,11 @@ const gr_config_key gr_config_host_keys[] = {
         .types = GR_CONFIG_BOOLEAN | GR_CONFIG_INTEGER | GR_CONFIG_STRING | GR_CONFIG_ARRAY,
         .default_json = "false",
         .check = check_trust_proxy,
-        .description = "Reverse proxies whose X-Forwarded-For entries name the client, as "
-                       "Backstage passes this key to Express's trust proxy setting: true (every "
-                       "hop), a number of hops, or addresses, CIDR ranges and the names "
-                       "loopback, linklocal and uniquelocal, as a comma-separated string or a "
-                       "list. The client's address then goes into the request log, audit lines "
+        .description = "Reverse proxies whose X-Forwarded-For entries name the client. It "
+                       "takes the forms that Backstage passes to Express's trust proxy setting: "
+                       "true (every hop), a number of hops, or addresses, CIDR ranges and the "
+                       "names loopback, linklocal and uniquelocal, as a comma-separated string "
+                       "or a list. The client's address then goes into the request log, audit lines "
                        "and per-client rate limits. false ignores the header, which any client "
                        "can forge. With true, or more hops than there are proxies, the walk "
                        "reaches entries a client wrote itself, so prefer addresses. Connection "

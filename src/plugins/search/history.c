@@ -85,8 +85,8 @@ int gr_search__history_start(gr_search *search)
     if (rc == 0)
         rc = gr_search_catalog_table_exists(conn, "catalog_history", &exists);
     /* Without a saved position (the first start, also the first after an
-     * upgrade), older changes are left to the rebuilds: a server that never
-     * built its index rebuilds it a second after start. */
+     * upgrade), older changes are left to the rebuilds, because a server that
+     * never built its index rebuilds it a second after start. */
     if (rc == 0 && exists)
         rc = gr_db_exec(conn, "UPDATE search_state SET history_id = (SELECT COALESCE(max(id), 0) "
                               "FROM catalog_history) WHERE id = 1 AND history_id IS NULL");
@@ -172,7 +172,7 @@ static int find_gap_rows(gr_search *search, gr_db_conn *conn, size_t first, size
 static int fill_gaps(gr_search *search, gr_db_conn *conn, change_list *changes)
 {
     int64_t now = monotonic_ms();
-    size_t kept = 0;
+    size_t open_count = 0;
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < search->gap_count; i += GAP_QUERY_IDS) {
@@ -184,9 +184,9 @@ static int fill_gaps(gr_search *search, gr_db_conn *conn, change_list *changes)
         const gr_search__history_gap *gap = &search->gaps[i];
 
         if (gap->id != 0 && now - gap->noticed_ms < GR_SEARCH__HISTORY_GAP_MS)
-            search->gaps[kept++] = *gap;
+            search->gaps[open_count++] = *gap;
     }
-    search->gap_count = kept;
+    search->gap_count = open_count;
     return rc;
 }
 
